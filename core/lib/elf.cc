@@ -1,0 +1,140 @@
+// ELF executable validation: decode every header and check it against the limits before the
+// loader maps anything.
+#include "core/lib/elf.h"
+
+#include "core/lib/string.h"
+#include "core/lib/util.h"
+
+namespace hmk {
+namespace {
+
+Status fail(ElfError* err, Status status, const char* reason, size_t phdr = kNoProgramHeader) {
+  if (err != nullptr) {
+    err->reason = reason;
+    err->phdr_index = phdr;
+  }
+  return status;
+}
+
+// Page-granular address range [start, end) a segment occupies once mapped.
+struct PageRange {
+  uint64_t start;
+  uint64_t end;
+};
+
+}  // namespace
+
+Result<ElfImage> parse_elf(const uint8_t* data, size_t size, const ElfLimits& limits,
+                           ElfError* err) {
+  if (data == nullptr) return fail(err, Status::kInvalidArgument, "null image pointer");
+  if (!is_power_of_two(limits.page_size)) {
+    return fail(err, Status::kInvalidArgument, "page size is not a power of two");
+  }
+  if (limits.lowest_vaddr >= limits.highest_vaddr) {
+    return fail(err, Status::kInvalidArgument, "empty allowed address range");
+  }
+  const uint64_t page = limits.page_size;
+
+  // 1. The file header.
+  if (size < sizeof(Elf64Header)) {
+    return fail(err, Status::kCorrupt, "file is smaller than the ELF header");
+  }
+  Elf64Header eh;
+  mem_copy(&eh, data, sizeof eh);
+  if (mem_compare(eh.ident, kElfMagic, sizeof kElfMagic) != 0) {
+    return fail(err, Status::kCorrupt, "bad ELF magic");
+  }
+  if (eh.ident[kElfIdentClass] != kElfClass64) {
+    return fail(err, Status::kUnsupported, "not a 64-bit ELF file (ELFCLASS64)");
+  }
+  if (eh.ident[kElfIdentData] != kElfDataLittleEndian) {
+    return fail(err, Status::kUnsupported, "not a little-endian ELF file");
+  }
+  if (eh.ident[kElfIdentVersion] != kElfVersionCurrent || eh.version != kElfVersionCurrent) {
+    return fail(err, Status::kCorrupt, "bad ELF version");
+  }
+  if (eh.type == kElfTypeDyn) {
+    return fail(err, Status::kUnsupported,
+                "position-independent executables are not supported yet");
+  }
+  if (eh.type != kElfTypeExec)
+    return fail(err, Status::kUnsupported, "not an executable (ET_EXEC)");
+  if (eh.machine != kElfMachineX86_64) {
+    return fail(err, Status::kUnsupported, "not an x86-64 executable (EM_X86_64)");
+  }
+  if (eh.ehsize != sizeof(Elf64Header)) return fail(err, Status::kCorrupt, "bad e_ehsize");
+  if (eh.phentsize != sizeof(Elf64ProgramHeader)) {
+    return fail(err, Status::kCorrupt, "bad e_phentsize");
+  }
+
+  // 2. The program header table must lie inside the file. phnum is 16 bits, so the product
+  // cannot overflow, but the sum with phoff can.
+  const uint64_t table_size = uint64_t{eh.phnum} * sizeof(Elf64ProgramHeader);
+  uint64_t table_end;
+  if (!checked_add<uint64_t>(eh.phoff, table_size, &table_end) || table_end > size) {
+    return fail(err, Status::kCorrupt, "program headers out of file bounds");
+  }
+
+  // 3. Every program header, in file order.
+  ElfImage image;
+  image.entry = eh.entry;
+  image.segment_count = 0;
+  PageRange pages[kMaxSegments];
+  for (size_t i = 0; i < eh.phnum; ++i) {
+    Elf64ProgramHeader ph;
+    mem_copy(&ph, data + eh.phoff + i * sizeof ph, sizeof ph);
+    if (ph.type == kPtInterp) {
+      return fail(err, Status::kUnsupported, "dynamically linked (PT_INTERP present)", i);
+    }
+    if (ph.type != kPtLoad || ph.memsz == 0) continue;
+
+    if (image.segment_count == kMaxSegments) {
+      return fail(err, Status::kUnsupported, "too many PT_LOAD segments", i);
+    }
+    if (ph.filesz > ph.memsz) return fail(err, Status::kCorrupt, "p_filesz exceeds p_memsz", i);
+    uint64_t file_end;
+    if (!checked_add(ph.offset, ph.filesz, &file_end) || file_end > size) {
+      return fail(err, Status::kCorrupt, "segment file range out of file bounds", i);
+    }
+    // Mapping shares pages between file and memory, so both must sit at the same page offset.
+    if ((ph.vaddr & (page - 1)) != (ph.offset & (page - 1))) {
+      return fail(err, Status::kCorrupt, "p_vaddr and p_offset not congruent modulo page size", i);
+    }
+    uint64_t mem_end;
+    PageRange range;
+    range.start = align_down(ph.vaddr, page);
+    if (!checked_add(ph.vaddr, ph.memsz, &mem_end) ||
+        !checked_align_up(mem_end, page, &range.end)) {
+      return fail(err, Status::kCorrupt, "segment address range overflows", i);
+    }
+    if (range.start < limits.lowest_vaddr || range.end > limits.highest_vaddr) {
+      return fail(err, Status::kOutOfRange, "segment outside the allowed address range", i);
+    }
+    for (size_t j = 0; j < image.segment_count; ++j) {
+      if (range.start < pages[j].end && pages[j].start < range.end) {
+        return fail(err, Status::kCorrupt, "segments overlap (at page granularity)", i);
+      }
+    }
+    const uint32_t flags = ph.flags & (kPfRead | kPfWrite | kPfExec);
+    if ((flags & kPfWrite) && (flags & kPfExec) && !limits.allow_write_exec) {
+      return fail(err, Status::kPermissionDenied, "segment is both writable and executable", i);
+    }
+    pages[image.segment_count] = range;
+    image.segments[image.segment_count++] = {ph.vaddr, ph.memsz, ph.offset, ph.filesz, flags};
+  }
+
+  // 4. Whole-image checks.
+  if (image.segment_count == 0) return fail(err, Status::kCorrupt, "no PT_LOAD segments");
+  bool entry_ok = false;
+  for (size_t j = 0; j < image.segment_count; ++j) {
+    const ElfSegment& s = image.segments[j];
+    // vaddr + memsz cannot overflow: checked above.
+    if ((s.flags & kPfExec) && eh.entry >= s.vaddr && eh.entry < s.vaddr + s.memsz) entry_ok = true;
+  }
+  if (!entry_ok) {
+    return fail(err, Status::kCorrupt, "entry point is not inside an executable segment");
+  }
+  return image;
+}
+
+}  // namespace hmk

@@ -1,0 +1,13 @@
+// Deliberate kernel faults, triggered from the command line (hmk.test_fault=...), so boot
+// tests can check that a kernel exception is reported with a symbolized backtrace.
+#pragma once
+
+#include "core/lib/string.h"
+
+namespace hmk {
+
+// `which`: "page" (page fault), "ud" (invalid opcode); empty does nothing; anything else is
+// reported and ignored.
+void run_test_hook(StringView which);
+
+}  // namespace hmk

@@ -1,0 +1,160 @@
+"""Repository rule that discovers the machine's LLVM/Clang installation.
+
+`hmk_clang_configure(name = "hmk_clang")` (called from the root WORKSPACE)
+creates the external repository `@hmk_clang`, containing:
+
+  * `paths.bzl`: a struct `HMK_CLANG` with absolute paths of every tool the
+    HMK toolchains use, clang's resource directory and the host's builtin
+    include directories. `//platform/toolchains` loads it; nothing else in the
+    tree hard-codes a clang version or path.
+  * `BUILD`: symlinked tools as file targets, e.g. `@hmk_clang//:llvm-readelf`,
+    `@hmk_clang//:llvm-objdump`, `@hmk_clang//:llvm-objcopy`, so genrules and
+    tests can use `$(location @hmk_clang//:llvm-objcopy)`.
+
+Tools are looked up on PATH (unversioned names first, then `<tool>-<N>` for
+N = 20..11). Set HMK_LLVM_BIN=/usr/lib/llvm-NN/bin to force one installation.
+A missing tool fails the build with the Debian package that provides it.
+Nothing is downloaded.
+"""
+
+# tool name -> Debian package that provides it.
+_TOOLS = {
+    "clang": "clang",
+    "clang++": "clang",
+    "ld.lld": "lld",
+    "llvm-ar": "llvm",
+    "llvm-nm": "llvm",
+    "llvm-objcopy": "llvm",
+    "llvm-strip": "llvm",
+    "llvm-readelf": "llvm",
+    "llvm-objdump": "llvm",
+}
+
+def _find_tool(rctx, tool):
+    override = rctx.os.environ.get("HMK_LLVM_BIN", "")
+    if override:
+        p = rctx.path(override + "/" + tool)
+        return p if p.exists else None
+    p = rctx.which(tool)
+    if p:
+        return p
+    for v in range(20, 10, -1):
+        p = rctx.which("%s-%d" % (tool, v))
+        if p:
+            return p
+    return None
+
+def _exec(rctx, argv):
+    res = rctx.execute(argv)
+    if res.return_code != 0:
+        fail("hmk_clang_configure: `%s` failed (%d):\n%s%s" % (
+            " ".join([str(a) for a in argv]),
+            res.return_code,
+            res.stdout,
+            res.stderr,
+        ))
+    return res
+
+def _realpath(rctx, path):
+    return _exec(rctx, ["realpath", "-m", str(path)]).stdout.strip()
+
+def _host_include_dirs(rctx, clangxx, resource_dir):
+    """Builtin include dirs of the host C/C++ compiler (for header checking)."""
+    dirs = []
+    for lang in ["c", "c++"]:
+        res = _exec(rctx, [clangxx, "-E", "-x", lang, "-", "-v"])
+        inside = False
+        for line in res.stderr.splitlines():
+            if line.startswith("#include <...> search starts here:"):
+                inside = True
+                continue
+            if line.startswith("End of search list."):
+                inside = False
+                continue
+            if inside:
+                d = line.strip()
+                for x in [_realpath(rctx, d)]:
+                    if x not in dirs:
+                        dirs.append(x)
+
+    # Broad prefixes asked for by the project (prefix match in Bazel).
+    extra = ["/usr/include", "/usr/local/include", "/usr/lib/gcc", resource_dir]
+    res = rctx.execute(["sh", "-c", "ls -d /usr/lib/llvm-* 2>/dev/null"])
+    extra += [l.strip() for l in res.stdout.splitlines() if l.strip()]
+    for d in extra:
+        if d not in dirs:
+            dirs.append(d)
+    return dirs
+
+def _impl(rctx):
+    paths = {}
+    missing = []
+    for tool, pkg in _TOOLS.items():
+        p = _find_tool(rctx, tool)
+        if p == None:
+            missing.append("`%s` (Debian package: %s)" % (tool, pkg))
+        else:
+            paths[tool] = str(p)
+    if missing:
+        where = rctx.os.environ.get("HMK_LLVM_BIN", "") or "PATH"
+        fail(("hmk_clang_configure: required LLVM tools not found in %s:\n  %s\n" +
+              "Install them with: apt-get install clang lld llvm libclang-rt-NN-dev") %
+             (where, "\n  ".join(missing)))
+
+    clang = paths["clang"]
+    resource_dir = _exec(rctx, [clang, "-print-resource-dir"]).stdout.strip()
+    resource_dir = _realpath(rctx, resource_dir)
+    if not rctx.path(resource_dir + "/include/stddef.h").exists:
+        fail("hmk_clang_configure: clang resource dir %s has no include/stddef.h " % resource_dir +
+             "(Debian package: libclang-common-NN-dev, pulled in by clang)")
+    version = _exec(rctx, [clang, "-dumpversion"]).stdout.strip()
+
+    # ASan/UBSan runtimes are needed by the host toolchain's default
+    # `sanitizers` feature.
+    asan = _exec(rctx, [clang, "-print-file-name=libclang_rt.asan-x86_64.a"]).stdout.strip()
+    if not asan.startswith("/") or not rctx.path(asan).exists:
+        asan = _exec(rctx, [
+            "sh",
+            "-c",
+            "ls %s/lib/linux/libclang_rt.asan-x86_64.a 2>/dev/null || true" % resource_dir,
+        ]).stdout.strip()
+    if not asan:
+        fail("hmk_clang_configure: clang's AddressSanitizer runtime is missing " +
+             "(Debian package: libclang-rt-%s-dev)" % version.split(".")[0])
+
+    include_dirs = _host_include_dirs(rctx, paths["clang++"], resource_dir)
+
+    for tool, p in paths.items():
+        rctx.symlink(p, "bin/" + tool)
+
+    lines = [
+        '"""Generated by //platform/toolchains:clang_configure.bzl. Do not edit."""',
+        "",
+        "HMK_CLANG = struct(",
+        "    version = %r," % version,
+        "    resource_dir = %r," % resource_dir,
+        "    host_include_dirs = %r," % include_dirs,
+    ]
+    for tool, p in sorted(paths.items()):
+        lines.append("    %s = %r," % (tool.replace("+", "x").replace("-", "_").replace(".", "_"), p))
+    lines.append(")")
+    rctx.file("paths.bzl", "\n".join(lines) + "\n")
+
+    build = [
+        "# Generated by //platform/toolchains:clang_configure.bzl. Do not edit.",
+        'package(default_visibility = ["//visibility:public"])',
+        "",
+        'exports_files(["paths.bzl"])',
+        "",
+    ]
+    for tool in sorted(paths.keys()):
+        build.append('filegroup(name = "%s", srcs = ["bin/%s"])' % (tool, tool))
+    rctx.file("BUILD.bazel", "\n".join(build) + "\n")
+    rctx.file("WORKSPACE", 'workspace(name = "%s")\n' % rctx.name)
+
+hmk_clang_configure = repository_rule(
+    implementation = _impl,
+    local = True,
+    environ = ["PATH", "HMK_LLVM_BIN"],
+    doc = "Discovers clang/lld/llvm tools on this machine; see module docstring.",
+)

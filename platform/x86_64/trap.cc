@@ -1,0 +1,183 @@
+// Trap dispatch: CPU exceptions (reported with registers, faulting address and a symbolized
+// backtrace), the LAPIC timer, and spurious interrupts.
+#include "core/arch.h"
+#include "core/console.h"
+#include "core/lib/ksyms.h"
+#include "platform/x86_64/cpu.h"
+#include "platform/x86_64/layout.h"
+#include "platform/x86_64/trap_frame.h"
+#include "platform/x86_64/x86_64.h"
+
+namespace hmk::x86 {
+namespace {
+
+const char* const kExceptionNames[32] = {
+    "divide error",
+    "debug",
+    "NMI",
+    "breakpoint",
+    "overflow",
+    "bound range exceeded",
+    "invalid opcode",
+    "device not available",
+    "double fault",
+    "coprocessor segment overrun",
+    "invalid TSS",
+    "segment not present",
+    "stack-segment fault",
+    "general protection fault",
+    "page fault",
+    "reserved (15)",
+    "x87 floating-point",
+    "alignment check",
+    "machine check",
+    "SIMD floating-point",
+    "virtualization",
+    "control protection",
+    "reserved (22)",
+    "reserved (23)",
+    "reserved (24)",
+    "reserved (25)",
+    "reserved (26)",
+    "reserved (27)",
+    "hypervisor injection",
+    "VMM communication",
+    "security",
+    "reserved (31)",
+};
+
+constexpr uint64_t kVectorPageFault = 14;
+
+void print_page_fault_cause(uint64_t error) {
+  kprint("  cause: %s %s in %s mode%s%s\n", (error & 1) ? "protection violation on" : "not-present",
+         (error & 16) ? "instruction fetch" : ((error & 2) ? "write" : "read"),
+         (error & 4) ? "user" : "kernel", (error & 8) ? ", reserved bit set" : "",
+         (error & 32) ? ", protection key" : "");
+}
+
+void print_registers(const TrapFrame& f) {
+  kprint("  rip %016lx  rsp %016lx  rflags %016lx\n", f.rip, f.rsp, f.rflags);
+  kprint("  cs %04lx ss %04lx  error %016lx  cr2 %016lx  cr3 %016lx\n", f.cs, f.ss, f.error_code,
+         read_cr2(), read_cr3());
+  kprint("  rax %016lx  rbx %016lx  rcx %016lx\n", f.rax, f.rbx, f.rcx);
+  kprint("  rdx %016lx  rsi %016lx  rdi %016lx\n", f.rdx, f.rsi, f.rdi);
+  kprint("  rbp %016lx  r8  %016lx  r9  %016lx\n", f.rbp, f.r8, f.r9);
+  kprint("  r10 %016lx  r11 %016lx  r12 %016lx\n", f.r10, f.r11, f.r12);
+  kprint("  r13 %016lx  r14 %016lx  r15 %016lx\n", f.r13, f.r14, f.r15);
+}
+
+const char* exception_name(uint64_t vector) {
+  return vector < 32 ? kExceptionNames[vector] : "interrupt";
+}
+
+[[noreturn]] void kernel_exception(const TrapFrame& f) {
+  kprint("\nPANIC: %s (vector %lu) in kernel mode\n", exception_name(f.vector), f.vector);
+  if (f.vector == kVectorPageFault) {
+    kprint("  faulting address 0x%lx\n", read_cr2());
+    print_page_fault_cause(f.error_code);
+  }
+  print_registers(f);
+  arch::print_backtrace(f.rbp, f.rip);
+  arch::power_off(arch::PowerOffReason::kPanic);
+}
+
+void user_exception(const TrapFrame& f) {
+  uint64_t address = f.vector == kVectorPageFault ? read_cr2() : 0;
+  kprint("user fault: %s (vector %lu) at rip 0x%lx", exception_name(f.vector), f.vector, f.rip);
+  if (f.vector == kVectorPageFault) kprint(", address 0x%lx", address);
+  kprint("\n");
+  if (f.vector == kVectorPageFault) print_page_fault_cause(f.error_code);
+  print_registers(f);
+  arch::leave_user(UserOutcome{UserExit::kFaulted, static_cast<int64_t>(f.vector), address});
+}
+
+}  // namespace
+
+// Kernel stacks, for the backtrace walker's bounds checks (cpu_init.cc, boot.S).
+extern char g_entry_stack[16384];
+extern char g_double_fault_stack[8192];
+extern char g_nmi_stack[8192];
+
+}  // namespace hmk::x86
+
+extern "C" char boot_stack_bottom[], boot_stack_top[];
+
+extern "C" void x86_64_trap(hmk::x86::TrapFrame* frame) {
+  using namespace hmk;
+  using namespace hmk::x86;
+  const bool from_user = (frame->cs & 3) == 3;
+  if (frame->vector == kVectorLapicTimer) {
+    lapic_timer_interrupt();
+    return;
+  }
+  if (frame->vector == kVectorSpurious) return;
+  if (frame->vector >= 32) {
+    kprint("trap: unexpected interrupt vector %lu\n", frame->vector);
+    lapic_eoi();
+    return;
+  }
+  if (from_user) {
+    user_exception(*frame);
+  }
+  kernel_exception(*frame);
+}
+
+namespace hmk::arch {
+
+namespace {
+// The stack that holds `addr`, so the walker never follows a frame pointer off it.
+bool find_stack(uint64_t addr, uint64_t* lo, uint64_t* hi) {
+  struct Stack {
+    char* base;
+    size_t size;
+  };
+  const Stack stacks[] = {
+      {boot_stack_bottom, static_cast<size_t>(boot_stack_top - boot_stack_bottom)},
+      {x86::g_entry_stack, sizeof(x86::g_entry_stack)},
+      {x86::g_double_fault_stack, sizeof(x86::g_double_fault_stack)},
+      {x86::g_nmi_stack, sizeof(x86::g_nmi_stack)},
+  };
+  for (const Stack& s : stacks) {
+    auto base = reinterpret_cast<uint64_t>(s.base);
+    if (addr >= base && addr < base + s.size) {
+      *lo = base;
+      *hi = base + s.size;
+      return true;
+    }
+  }
+  return false;
+}
+
+void print_frame(int depth, uint64_t pc) {
+  SymbolInfo info;
+  if (symbolize(hmk_kernel_symbols, pc, &info)) {
+    kprint("  #%-2d 0x%016lx %.*s+0x%lx\n", depth, pc, static_cast<int>(info.name.size()),
+           info.name.data(), info.offset);
+  } else {
+    kprint("  #%-2d 0x%016lx ?\n", depth, pc);
+  }
+}
+}  // namespace
+
+void print_backtrace(uint64_t frame_pointer, uint64_t first_pc) {
+  kprint("backtrace:\n");
+  print_frame(0, first_pc);
+  uint64_t lo = 0, hi = 0;
+  if (!find_stack(frame_pointer, &lo, &hi)) return;
+  // Frame-pointer chain: [rbp] = caller's rbp, [rbp + 8] = return address. Bounded depth, and
+  // every frame must lie on the same stack above the previous one.
+  uint64_t fp = frame_pointer;
+  for (int depth = 1; depth < 32; ++depth) {
+    if (fp < lo || fp + 16 > hi || (fp & 7) != 0) break;
+    auto* frame = reinterpret_cast<const uint64_t*>(fp);
+    uint64_t next = frame[0];
+    uint64_t ret = frame[1];
+    if (ret == 0) break;
+    // The return address points after the call; report the call itself.
+    print_frame(depth, ret - 1);
+    if (next <= fp) break;
+    fp = next;
+  }
+}
+
+}  // namespace hmk::arch

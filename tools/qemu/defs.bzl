@@ -1,0 +1,86 @@
+"""Images and boot tests: an initrd from programs plus a manifest, and QEMU boot tests.
+
+    load("//tools/qemu:defs.bzl", "hmk_initrd", "hmk_boot_test", "hmk_damaged_file")
+"""
+
+def hmk_initrd(name, files, manifest = [], **kwargs):
+    """A deterministic cpio (newc) initrd.
+
+    Args:
+      name: target name; the output is NAME.cpio.
+      files: dict of path-in-archive -> label of a single file (e.g. a user program).
+      manifest: lines of the boot manifest (e.g. ["run /bin/hello"]), stored as /manifest.
+      **kwargs: passed to the genrule (visibility, tags, ...).
+    """
+    labels = []
+    specs = []
+    for path, label in files.items():
+        labels.append(label)
+        specs.append("'%s=$(location %s)'" % (path, label))
+    lines = " ".join(["--manifest-line '%s'" % line for line in manifest])
+    native.genrule(
+        name = name,
+        srcs = labels,
+        outs = [name + ".cpio"],
+        tools = ["//tools/initrd:mkinitrd.py"],
+        cmd = "python3 $(location //tools/initrd:mkinitrd.py) --out $@ %s %s" % (
+            lines,
+            " ".join(specs),
+        ),
+        **kwargs
+    )
+
+def hmk_damaged_file(name, src, mode, **kwargs):
+    """A deliberately broken copy of `src` (see tools/initrd/damage.py for the modes)."""
+    native.genrule(
+        name = name,
+        srcs = [src],
+        outs = [name + ".bin"],
+        tools = ["//tools/initrd:damage.py"],
+        cmd = "python3 $(location //tools/initrd:damage.py) %s $< $@" % mode,
+        **kwargs
+    )
+
+def _quote(text):
+    """One shell word for the `args` attribute: single-quoted, with `$` escaped for Make."""
+    if "'" in text:
+        fail("boot test patterns may not contain a single quote: %s" % text)
+    return "'%s'" % text.replace("$", "$$")
+
+def hmk_boot_test(
+        name,
+        kernel,
+        initrd = None,
+        append = "",
+        expect = [],
+        forbid = [],
+        expect_exit = "success",
+        qemu_timeout = 120,
+        **kwargs):
+    """Boots `kernel` (+ `initrd`) under QEMU TCG and checks the serial console.
+
+    Fails on a timeout, a panic (unless expect_exit = "panic"), a wrong power-off status, an
+    `expect` regex not found in order, or a `forbid` regex found. The console is in the
+    test log and in test.outputs/serial.log.
+    """
+    args = ["--kernel", "$(location %s)" % kernel]
+    data = [kernel, "//tools/qemu:run.py"]
+    if initrd:
+        args += ["--initrd", "$(location %s)" % initrd]
+        data.append(initrd)
+    if append:
+        args += ["--append", _quote(append)]
+    for e in expect:
+        args += ["--expect", _quote(e)]
+    for f in forbid:
+        args += ["--forbid", _quote(f)]
+    args += ["--expect-exit", expect_exit, "--timeout", str(qemu_timeout)]
+    native.sh_test(
+        name = name,
+        srcs = ["//tools/qemu:boot_test.sh"],
+        args = args,
+        data = data,
+        size = kwargs.pop("size", "medium"),
+        tags = kwargs.pop("tags", []) + ["qemu"],
+        **kwargs
+    )

@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""Boot an HMK image in QEMU (TCG) and either hand the console to the user or check it.
+
+Interactive (./hmk run):   run.py --kernel K --initrd I
+Boot test (bazel test):    run.py --kernel K --initrd I --expect REGEX ... --expect-exit success
+
+The kernel powers off through QEMU's isa-debug-exit device, which makes QEMU exit with
+(code << 1) | 1; the codes are PowerOffReason in core/arch.h: 0x10 success, 0x11 failure,
+0x12 panic. Timing runs use -icount shift=0 (one instruction per virtual nanosecond).
+"""
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+EXIT_CODES = {0x21: "success", 0x23: "failure", 0x25: "panic"}
+
+
+def qemu_command(args):
+    qemu = shutil.which("qemu-system-x86_64")
+    if qemu is None:
+        sys.exit("run.py: qemu-system-x86_64 not found (Debian package qemu-system-x86; "
+                 "./hmk installs it)")
+    cmd = [
+        qemu, "-machine", "q35", "-cpu", "max", "-m", args.memory, "-smp", "1",
+        "-accel", "tcg", "-icount", "shift=0,sleep=off",
+        "-nographic", "-no-reboot", "-monitor", "none", "-serial", "stdio",
+        "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+        "-kernel", args.kernel,
+    ]
+    if args.initrd:
+        cmd += ["-initrd", args.initrd]
+    if args.append:
+        cmd += ["-append", args.append]
+    if args.gdb:
+        cmd += ["-s", "-S"]
+    return cmd
+
+
+def interactive(args):
+    cmd = qemu_command(args)
+    if args.gdb:
+        print("run.py: QEMU waits for GDB on localhost:1234; in another terminal run\n"
+              "  ./hmk gdb   (or: gdb -x tools/gdbinit %s)" % args.kernel, file=sys.stderr)
+    print("run.py: %s" % " ".join(cmd), file=sys.stderr)
+    status = subprocess.call(cmd)
+    outcome = EXIT_CODES.get(status)
+    if outcome is None:
+        print("run.py: QEMU exited with status %d (not an HMK power-off)" % status,
+              file=sys.stderr)
+        return 1
+    print("run.py: HMK powered off: %s" % outcome, file=sys.stderr)
+    return 0 if outcome == "success" else 1
+
+
+def boot_test(args):
+    cmd = qemu_command(args)
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    try:
+        raw, _ = proc.communicate(timeout=args.timeout)
+        timed_out = False
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raw, _ = proc.communicate()
+        timed_out = True
+    elapsed = time.monotonic() - start
+    output = raw.decode("utf-8", "replace").replace("\r", "")
+    if args.log:
+        with open(args.log, "w") as f:
+            f.write(output)
+
+    problems = []
+    if timed_out:
+        problems.append("timed out after %ds (host time)" % args.timeout)
+    else:
+        outcome = EXIT_CODES.get(proc.returncode, "qemu status %d" % proc.returncode)
+        if outcome != args.expect_exit:
+            problems.append("power-off: got %s, want %s" % (outcome, args.expect_exit))
+    position = 0
+    for pattern in args.expect:
+        m = re.compile(pattern, re.MULTILINE).search(output, position)
+        if m is None:
+            where = "after the previous expectation" if position else "anywhere"
+            problems.append("expected /%s/ %s" % (pattern, where))
+        else:
+            position = m.end()
+    forbid = list(args.forbid)
+    if args.expect_exit != "panic":
+        forbid.append(r"PANIC")
+    for pattern in forbid:
+        m = re.search(pattern, output, re.MULTILINE)
+        if m is not None:
+            problems.append("forbidden /%s/ matched: %r" % (pattern, m.group(0)))
+
+    print("---- serial console (%.1fs host time) ----" % elapsed)
+    print(output, end="" if output.endswith("\n") else "\n")
+    print("---- end of console ----")
+    print("command: %s" % " ".join(cmd))
+    if problems:
+        for p in problems:
+            print("FAIL: %s" % p)
+        return 1
+    print("PASS: %d expectations met, power-off %s" % (len(args.expect), args.expect_exit))
+    return 0
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--kernel", required=True)
+    p.add_argument("--initrd")
+    p.add_argument("--append", default="")
+    p.add_argument("--memory", default="256M")
+    p.add_argument("--gdb", action="store_true", help="QEMU waits for GDB on :1234")
+    p.add_argument("--expect", action="append", default=[],
+                   help="regex the console must show, in the order given")
+    p.add_argument("--forbid", action="append", default=[],
+                   help="regex the console must not show ('PANIC' is implied unless "
+                        "--expect-exit=panic)")
+    p.add_argument("--expect-exit", choices=["success", "failure", "panic"])
+    p.add_argument("--timeout", type=int, default=120, help="host seconds")
+    p.add_argument("--log", help="also write the console output here")
+    args = p.parse_args()
+    for path in (args.kernel, args.initrd):
+        if path and not os.path.exists(path):
+            sys.exit("run.py: no such file: %s (build it first: ./hmk build)" % path)
+    if args.expect or args.expect_exit:
+        if args.expect_exit is None:
+            args.expect_exit = "success"
+        if args.log is None and os.environ.get("TEST_UNDECLARED_OUTPUTS_DIR"):
+            args.log = os.path.join(os.environ["TEST_UNDECLARED_OUTPUTS_DIR"], "serial.log")
+        return boot_test(args)
+    return interactive(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
