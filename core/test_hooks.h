@@ -6,8 +6,9 @@
 
 namespace hmk {
 
-// `which`: "page" (page fault), "ud" (invalid opcode); empty does nothing; anything else is
-// reported and ignored.
+// `which`: "page" (page fault), "ud" (invalid opcode), "write-text" and "write-text-alias"
+// (write to kernel code, directly and through the direct map: W^X), "exec-data" (call into
+// kernel data: NX). Empty does nothing; anything else is reported and ignored.
 void run_test_hook(StringView which);
 
 }  // namespace hmk

@@ -90,11 +90,23 @@ Status map_kernel_range(PhysAddr root, char* start, char* end, uint32_t flags,
   return Status::kOk;
 }
 
-// The direct map uses 2 MiB pages; it covers [0, size) of physical memory.
-Status map_direct(PhysAddr root, uint64_t size, FrameAllocator& frames) {
+// The direct map uses 2 MiB pages; it covers [0, size) of physical memory. The 2 MiB pages
+// that hold kernel text or read-only data are split into 4 KiB pages so that those frames are
+// read-only through the direct map too: no alias of kernel code is ever writable.
+Status map_direct(PhysAddr root, uint64_t size, PhysAddr read_only_start, PhysAddr read_only_end,
+                  FrameAllocator& frames) {
   for (uint64_t phys = 0; phys < size; phys += kHugePageSize) {
-    uint64_t* pde = TRY(walk_create(root, DIRECT_MAP_BASE + phys, 1, false, frames));
-    *pde = phys | kPteHuge | leaf_bits(kPageWrite | kPageGlobal);
+    uint64_t virt = DIRECT_MAP_BASE + phys;
+    if (phys + kHugePageSize <= read_only_start || phys >= read_only_end) {
+      uint64_t* pde = TRY(walk_create(root, virt, 1, false, frames));
+      *pde = phys | kPteHuge | leaf_bits(kPageWrite | kPageGlobal);
+      continue;
+    }
+    for (uint64_t off = 0; off < kHugePageSize; off += kPageSize) {
+      uint64_t* pte = TRY(walk_create(root, virt + off, 0, false, frames));
+      bool read_only = phys + off >= read_only_start && phys + off < read_only_end;
+      *pte = (phys + off) | leaf_bits((read_only ? kPageRead : kPageWrite) | kPageGlobal);
+    }
   }
   return Status::kOk;
 }
@@ -147,7 +159,8 @@ Status init_kernel_paging(const BootInfo& info, FrameAllocator& frames) {
   TRY(map_kernel_range(root, __rodata_start, __rodata_end, kPageRead, frames));
   TRY(map_kernel_range(root, __data_start, __data_end, kPageWrite, frames));
   TRY(map_kernel_range(root, __ksyms_start, __ksyms_end, kPageRead, frames));
-  TRY(map_direct(root, g_direct_map_size, frames));
+  TRY(map_direct(root, g_direct_map_size, reinterpret_cast<uint64_t>(__text_start) - KERNEL_VMA,
+                 reinterpret_cast<uint64_t>(__rodata_end) - KERNEL_VMA, frames));
 
   // Every kernel-half PML4 slot gets its table now, so user address spaces can copy the slots
   // once at creation and still see later kernel mappings (e.g. MMIO).
@@ -160,8 +173,10 @@ Status init_kernel_paging(const BootInfo& info, FrameAllocator& frames) {
   write_cr3(root);
   g_kernel_root = root;
   g_frames = &frames;
-  kprint("paging: kernel text RX, rodata R, data RW (NX); direct map of %lu MiB at 0x%lx\n",
-         g_direct_map_size >> 20, static_cast<uint64_t>(DIRECT_MAP_BASE));
+  kprint(
+      "paging: kernel text RX, rodata R, data RW (NX), W^X also in the direct map; direct map "
+      "of %lu MiB at 0x%lx\n",
+      g_direct_map_size >> 20, static_cast<uint64_t>(DIRECT_MAP_BASE));
   return Status::kOk;
 }
 
