@@ -26,7 +26,7 @@ class Sink {
 inline constexpr int kMaxFormatWidth = 4096;
 
 void format(Sink& sink, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
-void vformat(Sink& sink, const char* fmt, va_list args) __attribute__((format(printf, 2, 0)));
+void vformat(Sink& sink, const char* fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 // Formats into buf, always NUL-terminating when cap > 0. Returns the length the full output has
 // (excluding the NUL), so a return value >= cap means the output was truncated.

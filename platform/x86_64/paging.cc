@@ -80,7 +80,7 @@ Status check_wx(uint32_t flags) {
   return (flags & kPageWrite) && (flags & kPageExecute) ? Status::kPermissionDenied : Status::kOk;
 }
 
-Status map_kernel_range(PhysAddr root, char* start, char* end, uint32_t flags,
+Status map_kernel_range(PhysAddr root, const char* start, const char* end, uint32_t flags,
                         FrameAllocator& frames) {
   auto virt = reinterpret_cast<uint64_t>(start);
   for (; virt < reinterpret_cast<uint64_t>(end); virt += kPageSize) {

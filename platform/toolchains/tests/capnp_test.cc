@@ -4,7 +4,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "platform/smoke/smoke.capnp.h"
+#include "platform/toolchains/tests/smoke.capnp.h"
 
 TEST_CASE("capnp round trip", "[capnp]") {
   capnp::MallocMessageBuilder builder;
