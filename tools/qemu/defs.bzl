@@ -55,7 +55,7 @@ def hmk_boot_test(
         expect = [],
         forbid = [],
         expect_exit = "success",
-        qemu_timeout = 120,
+        qemu_timeout = 50,
         **kwargs):
     """Boots `kernel` (+ `initrd`) under QEMU TCG and checks the serial console.
 
@@ -80,7 +80,7 @@ def hmk_boot_test(
         srcs = ["//tools/qemu:boot_test.sh"],
         args = args,
         data = data,
-        size = kwargs.pop("size", "medium"),
+        size = kwargs.pop("size", "small"),  # Bazel gives small tests 60 s; a boot takes ~1 s
         tags = kwargs.pop("tags", []) + ["qemu"],
         **kwargs
     )
