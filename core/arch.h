@@ -54,8 +54,9 @@ void enable_interrupts();
 void disable_interrupts();
 // Sleep until the next interrupt.
 void wait_for_interrupt();
-// Timer ticks since init_timer.
+// Timer ticks since init_timer, and how many of them interrupted user mode.
 uint64_t timer_ticks();
+uint64_t timer_ticks_in_user_mode();
 
 // ---- time ----
 
@@ -113,7 +114,8 @@ enum class PowerOffReason : uint32_t {
 
 // ---- diagnostics ----
 
-// Print a frame-pointer backtrace starting at the caller (or at `frame_pointer`).
+// Print a backtrace: `first_pc` (the faulting instruction; 0 for none), then the return
+// addresses of the frame-pointer chain that starts at `frame_pointer`.
 void print_backtrace(uint64_t frame_pointer, uint64_t first_pc);
 [[noreturn]] void halt();
 

@@ -42,8 +42,8 @@ void panic(const char* fmt, ...) {
   vkprint(fmt, args);
   va_end(args);
   kprint("\n");
-  arch::print_backtrace(reinterpret_cast<uint64_t>(__builtin_frame_address(0)),
-                        reinterpret_cast<uint64_t>(__builtin_return_address(0)));
+  // The chain starts at panic's own frame, so the first entry is panic's caller.
+  arch::print_backtrace(reinterpret_cast<uint64_t>(__builtin_frame_address(0)), 0);
   arch::power_off(arch::PowerOffReason::kPanic);
 }
 

@@ -122,8 +122,9 @@ void wait_for_ticks(uint64_t count) {
   while (arch::timer_ticks() - start < count)
     arch::wait_for_interrupt();
   uint64_t c1 = arch::cycle_counter();
-  kprint("timer: %lu ticks took %lu us\n", count,
-         (c1 - c0) * 1000000 / max<uint64_t>(arch::cycle_frequency_hz(), 1));
+  kprint("timer: %lu ticks took %lu us; %lu ticks so far, %lu of them in user mode\n", count,
+         (c1 - c0) * 1000000 / max<uint64_t>(arch::cycle_frequency_hz(), 1), arch::timer_ticks(),
+         arch::timer_ticks_in_user_mode());
 }
 
 uint64_t cycles_to_us(uint64_t cycles) {

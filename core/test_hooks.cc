@@ -39,6 +39,10 @@ uint8_t g_data_code[16] = {0xc3};  // `ret`, in a writable (so non-executable) p
   reinterpret_cast<void (*)()>(g_data_code)();
 }
 
+[[gnu::noinline]] void test_panic() {
+  panic("test: panic requested on the command line (%d)", 42);
+}
+
 void run_test_hook(StringView which) {
   if (which.empty()) return;
   struct Hook {
@@ -48,7 +52,7 @@ void run_test_hook(StringView which) {
   static const Hook kHooks[] = {
       {"page", test_trigger_page_fault},      {"ud", test_trigger_invalid_opcode},
       {"write-text", test_write_kernel_text}, {"write-text-alias", test_write_kernel_text_alias},
-      {"exec-data", test_execute_data},
+      {"exec-data", test_execute_data},       {"panic", test_panic},
   };
   for (const Hook& hook : kHooks) {
     if (which == hook.name) {

@@ -78,8 +78,11 @@ _FREESTANDING_COMMON = [
 
 _FREESTANDING_CXX = ["-std=c++20", "-fno-exceptions", "-fno-rtti"]
 
+# The link uses the Linux target triple on purpose: for an OS-less triple clang 14's driver
+# hands linking to `gcc`, which then calls ld.lld through collect2 (and needs gcc installed).
+# With -nostdlib -static nothing of Linux ends up in the image; only the driver differs.
 _FREESTANDING_LINK_COMMON = [
-    "--target=x86_64-unknown-none-elf",
+    "--target=x86_64-linux-gnu",
     "-fuse-ld=lld",
     "-nostdlib",
     "-static",

@@ -22,6 +22,7 @@ constexpr uint32_t kCalibrationUs = 2000;
 
 volatile uint32_t* g_lapic = nullptr;
 volatile uint64_t g_ticks = 0;
+volatile uint64_t g_user_ticks = 0;  // ticks that interrupted user mode
 uint64_t g_cycle_hz = 0;
 
 uint32_t read_reg(uint32_t reg) {
@@ -37,8 +38,9 @@ void lapic_eoi() {
   if (g_lapic != nullptr) write_reg(kRegEoi, 0);
 }
 
-void lapic_timer_interrupt() {
+void lapic_timer_interrupt(bool from_user) {
   g_ticks = g_ticks + 1;
+  if (from_user) g_user_ticks = g_user_ticks + 1;
   lapic_eoi();
 }
 
@@ -88,6 +90,9 @@ Status init_timer(uint32_t hz) {
 
 uint64_t timer_ticks() {
   return g_ticks;
+}
+uint64_t timer_ticks_in_user_mode() {
+  return g_user_ticks;
 }
 uint64_t cycle_counter() {
   return rdtsc();

@@ -107,7 +107,7 @@ extern "C" void x86_64_trap(hmk::x86::TrapFrame* frame) {
   using namespace hmk::x86;
   const bool from_user = (frame->cs & 3) == 3;
   if (frame->vector == kVectorLapicTimer) {
-    lapic_timer_interrupt();
+    lapic_timer_interrupt(from_user);
     return;
   }
   if (frame->vector == kVectorSpurious) return;
@@ -161,13 +161,14 @@ void print_frame(int depth, uint64_t pc) {
 
 void print_backtrace(uint64_t frame_pointer, uint64_t first_pc) {
   kprint("backtrace:\n");
-  print_frame(0, first_pc);
+  int depth = 0;
+  if (first_pc != 0) print_frame(depth++, first_pc);
   uint64_t lo = 0, hi = 0;
   if (!find_stack(frame_pointer, &lo, &hi)) return;
   // Frame-pointer chain: [rbp] = caller's rbp, [rbp + 8] = return address. Bounded depth, and
   // every frame must lie on the same stack above the previous one.
   uint64_t fp = frame_pointer;
-  for (int depth = 1; depth < 32; ++depth) {
+  for (; depth < 32; ++depth) {
     if (fp < lo || fp + 16 > hi || (fp & 7) != 0) break;
     auto* frame = reinterpret_cast<const uint64_t*>(fp);
     uint64_t next = frame[0];

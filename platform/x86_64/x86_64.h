@@ -9,7 +9,7 @@ namespace hmk::x86 {
 inline constexpr uint64_t kVectorLapicTimer = 0x30;
 inline constexpr uint64_t kVectorSpurious = 0xff;
 
-void lapic_timer_interrupt();
+void lapic_timer_interrupt(bool from_user);
 void lapic_eoi();
 
 }  // namespace hmk::x86
