@@ -16,11 +16,14 @@ UserOutcome g_outcome;
 }  // namespace
 
 UserOutcome run_user(AddressSpace& space, uint64_t entry, uint64_t stack_top) {
+  uint64_t rflags;
+  asm volatile("pushfq; popq %0" : "=r"(rflags));
   x86::write_cr3(space.root);
   note_user_entry(cycle_counter());
   x86_64_enter_user(entry, stack_top, &g_resume_rsp);
-  // Back here through leave_user.
+  // Back here through leave_user, with interrupts off: restore the caller's state.
   g_resume_rsp = 0;
+  if (rflags & (1u << 9)) x86::sti();
   return g_outcome;
 }
 

@@ -45,6 +45,9 @@ x86_64_syscall_entry:
 // in *resume_rsp for x86_64_resume_kernel, and irets to user mode with all registers cleared.
 .global x86_64_enter_user
 x86_64_enter_user:
+  // No interrupts from here to iretq: after swapgs, a kernel-mode interrupt would run with the
+  // user's GS. iretq turns them back on with the user's RFLAGS.
+  cli
   push %rbx
   push %rbp
   push %r12
