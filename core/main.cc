@@ -41,6 +41,19 @@ bool overlaps(PhysAddr a, uint64_t a_size, PhysAddr b, uint64_t b_size) {
   return a < b + b_size && b < a + a_size;
 }
 
+// Boot loaders need not hand the map over in address order (qboot does not); sort it once so
+// every later reader, and the console, sees ascending ranges. At most kMaxMemoryRanges
+// entries, so insertion sort is fine.
+void sort_memory_map(BootInfo& info) {
+  for (size_t i = 1; i < info.memory_count; ++i) {
+    MemoryRange key = info.memory[i];
+    size_t j = i;
+    for (; j > 0 && info.memory[j - 1].base > key.base; --j)
+      info.memory[j] = info.memory[j - 1];
+    info.memory[j] = key;
+  }
+}
+
 void print_memory_map(const BootInfo& info) {
   uint64_t usable = 0;
   kprint("memory map (%zu ranges):\n", info.memory_count);
@@ -232,6 +245,7 @@ void note_user_entry(uint64_t cycles) {
 void kernel_main(BootInfo& info) {
   kprint("\nHMK microkernel 0.1 (x86_64, qemu_pc), built with clang %s\n", __clang_version__);
   kprint("command line: '%s'\n", info.cmdline);
+  sort_memory_map(info);
   print_memory_map(info);
   if (init_frames(info) != Status::kOk) arch::power_off(arch::PowerOffReason::kFailure);
 

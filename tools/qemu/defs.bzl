@@ -55,13 +55,14 @@ def hmk_boot_test(
         expect = [],
         forbid = [],
         expect_exit = "success",
+        firmware = "qboot",
         qemu_timeout = 50,
         **kwargs):
     """Boots `kernel` (+ `initrd`) under QEMU TCG and checks the serial console.
 
     Fails on a timeout, a panic (unless expect_exit = "panic"), a wrong power-off status, an
     `expect` regex not found in order, or a `forbid` regex found. The console is in the
-    test log and in test.outputs/serial.log.
+    test log and in test.outputs/serial.log. `firmware` is "qboot" (default) or "seabios".
     """
     args = ["--kernel", "$(location %s)" % kernel]
     data = [kernel, "//tools/qemu:run.py"]
@@ -74,7 +75,7 @@ def hmk_boot_test(
         args += ["--expect", _quote(e)]
     for f in forbid:
         args += ["--forbid", _quote(f)]
-    args += ["--expect-exit", expect_exit, "--timeout", str(qemu_timeout)]
+    args += ["--expect-exit", expect_exit, "--firmware", firmware, "--timeout", str(qemu_timeout)]
     native.sh_test(
         name = name,
         srcs = ["//tools/qemu:boot_test.sh"],
