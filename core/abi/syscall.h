@@ -6,7 +6,8 @@
 namespace hmk::abi {
 
 // Calling convention (x86-64): `syscall` with the number in rax, arguments in rdi, rsi, rdx,
-// r10, r8, r9; the Status (core/lib/status.h) comes back in rax. rcx and r11 are clobbered.
+// r10, r8, r9; the Status (core/lib/status.h) comes back in rax. rcx and r11 are clobbered
+// (the CPU puts the return address and RFLAGS there); every other register is preserved.
 enum class Syscall : uint64_t {
   // debug_print(const char* text, size_t len): write to the kernel console.
   kDebugPrint = 0,
