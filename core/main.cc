@@ -167,6 +167,17 @@ StringView trim(StringView s) {
   return s.substr(0, n);
 }
 
+// Whether [base, base + size) lies inside one usable range (so the direct map covers it).
+bool in_usable_memory(const BootInfo& info, PhysAddr base, uint64_t size) {
+  uint64_t end;
+  if (__builtin_add_overflow(base, size, &end)) return false;
+  for (size_t i = 0; i < info.memory_count; ++i) {
+    const MemoryRange& r = info.memory[i];
+    if (r.type == MemoryType::kUsable && base >= r.base && end <= r.base + r.size) return true;
+  }
+  return false;
+}
+
 struct RunSummary {
   int started = 0;
   int exited_ok = 0;
@@ -220,7 +231,9 @@ Status run_manifest(const CpioArchive& initrd, RunSummary& summary) {
     if (line.starts_with("run ")) {
       StringView path = trim(line.substr(4));
       run_program(initrd, path, summary);
-      if (summary.started == 1) {
+      static bool reported = false;
+      if (!reported && g_first_user_entry != 0) {
+        reported = true;
         uint64_t entry = arch::boot_entry_cycles();
         kprint(
             "boot: kernel entered at %lu us, first user instruction at %lu us "
@@ -264,12 +277,17 @@ void kernel_main(BootInfo& info) {
     kprint("initrd: none given (qemu -initrd); nothing to run\n");
     arch::power_off(arch::PowerOffReason::kFailure);
   }
+  if (!in_usable_memory(info, info.initrd_base, info.initrd_size)) {
+    kprint("initrd: 0x%lx+0x%lx is not in usable RAM; ignoring it\n", info.initrd_base,
+           info.initrd_size);
+    arch::power_off(arch::PowerOffReason::kFailure);
+  }
   CpioError error;
   auto* initrd_data = static_cast<const uint8_t*>(arch::phys_to_virt(info.initrd_base));
   Result<CpioArchive> initrd = CpioArchive::open(initrd_data, info.initrd_size, &error);
   if (!initrd.ok()) {
     kprint("initrd: corrupt archive (%lu bytes): entry %zu, offset %zu: %s\n", info.initrd_size,
-           error.entry_index, error.offset, error.reason);
+           error.entry_index, error.offset, error.reason != nullptr ? error.reason : "?");
     arch::power_off(arch::PowerOffReason::kFailure);
   }
   kprint("initrd: %zu entries, %lu KiB\n", initrd->entry_count(), info.initrd_size >> 10);
