@@ -85,3 +85,24 @@ def hmk_boot_test(
         tags = kwargs.pop("tags", []) + ["qemu"],
         **kwargs
     )
+
+def hmk_program_test(name, kernel, program, expect = [], expect_after = [], **kwargs):
+    """Boots `kernel` with an initrd that runs the one user program `program` as /bin/NAME.
+
+    The console must show `expect` (in order), then the program's exit with status 0, then
+    `expect_after`. Other arguments as hmk_boot_test.
+    """
+    binary = Label(program).name
+    hmk_initrd(
+        name = name + "_image",
+        files = {"bin/" + binary: program},
+        manifest = ["run /bin/" + binary],
+        testonly = True,
+    )
+    hmk_boot_test(
+        name = name,
+        kernel = kernel,
+        initrd = ":" + name + "_image",
+        expect = expect + ["process /bin/%s exited with status 0" % binary] + expect_after,
+        **kwargs
+    )
