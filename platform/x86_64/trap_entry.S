@@ -22,12 +22,7 @@ vector = 0
   vector = vector + 1
 .endr
 
-// Each stub is padded to 16 bytes so the IDT can be filled with stubs + 16 * n.
-.global x86_64_vector_stub_size
-.section .rodata
-x86_64_vector_stub_size:
-  .quad 16
-
+// cpu_init.cc fills the IDT with x86_64_vector_stubs + 16 * vector.
 .text
 trap_common:
   // Coming from user mode (CS RPL 3, at 24(%rsp) after vector + error code): take the

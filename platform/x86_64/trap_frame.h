@@ -1,4 +1,4 @@
-// Register frames built by the entry stubs (trap_entry.S, syscall_entry.S); layouts are ABI
+// Register frames built by the entry stubs (trap_entry.S, user_entry.S); layouts are ABI
 // between assembly and C++, pinned by static_asserts.
 #pragma once
 
