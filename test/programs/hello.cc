@@ -26,8 +26,8 @@ Status raw(uint64_t number, uint64_t a0, uint64_t a1) {
 }  // namespace
 
 int main() {
-  rt::print("hello from user space (CPL3), pid-less and proud\n");
-  static const char kMessage[] = "hello: multi-page text ok\n";
+  rt::print("hello from user space (CPL3)\n");
+  static const char kMessage[] = "hello: raw debug_print ok\n";
   expect("debug_print of a valid buffer", rt::debug_print(kMessage, sizeof(kMessage) - 1),
          Status::kOk);
   // A kernel address, an unmapped address, a range that wraps, an oversized length and an
