@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arch/context.h"  // UserContext, syscall_registers(): the port's saved-state layout
 #include "core/boot_info.h"
 #include "core/lib/status.h"
 
@@ -26,18 +27,6 @@ enum PageFlags : uint32_t {
 };
 
 inline constexpr uint64_t kPageSize = 4096;
-
-// Why control came back from user mode to the kernel (see arch::run_user).
-enum class UserExit : uint32_t {
-  kExited,   // the program asked to exit; code in UserOutcome::code
-  kFaulted,  // a CPU exception in user mode; already reported on the console
-};
-
-struct UserOutcome {
-  UserExit how;
-  int64_t code;      // exit code, or the exception vector
-  uint64_t address;  // faulting address (page faults), else 0
-};
 
 namespace arch {
 
@@ -83,21 +72,42 @@ struct AddressSpace {
   PhysAddr root;  // arch page-table root (CR3 on x86-64)
 };
 Result<AddressSpace> create_address_space(FrameAllocator& frames);
-// Frees every page table and every frame mapped in the user half, then the root.
-void destroy_address_space(AddressSpace& space, FrameAllocator& frames);
+// Frees every page table of the user half and the root (not the frames mapped: their owners
+// free those); adds the number of table frames freed, root included, to *tables_freed.
+void destroy_address_space(AddressSpace& space, FrameAllocator& frames, size_t* tables_freed);
+// Maps one user page; adds the number of page-table frames it had to allocate to
+// *tables_added. kAlreadyExists if the page is mapped.
 Status map_page(AddressSpace& space, uint64_t virt, PhysAddr phys, uint32_t flags,
-                FrameAllocator& frames);
+                FrameAllocator& frames, size_t* tables_added);
+// Removes one user page's mapping (no-op if unmapped) and flushes it from the TLB.
+void unmap_page(AddressSpace& space, uint64_t virt);
+// Changes the rights of one mapped user page (no-op if unmapped).
+void protect_page(AddressSpace& space, uint64_t virt, uint32_t flags);
 // The physical frame behind a user virtual address if it is mapped user-accessible with at
 // least `flags` rights.
 Result<PhysAddr> translate_user(const AddressSpace& space, uint64_t virt, uint32_t flags);
 
-// ---- user mode ----
+// ---- threads and user mode ----
 
-// Run user code at `entry` with stack `stack_top` in `space` until it exits or faults.
-UserOutcome run_user(AddressSpace& space, uint64_t entry, uint64_t stack_top);
-// Called from syscall/trap handlers (on the entry stack): abandon the user context and make
-// the pending run_user return `outcome`.
-[[noreturn]] void leave_user(UserOutcome outcome);
+// A new thread's registers: it will start at `entry` with `stack` and `arg` as the first
+// argument, all other registers zero, interrupts enabled. The context is zero on entry.
+void init_user_context(UserContext& ctx, uint64_t entry, uint64_t stack, uint64_t arg);
+// Makes `ctx`, which runs in `space`, the context the port restores on its way back to user
+// mode: switches the page tables if needed and points the entry paths at `ctx`.
+UserContext* activate(AddressSpace& space, UserContext& ctx);
+// `ctx` is going away: the port drops any lazily held state (FPU ownership).
+void forget_context(UserContext& ctx);
+// Leaves the boot stack for good: resumes `first`, or idles until the core has a thread
+// (kernel.h: idle_entry) if it is null.
+[[noreturn]] void run_threads(UserContext* first);
+
+// ---- interrupt lines (the board's interrupt controller) ----
+
+inline constexpr uint32_t kIrqLines = 16;
+// Whether user space may own `line` (lines the kernel uses itself are not available).
+bool irq_line_available(uint32_t line);
+void irq_mask(uint32_t line);
+void irq_unmask(uint32_t line);
 
 // ---- console and power (board) ----
 

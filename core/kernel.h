@@ -3,14 +3,32 @@
 
 #include <stdint.h>
 
+#include "core/arch.h"
 #include "core/boot_info.h"
 
 namespace hmk {
 
-// Everything after the port has parsed the boot protocol. Never returns: it powers off.
+// Everything after the port has parsed the boot protocol. Never returns: it runs the first
+// program and then lives in the entries below until init powers the machine off.
 [[noreturn]] void kernel_main(BootInfo& info);
 
-// The port calls this right before each switch to user mode (for boot-time reporting).
+// Kernel entries from user mode. The current thread's registers are already saved in its
+// context. Each returns the context to resume (the same thread's or another's, already
+// activated), or nullptr when nothing can run: the port then idles with interrupts enabled
+// and calls idle_entry() after every interrupt.
+arch::UserContext* syscall_entry();
+arch::UserContext* timer_entry();                                   // timer tick
+arch::UserContext* irq_entry(uint32_t line);                        // device interrupt
+arch::UserContext* fault_entry(uint64_t vector, uint64_t address);  // reported exception
+arch::UserContext* idle_entry();
+// Nothing for the core to do (a spurious interrupt): the context to resume.
+arch::UserContext* resume_entry();
+
+// Interrupts that arrive while the kernel idles (kernel mode).
+void timer_tick_while_idle();
+void irq_while_idle(uint32_t line);
+
+// The port calls this right before the first switch to user mode (boot-time reporting).
 void note_user_entry(uint64_t cycles);
 
 }  // namespace hmk

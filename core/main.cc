@@ -1,13 +1,14 @@
-// The core kernel's boot path: memory, CPU, paging, timer, then the programs the initrd's
-// manifest names, each in its own address space; finally power-off.
+// The core kernel's boot path: memory, CPU, paging, timer, then init starts the programs the
+// initrd's manifest names (core/init.cc), which power the machine off after the last.
 #include "core/arch.h"
 #include "core/console.h"
 #include "core/frame_allocator.h"
+#include "core/init.h"
 #include "core/kernel.h"
+#include "core/kmem.h"
 #include "core/lib/cpio.h"
 #include "core/lib/string.h"
 #include "core/lib/util.h"
-#include "core/process.h"
 #include "core/test_hooks.h"
 
 namespace hmk {
@@ -18,8 +19,7 @@ constexpr PhysAddr kLowMemoryEnd = 1ull << 20;  // firmware and legacy devices l
 // Until the kernel's page tables are up, phys_to_virt reaches only the first GiB.
 constexpr PhysAddr kEarlyMapLimit = 1ull << 30;
 
-FrameAllocator g_frames;
-uint64_t g_first_user_entry = 0;
+FrameAllocator& g_frames = kernel_frames();
 
 const char* memory_type_name(MemoryType type) {
   switch (type) {
@@ -129,21 +129,6 @@ Status init_frames(const BootInfo& info) {
   return Status::kOk;
 }
 
-void wait_for_ticks(uint64_t count) {
-  uint64_t start = arch::timer_ticks();
-  uint64_t c0 = arch::cycle_counter();
-  while (arch::timer_ticks() - start < count)
-    arch::wait_for_interrupt();
-  uint64_t c1 = arch::cycle_counter();
-  kprint("timer: %lu ticks took %lu us; %lu ticks so far, %lu of them in user mode\n", count,
-         (c1 - c0) * 1000000 / max<uint64_t>(arch::cycle_frequency_hz(), 1), arch::timer_ticks(),
-         arch::timer_ticks_in_user_mode());
-}
-
-uint64_t cycles_to_us(uint64_t cycles) {
-  return cycles * 1000000 / max<uint64_t>(arch::cycle_frequency_hz(), 1);
-}
-
 // Value of `key=` on the command line, or an empty view.
 StringView cmdline_value(const char* cmdline, StringView key) {
   StringView rest(cmdline);
@@ -158,15 +143,6 @@ StringView cmdline_value(const char* cmdline, StringView key) {
   return {};
 }
 
-StringView trim(StringView s) {
-  while (!s.empty() && (s[0] == ' ' || s[0] == '\t' || s[0] == '\r'))
-    s.remove_prefix(1);
-  size_t n = s.size();
-  while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-    --n;
-  return s.substr(0, n);
-}
-
 // Whether [base, base + size) lies inside one usable range (so the direct map covers it).
 bool in_usable_memory(const BootInfo& info, PhysAddr base, uint64_t size) {
   uint64_t end;
@@ -178,82 +154,7 @@ bool in_usable_memory(const BootInfo& info, PhysAddr base, uint64_t size) {
   return false;
 }
 
-struct RunSummary {
-  int started = 0;
-  int exited_ok = 0;
-  int failed = 0;  // could not load, exited non-zero or faulted
-};
-
-void run_program(const CpioArchive& initrd, StringView path, RunSummary& summary) {
-  ++summary.started;
-  Result<CpioEntry> file = initrd.find(path);
-  if (!file.ok() || !is_regular_file(*file)) {
-    kprint("exec %.*s: no such file in the initrd\n", static_cast<int>(path.size()), path.data());
-    ++summary.failed;
-    return;
-  }
-  Result<Process> process = load_process(path, file->data, file->size, g_frames);
-  if (!process.ok()) {
-    ++summary.failed;
-    return;
-  }
-  UserOutcome outcome = run_process(*process, g_frames);
-  const int len = static_cast<int>(path.size());
-  if (outcome.how == UserExit::kExited) {
-    kprint("process %.*s exited with status %ld\n", len, path.data(), outcome.code);
-    if (outcome.code == 0)
-      ++summary.exited_ok;
-    else
-      ++summary.failed;
-  } else {
-    kprint("process %.*s killed by exception %ld (address 0x%lx); kernel continues\n", len,
-           path.data(), outcome.code, outcome.address);
-    ++summary.failed;
-  }
-}
-
-// The manifest: one directive per line; `run <path>` starts a program, `#` starts a comment.
-Status run_manifest(const CpioArchive& initrd, RunSummary& summary) {
-  Result<CpioEntry> manifest = initrd.find("manifest");
-  if (!manifest.ok()) {
-    kprint("initrd: no manifest; nothing to run\n");
-    return Status::kNotFound;
-  }
-  StringView rest(reinterpret_cast<const char*>(manifest->data), manifest->size);
-  int line_number = 0;
-  while (!rest.empty()) {
-    ++line_number;
-    size_t newline = rest.find('\n');
-    StringView line = rest.substr(0, newline);
-    rest.remove_prefix(newline == StringView::kNpos ? rest.size() : newline + 1);
-    line = trim(line);
-    if (line.empty() || line.starts_with('#')) continue;
-    if (line.starts_with("run ")) {
-      StringView path = trim(line.substr(4));
-      run_program(initrd, path, summary);
-      static bool reported = false;
-      if (!reported && g_first_user_entry != 0) {
-        reported = true;
-        uint64_t entry = arch::boot_entry_cycles();
-        kprint(
-            "boot: kernel entered at %lu us, first user instruction at %lu us "
-            "(kernel boot %lu us; virtual time under -icount)\n",
-            cycles_to_us(entry), cycles_to_us(g_first_user_entry),
-            cycles_to_us(g_first_user_entry - entry));
-      }
-    } else {
-      kprint("manifest:%d: unknown directive '%.*s'\n", line_number, static_cast<int>(line.size()),
-             line.data());
-    }
-  }
-  return Status::kOk;
-}
-
 }  // namespace
-
-void note_user_entry(uint64_t cycles) {
-  if (g_first_user_entry == 0) g_first_user_entry = cycles;
-}
 
 void kernel_main(BootInfo& info) {
   kprint("\nHMK microkernel 0.1 (x86_64, qemu_pc), built with clang %s\n", __clang_version__);
@@ -292,20 +193,10 @@ void kernel_main(BootInfo& info) {
   }
   kprint("initrd: %zu entries, %lu KiB\n", initrd->entry_count(), info.initrd_size >> 10);
 
-  RunSummary summary;
-  size_t free_before = g_frames.free_count();
-  if (run_manifest(*initrd, summary) != Status::kOk) {
-    arch::power_off(arch::PowerOffReason::kFailure);
-  }
-  size_t free_after = g_frames.free_count();
-  kprint("boot: %d programs run, %d exited 0, %d failed; frames free before %zu, after %zu%s\n",
-         summary.started, summary.exited_ok, summary.failed, free_before, free_after,
-         free_before == free_after ? "" : " (LEAK)");
-  // Proof that timer interrupts arrive, taken last so it does not delay the first program.
-  wait_for_ticks(2);
-  kprint("hmk: powering off\n");
-  arch::power_off(free_before == free_after ? arch::PowerOffReason::kSuccess
-                                            : arch::PowerOffReason::kFailure);
+  if (!init_start(*initrd)) arch::power_off(arch::PowerOffReason::kFailure);
+  // init_start made the first program's thread ready; from here on the kernel runs only in
+  // its entries (core/entry.cc).
+  arch::run_threads(idle_entry());
 }
 
 }  // namespace hmk

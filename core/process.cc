@@ -1,69 +1,104 @@
-// Loading a static ELF program into a fresh address space and running it.
+// Building a process from a static ELF executable.
 #include "core/process.h"
 
 #include "core/console.h"
-#include "core/frame_allocator.h"
+#include "core/ipc.h"
+#include "core/irq.h"
 #include "core/lib/elf.h"
 #include "core/lib/util.h"
+#include "core/quota.h"
 
 namespace hmk {
 namespace {
 
-Process* g_current = nullptr;
-
-uint32_t page_flags_for(const ElfSegment& segment) {
-  uint32_t flags = kPageUser;
-  if (segment.flags & kPfWrite) flags |= kPageWrite;
-  if (segment.flags & kPfExec) flags |= kPageExecute;
-  return flags;
+uint32_t rights_for(const ElfSegment& segment) {
+  uint32_t rights = abi::kRightRead;
+  if (segment.flags & kPfWrite) rights |= abi::kRightWrite;
+  if (segment.flags & kPfExec) rights |= abi::kRightExecute;
+  return rights;
 }
 
-// Maps one segment page by page: a fresh zeroed frame for each page, with the part of the
-// file image that falls into it copied in. Pages shared by two segments were ruled out by the
-// ELF validator.
-Status map_segment(arch::AddressSpace& space, const uint8_t* image, const ElfSegment& segment,
-                   FrameAllocator& frames) {
-  uint64_t first = align_down(segment.vaddr, kPageSize);
-  uint64_t end = align_up(segment.vaddr + segment.memsz, kPageSize);
-  uint64_t file_start = segment.vaddr;
-  uint64_t file_end = segment.vaddr + segment.filesz;
-  for (uint64_t page = first; page < end; page += kPageSize) {
-    PhysAddr frame = TRY(frames.allocate());
-    auto* dst = static_cast<uint8_t*>(arch::phys_to_virt(frame));
-    mem_set(dst, 0, kPageSize);
-    uint64_t copy_from = max(page, file_start);
-    uint64_t copy_to = min(page + kPageSize, file_end);
+// A memory object holding `segment` (file bytes copied in, the rest zero), mapped at the
+// segment's pages. Pages shared by two segments were ruled out by the ELF validator.
+Status map_segment(Space& space, const uint8_t* image, const ElfSegment& segment) {
+  const uint64_t first = align_down(segment.vaddr, kPageSize);
+  const uint64_t end = align_up(segment.vaddr + segment.memsz, kPageSize);
+  const uint64_t pages = (end - first) / kPageSize;
+  MemoryObject* memory = TRY(MemoryObject::create(space.own_quota(), pages));
+  for (uint64_t i = 0; i < pages; ++i) {
+    const uint64_t page = first + i * kPageSize;
+    const uint64_t copy_from = max(page, segment.vaddr);
+    const uint64_t copy_to = min(page + kPageSize, segment.vaddr + segment.filesz);
     if (copy_from < copy_to) {
-      mem_copy(dst + (copy_from - page), image + segment.file_offset + (copy_from - file_start),
+      auto* dst = static_cast<uint8_t*>(arch::phys_to_virt(memory->frame(i)));
+      mem_copy(dst + (copy_from - page), image + segment.file_offset + (copy_from - segment.vaddr),
                copy_to - copy_from);
     }
-    Status s = arch::map_page(space, page, frame, page_flags_for(segment), frames);
-    if (s != Status::kOk) {
-      (void)frames.free(frame);
-      return s;
-    }
+  }
+  const uint32_t rights = rights_for(segment);
+  Status s = space.map(*memory, first, 0, pages, rights, rights);
+  memory->release();  // the mapping holds its own reference
+  return s;
+}
+
+Status map_stack(Space& space) {
+  MemoryObject* memory = TRY(MemoryObject::create(space.own_quota(), kUserStackPages));
+  const uint32_t rights = abi::kRightRead | abi::kRightWrite;
+  Status s = space.map(*memory, kUserStackTop - kUserStackPages * kPageSize, 0, kUserStackPages,
+                       rights, rights);
+  memory->release();
+  return s;
+}
+
+// The handles every boot-manifest process starts with, in their fixed slots.
+Status install_initial_caps(Space& space, Thread& thread) {
+  CapTable& caps = space.caps();
+  TRY(caps.ensure_free(3, space.own_quota()));
+  struct Initial {
+    Handle expected;
+    KernelObject* object;
+  } initial[] = {
+      {abi::kSelfSpace, &space},
+      {abi::kSelfThread, &thread},
+      {abi::kIrqControl, &irq_control()},
+  };
+  for (const Initial& i : initial) {
+    Handle h = caps.take_free();
+    if (h != i.expected) return Status::kCorrupt;  // a fresh table hands out 1, 2, 3
+    caps.install(h, i.object, abi::kRightsAll, 0, nullptr);
   }
   return Status::kOk;
 }
 
-Status map_stack(arch::AddressSpace& space, FrameAllocator& frames) {
-  for (uint64_t i = 1; i <= kUserStackPages; ++i) {
-    PhysAddr frame = TRY(frames.allocate());
-    mem_set(arch::phys_to_virt(frame), 0, kPageSize);
-    Status s =
-        arch::map_page(space, kUserStackTop - i * kPageSize, frame, kPageUser | kPageWrite, frames);
-    if (s != Status::kOk) {
-      (void)frames.free(frame);
+Status populate(Space& space, StringView name, const uint8_t* image, const ElfImage& elf) {
+  for (size_t i = 0; i < elf.segment_count; ++i) {
+    if (Status s = map_segment(space, image, elf.segments[i]); s != Status::kOk) {
+      kprint("exec %.*s: cannot map segment %zu: %s\n", static_cast<int>(name.size()), name.data(),
+             i, status_name(s));
       return s;
     }
   }
-  return Status::kOk;
+  if (Status s = map_stack(space); s != Status::kOk) {
+    kprint("exec %.*s: cannot map the stack: %s\n", static_cast<int>(name.size()), name.data(),
+           status_name(s));
+    return s;
+  }
+  Thread* thread = TRY(
+      Thread::create(space.own_quota(), space, elf.entry, kUserStackTop, 0, abi::kDefaultPriority));
+  Status s = install_initial_caps(space, *thread);
+  if (s == Status::kOk) {
+    space.thread_started();
+    thread->acquire();  // the started thread's own reference
+    make_runnable(thread);
+  }
+  thread->release();  // the capability holds it now (or, on failure, it dies)
+  return s;
 }
 
 }  // namespace
 
-Result<Process> load_process(StringView name, const uint8_t* image, size_t size,
-                             FrameAllocator& frames) {
+Result<Space*> load_process(StringView name, const uint8_t* image, size_t size,
+                            uint64_t quota_bytes) {
   ElfLimits limits;
   limits.lowest_vaddr = arch::kUserLowest;
   // The stack and its guard page sit above everything a program may load.
@@ -78,37 +113,21 @@ Result<Process> load_process(StringView name, const uint8_t* image, size_t size,
     kprint("\n");
     return elf.status();
   }
-
-  Result<arch::AddressSpace> space = arch::create_address_space(frames);
+  Quota* quota = TRY(Quota::create_root(quota_bytes));
+  Result<Space*> space = Space::create(*quota, *quota, name);
+  quota->release();  // the space holds it (or it failed and the account dies)
   if (!space.ok()) {
-    kprint("exec %.*s: no memory for an address space\n", static_cast<int>(name.size()),
-           name.data());
+    kprint("exec %.*s: no memory for an address space: %s\n", static_cast<int>(name.size()),
+           name.data(), status_name(space.status()));
     return space.status();
   }
-  Status s = Status::kOk;
-  for (size_t i = 0; i < elf->segment_count && s == Status::kOk; ++i) {
-    s = map_segment(*space, image, elf->segments[i], frames);
-  }
-  if (s == Status::kOk) s = map_stack(*space, frames);
+  Status s = populate(**space, name, image, *elf);
   if (s != Status::kOk) {
-    kprint("exec %.*s: cannot map the program: %s\n", static_cast<int>(name.size()), name.data(),
-           status_name(s));
-    arch::destroy_address_space(*space, frames);
+    (*space)->terminate(-1);
+    (*space)->release();
     return s;
   }
-  return Process{name, *space, elf->entry, kUserStackTop};
-}
-
-UserOutcome run_process(Process& process, FrameAllocator& frames) {
-  g_current = &process;
-  UserOutcome outcome = arch::run_user(process.space, process.entry, process.stack_top);
-  g_current = nullptr;
-  arch::destroy_address_space(process.space, frames);
-  return outcome;
-}
-
-Process* current_process() {
-  return g_current;
+  return *space;
 }
 
 }  // namespace hmk

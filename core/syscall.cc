@@ -1,54 +1,501 @@
-// The boot-time system calls: debug output and exit. Every argument is checked; a bad one
-// returns a Status to the caller.
+// System call handlers. Each reads its arguments through one typed view of the saved
+// registers, checks every handle, pointer and number before changing anything, and returns a
+// Status; a bad argument never reaches a panic.
 #include "core/syscall.h"
 
 #include "core/abi/syscall.h"
 #include "core/arch.h"
 #include "core/console.h"
+#include "core/ipc.h"
+#include "core/irq.h"
+#include "core/lib/format.h"
 #include "core/lib/util.h"
-#include "core/process.h"
+#include "core/memory_object.h"
+#include "core/quota.h"
+#include "core/scheduler.h"
+#include "core/space.h"
 
 namespace hmk {
 namespace {
 
-// Copies [user, user + len) out of the current address space, page by page through the
-// direct map, so an unmapped or kernel address is refused before anything is read.
-Status copy_from_user(const Process& process, uint64_t user, size_t len, char* out) {
-  uint64_t end;
-  if (__builtin_add_overflow(user, len, &end) || end > arch::kUserHighest) {
+using abi::Syscall;
+constexpr Handle kBadHandle = 0xffffffffu;  // no slot has this number
+
+// ---- typed register views (arguments in rdi, rsi, rdx, r10, r8, r9) ----
+
+class SysArgs {
+ public:
+  explicit SysArgs(Thread* t) : r_(t->regs()) {}
+
+ protected:
+  uint64_t arg(int i) const { return r_[arch::kRdi + i]; }
+  Handle handle(int i) const {
+    return arg(i) > 0xffffffffu ? kBadHandle : static_cast<Handle>(arg(i));
+  }
+
+ private:
+  const uint64_t* r_;
+};
+
+struct SysHandle : SysArgs {  // signal, wait, poll, thread_start, cap_delete, ...
+  using SysArgs::SysArgs;
+  Handle object() const { return handle(0); }
+};
+struct SysThreadCreate : SysArgs {
+  using SysArgs::SysArgs;
+  Handle space() const { return handle(0); }
+  uint64_t entry() const { return arg(1); }
+  uint64_t stack() const { return arg(2); }
+  uint64_t argument() const { return arg(3); }
+};
+struct SysThreadSetPriority : SysArgs {
+  using SysArgs::SysArgs;
+  Handle thread() const { return handle(0); }
+  uint64_t priority() const { return arg(1); }
+};
+struct SysThreadSetIpcBuffer : SysArgs {
+  using SysArgs::SysArgs;
+  Handle thread() const { return handle(0); }
+  uint64_t address() const { return arg(1); }
+};
+struct SysSpaceCreate : SysArgs {
+  using SysArgs::SysArgs;
+  uint64_t quota_bytes() const { return arg(0); }
+};
+struct SysMemoryCreate : SysArgs {
+  using SysArgs::SysArgs;
+  uint64_t pages() const { return arg(0); }
+};
+struct SysMap : SysArgs {
+  using SysArgs::SysArgs;
+  Handle space() const { return handle(0); }
+  Handle memory() const { return handle(1); }
+  uint64_t vaddr() const { return arg(2); }
+  uint64_t first_page() const { return arg(3); }
+  uint64_t pages() const { return arg(4); }
+  uint64_t rights() const { return arg(5); }
+};
+struct SysUnmap : SysArgs {
+  using SysArgs::SysArgs;
+  Handle space() const { return handle(0); }
+  uint64_t vaddr() const { return arg(1); }
+  uint64_t pages() const { return arg(2); }
+};
+struct SysProtect : SysUnmap {
+  using SysUnmap::SysUnmap;
+  uint64_t rights() const { return arg(3); }
+};
+struct SysCapDerive : SysArgs {
+  using SysArgs::SysArgs;
+  Handle source() const { return handle(0); }
+  uint64_t rights() const { return arg(1); }
+  uint64_t badge() const { return arg(2); }
+};
+struct SysCapCopyTo : SysArgs {
+  using SysArgs::SysArgs;
+  Handle space() const { return handle(0); }
+  Handle source() const { return handle(1); }
+  uint64_t rights() const { return arg(2); }
+};
+struct SysIrqCreate : SysArgs {
+  using SysArgs::SysArgs;
+  Handle control() const { return handle(0); }
+  uint64_t line() const { return arg(1); }
+};
+struct SysIrqBind : SysArgs {
+  using SysArgs::SysArgs;
+  Handle irq() const { return handle(0); }
+  Handle notification() const { return handle(1); }
+};
+struct SysProcessExit : SysArgs {
+  using SysArgs::SysArgs;
+  int64_t code() const { return static_cast<int64_t>(arg(0)); }
+};
+struct SysDebugPrint : SysArgs {
+  using SysArgs::SysArgs;
+  uint64_t text() const { return arg(0); }
+  uint64_t length() const { return arg(1); }
+};
+
+void set_out(Thread* t, int index, uint64_t value) {
+  t->regs()[arch::kRdi + index] = value;
+}
+
+CapTable& caps_of(Thread* t) {
+  return t->space().caps();
+}
+Quota& quota_of(Thread* t) {
+  return t->space().own_quota();
+}
+
+// Puts a freshly created object (holding its creation reference) into a slot reserved by
+// ensure_free, hands the reference to the capability, and returns the handle in rdi.
+void install_new(Thread* self, KernelObject* object, uint32_t rights) {
+  Handle h = caps_of(self).take_free();
+  caps_of(self).install(h, object, rights, 0, nullptr);
+  object->release();
+  set_out(self, 0, h);
+}
+
+// ---- threads ----
+
+Status sys_thread_create(Thread* self) {
+  SysThreadCreate a(self);
+  Capability* cap = TRY(caps_of(self).lookup(a.space(), ObjectType::kSpace, abi::kRightManage));
+  auto* space = static_cast<Space*>(cap->object);
+  if (!space->alive()) return Status::kPeerClosed;
+  if (a.entry() < arch::kUserLowest || a.entry() >= arch::kUserHighest ||
+      a.stack() >= arch::kUserHighest) {
     return Status::kBadAddress;
   }
-  size_t done = 0;
-  while (done < len) {
-    uint64_t addr = user + done;
-    PhysAddr phys = TRY(arch::translate_user(process.space, addr, kPageRead));
-    size_t chunk = min<size_t>(len - done, kPageSize - (addr & (kPageSize - 1)));
-    mem_copy(out + done, arch::phys_to_virt(phys), chunk);
-    done += chunk;
+  TRY(caps_of(self).ensure_free(1, quota_of(self)));
+  Thread* t = TRY(
+      Thread::create(quota_of(self), *space, a.entry(), a.stack(), a.argument(), self->priority()));
+  install_new(self, t, abi::kRightsAll);
+  return Status::kOk;
+}
+
+Status sys_thread_start(Thread* self) {
+  SysHandle a(self);
+  Capability* cap = TRY(caps_of(self).lookup(a.object(), ObjectType::kThread, abi::kRightManage));
+  auto* t = static_cast<Thread*>(cap->object);
+  if (t->state() != ThreadState::kInactive) return Status::kBusy;
+  if (!t->space().alive()) return Status::kPeerClosed;
+  t->space().thread_started();
+  t->acquire();  // a started thread keeps itself alive until it ends
+  make_runnable(t);
+  return Status::kOk;
+}
+
+Status sys_thread_set_priority(Thread* self) {
+  SysThreadSetPriority a(self);
+  Capability* cap = TRY(caps_of(self).lookup(a.thread(), ObjectType::kThread, abi::kRightManage));
+  if (a.priority() >= abi::kPriorityCount) return Status::kInvalidArgument;
+  if (a.priority() > self->priority()) return Status::kPermissionDenied;
+  auto* t = static_cast<Thread*>(cap->object);
+  const auto priority = static_cast<uint8_t>(a.priority());
+  if (t->state() == ThreadState::kReady) {
+    scheduler().remove(t);
+    t->priority_ = priority;
+    scheduler().make_ready(t);
+  } else {
+    t->priority_ = priority;  // a running thread is re-checked by the scheduler on exit
   }
   return Status::kOk;
 }
 
-Status sys_debug_print(const Process& process, uint64_t text, uint64_t len) {
-  if (len > abi::kDebugPrintMax) return Status::kInvalidArgument;
+Status sys_thread_set_ipc_buffer(Thread* self) {
+  SysThreadSetIpcBuffer a(self);
+  Capability* cap = TRY(caps_of(self).lookup(a.thread(), ObjectType::kThread, abi::kRightManage));
+  auto* t = static_cast<Thread*>(cap->object);
+  const uint64_t addr = a.address();
+  if (addr != 0) {
+    if (!is_aligned(addr, uint64_t{8}) || addr % kPageSize + sizeof(abi::IpcBuffer) > kPageSize) {
+      return Status::kInvalidArgument;
+    }
+    TRY(arch::translate_user(t->space().address_space(), addr, kPageWrite));
+  }
+  t->ipc_buffer_ = addr;
+  return Status::kOk;
+}
+
+// ---- spaces and memory ----
+
+Status sys_space_create(Thread* self) {
+  SysSpaceCreate a(self);
+  TRY(caps_of(self).ensure_free(1, quota_of(self)));
+  Quota* child_quota = TRY(Quota::create_child(quota_of(self), a.quota_bytes()));
+  char name[48];
+  snformat(name, sizeof(name), "%.*s/child", static_cast<int>(self->space().name().size()),
+           self->space().name().data());
+  Result<Space*> space = Space::create(quota_of(self), *child_quota, StringView(name));
+  child_quota->release();  // the space holds its own reference now (or it failed)
+  if (!space.ok()) return space.status();
+  self->space().adopt(*space);
+  install_new(self, *space, abi::kRightsAll);
+  return Status::kOk;
+}
+
+Status sys_memory_create(Thread* self) {
+  SysMemoryCreate a(self);
+  if (a.pages() == 0 || a.pages() > abi::kMaxMemoryPages) return Status::kInvalidArgument;
+  TRY(caps_of(self).ensure_free(1, quota_of(self)));
+  MemoryObject* m = TRY(MemoryObject::create(quota_of(self), a.pages()));
+  install_new(self, m, abi::kRightRead | abi::kRightWrite | abi::kRightExecute | abi::kRightManage);
+  return Status::kOk;
+}
+
+Status sys_map(Thread* self) {
+  SysMap a(self);
+  Capability* sc = TRY(caps_of(self).lookup(a.space(), ObjectType::kSpace, abi::kRightManage));
+  Capability* mc = TRY(caps_of(self).lookup(a.memory(), ObjectType::kMemory));
+  if (a.rights() > abi::kRightsAll) return Status::kInvalidArgument;
+  const auto rights = static_cast<uint32_t>(a.rights());
+  if ((rights & ~mc->rights) != 0) return Status::kPermissionDenied;
+  return static_cast<Space*>(sc->object)
+      ->map(*static_cast<MemoryObject*>(mc->object), a.vaddr(), a.first_page(), a.pages(), rights,
+            mc->rights);
+}
+
+Status sys_unmap(Thread* self) {
+  SysUnmap a(self);
+  Capability* sc = TRY(caps_of(self).lookup(a.space(), ObjectType::kSpace, abi::kRightManage));
+  return static_cast<Space*>(sc->object)->unmap(a.vaddr(), a.pages());
+}
+
+Status sys_protect(Thread* self) {
+  SysProtect a(self);
+  Capability* sc = TRY(caps_of(self).lookup(a.space(), ObjectType::kSpace, abi::kRightManage));
+  if (a.rights() > abi::kRightsAll) return Status::kInvalidArgument;
+  return static_cast<Space*>(sc->object)
+      ->protect(a.vaddr(), a.pages(), static_cast<uint32_t>(a.rights()));
+}
+
+Status sys_quota_info(Thread* self) {
+  SysHandle a(self);
+  Capability* sc = TRY(caps_of(self).lookup(a.object(), ObjectType::kSpace));
+  Quota& q = static_cast<Space*>(sc->object)->own_quota();
+  set_out(self, 0, q.limit());
+  set_out(self, 1, q.used());
+  return Status::kOk;
+}
+
+// ---- IPC objects ----
+
+Status sys_endpoint_create(Thread* self) {
+  TRY(caps_of(self).ensure_free(1, quota_of(self)));
+  Endpoint* ep = TRY(Endpoint::create(quota_of(self)));
+  install_new(self, ep,
+              abi::kRightSend | abi::kRightReceive | abi::kRightGrant | abi::kRightManage);
+  return Status::kOk;
+}
+
+Status sys_notification_create(Thread* self) {
+  TRY(caps_of(self).ensure_free(1, quota_of(self)));
+  Notification* n = TRY(Notification::create(quota_of(self)));
+  install_new(self, n, abi::kRightSend | abi::kRightReceive | abi::kRightManage);
+  return Status::kOk;
+}
+
+// ---- capabilities ----
+
+Status sys_cap_derive(Thread* self) {
+  SysCapDerive a(self);
+  Capability* src = caps_of(self).lookup(a.source());
+  if (src == nullptr) return Status::kInvalidCapability;
+  if (a.rights() > abi::kRightsAll) return Status::kInvalidArgument;
+  const auto rights = static_cast<uint32_t>(a.rights());
+  if ((rights & ~src->rights) != 0) return Status::kPermissionDenied;
+  if (a.badge() != 0 && (src->badge != 0 || (src->type != ObjectType::kEndpoint &&
+                                             src->type != ObjectType::kNotification))) {
+    return Status::kInvalidArgument;
+  }
+  TRY(caps_of(self).ensure_free(1, quota_of(self)));
+  Handle h = caps_of(self).take_free();
+  caps_of(self).install(h, src->object, rights, a.badge() != 0 ? a.badge() : src->badge, src);
+  set_out(self, 0, h);
+  return Status::kOk;
+}
+
+Status sys_cap_delete(Thread* self) {
+  Capability* cap = caps_of(self).lookup(SysHandle(self).object());
+  if (cap == nullptr) return Status::kInvalidCapability;
+  cap_delete(cap);
+  return Status::kOk;
+}
+
+Status sys_cap_revoke(Thread* self) {
+  Capability* cap = caps_of(self).lookup(SysHandle(self).object());
+  if (cap == nullptr) return Status::kInvalidCapability;
+  cap_revoke(cap);
+  return Status::kOk;
+}
+
+Status sys_cap_info(Thread* self) {
+  Capability* cap = caps_of(self).lookup(SysHandle(self).object());
+  if (cap == nullptr) return Status::kInvalidCapability;
+  set_out(self, 0, static_cast<uint64_t>(cap->type) | static_cast<uint64_t>(cap->rights) << 8);
+  set_out(self, 1, cap->badge);
+  return Status::kOk;
+}
+
+Status sys_cap_copy_to(Thread* self) {
+  SysCapCopyTo a(self);
+  Capability* sc = TRY(caps_of(self).lookup(a.space(), ObjectType::kSpace, abi::kRightManage));
+  Capability* src = caps_of(self).lookup(a.source());
+  if (src == nullptr) return Status::kInvalidCapability;
+  if (a.rights() > abi::kRightsAll) return Status::kInvalidArgument;
+  const auto rights = static_cast<uint32_t>(a.rights());
+  if ((rights & ~src->rights) != 0) return Status::kPermissionDenied;
+  auto* target = static_cast<Space*>(sc->object);
+  if (!target->alive()) return Status::kPeerClosed;
+  TRY(target->caps().ensure_free(1, target->own_quota()));
+  Handle h = target->caps().take_free();
+  target->caps().install(h, src->object, rights, src->badge, src);
+  set_out(self, 0, h);
+  return Status::kOk;
+}
+
+// ---- interrupts ----
+
+Status sys_irq_create(Thread* self) {
+  SysIrqCreate a(self);
+  TRY(caps_of(self).lookup(a.control(), ObjectType::kIrqControl, abi::kRightManage));
+  if (a.line() >= arch::kIrqLines) return Status::kOutOfRange;
+  TRY(caps_of(self).ensure_free(1, quota_of(self)));
+  Irq* irq = TRY(Irq::create(quota_of(self), static_cast<uint32_t>(a.line())));
+  install_new(self, irq, abi::kRightManage);
+  return Status::kOk;
+}
+
+Status sys_irq_bind(Thread* self) {
+  SysIrqBind a(self);
+  Capability* ic = TRY(caps_of(self).lookup(a.irq(), ObjectType::kIrq, abi::kRightManage));
+  Capability* nc =
+      TRY(caps_of(self).lookup(a.notification(), ObjectType::kNotification, abi::kRightSend));
+  static_cast<Irq*>(ic->object)
+      ->bind(static_cast<Notification*>(nc->object), nc->badge != 0 ? nc->badge : 1);
+  return Status::kOk;
+}
+
+Status sys_irq_ack(Thread* self) {
+  Capability* ic =
+      TRY(caps_of(self).lookup(SysHandle(self).object(), ObjectType::kIrq, abi::kRightManage));
+  return static_cast<Irq*>(ic->object)->ack();
+}
+
+// ---- process and diagnostics ----
+
+Status sys_debug_print(Thread* self) {
+  SysDebugPrint a(self);
+  if (a.length() > abi::kDebugPrintMax) return Status::kInvalidArgument;
+  uint64_t end;
+  if (__builtin_add_overflow(a.text(), a.length(), &end) || end > arch::kUserHighest) {
+    return Status::kBadAddress;
+  }
+  // Copy out page by page through the direct map, so an unmapped or kernel address is refused
+  // before anything is printed.
   char buffer[abi::kDebugPrintMax];
-  TRY(copy_from_user(process, text, len, buffer));
-  arch::console_write(buffer, len);
+  size_t done = 0;
+  while (done < a.length()) {
+    uint64_t addr = a.text() + done;
+    PhysAddr phys = TRY(arch::translate_user(self->space().address_space(), addr, kPageRead));
+    size_t chunk = min<size_t>(a.length() - done, kPageSize - (addr & (kPageSize - 1)));
+    mem_copy(buffer + done, arch::phys_to_virt(phys), chunk);
+    done += chunk;
+  }
+  arch::console_write(buffer, a.length());
   return Status::kOk;
 }
 
 }  // namespace
 
-Status handle_syscall(const SyscallArgs& args) {
-  Process* process = current_process();
-  if (process == nullptr) return Status::kInvalidArgument;
-  switch (static_cast<abi::Syscall>(args.number)) {
-    case abi::Syscall::kDebugPrint:
-      return sys_debug_print(*process, args.arg[0], args.arg[1]);
-    case abi::Syscall::kProcessExit:
-      arch::leave_user({UserExit::kExited, static_cast<int64_t>(args.arg[0]), 0});
+void handle_syscall(Thread* self) {
+  Status s = Status::kUnsupported;
+  switch (static_cast<Syscall>(self->regs()[arch::kRax])) {
+    case Syscall::kCall:
+      s = ipc_send(self, /*is_call=*/true);
+      break;
+    case Syscall::kReplyRecv:
+      s = ipc_reply_recv(self);
+      break;
+    case Syscall::kSend:
+      s = ipc_send(self, /*is_call=*/false);
+      break;
+    case Syscall::kRecv:
+      s = ipc_recv(self);
+      break;
+    case Syscall::kReply:
+      s = ipc_reply(self);
+      break;
+    case Syscall::kSignal:
+      s = notification_signal(self);
+      break;
+    case Syscall::kWait:
+      s = notification_wait(self, /*blocking=*/true);
+      break;
+    case Syscall::kPoll:
+      s = notification_wait(self, /*blocking=*/false);
+      break;
+    case Syscall::kYield:
+      scheduler().yield();
+      s = Status::kOk;
+      break;
+    case Syscall::kThreadCreate:
+      s = sys_thread_create(self);
+      break;
+    case Syscall::kThreadStart:
+      s = sys_thread_start(self);
+      break;
+    case Syscall::kThreadExit:
+      kill_thread(self);
+      return;
+    case Syscall::kThreadSetPriority:
+      s = sys_thread_set_priority(self);
+      break;
+    case Syscall::kThreadSetIpcBuffer:
+      s = sys_thread_set_ipc_buffer(self);
+      break;
+    case Syscall::kSpaceCreate:
+      s = sys_space_create(self);
+      break;
+    case Syscall::kMemoryCreate:
+      s = sys_memory_create(self);
+      break;
+    case Syscall::kMap:
+      s = sys_map(self);
+      break;
+    case Syscall::kUnmap:
+      s = sys_unmap(self);
+      break;
+    case Syscall::kProtect:
+      s = sys_protect(self);
+      break;
+    case Syscall::kEndpointCreate:
+      s = sys_endpoint_create(self);
+      break;
+    case Syscall::kNotificationCreate:
+      s = sys_notification_create(self);
+      break;
+    case Syscall::kCapDerive:
+      s = sys_cap_derive(self);
+      break;
+    case Syscall::kCapDelete:
+      s = sys_cap_delete(self);
+      break;
+    case Syscall::kCapRevoke:
+      s = sys_cap_revoke(self);
+      break;
+    case Syscall::kCapInfo:
+      s = sys_cap_info(self);
+      break;
+    case Syscall::kCapCopyTo:
+      s = sys_cap_copy_to(self);
+      break;
+    case Syscall::kIrqCreate:
+      s = sys_irq_create(self);
+      break;
+    case Syscall::kIrqBind:
+      s = sys_irq_bind(self);
+      break;
+    case Syscall::kIrqAck:
+      s = sys_irq_ack(self);
+      break;
+    case Syscall::kProcessExit:
+      self->space().terminate(SysProcessExit(self).code());
+      return;
+    case Syscall::kDebugPrint:
+      s = sys_debug_print(self);
+      break;
+    case Syscall::kQuotaInfo:
+      s = sys_quota_info(self);
+      break;
+    case Syscall::kSetTimer:
+      s = Status::kUnsupported;
+      break;
   }
-  return Status::kUnsupported;
+  // Blocked threads get their status from whoever wakes them; dead ones need none.
+  if (!self->blocked() && self->state() != ThreadState::kDead) self->set_status(s);
 }
 
 }  // namespace hmk

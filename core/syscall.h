@@ -1,18 +1,14 @@
-// System call dispatch in the core; the port decodes registers into SyscallArgs.
+// System call dispatch: typed register views, one per system call, and the handlers.
 #pragma once
 
-#include <stdint.h>
-
 #include "core/lib/status.h"
+#include "core/thread.h"
 
 namespace hmk {
 
-struct SyscallArgs {
-  uint64_t number;
-  uint64_t arg[6];
-};
-
-// Runs one system call for the current process. Bad arguments give a status, never a panic.
-Status handle_syscall(const SyscallArgs& args);
+// Runs the system call in `self`'s saved registers (the slow path: every syscall, including
+// the IPC calls the fast path declined). The status goes into self's registers if self is
+// still runnable afterwards.
+void handle_syscall(Thread* self);
 
 }  // namespace hmk

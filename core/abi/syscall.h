@@ -1,21 +1,164 @@
-// System call numbers and register convention shared by the kernel and user runtime.
+// The native system call ABI: numbers, register convention, handles, rights, message layout.
+// Shared by the kernel (core/) and the user runtime (svc/lib/); nothing here knows Linux.
 #pragma once
 
 #include <stdint.h>
 
 namespace hmk::abi {
 
-// Calling convention (x86-64): `syscall` with the number in rax, arguments in rdi, rsi, rdx,
-// r10, r8, r9; the Status (core/lib/status.h) comes back in rax. rcx and r11 are clobbered
-// (the CPU puts the return address and RFLAGS there); every other register is preserved.
+// ---- register convention (x86-64) ----
+//
+// `syscall` with the number in rax. Ordinary system calls take up to six arguments in rdi,
+// rsi, rdx, r10, r8, r9 and return a Status (core/lib/status.h) in rax and up to two values
+// in rdi and rsi. rcx and r11 are clobbered (the CPU puts the return address and RFLAGS
+// there); every other register is preserved.
+//
+// IPC system calls (kCall, kReplyRecv, kSend, kRecv, kReply) use twelve registers as the
+// message register file, in and out:
+//
+//   rdi        handle (in) / badge of the sender (out, receiving calls)
+//   rsi        message tag (MessageInfo)
+//   rdx, r10, r8, r9, rbx, rbp, r12, r13, r14, r15   message words 0..9
+//
+// and return the Status in rax. Words kRegisterWords and up travel in the IPC buffer.
+// svc/lib/ipc.S is the user-side stub; core/ipc.cc and core/fastpath.cc the kernel side.
+
 enum class Syscall : uint64_t {
-  // debug_print(const char* text, size_t len): write to the kernel console.
-  kDebugPrint = 0,
-  // process_exit(int64_t code): end the calling process; does not return.
-  kProcessExit = 1,
+  // IPC; the first two have a fast path (core/fastpath.cc).
+  kCall = 0,       // send to an endpoint and wait for the reply
+  kReplyRecv = 1,  // reply to the current caller (if any), then receive on an endpoint
+  kSend = 2,       // send to an endpoint; blocks until a receiver takes the message
+  kRecv = 3,       // receive on an endpoint
+  kReply = 4,      // reply to the current caller without receiving
+  // Notifications.
+  kSignal = 5,  // signal(handle): OR the capability's badge (or 1 if unbadged) into the word
+  kWait = 6,    // wait(handle) -> bits: block until the word is non-zero, return and clear it
+  kPoll = 7,    // poll(handle) -> bits: return and clear the word without blocking
+  // Threads and scheduling.
+  kYield = 8,                // yield(): to the end of the caller's priority queue
+  kThreadCreate = 9,         // thread_create(space, entry, stack, arg) -> thread handle
+  kThreadStart = 10,         // thread_start(thread)
+  kThreadExit = 11,          // thread_exit(): the calling thread ends
+  kThreadSetPriority = 12,   // thread_set_priority(thread, priority)
+  kThreadSetIpcBuffer = 13,  // thread_set_ipc_buffer(thread, user address): page-contained
+  // Address spaces and memory.
+  kSpaceCreate = 14,   // space_create(quota_bytes) -> space handle; quota moves from the caller
+  kMemoryCreate = 15,  // memory_create(pages) -> memory handle; zeroed frames, charged
+  kMap = 16,           // map(space, memory, vaddr, first_page, pages, rights)
+  kUnmap = 17,         // unmap(space, vaddr, pages): whole mappings inside the range only
+  kProtect = 18,       // protect(space, vaddr, pages, rights): whole mappings, within their rights
+  // IPC objects.
+  kEndpointCreate = 19,      // endpoint_create() -> endpoint handle
+  kNotificationCreate = 20,  // notification_create() -> notification handle
+  // Capabilities.
+  kCapDerive = 21,  // cap_derive(handle, rights, badge) -> new handle, a child of `handle`
+  kCapDelete = 22,  // cap_delete(handle): children move up to its parent
+  kCapRevoke = 23,  // cap_revoke(handle): delete every descendant, transitively
+  kCapInfo = 24,    // cap_info(handle) -> (type | rights << 8, badge)
+  kCapCopyTo = 25,  // cap_copy_to(space, handle, rights) -> handle in `space` (a child)
+  // Interrupts.
+  kIrqCreate = 26,  // irq_create(irq_control, line) -> irq handle
+  kIrqBind = 27,    // irq_bind(irq, notification): the line signals the notification
+  kIrqAck = 28,     // irq_ack(irq): unmask the line after handling it
+  // Process and diagnostics.
+  kProcessExit = 29,  // process_exit(code): every thread of the calling process ends
+  kDebugPrint = 30,   // debug_print(text, len): write to the kernel console
+  kQuotaInfo = 31,    // quota_info(space) -> (limit bytes, used bytes)
+  kSetTimer = 32,     // reserved for timeouts; returns kUnsupported
 };
+inline constexpr uint64_t kSyscallCount = 33;
 
 // Longest text one kDebugPrint may carry; longer requests fail with kInvalidArgument.
 inline constexpr uint64_t kDebugPrintMax = 4096;
+
+// ---- handles and capabilities ----
+
+// A handle names a slot in the calling process's capability table. 0 is never valid.
+using Handle = uint32_t;
+inline constexpr Handle kNullHandle = 0;
+
+// Handles every process started from the boot manifest finds in its table.
+inline constexpr Handle kSelfSpace = 1;   // its own address space (all rights)
+inline constexpr Handle kSelfThread = 2;  // its first thread (all rights)
+inline constexpr Handle kIrqControl = 3;  // authority to create Irq objects
+
+enum class ObjectType : uint32_t {
+  kNone = 0,
+  kSpace = 1,  // address space + capability table + quota: a process
+  kThread = 2,
+  kEndpoint = 3,
+  kNotification = 4,
+  kMemory = 5,  // a MemoryObject: physical pages that can be mapped
+  kIrq = 6,
+  kIrqControl = 7,
+};
+
+// Rights bits. What each means depends on the object type.
+enum Rights : uint32_t {
+  kRightRead = 1u << 0,     // Memory: map readable
+  kRightWrite = 1u << 1,    // Memory: map writable
+  kRightExecute = 1u << 2,  // Memory: map executable
+  kRightSend = 1u << 3,     // Endpoint: send, call; Notification: signal
+  kRightReceive = 1u << 4,  // Endpoint: recv, reply_recv; Notification: wait, poll
+  kRightGrant = 1u << 5,    // Endpoint: capabilities may travel in messages sent through it
+  kRightManage = 1u << 6,   // Space: map, create threads, copy caps in; Thread: start,
+                            // priority, IPC buffer; Irq: bind, ack; IrqControl: create
+  kRightsAll = (1u << 7) - 1,
+};
+
+// ---- messages ----
+
+inline constexpr uint32_t kRegisterWords = 10;     // words carried in registers
+inline constexpr uint32_t kMaxMessageWords = 128;  // 1 KiB in all
+inline constexpr uint32_t kMaxMessageCaps = 4;
+
+// The message tag: label (free for the protocol), length in words, capabilities carried, and
+// flags. Bit layout: words 0-7, caps 8-10, flags 16-23, label 32-63.
+struct MessageInfo {
+  uint64_t raw;
+
+  static constexpr uint64_t kNonBlocking = 1ull << 16;  // send/recv: fail with kWouldBlock
+
+  static constexpr MessageInfo make(uint32_t label, uint32_t words, uint32_t caps = 0,
+                                    uint64_t flags = 0) {
+    return {static_cast<uint64_t>(label) << 32 | flags | (caps & 7u) << 8 | (words & 0xffu)};
+  }
+  constexpr uint32_t words() const { return raw & 0xff; }
+  constexpr uint32_t caps() const { return (raw >> 8) & 7; }
+  constexpr uint32_t label() const { return static_cast<uint32_t>(raw >> 32); }
+  constexpr bool non_blocking() const { return (raw & kNonBlocking) != 0; }
+};
+
+// The IPC registers in the order the kernel saves them (see the convention above).
+struct IpcRegisters {
+  uint64_t handle_or_badge;
+  MessageInfo tag;
+  uint64_t words[kRegisterWords];
+};
+
+// Each thread that sends or receives more than kRegisterWords words, or capabilities, names an
+// IPC buffer (kThreadSetIpcBuffer): user memory inside one page, writable. Words 0..9 of a
+// message are in registers; words[kRegisterWords..] are here, at their own index.
+struct IpcBuffer {
+  uint64_t words[kMaxMessageWords];
+  Handle send_caps[kMaxMessageCaps];      // sender: handles to transfer (copied, same rights)
+  Handle received_caps[kMaxMessageCaps];  // receiver: where the kernel put them
+};
+static_assert(sizeof(IpcBuffer) <= 4096);
+
+// ---- memory ----
+
+// Largest memory object, in pages (64 MiB); memory_create(0) or beyond this is kInvalidArgument.
+inline constexpr uint64_t kMaxMemoryPages = 16384;
+
+// ---- scheduling ----
+
+inline constexpr uint32_t kPriorityCount = 256;  // 0 lowest .. 255 highest
+inline constexpr uint32_t kDefaultPriority = 100;
+
+// ---- quotas ----
+
+// Quota given to each process the boot manifest starts, unless the manifest says otherwise.
+inline constexpr uint64_t kDefaultProcessQuota = 16ull << 20;
 
 }  // namespace hmk::abi

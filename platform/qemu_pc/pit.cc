@@ -25,19 +25,4 @@ bool calibration_delay_done() {
   return (x86::inb(kPortB) & 0x20) != 0;
 }
 
-void disable_legacy_pic() {
-  using x86::outb;
-  // ICW1..ICW4: vectors 0x20..0x2f (so a stray IRQ is not taken for an exception), then mask.
-  outb(0x20, 0x11);
-  outb(0xa0, 0x11);
-  outb(0x21, 0x20);
-  outb(0xa1, 0x28);
-  outb(0x21, 0x04);
-  outb(0xa1, 0x02);
-  outb(0x21, 0x01);
-  outb(0xa1, 0x01);
-  outb(0x21, 0xff);
-  outb(0xa1, 0xff);
-}
-
 }  // namespace hmk::board

@@ -15,18 +15,10 @@ alignas(16) char g_entry_stack[16384];
 alignas(16) char g_double_fault_stack[8192];
 alignas(16) char g_nmi_stack[8192];
 
-namespace {
+alignas(16) Tss g_tss;
+PerCpu g_percpu;
 
-struct [[gnu::packed]] Tss {
-  uint32_t reserved0;
-  uint64_t rsp[3];
-  uint64_t reserved1;
-  uint64_t ist[7];
-  uint64_t reserved2;
-  uint16_t reserved3;
-  uint16_t iomap_base;
-};
-static_assert(sizeof(Tss) == 104);
+namespace {
 
 struct [[gnu::packed]] DescriptorPointer {
   uint16_t limit;
@@ -48,9 +40,7 @@ constexpr int kIstDoubleFault = 1;
 constexpr int kIstNmi = 2;
 
 alignas(16) uint64_t g_gdt[7];
-alignas(16) Tss g_tss;
 alignas(16) IdtEntry g_idt[256];
-PerCpu g_percpu;
 
 uint64_t stack_top(char* stack, size_t size) {
   return reinterpret_cast<uint64_t>(stack + size);
@@ -116,6 +106,7 @@ void init_idt() {
 
 void init_syscall() {
   g_percpu.entry_stack_top = g_tss.rsp[0];
+  g_percpu.context_end = g_tss.rsp[0];  // until a thread runs
   wrmsr(kMsrGsBase, reinterpret_cast<uint64_t>(&g_percpu));
   wrmsr(kMsrKernelGsBase, 0);
   wrmsr(kMsrEfer, rdmsr(kMsrEfer) | kEferSce | kEferNxe);

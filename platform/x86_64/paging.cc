@@ -61,12 +61,13 @@ Result<PhysAddr> zeroed_frame(FrameAllocator& frames) {
 // Walks from `root` to the table at `stop_level` that covers `virt`, creating missing tables.
 // Intermediate entries are as permissive as the leaf may need; the leaf decides.
 Result<uint64_t*> walk_create(PhysAddr root, uint64_t virt, int stop_level, bool user,
-                              FrameAllocator& frames) {
+                              FrameAllocator& frames, size_t* tables_added = nullptr) {
   PhysAddr table = root;
   for (int level = 3; level > stop_level; --level) {
     uint64_t& entry = table_at(table)[index_of(virt, level)];
     if (!(entry & kPtePresent)) {
       PhysAddr next = TRY(zeroed_frame(frames));
+      if (tables_added != nullptr) ++*tables_added;
       entry = next | kPtePresent | kPteWrite | (user ? kPteUser : 0);
     } else if (entry & kPteHuge) {
       return Status::kAlreadyExists;  // a huge page already covers this range
@@ -111,20 +112,29 @@ Status map_direct(PhysAddr root, uint64_t size, PhysAddr read_only_start, PhysAd
   return Status::kOk;
 }
 
-void free_table_tree(PhysAddr table, int level, FrameAllocator& frames) {
-  // Bounded: at most 512^level leaves; no recursion beyond the fixed depth of 3.
+// Frees the page tables below `table` and `table` itself; the frames they map belong to
+// memory objects and stay. Bounded: recursion depth is the fixed paging depth (3).
+size_t free_table_tree(PhysAddr table, int level, FrameAllocator& frames) {
+  size_t freed = 1;
   Table& t = table_at(table);
-  for (int i = 0; i < kEntries; ++i) {
+  for (int i = 0; level > 0 && i < kEntries; ++i) {
     uint64_t entry = t[i];
-    if (!(entry & kPtePresent)) continue;
-    PhysAddr next = entry & kPteAddressMask;
-    if (level == 0 || (entry & kPteHuge)) {
-      (void)frames.free(next);  // a user frame
-    } else {
-      free_table_tree(next, level - 1, frames);
-    }
+    if (!(entry & kPtePresent) || (entry & kPteHuge)) continue;
+    freed += free_table_tree(entry & kPteAddressMask, level - 1, frames);
   }
   (void)frames.free(table);
+  return freed;
+}
+
+// The leaf entry for a user page, or nullptr if a table on the way is missing.
+uint64_t* find_leaf(PhysAddr root, uint64_t virt) {
+  PhysAddr table = root;
+  for (int level = 3; level > 0; --level) {
+    uint64_t entry = table_at(table)[index_of(virt, level)];
+    if (!(entry & kPtePresent) || (entry & kPteHuge)) return nullptr;
+    table = entry & kPteAddressMask;
+  }
+  return &table_at(table)[index_of(virt, 0)];
 }
 
 }  // namespace
@@ -206,24 +216,41 @@ Result<AddressSpace> create_address_space(FrameAllocator& frames) {
   return AddressSpace{root};
 }
 
-void destroy_address_space(AddressSpace& space, FrameAllocator& frames) {
+void destroy_address_space(AddressSpace& space, FrameAllocator& frames, size_t* tables_freed) {
+  if (space.root == 0) return;
   if (read_cr3() == space.root) write_cr3(g_kernel_root);
   Table& root = table_at(space.root);
+  size_t freed = 1;
   for (int slot = 0; slot < kFirstKernelSlot; ++slot) {
-    if (root[slot] & kPtePresent) free_table_tree(root[slot] & kPteAddressMask, 2, frames);
+    if (root[slot] & kPtePresent) freed += free_table_tree(root[slot] & kPteAddressMask, 2, frames);
   }
   (void)frames.free(space.root);
   space.root = 0;
+  *tables_freed += freed;
+}
+
+void unmap_page(AddressSpace& space, uint64_t virt) {
+  uint64_t* pte = find_leaf(space.root, virt);
+  if (pte == nullptr || !(*pte & kPtePresent)) return;
+  *pte = 0;
+  if (read_cr3() == space.root) invlpg(virt);
+}
+
+void protect_page(AddressSpace& space, uint64_t virt, uint32_t flags) {
+  uint64_t* pte = find_leaf(space.root, virt);
+  if (pte == nullptr || !(*pte & kPtePresent) || check_wx(flags) != Status::kOk) return;
+  *pte = (*pte & kPteAddressMask) | leaf_bits(flags | kPageUser);
+  if (read_cr3() == space.root) invlpg(virt);
 }
 
 Status map_page(AddressSpace& space, uint64_t virt, PhysAddr phys, uint32_t flags,
-                FrameAllocator& frames) {
+                FrameAllocator& frames, size_t* tables_added) {
   if (!is_aligned(virt, kPageSize) || !is_aligned(phys, kPageSize)) {
     return Status::kInvalidArgument;
   }
   if (virt < kUserLowest || virt >= kUserHighest) return Status::kOutOfRange;
   TRY(check_wx(flags));
-  uint64_t* pte = TRY(walk_create(space.root, virt, 0, true, frames));
+  uint64_t* pte = TRY(walk_create(space.root, virt, 0, true, frames, tables_added));
   if (*pte & kPtePresent) return Status::kAlreadyExists;
   *pte = phys | leaf_bits(flags | kPageUser);
   return Status::kOk;

@@ -1,7 +1,8 @@
 // Trap dispatch: CPU exceptions (reported with registers, faulting address and a symbolized
-// backtrace), the LAPIC timer, and spurious interrupts.
+// backtrace), the lazy FPU switch, the LAPIC timer, legacy PIC lines, spurious interrupts.
 #include "core/arch.h"
 #include "core/console.h"
+#include "core/kernel.h"
 #include "core/lib/ksyms.h"
 #include "platform/x86_64/cpu.h"
 #include "platform/x86_64/layout.h"
@@ -56,14 +57,16 @@ void print_page_fault_cause(uint64_t error) {
 }
 
 void print_registers(const TrapFrame& f) {
+  using namespace arch;
+  const uint64_t* r = f.regs;
   kprint("  rip %016lx  rsp %016lx  rflags %016lx\n", f.rip, f.rsp, f.rflags);
   kprint("  cs %04lx ss %04lx  error %016lx  cr2 %016lx  cr3 %016lx\n", f.cs, f.ss, f.error_code,
          read_cr2(), read_cr3());
-  kprint("  rax %016lx  rbx %016lx  rcx %016lx\n", f.rax, f.rbx, f.rcx);
-  kprint("  rdx %016lx  rsi %016lx  rdi %016lx\n", f.rdx, f.rsi, f.rdi);
-  kprint("  rbp %016lx  r8  %016lx  r9  %016lx\n", f.rbp, f.r8, f.r9);
-  kprint("  r10 %016lx  r11 %016lx  r12 %016lx\n", f.r10, f.r11, f.r12);
-  kprint("  r13 %016lx  r14 %016lx  r15 %016lx\n", f.r13, f.r14, f.r15);
+  kprint("  rax %016lx  rbx %016lx  rcx %016lx\n", r[kRax], r[kRbx], f.rcx);
+  kprint("  rdx %016lx  rsi %016lx  rdi %016lx\n", r[kRdx], r[kRsi], r[kRdi]);
+  kprint("  rbp %016lx  r8  %016lx  r9  %016lx\n", r[kRbp], r[kR8], r[kR9]);
+  kprint("  r10 %016lx  r11 %016lx  r12 %016lx\n", r[kR10], f.r11, r[kR12]);
+  kprint("  r13 %016lx  r14 %016lx  r15 %016lx\n", r[kR13], r[kR14], r[kR15]);
 }
 
 const char* exception_name(uint64_t vector) {
@@ -77,18 +80,19 @@ const char* exception_name(uint64_t vector) {
     print_page_fault_cause(f.error_code);
   }
   print_registers(f);
-  arch::print_backtrace(f.rbp, f.rip);
+  arch::print_backtrace(f.regs[arch::kRbp], f.rip);
   arch::power_off(arch::PowerOffReason::kPanic);
 }
 
-void user_exception(const TrapFrame& f) {
+// Reports an exception in user mode; the core then ends the process.
+uint64_t report_user_exception(const TrapFrame& f) {
   uint64_t address = f.vector == kVectorPageFault ? read_cr2() : 0;
   kprint("user fault: %s (vector %lu) at rip 0x%lx", exception_name(f.vector), f.vector, f.rip);
   if (f.vector == kVectorPageFault) kprint(", address 0x%lx", address);
   kprint("\n");
   if (f.vector == kVectorPageFault) print_page_fault_cause(f.error_code);
   print_registers(f);
-  arch::leave_user(UserOutcome{UserExit::kFaulted, static_cast<int64_t>(f.vector), address});
+  return address;
 }
 
 }  // namespace
@@ -102,22 +106,56 @@ extern char g_nmi_stack[8192];
 
 extern "C" char boot_stack_bottom[], boot_stack_top[];
 
-extern "C" void x86_64_trap(hmk::x86::TrapFrame* frame) {
+// From user mode: `frame` is the current thread's saved context. Returns the context to
+// resume, or nullptr to idle.
+extern "C" hmk::arch::UserContext* x86_64_user_trap(hmk::x86::TrapFrame* frame) {
   using namespace hmk;
   using namespace hmk::x86;
-  const bool from_user = (frame->cs & 3) == 3;
-  if (frame->vector == kVectorLapicTimer) {
-    lapic_timer_interrupt(from_user);
+  const uint64_t vector = frame->vector;
+  if (vector == kVectorLapicTimer) {
+    lapic_timer_interrupt(/*from_user=*/true);
+    return timer_entry();
+  }
+  if (vector >= kVectorPicBase && vector < kVectorPicBase + arch::kIrqLines) {
+    const auto line = static_cast<uint32_t>(vector - kVectorPicBase);
+    if (!board::pic_acknowledge(line)) return resume_entry();  // spurious
+    return irq_entry(line);
+  }
+  if (vector == kVectorDeviceNotAvailable) {
+    fpu_switch_to(reinterpret_cast<arch::UserContext*>(frame));
+    return reinterpret_cast<arch::UserContext*>(frame);
+  }
+  if (vector >= 32) {
+    if (vector != kVectorSpurious) {
+      kprint("trap: unexpected interrupt vector %lu\n", vector);
+      lapic_eoi();
+    }
+    return resume_entry();
+  }
+  uint64_t address = report_user_exception(*frame);
+  return fault_entry(vector, address);
+}
+
+// From kernel mode: interrupts while the kernel idles; anything else is a kernel bug.
+extern "C" void x86_64_kernel_trap(hmk::x86::TrapFrame* frame) {
+  using namespace hmk;
+  using namespace hmk::x86;
+  const uint64_t vector = frame->vector;
+  if (vector == kVectorLapicTimer) {
+    lapic_timer_interrupt(/*from_user=*/false);
+    timer_tick_while_idle();
     return;
   }
-  if (frame->vector == kVectorSpurious) return;
-  if (frame->vector >= 32) {
-    kprint("trap: unexpected interrupt vector %lu\n", frame->vector);
+  if (vector >= kVectorPicBase && vector < kVectorPicBase + arch::kIrqLines) {
+    const auto line = static_cast<uint32_t>(vector - kVectorPicBase);
+    if (board::pic_acknowledge(line)) irq_while_idle(line);
+    return;
+  }
+  if (vector == kVectorSpurious) return;
+  if (vector >= 32) {
+    kprint("trap: unexpected interrupt vector %lu\n", vector);
     lapic_eoi();
     return;
-  }
-  if (from_user) {
-    user_exception(*frame);
   }
   kernel_exception(*frame);
 }

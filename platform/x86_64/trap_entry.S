@@ -1,11 +1,15 @@
 // Interrupt and exception entry stubs: one per vector, all funnelling into trap_common, which
-// saves the general registers as a TrapFrame (trap_frame.h) and calls x86_64_trap.
+// completes an arch::TrapFrame (context.h). From user mode the frame is the current thread's
+// saved context (TSS.rsp0 points past it) and the core picks the context to resume; from
+// kernel mode (the idle loop, or a kernel bug) the frame is on the kernel stack and the stub
+// returns to the interrupted code.
 
 #include "platform/x86_64/layout.h"
 
 // One 16-byte stub per vector. Vectors for which the CPU pushes no error code push a zero, so
 // every frame has one layout. Error-code vectors: 8, 10-14, 17, 21, 29, 30.
 #define ERROR_CODE_MASK ((1 << 8) | (0x1f << 10) | (1 << 17) | (1 << 21) | (1 << 29) | (1 << 30))
+#define FRAME_CS 144  // offsetof(TrapFrame, cs)
 
 .text
 .global x86_64_vector_stubs
@@ -25,48 +29,52 @@ vector = 0
 // cpu_init.cc fills the IDT with x86_64_vector_stubs + 16 * vector.
 .text
 trap_common:
-  // Coming from user mode (CS RPL 3, at 24(%rsp) after vector + error code): take the
-  // kernel's GS.
-  testb $3, 24(%rsp)
-  jz 1f
-  swapgs
-1:
-  push %rax
-  push %rbx
+  push %r11
   push %rcx
+  push %r15
+  push %r14
+  push %r13
+  push %r12
+  push %rbp
+  push %rbx
+  push %r9
+  push %r8
+  push %r10
   push %rdx
   push %rsi
   push %rdi
-  push %rbp
-  push %r8
-  push %r9
-  push %r10
-  push %r11
-  push %r12
-  push %r13
-  push %r14
-  push %r15
-  mov %rsp, %rdi
+  push %rax
   cld
-  call x86_64_trap
-  pop %r15
-  pop %r14
-  pop %r13
-  pop %r12
-  pop %r11
-  pop %r10
-  pop %r9
-  pop %r8
-  pop %rbp
+  testb $3, FRAME_CS(%rsp)
+  jz from_kernel
+  // From user mode: take the kernel's GS, move to the entry stack, let the core decide.
+  swapgs
+  mov %rsp, %rdi
+  mov %gs:0, %rsp
+  xor %ebp, %ebp
+  call x86_64_user_trap          // the context to resume, or 0 to idle
+  test %rax, %rax
+  jz x86_64_idle_loop
+  mov %rax, %rdi
+  jmp x86_64_restore
+
+from_kernel:
+  mov %rsp, %rdi
+  call x86_64_kernel_trap
+  pop %rax
   pop %rdi
   pop %rsi
   pop %rdx
-  pop %rcx
+  pop %r10
+  pop %r8
+  pop %r9
   pop %rbx
-  pop %rax
+  pop %rbp
+  pop %r12
+  pop %r13
+  pop %r14
+  pop %r15
+  pop %rcx
+  pop %r11
   add $16, %rsp  // vector, error code
-  testb $3, 8(%rsp)
-  jz 2f
-  swapgs
-2:
   iretq

@@ -1,43 +1,39 @@
-// Register frames built by the entry stubs (trap_entry.S, user_entry.S); layouts are ABI
-// between assembly and C++, pinned by static_asserts.
+// Per-CPU state reached through GS and the TSS, shared between the entry stubs and C++.
+// Register frames are arch::TrapFrame / arch::UserContext (context.h).
 #pragma once
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "platform/x86_64/context.h"
+
 namespace hmk::x86 {
 
-// Pushed by the common trap stub, lowest address first.
-struct TrapFrame {
-  uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
-  uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
-  uint64_t vector;
-  uint64_t error_code;  // 0 for vectors without one
-  // Pushed by the CPU.
-  uint64_t rip, cs, rflags, rsp, ss;
-};
-static_assert(offsetof(TrapFrame, vector) == 15 * 8);
-static_assert(offsetof(TrapFrame, rip) == 17 * 8);
-static_assert(sizeof(TrapFrame) == 22 * 8);
+using arch::TrapFrame;
+using arch::UserContext;
 
-// Pushed by the syscall stub. Arguments follow the abi/syscall.h convention.
-struct SyscallFrame {
-  uint64_t rax;  // syscall number in, status out
-  uint64_t rdi, rsi, rdx, r10, r8, r9;
-  uint64_t rbp;
-  uint64_t rip;     // user rcx
-  uint64_t rflags;  // user r11
-  uint64_t rsp;
-};
-static_assert(sizeof(SyscallFrame) == 11 * 8);
-
-// Per-CPU block reached through GS in kernel mode. The entry stubs use the first two fields
-// by offset.
+// Per-CPU block reached through GS in kernel mode. The entry stubs use the fields by offset.
 struct PerCpu {
-  uint64_t entry_stack_top;   // offset 0: kernel stack for entries from user mode
-  uint64_t user_rsp_scratch;  // offset 8: user rsp while the stub switches stacks
+  uint64_t entry_stack_top;   // offset 0: the kernel stack every entry from user mode runs on
+  uint64_t user_rsp_scratch;  // offset 8: user rsp while the syscall stub switches stacks
+  uint64_t context_end;       // offset 16: just past the current thread's TrapFrame
 };
 static_assert(offsetof(PerCpu, entry_stack_top) == 0);
 static_assert(offsetof(PerCpu, user_rsp_scratch) == 8);
+static_assert(offsetof(PerCpu, context_end) == 16);
+
+struct [[gnu::packed]] Tss {
+  uint32_t reserved0;
+  uint64_t rsp[3];  // rsp[0]: where the CPU saves user state on an interrupt (context_end)
+  uint64_t reserved1;
+  uint64_t ist[7];
+  uint64_t reserved2;
+  uint16_t reserved3;
+  uint16_t iomap_base;
+};
+static_assert(sizeof(Tss) == 104);
+
+extern PerCpu g_percpu;
+extern Tss g_tss;
 
 }  // namespace hmk::x86

@@ -1,42 +1,114 @@
-// Running user code: entering CPL3, the syscall entry into the core, and the way back.
+// Threads on x86-64: their initial registers, activation before the return to user mode,
+// the lazy FPU switch, the syscall glue and the idle loop.
 #include "core/arch.h"
 #include "core/kernel.h"
-#include "core/syscall.h"
+#include "core/lib/string.h"
 #include "platform/x86_64/cpu.h"
+#include "platform/x86_64/layout.h"
 #include "platform/x86_64/trap_frame.h"
+#include "platform/x86_64/x86_64.h"
 
-extern "C" void x86_64_enter_user(uint64_t entry, uint64_t user_stack, uint64_t* resume_rsp);
-extern "C" [[noreturn]] void x86_64_resume_kernel(uint64_t resume_rsp);
+extern "C" [[noreturn]] void x86_64_restore(hmk::arch::UserContext* ctx);
+extern "C" [[noreturn]] void x86_64_idle_loop();
 
-namespace hmk::arch {
+namespace hmk::x86 {
 namespace {
-// Where run_user parked the kernel's stack, and what it will return.
-uint64_t g_resume_rsp = 0;
-UserOutcome g_outcome;
-}  // namespace
 
-UserOutcome run_user(AddressSpace& space, uint64_t entry, uint64_t stack_top) {
-  uint64_t rflags;
-  asm volatile("pushfq; popq %0" : "=r"(rflags));
-  x86::write_cr3(space.root);
-  note_user_entry(cycle_counter());
-  x86_64_enter_user(entry, stack_top, &g_resume_rsp);
-  // Back here through leave_user, with interrupts off: restore the caller's state.
-  g_resume_rsp = 0;
-  if (rflags & (1u << 9)) x86::sti();
-  return g_outcome;
+constexpr uint64_t kCr0TaskSwitched = 1u << 3;
+constexpr uint64_t kRflagsInterrupts = 1u << 9;
+constexpr uint64_t kRflagsReserved = 1u << 1;
+
+// Lazy FPU: the registers hold fpu_owner's state; for every other context CR0.TS is set so
+// that its first FPU/SSE instruction traps (#NM) and fpu_switch_to moves the state.
+UserContext* g_fpu_owner = nullptr;
+bool g_ts_set = false;
+
+// The FPU state a thread starts with: control word 0x37f, MXCSR 0x1f80, everything else 0.
+struct alignas(16) FpuImage {
+  uint8_t bytes[512];
+};
+FpuImage g_fpu_reset;
+
+void set_ts(bool on) {
+  if (on == g_ts_set) return;
+  uint64_t cr0 = read_cr0();
+  write_cr0(on ? cr0 | kCr0TaskSwitched : cr0 & ~kCr0TaskSwitched);
+  g_ts_set = on;
 }
 
-void leave_user(UserOutcome outcome) {
-  g_outcome = outcome;
-  x86::cli();
-  x86_64_resume_kernel(g_resume_rsp);
+}  // namespace
+
+void fpu_switch_to(UserContext* ctx) {
+  set_ts(false);
+  if (g_fpu_owner == ctx) return;
+  if (g_fpu_owner != nullptr) {
+    asm volatile("fxsave64 %0" : "=m"(g_fpu_owner->fpu));
+    g_fpu_owner->fpu_used = 1;
+  }
+  if (ctx->fpu_used) {
+    asm volatile("fxrstor64 %0" : : "m"(ctx->fpu));
+  } else {
+    if (g_fpu_reset.bytes[0] == 0) {  // first use: build the reset image
+      mem_set(g_fpu_reset.bytes, 0, sizeof(g_fpu_reset.bytes));
+      g_fpu_reset.bytes[0] = 0x7f;  // FCW = 0x037f
+      g_fpu_reset.bytes[1] = 0x03;
+      g_fpu_reset.bytes[24] = 0x80;  // MXCSR = 0x1f80
+      g_fpu_reset.bytes[25] = 0x1f;
+    }
+    asm volatile("fxrstor64 %0" : : "m"(g_fpu_reset));
+  }
+  g_fpu_owner = ctx;
+}
+
+}  // namespace hmk::x86
+
+namespace hmk::arch {
+
+using namespace x86;
+
+void init_user_context(UserContext& ctx, uint64_t entry, uint64_t stack, uint64_t arg) {
+  ctx.frame.regs[kRdi] = arg;
+  ctx.frame.rip = entry;
+  ctx.frame.rsp = stack;
+  ctx.frame.rflags = kRflagsInterrupts | kRflagsReserved;
+  ctx.frame.cs = SEL_USER_CODE;
+  ctx.frame.ss = SEL_USER_DATA;
+  ctx.frame.vector = kEntrySyscall;  // resumed with sysret like any syscall
+}
+
+UserContext* activate(AddressSpace& space, UserContext& ctx) {
+  if (read_cr3() != space.root) write_cr3(space.root);
+  const auto end = reinterpret_cast<uint64_t>(&ctx.frame + 1);
+  g_tss.rsp[0] = end;
+  g_percpu.context_end = end;
+  set_ts(g_fpu_owner != &ctx);
+  return &ctx;
+}
+
+void forget_context(UserContext& ctx) {
+  if (g_fpu_owner == &ctx) g_fpu_owner = nullptr;
+}
+
+void run_threads(UserContext* first) {
+  disable_interrupts();
+  if (first == nullptr) x86_64_idle_loop();
+  note_user_entry(cycle_counter());
+  x86_64_restore(first);
 }
 
 }  // namespace hmk::arch
 
-extern "C" uint64_t x86_64_syscall(hmk::x86::SyscallFrame* frame) {
-  hmk::SyscallArgs args{frame->rax,
-                        {frame->rdi, frame->rsi, frame->rdx, frame->r10, frame->r8, frame->r9}};
-  return static_cast<uint64_t>(static_cast<int64_t>(hmk::handle_syscall(args)));
+// The syscall stub's call into the core (user_entry.S).
+extern "C" hmk::arch::UserContext* x86_64_syscall() {
+  return hmk::syscall_entry();
+}
+
+// Runs on a fresh entry stack with interrupts off whenever no thread can run: sleeps until an
+// interrupt (handled in kernel mode by trap.cc) lets the core pick a thread.
+extern "C" [[noreturn]] void x86_64_idle() {
+  for (;;) {
+    if (hmk::arch::UserContext* next = hmk::idle_entry()) x86_64_restore(next);
+    // sti takes effect after the next instruction, so no interrupt slips in before hlt.
+    asm volatile("sti; hlt; cli" ::: "memory");
+  }
 }

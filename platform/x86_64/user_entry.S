@@ -1,7 +1,17 @@
-// The user/kernel boundary: syscall entry, first entry into user mode, and the way back to the
-// kernel code that started a user program.
+// The user/kernel boundary: the syscall entry, the one way back to user mode, and the idle
+// loop's stack reset.
+//
+// Every entry from user mode saves the user registers straight into the current thread's
+// UserContext (context.h): PerCpu::context_end and TSS.rsp0 point just past its TrapFrame, so
+// the pushes below (and the CPU's own interrupt frame) land in place. Then the stub moves to
+// the per-CPU entry stack and calls the core, which returns the context to resume.
 
 #include "platform/x86_64/layout.h"
+
+#define ENTRY_SYSCALL 0x100  // arch::kEntrySyscall
+#define PERCPU_ENTRY_STACK 0
+#define PERCPU_USER_RSP 8
+#define PERCPU_CONTEXT_END 16
 
 .text
 
@@ -9,12 +19,22 @@
 .global x86_64_syscall_entry
 x86_64_syscall_entry:
   swapgs
-  mov %rsp, %gs:8        // PerCpu::user_rsp_scratch
-  mov %gs:0, %rsp        // PerCpu::entry_stack_top
-  pushq %gs:8            // SyscallFrame::rsp
-  push %r11              // rflags
-  push %rcx              // rip
+  mov %rsp, %gs:PERCPU_USER_RSP
+  mov %gs:PERCPU_CONTEXT_END, %rsp
+  pushq $SEL_USER_DATA           // ss
+  pushq %gs:PERCPU_USER_RSP      // rsp
+  push %r11                      // rflags
+  pushq $SEL_USER_CODE           // cs
+  push %rcx                      // rip
+  pushq $0                       // error_code
+  pushq $ENTRY_SYSCALL           // vector
+  sub $16, %rsp                  // rcx, r11: clobbered by syscall, not saved
+  push %r15
+  push %r14
+  push %r13
+  push %r12
   push %rbp
+  push %rbx
   push %r9
   push %r8
   push %r10
@@ -22,72 +42,53 @@ x86_64_syscall_entry:
   push %rsi
   push %rdi
   push %rax
-  mov %rsp, %rdi
-  xor %ebp, %ebp         // backtraces stop at the boundary
-  cld
-  call x86_64_syscall    // returns the status in rax
-  add $8, %rsp           // drop the saved rax
+  mov %gs:PERCPU_ENTRY_STACK, %rsp
+  xor %ebp, %ebp                 // backtraces stop at the boundary
+  call x86_64_syscall            // the context to resume, or 0 to idle
+  test %rax, %rax
+  jz x86_64_idle_loop
+  mov %rax, %rdi
+  jmp x86_64_restore
+
+// [[noreturn]] void x86_64_restore(UserContext* ctx): back to user mode with ctx's registers.
+// Interrupts are off; ctx was activated (page tables, TSS.rsp0, context_end). Contexts that
+// entered with `syscall` (and new threads) leave with sysret, the others with iret.
+.global x86_64_restore
+x86_64_restore:
+  mov %rdi, %rsp
+  pop %rax
   pop %rdi
   pop %rsi
   pop %rdx
   pop %r10
   pop %r8
   pop %r9
+  pop %rbx
   pop %rbp
-  pop %rcx
-  pop %r11
-  pop %rsp               // user stack; nothing below touches memory
+  pop %r12
+  pop %r13
+  pop %r14
+  pop %r15
+  // rsp -> rcx, r11, vector, error_code, rip, cs, rflags, rsp, ss
+  cmpq $ENTRY_SYSCALL, 16(%rsp)
+  jne 1f
+  mov 32(%rsp), %rcx             // rip
+  mov 48(%rsp), %r11             // rflags
+  mov 56(%rsp), %rsp             // user rsp; nothing below touches memory
   swapgs
   sysretq
-
-// void x86_64_enter_user(uint64_t entry, uint64_t user_stack, uint64_t* resume_rsp)
-// Saves the callee-saved registers on the current (kernel) stack, records the stack pointer
-// in *resume_rsp for x86_64_resume_kernel, and irets to user mode with all registers cleared.
-.global x86_64_enter_user
-x86_64_enter_user:
-  // No interrupts from here to iretq: after swapgs, a kernel-mode interrupt would run with the
-  // user's GS. iretq turns them back on with the user's RFLAGS.
-  cli
-  push %rbx
-  push %rbp
-  push %r12
-  push %r13
-  push %r14
-  push %r15
-  mov %rsp, (%rdx)
-  pushq $SEL_USER_DATA
-  push %rsi
-  pushq $0x202           // IF set
-  pushq $SEL_USER_CODE
-  push %rdi
-  xor %eax, %eax
-  xor %ebx, %ebx
-  xor %ecx, %ecx
-  xor %edx, %edx
-  xor %esi, %esi
-  xor %edi, %edi
-  xor %ebp, %ebp
-  xor %r8d, %r8d
-  xor %r9d, %r9d
-  xor %r10d, %r10d
-  xor %r11d, %r11d
-  xor %r12d, %r12d
-  xor %r13d, %r13d
-  xor %r14d, %r14d
-  xor %r15d, %r15d
-  swapgs                 // user GS in, kernel GS parked in KERNEL_GS_BASE
+1:
+  pop %rcx
+  pop %r11
+  add $16, %rsp                  // vector, error_code
+  swapgs
   iretq
 
-// [[noreturn]] void x86_64_resume_kernel(uint64_t resume_rsp)
-// Returns from the x86_64_enter_user call that saved resume_rsp. Called in kernel mode (GS is
-// already the kernel's) from a syscall or trap handler, whose stack is abandoned.
-.global x86_64_resume_kernel
-x86_64_resume_kernel:
-  mov %rdi, %rsp
-  pop %r15
-  pop %r14
-  pop %r13
-  pop %r12
-  pop %rbp
-  pop %rbx
-  ret
+// [[noreturn]] void x86_64_idle_loop(): abandons the current kernel stack for a fresh one and
+// idles until the core has a thread to run (user.cc).
+.global x86_64_idle_loop
+x86_64_idle_loop:
+  mov %gs:PERCPU_ENTRY_STACK, %rsp
+  xor %ebp, %ebp
+  call x86_64_idle
+  ud2

@@ -19,6 +19,8 @@ void expect(const char* what, Status got, Status want) {
   }
 }
 
+constexpr uint64_t kPrint = static_cast<uint64_t>(abi::Syscall::kDebugPrint);
+
 Status raw(uint64_t number, uint64_t a0, uint64_t a1) {
   return static_cast<Status>(rt::raw_syscall2(static_cast<abi::Syscall>(number), a0, a1));
 }
@@ -32,10 +34,10 @@ int main() {
          Status::kOk);
   // A kernel address, an unmapped address, a range that wraps, an oversized length and an
   // unknown syscall number: each must fail cleanly.
-  expect("kernel pointer", raw(0, 0xffff800000100000, 16), Status::kBadAddress);
-  expect("unmapped pointer", raw(0, 0x10000000, 16), Status::kBadAddress);
-  expect("wrapping range", raw(0, 0x7fffffffe000, ~0ull), Status::kInvalidArgument);
-  expect("oversized length", raw(0, reinterpret_cast<uint64_t>(kMessage), 1 << 20),
+  expect("kernel pointer", raw(kPrint, 0xffff800000100000, 16), Status::kBadAddress);
+  expect("unmapped pointer", raw(kPrint, 0x10000000, 16), Status::kBadAddress);
+  expect("wrapping range", raw(kPrint, 0x7fffffffe000, ~0ull), Status::kInvalidArgument);
+  expect("oversized length", raw(kPrint, reinterpret_cast<uint64_t>(kMessage), 1 << 20),
          Status::kInvalidArgument);
   expect("unknown syscall", raw(9999, 0, 0), Status::kUnsupported);
   if (g_failures == 0) rt::print("hello: bad-argument checks passed\n");

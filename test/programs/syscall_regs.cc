@@ -2,6 +2,7 @@
 // the others with patterns, make a call that succeeds and one that fails, and compare.
 #include <stdint.h>
 
+#include "core/abi/syscall.h"
 #include "svc/lib/print.h"
 
 namespace {
@@ -88,11 +89,13 @@ int check(const char* what, uint64_t text, uint64_t len) {
 
 }  // namespace
 
+constexpr uint64_t kPrint = static_cast<uint64_t>(hmk::abi::Syscall::kDebugPrint);
+
 int main() {
   int failures = 0;
-  run(0, reinterpret_cast<uint64_t>(g_text), sizeof(g_text) - 1);  // debug_print: succeeds
+  run(kPrint, reinterpret_cast<uint64_t>(g_text), sizeof(g_text) - 1);  // debug_print: succeeds
   failures += check("debug_print", reinterpret_cast<uint64_t>(g_text), sizeof(g_text) - 1);
-  run(0, 0x10, 8);  // debug_print of an unmapped page: fails with BadAddress
+  run(kPrint, 0x10, 8);  // debug_print of an unmapped page: fails with BadAddress
   failures += check("failing debug_print", 0x10, 8);
   run(4242, 0, 0);  // no such system call
   failures += check("unknown syscall", 0, 0);

@@ -1,0 +1,56 @@
+// Endpoint and notification objects.
+#include "core/endpoint.h"
+
+#include "core/ipc.h"
+#include "core/notification.h"
+#include "core/quota.h"
+#include "core/slab.h"
+
+namespace hmk {
+namespace {
+constinit Slab<Endpoint> g_endpoints("Endpoint");
+constinit Slab<Notification> g_notifications("Notification");
+
+template <typename T>
+Result<T*> make(Slab<T>& slab, Quota& quota) {
+  const uint64_t charge = slab.cache().object_size();
+  TRY(quota.charge(charge));
+  Result<T*> made = slab.create(quota, charge);
+  if (!made.ok()) quota.uncharge(charge);
+  return made;
+}
+
+// Wakes everybody in `queue` with kPeerClosed; bounded by the queue length.
+void close_queue(ThreadQueue& queue) {
+  while (Thread* t = queue.front())
+    wake_with_status(t, Status::kPeerClosed);
+}
+}  // namespace
+
+Result<Endpoint*> Endpoint::create(Quota& quota) {
+  return make(g_endpoints, quota);
+}
+
+void Endpoint::destroy() {
+  close_queue(queue_);
+  g_endpoints.destroy(this);
+}
+
+Result<Notification*> Notification::create(Quota& quota) {
+  return make(g_notifications, quota);
+}
+
+void Notification::destroy() {
+  close_queue(waiters_);
+  g_notifications.destroy(this);
+}
+
+void Notification::signal(uint64_t bits) {
+  word_ |= bits;
+  Thread* t = waiters_.front();
+  if (t == nullptr) return;
+  t->regs()[arch::kRdi] = take();
+  wake_with_status(t, Status::kOk);
+}
+
+}  // namespace hmk

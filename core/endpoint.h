@@ -1,0 +1,41 @@
+// Endpoints: rendezvous points for synchronous IPC. At any moment the queue holds only senders
+// or only receivers (or nobody), in arrival order.
+#pragma once
+
+#include "core/list.h"
+#include "core/object.h"
+#include "core/thread.h"
+
+namespace hmk {
+
+using ThreadQueue = List<Thread, &Thread::queue_node>;
+
+class Endpoint final : public KernelObject {
+ public:
+  enum class QueueKind : uint8_t { kIdle, kSenders, kReceivers };
+
+  static Result<Endpoint*> create(Quota& quota);
+  void destroy();  // waiting threads fail with kPeerClosed
+
+  QueueKind kind() const { return kind_; }
+  ThreadQueue& queue() { return queue_; }
+  // Appends `t` as a waiter of kind `k` (the queue must be idle or already of that kind).
+  void enqueue(Thread* t, QueueKind k) {
+    queue_.push_back(t);
+    kind_ = k;
+  }
+  void dequeue(Thread* t) {
+    ThreadQueue::remove(t);
+    if (queue_.empty()) kind_ = QueueKind::kIdle;
+  }
+
+ private:
+  template <typename T>
+  friend class Slab;
+  Endpoint(Quota& quota, uint64_t charged) : KernelObject(ObjectType::kEndpoint, &quota, charged) {}
+
+  QueueKind kind_ = QueueKind::kIdle;
+  ThreadQueue queue_;
+};
+
+}  // namespace hmk

@@ -1,0 +1,85 @@
+// The core's side of every kernel entry: run the work, reap what died, let init act, and pick
+// the thread to resume.
+#include "core/console.h"
+#include "core/fastpath.h"
+#include "core/init.h"
+#include "core/irq.h"
+#include "core/kernel.h"
+#include "core/notification.h"
+#include "core/object.h"
+#include "core/scheduler.h"
+#include "core/space.h"
+#include "core/syscall.h"
+
+namespace hmk {
+namespace {
+
+arch::UserContext* resume_next() {
+  reap_objects();
+  init_poll();
+  Thread* next = scheduler().choose();
+  if (next == nullptr) return nullptr;
+  return arch::activate(next->space().address_space(), next->context());
+}
+
+// Whether an interrupt could still make some thread runnable: a thread waits on a
+// notification that an interrupt line signals. (There are no timeouts yet.)
+bool interrupt_could_wake_someone() {
+  for (KernelObject* o = live_objects().front(); o != nullptr; o = live_objects().next(o)) {
+    if (o->type() != ObjectType::kNotification) continue;
+    auto* n = static_cast<Notification*>(o);
+    if (n->irq_bindings() > 0 && !n->waiters().empty()) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+arch::UserContext* syscall_entry() {
+  Thread* self = scheduler().current();
+  const uint64_t number = self->regs()[arch::kRax];
+  if (number == static_cast<uint64_t>(abi::Syscall::kCall)) {
+    if (arch::UserContext* next = fastpath_call(self)) return next;
+  } else if (number == static_cast<uint64_t>(abi::Syscall::kReplyRecv)) {
+    if (arch::UserContext* next = fastpath_reply_recv(self)) return next;
+  }
+  handle_syscall(self);
+  return resume_next();
+}
+
+arch::UserContext* timer_entry() {
+  scheduler().tick();
+  return resume_next();
+}
+
+arch::UserContext* irq_entry(uint32_t line) {
+  Irq::deliver(line);
+  return resume_next();
+}
+
+arch::UserContext* fault_entry(uint64_t vector, uint64_t address) {
+  Thread* self = scheduler().current();
+  Space& space = self->space();
+  space.note_fault(vector, address);
+  space.terminate(-1);
+  return resume_next();
+}
+
+arch::UserContext* idle_entry() {
+  arch::UserContext* next = resume_next();
+  if (next != nullptr || interrupt_could_wake_someone()) return next;
+  init_deadlock();  // ends the current program; init starts the next or powers off
+  return resume_next();
+}
+
+arch::UserContext* resume_entry() {
+  return resume_next();
+}
+
+void timer_tick_while_idle() {}
+
+void irq_while_idle(uint32_t line) {
+  Irq::deliver(line);
+}
+
+}  // namespace hmk

@@ -1,0 +1,88 @@
+// The IPC fast paths. Each is a list of guards, every one of which sends the call to the slow
+// path untouched, then a commit that cannot fail. The slow path (core/ipc.cc) gives the same
+// result for every message that passes the guards; test IPC-0030 checks that register by
+// register.
+#include "core/fastpath.h"
+
+#include "core/endpoint.h"
+#include "core/scheduler.h"
+#include "core/space.h"
+
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+namespace hmk {
+namespace {
+
+using abi::MessageInfo;
+using arch::kRax;
+using arch::kRdi;
+using arch::kRdx;
+using arch::kRsi;
+
+// A tag the fast path can carry: at most kRegisterWords words, no capabilities, no flags.
+// (Bits 0-7 are the word count; anything above bit 7 except the label means slow path.)
+bool simple_tag(MessageInfo tag) {
+  return (tag.raw & 0xffff'ff00u) == 0 && tag.words() <= abi::kRegisterWords;
+}
+
+// Copies the message registers the tag covers and marks success.
+void copy_message(const uint64_t* from, uint64_t* to, MessageInfo tag, uint64_t badge) {
+  to[kRax] = static_cast<uint64_t>(Status::kOk);
+  to[kRdi] = badge;
+  to[kRsi] = tag.raw;
+  for (uint32_t i = 0; i < tag.words(); ++i)
+    to[kRdx + i] = from[kRdx + i];
+}
+
+arch::UserContext* switch_to(Thread* next) {
+  scheduler().set_current(next);
+  return arch::activate(next->space().address_space(), next->context());
+}
+
+}  // namespace
+
+arch::UserContext* fastpath_call(Thread* self) {
+  uint64_t* r = self->regs();
+  const MessageInfo tag{r[kRsi]};
+  if (unlikely(!simple_tag(tag) || r[kRdi] > 0xffffffffu)) return nullptr;
+  Capability* cap = self->space().caps().lookup(static_cast<Handle>(r[kRdi]));
+  if (unlikely(cap == nullptr || cap->type != ObjectType::kEndpoint)) return nullptr;
+  if (unlikely((cap->rights & abi::kRightSend) == 0)) return nullptr;
+  auto* ep = static_cast<Endpoint*>(cap->object);
+  if (unlikely(ep->kind() != Endpoint::QueueKind::kReceivers)) return nullptr;
+  Thread* server = ep->queue().front();
+  if (unlikely(static_cast<int>(server->priority()) < scheduler().highest_ready())) return nullptr;
+
+  // POINT OF NO RETURN: the caller waits for the reply, the server runs with the message.
+  ep->dequeue(server);
+  server->blocked_on_ = nullptr;
+  self->state_ = ThreadState::kBlockedOnReply;
+  self->replier_ = server;
+  server->caller_ = self;
+  copy_message(r, server->regs(), tag, cap->badge);
+  return switch_to(server);
+}
+
+arch::UserContext* fastpath_reply_recv(Thread* self) {
+  uint64_t* r = self->regs();
+  const MessageInfo tag{r[kRsi]};
+  Thread* caller = self->caller_;
+  if (unlikely(caller == nullptr || !simple_tag(tag) || r[kRdi] > 0xffffffffu)) return nullptr;
+  Capability* cap = self->space().caps().lookup(static_cast<Handle>(r[kRdi]));
+  if (unlikely(cap == nullptr || cap->type != ObjectType::kEndpoint)) return nullptr;
+  if (unlikely((cap->rights & abi::kRightReceive) == 0)) return nullptr;
+  auto* ep = static_cast<Endpoint*>(cap->object);
+  if (unlikely(ep->kind() == Endpoint::QueueKind::kSenders)) return nullptr;  // take it slowly
+  if (unlikely(static_cast<int>(caller->priority()) < scheduler().highest_ready())) return nullptr;
+
+  // POINT OF NO RETURN: the server waits for the next message, the caller runs with the reply.
+  self->caller_ = nullptr;
+  caller->replier_ = nullptr;
+  self->state_ = ThreadState::kBlockedOnReceive;
+  self->blocked_on_ = ep;
+  ep->enqueue(self, Endpoint::QueueKind::kReceivers);
+  copy_message(r, caller->regs(), tag, /*badge=*/0);
+  return switch_to(caller);
+}
+
+}  // namespace hmk

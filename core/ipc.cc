@@ -1,0 +1,285 @@
+// The IPC slow paths. Every operation decodes and checks first and changes state only after
+// its point of no return, so a failed operation leaves both parties as they were.
+#include "core/ipc.h"
+
+#include "core/lib/string.h"
+#include "core/quota.h"
+#include "core/scheduler.h"
+#include "core/space.h"
+
+namespace hmk {
+namespace {
+
+using abi::MessageInfo;
+using arch::kRax;
+using arch::kRdi;
+using arch::kRdx;
+using arch::kRsi;
+
+// The kernel view of a thread's IPC buffer, or nullptr if it has none or it is not mapped
+// writable now. thread_set_ipc_buffer guarantees the buffer lies within one page.
+abi::IpcBuffer* ipc_buffer_of(Thread* t) {
+  if (t->ipc_buffer_ == 0) return nullptr;
+  Result<PhysAddr> phys =
+      arch::translate_user(t->space().address_space(), t->ipc_buffer_, kPageWrite);
+  if (!phys.ok()) return nullptr;
+  return static_cast<abi::IpcBuffer*>(arch::phys_to_virt(*phys));
+}
+
+// Checks a message tag as the sender gave it.
+Status check_tag(const Thread* self, MessageInfo tag) {
+  if (tag.words() > abi::kMaxMessageWords || tag.caps() > abi::kMaxMessageCaps) {
+    return Status::kInvalidArgument;
+  }
+  if ((tag.words() > abi::kRegisterWords || tag.caps() > 0) && self->ipc_buffer_ == 0) {
+    return Status::kInvalidArgument;
+  }
+  return Status::kOk;
+}
+
+// What a transfer will do, worked out before anything changes.
+struct Transfer {
+  MessageInfo tag;
+  abi::IpcBuffer* from_buffer = nullptr;
+  abi::IpcBuffer* to_buffer = nullptr;
+  Capability* caps[abi::kMaxMessageCaps] = {};
+};
+
+// Decode: whether `from`'s message can go to `to`. kBufferTooSmall means the receiver cannot
+// take it; any other error is the sender's.
+Status plan_transfer(Thread* from, Thread* to, bool can_grant, Transfer* plan) {
+  plan->tag = MessageInfo{from->regs()[kRsi]};
+  const uint32_t words = plan->tag.words();
+  const uint32_t caps = plan->tag.caps();
+  TRY(check_tag(from, plan->tag));
+  if (words > abi::kRegisterWords || caps > 0) {
+    plan->from_buffer = ipc_buffer_of(from);
+    if (plan->from_buffer == nullptr) return Status::kBadAddress;
+  }
+  if (caps > 0 && !can_grant) return Status::kPermissionDenied;
+  for (uint32_t i = 0; i < caps; ++i) {
+    plan->caps[i] = from->space().caps().lookup(plan->from_buffer->send_caps[i]);
+    if (plan->caps[i] == nullptr) return Status::kInvalidCapability;
+  }
+  if (words > abi::kRegisterWords || caps > 0) {
+    plan->to_buffer = ipc_buffer_of(to);
+    if (plan->to_buffer == nullptr) return Status::kBufferTooSmall;
+  }
+  if (caps > 0 && to->space().caps().ensure_free(caps, to->space().own_quota()) != Status::kOk) {
+    return Status::kBufferTooSmall;
+  }
+  return Status::kOk;
+}
+
+// Commit: cannot fail once plan_transfer succeeded.
+void commit_transfer(Thread* from, Thread* to, uint64_t badge, const Transfer& plan) {
+  const uint64_t* src = from->regs();
+  uint64_t* dst = to->regs();
+  const uint32_t words = plan.tag.words();
+  dst[kRdi] = badge;
+  dst[kRsi] = plan.tag.raw & ~MessageInfo::kNonBlocking;
+  for (uint32_t i = 0; i < words && i < abi::kRegisterWords; ++i)
+    dst[kRdx + i] = src[kRdx + i];
+  if (words > abi::kRegisterWords) {
+    mem_copy(&plan.to_buffer->words[abi::kRegisterWords],
+             &plan.from_buffer->words[abi::kRegisterWords],
+             (words - abi::kRegisterWords) * sizeof(uint64_t));
+  }
+  CapTable& table = to->space().caps();
+  for (uint32_t i = 0; i < plan.tag.caps(); ++i) {
+    Capability* cap = plan.caps[i];
+    Handle h = table.take_free();
+    table.install(h, cap->object, cap->rights, cap->badge, cap);
+    plan.to_buffer->received_caps[i] = h;
+  }
+  to->set_status(Status::kOk);
+}
+
+// `caller` now waits for `server`'s reply.
+void link_reply(Thread* caller, Thread* server) {
+  caller->state_ = ThreadState::kBlockedOnReply;
+  caller->blocked_on_ = nullptr;
+  caller->replier_ = server;
+  server->caller_ = caller;
+}
+
+}  // namespace
+
+void make_runnable(Thread* t) {
+  if (scheduler().should_switch_to(t)) {
+    scheduler().make_ready_front(t);
+  } else {
+    scheduler().make_ready(t);
+  }
+}
+
+void detach_thread(Thread* t) {
+  switch (t->state_) {
+    case ThreadState::kReady:
+      scheduler().remove(t);
+      break;
+    case ThreadState::kRunning:
+      if (scheduler().current() == t) scheduler().set_current(nullptr);
+      break;
+    case ThreadState::kBlockedOnSend:
+    case ThreadState::kBlockedOnReceive:
+      static_cast<Endpoint*>(t->blocked_on_)->dequeue(t);
+      break;
+    case ThreadState::kBlockedOnNotification:
+      ThreadQueue::remove(t);
+      break;
+    case ThreadState::kBlockedOnReply:
+      if (t->replier_ != nullptr) t->replier_->caller_ = nullptr;
+      t->replier_ = nullptr;
+      break;
+    case ThreadState::kInactive:
+    case ThreadState::kDead:
+      break;
+  }
+  t->blocked_on_ = nullptr;
+}
+
+void wake_with_status(Thread* t, Status status) {
+  detach_thread(t);
+  t->set_status(status);
+  make_runnable(t);
+}
+
+void kill_thread(Thread* t) {
+  if (t->state_ == ThreadState::kDead) return;
+  const bool started = t->state_ != ThreadState::kInactive;
+  detach_thread(t);
+  if (t->caller_ != nullptr) wake_with_status(t->caller_, Status::kPeerClosed);
+  t->state_ = ThreadState::kDead;
+  if (!started) return;
+  Space& space = t->space();
+  space.thread_died();
+  t->release();  // the reference a started thread holds on itself
+  if (space.alive() && space.live_threads() == 0) space.terminate(0);
+}
+
+Status ipc_send(Thread* self, bool is_call) {
+  const uint64_t* r = self->regs();
+  const MessageInfo tag{r[kRsi]};
+  TRY(check_tag(self, tag));
+  if (r[kRdi] > 0xffffffffu) return Status::kInvalidCapability;
+  Capability* cap = TRY(self->space().caps().lookup(static_cast<Handle>(r[kRdi]),
+                                                    ObjectType::kEndpoint, abi::kRightSend));
+  const bool can_grant = (cap->rights & abi::kRightGrant) != 0;
+  if (tag.caps() > 0 && !can_grant) return Status::kPermissionDenied;
+  auto* ep = static_cast<Endpoint*>(cap->object);
+
+  if (ep->kind() == Endpoint::QueueKind::kReceivers) {
+    Thread* receiver = ep->queue().front();
+    Transfer plan;
+    TRY(plan_transfer(self, receiver, can_grant, &plan));
+    // POINT OF NO RETURN
+    ep->dequeue(receiver);
+    receiver->blocked_on_ = nullptr;
+    commit_transfer(self, receiver, cap->badge, plan);
+    if (is_call) link_reply(self, receiver);
+    make_runnable(receiver);
+    return Status::kOk;
+  }
+  if (tag.non_blocking()) return Status::kWouldBlock;
+  self->state_ = ThreadState::kBlockedOnSend;
+  self->blocked_on_ = ep;
+  self->ipc_badge_ = cap->badge;
+  self->ipc_is_call_ = is_call;
+  self->ipc_can_grant_ = can_grant;
+  ep->enqueue(self, Endpoint::QueueKind::kSenders);
+  return Status::kOk;
+}
+
+Status ipc_recv(Thread* self) {
+  const uint64_t* r = self->regs();
+  const MessageInfo tag{r[kRsi]};
+  if (r[kRdi] > 0xffffffffu) return Status::kInvalidCapability;
+  Capability* cap = TRY(self->space().caps().lookup(static_cast<Handle>(r[kRdi]),
+                                                    ObjectType::kEndpoint, abi::kRightReceive));
+  auto* ep = static_cast<Endpoint*>(cap->object);
+  // A server that receives again without replying abandons its caller.
+  if (self->caller_ != nullptr) wake_with_status(self->caller_, Status::kPeerClosed);
+
+  // Senders the receiver cannot take a message from fail and leave; the next one is tried.
+  // Bounded by the queue length.
+  while (ep->kind() == Endpoint::QueueKind::kSenders) {
+    Thread* sender = ep->queue().front();
+    Transfer plan;
+    Status s = plan_transfer(sender, self, sender->ipc_can_grant_, &plan);
+    if (s != Status::kOk) {
+      wake_with_status(sender, s);
+      continue;
+    }
+    // POINT OF NO RETURN
+    ep->dequeue(sender);
+    sender->blocked_on_ = nullptr;
+    commit_transfer(sender, self, sender->ipc_badge_, plan);
+    if (sender->ipc_is_call_) {
+      link_reply(sender, self);
+    } else {
+      sender->set_status(Status::kOk);
+      make_runnable(sender);
+    }
+    return Status::kOk;
+  }
+  if (tag.non_blocking()) return Status::kWouldBlock;
+  self->state_ = ThreadState::kBlockedOnReceive;
+  self->blocked_on_ = ep;
+  ep->enqueue(self, Endpoint::QueueKind::kReceivers);
+  return Status::kOk;
+}
+
+Status ipc_reply(Thread* self) {
+  Thread* caller = self->caller_;
+  if (caller == nullptr) return Status::kNotFound;
+  Transfer plan;
+  Status s = plan_transfer(self, caller, /*can_grant=*/true, &plan);
+  if (s == Status::kBufferTooSmall) {
+    // The caller cannot take the reply: its call fails, and so does the reply.
+    wake_with_status(caller, s);
+    return s;
+  }
+  TRY(s);
+  // POINT OF NO RETURN
+  detach_thread(caller);  // unlinks caller and server
+  commit_transfer(self, caller, /*badge=*/0, plan);
+  make_runnable(caller);
+  return Status::kOk;
+}
+
+Status ipc_reply_recv(Thread* self) {
+  if (self->caller_ != nullptr) {
+    Status s = ipc_reply(self);
+    // A malformed reply is the server's bug: report it instead of receiving.
+    if (s != Status::kOk && s != Status::kBufferTooSmall) return s;
+  }
+  return ipc_recv(self);
+}
+
+Status notification_signal(Thread* self) {
+  const uint64_t* r = self->regs();
+  if (r[kRdi] > 0xffffffffu) return Status::kInvalidCapability;
+  Capability* cap = TRY(self->space().caps().lookup(static_cast<Handle>(r[kRdi]),
+                                                    ObjectType::kNotification, abi::kRightSend));
+  static_cast<Notification*>(cap->object)->signal(cap->badge != 0 ? cap->badge : 1);
+  return Status::kOk;
+}
+
+Status notification_wait(Thread* self, bool blocking) {
+  uint64_t* r = self->regs();
+  if (r[kRdi] > 0xffffffffu) return Status::kInvalidCapability;
+  Capability* cap = TRY(self->space().caps().lookup(static_cast<Handle>(r[kRdi]),
+                                                    ObjectType::kNotification, abi::kRightReceive));
+  auto* n = static_cast<Notification*>(cap->object);
+  if (n->word() != 0 || !blocking) {
+    r[kRdi] = n->take();
+    return Status::kOk;
+  }
+  self->state_ = ThreadState::kBlockedOnNotification;
+  self->blocked_on_ = n;
+  n->waiters().push_back(self);
+  return Status::kOk;
+}
+
+}  // namespace hmk

@@ -1,0 +1,37 @@
+// IPC between threads: message transfer, blocking and waking, and ending threads cleanly.
+// These are the slow paths; core/fastpath.cc short-cuts the common call and reply_recv.
+#pragma once
+
+#include <stdint.h>
+
+#include "core/cap.h"
+#include "core/endpoint.h"
+#include "core/lib/status.h"
+#include "core/notification.h"
+#include "core/thread.h"
+
+namespace hmk {
+
+// Each works on the current thread `self`, whose saved registers hold the request. When one
+// returns a Status, `self` is still running and gets it; when `self` blocked instead, whoever
+// wakes it writes its status.
+Status ipc_send(Thread* self, bool is_call);
+Status ipc_recv(Thread* self);
+Status ipc_reply(Thread* self);
+Status ipc_reply_recv(Thread* self);
+
+Status notification_signal(Thread* self);
+Status notification_wait(Thread* self, bool blocking);
+
+// Wakes a blocked thread with `status` (it leaves whatever queue it was in).
+void wake_with_status(Thread* t, Status status);
+// Takes a thread out of whatever it waits on or runs in, without waking it.
+void detach_thread(Thread* t);
+// Ends a thread: out of every queue, its pending caller gets kPeerClosed, its space loses a
+// live thread (and ends with the last one).
+void kill_thread(Thread* t);
+
+// Puts `t` in line to run: directly next if it outranks everything ready, else in its queue.
+void make_runnable(Thread* t);
+
+}  // namespace hmk

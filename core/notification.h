@@ -1,0 +1,39 @@
+// Notifications: a word of signal bits for interrupts and asynchronous events.
+#pragma once
+
+#include "core/endpoint.h"
+#include "core/object.h"
+
+namespace hmk {
+
+class Notification final : public KernelObject {
+ public:
+  static Result<Notification*> create(Quota& quota);
+  void destroy();  // waiting threads fail with kPeerClosed
+
+  // ORs `bits` into the word; if a thread waits, it takes the whole word and becomes ready.
+  void signal(uint64_t bits);
+  // Takes and clears the word (0 if nothing was signalled).
+  uint64_t take() {
+    uint64_t w = word_;
+    word_ = 0;
+    return w;
+  }
+  uint64_t word() const { return word_; }
+  ThreadQueue& waiters() { return waiters_; }
+  uint32_t irq_bindings() const { return irq_bindings_; }
+  void add_irq_binding() { ++irq_bindings_; }
+  void remove_irq_binding() { --irq_bindings_; }
+
+ private:
+  template <typename T>
+  friend class Slab;
+  Notification(Quota& quota, uint64_t charged)
+      : KernelObject(ObjectType::kNotification, &quota, charged) {}
+
+  uint64_t word_ = 0;
+  ThreadQueue waiters_;
+  uint32_t irq_bindings_ = 0;  // Irq objects that signal this notification
+};
+
+}  // namespace hmk

@@ -1,0 +1,58 @@
+// The base of every kernel object: a type tag, a reference count, the quota it is charged to,
+// and a link in the registry of live objects (which the invariant checker walks).
+#pragma once
+
+#include <stdint.h>
+
+#include "core/abi/syscall.h"
+#include "core/list.h"
+
+namespace hmk {
+
+using abi::ObjectType;
+class Quota;
+
+class KernelObject {
+ public:
+  KernelObject(const KernelObject&) = delete;
+  KernelObject& operator=(const KernelObject&) = delete;
+
+  ObjectType type() const { return type_; }
+  uint32_t refs() const { return refs_; }
+  Quota* quota() const { return quota_; }
+  uint64_t charged() const { return charged_; }
+
+  void acquire() { ++refs_; }
+  // Drops a reference. The last one does not destroy the object on the spot: it is queued and
+  // destroyed by reap_objects(), so destruction never recurses (a dying address space drops
+  // capabilities whose objects die in turn).
+  void release();
+
+  ListNode registry_node;  // in the registry while the object lives
+  ListNode zombie_node;    // in the reap queue between its last release and destruction
+
+ protected:
+  // Charged `charged` bytes to `quota` already (see Quota::charge); the object now owns that.
+  KernelObject(ObjectType type, Quota* quota, uint64_t charged);
+  ~KernelObject();
+
+ private:
+  ObjectType type_;
+  uint32_t refs_ = 1;  // the creator's reference, normally handed to a capability
+  Quota* quota_;
+  uint64_t charged_;
+};
+
+// Destroys every object whose last reference went away, including those their destruction
+// releases in turn. Bounded by the number of live objects.
+void reap_objects();
+
+// Every live object, for the invariant checker and leak reports.
+using ObjectRegistry = List<KernelObject, &KernelObject::registry_node>;
+const ObjectRegistry& live_objects();
+size_t live_object_count();
+
+// Human-readable type name ("Thread", ...).
+const char* object_type_name(ObjectType type);
+
+}  // namespace hmk

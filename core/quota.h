@@ -1,0 +1,57 @@
+// Quota accounts: every byte of kernel memory a process causes is charged to one, and creating
+// past the limit fails with kQuotaExceeded.
+#pragma once
+
+#include <stdint.h>
+
+#include "core/lib/status.h"
+#include "core/list.h"
+#include "core/slab.h"
+
+namespace hmk {
+
+// An account with a byte limit. A child account's whole limit is charged to its parent when it
+// is created and returned when it dies, so budgets nest and can never be created from nothing.
+// Accounts are reference counted: the address space that spends from it holds one reference,
+// every object charged to it another, so an account outlives the process if its objects do.
+class Quota {
+ public:
+  // A root account (the boot manifest's processes); no parent.
+  static Result<Quota*> create_root(uint64_t limit);
+  // A child account of `parent` with `limit` bytes, charged to `parent` (with the account's own
+  // bookkeeping size).
+  static Result<Quota*> create_child(Quota& parent, uint64_t limit);
+
+  // Charges `bytes`; kQuotaExceeded (and nothing charged) if the limit would be passed.
+  Status charge(uint64_t bytes);
+  void uncharge(uint64_t bytes);
+
+  void acquire() { ++refs_; }
+  void release();  // the last reference returns the budget to the parent
+
+  uint64_t limit() const { return limit_; }
+  uint64_t used() const { return used_; }
+  uint64_t available() const { return limit_ - used_; }
+  Quota* parent() const { return parent_; }
+  uint32_t refs() const { return refs_; }
+
+  // What a child account costs its parent beyond its limit.
+  static uint64_t bookkeeping_bytes();
+
+  ListNode registry_node;  // every live account, for the invariant checker
+
+ private:
+  template <typename T>
+  friend class Slab;
+  Quota(Quota* parent, uint64_t limit) : limit_(limit), parent_(parent) {}
+
+  uint64_t limit_;
+  uint64_t used_ = 0;
+  Quota* parent_;
+  uint32_t refs_ = 1;
+};
+
+using QuotaRegistry = List<Quota, &Quota::registry_node>;
+const QuotaRegistry& live_quotas();
+
+}  // namespace hmk

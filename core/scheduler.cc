@@ -1,0 +1,86 @@
+// The run queues: one FIFO per priority and a bitmap of the non-empty ones.
+#include "core/scheduler.h"
+
+namespace hmk {
+namespace {
+constinit Scheduler g_scheduler;
+}  // namespace
+
+Scheduler& scheduler() {
+  return g_scheduler;
+}
+
+void Scheduler::make_ready(Thread* t) {
+  queues_[t->priority()].push_back(t);
+  bitmap_[t->priority() / 64] |= 1ull << (t->priority() % 64);
+  t->state_ = ThreadState::kReady;
+}
+
+void Scheduler::make_ready_front(Thread* t) {
+  queues_[t->priority()].push_front(t);
+  bitmap_[t->priority() / 64] |= 1ull << (t->priority() % 64);
+  t->state_ = ThreadState::kReady;
+}
+
+void Scheduler::remove(Thread* t) {
+  Queue::remove(t);
+  if (queues_[t->priority()].empty())
+    bitmap_[t->priority() / 64] &= ~(1ull << (t->priority() % 64));
+}
+
+int Scheduler::highest_ready() const {
+  for (int word = static_cast<int>(abi::kPriorityCount / 64) - 1; word >= 0; --word) {
+    if (bitmap_[word] != 0) return word * 64 + 63 - __builtin_clzll(bitmap_[word]);
+  }
+  return -1;
+}
+
+Thread* Scheduler::choose() {
+  int best = highest_ready();
+  if (current_ != nullptr && current_->state() == ThreadState::kRunning) {
+    if (best <= static_cast<int>(current_->priority())) return current_;
+    make_ready_front(current_);  // preempted: it keeps its place
+  }
+  current_ = nullptr;
+  if (best < 0) return nullptr;
+  Thread* next = queues_[best].front();
+  remove(next);
+  set_current(next);
+  if (next->slice_left_ == 0) next->slice_left_ = kTimeSliceTicks;
+  return next;
+}
+
+void Scheduler::tick() {
+  if (current_ == nullptr || current_->state() != ThreadState::kRunning) return;
+  if (current_->slice_left_ > 1) {
+    --current_->slice_left_;
+    return;
+  }
+  if (highest_ready() < static_cast<int>(current_->priority())) {
+    current_->slice_left_ = kTimeSliceTicks;  // nobody to share with: a fresh slice
+    return;
+  }
+  current_->slice_left_ = 0;
+  make_ready(current_);  // back of its queue: round robin
+  current_ = nullptr;
+}
+
+void Scheduler::yield() {
+  if (current_ == nullptr) return;
+  current_->slice_left_ = 0;
+  make_ready(current_);
+  current_ = nullptr;
+}
+
+bool Scheduler::in_run_queue(const Thread* t) const {
+  return queues_[t->priority()].contains(t);
+}
+
+size_t Scheduler::ready_count() const {
+  size_t n = 0;
+  for (const Queue& q : queues_)
+    n += q.size();
+  return n;
+}
+
+}  // namespace hmk

@@ -1,0 +1,55 @@
+// Fixed-priority preemptive round robin. The running thread is in no queue; a ready thread is
+// in exactly one run queue; blocked threads are in none.
+#pragma once
+
+#include <stdint.h>
+
+#include "core/abi/syscall.h"
+#include "core/list.h"
+#include "core/thread.h"
+
+namespace hmk {
+
+inline constexpr uint32_t kTimeSliceTicks = 1;  // 10 ms at 100 Hz
+
+class Scheduler {
+ public:
+  Thread* current() const { return current_; }
+  // Makes `t` ready at the back (or, for a preempted thread, the front) of its queue.
+  void make_ready(Thread* t);
+  void make_ready_front(Thread* t);
+  // Leaves the run queue (blocking, death) without changing the state.
+  void remove(Thread* t);
+  // The highest ready priority, or -1 if nothing is ready.
+  int highest_ready() const;
+  // Whether `t`, just woken, should run before everything that is ready (direct switch).
+  bool should_switch_to(const Thread* t) const {
+    return static_cast<int>(t->priority()) >= highest_ready();
+  }
+  // Makes `t` the running thread (it must be in no queue).
+  void set_current(Thread* t) {
+    current_ = t;
+    if (t != nullptr) t->state_ = ThreadState::kRunning;
+  }
+  // Decides who runs next: the current thread unless it stopped running or a ready thread has
+  // a higher priority (then the current one goes to the front of its queue). Returns nullptr
+  // when nothing can run.
+  Thread* choose();
+  // A timer tick in user mode: ends the time slice of the current thread when it runs out.
+  void tick();
+  // Yield: the current thread goes to the back of its queue.
+  void yield();
+
+  bool in_run_queue(const Thread* t) const;
+  size_t ready_count() const;
+
+ private:
+  using Queue = List<Thread, &Thread::queue_node>;
+  Thread* current_ = nullptr;
+  Queue queues_[abi::kPriorityCount];
+  uint64_t bitmap_[abi::kPriorityCount / 64] = {};
+};
+
+Scheduler& scheduler();
+
+}  // namespace hmk

@@ -1,0 +1,230 @@
+// Spaces: address spaces with mappings, capability tables, quotas, and the process tree.
+#include "core/space.h"
+
+#include "core/init.h"
+#include "core/ipc.h"
+#include "core/kmem.h"
+#include "core/quota.h"
+#include "core/slab.h"
+
+namespace hmk {
+namespace {
+constinit Slab<Space> g_spaces("Space");
+constinit Slab<Mapping> g_mappings("Mapping");
+
+constexpr uint64_t kPageRights = abi::kRightRead | abi::kRightWrite | abi::kRightExecute;
+
+// Worst-case page-table pages for mapping `pages` pages: one page table per 512 pages plus
+// the partial ones at both ends, and the same one level up, twice.
+uint64_t worst_case_tables(uint64_t pages) {
+  return pages / 512 + 2 + pages / (512 * 512) + 2 + 2;
+}
+
+bool range_ok(uint64_t vaddr, uint64_t pages, uint64_t* end) {
+  if (__builtin_mul_overflow(pages, kPageSize, end)) return false;
+  if (__builtin_add_overflow(vaddr, *end, end)) return false;
+  return vaddr >= arch::kUserLowest && *end <= arch::kUserHighest;
+}
+}  // namespace
+
+uint32_t page_flags_for_rights(uint32_t rights) {
+  uint32_t flags = kPageUser;
+  if (rights & abi::kRightWrite) flags |= kPageWrite;
+  if (rights & abi::kRightExecute) flags |= kPageExecute;
+  return flags;
+}
+
+Space::Space(Quota& creator, uint64_t charged, Quota& own, StringView name)
+    : KernelObject(ObjectType::kSpace, &creator, charged), own_quota_(&own) {
+  size_t n = min(name.size(), sizeof(name_buf_) - 1);
+  mem_copy(name_buf_, name.data(), n);
+  name_ = StringView(name_buf_, n);
+}
+
+Result<Space*> Space::create(Quota& creator, Quota& own, StringView name) {
+  const uint64_t charge = g_spaces.cache().object_size();
+  TRY(creator.charge(charge));
+  if (Status s = own.charge(kPageSize); s != Status::kOk) {  // the page-table root
+    creator.uncharge(charge);
+    return s;
+  }
+  Result<arch::AddressSpace> as = arch::create_address_space(kernel_frames());
+  Result<Space*> made = as.ok() ? g_spaces.create(creator, charge, own, name) : as.status();
+  if (!made.ok()) {
+    if (as.ok()) {
+      size_t tables = 0;
+      arch::destroy_address_space(*as, kernel_frames(), &tables);
+    }
+    own.uncharge(kPageSize);
+    creator.uncharge(charge);
+    return made.status();
+  }
+  Space* space = *made;
+  space->as_ = *as;
+  space->own_bytes_ = kPageSize;
+  own.acquire();
+  return space;
+}
+
+void Space::destroy() {
+  if (alive_) terminate(0);  // never started, and its last capability went away
+  own_quota_->release();
+  g_spaces.destroy(this);
+}
+
+void Space::adopt(Space* child) {
+  child->parent_ = this;
+  children_.push_back(child);
+}
+
+Status Space::map(MemoryObject& memory, uint64_t vaddr, uint64_t first_page, uint64_t pages,
+                  uint32_t rights, uint32_t max_rights) {
+  uint64_t end;
+  if (pages == 0 || !is_aligned(vaddr, kPageSize)) return Status::kInvalidArgument;
+  if ((rights & ~kPageRights) != 0 || !(rights & abi::kRightRead)) return Status::kInvalidArgument;
+  if ((rights & abi::kRightWrite) && (rights & abi::kRightExecute)) return Status::kInvalidArgument;
+  if (!range_ok(vaddr, pages, &end)) return Status::kBadAddress;
+  if (first_page > memory.pages() || pages > memory.pages() - first_page) {
+    return Status::kOutOfRange;
+  }
+  if (!alive_) return Status::kPeerClosed;
+  for (Mapping* m = mappings_.front(); m != nullptr; m = mappings_.next(m)) {
+    if (vaddr < m->vaddr + m->pages * kPageSize && m->vaddr < end) return Status::kAlreadyExists;
+  }
+  // Charge the mapping record and the worst case of page tables; return what was not used.
+  const uint64_t record = g_mappings.cache().object_size();
+  const uint64_t tables_budget = worst_case_tables(pages) * kPageSize;
+  TRY(own_quota_->charge(record + tables_budget));
+  Result<Mapping*> made = g_mappings.create();
+  if (!made.ok()) {
+    own_quota_->uncharge(record + tables_budget);
+    return made.status();
+  }
+  // POINT OF NO RETURN, except for running out of frames for page tables (rolled back below).
+  Mapping* m = *made;
+  m->vaddr = vaddr;
+  m->pages = 0;
+  m->memory = &memory;
+  m->first_page = first_page;
+  m->rights = rights;
+  m->max_rights = max_rights & kPageRights;
+  memory.acquire();
+  mappings_.push_back(m);
+  own_bytes_ += record;
+  size_t tables = 0;
+  Status s = Status::kOk;
+  const uint32_t flags = page_flags_for_rights(rights);
+  for (uint64_t i = 0; i < pages && s == Status::kOk; ++i) {
+    s = arch::map_page(as_, vaddr + i * kPageSize, memory.frame(first_page + i), flags,
+                       kernel_frames(), &tables);
+    if (s == Status::kOk) m->pages = i + 1;
+  }
+  own_bytes_ += tables * kPageSize;
+  own_quota_->uncharge(tables_budget - tables * kPageSize);
+  if (s != Status::kOk) {
+    unmap_mapping(m);
+    return s;
+  }
+  return Status::kOk;
+}
+
+void Space::unmap_mapping(Mapping* m) {
+  for (uint64_t i = 0; i < m->pages; ++i)
+    arch::unmap_page(as_, m->vaddr + i * kPageSize);
+  MappingList::remove(m);
+  m->memory->release();
+  const uint64_t record = g_mappings.cache().object_size();
+  g_mappings.destroy(m);
+  own_bytes_ -= record;
+  own_quota_->uncharge(record);
+}
+
+namespace {
+// Mappings fully inside [vaddr, end); kInvalidArgument if one is only partly inside, kNotFound
+// if none is.
+template <typename List>
+Status covered(List& mappings, uint64_t vaddr, uint64_t end) {
+  bool any = false;
+  for (Mapping* m = mappings.front(); m != nullptr; m = mappings.next(m)) {
+    uint64_t m_end = m->vaddr + m->pages * kPageSize;
+    if (m_end <= vaddr || m->vaddr >= end) continue;
+    if (m->vaddr < vaddr || m_end > end) return Status::kInvalidArgument;
+    any = true;
+  }
+  return any ? Status::kOk : Status::kNotFound;
+}
+}  // namespace
+
+Status Space::unmap(uint64_t vaddr, uint64_t pages) {
+  uint64_t end;
+  if (pages == 0 || !is_aligned(vaddr, kPageSize)) return Status::kInvalidArgument;
+  if (!range_ok(vaddr, pages, &end)) return Status::kBadAddress;
+  if (!alive_) return Status::kPeerClosed;
+  TRY(covered(mappings_, vaddr, end));
+  Mapping* m = mappings_.front();
+  while (m != nullptr) {
+    Mapping* next = mappings_.next(m);
+    if (m->vaddr >= vaddr && m->vaddr < end) unmap_mapping(m);
+    m = next;
+  }
+  return Status::kOk;
+}
+
+Status Space::protect(uint64_t vaddr, uint64_t pages, uint32_t rights) {
+  uint64_t end;
+  if (pages == 0 || !is_aligned(vaddr, kPageSize)) return Status::kInvalidArgument;
+  if ((rights & ~kPageRights) != 0 || !(rights & abi::kRightRead)) return Status::kInvalidArgument;
+  if ((rights & abi::kRightWrite) && (rights & abi::kRightExecute)) return Status::kInvalidArgument;
+  if (!range_ok(vaddr, pages, &end)) return Status::kBadAddress;
+  if (!alive_) return Status::kPeerClosed;
+  TRY(covered(mappings_, vaddr, end));
+  for (Mapping* m = mappings_.front(); m != nullptr; m = mappings_.next(m)) {
+    if (m->vaddr >= vaddr && m->vaddr < end && (rights & ~m->max_rights) != 0) {
+      return Status::kPermissionDenied;
+    }
+  }
+  // POINT OF NO RETURN
+  const uint32_t flags = page_flags_for_rights(rights);
+  for (Mapping* m = mappings_.front(); m != nullptr; m = mappings_.next(m)) {
+    if (m->vaddr < vaddr || m->vaddr >= end) continue;
+    m->rights = rights;
+    for (uint64_t i = 0; i < m->pages; ++i)
+      arch::protect_page(as_, m->vaddr + i * kPageSize, flags);
+  }
+  return Status::kOk;
+}
+
+void Space::terminate(int64_t code) {
+  if (!alive_) return;
+  // Descendants first, deepest first, without recursion: each round ends one leaf of the
+  // subtree, which leaves its parent's child list.
+  for (;;) {
+    Space* leaf = this;
+    while (Space* child = leaf->children_.front())
+      leaf = child;
+    if (leaf == this) break;
+    leaf->end_self(code);
+  }
+  end_self(code);
+}
+
+void Space::end_self(int64_t code) {
+  alive_ = false;
+  exit_code_ = code;
+  for (Thread* t = threads_.front(); t != nullptr; t = threads_.next(t))
+    kill_thread(t);
+  while (Mapping* m = mappings_.front())
+    unmap_mapping(m);
+  caps_.clear(*own_quota_);
+  size_t tables = 0;
+  arch::destroy_address_space(as_, kernel_frames(), &tables);
+  own_bytes_ -= tables * kPageSize;
+  own_quota_->uncharge(tables * kPageSize);
+  if (parent_ != nullptr) {
+    SpaceList::remove(this);
+    parent_ = nullptr;
+  }
+  init_space_ended(this);
+}
+
+}  // namespace hmk

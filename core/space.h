@@ -1,0 +1,121 @@
+// Spaces: an address space with its mappings, a capability table and a quota account; the
+// kernel's notion of a process. Threads run in one space.
+#pragma once
+
+#include <stdint.h>
+
+#include "core/arch.h"
+#include "core/cap.h"
+#include "core/lib/string.h"
+#include "core/list.h"
+#include "core/memory_object.h"
+#include "core/object.h"
+#include "core/thread.h"
+
+namespace hmk {
+
+class Quota;
+
+// One run of pages of a memory object mapped into a space.
+struct Mapping {
+  ListNode node;  // Space::mappings_
+  uint64_t vaddr;
+  uint64_t pages;
+  MemoryObject* memory;  // holds a reference
+  uint64_t first_page;   // in `memory`
+  uint32_t rights;       // current kRightRead/Write/Execute
+  uint32_t max_rights;   // the memory capability's rights at map time: protect stays within
+};
+
+class Space final : public KernelObject {
+ public:
+  ListNode child_node;  // parent's children_
+
+  // A new space: the Space object is charged to `creator` (may be the same account as `own`),
+  // and `own` pays for its capability table, page tables and mappings. Takes a reference to
+  // `own`.
+  static Result<Space*> create(Quota& creator, Quota& own, StringView name);
+  void destroy();
+
+  using ThreadList = List<Thread, &Thread::space_node>;
+  using MappingList = List<Mapping, &Mapping::node>;
+  using SpaceList = List<Space, &Space::child_node>;
+
+  CapTable& caps() { return caps_; }
+  Quota& own_quota() const { return *own_quota_; }
+  arch::AddressSpace& address_space() { return as_; }
+  ThreadList& threads() { return threads_; }
+  MappingList& mappings() { return mappings_; }
+  SpaceList& children() { return children_; }
+  Space* parent() const { return parent_; }
+  StringView name() const { return name_; }
+  bool alive() const { return alive_; }
+  uint64_t own_bytes() const { return own_bytes_; }  // page tables and mappings, on own_quota
+  int64_t exit_code() const { return exit_code_; }
+
+  // Makes `child` a child process: ending this space ends it too.
+  void adopt(Space* child);
+
+  // Maps pages [first_page, first_page + pages) of `memory` at `vaddr` with `rights`
+  // (kRight{Read,Write,Execute}); `max_rights` bounds later protect calls.
+  Status map(MemoryObject& memory, uint64_t vaddr, uint64_t first_page, uint64_t pages,
+             uint32_t rights, uint32_t max_rights);
+  // Removes every mapping inside [vaddr, vaddr + pages pages); see abi kUnmap for errors.
+  Status unmap(uint64_t vaddr, uint64_t pages);
+  Status protect(uint64_t vaddr, uint64_t pages, uint32_t rights);
+
+  // Thread bookkeeping: a started thread counts as live until it dies.
+  void thread_started() {
+    ++live_threads_;
+    ever_started_ = true;
+  }
+  uint32_t live_threads() const { return live_threads_; }
+  void thread_died() { --live_threads_; }
+  bool ever_started() const { return ever_started_; }
+  void set_exit_code(int64_t code) { exit_code_ = code; }
+  // A CPU exception ended (or is about to end) the process.
+  void note_fault(uint64_t vector, uint64_t address) {
+    faulted_ = true;
+    fault_vector_ = vector;
+    fault_address_ = address;
+  }
+  bool faulted() const { return faulted_; }
+  uint64_t fault_vector() const { return fault_vector_; }
+  uint64_t fault_address() const { return fault_address_; }
+
+  // Ends the process: its threads, capabilities, mappings and child processes. The Space
+  // object lives on (dead) while capabilities to it remain.
+  void terminate(int64_t code);
+
+ private:
+  template <typename T>
+  friend class Slab;
+  Space(Quota& creator, uint64_t charged, Quota& own, StringView name);
+  Status map_one(uint64_t vaddr, PhysAddr frame, uint32_t flags);
+  void unmap_mapping(Mapping* m);
+  // Tears down this one space (not its children); terminate() walks the tree.
+  void end_self(int64_t code);
+
+  arch::AddressSpace as_{};
+  CapTable caps_;
+  Quota* own_quota_;
+  ThreadList threads_;
+  MappingList mappings_;
+  SpaceList children_;
+  Space* parent_ = nullptr;
+  char name_buf_[48] = {};
+  StringView name_;
+  uint64_t own_bytes_ = 0;
+  uint32_t live_threads_ = 0;
+  bool ever_started_ = false;
+  bool alive_ = true;
+  int64_t exit_code_ = 0;
+  bool faulted_ = false;
+  uint64_t fault_vector_ = 0;
+  uint64_t fault_address_ = 0;
+};
+
+// Rights a mapping may have, as PageFlags for the port.
+uint32_t page_flags_for_rights(uint32_t rights);
+
+}  // namespace hmk

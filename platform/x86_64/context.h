@@ -1,0 +1,63 @@
+// A thread's saved user-mode state on x86-64, included by the core as "arch/context.h".
+//
+// The entry stubs (user_entry.S, trap_entry.S) save registers straight into the running
+// thread's context: TSS.rsp0 and PerCpu::context_end point just past `frame.ss`, so the CPU's
+// interrupt frame and the stubs' pushes land in place and no copy is needed.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+namespace hmk::arch {
+
+// Indexes into TrapFrame::regs: the system-call register file in the order of
+// core/abi/syscall.h (number/status, handle/badge, tag, message words 0..9).
+enum Reg : uint32_t {
+  kRax,
+  kRdi,
+  kRsi,
+  kRdx,
+  kR10,
+  kR8,
+  kR9,
+  kRbx,
+  kRbp,
+  kR12,
+  kR13,
+  kR14,
+  kR15,
+  kRegCount
+};
+
+// Everything an entry from user mode (or an interrupt in kernel mode) saves, lowest address
+// first: the stubs push r11 first and rax last.
+struct TrapFrame {
+  uint64_t regs[kRegCount];
+  uint64_t rcx, r11;
+  uint64_t vector;  // kEntrySyscall for system calls and new threads
+  uint64_t error_code;
+  uint64_t rip, cs, rflags, rsp, ss;  // pushed by the CPU (or built by the syscall stub)
+};
+static_assert(offsetof(TrapFrame, vector) == 15 * 8);
+static_assert(offsetof(TrapFrame, rip) == 17 * 8);
+static_assert(sizeof(TrapFrame) == 22 * 8);
+
+// Marks a frame to be resumed with sysret (entered by `syscall`, or a thread never run).
+inline constexpr uint64_t kEntrySyscall = 0x100;
+
+struct alignas(16) UserContext {
+  TrapFrame frame;
+  uint64_t fs_base;
+  uint64_t fpu_used;  // whether fpu holds state (else the thread starts from the reset state)
+  alignas(16) uint8_t fpu[512];  // fxsave image, saved lazily (trap.cc, #NM)
+};
+
+// The system-call register file of a saved context, indexed by Reg.
+inline uint64_t* syscall_registers(UserContext& ctx) {
+  return ctx.frame.regs;
+}
+inline const uint64_t* syscall_registers(const UserContext& ctx) {
+  return ctx.frame.regs;
+}
+
+}  // namespace hmk::arch
