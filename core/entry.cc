@@ -14,8 +14,13 @@
 namespace hmk {
 namespace {
 
+InvariantCheck g_invariant_check = nullptr;
+
 arch::UserContext* resume_next() {
   reap_objects();
+  if (g_invariant_check != nullptr) {
+    if (const char* violation = g_invariant_check()) panic("invariant violated: %s", violation);
+  }
   init_poll();
   Thread* next = scheduler().choose();
   if (next == nullptr) return nullptr;
@@ -34,6 +39,10 @@ bool interrupt_could_wake_someone() {
 }
 
 }  // namespace
+
+void set_invariant_check(InvariantCheck check) {
+  g_invariant_check = check;
+}
 
 arch::UserContext* syscall_entry() {
   Thread* self = scheduler().current();

@@ -28,6 +28,12 @@ arch::UserContext* resume_entry();
 void timer_tick_while_idle();
 void irq_while_idle(uint32_t line);
 
+// A checker run after every kernel entry (debug builds, `hmk.check=invariants`): returns
+// nullptr when every invariant holds, else a description of the first violation, and the
+// kernel panics with it. See proofs/invariants.h.
+using InvariantCheck = const char* (*)();
+void set_invariant_check(InvariantCheck check);
+
 // The port calls this right before the first switch to user mode (boot-time reporting).
 void note_user_entry(uint64_t cycles);
 
