@@ -106,6 +106,10 @@ void link_reply(Thread* caller, Thread* server) {
 }  // namespace
 
 void make_runnable(Thread* t) {
+  scheduler().make_ready(t);
+}
+
+void make_runnable_direct(Thread* t) {
   if (scheduler().should_switch_to(t)) {
     scheduler().make_ready_front(t);
   } else {
@@ -177,8 +181,12 @@ Status ipc_send(Thread* self, bool is_call) {
     ep->dequeue(receiver);
     receiver->blocked_on_ = nullptr;
     commit_transfer(self, receiver, cap->badge, plan);
-    if (is_call) link_reply(self, receiver);
-    make_runnable(receiver);
+    if (is_call) {
+      link_reply(self, receiver);
+      make_runnable_direct(receiver);
+    } else {
+      make_runnable(receiver);
+    }
     return Status::kOk;
   }
   if (tag.non_blocking()) return Status::kWouldBlock;
@@ -230,7 +238,8 @@ Status ipc_recv(Thread* self) {
   return Status::kOk;
 }
 
-Status ipc_reply(Thread* self) {
+namespace {
+Status reply(Thread* self, bool direct) {
   Thread* caller = self->caller_;
   if (caller == nullptr) return Status::kNotFound;
   Transfer plan;
@@ -244,13 +253,22 @@ Status ipc_reply(Thread* self) {
   // POINT OF NO RETURN
   detach_thread(caller);  // unlinks caller and server
   commit_transfer(self, caller, /*badge=*/0, plan);
-  make_runnable(caller);
+  if (direct) {
+    make_runnable_direct(caller);
+  } else {
+    make_runnable(caller);
+  }
   return Status::kOk;
+}
+}  // namespace
+
+Status ipc_reply(Thread* self) {
+  return reply(self, /*direct=*/false);
 }
 
 Status ipc_reply_recv(Thread* self) {
   if (self->caller_ != nullptr) {
-    Status s = ipc_reply(self);
+    Status s = reply(self, /*direct=*/true);
     // A malformed reply is the server's bug: report it instead of receiving.
     if (s != Status::kOk && s != Status::kBufferTooSmall) return s;
   }

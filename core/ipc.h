@@ -31,7 +31,10 @@ void detach_thread(Thread* t);
 // live thread (and ends with the last one).
 void kill_thread(Thread* t);
 
-// Puts `t` in line to run: directly next if it outranks everything ready, else in its queue.
+// Puts a woken thread at the back of its run queue.
 void make_runnable(Thread* t);
+// For a partner woken by a thread that is about to block (call, reply_recv): it runs next if
+// nothing ready outranks it (front of its queue), as the fast path's direct switch does.
+void make_runnable_direct(Thread* t);
 
 }  // namespace hmk

@@ -1,0 +1,243 @@
+// The HMK IPC benchmark, after sel4bench: null system call, one-way call, one-way reply and
+// round trip for 0, 10 and 64-word messages, with the server in another address space (xas)
+// or on another thread of this one (sas), at the client's priority so the fast path applies.
+//
+// Output follows tools/bench/benchlines.py: BENCH_OVERHEAD, then one
+//   BENCH <name> n=<n> min=<int> median=<int> mean=<int> max=<int>
+// line per case, in rdtsc ticks; under QEMU TCG with -icount shift=0 one tick is one virtual
+// nanosecond, i.e. one guest instruction (figures count instructions, not cache effects).
+//
+// Timestamps: one-way call = client rdtsc before `call` -> server rdtsc right after its receive
+// returned (the timestamp server blob stores it in the shared ServerPage); one-way reply =
+// server rdtsc just before `reply_recv` -> client rdtsc after `call` returned. Both come from
+// the same exchanges. The round trip is timed by the client alone, against the null server
+// blob (which does nothing but reply_recv). The null system call is kCapInfo on kSelfSpace: the
+// cheapest call that does real work (a capability lookup and two results) and has no side
+// effects. An unknown number would time only entry, bounds check and exit; kPoll, kSignal and
+// kYield were slower when this was written.
+#include <stdint.h>
+
+#include "core/lib/format.h"
+#include "svc/lib/alloc.h"
+#include "svc/lib/print.h"
+#include "svc/lib/process.h"
+#include "svc/lib/servers.h"
+#include "svc/lib/syscall.h"
+#include "svc/lib/thread.h"
+
+namespace hmk::bench {
+namespace {
+
+using abi::Handle;
+using abi::IpcRegisters;
+
+constexpr int kSamples = 1000;
+constexpr int kWarmup = 100;
+constexpr int kOverheadPairs = 1000;
+constexpr uint32_t kPriority = abi::kDefaultPriority;  // the client's own
+
+uint64_t g_call[kSamples];
+uint64_t g_reply[kSamples];
+uint64_t g_round[kSamples];
+int g_failures = 0;
+
+inline uint64_t rdtsc() {
+  uint32_t lo, hi;
+  // No fence: TCG executes in order, and with icount the translation block ends at rdtsc.
+  asm volatile("rdtsc" : "=a"(lo), "=d"(hi)::"memory");
+  return static_cast<uint64_t>(hi) << 32 | lo;
+}
+
+// The cost of the measurement itself: the smallest of many back-to-back timestamp pairs.
+uint64_t timing_overhead() {
+  uint64_t best = ~0ull;
+  for (int i = 0; i < kOverheadPairs; ++i) {
+    const uint64_t t0 = rdtsc();
+    const uint64_t t1 = rdtsc();
+    if (t1 - t0 < best) best = t1 - t0;
+  }
+  rt::print("BENCH_OVERHEAD %lu\n", best);
+  return best;
+}
+
+void sort(uint64_t* v, int n) {
+  // Shell sort with Ciura's gaps: no recursion, no heap, fast enough for 1000 samples.
+  static constexpr int kGaps[] = {701, 301, 132, 57, 23, 10, 4, 1};
+  for (int gap : kGaps) {
+    for (int i = gap; i < n; ++i) {
+      const uint64_t x = v[i];
+      int j = i;
+      for (; j >= gap && v[j - gap] > x; j -= gap)
+        v[j] = v[j - gap];
+      v[j] = x;
+    }
+  }
+}
+
+// Subtracts the overhead (clamped at 0), then prints the statistics line, like
+// bench/linux/bench.h does for the Linux baseline.
+void report(const char* name, uint64_t* samples, int n, uint64_t overhead) {
+  uint64_t sum = 0;
+  for (int i = 0; i < n; ++i) {
+    samples[i] = samples[i] > overhead ? samples[i] - overhead : 0;
+    sum += samples[i];
+  }
+  sort(samples, n);
+  const uint64_t median = n % 2 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2;
+  const uint64_t mean = (sum + static_cast<uint64_t>(n) / 2) / static_cast<uint64_t>(n);
+  rt::print("BENCH %s n=%d min=%lu median=%lu mean=%lu max=%lu\n", name, n, samples[0], median,
+            mean, samples[n - 1]);
+}
+
+void fail(const char* what, Status status) {
+  rt::print("BENCH_FAIL %s: %s\n", what, status_name(status));
+  ++g_failures;
+}
+
+void null_syscall(uint64_t overhead) {
+  for (int i = -kWarmup; i < kSamples; ++i) {
+    const uint64_t t0 = rdtsc();
+    const Result<rt::CapInfo> info = rt::cap_info(abi::kSelfSpace);
+    const uint64_t t1 = rdtsc();
+    if (!info.ok()) return fail("hmk.null_syscall: cap_info", info.status());
+    if (i >= 0) g_round[i] = t1 - t0;
+  }
+  report("hmk.null_syscall", g_round, kSamples, overhead);
+}
+
+enum class Placement { kCrossSpace, kSameSpace };
+
+const char* suffix(Placement p) {
+  return p == Placement::kCrossSpace ? "xas" : "sas";
+}
+
+// One server blob serving a fresh endpoint, in a child process or on a local thread. Local
+// server threads are never freed: after the endpoint is deleted they still have to run (on
+// their stacks) to notice; the process exits soon anyway.
+class Server {
+ public:
+  ~Server() {
+    if (endpoint_ != abi::kNullHandle) (void)rt::cap_delete(endpoint_);
+    (void)child_.destroy();
+  }
+
+  Status start(Placement placement, rt::ServerBlob blob) {
+    endpoint_ = TRY(rt::endpoint_create());
+    if (placement == Placement::kSameSpace) {
+      page_ = static_cast<rt::ServerPage*>(rt::calloc(1, sizeof(rt::ServerPage)));
+      if (page_ == nullptr) return Status::kOutOfMemory;
+      rt::Thread t = TRY(rt::start_local_server(blob, page_, endpoint_, kPriority));
+      (void)t;
+      return Status::kOk;
+    }
+    rt::ChildConfig config;
+    config.code_begin = blob.begin;
+    config.code_end = blob.end;
+    config.priority = kPriority;
+    TRY(child_.create(config));
+    const Handle theirs = TRY(child_.give(endpoint_, abi::kRightReceive));
+    page_ = static_cast<rt::ServerPage*>(child_.shared());
+    page_->endpoint = theirs;
+    page_->ipc_buffer = child_.ipc_buffer_address();
+    return child_.start();
+  }
+
+  Handle endpoint() const { return endpoint_; }
+  const volatile rt::ServerPage& page() const { return *page_; }
+
+ private:
+  Handle endpoint_ = abi::kNullHandle;
+  rt::ServerPage* page_ = nullptr;
+  rt::Child child_;
+};
+
+// A message of `words` words; words 10.. in the IPC buffer.
+IpcRegisters message(uint32_t words, abi::IpcBuffer* buffer) {
+  IpcRegisters regs = {};
+  regs.tag = abi::MessageInfo::make(0, words);
+  for (uint32_t i = 0; i < abi::kRegisterWords; ++i)
+    regs.words[i] = i + 1;
+  for (uint32_t i = abi::kRegisterWords; i < words; ++i)
+    buffer->words[i] = i + 1;
+  return regs;
+}
+
+void one_way(Placement placement, uint32_t words, const char* size, uint64_t overhead,
+             abi::IpcBuffer* buffer) {
+  char call_name[48], reply_name[48];
+  snformat(call_name, sizeof(call_name), "hmk.call.%s.%s", size, suffix(placement));
+  snformat(reply_name, sizeof(reply_name), "hmk.reply.%s.%s", size, suffix(placement));
+  Server server;
+  const Status started = server.start(placement, rt::timestamp_server());
+  if (started != Status::kOk) return fail(call_name, started);
+  const volatile rt::ServerPage& page = server.page();
+  IpcRegisters regs = message(words, buffer);
+  for (int i = -kWarmup; i < kSamples; ++i) {
+    regs.tag = abi::MessageInfo::make(0, words);
+    const uint64_t t0 = rdtsc();
+    const Status s = rt::call(server.endpoint(), regs);
+    const uint64_t t1 = rdtsc();
+    if (s != Status::kOk) return fail(call_name, s);
+    if (i >= 0) {
+      g_call[i] = page.t_recv - t0;
+      g_reply[i] = t1 - page.t_reply;
+    }
+  }
+  if (page.requests != static_cast<uint64_t>(kWarmup + kSamples)) {
+    return fail(call_name, Status::kCorrupt);
+  }
+  report(call_name, g_call, kSamples, overhead);
+  report(reply_name, g_reply, kSamples, overhead);
+}
+
+void round_trip(Placement placement, uint32_t words, const char* size, uint64_t overhead,
+                abi::IpcBuffer* buffer) {
+  char name[48];
+  snformat(name, sizeof(name), "hmk.roundtrip.%s.%s", size, suffix(placement));
+  Server server;
+  const Status started = server.start(placement, rt::null_server());
+  if (started != Status::kOk) return fail(name, started);
+  IpcRegisters regs = message(words, buffer);
+  for (int i = -kWarmup; i < kSamples; ++i) {
+    regs.tag = abi::MessageInfo::make(0, words);
+    const uint64_t t0 = rdtsc();
+    const Status s = rt::call(server.endpoint(), regs);
+    const uint64_t t1 = rdtsc();
+    if (s != Status::kOk) return fail(name, s);
+    if (i >= 0) g_round[i] = t1 - t0;
+  }
+  report(name, g_round, kSamples, overhead);
+}
+
+int run() {
+  rt::print("BENCH_INFO clock=rdtsc null_syscall=cap_info samples=%d warmup=%d priority=%u\n",
+            kSamples, kWarmup, kPriority);
+  const uint64_t overhead = timing_overhead();
+  null_syscall(overhead);
+  // 64-word messages need IPC buffers on both sides; the servers get theirs at start.
+  abi::IpcBuffer* buffer = rt::ensure_ipc_buffer();
+  if (buffer == nullptr) {
+    fail("ensure_ipc_buffer", Status::kOutOfMemory);
+    return 1;
+  }
+  struct Size {
+    uint32_t words;
+    const char* name;
+  };
+  const Size sizes[] = {{0, "0w"}, {10, "10w"}, {64, "64w"}};
+  const Placement placements[] = {Placement::kCrossSpace, Placement::kSameSpace};
+  for (Placement placement : placements) {
+    for (const Size& size : sizes) {
+      one_way(placement, size.words, size.name, overhead, buffer);
+      round_trip(placement, size.words, size.name, overhead, buffer);
+    }
+  }
+  return g_failures == 0 ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace hmk::bench
+
+int main() {
+  hmk::rt::process_exit(hmk::bench::run());
+}

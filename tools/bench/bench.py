@@ -1,0 +1,260 @@
+#!/usr/bin/env python3
+"""HMK benchmark driver (./hmk bench). See docs/benchmarks.md.
+
+  bench.py ipc [--json FILE] [--runs N] [--skip-linux] [--skip-hmk]
+
+Boots the HMK IPC benchmark image and the Linux baseline (Debian's cloud kernel with static
+musl programs) in QEMU TCG with -icount shift=0, prints a Markdown table of every case, the
+HMK/Linux ratios and reference figures, and writes JSON (default bench-results/ipc.json).
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+
+import benchlines
+import hmk_image
+import linux_baseline
+from benchlines import UNIT_NOTE
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CACHE = os.path.join(REPO, ".cache", "hmk-bench")
+
+# (HMK case, Linux case) pairs whose median ratio is printed; HMK names are only used here.
+RATIOS = [
+    ("null syscall", "hmk.null_syscall", "linux.null_syscall"),
+    ("IPC round trip, 0 words, cross address space vs pipe",
+     "hmk.roundtrip.0w.xas", "linux.pipe_roundtrip"),
+    ("IPC round trip, 0 words, cross address space vs futex",
+     "hmk.roundtrip.0w.xas", "linux.futex_pingpong"),
+]
+
+# Not measured by this driver: figures from the issue (same QEMU harness, earlier date).
+REFERENCES = [
+    ("seL4 (sel4bench ipc, x86_64 fast path)", "one-way Call, 0 words", 188),
+    ("seL4 (sel4bench ipc, x86_64 fast path)", "one-way ReplyRecv, 0 words", 215),
+    ("seL4 (sel4bench ipc, x86_64 fast path)", "round trip, 0 words", 403),
+    ("seL4 (sel4bench ipc, x86_64)", "round trip, 10 words (829 + 795)", 1624),
+    ("seL4", "null syscall", 89),
+    ("Linux 6.1 (earlier measurement)", "null syscall", 361),
+    ("Linux 6.1 (earlier measurement)", "pipe round trip", 12150),
+    ("Linux 6.1 (earlier measurement)", "futex process ping-pong", 11670),
+]
+
+STABILITY_LIMIT = 0.01  # the acceptance bar: two runs' medians agree within 1%
+
+
+def fmt(n):
+    return "{:,}".format(n)
+
+
+def cases_table(sides):
+    rows = ["| case | n | min | median | mean | max |", "|---|---:|---:|---:|---:|---:|"]
+    for side in sides:
+        for name, c in side["cases"].items():
+            rows.append("| %s | %d | %s | %s | %s | %s |" % (
+                name, c["n"], fmt(c["min"]), fmt(c["median"]), fmt(c["mean"]), fmt(c["max"])))
+    return rows
+
+
+def stability(runs):
+    """Per case: every run's median and the spread (max-min)/min. Returns (rows, worst)."""
+    medians = {}
+    for run in runs:
+        for side in ("hmk", "linux"):
+            for name, c in (run.get(side) or {}).get("cases", {}).items():
+                medians.setdefault(name, []).append(c["median"])
+    table, worst = {}, None
+    for name, values in medians.items():
+        lo = min(values)
+        spread = (max(values) - lo) / lo if lo else (0.0 if max(values) == 0 else float("inf"))
+        table[name] = {"medians": values, "relative_spread": spread}
+        if len(values) == len(runs) and (worst is None or spread > worst[1]):
+            worst = (name, spread)
+    return table, worst
+
+
+def ratios(run):
+    out = []
+    hmk = (run.get("hmk") or {}).get("cases", {})
+    linux = (run.get("linux") or {}).get("cases", {})
+    for label, h, l in RATIOS:
+        entry = {"label": label, "hmk_case": h, "linux_case": l, "hmk_median": None,
+                 "linux_median": None, "ratio": None}
+        if h in hmk:
+            entry["hmk_median"] = hmk[h]["median"]
+        if l in linux:
+            entry["linux_median"] = linux[l]["median"]
+        if entry["hmk_median"] is not None and entry["linux_median"]:
+            entry["ratio"] = entry["hmk_median"] / entry["linux_median"]
+        out.append(entry)
+    return out
+
+
+def report(result):
+    lines = []
+    runs = result["runs"]
+    first = runs[0]
+    sides = [first[s] for s in ("hmk", "linux") if first.get(s)]
+    lines.append("## IPC benchmark, %s" % result["date"])
+    lines.append("")
+    if sides:
+        lines.append("Run 1 of %d; all figures in %s." % (len(runs), UNIT_NOTE))
+        lines.append("")
+        lines += cases_table(sides)
+        lines.append("")
+    for side in ("hmk", "linux"):
+        if first.get(side):
+            k = first[side]["kernel"]
+            lines.append("- %s: %s" % (k["name"], ", ".join(
+                "%s %s" % (key, v) for key, v in k.items() if key != "name" and v)))
+    for side, err in result["errors"].items():
+        lines.append("- %s: FAILED: %s (details above, and in the JSON)"
+                     % (side, err.splitlines()[0].rstrip(":")))
+    lines.append("")
+    if len(runs) > 1:
+        lines.append("Stability over %d runs (medians, %s):" % (len(runs), UNIT_NOTE))
+        lines.append("")
+        lines.append("| case | " + " | ".join("run %d" % (i + 1) for i in range(len(runs)))
+                     + " | spread |")
+        lines.append("|---|" + "---:|" * (len(runs) + 1))
+        for name, s in result["stability"]["cases"].items():
+            lines.append("| %s | %s | %.2f%% |" % (
+                name, " | ".join(fmt(m) for m in s["medians"]), 100 * s["relative_spread"]))
+        worst = result["stability"]["worst"]
+        if worst:
+            lines.append("")
+            lines.append("Largest relative difference of medians between runs: %.3f%% (%s); "
+                         "%s the 1%% bar." % (100 * worst["relative_spread"], worst["case"],
+                                              "within" if worst["within_limit"] else "OUTSIDE"))
+        lines.append("")
+    lines.append("HMK / Linux, ratio of medians; the medians are in %s:" % UNIT_NOTE)
+    lines.append("")
+    for r in result["ratios"]:
+        if r["ratio"] is None:
+            missing = [c for c, v in ((r["hmk_case"], r["hmk_median"]),
+                                      (r["linux_case"], r["linux_median"])) if v is None]
+            lines.append("- %s: n/a (not measured this run: %s)" % (
+                r["label"], ", ".join(missing) or "Linux median is 0"))
+        else:
+            lines.append("- %s: %s %s / %s %s = %.3f" % (
+                r["label"], r["hmk_case"], fmt(r["hmk_median"]), r["linux_case"],
+                fmt(r["linux_median"]), r["ratio"]))
+    lines.append("")
+    lines.append("References from the issue, NOT measured by this run; %s:" % UNIT_NOTE)
+    lines.append("")
+    for system, what, value in REFERENCES:
+        lines.append("- %s, %s: %s" % (system, what, fmt(value)))
+    return "\n".join(lines) + "\n"
+
+
+def cmd_ipc(args):
+    result = {
+        "benchmark": "ipc",
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "unit": UNIT_NOTE,
+        "host": {"machine": platform.machine(), "python": platform.python_version(),
+                 "qemu": subprocess.run(["qemu-system-x86_64", "--version"],
+                                        stdout=subprocess.PIPE, text=True).stdout.split("\n")[0]},
+        "runs": [],
+        "errors": {},
+    }
+    hmk_ok = not args.skip_hmk
+    linux_setup = None
+    if hmk_ok:
+        try:
+            hmk_image.build(REPO)
+        except benchlines.BenchError as e:
+            print("bench: %s" % e, file=sys.stderr)
+            result["errors"]["hmk"] = str(e)
+            hmk_ok = False
+    if not args.skip_linux:
+        try:
+            linux_setup = linux_baseline.prepare(REPO, CACHE, args.samples, args.timer,
+                                                 args.linux_package)
+        except benchlines.BenchError as e:
+            print("bench: %s" % e, file=sys.stderr)
+            result["errors"]["linux"] = str(e)
+    for i in range(args.runs):
+        run = {"hmk": None, "linux": None}
+        if hmk_ok:
+            try:
+                run["hmk"] = hmk_image.boot(REPO, CACHE, args.timeout)
+            except benchlines.BenchError as e:
+                print("bench: run %d: %s" % (i + 1, e), file=sys.stderr)
+                result["errors"]["hmk"] = str(e)
+                hmk_ok = False
+        if linux_setup:
+            try:
+                run["linux"] = linux_baseline.boot(linux_setup, args.timeout)
+            except benchlines.BenchError as e:
+                print("bench: run %d: %s" % (i + 1, e), file=sys.stderr)
+                result["errors"]["linux"] = str(e)
+                linux_setup = None
+        for side in ("hmk", "linux"):
+            if run[side]:
+                print("bench: run %d/%d: %s took %.1f s of host time" % (
+                    i + 1, args.runs, side, run[side]["host_seconds"]), file=sys.stderr)
+        result["runs"].append(run)
+    table, worst = stability(result["runs"])
+    result["stability"] = {
+        "limit": STABILITY_LIMIT, "cases": table,
+        "worst": worst and {"case": worst[0], "relative_spread": worst[1],
+                            "within_limit": worst[1] <= STABILITY_LIMIT}}
+    result["ratios"] = ratios(result["runs"][0])
+    text = report(result)
+    print(text, end="")
+
+    json_path = os.path.abspath(args.json or os.path.join(REPO, "bench-results", "ipc.json"))
+    os.makedirs(os.path.dirname(json_path), exist_ok=True)
+    with open(json_path, "w") as f:
+        json.dump(result, f, indent=2)
+        f.write("\n")
+    with open(os.path.splitext(json_path)[0] + ".md", "w") as f:
+        f.write(text)
+    print("bench: wrote %s and %s" % (json_path, os.path.splitext(json_path)[0] + ".md"),
+          file=sys.stderr)
+
+    failed = bool(result["errors"])
+    for side, err in result["errors"].items():
+        print("bench: %s side FAILED: %s" % (side, err.splitlines()[0]), file=sys.stderr)
+    if len(result["runs"]) > 1 and worst and worst[1] > STABILITY_LIMIT:
+        print("bench: runs disagree by more than 1%% (%s)" % worst[0], file=sys.stderr)
+        failed = True
+    if args.skip_hmk and args.skip_linux:
+        print("bench: both halves skipped; nothing measured", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="benchmark", metavar="BENCHMARK")
+    sub.required = True
+    ipc = sub.add_parser("ipc", help="HMK IPC vs the Linux baseline")
+    ipc.add_argument("--json", help="result file (default bench-results/ipc.json; a .md "
+                                    "with the printed report is written beside it)")
+    ipc.add_argument("--runs", type=int, default=1,
+                     help="boot each side N times and report how far the medians move")
+    ipc.add_argument("--skip-linux", action="store_true")
+    ipc.add_argument("--skip-hmk", action="store_true")
+    ipc.add_argument("--samples", type=int, default=1000,
+                     help="timed iterations per Linux case (the HMK image sets its own)")
+    ipc.add_argument("--timer", choices=["tsc", "mono"], default="tsc",
+                     help="Linux programs time with rdtsc (default) or CLOCK_MONOTONIC")
+    ipc.add_argument("--timeout", type=int, default=900, help="host seconds per boot")
+    ipc.add_argument("--linux-package",
+                     help="kernel package to fetch instead of the one "
+                          "linux-image-cloud-amd64 depends on")
+    args = p.parse_args()
+    if args.runs < 1 or args.samples < 1:
+        p.error("--runs and --samples must be at least 1")
+    return cmd_ipc(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
