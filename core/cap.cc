@@ -65,7 +65,7 @@ void CapTable::install(Handle handle, KernelObject* object, uint32_t rights, uin
                        Capability* parent) {
   Capability* cap = &pages_[handle / kSlotsPerPage][handle % kSlotsPerPage];
   object->acquire();
-  *cap = Capability{object, rights, object->type(), badge, parent, nullptr, nullptr, nullptr};
+  *cap = Capability{object, rights, object->type(), badge, parent, nullptr, nullptr, nullptr, 0};
   if (parent != nullptr) {
     cap->next_sibling = parent->first_child;
     if (parent->first_child != nullptr) parent->first_child->prev_sibling = cap;
@@ -136,7 +136,7 @@ void cap_delete(Capability* cap) {
   unlink_from_siblings(cap);
   // 3. Empty the slot, then drop the reference (destruction is deferred; see reap_objects).
   KernelObject* object = cap->object;
-  *cap = Capability{nullptr, 0, ObjectType::kNone, 0, nullptr, nullptr, nullptr, nullptr};
+  *cap = Capability{nullptr, 0, ObjectType::kNone, 0, nullptr, nullptr, nullptr, nullptr, 0};
   object->release();
 }
 

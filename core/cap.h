@@ -25,26 +25,29 @@ struct Capability {
   Capability* first_child;
   Capability* next_sibling;
   Capability* prev_sibling;
+  uint64_t reserved;  // pads a slot to 64 bytes: 64 slots a page, found by shift and mask
 
   bool empty() const { return object == nullptr; }
 };
-static_assert(sizeof(Capability) == 56);
+static_assert(sizeof(Capability) == 64);
 
-// A growable table of capability slots, one 4 KiB frame of 73 slots at a time. Handle h
+// A growable table of capability slots, one 4 KiB frame of 64 slots at a time. Handle h
 // lives in page h / kSlotsPerPage.
 // Handle 0 is never valid. Pages are charged to the owning process's quota when they are added.
 class CapTable {
  public:
-  static constexpr size_t kSlotsPerPage = 4096 / sizeof(Capability);  // 73
+  static constexpr size_t kSlotsPerPage = 4096 / sizeof(Capability);  // 64
   static constexpr size_t kMaxPages = 16;
   static constexpr size_t kMaxSlots = kSlotsPerPage * kMaxPages;
+  static_assert((kSlotsPerPage & (kSlotsPerPage - 1)) == 0);
 
   constexpr CapTable() = default;
   CapTable(const CapTable&) = delete;
   CapTable& operator=(const CapTable&) = delete;
 
-  // The capability behind `handle` if the slot exists and is full, else nullptr.
-  Capability* lookup(Handle handle) const {
+  // The capability behind `handle` if the slot exists and is full, else nullptr. Takes the
+  // full register so that values beyond 32 bits name no slot.
+  Capability* lookup(uint64_t handle) const {
     if (handle >= kMaxSlots) return nullptr;
     Capability* page = pages_[handle / kSlotsPerPage];
     if (page == nullptr) return nullptr;

@@ -156,11 +156,17 @@ bool init_start(const CpioArchive& initrd) {
   return true;
 }
 
+bool g_init_pending = false;
+
 void init_space_ended(Space* space) {
-  if (space == g_init.current) g_init.current_ended = true;
+  if (space == g_init.current) {
+    g_init.current_ended = true;
+    g_init_pending = true;
+  }
 }
 
-void init_poll() {
+void init_run_pending() {
+  g_init_pending = false;
   if (g_init.current == nullptr || !g_init.current_ended) return;
   Space* ended = g_init.current;
   g_init.current = nullptr;

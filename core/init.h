@@ -14,7 +14,11 @@ bool init_start(const CpioArchive& initrd);
 void init_space_ended(Space* space);
 // Called on the way out of every kernel entry, outside any object operation: starts the next
 // program when the current one has ended, and powers off after the last.
-void init_poll();
+extern bool g_init_pending;  // a program ended; init_poll has work
+void init_run_pending();
+inline void init_poll() {
+  if (g_init_pending) init_run_pending();
+}
 // Nothing can run and nothing is waiting for an interrupt: the system is deadlocked.
 // Reports the blocked threads and ends the current program.
 void init_deadlock();

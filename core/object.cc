@@ -11,9 +11,11 @@
 #include "core/thread.h"
 
 namespace hmk {
+
+constinit ZombieList g_zombies;
+
 namespace {
 constinit ObjectRegistry g_registry;
-constinit List<KernelObject, &KernelObject::zombie_node> g_zombies;
 size_t g_live = 0;
 }  // namespace
 
@@ -38,7 +40,7 @@ void KernelObject::release() {
   if (--refs_ == 0) g_zombies.push_back(this);
 }
 
-void reap_objects() {
+void reap_all_objects() {
   // Each destroy() may release more objects onto the queue; every object is destroyed once,
   // so this ends after at most as many rounds as there are live objects.
   while (KernelObject* object = g_zombies.pop_front()) {

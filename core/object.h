@@ -43,9 +43,16 @@ class KernelObject {
   uint64_t charged_;
 };
 
+// Objects whose last reference went away, waiting for reap_objects().
+using ZombieList = List<KernelObject, &KernelObject::zombie_node>;
+extern ZombieList g_zombies;
+
 // Destroys every object whose last reference went away, including those their destruction
 // releases in turn. Bounded by the number of live objects.
-void reap_objects();
+void reap_all_objects();
+inline void reap_objects() {
+  if (!g_zombies.empty()) reap_all_objects();  // the common case costs one compare
+}
 
 // Every live object, for the invariant checker and leak reports.
 using ObjectRegistry = List<KernelObject, &KernelObject::registry_node>;

@@ -2,37 +2,29 @@
 #include "core/scheduler.h"
 
 namespace hmk {
-namespace {
 constinit Scheduler g_scheduler;
-}  // namespace
-
-Scheduler& scheduler() {
-  return g_scheduler;
-}
 
 void Scheduler::make_ready(Thread* t) {
   queues_[t->priority()].push_back(t);
-  bitmap_[t->priority() / 64] |= 1ull << (t->priority() % 64);
+  mark(t->priority());
   t->state_ = ThreadState::kReady;
 }
 
 void Scheduler::make_ready_front(Thread* t) {
   queues_[t->priority()].push_front(t);
-  bitmap_[t->priority() / 64] |= 1ull << (t->priority() % 64);
+  mark(t->priority());
   t->state_ = ThreadState::kReady;
 }
 
 void Scheduler::remove(Thread* t) {
   Queue::remove(t);
-  if (queues_[t->priority()].empty())
-    bitmap_[t->priority() / 64] &= ~(1ull << (t->priority() % 64));
+  unmark_if_empty(t->priority());
 }
 
-int Scheduler::highest_ready() const {
-  for (int word = static_cast<int>(abi::kPriorityCount / 64) - 1; word >= 0; --word) {
-    if (bitmap_[word] != 0) return word * 64 + 63 - __builtin_clzll(bitmap_[word]);
-  }
-  return -1;
+void Scheduler::unmark_if_empty(uint32_t priority) {
+  if (!queues_[priority].empty()) return;
+  bitmap_[priority / 64] &= ~(1ull << (priority % 64));
+  if (bitmap_[priority / 64] == 0) summary_ &= ~(1ull << (priority / 64));
 }
 
 Thread* Scheduler::choose() {

@@ -20,8 +20,13 @@ class Scheduler {
   void make_ready_front(Thread* t);
   // Leaves the run queue (blocking, death) without changing the state.
   void remove(Thread* t);
-  // The highest ready priority, or -1 if nothing is ready.
-  int highest_ready() const;
+  // The highest ready priority, or -1 if nothing is ready: two bit scans, no loop (summary_
+  // has bit w set iff bitmap_[w] is non-zero).
+  int highest_ready() const {
+    if (summary_ == 0) return -1;
+    const int word = 63 - __builtin_clzll(summary_);
+    return word * 64 + 63 - __builtin_clzll(bitmap_[word]);
+  }
   // Whether `t`, just woken, should run before everything that is ready (direct switch).
   bool should_switch_to(const Thread* t) const {
     return static_cast<int>(t->priority()) >= highest_ready();
@@ -43,13 +48,30 @@ class Scheduler {
   bool in_run_queue(const Thread* t) const;
   size_t ready_count() const;
 
- private:
+  // Read-only views for the invariant checker (proofs/invariants.cc).
   using Queue = List<Thread, &Thread::queue_node>;
+  const Queue& queue(uint32_t priority) const { return queues_[priority]; }
+  bool priority_marked(uint32_t priority) const {
+    return ((bitmap_[priority / 64] >> (priority % 64)) & 1) != 0;
+  }
+
+ private:
   Thread* current_ = nullptr;
   Queue queues_[abi::kPriorityCount];
   uint64_t bitmap_[abi::kPriorityCount / 64] = {};
+  uint64_t summary_ = 0;
+  static_assert(abi::kPriorityCount / 64 <= 64);
+
+  void mark(uint32_t priority) {
+    bitmap_[priority / 64] |= 1ull << (priority % 64);
+    summary_ |= 1ull << (priority / 64);
+  }
+  void unmark_if_empty(uint32_t priority);
 };
 
-Scheduler& scheduler();
+extern Scheduler g_scheduler;
+inline Scheduler& scheduler() {
+  return g_scheduler;
+}
 
 }  // namespace hmk
