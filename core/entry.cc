@@ -16,11 +16,13 @@ namespace {
 
 InvariantCheck g_invariant_check = nullptr;
 
+void check_invariants_now() {
+  if (const char* violation = g_invariant_check()) panic("invariant violated: %s", violation);
+}
+
 arch::UserContext* resume_next() {
   reap_objects();
-  if (g_invariant_check != nullptr) {
-    if (const char* violation = g_invariant_check()) panic("invariant violated: %s", violation);
-  }
+  if (g_invariant_check != nullptr) check_invariants_now();
   init_poll();
   Thread* next = scheduler().choose();
   if (next == nullptr) return nullptr;
@@ -46,14 +48,14 @@ void set_invariant_check(InvariantCheck check) {
 
 arch::UserContext* syscall_entry() {
   Thread* self = scheduler().current();
-  const uint64_t number = self->regs()[arch::kRax];
-  if (number == static_cast<uint64_t>(abi::Syscall::kCall)) {
-    if (arch::UserContext* next = fastpath_call(self)) return next;
-  } else if (number == static_cast<uint64_t>(abi::Syscall::kReplyRecv)) {
-    if (arch::UserContext* next = fastpath_reply_recv(self)) return next;
-  }
   handle_syscall(self);
   return resume_next();
+}
+
+arch::UserContext* fastpath_entry(uint64_t number) {
+  Thread* self = scheduler().current();
+  return number == static_cast<uint64_t>(abi::Syscall::kCall) ? fastpath_call(self)
+                                                               : fastpath_reply_recv(self);
 }
 
 arch::UserContext* timer_entry() {

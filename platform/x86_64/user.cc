@@ -98,7 +98,12 @@ void run_threads(UserContext* first) {
 
 }  // namespace hmk::arch
 
-// The syscall stub's call into the core (user_entry.S).
+// The syscall stub's calls into the core (user_entry.S): the fast path for call and
+// reply_recv, then (if it declined) the general entry.
+extern "C" hmk::arch::UserContext* x86_64_fastpath(uint64_t number) {
+  return hmk::fastpath_entry(number);
+}
+
 extern "C" hmk::arch::UserContext* x86_64_syscall() {
   return hmk::syscall_entry();
 }

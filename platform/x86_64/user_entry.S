@@ -44,9 +44,17 @@ x86_64_syscall_entry:
   push %rax
   mov %gs:PERCPU_ENTRY_STACK, %rsp
   xor %ebp, %ebp                 // backtraces stop at the boundary
+  cmp $1, %rax                   // kCall (0) and kReplyRecv (1) try the fast path first
+  ja 1f
+  mov %rax, %rdi
+  call x86_64_fastpath           // the partner's context, or 0 for the slow path
+  test %rax, %rax
+  jnz 2f
+1:
   call x86_64_syscall            // the context to resume, or 0 to idle
   test %rax, %rax
   jz x86_64_idle_loop
+2:
   mov %rax, %rdi
   jmp x86_64_restore
 
