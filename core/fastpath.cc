@@ -13,7 +13,6 @@
 namespace hmk {
 namespace {
 
-using abi::MessageInfo;
 using arch::kRax;
 using arch::kRdi;
 using arch::kRdx;

@@ -11,7 +11,6 @@ namespace hmk {
 namespace {
 
 using abi::MessageInfo;
-using arch::kRax;
 using arch::kRdi;
 using arch::kRdx;
 using arch::kRsi;
@@ -173,8 +172,9 @@ Status ipc_send(Thread* self, bool is_call) {
   if (tag.caps() > 0 && !can_grant) return Status::kPermissionDenied;
   auto* ep = static_cast<Endpoint*>(cap->object);
 
-  if (ep->kind() == Endpoint::QueueKind::kReceivers) {
-    Thread* receiver = ep->queue().front();
+  // A receiver queue is never empty (Endpoint::dequeue resets the kind).
+  Thread* receiver = ep->kind() == Endpoint::QueueKind::kReceivers ? ep->queue().front() : nullptr;
+  if (receiver != nullptr) {
     Transfer plan;
     TRY(plan_transfer(self, receiver, can_grant, &plan));
     // POINT OF NO RETURN
@@ -211,8 +211,9 @@ Status ipc_recv(Thread* self) {
 
   // Senders the receiver cannot take a message from fail and leave; the next one is tried.
   // Bounded by the queue length.
-  while (ep->kind() == Endpoint::QueueKind::kSenders) {
-    Thread* sender = ep->queue().front();
+  for (;;) {
+    Thread* sender = ep->kind() == Endpoint::QueueKind::kSenders ? ep->queue().front() : nullptr;
+    if (sender == nullptr) break;
     Transfer plan;
     Status s = plan_transfer(sender, self, sender->ipc_can_grant_, &plan);
     if (s != Status::kOk) {
