@@ -94,3 +94,9 @@ void irq_while_idle(uint32_t line) {
 }
 
 }  // namespace hmk
+
+extern "C" hmk::arch::UserContext* hmk_fastpath_entry(uint64_t number) {
+  hmk::Thread* self = hmk::scheduler().current();
+  return number == static_cast<uint64_t>(hmk::abi::Syscall::kCall) ? hmk::fastpath_call(self)
+                                                                   : hmk::fastpath_reply_recv(self);
+}

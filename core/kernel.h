@@ -17,10 +17,15 @@ namespace hmk {
 // activated), or nullptr when nothing can run: the port then idles with interrupts enabled
 // and calls idle_entry() after every interrupt.
 arch::UserContext* syscall_entry();
+}  // namespace hmk
+
 // The IPC fast paths (core/fastpath.h) for `number` kCall or kReplyRecv, tried before
 // syscall_entry; nullptr means the port must call syscall_entry for the slow path. The
 // invariant check does not run here: the next slow entry or timer tick checks the state.
-arch::UserContext* fastpath_entry(uint64_t number);
+// Unmangled so that the port's syscall stub can call it directly.
+extern "C" hmk::arch::UserContext* hmk_fastpath_entry(uint64_t number);
+
+namespace hmk {
 arch::UserContext* timer_entry();                                   // timer tick
 arch::UserContext* irq_entry(uint32_t line);                        // device interrupt
 arch::UserContext* fault_entry(uint64_t vector, uint64_t address);  // reported exception

@@ -29,10 +29,13 @@ struct alignas(16) FpuImage {
 };
 FpuImage g_fpu_reset;
 
+// CR0 as init_fpu left it (TS clear); only TS ever changes after boot, so it is not re-read.
+uint64_t g_cr0_base = 0;
+
 void set_ts(bool on) {
   if (on == g_ts_set) return;
-  uint64_t cr0 = read_cr0();
-  write_cr0(on ? cr0 | kCr0TaskSwitched : cr0 & ~kCr0TaskSwitched);
+  if (g_cr0_base == 0) g_cr0_base = read_cr0() & ~kCr0TaskSwitched;
+  write_cr0(on ? g_cr0_base | kCr0TaskSwitched : g_cr0_base);
   g_ts_set = on;
 }
 
@@ -98,12 +101,8 @@ void run_threads(UserContext* first) {
 
 }  // namespace hmk::arch
 
-// The syscall stub's calls into the core (user_entry.S): the fast path for call and
-// reply_recv, then (if it declined) the general entry.
-extern "C" hmk::arch::UserContext* x86_64_fastpath(uint64_t number) {
-  return hmk::fastpath_entry(number);
-}
-
+// The syscall stub's call into the core (user_entry.S) when the fast path (hmk_fastpath_entry,
+// core/entry.cc) declined.
 extern "C" hmk::arch::UserContext* x86_64_syscall() {
   return hmk::syscall_entry();
 }

@@ -47,7 +47,7 @@ x86_64_syscall_entry:
   cmp $1, %rax                   // kCall (0) and kReplyRecv (1) try the fast path first
   ja 1f
   mov %rax, %rdi
-  call x86_64_fastpath           // the partner's context, or 0 for the slow path
+  call hmk_fastpath_entry        // the partner's context, or 0 for the slow path
   test %rax, %rax
   jnz 2f
 1:
