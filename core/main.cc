@@ -10,6 +10,7 @@
 #include "core/lib/string.h"
 #include "core/lib/util.h"
 #include "core/test_hooks.h"
+#include "proofs/invariants.h"
 
 namespace hmk {
 namespace {
@@ -173,6 +174,14 @@ void kernel_main(BootInfo& info) {
   arch::enable_interrupts();
 
   run_test_hook(cmdline_value(info.cmdline, "hmk.test_fault"));
+  StringView check = cmdline_value(info.cmdline, "hmk.check");
+  if (check == StringView("invariants")) {
+    set_invariant_check(&proofs::check_invariants);
+    kprint("check: the core's invariants (proofs/) after every kernel entry\n");
+  } else if (!check.empty()) {
+    kprint("check: unknown hmk.check=%.*s (known: invariants)\n", static_cast<int>(check.size()),
+           check.data());
+  }
 
   if (info.initrd_size == 0) {
     kprint("initrd: none given (qemu -initrd); nothing to run\n");

@@ -34,8 +34,9 @@ Thread* Scheduler::choose() {
     make_ready_front(current_);  // preempted: it keeps its place
   }
   current_ = nullptr;
-  if (best < 0) return nullptr;
-  Thread* next = queues_[best].front();
+  // A marked priority always has a non-empty queue (unmark_if_empty keeps them in step).
+  Thread* next = best < 0 ? nullptr : queues_[best].front();
+  if (next == nullptr) return nullptr;
   remove(next);
   set_current(next);
   if (next->slice_left_ == 0) next->slice_left_ = kTimeSliceTicks;

@@ -54,6 +54,7 @@ class Scheduler {
   bool priority_marked(uint32_t priority) const {
     return ((bitmap_[priority / 64] >> (priority % 64)) & 1) != 0;
   }
+  bool summary_marked(uint32_t word) const { return ((summary_ >> word) & 1) != 0; }
 
  private:
   Thread* current_ = nullptr;

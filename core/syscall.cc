@@ -188,6 +188,8 @@ Status sys_thread_set_ipc_buffer(Thread* self) {
   SysThreadSetIpcBuffer a(self);
   Capability* cap = TRY(caps_of(self).lookup(a.thread(), ObjectType::kThread, abi::kRightManage));
   auto* t = static_cast<Thread*>(cap->object);
+  // An ended process has no page tables left to check the address against.
+  if (!t->space().alive()) return Status::kPeerClosed;
   const uint64_t addr = a.address();
   if (addr != 0) {
     if (!is_aligned(addr, uint64_t{8}) || addr % kPageSize + sizeof(abi::IpcBuffer) > kPageSize) {

@@ -26,17 +26,24 @@ enum Reg : uint32_t {
   kRegCount
 };
 
-struct UserContext {
+// The x86-64 port's member names (platform/x86_64/context.h) for what the hosted port keeps,
+// so that platform/hosted/arch.cc also compiles against that layout (`./hmk lint` checks
+// platform/*.cc with the kernel's arch/context.h).
+struct TrapFrame {
   uint64_t regs[kRegCount];
-  uint64_t ip;  // where the thread would start or continue
-  uint64_t sp;
+  uint64_t rip;  // where the thread would start or continue
+  uint64_t rsp;
+};
+
+struct UserContext {
+  TrapFrame frame;
 };
 
 inline uint64_t* syscall_registers(UserContext& ctx) {
-  return ctx.regs;
+  return ctx.frame.regs;
 }
 inline const uint64_t* syscall_registers(const UserContext& ctx) {
-  return ctx.regs;
+  return ctx.frame.regs;
 }
 
 }  // namespace hmk::arch

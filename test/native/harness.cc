@@ -94,6 +94,23 @@ void note(const char* fmt, ...) {
 
 }  // namespace hmk::test
 
+namespace {
+// Lets threads a test left behind (servers told to quit, exiting children) finish before the
+// next test starts, so that no test sees another one's teardown: yields until the process's
+// quota use has stayed the same for a while. Bounded.
+void settle() {
+  uint64_t last = ~0ull;
+  int stable = 0;
+  for (int i = 0; i < 2000 && stable < 20; ++i) {
+    (void)hmk::rt::yield();
+    hmk::Result<hmk::rt::QuotaInfo> q = hmk::rt::quota_info(hmk::abi::kSelfSpace);
+    const uint64_t used = q.ok() ? q->used : 0;
+    stable = used == last ? stable + 1 : 0;
+    last = used;
+  }
+}
+}  // namespace
+
 int main() {
   using hmk::test::TestCase;
   namespace test = hmk::test;
@@ -127,6 +144,7 @@ int main() {
     }
     test::g_line_open = false;
     (test::g_failed ? failed : passed) += 1;
+    settle();
   }
   hmk::rt::print("native suite: %d passed, %d failed\n", passed, failed);
   return failed != 0 ? 1 : 0;

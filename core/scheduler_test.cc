@@ -1,0 +1,204 @@
+// The scheduler through the kernel entries: fixed priorities, round robin on timer ticks,
+// yield, preemption by a woken thread (which keeps the preempted one at the front of its
+// queue), priority changes and thread start.
+#include <catch2/catch.hpp>
+#include <vector>
+
+#include "platform/hosted/harness.h"
+
+namespace hmk::hosted {
+namespace {
+
+std::vector<Thread*> run_queue(uint32_t priority) {
+  std::vector<Thread*> out;
+  const Scheduler::Queue& q = scheduler().queue(priority);
+  for (Thread* t = q.front(); t != nullptr; t = q.next(t))
+    out.push_back(t);
+  return out;
+}
+
+TEST_CASE("the highest priority runs; lower ones wait") {
+  Harness h;
+  Thread* low = h.spawn("low", 50).thread;
+  Thread* high = h.spawn("high", 150).thread;
+  Thread* mid = h.spawn("mid", 100).thread;
+  REQUIRE(scheduler().highest_ready() == 150);
+  h.resume();
+  REQUIRE(scheduler().current() == high);
+  for (int i = 0; i < 5; ++i) {
+    h.timer_tick();  // nobody to share with: a fresh slice each time
+    REQUIRE(scheduler().current() == high);
+  }
+  h.syscall(high, Syscall::kThreadExit);
+  REQUIRE(scheduler().current() == mid);
+  h.syscall(mid, Syscall::kThreadExit);
+  REQUIRE(scheduler().current() == low);
+  h.syscall(low, Syscall::kThreadExit);
+  REQUIRE(scheduler().current() == nullptr);
+  h.finish();
+}
+
+TEST_CASE("equal priorities share the CPU round robin on timer ticks") {
+  Harness h;
+  Thread* a = h.spawn("a").thread;
+  Thread* b = h.spawn("b").thread;
+  Thread* c = h.spawn("c").thread;
+  Thread* low = h.spawn("low", 10).thread;
+  h.resume();
+  const Thread* order[] = {a, b, c, a, b, c, a};
+  for (const Thread* expected : order) {
+    REQUIRE(scheduler().current() == expected);
+    REQUIRE(low->state() == ThreadState::kReady);
+    h.timer_tick();
+  }
+  REQUIRE(run_queue(100) == std::vector<Thread*>{c, a});
+  h.finish();
+}
+
+TEST_CASE("yield goes to the back of the caller's queue") {
+  Harness h;
+  Thread* a = h.spawn("a").thread;
+  Thread* b = h.spawn("b").thread;
+  Thread* c = h.spawn("c").thread;
+  h.resume();
+  REQUIRE(h.syscall(a, Syscall::kYield) == Status::kOk);
+  REQUIRE(scheduler().current() == b);
+  REQUIRE(run_queue(100) == std::vector<Thread*>{c, a});
+  h.syscall(b, Syscall::kYield);
+  h.syscall(c, Syscall::kYield);
+  REQUIRE(scheduler().current() == a);
+  // Alone at the top, a yielding thread runs on.
+  Thread* high = h.spawn("high", 200).thread;
+  h.resume();
+  REQUIRE(scheduler().current() == high);
+  REQUIRE(h.syscall(high, Syscall::kYield) == Status::kOk);
+  REQUIRE(scheduler().current() == high);
+  h.finish();
+}
+
+TEST_CASE("a woken higher-priority thread preempts; the preempted one keeps its place") {
+  Harness h;
+  auto pa = h.spawn("a");
+  Thread* a = pa.thread;
+  Thread* b = h.spawn("b").thread;
+  Thread* high = h.add_thread(pa.space, 150);
+  Handle n = h.create_notification(pa.space);
+  h.resume();
+  REQUIRE(scheduler().current() == high);
+  h.syscall(high, Syscall::kWait, {n});
+  REQUIRE(scheduler().current() == a);
+  REQUIRE(run_queue(100) == std::vector<Thread*>{b});
+  h.syscall(a, Syscall::kSignal, {n});
+  REQUIRE(scheduler().current() == high);
+  REQUIRE(run_queue(100) == std::vector<Thread*>{a, b});  // a at the front: preempted
+  h.syscall(high, Syscall::kWait, {n});
+  REQUIRE(scheduler().current() == a);
+  h.finish();
+}
+
+TEST_CASE("a woken lower-priority thread waits its turn") {
+  Harness h;
+  auto p = h.spawn("p");
+  Thread* low = h.add_thread(p.space, 50);
+  Handle n = h.create_notification(p.space);
+  h.make_current(low);
+  h.syscall(low, Syscall::kWait, {n});
+  REQUIRE(low->state() == ThreadState::kBlockedOnNotification);
+  h.syscall(p.thread, Syscall::kSignal, {n});
+  REQUIRE(scheduler().current() == p.thread);
+  REQUIRE(low->state() == ThreadState::kReady);
+  REQUIRE(run_queue(50) == std::vector<Thread*>{low});
+  h.finish();
+}
+
+TEST_CASE("thread_set_priority: bounds, authority, and rescheduling") {
+  Harness h;
+  auto p = h.spawn("p");
+  Handle other_handle;
+  Thread* other = h.add_thread(p.space, 50, true, &other_handle);
+  Thread* self = p.thread;
+  h.resume();
+  REQUIRE(scheduler().current() == self);
+  REQUIRE(h.syscall(self, Syscall::kThreadSetPriority, {other_handle, 101}) ==
+          Status::kPermissionDenied);
+  REQUIRE(h.syscall(self, Syscall::kThreadSetPriority, {other_handle, 256}) ==
+          Status::kInvalidArgument);
+  REQUIRE(h.syscall(self, Syscall::kThreadSetPriority, {abi::kSelfSpace, 10}) ==
+          Status::kInvalidCapability);
+  // A ready thread moves to its new queue; equal to the caller's, it does not preempt.
+  REQUIRE(h.syscall(self, Syscall::kThreadSetPriority, {other_handle, 100}) == Status::kOk);
+  REQUIRE(run_queue(100) == std::vector<Thread*>{other});
+  REQUIRE(run_queue(50).empty());
+  REQUIRE(scheduler().current() == self);
+  // Lowering itself below a ready thread hands the CPU over at once.
+  REQUIRE(h.syscall(self, Syscall::kThreadSetPriority, {abi::kSelfThread, 20}) == Status::kOk);
+  REQUIRE(scheduler().current() == other);
+  REQUIRE(self->priority() == 20);
+  REQUIRE(run_queue(20) == std::vector<Thread*>{self});
+  REQUIRE(status_of(self) == Status::kOk);
+  h.finish();
+}
+
+TEST_CASE("thread_create inherits the priority; thread_start makes it ready once") {
+  Harness h;
+  auto p = h.spawn("p", 120);
+  Thread* self = p.thread;
+  REQUIRE(h.syscall(self, Syscall::kThreadCreate,
+                    {abi::kSelfSpace, kEntryPoint + 0x40, 0x7000'0000, 0x1234}) == Status::kOk);
+  const Handle t = static_cast<Handle>(self->regs()[arch::kRdi]);
+  auto* thread = static_cast<Thread*>(h.cap(p.space, t)->object);
+  REQUIRE(thread->state() == ThreadState::kInactive);
+  REQUIRE(thread->priority() == 120);
+  REQUIRE(thread->context().frame.rip == kEntryPoint + 0x40);
+  REQUIRE(thread->context().frame.rsp == 0x7000'0000);
+  REQUIRE(thread->regs()[arch::kRdi] == 0x1234);
+  REQUIRE(h.syscall(self, Syscall::kThreadStart, {t}) == Status::kOk);
+  REQUIRE(thread->state() == ThreadState::kReady);
+  REQUIRE(p.space->live_threads() == 2);
+  REQUIRE(h.syscall(self, Syscall::kThreadStart, {t}) == Status::kBusy);
+  REQUIRE(h.syscall(self, Syscall::kThreadCreate, {abi::kSelfSpace, 0, 0, 0}) ==
+          Status::kBadAddress);
+  REQUIRE(h.syscall(self, Syscall::kThreadCreate,
+                    {abi::kSelfSpace, kEntryPoint, arch::kUserHighest, 0}) == Status::kBadAddress);
+  REQUIRE(h.syscall(self, Syscall::kThreadCreate, {abi::kSelfThread, kEntryPoint, 0, 0}) ==
+          Status::kInvalidCapability);
+  // The new thread ends; the process lives on with its first thread.
+  h.syscall(self, Syscall::kYield);
+  REQUIRE(scheduler().current() == thread);
+  h.syscall(thread, Syscall::kThreadExit);
+  REQUIRE(thread->state() == ThreadState::kDead);
+  REQUIRE(p.space->alive());
+  REQUIRE(p.space->live_threads() == 1);
+  REQUIRE(scheduler().current() == self);
+  REQUIRE(h.syscall(self, Syscall::kThreadStart, {t}) == Status::kBusy);
+  // Deleting the last capability to the dead thread frees it.
+  const size_t before = live_object_count();
+  REQUIRE(h.syscall(self, Syscall::kCapDelete, {t}) == Status::kOk);
+  REQUIRE(live_object_count() == before - 1);
+  h.finish();
+}
+
+TEST_CASE("an unstarted thread whose capability goes away is freed") {
+  Harness h;
+  auto p = h.spawn("p");
+  Handle t;
+  h.add_thread(p.space, 100, /*started=*/false, &t);
+  const size_t before = live_object_count();
+  REQUIRE(h.syscall(p.thread, Syscall::kCapDelete, {t}) == Status::kOk);
+  REQUIRE(live_object_count() == before - 1);
+  REQUIRE(p.space->threads().size() == 1);
+  h.finish();
+}
+
+TEST_CASE("the last thread's exit ends the process; nothing runs after") {
+  Harness h;
+  auto p = h.spawn("p");
+  h.syscall(p.thread, Syscall::kThreadExit);
+  REQUIRE(!p.space->alive());
+  REQUIRE(scheduler().current() == nullptr);
+  REQUIRE(p.space->caps().page_count() == 0);
+  h.finish();
+}
+
+}  // namespace
+}  // namespace hmk::hosted

@@ -1,0 +1,522 @@
+// Spaces, memory and the other system calls on the hosted port: map, unmap and protect with
+// their errors and the page tables they leave, memory objects shared between spaces, IPC
+// buffers, debug_print, interrupts, running out of frames, process trees ending, and
+// load_process with a hand-built ELF. The harness checks the invariants after every step and
+// for leaks at the end of each test.
+#include <catch2/catch.hpp>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "core/lib/elf.h"
+#include "core/process.h"
+#include "platform/hosted/harness.h"
+
+namespace hmk::hosted {
+namespace {
+
+using arch::kRdi;
+using arch::kRsi;
+
+constexpr uint64_t kRW = abi::kRightRead | abi::kRightWrite;
+constexpr uint64_t kRX = abi::kRightRead | abi::kRightExecute;
+constexpr uint64_t kBase = 0x20'0000;
+
+Handle out_handle(Thread* t) {
+  return static_cast<Handle>(t->regs()[kRdi]);
+}
+
+std::string console() {
+  return std::string(console_text(), console_length());
+}
+
+// A process with a memory object of `pages` pages (handle `mem`).
+struct WithMemory {
+  WithMemory(Harness& h, uint64_t pages) : p(h.spawn("p")) {
+    REQUIRE(h.syscall(p.thread, Syscall::kMemoryCreate, {pages}) == Status::kOk);
+    mem = out_handle(p.thread);
+  }
+  Harness::Process p;
+  Handle mem;
+};
+
+TEST_CASE("memory objects are zeroed and map where asked, with the rights asked") {
+  Harness h;
+  WithMemory w(h, 4);
+  Space* s = w.p.space;
+  Thread* t = w.p.thread;
+  REQUIRE(h.syscall(t, Syscall::kMap, {abi::kSelfSpace, w.mem, kBase, 0, 4, kRW}) == Status::kOk);
+  auto* m = static_cast<MemoryObject*>(h.cap(s, w.mem)->object);
+  for (uint64_t i = 0; i < 4; ++i) {
+    uint8_t* bytes = h.user_memory(s, kBase + i * kPageSize, kPageWrite);
+    REQUIRE(bytes != nullptr);
+    REQUIRE(bytes == ram() + m->frame(i));
+    for (uint64_t b = 0; b < kPageSize; ++b)
+      REQUIRE(bytes[b] == 0);  // fake RAM starts out as 0xa5 garbage
+    const uint64_t pte = pte_of(s->address_space(), kBase + i * kPageSize);
+    REQUIRE((pte & kPteUser) != 0);
+    REQUIRE((pte & kPteWrite) != 0);
+    REQUIRE((pte & kPteNoExecute) != 0);
+  }
+  REQUIRE(h.user_memory(s, kBase + 4 * kPageSize) == nullptr);
+  REQUIRE(h.user_memory(s, kBase - kPageSize) == nullptr);
+
+  // Code: read and execute, not writable.
+  REQUIRE(h.syscall(t, Syscall::kMemoryCreate, {1}) == Status::kOk);
+  const Handle code = out_handle(t);
+  REQUIRE(h.syscall(t, Syscall::kMap, {abi::kSelfSpace, code, 0x40'0000, 0, 1, kRX}) ==
+          Status::kOk);
+  const uint64_t pte = pte_of(s->address_space(), 0x40'0000);
+  REQUIRE((pte & kPteNoExecute) == 0);
+  REQUIRE((pte & kPteWrite) == 0);
+  REQUIRE(h.user_memory(s, 0x40'0000, kPageWrite) == nullptr);
+  REQUIRE(h.user_memory(s, 0x40'0000, kPageRead) != nullptr);
+  h.finish();
+}
+
+TEST_CASE("map refuses bad requests without changing anything") {
+  Harness h;
+  WithMemory w(h, 4);
+  Thread* t = w.p.thread;
+  const Handle self = abi::kSelfSpace;
+  const uint64_t used = w.p.space->own_quota().used();
+  // Decode errors, in the order the kernel checks them.
+  REQUIRE(h.syscall(t, Syscall::kMap, {abi::kSelfThread, w.mem, kBase, 0, 1, kRW}) ==
+          Status::kInvalidCapability);
+  REQUIRE(h.syscall(t, Syscall::kMap, {self, abi::kSelfSpace, kBase, 0, 1, kRW}) ==
+          Status::kInvalidCapability);
+  REQUIRE(h.syscall(t, Syscall::kMap, {self, w.mem, kBase, 0, 1, 1u << 7}) ==
+          Status::kInvalidArgument);
+  REQUIRE(h.syscall(t, Syscall::kMap, {self, w.mem, kBase, 0, 0, kRW}) == Status::kInvalidArgument);
+  REQUIRE(h.syscall(t, Syscall::kMap, {self, w.mem, kBase + 8, 0, 1, kRW}) ==
+          Status::kInvalidArgument);
+  REQUIRE(h.syscall(t, Syscall::kMap, {self, w.mem, kBase, 0, 1, abi::kRightWrite}) ==
+          Status::kInvalidArgument);  // not readable
+  REQUIRE(h.syscall(t, Syscall::kMap, {self, w.mem, kBase, 0, 1, kRW | abi::kRightExecute}) ==
+          Status::kInvalidArgument);  // W^X
+  REQUIRE(h.syscall(t, Syscall::kMap, {self, w.mem, kBase, 0, 1, kRW | abi::kRightManage}) ==
+          Status::kInvalidArgument);  // not a page right (but within the capability's rights)
+  REQUIRE(h.syscall(t, Syscall::kMap, {self, w.mem, kBase, 0, 1, kRW | abi::kRightSend}) ==
+          Status::kPermissionDenied);  // beyond the capability's rights
+  REQUIRE(h.syscall(t, Syscall::kMap, {self, w.mem, 0, 0, 1, kRW}) == Status::kBadAddress);
+  REQUIRE(h.syscall(t, Syscall::kMap, {self, w.mem, arch::kUserHighest - kPageSize, 0, 2, kRW}) ==
+          Status::kBadAddress);
+  REQUIRE(h.syscall(t, Syscall::kMap, {self, w.mem, kBase, 0, 1ull << 60, kRW}) ==
+          Status::kBadAddress);
+  REQUIRE(h.syscall(t, Syscall::kMap, {self, w.mem, kBase, 3, 2, kRW}) == Status::kOutOfRange);
+  REQUIRE(h.syscall(t, Syscall::kMap, {self, w.mem, kBase, 5, 1, kRW}) == Status::kOutOfRange);
+  // Authority: a read-only memory capability, a space capability without kRightManage.
+  Handle ro = h.grant(w.p.space, w.mem, w.p.space, abi::kRightRead);
+  Handle weak_space = h.grant(w.p.space, self, w.p.space, abi::kRightRead);
+  REQUIRE(h.syscall(t, Syscall::kMap, {self, ro, kBase, 0, 1, kRW}) == Status::kPermissionDenied);
+  REQUIRE(h.syscall(t, Syscall::kMap, {weak_space, w.mem, kBase, 0, 1, abi::kRightRead}) ==
+          Status::kPermissionDenied);
+  REQUIRE(w.p.space->mappings().empty());
+  REQUIRE(w.p.space->own_quota().used() == used + 2 * 0);  // (no new table page was needed)
+  // Overlap with an existing mapping.
+  REQUIRE(h.syscall(t, Syscall::kMap, {self, w.mem, kBase, 0, 2, kRW}) == Status::kOk);
+  REQUIRE(h.syscall(t, Syscall::kMap, {self, w.mem, kBase + kPageSize, 2, 2, kRW}) ==
+          Status::kAlreadyExists);
+  REQUIRE(h.syscall(t, Syscall::kMap, {self, w.mem, kBase - kPageSize, 2, 2, kRW}) ==
+          Status::kAlreadyExists);
+  REQUIRE(h.syscall(t, Syscall::kMap, {self, w.mem, kBase + 2 * kPageSize, 2, 2, kRW}) ==
+          Status::kOk);
+  REQUIRE(w.p.space->mappings().size() == 2);
+  h.finish();
+}
+
+TEST_CASE("unmap removes whole mappings only") {
+  Harness h;
+  WithMemory w(h, 4);
+  Thread* t = w.p.thread;
+  const Handle self = abi::kSelfSpace;
+  REQUIRE(h.syscall(t, Syscall::kMap, {self, w.mem, kBase, 0, 2, kRW}) == Status::kOk);
+  REQUIRE(h.syscall(t, Syscall::kMap, {self, w.mem, kBase + 4 * kPageSize, 2, 2, kRW}) ==
+          Status::kOk);
+  auto* m = static_cast<MemoryObject*>(h.cap(w.p.space, w.mem)->object);
+  REQUIRE(m->refs() == 3);  // the capability and two mappings
+  REQUIRE(h.syscall(t, Syscall::kUnmap, {self, kBase, 1}) == Status::kInvalidArgument);
+  REQUIRE(h.syscall(t, Syscall::kUnmap, {self, kBase + kPageSize, 4}) == Status::kInvalidArgument);
+  REQUIRE(h.syscall(t, Syscall::kUnmap, {self, kBase + 2 * kPageSize, 2}) == Status::kNotFound);
+  REQUIRE(h.syscall(t, Syscall::kUnmap, {self, kBase, 0}) == Status::kInvalidArgument);
+  REQUIRE(h.syscall(t, Syscall::kUnmap, {self, kBase + 1, 1}) == Status::kInvalidArgument);
+  REQUIRE(h.syscall(t, Syscall::kUnmap, {self, 0, 1}) == Status::kBadAddress);
+  REQUIRE(h.syscall(t, Syscall::kUnmap, {abi::kSelfThread, kBase, 1}) ==
+          Status::kInvalidCapability);
+  REQUIRE(h.user_memory(w.p.space, kBase) != nullptr);
+  // A range covering both mappings and the hole between them.
+  REQUIRE(h.syscall(t, Syscall::kUnmap, {self, kBase, 6}) == Status::kOk);
+  REQUIRE(w.p.space->mappings().empty());
+  REQUIRE(h.user_memory(w.p.space, kBase) == nullptr);
+  REQUIRE(h.user_memory(w.p.space, kBase + 5 * kPageSize) == nullptr);
+  REQUIRE(m->refs() == 1);
+  // The memory object dies with its last capability once unmapped.
+  const size_t frames = kernel_frames().free_count();
+  REQUIRE(h.syscall(t, Syscall::kCapDelete, {w.mem}) == Status::kOk);
+  REQUIRE(kernel_frames().free_count() > frames + 4);
+  h.finish();
+}
+
+TEST_CASE("protect changes rights within the mapping's limit") {
+  Harness h;
+  WithMemory w(h, 2);
+  Thread* t = w.p.thread;
+  Space* s = w.p.space;
+  const Handle self = abi::kSelfSpace;
+  REQUIRE(h.syscall(t, Syscall::kMap, {self, w.mem, kBase, 0, 2, kRW}) == Status::kOk);
+  REQUIRE(h.syscall(t, Syscall::kProtect, {self, kBase, 2, abi::kRightRead}) == Status::kOk);
+  REQUIRE(h.user_memory(s, kBase, kPageWrite) == nullptr);
+  REQUIRE(h.user_memory(s, kBase + kPageSize, kPageRead) != nullptr);
+  REQUIRE(h.syscall(t, Syscall::kProtect, {self, kBase, 2, kRX}) == Status::kOk);
+  REQUIRE((pte_of(s->address_space(), kBase) & kPteNoExecute) == 0);
+  REQUIRE(h.syscall(t, Syscall::kProtect, {self, kBase, 2, kRW | abi::kRightExecute}) ==
+          Status::kInvalidArgument);
+  REQUIRE(h.syscall(t, Syscall::kProtect, {self, kBase, 2, abi::kRightWrite}) ==
+          Status::kInvalidArgument);
+  REQUIRE(h.syscall(t, Syscall::kProtect, {self, kBase, 2, 1u << 7}) == Status::kInvalidArgument);
+  REQUIRE(h.syscall(t, Syscall::kProtect, {self, kBase, 1, kRW}) == Status::kInvalidArgument);
+  REQUIRE(h.syscall(t, Syscall::kProtect, {self, kBase + 8 * kPageSize, 1, kRW}) ==
+          Status::kNotFound);
+  REQUIRE(h.syscall(t, Syscall::kProtect, {self, kBase, 2, kRW}) == Status::kOk);
+  REQUIRE(h.user_memory(s, kBase, kPageWrite) != nullptr);
+  // A mapping made through a read-only capability cannot be made writable.
+  Handle ro = h.grant(s, w.mem, s, abi::kRightRead);
+  REQUIRE(h.syscall(t, Syscall::kMap, {self, ro, kBase + 4 * kPageSize, 0, 1, abi::kRightRead}) ==
+          Status::kOk);
+  REQUIRE(h.syscall(t, Syscall::kProtect, {self, kBase + 4 * kPageSize, 1, kRW}) ==
+          Status::kPermissionDenied);
+  REQUIRE(h.user_memory(s, kBase + 4 * kPageSize, kPageWrite) == nullptr);
+  h.finish();
+}
+
+TEST_CASE("one memory object mapped into two spaces shares its frames") {
+  Harness h;
+  auto a = h.spawn("a");
+  auto b = h.spawn("b");
+  Handle mem = h.create_memory(a.space, 1);
+  Handle to_b = h.give(a.space, b.space, abi::kRightManage);
+  REQUIRE(h.syscall(a.thread, Syscall::kCapCopyTo, {to_b, mem, abi::kRightRead}) == Status::kOk);
+  const Handle mem_in_b = out_handle(a.thread);
+  REQUIRE(h.syscall(a.thread, Syscall::kMap, {abi::kSelfSpace, mem, kBase, 0, 1, kRW}) ==
+          Status::kOk);
+  REQUIRE(h.syscall(b.thread, Syscall::kMap,
+                    {abi::kSelfSpace, mem_in_b, 0x70'0000, 0, 1, abi::kRightRead}) == Status::kOk);
+  std::memcpy(h.user_memory(a.space, kBase, kPageWrite), "shared", 6);
+  REQUIRE(std::memcmp(h.user_memory(b.space, 0x70'0000), "shared", 6) == 0);
+  REQUIRE(h.user_memory(b.space, 0x70'0000, kPageWrite) == nullptr);
+  // b's mapping keeps the object alive after every capability is gone.
+  REQUIRE(h.syscall(a.thread, Syscall::kCapRevoke, {mem}) == Status::kOk);
+  REQUIRE(h.syscall(a.thread, Syscall::kCapDelete, {mem}) == Status::kOk);
+  REQUIRE(std::memcmp(h.user_memory(b.space, 0x70'0000), "shared", 6) == 0);
+  h.finish();
+}
+
+TEST_CASE("thread_set_ipc_buffer checks the address") {
+  Harness h;
+  auto p = h.spawn("p");
+  Thread* t = p.thread;
+  const Handle self = abi::kSelfThread;
+  h.map_memory(p.space, kBase, 1);
+  h.map_memory(p.space, kBase + kPageSize, 1, abi::kRightRead);
+  REQUIRE(h.syscall(t, Syscall::kThreadSetIpcBuffer, {self, kBase + 4}) ==
+          Status::kInvalidArgument);
+  REQUIRE(h.syscall(t, Syscall::kThreadSetIpcBuffer, {self, kBase + kPageSize - 8}) ==
+          Status::kInvalidArgument);  // would cross into the next page
+  REQUIRE(h.syscall(t, Syscall::kThreadSetIpcBuffer, {self, kBase + kPageSize}) ==
+          Status::kBadAddress);  // read-only
+  REQUIRE(h.syscall(t, Syscall::kThreadSetIpcBuffer, {self, kBase + 2 * kPageSize}) ==
+          Status::kBadAddress);  // unmapped
+  REQUIRE(h.syscall(t, Syscall::kThreadSetIpcBuffer, {abi::kSelfSpace, kBase}) ==
+          Status::kInvalidCapability);
+  REQUIRE(t->ipc_buffer_ == 0);
+  REQUIRE(h.syscall(t, Syscall::kThreadSetIpcBuffer, {self, kBase + 8}) == Status::kOk);
+  REQUIRE(t->ipc_buffer_ == kBase + 8);
+  REQUIRE(h.syscall(t, Syscall::kThreadSetIpcBuffer, {self, 0}) == Status::kOk);
+  REQUIRE(t->ipc_buffer_ == 0);
+  h.finish();
+}
+
+// Regression test for a fixed bug: thread_set_ipc_buffer on a thread whose space had ended
+// walked the page tables of the destroyed address space (root 0): on x86-64 it read physical
+// page 0 as a PML4 and followed whatever it found. Now kPeerClosed, as for thread_start.
+TEST_CASE("bug: thread_set_ipc_buffer on a thread of an ended process", "[bug]") {
+  Harness h;
+  auto parent = h.spawn("parent");
+  Thread* t = parent.thread;
+  REQUIRE(h.syscall(t, Syscall::kSpaceCreate, {1 << 20}) == Status::kOk);
+  const Handle child = out_handle(t);
+  REQUIRE(h.syscall(t, Syscall::kThreadCreate, {child, kEntryPoint, kStackTop, 0}) == Status::kOk);
+  const Handle thread = out_handle(t);
+  REQUIRE(h.syscall(t, Syscall::kThreadStart, {thread}) == Status::kOk);
+  auto* ct = static_cast<Thread*>(h.cap(parent.space, thread)->object);
+  h.syscall(ct, Syscall::kThreadExit);
+  REQUIRE(!ct->space().alive());
+  CHECK(h.syscall(t, Syscall::kThreadSetIpcBuffer, {thread, kBase}) == Status::kPeerClosed);
+  h.finish();
+}
+
+TEST_CASE("an ended child process: its capability still names it, operations refuse") {
+  Harness h;
+  auto parent = h.spawn("parent");
+  Thread* t = parent.thread;
+  REQUIRE(h.syscall(t, Syscall::kSpaceCreate, {1 << 20}) == Status::kOk);
+  const Handle child = out_handle(t);
+  REQUIRE(h.syscall(t, Syscall::kMemoryCreate, {2}) == Status::kOk);
+  const Handle mem = out_handle(t);
+  REQUIRE(h.syscall(t, Syscall::kMap, {child, mem, kBase, 0, 2, kRW}) == Status::kOk);
+  REQUIRE(h.syscall(t, Syscall::kThreadCreate, {child, kEntryPoint, kStackTop, 0}) == Status::kOk);
+  const Handle thread = out_handle(t);
+  REQUIRE(h.syscall(t, Syscall::kThreadStart, {thread}) == Status::kOk);
+  auto* ct = static_cast<Thread*>(h.cap(parent.space, thread)->object);
+  h.syscall(ct, Syscall::kProcessExit, {7});
+  auto* cs = static_cast<Space*>(h.cap(parent.space, child)->object);
+  REQUIRE(!cs->alive());
+  REQUIRE(cs->exit_code() == 7);
+  REQUIRE(h.syscall(t, Syscall::kMap, {child, mem, kBase, 0, 1, kRW}) == Status::kPeerClosed);
+  REQUIRE(h.syscall(t, Syscall::kUnmap, {child, kBase, 2}) == Status::kPeerClosed);
+  REQUIRE(h.syscall(t, Syscall::kProtect, {child, kBase, 2, kRW}) == Status::kPeerClosed);
+  REQUIRE(h.syscall(t, Syscall::kThreadCreate, {child, kEntryPoint, kStackTop, 0}) ==
+          Status::kPeerClosed);
+  REQUIRE(h.syscall(t, Syscall::kThreadStart, {thread}) == Status::kBusy);
+  REQUIRE(h.syscall(t, Syscall::kCapCopyTo, {child, mem, kRW}) == Status::kPeerClosed);
+  REQUIRE(h.syscall(t, Syscall::kQuotaInfo, {child}) == Status::kOk);
+  REQUIRE(t->regs()[kRsi] == 0);  // nothing left charged to its account
+  h.finish();
+}
+
+TEST_CASE("ending a process ends its whole tree and frees everything") {
+  Harness h;
+  auto root = h.spawn("root");
+  Thread* t = root.thread;
+  // root -> child -> grandchild, each with memory, an endpoint and a blocked thread.
+  REQUIRE(h.syscall(t, Syscall::kSpaceCreate, {4 << 20}) == Status::kOk);
+  const Handle child = out_handle(t);
+  REQUIRE(h.syscall(t, Syscall::kThreadCreate, {child, kEntryPoint, kStackTop, 0}) == Status::kOk);
+  const Handle ct_handle = out_handle(t);
+  auto* ct = static_cast<Thread*>(h.cap(root.space, ct_handle)->object);
+  REQUIRE(h.syscall(t, Syscall::kThreadStart, {ct_handle}) == Status::kOk);
+  REQUIRE(h.syscall(ct, Syscall::kSpaceCreate, {1 << 20}) == Status::kOk);
+  const Handle grandchild = out_handle(ct);
+  REQUIRE(h.syscall(ct, Syscall::kMemoryCreate, {8}) == Status::kOk);
+  const Handle mem = out_handle(ct);
+  REQUIRE(h.syscall(ct, Syscall::kMap, {grandchild, mem, kBase, 0, 8, kRW}) == Status::kOk);
+  REQUIRE(h.syscall(ct, Syscall::kEndpointCreate) == Status::kOk);
+  const Handle ep = out_handle(ct);
+  REQUIRE(h.syscall(ct, Syscall::kCapCopyTo,
+                    {grandchild, ep, abi::kRightSend | abi::kRightReceive}) == Status::kOk);
+  const Handle ep_in_gc = out_handle(ct);
+  REQUIRE(h.syscall(ct, Syscall::kThreadCreate, {grandchild, kEntryPoint, kStackTop, 0}) ==
+          Status::kOk);
+  const Handle gt_handle = out_handle(ct);
+  auto* gt = static_cast<Thread*>(h.cap(&ct->space(), gt_handle)->object);
+  REQUIRE(h.syscall(ct, Syscall::kThreadStart, {gt_handle}) == Status::kOk);
+  h.ipc(gt, Syscall::kRecv, ep_in_gc, MessageInfo::make(0, 0));
+  REQUIRE(gt->state() == ThreadState::kBlockedOnReceive);
+  h.ipc(ct, Syscall::kCall, ep, MessageInfo::make(0, 0));  // gt takes it; ct waits
+  REQUIRE(ct->state() == ThreadState::kBlockedOnReply);
+  REQUIRE(root.space->children().size() == 1);
+
+  const size_t objects = live_object_count();
+  h.syscall(t, Syscall::kProcessExit, {0});
+  REQUIRE(!root.space->alive());
+  REQUIRE(scheduler().current() == nullptr);
+  REQUIRE(live_object_count() < objects);
+  h.finish();  // every frame, object and account back
+}
+
+TEST_CASE("debug_print copies text out of user memory page by page") {
+  Harness h;
+  auto p = h.spawn("p");
+  Thread* t = p.thread;
+  h.map_memory(p.space, kBase, 2);
+  const char text[] = "hello from the hosted port\n";
+  uint8_t* page0 = h.user_memory(p.space, kBase, kPageWrite);
+  uint8_t* page1 = h.user_memory(p.space, kBase + kPageSize, kPageWrite);
+  std::memcpy(page0 + kPageSize - 5, text, 5);  // across the page boundary
+  std::memcpy(page1, text + 5, sizeof(text) - 6);
+  clear_console();
+  REQUIRE(h.syscall(t, Syscall::kDebugPrint, {kBase + kPageSize - 5, sizeof(text) - 1}) ==
+          Status::kOk);
+  REQUIRE(console() == text);
+  clear_console();
+  REQUIRE(h.syscall(t, Syscall::kDebugPrint, {kBase + 2 * kPageSize - 4, 8}) ==
+          Status::kBadAddress);
+  REQUIRE(h.syscall(t, Syscall::kDebugPrint, {kBase, abi::kDebugPrintMax + 1}) ==
+          Status::kInvalidArgument);
+  REQUIRE(h.syscall(t, Syscall::kDebugPrint, {~0ull - 2, 8}) == Status::kBadAddress);
+  REQUIRE(h.syscall(t, Syscall::kDebugPrint, {arch::kUserHighest, 0}) == Status::kOk);
+  REQUIRE(console().empty());
+  h.finish();
+}
+
+TEST_CASE("unknown and reserved system calls are kUnsupported") {
+  Harness h;
+  auto p = h.spawn("p");
+  REQUIRE(h.syscall(p.thread, Syscall::kSetTimer, {1}) == Status::kUnsupported);
+  REQUIRE(h.raw_syscall(p.thread, abi::kSyscallCount, {}) == Status::kUnsupported);
+  REQUIRE(h.raw_syscall(p.thread, ~0ull, {}) == Status::kUnsupported);
+  h.finish();
+}
+
+TEST_CASE("interrupt lines: ownership, binding, delivery and acknowledgement") {
+  Harness h;
+  auto p = h.spawn("driver", 150);
+  auto other = h.spawn("other");
+  Thread* t = p.thread;
+  const Handle ctl = abi::kIrqControl;
+  REQUIRE(h.syscall(t, Syscall::kIrqCreate, {ctl, 0}) == Status::kOutOfRange);  // the timer
+  REQUIRE(h.syscall(t, Syscall::kIrqCreate, {ctl, 2}) == Status::kOutOfRange);  // cascade
+  REQUIRE(h.syscall(t, Syscall::kIrqCreate, {ctl, arch::kIrqLines}) == Status::kOutOfRange);
+  REQUIRE(h.syscall(t, Syscall::kIrqCreate, {abi::kSelfSpace, 4}) == Status::kInvalidCapability);
+  REQUIRE(h.syscall(t, Syscall::kIrqCreate, {ctl, 4}) == Status::kOk);
+  const Handle irq = out_handle(t);
+  REQUIRE(h.syscall(other.thread, Syscall::kIrqCreate, {ctl, 4}) == Status::kAlreadyExists);
+  REQUIRE(h.syscall(t, Syscall::kIrqAck, {irq}) == Status::kBusy);  // not bound yet
+  REQUIRE(irq_masked(4));
+
+  Handle n = h.create_notification(p.space);
+  Handle badged = h.grant(p.space, n, p.space, abi::kRightSend | abi::kRightReceive, 0x10);
+  REQUIRE(h.syscall(t, Syscall::kIrqBind, {irq, badged}) == Status::kOk);
+  REQUIRE(!irq_masked(4));
+  auto* nt = static_cast<Notification*>(h.cap(p.space, n)->object);
+  REQUIRE(nt->irq_bindings() == 1);
+
+  h.syscall(t, Syscall::kWait, {n});
+  REQUIRE(t->state() == ThreadState::kBlockedOnNotification);
+  h.interrupt(4);
+  REQUIRE(irq_masked(4));
+  REQUIRE(scheduler().current() == t);  // the driver outranks the other process
+  REQUIRE(t->regs()[kRdi] == 0x10);
+  REQUIRE(h.syscall(t, Syscall::kIrqAck, {irq}) == Status::kOk);
+  REQUIRE(!irq_masked(4));
+  h.interrupt(4);  // nobody waits: the bits wait in the word
+  REQUIRE(h.syscall(t, Syscall::kPoll, {n}) == Status::kOk);
+  REQUIRE(t->regs()[kRdi] == 0x10);
+  h.interrupt(9);  // nobody owns line 9
+  REQUIRE(irq_masked(9));
+
+  // The notification lives on through the binding after its capabilities are gone.
+  REQUIRE(h.syscall(t, Syscall::kCapRevoke, {n}) == Status::kOk);
+  REQUIRE(h.syscall(t, Syscall::kCapDelete, {n}) == Status::kOk);
+  REQUIRE(nt->refs() == 1);
+  // The driver ends: the line is masked and free again.
+  h.syscall(t, Syscall::kProcessExit, {0});
+  REQUIRE(irq_masked(4));
+  REQUIRE(h.syscall(other.thread, Syscall::kIrqCreate, {ctl, 4}) == Status::kOk);
+  h.finish();
+}
+
+TEST_CASE("out of frames: creating system calls fail cleanly") {
+  Harness h;
+  auto p = h.spawn("p", 100, 64 << 20);
+  Thread* t = p.thread;
+  // Memory bigger than the RAM that is left: the frames taken so far go back.
+  const size_t free_before = kernel_frames().free_count();
+  REQUIRE(h.syscall(t, Syscall::kMemoryCreate, {free_before + 10}) == Status::kOutOfMemory);
+  REQUIRE(kernel_frames().free_count() == free_before);
+  // A mapping whose page tables cannot all be allocated is rolled back.
+  REQUIRE(h.syscall(t, Syscall::kMemoryCreate, {4}) == Status::kOk);
+  const Handle mem = out_handle(t);
+  // The rest of RAM, held by the test.
+  std::vector<PhysAddr> held;
+  while (true) {
+    Result<PhysAddr> f = kernel_frames().allocate();
+    if (!f.ok()) break;
+    held.push_back(*f);
+  }
+  const uint64_t far = 0x5000'0000'0000;  // needs three new page tables
+  REQUIRE(h.syscall(t, Syscall::kMap, {abi::kSelfSpace, mem, far, 0, 4, kRW}) ==
+          Status::kOutOfMemory);
+  REQUIRE(p.space->mappings().empty());
+  for (Syscall call : {Syscall::kEndpointCreate, Syscall::kNotificationCreate}) {
+    const Status s = h.syscall(t, call);
+    REQUIRE((s == Status::kOutOfMemory || s == Status::kOk));
+  }
+  REQUIRE(h.syscall(t, Syscall::kMemoryCreate, {1}) == Status::kOutOfMemory);
+  REQUIRE(h.syscall(t, Syscall::kSpaceCreate, {1 << 20}) == Status::kOutOfMemory);
+  // Frames back: the same calls work.
+  for (PhysAddr f : held)
+    REQUIRE(kernel_frames().free(f) == Status::kOk);
+  REQUIRE(h.syscall(t, Syscall::kMap, {abi::kSelfSpace, mem, far, 0, 4, kRW}) == Status::kOk);
+  REQUIRE(h.syscall(t, Syscall::kSpaceCreate, {1 << 20}) == Status::kOk);
+  h.finish();
+}
+
+// ---- load_process with a hand-built static ELF ----
+
+std::vector<uint8_t> tiny_elf(uint64_t entry_offset, const std::string& text) {
+  std::vector<uint8_t> image(sizeof(Elf64Header) + sizeof(Elf64ProgramHeader) + text.size());
+  Elf64Header eh{};
+  std::memcpy(eh.ident, kElfMagic, 4);
+  eh.ident[kElfIdentClass] = kElfClass64;
+  eh.ident[kElfIdentData] = kElfDataLittleEndian;
+  eh.ident[kElfIdentVersion] = kElfVersionCurrent;
+  eh.type = kElfTypeExec;
+  eh.machine = kElfMachineX86_64;
+  eh.version = kElfVersionCurrent;
+  eh.entry = 0x40'0000 + entry_offset;
+  eh.phoff = sizeof(Elf64Header);
+  eh.ehsize = sizeof(Elf64Header);
+  eh.phentsize = sizeof(Elf64ProgramHeader);
+  eh.phnum = 1;
+  Elf64ProgramHeader ph{};
+  ph.type = kPtLoad;
+  ph.flags = kPfRead | kPfExec;
+  ph.offset = 0;
+  ph.vaddr = 0x40'0000;
+  ph.filesz = image.size();
+  ph.memsz = 3 * kPageSize;  // a zeroed tail beyond the file
+  ph.align = kPageSize;
+  std::memcpy(image.data(), &eh, sizeof eh);
+  std::memcpy(image.data() + sizeof eh, &ph, sizeof ph);
+  std::memcpy(image.data() + sizeof eh + sizeof ph, text.data(), text.size());
+  return image;
+}
+
+TEST_CASE("load_process: a static ELF becomes a running process") {
+  Harness h;
+  const std::string text = "text inside the program image";
+  const uint64_t text_offset = sizeof(Elf64Header) + sizeof(Elf64ProgramHeader);
+  std::vector<uint8_t> image = tiny_elf(text_offset, text);
+  Result<Space*> loaded =
+      load_process("/bin/tiny", image.data(), image.size(), abi::kDefaultProcessQuota);
+  REQUIRE(loaded.ok());
+  Space* s = *loaded;
+  h.hold(s);
+  REQUIRE(s->name() == StringView("/bin/tiny"));
+  REQUIRE(h.cap(s, abi::kSelfSpace)->object == s);
+  REQUIRE(h.cap(s, abi::kIrqControl)->object == &irq_control());
+  auto* t = static_cast<Thread*>(h.cap(s, abi::kSelfThread)->object);
+  REQUIRE(t->state() == ThreadState::kReady);
+  REQUIRE(t->context().frame.rip == 0x40'0000 + text_offset);
+  REQUIRE(t->context().frame.rsp == kUserStackTop);
+  REQUIRE(s->mappings().size() == 2);  // the segment and the stack
+  REQUIRE(h.user_memory(s, kUserStackTop - kPageSize, kPageWrite) != nullptr);
+  REQUIRE(h.user_memory(s, kUserStackTop - (kUserStackPages + 1) * kPageSize) == nullptr);
+  REQUIRE(h.user_memory(s, 0x40'0000, kPageWrite) == nullptr);
+  REQUIRE(h.user_memory(s, 0x40'2000)[0] == 0);  // beyond the file: zero
+  // The program prints its own text through debug_print.
+  clear_console();
+  REQUIRE(h.syscall(t, Syscall::kDebugPrint, {0x40'0000 + text_offset, text.size()}) ==
+          Status::kOk);
+  REQUIRE(console() == text);
+  h.finish();
+}
+
+TEST_CASE("load_process refuses a broken ELF without leaking") {
+  Harness h;
+  std::vector<uint8_t> image = tiny_elf(0x80, "x");
+  image[0] = 0;  // bad magic
+  clear_console();
+  REQUIRE(load_process("/bin/broken", image.data(), image.size(), 1 << 20).status() ==
+          Status::kCorrupt);
+  REQUIRE(console().find("bad ELF") != std::string::npos);
+  image = tiny_elf(0x80, "x");
+  REQUIRE(load_process("/bin/poor", image.data(), image.size(), 8 * kPageSize).status() ==
+          Status::kQuotaExceeded);
+  reap_objects();
+  h.finish();
+}
+
+}  // namespace
+}  // namespace hmk::hosted

@@ -1,0 +1,56 @@
+// The hosted port's own controls: fake physical memory, the captured console, interrupt-line
+// state and the arch-contract misuse log, for host unit tests (platform/hosted/harness.h).
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arch.h"
+#include "core/frame_allocator.h"
+
+namespace hmk::hosted {
+
+// Fake physical memory: one page-aligned buffer; physical address p is byte p of it. Frame 0
+// is never handed out (the core, like the x86-64 port, uses physical address 0 for "none").
+inline constexpr uint64_t kRamBytes = 32ull << 20;
+inline constexpr uint64_t kRamFrames = kRamBytes / kPageSize;
+
+// Fills the fake RAM with a garbage pattern (so nothing relies on memory being zero unless it
+// zeroes it) and gives every frame but frame 0 to `frames`. Only valid while nothing in the
+// core holds a frame. Also clears the console, interrupt-line state and the misuse log.
+void reset_ram(FrameAllocator& frames);
+uint8_t* ram();
+
+// Everything written with console_write since the last reset_ram/clear_console.
+const char* console_text();
+size_t console_length();
+void clear_console();
+
+// Interrupt lines: masked at reset; irq_mask/irq_unmask record here.
+bool irq_masked(uint32_t line);
+uint64_t irq_unmask_count(uint32_t line);
+
+// What activate() last made current (the context the port would resume), or nullptr after
+// forget_context of it.
+const arch::UserContext* active_context();
+PhysAddr active_root();
+uint64_t activation_count();
+
+// Address spaces created and not yet destroyed.
+size_t live_address_spaces();
+
+// Misuse of the arch contract the port noticed (e.g. translate_user on a destroyed address
+// space): the real port would read or write arbitrary memory there. Messages are static.
+size_t contract_violations();
+const char* contract_violation(size_t index);
+void clear_contract_violations();
+
+// Page-table entry for a user page as the port stores it, for tests (0 when unmapped).
+uint64_t pte_of(const arch::AddressSpace& space, uint64_t virt);
+inline constexpr uint64_t kPtePresent = 1ull << 0;
+inline constexpr uint64_t kPteWrite = 1ull << 1;
+inline constexpr uint64_t kPteUser = 1ull << 2;
+inline constexpr uint64_t kPteNoExecute = 1ull << 63;
+inline constexpr uint64_t kPteAddressMask = 0x000f'ffff'ffff'f000ull;
+
+}  // namespace hmk::hosted
