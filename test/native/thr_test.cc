@@ -221,5 +221,34 @@ HMK_TEST(THR_0009, "threads of one process run concurrently and hand data throug
   CHECK_EQ(counter, kWorkers * kRounds);
 }
 
+HMK_TEST(THR_0011, "time slices: a thread that never yields cannot keep the CPU from its peers") {
+  // A spinner at our own priority; we then spin too, without yielding or blocking. Only the
+  // timer's end of our slice can let it run. Bounded by virtual time, so a kernel without
+  // preemption fails the test instead of hanging it.
+  struct Spinner {
+    volatile bool stop = false;
+    volatile uint64_t turns = 0;
+    void operator()() {
+      while (!stop)
+        turns = turns + 1;
+    }
+  };
+  Spinner spinner;
+  rt::Thread thread = MUST(spawn(spinner, kMainPriority));
+  auto cycles = [] {
+    uint32_t lo, hi;
+    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return static_cast<uint64_t>(hi) << 32 | lo;
+  };
+  const uint64_t start = cycles();
+  constexpr uint64_t kLimit = 200'000'000;  // 200 ms of virtual time: 20 time slices
+  while (spinner.turns == 0 && cycles() - start < kLimit) {
+  }
+  const uint64_t turns = spinner.turns;
+  spinner.stop = true;
+  CHECK_OK(thread.join());
+  if (!CHECK_GT(turns, 0u)) note("the spinner never ran while we spun for 200 ms");
+}
+
 }  // namespace
 }  // namespace hmk::test
