@@ -10,7 +10,9 @@
 
 namespace hmk {
 
-inline constexpr uint32_t kTimeSliceTicks = 1;  // 10 ms at 100 Hz
+// A time slice in timer ticks. The tick that starts a slice is partly gone already, so two
+// ticks at 100 Hz give a thread at least 10 ms (at most 20 ms) before a peer's turn.
+inline constexpr uint32_t kTimeSliceTicks = 2;
 
 class Scheduler {
  public:

@@ -47,9 +47,12 @@ TEST_CASE("equal priorities share the CPU round robin on timer ticks") {
   h.resume();
   const Thread* order[] = {a, b, c, a, b, c, a};
   for (const Thread* expected : order) {
-    REQUIRE(scheduler().current() == expected);
-    REQUIRE(low->state() == ThreadState::kReady);
-    h.timer_tick();
+    // A slice lasts kTimeSliceTicks ticks; only the last one moves the CPU on.
+    for (uint32_t tick = 0; tick < kTimeSliceTicks; ++tick) {
+      REQUIRE(scheduler().current() == expected);
+      REQUIRE(low->state() == ThreadState::kReady);
+      h.timer_tick();
+    }
   }
   REQUIRE(run_queue(100) == std::vector<Thread*>{c, a});
   h.finish();

@@ -364,7 +364,6 @@ TEST_CASE("interrupt lines: ownership, binding, delivery and acknowledgement") {
   auto other = h.spawn("other");
   Thread* t = p.thread;
   const Handle ctl = abi::kIrqControl;
-  REQUIRE(h.syscall(t, Syscall::kIrqCreate, {ctl, 0}) == Status::kOutOfRange);  // the timer
   REQUIRE(h.syscall(t, Syscall::kIrqCreate, {ctl, 2}) == Status::kOutOfRange);  // cascade
   REQUIRE(h.syscall(t, Syscall::kIrqCreate, {ctl, arch::kIrqLines}) == Status::kOutOfRange);
   REQUIRE(h.syscall(t, Syscall::kIrqCreate, {abi::kSelfSpace, 4}) == Status::kInvalidCapability);

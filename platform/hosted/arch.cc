@@ -351,10 +351,10 @@ void run_threads(UserContext*) {
   die("run_threads: host tests drive the kernel entries themselves");
 }
 
-// ---- interrupt lines: 0 (timer) and 2 (cascade) are the kernel's, as on the PC ----
+// ---- interrupt lines: 2 (the cascade) is not available, as on the PC ----
 
 bool irq_line_available(uint32_t line) {
-  return line < kIrqLines && line != 0 && line != 2;
+  return line < kIrqLines && line != 2;
 }
 
 void irq_mask(uint32_t line) {

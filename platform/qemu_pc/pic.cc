@@ -65,8 +65,10 @@ bool pic_acknowledge(uint32_t line) {
 namespace arch {
 
 bool irq_line_available(uint32_t line) {
-  // 0 is the PIT (the kernel's calibration clock), 2 the cascade.
-  return line < kIrqLines && line != 0 && line != kCascadeLine;
+  // Line 2 is the cascade. Line 0 is the PIT's channel 0, which QEMU's PIT (and any PC BIOS)
+  // runs free at 18.2 Hz from reset; the kernel does not use it (it calibrates with channel 2
+  // and ticks with the LAPIC timer), so user space may own it like any device line.
+  return line < kIrqLines && line != kCascadeLine;
 }
 
 void irq_mask(uint32_t line) {

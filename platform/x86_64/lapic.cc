@@ -10,12 +10,16 @@ namespace {
 constexpr uint32_t kRegEoi = 0xb0;
 constexpr uint32_t kRegSpurious = 0xf0;
 constexpr uint32_t kRegLvtTimer = 0x320;
+constexpr uint32_t kRegLvtLint0 = 0x350;
+constexpr uint32_t kRegLvtLint1 = 0x360;
 constexpr uint32_t kRegTimerInitial = 0x380;
 constexpr uint32_t kRegTimerCurrent = 0x390;
 constexpr uint32_t kRegTimerDivide = 0x3e0;
 
 constexpr uint32_t kLvtMasked = 1u << 16;
 constexpr uint32_t kLvtPeriodic = 1u << 17;
+constexpr uint32_t kLvtExtInt = 0x7u << 8;  // delivery mode: the 8259's INTA cycle names the vector
+constexpr uint32_t kLvtNmi = 0x4u << 8;
 constexpr uint32_t kDivideBy16 = 0x3;
 // Long enough for a 0.1% estimate from the 1.193 MHz PIT, short enough not to show in boot time.
 constexpr uint32_t kCalibrationUs = 2000;
@@ -62,6 +66,11 @@ Status init_timer(uint32_t hz) {
   void* regs = TRY(map_mmio(base & 0xffff'f000, 4096));
   g_lapic = static_cast<volatile uint32_t*>(regs);
   write_reg(kRegSpurious, 0x100 | kVectorSpurious);  // software enable
+  // Virtual-wire mode: the legacy PIC's output reaches the CPU through LINT0, NMIs through
+  // LINT1. The firmware need not have set this up (qboot does not); without it no PIC line
+  // (Irq objects, platform/qemu_pc/pic.cc) would ever interrupt.
+  write_reg(kRegLvtLint0, kLvtExtInt);
+  write_reg(kRegLvtLint1, kLvtNmi);
 
   // Calibrate: count LAPIC timer ticks and TSC cycles over a fixed board-clock interval.
   write_reg(kRegTimerDivide, kDivideBy16);
