@@ -52,12 +52,6 @@ arch::UserContext* syscall_entry() {
   return resume_next();
 }
 
-arch::UserContext* fastpath_entry(uint64_t number) {
-  Thread* self = scheduler().current();
-  return number == static_cast<uint64_t>(abi::Syscall::kCall) ? fastpath_call(self)
-                                                              : fastpath_reply_recv(self);
-}
-
 arch::UserContext* timer_entry() {
   scheduler().tick();
   return resume_next();
