@@ -28,7 +28,7 @@ enum class Syscall : uint64_t {
   kCall = 0,       // send to an endpoint and wait for the reply
   kReplyRecv = 1,  // reply to the current caller (if any), then receive on an endpoint
   kSend = 2,       // send to an endpoint; blocks until a receiver takes the message
-  kRecv = 3,       // receive on an endpoint
+  kRecv = 3,       // receive on an endpoint (a caller not yet replied to gets kPeerClosed)
   kReply = 4,      // reply to the current caller without receiving
   // Notifications.
   kSignal = 5,  // signal(handle): OR the capability's badge (or 1 if unbadged) into the word

@@ -111,7 +111,18 @@ extern "C" char boot_stack_bottom[], boot_stack_top[];
 extern "C" hmk::arch::UserContext* x86_64_user_trap(hmk::x86::TrapFrame* frame) {
   using namespace hmk;
   using namespace hmk::x86;
+  // Vectors with an IST stack (NMI, double fault) save the frame there, not in the thread's
+  // context: move it in, so that the thread resumes from what it really was doing.
+  auto* current = reinterpret_cast<TrapFrame*>(g_percpu.context_end - sizeof(TrapFrame));
+  if (frame != current) {
+    *current = *frame;
+    frame = current;
+  }
   const uint64_t vector = frame->vector;
+  if (vector == kVectorNmi) {
+    kprint("trap: NMI while in user mode (rip 0x%lx); ignored\n", frame->rip);
+    return resume_entry();
+  }
   if (vector == kVectorLapicTimer) {
     lapic_timer_interrupt(/*from_user=*/true);
     return timer_entry();

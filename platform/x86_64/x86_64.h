@@ -8,6 +8,7 @@
 namespace hmk::x86 {
 
 // Interrupt vectors. 0x20..0x2f are the legacy PIC lines (arch::kIrqLines of them).
+inline constexpr uint64_t kVectorNmi = 2;
 inline constexpr uint64_t kVectorDeviceNotAvailable = 7;
 inline constexpr uint64_t kVectorPicBase = 0x20;
 inline constexpr uint64_t kVectorLapicTimer = 0x30;
