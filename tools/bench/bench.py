@@ -19,6 +19,7 @@ import sys
 import benchlines
 import hmk_image
 import linux_baseline
+import plot
 from benchlines import UNIT_NOTE
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -216,8 +217,13 @@ def cmd_ipc(args):
         f.write("\n")
     with open(os.path.splitext(json_path)[0] + ".md", "w") as f:
         f.write(text)
-    print("bench: wrote %s and %s" % (json_path, os.path.splitext(json_path)[0] + ".md"),
-          file=sys.stderr)
+    svg_path = os.path.splitext(json_path)[0] + ".svg"
+    # The seL4 figures only: the older Linux ones would sit next to today's measured Linux rows.
+    references = [("seL4 " + what, value) for system, what, value in REFERENCES
+                  if system.startswith("seL4")]
+    plotted = plot.write_svg(result, references, svg_path)
+    print("bench: wrote %s, %s%s" % (json_path, os.path.splitext(json_path)[0] + ".md",
+                                     " and " + svg_path if plotted else ""), file=sys.stderr)
 
     failed = bool(result["errors"])
     for side, err in result["errors"].items():
