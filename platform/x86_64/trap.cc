@@ -163,6 +163,10 @@ extern "C" void x86_64_kernel_trap(hmk::x86::TrapFrame* frame) {
     return;
   }
   if (vector == kVectorSpurious) return;
+  if (vector == kVectorNmi) {  // nothing on this board raises one on purpose
+    kprint("trap: NMI in kernel mode (rip 0x%lx); ignored\n", frame->rip);
+    return;
+  }
   if (vector >= 32) {
     kprint("trap: unexpected interrupt vector %lu\n", vector);
     lapic_eoi();
