@@ -49,7 +49,7 @@ void Notification::signal(uint64_t bits) {
   word_ |= bits;
   Thread* t = waiters_.front();
   if (t == nullptr) return;
-  t->regs()[arch::kRdi] = take();
+  t->regs()[arch::kSysArg0] = take();  // wait's result
   wake_with_status(t, Status::kOk);
 }
 

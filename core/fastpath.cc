@@ -13,10 +13,10 @@
 namespace hmk {
 namespace {
 
-using arch::kRax;
-using arch::kRdi;
-using arch::kRdx;
-using arch::kRsi;
+using arch::kSysHandle;
+using arch::kSysNumber;
+using arch::kSysTag;
+using arch::kSysWord0;
 
 // Tag bits that need the slow path: capabilities (8-10) and flags (16-23). The word count is
 // bits 0-7 and must be at most kRegisterWords; the label (32-63) is free.
@@ -28,12 +28,12 @@ bool register_only(uint64_t tag) {
 
 // Copies the message registers the tag covers and marks success.
 void copy_message(const uint64_t* from, uint64_t* to, uint64_t tag, uint64_t badge) {
-  to[kRax] = static_cast<uint64_t>(Status::kOk);
-  to[kRdi] = badge;
-  to[kRsi] = tag;
+  to[kSysNumber] = static_cast<uint64_t>(Status::kOk);
+  to[kSysHandle] = badge;
+  to[kSysTag] = tag;
   const uint64_t words = tag & 0xff;
   for (uint64_t i = 0; i < words; ++i)
-    to[kRdx + i] = from[kRdx + i];
+    to[kSysWord0 + i] = from[kSysWord0 + i];
 }
 
 arch::UserContext* switch_to(Thread* next) {
@@ -45,9 +45,9 @@ arch::UserContext* switch_to(Thread* next) {
 
 arch::UserContext* fastpath_call(Thread* self) {
   uint64_t* r = self->regs();
-  const uint64_t tag = r[kRsi];
+  const uint64_t tag = r[kSysTag];
   if (unlikely(!register_only(tag))) return nullptr;
-  Capability* cap = self->space().caps().lookup(r[kRdi]);
+  Capability* cap = self->space().caps().lookup(r[kSysHandle]);
   if (unlikely(cap == nullptr || cap->type != ObjectType::kEndpoint)) return nullptr;
   if (unlikely((cap->rights & abi::kRightSend) == 0)) return nullptr;
   auto* ep = static_cast<Endpoint*>(cap->object);
@@ -67,10 +67,10 @@ arch::UserContext* fastpath_call(Thread* self) {
 
 arch::UserContext* fastpath_reply_recv(Thread* self) {
   uint64_t* r = self->regs();
-  const uint64_t tag = r[kRsi];
+  const uint64_t tag = r[kSysTag];
   Thread* caller = self->caller_;
   if (unlikely(caller == nullptr || !register_only(tag))) return nullptr;
-  Capability* cap = self->space().caps().lookup(r[kRdi]);
+  Capability* cap = self->space().caps().lookup(r[kSysHandle]);
   if (unlikely(cap == nullptr || cap->type != ObjectType::kEndpoint)) return nullptr;
   if (unlikely((cap->rights & abi::kRightReceive) == 0)) return nullptr;
   auto* ep = static_cast<Endpoint*>(cap->object);

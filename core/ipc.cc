@@ -11,9 +11,9 @@ namespace hmk {
 namespace {
 
 using abi::MessageInfo;
-using arch::kRdi;
-using arch::kRdx;
-using arch::kRsi;
+using arch::kSysHandle;
+using arch::kSysTag;
+using arch::kSysWord0;
 
 // The kernel view of a thread's IPC buffer, or nullptr if it has none or it is not mapped
 // writable now. thread_set_ipc_buffer guarantees the buffer lies within one page.
@@ -47,7 +47,7 @@ struct Transfer {
 // Decode: whether `from`'s message can go to `to`. kBufferTooSmall means the receiver cannot
 // take it; any other error is the sender's.
 Status plan_transfer(Thread* from, Thread* to, bool can_grant, Transfer* plan) {
-  plan->tag = MessageInfo{from->regs()[kRsi]};
+  plan->tag = MessageInfo{from->regs()[kSysTag]};
   const uint32_t words = plan->tag.words();
   const uint32_t caps = plan->tag.caps();
   TRY(check_tag(from, plan->tag));
@@ -75,10 +75,10 @@ void commit_transfer(Thread* from, Thread* to, uint64_t badge, const Transfer& p
   const uint64_t* src = from->regs();
   uint64_t* dst = to->regs();
   const uint32_t words = plan.tag.words();
-  dst[kRdi] = badge;
-  dst[kRsi] = plan.tag.raw & ~MessageInfo::kNonBlocking;
+  dst[kSysHandle] = badge;
+  dst[kSysTag] = plan.tag.raw & ~MessageInfo::kNonBlocking;
   for (uint32_t i = 0; i < words && i < abi::kRegisterWords; ++i)
-    dst[kRdx + i] = src[kRdx + i];
+    dst[kSysWord0 + i] = src[kSysWord0 + i];
   if (words > abi::kRegisterWords) {
     mem_copy(&plan.to_buffer->words[abi::kRegisterWords],
              &plan.from_buffer->words[abi::kRegisterWords],
@@ -163,10 +163,10 @@ void kill_thread(Thread* t) {
 
 Status ipc_send(Thread* self, bool is_call) {
   const uint64_t* r = self->regs();
-  const MessageInfo tag{r[kRsi]};
+  const MessageInfo tag{r[kSysTag]};
   TRY(check_tag(self, tag));
-  if (r[kRdi] > 0xffffffffu) return Status::kInvalidCapability;
-  Capability* cap = TRY(self->space().caps().lookup(static_cast<Handle>(r[kRdi]),
+  if (r[kSysHandle] > 0xffffffffu) return Status::kInvalidCapability;
+  Capability* cap = TRY(self->space().caps().lookup(static_cast<Handle>(r[kSysHandle]),
                                                     ObjectType::kEndpoint, abi::kRightSend));
   const bool can_grant = (cap->rights & abi::kRightGrant) != 0;
   if (tag.caps() > 0 && !can_grant) return Status::kPermissionDenied;
@@ -201,9 +201,9 @@ Status ipc_send(Thread* self, bool is_call) {
 
 Status ipc_recv(Thread* self) {
   const uint64_t* r = self->regs();
-  const MessageInfo tag{r[kRsi]};
-  if (r[kRdi] > 0xffffffffu) return Status::kInvalidCapability;
-  Capability* cap = TRY(self->space().caps().lookup(static_cast<Handle>(r[kRdi]),
+  const MessageInfo tag{r[kSysTag]};
+  if (r[kSysHandle] > 0xffffffffu) return Status::kInvalidCapability;
+  Capability* cap = TRY(self->space().caps().lookup(static_cast<Handle>(r[kSysHandle]),
                                                     ObjectType::kEndpoint, abi::kRightReceive));
   auto* ep = static_cast<Endpoint*>(cap->object);
   // A server that receives again without replying abandons its caller.
@@ -278,8 +278,8 @@ Status ipc_reply_recv(Thread* self) {
 
 Status notification_signal(Thread* self) {
   const uint64_t* r = self->regs();
-  if (r[kRdi] > 0xffffffffu) return Status::kInvalidCapability;
-  Capability* cap = TRY(self->space().caps().lookup(static_cast<Handle>(r[kRdi]),
+  if (r[kSysHandle] > 0xffffffffu) return Status::kInvalidCapability;
+  Capability* cap = TRY(self->space().caps().lookup(static_cast<Handle>(r[kSysHandle]),
                                                     ObjectType::kNotification, abi::kRightSend));
   static_cast<Notification*>(cap->object)->signal(cap->badge != 0 ? cap->badge : 1);
   return Status::kOk;
@@ -287,12 +287,12 @@ Status notification_signal(Thread* self) {
 
 Status notification_wait(Thread* self, bool blocking) {
   uint64_t* r = self->regs();
-  if (r[kRdi] > 0xffffffffu) return Status::kInvalidCapability;
-  Capability* cap = TRY(self->space().caps().lookup(static_cast<Handle>(r[kRdi]),
+  if (r[kSysHandle] > 0xffffffffu) return Status::kInvalidCapability;
+  Capability* cap = TRY(self->space().caps().lookup(static_cast<Handle>(r[kSysHandle]),
                                                     ObjectType::kNotification, abi::kRightReceive));
   auto* n = static_cast<Notification*>(cap->object);
   if (n->word() != 0 || !blocking) {
-    r[kRdi] = n->take();
+    r[arch::kSysArg0] = n->take();  // the result: the bits
     return Status::kOk;
   }
   self->state_ = ThreadState::kBlockedOnNotification;

@@ -28,7 +28,7 @@ class SysArgs {
   explicit SysArgs(Thread* t) : r_(t->regs()) {}
 
  protected:
-  uint64_t arg(int i) const { return r_[arch::kRdi + i]; }
+  uint64_t arg(int i) const { return r_[arch::kSysArg0 + i]; }
   Handle handle(int i) const {
     return arg(i) > 0xffffffffu ? kBadHandle : static_cast<Handle>(arg(i));
   }
@@ -118,7 +118,7 @@ struct SysDebugPrint : SysArgs {
 };
 
 void set_out(Thread* t, int index, uint64_t value) {
-  t->regs()[arch::kRdi + index] = value;
+  t->regs()[arch::kSysArg0 + index] = value;
 }
 
 CapTable& caps_of(Thread* t) {
@@ -394,7 +394,7 @@ Status sys_debug_print(Thread* self) {
 
 void handle_syscall(Thread* self) {
   Status s = Status::kUnsupported;
-  switch (static_cast<Syscall>(self->regs()[arch::kRax])) {
+  switch (static_cast<Syscall>(self->regs()[arch::kSysNumber])) {
     case Syscall::kCall:
       s = ipc_send(self, /*is_call=*/true);
       break;

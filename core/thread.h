@@ -41,7 +41,9 @@ class Thread final : public KernelObject {
   }
 
   // The result of the system call this thread is in, for when it next runs.
-  void set_status(Status s) { regs()[arch::kRax] = static_cast<uint64_t>(static_cast<int64_t>(s)); }
+  void set_status(Status s) {
+    regs()[arch::kSysNumber] = static_cast<uint64_t>(static_cast<int64_t>(s));
+  }
 
   // ---- scheduler and IPC state; kept public for the queues, the IPC code and the checker ----
   ThreadState state_ = ThreadState::kInactive;
