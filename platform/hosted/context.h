@@ -5,38 +5,9 @@
 
 #include <stdint.h>
 
+#include "platform/x86_64/registers.h"  // the host is x86-64: the same register file
+
 namespace hmk::arch {
-
-// Indexes into the register file: the order of core/abi/syscall.h (number/status,
-// handle/badge, tag, message words 0..9), named after the x86-64 registers that carry them.
-enum Reg : uint32_t {
-  kRax,
-  kRdi,
-  kRsi,
-  kRdx,
-  kR10,
-  kR8,
-  kR9,
-  kRbx,
-  kRbp,
-  kR12,
-  kR13,
-  kR14,
-  kR15,
-  kRegCount
-};
-
-// The same register file by meaning, for the arch-independent core: the system call number
-// (the Status on the way out); ordinary arguments and results from kSysArg0 on; for IPC the
-// handle (the badge on the way out), the tag, and message words 0..9 from kSysWord0 on.
-enum SysReg : uint32_t {
-  kSysNumber = kRax,
-  kSysArg0 = kRdi,
-  kSysHandle = kRdi,
-  kSysTag = kRsi,
-  kSysWord0 = kRdx,
-};
-static_assert(kSysWord0 + 9 == kR15 && kSysTag == kSysHandle + 1 && kSysWord0 == kSysTag + 1);
 
 // The x86-64 port's member names (platform/x86_64/context.h) for what the hosted port keeps,
 // so that platform/hosted/arch.cc also compiles against that layout (`./hmk lint` checks

@@ -8,38 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "platform/x86_64/registers.h"
+
 namespace hmk::arch {
-
-// Indexes into TrapFrame::regs: the system-call register file in the order of
-// core/abi/syscall.h (number/status, handle/badge, tag, message words 0..9).
-enum Reg : uint32_t {
-  kRax,
-  kRdi,
-  kRsi,
-  kRdx,
-  kR10,
-  kR8,
-  kR9,
-  kRbx,
-  kRbp,
-  kR12,
-  kR13,
-  kR14,
-  kR15,
-  kRegCount
-};
-
-// The same register file by meaning, for the arch-independent core: the system call number
-// (the Status on the way out); ordinary arguments and results from kSysArg0 on; for IPC the
-// handle (the badge on the way out), the tag, and message words 0..9 from kSysWord0 on.
-enum SysReg : uint32_t {
-  kSysNumber = kRax,
-  kSysArg0 = kRdi,
-  kSysHandle = kRdi,
-  kSysTag = kRsi,
-  kSysWord0 = kRdx,
-};
-static_assert(kSysWord0 + 9 == kR15 && kSysTag == kSysHandle + 1 && kSysWord0 == kSysTag + 1);
 
 // Everything an entry from user mode (or an interrupt in kernel mode) saves, lowest address
 // first: the stubs push r11 first and rax last.
