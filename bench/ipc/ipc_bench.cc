@@ -19,6 +19,7 @@
 
 #include "core/lib/format.h"
 #include "svc/lib/alloc.h"
+#include "svc/lib/clock.h"
 #include "svc/lib/print.h"
 #include "svc/lib/process.h"
 #include "svc/lib/servers.h"
@@ -42,10 +43,7 @@ uint64_t g_round[kSamples];
 int g_failures = 0;
 
 inline uint64_t rdtsc() {
-  uint32_t lo, hi;
-  // No fence: TCG executes in order, and with icount the translation block ends at rdtsc.
-  asm volatile("rdtsc" : "=a"(lo), "=d"(hi)::"memory");
-  return static_cast<uint64_t>(hi) << 32 | lo;
+  return rt::cycle_counter();
 }
 
 // The cost of the measurement itself: the smallest of many back-to-back timestamp pairs.
