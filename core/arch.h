@@ -109,6 +109,15 @@ bool irq_line_available(uint32_t line);
 void irq_mask(uint32_t line);
 void irq_unmask(uint32_t line);
 
+// ---- I/O ports ----
+
+// One port access of `width` bytes (1, 2 or 4; the core checks) on behalf of a user-space
+// driver that holds an IoPorts capability covering [port, port + width). Ports whose access
+// would need more than the instruction (none on x86) are the port's business. Architectures
+// without port I/O implement these as no-ops returning all ones (a floating bus).
+uint32_t port_in(uint16_t port, unsigned width);
+void port_out(uint16_t port, unsigned width, uint32_t value);
+
 // ---- console and power (board) ----
 
 // Write raw bytes to the kernel console (the board's debug UART).

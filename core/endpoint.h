@@ -29,12 +29,18 @@ class Endpoint final : public KernelObject {
     if (queue_.empty()) kind_ = QueueKind::kIdle;
   }
 
+  // Whether the kernel itself answers calls (services linked into the kernel, IC0; see
+  // core/kernel_service.h). Set once by init, before any capability to it is handed out.
+  bool kernel_served() const { return kernel_served_; }
+  void set_kernel_served() { kernel_served_ = true; }
+
  private:
   template <typename T>
   friend class Slab;
   Endpoint(Quota& quota, uint64_t charged) : KernelObject(ObjectType::kEndpoint, &quota, charged) {}
 
   QueueKind kind_ = QueueKind::kIdle;
+  bool kernel_served_ = false;
   ThreadQueue queue_;
 };
 

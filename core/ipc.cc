@@ -2,6 +2,7 @@
 // its point of no return, so a failed operation leaves both parties as they were.
 #include "core/ipc.h"
 
+#include "core/kernel_service.h"
 #include "core/lib/string.h"
 #include "core/quota.h"
 #include "core/scheduler.h"
@@ -14,16 +15,6 @@ using abi::MessageInfo;
 using arch::kSysHandle;
 using arch::kSysTag;
 using arch::kSysWord0;
-
-// The kernel view of a thread's IPC buffer, or nullptr if it has none or it is not mapped
-// writable now. thread_set_ipc_buffer guarantees the buffer lies within one page.
-abi::IpcBuffer* ipc_buffer_of(Thread* t) {
-  if (t->ipc_buffer_ == 0) return nullptr;
-  Result<PhysAddr> phys =
-      arch::translate_user(t->space().address_space(), t->ipc_buffer_, kPageWrite);
-  if (!phys.ok()) return nullptr;
-  return static_cast<abi::IpcBuffer*>(arch::phys_to_virt(*phys));
-}
 
 // Checks a message tag as the sender gave it.
 Status check_tag(const Thread* self, MessageInfo tag) {
@@ -104,6 +95,15 @@ void link_reply(Thread* caller, Thread* server) {
 
 }  // namespace
 
+// thread_set_ipc_buffer guarantees the buffer lies within one page.
+abi::IpcBuffer* ipc_buffer_of(Thread* t) {
+  if (t->ipc_buffer_ == 0) return nullptr;
+  Result<PhysAddr> phys =
+      arch::translate_user(t->space().address_space(), t->ipc_buffer_, kPageWrite);
+  if (!phys.ok()) return nullptr;
+  return static_cast<abi::IpcBuffer*>(arch::phys_to_virt(*phys));
+}
+
 void make_runnable(Thread* t) {
   scheduler().make_ready(t);
 }
@@ -171,6 +171,8 @@ Status ipc_send(Thread* self, bool is_call) {
   const bool can_grant = (cap->rights & abi::kRightGrant) != 0;
   if (tag.caps() > 0 && !can_grant) return Status::kPermissionDenied;
   auto* ep = static_cast<Endpoint*>(cap->object);
+  // Services linked into the kernel answer on the caller's thread (kernel_service.h).
+  if (ep->kernel_served()) return kernel_service_call(self, cap->badge, is_call);
 
   // A receiver queue is never empty (Endpoint::dequeue resets the kind).
   Thread* receiver = ep->kind() == Endpoint::QueueKind::kReceivers ? ep->queue().front() : nullptr;

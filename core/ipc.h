@@ -23,6 +23,8 @@ Status ipc_reply_recv(Thread* self);
 Status notification_signal(Thread* self);
 Status notification_wait(Thread* self, bool blocking);
 
+// The kernel view of `t`'s IPC buffer, or nullptr if it has none or it is not mapped writable.
+abi::IpcBuffer* ipc_buffer_of(Thread* t);
 // Wakes a blocked thread with `status` (it leaves whatever queue it was in).
 void wake_with_status(Thread* t, Status status);
 // Takes a thread out of whatever it waits on or runs in, without waking it.

@@ -3,6 +3,7 @@
 
 #include "core/console.h"
 #include "core/endpoint.h"
+#include "core/ioports.h"
 #include "core/irq.h"
 #include "core/memory_object.h"
 #include "core/notification.h"
@@ -63,6 +64,9 @@ void reap_all_objects() {
       case ObjectType::kIrq:
         static_cast<Irq*>(object)->destroy();
         break;
+      case ObjectType::kIoPorts:
+        static_cast<IoPorts*>(object)->destroy();
+        break;
       case ObjectType::kIrqControl:
       case ObjectType::kNone:
         panic("reap: object of type %s cannot die", object_type_name(object->type()));
@@ -96,6 +100,8 @@ const char* object_type_name(ObjectType type) {
       return "Irq";
     case ObjectType::kIrqControl:
       return "IrqControl";
+    case ObjectType::kIoPorts:
+      return "IoPorts";
   }
   return "?";
 }

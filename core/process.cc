@@ -70,7 +70,8 @@ Status install_initial_caps(Space& space, Thread& thread) {
   return Status::kOk;
 }
 
-Status populate(Space& space, StringView name, const uint8_t* image, const ElfImage& elf) {
+Status populate(Space& space, StringView name, const uint8_t* image, const ElfImage& elf,
+                const ProcessSetup& setup) {
   for (size_t i = 0; i < elf.segment_count; ++i) {
     if (Status s = map_segment(space, image, elf.segments[i]); s != Status::kOk) {
       kprint("exec %.*s: cannot map segment %zu: %s\n", static_cast<int>(name.size()), name.data(),
@@ -83,9 +84,10 @@ Status populate(Space& space, StringView name, const uint8_t* image, const ElfIm
            status_name(s));
     return s;
   }
-  Thread* thread = TRY(
-      Thread::create(space.own_quota(), space, elf.entry, kUserStackTop, 0, abi::kDefaultPriority));
+  Thread* thread = TRY(Thread::create(space.own_quota(), space, elf.entry, kUserStackTop,
+                                      setup.first_argument, abi::kDefaultPriority));
   Status s = install_initial_caps(space, *thread);
+  if (s == Status::kOk && setup.hook != nullptr) s = setup.hook(space, setup.context);
   if (s == Status::kOk) {
     space.thread_started();
     thread->acquire();  // the started thread's own reference
@@ -98,11 +100,12 @@ Status populate(Space& space, StringView name, const uint8_t* image, const ElfIm
 }  // namespace
 
 Result<Space*> load_process(StringView name, const uint8_t* image, size_t size,
-                            uint64_t quota_bytes) {
+                            const ProcessSetup& setup) {
   ElfLimits limits;
   limits.lowest_vaddr = arch::kUserLowest;
-  // The stack and its guard page sit above everything a program may load.
-  limits.highest_vaddr = kUserStackTop - (kUserStackPages + 1) * kPageSize;
+  // The bootstrap table, the stack and its guard page sit above everything a program may load.
+  static_assert(abi::kBootInfoAddress < kUserStackTop - (kUserStackPages + 1) * kPageSize);
+  limits.highest_vaddr = abi::kBootInfoAddress;
   limits.allow_write_exec = false;
   ElfError error;
   Result<ElfImage> elf = parse_elf(image, size, limits, &error);
@@ -113,7 +116,7 @@ Result<Space*> load_process(StringView name, const uint8_t* image, size_t size,
     kprint("\n");
     return elf.status();
   }
-  Quota* quota = TRY(Quota::create_root(quota_bytes));
+  Quota* quota = TRY(Quota::create_root(setup.quota_bytes));
   Result<Space*> space = Space::create(*quota, *quota, name);
   quota->release();  // the space holds it (or it failed and the account dies)
   if (!space.ok()) {
@@ -121,7 +124,7 @@ Result<Space*> load_process(StringView name, const uint8_t* image, size_t size,
            name.data(), status_name(space.status()));
     return space.status();
   }
-  Status s = populate(**space, name, image, *elf);
+  Status s = populate(**space, name, image, *elf, setup);
   if (s != Status::kOk) {
     (*space)->terminate(-1);
     (*space)->release();

@@ -6,6 +6,7 @@
 #include "core/abi/syscall.h"
 #include "core/arch.h"
 #include "core/console.h"
+#include "core/ioports.h"
 #include "core/ipc.h"
 #include "core/irq.h"
 #include "core/lib/format.h"
@@ -106,6 +107,13 @@ struct SysIrqBind : SysArgs {
   using SysArgs::SysArgs;
   Handle irq() const { return handle(0); }
   Handle notification() const { return handle(1); }
+};
+struct SysIoPort : SysArgs {  // io_port_in, io_port_out
+  using SysArgs::SysArgs;
+  Handle ports() const { return handle(0); }
+  uint64_t port() const { return arg(1); }
+  uint64_t width() const { return arg(2); }
+  uint64_t value() const { return arg(3); }  // io_port_out only
 };
 struct SysProcessExit : SysArgs {
   using SysArgs::SysArgs;
@@ -366,6 +374,38 @@ Status sys_irq_ack(Thread* self) {
   return static_cast<Irq*>(ic->object)->ack();
 }
 
+// ---- I/O ports ----
+
+// The IoPorts object behind the call's handle with `right`, once the width is one the port
+// instructions have and the whole access lies in its range. Changes nothing.
+Result<IoPorts*> checked_port_access(Thread* self, const SysIoPort& a, uint32_t right) {
+  Capability* cap = TRY(caps_of(self).lookup(a.ports(), ObjectType::kIoPorts, right));
+  if (!IoPorts::valid_width(a.width())) return Status::kInvalidArgument;
+  auto* ports = static_cast<IoPorts*>(cap->object);
+  if (!ports->covers(a.port(), a.width())) return Status::kOutOfRange;
+  return ports;
+}
+
+Status sys_io_port_in(Thread* self) {
+  SysIoPort a(self);
+  TRY(checked_port_access(self, a, abi::kRightRead));
+  // covers() bounds the port below abi::kIoPortSpace, so it fits in 16 bits.
+  set_out(self, 0,
+          arch::port_in(static_cast<uint16_t>(a.port()), static_cast<unsigned>(a.width())));
+  return Status::kOk;
+}
+
+Status sys_io_port_out(Thread* self) {
+  SysIoPort a(self);
+  TRY(checked_port_access(self, a, abi::kRightWrite));
+  // A value wider than the access is a caller bug, not something to truncate silently. (The
+  // width is 1, 2 or 4 here, so the shift is at most 32.)
+  if ((a.value() >> (8 * a.width())) != 0) return Status::kInvalidArgument;
+  arch::port_out(static_cast<uint16_t>(a.port()), static_cast<unsigned>(a.width()),
+                 static_cast<uint32_t>(a.value()));
+  return Status::kOk;
+}
+
 // ---- process and diagnostics ----
 
 Status sys_debug_print(Thread* self) {
@@ -494,6 +534,12 @@ void handle_syscall(Thread* self) {
       break;
     case Syscall::kSetTimer:
       s = Status::kUnsupported;
+      break;
+    case Syscall::kIoPortIn:
+      s = sys_io_port_in(self);
+      break;
+    case Syscall::kIoPortOut:
+      s = sys_io_port_out(self);
       break;
   }
   // Blocked threads get their status from whoever wakes them; dead ones need none.

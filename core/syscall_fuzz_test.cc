@@ -23,6 +23,8 @@ using arch::kRsi;
 
 constexpr uint64_t kBufferPage = 0x10000;
 constexpr uint64_t kWindow = 0x100000;  // where the fuzzer maps memory
+constexpr uint32_t kPortBase = 0x3f8;   // the I/O port range some processes get
+constexpr uint32_t kPortCount = 8;
 
 class Fuzzer {
  public:
@@ -77,6 +79,7 @@ class Fuzzer {
     h_.grant(hub_.space, n_, p.space, abi::kRightSend | abi::kRightReceive,
              pick(2) ? 1u << pick(8) : 0);
     if (pick(2)) h_.give_ipc_buffer(p.thread, kBufferPage + 8 * pick(64));
+    if (pick(2)) h_.create_ioports(p.space, kPortBase, kPortCount);
   }
 
   std::vector<Thread*> runnable_threads() {
@@ -231,6 +234,13 @@ class Fuzzer {
         break;
       case Syscall::kQuotaInfo:
         a[0] = handle(t, ObjectType::kSpace);
+        break;
+      case Syscall::kIoPortIn:
+      case Syscall::kIoPortOut:
+        a[0] = handle(t, ObjectType::kIoPorts);
+        a[1] = kPortBase - 2 + pick(kPortCount + 4);
+        a[2] = pick(4) == 0 ? pick(9) : 1u << pick(3);
+        a[3] = pick(4) == 0 ? rng_() : pick(256);
         break;
       case Syscall::kYield:
       case Syscall::kEndpointCreate:

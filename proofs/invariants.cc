@@ -10,6 +10,7 @@
 #include "core/arch.h"
 #include "core/cap.h"
 #include "core/endpoint.h"
+#include "core/ioports.h"
 #include "core/irq.h"
 #include "core/lib/format.h"
 #include "core/memory_object.h"
@@ -160,7 +161,7 @@ const char* check_registry() {
            g_objects);
     const auto type = static_cast<uint32_t>(o->type());
     EXPECT(type >= static_cast<uint32_t>(ObjectType::kSpace) &&
-               type <= static_cast<uint32_t>(ObjectType::kIrqControl),
+               type <= static_cast<uint32_t>(ObjectType::kIoPorts),
            "object %p in the registry has type %u", static_cast<void*>(o), type);
     EXPECT(o->zombie_node.linked() == (o->refs() == 0),
            "%s object %p has %u references but is %s the reap queue", object_type_name(o->type()),
@@ -613,7 +614,20 @@ const char* check_irqs() {
   return nullptr;
 }
 
-// ---- 6. reference counts ----
+// ---- 6. I/O port ranges ----
+
+const char* check_ioports() {
+  for (KernelObject* o = first_object(); o != nullptr; o = next_object(o)) {
+    if (o->type() != ObjectType::kIoPorts) continue;
+    auto* ports = static_cast<IoPorts*>(o);
+    EXPECT(IoPorts::valid_range(ports->base(), ports->count()),
+           "IoPorts object %p covers %u ports from 0x%x: not a range of the 16-bit port space",
+           static_cast<void*>(ports), ports->count(), ports->base());
+  }
+  return nullptr;
+}
+
+// ---- 7. reference counts ----
 
 const char* check_references() {
   for (KernelObject* o = first_object(); o != nullptr; o = next_object(o)) {
@@ -631,7 +645,7 @@ const char* check_references() {
   return nullptr;
 }
 
-// ---- 7. quota accounts: used bytes and references, exactly ----
+// ---- 8. quota accounts: used bytes and references, exactly ----
 
 const char* check_quotas() {
   for (Quota* q = live_quotas().front(); q != nullptr; q = live_quotas().next(q)) {
@@ -707,6 +721,7 @@ uint32_t accounted_references(const KernelObject& object) {
       break;
     case ObjectType::kEndpoint:
     case ObjectType::kIrq:
+    case ObjectType::kIoPorts:
     case ObjectType::kNone:
       break;
   }
@@ -719,6 +734,7 @@ const char* check_invariants() {
   PASS_UP(check_capabilities());
   PASS_UP(check_threads());
   PASS_UP(check_irqs());
+  PASS_UP(check_ioports());
   PASS_UP(check_references());
   PASS_UP(check_quotas());
   return nullptr;

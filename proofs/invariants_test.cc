@@ -300,6 +300,24 @@ TEST_CASE("interrupt bindings are counted") {
   h.finish();
 }
 
+TEST_CASE("I/O port capabilities: no badges, exact references") {
+  Harness h;
+  World w(h);
+  const Handle ports = h.create_ioports(w.client.space, 0x3f8, 8);
+  Capability* cap = h.cap(w.client.space, ports);
+  REQUIRE(proofs::accounted_references(*cap->object) == 1);
+  REQUIRE(violation().empty());
+  cap->badge = 9;
+  REQUIRE_THAT(violation(), Contains("slot " + std::to_string(ports) + " is a badged IoPorts"));
+  cap->badge = 0;
+  cap->object->acquire();
+  REQUIRE_THAT(violation(), Contains("IoPorts object"));
+  REQUIRE_THAT(violation(), Contains("has 2 references, 1 accounted for"));
+  cap->object->release();
+  REQUIRE(violation().empty());
+  h.finish();
+}
+
 TEST_CASE("the kernel runs the checker on its way out of slow entries") {
   Harness h;
   auto p = h.spawn("p");

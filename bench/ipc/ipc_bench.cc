@@ -17,6 +17,7 @@
 // kYield were slower when this was written.
 #include <stdint.h>
 
+#include "bench/common/report.h"
 #include "core/lib/format.h"
 #include "svc/lib/alloc.h"
 #include "svc/lib/clock.h"
@@ -34,7 +35,6 @@ using abi::IpcRegisters;
 
 constexpr int kSamples = 1000;
 constexpr int kWarmup = 100;
-constexpr int kOverheadPairs = 1000;
 constexpr uint32_t kPriority = abi::kDefaultPriority;  // the client's own
 
 uint64_t g_call[kSamples];
@@ -44,47 +44,6 @@ int g_failures = 0;
 
 inline uint64_t rdtsc() {
   return rt::cycle_counter();
-}
-
-// The cost of the measurement itself: the smallest of many back-to-back timestamp pairs.
-uint64_t timing_overhead() {
-  uint64_t best = ~0ull;
-  for (int i = 0; i < kOverheadPairs; ++i) {
-    const uint64_t t0 = rdtsc();
-    const uint64_t t1 = rdtsc();
-    if (t1 - t0 < best) best = t1 - t0;
-  }
-  rt::print("BENCH_OVERHEAD %lu\n", best);
-  return best;
-}
-
-void sort(uint64_t* v, int n) {
-  // Shell sort with Ciura's gaps: no recursion, no heap, fast enough for 1000 samples.
-  static constexpr int kGaps[] = {701, 301, 132, 57, 23, 10, 4, 1};
-  for (int gap : kGaps) {
-    for (int i = gap; i < n; ++i) {
-      const uint64_t x = v[i];
-      int j = i;
-      for (; j >= gap && v[j - gap] > x; j -= gap)
-        v[j] = v[j - gap];
-      v[j] = x;
-    }
-  }
-}
-
-// Subtracts the overhead (clamped at 0), then prints the statistics line, like
-// bench/linux/bench.h does for the Linux baseline.
-void report(const char* name, uint64_t* samples, int n, uint64_t overhead) {
-  uint64_t sum = 0;
-  for (int i = 0; i < n; ++i) {
-    samples[i] = samples[i] > overhead ? samples[i] - overhead : 0;
-    sum += samples[i];
-  }
-  sort(samples, n);
-  const uint64_t median = n % 2 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2;
-  const uint64_t mean = (sum + static_cast<uint64_t>(n) / 2) / static_cast<uint64_t>(n);
-  rt::print("BENCH %s n=%d min=%lu median=%lu mean=%lu max=%lu\n", name, n, samples[0], median,
-            mean, samples[n - 1]);
 }
 
 void fail(const char* what, Status status) {

@@ -65,8 +65,11 @@ enum class Syscall : uint64_t {
   kDebugPrint = 30,   // debug_print(text, len): write to the kernel console
   kQuotaInfo = 31,    // quota_info(space) -> (limit bytes, used bytes)
   kSetTimer = 32,     // reserved for timeouts; returns kUnsupported
+  // Port I/O (x86), through an IoPorts capability.
+  kIoPortIn = 33,   // io_port_in(ioports, port, width 1|2|4) -> value; needs kRightRead
+  kIoPortOut = 34,  // io_port_out(ioports, port, width 1|2|4, value); needs kRightWrite
 };
-inline constexpr uint64_t kSyscallCount = 33;
+inline constexpr uint64_t kSyscallCount = 35;
 
 // Longest text one kDebugPrint may carry; longer requests fail with kInvalidArgument.
 inline constexpr uint64_t kDebugPrintMax = 4096;
@@ -91,12 +94,14 @@ enum class ObjectType : uint32_t {
   kMemory = 5,  // a MemoryObject: physical pages that can be mapped
   kIrq = 6,
   kIrqControl = 7,
+  kIoPorts =
+      8,  // a range of I/O port numbers [base, base + count); only the boot manifest makes one
 };
 
 // Rights bits. What each means depends on the object type.
 enum Rights : uint32_t {
-  kRightRead = 1u << 0,     // Memory: map readable
-  kRightWrite = 1u << 1,    // Memory: map writable
+  kRightRead = 1u << 0,     // Memory: map readable; IoPorts: io_port_in
+  kRightWrite = 1u << 1,    // Memory: map writable; IoPorts: io_port_out
   kRightExecute = 1u << 2,  // Memory: map executable
   kRightSend = 1u << 3,     // Endpoint: send, call; Notification: signal
   kRightReceive = 1u << 4,  // Endpoint: recv, reply_recv; Notification: wait, poll
@@ -145,6 +150,11 @@ struct IpcBuffer {
   Handle received_caps[kMaxMessageCaps];  // receiver: where the kernel put them
 };
 static_assert(sizeof(IpcBuffer) <= 4096);
+
+// ---- I/O ports ----
+
+// Port numbers are 16 bits: an IoPorts range lies inside [0, kIoPortSpace).
+inline constexpr uint32_t kIoPortSpace = 0x10000;
 
 // ---- memory ----
 

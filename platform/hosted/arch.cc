@@ -30,6 +30,9 @@ bool g_masked[arch::kIrqLines];
 uint64_t g_unmasks[arch::kIrqLines];
 bool g_interrupts_enabled = false;
 
+uint8_t g_ports[0x10000];
+uint64_t g_port_accesses = 0;
+
 const arch::UserContext* g_active_context = nullptr;
 PhysAddr g_active_root = 0;
 uint64_t g_activations = 0;
@@ -128,6 +131,8 @@ void reset_ram(FrameAllocator& frames) {
   if (frames.init(g_bitmap, sizeof(g_bitmap), kRamBytes) != Status::kOk) die("bitmap init");
   frames.add_free_range(kPageSize, kRamBytes - kPageSize);
   g_console_length = 0;
+  mem_set(g_ports, 0, sizeof(g_ports));
+  g_port_accesses = 0;
   for (uint32_t line = 0; line < arch::kIrqLines; ++line) {
     g_masked[line] = true;
     g_unmasks[line] = 0;
@@ -157,6 +162,20 @@ bool irq_masked(uint32_t line) {
 }
 uint64_t irq_unmask_count(uint32_t line) {
   return line < arch::kIrqLines ? g_unmasks[line] : 0;
+}
+
+uint32_t port_value(uint16_t port, unsigned width) {
+  uint32_t value = 0;
+  for (unsigned i = 0; i < width && i < 4 && port + i < sizeof(g_ports); ++i)
+    value |= static_cast<uint32_t>(g_ports[port + i]) << (8 * i);
+  return value;
+}
+void set_port_value(uint16_t port, unsigned width, uint32_t value) {
+  for (unsigned i = 0; i < width && i < 4 && port + i < sizeof(g_ports); ++i)
+    g_ports[port + i] = static_cast<uint8_t>(value >> (8 * i));
+}
+uint64_t port_access_count() {
+  return g_port_accesses;
 }
 
 const arch::UserContext* active_context() {
@@ -372,6 +391,31 @@ void irq_unmask(uint32_t line) {
   }
   g_masked[line] = false;
   ++g_unmasks[line];
+}
+
+// ---- I/O ports: the fake port space ----
+
+namespace {
+bool port_access_ok(uint16_t port, unsigned width) {
+  if (width != 1 && width != 2 && width != 4) {
+    violation("port access with a width other than 1, 2 or 4");
+    return false;
+  }
+  if (port + width > sizeof(g_ports)) {
+    violation("port access past port 0xffff");
+    return false;
+  }
+  ++g_port_accesses;
+  return true;
+}
+}  // namespace
+
+uint32_t port_in(uint16_t port, unsigned width) {
+  return port_access_ok(port, width) ? port_value(port, width) : 0xffff'ffff;
+}
+
+void port_out(uint16_t port, unsigned width, uint32_t value) {
+  if (port_access_ok(port, width)) set_port_value(port, width, value);
 }
 
 // ---- console and power ----

@@ -18,6 +18,7 @@
 #include "core/arch.h"
 #include "core/cap.h"
 #include "core/endpoint.h"
+#include "core/ioports.h"
 #include "core/ipc.h"
 #include "core/irq.h"
 #include "core/kernel.h"
@@ -218,8 +219,8 @@ class Harness {
 
   Capability* cap(Space* s, Handle h) { return s->caps().lookup(h); }
 
-  // A new endpoint / notification / memory object charged to `s`, whose table gets the only
-  // capability (all the rights the system call would give).
+  // A new endpoint / notification / I/O port range / memory object charged to `s`, whose table
+  // gets the only capability (all the rights the system call would give).
   Handle create_endpoint(Space* s) {
     Result<Endpoint*> ep = Endpoint::create(s->own_quota());
     REQUIRE(ep.ok());
@@ -230,6 +231,13 @@ class Harness {
     Result<Notification*> n = Notification::create(s->own_quota());
     REQUIRE(n.ok());
     return hand_over(s, *n, abi::kRightSend | abi::kRightReceive | abi::kRightManage);
+  }
+  // Ports [base, base + count), with Read|Write as the boot manifest gives them (no system call
+  // creates an IoPorts object).
+  Handle create_ioports(Space* s, uint32_t base, uint32_t count) {
+    Result<IoPorts*> ports = IoPorts::create(s->own_quota(), base, count);
+    REQUIRE(ports.ok());
+    return hand_over(s, *ports, abi::kRightRead | abi::kRightWrite);
   }
   Handle create_memory(Space* s, uint64_t pages) {
     Result<MemoryObject*> m = MemoryObject::create(s->own_quota(), pages);

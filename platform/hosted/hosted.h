@@ -30,6 +30,13 @@ void clear_console();
 bool irq_masked(uint32_t line);
 uint64_t irq_unmask_count(uint32_t line);
 
+// I/O ports (arch::port_in/port_out): a fake 64 KiB port space of bytes, all zero at reset;
+// a w-byte access at port p touches bytes p..p+w-1, little-endian. Accesses are counted, and one
+// with a bad width or past port 0xffff is recorded as contract misuse.
+uint32_t port_value(uint16_t port, unsigned width);
+void set_port_value(uint16_t port, unsigned width, uint32_t value);
+uint64_t port_access_count();
+
 // What activate() last made current (the context the port would resume), or nullptr after
 // forget_context of it.
 const arch::UserContext* active_context();

@@ -13,8 +13,21 @@ inline uint8_t inb(uint16_t port) {
   asm volatile("inb %1, %0" : "=a"(value) : "Nd"(port));
   return value;
 }
+inline void outw(uint16_t port, uint16_t value) {
+  asm volatile("outw %0, %1" : : "a"(value), "Nd"(port));
+}
+inline uint16_t inw(uint16_t port) {
+  uint16_t value;
+  asm volatile("inw %1, %0" : "=a"(value) : "Nd"(port));
+  return value;
+}
 inline void outl(uint16_t port, uint32_t value) {
   asm volatile("outl %0, %1" : : "a"(value), "Nd"(port));
+}
+inline uint32_t inl(uint16_t port) {
+  uint32_t value;
+  asm volatile("inl %1, %0" : "=a"(value) : "Nd"(port));
+  return value;
 }
 
 inline uint64_t rdmsr(uint32_t msr) {

@@ -1,8 +1,10 @@
 // Process and thread start-up for native programs.
 .text
 
-// The first thread: the kernel enters at _start with an empty, 16-byte aligned stack and all
-// registers zero; main's return value becomes the exit status.
+// The first thread: the kernel enters at _start with an empty, 16-byte aligned stack, rdi =
+// the bootstrap table's address (abi::kBootInfoAddress; 0 if the process has none) and all other
+// registers zero. rdi passes straight on as hmk_rt_start's argument; main's return value
+// becomes the exit status.
 .global _start
 _start:
   xor %ebp, %ebp        // outermost frame for backtraces

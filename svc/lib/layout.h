@@ -3,6 +3,8 @@
 
 #include <stdint.h>
 
+#include "core/abi/bootinfo.h"
+
 namespace hmk::rt {
 
 inline constexpr uint64_t kPageSize = 4096;
@@ -10,6 +12,12 @@ inline constexpr uint64_t kPageSize = 4096;
 // The first thread's stack, mapped by the kernel for every manifest-started process.
 inline constexpr uint64_t kMainStackTop = 0x0000'7fff'ffff'0000;
 inline constexpr uint64_t kMainStackPages = 16;
+
+// The bootstrap table (core/abi/bootinfo.h, read through svc/lib/bootinfo.h): one read-only
+// page the kernel maps for every manifest-started process, below the main stack's guard page.
+// Program images end below it.
+inline constexpr uint64_t kBootInfoAddress = abi::kBootInfoAddress;
+static_assert(kBootInfoAddress + kPageSize < kMainStackTop - (kMainStackPages + 1) * kPageSize);
 
 // alloc_pages() and the heap take address space from here upwards and never give it back:
 // 64 GiB of addresses outlast any test or benchmark.

@@ -1,4 +1,6 @@
-// C++ side of process start-up: run static constructors, main, then exit.
+// C++ side of process start-up: note the bootstrap table, run static constructors, main, then
+// exit.
+#include "svc/lib/bootinfo.h"
 #include "svc/lib/syscall.h"
 
 extern "C" void (*__init_array_start[])() __attribute__((weak));
@@ -6,7 +8,8 @@ extern "C" void (*__init_array_end[])() __attribute__((weak));
 
 int main();
 
-extern "C" [[noreturn]] void hmk_rt_start() {
+extern "C" [[noreturn]] void hmk_rt_start(uint64_t boot_info_address) {
+  hmk::rt::detail::set_boot_info_address(boot_info_address);
   for (auto* ctor = __init_array_start; ctor != __init_array_end; ++ctor)
     (*ctor)();
   hmk::rt::process_exit(main());

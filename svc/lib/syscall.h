@@ -233,6 +233,23 @@ inline Status irq_ack(abi::Handle irq) {
   return detail::status_of(abi::Syscall::kIrqAck, irq);
 }
 
+// ---- I/O ports ----
+//
+// Through an IoPorts capability (the boot manifest's `ioports=`; rt::find_boot_cap finds it):
+// the whole access [port, port + width) must lie in its range (else kOutOfRange), width is 1, 2
+// or 4 (else kInvalidArgument), and the capability needs kRightRead to read, kRightWrite to
+// write (else kPermissionDenied).
+
+inline Result<uint32_t> io_port_in(abi::Handle ports, uint16_t port, uint32_t width) {
+  const SyscallResult r = raw_syscall(abi::Syscall::kIoPortIn, ports, port, width);
+  if (r.status != Status::kOk) return r.status;
+  return static_cast<uint32_t>(r.value0);
+}
+// `value` must fit in `width` bytes (else kInvalidArgument).
+inline Status io_port_out(abi::Handle ports, uint16_t port, uint32_t width, uint32_t value) {
+  return detail::status_of(abi::Syscall::kIoPortOut, ports, port, width, value);
+}
+
 // ---- process and diagnostics ----
 
 [[noreturn]] inline void process_exit(int64_t code) {

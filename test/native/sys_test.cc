@@ -220,5 +220,17 @@ HMK_TEST(SYS_0011, "a failing system call leaves rdx, r10, r8 and r9 intact") {
   CHECK_EQ(r9, 0x0909u);
 }
 
+HMK_TEST(SYS_0012, "I/O port calls (33-34) with null, out-of-range and non-IoPorts handles") {
+  const Handle ep = MUST(rt::endpoint_create());
+  DEFER(rt::cap_delete(ep));
+  const Handle bad[] = {abi::kNullHandle, kOutOfRange, 0xffff'ffff, ep, abi::kSelfSpace};
+  for (Handle h : bad) {
+    CHECK_STATUS(rt::io_port_in(h, 0x70, 1), Status::kInvalidCapability);
+    CHECK_STATUS(rt::io_port_out(h, 0x70, 1, 0), Status::kInvalidCapability);
+    CHECK_STATUS(raw(Syscall::kIoPortIn, h, ~0ull, ~0ull), Status::kInvalidCapability);
+    CHECK_STATUS(raw(Syscall::kIoPortOut, h, ~0ull, ~0ull, ~0ull), Status::kInvalidCapability);
+  }
+}
+
 }  // namespace
 }  // namespace hmk::test

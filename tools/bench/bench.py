@@ -2,6 +2,7 @@
 """HMK benchmark driver (./hmk bench). See docs/benchmarks.md.
 
   bench.py ipc [--json FILE] [--runs N] [--skip-linux] [--skip-hmk]
+  bench.py compose [--json FILE] [--profiles split,coalesced,kernel]
 
 Boots the HMK IPC benchmark image and the Linux baseline (Debian's cloud kernel with static
 musl programs) in QEMU TCG with -icount shift=0, prints a Markdown table of every case, the
@@ -236,6 +237,97 @@ def cmd_ipc(args):
     return 1 if failed else 0
 
 
+# The composition benchmark's images (bench/compose/BUILD), in report order; split is the base.
+COMPOSE_PROFILES = ["split", "coalesced", "kernel"]
+COMPOSE_CASES = [
+    ("compose.null_rpc", "null call (ping, answered by vfs)"),
+    ("compose.create", "create a file"),
+    ("compose.write_4k", "write 4 KiB (8 x 512 B)"),
+    ("compose.read_4k", "read 4 KiB (8 x 512 B)"),
+    ("compose.remove", "remove the file"),
+    ("compose.file_cycle", "create + write + read + remove"),
+]
+
+
+def compose_report(result):
+    profiles = [p for p in result["profiles"] if result["profiles"][p]]
+    lines = ["# HMK composition benchmark", "",
+             "Medians in %s; n = samples per case. Ratio = profile / split "
+             "(below 1: faster than split)." % UNIT_NOTE, "",
+             "Every file call goes client -> vfs -> ramfs: split crosses two address spaces "
+             "per call, coalesced one (vfs calls ramfs directly), kernel none (one system call "
+             "into vfs and ramfs linked into the kernel).", ""]
+    head = "| operation | n |" + "".join(" %s |" % p for p in profiles)
+    head += "".join(" %s / split |" % p for p in profiles if p != "split")
+    lines += [head, "|---|---:|" + "---:|" * (2 * len(profiles) - 1)]
+    base = result["profiles"].get("split")
+    for case, what in COMPOSE_CASES:
+        cells = []
+        n = None
+        for p in profiles:
+            c = result["profiles"][p]["cases"].get(case)
+            cells.append(fmt(c["median"]) if c else "-")
+            n = n or (c and c["n"])
+        ratios = []
+        for p in profiles:
+            if p == "split":
+                continue
+            c = result["profiles"][p]["cases"].get(case)
+            b = base and base["cases"].get(case)
+            ratios.append("%.2f" % (c["median"] / b["median"]) if c and b and b["median"] else "-")
+        lines.append("| %s | %s | %s |" % (what, n or "-", " | ".join(cells + ratios)))
+    return "\n".join(lines) + "\n"
+
+
+def cmd_compose(args):
+    profiles = args.profiles.split(",")
+    for p in profiles:
+        if p not in COMPOSE_PROFILES:
+            print("bench: unknown profile %r (known: %s)" % (p, ", ".join(COMPOSE_PROFILES)),
+                  file=sys.stderr)
+            return 2
+    targets = ["//bench/compose:%s" % p for p in profiles]
+    hmk_image.log("bazel build " + " ".join(targets))
+    r = subprocess.run(["bazel", "build"] + targets, cwd=REPO, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    if r.returncode != 0:
+        print("bench: bazel build failed:\n%s" % benchlines.tail(r.stdout, 30), file=sys.stderr)
+        return 1
+    result = {
+        "benchmark": "compose",
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "unit": UNIT_NOTE,
+        "revision": hmk_image.revision(REPO),
+        "profiles": {},
+        "errors": {},
+    }
+    for p in profiles:
+        try:
+            run = hmk_image.boot(
+                REPO, CACHE, args.timeout,
+                image_file="bazel-bin/bench/compose/%s.cpio" % p,
+                kernel_file="bazel-bin/bench/compose/%s.kernel.elf" % p,
+                image_target="//bench/compose:%s" % p, log_name="compose-%s.log" % p)
+            result["profiles"][p] = run
+            hmk_image.log("%s: %.1f s of host time" % (p, run["host_seconds"]))
+        except benchlines.BenchError as e:
+            print("bench: %s: %s" % (p, e), file=sys.stderr)
+            result["errors"][p] = str(e)
+            result["profiles"][p] = None
+    text = compose_report(result)
+    print(text, end="")
+    json_path = os.path.abspath(args.json or os.path.join(REPO, "bench-results", "compose.json"))
+    os.makedirs(os.path.dirname(json_path), exist_ok=True)
+    with open(json_path, "w") as f:
+        json.dump(result, f, indent=2)
+        f.write("\n")
+    with open(os.path.splitext(json_path)[0] + ".md", "w") as f:
+        f.write(text)
+    print("bench: wrote %s and %s" % (json_path, os.path.splitext(json_path)[0] + ".md"),
+          file=sys.stderr)
+    return 1 if result["errors"] else 0
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -256,7 +348,14 @@ def main():
     ipc.add_argument("--linux-package",
                      help="kernel package to fetch instead of the one "
                           "linux-image-cloud-amd64 depends on")
+    compose = sub.add_parser("compose", help="one workload under every composition profile")
+    compose.add_argument("--json", help="result file (default bench-results/compose.json)")
+    compose.add_argument("--profiles", default=",".join(COMPOSE_PROFILES),
+                         help="comma-separated profiles (default: all)")
+    compose.add_argument("--timeout", type=int, default=900, help="host seconds per boot")
     args = p.parse_args()
+    if args.benchmark == "compose":
+        return cmd_compose(args)
     if args.runs < 1 or args.samples < 1:
         p.error("--runs and --samples must be at least 1")
     return cmd_ipc(args)

@@ -38,16 +38,17 @@ def revision(repo):
     return r.stdout.strip() or "unknown"
 
 
-def boot(repo, log_dir, timeout=600):
+def boot(repo, log_dir, timeout=600, image_file=IMAGE_FILE, kernel_file=KERNEL_FILE,
+         image_target=IMAGE_TARGET, log_name="hmk-console.log"):
     """One boot; returns a result dict shaped like linux_baseline.boot()'s."""
-    console_log = os.path.join(log_dir, "hmk-console.log")
+    console_log = os.path.join(log_dir, log_name)
     os.makedirs(log_dir, exist_ok=True)
     # run.py's boot-test mode gives the verdict (power-off status, no PANIC) and, through
     # --log, the console without run.py's own framing around it.
-    cmd = [sys.executable, "tools/qemu/run.py", "--kernel", KERNEL_FILE, "--initrd", IMAGE_FILE,
+    cmd = [sys.executable, "tools/qemu/run.py", "--kernel", kernel_file, "--initrd", image_file,
            "--expect", r"^BENCH ", "--expect-exit", "success", "--timeout", str(timeout),
            "--log", console_log]
-    log("booting HMK (%s) in QEMU TCG" % IMAGE_TARGET)
+    log("booting HMK (%s) in QEMU TCG" % image_target)
     # run.py enforces the timeout itself; the margin here only catches run.py hanging.
     report, status, seconds = benchlines.run_qemu(cmd, timeout + 60, cwd=repo)
     qemu_cmd = None
@@ -73,4 +74,4 @@ def boot(repo, log_dir, timeout=600):
                benchlines.tail(console or report)))
     return {"cases": cases, "info": info, "qemu_command": qemu_cmd,
             "host_seconds": round(seconds, 1),
-            "kernel": {"name": "HMK", "revision": revision(repo), "image": IMAGE_TARGET}}
+            "kernel": {"name": "HMK", "revision": revision(repo), "image": image_target}}

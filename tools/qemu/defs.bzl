@@ -54,6 +54,7 @@ def hmk_boot_test(
         append = "",
         expect = [],
         forbid = [],
+        send = [],
         expect_exit = "success",
         firmware = "qboot",
         qemu_timeout = 50,
@@ -61,7 +62,8 @@ def hmk_boot_test(
     """Boots `kernel` (+ `initrd`) under QEMU TCG and checks the serial console.
 
     Fails on a timeout, a panic (unless expect_exit = "panic"), a wrong power-off status, an
-    `expect` regex not found in order, or a `forbid` regex found. The console is in the
+    `expect` regex not found in order, or a `forbid` regex found. `send` is a list of
+    "REGEX=>TEXT": TEXT is typed into the serial console once the output matches REGEX. The console is in the
     test log and in test.outputs/serial.log. `firmware` is "qboot" (default) or "seabios".
     """
     args = ["--kernel", "$(location %s)" % kernel]
@@ -75,6 +77,8 @@ def hmk_boot_test(
         args += ["--expect", _quote(e)]
     for f in forbid:
         args += ["--forbid", _quote(f)]
+    for t in send:
+        args += ["--send", _quote(t)]
     args += ["--expect-exit", expect_exit, "--firmware", firmware, "--timeout", str(qemu_timeout)]
     native.sh_test(
         name = name,

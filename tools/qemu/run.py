@@ -62,18 +62,66 @@ def interactive(args):
     return 0 if outcome == "success" else 1
 
 
+def run_with_input(cmd, sends, timeout):
+    """Runs QEMU, typing each (pattern, text) of `sends` into the serial console once the
+    console output (CRs dropped) matches the pattern, in order. Returns (raw output, timed out,
+    returncode)."""
+    import select
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + timeout
+    raw = b""
+    position = 0
+    pending = list(sends)
+    fd = proc.stdout.fileno()
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            proc.kill()
+            rest, _ = proc.communicate()
+            return raw + rest, True, proc.returncode
+        ready, _, _ = select.select([fd], [], [], min(left, 0.5))
+        if ready:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                proc.wait()
+                return raw, False, proc.returncode
+            raw += chunk
+        while pending:
+            text = raw.decode("utf-8", "replace").replace("\r", "")
+            m = re.compile(pending[0][0], re.MULTILINE).search(text, position)
+            if m is None:
+                break
+            position = m.end()
+            try:
+                proc.stdin.write(pending.pop(0)[1].encode())
+                proc.stdin.flush()
+            except BrokenPipeError:
+                pending = []
+
+
 def boot_test(args):
     cmd = qemu_command(args)
     start = time.monotonic()
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
-    try:
-        raw, _ = proc.communicate(timeout=args.timeout)
-        timed_out = False
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        raw, _ = proc.communicate()
-        timed_out = True
+    sends = []
+    for spec in args.send:
+        if "=>" not in spec:
+            sys.exit("run.py: --send wants REGEX=>TEXT, got %r" % spec)
+        pattern, text = spec.split("=>", 1)
+        sends.append((pattern, text.encode().decode("unicode_escape")))
+    if sends:
+        raw, timed_out, returncode = run_with_input(cmd, sends, args.timeout)
+    else:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT)
+        try:
+            raw, _ = proc.communicate(timeout=args.timeout)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raw, _ = proc.communicate()
+            timed_out = True
+        returncode = proc.returncode
     elapsed = time.monotonic() - start
     output = raw.decode("utf-8", "replace").replace("\r", "")
     if args.log:
@@ -84,7 +132,7 @@ def boot_test(args):
     if timed_out:
         problems.append("timed out after %ds (host time)" % args.timeout)
     else:
-        outcome = EXIT_CODES.get(proc.returncode, "qemu status %d" % proc.returncode)
+        outcome = EXIT_CODES.get(returncode, "qemu status %d" % returncode)
         if outcome != args.expect_exit:
             problems.append("power-off: got %s, want %s" % (outcome, args.expect_exit))
     position = 0
@@ -130,6 +178,9 @@ def main():
     p.add_argument("--forbid", action="append", default=[],
                    help="regex the console must not show ('PANIC' is implied unless "
                         "--expect-exit=panic)")
+    p.add_argument("--send", action="append", default=[],
+                   help="REGEX=>TEXT: type TEXT (\\n escapes allowed) into the serial console "
+                        "once the output matches REGEX (in order)")
     p.add_argument("--expect-exit", choices=["success", "failure", "panic"])
     p.add_argument("--timeout", type=int, default=120, help="host seconds")
     p.add_argument("--log", help="also write the console output here")

@@ -1,0 +1,336 @@
+// The bootstrap capabilities and table of manifest processes (core/bootstrap.h) on the hosted
+// port: what a domain, a client and a plain program get, the badges a server sees, the table's
+// contents and mapping, failures that leave nothing behind, and the revocation init does when a
+// domain ends (clients lose the service, callers queued on it get PeerClosed).
+#include "core/bootstrap.h"
+
+#include <catch2/catch.hpp>
+#include <memory>
+#include <string>
+
+#include "platform/hosted/harness.h"
+
+namespace hmk::hosted {
+namespace {
+
+using abi::BootCapKind;
+
+// What init keeps the endpoints' root capabilities in: a space without threads.
+Space* make_holder(Harness& h) {
+  Result<Quota*> quota = Quota::create_root(64 * 1024);
+  REQUIRE(quota.ok());
+  Result<Space*> space = Space::create(**quota, **quota, "init");
+  (*quota)->release();
+  REQUIRE(space.ok());
+  h.hold(*space);
+  return *space;
+}
+
+// A parsed manifest line that keeps its text alive.
+struct Line {
+  explicit Line(const std::string& text) : text(std::make_shared<std::string>(text)) {
+    ManifestError error{};
+    const Status s =
+        parse_manifest_line(StringView(this->text->data(), this->text->size()), &line, &error);
+    INFO(error.text);
+    REQUIRE(s == Status::kOk);
+  }
+  std::shared_ptr<std::string> text;
+  ManifestLine line;
+};
+
+const abi::BootInfo* table_of(Harness& h, Space* s) {
+  return reinterpret_cast<const abi::BootInfo*>(h.user_memory(s, abi::kBootInfoAddress));
+}
+
+std::string name_of(const abi::BootCap& cap) {
+  return std::string(cap.name);
+}
+
+std::string console() {
+  return std::string(console_text(), console_length());
+}
+
+struct Domain {
+  Harness::Process process;
+  Handle root;  // in the holder
+  Handle endpoint;
+};
+
+// A domain "echo_d" serving echo and ping, set up as init would.
+Domain start_domain(Harness& h, Space* holder, const char* text, uint32_t client_number = 1) {
+  Line l(text);
+  auto p = h.spawn("/bin/server");
+  BootstrapPlan plan;
+  plan.line = &l.line;
+  plan.client_number = client_number;
+  plan.holder = holder;
+  Handle root = abi::kNullHandle;
+  REQUIRE(install_bootstrap(*p.space, plan, &root) == Status::kOk);
+  h.check();
+  REQUIRE(root != abi::kNullHandle);
+  const abi::BootInfo* table = table_of(h, p.space);
+  REQUIRE(table != nullptr);
+  REQUIRE(table->caps[0].kind == BootCapKind::kEndpoint);
+  return {p, root, table->caps[0].handle};
+}
+
+TEST_CASE("a domain gets its endpoint (root in the holder), its services and its devices") {
+  Harness h;
+  Space* holder = make_holder(h);
+  Domain d = start_domain(h, holder,
+                          "domain echo_d /bin/server serves=echo,ping ioports=com1:0x3f8:8 "
+                          "irqs=4");
+  Space* s = d.process.space;
+
+  const abi::BootInfo* t = table_of(h, s);
+  CHECK(t->magic == abi::kBootInfoMagic);
+  CHECK(t->version == abi::kBootInfoVersion);
+  CHECK(t->client_number == 1);
+  CHECK(std::string(t->program) == "/bin/server");
+  REQUIRE(t->count == 5);
+  // The table is mapped read-only, for good.
+  CHECK(h.user_memory(s, abi::kBootInfoAddress, kPageWrite) == nullptr);
+  CHECK(h.syscall(d.process.thread, Syscall::kProtect,
+                  {abi::kSelfSpace, abi::kBootInfoAddress, 1,
+                   abi::kRightRead | abi::kRightWrite}) != Status::kOk);
+
+  // 0: the endpoint, a child of the root the holder keeps.
+  CHECK(name_of(t->caps[0]) == "echo_d");
+  Capability* ep = h.cap(s, t->caps[0].handle);
+  REQUIRE(ep != nullptr);
+  CHECK(ep->type == ObjectType::kEndpoint);
+  CHECK(ep->rights == kDomainEndpointRights);
+  CHECK(ep->badge == 0);
+  Capability* root = h.cap(holder, d.root);
+  REQUIRE(root != nullptr);
+  CHECK(ep->parent == root);
+  CHECK(root->object == ep->object);
+  CHECK(root->rights == kDomainEndpointRights);
+  CHECK(root->object->quota() == &s->own_quota());  // the domain pays for its endpoint
+  // 1, 2: the services, by position in serves=; no capability of their own.
+  CHECK(name_of(t->caps[1]) == "echo");
+  CHECK(t->caps[1].kind == BootCapKind::kServes);
+  CHECK(t->caps[1].index == 0);
+  CHECK(t->caps[1].handle == abi::kNullHandle);
+  CHECK(name_of(t->caps[2]) == "ping");
+  CHECK(t->caps[2].kind == BootCapKind::kServes);
+  CHECK(t->caps[2].index == 1);
+  // 3: the port range; 4: the interrupt line.
+  CHECK(name_of(t->caps[3]) == "com1");
+  CHECK(t->caps[3].kind == BootCapKind::kIoPorts);
+  CHECK(t->caps[3].index == 0x3f8);
+  Capability* ports = h.cap(s, t->caps[3].handle);
+  REQUIRE(ports != nullptr);
+  CHECK(ports->type == ObjectType::kIoPorts);
+  CHECK(ports->rights == (abi::kRightRead | abi::kRightWrite));
+  CHECK(static_cast<IoPorts*>(ports->object)->base() == 0x3f8);
+  CHECK(static_cast<IoPorts*>(ports->object)->count() == 8);
+  CHECK(name_of(t->caps[4]) == "irq");
+  CHECK(t->caps[4].kind == BootCapKind::kIrq);
+  CHECK(t->caps[4].index == 4);
+  Capability* irq = h.cap(s, t->caps[4].handle);
+  REQUIRE(irq != nullptr);
+  CHECK(irq->type == ObjectType::kIrq);
+  CHECK(irq->rights == abi::kRightManage);
+  CHECK(static_cast<Irq*>(irq->object)->line() == 4);
+  // Unused entries stay zero.
+  CHECK(t->caps[5].kind == BootCapKind::kNone);
+  CHECK(t->caps[5].name[0] == '\0');
+  h.finish();
+}
+
+TEST_CASE("a client gets badged Send|Grant capabilities; the server sees who calls for what") {
+  Harness h;
+  Space* holder = make_holder(h);
+  Domain d = start_domain(h, holder, "domain echo_d /bin/server serves=echo,ping");
+  Line l("run /bin/client uses=ping,echo");
+  auto c = h.spawn("/bin/client");
+  BootstrapPlan plan;
+  plan.line = &l.line;
+  plan.client_number = 7;
+  plan.uses[0] = {"ping", h.cap(holder, d.root), 1};
+  plan.uses[1] = {"echo", h.cap(holder, d.root), 0};
+  Handle root = 99;
+  REQUIRE(install_bootstrap(*c.space, plan, &root) == Status::kOk);
+  CHECK(root == abi::kNullHandle);  // a run line makes no endpoint
+  h.check();
+
+  const abi::BootInfo* t = table_of(h, c.space);
+  CHECK(t->client_number == 7);
+  REQUIRE(t->count == 2);
+  CHECK(name_of(t->caps[0]) == "ping");
+  CHECK(t->caps[0].kind == BootCapKind::kService);
+  CHECK(t->caps[0].index == 1);
+  CHECK(name_of(t->caps[1]) == "echo");
+  CHECK(t->caps[1].index == 0);
+  Capability* echo = h.cap(c.space, t->caps[1].handle);
+  REQUIRE(echo != nullptr);
+  CHECK(echo->rights == kServiceRights);
+  CHECK(echo->badge == service_badge(7, 0));
+  CHECK(echo->badge == 0x70000);
+  CHECK(echo->parent == h.cap(holder, d.root));
+  CHECK(h.cap(c.space, t->caps[0].handle)->badge == 0x70001);
+
+  // The server receives; the client calls "echo", then "ping": the badges say which.
+  Thread* server = d.process.thread;
+  Thread* client = c.thread;
+  h.ipc(server, Syscall::kRecv, d.endpoint, MessageInfo::make(0, 0));
+  REQUIRE(server->state() == ThreadState::kBlockedOnReceive);
+  h.ipc(client, Syscall::kCall, t->caps[1].handle, MessageInfo::make(1, 1), {42});
+  REQUIRE(server->state() != ThreadState::kBlockedOnReceive);
+  CHECK(server->regs()[arch::kSysHandle] == 0x70000);
+  CHECK(h.message(server) == std::vector<uint64_t>{42});
+  h.ipc(server, Syscall::kReplyRecv, d.endpoint, MessageInfo::make(0, 0));
+  h.ipc(client, Syscall::kCall, t->caps[0].handle, MessageInfo::make(1, 0));
+  CHECK(server->regs()[arch::kSysHandle] == 0x70001);
+  h.ipc(server, Syscall::kReplyRecv, d.endpoint, MessageInfo::make(0, 0));
+  // No Receive right: a client cannot take calls meant for the server.
+  CHECK(h.ipc(client, Syscall::kRecv, t->caps[1].handle,
+              MessageInfo::make(0, 0, 0, MessageInfo::kNonBlocking)) == Status::kPermissionDenied);
+  h.finish();
+}
+
+TEST_CASE("a plain run line gets an empty table and nothing else") {
+  Harness h;
+  Line l("run /bin/plain");
+  auto p = h.spawn("/bin/plain");
+  const size_t slots = p.space->caps().free_slots(CapTable::kMaxSlots);
+  BootstrapPlan plan;
+  plan.line = &l.line;
+  plan.client_number = 3;
+  Handle root = abi::kNullHandle;
+  REQUIRE(install_bootstrap(*p.space, plan, &root) == Status::kOk);
+  const abi::BootInfo* t = table_of(h, p.space);
+  REQUIRE(t != nullptr);
+  CHECK(t->magic == abi::kBootInfoMagic);
+  CHECK(t->count == 0);
+  CHECK(t->client_number == 3);
+  CHECK(std::string(t->program) == "/bin/plain");
+  CHECK(p.space->caps().free_slots(CapTable::kMaxSlots) == slots);  // no capability added
+  CHECK(p.space->mappings().size() == 1);
+  h.finish();
+}
+
+TEST_CASE("long program paths are cut to fit the table, NUL-terminated") {
+  Harness h;
+  const std::string path = "/bin/" + std::string(100, 'p');
+  Line l("run " + path);
+  auto p = h.spawn("long");
+  BootstrapPlan plan;
+  plan.line = &l.line;
+  plan.client_number = 1;
+  Handle root = abi::kNullHandle;
+  REQUIRE(install_bootstrap(*p.space, plan, &root) == Status::kOk);
+  const abi::BootInfo* t = table_of(h, p.space);
+  CHECK(std::string(t->program) == path.substr(0, sizeof(t->program) - 1));
+  h.finish();
+}
+
+TEST_CASE("an unavailable interrupt line fails the bootstrap; the endpoint root goes too") {
+  Harness h;
+  Space* holder = make_holder(h);
+  for (const char* text : {"domain d /bin/d serves=s irqs=5,2", "domain d /bin/d irqs=16"}) {
+    INFO(text);
+    Line l(text);
+    auto p = h.spawn("/bin/d");
+    BootstrapPlan plan;
+    plan.line = &l.line;
+    plan.client_number = 1;
+    plan.holder = holder;
+    Handle root = 77;
+    clear_console();
+    CHECK(install_bootstrap(*p.space, plan, &root) == Status::kOutOfRange);
+    CHECK(root == abi::kNullHandle);
+    CHECK_THAT(console(), Catch::Matchers::Contains("exec /bin/d: interrupt line"));
+    CHECK_THAT(console(), Catch::Matchers::Contains("is not available: OutOfRange"));
+    // Nothing of it is left in the holder.
+    CHECK(holder->caps().free_slots(CapTable::kMaxSlots) ==
+          holder->caps().page_count() * CapTable::kSlotsPerPage - 1);
+    // Ending the process (as load_process does) frees the rest: finish() checks.
+    p.space->terminate(-1);
+    reap_objects();
+    h.check();
+  }
+  h.finish();
+}
+
+TEST_CASE("an interrupt line already owned fails the second process") {
+  Harness h;
+  Line l("run /bin/driver irqs=5");
+  auto first = h.spawn("/bin/driver");
+  auto second = h.spawn("/bin/driver");
+  BootstrapPlan plan;
+  plan.line = &l.line;
+  plan.client_number = 1;
+  Handle root = abi::kNullHandle;
+  REQUIRE(install_bootstrap(*first.space, plan, &root) == Status::kOk);
+  clear_console();
+  plan.client_number = 2;
+  CHECK(install_bootstrap(*second.space, plan, &root) == Status::kAlreadyExists);
+  CHECK_THAT(console(),
+             Catch::Matchers::Contains("interrupt line 5 is not available: AlreadyExists"));
+  h.finish();
+}
+
+TEST_CASE("a process without quota for its table fails cleanly, the holder untouched") {
+  Harness h;
+  Space* holder = make_holder(h);
+  Line l("domain d /bin/d serves=s");
+  auto p = h.spawn("/bin/d");
+  Quota& q = p.space->own_quota();
+  const uint64_t rest = q.available();
+  REQUIRE(q.charge(rest) == Status::kOk);
+  BootstrapPlan plan;
+  plan.line = &l.line;
+  plan.client_number = 1;
+  plan.holder = holder;
+  Handle root = 5;
+  clear_console();
+  CHECK(install_bootstrap(*p.space, plan, &root) == Status::kQuotaExceeded);
+  CHECK(root == abi::kNullHandle);
+  CHECK_THAT(console(), Catch::Matchers::Contains(
+                            "exec /bin/d: cannot give it its bootstrap table: QuotaExceeded"));
+  CHECK(holder->caps().page_count() == 0);
+  CHECK(p.space->mappings().empty());
+  q.uncharge(rest);
+  h.finish();
+}
+
+TEST_CASE("revoking a domain's root: clients lose the service, queued callers get PeerClosed") {
+  Harness h;
+  Space* holder = make_holder(h);
+  Domain d = start_domain(h, holder, "domain echo_d /bin/server serves=echo");
+  Line l("run /bin/client uses=echo");
+  auto c = h.spawn("/bin/client");
+  BootstrapPlan plan;
+  plan.line = &l.line;
+  plan.client_number = 2;
+  plan.uses[0] = {"echo", h.cap(holder, d.root), 0};
+  Handle unused = abi::kNullHandle;
+  REQUIRE(install_bootstrap(*c.space, plan, &unused) == Status::kOk);
+  const Handle echo = table_of(h, c.space)->caps[0].handle;
+  // The client calls while the server is busy elsewhere: it queues on the endpoint.
+  h.ipc(c.thread, Syscall::kCall, echo, MessageInfo::make(1, 0));
+  REQUIRE(c.thread->state() == ThreadState::kBlockedOnSend);
+  // The domain ends by itself; init then revokes and deletes the root.
+  d.process.space->terminate(3);
+  reap_objects();
+  REQUIRE(c.thread->state() == ThreadState::kBlockedOnSend);  // the client's cap keeps it
+  Capability* root = h.cap(holder, d.root);
+  cap_revoke(root);
+  cap_delete(root);
+  reap_objects();
+  h.check();
+  CHECK(c.thread->state() == ThreadState::kReady);
+  CHECK(status_of(c.thread) == Status::kPeerClosed);
+  CHECK(h.cap(c.space, echo) == nullptr);  // its capability is gone
+  CHECK(h.ipc(c.thread, Syscall::kCall, echo, MessageInfo::make(1, 0)) ==
+        Status::kInvalidCapability);
+  for (KernelObject* o = live_objects().front(); o != nullptr; o = live_objects().next(o))
+    CHECK(o->type() != ObjectType::kEndpoint);
+  h.finish();
+}
+
+}  // namespace
+}  // namespace hmk::hosted

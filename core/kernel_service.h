@@ -1,0 +1,59 @@
+// Services linked into the kernel (isolation class IC0), as the core sees them.
+//
+// A profile that places services in the kernel links a kernel domain into the image (the
+// generated table plus svc/lib/kernel_domain.cc) and names it to the manifest with
+// `kernel serves=a,b`. Init then creates an endpoint that no thread receives on but that the
+// kernel answers itself: a `call` on it runs the service on the caller's thread, in the same
+// kernel entry, and returns the reply in the caller's registers and IPC buffer. No context
+// switch, no address-space switch; the price is that the service runs with the kernel's
+// privileges (IC0) and must not block.
+//
+// The core knows no service and no message format beyond words: the domain gets the label, the
+// words and the caller's badge, and fills in the reply the same way.
+#pragma once
+
+#include <stdint.h>
+
+#include "core/abi/syscall.h"
+#include "core/lib/status.h"
+
+namespace hmk {
+
+class Thread;
+class Endpoint;
+
+// One call as the kernel domain sees it.
+struct KernelCall {
+  uint32_t slot;   // in: which service of the domain (see KernelDomain::find)
+  uint32_t label;  // in: the request's label; out: the reply's
+  uint32_t words;  // in: request words; out: reply words (at most abi::kMaxMessageWords)
+  uint32_t caps;   // in: always 0 (capabilities do not travel to IC0 services yet)
+  uint64_t badge;  // in: the badge of the caller's capability
+  uint64_t data[abi::kMaxMessageWords];
+};
+
+struct KernelDomain {
+  // Starts the services (once, when the manifest's kernel line is read); kOk or why not.
+  Status (*start)();
+  // The slot of the service called `name`, or -1 if the image has no such service.
+  int32_t (*find)(const char* name);
+  // Handles one call; cannot fail (errors are reply labels).
+  void (*call)(KernelCall& call);
+};
+
+// The image's kernel domain, or nullptr if its profile placed no service in the kernel. The
+// generated kernel table defines hmk_kernel_domain(); images without one leave it undefined.
+const KernelDomain* kernel_domain();
+
+// Binds the badge index `index` of a kernel-served endpoint to the domain's `slot` (init, for
+// each name of the kernel line's serves=). Indexes are below abi-wide kMaxServices (32).
+void bind_kernel_service(uint16_t index, uint32_t slot);
+
+// ipc_send on an endpoint the kernel serves: `self` calls it with the badge `badge`. The reply
+// is in `self`'s registers (and IPC buffer beyond kRegisterWords) when this returns kOk.
+// Errors: a plain send (not call) or a message with capabilities is kUnsupported; a message
+// longer than the registers without a mapped IPC buffer is kBadAddress; a reply longer than
+// the registers without one is kBufferTooSmall; an unbound badge index is kNotFound.
+Status kernel_service_call(Thread* self, uint64_t badge, bool is_call);
+
+}  // namespace hmk

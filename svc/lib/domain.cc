@@ -1,0 +1,255 @@
+// A domain as a user process: the service environment (service.h) on top of the native
+// runtime, and the dispatch loop that serves the domain's endpoint.
+//
+// The boot manifest gives the process one endpoint (BootCapKind::kEndpoint) and, for each
+// service it serves, the index clients' badges carry in their low 16 bits (kServes). Calls for
+// every service of the domain arrive on that one endpoint; the badge picks the service.
+#include <stdarg.h>
+
+#include "core/abi/bootinfo.h"
+#include "core/lib/format.h"
+#include "core/lib/util.h"
+#include "svc/lib/alloc.h"
+#include "svc/lib/bootinfo.h"
+#include "svc/lib/mutex.h"
+#include "svc/lib/print.h"
+#include "svc/lib/rpc_ipc.h"
+#include "svc/lib/service.h"
+#include "svc/lib/syscall.h"
+#include "svc/lib/thread.h"
+
+namespace hmk::svc {
+namespace {
+
+constexpr uint32_t kMaxServiceIndex = 32;
+constexpr uint64_t kServiceIndexMask = 0xffff;
+
+struct Domain {
+  const ServiceSlot* slots = nullptr;
+  uint32_t count = 0;
+  const ServiceSlot* by_index[kMaxServiceIndex] = {};
+  abi::Handle endpoint = abi::kNullHandle;
+  rt::Mutex lock;
+};
+Domain g_domain;
+
+bool same_name(const char* a, const char* b) {
+  size_t i = 0;
+  for (; a[i] != '\0' && b[i] != '\0'; ++i)
+    if (a[i] != b[i]) return false;
+  return a[i] == b[i];
+}
+
+// The boot table's entry of `kind` named `name` (any name if null).
+const abi::BootCap* boot_cap(abi::BootCapKind kind, const char* name, uint32_t index = ~0u) {
+  const abi::BootInfo* info = rt::boot_info();
+  if (info == nullptr) return nullptr;
+  for (uint32_t i = 0; i < info->count; ++i) {
+    const abi::BootCap& c = info->caps[i];
+    if (c.kind != kind) continue;
+    if (name != nullptr && !same_name(c.name, name)) continue;
+    if (index != ~0u && c.index != index) continue;
+    return &c;
+  }
+  return nullptr;
+}
+
+// A request's transferred capabilities that no service method took over: a malformed or
+// misaddressed request never reached one.
+bool refused(rpc::Status s) {
+  return s == rpc::Status::kBadMethod || s == rpc::Status::kBadMessage ||
+         s == rpc::Status::kMissingCapability || s == rpc::Status::kNoService;
+}
+
+// One thread's dispatch loop; never returns.
+void serve(void*) {
+  abi::IpcBuffer* buffer = rt::ensure_ipc_buffer();
+  if (buffer == nullptr) {
+    log("domain: no IPC buffer for a dispatch thread\n");
+    return;
+  }
+  rpc::Message msg;
+  abi::IpcRegisters regs{};
+  hmk::Status s = rt::recv(g_domain.endpoint, regs);
+  for (;;) {
+    if (s != hmk::Status::kOk) {
+      // A failed reply (the caller went away) ends nothing but that call.
+      regs = {};
+      s = rt::recv(g_domain.endpoint, regs);
+      if (s != hmk::Status::kOk) {
+        log("domain: receive failed: %s\n", status_name(s));
+        return;
+      }
+    }
+    rt::unpack_message(regs, buffer, msg);
+    msg.badge = regs.handle_or_badge;
+    const uint64_t index = msg.badge & kServiceIndexMask;
+    const ServiceSlot* slot = index < kMaxServiceIndex ? g_domain.by_index[index] : nullptr;
+    uint32_t received[rpc::kMaxCaps];
+    const uint32_t received_count = msg.cap_count;
+    for (uint32_t i = 0; i < received_count; ++i)
+      received[i] = msg.caps[i];
+
+    rpc::Status result = rpc::Status::kNoService;
+    if (slot != nullptr) {
+      const rpc::CallContext ctx{msg.badge};
+      DomainLock hold;
+      result = slot->dispatch(slot->server, msg, ctx);
+    }
+    if (refused(result)) {
+      for (uint32_t i = 0; i < received_count; ++i)
+        rt::cap_delete(received[i]);
+      msg.label = static_cast<uint32_t>(result);
+      msg.size = 0;
+      msg.cap_count = 0;
+    }
+    regs = {};
+    rt::pack_message(msg, regs, buffer);
+    s = rt::reply_recv(g_domain.endpoint, regs);
+  }
+}
+
+class LogSink final : public Sink {
+ public:
+  void write(const char* data, size_t len) override {
+    for (size_t i = 0; i < len; ++i) {
+      if (used_ == sizeof(buf_)) flush();
+      buf_[used_++] = data[i];
+    }
+  }
+  void flush() {
+    if (used_ > 0) rt::debug_print(buf_, used_);
+    used_ = 0;
+  }
+
+ private:
+  char buf_[256];
+  size_t used_ = 0;
+};
+
+}  // namespace
+
+rpc::Channel Env::lookup(const char* service, uint64_t interface_id) const {
+  for (uint32_t i = 0; i < g_domain.count; ++i) {
+    const ServiceSlot& slot = g_domain.slots[i];
+    if (same_name(slot.name, service) && slot.interface_id == interface_id)
+      return rpc::Channel::local(slot.server, interface_id);
+  }
+  if (const abi::BootCap* c = boot_cap(abi::BootCapKind::kService, service))
+    return rpc::Channel::ipc(c->handle, interface_id);
+  return rpc::Channel();
+}
+
+uint32_t Env::io_ports(const char* label, uint16_t* base) const {
+  const abi::BootCap* c = boot_cap(abi::BootCapKind::kIoPorts, label);
+  if (c == nullptr) return 0;
+  *base = static_cast<uint16_t>(c->index);
+  return c->handle;
+}
+
+uint32_t Env::irq(uint32_t line) const {
+  const abi::BootCap* c = boot_cap(abi::BootCapKind::kIrq, nullptr, line);
+  return c != nullptr ? c->handle : 0;
+}
+
+rpc::Status Env::spawn(void (*function)(void*), void* arg) const {
+  Result<rt::Thread> t = rt::spawn_thread(function, arg, abi::kDefaultPriority);
+  return t.ok() ? rpc::Status::kOk : rpc::Status::kNoSpace;
+}
+
+rpc::Status Event::init() {
+  Result<abi::Handle> n = rt::notification_create();
+  if (!n.ok()) return rpc::Status::kNoSpace;
+  notification_ = *n;
+  return rpc::Status::kOk;
+}
+
+void Event::wait() {
+  g_domain.lock.unlock();
+  (void)rt::wait(notification_);
+  g_domain.lock.lock();
+}
+
+void Event::signal() {
+  (void)rt::signal(notification_);
+}
+
+DomainLock::DomainLock() {
+  g_domain.lock.lock();
+}
+
+DomainLock::~DomainLock() {
+  g_domain.lock.unlock();
+}
+
+rpc::Status alloc_extent(uint64_t pages, Extent* out) {
+  Result<rt::Pages> p = rt::alloc_pages(pages);
+  if (!p.ok()) return rpc::Status::kNoSpace;
+  out->base = static_cast<uint8_t*>(p->base);
+  out->pages = p->count;
+  out->memory = p->memory;
+  return rpc::Status::kOk;
+}
+
+void free_extent(Extent& extent) {
+  if (extent.base == nullptr) return;
+  (void)rt::free_pages(rt::Pages{extent.base, extent.pages, extent.memory});
+  extent = Extent{};
+}
+
+void log(const char* fmt, ...) {
+  LogSink sink;
+  va_list ap;
+  va_start(ap, fmt);
+  vformat(sink, fmt, ap);
+  va_end(ap);
+  sink.flush();
+}
+
+int run_domain(const ServiceSlot* slots, uint32_t count, uint32_t threads) {
+  g_domain.slots = slots;
+  g_domain.count = count;
+  const abi::BootInfo* info = rt::boot_info();
+  const abi::BootCap* endpoint = boot_cap(abi::BootCapKind::kEndpoint, nullptr);
+  if (info == nullptr || endpoint == nullptr) {
+    log("domain: no endpoint in the boot table (start it with a manifest `domain` line)\n");
+    return 1;
+  }
+  g_domain.endpoint = endpoint->handle;
+  for (uint32_t i = 0; i < info->count; ++i) {
+    const abi::BootCap& c = info->caps[i];
+    if (c.kind != abi::BootCapKind::kServes) continue;
+    const ServiceSlot* slot = nullptr;
+    for (uint32_t j = 0; j < count && slot == nullptr; ++j)
+      if (same_name(slots[j].name, c.name)) slot = &slots[j];
+    if (slot == nullptr || c.index >= kMaxServiceIndex) {
+      log("domain: the manifest says this domain serves '%s', which it does not contain\n", c.name);
+      return 1;
+    }
+    g_domain.by_index[c.index] = slot;
+  }
+  // The lock must work before a second thread exists; start-up runs under it like any call.
+  if (g_domain.lock.init() != hmk::Status::kOk) return 1;
+  if (rt::enable_heap_threads() != hmk::Status::kOk) return 1;
+  {
+    DomainLock hold;
+    Env env;
+    for (uint32_t i = 0; i < count; ++i) {
+      const rpc::Status s = slots[i].service->start(env);
+      if (s != rpc::Status::kOk) {
+        log("domain: service %s failed to start: %s\n", slots[i].name, rpc::status_name(s));
+        return 1;
+      }
+    }
+  }
+  for (uint32_t i = 1; i < threads; ++i) {
+    if (!rt::spawn_thread(serve, nullptr, abi::kDefaultPriority).ok()) {
+      log("domain: cannot start dispatch thread %u\n", i);
+      return 1;
+    }
+  }
+  serve(nullptr);
+  return 1;
+}
+
+}  // namespace hmk::svc

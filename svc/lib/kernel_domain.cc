@@ -1,0 +1,146 @@
+// The service environment inside the kernel (kernel_domain.h).
+#include "svc/lib/kernel_domain.h"
+
+#include <stdarg.h>
+
+#include "core/arch.h"
+#include "core/console.h"
+#include "core/kmem.h"
+#include "core/lib/string.h"
+
+namespace hmk::svc {
+namespace {
+
+const ServiceSlot* g_slots = nullptr;
+uint32_t g_count = 0;
+uint64_t g_pages_used = 0;
+// One call at a time: the kernel runs one entry at a time and a kernel service never enters the
+// kernel again, so the message need not live on the (small) kernel stack.
+rpc::Message g_message;
+
+bool same_name(const char* a, const char* b) {
+  size_t i = 0;
+  for (; a[i] != '\0' && b[i] != '\0'; ++i)
+    if (a[i] != b[i]) return false;
+  return a[i] == b[i];
+}
+
+Status start_all() {
+  Env env;
+  for (uint32_t i = 0; i < g_count; ++i) {
+    const rpc::Status s = g_slots[i].service->start(env);
+    if (s != rpc::Status::kOk) {
+      kprint("kernel domain: service %s failed to start: %s\n", g_slots[i].name,
+             rpc::status_name(s));
+      return Status::kUnsupported;
+    }
+  }
+  return Status::kOk;
+}
+
+int32_t find(const char* name) {
+  for (uint32_t i = 0; i < g_count; ++i)
+    if (same_name(g_slots[i].name, name)) return static_cast<int32_t>(i);
+  return -1;
+}
+
+void call(KernelCall& kc) {
+  rpc::Message& msg = g_message;
+  const ServiceSlot* slot = kc.slot < g_count ? &g_slots[kc.slot] : nullptr;
+  msg.label = kc.label;
+  msg.size = kc.words * 8;
+  msg.cap_count = 0;
+  msg.badge = kc.badge;
+  mem_copy(msg.data, kc.data, msg.size);
+  rpc::Status s = rpc::Status::kNoService;
+  if (slot != nullptr) s = slot->dispatch(slot->server, msg, rpc::CallContext{kc.badge});
+  if (slot == nullptr) {
+    msg.label = static_cast<uint32_t>(s);
+    msg.size = 0;
+  }
+  kc.label = msg.label;
+  kc.words = (msg.size + 7) / 8;
+  if (kc.words > 0) kc.data[kc.words - 1] = 0;  // the last word's unused bytes
+  mem_copy(kc.data, msg.data, msg.size);
+}
+
+constexpr KernelDomain kDomain = {&start_all, &find, &call};
+
+}  // namespace
+
+const KernelDomain* kernel_domain_of(const ServiceSlot* slots, uint32_t count) {
+  g_slots = slots;
+  g_count = count;
+  return &kDomain;
+}
+
+rpc::Channel Env::lookup(const char* service, uint64_t interface_id) const {
+  for (uint32_t i = 0; i < g_count; ++i) {
+    if (same_name(g_slots[i].name, service) && g_slots[i].interface_id == interface_id)
+      return rpc::Channel::local(g_slots[i].server, interface_id);
+  }
+  return rpc::Channel();
+}
+
+uint32_t Env::io_ports(const char*, uint16_t*) const {
+  return 0;
+}
+
+uint32_t Env::irq(uint32_t) const {
+  return 0;
+}
+
+rpc::Status Env::spawn(void (*)(void*), void*) const {
+  return rpc::Status::kUnsupported;
+}
+
+rpc::Status Event::init() {
+  notification_ = 0;  // nothing to wait on in the kernel
+  return rpc::Status::kUnsupported;
+}
+
+void Event::wait() {}
+
+void Event::signal() {}
+
+// The kernel takes no interrupt and runs one entry at a time: the domain lock is free.
+DomainLock::DomainLock() {}
+
+DomainLock::~DomainLock() {}
+
+rpc::Status alloc_extent(uint64_t pages, Extent* out) {
+  if (pages == 0 || pages > kKernelServicePages - g_pages_used) return rpc::Status::kNoSpace;
+  Result<PhysAddr> base = kernel_frames().allocate_contiguous(pages, 1);
+  if (!base.ok()) return rpc::Status::kNoSpace;
+  g_pages_used += pages;
+  out->base = static_cast<uint8_t*>(arch::phys_to_virt(*base));
+  out->pages = pages;
+  out->memory = 0;
+  mem_set(out->base, 0, pages * kPageSize);
+  return rpc::Status::kOk;
+}
+
+void free_extent(Extent& extent) {
+  if (extent.base == nullptr) return;
+  (void)kernel_frames().free_contiguous(arch::virt_to_phys_kernel(extent.base), extent.pages);
+  g_pages_used -= extent.pages;
+  extent = Extent{};
+}
+
+void log(const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vkprint(fmt, ap);
+  va_end(ap);
+}
+
+}  // namespace hmk::svc
+
+namespace hmk::rpc {
+
+// Kernel services reach each other by direct calls; there is no IPC from inside the kernel.
+Status Channel::call(Message&) const {
+  return Status::kNoService;
+}
+
+}  // namespace hmk::rpc

@@ -1,0 +1,91 @@
+// The ipc transport (see rpc_ipc.h) and rpc::Channel::call for user programs.
+#include "svc/lib/rpc_ipc.h"
+
+#include "core/abi/bootinfo.h"
+#include "core/lib/string.h"
+#include "core/lib/util.h"
+#include "svc/lib/bootinfo.h"
+#include "svc/lib/syscall.h"
+#include "svc/lib/thread.h"
+
+namespace hmk::rt {
+
+bool pack_message(const rpc::Message& msg, abi::IpcRegisters& regs, abi::IpcBuffer* buffer) {
+  const uint32_t size = min(msg.size, rpc::kMaxBytes);
+  const uint32_t words = (size + 7) / 8;
+  const uint32_t caps = min(msg.cap_count, rpc::kMaxCaps);
+  if ((words > abi::kRegisterWords || caps > 0) && buffer == nullptr) return false;
+  // The payload's last word may be partly unused: it goes out zero-padded, never with stale
+  // bytes of an earlier message.
+  uint64_t last = 0;
+  if (words > 0) mem_copy(&last, &msg.data[(words - 1) * 8], size - (words - 1) * 8);
+  const uint32_t in_registers = min(words, abi::kRegisterWords);
+  for (uint32_t i = 0; i < in_registers; ++i) {
+    uint64_t w;
+    mem_copy(&w, &msg.data[i * 8], 8);
+    regs.words[i] = i + 1 == words ? last : w;
+  }
+  if (words > abi::kRegisterWords) {
+    mem_copy(&buffer->words[abi::kRegisterWords], &msg.data[abi::kRegisterWords * 8],
+             (words - 1 - abi::kRegisterWords) * 8);
+    buffer->words[words - 1] = last;
+  }
+  for (uint32_t i = 0; i < caps; ++i)
+    buffer->send_caps[i] = msg.caps[i];
+  regs.tag = abi::MessageInfo::make(msg.label, words, caps);
+  return true;
+}
+
+void unpack_message(const abi::IpcRegisters& regs, const abi::IpcBuffer* buffer,
+                    rpc::Message& msg) {
+  const uint32_t words = min(regs.tag.words(), abi::kMaxMessageWords);
+  const uint32_t in_registers = min(words, abi::kRegisterWords);
+  mem_copy(msg.data, regs.words, in_registers * 8);
+  const bool have_buffer = buffer != nullptr;
+  if (have_buffer && words > abi::kRegisterWords) {
+    mem_copy(&msg.data[abi::kRegisterWords * 8], &buffer->words[abi::kRegisterWords],
+             (words - abi::kRegisterWords) * 8);
+  }
+  msg.label = regs.tag.label();
+  msg.size = (have_buffer ? words : in_registers) * 8;
+  msg.cap_count = have_buffer ? min(regs.tag.caps(), rpc::kMaxCaps) : 0;
+  for (uint32_t i = 0; i < msg.cap_count; ++i)
+    msg.caps[i] = buffer->received_caps[i];
+}
+
+rpc::Channel connect(const char* service, uint64_t interface_id) {
+  const abi::BootInfo* info = boot_info();
+  for (uint32_t i = 0; info != nullptr && i < info->count; ++i) {
+    const abi::BootCap& c = info->caps[i];
+    if (c.kind != abi::BootCapKind::kService) continue;
+    uint32_t j = 0;
+    while (j < abi::kBootNameMax && service[j] != '\0' && c.name[j] == service[j])
+      ++j;
+    if (service[j] == '\0' && c.name[j] == '\0') return rpc::Channel::ipc(c.handle, interface_id);
+  }
+  return rpc::Channel();
+}
+
+}  // namespace hmk::rt
+
+namespace hmk::rpc {
+
+Status Channel::call(Message& msg) const {
+  if (kind_ != Kind::kIpc) return Status::kNoService;
+  // The buffer carries words past the registers and capabilities, both ways: a reply may be
+  // longer than the request, so every caller has one (the first call registers it).
+  abi::IpcBuffer* buffer = rt::ipc_buffer();
+  if (buffer == nullptr) buffer = rt::ensure_ipc_buffer();
+  if (buffer == nullptr) return Status::kTransport;
+  abi::IpcRegisters regs{};
+  regs.handle_or_badge = handle_;
+  rt::pack_message(msg, regs, buffer);
+  const hmk::Status s = rt::call(handle_, regs);
+  if (s == hmk::Status::kInvalidCapability || s == hmk::Status::kPermissionDenied)
+    return Status::kNoService;
+  if (s != hmk::Status::kOk) return Status::kTransport;
+  rt::unpack_message(regs, buffer, msg);
+  return Status::kOk;
+}
+
+}  // namespace hmk::rpc

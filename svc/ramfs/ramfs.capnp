@@ -1,0 +1,70 @@
+@0xd99734123f6166d5;
+# The file system interface, served by ramfs (files in memory) and by vfs (which forwards each
+# call to the file system mounted at the path).
+#
+# Nodes are named by 64-bit ids that stay valid until the node is removed; a stale id gets
+# badHandle. Paths are absolute ("/a/b"), with components of 1 to 63 bytes other than "." and
+# "..".
+
+using Hmk = import "/tools/capnpc-hmk/hmk.capnp";
+$Hmk.namespace("hmk::svc::fs");
+
+interface FileSystem {
+  ping @0 () -> ();
+  # Does nothing: the null call, for measuring the call path.
+
+  create @1 (path :Text $Hmk.maxSize(256), kind :NodeKind) -> (node :UInt64);
+  # Creates an empty file or directory; its parent must exist.
+
+  open @2 (path :Text $Hmk.maxSize(256)) -> (info :NodeInfo);
+  # Looks a path up.
+
+  read @3 (node :UInt64, offset :UInt64, length :UInt32) -> (data :Data $Hmk.maxSize(512));
+  # Reads up to `length` (at most 512) bytes at `offset`; fewer at the end of the file.
+
+  write @4 (node :UInt64, offset :UInt64, data :Data $Hmk.maxSize(512)) -> (written :UInt32);
+  # Writes at `offset`, growing the file; a gap reads as zeros.
+
+  truncate @5 (node :UInt64, size :UInt64) -> ();
+  # Sets the file's size; bytes past a shrink are gone.
+
+  stat @6 (node :UInt64) -> (info :NodeInfo);
+
+  list @7 (node :UInt64, cookie :UInt32) -> (entries :List(DirEntry) $Hmk.maxSize(8), next :UInt32, done :Bool);
+  # Lists a directory from position `cookie` (0 for the start); call again with `next` until
+  # `done`.
+
+  remove @8 (path :Text $Hmk.maxSize(256)) -> ();
+  # Removes a file or an empty directory.
+
+  rename @9 (from :Text $Hmk.maxSize(256), to :Text $Hmk.maxSize(256)) -> ();
+  # Moves a node; an existing file at `to` is replaced, an existing directory is not.
+
+  usage @10 () -> (usage :Usage);
+  # What the file system holds.
+}
+
+enum NodeKind {
+  file @0;
+  directory @1;
+}
+
+struct NodeInfo {
+  node @0 :UInt64;
+  kind @1 :NodeKind;
+  size @2 :UInt64;
+  # Bytes in a file; entries in a directory.
+}
+
+struct DirEntry {
+  name @0 :Text $Hmk.maxSize(63);
+  node @1 :UInt64;
+  kind @2 :NodeKind;
+}
+
+struct Usage {
+  nodes @0 :UInt32;
+  maxNodes @1 :UInt32;
+  dataBytes @2 :UInt64;
+  # Bytes of memory objects holding file data.
+}

@@ -1,0 +1,374 @@
+// ramfs (ramfs_service.h).
+#include "svc/ramfs/ramfs_service.h"
+
+#include "core/lib/string.h"
+
+namespace hmk::svc::ramfs {
+namespace {
+
+constexpr uint32_t kRoot = 0;
+
+void copy(void* dst, const void* src, uint64_t n) {
+  mem_copy(dst, src, n);
+}
+
+void zero(void* dst, uint64_t n) {
+  mem_set(dst, 0, n);
+}
+
+bool same(const char* a, uint32_t a_size, const char* b, uint32_t b_size) {
+  if (a_size != b_size) return false;
+  for (uint32_t i = 0; i < a_size; ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
+}  // namespace
+
+rpc::Status RamfsService::start(svc::Env&) {
+  for (Node& n : nodes_) {
+    n.used = false;
+    n.generation = 0;
+  }
+  Node& root = nodes_[kRoot];
+  root.used = true;
+  root.kind = fs::NodeKind::kDirectory;
+  root.generation = 1;
+  root.parent = kRoot;
+  root.first_child = kNone;
+  root.next_sibling = kNone;
+  root.children = 0;
+  root.name_size = 0;
+  root.size = 0;
+  used_nodes_ = 1;
+  return rpc::Status::kOk;
+}
+
+uint64_t RamfsService::id_of(uint32_t index) const {
+  return static_cast<uint64_t>(nodes_[index].generation) << 32 | index;
+}
+
+rpc::Status RamfsService::node_of(uint64_t id, uint32_t* index) const {
+  const uint64_t i = id & 0xffffffff;
+  if (i >= kMaxNodes || !nodes_[i].used || nodes_[i].generation != id >> 32)
+    return rpc::Status::kBadHandle;
+  *index = static_cast<uint32_t>(i);
+  return rpc::Status::kOk;
+}
+
+uint32_t RamfsService::child(uint32_t dir, const char* name, uint32_t name_size) const {
+  for (uint32_t c = nodes_[dir].first_child; c != kNone; c = nodes_[c].next_sibling)
+    if (same(nodes_[c].name, nodes_[c].name_size, name, name_size)) return c;
+  return kNone;
+}
+
+// Walks `path` component by component. Every component must name a directory except the last.
+rpc::Status RamfsService::resolve(const char* path, uint32_t size, uint32_t* index) const {
+  if (size == 0 || path[0] != '/') return rpc::Status::kInvalidArgument;
+  uint32_t at = kRoot;
+  uint32_t i = 1;
+  while (i < size) {
+    uint32_t end = i;
+    while (end < size && path[end] != '/')
+      ++end;
+    const uint32_t n = end - i;
+    if (n == 0 && end == size) break;  // a trailing slash
+    if (n == 0 || n > kNameMax) return rpc::Status::kInvalidArgument;
+    if ((n == 1 && path[i] == '.') || (n == 2 && path[i] == '.' && path[i + 1] == '.'))
+      return rpc::Status::kInvalidArgument;
+    if (nodes_[at].kind != fs::NodeKind::kDirectory) return rpc::Status::kNotDirectory;
+    const uint32_t next = child(at, path + i, n);
+    if (next == kNone) return rpc::Status::kNotFound;
+    at = next;
+    i = end + 1;
+  }
+  *index = at;
+  return rpc::Status::kOk;
+}
+
+// Splits "/a/b/c" into the directory "/a/b" (resolved) and the name "c".
+rpc::Status RamfsService::split(const char* path, uint32_t size, Split* out) const {
+  if (size == 0 || path[0] != '/') return rpc::Status::kInvalidArgument;
+  while (size > 1 && path[size - 1] == '/')
+    --size;
+  uint32_t slash = size - 1;
+  while (path[slash] != '/')
+    --slash;
+  const uint32_t n = size - slash - 1;
+  if (n == 0) return rpc::Status::kInvalidArgument;  // the root itself
+  if (n > kNameMax) return rpc::Status::kTooLong;
+  const char* name = path + slash + 1;
+  if ((n == 1 && name[0] == '.') || (n == 2 && name[0] == '.' && name[1] == '.'))
+    return rpc::Status::kInvalidArgument;
+  uint32_t parent = kRoot;
+  if (slash > 0) {
+    const rpc::Status s = resolve(path, slash, &parent);
+    if (s != rpc::Status::kOk) return s;
+  }
+  if (nodes_[parent].kind != fs::NodeKind::kDirectory) return rpc::Status::kNotDirectory;
+  *out = Split{parent, name, n};
+  return rpc::Status::kOk;
+}
+
+void RamfsService::link(uint32_t dir, uint32_t index) {
+  nodes_[index].parent = dir;
+  nodes_[index].next_sibling = nodes_[dir].first_child;
+  nodes_[dir].first_child = index;
+  ++nodes_[dir].children;
+}
+
+void RamfsService::unlink(uint32_t index) {
+  Node& dir = nodes_[nodes_[index].parent];
+  uint32_t* link = &dir.first_child;
+  while (*link != index)
+    link = &nodes_[*link].next_sibling;
+  *link = nodes_[index].next_sibling;
+  --dir.children;
+}
+
+void RamfsService::release(uint32_t index) {
+  Node& node = nodes_[index];
+  drop_data_from(node, 0);
+  node.used = false;
+  --used_nodes_;
+}
+
+void RamfsService::info(uint32_t index, fs::NodeInfo& out) const {
+  const Node& node = nodes_[index];
+  out.node = id_of(index);
+  out.kind = node.kind;
+  out.size = node.kind == fs::NodeKind::kDirectory ? node.children : node.size;
+}
+
+// Frees every extent wholly past `size` and zeroes the rest of the one `size` ends in, so that
+// growing the file again reads zeros there.
+void RamfsService::drop_data_from(Node& node, uint64_t size) {
+  if (node.kind != fs::NodeKind::kFile) return;
+  for (uint32_t e = 0; e < kExtentsPerFile; ++e) {
+    const uint16_t x = node.extents[e];
+    if (x == kNoExtent) continue;
+    const uint64_t start = e * kExtentBytes;
+    if (start >= size) {
+      svc::free_extent(extents_[x]);
+      --used_extents_;
+      node.extents[e] = kNoExtent;
+    } else if (start + kExtentBytes > size) {
+      zero(extents_[x].base + (size - start), start + kExtentBytes - size);
+    }
+  }
+}
+
+uint8_t* RamfsService::extent_for_write(Node& node, uint32_t which, rpc::Status* error) {
+  if (node.extents[which] != kNoExtent) return extents_[node.extents[which]].base;
+  uint32_t x = 0;
+  while (x < kMaxExtents && extents_[x].base != nullptr)
+    ++x;
+  if (x == kMaxExtents) {
+    *error = rpc::Status::kNoSpace;
+    return nullptr;
+  }
+  const rpc::Status s = svc::alloc_extent(kExtentPages, &extents_[x]);
+  if (s != rpc::Status::kOk) {
+    *error = s;
+    return nullptr;
+  }
+  ++used_extents_;
+  node.extents[which] = static_cast<uint16_t>(x);
+  return extents_[x].base;
+}
+
+rpc::Status RamfsService::ping(const FileSystem::PingRequest&, FileSystem::PingResponse&,
+                               const rpc::CallContext&) {
+  return rpc::Status::kOk;
+}
+
+rpc::Status RamfsService::create(const FileSystem::CreateRequest& req,
+                                 FileSystem::CreateResponse& resp, const rpc::CallContext&) {
+  Split where;
+  const rpc::Status s = split(req.path.data, req.path.size, &where);
+  if (s != rpc::Status::kOk) return s;
+  if (child(where.parent, where.name, where.name_size) != kNone) return rpc::Status::kExists;
+  uint32_t index = 0;
+  while (index < kMaxNodes && nodes_[index].used)
+    ++index;
+  if (index == kMaxNodes) return rpc::Status::kNoSpace;
+  Node& node = nodes_[index];
+  node.used = true;
+  node.kind = req.kind;
+  ++node.generation;
+  node.first_child = kNone;
+  node.children = 0;
+  node.size = 0;
+  node.name_size = where.name_size;
+  copy(node.name, where.name, where.name_size);
+  for (uint16_t& e : node.extents)
+    e = kNoExtent;
+  link(where.parent, index);
+  ++used_nodes_;
+  resp.node = id_of(index);
+  return rpc::Status::kOk;
+}
+
+rpc::Status RamfsService::open(const FileSystem::OpenRequest& req, FileSystem::OpenResponse& resp,
+                               const rpc::CallContext&) {
+  uint32_t index = 0;
+  const rpc::Status s = resolve(req.path.data, req.path.size, &index);
+  if (s != rpc::Status::kOk) return s;
+  info(index, resp.info);
+  return rpc::Status::kOk;
+}
+
+rpc::Status RamfsService::read(const FileSystem::ReadRequest& req, FileSystem::ReadResponse& resp,
+                               const rpc::CallContext&) {
+  uint32_t index = 0;
+  const rpc::Status s = node_of(req.node, &index);
+  if (s != rpc::Status::kOk) return s;
+  const Node& node = nodes_[index];
+  if (node.kind != fs::NodeKind::kFile) return rpc::Status::kIsDirectory;
+  uint64_t n = req.length < resp.data.kMax ? req.length : resp.data.kMax;
+  if (req.offset >= node.size) n = 0;
+  if (n > node.size - req.offset) n = node.size - req.offset;
+  for (uint64_t done = 0; done < n;) {
+    const uint64_t at = req.offset + done;
+    const uint64_t which = at / kExtentBytes;
+    const uint64_t within = at % kExtentBytes;
+    const uint64_t chunk = n - done < kExtentBytes - within ? n - done : kExtentBytes - within;
+    const uint16_t x = node.extents[which];
+    if (x == kNoExtent) {
+      zero(resp.data.data + done, chunk);
+    } else {
+      copy(resp.data.data + done, extents_[x].base + within, chunk);
+    }
+    done += chunk;
+  }
+  resp.data.size = static_cast<uint32_t>(n);
+  return rpc::Status::kOk;
+}
+
+rpc::Status RamfsService::write(const FileSystem::WriteRequest& req,
+                                FileSystem::WriteResponse& resp, const rpc::CallContext&) {
+  uint32_t index = 0;
+  rpc::Status s = node_of(req.node, &index);
+  if (s != rpc::Status::kOk) return s;
+  Node& node = nodes_[index];
+  if (node.kind != fs::NodeKind::kFile) return rpc::Status::kIsDirectory;
+  const uint64_t limit = kExtentsPerFile * kExtentBytes;
+  if (req.offset > limit || req.data.size > limit - req.offset) return rpc::Status::kTooLong;
+  uint64_t done = 0;
+  while (done < req.data.size) {
+    const uint64_t at = req.offset + done;
+    const uint64_t which = at / kExtentBytes;
+    const uint64_t within = at % kExtentBytes;
+    const uint64_t left = req.data.size - done;
+    const uint64_t chunk = left < kExtentBytes - within ? left : kExtentBytes - within;
+    uint8_t* base = extent_for_write(node, static_cast<uint32_t>(which), &s);
+    if (base == nullptr) break;
+    copy(base + within, req.data.data + done, chunk);
+    done += chunk;
+  }
+  if (done == 0 && req.data.size > 0) return s;
+  if (req.offset + done > node.size) node.size = req.offset + done;
+  resp.written = static_cast<uint32_t>(done);
+  return rpc::Status::kOk;
+}
+
+rpc::Status RamfsService::truncate(const FileSystem::TruncateRequest& req,
+                                   FileSystem::TruncateResponse&, const rpc::CallContext&) {
+  uint32_t index = 0;
+  const rpc::Status s = node_of(req.node, &index);
+  if (s != rpc::Status::kOk) return s;
+  Node& node = nodes_[index];
+  if (node.kind != fs::NodeKind::kFile) return rpc::Status::kIsDirectory;
+  if (req.size > kExtentsPerFile * kExtentBytes) return rpc::Status::kTooLong;
+  if (req.size < node.size) drop_data_from(node, req.size);
+  node.size = req.size;
+  return rpc::Status::kOk;
+}
+
+rpc::Status RamfsService::stat(const FileSystem::StatRequest& req, FileSystem::StatResponse& resp,
+                               const rpc::CallContext&) {
+  uint32_t index = 0;
+  const rpc::Status s = node_of(req.node, &index);
+  if (s != rpc::Status::kOk) return s;
+  info(index, resp.info);
+  return rpc::Status::kOk;
+}
+
+rpc::Status RamfsService::list(const FileSystem::ListRequest& req, FileSystem::ListResponse& resp,
+                               const rpc::CallContext&) {
+  uint32_t index = 0;
+  const rpc::Status s = node_of(req.node, &index);
+  if (s != rpc::Status::kOk) return s;
+  if (nodes_[index].kind != fs::NodeKind::kDirectory) return rpc::Status::kNotDirectory;
+  // Children are listed in link order (newest first); the cookie is a position in that list.
+  uint32_t c = nodes_[index].first_child;
+  uint32_t position = 0;
+  for (; c != kNone && position < req.cookie; ++position)
+    c = nodes_[c].next_sibling;
+  resp.entries.size = 0;
+  for (; c != kNone && resp.entries.size < resp.entries.kMax; c = nodes_[c].next_sibling) {
+    fs::DirEntry& e = resp.entries.items[resp.entries.size++];
+    copy(e.name.data, nodes_[c].name, nodes_[c].name_size);
+    e.name.size = nodes_[c].name_size;
+    e.node = id_of(c);
+    e.kind = nodes_[c].kind;
+    ++position;
+  }
+  resp.next = position;
+  resp.done = c == kNone;
+  return rpc::Status::kOk;
+}
+
+rpc::Status RamfsService::remove(const FileSystem::RemoveRequest& req, FileSystem::RemoveResponse&,
+                                 const rpc::CallContext&) {
+  uint32_t index = 0;
+  const rpc::Status s = resolve(req.path.data, req.path.size, &index);
+  if (s != rpc::Status::kOk) return s;
+  if (index == kRoot) return rpc::Status::kInvalidArgument;
+  if (nodes_[index].kind == fs::NodeKind::kDirectory && nodes_[index].children > 0)
+    return rpc::Status::kNotEmpty;
+  unlink(index);
+  release(index);
+  return rpc::Status::kOk;
+}
+
+rpc::Status RamfsService::rename(const FileSystem::RenameRequest& req, FileSystem::RenameResponse&,
+                                 const rpc::CallContext&) {
+  uint32_t from = 0;
+  rpc::Status s = resolve(req.from.data, req.from.size, &from);
+  if (s != rpc::Status::kOk) return s;
+  if (from == kRoot) return rpc::Status::kInvalidArgument;
+  Split to;
+  s = split(req.to.data, req.to.size, &to);
+  if (s != rpc::Status::kOk) return s;
+  // A directory may not move below itself.
+  for (uint32_t a = to.parent;; a = nodes_[a].parent) {
+    if (a == from) return rpc::Status::kInvalidArgument;
+    if (a == kRoot) break;
+  }
+  const uint32_t existing = child(to.parent, to.name, to.name_size);
+  if (existing == from) return rpc::Status::kOk;
+  if (existing != kNone) {
+    if (nodes_[existing].kind == fs::NodeKind::kDirectory ||
+        nodes_[from].kind == fs::NodeKind::kDirectory)
+      return rpc::Status::kExists;
+    unlink(existing);
+    release(existing);
+  }
+  unlink(from);
+  Node& node = nodes_[from];
+  node.name_size = to.name_size;
+  copy(node.name, to.name, to.name_size);
+  link(to.parent, from);
+  return rpc::Status::kOk;
+}
+
+rpc::Status RamfsService::usage(const FileSystem::UsageRequest&, FileSystem::UsageResponse& resp,
+                                const rpc::CallContext&) {
+  resp.usage.nodes = used_nodes_;
+  resp.usage.maxNodes = kMaxNodes;
+  resp.usage.dataBytes = used_extents_ * kExtentBytes;
+  return rpc::Status::kOk;
+}
+
+}  // namespace hmk::svc::ramfs

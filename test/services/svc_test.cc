@@ -1,0 +1,336 @@
+// The services test: one client program that exercises the console and the file system through
+// the generated clients. Every profile (profiles/BUILD) runs this same program with the same
+// assertions; only where the services run differs.
+//
+// Output: one line per check, "SVC-NNNN description ... ok" or "... FAIL (details)", then a
+// summary. The exit status is the number of failed checks.
+#include "core/lib/format.h"
+#include "core/lib/util.h"
+#include "svc/console/console.hmk.h"
+#include "svc/lib/print.h"
+#include "svc/lib/rpc_ipc.h"
+#include "svc/ramfs/ramfs.hmk.h"
+
+using hmk::rpc::Status;
+using hmk::svc::console::Console;
+using hmk::svc::fs::FileSystem;
+using hmk::svc::fs::NodeKind;
+
+namespace {
+
+int g_passed = 0;
+int g_failed = 0;
+
+void check(const char* id, const char* what, bool ok, const char* detail = "") {
+  if (ok) {
+    ++g_passed;
+    hmk::rt::print("%s %s ... ok\n", id, what);
+  } else {
+    ++g_failed;
+    hmk::rt::print("%s %s ... FAIL %s\n", id, what, detail);
+  }
+}
+
+void expect_status(const char* id, const char* what, Status got, Status want) {
+  char detail[96];
+  hmk::snformat(detail, sizeof(detail), "(got %s, want %s)", hmk::rpc::status_name(got),
+                hmk::rpc::status_name(want));
+  check(id, what, got == want, detail);
+}
+
+Console::Client g_console;
+FileSystem::Client g_fs;
+
+void say(const char* text) {
+  Console::WriteRequest req;
+  req.data.size = 0;
+  while (text[req.data.size] != '\0' && req.data.size < req.data.kMax) {
+    req.data.data[req.data.size] = static_cast<uint8_t>(text[req.data.size]);
+    ++req.data.size;
+  }
+  Console::WriteResponse resp;
+  (void)g_console.write(req, resp);
+}
+
+Status create(const char* path, NodeKind kind, uint64_t* node = nullptr) {
+  FileSystem::CreateRequest req;
+  req.path.set(path);
+  req.kind = kind;
+  FileSystem::CreateResponse resp;
+  const Status s = g_fs.create(req, resp);
+  if (node != nullptr) *node = resp.node;
+  return s;
+}
+
+Status open(const char* path, hmk::svc::fs::NodeInfo* info) {
+  FileSystem::OpenRequest req;
+  req.path.set(path);
+  FileSystem::OpenResponse resp;
+  const Status s = g_fs.open(req, resp);
+  *info = resp.info;
+  return s;
+}
+
+Status remove(const char* path) {
+  FileSystem::RemoveRequest req;
+  req.path.set(path);
+  FileSystem::RemoveResponse resp;
+  return g_fs.remove(req, resp);
+}
+
+uint8_t pattern(uint64_t i) {
+  return static_cast<uint8_t>(i * 7 + (i >> 8) + 1);
+}
+
+// Writes `size` bytes of pattern() at `offset`, 512 bytes a call.
+bool write_pattern(uint64_t node, uint64_t offset, uint64_t size) {
+  for (uint64_t done = 0; done < size;) {
+    FileSystem::WriteRequest req;
+    req.node = node;
+    req.offset = offset + done;
+    req.data.size = static_cast<uint32_t>(hmk::min<uint64_t>(size - done, req.data.kMax));
+    for (uint32_t i = 0; i < req.data.size; ++i)
+      req.data.data[i] = pattern(offset + done + i);
+    FileSystem::WriteResponse resp;
+    if (g_fs.write(req, resp) != Status::kOk || resp.written != req.data.size) return false;
+    done += req.data.size;
+  }
+  return true;
+}
+
+bool read_matches(uint64_t node, uint64_t offset, uint64_t size) {
+  for (uint64_t done = 0; done < size;) {
+    FileSystem::ReadRequest req;
+    req.node = node;
+    req.offset = offset + done;
+    req.length = static_cast<uint32_t>(hmk::min<uint64_t>(size - done, 512));
+    FileSystem::ReadResponse resp;
+    if (g_fs.read(req, resp) != Status::kOk || resp.data.size != req.length) return false;
+    for (uint32_t i = 0; i < resp.data.size; ++i)
+      if (resp.data.data[i] != pattern(offset + done + i)) return false;
+    done += resp.data.size;
+  }
+  return true;
+}
+
+uint64_t size_of(uint64_t node) {
+  FileSystem::StatRequest req;
+  req.node = node;
+  FileSystem::StatResponse resp;
+  return g_fs.stat(req, resp) == Status::kOk ? resp.info.size : ~0ull;
+}
+
+void test_files() {
+  FileSystem::PingResponse pong;
+  expect_status("SVC-0003", "null call (ping)", g_fs.ping({}, pong), Status::kOk);
+
+  uint64_t dir = 0;
+  uint64_t file = 0;
+  expect_status("SVC-0004", "create a directory", create("/dir", NodeKind::kDirectory, &dir),
+                Status::kOk);
+  expect_status("SVC-0005", "create a file in it", create("/dir/a", NodeKind::kFile, &file),
+                Status::kOk);
+  expect_status("SVC-0006", "create an existing name", create("/dir/a", NodeKind::kFile),
+                Status::kExists);
+  expect_status("SVC-0007", "create below a missing directory", create("/none/x", NodeKind::kFile),
+                Status::kNotFound);
+  expect_status("SVC-0008", "create a relative path", create("dir/b", NodeKind::kFile),
+                Status::kInvalidArgument);
+  expect_status("SVC-0009", "create below a file", create("/dir/a/x", NodeKind::kFile),
+                Status::kNotDirectory);
+
+  check("SVC-0010", "write 4 KiB in 512-byte calls", write_pattern(file, 0, 4096));
+  check("SVC-0011", "stat: the size is 4096", size_of(file) == 4096);
+  check("SVC-0012", "read the 4 KiB back", read_matches(file, 0, 4096));
+  {
+    FileSystem::ReadRequest req;
+    req.node = file;
+    req.offset = 4096;
+    req.length = 100;
+    FileSystem::ReadResponse resp;
+    const Status s = g_fs.read(req, resp);
+    check("SVC-0013", "read at the end of the file gives 0 bytes",
+          s == Status::kOk && resp.data.size == 0);
+  }
+  check("SVC-0014", "write past the end across an extent boundary",
+        write_pattern(file, 20000, 1000) && size_of(file) == 21000 &&
+            read_matches(file, 20000, 1000));
+  {
+    FileSystem::ReadRequest req;
+    req.node = file;
+    req.offset = 8000;
+    req.length = 512;
+    FileSystem::ReadResponse resp;
+    bool zeros = g_fs.read(req, resp) == Status::kOk && resp.data.size == 512;
+    for (uint32_t i = 0; zeros && i < resp.data.size; ++i)
+      zeros = resp.data.data[i] == 0;
+    check("SVC-0015", "the hole reads as zeros", zeros);
+  }
+  {
+    FileSystem::TruncateRequest req;
+    req.node = file;
+    req.size = 100;
+    FileSystem::TruncateResponse resp;
+    const Status s = g_fs.truncate(req, resp);
+    check("SVC-0016", "truncate to 100 bytes",
+          s == Status::kOk && size_of(file) == 100 && read_matches(file, 0, 100));
+    req.size = 200;
+    FileSystem::ReadRequest rreq;
+    rreq.node = file;
+    rreq.offset = 100;
+    rreq.length = 100;
+    FileSystem::ReadResponse rresp;
+    bool zeros = g_fs.truncate(req, resp) == Status::kOk && g_fs.read(rreq, rresp) == Status::kOk &&
+                 rresp.data.size == 100;
+    for (uint32_t i = 0; zeros && i < rresp.data.size; ++i)
+      zeros = rresp.data.data[i] == 0;
+    check("SVC-0017", "growing again by truncate reads zeros past the old end", zeros);
+  }
+
+  // Twelve entries: more than one list() reply holds.
+  bool made = true;
+  for (int i = 0; i < 11; ++i) {
+    char path[32];
+    hmk::snformat(path, sizeof(path), "/dir/f%02d", i);
+    made = made && create(path, NodeKind::kFile) == Status::kOk;
+  }
+  check("SVC-0018", "create 11 more files", made);
+  {
+    uint32_t cookie = 0;
+    uint32_t seen = 0;
+    uint32_t calls = 0;
+    bool found_a = false;
+    bool done = false;
+    while (!done && calls < 10) {
+      FileSystem::ListRequest req;
+      req.node = dir;
+      req.cookie = cookie;
+      FileSystem::ListResponse resp;
+      if (g_fs.list(req, resp) != Status::kOk) break;
+      ++calls;
+      for (uint32_t i = 0; i < resp.entries.size; ++i) {
+        ++seen;
+        found_a = found_a || resp.entries.items[i].name.equals("a");
+      }
+      cookie = resp.next;
+      done = resp.done;
+    }
+    char detail[64];
+    hmk::snformat(detail, sizeof(detail), "(%u entries in %u calls)", seen, calls);
+    check("SVC-0019", "list the directory in pages", done && seen == 12 && found_a && calls == 2,
+          detail);
+  }
+  {
+    FileSystem::RenameRequest req;
+    req.from.set("/dir/a");
+    req.to.set("/dir/b");
+    FileSystem::RenameResponse resp;
+    hmk::svc::fs::NodeInfo info;
+    const bool ok = g_fs.rename(req, resp) == Status::kOk &&
+                    open("/dir/a", &info) == Status::kNotFound &&
+                    open("/dir/b", &info) == Status::kOk && info.node == file && info.size == 200;
+    check("SVC-0020", "rename keeps the node", ok);
+  }
+  expect_status("SVC-0021", "remove a directory that is not empty", remove("/dir"),
+                Status::kNotEmpty);
+  bool removed = remove("/dir/b") == Status::kOk;
+  for (int i = 0; i < 11; ++i) {
+    char path[32];
+    hmk::snformat(path, sizeof(path), "/dir/f%02d", i);
+    removed = removed && remove(path) == Status::kOk;
+  }
+  check("SVC-0022", "remove the files, then the directory",
+        removed && remove("/dir") == Status::kOk);
+  check("SVC-0023", "a removed node's id is refused", size_of(file) == ~0ull);
+  {
+    FileSystem::UsageResponse resp;
+    const Status s = g_fs.usage({}, resp);
+    char detail[96];
+    hmk::snformat(detail, sizeof(detail), "(%u nodes, %lu data bytes)", resp.usage.nodes,
+                  resp.usage.dataBytes);
+    check("SVC-0024", "everything is freed: only the root is left, no data",
+          s == Status::kOk && resp.usage.nodes == 1 && resp.usage.dataBytes == 0, detail);
+  }
+}
+
+// Requests no generated client would send, straight through the channel: the server must
+// answer each with an error and keep serving.
+void test_malformed() {
+  hmk::rpc::Message msg;
+  msg.label = 99;
+  msg.size = 0;
+  Status s = g_fs.channel().call(msg);
+  expect_status("SVC-0030", "unknown method ordinal",
+                s == Status::kOk ? static_cast<Status>(msg.label) : s, Status::kBadMethod);
+
+  msg = hmk::rpc::Message();
+  msg.label = static_cast<uint32_t>(FileSystem::Method::kWrite);
+  hmk::rpc::Writer w(msg);
+  w.scalar<uint64_t>(1);  // node only: offset and data are missing
+  s = g_fs.channel().call(msg);
+  expect_status("SVC-0031", "short message", s == Status::kOk ? static_cast<Status>(msg.label) : s,
+                Status::kBadMessage);
+
+  msg = hmk::rpc::Message();
+  msg.label = static_cast<uint32_t>(FileSystem::Method::kWrite);
+  hmk::rpc::Writer w2(msg);
+  w2.scalar<uint64_t>(1);
+  w2.scalar<uint64_t>(0);
+  w2.scalar<uint32_t>(5000);  // a Data count over its maximum of 512
+  s = g_fs.channel().call(msg);
+  expect_status("SVC-0032", "oversize length",
+                s == Status::kOk ? static_cast<Status>(msg.label) : s, Status::kBadMessage);
+
+  msg = hmk::rpc::Message();
+  msg.label = static_cast<uint32_t>(FileSystem::Method::kCreate);
+  hmk::rpc::Writer w3(msg);
+  w3.bytes("/x", 2, 256);
+  w3.scalar<uint16_t>(7);  // no NodeKind 7
+  s = g_fs.channel().call(msg);
+  expect_status("SVC-0033", "enum value out of range",
+                s == Status::kOk ? static_cast<Status>(msg.label) : s, Status::kBadMessage);
+
+  FileSystem::PingResponse pong;
+  expect_status("SVC-0034", "the server still answers", g_fs.ping({}, pong), Status::kOk);
+}
+
+void test_console() {
+  say("services test: hello through the console service\n");
+  Console::FlushResponse flushed;
+  expect_status("SVC-0040", "console write and flush", g_console.flush({}, flushed), Status::kOk);
+  say("services test: type a line\n");
+  Console::ReadLineResponse line;
+  const Status s = g_console.readLine({}, line);
+  char detail[300];
+  hmk::snformat(detail, sizeof(detail), "(%s, '%.*s')", hmk::rpc::status_name(s),
+                static_cast<int>(line.line.size), line.line.data);
+  check("SVC-0041", "read a line", s == Status::kOk && line.line.equals("hello hmk"), detail);
+  Console::StatsResponse stats;
+  const Status t = g_console.stats({}, stats);
+  hmk::snformat(detail, sizeof(detail), "(%lu interrupts, %lu bytes out, %lu in)",
+                stats.stats.interrupts, stats.stats.bytesOut, stats.stats.bytesIn);
+  check("SVC-0042", "the UART is interrupt-driven: interrupts, bytes out and in counted",
+        t == Status::kOk && stats.stats.interrupts > 0 && stats.stats.bytesOut >= 50 &&
+            stats.stats.bytesIn >= 10,
+        detail);
+  hmk::rt::print("%s\n", detail);
+}
+
+}  // namespace
+
+int main() {
+  hmk::rt::print("services test: start\n");
+  g_console = Console::Client(hmk::rt::connect("console", Console::kInterfaceId));
+  g_fs = FileSystem::Client(hmk::rt::connect("vfs", FileSystem::kInterfaceId));
+  check("SVC-0001", "the manifest granted console and vfs",
+        g_console.channel().kind() != hmk::rpc::Channel::Kind::kNone &&
+            g_fs.channel().kind() != hmk::rpc::Channel::Kind::kNone);
+  check(
+      "SVC-0002", "ramfs was not granted, so it cannot be reached",
+      hmk::rt::connect("ramfs", FileSystem::kInterfaceId).kind() == hmk::rpc::Channel::Kind::kNone);
+  test_files();
+  test_malformed();
+  test_console();
+  hmk::rt::print("services test: %d passed, %d failed\n", g_passed, g_failed);
+  return g_failed;
+}
