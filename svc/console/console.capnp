@@ -19,7 +19,14 @@ interface Console {
 
   stats @3 () -> (stats :Stats);
   # Counters since the service started.
+
+  notifyOnInput @4 (notifier :Notifier) -> ();
+  # From now on, signals `notifier` whenever a line of input is complete, so a client can wait
+  # for input without a blocked call. Replaces an earlier notifier.
 }
+
+interface Notifier {}
+# A kernel notification, passed as a capability (the console signals it; it has no methods).
 
 struct Stats {
   interrupts @0 :UInt64;

@@ -96,6 +96,7 @@ void ConsoleService::receive(uint8_t c) {
       line_sizes_[slot] = typed_;
       ++line_count_;
       input_ready_.signal();
+      if (notifier_ != 0) (void)rt::signal(notifier_);
     }
     typed_ = 0;
     return;
@@ -191,6 +192,20 @@ rpc::Status ConsoleService::flush(const Console::FlushRequest&, Console::FlushRe
 rpc::Status ConsoleService::stats(const Console::StatsRequest&, Console::StatsResponse& resp,
                                   const rpc::CallContext&) {
   resp.stats = stats_;
+  return rpc::Status::kOk;
+}
+
+rpc::Status ConsoleService::notifyOnInput(const Console::NotifyOnInputRequest& req,
+                                          Console::NotifyOnInputResponse&,
+                                          const rpc::CallContext&) {
+  Result<rt::CapInfo> info = rt::cap_info(req.notifier.handle);
+  if (!info.ok() || info->type != abi::ObjectType::kNotification ||
+      (info->rights & abi::kRightSend) == 0) {
+    (void)rt::cap_delete(req.notifier.handle);  // the call brought it; nobody else will free it
+    return rpc::Status::kInvalidArgument;
+  }
+  if (notifier_ != 0) (void)rt::cap_delete(notifier_);
+  notifier_ = req.notifier.handle;
   return rpc::Status::kOk;
 }
 

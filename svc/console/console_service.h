@@ -23,6 +23,9 @@ class ConsoleService final : public svc::Service, public Console::Server {
                     const rpc::CallContext& ctx) override;
   rpc::Status stats(const Console::StatsRequest& req, Console::StatsResponse& resp,
                     const rpc::CallContext& ctx) override;
+  rpc::Status notifyOnInput(const Console::NotifyOnInputRequest& req,
+                            Console::NotifyOnInputResponse& resp,
+                            const rpc::CallContext& ctx) override;
 
   static constexpr uint32_t kOutputBytes = 4096;
   static constexpr uint32_t kLineBytes = 256;
@@ -60,6 +63,7 @@ class ConsoleService final : public svc::Service, public Console::Server {
   uint32_t first_line_ = 0;
   uint32_t line_count_ = 0;
   svc::Event input_ready_;
+  uint32_t notifier_ = 0;  // a client's notification, signalled per line
 
   Stats stats_;
 };

@@ -9,6 +9,7 @@
 #include "svc/console/console.hmk.h"
 #include "svc/lib/print.h"
 #include "svc/lib/rpc_ipc.h"
+#include "svc/lib/syscall.h"
 #include "svc/ramfs/ramfs.hmk.h"
 
 using hmk::rpc::Status;
@@ -292,9 +293,35 @@ void test_malformed() {
 
   FileSystem::PingResponse pong;
   expect_status("SVC-0034", "the server still answers", g_fs.ping({}, pong), Status::kOk);
+
+  // notifyOnInput takes a capability: a request that names one but carries none.
+  msg = hmk::rpc::Message();
+  msg.label = static_cast<uint32_t>(Console::Method::kNotifyOnInput);
+  hmk::rpc::Writer w4(msg);
+  w4.scalar<uint32_t>(0);  // "the message's capability 0", which is not there
+  s = g_console.channel().call(msg);
+  expect_status("SVC-0035", "missing capability",
+                s == Status::kOk ? static_cast<Status>(msg.label) : s, Status::kMissingCapability);
 }
 
 void test_console() {
+  {
+    Console::NotifyOnInputRequest req;
+    Console::NotifyOnInputResponse resp;
+    hmk::Result<hmk::abi::Handle> endpoint = hmk::rt::endpoint_create();
+    req.notifier.handle = endpoint.ok() ? *endpoint : 0;
+    expect_status("SVC-0043", "a notifier that is no notification is refused",
+                  g_console.notifyOnInput(req, resp), Status::kInvalidArgument);
+    if (endpoint.ok()) (void)hmk::rt::cap_delete(*endpoint);
+  }
+  hmk::Result<hmk::abi::Handle> notifier = hmk::rt::notification_create();
+  {
+    Console::NotifyOnInputRequest req;
+    Console::NotifyOnInputResponse resp;
+    req.notifier.handle = notifier.ok() ? *notifier : 0;
+    expect_status("SVC-0044", "register a notification for input (a capability in a request)",
+                  g_console.notifyOnInput(req, resp), Status::kOk);
+  }
   say("services test: hello through the console service\n");
   Console::FlushResponse flushed;
   expect_status("SVC-0040", "console write and flush", g_console.flush({}, flushed), Status::kOk);
@@ -305,6 +332,9 @@ void test_console() {
   hmk::snformat(detail, sizeof(detail), "(%s, '%.*s')", hmk::rpc::status_name(s),
                 static_cast<int>(line.line.size), line.line.data);
   check("SVC-0041", "read a line", s == Status::kOk && line.line.equals("hello hmk"), detail);
+  hmk::Result<uint64_t> bits =
+      notifier.ok() ? hmk::rt::poll(*notifier) : hmk::Result<uint64_t>(0ull);
+  check("SVC-0045", "the line also signalled the notification", bits.ok() && *bits != 0);
   Console::StatsResponse stats;
   const Status t = g_console.stats({}, stats);
   hmk::snformat(detail, sizeof(detail), "(%lu interrupts, %lu bytes out, %lu in)",

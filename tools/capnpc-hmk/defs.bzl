@@ -17,7 +17,7 @@ Schemas import the annotations as `using Hmk = import "/tools/capnpc-hmk/hmk.cap
 other as `import "/svc/x/x.capnp"`: the compiler's import root is the workspace root. Every
 schema an import reaches must come from `deps` (their schemas are inputs of the action, through
 `<dep>_schemas`). A schema the generator cannot carry fails the build with one line per problem,
-naming the file, interface, method and field (see docs/stubgen.md).
+naming the file, interface, method and field (see docs/services.md).
 """
 
 _PLUGIN = "//tools/capnpc-hmk:capnpc-hmk"

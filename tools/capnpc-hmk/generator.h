@@ -1,5 +1,5 @@
 // The stub generator behind capnpc-hmk: turns a capnp CodeGeneratorRequest into one freestanding
-// C++ header per requested schema file (see docs/stubgen.md for the generated API).
+// C++ header per requested schema file (see docs/services.md for the generated API).
 #pragma once
 
 #include <string>

@@ -1,6 +1,6 @@
 @0x8e167e33ecec9fe7;
 # Annotations for HMK service schemas, read by the stub generator (tools/capnpc-hmk, see
-# docs/stubgen.md). Import it as
+# docs/services.md). Import it as
 #
 #     using Hmk = import "/tools/capnpc-hmk/hmk.capnp";
 #
