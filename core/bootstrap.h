@@ -53,8 +53,8 @@ constexpr uint64_t service_badge(uint32_t client_number, uint16_t index) {
 Status install_bootstrap(Space& space, const BootstrapPlan& plan, Handle* endpoint_root);
 
 // The endpoint of the kernel domain (`kernel serves=...`): answered by the kernel itself
-// (core/kernel_service.h), charged to `holder`'s quota, its root capability (all endpoint
-// rights but Receive: nobody receives on it) in `holder`'s table at *root.
+// (core/kernel_service.h), charged to `holder`'s quota, its root capability (Send and Grant,
+// as clients get: nobody receives on it) in `holder`'s table at *root.
 Status create_kernel_endpoint(Space& holder, Handle* root);
 
 }  // namespace hmk

@@ -49,6 +49,12 @@ rpc::Status ConsoleService::start(svc::Env& env) {
   if (!n.ok()) return rpc::Status::kNoSpace;
   irq_notification_ = *n;
   if (rt::irq_bind(irq_, irq_notification_) != hmk::Status::kOk) return rpc::Status::kIo;
+  // Input typed before the driver took over waits in the receive register; switching the FIFOs
+  // on would drop it, so take it first.
+  for (uint32_t budget = kFifoBytes; budget > 0 && (in(kLineStatus)&kLsrDataReady) != 0; --budget) {
+    ++stats_.bytesIn;
+    receive(in(kData));
+  }
   // The kernel set the line format and speed at boot and keeps printing through the same UART
   // by polling; keep both, turn the FIFOs and the interrupt on.
   out(kLineCtl, kLcr8N1);

@@ -325,7 +325,7 @@ void test_console() {
   say("services test: hello through the console service\n");
   Console::FlushResponse flushed;
   expect_status("SVC-0040", "console write and flush", g_console.flush({}, flushed), Status::kOk);
-  say("services test: type a line\n");
+  say("services test: type a line (the test expects: hello hmk)\n");
   Console::ReadLineResponse line;
   const Status s = g_console.readLine({}, line);
   char detail[300];

@@ -1,0 +1,441 @@
+// Services linked into the kernel (IC0, core/kernel_service.h) on the hosted port: this binary
+// defines hmk_kernel_domain() (the weak symbol kernel_service.cc refers to) as a fake domain
+// that records every call, and clients call a kernel-served endpoint through the real system-call
+// entry. The reply comes back in the caller's registers and IPC buffer within the same kernel
+// entry (the caller keeps running, nothing else is scheduled); every error leaves the caller
+// running with its status and, except for a reply the caller cannot take, the domain uncalled.
+#include "core/kernel_service.h"
+
+#include <catch2/catch.hpp>
+#include <cstring>
+#include <vector>
+
+#include "core/bootstrap.h"
+#include "platform/hosted/harness.h"
+
+namespace hmk::hosted {
+namespace {
+
+using arch::kRdi;
+using arch::kRdx;
+using arch::kRsi;
+
+// ---- the fake kernel domain ----
+
+constexpr uint32_t kEchoSlot = 0;      // replies with the request's words, label + 1
+constexpr uint32_t kBigSlot = 1;       // replies with kBigWords words of big_word(i)
+constexpr uint32_t kOverlongSlot = 2;  // replies with more words than a message holds
+constexpr uint32_t kBigWords = 100;
+constexpr uint32_t kBigLabel = 0xb16;
+
+uint64_t big_word(uint32_t i) {
+  return 0xb16'0000'0000'0000 | i;
+}
+
+struct Recorded {
+  uint32_t slot;
+  uint32_t label;
+  uint32_t caps;
+  uint64_t badge;
+  std::vector<uint64_t> words;
+};
+
+bool g_no_domain = false;  // hmk_kernel_domain() returns nullptr: an image without IC0 services
+int g_starts = 0;
+std::vector<Recorded> g_calls;
+
+Status fake_start() {
+  ++g_starts;
+  return Status::kOk;
+}
+
+int32_t fake_find(const char* name) {
+  if (std::strcmp(name, "echo") == 0) return kEchoSlot;
+  if (std::strcmp(name, "big") == 0) return kBigSlot;
+  return -1;
+}
+
+// Called inside a kernel entry: records failures without throwing through the kernel.
+void fake_call(KernelCall& call) {
+  CHECK(call.words <= abi::kMaxMessageWords);
+  g_calls.push_back({call.slot, call.label, call.caps, call.badge,
+                     std::vector<uint64_t>(call.data, call.data + call.words)});
+  switch (call.slot) {
+    case kEchoSlot:
+      call.label += 1;
+      break;
+    case kBigSlot:
+      call.label = kBigLabel;
+      call.words = kBigWords;
+      for (uint32_t i = 0; i < kBigWords; ++i)
+        call.data[i] = big_word(i);
+      break;
+    case kOverlongSlot:
+      call.label = 0x0f;
+      call.words = abi::kMaxMessageWords + 1;
+      break;
+    default:
+      FAIL_CHECK("the kernel called unknown slot " << call.slot);
+  }
+}
+
+constexpr KernelDomain kFakeDomain = {&fake_start, &fake_find, &fake_call};
+
+}  // namespace
+}  // namespace hmk::hosted
+
+// Overrides the weak reference in core/kernel_service.cc, in this test binary only.
+extern "C" const hmk::KernelDomain* hmk_kernel_domain() {
+  return hmk::hosted::g_no_domain ? nullptr : &hmk::hosted::kFakeDomain;
+}
+
+namespace hmk::hosted {
+namespace {
+
+constexpr uint64_t kBufferAddress = 0x10000;
+constexpr uint32_t kClientNumber = 3;
+constexpr uint16_t kEchoIndex = 0;
+constexpr uint16_t kBigIndex = 1;
+constexpr uint16_t kOverlongIndex = 2;
+constexpr uint16_t kUnboundIndex = 5;
+constexpr uint16_t kBeyondIndex = 40;  // past the 32 bindable indexes
+constexpr uint64_t kUntouched = 0xdead'beef'dead'beef;
+
+MessageInfo tag(uint32_t label, uint32_t words, uint32_t caps = 0, uint64_t flags = 0) {
+  return MessageInfo::make(label, words, caps, flags);
+}
+
+std::vector<uint64_t> iota(uint64_t first, size_t n) {
+  std::vector<uint64_t> v(n);
+  for (size_t i = 0; i < n; ++i)
+    v[i] = first + i;
+  return v;
+}
+
+// What init keeps the kernel endpoint's root capability in: a space without threads.
+Space* make_holder(Harness& h) {
+  Result<Quota*> quota = Quota::create_root(64 * 1024);
+  REQUIRE(quota.ok());
+  Result<Space*> space = Space::create(**quota, **quota, "init");
+  (*quota)->release();
+  REQUIRE(space.ok());
+  h.hold(*space);
+  return *space;
+}
+
+// A kernel-served endpoint made as init makes it for `kernel serves=echo,big`, and a client
+// holding badged kServiceRights capabilities to it, one per badge index, as its manifest
+// line's uses= would give them.
+struct KernelServed {
+  explicit KernelServed(Harness& h) : holder(make_holder(h)), client(h.spawn("client")) {
+    g_no_domain = false;
+    g_calls.clear();
+    REQUIRE(create_kernel_endpoint(*holder, &root) == Status::kOk);
+    h.check();
+    Capability* r = h.cap(holder, root);
+    REQUIRE(r != nullptr);
+    REQUIRE(r->type == ObjectType::kEndpoint);
+    REQUIRE(static_cast<Endpoint*>(r->object)->kernel_served());
+    REQUIRE((r->rights & abi::kRightReceive) == 0);
+    bind_kernel_service(kEchoIndex, kEchoSlot);
+    bind_kernel_service(kBigIndex, kBigSlot);
+    bind_kernel_service(kOverlongIndex, kOverlongSlot);
+    echo = service(h, kEchoIndex);
+    big = service(h, kBigIndex);
+    overlong = service(h, kOverlongIndex);
+    unbound = service(h, kUnboundIndex);
+    beyond = service(h, kBeyondIndex);
+  }
+  ~KernelServed() { g_no_domain = false; }
+
+  Handle service(Harness& h, uint16_t index, uint32_t rights = kServiceRights) {
+    return h.grant(holder, root, client.space, rights, service_badge(kClientNumber, index));
+  }
+
+  // A call from the client; the caller must still be running afterwards, with nothing
+  // scheduled in between (the fast path declines: nobody receives on the endpoint).
+  Status call(Harness& h, uint64_t ep, MessageInfo t, const std::vector<uint64_t>& words = {},
+              Syscall number = Syscall::kCall) {
+    h.make_current(client.thread);
+    const size_t ready = scheduler().ready_count();
+    const Status s = h.ipc(client.thread, number, ep, t, words);
+    CHECK_FALSE(h.fast_path_taken());
+    REQUIRE(client.thread->state() == ThreadState::kRunning);
+    REQUIRE(scheduler().current() == client.thread);
+    CHECK(scheduler().ready_count() == ready);
+    h.check();
+    return s;
+  }
+
+  Space* holder;
+  Harness::Process client;
+  Handle root = abi::kNullHandle;
+  Handle echo = abi::kNullHandle;
+  Handle big = abi::kNullHandle;
+  Handle overlong = abi::kNullHandle;
+  Handle unbound = abi::kNullHandle;
+  Handle beyond = abi::kNullHandle;
+};
+
+// Fills the caller's message registers and its IPC buffer's words with kUntouched.
+void scribble(Thread* t, abi::IpcBuffer* buffer) {
+  for (uint32_t i = 0; i < abi::kRegisterWords; ++i)
+    t->regs()[kRdx + i] = kUntouched;
+  if (buffer != nullptr) {
+    for (uint64_t& w : buffer->words)
+      w = kUntouched;
+  }
+}
+
+TEST_CASE("the test binary's kernel domain is the one the kernel sees") {
+  Harness h;
+  g_no_domain = false;
+  const KernelDomain* domain = kernel_domain();
+  REQUIRE(domain == &kFakeDomain);
+  CHECK(domain->find("echo") == 0);
+  CHECK(domain->find("big") == 1);
+  CHECK(domain->find("nope") == -1);
+  const int starts = g_starts;
+  CHECK(domain->start() == Status::kOk);
+  CHECK(g_starts == starts + 1);
+  g_no_domain = true;
+  CHECK(kernel_domain() == nullptr);
+  g_no_domain = false;
+  h.finish();
+}
+
+TEST_CASE("a register-only call is answered in the caller's registers, in the same entry") {
+  Harness h;
+  KernelServed ks(h);
+  Thread* c = ks.client.thread;
+  // Another ready process at the same priority: a kernel service call must not yield to it.
+  auto other = h.spawn("other");
+  REQUIRE(other.thread->state() == ThreadState::kReady);
+
+  scribble(c, nullptr);
+  REQUIRE(ks.call(h, ks.echo, tag(7, 3), {11, 22, 33}) == Status::kOk);
+  REQUIRE(g_calls.size() == 1);
+  const Recorded& got = g_calls[0];
+  CHECK(got.slot == kEchoSlot);
+  CHECK(got.label == 7);
+  CHECK(got.caps == 0);
+  CHECK(got.badge == service_badge(kClientNumber, kEchoIndex));
+  CHECK(got.words == std::vector<uint64_t>{11, 22, 33});
+
+  const MessageInfo reply{c->regs()[kRsi]};
+  CHECK(reply.label() == 8);
+  CHECK(reply.words() == 3);
+  CHECK(reply.caps() == 0);
+  CHECK(c->regs()[kRdi] == 0);  // handle_or_badge: no badge on a reply
+  CHECK(h.message(c) == std::vector<uint64_t>{11, 22, 33});
+  CHECK(c->regs()[kRdx + 3] == kUntouched);  // past the reply's words
+  CHECK(other.thread->state() == ThreadState::kReady);
+
+  SECTION("the full ten register words, and the empty message") {
+    const std::vector<uint64_t> ten = iota(100, abi::kRegisterWords);
+    REQUIRE(ks.call(h, ks.echo, tag(0, abi::kRegisterWords), ten) == Status::kOk);
+    CHECK(h.message(c) == ten);
+    REQUIRE(ks.call(h, ks.echo, tag(0xffff'fffe, 0)) == Status::kOk);
+    CHECK(MessageInfo{c->regs()[kRsi]}.label() == 0xffff'ffff);
+    CHECK(MessageInfo{c->regs()[kRsi]}.words() == 0);
+    REQUIRE(g_calls.size() == 3);
+    CHECK(g_calls[1].words == ten);
+    CHECK(g_calls[2].words.empty());
+  }
+  SECTION("the non-blocking flag changes nothing: the kernel answers at once") {
+    REQUIRE(ks.call(h, ks.echo, tag(1, 1, 0, MessageInfo::kNonBlocking), {5}) == Status::kOk);
+    CHECK(MessageInfo{c->regs()[kRsi]}.raw == tag(2, 1).raw);
+    CHECK(h.message(c) == std::vector<uint64_t>{5});
+  }
+  SECTION("the slow path alone gives the same answer") {
+    REQUIRE(h.ipc(c, Syscall::kCall, ks.echo, tag(9, 2), {1, 2}, Path::kSlow) == Status::kOk);
+    REQUIRE(c->state() == ThreadState::kRunning);
+    CHECK(MessageInfo{c->regs()[kRsi]}.raw == tag(10, 2).raw);
+    CHECK(h.message(c) == std::vector<uint64_t>{1, 2});
+  }
+  SECTION("the domain sees the whole badge: another client number, the same slot") {
+    const Handle other_client =
+        h.grant(ks.holder, ks.root, ks.client.space, kServiceRights, service_badge(9, kEchoIndex));
+    REQUIRE(ks.call(h, other_client, tag(0, 1), {1}) == Status::kOk);
+    REQUIRE(g_calls.size() == 2);
+    CHECK(g_calls[1].slot == kEchoSlot);
+    CHECK(g_calls[1].badge == service_badge(9, kEchoIndex));
+  }
+  SECTION("a Send-only capability is enough for a call without capabilities") {
+    const Handle send_only = ks.service(h, kEchoIndex, abi::kRightSend);
+    REQUIRE(ks.call(h, send_only, tag(0, 1), {4}) == Status::kOk);
+    CHECK(h.message(c) == std::vector<uint64_t>{4});
+  }
+  h.finish();
+}
+
+TEST_CASE("long requests come from the caller's IPC buffer, long replies go back to it") {
+  Harness h;
+  KernelServed ks(h);
+  Thread* c = ks.client.thread;
+  abi::IpcBuffer* buffer = h.give_ipc_buffer(c, kBufferAddress + 0x800);  // not at a page start
+
+  SECTION("40 words to the echo service and back") {
+    const std::vector<uint64_t> request = iota(1000, 40);
+    REQUIRE(ks.call(h, ks.echo, tag(3, 40), request) == Status::kOk);
+    REQUIRE(g_calls.size() == 1);
+    CHECK(g_calls[0].words == request);
+    CHECK(g_calls[0].label == 3);
+    CHECK(MessageInfo{c->regs()[kRsi]}.raw == tag(4, 40).raw);
+    CHECK(h.message(c) == request);
+  }
+  SECTION("the largest message, both ways") {
+    const std::vector<uint64_t> request = iota(7000, abi::kMaxMessageWords);
+    REQUIRE(ks.call(h, ks.echo, tag(0, abi::kMaxMessageWords), request) == Status::kOk);
+    REQUIRE(g_calls.size() == 1);
+    CHECK(g_calls[0].words == request);
+    CHECK(h.message(c) == request);
+  }
+  SECTION("a 100-word reply: words 0..9 in registers, 10..99 in the buffer, nothing beyond") {
+    scribble(c, buffer);
+    REQUIRE(ks.call(h, ks.big, tag(1, 2), {8, 9}) == Status::kOk);
+    REQUIRE(g_calls.size() == 1);
+    CHECK(g_calls[0].slot == kBigSlot);
+    CHECK(g_calls[0].badge == service_badge(kClientNumber, kBigIndex));
+    CHECK(g_calls[0].words == std::vector<uint64_t>{8, 9});
+    const MessageInfo reply{c->regs()[kRsi]};
+    CHECK(reply.label() == kBigLabel);
+    CHECK(reply.words() == kBigWords);
+    CHECK(c->regs()[kRdi] == 0);
+    for (uint32_t i = 0; i < abi::kRegisterWords; ++i) {
+      INFO("register word " << i);
+      CHECK(c->regs()[kRdx + i] == big_word(i));
+      CHECK(buffer->words[i] == kUntouched);  // words below kRegisterWords are not copied
+    }
+    for (uint32_t i = abi::kRegisterWords; i < kBigWords; ++i) {
+      INFO("buffer word " << i);
+      CHECK(buffer->words[i] == big_word(i));
+    }
+    for (uint32_t i = kBigWords; i < abi::kMaxMessageWords; ++i) {
+      INFO("buffer word " << i);
+      CHECK(buffer->words[i] == kUntouched);
+    }
+  }
+  h.finish();
+}
+
+TEST_CASE("kernel service errors leave the caller running with the status, the domain uncalled") {
+  Harness h;
+  KernelServed ks(h);
+  Thread* c = ks.client.thread;
+  const uint64_t request_tag = tag(5, 3).raw;
+
+  SECTION("a send, not a call: kUnsupported") {
+    CHECK(ks.call(h, ks.echo, tag(5, 3), {1, 2, 3}, Syscall::kSend) == Status::kUnsupported);
+    CHECK(c->regs()[kRsi] == request_tag);  // the registers as the caller left them
+    CHECK(h.message(c) == std::vector<uint64_t>{1, 2, 3});
+  }
+  SECTION("an unbound badge index: kNotFound") {
+    CHECK(ks.call(h, ks.unbound, tag(5, 3), {1, 2, 3}) == Status::kNotFound);
+    CHECK(ks.call(h, ks.beyond, tag(5, 3), {1, 2, 3}) == Status::kNotFound);
+    CHECK(c->regs()[kRsi] == request_tag);
+  }
+  SECTION("an image without a kernel domain: kUnsupported") {
+    g_no_domain = true;
+    CHECK(ks.call(h, ks.echo, tag(5, 3), {1, 2, 3}) == Status::kUnsupported);
+    CHECK(c->regs()[kRsi] == request_tag);
+  }
+  SECTION("capabilities in the message") {
+    // The checks every send makes come first: capabilities need an IPC buffer...
+    CHECK(ks.call(h, ks.echo, tag(5, 0, 1)) == Status::kInvalidArgument);
+    h.give_ipc_buffer(c, kBufferAddress);
+    // ... and the Grant right...
+    const Handle send_only = ks.service(h, kEchoIndex, abi::kRightSend);
+    CHECK(ks.call(h, send_only, tag(5, 0, 1)) == Status::kPermissionDenied);
+    // ... and then the kernel's services take none.
+    h.ipc_buffer(c)->send_caps[0] = abi::kSelfThread;
+    CHECK(ks.call(h, ks.echo, tag(5, 0, 1)) == Status::kUnsupported);
+    CHECK(ks.call(h, ks.echo, tag(5, 2, abi::kMaxMessageCaps), {1, 2}) == Status::kUnsupported);
+    // The capability was not transferred anywhere.
+    CHECK(h.cap(ks.client.space, abi::kSelfThread)->object == c);
+  }
+  SECTION("more words than registers") {
+    const std::vector<uint64_t> words = iota(1, 11);
+    // No IPC buffer set at all: kInvalidArgument, as for any send (check_tag).
+    CHECK(ks.call(h, ks.echo, tag(5, 11), {1, 2, 3}) == Status::kInvalidArgument);
+    // An IPC buffer set but not mapped (or not writable): kBadAddress.
+    c->ipc_buffer_ = kBufferAddress;
+    CHECK(ks.call(h, ks.echo, tag(5, 11), {1, 2, 3}) == Status::kBadAddress);
+    h.map_memory(ks.client.space, kBufferAddress, 1, abi::kRightRead);
+    CHECK(ks.call(h, ks.echo, tag(5, 11), {1, 2, 3}) == Status::kBadAddress);
+    // More than a message holds: kInvalidArgument, buffer or not.
+    CHECK(ks.call(h, ks.echo, tag(5, abi::kMaxMessageWords + 1)) == Status::kInvalidArgument);
+    CHECK(ks.call(h, ks.echo, tag(5, 0xff)) == Status::kInvalidArgument);
+  }
+  SECTION("the index is checked before the buffer") {
+    c->ipc_buffer_ = kBufferAddress;  // unmapped
+    CHECK(ks.call(h, ks.unbound, tag(5, 11)) == Status::kNotFound);
+  }
+  SECTION("the handle and the rights are checked before anything else") {
+    CHECK(ks.call(h, 999, tag(5, 1), {1}) == Status::kInvalidCapability);
+    CHECK(ks.call(h, abi::kSelfThread, tag(5, 1), {1}) == Status::kInvalidCapability);
+    CHECK(ks.call(h, (1ull << 32) | ks.echo, tag(5, 1), {1}) == Status::kInvalidCapability);
+    const Handle grant_only = ks.service(h, kEchoIndex, abi::kRightGrant);
+    CHECK(ks.call(h, grant_only, tag(5, 1), {1}) == Status::kPermissionDenied);
+  }
+  CHECK(g_calls.empty());
+  CHECK(c->state() == ThreadState::kRunning);
+  h.finish();
+}
+
+TEST_CASE("a reply the caller cannot take: kBufferTooSmall after the call, nothing written") {
+  Harness h;
+  KernelServed ks(h);
+  Thread* c = ks.client.thread;
+
+  SECTION("no IPC buffer") {
+    scribble(c, nullptr);
+    CHECK(ks.call(h, ks.big, tag(5, 0)) == Status::kBufferTooSmall);
+  }
+  SECTION("an IPC buffer set but unmapped") {
+    c->ipc_buffer_ = kBufferAddress;
+    scribble(c, nullptr);
+    CHECK(ks.call(h, ks.big, tag(5, 0)) == Status::kBufferTooSmall);
+  }
+  // The domain ran (a kernel service call cannot be undone) but no reply word reached the
+  // caller: its tag and message registers are as it left them.
+  REQUIRE(g_calls.size() == 1);
+  CHECK(g_calls[0].slot == kBigSlot);
+  CHECK(c->regs()[kRsi] == tag(5, 0).raw);
+  CHECK(c->regs()[kRdi] == ks.big);
+  for (uint32_t i = 0; i < abi::kRegisterWords; ++i)
+    CHECK(c->regs()[kRdx + i] == kUntouched);
+  h.finish();
+}
+
+TEST_CASE("a domain reply longer than any message goes back empty") {
+  Harness h;
+  KernelServed ks(h);
+  Thread* c = ks.client.thread;
+  REQUIRE(ks.call(h, ks.overlong, tag(5, 1), {1}) == Status::kOk);
+  REQUIRE(g_calls.size() == 1);
+  CHECK(g_calls[0].slot == kOverlongSlot);
+  CHECK(MessageInfo{c->regs()[kRsi]}.raw == tag(0x0f, 0).raw);
+  h.finish();
+}
+
+TEST_CASE("revoking the kernel endpoint's root cuts its clients off") {
+  Harness h;
+  KernelServed ks(h);
+  Thread* c = ks.client.thread;
+  REQUIRE(ks.call(h, ks.echo, tag(1, 1), {1}) == Status::kOk);
+  Capability* root = h.cap(ks.holder, ks.root);
+  REQUIRE(root != nullptr);
+  cap_revoke(root);
+  h.check();
+  CHECK(ks.call(h, ks.echo, tag(1, 1), {1}) == Status::kInvalidCapability);
+  CHECK(g_calls.size() == 1);
+  cap_delete(root);
+  reap_objects();
+  h.check();
+  CHECK(c->state() == ThreadState::kRunning);
+  h.finish();
+}
+
+}  // namespace
+}  // namespace hmk::hosted
