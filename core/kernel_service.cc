@@ -45,8 +45,12 @@ Status kernel_service_call(Thread* self, uint64_t badge, bool is_call) {
   if (tag.caps() > 0) return Status::kUnsupported;
   const uint64_t index = badge & 0xffff;
   if (index >= kMaxBound || g_bindings.slot[index] == kUnbound) return Status::kNotFound;
-  abi::IpcBuffer* buffer = ipc_buffer_of(self);
-  if (tag.words() > abi::kRegisterWords && buffer == nullptr) return Status::kBadAddress;
+  // The IPC buffer only when words go beyond the registers: a page-table walk otherwise saved.
+  abi::IpcBuffer* buffer = nullptr;
+  if (tag.words() > abi::kRegisterWords) {
+    buffer = ipc_buffer_of(self);
+    if (buffer == nullptr) return Status::kBadAddress;
+  }
 
   KernelCall call;
   call.slot = g_bindings.slot[index];
@@ -63,6 +67,7 @@ Status kernel_service_call(Thread* self, uint64_t badge, bool is_call) {
   domain->call(call);
 
   const uint32_t words = call.words <= abi::kMaxMessageWords ? call.words : 0;
+  if (words > abi::kRegisterWords && buffer == nullptr) buffer = ipc_buffer_of(self);
   if (words > abi::kRegisterWords && buffer == nullptr) return Status::kBufferTooSmall;
   r[arch::kSysHandle] = 0;
   r[arch::kSysTag] = MessageInfo::make(call.label, words).raw;
