@@ -8,6 +8,7 @@
 
 #include "core/abi/bootinfo.h"
 #include "core/lib/format.h"
+#include "core/lib/string.h"
 #include "core/lib/util.h"
 #include "svc/lib/alloc.h"
 #include "svc/lib/bootinfo.h"
@@ -34,22 +35,15 @@ struct Domain {
 Domain g_domain;
 
 bool same_name(const char* a, const char* b) {
-  size_t i = 0;
-  for (; a[i] != '\0' && b[i] != '\0'; ++i)
-    if (a[i] != b[i]) return false;
-  return a[i] == b[i];
+  return StringView(a) == StringView(b);
 }
 
-// The boot table's entry of `kind` named `name` (any name if null).
-const abi::BootCap* boot_cap(abi::BootCapKind kind, const char* name, uint32_t index = ~0u) {
+// The irq entry for `line` (find_boot_cap matches names, and every irq entry is named "irq").
+const abi::BootCap* irq_cap(uint32_t line) {
   const abi::BootInfo* info = rt::boot_info();
-  if (info == nullptr) return nullptr;
-  for (uint32_t i = 0; i < info->count; ++i) {
+  for (uint32_t i = 0; info != nullptr && i < info->count; ++i) {
     const abi::BootCap& c = info->caps[i];
-    if (c.kind != kind) continue;
-    if (name != nullptr && !same_name(c.name, name)) continue;
-    if (index != ~0u && c.index != index) continue;
-    return &c;
+    if (c.kind == abi::BootCapKind::kIrq && c.index == line) return &c;
   }
   return nullptr;
 }
@@ -135,20 +129,20 @@ rpc::Channel Env::lookup(const char* service, uint64_t interface_id) const {
     if (same_name(slot.name, service) && slot.interface_id == interface_id)
       return rpc::Channel::local(slot.server, interface_id);
   }
-  if (const abi::BootCap* c = boot_cap(abi::BootCapKind::kService, service))
+  if (const abi::BootCap* c = rt::find_boot_cap(service, abi::BootCapKind::kService))
     return rpc::Channel::ipc(c->handle, interface_id);
   return rpc::Channel();
 }
 
 uint32_t Env::io_ports(const char* label, uint16_t* base) const {
-  const abi::BootCap* c = boot_cap(abi::BootCapKind::kIoPorts, label);
+  const abi::BootCap* c = rt::find_boot_cap(label, abi::BootCapKind::kIoPorts);
   if (c == nullptr) return 0;
   *base = static_cast<uint16_t>(c->index);
   return c->handle;
 }
 
 uint32_t Env::irq(uint32_t line) const {
-  const abi::BootCap* c = boot_cap(abi::BootCapKind::kIrq, nullptr, line);
+  const abi::BootCap* c = irq_cap(line);
   return c != nullptr ? c->handle : 0;
 }
 
@@ -210,7 +204,7 @@ int run_domain(const ServiceSlot* slots, uint32_t count, uint32_t threads) {
   g_domain.slots = slots;
   g_domain.count = count;
   const abi::BootInfo* info = rt::boot_info();
-  const abi::BootCap* endpoint = boot_cap(abi::BootCapKind::kEndpoint, nullptr);
+  const abi::BootCap* endpoint = rt::find_boot_cap(nullptr, abi::BootCapKind::kEndpoint);
   if (info == nullptr || endpoint == nullptr) {
     log("domain: no endpoint in the boot table (start it with a manifest `domain` line)\n");
     return 1;

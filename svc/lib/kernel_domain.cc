@@ -19,10 +19,7 @@ uint64_t g_pages_used = 0;
 rpc::Message g_message;
 
 bool same_name(const char* a, const char* b) {
-  size_t i = 0;
-  for (; a[i] != '\0' && b[i] != '\0'; ++i)
-    if (a[i] != b[i]) return false;
-  return a[i] == b[i];
+  return StringView(a) == StringView(b);
 }
 
 Status start_all() {

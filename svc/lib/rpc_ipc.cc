@@ -1,7 +1,6 @@
 // The ipc transport (see rpc_ipc.h) and rpc::Channel::call for user programs.
 #include "svc/lib/rpc_ipc.h"
 
-#include "core/abi/bootinfo.h"
 #include "core/lib/string.h"
 #include "core/lib/util.h"
 #include "svc/lib/bootinfo.h"
@@ -54,16 +53,8 @@ void unpack_message(const abi::IpcRegisters& regs, const abi::IpcBuffer* buffer,
 }
 
 rpc::Channel connect(const char* service, uint64_t interface_id) {
-  const abi::BootInfo* info = boot_info();
-  for (uint32_t i = 0; info != nullptr && i < info->count; ++i) {
-    const abi::BootCap& c = info->caps[i];
-    if (c.kind != abi::BootCapKind::kService) continue;
-    uint32_t j = 0;
-    while (j < abi::kBootNameMax && service[j] != '\0' && c.name[j] == service[j])
-      ++j;
-    if (service[j] == '\0' && c.name[j] == '\0') return rpc::Channel::ipc(c.handle, interface_id);
-  }
-  return rpc::Channel();
+  const abi::BootCap* c = find_boot_cap(service, abi::BootCapKind::kService);
+  return c != nullptr ? rpc::Channel::ipc(c->handle, interface_id) : rpc::Channel();
 }
 
 }  // namespace hmk::rt
