@@ -79,8 +79,14 @@ void destroy_address_space(AddressSpace& space, FrameAllocator& frames, size_t* 
 // *tables_added. kAlreadyExists if the page is mapped.
 Status map_page(AddressSpace& space, uint64_t virt, PhysAddr phys, uint32_t flags,
                 FrameAllocator& frames, size_t* tables_added);
-// Removes one user page's mapping (no-op if unmapped) and flushes it from the TLB.
-void unmap_page(AddressSpace& space, uint64_t virt);
+// Removes the mappings of the user pages [virt, virt + pages pages) (unmapped ones are skipped),
+// flushes them from the TLB, and frees every page table the removal leaves empty; adds the
+// number of table frames freed to *tables_freed.
+void unmap_range(AddressSpace& space, uint64_t virt, uint64_t pages, FrameAllocator& frames,
+                 size_t* tables_freed);
+// Page-table frames the user half of `space` uses, the root included (for the invariant
+// checker: a space's page tables are exactly what it is charged for).
+size_t page_table_count(const AddressSpace& space);
 // Changes the rights of one mapped user page (no-op if unmapped).
 void protect_page(AddressSpace& space, uint64_t virt, uint32_t flags);
 // The physical frame behind a user virtual address if it is mapped user-accessible with at
@@ -97,6 +103,11 @@ void init_user_context(UserContext& ctx, uint64_t entry, uint64_t stack, uint64_
 UserContext* activate(AddressSpace& space, UserContext& ctx);
 // `ctx` is going away: the port drops any lazily held state (FPU ownership).
 void forget_context(UserContext& ctx);
+// The thread of `ctx`, which entered the kernel with a system call, runs that same call again
+// when it next returns to user mode: the port points it back at the system-call instruction
+// (its registers still hold the number and the arguments). Long kernel operations do a bounded
+// step per entry and restart, so the timer and other threads run in between.
+void restart_syscall(UserContext& ctx);
 // Leaves the boot stack for good: resumes `first`, or idles until the core has a thread
 // (kernel.h: idle_entry) if it is null.
 [[noreturn]] void run_threads(UserContext* first);

@@ -113,8 +113,18 @@ Status grant_irq(Space& space, const BootstrapPlan& plan, abi::BootInfo* table, 
   return Status::kOk;
 }
 
+// The authority to make Irq objects, for a line that says irq_control=yes (the native test
+// suite; a driver gets its own lines with irqs= instead).
+Status grant_irq_control(Space& space, abi::BootInfo* table) {
+  TRY(space.caps().ensure_free(1, space.own_quota()));
+  const Handle h = space.caps().take_free();
+  space.caps().install(h, &irq_control(), abi::kRightManage, 0, nullptr);
+  add_entry(table, "irq_control", abi::BootCapKind::kIrqControl, 0, h);
+  return Status::kOk;
+}
+
 // Everything but the table itself, in the table's order: endpoint and served services, used
-// services, port ranges, interrupt lines.
+// services, port ranges, interrupt lines, interrupt control.
 Status grant_all(Space& space, const BootstrapPlan& plan, abi::BootInfo* table, Handle* root) {
   const ManifestLine& line = *plan.line;
   if (line.directive == Directive::kDomain) {
@@ -137,6 +147,12 @@ Status grant_all(Space& space, const BootstrapPlan& plan, abi::BootInfo* table, 
   }
   for (uint32_t i = 0; i < line.irq_count; ++i)
     TRY(grant_irq(space, plan, table, line.irqs[i]));  // reports itself
+  if (line.irq_control) {
+    if (Status s = grant_irq_control(space, table); s != Status::kOk) {
+      report(plan, "interrupt control", s);
+      return s;
+    }
+  }
   return Status::kOk;
 }
 

@@ -47,7 +47,7 @@ constexpr uint64_t service_badge(uint32_t client_number, uint16_t index) {
 //  - for each used service, a kServiceRights child of its root, badged
 //    service_badge(client_number, index);
 //  - an IoPorts object (Read|Write) for each ioports= range, an Irq object (Manage) for each
-//    line of irqs=.
+//    line of irqs=, and the IrqControl capability (Manage) for irq_control=yes.
 // On failure prints "exec PROGRAM: ..." and returns the status; what was given stays in
 // `space`'s table and mappings (ending the process frees it), the endpoint root is deleted.
 Status install_bootstrap(Space& space, const BootstrapPlan& plan, Handle* endpoint_root);

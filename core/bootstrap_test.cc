@@ -212,6 +212,28 @@ TEST_CASE("a plain run line gets an empty table and nothing else") {
   h.finish();
 }
 
+TEST_CASE("irq_control=yes gives interrupt control (Manage only), named in the table") {
+  Harness h;
+  Line l("run /bin/tests irq_control=yes");
+  auto p = h.spawn("/bin/tests");
+  BootstrapPlan plan;
+  plan.line = &l.line;
+  plan.client_number = 4;
+  Handle root = abi::kNullHandle;
+  REQUIRE(install_bootstrap(*p.space, plan, &root) == Status::kOk);
+  const abi::BootInfo* t = table_of(h, p.space);
+  REQUIRE(t != nullptr);
+  REQUIRE(t->count == 1);
+  CHECK(name_of(t->caps[0]) == "irq_control");
+  CHECK(t->caps[0].kind == BootCapKind::kIrqControl);
+  Capability* c = h.cap(p.space, t->caps[0].handle);
+  REQUIRE(c != nullptr);
+  CHECK(c->object == &irq_control());
+  CHECK(c->rights == abi::kRightManage);
+  CHECK(h.syscall(p.thread, Syscall::kIrqCreate, {t->caps[0].handle, 5}) == Status::kOk);
+  h.finish();
+}
+
 TEST_CASE("long program paths are cut to fit the table, NUL-terminated") {
   Harness h;
   const std::string path = "/bin/" + std::string(100, 'p');
@@ -318,6 +340,7 @@ TEST_CASE("revoking a domain's root: clients lose the service, queued callers ge
   reap_objects();
   REQUIRE(c.thread->state() == ThreadState::kBlockedOnSend);  // the client's cap keeps it
   Capability* root = h.cap(holder, d.root);
+  static_cast<Endpoint*>(root->object)->close();  // as init's retire_domain does
   cap_revoke(root);
   cap_delete(root);
   reap_objects();

@@ -2,19 +2,20 @@
 #include "core/cap.h"
 
 #include "core/arch.h"
+#include "core/endpoint.h"
 #include "core/kmem.h"
 #include "core/lib/string.h"
 #include "core/quota.h"
 
 namespace hmk {
 
-Result<Capability*> CapTable::lookup(Handle handle, ObjectType type) const {
+Result<Capability*> CapTable::lookup(uint64_t handle, ObjectType type) const {
   Capability* cap = lookup(handle);
   if (cap == nullptr || cap->type != type) return Status::kInvalidCapability;
   return cap;
 }
 
-Result<Capability*> CapTable::lookup(Handle handle, ObjectType type, uint32_t rights) const {
+Result<Capability*> CapTable::lookup(uint64_t handle, ObjectType type, uint32_t rights) const {
   Capability* cap = TRY(lookup(handle, type));
   if ((cap->rights & rights) != rights) return Status::kPermissionDenied;
   return cap;
@@ -31,7 +32,11 @@ Status CapTable::ensure_free(size_t count, Quota& quota) {
       quota.uncharge(kPageSize);
       return fresh.status();
     }
-    pages_[index] = static_cast<Capability*>(fresh->virt);
+    auto* page = static_cast<Capability*>(fresh->virt);
+    // Every slot starts empty at generation 0: its first handle is its slot number.
+    for (size_t i = 0; i < kSlotsPerPage; ++i)
+      page[i].key = (index * kSlotsPerPage + i) ^ 1;
+    pages_[index] = page;
     page_phys_[index] = fresh->phys;
   }
   return Status::kOk;
@@ -41,7 +46,8 @@ Handle CapTable::take_free() {
   for (size_t h = 1; h < kMaxSlots; ++h) {
     Capability* page = pages_[h / kSlotsPerPage];
     if (page == nullptr) break;
-    if (page[h % kSlotsPerPage].empty()) return static_cast<Handle>(h);
+    const Capability& slot = page[h % kSlotsPerPage];
+    if (slot.empty()) return static_cast<Handle>(slot.key ^ 1);
   }
   return abi::kNullHandle;
 }
@@ -63,9 +69,11 @@ size_t CapTable::free_slots(size_t limit) const {
 
 void CapTable::install(Handle handle, KernelObject* object, uint32_t rights, uint64_t badge,
                        Capability* parent) {
-  Capability* cap = &pages_[handle / kSlotsPerPage][handle % kSlotsPerPage];
+  const size_t slot = slot_of(handle);
+  Capability* cap = &pages_[slot / kSlotsPerPage][slot % kSlotsPerPage];
   object->acquire();
-  *cap = Capability{object, rights, object->type(), badge, parent, nullptr, nullptr, nullptr, 0};
+  *cap =
+      Capability{object, rights, object->type(), badge, parent, nullptr, nullptr, nullptr, handle};
   if (parent != nullptr) {
     cap->next_sibling = parent->first_child;
     if (parent->first_child != nullptr) parent->first_child->prev_sibling = cap;
@@ -76,7 +84,7 @@ void CapTable::install(Handle handle, KernelObject* object, uint32_t rights, uin
 Handle CapTable::handle_of(const Capability* cap) const {
   for (size_t i = 0; i < kMaxPages && pages_[i] != nullptr; ++i) {
     if (cap >= pages_[i] && cap < pages_[i] + kSlotsPerPage) {
-      return static_cast<Handle>(i * kSlotsPerPage + static_cast<size_t>(cap - pages_[i]));
+      return cap->empty() ? abi::kNullHandle : static_cast<Handle>(cap->key);
     }
   }
   return abi::kNullHandle;
@@ -115,12 +123,15 @@ void unlink_from_siblings(Capability* cap) {
 }
 }  // namespace
 
-void cap_delete(Capability* cap) {
-  // 1. Hand the children to our parent (or make them roots).
+bool cap_move_children_up(Capability* cap, size_t budget) {
+  // Each child leaves cap's list at the front and joins the parent's at the front (or becomes
+  // a root); one step per child.
   Capability* parent = cap->parent;
-  Capability* child = cap->first_child;
-  while (child != nullptr) {
-    Capability* next = child->next_sibling;
+  for (size_t moved = 0; cap->first_child != nullptr; ++moved) {
+    if (moved == budget) return false;
+    Capability* child = cap->first_child;
+    cap->first_child = child->next_sibling;
+    if (cap->first_child != nullptr) cap->first_child->prev_sibling = nullptr;
     child->parent = parent;
     child->prev_sibling = nullptr;
     child->next_sibling = nullptr;
@@ -129,26 +140,37 @@ void cap_delete(Capability* cap) {
       if (parent->first_child != nullptr) parent->first_child->prev_sibling = child;
       parent->first_child = child;
     }
-    child = next;
   }
-  cap->first_child = nullptr;
+  return true;
+}
+
+void cap_delete(Capability* cap) {
+  // 1. Hand the children to our parent (or make them roots).
+  (void)cap_move_children_up(cap, ~size_t{0});
   // 2. Leave the parent's child list.
   unlink_from_siblings(cap);
-  // 3. Empty the slot, then drop the reference (destruction is deferred; see reap_objects).
+  // Sends blocked on this very capability end with it. If it is the endpoint's last
+  // reference, the endpoint's death wakes every waiter with kPeerClosed instead.
+  if (cap->type == ObjectType::kEndpoint && cap->object->refs() > 1) {
+    static_cast<Endpoint*>(cap->object)->cancel_sends_through(cap);
+  }
+  // 3. Empty the slot at the next generation, so the handle that named it goes stale, then drop
+  // the reference (destruction is deferred; see reap_objects).
   KernelObject* object = cap->object;
-  *cap = Capability{nullptr, 0, ObjectType::kNone, 0, nullptr, nullptr, nullptr, nullptr, 0};
+  const uint64_t key = CapTable::next_generation(cap->key) ^ 1;
+  *cap = Capability{nullptr, 0, ObjectType::kNone, 0, nullptr, nullptr, nullptr, nullptr, key};
   object->release();
 }
 
-void cap_revoke(Capability* cap) {
-  // Post-order without recursion: descend to a leaf under `cap`, delete it, repeat. Each round
-  // removes one capability, so the loop ends after as many rounds as there were descendants.
-  while (cap->first_child != nullptr) {
-    Capability* leaf = cap->first_child;
-    while (leaf->first_child != nullptr)
-      leaf = leaf->first_child;
-    cap_delete(leaf);
+bool cap_revoke(Capability* cap, size_t budget) {
+  // Top down: deleting the first child moves its children up to `cap`, where later rounds
+  // find them. No capability is moved twice (its new parent, `cap`, is never deleted here),
+  // so the work is linear in the number of descendants, however deep the tree.
+  for (size_t deleted = 0; cap->first_child != nullptr; ++deleted) {
+    if (deleted == budget) return false;
+    cap_delete(cap->first_child);
   }
+  return true;
 }
 
 bool cap_is_ancestor(const Capability* ancestor, const Capability* cap) {

@@ -16,6 +16,10 @@ class Quota;
 
 // One slot. Empty when object == nullptr. The derivation links are null-terminated: parent,
 // first child, and a doubly linked sibling list.
+//
+// `key` makes handles carry a generation (see CapTable): a full slot's key is the handle that
+// names it; an empty slot's key is the handle its next capability will get, with bit 0
+// flipped, so that no handle equals it (the low bits of a handle are its slot number).
 struct Capability {
   KernelObject* object;
   uint32_t rights;
@@ -25,55 +29,74 @@ struct Capability {
   Capability* first_child;
   Capability* next_sibling;
   Capability* prev_sibling;
-  uint64_t reserved;  // pads a slot to 64 bytes: 64 slots a page, found by shift and mask
+  uint64_t key;  // the handle (full slot); next handle ^ 1 (empty slot). Pads a slot to 64 bytes.
 
   bool empty() const { return object == nullptr; }
 };
 static_assert(sizeof(Capability) == 64);
 
-// A growable table of capability slots, one 4 KiB frame of 64 slots at a time. Handle h
-// lives in page h / kSlotsPerPage.
-// Handle 0 is never valid. Pages are charged to the owning process's quota when they are added.
+// A growable table of capability slots, one 4 KiB frame of 64 slots at a time. Pages are
+// charged to the owning process's quota when they are added.
+//
+// A handle is a slot number (bits 0-9) and the slot's generation (bits 10-31). A slot's
+// generation advances every time it empties, so a handle kept after its capability was deleted
+// or revoked (perhaps by another process: revoke reaches into every table) names nothing, even
+// once the slot holds another capability: the slot's key no longer equals it. Slot 0 is never
+// filled, so no handle with slot bits 0 (the null handle among them) is ever valid. The
+// generation wraps after 2^22 reuses of one slot.
 class CapTable {
  public:
   static constexpr size_t kSlotsPerPage = 4096 / sizeof(Capability);  // 64
   static constexpr size_t kMaxPages = 16;
   static constexpr size_t kMaxSlots = kSlotsPerPage * kMaxPages;
+  static constexpr uint32_t kSlotBits = 10;
+  static constexpr uint64_t kSlotMask = kMaxSlots - 1;
   static_assert((kSlotsPerPage & (kSlotsPerPage - 1)) == 0);
+  static_assert(kMaxSlots == 1u << kSlotBits);
+
+  // The slot a handle names.
+  static constexpr size_t slot_of(uint64_t handle) { return handle & kSlotMask; }
+  // The handle the slot's next capability gets after `handle`'s is deleted: the generation
+  // advances, modulo the 22 bits it has.
+  static constexpr Handle next_generation(uint64_t handle) {
+    return static_cast<Handle>((handle + kMaxSlots) & 0xffff'ffffu);
+  }
 
   constexpr CapTable() = default;
   CapTable(const CapTable&) = delete;
   CapTable& operator=(const CapTable&) = delete;
 
-  // The capability behind `handle` if the slot exists and is full, else nullptr. Takes the
-  // full register so that values beyond 32 bits name no slot.
+  // The capability behind `handle` if the slot exists, is full and still has the handle's
+  // generation, else nullptr. Takes the full register: a value beyond 32 bits equals no key.
+  // One compare covers emptiness and staleness (an empty slot's key has bit 0 flipped).
   Capability* lookup(uint64_t handle) const {
-    if (handle >= kMaxSlots) return nullptr;
-    Capability* page = pages_[handle / kSlotsPerPage];
+    const size_t slot = slot_of(handle);
+    Capability* page = pages_[slot / kSlotsPerPage];
     if (page == nullptr) return nullptr;
-    Capability* cap = &page[handle % kSlotsPerPage];
-    return cap->empty() ? nullptr : cap;
+    Capability* cap = &page[slot % kSlotsPerPage];
+    return cap->key == handle ? cap : nullptr;
   }
   // The capability behind `handle` with the given type, or kInvalidCapability.
-  Result<Capability*> lookup(Handle handle, ObjectType type) const;
+  Result<Capability*> lookup(uint64_t handle, ObjectType type) const;
   // ... and with all of `rights`, or kPermissionDenied.
-  Result<Capability*> lookup(Handle handle, ObjectType type, uint32_t rights) const;
+  Result<Capability*> lookup(uint64_t handle, ObjectType type, uint32_t rights) const;
 
   // Makes sure `count` slots are free, adding pages charged to `quota` if needed; after it
   // succeeds, that many take_free() calls cannot fail (the decode half of decode-then-commit).
   Status ensure_free(size_t count, Quota& quota);
-  // The lowest free slot in the pages the table has (ensure_free first). Not yet filled.
+  // The handle of the lowest free slot in the pages the table has (ensure_free first). Not yet
+  // filled.
   Handle take_free();
   // ensure_free(1) + take_free().
   Result<Handle> find_free(Quota& quota);
   // How many slots are free without adding pages, counting up to `limit`.
   size_t free_slots(size_t limit) const;
 
-  // Fills the free slot `handle`; takes a new reference to `object`. `parent` (may be null)
-  // becomes its parent in the derivation tree.
+  // Fills the free slot `handle` (from take_free); takes a new reference to `object`. `parent`
+  // (may be null) becomes its parent in the derivation tree.
   void install(Handle handle, KernelObject* object, uint32_t rights, uint64_t badge,
                Capability* parent);
-  // Handle of a capability that lives in this table, or kNullHandle.
+  // Handle of a full slot of this table, or kNullHandle if `cap` is not one.
   Handle handle_of(const Capability* cap) const;
 
   // Empties every slot and returns the pages (charged to `quota`).
@@ -88,10 +111,24 @@ class CapTable {
 };
 
 // Deletes one capability: the slot empties, its object loses a reference, and its children
-// move up to its parent (so an ancestor's revoke still reaches them).
+// move up to its parent (so an ancestor's revoke still reaches them). Linear in the number of
+// children.
 void cap_delete(Capability* cap);
-// Deletes every descendant of `cap` (not `cap` itself). Iterative, no recursion.
-void cap_revoke(Capability* cap);
+// Moves up to `budget` of `cap`'s children to its parent (as cap_delete would); true once it
+// has none left. The tree is consistent after every call.
+bool cap_move_children_up(Capability* cap, size_t budget);
+// Deletes descendants of `cap` (not `cap` itself), at most `budget` of them; true once none is
+// left. Linear: each round deletes the first child, whose own children move up to `cap`, so
+// every capability below is moved at most once and deleted once. Iterative, no recursion.
+bool cap_revoke(Capability* cap, size_t budget);
+// The same without a bound, for the kernel's own bookkeeping (init, failed set-ups).
+inline void cap_revoke(Capability* cap) {
+  (void)cap_revoke(cap, ~size_t{0});
+}
+
+// How much capability work a system call does per step before it restarts (see kRestart in
+// core/syscall.h): about 10^5 instructions, a tenth of a millisecond.
+inline constexpr size_t kCapStepBudget = 1024;
 // Whether `ancestor` is a proper ancestor of `cap`.
 bool cap_is_ancestor(const Capability* ancestor, const Capability* cap);
 

@@ -132,6 +132,107 @@ TEST_CASE("cap_revoke removes every descendant in every table, keeps the capabil
   h.finish();
 }
 
+TEST_CASE("a handle goes stale when its capability goes, even after the slot is refilled") {
+  // The exploit this closes (issue 10, item 4): a server keeps the handle of a capability a
+  // client sent it; the client revokes its own copy, which deletes the server's; the server's
+  // next capability lands in the same slot, and the kept handle would name it.
+  Harness h;
+  auto client = h.spawn("client");
+  auto server = h.spawn("server");
+  Handle to_server = h.give(client.space, server.space, abi::kRightManage);
+  Handle ntf = h.create_notification(client.space);
+  REQUIRE(h.syscall(client.thread, Syscall::kCapCopyTo, {to_server, ntf, abi::kRightSend}) ==
+          Status::kOk);
+  const Handle kept = out_handle(client.thread);  // the server's copy, in the server's table
+  REQUIRE(h.cap(server.space, kept) != nullptr);
+  REQUIRE(h.syscall(client.thread, Syscall::kCapRevoke, {ntf}) == Status::kOk);
+  REQUIRE(h.cap(server.space, kept) == nullptr);
+
+  // The server's next capability takes the same slot, under another handle.
+  REQUIRE(h.syscall(server.thread, Syscall::kEndpointCreate, {}) == Status::kOk);
+  const Handle fresh = out_handle(server.thread);
+  REQUIRE(CapTable::slot_of(fresh) == CapTable::slot_of(kept));
+  REQUIRE(fresh != kept);
+  REQUIRE(fresh == CapTable::next_generation(kept));
+  for (Syscall call : {Syscall::kCapInfo, Syscall::kCapDelete, Syscall::kSignal}) {
+    INFO("call " << static_cast<int>(call));
+    REQUIRE(h.syscall(server.thread, call, {kept}) == Status::kInvalidCapability);
+  }
+  REQUIRE(h.syscall(server.thread, Syscall::kCapInfo, {fresh}) == Status::kOk);
+
+  // Deleting by hand ages the slot the same way; handles of full slots are unchanged.
+  REQUIRE(h.syscall(server.thread, Syscall::kCapDelete, {fresh}) == Status::kOk);
+  REQUIRE(h.syscall(server.thread, Syscall::kNotificationCreate, {}) == Status::kOk);
+  REQUIRE(out_handle(server.thread) == CapTable::next_generation(fresh));
+  REQUIRE(h.syscall(server.thread, Syscall::kCapInfo, {fresh}) == Status::kInvalidCapability);
+  REQUIRE(h.syscall(server.thread, Syscall::kCapInfo, {abi::kSelfSpace}) == Status::kOk);
+  h.finish();
+}
+
+TEST_CASE("cap_revoke of a deep chain works in bounded steps, the tree whole after each") {
+  // A chain 3000 deep across four tables (a table holds at most 1023): each capability the
+  // child of the one before. Revoke deletes kCapStepBudget per step and restarts.
+  Harness h;
+  std::vector<Harness::Process> procs;
+  for (int i = 0; i < 4; ++i)
+    procs.push_back(h.spawn("p"));
+  const Handle root = h.create_endpoint(procs[0].space);
+  Space* space = procs[0].space;
+  Handle last = root;
+  constexpr int kDepth = 3000;
+  for (int i = 0; i < kDepth; ++i) {
+    Space* to = procs[static_cast<size_t>((i + 1) / 900)].space;
+    last = h.grant(space, last, to, abi::kRightSend);
+    space = to;
+  }
+  REQUIRE(h.cap(space, last)->object == h.cap(procs[0].space, root)->object);
+  h.set_auto_restart(false);
+  Thread* t = procs[0].thread;
+  h.syscall(t, Syscall::kCapRevoke, {root});  // restarts: rax keeps the number
+  int steps = 1;
+  while (h.restart_pending(t)) {
+    h.continue_restarted(t);  // the harness checks every invariant after each step
+    ++steps;
+  }
+  REQUIRE(steps ==
+          (kDepth + static_cast<int>(kCapStepBudget) - 1) / static_cast<int>(kCapStepBudget));
+  REQUIRE(status_of(t) == Status::kOk);
+  REQUIRE(h.cap(procs[0].space, root)->first_child == nullptr);
+  REQUIRE(h.cap(space, last) == nullptr);
+  h.finish();
+}
+
+TEST_CASE("cap_delete of a capability with many children moves them up in bounded steps") {
+  Harness h;
+  auto a = h.spawn("a");
+  auto b = h.spawn("b");
+  const Handle root = h.create_endpoint(a.space);
+  const Handle middle = h.grant(a.space, root, a.space, abi::kRightSend);
+  constexpr int kChildren = 1500;  // in two tables
+  std::vector<std::pair<Space*, Handle>> children;
+  for (int i = 0; i < kChildren; ++i) {
+    Space* to = i < 900 ? a.space : b.space;
+    children.emplace_back(to, h.grant(a.space, middle, to, abi::kRightSend));
+  }
+  h.set_auto_restart(false);
+  h.syscall(a.thread, Syscall::kCapDelete, {middle});
+  REQUIRE(h.restart_pending(a.thread));
+  REQUIRE(h.cap(a.space, middle) != nullptr);  // still there, some children already moved
+  h.continue_restarted(a.thread);
+  REQUIRE(!h.restart_pending(a.thread));
+  REQUIRE(status_of(a.thread) == Status::kOk);
+  REQUIRE(h.cap(a.space, middle) == nullptr);
+  for (auto [space, handle] : children)
+    REQUIRE(h.cap(space, handle)->parent == h.cap(a.space, root));
+  h.finish();
+}
+
+TEST_CASE("a slot's generation wraps within 32 bits and keeps its slot number") {
+  const Handle last = static_cast<Handle>(0xffff'fc00u | 37);
+  REQUIRE(CapTable::next_generation(last) == 37);
+  REQUIRE(CapTable::slot_of(CapTable::next_generation(last)) == 37);
+}
+
 TEST_CASE("cap_copy_to a dead space is kPeerClosed") {
   Harness h;
   auto a = h.spawn("a");
@@ -193,24 +294,37 @@ struct ModelCap {
 struct Model {
   std::vector<KernelObject*> objects;
   std::vector<ModelCap> caps;
-  std::vector<std::map<Handle, int>> slots;  // per space: handle -> id
-  std::vector<std::vector<bool>> occupied;   // per space: slots the kernel has in use
-  std::vector<size_t> pages;                 // per space: table pages
+  std::vector<std::map<size_t, int>> slots;       // per space: slot -> id
+  std::vector<std::vector<bool>> occupied;        // per space: slots the kernel has in use
+  std::vector<std::vector<uint32_t>> generation;  // per space and slot: times it emptied
 
-  Handle lowest_free(int space) {
+  size_t lowest_free(int space) {
     std::vector<bool>& occ = occupied[space];
-    for (Handle h = 1; h < occ.size(); ++h) {
-      if (!occ[h]) return h;
+    for (size_t slot = 1; slot < occ.size(); ++slot) {
+      if (!occ[slot]) return slot;
     }
-    return static_cast<Handle>(occ.size());  // the table grows
+    return occ.size();  // the table grows
+  }
+  Handle handle_for(int space, size_t slot) const {
+    return static_cast<Handle>(slot | generation[space][slot] << CapTable::kSlotBits);
+  }
+  void grow(int space, size_t slots_now) {
+    occupied[space].resize(slots_now, false);
+    generation[space].resize(slots_now, 0);
   }
   int add(int object, uint32_t rights, uint64_t badge, int parent, int space) {
-    Handle h = lowest_free(space);
-    if (h == occupied[space].size()) occupied[space].resize(h + CapTable::kSlotsPerPage, false);
-    occupied[space][h] = true;
-    caps.push_back({object, rights, badge, parent, space, h, true});
-    slots[space][h] = static_cast<int>(caps.size() - 1);
+    const size_t slot = lowest_free(space);
+    if (slot == occupied[space].size()) grow(space, slot + CapTable::kSlotsPerPage);
+    occupied[space][slot] = true;
+    caps.push_back({object, rights, badge, parent, space, handle_for(space, slot), true});
+    slots[space][slot] = static_cast<int>(caps.size() - 1);
     return static_cast<int>(caps.size() - 1);
+  }
+  void empty(const ModelCap& c) {
+    const size_t slot = CapTable::slot_of(c.handle);
+    occupied[c.space][slot] = false;
+    ++generation[c.space][slot];
+    slots[c.space].erase(slot);
   }
   void remove(int id) {
     ModelCap& c = caps[id];
@@ -218,8 +332,7 @@ struct Model {
       if (other.live && other.parent == id) other.parent = c.parent;
     }
     c.live = false;
-    occupied[c.space][c.handle] = false;
-    slots[c.space].erase(c.handle);
+    empty(c);
   }
   bool descends(int id, int ancestor) const {
     for (int p = caps[id].parent; p >= 0; p = caps[p].parent) {
@@ -231,8 +344,7 @@ struct Model {
     for (size_t i = 0; i < caps.size(); ++i) {
       if (caps[i].live && descends(static_cast<int>(i), id)) {
         caps[i].live = false;
-        occupied[caps[i].space][caps[i].handle] = false;
-        slots[caps[i].space].erase(caps[i].handle);
+        empty(caps[i]);
       }
     }
   }
@@ -257,11 +369,13 @@ TEST_CASE("random derive, copy, delete and revoke agree with a shadow model") {
   }
   Model m;
   m.slots.resize(kSpaces);
+  m.occupied.resize(kSpaces);
+  m.generation.resize(kSpaces);
   for (int i = 0; i < kSpaces; ++i) {
     CapTable& table = procs[i].space->caps();
-    m.occupied.emplace_back(table.page_count() * CapTable::kSlotsPerPage, false);
-    for (Handle hd = 1; hd < m.occupied[i].size(); ++hd)
-      m.occupied[i][hd] = table.lookup(hd) != nullptr;
+    m.grow(i, table.page_count() * CapTable::kSlotsPerPage);
+    for (size_t slot = 1; slot < m.occupied[i].size(); ++slot)
+      m.occupied[i][slot] = table.lookup(slot) != nullptr;  // fresh tables: generation 0
   }
   // The objects: an endpoint and a notification (badgeable) and a memory object.
   const Handle ep = h.create_endpoint(procs[0].space);
@@ -271,25 +385,33 @@ TEST_CASE("random derive, copy, delete and revoke agree with a shadow model") {
   for (auto [space, handle] : roots) {
     Capability* c = h.cap(procs[space].space, handle);
     m.objects.push_back(c->object);
-    m.occupied[space][handle] = true;
+    m.occupied[space][CapTable::slot_of(handle)] = true;
     m.caps.push_back(
         {static_cast<int>(m.objects.size() - 1), c->rights, 0, -1, space, handle, true});
-    m.slots[space][handle] = static_cast<int>(m.caps.size() - 1);
+    m.slots[space][CapTable::slot_of(handle)] = static_cast<int>(m.caps.size() - 1);
   }
 
   auto compare = [&] {
     for (int s = 0; s < kSpaces; ++s) {
       CapTable& table = procs[s].space->caps();
-      for (Handle hd = 1; hd < table.page_count() * CapTable::kSlotsPerPage; ++hd) {
-        Capability* c = table.lookup(hd);
-        auto it = m.slots[s].find(hd);
+      REQUIRE(table.page_count() * CapTable::kSlotsPerPage == m.occupied[s].size());
+      for (size_t slot = 1; slot < m.occupied[s].size(); ++slot) {
+        const Handle now = m.handle_for(s, slot);
+        Capability* c = table.lookup(now);
+        // The slot's earlier handles are stale whatever it holds now.
+        if (m.generation[s][slot] > 0) {
+          INFO("space " << s << " slot " << slot << " generation " << m.generation[s][slot]);
+          REQUIRE(table.lookup(now - CapTable::kMaxSlots) == nullptr);
+        }
+        auto it = m.slots[s].find(slot);
         if (it == m.slots[s].end()) {
-          INFO("space " << s << " slot " << hd);
-          REQUIRE(((c == nullptr) == !m.occupied[s][hd]));
+          INFO("space " << s << " slot " << slot);
+          REQUIRE(((c == nullptr) == !m.occupied[s][slot]));
           continue;
         }
         const ModelCap& mc = m.caps[it->second];
-        INFO("space " << s << " slot " << hd << " model id " << it->second);
+        INFO("space " << s << " slot " << slot << " model id " << it->second);
+        REQUIRE(mc.handle == now);
         REQUIRE(c != nullptr);
         REQUIRE(c->object == m.objects[mc.object]);
         REQUIRE(c->rights == mc.rights);

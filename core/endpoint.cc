@@ -27,6 +27,11 @@ void close_queue(ThreadQueue& queue) {
 }
 }  // namespace
 
+void Endpoint::wake_all(Status status) {
+  while (Thread* t = queue_.front())
+    wake_with_status(t, status);
+}
+
 Result<Endpoint*> Endpoint::create(Quota& quota) {
   return make(g_endpoints, quota);
 }
@@ -34,6 +39,16 @@ Result<Endpoint*> Endpoint::create(Quota& quota) {
 void Endpoint::destroy() {
   close_queue(queue_);
   g_endpoints.destroy(this);
+}
+
+void Endpoint::cancel_sends_through(const Capability* cap) {
+  if (kind_ != QueueKind::kSenders) return;
+  Thread* t = queue_.front();
+  while (t != nullptr) {
+    Thread* next = queue_.next(t);  // before t leaves the queue
+    if (t->ipc_cap_ == cap) wake_with_status(t, Status::kInvalidCapability);
+    t = next;
+  }
 }
 
 Result<Notification*> Notification::create(Quota& quota) {

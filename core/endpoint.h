@@ -29,6 +29,18 @@ class Endpoint final : public KernelObject {
     if (queue_.empty()) kind_ = QueueKind::kIdle;
   }
 
+  // Wakes every waiting thread with kPeerClosed, as the endpoint's death would: for its owner
+  // retiring it (init, when a domain ends) before revoking every capability to it, so that
+  // queued callers learn that the service is gone rather than that their capability is.
+  void close() { wake_all(Status::kPeerClosed); }
+  void wake_all(Status status);
+
+  // Wakes every thread blocked sending through `cap` with kInvalidCapability: the capability
+  // is being deleted, and a message must not reach a receiver once the authority that sent it
+  // is gone (a server that revokes a client's badged capability must not hear from that badge
+  // again). Bounded by the queue length.
+  void cancel_sends_through(const Capability* cap);
+
   // Whether the kernel itself answers calls (services linked into the kernel, IC0; see
   // core/kernel_service.h). Set once by init, before any capability to it is handed out.
   bool kernel_served() const { return kernel_served_; }

@@ -16,6 +16,7 @@
 #include "core/arch.h"
 #include "core/bootstrap.h"
 #include "core/console.h"
+#include "core/endpoint.h"
 #include "core/irq.h"
 #include "core/kernel_service.h"
 #include "core/kmem.h"
@@ -117,6 +118,7 @@ const char* domain_name(uint32_t index) {
 void retire_domain(uint32_t index) {
   DomainRecord& d = g_init.domains[index];
   if (Capability* root = g_init.holder->caps().lookup(d.root)) {
+    static_cast<Endpoint*>(root->object)->close();  // callers learn the service is gone
     cap_revoke(root);
     cap_delete(root);
   }
@@ -289,6 +291,7 @@ bool start_line(const ManifestLine& line) {
   Handle root = abi::kNullHandle;
   ProcessSetup setup;
   setup.first_argument = abi::kBootInfoAddress;
+  setup.quota_bytes = line.quota;
   setup.hook = &bootstrap_hook;
   setup.context = &root;
   Result<Space*> space = load_process(line.path, file->data, file->size, setup);

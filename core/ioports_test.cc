@@ -126,7 +126,7 @@ TEST_CASE("io_port_in/out: every mistake fails with its status and touches no po
 
   // Handles: empty, beyond the table, beyond 32 bits, other types.
   const uint64_t bad_handles[] = {
-      0, 999, (1ull << 32) | ports, ep, abi::kSelfSpace, abi::kSelfThread, abi::kIrqControl};
+      0, 999, (1ull << 32) | ports, ep, abi::kSelfSpace, abi::kSelfThread, kIrqControlHandle};
   for (uint64_t bad : bad_handles) {
     INFO("handle " << bad);
     CHECK(port_in(h, t, bad, kBase, 1) == Status::kInvalidCapability);

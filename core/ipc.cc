@@ -4,6 +4,7 @@
 
 #include "core/kernel_service.h"
 #include "core/lib/string.h"
+#include "core/memory_object.h"
 #include "core/quota.h"
 #include "core/scheduler.h"
 #include "core/space.h"
@@ -127,6 +128,7 @@ void detach_thread(Thread* t) {
     case ThreadState::kBlockedOnSend:
     case ThreadState::kBlockedOnReceive:
       static_cast<Endpoint*>(t->blocked_on_)->dequeue(t);
+      t->ipc_cap_ = nullptr;
       break;
     case ThreadState::kBlockedOnNotification:
       ThreadQueue::remove(t);
@@ -153,6 +155,10 @@ void kill_thread(Thread* t) {
   const bool started = t->state_ != ThreadState::kInactive;
   detach_thread(t);
   if (t->caller_ != nullptr) wake_with_status(t->caller_, Status::kPeerClosed);
+  if (t->pending_memory_ != nullptr) {  // a memory_create cut short: nobody will finish it
+    t->pending_memory_->release();
+    t->pending_memory_ = nullptr;
+  }
   t->state_ = ThreadState::kDead;
   if (!started) return;
   Space& space = t->space();
@@ -195,6 +201,7 @@ Status ipc_send(Thread* self, bool is_call) {
   self->state_ = ThreadState::kBlockedOnSend;
   self->blocked_on_ = ep;
   self->ipc_badge_ = cap->badge;
+  self->ipc_cap_ = cap;
   self->ipc_is_call_ = is_call;
   self->ipc_can_grant_ = can_grant;
   ep->enqueue(self, Endpoint::QueueKind::kSenders);
@@ -225,6 +232,7 @@ Status ipc_recv(Thread* self) {
     // POINT OF NO RETURN
     ep->dequeue(sender);
     sender->blocked_on_ = nullptr;
+    sender->ipc_cap_ = nullptr;
     commit_transfer(sender, self, sender->ipc_badge_, plan);
     if (sender->ipc_is_call_) {
       link_reply(sender, self);

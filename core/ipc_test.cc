@@ -449,6 +449,54 @@ TEST_CASE("a waiting sender's process ends: it leaves the endpoint queue") {
   h.finish();
 }
 
+TEST_CASE("deleting or revoking the capability a blocked send used cancels the send") {
+  // A server that revokes a client's badged capability must never receive from that badge
+  // afterwards: a send queued before the revocation dies with it (kInvalidCapability), while
+  // sends through other capabilities stay queued.
+  Harness h;
+  auto server = h.spawn("server");
+  auto client = h.spawn("client");
+  Thread* s = server.thread;
+  Thread* c1 = client.thread;
+  Handle unused;
+  Thread* c2 = h.add_thread(client.space, abi::kDefaultPriority, true, &unused);
+  const Handle ep = h.create_endpoint(server.space);
+  const uint32_t send = abi::kRightSend | abi::kRightGrant;
+  // The server keeps one badged capability per client badge and hands out children of them.
+  const Handle badge77 = h.grant(server.space, ep, server.space, send, 0x77);
+  const Handle badge99 = h.grant(server.space, ep, server.space, send, 0x99);
+  const Handle k77 = h.grant(server.space, badge77, client.space, send);
+  const Handle k99 = h.grant(server.space, badge99, client.space, send);
+  h.ipc(c1, Syscall::kSend, k77, tag(1, 1), {11});
+  h.ipc(c2, Syscall::kCall, k99, tag(2, 1), {22});
+  REQUIRE(c1->state() == ThreadState::kBlockedOnSend);
+  REQUIRE(c2->state() == ThreadState::kBlockedOnSend);
+
+  SECTION("revoking one badge cancels only the send made with it") {
+    REQUIRE(h.syscall(s, Syscall::kCapRevoke, {badge77}) == Status::kOk);
+    REQUIRE(h.cap(client.space, k77) == nullptr);
+    REQUIRE(c1->state() == ThreadState::kReady);
+    REQUIRE(status_of(c1) == Status::kInvalidCapability);
+    REQUIRE(c2->state() == ThreadState::kBlockedOnSend);
+    REQUIRE(h.ipc(s, Syscall::kRecv, ep, tag(0, 0)) == Status::kOk);
+    REQUIRE(s->regs()[kRdi] == 0x99);  // the badge of the send that survived
+    REQUIRE(h.message(s) == std::vector<uint64_t>{22});
+    REQUIRE(h.ipc(s, Syscall::kReply, 0, tag(0, 0)) == Status::kOk);
+  }
+  SECTION("the sender's own process deletes the capability: its call is cancelled") {
+    Handle third_handle;
+    Thread* c3 = h.add_thread(client.space, abi::kDefaultPriority, true, &third_handle);
+    REQUIRE(h.syscall(c3, Syscall::kCapDelete, {k99}) == Status::kOk);
+    REQUIRE(c2->state() == ThreadState::kReady);
+    REQUIRE(status_of(c2) == Status::kInvalidCapability);
+    REQUIRE(h.syscall(s, Syscall::kCapRevoke, {ep}) == Status::kOk);
+    REQUIRE(status_of(c1) == Status::kInvalidCapability);
+    REQUIRE(h.ipc(s, Syscall::kRecv, ep, tag(0, 0, 0, MessageInfo::kNonBlocking)) ==
+            Status::kWouldBlock);
+  }
+  h.finish();
+}
+
 TEST_CASE("notifications: signal ORs badges, poll takes the word, wait blocks") {
   Harness h;
   auto p = h.spawn("waiter", 120);

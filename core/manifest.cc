@@ -156,6 +156,24 @@ Status parse_ioports(StringView value, ManifestLine* out, ManifestError* error) 
   return Status::kOk;
 }
 
+// quota=BYTES, with an optional K or M suffix (KiB, MiB).
+Status parse_quota(StringView value, ManifestLine* out, ManifestError* error) {
+  uint64_t unit = 1;
+  StringView digits = value;
+  if (value.ends_with("K")) unit = 1024;
+  if (value.ends_with("M")) unit = 1024 * 1024;
+  if (unit != 1) digits = value.substr(0, value.size() - 1);
+  uint64_t n = 0;
+  if (!parse_manifest_number(digits, kMaxManifestQuota / unit, &n) ||
+      n * unit < kMinManifestQuota) {
+    return fail(error, Status::kInvalidArgument,
+                "quota=%.*s: give bytes (or K, M) from %lu KiB to %lu MiB", VIEW(value),
+                kMinManifestQuota / 1024, kMaxManifestQuota >> 20);
+  }
+  out->quota = n * unit;
+  return Status::kOk;
+}
+
 // One key=value word after the program path.
 Status parse_option(StringView word, ManifestLine* out, ManifestError* error) {
   const size_t eq = word.find('=');
@@ -186,6 +204,15 @@ Status parse_option(StringView word, ManifestLine* out, ManifestError* error) {
     return parse_irqs(value, out, error);
   }
   if (key == "ioports") return parse_ioports(value, out, error);
+  if (key == "irq_control") {
+    if (value != "yes") {
+      return fail(error, Status::kInvalidArgument, "irq_control= takes 'yes' (got '%.*s')",
+                  VIEW(value));
+    }
+    out->irq_control = true;
+    return Status::kOk;
+  }
+  if (key == "quota") return parse_quota(value, out, error);
   return fail(error, Status::kInvalidArgument, "unknown option '%.*s'", VIEW(word));
 }
 

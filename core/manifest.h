@@ -1,7 +1,9 @@
 // The boot manifest's grammar (docs/running.md), one directive per line:
 //
-//   run /bin/path [uses=a,b] [ioports=LABEL:BASE:COUNT]... [irqs=N,M]
-//   domain NAME /bin/path [serves=a,b] [uses=c] [ioports=LABEL:BASE:COUNT]... [irqs=N,M]
+//   run /bin/path [uses=a,b] [ioports=LABEL:BASE:COUNT]... [irqs=N,M] [irq_control=yes]
+//       [quota=BYTES]
+//   domain NAME /bin/path [serves=a,b] [uses=c] [ioports=...]... [irqs=N,M] [irq_control=yes]
+//       [quota=BYTES]
 //   kernel serves=a,b          services linked into the kernel image (IC0, core/kernel_service.h)
 //   # a comment; blank lines are ignored
 //
@@ -28,6 +30,10 @@ inline constexpr uint32_t kMaxLineIrqs = 16;                   // lines in one i
 // The parser's bound for an interrupt line number; which lines exist is the board's business
 // (Irq::create refuses the others when init creates the object).
 inline constexpr uint32_t kMaxIrqNumber = 255;
+// quota= bounds: a process needs a few pages to exist at all; the upper bound only keeps a typo
+// from promising more than any board here has.
+inline constexpr uint64_t kMinManifestQuota = 64 * 1024;
+inline constexpr uint64_t kMaxManifestQuota = 1ull << 30;
 
 enum class Directive : uint8_t {
   kNone,    // a blank or comment line
@@ -55,11 +61,13 @@ struct ManifestLine {
   uint32_t ioport_count = 0;
   uint32_t irqs[kMaxLineIrqs] = {};
   uint32_t irq_count = 0;
+  bool irq_control = false;  // irq_control=yes: the authority to create Irq objects for any line
+  uint64_t quota = abi::kDefaultProcessQuota;  // quota=: the process's root quota, in bytes
 
   // Entries the line's process gets in its bootstrap table (abi::BootInfo::caps).
   uint32_t boot_cap_count() const {
     const uint32_t own = directive == Directive::kDomain ? 1 + serve_count : 0;
-    return own + use_count + ioport_count + irq_count;
+    return own + use_count + ioport_count + irq_count + (irq_control ? 1 : 0);
   }
 };
 

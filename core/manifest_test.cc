@@ -257,6 +257,37 @@ std::string names(const char* prefix, int first, int count) {
   return out;
 }
 
+TEST_CASE("irq_control=yes: the one way to interrupt control, and a table entry") {
+  Parsed plain = parse("run /bin/x");
+  REQUIRE(plain.status == Status::kOk);
+  CHECK(!plain.line.irq_control);
+  CHECK(plain.line.boot_cap_count() == 0);
+  Parsed p = parse("run /bin/x irq_control=yes irqs=3");
+  REQUIRE(p.status == Status::kOk);
+  CHECK(p.line.irq_control);
+  CHECK(p.line.boot_cap_count() == 2);
+  Parsed d = parse("domain d /bin/x serves=a irq_control=yes");
+  REQUIRE(d.status == Status::kOk);
+  CHECK(d.line.irq_control);
+  refused("run /bin/x irq_control=no", Status::kInvalidArgument, "irq_control= takes 'yes'");
+  refused("run /bin/x irq_control=", Status::kInvalidArgument, "irq_control= takes 'yes'");
+  refused("kernel serves=a irq_control=yes", Status::kInvalidArgument,
+          "the kernel line takes serves= only");
+}
+
+TEST_CASE("quota=: bytes, K or M, within the bounds; the default otherwise") {
+  CHECK(parse("run /bin/x").line.quota == abi::kDefaultProcessQuota);
+  CHECK(parse("run /bin/x quota=64K").line.quota == 64 * 1024);
+  CHECK(parse("run /bin/x quota=32M").line.quota == 32ull << 20);
+  CHECK(parse("run /bin/x quota=0x20000").line.quota == 0x20000);
+  CHECK(parse("run /bin/x quota=1024M").line.quota == 1ull << 30);
+  CHECK(parse("domain d /bin/x serves=a quota=1M").line.quota == 1ull << 20);
+  for (const char* bad : {"quota=", "quota=M", "quota=63K", "quota=1025M", "quota=2G", "quota=12x",
+                          "quota=-1", "quota=1073741825"}) {
+    refused(std::string("run /bin/x ") + bad, Status::kInvalidArgument, "from 64 KiB to 1024 MiB");
+  }
+}
+
 TEST_CASE("limits per line: 32 names a list, 8 port ranges, 83 table entries") {
   CHECK(parse("run /bin/x uses=" + names("s", 0, 32)).status == Status::kOk);
   refused("run /bin/x uses=" + names("s", 0, 33), Status::kOutOfRange, "more than 32 names");

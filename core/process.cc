@@ -50,21 +50,21 @@ Status map_stack(Space& space) {
   return s;
 }
 
-// The handles every boot-manifest process starts with, in their fixed slots.
+// The handles every boot-manifest process starts with, in their fixed slots: its own space and
+// thread, nothing more (least authority: anything else comes from its manifest line).
 Status install_initial_caps(Space& space, Thread& thread) {
   CapTable& caps = space.caps();
-  TRY(caps.ensure_free(3, space.own_quota()));
+  TRY(caps.ensure_free(2, space.own_quota()));
   struct Initial {
     Handle expected;
     KernelObject* object;
   } initial[] = {
       {abi::kSelfSpace, &space},
       {abi::kSelfThread, &thread},
-      {abi::kIrqControl, &irq_control()},
   };
   for (const Initial& i : initial) {
     Handle h = caps.take_free();
-    if (h != i.expected) return Status::kCorrupt;  // a fresh table hands out 1, 2, 3
+    if (h != i.expected) return Status::kCorrupt;  // a fresh table hands out 1, 2
     caps.install(h, i.object, abi::kRightsAll, 0, nullptr);
   }
   return Status::kOk;

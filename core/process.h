@@ -28,7 +28,7 @@ struct ProcessSetup {
 };
 
 // Validates `image` as a static ELF executable and builds a process for it: segments and stack
-// mapped, the handles abi::kSelfSpace, kSelfThread and kIrqControl installed, `setup.hook`
+// mapped, the handles abi::kSelfSpace and kSelfThread installed, `setup.hook`
 // run, the first thread started. On error a one-line reason naming `name` is printed and
 // nothing is leaked. The returned Space carries one reference for the caller. Segments must lie
 // below abi::kBootInfoAddress, where init maps the bootstrap table.

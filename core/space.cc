@@ -27,6 +27,10 @@ bool range_ok(uint64_t vaddr, uint64_t pages, uint64_t* end) {
 }
 }  // namespace
 
+uint64_t Space::mapping_record_bytes() {
+  return g_mappings.cache().object_size();
+}
+
 uint32_t page_flags_for_rights(uint32_t rights) {
   uint32_t flags = kPageUser;
   if (rights & abi::kRightWrite) flags |= kPageWrite;
@@ -122,6 +126,7 @@ Status Space::map(MemoryObject& memory, uint64_t vaddr, uint64_t first_page, uin
   own_bytes_ += tables * kPageSize;
   own_quota_->uncharge(tables_budget - tables * kPageSize);
   if (s != Status::kOk) {
+    m->pages = pages;  // so that tables made for the page that failed are pruned too
     unmap_mapping(m);
     return s;
   }
@@ -129,8 +134,11 @@ Status Space::map(MemoryObject& memory, uint64_t vaddr, uint64_t first_page, uin
 }
 
 void Space::unmap_mapping(Mapping* m) {
-  for (uint64_t i = 0; i < m->pages; ++i)
-    arch::unmap_page(as_, m->vaddr + i * kPageSize);
+  // Page tables the mapping was the last user of go back at once, and their charge with them.
+  size_t tables = 0;
+  arch::unmap_range(as_, m->vaddr, m->pages, kernel_frames(), &tables);
+  own_bytes_ -= tables * kPageSize;
+  own_quota_->uncharge(tables * kPageSize);
   MappingList::remove(m);
   m->memory->release();
   const uint64_t record = g_mappings.cache().object_size();

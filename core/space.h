@@ -51,6 +51,8 @@ class Space final : public KernelObject {
   StringView name() const { return name_; }
   bool alive() const { return alive_; }
   uint64_t own_bytes() const { return own_bytes_; }  // page tables and mappings, on own_quota
+  // What one mapping record costs (part of own_bytes()).
+  static uint64_t mapping_record_bytes();
   int64_t exit_code() const { return exit_code_; }
 
   // Makes `child` a child process: ending this space ends it too.

@@ -20,7 +20,9 @@ namespace hmk {
 namespace {
 
 using abi::Syscall;
-constexpr Handle kBadHandle = 0xffffffffu;  // no slot has this number
+
+// Frames memory_create allocates and zeroes per step (about 1.3 * 10^5 instructions).
+constexpr uint64_t kZeroStepPages = 64;
 
 // ---- typed register views (arguments in rdi, rsi, rdx, r10, r8, r9) ----
 
@@ -30,9 +32,9 @@ class SysArgs {
 
  protected:
   uint64_t arg(int i) const { return r_[arch::kSysArg0 + i]; }
-  Handle handle(int i) const {
-    return arg(i) > 0xffffffffu ? kBadHandle : static_cast<Handle>(arg(i));
-  }
+  // A handle argument as the caller passed it: all 64 bits, so that a value beyond 32 bits
+  // names no capability (CapTable::lookup compares the whole register with the slot's key).
+  uint64_t handle(int i) const { return arg(i); }
 
  private:
   const uint64_t* r_;
@@ -40,23 +42,23 @@ class SysArgs {
 
 struct SysHandle : SysArgs {  // signal, wait, poll, thread_start, cap_delete, ...
   using SysArgs::SysArgs;
-  Handle object() const { return handle(0); }
+  uint64_t object() const { return handle(0); }
 };
 struct SysThreadCreate : SysArgs {
   using SysArgs::SysArgs;
-  Handle space() const { return handle(0); }
+  uint64_t space() const { return handle(0); }
   uint64_t entry() const { return arg(1); }
   uint64_t stack() const { return arg(2); }
   uint64_t argument() const { return arg(3); }
 };
 struct SysThreadSetPriority : SysArgs {
   using SysArgs::SysArgs;
-  Handle thread() const { return handle(0); }
+  uint64_t thread() const { return handle(0); }
   uint64_t priority() const { return arg(1); }
 };
 struct SysThreadSetIpcBuffer : SysArgs {
   using SysArgs::SysArgs;
-  Handle thread() const { return handle(0); }
+  uint64_t thread() const { return handle(0); }
   uint64_t address() const { return arg(1); }
 };
 struct SysSpaceCreate : SysArgs {
@@ -69,8 +71,8 @@ struct SysMemoryCreate : SysArgs {
 };
 struct SysMap : SysArgs {
   using SysArgs::SysArgs;
-  Handle space() const { return handle(0); }
-  Handle memory() const { return handle(1); }
+  uint64_t space() const { return handle(0); }
+  uint64_t memory() const { return handle(1); }
   uint64_t vaddr() const { return arg(2); }
   uint64_t first_page() const { return arg(3); }
   uint64_t pages() const { return arg(4); }
@@ -78,7 +80,7 @@ struct SysMap : SysArgs {
 };
 struct SysUnmap : SysArgs {
   using SysArgs::SysArgs;
-  Handle space() const { return handle(0); }
+  uint64_t space() const { return handle(0); }
   uint64_t vaddr() const { return arg(1); }
   uint64_t pages() const { return arg(2); }
 };
@@ -88,29 +90,29 @@ struct SysProtect : SysUnmap {
 };
 struct SysCapDerive : SysArgs {
   using SysArgs::SysArgs;
-  Handle source() const { return handle(0); }
+  uint64_t source() const { return handle(0); }
   uint64_t rights() const { return arg(1); }
   uint64_t badge() const { return arg(2); }
 };
 struct SysCapCopyTo : SysArgs {
   using SysArgs::SysArgs;
-  Handle space() const { return handle(0); }
-  Handle source() const { return handle(1); }
+  uint64_t space() const { return handle(0); }
+  uint64_t source() const { return handle(1); }
   uint64_t rights() const { return arg(2); }
 };
 struct SysIrqCreate : SysArgs {
   using SysArgs::SysArgs;
-  Handle control() const { return handle(0); }
+  uint64_t control() const { return handle(0); }
   uint64_t line() const { return arg(1); }
 };
 struct SysIrqBind : SysArgs {
   using SysArgs::SysArgs;
-  Handle irq() const { return handle(0); }
-  Handle notification() const { return handle(1); }
+  uint64_t irq() const { return handle(0); }
+  uint64_t notification() const { return handle(1); }
 };
 struct SysIoPort : SysArgs {  // io_port_in, io_port_out
   using SysArgs::SysArgs;
-  Handle ports() const { return handle(0); }
+  uint64_t ports() const { return handle(0); }
   uint64_t port() const { return arg(1); }
   uint64_t width() const { return arg(2); }
   uint64_t value() const { return arg(3); }  // io_port_out only
@@ -226,11 +228,26 @@ Status sys_space_create(Thread* self) {
   return Status::kOk;
 }
 
+// Zeroing is the long part: kZeroStepPages frames a step, the object parked in the thread
+// (which holds the only reference) between restarts.
 Status sys_memory_create(Thread* self) {
   SysMemoryCreate a(self);
   if (a.pages() == 0 || a.pages() > abi::kMaxMemoryPages) return Status::kInvalidArgument;
   TRY(caps_of(self).ensure_free(1, quota_of(self)));
-  MemoryObject* m = TRY(MemoryObject::create(quota_of(self), a.pages()));
+  MemoryObject* m = self->pending_memory_;
+  if (m == nullptr) {
+    m = TRY(MemoryObject::create_unfilled(quota_of(self), a.pages()));
+    self->pending_memory_ = m;
+  }
+  if (m->pages() != a.pages()) return Status::kInvalidArgument;  // the restart changed the call
+  if (Status s = m->fill(kZeroStepPages); s != Status::kOk) {
+    self->pending_memory_ = nullptr;
+    m->release();
+    return s;
+  }
+  if (!m->filled()) return kRestart;
+  // POINT OF NO RETURN
+  self->pending_memory_ = nullptr;
   install_new(self, m, abi::kRightRead | abi::kRightWrite | abi::kRightExecute | abi::kRightManage);
   return Status::kOk;
 }
@@ -307,18 +324,22 @@ Status sys_cap_derive(Thread* self) {
   return Status::kOk;
 }
 
+// Deleting hands the children to the parent; a capability with more children than one step
+// moves restarts until the rest fit, each step leaving a consistent tree.
 Status sys_cap_delete(Thread* self) {
   Capability* cap = caps_of(self).lookup(SysHandle(self).object());
   if (cap == nullptr) return Status::kInvalidCapability;
+  if (!cap_move_children_up(cap, kCapStepBudget)) return kRestart;
   cap_delete(cap);
   return Status::kOk;
 }
 
+// Every step deletes at most kCapStepBudget descendants; what is left to do is exactly the
+// capability's remaining children, so a restarted call simply goes on.
 Status sys_cap_revoke(Thread* self) {
   Capability* cap = caps_of(self).lookup(SysHandle(self).object());
   if (cap == nullptr) return Status::kInvalidCapability;
-  cap_revoke(cap);
-  return Status::kOk;
+  return cap_revoke(cap, kCapStepBudget) ? Status::kOk : kRestart;
 }
 
 Status sys_cap_info(Thread* self) {
@@ -541,6 +562,11 @@ void handle_syscall(Thread* self) {
     case Syscall::kIoPortOut:
       s = sys_io_port_out(self);
       break;
+  }
+  // A bounded step of a long operation: the same call runs again on the way back.
+  if (s == kRestart) {
+    arch::restart_syscall(self->context());
+    return;
   }
   // Blocked threads get their status from whoever wakes them; dead ones need none.
   if (!self->blocked() && self->state() != ThreadState::kDead) self->set_status(s);

@@ -11,4 +11,10 @@ namespace hmk {
 // still runnable afterwards.
 void handle_syscall(Thread* self);
 
+// What a handler returns when it did one bounded step of a long operation and the rest is
+// still to do: the call restarts (arch::restart_syscall) instead of returning, so the timer
+// and other threads run in between, and the restarted call carries on from the state the
+// step left. A kernel-internal value outside the ABI's Status range; never reaches user mode.
+inline constexpr Status kRestart = static_cast<Status>(-1);
+
 }  // namespace hmk

@@ -10,6 +10,8 @@
 namespace hmk {
 
 class Space;
+class MemoryObject;
+struct Capability;
 
 enum class ThreadState : uint8_t {
   kInactive,               // created, not started
@@ -55,9 +57,13 @@ class Thread final : public KernelObject {
   Thread* caller_ = nullptr;            // the thread blocked on our reply (we took its call)
   Thread* replier_ = nullptr;           // while kBlockedOnReply: the thread whose caller_ we are
   uint64_t ipc_badge_ = 0;              // while kBlockedOnSend: badge of the capability used
+  Capability* ipc_cap_ = nullptr;       // while kBlockedOnSend: the capability used (its deletion
+                                        // cancels the send: Endpoint::cancel_sends_through)
   bool ipc_is_call_ = false;            // while kBlockedOnSend: a call (wants a reply)
   bool ipc_can_grant_ = false;          // while kBlockedOnSend: may transfer capabilities
   uint64_t ipc_buffer_ = 0;             // user address of the IPC buffer, 0 for none
+  MemoryObject* pending_memory_ = nullptr;  // a memory_create between restarted steps (holds a
+                                            // reference; nothing else can reach the object)
 
  private:
   template <typename T>

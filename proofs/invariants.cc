@@ -201,6 +201,9 @@ const char* check_mappings(Space* s) {
            kWalkLimit);
     EXPECT(is_live(m->memory, ObjectType::kMemory),
            "a mapping at 0x%lx in space '%.*s' names a dead memory object", m->vaddr, len, name);
+    EXPECT(m->memory->filled(),
+           "a mapping at 0x%lx in space '%.*s' names a memory object still being made", m->vaddr,
+           len, name);
     uint64_t bytes = 0;
     uint64_t end = 0;
     EXPECT(m->pages > 0 && m->vaddr % kPageSize == 0 && m->vaddr >= arch::kUserLowest &&
@@ -246,6 +249,13 @@ const char* check_space(Space* s) {
          name);
   if (s->alive()) {
     EXPECT(s->address_space().root != 0, "live space '%.*s' has no page tables", len, name);
+    // It pays for exactly the page tables it has and its mapping records.
+    const uint64_t tables = arch::page_table_count(s->address_space());
+    const uint64_t records = s->mappings().size() * Space::mapping_record_bytes();
+    EXPECT(s->own_bytes() == tables * kPageSize + records,
+           "space '%.*s' accounts %lu bytes of its own for %lu page tables and %lu bytes of "
+           "mapping records",
+           len, name, s->own_bytes(), tables, records);
     Space* parent = s->parent();
     if (parent != nullptr) {
       EXPECT(is_live(parent, ObjectType::kSpace) && parent->alive(),
@@ -308,14 +318,21 @@ const char* check_spaces() {
 const char* check_slot(Space* s, Handle h, Capability* cap) {
   const int len = name_length(*s);
   const char* name = s->name().data();
+  // `h` is the slot number here; the key carries the slot's generation above it.
   if (cap->empty()) {
     EXPECT(cap->rights == 0 && cap->type == ObjectType::kNone && cap->badge == 0 &&
                cap->parent == nullptr && cap->first_child == nullptr &&
-               cap->next_sibling == nullptr && cap->prev_sibling == nullptr && cap->reserved == 0,
+               cap->next_sibling == nullptr && cap->prev_sibling == nullptr,
            "empty slot %u in space '%.*s' is not cleared", h, len, name);
+    EXPECT((cap->key ^ 1) >> 32 == 0 && CapTable::slot_of(cap->key ^ 1) == h,
+           "empty slot %u in space '%.*s' has key 0x%lx, not its next handle with bit 0 flipped", h,
+           len, name, cap->key);
     return nullptr;
   }
   EXPECT(h != abi::kNullHandle, "space '%.*s' has a capability in slot 0", len, name);
+  EXPECT(cap->key >> 32 == 0 && CapTable::slot_of(cap->key) == h,
+         "capability in space '%.*s' slot %u has key 0x%lx, not a handle of that slot", len, name,
+         h, cap->key);
   EXPECT(is_live(cap->object, ObjectType::kNone),
          "capability in space '%.*s' slot %u names a dead object", len, name, h);
   EXPECT(cap->type == cap->object->type(),
@@ -458,6 +475,14 @@ const char* check_thread(Thread* t) {
       auto* ep = static_cast<Endpoint*>(t->blocked_on_);
       EXPECT(bounded_contains(ep->queue(), t, g_threads), "%s is not in its endpoint's queue",
              describe(t));
+      if (t->state() == ThreadState::kBlockedOnSend) {
+        // The capability a queued send went through: its deletion cancels the send.
+        Slot slot;
+        EXPECT(t->ipc_cap_ != nullptr && locate(t->ipc_cap_, &slot) && !t->ipc_cap_->empty() &&
+                   t->ipc_cap_->object == ep && t->ipc_cap_->badge == t->ipc_badge_,
+               "%s waits to send through a capability that is gone or names another endpoint",
+               describe(t));
+      }
       break;
     }
     case ThreadState::kBlockedOnNotification: {
@@ -468,6 +493,14 @@ const char* check_thread(Thread* t) {
              "%s is not among its notification's waiters", describe(t));
       break;
     }
+  }
+  if (t->state() != ThreadState::kBlockedOnSend) {
+    EXPECT(t->ipc_cap_ == nullptr, "%s still names the capability of a finished send", describe(t));
+  }
+  if (t->pending_memory_ != nullptr) {
+    EXPECT(thread_started(t) && is_live(t->pending_memory_, ObjectType::kMemory) &&
+               !t->pending_memory_->filled() && t->pending_memory_->refs() == 1,
+           "%s parks a memory object that is not its own half-made one", describe(t));
   }
   if (t->state() == ThreadState::kRunning) {
     EXPECT(scheduler().current() == t, "%s is not the current thread", describe(t));
@@ -704,6 +737,7 @@ uint32_t accounted_references(const KernelObject& object) {
       break;
     case ObjectType::kMemory:
       for (KernelObject* o = first_object(); o != nullptr; o = next_object(o)) {
+        if (const Thread* t = as_thread(o); t != nullptr && t->pending_memory_ == &object) ++n;
         Space* s = as_space(o);
         if (s == nullptr) continue;
         for (Mapping* m = s->mappings().front(); m != nullptr; m = s->mappings().next(m)) {

@@ -22,14 +22,16 @@ inline constexpr uint32_t kBootNameMax = 31;
 
 enum class BootCapKind : uint32_t {
   kNone = 0,
-  kService = 1,   // a service this process uses: an endpoint capability with Send|Grant, badged
-                  // (client_number << 16) | index; `index` is the service's index in its domain
-  kEndpoint = 2,  // a domain's own endpoint: Receive|Send|Grant; `name` is the domain's name
-  kServes = 3,    // a service this domain serves: handle 0; `index` is the low 16 bits of the
-                  // badge its clients' calls carry
-  kIoPorts = 4,   // an IoPorts capability (Read|Write); `name` is the manifest's label, `index`
-                  // the first port of the range
-  kIrq = 5,       // an Irq capability (Manage); `name` is "irq", `index` the line
+  kService = 1,     // a service this process uses: an endpoint capability with Send|Grant, badged
+                    // (client_number << 16) | index; `index` is the service's index in its domain
+  kEndpoint = 2,    // a domain's own endpoint: Receive|Send|Grant; `name` is the domain's name
+  kServes = 3,      // a service this domain serves: handle 0; `index` is the low 16 bits of the
+                    // badge its clients' calls carry
+  kIoPorts = 4,     // an IoPorts capability (Read|Write); `name` is the manifest's label, `index`
+                    // the first port of the range
+  kIrq = 5,         // an Irq capability (Manage); `name` is "irq", `index` the line
+  kIrqControl = 6,  // the IrqControl capability (Manage): irq_create for any available line;
+                    // `name` is "irq_control", only with irq_control=yes in the manifest
 };
 
 struct BootCap {

@@ -81,9 +81,10 @@ using Handle = uint32_t;
 inline constexpr Handle kNullHandle = 0;
 
 // Handles every process started from the boot manifest finds in its table.
+// Nothing else: interrupt control, I/O ports and services come only as the manifest line says,
+// named in the process's bootstrap table (core/abi/bootinfo.h).
 inline constexpr Handle kSelfSpace = 1;   // its own address space (all rights)
 inline constexpr Handle kSelfThread = 2;  // its first thread (all rights)
-inline constexpr Handle kIrqControl = 3;  // authority to create Irq objects
 
 enum class ObjectType : uint32_t {
   kNone = 0,

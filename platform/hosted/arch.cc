@@ -10,6 +10,7 @@
 #include "core/lib/string.h"
 #include "core/lib/util.h"
 #include "platform/hosted/hosted.h"
+#include "platform/x86_64/page_table_prune.h"
 
 extern "C" long write(int fd, const void* buffer, unsigned long count);
 extern "C" [[noreturn]] void abort() noexcept;
@@ -34,6 +35,7 @@ uint8_t g_ports[0x10000];
 uint64_t g_port_accesses = 0;
 
 const arch::UserContext* g_active_context = nullptr;
+const arch::UserContext* g_restarts[64] = {};  // contexts with a restarted system call pending
 PhysAddr g_active_root = 0;
 uint64_t g_activations = 0;
 uint64_t g_cycles = 0;
@@ -112,6 +114,16 @@ Result<uint64_t*> walk(PhysAddr root, uint64_t virt, FrameAllocator* frames, siz
   return &table_at(table)[index_of(virt, 0)];
 }
 
+// Counts `table` and the tables below it. Bounded: depth is the paging depth.
+size_t count_tree(PhysAddr table, int level) {
+  size_t n = 1;
+  const Table& t = table_at(table);
+  for (int i = 0; level > 0 && i < kEntries; ++i) {
+    if (t[i] & kPtePresent) n += count_tree(t[i] & kPteAddressMask, level - 1);
+  }
+  return n;
+}
+
 // Frees `table` and the tables below it. Bounded: depth is the paging depth.
 size_t free_tree(PhysAddr table, int level, FrameAllocator& frames) {
   size_t freed = 1;
@@ -138,6 +150,8 @@ void reset_ram(FrameAllocator& frames) {
     g_unmasks[line] = 0;
   }
   g_active_context = nullptr;
+  for (const arch::UserContext*& slot : g_restarts)
+    slot = nullptr;
   g_active_root = 0;
   g_root_count = 0;
   g_violation_count = 0;
@@ -186,6 +200,23 @@ PhysAddr active_root() {
 }
 uint64_t activation_count() {
   return g_activations;
+}
+
+bool restart_requested(const arch::UserContext& ctx) {
+  for (const arch::UserContext* slot : g_restarts) {
+    if (slot == &ctx) return true;
+  }
+  return false;
+}
+
+bool take_restart(const arch::UserContext& ctx) {
+  for (const arch::UserContext*& slot : g_restarts) {
+    if (slot == &ctx) {
+      slot = nullptr;
+      return true;
+    }
+  }
+  return false;
 }
 
 size_t live_address_spaces() {
@@ -309,13 +340,22 @@ Status map_page(AddressSpace& space, uint64_t virt, PhysAddr phys, uint32_t flag
   return Status::kOk;
 }
 
-void unmap_page(AddressSpace& space, uint64_t virt) {
+void unmap_range(AddressSpace& space, uint64_t virt, uint64_t pages, FrameAllocator& frames,
+                 size_t* tables_freed) {
   if (!root_is_live(space.root)) {
-    violation("unmap_page on a destroyed address space");
+    violation("unmap_range on a destroyed address space");
     return;
   }
-  Result<uint64_t*> pte = walk(space.root, virt, nullptr, nullptr);
-  if (pte.ok()) **pte = 0;
+  *tables_freed += x86::unmap_and_prune(
+      space.root, virt, virt + pages * kPageSize, [](uint64_t phys) { return &table_at(phys)[0]; },
+      [&frames](uint64_t phys) {
+        if (frames.free(phys) != Status::kOk) violation("a page table frame was already free");
+      },
+      [](uint64_t) {});
+}
+
+size_t page_table_count(const AddressSpace& space) {
+  return root_is_live(space.root) ? count_tree(space.root, 3) : 0;
 }
 
 void protect_page(AddressSpace& space, uint64_t virt, uint32_t flags) {
@@ -364,6 +404,18 @@ UserContext* activate(AddressSpace& space, UserContext& ctx) {
 
 void forget_context(UserContext& ctx) {
   if (g_active_context == &ctx) g_active_context = nullptr;
+  (void)hosted::take_restart(ctx);  // a dying thread's restart will never run
+}
+
+void restart_syscall(UserContext& ctx) {
+  ctx.frame.rip -= 2;  // as on x86-64: back onto the system-call instruction
+  for (const UserContext*& slot : g_restarts) {
+    if (slot == nullptr || slot == &ctx) {
+      slot = &ctx;
+      return;
+    }
+  }
+  violation("more restarted system calls pending than the hosted port tracks");
 }
 
 void run_threads(UserContext*) {

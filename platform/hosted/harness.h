@@ -43,6 +43,9 @@ using abi::Syscall;
 // Where harness threads would start and their stack top (nothing runs there on the host).
 inline constexpr uint64_t kEntryPoint = 0x400000;
 inline constexpr uint64_t kStackTop = 0x7fff'ffff'0000;
+// spawn() gives test processes the IrqControl capability in this slot (manifest processes get
+// it only with irq_control=yes, through their bootstrap table).
+inline constexpr Handle kIrqControlHandle = 3;
 
 namespace detail {
 // The checker as the kernel runs it in resume_next (set_invariant_check), recording the first
@@ -150,7 +153,7 @@ class Harness {
 
   // ---- building processes (kernel side, as load_process does, minus the ELF) ----
 
-  // A process with a root quota account, handles kSelfSpace, kSelfThread and kIrqControl, and
+  // A process with a root quota account, handles kSelfSpace, kSelfThread and kIrqControlHandle, and
   // its first thread started (ready). The harness holds one reference to the space until the
   // end of the test, so `space` stays valid after the process ends.
   Process spawn(const char* name, uint8_t priority = abi::kDefaultPriority,
@@ -372,10 +375,31 @@ class Harness {
     fast_path_taken_ = next != nullptr;
     if (next == nullptr) next = syscall_entry();
     check_entry(next);
+    // A call that restarted (core/arch.h, restart_syscall) runs again, as the thread's next
+    // instruction is the system call once more; set_auto_restart(false) leaves that to the
+    // test (continue_restarted).
+    while (auto_restart_ && restart_pending(t)) {
+      REQUIRE(++restarts_ < 100'000'000);
+      continue_restarted(t);
+    }
     return status_of(t);
   }
 
   bool fast_path_taken() const { return fast_path_taken_; }
+
+  // Restarted system calls (bounded steps of long operations).
+  void set_auto_restart(bool on) { auto_restart_ = on; }
+  bool restart_pending(Thread* t) const { return restart_requested(t->context()); }
+  uint64_t restarts() const { return restarts_; }
+  // Runs the next step of `t`'s restarted call (t becomes current if it is not).
+  Status continue_restarted(Thread* t) {
+    REQUIRE(restart_pending(t));
+    if (scheduler().current() != t) make_current(t);
+    (void)take_restart(t->context());
+    t->context().frame.rip += 2;  // the system call executes again
+    check_entry(syscall_entry());
+    return status_of(t);
+  }
 
   // Interrupts and exceptions, entering as the port would; resume() is an entry with nothing
   // to do (the scheduler chooses, e.g. the first thread after spawning).
@@ -421,6 +445,8 @@ class Harness {
   std::vector<Space*> spaces_;
   size_t frames_free_ = 0;
   bool fast_path_taken_ = false;
+  bool auto_restart_ = true;
+  uint64_t restarts_ = 0;
   Thread* current_after_teardown_ = nullptr;
 };
 

@@ -43,6 +43,11 @@ const arch::UserContext* active_context();
 PhysAddr active_root();
 uint64_t activation_count();
 
+// Contexts whose system call restart_syscall() asked to run again (the harness re-enters it,
+// as the thread's next instruction would). take_restart clears the request; false if none.
+bool restart_requested(const arch::UserContext& ctx);
+bool take_restart(const arch::UserContext& ctx);
+
 // Address spaces created and not yet destroyed.
 size_t live_address_spaces();
 

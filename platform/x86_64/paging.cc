@@ -6,6 +6,7 @@
 #include "core/lib/string.h"
 #include "platform/x86_64/cpu.h"
 #include "platform/x86_64/layout.h"
+#include "platform/x86_64/page_table_prune.h"
 
 extern "C" char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
 extern "C" char __data_start[], __data_end[], __ksyms_start[], __ksyms_end[];
@@ -126,6 +127,18 @@ size_t free_table_tree(PhysAddr table, int level, FrameAllocator& frames) {
   return freed;
 }
 
+// Tables at and below `table` (a user-half table at `level`). Bounded: the paging depth.
+size_t count_tables(PhysAddr table, int level) {
+  size_t n = 1;
+  const Table& t = table_at(table);
+  const int entries = level == 3 ? kFirstKernelSlot : kEntries;
+  for (int i = 0; level > 0 && i < entries; ++i) {
+    if ((t[i] & kPtePresent) && !(t[i] & kPteHuge))
+      n += count_tables(t[i] & kPteAddressMask, level - 1);
+  }
+  return n;
+}
+
 // The leaf entry for a user page, or nullptr if a table on the way is missing.
 uint64_t* find_leaf(PhysAddr root, uint64_t virt) {
   PhysAddr table = root;
@@ -229,11 +242,22 @@ void destroy_address_space(AddressSpace& space, FrameAllocator& frames, size_t* 
   *tables_freed += freed;
 }
 
-void unmap_page(AddressSpace& space, uint64_t virt) {
-  uint64_t* pte = find_leaf(space.root, virt);
-  if (pte == nullptr || !(*pte & kPtePresent)) return;
-  *pte = 0;
-  if (read_cr3() == space.root) invlpg(virt);
+void unmap_range(AddressSpace& space, uint64_t virt, uint64_t pages, FrameAllocator& frames,
+                 size_t* tables_freed) {
+  const bool active = read_cr3() == space.root;
+  const size_t freed = unmap_and_prune(
+      space.root, virt, virt + pages * kPageSize, [](uint64_t phys) { return &table_at(phys)[0]; },
+      [&frames](uint64_t phys) { (void)frames.free(phys); },
+      [active](uint64_t va) {
+        if (active) invlpg(va);
+      });
+  // INVLPG also drops every paging-structure-cache entry, so a freed table is forgotten too.
+  if (active && freed > 0) invlpg(virt);
+  *tables_freed += freed;
+}
+
+size_t page_table_count(const AddressSpace& space) {
+  return space.root == 0 ? 0 : count_tables(space.root, 3);
 }
 
 void protect_page(AddressSpace& space, uint64_t virt, uint32_t flags) {

@@ -92,6 +92,11 @@ void forget_context(UserContext& ctx) {
   if (g_fpu_owner == &ctx) g_fpu_owner = nullptr;
 }
 
+void restart_syscall(UserContext& ctx) {
+  // The saved rip follows the `syscall` instruction (0f 05, two bytes); sysret returns to it.
+  ctx.frame.rip -= 2;
+}
+
 void run_threads(UserContext* first) {
   disable_interrupts();
   if (first == nullptr) x86_64_idle_loop();

@@ -10,7 +10,63 @@
 namespace hmk::rt {
 namespace {
 
+// Address space from [kHeapBase, kHeapLimit): ranges given back are reused (the lowest that
+// fits first), the rest comes from a bump pointer. Without reuse a service that allocates and
+// frees for long walks through the whole region, and its page tables with it.
+struct Range {
+  uint64_t base;
+  uint64_t end;
+};
+constexpr size_t kMaxFreeRanges = 128;
+Mutex g_address_lock;
 uint64_t g_next_address = kHeapBase;
+Range g_free_ranges[kMaxFreeRanges];  // sorted, disjoint and never adjacent (merged)
+size_t g_free_range_count = 0;
+
+void remove_range(size_t i) {
+  for (size_t j = i + 1; j < g_free_range_count; ++j)
+    g_free_ranges[j - 1] = g_free_ranges[j];
+  --g_free_range_count;
+}
+
+// Inserts [base, end) at position i (keeping the order); false if the list is full.
+bool insert_range(size_t i, uint64_t base, uint64_t end) {
+  if (g_free_range_count == kMaxFreeRanges) return false;
+  for (size_t j = g_free_range_count; j > i; --j)
+    g_free_ranges[j] = g_free_ranges[j - 1];
+  g_free_ranges[i] = Range{base, end};
+  ++g_free_range_count;
+  return true;
+}
+
+// Takes [base, base + size) out of free range i, keeping what is left on either side. A piece
+// that finds the list full is dropped: its addresses are lost, never handed out twice.
+void carve(size_t i, uint64_t base, uint64_t size) {
+  const Range r = g_free_ranges[i];
+  remove_range(i);
+  if (base + size < r.end) (void)insert_range(i, base + size, r.end);
+  if (r.base < base) (void)insert_range(i, r.base, base);
+}
+
+// Gives [base, end) back: merged with its neighbours, or lowering the bump pointer.
+void release_range(uint64_t base, uint64_t end) {
+  size_t i = 0;
+  while (i < g_free_range_count && g_free_ranges[i].end < base)
+    ++i;
+  if (i < g_free_range_count && g_free_ranges[i].end == base) {
+    base = g_free_ranges[i].base;  // joins the range below
+    remove_range(i);
+  }
+  if (i < g_free_range_count && g_free_ranges[i].base == end) {
+    end = g_free_ranges[i].end;  // and the one above
+    remove_range(i);
+  }
+  if (end == g_next_address) {
+    g_next_address = base;
+    return;
+  }
+  (void)insert_range(i, base, end);  // a full list loses the addresses, not memory
+}
 
 // Every block starts with this header; the caller's bytes follow it.
 struct BlockHeader {
@@ -89,16 +145,32 @@ uint64_t reserve_address_space(uint64_t bytes, uint64_t alignment) {
   if (!is_power_of_two(alignment) || alignment < kPageSize) return 0;
   uint64_t size;
   if (!checked_align_up(bytes, kPageSize, &size) || size == 0) return 0;
-  uint64_t current = __atomic_load_n(&g_next_address, __ATOMIC_RELAXED);
-  for (;;) {
-    const uint64_t base = align_up(current, alignment);
+  MutexLock lock(g_address_lock);
+  for (size_t i = 0; i < g_free_range_count; ++i) {
+    const Range& r = g_free_ranges[i];
+    const uint64_t base = align_up(r.base, alignment);
     uint64_t end;
-    if (base < current || !checked_add(base, size, &end) || end > kHeapLimit) return 0;
-    if (__atomic_compare_exchange_n(&g_next_address, &current, end, false, __ATOMIC_RELAXED,
-                                    __ATOMIC_RELAXED)) {
-      return base;
-    }
+    if (base < r.base || !checked_add(base, size, &end) || end > r.end) continue;
+    carve(i, base, size);
+    return base;
   }
+  const uint64_t base = align_up(g_next_address, alignment);
+  uint64_t end;
+  if (base < g_next_address || !checked_add(base, size, &end) || end > kHeapLimit) return 0;
+  // The alignment gap below `base` is free too.
+  if (base > g_next_address) release_range(g_next_address, base);
+  g_next_address = end;
+  return base;
+}
+
+void release_address_space(uint64_t base, uint64_t bytes) {
+  uint64_t size;
+  if (!checked_align_up(bytes, kPageSize, &size) || size == 0 || base < kHeapBase ||
+      base > kHeapLimit - size) {
+    return;
+  }
+  MutexLock lock(g_address_lock);
+  release_range(base, base + size);
 }
 
 Result<Pages> alloc_pages(uint64_t count, uint32_t rights) {
@@ -115,13 +187,16 @@ Result<Pages> alloc_pages(uint64_t count, uint32_t rights) {
 }
 
 Status free_pages(const Pages& pages) {
-  const Status unmapped =
-      unmap(abi::kSelfSpace, reinterpret_cast<uint64_t>(pages.base), pages.count);
+  const auto base = reinterpret_cast<uint64_t>(pages.base);
+  const Status unmapped = unmap(abi::kSelfSpace, base, pages.count);
   const Status deleted = cap_delete(pages.memory);
+  // Only addresses that really are unmapped again may be handed out again.
+  if (unmapped == Status::kOk) release_address_space(base, pages.count * kPageSize);
   return unmapped != Status::kOk ? unmapped : deleted;
 }
 
 Status enable_heap_threads() {
+  TRY(g_address_lock.init());
   return g_heap_lock.init();
 }
 

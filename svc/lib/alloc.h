@@ -20,12 +20,17 @@ struct Pages {
 // Creates a zeroed memory object of `count` pages (1..abi::kMaxMemoryPages) and maps it with
 // `rights` at fresh addresses of this process (kSelfSpace). Safe from any thread.
 Result<Pages> alloc_pages(uint64_t count, uint32_t rights = abi::kRightRead | abi::kRightWrite);
-// Unmaps `pages` and deletes its memory object. Its addresses are not handed out again.
+// Unmaps `pages` and deletes its memory object; its addresses are reused by later allocations.
 Status free_pages(const Pages& pages);
 
 // Reserves `bytes` of unmapped address space aligned to `alignment` (a power of two, at least
-// a page) in the runtime's region; returns 0 when the region is exhausted.
+// a page) in the runtime's region, reusing released ranges first; returns 0 when the region is
+// exhausted. Safe from any thread.
 uint64_t reserve_address_space(uint64_t bytes, uint64_t alignment);
+// Gives back a range from reserve_address_space (whole pages; nothing may be mapped there any
+// more). Ranges outside the region are ignored. If the list of free ranges is full the
+// addresses are simply not reused.
+void release_address_space(uint64_t base, uint64_t bytes);
 
 // A heap for small objects: power-of-two size classes up to 2 KiB carved from single pages,
 // larger blocks as their own alloc_pages(). Blocks are 16-byte aligned; malloc returns nullptr

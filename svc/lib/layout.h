@@ -19,8 +19,8 @@ inline constexpr uint64_t kMainStackPages = 16;
 inline constexpr uint64_t kBootInfoAddress = abi::kBootInfoAddress;
 static_assert(kBootInfoAddress + kPageSize < kMainStackTop - (kMainStackPages + 1) * kPageSize);
 
-// alloc_pages() and the heap take address space from here upwards and never give it back:
-// 64 GiB of addresses outlast any test or benchmark.
+// alloc_pages() and the heap take address space from here upwards; free_pages() gives it back
+// for reuse (svc/lib/alloc.h).
 inline constexpr uint64_t kHeapBase = 0x0000'0010'0000'0000;
 inline constexpr uint64_t kHeapLimit = 0x0000'0020'0000'0000;
 

@@ -215,4 +215,55 @@ null_failed:
   ud2
 hmk_null_server_end:
 
+// ---- chain agent: derive a chain in the own table, copy its end into another space ----
+// r12 = page, r13 = the chain's current end, r14 = derivations left (preserved by syscall).
+.p2align 4
+.global hmk_chain_agent_begin
+.global hmk_chain_agent_end
+hmk_chain_agent_begin:
+  mov %rdi, %r12
+  mov HMK_CHAIN_START(%r12), %r13
+  mov HMK_CHAIN_COUNT(%r12), %r14
+chain_derive:
+  test %r14, %r14
+  jz chain_copy
+  mov %r13, %rdi
+  mov HMK_CHAIN_RIGHTS(%r12), %rsi
+  xor %edx, %edx                  // no badge
+  mov $HMK_SYS_CAP_DERIVE, %eax
+  syscall
+  test %rax, %rax
+  jnz chain_report
+  mov %rdi, %r13                  // the new capability: the next one derives from it
+  dec %r14
+  jmp chain_derive
+chain_copy:
+  mov HMK_CHAIN_TARGET(%r12), %rdi
+  test %rdi, %rdi
+  jz chain_finished
+  mov %r13, %rsi
+  mov HMK_CHAIN_RIGHTS(%r12), %rdx
+  mov $HMK_SYS_CAP_COPY_TO, %eax
+  syscall
+  test %rax, %rax
+  jnz chain_report
+  mov %rdi, %r13                  // its handle in the target space
+chain_finished:
+  mov %r13, HMK_CHAIN_LAST(%r12)
+  xor %eax, %eax
+chain_report:
+  mov %rax, HMK_CHAIN_STATUS(%r12)
+  mov HMK_CHAIN_PARK(%r12), %r13  // the page is the next job's once done is set
+  movq $1, HMK_CHAIN_DONE(%r12)
+chain_park:                       // for good; a failed wait (no such capability) ends it
+  mov %r13, %rdi
+  mov $HMK_SYS_WAIT, %eax
+  syscall
+  test %rax, %rax
+  jz chain_park
+  mov $HMK_SYS_THREAD_EXIT, %eax
+  syscall
+  ud2
+hmk_chain_agent_end:
+
 .section .note.GNU-stack, "", @progbits

@@ -30,13 +30,28 @@
 #define HMK_OP_SIGNAL 7          // signal(word0): reply word0 = status
 #define HMK_OP_THREAD_EXIT 8     // thread_exit without replying
 
+// ---- the chain agent (not a server): derives a chain of capabilities in its own table ----
+#define HMK_CHAIN_START 0x00   // in: handle (agent's table) the chain continues from
+#define HMK_CHAIN_COUNT 0x08   // in: how many capabilities to derive, each a child of the last
+#define HMK_CHAIN_TARGET 0x10  // in: a space handle (agent's table) to copy the last into, or 0
+#define HMK_CHAIN_RIGHTS 0x18  // in: rights of every derived capability and of the copy
+#define HMK_CHAIN_LAST 0x20    // out: the copy's handle in the target space (else the last one)
+#define HMK_CHAIN_STATUS 0x28  // out: 0, or the status of the call that failed
+#define HMK_CHAIN_DONE 0x30    // out: 1 once finished
+#define HMK_CHAIN_PARK \
+  0x38  // in: a notification (agent's table) the thread then waits on for
+        // good: a space whose last thread ended would end too
+
 // System call numbers and statuses the blobs use (checked against the ABI below).
 #define HMK_SYS_REPLY_RECV 1
 #define HMK_SYS_RECV 3
 #define HMK_SYS_REPLY 4
 #define HMK_SYS_SIGNAL 5
+#define HMK_SYS_WAIT 6
 #define HMK_SYS_THREAD_EXIT 11
 #define HMK_SYS_MEMORY_CREATE 15
+#define HMK_SYS_CAP_DERIVE 21
+#define HMK_SYS_CAP_COPY_TO 25
 #define HMK_SYS_PROCESS_EXIT 29
 #define HMK_STATUS_INVALID_CAPABILITY 14
 #define HMK_STATUS_PEER_CLOSED 15
@@ -57,6 +72,8 @@ extern const char hmk_timestamp_server_begin[];
 extern const char hmk_timestamp_server_end[];
 extern const char hmk_null_server_begin[];
 extern const char hmk_null_server_end[];
+extern const char hmk_chain_agent_begin[];
+extern const char hmk_chain_agent_end[];
 }
 
 namespace hmk::rt {
@@ -87,8 +104,11 @@ static_assert(HMK_SYS_REPLY_RECV == static_cast<int>(abi::Syscall::kReplyRecv));
 static_assert(HMK_SYS_RECV == static_cast<int>(abi::Syscall::kRecv));
 static_assert(HMK_SYS_REPLY == static_cast<int>(abi::Syscall::kReply));
 static_assert(HMK_SYS_SIGNAL == static_cast<int>(abi::Syscall::kSignal));
+static_assert(HMK_SYS_WAIT == static_cast<int>(abi::Syscall::kWait));
 static_assert(HMK_SYS_THREAD_EXIT == static_cast<int>(abi::Syscall::kThreadExit));
 static_assert(HMK_SYS_MEMORY_CREATE == static_cast<int>(abi::Syscall::kMemoryCreate));
+static_assert(HMK_SYS_CAP_DERIVE == static_cast<int>(abi::Syscall::kCapDerive));
+static_assert(HMK_SYS_CAP_COPY_TO == static_cast<int>(abi::Syscall::kCapCopyTo));
 static_assert(HMK_SYS_PROCESS_EXIT == static_cast<int>(abi::Syscall::kProcessExit));
 static_assert(HMK_STATUS_INVALID_CAPABILITY == static_cast<int>(Status::kInvalidCapability));
 static_assert(HMK_STATUS_PEER_CLOSED == static_cast<int>(Status::kPeerClosed));
@@ -124,6 +144,36 @@ inline ServerBlob timestamp_server() {
 // Replies with the received tag and registers and nothing else: the round-trip benchmark.
 inline ServerBlob null_server() {
   return {hmk_null_server_begin, hmk_null_server_end};
+}
+
+// The page a chain agent reads its job from and reports into (HMK_CHAIN_*). A thread started at
+// the agent blob with rdi = the page derives `count` capabilities in its own space's table, each
+// the child of the one before (starting from `start`), copies the last into `target` and sets
+// `done`: a derivation chain can only cross tables this way, since cap_derive works in the
+// caller's table and cap_copy_to copies from it. Finished, the thread waits on `park` for good
+// (its space, and so the chain in its table, must outlive it: a space whose last thread ended
+// ends too); deleting the space ends it.
+struct ChainAgentPage {
+  uint64_t start;
+  uint64_t count;
+  uint64_t target;
+  uint64_t rights;
+  uint64_t last;
+  uint64_t status;
+  uint64_t done;
+  uint64_t park;
+};
+static_assert(offsetof(ChainAgentPage, start) == HMK_CHAIN_START);
+static_assert(offsetof(ChainAgentPage, count) == HMK_CHAIN_COUNT);
+static_assert(offsetof(ChainAgentPage, target) == HMK_CHAIN_TARGET);
+static_assert(offsetof(ChainAgentPage, rights) == HMK_CHAIN_RIGHTS);
+static_assert(offsetof(ChainAgentPage, last) == HMK_CHAIN_LAST);
+static_assert(offsetof(ChainAgentPage, status) == HMK_CHAIN_STATUS);
+static_assert(offsetof(ChainAgentPage, done) == HMK_CHAIN_DONE);
+static_assert(offsetof(ChainAgentPage, park) == HMK_CHAIN_PARK);
+
+inline ServerBlob chain_agent() {
+  return {hmk_chain_agent_begin, hmk_chain_agent_end};
 }
 
 // Runs `blob` on a new thread of this process that receives on `endpoint`. `page` (filled in

@@ -32,8 +32,9 @@ HMK_TEST(CAP_0001, "cap_info reports type, rights and badge of new and initial c
   info = MUST(rt::cap_info(abi::kSelfThread));
   CHECK_EQ(info.type, ObjectType::kThread);
   CHECK_EQ(info.rights, abi::kRightsAll);
-  info = MUST(rt::cap_info(abi::kIrqControl));
+  info = MUST(rt::cap_info(irq_control()));  // the suite's line says irq_control=yes
   CHECK_EQ(info.type, ObjectType::kIrqControl);
+  CHECK_EQ(info.rights, abi::kRightManage);
   CHECK_NE(ep, ntf);
   CHECK_NE(ep, mem);
 }
@@ -265,6 +266,31 @@ HMK_TEST(CAP_0013, "a capability copied into a child space works there (IPC acro
   CHECK_OK(rt::call(badged, regs));
   CHECK_EQ(server.page().last_badge, 0x4242u);
   CHECK_EQ(regs.tag.label(), 0x1234u);
+}
+
+HMK_TEST(CAP_0014, "a deleted capability's handle stays invalid when its slot is filled again") {
+  // Handles carry the slot's generation (core/cap.h): the next capability in the same slot
+  // gets another handle, and the old one names nothing, so a handle kept by mistake (or kept
+  // by a server whose copy a client revoked) cannot reach whatever took the slot.
+  const Handle first = MUST(rt::endpoint_create());
+  CHECK_OK(rt::cap_delete(first));
+  const Handle second = MUST(rt::notification_create());  // the lowest free slot: the same one
+  DEFER(rt::cap_delete(second));
+  CHECK_NE(second, first);
+  CHECK_EQ(second & 0x3ffu, first & 0x3ffu);
+  CHECK_STATUS(rt::cap_info(first), Status::kInvalidCapability);
+  CHECK_STATUS(rt::signal(first), Status::kInvalidCapability);
+  CHECK_STATUS(rt::cap_delete(first), Status::kInvalidCapability);
+  CHECK_EQ(MUST(rt::cap_info(second)).type, ObjectType::kNotification);
+  // Revocation ages the slots of the descendants it deletes the same way.
+  const Handle child = MUST(rt::cap_derive(second, abi::kRightSend));
+  CHECK_OK(rt::cap_revoke(second));
+  const Handle after = MUST(rt::memory_create(1));
+  DEFER(rt::cap_delete(after));
+  CHECK_EQ(after & 0x3ffu, child & 0x3ffu);
+  CHECK_NE(after, child);
+  CHECK_STATUS(rt::cap_info(child), Status::kInvalidCapability);
+  CHECK_EQ(MUST(rt::cap_info(after)).type, ObjectType::kMemory);
 }
 
 }  // namespace

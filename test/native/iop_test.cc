@@ -28,7 +28,7 @@ HMK_TEST(IOP_0001, "the manifest's ioports= range is in the bootstrap table, wit
   const abi::BootInfo* info = rt::boot_info();
   REQUIRE(info != nullptr);
   CHECK_GE(info->client_number, 1u);
-  CHECK_EQ(info->count, 1u);  // the suite's line gives nothing else
+  CHECK_EQ(info->count, 2u);  // the suite's line gives these ports and interrupt control only
   CHECK_EQ(mem_compare(info->program, "/bin/suite", 11), 0);
   const abi::BootCap* cap = rt::find_boot_cap("cmos", abi::BootCapKind::kIoPorts);
   REQUIRE(cap != nullptr);
@@ -100,8 +100,8 @@ HMK_TEST(IOP_0005, "other object types, empty and out-of-range handles are Inval
   const Handle ntf = MUST(rt::notification_create());
   const Handle mem = MUST(rt::memory_create(1));
   DEFER(rt::cap_delete(ep); rt::cap_delete(ntf); rt::cap_delete(mem));
-  const Handle bad[] = {abi::kNullHandle, 0xfffff,          0xffff'ffff,     ep, ntf, mem,
-                        abi::kSelfSpace,  abi::kSelfThread, abi::kIrqControl};
+  const Handle bad[] = {abi::kNullHandle, 0xfffff,          0xffff'ffff,  ep, ntf, mem,
+                        abi::kSelfSpace,  abi::kSelfThread, irq_control()};
   for (Handle b : bad) {
     CHECK_STATUS(rt::io_port_in(b, kCmosData, 1), Status::kInvalidCapability);
     CHECK_STATUS(rt::io_port_out(b, kCmosIndex, 1, kCmosSeconds), Status::kInvalidCapability);

@@ -655,5 +655,52 @@ HMK_TEST(IPC_0023, "badge and label reach a server in another address space") {
   CHECK_EQ(regs.words[2], word_pattern(9, 2));
 }
 
+HMK_TEST(IPC_0024, "revoking a badge cancels the sends queued with it; other badges still arrive") {
+  // A server that cuts off a client (revokes the badged capability it gave it) must not hear
+  // from that badge again, even from a send queued before the revocation.
+  const Handle ep = MUST(rt::endpoint_create());
+  DEFER(rt::cap_delete(ep));
+  const Handle gone = MUST(rt::cap_derive(ep, abi::kRightSend, 0x77));
+  const Handle kept = MUST(rt::cap_derive(ep, abi::kRightSend, 0x99));
+  DEFER(rt::cap_delete(gone); rt::cap_delete(kept));
+  const Handle client_gone = MUST(rt::cap_derive(gone, abi::kRightSend));
+  const Handle client_kept = MUST(rt::cap_derive(kept, abi::kRightSend));
+  struct Sender {
+    Handle handle;
+    uint64_t word;
+    Status status = Status::kUnsupported;
+    void operator()() {
+      IpcRegisters regs = message(0, 1);
+      regs.words[0] = word;
+      status = rt::send(handle, regs);
+    }
+  };
+  Sender first{client_gone, 0x1111};
+  Sender second{client_kept, 0x2222};
+  rt::Thread t1 = MUST(spawn(first, kHelperPriority));
+  rt::Thread t2 = MUST(spawn(second, kHelperPriority));
+  REQUIRE_OK(settle());  // both wait in send
+  CHECK_OK(rt::cap_revoke(gone));
+  CHECK_OK(t1.join());
+  CHECK_STATUS(first.status, Status::kInvalidCapability);
+  IpcRegisters regs = message(0, 0, 1, 0, kNonBlocking);
+  CHECK_OK(rt::recv(ep, regs));
+  CHECK_EQ(regs.handle_or_badge, 0x99u);
+  CHECK_EQ(regs.words[0], 0x2222u);
+  regs = message(0, 0, 1, 0, kNonBlocking);
+  CHECK_STATUS(rt::recv(ep, regs), Status::kWouldBlock);
+  CHECK_OK(t2.join());
+  CHECK_OK(second.status);
+  // The sender's own deletion of the capability it is blocked on cancels the send the same way.
+  Sender third{client_kept, 0x3333};
+  rt::Thread t3 = MUST(spawn(third, kHelperPriority));
+  REQUIRE_OK(settle());
+  CHECK_OK(rt::cap_delete(client_kept));
+  CHECK_OK(t3.join());
+  CHECK_STATUS(third.status, Status::kInvalidCapability);
+  regs = message(0, 0, 1, 0, kNonBlocking);
+  CHECK_STATUS(rt::recv(ep, regs), Status::kWouldBlock);
+}
+
 }  // namespace
 }  // namespace hmk::test

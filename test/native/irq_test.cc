@@ -26,14 +26,14 @@ void pass_time(uint64_t ns) {
 
 HMK_TEST(IRQ_0001,
          "a device interrupt signals the bound notification, then stays masked until ack") {
-  const Handle irq = MUST(rt::irq_create(abi::kIrqControl, kPitLine));
+  const Handle irq = MUST(rt::irq_create(irq_control(), kPitLine));
   DEFER(rt::cap_delete(irq));
   const Handle ntf = MUST(rt::notification_create());
   DEFER(rt::cap_delete(ntf));
   const Handle badged = MUST(rt::cap_derive(ntf, abi::kRightSend, 0x40));
   DEFER(rt::cap_delete(badged));
   // A second Irq for the same line is refused while this one lives.
-  CHECK_STATUS(rt::irq_create(abi::kIrqControl, kPitLine).status(), Status::kAlreadyExists);
+  CHECK_STATUS(rt::irq_create(irq_control(), kPitLine).status(), Status::kAlreadyExists);
   CHECK_STATUS(rt::irq_ack(irq), Status::kBusy);  // nothing bound yet
   REQUIRE_OK(rt::irq_bind(irq, badged));
 
@@ -51,7 +51,7 @@ HMK_TEST(IRQ_0001,
 HMK_TEST(IRQ_0002, "deleting the Irq masks its line and frees it for a new owner") {
   const Handle ntf = MUST(rt::notification_create());
   DEFER(rt::cap_delete(ntf));
-  Handle irq = MUST(rt::irq_create(abi::kIrqControl, kPitLine));
+  Handle irq = MUST(rt::irq_create(irq_control(), kPitLine));
   REQUIRE_OK(rt::irq_bind(irq, ntf));
   (void)MUST(rt::wait(ntf));  // it fires
   REQUIRE_OK(rt::irq_ack(irq));
@@ -61,7 +61,7 @@ HMK_TEST(IRQ_0002, "deleting the Irq masks its line and frees it for a new owner
   pass_time(2 * kPitPeriodNs);
   CHECK_EQ(MUST(rt::poll(ntf)), 0u);
   // And it can be owned again.
-  irq = MUST(rt::irq_create(abi::kIrqControl, kPitLine));
+  irq = MUST(rt::irq_create(irq_control(), kPitLine));
   CHECK_OK(rt::cap_delete(irq));
 }
 

@@ -304,5 +304,34 @@ HMK_TEST(MEM_0014, "runtime heap and page allocator hand out distinct, writable 
   CHECK_STATUS(rt::alloc_pages(0), Status::kInvalidArgument);
 }
 
+HMK_TEST(MEM_0015, "freed pages' addresses are reused; many rounds leave quota where it was") {
+  // Issue 10, item 6: a service that allocates and frees (ramfs's extents) must not walk
+  // through address space, nor leave a page table behind every 2 MiB it walked.
+  rt::Pages first = MUST(rt::alloc_pages(4));
+  const auto base = reinterpret_cast<uint64_t>(first.base);
+  CHECK_OK(rt::free_pages(first));
+  // Pieces of a freed range are handed out first, lowest first, and merge again when freed.
+  rt::Pages a = MUST(rt::alloc_pages(1));
+  rt::Pages b = MUST(rt::alloc_pages(2));
+  CHECK_EQ(reinterpret_cast<uint64_t>(a.base), base);
+  CHECK_EQ(reinterpret_cast<uint64_t>(b.base), base + kPageSize);
+  CHECK_OK(rt::free_pages(a));
+  CHECK_OK(rt::free_pages(b));
+  rt::Pages whole = MUST(rt::alloc_pages(4));
+  CHECK_EQ(reinterpret_cast<uint64_t>(whole.base), base);
+  CHECK_OK(rt::free_pages(whole));
+
+  const uint64_t used = MUST(rt::quota_info(abi::kSelfSpace)).used;
+  constexpr int kRounds = 5000;  // 80 MiB of addresses without reuse: 40 page tables
+  int moved = 0;
+  for (int i = 0; i < kRounds; ++i) {
+    rt::Pages p = MUST(rt::alloc_pages(4));
+    if (reinterpret_cast<uint64_t>(p.base) != base) ++moved;
+    REQUIRE_OK(rt::free_pages(p));
+  }
+  CHECK_EQ(moved, 0);
+  CHECK_EQ(MUST(rt::quota_info(abi::kSelfSpace)).used, used);
+}
+
 }  // namespace
 }  // namespace hmk::test

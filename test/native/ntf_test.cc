@@ -87,7 +87,7 @@ HMK_TEST(NTF_0006, "notification calls on other object types are kInvalidCapabil
   const Handle ep = MUST(rt::endpoint_create());
   const Handle mem = MUST(rt::memory_create(1));
   DEFER(rt::cap_delete(ep); rt::cap_delete(mem));
-  const Handle wrong[] = {ep, mem, abi::kSelfSpace, abi::kSelfThread, abi::kIrqControl};
+  const Handle wrong[] = {ep, mem, abi::kSelfSpace, abi::kSelfThread, irq_control()};
   for (Handle h : wrong) {
     CHECK_STATUS(rt::signal(h), Status::kInvalidCapability);
     CHECK_STATUS(rt::wait(h), Status::kInvalidCapability);

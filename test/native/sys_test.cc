@@ -170,13 +170,12 @@ HMK_TEST(SYS_0008, "interrupt calls (26-28) with bad handles, types and rights")
     CHECK_STATUS(rt::irq_bind(h, ntf), Status::kInvalidCapability);
     CHECK_STATUS(rt::irq_ack(h), Status::kInvalidCapability);
   }
-  const Handle no_manage =
-      MUST(rt::cap_derive(abi::kIrqControl, abi::kRightsAll & ~abi::kRightManage));
+  const Handle no_manage = MUST(rt::cap_derive(irq_control(), 0));  // Manage is its only right
   DEFER(rt::cap_delete(no_manage));
   CHECK_STATUS(rt::irq_create(no_manage, 5), Status::kPermissionDenied);
   // A line number no interrupt controller has.
-  CHECK_NE(rt::irq_create(abi::kIrqControl, 1u << 20).status(), Status::kOk);
-  CHECK_NE(rt::irq_create(abi::kIrqControl, ~0ull).status(), Status::kOk);
+  CHECK_NE(rt::irq_create(irq_control(), 1u << 20).status(), Status::kOk);
+  CHECK_NE(rt::irq_create(irq_control(), ~0ull).status(), Status::kOk);
 }
 
 HMK_TEST(SYS_0009,

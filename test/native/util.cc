@@ -2,9 +2,15 @@
 #include "test/native/util.h"
 
 #include "svc/lib/alloc.h"
+#include "svc/lib/bootinfo.h"
 #include "test/native/harness.h"
 
 namespace hmk::test {
+
+abi::Handle irq_control() {
+  const abi::BootCap* cap = rt::find_boot_cap("irq_control", abi::BootCapKind::kIrqControl);
+  return cap != nullptr ? cap->handle : abi::kNullHandle;
+}
 
 abi::IpcRegisters message(uint32_t label, uint32_t words, uint64_t seed, uint32_t caps,
                           uint64_t flags, abi::IpcBuffer* buffer) {

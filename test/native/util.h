@@ -22,6 +22,10 @@ inline constexpr uint32_t kLowPriority = kMainPriority - 20;
 inline constexpr uint32_t kRwx = abi::kRightRead | abi::kRightWrite | abi::kRightExecute;
 inline constexpr uint32_t kRw = abi::kRightRead | abi::kRightWrite;
 
+// The IrqControl capability the suite's manifest line grants (irq_control=yes), from the
+// bootstrap table; kNullHandle without it (the tests that need it then fail on it).
+abi::Handle irq_control();
+
 // A distinctive, non-zero value for word `index` of a message made from `seed`.
 constexpr uint64_t word_pattern(uint64_t seed, uint32_t index) {
   return (seed + 1) * 0x9e3779b97f4a7c15ull ^ (index + 1) * 0x100000001b3ull;
