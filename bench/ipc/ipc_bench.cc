@@ -13,8 +13,9 @@
 // the same exchanges. The round trip is timed by the client alone, against the null server
 // blob (which does nothing but reply_recv). The null system call is kCapInfo on kSelfSpace: the
 // cheapest call that does real work (a capability lookup and two results) and has no side
-// effects. An unknown number would time only entry, bounds check and exit; kPoll, kSignal and
-// kYield were slower when this was written.
+// effects. An undefined number does no work but still takes the general entry and exit
+// (hmk.sel4bench.null_syscall times that: 27 instructions less); kPoll, kSignal and kYield were
+// slower when this was written.
 //
 // The hmk.sel4bench.* cases measure the same paths the way sel4bench does (see
 // sel4bench_style.S and docs/benchmarks.md): a system call instruction in a fixed sequence,
