@@ -28,7 +28,7 @@ using svc::fs::FileSystem;
 
 constexpr int kNullSamples = 2000;
 constexpr int kFileSamples = 1000;
-constexpr int kWarmup = 20;
+constexpr int kWarmup = kWarmupRounds;
 constexpr uint32_t kChunk = 512;
 constexpr uint32_t kFileBytes = 4096;
 

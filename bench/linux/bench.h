@@ -14,7 +14,9 @@
 #include <string.h>
 #include <time.h>
 
-enum { kDefaultSamples = 1000, kWarmup = 200, kOverheadPairs = 1000 };
+// kWarmup: untimed iterations before the samples, the same number as HMK's programs use
+// (kWarmupRounds in bench/common/report.h, where the choice is explained).
+enum { kDefaultSamples = 1000, kWarmup = 100, kOverheadPairs = 1000 };
 
 static int use_monotonic;  // 0: rdtsc (default), 1: clock_gettime(CLOCK_MONOTONIC)
 
@@ -84,9 +86,12 @@ static inline int compare_u64(const void* a, const void* b) {
   return (x > y) - (x < y);
 }
 
-// Prints the one line per case that tools/bench/bench.py parses. Samples are raw
-// timestamp differences; the overhead comes off each (clamped at 0) before the statistics.
-static inline void report(const char* name, uint64_t* samples, int n, uint64_t overhead) {
+// Prints one statistics line that tools/bench/benchlines.py parses: `line` is "BENCH" (a
+// finished case), "BENCH_RAW" or "BENCH_CALIBRATION" (sel4bench's method: the driver subtracts
+// the calibration's minimum from the raw figures). Samples are raw timestamp differences; the
+// overhead comes off each (clamped at 0) before the statistics.
+static inline void report_line(const char* line, const char* name, uint64_t* samples, int n,
+                               uint64_t overhead) {
   unsigned __int128 sum = 0;
   for (int i = 0; i < n; i++) {
     samples[i] = samples[i] > overhead ? samples[i] - overhead : 0;
@@ -95,10 +100,14 @@ static inline void report(const char* name, uint64_t* samples, int n, uint64_t o
   qsort(samples, (size_t)n, sizeof(*samples), compare_u64);
   uint64_t median = n % 2 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2;
   uint64_t mean = (uint64_t)((sum + (unsigned)n / 2) / (unsigned)n);
-  printf("BENCH %s n=%d min=%llu median=%llu mean=%llu max=%llu\n", name, n,
+  printf("%s %s n=%d min=%llu median=%llu mean=%llu max=%llu\n", line, name, n,
          (unsigned long long)samples[0], (unsigned long long)median, (unsigned long long)mean,
          (unsigned long long)samples[n - 1]);
   fflush(stdout);
+}
+
+static inline void report(const char* name, uint64_t* samples, int n, uint64_t overhead) {
+  report_line("BENCH", name, samples, n, overhead);
 }
 
 #endif  // HMK_BENCH_LINUX_BENCH_H_

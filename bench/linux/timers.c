@@ -22,6 +22,7 @@ static void measure(const char* name) {
 }
 
 int main(void) {
+  printf("BENCH_INFO linux.warmup=%d\n", kWarmup);
   use_monotonic = 0;
   measure("tsc");
   use_monotonic = 1;

@@ -5,8 +5,10 @@
   bench.py compose [--json FILE] [--profiles split,coalesced,kernel]
 
 Boots the HMK IPC benchmark image and the Linux baseline (Debian's cloud kernel with static
-musl programs) in QEMU TCG with -icount shift=0, prints a Markdown table of every case, the
-HMK/Linux ratios and reference figures, and writes JSON (default bench-results/ipc.json).
+musl programs) on the same QEMU machine (tools/qemu/run.py's: q35, TCG, -icount shift=0),
+prints a Markdown table of every case, the HMK/Linux ratios, HMK's sel4bench-style figures
+beside seL4's and the reference figures, and writes JSON (default bench-results/ipc.json),
+the report (.md) and a chart (.svg) beside it.
 """
 
 import argparse
@@ -33,6 +35,8 @@ RATIOS = [
      "hmk.roundtrip.0w.xas", "linux.pipe_roundtrip"),
     ("IPC round trip, 0 words, cross address space vs futex",
      "hmk.roundtrip.0w.xas", "linux.futex_pingpong"),
+    ("null syscall, sel4bench's way (HMK: a call that does nothing, Linux: getppid)",
+     "hmk.sel4bench.null_syscall", "linux.sel4bench.null_syscall"),
 ]
 
 # Not measured by this driver: figures from the issue (same QEMU harness, earlier date).
@@ -40,12 +44,37 @@ REFERENCES = [
     ("seL4 (sel4bench ipc, x86_64 fast path)", "one-way Call, 0 words", 188),
     ("seL4 (sel4bench ipc, x86_64 fast path)", "one-way ReplyRecv, 0 words", 215),
     ("seL4 (sel4bench ipc, x86_64 fast path)", "round trip, 0 words", 403),
+    ("seL4 (sel4bench ipc, x86_64)", "one-way Call, 10 words", 829),
+    ("seL4 (sel4bench ipc, x86_64)", "one-way ReplyRecv, 10 words", 795),
     ("seL4 (sel4bench ipc, x86_64)", "round trip, 10 words (829 + 795)", 1624),
-    ("seL4", "null syscall", 89),
+    ("seL4 (sel4bench hardware)", "null syscall", 89),
     ("Linux 6.1 (earlier measurement)", "null syscall", 361),
     ("Linux 6.1 (earlier measurement)", "pipe round trip", 12150),
     ("Linux 6.1 (earlier measurement)", "futex process ping-pong", 11670),
 ]
+
+# HMK measured sel4bench's way (hmk.sel4bench.*: a nop calibration of the same instructions
+# subtracted) beside seL4's figures, which sel4bench took that way: (what, HMK cases whose
+# medians are added, seL4's figure). seL4's round trips are the sums of its two one-way
+# figures, so HMK's call + reply is the like-for-like row; HMK's client-timed round trip also
+# counts the null server's few instructions between receiving and replying.
+SEL4BENCH_COMPARISON = [
+    ("one-way call, 0 words, cross address space", ["hmk.sel4bench.call.0w.xas"], 188),
+    ("one-way reply, 0 words, cross address space", ["hmk.sel4bench.reply.0w.xas"], 215),
+    ("round trip = call + reply, 0 words",
+     ["hmk.sel4bench.call.0w.xas", "hmk.sel4bench.reply.0w.xas"], 403),
+    ("round trip timed by the client, 0 words", ["hmk.sel4bench.roundtrip.0w.xas"], 403),
+    ("one-way call, 10 words, cross address space", ["hmk.sel4bench.call.10w.xas"], 829),
+    ("one-way reply, 10 words, cross address space", ["hmk.sel4bench.reply.10w.xas"], 795),
+    ("round trip = call + reply, 10 words",
+     ["hmk.sel4bench.call.10w.xas", "hmk.sel4bench.reply.10w.xas"], 1624),
+    ("round trip timed by the client, 10 words", ["hmk.sel4bench.roundtrip.10w.xas"], 1624),
+    ("null syscall (HMK: an undefined number; seL4: SysBenchmarkNullSyscall)",
+     ["hmk.sel4bench.null_syscall"], 89),
+]
+
+# The QEMU options that make the machine (both halves must agree on them).
+MACHINE_OPTIONS = ["-machine", "-cpu", "-m", "-smp", "-accel", "-icount", "-bios"]
 
 STABILITY_LIMIT = 0.01  # the acceptance bar: two runs' medians agree within 1%
 
@@ -97,6 +126,32 @@ def ratios(run):
     return out
 
 
+def sel4bench_comparison(run):
+    """SEL4BENCH_COMPARISON for one run: HMK's summed medians (None if a case is missing)
+    against seL4's figure."""
+    hmk = (run.get("hmk") or {}).get("cases", {})
+    out = []
+    for label, cases, sel4 in SEL4BENCH_COMPARISON:
+        value = None
+        if all(c in hmk for c in cases):
+            value = sum(hmk[c]["median"] for c in cases)
+        out.append({"label": label, "hmk_cases": cases, "hmk_median": value, "sel4": sel4,
+                    "ratio": None if value is None else value / sel4})
+    return out
+
+
+def machine(cmd):
+    """The machine-defining options of a QEMU command line, as one string ('' if unknown)."""
+    if not cmd:
+        return ""
+    parts = []
+    for i, arg in enumerate(cmd[:-1]):
+        if arg in MACHINE_OPTIONS:
+            value = cmd[i + 1]
+            parts.append("%s %s" % (arg, os.path.basename(value) if arg == "-bios" else value))
+    return " ".join(parts)
+
+
 def report(result):
     lines = []
     runs = result["runs"]
@@ -112,11 +167,20 @@ def report(result):
     for side in ("hmk", "linux"):
         if first.get(side):
             k = first[side]["kernel"]
-            lines.append("- %s: %s" % (k["name"], ", ".join(
-                "%s %s" % (key, v) for key, v in k.items() if key != "name" and v)))
+            lines.append("- %s: %s; QEMU %s" % (k["name"], ", ".join(
+                "%s %s" % (key, v) for key, v in k.items() if key != "name" and v),
+                result["machine"][side] or "(command unknown)"))
+    if len(set(result["machine"].values())) > 1:
+        lines.append("- THE TWO HALVES RAN ON DIFFERENT QEMU MACHINES: their ratios compare "
+                     "different hardware models")
     for side, err in result["errors"].items():
         lines.append("- %s: FAILED: %s (details above, and in the JSON)"
                      % (side, err.splitlines()[0].rstrip(":")))
+    warmup = {side: n for side, n in result["warmup"].items() if n is not None}
+    if warmup:
+        lines.append("- warm-up: %s untimed rounds before every case%s" % (
+            " / ".join("%s %s" % (side, n) for side, n in warmup.items()),
+            "" if len(set(warmup.values())) == 1 else " (THE HALVES DIFFER)"))
     lines.append("")
     if len(runs) > 1:
         lines.append("Stability over %d runs (medians, %s):" % (len(runs), UNIT_NOTE))
@@ -147,11 +211,63 @@ def report(result):
                 r["label"], r["hmk_case"], fmt(r["hmk_median"]), r["linux_case"],
                 fmt(r["linux_median"]), r["ratio"]))
     lines.append("")
+    lines.append("HMK measured sel4bench's way (hmk.sel4bench.*: the cost of the same "
+                 "instructions with the system call replaced by a nop subtracted) against "
+                 "seL4's sel4bench figures from the issue (NOT measured by this run); medians "
+                 "in %s:" % UNIT_NOTE)
+    lines.append("")
+    lines.append("| figure | HMK | seL4 | HMK / seL4 |")
+    lines.append("|---|---:|---:|---:|")
+    for r in result["sel4bench"]:
+        lines.append("| %s | %s | %s | %s |" % (
+            r["label"], "n/a" if r["hmk_median"] is None else fmt(r["hmk_median"]),
+            fmt(r["sel4"]), "n/a" if r["ratio"] is None else "%.2f" % r["ratio"]))
+    lines.append("")
     lines.append("References from the issue, NOT measured by this run; %s:" % UNIT_NOTE)
     lines.append("")
     for system, what, value in REFERENCES:
         lines.append("- %s, %s: %s" % (system, what, fmt(value)))
     return "\n".join(lines) + "\n"
+
+
+def summarize(result):
+    """Adds what is computed from the runs: stability, HMK/Linux ratios, the sel4bench
+    comparison. `result` is the JSON dict (see cmd_ipc); a side that was skipped or failed is
+    None in every run."""
+    table, worst = stability(result["runs"])
+    result["stability"] = {
+        "limit": STABILITY_LIMIT, "cases": table,
+        "worst": worst and {"case": worst[0], "relative_spread": worst[1],
+                            "within_limit": worst[1] <= STABILITY_LIMIT}}
+    first = result["runs"][0] if result["runs"] else {}
+    # Both halves print their warm-up (bench/common/report.h, bench/linux/bench.h).
+    result["warmup"] = {side: (first.get(side) or {}).get("info", {}).get(key)
+                        for side, key in (("hmk", "warmup"), ("linux", "linux.warmup"))}
+    # The halves are only comparable on one machine (linux_baseline.qemu_command).
+    result["machine"] = {side: machine((first.get(side) or {}).get("qemu_command"))
+                         for side in ("hmk", "linux") if first.get(side)}
+    result["ratios"] = ratios(first)
+    result["sel4bench"] = sel4bench_comparison(first)
+    return result
+
+
+def write_outputs(result, text, json_path):
+    """Writes the JSON, the report `text` beside it (.md) and the chart (.svg, if there is
+    anything to plot); returns the paths written."""
+    os.makedirs(os.path.dirname(json_path), exist_ok=True)
+    with open(json_path, "w") as f:
+        json.dump(result, f, indent=2)
+        f.write("\n")
+    base = os.path.splitext(json_path)[0]
+    with open(base + ".md", "w") as f:
+        f.write(text)
+    written = [json_path, base + ".md"]
+    # The seL4 figures only: the older Linux ones would sit next to today's measured Linux rows.
+    references = [("seL4 " + what, value) for system, what, value in REFERENCES
+                  if system.startswith("seL4")]
+    if plot.write_svg(result, references, base + ".svg"):
+        written.append(base + ".svg")
+    return written
 
 
 def cmd_ipc(args):
@@ -202,35 +318,19 @@ def cmd_ipc(args):
                 print("bench: run %d/%d: %s took %.1f s of host time" % (
                     i + 1, args.runs, side, run[side]["host_seconds"]), file=sys.stderr)
         result["runs"].append(run)
-    table, worst = stability(result["runs"])
-    result["stability"] = {
-        "limit": STABILITY_LIMIT, "cases": table,
-        "worst": worst and {"case": worst[0], "relative_spread": worst[1],
-                            "within_limit": worst[1] <= STABILITY_LIMIT}}
-    result["ratios"] = ratios(result["runs"][0])
+    summarize(result)
     text = report(result)
     print(text, end="")
-
-    json_path = os.path.abspath(args.json or os.path.join(REPO, "bench-results", "ipc.json"))
-    os.makedirs(os.path.dirname(json_path), exist_ok=True)
-    with open(json_path, "w") as f:
-        json.dump(result, f, indent=2)
-        f.write("\n")
-    with open(os.path.splitext(json_path)[0] + ".md", "w") as f:
-        f.write(text)
-    svg_path = os.path.splitext(json_path)[0] + ".svg"
-    # The seL4 figures only: the older Linux ones would sit next to today's measured Linux rows.
-    references = [("seL4 " + what, value) for system, what, value in REFERENCES
-                  if system.startswith("seL4")]
-    plotted = plot.write_svg(result, references, svg_path)
-    print("bench: wrote %s, %s%s" % (json_path, os.path.splitext(json_path)[0] + ".md",
-                                     " and " + svg_path if plotted else ""), file=sys.stderr)
+    written = write_outputs(result, text, os.path.abspath(
+        args.json or os.path.join(REPO, "bench-results", "ipc.json")))
+    print("bench: wrote %s" % ", ".join(written), file=sys.stderr)
 
     failed = bool(result["errors"])
     for side, err in result["errors"].items():
         print("bench: %s side FAILED: %s" % (side, err.splitlines()[0]), file=sys.stderr)
-    if len(result["runs"]) > 1 and worst and worst[1] > STABILITY_LIMIT:
-        print("bench: runs disagree by more than 1%% (%s)" % worst[0], file=sys.stderr)
+    worst = result["stability"]["worst"]
+    if len(result["runs"]) > 1 and worst and not worst["within_limit"]:
+        print("bench: runs disagree by more than 1%% (%s)" % worst["case"], file=sys.stderr)
         failed = True
     if args.skip_hmk and args.skip_linux:
         print("bench: both halves skipped; nothing measured", file=sys.stderr)

@@ -20,7 +20,8 @@ def _rows(result, references):
     rows = []
     run = result["runs"][0] if result.get("runs") else {}
     for side in ("hmk", "linux"):
-        for name, case in run.get(side, {}).get("cases", {}).items():
+        # A skipped or failed side is None, not missing.
+        for name, case in (run.get(side) or {}).get("cases", {}).items():
             rows.append((name, side, case["median"], case["min"], case["max"]))
     for label, value in references:
         rows.append((label + " (reference)", "reference", value, value, value))

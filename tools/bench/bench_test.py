@@ -1,0 +1,274 @@
+"""Host tests of the benchmark driver: everything ./hmk bench ipc does after QEMU has run.
+
+Fed canned serial consoles (testdata/, from a real run of both halves), they check the report,
+JSON and plot for HMK alone (--skip-linux), Linux alone (--skip-hmk) and both; the arithmetic
+of sel4bench's method (a calibration's minimum subtracted after the statistics); that the Linux
+baseline boots on HMK's QEMU machine; and that both halves warm up alike.
+"""
+
+import json
+import os
+import random
+import re
+import sys
+import tempfile
+import unittest
+import xml.etree.ElementTree as ElementTree
+
+import bench
+import benchlines
+import linux_baseline
+import plot
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+TESTDATA = os.path.join(HERE, "testdata")
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
+def canned_run(side):
+    """A run dict as hmk_image.boot() / linux_baseline.boot() return it, from the canned
+    console of `side`."""
+    cases, info, failures = benchlines.parse(read(os.path.join(TESTDATA, side + "-console.log")))
+    assert not failures, failures
+    name = {"hmk": "HMK", "linux": "Linux"}[side]
+    return {"cases": cases, "info": info, "host_seconds": 1.0,
+            "qemu_command": ["qemu-system-x86_64", "-bios", "/usr/share/qemu/qboot.rom",
+                             "-machine", "q35", "-cpu", "max", "-m", "256M", "-kernel", "k"],
+            "kernel": {"name": name, "revision": "canned"}}
+
+
+def canned_result(sides):
+    """bench.py's result dict with the given sides measured and the others skipped (None)."""
+    run = {side: canned_run(side) if side in sides else None for side in ("hmk", "linux")}
+    return {"benchmark": "ipc", "date": "2026-12-04T00:00:00+00:00", "unit": bench.UNIT_NOTE,
+            "host": {}, "runs": [run], "errors": {}}
+
+
+def guest_stats(samples):
+    """The statistics line exactly as bench/common/report.h and bench/linux/bench.h compute
+    it (integer median of the middle two, mean rounded half up)."""
+    v = sorted(samples)
+    n = len(v)
+    median = v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) // 2
+    return {"n": n, "min": v[0], "median": median, "mean": (sum(v) + n // 2) // n, "max": v[-1]}
+
+
+class OutputsTest(unittest.TestCase):
+    """Report, JSON and SVG for each combination of halves (--skip-hmk, --skip-linux)."""
+
+    def write(self, result):
+        bench.summarize(result)
+        text = bench.report(result)
+        out = tempfile.mkdtemp(dir=os.environ.get("TEST_TMPDIR"))
+        paths = bench.write_outputs(result, text, os.path.join(out, "ipc.json"))
+        return text, paths
+
+    def check_outputs(self, sides):
+        result = canned_result(sides)
+        text, paths = self.write(result)
+        names = [os.path.basename(p) for p in paths]
+        self.assertEqual(names, ["ipc.json", "ipc.md", "ipc.svg"])
+        with open(paths[0]) as f:
+            saved = json.load(f)
+        self.assertEqual(saved["runs"][0].keys(), {"hmk", "linux"})
+        self.assertEqual(read(paths[1]), text)
+
+        measured = [name for side in sides for name in result["runs"][0][side]["cases"]]
+        self.assertGreater(len(measured), 0)
+        for side in ("hmk", "linux"):
+            rows = [l for l in text.splitlines() if l.startswith("| %s." % side)]
+            expected = len(result["runs"][0][side]["cases"]) if side in sides else 0
+            self.assertEqual(len(rows), expected, side)
+
+        # One bar per measured case and per seL4 reference, each labelled; nothing else.
+        svg = ElementTree.parse(paths[2]).getroot()
+        references = [r for r in bench.REFERENCES if r[0].startswith("seL4")]
+        bars = [r for r in svg.iter(SVG + "rect") if r.get("height") != "100%"]
+        self.assertEqual(len(bars), len(measured) + len(references))
+        labels = {t.text for t in svg.iter(SVG + "text")}
+        for name in measured:
+            self.assertIn(name, labels)
+
+        # The JSON written is itself a valid input: plotting it again gives the same chart.
+        again = os.path.join(os.path.dirname(paths[2]), "again.svg")
+        self.assertTrue(plot.write_svg(saved, [("seL4 " + w, v) for _, w, v in references],
+                                       again))
+        self.assertEqual(read(again), read(paths[2]))
+        return result, text
+
+    def test_hmk_only(self):  # ./hmk bench ipc --skip-linux
+        result, text = self.check_outputs(["hmk"])
+        self.assertIn("- null syscall: n/a (not measured this run: linux.null_syscall)", text)
+        self.assertTrue(all(r["ratio"] is None for r in result["ratios"]))
+        self.assertTrue(all(r["hmk_median"] is not None for r in result["sel4bench"]))
+
+    def test_linux_only(self):  # ./hmk bench ipc --skip-hmk
+        result, text = self.check_outputs(["linux"])
+        self.assertIn("- null syscall: n/a (not measured this run: hmk.null_syscall)", text)
+        self.assertTrue(all(r["hmk_median"] is None for r in result["sel4bench"]))
+        self.assertIn("| round trip = call + reply, 0 words | n/a | 403 | n/a |", text)
+
+    def test_both(self):
+        result, text = self.check_outputs(["hmk", "linux"])
+        self.assertTrue(all(r["ratio"] is not None for r in result["ratios"]))
+        self.assertIn("- null syscall: hmk.null_syscall 177 / linux.null_syscall 357 = 0.496",
+                      text)
+        self.assertNotIn("DIFFERENT QEMU MACHINES", text)
+        self.assertNotIn("DIFFER)", text)
+
+    def test_nothing_measured(self):  # both halves skipped or failed: references only
+        result = canned_result([])
+        result["errors"] = {"hmk": "bazel build failed"}
+        text, paths = self.write(result)
+        self.assertIn("- hmk: FAILED: bazel build failed", text)
+        svg = ElementTree.parse(paths[2]).getroot()
+        bars = [r for r in svg.iter(SVG + "rect") if r.get("height") != "100%"]
+        self.assertEqual(len(bars), len([r for r in bench.REFERENCES if r[0].startswith("seL4")]))
+
+    def test_different_machines_are_flagged(self):
+        result = canned_result(["hmk", "linux"])
+        result["runs"][0]["linux"]["qemu_command"] = ["qemu-system-x86_64", "-cpu", "max"]
+        bench.summarize(result)
+        self.assertIn("DIFFERENT QEMU MACHINES", bench.report(result))
+
+    def test_different_warmups_are_flagged(self):
+        result = canned_result(["hmk", "linux"])
+        result["runs"][0]["linux"]["info"]["linux.warmup"] = "200"
+        bench.summarize(result)
+        self.assertIn("- warm-up: hmk 100 / linux 200 untimed rounds before every case "
+                      "(THE HALVES DIFFER)", bench.report(result))
+
+
+class Sel4benchArithmeticTest(unittest.TestCase):
+    """sel4bench's method: the case is the raw statistics less the calibration's minimum."""
+
+    def test_same_as_subtracting_from_every_sample(self):
+        rng = random.Random(4)
+        for n in (1, 2, 3, 999, 1000):
+            for _ in range(50):
+                samples = [rng.randrange(100, 400) for _ in range(n)]
+                # Odd totals and medians between two samples are where rounding could slip.
+                overhead = rng.randrange(0, min(samples) + 1)
+                case = benchlines.subtract_calibration(
+                    guest_stats(samples), {"n": 5, "min": overhead, "median": 99, "mean": 99,
+                                           "max": 99})
+                expected = guest_stats([x - overhead for x in samples])
+                self.assertEqual({k: case[k] for k in benchlines.STAT_KEYS}, expected)
+                self.assertEqual(case["overhead"], overhead)
+                self.assertEqual(case["method"], "sel4bench")
+
+    def test_known_values(self):
+        raw = {"n": 4, "min": 10, "median": 15, "mean": 16, "max": 25}
+        case = benchlines.subtract_calibration(raw, {"n": 4, "min": 7, "median": 8, "mean": 8,
+                                                      "max": 9})
+        self.assertEqual([case[k] for k in benchlines.STAT_KEYS], [4, 3, 8, 9, 18])
+        self.assertEqual(case["raw"], raw)
+
+    def test_raw_below_calibration_is_refused(self):
+        self.assertIsNone(benchlines.subtract_calibration(
+            {"n": 1, "min": 6, "median": 6, "mean": 6, "max": 6},
+            {"n": 1, "min": 7, "median": 7, "mean": 7, "max": 7}))
+        _, _, failures = benchlines.parse(
+            "BENCH_CALIBRATION x n=1 min=7 median=7 mean=7 max=7\n"
+            "BENCH_RAW x n=1 min=6 median=6 mean=6 max=6\n")
+        self.assertEqual(failures, ["case x: raw minimum 6 below its calibration's 7"])
+
+    def test_unpaired_lines_fail(self):
+        cases, _, failures = benchlines.parse(
+            "BENCH_RAW a n=1 min=9 median=9 mean=9 max=9\n"
+            "BENCH_CALIBRATION b n=1 min=7 median=7 mean=7 max=7\n"
+            "BENCH_CALIBRATION c n=1 min=7 median=7 mean=7 max=7\n"
+            "BENCH_RAW c n=1 min=9 median=9 mean=9 max=9\n")
+        self.assertEqual(list(cases), ["c"])
+        self.assertEqual(failures, ["BENCH_RAW a without a BENCH_CALIBRATION before it",
+                                    "BENCH_CALIBRATION b without its BENCH_RAW"])
+
+    def lines(self, kind, name):
+        """The key=value fields of the canned HMK console's `kind` line for `name`, read
+        without benchlines' regular expressions."""
+        found = [l.split()[2:] for l in read(os.path.join(TESTDATA, "hmk-console.log")).split("\n")
+                 if l.split()[:2] == [kind, name]]
+        self.assertEqual(len(found), 1, (kind, name))
+        return {k: int(v) for k, v in (f.split("=") for f in found[0])}
+
+    def test_canned_console(self):
+        cases = canned_run("hmk")["cases"]
+        sel4 = [n for n in cases if n.startswith("hmk.sel4bench.")]
+        self.assertEqual(len(sel4), 14)
+        for name in sel4:
+            raw, cal = self.lines("BENCH_RAW", name), self.lines("BENCH_CALIBRATION", name)
+            self.assertEqual(cases[name]["median"], raw["median"] - cal["min"], name)
+            self.assertEqual(cases[name]["overhead"], cal["min"], name)
+        # Today's cases keep their own method: the rdtsc-pair overhead, no calibration.
+        self.assertEqual(cases["hmk.roundtrip.0w.xas"]["overhead"], 4)
+        self.assertNotIn("method", cases["hmk.roundtrip.0w.xas"])
+
+    def test_comparison_adds_one_way_medians(self):
+        run = canned_run("hmk")
+        rows = {r["label"]: r for r in bench.sel4bench_comparison({"hmk": run, "linux": None})}
+        cases = run["cases"]
+        call = cases["hmk.sel4bench.call.0w.xas"]["median"]
+        reply = cases["hmk.sel4bench.reply.0w.xas"]["median"]
+        row = rows["round trip = call + reply, 0 words"]
+        self.assertEqual(row["hmk_median"], call + reply)
+        self.assertEqual(row["sel4"], 403)
+        self.assertAlmostEqual(row["ratio"], (call + reply) / 403)
+        self.assertEqual(rows["round trip timed by the client, 0 words"]["hmk_median"],
+                         cases["hmk.sel4bench.roundtrip.0w.xas"]["median"])
+
+
+class MachineTest(unittest.TestCase):
+    """The Linux baseline boots on the machine HMK boots on (tools/qemu/run.py)."""
+
+    def test_linux_command_is_hmk_machine(self):
+        linux = linux_baseline.qemu_command(REPO, "vmlinuz", "bench.cpio")
+        runner = linux_baseline.load_runner(REPO)
+        hmk = runner.qemu_command(runner_args(kernel="kernel", initrd="image.cpio"))
+        self.assertNotEqual(bench.machine(hmk), "")
+        self.assertEqual(bench.machine(linux), bench.machine(hmk))
+        for option in ("-machine", "-cpu", "-icount", "-bios"):
+            self.assertIn(option, linux)
+        self.assertEqual(linux[linux.index("-kernel") + 1], "vmlinuz")
+        self.assertEqual(linux[linux.index("-initrd") + 1], "bench.cpio")
+        self.assertEqual(linux[linux.index("-append") + 1], linux_baseline.APPEND)
+
+
+def runner_args(**kw):
+    """tools/qemu/run.py's arguments with its own defaults, as hmk_image.boot() leaves them."""
+    import argparse
+    args = dict(firmware="qboot", memory="256M", append="", gdb=False)
+    args.update(kw)
+    return argparse.Namespace(**args)
+
+
+class WarmupTest(unittest.TestCase):
+    """HMK's and Linux's programs warm up for the same number of rounds."""
+
+    def constant(self, path, pattern):
+        found = re.findall(pattern, read(os.path.join(REPO, path)))
+        self.assertEqual(len(found), 1, (path, pattern, found))
+        return int(found[0])
+
+    def test_programs_agree(self):
+        hmk = self.constant("bench/common/report.h", r"constexpr int kWarmupRounds = (\d+);")
+        linux = self.constant("bench/linux/bench.h", r"\bkWarmup = (\d+)")
+        self.assertEqual(hmk, linux)
+
+    def test_guests_report_it(self):
+        self.assertEqual(canned_run("hmk")["info"]["warmup"], "100")
+        self.assertEqual(canned_run("linux")["info"]["linux.warmup"], "100")
+
+
+EXPECTED_TESTS = 15  # a run that found fewer (or none) must not pass
+
+if __name__ == "__main__":
+    outcome = unittest.main(exit=False).result
+    if outcome.testsRun != EXPECTED_TESTS:
+        print("bench_test: ran %d tests, expected %d" % (outcome.testsRun, EXPECTED_TESTS))
+    sys.exit(0 if outcome.wasSuccessful() and outcome.testsRun == EXPECTED_TESTS else 1)
