@@ -44,7 +44,7 @@ enum class Syscall : uint64_t {
   // Address spaces and memory.
   kSpaceCreate = 14,   // space_create(quota_bytes) -> space handle; quota moves from the caller
   kMemoryCreate = 15,  // memory_create(pages) -> memory handle; zeroed frames, charged
-  kMap = 16,           // map(space, memory, vaddr, first_page, pages, rights)
+  kMap = 16,           // map(space, memory, vaddr, first_page, pages, rights); W^X per object
   kUnmap = 17,         // unmap(space, vaddr, pages): whole mappings inside the range only
   kProtect = 18,       // protect(space, vaddr, pages, rights): whole mappings, within their rights
   // IPC objects.

@@ -169,7 +169,9 @@ inline Result<abi::Handle> memory_create(uint64_t pages) {
   return detail::handle_of(abi::Syscall::kMemoryCreate, pages);
 }
 // Maps pages [first_page, first_page + pages) of `memory` at `vaddr` in `space`; `rights` is
-// a subset of kRightRead | kRightWrite | kRightExecute (never W and X together).
+// a subset of kRightRead | kRightWrite | kRightExecute (never W and X together, and W^X holds
+// across mappings: kPermissionDenied for W while the object is mapped X anywhere, and for X
+// while it is mapped W anywhere; protect likewise).
 inline Status map(abi::Handle space, abi::Handle memory, uint64_t vaddr, uint64_t first_page,
                   uint64_t pages, uint32_t rights) {
   return detail::status_of(abi::Syscall::kMap, space, memory, vaddr, first_page, pages, rights);
