@@ -31,7 +31,7 @@ def qemu_command(args):
         # nothing; SeaBIOS takes ~17 ms and clears the terminal. -nic none drops the iPXE ROM.
         cmd += ["-bios", "/usr/share/qemu/qboot.rom"]
     cmd += [
-        "-machine", "q35", "-cpu", "max", "-m", args.memory, "-smp", "1", "-nic", "none",
+        "-machine", "q35", "-cpu", args.cpu, "-m", args.memory, "-smp", "1", "-nic", "none",
         "-accel", "tcg", "-icount", "shift=0,sleep=off",
         "-nographic", "-no-reboot", "-monitor", "none", "-serial", "stdio",
         "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
@@ -170,6 +170,8 @@ def main():
     p.add_argument("--initrd")
     p.add_argument("--append", default="")
     p.add_argument("--memory", default="256M")
+    p.add_argument("--cpu", default="max",
+                   help="QEMU -cpu model and features, e.g. max,-smep,-smap")
     p.add_argument("--firmware", choices=["qboot", "seabios"], default="qboot",
                    help="BIOS QEMU runs before the kernel's PVH entry")
     p.add_argument("--gdb", action="store_true", help="QEMU waits for GDB on :1234")
