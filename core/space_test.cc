@@ -355,6 +355,66 @@ TEST_CASE("thread_set_ipc_buffer checks the address") {
 // Regression test for a fixed bug: thread_set_ipc_buffer on a thread whose space had ended
 // walked the page tables of the destroyed address space (root 0): on x86-64 it read physical
 // page 0 as a PML4 and followed whatever it found. Now kPeerClosed, as for thread_start.
+TEST_CASE("thread_set_tls checks everything first, then each thread runs with its own bases") {
+  Harness h;
+  auto p = h.spawn("p");
+  Thread* t = p.thread;
+  Handle other_handle = 0;
+  Thread* other = h.add_thread(p.space, abi::kDefaultPriority, /*started=*/true, &other_handle);
+  const Handle self = abi::kSelfThread;
+  // A new thread has no TLS bases.
+  REQUIRE(other->context().fs_base == 0);
+  REQUIRE(other->context().gs_base == 0);
+  REQUIRE(h.syscall(t, Syscall::kThreadSetTls, {self, 0x1000, 0x2000}) == Status::kOk);
+  // The call returns through activate: the CPU runs t with them at once.
+  REQUIRE(cpu_fs_base() == 0x1000);
+  REQUIRE(cpu_gs_base() == 0x2000);
+  // Refused calls change nothing, also when only the second base is bad.
+  const Handle ep = h.create_endpoint(p.space);
+  const Handle weak = h.grant(p.space, self, p.space, abi::kRightsAll & ~abi::kRightManage);
+  const uint64_t kEnd = abi::kUserAddressEnd;
+  const struct {
+    uint64_t args[3];
+    Status want;
+  } bad[] = {
+      {{0, 0x3000, 0x4000}, Status::kInvalidCapability},
+      {{0xfffff, 0x3000, 0x4000}, Status::kInvalidCapability},
+      {{ep, 0x3000, 0x4000}, Status::kInvalidCapability},
+      {{weak, 0x3000, 0x4000}, Status::kPermissionDenied},
+      {{self, kEnd, 0x4000}, Status::kBadAddress},              // non-canonical
+      {{self, 0x3000, kEnd}, Status::kBadAddress},              // the first is fine
+      {{self, 0xffff'8000'0000'0000, 0}, Status::kBadAddress},  // kernel half
+      {{self, 0, ~0ull}, Status::kBadAddress},
+      {{self, 1ull << 63, 0}, Status::kBadAddress},
+  };
+  for (const auto& b : bad) {
+    INFO("thread_set_tls(" << b.args[0] << ", " << b.args[1] << ", " << b.args[2] << ")");
+    REQUIRE(h.syscall(t, Syscall::kThreadSetTls, {b.args[0], b.args[1], b.args[2]}) == b.want);
+    REQUIRE(t->context().fs_base == 0x1000);
+    REQUIRE(t->context().gs_base == 0x2000);
+    REQUIRE(cpu_fs_base() == 0x1000);
+    REQUIRE(cpu_gs_base() == 0x2000);
+  }
+  // The highest user address is fine; so is another thread's, through its handle.
+  REQUIRE(h.syscall(t, Syscall::kThreadSetTls, {other_handle, kEnd - 1, 0}) == Status::kOk);
+  REQUIRE(other->context().fs_base == kEnd - 1);
+  REQUIRE(cpu_fs_base() == 0x1000);  // t still runs
+  // Switching threads switches bases.
+  REQUIRE(h.syscall(t, Syscall::kYield) == Status::kOk);
+  REQUIRE(scheduler().current() == other);
+  REQUIRE(cpu_fs_base() == kEnd - 1);
+  REQUIRE(cpu_gs_base() == 0);
+  REQUIRE(h.syscall(other, Syscall::kYield) == Status::kOk);
+  REQUIRE(scheduler().current() == t);
+  REQUIRE(cpu_fs_base() == 0x1000);
+  REQUIRE(cpu_gs_base() == 0x2000);
+  // Back to none.
+  REQUIRE(h.syscall(t, Syscall::kThreadSetTls, {self, 0, 0}) == Status::kOk);
+  REQUIRE(cpu_fs_base() == 0);
+  REQUIRE(cpu_gs_base() == 0);
+  h.finish();
+}
+
 TEST_CASE("bug: thread_set_ipc_buffer on a thread of an ended process", "[bug]") {
   Harness h;
   auto parent = h.spawn("parent");

@@ -159,6 +159,12 @@ inline Status thread_set_priority(abi::Handle thread, uint64_t priority) {
 inline Status thread_set_ipc_buffer(abi::Handle thread, uint64_t address) {
   return detail::status_of(abi::Syscall::kThreadSetIpcBuffer, thread, address);
 }
+// The thread's FS and GS base (thread-local storage: %fs:0 reads the word at fs_base), each a
+// user address below abi::kUserAddressEnd (else kBadAddress), 0 for none; in effect when the
+// thread next runs, at once for the calling thread. User code has no other way to set them.
+inline Status thread_set_tls(abi::Handle thread, uint64_t fs_base, uint64_t gs_base) {
+  return detail::status_of(abi::Syscall::kThreadSetTls, thread, fs_base, gs_base);
+}
 
 // ---- address spaces and memory ----
 
