@@ -99,15 +99,21 @@ Result<PhysAddr> translate_user(const AddressSpace& space, uint64_t virt, uint32
 // argument, all other registers zero, interrupts enabled. The context is zero on entry.
 void init_user_context(UserContext& ctx, uint64_t entry, uint64_t stack, uint64_t arg);
 // Makes `ctx`, which runs in `space`, the context the port restores on its way back to user
-// mode: switches the page tables if needed and points the entry paths at `ctx`.
+// mode: switches the page tables if needed, points the entry paths at `ctx` and makes the
+// CPU's TLS bases ctx's (set_user_tls).
 UserContext* activate(AddressSpace& space, UserContext& ctx);
-// `ctx` is going away: the port drops any lazily held state (FPU ownership).
+// `ctx` is going away: the port drops any lazily held state (FPU ownership, TLS bases).
 void forget_context(UserContext& ctx);
 // The thread of `ctx`, which entered the kernel with a system call, runs that same call again
 // when it next returns to user mode: the port points it back at the system-call instruction
 // (its registers still hold the number and the arguments). Long kernel operations do a bounded
 // step per entry and restart, so the timer and other threads run in between.
 void restart_syscall(UserContext& ctx);
+// The thread-local storage bases `ctx` runs with (x86-64: the FS and GS base; a port with one
+// TLS register uses `fs_base` and ignores `gs_base`), both below abi::kUserAddressEnd (the core
+// checks). A new context has 0 and 0. They take effect at the next activate(ctx), also when
+// `ctx` is the context active now.
+void set_user_tls(UserContext& ctx, uint64_t fs_base, uint64_t gs_base);
 // Leaves the boot stack for good: resumes `first`, or idles until the core has a thread
 // (kernel.h: idle_entry) if it is null.
 [[noreturn]] void run_threads(UserContext* first);

@@ -1,7 +1,6 @@
 // The core's side of every kernel entry: run the work, reap what died, let init act, and pick
 // the thread to resume.
 #include "core/console.h"
-#include "core/fastpath.h"
 #include "core/init.h"
 #include "core/irq.h"
 #include "core/kernel.h"
@@ -88,9 +87,3 @@ void irq_while_idle(uint32_t line) {
 }
 
 }  // namespace hmk
-
-extern "C" hmk::arch::UserContext* hmk_fastpath_entry(uint64_t number) {
-  hmk::Thread* self = hmk::scheduler().current();
-  return number == static_cast<uint64_t>(hmk::abi::Syscall::kCall) ? hmk::fastpath_call(self)
-                                                                   : hmk::fastpath_reply_recv(self);
-}

@@ -41,9 +41,10 @@ arch::UserContext* switch_to(Thread* next) {
   return arch::activate(next->space().address_space(), next->context());
 }
 
-}  // namespace
+// The stub calls the two entry points below directly (no dispatch function between): each is
+// one of these, inlined, on the current thread.
 
-arch::UserContext* fastpath_call(Thread* self) {
+[[gnu::always_inline]] inline arch::UserContext* fastpath_call(Thread* self) {
   uint64_t* r = self->regs();
   const uint64_t tag = r[kSysTag];
   if (unlikely(!register_only(tag))) return nullptr;
@@ -65,7 +66,7 @@ arch::UserContext* fastpath_call(Thread* self) {
   return switch_to(server);
 }
 
-arch::UserContext* fastpath_reply_recv(Thread* self) {
+[[gnu::always_inline]] inline arch::UserContext* fastpath_reply_recv(Thread* self) {
   uint64_t* r = self->regs();
   const uint64_t tag = r[kSysTag];
   Thread* caller = self->caller_;
@@ -87,4 +88,13 @@ arch::UserContext* fastpath_reply_recv(Thread* self) {
   return switch_to(caller);
 }
 
+}  // namespace
 }  // namespace hmk
+
+extern "C" hmk::arch::UserContext* hmk_fastpath_call() {
+  return hmk::fastpath_call(hmk::scheduler().current());
+}
+
+extern "C" hmk::arch::UserContext* hmk_fastpath_reply_recv() {
+  return hmk::fastpath_reply_recv(hmk::scheduler().current());
+}

@@ -1,8 +1,8 @@
 // The IPC fast paths against the slow path: random register-only calls and reply_recvs, each
-// performed on two identical fresh kernels, once the way the port enters (hmk_fastpath_entry
-// first) and once through syscall_entry alone. Every register of every thread, every thread's
-// state and links, the run queues, the endpoint queues and the thread that runs next must
-// come out the same.
+// performed on two identical fresh kernels, once the way the port enters (hmk_fastpath_call or
+// hmk_fastpath_reply_recv first) and once through syscall_entry alone. Every register of every
+// thread, every thread's state and links, the run queues, the endpoint queues and the thread that
+// runs next must come out the same.
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <random>

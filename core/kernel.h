@@ -16,14 +16,18 @@ namespace hmk {
 // context. Each returns the context to resume (the same thread's or another's, already
 // activated), or nullptr when nothing can run: the port then idles with interrupts enabled
 // and calls idle_entry() after every interrupt.
+// kCall and kReplyRecv try the fast paths below first; when they return nullptr the port
+// calls syscall_entry.
 arch::UserContext* syscall_entry();
 }  // namespace hmk
 
-// The IPC fast paths (core/fastpath.h) for `number` kCall or kReplyRecv, tried before
-// syscall_entry; nullptr means the port must call syscall_entry for the slow path. The
+// The IPC fast paths (core/fastpath.cc), one function per direction, for the current thread's
+// kCall and kReplyRecv. Each returns the partner's activated context, or nullptr when a guard
+// fails; then syscall_entry runs the same system call from the unchanged registers. The
 // invariant check does not run here: the next slow entry or timer tick checks the state.
-// Unmangled so that the port's syscall stub can call it directly.
-extern "C" hmk::arch::UserContext* hmk_fastpath_entry(uint64_t number);
+// Unmangled so that the port's syscall stub calls them directly.
+extern "C" hmk::arch::UserContext* hmk_fastpath_call();
+extern "C" hmk::arch::UserContext* hmk_fastpath_reply_recv();
 
 namespace hmk {
 arch::UserContext* timer_entry();                                   // timer tick

@@ -23,6 +23,37 @@ class MemoryObject final : public KernelObject {
   uint64_t pages() const { return pages_; }
   PhysAddr frame(uint64_t index) const { return frames_[index]; }
 
+  // ---- W^X across mappings ----
+  //
+  // The object is never writable in one mapping and executable in another (in any space, at
+  // any address). Space keeps these counts right in map, protect and unmap (and so in
+  // teardown, which unmaps); the invariant checker recounts them from the mappings.
+
+  // Mappings of this object, in every space, whose rights include kRightWrite / kRightExecute.
+  uint64_t writable_mappings() const { return writable_mappings_; }
+  uint64_t executable_mappings() const { return executable_mappings_; }
+  // How many mappings have the right that conflicts with `rights` (kRightWrite conflicts with
+  // kRightExecute and the other way round); 0 for rights with neither.
+  uint64_t conflicting_mappings(uint32_t rights) const {
+    if (rights & abi::kRightWrite) return executable_mappings_;
+    if (rights & abi::kRightExecute) return writable_mappings_;
+    return 0;
+  }
+  // A mapping with `rights` appeared or went away.
+  void mapping_added(uint32_t rights) {
+    if (rights & abi::kRightWrite) ++writable_mappings_;
+    if (rights & abi::kRightExecute) ++executable_mappings_;
+  }
+  void mapping_removed(uint32_t rights) {
+    if (rights & abi::kRightWrite) --writable_mappings_;
+    if (rights & abi::kRightExecute) --executable_mappings_;
+  }
+
+  // Scratch count for Space::protect's W^X check (how many of this object's conflicting
+  // mappings the call itself changes). Set and read within one check, before anything changes;
+  // it means nothing between calls.
+  uint64_t protect_tally_ = 0;
+
  private:
   template <typename T>
   friend class Slab;
@@ -34,6 +65,8 @@ class MemoryObject final : public KernelObject {
   PhysAddr* frames_ = nullptr;  // the index: contiguous frames holding one PhysAddr per page
   PhysAddr index_phys_ = 0;
   uint64_t index_pages_ = 0;
+  uint64_t writable_mappings_ = 0;
+  uint64_t executable_mappings_ = 0;
 };
 
 }  // namespace hmk

@@ -95,6 +95,8 @@ Status Space::map(MemoryObject& memory, uint64_t vaddr, uint64_t first_page, uin
   for (Mapping* m = mappings_.front(); m != nullptr; m = mappings_.next(m)) {
     if (vaddr < m->vaddr + m->pages * kPageSize && m->vaddr < end) return Status::kAlreadyExists;
   }
+  // W^X across mappings: not writable here while executable anywhere else, nor the other way.
+  if (memory.conflicting_mappings(rights) != 0) return Status::kPermissionDenied;
   // Charge the mapping record and the worst case of page tables; return what was not used.
   const uint64_t record = g_mappings.cache().object_size();
   const uint64_t tables_budget = worst_case_tables(pages) * kPageSize;
@@ -113,6 +115,7 @@ Status Space::map(MemoryObject& memory, uint64_t vaddr, uint64_t first_page, uin
   m->rights = rights;
   m->max_rights = max_rights & kPageRights;
   memory.acquire();
+  memory.mapping_added(rights);
   mappings_.push_back(m);
   own_bytes_ += record;
   size_t tables = 0;
@@ -140,6 +143,7 @@ void Space::unmap_mapping(Mapping* m) {
   own_bytes_ -= tables * kPageSize;
   own_quota_->uncharge(tables * kPageSize);
   MappingList::remove(m);
+  m->memory->mapping_removed(m->rights);
   m->memory->release();
   const uint64_t record = g_mappings.cache().object_size();
   g_mappings.destroy(m);
@@ -178,6 +182,31 @@ Status Space::unmap(uint64_t vaddr, uint64_t pages) {
   return Status::kOk;
 }
 
+// W^X across mappings for protect: after the call, the memory object of every mapping in
+// [vaddr, end) may have no mapping with the right that conflicts with `rights` (see
+// MemoryObject) except those this call changes. Several mappings in the range may share an
+// object, so each object's conflicting mappings in the range are tallied first (linear in the
+// number of mappings; the tally is scratch, not state) and compared with its total.
+Status Space::check_protect_wx(uint64_t vaddr, uint64_t end, uint32_t rights) {
+  const uint32_t conflict = (rights & abi::kRightWrite)     ? abi::kRightExecute
+                            : (rights & abi::kRightExecute) ? abi::kRightWrite
+                                                            : 0;
+  if (conflict == 0) return Status::kOk;
+  auto in_range = [&](const Mapping* m) { return m->vaddr >= vaddr && m->vaddr < end; };
+  for (Mapping* m = mappings_.front(); m != nullptr; m = mappings_.next(m)) {
+    if (in_range(m)) m->memory->protect_tally_ = 0;
+  }
+  for (Mapping* m = mappings_.front(); m != nullptr; m = mappings_.next(m)) {
+    if (in_range(m) && (m->rights & conflict) != 0) ++m->memory->protect_tally_;
+  }
+  for (Mapping* m = mappings_.front(); m != nullptr; m = mappings_.next(m)) {
+    if (in_range(m) && m->memory->conflicting_mappings(rights) > m->memory->protect_tally_) {
+      return Status::kPermissionDenied;
+    }
+  }
+  return Status::kOk;
+}
+
 Status Space::protect(uint64_t vaddr, uint64_t pages, uint32_t rights) {
   uint64_t end;
   if (pages == 0 || !is_aligned(vaddr, kPageSize)) return Status::kInvalidArgument;
@@ -191,10 +220,13 @@ Status Space::protect(uint64_t vaddr, uint64_t pages, uint32_t rights) {
       return Status::kPermissionDenied;
     }
   }
+  TRY(check_protect_wx(vaddr, end, rights));
   // POINT OF NO RETURN
   const uint32_t flags = page_flags_for_rights(rights);
   for (Mapping* m = mappings_.front(); m != nullptr; m = mappings_.next(m)) {
     if (m->vaddr < vaddr || m->vaddr >= end) continue;
+    m->memory->mapping_removed(m->rights);
+    m->memory->mapping_added(rights);
     m->rights = rights;
     for (uint64_t i = 0; i < m->pages; ++i)
       arch::protect_page(as_, m->vaddr + i * kPageSize, flags);

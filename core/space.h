@@ -59,7 +59,9 @@ class Space final : public KernelObject {
   void adopt(Space* child);
 
   // Maps pages [first_page, first_page + pages) of `memory` at `vaddr` with `rights`
-  // (kRight{Read,Write,Execute}); `max_rights` bounds later protect calls.
+  // (kRight{Read,Write,Execute}); `max_rights` bounds later protect calls. W^X holds across
+  // mappings: kPermissionDenied if `memory` is mapped executable anywhere and `rights` are
+  // writable, or the other way round (protect likewise).
   Status map(MemoryObject& memory, uint64_t vaddr, uint64_t first_page, uint64_t pages,
              uint32_t rights, uint32_t max_rights);
   // Removes every mapping inside [vaddr, vaddr + pages pages); see abi kUnmap for errors.
@@ -94,6 +96,7 @@ class Space final : public KernelObject {
   friend class Slab;
   Space(Quota& creator, uint64_t charged, Quota& own, StringView name);
   Status map_one(uint64_t vaddr, PhysAddr frame, uint32_t flags);
+  Status check_protect_wx(uint64_t vaddr, uint64_t end, uint32_t rights);
   void unmap_mapping(Mapping* m);
   // Tears down this one space (not its children); terminate() walks the tree.
   void end_self(int64_t code);

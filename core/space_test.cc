@@ -300,6 +300,122 @@ TEST_CASE("one memory object mapped into two spaces shares its frames") {
   h.finish();
 }
 
+// W^X across mappings: one memory object is never writable in one mapping and executable in
+// another, in one space or two. A refused map or protect changes nothing; the counts come back
+// with unmap and teardown, so the object can then be mapped the other way.
+TEST_CASE("W^X across mappings: writable here and executable elsewhere is refused") {
+  Harness h;
+  auto a = h.spawn("a");
+  auto b = h.spawn("b");
+  const Handle self = abi::kSelfSpace;
+  const Handle mem = h.create_memory(a.space, 2);
+  auto* m = static_cast<MemoryObject*>(h.cap(a.space, mem)->object);
+  Handle to_b = h.give(a.space, b.space, abi::kRightManage);
+  REQUIRE(h.syscall(a.thread, Syscall::kCapCopyTo, {to_b, mem, kRW | abi::kRightExecute}) ==
+          Status::kOk);
+  const Handle mem_b = out_handle(a.thread);
+  // The quota, the object's references and b's mappings before a refused call, after it.
+  auto unchanged = [&](uint64_t used_b, uint32_t refs, size_t maps_b) {
+    REQUIRE(b.space->own_quota().used() == used_b);
+    REQUIRE(m->refs() == refs);
+    REQUIRE(b.space->mappings().size() == maps_b);
+  };
+
+  SECTION("across spaces: map") {
+    REQUIRE(h.syscall(a.thread, Syscall::kMap, {self, mem, kBase, 0, 2, kRW}) == Status::kOk);
+    REQUIRE(m->writable_mappings() == 1);
+    const uint64_t used_b = b.space->own_quota().used();
+    const uint32_t refs = m->refs();
+    REQUIRE(h.syscall(b.thread, Syscall::kMap, {self, mem_b, kBase, 0, 2, kRX}) ==
+            Status::kPermissionDenied);
+    unchanged(used_b, refs, 0);
+    REQUIRE(h.user_memory(b.space, kBase) == nullptr);
+    // Another page of the object is no way round it: the rule is per object.
+    REQUIRE(h.syscall(b.thread, Syscall::kMap, {self, mem_b, kBase, 1, 1, kRX}) ==
+            Status::kPermissionDenied);
+    unchanged(used_b, refs, 0);
+    // Read-only beside it is fine; executable becomes possible once the writable mapping goes.
+    REQUIRE(h.syscall(b.thread, Syscall::kMap, {self, mem_b, kBase, 0, 2, abi::kRightRead}) ==
+            Status::kOk);
+    REQUIRE(h.syscall(b.thread, Syscall::kMap, {self, mem_b, kBase + 4 * kPageSize, 0, 1, kRX}) ==
+            Status::kPermissionDenied);
+    REQUIRE(h.syscall(a.thread, Syscall::kUnmap, {self, kBase, 2}) == Status::kOk);
+    REQUIRE(m->writable_mappings() == 0);
+    REQUIRE(h.syscall(b.thread, Syscall::kMap, {self, mem_b, kBase + 4 * kPageSize, 0, 1, kRX}) ==
+            Status::kOk);
+    REQUIRE(m->executable_mappings() == 1);
+    // And now the other way round: a may not map it writable.
+    REQUIRE(h.syscall(a.thread, Syscall::kMap, {self, mem, kBase, 0, 2, kRW}) ==
+            Status::kPermissionDenied);
+    REQUIRE(a.space->mappings().empty());
+  }
+
+  SECTION("across spaces: protect") {
+    REQUIRE(h.syscall(a.thread, Syscall::kMap, {self, mem, kBase, 0, 2, kRW}) == Status::kOk);
+    REQUIRE(h.syscall(b.thread, Syscall::kMap, {self, mem_b, kBase, 0, 2, abi::kRightRead}) ==
+            Status::kOk);
+    const uint64_t used_b = b.space->own_quota().used();
+    const uint32_t refs = m->refs();
+    REQUIRE(h.syscall(b.thread, Syscall::kProtect, {self, kBase, 2, kRX}) ==
+            Status::kPermissionDenied);
+    unchanged(used_b, refs, 1);
+    REQUIRE(b.space->mappings().front()->rights == abi::kRightRead);
+    REQUIRE((pte_of(b.space->address_space(), kBase) & kPteNoExecute) != 0);
+    REQUIRE(m->executable_mappings() == 0);
+    // a drops write; b may now execute, and a may not take write back.
+    REQUIRE(h.syscall(a.thread, Syscall::kProtect, {self, kBase, 2, abi::kRightRead}) ==
+            Status::kOk);
+    REQUIRE(h.syscall(b.thread, Syscall::kProtect, {self, kBase, 2, kRX}) == Status::kOk);
+    REQUIRE((pte_of(b.space->address_space(), kBase) & kPteNoExecute) == 0);
+    REQUIRE(h.syscall(a.thread, Syscall::kProtect, {self, kBase, 2, kRW}) ==
+            Status::kPermissionDenied);
+    REQUIRE(h.user_memory(a.space, kBase, kPageWrite) == nullptr);
+    REQUIRE(m->writable_mappings() == 0);
+    REQUIRE(m->executable_mappings() == 1);
+  }
+
+  SECTION("in one space, at two addresses") {
+    REQUIRE(h.syscall(a.thread, Syscall::kMap, {self, mem, kBase, 0, 1, kRX}) == Status::kOk);
+    REQUIRE(h.syscall(a.thread, Syscall::kMap, {self, mem, kBase + kPageSize, 1, 1, kRW}) ==
+            Status::kPermissionDenied);
+    REQUIRE(h.syscall(a.thread, Syscall::kMap,
+                      {self, mem, kBase + kPageSize, 1, 1, abi::kRightRead}) == Status::kOk);
+    REQUIRE(h.syscall(a.thread, Syscall::kProtect, {self, kBase + kPageSize, 1, kRW}) ==
+            Status::kPermissionDenied);
+    // Both mappings in one protect: the executable one stops being executable in the same call,
+    // so the object ends up writable only. And back: both executable.
+    REQUIRE(h.syscall(a.thread, Syscall::kProtect, {self, kBase, 2, kRW}) == Status::kOk);
+    REQUIRE(m->writable_mappings() == 2);
+    REQUIRE(m->executable_mappings() == 0);
+    REQUIRE(h.syscall(a.thread, Syscall::kProtect, {self, kBase, 2, kRX}) == Status::kOk);
+    REQUIRE(m->writable_mappings() == 0);
+    REQUIRE(m->executable_mappings() == 2);
+    // One of them alone cannot become writable while the other stays executable.
+    REQUIRE(h.syscall(a.thread, Syscall::kProtect, {self, kBase, 1, kRW}) ==
+            Status::kPermissionDenied);
+    REQUIRE(a.space->mappings().front()->rights == kRX);
+    // A read-only protect never conflicts.
+    REQUIRE(h.syscall(a.thread, Syscall::kProtect, {self, kBase, 1, abi::kRightRead}) ==
+            Status::kOk);
+    REQUIRE(m->executable_mappings() == 1);
+  }
+
+  SECTION("teardown returns the counts") {
+    REQUIRE(h.syscall(b.thread, Syscall::kMap, {self, mem_b, kBase, 0, 2, kRW}) == Status::kOk);
+    REQUIRE(h.syscall(b.thread, Syscall::kMap, {self, mem_b, kBase + 2 * kPageSize, 0, 2, kRW}) ==
+            Status::kOk);
+    REQUIRE(m->writable_mappings() == 2);
+    REQUIRE(h.syscall(a.thread, Syscall::kMap, {self, mem, kBase, 0, 2, kRX}) ==
+            Status::kPermissionDenied);
+    h.syscall(b.thread, Syscall::kProcessExit, {0});
+    REQUIRE(!b.space->alive());
+    REQUIRE(m->writable_mappings() == 0);
+    REQUIRE(h.syscall(a.thread, Syscall::kMap, {self, mem, kBase, 0, 2, kRX}) == Status::kOk);
+    REQUIRE(m->executable_mappings() == 1);
+  }
+  h.finish();
+}
+
 TEST_CASE("thread_set_ipc_buffer checks the address") {
   Harness h;
   auto p = h.spawn("p");
@@ -328,6 +444,66 @@ TEST_CASE("thread_set_ipc_buffer checks the address") {
 // Regression test for a fixed bug: thread_set_ipc_buffer on a thread whose space had ended
 // walked the page tables of the destroyed address space (root 0): on x86-64 it read physical
 // page 0 as a PML4 and followed whatever it found. Now kPeerClosed, as for thread_start.
+TEST_CASE("thread_set_tls checks everything first, then each thread runs with its own bases") {
+  Harness h;
+  auto p = h.spawn("p");
+  Thread* t = p.thread;
+  Handle other_handle = 0;
+  Thread* other = h.add_thread(p.space, abi::kDefaultPriority, /*started=*/true, &other_handle);
+  const Handle self = abi::kSelfThread;
+  // A new thread has no TLS bases.
+  REQUIRE(other->context().fs_base == 0);
+  REQUIRE(other->context().gs_base == 0);
+  REQUIRE(h.syscall(t, Syscall::kThreadSetTls, {self, 0x1000, 0x2000}) == Status::kOk);
+  // The call returns through activate: the CPU runs t with them at once.
+  REQUIRE(cpu_fs_base() == 0x1000);
+  REQUIRE(cpu_gs_base() == 0x2000);
+  // Refused calls change nothing, also when only the second base is bad.
+  const Handle ep = h.create_endpoint(p.space);
+  const Handle weak = h.grant(p.space, self, p.space, abi::kRightsAll & ~abi::kRightManage);
+  const uint64_t kEnd = abi::kUserAddressEnd;
+  const struct {
+    uint64_t args[3];
+    Status want;
+  } bad[] = {
+      {{0, 0x3000, 0x4000}, Status::kInvalidCapability},
+      {{0xfffff, 0x3000, 0x4000}, Status::kInvalidCapability},
+      {{ep, 0x3000, 0x4000}, Status::kInvalidCapability},
+      {{weak, 0x3000, 0x4000}, Status::kPermissionDenied},
+      {{self, kEnd, 0x4000}, Status::kBadAddress},              // non-canonical
+      {{self, 0x3000, kEnd}, Status::kBadAddress},              // the first is fine
+      {{self, 0xffff'8000'0000'0000, 0}, Status::kBadAddress},  // kernel half
+      {{self, 0, ~0ull}, Status::kBadAddress},
+      {{self, 1ull << 63, 0}, Status::kBadAddress},
+  };
+  for (const auto& b : bad) {
+    INFO("thread_set_tls(" << b.args[0] << ", " << b.args[1] << ", " << b.args[2] << ")");
+    REQUIRE(h.syscall(t, Syscall::kThreadSetTls, {b.args[0], b.args[1], b.args[2]}) == b.want);
+    REQUIRE(t->context().fs_base == 0x1000);
+    REQUIRE(t->context().gs_base == 0x2000);
+    REQUIRE(cpu_fs_base() == 0x1000);
+    REQUIRE(cpu_gs_base() == 0x2000);
+  }
+  // The highest user address is fine; so is another thread's, through its handle.
+  REQUIRE(h.syscall(t, Syscall::kThreadSetTls, {other_handle, kEnd - 1, 0}) == Status::kOk);
+  REQUIRE(other->context().fs_base == kEnd - 1);
+  REQUIRE(cpu_fs_base() == 0x1000);  // t still runs
+  // Switching threads switches bases.
+  REQUIRE(h.syscall(t, Syscall::kYield) == Status::kOk);
+  REQUIRE(scheduler().current() == other);
+  REQUIRE(cpu_fs_base() == kEnd - 1);
+  REQUIRE(cpu_gs_base() == 0);
+  REQUIRE(h.syscall(other, Syscall::kYield) == Status::kOk);
+  REQUIRE(scheduler().current() == t);
+  REQUIRE(cpu_fs_base() == 0x1000);
+  REQUIRE(cpu_gs_base() == 0x2000);
+  // Back to none.
+  REQUIRE(h.syscall(t, Syscall::kThreadSetTls, {self, 0, 0}) == Status::kOk);
+  REQUIRE(cpu_fs_base() == 0);
+  REQUIRE(cpu_gs_base() == 0);
+  h.finish();
+}
+
 TEST_CASE("bug: thread_set_ipc_buffer on a thread of an ended process", "[bug]") {
   Harness h;
   auto parent = h.spawn("parent");

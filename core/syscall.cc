@@ -61,6 +61,12 @@ struct SysThreadSetIpcBuffer : SysArgs {
   uint64_t thread() const { return handle(0); }
   uint64_t address() const { return arg(1); }
 };
+struct SysThreadSetTls : SysArgs {
+  using SysArgs::SysArgs;
+  Handle thread() const { return handle(0); }
+  uint64_t fs_base() const { return arg(1); }
+  uint64_t gs_base() const { return arg(2); }
+};
 struct SysSpaceCreate : SysArgs {
   using SysArgs::SysArgs;
   uint64_t quota_bytes() const { return arg(0); }
@@ -208,6 +214,19 @@ Status sys_thread_set_ipc_buffer(Thread* self) {
     TRY(arch::translate_user(t->space().address_space(), addr, kPageWrite));
   }
   t->ipc_buffer_ = addr;
+  return Status::kOk;
+}
+
+// The thread's TLS bases. Any user address will do (the thread's own business what is mapped
+// there); anything else would fault when the port loads it, so it is refused here.
+Status sys_thread_set_tls(Thread* self) {
+  SysThreadSetTls a(self);
+  Capability* cap = TRY(caps_of(self).lookup(a.thread(), ObjectType::kThread, abi::kRightManage));
+  if (a.fs_base() >= abi::kUserAddressEnd || a.gs_base() >= abi::kUserAddressEnd) {
+    return Status::kBadAddress;
+  }
+  // POINT OF NO RETURN
+  arch::set_user_tls(static_cast<Thread*>(cap->object)->context(), a.fs_base(), a.gs_base());
   return Status::kOk;
 }
 
@@ -561,6 +580,9 @@ void handle_syscall(Thread* self) {
       break;
     case Syscall::kIoPortOut:
       s = sys_io_port_out(self);
+      break;
+    case Syscall::kThreadSetTls:
+      s = sys_thread_set_tls(self);
       break;
   }
   // A bounded step of a long operation: the same call runs again on the way back.

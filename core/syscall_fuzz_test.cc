@@ -165,6 +165,15 @@ class Fuzzer {
         a[0] = handle(t, ObjectType::kThread);
         a[1] = pick(4) == 0 ? 0 : kWindow + pick(8) * kPageSize + 8 * pick(3);
         break;
+      case Syscall::kThreadSetTls:
+        a[0] = handle(t, ObjectType::kThread);
+        for (int i = 1; i <= 2; ++i) {  // zero, user addresses, and around the end of the half
+          const size_t kind = pick(4);
+          a[i] = kind == 0   ? 0
+                 : kind == 1 ? abi::kUserAddressEnd - 8 + pick(16)
+                             : kWindow + pick(8 * kPageSize);
+        }
+        break;
       case Syscall::kSpaceCreate:
         if (live_object_count() > kMaxObjects) return false;  // keeps each check cheap
         a[0] = pick(64) * kPageSize;

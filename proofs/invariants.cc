@@ -313,6 +313,41 @@ const char* check_spaces() {
   return nullptr;
 }
 
+// W^X across mappings: each memory object's counts of writable and executable mappings are
+// what its mappings in every space say, and never both non-zero.
+const char* check_memory_object(MemoryObject* mem) {
+  uint64_t writable = 0;
+  uint64_t executable = 0;
+  for (KernelObject* o = first_object(); o != nullptr; o = next_object(o)) {
+    Space* s = as_space(o);
+    if (s == nullptr) continue;
+    size_t n = 0;
+    for (Mapping* m = s->mappings().front(); m != nullptr && n < kWalkLimit;
+         m = s->mappings().next(m), ++n) {
+      if (m->memory != mem) continue;
+      if (m->rights & abi::kRightWrite) ++writable;
+      if (m->rights & abi::kRightExecute) ++executable;
+    }
+  }
+  EXPECT(mem->writable_mappings() == writable && mem->executable_mappings() == executable,
+         "memory object %p counts %lu writable and %lu executable mappings, its mappings are "
+         "%lu and %lu",
+         static_cast<void*>(mem), mem->writable_mappings(), mem->executable_mappings(), writable,
+         executable);
+  EXPECT(writable == 0 || executable == 0,
+         "memory object %p is mapped writable (%lu) and executable (%lu) at once",
+         static_cast<void*>(mem), writable, executable);
+  return nullptr;
+}
+
+const char* check_memory_objects() {
+  for (KernelObject* o = first_object(); o != nullptr; o = next_object(o)) {
+    if (o->type() == ObjectType::kMemory)
+      PASS_UP(check_memory_object(static_cast<MemoryObject*>(o)));
+  }
+  return nullptr;
+}
+
 // ---- 3. capabilities and the derivation tree ----
 
 const char* check_slot(Space* s, Handle h, Capability* cap) {
@@ -765,6 +800,7 @@ uint32_t accounted_references(const KernelObject& object) {
 const char* check_invariants() {
   PASS_UP(check_registry());
   PASS_UP(check_spaces());
+  PASS_UP(check_memory_objects());
   PASS_UP(check_capabilities());
   PASS_UP(check_threads());
   PASS_UP(check_irqs());

@@ -305,6 +305,36 @@ TEST_CASE("mappings and page tables agree") {
     REQUIRE_THAT(violation(), Contains("beyond its limit"));
     map->max_rights = abi::kRightRead;
   }
+  SECTION("a memory object that miscounts its writable or executable mappings") {
+    m->mapping_added(abi::kRightWrite);
+    REQUIRE_THAT(violation(), Contains("counts 1 writable and 0 executable mappings, its "
+                                       "mappings are 0 and 0"));
+    m->mapping_removed(abi::kRightWrite);
+    m->mapping_added(abi::kRightExecute);
+    REQUIRE_THAT(violation(), Contains("counts 0 writable and 1 executable mappings"));
+    m->mapping_removed(abi::kRightExecute);
+  }
+  SECTION("a memory object writable in one mapping and executable in another") {
+    // Counts that agree with mappings that break W^X, as if map and protect had not checked:
+    // the client's read-only mapping made writable, a second mapping of the object executable.
+    auto set_rights = [&](Mapping* map, uint32_t rights) {
+      map->memory->mapping_removed(map->rights);
+      map->rights = rights;
+      map->memory->mapping_added(rights);
+      for (uint64_t i = 0; i < map->pages; ++i)
+        arch::protect_page(as, map->vaddr + i * kPageSize, page_flags_for_rights(rights));
+    };
+    Mapping* rw = w.client.space->mappings().front();
+    REQUIRE(w.client.space->map(*m, 0x40000, 0, 1, abi::kRightRead, rw->max_rights) == Status::kOk);
+    Mapping* rx = w.client.space->mappings().back();
+    set_rights(rw, abi::kRightRead | abi::kRightWrite);
+    REQUIRE(violation().empty());
+    set_rights(rx, abi::kRightRead | abi::kRightExecute);
+    REQUIRE_THAT(violation(), Contains("is mapped writable (1) and executable (1) at once"));
+    set_rights(rx, abi::kRightRead);
+    set_rights(rw, abi::kRightRead);
+    REQUIRE(w.client.space->unmap(0x40000, 1) == Status::kOk);
+  }
   REQUIRE(violation().empty());
   h.finish();
 }

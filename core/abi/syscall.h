@@ -44,7 +44,7 @@ enum class Syscall : uint64_t {
   // Address spaces and memory.
   kSpaceCreate = 14,   // space_create(quota_bytes) -> space handle; quota moves from the caller
   kMemoryCreate = 15,  // memory_create(pages) -> memory handle; zeroed frames, charged
-  kMap = 16,           // map(space, memory, vaddr, first_page, pages, rights)
+  kMap = 16,           // map(space, memory, vaddr, first_page, pages, rights); W^X per object
   kUnmap = 17,         // unmap(space, vaddr, pages): whole mappings inside the range only
   kProtect = 18,       // protect(space, vaddr, pages, rights): whole mappings, within their rights
   // IPC objects.
@@ -68,8 +68,15 @@ enum class Syscall : uint64_t {
   // Port I/O (x86), through an IoPorts capability.
   kIoPortIn = 33,   // io_port_in(ioports, port, width 1|2|4) -> value; needs kRightRead
   kIoPortOut = 34,  // io_port_out(ioports, port, width 1|2|4, value); needs kRightWrite
+  // Thread-local storage.
+  kThreadSetTls = 35,  // thread_set_tls(thread, fs_base, gs_base): both below kUserAddressEnd
 };
-inline constexpr uint64_t kSyscallCount = 35;
+inline constexpr uint64_t kSyscallCount = 36;
+
+// Thread-local storage bases (kThreadSetTls) are user addresses: below the end of the user
+// half of the address space (x86-64: the canonical lower half); larger values are kBadAddress.
+// User code cannot set them itself (no wrfsbase), so the kernel always knows them.
+inline constexpr uint64_t kUserAddressEnd = 0x0000'8000'0000'0000;
 
 // Longest text one kDebugPrint may carry; longer requests fail with kInvalidArgument.
 inline constexpr uint64_t kDebugPrintMax = 4096;
@@ -108,7 +115,7 @@ enum Rights : uint32_t {
   kRightReceive = 1u << 4,  // Endpoint: recv, reply_recv; Notification: wait, poll
   kRightGrant = 1u << 5,    // Endpoint: capabilities may travel in messages sent through it
   kRightManage = 1u << 6,   // Space: map, create threads, copy caps in; Thread: start,
-                            // priority, IPC buffer; Irq: bind, ack; IrqControl: create
+                            // priority, IPC buffer, TLS; Irq: bind, ack; IrqControl: create
   kRightsAll = (1u << 7) - 1,
 };
 

@@ -6,6 +6,7 @@
 // No C or C++ library headers here (`./hmk lint` checks this file with the kernel's flags);
 // the two libc functions the port needs are declared below.
 #include "core/arch.h"
+#include "core/abi/syscall.h"
 #include "core/frame_allocator.h"
 #include "core/lib/string.h"
 #include "core/lib/util.h"
@@ -38,6 +39,9 @@ const arch::UserContext* g_active_context = nullptr;
 const arch::UserContext* g_restarts[64] = {};  // contexts with a restarted system call pending
 PhysAddr g_active_root = 0;
 uint64_t g_activations = 0;
+// The TLS bases the fake CPU would run user code with: those of the last activated context.
+uint64_t g_cpu_fs_base = 0;
+uint64_t g_cpu_gs_base = 0;
 uint64_t g_cycles = 0;
 
 constexpr size_t kMaxAddressSpaces = 1024;
@@ -153,6 +157,8 @@ void reset_ram(FrameAllocator& frames) {
   for (const arch::UserContext*& slot : g_restarts)
     slot = nullptr;
   g_active_root = 0;
+  g_cpu_fs_base = 0;
+  g_cpu_gs_base = 0;
   g_root_count = 0;
   g_violation_count = 0;
 }
@@ -200,6 +206,12 @@ PhysAddr active_root() {
 }
 uint64_t activation_count() {
   return g_activations;
+}
+uint64_t cpu_fs_base() {
+  return g_cpu_fs_base;
+}
+uint64_t cpu_gs_base() {
+  return g_cpu_gs_base;
 }
 
 bool restart_requested(const arch::UserContext& ctx) {
@@ -399,7 +411,17 @@ UserContext* activate(AddressSpace& space, UserContext& ctx) {
   g_active_root = space.root;
   g_active_context = &ctx;
   ++g_activations;
+  g_cpu_fs_base = ctx.fs_base;
+  g_cpu_gs_base = ctx.gs_base;
   return &ctx;
+}
+
+void set_user_tls(UserContext& ctx, uint64_t fs_base, uint64_t gs_base) {
+  if (fs_base >= abi::kUserAddressEnd || gs_base >= abi::kUserAddressEnd) {
+    violation("set_user_tls with a base the CPU could not load");
+  }
+  ctx.fs_base = fs_base;
+  ctx.gs_base = gs_base;
 }
 
 void forget_context(UserContext& ctx) {

@@ -20,6 +20,8 @@ struct TrapFrame {
 
 struct UserContext {
   TrapFrame frame;
+  uint64_t fs_base;  // thread-local storage bases (arch::set_user_tls)
+  uint64_t gs_base;
 };
 
 inline uint64_t* syscall_registers(UserContext& ctx) {

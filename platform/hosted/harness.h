@@ -363,14 +363,17 @@ class Harness {
   }
 
   // Enters the kernel for the current thread `t`, whose registers hold a system call, the
-  // way the x86-64 stub does: numbers kCall and kReplyRecv try hmk_fastpath_entry first, and
-  // syscall_entry runs when it declines. Path::kSlow skips the fast path.
+  // way the x86-64 stub does: kCall tries hmk_fastpath_call first, kReplyRecv
+  // hmk_fastpath_reply_recv, and syscall_entry runs when they decline. Path::kSlow skips the
+  // fast path.
   Status enter(Thread* t, Path path) {
     REQUIRE(scheduler().current() == t);
     const uint64_t number = t->regs()[arch::kRax];
     arch::UserContext* next = nullptr;
-    if (path == Path::kEntry && number <= static_cast<uint64_t>(Syscall::kReplyRecv)) {
-      next = hmk_fastpath_entry(number);
+    if (path == Path::kEntry && number == static_cast<uint64_t>(Syscall::kCall)) {
+      next = hmk_fastpath_call();
+    } else if (path == Path::kEntry && number == static_cast<uint64_t>(Syscall::kReplyRecv)) {
+      next = hmk_fastpath_reply_recv();
     }
     fast_path_taken_ = next != nullptr;
     if (next == nullptr) next = syscall_entry();

@@ -42,6 +42,10 @@ uint64_t port_access_count();
 const arch::UserContext* active_context();
 PhysAddr active_root();
 uint64_t activation_count();
+// The TLS bases (arch::set_user_tls) the port would run user code with now: those of the
+// context activated last.
+uint64_t cpu_fs_base();
+uint64_t cpu_gs_base();
 
 // Contexts whose system call restart_syscall() asked to run again (the harness re-enters it,
 // as the thread's next instruction would). take_restart clears the request; false if none.

@@ -30,7 +30,14 @@ inline constexpr uint64_t kEntrySyscall = 0x100;
 
 struct alignas(16) UserContext {
   TrapFrame frame;
+  // Thread-local storage (arch::set_user_tls): the FS base, and the GS base user mode sees
+  // (IA32_KERNEL_GS_BASE holds it while the kernel runs, swapgs puts it back).
   uint64_t fs_base;
+  uint64_t gs_base;
+  // What the per-CPU TLS cache compares (user.cc): this context's address if a base is
+  // non-zero, 0 if both are zero, so that contexts without TLS never reload the registers
+  // between them.
+  uint64_t tls_id;
   uint64_t fpu_used;  // whether fpu holds state (else the thread starts from the reset state)
   alignas(16) uint8_t fpu[512];  // fxsave image, saved lazily (trap.cc, #NM)
 };

@@ -1,5 +1,6 @@
-// Descriptor tables, the TSS, syscall MSRs and FPU/SSE enable for the boot CPU.
+// Descriptor tables, the TSS, syscall MSRs, FPU/SSE enable and SMEP/SMAP for the boot CPU.
 #include "core/arch.h"
+#include "core/console.h"
 #include "platform/x86_64/cpu.h"
 #include "platform/x86_64/layout.h"
 #include "platform/x86_64/trap_frame.h"
@@ -17,6 +18,7 @@ alignas(16) char g_nmi_stack[8192];
 
 alignas(16) Tss g_tss;
 PerCpu g_percpu;
+bool x86_64_smap_enabled = false;
 
 namespace {
 
@@ -128,6 +130,29 @@ void init_fpu() {
   asm volatile("fninit");
 }
 
+// SMEP: the kernel faults when it fetches an instruction from a user page; SMAP: when it reads
+// or writes one (unless RFLAGS.AC is set, which the kernel never does). The kernel reaches user
+// memory only through translate_user and the direct map, so neither ever fires on purpose.
+// Early page tables have no user pages, so this can come before the kernel's own tables. A CPU
+// without them boots all the same (nothing depends on them) and the console says so.
+void init_smep_smap() {
+  constexpr uint32_t kCpuidSmep = 1u << 7;   // CPUID.(EAX=7,ECX=0):EBX[7]
+  constexpr uint32_t kCpuidSmap = 1u << 20;  // CPUID.(EAX=7,ECX=0):EBX[20]
+  constexpr uint64_t kCr4Smep = 1ull << 20;
+  constexpr uint64_t kCr4Smap = 1ull << 21;
+  uint32_t features = 0;
+  if (cpuid(0).eax >= 7) features = cpuid(7, 0).ebx;
+  const bool smep = (features & kCpuidSmep) != 0;
+  const bool smap = (features & kCpuidSmap) != 0;
+  uint64_t cr4 = read_cr4();
+  if (smep) cr4 |= kCr4Smep;
+  if (smap) cr4 |= kCr4Smap;
+  write_cr4(cr4);
+  x86_64_smap_enabled = smap;
+  kprint("cpu: SMEP %s, SMAP %s\n", smep ? "on" : "off (the CPU does not have it)",
+         smap ? "on" : "off (the CPU does not have it)");
+}
+
 }  // namespace
 
 bool in_stack(uint64_t addr, const char* stack, size_t size) {
@@ -144,6 +169,7 @@ void init_cpu() {
   x86::init_idt();
   x86::init_syscall();
   x86::init_fpu();
+  x86::init_smep_smap();
 }
 
 }  // namespace hmk::arch

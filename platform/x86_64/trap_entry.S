@@ -49,6 +49,12 @@ trap_common:
   jz from_kernel
   // From user mode: take the kernel's GS, move to the entry stack, let the core decide.
   swapgs
+  // SMAP: user mode may have set RFLAGS.AC, which would let the kernel touch user pages. The
+  // syscall entry clears it through SFMASK; interrupts and exceptions keep it.
+  cmpb $0, x86_64_smap_enabled(%rip)
+  je 1f
+  clac
+1:
   mov %rsp, %rdi
   mov %gs:0, %rsp
   xor %ebp, %ebp

@@ -35,5 +35,8 @@ static_assert(sizeof(Tss) == 104);
 
 extern PerCpu g_percpu;
 extern Tss g_tss;
+// Whether CR4.SMAP is on (the CPU has it): trap_common then clears RFLAGS.AC on entries from
+// user mode (clac is an invalid opcode on CPUs without SMAP).
+extern "C" bool x86_64_smap_enabled;
 
 }  // namespace hmk::x86

@@ -1,5 +1,6 @@
 // Threads on x86-64: their initial registers, activation before the return to user mode,
-// the lazy FPU switch, the syscall glue and the idle loop.
+// the lazy FPU switch, the FS/GS bases, the syscall glue and the idle loop.
+#include "core/abi/syscall.h"
 #include "core/arch.h"
 #include "core/kernel.h"
 #include "core/lib/string.h"
@@ -37,6 +38,27 @@ void set_ts(bool on) {
   if (g_cr0_base == 0) g_cr0_base = read_cr0() & ~kCr0TaskSwitched;
   write_cr0(on ? g_cr0_base | kCr0TaskSwitched : g_cr0_base);
   g_ts_set = on;
+}
+
+// TLS bases: the CPU holds those of g_tls_loaded, a context's tls_id (0: both zero, as at
+// boot; kTlsUnknown: whatever, reload). activate reloads only when the next context's tls_id
+// differs, so switches between threads without TLS (the IPC fast path's usual case) cost one
+// compare. The FS base is MSR IA32_FS_BASE. The user's GS base goes into IA32_KERNEL_GS_BASE:
+// in the kernel, after the entry's swapgs, IA32_GS_BASE is &g_percpu and the user's value
+// waits there until the exit's swapgs swaps it back (for new threads and after idling too,
+// since every way to user mode is x86_64_restore, which swapgs). User code cannot change the
+// bases (CR4.FSGSBASE stays off); loading FS or GS with a selector sets its base to 0
+// (all descriptors have base 0) until the kernel next reloads it.
+constexpr uint64_t kTlsUnknown = 1;  // no context's address
+uint64_t g_tls_loaded = 0;
+
+static_assert(abi::kUserAddressEnd == 1ull << 47,
+              "every TLS base the core lets through must be canonical, or wrmsr faults");
+
+void load_tls(const UserContext& ctx) {
+  wrmsr(kMsrFsBase, ctx.fs_base);
+  wrmsr(kMsrKernelGsBase, ctx.gs_base);
+  g_tls_loaded = ctx.tls_id;
 }
 
 }  // namespace
@@ -85,11 +107,23 @@ UserContext* activate(AddressSpace& space, UserContext& ctx) {
   g_tss.rsp[0] = end;
   g_percpu.context_end = end;
   set_ts(g_fpu_owner != &ctx);
+  if (__builtin_expect(ctx.tls_id != g_tls_loaded, 0)) load_tls(ctx);
   return &ctx;
 }
 
 void forget_context(UserContext& ctx) {
   if (g_fpu_owner == &ctx) g_fpu_owner = nullptr;
+  // A new context may reuse the address.
+  if (g_tls_loaded == reinterpret_cast<uint64_t>(&ctx)) g_tls_loaded = kTlsUnknown;
+}
+
+void set_user_tls(UserContext& ctx, uint64_t fs_base, uint64_t gs_base) {
+  ctx.fs_base = fs_base;
+  ctx.gs_base = gs_base;
+  const auto id = reinterpret_cast<uint64_t>(&ctx);
+  ctx.tls_id = (fs_base | gs_base) != 0 ? id : 0;
+  // The CPU may hold ctx's old values under the same tls_id: make the next activate reload.
+  if (g_tls_loaded == id) g_tls_loaded = kTlsUnknown;
 }
 
 void restart_syscall(UserContext& ctx) {
@@ -106,8 +140,8 @@ void run_threads(UserContext* first) {
 
 }  // namespace hmk::arch
 
-// The syscall stub's call into the core (user_entry.S) when the fast path (hmk_fastpath_entry,
-// core/entry.cc) declined.
+// The syscall stub's call into the core (user_entry.S) when the fast path (hmk_fastpath_call or
+// hmk_fastpath_reply_recv, core/fastpath.cc) declined.
 extern "C" hmk::arch::UserContext* x86_64_syscall() {
   return hmk::syscall_entry();
 }

@@ -46,8 +46,13 @@ x86_64_syscall_entry:
   xor %ebp, %ebp                 // backtraces stop at the boundary
   cmp $1, %rax                   // kCall (0) and kReplyRecv (1) try the fast path first
   ja 1f
-  mov %rax, %rdi
-  call hmk_fastpath_entry        // the partner's context, or 0 for the slow path
+  je 3f
+  call hmk_fastpath_call         // the partner's context, or 0 for the slow path
+  test %rax, %rax
+  jnz 2f
+  jmp 1f
+3:
+  call hmk_fastpath_reply_recv   // likewise
   test %rax, %rax
   jnz 2f
 1:

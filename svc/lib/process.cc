@@ -35,6 +35,10 @@ Status Child::create(const ChildConfig& config) {
   if (!code.ok()) return fail(code.status());
   code_ = *code;
   mem_copy(code_.base, begin, code_bytes);
+  // W^X across mappings: our writable view of the code must go before the child's executable
+  // one may exist.
+  CHILD_TRY(protect(abi::kSelfSpace, reinterpret_cast<uint64_t>(code_.base), code_pages,
+                    abi::kRightRead));
   CHILD_TRY(
       map(space_, code_.memory, kCodeAddress, 0, code_pages, abi::kRightRead | abi::kRightExecute));
 

@@ -159,6 +159,12 @@ inline Status thread_set_priority(abi::Handle thread, uint64_t priority) {
 inline Status thread_set_ipc_buffer(abi::Handle thread, uint64_t address) {
   return detail::status_of(abi::Syscall::kThreadSetIpcBuffer, thread, address);
 }
+// The thread's FS and GS base (thread-local storage: %fs:0 reads the word at fs_base), each a
+// user address below abi::kUserAddressEnd (else kBadAddress), 0 for none; in effect when the
+// thread next runs, at once for the calling thread. User code has no other way to set them.
+inline Status thread_set_tls(abi::Handle thread, uint64_t fs_base, uint64_t gs_base) {
+  return detail::status_of(abi::Syscall::kThreadSetTls, thread, fs_base, gs_base);
+}
 
 // ---- address spaces and memory ----
 
@@ -169,7 +175,9 @@ inline Result<abi::Handle> memory_create(uint64_t pages) {
   return detail::handle_of(abi::Syscall::kMemoryCreate, pages);
 }
 // Maps pages [first_page, first_page + pages) of `memory` at `vaddr` in `space`; `rights` is
-// a subset of kRightRead | kRightWrite | kRightExecute (never W and X together).
+// a subset of kRightRead | kRightWrite | kRightExecute (never W and X together, and W^X holds
+// across mappings: kPermissionDenied for W while the object is mapped X anywhere, and for X
+// while it is mapped W anywhere; protect likewise).
 inline Status map(abi::Handle space, abi::Handle memory, uint64_t vaddr, uint64_t first_page,
                   uint64_t pages, uint32_t rights) {
   return detail::status_of(abi::Syscall::kMap, space, memory, vaddr, first_page, pages, rights);

@@ -304,7 +304,39 @@ HMK_TEST(MEM_0014, "runtime heap and page allocator hand out distinct, writable 
   CHECK_STATUS(rt::alloc_pages(0), Status::kInvalidArgument);
 }
 
-HMK_TEST(MEM_0015, "freed pages' addresses are reused; many rounds leave quota where it was") {
+HMK_TEST(MEM_0015, "W^X across mappings: never writable in one place and executable in another") {
+  constexpr uint32_t kRx = abi::kRightRead | abi::kRightExecute;
+  const Handle mem = MUST(rt::memory_create(1));
+  const Handle child = MUST(rt::space_create(64 * 1024));
+  DEFER(rt::cap_delete(child); rt::cap_delete(mem));
+  const uint64_t data = scratch(1);
+  const uint64_t code = scratch(1);
+  REQUIRE(data != 0 && code != 0);
+  // Write a function through a writable mapping: mov $42, %eax; ret.
+  REQUIRE_OK(rt::map(abi::kSelfSpace, mem, data, 0, 1, kRw));
+  const uint8_t function[] = {0xb8, 0x2a, 0x00, 0x00, 0x00, 0xc3};
+  mem_copy(reinterpret_cast<void*>(data), function, sizeof(function));
+  // Executable elsewhere while writable here: refused, here and in another space.
+  CHECK_STATUS(rt::map(abi::kSelfSpace, mem, code, 0, 1, kRx), Status::kPermissionDenied);
+  CHECK_STATUS(rt::map(child, mem, rt::Child::kFreeAddress, 0, 1, kRx), Status::kPermissionDenied);
+  CHECK_OK(rt::map(abi::kSelfSpace, mem, code, 0, 1, abi::kRightRead));
+  CHECK_STATUS(rt::protect(abi::kSelfSpace, code, 1, kRx), Status::kPermissionDenied);
+  // Once the writable mapping is read-only, the code may run; then it may not become writable.
+  REQUIRE_OK(rt::protect(abi::kSelfSpace, data, 1, abi::kRightRead));
+  REQUIRE_OK(rt::protect(abi::kSelfSpace, code, 1, kRx));
+  CHECK_EQ(reinterpret_cast<int (*)()>(code)(), 42);
+  CHECK_STATUS(rt::protect(abi::kSelfSpace, data, 1, kRw), Status::kPermissionDenied);
+  CHECK_STATUS(rt::map(child, mem, rt::Child::kFreeAddress, 0, 1, kRw), Status::kPermissionDenied);
+  // The executable mapping gone, the object may be writable again, in the child too.
+  CHECK_OK(rt::unmap(abi::kSelfSpace, code, 1));
+  CHECK_OK(rt::map(child, mem, rt::Child::kFreeAddress, 0, 1, kRw));
+  CHECK_OK(rt::protect(abi::kSelfSpace, data, 1, kRw));
+  CHECK_EQ(*at(data), 0x2ab8u | (uint64_t{0xc3} << 40));
+  CHECK_OK(rt::unmap(child, rt::Child::kFreeAddress, 1));
+  CHECK_OK(rt::unmap(abi::kSelfSpace, data, 1));
+}
+
+HMK_TEST(MEM_0016, "freed pages' addresses are reused; many rounds leave quota where it was") {
   // Issue 10, item 6: a service that allocates and frees (ramfs's extents) must not walk
   // through address space, nor leave a page table behind every 2 MiB it walked.
   rt::Pages first = MUST(rt::alloc_pages(4));

@@ -231,5 +231,54 @@ HMK_TEST(SYS_0012, "I/O port calls (33-34) with null, out-of-range and non-IoPor
   }
 }
 
+HMK_TEST(SYS_0013,
+         "thread_set_tls (35): bad handles and rights, non-canonical and kernel-half bases") {
+  // Our own FS base points at a block whose first word is its address; every refused call must
+  // leave it (and the GS base) as they are.
+  struct Block {
+    const Block* self;
+  };
+  static Block fs_block{&fs_block};
+  static Block gs_block{&gs_block};
+  const auto fs = reinterpret_cast<uint64_t>(&fs_block);
+  const auto gs = reinterpret_cast<uint64_t>(&gs_block);
+  REQUIRE_OK(rt::thread_set_tls(abi::kSelfThread, fs, gs));
+  DEFER(rt::thread_set_tls(abi::kSelfThread, 0, 0));
+  auto read_bases = [](uint64_t* f, uint64_t* g) {
+    asm volatile("movq %%fs:0, %0; movq %%gs:0, %1" : "=r"(*f), "=r"(*g));
+  };
+  const Handle ep = MUST(rt::endpoint_create());
+  DEFER(rt::cap_delete(ep));
+  const Handle no_manage =
+      MUST(rt::cap_derive(abi::kSelfThread, abi::kRightsAll & ~abi::kRightManage));
+  DEFER(rt::cap_delete(no_manage));
+  const Handle bad_handles[] = {abi::kNullHandle, kOutOfRange, 0xffff'ffff, ep, abi::kSelfSpace};
+  for (Handle h : bad_handles)
+    CHECK_STATUS(rt::thread_set_tls(h, 0x1000, 0x2000), Status::kInvalidCapability);
+  CHECK_STATUS(raw(Syscall::kThreadSetTls, 1ull << 32, 0x1000, 0x2000), Status::kInvalidCapability);
+  CHECK_STATUS(rt::thread_set_tls(no_manage, 0x1000, 0x2000), Status::kPermissionDenied);
+  const uint64_t bad_bases[] = {kNonCanonical, kKernelAddress, 0xffff'ffff'ffff'f000,
+                                ~0ull,         1ull << 63,     0x00ff'0000'0000'0000};
+  for (uint64_t b : bad_bases) {
+    if (!CHECK_STATUS(rt::thread_set_tls(abi::kSelfThread, b, gs), Status::kBadAddress) ||
+        !CHECK_STATUS(rt::thread_set_tls(abi::kSelfThread, fs, b), Status::kBadAddress) ||
+        !CHECK_STATUS(rt::thread_set_tls(abi::kSelfThread, 0x1000, b), Status::kBadAddress)) {
+      note("base %#lx", b);
+    }
+    uint64_t f = 0, g = 0;
+    read_bases(&f, &g);
+    CHECK_EQ(f, fs);
+    CHECK_EQ(g, gs);
+  }
+  // The last user address is a valid base (nothing need be mapped there until it is used).
+  CHECK_OK(
+      rt::thread_set_tls(abi::kSelfThread, abi::kUserAddressEnd - 1, abi::kUserAddressEnd - 1));
+  CHECK_OK(rt::thread_set_tls(abi::kSelfThread, fs, gs));
+  uint64_t f = 0, g = 0;
+  read_bases(&f, &g);
+  CHECK_EQ(f, fs);
+  CHECK_EQ(g, gs);
+}
+
 }  // namespace
 }  // namespace hmk::test

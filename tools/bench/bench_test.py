@@ -239,12 +239,10 @@ class MachineTest(unittest.TestCase):
         self.assertEqual(linux[linux.index("-append") + 1], linux_baseline.APPEND)
 
 
-def runner_args(**kw):
+def runner_args(kernel, initrd):
     """tools/qemu/run.py's arguments with its own defaults, as hmk_image.boot() leaves them."""
-    import argparse
-    args = dict(firmware="qboot", memory="256M", append="", gdb=False)
-    args.update(kw)
-    return argparse.Namespace(**args)
+    runner = linux_baseline.load_runner(REPO)
+    return runner.parser().parse_args(["--kernel", kernel, "--initrd", initrd])
 
 
 class WarmupTest(unittest.TestCase):

@@ -6,7 +6,6 @@ apt-get download), the programs and the initramfs (rebuilt every run; it takes w
 a second and means a changed source is never measured stale).
 """
 
-import argparse
 import glob
 import importlib.util
 import os
@@ -180,9 +179,10 @@ def qemu_command(repo, vmlinuz, initrd):
     256 MiB) and the baseline follows whatever that runner changes. Linux never touches the
     isa-debug-exit port that comes with it, and powers off through ACPI."""
     try:
-        return load_runner(repo).qemu_command(argparse.Namespace(
-            firmware="qboot", memory=MEMORY, kernel=vmlinuz, initrd=initrd, append=APPEND,
-            gdb=False))
+        runner = load_runner(repo)
+        args = runner.parser().parse_args(["--kernel", vmlinuz, "--initrd", initrd, "--append",
+                                           APPEND, "--memory", MEMORY, "--firmware", "qboot"])
+        return runner.qemu_command(args)
     except (OSError, AttributeError, TypeError) as e:
         raise benchlines.BenchError(
             "cannot take the QEMU command line from tools/qemu/run.py (%s: %s); the Linux "

@@ -57,6 +57,7 @@ def hmk_boot_test(
         send = [],
         expect_exit = "success",
         firmware = "qboot",
+        cpu = "max",
         qemu_timeout = 50,
         **kwargs):
     """Boots `kernel` (+ `initrd`) under QEMU TCG and checks the serial console.
@@ -65,6 +66,7 @@ def hmk_boot_test(
     `expect` regex not found in order, or a `forbid` regex found. `send` is a list of
     "REGEX=>TEXT": TEXT is typed into the serial console once the output matches REGEX. The console is in the
     test log and in test.outputs/serial.log. `firmware` is "qboot" (default) or "seabios".
+    `cpu` is QEMU's -cpu (default "max"; e.g. "max,-smep,-smap" for a CPU without them).
     """
     args = ["--kernel", "$(location %s)" % kernel]
     data = [kernel, "//tools/qemu:run.py"]
@@ -80,6 +82,8 @@ def hmk_boot_test(
     for t in send:
         args += ["--send", _quote(t)]
     args += ["--expect-exit", expect_exit, "--firmware", firmware, "--timeout", str(qemu_timeout)]
+    if cpu != "max":
+        args += ["--cpu", cpu]
     native.sh_test(
         name = name,
         srcs = ["//tools/qemu:boot_test.sh"],

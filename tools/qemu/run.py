@@ -31,7 +31,7 @@ def qemu_command(args):
         # nothing; SeaBIOS takes ~17 ms and clears the terminal. -nic none drops the iPXE ROM.
         cmd += ["-bios", "/usr/share/qemu/qboot.rom"]
     cmd += [
-        "-machine", "q35", "-cpu", "max", "-m", args.memory, "-smp", "1", "-nic", "none",
+        "-machine", "q35", "-cpu", args.cpu, "-m", args.memory, "-smp", "1", "-nic", "none",
         "-accel", "tcg", "-icount", "shift=0,sleep=off",
         "-nographic", "-no-reboot", "-monitor", "none", "-serial", "stdio",
         "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
@@ -163,13 +163,17 @@ def boot_test(args):
     return 0
 
 
-def main():
+def parser():
+    """The command-line parser; tools/bench/linux_baseline.py parses its own arguments with it,
+    so that the Linux baseline gets every default (machine, CPU, memory) HMK boots with."""
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--kernel", required=True)
     p.add_argument("--initrd")
     p.add_argument("--append", default="")
     p.add_argument("--memory", default="256M")
+    p.add_argument("--cpu", default="max",
+                   help="QEMU -cpu model and features, e.g. max,-smep,-smap")
     p.add_argument("--firmware", choices=["qboot", "seabios"], default="qboot",
                    help="BIOS QEMU runs before the kernel's PVH entry")
     p.add_argument("--gdb", action="store_true", help="QEMU waits for GDB on :1234")
@@ -184,7 +188,11 @@ def main():
     p.add_argument("--expect-exit", choices=["success", "failure", "panic"])
     p.add_argument("--timeout", type=int, default=120, help="host seconds")
     p.add_argument("--log", help="also write the console output here")
-    args = p.parse_args()
+    return p
+
+
+def main():
+    args = parser().parse_args()
     for path in (args.kernel, args.initrd):
         if path and not os.path.exists(path):
             sys.exit("run.py: no such file: %s (build it first: ./hmk build)" % path)
