@@ -217,12 +217,28 @@ TEST_CASE("IPC argument errors") {
     REQUIRE(h.ipc(c, Syscall::kRecv, cs.ep_client, tag(0, 0)) == Status::kPermissionDenied);
     REQUIRE(h.ipc(c, Syscall::kSend, recv_only, tag(0, 0)) == Status::kPermissionDenied);
   }
+  SECTION("a call without the send right, to a waiting server, on the fast path's way") {
+    h.ipc(cs.server.thread, Syscall::kRecv, cs.ep_server, tag(0, 0));
+    REQUIRE(h.ipc(c, Syscall::kCall, recv_only, tag(0, 1), {7}) == Status::kPermissionDenied);
+    REQUIRE(!h.fast_path_taken());
+    REQUIRE(cs.server.thread->state() == ThreadState::kBlockedOnReceive);
+  }
+  SECTION("a reply with no caller waiting") {
+    REQUIRE(h.ipc(c, Syscall::kReply, 0, tag(0, 0)) == Status::kNotFound);
+  }
   SECTION("malformed tags") {
     REQUIRE(h.ipc(c, Syscall::kSend, cs.ep_client, tag(0, 129)) == Status::kInvalidArgument);
     REQUIRE(h.ipc(c, Syscall::kSend, cs.ep_client, tag(0, 0, 5)) == Status::kInvalidArgument);
     // More than the register words, or capabilities, need an IPC buffer.
     REQUIRE(h.ipc(c, Syscall::kSend, cs.ep_client, tag(0, 11)) == Status::kInvalidArgument);
     REQUIRE(h.ipc(c, Syscall::kSend, cs.ep_client, tag(0, 0, 1)) == Status::kInvalidArgument);
+  }
+  SECTION("one word over the maximum, with an IPC buffer to hold it") {
+    h.give_ipc_buffer(c, kBufferAddress);
+    REQUIRE(h.ipc(c, Syscall::kSend, cs.ep_client, tag(0, abi::kMaxMessageWords + 1)) ==
+            Status::kInvalidArgument);
+    REQUIRE(h.ipc(c, Syscall::kSend, cs.ep_client, tag(0, 0, abi::kMaxMessageCaps + 1)) ==
+            Status::kInvalidArgument);
   }
   REQUIRE(c->state() == ThreadState::kRunning);
   h.finish();
@@ -285,6 +301,17 @@ TEST_CASE("kBufferTooSmall: a receiver without an IPC buffer cannot take a long 
     REQUIRE(h.ipc(s, Syscall::kReply, 0, tag(0, 20), words) == Status::kBufferTooSmall);
     REQUIRE(s->caller_ == nullptr);
     REQUIRE(c->state() == ThreadState::kReady);
+    REQUIRE(status_of(c) == Status::kBufferTooSmall);
+  }
+  SECTION("reply_recv: the call fails, the server goes on to receive") {
+    h.give_ipc_buffer(s, kBufferAddress);
+    c->ipc_buffer_ = 0;
+    h.ipc(s, Syscall::kRecv, cs.ep_server, tag(0, 0));
+    h.ipc(c, Syscall::kCall, cs.ep_client, tag(0, 1), {1});
+    h.ipc(s, Syscall::kReplyRecv, cs.ep_server, tag(0, 20), words);
+    REQUIRE(s->state() == ThreadState::kBlockedOnReceive);
+    REQUIRE(s->caller_ == nullptr);
+    REQUIRE(c->state() == ThreadState::kRunning);
     REQUIRE(status_of(c) == Status::kBufferTooSmall);
   }
   SECTION("a sender whose buffer went away fails with kBadAddress") {
@@ -502,7 +529,7 @@ TEST_CASE("notifications: signal ORs badges, poll takes the word, wait blocks") 
   auto p = h.spawn("waiter", 120);
   auto q = h.spawn("signaller", 100);
   Handle n = h.create_notification(p.space);
-  Handle b1 = h.grant(p.space, n, q.space, abi::kRightSend, 0x1);
+  Handle b2 = h.grant(p.space, n, q.space, abi::kRightSend, 0x2);
   Handle b4 = h.grant(p.space, n, q.space, abi::kRightSend, 0x4);
   Handle plain = h.grant(p.space, n, q.space, abi::kRightSend);
   Thread* w = p.thread;
@@ -526,11 +553,11 @@ TEST_CASE("notifications: signal ORs badges, poll takes the word, wait blocks") 
   w->priority_ = 120;
   h.syscall(w, Syscall::kThreadSetPriority, {abi::kSelfThread, 90});
   REQUIRE(scheduler().current() == sg);
-  h.syscall(sg, Syscall::kSignal, {b1});
+  h.syscall(sg, Syscall::kSignal, {b2});
   h.syscall(sg, Syscall::kSignal, {b4});
   h.syscall(sg, Syscall::kSignal, {plain});
   REQUIRE(h.syscall(w, Syscall::kWait, {n}) == Status::kOk);  // does not block
-  REQUIRE(w->regs()[kRdi] == 0x5);
+  REQUIRE(w->regs()[kRdi] == 0x7);
   REQUIRE(h.syscall(w, Syscall::kPoll, {n}) == Status::kOk);
   REQUIRE(w->regs()[kRdi] == 0);
   h.finish();
