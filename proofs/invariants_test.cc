@@ -262,8 +262,16 @@ TEST_CASE("quota accounts") {
   Quota& q = w.client.space->own_quota();
   SECTION("an overcharge") {
     REQUIRE(q.charge(64) == Status::kOk);
-    REQUIRE_THAT(violation(), Contains("bytes used, its objects, spaces and child accounts"));
+    REQUIRE_THAT(violation(), Contains("bytes used, its objects, spaces, child accounts"));
     q.uncharge(64);
+  }
+  SECTION("a kernel-service charge is accounted for, its reference too") {
+    REQUIRE(q.charge_external(4096) == Status::kOk);
+    REQUIRE(violation().empty());
+    q.uncharge(4096);  // as if the record of the charge were lost
+    REQUIRE_THAT(violation(), Contains("kernel-service charges account for"));
+    REQUIRE(q.charge(4096) == Status::kOk);
+    q.uncharge_external(4096);
   }
   SECTION("an undercharge") {
     q.uncharge(1);

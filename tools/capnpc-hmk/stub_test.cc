@@ -33,6 +33,11 @@ std::map<uint32_t, Endpoint>& endpoints() {
   return map;
 }
 int transport_calls = 0;
+// What the generated code gave up (rpc::drop_cap), in order.
+std::vector<uint32_t>& dropped() {
+  static std::vector<uint32_t> handles;
+  return handles;
+}
 // Capabilities change tables on the way: the receiver sees the sender's handle + kHandleShift.
 constexpr uint32_t kHandleShift = 1000;
 
@@ -46,6 +51,10 @@ void carry(rpc::Message& msg) {
 }
 
 }  // namespace
+
+void rpc::drop_cap(uint32_t handle) {
+  dropped().push_back(handle);
+}
 
 rpc::Status rpc::Channel::call(Message& msg) const {
   if (kind() != Kind::kIpc) return Status::kNoService;
@@ -645,6 +654,119 @@ TEST_CASE("dispatch rejects malformed requests without calling the server", "[st
     REQUIRE(dispatch(server, msg) == Status::kOk);
     REQUIRE(server.calls == 1);
   }
+}
+
+TEST_CASE("received capabilities: kept by a handler that succeeds, dropped otherwise",
+          "[stubgen][caps]") {
+  // Issue 10, item 1: a server kept every capability a message carried, so 256 calls with 4
+  // each filled its table. Extra capabilities a request does not name go at once; the ones it
+  // names go with a failed call; a successful handler owns them.
+  TestServer server;
+  dropped().clear();
+  Example::ShareRequest share;
+  share.target.handle = 0;  // index 0 in the message
+  auto with_extras = [&] {
+    rpc::Message msg = encoded(Example::Method::kShare, share);
+    REQUIRE(msg.cap_count == 1);
+    msg.cap_count = 4;  // three more the request does not name
+    for (uint32_t i = 0; i < 4; ++i)
+      msg.caps[i] = 100 + i;
+    return msg;
+  };
+  SECTION("a successful call keeps the named one and drops the rest") {
+    rpc::Message msg = with_extras();
+    REQUIRE(dispatch(server, msg) == Status::kOk);
+    CHECK(server.last_share.target.handle == 100);
+    CHECK(dropped() == std::vector<uint32_t>{101, 102, 103});
+  }
+  SECTION("a failed handler keeps nothing") {
+    server.next_status = Status::kNotFound;
+    rpc::Message msg = with_extras();
+    REQUIRE(dispatch(server, msg) == Status::kNotFound);
+    CHECK(dropped() == std::vector<uint32_t>{101, 102, 103, 100});
+  }
+  SECTION("a method that takes none drops them all") {
+    Example::PingRequest ping;
+    rpc::Message msg = encoded(Example::Method::kPing, ping);
+    msg.cap_count = 4;
+    for (uint32_t i = 0; i < 4; ++i)
+      msg.caps[i] = 200 + i;
+    REQUIRE(dispatch(server, msg) == Status::kOk);
+    CHECK(dropped() == std::vector<uint32_t>{200, 201, 202, 203});
+  }
+  SECTION("a malformed request, a bad method or a bad header: all dropped, nothing called") {
+    rpc::Message msg = with_extras();
+    msg.size = 2;  // truncated
+    REQUIRE(dispatch(server, msg) == Status::kBadMessage);
+    msg = with_extras();
+    msg.label = 99;
+    REQUIRE(dispatch(server, msg) == Status::kBadMethod);
+    msg = with_extras();
+    msg.size = rpc::kMaxBytes + 8;
+    REQUIRE(dispatch(server, msg) == Status::kBadMessage);
+    CHECK(dropped().size() == 12);
+    CHECK(server.calls == 0);
+  }
+  SECTION("a list of capabilities: each named one is kept") {
+    Example::GatherRequest gather;
+    gather.caps.size = 2;
+    gather.caps.items[0].handle = 0;
+    gather.caps.items[1].handle = 1;
+    rpc::Message msg = encoded(Example::Method::kGather, gather);
+    msg.cap_count = 3;
+    for (uint32_t i = 0; i < 3; ++i)
+      msg.caps[i] = 300 + i;
+    REQUIRE(dispatch(server, msg) == Status::kOk);
+    CHECK(dropped() == std::vector<uint32_t>{302});
+  }
+}
+
+// A server that answers whatever it is told to: `label` (a Status), and `caps` capabilities
+// whether or not the label is an error; the share response names index 0 when it succeeds.
+struct RawReply {
+  uint32_t label = 0;
+  uint32_t caps = 0;
+};
+RawReply g_raw_reply;
+Status raw_dispatch(void*, rpc::Message& msg, const rpc::CallContext&) {
+  rpc::drop_caps(msg, rpc::kAllCaps);
+  Example::ShareResponse resp;
+  resp.peer.handle = 0;
+  rpc::Writer w(msg);
+  ex::detail::encode(w, resp);
+  msg.label = g_raw_reply.label;
+  msg.cap_count = g_raw_reply.caps;
+  for (uint32_t i = 0; i < g_raw_reply.caps; ++i)
+    msg.caps[i] = 500 + i;
+  return static_cast<Status>(g_raw_reply.label);
+}
+
+TEST_CASE("a client drops the capabilities of an error reply and those the response leaves out",
+          "[stubgen][caps]") {
+  endpoints()[9] = {nullptr, &raw_dispatch, 0};
+  Example::Client client(rpc::Channel::ipc(9, Example::kInterfaceId));
+  Example::ShareRequest req;
+  Example::ShareResponse resp;
+  dropped().clear();
+  SECTION("an error reply carrying capabilities") {
+    g_raw_reply = {static_cast<uint32_t>(Status::kNotFound), 2};
+    REQUIRE(client.share(req, resp) == Status::kNotFound);
+    CHECK(dropped() == std::vector<uint32_t>{req.target.handle + kHandleShift,
+                                             500 + kHandleShift, 501 + kHandleShift});
+  }
+  SECTION("a successful reply: the one the response names is the caller's, the rest go") {
+    g_raw_reply = {0, 3};
+    REQUIRE(client.share(req, resp) == Status::kOk);
+    CHECK(resp.peer.handle == 500 + kHandleShift);
+    CHECK(dropped() ==
+          std::vector<uint32_t>{req.target.handle + kHandleShift, 501 + kHandleShift,
+                                502 + kHandleShift});
+  }
+  SECTION("a reply that does not decode") {
+    g_raw_reply = {0, 0};  // names capability 0, which the reply does not carry
+    REQUIRE(client.share(req, resp) == Status::kMissingCapability);
+  }
+  endpoints().erase(9);
 }
 
 TEST_CASE("dispatch survives random bytes", "[stubgen][fuzz]") {
