@@ -521,6 +521,95 @@ TEST_CASE("the largest requests fit the computed worst case", "[stubgen]") {
   }
 }
 
+// A draw request whose text or list `which` ("name", "points", "tags", "colors" or "flags"; the
+// others empty) holds `n` complete items: written field by field as the generated encoder writes
+// a Shape, but without its count check, so that `n` may exceed the schema's maximum.
+rpc::Message draw_with(const std::string& which, uint32_t n) {
+  rpc::Message msg;
+  msg.label = static_cast<uint32_t>(Example::Method::kDraw);
+  rpc::Writer w(msg);
+  auto count = [&](const char* list) {
+    const uint32_t c = which == list ? n : 0;
+    w.count(c, c);
+    return c;
+  };
+  const std::string name(which == "name" ? n : 0, 'x');
+  w.bytes(name.data(), static_cast<uint32_t>(name.size()), static_cast<uint32_t>(name.size()));
+  for (uint32_t i = 0, c = count("points"); i < c; ++i) {
+    w.scalar<int32_t>(static_cast<int32_t>(i));
+    w.scalar<int32_t>(-static_cast<int32_t>(i));
+  }
+  w.scalar<int32_t>(0);  // origin
+  w.scalar<int32_t>(0);
+  for (uint32_t i = 0, c = count("tags"); i < c; ++i)
+    w.scalar<uint32_t>(100 + i);
+  w.bytes("", 0, 8);  // blob
+  for (uint32_t i = 0, c = count("colors"); i < c; ++i)
+    w.scalar<uint16_t>(static_cast<uint16_t>(ex::Color::kBlue));
+  for (uint32_t i = 0, c = count("flags"); i < c; ++i)
+    w.boolean(true);
+  w.bytes("", 0, 32);  // note
+  REQUIRE(w.ok());
+  return msg;
+}
+
+// The count of the list `which` in `shape`.
+uint32_t list_size(const ex::Shape& shape, const std::string& which) {
+  if (which == "name") return shape.name.size;
+  if (which == "points") return shape.points.size;
+  if (which == "tags") return shape.tags.size;
+  if (which == "colors") return shape.colors.size;
+  return shape.flags.size;
+}
+
+TEST_CASE("Reader::count and Writer::count: the maximum is accepted, one more is refused",
+          "[stubgen][bad][edge]") {
+  // A decoder sizes a list by the count it reads; accepting max + 1 would let it write past
+  // items[max].
+  for (const uint32_t max : {0u, 1u, 4u, 1023u, 0xfffffffeu}) {
+    INFO("max " << max);
+    for (const uint32_t n : {max, max + 1}) {
+      rpc::Message msg;
+      rpc::Writer w(msg);
+      w.scalar<uint32_t>(n);
+      REQUIRE(w.ok());
+      rpc::Reader r(msg);
+      uint32_t got = 12345;
+      const bool ok = r.count(&got, max);
+      if (n <= max) {
+        CHECK(ok);
+        CHECK(r.ok());
+        CHECK(got == n);
+      } else {
+        CHECK(!ok);
+        CHECK(r.status() == Status::kBadMessage);
+        CHECK(got == 12345);  // untouched
+      }
+      rpc::Message out;
+      rpc::Writer w2(out);
+      w2.count(n, max);
+      CHECK(w2.ok() == (n <= max));
+    }
+  }
+}
+
+TEST_CASE("dispatch: every list at exactly its maximum is accepted", "[stubgen][edge]") {
+  TestServer server;
+  for (const auto& [which, max] : std::vector<std::pair<std::string, uint32_t>>{
+           {"name", 16}, {"points", 4}, {"tags", 3}, {"colors", 2}, {"flags", 3}}) {
+    INFO(which << ": " << max);
+    rpc::Message msg = draw_with(which, max);
+    server.calls = 0;
+    REQUIRE(dispatch(server, msg) == Status::kOk);
+    REQUIRE(server.calls == 1);
+    // The test server answers with the shape it got.
+    Example::DrawResponse resp;
+    rpc::Reader r(msg);
+    REQUIRE(ex::detail::decode(r, &resp));
+    REQUIRE(list_size(resp.shape, which) == max);
+  }
+}
+
 TEST_CASE("dispatch rejects malformed requests without calling the server", "[stubgen][bad]") {
   TestServer server;
 
