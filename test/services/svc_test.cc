@@ -333,9 +333,12 @@ void test_malformed() {
   hmk::rpc::Writer w2(msg);
   w2.scalar<uint64_t>(1);
   w2.scalar<uint64_t>(0);
-  w2.scalar<uint32_t>(5000);  // a Data count over its maximum of 512
+  // A Data count one over its maximum of 512, with all 513 bytes there: only the count is wrong
+  // (a count without its bytes would be refused as a short message as well).
+  static const uint8_t kOver[513] = {};
+  w2.bytes(kOver, sizeof(kOver), sizeof(kOver));
   s = g_fs.channel().call(msg);
-  expect_status("SVC-0032", "oversize length",
+  expect_status("SVC-0032", "oversize length (513 bytes of data, at most 512)",
                 s == Status::kOk ? static_cast<Status>(msg.label) : s, Status::kBadMessage);
 
   msg = hmk::rpc::Message();
