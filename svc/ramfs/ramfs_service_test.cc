@@ -267,6 +267,31 @@ TEST_CASE("create: files, directories and every error", "[ramfs]") {
   fs.finish();
 }
 
+// The path a node is created under must be one open finds it by: an empty component before
+// the last ("/d//x", "//x") or more than one trailing slash ("/d/x//") was skipped by create
+// (and rename) and refused by open, so create made a node by a name no path could give.
+TEST_CASE("bug: create accepts a path with an empty component that open refuses", "[ramfs][bug]") {
+  Fs fs(loopback_or_local());
+  fs.dir("/d");
+  for (const char* path : {"/d//x", "//x", "/d///x", "/d/x//", "/x//"}) {
+    INFO(path);
+    CHECK(fs.create(path, NodeKind::kFile) == Status::kInvalidArgument);
+    CHECK(fs.rename("/d", path) == Status::kInvalidArgument);
+  }
+  REQUIRE(fs.open("/d/x") == Status::kNotFound);
+  REQUIRE(fs.open("/x") == Status::kNotFound);
+  REQUIRE(fs.usage().nodes == 2);
+  // Once the node exists, open refuses the same paths; one trailing slash is fine for both.
+  REQUIRE(fs.create("/d/x/", NodeKind::kDirectory) == Status::kOk);
+  REQUIRE(fs.open("/d/x/") == Status::kOk);
+  REQUIRE(fs.open("/d/x") == Status::kOk);
+  for (const char* path : {"/d//x", "//d/x", "/d/x//"}) {
+    INFO(path);
+    CHECK(fs.open(path) == Status::kInvalidArgument);
+  }
+  fs.finish();
+}
+
 TEST_CASE("create: exactly kMaxNodes nodes, then kNoSpace", "[ramfs]") {
   Fs fs(loopback_or_local());
   for (uint32_t i = 1; i < RamfsService::kMaxNodes; ++i)
