@@ -25,8 +25,8 @@ using arch::kRsi;
 constexpr uint32_t kEchoSlot = 0;      // replies with the request's words, label + 1
 constexpr uint32_t kBigSlot = 1;       // replies with kBigWords words of big_word(i)
 constexpr uint32_t kOverlongSlot = 2;  // replies with more words than a message holds
-constexpr uint32_t kChargeSlot = 3;    // word 0 bytes charged to the caller (kernel_service_charge);
-                                       // label 1 keeps the charge, label 2 gives all back
+constexpr uint32_t kChargeSlot = 3;  // word 0 bytes charged to the caller (kernel_service_charge);
+                                     // label 1 keeps the charge, label 2 gives all back
 constexpr uint32_t kBigWords = 100;
 constexpr uint32_t kBigLabel = 0xb16;
 
@@ -465,8 +465,8 @@ TEST_CASE("memory a kernel service takes for a client is charged to the client's
   CHECK(account->external_bytes() == 16384);
   h.check();
   auto other = h.spawn("other");
-  const Handle other_charge = h.grant(k.holder, k.root, other.space, kServiceRights,
-                                      service_badge(kClientNumber + 1, 3));
+  const Handle other_charge =
+      h.grant(k.holder, k.root, other.space, kServiceRights, service_badge(kClientNumber + 1, 3));
   h.make_current(other.thread);
   REQUIRE(h.ipc(other.thread, Syscall::kCall, other_charge, tag(2, 0)) == Status::kOk);
   CHECK(g_charges.empty());

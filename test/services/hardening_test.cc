@@ -36,7 +36,11 @@ int g_failed = 0;
 
 void check(const char* id, const char* what, bool ok, const char* detail = "") {
   (ok ? g_passed : g_failed) += 1;
-  rt::print("%s %s ... %s %s\n", id, what, ok ? "ok" : "FAIL", ok ? "" : detail);
+  if (ok) {
+    rt::print("%s %s ... ok\n", id, what);
+  } else {
+    rt::print("%s %s ... FAIL %s\n", id, what, detail);
+  }
 }
 
 Console::Client g_console;
@@ -330,10 +334,9 @@ void test_waiting_readers() {
                 hmk::rpc::status_name(readers[1].status),
                 static_cast<int>(readers[1].line.line.size), readers[1].line.line.data);
   // Each reader got one of the two lines typed, and not the same one.
-  const bool lines =
-      readers[0].status == Status::kOk && readers[1].status == Status::kOk &&
-      ((readers[0].line.line.equals("one") && readers[1].line.line.equals("two")) ||
-       (readers[0].line.line.equals("two") && readers[1].line.line.equals("one")));
+  const bool lines = readers[0].status == Status::kOk && readers[1].status == Status::kOk &&
+                     ((readers[0].line.line.equals("one") && readers[1].line.line.equals("two")) ||
+                      (readers[0].line.line.equals("two") && readers[1].line.line.equals("one")));
   check("HRD-0003", "two readers wait on the console while 1,000 file operations go through",
         spawned && done == 1000 && both_waiting && lines, detail);
 }

@@ -25,7 +25,11 @@ for archive in "$kernel" "$user"; do
     echo "PASS $archive needs only: $(tr '\n' ' ' <<<"$undefined")"
   fi
 done
-if "$objdump" -d "$kernel" | grep -q '%[xy]mm'; then
+# The disassembly goes into a variable first: `objdump | grep -q` under pipefail would fail
+# with objdump's SIGPIPE as soon as grep found a match, and so pass exactly when it should not.
+disassembly="$("$objdump" -d "$kernel")"
+[[ -n "$disassembly" ]] || { echo "FAIL $kernel: no disassembly" >&2; exit 1; }
+if grep -q '%[xy]mm' <<<"$disassembly"; then
   echo "FAIL $kernel uses SSE registers (the kernel builds with -mgeneral-regs-only)" >&2
   status=1
 else

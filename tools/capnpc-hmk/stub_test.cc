@@ -530,6 +530,95 @@ TEST_CASE("the largest requests fit the computed worst case", "[stubgen]") {
   }
 }
 
+// A draw request whose text or list `which` ("name", "points", "tags", "colors" or "flags"; the
+// others empty) holds `n` complete items: written field by field as the generated encoder writes
+// a Shape, but without its count check, so that `n` may exceed the schema's maximum.
+rpc::Message draw_with(const std::string& which, uint32_t n) {
+  rpc::Message msg;
+  msg.label = static_cast<uint32_t>(Example::Method::kDraw);
+  rpc::Writer w(msg);
+  auto count = [&](const char* list) {
+    const uint32_t c = which == list ? n : 0;
+    w.count(c, c);
+    return c;
+  };
+  const std::string name(which == "name" ? n : 0, 'x');
+  w.bytes(name.data(), static_cast<uint32_t>(name.size()), static_cast<uint32_t>(name.size()));
+  for (uint32_t i = 0, c = count("points"); i < c; ++i) {
+    w.scalar<int32_t>(static_cast<int32_t>(i));
+    w.scalar<int32_t>(-static_cast<int32_t>(i));
+  }
+  w.scalar<int32_t>(0);  // origin
+  w.scalar<int32_t>(0);
+  for (uint32_t i = 0, c = count("tags"); i < c; ++i)
+    w.scalar<uint32_t>(100 + i);
+  w.bytes("", 0, 8);  // blob
+  for (uint32_t i = 0, c = count("colors"); i < c; ++i)
+    w.scalar<uint16_t>(static_cast<uint16_t>(ex::Color::kBlue));
+  for (uint32_t i = 0, c = count("flags"); i < c; ++i)
+    w.boolean(true);
+  w.bytes("", 0, 32);  // note
+  REQUIRE(w.ok());
+  return msg;
+}
+
+// The count of the list `which` in `shape`.
+uint32_t list_size(const ex::Shape& shape, const std::string& which) {
+  if (which == "name") return shape.name.size;
+  if (which == "points") return shape.points.size;
+  if (which == "tags") return shape.tags.size;
+  if (which == "colors") return shape.colors.size;
+  return shape.flags.size;
+}
+
+TEST_CASE("Reader::count and Writer::count: the maximum is accepted, one more is refused",
+          "[stubgen][bad][edge]") {
+  // A decoder sizes a list by the count it reads; accepting max + 1 would let it write past
+  // items[max].
+  for (const uint32_t max : {0u, 1u, 4u, 1023u, 0xfffffffeu}) {
+    INFO("max " << max);
+    for (const uint32_t n : {max, max + 1}) {
+      rpc::Message msg;
+      rpc::Writer w(msg);
+      w.scalar<uint32_t>(n);
+      REQUIRE(w.ok());
+      rpc::Reader r(msg);
+      uint32_t got = 12345;
+      const bool ok = r.count(&got, max);
+      if (n <= max) {
+        CHECK(ok);
+        CHECK(r.ok());
+        CHECK(got == n);
+      } else {
+        CHECK(!ok);
+        CHECK(r.status() == Status::kBadMessage);
+        CHECK(got == 12345);  // untouched
+      }
+      rpc::Message out;
+      rpc::Writer w2(out);
+      w2.count(n, max);
+      CHECK(w2.ok() == (n <= max));
+    }
+  }
+}
+
+TEST_CASE("dispatch: every list at exactly its maximum is accepted", "[stubgen][edge]") {
+  TestServer server;
+  for (const auto& [which, max] : std::vector<std::pair<std::string, uint32_t>>{
+           {"name", 16}, {"points", 4}, {"tags", 3}, {"colors", 2}, {"flags", 3}}) {
+    INFO(which << ": " << max);
+    rpc::Message msg = draw_with(which, max);
+    server.calls = 0;
+    REQUIRE(dispatch(server, msg) == Status::kOk);
+    REQUIRE(server.calls == 1);
+    // The test server answers with the shape it got.
+    Example::DrawResponse resp;
+    rpc::Reader r(msg);
+    REQUIRE(ex::detail::decode(r, &resp));
+    REQUIRE(list_size(resp.shape, which) == max);
+  }
+}
+
 TEST_CASE("dispatch rejects malformed requests without calling the server", "[stubgen][bad]") {
   TestServer server;
 
@@ -573,24 +662,23 @@ TEST_CASE("dispatch rejects malformed requests without calling the server", "[st
     server.calls = 0;
   }
   SECTION("count over its maximum") {
-    rpc::Message msg;
-    msg.label = static_cast<uint32_t>(Example::Method::kDraw);
-    rpc::Writer w(msg);
-    w.scalar<uint32_t>(17);  // shape.name: at most 16
-    for (int i = 0; i < 17; ++i)
-      w.scalar<uint8_t>('x');
-    REQUIRE(dispatch(server, msg) == Status::kBadMessage);
+    // Each message is complete: it carries every item its count announces, and the rest of the
+    // request after them, so only the count check can refuse it (a short message would be
+    // kBadMessage too, and could not tell the two apart).
+    for (const auto& [which, max] : std::vector<std::pair<std::string, uint32_t>>{
+             {"name", 16}, {"points", 4}, {"tags", 3}, {"colors", 2}, {"flags", 3}}) {
+      INFO(which << ": " << max + 1 << " items, at most " << max);
+      rpc::Message over = draw_with(which, max + 1);
+      REQUIRE(dispatch(server, over) == Status::kBadMessage);
+    }
 
-    Example::DrawRequest draw;
-    rpc::Message points = encoded(Example::Method::kDraw, draw);
-    uint32_t five = 5;  // shape.points (after the empty name's count): at most 4
-    memcpy(&points.data[4], &five, 4);
-    REQUIRE(dispatch(server, points) == Status::kBadMessage);
-
-    Example::BytesRequest bytes;
-    rpc::Message raw = encoded(Example::Method::kBytes, bytes);
-    uint32_t big = 0xffffffff;
-    memcpy(&raw.data[0], &big, 4);
+    rpc::Message raw;
+    raw.label = static_cast<uint32_t>(Example::Method::kBytes);
+    rpc::Writer wr(raw);
+    const uint8_t bytes[33] = {};
+    wr.bytes(bytes, 33, 33);  // raw: at most 32
+    wr.bytes(bytes, 0, 4);    // signed
+    REQUIRE(wr.ok());
     REQUIRE(dispatch(server, raw) == Status::kBadMessage);
   }
   SECTION("bad enum value") {
@@ -751,16 +839,15 @@ TEST_CASE("a client drops the capabilities of an error reply and those the respo
   SECTION("an error reply carrying capabilities") {
     g_raw_reply = {static_cast<uint32_t>(Status::kNotFound), 2};
     REQUIRE(client.share(req, resp) == Status::kNotFound);
-    CHECK(dropped() == std::vector<uint32_t>{req.target.handle + kHandleShift,
-                                             500 + kHandleShift, 501 + kHandleShift});
+    CHECK(dropped() == std::vector<uint32_t>{req.target.handle + kHandleShift, 500 + kHandleShift,
+                                             501 + kHandleShift});
   }
   SECTION("a successful reply: the one the response names is the caller's, the rest go") {
     g_raw_reply = {0, 3};
     REQUIRE(client.share(req, resp) == Status::kOk);
     CHECK(resp.peer.handle == 500 + kHandleShift);
-    CHECK(dropped() ==
-          std::vector<uint32_t>{req.target.handle + kHandleShift, 501 + kHandleShift,
-                                502 + kHandleShift});
+    CHECK(dropped() == std::vector<uint32_t>{req.target.handle + kHandleShift, 501 + kHandleShift,
+                                             502 + kHandleShift});
   }
   SECTION("a reply that does not decode") {
     g_raw_reply = {0, 0};  // names capability 0, which the reply does not carry
