@@ -3,6 +3,7 @@
 
 #include "core/ipc.h"
 #include "core/lib/string.h"
+#include "core/quota.h"
 #include "core/space.h"
 #include "core/thread.h"
 
@@ -26,7 +27,20 @@ struct Bindings {
 };
 Bindings g_bindings;
 
+// The account of the thread whose call the kernel domain is handling, or null between calls.
+Quota* g_caller_account = nullptr;
+
 }  // namespace
+
+Result<Quota*> kernel_service_charge(uint64_t bytes) {
+  if (g_caller_account == nullptr) return Status::kQuotaExceeded;
+  TRY(g_caller_account->charge_external(bytes));
+  return g_caller_account;
+}
+
+void kernel_service_uncharge(Quota* account, uint64_t bytes) {
+  account->uncharge_external(bytes);
+}
 
 const KernelDomain* kernel_domain() {
   return hmk_kernel_domain != nullptr ? hmk_kernel_domain() : nullptr;
@@ -64,7 +78,9 @@ Status kernel_service_call(Thread* self, uint64_t badge, bool is_call) {
     mem_copy(&call.data[abi::kRegisterWords], &buffer->words[abi::kRegisterWords],
              (call.words - abi::kRegisterWords) * sizeof(uint64_t));
   }
+  g_caller_account = &self->space().own_quota();
   domain->call(call);
+  g_caller_account = nullptr;
 
   const uint32_t words = call.words <= abi::kMaxMessageWords ? call.words : 0;
   if (words > abi::kRegisterWords && buffer == nullptr) buffer = ipc_buffer_of(self);

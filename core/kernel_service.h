@@ -41,6 +41,16 @@ struct KernelDomain {
   void (*call)(KernelCall& call);
 };
 
+// Memory a kernel service takes for a client is charged to that client, as the same service in
+// a process of its own would charge its own account: so no client can make the kernel hold
+// more than its quota allows. While the domain handles a call, kernel_service_charge charges
+// `bytes` to the caller's account and returns it (with a reference, Quota::charge_external);
+// outside a call, or past the caller's limit, it fails (kQuotaExceeded). The service gives the
+// charge back with kernel_service_uncharge(account, bytes), whoever calls then.
+class Quota;
+Result<Quota*> kernel_service_charge(uint64_t bytes);
+void kernel_service_uncharge(Quota* account, uint64_t bytes);
+
 // The image's kernel domain, or nullptr if its profile placed no service in the kernel. The
 // generated kernel table defines hmk_kernel_domain(); images without one leave it undefined.
 const KernelDomain* kernel_domain();

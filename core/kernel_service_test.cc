@@ -25,6 +25,8 @@ using arch::kRsi;
 constexpr uint32_t kEchoSlot = 0;      // replies with the request's words, label + 1
 constexpr uint32_t kBigSlot = 1;       // replies with kBigWords words of big_word(i)
 constexpr uint32_t kOverlongSlot = 2;  // replies with more words than a message holds
+constexpr uint32_t kChargeSlot = 3;  // word 0 bytes charged to the caller (kernel_service_charge);
+                                     // label 1 keeps the charge, label 2 gives all back
 constexpr uint32_t kBigWords = 100;
 constexpr uint32_t kBigLabel = 0xb16;
 
@@ -41,6 +43,11 @@ struct Recorded {
 };
 
 bool g_no_domain = false;  // hmk_kernel_domain() returns nullptr: an image without IC0 services
+struct Charge {
+  Quota* account;
+  uint64_t bytes;
+};
+std::vector<Charge> g_charges;  // what the charge slot holds
 int g_starts = 0;
 std::vector<Recorded> g_calls;
 
@@ -52,6 +59,7 @@ Status fake_start() {
 int32_t fake_find(const char* name) {
   if (std::strcmp(name, "echo") == 0) return kEchoSlot;
   if (std::strcmp(name, "big") == 0) return kBigSlot;
+  if (std::strcmp(name, "charge") == 0) return kChargeSlot;
   return -1;
 }
 
@@ -73,6 +81,19 @@ void fake_call(KernelCall& call) {
     case kOverlongSlot:
       call.label = 0x0f;
       call.words = abi::kMaxMessageWords + 1;
+      break;
+    case kChargeSlot:
+      if (call.label == 1) {
+        Result<Quota*> account = kernel_service_charge(call.data[0]);
+        call.label = static_cast<uint32_t>(account.status());
+        if (account.ok()) g_charges.push_back({*account, call.data[0]});
+      } else {
+        for (const Charge& c : g_charges)
+          kernel_service_uncharge(c.account, c.bytes);
+        g_charges.clear();
+        call.label = 0;
+      }
+      call.words = 0;
       break;
     default:
       FAIL_CHECK("the kernel called unknown slot " << call.slot);
@@ -417,6 +438,39 @@ TEST_CASE("a domain reply longer than any message goes back empty") {
   CHECK(g_calls[0].slot == kOverlongSlot);
   CHECK(MessageInfo{c->regs()[kRsi]}.raw == tag(0x0f, 0).raw);
   h.finish();
+}
+
+TEST_CASE("memory a kernel service takes for a client is charged to the client's quota") {
+  // Issue 10, item 12: IC0 memory came from a global pool nobody's quota bounded.
+  Harness h;
+  KernelServed k(h);
+  bind_kernel_service(3, kChargeSlot);
+  const Handle charge = k.service(h, 3);
+  Quota& quota = k.client.space->own_quota();
+  const uint64_t used = quota.used();
+  REQUIRE(k.call(h, charge, tag(1, 1), {16384}) == Status::kOk);
+  CHECK(MessageInfo{k.client.thread->regs()[kRsi]}.label() == 0);
+  CHECK(quota.used() == used + 16384);
+  // Past the client's limit: refused, nothing charged.
+  REQUIRE(k.call(h, charge, tag(1, 1), {quota.limit()}) == Status::kOk);
+  CHECK(MessageInfo{k.client.thread->regs()[kRsi]}.label() ==
+        static_cast<uint32_t>(Status::kQuotaExceeded));
+  CHECK(quota.used() == used + 16384);
+  // Outside a call nobody pays: refused.
+  CHECK(kernel_service_charge(4096).status() == Status::kQuotaExceeded);
+  // The account outlives the process while the service holds the memory.
+  Quota* account = g_charges.at(0).account;
+  h.syscall(k.client.thread, Syscall::kProcessExit, {0});
+  reap_objects();
+  CHECK(account->external_bytes() == 16384);
+  h.check();
+  auto other = h.spawn("other");
+  const Handle other_charge =
+      h.grant(k.holder, k.root, other.space, kServiceRights, service_badge(kClientNumber + 1, 3));
+  h.make_current(other.thread);
+  REQUIRE(h.ipc(other.thread, Syscall::kCall, other_charge, tag(2, 0)) == Status::kOk);
+  CHECK(g_charges.empty());
+  h.finish();  // every account gone, nothing leaked
 }
 
 TEST_CASE("revoking the kernel endpoint's root cuts its clients off") {

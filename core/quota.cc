@@ -45,6 +45,21 @@ void Quota::uncharge(uint64_t bytes) {
   used_ -= bytes;
 }
 
+Status Quota::charge_external(uint64_t bytes) {
+  TRY(charge(bytes));
+  external_bytes_ += bytes;
+  ++external_charges_;
+  acquire();
+  return Status::kOk;
+}
+
+void Quota::uncharge_external(uint64_t bytes) {
+  uncharge(bytes);
+  external_bytes_ -= bytes;
+  --external_charges_;
+  release();
+}
+
 void Quota::release() {
   if (--refs_ != 0) return;
   // Bounded: each step moves one level up the account tree, which is finite.

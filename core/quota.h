@@ -29,6 +29,14 @@ class Quota {
   void acquire() { ++refs_; }
   void release();  // the last reference returns the budget to the parent
 
+  // Memory charged for something that is no kernel object: what a service in the kernel (IC0)
+  // holds on a client's behalf (core/kernel_service.h). Each such charge also holds a reference,
+  // so the account outlives its process while the service keeps the memory.
+  Status charge_external(uint64_t bytes);
+  void uncharge_external(uint64_t bytes);
+  uint64_t external_bytes() const { return external_bytes_; }
+  uint32_t external_charges() const { return external_charges_; }
+
   uint64_t limit() const { return limit_; }
   uint64_t used() const { return used_; }
   uint64_t available() const { return limit_ - used_; }
@@ -47,6 +55,8 @@ class Quota {
 
   uint64_t limit_;
   uint64_t used_ = 0;
+  uint64_t external_bytes_ = 0;
+  uint32_t external_charges_ = 0;
   Quota* parent_;
   uint32_t refs_ = 1;
 };

@@ -2,6 +2,7 @@
 // yield, preemption by a woken thread (which keeps the preempted one at the front of its
 // queue), priority changes and thread start.
 #include <catch2/catch.hpp>
+#include <string>
 #include <vector>
 
 #include "platform/hosted/harness.h"
@@ -200,6 +201,50 @@ TEST_CASE("the last thread's exit ends the process; nothing runs after") {
   REQUIRE(!p.space->alive());
   REQUIRE(scheduler().current() == nullptr);
   REQUIRE(p.space->caps().page_count() == 0);
+  h.finish();
+}
+
+TEST_CASE("the highest ready priority runs, across bitmap words and within one") {
+  // 256 priorities in four 64-bit words: 0, 1 and 63 share word 0, 64 and 127 word 1, 128
+  // word 2, 200 and 255 word 3. A scan of the wrong end of the summary or of a word, or a
+  // summary bit cleared while its word still has a ready priority, picks the wrong thread.
+  Harness h;
+  const std::vector<uint8_t> started = {1, 127, 0, 255, 64, 128, 63, 200};
+  for (uint8_t priority : started) {
+    const std::string name = "p" + std::to_string(priority);
+    h.spawn(name.c_str(), priority);
+  }
+  h.resume();
+  const std::vector<int> order = {255, 200, 128, 127, 64, 63, 1, 0, -1};
+  for (size_t i = 0; i + 1 < order.size(); ++i) {
+    INFO("running " << order[i]);
+    Thread* t = scheduler().current();
+    REQUIRE(t != nullptr);
+    REQUIRE(static_cast<int>(t->priority()) == order[i]);
+    REQUIRE(scheduler().highest_ready() == order[i + 1]);
+    h.syscall(t, Syscall::kThreadExit);
+  }
+  REQUIRE(scheduler().current() == nullptr);
+  h.finish();
+}
+
+TEST_CASE("thread_create: the entry must lie in user space, below kUserHighest") {
+  Harness h;
+  auto p = h.spawn("p");
+  Thread* self = p.thread;
+  auto create = [&](uint64_t entry) {
+    return h.syscall(self, Syscall::kThreadCreate, {abi::kSelfSpace, entry, kStackTop, 0});
+  };
+  // The last user address works; the first address that is not, and everything above, do not.
+  REQUIRE(create(arch::kUserHighest - 1) == Status::kOk);
+  REQUIRE(create(arch::kUserHighest) == Status::kBadAddress);
+  REQUIRE(create(arch::kUserHighest + 1) == Status::kBadAddress);
+  REQUIRE(create(0x0000'8000'0000'0000) == Status::kBadAddress);  // the first non-canonical
+  REQUIRE(create(0xffff'8000'0000'0000) == Status::kBadAddress);  // the kernel half
+  REQUIRE(create(~uint64_t{0}) == Status::kBadAddress);
+  // And not below the lowest.
+  REQUIRE(create(arch::kUserLowest) == Status::kOk);
+  REQUIRE(create(arch::kUserLowest - 1) == Status::kBadAddress);
   h.finish();
 }
 

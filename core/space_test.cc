@@ -602,7 +602,7 @@ TEST_CASE("debug_print copies text out of user memory page by page") {
   clear_console();
   REQUIRE(h.syscall(t, Syscall::kDebugPrint, {kBase + kPageSize - 5, sizeof(text) - 1}) ==
           Status::kOk);
-  REQUIRE(console() == text);
+  REQUIRE(console() == std::string("[p] ") + text);  // a user line, named (console_test.cc)
   clear_console();
   REQUIRE(h.syscall(t, Syscall::kDebugPrint, {kBase + 2 * kPageSize - 4, 8}) ==
           Status::kBadAddress);
@@ -766,7 +766,7 @@ TEST_CASE("load_process: a static ELF becomes a running process") {
   clear_console();
   REQUIRE(h.syscall(t, Syscall::kDebugPrint, {0x40'0000 + text_offset, text.size()}) ==
           Status::kOk);
-  REQUIRE(console() == text);
+  REQUIRE(console() == "[tiny] " + text);
   h.finish();
 }
 

@@ -466,7 +466,8 @@ Status sys_debug_print(Thread* self) {
     mem_copy(buffer + done, arch::phys_to_virt(phys), chunk);
     done += chunk;
   }
-  arch::console_write(buffer, a.length());
+  // Prefixed with the program's name, so that it cannot pass for a kernel line.
+  console_write_user(&self->space(), self->space().name(), buffer, a.length());
   return Status::kOk;
 }
 

@@ -737,9 +737,11 @@ const char* check_quotas() {
         ++refs;
       }
     }
+    used += q->external_bytes();  // what kernel services hold for it (kernel_service.h)
+    refs += q->external_charges();
     EXPECT(q->used() == used,
-           "quota account %p (limit %lu) has %lu bytes used, its objects, spaces and child "
-           "accounts account for %lu",
+           "quota account %p (limit %lu) has %lu bytes used, its objects, spaces, child "
+           "accounts and kernel-service charges account for %lu",
            static_cast<void*>(q), q->limit(), q->used(), used);
     EXPECT(q->refs() == refs, "quota account %p has %u references, %u accounted for",
            static_cast<void*>(q), q->refs(), refs);

@@ -262,8 +262,16 @@ TEST_CASE("quota accounts") {
   Quota& q = w.client.space->own_quota();
   SECTION("an overcharge") {
     REQUIRE(q.charge(64) == Status::kOk);
-    REQUIRE_THAT(violation(), Contains("bytes used, its objects, spaces and child accounts"));
+    REQUIRE_THAT(violation(), Contains("bytes used, its objects, spaces, child accounts"));
     q.uncharge(64);
+  }
+  SECTION("a kernel-service charge is accounted for, its reference too") {
+    REQUIRE(q.charge_external(4096) == Status::kOk);
+    REQUIRE(violation().empty());
+    q.uncharge(4096);  // as if the record of the charge were lost
+    REQUIRE_THAT(violation(), Contains("kernel-service charges account for"));
+    REQUIRE(q.charge(4096) == Status::kOk);
+    q.uncharge_external(4096);
   }
   SECTION("an undercharge") {
     q.uncharge(1);
@@ -335,6 +343,59 @@ TEST_CASE("mappings and page tables agree") {
     set_rights(rw, abi::kRightRead);
     REQUIRE(w.client.space->unmap(0x40000, 1) == Status::kOk);
   }
+  REQUIRE(violation().empty());
+  h.finish();
+}
+
+TEST_CASE("mappings do not overlap") {
+  Harness h;
+  World w(h);
+  // The World's mapping is [0x10000, 0x12000); one right above it and one right below touch it
+  // without overlapping, which is fine in whichever order the list holds them.
+  h.map_memory(w.client.space, 0x12000, 1, abi::kRightRead);
+  h.map_memory(w.client.space, 0xe000, 2, abi::kRightRead);
+  REQUIRE(violation().empty());
+  Mapping* above = nullptr;
+  Mapping* below = nullptr;
+  for (Mapping* m = w.client.space->mappings().front(); m != nullptr;
+       m = w.client.space->mappings().next(m)) {
+    if (m->vaddr == 0x12000) above = m;
+    if (m->vaddr == 0xe000) below = m;
+  }
+  REQUIRE(above != nullptr);
+  REQUIRE(below != nullptr);
+  SECTION("one page into it from above") {
+    above->vaddr = 0x11000;
+    REQUIRE_THAT(violation(),
+                 Contains("overlap") && Contains("0x11000") && Contains("in space 'client'"));
+    above->vaddr = 0x12000;
+  }
+  SECTION("one page into it from below") {
+    below->vaddr = 0xf000;
+    REQUIRE_THAT(violation(), Contains("overlap") && Contains("0xf000"));
+    below->vaddr = 0xe000;
+  }
+  SECTION("the same range") {
+    below->vaddr = 0x10000;
+    REQUIRE_THAT(violation(), Contains("overlap"));
+    below->vaddr = 0xe000;
+  }
+  REQUIRE(violation().empty());
+  h.finish();
+}
+
+TEST_CASE("a notification with waiters has no pending bits") {
+  Harness h;
+  World w(h);
+  Notification* n = w.notification(h);
+  REQUIRE(n->waiters().front() == w.waiter);
+  // Bits that arrived without waking the waiter: signal while it is off the queue, put it back.
+  ThreadQueue::remove(w.waiter);
+  n->signal(0x5);
+  n->waiters().push_back(w.waiter);
+  REQUIRE(w.waiter->state() == ThreadState::kBlockedOnNotification);
+  REQUIRE_THAT(violation(), Contains("has waiters and pending bits 0x5"));
+  REQUIRE(n->take() == 0x5);
   REQUIRE(violation().empty());
   h.finish();
 }

@@ -160,7 +160,8 @@ rpc::Status ConsoleService::write(const Console::WriteRequest& req, Console::Wri
     const uint32_t need = c == '\n' ? 2 : 1;  // a line feed goes out as CR LF
     while (kOutputBytes - queued_ < need) {
       transmit();
-      output_progress_.wait();
+      // What is queued stays queued; an error reply carries no count.
+      if (const rpc::Status s = output_progress_.wait(); s != rpc::Status::kOk) return s;
     }
     if (c == '\n') put('\r');
     put(c);
@@ -172,8 +173,9 @@ rpc::Status ConsoleService::write(const Console::WriteRequest& req, Console::Wri
 
 rpc::Status ConsoleService::readLine(const Console::ReadLineRequest&,
                                      Console::ReadLineResponse& resp, const rpc::CallContext&) {
-  while (line_count_ == 0)
-    input_ready_.wait();
+  while (line_count_ == 0) {
+    if (const rpc::Status s = input_ready_.wait(); s != rpc::Status::kOk) return s;
+  }
   const uint32_t n = line_sizes_[first_line_];
   for (uint32_t i = 0; i < n; ++i)
     resp.line.data[i] = lines_[first_line_][i];
@@ -187,7 +189,8 @@ rpc::Status ConsoleService::flush(const Console::FlushRequest&, Console::FlushRe
                                   const rpc::CallContext&) {
   while (queued_ > 0) {
     transmit();
-    if (queued_ > 0) output_progress_.wait();
+    if (queued_ == 0) break;
+    if (const rpc::Status s = output_progress_.wait(); s != rpc::Status::kOk) return s;
   }
   // The last FIFO load: wait until the transmitter has taken it.
   while ((in(kLineStatus)&kLsrTransmitEmpty) == 0)
@@ -207,8 +210,7 @@ rpc::Status ConsoleService::notifyOnInput(const Console::NotifyOnInputRequest& r
   Result<rt::CapInfo> info = rt::cap_info(req.notifier.handle);
   if (!info.ok() || info->type != abi::ObjectType::kNotification ||
       (info->rights & abi::kRightSend) == 0) {
-    (void)rt::cap_delete(req.notifier.handle);  // the call brought it; nobody else will free it
-    return rpc::Status::kInvalidArgument;
+    return rpc::Status::kInvalidArgument;  // the dispatcher drops what the call brought
   }
   if (notifier_ != 0) (void)rt::cap_delete(notifier_);
   notifier_ = req.notifier.handle;

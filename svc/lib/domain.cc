@@ -31,6 +31,10 @@ struct Domain {
   const ServiceSlot* by_index[kMaxServiceIndex] = {};
   abi::Handle endpoint = abi::kNullHandle;
   rt::Mutex lock;
+  uint32_t threads = 0;  // dispatch threads started (under the lock)
+  // Dispatch threads in a receive or on their way into one: free to take the next call.
+  // Changed outside the lock (atomically), read under it by Event::wait.
+  uint32_t receiving = 0;
 };
 Domain g_domain;
 
@@ -48,11 +52,11 @@ const abi::BootCap* irq_cap(uint32_t line) {
   return nullptr;
 }
 
-// A request's transferred capabilities that no service method took over: a malformed or
-// misaddressed request never reached one.
-bool refused(rpc::Status s) {
-  return s == rpc::Status::kBadMethod || s == rpc::Status::kBadMessage ||
-         s == rpc::Status::kMissingCapability || s == rpc::Status::kNoService;
+void ready_for_calls() {
+  __atomic_add_fetch(&g_domain.receiving, 1, __ATOMIC_RELEASE);
+}
+void took_call() {
+  __atomic_sub_fetch(&g_domain.receiving, 1, __ATOMIC_RELEASE);
 }
 
 // One thread's dispatch loop; never returns.
@@ -64,6 +68,7 @@ void serve(void*) {
   }
   rpc::Message msg;
   abi::IpcRegisters regs{};
+  ready_for_calls();
   hmk::Status s = rt::recv(g_domain.endpoint, regs);
   for (;;) {
     if (s != hmk::Status::kOk) {
@@ -71,36 +76,41 @@ void serve(void*) {
       regs = {};
       s = rt::recv(g_domain.endpoint, regs);
       if (s != hmk::Status::kOk) {
+        took_call();
         log("domain: receive failed: %s\n", status_name(s));
         return;
       }
     }
+    took_call();
     rt::unpack_message(regs, buffer, msg);
     msg.badge = regs.handle_or_badge;
     const uint64_t index = msg.badge & kServiceIndexMask;
     const ServiceSlot* slot = index < kMaxServiceIndex ? g_domain.by_index[index] : nullptr;
-    uint32_t received[rpc::kMaxCaps];
-    const uint32_t received_count = msg.cap_count;
-    for (uint32_t i = 0; i < received_count; ++i)
-      received[i] = msg.caps[i];
-
-    rpc::Status result = rpc::Status::kNoService;
     if (slot != nullptr) {
+      // The generated dispatcher keeps the capabilities the request hands to the service and
+      // deletes the others (rpc.h, Cap).
       const rpc::CallContext ctx{msg.badge};
       DomainLock hold;
-      result = slot->dispatch(slot->server, msg, ctx);
-    }
-    if (refused(result)) {
-      for (uint32_t i = 0; i < received_count; ++i)
-        rt::cap_delete(received[i]);
-      msg.label = static_cast<uint32_t>(result);
+      (void)slot->dispatch(slot->server, msg, ctx);
+    } else {
+      rpc::drop_caps(msg, rpc::kAllCaps);  // addressed to no service of this domain
+      msg.label = static_cast<uint32_t>(rpc::Status::kNoService);
       msg.size = 0;
       msg.cap_count = 0;
     }
     regs = {};
     rt::pack_message(msg, regs, buffer);
+    ready_for_calls();
     s = rt::reply_recv(g_domain.endpoint, regs);
   }
+}
+
+// Starts another dispatch thread (under the domain lock); false at the limit or without memory.
+bool add_dispatch_thread() {
+  if (g_domain.threads >= kMaxDispatchThreads) return false;
+  if (!rt::spawn_thread(serve, nullptr, abi::kDefaultPriority).ok()) return false;
+  ++g_domain.threads;
+  return true;
 }
 
 class LogSink final : public Sink {
@@ -158,10 +168,16 @@ rpc::Status Event::init() {
   return rpc::Status::kOk;
 }
 
-void Event::wait() {
+rpc::Status Event::wait() {
+  // This call keeps its thread while it waits: another must be free to take the domain's calls
+  // meanwhile, or they would all queue behind a wait that may be long (a reader of the console).
+  if (__atomic_load_n(&g_domain.receiving, __ATOMIC_ACQUIRE) == 0 && !add_dispatch_thread()) {
+    return rpc::Status::kWouldBlock;
+  }
   g_domain.lock.unlock();
   (void)rt::wait(notification_);
   g_domain.lock.lock();
+  return rpc::Status::kOk;
 }
 
 void Event::signal() {
@@ -236,8 +252,10 @@ int run_domain(const ServiceSlot* slots, uint32_t count, uint32_t threads) {
       }
     }
   }
+  g_domain.threads = 1;  // this one
   for (uint32_t i = 1; i < threads; ++i) {
-    if (!rt::spawn_thread(serve, nullptr, abi::kDefaultPriority).ok()) {
+    DomainLock hold;
+    if (!add_dispatch_thread()) {
       log("domain: cannot start dispatch thread %u\n", i);
       return 1;
     }

@@ -96,7 +96,9 @@ rpc::Status Event::init() {
   return rpc::Status::kUnsupported;
 }
 
-void Event::wait() {}
+rpc::Status Event::wait() {
+  return rpc::Status::kUnsupported;  // a kernel service never blocks
+}
 
 void Event::signal() {}
 
@@ -105,14 +107,22 @@ DomainLock::DomainLock() {}
 
 DomainLock::~DomainLock() {}
 
+// The pages are charged to the calling client (kernel_service_charge), as a service in a
+// process of its own would charge its own account; the global bound stays as a backstop.
 rpc::Status alloc_extent(uint64_t pages, Extent* out) {
   if (pages == 0 || pages > kKernelServicePages - g_pages_used) return rpc::Status::kNoSpace;
+  Result<Quota*> account = kernel_service_charge(pages * kPageSize);
+  if (!account.ok()) return rpc::Status::kNoSpace;
   Result<PhysAddr> base = kernel_frames().allocate_contiguous(pages, 1);
-  if (!base.ok()) return rpc::Status::kNoSpace;
+  if (!base.ok()) {
+    kernel_service_uncharge(*account, pages * kPageSize);
+    return rpc::Status::kNoSpace;
+  }
   g_pages_used += pages;
   out->base = static_cast<uint8_t*>(arch::phys_to_virt(*base));
   out->pages = pages;
   out->memory = 0;
+  out->account = reinterpret_cast<uintptr_t>(*account);
   mem_set(out->base, 0, pages * kPageSize);
   return rpc::Status::kOk;
 }
@@ -121,6 +131,7 @@ void free_extent(Extent& extent) {
   if (extent.base == nullptr) return;
   (void)kernel_frames().free_contiguous(arch::virt_to_phys_kernel(extent.base), extent.pages);
   g_pages_used -= extent.pages;
+  kernel_service_uncharge(reinterpret_cast<Quota*>(extent.account), extent.pages * kPageSize);
   extent = Extent{};
 }
 
@@ -139,5 +150,8 @@ namespace hmk::rpc {
 Status Channel::call(Message&) const {
   return Status::kNoService;
 }
+
+// Capabilities never reach a kernel service (kernel_service_call refuses them).
+void drop_cap(uint32_t) {}
 
 }  // namespace hmk::rpc

@@ -103,6 +103,14 @@ struct List {
 
 // A capability in a request or response: a handle in the sender's table on the way out, in the
 // receiver's table on the way in. In a local call it is the same handle.
+//
+// Who owns a received capability (the generated code keeps to this, so that no message can
+// leave capabilities behind in a server's table):
+//  - one the decoded request or response does not name is dropped at once;
+//  - one it names belongs to the handler (server) or the caller (client) if the call succeeds:
+//    it keeps or deletes it;
+//  - if the call fails (an error status, a malformed message), every received capability is
+//    dropped; a handler that returns an error must therefore not delete them itself.
 struct Cap {
   uint32_t handle = 0;
 };
@@ -118,6 +126,21 @@ struct Message {
   uint32_t caps[kMaxCaps] = {};
   alignas(8) uint8_t data[kMaxBytes];
 };
+
+// A set of a message's capabilities, by index: bit i stands for Message::caps[i].
+inline constexpr uint32_t kAllCaps = (1u << kMaxCaps) - 1;
+
+// Gives up a received capability (the transport's cap_delete; a no-op where capabilities never
+// arrive, as in the kernel). Defined by the transport the program links, like Channel::call.
+void drop_cap(uint32_t handle);
+
+// Drops the capabilities of `msg` whose bits are set in `which`.
+inline void drop_caps(const Message& msg, uint32_t which) {
+  const uint32_t n = msg.cap_count < kMaxCaps ? msg.cap_count : kMaxCaps;
+  for (uint32_t i = 0; i < n; ++i) {
+    if (((which >> i) & 1) != 0) drop_cap(msg.caps[i]);
+  }
+}
 
 // Who is calling, as the server sees it. `badge` distinguishes clients (see core/abi/bootinfo.h
 // for what the boot manifest puts in it); 0 for a local call.
@@ -247,11 +270,14 @@ class Reader {
     if (!scalar(&index)) return false;
     if (index >= m_.cap_count || index >= kMaxCaps) return fail(Status::kMissingCapability);
     out->handle = m_.caps[index];
+    caps_taken_ |= 1u << index;
     return true;
   }
 
   Status status() const { return status_; }
   bool ok() const { return status_ == Status::kOk; }
+  // The message's capabilities the decoded value names (a kAllCaps-style set).
+  uint32_t caps_taken() const { return caps_taken_; }
 
  private:
   bool have(uint32_t n) {
@@ -271,6 +297,7 @@ class Reader {
   uint32_t size_;
   uint32_t pos_ = 0;
   Status status_ = Status::kOk;
+  uint32_t caps_taken_ = 0;
 };
 
 // ---- the channel: how a client reaches a service ----

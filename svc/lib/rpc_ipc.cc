@@ -61,6 +61,10 @@ rpc::Channel connect(const char* service, uint64_t interface_id) {
 
 namespace hmk::rpc {
 
+void drop_cap(uint32_t handle) {
+  (void)rt::cap_delete(handle);
+}
+
 Status Channel::call(Message& msg) const {
   if (kind_ != Kind::kIpc) return Status::kNoService;
   // The buffer carries words past the registers and capabilities, both ways: a reply may be

@@ -8,7 +8,9 @@
 //
 // Concurrency: a domain runs every call, and every worker's critical section, under one domain
 // lock. A service therefore needs no locks of its own; it blocks only through Event::wait,
-// which lets the lock go while it sleeps.
+// which lets the lock go while it sleeps. A call that waits keeps its dispatch thread, so the
+// domain starts another one first if none is left to take calls (up to kMaxDispatchThreads):
+// a waiting call never stalls the other services of its domain.
 #pragma once
 
 #include <stdint.h>
@@ -35,11 +37,14 @@ class Env {
 
 // Something a service waits for (input arriving, buffer space). wait() sleeps until the next
 // signal() with the domain lock released and takes it again before it returns; callers loop on
-// their condition. A signal before the wait is not lost.
+// their condition. A signal before the wait is not lost. wait() returns kOk after waiting, or
+// without waiting kWouldBlock when the domain has no dispatch thread to spare for other calls
+// meanwhile (the call should then fail with it), or kUnsupported where nothing may block (the
+// kernel).
 class Event {
  public:
   rpc::Status init();
-  void wait();
+  [[nodiscard]] rpc::Status wait();
   void signal();
 
  private:
@@ -55,11 +60,14 @@ class DomainLock {
   DomainLock& operator=(const DomainLock&) = delete;
 };
 
-// Zeroed memory for service data, in pages: a memory object mapped into the domain.
+// Zeroed memory for service data, in pages: a memory object mapped into the domain. Who pays
+// for it is the domain's business: a user domain's own quota; in the kernel, the quota of the
+// client whose call allocates it (alloc_extent fails outside a call there).
 struct Extent {
   uint8_t* base = nullptr;
   uint64_t pages = 0;
-  uint32_t memory = 0;  // the memory object (for sharing); 0 where the domain has none
+  uint32_t memory = 0;    // the memory object (for sharing); 0 where the domain has none
+  uintptr_t account = 0;  // the kernel domain: whom the pages are charged to (opaque)
 };
 rpc::Status alloc_extent(uint64_t pages, Extent* out);
 void free_extent(Extent& extent);
@@ -87,8 +95,12 @@ struct ServiceSlot {
   rpc::DispatchFn dispatch;  // the generated dispatcher
 };
 
-// Starts the services and serves calls on the domain's endpoint with `threads` threads; returns
-// only if start-up fails (the status is the process's exit code).
+// Dispatch threads a domain may have at most: calls waiting in Event::wait each hold one.
+inline constexpr uint32_t kMaxDispatchThreads = 8;
+
+// Starts the services and serves calls on the domain's endpoint with `threads` threads (more
+// as waiting calls need them, up to kMaxDispatchThreads); returns only if start-up fails (the
+// status is the process's exit code).
 int run_domain(const ServiceSlot* slots, uint32_t count, uint32_t threads);
 
 }  // namespace hmk::svc

@@ -86,16 +86,17 @@ rpc::Status RamfsService::resolve(const char* path, uint32_t size, uint32_t* ind
   return rpc::Status::kOk;
 }
 
-// Splits "/a/b/c" into the directory "/a/b" (resolved) and the name "c".
+// Splits "/a/b/c" into the directory "/a/b" (resolved) and the name "c". It accepts exactly the
+// paths resolve() does: one trailing slash, no empty component.
 rpc::Status RamfsService::split(const char* path, uint32_t size, Split* out) const {
   if (size == 0 || path[0] != '/') return rpc::Status::kInvalidArgument;
-  while (size > 1 && path[size - 1] == '/')
-    --size;
+  if (size > 1 && path[size - 1] == '/') --size;
   uint32_t slash = size - 1;
   while (path[slash] != '/')
     --slash;
   const uint32_t n = size - slash - 1;
-  if (n == 0) return rpc::Status::kInvalidArgument;  // the root itself
+  if (n == 0) return rpc::Status::kInvalidArgument;  // the root itself, or "//" at the end
+  if (slash > 0 && path[slash - 1] == '/') return rpc::Status::kInvalidArgument;  // "//name"
   if (n > kNameMax) return rpc::Status::kTooLong;
   const char* name = path + slash + 1;
   if ((n == 1 && name[0] == '.') || (n == 2 && name[0] == '.' && name[1] == '.'))

@@ -91,15 +91,25 @@ HMK_TEST(THR_0003, "a new thread starts at its entry with rdi = arg and rsp = th
 }
 
 HMK_TEST(THR_0004, "the higher-priority ready thread runs first, whatever the start order") {
+  // Four priorities in two words of the scheduler's bitmap (64 priorities a word): 0 and 63 in
+  // the first, kLowPriority and kHelperPriority in the second. Started lowest first, they must
+  // run highest first: the scan picks the highest word, then the highest bit in it.
+  static_assert(kLowPriority >= 64 && kHelperPriority < 128);
   Log log;
+  auto bottom = [&] { log.add('0'); };
+  auto top_of_word0 = [&] { log.add('6'); };
   auto low = [&] { log.add('L'); };
   auto high = [&] { log.add('H'); };
+  rt::Thread t0 = MUST(spawn(bottom, 0));
+  rt::Thread t63 = MUST(spawn(top_of_word0, 63));
   rt::Thread tl = MUST(spawn(low, kLowPriority));
   rt::Thread th = MUST(spawn(high, kHelperPriority));
-  CHECK_EQ(log.length, 0u);  // both below us: neither has run
+  CHECK_EQ(log.length, 0u);  // all below us: none has run
   CHECK_OK(tl.join());
   CHECK_OK(th.join());
-  check_log(log, "HL");
+  CHECK_OK(t63.join());
+  CHECK_OK(t0.join());
+  check_log(log, "HL60");
 }
 
 HMK_TEST(THR_0005, "threads of one priority run in the order they were started") {

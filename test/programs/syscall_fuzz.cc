@@ -150,13 +150,14 @@ int run() {
     const rt::SyscallResult r = rt::raw_syscall(raw_number, a[0], a[1], a[2], a[3], a[4], a[5]);
     const auto code = static_cast<int32_t>(r.status);
     if (code < 0 || code >= kStatusCount) {
-      rt::print("syscall_fuzz: FAIL call %d: syscall %lu returned %d, not a Status\n", i,
+      rt::print("\nsyscall_fuzz: FAIL call %d: syscall %lu returned %d, not a Status\n", i,
                 raw_number, code);
       return 1;
     }
     (r.status == Status::kOk ? ok : errors) += 1;
   }
-  rt::print("syscall_fuzz: done: %lu ok, %lu refused with a status, %lu skipped\n", ok, errors,
+  // The random debug_prints (runs of 'x') leave a line unfinished: end it first.
+  rt::print("\nsyscall_fuzz: done: %lu ok, %lu refused with a status, %lu skipped\n", ok, errors,
             skipped);
   return 0;
 }

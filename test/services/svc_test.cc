@@ -254,6 +254,62 @@ void test_files() {
   }
 }
 
+// The 1 MiB file limit (ramfs's 64 extents) at its exact edges, through the real transport: in
+// the kernel profile a mistake here would read or write kernel memory.
+void test_limits() {
+  constexpr uint64_t kLimit = 1 << 20;
+  uint64_t big = 0;
+  if (create("/big", NodeKind::kFile, &big) != Status::kOk) {
+    check("SVC-0025", "create /big", false);
+    return;
+  }
+  auto write = [&](uint64_t offset, uint32_t size) {
+    FileSystem::WriteRequest req;
+    req.node = big;
+    req.offset = offset;
+    req.data.size = size;
+    for (uint32_t i = 0; i < size; ++i)
+      req.data.data[i] = pattern(i);
+    FileSystem::WriteResponse resp;
+    const Status s = g_fs.write(req, resp);
+    return s == Status::kOk && resp.written != size ? Status::kIo : s;
+  };
+  auto read = [&](uint64_t offset, uint32_t length, uint32_t* got) {
+    FileSystem::ReadRequest req;
+    req.node = big;
+    req.offset = offset;
+    req.length = length;
+    FileSystem::ReadResponse resp;
+    const Status s = g_fs.read(req, resp);
+    *got = resp.data.size;
+    return s;
+  };
+  auto truncate = [&](uint64_t size) {
+    FileSystem::TruncateRequest req;
+    req.node = big;
+    req.size = size;
+    FileSystem::TruncateResponse resp;
+    return g_fs.truncate(req, resp);
+  };
+  check("SVC-0025", "a write ending exactly at 1 MiB is accepted, one byte further is kTooLong",
+        write(kLimit - 512, 512) == Status::kOk && write(kLimit - 1, 1) == Status::kOk &&
+            write(kLimit - 1, 2) == Status::kTooLong && write(kLimit, 1) == Status::kTooLong &&
+            write(~0ull, 1) == Status::kTooLong && size_of(big) == kLimit);
+  uint32_t at_end = 1;
+  uint32_t past = 1;
+  uint32_t far = 1;
+  uint32_t straddling = 0;
+  check("SVC-0026", "read at and past the end of a 1 MiB file gives 0 bytes, across it the rest",
+        read(kLimit, 512, &at_end) == Status::kOk && at_end == 0 &&
+            read(kLimit + 1, 512, &past) == Status::kOk && past == 0 &&
+            read(~0ull, 512, &far) == Status::kOk && far == 0 &&
+            read(kLimit - 3, 512, &straddling) == Status::kOk && straddling == 3);
+  check("SVC-0027", "truncate to exactly 1 MiB is accepted, one byte more is kTooLong",
+        truncate(0) == Status::kOk && truncate(kLimit) == Status::kOk &&
+            truncate(kLimit + 1) == Status::kTooLong && size_of(big) == kLimit &&
+            remove("/big") == Status::kOk);
+}
+
 // Requests no generated client would send, straight through the channel: the server must
 // answer each with an error and keep serving.
 void test_malformed() {
@@ -277,9 +333,12 @@ void test_malformed() {
   hmk::rpc::Writer w2(msg);
   w2.scalar<uint64_t>(1);
   w2.scalar<uint64_t>(0);
-  w2.scalar<uint32_t>(5000);  // a Data count over its maximum of 512
+  // A Data count one over its maximum of 512, with all 513 bytes there: only the count is wrong
+  // (a count without its bytes would be refused as a short message as well).
+  static const uint8_t kOver[513] = {};
+  w2.bytes(kOver, sizeof(kOver), sizeof(kOver));
   s = g_fs.channel().call(msg);
-  expect_status("SVC-0032", "oversize length",
+  expect_status("SVC-0032", "oversize length (513 bytes of data, at most 512)",
                 s == Status::kOk ? static_cast<Status>(msg.label) : s, Status::kBadMessage);
 
   msg = hmk::rpc::Message();
@@ -359,6 +418,7 @@ int main() {
       "SVC-0002", "ramfs was not granted, so it cannot be reached",
       hmk::rt::connect("ramfs", FileSystem::kInterfaceId).kind() == hmk::rpc::Channel::Kind::kNone);
   test_files();
+  test_limits();
   test_malformed();
   test_console();
   hmk::rt::print("services test: %d passed, %d failed\n", g_passed, g_failed);

@@ -28,6 +28,11 @@ _FAIL = re.compile(r"^BENCH_FAIL (.*)$")
 # Firmware and the Linux console reset the terminal (ESC c, ESC [2J ...) right before
 # userspace prints, so escape sequences can prefix the first BENCH line.
 _ESCAPE = re.compile(r"\x1b(?:\[[0-9;?]*[A-Za-z]|[A-Za-z])")
+# HMK's kernel starts every line a program prints with "[NAME] " (the program's name, see
+# docs/kernel.md); Linux prints the lines as they are.
+_PROGRAM = re.compile(r"^\[[^\]\s]+\] ")
+# A program's output, as the HMK boot run (tools/qemu/run.py) waits for it.
+HMK_LINE = r"\[[^\]\s]+\] BENCH "
 
 
 class BenchError(Exception):
@@ -65,9 +70,12 @@ def parse(console):
     cases, info, failures = {}, {}, []
     overhead = None
     calibrations = {}
-    for line in _ESCAPE.sub("", console.replace("\r", "")).splitlines():
+    # Only "\n" ends a line (as for the boot tests' matchers), not the other line breaks
+    # str.splitlines knows.
+    for line in _ESCAPE.sub("", console.replace("\r", "")).split("\n"):
         # Kernel messages can land in the middle of a line on a shared console; a BENCH line
         # is only trusted when it is whole, from its start.
+        line = _PROGRAM.sub("", line, count=1)
         m = _CASE.match(line) or _RAW.match(line)
         if m:
             name = m.group(1)

@@ -46,7 +46,7 @@ def boot(repo, log_dir, timeout=600, image_file=IMAGE_FILE, kernel_file=KERNEL_F
     # run.py's boot-test mode gives the verdict (power-off status, no PANIC) and, through
     # --log, the console without run.py's own framing around it.
     cmd = [sys.executable, "tools/qemu/run.py", "--kernel", kernel_file, "--initrd", image_file,
-           "--expect", r"^BENCH ", "--expect-exit", "success", "--timeout", str(timeout),
+           "--expect", benchlines.HMK_LINE, "--expect-exit", "success", "--timeout", str(timeout),
            "--log", console_log]
     log("booting HMK (%s) in QEMU TCG" % image_target)
     # run.py enforces the timeout itself; the margin here only catches run.py hanging.

@@ -33,6 +33,11 @@ std::map<uint32_t, Endpoint>& endpoints() {
   return map;
 }
 int transport_calls = 0;
+// What the generated code gave up (rpc::drop_cap), in order.
+std::vector<uint32_t>& dropped() {
+  static std::vector<uint32_t> handles;
+  return handles;
+}
 // Capabilities change tables on the way: the receiver sees the sender's handle + kHandleShift.
 constexpr uint32_t kHandleShift = 1000;
 
@@ -46,6 +51,10 @@ void carry(rpc::Message& msg) {
 }
 
 }  // namespace
+
+void rpc::drop_cap(uint32_t handle) {
+  dropped().push_back(handle);
+}
 
 rpc::Status rpc::Channel::call(Message& msg) const {
   if (kind() != Kind::kIpc) return Status::kNoService;
@@ -521,6 +530,95 @@ TEST_CASE("the largest requests fit the computed worst case", "[stubgen]") {
   }
 }
 
+// A draw request whose text or list `which` ("name", "points", "tags", "colors" or "flags"; the
+// others empty) holds `n` complete items: written field by field as the generated encoder writes
+// a Shape, but without its count check, so that `n` may exceed the schema's maximum.
+rpc::Message draw_with(const std::string& which, uint32_t n) {
+  rpc::Message msg;
+  msg.label = static_cast<uint32_t>(Example::Method::kDraw);
+  rpc::Writer w(msg);
+  auto count = [&](const char* list) {
+    const uint32_t c = which == list ? n : 0;
+    w.count(c, c);
+    return c;
+  };
+  const std::string name(which == "name" ? n : 0, 'x');
+  w.bytes(name.data(), static_cast<uint32_t>(name.size()), static_cast<uint32_t>(name.size()));
+  for (uint32_t i = 0, c = count("points"); i < c; ++i) {
+    w.scalar<int32_t>(static_cast<int32_t>(i));
+    w.scalar<int32_t>(-static_cast<int32_t>(i));
+  }
+  w.scalar<int32_t>(0);  // origin
+  w.scalar<int32_t>(0);
+  for (uint32_t i = 0, c = count("tags"); i < c; ++i)
+    w.scalar<uint32_t>(100 + i);
+  w.bytes("", 0, 8);  // blob
+  for (uint32_t i = 0, c = count("colors"); i < c; ++i)
+    w.scalar<uint16_t>(static_cast<uint16_t>(ex::Color::kBlue));
+  for (uint32_t i = 0, c = count("flags"); i < c; ++i)
+    w.boolean(true);
+  w.bytes("", 0, 32);  // note
+  REQUIRE(w.ok());
+  return msg;
+}
+
+// The count of the list `which` in `shape`.
+uint32_t list_size(const ex::Shape& shape, const std::string& which) {
+  if (which == "name") return shape.name.size;
+  if (which == "points") return shape.points.size;
+  if (which == "tags") return shape.tags.size;
+  if (which == "colors") return shape.colors.size;
+  return shape.flags.size;
+}
+
+TEST_CASE("Reader::count and Writer::count: the maximum is accepted, one more is refused",
+          "[stubgen][bad][edge]") {
+  // A decoder sizes a list by the count it reads; accepting max + 1 would let it write past
+  // items[max].
+  for (const uint32_t max : {0u, 1u, 4u, 1023u, 0xfffffffeu}) {
+    INFO("max " << max);
+    for (const uint32_t n : {max, max + 1}) {
+      rpc::Message msg;
+      rpc::Writer w(msg);
+      w.scalar<uint32_t>(n);
+      REQUIRE(w.ok());
+      rpc::Reader r(msg);
+      uint32_t got = 12345;
+      const bool ok = r.count(&got, max);
+      if (n <= max) {
+        CHECK(ok);
+        CHECK(r.ok());
+        CHECK(got == n);
+      } else {
+        CHECK(!ok);
+        CHECK(r.status() == Status::kBadMessage);
+        CHECK(got == 12345);  // untouched
+      }
+      rpc::Message out;
+      rpc::Writer w2(out);
+      w2.count(n, max);
+      CHECK(w2.ok() == (n <= max));
+    }
+  }
+}
+
+TEST_CASE("dispatch: every list at exactly its maximum is accepted", "[stubgen][edge]") {
+  TestServer server;
+  for (const auto& [which, max] : std::vector<std::pair<std::string, uint32_t>>{
+           {"name", 16}, {"points", 4}, {"tags", 3}, {"colors", 2}, {"flags", 3}}) {
+    INFO(which << ": " << max);
+    rpc::Message msg = draw_with(which, max);
+    server.calls = 0;
+    REQUIRE(dispatch(server, msg) == Status::kOk);
+    REQUIRE(server.calls == 1);
+    // The test server answers with the shape it got.
+    Example::DrawResponse resp;
+    rpc::Reader r(msg);
+    REQUIRE(ex::detail::decode(r, &resp));
+    REQUIRE(list_size(resp.shape, which) == max);
+  }
+}
+
 TEST_CASE("dispatch rejects malformed requests without calling the server", "[stubgen][bad]") {
   TestServer server;
 
@@ -564,24 +662,23 @@ TEST_CASE("dispatch rejects malformed requests without calling the server", "[st
     server.calls = 0;
   }
   SECTION("count over its maximum") {
-    rpc::Message msg;
-    msg.label = static_cast<uint32_t>(Example::Method::kDraw);
-    rpc::Writer w(msg);
-    w.scalar<uint32_t>(17);  // shape.name: at most 16
-    for (int i = 0; i < 17; ++i)
-      w.scalar<uint8_t>('x');
-    REQUIRE(dispatch(server, msg) == Status::kBadMessage);
+    // Each message is complete: it carries every item its count announces, and the rest of the
+    // request after them, so only the count check can refuse it (a short message would be
+    // kBadMessage too, and could not tell the two apart).
+    for (const auto& [which, max] : std::vector<std::pair<std::string, uint32_t>>{
+             {"name", 16}, {"points", 4}, {"tags", 3}, {"colors", 2}, {"flags", 3}}) {
+      INFO(which << ": " << max + 1 << " items, at most " << max);
+      rpc::Message over = draw_with(which, max + 1);
+      REQUIRE(dispatch(server, over) == Status::kBadMessage);
+    }
 
-    Example::DrawRequest draw;
-    rpc::Message points = encoded(Example::Method::kDraw, draw);
-    uint32_t five = 5;  // shape.points (after the empty name's count): at most 4
-    memcpy(&points.data[4], &five, 4);
-    REQUIRE(dispatch(server, points) == Status::kBadMessage);
-
-    Example::BytesRequest bytes;
-    rpc::Message raw = encoded(Example::Method::kBytes, bytes);
-    uint32_t big = 0xffffffff;
-    memcpy(&raw.data[0], &big, 4);
+    rpc::Message raw;
+    raw.label = static_cast<uint32_t>(Example::Method::kBytes);
+    rpc::Writer wr(raw);
+    const uint8_t bytes[33] = {};
+    wr.bytes(bytes, 33, 33);  // raw: at most 32
+    wr.bytes(bytes, 0, 4);    // signed
+    REQUIRE(wr.ok());
     REQUIRE(dispatch(server, raw) == Status::kBadMessage);
   }
   SECTION("bad enum value") {
@@ -645,6 +742,118 @@ TEST_CASE("dispatch rejects malformed requests without calling the server", "[st
     REQUIRE(dispatch(server, msg) == Status::kOk);
     REQUIRE(server.calls == 1);
   }
+}
+
+TEST_CASE("received capabilities: kept by a handler that succeeds, dropped otherwise",
+          "[stubgen][caps]") {
+  // Issue 10, item 1: a server kept every capability a message carried, so 256 calls with 4
+  // each filled its table. Extra capabilities a request does not name go at once; the ones it
+  // names go with a failed call; a successful handler owns them.
+  TestServer server;
+  dropped().clear();
+  Example::ShareRequest share;
+  share.target.handle = 0;  // index 0 in the message
+  auto with_extras = [&] {
+    rpc::Message msg = encoded(Example::Method::kShare, share);
+    REQUIRE(msg.cap_count == 1);
+    msg.cap_count = 4;  // three more the request does not name
+    for (uint32_t i = 0; i < 4; ++i)
+      msg.caps[i] = 100 + i;
+    return msg;
+  };
+  SECTION("a successful call keeps the named one and drops the rest") {
+    rpc::Message msg = with_extras();
+    REQUIRE(dispatch(server, msg) == Status::kOk);
+    CHECK(server.last_share.target.handle == 100);
+    CHECK(dropped() == std::vector<uint32_t>{101, 102, 103});
+  }
+  SECTION("a failed handler keeps nothing") {
+    server.next_status = Status::kNotFound;
+    rpc::Message msg = with_extras();
+    REQUIRE(dispatch(server, msg) == Status::kNotFound);
+    CHECK(dropped() == std::vector<uint32_t>{101, 102, 103, 100});
+  }
+  SECTION("a method that takes none drops them all") {
+    Example::PingRequest ping;
+    rpc::Message msg = encoded(Example::Method::kPing, ping);
+    msg.cap_count = 4;
+    for (uint32_t i = 0; i < 4; ++i)
+      msg.caps[i] = 200 + i;
+    REQUIRE(dispatch(server, msg) == Status::kOk);
+    CHECK(dropped() == std::vector<uint32_t>{200, 201, 202, 203});
+  }
+  SECTION("a malformed request, a bad method or a bad header: all dropped, nothing called") {
+    rpc::Message msg = with_extras();
+    msg.size = 2;  // truncated
+    REQUIRE(dispatch(server, msg) == Status::kBadMessage);
+    msg = with_extras();
+    msg.label = 99;
+    REQUIRE(dispatch(server, msg) == Status::kBadMethod);
+    msg = with_extras();
+    msg.size = rpc::kMaxBytes + 8;
+    REQUIRE(dispatch(server, msg) == Status::kBadMessage);
+    CHECK(dropped().size() == 12);
+    CHECK(server.calls == 0);
+  }
+  SECTION("a list of capabilities: each named one is kept") {
+    Example::GatherRequest gather;
+    gather.caps.size = 2;
+    gather.caps.items[0].handle = 0;
+    gather.caps.items[1].handle = 1;
+    rpc::Message msg = encoded(Example::Method::kGather, gather);
+    msg.cap_count = 3;
+    for (uint32_t i = 0; i < 3; ++i)
+      msg.caps[i] = 300 + i;
+    REQUIRE(dispatch(server, msg) == Status::kOk);
+    CHECK(dropped() == std::vector<uint32_t>{302});
+  }
+}
+
+// A server that answers whatever it is told to: `label` (a Status), and `caps` capabilities
+// whether or not the label is an error; the share response names index 0 when it succeeds.
+struct RawReply {
+  uint32_t label = 0;
+  uint32_t caps = 0;
+};
+RawReply g_raw_reply;
+Status raw_dispatch(void*, rpc::Message& msg, const rpc::CallContext&) {
+  rpc::drop_caps(msg, rpc::kAllCaps);
+  Example::ShareResponse resp;
+  resp.peer.handle = 0;
+  rpc::Writer w(msg);
+  ex::detail::encode(w, resp);
+  msg.label = g_raw_reply.label;
+  msg.cap_count = g_raw_reply.caps;
+  for (uint32_t i = 0; i < g_raw_reply.caps; ++i)
+    msg.caps[i] = 500 + i;
+  return static_cast<Status>(g_raw_reply.label);
+}
+
+TEST_CASE("a client drops the capabilities of an error reply and those the response leaves out",
+          "[stubgen][caps]") {
+  endpoints()[9] = {nullptr, &raw_dispatch, 0};
+  Example::Client client(rpc::Channel::ipc(9, Example::kInterfaceId));
+  Example::ShareRequest req;
+  Example::ShareResponse resp;
+  dropped().clear();
+  SECTION("an error reply carrying capabilities") {
+    g_raw_reply = {static_cast<uint32_t>(Status::kNotFound), 2};
+    REQUIRE(client.share(req, resp) == Status::kNotFound);
+    CHECK(dropped() == std::vector<uint32_t>{req.target.handle + kHandleShift, 500 + kHandleShift,
+                                             501 + kHandleShift});
+  }
+  SECTION("a successful reply: the one the response names is the caller's, the rest go") {
+    g_raw_reply = {0, 3};
+    REQUIRE(client.share(req, resp) == Status::kOk);
+    CHECK(resp.peer.handle == 500 + kHandleShift);
+    CHECK(dropped() == std::vector<uint32_t>{req.target.handle + kHandleShift, 501 + kHandleShift,
+                                             502 + kHandleShift});
+  }
+  SECTION("a reply that does not decode") {
+    g_raw_reply = {0, 0};  // names capability 0, which the reply does not carry
+    REQUIRE(client.share(req, resp) == Status::kMissingCapability);
+  }
+  endpoints().erase(9);
 }
 
 TEST_CASE("dispatch survives random bytes", "[stubgen][fuzz]") {

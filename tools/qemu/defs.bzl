@@ -63,9 +63,12 @@ def hmk_boot_test(
     """Boots `kernel` (+ `initrd`) under QEMU TCG and checks the serial console.
 
     Fails on a timeout, a panic (unless expect_exit = "panic"), a wrong power-off status, an
-    `expect` regex not found in order, or a `forbid` regex found. `send` is a list of
-    "REGEX=>TEXT": TEXT is typed into the serial console once the output matches REGEX. The console is in the
-    test log and in test.outputs/serial.log. `firmware` is "qboot" (default) or "seabios".
+    `expect` regex not found in order, or a `forbid` regex found. `expect` regexes match from the
+    start of a line (a user program's lines start with "[NAME] ", so they cannot meet a kernel
+    line's expectation; a leading ".*" matches inside a line); `forbid` regexes match anywhere.
+    `send` is a list of "REGEX=>TEXT": TEXT is typed into the serial console once the output
+    matches REGEX (from the start of a line). The console is in the test log and in
+    test.outputs/serial.log. `firmware` is "qboot" (default) or "seabios".
     `cpu` is QEMU's -cpu (default "max"; e.g. "max,-smep,-smap" for a CPU without them).
     """
     args = ["--kernel", "$(location %s)" % kernel]

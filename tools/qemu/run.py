@@ -4,6 +4,12 @@
 Interactive (./hmk run):   run.py --kernel K --initrd I
 Boot test (bazel test):    run.py --kernel K --initrd I --expect REGEX ... --expect-exit success
 
+--expect and --send patterns match from the start of a line (a leading ^ is implied): kernel
+lines start with their subsystem ("boot:", "PANIC:"), user programs' lines with "[NAME] " (the
+kernel adds it), so a program cannot print a line that meets a kernel-line expectation. A
+pattern that may match inside a line says so with a leading ".*". --forbid patterns match
+anywhere.
+
 The kernel powers off through QEMU's isa-debug-exit device, which makes QEMU exit with
 (code << 1) | 1; the codes are PowerOffReason in core/arch.h: 0x10 success, 0x11 failure,
 0x12 panic. Timing runs use -icount shift=0 (one instruction per virtual nanosecond).
@@ -18,6 +24,16 @@ import sys
 import time
 
 EXIT_CODES = {0x21: "success", 0x23: "failure", 0x25: "panic"}
+
+# What the kernel prints first when it panics, always at the start of a line (core/console.cc).
+PANIC_LINE = r"^PANIC:"
+
+
+def line_pattern(pattern):
+    """`pattern` compiled to match only from the start of a line."""
+    if not pattern.startswith("^"):
+        pattern = "^" + pattern
+    return re.compile(pattern, re.MULTILINE)
 
 
 def qemu_command(args):
@@ -62,6 +78,29 @@ def interactive(args):
     return 0 if outcome == "success" else 1
 
 
+def check_console(output, expect, forbid, expect_exit):
+    """The problems with `output` (the console, CRs dropped): each `expect` pattern must match
+    from the start of a line, in order; no `forbid` pattern may match anywhere; and unless a
+    panic is expected, no line may start with "PANIC:"."""
+    problems = []
+    position = 0
+    for pattern in expect:
+        m = line_pattern(pattern).search(output, position)
+        if m is None:
+            where = "after the previous expectation" if position else "anywhere"
+            problems.append("expected /%s/ %s" % (pattern, where))
+        else:
+            position = m.end()
+    forbid = list(forbid)
+    if expect_exit != "panic":
+        forbid.append(PANIC_LINE)
+    for pattern in forbid:
+        m = re.search(pattern, output, re.MULTILINE)
+        if m is not None:
+            problems.append("forbidden /%s/ matched: %r" % (pattern, m.group(0)))
+    return problems
+
+
 def run_with_input(cmd, sends, timeout):
     """Runs QEMU, typing each (pattern, text) of `sends` into the serial console once the
     console output (CRs dropped) matches the pattern, in order. Returns (raw output, timed out,
@@ -89,7 +128,7 @@ def run_with_input(cmd, sends, timeout):
             raw += chunk
         while pending:
             text = raw.decode("utf-8", "replace").replace("\r", "")
-            m = re.compile(pending[0][0], re.MULTILINE).search(text, position)
+            m = line_pattern(pending[0][0]).search(text, position)
             if m is None:
                 break
             position = m.end()
@@ -135,21 +174,7 @@ def boot_test(args):
         outcome = EXIT_CODES.get(returncode, "qemu status %d" % returncode)
         if outcome != args.expect_exit:
             problems.append("power-off: got %s, want %s" % (outcome, args.expect_exit))
-    position = 0
-    for pattern in args.expect:
-        m = re.compile(pattern, re.MULTILINE).search(output, position)
-        if m is None:
-            where = "after the previous expectation" if position else "anywhere"
-            problems.append("expected /%s/ %s" % (pattern, where))
-        else:
-            position = m.end()
-    forbid = list(args.forbid)
-    if args.expect_exit != "panic":
-        forbid.append(r"PANIC")
-    for pattern in forbid:
-        m = re.search(pattern, output, re.MULTILINE)
-        if m is not None:
-            problems.append("forbidden /%s/ matched: %r" % (pattern, m.group(0)))
+    problems += check_console(output, args.expect, args.forbid, args.expect_exit)
 
     print("---- serial console (%.1fs host time) ----" % elapsed)
     print(output, end="" if output.endswith("\n") else "\n")
@@ -178,13 +203,14 @@ def parser():
                    help="BIOS QEMU runs before the kernel's PVH entry")
     p.add_argument("--gdb", action="store_true", help="QEMU waits for GDB on :1234")
     p.add_argument("--expect", action="append", default=[],
-                   help="regex the console must show, in the order given")
+                   help="regex the console must show from the start of a line, in the order "
+                        "given")
     p.add_argument("--forbid", action="append", default=[],
-                   help="regex the console must not show ('PANIC' is implied unless "
-                        "--expect-exit=panic)")
+                   help="regex the console must not show anywhere ('^PANIC:' is implied "
+                        "unless --expect-exit=panic)")
     p.add_argument("--send", action="append", default=[],
                    help="REGEX=>TEXT: type TEXT (\\n escapes allowed) into the serial console "
-                        "once the output matches REGEX (in order)")
+                        "once the output matches REGEX from the start of a line (in order)")
     p.add_argument("--expect-exit", choices=["success", "failure", "panic"])
     p.add_argument("--timeout", type=int, default=120, help="host seconds")
     p.add_argument("--log", help="also write the console output here")

@@ -1,20 +1,49 @@
 #!/bin/bash
 # Checks the kernel and a user program, built through the platform transitions, have the shape
 # the boot loader and the kernel's ELF loader expect.
-# Usage: elf_check_test.sh READELF KERNEL_ELF USER_ELF
+# Usage: elf_check_test.sh READELF OBJDUMP KERNEL_ELF USER_ELF
+#
+# Tool output is captured before it is searched: `tool | grep -q X` under pipefail fails with
+# the tool's SIGPIPE when grep stops at the first match, which turns a found X into "not found".
 set -euo pipefail
-readelf="$1" kernel="$2" user="$3"
+readelf="$1" objdump="$2" kernel="$3" user="$4"
 fails=0
+for tool in "$readelf" "$objdump"; do
+  [[ -x "$tool" ]] || { echo "FAIL: $tool is not an executable"; exit 1; }
+done
 
 check() {  # check DESCRIPTION COMMAND...
   local what="$1"; shift
   if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; fails=$((fails + 1)); fi
 }
 
-header() { "$readelf" --file-header "$1"; }
-field() { header "$1" | sed -n "s/^ *$2: *//p"; }
-no_segment() { ! "$readelf" --program-headers --wide "$1" | grep -q "^ *$2 "; }
-first_load() { "$readelf" --program-headers --wide "$1" | awk '$1 == "LOAD" { print $3; exit }'; }
+# Each helper runs its tool into a variable, then searches the text.
+field() {
+  local text
+  text="$("$readelf" --file-header "$1")"
+  sed -n "s/^ *$2: *//p" <<<"$text"
+}
+segments() { "$readelf" --program-headers --wide "$1"; }
+no_segment() {
+  local text
+  text="$(segments "$1")"
+  ! grep -q "^ *$2 " <<<"$text"
+}
+nth_load() {  # nth_load FILE N: the virtual address of the Nth PT_LOAD
+  local text
+  text="$(segments "$1")"
+  awk -v n="$2" '$1 == "LOAD" && ++seen == n { print $3 }' <<<"$text"
+}
+has_pvh_note() {
+  local text
+  text="$("$readelf" --notes "$1")"
+  grep -q 'Xen.*0x00000012' <<<"$text"
+}
+no_xmm() {
+  local text
+  text="$("$objdump" -d "$1")"
+  [[ -n "$text" ]] && ! grep -q '%xmm' <<<"$text"
+}
 
 for f in "$kernel" "$user"; do
   name="$(basename "$f")"
@@ -28,23 +57,19 @@ done
 # The PVH loader jumps to the physical entry at 1 MiB; everything else is in the higher half.
 kentry="$(field "$kernel" 'Entry point address')"
 check "kernel entry $kentry is 0x100000" [ "$((kentry))" = "$((0x100000))" ]
-check "kernel has the PVH note" bash -c "'$readelf' --notes '$kernel' | grep -q 'Xen.*0x00000012'"
-higher="$("$readelf" --program-headers --wide "$kernel" | awk '$1 == "LOAD" { n++; if (n == 2) print $3 }')"
+check "kernel has the PVH note" has_pvh_note "$kernel"
+higher="$(nth_load "$kernel" 2)"
 check "kernel text PT_LOAD vaddr $higher is in the top 2 GiB" \
   [ "$(( (higher & 0xffffffff80000000) == 0xffffffff80000000 ))" = 1 ]
 
-uload="$(first_load "$user")"
+uload="$(nth_load "$user" 1)"
 check "user first PT_LOAD vaddr $uload is 0x400000" [ "$((uload))" = "$((0x400000))" ]
 uentry="$(field "$user" 'Entry point address')"
 check "user entry $uentry is in [0x400000, 0x500000)" \
   [ "$((uentry >= 0x400000 && uentry < 0x500000))" = 1 ]
 
 # Kernel code must not use SSE registers (-mgeneral-regs-only).
-objdump="$(dirname "$readelf")/llvm-objdump"
-if [ -x "$objdump" ]; then
-  check "kernel has no xmm register use" \
-    bash -c "! '$objdump' -d '$kernel' | grep -q '%xmm'"
-fi
+check "kernel has no xmm register use" no_xmm "$kernel"
 
 [ "$fails" -eq 0 ] && echo "all ELF checks passed"
 exit "$fails"
