@@ -278,6 +278,12 @@ TEST_CASE("quota accounts") {
     REQUIRE(!violation().empty());
     REQUIRE(q.charge(1) == Status::kOk);
   }
+  SECTION("more used than the limit (an uncharge below zero wraps)") {
+    const uint64_t used = q.used();
+    q.uncharge(used + 1);
+    REQUIRE_THAT(violation(), Contains("uses 18446744073709551615 of a"));
+    REQUIRE(q.charge(used + 1) == Status::kOk);
+  }
   SECTION("an unaccounted reference") {
     q.acquire();
     REQUIRE_THAT(violation(), Contains("references,"));

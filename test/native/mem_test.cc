@@ -365,5 +365,23 @@ HMK_TEST(MEM_0016, "freed pages' addresses are reused; many rounds leave quota w
   CHECK_EQ(MUST(rt::quota_info(abi::kSelfSpace)).used, used);
 }
 
+HMK_TEST(MEM_0017, "a reused address range is handed out once, however it is carved") {
+  // A freed range taken whole by one allocation must leave the free list: otherwise the next
+  // allocation gets addresses still in use (and its map fails with kAlreadyExists).
+  rt::Pages first = MUST(rt::alloc_pages(4));
+  const auto base = reinterpret_cast<uint64_t>(first.base);
+  CHECK_OK(rt::free_pages(first));
+  rt::Pages a = MUST(rt::alloc_pages(1));  // the lowest page; [base + 1, base + 4) stays free
+  rt::Pages b = MUST(rt::alloc_pages(3));  // exactly the rest
+  rt::Pages c = MUST(rt::alloc_pages(1));  // nothing freed is left: a fresh address
+  CHECK_EQ(reinterpret_cast<uint64_t>(a.base), base);
+  CHECK_EQ(reinterpret_cast<uint64_t>(b.base), base + kPageSize);
+  const auto c_base = reinterpret_cast<uint64_t>(c.base);
+  CHECK(c_base >= base + 4 * kPageSize || c_base + kPageSize <= base);
+  CHECK_OK(rt::free_pages(c));
+  CHECK_OK(rt::free_pages(b));
+  CHECK_OK(rt::free_pages(a));
+}
+
 }  // namespace
 }  // namespace hmk::test
