@@ -369,6 +369,7 @@ HMK_TEST(MEM_0017, "a reused address range is handed out once, however it is car
   // A freed range taken whole by one allocation must leave the free list: otherwise the next
   // allocation gets addresses still in use (and its map fails with kAlreadyExists).
   rt::Pages first = MUST(rt::alloc_pages(4));
+  rt::Pages above = MUST(rt::alloc_pages(1));  // so that freeing `first` leaves a free range
   const auto base = reinterpret_cast<uint64_t>(first.base);
   CHECK_OK(rt::free_pages(first));
   rt::Pages a = MUST(rt::alloc_pages(1));  // the lowest page; [base + 1, base + 4) stays free
@@ -381,6 +382,7 @@ HMK_TEST(MEM_0017, "a reused address range is handed out once, however it is car
   CHECK_OK(rt::free_pages(c));
   CHECK_OK(rt::free_pages(b));
   CHECK_OK(rt::free_pages(a));
+  CHECK_OK(rt::free_pages(above));
 }
 
 }  // namespace

@@ -602,6 +602,41 @@ TEST_CASE("Reader::count and Writer::count: the maximum is accepted, one more is
   }
 }
 
+TEST_CASE("Writer: exactly kMaxBytes fit, one byte more is refused", "[stubgen][bad][edge]") {
+  // The payload is the last member of Message: a byte past it is past the message.
+  uint8_t bytes[rpc::kMaxBytes] = {};
+  rpc::Message msg;
+  rpc::Writer w(msg);
+  w.bytes(bytes, rpc::kMaxBytes - 4, rpc::kMaxBytes);  // a u32 count and the bytes: all of it
+  REQUIRE(w.ok());
+  REQUIRE(msg.size == rpc::kMaxBytes);
+  w.scalar<uint8_t>(1);
+  CHECK(!w.ok());
+  CHECK(msg.size == rpc::kMaxBytes);
+}
+
+TEST_CASE("Reader: a message claiming more than kMaxBytes reads as empty", "[stubgen][bad][edge]") {
+  // The size comes from the sender (the transport's unpack); a decoder must not trust it past
+  // the buffer.
+  rpc::Message msg;
+  rpc::Writer w(msg);
+  w.scalar<uint64_t>(7);
+  REQUIRE(w.ok());
+  for (const uint32_t size : {rpc::kMaxBytes + 1, rpc::kMaxBytes + 8, 0xffffffffu}) {
+    INFO("size " << size);
+    msg.size = size;
+    rpc::Reader r(msg);
+    uint64_t v = 0;
+    CHECK(!r.scalar(&v));
+    CHECK(r.status() == Status::kBadMessage);
+  }
+  msg.size = 8;
+  rpc::Reader ok(msg);
+  uint64_t v = 0;
+  CHECK(ok.scalar(&v));
+  CHECK(v == 7);
+}
+
 TEST_CASE("dispatch: every list at exactly its maximum is accepted", "[stubgen][edge]") {
   TestServer server;
   for (const auto& [which, max] : std::vector<std::pair<std::string, uint32_t>>{
