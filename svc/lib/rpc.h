@@ -134,12 +134,21 @@ inline constexpr uint32_t kAllCaps = (1u << kMaxCaps) - 1;
 // arrive, as in the kernel). Defined by the transport the program links, like Channel::call.
 void drop_cap(uint32_t handle);
 
-// Drops the capabilities of `msg` whose bits are set in `which`.
-inline void drop_caps(const Message& msg, uint32_t which) {
+// Drops the capabilities of `msg` whose bits are set in `which`. Out of line and cold: most
+// messages carry none (the generated code tests cap_count first), and keeping this out of the
+// generated functions keeps them small enough for the compiler to inline them into callers.
+[[gnu::noinline, gnu::cold]] inline void drop_caps(const Message& msg, uint32_t which) {
   const uint32_t n = msg.cap_count < kMaxCaps ? msg.cap_count : kMaxCaps;
   for (uint32_t i = 0; i < n; ++i) {
     if (((which >> i) & 1) != 0) drop_cap(msg.caps[i]);
   }
+}
+
+// A message its receiver cannot use (a request or response that does not decode, an error
+// reply): drops all its capabilities and returns `status` (out of line, as above).
+[[gnu::noinline, gnu::cold]] inline Status refuse_message(const Message& msg, Status status) {
+  drop_caps(msg, kAllCaps);
+  return status;
 }
 
 // Who is calling, as the server sees it. `badge` distinguishes clients (see core/abi/bootinfo.h

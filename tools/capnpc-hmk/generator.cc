@@ -1259,16 +1259,14 @@ class Generator {
       out.line(2, "if (!w.ok()) return rpc::Status::kInvalidArgument;");
       out.line(2, "const rpc::Status status = channel_.call(msg);");
       out.line(2, "if (status != rpc::Status::kOk) return status;");
-      out.line(2, "if (msg.label != 0) {");
-      out.line(4, "rpc::drop_caps(msg, rpc::kAllCaps);  // an error reply hands nothing over");
-      out.line(4, "return static_cast<rpc::Status>(msg.label);");
-      out.line(2, "}");
+      out.line(2,
+               "// An error reply hands nothing over; a response keeps the capabilities it names.");
+      out.line(2,
+               "if (msg.label != 0) return rpc::refuse_message(msg, "
+               "static_cast<rpc::Status>(msg.label));");
       out.line(2, "rpc::Reader r(msg);");
-      out.line(2, "if (!detail::decode(r, &resp)) {");
-      out.line(4, "rpc::drop_caps(msg, rpc::kAllCaps);");
-      out.line(4, "return r.status();");
-      out.line(2, "}");
-      out.line(2, "rpc::drop_caps(msg, rpc::kAllCaps & ~r.caps_taken());  // not in the response");
+      out.line(2, "if (!detail::decode(r, &resp)) return rpc::refuse_message(msg, r.status());");
+      out.line(2, "if (msg.cap_count != 0) rpc::drop_caps(msg, rpc::kAllCaps & ~r.caps_taken());");
       out.line(2, "return rpc::Status::kOk;");
       out.line(0, "}");
     }
@@ -1278,15 +1276,15 @@ class Generator {
                {"Server& server", "rpc::Message& msg", "const rpc::CallContext& ctx"}, " {");
       out.line(2, m.upper + "Request req;");
       out.line(2, "rpc::Reader r(msg);");
-      out.line(2, "if (!detail::decode(r, &req)) {");
-      out.line(4, "rpc::drop_caps(msg, rpc::kAllCaps);");
-      out.line(4, "return r.status();");
-      out.line(2, "}");
-      out.line(2, "rpc::drop_caps(msg, rpc::kAllCaps & ~r.caps_taken());  // not in the request");
+      out.line(
+          2,
+          "// Capabilities the request does not name go now; the named ones with a failed call.");
+      out.line(2, "if (!detail::decode(r, &req)) return rpc::refuse_message(msg, r.status());");
+      out.line(2, "if (msg.cap_count != 0) rpc::drop_caps(msg, rpc::kAllCaps & ~r.caps_taken());");
       out.line(2, m.upper + "Response resp;");
       out.call(2, "const rpc::Status status = server." + m.name, {"req", "resp", "ctx"}, ";");
       out.line(2, "if (status != rpc::Status::kOk) {");
-      out.line(4, "rpc::drop_caps(msg, r.caps_taken());  // a failed handler keeps none");
+      out.line(4, "if (msg.cap_count != 0) rpc::drop_caps(msg, r.caps_taken());");
       out.line(4, "return status;");
       out.line(2, "}");
       out.line(2, "if (!detail::check(resp)) return rpc::Status::kBadMessage;");
@@ -1316,10 +1314,11 @@ class Generator {
     out.line(4, "}");
     out.line(2, "}");
     out.line(2, "// No serve_ function took the message: its capabilities go now.");
-    out.line(2, "if (status == rpc::Status::kBadMethod || msg.size > rpc::kMaxBytes ||");
-    out.line(6, "msg.cap_count > rpc::kMaxCaps) {");
-    out.line(4, "rpc::drop_caps(msg, rpc::kAllCaps);");
-    out.line(2, "}");
+    out.line(2,
+             "const bool refused = status == rpc::Status::kBadMethod || msg.size > "
+             "rpc::kMaxBytes ||");
+    out.line(23, "msg.cap_count > rpc::kMaxCaps;");
+    out.line(2, "if (refused && msg.cap_count != 0) rpc::drop_caps(msg, rpc::kAllCaps);");
     out.line(2, "msg.label = static_cast<uint32_t>(status);");
     out.line(2, "if (status != rpc::Status::kOk) {");
     out.line(4, "msg.size = 0;");
