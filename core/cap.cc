@@ -90,6 +90,22 @@ Handle CapTable::handle_of(const Capability* cap) const {
   return abi::kNullHandle;
 }
 
+bool CapTable::clear_step(Quota& quota, size_t* budget) {
+  for (size_t i = 0; i < kMaxPages && pages_[i] != nullptr; ++i) {
+    for (size_t j = 0; j < kSlotsPerPage; ++j) {
+      Capability* cap = &pages_[i][j];
+      if (cap->empty()) continue;
+      if (*budget == 0) return false;
+      *budget -= cap_move_children_up(cap, *budget);
+      if (cap->first_child != nullptr || *budget == 0) return false;
+      cap_delete(cap);
+      --*budget;
+    }
+  }
+  clear(quota);  // every slot empty: only the pages are left
+  return true;
+}
+
 void CapTable::clear(Quota& quota) {
   for (size_t i = 0; i < kMaxPages && pages_[i] != nullptr; ++i) {
     for (size_t j = 0; j < kSlotsPerPage; ++j) {
@@ -123,12 +139,13 @@ void unlink_from_siblings(Capability* cap) {
 }
 }  // namespace
 
-bool cap_move_children_up(Capability* cap, size_t budget) {
+size_t cap_move_children_up(Capability* cap, size_t budget) {
   // Each child leaves cap's list at the front and joins the parent's at the front (or becomes
   // a root); one step per child.
   Capability* parent = cap->parent;
-  for (size_t moved = 0; cap->first_child != nullptr; ++moved) {
-    if (moved == budget) return false;
+  size_t moved = 0;
+  for (; cap->first_child != nullptr; ++moved) {
+    if (moved == budget) return moved;
     Capability* child = cap->first_child;
     cap->first_child = child->next_sibling;
     if (cap->first_child != nullptr) cap->first_child->prev_sibling = nullptr;
@@ -141,7 +158,7 @@ bool cap_move_children_up(Capability* cap, size_t budget) {
       parent->first_child = child;
     }
   }
-  return true;
+  return moved;
 }
 
 void cap_delete(Capability* cap) {

@@ -101,6 +101,9 @@ class CapTable {
 
   // Empties every slot and returns the pages (charged to `quota`).
   void clear(Quota& quota);
+  // The same in bounded steps: at most *budget units of work (a deletion, or a child moved up),
+  // taken off *budget; true once the table is empty and its pages are back.
+  bool clear_step(Quota& quota, size_t* budget);
 
   size_t page_count() const;
   Capability* page(size_t index) const { return pages_[index]; }
@@ -114,9 +117,10 @@ class CapTable {
 // move up to its parent (so an ancestor's revoke still reaches them). Linear in the number of
 // children.
 void cap_delete(Capability* cap);
-// Moves up to `budget` of `cap`'s children to its parent (as cap_delete would); true once it
-// has none left. The tree is consistent after every call.
-bool cap_move_children_up(Capability* cap, size_t budget);
+// Moves up to `budget` of `cap`'s children to its parent (as cap_delete would); returns how
+// many it moved (cap->first_child says whether any are left). The tree is consistent after
+// every call.
+size_t cap_move_children_up(Capability* cap, size_t budget);
 // Deletes descendants of `cap` (not `cap` itself), at most `budget` of them; true once none is
 // left. Linear: each round deletes the first child, whose own children move up to `cap`, so
 // every capability below is moved at most once and deleted once. Iterative, no recursion.

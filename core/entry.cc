@@ -21,6 +21,11 @@ void check_invariants_now() {
 
 arch::UserContext* resume_next() {
   reap_objects();
+  // Ended processes give their resources back a bounded step per entry.
+  if (space_teardown_pending()) {
+    (void)run_space_teardown(kTeardownStepBudget);
+    reap_objects();
+  }
   if (g_invariant_check != nullptr) check_invariants_now();
   init_poll();
   Thread* next = scheduler().choose();
@@ -69,9 +74,14 @@ arch::UserContext* fault_entry(uint64_t vector, uint64_t address) {
   return resume_next();
 }
 
+bool background_work_pending() {
+  return space_teardown_pending();
+}
+
 arch::UserContext* idle_entry() {
   arch::UserContext* next = resume_next();
-  if (next != nullptr || interrupt_could_wake_someone()) return next;
+  // A teardown in progress is no deadlock: init hears of the ended process when it is done.
+  if (next != nullptr || interrupt_could_wake_someone() || space_teardown_pending()) return next;
   init_deadlock();  // ends the current program; init starts the next or powers off
   return resume_next();
 }

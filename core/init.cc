@@ -81,6 +81,8 @@ StringView trim(StringView s) {
 
 [[noreturn]] void finish() {
   reap_objects();
+  (void)run_space_teardown(~size_t{0});  // what ended processes still hold, all of it now
+  reap_objects();
   const size_t free_after = kernel_frames().free_count();
   const size_t objects_after = live_object_count();
   const bool clean = free_after == g_init.free_before && objects_after == g_init.objects_before;

@@ -34,6 +34,10 @@ arch::UserContext* timer_entry();                                   // timer tic
 arch::UserContext* irq_entry(uint32_t line);                        // device interrupt
 arch::UserContext* fault_entry(uint64_t vector, uint64_t address);  // reported exception
 arch::UserContext* idle_entry();
+// Whether the kernel has work of its own left (an ended process's teardown) that the next
+// idle_entry() goes on with: the port then lets pending interrupts in and calls it again at
+// once, instead of sleeping until the next interrupt.
+bool background_work_pending();
 // Nothing for the core to do (a spurious interrupt): the context to resume.
 arch::UserContext* resume_entry();
 

@@ -10,6 +10,8 @@
 namespace hmk {
 namespace {
 constinit Slab<Space> g_spaces("Space");
+using TeardownQueue = List<Space, &Space::teardown_node>;
+constinit TeardownQueue g_teardown;
 constinit Slab<Mapping> g_mappings("Mapping");
 
 constexpr uint64_t kPageRights = abi::kRightRead | abi::kRightWrite | abi::kRightExecute;
@@ -71,7 +73,12 @@ Result<Space*> Space::create(Quota& creator, Quota& own, StringView name) {
 }
 
 void Space::destroy() {
-  if (alive_) terminate(0);  // never started, and its last capability went away
+  if (alive_) {
+    // Never started, and its last capability went away: end it first. The teardown queue's
+    // reference keeps it alive until that is done, and the next release brings it back here.
+    terminate(0);
+    return;
+  }
   own_quota_->release();
   g_spaces.destroy(this);
 }
@@ -253,18 +260,56 @@ void Space::end_self(int64_t code) {
   exit_code_ = code;
   for (Thread* t = threads_.front(); t != nullptr; t = threads_.next(t))
     kill_thread(t);
-  while (Mapping* m = mappings_.front())
-    unmap_mapping(m);
-  caps_.clear(*own_quota_);
-  size_t tables = 0;
-  arch::destroy_address_space(as_, kernel_frames(), &tables);
-  own_bytes_ -= tables * kPageSize;
-  own_quota_->uncharge(tables * kPageSize);
   if (parent_ != nullptr) {
     SpaceList::remove(this);
     parent_ = nullptr;
   }
-  init_space_ended(this);
+  acquire();  // the queue's: the object outlives its teardown
+  g_teardown.push_back(this);
+}
+
+bool Space::teardown_step(size_t* budget) {
+  // 1. Mappings, a page at a time: a mapping too big for the budget loses its first pages (the
+  // rest stays a valid, smaller mapping of the same object).
+  while (Mapping* m = mappings_.front()) {
+    if (*budget == 0) return false;
+    if (m->pages > *budget) {
+      size_t tables = 0;
+      arch::unmap_range(as_, m->vaddr, *budget, kernel_frames(), &tables);
+      own_bytes_ -= tables * kPageSize;
+      own_quota_->uncharge(tables * kPageSize);
+      m->vaddr += *budget * kPageSize;
+      m->first_page += *budget;
+      m->pages -= *budget;
+      *budget = 0;
+      return false;
+    }
+    *budget -= m->pages;
+    unmap_mapping(m);
+  }
+  // 2. Capabilities.
+  if (!caps_.clear_step(*own_quota_, budget)) return false;
+  // 3. What is left of the page tables (a few: the mappings took theirs).
+  size_t tables = 0;
+  arch::destroy_address_space(as_, kernel_frames(), &tables);
+  own_bytes_ -= tables * kPageSize;
+  own_quota_->uncharge(tables * kPageSize);
+  return true;
+}
+
+bool run_space_teardown(size_t budget) {
+  // Each step either finishes a space (which leaves the queue) or uses up the budget.
+  while (Space* s = g_teardown.front()) {
+    if (!s->teardown_step(&budget)) return false;
+    TeardownQueue::remove(s);
+    init_space_ended(s);
+    s->release();
+  }
+  return true;
+}
+
+bool space_teardown_pending() {
+  return !g_teardown.empty();
 }
 
 }  // namespace hmk

@@ -29,7 +29,8 @@ struct Mapping {
 
 class Space final : public KernelObject {
  public:
-  ListNode child_node;  // parent's children_
+  ListNode child_node;     // parent's children_
+  ListNode teardown_node;  // the teardown queue, while its resources are being given back
 
   // A new space: the Space object is charged to `creator` (may be the same account as `own`),
   // and `own` pays for its capability table, page tables and mappings. Takes a reference to
@@ -87,9 +88,17 @@ class Space final : public KernelObject {
   uint64_t fault_vector() const { return fault_vector_; }
   uint64_t fault_address() const { return fault_address_; }
 
-  // Ends the process: its threads, capabilities, mappings and child processes. The Space
-  // object lives on (dead) while capabilities to it remain.
+  // Ends the process and its child processes: their threads stop at once and they leave the
+  // process tree; their mappings, capabilities and page tables are given back in bounded steps
+  // (run_space_teardown), after which init hears of each. The Space object lives on (dead)
+  // while capabilities to it remain, and at least until its teardown is done (the queue holds a
+  // reference).
   void terminate(int64_t code);
+  // Ended, with resources still to give back.
+  bool tearing_down() const { return teardown_node.linked(); }
+  // One step of this space's teardown, at most *budget units (pages unmapped, capabilities
+  // deleted, children moved), taken off *budget; true when it is done.
+  bool teardown_step(size_t* budget);
 
  private:
   template <typename T>
@@ -98,7 +107,8 @@ class Space final : public KernelObject {
   Status map_one(uint64_t vaddr, PhysAddr frame, uint32_t flags);
   Status check_protect_wx(uint64_t vaddr, uint64_t end, uint32_t rights);
   void unmap_mapping(Mapping* m);
-  // Tears down this one space (not its children); terminate() walks the tree.
+  // Ends this one space (not its children; terminate() walks the tree): its threads, its place
+  // in the tree, and into the teardown queue.
   void end_self(int64_t code);
 
   arch::AddressSpace as_{};
@@ -122,5 +132,14 @@ class Space final : public KernelObject {
 
 // Rights a mapping may have, as PageFlags for the port.
 uint32_t page_flags_for_rights(uint32_t rights);
+
+// Gives back what ended spaces still hold, oldest first, at most `budget` units of work (see
+// Space::teardown_step); true when nothing is left. Every kernel entry runs a bounded step
+// (core/entry.cc), so ending a big process never keeps interrupts and other threads waiting
+// long.
+bool run_space_teardown(size_t budget);
+bool space_teardown_pending();
+// Units of teardown work per kernel entry: about 10^5 instructions.
+inline constexpr size_t kTeardownStepBudget = 4096;
 
 }  // namespace hmk

@@ -348,7 +348,8 @@ Status sys_cap_derive(Thread* self) {
 Status sys_cap_delete(Thread* self) {
   Capability* cap = caps_of(self).lookup(SysHandle(self).object());
   if (cap == nullptr) return Status::kInvalidCapability;
-  if (!cap_move_children_up(cap, kCapStepBudget)) return kRestart;
+  (void)cap_move_children_up(cap, kCapStepBudget);
+  if (cap->first_child != nullptr) return kRestart;
   cap_delete(cap);
   return Status::kOk;
 }

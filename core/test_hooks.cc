@@ -87,6 +87,7 @@ TestUserPage make_test_user_page() {
 void end_test_user_page(TestUserPage& page) {
   arch::forget_context(g_test_user_context);
   page.space->terminate(0);
+  (void)run_space_teardown(~size_t{0});
   page.space->release();
   page.memory->release();
   page.quota->release();

@@ -247,8 +247,7 @@ const char* check_space(Space* s) {
   const char* name = s->name().data();
   EXPECT(quota_is_live(&s->own_quota()), "space '%.*s' spends from a quota account not live", len,
          name);
-  if (s->alive()) {
-    EXPECT(s->address_space().root != 0, "live space '%.*s' has no page tables", len, name);
+  if (s->address_space().root != 0) {
     // It pays for exactly the page tables it has and its mapping records.
     const uint64_t tables = arch::page_table_count(s->address_space());
     const uint64_t records = s->mappings().size() * Space::mapping_record_bytes();
@@ -256,6 +255,9 @@ const char* check_space(Space* s) {
            "space '%.*s' accounts %lu bytes of its own for %lu page tables and %lu bytes of "
            "mapping records",
            len, name, s->own_bytes(), tables, records);
+  }
+  if (s->alive()) {
+    EXPECT(s->address_space().root != 0, "live space '%.*s' has no page tables", len, name);
     Space* parent = s->parent();
     if (parent != nullptr) {
       EXPECT(is_live(parent, ObjectType::kSpace) && parent->alive(),
@@ -263,6 +265,11 @@ const char* check_space(Space* s) {
       EXPECT(bounded_contains(parent->children(), s, g_objects),
              "space '%.*s' is missing from its parent's children", len, name);
     }
+  } else if (s->tearing_down()) {
+    // Ended, giving back mappings, capabilities and page tables a step at a time.
+    EXPECT(s->children().empty() && s->parent() == nullptr,
+           "ending space '%.*s' is still in the process tree", len, name);
+    EXPECT(s->live_threads() == 0, "ending space '%.*s' still has live threads", len, name);
   } else {
     EXPECT(s->caps().page_count() == 0 && s->caps().page(0) == nullptr,
            "dead space '%.*s' still has a capability table", len, name);
@@ -771,6 +778,7 @@ uint32_t accounted_references(const KernelObject& object) {
       for (KernelObject* o = first_object(); o != nullptr; o = next_object(o)) {
         if (Thread* t = as_thread(o); t != nullptr && &t->space() == &object) ++n;
       }
+      if (static_cast<const Space&>(object).tearing_down()) ++n;  // the teardown queue's
       break;
     case ObjectType::kMemory:
       for (KernelObject* o = first_object(); o != nullptr; o = next_object(o)) {

@@ -151,6 +151,12 @@ extern "C" hmk::arch::UserContext* x86_64_syscall() {
 extern "C" [[noreturn]] void x86_64_idle() {
   for (;;) {
     if (hmk::arch::UserContext* next = hmk::idle_entry()) x86_64_restore(next);
+    if (hmk::background_work_pending()) {
+      // Between two steps of kernel work: take pending interrupts (sti lets them in after the
+      // nop), then go on.
+      asm volatile("sti; nop; cli" ::: "memory");
+      continue;
+    }
     // sti takes effect after the next instruction, so no interrupt slips in before hlt.
     asm volatile("sti; hlt; cli" ::: "memory");
   }

@@ -15,6 +15,7 @@
 #include "svc/lib/syscall.h"
 #include "svc/lib/thread.h"
 #include "svc/ramfs/ramfs.hmk.h"
+#include "test/services/client_calls.h"
 #include "test/services/probe.hmk.h"
 
 #ifndef HMK_FILES_IN_KERNEL
@@ -60,33 +61,17 @@ uint64_t own_used() {
 }
 
 void say(const char* text) {
-  Console::WriteRequest req;
-  req.data.size = 0;
-  while (text[req.data.size] != '\0' && req.data.size < req.data.kMax) {
-    req.data.data[req.data.size] = static_cast<uint8_t>(text[req.data.size]);
-    ++req.data.size;
-  }
-  Console::WriteResponse resp;
-  (void)g_console.write(req, resp);
+  hmk::test::services::say(g_console, text);
   Console::FlushResponse flushed;
   (void)g_console.flush({}, flushed);
 }
 
 Status create(const char* path, NodeKind kind, uint64_t* node) {
-  FileSystem::CreateRequest req;
-  req.path.set(path);
-  req.kind = kind;
-  FileSystem::CreateResponse resp;
-  const Status s = g_fs.create(req, resp);
-  *node = resp.node;
-  return s;
+  return hmk::test::services::create(g_fs, path, kind, node);
 }
 
 Status remove(const char* path) {
-  FileSystem::RemoveRequest req;
-  req.path.set(path);
-  FileSystem::RemoveResponse resp;
-  return g_fs.remove(req, resp);
+  return hmk::test::services::remove(g_fs, path);
 }
 
 Status write_byte(uint64_t node, uint64_t offset) {

@@ -11,6 +11,7 @@
 #include "svc/lib/rpc_ipc.h"
 #include "svc/lib/syscall.h"
 #include "svc/ramfs/ramfs.hmk.h"
+#include "test/services/client_calls.h"
 
 using hmk::rpc::Status;
 using hmk::svc::console::Console;
@@ -43,24 +44,11 @@ Console::Client g_console;
 FileSystem::Client g_fs;
 
 void say(const char* text) {
-  Console::WriteRequest req;
-  req.data.size = 0;
-  while (text[req.data.size] != '\0' && req.data.size < req.data.kMax) {
-    req.data.data[req.data.size] = static_cast<uint8_t>(text[req.data.size]);
-    ++req.data.size;
-  }
-  Console::WriteResponse resp;
-  (void)g_console.write(req, resp);
+  hmk::test::services::say(g_console, text);
 }
 
 Status create(const char* path, NodeKind kind, uint64_t* node = nullptr) {
-  FileSystem::CreateRequest req;
-  req.path.set(path);
-  req.kind = kind;
-  FileSystem::CreateResponse resp;
-  const Status s = g_fs.create(req, resp);
-  if (node != nullptr) *node = resp.node;
-  return s;
+  return hmk::test::services::create(g_fs, path, kind, node);
 }
 
 Status open(const char* path, hmk::svc::fs::NodeInfo* info) {
@@ -73,10 +61,7 @@ Status open(const char* path, hmk::svc::fs::NodeInfo* info) {
 }
 
 Status remove(const char* path) {
-  FileSystem::RemoveRequest req;
-  req.path.set(path);
-  FileSystem::RemoveResponse resp;
-  return g_fs.remove(req, resp);
+  return hmk::test::services::remove(g_fs, path);
 }
 
 uint8_t pattern(uint64_t i) {
