@@ -32,7 +32,7 @@ Status CapTable::ensure_free(size_t count, Quota& quota) {
       quota.uncharge(kPageSize);
       return fresh.status();
     }
-    auto* page = static_cast<Capability*>(fresh->virt);
+    auto* page = static_cast<Capability*>(fresh->virt);  // zeroed: empty, generation 0
     // Every slot starts empty at generation 0: its first handle is its slot number.
     for (size_t i = 0; i < kSlotsPerPage; ++i)
       page[i].key = (index * kSlotsPerPage + i) ^ 1;
@@ -47,7 +47,7 @@ Handle CapTable::take_free() {
     Capability* page = pages_[h / kSlotsPerPage];
     if (page == nullptr) break;
     const Capability& slot = page[h % kSlotsPerPage];
-    if (slot.empty()) return static_cast<Handle>(slot.key ^ 1);
+    if (slot.empty() && !retired(slot)) return static_cast<Handle>(slot.key ^ 1);
   }
   return abi::kNullHandle;
 }
@@ -62,7 +62,8 @@ size_t CapTable::free_slots(size_t limit) const {
   for (size_t h = 1; h < kMaxSlots && n < limit; ++h) {
     Capability* page = pages_[h / kSlotsPerPage];
     if (page == nullptr) break;
-    if (page[h % kSlotsPerPage].empty()) ++n;
+    const Capability& slot = page[h % kSlotsPerPage];
+    if (slot.empty() && !retired(slot)) ++n;
   }
   return n;
 }
@@ -98,8 +99,7 @@ bool CapTable::clear_step(Quota& quota, size_t* budget) {
       if (*budget == 0) return false;
       *budget -= cap_move_children_up(cap, *budget);
       if (cap->first_child != nullptr || *budget == 0) return false;
-      cap_delete(cap);
-      --*budget;
+      *budget -= min(*budget, cap_delete(cap));
     }
   }
   clear(quota);  // every slot empty: only the pages are left
@@ -161,31 +161,35 @@ size_t cap_move_children_up(Capability* cap, size_t budget) {
   return moved;
 }
 
-void cap_delete(Capability* cap) {
+size_t cap_delete(Capability* cap) {
   // 1. Hand the children to our parent (or make them roots).
-  (void)cap_move_children_up(cap, ~size_t{0});
+  size_t work = 1 + cap_move_children_up(cap, ~size_t{0});
   // 2. Leave the parent's child list.
   unlink_from_siblings(cap);
   // Sends blocked on this very capability end with it. If it is the endpoint's last
   // reference, the endpoint's death wakes every waiter with kPeerClosed instead.
   if (cap->type == ObjectType::kEndpoint && cap->object->refs() > 1) {
-    static_cast<Endpoint*>(cap->object)->cancel_sends_through(cap);
+    work += static_cast<Endpoint*>(cap->object)->cancel_sends_through(cap);
   }
   // 3. Empty the slot at the next generation, so the handle that named it goes stale, then drop
   // the reference (destruction is deferred; see reap_objects).
   KernelObject* object = cap->object;
-  const uint64_t key = CapTable::next_generation(cap->key) ^ 1;
+  const uint64_t key = CapTable::empty_key(cap->key);
   *cap = Capability{nullptr, 0, ObjectType::kNone, 0, nullptr, nullptr, nullptr, nullptr, key};
   object->release();
+  return work;
 }
 
 bool cap_revoke(Capability* cap, size_t budget) {
-  // Top down: deleting the first child moves its children up to `cap`, where later rounds
-  // find them. No capability is moved twice (its new parent, `cap`, is never deleted here),
-  // so the work is linear in the number of descendants, however deep the tree.
-  for (size_t deleted = 0; cap->first_child != nullptr; ++deleted) {
-    if (deleted == budget) return false;
-    cap_delete(cap->first_child);
+  // Top down: the first child's children move up to `cap` (where later rounds find them), then
+  // it goes. No capability is moved twice (its new parent, `cap`, is never deleted here), so
+  // the work is linear in the number of descendants, however deep or wide the tree.
+  size_t work = 0;
+  while (Capability* child = cap->first_child) {
+    if (work >= budget) return false;
+    work += cap_move_children_up(child, budget - work);
+    if (child->first_child != nullptr) return false;  // the budget ran out among them
+    work += cap_delete(child);
   }
   return true;
 }

@@ -42,8 +42,9 @@ static_assert(sizeof(Capability) == 64);
 // generation advances every time it empties, so a handle kept after its capability was deleted
 // or revoked (perhaps by another process: revoke reaches into every table) names nothing, even
 // once the slot holds another capability: the slot's key no longer equals it. Slot 0 is never
-// filled, so no handle with slot bits 0 (the null handle among them) is ever valid. The
-// generation wraps after 2^22 reuses of one slot.
+// filled, so no handle with slot bits 0 (the null handle among them) is ever valid. A slot
+// that has used all 2^22 generations is retired for good instead of wrapping, so no old handle
+// ever names a capability again (a table loses a slot per 4 million reuses of it).
 class CapTable {
  public:
   static constexpr size_t kSlotsPerPage = 4096 / sizeof(Capability);  // 64
@@ -56,11 +57,16 @@ class CapTable {
 
   // The slot a handle names.
   static constexpr size_t slot_of(uint64_t handle) { return handle & kSlotMask; }
-  // The handle the slot's next capability gets after `handle`'s is deleted: the generation
-  // advances, modulo the 22 bits it has.
-  static constexpr Handle next_generation(uint64_t handle) {
-    return static_cast<Handle>((handle + kMaxSlots) & 0xffff'ffffu);
+  // The key of an empty slot whose last capability had `handle`: its next handle with bit 0
+  // flipped, or, after the last generation, a retired key (bit 63 set) that take_free skips and
+  // no handle equals (its low bits name another slot).
+  static constexpr uint64_t kRetiredKey = 1ull << 63;
+  static constexpr uint64_t empty_key(uint64_t handle) {
+    return (handle >> kSlotBits) == kLastGeneration ? (slot_of(handle) ^ 1) | kRetiredKey
+                                                    : (handle + kMaxSlots) ^ 1;
   }
+  static constexpr uint64_t kLastGeneration = (1ull << (32 - kSlotBits)) - 1;
+  static constexpr bool retired(const Capability& slot) { return (slot.key & kRetiredKey) != 0; }
 
   constexpr CapTable() = default;
   CapTable(const CapTable&) = delete;
@@ -113,17 +119,20 @@ class CapTable {
   uint64_t page_phys_[kMaxPages] = {};  // physical addresses of pages_
 };
 
-// Deletes one capability: the slot empties, its object loses a reference, and its children
-// move up to its parent (so an ancestor's revoke still reaches them). Linear in the number of
-// children.
-void cap_delete(Capability* cap);
+// Deletes one capability: the slot empties, its object loses a reference, its children move up
+// to its parent (so an ancestor's revoke still reaches them), and sends blocked on it are
+// cancelled. Returns the work it did (1, plus children moved, plus waiting senders looked at)
+// for the callers that work in bounded steps.
+size_t cap_delete(Capability* cap);
 // Moves up to `budget` of `cap`'s children to its parent (as cap_delete would); returns how
 // many it moved (cap->first_child says whether any are left). The tree is consistent after
 // every call.
 size_t cap_move_children_up(Capability* cap, size_t budget);
-// Deletes descendants of `cap` (not `cap` itself), at most `budget` of them; true once none is
-// left. Linear: each round deletes the first child, whose own children move up to `cap`, so
-// every capability below is moved at most once and deleted once. Iterative, no recursion.
+// Deletes descendants of `cap` (not `cap` itself), about `budget` units of work (see
+// cap_delete; one deletion can overshoot by the senders waiting on it); true once none is left.
+// Linear: each round moves the first child's children up to `cap` (within the budget) and
+// deletes it, so every capability below is moved at most once and deleted once. Iterative, no
+// recursion.
 bool cap_revoke(Capability* cap, size_t budget);
 // The same without a bound, for the kernel's own bookkeeping (init, failed set-ups).
 inline void cap_revoke(Capability* cap) {

@@ -20,6 +20,11 @@ Handle out_handle(Thread* t) {
   return static_cast<Handle>(t->regs()[kRdi]);
 }
 
+// The handle a slot's next capability gets after `h`'s is deleted.
+Handle next_handle(Handle h) {
+  return static_cast<Handle>(CapTable::empty_key(h) ^ 1);
+}
+
 TEST_CASE("cap_derive: within the source's rights, with the badge rules") {
   Harness h;
   auto p = h.spawn("p");
@@ -153,7 +158,7 @@ TEST_CASE("a handle goes stale when its capability goes, even after the slot is 
   const Handle fresh = out_handle(server.thread);
   REQUIRE(CapTable::slot_of(fresh) == CapTable::slot_of(kept));
   REQUIRE(fresh != kept);
-  REQUIRE(fresh == CapTable::next_generation(kept));
+  REQUIRE(fresh == next_handle(kept));
   for (Syscall call : {Syscall::kCapInfo, Syscall::kCapDelete, Syscall::kSignal}) {
     INFO("call " << static_cast<int>(call));
     REQUIRE(h.syscall(server.thread, call, {kept}) == Status::kInvalidCapability);
@@ -163,7 +168,7 @@ TEST_CASE("a handle goes stale when its capability goes, even after the slot is 
   // Deleting by hand ages the slot the same way; handles of full slots are unchanged.
   REQUIRE(h.syscall(server.thread, Syscall::kCapDelete, {fresh}) == Status::kOk);
   REQUIRE(h.syscall(server.thread, Syscall::kNotificationCreate, {}) == Status::kOk);
-  REQUIRE(out_handle(server.thread) == CapTable::next_generation(fresh));
+  REQUIRE(out_handle(server.thread) == next_handle(fresh));
   REQUIRE(h.syscall(server.thread, Syscall::kCapInfo, {fresh}) == Status::kInvalidCapability);
   REQUIRE(h.syscall(server.thread, Syscall::kCapInfo, {abi::kSelfSpace}) == Status::kOk);
   h.finish();
@@ -171,7 +176,7 @@ TEST_CASE("a handle goes stale when its capability goes, even after the slot is 
 
 TEST_CASE("cap_revoke of a deep chain works in bounded steps, the tree whole after each") {
   // A chain 3000 deep across four tables (a table holds at most 1023): each capability the
-  // child of the one before. Revoke deletes kCapStepBudget per step and restarts.
+  // child of the one before. Revoke does kCapStepBudget units of work per step and restarts.
   Harness h;
   std::vector<Harness::Process> procs;
   for (int i = 0; i < 4; ++i)
@@ -180,11 +185,13 @@ TEST_CASE("cap_revoke of a deep chain works in bounded steps, the tree whole aft
   Space* space = procs[0].space;
   Handle last = root;
   constexpr int kDepth = 3000;
-  for (int i = 0; i < kDepth; ++i) {
+  for (int i = 0; i < kDepth; ++i) {  // built kernel-side, checked once (give() checks nothing)
     Space* to = procs[static_cast<size_t>((i + 1) / 900)].space;
-    last = h.grant(space, last, to, abi::kRightSend);
+    Capability* parent = h.cap(space, last);
+    last = h.give(to, parent->object, abi::kRightSend, 0, parent);
     space = to;
   }
+  h.check();
   REQUIRE(h.cap(space, last)->object == h.cap(procs[0].space, root)->object);
   h.set_auto_restart(false);
   Thread* t = procs[0].thread;
@@ -194,11 +201,41 @@ TEST_CASE("cap_revoke of a deep chain works in bounded steps, the tree whole aft
     h.continue_restarted(t);  // the harness checks every invariant after each step
     ++steps;
   }
+  // A unit to move each link's one child up and one to delete it.
+  const int units = 2 * kDepth - 1;
   REQUIRE(steps ==
-          (kDepth + static_cast<int>(kCapStepBudget) - 1) / static_cast<int>(kCapStepBudget));
+          (units + static_cast<int>(kCapStepBudget) - 1) / static_cast<int>(kCapStepBudget));
   REQUIRE(status_of(t) == Status::kOk);
   REQUIRE(h.cap(procs[0].space, root)->first_child == nullptr);
   REQUIRE(h.cap(space, last) == nullptr);
+  h.finish();
+}
+
+TEST_CASE("cap_revoke of a wide tree is bounded per step too") {
+  // root -> a -> 3000 children: deleting `a` moves its children, in bounded steps.
+  Harness h;
+  auto p = h.spawn("p");
+  auto q = h.spawn("q");
+  auto r = h.spawn("r");
+  auto s = h.spawn("s");
+  const Handle root = h.create_endpoint(p.space);
+  const Handle a = h.grant(p.space, root, p.space, abi::kRightSend);
+  Space* tables[] = {p.space, q.space, r.space, s.space};
+  Capability* parent = h.cap(p.space, a);
+  for (int i = 0; i < 3000; ++i)  // built kernel-side, checked once
+    (void)h.give(tables[i / 900], parent->object, abi::kRightSend, 0, parent);
+  h.check();
+  h.set_auto_restart(false);
+  h.syscall(p.thread, Syscall::kCapRevoke, {root});
+  int steps = 1;
+  while (h.restart_pending(p.thread)) {
+    // Never more than a step's budget (plus one deletion) since the last step.
+    h.continue_restarted(p.thread);
+    ++steps;
+  }
+  CHECK(steps >= 6);  // 3000 moves and 3001 deletions, 1024 units a step
+  REQUIRE(status_of(p.thread) == Status::kOk);
+  REQUIRE(h.cap(p.space, root)->first_child == nullptr);
   h.finish();
 }
 
@@ -210,10 +247,12 @@ TEST_CASE("cap_delete of a capability with many children moves them up in bounde
   const Handle middle = h.grant(a.space, root, a.space, abi::kRightSend);
   constexpr int kChildren = 1500;  // in two tables
   std::vector<std::pair<Space*, Handle>> children;
-  for (int i = 0; i < kChildren; ++i) {
+  Capability* parent = h.cap(a.space, middle);
+  for (int i = 0; i < kChildren; ++i) {  // built kernel-side, checked once
     Space* to = i < 900 ? a.space : b.space;
-    children.emplace_back(to, h.grant(a.space, middle, to, abi::kRightSend));
+    children.emplace_back(to, h.give(to, parent->object, abi::kRightSend, 0, parent));
   }
+  h.check();
   h.set_auto_restart(false);
   h.syscall(a.thread, Syscall::kCapDelete, {middle});
   REQUIRE(h.restart_pending(a.thread));
@@ -227,10 +266,30 @@ TEST_CASE("cap_delete of a capability with many children moves them up in bounde
   h.finish();
 }
 
-TEST_CASE("a slot's generation wraps within 32 bits and keeps its slot number") {
-  const Handle last = static_cast<Handle>(0xffff'fc00u | 37);
-  REQUIRE(CapTable::next_generation(last) == 37);
-  REQUIRE(CapTable::slot_of(CapTable::next_generation(last)) == 37);
+TEST_CASE("a slot that used its last generation is retired, never reused") {
+  // A generation that wrapped would bring a stale handle back to life after 2^22 reuses.
+  CHECK(CapTable::slot_of(next_handle(37)) == 37);
+  CHECK(next_handle(37) == 37 + CapTable::kMaxSlots);
+  Harness h;
+  auto p = h.spawn("p");
+  const Handle ep = h.create_endpoint(p.space);
+  Capability* cap = h.cap(p.space, ep);
+  const size_t slot = CapTable::slot_of(ep);
+  // Age the slot to its last generation (as 4 million deletions would), then delete.
+  const Handle last = static_cast<Handle>(slot | CapTable::kLastGeneration << CapTable::kSlotBits);
+  cap->key = last;
+  REQUIRE(p.space->caps().lookup(last) == cap);
+  REQUIRE(h.syscall(p.thread, Syscall::kCapDelete, {last}) == Status::kOk);
+  CHECK(CapTable::retired(*cap));
+  for (uint64_t gen = 0; gen <= CapTable::kLastGeneration; gen += 0x1'0001)
+    CHECK(p.space->caps().lookup(slot | gen << CapTable::kSlotBits) == nullptr);
+  CHECK(p.space->caps().lookup(cap->key) == nullptr);
+  // The next capabilities go elsewhere.
+  for (int i = 0; i < 70; ++i) {
+    REQUIRE(h.syscall(p.thread, Syscall::kNotificationCreate, {}) == Status::kOk);
+    CHECK(CapTable::slot_of(out_handle(p.thread)) != slot);
+  }
+  h.finish();
 }
 
 TEST_CASE("cap_copy_to a dead space is kPeerClosed") {

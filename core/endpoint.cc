@@ -41,14 +41,17 @@ void Endpoint::destroy() {
   g_endpoints.destroy(this);
 }
 
-void Endpoint::cancel_sends_through(const Capability* cap) {
-  if (kind_ != QueueKind::kSenders) return;
+size_t Endpoint::cancel_sends_through(const Capability* cap) {
+  if (kind_ != QueueKind::kSenders) return 0;
+  size_t looked_at = 0;
   Thread* t = queue_.front();
   while (t != nullptr) {
     Thread* next = queue_.next(t);  // before t leaves the queue
     if (t->ipc_cap_ == cap) wake_with_status(t, Status::kInvalidCapability);
+    ++looked_at;
     t = next;
   }
+  return looked_at;
 }
 
 Result<Notification*> Notification::create(Quota& quota) {

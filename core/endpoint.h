@@ -38,8 +38,9 @@ class Endpoint final : public KernelObject {
   // Wakes every thread blocked sending through `cap` with kInvalidCapability: the capability
   // is being deleted, and a message must not reach a receiver once the authority that sent it
   // is gone (a server that revokes a client's badged capability must not hear from that badge
-  // again). Bounded by the queue length.
-  void cancel_sends_through(const Capability* cap);
+  // again). Returns how many waiting senders it looked at (the queue length, 0 without
+  // senders), for callers that work in bounded steps.
+  size_t cancel_sends_through(const Capability* cap);
 
   // Whether the kernel itself answers calls (services linked into the kernel, IC0; see
   // core/kernel_service.h). Set once by init, before any capability to it is handed out.

@@ -19,10 +19,16 @@ void check_invariants_now() {
   if (const char* violation = g_invariant_check()) panic("invariant violated: %s", violation);
 }
 
-arch::UserContext* resume_next() {
+// Why this entry may do a step of ended processes' teardown.
+enum class Teardown : uint8_t {
+  kIfKicked,  // only if a process ended in this entry: the entry that ended it pays a step
+  kAlways,    // a timer tick or an idle CPU: background work
+};
+
+arch::UserContext* resume_next(Teardown teardown = Teardown::kIfKicked) {
   reap_objects();
-  // Ended processes give their resources back a bounded step per entry.
-  if (space_teardown_pending()) {
+  const bool kicked = take_teardown_kick();
+  if (space_teardown_pending() && (kicked || teardown == Teardown::kAlways)) {
     (void)run_space_teardown(kTeardownStepBudget);
     reap_objects();
   }
@@ -58,7 +64,7 @@ arch::UserContext* syscall_entry() {
 
 arch::UserContext* timer_entry() {
   scheduler().tick();
-  return resume_next();
+  return resume_next(Teardown::kAlways);
 }
 
 arch::UserContext* irq_entry(uint32_t line) {
@@ -79,7 +85,7 @@ bool background_work_pending() {
 }
 
 arch::UserContext* idle_entry() {
-  arch::UserContext* next = resume_next();
+  arch::UserContext* next = resume_next(Teardown::kAlways);
   // A teardown in progress is no deadlock: init hears of the ended process when it is done.
   if (next != nullptr || interrupt_could_wake_someone() || space_teardown_pending()) return next;
   init_deadlock();  // ends the current program; init starts the next or powers off
@@ -90,7 +96,7 @@ arch::UserContext* resume_entry() {
   return resume_next();
 }
 
-void timer_tick_while_idle() {}
+void timer_tick_while_idle() {}  // the idle loop goes on with idle_entry, which does the work
 
 void irq_while_idle(uint32_t line) {
   Irq::deliver(line);

@@ -12,6 +12,7 @@ namespace {
 constinit Slab<Space> g_spaces("Space");
 using TeardownQueue = List<Space, &Space::teardown_node>;
 constinit TeardownQueue g_teardown;
+bool g_teardown_kick = false;
 constinit Slab<Mapping> g_mappings("Mapping");
 
 constexpr uint64_t kPageRights = abi::kRightRead | abi::kRightWrite | abi::kRightExecute;
@@ -266,6 +267,7 @@ void Space::end_self(int64_t code) {
   }
   acquire();  // the queue's: the object outlives its teardown
   g_teardown.push_back(this);
+  g_teardown_kick = true;
 }
 
 bool Space::teardown_step(size_t* budget) {
@@ -310,6 +312,12 @@ bool run_space_teardown(size_t budget) {
 
 bool space_teardown_pending() {
   return !g_teardown.empty();
+}
+
+bool take_teardown_kick() {
+  const bool kicked = g_teardown_kick;
+  g_teardown_kick = false;
+  return kicked;
 }
 
 }  // namespace hmk

@@ -134,11 +134,14 @@ class Space final : public KernelObject {
 uint32_t page_flags_for_rights(uint32_t rights);
 
 // Gives back what ended spaces still hold, oldest first, at most `budget` units of work (see
-// Space::teardown_step); true when nothing is left. Every kernel entry runs a bounded step
-// (core/entry.cc), so ending a big process never keeps interrupts and other threads waiting
-// long.
+// Space::teardown_step); true when nothing is left. core/entry.cc runs a bounded step in the
+// entry that ended a process, at every timer tick and whenever the CPU would idle, so ending a
+// big process never keeps interrupts and other threads waiting long, and unrelated threads'
+// system calls do not pay for it.
 bool run_space_teardown(size_t budget);
 bool space_teardown_pending();
+// Whether a process ended since the last call (the entry that ended it does the first step).
+bool take_teardown_kick();
 // Units of teardown work per kernel entry: about 10^5 instructions.
 inline constexpr size_t kTeardownStepBudget = 4096;
 

@@ -63,7 +63,7 @@ struct SysThreadSetIpcBuffer : SysArgs {
 };
 struct SysThreadSetTls : SysArgs {
   using SysArgs::SysArgs;
-  Handle thread() const { return handle(0); }
+  uint64_t thread() const { return handle(0); }
   uint64_t fs_base() const { return arg(1); }
   uint64_t gs_base() const { return arg(2); }
 };
@@ -249,7 +249,7 @@ Status sys_space_create(Thread* self) {
 
 // Zeroing is the long part: kZeroStepPages frames a step, the object parked in the thread
 // (which holds the only reference) between restarts.
-Status sys_memory_create(Thread* self) {
+Status memory_create_step(Thread* self) {
   SysMemoryCreate a(self);
   if (a.pages() == 0 || a.pages() > abi::kMaxMemoryPages) return Status::kInvalidArgument;
   TRY(caps_of(self).ensure_free(1, quota_of(self)));
@@ -258,17 +258,30 @@ Status sys_memory_create(Thread* self) {
     m = TRY(MemoryObject::create_unfilled(quota_of(self), a.pages()));
     self->pending_memory_ = m;
   }
-  if (m->pages() != a.pages()) return Status::kInvalidArgument;  // the restart changed the call
-  if (Status s = m->fill(kZeroStepPages); s != Status::kOk) {
-    self->pending_memory_ = nullptr;
-    m->release();
-    return s;
-  }
+  TRY(m->fill(kZeroStepPages));
   if (!m->filled()) return kRestart;
   // POINT OF NO RETURN
   self->pending_memory_ = nullptr;
   install_new(self, m, abi::kRightRead | abi::kRightWrite | abi::kRightExecute | abi::kRightManage);
   return Status::kOk;
+}
+
+Status sys_memory_create(Thread* self) {
+  // A parked object belongs to this very call (nothing but a restart runs the thread's code in
+  // between); one of another size means the thread came back with other registers: start
+  // over.
+  MemoryObject* parked = self->pending_memory_;
+  if (parked != nullptr && parked->pages() != SysMemoryCreate(self).pages()) {
+    self->pending_memory_ = nullptr;
+    parked->release();
+  }
+  const Status s = memory_create_step(self);
+  // Whatever ends the call (an error included) ends the half-made object with it.
+  if (s != kRestart && self->pending_memory_ != nullptr) {
+    self->pending_memory_->release();
+    self->pending_memory_ = nullptr;
+  }
+  return s;
 }
 
 Status sys_map(Thread* self) {

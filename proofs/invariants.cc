@@ -366,9 +366,11 @@ const char* check_slot(Space* s, Handle h, Capability* cap) {
                cap->parent == nullptr && cap->first_child == nullptr &&
                cap->next_sibling == nullptr && cap->prev_sibling == nullptr,
            "empty slot %u in space '%.*s' is not cleared", h, len, name);
-    EXPECT((cap->key ^ 1) >> 32 == 0 && CapTable::slot_of(cap->key ^ 1) == h,
-           "empty slot %u in space '%.*s' has key 0x%lx, not its next handle with bit 0 flipped", h,
-           len, name, cap->key);
+    EXPECT(((cap->key ^ 1) >> 32 == 0 && CapTable::slot_of(cap->key ^ 1) == h) ||
+               cap->key == ((h ^ 1) | CapTable::kRetiredKey),
+           "empty slot %u in space '%.*s' has key 0x%lx, not its next handle with bit 0 flipped "
+           "(nor a retired slot's key)",
+           h, len, name, cap->key);
     return nullptr;
   }
   EXPECT(h != abi::kNullHandle, "space '%.*s' has a capability in slot 0", len, name);
@@ -543,6 +545,9 @@ const char* check_thread(Thread* t) {
     EXPECT(thread_started(t) && is_live(t->pending_memory_, ObjectType::kMemory) &&
                !t->pending_memory_->filled() && t->pending_memory_->refs() == 1,
            "%s parks a memory object that is not its own half-made one", describe(t));
+    // Only between the steps of its memory_create, whose number is still in place.
+    EXPECT(t->regs()[arch::kSysNumber] == static_cast<uint64_t>(abi::Syscall::kMemoryCreate),
+           "%s parks a half-made memory object outside a memory_create", describe(t));
   }
   if (t->state() == ThreadState::kRunning) {
     EXPECT(scheduler().current() == t, "%s is not the current thread", describe(t));

@@ -83,7 +83,9 @@ inline constexpr uint64_t kDebugPrintMax = 4096;
 
 // ---- handles and capabilities ----
 
-// A handle names a slot in the calling process's capability table. 0 is never valid.
+// A handle names a slot in the calling process's capability table and that slot's generation
+// (bits 0-9 and 10-31): once the slot's capability is deleted the handle is stale for good,
+// whatever the slot holds later. 0 is never valid; a value beyond 32 bits names nothing.
 using Handle = uint32_t;
 inline constexpr Handle kNullHandle = 0;
 

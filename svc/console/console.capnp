@@ -8,7 +8,9 @@ $Hmk.namespace("hmk::svc::console");
 
 interface Console {
   write @0 (data :Data $Hmk.maxSize(512)) -> (written :UInt32);
-  # Queues `data` for output and returns once all of it is queued (not necessarily sent).
+  # Queues `data` for output and returns once all of it is queued (not necessarily sent). If the
+  # output buffer is full and the console cannot wait for room, it returns what it queued
+  # (`written` below the size; wouldBlock if nothing).
 
   readLine @1 () -> (line :Text $Hmk.maxSize(256));
   # Waits for the next line of input and returns it without its line end. A longer line is

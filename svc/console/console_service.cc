@@ -160,8 +160,15 @@ rpc::Status ConsoleService::write(const Console::WriteRequest& req, Console::Wri
     const uint32_t need = c == '\n' ? 2 : 1;  // a line feed goes out as CR LF
     while (kOutputBytes - queued_ < need) {
       transmit();
-      // What is queued stays queued; an error reply carries no count.
-      if (const rpc::Status s = output_progress_.wait(); s != rpc::Status::kOk) return s;
+      // The domain cannot spare a thread to wait: report what is queued, so that the client
+      // sends only the rest again (an error would make it send all of it twice). Nothing
+      // queued yet is an error.
+      if (const rpc::Status s = output_progress_.wait(); s != rpc::Status::kOk) {
+        if (i == 0) return s;
+        resp.written = i;
+        transmit();
+        return rpc::Status::kOk;
+      }
     }
     if (c == '\n') put('\r');
     put(c);

@@ -177,13 +177,19 @@ Result<Pages> alloc_pages(uint64_t count, uint32_t rights) {
   if (count == 0 || count > abi::kMaxMemoryPages) return Status::kInvalidArgument;
   const uint64_t base = reserve_address_space(count * kPageSize, kPageSize);
   if (base == 0) return Status::kOutOfRange;
-  const abi::Handle memory = TRY(memory_create(count));
-  const Status mapped = map(abi::kSelfSpace, memory, base, 0, count, rights);
+  // Nothing gets mapped at `base` on the failure paths: give the range back with the error.
+  const Result<abi::Handle> memory = memory_create(count);
+  if (!memory.ok()) {
+    release_address_space(base, count * kPageSize);
+    return memory.status();
+  }
+  const Status mapped = map(abi::kSelfSpace, *memory, base, 0, count, rights);
   if (mapped != Status::kOk) {
-    (void)cap_delete(memory);
+    (void)cap_delete(*memory);
+    release_address_space(base, count * kPageSize);
     return mapped;
   }
-  return Pages{reinterpret_cast<void*>(base), count, memory};
+  return Pages{reinterpret_cast<void*>(base), count, *memory};
 }
 
 Status free_pages(const Pages& pages) {

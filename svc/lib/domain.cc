@@ -63,12 +63,15 @@ void took_call() {
 void serve(void*) {
   abi::IpcBuffer* buffer = rt::ensure_ipc_buffer();
   if (buffer == nullptr) {
+    took_call();
+    DomainLock hold;
+    --g_domain.threads;
     log("domain: no IPC buffer for a dispatch thread\n");
     return;
   }
   rpc::Message msg;
   abi::IpcRegisters regs{};
-  ready_for_calls();
+  // Counted as ready already: by add_dispatch_thread, or (the first thread) by run_domain.
   hmk::Status s = rt::recv(g_domain.endpoint, regs);
   for (;;) {
     if (s != hmk::Status::kOk) {
@@ -77,6 +80,8 @@ void serve(void*) {
       s = rt::recv(g_domain.endpoint, regs);
       if (s != hmk::Status::kOk) {
         took_call();
+        DomainLock hold;
+        --g_domain.threads;
         log("domain: receive failed: %s\n", status_name(s));
         return;
       }
@@ -106,9 +111,15 @@ void serve(void*) {
 }
 
 // Starts another dispatch thread (under the domain lock); false at the limit or without memory.
+// It counts as ready for calls from now on (it will be in a moment), so that waits right after
+// each other do not start a thread each.
 bool add_dispatch_thread() {
   if (g_domain.threads >= kMaxDispatchThreads) return false;
-  if (!rt::spawn_thread(serve, nullptr, abi::kDefaultPriority).ok()) return false;
+  ready_for_calls();
+  if (!rt::spawn_thread(serve, nullptr, abi::kDefaultPriority).ok()) {
+    took_call();
+    return false;
+  }
   ++g_domain.threads;
   return true;
 }
@@ -253,6 +264,7 @@ int run_domain(const ServiceSlot* slots, uint32_t count, uint32_t threads) {
     }
   }
   g_domain.threads = 1;  // this one
+  ready_for_calls();
   for (uint32_t i = 1; i < threads; ++i) {
     DomainLock hold;
     if (!add_dispatch_thread()) {

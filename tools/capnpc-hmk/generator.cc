@@ -1308,17 +1308,14 @@ class Generator {
       out.call(8, "status = serve_" + m.name, {"server", "msg", "ctx"}, ";");
       out.line(8, "break;");
     }
-    out.line(6, "default:");
+    out.line(6, "default:  // no serve_ function takes it: its capabilities go now");
     out.line(8, "status = rpc::Status::kBadMethod;");
+    out.line(8, "if (msg.cap_count != 0) rpc::drop_caps(msg, rpc::kAllCaps);");
     out.line(8, "break;");
     out.line(4, "}");
+    out.line(2, "} else if (msg.cap_count != 0) {");
+    out.line(4, "rpc::drop_caps(msg, rpc::kAllCaps);  // a header no serve_ function may read");
     out.line(2, "}");
-    out.line(2, "// No serve_ function took the message: its capabilities go now.");
-    out.line(2,
-             "const bool refused = status == rpc::Status::kBadMethod || msg.size > "
-             "rpc::kMaxBytes ||");
-    out.line(23, "msg.cap_count > rpc::kMaxCaps;");
-    out.line(2, "if (refused && msg.cap_count != 0) rpc::drop_caps(msg, rpc::kAllCaps);");
     out.line(2, "msg.label = static_cast<uint32_t>(status);");
     out.line(2, "if (status != rpc::Status::kOk) {");
     out.line(4, "msg.size = 0;");
