@@ -25,12 +25,14 @@ enum class Teardown : uint8_t {
   kAlways,    // a timer tick or an idle CPU: background work
 };
 
-arch::UserContext* resume_next(Teardown teardown = Teardown::kIfKicked) {
+[[gnu::always_inline]] inline arch::UserContext* resume_next(
+    Teardown teardown = Teardown::kIfKicked) {
   reap_objects();
-  const bool kicked = take_teardown_kick();
-  if (space_teardown_pending() && (kicked || teardown == Teardown::kAlways)) {
-    (void)run_space_teardown(kTeardownStepBudget);
-    reap_objects();
+  if (space_teardown_pending()) [[unlikely]] {
+    if (take_teardown_kick() || teardown == Teardown::kAlways) {
+      (void)run_space_teardown(kTeardownStepBudget);
+      reap_objects();
+    }
   }
   if (g_invariant_check != nullptr) check_invariants_now();
   init_poll();

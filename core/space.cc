@@ -12,7 +12,6 @@ namespace {
 constinit Slab<Space> g_spaces("Space");
 using TeardownQueue = List<Space, &Space::teardown_node>;
 constinit TeardownQueue g_teardown;
-bool g_teardown_kick = false;
 constinit Slab<Mapping> g_mappings("Mapping");
 
 constexpr uint64_t kPageRights = abi::kRightRead | abi::kRightWrite | abi::kRightExecute;
@@ -29,6 +28,8 @@ bool range_ok(uint64_t vaddr, uint64_t pages, uint64_t* end) {
   return vaddr >= arch::kUserLowest && *end <= arch::kUserHighest;
 }
 }  // namespace
+
+constinit TeardownFlags g_teardown_flags;
 
 uint64_t Space::mapping_record_bytes() {
   return g_mappings.cache().object_size();
@@ -267,7 +268,8 @@ void Space::end_self(int64_t code) {
   }
   acquire();  // the queue's: the object outlives its teardown
   g_teardown.push_back(this);
-  g_teardown_kick = true;
+  g_teardown_flags.pending = true;
+  g_teardown_flags.kicked = true;
 }
 
 bool Space::teardown_step(size_t* budget) {
@@ -304,20 +306,11 @@ bool run_space_teardown(size_t budget) {
   while (Space* s = g_teardown.front()) {
     if (!s->teardown_step(&budget)) return false;
     TeardownQueue::remove(s);
+    g_teardown_flags.pending = !g_teardown.empty();
     init_space_ended(s);
     s->release();
   }
   return true;
-}
-
-bool space_teardown_pending() {
-  return !g_teardown.empty();
-}
-
-bool take_teardown_kick() {
-  const bool kicked = g_teardown_kick;
-  g_teardown_kick = false;
-  return kicked;
 }
 
 }  // namespace hmk

@@ -139,9 +139,21 @@ uint32_t page_flags_for_rights(uint32_t rights);
 // big process never keeps interrupts and other threads waiting long, and unrelated threads'
 // system calls do not pay for it.
 bool run_space_teardown(size_t budget);
-bool space_teardown_pending();
-// Whether a process ended since the last call (the entry that ended it does the first step).
-bool take_teardown_kick();
+// Whether any teardown work is left, and whether a process ended since the last take (the entry
+// that ended it does the first step). Read on every kernel entry: one load when nothing ended.
+struct TeardownFlags {
+  bool pending = false;
+  bool kicked = false;
+};
+extern TeardownFlags g_teardown_flags;
+inline bool space_teardown_pending() {
+  return g_teardown_flags.pending;
+}
+inline bool take_teardown_kick() {
+  const bool kicked = g_teardown_flags.kicked;
+  g_teardown_flags.kicked = false;
+  return kicked;
+}
 // Units of teardown work per kernel entry: about 10^5 instructions.
 inline constexpr size_t kTeardownStepBudget = 4096;
 
