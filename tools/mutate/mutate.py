@@ -19,6 +19,7 @@ import hashlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -137,8 +138,20 @@ class Bazel:
         with open(log_path, "w") as log:
             log.write("$ " + " ".join(cmd) + "\n")
             log.flush()
-            rc = subprocess.run(cmd, cwd=self.tree, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL).returncode
+            proc = subprocess.Popen(cmd, cwd=self.tree, stdout=log, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL)
+            try:
+                rc = proc.wait()
+            except KeyboardInterrupt:
+                # Bazel's own Ctrl-C: the server cancels the command (a killed client would leave
+                # it running, and `bazel shutdown` waiting for it).
+                proc.send_signal(signal.SIGINT)
+                try:
+                    proc.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+                raise
         with open(log_path, errors="replace") as log:
             text = log.read()
         results = {m.group(1): m.group(2) for m in RESULT_RE.finditer(text)}
@@ -196,7 +209,15 @@ def print_list(mutants):
     say(f"{len(mutants)} mutants")
 
 
+def interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv):
+    # SIGINT and SIGTERM end the run with the mutated file put back (a shell that starts us in
+    # the background would otherwise have SIGINT ignored, and SIGTERM would skip the `finally`).
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
     args = parse_args(argv)
     try:
         everything = mutant_list.load(args.mutants)
@@ -263,7 +284,12 @@ def main(argv):
     if targets:
         say(f"mutate: baseline: {len(targets)} targets on the unmutated tree ...")
         t0 = time.monotonic()
-        rc, results, log = bazel.test(targets, "baseline", keep_going=True)
+        try:
+            rc, results, log = bazel.test(targets, "baseline", keep_going=True)
+        except KeyboardInterrupt:
+            say("mutate: interrupted")
+            bazel.shutdown()
+            return 130
         if rc != BAZEL_OK:
             bad = ", ".join(f"{t} {s}" for t, s in sorted(results.items()) if s != "PASSED")
             say(f"mutate: the unmutated tree fails ({bad or f'bazel exit {rc}'}); see {log}")
@@ -288,6 +314,7 @@ def main(argv):
         except KeyboardInterrupt:
             interrupted = True
             keep_this = False
+            say(f"[{i}/{len(runnable)}] {m.name}: interrupted")
             break
         finally:
             if not keep_this:
