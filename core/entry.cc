@@ -19,18 +19,27 @@ void check_invariants_now() {
   if (const char* violation = g_invariant_check()) panic("invariant violated: %s", violation);
 }
 
-// Why this entry may do a step of ended processes' teardown.
-enum class Teardown : uint8_t {
-  kIfKicked,  // only if a process ended in this entry: the entry that ended it pays a step
-  kAlways,    // a timer tick or an idle CPU: background work
+// Why this entry may do a step of background work (object.h).
+enum class Background : uint8_t {
+  kIfKicked,  // only if this entry added some: the entry that caused it pays a step
+  kAlways,    // a timer tick or an idle CPU
 };
 
-[[gnu::always_inline]] inline arch::UserContext* resume_next(
-    Teardown teardown = Teardown::kIfKicked) {
+// One step: teardown first (what it releases may add frames to free), then the backlog.
+void background_step(size_t budget) {
+  g_background.kicked = false;
+  const bool torn_down = run_space_teardown(&budget);
   reap_objects();
-  if (space_teardown_pending()) [[unlikely]] {
-    if (take_teardown_kick() || teardown == Teardown::kAlways) {
-      (void)run_space_teardown(kTeardownStepBudget);
+  const bool freed = run_memory_backlog(&budget);
+  g_background.pending = !torn_down || !freed || g_background.kicked;
+}
+
+[[gnu::always_inline]] inline arch::UserContext* resume_next(
+    Background background = Background::kIfKicked) {
+  reap_objects();
+  if (g_background.pending) [[unlikely]] {
+    if (g_background.kicked || background == Background::kAlways) {
+      background_step(kBackgroundStepBudget);
       reap_objects();
     }
   }
@@ -66,7 +75,7 @@ arch::UserContext* syscall_entry() {
 
 arch::UserContext* timer_entry() {
   scheduler().tick();
-  return resume_next(Teardown::kAlways);
+  return resume_next(Background::kAlways);
 }
 
 arch::UserContext* irq_entry(uint32_t line) {
@@ -83,13 +92,21 @@ arch::UserContext* fault_entry(uint64_t vector, uint64_t address) {
 }
 
 bool background_work_pending() {
-  return space_teardown_pending();
+  return g_background.pending;
+}
+
+void finish_background_work() {
+  // Bounded: every round finishes work or adds none (what a step releases is destroyed in it).
+  while (g_background.pending) {
+    background_step(~size_t{0});
+    reap_objects();
+  }
 }
 
 arch::UserContext* idle_entry() {
-  arch::UserContext* next = resume_next(Teardown::kAlways);
+  arch::UserContext* next = resume_next(Background::kAlways);
   // A teardown in progress is no deadlock: init hears of the ended process when it is done.
-  if (next != nullptr || interrupt_could_wake_someone() || space_teardown_pending()) return next;
+  if (next != nullptr || interrupt_could_wake_someone() || g_background.pending) return next;
   init_deadlock();  // ends the current program; init starts the next or powers off
   return resume_next();
 }

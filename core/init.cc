@@ -18,6 +18,7 @@
 #include "core/console.h"
 #include "core/endpoint.h"
 #include "core/irq.h"
+#include "core/kernel.h"
 #include "core/kernel_service.h"
 #include "core/kmem.h"
 #include "core/manifest.h"
@@ -81,7 +82,7 @@ StringView trim(StringView s) {
 
 [[noreturn]] void finish() {
   reap_objects();
-  (void)run_space_teardown(~size_t{0});  // what ended processes still hold, all of it now
+  finish_background_work();  // what ended processes and dead objects still hold, all of it
   reap_objects();
   const size_t free_after = kernel_frames().free_count();
   const size_t objects_after = live_object_count();

@@ -38,6 +38,8 @@ arch::UserContext* idle_entry();
 // idle_entry() goes on with: the port then lets pending interrupts in and calls it again at
 // once, instead of sleeping until the next interrupt.
 bool background_work_pending();
+// Does all of it now (init before its leak check, host tests, test hooks).
+void finish_background_work();
 // Nothing for the core to do (a spurious interrupt): the context to resume.
 arch::UserContext* resume_entry();
 

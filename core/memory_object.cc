@@ -10,6 +10,9 @@ namespace hmk {
 namespace {
 constinit Slab<MemoryObject> g_slab("MemoryObject");
 constexpr uint64_t kEntriesPerPage = kPageSize / sizeof(PhysAddr);
+// Dead memory objects with frames left to free, linked through their zombie_node (so that, as
+// for every object without references, that node is in a list).
+constinit ZombieList g_backlog;
 }  // namespace
 
 Result<MemoryObject*> MemoryObject::create(Quota& quota, uint64_t pages) {
@@ -55,10 +58,38 @@ Status MemoryObject::fill(uint64_t budget) {
 }
 
 void MemoryObject::destroy() {
-  for (uint64_t i = 0; i < filled_; ++i)
-    free_page(frames_[i]);
+  size_t budget = kBackgroundStepBudget;
+  if (free_frames(&budget)) {
+    destroy_empty();
+    return;
+  }
+  g_backlog.push_back(this);
+  add_background_work();
+}
+
+bool MemoryObject::free_frames(size_t* budget) {
+  for (; filled_ > 0 && *budget > 0; --*budget)
+    free_page(frames_[--filled_]);
+  return filled_ == 0;
+}
+
+void MemoryObject::destroy_empty() {
   if (index_pages_ != 0) (void)kernel_frames().free_contiguous(index_phys_, index_pages_);
   g_slab.destroy(this);
+}
+
+bool run_memory_backlog(size_t* budget) {
+  while (KernelObject* o = g_backlog.front()) {
+    auto* m = static_cast<MemoryObject*>(o);
+    if (!m->free_frames(budget)) return false;
+    ZombieList::remove(m);
+    m->destroy_empty();
+  }
+  return true;
+}
+
+bool in_memory_backlog(const MemoryObject* m) {
+  return g_backlog.contains(m);
 }
 
 }  // namespace hmk

@@ -18,7 +18,14 @@ class MemoryObject final : public KernelObject {
   static Result<MemoryObject*> create_unfilled(Quota& quota, uint64_t pages);
   Status fill(uint64_t budget);
   bool filled() const { return filled_ == pages_; }
+  // Frees the frames and the object. A big one frees kBackgroundStepBudget frames now and the
+  // rest as background work (run_memory_backlog), so that the death of a 64 MiB object never
+  // keeps interrupts waiting long; meanwhile it is in the backlog, still charged, unreachable.
   void destroy();
+  // Frees up to *budget frames (taken off *budget); true when none is left.
+  bool free_frames(size_t* budget);
+  // The rest of destroy() once every frame is back.
+  void destroy_empty();
 
   uint64_t pages() const { return pages_; }
   PhysAddr frame(uint64_t index) const { return frames_[index]; }
@@ -68,5 +75,11 @@ class MemoryObject final : public KernelObject {
   uint64_t writable_mappings_ = 0;
   uint64_t executable_mappings_ = 0;
 };
+
+// Frees the frames of dead memory objects in the backlog, up to *budget (taken off *budget),
+// destroying each once it has none; true when the backlog is empty. Background work (object.h).
+bool run_memory_backlog(size_t* budget);
+// Whether `m` is in the backlog (dead, its frames being freed).
+bool in_memory_backlog(const MemoryObject* m);
 
 }  // namespace hmk

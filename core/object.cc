@@ -14,6 +14,7 @@
 namespace hmk {
 
 constinit ZombieList g_zombies;
+constinit BackgroundWork g_background;
 
 namespace {
 constinit ObjectRegistry g_registry;

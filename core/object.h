@@ -54,6 +54,23 @@ inline void reap_objects() {
   if (!g_zombies.empty()) reap_all_objects();  // the common case costs one compare
 }
 
+// Work the kernel does in bounded steps between other work: ended processes' teardown
+// (core/space.h) and the frames of big memory objects that died (core/memory_object.h). The
+// entry that caused it does a step, then timer ticks and an idle CPU do the rest
+// (core/entry.cc): unrelated threads' system calls never pay for it. Read on every entry: one
+// load when there is none.
+struct BackgroundWork {
+  bool pending = false;  // some is left
+  bool kicked = false;   // some was added since the last step
+};
+extern BackgroundWork g_background;
+inline void add_background_work() {
+  g_background.pending = true;
+  g_background.kicked = true;
+}
+// Units of background work per step: about 10^5 instructions.
+inline constexpr size_t kBackgroundStepBudget = 4096;
+
 // Every live object, for the invariant checker and leak reports.
 using ObjectRegistry = List<KernelObject, &KernelObject::registry_node>;
 const ObjectRegistry& live_objects();

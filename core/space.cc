@@ -29,8 +29,6 @@ bool range_ok(uint64_t vaddr, uint64_t pages, uint64_t* end) {
 }
 }  // namespace
 
-constinit TeardownFlags g_teardown_flags;
-
 uint64_t Space::mapping_record_bytes() {
   return g_mappings.cache().object_size();
 }
@@ -268,8 +266,7 @@ void Space::end_self(int64_t code) {
   }
   acquire();  // the queue's: the object outlives its teardown
   g_teardown.push_back(this);
-  g_teardown_flags.pending = true;
-  g_teardown_flags.kicked = true;
+  add_background_work();
 }
 
 bool Space::teardown_step(size_t* budget) {
@@ -301,12 +298,11 @@ bool Space::teardown_step(size_t* budget) {
   return true;
 }
 
-bool run_space_teardown(size_t budget) {
+bool run_space_teardown(size_t* budget) {
   // Each step either finishes a space (which leaves the queue) or uses up the budget.
   while (Space* s = g_teardown.front()) {
-    if (!s->teardown_step(&budget)) return false;
+    if (!s->teardown_step(budget)) return false;
     TeardownQueue::remove(s);
-    g_teardown_flags.pending = !g_teardown.empty();
     init_space_ended(s);
     s->release();
   }

@@ -133,28 +133,9 @@ class Space final : public KernelObject {
 // Rights a mapping may have, as PageFlags for the port.
 uint32_t page_flags_for_rights(uint32_t rights);
 
-// Gives back what ended spaces still hold, oldest first, at most `budget` units of work (see
-// Space::teardown_step); true when nothing is left. core/entry.cc runs a bounded step in the
-// entry that ended a process, at every timer tick and whenever the CPU would idle, so ending a
-// big process never keeps interrupts and other threads waiting long, and unrelated threads'
-// system calls do not pay for it.
-bool run_space_teardown(size_t budget);
-// Whether any teardown work is left, and whether a process ended since the last take (the entry
-// that ended it does the first step). Read on every kernel entry: one load when nothing ended.
-struct TeardownFlags {
-  bool pending = false;
-  bool kicked = false;
-};
-extern TeardownFlags g_teardown_flags;
-inline bool space_teardown_pending() {
-  return g_teardown_flags.pending;
-}
-inline bool take_teardown_kick() {
-  const bool kicked = g_teardown_flags.kicked;
-  g_teardown_flags.kicked = false;
-  return kicked;
-}
-// Units of teardown work per kernel entry: about 10^5 instructions.
-inline constexpr size_t kTeardownStepBudget = 4096;
+// Gives back what ended spaces still hold, oldest first, using up to *budget units of work (see
+// Space::teardown_step; taken off *budget); true when nothing is left. Background work
+// (object.h): a big process's end never keeps interrupts and other threads waiting long.
+bool run_space_teardown(size_t* budget);
 
 }  // namespace hmk

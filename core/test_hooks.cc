@@ -3,6 +3,7 @@
 
 #include "core/arch.h"
 #include "core/console.h"
+#include "core/kernel.h"
 #include "core/lib/string.h"
 #include "core/memory_object.h"
 #include "core/quota.h"
@@ -87,7 +88,7 @@ TestUserPage make_test_user_page() {
 void end_test_user_page(TestUserPage& page) {
   arch::forget_context(g_test_user_context);
   page.space->terminate(0);
-  (void)run_space_teardown(~size_t{0});
+  finish_background_work();
   page.space->release();
   page.memory->release();
   page.quota->release();

@@ -394,8 +394,7 @@ class Harness {
   // what died.
   void drain_teardown() {
     reap_objects();
-    (void)run_space_teardown(~size_t{0});
-    reap_objects();
+    finish_background_work();
   }
 
   // Restarted system calls (bounded steps of long operations).
