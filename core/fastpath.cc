@@ -1,10 +1,11 @@
 // The IPC fast paths. Each is a list of guards, every one of which sends the call to the slow
 // path untouched, then a commit that cannot fail. The slow path (core/ipc.cc) gives the same
 // result for every message that passes the guards; the native test IPC-0020 and the host
-// tests check that register by register.
-#include "core/fastpath.h"
-
+// tests check that register by register. The port calls the two entry points at the end
+// (declared in core/kernel.h) from its system-call stub.
+#include "core/arch.h"
 #include "core/endpoint.h"
+#include "core/kernel.h"
 #include "core/scheduler.h"
 #include "core/space.h"
 

@@ -25,8 +25,8 @@ for archive in "$kernel" "$user"; do
     echo "PASS $archive needs only: $(tr '\n' ' ' <<<"$undefined")"
   fi
 done
-# The disassembly goes into a variable first: `objdump | grep -q` under pipefail would fail
-# with objdump's SIGPIPE as soon as grep found a match, and so pass exactly when it should not.
+# The disassembly goes into a variable first: piping objdump into a grep that quits at the first
+# match would, under pipefail, fail with objdump's SIGPIPE and so pass exactly when it should not.
 disassembly="$("$objdump" -d "$kernel")"
 [[ -n "$disassembly" ]] || { echo "FAIL $kernel: no disassembly" >&2; exit 1; }
 if grep -q '%[xy]mm' <<<"$disassembly"; then

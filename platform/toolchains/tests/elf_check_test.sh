@@ -3,8 +3,8 @@
 # the boot loader and the kernel's ELF loader expect.
 # Usage: elf_check_test.sh READELF OBJDUMP KERNEL_ELF USER_ELF
 #
-# Tool output is captured before it is searched: `tool | grep -q X` under pipefail fails with
-# the tool's SIGPIPE when grep stops at the first match, which turns a found X into "not found".
+# Tool output is captured before it is searched: piping a tool into a grep that quits at the
+# first match, under pipefail, fails with the tool's SIGPIPE and turns a found X into "not found".
 set -euo pipefail
 readelf="$1" objdump="$2" kernel="$3" user="$4"
 fails=0
