@@ -1,5 +1,5 @@
 // System call handlers, one per line of core/abi/syscalls.tbl (except the IPC and notification
-// calls, in core/ipc.cc). The generated decoder (core/syscall_dispatch.cc) has looked up every
+// calls, in core/ipc.cc). The generated decoder (core/syscall_dispatch.inc) has looked up every
 // handle argument with the type and rights the table names and checked every rights argument;
 // each handler checks the rest (pointers, numbers, object state) before it changes anything
 // and returns a Status, so a bad argument never reaches a panic.
@@ -381,3 +381,6 @@ void handle_syscall(Thread* self) {
 }
 
 }  // namespace hmk
+
+// The decoders and the dispatch table, generated from core/abi/syscalls.tbl.
+#include "core/syscall_dispatch.inc"  // NOLINT(bugprone-suspicious-include)

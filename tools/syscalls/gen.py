@@ -8,8 +8,9 @@ list             core/abi/syscall_list.h: every call's name, kind and argument t
                  fuzzers and diagnostics
 kernel-header    core/syscall_table.h: per call a typed argument view (handles already looked
                  up), a result struct, the handler's declaration; the dispatch table
-kernel-dispatch  core/syscall_dispatch.cc: per call the decoder (lookups, rights checks) that
-                 calls the handler and writes the results; the dispatch table
+kernel-dispatch  core/syscall_dispatch.inc: per call the decoder (lookups, rights checks) that
+                 calls the handler and writes the results; the dispatch table (included by
+                 core/syscall.cc)
 user             svc/lib/syscall_wrappers.h: the typed wrappers user programs call
 docs             the Markdown table docs/kernel.md carries between its markers
 """
@@ -171,7 +172,7 @@ struct IpcArgs {
 
 """]
     out.extend(kernel_structs(c) for c in calls)
-    out.append("""// The dispatch table (core/syscall_dispatch.cc): entry n decodes call n's arguments from the
+    out.append("""// The dispatch table (core/syscall_dispatch.inc): entry n decodes call n's arguments from the
 // thread's saved registers, runs its handler and stores its results.
 using SyscallEntry = Status (*)(Thread* self);
 extern const SyscallEntry kSyscallTable[abi::kSyscallCount];
@@ -250,7 +251,8 @@ def decoder(c):
 def emit_kernel_dispatch(calls):
     out = [BANNER, """// Decoders: each reads its call's arguments from the saved registers, looks up and checks
 // the handle arguments in order (the table's types and rights), checks rights arguments, runs
-// the handler and writes its results. Nothing changes before the handler runs.
+// the handler and writes its results. Nothing changes before the handler runs. Included at the
+// end of core/syscall.cc, so that a decoder and its handler compile into one function.
 #include "core/arch.h"
 #include "core/space.h"
 #include "core/syscall_table.h"
