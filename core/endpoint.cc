@@ -38,7 +38,7 @@ size_t Endpoint::cancel_sends_through(const Capability* cap) {
   Thread* t = queue_.front();
   while (t != nullptr) {
     Thread* next = queue_.next(t);  // before t leaves the queue
-    if (t->ipc_cap_ == cap) wake_with_status(t, Status::kInvalidCapability);
+    if (t->send_cap() == cap) wake_with_status(t, Status::kInvalidCapability);
     ++looked_at;
     t = next;
   }

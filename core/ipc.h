@@ -18,8 +18,6 @@ namespace hmk {
 // `self`. When one returns a Status, `self` is still running and gets it; when `self` blocked
 // instead, whoever wakes it writes its status.
 
-// Whether a sender then waits for a reply (call) or not (send).
-enum class Reply : uint8_t { kWait, kNone };
 // Where a woken partner goes: straight to the CPU if nothing ready outranks it (as the fast
 // path does), or to the back of its run queue.
 enum class Switch : uint8_t { kDirect, kQueue };
@@ -30,8 +28,6 @@ enum class Blocking : uint8_t { kYes, kNo };
 abi::IpcBuffer* ipc_buffer_of(Thread* t);
 // Wakes a blocked thread with `status` (it leaves whatever queue it was in).
 void wake_with_status(Thread* t, Status status);
-// Takes a thread out of whatever it waits on or runs in, without waking it.
-void detach_thread(Thread* t);
 // Ends a thread: out of every queue, its pending caller gets kPeerClosed, its space loses a
 // live thread (and ends with the last one).
 void kill_thread(Thread* t);

@@ -15,8 +15,8 @@
 #include <stdint.h>
 
 #include "core/abi/syscall.h"
-#include "core/ipc.h"
 #include "core/lib/status.h"
+#include "core/thread.h"
 
 namespace hmk {
 

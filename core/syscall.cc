@@ -110,14 +110,7 @@ Status sys_thread_set_priority(Thread* self, const SysThreadSetPriority& a) {
   if (a.priority >= abi::kPriorityCount) return Status::kInvalidArgument;
   if (a.priority > self->priority()) return Status::kPermissionDenied;
   auto& t = object_of<Thread>(a.thread);
-  const auto priority = static_cast<uint8_t>(a.priority);
-  if (t.state() == ThreadState::kReady) {
-    scheduler().remove(&t);
-    t.priority_ = priority;
-    scheduler().make_ready(&t);
-  } else {
-    t.priority_ = priority;  // a running thread is re-checked by the scheduler on exit
-  }
+  scheduler().set_priority(&t, static_cast<uint8_t>(a.priority));
   return Status::kOk;
 }
 
@@ -132,7 +125,7 @@ Status sys_thread_set_ipc_buffer(Thread*, const SysThreadSetIpcBuffer& a) {
     }
     TRY(arch::translate_user(t.space().address_space(), a.address, kPageWrite));
   }
-  t.ipc_buffer_ = a.address;
+  t.set_ipc_buffer(a.address);
   return Status::kOk;
 }
 
@@ -172,15 +165,15 @@ namespace {
 Status memory_create_step(Thread* self, uint64_t pages, SysMemoryCreateOut& out) {
   if (pages == 0 || pages > abi::kMaxMemoryPages) return Status::kInvalidArgument;
   TRY(caps_of(self).ensure_free(1, quota_of(self)));
-  MemoryObject* m = self->pending_memory_;
+  MemoryObject* m = self->pending_memory();
   if (m == nullptr) {
     m = TRY(MemoryObject::create_unfilled(quota_of(self), pages));
-    self->pending_memory_ = m;
+    self->park_pending_memory(m);
   }
   TRY(m->fill(kZeroStepPages));
   if (!m->filled()) return kRestart;
   // POINT OF NO RETURN
-  self->pending_memory_ = nullptr;
+  (void)self->take_pending_memory();
   out.memory = install_reserved(
       caps_of(self), m, abi::kRightRead | abi::kRightWrite | abi::kRightExecute | abi::kRightManage,
       0, nullptr, Reference::kTransfer);
@@ -193,17 +186,12 @@ Status sys_memory_create(Thread* self, const SysMemoryCreate& a, SysMemoryCreate
   // A parked object belongs to this very call (nothing but a restart runs the thread's code in
   // between); one of another size means the thread came back with other registers: start
   // over.
-  MemoryObject* parked = self->pending_memory_;
-  if (parked != nullptr && parked->pages() != a.pages) {
-    self->pending_memory_ = nullptr;
-    parked->release();
+  if (self->pending_memory() != nullptr && self->pending_memory()->pages() != a.pages) {
+    self->take_pending_memory()->release();
   }
   const Status s = memory_create_step(self, a.pages, out);
   // Whatever ends the call (an error included) ends the half-made object with it.
-  if (s != kRestart && self->pending_memory_ != nullptr) {
-    self->pending_memory_->release();
-    self->pending_memory_ = nullptr;
-  }
+  if (s != kRestart && self->pending_memory() != nullptr) self->take_pending_memory()->release();
   return s;
 }
 

@@ -148,7 +148,7 @@ class Fuzzer {
       a[i] = argument(t, spec.args[i]);
     if (spec.kind == abi::SyscallKind::kIpc) {
       a[1] = tag();
-      if (t->ipc_buffer_ != 0 && h_.user_memory(&t->space(), t->ipc_buffer_, kPageWrite)) {
+      if (t->ipc_buffer() != 0 && h_.user_memory(&t->space(), t->ipc_buffer(), kPageWrite)) {
         for (Handle& c : h_.ipc_buffer(t)->send_caps)
           c = static_cast<Handle>(handle(t, ObjectType::kNone));
       }
