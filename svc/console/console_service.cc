@@ -43,8 +43,8 @@ rpc::Status ConsoleService::start(svc::Env& env) {
              kComIrq);
     return rpc::Status::kNoService;
   }
-  if (output_progress_.init() != rpc::Status::kOk || input_ready_.init() != rpc::Status::kOk)
-    return rpc::Status::kNoSpace;
+  RPC_TRY(output_progress_.init());
+  RPC_TRY(input_ready_.init());
   Result<abi::Handle> n = rt::notification_create();
   if (!n.ok()) return rpc::Status::kNoSpace;
   irq_notification_ = *n;
@@ -181,7 +181,7 @@ rpc::Status ConsoleService::write(const Console::WriteRequest& req, Console::Wri
 rpc::Status ConsoleService::readLine(const Console::ReadLineRequest&,
                                      Console::ReadLineResponse& resp, const rpc::CallContext&) {
   while (line_count_ == 0) {
-    if (const rpc::Status s = input_ready_.wait(); s != rpc::Status::kOk) return s;
+    RPC_TRY(input_ready_.wait());
   }
   const uint32_t n = line_sizes_[first_line_];
   for (uint32_t i = 0; i < n; ++i)
@@ -197,7 +197,7 @@ rpc::Status ConsoleService::flush(const Console::FlushRequest&, Console::FlushRe
   while (queued_ > 0) {
     transmit();
     if (queued_ == 0) break;
-    if (const rpc::Status s = output_progress_.wait(); s != rpc::Status::kOk) return s;
+    RPC_TRY(output_progress_.wait());
   }
   // The last FIFO load: wait until the transmitter has taken it.
   while ((in(kLineStatus)&kLsrTransmitEmpty) == 0)
