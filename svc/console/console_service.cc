@@ -1,6 +1,7 @@
 // The 16550 console driver (console_service.h).
 #include "svc/console/console_service.h"
 
+#include "svc/lib/rpc_ipc.h"
 #include "svc/lib/syscall.h"
 
 namespace hmk::svc::console {
@@ -46,9 +47,9 @@ rpc::Status ConsoleService::start(svc::Env& env) {
   RPC_TRY(output_progress_.init());
   RPC_TRY(input_ready_.init());
   Result<abi::Handle> n = rt::notification_create();
-  if (!n.ok()) return rpc::Status::kNoSpace;
+  if (!n.ok()) return rt::rpc_status(n.status());
   irq_notification_ = *n;
-  if (rt::irq_bind(irq_, irq_notification_) != hmk::Status::kOk) return rpc::Status::kIo;
+  RPC_TRY(rt::rpc_status(rt::irq_bind(irq_, irq_notification_)));
   // Input typed before the driver took over waits in the receive register; switching the FIFOs
   // on would drop it, so take it first.
   for (uint32_t budget = kFifoBytes; budget > 0 && (in(kLineStatus)&kLsrDataReady) != 0; --budget) {
