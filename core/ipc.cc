@@ -8,6 +8,7 @@
 #include "core/quota.h"
 #include "core/scheduler.h"
 #include "core/space.h"
+#include "core/syscall_table.h"
 
 namespace hmk {
 namespace {
@@ -167,18 +168,20 @@ void kill_thread(Thread* t) {
   if (space.alive() && space.live_threads() == 0) space.terminate(0);
 }
 
-Status ipc_send(Thread* self, bool is_call) {
-  const uint64_t* r = self->regs();
-  const MessageInfo tag{r[kSysTag]};
+namespace {
+
+// call and send: `reply` says whether the sender then waits for a reply.
+Status send(Thread* self, const IpcArgs& m, Reply reply) {
+  const bool is_call = reply == Reply::kWait;
+  const MessageInfo tag = m.tag;
   TRY(check_tag(self, tag));
-  if (r[kSysHandle] > 0xffffffffu) return Status::kInvalidCapability;
-  Capability* cap = TRY(self->space().caps().lookup(static_cast<Handle>(r[kSysHandle]),
-                                                    ObjectType::kEndpoint, abi::kRightSend));
+  Capability* cap =
+      TRY(self->space().caps().lookup(m.endpoint, ObjectType::kEndpoint, abi::kRightSend));
   const bool can_grant = (cap->rights & abi::kRightGrant) != 0;
   if (tag.caps() > 0 && !can_grant) return Status::kPermissionDenied;
   auto* ep = static_cast<Endpoint*>(cap->object);
   // Services linked into the kernel answer on the caller's thread (kernel_service.h).
-  if (ep->kernel_served()) return kernel_service_call(self, cap->badge, is_call);
+  if (ep->kernel_served()) return kernel_service_call(self, cap->badge, reply);
 
   // A receiver queue is never empty (Endpoint::dequeue resets the kind).
   Thread* receiver = ep->kind() == Endpoint::QueueKind::kReceivers ? ep->queue().front() : nullptr;
@@ -208,12 +211,10 @@ Status ipc_send(Thread* self, bool is_call) {
   return Status::kOk;
 }
 
-Status ipc_recv(Thread* self) {
-  const uint64_t* r = self->regs();
-  const MessageInfo tag{r[kSysTag]};
-  if (r[kSysHandle] > 0xffffffffu) return Status::kInvalidCapability;
-  Capability* cap = TRY(self->space().caps().lookup(static_cast<Handle>(r[kSysHandle]),
-                                                    ObjectType::kEndpoint, abi::kRightReceive));
+Status receive(Thread* self, const IpcArgs& m) {
+  const MessageInfo tag = m.tag;
+  Capability* cap =
+      TRY(self->space().caps().lookup(m.endpoint, ObjectType::kEndpoint, abi::kRightReceive));
   auto* ep = static_cast<Endpoint*>(cap->object);
   // A server that receives again without replying abandons its caller.
   if (self->caller_ != nullptr) wake_with_status(self->caller_, Status::kPeerClosed);
@@ -249,8 +250,7 @@ Status ipc_recv(Thread* self) {
   return Status::kOk;
 }
 
-namespace {
-Status reply(Thread* self, bool direct) {
+Status reply(Thread* self, Switch partner) {
   Thread* caller = self->caller_;
   if (caller == nullptr) return Status::kNotFound;
   Transfer plan;
@@ -264,51 +264,70 @@ Status reply(Thread* self, bool direct) {
   // POINT OF NO RETURN
   detach_thread(caller);  // unlinks caller and server
   commit_transfer(self, caller, /*badge=*/0, plan);
-  if (direct) {
+  if (partner == Switch::kDirect) {
     make_runnable_direct(caller);
   } else {
     make_runnable(caller);
   }
   return Status::kOk;
 }
+
 }  // namespace
 
-Status ipc_reply(Thread* self) {
-  return reply(self, /*direct=*/false);
+Status sys_call(Thread* self, const IpcArgs& m) {
+  return send(self, m, Reply::kWait);
 }
 
-Status ipc_reply_recv(Thread* self) {
+Status sys_send(Thread* self, const IpcArgs& m) {
+  return send(self, m, Reply::kNone);
+}
+
+Status sys_recv(Thread* self, const IpcArgs& m) {
+  return receive(self, m);
+}
+
+Status sys_reply(Thread* self, const IpcArgs&) {
+  return reply(self, Switch::kQueue);
+}
+
+Status sys_reply_recv(Thread* self, const IpcArgs& m) {
   if (self->caller_ != nullptr) {
-    Status s = reply(self, /*direct=*/true);
+    Status s = reply(self, Switch::kDirect);
     // A malformed reply is the server's bug: report it instead of receiving.
     if (s != Status::kOk && s != Status::kBufferTooSmall) return s;
   }
-  return ipc_recv(self);
+  return receive(self, m);
 }
 
-Status notification_signal(Thread* self) {
-  const uint64_t* r = self->regs();
-  if (r[kSysHandle] > 0xffffffffu) return Status::kInvalidCapability;
-  Capability* cap = TRY(self->space().caps().lookup(static_cast<Handle>(r[kSysHandle]),
-                                                    ObjectType::kNotification, abi::kRightSend));
-  static_cast<Notification*>(cap->object)->signal(cap->badge != 0 ? cap->badge : 1);
+Status sys_signal(Thread*, const SysSignal& a) {
+  Capability& cap = a.notification;
+  static_cast<Notification*>(cap.object)->signal(cap.badge != 0 ? cap.badge : 1);
   return Status::kOk;
 }
 
-Status notification_wait(Thread* self, bool blocking) {
-  uint64_t* r = self->regs();
-  if (r[kSysHandle] > 0xffffffffu) return Status::kInvalidCapability;
-  Capability* cap = TRY(self->space().caps().lookup(static_cast<Handle>(r[kSysHandle]),
-                                                    ObjectType::kNotification, abi::kRightReceive));
-  auto* n = static_cast<Notification*>(cap->object);
-  if (n->word() != 0 || !blocking) {
-    r[arch::kSysArg0] = n->take();  // the result: the bits
+namespace {
+
+// wait and poll: the bits now, or (kYes and none set) block until a signal brings them.
+Status take_bits(Thread* self, Capability& cap, Blocking blocking, uint64_t& bits) {
+  auto* n = static_cast<Notification*>(cap.object);
+  if (n->word() != 0 || blocking == Blocking::kNo) {
+    bits = n->take();
     return Status::kOk;
   }
   self->state_ = ThreadState::kBlockedOnNotification;
   self->blocked_on_ = n;
   n->waiters().push_back(self);
   return Status::kOk;
+}
+
+}  // namespace
+
+Status sys_wait(Thread* self, const SysWait& a, SysWaitOut& out) {
+  return take_bits(self, a.notification, Blocking::kYes, out.bits);
+}
+
+Status sys_poll(Thread* self, const SysPoll& a, SysPollOut& out) {
+  return take_bits(self, a.notification, Blocking::kNo, out.bits);
 }
 
 }  // namespace hmk
