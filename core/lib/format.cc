@@ -186,6 +186,159 @@ class BufferSink final : public Sink {
   size_t used_ = 0;
 };
 
+// The flag characters after '%', in any order.
+unsigned parse_flags(const char*& p) {
+  unsigned flags = 0;
+  for (;; ++p) {
+    switch (*p) {
+      case '-':
+        flags |= kLeft;
+        break;
+      case '0':
+        flags |= kZero;
+        break;
+      case '+':
+        flags |= kPlus;
+        break;
+      case ' ':
+        flags |= kSpace;
+        break;
+      case '#':
+        flags |= kAlt;
+        break;
+      default:
+        return flags;
+    }
+  }
+}
+
+// The width: digits, or '*' for the next argument.
+void parse_width(const char*& p, va_list& args, Spec& spec) {
+  if (*p != '*') {
+    spec.width = clamp_width(parse_number(p));
+    return;
+  }
+  int w = va_arg(args, int);
+  // A negative '*' width means left-justify with its magnitude (C11 7.21.6.1p5).
+  if (w < 0) {
+    spec.flags |= kLeft;
+    spec.width = clamp_width(-static_cast<long long>(w));
+  } else {
+    spec.width = clamp_width(w);
+  }
+  ++p;
+}
+
+// The precision, if a '.' follows: digits, or '*' for the next argument (negative: not given).
+void parse_precision(const char*& p, va_list& args, Spec& spec) {
+  if (*p != '.') return;
+  ++p;
+  if (*p == '*') {
+    int prec = va_arg(args, int);
+    spec.precision = prec < 0 ? -1 : clamp_width(prec);
+    ++p;
+  } else {
+    spec.precision = clamp_width(parse_number(p));
+  }
+}
+
+// The length modifier, if any.
+Length parse_length(const char*& p) {
+  switch (*p) {
+    case 'h':
+      ++p;
+      if (*p != 'h') return Length::kShort;
+      ++p;
+      return Length::kChar;
+    case 'l':
+      ++p;
+      if (*p != 'l') return Length::kLong;
+      ++p;
+      return Length::kLongLong;
+    case 'z':
+      ++p;
+      return Length::kSize;
+    case 't':
+      ++p;
+      return Length::kPtrdiff;
+    case 'j':
+      ++p;
+      return Length::kIntmax;
+    default:
+      return Length::kNone;
+  }
+}
+
+// Everything between '%' and the conversion character; leaves `p` at the conversion character.
+Spec parse_spec(const char*& p, va_list& args) {
+  Spec spec;
+  spec.flags = parse_flags(p);
+  parse_width(p, args, spec);
+  parse_precision(p, args, spec);
+  spec.length = parse_length(p);
+  return spec;
+}
+
+void emit_signed(Sink& sink, const Spec& spec, va_list& args, char conv) {
+  int64_t v = read_signed(args, spec.length);
+  // Negate in unsigned arithmetic so INT64_MIN does not overflow.
+  uint64_t magnitude = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+  emit_integer(sink, spec, magnitude, v < 0, conv);
+}
+
+void emit_pointer(Sink& sink, Spec spec, va_list& args) {
+  const void* ptr = va_arg(args, const void*);
+  if (ptr == nullptr) {
+    emit_text(sink, spec, "(nil)", 5);
+  } else {
+    spec.precision = -1;
+    emit_integer(sink, spec, reinterpret_cast<uintptr_t>(ptr), false, 'p');
+  }
+}
+
+void emit_string(Sink& sink, const Spec& spec, va_list& args) {
+  const char* s = va_arg(args, const char*);
+  if (s == nullptr) s = "(null)";
+  // With a precision, the string need not be NUL-terminated: never read past it.
+  size_t n = 0;
+  size_t limit = spec.precision >= 0 ? static_cast<size_t>(spec.precision) : SIZE_MAX;
+  while (n < limit && s[n] != '\0')
+    ++n;
+  emit_text(sink, spec, s, n);
+}
+
+// Writes conversion `conv` with its argument, if it takes one. False for an unknown conversion.
+bool emit_conversion(Sink& sink, const Spec& spec, char conv, va_list& args) {
+  switch (conv) {
+    case 'd':
+    case 'i':
+      emit_signed(sink, spec, args, conv);
+      return true;
+    case 'u':
+    case 'x':
+    case 'X':
+    case 'o':
+      emit_integer(sink, spec, read_unsigned(args, spec.length), false, conv);
+      return true;
+    case 'p':
+      emit_pointer(sink, spec, args);
+      return true;
+    case 'c': {
+      char c = static_cast<char>(va_arg(args, int));
+      emit_text(sink, spec, &c, 1);
+      return true;
+    }
+    case 's':
+      emit_string(sink, spec, args);
+      return true;
+    case '%':
+      sink.write("%", 1);
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 void vformat(Sink& sink, const char* fmt, va_list ap) {
@@ -203,140 +356,15 @@ void vformat(Sink& sink, const char* fmt, va_list ap) {
 
     const char* spec_start = p;
     ++p;  // '%'
-    Spec spec;
-    for (bool more = true; more;) {
-      switch (*p) {
-        case '-':
-          spec.flags |= kLeft;
-          break;
-        case '0':
-          spec.flags |= kZero;
-          break;
-        case '+':
-          spec.flags |= kPlus;
-          break;
-        case ' ':
-          spec.flags |= kSpace;
-          break;
-        case '#':
-          spec.flags |= kAlt;
-          break;
-        default:
-          more = false;
-          continue;
-      }
-      ++p;
+    const Spec spec = parse_spec(p, args);
+    if (*p == '\0') {
+      // A format ending in the middle of a specification: print what was there and stop.
+      sink.write(spec_start, static_cast<size_t>(p - spec_start));
+      break;
     }
-    if (*p == '*') {
-      int w = va_arg(args, int);
-      // A negative '*' width means left-justify with its magnitude (C11 7.21.6.1p5).
-      if (w < 0) {
-        spec.flags |= kLeft;
-        spec.width = clamp_width(-static_cast<long long>(w));
-      } else {
-        spec.width = clamp_width(w);
-      }
-      ++p;
-    } else {
-      spec.width = clamp_width(parse_number(p));
-    }
-    if (*p == '.') {
-      ++p;
-      if (*p == '*') {
-        int prec = va_arg(args, int);
-        spec.precision = prec < 0 ? -1 : clamp_width(prec);
-        ++p;
-      } else {
-        spec.precision = clamp_width(parse_number(p));
-      }
-    }
-    switch (*p) {
-      case 'h':
-        ++p;
-        spec.length = Length::kShort;
-        if (*p == 'h') {
-          ++p;
-          spec.length = Length::kChar;
-        }
-        break;
-      case 'l':
-        ++p;
-        spec.length = Length::kLong;
-        if (*p == 'l') {
-          ++p;
-          spec.length = Length::kLongLong;
-        }
-        break;
-      case 'z':
-        ++p;
-        spec.length = Length::kSize;
-        break;
-      case 't':
-        ++p;
-        spec.length = Length::kPtrdiff;
-        break;
-      case 'j':
-        ++p;
-        spec.length = Length::kIntmax;
-        break;
-      default:
-        break;
-    }
-
-    const char conv = *p;
-    switch (conv) {
-      case 'd':
-      case 'i': {
-        int64_t v = read_signed(args, spec.length);
-        // Negate in unsigned arithmetic so INT64_MIN does not overflow.
-        uint64_t magnitude = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
-        emit_integer(sink, spec, magnitude, v < 0, conv);
-        break;
-      }
-      case 'u':
-      case 'x':
-      case 'X':
-      case 'o':
-        emit_integer(sink, spec, read_unsigned(args, spec.length), false, conv);
-        break;
-      case 'p': {
-        const void* ptr = va_arg(args, const void*);
-        if (ptr == nullptr) {
-          emit_text(sink, spec, "(nil)", 5);
-        } else {
-          spec.precision = -1;
-          emit_integer(sink, spec, reinterpret_cast<uintptr_t>(ptr), false, 'p');
-        }
-        break;
-      }
-      case 'c': {
-        char c = static_cast<char>(va_arg(args, int));
-        emit_text(sink, spec, &c, 1);
-        break;
-      }
-      case 's': {
-        const char* s = va_arg(args, const char*);
-        if (s == nullptr) s = "(null)";
-        // With a precision, the string need not be NUL-terminated: never read past it.
-        size_t n = 0;
-        size_t limit = spec.precision >= 0 ? static_cast<size_t>(spec.precision) : SIZE_MAX;
-        while (n < limit && s[n] != '\0')
-          ++n;
-        emit_text(sink, spec, s, n);
-        break;
-      }
-      case '%':
-        sink.write("%", 1);
-        break;
-      case '\0':
-        // A format ending in the middle of a specification: print what was there and stop.
-        sink.write(spec_start, static_cast<size_t>(p - spec_start));
-        va_end(args);
-        return;
-      default:
-        // Unknown conversion: show it verbatim so the mistake is visible in the output.
-        sink.write(spec_start, static_cast<size_t>(p + 1 - spec_start));
-        break;
+    if (!emit_conversion(sink, spec, *p, args)) {
+      // Unknown conversion: show it verbatim so the mistake is visible in the output.
+      sink.write(spec_start, static_cast<size_t>(p + 1 - spec_start));
     }
     ++p;
   }

@@ -1,5 +1,12 @@
 // The stub generator behind capnpc-hmk: turns a capnp CodeGeneratorRequest into one freestanding
 // C++ header per requested schema file (see docs/services.md for the generated API).
+//
+// The parts, in the order a file goes through them: schema.h indexes the request; checker.h
+// validates each declaration (field types: checker_types.cc) and builds the model (model.h),
+// using layout.h and growth.h for sizes and bounds; the emitters write the header through
+// refs.h (names across files) and out.h (text): type_emitter.h (enums, structs),
+// codec_emitter.h (encode/decode/check), interface_emitter.h (an interface's struct) with
+// client_emitter.h and server_emitter.h.
 #pragma once
 
 #include <string>
@@ -8,10 +15,6 @@
 #include <capnp/schema.capnp.h>
 
 namespace hmk::capnpc {
-
-// The bounds of svc/lib/rpc.h; the generated headers static_assert against the real ones.
-inline constexpr uint64_t kMaxBytes = 1024;
-inline constexpr uint64_t kMaxCaps = 4;
 
 struct OutputFile {
   std::string path;  // relative to the output directory: the schema's path, .capnp -> .hmk.h
