@@ -11,15 +11,6 @@ namespace {
 constinit Slab<Endpoint> g_endpoints("Endpoint");
 constinit Slab<Notification> g_notifications("Notification");
 
-template <typename T>
-Result<T*> make(Slab<T>& slab, Quota& quota) {
-  const uint64_t charge = slab.cache().object_size();
-  TRY(quota.charge(charge));
-  Result<T*> made = slab.create(quota, charge);
-  if (!made.ok()) quota.uncharge(charge);
-  return made;
-}
-
 // Wakes everybody in `queue` with kPeerClosed; bounded by the queue length.
 void close_queue(ThreadQueue& queue) {
   while (Thread* t = queue.front())
@@ -33,7 +24,7 @@ void Endpoint::wake_all(Status status) {
 }
 
 Result<Endpoint*> Endpoint::create(Quota& quota) {
-  return make(g_endpoints, quota);
+  return create_charged(g_endpoints, quota, 0);
 }
 
 void Endpoint::destroy() {
@@ -47,7 +38,7 @@ size_t Endpoint::cancel_sends_through(const Capability* cap) {
   Thread* t = queue_.front();
   while (t != nullptr) {
     Thread* next = queue_.next(t);  // before t leaves the queue
-    if (t->ipc_cap_ == cap) wake_with_status(t, Status::kInvalidCapability);
+    if (t->send_cap() == cap) wake_with_status(t, Status::kInvalidCapability);
     ++looked_at;
     t = next;
   }
@@ -55,7 +46,7 @@ size_t Endpoint::cancel_sends_through(const Capability* cap) {
 }
 
 Result<Notification*> Notification::create(Quota& quota) {
-  return make(g_notifications, quota);
+  return create_charged(g_notifications, quota, 0);
 }
 
 void Notification::destroy() {

@@ -57,4 +57,16 @@ class Endpoint final : public KernelObject {
   ThreadQueue queue_;
 };
 
+inline void Thread::block_on_receive(Endpoint& ep) {
+  state_ = ThreadState::kBlockedOnReceive;
+  blocked_on_ = &ep;
+  ep.enqueue(this, Endpoint::QueueKind::kReceivers);
+}
+
+inline void Thread::leave_queue(Endpoint& ep) {
+  ep.dequeue(this);
+  blocked_on_ = nullptr;
+  send_cap_ = nullptr;
+}
+
 }  // namespace hmk

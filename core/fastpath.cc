@@ -58,11 +58,8 @@ arch::UserContext* switch_to(Thread* next) {
   if (unlikely(static_cast<int>(server->priority()) < scheduler().highest_ready())) return nullptr;
 
   // POINT OF NO RETURN: the caller waits for the reply, the server runs with the message.
-  ep->dequeue(server);
-  server->blocked_on_ = nullptr;
-  self->state_ = ThreadState::kBlockedOnReply;
-  self->replier_ = server;
-  server->caller_ = self;
+  server->leave_queue(*ep);
+  self->block_on_reply(*server);
   copy_message(r, server->regs(), tag, cap->badge);
   return switch_to(server);
 }
@@ -70,7 +67,7 @@ arch::UserContext* switch_to(Thread* next) {
 [[gnu::always_inline]] inline arch::UserContext* fastpath_reply_recv(Thread* self) {
   uint64_t* r = self->regs();
   const uint64_t tag = r[kSysTag];
-  Thread* caller = self->caller_;
+  Thread* caller = self->caller();
   if (unlikely(caller == nullptr || !register_only(tag))) return nullptr;
   Capability* cap = self->space().caps().lookup(r[kSysHandle]);
   if (unlikely(cap == nullptr || cap->type != ObjectType::kEndpoint)) return nullptr;
@@ -80,11 +77,8 @@ arch::UserContext* switch_to(Thread* next) {
   if (unlikely(static_cast<int>(caller->priority()) < scheduler().highest_ready())) return nullptr;
 
   // POINT OF NO RETURN: the server waits for the next message, the caller runs with the reply.
-  self->caller_ = nullptr;
-  caller->replier_ = nullptr;
-  self->state_ = ThreadState::kBlockedOnReceive;
-  self->blocked_on_ = ep;
-  ep->enqueue(self, Endpoint::QueueKind::kReceivers);
+  self->release_caller();
+  self->block_on_receive(*ep);
   copy_message(r, caller->regs(), tag, /*badge=*/0);
   return switch_to(caller);
 }

@@ -104,7 +104,7 @@ class Scenario {
 
       // The server answers and waits for the next message.
       Thread* s = server_.thread;
-      if (s->caller_ == nullptr ||
+      if (s->caller() == nullptr ||
           (s->state() != ThreadState::kReady && s->state() != ThreadState::kRunning)) {
         break;
       }
@@ -169,13 +169,13 @@ class Scenario {
       v.push_back(t->context().frame.rsp);
       v.push_back(static_cast<uint64_t>(t->state()));
       v.push_back(t->priority());
-      v.push_back(t->slice_left_);
-      v.push_back(static_cast<uint64_t>(index_of(t->caller_)));
-      v.push_back(static_cast<uint64_t>(index_of(t->replier_)));
-      v.push_back(t->blocked_on_ != nullptr);
-      v.push_back(t->ipc_badge_);
-      v.push_back(t->ipc_is_call_);
-      v.push_back(t->ipc_can_grant_);
+      v.push_back(t->slice_left());
+      v.push_back(static_cast<uint64_t>(index_of(t->caller())));
+      v.push_back(static_cast<uint64_t>(index_of(t->replier())));
+      v.push_back(t->blocked_on() != nullptr);
+      v.push_back(t->send_badge());
+      v.push_back(static_cast<uint64_t>(t->send_reply()));
+      v.push_back(static_cast<uint64_t>(t->send_grant()));
       s.threads.push_back(v);
     }
     for (uint32_t p = 0; p < abi::kPriorityCount; ++p) {

@@ -11,11 +11,7 @@ constinit Slab<IoPorts> g_slab("IoPorts");
 
 Result<IoPorts*> IoPorts::create(Quota& quota, uint32_t base, uint32_t count) {
   if (!valid_range(base, count)) return Status::kInvalidArgument;
-  const uint64_t charge = g_slab.cache().object_size();
-  TRY(quota.charge(charge));
-  Result<IoPorts*> made = g_slab.create(quota, charge, base, count);
-  if (!made.ok()) quota.uncharge(charge);
-  return made;
+  return create_charged(g_slab, quota, 0, base, count);
 }
 
 void IoPorts::destroy() {

@@ -8,6 +8,7 @@
 #include "core/quota.h"
 #include "core/scheduler.h"
 #include "core/space.h"
+#include "core/syscall_table.h"
 
 namespace hmk {
 namespace {
@@ -22,7 +23,7 @@ Status check_tag(const Thread* self, MessageInfo tag) {
   if (tag.words() > abi::kMaxMessageWords || tag.caps() > abi::kMaxMessageCaps) {
     return Status::kInvalidArgument;
   }
-  if ((tag.words() > abi::kRegisterWords || tag.caps() > 0) && self->ipc_buffer_ == 0) {
+  if ((tag.words() > abi::kRegisterWords || tag.caps() > 0) && self->ipc_buffer() == 0) {
     return Status::kInvalidArgument;
   }
   return Status::kOk;
@@ -38,7 +39,7 @@ struct Transfer {
 
 // Decode: whether `from`'s message can go to `to`. kBufferTooSmall means the receiver cannot
 // take it; any other error is the sender's.
-Status plan_transfer(Thread* from, Thread* to, bool can_grant, Transfer* plan) {
+Status plan_transfer(Thread* from, Thread* to, Grant grant, Transfer* plan) {
   plan->tag = MessageInfo{from->regs()[kSysTag]};
   const uint32_t words = plan->tag.words();
   const uint32_t caps = plan->tag.caps();
@@ -47,7 +48,7 @@ Status plan_transfer(Thread* from, Thread* to, bool can_grant, Transfer* plan) {
     plan->from_buffer = ipc_buffer_of(from);
     if (plan->from_buffer == nullptr) return Status::kBadAddress;
   }
-  if (caps > 0 && !can_grant) return Status::kPermissionDenied;
+  if (caps > 0 && grant == Grant::kNo) return Status::kPermissionDenied;
   for (uint32_t i = 0; i < caps; ++i) {
     plan->caps[i] = from->space().caps().lookup(plan->from_buffer->send_caps[i]);
     if (plan->caps[i] == nullptr) return Status::kInvalidCapability;
@@ -86,21 +87,13 @@ void commit_transfer(Thread* from, Thread* to, uint64_t badge, const Transfer& p
   to->set_status(Status::kOk);
 }
 
-// `caller` now waits for `server`'s reply.
-void link_reply(Thread* caller, Thread* server) {
-  caller->state_ = ThreadState::kBlockedOnReply;
-  caller->blocked_on_ = nullptr;
-  caller->replier_ = server;
-  server->caller_ = caller;
-}
-
 }  // namespace
 
 // thread_set_ipc_buffer guarantees the buffer lies within one page.
 abi::IpcBuffer* ipc_buffer_of(Thread* t) {
-  if (t->ipc_buffer_ == 0) return nullptr;
+  if (t->ipc_buffer() == 0) return nullptr;
   Result<PhysAddr> phys =
-      arch::translate_user(t->space().address_space(), t->ipc_buffer_, kPageWrite);
+      arch::translate_user(t->space().address_space(), t->ipc_buffer(), kPageWrite);
   if (!phys.ok()) return nullptr;
   return static_cast<abi::IpcBuffer*>(arch::phys_to_virt(*phys));
 }
@@ -117,49 +110,61 @@ void make_runnable_direct(Thread* t) {
   }
 }
 
-void detach_thread(Thread* t) {
-  switch (t->state_) {
+void Thread::detach() {
+  switch (state_) {
     case ThreadState::kReady:
-      scheduler().remove(t);
+      scheduler().remove(this);
       break;
     case ThreadState::kRunning:
-      if (scheduler().current() == t) scheduler().set_current(nullptr);
+      if (scheduler().current() == this) scheduler().set_current(nullptr);
       break;
     case ThreadState::kBlockedOnSend:
     case ThreadState::kBlockedOnReceive:
-      static_cast<Endpoint*>(t->blocked_on_)->dequeue(t);
-      t->ipc_cap_ = nullptr;
+      leave_queue(*static_cast<Endpoint*>(blocked_on_));
       break;
     case ThreadState::kBlockedOnNotification:
-      ThreadQueue::remove(t);
+      ThreadQueue::remove(this);
       break;
     case ThreadState::kBlockedOnReply:
-      if (t->replier_ != nullptr) t->replier_->caller_ = nullptr;
-      t->replier_ = nullptr;
+      if (replier_ != nullptr) replier_->caller_ = nullptr;
+      replier_ = nullptr;
       break;
     case ThreadState::kInactive:
     case ThreadState::kDead:
       break;
   }
-  t->blocked_on_ = nullptr;
+  blocked_on_ = nullptr;
+}
+
+void Thread::block_on_send(Endpoint& ep, Capability& cap, Reply reply, Grant grant) {
+  state_ = ThreadState::kBlockedOnSend;
+  blocked_on_ = &ep;
+  send_badge_ = cap.badge;
+  send_cap_ = &cap;
+  send_reply_ = reply;
+  send_grant_ = grant;
+  ep.enqueue(this, Endpoint::QueueKind::kSenders);
+}
+
+void Thread::block_on_notification(Notification& n) {
+  state_ = ThreadState::kBlockedOnNotification;
+  blocked_on_ = &n;
+  n.waiters().push_back(this);
 }
 
 void wake_with_status(Thread* t, Status status) {
-  detach_thread(t);
+  t->detach();
   t->set_status(status);
   make_runnable(t);
 }
 
 void kill_thread(Thread* t) {
-  if (t->state_ == ThreadState::kDead) return;
-  const bool started = t->state_ != ThreadState::kInactive;
-  detach_thread(t);
-  if (t->caller_ != nullptr) wake_with_status(t->caller_, Status::kPeerClosed);
-  if (t->pending_memory_ != nullptr) {  // a memory_create cut short: nobody will finish it
-    t->pending_memory_->release();
-    t->pending_memory_ = nullptr;
-  }
-  t->state_ = ThreadState::kDead;
+  if (t->state() == ThreadState::kDead) return;
+  const bool started = t->state() != ThreadState::kInactive;
+  t->detach();
+  if (t->caller() != nullptr) wake_with_status(t->caller(), Status::kPeerClosed);
+  // A memory_create cut short: nobody will finish it.
+  if (MemoryObject* pending = t->mark_dead(); pending != nullptr) pending->release();
   if (!started) return;
   Space& space = t->space();
   space.thread_died();
@@ -167,30 +172,30 @@ void kill_thread(Thread* t) {
   if (space.alive() && space.live_threads() == 0) space.terminate(0);
 }
 
-Status ipc_send(Thread* self, bool is_call) {
-  const uint64_t* r = self->regs();
-  const MessageInfo tag{r[kSysTag]};
+namespace {
+
+// call and send: `reply` says whether the sender then waits for a reply.
+Status send(Thread* self, const IpcArgs& m, Reply reply) {
+  const MessageInfo tag = m.tag;
   TRY(check_tag(self, tag));
-  if (r[kSysHandle] > 0xffffffffu) return Status::kInvalidCapability;
-  Capability* cap = TRY(self->space().caps().lookup(static_cast<Handle>(r[kSysHandle]),
-                                                    ObjectType::kEndpoint, abi::kRightSend));
-  const bool can_grant = (cap->rights & abi::kRightGrant) != 0;
-  if (tag.caps() > 0 && !can_grant) return Status::kPermissionDenied;
+  Capability* cap =
+      TRY(self->space().caps().lookup(m.endpoint, ObjectType::kEndpoint, abi::kRightSend));
+  const Grant grant = (cap->rights & abi::kRightGrant) != 0 ? Grant::kYes : Grant::kNo;
+  if (tag.caps() > 0 && grant == Grant::kNo) return Status::kPermissionDenied;
   auto* ep = static_cast<Endpoint*>(cap->object);
   // Services linked into the kernel answer on the caller's thread (kernel_service.h).
-  if (ep->kernel_served()) return kernel_service_call(self, cap->badge, is_call);
+  if (ep->kernel_served()) return kernel_service_call(self, cap->badge, reply);
 
   // A receiver queue is never empty (Endpoint::dequeue resets the kind).
   Thread* receiver = ep->kind() == Endpoint::QueueKind::kReceivers ? ep->queue().front() : nullptr;
   if (receiver != nullptr) {
     Transfer plan;
-    TRY(plan_transfer(self, receiver, can_grant, &plan));
+    TRY(plan_transfer(self, receiver, grant, &plan));
     // POINT OF NO RETURN
-    ep->dequeue(receiver);
-    receiver->blocked_on_ = nullptr;
+    receiver->leave_queue(*ep);
     commit_transfer(self, receiver, cap->badge, plan);
-    if (is_call) {
-      link_reply(self, receiver);
+    if (reply == Reply::kWait) {
+      self->block_on_reply(*receiver);
       make_runnable_direct(receiver);
     } else {
       make_runnable(receiver);
@@ -198,25 +203,17 @@ Status ipc_send(Thread* self, bool is_call) {
     return Status::kOk;
   }
   if (tag.non_blocking()) return Status::kWouldBlock;
-  self->state_ = ThreadState::kBlockedOnSend;
-  self->blocked_on_ = ep;
-  self->ipc_badge_ = cap->badge;
-  self->ipc_cap_ = cap;
-  self->ipc_is_call_ = is_call;
-  self->ipc_can_grant_ = can_grant;
-  ep->enqueue(self, Endpoint::QueueKind::kSenders);
+  self->block_on_send(*ep, *cap, reply, grant);
   return Status::kOk;
 }
 
-Status ipc_recv(Thread* self) {
-  const uint64_t* r = self->regs();
-  const MessageInfo tag{r[kSysTag]};
-  if (r[kSysHandle] > 0xffffffffu) return Status::kInvalidCapability;
-  Capability* cap = TRY(self->space().caps().lookup(static_cast<Handle>(r[kSysHandle]),
-                                                    ObjectType::kEndpoint, abi::kRightReceive));
+Status receive(Thread* self, const IpcArgs& m) {
+  const MessageInfo tag = m.tag;
+  Capability* cap =
+      TRY(self->space().caps().lookup(m.endpoint, ObjectType::kEndpoint, abi::kRightReceive));
   auto* ep = static_cast<Endpoint*>(cap->object);
   // A server that receives again without replying abandons its caller.
-  if (self->caller_ != nullptr) wake_with_status(self->caller_, Status::kPeerClosed);
+  if (self->caller() != nullptr) wake_with_status(self->caller(), Status::kPeerClosed);
 
   // Senders the receiver cannot take a message from fail and leave; the next one is tried.
   // Bounded by the queue length.
@@ -224,18 +221,17 @@ Status ipc_recv(Thread* self) {
     Thread* sender = ep->kind() == Endpoint::QueueKind::kSenders ? ep->queue().front() : nullptr;
     if (sender == nullptr) break;
     Transfer plan;
-    Status s = plan_transfer(sender, self, sender->ipc_can_grant_, &plan);
+    Status s = plan_transfer(sender, self, sender->send_grant(), &plan);
     if (s != Status::kOk) {
       wake_with_status(sender, s);
       continue;
     }
     // POINT OF NO RETURN
-    ep->dequeue(sender);
-    sender->blocked_on_ = nullptr;
-    sender->ipc_cap_ = nullptr;
-    commit_transfer(sender, self, sender->ipc_badge_, plan);
-    if (sender->ipc_is_call_) {
-      link_reply(sender, self);
+    const uint64_t badge = sender->send_badge();
+    sender->leave_queue(*ep);
+    commit_transfer(sender, self, badge, plan);
+    if (sender->send_reply() == Reply::kWait) {
+      sender->block_on_reply(*self);
     } else {
       sender->set_status(Status::kOk);
       make_runnable(sender);
@@ -243,18 +239,15 @@ Status ipc_recv(Thread* self) {
     return Status::kOk;
   }
   if (tag.non_blocking()) return Status::kWouldBlock;
-  self->state_ = ThreadState::kBlockedOnReceive;
-  self->blocked_on_ = ep;
-  ep->enqueue(self, Endpoint::QueueKind::kReceivers);
+  self->block_on_receive(*ep);
   return Status::kOk;
 }
 
-namespace {
-Status reply(Thread* self, bool direct) {
-  Thread* caller = self->caller_;
+Status reply(Thread* self, Switch partner) {
+  Thread* caller = self->caller();
   if (caller == nullptr) return Status::kNotFound;
   Transfer plan;
-  Status s = plan_transfer(self, caller, /*can_grant=*/true, &plan);
+  Status s = plan_transfer(self, caller, Grant::kYes, &plan);
   if (s == Status::kBufferTooSmall) {
     // The caller cannot take the reply: its call fails, and so does the reply.
     wake_with_status(caller, s);
@@ -262,53 +255,70 @@ Status reply(Thread* self, bool direct) {
   }
   TRY(s);
   // POINT OF NO RETURN
-  detach_thread(caller);  // unlinks caller and server
+  caller->detach();  // unlinks caller and server
   commit_transfer(self, caller, /*badge=*/0, plan);
-  if (direct) {
+  if (partner == Switch::kDirect) {
     make_runnable_direct(caller);
   } else {
     make_runnable(caller);
   }
   return Status::kOk;
 }
+
 }  // namespace
 
-Status ipc_reply(Thread* self) {
-  return reply(self, /*direct=*/false);
+Status sys_call(Thread* self, const IpcArgs& m) {
+  return send(self, m, Reply::kWait);
 }
 
-Status ipc_reply_recv(Thread* self) {
-  if (self->caller_ != nullptr) {
-    Status s = reply(self, /*direct=*/true);
+Status sys_send(Thread* self, const IpcArgs& m) {
+  return send(self, m, Reply::kNone);
+}
+
+Status sys_recv(Thread* self, const IpcArgs& m) {
+  return receive(self, m);
+}
+
+Status sys_reply(Thread* self, const IpcArgs&) {
+  return reply(self, Switch::kQueue);
+}
+
+Status sys_reply_recv(Thread* self, const IpcArgs& m) {
+  if (self->caller() != nullptr) {
+    Status s = reply(self, Switch::kDirect);
     // A malformed reply is the server's bug: report it instead of receiving.
     if (s != Status::kOk && s != Status::kBufferTooSmall) return s;
   }
-  return ipc_recv(self);
+  return receive(self, m);
 }
 
-Status notification_signal(Thread* self) {
-  const uint64_t* r = self->regs();
-  if (r[kSysHandle] > 0xffffffffu) return Status::kInvalidCapability;
-  Capability* cap = TRY(self->space().caps().lookup(static_cast<Handle>(r[kSysHandle]),
-                                                    ObjectType::kNotification, abi::kRightSend));
-  static_cast<Notification*>(cap->object)->signal(cap->badge != 0 ? cap->badge : 1);
+Status sys_signal(Thread*, const SysSignal& a) {
+  Capability& cap = a.notification;
+  static_cast<Notification*>(cap.object)->signal(cap.badge != 0 ? cap.badge : 1);
   return Status::kOk;
 }
 
-Status notification_wait(Thread* self, bool blocking) {
-  uint64_t* r = self->regs();
-  if (r[kSysHandle] > 0xffffffffu) return Status::kInvalidCapability;
-  Capability* cap = TRY(self->space().caps().lookup(static_cast<Handle>(r[kSysHandle]),
-                                                    ObjectType::kNotification, abi::kRightReceive));
-  auto* n = static_cast<Notification*>(cap->object);
-  if (n->word() != 0 || !blocking) {
-    r[arch::kSysArg0] = n->take();  // the result: the bits
+namespace {
+
+// wait and poll: the bits now, or (kYes and none set) block until a signal brings them.
+Status take_bits(Thread* self, Capability& cap, Blocking blocking, uint64_t& bits) {
+  auto* n = static_cast<Notification*>(cap.object);
+  if (n->word() != 0 || blocking == Blocking::kNo) {
+    bits = n->take();
     return Status::kOk;
   }
-  self->state_ = ThreadState::kBlockedOnNotification;
-  self->blocked_on_ = n;
-  n->waiters().push_back(self);
+  self->block_on_notification(*n);
   return Status::kOk;
+}
+
+}  // namespace
+
+Status sys_wait(Thread* self, const SysWait& a, SysWaitOut& out) {
+  return take_bits(self, a.notification, Blocking::kYes, out.bits);
+}
+
+Status sys_poll(Thread* self, const SysPoll& a, SysPollOut& out) {
+  return take_bits(self, a.notification, Blocking::kNo, out.bits);
 }
 
 }  // namespace hmk

@@ -12,23 +12,22 @@
 
 namespace hmk {
 
-// Each works on the current thread `self`, whose saved registers hold the request. When one
-// returns a Status, `self` is still running and gets it; when `self` blocked instead, whoever
-// wakes it writes its status.
-Status ipc_send(Thread* self, bool is_call);
-Status ipc_recv(Thread* self);
-Status ipc_reply(Thread* self);
-Status ipc_reply_recv(Thread* self);
+// The handlers of the IPC and notification system calls (sys_call, sys_reply_recv, sys_send,
+// sys_recv, sys_reply, sys_signal, sys_wait, sys_poll) are declared with every other handler in
+// the generated core/syscall_table.h and defined in ipc.cc. Each works on the current thread
+// `self`. When one returns a Status, `self` is still running and gets it; when `self` blocked
+// instead, whoever wakes it writes its status.
 
-Status notification_signal(Thread* self);
-Status notification_wait(Thread* self, bool blocking);
+// Where a woken partner goes: straight to the CPU if nothing ready outranks it (as the fast
+// path does), or to the back of its run queue.
+enum class Switch : uint8_t { kDirect, kQueue };
+// Whether a receiving call waits when there is nothing to take.
+enum class Blocking : uint8_t { kYes, kNo };
 
 // The kernel view of `t`'s IPC buffer, or nullptr if it has none or it is not mapped writable.
 abi::IpcBuffer* ipc_buffer_of(Thread* t);
 // Wakes a blocked thread with `status` (it leaves whatever queue it was in).
 void wake_with_status(Thread* t, Status status);
-// Takes a thread out of whatever it waits on or runs in, without waking it.
-void detach_thread(Thread* t);
 // Ends a thread: out of every queue, its pending caller gets kPeerClosed, its space loses a
 // live thread (and ends with the last one).
 void kill_thread(Thread* t);

@@ -62,13 +62,13 @@ TEST_CASE("call, reply: the server runs with the message, the client with the re
   REQUIRE(s->regs()[kRdi] == 0x55);
   REQUIRE(MessageInfo{s->regs()[kRsi]}.label() == 7);
   REQUIRE(h.message(s) == std::vector<uint64_t>{1, 2, 3});
-  REQUIRE(s->caller_ == c);
-  REQUIRE(c->replier_ == s);
+  REQUIRE(s->caller() == c);
+  REQUIRE(c->replier() == s);
 
   REQUIRE(h.ipc(s, Syscall::kReply, 0, tag(9, 2), {40, 41}) == Status::kOk);
   REQUIRE(c->state() == ThreadState::kReady);
-  REQUIRE(s->caller_ == nullptr);
-  REQUIRE(c->replier_ == nullptr);
+  REQUIRE(s->caller() == nullptr);
+  REQUIRE(c->replier() == nullptr);
   REQUIRE(scheduler().current() == s);  // equal priority: the replier keeps the CPU
   REQUIRE(h.syscall(s, Syscall::kYield) == Status::kOk);
   REQUIRE(scheduler().current() == c);
@@ -116,7 +116,7 @@ TEST_CASE("send before recv: the sender blocks, the receiver takes the message")
   REQUIRE(h.message(s) == std::vector<uint64_t>{7, 8});
   REQUIRE(c->state() == ThreadState::kReady);
   REQUIRE(status_of(c) == Status::kOk);
-  REQUIRE(s->caller_ == nullptr);  // a send wants no reply
+  REQUIRE(s->caller() == nullptr);  // a send wants no reply
   REQUIRE(ep->kind() == Endpoint::QueueKind::kIdle);
   h.finish();
 }
@@ -144,7 +144,7 @@ TEST_CASE("a call queued before the server receives waits for the reply") {
   REQUIRE(c->state() == ThreadState::kBlockedOnSend);
   REQUIRE(h.ipc(s, Syscall::kRecv, cs.ep_server, tag(0, 0)) == Status::kOk);
   REQUIRE(c->state() == ThreadState::kBlockedOnReply);
-  REQUIRE(s->caller_ == c);
+  REQUIRE(s->caller() == c);
   // reply_recv with a sender-free endpoint: the fast path replies and blocks the server.
   h.ipc(s, Syscall::kReplyRecv, cs.ep_server, tag(0, 1), {6});
   REQUIRE(h.fast_path_taken());
@@ -172,7 +172,7 @@ TEST_CASE("senders are served in FIFO order, each with its own badge") {
   for (uint64_t i = 0; i < 4; ++i) {
     REQUIRE(s->regs()[kRdi] == 100 + i);
     REQUIRE(h.message(s) == std::vector<uint64_t>{i});
-    REQUIRE(s->caller_ == clients[i].thread);
+    REQUIRE(s->caller() == clients[i].thread);
     // With senders queued the fast path declines; the slow path replies and takes the next.
     Status st = h.ipc(s, Syscall::kReplyRecv, ep, tag(0, 0));
     REQUIRE(h.fast_path_taken() == (i == 3));
@@ -295,22 +295,22 @@ TEST_CASE("kBufferTooSmall: a receiver without an IPC buffer cannot take a long 
   }
   SECTION("a long reply to a caller without a buffer fails both") {
     h.give_ipc_buffer(s, kBufferAddress);
-    c->ipc_buffer_ = 0;
+    c->set_ipc_buffer(0);
     h.ipc(s, Syscall::kRecv, cs.ep_server, tag(0, 0));
     h.ipc(c, Syscall::kCall, cs.ep_client, tag(0, 1), {1});
     REQUIRE(h.ipc(s, Syscall::kReply, 0, tag(0, 20), words) == Status::kBufferTooSmall);
-    REQUIRE(s->caller_ == nullptr);
+    REQUIRE(s->caller() == nullptr);
     REQUIRE(c->state() == ThreadState::kReady);
     REQUIRE(status_of(c) == Status::kBufferTooSmall);
   }
   SECTION("reply_recv: the call fails, the server goes on to receive") {
     h.give_ipc_buffer(s, kBufferAddress);
-    c->ipc_buffer_ = 0;
+    c->set_ipc_buffer(0);
     h.ipc(s, Syscall::kRecv, cs.ep_server, tag(0, 0));
     h.ipc(c, Syscall::kCall, cs.ep_client, tag(0, 1), {1});
     h.ipc(s, Syscall::kReplyRecv, cs.ep_server, tag(0, 20), words);
     REQUIRE(s->state() == ThreadState::kBlockedOnReceive);
-    REQUIRE(s->caller_ == nullptr);
+    REQUIRE(s->caller() == nullptr);
     REQUIRE(c->state() == ThreadState::kRunning);
     REQUIRE(status_of(c) == Status::kBufferTooSmall);
   }
@@ -550,7 +550,7 @@ TEST_CASE("notifications: signal ORs badges, poll takes the word, wait blocks") 
   // Signals without a waiter accumulate; an unbadged capability signals bit 0.
   h.syscall(w, Syscall::kYield);  // still the highest: keeps running
   REQUIRE(scheduler().current() == w);
-  w->priority_ = 120;
+  ThreadTestAccess::priority(w) = 120;  // beyond what thread_set_priority allows
   h.syscall(w, Syscall::kThreadSetPriority, {abi::kSelfThread, 90});
   REQUIRE(scheduler().current() == sg);
   h.syscall(sg, Syscall::kSignal, {b2});

@@ -29,15 +29,9 @@ KernelObject& irq_control() {
 Result<Irq*> Irq::create(Quota& quota, uint32_t line) {
   if (line >= arch::kIrqLines || !arch::irq_line_available(line)) return Status::kOutOfRange;
   if (g_owner[line] != nullptr) return Status::kAlreadyExists;
-  const uint64_t charge = g_slab.cache().object_size();
-  TRY(quota.charge(charge));
-  Result<Irq*> made = g_slab.create(quota, charge, line);
-  if (!made.ok()) {
-    quota.uncharge(charge);
-    return made.status();
-  }
-  g_owner[line] = *made;
-  return *made;
+  Irq* irq = TRY(create_charged(g_slab, quota, 0, line));
+  g_owner[line] = irq;
+  return irq;
 }
 
 void Irq::destroy() {

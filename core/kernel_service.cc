@@ -50,9 +50,9 @@ void bind_kernel_service(uint16_t index, uint32_t slot) {
   if (index < kMaxBound) g_bindings.slot[index] = slot;
 }
 
-Status kernel_service_call(Thread* self, uint64_t badge, bool is_call) {
+Status kernel_service_call(Thread* self, uint64_t badge, Reply reply) {
   const KernelDomain* domain = kernel_domain();
-  if (domain == nullptr || !is_call) return Status::kUnsupported;
+  if (domain == nullptr || reply != Reply::kWait) return Status::kUnsupported;
   uint64_t* r = self->regs();
   const MessageInfo tag{r[arch::kSysTag]};
   if (tag.words() > abi::kMaxMessageWords) return Status::kInvalidArgument;

@@ -16,6 +16,7 @@
 
 #include "core/abi/syscall.h"
 #include "core/lib/status.h"
+#include "core/thread.h"
 
 namespace hmk {
 
@@ -59,15 +60,16 @@ const KernelDomain* kernel_domain();
 // each name of the kernel line's serves=). Indexes are below abi-wide kMaxServices (32).
 void bind_kernel_service(uint16_t index, uint32_t slot);
 
-// ipc_send on an endpoint the kernel serves: `self` calls it with the badge `badge`. The reply
-// is in `self`'s registers (and IPC buffer beyond kRegisterWords) when this returns kOk.
-// Errors, after the checks ipc_send makes of every send (tag, handle, rights: e.g. more words
+// A call or send (sys_call, sys_send) on an endpoint the kernel serves: `self` calls it with
+// the badge `badge`. The reply is in `self`'s registers (and IPC buffer beyond kRegisterWords)
+// when this returns kOk.
+// Errors, after the checks every send makes (tag, handle, rights: e.g. more words
 // than the registers, or any capability, with no IPC buffer set is kInvalidArgument, and
 // capabilities without the Grant right kPermissionDenied): an image without a kernel domain, a
 // plain send (not call) or a message with capabilities is kUnsupported; an unbound badge index
 // is kNotFound; a message longer than the registers whose IPC buffer is set but not mapped
 // writable is kBadAddress. None of these calls the domain. A reply longer than the registers
 // without a mapped IPC buffer is kBufferTooSmall: the domain ran, but nothing was written back.
-Status kernel_service_call(Thread* self, uint64_t badge, bool is_call);
+Status kernel_service_call(Thread* self, uint64_t badge, Reply reply);
 
 }  // namespace hmk

@@ -380,7 +380,7 @@ TEST_CASE("kernel service errors leave the caller running with the status, the d
     // No IPC buffer set at all: kInvalidArgument, as for any send (check_tag).
     CHECK(ks.call(h, ks.echo, tag(5, 11), {1, 2, 3}) == Status::kInvalidArgument);
     // An IPC buffer set but not mapped (or not writable): kBadAddress.
-    c->ipc_buffer_ = kBufferAddress;
+    c->set_ipc_buffer(kBufferAddress);
     CHECK(ks.call(h, ks.echo, tag(5, 11), {1, 2, 3}) == Status::kBadAddress);
     h.map_memory(ks.client.space, kBufferAddress, 1, abi::kRightRead);
     CHECK(ks.call(h, ks.echo, tag(5, 11), {1, 2, 3}) == Status::kBadAddress);
@@ -389,7 +389,7 @@ TEST_CASE("kernel service errors leave the caller running with the status, the d
     CHECK(ks.call(h, ks.echo, tag(5, 0xff)) == Status::kInvalidArgument);
   }
   SECTION("the index is checked before the buffer") {
-    c->ipc_buffer_ = kBufferAddress;  // unmapped
+    c->set_ipc_buffer(kBufferAddress);  // unmapped
     CHECK(ks.call(h, ks.unbound, tag(5, 11)) == Status::kNotFound);
   }
   SECTION("the handle and the rights are checked before anything else") {
@@ -414,7 +414,7 @@ TEST_CASE("a reply the caller cannot take: kBufferTooSmall after the call, nothi
     CHECK(ks.call(h, ks.big, tag(5, 0)) == Status::kBufferTooSmall);
   }
   SECTION("an IPC buffer set but unmapped") {
-    c->ipc_buffer_ = kBufferAddress;
+    c->set_ipc_buffer(kBufferAddress);
     scribble(c, nullptr);
     CHECK(ks.call(h, ks.big, tag(5, 0)) == Status::kBufferTooSmall);
   }

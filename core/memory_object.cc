@@ -27,15 +27,9 @@ Result<MemoryObject*> MemoryObject::create(Quota& quota, uint64_t pages) {
 Result<MemoryObject*> MemoryObject::create_unfilled(Quota& quota, uint64_t pages) {
   if (pages == 0 || pages > abi::kMaxMemoryPages) return Status::kInvalidArgument;
   const uint64_t index_pages = (pages + kEntriesPerPage - 1) / kEntriesPerPage;
-  const uint64_t charge = g_slab.cache().object_size() + (index_pages + pages) * kPageSize;
-  // Decide first: charge the quota, then take frames; undo in reverse on failure.
-  TRY(quota.charge(charge));
-  Result<MemoryObject*> made = g_slab.create(quota, charge);
-  if (!made.ok()) {
-    quota.uncharge(charge);
-    return made.status();
-  }
-  MemoryObject* m = *made;
+  // Decide first: charge the quota (block and frames), then take frames; undo in reverse on
+  // failure.
+  MemoryObject* m = TRY(create_charged(g_slab, quota, (index_pages + pages) * kPageSize));
   Result<PhysAddr> index = kernel_frames().allocate_contiguous(index_pages, 1);
   if (!index.ok()) {
     m->release();

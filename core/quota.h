@@ -64,4 +64,20 @@ class Quota {
 using QuotaRegistry = List<Quota, &Quota::registry_node>;
 const QuotaRegistry& live_quotas();
 
+// The one way to make a kernel object charged to `quota`: charges T's slab block plus `extra`
+// bytes (what the object accounts for beyond its block, e.g. its frames), then constructs
+// T(quota, charge, args...) in a fresh block, which records the charge and gives it back when
+// it dies. On failure nothing stays charged or allocated.
+template <typename T, typename... Args>
+Result<T*> create_charged(Slab<T>& slab, Quota& quota, uint64_t extra, Args&&... args) {
+  uint64_t charge;
+  if (__builtin_add_overflow(slab.cache().object_size(), extra, &charge)) {
+    return Status::kQuotaExceeded;
+  }
+  TRY(quota.charge(charge));
+  Result<T*> made = slab.create(quota, charge, forward<Args>(args)...);
+  if (!made.ok()) quota.uncharge(charge);
+  return made;
+}
+
 }  // namespace hmk

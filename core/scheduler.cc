@@ -37,10 +37,24 @@ Thread* Scheduler::choose() {
   // A marked priority always has a non-empty queue (unmark_if_empty keeps them in step).
   Thread* next = best < 0 ? nullptr : queues_[best].front();
   if (next == nullptr) return nullptr;
-  remove(next);
-  set_current(next);
-  if (next->slice_left_ == 0) next->slice_left_ = kTimeSliceTicks;
+  run(next);
   return next;
+}
+
+void Scheduler::run(Thread* t) {
+  remove(t);
+  set_current(t);
+  if (t->slice_left_ == 0) t->slice_left_ = kTimeSliceTicks;
+}
+
+void Scheduler::set_priority(Thread* t, uint8_t priority) {
+  if (t->state() == ThreadState::kReady) {
+    remove(t);
+    t->priority_ = priority;
+    make_ready(t);
+  } else {
+    t->priority_ = priority;
+  }
 }
 
 void Scheduler::tick() {

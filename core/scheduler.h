@@ -38,6 +38,12 @@ class Scheduler {
     current_ = t;
     if (t != nullptr) t->state_ = ThreadState::kRunning;
   }
+  // Takes the ready thread `t` out of its queue and makes it the running thread, with a fresh
+  // time slice if its last one ran out.
+  void run(Thread* t);
+  // Gives `t` a new priority, moving it to that run queue if it is ready (a running thread is
+  // re-checked when it leaves the kernel).
+  void set_priority(Thread* t, uint8_t priority);
   // Decides who runs next: the current thread unless it stopped running or a ready thread has
   // a higher priority (then the current one goes to the front of its queue). Returns nullptr
   // when nothing can run.

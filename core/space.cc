@@ -48,21 +48,15 @@ Space::Space(Quota& creator, uint64_t charged, Quota& own, StringView name)
 }
 
 Result<Space*> Space::create(Quota& creator, Quota& own, StringView name) {
-  const uint64_t charge = g_spaces.cache().object_size();
-  TRY(creator.charge(charge));
-  if (Status s = own.charge(kPageSize); s != Status::kOk) {  // the page-table root
-    creator.uncharge(charge);
-    return s;
-  }
+  TRY(own.charge(kPageSize));  // the page-table root
   Result<arch::AddressSpace> as = arch::create_address_space(kernel_frames());
-  Result<Space*> made = as.ok() ? g_spaces.create(creator, charge, own, name) : as.status();
+  Result<Space*> made = as.ok() ? create_charged(g_spaces, creator, 0, own, name) : as.status();
   if (!made.ok()) {
     if (as.ok()) {
       size_t tables = 0;
       arch::destroy_address_space(*as, kernel_frames(), &tables);
     }
     own.uncharge(kPageSize);
-    creator.uncharge(charge);
     return made.status();
   }
   Space* space = *made;

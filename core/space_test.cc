@@ -85,7 +85,7 @@ TEST_CASE("memory_create zeroes in bounded steps, restarting in between") {
   int steps = 1;
   while (h.restart_pending(t)) {
     // Between steps the whole object is charged, half made, and out of everybody's reach.
-    REQUIRE(t->pending_memory_ != nullptr);
+    REQUIRE(t->pending_memory() != nullptr);
     REQUIRE(p.space->own_quota().used() - used_before >= kPages * kPageSize);
     REQUIRE(t->regs()[arch::kRax] == static_cast<uint64_t>(Syscall::kMemoryCreate));
     h.continue_restarted(t);
@@ -93,7 +93,7 @@ TEST_CASE("memory_create zeroes in bounded steps, restarting in between") {
   }
   REQUIRE(steps == 4);
   REQUIRE(status_of(t) == Status::kOk);
-  REQUIRE(t->pending_memory_ == nullptr);
+  REQUIRE(t->pending_memory() == nullptr);
   const Handle mem = out_handle(t);
   auto* m = static_cast<MemoryObject*>(h.cap(p.space, mem)->object);
   REQUIRE(m->pages() == kPages);
@@ -117,7 +117,7 @@ TEST_CASE("a memory_create cut short by the end of its process leaks nothing") {
   REQUIRE(kernel_frames().free_count() + 64 <= frames_before);
   h.syscall(killer, Syscall::kProcessExit, {0});
   reap_objects();
-  REQUIRE(p.thread->pending_memory_ == nullptr);
+  REQUIRE(p.thread->pending_memory() == nullptr);
   for (KernelObject* o = live_objects().front(); o != nullptr; o = live_objects().next(o))
     REQUIRE(o->type() != ObjectType::kMemory);
   h.finish();  // every frame back, the half-made object's included
@@ -140,7 +140,7 @@ TEST_CASE("bug: a memory_create failing between its steps kept its half-made obj
   while (h.syscall(other, Syscall::kNotificationCreate, {}) == Status::kOk) {
   }
   REQUIRE(h.continue_restarted(p.thread) == Status::kQuotaExceeded);
-  CHECK(p.thread->pending_memory_ == nullptr);
+  CHECK(p.thread->pending_memory() == nullptr);
   // Its charge came back: there is room for a memory object again.
   REQUIRE(h.syscall(other, Syscall::kMemoryCreate, {1}) == Status::kOk);
   CHECK(p.space->own_quota().used() > used);
@@ -524,11 +524,11 @@ TEST_CASE("thread_set_ipc_buffer checks the address") {
           Status::kBadAddress);  // unmapped
   REQUIRE(h.syscall(t, Syscall::kThreadSetIpcBuffer, {abi::kSelfSpace, kBase}) ==
           Status::kInvalidCapability);
-  REQUIRE(t->ipc_buffer_ == 0);
+  REQUIRE(t->ipc_buffer() == 0);
   REQUIRE(h.syscall(t, Syscall::kThreadSetIpcBuffer, {self, kBase + 8}) == Status::kOk);
-  REQUIRE(t->ipc_buffer_ == kBase + 8);
+  REQUIRE(t->ipc_buffer() == kBase + 8);
   REQUIRE(h.syscall(t, Syscall::kThreadSetIpcBuffer, {self, 0}) == Status::kOk);
-  REQUIRE(t->ipc_buffer_ == 0);
+  REQUIRE(t->ipc_buffer() == 0);
   h.finish();
 }
 

@@ -2,24 +2,21 @@
 // every step the harness runs the invariant checker, the exact reference counts and the
 // port's contract checks, and at the end of each run the leak check. Arguments are mostly
 // handles of the right type from the caller's own table (so that calls get past their first
-// check), plausible addresses, counts and rights, and now and then anything at all. The
+// check), plausible addresses, counts and rights, and now and then anything at all; what
+// each call takes comes from the call list generated from core/abi/syscalls.tbl. The
 // processes share an endpoint and a notification (badged copies), so IPC crosses spaces.
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <random>
 #include <vector>
 
+#include "core/abi/syscall_list.h"
 #include "platform/hosted/harness.h"
 
 namespace hmk::hosted {
 namespace {
 
-using arch::kR10;
-using arch::kR8;
-using arch::kR9;
 using arch::kRdi;
-using arch::kRdx;
-using arch::kRsi;
 
 constexpr uint64_t kBufferPage = 0x10000;
 constexpr uint64_t kWindow = 0x100000;  // where the fuzzer maps memory
@@ -121,143 +118,119 @@ class Fuzzer {
     return MessageInfo::make(static_cast<uint32_t>(rng_()), words, caps, flags).raw;
   }
 
-  // Puts a random system call in t's registers; false to skip this step.
+  // One argument of the kind the call list (core/abi/syscall_list.h) says it is.
+  uint64_t argument(Thread* t, const abi::ArgSpec& arg) {
+    switch (arg.type) {
+      case abi::ArgType::kHandle:
+        return handle(t, arg.object);
+      case abi::ArgType::kRights:
+        return rights();
+      case abi::ArgType::kAddress:
+        return kWindow + pick(8) * kPageSize;
+      case abi::ArgType::kValue:
+        return pick(3) == 0 ? rng_() : pick(8);
+    }
+    return 0;
+  }
+
+  // Puts a random system call in t's registers; false to skip this step. The arguments come
+  // from the generated call list, so a new call is fuzzed with no change here; steer() keeps
+  // some calls' values where they get somewhere.
   bool load(Thread* t) {
     uint64_t* r = t->regs();
     for (uint32_t i = 0; i < arch::kRegCount; ++i)
       r[i] = pick(3) == 0 ? rng_() : pick(64);
-    const auto number = static_cast<Syscall>(pick(abi::kSyscallCount));
-    r[arch::kRax] = static_cast<uint64_t>(number);
+    const abi::SyscallSpec& spec = abi::kSyscalls[pick(abi::kSyscallCount)];
+    r[arch::kRax] = static_cast<uint64_t>(spec.number);
     if (pick(8) == 0) return true;  // garbage arguments
     uint64_t* a = r + kRdi;
+    for (uint32_t i = 0; i < spec.arg_count; ++i)
+      a[i] = argument(t, spec.args[i]);
+    if (spec.kind == abi::SyscallKind::kIpc) {
+      a[1] = tag();
+      if (t->ipc_buffer() != 0 && h_.user_memory(&t->space(), t->ipc_buffer(), kPageWrite)) {
+        for (Handle& c : h_.ipc_buffer(t)->send_caps)
+          c = static_cast<Handle>(handle(t, ObjectType::kNone));
+      }
+    }
+    return steer(t, spec.number, a);
+  }
+
+  // Values for the calls whose generic arguments would rarely get past their checks, and
+  // limits that keep runs long and checks cheap; false to skip the call.
+  bool steer(Thread* t, Syscall number, uint64_t* a) {
     switch (number) {
-      case Syscall::kCall:
-      case Syscall::kSend:
-      case Syscall::kRecv:
-      case Syscall::kReplyRecv:
-      case Syscall::kReply:
-        a[0] = handle(t, ObjectType::kEndpoint);
-        a[1] = tag();
-        if (t->ipc_buffer_ != 0 && h_.user_memory(&t->space(), t->ipc_buffer_, kPageWrite)) {
-          for (Handle& c : h_.ipc_buffer(t)->send_caps)
-            c = static_cast<Handle>(handle(t, ObjectType::kNone));
-        }
-        break;
-      case Syscall::kSignal:
-      case Syscall::kWait:
-      case Syscall::kPoll:
-        a[0] = handle(t, ObjectType::kNotification);
-        break;
       case Syscall::kThreadCreate:
-        if (live_object_count() > kMaxObjects) return false;
-        a[0] = handle(t, ObjectType::kSpace);
         a[1] = kEntryPoint + pick(4) * kPageSize;
         a[2] = kStackTop;
-        break;
-      case Syscall::kThreadStart:
-        a[0] = handle(t, ObjectType::kThread);
-        break;
+        return live_object_count() <= kMaxObjects;
       case Syscall::kThreadSetPriority:
-        a[0] = handle(t, ObjectType::kThread);
         a[1] = 60 + pick(60);
-        break;
+        return true;
       case Syscall::kThreadSetIpcBuffer:
-        a[0] = handle(t, ObjectType::kThread);
         a[1] = pick(4) == 0 ? 0 : kWindow + pick(8) * kPageSize + 8 * pick(3);
-        break;
+        return true;
       case Syscall::kThreadSetTls:
-        a[0] = handle(t, ObjectType::kThread);
         for (int i = 1; i <= 2; ++i) {  // zero, user addresses, and around the end of the half
           const size_t kind = pick(4);
           a[i] = kind == 0   ? 0
                  : kind == 1 ? abi::kUserAddressEnd - 8 + pick(16)
                              : kWindow + pick(8 * kPageSize);
         }
-        break;
+        return true;
       case Syscall::kSpaceCreate:
-        if (live_object_count() > kMaxObjects) return false;  // keeps each check cheap
         a[0] = pick(64) * kPageSize;
-        break;
+        return live_object_count() <= kMaxObjects;  // keeps each check cheap
       case Syscall::kMemoryCreate:
-        if (live_object_count() > kMaxObjects) return false;
         a[0] = 1 + pick(6);
-        break;
+        return live_object_count() <= kMaxObjects;
       case Syscall::kMap:
-        a[0] = handle(t, ObjectType::kSpace);
-        a[1] = handle(t, ObjectType::kMemory);
-        a[2] = kWindow + pick(8) * kPageSize;
         a[3] = pick(3);
         a[4] = 1 + pick(3);
-        a[5] = rights();
-        break;
+        return true;
       case Syscall::kUnmap:
-      case Syscall::kProtect: {
-        a[0] = handle(t, ObjectType::kSpace);
-        a[1] = kWindow + pick(8) * kPageSize;
+      case Syscall::kProtect:
         a[2] = 1 + pick(4);
-        a[3] = rights();
-        // Mostly exactly one existing mapping of that space.
-        Capability* c = t->space().caps().lookup(a[0]);
-        if (c != nullptr && c->type == ObjectType::kSpace && pick(4) != 0) {
-          auto* s = static_cast<Space*>(c->object);
-          if (Mapping* m = s->mappings().front()) {
-            a[1] = m->vaddr;
-            a[2] = m->pages;
-          }
-        }
-        break;
-      }
+        steer_to_mapping(t, a);
+        return true;
       case Syscall::kCapDerive:
-        a[0] = handle(t, ObjectType::kNone);
         a[1] = pick(128);
         a[2] = pick(3) == 0 ? 1 + pick(9) : 0;
-        break;
-      case Syscall::kCapDelete:
-      case Syscall::kCapRevoke:
-      case Syscall::kCapInfo:
-        a[0] = handle(t, ObjectType::kNone);
-        break;
+        return true;
       case Syscall::kCapCopyTo:
-        a[0] = handle(t, ObjectType::kSpace);
-        a[1] = handle(t, ObjectType::kNone);
         a[2] = pick(128);
-        break;
+        return true;
       case Syscall::kIrqCreate:
-        a[0] = handle(t, ObjectType::kIrqControl);
         a[1] = pick(arch::kIrqLines + 1);
-        break;
-      case Syscall::kIrqBind:
-        a[0] = handle(t, ObjectType::kIrq);
-        a[1] = handle(t, ObjectType::kNotification);
-        break;
-      case Syscall::kIrqAck:
-        a[0] = handle(t, ObjectType::kIrq);
-        break;
-      case Syscall::kProcessExit:
-      case Syscall::kThreadExit:
-        if (pick(6) != 0) return false;  // keep processes around for longer
-        break;
-      case Syscall::kDebugPrint:
-        a[0] = kWindow + pick(8 * kPageSize);
-        a[1] = pick(64);
-        break;
-      case Syscall::kQuotaInfo:
-        a[0] = handle(t, ObjectType::kSpace);
-        break;
+        return true;
       case Syscall::kIoPortIn:
       case Syscall::kIoPortOut:
-        a[0] = handle(t, ObjectType::kIoPorts);
         a[1] = kPortBase - 2 + pick(kPortCount + 4);
         a[2] = pick(4) == 0 ? pick(9) : 1u << pick(3);
         a[3] = pick(4) == 0 ? rng_() : pick(256);
-        break;
-      case Syscall::kYield:
-      case Syscall::kEndpointCreate:
-      case Syscall::kNotificationCreate:
-      case Syscall::kSetTimer:
-        break;
+        return true;
+      case Syscall::kProcessExit:
+      case Syscall::kThreadExit:
+        return pick(6) == 0;  // keep processes around for longer
+      case Syscall::kDebugPrint:
+        a[1] = pick(64);
+        a[0] += pick(kPageSize);
+        return true;
+      default:
+        return true;
     }
-    return true;
+  }
+
+  // Mostly exactly one existing mapping of the space in a[0] (unmap and protect).
+  void steer_to_mapping(Thread* t, uint64_t* a) {
+    Capability* c = t->space().caps().lookup(a[0]);
+    if (c != nullptr && c->type == ObjectType::kSpace && pick(4) != 0) {
+      auto* s = static_cast<Space*>(c->object);
+      if (Mapping* m = s->mappings().front()) {
+        a[1] = m->vaddr;
+        a[2] = m->pages;
+      }
+    }
   }
 
   // The checker's cost grows with objects times capability slots; this bounds it.

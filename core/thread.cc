@@ -12,18 +12,11 @@ constinit Slab<Thread> g_slab("Thread");
 }  // namespace
 
 Thread::Thread(Quota& quota, uint64_t charged, Space& space, uint8_t priority)
-    : KernelObject(ObjectType::kThread, &quota, charged), priority_(priority), space_(&space) {}
+    : KernelObject(ObjectType::kThread, &quota, charged), space_(&space), priority_(priority) {}
 
 Result<Thread*> Thread::create(Quota& quota, Space& space, uint64_t entry, uint64_t stack,
                                uint64_t arg, uint8_t priority) {
-  const uint64_t charge = g_slab.cache().object_size();
-  TRY(quota.charge(charge));
-  Result<Thread*> t = g_slab.create(quota, charge, space, priority);
-  if (!t.ok()) {
-    quota.uncharge(charge);
-    return t.status();
-  }
-  Thread* thread = *t;
+  Thread* thread = TRY(create_charged(g_slab, quota, 0, space, priority));
   mem_set(&thread->context_, 0, sizeof(thread->context_));
   arch::init_user_context(thread->context_, entry, stack, arg);
   space.acquire();

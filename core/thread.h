@@ -11,6 +11,9 @@ namespace hmk {
 
 class Space;
 class MemoryObject;
+class Endpoint;
+class Notification;
+class Scheduler;
 struct Capability;
 
 enum class ThreadState : uint8_t {
@@ -24,6 +27,11 @@ enum class ThreadState : uint8_t {
   kDead,                   // exited or killed; waits only for its last reference
 };
 const char* thread_state_name(ThreadState state);
+
+// Whether a sender then waits for a reply (call) or not (send).
+enum class Reply : uint8_t { kWait, kNone };
+// Whether a message may carry capabilities (the endpoint capability has Grant).
+enum class Grant : uint8_t { kYes, kNo };
 
 class Thread final : public KernelObject {
  public:
@@ -47,31 +55,89 @@ class Thread final : public KernelObject {
     regs()[arch::kSysNumber] = static_cast<uint64_t>(static_cast<int64_t>(s));
   }
 
-  // ---- scheduler and IPC state; kept public for the queues, the IPC code and the checker ----
-  ThreadState state_ = ThreadState::kInactive;
-  uint8_t priority_;
-  uint32_t slice_left_ = 0;             // timer ticks left in the current time slice
-  ListNode queue_node;                  // run queue, endpoint queue or notification waiters
-  ListNode space_node;                  // Space::threads_
-  KernelObject* blocked_on_ = nullptr;  // the Endpoint or Notification for the blocked states
-  Thread* caller_ = nullptr;            // the thread blocked on our reply (we took its call)
-  Thread* replier_ = nullptr;           // while kBlockedOnReply: the thread whose caller_ we are
-  uint64_t ipc_badge_ = 0;              // while kBlockedOnSend: badge of the capability used
-  Capability* ipc_cap_ = nullptr;       // while kBlockedOnSend: the capability used (its deletion
-                                        // cancels the send: Endpoint::cancel_sends_through)
-  bool ipc_is_call_ = false;            // while kBlockedOnSend: a call (wants a reply)
-  bool ipc_can_grant_ = false;          // while kBlockedOnSend: may transfer capabilities
-  uint64_t ipc_buffer_ = 0;             // user address of the IPC buffer, 0 for none
-  MemoryObject* pending_memory_ = nullptr;  // a memory_create between restarted steps (holds a
-                                            // reference; nothing else can reach the object)
+  // ---- what it waits for and who it talks to (the transitions below change these) ----
+  KernelObject* blocked_on() const { return blocked_on_; }  // Endpoint or Notification
+  Thread* caller() const { return caller_; }           // blocked on our reply (we took its call)
+  Thread* replier() const { return replier_; }         // kBlockedOnReply: we are its caller
+  uint64_t send_badge() const { return send_badge_; }  // kBlockedOnSend: the capability's
+  Capability* send_cap() const { return send_cap_; }   // kBlockedOnSend: the one used
+  Reply send_reply() const { return send_reply_; }     // kBlockedOnSend: a call or a send
+  Grant send_grant() const { return send_grant_; }     // kBlockedOnSend
+  uint64_t ipc_buffer() const { return ipc_buffer_; }  // user address, 0 for none
+  MemoryObject* pending_memory() const { return pending_memory_; }
+  uint32_t slice_left() const { return slice_left_; }  // timer ticks left in its time slice
+
+  // ---- transitions: the only writers of the state above; each keeps links and queues right --
+  // Waits in `ep`'s queue of senders with a message sent through `cap` (whose deletion
+  // cancels the send: Endpoint::cancel_sends_through).
+  void block_on_send(Endpoint& ep, Capability& cap, Reply reply, Grant grant);
+  // Waits in `ep`'s queue of receivers (core/endpoint.h: the fast path inlines it).
+  void block_on_receive(Endpoint& ep);
+  // Waits in `n`'s queue of waiters.
+  void block_on_notification(Notification& n);
+  // A partner took it off `ep`'s queue: its message went, or one came for it
+  // (core/endpoint.h).
+  void leave_queue(Endpoint& ep);
+  // Waits for `server`, which took its call, to reply.
+  void block_on_reply(Thread& server) {
+    state_ = ThreadState::kBlockedOnReply;
+    blocked_on_ = nullptr;
+    replier_ = &server;
+    server.caller_ = this;
+  }
+  // Takes the reply relation to its caller apart from the server's side and returns the caller
+  // (still kBlockedOnReply, to be woken with the reply).
+  Thread* release_caller() {
+    Thread* caller = caller_;
+    caller->replier_ = nullptr;
+    caller_ = nullptr;
+    return caller;
+  }
+  // Out of whatever it waits on or runs in, without waking it (core/ipc.cc).
+  void detach();
+  // Ended: never runs again; returns a memory_create cut short for the caller to release.
+  MemoryObject* mark_dead() {
+    state_ = ThreadState::kDead;
+    MemoryObject* pending = pending_memory_;
+    pending_memory_ = nullptr;
+    return pending;
+  }
+  // A memory_create between its restarted steps parks its half-made object here (holding the
+  // only reference); take_pending_memory hands it back.
+  void park_pending_memory(MemoryObject* m) { pending_memory_ = m; }
+  MemoryObject* take_pending_memory() {
+    MemoryObject* m = pending_memory_;
+    pending_memory_ = nullptr;
+    return m;
+  }
+  void set_ipc_buffer(uint64_t address) { ipc_buffer_ = address; }
+
+  // Intrusive list hooks, public so that the lists can name them: the run queue, an endpoint
+  // queue or a notification's waiters (one at a time), and Space::threads_.
+  ListNode queue_node;
+  ListNode space_node;
 
  private:
   template <typename T>
   friend class Slab;
+  friend class Scheduler;          // ready/running, the time slice and the priority
+  friend struct ThreadTestAccess;  // tests that corrupt a thread on purpose (invariants_test)
   Thread(Quota& quota, uint64_t charged, Space& space, uint8_t priority);
 
   arch::UserContext context_;
   Space* space_;
+  ThreadState state_ = ThreadState::kInactive;
+  uint8_t priority_;
+  Reply send_reply_ = Reply::kNone;
+  Grant send_grant_ = Grant::kNo;
+  uint32_t slice_left_ = 0;
+  KernelObject* blocked_on_ = nullptr;
+  Thread* caller_ = nullptr;
+  Thread* replier_ = nullptr;
+  uint64_t send_badge_ = 0;
+  Capability* send_cap_ = nullptr;
+  uint64_t ipc_buffer_ = 0;
+  MemoryObject* pending_memory_ = nullptr;
 };
 
 }  // namespace hmk

@@ -505,45 +505,47 @@ const char* check_thread(Thread* t) {
     case ThreadState::kRunning:
     case ThreadState::kBlockedOnReply:
       EXPECT(!queued, "%s is in a queue", describe(t));
-      EXPECT(t->blocked_on_ == nullptr, "%s is marked blocked on an object", describe(t));
+      EXPECT(t->blocked_on() == nullptr, "%s is marked blocked on an object", describe(t));
       break;
     case ThreadState::kReady:
       EXPECT(bounded_contains(scheduler().queue(t->priority()), t, g_threads),
              "%s is not in the run queue of its priority %u", describe(t), t->priority());
-      EXPECT(t->blocked_on_ == nullptr, "%s is marked blocked on an object", describe(t));
+      EXPECT(t->blocked_on() == nullptr, "%s is marked blocked on an object", describe(t));
       break;
     case ThreadState::kBlockedOnSend:
     case ThreadState::kBlockedOnReceive: {
-      EXPECT(is_live(t->blocked_on_, ObjectType::kEndpoint), "%s is not blocked on a live endpoint",
-             describe(t));
-      auto* ep = static_cast<Endpoint*>(t->blocked_on_);
+      EXPECT(is_live(t->blocked_on(), ObjectType::kEndpoint),
+             "%s is not blocked on a live endpoint", describe(t));
+      auto* ep = static_cast<Endpoint*>(t->blocked_on());
       EXPECT(bounded_contains(ep->queue(), t, g_threads), "%s is not in its endpoint's queue",
              describe(t));
       if (t->state() == ThreadState::kBlockedOnSend) {
         // The capability a queued send went through: its deletion cancels the send.
         Slot slot;
-        EXPECT(t->ipc_cap_ != nullptr && locate(t->ipc_cap_, &slot) && !t->ipc_cap_->empty() &&
-                   t->ipc_cap_->object == ep && t->ipc_cap_->badge == t->ipc_badge_,
+        EXPECT(t->send_cap() != nullptr && locate(t->send_cap(), &slot) &&
+                   !t->send_cap()->empty() && t->send_cap()->object == ep &&
+                   t->send_cap()->badge == t->send_badge(),
                "%s waits to send through a capability that is gone or names another endpoint",
                describe(t));
       }
       break;
     }
     case ThreadState::kBlockedOnNotification: {
-      EXPECT(is_live(t->blocked_on_, ObjectType::kNotification),
+      EXPECT(is_live(t->blocked_on(), ObjectType::kNotification),
              "%s is not blocked on a live notification", describe(t));
-      auto* n = static_cast<Notification*>(t->blocked_on_);
+      auto* n = static_cast<Notification*>(t->blocked_on());
       EXPECT(bounded_contains(n->waiters(), t, g_threads),
              "%s is not among its notification's waiters", describe(t));
       break;
     }
   }
   if (t->state() != ThreadState::kBlockedOnSend) {
-    EXPECT(t->ipc_cap_ == nullptr, "%s still names the capability of a finished send", describe(t));
+    EXPECT(t->send_cap() == nullptr, "%s still names the capability of a finished send",
+           describe(t));
   }
-  if (t->pending_memory_ != nullptr) {
-    EXPECT(thread_started(t) && is_live(t->pending_memory_, ObjectType::kMemory) &&
-               !t->pending_memory_->filled() && t->pending_memory_->refs() == 1,
+  if (t->pending_memory() != nullptr) {
+    EXPECT(thread_started(t) && is_live(t->pending_memory(), ObjectType::kMemory) &&
+               !t->pending_memory()->filled() && t->pending_memory()->refs() == 1,
            "%s parks a memory object that is not its own half-made one", describe(t));
     // Only between the steps of its memory_create, whose number is still in place.
     EXPECT(t->regs()[arch::kSysNumber] == static_cast<uint64_t>(abi::Syscall::kMemoryCreate),
@@ -554,22 +556,22 @@ const char* check_thread(Thread* t) {
   }
   // The reply relation: caller_ and replier_ name each other.
   if (t->state() == ThreadState::kBlockedOnReply) {
-    EXPECT(is_live(t->replier_, ObjectType::kThread), "%s has no live thread to reply to it",
+    EXPECT(is_live(t->replier(), ObjectType::kThread), "%s has no live thread to reply to it",
            describe(t));
-    EXPECT(t->replier_->caller_ == t, "%s is not its replier's caller", describe(t));
-    EXPECT(thread_started(t->replier_), "%s waits for a reply from a thread that cannot run",
+    EXPECT(t->replier()->caller() == t, "%s is not its replier's caller", describe(t));
+    EXPECT(thread_started(t->replier()), "%s waits for a reply from a thread that cannot run",
            describe(t));
   } else {
-    EXPECT(t->replier_ == nullptr, "%s still names a replier", describe(t));
+    EXPECT(t->replier() == nullptr, "%s still names a replier", describe(t));
   }
-  if (t->caller_ != nullptr) {
+  if (t->caller() != nullptr) {
     EXPECT(thread_started(t), "%s still holds a caller", describe(t));
-    EXPECT(is_live(t->caller_, ObjectType::kThread) &&
-               t->caller_->state() == ThreadState::kBlockedOnReply && t->caller_->replier_ == t,
+    EXPECT(is_live(t->caller(), ObjectType::kThread) &&
+               t->caller()->state() == ThreadState::kBlockedOnReply && t->caller()->replier() == t,
            "the caller of %s is not waiting for its reply", describe(t));
   }
   size_t depth = 0;
-  for (const Thread* r = t->replier_; r != nullptr; r = r->replier_) {
+  for (const Thread* r = t->replier(); r != nullptr; r = r->replier()) {
     EXPECT(++depth <= g_threads, "%s waits for a reply in a cycle", describe(t));
   }
   return nullptr;
@@ -636,7 +638,7 @@ const char* check_threads() {
       size_t n = 0;
       for (Thread* t = ep->queue().front(); t != nullptr; t = ep->queue().next(t)) {
         EXPECT(++n <= g_threads, "an endpoint queue is longer than there are threads");
-        EXPECT(kind != Endpoint::QueueKind::kIdle && t->state() == want && t->blocked_on_ == ep,
+        EXPECT(kind != Endpoint::QueueKind::kIdle && t->state() == want && t->blocked_on() == ep,
                "the %s queue of endpoint %p holds %s",
                kind == Endpoint::QueueKind::kSenders ? "sender" : "receiver",
                static_cast<void*>(ep), describe(t));
@@ -650,7 +652,7 @@ const char* check_threads() {
       size_t n = 0;
       for (Thread* t = nt->waiters().front(); t != nullptr; t = nt->waiters().next(t)) {
         EXPECT(++n <= g_threads, "a notification's waiters are more than there are threads");
-        EXPECT(t->state() == ThreadState::kBlockedOnNotification && t->blocked_on_ == nt,
+        EXPECT(t->state() == ThreadState::kBlockedOnNotification && t->blocked_on() == nt,
                "the waiters of notification %p include %s", static_cast<void*>(nt), describe(t));
       }
       EXPECT(n == 0 || nt->word() == 0,
@@ -787,7 +789,7 @@ uint32_t accounted_references(const KernelObject& object) {
       break;
     case ObjectType::kMemory:
       for (KernelObject* o = first_object(); o != nullptr; o = next_object(o)) {
-        if (const Thread* t = as_thread(o); t != nullptr && t->pending_memory_ == &object) ++n;
+        if (const Thread* t = as_thread(o); t != nullptr && t->pending_memory() == &object) ++n;
         Space* s = as_space(o);
         if (s == nullptr) continue;
         for (Mapping* m = s->mappings().front(); m != nullptr; m = s->mappings().next(m)) {

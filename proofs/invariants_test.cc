@@ -34,7 +34,7 @@ struct World {
     // replier takes the client's call and keeps it; server then waits on the endpoint.
     h.ipc(replier, Syscall::kRecv, ep, MessageInfo::make(0, 0));
     h.ipc(client.thread, Syscall::kCall, ep_client, MessageInfo::make(1, 1), {42});
-    REQUIRE(replier->caller_ == client.thread);
+    REQUIRE(replier->caller() == client.thread);
     h.ipc(server.thread, Syscall::kRecv, ep, MessageInfo::make(0, 0));
     h.syscall(waiter, Syscall::kWait, {n});
     REQUIRE(server.thread->state() == ThreadState::kBlockedOnReceive);
@@ -210,21 +210,21 @@ TEST_CASE("threads in exactly one place") {
   }
   SECTION("a thread that claims another state than its queue") {
     Thread* s = w.server.thread;
-    s->state_ = ThreadState::kBlockedOnSend;
+    ThreadTestAccess::state(s) = ThreadState::kBlockedOnSend;
     REQUIRE_THAT(violation(), Contains("receiver queue of endpoint") ||
                                   Contains("waits to send through a capability that is gone"));
-    s->state_ = ThreadState::kBlockedOnReceive;
+    ThreadTestAccess::state(s) = ThreadState::kBlockedOnReceive;
   }
   SECTION("a thread that is not sending names a send capability") {
     Thread* s = w.server.thread;
-    s->ipc_cap_ = h.cap(w.server.space, w.ep);
+    ThreadTestAccess::send_cap(s) = h.cap(w.server.space, w.ep);
     REQUIRE_THAT(violation(), Contains("still names the capability of a finished send"));
-    s->ipc_cap_ = nullptr;
+    ThreadTestAccess::send_cap(s) = nullptr;
   }
   SECTION("two running threads") {
-    ready->state_ = ThreadState::kRunning;
+    ThreadTestAccess::state(ready) = ThreadState::kRunning;
     REQUIRE_THAT(violation(), Contains("running thread") && Contains("is in a queue"));
-    ready->state_ = ThreadState::kReady;
+    ThreadTestAccess::state(ready) = ThreadState::kReady;
   }
   SECTION("a waiter missing from its notification") {
     ThreadQueue::remove(w.waiter);
@@ -232,20 +232,20 @@ TEST_CASE("threads in exactly one place") {
     w.notification(h)->waiters().push_back(w.waiter);
   }
   SECTION("reply links that do not match") {
-    w.replier->caller_ = nullptr;
+    ThreadTestAccess::caller(w.replier) = nullptr;
     REQUIRE_THAT(violation(), Contains("is not its replier's caller"));
-    w.replier->caller_ = w.client.thread;
+    ThreadTestAccess::caller(w.replier) = w.client.thread;
   }
   SECTION("a reply awaited from a thread that is not what it says") {
     Thread* r = w.replier;  // running, holding the client's call
     REQUIRE(scheduler().current() == r);
-    r->state_ = ThreadState::kDead;
+    ThreadTestAccess::state(r) = ThreadState::kDead;
     REQUIRE(!violation().empty());
-    r->state_ = ThreadState::kBlockedOnReceive;
+    ThreadTestAccess::state(r) = ThreadState::kBlockedOnReceive;
     REQUIRE_THAT(violation(), Contains("is not blocked on a live endpoint"));
-    r->state_ = ThreadState::kReady;
+    ThreadTestAccess::state(r) = ThreadState::kReady;
     REQUIRE_THAT(violation(), Contains("the current thread is ready"));
-    r->state_ = ThreadState::kRunning;
+    ThreadTestAccess::state(r) = ThreadState::kRunning;
   }
   SECTION("a space that miscounts its live threads") {
     w.client.space->thread_died();

@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+#include "core/abi/syscall_numbers.h"
+
 namespace hmk::abi {
 
 // ---- register convention (x86-64) ----
@@ -23,55 +25,8 @@ namespace hmk::abi {
 // and return the Status in rax. Words kRegisterWords and up travel in the IPC buffer.
 // svc/lib/ipc.S is the user-side stub; core/ipc.cc and core/fastpath.cc the kernel side.
 
-enum class Syscall : uint64_t {
-  // IPC; the first two have a fast path (core/fastpath.cc).
-  kCall = 0,       // send to an endpoint and wait for the reply
-  kReplyRecv = 1,  // reply to the current caller (if any), then receive on an endpoint
-  kSend = 2,       // send to an endpoint; blocks until a receiver takes the message
-  kRecv = 3,       // receive on an endpoint (a caller not yet replied to gets kPeerClosed)
-  kReply = 4,      // reply to the current caller without receiving
-  // Notifications.
-  kSignal = 5,  // signal(handle): OR the capability's badge (or 1 if unbadged) into the word
-  kWait = 6,    // wait(handle) -> bits: block until the word is non-zero, return and clear it
-  kPoll = 7,    // poll(handle) -> bits: return and clear the word without blocking
-  // Threads and scheduling.
-  kYield = 8,                // yield(): to the end of the caller's priority queue
-  kThreadCreate = 9,         // thread_create(space, entry, stack, arg) -> thread handle
-  kThreadStart = 10,         // thread_start(thread)
-  kThreadExit = 11,          // thread_exit(): the calling thread ends
-  kThreadSetPriority = 12,   // thread_set_priority(thread, priority)
-  kThreadSetIpcBuffer = 13,  // thread_set_ipc_buffer(thread, user address): page-contained
-  // Address spaces and memory.
-  kSpaceCreate = 14,   // space_create(quota_bytes) -> space handle; quota moves from the caller
-  kMemoryCreate = 15,  // memory_create(pages) -> memory handle; zeroed frames, charged
-  kMap = 16,           // map(space, memory, vaddr, first_page, pages, rights); W^X per object
-  kUnmap = 17,         // unmap(space, vaddr, pages): whole mappings inside the range only
-  kProtect = 18,       // protect(space, vaddr, pages, rights): whole mappings, within their rights
-  // IPC objects.
-  kEndpointCreate = 19,      // endpoint_create() -> endpoint handle
-  kNotificationCreate = 20,  // notification_create() -> notification handle
-  // Capabilities.
-  kCapDerive = 21,  // cap_derive(handle, rights, badge) -> new handle, a child of `handle`
-  kCapDelete = 22,  // cap_delete(handle): children move up to its parent
-  kCapRevoke = 23,  // cap_revoke(handle): delete every descendant, transitively
-  kCapInfo = 24,    // cap_info(handle) -> (type | rights << 8, badge)
-  kCapCopyTo = 25,  // cap_copy_to(space, handle, rights) -> handle in `space` (a child)
-  // Interrupts.
-  kIrqCreate = 26,  // irq_create(irq_control, line) -> irq handle
-  kIrqBind = 27,    // irq_bind(irq, notification): the line signals the notification
-  kIrqAck = 28,     // irq_ack(irq): unmask the line after handling it
-  // Process and diagnostics.
-  kProcessExit = 29,  // process_exit(code): every thread of the calling process ends
-  kDebugPrint = 30,   // debug_print(text, len): write to the kernel console
-  kQuotaInfo = 31,    // quota_info(space) -> (limit bytes, used bytes)
-  kSetTimer = 32,     // reserved for timeouts; returns kUnsupported
-  // Port I/O (x86), through an IoPorts capability.
-  kIoPortIn = 33,   // io_port_in(ioports, port, width 1|2|4) -> value; needs kRightRead
-  kIoPortOut = 34,  // io_port_out(ioports, port, width 1|2|4, value); needs kRightWrite
-  // Thread-local storage.
-  kThreadSetTls = 35,  // thread_set_tls(thread, fs_base, gs_base): both below kUserAddressEnd
-};
-inline constexpr uint64_t kSyscallCount = 36;
+// The calls themselves (enum Syscall, kSyscallCount) are generated from core/abi/syscalls.tbl,
+// the one list of every call's number, arguments, checks and results.
 
 // Thread-local storage bases (kThreadSetTls) are user addresses: below the end of the user
 // half of the address space (x86-64: the canonical lower half); larger values are kBadAddress.

@@ -60,6 +60,21 @@ inline const char* recording_check() {
 }
 }  // namespace detail
 
+}  // namespace hmk::hosted
+
+namespace hmk {
+// Write access to a thread's private state, for tests that corrupt a thread on purpose (to see
+// the invariant checker fire) or set it up beyond what system calls allow. Nothing else uses it.
+struct ThreadTestAccess {
+  static ThreadState& state(Thread* t) { return t->state_; }
+  static uint8_t& priority(Thread* t) { return t->priority_; }
+  static Thread*& caller(Thread* t) { return t->caller_; }
+  static Capability*& send_cap(Thread* t) { return t->send_cap_; }
+};
+}  // namespace hmk
+
+namespace hmk::hosted {
+
 inline Status status_of(const Thread* t) {
   return static_cast<Status>(static_cast<int32_t>(const_cast<Thread*>(t)->regs()[arch::kRax]));
 }
@@ -274,13 +289,13 @@ class Harness {
   // Gives `t` an IPC buffer at `vaddr` (inside a page) in a fresh writable page of its space.
   abi::IpcBuffer* give_ipc_buffer(Thread* t, uint64_t vaddr) {
     map_memory(&t->space(), vaddr & ~(kPageSize - 1), 1);
-    t->ipc_buffer_ = vaddr;
+    t->set_ipc_buffer(vaddr);
     return ipc_buffer(t);
   }
 
   abi::IpcBuffer* ipc_buffer(Thread* t) {
     Result<PhysAddr> phys =
-        arch::translate_user(t->space().address_space(), t->ipc_buffer_, kPageWrite);
+        arch::translate_user(t->space().address_space(), t->ipc_buffer(), kPageWrite);
     REQUIRE(phys.ok());
     return static_cast<abi::IpcBuffer*>(arch::phys_to_virt(*phys));
   }
@@ -307,9 +322,7 @@ class Harness {
       REQUIRE(current->state() == ThreadState::kRunning);
       scheduler().make_ready_front(current);
     }
-    scheduler().remove(t);
-    scheduler().set_current(t);
-    if (t->slice_left_ == 0) t->slice_left_ = kTimeSliceTicks;
+    scheduler().run(t);
     arch::activate(t->space().address_space(), t->context());
     check();
   }

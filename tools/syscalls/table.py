@@ -1,0 +1,165 @@
+"""The system call table: parser and model (the format is described at the top of
+core/abi/syscalls.tbl). Pure: no output, every error names the file and line."""
+
+import dataclasses
+import re
+
+OBJECTS = ("Space", "Thread", "Endpoint", "Notification", "Memory", "Irq", "IrqControl",
+           "IoPorts")
+RIGHTS = ("Read", "Write", "Execute", "Send", "Receive", "Grant", "Manage")
+# Plain value types: (C++ type on the user side, what the docs call it).
+VALUES = {
+    "u64": ("uint64_t", "u64"),
+    "i64": ("int64_t", "i64"),
+    "u32": ("uint32_t", "u32"),
+    "u16": ("uint16_t", "u16"),
+    "size": ("size_t", "size"),
+    "uaddr": ("uint64_t", "user address"),
+    "chars": ("const char*", "user text"),
+    "rights": ("uint32_t", "rights"),
+}
+RESULT_TYPES = {"u64": "uint64_t", "u32": "uint32_t", "handle": "abi::Handle",
+                "ObjectType": "abi::ObjectType"}
+KINDS = ("sys", "ipc", "exit")
+MAX_ARGS = 6  # rdi, rsi, rdx, r10, r8, r9
+MAX_RESULT_REGISTERS = 2  # rdi, rsi
+
+_LINE = re.compile(r"^(\d+)\s+([a-z][a-z0-9_]*)\s+(\w+)\s*\(([^)]*)\)\s*"
+                   r"(?:->\s*\(([^)]*)\)\s*)?\|\s*(.+)$")
+_IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class TableError(Exception):
+    pass
+
+
+@dataclasses.dataclass(frozen=True)
+class Arg:
+    name: str
+    type: str  # a VALUES key, "cap", or an OBJECTS name (then `rights` lists the rights)
+    rights: tuple = ()
+    default: str = ""
+
+    @property
+    def is_handle(self):
+        return self.type == "cap" or self.type in OBJECTS
+
+    @property
+    def is_lookup(self):
+        return self.type in OBJECTS
+
+
+@dataclasses.dataclass(frozen=True)
+class Field:
+    name: str
+    type: str  # a RESULT_TYPES key
+    shift: int = 0
+    bits: int = 64
+
+
+@dataclasses.dataclass(frozen=True)
+class Call:
+    number: int
+    name: str
+    kind: str
+    args: tuple
+    results: tuple  # one tuple of Fields per result register
+    summary: str
+    line: int
+
+    @property
+    def camel(self):
+        return "".join(part.capitalize() for part in self.name.split("_"))
+
+    @property
+    def fields(self):
+        return [f for register in self.results for f in register]
+
+
+def _fail(path, line, message):
+    raise TableError(f"{path}:{line}: {message}")
+
+
+def _parse_arg(text, path, line):
+    m = re.match(r"^([a-z][a-z0-9_]*):([A-Za-z0-9_/+]+)(?:=(\w+))?$", text.strip())
+    if not m:
+        _fail(path, line, f"bad argument '{text.strip()}': want NAME:TYPE[=DEFAULT]")
+    name, type_, default = m.group(1), m.group(2), m.group(3) or ""
+    if type_ in VALUES or type_ == "cap":
+        return Arg(name, type_, (), default)
+    obj, _, rights = type_.partition("/")
+    if obj not in OBJECTS:
+        _fail(path, line, f"argument '{name}': unknown type '{obj}'")
+    wanted = tuple(r for r in rights.split("+") if r) if rights else ()
+    for right in wanted:
+        if right not in RIGHTS:
+            _fail(path, line, f"argument '{name}': unknown right '{right}'")
+    return Arg(name, obj, wanted, default)
+
+
+def _parse_field(text, path, line):
+    m = re.match(r"^([a-z][a-z0-9_]*):(\w+)(?:@(\d+):(\d+))?$", text.strip())
+    if not m:
+        _fail(path, line, f"bad result '{text.strip()}': want NAME:TYPE[@SHIFT:BITS]")
+    if m.group(2) not in RESULT_TYPES:
+        _fail(path, line, f"result '{m.group(1)}': unknown type '{m.group(2)}'")
+    shift, bits = (int(m.group(3)), int(m.group(4))) if m.group(3) else (0, 64)
+    if bits == 0 or shift + bits > 64:
+        _fail(path, line, f"result '{m.group(1)}': @{shift}:{bits} does not fit 64 bits")
+    return Field(m.group(1), m.group(2), shift, bits)
+
+
+def _parse_results(text, path, line):
+    if text is None or not text.strip():
+        return ()
+    registers = tuple(tuple(_parse_field(f, path, line) for f in reg.split("+"))
+                      for reg in text.split(","))
+    if len(registers) > MAX_RESULT_REGISTERS:
+        _fail(path, line, f"{len(registers)} result registers; the ABI has {MAX_RESULT_REGISTERS}")
+    for reg in registers:
+        if len(reg) > 1 and any(f.bits == 64 for f in reg):
+            _fail(path, line, "a packed register needs @SHIFT:BITS on every field")
+    return registers
+
+
+def _parse_line(text, path, line):
+    m = _LINE.match(text)
+    if not m:
+        _fail(path, line, "want: NUMBER NAME KIND (ARGS) [-> (RESULTS)] | WHAT IT DOES")
+    number, name, kind, args_text, results_text, summary = m.groups()
+    if kind not in KINDS:
+        _fail(path, line, f"unknown kind '{kind}' (one of {', '.join(KINDS)})")
+    args = tuple(_parse_arg(a, path, line) for a in args_text.split(",") if a.strip())
+    if len(args) > MAX_ARGS:
+        _fail(path, line, f"{len(args)} arguments; the ABI has {MAX_ARGS} registers")
+    results = _parse_results(results_text, path, line)
+    if kind != "sys" and results:
+        _fail(path, line, f"a '{kind}' call has no results in registers")
+    names = [a.name for a in args] + [f.name for reg in results for f in reg]
+    if len(set(names)) != len(names):
+        _fail(path, line, "an argument or result name is used twice")
+    return Call(int(number), name, kind, args, results, summary.strip(), line)
+
+
+def parse(text, path="<table>"):
+    """The calls of a table, in number order; numbers must run 0, 1, 2, ... without gaps."""
+    calls = []
+    for line, raw in enumerate(text.splitlines(), start=1):
+        stripped = raw.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        call = _parse_line(stripped, path, line)
+        if call.number != len(calls):
+            _fail(path, line, f"number {call.number}: expected {len(calls)} (numbers run 0, 1, "
+                  "2, ... in order)")
+        if any(c.name == call.name for c in calls):
+            _fail(path, line, f"'{call.name}' is defined twice")
+        calls.append(call)
+    if not calls:
+        raise TableError(f"{path}: no system calls")
+    return calls
+
+
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        return parse(f.read(), path)
