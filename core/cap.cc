@@ -52,11 +52,6 @@ Handle CapTable::take_free() {
   return abi::kNullHandle;
 }
 
-Result<Handle> CapTable::find_free(Quota& quota) {
-  TRY(ensure_free(1, quota));
-  return take_free();
-}
-
 size_t CapTable::free_slots(size_t limit) const {
   size_t n = 0;
   for (size_t h = 1; h < kMaxSlots && n < limit; ++h) {

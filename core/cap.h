@@ -93,8 +93,6 @@ class CapTable {
   // The handle of the lowest free slot in the pages the table has (ensure_free first). Not yet
   // filled.
   Handle take_free();
-  // ensure_free(1) + take_free().
-  Result<Handle> find_free(Quota& quota);
   // How many slots are free without adding pages, counting up to `limit`.
   size_t free_slots(size_t limit) const;
 

@@ -66,6 +66,10 @@ inline void Thread::block_on_receive(Endpoint& ep) {
 inline void Thread::leave_queue(Endpoint& ep) {
   ep.dequeue(this);
   blocked_on_ = nullptr;
+}
+
+inline void Thread::leave_send_queue(Endpoint& ep) {
+  leave_queue(ep);
   send_cap_ = nullptr;
 }
 

@@ -119,6 +119,8 @@ void Thread::detach() {
       if (scheduler().current() == this) scheduler().set_current(nullptr);
       break;
     case ThreadState::kBlockedOnSend:
+      leave_send_queue(*static_cast<Endpoint*>(blocked_on_));
+      break;
     case ThreadState::kBlockedOnReceive:
       leave_queue(*static_cast<Endpoint*>(blocked_on_));
       break;
@@ -228,7 +230,7 @@ Status receive(Thread* self, const IpcArgs& m) {
     }
     // POINT OF NO RETURN
     const uint64_t badge = sender->send_badge();
-    sender->leave_queue(*ep);
+    sender->leave_send_queue(*ep);
     commit_transfer(sender, self, badge, plan);
     if (sender->send_reply() == Reply::kWait) {
       sender->block_on_reply(*self);

@@ -12,7 +12,7 @@ constinit Slab<Thread> g_slab("Thread");
 }  // namespace
 
 Thread::Thread(Quota& quota, uint64_t charged, Space& space, uint8_t priority)
-    : KernelObject(ObjectType::kThread, &quota, charged), space_(&space), priority_(priority) {}
+    : KernelObject(ObjectType::kThread, &quota, charged), priority_(priority), space_(&space) {}
 
 Result<Thread*> Thread::create(Quota& quota, Space& space, uint64_t entry, uint64_t stack,
                                uint64_t arg, uint8_t priority) {

@@ -75,13 +75,14 @@ class Thread final : public KernelObject {
   void block_on_receive(Endpoint& ep);
   // Waits in `n`'s queue of waiters.
   void block_on_notification(Notification& n);
-  // A partner took it off `ep`'s queue: its message went, or one came for it
-  // (core/endpoint.h).
+  // A partner took it off `ep`'s queue of receivers (a message came for it), or of senders
+  // (its message went); core/endpoint.h.
   void leave_queue(Endpoint& ep);
-  // Waits for `server`, which took its call, to reply.
+  void leave_send_queue(Endpoint& ep);
+  // Waits for `server`, which took its call, to reply. The caller is running or has just left
+  // a send queue, so it is blocked on nothing already.
   void block_on_reply(Thread& server) {
     state_ = ThreadState::kBlockedOnReply;
-    blocked_on_ = nullptr;
     replier_ = &server;
     server.caller_ = this;
   }
@@ -113,7 +114,15 @@ class Thread final : public KernelObject {
   void set_ipc_buffer(uint64_t address) { ipc_buffer_ = address; }
 
   // Intrusive list hooks, public so that the lists can name them: the run queue, an endpoint
-  // queue or a notification's waiters (one at a time), and Space::threads_.
+  // queue or a notification's waiters (one at a time), and Space::threads_. (The members are
+  // declared in the order the fast path reads them; access sections do not change the
+  // layout.)
+ private:
+  ThreadState state_ = ThreadState::kInactive;
+  uint8_t priority_;
+  uint32_t slice_left_ = 0;
+
+ public:
   ListNode queue_node;
   ListNode space_node;
 
@@ -124,20 +133,17 @@ class Thread final : public KernelObject {
   friend struct ThreadTestAccess;  // tests that corrupt a thread on purpose (invariants_test)
   Thread(Quota& quota, uint64_t charged, Space& space, uint8_t priority);
 
-  arch::UserContext context_;
-  Space* space_;
-  ThreadState state_ = ThreadState::kInactive;
-  uint8_t priority_;
-  Reply send_reply_ = Reply::kNone;
-  Grant send_grant_ = Grant::kNo;
-  uint32_t slice_left_ = 0;
   KernelObject* blocked_on_ = nullptr;
   Thread* caller_ = nullptr;
   Thread* replier_ = nullptr;
   uint64_t send_badge_ = 0;
   Capability* send_cap_ = nullptr;
+  Reply send_reply_ = Reply::kNone;
+  Grant send_grant_ = Grant::kNo;
   uint64_t ipc_buffer_ = 0;
   MemoryObject* pending_memory_ = nullptr;
+  arch::UserContext context_;
+  Space* space_;
 };
 
 }  // namespace hmk

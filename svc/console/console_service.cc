@@ -1,6 +1,7 @@
 // The 16550 console driver (console_service.h).
 #include "svc/console/console_service.h"
 
+#include "svc/lib/rpc_ipc.h"
 #include "svc/lib/syscall.h"
 
 namespace hmk::svc::console {
@@ -43,12 +44,12 @@ rpc::Status ConsoleService::start(svc::Env& env) {
              kComIrq);
     return rpc::Status::kNoService;
   }
-  if (output_progress_.init() != rpc::Status::kOk || input_ready_.init() != rpc::Status::kOk)
-    return rpc::Status::kNoSpace;
+  RPC_TRY(output_progress_.init());
+  RPC_TRY(input_ready_.init());
   Result<abi::Handle> n = rt::notification_create();
-  if (!n.ok()) return rpc::Status::kNoSpace;
+  if (!n.ok()) return rt::rpc_status(n.status());
   irq_notification_ = *n;
-  if (rt::irq_bind(irq_, irq_notification_) != hmk::Status::kOk) return rpc::Status::kIo;
+  RPC_TRY(rt::rpc_status(rt::irq_bind(irq_, irq_notification_)));
   // Input typed before the driver took over waits in the receive register; switching the FIFOs
   // on would drop it, so take it first.
   for (uint32_t budget = kFifoBytes; budget > 0 && (in(kLineStatus)&kLsrDataReady) != 0; --budget) {
@@ -181,7 +182,7 @@ rpc::Status ConsoleService::write(const Console::WriteRequest& req, Console::Wri
 rpc::Status ConsoleService::readLine(const Console::ReadLineRequest&,
                                      Console::ReadLineResponse& resp, const rpc::CallContext&) {
   while (line_count_ == 0) {
-    if (const rpc::Status s = input_ready_.wait(); s != rpc::Status::kOk) return s;
+    RPC_TRY(input_ready_.wait());
   }
   const uint32_t n = line_sizes_[first_line_];
   for (uint32_t i = 0; i < n; ++i)
@@ -197,7 +198,7 @@ rpc::Status ConsoleService::flush(const Console::FlushRequest&, Console::FlushRe
   while (queued_ > 0) {
     transmit();
     if (queued_ == 0) break;
-    if (const rpc::Status s = output_progress_.wait(); s != rpc::Status::kOk) return s;
+    RPC_TRY(output_progress_.wait());
   }
   // The last FIFO load: wait until the transmitter has taken it.
   while ((in(kLineStatus)&kLsrTransmitEmpty) == 0)

@@ -168,13 +168,13 @@ uint32_t Env::irq(uint32_t line) const {
 }
 
 rpc::Status Env::spawn(void (*function)(void*), void* arg) const {
-  Result<rt::Thread> t = rt::spawn_thread(function, arg, abi::kDefaultPriority);
-  return t.ok() ? rpc::Status::kOk : rpc::Status::kNoSpace;
+  const Result<rt::Thread> t = rt::spawn_thread(function, arg, abi::kDefaultPriority);
+  return rt::rpc_status(t.status());
 }
 
 rpc::Status Event::init() {
   Result<abi::Handle> n = rt::notification_create();
-  if (!n.ok()) return rpc::Status::kNoSpace;
+  if (!n.ok()) return rt::rpc_status(n.status());
   notification_ = *n;
   return rpc::Status::kOk;
 }
@@ -205,7 +205,7 @@ DomainLock::~DomainLock() {
 
 rpc::Status alloc_extent(uint64_t pages, Extent* out) {
   Result<rt::Pages> p = rt::alloc_pages(pages);
-  if (!p.ok()) return rpc::Status::kNoSpace;
+  if (!p.ok()) return rt::rpc_status(p.status());
   out->base = static_cast<uint8_t*>(p->base);
   out->pages = p->count;
   out->memory = p->memory;

@@ -27,9 +27,7 @@ Status Child::create(const ChildConfig& config) {
     if (child_try_status_ != Status::kOk) return fail(child_try_status_); \
   } while (0)
 
-  Result<abi::Handle> space = space_create(config.quota_bytes);
-  if (!space.ok()) return space.status();
-  space_ = *space;
+  space_ = TRY(space_create(config.quota_bytes));
 
   Result<Pages> code = alloc_pages(code_pages);
   if (!code.ok()) return fail(code.status());

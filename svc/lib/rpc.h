@@ -46,15 +46,48 @@ enum class Status : uint32_t {
 };
 inline constexpr uint32_t kStatusCount = 18;
 
+// No default case: -Wswitch flags a new enumerator missing here at compile time.
 inline const char* status_name(Status s) {
-  constexpr const char* kNames[kStatusCount] = {
-      "ok",         "bad method",      "bad message",      "missing capability",
-      "no service", "transport",       "invalid argument", "not found",
-      "exists",     "not a directory", "is a directory",   "not empty",
-      "no space",   "bad handle",      "too long",         "would block",
-      "I/O error",  "unsupported"};
-  const auto i = static_cast<uint32_t>(s);
-  return i < kStatusCount ? kNames[i] : "unknown status";
+  switch (s) {
+    case Status::kOk:
+      return "ok";
+    case Status::kBadMethod:
+      return "bad method";
+    case Status::kBadMessage:
+      return "bad message";
+    case Status::kMissingCapability:
+      return "missing capability";
+    case Status::kNoService:
+      return "no service";
+    case Status::kTransport:
+      return "transport";
+    case Status::kInvalidArgument:
+      return "invalid argument";
+    case Status::kNotFound:
+      return "not found";
+    case Status::kExists:
+      return "exists";
+    case Status::kNotDirectory:
+      return "not a directory";
+    case Status::kIsDirectory:
+      return "is a directory";
+    case Status::kNotEmpty:
+      return "not empty";
+    case Status::kNoSpace:
+      return "no space";
+    case Status::kBadHandle:
+      return "bad handle";
+    case Status::kTooLong:
+      return "too long";
+    case Status::kWouldBlock:
+      return "would block";
+    case Status::kIo:
+      return "I/O error";
+    case Status::kUnsupported:
+      return "unsupported";
+  }
+  // Reached only for values outside the enum (a reply's label is any 32-bit number).
+  return "unknown status";
 }
 
 // ---- bounded value types (the schema's Text, Data and List with $Hmk.maxSize) ----
@@ -358,3 +391,14 @@ class Channel {
 };
 
 }  // namespace hmk::rpc
+
+// Evaluates `expr`, an rpc::Status; if it is not kOk, returns it from the enclosing function
+// (which must return rpc::Status). The service code's counterpart of the core's TRY
+// (core/lib/status.h), which takes the kernel's Status and Result<T>: services report through
+// out parameters, so there is no value to yield. A clang/GCC statement expression, like TRY.
+#define RPC_TRY(expr)                                                \
+  ({                                                                 \
+    const ::hmk::rpc::Status hmk_rpc_try_status_ = (expr);           \
+    if (hmk_rpc_try_status_ != ::hmk::rpc::Status::kOk) [[unlikely]] \
+      return hmk_rpc_try_status_;                                    \
+  })

@@ -57,9 +57,78 @@ rpc::Channel connect(const char* service, uint64_t interface_id) {
   return c != nullptr ? rpc::Channel::ipc(c->handle, interface_id) : rpc::Channel();
 }
 
+rpc::Status rpc_status(Status status) {
+  // No default case: -Wswitch flags a new kernel status missing here at compile time.
+  switch (status) {
+    case Status::kOk:
+      return rpc::Status::kOk;
+    case Status::kInvalidArgument:
+    case Status::kBadAddress:
+      return rpc::Status::kInvalidArgument;
+    case Status::kOutOfMemory:
+    case Status::kQuotaExceeded:
+    case Status::kOutOfRange:  // alloc_pages: no address space left
+      return rpc::Status::kNoSpace;
+    case Status::kNotFound:
+      return rpc::Status::kNotFound;
+    case Status::kAlreadyExists:
+      return rpc::Status::kExists;
+    case Status::kUnsupported:
+      return rpc::Status::kUnsupported;
+    case Status::kPermissionDenied:
+    case Status::kInvalidCapability:
+      return rpc::Status::kBadHandle;
+    case Status::kBusy:
+    case Status::kWouldBlock:
+      return rpc::Status::kWouldBlock;
+    case Status::kBufferTooSmall:
+      return rpc::Status::kTooLong;
+    case Status::kPeerClosed:
+      return rpc::Status::kNoService;
+    case Status::kCorrupt:
+    case Status::kTimedOut:
+    case Status::kInterrupted:
+      return rpc::Status::kIo;
+  }
+  return rpc::Status::kIo;  // a value outside the enum
+}
+
 }  // namespace hmk::rt
 
 namespace hmk::rpc {
+namespace {
+
+// How a failed kernel IPC call reaches the client: a capability that is gone or does not allow
+// calls means the service is not there for this client; anything else is the transport's.
+Status transport_status(hmk::Status status) {
+  // No default case: -Wswitch flags a new kernel status missing here at compile time.
+  switch (status) {
+    case hmk::Status::kOk:
+      return Status::kOk;
+    case hmk::Status::kInvalidCapability:
+    case hmk::Status::kPermissionDenied:
+      return Status::kNoService;
+    case hmk::Status::kInvalidArgument:
+    case hmk::Status::kOutOfMemory:
+    case hmk::Status::kNotFound:
+    case hmk::Status::kOutOfRange:
+    case hmk::Status::kCorrupt:
+    case hmk::Status::kUnsupported:
+    case hmk::Status::kAlreadyExists:
+    case hmk::Status::kBadAddress:
+    case hmk::Status::kQuotaExceeded:
+    case hmk::Status::kBusy:
+    case hmk::Status::kWouldBlock:
+    case hmk::Status::kTimedOut:
+    case hmk::Status::kPeerClosed:
+    case hmk::Status::kInterrupted:
+    case hmk::Status::kBufferTooSmall:
+      return Status::kTransport;
+  }
+  return Status::kTransport;  // a value outside the enum
+}
+
+}  // namespace
 
 void drop_cap(uint32_t handle) {
   (void)rt::cap_delete(handle);
@@ -75,10 +144,7 @@ Status Channel::call(Message& msg) const {
   abi::IpcRegisters regs{};
   regs.handle_or_badge = handle_;
   rt::pack_message(msg, regs, buffer);
-  const hmk::Status s = rt::call(handle_, regs);
-  if (s == hmk::Status::kInvalidCapability || s == hmk::Status::kPermissionDenied)
-    return Status::kNoService;
-  if (s != hmk::Status::kOk) return Status::kTransport;
+  RPC_TRY(transport_status(rt::call(handle_, regs)));
   rt::unpack_message(regs, buffer, msg);
   return Status::kOk;
 }

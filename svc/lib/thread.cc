@@ -142,8 +142,7 @@ Status Thread::start() {
 
 Status Thread::join() {
   if (done_ == abi::kNullHandle) return Status::kInvalidArgument;
-  Result<uint64_t> bits = wait(done_);
-  if (!bits.ok()) return bits.status();
+  TRY(wait(done_));
   return release();
 }
 

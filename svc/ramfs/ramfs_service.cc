@@ -103,8 +103,7 @@ rpc::Status RamfsService::split(const char* path, uint32_t size, Split* out) con
     return rpc::Status::kInvalidArgument;
   uint32_t parent = kRoot;
   if (slash > 0) {
-    const rpc::Status s = resolve(path, slash, &parent);
-    if (s != rpc::Status::kOk) return s;
+    RPC_TRY(resolve(path, slash, &parent));
   }
   if (nodes_[parent].kind != fs::NodeKind::kDirectory) return rpc::Status::kNotDirectory;
   *out = Split{parent, name, n};
@@ -159,23 +158,18 @@ void RamfsService::drop_data_from(Node& node, uint64_t size) {
   }
 }
 
-uint8_t* RamfsService::extent_for_write(Node& node, uint32_t which, rpc::Status* error) {
-  if (node.extents[which] != kNoExtent) return extents_[node.extents[which]].base;
-  uint32_t x = 0;
-  while (x < kMaxExtents && extents_[x].base != nullptr)
-    ++x;
-  if (x == kMaxExtents) {
-    *error = rpc::Status::kNoSpace;
-    return nullptr;
+rpc::Status RamfsService::extent_for_write(Node& node, uint32_t which, uint8_t** base) {
+  if (node.extents[which] == kNoExtent) {
+    uint32_t x = 0;
+    while (x < kMaxExtents && extents_[x].base != nullptr)
+      ++x;
+    if (x == kMaxExtents) return rpc::Status::kNoSpace;
+    RPC_TRY(svc::alloc_extent(kExtentPages, &extents_[x]));
+    ++used_extents_;
+    node.extents[which] = static_cast<uint16_t>(x);
   }
-  const rpc::Status s = svc::alloc_extent(kExtentPages, &extents_[x]);
-  if (s != rpc::Status::kOk) {
-    *error = s;
-    return nullptr;
-  }
-  ++used_extents_;
-  node.extents[which] = static_cast<uint16_t>(x);
-  return extents_[x].base;
+  *base = extents_[node.extents[which]].base;
+  return rpc::Status::kOk;
 }
 
 rpc::Status RamfsService::ping(const FileSystem::PingRequest&, FileSystem::PingResponse&,
@@ -186,8 +180,7 @@ rpc::Status RamfsService::ping(const FileSystem::PingRequest&, FileSystem::PingR
 rpc::Status RamfsService::create(const FileSystem::CreateRequest& req,
                                  FileSystem::CreateResponse& resp, const rpc::CallContext&) {
   Split where;
-  const rpc::Status s = split(req.path.data, req.path.size, &where);
-  if (s != rpc::Status::kOk) return s;
+  RPC_TRY(split(req.path.data, req.path.size, &where));
   if (child(where.parent, where.name, where.name_size) != kNone) return rpc::Status::kExists;
   uint32_t index = 0;
   while (index < kMaxNodes && nodes_[index].used)
@@ -213,8 +206,7 @@ rpc::Status RamfsService::create(const FileSystem::CreateRequest& req,
 rpc::Status RamfsService::open(const FileSystem::OpenRequest& req, FileSystem::OpenResponse& resp,
                                const rpc::CallContext&) {
   uint32_t index = 0;
-  const rpc::Status s = resolve(req.path.data, req.path.size, &index);
-  if (s != rpc::Status::kOk) return s;
+  RPC_TRY(resolve(req.path.data, req.path.size, &index));
   info(index, resp.info);
   return rpc::Status::kOk;
 }
@@ -222,8 +214,7 @@ rpc::Status RamfsService::open(const FileSystem::OpenRequest& req, FileSystem::O
 rpc::Status RamfsService::read(const FileSystem::ReadRequest& req, FileSystem::ReadResponse& resp,
                                const rpc::CallContext&) {
   uint32_t index = 0;
-  const rpc::Status s = node_of(req.node, &index);
-  if (s != rpc::Status::kOk) return s;
+  RPC_TRY(node_of(req.node, &index));
   const Node& node = nodes_[index];
   if (node.kind != fs::NodeKind::kFile) return rpc::Status::kIsDirectory;
   uint64_t n = req.length < resp.data.kMax ? req.length : resp.data.kMax;
@@ -249,12 +240,13 @@ rpc::Status RamfsService::read(const FileSystem::ReadRequest& req, FileSystem::R
 rpc::Status RamfsService::write(const FileSystem::WriteRequest& req,
                                 FileSystem::WriteResponse& resp, const rpc::CallContext&) {
   uint32_t index = 0;
-  rpc::Status s = node_of(req.node, &index);
-  if (s != rpc::Status::kOk) return s;
+  RPC_TRY(node_of(req.node, &index));
   Node& node = nodes_[index];
   if (node.kind != fs::NodeKind::kFile) return rpc::Status::kIsDirectory;
   const uint64_t limit = kExtentsPerFile * kExtentBytes;
   if (req.offset > limit || req.data.size > limit - req.offset) return rpc::Status::kTooLong;
+  // Running out of extents part way is a short write; only a write that stored nothing fails.
+  rpc::Status s = rpc::Status::kOk;
   uint64_t done = 0;
   while (done < req.data.size) {
     const uint64_t at = req.offset + done;
@@ -262,8 +254,9 @@ rpc::Status RamfsService::write(const FileSystem::WriteRequest& req,
     const uint64_t within = at % kExtentBytes;
     const uint64_t left = req.data.size - done;
     const uint64_t chunk = left < kExtentBytes - within ? left : kExtentBytes - within;
-    uint8_t* base = extent_for_write(node, static_cast<uint32_t>(which), &s);
-    if (base == nullptr) break;
+    uint8_t* base = nullptr;
+    s = extent_for_write(node, static_cast<uint32_t>(which), &base);
+    if (s != rpc::Status::kOk) break;
     copy(base + within, req.data.data + done, chunk);
     done += chunk;
   }
@@ -276,8 +269,7 @@ rpc::Status RamfsService::write(const FileSystem::WriteRequest& req,
 rpc::Status RamfsService::truncate(const FileSystem::TruncateRequest& req,
                                    FileSystem::TruncateResponse&, const rpc::CallContext&) {
   uint32_t index = 0;
-  const rpc::Status s = node_of(req.node, &index);
-  if (s != rpc::Status::kOk) return s;
+  RPC_TRY(node_of(req.node, &index));
   Node& node = nodes_[index];
   if (node.kind != fs::NodeKind::kFile) return rpc::Status::kIsDirectory;
   if (req.size > kExtentsPerFile * kExtentBytes) return rpc::Status::kTooLong;
@@ -289,8 +281,7 @@ rpc::Status RamfsService::truncate(const FileSystem::TruncateRequest& req,
 rpc::Status RamfsService::stat(const FileSystem::StatRequest& req, FileSystem::StatResponse& resp,
                                const rpc::CallContext&) {
   uint32_t index = 0;
-  const rpc::Status s = node_of(req.node, &index);
-  if (s != rpc::Status::kOk) return s;
+  RPC_TRY(node_of(req.node, &index));
   info(index, resp.info);
   return rpc::Status::kOk;
 }
@@ -298,8 +289,7 @@ rpc::Status RamfsService::stat(const FileSystem::StatRequest& req, FileSystem::S
 rpc::Status RamfsService::list(const FileSystem::ListRequest& req, FileSystem::ListResponse& resp,
                                const rpc::CallContext&) {
   uint32_t index = 0;
-  const rpc::Status s = node_of(req.node, &index);
-  if (s != rpc::Status::kOk) return s;
+  RPC_TRY(node_of(req.node, &index));
   if (nodes_[index].kind != fs::NodeKind::kDirectory) return rpc::Status::kNotDirectory;
   // Children are listed in link order (newest first); the cookie is a position in that list.
   uint32_t c = nodes_[index].first_child;
@@ -323,8 +313,7 @@ rpc::Status RamfsService::list(const FileSystem::ListRequest& req, FileSystem::L
 rpc::Status RamfsService::remove(const FileSystem::RemoveRequest& req, FileSystem::RemoveResponse&,
                                  const rpc::CallContext&) {
   uint32_t index = 0;
-  const rpc::Status s = resolve(req.path.data, req.path.size, &index);
-  if (s != rpc::Status::kOk) return s;
+  RPC_TRY(resolve(req.path.data, req.path.size, &index));
   if (index == kRoot) return rpc::Status::kInvalidArgument;
   if (nodes_[index].kind == fs::NodeKind::kDirectory && nodes_[index].children > 0)
     return rpc::Status::kNotEmpty;
@@ -336,12 +325,10 @@ rpc::Status RamfsService::remove(const FileSystem::RemoveRequest& req, FileSyste
 rpc::Status RamfsService::rename(const FileSystem::RenameRequest& req, FileSystem::RenameResponse&,
                                  const rpc::CallContext&) {
   uint32_t from = 0;
-  rpc::Status s = resolve(req.from.data, req.from.size, &from);
-  if (s != rpc::Status::kOk) return s;
+  RPC_TRY(resolve(req.from.data, req.from.size, &from));
   if (from == kRoot) return rpc::Status::kInvalidArgument;
   Split to;
-  s = split(req.to.data, req.to.size, &to);
-  if (s != rpc::Status::kOk) return s;
+  RPC_TRY(split(req.to.data, req.to.size, &to));
   // A directory may not move below itself.
   for (uint32_t a = to.parent;; a = nodes_[a].parent) {
     if (a == from) return rpc::Status::kInvalidArgument;

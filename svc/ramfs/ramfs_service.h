@@ -82,7 +82,9 @@ class RamfsService final : public svc::Service, public FileSystem::Server {
   void release(uint32_t index);
   void info(uint32_t index, fs::NodeInfo& out) const;
   void drop_data_from(Node& node, uint64_t size);
-  uint8_t* extent_for_write(Node& node, uint32_t which, rpc::Status* error);
+  // The extent of `node` that holds its bytes [which * kExtentBytes, ...), allocated if it has
+  // none yet.
+  rpc::Status extent_for_write(Node& node, uint32_t which, uint8_t** base);
 
   Node nodes_[kMaxNodes];
   uint32_t used_nodes_ = 0;

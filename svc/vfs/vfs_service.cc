@@ -83,31 +83,28 @@ rpc::Status VfsService::create(const FileSystem::CreateRequest& req,
                                FileSystem::CreateResponse& resp, const rpc::CallContext&) {
   FileSystem::CreateRequest inner;
   uint32_t which = 0;
-  rpc::Status s = route(req.path, &which, &inner.path);
-  if (s != rpc::Status::kOk) return s;
+  RPC_TRY(route(req.path, &which, &inner.path));
   inner.kind = req.kind;
-  s = mounts_[which].backend.create(inner, resp);
-  if (s == rpc::Status::kOk) resp.node = outer_node(which, resp.node);
-  return s;
+  RPC_TRY(mounts_[which].backend.create(inner, resp));
+  resp.node = outer_node(which, resp.node);
+  return rpc::Status::kOk;
 }
 
 rpc::Status VfsService::open(const FileSystem::OpenRequest& req, FileSystem::OpenResponse& resp,
                              const rpc::CallContext&) {
   FileSystem::OpenRequest inner;
   uint32_t which = 0;
-  rpc::Status s = route(req.path, &which, &inner.path);
-  if (s != rpc::Status::kOk) return s;
-  s = mounts_[which].backend.open(inner, resp);
-  if (s == rpc::Status::kOk) resp.info.node = outer_node(which, resp.info.node);
-  return s;
+  RPC_TRY(route(req.path, &which, &inner.path));
+  RPC_TRY(mounts_[which].backend.open(inner, resp));
+  resp.info.node = outer_node(which, resp.info.node);
+  return rpc::Status::kOk;
 }
 
 rpc::Status VfsService::read(const FileSystem::ReadRequest& req, FileSystem::ReadResponse& resp,
                              const rpc::CallContext&) {
   FileSystem::ReadRequest inner = req;
   uint32_t which = 0;
-  const rpc::Status s = backend_node(req.node, &which, &inner.node);
-  if (s != rpc::Status::kOk) return s;
+  RPC_TRY(backend_node(req.node, &which, &inner.node));
   return mounts_[which].backend.read(inner, resp);
 }
 
@@ -115,8 +112,7 @@ rpc::Status VfsService::write(const FileSystem::WriteRequest& req, FileSystem::W
                               const rpc::CallContext&) {
   FileSystem::WriteRequest inner = req;
   uint32_t which = 0;
-  const rpc::Status s = backend_node(req.node, &which, &inner.node);
-  if (s != rpc::Status::kOk) return s;
+  RPC_TRY(backend_node(req.node, &which, &inner.node));
   return mounts_[which].backend.write(inner, resp);
 }
 
@@ -124,8 +120,7 @@ rpc::Status VfsService::truncate(const FileSystem::TruncateRequest& req,
                                  FileSystem::TruncateResponse& resp, const rpc::CallContext&) {
   FileSystem::TruncateRequest inner = req;
   uint32_t which = 0;
-  const rpc::Status s = backend_node(req.node, &which, &inner.node);
-  if (s != rpc::Status::kOk) return s;
+  RPC_TRY(backend_node(req.node, &which, &inner.node));
   return mounts_[which].backend.truncate(inner, resp);
 }
 
@@ -133,32 +128,28 @@ rpc::Status VfsService::stat(const FileSystem::StatRequest& req, FileSystem::Sta
                              const rpc::CallContext&) {
   FileSystem::StatRequest inner = req;
   uint32_t which = 0;
-  rpc::Status s = backend_node(req.node, &which, &inner.node);
-  if (s != rpc::Status::kOk) return s;
-  s = mounts_[which].backend.stat(inner, resp);
-  if (s == rpc::Status::kOk) resp.info.node = outer_node(which, resp.info.node);
-  return s;
+  RPC_TRY(backend_node(req.node, &which, &inner.node));
+  RPC_TRY(mounts_[which].backend.stat(inner, resp));
+  resp.info.node = outer_node(which, resp.info.node);
+  return rpc::Status::kOk;
 }
 
 rpc::Status VfsService::list(const FileSystem::ListRequest& req, FileSystem::ListResponse& resp,
                              const rpc::CallContext&) {
   FileSystem::ListRequest inner = req;
   uint32_t which = 0;
-  rpc::Status s = backend_node(req.node, &which, &inner.node);
-  if (s != rpc::Status::kOk) return s;
-  s = mounts_[which].backend.list(inner, resp);
-  if (s != rpc::Status::kOk) return s;
+  RPC_TRY(backend_node(req.node, &which, &inner.node));
+  RPC_TRY(mounts_[which].backend.list(inner, resp));
   for (uint32_t i = 0; i < resp.entries.size; ++i)
     resp.entries.items[i].node = outer_node(which, resp.entries.items[i].node);
-  return s;
+  return rpc::Status::kOk;
 }
 
 rpc::Status VfsService::remove(const FileSystem::RemoveRequest& req,
                                FileSystem::RemoveResponse& resp, const rpc::CallContext&) {
   FileSystem::RemoveRequest inner;
   uint32_t which = 0;
-  const rpc::Status s = route(req.path, &which, &inner.path);
-  if (s != rpc::Status::kOk) return s;
+  RPC_TRY(route(req.path, &which, &inner.path));
   return mounts_[which].backend.remove(inner, resp);
 }
 
@@ -167,10 +158,8 @@ rpc::Status VfsService::rename(const FileSystem::RenameRequest& req,
   FileSystem::RenameRequest inner;
   uint32_t from = 0;
   uint32_t to = 0;
-  rpc::Status s = route(req.from, &from, &inner.from);
-  if (s != rpc::Status::kOk) return s;
-  s = route(req.to, &to, &inner.to);
-  if (s != rpc::Status::kOk) return s;
+  RPC_TRY(route(req.from, &from, &inner.from));
+  RPC_TRY(route(req.to, &to, &inner.to));
   if (from != to) return rpc::Status::kUnsupported;  // no moves between file systems
   return mounts_[from].backend.rename(inner, resp);
 }
@@ -180,8 +169,7 @@ rpc::Status VfsService::usage(const FileSystem::UsageRequest&, FileSystem::Usage
   fs::Usage total;
   for (uint32_t i = 0; i < mount_count_; ++i) {
     FileSystem::UsageResponse one;
-    const rpc::Status s = mounts_[i].backend.usage(FileSystem::UsageRequest{}, one);
-    if (s != rpc::Status::kOk) return s;
+    RPC_TRY(mounts_[i].backend.usage(FileSystem::UsageRequest{}, one));
     total.nodes += one.usage.nodes;
     total.maxNodes += one.usage.maxNodes;
     total.dataBytes += one.usage.dataBytes;

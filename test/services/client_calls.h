@@ -1,5 +1,5 @@
 // One-line calls the services' test clients share (svc_test.cc, hardening_test.cc): a text to
-// the console, and the FileSystem calls that take a path.
+// the console, the FileSystem calls that take a path, a one-byte write.
 #pragma once
 
 #include <stdint.h>
@@ -37,6 +37,19 @@ inline rpc::Status remove(const svc::fs::FileSystem::Client& fs, const char* pat
   req.path.set(path);
   svc::fs::FileSystem::RemoveResponse resp;
   return fs.remove(req, resp);
+}
+
+// Writes one byte at `offset` of the file `node`: enough to make ramfs allocate the extent that
+// holds it.
+inline rpc::Status write_byte(const svc::fs::FileSystem::Client& fs, uint64_t node,
+                              uint64_t offset) {
+  svc::fs::FileSystem::WriteRequest req;
+  req.node = node;
+  req.offset = offset;
+  req.data.size = 1;
+  req.data.data[0] = 0x5a;
+  svc::fs::FileSystem::WriteResponse resp;
+  return fs.write(req, resp);
 }
 
 }  // namespace hmk::test::services

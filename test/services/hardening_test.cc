@@ -75,13 +75,7 @@ Status remove(const char* path) {
 }
 
 Status write_byte(uint64_t node, uint64_t offset) {
-  FileSystem::WriteRequest req;
-  req.node = node;
-  req.offset = offset;
-  req.data.size = 1;
-  req.data.data[0] = 0x5a;
-  FileSystem::WriteResponse resp;
-  return g_fs.write(req, resp);
+  return hmk::test::services::write_byte(g_fs, node, offset);
 }
 
 Status truncate(uint64_t node, uint64_t size) {

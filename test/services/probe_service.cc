@@ -1,6 +1,7 @@
 // The probe (probe_service.h).
 #include "test/services/probe_service.h"
 
+#include "svc/lib/rpc_ipc.h"
 #include "svc/lib/syscall.h"
 
 namespace hmk::test::probe {
@@ -12,7 +13,7 @@ rpc::Status ProbeService::start(svc::Env&) {
 rpc::Status ProbeService::usage(const Probe::UsageRequest&, Probe::UsageResponse& resp,
                                 const rpc::CallContext&) {
   const Result<rt::QuotaInfo> q = rt::quota_info(abi::kSelfSpace);
-  if (!q.ok()) return rpc::Status::kIo;
+  if (!q.ok()) return rt::rpc_status(q.status());
   resp.usage.quotaUsed = q->used;
   resp.usage.quotaLimit = q->limit;
   return rpc::Status::kOk;

@@ -295,6 +295,48 @@ void test_limits() {
             remove("/big") == Status::kOk);
 }
 
+// Memory for file data runs out before ramfs's table of extents (16 MiB): the domain's quota in
+// a process, the client's quota (or the kernel services' 16 MiB) in the kernel. Either way the
+// write that needs one more extent fails with kNoSpace, and removing the files frees it all.
+void test_no_space() {
+  constexpr uint32_t kMaxFiles = 20;  // 20 MiB of data: more than any of those limits
+  constexpr uint64_t kFileBytes = 1 << 20;
+  constexpr uint64_t kExtentBytes = 16 * 1024;
+  char path[16];
+  uint32_t files = 0;
+  uint64_t extents = 0;
+  Status s = Status::kOk;
+  while (s == Status::kOk && files < kMaxFiles) {
+    hmk::snformat(path, sizeof(path), "/fill%u", files);
+    uint64_t node = 0;
+    s = create(path, NodeKind::kFile, &node);
+    if (s != Status::kOk) break;
+    ++files;
+    for (uint64_t at = 0; at < kFileBytes && s == Status::kOk; at += kExtentBytes) {
+      s = hmk::test::services::write_byte(g_fs, node, at);  // one byte: one extent
+      if (s == Status::kOk) ++extents;
+    }
+  }
+  bool removed = true;
+  for (uint32_t i = 0; i < files; ++i) {
+    hmk::snformat(path, sizeof(path), "/fill%u", i);
+    removed = remove(path) == Status::kOk && removed;
+  }
+  FileSystem::UsageResponse usage;
+  const Status counted = g_fs.usage({}, usage);
+  char detail[160];
+  hmk::snformat(detail, sizeof(detail),
+                "(%s after %lu extents in %u files; removed: %s; then %u nodes, %lu bytes)",
+                hmk::rpc::status_name(s), extents, files, removed ? "yes" : "no", usage.usage.nodes,
+                usage.usage.dataBytes);
+  check("SVC-0028",
+        "filling ramfs: the write that finds no memory for its extent is kNoSpace; removing the "
+        "files frees it all",
+        s == Status::kNoSpace && extents > 0 && removed && counted == Status::kOk &&
+            usage.usage.nodes == 1 && usage.usage.dataBytes == 0,
+        detail);
+}
+
 // Requests no generated client would send, straight through the channel: the server must
 // answer each with an error and keep serving.
 void test_malformed() {
@@ -402,8 +444,14 @@ int main() {
   check(
       "SVC-0002", "ramfs was not granted, so it cannot be reached",
       hmk::rt::connect("ramfs", FileSystem::kInterfaceId).kind() == hmk::rpc::Channel::Kind::kNone);
+  // The kernel refuses the call (no such capability); the transport reports that as kNoService.
+  const FileSystem::Client stranger(hmk::rpc::Channel::ipc(0x7fff, FileSystem::kInterfaceId));
+  FileSystem::PingResponse pong;
+  expect_status("SVC-0029", "a call through a handle this process does not hold",
+                stranger.ping({}, pong), Status::kNoService);
   test_files();
   test_limits();
+  test_no_space();
   test_malformed();
   test_console();
   hmk::rt::print("services test: %d passed, %d failed\n", g_passed, g_failed);

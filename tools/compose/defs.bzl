@@ -275,14 +275,6 @@ _manifest = rule(
     },
 )
 
-def _order_domains(domains):
-    """Domains in an order where each comes after the domains it uses (the manifest needs it).
-
-    The order is only known once services are resolved, so keep the profile's order: profiles
-    list serving domains first. The manifest rule reports a use of an undeclared service.
-    """
-    return [d for d, _ in domains]
-
 def _lib_of(label):
     """The library of the service `label` ("//svc/x" means "//svc/x:x")."""
     if ":" not in label:
@@ -354,7 +346,8 @@ def hmk_image(name, profile, programs = {}, run = [], kernel = None, **kwargs):
         name = name + "_manifest",
         services = services,
         domain_of = domain_of,
-        domains = _order_domains(profile.domains),
+        # The profile's order, which must list a domain after those whose services it uses.
+        domains = [domain for domain, _ in profile.domains],
         run = run,
         image = name,
         out = name + ".manifest",
