@@ -57,3 +57,9 @@ void set_invariant_check(InvariantCheck check);
 void note_user_entry(uint64_t cycles);
 
 }  // namespace hmk
+
+// The invariant checker the build links into the kernel image (proofs/kernel_check.cc, in the
+// kernel's link list, platform/qemu_pc/defs.bzl), an InvariantCheck; kernel_main installs it
+// for `hmk.check=invariants`. The core knows no checker: it refers to this one weakly, so a
+// kernel linked without it runs unchecked and says so when asked.
+extern "C" const char* hmk_invariant_check() __attribute__((weak));

@@ -7,7 +7,7 @@
 #include "core/space.h"
 #include "core/thread.h"
 
-// Defined by the generated kernel table of a profile with IC0 services (svc/lib/kernel_domain.h).
+// Defined by the generated kernel table of a profile with IC0 services (svc/kernel/domain.h).
 extern "C" const hmk::KernelDomain* hmk_kernel_domain() __attribute__((weak));
 
 namespace hmk {

@@ -1,7 +1,7 @@
 // Services linked into the kernel (isolation class IC0), as the core sees them.
 //
 // A profile that places services in the kernel links a kernel domain into the image (the
-// generated table plus svc/lib/kernel_domain.cc) and names it to the manifest with
+// generated table plus svc/kernel/domain.cc) and names it to the manifest with
 // `kernel serves=a,b`. Init then creates an endpoint that no thread receives on but that the
 // kernel answers itself: a `call` on it runs the service on the caller's thread, in the same
 // kernel entry, and returns the reply in the caller's registers and IPC buffer. No context

@@ -10,7 +10,6 @@
 #include "core/lib/string.h"
 #include "core/lib/util.h"
 #include "core/test_hooks.h"
-#include "proofs/invariants.h"
 
 namespace hmk {
 namespace {
@@ -175,8 +174,10 @@ void kernel_main(BootInfo& info) {
 
   run_test_hook(cmdline_value(info.cmdline, "hmk.test_fault"));
   StringView check = cmdline_value(info.cmdline, "hmk.check");
-  if (check == StringView("invariants")) {
-    set_invariant_check(&proofs::check_invariants);
+  if (check == StringView("invariants") && hmk_invariant_check == nullptr) {
+    kprint("check: hmk.check=invariants, but this kernel has no checker linked in\n");
+  } else if (check == StringView("invariants")) {
+    set_invariant_check(&hmk_invariant_check);
     kprint("check: the core's invariants (proofs/) after every kernel entry\n");
   } else if (!check.empty()) {
     kprint("check: unknown hmk.check=%.*s (known: invariants)\n", static_cast<int>(check.size()),

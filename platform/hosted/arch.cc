@@ -259,67 +259,68 @@ using namespace hosted;
 
 // ---- boot and CPU: nothing to set up ----
 
-void init_cpu() {}
-Status init_kernel_paging(const BootInfo&, FrameAllocator&) {
+void Platform::init_cpu() {}
+Status Platform::init_kernel_paging(const BootInfo&, FrameAllocator&) {
   return Status::kOk;
 }
-Status init_timer(uint32_t) {
+Status Platform::init_timer(uint32_t) {
   return Status::kOk;
 }
-void enable_interrupts() {
+void Platform::enable_interrupts() {
   g_interrupts_enabled = true;
 }
-void disable_interrupts() {
+void Platform::disable_interrupts() {
   g_interrupts_enabled = false;
 }
-void wait_for_interrupt() {
+void Platform::wait_for_interrupt() {
   die("wait_for_interrupt: the hosted port cannot idle");
 }
-uint64_t timer_ticks() {
+uint64_t Platform::timer_ticks() {
   return 0;
 }
-uint64_t timer_ticks_in_user_mode() {
+uint64_t Platform::timer_ticks_in_user_mode() {
   return 0;
 }
 
 // ---- time: a counter that moves on every read ----
 
-uint64_t cycle_counter() {
+uint64_t Platform::cycle_counter() {
   return ++g_cycles;
 }
-uint64_t cycle_frequency_hz() {
+uint64_t Platform::cycle_frequency_hz() {
   return 1'000'000'000;
 }
-uint64_t boot_entry_cycles() {
+uint64_t Platform::boot_entry_cycles() {
   return 0;
 }
 
 // ---- memory ----
 
-void* phys_to_virt(PhysAddr phys) {
+void* Platform::phys_to_virt(PhysAddr phys) {
   if (phys >= kRamBytes) die("phys_to_virt: address beyond the fake RAM");
   return g_ram + phys;
 }
 
-PhysAddr virt_to_phys_kernel(const void* virt) {
+PhysAddr Platform::virt_to_phys_kernel(const void* virt) {
   auto v = reinterpret_cast<uintptr_t>(virt);
   auto base = reinterpret_cast<uintptr_t>(g_ram);
   if (v < base || v >= base + kRamBytes) die("virt_to_phys_kernel: not in the fake RAM");
   return v - base;
 }
 
-Result<void*> map_mmio(PhysAddr, size_t) {
+Result<void*> Platform::map_mmio(PhysAddr, size_t) {
   return Status::kUnsupported;
 }
 
-Result<AddressSpace> create_address_space(FrameAllocator& frames) {
+Result<AddressSpace> Platform::create_address_space(FrameAllocator& frames) {
   if (g_root_count == kMaxAddressSpaces) return Status::kOutOfMemory;
   PhysAddr root = TRY(zeroed_frame(frames));
   g_roots[g_root_count++] = root;
   return AddressSpace{root};
 }
 
-void destroy_address_space(AddressSpace& space, FrameAllocator& frames, size_t* tables_freed) {
+void Platform::destroy_address_space(AddressSpace& space, FrameAllocator& frames,
+                                     size_t* tables_freed) {
   if (space.root == 0) return;
   size_t i = 0;
   while (i < g_root_count && g_roots[i] != space.root)
@@ -334,8 +335,8 @@ void destroy_address_space(AddressSpace& space, FrameAllocator& frames, size_t* 
   space.root = 0;
 }
 
-Status map_page(AddressSpace& space, uint64_t virt, PhysAddr phys, uint32_t flags,
-                FrameAllocator& frames, size_t* tables_added) {
+Status Platform::map_page(AddressSpace& space, uint64_t virt, PhysAddr phys, uint32_t flags,
+                          FrameAllocator& frames, size_t* tables_added) {
   if (!root_is_live(space.root)) {
     violation("map_page on a destroyed address space");
     return Status::kInvalidArgument;
@@ -352,8 +353,8 @@ Status map_page(AddressSpace& space, uint64_t virt, PhysAddr phys, uint32_t flag
   return Status::kOk;
 }
 
-void unmap_range(AddressSpace& space, uint64_t virt, uint64_t pages, FrameAllocator& frames,
-                 size_t* tables_freed) {
+void Platform::unmap_range(AddressSpace& space, uint64_t virt, uint64_t pages,
+                           FrameAllocator& frames, size_t* tables_freed) {
   if (!root_is_live(space.root)) {
     violation("unmap_range on a destroyed address space");
     return;
@@ -366,11 +367,11 @@ void unmap_range(AddressSpace& space, uint64_t virt, uint64_t pages, FrameAlloca
       [](uint64_t) {});
 }
 
-size_t page_table_count(const AddressSpace& space) {
+size_t Platform::page_table_count(const AddressSpace& space) {
   return root_is_live(space.root) ? count_tree(space.root, 3) : 0;
 }
 
-void protect_page(AddressSpace& space, uint64_t virt, uint32_t flags) {
+void Platform::protect_page(AddressSpace& space, uint64_t virt, uint32_t flags) {
   if (!root_is_live(space.root)) {
     violation("protect_page on a destroyed address space");
     return;
@@ -381,7 +382,8 @@ void protect_page(AddressSpace& space, uint64_t virt, uint32_t flags) {
   **pte = (**pte & kPteAddressMask) | leaf_bits(flags);
 }
 
-Result<PhysAddr> translate_user(const AddressSpace& space, uint64_t virt, uint32_t flags) {
+Result<PhysAddr> Platform::translate_user(const AddressSpace& space, uint64_t virt,
+                                          uint32_t flags) {
   if (!root_is_live(space.root)) {
     violation("translate_user on a destroyed address space");
     return Status::kBadAddress;
@@ -400,13 +402,13 @@ Result<PhysAddr> translate_user(const AddressSpace& space, uint64_t virt, uint32
 
 // ---- threads and user mode ----
 
-void init_user_context(UserContext& ctx, uint64_t entry, uint64_t stack, uint64_t arg) {
+void Platform::init_user_context(UserContext& ctx, uint64_t entry, uint64_t stack, uint64_t arg) {
   ctx.frame.regs[kRdi] = arg;
   ctx.frame.rip = entry;
   ctx.frame.rsp = stack;
 }
 
-UserContext* activate(AddressSpace& space, UserContext& ctx) {
+UserContext* Platform::activate(AddressSpace& space, UserContext& ctx) {
   if (!root_is_live(space.root)) violation("activate in a destroyed address space");
   g_active_root = space.root;
   g_active_context = &ctx;
@@ -416,7 +418,7 @@ UserContext* activate(AddressSpace& space, UserContext& ctx) {
   return &ctx;
 }
 
-void set_user_tls(UserContext& ctx, uint64_t fs_base, uint64_t gs_base) {
+void Platform::set_user_tls(UserContext& ctx, uint64_t fs_base, uint64_t gs_base) {
   if (fs_base >= abi::kUserAddressEnd || gs_base >= abi::kUserAddressEnd) {
     violation("set_user_tls with a base the CPU could not load");
   }
@@ -424,12 +426,12 @@ void set_user_tls(UserContext& ctx, uint64_t fs_base, uint64_t gs_base) {
   ctx.gs_base = gs_base;
 }
 
-void forget_context(UserContext& ctx) {
+void Platform::forget_context(UserContext& ctx) {
   if (g_active_context == &ctx) g_active_context = nullptr;
   (void)hosted::take_restart(ctx);  // a dying thread's restart will never run
 }
 
-void restart_syscall(UserContext& ctx) {
+void Platform::restart_syscall(UserContext& ctx) {
   ctx.frame.rip -= 2;  // as on x86-64: back onto the system-call instruction
   for (const UserContext*& slot : g_restarts) {
     if (slot == nullptr || slot == &ctx) {
@@ -440,17 +442,17 @@ void restart_syscall(UserContext& ctx) {
   violation("more restarted system calls pending than the hosted port tracks");
 }
 
-void run_threads(UserContext*) {
+void Platform::run_threads(UserContext*) {
   die("run_threads: host tests drive the kernel entries themselves");
 }
 
 // ---- interrupt lines: 2 (the cascade) is not available, as on the PC ----
 
-bool irq_line_available(uint32_t line) {
+bool Platform::irq_line_available(uint32_t line) {
   return line < kIrqLines && line != 2;
 }
 
-void irq_mask(uint32_t line) {
+void Platform::irq_mask(uint32_t line) {
   if (line >= kIrqLines) {
     violation("irq_mask of a line that does not exist");
     return;
@@ -458,7 +460,7 @@ void irq_mask(uint32_t line) {
   g_masked[line] = true;
 }
 
-void irq_unmask(uint32_t line) {
+void Platform::irq_unmask(uint32_t line) {
   if (!irq_line_available(line)) {
     violation("irq_unmask of a line user space may not own");
     return;
@@ -484,35 +486,35 @@ bool port_access_ok(uint16_t port, unsigned width) {
 }
 }  // namespace
 
-uint32_t port_in(uint16_t port, unsigned width) {
+uint32_t Platform::port_in(uint16_t port, unsigned width) {
   return port_access_ok(port, width) ? port_value(port, width) : 0xffff'ffff;
 }
 
-void port_out(uint16_t port, unsigned width, uint32_t value) {
+void Platform::port_out(uint16_t port, unsigned width, uint32_t value) {
   if (port_access_ok(port, width)) set_port_value(port, width, value);
 }
 
 // ---- console and power ----
 
-void console_write(const char* text, size_t len) {
+void Platform::console_write(const char* text, size_t len) {
   size_t n = min(len, kConsoleBytes - 1 - g_console_length);
   mem_copy(g_console + g_console_length, text, n);
   g_console_length += n;
   g_console[g_console_length] = '\0';
 }
 
-void power_off(PowerOffReason reason) {
+void Platform::power_off(PowerOffReason reason) {
   say("hosted port: power_off; the console said:\n");
   (void)write(2, g_console, g_console_length);
   die(reason == PowerOffReason::kPanic ? "power_off(kPanic)" : "power_off");
 }
 
-void print_backtrace(uint64_t, uint64_t) {
+void Platform::print_backtrace(uint64_t, uint64_t) {
   console_write("(backtrace on stderr)\n", 22);
   if (__sanitizer_print_stack_trace != nullptr) __sanitizer_print_stack_trace();
 }
 
-void halt() {
+void Platform::halt() {
   die("halt");
 }
 

@@ -14,6 +14,8 @@ KERNEL_DEPS = [
     Label("//platform/qemu_pc:qemu_pc"),
     Label("//core:kernel_core"),
     Label("//platform/x86_64"),
+    # The invariant checker for hmk.check=invariants (the core has only a hook for it).
+    Label("//proofs:kernel_check"),
 ]
 
 def qemu_pc_kernel(name, deps = [], **kwargs):

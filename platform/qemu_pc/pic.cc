@@ -64,20 +64,20 @@ bool pic_acknowledge(uint32_t line) {
 
 namespace arch {
 
-bool irq_line_available(uint32_t line) {
+bool Platform::irq_line_available(uint32_t line) {
   // Line 2 is the cascade. Line 0 is the PIT's channel 0, which QEMU's PIT (and any PC BIOS)
   // runs free at 18.2 Hz from reset; the kernel does not use it (it calibrates with channel 2
   // and ticks with the LAPIC timer), so user space may own it like any device line.
   return line < kIrqLines && line != kCascadeLine;
 }
 
-void irq_mask(uint32_t line) {
+void Platform::irq_mask(uint32_t line) {
   if (line >= kIrqLines) return;
   g_mask = static_cast<uint16_t>(g_mask | (1u << line));
   write_mask();
 }
 
-void irq_unmask(uint32_t line) {
+void Platform::irq_unmask(uint32_t line) {
   if (!irq_line_available(line)) return;
   g_mask = static_cast<uint16_t>(g_mask & ~(1u << line));
   write_mask();

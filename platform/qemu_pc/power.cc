@@ -9,7 +9,7 @@ namespace hmk::arch {
 inline constexpr uint16_t kDebugExitPort = 0xf4;
 inline constexpr uint32_t kDebugExitBase = 0x10;
 
-void power_off(PowerOffReason reason) {
+void Platform::power_off(PowerOffReason reason) {
   x86::cli();
   x86::outl(kDebugExitPort, kDebugExitBase + static_cast<uint32_t>(reason));
   // No debug-exit device: ACPI S5 through the PM1a control block QEMU's pc and q35 boards
@@ -18,7 +18,7 @@ void power_off(PowerOffReason reason) {
   halt();
 }
 
-void halt() {
+void Platform::halt() {
   for (;;) {
     x86::cli();
     x86::hlt();

@@ -37,7 +37,7 @@ void put(char c) {
 
 namespace hmk::arch {
 
-void console_write(const char* text, size_t len) {
+void Platform::console_write(const char* text, size_t len) {
   if (!board::g_ready) board::init_uart();
   for (size_t i = 0; i < len; ++i) {
     if (text[i] == '\n') board::put('\r');

@@ -15,7 +15,7 @@ namespace {
 BootInfo g_boot_info;
 }  // namespace
 
-uint64_t arch::boot_entry_cycles() {
+uint64_t arch::Platform::boot_entry_cycles() {
   return hmk_boot_entry_tsc;
 }
 

@@ -164,7 +164,7 @@ bool in_stack(uint64_t addr, const char* stack, size_t size) {
 
 namespace hmk::arch {
 
-void init_cpu() {
+void Platform::init_cpu() {
   x86::init_gdt();
   x86::init_idt();
   x86::init_syscall();

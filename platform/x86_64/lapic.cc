@@ -54,7 +54,7 @@ namespace hmk::arch {
 
 using namespace x86;
 
-Status init_timer(uint32_t hz) {
+Status Platform::init_timer(uint32_t hz) {
   if (hz == 0 || hz > 10000) return Status::kInvalidArgument;
   board::disable_legacy_pic();
   if (!(cpuid(1).edx & (1u << 9))) {
@@ -97,26 +97,26 @@ Status init_timer(uint32_t hz) {
   return Status::kOk;
 }
 
-uint64_t timer_ticks() {
+uint64_t Platform::timer_ticks() {
   return g_ticks;
 }
-uint64_t timer_ticks_in_user_mode() {
+uint64_t Platform::timer_ticks_in_user_mode() {
   return g_user_ticks;
 }
-uint64_t cycle_counter() {
+uint64_t Platform::cycle_counter() {
   return rdtsc();
 }
-uint64_t cycle_frequency_hz() {
+uint64_t Platform::cycle_frequency_hz() {
   return g_cycle_hz;
 }
 
-void enable_interrupts() {
+void Platform::enable_interrupts() {
   sti();
 }
-void disable_interrupts() {
+void Platform::disable_interrupts() {
   cli();
 }
-void wait_for_interrupt() {
+void Platform::wait_for_interrupt() {
   asm volatile("sti; hlt" ::: "memory");
 }
 

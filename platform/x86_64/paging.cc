@@ -157,16 +157,16 @@ namespace hmk::arch {
 
 using namespace x86;
 
-void* phys_to_virt(PhysAddr phys) {
+void* Platform::phys_to_virt(PhysAddr phys) {
   return reinterpret_cast<void*>(DIRECT_MAP_BASE + phys);
 }
 
-PhysAddr virt_to_phys_kernel(const void* virt) {
+PhysAddr Platform::virt_to_phys_kernel(const void* virt) {
   auto v = reinterpret_cast<uint64_t>(virt);
   return v >= KERNEL_VMA ? v - KERNEL_VMA : v - DIRECT_MAP_BASE;
 }
 
-Status init_kernel_paging(const BootInfo& info, FrameAllocator& frames) {
+Status Platform::init_kernel_paging(const BootInfo& info, FrameAllocator& frames) {
   uint64_t highest = 0;
   for (size_t i = 0; i < info.memory_count; ++i) {
     const MemoryRange& r = info.memory[i];
@@ -205,7 +205,7 @@ Status init_kernel_paging(const BootInfo& info, FrameAllocator& frames) {
 
 // Device registers get their own window: the direct map uses cacheable huge pages, and a
 // device may sit inside the range it covers (e.g. the LAPIC below RAM above 4 GiB).
-Result<void*> map_mmio(PhysAddr phys, size_t size) {
+Result<void*> Platform::map_mmio(PhysAddr phys, size_t size) {
   if (g_frames == nullptr || size == 0) return Status::kInvalidArgument;
   PhysAddr base = align_down(phys, kPageSize);
   uint64_t pages = (align_up(phys + size, kPageSize) - base) / kPageSize;
@@ -221,7 +221,7 @@ Result<void*> map_mmio(PhysAddr phys, size_t size) {
   return reinterpret_cast<void*>(virt + (phys - base));
 }
 
-Result<AddressSpace> create_address_space(FrameAllocator& frames) {
+Result<AddressSpace> Platform::create_address_space(FrameAllocator& frames) {
   PhysAddr root = TRY(zeroed_frame(frames));
   for (int slot = kFirstKernelSlot; slot < kEntries; ++slot) {
     table_at(root)[slot] = table_at(g_kernel_root)[slot];
@@ -229,7 +229,8 @@ Result<AddressSpace> create_address_space(FrameAllocator& frames) {
   return AddressSpace{root};
 }
 
-void destroy_address_space(AddressSpace& space, FrameAllocator& frames, size_t* tables_freed) {
+void Platform::destroy_address_space(AddressSpace& space, FrameAllocator& frames,
+                                     size_t* tables_freed) {
   if (space.root == 0) return;
   if (read_cr3() == space.root) write_cr3(g_kernel_root);
   Table& root = table_at(space.root);
@@ -242,8 +243,8 @@ void destroy_address_space(AddressSpace& space, FrameAllocator& frames, size_t* 
   *tables_freed += freed;
 }
 
-void unmap_range(AddressSpace& space, uint64_t virt, uint64_t pages, FrameAllocator& frames,
-                 size_t* tables_freed) {
+void Platform::unmap_range(AddressSpace& space, uint64_t virt, uint64_t pages,
+                           FrameAllocator& frames, size_t* tables_freed) {
   const bool active = read_cr3() == space.root;
   const size_t freed = unmap_and_prune(
       space.root, virt, virt + pages * kPageSize, [](uint64_t phys) { return &table_at(phys)[0]; },
@@ -256,19 +257,19 @@ void unmap_range(AddressSpace& space, uint64_t virt, uint64_t pages, FrameAlloca
   *tables_freed += freed;
 }
 
-size_t page_table_count(const AddressSpace& space) {
+size_t Platform::page_table_count(const AddressSpace& space) {
   return space.root == 0 ? 0 : count_tables(space.root, 3);
 }
 
-void protect_page(AddressSpace& space, uint64_t virt, uint32_t flags) {
+void Platform::protect_page(AddressSpace& space, uint64_t virt, uint32_t flags) {
   uint64_t* pte = find_leaf(space.root, virt);
   if (pte == nullptr || !(*pte & kPtePresent) || check_wx(flags) != Status::kOk) return;
   *pte = (*pte & kPteAddressMask) | leaf_bits(flags | kPageUser);
   if (read_cr3() == space.root) invlpg(virt);
 }
 
-Status map_page(AddressSpace& space, uint64_t virt, PhysAddr phys, uint32_t flags,
-                FrameAllocator& frames, size_t* tables_added) {
+Status Platform::map_page(AddressSpace& space, uint64_t virt, PhysAddr phys, uint32_t flags,
+                          FrameAllocator& frames, size_t* tables_added) {
   if (!is_aligned(virt, kPageSize) || !is_aligned(phys, kPageSize)) {
     return Status::kInvalidArgument;
   }
@@ -280,7 +281,8 @@ Status map_page(AddressSpace& space, uint64_t virt, PhysAddr phys, uint32_t flag
   return Status::kOk;
 }
 
-Result<PhysAddr> translate_user(const AddressSpace& space, uint64_t virt, uint32_t flags) {
+Result<PhysAddr> Platform::translate_user(const AddressSpace& space, uint64_t virt,
+                                          uint32_t flags) {
   if (virt < kUserLowest || virt >= kUserHighest) return Status::kBadAddress;
   uint64_t need = kPtePresent | kPteUser | ((flags & kPageWrite) ? kPteWrite : 0);
   PhysAddr table = space.root;

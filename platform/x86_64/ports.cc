@@ -6,7 +6,7 @@
 
 namespace hmk::arch {
 
-uint32_t port_in(uint16_t port, unsigned width) {
+uint32_t Platform::port_in(uint16_t port, unsigned width) {
   switch (width) {
     case 1:
       return x86::inb(port);
@@ -19,7 +19,7 @@ uint32_t port_in(uint16_t port, unsigned width) {
   }
 }
 
-void port_out(uint16_t port, unsigned width, uint32_t value) {
+void Platform::port_out(uint16_t port, unsigned width, uint32_t value) {
   switch (width) {
     case 1:
       x86::outb(port, static_cast<uint8_t>(value));

@@ -212,7 +212,7 @@ void print_frame(int depth, uint64_t pc) {
 }
 }  // namespace
 
-void print_backtrace(uint64_t frame_pointer, uint64_t first_pc) {
+void Platform::print_backtrace(uint64_t frame_pointer, uint64_t first_pc) {
   kprint("backtrace:\n");
   int depth = 0;
   if (first_pc != 0) print_frame(depth++, first_pc);

@@ -91,7 +91,7 @@ namespace hmk::arch {
 
 using namespace x86;
 
-void init_user_context(UserContext& ctx, uint64_t entry, uint64_t stack, uint64_t arg) {
+void Platform::init_user_context(UserContext& ctx, uint64_t entry, uint64_t stack, uint64_t arg) {
   ctx.frame.regs[kRdi] = arg;
   ctx.frame.rip = entry;
   ctx.frame.rsp = stack;
@@ -101,7 +101,7 @@ void init_user_context(UserContext& ctx, uint64_t entry, uint64_t stack, uint64_
   ctx.frame.vector = kEntrySyscall;  // resumed with sysret like any syscall
 }
 
-UserContext* activate(AddressSpace& space, UserContext& ctx) {
+UserContext* Platform::activate(AddressSpace& space, UserContext& ctx) {
   if (read_cr3() != space.root) write_cr3(space.root);
   const auto end = reinterpret_cast<uint64_t>(&ctx.frame + 1);
   g_tss.rsp[0] = end;
@@ -111,13 +111,13 @@ UserContext* activate(AddressSpace& space, UserContext& ctx) {
   return &ctx;
 }
 
-void forget_context(UserContext& ctx) {
+void Platform::forget_context(UserContext& ctx) {
   if (g_fpu_owner == &ctx) g_fpu_owner = nullptr;
   // A new context may reuse the address.
   if (g_tls_loaded == reinterpret_cast<uint64_t>(&ctx)) g_tls_loaded = kTlsUnknown;
 }
 
-void set_user_tls(UserContext& ctx, uint64_t fs_base, uint64_t gs_base) {
+void Platform::set_user_tls(UserContext& ctx, uint64_t fs_base, uint64_t gs_base) {
   ctx.fs_base = fs_base;
   ctx.gs_base = gs_base;
   const auto id = reinterpret_cast<uint64_t>(&ctx);
@@ -126,12 +126,12 @@ void set_user_tls(UserContext& ctx, uint64_t fs_base, uint64_t gs_base) {
   if (g_tls_loaded == id) g_tls_loaded = kTlsUnknown;
 }
 
-void restart_syscall(UserContext& ctx) {
+void Platform::restart_syscall(UserContext& ctx) {
   // The saved rip follows the `syscall` instruction (0f 05, two bytes); sysret returns to it.
   ctx.frame.rip -= 2;
 }
 
-void run_threads(UserContext* first) {
+void Platform::run_threads(UserContext* first) {
   disable_interrupts();
   if (first == nullptr) x86_64_idle_loop();
   note_user_entry(cycle_counter());

@@ -4,7 +4,8 @@
 // base. The composition rule (tools/compose) decides where it runs: in a process of its own, in
 // a process with other services, or in the kernel; the service's code is the same in each.
 // Everything it needs from its surroundings goes through Env, Event and Extent below, which each
-// kind of domain implements (svc/lib/domain.cc for user processes).
+// kind of domain implements (svc/lib/domain.cc for user processes, svc/kernel/domain.cc in the
+// kernel).
 //
 // Concurrency: a domain runs every call, and every worker's critical section, under one domain
 // lock. A service therefore needs no locks of its own; it blocks only through Event::wait,

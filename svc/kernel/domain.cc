@@ -1,5 +1,5 @@
-// The service environment inside the kernel (kernel_domain.h).
-#include "svc/lib/kernel_domain.h"
+// The service environment inside the kernel (domain.h).
+#include "svc/kernel/domain.h"
 
 #include <stdarg.h>
 

@@ -1,4 +1,6 @@
-// The kernel domain: services linked into the kernel image (isolation class IC0).
+// The kernel domain: services linked into the kernel image (isolation class IC0), the kernel
+// transport's side in the kernel. Kernel code: it lives beside the user runtime (svc/lib), not in
+// it, and the core knows no service (core/kernel_service.h carries words).
 //
 // hmk_image generates, for a profile with `kernel = [...]`, a table of the services and
 //     extern "C" const hmk::KernelDomain* hmk_kernel_domain() {

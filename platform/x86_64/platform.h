@@ -1,0 +1,71 @@
+// The x86-64 kernel's implementation of the arch contract (core/arch.h checks it against the
+// contract's concepts), included by the core as "arch/platform.h". The board's part (console,
+// power, interrupt lines) is defined by platform/qemu_pc.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch/context.h"
+#include "core/arch_types.h"
+
+namespace hmk::arch {
+
+struct Platform {
+  // ---- boot and CPU (cpu_init.cc, lapic.cc, trap.cc; halt: the board's power.cc) ----
+  static void init_cpu();
+  static void enable_interrupts();
+  static void disable_interrupts();
+  static void wait_for_interrupt();
+  static void print_backtrace(uint64_t frame_pointer, uint64_t first_pc);
+  [[noreturn]] static void halt();
+
+  // ---- timer and time (lapic.cc, boot.cc) ----
+  static Status init_timer(uint32_t hz);
+  static uint64_t timer_ticks();
+  static uint64_t timer_ticks_in_user_mode();
+  static uint64_t cycle_counter();
+  static uint64_t cycle_frequency_hz();
+  static uint64_t boot_entry_cycles();
+
+  // ---- kernel memory (paging.cc) ----
+  static Status init_kernel_paging(const BootInfo& info, FrameAllocator& frames);
+  static void* phys_to_virt(PhysAddr phys);
+  static PhysAddr virt_to_phys_kernel(const void* virt);
+  static Result<void*> map_mmio(PhysAddr phys, size_t size);
+
+  // ---- user page tables (paging.cc) ----
+  static Result<AddressSpace> create_address_space(FrameAllocator& frames);
+  static void destroy_address_space(AddressSpace& space, FrameAllocator& frames,
+                                    size_t* tables_freed);
+  static Status map_page(AddressSpace& space, uint64_t virt, PhysAddr phys, uint32_t flags,
+                         FrameAllocator& frames, size_t* tables_added);
+  static void unmap_range(AddressSpace& space, uint64_t virt, uint64_t pages,
+                          FrameAllocator& frames, size_t* tables_freed);
+  static size_t page_table_count(const AddressSpace& space);
+  static void protect_page(AddressSpace& space, uint64_t virt, uint32_t flags);
+  static Result<PhysAddr> translate_user(const AddressSpace& space, uint64_t virt, uint32_t flags);
+
+  // ---- threads, the context switch, user mode (user.cc) ----
+  static void init_user_context(UserContext& ctx, uint64_t entry, uint64_t stack, uint64_t arg);
+  static UserContext* activate(AddressSpace& space, UserContext& ctx);
+  static void forget_context(UserContext& ctx);
+  static void restart_syscall(UserContext& ctx);
+  static void set_user_tls(UserContext& ctx, uint64_t fs_base, uint64_t gs_base);
+  [[noreturn]] static void run_threads(UserContext* first);
+
+  // ---- interrupt lines (the board's pic.cc) ----
+  static bool irq_line_available(uint32_t line);
+  static void irq_mask(uint32_t line);
+  static void irq_unmask(uint32_t line);
+
+  // ---- I/O ports (ports.cc) ----
+  static uint32_t port_in(uint16_t port, unsigned width);
+  static void port_out(uint16_t port, unsigned width, uint32_t value);
+
+  // ---- console and power (the board's serial.cc, power.cc) ----
+  static void console_write(const char* text, size_t len);
+  [[noreturn]] static void power_off(PowerOffReason reason);
+};
+
+}  // namespace hmk::arch
