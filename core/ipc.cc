@@ -80,9 +80,7 @@ void commit_transfer(Thread* from, Thread* to, uint64_t badge, const Transfer& p
   CapTable& table = to->space().caps();
   for (uint32_t i = 0; i < plan.tag.caps(); ++i) {
     Capability* cap = plan.caps[i];
-    Handle h = table.take_free();
-    table.install(h, cap->object, cap->rights, cap->badge, cap);
-    plan.to_buffer->received_caps[i] = h;
+    plan.to_buffer->received_caps[i] = table.install_child(*cap, cap->rights, cap->badge);
   }
   to->set_status(Status::kOk);
 }
