@@ -175,7 +175,7 @@ void kill_thread(Thread* t) {
 namespace {
 
 // call and send: `reply` says whether the sender then waits for a reply.
-Status send(Thread* self, const IpcArgs& m, Reply reply) {
+Status send(Thread* self, IpcArgs m, Reply reply) {
   const MessageInfo tag = m.tag;
   TRY(check_tag(self, tag));
   Capability* cap =
@@ -207,7 +207,7 @@ Status send(Thread* self, const IpcArgs& m, Reply reply) {
   return Status::kOk;
 }
 
-Status receive(Thread* self, const IpcArgs& m) {
+Status receive(Thread* self, IpcArgs m) {
   const MessageInfo tag = m.tag;
   Capability* cap =
       TRY(self->space().caps().lookup(m.endpoint, ObjectType::kEndpoint, abi::kRightReceive));
@@ -267,23 +267,23 @@ Status reply(Thread* self, Switch partner) {
 
 }  // namespace
 
-Status sys_call(Thread* self, const IpcArgs& m) {
+Status sys_call(Thread* self, IpcArgs m) {
   return send(self, m, Reply::kWait);
 }
 
-Status sys_send(Thread* self, const IpcArgs& m) {
+Status sys_send(Thread* self, IpcArgs m) {
   return send(self, m, Reply::kNone);
 }
 
-Status sys_recv(Thread* self, const IpcArgs& m) {
+Status sys_recv(Thread* self, IpcArgs m) {
   return receive(self, m);
 }
 
-Status sys_reply(Thread* self, const IpcArgs&) {
+Status sys_reply(Thread* self, IpcArgs) {
   return reply(self, Switch::kQueue);
 }
 
-Status sys_reply_recv(Thread* self, const IpcArgs& m) {
+Status sys_reply_recv(Thread* self, IpcArgs m) {
   if (self->caller() != nullptr) {
     Status s = reply(self, Switch::kDirect);
     // A malformed reply is the server's bug: report it instead of receiving.
