@@ -53,7 +53,7 @@ rpc::Status ConsoleService::start(svc::Env& env) {
   // Input typed before the driver took over waits in the receive register; switching the FIFOs
   // on would drop it, so take it first.
   for (uint32_t budget = kFifoBytes; budget > 0 && (in(kLineStatus)&kLsrDataReady) != 0; --budget) {
-    ++stats_.bytesIn;
+    ++stats_.bytes_in;
     receive(in(kData));
   }
   // The kernel set the line format and speed at boot and keeps printing through the same UART
@@ -83,7 +83,7 @@ void ConsoleService::handle_interrupt() {
   (void)in(kFifo);  // reading IIR acknowledges a transmit interrupt
   for (uint32_t budget = 4 * kFifoBytes; budget > 0; --budget) {
     if ((in(kLineStatus)&kLsrDataReady) == 0) break;
-    ++stats_.bytesIn;
+    ++stats_.bytes_in;
     receive(in(kData));
   }
   transmit();
@@ -142,7 +142,7 @@ void ConsoleService::transmit() {
       out(kData, output_[head_]);
       head_ = (head_ + 1) % kOutputBytes;
       --queued_;
-      ++stats_.bytesOut;
+      ++stats_.bytes_out;
     }
     output_progress_.signal();
   }
@@ -179,8 +179,8 @@ rpc::Status ConsoleService::write(const Console::WriteRequest& req, Console::Wri
   return rpc::Status::kOk;
 }
 
-rpc::Status ConsoleService::readLine(const Console::ReadLineRequest&,
-                                     Console::ReadLineResponse& resp, const rpc::CallContext&) {
+rpc::Status ConsoleService::read_line(const Console::ReadLineRequest&,
+                                      Console::ReadLineResponse& resp, const rpc::CallContext&) {
   while (line_count_ == 0) {
     RPC_TRY(input_ready_.wait());
   }
@@ -212,9 +212,9 @@ rpc::Status ConsoleService::stats(const Console::StatsRequest&, Console::StatsRe
   return rpc::Status::kOk;
 }
 
-rpc::Status ConsoleService::notifyOnInput(const Console::NotifyOnInputRequest& req,
-                                          Console::NotifyOnInputResponse&,
-                                          const rpc::CallContext&) {
+rpc::Status ConsoleService::notify_on_input(const Console::NotifyOnInputRequest& req,
+                                            Console::NotifyOnInputResponse&,
+                                            const rpc::CallContext&) {
   Result<rt::CapInfo> info = rt::cap_info(req.notifier.handle);
   if (!info.ok() || info->type != abi::ObjectType::kNotification ||
       (info->rights & abi::kRightSend) == 0) {

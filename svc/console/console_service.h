@@ -17,15 +17,15 @@ class ConsoleService final : public svc::Service, public Console::Server {
 
   rpc::Status write(const Console::WriteRequest& req, Console::WriteResponse& resp,
                     const rpc::CallContext& ctx) override;
-  rpc::Status readLine(const Console::ReadLineRequest& req, Console::ReadLineResponse& resp,
-                       const rpc::CallContext& ctx) override;
+  rpc::Status read_line(const Console::ReadLineRequest& req, Console::ReadLineResponse& resp,
+                        const rpc::CallContext& ctx) override;
   rpc::Status flush(const Console::FlushRequest& req, Console::FlushResponse& resp,
                     const rpc::CallContext& ctx) override;
   rpc::Status stats(const Console::StatsRequest& req, Console::StatsResponse& resp,
                     const rpc::CallContext& ctx) override;
-  rpc::Status notifyOnInput(const Console::NotifyOnInputRequest& req,
-                            Console::NotifyOnInputResponse& resp,
-                            const rpc::CallContext& ctx) override;
+  rpc::Status notify_on_input(const Console::NotifyOnInputRequest& req,
+                              Console::NotifyOnInputResponse& resp,
+                              const rpc::CallContext& ctx) override;
 
   static constexpr uint32_t kOutputBytes = 4096;
   static constexpr uint32_t kLineBytes = 256;
@@ -54,7 +54,7 @@ class ConsoleService final : public svc::Service, public Console::Server {
   bool transmitting_ = false;
   svc::Event output_progress_;
 
-  // Input: the line being typed, and finished lines waiting for readLine.
+  // Input: the line being typed, and finished lines waiting for read_line.
   char typing_[kLineBytes];
   uint32_t typed_ = 0;
   bool last_was_cr_ = false;

@@ -354,8 +354,8 @@ rpc::Status RamfsService::rename(const FileSystem::RenameRequest& req, FileSyste
 rpc::Status RamfsService::usage(const FileSystem::UsageRequest&, FileSystem::UsageResponse& resp,
                                 const rpc::CallContext&) {
   resp.usage.nodes = used_nodes_;
-  resp.usage.maxNodes = kMaxNodes;
-  resp.usage.dataBytes = used_extents_ * kExtentBytes;
+  resp.usage.max_nodes = kMaxNodes;
+  resp.usage.data_bytes = used_extents_ * kExtentBytes;
   return rpc::Status::kOk;
 }
 

@@ -50,7 +50,7 @@ class Fs {
     test::fail_extents_after(-1);
     clear("/");
     REQUIRE(usage().nodes == 1);
-    REQUIRE(usage().dataBytes == 0);
+    REQUIRE(usage().data_bytes == 0);
     REQUIRE(test::live_extents() == 0);
     REQUIRE((test::loopback_calls() > 0) == loopback_);  // the transport it was meant to test
   }
@@ -225,8 +225,8 @@ TEST_CASE("ping and usage of an empty file system", "[ramfs]") {
   REQUIRE(fs.client().ping({}, pong) == Status::kOk);
   const fs::Usage u = fs.usage();
   REQUIRE(u.nodes == 1);
-  REQUIRE(u.maxNodes == RamfsService::kMaxNodes);
-  REQUIRE(u.dataBytes == 0);
+  REQUIRE(u.max_nodes == RamfsService::kMaxNodes);
+  REQUIRE(u.data_bytes == 0);
   fs::NodeInfo info;
   REQUIRE(fs.open("/", &info) == Status::kOk);
   REQUIRE(info.kind == NodeKind::kDirectory);
@@ -431,7 +431,7 @@ TEST_CASE("write: holes read as zeros", "[ramfs][hole]") {
   const uint64_t far = 5 * kExtent + 7;
   REQUIRE(fs.write(f, far, "xyz") == Status::kOk);
   REQUIRE(fs.size_of(f) == far + 3);
-  REQUIRE(fs.usage().dataBytes == 2 * kExtent);
+  REQUIRE(fs.usage().data_bytes == 2 * kExtent);
   REQUIRE(fs.read_all(f, 103, far - 103) == std::string(far - 103, '\0'));
   std::string out;
   REQUIRE(fs.read(f, far - 2, 512, &out) == Status::kOk);
@@ -450,7 +450,7 @@ TEST_CASE("write: a write across an extent boundary", "[ramfs]") {
   const std::string data = pattern(512, 9);
   REQUIRE(fs.write(f, kExtent - 200, data) == Status::kOk);
   REQUIRE(fs.size_of(f) == kExtent + 312);
-  REQUIRE(fs.usage().dataBytes == 2 * kExtent);
+  REQUIRE(fs.usage().data_bytes == 2 * kExtent);
   REQUIRE(fs.read_all(f, kExtent - 200, 512) == data);
   fs.finish();
 }
@@ -471,7 +471,7 @@ TEST_CASE("write: the 1 MiB limit, exactly", "[ramfs][limit]") {
   REQUIRE(fs.write(f, ~uint64_t{0}, "z") == Status::kTooLong);
   REQUIRE(fs.write(f, ~uint64_t{0} - 511, pattern(512, 5)) == Status::kTooLong);
   REQUIRE(fs.size_of(f) == kLimit);
-  REQUIRE(fs.usage().dataBytes == kExtent);  // only the last extent was ever written
+  REQUIRE(fs.usage().data_bytes == kExtent);  // only the last extent was ever written
   std::string out;
   REQUIRE(fs.read(f, kLimit - 2, 512, &out) == Status::kOk);
   REQUIRE(out == pattern(512, 5).substr(510, 1) + "z");
@@ -484,7 +484,7 @@ TEST_CASE("write: no memory for an extent", "[ramfs]") {
   test::fail_extents_after(0);
   REQUIRE(fs.write(f, 0, "abc") == Status::kNoSpace);
   REQUIRE(fs.size_of(f) == 0);
-  REQUIRE(fs.usage().dataBytes == 0);
+  REQUIRE(fs.usage().data_bytes == 0);
   // One extent left: a write across the boundary writes what fits in the first and says so.
   test::fail_extents_after(1);
   uint32_t written = 0;
@@ -508,7 +508,7 @@ TEST_CASE("write: the table of extents runs out (kMaxExtents)", "[ramfs][limit]"
     for (uint64_t e = 0; e < RamfsService::kExtentsPerFile; ++e)
       REQUIRE(fs.write(f, e * kExtent, "x") == Status::kOk);
   }
-  REQUIRE(fs.usage().dataBytes == uint64_t{RamfsService::kMaxExtents} * kExtent);
+  REQUIRE(fs.usage().data_bytes == uint64_t{RamfsService::kMaxExtents} * kExtent);
   REQUIRE(test::live_extents() == RamfsService::kMaxExtents);
   const uint64_t last = fs.file("/last");
   REQUIRE(fs.write(last, 0, "x") == Status::kNoSpace);
@@ -523,25 +523,25 @@ TEST_CASE("truncate: shrinking frees, growing reads zeros", "[ramfs][hole]") {
   const uint64_t f = fs.file("/f");
   const std::string data = pattern(3 * kExtent, 4);
   fs.write_all(f, 0, data);
-  REQUIRE(fs.usage().dataBytes == 3 * kExtent);
+  REQUIRE(fs.usage().data_bytes == 3 * kExtent);
   // Into the middle of the second extent: the third goes, the second keeps its head.
   REQUIRE(fs.truncate(f, kExtent + 100) == Status::kOk);
   REQUIRE(fs.size_of(f) == kExtent + 100);
-  REQUIRE(fs.usage().dataBytes == 2 * kExtent);
+  REQUIRE(fs.usage().data_bytes == 2 * kExtent);
   std::string out;
   REQUIRE(fs.read(f, kExtent + 90, 512, &out) == Status::kOk);
   REQUIRE(out == data.substr(kExtent + 90, 10));
   // Growing again: everything past the cut reads as zeros, in the kept extent and beyond.
   REQUIRE(fs.truncate(f, 3 * kExtent) == Status::kOk);
   REQUIRE(fs.size_of(f) == 3 * kExtent);
-  REQUIRE(fs.usage().dataBytes == 2 * kExtent);  // growing allocates nothing
+  REQUIRE(fs.usage().data_bytes == 2 * kExtent);  // growing allocates nothing
   REQUIRE(fs.read_all(f, 0, kExtent + 100) == data.substr(0, kExtent + 100));
   REQUIRE(fs.read_all(f, kExtent + 100, 2 * kExtent - 100) == std::string(2 * kExtent - 100, '\0'));
   // The same size again changes nothing; to 0 frees everything.
   REQUIRE(fs.truncate(f, 3 * kExtent) == Status::kOk);
   REQUIRE(fs.truncate(f, 0) == Status::kOk);
   REQUIRE(fs.size_of(f) == 0);
-  REQUIRE(fs.usage().dataBytes == 0);
+  REQUIRE(fs.usage().data_bytes == 0);
   REQUIRE(fs.read(f, 0, 512, &out) == Status::kOk);
   REQUIRE(out.empty());
   REQUIRE(fs.truncate(f, 10) == Status::kOk);
@@ -564,7 +564,7 @@ TEST_CASE("truncate: the 1 MiB limit, exactly", "[ramfs][limit]") {
   REQUIRE(out == std::string(3, '\0'));
   REQUIRE(fs.read(f, kLimit, 512, &out) == Status::kOk);
   REQUIRE(out.empty());
-  REQUIRE(fs.usage().dataBytes == 0);
+  REQUIRE(fs.usage().data_bytes == 0);
   fs.finish();
 }
 
@@ -639,9 +639,9 @@ TEST_CASE("remove: files, empty directories and every error", "[ramfs]") {
   REQUIRE(fs.remove("/x") == Status::kNotFound);
   REQUIRE(fs.remove("/d/f/x") == Status::kNotDirectory);
   REQUIRE(fs.remove("/d") == Status::kNotEmpty);
-  REQUIRE(fs.usage().dataBytes == kExtent);
+  REQUIRE(fs.usage().data_bytes == kExtent);
   REQUIRE(fs.remove("/d/f") == Status::kOk);
-  REQUIRE(fs.usage().dataBytes == 0);
+  REQUIRE(fs.usage().data_bytes == 0);
   REQUIRE(test::live_extents() == 0);
   REQUIRE(fs.remove("/d/f") == Status::kNotFound);
   REQUIRE(fs.remove("/d") == Status::kOk);
@@ -704,7 +704,7 @@ TEST_CASE("rename: moves keep the node; every error", "[ramfs][rename]") {
   REQUIRE(info.node == g);
   REQUIRE(fs.read_all(g, 0, 6) == "g-data");
   REQUIRE(fs.usage().nodes == 4);
-  REQUIRE(fs.usage().dataBytes == kExtent);
+  REQUIRE(fs.usage().data_bytes == kExtent);
   // A directory moves with what it holds.
   REQUIRE(fs.rename("/a", "/z") == Status::kOk);
   REQUIRE(fs.open("/z/f", &info) == Status::kOk);

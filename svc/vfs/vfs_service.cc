@@ -171,8 +171,8 @@ rpc::Status VfsService::usage(const FileSystem::UsageRequest&, FileSystem::Usage
     FileSystem::UsageResponse one;
     RPC_TRY(mounts_[i].backend.usage(FileSystem::UsageRequest{}, one));
     total.nodes += one.usage.nodes;
-    total.maxNodes += one.usage.maxNodes;
-    total.dataBytes += one.usage.dataBytes;
+    total.max_nodes += one.usage.max_nodes;
+    total.data_bytes += one.usage.data_bytes;
   }
   resp.usage = total;
   return rpc::Status::kOk;

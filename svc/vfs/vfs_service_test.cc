@@ -110,8 +110,8 @@ class FakeFs final : public FileSystem::Server {
   Status usage(const FileSystem::UsageRequest&, FileSystem::UsageResponse& resp,
                const rpc::CallContext&) override {
     resp.usage.nodes = 3;
-    resp.usage.maxNodes = 10;
-    resp.usage.dataBytes = 4096;
+    resp.usage.max_nodes = 10;
+    resp.usage.data_bytes = 4096;
     return called("usage");
   }
 
@@ -282,8 +282,8 @@ TEST_CASE("vfs: calls by node go to the node's mount with the mount's own id", "
     FileSystem::UsageResponse resp;
     REQUIRE(v.client.usage({}, resp) == Status::kOk);
     REQUIRE(resp.usage.nodes == 3);
-    REQUIRE(resp.usage.maxNodes == 10);
-    REQUIRE(resp.usage.dataBytes == 4096);
+    REQUIRE(resp.usage.max_nodes == 10);
+    REQUIRE(resp.usage.data_bytes == 4096);
   }
   REQUIRE(v.fake.calls == 6);
 }

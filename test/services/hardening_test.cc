@@ -52,7 +52,7 @@ Probe::Client g_probe;
 // The probe's domain's quota in use, or ~0 if the probe cannot say.
 uint64_t domain_used() {
   Probe::UsageResponse resp;
-  return g_probe.usage({}, resp) == Status::kOk ? resp.usage.quotaUsed : ~0ull;
+  return g_probe.usage({}, resp) == Status::kOk ? resp.usage.quota_used : ~0ull;
 }
 
 uint64_t own_used() {
@@ -171,20 +171,20 @@ void test_stale_handle() {
   Console::NotifyOnInputRequest req;
   Console::NotifyOnInputResponse resp;
   req.notifier.handle = first;
-  const Status registered = g_console.notifyOnInput(req, resp);
+  const Status registered = g_console.notify_on_input(req, resp);
   (void)rt::cap_revoke(first);
   uint64_t node = 0;
   const Status created = create("/hrd_alias", NodeKind::kFile, &node);
   const Status written = write_byte(node, 0);  // ramfs allocates an extent: a memory object
   req.notifier.handle = second;
-  Status replaced = g_console.notifyOnInput(req, resp);
+  Status replaced = g_console.notify_on_input(req, resp);
   req.notifier.handle = third;
-  if (replaced == Status::kOk) replaced = g_console.notifyOnInput(req, resp);
+  if (replaced == Status::kOk) replaced = g_console.notify_on_input(req, resp);
   const Status removed = remove("/hrd_alias");  // ramfs frees the extent, deleting its handle
   (void)rt::poll(third);
   say("hardening test: type a line (the test expects: alias)\n");
   Console::ReadLineResponse line;
-  const Status read = g_console.readLine({}, line);
+  const Status read = g_console.read_line({}, line);
   const uint64_t bits = rt::poll(third).value_or(0);
   char detail[200];
   hmk::snformat(detail, sizeof(detail),
@@ -265,7 +265,7 @@ struct Reader {
 void read_one_line(void* arg) {
   auto* r = static_cast<Reader*>(arg);
   r->started = true;
-  r->status = g_console.readLine({}, r->line);
+  r->status = g_console.read_line({}, r->line);
 }
 
 void test_waiting_readers() {
@@ -277,7 +277,7 @@ void test_waiting_readers() {
     spawned = spawned && t.ok();
     if (t.ok()) threads[i] = *t;
   }
-  // Let both reach their blocked readLine before the file operations start.
+  // Let both reach their blocked read_line before the file operations start.
   for (int i = 0; i < 200; ++i)
     (void)rt::yield();
   int done = 0;

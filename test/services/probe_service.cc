@@ -14,8 +14,8 @@ rpc::Status ProbeService::usage(const Probe::UsageRequest&, Probe::UsageResponse
                                 const rpc::CallContext&) {
   const Result<rt::QuotaInfo> q = rt::quota_info(abi::kSelfSpace);
   if (!q.ok()) return rt::rpc_status(q.status());
-  resp.usage.quotaUsed = q->used;
-  resp.usage.quotaLimit = q->limit;
+  resp.usage.quota_used = q->used;
+  resp.usage.quota_limit = q->limit;
   return rpc::Status::kOk;
 }
 

@@ -233,9 +233,9 @@ void test_files() {
     const Status s = g_fs.usage({}, resp);
     char detail[96];
     hmk::snformat(detail, sizeof(detail), "(%u nodes, %lu data bytes)", resp.usage.nodes,
-                  resp.usage.dataBytes);
+                  resp.usage.data_bytes);
     check("SVC-0024", "everything is freed: only the root is left, no data",
-          s == Status::kOk && resp.usage.nodes == 1 && resp.usage.dataBytes == 0, detail);
+          s == Status::kOk && resp.usage.nodes == 1 && resp.usage.data_bytes == 0, detail);
   }
 }
 
@@ -328,12 +328,12 @@ void test_no_space() {
   hmk::snformat(detail, sizeof(detail),
                 "(%s after %lu extents in %u files; removed: %s; then %u nodes, %lu bytes)",
                 hmk::rpc::status_name(s), extents, files, removed ? "yes" : "no", usage.usage.nodes,
-                usage.usage.dataBytes);
+                usage.usage.data_bytes);
   check("SVC-0028",
         "filling ramfs: the write that finds no memory for its extent is kNoSpace; removing the "
         "files frees it all",
         s == Status::kNoSpace && extents > 0 && removed && counted == Status::kOk &&
-            usage.usage.nodes == 1 && usage.usage.dataBytes == 0,
+            usage.usage.nodes == 1 && usage.usage.data_bytes == 0,
         detail);
 }
 
@@ -380,7 +380,7 @@ void test_malformed() {
   FileSystem::PingResponse pong;
   expect_status("SVC-0034", "the server still answers", g_fs.ping({}, pong), Status::kOk);
 
-  // notifyOnInput takes a capability: a request that names one but carries none.
+  // notify_on_input takes a capability: a request that names one but carries none.
   msg = hmk::rpc::Message();
   msg.label = static_cast<uint32_t>(Console::Method::kNotifyOnInput);
   hmk::rpc::Writer w4(msg);
@@ -397,7 +397,7 @@ void test_console() {
     hmk::Result<hmk::abi::Handle> endpoint = hmk::rt::endpoint_create();
     req.notifier.handle = endpoint.ok() ? *endpoint : 0;
     expect_status("SVC-0043", "a notifier that is no notification is refused",
-                  g_console.notifyOnInput(req, resp), Status::kInvalidArgument);
+                  g_console.notify_on_input(req, resp), Status::kInvalidArgument);
     if (endpoint.ok()) (void)hmk::rt::cap_delete(*endpoint);
   }
   hmk::Result<hmk::abi::Handle> notifier = hmk::rt::notification_create();
@@ -406,14 +406,14 @@ void test_console() {
     Console::NotifyOnInputResponse resp;
     req.notifier.handle = notifier.ok() ? *notifier : 0;
     expect_status("SVC-0044", "register a notification for input (a capability in a request)",
-                  g_console.notifyOnInput(req, resp), Status::kOk);
+                  g_console.notify_on_input(req, resp), Status::kOk);
   }
   say("services test: hello through the console service\n");
   Console::FlushResponse flushed;
   expect_status("SVC-0040", "console write and flush", g_console.flush({}, flushed), Status::kOk);
   say("services test: type a line (the test expects: hello hmk)\n");
   Console::ReadLineResponse line;
-  const Status s = g_console.readLine({}, line);
+  const Status s = g_console.read_line({}, line);
   char detail[300];
   hmk::snformat(detail, sizeof(detail), "(%s, '%.*s')", hmk::rpc::status_name(s),
                 static_cast<int>(line.line.size), line.line.data);
@@ -424,10 +424,10 @@ void test_console() {
   Console::StatsResponse stats;
   const Status t = g_console.stats({}, stats);
   hmk::snformat(detail, sizeof(detail), "(%lu interrupts, %lu bytes out, %lu in)",
-                stats.stats.interrupts, stats.stats.bytesOut, stats.stats.bytesIn);
+                stats.stats.interrupts, stats.stats.bytes_out, stats.stats.bytes_in);
   check("SVC-0042", "the UART is interrupt-driven: interrupts, bytes out and in counted",
-        t == Status::kOk && stats.stats.interrupts > 0 && stats.stats.bytesOut >= 50 &&
-            stats.stats.bytesIn >= 10,
+        t == Status::kOk && stats.stats.interrupts > 0 && stats.stats.bytes_out >= 50 &&
+            stats.stats.bytes_in >= 10,
         detail);
   hmk::rt::print("%s\n", detail);
 }

@@ -120,15 +120,31 @@ bool Checker::check_interface(uint64_t id, const std::string& file_name, Interfa
     return false;
   }
   bool ok = true;
+  std::map<std::string, std::string> cpp_names;  // C++ name -> the schema's
   for (uint32_t index : in_code_order(iface.getMethods())) {
     Method method;
-    if (check_method(id, index, loc, &method)) {
-      out->methods.push_back(std::move(method));
-    } else {
+    const std::string mname = str(iface.getMethods()[index].getName());
+    if (!check_method(id, index, loc, &method)) {
       ok = false;
+    } else if (!check_unique(Location{loc.head + ", method " + mname, {}}, "method", mname,
+                             method.name, cpp_names)) {
+      ok = false;
+    } else {
+      out->methods.push_back(std::move(method));
     }
   }
   return ok;
+}
+
+// Whether `cpp_name`, made from the schema's `schema_name`, is not yet in `seen`; it is then.
+bool Checker::check_unique(const Location& loc, const char* what, const std::string& schema_name,
+                           const std::string& cpp_name, std::map<std::string, std::string>& seen) {
+  auto [it, added] = seen.emplace(cpp_name, schema_name);
+  if (!added) {
+    report(loc, std::string("the C++ name ") + cpp_name + " is also that of " + what + " " +
+                    it->second + ": rename one");
+  }
+  return added;
 }
 
 // Method number `index` of interface `iface_id`, whose location is `loc`.
@@ -210,14 +226,22 @@ bool Checker::collect_fields(uint64_t id, Location& loc, Struct* out) {
   const std::string struct_name = schema_.schema_name(id);
   bool ok = true;
   bool union_reported = false;
+  std::map<std::string, std::string> cpp_names;  // C++ name -> the schema's
   out->id = id;
   for (uint32_t index : in_code_order(fields)) {
-    loc.hops.emplace_back(struct_name, str(fields[index].getName()));
+    const std::string fname = str(fields[index].getName());
+    loc.hops.emplace_back(struct_name, fname);
     struct Pop {
       Location& l;
       ~Pop() { l.hops.pop_back(); }
     } pop{loc};
+    const size_t before = out->fields.size();
     ok = collect_field(id, index, loc, &union_reported, out) && ok;
+    if (out->fields.size() > before &&
+        !check_unique(loc, "field", fname, out->fields.back().name, cpp_names)) {
+      out->fields.pop_back();
+      ok = false;
+    }
   }
   return ok;
 }

@@ -44,6 +44,8 @@ class Checker {
   bool check_interface(uint64_t id, const std::string& file_name, Interface* out);
   bool check_method(uint64_t iface_id, uint32_t index, const Location& loc, Method* out);
   bool check_method_bounds(const Location& mloc, const Method& method);
+  bool check_unique(const Location& loc, const char* what, const std::string& schema_name,
+                    const std::string& cpp_name, std::map<std::string, std::string>& seen);
   void check_enum(uint64_t id, const std::string& file_name, FileModel* out);
   void check_named_struct(uint64_t id, const std::string& file_name, FileModel* out);
 

@@ -23,8 +23,7 @@ void emit_remote_call(Out& out, const Method& m) {
   out.line(2, "rpc::Writer w(msg);");
   out.line(2, "detail::encode(w, req);");
   out.line(2, "if (!w.ok()) return rpc::Status::kInvalidArgument;");
-  out.line(2, "const rpc::Status status = channel_.call(msg);");
-  out.line(2, "if (status != rpc::Status::kOk) return status;");
+  out.line(2, "RPC_TRY(channel_.call(msg));");
   out.line(2, "// An error reply hands nothing over; a response keeps the capabilities it names.");
   out.line(2,
            "if (msg.label != 0) return rpc::refuse_message(msg, "

@@ -60,6 +60,11 @@ rpc::Status call_every_method(const Example::Client& client, const Painter::Clie
     Painter::CornerResponse resp;
     if (s == rpc::Status::kOk) s = painter.corner(req, resp);
   }
+  {
+    Painter::FillAreaRequest req;
+    Painter::FillAreaResponse resp;
+    if (s == rpc::Status::kOk) s = painter.fill_area(req, resp);
+  }
   return s;
 }
 

@@ -53,8 +53,35 @@ bool is_cpp_reserved(const std::string& s) {
   return kWords.count(s) != 0;
 }
 
+std::string snake_case(const std::string& camel) {
+  const auto is_upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+  const auto is_lower_or_digit = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+  };
+  std::string snake;
+  for (size_t i = 0; i < camel.size(); ++i) {
+    const char c = camel[i];
+    if (!is_upper(c)) {
+      snake += c;
+      continue;
+    }
+    // A capital starts a word after a lower-case letter or digit (readLine), and ends a run of
+    // capitals when a lower-case letter follows it (URLLength: URL, Length).
+    const bool after_word = i > 0 && is_lower_or_digit(camel[i - 1]);
+    const bool ends_run = i > 0 && is_upper(camel[i - 1]) && i + 1 < camel.size() &&
+                          camel[i + 1] >= 'a' && camel[i + 1] <= 'z';
+    if (after_word || ends_run) snake += '_';
+    snake += static_cast<char>(c - 'A' + 'a');
+  }
+  return snake;
+}
+
+std::string escape_reserved(const std::string& name) {
+  return is_cpp_reserved(name) ? name + "_" : name;
+}
+
 std::string cpp_member(const std::string& schema_name) {
-  return is_cpp_reserved(schema_name) ? schema_name + "_" : schema_name;
+  return escape_reserved(snake_case(schema_name));
 }
 
 bool is_identifier(const std::string& s) {

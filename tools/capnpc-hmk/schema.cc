@@ -119,7 +119,7 @@ std::string Schema::file_namespace(uint64_t file_id) const {
   for (auto a : file.getAnnotations())
     if (a.getId() == kNamespaceAnnotation && a.getValue().isText())
       return str(a.getValue().getText());
-  return "hmk::svc::" + cpp_member(file_stem_identifier(str(file.getDisplayName())));
+  return "hmk::svc::" + escape_reserved(file_stem_identifier(str(file.getDisplayName())));
 }
 
 std::string Schema::type_name(schema::Type::Reader t) const {

@@ -158,6 +158,12 @@ class TestPainter final : public imp::Painter::Server {
     resp.point.y = req.point.x;
     return Status::kOk;
   }
+  Status fill_area(const imp::Painter::FillAreaRequest& req, imp::Painter::FillAreaResponse& resp,
+                   const rpc::CallContext&) override {
+    resp.pixel_count = req.fill_color == ex::Color::kBlue ? 64 : 16;
+    resp.max_url_length = req.thread_local_ ? 2048 : 0;
+    return Status::kOk;
+  }
 };
 
 // Registers `server` as endpoint `handle` for the loopback transport.
@@ -491,6 +497,16 @@ TEST_CASE("loopback transport: every type survives the round trip", "[stubgen]")
     REQUIRE(paint.corner(creq, cresp) == Status::kOk);
     REQUIRE(cresp.point.x == -4);
     REQUIRE(cresp.point.y == 3);
+    // lowerCamel names in snake_case: fillArea, fillColor, threadLocal (reserved once
+    // converted), pixelCount, maxURLLength.
+    imp::Painter::FillAreaRequest freq;
+    freq.fill_color = ex::Color::kBlue;
+    freq.thread_local_ = true;
+    imp::Painter::FillAreaResponse fresp;
+    REQUIRE(paint.fill_area(freq, fresp) == Status::kOk);
+    REQUIRE(fresp.pixel_count == 64);
+    REQUIRE(fresp.max_url_length == 2048);
+    STATIC_REQUIRE(static_cast<uint32_t>(imp::Painter::Method::kFillArea) == 2);
     req.canvas.shapes.items[1].colors.size = 9;
     REQUIRE(paint.paint(req, resp) == Status::kInvalidArgument);
   }

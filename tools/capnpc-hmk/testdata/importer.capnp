@@ -14,4 +14,8 @@ interface Painter {
 
   paint @0 (canvas :Canvas, with :Example.Example) -> (kind :Example.Example.Kind);
   corner @1 (point :Example.Point) -> (point :Example.Point);
+
+  fillArea @2 (fillColor :Example.Color, threadLocal :Bool) -> (pixelCount :UInt32, maxURLLength :UInt16);
+  # lowerCamel names become snake_case (fill_area, fill_color, pixel_count, max_url_length), and
+  # one that C++ reserves gets a trailing underscore (thread_local_).
 }
