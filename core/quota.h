@@ -64,20 +64,34 @@ class Quota {
 using QuotaRegistry = List<Quota, &Quota::registry_node>;
 const QuotaRegistry& live_quotas();
 
-// The one way to make a kernel object charged to `quota`: charges T's slab block plus `extra`
-// bytes (what the object accounts for beyond its block, e.g. its frames), then constructs
-// T(quota, charge, args...) in a fresh block, which records the charge and gives it back when
-// it dies. On failure nothing stays charged or allocated.
-template <typename T, typename... Args>
-Result<T*> create_charged(Slab<T>& slab, Quota& quota, uint64_t extra, Args&&... args) {
+// The one way to make a kernel object charged to `quota`, in two steps: charge_block charges
+// T's slab block plus `extra` bytes (what the object accounts for beyond its block, e.g. its
+// frames) and returns the charge; construct_charged constructs T(quota, charge, args...) in a
+// fresh block, which records the charge and gives it back when it dies, and uncharges it if
+// there is no block. create_charged does both. The quota is charged before anything is taken
+// (an object that needs more, like a Space's page-table root, takes it between the steps), and
+// on failure nothing stays charged or allocated.
+template <typename T>
+Result<uint64_t> charge_block(const Slab<T>& slab, Quota& quota, uint64_t extra) {
   uint64_t charge;
   if (__builtin_add_overflow(slab.cache().object_size(), extra, &charge)) {
     return Status::kQuotaExceeded;
   }
   TRY(quota.charge(charge));
+  return charge;
+}
+
+template <typename T, typename... Args>
+Result<T*> construct_charged(Slab<T>& slab, Quota& quota, uint64_t charge, Args&&... args) {
   Result<T*> made = slab.create(quota, charge, forward<Args>(args)...);
   if (!made.ok()) quota.uncharge(charge);
   return made;
+}
+
+template <typename T, typename... Args>
+Result<T*> create_charged(Slab<T>& slab, Quota& quota, uint64_t extra, Args&&... args) {
+  const uint64_t charge = TRY(charge_block(slab, quota, extra));
+  return construct_charged(slab, quota, charge, forward<Args>(args)...);
 }
 
 }  // namespace hmk

@@ -48,14 +48,22 @@ Space::Space(Quota& creator, uint64_t charged, Quota& own, StringView name)
 }
 
 Result<Space*> Space::create(Quota& creator, Quota& own, StringView name) {
-  TRY(own.charge(kPageSize));  // the page-table root
+  // Charge both accounts before taking the page-table root's frame.
+  const uint64_t charge = TRY(charge_block(g_spaces, creator, 0));
+  if (Status s = own.charge(kPageSize); s != Status::kOk) {  // the page-table root
+    creator.uncharge(charge);
+    return s;
+  }
   Result<arch::AddressSpace> as = arch::create_address_space(kernel_frames());
-  Result<Space*> made = as.ok() ? create_charged(g_spaces, creator, 0, own, name) : as.status();
-  if (!made.ok()) {
-    if (as.ok()) {
-      size_t tables = 0;
-      arch::destroy_address_space(*as, kernel_frames(), &tables);
-    }
+  if (!as.ok()) {
+    own.uncharge(kPageSize);
+    creator.uncharge(charge);
+    return as.status();
+  }
+  Result<Space*> made = construct_charged(g_spaces, creator, charge, own, name);
+  if (!made.ok()) {  // construct_charged gave the creator's charge back
+    size_t tables = 0;
+    arch::destroy_address_space(*as, kernel_frames(), &tables);
     own.uncharge(kPageSize);
     return made.status();
   }

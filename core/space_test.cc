@@ -828,6 +828,26 @@ std::vector<uint8_t> tiny_elf(uint64_t entry_offset, const std::string& text) {
   return image;
 }
 
+// Charge first, then take frames: a caller whose quota cannot pay for the new space's block
+// hears QuotaExceeded even with no frame left, and no frame was taken for it.
+TEST_CASE("space_create charges the caller before it takes the page-table root's frame") {
+  Harness h;
+  auto p = h.spawn("p", 100, 1 << 20);
+  Thread* t = p.thread;
+  // A first child, so that the Quota and Space slabs have a page each.
+  REQUIRE(h.syscall(t, Syscall::kSpaceCreate, {1 << 14}) == Status::kOk);
+  // A child quota that leaves 1 byte: not enough for the Space block.
+  const uint64_t child = p.space->own_quota().available() - Quota::bookkeeping_bytes() - 1;
+  std::vector<PhysAddr> held;
+  for (Result<PhysAddr> f = kernel_frames().allocate(); f.ok(); f = kernel_frames().allocate())
+    held.push_back(*f);
+  CHECK(h.syscall(t, Syscall::kSpaceCreate, {child}) == Status::kQuotaExceeded);
+  for (PhysAddr f : held)
+    REQUIRE(kernel_frames().free(f) == Status::kOk);
+  CHECK(h.syscall(t, Syscall::kSpaceCreate, {child}) == Status::kQuotaExceeded);
+  h.finish();
+}
+
 TEST_CASE("load_process: a static ELF becomes a running process") {
   Harness h;
   const std::string text = "text inside the program image";
