@@ -113,16 +113,16 @@ class Thread final : public KernelObject {
   }
   void set_ipc_buffer(uint64_t address) { ipc_buffer_ = address; }
 
-  // Intrusive list hooks, public so that the lists can name them: the run queue, an endpoint
-  // queue or a notification's waiters (one at a time), and Space::threads_. (The members are
-  // declared in the order the fast path reads them; access sections do not change the
-  // layout.)
+  // (The data members keep the order they had when they were public; clang and GCC lay them
+  // out in declaration order across access sections.)
  private:
   ThreadState state_ = ThreadState::kInactive;
   uint8_t priority_;
   uint32_t slice_left_ = 0;
 
  public:
+  // Intrusive list hooks, public so that the lists can name them: the run queue, an endpoint
+  // queue or a notification's waiters (one at a time), and Space::threads_.
   ListNode queue_node;
   ListNode space_node;
 

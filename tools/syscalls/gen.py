@@ -253,7 +253,8 @@ def emit_kernel_dispatch(calls):
     out = [BANNER, """// Decoders: each reads its call's arguments from the saved registers, looks up and checks
 // the handle arguments in order (the table's types and rights), checks rights arguments, runs
 // the handler and writes its results. Nothing changes before the handler runs. Included at the
-// end of core/syscall.cc, so that a decoder and its handler compile into one function.
+// end of core/syscall.cc, so that a decoder and a handler defined there compile into one
+// function; an IPC decoder tail-calls its handler (core/ipc.cc).
 #include "core/arch.h"
 #include "core/space.h"
 #include "core/syscall_table.h"
@@ -339,8 +340,10 @@ def wrapper(c):
 
 def emit_user(calls):
     out = [BANNER, """// One typed wrapper per native system call, for user programs. Included by svc/lib/syscall.h,
-// which provides raw_syscall, SyscallResult and hmk_ipc; include that one.
+// which provides raw_syscall, SyscallResult and hmk_ipc.
 #pragma once
+
+#include "svc/lib/syscall.h"
 
 namespace hmk::rt {
 
@@ -366,7 +369,7 @@ def doc_results(c):
 
 
 def emit_docs(calls):
-    out = ["| # | call | arguments | checked before the handler runs | results | what it does |\n",
+    out = ["| # | call | arguments | handles and rights checked | results | what it does |\n",
            "|---:|---|---|---|---|---|\n"]
     for c in calls:
         args = ", ".join(doc_arg(a) for a in c.args) if c.kind != "ipc" else (

@@ -50,6 +50,14 @@ class ParserTest(unittest.TestCase):
         self.assert_refused("0 a sys (x:u64) -> (x:u64) | x\n", "used twice", 1)
         self.assert_refused("0 a call () | x\n", "unknown kind 'call'", 1)
         self.assert_refused("0 a sys ()\n", "want: NUMBER NAME KIND", 1)
+        self.assert_refused("0 a ipc (e:Endpoint, x:u64) | x\n", "one Endpoint argument", 1)
+        self.assert_refused("0 a ipc (x:u64) | x\n", "one Endpoint argument", 1)
+        self.assert_refused("0 a exit (t:Thread) | x\n", "takes no handle", 1)
+        self.assert_refused("0 a sys () -> (x:u64@0:8 + y:u64@4:8) | x\n", "overlaps", 1)
+        self.assert_refused("0 a sys () -> (x:u32@0:40 + y:u64@40:8) | x\n",
+                            "do not fit its type", 1)
+        self.assert_refused("0 a sys () | x | y\n", "'|' in the description", 1)
+        self.assert_refused("0 a sys (x:u64=0, y:u64) | x\n", "only trailing", 1)
         with self.assertRaises(tbl.TableError):
             tbl.parse("# nothing\n")
 

@@ -27,6 +27,8 @@ MAX_RESULT_REGISTERS = 2  # rdi, rsi
 _LINE = re.compile(r"^(\d+)\s+([a-z][a-z0-9_]*)\s+(\w+)\s*\(([^)]*)\)\s*"
                    r"(?:->\s*\(([^)]*)\)\s*)?\|\s*(.+)$")
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
+# Results' C++ widths in bits, for packed fields.
+_RESULT_BITS = {"u64": 64, "u32": 32, "handle": 32, "ObjectType": 32}
 
 
 class TableError(Exception):
@@ -106,6 +108,8 @@ def _parse_field(text, path, line):
     shift, bits = (int(m.group(3)), int(m.group(4))) if m.group(3) else (0, 64)
     if bits == 0 or shift + bits > 64:
         _fail(path, line, f"result '{m.group(1)}': @{shift}:{bits} does not fit 64 bits")
+    if m.group(3) and bits > _RESULT_BITS[m.group(2)]:
+        _fail(path, line, f"result '{m.group(1)}': {bits} bits do not fit its type {m.group(2)}")
     return Field(m.group(1), m.group(2), shift, bits)
 
 
@@ -119,6 +123,12 @@ def _parse_results(text, path, line):
     for reg in registers:
         if len(reg) > 1 and any(f.bits == 64 for f in reg):
             _fail(path, line, "a packed register needs @SHIFT:BITS on every field")
+        used = 0
+        for f in reg:
+            mask = ((1 << f.bits) - 1) << f.shift
+            if used & mask:
+                _fail(path, line, f"result '{f.name}' overlaps another field of its register")
+            used |= mask
     return registers
 
 
@@ -135,6 +145,16 @@ def _parse_line(text, path, line):
     results = _parse_results(results_text, path, line)
     if kind != "sys" and results:
         _fail(path, line, f"a '{kind}' call has no results in registers")
+    if kind == "ipc" and (len(args) > 1 or any(a.type != "Endpoint" for a in args)):
+        _fail(path, line, "an 'ipc' call takes one Endpoint argument or none (the rest of its "
+              "registers are the message)")
+    if kind == "exit" and any(a.is_handle for a in args):
+        _fail(path, line, "an 'exit' call takes no handle (a failed lookup would return)")
+    if "|" in summary:
+        _fail(path, line, "'|' in the description (it would break the docs table)")
+    defaults = [a.default != "" for a in args]
+    if any(d and not later for d, later in zip(defaults, defaults[1:])):
+        _fail(path, line, "only trailing arguments may have a default")
     names = [a.name for a in args] + [f.name for reg in results for f in reg]
     if len(set(names)) != len(names):
         _fail(path, line, "an argument or result name is used twice")
