@@ -6,7 +6,7 @@
 Kinds, by path:
   kernel  core/, platform/, proofs/, svc/kernel/: freestanding, ring 0 (the kernel's flags)
   host    tools/, svc/lib/test_env.cc: host C++ with the standard library
-  user    the rest of svc/: freestanding, user mode (a user program's flags)
+  user    the rest of svc/, test/ and bench/: freestanding, user mode (a user program's flags)
 
 Headers are checked through the files that include them (HeaderFilterRegex); the generated ones
 (.cache/lint-generated: the system call table's; bazel-bin: the service stubs) are included as
@@ -58,7 +58,7 @@ def kind_of(path):
         return "kernel"
     if path.startswith("tools/") or path == "svc/lib/test_env.cc":
         return "host"
-    if path.startswith("svc/"):
+    if re.match(r"(svc|test|bench)/", path):
         return "user"
     sys.exit(f"clang_tidy.py: no kind of code for {path}")
 
