@@ -47,22 +47,6 @@ void add_entry(abi::BootInfo* table, StringView name, abi::BootCapKind kind, uin
   entry.reserved = 0;
 }
 
-// A root capability in `space` (whose free slot the caller reserved) to a freshly created
-// object; the capability takes over the creation reference.
-Handle install_new(Space& space, KernelObject* object, uint32_t rights) {
-  const Handle h = space.caps().take_free();
-  space.caps().install(h, object, rights, 0, nullptr);
-  object->release();
-  return h;
-}
-
-// A child of `parent` in `space` (free slot reserved by the caller), as cap_derive makes it.
-Handle install_child(Space& space, Capability* parent, uint32_t rights, uint64_t badge) {
-  const Handle h = space.caps().take_free();
-  space.caps().install(h, parent->object, rights, badge, parent);
-  return h;
-}
-
 void report(const BootstrapPlan& plan, const char* what, Status s) {
   kprint("exec %.*s: cannot give it %s: %s\n", VIEW(plan.line->path), what, status_name(s));
 }
@@ -74,8 +58,9 @@ Status grant_endpoint(Space& space, const BootstrapPlan& plan, abi::BootInfo* ta
   TRY(space.caps().ensure_free(1, space.own_quota()));
   Endpoint* ep = TRY(Endpoint::create(space.own_quota()));
   // POINT OF NO RETURN
-  *root = install_new(holder, ep, kDomainEndpointRights);
-  const Handle h = install_child(space, holder.caps().lookup(*root), kDomainEndpointRights, 0);
+  *root = holder.caps().install_new(ep, kDomainEndpointRights);
+  const Handle h =
+      space.caps().install_child(*holder.caps().lookup(*root), kDomainEndpointRights, 0);
   add_entry(table, plan.line->name, abi::BootCapKind::kEndpoint, 0, h);
   for (uint32_t i = 0; i < plan.line->serve_count; ++i)
     add_entry(table, plan.line->serves[i], abi::BootCapKind::kServes, i, abi::kNullHandle);
@@ -85,8 +70,8 @@ Status grant_endpoint(Space& space, const BootstrapPlan& plan, abi::BootInfo* ta
 Status grant_service(Space& space, const BootstrapPlan& plan, abi::BootInfo* table,
                      const ServiceGrant& grant) {
   TRY(space.caps().ensure_free(1, space.own_quota()));
-  const Handle h = install_child(space, grant.root, kServiceRights,
-                                 service_badge(plan.client_number, grant.index));
+  const Handle h = space.caps().install_child(*grant.root, kServiceRights,
+                                              service_badge(plan.client_number, grant.index));
   add_entry(table, grant.name, abi::BootCapKind::kService, grant.index, h);
   return Status::kOk;
 }
@@ -94,7 +79,7 @@ Status grant_service(Space& space, const BootstrapPlan& plan, abi::BootInfo* tab
 Status grant_ioports(Space& space, abi::BootInfo* table, const IoPortRange& range) {
   TRY(space.caps().ensure_free(1, space.own_quota()));
   IoPorts* ports = TRY(IoPorts::create(space.own_quota(), range.base, range.count));
-  const Handle h = install_new(space, ports, abi::kRightRead | abi::kRightWrite);
+  const Handle h = space.caps().install_new(ports, abi::kRightRead | abi::kRightWrite);
   add_entry(table, range.label, abi::BootCapKind::kIoPorts, range.base, h);
   return Status::kOk;
 }
@@ -108,7 +93,7 @@ Status grant_irq(Space& space, const BootstrapPlan& plan, abi::BootInfo* table, 
            status_name(irq.status()));
     return irq.status();
   }
-  const Handle h = install_new(space, *irq, abi::kRightManage);
+  const Handle h = space.caps().install_new(*irq, abi::kRightManage);
   add_entry(table, "irq", abi::BootCapKind::kIrq, line, h);
   return Status::kOk;
 }
@@ -117,8 +102,7 @@ Status grant_irq(Space& space, const BootstrapPlan& plan, abi::BootInfo* table, 
 // suite; a driver gets its own lines with irqs= instead).
 Status grant_irq_control(Space& space, abi::BootInfo* table) {
   TRY(space.caps().ensure_free(1, space.own_quota()));
-  const Handle h = space.caps().take_free();
-  space.caps().install(h, &irq_control(), abi::kRightManage, 0, nullptr);
+  const Handle h = space.caps().install_root(&irq_control(), abi::kRightManage);
   add_entry(table, "irq_control", abi::BootCapKind::kIrqControl, 0, h);
   return Status::kOk;
 }
@@ -187,7 +171,7 @@ Status create_kernel_endpoint(Space& holder, Handle* root) {
   Endpoint* ep = TRY(Endpoint::create(holder.own_quota()));
   // POINT OF NO RETURN
   ep->set_kernel_served();
-  *root = install_new(holder, ep, kServiceRights);
+  *root = holder.caps().install_new(ep, kServiceRights);
   return Status::kOk;
 }
 

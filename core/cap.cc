@@ -77,6 +77,24 @@ void CapTable::install(Handle handle, KernelObject* object, uint32_t rights, uin
   }
 }
 
+Handle CapTable::install_root(KernelObject* object, uint32_t rights) {
+  const Handle h = take_free();
+  install(h, object, rights, 0, nullptr);
+  return h;
+}
+
+Handle CapTable::install_new(KernelObject* object, uint32_t rights) {
+  const Handle h = install_root(object, rights);
+  object->release();
+  return h;
+}
+
+Handle CapTable::install_child(Capability& parent, uint32_t rights, uint64_t badge) {
+  const Handle h = take_free();
+  install(h, parent.object, rights, badge, &parent);
+  return h;
+}
+
 Handle CapTable::handle_of(const Capability* cap) const {
   for (size_t i = 0; i < kMaxPages && pages_[i] != nullptr; ++i) {
     if (cap >= pages_[i] && cap < pages_[i] + kSlotsPerPage) {

@@ -100,6 +100,14 @@ class CapTable {
   // (may be null) becomes its parent in the derivation tree.
   void install(Handle handle, KernelObject* object, uint32_t rights, uint64_t badge,
                Capability* parent);
+  // The three ways a capability goes into a slot reserved with ensure_free (they cannot fail),
+  // each returning the new handle: a root capability to `object`, which keeps its own
+  // references (install_root); a root capability to a new object, which takes over the
+  // object's creation reference (install_new); a child of `parent` in the derivation tree, with
+  // `rights` (a subset of the parent's: the caller checks) and `badge` (install_child).
+  Handle install_root(KernelObject* object, uint32_t rights);
+  Handle install_new(KernelObject* object, uint32_t rights);
+  Handle install_child(Capability& parent, uint32_t rights, uint64_t badge);
   // Handle of a full slot of this table, or kNullHandle if `cap` is not one.
   Handle handle_of(const Capability* cap) const;
 

@@ -80,9 +80,7 @@ void commit_transfer(Thread* from, Thread* to, uint64_t badge, const Transfer& p
   CapTable& table = to->space().caps();
   for (uint32_t i = 0; i < plan.tag.caps(); ++i) {
     Capability* cap = plan.caps[i];
-    Handle h = table.take_free();
-    table.install(h, cap->object, cap->rights, cap->badge, cap);
-    plan.to_buffer->received_caps[i] = h;
+    plan.to_buffer->received_caps[i] = table.install_child(*cap, cap->rights, cap->badge);
   }
   to->set_status(Status::kOk);
 }
@@ -177,7 +175,7 @@ void kill_thread(Thread* t) {
 namespace {
 
 // call and send: `reply` says whether the sender then waits for a reply.
-Status send(Thread* self, const IpcArgs& m, Reply reply) {
+Status send(Thread* self, IpcArgs m, Reply reply) {
   const MessageInfo tag = m.tag;
   TRY(check_tag(self, tag));
   Capability* cap =
@@ -209,7 +207,7 @@ Status send(Thread* self, const IpcArgs& m, Reply reply) {
   return Status::kOk;
 }
 
-Status receive(Thread* self, const IpcArgs& m) {
+Status receive(Thread* self, IpcArgs m) {
   const MessageInfo tag = m.tag;
   Capability* cap =
       TRY(self->space().caps().lookup(m.endpoint, ObjectType::kEndpoint, abi::kRightReceive));
@@ -269,23 +267,23 @@ Status reply(Thread* self, Switch partner) {
 
 }  // namespace
 
-Status sys_call(Thread* self, const IpcArgs& m) {
+Status sys_call(Thread* self, IpcArgs m) {
   return send(self, m, Reply::kWait);
 }
 
-Status sys_send(Thread* self, const IpcArgs& m) {
+Status sys_send(Thread* self, IpcArgs m) {
   return send(self, m, Reply::kNone);
 }
 
-Status sys_recv(Thread* self, const IpcArgs& m) {
+Status sys_recv(Thread* self, IpcArgs m) {
   return receive(self, m);
 }
 
-Status sys_reply(Thread* self, const IpcArgs&) {
+Status sys_reply(Thread* self, IpcArgs) {
   return reply(self, Switch::kQueue);
 }
 
-Status sys_reply_recv(Thread* self, const IpcArgs& m) {
+Status sys_reply_recv(Thread* self, IpcArgs m) {
   if (self->caller() != nullptr) {
     Status s = reply(self, Switch::kDirect);
     // A malformed reply is the server's bug: report it instead of receiving.

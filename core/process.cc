@@ -63,9 +63,8 @@ Status install_initial_caps(Space& space, Thread& thread) {
       {abi::kSelfThread, &thread},
   };
   for (const Initial& i : initial) {
-    Handle h = caps.take_free();
-    if (h != i.expected) return Status::kCorrupt;  // a fresh table hands out 1, 2
-    caps.install(h, i.object, abi::kRightsAll, 0, nullptr);
+    // A fresh table hands out 1, 2.
+    if (caps.install_root(i.object, abi::kRightsAll) != i.expected) return Status::kCorrupt;
   }
   return Status::kOk;
 }

@@ -38,27 +38,15 @@ Quota& quota_of(Thread* t) {
   return t->space().own_quota();
 }
 
-// Puts a new capability into a slot of `table` that ensure_free reserved (so nothing can fail
-// here) and returns its handle: a fresh object's (parent null, the slot takes over `object`'s
-// creation reference when `transfer` says so) or a child of `parent`.
-enum class Reference : uint8_t { kTransfer, kShare };
-Handle install_reserved(CapTable& table, KernelObject* object, uint32_t rights, uint64_t badge,
-                        Capability* parent, Reference reference) {
-  const Handle h = table.take_free();
-  table.install(h, object, rights, badge, parent);
-  if (reference == Reference::kTransfer) object->release();
-  return h;
-}
-
 // The one way a call makes a charged object and gives the caller a capability to it: a slot
 // is reserved first (so the install cannot fail), then `make(quota)` creates the object,
-// charged to the caller's quota (on failure it leaves nothing behind), then the object goes
-// into the slot, which takes over its creation reference.
+// charged to the caller's quota (on failure it leaves nothing behind), then it goes into the
+// slot, which takes over its creation reference.
 template <typename Make>
 Status create_installed(Thread* self, uint32_t rights, uint64_t& handle, Make make) {
   TRY(caps_of(self).ensure_free(1, quota_of(self)));
   KernelObject* object = TRY(make(quota_of(self)));
-  handle = install_reserved(caps_of(self), object, rights, 0, nullptr, Reference::kTransfer);
+  handle = caps_of(self).install_new(object, rights);
   return Status::kOk;
 }
 
@@ -67,7 +55,7 @@ Status create_installed(Thread* self, uint32_t rights, uint64_t& handle, Make ma
 Status install_child(CapTable& table, Quota& quota, Capability& source, uint32_t rights,
                      uint64_t badge, uint64_t& handle) {
   TRY(table.ensure_free(1, quota));
-  handle = install_reserved(table, source.object, rights, badge, &source, Reference::kShare);
+  handle = table.install_child(source, rights, badge);
   return Status::kOk;
 }
 
@@ -153,8 +141,7 @@ Status sys_space_create(Thread* self, const SysSpaceCreate& a, SysSpaceCreateOut
   if (!space.ok()) return space.status();
   // POINT OF NO RETURN
   self->space().adopt(*space);
-  out.space =
-      install_reserved(caps_of(self), *space, abi::kRightsAll, 0, nullptr, Reference::kTransfer);
+  out.space = caps_of(self).install_new(*space, abi::kRightsAll);
   return Status::kOk;
 }
 
@@ -174,9 +161,8 @@ Status memory_create_step(Thread* self, uint64_t pages, SysMemoryCreateOut& out)
   if (!m->filled()) return kRestart;
   // POINT OF NO RETURN
   (void)self->take_pending_memory();
-  out.memory = install_reserved(
-      caps_of(self), m, abi::kRightRead | abi::kRightWrite | abi::kRightExecute | abi::kRightManage,
-      0, nullptr, Reference::kTransfer);
+  out.memory = caps_of(self).install_new(
+      m, abi::kRightRead | abi::kRightWrite | abi::kRightExecute | abi::kRightManage);
   return Status::kOk;
 }
 

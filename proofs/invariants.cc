@@ -493,11 +493,8 @@ const char* describe(const Thread* t) {
   return buffer;
 }
 
-const char* check_thread(Thread* t) {
-  EXPECT(is_live(&t->space(), ObjectType::kSpace), "thread %p runs in a space that is not live",
-         static_cast<void*>(t));
-  EXPECT(t->space().alive() || t->state() == ThreadState::kDead, "%s lives on in a dead space",
-         describe(t));
+// A thread is in the one queue its state says, or in none.
+const char* check_thread_queue(Thread* t) {
   const bool queued = t->queue_node.linked();
   switch (t->state()) {
     case ThreadState::kInactive:
@@ -539,6 +536,12 @@ const char* check_thread(Thread* t) {
       break;
     }
   }
+  return nullptr;
+}
+
+// What a thread holds besides its queue: a send's capability, a half-made memory object, and
+// the reply relation (caller and replier name each other, without a cycle).
+const char* check_thread_links(Thread* t) {
   if (t->state() != ThreadState::kBlockedOnSend) {
     EXPECT(t->send_cap() == nullptr, "%s still names the capability of a finished send",
            describe(t));
@@ -577,30 +580,25 @@ const char* check_thread(Thread* t) {
   return nullptr;
 }
 
-const char* check_threads() {
-  Thread* current = scheduler().current();
-  if (current != nullptr) {
-    EXPECT(is_live(current, ObjectType::kThread), "the current thread is not a live thread");
-    // Between a thread's blocking and the scheduler's next choice it is still current_.
-    EXPECT(current->state() == ThreadState::kRunning || current->blocked(),
-           "the current thread is %s", thread_state_name(current->state()));
-  }
+const char* check_thread(Thread* t) {
+  EXPECT(is_live(&t->space(), ObjectType::kSpace), "thread %p runs in a space that is not live",
+         static_cast<void*>(t));
+  EXPECT(t->space().alive() || t->state() == ThreadState::kDead, "%s lives on in a dead space",
+         describe(t));
+  PASS_UP(check_thread_queue(t));
+  return check_thread_links(t);
+}
+
+// How many threads are in each kind of queue, by their states.
+struct ThreadCounts {
   size_t ready = 0;
   size_t on_endpoints = 0;
   size_t on_notifications = 0;
-  for (KernelObject* o = first_object(); o != nullptr; o = next_object(o)) {
-    Thread* t = as_thread(o);
-    if (t == nullptr) continue;
-    PASS_UP(check_thread(t));
-    if (t->state() == ThreadState::kReady) ++ready;
-    if (t->state() == ThreadState::kBlockedOnSend || t->state() == ThreadState::kBlockedOnReceive) {
-      ++on_endpoints;
-    }
-    if (t->state() == ThreadState::kBlockedOnNotification) ++on_notifications;
-  }
+};
 
-  // Every queue holds only threads in the matching state, so with the counts equal each
-  // such thread is in exactly one queue (a thread has one queue link).
+// Every queue holds only threads in the matching state, so with the counts equal each such
+// thread is in exactly one queue (a thread has one queue link).
+const char* check_run_queues(const ThreadCounts& counts) {
   size_t in_run_queues = 0;
   for (uint32_t p = 0; p < abi::kPriorityCount; ++p) {
     const Scheduler::Queue& q = scheduler().queue(p);
@@ -615,8 +613,8 @@ const char* check_threads() {
            scheduler().priority_marked(p) ? "non-empty" : "empty", n);
     in_run_queues += n;
   }
-  EXPECT(in_run_queues == ready, "the run queues hold %zu threads, %zu are ready", in_run_queues,
-         ready);
+  EXPECT(in_run_queues == counts.ready, "the run queues hold %zu threads, %zu are ready",
+         in_run_queues, counts.ready);
   for (uint32_t word = 0; word < abi::kPriorityCount / 64; ++word) {
     bool any = false;
     for (uint32_t p = word * 64; p < word * 64 + 64; ++p)
@@ -625,48 +623,86 @@ const char* check_threads() {
            "the scheduler summary says bitmap word %u is %s, it is not", word,
            scheduler().summary_marked(word) ? "non-zero" : "zero");
   }
+  return nullptr;
+}
 
+// An endpoint's queue holds only threads blocked on it in the state its kind says; adds their
+// number to `*total`.
+const char* check_endpoint_queue(Endpoint* ep, size_t* total) {
+  const Endpoint::QueueKind kind = ep->kind();
+  const ThreadState want = kind == Endpoint::QueueKind::kSenders ? ThreadState::kBlockedOnSend
+                                                                 : ThreadState::kBlockedOnReceive;
+  size_t n = 0;
+  for (Thread* t = ep->queue().front(); t != nullptr; t = ep->queue().next(t)) {
+    EXPECT(++n <= g_threads, "an endpoint queue is longer than there are threads");
+    EXPECT(kind != Endpoint::QueueKind::kIdle && t->state() == want && t->blocked_on() == ep,
+           "the %s queue of endpoint %p holds %s",
+           kind == Endpoint::QueueKind::kSenders ? "sender" : "receiver", static_cast<void*>(ep),
+           describe(t));
+  }
+  EXPECT((n == 0) == (kind == Endpoint::QueueKind::kIdle),
+         "endpoint %p has %zu waiters but its queue kind says %s", static_cast<void*>(ep), n,
+         kind == Endpoint::QueueKind::kIdle ? "idle" : "waiting");
+  *total += n;
+  return nullptr;
+}
+
+// A notification's waiters are blocked on it, and it has no pending bits while they wait; adds
+// their number to `*total`.
+const char* check_waiters(Notification* nt, size_t* total) {
+  size_t n = 0;
+  for (Thread* t = nt->waiters().front(); t != nullptr; t = nt->waiters().next(t)) {
+    EXPECT(++n <= g_threads, "a notification's waiters are more than there are threads");
+    EXPECT(t->state() == ThreadState::kBlockedOnNotification && t->blocked_on() == nt,
+           "the waiters of notification %p include %s", static_cast<void*>(nt), describe(t));
+  }
+  EXPECT(n == 0 || nt->word() == 0,
+         "notification %p has waiters and pending bits 0x%lx: a signal did not wake them",
+         static_cast<void*>(nt), nt->word());
+  *total += n;
+  return nullptr;
+}
+
+const char* check_ipc_queues(const ThreadCounts& counts) {
   size_t in_endpoints = 0;
   size_t in_waiters = 0;
   for (KernelObject* o = first_object(); o != nullptr; o = next_object(o)) {
     if (o->type() == ObjectType::kEndpoint) {
-      auto* ep = static_cast<Endpoint*>(o);
-      const Endpoint::QueueKind kind = ep->kind();
-      const ThreadState want = kind == Endpoint::QueueKind::kSenders
-                                   ? ThreadState::kBlockedOnSend
-                                   : ThreadState::kBlockedOnReceive;
-      size_t n = 0;
-      for (Thread* t = ep->queue().front(); t != nullptr; t = ep->queue().next(t)) {
-        EXPECT(++n <= g_threads, "an endpoint queue is longer than there are threads");
-        EXPECT(kind != Endpoint::QueueKind::kIdle && t->state() == want && t->blocked_on() == ep,
-               "the %s queue of endpoint %p holds %s",
-               kind == Endpoint::QueueKind::kSenders ? "sender" : "receiver",
-               static_cast<void*>(ep), describe(t));
-      }
-      EXPECT((n == 0) == (kind == Endpoint::QueueKind::kIdle),
-             "endpoint %p has %zu waiters but its queue kind says %s", static_cast<void*>(ep), n,
-             kind == Endpoint::QueueKind::kIdle ? "idle" : "waiting");
-      in_endpoints += n;
+      PASS_UP(check_endpoint_queue(static_cast<Endpoint*>(o), &in_endpoints));
     } else if (o->type() == ObjectType::kNotification) {
-      auto* nt = static_cast<Notification*>(o);
-      size_t n = 0;
-      for (Thread* t = nt->waiters().front(); t != nullptr; t = nt->waiters().next(t)) {
-        EXPECT(++n <= g_threads, "a notification's waiters are more than there are threads");
-        EXPECT(t->state() == ThreadState::kBlockedOnNotification && t->blocked_on() == nt,
-               "the waiters of notification %p include %s", static_cast<void*>(nt), describe(t));
-      }
-      EXPECT(n == 0 || nt->word() == 0,
-             "notification %p has waiters and pending bits 0x%lx: a signal did not wake them",
-             static_cast<void*>(nt), nt->word());
-      in_waiters += n;
+      PASS_UP(check_waiters(static_cast<Notification*>(o), &in_waiters));
     }
   }
-  EXPECT(in_endpoints == on_endpoints, "endpoint queues hold %zu threads, %zu are blocked there",
-         in_endpoints, on_endpoints);
-  EXPECT(in_waiters == on_notifications,
+  EXPECT(in_endpoints == counts.on_endpoints,
+         "endpoint queues hold %zu threads, %zu are blocked there", in_endpoints,
+         counts.on_endpoints);
+  EXPECT(in_waiters == counts.on_notifications,
          "notification waiters are %zu threads, %zu are blocked on notifications", in_waiters,
-         on_notifications);
+         counts.on_notifications);
   return nullptr;
+}
+
+const char* check_threads() {
+  Thread* current = scheduler().current();
+  if (current != nullptr) {
+    EXPECT(is_live(current, ObjectType::kThread), "the current thread is not a live thread");
+    // Between a thread's blocking and the scheduler's next choice it is still current_.
+    EXPECT(current->state() == ThreadState::kRunning || current->blocked(),
+           "the current thread is %s", thread_state_name(current->state()));
+  }
+  ThreadCounts counts;
+  for (KernelObject* o = first_object(); o != nullptr; o = next_object(o)) {
+    Thread* t = as_thread(o);
+    if (t == nullptr) continue;
+    PASS_UP(check_thread(t));
+    if (t->state() == ThreadState::kReady) ++counts.ready;
+    if (t->state() == ThreadState::kBlockedOnSend || t->state() == ThreadState::kBlockedOnReceive) {
+      ++counts.on_endpoints;
+    }
+    if (t->state() == ThreadState::kBlockedOnNotification) ++counts.on_notifications;
+  }
+  PASS_UP(check_run_queues(counts));
+  return check_ipc_queues(counts);
 }
 
 // ---- 5. interrupts ----

@@ -122,7 +122,7 @@ def kernel_result_type(field):
 def handler_signature(c):
     params = ["Thread* self"]
     if c.kind == "ipc":
-        params.append("const IpcArgs& m")
+        params.append("IpcArgs m")
     elif c.args:
         params.append(f"const Sys{c.camel}& a")
     if c.results:
@@ -164,7 +164,8 @@ def emit_kernel_header(calls):
 namespace hmk {
 
 // What an ipc call's handler gets: the endpoint handle as passed (all 64 bits) and the tag;
-// the message words stay in the registers for the transfer.
+// the message words stay in the registers for the transfer. Passed by value (two registers),
+// so that the decoder's call to the handler is a tail call.
 struct IpcArgs {
   uint64_t endpoint;
   abi::MessageInfo tag;

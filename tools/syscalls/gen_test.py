@@ -84,7 +84,7 @@ class GeneratorTest(unittest.TestCase):
         self.assertIn("inline Status call(abi::Handle endpoint, abi::IpcRegisters& regs) {", user)
         header = gen.emit_kernel_header(calls)
         self.assertIn("void sys_leave(Thread* self, const SysLeave& a);", header)
-        self.assertIn("Status sys_call(Thread* self, const IpcArgs& m);", header)
+        self.assertIn("Status sys_call(Thread* self, IpcArgs m);", header)
         self.assertIn("Status sys_make(Thread* self, const SysMake& a, SysMakeOut& out);", header)
 
 
