@@ -32,7 +32,8 @@ mapfile -t files < <(git ls-files -co --exclude-standard -- "${dirs[@]/%//*.cc}"
 include_dir="$root/.cache/lint-include"
 mkdir -p "$include_dir/arch"
 ln -sf "$root/platform/x86_64/context.h" "$include_dir/arch/context.h"
-flags=(-x c++ -std=c++20 -I. -I"$include_dir" -Ibazel-bin -Wno-pragma-once-outside-header)
+flags=(-x c++ -std=c++20 -I. -I"$include_dir" -I"$root/.cache/lint-generated" -Ibazel-bin
+  -Wno-pragma-once-outside-header)
 config="{Checks: '-*,readability-function-size', CheckOptions: [{key: readability-function-size.LineThreshold, value: $max}]}"
 
 out="$(mktemp)"

@@ -147,7 +147,7 @@ void one_way(Placement placement, uint32_t words, const char* size, uint64_t ove
       g_reply[i] = t1 - page.t_reply;
     }
   }
-  if (page.requests != static_cast<uint64_t>(kWarmup + kSamples)) {
+  if (page.requests != static_cast<uint64_t>(kWarmup) + kSamples) {
     return fail(call_name, Status::kCorrupt);
   }
   report(call_name, g_call, kSamples, overhead);
@@ -259,7 +259,7 @@ void sel4bench_one_way(Placement placement, const Sel4benchSize& size) {
       g_reply[i] = s.t1 - page.t_reply;
     }
   }
-  if (page.requests != static_cast<uint64_t>(kWarmup + kSamples)) {
+  if (page.requests != static_cast<uint64_t>(kWarmup) + kSamples) {
     return fail(call_name, Status::kCorrupt);
   }
   calibrate(call_name, size.call_nop, server.endpoint(), tag);

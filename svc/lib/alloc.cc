@@ -130,7 +130,8 @@ void* malloc_small(size_t index) {
 
 void* malloc_large(size_t total) {
   const uint64_t pages = align_up<uint64_t>(total, kPageSize) / kPageSize;
-  if (pages > abi::kMaxMemoryPages || pages > kCountMask) return nullptr;
+  static_assert(abi::kMaxMemoryPages <= kCountMask, "a large block's page count fits its tag");
+  if (pages > abi::kMaxMemoryPages) return nullptr;
   Result<Pages> run = alloc_pages(pages);
   if (!run.ok()) return nullptr;
   auto* header = static_cast<BlockHeader*>(run->base);

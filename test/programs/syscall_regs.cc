@@ -12,7 +12,7 @@ const char* const kNames[kSaved] = {"rbx", "rbp", "rdi", "rsi", "rdx", "r8",
                                     "r9",  "r10", "r12", "r13", "r14", "r15"};
 uint64_t g_after[kSaved];
 uint64_t g_rcx;
-const char g_text[] = "syscall_regs: in the kernel and back\n";
+const char kText[] = "syscall_regs: in the kernel and back\n";
 
 // Runs syscall `number` with rdi = `text`, rsi = `len` (the two arguments debug_print reads),
 // every other preserved register set to 0x1111..., 0x2222..., and records them afterwards.
@@ -93,8 +93,8 @@ constexpr uint64_t kPrint = static_cast<uint64_t>(hmk::abi::Syscall::kDebugPrint
 
 int main() {
   int failures = 0;
-  run(kPrint, reinterpret_cast<uint64_t>(g_text), sizeof(g_text) - 1);  // debug_print: succeeds
-  failures += check("debug_print", reinterpret_cast<uint64_t>(g_text), sizeof(g_text) - 1);
+  run(kPrint, reinterpret_cast<uint64_t>(kText), sizeof(kText) - 1);  // debug_print: succeeds
+  failures += check("debug_print", reinterpret_cast<uint64_t>(kText), sizeof(kText) - 1);
   run(kPrint, 0x10, 8);  // debug_print of an unmapped page: fails with BadAddress
   failures += check("failing debug_print", 0x10, 8);
   run(4242, 0, 0);  // no such system call

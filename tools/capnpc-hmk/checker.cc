@@ -124,13 +124,12 @@ bool Checker::check_interface(uint64_t id, const std::string& file_name, Interfa
   for (uint32_t index : in_code_order(iface.getMethods())) {
     Method method;
     const std::string mname = str(iface.getMethods()[index].getName());
-    if (!check_method(id, index, loc, &method)) {
-      ok = false;
-    } else if (!check_unique(Location{loc.head + ", method " + mname, {}}, "method", mname,
-                             method.name, cpp_names)) {
-      ok = false;
-    } else {
+    if (check_method(id, index, loc, &method) &&
+        check_unique(Location{loc.head + ", method " + mname, {}}, "method", mname, method.name,
+                     cpp_names)) {
       out->methods.push_back(std::move(method));
+    } else {
+      ok = false;
     }
   }
   return ok;

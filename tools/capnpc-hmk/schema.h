@@ -54,6 +54,7 @@ std::vector<uint32_t> in_code_order(List list) {
     order.emplace_back(list[i].getCodeOrder(), i);
   std::sort(order.begin(), order.end());
   std::vector<uint32_t> indices;
+  indices.reserve(order.size());
   for (auto [code_order, index] : order)
     indices.push_back(index);
   return indices;
