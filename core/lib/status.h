@@ -67,7 +67,7 @@ class [[nodiscard]] Result {
   Result(const Result& other) : status_(other.status_) {
     if (ok()) new (&value_) T(other.value_);
   }
-  Result(Result&& other) : status_(other.status_) {
+  Result(Result&& other) noexcept : status_(other.status_) {
     if (ok()) new (&value_) T(move(other.value_));
   }
   Result& operator=(const Result& other) {
@@ -78,7 +78,7 @@ class [[nodiscard]] Result {
     }
     return *this;
   }
-  Result& operator=(Result&& other) {
+  Result& operator=(Result&& other) noexcept {
     if (this != &other) {
       destroy();
       status_ = other.status_;
