@@ -275,79 +275,81 @@ uint64_t read_gs0() {
   return value;
 }
 
-HMK_TEST(THR_0012, "FS and GS bases are per thread: each of two reads its own, across switches") {
-  // Two threads at one priority, each with its own FS and GS block. A's bases are set by us
-  // before it starts (a new thread's first switch loads them); B sets its own as it begins (the
-  // calling thread's change applies at once). Both check %fs:0 and %gs:0 (1) after each of 1,000
-  // yields to the other, (2) while spinning without yielding until the timer has switched them
-  // at least kPreemptions times each, (3) after changing their own FS base while running.
-  constexpr uint64_t kYields = 1000;
-  constexpr uint64_t kPreemptions = 3;
-  constexpr uint64_t kSpinLimit = 2'000'000'000;  // 2 s of virtual time, about 100 slices
-  struct Worker {
-    TlsBlock fs{&fs, 0};
-    TlsBlock gs{&gs, 0};
-    TlsBlock fs2{&fs2, 0};
-    Handle thread = abi::kNullHandle;
-    bool sets_own = false;
-    Worker* other = nullptr;
-    Status set_own = Status::kOk;
-    Status changed = Status::kUnsupported;
-    volatile uint64_t spins = 0;      // read by the other while it spins
-    volatile uint64_t preempted = 0;  // times the other ran between two of our spins
-    uint64_t checks = 0;
-    uint64_t wrong = 0;
-    uint64_t first_wrong[4] = {};  // %fs:0, %gs:0 and what they should have been
+// THR_0012: two threads at one priority, each with its own FS and GS block. A's bases are set by us
+// before it starts (a new thread's first switch loads them); B sets its own as it begins (the
+// calling thread's change applies at once). Both check %fs:0 and %gs:0 (1) after each of 1,000
+// yields to the other, (2) while spinning without yielding until the timer has switched them
+// at least kTlsPreemptions times each, (3) after changing their own FS base while running.
+constexpr uint64_t kTlsYields = 1000;
+constexpr uint64_t kTlsPreemptions = 3;
+constexpr uint64_t kTlsSpinLimit = 2'000'000'000;  // 2 s of virtual time, about 100 slices
+struct TlsWorker {
+  TlsBlock fs{&fs, 0};
+  TlsBlock gs{&gs, 0};
+  TlsBlock fs2{&fs2, 0};
+  Handle thread = abi::kNullHandle;
+  bool sets_own = false;
+  TlsWorker* other = nullptr;
+  Status set_own = Status::kOk;
+  Status changed = Status::kUnsupported;
+  volatile uint64_t spins = 0;      // read by the other while it spins
+  volatile uint64_t preempted = 0;  // times the other ran between two of our spins
+  uint64_t checks = 0;
+  uint64_t wrong = 0;
+  uint64_t first_wrong[4] = {};  // %fs:0, %gs:0 and what they should have been
 
-    void check(const TlsBlock& want_fs, const TlsBlock& want_gs) {
-      const uint64_t f = read_fs0();
-      const uint64_t g = read_gs0();
-      const auto wf = reinterpret_cast<uint64_t>(&want_fs);
-      const auto wg = reinterpret_cast<uint64_t>(&want_gs);
-      ++checks;
-      if ((f != wf || g != wg) && wrong++ == 0) {
-        first_wrong[0] = f;
-        first_wrong[1] = g;
-        first_wrong[2] = wf;
-        first_wrong[3] = wg;
-      }
+  void check(const TlsBlock& want_fs, const TlsBlock& want_gs) {
+    const uint64_t f = read_fs0();
+    const uint64_t g = read_gs0();
+    const auto wf = reinterpret_cast<uint64_t>(&want_fs);
+    const auto wg = reinterpret_cast<uint64_t>(&want_gs);
+    ++checks;
+    if ((f != wf || g != wg) && wrong++ == 0) {
+      first_wrong[0] = f;
+      first_wrong[1] = g;
+      first_wrong[2] = wf;
+      first_wrong[3] = wg;
     }
-    void operator()() {
-      if (sets_own) {
-        set_own = rt::thread_set_tls(thread, reinterpret_cast<uint64_t>(&fs),
-                                     reinterpret_cast<uint64_t>(&gs));
-      }
-      for (uint64_t i = 0; i < kYields; ++i) {
-        check(fs, gs);
-        (void)rt::yield();
-      }
-      uint64_t seen = other->spins;
-      const uint64_t start = rt::cycle_counter();
-      while ((preempted < kPreemptions || other->preempted < kPreemptions) &&
-             rt::cycle_counter() - start < kSpinLimit) {
-        check(fs, gs);
-        spins = spins + 1;
-        const uint64_t now = other->spins;
-        if (now != seen) {
-          preempted = preempted + 1;
-          seen = now;
-        }
-      }
-      changed = rt::thread_set_tls(thread, reinterpret_cast<uint64_t>(&fs2),
+  }
+  void operator()() {
+    if (sets_own) {
+      set_own = rt::thread_set_tls(thread, reinterpret_cast<uint64_t>(&fs),
                                    reinterpret_cast<uint64_t>(&gs));
-      check(fs2, gs);
-      (void)rt::yield();
-      check(fs2, gs);
     }
-  };
-  Worker a;
-  Worker b;
+    for (uint64_t i = 0; i < kTlsYields; ++i) {
+      check(fs, gs);
+      (void)rt::yield();
+    }
+    uint64_t seen = other->spins;
+    const uint64_t start = rt::cycle_counter();
+    while ((preempted < kTlsPreemptions || other->preempted < kTlsPreemptions) &&
+           rt::cycle_counter() - start < kTlsSpinLimit) {
+      check(fs, gs);
+      spins = spins + 1;
+      const uint64_t now = other->spins;
+      if (now != seen) {
+        preempted = preempted + 1;
+        seen = now;
+      }
+    }
+    changed = rt::thread_set_tls(thread, reinterpret_cast<uint64_t>(&fs2),
+                                 reinterpret_cast<uint64_t>(&gs));
+    check(fs2, gs);
+    (void)rt::yield();
+    check(fs2, gs);
+  }
+};
+
+HMK_TEST(THR_0012, "FS and GS bases are per thread: each of two reads its own, across switches") {
+  // Two TlsWorker threads (above).
+  TlsWorker a;
+  TlsWorker b;
   a.fs.owner = a.gs.owner = a.fs2.owner = 'A';
   b.fs.owner = b.gs.owner = b.fs2.owner = 'B';
   a.other = &b;
   b.other = &a;
   b.sets_own = true;
-  auto run = [](void* w) { (*static_cast<Worker*>(w))(); };
+  auto run = [](void* w) { (*static_cast<TlsWorker*>(w))(); };
   rt::Thread ta = MUST(rt::create_thread(run, &a, kHelperPriority));
   rt::Thread tb = MUST(rt::create_thread(run, &b, kHelperPriority));
   a.thread = ta.handle();
@@ -359,8 +361,8 @@ HMK_TEST(THR_0012, "FS and GS bases are per thread: each of two reads its own, a
   CHECK_OK(ta.join());
   CHECK_OK(tb.join());
   CHECK_OK(b.set_own);
-  const Worker* const workers[] = {&a, &b};
-  for (const Worker* w : workers) {
+  const TlsWorker* const workers[] = {&a, &b};
+  for (const TlsWorker* w : workers) {
     const char name = static_cast<char>(w->fs.owner);
     CHECK_OK(w->changed);
     if (!CHECK_EQ(w->wrong, 0u)) {
@@ -370,11 +372,11 @@ HMK_TEST(THR_0012, "FS and GS bases are per thread: each of two reads its own, a
           name, w->wrong, w->checks, w->first_wrong[0], w->first_wrong[2], w->first_wrong[1],
           w->first_wrong[3]);
     }
-    if (!CHECK_GE(w->preempted, kPreemptions)) {
+    if (!CHECK_GE(w->preempted, kTlsPreemptions)) {
       note("thread %c was switched away by the timer only %lu times while spinning", name,
            w->preempted);
     }
-    CHECK_GT(w->checks, kYields + 2);
+    CHECK_GT(w->checks, kTlsYields + 2);
   }
 }
 

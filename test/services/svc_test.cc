@@ -106,15 +106,14 @@ uint64_t size_of(uint64_t node) {
   return g_fs.stat(req, resp) == Status::kOk ? resp.info.size : ~0ull;
 }
 
-void test_files() {
+// SVC-0003 .. SVC-0009: the null call and creating nodes; the directory and file it made.
+void test_create(uint64_t* dir, uint64_t* file) {
   FileSystem::PingResponse pong;
   expect_status("SVC-0003", "null call (ping)", g_fs.ping({}, pong), Status::kOk);
 
-  uint64_t dir = 0;
-  uint64_t file = 0;
-  expect_status("SVC-0004", "create a directory", create("/dir", NodeKind::kDirectory, &dir),
+  expect_status("SVC-0004", "create a directory", create("/dir", NodeKind::kDirectory, dir),
                 Status::kOk);
-  expect_status("SVC-0005", "create a file in it", create("/dir/a", NodeKind::kFile, &file),
+  expect_status("SVC-0005", "create a file in it", create("/dir/a", NodeKind::kFile, file),
                 Status::kOk);
   expect_status("SVC-0006", "create an existing name", create("/dir/a", NodeKind::kFile),
                 Status::kExists);
@@ -124,7 +123,10 @@ void test_files() {
                 Status::kInvalidArgument);
   expect_status("SVC-0009", "create below a file", create("/dir/a/x", NodeKind::kFile),
                 Status::kNotDirectory);
+}
 
+// SVC-0010 .. SVC-0017: writing, reading, holes and truncation of `file`.
+void test_read_write(uint64_t file) {
   check("SVC-0010", "write 4 KiB in 512-byte calls", write_pattern(file, 0, 4096));
   check("SVC-0011", "stat: the size is 4096", size_of(file) == 4096);
   check("SVC-0012", "read the 4 KiB back", read_matches(file, 0, 4096));
@@ -172,8 +174,10 @@ void test_files() {
       zeros = rresp.data.data[i] == 0;
     check("SVC-0017", "growing again by truncate reads zeros past the old end", zeros);
   }
+}
 
-  // Twelve entries: more than one list() reply holds.
+// SVC-0018 .. SVC-0019: a directory of twelve entries, more than one list() reply holds.
+void test_listing(uint64_t dir) {
   bool made = true;
   for (int i = 0; i < 11; ++i) {
     char path[32];
@@ -206,6 +210,10 @@ void test_files() {
     check("SVC-0019", "list the directory in pages", done && seen == 12 && found_a && calls == 2,
           detail);
   }
+}
+
+// SVC-0020 .. SVC-0024: rename, remove, and everything freed afterwards.
+void test_rename_remove(uint64_t file) {
   {
     FileSystem::RenameRequest req;
     req.from.set("/dir/a");
@@ -237,6 +245,15 @@ void test_files() {
     check("SVC-0024", "everything is freed: only the root is left, no data",
           s == Status::kOk && resp.usage.nodes == 1 && resp.usage.data_bytes == 0, detail);
   }
+}
+
+void test_files() {
+  uint64_t dir = 0;
+  uint64_t file = 0;
+  test_create(&dir, &file);
+  test_read_write(file);
+  test_listing(dir);
+  test_rename_remove(file);
 }
 
 // The 1 MiB file limit (ramfs's 64 extents) at its exact edges, through the real transport: in
