@@ -79,18 +79,6 @@ rpc::Channel Env::lookup(const char* service, uint64_t interface_id) const {
   return rpc::Channel();
 }
 
-uint32_t Env::io_ports(const char*, uint16_t*) const {
-  return 0;
-}
-
-uint32_t Env::irq(uint32_t) const {
-  return 0;
-}
-
-rpc::Status Env::spawn(void (*)(void*), void*) const {
-  return rpc::Status::kUnsupported;
-}
-
 rpc::Status Event::init() {
   notification_ = 0;  // nothing to wait on in the kernel
   return rpc::Status::kUnsupported;

@@ -49,18 +49,6 @@ rpc::Channel Env::lookup(const char* service, uint64_t) const {
   return it == state().services.end() ? rpc::Channel() : it->second;
 }
 
-uint32_t Env::io_ports(const char*, uint16_t*) const {
-  return 0;
-}
-
-uint32_t Env::irq(uint32_t) const {
-  return 0;
-}
-
-rpc::Status Env::spawn(void (*)(void*), void*) const {
-  return rpc::Status::kUnsupported;
-}
-
 rpc::Status alloc_extent(uint64_t pages, Extent* out) {
   State& s = state();
   if (s.extents_left == 0) return rpc::Status::kNoSpace;
