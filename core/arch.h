@@ -1,22 +1,22 @@
 // The contract between the generic core kernel and an architecture port (platform/<arch>/),
 // stated once as C++20 concepts and checked at compile time.
 //
-// A port provides two headers, which the build maps to "arch/..." for the configuration being
-// built (//platform:arch_context: platform/x86_64 for the kernel, platform/hosted for host
-// tests): "arch/context.h", a thread's saved user state (UserContext, syscall_registers), and
-// "arch/platform.h", `struct arch::Platform`, whose static member functions are the port's
-// operations. This header checks both against the concepts below (the static_asserts at the
-// end), so a port that lacks an operation or declares one with another type does not compile,
-// and the error names the concept and the operation; a definition in the port's .cc files that
-// does not match the port's declaration does not compile either. The core calls arch::NAME(...)
-// (the end of this file): a direct call of Platform::NAME, nothing virtual, no pointer.
+// A port provides "arch/context.h", which the build maps for the configuration being built
+// (//platform:arch_context: platform/x86_64 for the kernel, platform/hosted for host tests): a
+// thread's saved user state (UserContext, syscall_registers). It defines the operations
+// declared once in core/arch_platform.h, `struct arch::Platform`, whose static member
+// functions are the port's operations. This header checks the saved state and that declaration
+// against the concepts below (the static_asserts at the end; the error names the concept and
+// the operation); a port's definition that does not match the declaration does not compile,
+// and a missing one does not link. The core calls arch::NAME(...) (the end of this file): a
+// direct call of Platform::NAME, nothing virtual, no pointer.
 #pragma once
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "arch/context.h"   // UserContext, syscall_registers(): the port's saved-state layout
-#include "arch/platform.h"  // struct arch::Platform: the port's operations
+#include "arch/context.h"        // UserContext, syscall_registers(): the port's saved-state layout
+#include "core/arch_platform.h"  // struct arch::Platform: the port's operations
 #include "core/arch_types.h"
 #include "core/boot_info.h"
 #include "core/lib/status.h"
@@ -42,7 +42,7 @@ concept SavedUserState = __is_trivial(C) && requires(C& ctx, const C& saved) {
   { syscall_registers(saved) } -> SameAs<const uint64_t*>;
 };
 
-// ---- the port's operations (arch/platform.h): static member functions of Platform ----
+// ---- the port's operations (core/arch_platform.h): static member functions of Platform ----
 
 // Boot and CPU.
 template <typename P>
@@ -191,7 +191,7 @@ concept CorePlatform =
 static_assert(SavedUserState<UserContext>,
               "arch/context.h: the port's UserContext does not meet the arch contract");
 static_assert(CorePlatform<Platform>,
-              "arch/platform.h: the port's Platform does not implement the arch contract");
+              "core/arch_platform.h: Platform does not declare the arch contract");
 
 // ---- the core's calls into the port (documented at the concepts above) ----
 // arch::NAME is Platform::NAME: a reference to the port's function, so every call is a direct

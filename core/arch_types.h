@@ -1,5 +1,5 @@
-// The arch-neutral vocabulary of the arch contract (core/arch.h): what the core and every port's
-// declaration of its operations (arch/platform.h) both name.
+// The arch-neutral vocabulary of the arch contract (core/arch.h): what the core, the ports and
+// the declaration of their operations (core/arch_platform.h) name.
 #pragma once
 
 #include <stddef.h>

@@ -11,7 +11,7 @@ namespace hmk::arch {
 
 // The x86-64 port's member names (platform/x86_64/context.h) for what the hosted port keeps,
 // so that platform/hosted/arch.cc also compiles against that layout (`./hmk lint` checks
-// platform/*.cc with the kernel's arch/context.h and arch/platform.h).
+// platform/*.cc with the kernel's arch/context.h).
 struct TrapFrame {
   uint64_t regs[kRegCount];
   uint64_t rip;  // where the thread would start or continue

@@ -32,8 +32,8 @@ import time
 
 DB_DIR = pathlib.Path(".cache/lint-db")
 CACHE_DIR = pathlib.Path(".cache/lint-tidy")
-# The core includes the port's side of the arch contract as "arch/context.h" and
-# "arch/platform.h" (Bazel maps them per configuration); ./hmk lint links the kernel's here.
+# The core includes the port's side of the arch contract as "arch/context.h" (Bazel maps it
+# per configuration); ./hmk lint links the kernel's here.
 ARCH_INCLUDE = ".cache/lint-include"
 GENERATED = ".cache/lint-generated"
 

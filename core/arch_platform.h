@@ -1,6 +1,8 @@
-// The x86-64 kernel's implementation of the arch contract (core/arch.h checks it against the
-// contract's concepts), included by the core as "arch/platform.h". The board's part (console,
-// power, interrupt lines) is defined by platform/qemu_pc.
+// The arch contract's operations: the static member functions every port defines, the
+// x86-64 kernel (platform/x86_64, with the board's part in platform/qemu_pc) and the hosted
+// port for host tests (platform/hosted/arch.cc). Declared once, here; core/arch.h states what
+// each must be as concepts and checks this declaration against them, a port's definition that
+// does not match its declaration does not compile, and a missing one does not link.
 #pragma once
 
 #include <stddef.h>
@@ -12,7 +14,8 @@
 namespace hmk::arch {
 
 struct Platform {
-  // ---- boot and CPU (cpu_init.cc, lapic.cc, trap.cc; halt: the board's power.cc) ----
+  // ---- boot and CPU (x86-64: cpu_init.cc, lapic.cc, trap.cc; halt: the board's power.cc; hosted:
+  // nothing to set up; idling and halting abort) ----
   static void init_cpu();
   static void enable_interrupts();
   static void disable_interrupts();
@@ -20,7 +23,8 @@ struct Platform {
   static void print_backtrace(uint64_t frame_pointer, uint64_t first_pc);
   [[noreturn]] static void halt();
 
-  // ---- timer and time (lapic.cc, boot.cc) ----
+  // ---- timer and time (x86-64: lapic.cc, boot.cc; hosted: no ticks; a counter that moves on every
+  // read) ----
   static Status init_timer(uint32_t hz);
   static uint64_t timer_ticks();
   static uint64_t timer_ticks_in_user_mode();
@@ -28,13 +32,13 @@ struct Platform {
   static uint64_t cycle_frequency_hz();
   static uint64_t boot_entry_cycles();
 
-  // ---- kernel memory (paging.cc) ----
+  // ---- kernel memory (x86-64: paging.cc; hosted: the fake RAM) ----
   static Status init_kernel_paging(const BootInfo& info, FrameAllocator& frames);
   static void* phys_to_virt(PhysAddr phys);
   static PhysAddr virt_to_phys_kernel(const void* virt);
   static Result<void*> map_mmio(PhysAddr phys, size_t size);
 
-  // ---- user page tables (paging.cc) ----
+  // ---- user page tables (x86-64: paging.cc; hosted: the x86-64 layout in the fake RAM) ----
   static Result<AddressSpace> create_address_space(FrameAllocator& frames);
   static void destroy_address_space(AddressSpace& space, FrameAllocator& frames,
                                     size_t* tables_freed);
@@ -46,7 +50,8 @@ struct Platform {
   static void protect_page(AddressSpace& space, uint64_t virt, uint32_t flags);
   static Result<PhysAddr> translate_user(const AddressSpace& space, uint64_t virt, uint32_t flags);
 
-  // ---- threads, the context switch, user mode (user.cc) ----
+  // ---- threads, the context switch, user mode (x86-64: user.cc; hosted: recorded for the harness;
+  // run_threads aborts) ----
   static void init_user_context(UserContext& ctx, uint64_t entry, uint64_t stack, uint64_t arg);
   static UserContext* activate(AddressSpace& space, UserContext& ctx);
   static void forget_context(UserContext& ctx);
@@ -54,16 +59,17 @@ struct Platform {
   static void set_user_tls(UserContext& ctx, uint64_t fs_base, uint64_t gs_base);
   [[noreturn]] static void run_threads(UserContext* first);
 
-  // ---- interrupt lines (the board's pic.cc) ----
+  // ---- interrupt lines (x86-64: the board's pic.cc; hosted: recorded) ----
   static bool irq_line_available(uint32_t line);
   static void irq_mask(uint32_t line);
   static void irq_unmask(uint32_t line);
 
-  // ---- I/O ports (ports.cc) ----
+  // ---- I/O ports (x86-64: ports.cc; hosted: a fake port space) ----
   static uint32_t port_in(uint16_t port, unsigned width);
   static void port_out(uint16_t port, unsigned width, uint32_t value);
 
-  // ---- console and power (the board's serial.cc, power.cc) ----
+  // ---- console and power (x86-64: the board's serial.cc, power.cc; hosted: a captured console;
+  // powering off aborts) ----
   static void console_write(const char* text, size_t len);
   [[noreturn]] static void power_off(PowerOffReason reason);
 };
