@@ -2,6 +2,7 @@
 #include "svc/console/console_service.h"
 
 #include "svc/lib/rpc_ipc.h"
+#include "svc/lib/rpc_status.h"
 #include "svc/lib/syscall.h"
 
 namespace hmk::svc::console {
@@ -47,9 +48,9 @@ rpc::Status ConsoleService::start(svc::Env& env) {
   RPC_TRY(output_progress_.init());
   RPC_TRY(input_ready_.init());
   Result<abi::Handle> n = rt::notification_create();
-  if (!n.ok()) return rt::rpc_status(n.status());
+  if (!n.ok()) return rpc::from_kernel(n.status());
   irq_notification_ = *n;
-  RPC_TRY(rt::rpc_status(rt::irq_bind(irq_, irq_notification_)));
+  RPC_TRY(rpc::from_kernel(rt::irq_bind(irq_, irq_notification_)));
   // Input typed before the driver took over waits in the receive register; switching the FIFOs
   // on would drop it, so take it first.
   for (uint32_t budget = kFifoBytes; budget > 0 && (in(kLineStatus)&kLsrDataReady) != 0; --budget) {

@@ -7,6 +7,7 @@
 #include "core/console.h"
 #include "core/kmem.h"
 #include "core/lib/string.h"
+#include "svc/lib/rpc_status.h"
 
 namespace hmk::svc {
 namespace {
@@ -100,11 +101,11 @@ DomainLock::~DomainLock() {}
 rpc::Status alloc_extent(uint64_t pages, Extent* out) {
   if (pages == 0 || pages > kKernelServicePages - g_pages_used) return rpc::Status::kNoSpace;
   Result<Quota*> account = kernel_service_charge(pages * kPageSize);
-  if (!account.ok()) return rpc::Status::kNoSpace;
+  if (!account.ok()) return rpc::from_kernel(account.status());
   Result<PhysAddr> base = kernel_frames().allocate_contiguous(pages, 1);
   if (!base.ok()) {
     kernel_service_uncharge(*account, pages * kPageSize);
-    return rpc::Status::kNoSpace;
+    return rpc::from_kernel(base.status());
   }
   g_pages_used += pages;
   out->base = static_cast<uint8_t*>(arch::phys_to_virt(*base));

@@ -15,6 +15,7 @@
 #include "svc/lib/mutex.h"
 #include "svc/lib/print.h"
 #include "svc/lib/rpc_ipc.h"
+#include "svc/lib/rpc_status.h"
 #include "svc/lib/service.h"
 #include "svc/lib/syscall.h"
 #include "svc/lib/thread.h"
@@ -169,12 +170,12 @@ uint32_t Env::irq(uint32_t line) const {
 
 rpc::Status Env::spawn(void (*function)(void*), void* arg) const {
   const Result<rt::Thread> t = rt::spawn_thread(function, arg, abi::kDefaultPriority);
-  return rt::rpc_status(t.status());
+  return rpc::from_kernel(t.status());
 }
 
 rpc::Status Event::init() {
   Result<abi::Handle> n = rt::notification_create();
-  if (!n.ok()) return rt::rpc_status(n.status());
+  if (!n.ok()) return rpc::from_kernel(n.status());
   notification_ = *n;
   return rpc::Status::kOk;
 }
@@ -205,7 +206,7 @@ DomainLock::~DomainLock() {
 
 rpc::Status alloc_extent(uint64_t pages, Extent* out) {
   Result<rt::Pages> p = rt::alloc_pages(pages);
-  if (!p.ok()) return rt::rpc_status(p.status());
+  if (!p.ok()) return rpc::from_kernel(p.status());
   out->base = static_cast<uint8_t*>(p->base);
   out->pages = p->count;
   out->memory = p->memory;

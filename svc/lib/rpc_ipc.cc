@@ -57,42 +57,6 @@ rpc::Channel connect(const char* service, uint64_t interface_id) {
   return c != nullptr ? rpc::Channel::ipc(c->handle, interface_id) : rpc::Channel();
 }
 
-rpc::Status rpc_status(Status status) {
-  // No default case: -Wswitch flags a new kernel status missing here at compile time.
-  switch (status) {
-    case Status::kOk:
-      return rpc::Status::kOk;
-    case Status::kInvalidArgument:
-    case Status::kBadAddress:
-      return rpc::Status::kInvalidArgument;
-    case Status::kOutOfMemory:
-    case Status::kQuotaExceeded:
-    case Status::kOutOfRange:  // alloc_pages: no address space left
-      return rpc::Status::kNoSpace;
-    case Status::kNotFound:
-      return rpc::Status::kNotFound;
-    case Status::kAlreadyExists:
-      return rpc::Status::kExists;
-    case Status::kUnsupported:
-      return rpc::Status::kUnsupported;
-    case Status::kPermissionDenied:
-    case Status::kInvalidCapability:
-      return rpc::Status::kBadHandle;
-    case Status::kBusy:
-    case Status::kWouldBlock:
-      return rpc::Status::kWouldBlock;
-    case Status::kBufferTooSmall:
-      return rpc::Status::kTooLong;
-    case Status::kPeerClosed:
-      return rpc::Status::kNoService;
-    case Status::kCorrupt:
-    case Status::kTimedOut:
-    case Status::kInterrupted:
-      return rpc::Status::kIo;
-  }
-  return rpc::Status::kIo;  // a value outside the enum
-}
-
 }  // namespace hmk::rt
 
 namespace hmk::rpc {

@@ -2,6 +2,7 @@
 #include "test/services/probe_service.h"
 
 #include "svc/lib/rpc_ipc.h"
+#include "svc/lib/rpc_status.h"
 #include "svc/lib/syscall.h"
 
 namespace hmk::test::probe {
@@ -13,7 +14,7 @@ rpc::Status ProbeService::start(svc::Env&) {
 rpc::Status ProbeService::usage(const Probe::UsageRequest&, Probe::UsageResponse& resp,
                                 const rpc::CallContext&) {
   const Result<rt::QuotaInfo> q = rt::quota_info(abi::kSelfSpace);
-  if (!q.ok()) return rt::rpc_status(q.status());
+  if (!q.ok()) return rpc::from_kernel(q.status());
   resp.usage.quota_used = q->used;
   resp.usage.quota_limit = q->limit;
   return rpc::Status::kOk;
