@@ -40,6 +40,14 @@ template <typename C>
 concept SavedUserState = __is_trivial(C) && requires(C& ctx, const C& saved) {
   { syscall_registers(ctx) } -> SameAs<uint64_t*>;
   { syscall_registers(saved) } -> SameAs<const uint64_t*>;
+  // Everything a thread resumes with, which the core saves and puts back around a foreign
+  // system call (core/foreign.h): a trivially copyable TrapFrame named `frame`.
+  requires __is_trivial(decltype(ctx.frame));
+  // The user pc and stack pointer, for the foreign call message.
+  { user_pc(saved) } -> SameAs<uint64_t>;
+  { user_sp(saved) } -> SameAs<uint64_t>;
+  // Marks the context as a foreign process's: its system calls go to foreign_syscall_entry.
+  { set_foreign_syscalls(ctx, true) } -> SameAs<void>;
 };
 
 // ---- the port's operations (core/arch_platform.h): static member functions of Platform ----

@@ -8,6 +8,7 @@
 #include "core/endpoint.h"
 #include "core/ioports.h"
 #include "core/irq.h"
+#include "core/lib/string.h"
 #include "core/lib/util.h"
 #include "core/memory_object.h"
 
@@ -107,8 +108,26 @@ Status grant_irq_control(Space& space, abi::BootInfo* table) {
   return Status::kOk;
 }
 
+// A copy of the initrd, for a line that says initrd=yes (the Linux shim reads its files).
+Status grant_initrd(Space& space, const BootstrapPlan& plan, abi::BootInfo* table) {
+  if (plan.initrd == nullptr) return Status::kNotFound;
+  const size_t size = plan.initrd->size();
+  const uint64_t pages = align_up(size, kPageSize) / kPageSize;
+  if (pages == 0 || pages > abi::kMaxMemoryPages) return Status::kOutOfRange;
+  TRY(space.caps().ensure_free(1, space.own_quota()));
+  MemoryObject* memory = TRY(MemoryObject::create(space.own_quota(), pages));
+  for (uint64_t i = 0; i < pages; ++i) {
+    const size_t offset = i * kPageSize;
+    mem_copy(arch::phys_to_virt(memory->frame(i)), plan.initrd->data() + offset,
+             min<size_t>(kPageSize, size - offset));
+  }
+  const Handle h = space.caps().install_new(memory, abi::kRightRead);
+  add_entry(table, "initrd", abi::BootCapKind::kInitrd, static_cast<uint32_t>(size), h);
+  return Status::kOk;
+}
+
 // Everything but the table itself, in the table's order: endpoint and served services, used
-// services, port ranges, interrupt lines, interrupt control.
+// services, port ranges, interrupt lines, interrupt control, the initrd.
 Status grant_all(Space& space, const BootstrapPlan& plan, abi::BootInfo* table, Handle* root) {
   const ManifestLine& line = *plan.line;
   if (line.directive == Directive::kDomain) {
@@ -134,6 +153,12 @@ Status grant_all(Space& space, const BootstrapPlan& plan, abi::BootInfo* table, 
   if (line.irq_control) {
     if (Status s = grant_irq_control(space, table); s != Status::kOk) {
       report(plan, "interrupt control", s);
+      return s;
+    }
+  }
+  if (line.initrd) {
+    if (Status s = grant_initrd(space, plan, table); s != Status::kOk) {
+      report(plan, "the initrd", s);
       return s;
     }
   }

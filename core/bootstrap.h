@@ -8,6 +8,7 @@
 
 #include "core/abi/bootinfo.h"
 #include "core/cap.h"
+#include "core/lib/cpio.h"
 #include "core/manifest.h"
 #include "core/space.h"
 
@@ -26,6 +27,7 @@ struct BootstrapPlan {
   uint32_t client_number = 0;            // >= 1: the high bits of the badges of its service caps
   Space* holder = nullptr;               // domain lines: where the endpoint's root capability goes
   ServiceGrant uses[kMaxServices] = {};  // the services of line->uses, in that order
+  const CpioArchive* initrd = nullptr;   // what initrd=yes copies
 };
 
 // The rights a domain has on its own endpoint, and a client on a service's.

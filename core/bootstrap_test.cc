@@ -5,6 +5,7 @@
 #include "core/bootstrap.h"
 
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <memory>
 #include <string>
 
@@ -231,6 +232,61 @@ TEST_CASE("irq_control=yes gives interrupt control (Manage only), named in the t
   CHECK(c->object == &irq_control());
   CHECK(c->rights == abi::kRightManage);
   CHECK(h.syscall(p.thread, Syscall::kIrqCreate, {t->caps[0].handle, 5}) == Status::kOk);
+  h.finish();
+}
+
+TEST_CASE("initrd=yes gives a read-only copy of the initrd, named in the table with its size") {
+  Harness h;
+  Line l("run /bin/shim initrd=yes");
+  // A small valid archive: one file, then the trailer (newc), 4,200 bytes in all with padding.
+  std::string archive;
+  auto entry = [&](const std::string& name, const std::string& data, uint32_t mode) {
+    char header[111];
+    std::snprintf(header, sizeof(header),
+                  "070701%08x%08x%08x%08x%08x%08x%08zx%08x%08x%08x%08x%08zx%08x", 1, mode, 0, 0,
+                  1, 0, data.size(), 0, 0, 0, 0, name.size() + 1, 0);
+    archive += header + name + std::string(1, '\0');
+    archive.resize((archive.size() + 3) & ~size_t{3}, '\0');
+    archive += data;
+    archive.resize((archive.size() + 3) & ~size_t{3}, '\0');
+  };
+  entry("bin/prog", std::string(4000, 'x') + "END", 0100755);
+  entry("TRAILER!!!", "", 0);
+  Result<CpioArchive> cpio = CpioArchive::open(
+      reinterpret_cast<const uint8_t*>(archive.data()), archive.size(), nullptr);
+  REQUIRE(cpio.ok());
+  auto p = h.spawn("/bin/shim");
+  BootstrapPlan plan;
+  plan.line = &l.line;
+  plan.client_number = 1;
+  plan.initrd = &*cpio;
+  Handle root = abi::kNullHandle;
+  const uint64_t used = p.space->own_quota().used();
+  REQUIRE(install_bootstrap(*p.space, plan, &root) == Status::kOk);
+  const abi::BootInfo* t = table_of(h, p.space);
+  REQUIRE(t != nullptr);
+  REQUIRE(t->count == 1);
+  CHECK(name_of(t->caps[0]) == "initrd");
+  CHECK(t->caps[0].kind == BootCapKind::kInitrd);
+  CHECK(t->caps[0].index == archive.size());
+  Capability* c = h.cap(p.space, t->caps[0].handle);
+  REQUIRE(c != nullptr);
+  CHECK(c->rights == abi::kRightRead);
+  auto* memory = static_cast<MemoryObject*>(c->object);
+  REQUIRE(memory->pages() == (archive.size() + 4095) / 4096);
+  CHECK(p.space->own_quota().used() > used + memory->pages() * 4096 - 1);  // charged to it
+  // The copy, byte for byte, and zeros after it.
+  std::string copy;
+  for (uint64_t i = 0; i < memory->pages(); ++i) {
+    const auto* page = static_cast<const char*>(arch::phys_to_virt(memory->frame(i)));
+    copy.append(page, 4096);
+  }
+  CHECK(copy.substr(0, archive.size()) == archive);
+  CHECK(copy.find_first_not_of('\0', archive.size()) == std::string::npos);
+  // Mapping it writable is refused: the capability has Read only.
+  CHECK(h.syscall(p.thread, Syscall::kMap,
+                  {abi::kSelfSpace, t->caps[0].handle, 0x10000000, 0, 1,
+                   abi::kRightRead | abi::kRightWrite}) == Status::kPermissionDenied);
   h.finish();
 }
 

@@ -1,6 +1,7 @@
 // The core's side of every kernel entry: run the work, reap what died, let init act, and pick
 // the thread to resume.
 #include "core/console.h"
+#include "core/foreign.h"
 #include "core/init.h"
 #include "core/irq.h"
 #include "core/kernel.h"
@@ -46,6 +47,12 @@ void background_step(size_t budget) {
   if (g_invariant_check != nullptr) check_invariants_now();
   init_poll();
   Thread* next = scheduler().choose();
+  // A foreign thread whose call to its handler ended resumes with its own registers, or its
+  // process ends and another thread is chosen.
+  while (next != nullptr && next->foreign_call() != ForeignCall::kNone) [[unlikely]] {
+    if (finish_foreign_call(next)) break;
+    next = scheduler().choose();
+  }
   if (next == nullptr) return nullptr;
   return arch::activate(next->space().address_space(), next->context());
 }
@@ -73,6 +80,17 @@ arch::UserContext* syscall_entry() {
   return resume_next();
 }
 
+arch::UserContext* foreign_syscall_entry() {
+  Thread* self = scheduler().current();
+  if (Status s = forward_syscall(self); s != Status::kOk) {
+    kprint("foreign: %.*s ended: no syscall handler to call (%s)\n",
+           static_cast<int>(self->space().name().size()), self->space().name().data(),
+           status_name(s));
+    self->space().terminate(-1);
+  }
+  return resume_next();
+}
+
 arch::UserContext* timer_entry() {
   scheduler().tick();
   return resume_next(Background::kAlways);
@@ -86,6 +104,10 @@ arch::UserContext* irq_entry(uint32_t line) {
 arch::UserContext* fault_entry(uint64_t vector, uint64_t address) {
   Thread* self = scheduler().current();
   Space& space = self->space();
+  // A foreign process's handler decides (a Linux signal, a retried page...).
+  if (self->syscall_handler() != 0 && forward_fault(self, vector, address) == Status::kOk) {
+    return resume_next();
+  }
   space.note_fault(vector, address);
   space.terminate(-1);
   return resume_next();

@@ -69,6 +69,8 @@ arch::UserContext* switch_to(Thread* next) {
   const uint64_t tag = r[kSysTag];
   Thread* caller = self->caller();
   if (unlikely(caller == nullptr || !register_only(tag))) return nullptr;
+  // A foreign thread resumes through the slow path, which applies the reply (core/foreign.h).
+  if (unlikely(caller->foreign_call() != ForeignCall::kNone)) return nullptr;
   Capability* cap = self->space().caps().lookup(r[kSysHandle]);
   if (unlikely(cap == nullptr || cap->type != ObjectType::kEndpoint)) return nullptr;
   if (unlikely((cap->rights & abi::kRightReceive) == 0)) return nullptr;

@@ -291,6 +291,7 @@ bool start_line(const ManifestLine& line) {
   g_init.plan.line = &line;
   g_init.plan.client_number = ++g_init.clients;
   g_init.plan.holder = g_init.holder;
+  g_init.plan.initrd = g_init.initrd;
   Handle root = abi::kNullHandle;
   ProcessSetup setup;
   setup.first_argument = abi::kBootInfoAddress;

@@ -19,6 +19,9 @@ namespace hmk {
 // kCall and kReplyRecv try the fast paths below first; when they return nullptr the port
 // calls syscall_entry.
 arch::UserContext* syscall_entry();
+// A system call of a thread whose process has a foreign personality (core/foreign.h): the port
+// calls this instead of the fast paths and syscall_entry.
+arch::UserContext* foreign_syscall_entry();
 }  // namespace hmk
 
 // The IPC fast paths (core/fastpath.cc), one function per direction, for the current thread's

@@ -212,6 +212,13 @@ Status parse_option(StringView word, ManifestLine* out, ManifestError* error) {
     out->irq_control = true;
     return Status::kOk;
   }
+  if (key == "initrd") {
+    if (value != "yes") {
+      return fail(error, Status::kInvalidArgument, "initrd= takes 'yes' (got '%.*s')", VIEW(value));
+    }
+    out->initrd = true;
+    return Status::kOk;
+  }
   if (key == "quota") return parse_quota(value, out, error);
   return fail(error, Status::kInvalidArgument, "unknown option '%.*s'", VIEW(word));
 }

@@ -1,8 +1,8 @@
 // The boot manifest's grammar (docs/running.md), one directive per line:
 //
-//   run /bin/path [uses=a,b] [ioports=LABEL:BASE:COUNT]... [irqs=N,M] [irq_control=yes]
+//   run /bin/path [uses=a,b] [ioports=LABEL:BASE:COUNT]... [irqs=N,M] [irq_control=yes] [initrd=yes]
 //       [quota=BYTES]
-//   domain NAME /bin/path [serves=a,b] [uses=c] [ioports=...]... [irqs=N,M] [irq_control=yes]
+//   domain NAME /bin/path [serves=a,b] [uses=c] [ioports=...]... [irqs=N,M] [irq_control=yes] [initrd=yes]
 //       [quota=BYTES]
 //   kernel serves=a,b          services linked into the kernel image (IC0, core/kernel_service.h)
 //   # a comment; blank lines are ignored
@@ -62,12 +62,13 @@ struct ManifestLine {
   uint32_t irqs[kMaxLineIrqs] = {};
   uint32_t irq_count = 0;
   bool irq_control = false;  // irq_control=yes: the authority to create Irq objects for any line
+  bool initrd = false;       // initrd=yes: a read-only memory object holding a copy of the initrd
   uint64_t quota = abi::kDefaultProcessQuota;  // quota=: the process's root quota, in bytes
 
   // Entries the line's process gets in its bootstrap table (abi::BootInfo::caps).
   uint32_t boot_cap_count() const {
     const uint32_t own = directive == Directive::kDomain ? 1 + serve_count : 0;
-    return own + use_count + ioport_count + irq_count + (irq_control ? 1 : 0);
+    return own + use_count + ioport_count + irq_count + (irq_control ? 1 : 0) + (initrd ? 1 : 0);
   }
 };
 

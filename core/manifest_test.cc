@@ -275,6 +275,18 @@ TEST_CASE("irq_control=yes: the one way to interrupt control, and a table entry"
           "the kernel line takes serves= only");
 }
 
+TEST_CASE("initrd=yes: a copy of the initrd, and a table entry") {
+  CHECK(!parse("run /bin/x").line.initrd);
+  Parsed p = parse("run /bin/x initrd=yes ioports=out:0x2f8:8");
+  REQUIRE(p.status == Status::kOk);
+  CHECK(p.line.initrd);
+  CHECK(p.line.boot_cap_count() == 2);
+  CHECK(parse("domain d /bin/x serves=a initrd=yes").line.initrd);
+  refused("run /bin/x initrd=no", Status::kInvalidArgument, "initrd= takes 'yes'");
+  refused("kernel serves=a initrd=yes", Status::kInvalidArgument,
+          "the kernel line takes serves= only");
+}
+
 TEST_CASE("quota=: bytes, K or M, within the bounds; the default otherwise") {
   CHECK(parse("run /bin/x").line.quota == abi::kDefaultProcessQuota);
   CHECK(parse("run /bin/x quota=64K").line.quota == 64 * 1024);

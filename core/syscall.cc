@@ -119,6 +119,19 @@ Status sys_thread_set_ipc_buffer(Thread*, const SysThreadSetIpcBuffer& a) {
 
 // The thread's TLS bases. Any user address will do (the thread's own business what is mapped
 // there); anything else would fault when the port loads it, so it is refused here.
+Status sys_thread_set_syscall_handler(Thread*, const SysThreadSetSyscallHandler& a) {
+  auto& t = object_of<Thread>(a.thread);
+  if (t.syscall_handler() != 0) return Status::kAlreadyExists;
+  Space& target = t.space();
+  if (!target.alive()) return Status::kPeerClosed;
+  uint64_t handle = 0;
+  TRY(install_child(target.caps(), target.own_quota(), a.handler, abi::kRightSend,
+                    a.handler.badge, handle));
+  // POINT OF NO RETURN
+  t.set_syscall_handler(handle);
+  return Status::kOk;
+}
+
 Status sys_thread_set_tls(Thread*, const SysThreadSetTls& a) {
   if (a.fs_base >= abi::kUserAddressEnd || a.gs_base >= abi::kUserAddressEnd) {
     return Status::kBadAddress;

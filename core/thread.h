@@ -32,6 +32,8 @@ const char* thread_state_name(ThreadState state);
 enum class Reply : uint8_t { kWait, kNone };
 // Whether a message may carry capabilities (the endpoint capability has Grant).
 enum class Grant : uint8_t { kYes, kNo };
+// What a thread of a foreign process is asking its handler (core/foreign.h).
+enum class ForeignCall : uint8_t { kNone, kSyscall, kFault };
 
 class Thread final : public KernelObject {
  public:
@@ -113,6 +115,32 @@ class Thread final : public KernelObject {
   }
   void set_ipc_buffer(uint64_t address) { ipc_buffer_ = address; }
 
+  // ---- a foreign system call or fault in progress (core/foreign.h) ----
+  // While one is, the thread's registers hold its call to the handler (and then the reply);
+  // user_frame() is what it will resume with.
+  ForeignCall foreign_call() const { return foreign_call_; }
+  // The handle, in its space's table, of the endpoint capability its system calls and faults
+  // go to (thread_set_syscall_handler); 0 for a native thread.
+  uint64_t syscall_handler() const { return syscall_handler_; }
+  void set_syscall_handler(uint64_t handle) {
+    syscall_handler_ = handle;
+    arch::set_foreign_syscalls(context_, true);
+  }
+  arch::TrapFrame& user_frame() {
+    return foreign_call_ != ForeignCall::kNone ? foreign_frame_ : context_.frame;
+  }
+  void begin_foreign_call(ForeignCall kind) {
+    foreign_frame_ = context_.frame;
+    foreign_call_ = kind;
+  }
+  // Puts the saved registers back and returns what kind of call it was.
+  ForeignCall end_foreign_call() {
+    context_.frame = foreign_frame_;
+    const ForeignCall kind = foreign_call_;
+    foreign_call_ = ForeignCall::kNone;
+    return kind;
+  }
+
   // (The data members keep the order they had when they were public; clang and GCC lay them
   // out in declaration order across access sections.)
  private:
@@ -144,6 +172,9 @@ class Thread final : public KernelObject {
   MemoryObject* pending_memory_ = nullptr;
   arch::UserContext context_;
   Space* space_;
+  ForeignCall foreign_call_ = ForeignCall::kNone;
+  uint64_t syscall_handler_ = 0;
+  arch::TrapFrame foreign_frame_{};
 };
 
 }  // namespace hmk

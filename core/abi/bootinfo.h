@@ -32,6 +32,9 @@ enum class BootCapKind : uint32_t {
   kIrq = 5,         // an Irq capability (Manage); `name` is "irq", `index` the line
   kIrqControl = 6,  // the IrqControl capability (Manage): irq_create for any available line;
                     // `name` is "irq_control", only with irq_control=yes in the manifest
+  kInitrd = 7,      // a Memory capability (Read) to a copy of the whole initrd (a cpio archive,
+                    // zero-padded to whole pages); `name` is "initrd", `index` its size in
+                    // bytes; only with initrd=yes in the manifest
 };
 
 struct BootCap {

@@ -116,6 +116,36 @@ struct IpcBuffer {
 };
 static_assert(sizeof(IpcBuffer) <= 4096);
 
+// ---- foreign system calls (personalities) ----
+//
+// A thread given a syscall handler (kThreadSetSyscallHandler) runs a foreign ABI (a process
+// whose threads all have one is a foreign process): a `syscall` it makes is not a native call. The kernel saves the thread's whole
+// register state and makes the thread call the handler endpoint (with that capability's badge)
+// with the message below; the thread waits for the reply as any caller does. A fault (page
+// fault, invalid opcode...) of such a thread goes to the handler the same way. The kernel knows
+// nothing of the foreign ABI: it only passes the registers the architecture's system-call
+// convention uses (x86-64: the number in rax, arguments in rdi, rsi, rdx, r10, r8, r9).
+//
+//   label kForeignSyscallLabel, kForeignSyscallWords words:
+//     [0] number  [1..6] arguments 0..5  [7] user pc after the instruction  [8] user sp
+//   label kForeignFaultLabel, kForeignFaultWords words:
+//     [0] vector  [1] fault address (page faults; else 0)  [2] user pc of the fault  [3] user sp
+//
+// The reply decides what happens to the thread:
+//   label kForeignResume: it resumes with the registers it had (changed only by
+//       thread_write_registers while it waited); after a system call, word 0 (required) is the
+//       result register's value (x86-64: rax). A resumed fault retries the instruction.
+//   label kForeignExit: its process ends with exit code word 0 (required), as process_exit.
+// Anything else (another label, a missing word 0, the handler capability deleted, the
+// handler gone before replying) ends the process as an unhandled fault would.
+inline constexpr uint32_t kForeignSyscallLabel = 0x7f01;
+inline constexpr uint32_t kForeignFaultLabel = 0x7f02;
+inline constexpr uint32_t kForeignResume = 0x7f10;
+inline constexpr uint32_t kForeignExit = 0x7f11;
+inline constexpr uint32_t kForeignSyscallWords = 9;
+inline constexpr uint32_t kForeignFaultWords = 4;
+static_assert(kForeignSyscallWords <= kRegisterWords && kForeignFaultWords <= kRegisterWords);
+
 // ---- I/O ports ----
 
 // Port numbers are 16 bits: an IoPorts range lies inside [0, kIoPortSpace).

@@ -80,6 +80,10 @@ class CpioArchive {
   // as when the kernel unpacks an initramfs.
   Result<CpioEntry> find(StringView path) const;
 
+  // The whole archive as given to open().
+  const uint8_t* data() const { return data_; }
+  size_t size() const { return size_; }
+
  private:
   CpioArchive(const uint8_t* data, size_t size, size_t trailer_offset, size_t entry_count)
       : data_(data), size_(size), trailer_offset_(trailer_offset), entry_count_(entry_count) {}

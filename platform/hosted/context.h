@@ -22,6 +22,7 @@ struct UserContext {
   TrapFrame frame;
   uint64_t fs_base;  // thread-local storage bases (arch::set_user_tls)
   uint64_t gs_base;
+  uint64_t foreign_syscalls;  // the hosted harness's foreign_syscall() checks it
 };
 
 inline uint64_t* syscall_registers(UserContext& ctx) {
@@ -29,6 +30,16 @@ inline uint64_t* syscall_registers(UserContext& ctx) {
 }
 inline const uint64_t* syscall_registers(const UserContext& ctx) {
   return ctx.frame.regs;
+}
+
+inline uint64_t user_pc(const UserContext& ctx) {
+  return ctx.frame.rip;
+}
+inline uint64_t user_sp(const UserContext& ctx) {
+  return ctx.frame.rsp;
+}
+inline void set_foreign_syscalls(UserContext& ctx, bool on) {
+  ctx.foreign_syscalls = on ? 1 : 0;
 }
 
 }  // namespace hmk::arch

@@ -383,13 +383,21 @@ class Harness {
     REQUIRE(scheduler().current() == t);
     const uint64_t number = t->regs()[arch::kRax];
     arch::UserContext* next = nullptr;
-    if (path == Path::kEntry && number == static_cast<uint64_t>(Syscall::kCall)) {
+    // As the x86-64 stub: a foreign thread's system call goes to its handler, before the fast
+    // path (core/foreign.h).
+    const bool foreign = t->context().foreign_syscalls != 0;
+    if (!foreign && path == Path::kEntry && number == static_cast<uint64_t>(Syscall::kCall)) {
       next = hmk_fastpath_call();
-    } else if (path == Path::kEntry && number == static_cast<uint64_t>(Syscall::kReplyRecv)) {
+    } else if (!foreign && path == Path::kEntry &&
+               number == static_cast<uint64_t>(Syscall::kReplyRecv)) {
       next = hmk_fastpath_reply_recv();
     }
     fast_path_taken_ = next != nullptr;
-    if (next == nullptr) next = syscall_entry();
+    if (foreign) {
+      next = foreign_syscall_entry();
+    } else if (next == nullptr) {
+      next = syscall_entry();
+    }
     check_entry(next);
     // A call that restarted (core/arch.h, restart_syscall) runs again, as the thread's next
     // instruction is the system call once more; set_auto_restart(false) leaves that to the

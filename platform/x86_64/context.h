@@ -39,8 +39,14 @@ struct alignas(16) UserContext {
   // between them.
   uint64_t tls_id;
   uint64_t fpu_used;  // whether fpu holds state (else the thread starts from the reset state)
+  // Non-zero: the thread belongs to a process with a foreign personality, and the syscall stub
+  // (user_entry.S) hands its system calls to x86_64_foreign_syscall, before the fast path.
+  uint64_t foreign_syscalls;
   alignas(16) uint8_t fpu[512];  // fxsave image, saved lazily (trap.cc, #NM)
 };
+
+// Where user_entry.S finds foreign_syscalls from the saved frame it has just pushed.
+inline constexpr size_t kForeignSyscallsOffset = 208;
 
 // The system-call register file of a saved context, indexed by Reg.
 inline uint64_t* syscall_registers(UserContext& ctx) {
@@ -48,6 +54,20 @@ inline uint64_t* syscall_registers(UserContext& ctx) {
 }
 inline const uint64_t* syscall_registers(const UserContext& ctx) {
   return ctx.frame.regs;
+}
+
+static_assert(offsetof(UserContext, foreign_syscalls) == kForeignSyscallsOffset);
+
+// Where the user program is and its stack (the pc after a syscall instruction: the return
+// address the CPU saved).
+inline uint64_t user_pc(const UserContext& ctx) {
+  return ctx.frame.rip;
+}
+inline uint64_t user_sp(const UserContext& ctx) {
+  return ctx.frame.rsp;
+}
+inline void set_foreign_syscalls(UserContext& ctx, bool on) {
+  ctx.foreign_syscalls = on ? 1 : 0;
 }
 
 }  // namespace hmk::arch

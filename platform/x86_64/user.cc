@@ -146,6 +146,10 @@ extern "C" hmk::arch::UserContext* x86_64_syscall() {
   return hmk::syscall_entry();
 }
 
+extern "C" hmk::arch::UserContext* x86_64_foreign_syscall() {
+  return hmk::foreign_syscall_entry();
+}
+
 // Runs on a fresh entry stack with interrupts off whenever no thread can run: sleeps until an
 // interrupt (handled in kernel mode by trap.cc) lets the core pick a thread.
 extern "C" [[noreturn]] void x86_64_idle() {

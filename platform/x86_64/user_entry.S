@@ -12,6 +12,7 @@
 #define PERCPU_ENTRY_STACK 0
 #define PERCPU_USER_RSP 8
 #define PERCPU_CONTEXT_END 16
+#define CONTEXT_FOREIGN_SYSCALLS 208  // arch::kForeignSyscallsOffset (context.h)
 
 .text
 
@@ -42,7 +43,9 @@ x86_64_syscall_entry:
   push %rsi
   push %rdi
   push %rax
+  cmpq $0, CONTEXT_FOREIGN_SYSCALLS(%rsp)  // a foreign process's call is not a native one
   mov %gs:PERCPU_ENTRY_STACK, %rsp
+  jne 4f
   xor %ebp, %ebp                 // backtraces stop at the boundary
   cmp $1, %rax                   // kCall (0) and kReplyRecv (1) try the fast path first
   ja 1f
@@ -60,6 +63,13 @@ x86_64_syscall_entry:
   test %rax, %rax
   jz x86_64_idle_loop
 2:
+  mov %rax, %rdi
+  jmp x86_64_restore
+4:
+  xor %ebp, %ebp
+  call x86_64_foreign_syscall    // the handler takes it (core/foreign.h)
+  test %rax, %rax
+  jz x86_64_idle_loop
   mov %rax, %rdi
   jmp x86_64_restore
 

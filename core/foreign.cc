@@ -1,0 +1,78 @@
+// Foreign system calls and faults: the thread's registers are saved, the thread calls its
+// handler through the ordinary IPC path (so a kernel-served handler answers at once and a
+// user-level one receives a message), and the reply is applied when the thread next resumes.
+#include "core/foreign.h"
+
+#include "core/console.h"
+#include "core/space.h"
+#include "core/syscall_table.h"
+
+namespace hmk {
+namespace {
+
+using abi::MessageInfo;
+
+// Saves the thread's registers and makes it call the handler with `words`.
+Status forward(Thread* self, ForeignCall kind, uint32_t label, const uint64_t* words,
+               uint32_t count) {
+  const uint64_t handler = self->syscall_handler();
+  TRY(self->space().caps().lookup(handler, ObjectType::kEndpoint, abi::kRightSend));
+  self->begin_foreign_call(kind);
+  uint64_t* r = self->regs();
+  const MessageInfo tag = MessageInfo::make(label, count);
+  r[arch::kSysHandle] = handler;
+  r[arch::kSysTag] = tag.raw;
+  for (uint32_t i = 0; i < count; ++i)
+    r[arch::kSysWord0 + i] = words[i];
+  Status s = sys_call(self, IpcArgs{handler, tag});
+  if (s != Status::kOk) (void)self->end_foreign_call();
+  return s;
+}
+
+}  // namespace
+
+Status forward_syscall(Thread* self) {
+  const uint64_t* r = self->regs();
+  uint64_t words[abi::kForeignSyscallWords];
+  words[0] = r[arch::kSysNumber];
+  for (uint32_t i = 0; i < 6; ++i)
+    words[1 + i] = r[arch::kSysArg0 + i];
+  words[7] = arch::user_pc(self->context());
+  words[8] = arch::user_sp(self->context());
+  return forward(self, ForeignCall::kSyscall, abi::kForeignSyscallLabel, words,
+                 abi::kForeignSyscallWords);
+}
+
+Status forward_fault(Thread* self, uint64_t vector, uint64_t address) {
+  const uint64_t words[abi::kForeignFaultWords] = {
+      vector, address, arch::user_pc(self->context()), arch::user_sp(self->context())};
+  return forward(self, ForeignCall::kFault, abi::kForeignFaultLabel, words,
+                 abi::kForeignFaultWords);
+}
+
+bool finish_foreign_call(Thread* t) {
+  const uint64_t* r = t->regs();
+  const auto status = static_cast<Status>(static_cast<int64_t>(r[arch::kSysNumber]));
+  const MessageInfo tag{r[arch::kSysTag]};
+  const uint64_t word0 = r[arch::kSysWord0];
+  const bool answered = status == Status::kOk && tag.words() >= 1;
+  const ForeignCall kind = t->end_foreign_call();
+  if (answered && tag.label() == abi::kForeignResume) {
+    if (kind == ForeignCall::kSyscall) t->regs()[arch::kSysNumber] = word0;
+    return true;
+  }
+  Space& space = t->space();
+  if (answered && tag.label() == abi::kForeignExit) {
+    space.terminate(static_cast<int64_t>(word0));
+    return false;
+  }
+  // The handler failed the thread (gone, or an answer the protocol does not have).
+  kprint("foreign: %.*s ended: its handler %s (status %s, label 0x%x)\n",
+         static_cast<int>(space.name().size()), space.name().data(),
+         status == Status::kOk ? "answered outside the protocol" : "did not answer",
+         status_name(status), tag.label());
+  space.terminate(-1);
+  return false;
+}
+
+}  // namespace hmk
