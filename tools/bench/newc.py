@@ -4,6 +4,7 @@ Written here rather than with cpio(1) so the archive can hold /dev/console as a 
 without root, and so it is byte-for-byte reproducible (fixed inode numbers, mtime 0).
 """
 
+import os
 import stat
 
 _TRAILER = "TRAILER!!!"
@@ -24,7 +25,7 @@ class Archive:
         self._entries.append((name, stat.S_IFREG | mode, data, (0, 0)))
 
     def symlink(self, name, target):
-        self._entries.append((name, stat.S_IFLNK | 0o777, target.encode(), (0, 0)))
+        self._entries.append((name, stat.S_IFLNK | 0o777, os.fsencode(target), (0, 0)))
 
     def char_device(self, name, major, minor, mode=0o600):
         self._entries.append((name, stat.S_IFCHR | mode, b"", (major, minor)))
@@ -33,7 +34,8 @@ class Archive:
         out = bytearray()
         entries = self._entries + [(_TRAILER, 0, b"", (0, 0))]
         for ino, (name, mode, data, (rmajor, rminor)) in enumerate(entries, start=1):
-            encoded = name.encode() + b"\0"
+            # fsencode: a host file name that is not UTF-8 keeps its bytes.
+            encoded = os.fsencode(name) + b"\0"
             nlink = 2 if stat.S_ISDIR(mode) else 1
             fields = [ino if name != _TRAILER else 0, mode, 0, 0, nlink, 0, len(data),
                       0, 0, rmajor, rminor, len(encoded), 0]

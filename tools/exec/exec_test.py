@@ -1,0 +1,463 @@
+#!/usr/bin/env python3
+"""./hmk exec on the host, without the shim: its command line, the initrd it assembles (parsed
+back from the cpio), the status-line parser, and the plumbing around QEMU with a fake QEMU
+(testdata/fake_qemu.py) that writes given bytes to the serial ports it was given: byte-exact,
+separate, streamed stdout and stderr, and the exit status (N, 125, 124)."""
+
+import os
+import select
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import exec as hmk_exec  # noqa: E402
+import test_harness  # noqa: E402
+
+MANIFEST = (b"run /bin/lxshim initrd=yes ioports=stdout:0x2f8:8 ioports=stderr:0x3e8:8 "
+            b"quota=256M\n")
+DEFAULT_ENV = b"HOME=/\0PATH=/bin:/sbin:/usr/bin:/usr/sbin\0"
+ALL_BYTES = bytes(range(256))
+
+
+def parse(argv, base="/caller"):
+    return hmk_exec.parse_args(argv, base=base)
+
+
+def read_cpio(path):
+    """{name: (mode, data)} and the names in archive order, read independently of newc.py;
+    every header must say ino != 0, uid 0, gid 0, mtime 0."""
+    with open(path, "rb") as f:
+        blob = f.read()
+    entries, order = {}, []
+    offset = 0
+    while True:
+        assert blob[offset:offset + 6] == b"070701", "bad magic at %d" % offset
+        fields = [int(blob[offset + 6 + 8 * i:offset + 14 + 8 * i], 16) for i in range(13)]
+        ino, mode, uid, gid, _, mtime, size = fields[:7]
+        namesize = fields[11]
+        name = blob[offset + 110:offset + 110 + namesize - 1]
+        offset = (offset + 110 + namesize + 3) & ~3
+        data = blob[offset:offset + size]
+        offset = (offset + size + 3) & ~3
+        if name == b"TRAILER!!!":
+            return entries, order
+        assert (uid, gid, mtime) == (0, 0, 0) and ino != 0, name
+        assert name not in entries, "duplicate %r" % name
+        entries[name] = (mode, data)
+        order.append(name)
+
+
+class ArgsTest(unittest.TestCase):
+    def test_defaults(self):
+        o = parse(["--", "/bin/busybox", "sh", "-c", "echo hi"])
+        self.assertEqual(o.profile, "default")
+        self.assertEqual(o.argv, [b"/bin/busybox", b"sh", b"-c", b"echo hi"])
+        self.assertEqual(o.env, [("HOME", "/"), ("PATH", "/bin:/sbin:/usr/bin:/usr/sbin")])
+        self.assertEqual(o.adds, [])
+        self.assertEqual(o.log, os.path.join(hmk_exec.ROOT, ".cache", "exec", "last.log"))
+        self.assertEqual((o.verbose, o.timeout), (False, 300.0))
+
+    def test_options(self):
+        o = parse(["--profile=default", "--add", "d:/mnt/", "--add=/abs/f:/x//y/../z",
+                   "--env", "A=1", "--env=HOME=/root", "--env", "E=", "--env", "B=x=y",
+                   "--log", "out.log", "--verbose", "--timeout", "2.5",
+                   "--", "/mnt/prog", "--", "--add", ""])
+        self.assertEqual(o.adds, [("/caller/d", "/mnt"), ("/abs/f", "/x/z")])
+        self.assertEqual(o.env, [("HOME", "/root"), ("PATH", "/bin:/sbin:/usr/bin:/usr/sbin"),
+                                 ("A", "1"), ("E", ""), ("B", "x=y")])
+        self.assertEqual(o.log, "/caller/out.log")
+        self.assertEqual((o.verbose, o.timeout), (True, 2.5))
+        # Everything after the first "--" is the program's, options and "--" included.
+        self.assertEqual(o.argv, [b"/mnt/prog", b"--", b"--add", b""])
+
+    def test_caller_dir(self):
+        os.environ["HMK_CALLER_DIR"] = "/where/hmk/ran"
+        try:
+            o = hmk_exec.parse_args(["--add", "d:/mnt", "--log", "l", "--", "/p"])
+        finally:
+            del os.environ["HMK_CALLER_DIR"]
+        self.assertEqual(o.adds, [("/where/hmk/ran/d", "/mnt")])
+        self.assertEqual(o.log, "/where/hmk/ran/l")
+
+    def assertUsageError(self, argv, message):
+        with self.assertRaises(hmk_exec.Failure) as cm:
+            parse(argv)
+        self.assertEqual(cm.exception.code, 2)
+        self.assertIn(message, str(cm.exception))
+
+    def test_errors(self):
+        self.assertUsageError([], "missing '--' and the program")
+        self.assertUsageError(["/bin/busybox"], "unexpected /bin/busybox")
+        self.assertUsageError(["--verbose"], "missing '--' and the program")
+        self.assertUsageError(["--"], "no program after '--'")
+        self.assertUsageError(["--", ""], "no program after '--'")
+        self.assertUsageError(["--profile=linux", "--", "/p"],
+                              "unknown profile 'linux'; known profiles: default")
+        self.assertUsageError(["--frobnicate", "--", "/p"], "unexpected --frobnicate")
+        self.assertUsageError(["--verb", "--", "/p"], "unexpected --verb")  # no abbreviations
+        self.assertUsageError(["--add", "dir", "--", "/p"], "--add wants HOSTPATH:GUESTPATH")
+        self.assertUsageError(["--add", ":/mnt", "--", "/p"], "--add wants HOSTPATH:GUESTPATH")
+        self.assertUsageError(["--add", "d:", "--", "/p"], "--add wants HOSTPATH:GUESTPATH")
+        self.assertUsageError(["--add", "d:mnt", "--", "/p"], "must be absolute")
+        self.assertUsageError(["--env", "NAME", "--", "/p"], "--env wants NAME=VALUE")
+        self.assertUsageError(["--env", "=v", "--", "/p"], "--env wants NAME=VALUE")
+        for bad in ("0", "-1", "nan", "inf"):
+            self.assertUsageError(["--timeout", bad, "--", "/p"],
+                                  "--timeout must be a positive number")
+        self.assertUsageError(["--timeout", "soon", "--", "/p"], "invalid float value")
+        self.assertUsageError(["--log", "--", "/p"], "expected one argument")
+
+    def test_errors_exit_2_with_nothing_on_stdout(self):
+        scratch = test_harness.Scratch()
+        self.addCleanup(scratch.close)
+        for args in (["/bin/busybox"], ["--"], ["--profile=nope", "--", "/p"]):
+            status, out, err = scratch.run(args)
+            self.assertEqual((status, out), (2, b""), args)
+            self.assertIn(b"hmk exec: error: ", err)
+        status, out, err = scratch.run(["--profile=nope", "--", "/p"])
+        self.assertIn(b"known profiles: default", err)
+
+
+class ImageTest(unittest.TestCase):
+    def setUp(self):
+        self._tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self._tmp.cleanup)
+        self.tmp = self._tmp.name
+        self.busybox = self.make_file("busybox", b"BUSYBOX", 0o755)
+        self.shim = self.make_file("shim", b"SHIM", 0o755)
+
+    def make_file(self, rel, data, mode):
+        path = os.path.join(self.tmp, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+        os.chmod(path, mode)
+        return path
+
+    def make_dir(self, rel, mode):
+        path = os.path.join(self.tmp, rel)
+        os.makedirs(path, exist_ok=True)
+        os.chmod(path, mode)
+        return path
+
+    def make_tree(self):
+        """src/: files, directories and symlinks with their own modes."""
+        self.make_file("src/prog", b"\x7fELF prog", 0o755)
+        self.make_file("src/data.txt", b"data\r\n\0", 0o640)
+        self.make_file("src/.hidden", b"", 0o600)
+        self.make_file("src/sub/deep/file", b"deep", 0o644)
+        self.make_dir("src/sub/deep", 0o700)
+        self.make_dir("src/sub/empty", 0o711)
+        self.make_dir("src/sub", 0o750)
+        self.make_dir("src", 0o751)
+        os.symlink("prog", os.path.join(self.tmp, "src/link"))
+        os.symlink("../nowhere", os.path.join(self.tmp, "src/dangling"))
+        os.symlink("sub", os.path.join(self.tmp, "src/dirlink"))
+        return os.path.join(self.tmp, "src")
+
+    def build(self, argv, out="image.cpio"):
+        options = parse(argv, base=self.tmp)
+        image = hmk_exec.image_for(options, hmk_exec.PROFILES[options.profile], self.busybox)
+        hmk_exec.add_shim(image, self.shim)
+        path = os.path.join(self.tmp, out)
+        image.write(path)
+        return path
+
+    def test_contents(self):
+        self.make_tree()
+        single = self.make_file("single.bin", b"one file", 0o604)
+        path = self.build(["--add", "src:/mnt", "--add", single + ":/etc/single",
+                           "--env", "FOO=bar", "--env", "HOME=/root",
+                           "--", "/mnt/prog", "a b", "", "x\ny"])
+        entries, order = read_cpio(path)
+        d, f, ln = stat.S_IFDIR, stat.S_IFREG, stat.S_IFLNK
+        self.assertEqual(entries, {
+            b"manifest": (f | 0o644, MANIFEST),
+            b"bin": (d | 0o755, b""),
+            b"bin/busybox": (f | 0o755, b"BUSYBOX"),
+            b"bin/lxshim": (f | 0o755, b"SHIM"),
+            b"hmk": (d | 0o755, b""),
+            b"hmk/exec.argv": (f | 0o644, b"/mnt/prog\0a b\0\0x\ny\0"),
+            b"hmk/exec.env": (f | 0o644, b"HOME=/root\0PATH=/bin:/sbin:/usr/bin:/usr/sbin\0"
+                                         b"FOO=bar\0"),
+            b"etc": (d | 0o755, b""),
+            b"etc/single": (f | 0o604, b"one file"),
+            b"mnt": (d | 0o751, b""),
+            b"mnt/prog": (f | 0o755, b"\x7fELF prog"),
+            b"mnt/data.txt": (f | 0o640, b"data\r\n\0"),
+            b"mnt/.hidden": (f | 0o600, b""),
+            b"mnt/sub": (d | 0o750, b""),
+            b"mnt/sub/deep": (d | 0o700, b""),
+            b"mnt/sub/deep/file": (f | 0o644, b"deep"),
+            b"mnt/sub/empty": (d | 0o711, b""),
+            b"mnt/link": (ln | 0o777, b"prog"),
+            b"mnt/dangling": (ln | 0o777, b"../nowhere"),
+            b"mnt/dirlink": (ln | 0o777, b"sub"),
+        })
+        self.assertEqual(order, sorted(order))  # so every directory precedes its contents
+
+    def test_defaults(self):
+        entries, _ = read_cpio(self.build(["--", "/bin/busybox", "true"]))
+        self.assertEqual(sorted(entries), [b"bin", b"bin/busybox", b"bin/lxshim", b"hmk",
+                                           b"hmk/exec.argv", b"hmk/exec.env", b"manifest"])
+        self.assertEqual(entries[b"hmk/exec.env"][1], DEFAULT_ENV)
+        self.assertEqual(entries[b"hmk/exec.argv"][1], b"/bin/busybox\0true\0")
+
+    def test_at_the_root_and_merged_directories(self):
+        self.make_file("a/usr/bin/x", b"x", 0o755)
+        self.make_file("b/usr/bin/y", b"y", 0o700)
+        self.make_dir("b/usr", 0o555)
+        entries, _ = read_cpio(self.build(["--add", "a:/", "--add", "b:/", "--", "/usr/bin/y"]))
+        self.assertEqual(entries[b"usr/bin/x"], (stat.S_IFREG | 0o755, b"x"))
+        self.assertEqual(entries[b"usr/bin/y"], (stat.S_IFREG | 0o700, b"y"))
+        self.assertEqual(entries[b"usr"][0], stat.S_IFDIR | 0o555)  # the later --add's mode
+        self.assertNotIn(b"", entries)
+        self.assertNotIn(b".", entries)
+
+    def test_deterministic(self):
+        src = self.make_tree()
+        first = self.build(["--add", "src:/mnt", "--", "/mnt/prog"], out="1.cpio")
+        for root, dirs, files in os.walk(src):
+            for name in dirs + files:
+                os.utime(os.path.join(root, name), (12345, 67890), follow_symlinks=False)
+        second = self.build(["--add", "src:/mnt", "--", "/mnt/prog"], out="2.cpio")
+        with open(first, "rb") as a, open(second, "rb") as b:
+            self.assertEqual(a.read(), b.read())
+
+    def assertRefused(self, argv, message):
+        with self.assertRaises(hmk_exec.Failure) as cm:
+            self.build(argv)
+        self.assertEqual(cm.exception.code, 2)
+        self.assertIn(message, str(cm.exception))
+
+    def test_reserved_paths(self):
+        self.make_tree()
+        f = self.make_file("f", b"f", 0o644)
+        self.make_file("withmanifest/manifest", b"m", 0o644)
+        self.make_file("withhmk/hmk/x", b"x", 0o644)
+        for argv in (["--add", f + ":/manifest"], ["--add", f + ":/bin/lxshim"],
+                     ["--add", f + ":/hmk/exec.env"], ["--add", f + ":/hmk/other"],
+                     ["--add", "src:/hmk"], ["--add", "withmanifest:/"],
+                     ["--add", "withhmk:/"]):
+            self.assertRefused(argv + ["--", "/bin/busybox"], "is reserved for ./hmk exec")
+
+    def test_overlaps(self):
+        self.make_tree()
+        f = self.make_file("f", b"f", 0o644)
+        self.assertRefused(["--add", f + ":/x", "--add", f + ":/x", "--", "/x"],
+                           "/x is given twice: by %s:/x and by %s:/x" % (f, f))
+        self.assertRefused(["--add", f + ":/bin/busybox", "--", "/bin/busybox"],
+                           "/bin/busybox is given twice")
+        self.assertRefused(["--add", "src:/m", "--add", f + ":/m/sub", "--", "/m/prog"],
+                           "/m/sub is given twice")
+        self.assertRefused(["--add", f + ":/m", "--add", "src:/m/d", "--", "/m"],
+                           "needs /m to be a directory, but it is a file")
+        self.assertRefused(["--add", "src:/m", "--add", f + ":/m/link/f", "--", "/m/prog"],
+                           "needs /m/link to be a directory, but it is a symlink")
+
+    def test_bad_host_files(self):
+        self.make_tree()
+        os.mkfifo(os.path.join(self.tmp, "src", "fifo"))
+        self.assertRefused(["--add", "src:/m", "--", "/m/prog"],
+                           "fifo is not a file, directory or symlink")
+        self.assertRefused(["--add", "missing:/m", "--", "/bin/busybox"],
+                           "No such file or directory")
+
+    def test_program_must_be_in_the_image(self):
+        self.make_tree()
+        self.assertRefused(["--", "/bin/sh"], "/bin/sh is not in the image")
+        self.assertRefused(["--add", "src:/m", "--", "/m/sub"], "/m/sub is a directory")
+        # Behind a symlink, or relative, it is the shim's to find.
+        self.build(["--add", "src:/m", "--", "/m/dirlink/deep/file"])
+        self.build(["--add", "src:/m", "--", "/m/link"])
+        self.build(["--", "busybox"])
+
+
+class StatusTest(unittest.TestCase):
+    def status(self, console):
+        return hmk_exec.parse_status(console)
+
+    def test_the_exact_line(self):
+        for n in (0, 1, 42, 128 + 9, 255):
+            console = b"boot: ...\n[lxshim] exit-status %d\nprocess /bin/lxshim exited\n" % n
+            self.assertEqual(self.status(console), (n, None))
+        self.assertEqual(self.status(b"[lxshim] exit-status 7\r\nhmk: powering off\r\n"),
+                         (7, None))
+
+    def test_lines_that_are_not_it(self):
+        for forged in (b"[hello] exit-status 3", b"x[lxshim] exit-status 3",
+                       b" [lxshim] exit-status 3", b"[hello] [lxshim] exit-status 3",
+                       b"lxshim exit-status 3", b"[LXSHIM] exit-status 3"):
+            self.assertEqual(self.status(b"boot\n%s\nend\n" % forged),
+                             (None, "no '[lxshim] exit-status N' line"), forged)
+
+    def test_a_cut_off_line_does_not_count(self):
+        self.assertEqual(self.status(b"boot\n[lxshim] exit-status 12"),
+                         (None, "no '[lxshim] exit-status N' line"))
+
+    def test_malformed(self):
+        for bad in (b"256", b"007", b"-1", b"3 ", b"3x", b"", b"1000", b"+3"):
+            line = b"[lxshim] exit-status " + bad
+            status, problem = self.status(b"%s\n" % line)
+            self.assertIsNone(status, bad)
+            self.assertEqual(problem, "malformed status line %r" % line.decode(), bad)
+        self.assertEqual(self.status(b"[lxshim] exit-status\n"),
+                         (None, "malformed status line '[lxshim] exit-status'"))
+
+    def test_exactly_one(self):
+        self.assertEqual(self.status(b"[lxshim] exit-status 1\n[lxshim] exit-status 2\n"),
+                         (None, "2 '[lxshim] exit-status N' lines (exactly one expected)"))
+        self.assertEqual(self.status(b"[lxshim] exit-status 1\n[lxshim] exit-status 1\n"),
+                         (None, "2 '[lxshim] exit-status N' lines (exactly one expected)"))
+
+
+def console(*lines):
+    return "".join(line + "\r\n" for line in lines).encode().hex()
+
+
+class PlumbingTest(unittest.TestCase):
+    """./hmk exec with the fake QEMU: what reaches stdout, stderr, the log, and the status."""
+
+    def setUp(self):
+        self.scratch = test_harness.Scratch()
+        self.addCleanup(self.scratch.close)
+
+    def run_exec(self, steps, *options):
+        self.scratch.script(steps)
+        return self.scratch.run(["--log", self.scratch.log] + list(options)
+                                + ["--", "/bin/busybox", "sh"])
+
+    def test_streams_are_separate_and_byte_exact(self):
+        out = ALL_BYTES + b"\r\n\n\r\0\0line\r\n"
+        err = bytes(reversed(ALL_BYTES)) + b"\n\r\x1b[0m\0"
+        status, stdout, stderr = self.run_exec([
+            ["qemu_stderr", "qemu-system-x86_64: warning: fake\n"],
+            ["com", 1, console("boot: fake kernel")],
+            ["com", 2, out[:100].hex()], ["com", 3, err[:7].hex()],
+            ["com", 2, out[100:].hex()], ["com", 3, err[7:].hex()],
+            ["com", 1, console("[lxshim] exit-status 0", "hmk: powering off")],
+            ["exit", 0x21]])
+        self.assertEqual(status, 0)
+        self.assertEqual(stdout, out)
+        self.assertEqual(stderr, err)  # QEMU's own warning is not shown when all went well
+        self.assertEqual(self.scratch.read_log(),
+                         b"boot: fake kernel\n[lxshim] exit-status 0\nhmk: powering off\n")
+
+    def test_the_exit_status_is_the_shims(self):
+        for n in (0, 3, 137, 255):
+            status, stdout, stderr = self.run_exec([
+                ["com", 1, console("[lxshim] exit-status %d" % n, "boot: 1 programs run")],
+                ["exit", 0x21]])
+            self.assertEqual((status, stdout, stderr), (n, b"", b""), n)
+
+    def test_a_bad_power_off_after_the_status_is_a_warning(self):
+        status, _, stderr = self.run_exec([
+            ["com", 1, console("[lxshim] exit-status 4", "PANIC: after the program")],
+            ["exit", 0x25]])
+        self.assertEqual(status, 4)
+        self.assertEqual(stderr, ("hmk exec: warning: the program exited with 4, then the kernel "
+                                  "powered off (panic); see %s\n" % self.scratch.log).encode())
+
+    def test_no_status_line_is_125_with_the_log_tail(self):
+        lines = ["line %02d" % i for i in range(1, 61)] + ["[hello] exit-status 3"]
+        status, stdout, stderr = self.run_exec([
+            ["qemu_stderr", "qemu says why\n"],
+            ["com", 2, b"partial output".hex()],
+            ["com", 1, console(*lines)],
+            ["exit", 0x25]])
+        self.assertEqual(status, 125)
+        self.assertEqual(stdout, b"partial output")
+        tail = "\n".join(lines[-40:])
+        self.assertEqual(stderr.decode(), (
+            "hmk exec: no exit status from the shim: no '[lxshim] exit-status N' line; the "
+            "kernel powered off (panic)\n"
+            "---- QEMU's own output ----\nqemu says why\n"
+            "---- last 40 lines of the kernel console (%s) ----\n%s\n---- end ----\n"
+            % (self.scratch.log, tail)))
+        self.assertNotIn(b"line 21\n", stderr)
+        self.assertIn(b"line 22\n", stderr)
+
+    def test_a_status_line_from_the_program_is_not_one(self):
+        status, stdout, stderr = self.run_exec([
+            ["com", 2, b"[lxshim] exit-status 0\n".hex()],
+            ["com", 3, b"[lxshim] exit-status 0\n".hex()],
+            ["com", 1, console("[prog] exit-status 0", "boot: 1 programs run")],
+            ["exit", 0x21]])
+        self.assertEqual((status, stdout), (125, b"[lxshim] exit-status 0\n"))
+        self.assertEqual(stderr.decode(), (
+            "[lxshim] exit-status 0\n"
+            "hmk exec: no exit status from the shim: no '[lxshim] exit-status N' line; the "
+            "kernel powered off (success)\n"
+            "---- last 2 lines of the kernel console (%s) ----\n"
+            "[prog] exit-status 0\nboot: 1 programs run\n---- end ----\n" % self.scratch.log))
+
+    def test_qemu_failing_to_start_is_125(self):
+        status, _, stderr = self.run_exec([
+            ["qemu_stderr", "qemu-system-x86_64: -chardev file: bad\n"], ["exit", 1]])
+        self.assertEqual(status, 125)
+        self.assertIn(b"QEMU exited with status 1 (not an HMK power-off)", stderr)
+        self.assertIn(b"qemu-system-x86_64: -chardev file: bad", stderr)
+
+    def test_timeout_kills_qemu_and_is_124(self):
+        pid_file = self.scratch.path("pid")
+        start = time.monotonic()
+        status, stdout, stderr = self.run_exec([
+            ["pid", pid_file], ["com", 2, b"before".hex()],
+            ["com", 1, console("[lxshim] exit-status 0")], ["hang"]], "--timeout", "1")
+        self.assertLess(time.monotonic() - start, 30)
+        self.assertEqual((status, stdout), (124, b"before"))
+        self.assertTrue(stderr.startswith(b"hmk exec: timed out after 1s (host time); QEMU "
+                                          b"killed\n"), stderr)
+        with open(pid_file) as f:
+            pid = int(f.read())
+        with self.assertRaises(ProcessLookupError):
+            os.kill(pid, 0)
+
+    def test_verbose_copies_the_console_to_stderr(self):
+        status, stdout, stderr = self.run_exec([
+            ["com", 1, console("boot: fake")], ["com", 3, b"err\r".hex()],
+            ["com", 1, console("[lxshim] exit-status 0")], ["exit", 0x21]], "--verbose")
+        self.assertEqual((status, stdout), (0, b""))
+        # The order between the two streams is the reader's; each stream's own order is kept.
+        self.assertEqual(stderr.count(b"err\r"), 1, stderr)
+        self.assertEqual(stderr.replace(b"err\r", b""),
+                         b"boot: fake\n[lxshim] exit-status 0\n")
+
+    def test_output_is_streamed_as_it_comes(self):
+        # The fake QEMU writes, then waits for the test to have read it: a runner that only
+        # passed output on at the end would never let it go on (and the read times out).
+        go = self.scratch.path("go")
+        self.scratch.script([
+            ["com", 2, b"first".hex()], ["com", 3, b"ERR1".hex()], ["wait_for", go],
+            ["com", 2, b" second".hex()], ["com", 1, console("[lxshim] exit-status 9")],
+            ["exit", 0x21]])
+        proc = subprocess.Popen(
+            self.scratch.command(["--log", self.scratch.log, "--", "/bin/busybox"]),
+            env=self.scratch.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE)
+        try:
+            got = {proc.stdout: b"", proc.stderr: b""}
+            want = {proc.stdout: b"first", proc.stderr: b"ERR1"}
+            deadline = time.monotonic() + 30
+            while got != want:
+                left = deadline - time.monotonic()
+                self.assertGreater(left, 0, "not streamed: got %r so far" % list(got.values()))
+                ready, _, _ = select.select([p for p in got if got[p] != want[p]], [], [], left)
+                for pipe in ready:
+                    got[pipe] += os.read(pipe.fileno(), 100)
+            with open(go, "w"):
+                pass
+            stdout, stderr = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        self.assertEqual((proc.returncode, stdout, stderr), (9, b" second", b""))
+
+
+if __name__ == "__main__":
+    unittest.main()
