@@ -4,12 +4,13 @@
     clang_tidy.py [--jobs N] FILE...      (from the workspace root; ./hmk lint runs it)
 
 Kinds, by path:
-  kernel  core/, platform/, proofs/, svc/kernel/: freestanding, ring 0 (the kernel's flags)
+  kernel  core/, platform/, proofs/, svc/kernel/, linuxcompat/ (the shim runs in the kernel,
+          IC0, by default): freestanding, ring 0 (the kernel's flags)
   host    tools/, svc/lib/test_env.cc: host C++ with the standard library
   user    the rest of svc/, test/ and bench/: freestanding, user mode (a user program's flags)
 
 Headers are checked through the files that include them (HeaderFilterRegex); the generated ones
-(.cache/lint-generated: the system call table's; bazel-bin: the service stubs) are included as
+(.cache/lint-generated: the system call tables'; bazel-bin: the service stubs) are included as
 system headers, so clang-tidy does not look at them. The flags go into a compilation database
 (.cache/lint-db/compile_commands.json), which editors can use too.
 
@@ -54,7 +55,7 @@ def flags_by_kind():
 
 
 def kind_of(path):
-    if re.match(r"(core|platform|proofs|svc/kernel)/", path):
+    if re.match(r"(core|platform|proofs|svc/kernel|linuxcompat)/", path):
         return "kernel"
     if path.startswith("tools/") or path == "svc/lib/test_env.cc":
         return "host"

@@ -1,5 +1,6 @@
 """The system call table: parser and model (the format is described at the top of
-core/abi/syscalls.tbl). Pure: no output, every error names the file and line."""
+core/abi/syscalls.tbl). Pure: no output, every error names the file and line. The Linux table
+(linux_table.py) shares its error, line reading and loading."""
 
 import dataclasses
 import re
@@ -78,38 +79,46 @@ class Call:
         return [f for register in self.results for f in register]
 
 
-def _fail(path, line, message):
+def fail(path, line, message):
     raise TableError(f"{path}:{line}: {message}")
+
+
+def entries(text):
+    """(line number, text) of every line that is neither blank nor a comment."""
+    for line, raw in enumerate(text.splitlines(), start=1):
+        stripped = raw.strip()
+        if stripped and not stripped.startswith("#"):
+            yield line, stripped
 
 
 def _parse_arg(text, path, line):
     m = re.match(r"^([a-z][a-z0-9_]*):([A-Za-z0-9_/+]+)(?:=(\w+))?$", text.strip())
     if not m:
-        _fail(path, line, f"bad argument '{text.strip()}': want NAME:TYPE[=DEFAULT]")
+        fail(path, line, f"bad argument '{text.strip()}': want NAME:TYPE[=DEFAULT]")
     name, type_, default = m.group(1), m.group(2), m.group(3) or ""
     if type_ in VALUES or type_ == "cap":
         return Arg(name, type_, (), default)
     obj, _, rights = type_.partition("/")
     if obj not in OBJECTS:
-        _fail(path, line, f"argument '{name}': unknown type '{obj}'")
+        fail(path, line, f"argument '{name}': unknown type '{obj}'")
     wanted = tuple(r for r in rights.split("+") if r) if rights else ()
     for right in wanted:
         if right not in RIGHTS:
-            _fail(path, line, f"argument '{name}': unknown right '{right}'")
+            fail(path, line, f"argument '{name}': unknown right '{right}'")
     return Arg(name, obj, wanted, default)
 
 
 def _parse_field(text, path, line):
     m = re.match(r"^([a-z][a-z0-9_]*):(\w+)(?:@(\d+):(\d+))?$", text.strip())
     if not m:
-        _fail(path, line, f"bad result '{text.strip()}': want NAME:TYPE[@SHIFT:BITS]")
+        fail(path, line, f"bad result '{text.strip()}': want NAME:TYPE[@SHIFT:BITS]")
     if m.group(2) not in RESULT_TYPES:
-        _fail(path, line, f"result '{m.group(1)}': unknown type '{m.group(2)}'")
+        fail(path, line, f"result '{m.group(1)}': unknown type '{m.group(2)}'")
     shift, bits = (int(m.group(3)), int(m.group(4))) if m.group(3) else (0, 64)
     if bits == 0 or shift + bits > 64:
-        _fail(path, line, f"result '{m.group(1)}': @{shift}:{bits} does not fit 64 bits")
+        fail(path, line, f"result '{m.group(1)}': @{shift}:{bits} does not fit 64 bits")
     if m.group(3) and bits > _RESULT_BITS[m.group(2)]:
-        _fail(path, line, f"result '{m.group(1)}': {bits} bits do not fit its type {m.group(2)}")
+        fail(path, line, f"result '{m.group(1)}': {bits} bits do not fit its type {m.group(2)}")
     return Field(m.group(1), m.group(2), shift, bits)
 
 
@@ -119,15 +128,15 @@ def _parse_results(text, path, line):
     registers = tuple(tuple(_parse_field(f, path, line) for f in reg.split("+"))
                       for reg in text.split(","))
     if len(registers) > MAX_RESULT_REGISTERS:
-        _fail(path, line, f"{len(registers)} result registers; the ABI has {MAX_RESULT_REGISTERS}")
+        fail(path, line, f"{len(registers)} result registers; the ABI has {MAX_RESULT_REGISTERS}")
     for reg in registers:
         if len(reg) > 1 and any(f.bits == 64 for f in reg):
-            _fail(path, line, "a packed register needs @SHIFT:BITS on every field")
+            fail(path, line, "a packed register needs @SHIFT:BITS on every field")
         used = 0
         for f in reg:
             mask = ((1 << f.bits) - 1) << f.shift
             if used & mask:
-                _fail(path, line, f"result '{f.name}' overlaps another field of its register")
+                fail(path, line, f"result '{f.name}' overlaps another field of its register")
             used |= mask
     return registers
 
@@ -135,51 +144,49 @@ def _parse_results(text, path, line):
 def _parse_line(text, path, line):
     m = _LINE.match(text)
     if not m:
-        _fail(path, line, "want: NUMBER NAME KIND (ARGS) [-> (RESULTS)] | WHAT IT DOES")
+        fail(path, line, "want: NUMBER NAME KIND (ARGS) [-> (RESULTS)] | WHAT IT DOES")
     number, name, kind, args_text, results_text, summary = m.groups()
     if kind not in KINDS:
-        _fail(path, line, f"unknown kind '{kind}' (one of {', '.join(KINDS)})")
+        fail(path, line, f"unknown kind '{kind}' (one of {', '.join(KINDS)})")
     args = tuple(_parse_arg(a, path, line) for a in args_text.split(",") if a.strip())
     if len(args) > MAX_ARGS:
-        _fail(path, line, f"{len(args)} arguments; the ABI has {MAX_ARGS} registers")
+        fail(path, line, f"{len(args)} arguments; the ABI has {MAX_ARGS} registers")
     results = _parse_results(results_text, path, line)
     if kind != "sys" and results:
-        _fail(path, line, f"a '{kind}' call has no results in registers")
+        fail(path, line, f"a '{kind}' call has no results in registers")
     if kind == "ipc" and (len(args) > 1 or any(a.type != "Endpoint" for a in args)):
-        _fail(path, line, "an 'ipc' call takes one Endpoint argument or none (the rest of its "
+        fail(path, line, "an 'ipc' call takes one Endpoint argument or none (the rest of its "
               "registers are the message)")
     if kind == "exit" and any(a.is_handle for a in args):
-        _fail(path, line, "an 'exit' call takes no handle (a failed lookup would return)")
+        fail(path, line, "an 'exit' call takes no handle (a failed lookup would return)")
     if "|" in summary:
-        _fail(path, line, "'|' in the description (it would break the docs table)")
+        fail(path, line, "'|' in the description (it would break the docs table)")
     defaults = [a.default != "" for a in args]
     if any(d and not later for d, later in zip(defaults, defaults[1:])):
-        _fail(path, line, "only trailing arguments may have a default")
+        fail(path, line, "only trailing arguments may have a default")
     names = [a.name for a in args] + [f.name for reg in results for f in reg]
     if len(set(names)) != len(names):
-        _fail(path, line, "an argument or result name is used twice")
+        fail(path, line, "an argument or result name is used twice")
     return Call(int(number), name, kind, args, results, summary.strip(), line)
 
 
 def parse(text, path="<table>"):
     """The calls of a table, in number order; numbers must run 0, 1, 2, ... without gaps."""
     calls = []
-    for line, raw in enumerate(text.splitlines(), start=1):
-        stripped = raw.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
+    for line, stripped in entries(text):
         call = _parse_line(stripped, path, line)
         if call.number != len(calls):
-            _fail(path, line, f"number {call.number}: expected {len(calls)} (numbers run 0, 1, "
+            fail(path, line, f"number {call.number}: expected {len(calls)} (numbers run 0, 1, "
                   "2, ... in order)")
         if any(c.name == call.name for c in calls):
-            _fail(path, line, f"'{call.name}' is defined twice")
+            fail(path, line, f"'{call.name}' is defined twice")
         calls.append(call)
     if not calls:
         raise TableError(f"{path}: no system calls")
     return calls
 
 
-def load(path):
+def load(path, parser=parse):
+    """The table in the file at `path`, read by `parser` (parse, or linux_table.parse)."""
     with open(path, encoding="utf-8") as f:
-        return parse(f.read(), path)
+        return parser(f.read(), path)
