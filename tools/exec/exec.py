@@ -51,6 +51,7 @@ import newc  # noqa: E402  the deterministic cpio writer
 import run as qemu_run  # noqa: E402  the QEMU machine of ./hmk run, and its power-off codes
 
 EXIT_USAGE = 2
+EXIT_NOT_FOUND = 127  # as a shell says for a command it cannot find
 EXIT_TIMEOUT = 124
 EXIT_FAILED = 125
 
@@ -302,7 +303,7 @@ class Image:
         if entry is None:
             raise Failure("%s is not in the image (busybox has no applet links: run "
                           "/bin/busybox NAME; --add brings files)" % os.fsdecode(path),
-                          EXIT_USAGE)
+                          EXIT_NOT_FOUND)
         if entry.kind == "dir":
             raise Failure("%s is a directory in the image" % os.fsdecode(path), EXIT_USAGE)
 

@@ -228,10 +228,10 @@ class ImageTest(unittest.TestCase):
         with open(first, "rb") as a, open(second, "rb") as b:
             self.assertEqual(a.read(), b.read())
 
-    def assertRefused(self, argv, message):
+    def assertRefused(self, argv, message, code=2):
         with self.assertRaises(hmk_exec.Failure) as cm:
             self.build(argv)
-        self.assertEqual(cm.exception.code, 2)
+        self.assertEqual(cm.exception.code, code)
         self.assertIn(message, str(cm.exception))
 
     def test_reserved_paths(self):
@@ -269,7 +269,7 @@ class ImageTest(unittest.TestCase):
 
     def test_program_must_be_in_the_image(self):
         self.make_tree()
-        self.assertRefused(["--", "/bin/sh"], "/bin/sh is not in the image")
+        self.assertRefused(["--", "/bin/sh"], "/bin/sh is not in the image", code=127)
         self.assertRefused(["--add", "src:/m", "--", "/m/sub"], "/m/sub is a directory")
         # Behind a symlink, or relative, it is the shim's to find.
         self.build(["--add", "src:/m", "--", "/m/dirlink/deep/file"])

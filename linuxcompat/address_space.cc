@@ -1,0 +1,291 @@
+#include "linuxcompat/address_space.h"
+
+#include "core/lib/string.h"
+#include "linuxcompat/linux.h"
+
+namespace hmk::lx {
+namespace {
+
+// The core's rights for a Linux protection: anything mapped is readable (as on x86).
+uint32_t rights_for(uint32_t prot) {
+  uint32_t rights = abi::kRightRead;
+  if ((prot & kProtWrite) != 0) rights |= abi::kRightWrite;
+  if ((prot & kProtExec) != 0) rights |= abi::kRightExecute;
+  return rights;
+}
+
+int64_t errno_for(Status s) {
+  switch (s) {
+    case Status::kQuotaExceeded:
+    case Status::kOutOfMemory:
+    case Status::kInvalidArgument:  // a memory object beyond the largest size
+      return -kENOMEM;
+    case Status::kPermissionDenied:
+      return -kEACCES;
+    default:
+      return -kENOMEM;
+  }
+}
+
+}  // namespace
+
+AddressSpace::~AddressSpace() {
+  while (count_ > 0) {
+    release(regions_[count_ - 1].backing);
+    --count_;
+  }
+}
+
+const Region* AddressSpace::find(uint64_t address) const {
+  const uint32_t i = index_at_or_after(address);
+  if (i < count_ && regions_[i].start <= address) return &regions_[i];
+  return nullptr;
+}
+
+// The first region that ends after `address`.
+uint32_t AddressSpace::index_at_or_after(uint64_t address) const {
+  uint32_t lo = 0;
+  uint32_t hi = count_;
+  while (lo < hi) {
+    const uint32_t mid = (lo + hi) / 2;
+    if (regions_[mid].end() <= address) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+int64_t AddressSpace::insert(const Region& r) {
+  if (count_ == kMaxRegions) return -kENOMEM;
+  const uint32_t i = index_at_or_after(r.start);
+  mem_move(&regions_[i + 1], &regions_[i], (count_ - i) * sizeof(Region));
+  regions_[i] = r;
+  ++count_;
+  return 0;
+}
+
+void AddressSpace::erase(uint32_t index) {
+  mem_move(&regions_[index], &regions_[index + 1], (count_ - index - 1) * sizeof(Region));
+  --count_;
+}
+
+int64_t AddressSpace::map_region(const Region& r) {
+  if (r.prot == kProtNone) return 0;
+  const Status s =
+      backend_.map(r.backing->memory, r.start, r.first_page, r.pages, rights_for(r.prot));
+  return s == Status::kOk ? 0 : errno_for(s);
+}
+
+void AddressSpace::release(Backing* b) {
+  if (--b->users > 0) return;
+  backend_.destroy(b->memory, b->mirror, b->pages);
+  delete b;
+}
+
+int64_t AddressSpace::map_anonymous(uint64_t start, uint64_t pages, uint32_t prot) {
+  if ((prot & kProtWrite) != 0 && (prot & kProtExec) != 0) return -kEACCES;
+  if (!range_free(start, pages)) return -kENOMEM;
+  if (count_ == kMaxRegions) return -kENOMEM;
+  Backing* b = new Backing{abi::kNullHandle, nullptr, pages, 1, true};
+  if (b == nullptr) return -kENOMEM;
+  if (Status s = backend_.create(pages, &b->memory, &b->mirror); s != Status::kOk) {
+    delete b;
+    return errno_for(s);
+  }
+  const Region r{start, pages, b, 0, prot};
+  if ((prot & kProtExec) != 0) {
+    b->mirror_writable = false;
+    if (backend_.set_mirror_writable(b->memory, b->mirror, pages, false) != Status::kOk) {
+      release(b);
+      return -kENOMEM;
+    }
+  }
+  if (int64_t e = map_region(r); e != 0) {
+    release(b);
+    return e;
+  }
+  (void)insert(r);  // room was checked above
+  return 0;
+}
+
+int64_t AddressSpace::split_at(uint64_t address) {
+  const Region* found = find(address);
+  if (found == nullptr || found->start == address) return 0;
+  if (count_ == kMaxRegions) return -kENOMEM;
+  const Region whole = *found;
+  const uint64_t low_pages = (address - whole.start) / kPageSize;
+  const Region low{whole.start, low_pages, whole.backing, whole.first_page, whole.prot};
+  const Region high{address, whole.pages - low_pages, whole.backing, whole.first_page + low_pages,
+                    whole.prot};
+  // One mapping per region: the old one goes, two take its place.
+  if (whole.prot != kProtNone) {
+    if (backend_.unmap(whole.start, whole.pages) != Status::kOk) return -kENOMEM;
+    int64_t e = map_region(low);
+    if (e == 0) e = map_region(high);
+    if (e != 0) {
+      (void)backend_.unmap(whole.start, whole.pages);
+      (void)map_region(whole);  // what it was, with the frames it had
+      return e;
+    }
+  }
+  const uint32_t index = static_cast<uint32_t>(found - regions_);
+  regions_[index] = low;
+  ++whole.backing->users;
+  (void)insert(high);
+  return 0;
+}
+
+int64_t AddressSpace::unmap(uint64_t start, uint64_t pages) {
+  const uint64_t end = start + pages * kPageSize;
+  if (int64_t e = split_at(start); e != 0) return e;
+  if (int64_t e = split_at(end); e != 0) return e;
+  uint32_t i = index_at_or_after(start);
+  while (i < count_ && regions_[i].start < end) {
+    const Region r = regions_[i];
+    if (r.prot != kProtNone) (void)backend_.unmap(r.start, r.pages);
+    erase(i);
+    release(r.backing);
+  }
+  return 0;
+}
+
+int64_t AddressSpace::protect(uint64_t start, uint64_t pages, uint32_t prot) {
+  const uint64_t end = start + pages * kPageSize;
+  if ((prot & kProtWrite) != 0 && (prot & kProtExec) != 0) return -kEACCES;
+  // Every page mapped: walk the regions for gaps first, change nothing if there is one.
+  uint64_t at = start;
+  for (uint32_t i = index_at_or_after(start); i < count_ && at < end; ++i) {
+    if (regions_[i].start > at) return -kENOMEM;
+    at = regions_[i].end();
+  }
+  if (at < end) return -kENOMEM;
+  if (int64_t e = split_at(start); e != 0) return e;
+  if (int64_t e = split_at(end); e != 0) return e;
+  for (uint32_t i = index_at_or_after(start); i < count_ && regions_[i].start < end; ++i) {
+    Region& r = regions_[i];
+    if (r.prot == prot) continue;
+    Backing* b = r.backing;
+    const bool exec = (prot & kProtExec) != 0;
+    if (exec && b->mirror_writable) {
+      // W^X across the memory object: no other part of it may be writable in the process.
+      for (uint32_t j = 0; j < count_; ++j) {
+        if (j != i && regions_[j].backing == b && (regions_[j].prot & kProtWrite) != 0) {
+          return -kEACCES;
+        }
+      }
+      if (backend_.set_mirror_writable(b->memory, b->mirror, b->pages, false) != Status::kOk) {
+        return -kENOMEM;
+      }
+      b->mirror_writable = false;
+    }
+    if ((prot & kProtWrite) != 0 && !b->mirror_writable) {
+      for (uint32_t j = 0; j < count_; ++j) {
+        if (j != i && regions_[j].backing == b && (regions_[j].prot & kProtExec) != 0) {
+          return -kEACCES;
+        }
+      }
+    }
+    if (r.prot != kProtNone) (void)backend_.unmap(r.start, r.pages);
+    const uint32_t old = r.prot;
+    r.prot = prot;
+    if (int64_t e = map_region(r); e != 0) {
+      r.prot = old;
+      (void)map_region(r);
+      return e;
+    }
+    if (!b->mirror_writable && !exec) {
+      bool any_exec = false;
+      for (uint32_t j = 0; j < count_; ++j)
+        any_exec |= regions_[j].backing == b && (regions_[j].prot & kProtExec) != 0;
+      if (!any_exec &&
+          backend_.set_mirror_writable(b->memory, b->mirror, b->pages, true) == Status::kOk) {
+        b->mirror_writable = true;
+      }
+    }
+  }
+  return 0;
+}
+
+bool AddressSpace::range_free(uint64_t start, uint64_t pages) const {
+  const uint32_t i = index_at_or_after(start);
+  return i == count_ || regions_[i].start >= start + pages * kPageSize;
+}
+
+uint64_t AddressSpace::find_free(uint64_t pages, uint64_t below) const {
+  const uint64_t size = pages * kPageSize;
+  uint64_t top = below;
+  for (uint32_t i = count_; i > 0; --i) {
+    const Region& r = regions_[i - 1];
+    if (r.start >= top) continue;
+    if (r.end() <= top && top - r.end() >= size) return top - size;
+    top = r.start;
+  }
+  if (top >= kLowestAddress + size) return top - size;
+  return 0;
+}
+
+uint8_t* AddressSpace::bytes(const Region& r, uint64_t address) const {
+  return r.backing->mirror + r.first_page * kPageSize + (address - r.start);
+}
+
+bool AddressSpace::copy(uint64_t address, uint64_t len, Access access, void* shim_buffer) {
+  if (address + len < address) return false;
+  auto* buffer = static_cast<uint8_t*>(shim_buffer);
+  while (len > 0) {
+    const Region* r = find(address);
+    if (r == nullptr) return false;
+    switch (access) {
+      case Access::kRead:
+        if ((r->prot & kProtRead) == 0 && (r->prot & kProtExec) == 0) return false;
+        break;
+      case Access::kWrite:
+        if ((r->prot & kProtWrite) == 0) return false;
+        break;
+      case Access::kLoad:
+        if (!r->backing->mirror_writable) return false;
+        break;
+    }
+    const uint64_t n = r->end() - address < len ? r->end() - address : len;
+    if (access == Access::kRead) {
+      mem_copy(buffer, bytes(*r, address), n);
+    } else {
+      mem_copy(bytes(*r, address), buffer, n);
+    }
+    buffer += n;
+    address += n;
+    len -= n;
+  }
+  return true;
+}
+
+bool AddressSpace::copy_in(void* dst, uint64_t src, uint64_t len) const {
+  // copy() only reads the regions for kRead.
+  return const_cast<AddressSpace*>(this)->copy(src, len, Access::kRead, dst);
+}
+
+bool AddressSpace::copy_out(uint64_t dst, const void* src, uint64_t len) {
+  return copy(dst, len, Access::kWrite, const_cast<void*>(src));
+}
+
+bool AddressSpace::load(uint64_t dst, const void* src, uint64_t len) {
+  return copy(dst, len, Access::kLoad, const_cast<void*>(src));
+}
+
+int64_t AddressSpace::copy_string(char* dst, uint64_t src, uint64_t cap) const {
+  uint64_t n = 0;
+  while (n < cap) {
+    const Region* r = find(src + n);
+    if (r == nullptr || ((r->prot & (kProtRead | kProtExec)) == 0)) return -kEFAULT;
+    const uint8_t* p = bytes(*r, src + n);
+    const uint64_t avail = r->end() - (src + n);
+    for (uint64_t k = 0; k < avail && n < cap; ++k, ++n) {
+      dst[n] = static_cast<char>(p[k]);
+      if (p[k] == 0) return static_cast<int64_t>(n);
+    }
+  }
+  return -kENAMETOOLONG;
+}
+
+}  // namespace hmk::lx

@@ -1,0 +1,116 @@
+// A Linux process's memory as the shim keeps it: regions of pages, each backed by (a part of) a
+// memory object that is mapped into the process with the region's protection and into the shim
+// as a *mirror*, through which the shim reads and writes the process's memory (system call
+// buffers, the initial stack, the loader's copies). Memory is allocated eagerly, zeroed, when a
+// region is made (kernel paging, with regions the kernel resolves faults from, comes later).
+//
+// The system calls it needs go through a MemoryBackend, so the same bookkeeping runs in the
+// shim (rt:: system calls) and in host tests (a fake).
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/abi/syscall.h"
+#include "core/lib/status.h"
+
+namespace hmk::lx {
+
+class MemoryBackend {
+ public:
+  // A zeroed memory object of `pages` pages, and its mirror in the shim (readable and writable).
+  virtual Status create(uint64_t pages, abi::Handle* memory, uint8_t** mirror) = 0;
+  // Unmaps the mirror and deletes the memory object (the process has no mapping of it left).
+  virtual void destroy(abi::Handle memory, uint8_t* mirror, uint64_t pages) = 0;
+  // The mirror writable or read-only (W^X: a memory object mapped executable in the process
+  // must not be writable anywhere).
+  virtual Status set_mirror_writable(abi::Handle memory, uint8_t* mirror, uint64_t pages,
+                                     bool writable) = 0;
+  // The process's mappings (core system calls map and unmap, rights abi::kRight*).
+  virtual Status map(abi::Handle memory, uint64_t vaddr, uint64_t first_page, uint64_t pages,
+                     uint32_t rights) = 0;
+  virtual Status unmap(uint64_t vaddr, uint64_t pages) = 0;
+
+ protected:
+  ~MemoryBackend() = default;
+};
+
+// One memory object the shim made for this process.
+struct Backing {
+  abi::Handle memory;
+  uint8_t* mirror;
+  uint64_t pages;
+  uint32_t users;  // regions using it
+  bool mirror_writable;
+};
+
+// Pages [start, start + pages * kPageSize) of the process: pages [first_page, ...) of `backing`,
+// with Linux protection `prot` (kProtNone: reserved, not mapped in the process).
+struct Region {
+  uint64_t start;
+  uint64_t pages;
+  Backing* backing;
+  uint64_t first_page;
+  uint32_t prot;
+
+  uint64_t end() const { return start + pages * 4096; }
+};
+
+class AddressSpace {
+ public:
+  static constexpr uint32_t kMaxRegions = 512;
+
+  explicit AddressSpace(MemoryBackend& backend) : backend_(backend) {}
+  // Deletes every memory object; the process's mappings are left to its end (its space is gone
+  // or going).
+  ~AddressSpace();
+  AddressSpace(const AddressSpace&) = delete;
+  AddressSpace& operator=(const AddressSpace&) = delete;
+
+  // Operations on page ranges (page-aligned start, pages > 0, inside the user range: the
+  // callers check). Each returns 0 or -errno.
+  // Fresh zeroed pages with `prot`; the range must be free.
+  int64_t map_anonymous(uint64_t start, uint64_t pages, uint32_t prot);
+  // Removes whatever is mapped in the range (nothing there is fine).
+  int64_t unmap(uint64_t start, uint64_t pages);
+  // Every page of the range must be mapped (else -ENOMEM). Writable and executable at once, or
+  // executable while another part of the same memory is writable, is -EACCES (W^X).
+  int64_t protect(uint64_t start, uint64_t pages, uint32_t prot);
+
+  bool range_free(uint64_t start, uint64_t pages) const;
+  // The highest free range of `pages` pages ending at or below `below`; 0 if there is none.
+  uint64_t find_free(uint64_t pages, uint64_t below) const;
+
+  // Copies between the process's memory and the shim's; false (EFAULT) unless every byte lies
+  // in regions with read (copy_in) or write (copy_out) permission.
+  bool copy_in(void* dst, uint64_t src, uint64_t len) const;
+  bool copy_out(uint64_t dst, const void* src, uint64_t len);
+  // The loader's copy: any region whose mirror is writable, whatever its protection.
+  bool load(uint64_t dst, const void* src, uint64_t len);
+  // A NUL-terminated string of at most cap - 1 bytes into dst: its length, -EFAULT, or
+  // -ENAMETOOLONG.
+  int64_t copy_string(char* dst, uint64_t src, uint64_t cap) const;
+
+  uint32_t region_count() const { return count_; }
+  const Region& region(uint32_t i) const { return regions_[i]; }
+
+ private:
+  enum class Access : uint8_t { kRead, kWrite, kLoad };
+  // The region holding `address`, or nullptr.
+  const Region* find(uint64_t address) const;
+  uint32_t index_at_or_after(uint64_t address) const;
+  // Splits the region that straddles `address` in two (each its own mapping); -errno on failure.
+  int64_t split_at(uint64_t address);
+  int64_t insert(const Region& r);
+  void erase(uint32_t index);
+  int64_t map_region(const Region& r);
+  void release(Backing* b);
+  uint8_t* bytes(const Region& r, uint64_t address) const;
+  bool copy(uint64_t address, uint64_t len, Access access, void* shim_buffer);
+
+  MemoryBackend& backend_;
+  Region regions_[kMaxRegions] = {};  // sorted by start, not overlapping
+  uint32_t count_ = 0;
+};
+
+}  // namespace hmk::lx

@@ -1,0 +1,293 @@
+// The shim's memory bookkeeping on the host, with a fake backend that keeps the process's
+// mappings and the mirrors in host memory: regions split and merge into the right mappings,
+// protections follow W^X across a memory object, copies check permissions, and the ELF
+// loader and initial stack produce what Linux would.
+#include <catch2/catch.hpp>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "linuxcompat/address_space.h"
+#include "linuxcompat/exec.h"
+#include "linuxcompat/linux.h"
+#include "linuxcompat/task.h"
+
+namespace hmk::lx {
+namespace {
+
+struct Mapping {
+  abi::Handle memory;
+  uint64_t first_page;
+  uint64_t pages;
+  uint32_t rights;
+};
+
+class FakeBackend final : public MemoryBackend {
+ public:
+  Status create(uint64_t pages, abi::Handle* memory, uint8_t** mirror) override {
+    if (pages > budget_pages) return Status::kQuotaExceeded;
+    budget_pages -= pages;
+    *memory = next_++;
+    auto& bytes = objects_[*memory];
+    bytes.assign(pages * kPageSize, 0);
+    *mirror = bytes.data();
+    return Status::kOk;
+  }
+  void destroy(abi::Handle memory, uint8_t*, uint64_t pages) override {
+    // While the process lives, only memory it no longer maps is deleted; when the address
+    // space goes (the process has ended) its mappings go with the process.
+    for (auto it = mappings.begin(); it != mappings.end();) {
+      if (it->second.memory != memory) {
+        ++it;
+        continue;
+      }
+      REQUIRE(process_gone);
+      it = mappings.erase(it);
+    }
+    REQUIRE(objects_.erase(memory) == 1);
+    budget_pages += pages;
+  }
+  Status set_mirror_writable(abi::Handle memory, uint8_t*, uint64_t, bool writable) override {
+    if (writable) {
+      for (const auto& [vaddr, m] : mappings)
+        if (m.memory == memory && (m.rights & abi::kRightExecute) != 0)
+          return Status::kPermissionDenied;
+    }
+    writable_[memory] = writable;
+    return Status::kOk;
+  }
+  Status map(abi::Handle memory, uint64_t vaddr, uint64_t first_page, uint64_t pages,
+             uint32_t rights) override {
+    REQUIRE(objects_.count(memory) == 1);
+    REQUIRE((first_page + pages) * kPageSize <= objects_[memory].size());
+    // The core's W^X across mappings, and no overlap.
+    const bool w = (rights & abi::kRightWrite) != 0, x = (rights & abi::kRightExecute) != 0;
+    if (w && x) return Status::kInvalidArgument;
+    if (x && writable(memory)) return Status::kPermissionDenied;
+    for (const auto& [va, m] : mappings) {
+      REQUIRE((va + m.pages * kPageSize <= vaddr || vaddr + pages * kPageSize <= va));
+      if (m.memory == memory &&
+          ((w && (m.rights & abi::kRightExecute)) || (x && (m.rights & abi::kRightWrite)))) {
+        return Status::kPermissionDenied;
+      }
+    }
+    mappings[vaddr] = {memory, first_page, pages, rights};
+    return Status::kOk;
+  }
+  Status unmap(uint64_t vaddr, uint64_t pages) override {
+    // The core removes whole mappings inside the range; the shim only asks for whole ones.
+    auto it = mappings.find(vaddr);
+    REQUIRE(it != mappings.end());
+    REQUIRE(it->second.pages == pages);
+    mappings.erase(it);
+    return Status::kOk;
+  }
+  bool writable(abi::Handle memory) const {
+    auto it = writable_.find(memory);
+    return it == writable_.end() || it->second;
+  }
+  size_t objects() const { return objects_.size(); }
+
+  std::map<uint64_t, Mapping> mappings;
+  uint64_t budget_pages = 1 << 20;
+  bool process_gone = false;
+
+ private:
+  abi::Handle next_ = 100;
+  std::map<abi::Handle, std::vector<uint8_t>> objects_;
+  std::map<abi::Handle, bool> writable_;
+};
+
+constexpr uint64_t kBase = 0x10'0000;
+constexpr uint32_t kRw = kProtRead | kProtWrite;
+
+// The regions and the fake's mappings agree: one mapping per region with protection.
+void check_consistent(const AddressSpace& mm, const FakeBackend& fake) {
+  size_t mapped = 0;
+  for (uint32_t i = 0; i < mm.region_count(); ++i) {
+    const Region& r = mm.region(i);
+    if (i > 0) REQUIRE(mm.region(i - 1).end() <= r.start);
+    if (r.prot == kProtNone) continue;
+    ++mapped;
+    auto it = fake.mappings.find(r.start);
+    REQUIRE(it != fake.mappings.end());
+    REQUIRE(it->second.pages == r.pages);
+    REQUIRE(it->second.first_page == r.first_page);
+    REQUIRE(it->second.memory == r.backing->memory);
+  }
+  REQUIRE(fake.mappings.size() == mapped);
+}
+
+TEST_CASE("anonymous memory: map, copy, unmap in the middle, protect") {
+  FakeBackend fake;
+  {
+    AddressSpace mm(fake);
+    REQUIRE(mm.map_anonymous(kBase, 8, kRw) == 0);
+    REQUIRE(mm.map_anonymous(kBase + kPageSize, 1, kRw) == -kENOMEM);  // taken
+    const char text[] = "hello, shim";
+    REQUIRE(mm.copy_out(kBase + kPageSize - 4, text, sizeof(text)));  // across a page
+    char back[sizeof(text)] = {};
+    REQUIRE(mm.copy_in(back, kBase + kPageSize - 4, sizeof(text)));
+    REQUIRE(std::string(back) == text);
+    char name[64];
+    REQUIRE(mm.copy_string(name, kBase + kPageSize - 4, sizeof(name)) == 11);
+    REQUIRE(mm.copy_string(name, kBase + kPageSize - 4, 5) == -kENAMETOOLONG);
+    REQUIRE_FALSE(mm.copy_in(back, kBase + 8 * kPageSize - 2, 4));  // runs off the end
+
+    // A hole in the middle: three regions become two, sharing one memory object.
+    REQUIRE(mm.unmap(kBase + 2 * kPageSize, 2) == 0);
+    REQUIRE(mm.region_count() == 2);
+    REQUIRE(mm.region(1).first_page == 4);
+    REQUIRE(mm.region(0).backing == mm.region(1).backing);
+    check_consistent(mm, fake);
+    REQUIRE(mm.copy_in(back, kBase + kPageSize - 4, sizeof(text)));  // still there
+    REQUIRE(std::string(back) == text);
+
+    // protect needs every page mapped.
+    REQUIRE(mm.protect(kBase, 8, kProtRead) == -kENOMEM);
+    REQUIRE(mm.protect(kBase, 1, kProtRead) == 0);
+    REQUIRE_FALSE(mm.copy_out(kBase, text, 1));  // read-only now
+    REQUIRE(mm.copy_out(kBase + kPageSize, text, 1));
+    check_consistent(mm, fake);
+    // Executable while another part of the same object is writable: W^X.
+    REQUIRE(mm.protect(kBase, 1, kProtRead | kProtExec) == -kEACCES);
+    REQUIRE(mm.protect(kBase, 1, kProtRead | kProtWrite | kProtExec) == -kEACCES);
+    REQUIRE(mm.unmap(kBase + kPageSize, 1) == 0);
+    REQUIRE(mm.unmap(kBase + 4 * kPageSize, 4) == 0);
+    REQUIRE(mm.protect(kBase, 1, kProtRead | kProtExec) == 0);
+    REQUIRE_FALSE(fake.writable(mm.region(0).backing->memory));
+    REQUIRE_FALSE(mm.load(kBase, text, 1));  // the mirror is read-only now
+    check_consistent(mm, fake);
+    fake.process_gone = true;
+  }
+  REQUIRE(fake.objects() == 0);  // everything deleted with the address space
+}
+
+TEST_CASE("find_free takes the highest gap that fits, below the limit") {
+  FakeBackend fake;
+  AddressSpace mm(fake);
+  const uint64_t top = 0x7000'0000;
+  REQUIRE(mm.find_free(4, top) == top - 4 * kPageSize);
+  REQUIRE(mm.map_anonymous(top - 2 * kPageSize, 2, kRw) == 0);
+  REQUIRE(mm.map_anonymous(top - 8 * kPageSize, 2, kRw) == 0);
+  REQUIRE(mm.find_free(4, top) == top - 6 * kPageSize);  // the gap between them
+  REQUIRE(mm.find_free(5, top) == top - 13 * kPageSize);
+  REQUIRE(mm.find_free(1ull << 40, top) == 0);
+  fake.process_gone = true;
+}
+
+TEST_CASE("a failed allocation leaves nothing behind") {
+  FakeBackend fake;
+  AddressSpace mm(fake);
+  fake.budget_pages = 3;
+  REQUIRE(mm.map_anonymous(kBase, 4, kRw) == -kENOMEM);
+  REQUIRE(mm.region_count() == 0);
+  REQUIRE(fake.objects() == 0);
+}
+
+std::vector<uint8_t> read_file(const char* path) {
+  std::ifstream in(path, std::ios::binary);
+  REQUIRE(in.good());
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+uint64_t word_at(AddressSpace& mm, uint64_t address) {
+  uint64_t w = 0;
+  REQUIRE(mm.copy_in(&w, address, 8));
+  return w;
+}
+
+std::string string_at(AddressSpace& mm, uint64_t address) {
+  char s[256];
+  REQUIRE(mm.copy_string(s, address, sizeof(s)) >= 0);
+  return s;
+}
+
+TEST_CASE("a static executable and its initial stack, as Linux lays them out") {
+  FakeBackend fake;
+  AddressSpace mm(fake);
+  // The test program: a static musl executable (linuxcompat:test_hello, built by musl-gcc).
+  const std::vector<uint8_t> elf = read_file("linuxcompat/testdata/hello");
+  ExecImage image;
+  REQUIRE(load_elf(mm, elf.data(), elf.size(), &image) == 0);
+  check_consistent(mm, fake);
+  REQUIRE(image.entry >= 0x400000);
+  REQUIRE(image.phnum > 0);
+  // AT_PHDR points at the program headers as loaded: the first one's type is readable there.
+  uint32_t type = 0;
+  REQUIRE(mm.copy_in(&type, image.phdr, 4));
+  uint64_t phoff = 0;
+  std::memcpy(&phoff, elf.data() + 32, 8);
+  uint32_t type_in_file = 0;
+  std::memcpy(&type_in_file, elf.data() + phoff, 4);
+  REQUIRE(type == type_in_file);
+  // Text is executable and its mirror read-only.
+  bool saw_exec = false;
+  for (const auto& [va, m] : fake.mappings) {
+    if ((m.rights & abi::kRightExecute) != 0) {
+      saw_exec = true;
+      REQUIRE_FALSE(fake.writable(m.memory));
+    }
+  }
+  REQUIRE(saw_exec);
+
+  const char* argv[] = {"/bin/hello", "one", "two"};
+  const char* envp[] = {"HOME=/", "PATH=/bin"};
+  StackInfo info = {
+      "/bin/hello", {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}, 0x178bfbff, 0, 0};
+  uint64_t sp = 0;
+  REQUIRE(build_stack(mm, argv, 3, envp, 2, image, info, &sp) == 0);
+  REQUIRE(sp % 16 == 0);
+  REQUIRE(sp < kStackTop);
+  REQUIRE(word_at(mm, sp) == 3);
+  REQUIRE(string_at(mm, word_at(mm, sp + 8)) == "/bin/hello");
+  REQUIRE(string_at(mm, word_at(mm, sp + 24)) == "two");
+  REQUIRE(word_at(mm, sp + 32) == 0);
+  REQUIRE(string_at(mm, word_at(mm, sp + 40)) == "HOME=/");
+  REQUIRE(string_at(mm, word_at(mm, sp + 48)) == "PATH=/bin");
+  REQUIRE(word_at(mm, sp + 56) == 0);
+  std::map<uint64_t, uint64_t> aux;
+  for (uint64_t a = sp + 64;; a += 16) {
+    const uint64_t key = word_at(mm, a);
+    if (key == kAtNull) break;
+    REQUIRE(aux.count(key) == 0);
+    aux[key] = word_at(mm, a + 8);
+  }
+  REQUIRE(aux.at(kAtPhdr) == image.phdr);
+  REQUIRE(aux.at(kAtPhnum) == image.phnum);
+  REQUIRE(aux.at(kAtPhent) == 56);
+  REQUIRE(aux.at(kAtPagesz) == 4096);
+  REQUIRE(aux.at(kAtEntry) == image.entry);
+  REQUIRE(aux.at(kAtHwcap) == 0x178bfbff);
+  REQUIRE(aux.count(kAtSecure) == 1);
+  REQUIRE(string_at(mm, aux.at(kAtExecfn)) == "/bin/hello");
+  REQUIRE(string_at(mm, aux.at(kAtPlatform)) == "x86_64");
+  uint8_t random[16];
+  REQUIRE(mm.copy_in(random, aux.at(kAtRandom), 16));
+  REQUIRE(std::memcmp(random, info.random, 16) == 0);
+  fake.process_gone = true;
+}
+
+TEST_CASE("the loader refuses what is not a static x86-64 executable") {
+  FakeBackend fake;
+  AddressSpace mm(fake);
+  std::vector<uint8_t> junk(4096, 0x7f);
+  ExecImage image;
+  REQUIRE(load_elf(mm, junk.data(), junk.size(), &image) == -kENOEXEC);
+  REQUIRE(mm.region_count() == 0);
+}
+
+}  // namespace
+
+// The handlers' services (shim.cc has the real ones); these tests run no handler.
+const ShimServices& shim_services() {
+  static const ShimServices services = {
+      [](uint8_t* buffer, size_t length) { std::memset(buffer, 0x5a, length); },
+      [](Task&, uint64_t, uint64_t) { return Status::kOk; }};
+  return services;
+}
+
+}  // namespace hmk::lx

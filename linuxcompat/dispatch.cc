@@ -1,0 +1,2 @@
+// The generated thunks and dispatch table (from syscalls.tbl), compiled once.
+#include "linuxcompat/syscall_dispatch.inc"
