@@ -243,8 +243,8 @@ TEST_CASE("initrd=yes gives a read-only copy of the initrd, named in the table w
   auto entry = [&](const std::string& name, const std::string& data, uint32_t mode) {
     char header[111];
     std::snprintf(header, sizeof(header),
-                  "070701%08x%08x%08x%08x%08x%08x%08zx%08x%08x%08x%08x%08zx%08x", 1, mode, 0, 0,
-                  1, 0, data.size(), 0, 0, 0, 0, name.size() + 1, 0);
+                  "070701%08x%08x%08x%08x%08x%08x%08zx%08x%08x%08x%08x%08zx%08x", 1, mode, 0, 0, 1,
+                  0, data.size(), 0, 0, 0, 0, name.size() + 1, 0);
     archive += header + name + std::string(1, '\0');
     archive.resize((archive.size() + 3) & ~size_t{3}, '\0');
     archive += data;
@@ -252,8 +252,8 @@ TEST_CASE("initrd=yes gives a read-only copy of the initrd, named in the table w
   };
   entry("bin/prog", std::string(4000, 'x') + "END", 0100755);
   entry("TRAILER!!!", "", 0);
-  Result<CpioArchive> cpio = CpioArchive::open(
-      reinterpret_cast<const uint8_t*>(archive.data()), archive.size(), nullptr);
+  Result<CpioArchive> cpio =
+      CpioArchive::open(reinterpret_cast<const uint8_t*>(archive.data()), archive.size(), nullptr);
   REQUIRE(cpio.ok());
   auto p = h.spawn("/bin/shim");
   BootstrapPlan plan;

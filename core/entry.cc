@@ -49,10 +49,11 @@ void background_step(size_t budget) {
   Thread* next = scheduler().choose();
   // A foreign thread whose call to its handler ended resumes with its own registers, or its
   // process ends and another thread is chosen.
-  while (next != nullptr && next->foreign_call() != ForeignCall::kNone) [[unlikely]] {
-    if (finish_foreign_call(next)) break;
-    next = scheduler().choose();
-  }
+  while (next != nullptr && next->foreign_call() != ForeignCall::kNone)
+    [[unlikely]] {
+      if (finish_foreign_call(next)) break;
+      next = scheduler().choose();
+    }
   if (next == nullptr) return nullptr;
   return arch::activate(next->space().address_space(), next->context());
 }

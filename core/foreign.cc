@@ -44,8 +44,8 @@ Status forward_syscall(Thread* self) {
 }
 
 Status forward_fault(Thread* self, uint64_t vector, uint64_t address) {
-  const uint64_t words[abi::kForeignFaultWords] = {
-      vector, address, arch::user_pc(self->context()), arch::user_sp(self->context())};
+  const uint64_t words[abi::kForeignFaultWords] = {vector, address, arch::user_pc(self->context()),
+                                                   arch::user_sp(self->context())};
   return forward(self, ForeignCall::kFault, abi::kForeignFaultLabel, words,
                  abi::kForeignFaultWords);
 }

@@ -1,7 +1,8 @@
 // Foreign personalities: a thread with a syscall handler (thread_set_syscall_handler) runs an
-// ABI the core does not know. Its system calls and faults become calls on the handler endpoint with the thread's registers as the message (core/abi/syscall.h, "foreign
-// system calls"); the reply resumes the thread or ends its process. The core knows nothing of
-// any foreign ABI: the Linux shim (linuxcompat/) is one handler.
+// ABI the core does not know. Its system calls and faults become calls on the handler endpoint with
+// the thread's registers as the message (core/abi/syscall.h, "foreign system calls"); the reply
+// resumes the thread or ends its process. The core knows nothing of any foreign ABI: the Linux shim
+// (linuxcompat/) is one handler.
 #pragma once
 
 #include <stdint.h>

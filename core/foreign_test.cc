@@ -58,8 +58,9 @@ void reply(Harness& h, Personality& p, uint32_t label, const std::vector<uint64_
   REQUIRE(p.shim.thread->state() == ThreadState::kBlockedOnReceive);
 }
 
-TEST_CASE("a foreign system call reaches the handler with the registers and resumes with the "
-          "result") {
+TEST_CASE(
+    "a foreign system call reaches the handler with the registers and resumes with the "
+    "result") {
   Harness h;
   Personality p(h);
   guest_syscall(h, p.guest.thread);
@@ -121,15 +122,20 @@ TEST_CASE("a reply outside the protocol ends the foreign process") {
   Harness h;
   Personality p(h);
   guest_syscall(h, p.guest.thread);
-  SECTION("another label") { reply(h, p, 0x1234, {1}); }
-  SECTION("no result word") { reply(h, p, abi::kForeignResume, {}); }
+  SECTION("another label") {
+    reply(h, p, 0x1234, {1});
+  }
+  SECTION("no result word") {
+    reply(h, p, abi::kForeignResume, {});
+  }
   REQUIRE_FALSE(p.guest.space->alive());
   REQUIRE(p.guest.space->exit_code() == -1);
   h.finish();
 }
 
-TEST_CASE("a foreign thread whose handler capability is gone ends; its handler going away "
-          "ends it too") {
+TEST_CASE(
+    "a foreign thread whose handler capability is gone ends; its handler going away "
+    "ends it too") {
   Harness h;
   Personality p(h);
   SECTION("capability deleted before the call") {

@@ -1,9 +1,9 @@
 // The boot manifest's grammar (docs/running.md), one directive per line:
 //
-//   run /bin/path [uses=a,b] [ioports=LABEL:BASE:COUNT]... [irqs=N,M] [irq_control=yes] [initrd=yes]
-//       [quota=BYTES]
-//   domain NAME /bin/path [serves=a,b] [uses=c] [ioports=...]... [irqs=N,M] [irq_control=yes] [initrd=yes]
-//       [quota=BYTES]
+//   run /bin/path [uses=a,b] [ioports=LABEL:BASE:COUNT]... [irqs=N,M] [irq_control=yes]
+//       [initrd=yes] [quota=BYTES]
+//   domain NAME /bin/path [serves=a,b] [uses=c] [ioports=...]... [irqs=N,M] [irq_control=yes]
+//       [initrd=yes] [quota=BYTES]
 //   kernel serves=a,b          services linked into the kernel image (IC0, core/kernel_service.h)
 //   # a comment; blank lines are ignored
 //

@@ -125,8 +125,8 @@ Status sys_thread_set_syscall_handler(Thread*, const SysThreadSetSyscallHandler&
   Space& target = t.space();
   if (!target.alive()) return Status::kPeerClosed;
   uint64_t handle = 0;
-  TRY(install_child(target.caps(), target.own_quota(), a.handler, abi::kRightSend,
-                    a.handler.badge, handle));
+  TRY(install_child(target.caps(), target.own_quota(), a.handler, abi::kRightSend, a.handler.badge,
+                    handle));
   // POINT OF NO RETURN
   t.set_syscall_handler(handle);
   return Status::kOk;

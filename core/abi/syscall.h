@@ -119,12 +119,13 @@ static_assert(sizeof(IpcBuffer) <= 4096);
 // ---- foreign system calls (personalities) ----
 //
 // A thread given a syscall handler (kThreadSetSyscallHandler) runs a foreign ABI (a process
-// whose threads all have one is a foreign process): a `syscall` it makes is not a native call. The kernel saves the thread's whole
-// register state and makes the thread call the handler endpoint (with that capability's badge)
-// with the message below; the thread waits for the reply as any caller does. A fault (page
-// fault, invalid opcode...) of such a thread goes to the handler the same way. The kernel knows
-// nothing of the foreign ABI: it only passes the registers the architecture's system-call
-// convention uses (x86-64: the number in rax, arguments in rdi, rsi, rdx, r10, r8, r9).
+// whose threads all have one is a foreign process): a `syscall` it makes is not a native call. The
+// kernel saves the thread's whole register state and makes the thread call the handler endpoint
+// (with that capability's badge) with the message below; the thread waits for the reply as any
+// caller does. A fault (page fault, invalid opcode...) of such a thread goes to the handler the
+// same way. The kernel knows nothing of the foreign ABI: it only passes the registers the
+// architecture's system-call convention uses (x86-64: the number in rax, arguments in rdi, rsi,
+// rdx, r10, r8, r9).
 //
 //   label kForeignSyscallLabel, kForeignSyscallWords words:
 //     [0] number  [1..6] arguments 0..5  [7] user pc after the instruction  [8] user sp
