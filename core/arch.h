@@ -48,6 +48,12 @@ concept SavedUserState = __is_trivial(C) && requires(C& ctx, const C& saved) {
   { user_sp(saved) } -> SameAs<uint64_t>;
   // Marks the context as a foreign process's: its system calls go to foreign_syscall_entry.
   { set_foreign_syscalls(ctx, true) } -> SameAs<void>;
+  // A frame's registers as abi::UserRegisters, and back (false for a pc or stack pointer
+  // outside user space; the TLS bases are set_user_tls's): thread_read/write_registers.
+  requires requires(abi::UserRegisters & regs) {
+    { read_user_registers(saved, saved.frame, regs) } -> SameAs<void>;
+    { write_user_registers(ctx.frame, regs) } -> SameAs<bool>;
+  };
 };
 
 // ---- the port's operations (core/arch_platform.h): static member functions of Platform ----

@@ -169,5 +169,94 @@ TEST_CASE("thread_set_syscall_handler: once per thread") {
   h.finish();
 }
 
+constexpr uint64_t kBuffer = 0x20'0000;  // a page of the shim's for register transfers
+
+abi::UserRegisters* shim_buffer(Harness& h, Personality& p) {
+  return reinterpret_cast<abi::UserRegisters*>(h.user_memory(p.shim.space, kBuffer, kPageWrite));
+}
+
+TEST_CASE("thread_read_registers: a thread in a foreign call shows what it will resume with") {
+  Harness h;
+  Personality p(h);
+  h.map_memory(p.shim.space, kBuffer, 1);
+  guest_syscall(h, p.guest.thread);
+  Thread* other = h.add_thread(p.shim.space);
+  REQUIRE(h.syscall(other, Syscall::kThreadReadRegisters, {p.guest_thread, kBuffer}) ==
+          Status::kOk);
+  const abi::UserRegisters& regs = *shim_buffer(h, p);
+  CHECK(regs.rax == 1);
+  CHECK(regs.rdi == 0x1000 + arch::kRdi);
+  CHECK(regs.r9 == 0x1000 + arch::kR9);
+  CHECK(regs.rbx == 0x1000 + arch::kRbx);
+  CHECK(regs.r15 == 0x1000 + arch::kR15);
+  CHECK(regs.rip == kPc);
+  CHECK(regs.rsp == kSp);
+  // Not into memory the caller cannot write.
+  CHECK(h.syscall(other, Syscall::kThreadReadRegisters, {p.guest_thread, 0x30'0000}) ==
+        Status::kBadAddress);
+  h.finish();
+}
+
+TEST_CASE("thread_write_registers: a thread in a foreign call resumes with what was written") {
+  Harness h;
+  Personality p(h);
+  h.map_memory(p.shim.space, kBuffer, 1);
+  guest_syscall(h, p.guest.thread);
+  Thread* other = h.add_thread(p.shim.space);
+  abi::UserRegisters regs = {};
+  regs.rbx = 0xb0b;
+  regs.r12 = 0x12;
+  regs.rip = 0x500000;
+  regs.rsp = 0x7000'0000;
+  regs.fs_base = 0x600000;
+  SECTION("a pc outside user space changes nothing") {
+    regs.rip = abi::kUserAddressEnd;
+    *shim_buffer(h, p) = regs;
+    REQUIRE(h.syscall(other, Syscall::kThreadWriteRegisters, {p.guest_thread, kBuffer}) ==
+            Status::kBadAddress);
+    regs.rip = 0x500000;
+    regs.fs_base = abi::kUserAddressEnd;
+    *shim_buffer(h, p) = regs;
+    REQUIRE(h.syscall(other, Syscall::kThreadWriteRegisters, {p.guest_thread, kBuffer}) ==
+            Status::kBadAddress);
+    reply(h, p, abi::kForeignResume, {5});
+    h.make_current(p.guest.thread);
+    CHECK(p.guest.thread->context().frame.rip == kPc);
+    CHECK(p.guest.thread->regs()[arch::kRbx] == 0x1000 + arch::kRbx);
+  }
+  SECTION("written, then the reply's result") {
+    *shim_buffer(h, p) = regs;
+    REQUIRE(h.syscall(other, Syscall::kThreadWriteRegisters, {p.guest_thread, kBuffer}) ==
+            Status::kOk);
+    reply(h, p, abi::kForeignResume, {0});
+    h.make_current(p.guest.thread);
+    const arch::UserContext& ctx = p.guest.thread->context();
+    CHECK(ctx.frame.rip == 0x500000);
+    CHECK(ctx.frame.rsp == 0x7000'0000);
+    CHECK(ctx.frame.regs[arch::kRbx] == 0xb0b);
+    CHECK(ctx.frame.regs[arch::kR12] == 0x12);
+    CHECK(ctx.frame.regs[arch::kRax] == 0);
+    CHECK(ctx.fs_base == 0x600000);
+  }
+  // A thread that is running user code or in a native call is not written.
+  Thread* busy = h.add_thread(p.shim.space);
+  Handle busy_handle = h.grant(p.shim.space, abi::kSelfThread, p.shim.space, abi::kRightManage);
+  (void)busy;
+  CHECK(h.syscall(other, Syscall::kThreadWriteRegisters, {busy_handle, kBuffer}) == Status::kBusy);
+  h.finish();
+}
+
+TEST_CASE("process_terminate ends a foreign process from its handler") {
+  Harness h;
+  Personality p(h);
+  Thread* other = h.add_thread(p.shim.space);
+  Handle guest_space = h.grant(p.guest.space, abi::kSelfSpace, p.shim.space, abi::kRightManage);
+  REQUIRE(h.syscall(other, Syscall::kProcessTerminate, {guest_space, 9}) == Status::kOk);
+  CHECK_FALSE(p.guest.space->alive());
+  CHECK(p.guest.space->exit_code() == 9);
+  CHECK(h.syscall(other, Syscall::kProcessTerminate, {guest_space, 9}) == Status::kPeerClosed);
+  h.finish();
+}
+
 }  // namespace
 }  // namespace hmk::hosted

@@ -243,6 +243,44 @@ Status Space::protect(uint64_t vaddr, uint64_t pages, uint32_t rights) {
   return Status::kOk;
 }
 
+namespace {
+
+// Each page of [address, address + length) in `as` with `flags`, as a kernel pointer: fn(kernel
+// pointer, offset into the range, bytes). Nothing is passed on unless every page qualifies.
+template <typename Fn>
+Status for_user_pages(arch::AddressSpace& as, uint64_t address, size_t length, uint32_t flags,
+                      Fn fn) {
+  uint64_t end;
+  if (__builtin_add_overflow(address, length, &end) || end > arch::kUserHighest) {
+    return Status::kBadAddress;
+  }
+  for (size_t done = 0; done < length;) {  // check first, then copy
+    TRY(arch::translate_user(as, address + done, flags));
+    done += min<size_t>(length - done, kPageSize - ((address + done) & (kPageSize - 1)));
+  }
+  for (size_t done = 0; done < length;) {
+    const uint64_t at = address + done;
+    const size_t chunk = min<size_t>(length - done, kPageSize - (at & (kPageSize - 1)));
+    fn(arch::phys_to_virt(*arch::translate_user(as, at, flags)), done, chunk);
+    done += chunk;
+  }
+  return Status::kOk;
+}
+
+}  // namespace
+
+Status Space::copy_in(uint64_t address, void* buffer, size_t length) {
+  auto* out = static_cast<uint8_t*>(buffer);
+  return for_user_pages(as_, address, length, kPageRead,
+                        [&](void* page, size_t at, size_t n) { mem_copy(out + at, page, n); });
+}
+
+Status Space::copy_out(uint64_t address, const void* buffer, size_t length) {
+  const auto* in = static_cast<const uint8_t*>(buffer);
+  return for_user_pages(as_, address, length, kPageWrite,
+                        [&](void* page, size_t at, size_t n) { mem_copy(page, in + at, n); });
+}
+
 void Space::terminate(int64_t code) {
   if (!alive_) return;
   // Descendants first, deepest first, without recursion: each round ends one leaf of the

@@ -69,6 +69,12 @@ class Space final : public KernelObject {
   Status unmap(uint64_t vaddr, uint64_t pages);
   Status protect(uint64_t vaddr, uint64_t pages, uint32_t rights);
 
+  // Copies between this process's memory and the kernel's, page by page through the direct
+  // map: kBadAddress (nothing copied out to the kernel's buffer is used) unless every byte is
+  // a user address mapped readable (copy_in) or writable (copy_out).
+  Status copy_in(uint64_t address, void* buffer, size_t length);
+  Status copy_out(uint64_t address, const void* buffer, size_t length);
+
   // Thread bookkeeping: a started thread counts as live until it dies.
   void thread_started() {
     ++live_threads_;

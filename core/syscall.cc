@@ -123,12 +123,38 @@ Status sys_thread_set_syscall_handler(Thread*, const SysThreadSetSyscallHandler&
   auto& t = object_of<Thread>(a.thread);
   if (t.syscall_handler() != 0) return Status::kAlreadyExists;
   Space& target = t.space();
-  if (!target.alive()) return Status::kPeerClosed;
+  if (!t.space().alive()) return Status::kPeerClosed;  // a dead process's table is never freed
   uint64_t handle = 0;
   TRY(install_child(target.caps(), target.own_quota(), a.handler, abi::kRightSend, a.handler.badge,
                     handle));
   // POINT OF NO RETURN
   t.set_syscall_handler(handle);
+  return Status::kOk;
+}
+
+Status sys_thread_read_registers(Thread* self, const SysThreadReadRegisters& a) {
+  auto& t = object_of<Thread>(a.thread);
+  abi::UserRegisters regs;
+  arch::read_user_registers(t.context(), t.user_frame(), regs);
+  return self->space().copy_out(a.registers, &regs, sizeof(regs));
+}
+
+Status sys_thread_write_registers(Thread* self, const SysThreadWriteRegisters& a) {
+  auto& t = object_of<Thread>(a.thread);
+  // Only a thread that is not in the middle of anything else: its registers are its own.
+  if (t.state() != ThreadState::kInactive && t.foreign_call() == ForeignCall::kNone) {
+    return Status::kBusy;
+  }
+  abi::UserRegisters regs;
+  TRY(self->space().copy_in(a.registers, &regs, sizeof(regs)));
+  if (regs.fs_base >= abi::kUserAddressEnd || regs.gs_base >= abi::kUserAddressEnd) {
+    return Status::kBadAddress;
+  }
+  arch::TrapFrame frame = t.user_frame();
+  if (!arch::write_user_registers(frame, regs)) return Status::kBadAddress;
+  // POINT OF NO RETURN
+  t.user_frame() = frame;
+  arch::set_user_tls(t.context(), regs.fs_base, regs.gs_base);
   return Status::kOk;
 }
 
@@ -272,6 +298,13 @@ Status sys_cap_copy_to(Thread*, const SysCapCopyTo& a, SysCapCopyToOut& out) {
                        out.handle);
 }
 
+Status sys_process_terminate(Thread*, const SysProcessTerminate& a) {
+  auto& space = object_of<Space>(a.space);
+  if (!space.alive()) return Status::kPeerClosed;
+  space.terminate(a.code);
+  return Status::kOk;
+}
+
 // ---- interrupts ----
 
 Status sys_irq_create(Thread* self, const SysIrqCreate& a, SysIrqCreateOut& out) {
@@ -334,17 +367,9 @@ Status sys_debug_print(Thread* self, const SysDebugPrint& a) {
   if (__builtin_add_overflow(a.text, a.length, &end) || end > arch::kUserHighest) {
     return Status::kBadAddress;
   }
-  // Copy out page by page through the direct map, so an unmapped or kernel address is refused
-  // before anything is printed.
+  // An unmapped or kernel address is refused before anything is printed.
   char buffer[abi::kDebugPrintMax];
-  size_t done = 0;
-  while (done < a.length) {
-    const uint64_t addr = a.text + done;
-    PhysAddr phys = TRY(arch::translate_user(self->space().address_space(), addr, kPageRead));
-    size_t chunk = min<size_t>(a.length - done, kPageSize - (addr & (kPageSize - 1)));
-    mem_copy(buffer + done, arch::phys_to_virt(phys), chunk);
-    done += chunk;
-  }
+  TRY(self->space().copy_in(a.text, buffer, a.length));
   // Prefixed with the program's name, so that it cannot pass for a kernel line.
   console_write_user(&self->space(), self->space().name(), buffer, a.length);
   return Status::kOk;

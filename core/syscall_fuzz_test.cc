@@ -211,7 +211,13 @@ class Fuzzer {
         return true;
       case Syscall::kProcessExit:
       case Syscall::kThreadExit:
+      case Syscall::kProcessTerminate:
         return pick(6) == 0;  // keep processes around for longer
+      case Syscall::kThreadReadRegisters:
+      case Syscall::kThreadWriteRegisters:
+        // The IPC buffer page (mapped writable in some processes), or the mapping window.
+        a[1] = pick(2) != 0 ? kBufferPage : kWindow + pick(8) * kPageSize;
+        return true;
       case Syscall::kDebugPrint:
         a[1] = pick(64);
         a[0] += pick(kPageSize);

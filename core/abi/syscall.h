@@ -139,6 +139,15 @@ static_assert(sizeof(IpcBuffer) <= 4096);
 //   label kForeignExit: its process ends with exit code word 0 (required), as process_exit.
 // Anything else (another label, a missing word 0, the handler capability deleted, the
 // handler gone before replying) ends the process as an unhandled fault would.
+// A thread's user registers as thread_read_registers and thread_write_registers move them
+// (x86-64). A handler uses them to fork (the child starts with the parent's registers), exec
+// and deliver signals.
+struct UserRegisters {
+  uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp;
+  uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+  uint64_t rip, rflags, fs_base, gs_base;
+};
+
 inline constexpr uint32_t kForeignSyscallLabel = 0x7f01;
 inline constexpr uint32_t kForeignFaultLabel = 0x7f02;
 inline constexpr uint32_t kForeignResume = 0x7f10;

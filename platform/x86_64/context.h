@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/abi/syscall.h"
 #include "platform/x86_64/registers.h"
 
 namespace hmk::arch {
@@ -68,6 +69,40 @@ inline uint64_t user_sp(const UserContext& ctx) {
 }
 inline void set_foreign_syscalls(UserContext& ctx, bool on) {
   ctx.foreign_syscalls = on ? 1 : 0;
+}
+
+// The flags user mode may change (CF, PF, AF, ZF, SF, TF, DF, OF, AC, ID); IF is always set,
+// IOPL 0, bit 1 reserved as 1.
+inline constexpr uint64_t kUserRflags =
+    0x0001 | 0x0004 | 0x0010 | 0x0040 | 0x0080 | 0x0100 | 0x0400 | 0x0800 | 0x40000 | 0x200000;
+inline constexpr uint64_t kFixedRflags = 0x0200 | 0x0002;
+// A frame written by write_user_registers: resumed with iret (all registers, rcx and r11 too).
+inline constexpr uint64_t kEntryRegistersWritten = 0x101;
+
+// The registers of a saved frame (`ctx` gives the TLS bases).
+inline void read_user_registers(const UserContext& ctx, const TrapFrame& f,
+                                abi::UserRegisters& out) {
+  out = {f.regs[kRax], f.regs[kRbx], f.rcx,        f.regs[kRdx], f.regs[kRsi],
+         f.regs[kRdi], f.regs[kRbp], f.rsp,        f.regs[kR8],  f.regs[kR9],
+         f.regs[kR10], f.r11,        f.regs[kR12], f.regs[kR13], f.regs[kR14],
+         f.regs[kR15], f.rip,        f.rflags,     ctx.fs_base,  ctx.gs_base};
+}
+
+// Sets a saved frame's registers (not the TLS bases); false, changing nothing, if rip or rsp
+// is not a user address.
+inline bool write_user_registers(TrapFrame& f, const abi::UserRegisters& in) {
+  if (in.rip >= abi::kUserAddressEnd || in.rsp >= abi::kUserAddressEnd) return false;
+  const uint64_t values[kRegCount] = {in.rax, in.rdi, in.rsi, in.rdx, in.r10, in.r8, in.r9,
+                                      in.rbx, in.rbp, in.r12, in.r13, in.r14, in.r15};
+  for (uint32_t i = 0; i < kRegCount; ++i)
+    f.regs[i] = values[i];
+  f.rcx = in.rcx;
+  f.r11 = in.r11;
+  f.rip = in.rip;
+  f.rsp = in.rsp;
+  f.rflags = (in.rflags & kUserRflags) | kFixedRflags;
+  f.vector = kEntryRegistersWritten;
+  return true;
 }
 
 }  // namespace hmk::arch

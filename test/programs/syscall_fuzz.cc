@@ -93,6 +93,11 @@ bool steer(Syscall number, uint64_t* a) {
     case Syscall::kThreadCreate:
       // A random entry point in our own space would run garbage here and end us.
       return a[0] != abi::kSelfSpace;
+    case Syscall::kProcessTerminate:
+      return a[0] != abi::kSelfSpace;
+    case Syscall::kThreadSetSyscallHandler:
+      // Our own system calls would go to an endpoint nobody receives on.
+      return a[0] != abi::kSelfThread;
     case Syscall::kCapDerive:
     case Syscall::kCapCopyTo:
       // No second handle to our own space or thread: the steering above names them by number.
