@@ -30,10 +30,85 @@ int64_t errno_for(Status s) {
 }  // namespace
 
 AddressSpace::~AddressSpace() {
+  clear(false);
+}
+
+void AddressSpace::clear(bool unmap) {
   while (count_ > 0) {
-    release(regions_[count_ - 1].backing);
+    const Region& r = regions_[count_ - 1];
+    if (unmap && r.prot != kProtNone) (void)backend_.unmap(r.start, r.pages);
+    release(r.backing);
     --count_;
   }
+}
+
+Backing* AddressSpace::new_backing(uint64_t pages) {
+  Backing* b = new Backing{abi::kNullHandle, nullptr, pages, 0, true};
+  if (b == nullptr) return nullptr;
+  if (backend_.create(pages, &b->memory, &b->mirror) != Status::kOk) {
+    delete b;
+    return nullptr;
+  }
+  return b;
+}
+
+int64_t AddressSpace::copy_from(const AddressSpace& parent) {
+  // Each of the parent's memory objects once: shared if no region maps it writable, else
+  // copied whole.
+  struct Pair {
+    Backing* from;
+    Backing* to;
+  };
+  Pair* pairs = new Pair[kMaxRegions];
+  if (pairs == nullptr) return -kENOMEM;
+  uint32_t paired = 0;
+  int64_t error = 0;
+  for (uint32_t i = 0; i < parent.count_ && error == 0; ++i) {
+    Region r = parent.regions_[i];
+    Backing* to = nullptr;
+    for (uint32_t k = 0; k < paired && to == nullptr; ++k)
+      if (pairs[k].from == r.backing) to = pairs[k].to;
+    if (to == nullptr) {
+      bool writable = false;
+      for (uint32_t k = 0; k < parent.count_; ++k) {
+        writable |=
+            parent.regions_[k].backing == r.backing && (parent.regions_[k].prot & kProtWrite) != 0;
+      }
+      if (writable) {
+        to = new_backing(r.backing->pages);
+        if (to == nullptr) {
+          error = -kENOMEM;
+          break;
+        }
+        mem_copy(to->mirror, r.backing->mirror, r.backing->pages * kPageSize);
+      } else {
+        to = r.backing;
+        to->shared = true;
+      }
+      pairs[paired++] = {r.backing, to};
+    }
+    r.backing = to;
+    ++to->users;
+    regions_[count_++] = r;  // the parent's order is sorted already
+    error = map_region(r);
+  }
+  delete[] pairs;
+  if (error != 0) clear(true);
+  return error;
+}
+
+int64_t AddressSpace::unshare(uint32_t index) {
+  Region& r = regions_[index];
+  Backing* copy = new_backing(r.pages);
+  if (copy == nullptr) return -kENOMEM;
+  mem_copy(copy->mirror, bytes(r, r.start), r.pages * kPageSize);
+  if (r.prot != kProtNone) (void)backend_.unmap(r.start, r.pages);
+  Backing* old = r.backing;
+  r.backing = copy;
+  r.first_page = 0;
+  copy->users = 1;
+  release(old);
+  return map_region(r);
 }
 
 const Region* AddressSpace::find(uint64_t address) const {
@@ -164,8 +239,11 @@ int64_t AddressSpace::protect(uint64_t start, uint64_t pages, uint32_t prot) {
   if (int64_t e = split_at(start); e != 0) return e;
   if (int64_t e = split_at(end); e != 0) return e;
   for (uint32_t i = index_at_or_after(start); i < count_ && regions_[i].start < end; ++i) {
+    if (regions_[i].prot == prot) continue;
+    if ((prot & kProtWrite) != 0 && regions_[i].backing->shared) {
+      if (int64_t e = unshare(i); e != 0) return e;
+    }
     Region& r = regions_[i];
-    if (r.prot == prot) continue;
     Backing* b = r.backing;
     const bool exec = (prot & kProtExec) != 0;
     if (exec && b->mirror_writable) {

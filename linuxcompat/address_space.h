@@ -40,8 +40,11 @@ struct Backing {
   abi::Handle memory;
   uint8_t* mirror;
   uint64_t pages;
-  uint32_t users;  // regions using it
+  uint32_t users;  // regions using it, in every address space
   bool mirror_writable;
+  // Shared with another process by fork (no region maps it writable): a region that is made
+  // writable gets its own copy first.
+  bool shared = false;
 };
 
 // Pages [start, start + pages * kPageSize) of the process: pages [first_page, ...) of `backing`,
@@ -77,6 +80,13 @@ class AddressSpace {
   // executable while another part of the same memory is writable, is -EACCES (W^X).
   int64_t protect(uint64_t start, uint64_t pages, uint32_t prot);
 
+  // A fork's child: the same regions as `parent`, sharing the memory no region maps writable
+  // and copying the rest. This space must be empty; on failure it is left empty. 0 or -errno.
+  int64_t copy_from(const AddressSpace& parent);
+  // Unmaps everything from the process and deletes the memory (execve; a process's end with
+  // `unmap` false, when its space is gone anyway).
+  void clear(bool unmap);
+
   bool range_free(uint64_t start, uint64_t pages) const;
   // The highest free range of `pages` pages ending at or below `below`; 0 if there is none.
   uint64_t find_free(uint64_t pages, uint64_t below) const;
@@ -106,6 +116,9 @@ class AddressSpace {
   int64_t map_region(const Region& r);
   void release(Backing* b);
   uint8_t* bytes(const Region& r, uint64_t address) const;
+  // Gives region `index` a private copy of its pages (before it is made writable).
+  int64_t unshare(uint32_t index);
+  Backing* new_backing(uint64_t pages);
   bool copy(uint64_t address, uint64_t len, Access access, void* shim_buffer);
 
   MemoryBackend& backend_;

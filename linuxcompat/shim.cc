@@ -1,77 +1,70 @@
 // The Linux shim as its own process (isolation class IC2): it runs the program named by the
-// initrd's /hmk/exec.argv as a Linux process and serves that process's system calls, which
-// the kernel turns into calls on the shim's endpoint (core/abi/syscall.h, "foreign system
-// calls"). Standard output and error go to the serial ports the manifest gives it (stdout,
-// stderr: COM2 and COM3 for ./hmk exec); standard input is empty. When the program has ended
-// the shim prints "exit-status N" (the status a Linux shell would report: the exit code, or
-// 128 + the signal) and exits.
-#include "core/lib/cpio.h"
+// initrd's /hmk/exec.argv as pid 1 and serves the system calls of it and of the processes it
+// makes, which the kernel turns into calls on the shim's endpoint (core/abi/syscall.h,
+// "foreign system calls"). Dispatch threads receive the calls; one lock guards the shim's
+// state, dropped while a call waits (a pipe, a child), and a new dispatch thread starts when
+// the last receiving one is about to wait. Standard output and error of pid 1 go to the
+// serial ports the manifest gives the shim (COM2 and COM3 for ./hmk exec); standard input is
+// empty. When pid 1 ends the shim prints "exit-status N" (the exit code, or 128 + the signal)
+// and exits, which ends every process left.
+#include "linuxcompat/shim.h"
+
 #include "core/lib/string.h"
 #include "core/lib/util.h"
-#include "linuxcompat/exec.h"
-#include "linuxcompat/syscall_table.h"
-#include "linuxcompat/task.h"
 #include "svc/lib/alloc.h"
 #include "svc/lib/bootinfo.h"
 #include "svc/lib/clock.h"
 #include "svc/lib/print.h"
 #include "svc/lib/syscall.h"
+#include "svc/lib/thread.h"
 
 namespace hmk::lx {
-namespace {
 
-constexpr uint64_t kProcessQuota = 64ull << 20;  // the process's own kernel objects
-constexpr int32_t kMaxTasks = 64;
-constexpr uint32_t kMaxArgs = 256;
+Shim g_shim;
 
-// ---- the shim's side of the process's memory: memory objects, mirrors, mappings ----
-class ShimBackend final : public MemoryBackend {
- public:
-  explicit ShimBackend(abi::Handle space) : space_(space) {}
-  Status create(uint64_t pages, abi::Handle* memory, uint8_t** mirror) override {
-    const uint64_t base = rt::reserve_address_space(pages * kPageSize, kPageSize);
-    if (base == 0) return Status::kOutOfMemory;
-    Result<abi::Handle> m = rt::memory_create(pages);
-    if (!m.ok()) {
-      rt::release_address_space(base, pages * kPageSize);
-      return m.status();
-    }
-    if (Status s = rt::map(abi::kSelfSpace, *m, base, 0, pages, abi::kRightRead | abi::kRightWrite);
-        s != Status::kOk) {
-      (void)rt::cap_delete(*m);
-      rt::release_address_space(base, pages * kPageSize);
-      return s;
-    }
-    *memory = *m;
-    *mirror = reinterpret_cast<uint8_t*>(base);
-    return Status::kOk;
-  }
-  void destroy(abi::Handle memory, uint8_t* mirror, uint64_t pages) override {
-    const auto base = reinterpret_cast<uint64_t>(mirror);
-    (void)rt::unmap(abi::kSelfSpace, base, pages);
+// ---- the shim's side of the process's memory ----
+Status ShimBackend::create(uint64_t pages, abi::Handle* memory, uint8_t** mirror) {
+  const uint64_t base = rt::reserve_address_space(pages * kPageSize, kPageSize);
+  if (base == 0) return Status::kOutOfMemory;
+  Result<abi::Handle> m = rt::memory_create(pages);
+  if (!m.ok()) {
     rt::release_address_space(base, pages * kPageSize);
-    (void)rt::cap_delete(memory);
+    return m.status();
   }
-  Status set_mirror_writable(abi::Handle, uint8_t* mirror, uint64_t pages, bool writable) override {
-    const uint32_t rights = abi::kRightRead | (writable ? abi::kRightWrite : 0);
-    return rt::protect(abi::kSelfSpace, reinterpret_cast<uint64_t>(mirror), pages, rights);
+  if (Status s = rt::map(abi::kSelfSpace, *m, base, 0, pages, abi::kRightRead | abi::kRightWrite);
+      s != Status::kOk) {
+    (void)rt::cap_delete(*m);
+    rt::release_address_space(base, pages * kPageSize);
+    return s;
   }
-  Status map(abi::Handle memory, uint64_t vaddr, uint64_t first_page, uint64_t pages,
-             uint32_t rights) override {
-    return rt::map(space_, memory, vaddr, first_page, pages, rights);
-  }
-  Status unmap(uint64_t vaddr, uint64_t pages) override { return rt::unmap(space_, vaddr, pages); }
+  *memory = *m;
+  *mirror = reinterpret_cast<uint8_t*>(base);
+  return Status::kOk;
+}
 
- private:
-  abi::Handle space_;
-};
+void ShimBackend::destroy(abi::Handle memory, uint8_t* mirror, uint64_t pages) {
+  const auto base = reinterpret_cast<uint64_t>(mirror);
+  (void)rt::unmap(abi::kSelfSpace, base, pages);
+  rt::release_address_space(base, pages * kPageSize);
+  (void)rt::cap_delete(memory);
+}
 
-// A process with the backend its address space works through.
-struct ShimProcess {
-  ShimProcess(int32_t pid, abi::Handle space) : backend(space), process(pid, 0, space, backend) {}
-  ShimBackend backend;
-  Process process;
-};
+Status ShimBackend::set_mirror_writable(abi::Handle, uint8_t* mirror, uint64_t pages,
+                                        bool writable) {
+  const uint32_t rights = abi::kRightRead | (writable ? abi::kRightWrite : 0);
+  return rt::protect(abi::kSelfSpace, reinterpret_cast<uint64_t>(mirror), pages, rights);
+}
+
+Status ShimBackend::map(abi::Handle memory, uint64_t vaddr, uint64_t first_page, uint64_t pages,
+                        uint32_t rights) {
+  return rt::map(space_, memory, vaddr, first_page, pages, rights);
+}
+
+Status ShimBackend::unmap(uint64_t vaddr, uint64_t pages) {
+  return rt::unmap(space_, vaddr, pages);
+}
+
+namespace {
 
 // ---- files: the serial ports and an empty standard input ----
 class SerialFile final : public File {
@@ -102,6 +95,9 @@ class EmptyInput final : public File {
   bool writable() const override { return false; }
 };
 
+constexpr uint16_t kStdoutPort = 0x2f8;  // COM2
+constexpr uint16_t kStderrPort = 0x3e8;  // COM3
+
 // A 16550 UART at `base`, set up as the kernel sets up COM1: 115200 8N1, polled.
 void init_uart(abi::Handle ports, uint16_t base) {
   const uint8_t setup[][2] = {{1, 0x00}, {3, 0x80}, {0, 0x01}, {1, 0x00},
@@ -128,121 +124,35 @@ Status set_tls(Task& task, uint64_t fs_base, uint64_t gs_base) {
   return rt::thread_set_tls(task.thread, fs_base, gs_base);
 }
 
-constexpr ShimServices kServices = {&fill_random, &set_tls};
+void start_dispatch_thread();
 
-uint64_t cpuid_edx(uint32_t leaf) {
-  uint32_t a = leaf, b = 0, c = 0, d = 0;
-  asm volatile("cpuid" : "+a"(a), "=b"(b), "=c"(c), "=d"(d));
-  return d;
-}
-
-// ---- the shim's state ----
-struct Shim {
-  abi::Handle endpoint = abi::kNullHandle;
-  CpioArchive* initrd = nullptr;
-  abi::Handle stdout_ports = abi::kNullHandle;
-  abi::Handle stderr_ports = abi::kNullHandle;
-  Task* tasks[kMaxTasks] = {};             // by tid (the badge of its handler capability)
-  ShimProcess* processes[kMaxTasks] = {};  // by pid
-  int32_t next_pid = 1;
-  uint32_t live = 0;
-  int32_t first_status = -1;  // the first program's wait status
-  bool reported[kSyscallCount] = {};
-};
-Shim g_shim;
-
-void copy_text(char* dst, size_t capacity, const char* src) {
-  size_t i = 0;
-  for (; src[i] != 0 && i + 1 < capacity; ++i)
-    dst[i] = src[i];
-  dst[i] = 0;
-}
-
-// The NUL-separated strings of an initrd file, as pointers into it.
-uint32_t split_strings(const CpioEntry& file, const char** out, uint32_t max) {
-  uint32_t n = 0;
-  const char* text = reinterpret_cast<const char*>(file.data);
-  size_t start = 0;
-  for (size_t i = 0; i < file.size && n < max; ++i) {
-    if (text[i] != 0) continue;
-    out[n++] = text + start;
-    start = i + 1;
+int64_t block(Task& task, WaitQueue& queue) {
+  const abi::Handle token = g_shim.current_token;
+  Waiter self = {queue.first, token};
+  queue.first = &self;
+  task.waiting_on = &queue;
+  // Somebody must take the calls that will wake us.
+  if (g_shim.receiving == 0) start_dispatch_thread();
+  g_shim.lock.unlock();
+  (void)rt::wait(token);
+  g_shim.lock.lock();
+  g_shim.current_token = token;
+  task.waiting_on = nullptr;
+  for (Waiter** w = &queue.first; *w != nullptr; w = &(*w)->next) {
+    if (*w == &self) {
+      *w = self.next;
+      break;
+    }
   }
-  return n;
+  return task.killed ? -kEINTR : 0;
 }
 
-void release_task(Task* task) {
-  g_shim.tasks[task->tid] = nullptr;
-  const int32_t pid = task->process.pid;
-  (void)rt::cap_delete(task->thread);
-  delete task;
-  ShimProcess* owner = g_shim.processes[pid];
-  g_shim.processes[pid] = nullptr;
-  const abi::Handle space = owner->process.space;
-  delete owner;  // its memory objects go with its AddressSpace
-  (void)rt::cap_delete(space);
-  --g_shim.live;
+void wake_all(WaitQueue& queue) {
+  for (Waiter* w = queue.first; w != nullptr; w = w->next)
+    (void)rt::signal(w->token);
 }
 
-void give_standard_files(Process& p) {
-  p.fds.install(0, new EmptyInput());
-  p.fds.install(1, new SerialFile(g_shim.stdout_ports, 0x2f8));
-  p.fds.install(2, new SerialFile(g_shim.stderr_ports, 0x3e8));
-}
-
-void set_default_limits(Process& p) {
-  for (Rlimit& r : p.limits)
-    r = {kRlimInfinity, kRlimInfinity};
-  p.limits[kRlimitStack] = {kStackPages * kPageSize, kStackPages * kPageSize};
-  p.limits[kRlimitNofile] = {FdTable::kMaxFds, FdTable::kMaxFds};
-}
-
-// Starts `argv[0]` from the initrd as a new process. Returns 0 or -errno.
-int64_t spawn(const char* const* argv, uint32_t argc, const char* const* envp, uint32_t envc) {
-  Result<CpioEntry> file = g_shim.initrd->find(StringView(argv[0]));
-  if (!file.ok()) return -kENOENT;
-  const int32_t pid = g_shim.next_pid;
-  if (pid >= kMaxTasks) return -kEAGAIN;
-  Result<abi::Handle> space = rt::space_create(kProcessQuota);
-  if (!space.ok()) return -kENOMEM;
-  auto* owner = new ShimProcess(pid, *space);
-  Process* process = &owner->process;
-  set_default_limits(*process);
-  give_standard_files(*process);
-  copy_text(process->exe, sizeof(process->exe), argv[0]);
-  ExecImage image;
-  int64_t e = load_elf(process->mm, file->data, file->size, &image);
-  StackInfo info = {argv[0], {}, cpuid_edx(1), 0, 0};
-  fill_random(info.random, sizeof(info.random));
-  uint64_t sp = 0;
-  if (e == 0) e = build_stack(process->mm, argv, argc, envp, envc, image, info, &sp);
-  Result<abi::Handle> thread = e == 0 ? rt::thread_create(*space, image.entry, sp, 0)
-                                      : Result<abi::Handle>(Status::kInvalidArgument);
-  if (e == 0 && !thread.ok()) e = -kENOMEM;
-  Result<abi::Handle> handler =
-      e == 0 ? rt::cap_derive(g_shim.endpoint, abi::kRightSend, static_cast<uint64_t>(pid))
-             : Result<abi::Handle>(Status::kInvalidArgument);
-  if (e == 0 && (!handler.ok() || rt::thread_set_syscall_handler(*thread, *handler) != Status::kOk))
-    e = -kENOMEM;
-  if (handler.ok()) (void)rt::cap_delete(*handler);  // the process's table keeps its copy
-  if (e != 0) {
-    if (thread.ok()) (void)rt::cap_delete(*thread);
-    delete owner;
-    (void)rt::cap_delete(*space);
-    return e;
-  }
-  process->brk_base = process->brk = image.brk;
-  auto* task = new Task(*process, pid, *thread);
-  g_shim.tasks[pid] = task;
-  g_shim.processes[pid] = owner;
-  ++g_shim.next_pid;
-  ++g_shim.live;
-  if (rt::thread_start(*thread) != Status::kOk) {
-    release_task(task);
-    return -kENOMEM;
-  }
-  return 0;
-}
+constexpr ShimServices kServices = {&fill_random, &set_tls, &block, &wake_all};
 
 // ---- serving ----
 int64_t dispatch(Task& task, const abi::IpcRegisters& regs) {
@@ -296,70 +206,124 @@ int32_t shell_status(int32_t wait_status) {
   return (wait_status & 0x7f) != 0 ? 128 + (wait_status & 0x7f) : (wait_status >> 8) & 0xff;
 }
 
-void serve() {
-  abi::IpcRegisters regs = {};
-  Status s = rt::recv(g_shim.endpoint, regs);
-  while (s == Status::kOk && g_shim.live > 0) {
-    const uint64_t badge = regs.handle_or_badge;
-    const uint32_t label = regs.tag.label();
-    Task* task = badge < kMaxTasks ? g_shim.tasks[badge] : nullptr;
-    if (task == nullptr) {  // nothing sends here but the shim's processes
-      regs.tag = abi::MessageInfo::make(0, 0);
-      s = rt::reply_recv(g_shim.endpoint, regs);
-      continue;
-    }
-    int64_t result = 0;
-    if (label == abi::kForeignSyscallLabel) {
-      result = dispatch(*task, regs);
-    } else {
-      fault(*task, regs);
-    }
-    if (!task->exiting) {
-      regs.tag = abi::MessageInfo::make(abi::kForeignResume, 1);
-      regs.words[0] = static_cast<uint64_t>(result);
-      s = rt::reply_recv(g_shim.endpoint, regs);
-      continue;
-    }
-    regs.tag = abi::MessageInfo::make(abi::kForeignExit, 1);
-    regs.words[0] = static_cast<uint64_t>(shell_status(task->wait_status));
-    (void)rt::reply(regs);
-    if (task->process.pid == 1) g_shim.first_status = task->wait_status;
-    release_task(task);
-    if (g_shim.live == 0) break;
-    s = rt::recv(g_shim.endpoint, regs);
+// Handles one call (the lock held) and leaves the reply in `regs`.
+void handle(abi::IpcRegisters& regs) {
+  const uint64_t badge = regs.handle_or_badge;
+  const auto tid = static_cast<int32_t>(badge & 0xffff);
+  Task* task = tid > 0 && tid < kMaxIds ? g_shim.tasks[tid] : nullptr;
+  if (task == nullptr || g_shim.badges[tid] != badge) {
+    regs.tag = abi::MessageInfo::make(0, 0);  // a call from a task that has ended
+    return;
   }
-  if (s != Status::kOk) rt::print("serving stopped: %s\n", status_name(s));
+  task->in_call = true;
+  int64_t result = 0;
+  if (regs.tag.label() == abi::kForeignSyscallLabel) {
+    result = dispatch(*task, regs);
+  } else {
+    fault(*task, regs);
+  }
+  task->in_call = false;
+  if (task->killed || task->exiting) {
+    const int32_t status = task->wait_status;
+    end_process(task->process, status);  // the task is gone now
+    regs.tag = abi::MessageInfo::make(abi::kForeignExit, 1);
+    regs.words[0] = static_cast<uint64_t>(shell_status(status));
+    return;
+  }
+  regs.tag = abi::MessageInfo::make(abi::kForeignResume, 1);
+  regs.words[0] = static_cast<uint64_t>(result);
 }
 
-int run() {
+void dispatch_loop(void*) {
+  Result<abi::Handle> token = rt::notification_create();
+  if (!token.ok()) {
+    rt::print("a dispatch thread has no notification: %s\n", status_name(token.status()));
+    return;
+  }
+  abi::IpcRegisters regs = {};
+  g_shim.lock.lock();
+  ++g_shim.receiving;
+  g_shim.lock.unlock();
+  Status s = rt::recv(g_shim.endpoint, regs);
+  for (;;) {
+    g_shim.lock.lock();
+    --g_shim.receiving;
+    g_shim.current_token = *token;
+    if (s == Status::kOk) {
+      handle(regs);
+    } else {
+      rt::print("receiving failed: %s\n", status_name(s));
+      regs.tag = abi::MessageInfo::make(0, 0);
+    }
+    ++g_shim.receiving;
+    g_shim.lock.unlock();
+    s = rt::reply_recv(g_shim.endpoint, regs);
+  }
+}
+
+void start_dispatch_thread() {
+  if (g_shim.dispatch_threads == kMaxDispatchThreads) {
+    rt::print("all %u dispatch threads wait; calls queue until one is free\n", kMaxDispatchThreads);
+    return;
+  }
+  Result<rt::Thread> t = rt::spawn_thread(&dispatch_loop, nullptr, abi::kDefaultPriority);
+  if (t.ok()) {
+    ++g_shim.dispatch_threads;
+  } else {
+    rt::print("cannot start a dispatch thread: %s\n", status_name(t.status()));
+  }
+}
+
+// The NUL-separated strings of an initrd file, as pointers into it.
+uint32_t split_strings(const CpioEntry& file, const char** out, uint32_t max) {
+  uint32_t n = 0;
+  const char* text = reinterpret_cast<const char*>(file.data);
+  size_t start = 0;
+  for (size_t i = 0; i < file.size && n < max; ++i) {
+    if (text[i] != 0) continue;
+    out[n++] = text + start;
+    start = i + 1;
+  }
+  return n;
+}
+
+constexpr uint32_t kMaxArgs = 256;
+
+// The initrd, the serial ports and the endpoint; false (after saying why) if something is
+// missing.
+bool set_up() {
   const abi::BootCap* initrd = rt::find_boot_cap("initrd", abi::BootCapKind::kInitrd);
   const abi::BootCap* out = rt::find_boot_cap("stdout", abi::BootCapKind::kIoPorts);
   const abi::BootCap* err = rt::find_boot_cap("stderr", abi::BootCapKind::kIoPorts);
   if (initrd == nullptr || out == nullptr || err == nullptr) {
     rt::print("needs initrd=yes, ioports=stdout:... and ioports=stderr:... in its manifest line\n");
-    return 125;
+    return false;
   }
   const uint64_t pages = align_up<uint64_t>(initrd->index, kPageSize) / kPageSize;
   const uint64_t base = rt::reserve_address_space(pages * kPageSize, kPageSize);
   if (base == 0 ||
       rt::map(abi::kSelfSpace, initrd->handle, base, 0, pages, abi::kRightRead) != Status::kOk) {
     rt::print("cannot map the initrd\n");
-    return 125;
+    return false;
   }
   Result<CpioArchive> archive =
       CpioArchive::open(reinterpret_cast<const uint8_t*>(base), initrd->index, nullptr);
   Result<abi::Handle> endpoint = rt::endpoint_create();
-  if (!archive.ok() || !endpoint.ok()) {
-    rt::print("bad initrd or no endpoint\n");
-    return 125;
+  if (!archive.ok() || !endpoint.ok() || g_shim.lock.init() != Status::kOk) {
+    rt::print("bad initrd, or no endpoint or lock\n");
+    return false;
   }
   g_shim.initrd = new CpioArchive(*archive);
   g_shim.endpoint = *endpoint;
   g_shim.stdout_ports = out->handle;
   g_shim.stderr_ports = err->handle;
-  init_uart(out->handle, 0x2f8);
-  init_uart(err->handle, 0x3e8);
+  init_uart(out->handle, kStdoutPort);
+  init_uart(err->handle, kStderrPort);
+  return true;
+}
 
+int run() {
+  if (!set_up()) return 125;
   Result<CpioEntry> argv_file = g_shim.initrd->find("hmk/exec.argv");
   Result<CpioEntry> env_file = g_shim.initrd->find("hmk/exec.env");
   const char* argv[kMaxArgs];
@@ -370,17 +334,43 @@ int run() {
     rt::print("no program: /hmk/exec.argv is missing or empty\n");
     return 125;
   }
-  if (int64_t e = spawn(argv, argc, envp, envc); e != 0) {
+  g_shim.lock.lock();
+  const int64_t e = start_first_program(argv, argc, envp, envc);
+  if (e != 0) {
     rt::print("exec %s: error %ld\n", argv[0], -e);
-    rt::print("exit-status %d\n", e == -kENOENT ? 127 : 126);
-    return 0;
+    finish((e == -kENOENT ? 127 : 126) << 8);
   }
-  serve();
-  rt::print("exit-status %d\n", shell_status(g_shim.first_status));
-  return 0;
+  g_shim.lock.unlock();
+  ++g_shim.dispatch_threads;
+  dispatch_loop(nullptr);  // this thread serves too; the shim ends in finish()
+  return 125;
 }
 
 }  // namespace
+
+void give_standard_files(Process& process) {
+  process.fds.install(0, new EmptyInput());
+  process.fds.install(1, new SerialFile(g_shim.stdout_ports, kStdoutPort));
+  process.fds.install(2, new SerialFile(g_shim.stderr_ports, kStderrPort));
+}
+
+Task* add_task(Process& process, int32_t tid, abi::Handle thread) {
+  const uint64_t badge = (++g_shim.serial << 16) | static_cast<uint64_t>(tid);
+  Result<abi::Handle> handler = rt::cap_derive(g_shim.endpoint, abi::kRightSend, badge);
+  if (!handler.ok()) return nullptr;
+  const Status s = rt::thread_set_syscall_handler(thread, *handler);
+  (void)rt::cap_delete(*handler);  // the process's table keeps its copy
+  if (s != Status::kOk) return nullptr;
+  auto* task = new Task(process, tid, thread);
+  g_shim.tasks[tid] = task;
+  g_shim.badges[tid] = badge;
+  return task;
+}
+
+void finish(int32_t wait_status) {
+  rt::print("exit-status %d\n", shell_status(wait_status));
+  rt::process_exit(0);
+}
 
 const ShimServices& shim_services() {
   return kServices;

@@ -49,6 +49,11 @@ CASES = {
     "hello": ["--add", program("hello"), "--", "/bin/hello", "one", "two words"],
     "busybox_echo": ["--", "/bin/busybox", "echo", "hi", "there"],
     "busybox_sh": ["--", "/bin/busybox", "sh", "-c", "echo hi; echo $((6 * 7)); exit 5"],
+    "pipeline": ["--", "/bin/busybox", "sh", "-c", "echo hi | wc -c"],
+    "processes": ["--", "/bin/busybox", "sh", "-c",
+                  "echo a; (echo b; exit 3); echo \"sub=$?\"; x=$(echo hello | tr a-z A-Z); "
+                  "echo \"$x\"; seq 1 5 | sort -r | head -n 2; yes | head -n 2; false || "
+                  "echo \"false=$?\""],
     "segv": ["--add", program("segv"), "--", "/bin/segv"],
     "enosys": ["--add", program("enosys"), "--", "/bin/enosys"],
     "missing": ["--", "/bin/busybox-not-here"],
@@ -88,6 +93,17 @@ class ShimBootTest(unittest.TestCase):
         status, out, err, console = self.result("busybox_sh")
         self.assertEqual(out, b"hi\n42\n")
         self.assertEqual(status, 5, console)
+
+    def test_a_pipeline(self):
+        # The acceptance line: fork, pipe, dup2, exec of /proc/self/exe, wait4.
+        status, out, err, console = self.result("pipeline")
+        self.assertEqual(out, b"3\n")
+        self.assertEqual(status, 0, console)
+
+    def test_subshells_substitution_pipes_and_sigpipe(self):
+        status, out, err, console = self.result("processes")
+        self.assertEqual(out, b"a\nb\nsub=3\nHELLO\n5\n4\ny\ny\nfalse=1\n")
+        self.assertEqual(status, 0, console)
 
     def test_a_fault_kills_with_sigsegv(self):
         status, out, err, console = self.result("segv")

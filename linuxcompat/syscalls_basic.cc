@@ -3,28 +3,71 @@
 // (syscall_table.h); each returns a value >= 0 or -errno, as Linux does.
 #include "core/lib/string.h"
 #include "core/lib/util.h"
+#include "linuxcompat/signals.h"
 #include "linuxcompat/syscall_table.h"
 #include "linuxcompat/task.h"
 
 namespace hmk::lx {
 namespace {
 
-// Writes `count` bytes from the process's `buffer` to `file` through a bounce buffer. Linux
-// returns what was written before a fault, or -EFAULT if nothing was.
+// Waits until `file` may be tried again; 0, or -EINTR when the task was killed meanwhile.
+int64_t wait_for(Task& task, File& file, bool for_write) {
+  WaitQueue* queue = file.wait_queue(for_write);
+  if (queue == nullptr) return -kEIO;  // a file that said "wait" must say where
+  return shim_services().block(task, *queue);
+}
+
+// SIGPIPE for a write to a pipe nobody reads: its default action ends the process.
+void raise_sigpipe(Task& task) {
+  if (signal_terminates(task.process, kSigpipe)) {
+    task.exiting = true;
+    task.wait_status = kSigpipe;
+  }
+}
+
+// Writes `count` bytes from the process's `buffer` to `file` through a bounce buffer of
+// PIPE_BUF bytes (so that such writes stay atomic), waiting while the file asks to. Linux
+// returns what was written before a fault or an error, or the error if nothing was.
 int64_t write_from(Task& task, File& file, uint64_t buffer, uint64_t count) {
-  uint8_t chunk[1024];
+  uint8_t chunk[4096];
   uint64_t done = 0;
   while (done < count) {
     const uint64_t n = min<uint64_t>(sizeof(chunk), count - done);
     if (!task.process.mm.copy_in(chunk, buffer + done, n)) {
       return done > 0 ? static_cast<int64_t>(done) : -kEFAULT;
     }
-    const int64_t written = file.write(chunk, n);
-    if (written < 0) return done > 0 ? static_cast<int64_t>(done) : written;
-    done += static_cast<uint64_t>(written);
-    if (static_cast<uint64_t>(written) < n) break;
+    uint64_t off = 0;
+    while (off < n) {
+      const int64_t written = file.write(chunk + off, n - off);
+      if (written == kWouldBlock) {
+        if (const int64_t e = wait_for(task, file, true); e != 0) {
+          return done + off > 0 ? static_cast<int64_t>(done + off) : e;
+        }
+        continue;
+      }
+      if (written < 0) {
+        if (written == -kEPIPE) raise_sigpipe(task);
+        return done + off > 0 ? static_cast<int64_t>(done + off) : written;
+      }
+      off += static_cast<uint64_t>(written);
+    }
+    done += n;
   }
   return static_cast<int64_t>(done);
+}
+
+// Reads up to `count` bytes into the process's `buffer`, waiting while there is nothing yet.
+int64_t read_into(Task& task, File& file, uint64_t buffer, uint64_t count) {
+  uint8_t chunk[4096];
+  const uint64_t n = min<uint64_t>(sizeof(chunk), count);
+  int64_t got = file.read(chunk, n);
+  while (got == kWouldBlock) {
+    if (const int64_t e = wait_for(task, file, false); e != 0) return e;
+    got = file.read(chunk, n);
+  }
+  if (got <= 0) return got;
+  if (!task.process.mm.copy_out(buffer, chunk, static_cast<uint64_t>(got))) return -kEFAULT;
+  return got;
 }
 
 int64_t end_task(Task& task, int32_t code) {
@@ -34,6 +77,13 @@ int64_t end_task(Task& task, int32_t code) {
 }
 
 }  // namespace
+
+int64_t sys_read(Task& task, int32_t fd, uint64_t buf, uint64_t count) {
+  File* file = task.process.fds.get(fd);
+  if (file == nullptr || !file->readable()) return -kEBADF;
+  if (count == 0) return 0;
+  return read_into(task, *file, buf, min(count, kMaxRwCount));
+}
 
 int64_t sys_write(Task& task, int32_t fd, uint64_t buf, uint64_t count) {
   File* file = task.process.fds.get(fd);

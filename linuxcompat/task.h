@@ -14,6 +14,17 @@ namespace hmk::lx {
 
 class Task;
 
+// Tasks blocked in a system call until something happens (a pipe gets data, a child ends).
+// Each waiter is a shim thread serving one task's call; wake_all wakes every one, and each
+// checks its condition again (the shim's lock is held around both).
+struct Waiter {
+  Waiter* next;
+  uint64_t token;  // what ShimServices::wake takes (the shim thread's notification)
+};
+struct WaitQueue {
+  Waiter* first = nullptr;
+};
+
 // An open file description: what an fd refers to. Reference-counted (dup, fork share one).
 class File {
  public:
@@ -24,6 +35,9 @@ class File {
   virtual int64_t ioctl(Task& task, uint64_t request, uint64_t argument);
   virtual bool readable() const = 0;
   virtual bool writable() const = 0;
+  // A file that can make a reader or writer wait (a pipe) returns kWouldBlock from read or
+  // write instead, and says here which queue to wait in before trying again.
+  virtual WaitQueue* wait_queue(bool for_write);
 
   void acquire() { ++refs_; }
   void release() {
@@ -42,6 +56,11 @@ class FdTable {
   File* get(int32_t fd) const { return fd >= 0 && fd < kMaxFds ? files_[fd] : nullptr; }
   // Installs `file` (taking the caller's reference) at `fd`, closing what was there.
   void install(int32_t fd, File* file);
+  // The lowest free descriptor, or -EMFILE.
+  int32_t lowest_free() const;
+  // A fork's child: the same open file descriptions.
+  void copy_from(const FdTable& parent);
+  void close_all();
 
  private:
   File* files_[kMaxFds] = {};
@@ -50,11 +69,19 @@ class FdTable {
 class Process {
  public:
   Process(int32_t pid, int32_t ppid, abi::Handle space, MemoryBackend& backend)
-      : pid(pid), ppid(ppid), space(space), mm(backend) {}
+      : pid(pid), ppid(ppid), pgid(pid), sid(pid), space(space), mm(backend) {}
 
   const int32_t pid;
-  const int32_t ppid;
-  const abi::Handle space;  // the shim's capability to the process's space
+  int32_t ppid;  // 1 once its parent has ended
+  int32_t pgid;
+  int32_t sid;
+  abi::Handle space;  // the shim's capability to the process's space; 0 once it has ended
+  // Ended and not yet waited for: only pid, parent and wait status are left.
+  bool zombie = false;
+  int32_t wait_status = 0;  // Linux's: exit code << 8, or the signal that ended it
+  // Parents wait here in wait4 for a child to end; a vfork parent for its child to exec or end.
+  WaitQueue child_events;
+  bool vfork_pending = false;  // a vfork child that has neither exec'd nor ended
   AddressSpace mm;
   FdTable fds;
   uint64_t brk_base = 0;  // where the heap starts (the page after the program)
@@ -82,7 +109,16 @@ class Task {
   // resuming the task. The Linux wait status: exit code << 8, or the signal number.
   bool exiting = false;
   int32_t wait_status = 0;
+  // A signal's default action ended the process while this task waited in a call: the call
+  // gives up (block() returns -EINTR) and the task is not resumed.
+  bool killed = false;
+  bool in_call = false;             // a shim thread is handling a call of this task
+  WaitQueue* waiting_on = nullptr;  // where that call waits (ShimServices::block)
 };
+
+// File::read and File::write: nothing can be done now, wait in File::wait_queue and try again
+// (a file opened non-blocking answers -EAGAIN instead).
+inline constexpr int64_t kWouldBlock = INT64_MIN + 1;
 
 // Services the handlers need from the shim around them (shim.cc; host tests give their own).
 struct ShimServices {
@@ -90,6 +126,11 @@ struct ShimServices {
   void (*random)(uint8_t* buffer, size_t length);
   // Sets the task's TLS bases in the kernel.
   Status (*set_tls)(Task& task, uint64_t fs_base, uint64_t gs_base);
+  // Waits (the shim's lock released meanwhile) until someone wakes `queue`: 0, or -EINTR if
+  // the task was killed meanwhile.
+  int64_t (*block)(Task& task, WaitQueue& queue);
+  // Wakes every task waiting in `queue`.
+  void (*wake_all)(WaitQueue& queue);
 };
 const ShimServices& shim_services();
 

@@ -90,10 +90,8 @@ bool steer(Syscall number, uint64_t* a) {
       Result<rt::CapInfo> info = rt::cap_info(static_cast<abi::Handle>(a[0]));
       return !info.ok() || info->type != abi::ObjectType::kNotification;
     }
-    case Syscall::kThreadCreate:
-      // A random entry point in our own space would run garbage here and end us.
-      return a[0] != abi::kSelfSpace;
-    case Syscall::kProcessTerminate:
+    case Syscall::kThreadCreate:      // a random entry point in our own space would end us
+    case Syscall::kProcessTerminate:  // and so would ending it
       return a[0] != abi::kSelfSpace;
     case Syscall::kThreadSetSyscallHandler:
       // Our own system calls would go to an endpoint nobody receives on.

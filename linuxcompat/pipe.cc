@@ -1,0 +1,123 @@
+#include "linuxcompat/pipe.h"
+
+#include "core/lib/string.h"
+#include "core/lib/util.h"
+
+namespace hmk::lx {
+namespace {
+
+struct Pipe {
+  uint8_t* buffer = nullptr;
+  uint64_t head = 0;  // where the next byte is read
+  uint64_t count = 0;
+  uint32_t readers = 1;
+  uint32_t writers = 1;
+  WaitQueue readable;  // readers wait for data (or the last writer to go)
+  WaitQueue writable;  // writers wait for room (or the last reader to go)
+};
+
+class PipeEnd final : public File {
+ public:
+  PipeEnd(Pipe* pipe, bool write_end, bool nonblocking)
+      : pipe_(pipe), write_end_(write_end), nonblocking_(nonblocking) {}
+  ~PipeEnd() override {
+    if (write_end_) {
+      --pipe_->writers;
+      shim_services().wake_all(pipe_->readable);
+    } else {
+      --pipe_->readers;
+      shim_services().wake_all(pipe_->writable);
+    }
+    if (pipe_->readers == 0 && pipe_->writers == 0) {
+      delete[] pipe_->buffer;
+      delete pipe_;
+    }
+  }
+  PipeEnd(const PipeEnd&) = delete;
+  PipeEnd& operator=(const PipeEnd&) = delete;
+
+  int64_t read(uint8_t* buffer, uint64_t length) override {
+    if (write_end_) return -kEBADF;
+    if (length == 0) return 0;
+    Pipe& p = *pipe_;
+    if (p.count == 0) {
+      if (p.writers == 0) return 0;
+      return nonblocking_ ? -kEAGAIN : kWouldBlock;
+    }
+    const uint64_t n = min(length, p.count);
+    for (uint64_t i = 0; i < n; ++i)
+      buffer[i] = p.buffer[(p.head + i) % kPipeCapacity];
+    p.head = (p.head + n) % kPipeCapacity;
+    p.count -= n;
+    shim_services().wake_all(p.writable);
+    return static_cast<int64_t>(n);
+  }
+
+  int64_t write(const uint8_t* data, uint64_t length) override {
+    if (!write_end_) return -kEBADF;
+    Pipe& p = *pipe_;
+    if (p.readers == 0) return -kEPIPE;
+    if (length == 0) return 0;
+    const uint64_t room = kPipeCapacity - p.count;
+    // Up to PIPE_BUF bytes go in at once or not at all.
+    if (room == 0 || (length <= kPipeBuf && room < length)) {
+      return nonblocking_ ? -kEAGAIN : kWouldBlock;
+    }
+    const uint64_t n = min(length, room);
+    const uint64_t tail = p.head + p.count;
+    for (uint64_t i = 0; i < n; ++i)
+      p.buffer[(tail + i) % kPipeCapacity] = data[i];
+    p.count += n;
+    shim_services().wake_all(p.readable);
+    return static_cast<int64_t>(n);
+  }
+
+  int64_t ioctl(Task& task, uint64_t request, uint64_t argument) override;
+  bool readable() const override { return !write_end_; }
+  bool writable() const override { return write_end_; }
+  WaitQueue* wait_queue(bool for_write) override {
+    return for_write ? &pipe_->writable : &pipe_->readable;
+  }
+
+ private:
+  Pipe* pipe_;
+  bool write_end_;
+  bool nonblocking_;
+};
+
+constexpr uint64_t kFionread = 0x541b;
+
+int64_t PipeEnd::ioctl(Task& task, uint64_t request, uint64_t argument) {
+  if (request != kFionread) return -kENOTTY;
+  const auto available = static_cast<int32_t>(write_end_ ? 0 : pipe_->count);
+  return task.process.mm.copy_out(argument, &available, sizeof(available)) ? 0 : -kEFAULT;
+}
+
+}  // namespace
+
+bool make_pipe(bool nonblocking, File** read_end, File** write_end) {
+  auto* pipe = new Pipe;
+  if (pipe == nullptr) return false;
+  pipe->buffer = new uint8_t[kPipeCapacity];
+  if (pipe->buffer == nullptr) {
+    delete pipe;
+    return false;
+  }
+  auto* r = new PipeEnd(pipe, false, nonblocking);
+  if (r == nullptr) {
+    delete[] pipe->buffer;
+    delete pipe;
+    return false;
+  }
+  auto* w = new PipeEnd(pipe, true, nonblocking);
+  if (w == nullptr) {
+    pipe->writers = 0;
+    delete r;  // the last end: frees the pipe
+    return false;
+  }
+  *read_end = r;
+  *write_end = w;
+  return true;
+}
+
+}  // namespace hmk::lx

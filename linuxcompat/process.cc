@@ -1,0 +1,285 @@
+// Processes as the shim makes and ends them: the first program, fork, exec, the end of a
+// process (zombie, reparenting, waking the parent) and default signal actions. Runs with the
+// shim's lock held.
+#include "core/lib/elf.h"
+#include "core/lib/string.h"
+#include "core/lib/util.h"
+#include "linuxcompat/shim.h"
+#include "linuxcompat/signals.h"
+#include "svc/lib/print.h"
+#include "svc/lib/syscall.h"
+
+namespace hmk::lx {
+namespace {
+
+// What each Linux process's own kernel objects (page tables, capability table) may use; its
+// memory is the shim's.
+constexpr uint64_t kProcessQuota = 2ull << 20;
+
+int32_t allocate_id() {
+  for (int32_t i = 1; i < kMaxIds; ++i) {
+    const int32_t id = (g_shim.last_id + i) % kMaxIds;
+    if (id == 0 || g_shim.tasks[id] != nullptr || g_shim.processes[id] != nullptr) continue;
+    g_shim.last_id = id;
+    return id;
+  }
+  return static_cast<int32_t>(-kEAGAIN);
+}
+
+void set_default_limits(Process& p) {
+  for (Rlimit& r : p.limits)
+    r = {kRlimInfinity, kRlimInfinity};
+  p.limits[kRlimitStack] = {kStackPages * kPageSize, kStackPages * kPageSize};
+  p.limits[kRlimitNofile] = {FdTable::kMaxFds, FdTable::kMaxFds};
+}
+
+void copy_text(char* dst, size_t capacity, const char* src) {
+  size_t i = 0;
+  for (; src[i] != 0 && i + 1 < capacity; ++i)
+    dst[i] = src[i];
+  dst[i] = 0;
+}
+
+bool same(const char* a, const char* b) {
+  while (*a != 0 && *a == *b) {
+    ++a;
+    ++b;
+  }
+  return *a == *b;
+}
+
+uint64_t cpuid_edx(uint32_t leaf) {
+  uint32_t a = leaf, b = 0, c = 0, d = 0;
+  asm volatile("cpuid" : "+a"(a), "=b"(b), "=c"(c), "=d"(d));
+  return d;
+}
+
+// A new process with its own space; nullptr when out of ids or memory.
+ShimProcess* create_process(int32_t pid, int32_t ppid) {
+  Result<abi::Handle> space = rt::space_create(kProcessQuota);
+  if (!space.ok()) return nullptr;
+  auto* owner = new ShimProcess(pid, ppid, *space);
+  if (owner == nullptr) (void)rt::cap_delete(*space);
+  return owner;
+}
+
+// Gives up a process that never ran.
+void discard(ShimProcess* owner, abi::Handle thread) {
+  if (thread != abi::kNullHandle) (void)rt::cap_delete(thread);
+  const abi::Handle space = owner->process.space;
+  delete owner;
+  (void)rt::cap_delete(space);
+}
+
+// The executable at `path`: its bytes in the initrd. "/proc/self/exe" is the process's own.
+int64_t find_executable(const Process& process, const char* path, const uint8_t** data,
+                        size_t* size) {
+  const char* name = same(path, "/proc/self/exe") ? process.exe : path;
+  Result<CpioEntry> file = g_shim.initrd->find(StringView(name));
+  if (!file.ok()) return -kENOENT;
+  if ((file->mode & 0170000) == 0040000) return -kEACCES;  // a directory
+  if ((file->mode & 0111) == 0) return -kEACCES;
+  *data = file->data;
+  *size = file->size;
+  return 0;
+}
+
+// Loads the program into the process's (empty) memory and gives `thread` its first registers.
+int64_t load_program(Process& p, abi::Handle thread, const uint8_t* data, size_t size,
+                     const char* path, const char* const* argv, uint32_t argc,
+                     const char* const* envp, uint32_t envc) {
+  ExecImage image;
+  if (int64_t e = load_elf(p.mm, data, size, &image); e != 0) return e;
+  StackInfo info = {path, {}, cpuid_edx(1), 0, 0};
+  shim_services().random(info.random, sizeof(info.random));
+  uint64_t sp = 0;
+  if (int64_t e = build_stack(p.mm, argv, argc, envp, envc, image, info, &sp); e != 0) return e;
+  abi::UserRegisters regs = {};
+  regs.rip = image.entry;
+  regs.rsp = sp;
+  regs.rflags = 0x202;
+  if (rt::thread_write_registers(thread, reinterpret_cast<uint64_t>(&regs)) != Status::kOk) {
+    return -kENOMEM;
+  }
+  p.brk_base = p.brk = image.brk;
+  copy_text(p.exe, sizeof(p.exe), path);
+  return 0;
+}
+
+void wake_parent(const Process& p) {
+  if (Process* parent = find_process(p.ppid); parent != nullptr && !parent->zombie) {
+    shim_services().wake_all(parent->child_events);
+  }
+}
+
+}  // namespace
+
+Process* find_process(int32_t pid) {
+  if (pid <= 0 || pid >= kMaxIds || g_shim.processes[pid] == nullptr) return nullptr;
+  return &g_shim.processes[pid]->process;
+}
+
+int64_t start_first_program(const char* const* argv, uint32_t argc, const char* const* envp,
+                            uint32_t envc) {
+  const int32_t pid = allocate_id();
+  if (pid < 0) return pid;
+  ShimProcess* owner = create_process(pid, 0);
+  if (owner == nullptr) return -kENOMEM;
+  Process& p = owner->process;
+  set_default_limits(p);
+  give_standard_files(p);
+  const uint8_t* data = nullptr;
+  size_t size = 0;
+  int64_t e = find_executable(p, argv[0], &data, &size);
+  Result<abi::Handle> thread = e == 0 ? rt::thread_create(p.space, kLowestAddress, 0, 0)
+                                      : Result<abi::Handle>(Status::kInvalidArgument);
+  if (e == 0 && !thread.ok()) e = -kENOMEM;
+  if (e == 0) e = load_program(p, *thread, data, size, argv[0], argv, argc, envp, envc);
+  Task* task = e == 0 ? add_task(p, pid, *thread) : nullptr;
+  if (e == 0 && task == nullptr) e = -kENOMEM;
+  if (e != 0) {
+    discard(owner, thread.ok() ? *thread : abi::kNullHandle);
+    return e;
+  }
+  g_shim.processes[pid] = owner;
+  if (rt::thread_start(*thread) != Status::kOk) {
+    end_process(p, kSigkill);
+    return -kENOMEM;
+  }
+  return 0;
+}
+
+int64_t fork_process(Task& parent, uint64_t stack, bool set_tls, uint64_t tls) {
+  const int32_t pid = allocate_id();
+  if (pid < 0) return pid;
+  Process& from = parent.process;
+  ShimProcess* owner = create_process(pid, from.pid);
+  if (owner == nullptr) return -kENOMEM;
+  Process& p = owner->process;
+  p.pgid = from.pgid;
+  p.sid = from.sid;
+  p.umask = from.umask;
+  p.brk_base = from.brk_base;
+  p.brk = from.brk;
+  mem_copy(p.actions, from.actions, sizeof(p.actions));
+  mem_copy(p.limits, from.limits, sizeof(p.limits));
+  mem_copy(p.exe, from.exe, sizeof(p.exe));
+  int64_t e = p.mm.copy_from(from.mm);
+  abi::UserRegisters regs = {};
+  Result<abi::Handle> thread = e == 0 ? rt::thread_create(p.space, kLowestAddress, 0, 0)
+                                      : Result<abi::Handle>(Status::kInvalidArgument);
+  if (e == 0 && !thread.ok()) e = -kENOMEM;
+  if (e == 0 &&
+      rt::thread_read_registers(parent.thread, reinterpret_cast<uint64_t>(&regs)) != Status::kOk) {
+    e = -kENOMEM;
+  }
+  regs.rax = 0;  // fork returns 0 in the child
+  if (stack != 0) regs.rsp = stack;
+  if (set_tls) regs.fs_base = tls;
+  if (e == 0 &&
+      rt::thread_write_registers(*thread, reinterpret_cast<uint64_t>(&regs)) != Status::kOk) {
+    e = -kEINVAL;  // a stack or TLS address outside user space
+  }
+  Task* task = e == 0 ? add_task(p, pid, *thread) : nullptr;
+  if (e == 0 && task == nullptr) e = -kENOMEM;
+  if (e != 0) {
+    discard(owner, thread.ok() ? *thread : abi::kNullHandle);
+    return e;
+  }
+  p.fds.copy_from(from.fds);
+  task->fs_base = regs.fs_base;
+  task->gs_base = regs.gs_base;
+  task->signal_mask = parent.signal_mask;
+  g_shim.processes[pid] = owner;
+  if (rt::thread_start(*thread) != Status::kOk) {
+    end_process(p, kSigkill);
+    return -kENOMEM;
+  }
+  return pid;
+}
+
+int64_t exec_program(Task& task, const char* path, const char* const* argv, uint32_t argc,
+                     const char* const* envp, uint32_t envc) {
+  Process& p = task.process;
+  const uint8_t* data = nullptr;
+  size_t size = 0;
+  if (int64_t e = find_executable(p, path, &data, &size); e != 0) return e;
+  // Refused before anything changes: not a static x86-64 executable.
+  ElfLimits limits = {kLowestAddress, kMmapTop, false, kPageSize};
+  if (!parse_elf(data, size, limits, nullptr).ok()) return -kENOEXEC;
+  char name[sizeof(p.exe)];
+  copy_text(name, sizeof(name), same(path, "/proc/self/exe") ? p.exe : path);
+  // POINT OF NO RETURN: the old program is gone; a failure from here ends the process.
+  p.mm.clear(true);
+  if (load_program(p, task.thread, data, size, name, argv, argc, envp, envc) != 0) {
+    task.exiting = true;
+    task.wait_status = kSigsegv;
+    return 0;
+  }
+  task.fs_base = 0;
+  task.gs_base = 0;
+  task.clear_child_tid = 0;
+  task.robust_list = 0;
+  for (KernelSigaction& a : p.actions) {  // caught signals go back to their default
+    if (a.handler != kSigIgn) a = {};
+  }
+  if (p.vfork_pending) {
+    p.vfork_pending = false;
+    wake_parent(p);
+  }
+  return 0;
+}
+
+void end_process(Process& p, int32_t wait_status) {
+  if (p.zombie) return;
+  for (int32_t tid = 1; tid < kMaxIds; ++tid) {
+    Task* t = g_shim.tasks[tid];
+    if (t == nullptr || &t->process != &p) continue;
+    (void)rt::cap_delete(t->thread);
+    g_shim.tasks[tid] = nullptr;
+    g_shim.badges[tid] = 0;
+    delete t;
+  }
+  p.fds.close_all();
+  p.mm.clear(false);
+  if (p.space != abi::kNullHandle) {
+    (void)rt::process_terminate(p.space, wait_status);  // PeerClosed if it ended already
+    (void)rt::cap_delete(p.space);
+    p.space = abi::kNullHandle;
+  }
+  p.zombie = true;
+  p.wait_status = wait_status;
+  if (p.pid == 1) finish(wait_status);
+  p.vfork_pending = false;
+  Process* init = find_process(1);
+  for (int32_t pid = 1; pid < kMaxIds; ++pid) {
+    Process* child = find_process(pid);
+    if (child == nullptr || child->ppid != p.pid) continue;
+    child->ppid = 1;
+    if (child->zombie && init != nullptr) shim_services().wake_all(init->child_events);
+  }
+  wake_parent(p);
+}
+
+void reap(Process& zombie) {
+  ShimProcess* owner = g_shim.processes[zombie.pid];
+  g_shim.processes[zombie.pid] = nullptr;
+  delete owner;
+}
+
+int64_t send_signal(Process& target, int sig) {
+  if (target.zombie || sig == 0 || !signal_terminates(target, sig)) return 0;
+  for (int32_t tid = 1; tid < kMaxIds; ++tid) {
+    Task* t = g_shim.tasks[tid];
+    if (t == nullptr || &t->process != &target || !t->in_call) continue;
+    // Its call ends it when it returns (the shim thread handling it holds the task).
+    t->killed = true;
+    t->wait_status = sig;
+    if (t->waiting_on != nullptr) shim_services().wake_all(*t->waiting_on);
+    return 0;
+  }
+  end_process(target, sig);
+  return 0;
+}
+
+}  // namespace hmk::lx

@@ -1,0 +1,94 @@
+// The shim process's own state (linuxcompat/shim.cc, process.cc, syscalls_proc.cc): the
+// process and task tables, the endpoint Linux threads call, the dispatch threads. Everything
+// here is guarded by Shim::lock, which a dispatch thread holds while it handles a call (and
+// drops while the call waits: ShimServices::block).
+#pragma once
+
+#include <stdint.h>
+
+#include "core/lib/cpio.h"
+#include "linuxcompat/address_space.h"
+#include "linuxcompat/exec.h"
+#include "linuxcompat/syscall_table.h"
+#include "linuxcompat/task.h"
+#include "svc/lib/mutex.h"
+
+namespace hmk::lx {
+
+// Process and thread ids share one space, 1 .. kMaxIds - 1, handed out in increasing order.
+inline constexpr int32_t kMaxIds = 1024;
+inline constexpr uint32_t kMaxDispatchThreads = 64;
+
+// The shim's side of a process's memory: memory objects, mirrors, mappings (rt:: calls).
+class ShimBackend final : public MemoryBackend {
+ public:
+  explicit ShimBackend(abi::Handle space) : space_(space) {}
+  Status create(uint64_t pages, abi::Handle* memory, uint8_t** mirror) override;
+  void destroy(abi::Handle memory, uint8_t* mirror, uint64_t pages) override;
+  Status set_mirror_writable(abi::Handle memory, uint8_t* mirror, uint64_t pages,
+                             bool writable) override;
+  Status map(abi::Handle memory, uint64_t vaddr, uint64_t first_page, uint64_t pages,
+             uint32_t rights) override;
+  Status unmap(uint64_t vaddr, uint64_t pages) override;
+
+ private:
+  abi::Handle space_;
+};
+
+// A process with the backend its address space works through.
+struct ShimProcess {
+  ShimProcess(int32_t pid, int32_t ppid, abi::Handle space)
+      : backend(space), process(pid, ppid, space, backend) {}
+  ShimBackend backend;
+  Process process;
+};
+
+struct Shim {
+  rt::Mutex lock;
+  abi::Handle endpoint = abi::kNullHandle;
+  CpioArchive* initrd = nullptr;
+  abi::Handle stdout_ports = abi::kNullHandle;
+  abi::Handle stderr_ports = abi::kNullHandle;
+  Task* tasks[kMaxIds] = {};             // by tid
+  ShimProcess* processes[kMaxIds] = {};  // by pid, zombies included
+  uint64_t badges[kMaxIds] = {};         // the badge of each task's handler capability
+  int32_t last_id = 0;
+  uint64_t serial = 0;     // makes badges unique over time (a stale call never names a new task)
+  uint32_t receiving = 0;  // dispatch threads waiting in recv
+  uint32_t dispatch_threads = 0;
+  abi::Handle current_token = abi::kNullHandle;  // the lock holder's notification
+  bool reported[kSyscallCount] = {};
+};
+extern Shim g_shim;
+
+// ---- process.cc ----
+Process* find_process(int32_t pid);  // a live or zombie process, or nullptr
+// Starts `argv[0]` from the initrd as pid 1. 0 or -errno.
+int64_t start_first_program(const char* const* argv, uint32_t argc, const char* const* envp,
+                            uint32_t envc);
+// A copy of `parent`'s process (fork): a new process, memory, files and one task whose
+// registers are the parent task's with the result register 0. Returns the child's pid or
+// -errno. `stack` (if non-zero) and `tls` (with `set_tls`) replace the child's stack pointer
+// and FS base.
+int64_t fork_process(Task& parent, uint64_t stack, bool set_tls, uint64_t tls);
+// Replaces the task's program (execve); the caller has copied path, argv and envp into the
+// shim. 0, or -errno with the old program intact.
+int64_t exec_program(Task& task, const char* path, const char* const* argv, uint32_t argc,
+                     const char* const* envp, uint32_t envc);
+// The process has ended with `wait_status`: its tasks, memory, files and kernel objects go,
+// it stays a zombie for its parent, its children go to pid 1. Ends the shim when pid 1 ends.
+void end_process(Process& process, int32_t wait_status);
+// Removes a zombie (waited for).
+void reap(Process& zombie);
+// Sends `sig` (1..64) to a process; 0 or -errno.
+int64_t send_signal(Process& target, int sig);
+
+// ---- shim.cc ----
+// The serial-port and empty-input files the first process starts with.
+void give_standard_files(Process& process);
+// A new task's handler capability and registration; the task is not started.
+Task* add_task(Process& process, int32_t tid, abi::Handle thread);
+// Ends the shim: prints the exit status line, never returns.
+[[noreturn]] void finish(int32_t wait_status);
+
+}  // namespace hmk::lx
