@@ -106,10 +106,37 @@ int64_t load_program(Process& p, abi::Handle thread, const uint8_t* data, size_t
   return 0;
 }
 
+// The task a process-directed signal goes to: its first (so far its only) task.
+Task* main_task(const Process& p) {
+  Task* t = g_shim.tasks[p.pid];
+  return t != nullptr && &t->process == &p ? t : nullptr;
+}
+
+// Marks `sig` pending for `task` and interrupts a call it waits in.
+void make_pending(Task& task, int sig) {
+  task.pending |= uint64_t{1} << (sig - 1);
+  if (task.waiting_on != nullptr && task.interrupted()) {
+    shim_services().wake_all(*task.waiting_on);
+  }
+}
+
 void wake_parent(const Process& p) {
   if (Process* parent = find_process(p.ppid); parent != nullptr && !parent->zombie) {
     shim_services().wake_all(parent->child_events);
   }
+}
+
+// A child ended: SIGCHLD for its parent, which reaps it at once if it ignores SIGCHLD.
+void notify_parent(Process& child) {
+  Process* parent = find_process(child.ppid);
+  if (parent == nullptr || parent->zombie) return;
+  const KernelSigaction& action = parent->actions[kSigchld - 1];
+  Task* task = main_task(*parent);
+  if (action.handler != kSigDfl && action.handler != kSigIgn && task != nullptr) {
+    make_pending(*task, kSigchld);
+  }
+  shim_services().wake_all(parent->child_events);
+  if (action.handler == kSigIgn || (action.flags & kSaNocldwait) != 0) reap(child);
 }
 
 }  // namespace
@@ -250,7 +277,10 @@ void end_process(Process& p, int32_t wait_status) {
   p.zombie = true;
   p.wait_status = wait_status;
   if (p.pid == 1) finish(wait_status);
-  p.vfork_pending = false;
+  if (p.vfork_pending) {
+    p.vfork_pending = false;
+    wake_parent(p);
+  }
   Process* init = find_process(1);
   for (int32_t pid = 1; pid < kMaxIds; ++pid) {
     Process* child = find_process(pid);
@@ -258,7 +288,7 @@ void end_process(Process& p, int32_t wait_status) {
     child->ppid = 1;
     if (child->zombie && init != nullptr) shim_services().wake_all(init->child_events);
   }
-  wake_parent(p);
+  notify_parent(p);  // may reap it: p is not used after this
 }
 
 void reap(Process& zombie) {
@@ -268,14 +298,21 @@ void reap(Process& zombie) {
 }
 
 int64_t send_signal(Process& target, int sig) {
-  if (target.zombie || sig == 0 || !signal_terminates(target, sig)) return 0;
-  for (int32_t tid = 1; tid < kMaxIds; ++tid) {
-    Task* t = g_shim.tasks[tid];
-    if (t == nullptr || &t->process != &target || !t->in_call) continue;
+  if (target.zombie || sig == 0 || signal_ignored(target, sig)) return 0;
+  Task* task = main_task(target);
+  if (task == nullptr) return 0;
+  const uint64_t bit = uint64_t{1} << (sig - 1);
+  const bool ends =
+      signal_terminates(target, sig) && (sig == kSigkill || (task->signal_mask & bit) == 0);
+  if (!ends) {
+    make_pending(*task, sig);  // a handler's, or blocked for now
+    return 0;
+  }
+  if (task->in_call) {
     // Its call ends it when it returns (the shim thread handling it holds the task).
-    t->killed = true;
-    t->wait_status = sig;
-    if (t->waiting_on != nullptr) shim_services().wake_all(*t->waiting_on);
+    task->killed = true;
+    task->wait_status = sig;
+    if (task->waiting_on != nullptr) shim_services().wake_all(*task->waiting_on);
     return 0;
   }
   end_process(target, sig);

@@ -9,6 +9,8 @@
 // and exits, which ends every process left.
 #include "linuxcompat/shim.h"
 
+#include "linuxcompat/signals.h"
+
 #include "core/lib/string.h"
 #include "core/lib/util.h"
 #include "svc/lib/alloc.h"
@@ -127,6 +129,7 @@ Status set_tls(Task& task, uint64_t fs_base, uint64_t gs_base) {
 void start_dispatch_thread();
 
 int64_t block(Task& task, WaitQueue& queue) {
+  if (task.interrupted()) return -kEINTR;
   const abi::Handle token = g_shim.current_token;
   Waiter self = {queue.first, token};
   queue.first = &self;
@@ -144,7 +147,7 @@ int64_t block(Task& task, WaitQueue& queue) {
       break;
     }
   }
-  return task.killed ? -kEINTR : 0;
+  return task.interrupted() ? -kEINTR : 0;
 }
 
 void wake_all(WaitQueue& queue) {
@@ -152,7 +155,16 @@ void wake_all(WaitQueue& queue) {
     (void)rt::signal(w->token);
 }
 
-constexpr ShimServices kServices = {&fill_random, &set_tls, &block, &wake_all};
+Status read_registers(Task& task, abi::UserRegisters* out) {
+  return rt::thread_read_registers(task.thread, reinterpret_cast<uint64_t>(out));
+}
+
+Status write_registers(Task& task, const abi::UserRegisters& in) {
+  return rt::thread_write_registers(task.thread, reinterpret_cast<uint64_t>(&in));
+}
+
+constexpr ShimServices kServices = {&fill_random, &set_tls,        &block,
+                                    &wake_all,    &read_registers, &write_registers};
 
 // ---- serving ----
 int64_t dispatch(Task& task, const abi::IpcRegisters& regs) {
@@ -192,9 +204,18 @@ int signal_for_vector(uint64_t vector) {
   }
 }
 
-// A fault: no handlers yet, so the signal's default action (the process is killed).
+// A fault: the signal's handler runs if there is one and the signal is not blocked, else the
+// process is killed (as Linux's force_sig does).
 void fault(Task& task, const abi::IpcRegisters& regs) {
   const int sig = signal_for_vector(regs.words[0]);
+  const uint64_t bit = uint64_t{1} << (sig - 1);
+  const uint64_t handler = task.process.actions[sig - 1].handler;
+  if (handler != kSigDfl && handler != kSigIgn && (task.signal_mask & bit) == 0) {
+    task.pending |= bit;
+    const SignalSource source = {sig == kSigsegv ? 1 : 0x80, 0, regs.words[1]};
+    (void)deliver_pending(task, 0, sig, source);
+    return;
+  }
   rt::print("pid %d (%s) killed by signal %d: exception %lu at pc 0x%lx, address 0x%lx\n",
             task.process.pid, task.process.exe, sig, regs.words[0], regs.words[2], regs.words[1]);
   task.exiting = true;
@@ -218,7 +239,7 @@ void handle(abi::IpcRegisters& regs) {
   task->in_call = true;
   int64_t result = 0;
   if (regs.tag.label() == abi::kForeignSyscallLabel) {
-    result = dispatch(*task, regs);
+    result = deliver_pending(*task, dispatch(*task, regs), 0, SignalSource{0, 0, 0});
   } else {
     fault(*task, regs);
   }

@@ -54,6 +54,9 @@ CASES = {
                   "echo a; (echo b; exit 3); echo \"sub=$?\"; x=$(echo hello | tr a-z A-Z); "
                   "echo \"$x\"; seq 1 5 | sort -r | head -n 2; yes | head -n 2; false || "
                   "echo \"false=$?\""],
+    "signals": ["--", "/bin/busybox", "sh", "-c",
+                "trap 'echo got USR1' USR1; kill -USR1 $$; echo after; "
+                "sh -c 'kill -TERM $$'; echo \"st=$?\"; (exit 4) & wait $!; echo \"w=$?\""],
     "segv": ["--add", program("segv"), "--", "/bin/segv"],
     "enosys": ["--add", program("enosys"), "--", "/bin/enosys"],
     "missing": ["--", "/bin/busybox-not-here"],
@@ -103,6 +106,14 @@ class ShimBootTest(unittest.TestCase):
     def test_subshells_substitution_pipes_and_sigpipe(self):
         status, out, err, console = self.result("processes")
         self.assertEqual(out, b"a\nb\nsub=3\nHELLO\n5\n4\ny\ny\nfalse=1\n")
+        self.assertEqual(status, 0, console)
+
+    def test_signal_handlers_default_actions_and_wait(self):
+        # A handler runs (frame, rt_sigreturn), SIGTERM's default ends a process (143), and
+        # `wait` (rt_sigsuspend until SIGCHLD) gets a background job's status.
+        status, out, err, console = self.result("signals")
+        self.assertEqual(out, b"got USR1\nafter\nst=143\nw=4\n")
+        self.assertEqual(err, b"Terminated\n")
         self.assertEqual(status, 0, console)
 
     def test_a_fault_kills_with_sigsegv(self):

@@ -23,6 +23,57 @@ bool default_ignored(int sig) {
 
 }  // namespace
 
+bool signal_ignored(const Process& process, int sig) {
+  if (sig == kSigkill || sig < 1 || sig > static_cast<int>(kSignalCount)) return false;
+  const uint64_t handler = process.actions[sig - 1].handler;
+  return handler == kSigIgn || (handler == kSigDfl && default_ignored(sig));
+}
+
+namespace {
+
+// The task ends with `sig` (its default action, or a frame that cannot be written).
+int64_t end_with(Task& task, int sig, int64_t result) {
+  task.exiting = true;
+  task.wait_status = sig;
+  return result;
+}
+
+}  // namespace
+
+int64_t deliver_pending(Task& task, int64_t result, int fault, const SignalSource& source) {
+  const uint64_t restore_mask = task.mask_saved ? task.saved_mask : task.signal_mask;
+  for (uint64_t deliverable = task.pending & ~task.signal_mask; deliverable != 0;) {
+    const int sig = __builtin_ctzll(deliverable) + 1;
+    const uint64_t bit = uint64_t{1} << (sig - 1);
+    deliverable &= ~bit;
+    task.pending &= ~bit;
+    KernelSigaction& action = task.process.actions[sig - 1];
+    if (signal_ignored(task.process, sig)) continue;
+    if (action.handler == kSigDfl) return end_with(task, sig, result);
+    if ((action.flags & kSaRestorer) == 0) return end_with(task, kSigsegv, result);
+    abi::UserRegisters regs;
+    if (shim_services().read_registers(task, &regs) != Status::kOk) {
+      return end_with(task, kSigsegv, result);
+    }
+    if (fault == 0) regs.rax = static_cast<uint64_t>(result);
+    const SignalSource from = sig == fault ? source : SignalSource{0, 0, 0};
+    if (push_signal_frame(task, sig, action, from, restore_mask, regs) != 0 ||
+        shim_services().write_registers(task, regs) != Status::kOk) {
+      return end_with(task, kSigsegv, result);
+    }
+    const uint64_t self = (action.flags & kSaNodefer) != 0 ? 0 : bit;
+    task.signal_mask = (task.signal_mask | action.mask | self) & ~kUnblockable;
+    if ((action.flags & kSaResethand) != 0) action = {};
+    task.mask_saved = false;
+    return 0;
+  }
+  if (task.mask_saved) {
+    task.signal_mask = task.saved_mask;
+    task.mask_saved = false;
+  }
+  return result;
+}
+
 bool signal_terminates(const Process& process, int sig) {
   if (sig == kSigkill) return true;
   if (sig < 1 || sig > static_cast<int>(kSignalCount)) return false;

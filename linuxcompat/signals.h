@@ -1,7 +1,10 @@
-// Signal dispositions: what a signal does to a process that has not caught it. There is no
-// delivery to handlers yet: a caught signal is dropped (docs/linux.md).
+// Signal dispositions and delivery: what a signal does to a process, and the frames of
+// handlers (signal_frame.h). Signals reach a task when one of its calls ends (a waiting call
+// gives up with -EINTR for them); a task that makes no call does not see caught signals, while
+// a signal whose default ends the process ends it at once (docs/linux.md).
 #pragma once
 
+#include "linuxcompat/signal_frame.h"
 #include "linuxcompat/task.h"
 
 namespace hmk::lx {
@@ -27,5 +30,15 @@ inline constexpr uint64_t kSigIgn = 1;
 // Whether `sig` (1..64) sent to `process` ends it: its disposition is the default and the
 // default is to terminate (or dump core); SIGKILL always.
 bool signal_terminates(const Process& process, int sig);
+// Whether `sig` does nothing to `process`: ignored, or ignored by default.
+bool signal_ignored(const Process& process, int sig);
+
+struct SignalSource;
+
+// After a call or a fault of `task`: delivers the lowest pending signal it does not block,
+// by its disposition (a handler's frame, ending the process, or nothing), and restores a mask
+// rt_sigsuspend replaced. Returns what the task's result register gets: `result`, or 0 when it
+// enters a handler. `fault` (a fault's signal, else 0) and `source` describe a fault.
+int64_t deliver_pending(Task& task, int64_t result, int fault, const SignalSource& source);
 
 }  // namespace hmk::lx

@@ -114,6 +114,18 @@ class Task {
   bool killed = false;
   bool in_call = false;             // a shim thread is handling a call of this task
   WaitQueue* waiting_on = nullptr;  // where that call waits (ShimServices::block)
+  // Signals sent and not yet delivered (bit n-1 for signal n), and what rt_sigsuspend
+  // replaced: the mask to restore once a signal was delivered.
+  uint64_t pending = 0;
+  bool mask_saved = false;
+  uint64_t saved_mask = 0;
+  WaitQueue signal_wait;  // rt_sigsuspend and pause wait here
+  // The alternate signal stack (sigaltstack); size 0: none.
+  uint64_t altstack_sp = 0;
+  uint64_t altstack_size = 0;
+
+  // Whether a signal it does not block is pending: a waiting call gives up (-EINTR).
+  bool interrupted() const { return killed || (pending & ~signal_mask) != 0; }
 };
 
 // File::read and File::write: nothing can be done now, wait in File::wait_queue and try again
@@ -131,6 +143,9 @@ struct ShimServices {
   int64_t (*block)(Task& task, WaitQueue& queue);
   // Wakes every task waiting in `queue`.
   void (*wake_all)(WaitQueue& queue);
+  // The task's user registers, and setting them (it resumes with them): signal frames.
+  Status (*read_registers)(Task& task, abi::UserRegisters* out);
+  Status (*write_registers)(Task& task, const abi::UserRegisters& in);
 };
 const ShimServices& shim_services();
 
