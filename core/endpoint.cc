@@ -49,9 +49,39 @@ Result<Notification*> Notification::create(Quota& quota) {
   return create_charged(g_notifications, quota, 0);
 }
 
+using TimerList = List<Notification, &Notification::timer_node>;
+constinit TimerList g_timers;  // armed, in no order
+
 void Notification::destroy() {
+  set_timer(0, 0);
   close_queue(waiters_);
   g_notifications.destroy(this);
+}
+
+void Notification::set_timer(uint64_t deadline, uint64_t bits) {
+  if (deadline_ != 0) TimerList::remove(this);
+  deadline_ = deadline;
+  timer_bits_ = bits;
+  if (deadline != 0) g_timers.push_back(this);
+}
+
+void expire_timers(uint64_t now) {
+  // Bounded by the armed timers: each is looked at once and an expired one leaves the list.
+  for (Notification* n = g_timers.front(); n != nullptr;) {
+    Notification* next = g_timers.next(n);
+    if (n->timer_deadline() <= now) {
+      const uint64_t bits = n->timer_bits_;
+      n->set_timer(0, 0);
+      n->signal(bits);
+    }
+    n = next;
+  }
+}
+
+bool timer_could_wake_someone() {
+  for (Notification* n = g_timers.front(); n != nullptr; n = g_timers.next(n))
+    if (!n->waiters().empty()) return true;
+  return false;
 }
 
 void Notification::signal(uint64_t bits) {

@@ -1,5 +1,6 @@
 // The core's side of every kernel entry: run the work, reap what died, let init act, and pick
 // the thread to resume.
+#include "core/clock.h"
 #include "core/console.h"
 #include "core/foreign.h"
 #include "core/init.h"
@@ -94,6 +95,7 @@ arch::UserContext* foreign_syscall_entry() {
 
 arch::UserContext* timer_entry() {
   scheduler().tick();
+  expire_timers(monotonic_ns());
   return resume_next(Background::kAlways);
 }
 
@@ -129,7 +131,10 @@ void finish_background_work() {
 arch::UserContext* idle_entry() {
   arch::UserContext* next = resume_next(Background::kAlways);
   // A teardown in progress is no deadlock: init hears of the ended process when it is done.
-  if (next != nullptr || interrupt_could_wake_someone() || g_background.pending) return next;
+  if (next != nullptr || interrupt_could_wake_someone() || timer_could_wake_someone() ||
+      g_background.pending) {
+    return next;
+  }
   init_deadlock();  // ends the current program; init starts the next or powers off
   return resume_next();
 }
@@ -138,7 +143,9 @@ arch::UserContext* resume_entry() {
   return resume_next();
 }
 
-void timer_tick_while_idle() {}  // the idle loop goes on with idle_entry, which does the work
+void timer_tick_while_idle() {
+  expire_timers(monotonic_ns());  // the idle loop goes on with idle_entry, which does the rest
+}
 
 void irq_while_idle(uint32_t line) {
   Irq::deliver(line);

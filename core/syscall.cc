@@ -7,6 +7,7 @@
 
 #include "core/abi/syscall.h"
 #include "core/arch.h"
+#include "core/clock.h"
 #include "core/console.h"
 #include "core/ioports.h"
 #include "core/ipc.h"
@@ -375,9 +376,15 @@ Status sys_debug_print(Thread* self, const SysDebugPrint& a) {
   return Status::kOk;
 }
 
-// Reserved for timeouts.
-Status sys_set_timer(Thread*, const SysSetTimer&) {
-  return Status::kUnsupported;
+Status sys_set_timer(Thread*, const SysSetTimer& a) {
+  Capability& cap = a.notification;
+  static_cast<Notification*>(cap.object)->set_timer(a.deadline, cap.badge != 0 ? cap.badge : 1);
+  return Status::kOk;
+}
+
+Status sys_clock_read(Thread*, SysClockReadOut& out) {
+  out.ns = monotonic_ns();
+  return Status::kOk;
 }
 
 void handle_syscall(Thread* self) {

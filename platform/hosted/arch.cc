@@ -141,6 +141,10 @@ size_t free_tree(PhysAddr table, int level, FrameAllocator& frames) {
 
 }  // namespace
 
+void advance_cycles(uint64_t cycles) {
+  g_cycles += cycles;
+}
+
 void reset_ram(FrameAllocator& frames) {
   mem_set(g_ram, 0xa5, sizeof(g_ram));
   mem_set(g_ram, 0, kPageSize);

@@ -19,6 +19,8 @@ inline constexpr uint64_t kRamFrames = kRamBytes / kPageSize;
 // zeroes it) and gives every frame but frame 0 to `frames`. Only valid while nothing in the
 // core holds a frame. Also clears the console, interrupt-line state and the misuse log.
 void reset_ram(FrameAllocator& frames);
+// Moves the fake cycle counter (1 GHz: one cycle per ns) forward, for clock and timer tests.
+void advance_cycles(uint64_t cycles);
 uint8_t* ram();
 
 // Everything written with console_write since the last reset_ram/clear_console.

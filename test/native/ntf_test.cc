@@ -116,5 +116,24 @@ HMK_TEST(NTF_0007, "a child process signals through a badged copy of our notific
   CHECK_EQ(MUST(rt::poll(ntf)), 0u);
 }
 
+HMK_TEST(NTF_0008, "a timer signals the notification at its deadline, by the monotonic clock") {
+  const Handle ntf = MUST(rt::notification_create());
+  DEFER(rt::cap_delete(ntf));
+  const Handle badged = MUST(rt::cap_derive(ntf, abi::kRightSend, 0x20));
+  const uint64_t start = MUST(rt::clock_read());
+  CHECK(MUST(rt::clock_read()) >= start);
+  const uint64_t deadline = start + 30'000'000;  // 30 ms: three ticks of the 100 Hz timer
+  CHECK_OK(rt::set_timer(badged, deadline));
+  CHECK_EQ(MUST(rt::wait(ntf)), 0x20u);
+  const uint64_t woke = MUST(rt::clock_read());
+  CHECK(woke >= deadline);
+  CHECK(woke < deadline + 50'000'000);  // within a few ticks
+  // Disarmed: a timer set and cancelled never signals.
+  CHECK_OK(rt::set_timer(badged, MUST(rt::clock_read()) + 10'000'000));
+  CHECK_OK(rt::set_timer(badged, 0));
+  CHECK_OK(rt::set_timer(ntf, MUST(rt::clock_read()) + 40'000'000));
+  CHECK_EQ(MUST(rt::wait(ntf)), 1u);  // the unbadged one, later: the badged one never came
+}
+
 }  // namespace
 }  // namespace hmk::test

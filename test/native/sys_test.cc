@@ -22,7 +22,7 @@ Status raw(Syscall number, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0, ui
   return rt::raw_syscall(number, a0, a1, a2, a3, a4, a5).status;
 }
 
-HMK_TEST(SYS_0001, "unknown system call numbers and the reserved set_timer are kUnsupported") {
+HMK_TEST(SYS_0001, "unknown system call numbers are kUnsupported") {
   const uint64_t numbers[] = {abi::kSyscallCount, 64,         999,  0xffff'ffff,
                               1ull << 32,         1ull << 63, ~0ull};
   for (uint64_t n : numbers) {
@@ -30,8 +30,6 @@ HMK_TEST(SYS_0001, "unknown system call numbers and the reserved set_timer are k
       note("syscall number %#lx", n);
     }
   }
-  CHECK_STATUS(rt::set_timer(0), Status::kUnsupported);
-  CHECK_STATUS(rt::set_timer(~0ull), Status::kUnsupported);
 }
 
 HMK_TEST(SYS_0002, "IPC calls (0-4) with null, out-of-range and non-endpoint handles") {
