@@ -290,7 +290,9 @@ const ShimServices& shim_services() {
       [](Task&, WaitQueue&) { return -kEINTR; },
       [](WaitQueue&) {},
       [](Task&, abi::UserRegisters*) { return Status::kUnsupported; },
-      [](Task&, const abi::UserRegisters&) { return Status::kUnsupported; }};
+      [](Task&, const abi::UserRegisters&) { return Status::kUnsupported; },
+      []() { return uint64_t{0}; },
+      [](Task&, WaitQueue&, uint64_t) { return -kEINTR; }};
   return services;
 }
 

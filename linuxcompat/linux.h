@@ -35,6 +35,8 @@ inline constexpr int64_t kEPIPE = 32;
 inline constexpr int64_t kERANGE = 34;
 inline constexpr int64_t kENAMETOOLONG = 36;
 inline constexpr int64_t kENOSYS = 38;
+inline constexpr int64_t kEOPNOTSUPP = 95;
+inline constexpr int64_t kETIMEDOUT = 110;
 
 // ---- memory (mmap, mprotect) ----
 inline constexpr uint64_t kPageSize = 4096;

@@ -243,6 +243,7 @@ int64_t exec_program(Task& task, const char* path, const char* const* argv, uint
     task.wait_status = kSigsegv;
     return 0;
   }
+  set_task_name(task);
   task.fs_base = 0;
   task.gs_base = 0;
   task.clear_child_tid = 0;

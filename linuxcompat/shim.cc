@@ -163,8 +163,22 @@ Status write_registers(Task& task, const abi::UserRegisters& in) {
   return rt::thread_write_registers(task.thread, reinterpret_cast<uint64_t>(&in));
 }
 
-constexpr ShimServices kServices = {&fill_random, &set_tls,        &block,
-                                    &wake_all,    &read_registers, &write_registers};
+uint64_t now() {
+  Result<uint64_t> ns = rt::clock_read();
+  return ns.ok() ? *ns : 0;
+}
+
+int64_t block_until(Task& task, WaitQueue& queue, uint64_t deadline) {
+  const abi::Handle token = g_shim.current_token;
+  if (rt::set_timer(token, deadline) != Status::kOk) return -kEINTR;
+  const int64_t r = block(task, queue);
+  (void)rt::set_timer(token, 0);
+  if (r != 0) return r;
+  return now() >= deadline ? -kETIMEDOUT : 0;
+}
+
+constexpr ShimServices kServices = {&fill_random,    &set_tls,         &block, &wake_all,
+                                    &read_registers, &write_registers, &now,   &block_until};
 
 // ---- serving ----
 int64_t dispatch(Task& task, const abi::IpcRegisters& regs) {
@@ -383,9 +397,20 @@ Task* add_task(Process& process, int32_t tid, abi::Handle thread) {
   (void)rt::cap_delete(*handler);  // the process's table keeps its copy
   if (s != Status::kOk) return nullptr;
   auto* task = new Task(process, tid, thread);
+  set_task_name(*task);
   g_shim.tasks[tid] = task;
   g_shim.badges[tid] = badge;
   return task;
+}
+
+void set_task_name(Task& task) {
+  const char* base = task.process.exe;
+  for (const char* p = task.process.exe; *p != 0; ++p)
+    if (*p == '/') base = p + 1;
+  size_t i = 0;
+  for (; base[i] != 0 && i + 1 < sizeof(task.name); ++i)
+    task.name[i] = base[i];
+  task.name[i] = 0;
 }
 
 void finish(int32_t wait_status) {

@@ -88,6 +88,8 @@ int64_t send_signal(Process& target, int sig);
 void give_standard_files(Process& process);
 // A new task's handler capability and registration; the task is not started.
 Task* add_task(Process& process, int32_t tid, abi::Handle thread);
+// prctl's name: the last component of the process's exe.
+void set_task_name(Task& task);
 // Ends the shim: prints the exit status line, never returns.
 [[noreturn]] void finish(int32_t wait_status);
 

@@ -123,6 +123,7 @@ class Task {
   // The alternate signal stack (sigaltstack); size 0: none.
   uint64_t altstack_sp = 0;
   uint64_t altstack_size = 0;
+  char name[16] = {};  // prctl(PR_SET_NAME): the exe's last component at first
 
   // Whether a signal it does not block is pending: a waiting call gives up (-EINTR).
   bool interrupted() const { return killed || (pending & ~signal_mask) != 0; }
@@ -146,6 +147,10 @@ struct ShimServices {
   // The task's user registers, and setting them (it resumes with them): signal frames.
   Status (*read_registers)(Task& task, abi::UserRegisters* out);
   Status (*write_registers)(Task& task, const abi::UserRegisters& in);
+  // The monotonic clock, ns since boot.
+  uint64_t (*now)();
+  // block() that also ends at `deadline` (now()'s ns): 0 when woken, -EINTR, or -ETIMEDOUT.
+  int64_t (*block_until)(Task& task, WaitQueue& queue, uint64_t deadline);
 };
 const ShimServices& shim_services();
 
