@@ -74,7 +74,7 @@ int64_t AddressSpace::copy_from(const AddressSpace& parent) {
         writable |=
             parent.regions_[k].backing == r.backing && (parent.regions_[k].prot & kProtWrite) != 0;
       }
-      if (writable) {
+      if (writable && !r.map_shared) {
         to = new_backing(r.backing->pages);
         if (to == nullptr) {
           error = -kENOMEM;
@@ -83,7 +83,7 @@ int64_t AddressSpace::copy_from(const AddressSpace& parent) {
         mem_copy(to->mirror, r.backing->mirror, r.backing->pages * kPageSize);
       } else {
         to = r.backing;
-        to->shared = true;
+        if (!r.map_shared) to->shared = true;  // private: copied before it is made writable
       }
       pairs[paired++] = {r.backing, to};
     }
@@ -93,6 +93,18 @@ int64_t AddressSpace::copy_from(const AddressSpace& parent) {
     error = map_region(r);
   }
   delete[] pairs;
+  if (error != 0) clear(true);
+  return error;
+}
+
+int64_t AddressSpace::share_from(const AddressSpace& parent) {
+  int64_t error = 0;
+  for (uint32_t i = 0; i < parent.count_ && error == 0; ++i) {
+    const Region& r = parent.regions_[i];
+    ++r.backing->users;
+    regions_[count_++] = r;  // sorted already
+    error = map_region(r);
+  }
   if (error != 0) clear(true);
   return error;
 }
@@ -159,7 +171,7 @@ void AddressSpace::release(Backing* b) {
   delete b;
 }
 
-int64_t AddressSpace::map_anonymous(uint64_t start, uint64_t pages, uint32_t prot) {
+int64_t AddressSpace::map_anonymous(uint64_t start, uint64_t pages, uint32_t prot, bool shared) {
   if ((prot & kProtWrite) != 0 && (prot & kProtExec) != 0) return -kEACCES;
   if (!range_free(start, pages)) return -kENOMEM;
   if (count_ == kMaxRegions) return -kENOMEM;
@@ -169,7 +181,7 @@ int64_t AddressSpace::map_anonymous(uint64_t start, uint64_t pages, uint32_t pro
     delete b;
     return errno_for(s);
   }
-  const Region r{start, pages, b, 0, prot};
+  const Region r{start, pages, b, 0, prot, shared};
   if ((prot & kProtExec) != 0) {
     b->mirror_writable = false;
     if (backend_.set_mirror_writable(b->memory, b->mirror, pages, false) != Status::kOk) {
@@ -191,9 +203,12 @@ int64_t AddressSpace::split_at(uint64_t address) {
   if (count_ == kMaxRegions) return -kENOMEM;
   const Region whole = *found;
   const uint64_t low_pages = (address - whole.start) / kPageSize;
-  const Region low{whole.start, low_pages, whole.backing, whole.first_page, whole.prot};
-  const Region high{address, whole.pages - low_pages, whole.backing, whole.first_page + low_pages,
-                    whole.prot};
+  Region low = whole;
+  low.pages = low_pages;
+  Region high = whole;
+  high.start = address;
+  high.pages = whole.pages - low_pages;
+  high.first_page = whole.first_page + low_pages;
   // One mapping per region: the old one goes, two take its place.
   if (whole.prot != kProtNone) {
     if (backend_.unmap(whole.start, whole.pages) != Status::kOk) return -kENOMEM;
@@ -282,6 +297,26 @@ int64_t AddressSpace::protect(uint64_t start, uint64_t pages, uint32_t prot) {
         b->mirror_writable = true;
       }
     }
+  }
+  return 0;
+}
+
+int64_t AddressSpace::zero(uint64_t start, uint64_t pages) {
+  const uint64_t end = start + pages * kPageSize;
+  uint64_t at = start;
+  for (uint32_t i = index_at_or_after(start); i < count_ && at < end; ++i) {
+    if (regions_[i].start > at) return -kENOMEM;
+    at = regions_[i].end();
+  }
+  if (at < end) return -kENOMEM;
+  if (int64_t e = split_at(start); e != 0) return e;
+  if (int64_t e = split_at(end); e != 0) return e;
+  for (uint32_t i = index_at_or_after(start); i < count_ && regions_[i].start < end; ++i) {
+    if (regions_[i].backing->shared) {
+      if (int64_t e = unshare(i); e != 0) return e;
+    }
+    if (!regions_[i].backing->mirror_writable) continue;  // text: nothing to drop
+    mem_set(bytes(regions_[i], regions_[i].start), 0, regions_[i].pages * kPageSize);
   }
   return 0;
 }

@@ -55,6 +55,7 @@ struct Region {
   Backing* backing;
   uint64_t first_page;
   uint32_t prot;
+  bool map_shared = false;  // MAP_SHARED: a fork's child shares it, writable or not
 
   uint64_t end() const { return start + pages * 4096; }
 };
@@ -72,8 +73,8 @@ class AddressSpace {
 
   // Operations on page ranges (page-aligned start, pages > 0, inside the user range: the
   // callers check). Each returns 0 or -errno.
-  // Fresh zeroed pages with `prot`; the range must be free.
-  int64_t map_anonymous(uint64_t start, uint64_t pages, uint32_t prot);
+  // Fresh zeroed pages with `prot`; the range must be free. `shared`: MAP_SHARED.
+  int64_t map_anonymous(uint64_t start, uint64_t pages, uint32_t prot, bool shared = false);
   // Removes whatever is mapped in the range (nothing there is fine).
   int64_t unmap(uint64_t start, uint64_t pages);
   // Every page of the range must be mapped (else -ENOMEM). Writable and executable at once, or
@@ -83,9 +84,18 @@ class AddressSpace {
   // A fork's child: the same regions as `parent`, sharing the memory no region maps writable
   // and copying the rest. This space must be empty; on failure it is left empty. 0 or -errno.
   int64_t copy_from(const AddressSpace& parent);
+  // A vfork's child: the same regions over the same memory (what either writes, the other
+  // sees). This space must be empty; on failure it is left empty. 0 or -errno.
+  int64_t share_from(const AddressSpace& parent);
   // Unmaps everything from the process and deletes the memory (execve; a process's end with
   // `unmap` false, when its space is gone anyway).
   void clear(bool unmap);
+
+  // Zeroes every page of the range (madvise's MADV_DONTNEED on private memory); a memory
+  // object shared with another process by fork is copied first. -ENOMEM if a page is not mapped.
+  int64_t zero(uint64_t start, uint64_t pages);
+  // Whether `address` lies in a region (mapped or reserved).
+  bool contains(uint64_t address) const { return find(address) != nullptr; }
 
   bool range_free(uint64_t start, uint64_t pages) const;
   // The highest free range of `pages` pages ending at or below `below`; 0 if there is none.

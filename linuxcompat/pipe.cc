@@ -86,8 +86,15 @@ class PipeEnd final : public File {
 };
 
 constexpr uint64_t kFionread = 0x541b;
+constexpr uint64_t kFionbio = 0x5421;
 
 int64_t PipeEnd::ioctl(Task& task, uint64_t request, uint64_t argument) {
+  if (request == kFionbio) {
+    int32_t on = 0;
+    if (!task.process.mm.copy_in(&on, argument, sizeof(on))) return -kEFAULT;
+    nonblocking_ = on != 0;
+    return 0;
+  }
   if (request != kFionread) return -kENOTTY;
   const auto available = static_cast<int32_t>(write_end_ ? 0 : pipe_->count);
   return task.process.mm.copy_out(argument, &available, sizeof(available)) ? 0 : -kEFAULT;

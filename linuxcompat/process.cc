@@ -15,6 +15,7 @@ namespace {
 // What each Linux process's own kernel objects (page tables, capability table) may use; its
 // memory is the shim's.
 constexpr uint64_t kProcessQuota = 2ull << 20;
+constexpr int32_t kInitPid = 1;
 
 int32_t allocate_id() {
   for (int32_t i = 1; i < kMaxIds; ++i) {
@@ -112,9 +113,11 @@ Task* main_task(const Process& p) {
   return t != nullptr && &t->process == &p ? t : nullptr;
 }
 
-// Marks `sig` pending for `task` and interrupts a call it waits in.
-void make_pending(Task& task, int sig) {
+// Marks `sig` from `sender` (a pid, 0 for the shim itself) pending for `task` and interrupts a
+// call it waits in.
+void make_pending(Task& task, int sig, int32_t sender) {
   task.pending |= uint64_t{1} << (sig - 1);
+  task.senders[sig - 1] = sender;
   if (task.waiting_on != nullptr && task.interrupted()) {
     shim_services().wake_all(*task.waiting_on);
   }
@@ -126,14 +129,19 @@ void wake_parent(const Process& p) {
   }
 }
 
-// A child ended: SIGCHLD for its parent, which reaps it at once if it ignores SIGCHLD.
+// A child ended: SIGCHLD for its parent, which reaps it at once if it ignores SIGCHLD (init
+// always does).
 void notify_parent(Process& child) {
   Process* parent = find_process(child.ppid);
   if (parent == nullptr || parent->zombie) return;
+  if (parent->pid == kInitPid) {
+    reap(child);
+    return;
+  }
   const KernelSigaction& action = parent->actions[kSigchld - 1];
   Task* task = main_task(*parent);
   if (action.handler != kSigDfl && action.handler != kSigIgn && task != nullptr) {
-    make_pending(*task, kSigchld);
+    make_pending(*task, kSigchld, child.pid);
   }
   shim_services().wake_all(parent->child_events);
   if (action.handler == kSigIgn || (action.flags & kSaNocldwait) != 0) reap(child);
@@ -148,9 +156,14 @@ Process* find_process(int32_t pid) {
 
 int64_t start_first_program(const char* const* argv, uint32_t argc, const char* const* envp,
                             uint32_t envc) {
+  // pid 1: no space and no task, so nothing can signal or trace it; it reaps what it adopts.
+  const int32_t init = allocate_id();
+  if (init != kInitPid) return -kEAGAIN;
+  g_shim.processes[kInitPid] = new ShimProcess(kInitPid, 0, abi::kNullHandle);
   const int32_t pid = allocate_id();
   if (pid < 0) return pid;
-  ShimProcess* owner = create_process(pid, 0);
+  g_shim.main_pid = pid;
+  ShimProcess* owner = create_process(pid, kInitPid);
   if (owner == nullptr) return -kENOMEM;
   Process& p = owner->process;
   set_default_limits(p);
@@ -176,7 +189,7 @@ int64_t start_first_program(const char* const* argv, uint32_t argc, const char* 
   return 0;
 }
 
-int64_t fork_process(Task& parent, uint64_t stack, bool set_tls, uint64_t tls) {
+int64_t fork_process(Task& parent, uint64_t stack, bool set_tls, uint64_t tls, bool share_memory) {
   const int32_t pid = allocate_id();
   if (pid < 0) return pid;
   Process& from = parent.process;
@@ -191,7 +204,7 @@ int64_t fork_process(Task& parent, uint64_t stack, bool set_tls, uint64_t tls) {
   mem_copy(p.actions, from.actions, sizeof(p.actions));
   mem_copy(p.limits, from.limits, sizeof(p.limits));
   mem_copy(p.exe, from.exe, sizeof(p.exe));
-  int64_t e = p.mm.copy_from(from.mm);
+  int64_t e = share_memory ? p.mm.share_from(from.mm) : p.mm.copy_from(from.mm);
   abi::UserRegisters regs = {};
   Result<abi::Handle> thread = e == 0 ? rt::thread_create(p.space, kLowestAddress, 0, 0)
                                       : Result<abi::Handle>(Status::kInvalidArgument);
@@ -277,17 +290,16 @@ void end_process(Process& p, int32_t wait_status) {
   }
   p.zombie = true;
   p.wait_status = wait_status;
-  if (p.pid == 1) finish(wait_status);
+  if (p.pid == g_shim.main_pid) finish(wait_status);
   if (p.vfork_pending) {
     p.vfork_pending = false;
     wake_parent(p);
   }
-  Process* init = find_process(1);
-  for (int32_t pid = 1; pid < kMaxIds; ++pid) {
+  for (int32_t pid = 1; pid < kMaxIds; ++pid) {  // orphans go to init, which reaps them
     Process* child = find_process(pid);
     if (child == nullptr || child->ppid != p.pid) continue;
-    child->ppid = 1;
-    if (child->zombie && init != nullptr) shim_services().wake_all(init->child_events);
+    child->ppid = kInitPid;
+    if (child->zombie) reap(*child);
   }
   notify_parent(p);  // may reap it: p is not used after this
 }
@@ -298,7 +310,7 @@ void reap(Process& zombie) {
   delete owner;
 }
 
-int64_t send_signal(Process& target, int sig) {
+int64_t send_signal(Process& target, int sig, int32_t sender) {
   if (target.zombie || sig == 0 || signal_ignored(target, sig)) return 0;
   Task* task = main_task(target);
   if (task == nullptr) return 0;
@@ -306,7 +318,7 @@ int64_t send_signal(Process& target, int sig) {
   const bool ends =
       signal_terminates(target, sig) && (sig == kSigkill || (task->signal_mask & bit) == 0);
   if (!ends) {
-    make_pending(*task, sig);  // a handler's, or blocked for now
+    make_pending(*task, sig, sender);  // a handler's, or blocked for now
     return 0;
   }
   if (task->in_call) {

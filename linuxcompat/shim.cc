@@ -226,7 +226,9 @@ void fault(Task& task, const abi::IpcRegisters& regs) {
   const uint64_t handler = task.process.actions[sig - 1].handler;
   if (handler != kSigDfl && handler != kSigIgn && (task.signal_mask & bit) == 0) {
     task.pending |= bit;
-    const SignalSource source = {sig == kSigsegv ? 1 : 0x80, 0, regs.words[1]};
+    // SEGV_ACCERR (2) where something is mapped, SEGV_MAPERR (1) where nothing is.
+    const int32_t code = sig != kSigsegv ? 0x80 : task.process.mm.contains(regs.words[1]) ? 2 : 1;
+    const SignalSource source = {code, 0, regs.words[1]};
     (void)deliver_pending(task, 0, sig, source);
     return;
   }

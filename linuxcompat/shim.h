@@ -53,6 +53,7 @@ struct Shim {
   ShimProcess* processes[kMaxIds] = {};  // by pid, zombies included
   uint64_t badges[kMaxIds] = {};         // the badge of each task's handler capability
   int32_t last_id = 0;
+  int32_t main_pid = 0;    // the program ./hmk exec runs: the shim ends with it
   uint64_t serial = 0;     // makes badges unique over time (a stale call never names a new task)
   uint32_t receiving = 0;  // dispatch threads waiting in recv
   uint32_t dispatch_threads = 0;
@@ -63,14 +64,15 @@ extern Shim g_shim;
 
 // ---- process.cc ----
 Process* find_process(int32_t pid);  // a live or zombie process, or nullptr
-// Starts `argv[0]` from the initrd as pid 1. 0 or -errno.
+// Makes pid 1, an init without a program that adopts and reaps orphans, and starts `argv[0]`
+// from the initrd as its child (pid 2). 0 or -errno.
 int64_t start_first_program(const char* const* argv, uint32_t argc, const char* const* envp,
                             uint32_t envc);
 // A copy of `parent`'s process (fork): a new process, memory, files and one task whose
 // registers are the parent task's with the result register 0. Returns the child's pid or
 // -errno. `stack` (if non-zero) and `tls` (with `set_tls`) replace the child's stack pointer
-// and FS base.
-int64_t fork_process(Task& parent, uint64_t stack, bool set_tls, uint64_t tls);
+// and FS base; `share_memory` (vfork) maps the parent's memory instead of copying it.
+int64_t fork_process(Task& parent, uint64_t stack, bool set_tls, uint64_t tls, bool share_memory);
 // Replaces the task's program (execve); the caller has copied path, argv and envp into the
 // shim. 0, or -errno with the old program intact.
 int64_t exec_program(Task& task, const char* path, const char* const* argv, uint32_t argc,
@@ -81,7 +83,7 @@ void end_process(Process& process, int32_t wait_status);
 // Removes a zombie (waited for).
 void reap(Process& zombie);
 // Sends `sig` (1..64) to a process; 0 or -errno.
-int64_t send_signal(Process& target, int sig);
+int64_t send_signal(Process& target, int sig, int32_t sender);
 
 // ---- shim.cc ----
 // The serial-port and empty-input files the first process starts with.

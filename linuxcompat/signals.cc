@@ -56,7 +56,7 @@ int64_t deliver_pending(Task& task, int64_t result, int fault, const SignalSourc
       return end_with(task, kSigsegv, result);
     }
     if (fault == 0) regs.rax = static_cast<uint64_t>(result);
-    const SignalSource from = sig == fault ? source : SignalSource{0, 0, 0};
+    const SignalSource from = sig == fault ? source : SignalSource{0, task.senders[sig - 1], 0};
     if (push_signal_frame(task, sig, action, from, restore_mask, regs) != 0 ||
         shim_services().write_registers(task, regs) != Status::kOk) {
       return end_with(task, kSigsegv, result);
@@ -72,6 +72,17 @@ int64_t deliver_pending(Task& task, int64_t result, int fault, const SignalSourc
     task.mask_saved = false;
   }
   return result;
+}
+
+void raise_signal(Task& task, int sig) {
+  if (signal_ignored(task.process, sig)) return;
+  const uint64_t bit = uint64_t{1} << (sig - 1);
+  if ((task.signal_mask & bit) != 0 || !signal_terminates(task.process, sig)) {
+    task.pending |= bit;
+    return;
+  }
+  task.exiting = true;
+  task.wait_status = sig;
 }
 
 bool signal_terminates(const Process& process, int sig) {

@@ -33,6 +33,10 @@ bool signal_terminates(const Process& process, int sig);
 // Whether `sig` does nothing to `process`: ignored, or ignored by default.
 bool signal_ignored(const Process& process, int sig);
 
+// A signal the task raises against itself (SIGPIPE from a write): ignored, pending (blocked or
+// caught: delivered when its call ends), or the default action's end of the process.
+void raise_signal(Task& task, int sig);
+
 struct SignalSource;
 
 // After a call or a fault of `task`: delivers the lowest pending signal it does not block,

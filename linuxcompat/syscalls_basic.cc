@@ -17,14 +17,6 @@ int64_t wait_for(Task& task, File& file, bool for_write) {
   return shim_services().block(task, *queue);
 }
 
-// SIGPIPE for a write to a pipe nobody reads: its default action ends the process.
-void raise_sigpipe(Task& task) {
-  if (signal_terminates(task.process, kSigpipe)) {
-    task.exiting = true;
-    task.wait_status = kSigpipe;
-  }
-}
-
 // Writes `count` bytes from the process's `buffer` to `file` through a bounce buffer of
 // PIPE_BUF bytes (so that such writes stay atomic), waiting while the file asks to. Linux
 // returns what was written before a fault or an error, or the error if nothing was.
@@ -46,7 +38,7 @@ int64_t write_from(Task& task, File& file, uint64_t buffer, uint64_t count) {
         continue;
       }
       if (written < 0) {
-        if (written == -kEPIPE) raise_sigpipe(task);
+        if (written == -kEPIPE) raise_signal(task, kSigpipe);
         return done + off > 0 ? static_cast<int64_t>(done + off) : written;
       }
       off += static_cast<uint64_t>(written);
@@ -158,6 +150,18 @@ int64_t sys_getegid(Task&) {
   return 0;
 }
 
+int64_t sys_getresuid(Task& task, uint64_t ruid, uint64_t euid, uint64_t suid) {
+  const uint32_t root = 0;
+  const uint64_t where[] = {ruid, euid, suid};
+  for (uint64_t p : where)
+    if (!task.process.mm.copy_out(p, &root, sizeof(root))) return -kEFAULT;
+  return 0;
+}
+
+int64_t sys_getresgid(Task& task, uint64_t rgid, uint64_t egid, uint64_t sgid) {
+  return sys_getresuid(task, rgid, egid, sgid);
+}
+
 int64_t sys_exit(Task& task, int32_t status) {
   return end_task(task, status);  // one task per process so far: the process ends
 }
@@ -174,6 +178,16 @@ int64_t sys_set_tid_address(Task& task, uint64_t tidptr) {
 int64_t sys_set_robust_list(Task& task, uint64_t head, uint64_t len) {
   if (len != 24) return -kEINVAL;  // sizeof(struct robust_list_head)
   task.robust_list = head;
+  return 0;
+}
+
+int64_t sys_get_robust_list(Task& task, int32_t pid, uint64_t head_ptr, uint64_t len_ptr) {
+  if (pid != 0 && pid != task.tid) return -kESRCH;  // only the caller's own, so far
+  const uint64_t len = 24;
+  if (!task.process.mm.copy_out(head_ptr, &task.robust_list, sizeof(uint64_t)) ||
+      !task.process.mm.copy_out(len_ptr, &len, sizeof(len))) {
+    return -kEFAULT;
+  }
   return 0;
 }
 
@@ -260,7 +274,11 @@ int64_t sys_rt_sigaction(Task& task, int32_t sig, uint64_t act, uint64_t oldact,
   KernelSigaction wanted;
   if (act != 0 && !task.process.mm.copy_in(&wanted, act, sizeof(wanted))) return -kEFAULT;
   if (oldact != 0 && !task.process.mm.copy_out(oldact, &slot, sizeof(slot))) return -kEFAULT;
-  if (act != 0) slot = wanted;
+  if (act != 0) {
+    slot = wanted;
+    // A signal that is now ignored is no longer pending (POSIX).
+    if (signal_ignored(task.process, sig)) task.pending &= ~(uint64_t{1} << (sig - 1));
+  }
   return 0;
 }
 

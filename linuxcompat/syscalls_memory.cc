@@ -39,14 +39,16 @@ int64_t sys_brk(Task& task, uint64_t brk) {
 
 int64_t sys_mmap(Task& task, uint64_t addr, uint64_t length, uint64_t prot, uint64_t flags,
                  int32_t fd, int64_t offset) {
-  (void)fd;
   AddressSpace& mm = task.process.mm;
   const uint64_t type = flags & kMapType;
   if (type != kMapPrivate && type != kMapShared) return -kEINVAL;
   if ((prot & ~uint64_t{kProtAll}) != 0) return -kEINVAL;
   if (length == 0) return -kEINVAL;
   if ((static_cast<uint64_t>(offset) & (kPageSize - 1)) != 0) return -kEINVAL;
-  if ((flags & kMapAnonymous) == 0) return -kENODEV;  // files cannot be mapped yet
+  if ((flags & kMapAnonymous) == 0) {
+    // Files cannot be mapped yet: a descriptor that is not open is still EBADF.
+    return task.process.fds.get(fd) == nullptr ? -kEBADF : -kENODEV;
+  }
   const uint64_t pages = pages_of(length);
   if (pages == 0) return -kENOMEM;
   uint64_t start = 0;
@@ -68,7 +70,10 @@ int64_t sys_mmap(Task& task, uint64_t addr, uint64_t length, uint64_t prot, uint
       if (start == 0) return -kENOMEM;
     }
   }
-  if (int64_t e = mm.map_anonymous(start, pages, static_cast<uint32_t>(prot)); e != 0) return e;
+  if (int64_t e = mm.map_anonymous(start, pages, static_cast<uint32_t>(prot), type == kMapShared);
+      e != 0) {
+    return e;
+  }
   return static_cast<int64_t>(start);
 }
 
@@ -86,6 +91,26 @@ int64_t sys_mprotect(Task& task, uint64_t addr, uint64_t length, uint64_t prot) 
   const uint64_t pages = pages_of(length);
   if (pages == 0 || !in_user_range(addr, pages)) return -kENOMEM;
   return task.process.mm.protect(addr, pages, static_cast<uint32_t>(prot));
+}
+
+int64_t sys_madvise(Task& task, uint64_t addr, uint64_t length, int32_t advice) {
+  constexpr int32_t kDontneed = 4;
+  constexpr int32_t kFree = 8;
+  constexpr int32_t kLastAdvice = 25;  // MADV_COLLAPSE, Linux 6.1's last
+  if ((addr & (kPageSize - 1)) != 0) return -kEINVAL;
+  if (advice < 0 || advice > kLastAdvice || (advice > 4 && advice < 8)) return -kEINVAL;
+  if (length == 0) return 0;
+  const uint64_t pages = pages_of(length);
+  if (pages == 0 || !in_user_range(addr, pages)) return -kENOMEM;
+  AddressSpace& mm = task.process.mm;
+  if (advice == kDontneed || advice == kFree) return mm.zero(addr, pages);
+  // The rest is advice about paging, which does not exist yet: accepted for mapped ranges.
+  uint64_t at = addr;
+  while (at < addr + pages * kPageSize) {
+    if (!mm.contains(at)) return -kENOMEM;
+    at += kPageSize;
+  }
+  return 0;
 }
 
 }  // namespace hmk::lx

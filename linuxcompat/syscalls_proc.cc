@@ -50,7 +50,7 @@ int64_t do_clone(Task& task, uint64_t flags, uint64_t stack, uint64_t parent_tid
     rt::print("clone: flags 0x%lx not supported yet (threads, shared memory, namespaces)\n", flags);
     return -kEINVAL;
   }
-  const int64_t pid = fork_process(task, stack, (flags & kCloneSettls) != 0, tls);
+  const int64_t pid = fork_process(task, stack, (flags & kCloneSettls) != 0, tls, vfork);
   if (pid < 0) return pid;
   Process& child = *find_process(static_cast<int32_t>(pid));
   const auto id = static_cast<int32_t>(pid);
@@ -168,11 +168,70 @@ int64_t sys_wait4(Task& task, int32_t pid, uint64_t wstatus, uint32_t options, u
   }
 }
 
+int64_t sys_waitid(Task& task, int32_t idtype, int32_t id, uint64_t infop, uint32_t options,
+                   uint64_t rusage) {
+  constexpr int32_t kPAll = 0;
+  constexpr int32_t kPPid = 1;
+  constexpr int32_t kPPgid = 2;
+  constexpr uint32_t kWexited = 4;
+  constexpr uint32_t kWstopped = 2;
+  constexpr uint32_t kWnowait = 0x01000000;
+  const uint32_t allowed =
+      kWnohang | kWstopped | kWexited | kWcontinued | kWnowait | kWnothread | kWall | kWclone;
+  if ((options & ~allowed) != 0 || (options & (kWexited | kWstopped | kWcontinued)) == 0) {
+    return -kEINVAL;
+  }
+  int32_t pid = -1;  // wait4's notation
+  if (idtype == kPPid) {
+    if (id <= 0) return -kEINVAL;
+    pid = id;
+  } else if (idtype == kPPgid) {
+    if (id < 0) return -kEINVAL;
+    pid = id == 0 ? 0 : -id;
+  } else if (idtype != kPAll) {
+    return -kEINVAL;  // P_PIDFD: no pidfds yet
+  }
+  Process& me = task.process;
+  // siginfo_t for SIGCHLD: signo, errno, code, then pid, uid, status.
+  int32_t info[32] = {};
+  for (;;) {
+    bool any = false;
+    Process* found = nullptr;
+    for (int32_t n = 1; n < kMaxIds && found == nullptr; ++n) {
+      Process* child = find_process(n);
+      if (child == nullptr || !matches(me, *child, pid)) continue;
+      any = true;
+      if (child->zombie && (options & kWexited) != 0) found = child;
+    }
+    if (!any) return -kECHILD;
+    if (found != nullptr) {
+      const int32_t status = found->wait_status;
+      const bool killed = (status & 0x7f) != 0;
+      info[0] = kSigchld;
+      info[2] = killed ? ((status & 0x80) != 0 ? 3 : 2) : 1;  // CLD_DUMPED, _KILLED, _EXITED
+      info[4] = found->pid;
+      info[6] = killed ? (status & 0x7f) : (status >> 8) & 0xff;
+      if (infop != 0 && !me.mm.copy_out(infop, info, sizeof(info))) return -kEFAULT;
+      if (rusage != 0) {
+        const uint8_t zeros[144] = {};
+        if (!me.mm.copy_out(rusage, zeros, sizeof(zeros))) return -kEFAULT;
+      }
+      if ((options & kWnowait) == 0) reap(*found);
+      return 0;
+    }
+    if ((options & kWnohang) != 0) {
+      // Linux clears si_pid (and si_signo) when nothing has changed.
+      return infop == 0 || me.mm.copy_out(infop, info, sizeof(info)) ? 0 : -kEFAULT;
+    }
+    if (int64_t e = shim_services().block(task, me.child_events); e != 0) return e;
+  }
+}
+
 int64_t sys_kill(Task& task, int32_t pid, int32_t sig) {
   if (sig < 0 || sig > static_cast<int32_t>(kSignalCount)) return -kEINVAL;
   if (pid > 0) {
     Process* target = find_process(pid);
-    return target != nullptr ? send_signal(*target, sig) : -kESRCH;
+    return target != nullptr ? send_signal(*target, sig, task.process.pid) : -kESRCH;
   }
   // A group (0: the caller's; < -1: -pid) or everyone but pid 1 and the caller (-1).
   const int32_t group = pid == 0 ? task.process.pgid : -pid;
@@ -183,25 +242,25 @@ int64_t sys_kill(Task& task, int32_t pid, int32_t sig) {
     const bool chosen = pid == -1 ? id != 1 && target != &task.process : target->pgid == group;
     if (!chosen) continue;
     found = true;
-    (void)send_signal(*target, sig);
+    (void)send_signal(*target, sig, task.process.pid);
   }
   return found ? 0 : -kESRCH;
 }
 
-int64_t sys_tgkill(Task&, int32_t tgid, int32_t tid, int32_t sig) {
+int64_t sys_tgkill(Task& caller, int32_t tgid, int32_t tid, int32_t sig) {
   if (tgid <= 0 || tid <= 0 || sig < 0 || sig > static_cast<int32_t>(kSignalCount)) {
     return -kEINVAL;
   }
   Task* target = tid < kMaxIds ? g_shim.tasks[tid] : nullptr;
   if (target == nullptr || target->process.pid != tgid) return -kESRCH;
-  return send_signal(target->process, sig);
+  return send_signal(target->process, sig, caller.process.pid);
 }
 
-int64_t sys_tkill(Task&, int32_t tid, int32_t sig) {
+int64_t sys_tkill(Task& caller, int32_t tid, int32_t sig) {
   if (tid <= 0 || sig < 0 || sig > static_cast<int32_t>(kSignalCount)) return -kEINVAL;
   Task* target = tid < kMaxIds ? g_shim.tasks[tid] : nullptr;
   if (target == nullptr) return -kESRCH;
-  return send_signal(target->process, sig);
+  return send_signal(target->process, sig, caller.process.pid);
 }
 
 int64_t sys_getpgid(Task& task, int32_t pid) {
@@ -283,6 +342,28 @@ int64_t sys_dup2(Task& task, int32_t oldfd, int32_t newfd) {
   file->acquire();
   task.process.fds.install(newfd, file);
   return newfd;
+}
+
+int64_t sys_sched_getaffinity(Task& task, int32_t pid, uint32_t cpusetsize, uint64_t mask) {
+  if (pid != 0 && find_process(pid) == nullptr &&
+      (pid >= kMaxIds || g_shim.tasks[pid] == nullptr)) {
+    return -kESRCH;
+  }
+  if (cpusetsize < sizeof(uint64_t) || (cpusetsize % sizeof(uint64_t)) != 0) return -kEINVAL;
+  const uint64_t cpus = 1;  // one CPU
+  if (!task.process.mm.copy_out(mask, &cpus, sizeof(cpus))) return -kEFAULT;
+  return sizeof(cpus);
+}
+
+int64_t sys_sched_setaffinity(Task& task, int32_t pid, uint32_t cpusetsize, uint64_t mask) {
+  if (pid != 0 && find_process(pid) == nullptr &&
+      (pid >= kMaxIds || g_shim.tasks[pid] == nullptr)) {
+    return -kESRCH;
+  }
+  uint64_t cpus = 0;
+  const uint64_t n = min<uint64_t>(cpusetsize, sizeof(cpus));
+  if (n == 0 || !task.process.mm.copy_in(&cpus, mask, n)) return n == 0 ? -kEINVAL : -kEFAULT;
+  return (cpus & 1) != 0 ? 0 : -kEINVAL;  // CPU 0 must be in it
 }
 
 }  // namespace hmk::lx

@@ -126,22 +126,6 @@ int64_t sys_sched_yield(Task&) {
   return 0;  // the reply to this call lets others run as any call does
 }
 
-int64_t sys_sched_getaffinity(Task& task, int32_t pid, uint32_t cpusetsize, uint64_t mask) {
-  if (pid < 0) return -kESRCH;
-  if (cpusetsize < sizeof(uint64_t) || (cpusetsize % sizeof(uint64_t)) != 0) return -kEINVAL;
-  const uint64_t cpus = 1;  // one CPU
-  if (!task.process.mm.copy_out(mask, &cpus, sizeof(cpus))) return -kEFAULT;
-  return sizeof(cpus);
-}
-
-int64_t sys_sched_setaffinity(Task& task, int32_t pid, uint32_t cpusetsize, uint64_t mask) {
-  if (pid < 0) return -kESRCH;
-  uint64_t cpus = 0;
-  const uint64_t n = min<uint64_t>(cpusetsize, sizeof(cpus));
-  if (n == 0 || !task.process.mm.copy_in(&cpus, mask, n)) return n == 0 ? -kEINVAL : -kEFAULT;
-  return (cpus & 1) != 0 ? 0 : -kEINVAL;  // CPU 0 must be in it
-}
-
 int64_t sys_sysinfo(Task& task, uint64_t info) {
   struct {
     int64_t uptime;

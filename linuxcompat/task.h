@@ -117,6 +117,7 @@ class Task {
   // Signals sent and not yet delivered (bit n-1 for signal n), and what rt_sigsuspend
   // replaced: the mask to restore once a signal was delivered.
   uint64_t pending = 0;
+  int32_t senders[kSignalCount] = {};  // who sent each pending signal (siginfo's si_pid)
   bool mask_saved = false;
   uint64_t saved_mask = 0;
   WaitQueue signal_wait;  // rt_sigsuspend and pause wait here
