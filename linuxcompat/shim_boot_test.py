@@ -121,7 +121,7 @@ class ShimBootTest(unittest.TestCase):
         self.assertEqual(out, b"")
         self.assertEqual(err, b"before the fault\n")
         self.assertEqual(status, 139, console)
-        self.assertRegex(console, r"\[lxshim\] pid 1 \(/bin/segv\) killed by signal 11: "
+        self.assertRegex(console, r"\[lxshim\] pid 2 \(/bin/segv\) killed by signal 11: "
                                   r"exception 14 at pc 0x[0-9a-f]+, address 0x10\n")
 
     def test_unimplemented_calls_answer_enosys_logged_once(self):
