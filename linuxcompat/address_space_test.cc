@@ -286,7 +286,8 @@ TEST_CASE("the loader refuses what is not a static x86-64 executable") {
 const ShimServices& shim_services() {
   static const ShimServices services = {
       [](uint8_t* buffer, size_t length) { std::memset(buffer, 0x5a, length); },
-      [](Task&, uint64_t, uint64_t) { return Status::kOk; }};
+      [](Task&, uint64_t, uint64_t) { return Status::kOk; },
+      [](int32_t) -> Process* { return nullptr; }};
   return services;
 }
 

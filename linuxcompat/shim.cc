@@ -9,6 +9,7 @@
 #include "core/lib/string.h"
 #include "core/lib/util.h"
 #include "linuxcompat/exec.h"
+#include "linuxcompat/fs/filesystem.h"
 #include "linuxcompat/syscall_table.h"
 #include "linuxcompat/task.h"
 #include "svc/lib/alloc.h"
@@ -128,7 +129,9 @@ Status set_tls(Task& task, uint64_t fs_base, uint64_t gs_base) {
   return rt::thread_set_tls(task.thread, fs_base, gs_base);
 }
 
-constexpr ShimServices kServices = {&fill_random, &set_tls};
+Process* process_from(int32_t pid);
+
+constexpr ShimServices kServices = {&fill_random, &set_tls, &process_from};
 
 uint64_t cpuid_edx(uint32_t leaf) {
   uint32_t a = leaf, b = 0, c = 0, d = 0;
@@ -150,6 +153,14 @@ struct Shim {
   bool reported[kSyscallCount] = {};
 };
 Shim g_shim;
+
+// /proc's view of the process table (ShimServices::process_from).
+Process* process_from(int32_t pid) {
+  for (int32_t p = max(pid, 1); p < kMaxTasks; ++p) {
+    if (g_shim.processes[p] != nullptr) return &g_shim.processes[p]->process;
+  }
+  return nullptr;
+}
 
 void copy_text(char* dst, size_t capacity, const char* src) {
   size_t i = 0;
@@ -354,6 +365,7 @@ int run() {
     return 125;
   }
   g_shim.initrd = new CpioArchive(*archive);
+  (void)fs::init_from_initrd(*g_shim.initrd);
   g_shim.endpoint = *endpoint;
   g_shim.stdout_ports = out->handle;
   g_shim.stderr_ports = err->handle;
