@@ -17,14 +17,28 @@ uint64_t fd_limit(Task& task) {
   return task.process.limits[kRlimitNofile].cur;
 }
 
-// A file read may continue after a full chunk only where data does not wait to arrive: a
-// file of the file system. A stream (a pipe) answers once with what it has.
+// A read may go on after a full chunk only where data never waits to arrive: the files of the
+// file system (regular files, the memory devices, /proc's). Any other (a pipe) answers once
+// with what it has, as a Linux read returns what is there.
 bool keeps_reading(File& file) {
-  return file.inode() != nullptr && file.inode()->is_regular();
+  return file.inode() != nullptr;
+}
+
+// Copies what it can of `length` bytes to the process at `address`, page by page (memory is
+// mapped in pages): the count copied.
+uint64_t copy_out_partly(Task& task, uint64_t address, const uint8_t* data, uint64_t length) {
+  uint64_t done = 0;
+  while (done < length) {
+    const uint64_t piece = min(length - done, kPageSize - (address + done) % kPageSize);
+    if (!task.process.mm.copy_out(address + done, data + done, piece)) break;
+    done += piece;
+  }
+  return done;
 }
 
 // Up to `count` bytes of `file` into the process at `buffer`: from the file offset, or from
-// `*at` (pread). Linux returns what was read before a fault, or -EFAULT if nothing was.
+// `*at` (pread). As Linux, the bytes before a fault are read (and only they are consumed), and
+// a fault before the first byte is -EFAULT.
 int64_t read_into(Task& task, File& file, uint64_t buffer, uint64_t count, const uint64_t* at) {
   uint8_t chunk[kChunk];
   uint64_t done = 0;
@@ -33,12 +47,14 @@ int64_t read_into(Task& task, File& file, uint64_t buffer, uint64_t count, const
     const int64_t got =
         at != nullptr ? file.pread(chunk, want, *at + done) : file.read(chunk, want);
     if (got < 0) return done > 0 ? static_cast<int64_t>(done) : got;
-    if (!task.process.mm.copy_out(buffer + done, chunk, static_cast<uint64_t>(got))) {
-      if (at == nullptr) (void)file.seek(-got, kSeekCur);  // not consumed after all
+    const auto n = static_cast<uint64_t>(got);
+    const uint64_t copied = copy_out_partly(task, buffer + done, chunk, n);
+    done += copied;
+    if (copied < n) {
+      if (at == nullptr) (void)file.seek(-static_cast<int64_t>(n - copied), kSeekCur);
       return done > 0 ? static_cast<int64_t>(done) : -kEFAULT;
     }
-    done += static_cast<uint64_t>(got);
-    if (static_cast<uint64_t>(got) < want || !keeps_reading(file)) break;
+    if (n < want || !keeps_reading(file)) break;
   }
   return static_cast<int64_t>(done);
 }

@@ -32,9 +32,16 @@ InodeFile::InodeFile(Inode* inode, uint32_t flags, StringView path)
     : inode_(inode), access_(flags & kOAccmode) {
   path_ = new char[path.size() + 1];
   path_length_ = copy_text(path_, path.size() + 1, path);
-  if ((flags & kOPath) != 0) access_ = kOAccmode;
-  set_status_flags((flags & ~(kOAccmode | kOCreat | kOExcl | kONoctty | kOTrunc | kOCloexec)) |
-                   kOLargefile);
+  // F_GETFL's flags as Linux keeps them: O_LARGEFILE added (x86-64), the creation flags and
+  // O_CLOEXEC (the fd's) dropped; an O_PATH file has nothing but O_PATH, O_DIRECTORY and
+  // O_NOFOLLOW.
+  if ((flags & kOPath) != 0) {
+    access_ = kOAccmode;
+    set_status_flags(flags & (kOPath | kODirectory | kONofollow));
+  } else {
+    set_status_flags((flags & ~(kOAccmode | kOCreat | kOExcl | kONoctty | kOTrunc | kOCloexec)) |
+                     kOLargefile);
+  }
 }
 
 InodeFile::~InodeFile() {
