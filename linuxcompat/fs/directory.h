@@ -74,6 +74,8 @@ class MemDirectory final : public Directory {
   int64_t lookup(Process& process, StringView name, InodeRef* out) override;
   bool next(uint64_t after, DirEntry* out) override;
   MemDirectory* changeable() override { return this; }
+  // tmpfs's: 20 bytes (BOGO_DIRENT_SIZE) for each entry, "." and ".." included.
+  uint64_t size() const override { return (count_ + 2) * 20; }
 
   // The inode of `name`, without a reference; nullptr if there is none.
   Inode* find(StringView name) const;
