@@ -497,10 +497,10 @@ TEST_CASE("getdents64: linux_dirent64 records, d_off cookies to seek to, EINVAL 
   Fixture f;
   REQUIRE(sys_mkdir(f.task, f.str("/tmp/d"), 0755) == 0);
   REQUIRE(f.open("/tmp/d/a", kOCreat | kOWronly) >= 0);
-  REQUIRE(sys_mkdir(f.task, f.str("/tmp/d/sub"), 0755) == 0);
+  REQUIRE(sys_mkdir(f.task, f.str("/tmp/d/subdir"), 0755) == 0);
   REQUIRE(sys_symlink(f.task, f.str("a"), f.str("/tmp/d/l")) == 0);
   const auto fd = static_cast<int32_t>(f.open("/tmp/d", kORdonly | kODirectory));
-  REQUIRE(sys_getdents64(f.task, fd, f.buffer(), 4096) == 5 * 24);
+  REQUIRE(sys_getdents64(f.task, fd, f.buffer(), 4096) == 4 * 24 + 32);  // "subdir": 32
   struct Record {
     uint64_t ino;
     int64_t off;
@@ -509,7 +509,7 @@ TEST_CASE("getdents64: linux_dirent64 records, d_off cookies to seek to, EINVAL 
     std::string name;
   };
   std::vector<Record> records;
-  for (uint64_t at = f.buffer(); at < f.buffer() + 5 * 24;) {
+  for (uint64_t at = f.buffer(); at < f.buffer() + 4 * 24 + 32;) {
     Record r{f.get<uint64_t>(at), f.get<int64_t>(at + 8), f.get<uint16_t>(at + 16),
              f.get<uint8_t>(at + 18), ""};
     char name[256];
@@ -529,7 +529,8 @@ TEST_CASE("getdents64: linux_dirent64 records, d_off cookies to seek to, EINVAL 
   CHECK(records[2].name == "a");
   CHECK(records[2].type == 8);  // DT_REG
   CHECK(records[2].ino == f.stat("/tmp/d/a").ino);
-  CHECK(records[3].name == "sub");
+  CHECK(records[3].name == "subdir");
+  CHECK(records[3].reclen == 32);
   CHECK(records[3].type == 4);
   CHECK(records[4].name == "l");
   CHECK(records[4].type == 10);  // DT_LNK
@@ -539,8 +540,8 @@ TEST_CASE("getdents64: linux_dirent64 records, d_off cookies to seek to, EINVAL 
   // Seeking to an entry's d_off continues after it, even when entries before it are gone.
   REQUIRE(sys_unlink(f.task, f.str("/tmp/d/a")) == 0);
   CHECK(sys_lseek(f.task, fd, records[2].off, kSeekSet) == records[2].off);
-  CHECK(sys_getdents64(f.task, fd, f.buffer(), 4096) == 2 * 24);
-  CHECK(f.list("/tmp/d") == std::vector<std::string>{".", "..", "sub", "l"});
+  CHECK(sys_getdents64(f.task, fd, f.buffer(), 4096) == 32 + 24);
+  CHECK(f.list("/tmp/d") == std::vector<std::string>{".", "..", "subdir", "l"});
   // A buffer too small for the next record; one that takes exactly one.
   CHECK(sys_lseek(f.task, fd, 0, kSeekSet) == 0);
   CHECK(sys_getdents64(f.task, fd, f.buffer(), 23) == -kEINVAL);
@@ -874,6 +875,44 @@ TEST_CASE("the working directory: getcwd, chdir, fchdir, a removed one") {
   const auto etc = static_cast<int32_t>(f.open("/etc", kOPath));
   REQUIRE(sys_fchdir(f.task, etc) == 0);
   CHECK(f.stat("motd").size == 13);
+}
+
+TEST_CASE("getcwd of a path of 4095 bytes, and ENAMETOOLONG for 4096") {
+  Fixture f;
+  const std::string long_name(255, 'd');
+  REQUIRE(sys_chdir(f.task, f.str("/tmp")) == 0);
+  for (int level = 0; level < 15; ++level) {  // /tmp/ddd...: 4 + 15 * 256 bytes
+    REQUIRE(sys_mkdir(f.task, f.str(long_name), 0755) == 0);
+    REQUIRE(sys_chdir(f.task, f.str(long_name)) == 0);
+  }
+  const std::string fits(4095 - 4 - 15 * 256 - 1, 'f');
+  const std::string too_long(fits.size() + 1, 't');
+  REQUIRE(sys_mkdir(f.task, f.str(fits), 0755) == 0);
+  REQUIRE(sys_mkdir(f.task, f.str(too_long), 0755) == 0);
+  REQUIRE(sys_chdir(f.task, f.str(fits)) == 0);
+  CHECK(sys_getcwd(f.task, f.buffer(), 4096) == 4096);
+  CHECK(f.bytes(f.buffer() + 4095 - fits.size(), fits.size() + 1) == fits + '\0');
+  REQUIRE(sys_chdir(f.task, f.str("../" + too_long)) == 0);
+  CHECK(sys_getcwd(f.task, f.buffer(), 8192) == -kENAMETOOLONG);
+}
+
+TEST_CASE("file data has a budget: ENOSPC beyond it, memory back when the last user goes") {
+  Fixture f;
+  CHECK(fs::RegularInode::memory_in_use() == 0);  // nothing left over from other tests
+  const uint64_t half = fs::RegularInode::kBudget / 2;
+  const auto a = static_cast<int32_t>(f.open("/tmp/a", kOCreat | kORdwr));
+  const auto b = static_cast<int32_t>(f.open("/tmp/b", kOCreat | kORdwr));
+  const auto c = static_cast<int32_t>(f.open("/tmp/c", kOCreat | kORdwr));
+  CHECK(sys_ftruncate(f.task, a, half) == 0);
+  CHECK(sys_ftruncate(f.task, b, half) == 0);
+  CHECK(fs::RegularInode::memory_in_use() == fs::RegularInode::kBudget);
+  CHECK(sys_ftruncate(f.task, c, 1) == -kENOSPC);
+  CHECK(f.write(c, "x") == -kENOSPC);
+  REQUIRE(sys_unlink(f.task, f.str("/tmp/a")) == 0);
+  CHECK(f.write(c, "x") == -kENOSPC);  // still open
+  REQUIRE(sys_close(f.task, a) == 0);
+  CHECK(f.write(c, "x") == 1);
+  CHECK(fs::RegularInode::memory_in_use() == half + 4096);
 }
 
 TEST_CASE("times, modes and owners: utimensat, chmod, chown") {

@@ -70,7 +70,6 @@ int64_t duplicate(Task& task, int32_t oldfd, int32_t newfd, CloseOnExec cloexec)
   if (newfd < 0 || static_cast<uint64_t>(newfd) >= min<uint64_t>(fd_limit(task), FdTable::kMaxFds))
     return -kEBADF;
   if (file == nullptr) return -kEBADF;
-  if (oldfd == newfd) return newfd;
   file->acquire();
   task.process.fds.install(newfd, file, cloexec);
   return newfd;

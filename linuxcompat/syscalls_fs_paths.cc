@@ -162,7 +162,7 @@ int64_t sys_getcwd(Task& task, uint64_t buf, uint64_t size) {
   char text[kPathMax];
   const int64_t n =
       fs::directory_path(top.get(), static_cast<fs::Directory*>(cwd.get()), text, sizeof(text));
-  if (n < 0) return n;
+  if (n < 0) return n == -kERANGE ? -kENAMETOOLONG : n;  // longer than a page, as Linux
   const auto length = static_cast<uint64_t>(n) + 1;
   if (length > size) return -kERANGE;
   return task.process.mm.copy_out(buf, text, length) ? static_cast<int64_t>(length) : -kEFAULT;
