@@ -292,7 +292,8 @@ const ShimServices& shim_services() {
       [](Task&, abi::UserRegisters*) { return Status::kUnsupported; },
       [](Task&, const abi::UserRegisters&) { return Status::kUnsupported; },
       []() { return uint64_t{0}; },
-      [](Task&, WaitQueue&, uint64_t) { return -kEINTR; }};
+      [](Task&, WaitQueue&, uint64_t) { return -kEINTR; },
+      [](int32_t) -> Process* { return nullptr; }};
   return services;
 }
 

@@ -1,6 +1,34 @@
+// Open file descriptions' default operations (Linux's answers for a file without them) and the
+// descriptor table.
+#include "core/lib/format.h"
+#include "core/lib/util.h"
 #include "linuxcompat/task.h"
 
 namespace hmk::lx {
+
+int64_t File::pread(uint8_t*, uint64_t, uint64_t) {
+  return -kESPIPE;
+}
+
+int64_t File::pwrite(const uint8_t*, uint64_t, uint64_t) {
+  return -kESPIPE;
+}
+
+int64_t File::seek(int64_t, uint32_t) {
+  return -kESPIPE;
+}
+
+int64_t File::getdents(uint8_t*, uint64_t) {
+  return -kENOTDIR;
+}
+
+int64_t File::truncate(uint64_t) {
+  return -kEINVAL;
+}
+
+int64_t File::sync() {
+  return -kEINVAL;
+}
 
 int64_t File::ioctl(Task&, uint64_t, uint64_t) {
   return -kENOTTY;  // not a terminal (nor any device with ioctls)
@@ -10,33 +38,104 @@ WaitQueue* File::wait_queue(bool) {
   return nullptr;  // files that never wait
 }
 
+int64_t wait_for_file(Task& task, File& file, bool for_write) {
+  WaitQueue* queue = file.wait_queue(for_write);
+  if (queue == nullptr) return -kEIO;  // a file that said "wait" must say where
+  return shim_services().block(task, *queue);
+}
+
+void File::stat(Stat* out) const {
+  *out = {};
+  out->mode = 0600;
+  out->nlink = 1;
+  out->blksize = 4096;
+  // Anonymous inodes live on a file system of their own (0:13 on Linux).
+  out->dev = make_device(0, 13);
+  out->ino = reinterpret_cast<uintptr_t>(this) >> 4;
+}
+
+size_t File::describe(char* out, size_t capacity) const {
+  const size_t n = snformat(out, capacity, "anon_inode:[file]");
+  return min(n, capacity > 0 ? capacity - 1 : 0);
+}
+
 FdTable::~FdTable() {
   close_all();
 }
 
 void FdTable::close_all() {
-  for (File*& f : files_) {
-    if (f != nullptr) f->release();
-    f = nullptr;
-  }
-}
-
-int32_t FdTable::lowest_free() const {
-  for (int32_t fd = 0; fd < kMaxFds; ++fd)
-    if (files_[fd] == nullptr) return fd;
-  return static_cast<int32_t>(-kEMFILE);
-}
-
-void FdTable::copy_from(const FdTable& parent) {
   for (int32_t fd = 0; fd < kMaxFds; ++fd) {
-    if (parent.files_[fd] != nullptr) parent.files_[fd]->acquire();
-    install(fd, parent.files_[fd]);
+    if (files_[fd] != nullptr) (void)close(fd);
   }
 }
 
-void FdTable::install(int32_t fd, File* file) {
+void FdTable::install(int32_t fd, File* file, CloseOnExec cloexec) {
   if (files_[fd] != nullptr) files_[fd]->release();
   files_[fd] = file;
+  set_close_on_exec(fd, cloexec);
+}
+
+int64_t FdTable::allocate(File* file, int32_t lowest, uint64_t limit, CloseOnExec cloexec) {
+  const int32_t end = static_cast<int32_t>(min<uint64_t>(limit, kMaxFds));
+  for (int32_t fd = max(lowest, 0); fd < end; ++fd) {
+    if (files_[fd] != nullptr) continue;
+    install(fd, file, cloexec);
+    return fd;
+  }
+  file->release();
+  return -kEMFILE;
+}
+
+int32_t FdTable::lowest_free(uint64_t limit) const {
+  const int32_t end = static_cast<int32_t>(min<uint64_t>(limit, kMaxFds));
+  for (int32_t fd = 0; fd < end; ++fd) {
+    if (files_[fd] == nullptr) return fd;
+  }
+  return -1;
+}
+
+int64_t FdTable::close(int32_t fd) {
+  File* file = get(fd);
+  if (file == nullptr) return -kEBADF;
+  files_[fd] = nullptr;
+  set_close_on_exec(fd, CloseOnExec::kNo);
+  file->release();
+  return 0;
+}
+
+bool FdTable::close_on_exec(int32_t fd) const {
+  return get(fd) != nullptr && (cloexec_[fd / 64] >> (fd % 64) & 1) != 0;
+}
+
+void FdTable::set_close_on_exec(int32_t fd, CloseOnExec cloexec) {
+  const uint64_t bit = uint64_t{1} << (fd % 64);
+  if (cloexec == CloseOnExec::kYes) {
+    cloexec_[fd / 64] |= bit;
+  } else {
+    cloexec_[fd / 64] &= ~bit;
+  }
+}
+
+int32_t FdTable::next_open(int32_t from) const {
+  for (int32_t fd = max(from, 0); fd < kMaxFds; ++fd) {
+    if (files_[fd] != nullptr) return fd;
+  }
+  return -1;
+}
+
+void FdTable::close_marked() {
+  for (int32_t fd = 0; fd < kMaxFds; ++fd) {
+    if (close_on_exec(fd)) (void)close(fd);
+  }
+}
+
+void FdTable::copy_from(const FdTable& other) {
+  for (int32_t fd = 0; fd < kMaxFds; ++fd) {
+    File* file = other.files_[fd];
+    if (file == nullptr) continue;
+    file->acquire();
+    install(fd, file, other.close_on_exec(fd) ? CloseOnExec::kYes : CloseOnExec::kNo);
+  }
 }
 
 }  // namespace hmk::lx

@@ -14,6 +14,7 @@ inline constexpr int64_t kENOENT = 2;
 inline constexpr int64_t kESRCH = 3;
 inline constexpr int64_t kEINTR = 4;
 inline constexpr int64_t kEIO = 5;
+inline constexpr int64_t kENXIO = 6;
 inline constexpr int64_t kE2BIG = 7;
 inline constexpr int64_t kENOEXEC = 8;
 inline constexpr int64_t kEBADF = 9;
@@ -22,19 +23,24 @@ inline constexpr int64_t kEAGAIN = 11;
 inline constexpr int64_t kENOMEM = 12;
 inline constexpr int64_t kEACCES = 13;
 inline constexpr int64_t kEFAULT = 14;
+inline constexpr int64_t kEBUSY = 16;
 inline constexpr int64_t kEEXIST = 17;
+inline constexpr int64_t kEXDEV = 18;
 inline constexpr int64_t kENODEV = 19;
 inline constexpr int64_t kENOTDIR = 20;
 inline constexpr int64_t kEISDIR = 21;
 inline constexpr int64_t kEINVAL = 22;
 inline constexpr int64_t kEMFILE = 24;
 inline constexpr int64_t kENOTTY = 25;
+inline constexpr int64_t kEFBIG = 27;
 inline constexpr int64_t kENOSPC = 28;
 inline constexpr int64_t kESPIPE = 29;
 inline constexpr int64_t kEPIPE = 32;
 inline constexpr int64_t kERANGE = 34;
 inline constexpr int64_t kENAMETOOLONG = 36;
 inline constexpr int64_t kENOSYS = 38;
+inline constexpr int64_t kENOTEMPTY = 39;
+inline constexpr int64_t kELOOP = 40;
 inline constexpr int64_t kEOPNOTSUPP = 95;
 inline constexpr int64_t kETIMEDOUT = 110;
 
@@ -96,6 +102,7 @@ inline constexpr uint64_t kArchGetGs = 0x1004;
 // ---- ioctl ----
 inline constexpr uint64_t kTcgets = 0x5401;
 inline constexpr uint64_t kTiocgwinsz = 0x5413;
+inline constexpr uint64_t kFionread = 0x541b;
 
 // ---- rlimits ----
 inline constexpr uint32_t kRlimitStack = 3;
@@ -150,5 +157,205 @@ inline constexpr uint64_t kGrndInsecure = 4;
 
 // Largest count a read or write transfers at once (Linux's MAX_RW_COUNT).
 inline constexpr uint64_t kMaxRwCount = 0x7fff'f000;
+
+// ---- files (include/uapi/asm-generic/fcntl.h, linux/stat.h, linux/fcntl.h) ----
+inline constexpr uint64_t kPathMax = 4096;  // with the NUL
+inline constexpr uint64_t kNameMax = 255;   // one component
+inline constexpr uint32_t kMaxSymlinks = 40;
+
+// st_mode: the type bits and the permission bits.
+inline constexpr uint32_t kSIfmt = 0170000;
+inline constexpr uint32_t kSIfsock = 0140000;
+inline constexpr uint32_t kSIflnk = 0120000;
+inline constexpr uint32_t kSIfreg = 0100000;
+inline constexpr uint32_t kSIfblk = 0060000;
+inline constexpr uint32_t kSIfdir = 0040000;
+inline constexpr uint32_t kSIfchr = 0020000;
+inline constexpr uint32_t kSIfifo = 0010000;
+inline constexpr uint32_t kSIsuid = 04000;
+inline constexpr uint32_t kSIsgid = 02000;
+inline constexpr uint32_t kSIsvtx = 01000;
+inline constexpr uint32_t kPermissionBits = 07777;
+inline constexpr uint32_t kExecuteBits = 0111;
+
+// open's flags.
+inline constexpr uint32_t kORdonly = 0;
+inline constexpr uint32_t kOWronly = 01;
+inline constexpr uint32_t kORdwr = 02;
+inline constexpr uint32_t kOAccmode = 03;
+inline constexpr uint32_t kOCreat = 0100;
+inline constexpr uint32_t kOExcl = 0200;
+inline constexpr uint32_t kONoctty = 0400;
+inline constexpr uint32_t kOTrunc = 01000;
+inline constexpr uint32_t kOAppend = 02000;
+inline constexpr uint32_t kONonblock = 04000;
+inline constexpr uint32_t kODsync = 010000;
+inline constexpr uint32_t kOAsync = 020000;
+inline constexpr uint32_t kODirect = 040000;
+inline constexpr uint32_t kOLargefile = 0100000;
+inline constexpr uint32_t kODirectory = 0200000;
+inline constexpr uint32_t kONofollow = 0400000;
+inline constexpr uint32_t kONoatime = 01000000;
+inline constexpr uint32_t kOCloexec = 02000000;
+inline constexpr uint32_t kOSync = 04010000;
+inline constexpr uint32_t kOPath = 010000000;
+inline constexpr uint32_t kOTmpfile = 020000000 | kODirectory;
+// What fcntl(F_SETFL) may change (fs/fcntl.c SETFL_MASK).
+inline constexpr uint32_t kSetflMask = kOAppend | kONonblock | kOAsync | kODirect | kONoatime;
+
+// The *at calls.
+inline constexpr int32_t kAtFdcwd = -100;
+inline constexpr uint32_t kAtSymlinkNofollow = 0x100;
+inline constexpr uint32_t kAtRemovedir = 0x200;
+inline constexpr uint32_t kAtEaccess = 0x200;
+inline constexpr uint32_t kAtSymlinkFollow = 0x400;
+inline constexpr uint32_t kAtNoAutomount = 0x800;
+inline constexpr uint32_t kAtEmptyPath = 0x1000;
+inline constexpr uint32_t kAtStatxSyncType = 0x6000;
+
+// access's modes.
+inline constexpr uint32_t kROk = 4;
+inline constexpr uint32_t kWOk = 2;
+inline constexpr uint32_t kXOk = 1;
+
+// lseek's whence.
+inline constexpr uint32_t kSeekSet = 0;
+inline constexpr uint32_t kSeekCur = 1;
+inline constexpr uint32_t kSeekEnd = 2;
+inline constexpr uint32_t kSeekData = 3;
+inline constexpr uint32_t kSeekHole = 4;
+
+// fcntl's commands.
+inline constexpr uint32_t kFDupfd = 0;
+inline constexpr uint32_t kFGetfd = 1;
+inline constexpr uint32_t kFSetfd = 2;
+inline constexpr uint32_t kFGetfl = 3;
+inline constexpr uint32_t kFSetfl = 4;
+inline constexpr uint32_t kFGetlk = 5;
+inline constexpr uint32_t kFSetlk = 6;
+inline constexpr uint32_t kFSetlkw = 7;
+inline constexpr uint32_t kFSetown = 8;
+inline constexpr uint32_t kFGetown = 9;
+inline constexpr uint32_t kFOfdGetlk = 36;
+inline constexpr uint32_t kFOfdSetlk = 37;
+inline constexpr uint32_t kFOfdSetlkw = 38;
+inline constexpr uint32_t kFDupfdCloexec = 1030;
+inline constexpr uint64_t kFdCloexec = 1;
+inline constexpr int16_t kFRdlck = 0;
+inline constexpr int16_t kFWrlck = 1;
+inline constexpr int16_t kFUnlck = 2;
+struct Flock {
+  int16_t type;
+  int16_t whence;
+  int64_t start;
+  int64_t len;
+  int32_t pid;
+};
+static_assert(sizeof(Flock) == 32);
+
+// renameat2's flags.
+inline constexpr uint32_t kRenameNoreplace = 1;
+inline constexpr uint32_t kRenameExchange = 2;
+inline constexpr uint32_t kRenameWhiteout = 4;
+
+// utimensat's special nanoseconds.
+inline constexpr int64_t kUtimeNow = (1 << 30) - 1;
+inline constexpr int64_t kUtimeOmit = (1 << 30) - 2;
+
+// posix_fadvise's advice: POSIX_FADV_NORMAL .. POSIX_FADV_NOREUSE.
+inline constexpr int32_t kFadvMax = 5;
+
+struct Timespec {
+  int64_t sec;
+  int64_t nsec;
+};
+
+// struct stat of x86-64 (arch/x86/include/uapi/asm/stat.h).
+struct Stat {
+  uint64_t dev;
+  uint64_t ino;
+  uint64_t nlink;
+  uint32_t mode;
+  uint32_t uid;
+  uint32_t gid;
+  uint32_t pad0;
+  uint64_t rdev;
+  int64_t size;
+  int64_t blksize;
+  int64_t blocks;
+  Timespec atime;
+  Timespec mtime;
+  Timespec ctime;
+  int64_t unused[3];
+};
+static_assert(sizeof(Stat) == 144);
+static_assert(offsetof(Stat, mode) == 24 && offsetof(Stat, size) == 48);
+static_assert(offsetof(Stat, atime) == 72 && offsetof(Stat, ctime) == 104);
+
+// struct statx (include/uapi/linux/stat.h).
+struct StatxTimestamp {
+  int64_t sec;
+  uint32_t nsec;
+  int32_t reserved;
+};
+struct Statx {
+  uint32_t mask;
+  uint32_t blksize;
+  uint64_t attributes;
+  uint32_t nlink;
+  uint32_t uid;
+  uint32_t gid;
+  uint16_t mode;
+  uint16_t spare0;
+  uint64_t ino;
+  uint64_t size;
+  uint64_t blocks;
+  uint64_t attributes_mask;
+  StatxTimestamp atime;
+  StatxTimestamp btime;
+  StatxTimestamp ctime;
+  StatxTimestamp mtime;
+  uint32_t rdev_major;
+  uint32_t rdev_minor;
+  uint32_t dev_major;
+  uint32_t dev_minor;
+  uint64_t mnt_id;
+  uint32_t dio_mem_align;
+  uint32_t dio_offset_align;
+  uint64_t spare3[12];
+};
+static_assert(sizeof(Statx) == 256);
+static_assert(offsetof(Statx, ino) == 32 && offsetof(Statx, atime) == 64);
+static_assert(offsetof(Statx, rdev_major) == 128 && offsetof(Statx, mnt_id) == 144);
+inline constexpr uint32_t kStatxBasicStats = 0x7ff;  // type, mode, nlink, uid, ... blocks
+inline constexpr uint32_t kStatxMntId = 0x1000;
+inline constexpr uint32_t kStatxReserved = 0x8000'0000;
+
+// struct linux_dirent64: a record of getdents64, 8-byte aligned, the name NUL-terminated.
+struct Dirent64 {
+  uint64_t ino;
+  int64_t off;
+  uint16_t reclen;
+  uint8_t type;
+  char name[5];  // the name starts here; the record is as long as reclen
+};
+inline constexpr uint64_t kDirent64NameOffset = 19;
+static_assert(offsetof(Dirent64, name) == kDirent64NameOffset);
+// d_type: the file type's bits shifted down (DT_DIR = S_IFDIR >> 12, ...).
+inline constexpr uint8_t kDtUnknown = 0;
+inline constexpr uint8_t dirent_type(uint32_t mode) {
+  return static_cast<uint8_t>((mode & kSIfmt) >> 12);
+}
+
+// Device numbers (new_encode_dev as stat's st_dev and st_rdev carry them).
+inline constexpr uint64_t make_device(uint32_t major, uint32_t minor) {
+  return (uint64_t{minor} & 0xff) | (uint64_t{major} << 8) | ((uint64_t{minor} & ~0xffu) << 12);
+}
+inline constexpr uint32_t device_major(uint64_t dev) {
+  return static_cast<uint32_t>((dev >> 8) & 0xfff);
+}
+inline constexpr uint32_t device_minor(uint64_t dev) {
+  return static_cast<uint32_t>((dev & 0xff) | ((dev >> 12) & 0xfff00));
+}
 
 }  // namespace hmk::lx

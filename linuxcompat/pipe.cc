@@ -18,8 +18,7 @@ struct Pipe {
 
 class PipeEnd final : public File {
  public:
-  PipeEnd(Pipe* pipe, bool write_end, bool nonblocking)
-      : pipe_(pipe), write_end_(write_end), nonblocking_(nonblocking) {}
+  PipeEnd(Pipe* pipe, bool write_end) : pipe_(pipe), write_end_(write_end) {}
   ~PipeEnd() override {
     if (write_end_) {
       --pipe_->writers;
@@ -42,7 +41,7 @@ class PipeEnd final : public File {
     Pipe& p = *pipe_;
     if (p.count == 0) {
       if (p.writers == 0) return 0;
-      return nonblocking_ ? -kEAGAIN : kWouldBlock;
+      return nonblocking() ? -kEAGAIN : kWouldBlock;
     }
     const uint64_t n = min(length, p.count);
     for (uint64_t i = 0; i < n; ++i)
@@ -61,7 +60,7 @@ class PipeEnd final : public File {
     const uint64_t room = kPipeCapacity - p.count;
     // Up to PIPE_BUF bytes go in at once or not at all.
     if (room == 0 || (length <= kPipeBuf && room < length)) {
-      return nonblocking_ ? -kEAGAIN : kWouldBlock;
+      return nonblocking() ? -kEAGAIN : kWouldBlock;
     }
     const uint64_t n = min(length, room);
     const uint64_t tail = p.head + p.count;
@@ -80,9 +79,10 @@ class PipeEnd final : public File {
   }
 
  private:
+  bool nonblocking() const { return (status_flags() & kONonblock) != 0; }
+
   Pipe* pipe_;
   bool write_end_;
-  bool nonblocking_;
 };
 
 constexpr uint64_t kFionread = 0x541b;
@@ -92,7 +92,7 @@ int64_t PipeEnd::ioctl(Task& task, uint64_t request, uint64_t argument) {
   if (request == kFionbio) {
     int32_t on = 0;
     if (!task.process.mm.copy_in(&on, argument, sizeof(on))) return -kEFAULT;
-    nonblocking_ = on != 0;
+    set_status_flags(on != 0 ? status_flags() | kONonblock : status_flags() & ~kONonblock);
     return 0;
   }
   if (request != kFionread) return -kENOTTY;
@@ -102,7 +102,7 @@ int64_t PipeEnd::ioctl(Task& task, uint64_t request, uint64_t argument) {
 
 }  // namespace
 
-bool make_pipe(bool nonblocking, File** read_end, File** write_end) {
+bool make_pipe(File** read_end, File** write_end) {
   auto* pipe = new Pipe;
   if (pipe == nullptr) return false;
   pipe->buffer = new uint8_t[kPipeCapacity];
@@ -110,13 +110,13 @@ bool make_pipe(bool nonblocking, File** read_end, File** write_end) {
     delete pipe;
     return false;
   }
-  auto* r = new PipeEnd(pipe, false, nonblocking);
+  auto* r = new PipeEnd(pipe, false);
   if (r == nullptr) {
     delete[] pipe->buffer;
     delete pipe;
     return false;
   }
-  auto* w = new PipeEnd(pipe, true, nonblocking);
+  auto* w = new PipeEnd(pipe, true);
   if (w == nullptr) {
     pipe->writers = 0;
     delete r;  // the last end: frees the pipe

@@ -14,6 +14,7 @@ inline constexpr uint64_t kPipeCapacity = 65536;
 inline constexpr uint64_t kPipeBuf = 4096;  // PIPE_BUF
 
 // Makes a pipe; *read_end and *write_end each hold one reference. False when out of memory.
-bool make_pipe(bool nonblocking, File** read_end, File** write_end);
+// O_NONBLOCK in an end's status flags makes it answer -EAGAIN instead of waiting.
+bool make_pipe(File** read_end, File** write_end);
 
 }  // namespace hmk::lx

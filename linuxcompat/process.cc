@@ -4,6 +4,7 @@
 #include "core/lib/elf.h"
 #include "core/lib/string.h"
 #include "core/lib/util.h"
+#include "linuxcompat/fs/filesystem.h"
 #include "linuxcompat/shim.h"
 #include "linuxcompat/signals.h"
 #include "svc/lib/print.h"
@@ -72,17 +73,11 @@ void discard(ShimProcess* owner, abi::Handle thread) {
   (void)rt::cap_delete(space);
 }
 
-// The executable at `path`: its bytes in the initrd. "/proc/self/exe" is the process's own.
-int64_t find_executable(const Process& process, const char* path, const uint8_t** data,
-                        size_t* size) {
-  const char* name = same(path, "/proc/self/exe") ? process.exe : path;
-  Result<CpioEntry> file = g_shim.initrd->find(StringView(name));
-  if (!file.ok()) return -kENOENT;
-  if ((file->mode & 0170000) == 0040000) return -kEACCES;  // a directory
-  if ((file->mode & 0111) == 0) return -kEACCES;
-  *data = file->data;
-  *size = file->size;
-  return 0;
+// The executable at `path`, resolved from `process`'s working directory (the file system's
+// rules: symbolic links, /proc/self/exe...): its bytes, or -errno.
+int64_t find_executable(Process& process, const char* path, const uint8_t** data, size_t* size) {
+  Task probe(process, 0, abi::kNullHandle);  // resolution only reads the task's process
+  return fs::resolve_executable(probe, StringView(path), data, size);
 }
 
 // Loads the program into the process's (empty) memory and gives `thread` its first registers.
@@ -204,6 +199,8 @@ int64_t fork_process(Task& parent, uint64_t stack, bool set_tls, uint64_t tls, b
   mem_copy(p.actions, from.actions, sizeof(p.actions));
   mem_copy(p.limits, from.limits, sizeof(p.limits));
   mem_copy(p.exe, from.exe, sizeof(p.exe));
+  p.cwd = from.cwd;
+  p.root = from.root;
   int64_t e = share_memory ? p.mm.share_from(from.mm) : p.mm.copy_from(from.mm);
   abi::UserRegisters regs = {};
   Result<abi::Handle> thread = e == 0 ? rt::thread_create(p.space, kLowestAddress, 0, 0)
@@ -248,7 +245,8 @@ int64_t exec_program(Task& task, const char* path, const char* const* argv, uint
   ElfLimits limits = {kLowestAddress, kMmapTop, false, kPageSize};
   if (!parse_elf(data, size, limits, nullptr).ok()) return -kENOEXEC;
   char name[sizeof(p.exe)];
-  copy_text(name, sizeof(name), same(path, "/proc/self/exe") ? p.exe : path);
+  copy_text(name, sizeof(name),
+            same(path, "/proc/self/exe") ? p.exe : path);  // busybox re-runs itself
   // POINT OF NO RETURN: the old program is gone; a failure from here ends the process.
   p.mm.clear(true);
   if (load_program(p, task.thread, data, size, name, argv, argc, envp, envc) != 0) {
@@ -261,6 +259,7 @@ int64_t exec_program(Task& task, const char* path, const char* const* argv, uint
   task.gs_base = 0;
   task.clear_child_tid = 0;
   task.robust_list = 0;
+  p.fds.close_marked();
   for (KernelSigaction& a : p.actions) {  // caught signals go back to their default
     if (a.handler != kSigIgn) a = {};
   }

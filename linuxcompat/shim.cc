@@ -13,6 +13,7 @@
 
 #include "core/lib/string.h"
 #include "core/lib/util.h"
+#include "linuxcompat/fs/filesystem.h"
 #include "svc/lib/alloc.h"
 #include "svc/lib/bootinfo.h"
 #include "svc/lib/clock.h"
@@ -163,6 +164,16 @@ Status write_registers(Task& task, const abi::UserRegisters& in) {
   return rt::thread_write_registers(task.thread, reinterpret_cast<uint64_t>(&in));
 }
 
+// /proc's view of the process table: the live process with the lowest pid >= `pid`.
+Process* process_from(int32_t pid) {
+  for (int32_t p = max(pid, 1); p < kMaxIds; ++p) {
+    if (g_shim.processes[p] != nullptr && !g_shim.processes[p]->process.zombie) {
+      return &g_shim.processes[p]->process;
+    }
+  }
+  return nullptr;
+}
+
 uint64_t now() {
   Result<uint64_t> ns = rt::clock_read();
   return ns.ok() ? *ns : 0;
@@ -177,8 +188,9 @@ int64_t block_until(Task& task, WaitQueue& queue, uint64_t deadline) {
   return now() >= deadline ? -kETIMEDOUT : 0;
 }
 
-constexpr ShimServices kServices = {&fill_random,    &set_tls,         &block, &wake_all,
-                                    &read_registers, &write_registers, &now,   &block_until};
+constexpr ShimServices kServices = {&fill_random, &set_tls,        &block,
+                                    &wake_all,    &read_registers, &write_registers,
+                                    &now,         &block_until,    &process_from};
 
 // ---- serving ----
 int64_t dispatch(Task& task, const abi::IpcRegisters& regs) {
@@ -351,6 +363,7 @@ bool set_up() {
     return false;
   }
   g_shim.initrd = new CpioArchive(*archive);
+  (void)fs::init_from_initrd(*g_shim.initrd);
   g_shim.endpoint = *endpoint;
   g_shim.stdout_ports = out->handle;
   g_shim.stderr_ports = err->handle;

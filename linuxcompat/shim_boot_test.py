@@ -61,7 +61,25 @@ CASES = {
     "enosys": ["--add", program("enosys"), "--", "/bin/enosys"],
     "missing": ["--", "/bin/busybox-not-here"],
     "missing_in_guest": ["--", "nothere"],
+    # Files: the same program on the host (run_on_host) and here; busybox applets that need no
+    # fork.
+    "files": ["--add", program("files"), "--", "/bin/files", "/tmp"],
+    "busybox_ls": ["--", "/bin/busybox", "ls", "-l", "/"],
+    "busybox_cat": ["--", "/bin/busybox", "cat", "/hmk/exec.argv"],
+    "busybox_sh_files": ["--", "/bin/busybox", "sh", "-c",
+                         "echo hello > /tmp/f; echo more >> /tmp/f; cd /tmp; pwd; echo *; "
+                         "echo /proc/self/*; echo /dev/std*"],
+    "busybox_readlink": ["--", "/bin/busybox", "readlink", "/proc/self/exe"],
 }
+
+
+def run_on_host(name, *args):
+    """(status, stdout) of testdata program NAME run on this Linux, in a scratch directory."""
+    with tempfile.TemporaryDirectory(prefix="shim-host-") as scratch:
+        proc = subprocess.run([os.path.abspath(os.path.join(TESTDATA, name))] + list(args),
+                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, timeout=60,
+                              cwd=scratch)
+    return proc.returncode, proc.stdout
 
 
 class ShimBootTest(unittest.TestCase):
@@ -144,6 +162,46 @@ class ShimBootTest(unittest.TestCase):
         status, out, err, console = self.result("missing_in_guest")
         self.assertEqual(status, 127, err)
         self.assertIn("[lxshim] exec nothere: error 2", console)
+
+    def test_files_program_does_what_it_does_on_linux(self):
+        status, out, err, console = self.result("files")
+        self.assertEqual(status, 0, console)
+        with tempfile.TemporaryDirectory(prefix="shim-host-") as scratch:
+            # The same program, the same argv[0], on the host: its output is the reference.
+            host_status, host_out = run_on_host("files", scratch)
+        self.assertEqual(host_status, 0)
+        self.assertIn(b"read after unlink 22: Hello, files\nappended\n", host_out)
+        self.assertIn(b"dir: .(4) ..(4) b(8) c(8) link(10) sub(4)\n", host_out)
+        self.assertEqual(out.decode(), host_out.decode())
+        self.assertNotIn("unimplemented syscall", console)
+
+    def test_busybox_ls_lists_the_root(self):
+        status, out, err, console = self.result("busybox_ls")
+        self.assertEqual(status, 0, console)
+        lines = out.decode().splitlines()
+        self.assertRegex(lines[0], r"^total \d+$")
+        modes = {line.split()[-1]: line.split()[0] for line in lines[1:]}
+        self.assertEqual(modes, {"bin": "drwxr-xr-x", "dev": "drwxr-xr-x", "hmk": "drwxr-xr-x",
+                                 "manifest": "-rw-r--r--", "proc": "dr-xr-xr-x",
+                                 "tmp": "drwxrwxrwt"})
+        manifest = [line for line in lines if line.endswith(" manifest")][0]
+        self.assertRegex(manifest, r"^-rw-r--r-- +1 0 +0 +\d+ ")
+
+    def test_busybox_cat_reads_an_initrd_file(self):
+        status, out, err, console = self.result("busybox_cat")
+        self.assertEqual(status, 0, console)
+        self.assertEqual(out, b"/bin/busybox\0cat\0/hmk/exec.argv\0")
+
+    def test_busybox_sh_redirections_cd_and_globs(self):
+        status, out, err, console = self.result("busybox_sh_files")
+        self.assertEqual(status, 0, console)
+        self.assertEqual(out, b"/tmp\nf\n/proc/self/cwd /proc/self/exe /proc/self/fd\n"
+                              b"/dev/stderr /dev/stdin /dev/stdout\n")
+
+    def test_busybox_readlink_proc_self_exe(self):
+        status, out, err, console = self.result("busybox_readlink")
+        self.assertEqual(status, 0, console)
+        self.assertEqual(out, b"/bin/busybox\n")
 
 
 if __name__ == "__main__":

@@ -65,6 +65,7 @@ TEST_CASE("entry n runs the handler of call n, and only implemented calls have o
   CHECK(kSyscalls[1].call != nullptr);    // write
   CHECK(kSyscalls[39].call != nullptr);   // getpid
   CHECK(kSyscalls[334].call == nullptr);  // rseq: ENOSYS, which glibc accepts
+  CHECK(kSyscalls[163].call == nullptr);  // acct: not implemented
 }
 
 TEST_CASE("32-bit arguments keep the register's low 32 bits, as in Linux") {

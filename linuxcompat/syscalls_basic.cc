@@ -10,13 +10,6 @@
 namespace hmk::lx {
 namespace {
 
-// Waits until `file` may be tried again; 0, or -EINTR when the task was killed meanwhile.
-int64_t wait_for(Task& task, File& file, bool for_write) {
-  WaitQueue* queue = file.wait_queue(for_write);
-  if (queue == nullptr) return -kEIO;  // a file that said "wait" must say where
-  return shim_services().block(task, *queue);
-}
-
 // Writes `count` bytes from the process's `buffer` to `file` through a bounce buffer of
 // PIPE_BUF bytes (so that such writes stay atomic), waiting while the file asks to. Linux
 // returns what was written before a fault or an error, or the error if nothing was.
@@ -32,7 +25,7 @@ int64_t write_from(Task& task, File& file, uint64_t buffer, uint64_t count) {
     while (off < n) {
       const int64_t written = file.write(chunk + off, n - off);
       if (written == kWouldBlock) {
-        if (const int64_t e = wait_for(task, file, true); e != 0) {
+        if (const int64_t e = wait_for_file(task, file, true); e != 0) {
           return done + off > 0 ? static_cast<int64_t>(done + off) : e;
         }
         continue;
@@ -48,20 +41,6 @@ int64_t write_from(Task& task, File& file, uint64_t buffer, uint64_t count) {
   return static_cast<int64_t>(done);
 }
 
-// Reads up to `count` bytes into the process's `buffer`, waiting while there is nothing yet.
-int64_t read_into(Task& task, File& file, uint64_t buffer, uint64_t count) {
-  uint8_t chunk[4096];
-  const uint64_t n = min<uint64_t>(sizeof(chunk), count);
-  int64_t got = file.read(chunk, n);
-  while (got == kWouldBlock) {
-    if (const int64_t e = wait_for(task, file, false); e != 0) return e;
-    got = file.read(chunk, n);
-  }
-  if (got <= 0) return got;
-  if (!task.process.mm.copy_out(buffer, chunk, static_cast<uint64_t>(got))) return -kEFAULT;
-  return got;
-}
-
 int64_t end_task(Task& task, int32_t code) {
   task.exiting = true;
   task.wait_status = (code & 0xff) << 8;
@@ -69,13 +48,6 @@ int64_t end_task(Task& task, int32_t code) {
 }
 
 }  // namespace
-
-int64_t sys_read(Task& task, int32_t fd, uint64_t buf, uint64_t count) {
-  File* file = task.process.fds.get(fd);
-  if (file == nullptr || !file->readable()) return -kEBADF;
-  if (count == 0) return 0;
-  return read_into(task, *file, buf, min(count, kMaxRwCount));
-}
 
 int64_t sys_write(Task& task, int32_t fd, uint64_t buf, uint64_t count) {
   File* file = task.process.fds.get(fd);

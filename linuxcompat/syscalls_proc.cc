@@ -29,10 +29,6 @@ constexpr uint32_t kWnothread = 0x20000000;
 constexpr uint32_t kWall = 0x40000000;
 constexpr uint32_t kWclone = 0x80000000;
 
-constexpr uint32_t kOCloexec = 02000000;
-constexpr uint32_t kONonblock = 04000;
-constexpr uint32_t kODirect = 040000;
-
 // The vfork parent waits until its child has exec'd or ended.
 int64_t wait_for_vfork(Task& parent, int32_t child_pid) {
   for (;;) {
@@ -302,23 +298,27 @@ int64_t sys_setsid(Task& task) {
 int64_t sys_pipe2(Task& task, uint64_t pipefd, uint32_t flags) {
   if ((flags & ~(kOCloexec | kONonblock | kODirect)) != 0) return -kEINVAL;
   FdTable& fds = task.process.fds;
-  const int32_t r = fds.lowest_free();
-  if (r < 0) return r;
+  const uint64_t limit = task.process.limits[kRlimitNofile].cur;
   File* read_end = nullptr;
   File* write_end = nullptr;
-  if (!make_pipe((flags & kONonblock) != 0, &read_end, &write_end)) return -kENOMEM;
-  fds.install(r, read_end);
-  const int32_t w = fds.lowest_free();
-  if (w < 0) {
-    fds.install(r, nullptr);
+  if (!make_pipe(&read_end, &write_end)) return -kENOMEM;
+  read_end->set_status_flags(flags & kONonblock);
+  write_end->set_status_flags(flags & kONonblock);
+  const CloseOnExec cloexec = (flags & kOCloexec) != 0 ? CloseOnExec::kYes : CloseOnExec::kNo;
+  const int64_t r = fds.allocate(read_end, 0, limit, cloexec);
+  if (r < 0) {
     write_end->release();
+    return r;
+  }
+  const int64_t w = fds.allocate(write_end, 0, limit, cloexec);
+  if (w < 0) {
+    (void)fds.close(static_cast<int32_t>(r));
     return w;
   }
-  fds.install(w, write_end);
-  const int32_t pair[2] = {r, w};
+  const int32_t pair[2] = {static_cast<int32_t>(r), static_cast<int32_t>(w)};
   if (!task.process.mm.copy_out(pipefd, pair, sizeof(pair))) {
-    fds.install(r, nullptr);
-    fds.install(w, nullptr);
+    (void)fds.close(pair[0]);
+    (void)fds.close(pair[1]);
     return -kEFAULT;
   }
   return 0;
@@ -326,22 +326,6 @@ int64_t sys_pipe2(Task& task, uint64_t pipefd, uint32_t flags) {
 
 int64_t sys_pipe(Task& task, uint64_t pipefd) {
   return sys_pipe2(task, pipefd, 0);
-}
-
-int64_t sys_close(Task& task, int32_t fd) {
-  if (task.process.fds.get(fd) == nullptr) return -kEBADF;
-  task.process.fds.install(fd, nullptr);
-  return 0;
-}
-
-int64_t sys_dup2(Task& task, int32_t oldfd, int32_t newfd) {
-  File* file = task.process.fds.get(oldfd);
-  if (file == nullptr) return -kEBADF;
-  if (newfd < 0 || newfd >= FdTable::kMaxFds) return -kEBADF;
-  if (newfd == oldfd) return newfd;
-  file->acquire();
-  task.process.fds.install(newfd, file);
-  return newfd;
 }
 
 int64_t sys_sched_getaffinity(Task& task, int32_t pid, uint32_t cpusetsize, uint64_t mask) {

@@ -9,11 +9,6 @@
 namespace hmk::lx {
 namespace {
 
-struct Timespec {
-  int64_t sec;
-  int64_t nsec;
-};
-
 constexpr int32_t kClockRealtime = 0;
 constexpr int32_t kClockBoottime = 7;
 constexpr int32_t kClockTai = 11;

@@ -1,6 +1,6 @@
-// The shim's per-process Linux state: processes (address space, open files, signal
-// dispositions, limits, break) and their tasks (Linux threads: a kernel thread each, with TLS,
-// the signal mask and the thread-id words).
+// The shim's per-process Linux state: processes (address space, open files, working directory,
+// signal dispositions, limits, break) and their tasks (Linux threads: a kernel thread each, with
+// TLS, the signal mask and the thread-id words).
 #pragma once
 
 #include <stddef.h>
@@ -8,6 +8,7 @@
 
 #include "core/abi/syscall.h"
 #include "linuxcompat/address_space.h"
+#include "linuxcompat/fs/ref.h"
 #include "linuxcompat/linux.h"
 
 namespace hmk::lx {
@@ -26,18 +27,49 @@ struct WaitQueue {
 };
 
 // An open file description: what an fd refers to. Reference-counted (dup, fork share one).
+// Subclasses: the file system's files (linuxcompat/fs/open_file.h: regular files, directories,
+// devices, O_PATH), the shim's serial ports and empty input (shim.cc). Every operation but read,
+// write, readable and writable has a default that answers as Linux does for a file without it.
 class File {
  public:
   virtual ~File() = default;
-  // Each returns a count or -errno. The buffers are the shim's (copied from or to the process).
+  // Each returns a count or -errno. The buffers are the shim's: the handler copies from or to
+  // the process (through task.process.mm, in chunks), so a call may come once per chunk.
+  // read and write use and advance the file offset (a stream has none).
   virtual int64_t read(uint8_t* buffer, uint64_t length) = 0;
   virtual int64_t write(const uint8_t* data, uint64_t length) = 0;
+  // pread64, pwrite64: at `offset`, the file offset left alone. Default -ESPIPE (a stream).
+  virtual int64_t pread(uint8_t* buffer, uint64_t length, uint64_t offset);
+  virtual int64_t pwrite(const uint8_t* data, uint64_t length, uint64_t offset);
+  // lseek: the new offset; -EINVAL for a bad whence or a negative result. Default -ESPIPE.
+  virtual int64_t seek(int64_t offset, uint32_t whence);
+  // getdents64: whole linux_dirent64 records into `buffer`; the bytes filled, 0 at the end,
+  // -EINVAL if the next record does not fit. Default -ENOTDIR.
+  virtual int64_t getdents(uint8_t* buffer, uint64_t length);
+  // ftruncate (the handler has checked that the file is open for writing). Default -EINVAL.
+  virtual int64_t truncate(uint64_t length);
+  // fsync, fdatasync. Default -EINVAL (Linux: a file without an fsync operation).
+  virtual int64_t sync();
   virtual int64_t ioctl(Task& task, uint64_t request, uint64_t argument);
+  // fstat. Default: an anonymous inode (mode 0600 without a type, like an eventfd's), its
+  // inode number unique to this File.
+  virtual void stat(Stat* out) const;
+  // The file system inode behind the file, if any (fchdir, fchmod, fchown, *at calls with a
+  // dirfd, /proc/PID/fd). Default none.
+  virtual fs::Inode* inode() const { return nullptr; }
+  // What /proc/PID/fd/N reads as (a path, or e.g. "pipe:[12]"), NUL-terminated in `out`
+  // (truncated to fit); its length. Default "anon_inode:[file]".
+  virtual size_t describe(char* out, size_t capacity) const;
   virtual bool readable() const = 0;
   virtual bool writable() const = 0;
   // A file that can make a reader or writer wait (a pipe) returns kWouldBlock from read or
   // write instead, and says here which queue to wait in before trying again.
   virtual WaitQueue* wait_queue(bool for_write);
+
+  // The status flags of open (O_APPEND, O_NONBLOCK, O_SYNC, O_PATH, ...; not the access mode,
+  // which readable() and writable() give): F_GETFL and F_SETFL.
+  uint32_t status_flags() const { return status_flags_; }
+  void set_status_flags(uint32_t flags) { status_flags_ = flags; }
 
   void acquire() { ++refs_; }
   void release() {
@@ -46,24 +78,45 @@ class File {
 
  private:
   uint32_t refs_ = 1;
+  uint32_t status_flags_ = 0;
 };
 
-// The descriptor table.
+enum class CloseOnExec : uint8_t { kNo, kYes };
+
+// The descriptor table: each fd a File reference and its close-on-exec flag.
 class FdTable {
  public:
-  static constexpr int32_t kMaxFds = 256;
+  static constexpr int32_t kMaxFds = 1024;  // RLIMIT_NOFILE's hard limit
+  FdTable() = default;
+  FdTable(const FdTable&) = delete;
+  FdTable& operator=(const FdTable&) = delete;
   ~FdTable();
+
   File* get(int32_t fd) const { return fd >= 0 && fd < kMaxFds ? files_[fd] : nullptr; }
-  // Installs `file` (taking the caller's reference) at `fd`, closing what was there.
-  void install(int32_t fd, File* file);
-  // The lowest free descriptor, or -EMFILE.
-  int32_t lowest_free() const;
-  // A fork's child: the same open file descriptions.
-  void copy_from(const FdTable& parent);
+  // Installs `file` (taking the caller's reference) at `fd` (0 <= fd < kMaxFds), closing what
+  // was there.
+  void install(int32_t fd, File* file, CloseOnExec cloexec = CloseOnExec::kNo);
+  // The lowest free fd >= `lowest` and below `limit` (RLIMIT_NOFILE, at most kMaxFds) for
+  // `file`, taking the caller's reference: the fd, or -EMFILE (the reference is then dropped).
+  int64_t allocate(File* file, int32_t lowest, uint64_t limit, CloseOnExec cloexec);
+  // The lowest free fd below `limit` (and kMaxFds), or -1.
+  int32_t lowest_free(uint64_t limit) const;
+  // 0, or -EBADF if `fd` is not open.
+  int64_t close(int32_t fd);
+  bool close_on_exec(int32_t fd) const;
+  void set_close_on_exec(int32_t fd, CloseOnExec cloexec);
+  // The lowest open fd >= `from`, or -1.
+  int32_t next_open(int32_t from) const;
+  // execve: closes every fd marked close-on-exec.
+  void close_marked();
+  // fork: the same files (each one more reference) with the same flags; this table is empty.
+  void copy_from(const FdTable& other);
+  // The process's end: every fd closed.
   void close_all();
 
  private:
   File* files_[kMaxFds] = {};
+  uint64_t cloexec_[kMaxFds / 64] = {};
 };
 
 class Process {
@@ -87,6 +140,10 @@ class Process {
   uint64_t brk_base = 0;  // where the heap starts (the page after the program)
   uint64_t brk = 0;       // the current break; mapped up to align_up(brk)
   uint32_t umask = 022;
+  // Where paths start: the working directory and the root (the file system's root when unset;
+  // there is no chroot yet). A fork copies both.
+  fs::InodeRef cwd;
+  fs::InodeRef root;
   KernelSigaction actions[kSignalCount] = {};
   Rlimit limits[kRlimitCount] = {};
   char exe[256] = {};
@@ -134,6 +191,10 @@ class Task {
 // (a file opened non-blocking answers -EAGAIN instead).
 inline constexpr int64_t kWouldBlock = INT64_MIN + 1;
 
+// Waits until `file` (which answered kWouldBlock) may be tried again; 0, or -EINTR when a
+// signal or the process's end interrupted the wait.
+int64_t wait_for_file(Task& task, File& file, bool for_write);
+
 // Services the handlers need from the shim around them (shim.cc; host tests give their own).
 struct ShimServices {
   // Fills `buffer` with pseudo-random bytes (not cryptographic).
@@ -152,6 +213,9 @@ struct ShimServices {
   uint64_t (*now)();
   // block() that also ends at `deadline` (now()'s ns): 0 when woken, -EINTR, or -ETIMEDOUT.
   int64_t (*block_until)(Task& task, WaitQueue& queue, uint64_t deadline);
+  // The live process with the lowest pid >= `pid`, or nullptr: how /proc finds and lists
+  // processes (linuxcompat/fs/procfs.cc).
+  Process* (*process_from)(int32_t pid);
 };
 const ShimServices& shim_services();
 

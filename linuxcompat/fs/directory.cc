@@ -1,0 +1,115 @@
+// Directories: the parent link and name (for getcwd), and tmpfs's memory directories.
+#include "linuxcompat/fs/directory.h"
+
+#include "core/lib/util.h"
+
+namespace hmk::lx::fs {
+
+Directory::~Directory() {
+  delete[] name_;
+}
+
+void Directory::attach(Directory* parent, StringView name) {
+  char* copy = new char[max<size_t>(name.size(), 1)];
+  mem_copy(copy, name.data(), name.size());
+  delete[] name_;
+  name_ = copy;
+  name_length_ = name.size();
+  parent_ = parent;
+}
+
+void Directory::detach() {
+  parent_ = nullptr;
+}
+
+MemDirectory::~MemDirectory() {
+  for (uint32_t i = 0; i < count_; ++i) {
+    delete[] entries_[i].name;
+    drop(entries_[i].inode);
+  }
+  delete[] entries_;
+}
+
+int64_t MemDirectory::index_of(StringView name) const {
+  for (uint32_t i = 0; i < count_; ++i) {
+    if (StringView(entries_[i].name, entries_[i].length) == name) return i;
+  }
+  return -1;
+}
+
+Inode* MemDirectory::find(StringView name) const {
+  const int64_t i = index_of(name);
+  return i < 0 ? nullptr : entries_[i].inode;
+}
+
+int64_t MemDirectory::lookup(Process&, StringView name, InodeRef* out) {
+  Inode* inode = removed() ? nullptr : find(name);
+  if (inode == nullptr) return -kENOENT;
+  out->reset(inode);
+  return 0;
+}
+
+bool MemDirectory::next(uint64_t after, DirEntry* out) {
+  // Entries are sorted by cookie: the first one past `after` by binary search.
+  uint32_t lo = 0, hi = count_;
+  while (lo < hi) {
+    const uint32_t mid = lo + (hi - lo) / 2;
+    if (entries_[mid].cookie <= after) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  if (lo == count_) return false;
+  const Entry& e = entries_[lo];
+  out->cookie = e.cookie;
+  out->ino = e.inode->ino();
+  out->type = dirent_type(e.inode->mode());
+  out->name = StringView(e.name, e.length);
+  return true;
+}
+
+int64_t MemDirectory::insert(StringView name, Inode* inode) {
+  if (count_ == kMaxEntries) return -kENOSPC;
+  if (count_ == capacity_) {
+    const uint32_t grown = max<uint32_t>(8, capacity_ * 2);
+    auto* bigger = new Entry[grown];
+    for (uint32_t i = 0; i < count_; ++i)
+      bigger[i] = entries_[i];
+    delete[] entries_;
+    entries_ = bigger;
+    capacity_ = grown;
+  }
+  char* copy = new char[max<size_t>(name.size(), 1)];
+  mem_copy(copy, name.data(), name.size());
+  inode->acquire();
+  entries_[count_++] = {copy, name.size(), next_cookie_++, inode};
+  if (Directory* d = as_directory(inode)) {
+    d->attach(this, name);
+    set_nlink(nlink() + 1);  // its ".."
+  }
+  contents_changed();
+  return 0;
+}
+
+void MemDirectory::remove(StringView name) {
+  const int64_t i = index_of(name);
+  if (i < 0) return;
+  const Entry gone = entries_[i];
+  for (uint32_t j = static_cast<uint32_t>(i); j + 1 < count_; ++j)
+    entries_[j] = entries_[j + 1];
+  --count_;
+  delete[] gone.name;
+  drop(gone.inode);
+  contents_changed();
+}
+
+void MemDirectory::drop(Inode* inode) {
+  if (Directory* d = as_directory(inode)) {
+    if (d->parent() == this) d->detach();
+    set_nlink(nlink() - 1);
+  }
+  inode->release();
+}
+
+}  // namespace hmk::lx::fs

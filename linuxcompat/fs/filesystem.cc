@@ -1,0 +1,133 @@
+// The tree: the initrd imported into a tmpfs root, /tmp, and the mounts of /dev and /proc.
+#include "linuxcompat/fs/filesystem.h"
+
+#include "linuxcompat/fs/path.h"
+#include "linuxcompat/task.h"
+
+namespace hmk::lx::fs {
+namespace {
+
+Superblock g_rootfs = {"tmpfs", kRootDevice, true};
+Superblock g_devfs = {"devtmpfs", kDevDevice, true};
+Superblock g_procfs = {"proc", kProcDevice, false};
+Directory* g_root = nullptr;  // one reference (a plain pointer: no static destructors here)
+
+// The directory `name` in `dir`, made (0755) if missing; nullptr if something else is there.
+MemDirectory* subdirectory(MemDirectory* dir, StringView name) {
+  Inode* found = dir->find(name);
+  if (found == nullptr) {
+    auto* made = new MemDirectory(g_rootfs, 0755);
+    (void)dir->insert(name, made);
+    made->release();  // the entry's reference remains
+    return made;
+  }
+  Directory* d = as_directory(found);
+  return d != nullptr ? d->changeable() : nullptr;
+}
+
+// A new inode for an archive entry, or nullptr for a kind the root does not hold.
+Inode* inode_for(const CpioEntry& e) {
+  const uint32_t permissions = e.mode & kPermissionBits;
+  if (is_directory(e)) return new MemDirectory(g_rootfs, permissions);
+  if (is_regular_file(e)) return new RegularInode(g_rootfs, permissions, e.data, e.size);
+  if (is_symlink(e)) {
+    return SymlinkInode::create(g_rootfs,
+                                StringView(reinterpret_cast<const char*>(e.data), e.size));
+  }
+  return nullptr;  // devices, FIFOs, sockets: devtmpfs provides the devices
+}
+
+// The next component of `rest` ("." and empty ones skipped) into *name; false at the end.
+bool next_component(StringView* rest, StringView* name) {
+  for (;;) {
+    while (rest->starts_with('/'))
+      rest->remove_prefix(1);
+    if (rest->empty()) return false;
+    size_t end = rest->find('/');
+    if (end == StringView::kNpos) end = rest->size();
+    *name = rest->substr(0, end);
+    rest->remove_prefix(end);
+    if (!(*name == ".")) return true;
+  }
+}
+
+// One archive entry into the tree; entries that cannot be placed are skipped (a component
+// "..", a parent that is not a directory, a kind the root does not hold).
+void import(MemDirectory* top, const CpioEntry& e) {
+  StringView rest = cpio_normalize_path(e.name);
+  StringView name;
+  if (!next_component(&rest, &name)) {  // the root itself
+    if (is_directory(e)) top->set_permissions(e.mode);
+    return;
+  }
+  MemDirectory* dir = top;
+  for (;;) {
+    if (name == ".." || name.size() > kNameMax) return;
+    StringView following;
+    if (!next_component(&rest, &following)) break;
+    dir = subdirectory(dir, name);
+    if (dir == nullptr) return;
+    name = following;
+  }
+  Inode* old = dir->find(name);
+  if (old != nullptr && old->is_directory() && is_directory(e)) {
+    old->set_permissions(e.mode);  // directories merge
+    return;
+  }
+  Inode* made = inode_for(e);
+  if (made == nullptr) return;
+  if (old != nullptr) dir->remove(name);  // the last entry of a name wins, as in initramfs
+  (void)dir->insert(name, made);
+  made->release();
+}
+
+// `fs_root` as the root's entry `name`: a mount, hiding what the initrd had there.
+void mount(MemDirectory* top, StringView name, Directory* fs_root) {
+  if (top->find(name) != nullptr) top->remove(name);
+  (void)top->insert(name, fs_root);
+  fs_root->release();
+}
+
+}  // namespace
+
+int64_t init_from_initrd(const CpioArchive& initrd) {
+  auto* top = new MemDirectory(g_rootfs, 0755);
+  for (const CpioEntry& e : initrd)
+    import(top, e);
+  if (top->find("tmp") == nullptr) {
+    auto* tmp = new MemDirectory(g_rootfs, kSIsvtx | 0777);
+    (void)top->insert("tmp", tmp);
+    tmp->release();
+  }
+  mount(top, "dev", make_dev_root(g_devfs));
+  mount(top, "proc", make_proc_root(g_procfs));
+  shutdown();
+  g_root = top;
+  return 0;
+}
+
+void shutdown() {
+  if (g_root != nullptr) g_root->release();
+  g_root = nullptr;
+}
+
+Directory* root() {
+  return g_root;
+}
+
+int64_t resolve_executable(Task& task, StringView path, const uint8_t** data, size_t* size) {
+  if (path.empty()) return -kENOENT;
+  if (path.size() >= kPathMax) return -kENAMETOOLONG;
+  Process& process = task.process;
+  InodeRef inode;
+  const InodeRef cwd = working_directory_of(process);
+  if (int64_t e = resolve(process, cwd.get(), path, Follow::kYes, &inode); e != 0) return e;
+  RegularInode* file = inode->as_regular();
+  if (file == nullptr || (file->mode() & kExecuteBits) == 0) return -kEACCES;
+  file->accessed();
+  *data = file->bytes();
+  *size = file->size();
+  return 0;
+}
+
+}  // namespace hmk::lx::fs

@@ -1,0 +1,44 @@
+// The file system tree the shim serves to its Linux processes (in the shim, as gVisor's sentry
+// keeps its own, not yet behind HMK's vfs service): a tmpfs root filled from the initrd, with
+// /tmp, devtmpfs at /dev and proc at /proc. docs/linux.md, "Files".
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/lib/cpio.h"
+#include "core/lib/string.h"
+#include "linuxcompat/fs/directory.h"
+
+namespace hmk::lx {
+class Task;
+}
+
+namespace hmk::lx::fs {
+
+// Builds the tree, replacing any built before: every entry of `initrd` (directories, regular
+// files and symbolic links, with their permissions; a regular file's bytes stay the initrd's,
+// which must outlive the tree, until it is first changed), missing parent directories (0755),
+// /tmp (1777) if the initrd has none, and the mounts /dev and /proc (which hide an initrd's
+// /dev and /proc). 0 or -errno.
+int64_t init_from_initrd(const CpioArchive& initrd);
+// Drops the tree (host tests); what processes still hold lives on until they let go.
+void shutdown();
+// The root directory (nullptr before init_from_initrd).
+Directory* root();
+
+// The program execve runs: `path` resolved from the task's working directory, following
+// symbolic links. 0 with the bytes, contiguous (valid until the next change of the file
+// system), or -errno: -EACCES unless it is a regular file with an execute bit.
+int64_t resolve_executable(Task& task, StringView path, const uint8_t** data, size_t* size);
+
+// The file systems' device numbers (st_dev).
+inline constexpr uint64_t kRootDevice = make_device(0, 20);
+inline constexpr uint64_t kDevDevice = make_device(0, 5);
+inline constexpr uint64_t kProcDevice = make_device(0, 21);
+
+// Built by devices.cc and procfs.cc for init_from_initrd: their file systems' roots.
+Directory* make_dev_root(Superblock& sb);
+Directory* make_proc_root(Superblock& sb);
+
+}  // namespace hmk::lx::fs

@@ -1,0 +1,187 @@
+// Inodes: attributes, times, regular files' bytes (borrowed, then copied on the first change),
+// symbolic links.
+#include "linuxcompat/fs/inode.h"
+
+#include "core/lib/util.h"
+
+namespace hmk::lx::fs {
+namespace {
+
+uint64_t g_clock = 0;        // nanoseconds since the epoch, advanced by every now()
+uint64_t g_data_in_use = 0;  // RegularInode buffers, against RegularInode::kBudget
+constexpr uint64_t kBlockSize = 4096;
+
+}  // namespace
+
+Timespec now() {
+  ++g_clock;
+  return {static_cast<int64_t>(g_clock / 1'000'000'000),
+          static_cast<int64_t>(g_clock % 1'000'000'000)};
+}
+
+void acquire(Inode* inode) {
+  inode->acquire();
+}
+
+void release(Inode* inode) {
+  inode->release();
+}
+
+Inode::Inode(Superblock& sb, uint32_t mode, uint64_t rdev, uint64_t ino)
+    : sb_(sb), ino_(ino != 0 ? ino : sb.next_ino++), mode_(mode), rdev_(rdev) {
+  atime_ = mtime_ = ctime_ = now();
+}
+
+int64_t Inode::open(Process&, uint32_t, StringView, File**) {
+  return -kELOOP;  // a symbolic link (O_PATH opens are made by the caller)
+}
+
+void Inode::set_permissions(uint32_t permissions) {
+  mode_ = (mode_ & kSIfmt) | (permissions & kPermissionBits);
+  attributes_changed();
+}
+
+void Inode::set_owner(uint32_t uid, uint32_t gid) {
+  if (uid != 0xffff'ffff) uid_ = uid;
+  if (gid != 0xffff'ffff) gid_ = gid;
+  if (is_regular()) {
+    mode_ &= ~kSIsuid;
+    if ((mode_ & 010) != 0) mode_ &= ~kSIsgid;  // set-group-ID with group execute
+  }
+  attributes_changed();
+}
+
+void Inode::set_times(const Timespec* atime, const Timespec* mtime) {
+  if (atime != nullptr) atime_ = *atime;
+  if (mtime != nullptr) mtime_ = *mtime;
+  attributes_changed();
+}
+
+void Inode::contents_changed() {
+  mtime_ = ctime_ = now();
+}
+
+void Inode::attributes_changed() {
+  ctime_ = now();
+}
+
+void Inode::accessed() {
+  auto before = [](Timespec a, Timespec b) {
+    return a.sec < b.sec || (a.sec == b.sec && a.nsec <= b.nsec);
+  };
+  if (before(atime_, mtime_) || before(atime_, ctime_)) atime_ = now();
+}
+
+void Inode::add_link() {
+  ++nlink_;
+  attributes_changed();
+}
+
+void Inode::drop_link() {
+  if (nlink_ > 0) --nlink_;
+  attributes_changed();
+}
+
+void Inode::fill_stat(Stat* out) const {
+  *out = {};
+  out->dev = sb_.dev;
+  out->ino = ino_;
+  out->nlink = nlink_;
+  out->mode = mode_;
+  out->uid = uid_;
+  out->gid = gid_;
+  out->rdev = rdev_;
+  out->size = static_cast<int64_t>(size());
+  out->blksize = kBlockSize;
+  out->blocks = static_cast<int64_t>(align_up<uint64_t>(allocated(), kBlockSize) / 512);
+  out->atime = atime_;
+  out->mtime = mtime_;
+  out->ctime = ctime_;
+}
+
+// ---- regular files ----
+
+RegularInode::~RegularInode() {
+  if (owned_ != nullptr) {
+    g_data_in_use -= capacity_;
+    delete[] owned_;
+  }
+}
+
+uint64_t RegularInode::allocated() const {
+  return owned_ != nullptr ? capacity_ : size_;
+}
+
+uint64_t RegularInode::memory_in_use() {
+  return g_data_in_use;
+}
+
+uint64_t RegularInode::read(uint8_t* out, uint64_t length, uint64_t offset) const {
+  if (offset >= size_) return 0;
+  const uint64_t n = min(length, size_ - offset);
+  mem_copy(out, data_ + offset, n);
+  return n;
+}
+
+int64_t RegularInode::reserve(uint64_t capacity) {
+  if (owned_ != nullptr && capacity <= capacity_) return 0;
+  // Grow by doubling (from a page), capped at kMaxSize: appends stay linear.
+  uint64_t want = max<uint64_t>(capacity, kBlockSize);
+  if (owned_ != nullptr) want = max(want, min(capacity_ * 2, kMaxSize));
+  want = align_up(want, kBlockSize);
+  const uint64_t old = owned_ != nullptr ? capacity_ : 0;
+  if (want - old > kBudget - g_data_in_use) {
+    want = align_up(capacity, kBlockSize);  // no slack when memory is short
+    if (want - old > kBudget - g_data_in_use) return -kENOSPC;
+  }
+  auto* bytes = new uint8_t[want];
+  const uint64_t keep = min(size_, want);  // less only when truncate shrinks a borrowed file
+  if (keep > 0) mem_copy(bytes, data_, keep);
+  mem_set(bytes + keep, 0, want - keep);
+  if (owned_ != nullptr) delete[] owned_;
+  g_data_in_use += want - old;
+  owned_ = bytes;
+  data_ = bytes;
+  capacity_ = want;
+  return 0;
+}
+
+int64_t RegularInode::write(const uint8_t* data, uint64_t length, uint64_t offset) {
+  if (offset >= kMaxSize) return -kEFBIG;
+  length = min(length, kMaxSize - offset);
+  if (length == 0) return 0;
+  const uint64_t end = offset + length;
+  if (int64_t e = reserve(max(end, size_)); e != 0) return e;
+  // The bytes between the old end and offset are zero already: a buffer is zeroed past size_.
+  mem_copy(owned_ + offset, data, length);
+  size_ = max(size_, end);
+  contents_changed();
+  return static_cast<int64_t>(length);
+}
+
+int64_t RegularInode::truncate(uint64_t length) {
+  if (length > kMaxSize) return -kEFBIG;
+  if (length > size_ || borrowed()) {
+    if (int64_t e = reserve(max(length, uint64_t{1})); e != 0) return e;
+  }
+  // Shrinking zeroes the cut bytes, so that growing again reads zeros.
+  if (length < size_) mem_set(owned_ + length, 0, min(size_, capacity_) - length);
+  size_ = length;
+  contents_changed();
+  return 0;
+}
+
+// ---- symbolic links ----
+
+SymlinkInode* SymlinkInode::create(Superblock& sb, StringView target) {
+  if (target.empty() || target.size() >= kPathMax) return nullptr;
+  auto* text = new char[target.size()];
+  mem_copy(text, target.data(), target.size());
+  return new SymlinkInode(sb, text, target.size());
+}
+
+SymlinkInode::~SymlinkInode() {
+  delete[] target_;
+}
+
+}  // namespace hmk::lx::fs

@@ -1,0 +1,182 @@
+// The shim's file system objects: inodes (regular files, symbolic links, character devices;
+// directories in directory.h), each with Linux's attributes, and the file systems they belong
+// to. Memory only, like tmpfs: a regular file's bytes are the initrd's until its first change
+// (copy on write), then a buffer of its own.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/lib/string.h"
+#include "linuxcompat/fs/ref.h"
+#include "linuxcompat/linux.h"
+
+namespace hmk::lx {
+class File;
+class Process;
+}  // namespace hmk::lx
+
+namespace hmk::lx::fs {
+
+class RegularInode;
+
+// There is no clock yet: times come from a counter that every change advances by a
+// nanosecond, so they are strictly increasing (make-like comparisons work) and start at the
+// epoch.
+Timespec now();
+
+// A file system instance: its device number (st_dev), inode numbers, and whether names can be
+// added and removed (tmpfs, devtmpfs) or not (proc).
+struct Superblock {
+  const char* type;  // "tmpfs", "devtmpfs", "proc" (/proc/mounts)
+  uint64_t dev;
+  bool changeable;
+  uint64_t next_ino = 1;
+};
+
+class Inode {
+ public:
+  virtual ~Inode() = default;
+  Inode(const Inode&) = delete;
+  Inode& operator=(const Inode&) = delete;
+
+  uint32_t mode() const { return mode_; }
+  uint32_t type() const { return mode_ & kSIfmt; }
+  bool is_directory() const { return type() == kSIfdir; }
+  bool is_regular() const { return type() == kSIfreg; }
+  bool is_symlink() const { return type() == kSIflnk; }
+  uint64_t ino() const { return ino_; }
+  Superblock& superblock() const { return sb_; }
+  uint32_t uid() const { return uid_; }
+  uint32_t gid() const { return gid_; }
+  uint32_t nlink() const { return nlink_; }
+  uint64_t rdev() const { return rdev_; }
+  Timespec atime() const { return atime_; }
+  Timespec mtime() const { return mtime_; }
+  Timespec ctime() const { return ctime_; }
+  virtual uint64_t size() const { return 0; }
+  // Bytes of memory the contents take (st_blocks * 512).
+  virtual uint64_t allocated() const { return 0; }
+
+  // Opens the inode for `process` with open's `flags` (access mode and status flags; the
+  // caller has done the checks of names and types). `path` is what /proc/PID/fd shows.
+  // 0 and *out (one reference), or -errno. Symbolic links cannot be opened (-ELOOP).
+  virtual int64_t open(Process& process, uint32_t flags, StringView path, File** out);
+  // The inode as a RegularInode (the file systems' own regular files; not /proc's), or null.
+  virtual RegularInode* as_regular() { return nullptr; }
+
+  // ---- changes of attributes (each sets ctime) ----
+  void set_permissions(uint32_t permissions);
+  // A uid or gid of 0xffffffff is left alone. Set-user-ID and executable set-group-ID bits
+  // of a regular file are cleared, as Linux does on chown.
+  void set_owner(uint32_t uid, uint32_t gid);
+  // Null leaves a time alone.
+  void set_times(const Timespec* atime, const Timespec* mtime);
+  void contents_changed();    // mtime and ctime: now
+  void attributes_changed();  // ctime: now
+  void accessed();            // atime: now, if older than mtime or ctime (relatime)
+  void add_link();
+  void drop_link();
+  // Directories: the entry count as nlink (2 + subdirectories) is kept by Directory.
+  void set_nlink(uint32_t nlink) { nlink_ = nlink; }
+
+  void fill_stat(Stat* out) const;
+
+  void acquire() { ++refs_; }
+  void release() {
+    if (--refs_ == 0) delete this;
+  }
+
+ protected:
+  // One reference, the caller's. `mode` has the type bits. An `ino` of 0 takes the next of
+  // the file system's numbers (generated inodes of /proc bring stable ones).
+  Inode(Superblock& sb, uint32_t mode, uint64_t rdev = 0, uint64_t ino = 0);
+
+ private:
+  Superblock& sb_;
+  const uint64_t ino_;
+  uint32_t mode_;
+  uint32_t uid_ = 0;
+  uint32_t gid_ = 0;
+  uint32_t nlink_ = 1;
+  uint64_t rdev_;
+  Timespec atime_;
+  Timespec mtime_;
+  Timespec ctime_;
+  uint32_t refs_ = 1;
+};
+
+// A regular file's bytes: borrowed from the initrd (read-only) until the first change, then a
+// buffer of the file's own. Every file system shares one budget of memory for file data.
+class RegularInode final : public Inode {
+ public:
+  static constexpr uint64_t kMaxSize = 32ull << 20;  // EFBIG beyond (one allocation)
+  static constexpr uint64_t kBudget = 64ull << 20;   // ENOSPC beyond, over all files
+
+  RegularInode(Superblock& sb, uint32_t permissions) : Inode(sb, kSIfreg | permissions) {}
+  // The file's bytes are `data` (which must outlive it) until the first write or truncate.
+  RegularInode(Superblock& sb, uint32_t permissions, const uint8_t* data, uint64_t size)
+      : Inode(sb, kSIfreg | permissions), data_(data), size_(size) {}
+  ~RegularInode() override;
+
+  uint64_t size() const override { return size_; }
+  uint64_t allocated() const override;
+  int64_t open(Process& process, uint32_t flags, StringView path, File** out) override;
+  RegularInode* as_regular() override { return this; }
+
+  // Bytes at `offset`: the count copied (0 at or after the end).
+  uint64_t read(uint8_t* out, uint64_t length, uint64_t offset) const;
+  // The count written (short at kMaxSize), -EFBIG at or past it, -ENOSPC. A gap between the
+  // end and `offset` reads as zeros.
+  int64_t write(const uint8_t* data, uint64_t length, uint64_t offset);
+  // 0, -EFBIG or -ENOSPC.
+  int64_t truncate(uint64_t length);
+
+  // The bytes, contiguous; valid until the next change of the file.
+  const uint8_t* bytes() const { return data_; }
+  // Still the initrd's bytes (no copy made yet).
+  bool borrowed() const { return data_ != nullptr && owned_ == nullptr; }
+  // Bytes of file data held by all regular files (against kBudget).
+  static uint64_t memory_in_use();
+
+ private:
+  // Makes the file's own buffer at least `capacity` bytes long (copying the borrowed bytes).
+  int64_t reserve(uint64_t capacity);
+
+  const uint8_t* data_ = nullptr;
+  uint64_t size_ = 0;
+  uint8_t* owned_ = nullptr;
+  uint64_t capacity_ = 0;
+};
+
+class SymlinkInode : public Inode {
+ public:
+  // nullptr when the target is empty or longer than kPathMax - 1 (callers check first).
+  static SymlinkInode* create(Superblock& sb, StringView target);
+  ~SymlinkInode() override;
+
+  uint64_t size() const override { return length_; }
+  StringView target() const { return StringView(target_, length_); }
+  // A "magic" link of /proc/PID/fd: following it reaches this inode (the open file's, even
+  // when it has no name any more) instead of the text. Null for ordinary links.
+  virtual Inode* jump() const { return nullptr; }
+
+ protected:
+  // `target` (a new[] array of `length` bytes) becomes the link's.
+  SymlinkInode(Superblock& sb, char* target, size_t length, uint64_t ino = 0)
+      : Inode(sb, kSIflnk | 0777, 0, ino), target_(target), length_(length) {}
+
+ private:
+  char* target_;
+  size_t length_;
+};
+
+// A character device (/dev/null, ...): opening it gives the device's File (devices.cc).
+class DeviceInode final : public Inode {
+ public:
+  DeviceInode(Superblock& sb, uint32_t permissions, uint64_t rdev)
+      : Inode(sb, kSIfchr | permissions, rdev) {}
+  int64_t open(Process& process, uint32_t flags, StringView path, File** out) override;
+};
+
+}  // namespace hmk::lx::fs

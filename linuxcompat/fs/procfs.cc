@@ -1,0 +1,280 @@
+// A minimal /proc: /proc/self (a link to the caller's pid), /proc/PID/{exe,cwd,fd/N},
+// /proc/meminfo and /proc/mounts. Its inodes are made when they are looked up, from the
+// processes the shim has (ShimServices::process_from), and read-only: creating or removing
+// names there is -EACCES or -EPERM, as in Linux.
+#include "core/lib/format.h"
+#include "core/lib/util.h"
+#include "linuxcompat/fs/filesystem.h"
+#include "linuxcompat/fs/open_file.h"
+#include "linuxcompat/fs/path.h"
+
+namespace hmk::lx::fs {
+namespace {
+
+// Stable inode numbers for generated inodes: /proc/self, then per process and per fd.
+constexpr uint64_t kSelfIno = 0x100;
+uint64_t pid_ino(int32_t pid, uint32_t what) {
+  return 0x1'0000 + static_cast<uint64_t>(pid) * 16 + what;  // 0 dir, 1 cwd, 2 exe, 3 fd
+}
+uint64_t fd_ino(int32_t pid, int32_t fd) {
+  return 0x1000'0000 + static_cast<uint64_t>(pid) * FdTable::kMaxFds + static_cast<uint64_t>(fd);
+}
+
+Process* find_process(int32_t pid) {
+  Process* (*lookup)(int32_t) = shim_services().process_from;
+  Process* p = lookup != nullptr && pid > 0 ? lookup(pid) : nullptr;
+  return p != nullptr && p->pid == pid ? p : nullptr;
+}
+
+// A decimal number without sign or leading zeros, below 2^31.
+bool parse_number(StringView name, int32_t* out) {
+  if (name.empty() || name.size() > 10 || (name[0] == '0' && name.size() > 1)) return false;
+  int64_t n = 0;
+  for (char c : name) {
+    if (c < '0' || c > '9') return false;
+    n = n * 10 + (c - '0');
+  }
+  if (n > INT32_MAX) return false;
+  *out = static_cast<int32_t>(n);
+  return true;
+}
+
+StringView number_name(int64_t n, DirEntry* e) {
+  const size_t length = snformat(e->storage, sizeof(e->storage), "%ld", n);
+  return StringView(e->storage, length);
+}
+
+// A link whose text is made when it is looked up; `jump` makes it a magic link (/proc/PID/fd/N
+// and cwd reach the inode itself).
+class ProcLink final : public SymlinkInode {
+ public:
+  // nullptr for an empty text.
+  static ProcLink* create(Superblock& sb, StringView text, Inode* jump, uint64_t ino) {
+    if (text.empty() || text.size() >= kPathMax) return nullptr;
+    auto* copy = new char[text.size()];
+    mem_copy(copy, text.data(), text.size());
+    return new ProcLink(sb, copy, text.size(), jump, ino);
+  }
+  Inode* jump() const override { return jump_.get(); }
+
+ private:
+  ProcLink(Superblock& sb, char* text, size_t length, Inode* jump, uint64_t ino)
+      : SymlinkInode(sb, text, length, ino), jump_(jump) {}
+  InodeRef jump_;
+};
+
+int64_t give_link(Superblock& sb, StringView text, Inode* jump, uint64_t ino, InodeRef* out) {
+  ProcLink* link = ProcLink::create(sb, text, jump, ino);
+  if (link == nullptr) return -kENOENT;
+  *out = InodeRef::adopt(link);
+  return 0;
+}
+
+// ---- text files: generated at open, read from that snapshot ----
+
+using Generator = size_t (*)(char* out, size_t capacity);
+
+size_t meminfo_text(char* out, size_t capacity) {
+  // Static figures (the shim does not ask the kernel for its memory yet): those of the 512 MiB
+  // machine ./hmk exec boots, half of it free.
+  return snformat(out, capacity,
+                  "MemTotal:         524288 kB\nMemFree:          262144 kB\n"
+                  "MemAvailable:     262144 kB\nBuffers:               0 kB\n"
+                  "Cached:                 0 kB\nSwapCached:            0 kB\n"
+                  "SwapTotal:              0 kB\nSwapFree:               0 kB\n"
+                  "Shmem:                  0 kB\n");
+}
+
+size_t mounts_text(char* out, size_t capacity) {
+  return snformat(out, capacity,
+                  "tmpfs / tmpfs rw 0 0\ndevtmpfs /dev devtmpfs rw 0 0\nproc /proc proc rw 0 0\n");
+}
+
+class ProcTextFile final : public InodeFile {
+ public:
+  ProcTextFile(Inode* inode, uint32_t flags, StringView path, char* text, size_t length)
+      : InodeFile(inode, flags, path), text_(text), length_(length) {}
+  ~ProcTextFile() override { delete[] text_; }
+  int64_t read(uint8_t* buffer, uint64_t length) override {
+    const int64_t n = pread(buffer, length, offset_);
+    offset_ += static_cast<uint64_t>(n);
+    return n;
+  }
+  int64_t write(const uint8_t*, uint64_t) override { return -kEBADF; }
+  int64_t pread(uint8_t* buffer, uint64_t length, uint64_t offset) override {
+    if (offset >= length_) return 0;
+    const uint64_t n = min(length, length_ - offset);
+    mem_copy(buffer, text_ + offset, n);
+    return static_cast<int64_t>(n);
+  }
+  int64_t seek(int64_t offset, uint32_t whence) override {
+    int64_t base = 0;
+    if (whence == kSeekCur) base = static_cast<int64_t>(offset_);
+    if (whence == kSeekEnd) base = static_cast<int64_t>(length_);
+    if (whence > kSeekEnd || offset < -base) return -kEINVAL;
+    offset_ = static_cast<uint64_t>(base + offset);
+    return base + offset;
+  }
+
+ private:
+  char* text_;
+  size_t length_;
+  uint64_t offset_ = 0;
+};
+
+class ProcText final : public Inode {
+ public:
+  ProcText(Superblock& sb, Generator generate) : Inode(sb, kSIfreg | 0444), generate_(generate) {}
+  int64_t open(Process&, uint32_t flags, StringView path, File** out) override {
+    if ((flags & kOAccmode) != kORdonly) return -kEACCES;
+    const size_t length = generate_(nullptr, 0);
+    auto* text = new char[length + 1];
+    generate_(text, length + 1);
+    *out = new ProcTextFile(this, flags, path, text, length);
+    return 0;
+  }
+
+ private:
+  Generator generate_;
+};
+
+// ---- /proc/PID/fd ----
+
+class ProcFdDir final : public Directory {
+ public:
+  ProcFdDir(Superblock& sb, int32_t pid, Directory* parent)
+      : Directory(sb, 0500, pid_ino(pid, 3)), pid_(pid), parent_ref_(parent) {
+    attach(parent, "fd");
+  }
+  int64_t lookup(Process&, StringView name, InodeRef* out) override {
+    Process* p = find_process(pid_);
+    int32_t fd = 0;
+    File* file = p != nullptr && parse_number(name, &fd) ? p->fds.get(fd) : nullptr;
+    if (file == nullptr) return -kENOENT;
+    char text[kPathMax];
+    const size_t length = file->describe(text, sizeof(text));
+    return give_link(superblock(), StringView(text, length), file->inode(), fd_ino(pid_, fd), out);
+  }
+  bool next(uint64_t after, DirEntry* out) override {
+    Process* p = find_process(pid_);
+    const uint64_t from = after < kFirstCookie ? 0 : after - kFirstCookie + 1;
+    const int32_t fd =
+        p != nullptr && from < FdTable::kMaxFds ? p->fds.next_open(static_cast<int32_t>(from)) : -1;
+    if (fd < 0) return false;
+    out->cookie = kFirstCookie + static_cast<uint64_t>(fd);
+    out->ino = fd_ino(pid_, fd);
+    out->type = dirent_type(kSIflnk);
+    out->name = number_name(fd, out);
+    return true;
+  }
+
+ private:
+  int32_t pid_;
+  InodeRef parent_ref_;
+};
+
+// ---- /proc/PID ----
+
+class ProcPidDir final : public Directory {
+ public:
+  ProcPidDir(Superblock& sb, int32_t pid, Directory* parent)
+      : Directory(sb, 0555, pid_ino(pid, 0)), pid_(pid), parent_ref_(parent) {
+    char name[16];
+    const size_t length = snformat(name, sizeof(name), "%d", pid);
+    attach(parent, StringView(name, length));
+  }
+  int64_t lookup(Process&, StringView name, InodeRef* out) override {
+    Process* p = find_process(pid_);
+    if (p == nullptr) return -kENOENT;
+    if (name == "exe") return give_link(superblock(), p->exe, nullptr, pid_ino(pid_, 2), out);
+    if (name == "cwd") {
+      const InodeRef cwd = working_directory_of(*p);
+      char text[kPathMax];
+      const InodeRef top = root_of(*p);
+      const int64_t n =
+          directory_path(top.get(), static_cast<Directory*>(cwd.get()), text, sizeof(text));
+      if (n < 0) return -kENOENT;
+      return give_link(superblock(), StringView(text, static_cast<size_t>(n)), cwd.get(),
+                       pid_ino(pid_, 1), out);
+    }
+    if (name == "fd") {
+      *out = InodeRef::adopt(new ProcFdDir(superblock(), pid_, this));
+      return 0;
+    }
+    return -kENOENT;
+  }
+  bool next(uint64_t after, DirEntry* out) override {
+    static constexpr const char* kNames[] = {"cwd", "exe", "fd"};
+    const uint64_t i = after < kFirstCookie ? 0 : after - kFirstCookie + 1;
+    if (i >= array_size(kNames) || find_process(pid_) == nullptr) return false;
+    out->cookie = kFirstCookie + i;
+    out->ino = pid_ino(pid_, static_cast<uint32_t>(i + 1));
+    out->type = dirent_type(i == 2 ? kSIfdir : kSIflnk);
+    out->name = kNames[i];
+    return true;
+  }
+
+ private:
+  int32_t pid_;
+  InodeRef parent_ref_;
+};
+
+// ---- /proc ----
+
+class ProcRoot final : public Directory {
+ public:
+  explicit ProcRoot(Superblock& sb)
+      : Directory(sb, 0555),
+        meminfo_(InodeRef::adopt(new ProcText(sb, &meminfo_text))),
+        mounts_(InodeRef::adopt(new ProcText(sb, &mounts_text))) {}
+
+  int64_t lookup(Process& process, StringView name, InodeRef* out) override {
+    int32_t pid = 0;
+    if (name == "meminfo") *out = meminfo_;
+    if (name == "mounts") *out = mounts_;
+    if (*out) return 0;
+    if (name == "self") {
+      char text[16];
+      const size_t length = snformat(text, sizeof(text), "%d", process.pid);
+      return give_link(superblock(), StringView(text, length), nullptr, kSelfIno, out);
+    }
+    if (!parse_number(name, &pid) || find_process(pid) == nullptr) return -kENOENT;
+    *out = InodeRef::adopt(new ProcPidDir(superblock(), pid, this));
+    return 0;
+  }
+
+  // meminfo, mounts, self (cookies 3, 4, 5), then the processes (kPids + pid).
+  bool next(uint64_t after, DirEntry* out) override {
+    static constexpr uint64_t kPids = 16;
+    if (after < kFirstCookie + 2) {
+      const uint64_t i = after < kFirstCookie ? 0 : after - kFirstCookie + 1;
+      out->cookie = kFirstCookie + i;
+      out->ino = i == 0 ? meminfo_->ino() : i == 1 ? mounts_->ino() : kSelfIno;
+      out->type = dirent_type(i == 2 ? kSIflnk : kSIfreg);
+      out->name = i == 0 ? "meminfo" : i == 1 ? "mounts" : "self";
+      return true;
+    }
+    Process* (*lookup)(int32_t) = shim_services().process_from;
+    const uint64_t from = after < kPids ? 1 : after - kPids + 1;
+    Process* p =
+        lookup != nullptr && from <= INT32_MAX ? lookup(static_cast<int32_t>(from)) : nullptr;
+    if (p == nullptr) return false;
+    out->cookie = kPids + static_cast<uint64_t>(p->pid);
+    out->ino = pid_ino(p->pid, 0);
+    out->type = dirent_type(kSIfdir);
+    out->name = number_name(p->pid, out);
+    return true;
+  }
+
+ private:
+  InodeRef meminfo_;
+  InodeRef mounts_;
+};
+
+}  // namespace
+
+Directory* make_proc_root(Superblock& sb) {
+  return new ProcRoot(sb);
+}
+
+}  // namespace hmk::lx::fs

@@ -1,0 +1,1045 @@
+// The shim's file system on the host, through the system call handlers (a process whose memory
+// is host memory) and the fs layer: an initrd built here imported with copy on write, path
+// resolution's corner cases, Linux's errors, getdents64 and stat layouts, descriptors, renames,
+// unlinked open files, /dev and /proc.
+#include <catch2/catch.hpp>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "linuxcompat/fs/filesystem.h"
+#include "linuxcompat/fs/operations.h"
+#include "linuxcompat/syscall_table.h"
+#include "linuxcompat/task.h"
+
+namespace hmk::lx {
+namespace {
+
+// Memory objects are host vectors; mappings are not kept (nothing runs in the process).
+class HostBackend final : public MemoryBackend {
+ public:
+  Status create(uint64_t pages, abi::Handle* memory, uint8_t** mirror) override {
+    auto bytes = std::make_unique<std::vector<uint8_t>>(pages * kPageSize);
+    *mirror = bytes->data();
+    *memory = next_++;
+    objects_[*memory] = std::move(bytes);
+    return Status::kOk;
+  }
+  void destroy(abi::Handle memory, uint8_t*, uint64_t) override { objects_.erase(memory); }
+  Status set_mirror_writable(abi::Handle, uint8_t*, uint64_t, bool) override { return Status::kOk; }
+  Status map(abi::Handle, uint64_t, uint64_t, uint64_t, uint32_t) override { return Status::kOk; }
+  Status unmap(uint64_t, uint64_t) override { return Status::kOk; }
+
+ private:
+  abi::Handle next_ = 100;
+  std::map<abi::Handle, std::unique_ptr<std::vector<uint8_t>>> objects_;
+};
+
+// A cpio newc archive, as tools/bench/newc.py writes one.
+class Newc {
+ public:
+  Newc& add(const std::string& name, uint32_t mode, const std::string& data = "") {
+    char header[111];
+    std::snprintf(header, sizeof(header),
+                  "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", ino_++, mode, 0, 0,
+                  1, 0, static_cast<unsigned>(data.size()), 0, 0, 0, 0,
+                  static_cast<unsigned>(name.size() + 1), 0);
+    bytes_.insert(bytes_.end(), header, header + 110);
+    bytes_.insert(bytes_.end(), name.begin(), name.end());
+    bytes_.push_back(0);
+    pad();
+    bytes_.insert(bytes_.end(), data.begin(), data.end());
+    pad();
+    return *this;
+  }
+  std::vector<uint8_t> finish() {
+    add("TRAILER!!!", 0);
+    return bytes_;
+  }
+
+ private:
+  void pad() {
+    while (bytes_.size() % 4 != 0)
+      bytes_.push_back(0);
+  }
+  std::vector<uint8_t> bytes_;
+  uint32_t ino_ = 1;
+};
+
+constexpr uint64_t kBase = 0x10'0000;
+constexpr uint64_t kPages = 64;
+constexpr uint64_t kUnmapped = 0x9000'0000;
+
+// What fd 1 gets: a record of what is written (for /dev/tty).
+class Capture final : public File {
+ public:
+  explicit Capture(std::string* out) : out_(out) {}
+  int64_t read(uint8_t*, uint64_t) override { return -kEBADF; }
+  int64_t write(const uint8_t* data, uint64_t length) override {
+    out_->append(reinterpret_cast<const char*>(data), length);
+    return static_cast<int64_t>(length);
+  }
+  bool readable() const override { return false; }
+  bool writable() const override { return true; }
+
+ private:
+  std::string* out_;
+};
+
+Process* g_process = nullptr;  // the process /proc sees
+
+// A process (pid 1, /bin/prog) with a page range of memory, on a file system made from the
+// standard archive.
+class Fixture {
+ public:
+  explicit Fixture(std::vector<uint8_t> archive = standard_archive())
+      : archive_(std::move(archive)) {
+    auto cpio = CpioArchive::open(archive_.data(), archive_.size(), nullptr);
+    REQUIRE(cpio.ok());
+    REQUIRE(fs::init_from_initrd(*cpio) == 0);
+    REQUIRE(process.mm.map_anonymous(kBase, kPages, kProtRead | kProtWrite) == 0);
+    process.limits[kRlimitNofile] = {FdTable::kMaxFds, FdTable::kMaxFds};
+    std::strcpy(process.exe, "/bin/prog");
+    process.fds.install(1, new Capture(&console));
+    g_process = &process;
+  }
+  ~Fixture() {
+    g_process = nullptr;
+    fs::shutdown();
+  }
+
+  static std::vector<uint8_t> standard_archive() {
+    return Newc()
+        .add(".", 040755)
+        .add("bin", 040755)
+        .add("bin/prog", 0100755,
+             "\x7f"
+             "ELF program bytes")
+        .add("etc", 040755)
+        .add("etc/motd", 0100644, "hello, world\n")
+        .add("etc/hostname", 0100600, "hmk\n")
+        .add("etc/link", 0120777, "motd")
+        .add("etc/abs", 0120777, "/etc/motd")
+        .add("etc/dirlink", 0120777, "/bin")
+        .add("deep/er/file", 0100644, "implied parents")
+        .finish();
+  }
+
+  // A NUL-terminated string in the process's memory (a bump allocator over the top half).
+  uint64_t str(const std::string& s) {
+    const uint64_t at = next_;
+    REQUIRE(process.mm.copy_out(at, s.c_str(), s.size() + 1));
+    next_ += (s.size() + 16) & ~uint64_t{7};
+    REQUIRE(next_ < kBase + kPages * kPageSize);
+    return at;
+  }
+  // Scratch memory for results, in the bottom half.
+  uint64_t buffer(uint64_t offset = 0) const { return kBase + offset; }
+  std::string bytes(uint64_t at, size_t n) {
+    std::string s(n, '\0');
+    REQUIRE(process.mm.copy_in(s.data(), at, n));
+    return s;
+  }
+  template <typename T>
+  T get(uint64_t at) {
+    T value;
+    REQUIRE(process.mm.copy_in(&value, at, sizeof(T)));
+    return value;
+  }
+
+  int64_t open(const std::string& path, uint32_t flags, uint32_t mode = 0644) {
+    return sys_open(task, str(path), flags, mode);
+  }
+  int64_t write(int32_t fd, const std::string& data) {
+    REQUIRE(process.mm.copy_out(buffer(0x8000), data.data(), data.size()));
+    return sys_write(task, fd, buffer(0x8000), data.size());
+  }
+  std::string read(int32_t fd, uint64_t n = 4096) {
+    const int64_t got = sys_read(task, fd, buffer(0x8000), n);
+    REQUIRE(got >= 0);
+    return bytes(buffer(0x8000), static_cast<size_t>(got));
+  }
+  std::string read_file(const std::string& path) {
+    const int64_t fd = open(path, kORdonly);
+    REQUIRE(fd >= 0);
+    std::string all = read(static_cast<int32_t>(fd), 1 << 16);
+    REQUIRE(sys_close(task, static_cast<int32_t>(fd)) == 0);
+    return all;
+  }
+  Stat stat(const std::string& path, bool follow = true) {
+    const int64_t e =
+        follow ? sys_stat(task, str(path), buffer()) : sys_lstat(task, str(path), buffer());
+    REQUIRE(e == 0);
+    return get<Stat>(buffer());
+  }
+  int64_t stat_error(const std::string& path) { return sys_stat(task, str(path), buffer()); }
+  std::string readlink(const std::string& path) {
+    const int64_t n = sys_readlink(task, str(path), buffer(), 4096);
+    REQUIRE(n >= 0);
+    return bytes(buffer(), static_cast<size_t>(n));
+  }
+  // Every name getdents64 gives for the directory, in order.
+  std::vector<std::string> list(const std::string& path) {
+    const int64_t fd = sys_open(task, str(path), kORdonly | kODirectory, 0);
+    REQUIRE(fd >= 0);
+    std::vector<std::string> names;
+    for (;;) {
+      const int64_t n = sys_getdents64(task, static_cast<int32_t>(fd), buffer(), 4096);
+      REQUIRE(n >= 0);
+      if (n == 0) break;
+      const std::string raw = bytes(buffer(), static_cast<size_t>(n));
+      for (size_t at = 0; at < raw.size();) {
+        uint16_t reclen = 0;
+        std::memcpy(&reclen, raw.data() + at + 16, 2);
+        names.emplace_back(raw.c_str() + at + 19);
+        at += reclen;
+      }
+    }
+    REQUIRE(sys_close(task, static_cast<int32_t>(fd)) == 0);
+    return names;
+  }
+
+  std::vector<uint8_t> archive_;
+  HostBackend backend;
+  Process process{1, 0, 0, backend};
+  Task task{process, 1, 0};
+  std::string console;
+
+ private:
+  uint64_t next_ = kBase + kPages * kPageSize / 2;
+};
+
+// ---- the initrd ----
+
+TEST_CASE("the initrd becomes the root: modes, implied parents, /tmp, /dev, /proc") {
+  Fixture f;
+  CHECK(f.read_file("/etc/motd") == "hello, world\n");
+  CHECK(f.stat("/etc/hostname").mode == (kSIfreg | 0600));
+  CHECK(f.stat("/bin/prog").mode == (kSIfreg | 0755));
+  CHECK(f.stat("/bin").mode == (kSIfdir | 0755));
+  CHECK(f.stat("/etc/link", false).mode == (kSIflnk | 0777));
+  CHECK(f.readlink("/etc/link") == "motd");
+  CHECK(f.stat("/etc/link").size == 13);  // followed: the file
+  CHECK(f.read_file("/deep/er/file") == "implied parents");
+  CHECK(f.stat("/deep/er").mode == (kSIfdir | 0755));
+  CHECK(f.stat("/tmp").mode == (kSIfdir | 01777));
+  CHECK(f.stat("/dev").dev == fs::kDevDevice);
+  CHECK(f.stat("/proc").dev == fs::kProcDevice);
+  CHECK(f.stat("/").dev == fs::kRootDevice);
+  CHECK(f.stat("/").nlink == 2 + 6);  // bin, etc, deep, tmp, dev, proc
+}
+
+TEST_CASE("an initrd file is the archive's bytes until written: copy on write") {
+  Fixture f;
+  fs::InodeRef inode;
+  REQUIRE(fs::resolve(f.process, fs::root(), "/etc/motd", fs::Follow::kYes, &inode) == 0);
+  fs::RegularInode* file = inode->as_regular();
+  REQUIRE(file != nullptr);
+  const uint8_t* archive_begin = f.archive_.data();
+  const uint8_t* archive_end = archive_begin + f.archive_.size();
+  CHECK(file->borrowed());
+  CHECK((file->bytes() >= archive_begin && file->bytes() < archive_end));
+  const uint64_t in_use = fs::RegularInode::memory_in_use();
+  const int64_t fd = f.open("/etc/motd", kOWronly);
+  REQUIRE(fd >= 0);
+  CHECK(f.write(static_cast<int32_t>(fd), "HELLO") == 5);
+  CHECK_FALSE(file->borrowed());
+  CHECK_FALSE((file->bytes() >= archive_begin && file->bytes() < archive_end));
+  CHECK(fs::RegularInode::memory_in_use() == in_use + 4096);
+  CHECK(f.read_file("/etc/motd") == "HELLO, world\n");
+  // The archive itself is untouched.
+  const std::string archive(f.archive_.begin(), f.archive_.end());
+  CHECK(archive.find("hello, world\n") != std::string::npos);
+  CHECK(archive.find("HELLO") == std::string::npos);
+}
+
+TEST_CASE("a later archive entry of the same name wins; directories merge") {
+  const auto archive = Newc()
+                           .add("a", 040700)
+                           .add("a/x", 0100644, "first")
+                           .add("a/x", 0100600, "second")
+                           .add("a", 040750)
+                           .add("b/../c", 0100644, "unsafe")
+                           .add("dev/null", 0100644, "hidden by the mount")
+                           .finish();
+  Fixture f(archive);
+  CHECK(f.read_file("/a/x") == "second");
+  CHECK(f.stat("/a/x").mode == (kSIfreg | 0600));
+  CHECK(f.stat("/a").mode == (kSIfdir | 0750));
+  CHECK(f.stat_error("/c") == -kENOENT);
+  CHECK(f.stat("/dev/null").mode == (kSIfchr | 0666));
+}
+
+// ---- path resolution ----
+
+TEST_CASE("resolution: slashes, dots, relative to the cwd and to a dirfd") {
+  Fixture f;
+  const uint64_t motd = f.stat("/etc/motd").ino;
+  CHECK(f.stat("//etc///motd").ino == motd);
+  CHECK(f.stat("/etc/./motd").ino == motd);
+  CHECK(f.stat("/bin/../etc/motd").ino == motd);
+  CHECK(f.stat("/../../etc/motd").ino == motd);  // ".." of the root is the root
+  CHECK(f.stat("etc/motd").ino == motd);         // the cwd starts at the root
+  REQUIRE(sys_chdir(f.task, f.str("/etc")) == 0);
+  CHECK(f.stat("motd").ino == motd);
+  CHECK(f.stat("./motd").ino == motd);
+  CHECK(f.stat("../etc/motd").ino == motd);
+  CHECK(f.stat(".").ino == f.stat("/etc").ino);
+  // openat from a dirfd; an absolute path ignores even a bad dirfd.
+  const int64_t bin = f.open("/bin", kORdonly | kODirectory);
+  REQUIRE(bin >= 0);
+  CHECK(sys_newfstatat(f.task, static_cast<int32_t>(bin), f.str("../etc/motd"), f.buffer(), 0) ==
+        0);
+  CHECK(f.get<Stat>(f.buffer()).ino == motd);
+  CHECK(sys_newfstatat(f.task, 999, f.str("/etc/motd"), f.buffer(), 0) == 0);
+  CHECK(sys_newfstatat(f.task, 999, f.str("motd"), f.buffer(), 0) == -kEBADF);
+  const int64_t file = f.open("/etc/motd", kORdonly);
+  CHECK(sys_newfstatat(f.task, static_cast<int32_t>(file), f.str("x"), f.buffer(), 0) == -kENOTDIR);
+  CHECK(sys_openat(f.task, static_cast<int32_t>(bin), f.str("prog"), kORdonly, 0) >= 0);
+}
+
+TEST_CASE("resolution: trailing slashes, ENOENT and ENOTDIR") {
+  Fixture f;
+  CHECK(f.stat("/etc/").mode == (kSIfdir | 0755));
+  CHECK(f.stat_error("/etc/motd/") == -kENOTDIR);
+  CHECK(f.stat_error("/etc/motd/x") == -kENOTDIR);
+  CHECK(f.stat_error("/etc/nothere") == -kENOENT);
+  CHECK(f.stat_error("/nothere/x") == -kENOENT);
+  CHECK(f.stat_error("") == -kENOENT);
+  CHECK(f.stat("/etc/dirlink/", false).mode == (kSIfdir | 0755));  // the slash follows the link
+  CHECK(f.stat("/etc/dirlink", false).mode == (kSIflnk | 0777));
+  CHECK(f.stat_error("/etc/link/") == -kENOTDIR);         // a link to a file
+  CHECK(sys_mkdir(f.task, f.str("/tmp/d/"), 0755) == 0);  // mkdir takes a trailing slash
+  CHECK(sys_symlink(f.task, f.str("x"), f.str("/tmp/s/")) == -kENOENT);
+  CHECK(f.open("/tmp/new/", kOCreat | kOWronly) == -kEISDIR);
+  CHECK(sys_unlink(f.task, f.str("/etc/motd/")) == -kENOTDIR);
+  CHECK(sys_unlink(f.task, f.str("/tmp/d/")) == -kEISDIR);
+  CHECK(sys_rmdir(f.task, f.str("/etc/motd/")) == -kENOTDIR);
+  CHECK(sys_rmdir(f.task, f.str("/tmp/d/")) == 0);
+}
+
+TEST_CASE("resolution: symbolic links, at most 40 in a path (ELOOP)") {
+  Fixture f;
+  CHECK(f.read_file("/etc/abs") == "hello, world\n");
+  CHECK(f.read_file("/etc/dirlink/../etc/link") == "hello, world\n");  // ".." after the jump
+  REQUIRE(sys_symlink(f.task, f.str("b"), f.str("/tmp/a")) == 0);
+  REQUIRE(sys_symlink(f.task, f.str("a"), f.str("/tmp/b")) == 0);
+  CHECK(f.stat_error("/tmp/a") == -kELOOP);
+  CHECK(f.stat("/tmp/a", false).mode == (kSIflnk | 0777));
+  CHECK(f.stat_error("/tmp/a/x") == -kELOOP);
+  // A chain l1 -> l2 -> ... -> l40 -> /etc/motd is 40 links: fine; 41 is too many.
+  REQUIRE(sys_symlink(f.task, f.str("/etc/motd"), f.str("/tmp/l40")) == 0);
+  for (int i = 39; i >= 0; --i) {
+    REQUIRE(sys_symlink(f.task, f.str("l" + std::to_string(i + 1)),
+                        f.str("/tmp/l" + std::to_string(i))) == 0);
+  }
+  CHECK(f.stat_error("/tmp/l1") == 0);
+  CHECK(f.stat_error("/tmp/l0") == -kELOOP);
+  // The same count holds for links in the middle of a path.
+  REQUIRE(sys_symlink(f.task, f.str("/etc"), f.str("/tmp/e40")) == 0);
+  for (int i = 39; i >= 0; --i) {
+    REQUIRE(sys_symlink(f.task, f.str("e" + std::to_string(i + 1)),
+                        f.str("/tmp/e" + std::to_string(i))) == 0);
+  }
+  CHECK(f.stat_error("/tmp/e1/motd") == 0);
+  CHECK(f.stat_error("/tmp/e0/motd") == -kELOOP);
+}
+
+TEST_CASE("resolution: O_NOFOLLOW, AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH, O_PATH") {
+  Fixture f;
+  CHECK(f.open("/etc/link", kORdonly | kONofollow) == -kELOOP);
+  CHECK(f.open("/etc/dirlink/prog", kORdonly | kONofollow) >= 0);  // only the last one counts
+  CHECK(sys_newfstatat(f.task, kAtFdcwd, f.str("/etc/link"), f.buffer(), kAtSymlinkNofollow) == 0);
+  CHECK(f.get<Stat>(f.buffer()).mode == (kSIflnk | 0777));
+  const int64_t fd = f.open("/etc/motd", kORdonly);
+  CHECK(sys_newfstatat(f.task, static_cast<int32_t>(fd), f.str(""), f.buffer(), 0) == -kENOENT);
+  CHECK(sys_newfstatat(f.task, static_cast<int32_t>(fd), f.str(""), f.buffer(), kAtEmptyPath) == 0);
+  CHECK(f.get<Stat>(f.buffer()).size == 13);
+  CHECK(sys_newfstatat(f.task, kAtFdcwd, f.str("/etc"), f.buffer(), 0x4) == -kEINVAL);
+  // O_PATH | O_NOFOLLOW holds the link itself: readlinkat with an empty path reads it.
+  const int64_t link = f.open("/etc/link", kOPath | kONofollow);
+  REQUIRE(link >= 0);
+  CHECK(sys_readlinkat(f.task, static_cast<int32_t>(link), f.str(""), f.buffer(), 100) == 4);
+  CHECK(f.bytes(f.buffer(), 4) == "motd");
+  CHECK(sys_readlinkat(f.task, static_cast<int32_t>(fd), f.str(""), f.buffer(), 100) == -kENOENT);
+  CHECK(sys_read(f.task, static_cast<int32_t>(link), f.buffer(), 1) == -kEBADF);
+  CHECK(sys_fstat(f.task, static_cast<int32_t>(link), f.buffer()) == 0);
+  CHECK(sys_fcntl(f.task, static_cast<int32_t>(link), kFGetfl, 0) == (kOPath | kONofollow));
+}
+
+TEST_CASE("resolution: ENAMETOOLONG for a component over 255 bytes or a path over 4095") {
+  Fixture f;
+  CHECK(f.stat_error("/tmp/" + std::string(255, 'n')) == -kENOENT);
+  CHECK(f.stat_error("/tmp/" + std::string(256, 'n')) == -kENAMETOOLONG);
+  CHECK(f.open("/tmp/" + std::string(256, 'n'), kOCreat | kOWronly) == -kENAMETOOLONG);
+  CHECK(sys_mkdir(f.task, f.str("/tmp/" + std::string(256, 'n')), 0755) == -kENAMETOOLONG);
+  std::string path = "/";
+  while (path.size() < 4095)
+    path += "./";
+  path.resize(4095);
+  CHECK(f.stat_error(path) == 0);  // 4095 bytes: the root
+  CHECK(f.stat_error(path + "/") == -kENAMETOOLONG);
+  CHECK(sys_symlink(f.task, f.str(std::string(4096, 'x')), f.str("/tmp/x")) == -kENAMETOOLONG);
+}
+
+TEST_CASE("bad pointers are EFAULT, never a crash") {
+  Fixture f;
+  CHECK(sys_open(f.task, kUnmapped, kORdonly, 0) == -kEFAULT);
+  CHECK(sys_stat(f.task, f.str("/etc/motd"), kUnmapped) == -kEFAULT);
+  CHECK(sys_stat(f.task, 0, f.buffer()) == -kEFAULT);
+  const int64_t fd = f.open("/etc/motd", kORdonly);
+  CHECK(sys_read(f.task, static_cast<int32_t>(fd), kUnmapped, 10) == -kEFAULT);
+  CHECK(f.read(static_cast<int32_t>(fd)) == "hello, world\n");  // nothing was consumed
+  CHECK(sys_fstat(f.task, static_cast<int32_t>(fd), kUnmapped) == -kEFAULT);
+  CHECK(sys_getcwd(f.task, kUnmapped, 100) == -kEFAULT);
+  CHECK(sys_readlink(f.task, f.str("/etc/link"), kUnmapped, 100) == -kEFAULT);
+  CHECK(sys_rename(f.task, f.str("/etc/motd"), kUnmapped) == -kEFAULT);
+  CHECK(sys_utimensat(f.task, kAtFdcwd, f.str("/etc/motd"), kUnmapped, 0) == -kEFAULT);
+  CHECK(sys_readv(f.task, static_cast<int32_t>(fd), kUnmapped, 1) == -kEFAULT);
+  // A read into memory that ends part way: what fits is read, the rest stays unread.
+  const int64_t again = f.open("/etc/motd", kORdonly);
+  const uint64_t edge = kBase + kPages * kPageSize - 5;
+  CHECK(sys_read(f.task, static_cast<int32_t>(again), edge, 13) == 5);
+  CHECK(f.bytes(edge, 5) == "hello");
+  CHECK(f.read(static_cast<int32_t>(again)) == ", world\n");
+}
+
+// ---- Linux's errors on names ----
+
+TEST_CASE("EEXIST, EISDIR, ENOTEMPTY, EINVAL, EBUSY, EPERM, EACCES, EXDEV") {
+  Fixture f;
+  CHECK(sys_mkdir(f.task, f.str("/etc"), 0755) == -kEEXIST);
+  CHECK(sys_mkdir(f.task, f.str("/etc/link"), 0755) == -kEEXIST);  // even a link
+  CHECK(sys_mkdir(f.task, f.str("/"), 0755) == -kEEXIST);
+  CHECK(sys_mkdir(f.task, f.str("."), 0755) == -kEEXIST);
+  CHECK(sys_symlink(f.task, f.str("x"), f.str("/etc/motd")) == -kEEXIST);
+  CHECK(sys_symlink(f.task, f.str(""), f.str("/tmp/empty")) == -kENOENT);
+  CHECK(sys_link(f.task, f.str("/etc/motd"), f.str("/etc/hostname")) == -kEEXIST);
+  CHECK(f.open("/etc", kOWronly) == -kEISDIR);
+  CHECK(f.open("/etc", kORdonly | kOTrunc) == -kEISDIR);
+  CHECK(f.open("/etc", kOCreat | kORdonly) == -kEISDIR);
+  CHECK(f.open("/etc/motd", kORdonly | kODirectory) == -kENOTDIR);
+  CHECK(sys_unlink(f.task, f.str("/etc")) == -kEISDIR);
+  CHECK(sys_unlink(f.task, f.str("/")) == -kEISDIR);
+  CHECK(sys_rmdir(f.task, f.str("/etc")) == -kENOTEMPTY);
+  CHECK(sys_rmdir(f.task, f.str("/etc/..")) == -kENOTEMPTY);
+  CHECK(sys_rmdir(f.task, f.str("/tmp/.")) == -kEINVAL);
+  CHECK(sys_rmdir(f.task, f.str("/")) == -kEBUSY);
+  CHECK(sys_rmdir(f.task, f.str("/dev")) == -kEBUSY);  // a mount point
+  CHECK(sys_rename(f.task, f.str("/proc"), f.str("/p")) == -kEBUSY);
+  CHECK(sys_rmdir(f.task, f.str("/etc/motd")) == -kENOTDIR);
+  CHECK(sys_readlink(f.task, f.str("/etc/motd"), f.buffer(), 10) == -kEINVAL);
+  CHECK(sys_readlink(f.task, f.str("/etc/link"), f.buffer(), 0) == -kEINVAL);
+  CHECK(sys_unlinkat(f.task, kAtFdcwd, f.str("/etc/motd"), 0x1) == -kEINVAL);
+  // /proc takes no new names (EACCES to create a file, EPERM for the rest, as Linux).
+  CHECK(f.open("/proc/new", kOCreat | kOWronly) == -kEACCES);
+  CHECK(sys_mkdir(f.task, f.str("/proc/new"), 0755) == -kEPERM);
+  CHECK(sys_unlink(f.task, f.str("/proc/meminfo")) == -kEPERM);
+  CHECK(sys_symlink(f.task, f.str("x"), f.str("/proc/x")) == -kEPERM);
+  // Across file systems.
+  CHECK(sys_rename(f.task, f.str("/etc/motd"), f.str("/dev/motd")) == -kEXDEV);
+  CHECK(sys_link(f.task, f.str("/etc/motd"), f.str("/dev/motd")) == -kEXDEV);
+  CHECK(sys_link(f.task, f.str("/etc"), f.str("/etc2")) == -kEPERM);  // a directory
+  // /dev is a tmpfs: names come and go.
+  CHECK(f.open("/dev/scratch", kOCreat | kOWronly) >= 0);
+  CHECK(sys_unlink(f.task, f.str("/dev/scratch")) == 0);
+}
+
+TEST_CASE("bad descriptors and flags: EBADF, EINVAL") {
+  Fixture f;
+  CHECK(sys_read(f.task, 7, f.buffer(), 1) == -kEBADF);
+  CHECK(sys_read(f.task, -1, f.buffer(), 1) == -kEBADF);
+  CHECK(sys_read(f.task, 5000, f.buffer(), 1) == -kEBADF);
+  CHECK(sys_close(f.task, 7) == -kEBADF);
+  const int64_t ro = f.open("/etc/motd", kORdonly);
+  CHECK(sys_write(f.task, static_cast<int32_t>(ro), f.buffer(), 1) == -kEBADF);
+  CHECK(sys_ftruncate(f.task, static_cast<int32_t>(ro), 0) == -kEINVAL);
+  CHECK(sys_lseek(f.task, static_cast<int32_t>(ro), 0, 5) == -kEINVAL);
+  CHECK(sys_lseek(f.task, static_cast<int32_t>(ro), -1, kSeekSet) == -kEINVAL);
+  CHECK(sys_pread64(f.task, static_cast<int32_t>(ro), f.buffer(), 1, -1) == -kEINVAL);
+  CHECK(sys_lseek(f.task, 1, 0, kSeekSet) == -kESPIPE);         // fd 1 is a stream
+  CHECK(sys_pread64(f.task, 42, f.buffer(), 1, 0) == -kEBADF);  // not open
+  const int64_t wo = f.open("/tmp/w", kOCreat | kOWronly);
+  CHECK(sys_read(f.task, static_cast<int32_t>(wo), f.buffer(), 1) == -kEBADF);
+  CHECK(sys_getdents64(f.task, static_cast<int32_t>(ro), f.buffer(), 4096) == -kENOTDIR);
+  const int64_t dir = f.open("/etc", kORdonly);
+  CHECK(sys_read(f.task, static_cast<int32_t>(dir), f.buffer(), 1) == -kEISDIR);
+  CHECK(sys_getdents64(f.task, static_cast<int32_t>(dir), f.buffer(), 10) == -kEINVAL);
+  CHECK(sys_fcntl(f.task, static_cast<int32_t>(ro), 12345, 0) == -kEINVAL);
+  CHECK(sys_dup3(f.task, static_cast<int32_t>(ro), 9, 1) == -kEINVAL);
+  CHECK(sys_access(f.task, f.str("/etc/motd"), 8) == -kEINVAL);
+  CHECK(sys_faccessat2(f.task, kAtFdcwd, f.str("/etc/motd"), 0, 1) == -kEINVAL);
+  CHECK(sys_renameat2(f.task, kAtFdcwd, f.str("/etc/motd"), kAtFdcwd, f.str("/x"), 8) == -kEINVAL);
+  CHECK(sys_renameat2(f.task, kAtFdcwd, f.str("/etc/motd"), kAtFdcwd, f.str("/x"), 3) == -kEINVAL);
+  CHECK(sys_statx(f.task, kAtFdcwd, f.str("/"), 0x6000, 0x7ff, f.buffer()) == -kEINVAL);
+  CHECK(sys_fsync(f.task, 1) == -kEINVAL);  // a serial port has no fsync
+  CHECK(sys_fsync(f.task, static_cast<int32_t>(ro)) == 0);
+  CHECK(sys_fadvise64(f.task, static_cast<int32_t>(ro), 0, 0, 6) == -kEINVAL);
+  CHECK(sys_fadvise64(f.task, static_cast<int32_t>(ro), 0, 0, 4) == 0);
+}
+
+TEST_CASE("access: root reads and writes anything, executing needs an x bit") {
+  Fixture f;
+  CHECK(sys_access(f.task, f.str("/etc/hostname"), kROk | kWOk) == 0);
+  CHECK(sys_access(f.task, f.str("/etc/hostname"), kXOk) == -kEACCES);
+  CHECK(sys_access(f.task, f.str("/bin/prog"), kXOk) == 0);
+  CHECK(sys_access(f.task, f.str("/etc"), kXOk) == 0);
+  CHECK(sys_access(f.task, f.str("/nothere"), 0) == -kENOENT);
+  CHECK(sys_faccessat(f.task, kAtFdcwd, f.str("etc/link"), kROk) == 0);
+}
+
+// ---- layouts ----
+
+TEST_CASE("getdents64: linux_dirent64 records, d_off cookies to seek to, EINVAL when none fits") {
+  Fixture f;
+  REQUIRE(sys_mkdir(f.task, f.str("/tmp/d"), 0755) == 0);
+  REQUIRE(f.open("/tmp/d/a", kOCreat | kOWronly) >= 0);
+  REQUIRE(sys_mkdir(f.task, f.str("/tmp/d/subdir"), 0755) == 0);
+  REQUIRE(sys_symlink(f.task, f.str("a"), f.str("/tmp/d/l")) == 0);
+  const auto fd = static_cast<int32_t>(f.open("/tmp/d", kORdonly | kODirectory));
+  REQUIRE(sys_getdents64(f.task, fd, f.buffer(), 4096) == 4 * 24 + 32);  // "subdir": 32
+  struct Record {
+    uint64_t ino;
+    int64_t off;
+    uint16_t reclen;
+    uint8_t type;
+    std::string name;
+  };
+  std::vector<Record> records;
+  for (uint64_t at = f.buffer(); at < f.buffer() + 4 * 24 + 32;) {
+    Record r{f.get<uint64_t>(at), f.get<int64_t>(at + 8), f.get<uint16_t>(at + 16),
+             f.get<uint8_t>(at + 18), ""};
+    char name[256];
+    REQUIRE(f.process.mm.copy_string(name, at + 19, sizeof(name)) >= 0);
+    r.name = name;
+    CHECK(r.reclen % 8 == 0);
+    CHECK(r.reclen == ((19 + r.name.size() + 1 + 7) & ~size_t{7}));
+    records.push_back(r);
+    at += r.reclen;
+  }
+  REQUIRE(records.size() == 5);
+  CHECK(records[0].name == ".");
+  CHECK(records[0].ino == f.stat("/tmp/d").ino);
+  CHECK(records[0].type == 4);  // DT_DIR
+  CHECK(records[1].name == "..");
+  CHECK(records[1].ino == f.stat("/tmp").ino);
+  CHECK(records[2].name == "a");
+  CHECK(records[2].type == 8);  // DT_REG
+  CHECK(records[2].ino == f.stat("/tmp/d/a").ino);
+  CHECK(records[3].name == "subdir");
+  CHECK(records[3].reclen == 32);
+  CHECK(records[3].type == 4);
+  CHECK(records[4].name == "l");
+  CHECK(records[4].type == 10);  // DT_LNK
+  for (size_t i = 1; i < records.size(); ++i)
+    CHECK(records[i].off > records[i - 1].off);
+  CHECK(sys_getdents64(f.task, fd, f.buffer(), 4096) == 0);  // the end
+  // Seeking to an entry's d_off continues after it, even when entries before it are gone.
+  REQUIRE(sys_unlink(f.task, f.str("/tmp/d/a")) == 0);
+  CHECK(sys_lseek(f.task, fd, records[2].off, kSeekSet) == records[2].off);
+  CHECK(sys_getdents64(f.task, fd, f.buffer(), 4096) == 32 + 24);
+  CHECK(f.list("/tmp/d") == std::vector<std::string>{".", "..", "subdir", "l"});
+  // A buffer too small for the next record; one that takes exactly one.
+  CHECK(sys_lseek(f.task, fd, 0, kSeekSet) == 0);
+  CHECK(sys_getdents64(f.task, fd, f.buffer(), 23) == -kEINVAL);
+  CHECK(sys_getdents64(f.task, fd, f.buffer(), 24) == 24);
+  CHECK(sys_lseek(f.task, fd, 0, kSeekEnd) == -kEINVAL);
+  CHECK(sys_getdents64(f.task, fd, kUnmapped, 4096) == -kEFAULT);
+}
+
+TEST_CASE("a large directory is listed completely across calls and chunks") {
+  Fixture f;
+  REQUIRE(sys_mkdir(f.task, f.str("/tmp/big"), 0755) == 0);
+  std::set<std::string> made;
+  for (int i = 0; i < 300; ++i) {
+    const std::string name = "file-with-a-longish-name-" + std::to_string(i);
+    REQUIRE(f.open("/tmp/big/" + name, kOCreat | kOWronly) >= 0);
+    made.insert(name);
+  }
+  const std::vector<std::string> listed = f.list("/tmp/big");
+  CHECK(listed.size() == 302);
+  CHECK(std::set<std::string>(listed.begin() + 2, listed.end()) == made);
+  CHECK(f.stat("/tmp/big").nlink == 2);
+  CHECK(f.stat("/tmp").nlink == 3);
+  // A 32 KiB buffer is filled with several chunks' worth in one call.
+  const auto fd = static_cast<int32_t>(f.open("/tmp/big", kORdonly));
+  const int64_t n = sys_getdents64(f.task, fd, f.buffer(), 32768);
+  CHECK(n > 8192);
+}
+
+TEST_CASE("stat and statx: x86-64 layouts and what they report") {
+  Fixture f;
+  const auto fd = static_cast<int32_t>(f.open("/tmp/s", kOCreat | kORdwr, 0640));
+  REQUIRE(f.write(fd, std::string(5000, 'x')) == 5000);
+  REQUIRE(sys_fstat(f.task, fd, f.buffer()) == 0);
+  // Offsets of struct stat (arch/x86/include/uapi/asm/stat.h).
+  const uint64_t b = f.buffer();
+  CHECK(f.get<uint64_t>(b + 0) == fs::kRootDevice);    // st_dev
+  CHECK(f.get<uint64_t>(b + 16) == 1);                 // st_nlink
+  CHECK(f.get<uint32_t>(b + 24) == (kSIfreg | 0640));  // st_mode (umask 022)
+  CHECK(f.get<uint32_t>(b + 28) == 0);                 // st_uid
+  CHECK(f.get<int64_t>(b + 48) == 5000);               // st_size
+  CHECK(f.get<int64_t>(b + 56) == 4096);               // st_blksize
+  CHECK(f.get<int64_t>(b + 64) == 16);                 // st_blocks: 8 KiB held
+  const uint64_t ino = f.get<uint64_t>(b + 8);
+  CHECK(ino == f.stat("/tmp/s").ino);
+  // statx: the same facts in struct statx.
+  REQUIRE(sys_statx(f.task, kAtFdcwd, f.str("/tmp/s"), 0, 0x7ff, f.buffer(512)) == 0);
+  const uint64_t x = f.buffer(512);
+  CHECK((f.get<uint32_t>(x + 0) & 0x7ff) == 0x7ff);    // stx_mask
+  CHECK(f.get<uint32_t>(x + 16) == 1);                 // stx_nlink
+  CHECK(f.get<uint16_t>(x + 28) == (kSIfreg | 0640));  // stx_mode
+  CHECK(f.get<uint64_t>(x + 32) == ino);               // stx_ino
+  CHECK(f.get<uint64_t>(x + 40) == 5000);              // stx_size
+  CHECK(f.get<uint32_t>(x + 136) == 0);                // stx_dev_major
+  CHECK(f.get<uint32_t>(x + 140) == 20);               // stx_dev_minor
+  // Devices carry their numbers.
+  CHECK(f.stat("/dev/null").rdev == make_device(1, 3));
+  REQUIRE(sys_statx(f.task, kAtFdcwd, f.str("/dev/zero"), 0, 0x7ff, f.buffer(512)) == 0);
+  CHECK(f.get<uint32_t>(x + 128) == 1);  // stx_rdev_major
+  CHECK(f.get<uint32_t>(x + 132) == 5);  // stx_rdev_minor
+  // Times move forward with every change.
+  const Stat before = f.stat("/tmp/s");
+  REQUIRE(f.write(fd, "y") == 1);
+  const Stat after = f.stat("/tmp/s");
+  CHECK((after.mtime.sec > before.mtime.sec ||
+         (after.mtime.sec == before.mtime.sec && after.mtime.nsec > before.mtime.nsec)));
+}
+
+// ---- descriptors ----
+
+TEST_CASE("dup, dup2, dup3, F_DUPFD: the lowest fd, a shared offset, close-on-exec flags") {
+  Fixture f;
+  const auto fd = static_cast<int32_t>(f.open("/etc/motd", kORdonly | kOCloexec));
+  CHECK(fd == 0);  // the lowest free one (fd 1 is taken)
+  CHECK(sys_fcntl(f.task, fd, kFGetfd, 0) == kFdCloexec);
+  const int64_t copy = sys_dup(f.task, fd);
+  CHECK(copy == 2);
+  CHECK(sys_fcntl(f.task, static_cast<int32_t>(copy), kFGetfd, 0) == 0);  // dup clears it
+  CHECK(f.read(fd, 6) == "hello,");
+  CHECK(f.read(static_cast<int32_t>(copy), 3) == " wo");  // one offset for both
+  CHECK(sys_dup2(f.task, fd, 10) == 10);
+  CHECK(sys_dup2(f.task, fd, fd) == fd);
+  CHECK(sys_dup2(f.task, 77, 77) == -kEBADF);
+  CHECK(sys_dup2(f.task, fd, -1) == -kEBADF);
+  CHECK(sys_dup2(f.task, fd, FdTable::kMaxFds) == -kEBADF);
+  // dup2 onto an open fd closes what was there first.
+  const auto other = static_cast<int32_t>(f.open("/etc/hostname", kORdonly));
+  CHECK(sys_dup2(f.task, other, 10) == 10);
+  CHECK(f.read(10) == "hmk\n");
+  CHECK(sys_dup3(f.task, fd, 11, kOCloexec) == 11);
+  CHECK(sys_fcntl(f.task, 11, kFGetfd, 0) == kFdCloexec);
+  CHECK(sys_dup3(f.task, fd, fd, 0) == -kEINVAL);
+  CHECK(sys_fcntl(f.task, fd, kFDupfd, 20) == 20);
+  CHECK(sys_fcntl(f.task, fd, kFDupfdCloexec, 20) == 21);
+  CHECK(sys_fcntl(f.task, 21, kFGetfd, 0) == kFdCloexec);
+  CHECK(sys_fcntl(f.task, 21, kFSetfd, 0) == 0);
+  CHECK(sys_fcntl(f.task, 21, kFGetfd, 0) == 0);
+  CHECK(sys_fcntl(f.task, fd, kFDupfd, FdTable::kMaxFds) == -kEINVAL);
+  // exec closes the marked ones.
+  f.process.fds.close_marked();
+  CHECK(sys_fcntl(f.task, fd, kFGetfd, 0) == -kEBADF);
+  CHECK(sys_fcntl(f.task, 11, kFGetfd, 0) == -kEBADF);
+  CHECK(sys_fcntl(f.task, 10, kFGetfd, 0) == 0);
+  CHECK(f.read(2, 100) == "rld\n");  // the shared file lives on in its other fds
+}
+
+TEST_CASE("RLIMIT_NOFILE bounds new fds: EMFILE, and no file is made without an fd") {
+  Fixture f;
+  f.process.limits[kRlimitNofile].cur = 4;
+  CHECK(f.open("/etc/motd", kORdonly) == 0);
+  CHECK(f.open("/etc/motd", kORdonly) == 2);
+  CHECK(f.open("/etc/motd", kORdonly) == 3);
+  CHECK(f.open("/etc/motd", kORdonly) == -kEMFILE);
+  CHECK(f.open("/tmp/never", kOCreat | kOWronly) == -kEMFILE);
+  CHECK(f.stat_error("/tmp/never") == -kENOENT);
+  CHECK(sys_dup(f.task, 0) == -kEMFILE);
+  CHECK(sys_fcntl(f.task, 0, kFDupfd, 4) == -kEINVAL);
+  CHECK(sys_dup2(f.task, 0, 4) == -kEBADF);
+}
+
+TEST_CASE("F_GETFL, F_SETFL and record locks") {
+  Fixture f;
+  const auto fd = static_cast<int32_t>(
+      f.open("/tmp/fl", kOCreat | kOExcl | kOTrunc | kOWronly | kOAppend | kOCloexec));
+  CHECK(sys_fcntl(f.task, fd, kFGetfl, 0) == (kOWronly | kOAppend | kOLargefile));
+  CHECK(sys_fcntl(f.task, fd, kFSetfl, kONonblock | kORdwr) == 0);  // the access mode stays
+  CHECK(sys_fcntl(f.task, fd, kFGetfl, 0) == (kOWronly | kONonblock | kOLargefile));
+  CHECK(sys_fcntl(f.task, 1, kFGetfl, 0) == kOWronly);
+  Flock lock = {kFWrlck, 0, 0, 0, 0};
+  REQUIRE(f.process.mm.copy_out(f.buffer(), &lock, sizeof(lock)));
+  CHECK(sys_fcntl(f.task, fd, kFSetlk, f.buffer()) == 0);
+  CHECK(sys_fcntl(f.task, fd, kFGetlk, f.buffer()) == 0);
+  CHECK(f.get<Flock>(f.buffer()).type == kFUnlck);
+  lock.type = kFRdlck;
+  REQUIRE(f.process.mm.copy_out(f.buffer(), &lock, sizeof(lock)));
+  CHECK(sys_fcntl(f.task, fd, kFSetlk, f.buffer()) == -kEBADF);  // not open for reading
+  lock.type = 7;
+  REQUIRE(f.process.mm.copy_out(f.buffer(), &lock, sizeof(lock)));
+  CHECK(sys_fcntl(f.task, fd, kFSetlkw, f.buffer()) == -kEINVAL);
+  CHECK(sys_fcntl(f.task, fd, kFSetlk, kUnmapped) == -kEFAULT);
+}
+
+// ---- regular files ----
+
+TEST_CASE("O_APPEND, O_TRUNC, O_EXCL, O_CREAT's mode and the umask") {
+  Fixture f;
+  CHECK(f.open("/tmp/x", kOCreat | kOExcl | kOWronly, 0666) >= 0);
+  CHECK(f.stat("/tmp/x").mode == (kSIfreg | 0644));
+  CHECK(f.open("/tmp/x", kOCreat | kOExcl | kOWronly) == -kEEXIST);
+  CHECK(f.open("/etc/link", kOCreat | kOExcl | kOWronly) == -kEEXIST);  // not followed
+  CHECK(sys_umask(f.task, 077) == 022);
+  CHECK(f.open("/tmp/private", kOCreat | kOWronly, 0666) >= 0);
+  CHECK(f.stat("/tmp/private").mode == (kSIfreg | 0600));
+  CHECK(sys_umask(f.task, 022) == 077);
+  // O_CREAT through a dangling link makes the link's target.
+  REQUIRE(sys_symlink(f.task, f.str("/tmp/target"), f.str("/tmp/dangling")) == 0);
+  CHECK(f.open("/tmp/dangling", kOCreat | kOWronly) >= 0);
+  CHECK(f.stat("/tmp/target").mode == (kSIfreg | 0644));
+  CHECK(f.open("/tmp/dangling", kOCreat | kOWronly | kONofollow) == -kELOOP);
+  // O_APPEND writes at the end whatever the offset, pwrite too.
+  const auto a = static_cast<int32_t>(f.open("/tmp/x", kORdwr | kOAppend));
+  CHECK(f.write(a, "one") == 3);
+  CHECK(sys_lseek(f.task, a, 0, kSeekSet) == 0);
+  CHECK(f.write(a, "two") == 3);
+  REQUIRE(f.process.mm.copy_out(f.buffer(), "3", 1));
+  CHECK(sys_pwrite64(f.task, a, f.buffer(), 1, 0) == 1);
+  CHECK(f.read_file("/tmp/x") == "onetwo3");
+  // O_TRUNC empties the file, even when opened for reading only.
+  const auto t = static_cast<int32_t>(f.open("/tmp/x", kORdonly | kOTrunc));
+  CHECK(f.stat("/tmp/x").size == 0);
+  CHECK(f.read(t) == "");
+  CHECK(f.open("/tmp/x", kOCreat | kORdonly | kOTrunc) >= 0);
+  CHECK(f.open("/dev/null", kOWronly | kOTrunc) >= 0);  // a device ignores it
+  CHECK(f.open("/tmp/dir", kOCreat | kODirectory | kORdwr) == -kEINVAL);
+  CHECK(f.open("/tmp", kORdwr | kOTmpfile) == -kEOPNOTSUPP);
+}
+
+TEST_CASE("pread, pwrite, lseek (holes too), truncate, ftruncate, FIONREAD") {
+  Fixture f;
+  const auto fd = static_cast<int32_t>(f.open("/tmp/p", kOCreat | kORdwr));
+  REQUIRE(f.process.mm.copy_out(f.buffer(), "abc", 3));
+  CHECK(sys_pwrite64(f.task, fd, f.buffer(), 3, 10) == 3);
+  CHECK(f.stat("/tmp/p").size == 13);
+  CHECK(sys_lseek(f.task, fd, 0, kSeekCur) == 0);  // pwrite leaves the offset
+  const std::string all = f.read(fd);
+  CHECK(all == std::string(10, '\0') + "abc");
+  CHECK(sys_pread64(f.task, fd, f.buffer(), 100, 11) == 2);
+  CHECK(f.bytes(f.buffer(), 2) == "bc");
+  CHECK(sys_lseek(f.task, fd, -3, kSeekEnd) == 10);
+  CHECK(sys_lseek(f.task, fd, 2, kSeekCur) == 12);
+  CHECK(sys_lseek(f.task, fd, -20, kSeekCur) == -kEINVAL);
+  CHECK(sys_lseek(f.task, fd, 4, kSeekData) == 4);
+  CHECK(sys_lseek(f.task, fd, 4, kSeekHole) == 13);
+  CHECK(sys_lseek(f.task, fd, 13, kSeekData) == -kENXIO);
+  CHECK(sys_lseek(f.task, fd, INT64_MAX, kSeekSet) == INT64_MAX);
+  CHECK(sys_lseek(f.task, fd, 1, kSeekCur) == -kEINVAL);  // overflow
+  CHECK(sys_lseek(f.task, fd, 0, kSeekSet) == 0);
+  CHECK(sys_ioctl(f.task, fd, kFionread, f.buffer()) == 0);
+  CHECK(f.get<int32_t>(f.buffer()) == 13);
+  CHECK(sys_ftruncate(f.task, fd, 4) == 0);
+  CHECK(sys_ftruncate(f.task, fd, static_cast<uint64_t>(-1)) == -kEINVAL);
+  CHECK(sys_truncate(f.task, f.str("/tmp/p"), 6) == 0);
+  CHECK(f.read_file("/tmp/p") == std::string(6, '\0'));  // cut bytes do not come back
+  CHECK(sys_truncate(f.task, f.str("/tmp"), 0) == -kEISDIR);
+  CHECK(sys_truncate(f.task, f.str("/dev/null"), 0) == -kEINVAL);
+  CHECK(sys_truncate(f.task, f.str("/tmp/p"), -1) == -kEINVAL);
+  CHECK(sys_truncate(f.task, f.str("/tmp/p"), 1ll << 40) == -kEFBIG);
+  CHECK(sys_pwrite64(f.task, fd, f.buffer(), 1, 1ll << 40) == -kEFBIG);
+  // An initrd file truncated: copied first, the archive left alone.
+  CHECK(sys_truncate(f.task, f.str("/etc/motd"), 5) == 0);
+  CHECK(f.read_file("/etc/motd") == "hello");
+}
+
+TEST_CASE("readv reads into several buffers; sendfile copies between files") {
+  Fixture f;
+  const auto fd = static_cast<int32_t>(f.open("/etc/motd", kORdonly));
+  const Iovec iov[3] = {{f.buffer(100), 5}, {f.buffer(200), 0}, {f.buffer(300), 100}};
+  REQUIRE(f.process.mm.copy_out(f.buffer(), iov, sizeof(iov)));
+  CHECK(sys_readv(f.task, fd, f.buffer(), 3) == 13);
+  CHECK(f.bytes(f.buffer(100), 5) == "hello");
+  CHECK(f.bytes(f.buffer(300), 8) == ", world\n");
+  CHECK(sys_readv(f.task, fd, f.buffer(), kIovMax + 1) == -kEINVAL);
+  // sendfile with an offset leaves the input's offset alone and updates *offset.
+  const auto out = static_cast<int32_t>(f.open("/tmp/copy", kOCreat | kOWronly));
+  const int64_t start = 7;
+  REQUIRE(f.process.mm.copy_out(f.buffer(), &start, 8));
+  CHECK(sys_sendfile(f.task, out, fd, f.buffer(), 100) == 6);
+  CHECK(f.get<int64_t>(f.buffer()) == 13);
+  CHECK(f.read_file("/tmp/copy") == "world\n");
+  CHECK(sys_lseek(f.task, fd, 0, kSeekSet) == 0);
+  CHECK(sys_sendfile(f.task, 1, fd, 0, 5) == 5);  // to the console, from the file offset
+  CHECK(f.console == "hello");
+  CHECK(sys_lseek(f.task, fd, 0, kSeekCur) == 5);
+  CHECK(sys_sendfile(f.task, fd, out, 0, 5) == -kEBADF);  // out is read-only, in write-only
+  const auto append = static_cast<int32_t>(f.open("/tmp/copy", kOWronly | kOAppend));
+  CHECK(sys_sendfile(f.task, append, fd, 0, 5) == -kEINVAL);
+}
+
+// ---- names ----
+
+TEST_CASE("rename: over files and directories, into itself, no replace, hard links") {
+  Fixture f;
+  REQUIRE(f.open("/tmp/a", kOCreat | kOWronly) >= 0);
+  const auto b = static_cast<int32_t>(f.open("/tmp/b", kOCreat | kORdwr));
+  REQUIRE(f.write(b, "old b") == 5);
+  const uint64_t a_ino = f.stat("/tmp/a").ino;
+  CHECK(sys_rename(f.task, f.str("/tmp/a"), f.str("/tmp/b")) == 0);
+  CHECK(f.stat("/tmp/b").ino == a_ino);
+  CHECK(f.stat_error("/tmp/a") == -kENOENT);
+  CHECK(sys_pread64(f.task, b, f.buffer(), 10, 0) == 5);  // the replaced file is still open
+  REQUIRE(sys_fstat(f.task, b, f.buffer()) == 0);
+  CHECK(f.get<Stat>(f.buffer()).nlink == 0);
+  // Directories: over an empty one, not over a full one, not into themselves.
+  REQUIRE(sys_mkdir(f.task, f.str("/tmp/d1"), 0755) == 0);
+  REQUIRE(sys_mkdir(f.task, f.str("/tmp/d1/inner"), 0755) == 0);
+  REQUIRE(sys_mkdir(f.task, f.str("/tmp/d2"), 0755) == 0);
+  CHECK(sys_rename(f.task, f.str("/tmp/d2"), f.str("/tmp/d1")) == -kENOTEMPTY);
+  CHECK(sys_rename(f.task, f.str("/tmp/d1"), f.str("/tmp/d1/inner/x")) == -kEINVAL);
+  CHECK(sys_rename(f.task, f.str("/tmp/d1/inner"), f.str("/tmp")) == -kENOTEMPTY);
+  CHECK(sys_rename(f.task, f.str("/tmp/d1"), f.str("/tmp/b")) == -kENOTDIR);
+  CHECK(sys_rename(f.task, f.str("/tmp/b"), f.str("/tmp/d2")) == -kEISDIR);
+  CHECK(sys_rename(f.task, f.str("/tmp/b/"), f.str("/tmp/c")) == -kENOTDIR);
+  CHECK(sys_rename(f.task, f.str("/tmp/d1/inner"), f.str("/tmp/d2")) == 0);
+  CHECK(f.stat("/tmp/d1").nlink == 2);
+  CHECK(f.list("/tmp/d1") == std::vector<std::string>{".", ".."});
+  CHECK(sys_rename(f.task, f.str("/tmp/d2"), f.str("/tmp/d3")) == 0);
+  CHECK(f.stat("/tmp/d3").nlink == 2);
+  CHECK(sys_rename(f.task, f.str("/tmp/."), f.str("/tmp/x")) == -kEBUSY);
+  CHECK(sys_rename(f.task, f.str("/tmp/d3"), f.str("/tmp/..")) == -kEBUSY);
+  CHECK(sys_renameat2(f.task, kAtFdcwd, f.str("/tmp/d3"), kAtFdcwd, f.str("/tmp/d1"),
+                      kRenameNoreplace) == -kEEXIST);
+  CHECK(sys_rename(f.task, f.str("/tmp/nothere"), f.str("/tmp/x")) == -kENOENT);
+  // Two names of one file: nothing happens.
+  REQUIRE(sys_link(f.task, f.str("/tmp/b"), f.str("/tmp/b2")) == 0);
+  CHECK(sys_rename(f.task, f.str("/tmp/b"), f.str("/tmp/b2")) == 0);
+  CHECK(f.stat("/tmp/b").nlink == 2);
+  // A directory's path follows it (getcwd).
+  REQUIRE(sys_chdir(f.task, f.str("/tmp/d1")) == 0);
+  REQUIRE(sys_rename(f.task, f.str("/tmp/d1"), f.str("/tmp/moved")) == 0);
+  CHECK(sys_getcwd(f.task, f.buffer(), 100) == 11);
+  CHECK(f.bytes(f.buffer(), 11) == std::string("/tmp/moved", 11));
+}
+
+TEST_CASE("hard links share the file; unlink of an open file keeps it readable") {
+  Fixture f;
+  const auto fd = static_cast<int32_t>(f.open("/tmp/f", kOCreat | kORdwr));
+  REQUIRE(f.write(fd, "data") == 4);
+  REQUIRE(sys_link(f.task, f.str("/tmp/f"), f.str("/tmp/g")) == 0);
+  CHECK(f.stat("/tmp/f").nlink == 2);
+  CHECK(f.stat("/tmp/g").ino == f.stat("/tmp/f").ino);
+  REQUIRE(sys_unlink(f.task, f.str("/tmp/f")) == 0);
+  CHECK(f.stat("/tmp/g").nlink == 1);
+  REQUIRE(sys_unlink(f.task, f.str("/tmp/g")) == 0);
+  CHECK(f.stat_error("/tmp/g") == -kENOENT);
+  CHECK(sys_pread64(f.task, fd, f.buffer(), 10, 0) == 4);
+  CHECK(f.write(fd, "more") == 4);
+  REQUIRE(sys_fstat(f.task, fd, f.buffer()) == 0);
+  CHECK(f.get<Stat>(f.buffer()).nlink == 0);
+  CHECK(f.get<Stat>(f.buffer()).size == 8);
+  CHECK(f.readlink("/proc/self/fd/" + std::to_string(fd)) == "/tmp/f (deleted)");
+  // A file with no name cannot get one back through linkat(AT_EMPTY_PATH).
+  CHECK(sys_linkat(f.task, fd, f.str(""), kAtFdcwd, f.str("/tmp/back"), kAtEmptyPath) == -kENOENT);
+  // ... but a named one can; /proc/self/fd/N reaches the file itself (a magic link).
+  const auto named = static_cast<int32_t>(f.open("/etc/hostname", kORdonly));
+  CHECK(sys_linkat(f.task, named, f.str(""), kAtFdcwd, f.str("/tmp/h"), kAtEmptyPath) == 0);
+  CHECK(f.read_file("/tmp/h") == "hmk\n");
+  CHECK(f.read_file("/proc/self/fd/" + std::to_string(fd)) == "datamore");
+  CHECK(sys_close(f.task, fd) == 0);
+}
+
+TEST_CASE("the working directory: getcwd, chdir, fchdir, a removed one") {
+  Fixture f;
+  CHECK(sys_getcwd(f.task, f.buffer(), 100) == 2);
+  CHECK(f.bytes(f.buffer(), 2) == std::string("/", 2));
+  REQUIRE(sys_mkdir(f.task, f.str("/tmp/w"), 0755) == 0);
+  REQUIRE(sys_chdir(f.task, f.str("/tmp/w")) == 0);
+  CHECK(sys_getcwd(f.task, f.buffer(), 7) == 7);
+  CHECK(sys_getcwd(f.task, f.buffer(), 6) == -kERANGE);
+  CHECK(sys_getcwd(f.task, f.buffer(), 0) == -kERANGE);
+  CHECK(sys_chdir(f.task, f.str("/etc/motd")) == -kENOTDIR);
+  CHECK(sys_chdir(f.task, f.str("/nothere")) == -kENOENT);
+  CHECK(sys_fchdir(f.task, 1) == -kENOTDIR);
+  CHECK(sys_fchdir(f.task, 99) == -kEBADF);
+  // The removed working directory: no path, no new names, lists nothing.
+  const auto wd = static_cast<int32_t>(f.open(".", kORdonly | kODirectory));
+  REQUIRE(sys_rmdir(f.task, f.str("/tmp/w")) == 0);
+  CHECK(sys_getcwd(f.task, f.buffer(), 100) == -kENOENT);
+  CHECK(f.open("new", kOCreat | kOWronly) == -kENOENT);
+  CHECK(sys_mkdir(f.task, f.str("new"), 0755) == -kENOENT);
+  CHECK(f.stat(".").nlink == 0);
+  CHECK(sys_getdents64(f.task, wd, f.buffer(), 4096) == -kENOENT);
+  const auto etc = static_cast<int32_t>(f.open("/etc", kOPath));
+  REQUIRE(sys_fchdir(f.task, etc) == 0);
+  CHECK(f.stat("motd").size == 13);
+}
+
+TEST_CASE("getcwd of a path of 4095 bytes, and ENAMETOOLONG for 4096") {
+  Fixture f;
+  const std::string long_name(255, 'd');
+  REQUIRE(sys_chdir(f.task, f.str("/tmp")) == 0);
+  for (int level = 0; level < 15; ++level) {  // /tmp/ddd...: 4 + 15 * 256 bytes
+    REQUIRE(sys_mkdir(f.task, f.str(long_name), 0755) == 0);
+    REQUIRE(sys_chdir(f.task, f.str(long_name)) == 0);
+  }
+  const std::string fits(4095 - 4 - 15 * 256 - 1, 'f');
+  const std::string too_long(fits.size() + 1, 't');
+  REQUIRE(sys_mkdir(f.task, f.str(fits), 0755) == 0);
+  REQUIRE(sys_mkdir(f.task, f.str(too_long), 0755) == 0);
+  REQUIRE(sys_chdir(f.task, f.str(fits)) == 0);
+  CHECK(sys_getcwd(f.task, f.buffer(), 4096) == 4096);
+  CHECK(f.bytes(f.buffer() + 4095 - fits.size(), fits.size() + 1) == fits + '\0');
+  REQUIRE(sys_chdir(f.task, f.str("../" + too_long)) == 0);
+  CHECK(sys_getcwd(f.task, f.buffer(), 8192) == -kENAMETOOLONG);
+}
+
+TEST_CASE("file data has a budget: ENOSPC beyond it, memory back when the last user goes") {
+  Fixture f;
+  CHECK(fs::RegularInode::memory_in_use() == 0);  // nothing left over from other tests
+  const uint64_t half = fs::RegularInode::kBudget / 2;
+  const auto a = static_cast<int32_t>(f.open("/tmp/a", kOCreat | kORdwr));
+  const auto b = static_cast<int32_t>(f.open("/tmp/b", kOCreat | kORdwr));
+  const auto c = static_cast<int32_t>(f.open("/tmp/c", kOCreat | kORdwr));
+  CHECK(sys_ftruncate(f.task, a, half) == 0);
+  CHECK(sys_ftruncate(f.task, b, half) == 0);
+  CHECK(fs::RegularInode::memory_in_use() == fs::RegularInode::kBudget);
+  CHECK(sys_ftruncate(f.task, c, 1) == -kENOSPC);
+  CHECK(f.write(c, "x") == -kENOSPC);
+  REQUIRE(sys_unlink(f.task, f.str("/tmp/a")) == 0);
+  CHECK(f.write(c, "x") == -kENOSPC);  // still open
+  REQUIRE(sys_close(f.task, a) == 0);
+  CHECK(f.write(c, "x") == 1);
+  CHECK(fs::RegularInode::memory_in_use() == half + 4096);
+}
+
+TEST_CASE("times, modes and owners: utimensat, chmod, chown") {
+  Fixture f;
+  const Timespec times[2] = {{100, 5}, {200, kUtimeOmit}};
+  REQUIRE(f.process.mm.copy_out(f.buffer(1024), times, sizeof(times)));
+  const Stat before = f.stat("/etc/motd");
+  CHECK(sys_utimensat(f.task, kAtFdcwd, f.str("/etc/motd"), f.buffer(1024), 0) == 0);
+  Stat st = f.stat("/etc/motd");
+  CHECK(st.atime.sec == 100);
+  CHECK(st.atime.nsec == 5);
+  CHECK(st.mtime.sec == before.mtime.sec);
+  CHECK(st.mtime.nsec == before.mtime.nsec);
+  CHECK(sys_utimensat(f.task, kAtFdcwd, f.str("/etc/motd"), 0, 0) == 0);  // both now
+  CHECK(f.stat("/etc/motd").mtime.nsec != before.mtime.nsec);
+  const Timespec bad[2] = {{0, 1'000'000'000}, {0, 0}};
+  REQUIRE(f.process.mm.copy_out(f.buffer(), bad, sizeof(bad)));
+  CHECK(sys_utimensat(f.task, kAtFdcwd, f.str("/etc/motd"), f.buffer(), 0) == -kEINVAL);
+  const auto fd = static_cast<int32_t>(f.open("/etc/motd", kORdonly));
+  CHECK(sys_utimensat(f.task, fd, 0, 0, 0) == 0);  // futimens
+  CHECK(sys_utimensat(f.task, fd, 0, 0, kAtSymlinkNofollow) == -kEINVAL);
+  CHECK(sys_utimensat(f.task, kAtFdcwd, 0, 0, 0) == -kEFAULT);
+  CHECK(sys_chmod(f.task, f.str("/etc/motd"), 04751) == 0);
+  CHECK(f.stat("/etc/motd").mode == (kSIfreg | 04751));
+  CHECK(sys_fchmod(f.task, fd, 0600) == 0);
+  CHECK(f.stat("/etc/motd").mode == (kSIfreg | 0600));
+  CHECK(sys_chmod(f.task, f.str("/etc/link"), 0644) == 0);  // the target's mode
+  CHECK(f.stat("/etc/link", false).mode == (kSIflnk | 0777));
+  CHECK(sys_chown(f.task, f.str("/etc/motd"), 1000, 0xffffffff) == 0);
+  CHECK(f.stat("/etc/motd").uid == 1000);
+  CHECK(f.stat("/etc/motd").gid == 0);
+  CHECK(sys_lchown(f.task, f.str("/etc/link"), 5, 6) == 0);
+  CHECK(f.stat("/etc/link", false).uid == 5);
+  CHECK(f.stat("/etc/link").uid == 1000);
+  CHECK(sys_fchownat(f.task, kAtFdcwd, f.str("/etc/motd"), 0, 0, 0x8000) == -kEINVAL);
+}
+
+// ---- devices and /proc ----
+
+TEST_CASE("/dev: null, zero, full, urandom, tty") {
+  Fixture f;
+  const auto null = static_cast<int32_t>(f.open("/dev/null", kORdwr));
+  CHECK(f.write(null, "gone") == 4);
+  CHECK(f.read(null) == "");
+  const auto zero = static_cast<int32_t>(f.open("/dev/zero", kORdwr));
+  REQUIRE(f.process.mm.copy_out(f.buffer(), "xxxx", 4));
+  CHECK(sys_read(f.task, zero, f.buffer(), 4) == 4);
+  CHECK(f.bytes(f.buffer(), 4) == std::string(4, '\0'));
+  CHECK(sys_read(f.task, zero, f.buffer(), 100000) == 100000);  // past one chunk
+  const auto full = static_cast<int32_t>(f.open("/dev/full", kOWronly));
+  CHECK(f.write(full, "x") == -kENOSPC);
+  const auto random = static_cast<int32_t>(f.open("/dev/urandom", kORdonly));
+  CHECK(f.read(random, 8) == std::string(8, '\x5a'));  // the test's "random" bytes
+  CHECK(sys_lseek(f.task, random, 5, kSeekSet) == 0);
+  const auto tty = static_cast<int32_t>(f.open("/dev/tty", kORdwr));
+  CHECK(f.write(tty, "to the console\n") == 15);
+  CHECK(f.console == "to the console\n");
+  CHECK(f.read(tty) == "");
+  CHECK(sys_lseek(f.task, tty, 0, kSeekSet) == -kESPIPE);
+  CHECK(f.readlink("/dev/stdout") == "/proc/self/fd/1");
+  CHECK(sys_ioctl(f.task, tty, kTcgets, f.buffer()) == -kENOTTY);
+}
+
+TEST_CASE("/proc: self, exe, cwd, fd, meminfo, mounts") {
+  Fixture f;
+  CHECK(f.readlink("/proc/self") == "1");
+  CHECK(f.readlink("/proc/self/exe") == "/bin/prog");
+  CHECK(f.readlink("/proc/1/exe") == "/bin/prog");
+  CHECK(f.read_file("/proc/self/exe") ==
+        "\x7f"
+        "ELF program bytes");
+  CHECK(f.readlink("/proc/self/cwd") == "/");
+  CHECK(f.stat_error("/proc/2") == -kENOENT);
+  CHECK(f.stat_error("/proc/01") == -kENOENT);
+  CHECK(f.list("/proc") == std::vector<std::string>{".", "..", "meminfo", "mounts", "self", "1"});
+  CHECK(f.list("/proc/self") == std::vector<std::string>{".", "..", "cwd", "exe", "fd"});
+  const auto fd = static_cast<int32_t>(f.open("/etc/motd", kORdonly));
+  CHECK(sys_dup2(f.task, fd, 7) == 7);
+  CHECK(f.list("/proc/self/fd") == std::vector<std::string>{".", "..", "0", "1", "2", "7"});
+  CHECK(f.readlink("/proc/self/fd/7") == "/etc/motd");
+  CHECK(f.readlink("/proc/self/fd/1") == "anon_inode:[file]");
+  CHECK(f.stat_error("/proc/self/fd/8") == -kENOENT);
+  const std::string meminfo = f.read_file("/proc/meminfo");
+  CHECK(meminfo.rfind("MemTotal:", 0) == 0);
+  CHECK(f.read_file("/proc/mounts").find("proc /proc proc") != std::string::npos);
+  CHECK(f.open("/proc/meminfo", kOWronly) == -kEACCES);
+  CHECK(f.stat("/proc/self/fd").mode == (kSIfdir | 0500));
+  // A directory of /proc has a path like any other.
+  REQUIRE(sys_chdir(f.task, f.str("/proc/self/fd")) == 0);
+  CHECK(sys_getcwd(f.task, f.buffer(), 100) == 11);
+  CHECK(f.bytes(f.buffer(), 11) == std::string("/proc/1/fd", 11));
+}
+
+TEST_CASE("resolve_executable: links followed, EACCES unless an executable regular file") {
+  Fixture f;
+  const uint8_t* data = nullptr;
+  size_t size = 0;
+  REQUIRE(sys_symlink(f.task, f.str("/bin/prog"), f.str("/tmp/p")) == 0);
+  CHECK(fs::resolve_executable(f.task, "/tmp/p", &data, &size) == 0);
+  CHECK(std::string(reinterpret_cast<const char*>(data), size) ==
+        "\x7f"
+        "ELF program bytes");
+  CHECK(fs::resolve_executable(f.task, "bin/prog", &data, &size) == 0);
+  CHECK(fs::resolve_executable(f.task, "/etc/motd", &data, &size) == -kEACCES);
+  CHECK(fs::resolve_executable(f.task, "/bin", &data, &size) == -kEACCES);
+  CHECK(fs::resolve_executable(f.task, "/dev/null", &data, &size) == -kEACCES);
+  CHECK(fs::resolve_executable(f.task, "/nothere", &data, &size) == -kENOENT);
+  CHECK(fs::resolve_executable(f.task, "", &data, &size) == -kENOENT);
+  CHECK(fs::resolve_executable(f.task, "/proc/self/exe", &data, &size) == 0);
+}
+}  // namespace
+
+// The handlers' services: pseudo-random bytes, no TLS, the one process for /proc.
+const ShimServices& shim_services() {
+  static const ShimServices services = {
+      [](uint8_t* buffer, size_t length) { std::memset(buffer, 0x5a, length); },
+      [](Task&, uint64_t, uint64_t) { return Status::kOk; },
+      [](Task&, WaitQueue&) { return -kEINTR; },
+      [](WaitQueue&) {},
+      [](Task&, abi::UserRegisters*) { return Status::kUnsupported; },
+      [](Task&, const abi::UserRegisters&) { return Status::kUnsupported; },
+      []() { return uint64_t{0}; },
+      [](Task&, WaitQueue&, uint64_t) { return -kEINTR; },
+      [](int32_t pid) -> Process* {
+        return g_process != nullptr && pid <= g_process->pid ? g_process : nullptr;
+      }};
+  return services;
+}
+
+}  // namespace hmk::lx
