@@ -1,15 +1,9 @@
-#!/ usr / bin / env python3
-""
-    "The Linux conformance suite on HMK: every program of programs.bzl booted through ./hmk exec's
-    runner(tools / exec / exec.py) with the built kernel and shim,
-    as on the host(host_test.sh)
-    : it passes when it exits 0,
-      writes nothing to stderr and at most one line to stdout
-                                       .
+#!/usr/bin/env python3
+"""The Linux conformance suite on HMK: every program of programs.bzl booted through ./hmk exec's
+runner (tools/exec/exec.py) with the built kernel and shim, as on the host (host_test.sh): it
+passes when it exits 0, writes nothing to stderr and at most one line to stdout.
 
-                                   hmk_known_failures.txt lists the programs that
-                                   do not pass on HMK yet,
-      each with the reason;
+hmk_known_failures.txt lists the programs that do not pass on HMK yet, each with the reason;
 every other program must pass, and every listed one must still fail (so that the list shrinks
 when the shim gets better, rather than hiding programs that pass). A run that boots fewer
 programs than the list has fails.
@@ -89,8 +83,8 @@ def main(argv):
         elif not ok and name not in known:
             problems.append("%s fails on HMK: %s" % (name, why))
         elif not ok:
-            print("known failure %s (%s): %s" % (name, known[name], why.splitlines()[0][:160]
-                                                 if why else ""))
+            first = why.splitlines()[0][:160] if why else ""
+            print("known failure %s (%s): %s" % (name, known[name], first))
     print("%d of %d programs pass on HMK, %d known failures" % (passed, len(results), len(known)))
     if len(results) != len(programs):
         problems.append("ran %d of %d programs" % (len(results), len(programs)))
