@@ -4,6 +4,7 @@
 #include "core/foreign.h"
 
 #include "core/console.h"
+#include "core/ipc.h"
 #include "core/space.h"
 #include "core/syscall_table.h"
 
@@ -64,6 +65,10 @@ bool finish_foreign_call(Thread* t) {
   Space& space = t->space();
   if (answered && tag.label() == abi::kForeignExit) {
     space.terminate(static_cast<int64_t>(word0));
+    return false;
+  }
+  if (answered && tag.label() == abi::kForeignThreadExit) {
+    kill_thread(t);  // the process ends with its last thread
     return false;
   }
   // The handler failed the thread (gone, or an answer the protocol does not have).

@@ -118,6 +118,27 @@ TEST_CASE("the handler ends the foreign process with an exit code") {
   h.finish();
 }
 
+TEST_CASE("the handler ends one thread of a foreign process; the last one ends the process") {
+  Harness h;
+  Personality p(h);
+  SECTION("another thread lives on") {
+    Thread* second = h.add_thread(p.guest.space);
+    guest_syscall(h, p.guest.thread);
+    reply(h, p, abi::kForeignThreadExit, {0});
+    REQUIRE(p.guest.thread->state() == ThreadState::kDead);
+    REQUIRE(second->state() != ThreadState::kDead);
+    REQUIRE(p.guest.space->alive());
+  }
+  SECTION("the last thread") {
+    guest_syscall(h, p.guest.thread);
+    reply(h, p, abi::kForeignThreadExit, {0});
+    REQUIRE(p.guest.thread->state() == ThreadState::kDead);
+    REQUIRE_FALSE(p.guest.space->alive());
+    REQUIRE(p.guest.space->exit_code() == 0);
+  }
+  h.finish();
+}
+
 TEST_CASE("a reply outside the protocol ends the foreign process") {
   Harness h;
   Personality p(h);

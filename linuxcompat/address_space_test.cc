@@ -293,6 +293,7 @@ const ShimServices& shim_services() {
       [](Task&, const abi::UserRegisters&) { return Status::kUnsupported; },
       []() { return uint64_t{0}; },
       [](Task&, WaitQueue&, uint64_t) { return -kEINTR; },
+      [](Task&, WaitQueue* const*, uint32_t, uint64_t) { return -kEINTR; },
       [](int32_t) -> Process* { return nullptr; }};
   return services;
 }

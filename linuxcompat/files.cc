@@ -38,6 +38,10 @@ WaitQueue* File::wait_queue(bool) {
   return nullptr;  // files that never wait
 }
 
+uint32_t File::poll_events() const {
+  return (readable() ? kPollIn | kPollRdnorm : 0) | (writable() ? kPollOut | kPollWrnorm : 0);
+}
+
 int64_t wait_for_file(Task& task, File& file, bool for_write) {
   WaitQueue* queue = file.wait_queue(for_write);
   if (queue == nullptr) return -kEIO;  // a file that said "wait" must say where

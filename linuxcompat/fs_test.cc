@@ -1036,6 +1036,7 @@ const ShimServices& shim_services() {
       [](Task&, const abi::UserRegisters&) { return Status::kUnsupported; },
       []() { return uint64_t{0}; },
       [](Task&, WaitQueue&, uint64_t) { return -kEINTR; },
+      [](Task&, WaitQueue* const*, uint32_t, uint64_t) { return -kEINTR; },
       [](int32_t pid) -> Process* {
         return g_process != nullptr && pid <= g_process->pid ? g_process : nullptr;
       }};

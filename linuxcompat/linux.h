@@ -155,6 +155,16 @@ inline constexpr uint64_t kGrndNonblock = 1;
 inline constexpr uint64_t kGrndRandom = 2;
 inline constexpr uint64_t kGrndInsecure = 4;
 
+// ---- poll ----
+inline constexpr uint32_t kPollIn = 0x001;
+inline constexpr uint32_t kPollPri = 0x002;
+inline constexpr uint32_t kPollOut = 0x004;
+inline constexpr uint32_t kPollErr = 0x008;
+inline constexpr uint32_t kPollHup = 0x010;
+inline constexpr uint32_t kPollNval = 0x020;
+inline constexpr uint32_t kPollRdnorm = 0x040;
+inline constexpr uint32_t kPollWrnorm = 0x100;
+
 // Largest count a read or write transfers at once (Linux's MAX_RW_COUNT).
 inline constexpr uint64_t kMaxRwCount = 0x7fff'f000;
 

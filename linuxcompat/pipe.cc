@@ -72,6 +72,16 @@ class PipeEnd final : public File {
   }
 
   int64_t ioctl(Task& task, uint64_t request, uint64_t argument) override;
+  uint32_t poll_events() const override {
+    const Pipe& p = *pipe_;
+    if (!write_end_) {
+      uint32_t events = p.count > 0 ? kPollIn | kPollRdnorm : 0;
+      if (p.writers == 0) events |= kPollHup;
+      return events;
+    }
+    if (p.readers == 0) return kPollErr;
+    return kPipeCapacity - p.count >= kPipeBuf ? kPollOut | kPollWrnorm : 0;
+  }
   bool readable() const override { return !write_end_; }
   bool writable() const override { return write_end_; }
   WaitQueue* wait_queue(bool for_write) override {

@@ -102,10 +102,9 @@ int64_t load_program(Process& p, abi::Handle thread, const uint8_t* data, size_t
   return 0;
 }
 
-// The task a process-directed signal goes to: its first (so far its only) task.
+// The task a process-directed signal goes to: its main task while there is one.
 Task* main_task(const Process& p) {
-  Task* t = g_shim.tasks[p.pid];
-  return t != nullptr && &t->process == &p ? t : nullptr;
+  return any_task(p);
 }
 
 // Marks `sig` from `sender` (a pid, 0 for the shim itself) pending for `task` and interrupts a
@@ -146,7 +145,8 @@ void notify_parent(Process& child) {
 
 Process* find_process(int32_t pid) {
   if (pid <= 0 || pid >= kMaxIds || g_shim.processes[pid] == nullptr) return nullptr;
-  return &g_shim.processes[pid]->process;
+  Process* p = &g_shim.processes[pid]->process;
+  return p->reaped ? nullptr : p;
 }
 
 int64_t start_first_program(const char* const* argv, uint32_t argc, const char* const* envp,
@@ -235,6 +235,40 @@ int64_t fork_process(Task& parent, uint64_t stack, bool set_tls, uint64_t tls, b
   return pid;
 }
 
+int64_t spawn_thread(Task& parent, uint64_t stack, bool set_tls, uint64_t tls) {
+  Process& p = parent.process;
+  const int32_t tid = allocate_id();
+  if (tid < 0) return tid;
+  Result<abi::Handle> thread = rt::thread_create(p.space, kLowestAddress, 0, 0);
+  if (!thread.ok()) return -kEAGAIN;
+  abi::UserRegisters regs = {};
+  int64_t e = 0;
+  if (rt::thread_read_registers(parent.thread, reinterpret_cast<uint64_t>(&regs)) != Status::kOk) {
+    e = -kEAGAIN;
+  }
+  regs.rax = 0;
+  regs.rsp = stack;
+  if (set_tls) regs.fs_base = tls;
+  if (e == 0 &&
+      rt::thread_write_registers(*thread, reinterpret_cast<uint64_t>(&regs)) != Status::kOk) {
+    e = -kEINVAL;  // a stack or TLS address outside user space
+  }
+  Task* task = e == 0 ? add_task(p, tid, *thread) : nullptr;
+  if (task == nullptr) {
+    (void)rt::cap_delete(*thread);
+    return e != 0 ? e : -kEAGAIN;
+  }
+  task->fs_base = regs.fs_base;
+  task->gs_base = regs.gs_base;
+  task->signal_mask = parent.signal_mask;
+  mem_copy(task->name, parent.name, sizeof(task->name));  // as Linux copies comm
+  if (rt::thread_start(*thread) != Status::kOk) {
+    delete_task(task);
+    return -kEAGAIN;
+  }
+  return tid;
+}
+
 int64_t exec_program(Task& task, const char* path, const char* const* argv, uint32_t argc,
                      const char* const* envp, uint32_t envc) {
   Process& p = task.process;
@@ -270,15 +304,52 @@ int64_t exec_program(Task& task, const char* path, const char* const* argv, uint
   return 0;
 }
 
+void delete_task(Task* task) {
+  Process& p = task->process;
+  g_shim.tasks[task->tid] = nullptr;
+  g_shim.badges[task->tid] = 0;
+  (void)rt::cap_delete(task->thread);
+  delete task;
+  if (--p.task_count == 0 && p.reaped) {  // waited for while a call of its was still handled
+    ShimProcess* owner = g_shim.processes[p.pid];
+    g_shim.processes[p.pid] = nullptr;
+    delete owner;
+  }
+}
+
+Task* any_task(const Process& p) {
+  Task* main = g_shim.tasks[p.pid];
+  if (main != nullptr && &main->process == &p) return main;
+  for (int32_t tid = 1; tid < kMaxIds; ++tid) {
+    Task* t = g_shim.tasks[tid];
+    if (t != nullptr && &t->process == &p) return t;
+  }
+  return nullptr;
+}
+
+void end_thread(Task& task) {
+  if (task.clear_child_tid != 0) {  // CLONE_CHILD_CLEARTID, set_tid_address: pthread_join's word
+    const uint32_t zero = 0;
+    if (task.process.mm.copy_out(task.clear_child_tid, &zero, sizeof(zero))) {
+      (void)futex_wake(task.process, task.clear_child_tid, 1, 0xffffffff);
+    }
+  }
+  delete_task(&task);
+}
+
 void end_process(Process& p, int32_t wait_status) {
   if (p.zombie) return;
   for (int32_t tid = 1; tid < kMaxIds; ++tid) {
     Task* t = g_shim.tasks[tid];
     if (t == nullptr || &t->process != &p) continue;
-    (void)rt::cap_delete(t->thread);
-    g_shim.tasks[tid] = nullptr;
-    g_shim.badges[tid] = 0;
-    delete t;
+    if (t->in_call) {
+      // Another shim thread handles a call of it: that call gives up, and its shim thread
+      // deletes the task when it returns.
+      t->killed = true;
+      if (t->waiting_on != nullptr) shim_services().wake_all(*t->waiting_on);
+      continue;
+    }
+    delete_task(t);
   }
   p.fds.close_all();
   p.mm.clear(false);
@@ -304,15 +375,25 @@ void end_process(Process& p, int32_t wait_status) {
 }
 
 void reap(Process& zombie) {
+  if (zombie.task_count > 0) {  // deleted with its last task (delete_task)
+    zombie.reaped = true;
+    return;
+  }
   ShimProcess* owner = g_shim.processes[zombie.pid];
   g_shim.processes[zombie.pid] = nullptr;
   delete owner;
 }
 
 int64_t send_signal(Process& target, int sig, int32_t sender) {
-  if (target.zombie || sig == 0 || signal_ignored(target, sig)) return 0;
+  if (target.zombie) return 0;
   Task* task = main_task(target);
-  if (task == nullptr) return 0;
+  return task != nullptr ? send_signal_to_task(*task, sig, sender) : 0;
+}
+
+int64_t send_signal_to_task(Task& to, int sig, int32_t sender) {
+  Process& target = to.process;
+  if (target.zombie || sig == 0 || signal_ignored(target, sig)) return 0;
+  Task* task = &to;
   const uint64_t bit = uint64_t{1} << (sig - 1);
   const bool ends =
       signal_terminates(target, sig) && (sig == kSigkill || (task->signal_mask & bit) == 0);

@@ -179,6 +179,38 @@ uint64_t now() {
   return ns.ok() ? *ns : 0;
 }
 
+// Waits in every queue of `queues` at once (each gets a waiter with this thread's token).
+int64_t block_many(Task& task, WaitQueue* const* queues, uint32_t count, uint64_t deadline) {
+  if (task.interrupted()) return -kEINTR;
+  const abi::Handle token = g_shim.current_token;
+  constexpr uint32_t kMax = 256;
+  Waiter* waiters = new Waiter[count < kMax ? count : kMax];
+  if (waiters == nullptr) return -kENOMEM;
+  const uint32_t n = count < kMax ? count : kMax;
+  for (uint32_t i = 0; i < n; ++i) {
+    waiters[i] = {queues[i]->first, token};
+    queues[i]->first = &waiters[i];
+  }
+  if (deadline != 0) (void)rt::set_timer(token, deadline);
+  if (g_shim.receiving == 0) start_dispatch_thread();
+  g_shim.lock.unlock();
+  (void)rt::wait(token);
+  g_shim.lock.lock();
+  g_shim.current_token = token;
+  if (deadline != 0) (void)rt::set_timer(token, 0);
+  for (uint32_t i = 0; i < n; ++i) {
+    for (Waiter** w = &queues[i]->first; *w != nullptr; w = &(*w)->next) {
+      if (*w == &waiters[i]) {
+        *w = waiters[i].next;
+        break;
+      }
+    }
+  }
+  delete[] waiters;
+  if (task.interrupted()) return -kEINTR;
+  return deadline != 0 && now() >= deadline ? -kETIMEDOUT : 0;
+}
+
 int64_t block_until(Task& task, WaitQueue& queue, uint64_t deadline) {
   const abi::Handle token = g_shim.current_token;
   if (rt::set_timer(token, deadline) != Status::kOk) return -kEINTR;
@@ -188,9 +220,9 @@ int64_t block_until(Task& task, WaitQueue& queue, uint64_t deadline) {
   return now() >= deadline ? -kETIMEDOUT : 0;
 }
 
-constexpr ShimServices kServices = {&fill_random, &set_tls,        &block,
-                                    &wake_all,    &read_registers, &write_registers,
-                                    &now,         &block_until,    &process_from};
+constexpr ShimServices kServices = {&fill_random,    &set_tls,         &block, &wake_all,
+                                    &read_registers, &write_registers, &now,   &block_until,
+                                    &block_many,     &process_from};
 
 // ---- serving ----
 int64_t dispatch(Task& task, const abi::IpcRegisters& regs) {
@@ -272,9 +304,22 @@ void handle(abi::IpcRegisters& regs) {
     fault(*task, regs);
   }
   task->in_call = false;
+  Process& process = task->process;
+  if (process.zombie) {  // its process ended while the call waited: nobody resumes
+    delete_task(task);
+    regs.tag = abi::MessageInfo::make(abi::kForeignExit, 1);
+    regs.words[0] = 0;
+    return;
+  }
+  if (task->exiting && task->thread_exit && !task->killed && process.task_count > 1) {
+    end_thread(*task);  // exit of one thread of several
+    regs.tag = abi::MessageInfo::make(abi::kForeignThreadExit, 1);
+    regs.words[0] = 0;
+    return;
+  }
   if (task->killed || task->exiting) {
     const int32_t status = task->wait_status;
-    end_process(task->process, status);  // the task is gone now
+    end_process(process, status);  // the task is gone now
     regs.tag = abi::MessageInfo::make(abi::kForeignExit, 1);
     regs.words[0] = static_cast<uint64_t>(shell_status(status));
     return;
@@ -412,6 +457,7 @@ Task* add_task(Process& process, int32_t tid, abi::Handle thread) {
   (void)rt::cap_delete(*handler);  // the process's table keeps its copy
   if (s != Status::kOk) return nullptr;
   auto* task = new Task(process, tid, thread);
+  ++process.task_count;
   set_task_name(*task);
   g_shim.tasks[tid] = task;
   g_shim.badges[tid] = badge;

@@ -73,6 +73,10 @@ int64_t start_first_program(const char* const* argv, uint32_t argc, const char* 
 // -errno. `stack` (if non-zero) and `tls` (with `set_tls`) replace the child's stack pointer
 // and FS base; `share_memory` (vfork) maps the parent's memory instead of copying it.
 int64_t fork_process(Task& parent, uint64_t stack, bool set_tls, uint64_t tls, bool share_memory);
+// A new task in `parent`'s process (clone with CLONE_THREAD): the parent task's registers with
+// the result register 0, the stack pointer `stack` and (with `set_tls`) the FS base `tls`.
+// Returns its tid or -errno.
+int64_t spawn_thread(Task& parent, uint64_t stack, bool set_tls, uint64_t tls);
 // Replaces the task's program (execve); the caller has copied path, argv and envp into the
 // shim. 0, or -errno with the old program intact.
 int64_t exec_program(Task& task, const char* path, const char* const* argv, uint32_t argc,
@@ -82,8 +86,17 @@ int64_t exec_program(Task& task, const char* path, const char* const* argv, uint
 void end_process(Process& process, int32_t wait_status);
 // Removes a zombie (waited for).
 void reap(Process& zombie);
+// A task's Task object goes (its kernel thread has ended or is about to).
+void delete_task(Task* task);
+// One task of the process (the main one if it lives), or nullptr.
+Task* any_task(const Process& process);
+// exit of one task of several: its thread-id word cleared and woken (pthread_join), the task
+// deleted.
+void end_thread(Task& task);
 // Sends `sig` (1..64) to a process; 0 or -errno.
 int64_t send_signal(Process& target, int sig, int32_t sender);
+// The same for one task (tgkill): a handler runs on it; a default action ends its process.
+int64_t send_signal_to_task(Task& target, int sig, int32_t sender);
 
 // ---- shim.cc ----
 // The serial-port and empty-input files the first process starts with.

@@ -41,8 +41,9 @@ int64_t write_from(Task& task, File& file, uint64_t buffer, uint64_t count) {
   return static_cast<int64_t>(done);
 }
 
-int64_t end_task(Task& task, int32_t code) {
+int64_t end_task(Task& task, int32_t code, bool thread_only) {
   task.exiting = true;
+  task.thread_exit = thread_only;
   task.wait_status = (code & 0xff) << 8;
   return 0;
 }
@@ -135,11 +136,11 @@ int64_t sys_getresgid(Task& task, uint64_t rgid, uint64_t egid, uint64_t sgid) {
 }
 
 int64_t sys_exit(Task& task, int32_t status) {
-  return end_task(task, status);  // one task per process so far: the process ends
+  return end_task(task, status, true);  // the process ends with its last task
 }
 
 int64_t sys_exit_group(Task& task, int32_t status) {
-  return end_task(task, status);
+  return end_task(task, status, false);
 }
 
 int64_t sys_set_tid_address(Task& task, uint64_t tidptr) {

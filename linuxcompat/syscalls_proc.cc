@@ -38,11 +38,16 @@ int64_t wait_for_vfork(Task& parent, int32_t child_pid) {
   }
 }
 
+int64_t clone_thread(Task& task, uint64_t flags, uint64_t stack, uint64_t parent_tid,
+                     uint64_t child_tid, uint64_t tls);
+
 int64_t do_clone(Task& task, uint64_t flags, uint64_t stack, uint64_t parent_tid,
                  uint64_t child_tid, uint64_t tls) {
+  if ((flags & kCloneThread) != 0)
+    return clone_thread(task, flags, stack, parent_tid, child_tid, tls);
   const bool vfork = (flags & (kCloneVm | kCloneVfork)) == (kCloneVm | kCloneVfork);
   const uint64_t extra = flags & ~(kCloneForkFlags | (vfork ? kCloneVm | kCloneVfork : 0));
-  if ((flags & kCloneThread) != 0 || extra != 0) {
+  if (extra != 0) {
     rt::print("clone: flags 0x%lx not supported yet (threads, shared memory, namespaces)\n", flags);
     return -kEINVAL;
   }
@@ -58,6 +63,34 @@ int64_t do_clone(Task& task, uint64_t flags, uint64_t stack, uint64_t parent_tid
     if (int64_t e = wait_for_vfork(task, id); e != 0) return e;
   }
   return pid;
+}
+
+// A thread: CLONE_THREAD needs CLONE_SIGHAND, which needs CLONE_VM (Linux's rules); the rest
+// of what pthread_create passes is what threads here share anyway.
+int64_t clone_thread(Task& task, uint64_t flags, uint64_t stack, uint64_t parent_tid,
+                     uint64_t child_tid, uint64_t tls) {
+  constexpr uint64_t kCloneFs = 0x200;
+  constexpr uint64_t kCloneFiles = 0x400;
+  constexpr uint64_t kCloneSighand = 0x800;
+  constexpr uint64_t kCloneSysvsem = 0x40000;
+  constexpr uint64_t kCloneDetached = 0x400000;
+  constexpr uint64_t kThreadFlags =
+      kCloneVm | kCloneFs | kCloneFiles | kCloneSighand | kCloneThread | kCloneSysvsem |
+      kCloneSettls | kCloneParentSettid | kCloneChildCleartid | kCloneDetached | kCloneChildSettid;
+  if ((flags & (kCloneSighand | kCloneVm)) != (kCloneSighand | kCloneVm)) return -kEINVAL;
+  if ((flags & ~(kThreadFlags | kCsignal)) != 0 || (flags & kCsignal) != 0) {
+    rt::print("clone: thread flags 0x%lx not supported yet\n", flags);
+    return -kEINVAL;
+  }
+  if (stack == 0) return -kEINVAL;  // a thread needs its own stack
+  const int64_t tid = spawn_thread(task, stack, (flags & kCloneSettls) != 0, tls);
+  if (tid < 0) return tid;
+  const auto id = static_cast<int32_t>(tid);
+  AddressSpace& mm = task.process.mm;
+  if ((flags & kCloneParentSettid) != 0) (void)mm.copy_out(parent_tid, &id, sizeof(id));
+  if ((flags & kCloneChildSettid) != 0) (void)mm.copy_out(child_tid, &id, sizeof(id));
+  if ((flags & kCloneChildCleartid) != 0) g_shim.tasks[id]->clear_child_tid = child_tid;
+  return tid;
 }
 
 bool matches(const Process& waiter, const Process& child, int32_t pid) {
@@ -249,14 +282,14 @@ int64_t sys_tgkill(Task& caller, int32_t tgid, int32_t tid, int32_t sig) {
   }
   Task* target = tid < kMaxIds ? g_shim.tasks[tid] : nullptr;
   if (target == nullptr || target->process.pid != tgid) return -kESRCH;
-  return send_signal(target->process, sig, caller.process.pid);
+  return send_signal_to_task(*target, sig, caller.process.pid);
 }
 
 int64_t sys_tkill(Task& caller, int32_t tid, int32_t sig) {
   if (tid <= 0 || sig < 0 || sig > static_cast<int32_t>(kSignalCount)) return -kEINVAL;
   Task* target = tid < kMaxIds ? g_shim.tasks[tid] : nullptr;
   if (target == nullptr) return -kESRCH;
-  return send_signal(target->process, sig, caller.process.pid);
+  return send_signal_to_task(*target, sig, caller.process.pid);
 }
 
 int64_t sys_getpgid(Task& task, int32_t pid) {

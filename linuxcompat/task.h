@@ -65,6 +65,9 @@ class File {
   // A file that can make a reader or writer wait (a pipe) returns kWouldBlock from read or
   // write instead, and says here which queue to wait in before trying again.
   virtual WaitQueue* wait_queue(bool for_write);
+  // poll's events that hold now (POLLIN, POLLOUT, POLLHUP, POLLERR...). Default: a file that
+  // never waits is always ready for what it is open for.
+  virtual uint32_t poll_events() const;
 
   // The status flags of open (O_APPEND, O_NONBLOCK, O_SYNC, O_PATH, ...; not the access mode,
   // which readable() and writable() give): F_GETFL and F_SETFL.
@@ -135,6 +138,11 @@ class Process {
   // Parents wait here in wait4 for a child to end; a vfork parent for its child to exec or end.
   WaitQueue child_events;
   bool vfork_pending = false;  // a vfork child that has neither exec'd nor ended
+  // Its Task objects (tasks whose call a shim thread still handles outlive the process's end);
+  // a reaped process is deleted with its last one.
+  uint32_t task_count = 0;
+  bool reaped = false;
+  struct FutexWaiter* futex_waiters = nullptr;  // tasks in FUTEX_WAIT (syscalls_futex.cc)
   AddressSpace mm;
   FdTable fds;
   uint64_t brk_base = 0;  // where the heap starts (the page after the program)
@@ -169,6 +177,7 @@ class Task {
   // A signal's default action ended the process while this task waited in a call: the call
   // gives up (block() returns -EINTR) and the task is not resumed.
   bool killed = false;
+  bool thread_exit = false;         // exit (not exit_group): only this task ends
   bool in_call = false;             // a shim thread is handling a call of this task
   WaitQueue* waiting_on = nullptr;  // where that call waits (ShimServices::block)
   // Signals sent and not yet delivered (bit n-1 for signal n), and what rt_sigsuspend
@@ -190,6 +199,18 @@ class Task {
 // File::read and File::write: nothing can be done now, wait in File::wait_queue and try again
 // (a file opened non-blocking answers -EAGAIN instead).
 inline constexpr int64_t kWouldBlock = INT64_MIN + 1;
+
+// A task in FUTEX_WAIT on the word at `address` (syscalls_futex.cc).
+struct FutexWaiter {
+  FutexWaiter* next;
+  uint64_t address;
+  uint32_t bitset;
+  bool woken;
+  WaitQueue queue;
+};
+// Wakes up to `count` tasks of `process` waiting on `address` with a bitset that meets
+// `bitset`; how many.
+int64_t futex_wake(Process& process, uint64_t address, uint32_t count, uint32_t bitset);
 
 // Waits until `file` (which answered kWouldBlock) may be tried again; 0, or -EINTR when a
 // signal or the process's end interrupted the wait.
@@ -213,6 +234,8 @@ struct ShimServices {
   uint64_t (*now)();
   // block() that also ends at `deadline` (now()'s ns): 0 when woken, -EINTR, or -ETIMEDOUT.
   int64_t (*block_until)(Task& task, WaitQueue& queue, uint64_t deadline);
+  // block_until on several queues at once (poll, select); deadline 0: none.
+  int64_t (*block_many)(Task& task, WaitQueue* const* queues, uint32_t count, uint64_t deadline);
   // The live process with the lowest pid >= `pid`, or nullptr: how /proc finds and lists
   // processes (linuxcompat/fs/procfs.cc).
   Process* (*process_from)(int32_t pid);

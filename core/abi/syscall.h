@@ -137,6 +137,8 @@ static_assert(sizeof(IpcBuffer) <= 4096);
 //       thread_write_registers while it waited); after a system call, word 0 (required) is the
 //       result register's value (x86-64: rax). A resumed fault retries the instruction.
 //   label kForeignExit: its process ends with exit code word 0 (required), as process_exit.
+//   label kForeignThreadExit: the thread ends, as thread_exit (word 0 required, unused); its
+//       process ends with its last thread.
 // Anything else (another label, a missing word 0, the handler capability deleted, the
 // handler gone before replying) ends the process as an unhandled fault would.
 // A thread's user registers as thread_read_registers and thread_write_registers move them
@@ -152,6 +154,7 @@ inline constexpr uint32_t kForeignSyscallLabel = 0x7f01;
 inline constexpr uint32_t kForeignFaultLabel = 0x7f02;
 inline constexpr uint32_t kForeignResume = 0x7f10;
 inline constexpr uint32_t kForeignExit = 0x7f11;
+inline constexpr uint32_t kForeignThreadExit = 0x7f12;
 inline constexpr uint32_t kForeignSyscallWords = 9;
 inline constexpr uint32_t kForeignFaultWords = 4;
 static_assert(kForeignSyscallWords <= kRegisterWords && kForeignFaultWords <= kRegisterWords);
