@@ -86,15 +86,11 @@ class ConsoleFile final : public InodeFile {
 };
 
 void add_device(MemDirectory* dev, StringView name, uint32_t permissions, uint64_t rdev) {
-  auto* inode = new DeviceInode(dev->superblock(), permissions, rdev);
-  (void)dev->insert(name, inode);
-  inode->release();
+  (void)dev->adopt(name, new DeviceInode(dev->superblock(), permissions, rdev));
 }
 
 void add_link(MemDirectory* dev, StringView name, StringView target) {
-  SymlinkInode* link = SymlinkInode::create(dev->superblock(), target);
-  (void)dev->insert(name, link);
-  link->release();
+  (void)dev->adopt(name, SymlinkInode::create(dev->superblock(), target));
 }
 
 }  // namespace
@@ -137,9 +133,7 @@ Directory* make_dev_root(Superblock& sb) {
   add_link(dev, "stdin", "/proc/self/fd/0");
   add_link(dev, "stdout", "/proc/self/fd/1");
   add_link(dev, "stderr", "/proc/self/fd/2");
-  auto* shm = new MemDirectory(sb, kSIsvtx | 0777);
-  (void)dev->insert("shm", shm);
-  shm->release();
+  (void)dev->adopt("shm", new MemDirectory(sb, kSIsvtx | 0777));
   return dev;
 }
 

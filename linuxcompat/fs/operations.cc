@@ -42,13 +42,6 @@ int64_t prepare_create(Process& process, Inode* start, StringView path, bool dir
   return 0;
 }
 
-// Inserts a new inode (taking over the caller's reference).
-int64_t insert_new(MemDirectory* dir, StringView name, Inode* inode) {
-  const int64_t e = dir->insert(name, inode);
-  inode->release();
-  return e;
-}
-
 // O_CREAT: the last component made if missing, or followed if it is a symbolic link (which
 // may lead to a missing name to make, in another directory).
 int64_t open_create(Process& process, Parent* parent, uint32_t flags, uint32_t mode,
@@ -68,7 +61,7 @@ int64_t open_create(Process& process, Parent* parent, uint32_t flags, uint32_t m
       auto* file = new RegularInode(dir->superblock(), mode & kPermissionBits & ~process.umask);
       *out = InodeRef(file);
       *created = true;
-      return insert_new(changeable, parent->last, file);
+      return changeable->adopt(parent->last, file);
     }
     if (e != 0) return e;
     if ((flags & kOExcl) != 0) return -kEEXIST;
@@ -191,7 +184,7 @@ int64_t make_directory(Process& process, Inode* start, StringView path, uint32_t
   MemDirectory* dir = directory_of(parent)->changeable();
   if (dir == nullptr) return -kEPERM;
   const uint32_t permissions = mode & (0777 | kSIsvtx) & ~process.umask;
-  return insert_new(dir, parent.last, new MemDirectory(dir->superblock(), permissions));
+  return dir->adopt(parent.last, new MemDirectory(dir->superblock(), permissions));
 }
 
 int64_t make_symlink(Process& process, StringView target, Inode* start, StringView path) {
@@ -202,7 +195,7 @@ int64_t make_symlink(Process& process, StringView target, Inode* start, StringVi
   if (dir == nullptr) return -kEPERM;
   SymlinkInode* link = SymlinkInode::create(dir->superblock(), target);
   if (link == nullptr) return -kENAMETOOLONG;
-  return insert_new(dir, parent.last, link);
+  return dir->adopt(parent.last, link);
 }
 
 int64_t make_link(Process& process, Inode* inode, Inode* start, StringView path) {
