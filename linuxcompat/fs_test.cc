@@ -973,6 +973,12 @@ TEST_CASE("/dev: null, zero, full, urandom, tty") {
   CHECK(f.read(tty) == "");
   CHECK(sys_lseek(f.task, tty, 0, kSeekSet) == -kESPIPE);
   CHECK(f.readlink("/dev/stdout") == "/proc/self/fd/1");
+  // fd 1 is a File without an inode: /dev/stdout reaches that File itself.
+  const auto out = static_cast<int32_t>(f.open("/dev/stdout", kOWronly));
+  REQUIRE(out >= 0);
+  CHECK(f.write(out, "via /dev/stdout\n") == 16);
+  CHECK(f.console == "to the console\nvia /dev/stdout\n");
+  CHECK(f.stat("/dev/stdout").mode == 0600);  // the File's status: an anonymous inode
   CHECK(sys_ioctl(f.task, tty, kTcgets, f.buffer()) == -kENOTTY);
 }
 
