@@ -39,10 +39,11 @@ class NullFile final : public DeviceFile {
 };
 
 // /dev/zero: zeros; takes everything. /dev/full: zeros; no space for anything.
+enum class Writes : uint8_t { kTaken, kNoSpace };
 class ZeroFile final : public DeviceFile {
  public:
-  ZeroFile(Inode* inode, uint32_t flags, StringView path, bool full)
-      : DeviceFile(inode, flags, path), full_(full) {}
+  ZeroFile(Inode* inode, uint32_t flags, StringView path, Writes writes)
+      : DeviceFile(inode, flags, path), full_(writes == Writes::kNoSpace) {}
   int64_t read(uint8_t* buffer, uint64_t length) override {
     mem_set(buffer, 0, length);
     return static_cast<int64_t>(length);
@@ -102,7 +103,7 @@ int64_t DeviceInode::open(Process& process, uint32_t flags, StringView path, Fil
       return 0;
     case kZero:
     case kFull:
-      *out = new ZeroFile(this, flags, path, rdev() == kFull);
+      *out = new ZeroFile(this, flags, path, rdev() == kFull ? Writes::kNoSpace : Writes::kTaken);
       return 0;
     case kRandom:
     case kUrandom:

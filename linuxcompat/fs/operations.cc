@@ -29,15 +29,16 @@ bool is_within(Directory* dir, Inode* ancestor) {
 }
 
 // Linux's filename_create: the parent of a name about to be made, which must be free.
-int64_t prepare_create(Process& process, Inode* start, StringView path, bool directory,
-                       Parent* out) {
+enum class Making : uint8_t { kFile, kDirectory };
+
+int64_t prepare_create(Process& process, Inode* start, StringView path, Making what, Parent* out) {
   if (int64_t e = resolve_parent(process, start, path, out); e != 0) return e;
   if (out->kind != LastKind::kNormal) return -kEEXIST;
   Directory* dir = directory_of(*out);
   InodeRef existing;
   if (dir->lookup(process, out->last, &existing) == 0) return -kEEXIST;
   // "name/" for what is not a directory: a nonexistent directory was asked for.
-  if (out->trailing_slash && !directory) return -kENOENT;
+  if (out->trailing_slash && what != Making::kDirectory) return -kENOENT;
   if (dir->removed()) return -kENOENT;
   return 0;
 }
@@ -180,7 +181,8 @@ int64_t open(Process& process, Inode* start, StringView path, uint32_t flags, ui
 
 int64_t make_directory(Process& process, Inode* start, StringView path, uint32_t mode) {
   Parent parent;
-  if (int64_t e = prepare_create(process, start, path, true, &parent); e != 0) return e;
+  if (int64_t e = prepare_create(process, start, path, Making::kDirectory, &parent); e != 0)
+    return e;
   MemDirectory* dir = directory_of(parent)->changeable();
   if (dir == nullptr) return -kEPERM;
   const uint32_t permissions = mode & (0777 | kSIsvtx) & ~process.umask;
@@ -190,7 +192,7 @@ int64_t make_directory(Process& process, Inode* start, StringView path, uint32_t
 int64_t make_symlink(Process& process, StringView target, Inode* start, StringView path) {
   if (target.empty()) return -kENOENT;
   Parent parent;
-  if (int64_t e = prepare_create(process, start, path, false, &parent); e != 0) return e;
+  if (int64_t e = prepare_create(process, start, path, Making::kFile, &parent); e != 0) return e;
   MemDirectory* dir = directory_of(parent)->changeable();
   if (dir == nullptr) return -kEPERM;
   SymlinkInode* link = SymlinkInode::create(dir->superblock(), target);
@@ -200,7 +202,7 @@ int64_t make_symlink(Process& process, StringView target, Inode* start, StringVi
 
 int64_t make_link(Process& process, Inode* inode, Inode* start, StringView path) {
   Parent parent;
-  if (int64_t e = prepare_create(process, start, path, false, &parent); e != 0) return e;
+  if (int64_t e = prepare_create(process, start, path, Making::kFile, &parent); e != 0) return e;
   Directory* dir = directory_of(parent);
   if (&dir->superblock() != &inode->superblock()) return -kEXDEV;
   if (dir->changeable() == nullptr || inode->is_directory()) return -kEPERM;
