@@ -89,6 +89,21 @@ class Capture final : public File {
   std::string* out_;
 };
 
+// A stream (what a pipe will be): no inode, no offset; each read gives what it has.
+class Stream final : public File {
+ public:
+  int64_t read(uint8_t* buffer, uint64_t length) override {
+    ++reads;
+    const uint64_t n = length < 6000 ? length : 6000;  // more than a chunk
+    std::memset(buffer, 's', n);
+    return static_cast<int64_t>(n);
+  }
+  int64_t write(const uint8_t*, uint64_t length) override { return static_cast<int64_t>(length); }
+  bool readable() const override { return true; }
+  bool writable() const override { return true; }
+  int reads = 0;
+};
+
 Process* g_process = nullptr;  // the process /proc sees
 
 // A process (pid 1, /bin/prog) with a page range of memory, on a file system made from the
@@ -754,6 +769,26 @@ TEST_CASE("pread, pwrite, lseek (holes too), truncate, ftruncate, FIONREAD") {
   CHECK(f.read_file("/etc/motd") == "hello");
 }
 
+TEST_CASE("a File without an inode (a stream) is read once per read, readv or sendfile") {
+  Fixture f;
+  auto* stream = new Stream();
+  f.process.fds.install(5, stream);
+  CHECK(sys_read(f.task, 5, f.buffer(), 20000) == 4096);  // one chunk of what it had
+  CHECK(stream->reads == 1);
+  const Iovec iov[2] = {{f.buffer(0x2000), 100}, {f.buffer(0x3000), 100}};
+  REQUIRE(f.process.mm.copy_out(f.buffer(), iov, sizeof(iov)));
+  CHECK(sys_readv(f.task, 5, f.buffer(), 2) == 100);
+  CHECK(stream->reads == 2);
+  const auto out = static_cast<int32_t>(f.open("/tmp/s", kOCreat | kOWronly));
+  CHECK(sys_sendfile(f.task, out, 5, 0, 10000) == 4096);
+  CHECK(stream->reads == 3);
+  CHECK(sys_pread64(f.task, 5, f.buffer(), 1, 0) == -kESPIPE);
+  CHECK(sys_lseek(f.task, 5, 0, kSeekCur) == -kESPIPE);
+  REQUIRE(sys_fstat(f.task, 5, f.buffer()) == 0);
+  CHECK(f.get<Stat>(f.buffer()).mode == 0600);  // an anonymous inode's
+  CHECK(sys_fadvise64(f.task, 5, 0, 0, 0) == 0);
+}
+
 TEST_CASE("readv reads into several buffers; sendfile copies between files") {
   Fixture f;
   const auto fd = static_cast<int32_t>(f.open("/etc/motd", kORdonly));
@@ -973,6 +1008,12 @@ TEST_CASE("/dev: null, zero, full, urandom, tty") {
   CHECK(f.read(tty) == "");
   CHECK(sys_lseek(f.task, tty, 0, kSeekSet) == -kESPIPE);
   CHECK(f.readlink("/dev/stdout") == "/proc/self/fd/1");
+  // fd 1 is a File without an inode: /dev/stdout reaches that File itself.
+  const auto out = static_cast<int32_t>(f.open("/dev/stdout", kOWronly));
+  REQUIRE(out >= 0);
+  CHECK(f.write(out, "via /dev/stdout\n") == 16);
+  CHECK(f.console == "to the console\nvia /dev/stdout\n");
+  CHECK(f.stat("/dev/stdout").mode == 0600);  // the File's status: an anonymous inode
   CHECK(sys_ioctl(f.task, tty, kTcgets, f.buffer()) == -kENOTTY);
 }
 

@@ -68,7 +68,7 @@ CASES = {
     "busybox_cat": ["--", "/bin/busybox", "cat", "/hmk/exec.argv"],
     "busybox_sh_files": ["--", "/bin/busybox", "sh", "-c",
                          "echo hello > /tmp/f; echo more >> /tmp/f; cd /tmp; pwd; echo *; "
-                         "echo /proc/self/*; echo /dev/std*"],
+                         "echo /proc/self/*; echo /dev/std*; echo to stderr > /dev/stderr"],
     "busybox_readlink": ["--", "/bin/busybox", "readlink", "/proc/self/exe"],
 }
 
@@ -197,6 +197,7 @@ class ShimBootTest(unittest.TestCase):
         self.assertEqual(status, 0, console)
         self.assertEqual(out, b"/tmp\nf\n/proc/self/cwd /proc/self/exe /proc/self/fd\n"
                               b"/dev/stderr /dev/stdin /dev/stdout\n")
+        self.assertEqual(err, b"to stderr\n")
 
     def test_busybox_readlink_proc_self_exe(self):
         status, out, err, console = self.result("busybox_readlink")

@@ -108,11 +108,11 @@ uint32_t access_mode(const File& file) {
 
 // ---- shared with syscalls_fs_paths.cc ----
 
-int64_t copy_path(Task& task, uint64_t address, PathBuffer* out, bool empty_ok) {
+int64_t copy_path(Task& task, uint64_t address, PathBuffer* out, EmptyPath empty) {
   const int64_t n = task.process.mm.copy_string(out->text, address, sizeof(out->text));
   if (n < 0) return n;
   out->length = static_cast<size_t>(n);
-  return n == 0 && !empty_ok ? -kENOENT : 0;
+  return n == 0 && empty == EmptyPath::kRefused ? -kENOENT : 0;
 }
 
 File* any_file(Task& task, int32_t fd) {
@@ -139,8 +139,8 @@ int64_t start_of(Task& task, int32_t dirfd, StringView path, fs::InodeRef* out) 
 int64_t lookup_at(Task& task, int32_t dirfd, uint64_t path, uint32_t flags, fs::Follow follow,
                   Target* out) {
   PathBuffer name;
-  const bool empty_ok = (flags & kAtEmptyPath) != 0;
-  if (int64_t e = copy_path(task, path, &name, empty_ok); e != 0) return e;
+  const EmptyPath empty = (flags & kAtEmptyPath) != 0 ? EmptyPath::kAllowed : EmptyPath::kRefused;
+  if (int64_t e = copy_path(task, path, &name, empty); e != 0) return e;
   if (name.length == 0) {
     out->empty_path = true;
     if (dirfd == kAtFdcwd) {
@@ -199,6 +199,7 @@ int64_t sys_readv(Task& task, int32_t fd, uint64_t iov, uint64_t iovcnt) {
     if (r < 0) return done > 0 ? done : r;
     done += r;
     if (static_cast<uint64_t>(r) < v.len || static_cast<uint64_t>(done) >= kMaxRwCount) break;
+    if (r > 0 && !keeps_reading(*file)) break;  // a stream: what it had, not a second wait
   }
   return done;
 }

@@ -19,9 +19,12 @@ struct PathBuffer {
   StringView view() const { return StringView(text, length); }
 };
 
-// Copies the path at `address`: 0, -EFAULT, -ENAMETOOLONG. An empty path is -ENOENT unless
-// `empty_ok` (AT_EMPTY_PATH).
-int64_t copy_path(Task& task, uint64_t address, PathBuffer* out, bool empty_ok = false);
+enum class EmptyPath : uint8_t { kRefused, kAllowed };  // AT_EMPTY_PATH
+
+// Copies the path at `address`: 0, -EFAULT, -ENAMETOOLONG; an empty path is -ENOENT unless
+// allowed.
+int64_t copy_path(Task& task, uint64_t address, PathBuffer* out,
+                  EmptyPath empty = EmptyPath::kRefused);
 
 // The directory a relative `path` starts from: the working directory for AT_FDCWD, else
 // `dirfd`'s (-EBADF, -ENOTDIR). An absolute path ignores dirfd, as in Linux.

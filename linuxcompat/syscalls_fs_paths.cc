@@ -82,12 +82,14 @@ int64_t mode_at(Task& task, int32_t dirfd, uint64_t path, uint32_t mode) {
   return 0;
 }
 
-int64_t unlink_at(Task& task, int32_t dirfd, uint64_t path, bool directory) {
+enum class Removing : uint8_t { kName, kDirectory };
+
+int64_t unlink_at(Task& task, int32_t dirfd, uint64_t path, Removing what) {
   PathBuffer name;
   InodeRef start;
   if (int64_t e = name_at(task, dirfd, path, &name, &start); e != 0) return e;
-  return directory ? fs::remove_directory(task.process, start.get(), name.view())
-                   : fs::unlink(task.process, start.get(), name.view());
+  return what == Removing::kDirectory ? fs::remove_directory(task.process, start.get(), name.view())
+                                      : fs::unlink(task.process, start.get(), name.view());
 }
 
 bool valid_nsec(int64_t nsec) {
@@ -196,16 +198,17 @@ int64_t sys_mkdir(Task& task, uint64_t pathname, uint32_t mode) {
 }
 
 int64_t sys_rmdir(Task& task, uint64_t pathname) {
-  return unlink_at(task, kAtFdcwd, pathname, true);
+  return unlink_at(task, kAtFdcwd, pathname, Removing::kDirectory);
 }
 
 int64_t sys_unlink(Task& task, uint64_t pathname) {
-  return unlink_at(task, kAtFdcwd, pathname, false);
+  return unlink_at(task, kAtFdcwd, pathname, Removing::kName);
 }
 
 int64_t sys_unlinkat(Task& task, int32_t dirfd, uint64_t pathname, uint32_t flags) {
   if ((flags & ~kAtRemovedir) != 0) return -kEINVAL;
-  return unlink_at(task, dirfd, pathname, (flags & kAtRemovedir) != 0);
+  return unlink_at(task, dirfd, pathname,
+                   (flags & kAtRemovedir) != 0 ? Removing::kDirectory : Removing::kName);
 }
 
 int64_t sys_renameat2(Task& task, int32_t olddirfd, uint64_t oldpath, int32_t newdirfd,

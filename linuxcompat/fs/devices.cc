@@ -39,10 +39,11 @@ class NullFile final : public DeviceFile {
 };
 
 // /dev/zero: zeros; takes everything. /dev/full: zeros; no space for anything.
+enum class Writes : uint8_t { kTaken, kNoSpace };
 class ZeroFile final : public DeviceFile {
  public:
-  ZeroFile(Inode* inode, uint32_t flags, StringView path, bool full)
-      : DeviceFile(inode, flags, path), full_(full) {}
+  ZeroFile(Inode* inode, uint32_t flags, StringView path, Writes writes)
+      : DeviceFile(inode, flags, path), full_(writes == Writes::kNoSpace) {}
   int64_t read(uint8_t* buffer, uint64_t length) override {
     mem_set(buffer, 0, length);
     return static_cast<int64_t>(length);
@@ -86,15 +87,11 @@ class ConsoleFile final : public InodeFile {
 };
 
 void add_device(MemDirectory* dev, StringView name, uint32_t permissions, uint64_t rdev) {
-  auto* inode = new DeviceInode(dev->superblock(), permissions, rdev);
-  (void)dev->insert(name, inode);
-  inode->release();
+  (void)dev->adopt(name, new DeviceInode(dev->superblock(), permissions, rdev));
 }
 
 void add_link(MemDirectory* dev, StringView name, StringView target) {
-  SymlinkInode* link = SymlinkInode::create(dev->superblock(), target);
-  (void)dev->insert(name, link);
-  link->release();
+  (void)dev->adopt(name, SymlinkInode::create(dev->superblock(), target));
 }
 
 }  // namespace
@@ -106,7 +103,7 @@ int64_t DeviceInode::open(Process& process, uint32_t flags, StringView path, Fil
       return 0;
     case kZero:
     case kFull:
-      *out = new ZeroFile(this, flags, path, rdev() == kFull);
+      *out = new ZeroFile(this, flags, path, rdev() == kFull ? Writes::kNoSpace : Writes::kTaken);
       return 0;
     case kRandom:
     case kUrandom:
@@ -137,9 +134,7 @@ Directory* make_dev_root(Superblock& sb) {
   add_link(dev, "stdin", "/proc/self/fd/0");
   add_link(dev, "stdout", "/proc/self/fd/1");
   add_link(dev, "stderr", "/proc/self/fd/2");
-  auto* shm = new MemDirectory(sb, kSIsvtx | 0777);
-  (void)dev->insert("shm", shm);
-  shm->release();
+  (void)dev->adopt("shm", new MemDirectory(sb, kSIsvtx | 0777));
   return dev;
 }
 

@@ -70,7 +70,15 @@ bool MemDirectory::next(uint64_t after, DirEntry* out) {
 }
 
 int64_t MemDirectory::insert(StringView name, Inode* inode) {
-  if (count_ == kMaxEntries) return -kENOSPC;
+  inode->acquire();
+  return adopt(name, inode);
+}
+
+int64_t MemDirectory::adopt(StringView name, Inode* inode) {
+  if (count_ == kMaxEntries) {
+    inode->release();
+    return -kENOSPC;
+  }
   if (count_ == capacity_) {
     const uint32_t grown = max<uint32_t>(8, capacity_ * 2);
     auto* bigger = new Entry[grown];
@@ -82,7 +90,6 @@ int64_t MemDirectory::insert(StringView name, Inode* inode) {
   }
   char* copy = new char[max<size_t>(name.size(), 1)];
   mem_copy(copy, name.data(), name.size());
-  inode->acquire();
   entries_[count_++] = {copy, name.size(), next_cookie_++, inode};
   if (Directory* d = as_directory(inode)) {
     d->attach(this, name);

@@ -82,6 +82,9 @@ class MemDirectory final : public Directory {
   // Adds `name` (free: the caller checked) for `inode`, taking a reference; a directory is
   // attached here (its ".." and our nlink). 0 or -ENOSPC.
   int64_t insert(StringView name, Inode* inode);
+  // The same for a new inode: the entry takes over the caller's reference (dropped if the
+  // name cannot be added).
+  int64_t adopt(StringView name, Inode* inode);
   // Removes `name` (present), dropping the reference; a directory is detached.
   void remove(StringView name);
   bool empty() const { return count_ == 0; }

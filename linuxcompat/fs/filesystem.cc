@@ -17,9 +17,7 @@ MemDirectory* subdirectory(MemDirectory* dir, StringView name) {
   Inode* found = dir->find(name);
   if (found == nullptr) {
     auto* made = new MemDirectory(g_rootfs, 0755);
-    (void)dir->insert(name, made);
-    made->release();  // the entry's reference remains
-    return made;
+    return dir->adopt(name, made) == 0 ? made : nullptr;
   }
   Directory* d = as_directory(found);
   return d != nullptr ? d->changeable() : nullptr;
@@ -77,15 +75,13 @@ void import(MemDirectory* top, const CpioEntry& e) {
   Inode* made = inode_for(e);
   if (made == nullptr) return;
   if (old != nullptr) dir->remove(name);  // the last entry of a name wins, as in initramfs
-  (void)dir->insert(name, made);
-  made->release();
+  (void)dir->adopt(name, made);
 }
 
 // `fs_root` as the root's entry `name`: a mount, hiding what the initrd had there.
 void mount(MemDirectory* top, StringView name, Directory* fs_root) {
   if (top->find(name) != nullptr) top->remove(name);
-  (void)top->insert(name, fs_root);
-  fs_root->release();
+  (void)top->adopt(name, fs_root);
 }
 
 }  // namespace
@@ -95,9 +91,7 @@ int64_t init_from_initrd(const CpioArchive& initrd) {
   for (const CpioEntry& e : initrd)
     import(top, e);
   if (top->find("tmp") == nullptr) {
-    auto* tmp = new MemDirectory(g_rootfs, kSIsvtx | 0777);
-    (void)top->insert("tmp", tmp);
-    tmp->release();
+    (void)top->adopt("tmp", new MemDirectory(g_rootfs, kSIsvtx | 0777));
   }
   mount(top, "dev", make_dev_root(g_devfs));
   mount(top, "proc", make_proc_root(g_procfs));

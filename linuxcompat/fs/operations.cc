@@ -29,24 +29,18 @@ bool is_within(Directory* dir, Inode* ancestor) {
 }
 
 // Linux's filename_create: the parent of a name about to be made, which must be free.
-int64_t prepare_create(Process& process, Inode* start, StringView path, bool directory,
-                       Parent* out) {
+enum class Making : uint8_t { kFile, kDirectory };
+
+int64_t prepare_create(Process& process, Inode* start, StringView path, Making what, Parent* out) {
   if (int64_t e = resolve_parent(process, start, path, out); e != 0) return e;
   if (out->kind != LastKind::kNormal) return -kEEXIST;
   Directory* dir = directory_of(*out);
   InodeRef existing;
   if (dir->lookup(process, out->last, &existing) == 0) return -kEEXIST;
   // "name/" for what is not a directory: a nonexistent directory was asked for.
-  if (out->trailing_slash && !directory) return -kENOENT;
+  if (out->trailing_slash && what != Making::kDirectory) return -kENOENT;
   if (dir->removed()) return -kENOENT;
   return 0;
-}
-
-// Inserts a new inode (taking over the caller's reference).
-int64_t insert_new(MemDirectory* dir, StringView name, Inode* inode) {
-  const int64_t e = dir->insert(name, inode);
-  inode->release();
-  return e;
 }
 
 // O_CREAT: the last component made if missing, or followed if it is a symbolic link (which
@@ -68,7 +62,7 @@ int64_t open_create(Process& process, Parent* parent, uint32_t flags, uint32_t m
       auto* file = new RegularInode(dir->superblock(), mode & kPermissionBits & ~process.umask);
       *out = InodeRef(file);
       *created = true;
-      return insert_new(changeable, parent->last, file);
+      return changeable->adopt(parent->last, file);
     }
     if (e != 0) return e;
     if ((flags & kOExcl) != 0) return -kEEXIST;
@@ -187,27 +181,28 @@ int64_t open(Process& process, Inode* start, StringView path, uint32_t flags, ui
 
 int64_t make_directory(Process& process, Inode* start, StringView path, uint32_t mode) {
   Parent parent;
-  if (int64_t e = prepare_create(process, start, path, true, &parent); e != 0) return e;
+  if (int64_t e = prepare_create(process, start, path, Making::kDirectory, &parent); e != 0)
+    return e;
   MemDirectory* dir = directory_of(parent)->changeable();
   if (dir == nullptr) return -kEPERM;
   const uint32_t permissions = mode & (0777 | kSIsvtx) & ~process.umask;
-  return insert_new(dir, parent.last, new MemDirectory(dir->superblock(), permissions));
+  return dir->adopt(parent.last, new MemDirectory(dir->superblock(), permissions));
 }
 
 int64_t make_symlink(Process& process, StringView target, Inode* start, StringView path) {
   if (target.empty()) return -kENOENT;
   Parent parent;
-  if (int64_t e = prepare_create(process, start, path, false, &parent); e != 0) return e;
+  if (int64_t e = prepare_create(process, start, path, Making::kFile, &parent); e != 0) return e;
   MemDirectory* dir = directory_of(parent)->changeable();
   if (dir == nullptr) return -kEPERM;
   SymlinkInode* link = SymlinkInode::create(dir->superblock(), target);
   if (link == nullptr) return -kENAMETOOLONG;
-  return insert_new(dir, parent.last, link);
+  return dir->adopt(parent.last, link);
 }
 
 int64_t make_link(Process& process, Inode* inode, Inode* start, StringView path) {
   Parent parent;
-  if (int64_t e = prepare_create(process, start, path, false, &parent); e != 0) return e;
+  if (int64_t e = prepare_create(process, start, path, Making::kFile, &parent); e != 0) return e;
   Directory* dir = directory_of(parent);
   if (&dir->superblock() != &inode->superblock()) return -kEXDEV;
   if (dir->changeable() == nullptr || inode->is_directory()) return -kEPERM;

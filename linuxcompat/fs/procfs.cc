@@ -63,6 +63,32 @@ class ProcLink final : public SymlinkInode {
   InodeRef jump_;
 };
 
+// What /proc/PID/fd/N leads to for a File without an inode (a serial port, a pipe): an inode
+// that stands for the File, with its status; opening it gives the File itself (another fd on
+// the same open file description, as reopening a terminal gives the same terminal).
+class FileInode final : public Inode {
+ public:
+  FileInode(Superblock& sb, File* file) : Inode(sb, mode_of(*file)), file_(file) {
+    file_->acquire();
+  }
+  ~FileInode() override { file_->release(); }
+  int64_t open(Process&, uint32_t, StringView, File** out) override {
+    file_->acquire();
+    *out = file_;
+    return 0;
+  }
+
+ private:
+  static uint32_t mode_of(const File& file) {
+    Stat st;
+    file.stat(&st);
+    return st.mode;
+  }
+  File* file_;
+};
+
+Superblock g_anon = {"anon_inodefs", make_device(0, 13), false};
+
 int64_t give_link(Superblock& sb, StringView text, Inode* jump, uint64_t ino, InodeRef* out) {
   ProcLink* link = ProcLink::create(sb, text, jump, ino);
   if (link == nullptr) return -kENOENT;
@@ -153,7 +179,9 @@ class ProcFdDir final : public Directory {
     if (file == nullptr) return -kENOENT;
     char text[kPathMax];
     const size_t length = file->describe(text, sizeof(text));
-    return give_link(superblock(), StringView(text, length), file->inode(), fd_ino(pid_, fd), out);
+    InodeRef target(file->inode());
+    if (!target) target = InodeRef::adopt(new FileInode(g_anon, file));
+    return give_link(superblock(), StringView(text, length), target.get(), fd_ino(pid_, fd), out);
   }
   bool next(uint64_t after, DirEntry* out) override {
     Process* p = find_process(pid_);

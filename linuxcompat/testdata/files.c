@@ -12,21 +12,26 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+static const struct {
+  int value;
+  const char* name;
+} kErrors[] = {{0, "ok"},
+               {ENOENT, "ENOENT"},
+               {EEXIST, "EEXIST"},
+               {ENOTDIR, "ENOTDIR"},
+               {EISDIR, "EISDIR"},
+               {ENOTEMPTY, "ENOTEMPTY"},
+               {EINVAL, "EINVAL"},
+               {EBADF, "EBADF"},
+               {ELOOP, "ELOOP"},
+               {EXDEV, "EXDEV"},
+               {ENAMETOOLONG, "ENAMETOOLONG"}};
+
 static const char* name_of(int e) {
-  switch (e) {
-    case 0: return "ok";
-    case ENOENT: return "ENOENT";
-    case EEXIST: return "EEXIST";
-    case ENOTDIR: return "ENOTDIR";
-    case EISDIR: return "EISDIR";
-    case ENOTEMPTY: return "ENOTEMPTY";
-    case EINVAL: return "EINVAL";
-    case EBADF: return "EBADF";
-    case ELOOP: return "ELOOP";
-    case EXDEV: return "EXDEV";
-    case ENAMETOOLONG: return "ENAMETOOLONG";
-    default: return "other";
+  for (size_t i = 0; i < sizeof(kErrors) / sizeof(kErrors[0]); ++i) {
+    if (kErrors[i].value == e) return kErrors[i].name;
   }
+  return "other";
 }
 
 // "ok" or the errno's name of a call that returns -1 on failure.
@@ -74,8 +79,8 @@ static void files(void) {
   printf("pread %zd: %.*s\n", n, (int)n, buf);
   struct stat st;
   fstat(fd, &st);
-  printf("fstat: regular %d mode %o size %ld nlink %ld\n", S_ISREG(st.st_mode),
-         st.st_mode & 07777, (long)st.st_size, (long)st.st_nlink);
+  printf("fstat: regular %d mode %o size %ld nlink %ld\n", S_ISREG(st.st_mode), st.st_mode & 07777,
+         (long)st.st_size, (long)st.st_nlink);
   printf("O_EXCL again: %s\n", RESULT(open("data", O_CREAT | O_EXCL | O_RDWR, 0666)));
   int app = open("data", O_WRONLY | O_APPEND);
   lseek(app, 0, SEEK_SET);
