@@ -299,7 +299,7 @@ void handle(abi::IpcRegisters& regs) {
   task->in_call = true;
   int64_t result = 0;
   if (regs.tag.label() == abi::kForeignSyscallLabel) {
-    result = deliver_pending(*task, dispatch(*task, regs), 0, SignalSource{0, 0, 0});
+    result = deliver_pending(*task, dispatch(*task, regs), 0, SignalSource{0, 0, 0}, regs.words[0]);
   } else {
     fault(*task, regs);
   }
@@ -365,6 +365,36 @@ void start_dispatch_thread() {
     ++g_shim.dispatch_threads;
   } else {
     rt::print("cannot start a dispatch thread: %s\n", status_name(t.status()));
+  }
+}
+
+// The interval-timer thread: sends SIGALRM when a process's ITIMER_REAL is due, then sleeps on
+// a notification timer until the next deadline or a change (alarms_changed).
+void timer_loop(void*) {
+  for (;;) {
+    g_shim.lock.lock();
+    const uint64_t at = now();
+    uint64_t next = 0;
+    for (int32_t pid = 1; pid < kMaxIds; ++pid) {
+      Process* p = find_process(pid);
+      if (p == nullptr || p->zombie || p->alarm_deadline == 0) continue;
+      if (p->alarm_deadline <= at) {
+        if (p->alarm_interval == 0) {
+          p->alarm_deadline = 0;
+        } else {
+          while (p->alarm_deadline <= at)
+            p->alarm_deadline += p->alarm_interval;
+        }
+        (void)send_signal(*p, kSigalrm, 0);  // may end it; its fields stay readable (zombie)
+      }
+      if (p->alarm_deadline != 0 && (next == 0 || p->alarm_deadline < next)) {
+        next = p->alarm_deadline;
+      }
+    }
+    const abi::Handle token = g_shim.timer_token;
+    g_shim.lock.unlock();
+    (void)rt::set_timer(token, next);
+    (void)rt::wait(token);
   }
 }
 
@@ -462,6 +492,18 @@ Task* add_task(Process& process, int32_t tid, abi::Handle thread) {
   g_shim.tasks[tid] = task;
   g_shim.badges[tid] = badge;
   return task;
+}
+
+void alarms_changed() {
+  if (g_shim.timer_token == abi::kNullHandle) {
+    Result<abi::Handle> token = rt::notification_create();
+    if (!token.ok()) return;
+    g_shim.timer_token = *token;
+    if (!rt::spawn_thread(&timer_loop, nullptr, abi::kDefaultPriority).ok()) {
+      rt::print("cannot start the interval-timer thread\n");
+    }
+  }
+  (void)rt::signal(g_shim.timer_token);
 }
 
 void set_task_name(Task& task) {

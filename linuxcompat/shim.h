@@ -59,6 +59,7 @@ struct Shim {
   uint32_t dispatch_threads = 0;
   abi::Handle current_token = abi::kNullHandle;  // the lock holder's notification
   bool reported[kSyscallCount] = {};
+  abi::Handle timer_token = abi::kNullHandle;  // the interval-timer thread's notification
 };
 extern Shim g_shim;
 
@@ -103,6 +104,8 @@ int64_t send_signal_to_task(Task& target, int sig, int32_t sender);
 void give_standard_files(Process& process);
 // A new task's handler capability and registration; the task is not started.
 Task* add_task(Process& process, int32_t tid, abi::Handle thread);
+// An ITIMER_REAL changed: the timer thread (started on first use) looks at the deadlines again.
+void alarms_changed();
 // prctl's name: the last component of the process's exe.
 void set_task_name(Task& task);
 // Ends the shim: prints the exit status line, never returns.

@@ -40,7 +40,32 @@ int64_t end_with(Task& task, int sig, int64_t result) {
 
 }  // namespace
 
-int64_t deliver_pending(Task& task, int64_t result, int fault, const SignalSource& source) {
+namespace {
+
+// The calls Linux restarts after a handler with SA_RESTART (-ERESTARTSYS); sleeps, poll and
+// select, rt_sigsuspend and pause are not among them.
+bool restartable(uint64_t nr) {
+  switch (nr) {
+    case 0:    // read
+    case 1:    // write
+    case 17:   // pread64
+    case 18:   // pwrite64
+    case 19:   // readv
+    case 20:   // writev
+    case 40:   // sendfile
+    case 61:   // wait4
+    case 202:  // futex
+    case 247:  // waitid
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+int64_t deliver_pending(Task& task, int64_t result, int fault, const SignalSource& source,
+                        uint64_t nr) {
   const uint64_t restore_mask = task.mask_saved ? task.saved_mask : task.signal_mask;
   for (uint64_t deliverable = task.pending & ~task.signal_mask; deliverable != 0;) {
     const int sig = __builtin_ctzll(deliverable) + 1;
@@ -56,6 +81,10 @@ int64_t deliver_pending(Task& task, int64_t result, int fault, const SignalSourc
       return end_with(task, kSigsegv, result);
     }
     if (fault == 0) regs.rax = static_cast<uint64_t>(result);
+    if (fault == 0 && result == -kEINTR && (action.flags & kSaRestart) != 0 && restartable(nr)) {
+      regs.rax = nr;  // back to the syscall instruction (two bytes), as it was entered
+      regs.rip -= 2;
+    }
     const SignalSource from = sig == fault ? source : SignalSource{0, task.senders[sig - 1], 0};
     if (push_signal_frame(task, sig, action, from, restore_mask, regs) != 0 ||
         shim_services().write_registers(task, regs) != Status::kOk) {

@@ -43,6 +43,9 @@ struct SignalSource;
 // by its disposition (a handler's frame, ending the process, or nothing), and restores a mask
 // rt_sigsuspend replaced. Returns what the task's result register gets: `result`, or 0 when it
 // enters a handler. `fault` (a fault's signal, else 0) and `source` describe a fault.
-int64_t deliver_pending(Task& task, int64_t result, int fault, const SignalSource& source);
+// `nr` is the call's number: a call SA_RESTART restarts (read, write, wait4, futex...) that a
+// handler interrupted runs again after the handler returns.
+int64_t deliver_pending(Task& task, int64_t result, int fault, const SignalSource& source,
+                        uint64_t nr = ~uint64_t{0});
 
 }  // namespace hmk::lx

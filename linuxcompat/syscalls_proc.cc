@@ -383,4 +383,71 @@ int64_t sys_sched_setaffinity(Task& task, int32_t pid, uint32_t cpusetsize, uint
   return (cpus & 1) != 0 ? 0 : -kEINVAL;  // CPU 0 must be in it
 }
 
+namespace {
+
+constexpr int32_t kItimerReal = 0;
+constexpr int32_t kItimerProf = 2;
+constexpr uint64_t kNsPerUs = 1000;
+
+struct Itimerval {
+  int64_t interval_sec, interval_usec, value_sec, value_usec;
+};
+
+void to_timeval(uint64_t ns, int64_t* sec, int64_t* usec) {
+  *sec = static_cast<int64_t>(ns / 1'000'000'000);
+  *usec = static_cast<int64_t>(ns % 1'000'000'000 / kNsPerUs);
+}
+
+Itimerval current(const Process& p) {
+  Itimerval v = {};
+  const uint64_t at = shim_services().now();
+  const uint64_t left = p.alarm_deadline > at ? p.alarm_deadline - at : (p.alarm_deadline ? 1 : 0);
+  to_timeval(p.alarm_interval, &v.interval_sec, &v.interval_usec);
+  to_timeval(left, &v.value_sec, &v.value_usec);
+  return v;
+}
+
+}  // namespace
+
+int64_t sys_getitimer(Task& task, int32_t which, uint64_t curr_value) {
+  if (which < kItimerReal || which > kItimerProf) return -kEINVAL;
+  const Itimerval v = which == kItimerReal ? current(task.process) : Itimerval{};
+  return task.process.mm.copy_out(curr_value, &v, sizeof(v)) ? 0 : -kEFAULT;
+}
+
+int64_t sys_setitimer(Task& task, int32_t which, uint64_t new_value, uint64_t old_value) {
+  if (which < kItimerReal || which > kItimerProf) return -kEINVAL;
+  Itimerval wanted = {};
+  if (new_value != 0 && !task.process.mm.copy_in(&wanted, new_value, sizeof(wanted))) {
+    return -kEFAULT;
+  }
+  if (wanted.interval_sec < 0 || wanted.interval_usec < 0 || wanted.interval_usec >= 1'000'000 ||
+      wanted.value_sec < 0 || wanted.value_usec < 0 || wanted.value_usec >= 1'000'000) {
+    return -kEINVAL;
+  }
+  if (old_value != 0) {
+    const Itimerval old = which == kItimerReal ? current(task.process) : Itimerval{};
+    if (!task.process.mm.copy_out(old_value, &old, sizeof(old))) return -kEFAULT;
+  }
+  if (which != kItimerReal) return 0;  // the CPU-time timers are recorded nowhere: no accounting
+  Process& p = task.process;
+  const uint64_t value = static_cast<uint64_t>(wanted.value_sec) * 1'000'000'000 +
+                         static_cast<uint64_t>(wanted.value_usec) * kNsPerUs;
+  p.alarm_interval = static_cast<uint64_t>(wanted.interval_sec) * 1'000'000'000 +
+                     static_cast<uint64_t>(wanted.interval_usec) * kNsPerUs;
+  p.alarm_deadline = value == 0 ? 0 : shim_services().now() + value;
+  alarms_changed();
+  return 0;
+}
+
+int64_t sys_alarm(Task& task, uint32_t seconds) {
+  Process& p = task.process;
+  const uint64_t at = shim_services().now();
+  const uint64_t left = p.alarm_deadline > at ? p.alarm_deadline - at : 0;
+  p.alarm_interval = 0;
+  p.alarm_deadline = seconds == 0 ? 0 : at + uint64_t{seconds} * 1'000'000'000;
+  alarms_changed();
+  return static_cast<int64_t>((left + 999'999'999) / 1'000'000'000);  // rounded up, as Linux
+}
+
 }  // namespace hmk::lx

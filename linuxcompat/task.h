@@ -143,6 +143,10 @@ class Process {
   uint32_t task_count = 0;
   bool reaped = false;
   struct FutexWaiter* futex_waiters = nullptr;  // tasks in FUTEX_WAIT (syscalls_futex.cc)
+  // ITIMER_REAL (setitimer, alarm): when SIGALRM is due (monotonic ns, 0: disarmed) and every
+  // how often after that (0: once).
+  uint64_t alarm_deadline = 0;
+  uint64_t alarm_interval = 0;
   AddressSpace mm;
   FdTable fds;
   uint64_t brk_base = 0;  // where the heap starts (the page after the program)
