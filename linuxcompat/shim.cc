@@ -459,6 +459,9 @@ int run() {
     rt::print("no program: /hmk/exec.argv is missing or empty\n");
     return 125;
   }
+  if (Result<rt::QuotaInfo> q = rt::quota_info(abi::kSelfSpace); q.ok()) {
+    g_shim.quota_at_start = q->used;
+  }
   g_shim.lock.lock();
   const int64_t e = start_first_program(argv, argc, envp, envc);
   if (e != 0) {
@@ -516,7 +519,27 @@ void set_task_name(Task& task) {
   task.name[i] = 0;
 }
 
+// The shim's quota use, once the kernel has torn down what ended (in background steps).
+uint64_t settled_quota_use(uint64_t expected) {
+  uint64_t used = 0;
+  for (int i = 0; i < 1000; ++i) {
+    Result<rt::QuotaInfo> q = rt::quota_info(abi::kSelfSpace);
+    used = q.ok() ? q->used : 0;
+    if (used <= expected) break;
+    (void)rt::yield();
+  }
+  return used;
+}
+
 void finish(int32_t wait_status) {
+  uint32_t live = 0;
+  for (int32_t pid = 2; pid < kMaxIds; ++pid)
+    live += g_shim.processes[pid] != nullptr && !g_shim.processes[pid]->process.zombie;
+  // Everything the program's processes used comes back when they are gone: a leak shows here.
+  if (live == 0) {
+    rt::print("quota: %lu bytes in use before the program, %lu after\n", g_shim.quota_at_start,
+              settled_quota_use(g_shim.quota_at_start));
+  }
   rt::print("exit-status %d\n", shell_status(wait_status));
   rt::process_exit(0);
 }

@@ -60,6 +60,7 @@ struct Shim {
   abi::Handle current_token = abi::kNullHandle;  // the lock holder's notification
   bool reported[kSyscallCount] = {};
   abi::Handle timer_token = abi::kNullHandle;  // the interval-timer thread's notification
+  uint64_t quota_at_start = 0;                 // the shim's quota use before the first program
 };
 extern Shim g_shim;
 

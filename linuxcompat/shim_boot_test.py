@@ -57,6 +57,8 @@ CASES = {
     "signals": ["--", "/bin/busybox", "sh", "-c",
                 "trap 'echo got USR1' USR1; kill -USR1 $$; echo after; "
                 "sh -c 'kill -TERM $$'; echo \"st=$?\"; (exit 4) & wait $!; echo \"w=$?\""],
+    "fork_50": ["--add", program("fork_loop"), "--", "/bin/fork_loop", "50"],
+    "fork_1000": ["--add", program("fork_loop"), "--", "/bin/fork_loop", "1000"],
     "segv": ["--add", program("segv"), "--", "/bin/segv"],
     "enosys": ["--add", program("enosys"), "--", "/bin/enosys"],
     "missing": ["--", "/bin/busybox-not-here"],
@@ -133,6 +135,20 @@ class ShimBootTest(unittest.TestCase):
         self.assertEqual(out, b"got USR1\nafter\nst=143\nw=4\n")
         self.assertEqual(err, b"Terminated\n")
         self.assertEqual(status, 0, console)
+
+    def test_a_thousand_forks_leave_nothing_behind(self):
+        # The shim's quota use after the program does not grow with the number of processes
+        # it made and ended (the heap's pages level off after the first few), and the kernel's
+        # own count of frames and objects is back where it began (result()).
+        after = {}
+        for name in ("fork_50", "fork_1000"):
+            status, out, err, console = self.result(name)
+            self.assertEqual(status, 0, console)
+            m = re.search(r"\[lxshim\] quota: (\d+) bytes in use before the program, "
+                          r"(\d+) after\n", console)
+            self.assertIsNotNone(m, console)
+            after[name] = int(m.group(2))
+        self.assertEqual(after["fork_1000"], after["fork_50"])
 
     def test_a_fault_kills_with_sigsegv(self):
         status, out, err, console = self.result("segv")
