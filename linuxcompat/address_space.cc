@@ -321,6 +321,19 @@ int64_t AddressSpace::zero(uint64_t start, uint64_t pages) {
   return 0;
 }
 
+bool AddressSpace::futex_key(uint64_t address, const void** object, uint64_t* offset) const {
+  const Region* r = find(address);
+  if (r == nullptr) return false;
+  if (r->map_shared) {
+    *object = r->backing;
+    *offset = r->first_page * kPageSize + (address - r->start);
+  } else {
+    *object = this;
+    *offset = address;
+  }
+  return true;
+}
+
 bool AddressSpace::range_free(uint64_t start, uint64_t pages) const {
   const uint32_t i = index_at_or_after(start);
   return i == count_ || regions_[i].start >= start + pages * kPageSize;

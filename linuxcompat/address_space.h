@@ -94,6 +94,10 @@ class AddressSpace {
   // Zeroes every page of the range (madvise's MADV_DONTNEED on private memory); a memory
   // object shared with another process by fork is copied first. -ENOMEM if a page is not mapped.
   int64_t zero(uint64_t start, uint64_t pages);
+  // What names the word at `address` for futexes: in MAP_SHARED memory the memory object and the
+  // offset in it (so processes sharing it meet), else this address space and the address.
+  // False if nothing is mapped there.
+  bool futex_key(uint64_t address, const void** object, uint64_t* offset) const;
   // Whether `address` lies in a region (mapped or reserved).
   bool contains(uint64_t address) const { return find(address) != nullptr; }
 

@@ -59,6 +59,7 @@ CASES = {
                 "sh -c 'kill -TERM $$'; echo \"st=$?\"; (exit 4) & wait $!; echo \"w=$?\""],
     "fork_50": ["--add", program("fork_loop"), "--", "/bin/fork_loop", "50"],
     "fork_1000": ["--add", program("fork_loop"), "--", "/bin/fork_loop", "1000"],
+    "shared_futex": ["--add", program("shared_futex"), "--", "/bin/shared_futex"],
     "segv": ["--add", program("segv"), "--", "/bin/segv"],
     "enosys": ["--add", program("enosys"), "--", "/bin/enosys"],
     "missing": ["--", "/bin/busybox-not-here"],
@@ -149,6 +150,10 @@ class ShimBootTest(unittest.TestCase):
             self.assertIsNotNone(m, console)
             after[name] = int(m.group(2))
         self.assertEqual(after["fork_1000"], after["fork_50"])
+
+    def test_futexes_in_shared_memory_meet_across_processes(self):
+        status, out, err, console = self.result("shared_futex")
+        self.assertEqual(status, 0, console)
 
     def test_a_fault_kills_with_sigsegv(self):
         status, out, err, console = self.result("segv")

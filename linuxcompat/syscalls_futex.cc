@@ -1,7 +1,7 @@
 // futex: FUTEX_WAIT, FUTEX_WAKE, FUTEX_REQUEUE, FUTEX_CMP_REQUEUE, FUTEX_WAKE_OP,
-// FUTEX_WAIT_BITSET, FUTEX_WAKE_BITSET, private or not (the same here: a word is named by its
-// address in the calling process, so a futex in memory two processes share is not shared).
-// Waiters are a list per process; each waits on its own queue.
+// FUTEX_WAIT_BITSET, FUTEX_WAKE_BITSET. A word is named by its address in the process, or in
+// MAP_SHARED memory by the memory and the offset in it, so processes sharing it meet there
+// (FUTEX_PRIVATE_FLAG changes nothing). Waiters are one list; each waits on its own queue.
 #include "core/lib/util.h"
 #include "linuxcompat/syscall_table.h"
 #include "linuxcompat/task.h"
@@ -20,6 +20,8 @@ constexpr int32_t kFutexPrivateFlag = 128;
 constexpr int32_t kFutexClockRealtime = 256;
 constexpr uint32_t kBitsetMatchAny = 0xffffffff;
 constexpr uint64_t kNsPerSec = 1'000'000'000;
+
+FutexWaiter* g_waiters = nullptr;  // guarded by the shim's lock, as all its state
 
 bool read_word(Task& task, uint64_t address, uint32_t* value) {
   return task.process.mm.copy_in(value, address, sizeof(*value));
@@ -43,9 +45,9 @@ int64_t wait(Task& task, uint64_t address, uint32_t value, uint64_t deadline, ui
   uint32_t current = 0;
   if (!read_word(task, address, &current)) return -kEFAULT;
   if (current != value) return -kEAGAIN;
-  Process& p = task.process;
-  FutexWaiter self = {p.futex_waiters, address, bitset, false, {}};
-  p.futex_waiters = &self;
+  FutexWaiter self = {g_waiters, nullptr, 0, bitset, false, {}};
+  if (!task.process.mm.futex_key(address, &self.object, &self.offset)) return -kEFAULT;
+  g_waiters = &self;
   int64_t r = 0;
   while (!self.woken && r == 0) {
     if (deadline != 0 && shim_services().now() >= deadline) {
@@ -55,7 +57,7 @@ int64_t wait(Task& task, uint64_t address, uint32_t value, uint64_t deadline, ui
     r = deadline != 0 ? shim_services().block_until(task, self.queue, deadline)
                       : shim_services().block(task, self.queue);
   }
-  for (FutexWaiter** w = &p.futex_waiters; *w != nullptr; w = &(*w)->next) {
+  for (FutexWaiter** w = &g_waiters; *w != nullptr; w = &(*w)->next) {
     if (*w == &self) {
       *w = self.next;
       break;
@@ -66,10 +68,19 @@ int64_t wait(Task& task, uint64_t address, uint32_t value, uint64_t deadline, ui
 
 // Moves up to `count` waiters on `from` (after waking) to `to`; how many.
 int64_t requeue(Process& p, uint64_t from, uint64_t to, uint32_t count) {
+  const void* from_object = nullptr;
+  const void* to_object = nullptr;
+  uint64_t from_offset = 0;
+  uint64_t to_offset = 0;
+  if (!p.mm.futex_key(from, &from_object, &from_offset) ||
+      !p.mm.futex_key(to, &to_object, &to_offset)) {
+    return 0;
+  }
   int64_t moved = 0;
-  for (FutexWaiter* w = p.futex_waiters; w != nullptr && moved < count; w = w->next) {
-    if (w->address != from || w->woken) continue;
-    w->address = to;
+  for (FutexWaiter* w = g_waiters; w != nullptr && moved < count; w = w->next) {
+    if (w->object != from_object || w->offset != from_offset || w->woken) continue;
+    w->object = to_object;
+    w->offset = to_offset;
     ++moved;
   }
   return moved;
@@ -133,9 +144,14 @@ bool wake_op_condition(uint32_t old, uint32_t encoded) {
 }  // namespace
 
 int64_t futex_wake(Process& process, uint64_t address, uint32_t count, uint32_t bitset) {
+  const void* object = nullptr;
+  uint64_t offset = 0;
+  if (!process.mm.futex_key(address, &object, &offset)) return 0;
   int64_t woken = 0;
-  for (FutexWaiter* w = process.futex_waiters; w != nullptr && woken < count; w = w->next) {
-    if (w->address != address || w->woken || (w->bitset & bitset) == 0) continue;
+  for (FutexWaiter* w = g_waiters; w != nullptr && woken < count; w = w->next) {
+    if (w->object != object || w->offset != offset || w->woken || (w->bitset & bitset) == 0) {
+      continue;
+    }
     w->woken = true;
     shim_services().wake_all(w->queue);
     ++woken;

@@ -142,7 +142,6 @@ class Process {
   // a reaped process is deleted with its last one.
   uint32_t task_count = 0;
   bool reaped = false;
-  struct FutexWaiter* futex_waiters = nullptr;  // tasks in FUTEX_WAIT (syscalls_futex.cc)
   // ITIMER_REAL (setitimer, alarm): when SIGALRM is due (monotonic ns, 0: disarmed) and every
   // how often after that (0: once).
   uint64_t alarm_deadline = 0;
@@ -204,16 +203,17 @@ class Task {
 // (a file opened non-blocking answers -EAGAIN instead).
 inline constexpr int64_t kWouldBlock = INT64_MIN + 1;
 
-// A task in FUTEX_WAIT on the word at `address` (syscalls_futex.cc).
+// A task in FUTEX_WAIT on a word, named by AddressSpace::futex_key (syscalls_futex.cc).
 struct FutexWaiter {
   FutexWaiter* next;
-  uint64_t address;
+  const void* object;
+  uint64_t offset;
   uint32_t bitset;
   bool woken;
   WaitQueue queue;
 };
-// Wakes up to `count` tasks of `process` waiting on `address` with a bitset that meets
-// `bitset`; how many.
+// Wakes up to `count` tasks waiting on the word at `address` of `process` (in any process, for
+// MAP_SHARED memory) with a bitset that meets `bitset`; how many.
 int64_t futex_wake(Process& process, uint64_t address, uint32_t count, uint32_t bitset);
 
 // Waits until `file` (which answered kWouldBlock) may be tried again; 0, or -EINTR when a
