@@ -98,7 +98,7 @@ void end_thread(Task& task);
 // Sends `sig` (1..64) to a process; 0 or -errno.
 int64_t send_signal(Process& target, int sig, int32_t sender);
 // The same for one task (tgkill): a handler runs on it; a default action ends its process.
-int64_t send_signal_to_task(Task& target, int sig, int32_t sender);
+int64_t send_signal_to_task(Task& to, int sig, int32_t sender);
 
 // ---- shim.cc ----
 // The serial-port and empty-input files the first process starts with.

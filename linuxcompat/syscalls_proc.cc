@@ -276,20 +276,20 @@ int64_t sys_kill(Task& task, int32_t pid, int32_t sig) {
   return found ? 0 : -kESRCH;
 }
 
-int64_t sys_tgkill(Task& caller, int32_t tgid, int32_t tid, int32_t sig) {
+int64_t sys_tgkill(Task& task, int32_t tgid, int32_t tid, int32_t sig) {
   if (tgid <= 0 || tid <= 0 || sig < 0 || sig > static_cast<int32_t>(kSignalCount)) {
     return -kEINVAL;
   }
   Task* target = tid < kMaxIds ? g_shim.tasks[tid] : nullptr;
   if (target == nullptr || target->process.pid != tgid) return -kESRCH;
-  return send_signal_to_task(*target, sig, caller.process.pid);
+  return send_signal_to_task(*target, sig, task.process.pid);
 }
 
-int64_t sys_tkill(Task& caller, int32_t tid, int32_t sig) {
+int64_t sys_tkill(Task& task, int32_t tid, int32_t sig) {
   if (tid <= 0 || sig < 0 || sig > static_cast<int32_t>(kSignalCount)) return -kEINVAL;
   Task* target = tid < kMaxIds ? g_shim.tasks[tid] : nullptr;
   if (target == nullptr) return -kESRCH;
-  return send_signal_to_task(*target, sig, caller.process.pid);
+  return send_signal_to_task(*target, sig, task.process.pid);
 }
 
 int64_t sys_getpgid(Task& task, int32_t pid) {
