@@ -19,6 +19,9 @@
 enum { kDefaultSamples = 1000, kWarmup = 100, kOverheadPairs = 1000 };
 
 static int use_monotonic;  // 0: rdtsc (default), 1: clock_gettime(CLOCK_MONOTONIC)
+// Where the file system cases make their files: an absolute path on the command line, else
+// $TMPDIR, else /tmp (a tmpfs in the Linux initramfs, the shim's tmpfs root on HMK).
+static const char* bench_dir;
 
 static inline uint64_t rdtsc(void) {
   uint32_t lo, hi;
@@ -43,23 +46,37 @@ static inline void die(const char* what) {
   exit(1);
 }
 
-// argv: [n] [tsc|mono]. Both optional, so the initramfs can run the programs bare.
+// argv: [n] [tsc|mono] [/dir]. All optional, so the initramfs can run the programs bare.
 static inline int parse_args(int argc, char** argv) {
   int n = kDefaultSamples;
+  bench_dir = getenv("TMPDIR");
+  if (bench_dir == NULL || bench_dir[0] == '\0') bench_dir = "/tmp";
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "mono") == 0) {
       use_monotonic = 1;
     } else if (strcmp(argv[i], "tsc") == 0) {
       use_monotonic = 0;
+    } else if (argv[i][0] == '/') {
+      bench_dir = argv[i];
     } else {
       n = atoi(argv[i]);
       if (n < 1) {
-        fprintf(stderr, "usage: %s [n] [tsc|mono]\n", argv[0]);
+        fprintf(stderr, "usage: %s [n] [tsc|mono] [/dir]\n", argv[0]);
         exit(2);
       }
     }
   }
   return n;
+}
+
+// bench_dir/name, for the file system cases.
+static inline const char* bench_path(const char* name) {
+  static char path[4096];
+  if (snprintf(path, sizeof(path), "%s/%s", bench_dir, name) >= (int)sizeof(path)) {
+    fprintf(stderr, "path too long: %s/%s\n", bench_dir, name);
+    exit(2);
+  }
+  return path;
 }
 
 static inline uint64_t* alloc_samples(int n) {

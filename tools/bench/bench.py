@@ -3,12 +3,14 @@
 
   bench.py ipc [--json FILE] [--runs N] [--skip-linux] [--skip-hmk]
   bench.py compose [--json FILE] [--profiles split,coalesced,kernel]
+  bench.py linux [--json FILE] [--timeout S] [--skip-linux] [--skip-hmk]
 
 Boots the HMK IPC benchmark image and the Linux baseline (Debian's cloud kernel with static
 musl programs) on the same QEMU machine (tools/qemu/run.py's: q35, TCG, -icount shift=0),
 prints a Markdown table of every case, the HMK/Linux ratios, HMK's sel4bench-style figures
 beside seL4's and the reference figures, and writes JSON (default bench-results/ipc.json),
-the report (.md) and a chart (.svg) beside it.
+the report (.md) and a chart (.svg) beside it. `linux` runs the static Linux programs of
+bench/linux/ on HMK (under the shim, as ./hmk exec does) and on Linux (linux_bench.py).
 """
 
 import argparse
@@ -22,6 +24,7 @@ import sys
 import benchlines
 import hmk_image
 import linux_baseline
+import linux_bench
 import plot
 from benchlines import UNIT_NOTE
 
@@ -73,8 +76,8 @@ SEL4BENCH_COMPARISON = [
      ["hmk.sel4bench.null_syscall"], 89),
 ]
 
-# The QEMU options that make the machine (both halves must agree on them).
-MACHINE_OPTIONS = ["-machine", "-cpu", "-m", "-smp", "-accel", "-icount", "-bios"]
+# The machine-defining options of a QEMU command line (both halves must agree on them).
+machine = benchlines.machine
 
 STABILITY_LIMIT = 0.01  # the acceptance bar: two runs' medians agree within 1%
 
@@ -138,18 +141,6 @@ def sel4bench_comparison(run):
         out.append({"label": label, "hmk_cases": cases, "hmk_median": value, "sel4": sel4,
                     "ratio": None if value is None else value / sel4})
     return out
-
-
-def machine(cmd):
-    """The machine-defining options of a QEMU command line, as one string ('' if unknown)."""
-    if not cmd:
-        return ""
-    parts = []
-    for i, arg in enumerate(cmd[:-1]):
-        if arg in MACHINE_OPTIONS:
-            value = cmd[i + 1]
-            parts.append("%s %s" % (arg, os.path.basename(value) if arg == "-bios" else value))
-    return " ".join(parts)
 
 
 def report(result):
@@ -453,7 +444,21 @@ def main():
     compose.add_argument("--profiles", default=",".join(COMPOSE_PROFILES),
                          help="comma-separated profiles (default: all)")
     compose.add_argument("--timeout", type=int, default=900, help="host seconds per boot")
+    linux = sub.add_parser("linux", help="static Linux programs on HMK (the shim) vs Linux")
+    linux.add_argument("--json", help="result file (default bench-results/linux.json; the "
+                                      "report .md and the chart .svg are written beside it)")
+    linux.add_argument("--skip-linux", action="store_true")
+    linux.add_argument("--skip-hmk", action="store_true")
+    linux.add_argument("--timer", choices=["tsc", "mono"], default="tsc",
+                       help="the programs time with rdtsc (default) or CLOCK_MONOTONIC")
+    linux.add_argument("--timeout", type=int, default=600,
+                       help="host seconds per boot (one per program on HMK, one for Linux)")
+    linux.add_argument("--linux-package",
+                       help="kernel package to fetch instead of the one "
+                            "linux-image-cloud-amd64 depends on")
     args = p.parse_args()
+    if args.benchmark == "linux":
+        return linux_bench.run(args, REPO, CACHE)
     if args.benchmark == "compose":
         return cmd_compose(args)
     if args.runs < 1 or args.samples < 1:

@@ -18,6 +18,7 @@ import xml.etree.ElementTree as ElementTree
 import bench
 import benchlines
 import linux_baseline
+import linux_bench
 import plot
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -263,7 +264,144 @@ class WarmupTest(unittest.TestCase):
         self.assertEqual(canned_run("linux")["info"]["linux.warmup"], "100")
 
 
-EXPECTED_TESTS = 15  # a run that found fewer (or none) must not pass
+def stats_line(name, median, n=1000):
+    return "BENCH %s n=%d min=%d median=%d mean=%d max=%d\n" % (
+        name, n, median - 1, median, median + 2, median * 3)
+
+
+class LinuxBenchTest(unittest.TestCase):
+    """./hmk bench linux (linux_bench.py) after the programs ran: each HMK program's stdout,
+    the Linux console, the report, JSON and chart, and the one table both halves run."""
+
+    def hmk_side(self, medians):
+        side = {"cases": {}, "info": {}, "errors": {}, "host_seconds": 2.0,
+                "qemu_command": ["qemu-system-x86_64", "-machine", "q35", "-m", "512M"],
+                "kernel": {"name": "HMK", "revision": "canned"}}
+        for program, samples, cases in linux_bench.PROGRAMS:
+            text = "BENCH_OVERHEAD 8\n" + "".join(
+                stats_line(c, medians[c], samples) for c, _ in cases if c in medians)
+            try:
+                found, _ = linux_bench.parse_program_output(
+                    program, text.encode(), 0, [c for c, _ in cases])
+                side["cases"].update(found)
+            except benchlines.BenchError as e:
+                side["errors"][program] = str(e)
+        return side
+
+    def linux_side(self, medians):
+        console = "\x1bc\nBENCH_INFO linux.release=6.1\n" + "".join(
+            stats_line(c, m, n) for p, n, cases in linux_bench.PROGRAMS for c, _ in cases
+            for m in [medians[c]])
+        cases, info, failures = benchlines.parse(console)
+        self.assertEqual(failures, [])
+        return {"cases": cases, "info": info, "host_seconds": 9.0,
+                "qemu_command": ["qemu-system-x86_64", "-machine", "q35", "-m", "512M"],
+                "kernel": {"name": "Linux", "package": "p", "version": "v"}}
+
+    def result(self, hmk, linux):
+        result = linux_bench.new_result()
+        result["date"] = "2026-12-04T00:00:00+00:00"
+        result["hmk"], result["linux"] = hmk, linux
+        return linux_bench.summarize(result)
+
+    def test_program_output(self):
+        out = b"BENCH_OVERHEAD 8\n" + stats_line("linux.stat", 5000).encode()
+        cases, _ = linux_bench.parse_program_output("stat", out, 0, ["linux.stat"])
+        self.assertEqual(cases["linux.stat"]["median"], 5000)
+        self.assertEqual(cases["linux.stat"]["overhead"], 8)
+        for status, expected, why in ((3, ["linux.stat"], "exited with status 3"),
+                                      (0, ["linux.stat", "linux.x"], "missing cases: linux.x")):
+            with self.assertRaisesRegex(benchlines.BenchError, why):
+                linux_bench.parse_program_output("stat", out, status, expected)
+        with self.assertRaisesRegex(benchlines.BenchError, "printed twice"):
+            linux_bench.parse_program_output("stat", out + out, 0, ["linux.stat"])
+
+    def test_report_both(self):
+        medians = {c: 1000 + 10 * i for i, c in enumerate(linux_bench.CASES)}
+        hmk = dict(medians, **{"linux.null_syscall": 1551})
+        result = self.result(self.hmk_side(hmk),
+                             self.linux_side(dict(medians, **{"linux.null_syscall": 357})))
+        text = linux_bench.report(result)
+        rows = [l for l in text.splitlines() if l.startswith("| linux.")]
+        self.assertEqual(len(rows), len(linux_bench.CASES))
+        self.assertEqual(len(linux_bench.CASES), 13)
+        self.assertIn("| linux.null_syscall | `syscall(SYS_getppid)` through musl | 1000 | 1,551 "
+                      "| 357 | 4.34 |", text)
+        self.assertIn("| linux.fork_exec_wait |", text)
+        self.assertRegex(text, r"\| linux\.fork_exec_wait \|[^|]*\| 50 \|")
+        self.assertIn("-icount shift=0", text.splitlines()[2])
+        self.assertIn("no kernel paging yet", text.splitlines()[2])
+        self.assertNotIn("DIFFERENT QEMU MACHINES", text)
+        self.assertNotIn("FAILED", text)
+        # A ratio far below 1 (HMK's anonymous "fault" is a plain store) must not read 0.00.
+        self.assertEqual([linux_bench.ratio_text(r) for r in (1 / 6358, 0.5, 4.3412, None)],
+                         ["0.000157", "0.50", "4.34", "n/a"])
+
+        out = tempfile.mkdtemp(dir=os.environ.get("TEST_TMPDIR"))
+        paths = linux_bench.write_outputs(result, text, os.path.join(out, "linux.json"))
+        self.assertEqual([os.path.basename(p) for p in paths],
+                         ["linux.json", "linux.md", "linux.svg"])
+        with open(paths[0]) as f:
+            saved = json.load(f)
+        self.assertEqual([r["ratio"] for r in saved["rows"]],
+                         [r["ratio"] for r in result["rows"]])
+        self.assertAlmostEqual(saved["rows"][0]["ratio"], 1551 / 357)
+        self.assertEqual(read(paths[1]), text)
+        svg = ElementTree.parse(paths[2]).getroot()
+        bars = [r for r in svg.iter(SVG + "rect") if r.get("height") != "100%"]
+        self.assertEqual(len(bars), 2 * len(linux_bench.CASES))
+        labels = {t.text for t in svg.iter(SVG + "text")}
+        self.assertIn("HMK linux.anon_fault", labels)
+        self.assertIn("Linux linux.anon_fault", labels)
+
+    def test_one_side_or_a_failed_program(self):
+        medians = {c: 100 for c in linux_bench.CASES}
+        result = self.result(None, self.linux_side(medians))
+        text = linux_bench.report(result)
+        self.assertIn("- HMK: not measured (skipped)", text)
+        self.assertIn("| linux.stat | `stat` of /tmp/FILE | 1000 | n/a | 100 | n/a |", text)
+        # One HMK program without its line: its row is n/a, the rest are measured.
+        del medians["linux.stat"]
+        hmk = self.hmk_side(medians)
+        self.assertEqual(list(hmk["errors"]), ["stat"])
+        result = self.result(hmk, None)
+        result["errors"]["hmk"] = "1 of 12 programs failed: stat"
+        text = linux_bench.report(result)
+        self.assertIn("| linux.stat | `stat` of /tmp/FILE | 1000 | n/a | n/a | n/a |", text)
+        self.assertIn("| linux.open_close | `open` O_RDONLY + `close` of /tmp/FILE | 1000 | 100 "
+                      "| n/a | n/a |", text)
+        self.assertIn("- hmk: stat FAILED: stat on HMK: missing cases: linux.stat", text)
+
+    def test_programs_print_their_cases(self):
+        """The table is the truth for both halves: each program exists and prints its cases
+        (by their names in its source), fork cases take fewer samples."""
+        samples = {p: n for p, n, _ in linux_bench.PROGRAMS}
+        self.assertEqual((samples["fork_exit_wait"], samples["fork_exec_wait"]), (100, 50))
+        for program, _, cases in linux_bench.PROGRAMS:
+            source = read(os.path.join(REPO, "bench", "linux", program + ".c"))
+            for case, what in cases:
+                self.assertIn('"%s"' % case, source, program)
+                self.assertTrue(what, case)
+
+    def test_init_runs_the_table(self):
+        commands = [(p, linux_bench.arguments(n, "tsc")) for p, n, _ in linux_bench.PROGRAMS]
+        init = linux_baseline.INIT.format(run=linux_baseline.run_lines(commands))
+        self.assertIn('/bin/fork_exec_wait 50 tsc || echo "BENCH_FAIL fork_exec_wait exited '
+                      'with status $?"\n', init)
+        self.assertEqual(len(re.findall(r"^/bin/\w+ \d+ tsc \|\|", init, re.M)),
+                         len(linux_bench.PROGRAMS))
+        self.assertIn("mount -t tmpfs tmpfs /tmp", init)
+        # The IPC benchmark keeps its programs and its loop.
+        self.assertEqual(linux_baseline.PROGRAMS,
+                         ["timers", "null_syscall", "pipe_roundtrip", "futex_pingpong"])
+        ipc = linux_baseline.INIT.format(run=linux_baseline.RUN_ALL.format(
+            programs=" ".join(linux_baseline.PROGRAMS), args="1000 tsc"))
+        self.assertIn("\nfor p in timers null_syscall pipe_roundtrip futex_pingpong; do\n"
+                      '  /bin/$p 1000 tsc || echo "BENCH_FAIL $p exited with status $?"\n'
+                      "done\necho BENCH_DONE\n", ipc)
+
+
+EXPECTED_TESTS = 20  # a run that found fewer (or none) must not pass
 
 if __name__ == "__main__":
     outcome = unittest.main(exit=False).result

@@ -11,6 +11,7 @@ from which parse() makes the case <name>: the raw statistics minus the calibrati
 Values are virtual ns. Any name is a case: nothing here knows which cases exist.
 """
 
+import os
 import re
 import subprocess
 import time
@@ -116,6 +117,22 @@ def parse(console):
     for name in calibrations:
         failures.append("BENCH_CALIBRATION %s without its BENCH_RAW" % name)
     return cases, info, failures
+
+
+# The QEMU options that make the machine (both halves of a comparison must agree on them).
+MACHINE_OPTIONS = ["-machine", "-cpu", "-m", "-smp", "-accel", "-icount", "-bios"]
+
+
+def machine(cmd):
+    """The machine-defining options of a QEMU command line, as one string ('' if unknown)."""
+    if not cmd:
+        return ""
+    parts = []
+    for i, arg in enumerate(cmd[:-1]):
+        if arg in MACHINE_OPTIONS:
+            value = cmd[i + 1]
+            parts.append("%s %s" % (arg, os.path.basename(value) if arg == "-bios" else value))
+    return " ".join(parts)
 
 
 def tail(console, lines=40):

@@ -1,5 +1,6 @@
-"""The Linux half of the IPC benchmark: Debian's cloud kernel booted in the same QEMU as
-HMK, running static musl programs from bench/linux/ in an initramfs.
+"""The Linux half of the IPC benchmark (and of ./hmk bench linux, linux_bench.py): Debian's
+cloud kernel booted in the same QEMU as HMK, running static musl programs from bench/linux/ in
+an initramfs.
 
 Everything is cached under .cache/hmk-bench/ in the repo: the kernel (fetched once with
 apt-get download), the programs and the initramfs (rebuilt every run; it takes well under
@@ -19,7 +20,8 @@ import benchlines
 import newc
 
 META_PACKAGE = "linux-image-cloud-amd64"
-# The programs the initramfs runs, in order. timers reports on the clocks (BENCH_INFO only).
+# The IPC benchmark's programs, in order (./hmk bench linux brings its own list to prepare()).
+# timers reports on the clocks (BENCH_INFO only).
 PROGRAMS = ["timers", "null_syscall", "pipe_roundtrip", "futex_pingpong"]
 # What a complete run prints; null_syscall also times getppid sel4bench's way.
 CASES = ["linux.null_syscall", "linux.sel4bench.null_syscall", "linux.pipe_roundtrip",
@@ -38,8 +40,9 @@ def _run(cmd, **kw):
                           **kw)
 
 
-def build_programs(repo, cache):
-    """Compiles PROGRAMS from bench/linux/ (fast, so on every run); returns {name: path}."""
+def build_programs(repo, cache, programs=None):
+    """Compiles `programs` (default PROGRAMS) from bench/linux/ (fast, so on every run);
+    returns {name: path}."""
     cc = shutil.which("musl-gcc")
     if cc is None:
         raise benchlines.BenchError("musl-gcc not found (Debian package musl-tools; "
@@ -48,7 +51,7 @@ def build_programs(repo, cache):
     out = os.path.join(cache, "bin")
     os.makedirs(out, exist_ok=True)
     built = {}
-    for name in PROGRAMS:
+    for name in programs or PROGRAMS:
         dest = os.path.join(out, name)
         r = _run([cc, "-O2", "-static", "-Wall", "-Wextra", "-Werror", "-o", dest,
                   os.path.join(src, name + ".c")])
@@ -137,15 +140,27 @@ mount -t tmpfs tmpfs /tmp
 echo
 clocksource=/sys/devices/system/clocksource/clocksource0/current_clocksource
 echo "BENCH_INFO linux.release=$(uname -r) linux.clocksource=$(cat $clocksource)"
-for p in {programs}; do
-  /bin/$p {args} || echo "BENCH_FAIL $p exited with status $?"
-done
+{run}
 echo BENCH_DONE
 poweroff -f
 """
 
 
-def build_initramfs(cache, programs, samples, timer):
+# How the IPC benchmark's /init runs its programs: each with the same arguments.
+RUN_ALL = """for p in {programs}; do
+  /bin/$p {args} || echo "BENCH_FAIL $p exited with status $?"
+done"""
+
+
+def run_lines(commands):
+    """/init's lines for `commands`, [(program, [argument, ...])], run in that order."""
+    return "\n".join('/bin/{0} {1} || echo "BENCH_FAIL {0} exited with status $?"'
+                     .format(name, " ".join(args)) for name, args in commands)
+
+
+def build_initramfs(cache, programs, samples, timer, commands=None, cpio="bench.cpio"):
+    """`commands`: [(program, [argument, ...])] for /init to run, in order; by default every
+    program of PROGRAMS with `samples` and `timer`, as the IPC benchmark runs them."""
     archive = newc.Archive()
     for d in ("bin", "dev", "proc", "sys", "tmp"):
         archive.directory(d)
@@ -156,9 +171,12 @@ def build_initramfs(cache, programs, samples, timer):
     for name, path in programs.items():
         with open(path, "rb") as f:
             archive.file("bin/" + name, f.read(), 0o755)
-    init = INIT.format(programs=" ".join(PROGRAMS), args="%d %s" % (samples, timer))
-    archive.file("init", init.encode(), 0o755)
-    path = os.path.join(cache, "bench.cpio")
+    if commands is None:
+        run = RUN_ALL.format(programs=" ".join(PROGRAMS), args="%d %s" % (samples, timer))
+    else:
+        run = run_lines(commands)
+    archive.file("init", INIT.format(run=run).encode(), 0o755)
+    path = os.path.join(cache, cpio)
     archive.write(path)
     return path
 
@@ -172,7 +190,7 @@ def load_runner(repo):
     return runner
 
 
-def qemu_command(repo, vmlinuz, initrd):
+def qemu_command(repo, vmlinuz, initrd, memory=MEMORY):
     """The QEMU command line of HMK's own runner (tools/qemu/run.py, with the defaults ./hmk
     run and the benchmark's HMK half use), with the Linux kernel and initramfs: so both halves
     run on one machine (-machine q35 -cpu max, qboot, -icount shift=0,sleep=off, no NIC,
@@ -181,7 +199,7 @@ def qemu_command(repo, vmlinuz, initrd):
     try:
         runner = load_runner(repo)
         args = runner.parser().parse_args(["--kernel", vmlinuz, "--initrd", initrd, "--append",
-                                           APPEND, "--memory", MEMORY, "--firmware", "qboot"])
+                                           APPEND, "--memory", memory, "--firmware", "qboot"])
         return runner.qemu_command(args)
     except (OSError, AttributeError, TypeError) as e:
         raise benchlines.BenchError(
@@ -189,20 +207,26 @@ def qemu_command(repo, vmlinuz, initrd):
             "baseline must boot on HMK's machine" % (type(e).__name__, e))
 
 
-def prepare(repo, cache, samples=1000, timer="tsc", package=None):
+def prepare(repo, cache, samples=1000, timer="tsc", package=None, commands=None, cases=None,
+            name="bench", memory=MEMORY):
     """Builds everything one boot needs; returns a dict for boot(). Done once per driver
-    invocation, however many runs follow."""
+    invocation, however many runs follow. By default the IPC benchmark's programs and CASES;
+    another benchmark passes its `commands` ([(program, [argument, ...])], see
+    build_initramfs), the `cases` a complete run prints, and a `name` for its files in the
+    cache (NAME.cpio, NAME-console.log; the IPC benchmark's are bench.cpio and
+    linux-console.log); `memory` is QEMU's -m."""
     for tool in ("qemu-system-x86_64", "apt-get", "dpkg-deb"):
         if shutil.which(tool) is None:
             raise benchlines.BenchError("%s not found" % tool)
     if not os.path.exists(BUSYBOX):
         raise benchlines.BenchError("%s missing (Debian package busybox-static)" % BUSYBOX)
     os.makedirs(cache, exist_ok=True)
-    programs = build_programs(repo, cache)
+    programs = build_programs(repo, cache, commands and [c[0] for c in commands])
     vmlinuz, package, version = fetch_kernel(cache, package)
-    initrd = build_initramfs(cache, programs, samples, timer)
-    return {"cmd": qemu_command(repo, vmlinuz, initrd), "package": package, "version": version,
-            "timer": timer, "cache": cache}
+    initrd = build_initramfs(cache, programs, samples, timer, commands, name + ".cpio")
+    return {"cmd": qemu_command(repo, vmlinuz, initrd, memory), "package": package, "version": version,
+            "timer": timer, "cache": cache, "cases": cases or CASES,
+            "console_log": "linux-console.log" if commands is None else name + "-console.log"}
 
 
 def boot(setup, timeout=900):
@@ -210,7 +234,7 @@ def boot(setup, timeout=900):
     cmd = setup["cmd"]
     log("booting Linux (%s %s) in QEMU TCG" % (setup["package"], setup["version"]))
     console, status, seconds = benchlines.run_qemu(cmd, timeout)
-    console_log = os.path.join(setup["cache"], "linux-console.log")
+    console_log = os.path.join(setup["cache"], setup["console_log"])
     with open(console_log, "w") as f:
         f.write(console)
     cases, info, failures = benchlines.parse(console)
@@ -219,7 +243,7 @@ def boot(setup, timeout=900):
         problems.append("QEMU timed out after %d s of host time" % timeout)
     elif "BENCH_DONE" not in console:
         problems.append("the initramfs never finished (QEMU exited with status %d)" % status)
-    missing = [c for c in CASES if c not in cases]
+    missing = [c for c in setup["cases"] if c not in cases]
     if missing:
         problems.append("missing cases: %s" % ", ".join(missing))
     if problems:

@@ -28,9 +28,17 @@ def _rows(result, references):
     return rows
 
 
+TITLE = "IPC and system calls: median virtual ns (log scale), min..max line"
+
+
 def write_svg(result, references, path):
     """Writes the chart of `result` (bench.py's JSON dict) to `path`."""
-    rows = _rows(result, references)
+    return write_rows(_rows(result, references), TITLE, result.get("date", ""), path)
+
+
+def write_rows(rows, title, date, path):
+    """Writes a chart of `rows`, (label, kind, median, min, max) with kind a key of COLORS, to
+    `path`; returns False (and writes nothing) if there are none."""
     if not rows:
         return False
     label_width = int(12 + CHAR_WIDTH * max(len(r[0]) for r in rows))
@@ -52,11 +60,11 @@ def write_svg(result, references, path):
            '<rect width="100%" height="100%" fill="white"/>',
            '<text x="%d" y="%d" font-size="13">%s</text>' % (
                MARGIN, MARGIN + 12,
-               escape("IPC and system calls: median virtual ns (log scale), min..max line")),
+               escape(title)),
            '<text x="%d" y="%d" fill="#555">%s</text>' % (
                MARGIN, MARGIN + 28,
                escape("QEMU TCG -icount shift=0: counts instructions, not cache/TLB effects. "
-                      + result.get("date", "")))]
+                      + date))]
     top = MARGIN + 40
     for exp in range(lo_exp, hi_exp + 1):  # decade grid lines
         gx = x(10 ** exp)

@@ -1,0 +1,323 @@
+"""./hmk bench linux: the same static Linux programs (bench/linux/) on HMK, each under the
+Linux shim as ./hmk exec runs it, and on Debian's Linux kernel in the same QEMU machine; per
+case both medians and their ratio. See docs/benchmarks.md, "The Linux benchmark".
+"""
+
+import contextlib
+import datetime
+import importlib.util
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+import benchlines
+import hmk_image
+import linux_baseline
+import plot
+from benchlines import UNIT_NOTE
+
+# The benchmark, written once for both halves: (program in bench/linux/, samples, the cases it
+# prints with what one sample of each is). Both halves run every program with the same
+# arguments: the samples and the timer ("tsc"); the file cases work in /tmp, their default.
+PROGRAMS = [
+    ("null_syscall", 1000, [
+        ("linux.null_syscall", "`syscall(SYS_getppid)` through musl"),
+        ("linux.sel4bench.null_syscall", "`getppid` as a bare `syscall` instruction, the same "
+                                         "instructions with a nop instead subtracted")]),
+    ("pipe_roundtrip", 1000, [
+        ("linux.pipe_roundtrip", "1 byte parent -> child -> parent over two pipes")]),
+    ("futex_pingpong", 1000, [
+        ("linux.futex_pingpong", "a turn word handed parent -> child -> parent with "
+                                 "FUTEX_WAKE/FUTEX_WAIT in MAP_SHARED memory")]),
+    ("read_zero_4k", 1000, [("linux.read_zero_4k", "`read` of 4 KiB from /dev/zero")]),
+    ("write_null_4k", 1000, [("linux.write_null_4k", "`write` of 4 KiB to /dev/null")]),
+    ("open_close", 1000, [("linux.open_close", "`open` O_RDONLY + `close` of /tmp/FILE")]),
+    ("stat", 1000, [("linux.stat", "`stat` of /tmp/FILE")]),
+    ("fork_exit_wait", 100, [
+        ("linux.fork_exit_wait", "`fork`, the child `_exit(0)`s, the parent `waitpid`s")]),
+    ("fork_exec_wait", 50, [
+        ("linux.fork_exec_wait", "`fork`, the child `execve`s the program itself (static, "
+                                 "~50 KiB), which exits at once; `waitpid`")]),
+    ("anon_fault", 1000, [
+        ("linux.anon_fault", "first write to one page of a fresh private anonymous mapping")]),
+    ("mmap_munmap_64k", 1000, [
+        ("linux.mmap_munmap_64k", "`mmap` 64 KiB anonymous, untouched, then `munmap`")]),
+    ("create_write_unlink", 1000, [
+        ("linux.create_write_unlink", "`open` O_CREAT of a new /tmp file, `write` 4 KiB, "
+                                      "`close`, `unlink`")]),
+]
+CASES = [case for _, _, cases in PROGRAMS for case, _ in cases]
+WHAT = {case: what for _, _, cases in PROGRAMS for case, what in cases}
+SAMPLES = {case: n for _, n, cases in PROGRAMS for case, _ in cases}
+
+HEADER = ("Measured in QEMU TCG with `-icount shift=0`: virtual ns count instructions, not cache "
+          "or TLB effects. HMK: each program under the Linux shim (`./hmk exec`, one boot per "
+          "program), the shim in its own process (IC2), memory allocated at map time and "
+          "copied at fork, no kernel paging yet. Linux: Debian's kernel booted on the same "
+          "QEMU machine, the same static musl binaries run from an initramfs's /init "
+          "(/tmp a tmpfs, /dev a devtmpfs).")
+TITLE = "Linux programs on HMK and on Linux: median virtual ns (log scale), min..max line"
+# ./hmk exec's machine has 512 MiB (its initrd is in RAM twice); Linux gets the same.
+MEMORY = "512M"
+
+
+def log(msg):
+    print("bench: %s" % msg, file=sys.stderr, flush=True)
+
+
+def arguments(samples, timer):
+    return [str(samples), timer]
+
+
+# ---- the HMK half --------------------------------------------------------------------------
+
+def load_exec(repo):
+    """tools/exec/exec.py (./hmk exec) as a module: main(argv, artifacts=(kernel, shim)) runs
+    one program from an image it builds."""
+    spec = importlib.util.spec_from_file_location(
+        "hmk_exec", os.path.join(repo, "tools", "exec", "exec.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@contextlib.contextmanager
+def stdout_to(path):
+    """Points file descriptor 1 at `path` for the block: exec.main() copies the program's
+    stdout (COM2) there, byte for byte."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(path, "wb") as out:
+            os.dup2(out.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def parse_program_output(program, stdout, status, expected):
+    """The cases of one program run under ./hmk exec, from its stdout (plain BENCH lines, no
+    console prefix) and exit status; raises BenchError with what went wrong."""
+    text = stdout.decode("utf-8", "replace")
+    cases, info, failures = benchlines.parse(text)
+    problems = list(failures)
+    if status != 0:
+        problems.append("./hmk exec exited with status %d" % status)
+    missing = [c for c in expected if c not in cases]
+    if missing:
+        problems.append("missing cases: %s" % ", ".join(missing))
+    if problems:
+        raise benchlines.BenchError("%s on HMK: %s\nits stdout:\n%s"
+                                    % (program, "; ".join(problems), benchlines.tail(text)))
+    return cases, info
+
+
+def hmk_half(repo, cache, binaries, timer, timeout):
+    """Runs every program on HMK; returns the side dict (its per-program failures in
+    "errors"). Raises BenchError if the kernel and shim cannot be built."""
+    exec_mod = load_exec(repo)
+    profile = exec_mod.PROFILES["default"]
+    log("bazel build %s %s" % (profile.kernel_target, profile.shim_target))
+    try:
+        artifacts = exec_mod.build(profile)
+        qemu_cmd = exec_mod.qemu_command(profile, artifacts[0], "initrd.cpio", [3, 4, 5])
+    except exec_mod.Failure as e:
+        raise benchlines.BenchError("HMK side: %s (use --skip-hmk to run the Linux half "
+                                    "alone)" % e)
+    side = {"cases": {}, "info": {}, "errors": {}, "host_seconds": 0.0, "runs": {},
+            "qemu_command": qemu_cmd, "memory": profile.memory,
+            "kernel": {"name": "HMK", "revision": hmk_image.revision(repo),
+                       "runner": "./hmk exec (tools/exec/exec.py), profile default"}}
+    for program, samples, cases in PROGRAMS:
+        console_log = os.path.join(cache, "hmk-linux-%s.log" % program)
+        argv = ["--add", "%s:/bin/%s" % (binaries[program], program), "--log", console_log,
+                "--timeout", str(timeout), "--", "/bin/" + program] + arguments(samples, timer)
+        log("HMK: ./hmk exec -- /bin/%s %s" % (program, " ".join(argv[-2:])))
+        start = time.monotonic()
+        out = os.path.join(cache, "hmk-linux-%s.stdout" % program)
+        with stdout_to(out):
+            status = exec_mod.main(argv, artifacts=artifacts)
+        with open(out, "rb") as f:
+            stdout = f.read()
+        seconds = time.monotonic() - start
+        side["host_seconds"] += seconds
+        side["runs"][program] = {"status": status, "host_seconds": round(seconds, 1),
+                                 "console_log": console_log, "stdout": out}
+        try:
+            cases_found, info = parse_program_output(program, stdout, status,
+                                                     [c for c, _ in cases])
+        except benchlines.BenchError as e:
+            log("%s (kernel console: %s)" % (e, console_log))
+            side["errors"][program] = "%s\nkernel console: %s" % (e, console_log)
+            continue
+        side["cases"].update(cases_found)
+        side["info"].update(info)
+    side["host_seconds"] = round(side["host_seconds"], 1)
+    return side
+
+
+# ---- the Linux half ------------------------------------------------------------------------
+
+def linux_half(repo, cache, timer, timeout, package=None):
+    commands = [(program, arguments(samples, timer)) for program, samples, _ in PROGRAMS]
+    setup = linux_baseline.prepare(repo, cache, timer=timer, package=package, commands=commands,
+                                   cases=CASES, name="linux-bench", memory=MEMORY)
+    side = linux_baseline.boot(setup, timeout)
+    side["memory"] = MEMORY
+    return side
+
+
+# ---- the report ----------------------------------------------------------------------------
+
+def rows(result):
+    """Per case (CASES, then any other either side printed): n, both medians, the ratio."""
+    hmk = (result.get("hmk") or {}).get("cases", {})
+    linux = (result.get("linux") or {}).get("cases", {})
+    names = CASES + [c for side in (hmk, linux) for c in side if c not in CASES]
+    out = []
+    for name in dict.fromkeys(names):
+        h, l = hmk.get(name), linux.get(name)
+        # The samples taken (both halves take the table's), else the samples asked for.
+        ns = sorted({c["n"] for c in (h, l) if c}) or [SAMPLES[name]] if name in SAMPLES else []
+        out.append({"case": name, "what": WHAT.get(name, ""), "n": ns,
+                    "hmk_median": h and h["median"], "linux_median": l and l["median"],
+                    "ratio": h["median"] / l["median"] if h and l and l["median"] else None})
+    return out
+
+
+def ratio_text(ratio):
+    """Two decimals, or three significant digits below 0.1 (so it never reads 0.00)."""
+    if ratio is None:
+        return "n/a"
+    return "%.2f" % ratio if ratio >= 0.1 else "%.3g" % ratio
+
+
+def fmt(value):
+    return "n/a" if value is None else "{:,}".format(value)
+
+
+def summarize(result):
+    result["rows"] = rows(result)
+    result["machine"] = {side: benchlines.machine(result[side].get("qemu_command"))
+                         for side in ("hmk", "linux") if result.get(side)}
+    return result
+
+
+def report(result):
+    lines = ["## Linux programs on HMK and on Linux, %s" % result["date"], "", HEADER, ""]
+    lines.append("| case | what one sample is | n | HMK median | Linux median | HMK / Linux |")
+    lines.append("|---|---|---:|---:|---:|---:|")
+    for r in result["rows"]:
+        lines.append("| %s | %s | %s | %s | %s | %s |" % (
+            r["case"], r["what"], " / ".join(str(n) for n in r["n"]) or "-",
+            fmt(r["hmk_median"]), fmt(r["linux_median"]),
+            ratio_text(r["ratio"])))
+    lines.append("")
+    lines.append("Medians in %s." % UNIT_NOTE)
+    lines.append("")
+    for side in ("hmk", "linux"):
+        if result.get(side):
+            k = result[side]["kernel"]
+            lines.append("- %s: %s; QEMU %s; %.1f s of host time" % (
+                k["name"], ", ".join("%s %s" % (key, v) for key, v in k.items()
+                                     if key != "name" and v),
+                result["machine"][side] or "(command unknown)", result[side]["host_seconds"]))
+        else:
+            lines.append("- %s: not measured%s" % (
+                {"hmk": "HMK", "linux": "Linux"}[side],
+                "" if side in result["errors"] else " (skipped)"))
+    if len(set(result["machine"].values())) > 1:
+        lines.append("- THE TWO HALVES RAN ON DIFFERENT QEMU MACHINES: their ratios compare "
+                     "different hardware models")
+    for side, err in result["errors"].items():
+        lines.append("- %s: FAILED: %s" % (side, err.splitlines()[0].rstrip(":")))
+    for program, err in ((result.get("hmk") or {}).get("errors") or {}).items():
+        lines.append("- hmk: %s FAILED: %s" % (program, err.splitlines()[0]))
+    return "\n".join(lines) + "\n"
+
+
+def chart_rows(result):
+    """plot.write_rows()'s rows: per case HMK's bar, then Linux's."""
+    out = []
+    for r in result["rows"]:
+        for side, label in (("hmk", "HMK"), ("linux", "Linux")):
+            c = (result.get(side) or {}).get("cases", {}).get(r["case"])
+            if c:
+                out.append(("%s %s" % (label, r["case"]), side, c["median"], c["min"], c["max"]))
+    return out
+
+
+def write_outputs(result, text, json_path):
+    """The JSON, the report beside it (.md) and the chart (.svg, if anything was measured);
+    returns the paths written."""
+    os.makedirs(os.path.dirname(json_path), exist_ok=True)
+    with open(json_path, "w") as f:
+        json.dump(result, f, indent=2)
+        f.write("\n")
+    base = os.path.splitext(json_path)[0]
+    with open(base + ".md", "w") as f:
+        f.write(text)
+    written = [json_path, base + ".md"]
+    if plot.write_rows(chart_rows(result), TITLE, result["date"], base + ".svg"):
+        written.append(base + ".svg")
+    return written
+
+
+def new_result():
+    return {
+        "benchmark": "linux",
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "unit": UNIT_NOTE,
+        "header": HEADER,
+        "host": {"machine": platform.machine(), "python": platform.python_version()},
+        "programs": [{"program": p, "samples": n, "cases": [c for c, _ in cases]}
+                     for p, n, cases in PROGRAMS],
+        "hmk": None,
+        "linux": None,
+        "errors": {},
+    }
+
+
+def run(args, repo, cache):
+    """./hmk bench linux; returns the exit status (1 if anything failed)."""
+    result = new_result()
+    try:
+        result["host"]["qemu"] = subprocess.run(
+            ["qemu-system-x86_64", "--version"], stdout=subprocess.PIPE,
+            text=True).stdout.split("\n")[0]
+    except OSError:
+        pass
+    if not args.skip_hmk:
+        try:
+            binaries = linux_baseline.build_programs(repo, cache, [p for p, _, _ in PROGRAMS])
+            result["hmk"] = hmk_half(repo, cache, binaries, args.timer, args.timeout)
+            if result["hmk"]["errors"]:
+                result["errors"]["hmk"] = "%d of %d programs failed: %s" % (
+                    len(result["hmk"]["errors"]), len(PROGRAMS),
+                    ", ".join(result["hmk"]["errors"]))
+        except benchlines.BenchError as e:
+            log(str(e))
+            result["errors"]["hmk"] = str(e)
+    if not args.skip_linux:
+        try:
+            result["linux"] = linux_half(repo, cache, args.timer, args.timeout,
+                                         args.linux_package)
+            log("Linux took %.1f s of host time" % result["linux"]["host_seconds"])
+        except benchlines.BenchError as e:
+            log(str(e))
+            result["errors"]["linux"] = str(e)
+    summarize(result)
+    text = report(result)
+    print(text, end="")
+    written = write_outputs(result, text, os.path.abspath(
+        args.json or os.path.join(repo, "bench-results", "linux.json")))
+    log("wrote %s" % ", ".join(written))
+    for side, err in result["errors"].items():
+        log("%s side FAILED: %s" % (side, err.splitlines()[0]))
+    if args.skip_hmk and args.skip_linux:
+        log("both halves skipped; nothing measured")
+    return 1 if result["errors"] else 0
