@@ -14,18 +14,30 @@
 
 static const char* name_of(int e) {
   switch (e) {
-    case 0: return "ok";
-    case ENOENT: return "ENOENT";
-    case EEXIST: return "EEXIST";
-    case ENOTDIR: return "ENOTDIR";
-    case EISDIR: return "EISDIR";
-    case ENOTEMPTY: return "ENOTEMPTY";
-    case EINVAL: return "EINVAL";
-    case EBADF: return "EBADF";
-    case ELOOP: return "ELOOP";
-    case EXDEV: return "EXDEV";
-    case ENAMETOOLONG: return "ENAMETOOLONG";
-    default: return "other";
+    case 0:
+      return "ok";
+    case ENOENT:
+      return "ENOENT";
+    case EEXIST:
+      return "EEXIST";
+    case ENOTDIR:
+      return "ENOTDIR";
+    case EISDIR:
+      return "EISDIR";
+    case ENOTEMPTY:
+      return "ENOTEMPTY";
+    case EINVAL:
+      return "EINVAL";
+    case EBADF:
+      return "EBADF";
+    case ELOOP:
+      return "ELOOP";
+    case EXDEV:
+      return "EXDEV";
+    case ENAMETOOLONG:
+      return "ENAMETOOLONG";
+    default:
+      return "other";
   }
 }
 
@@ -74,8 +86,8 @@ static void files(void) {
   printf("pread %zd: %.*s\n", n, (int)n, buf);
   struct stat st;
   fstat(fd, &st);
-  printf("fstat: regular %d mode %o size %ld nlink %ld\n", S_ISREG(st.st_mode),
-         st.st_mode & 07777, (long)st.st_size, (long)st.st_nlink);
+  printf("fstat: regular %d mode %o size %ld nlink %ld\n", S_ISREG(st.st_mode), st.st_mode & 07777,
+         (long)st.st_size, (long)st.st_nlink);
   printf("O_EXCL again: %s\n", RESULT(open("data", O_CREAT | O_EXCL | O_RDWR, 0666)));
   int app = open("data", O_WRONLY | O_APPEND);
   lseek(app, 0, SEEK_SET);
