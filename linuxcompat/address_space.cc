@@ -27,6 +27,14 @@ int64_t errno_for(Status s) {
   }
 }
 
+// Whether region `b` continues the mapping `a` ends with: Linux would have merged them into one
+// VMA (anonymous memory with the same protection), or they are parts of one MAP_SHARED
+// mapping.
+bool continues(const Region& a, const Region& b) {
+  if (a.end() != b.start || a.prot != b.prot || a.map_shared != b.map_shared) return false;
+  return !a.map_shared || (a.backing == b.backing && a.first_page + a.pages == b.first_page);
+}
+
 }  // namespace
 
 AddressSpace::~AddressSpace() {
@@ -301,6 +309,171 @@ int64_t AddressSpace::protect(uint64_t start, uint64_t pages, uint32_t prot) {
   return 0;
 }
 
+uint64_t AddressSpace::mapping_end(uint64_t address) const {
+  const Region* r = find(address);
+  if (r == nullptr) return 0;
+  auto i = static_cast<uint32_t>(r - regions_);
+  while (i + 1 < count_ && continues(regions_[i], regions_[i + 1]))
+    ++i;
+  return regions_[i].end();
+}
+
+int64_t AddressSpace::grow(uint64_t end, uint64_t pages) {
+  const Region* last = end >= kPageSize ? find(end - 1) : nullptr;
+  if (last == nullptr || last->end() != end) return -kEFAULT;
+  return map_anonymous(end, pages, last->prot, last->map_shared);
+}
+
+Backing* AddressSpace::new_backing_for(uint64_t pages, uint32_t prot) {
+  Backing* b = new_backing(pages);
+  if (b == nullptr || (prot & kProtExec) == 0) return b;
+  // Memory that will be executable: its mirror read-only from the start (W^X).
+  if (backend_.set_mirror_writable(b->memory, b->mirror, pages, false) != Status::kOk) {
+    drop(b);
+    return nullptr;
+  }
+  b->mirror_writable = false;
+  return b;
+}
+
+void AddressSpace::drop(Backing* b) {
+  b->users = 1;  // a new backing no region uses yet
+  release(b);
+}
+
+int64_t AddressSpace::move(uint64_t from, uint64_t pages, uint64_t to, uint64_t more,
+                           OldRange old) {
+  MoveState m;
+  m.from = from;
+  m.end = from + pages * kPageSize;
+  m.to = to;
+  m.pages = pages;
+  m.more = more;
+  m.keep = old == OldRange::kKeep;
+  // 1. Decode: the old range mapped throughout (k regions meet it), the new one free and
+  //    apart from it, room for the regions (two splits, k moved, k kept, the extra pages).
+  m.first = index_at_or_after(from);
+  uint64_t at = from;
+  for (uint32_t i = m.first; i < count_ && at < m.end; ++i, ++m.k) {
+    if (regions_[i].start > at) return -kEFAULT;
+    at = regions_[i].end();
+  }
+  if (m.k == 0 || at < m.end) return -kEFAULT;
+  if (to < m.end && from < to + (pages + more) * kPageSize) return -kEINVAL;
+  if (!range_free(to, pages + more)) return -kENOMEM;
+  if (count_ + 2 + 2 * m.k + 1 > kMaxRegions) return -kENOMEM;
+  m.last_prot = regions_[m.first + m.k - 1].prot;
+  m.last_shared = regions_[m.first + m.k - 1].map_shared;
+  m.fresh = new Backing* [m.k + 1] {};
+  m.moved = new Region[m.k + 1];
+  int64_t error = m.fresh != nullptr && m.moved != nullptr ? 0 : -kENOMEM;
+  // 2. The memory it needs, made before anything changes.
+  if (error == 0) error = move_allocate(m);
+  // 3. The old range's ends become region boundaries (invisible to the process).
+  if (error == 0) error = split_at(from);
+  if (error == 0) error = split_at(m.end);
+  m.first = index_at_or_after(from);
+  // 4. The mappings; a failure undoes them, else the bookkeeping follows.
+  if (error == 0) error = move_map(m);
+  if (error != 0) {
+    move_undo(m);
+  } else {
+    move_commit(m);
+  }
+  delete[] m.fresh;
+  delete[] m.moved;
+  return error;
+}
+
+int64_t AddressSpace::move_allocate(MoveState& m) {
+  // fresh[j] for the kept part of each private region j (kKeep), fresh[k] for the extra pages.
+  for (uint32_t j = 0; j < m.k && m.keep; ++j) {
+    const Region& r = regions_[m.first + j];
+    if (r.map_shared) continue;
+    const uint64_t lo = r.start > m.from ? r.start : m.from;
+    const uint64_t hi = r.end() < m.end ? r.end() : m.end;
+    m.fresh[j] = new_backing_for((hi - lo) / kPageSize, r.prot);
+    if (m.fresh[j] == nullptr) return -kENOMEM;
+  }
+  if (m.more > 0) {
+    m.fresh[m.k] = new_backing_for(m.more, m.last_prot);
+    if (m.fresh[m.k] == nullptr) return -kENOMEM;
+  }
+  return 0;
+}
+
+int64_t AddressSpace::move_map(MoveState& m) {
+  // The new place mapped beside the old one, region by region, then the extra pages.
+  for (; m.mapped < m.k; ++m.mapped) {
+    Region r = regions_[m.first + m.mapped];
+    r.start = m.to + (r.start - m.from);
+    if (int64_t e = map_region(r); e != 0) return e;
+    m.moved[m.mapped] = r;
+  }
+  if (m.more > 0) {
+    m.moved[m.k] = {
+        m.to + m.pages * kPageSize, m.more, m.fresh[m.k], 0, m.last_prot, m.last_shared};
+    if (int64_t e = map_region(m.moved[m.k]); e != 0) return e;
+    m.extra_mapped = true;
+  }
+  // kKeep: each private region's old mapping traded for its fresh pages (MAP_SHARED ones stay:
+  // both places map the same memory).
+  for (; m.keep && m.traded < m.k; ++m.traded) {
+    const Region& r = regions_[m.first + m.traded];
+    if (m.fresh[m.traded] == nullptr || r.prot == kProtNone) continue;
+    Region replaced = r;
+    replaced.backing = m.fresh[m.traded];
+    replaced.first_page = 0;
+    (void)backend_.unmap(r.start, r.pages);
+    if (int64_t e = map_region(replaced); e != 0) {
+      (void)map_region(r);  // what it was
+      return e;
+    }
+  }
+  return 0;
+}
+
+void AddressSpace::move_undo(MoveState& m) {
+  for (uint32_t j = 0; j < m.traded; ++j) {
+    const Region& r = regions_[m.first + j];
+    if (m.fresh[j] == nullptr || r.prot == kProtNone) continue;
+    (void)backend_.unmap(r.start, r.pages);
+    (void)map_region(r);
+  }
+  if (m.extra_mapped && m.last_prot != kProtNone) (void)backend_.unmap(m.moved[m.k].start, m.more);
+  for (uint32_t j = 0; j < m.mapped; ++j)
+    if (m.moved[j].prot != kProtNone) (void)backend_.unmap(m.moved[j].start, m.moved[j].pages);
+  for (uint32_t j = 0; m.fresh != nullptr && j <= m.k; ++j)
+    if (m.fresh[j] != nullptr) drop(m.fresh[j]);
+}
+
+void AddressSpace::move_commit(MoveState& m) {
+  // POINT OF NO RETURN: each old region's memory now belongs to its moved copy; the old range
+  // is unmapped (kUnmap) or keeps a region of its own.
+  for (uint32_t j = 0; j < m.k; ++j) {
+    Region& r = regions_[m.first + j];
+    if (!m.keep) {
+      if (r.prot != kProtNone) (void)backend_.unmap(r.start, r.pages);
+    } else if (m.fresh[j] == nullptr) {
+      ++r.backing->users;  // MAP_SHARED: mapped at both places
+    } else {
+      r.backing = m.fresh[j];
+      r.first_page = 0;
+      m.fresh[j]->users = 1;
+    }
+  }
+  if (!m.keep) {
+    for (uint32_t j = 0; j < m.k; ++j)
+      erase(m.first);
+  }
+  for (uint32_t j = 0; j < m.k; ++j)
+    (void)insert(m.moved[j]);  // room was checked above
+  if (m.more > 0) {
+    m.fresh[m.k]->users = 1;
+    (void)insert(m.moved[m.k]);
+  }
+}
+
 int64_t AddressSpace::zero(uint64_t start, uint64_t pages) {
   const uint64_t end = start + pages * kPageSize;
   uint64_t at = start;
@@ -332,6 +505,15 @@ bool AddressSpace::futex_key(uint64_t address, const void** object, uint64_t* of
     *offset = address;
   }
   return true;
+}
+
+bool AddressSpace::covers(uint64_t start, uint64_t end) const {
+  uint64_t at = start;
+  for (uint32_t i = index_at_or_after(start); i < count_ && at < end; ++i) {
+    if (regions_[i].start > at) return false;
+    at = regions_[i].end();
+  }
+  return at >= end;
 }
 
 bool AddressSpace::range_free(uint64_t start, uint64_t pages) const {
@@ -393,6 +575,21 @@ bool AddressSpace::copy_in(void* dst, uint64_t src, uint64_t len) const {
 
 bool AddressSpace::copy_out(uint64_t dst, const void* src, uint64_t len) {
   return copy(dst, len, Access::kWrite, const_cast<void*>(src));
+}
+
+bool AddressSpace::compare_exchange32(uint64_t address, uint32_t expected, uint32_t desired,
+                                      uint32_t* found) {
+  if (address % sizeof(uint32_t) != 0) return false;
+  const Region* r = find(address);
+  if (r == nullptr || (r->prot & kProtWrite) == 0) return false;
+  // A writable region's memory is never shared copy-on-write (unshare() ran), so the word is
+  // the one every mapping of this memory sees.
+  auto* word = reinterpret_cast<uint32_t*>(bytes(*r, address));
+  uint32_t seen = expected;
+  (void)__atomic_compare_exchange_n(word, &seen, desired, false, __ATOMIC_SEQ_CST,
+                                    __ATOMIC_SEQ_CST);
+  *found = seen;
+  return true;
 }
 
 bool AddressSpace::load(uint64_t dst, const void* src, uint64_t len) {

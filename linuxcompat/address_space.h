@@ -91,6 +91,26 @@ class AddressSpace {
   // `unmap` false, when its space is gone anyway).
   void clear(bool unmap);
 
+  // ---- mremap's pieces ----
+  // The end of the mapping that holds `address`, counting mappings as Linux counts them
+  // (VMAs): adjacent regions with the same protection and sharing are one mapping (Linux
+  // merges such neighbours), and a MAP_SHARED region continues only into the rest of the same
+  // memory object. 0 when no region holds `address`.
+  uint64_t mapping_end(uint64_t address) const;
+  // Adds `pages` pages of fresh zeroed memory at `end`, where a mapping ends, with that
+  // mapping's protection and sharing. The range must be free. 0 or -errno.
+  int64_t grow(uint64_t end, uint64_t pages);
+  // What move leaves at the old range: nothing, or (MREMAP_DONTUNMAP) a mapping with the same
+  // protection, of fresh zeroed pages where the memory was private and of the same memory
+  // where it was MAP_SHARED.
+  enum class OldRange : uint8_t { kUnmap, kKeep };
+  // Moves the pages [from, from + pages) (every one mapped) to the free range at `to`, which
+  // must not overlap them, and adds `more` pages of fresh zeroed memory after them with the
+  // protection and sharing of the last. The same memory objects are mapped at the new place,
+  // nothing is copied, so memory shared with another process stays shared. 0 or -errno; on
+  // failure the process's memory is as it was.
+  int64_t move(uint64_t from, uint64_t pages, uint64_t to, uint64_t more, OldRange old);
+
   // Zeroes every page of the range (madvise's MADV_DONTNEED on private memory); a memory
   // object shared with another process by fork is copied first. -ENOMEM if a page is not mapped.
   int64_t zero(uint64_t start, uint64_t pages);
@@ -101,6 +121,8 @@ class AddressSpace {
   // Whether `address` lies in a region (mapped or reserved).
   bool contains(uint64_t address) const { return find(address) != nullptr; }
 
+  // Whether every page of [start, end) lies in a region (mapped or reserved).
+  bool covers(uint64_t start, uint64_t end) const;
   bool range_free(uint64_t start, uint64_t pages) const;
   // The highest free range of `pages` pages ending at or below `below`; 0 if there is none.
   uint64_t find_free(uint64_t pages, uint64_t below) const;
@@ -109,6 +131,11 @@ class AddressSpace {
   // in regions with read (copy_in) or write (copy_out) permission.
   bool copy_in(void* dst, uint64_t src, uint64_t len) const;
   bool copy_out(uint64_t dst, const void* src, uint64_t len);
+  // An atomic compare-and-exchange of the aligned 32-bit word at `address` (a futex word), as
+  // the process's own lock cmpxchg would do it: *found gets the value that was there, and
+  // `desired` is stored if that was `expected`. False (EFAULT) if the word is not aligned or
+  // not in a writable region.
+  bool compare_exchange32(uint64_t address, uint32_t expected, uint32_t desired, uint32_t* found);
   // The loader's copy: any region whose mirror is writable, whatever its protection.
   bool load(uint64_t dst, const void* src, uint64_t len);
   // A NUL-terminated string of at most cap - 1 bytes into dst: its length, -EFAULT, or
@@ -133,6 +160,27 @@ class AddressSpace {
   // Gives region `index` a private copy of its pages (before it is made writable).
   int64_t unshare(uint32_t index);
   Backing* new_backing(uint64_t pages);
+  // A new backing whose mirror is read-only if `prot` is executable; nullptr on failure.
+  Backing* new_backing_for(uint64_t pages, uint32_t prot);
+  // Deletes a backing made for a region that was never recorded.
+  void drop(Backing* b);
+  // move()'s steps and the state they share.
+  struct MoveState {
+    uint64_t from = 0, end = 0, to = 0, pages = 0, more = 0;
+    bool keep = false;          // OldRange::kKeep
+    uint32_t first = 0, k = 0;  // the regions meeting [from, end): regions_[first, +k)
+    uint32_t last_prot = 0;     // the last one's protection and sharing, for the extra
+    bool last_shared = false;   // pages
+    Backing** fresh = nullptr;  // [k + 1]: for each kept private region; [k] the extra
+    Region* moved = nullptr;    // [k + 1]: the regions of the new place; [k] the extra
+    uint32_t mapped = 0;        // moved[0, mapped) are mapped
+    bool extra_mapped = false;  // moved[k] is
+    uint32_t traded = 0;        // old regions [first, first + traded) have fresh pages
+  };
+  int64_t move_allocate(MoveState& m);
+  int64_t move_map(MoveState& m);
+  void move_undo(MoveState& m);
+  void move_commit(MoveState& m);
   bool copy(uint64_t address, uint64_t len, Access access, void* shim_buffer);
 
   MemoryBackend& backend_;

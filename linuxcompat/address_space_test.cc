@@ -14,6 +14,7 @@
 #include "linuxcompat/exec.h"
 #include "linuxcompat/linux.h"
 #include "linuxcompat/task.h"
+#include "linuxcompat/test_services.h"
 
 namespace hmk::lx {
 namespace {
@@ -63,6 +64,7 @@ class FakeBackend final : public MemoryBackend {
              uint32_t rights) override {
     REQUIRE(objects_.count(memory) == 1);
     REQUIRE((first_page + pages) * kPageSize <= objects_[memory].size());
+    if (maps_before_failure >= 0 && maps_before_failure-- == 0) return Status::kOutOfMemory;
     // The core's W^X across mappings, and no overlap.
     const bool w = (rights & abi::kRightWrite) != 0, x = (rights & abi::kRightExecute) != 0;
     if (w && x) return Status::kInvalidArgument;
@@ -93,6 +95,7 @@ class FakeBackend final : public MemoryBackend {
 
   std::map<uint64_t, Mapping> mappings;
   uint64_t budget_pages = 1 << 20;
+  int maps_before_failure = -1;  // >= 0: the map after that many fails once (out of memory)
   bool process_gone = false;
 
  private:
@@ -186,6 +189,216 @@ TEST_CASE("a failed allocation leaves nothing behind") {
   REQUIRE(mm.map_anonymous(kBase, 4, kRw) == -kENOMEM);
   REQUIRE(mm.region_count() == 0);
   REQUIRE(fake.objects() == 0);
+}
+
+TEST_CASE("compare_exchange32: aligned words of writable memory only") {
+  FakeBackend fake;
+  AddressSpace mm(fake);
+  REQUIRE(mm.map_anonymous(kBase, 1, kRw) == 0);
+  REQUIRE(mm.map_anonymous(kBase + kPageSize, 1, kProtRead) == 0);
+  const uint32_t seven = 7;
+  REQUIRE(mm.copy_out(kBase + 8, &seven, 4));
+  uint32_t found = 0;
+  REQUIRE(mm.compare_exchange32(kBase + 8, 7, 9, &found));
+  CHECK(found == 7);
+  uint32_t now = 0;
+  REQUIRE(mm.copy_in(&now, kBase + 8, 4));
+  CHECK(now == 9);
+  REQUIRE(mm.compare_exchange32(kBase + 8, 7, 11, &found));  // not 7 any more: left alone
+  CHECK(found == 9);
+  REQUIRE(mm.copy_in(&now, kBase + 8, 4));
+  CHECK(now == 9);
+  CHECK_FALSE(mm.compare_exchange32(kBase + 6, 0, 1, &found));              // misaligned
+  CHECK_FALSE(mm.compare_exchange32(kBase + kPageSize, 0, 1, &found));      // read-only
+  CHECK_FALSE(mm.compare_exchange32(kBase + 2 * kPageSize, 0, 1, &found));  // not mapped
+  fake.process_gone = true;
+}
+
+// ---- mremap's pieces ----
+
+uint8_t byte_at(AddressSpace& mm, uint64_t address) {
+  uint8_t b = 0;
+  REQUIRE(mm.copy_in(&b, address, 1));
+  return b;
+}
+
+// Writes page i of [start, start + pages * kPageSize) full of the byte i + 1.
+void fill_pages(AddressSpace& mm, uint64_t start, uint64_t pages) {
+  for (uint64_t i = 0; i < pages; ++i) {
+    const std::vector<uint8_t> page(kPageSize, static_cast<uint8_t>(i + 1));
+    REQUIRE(mm.copy_out(start + i * kPageSize, page.data(), kPageSize));
+  }
+}
+
+TEST_CASE("mapping_end counts mappings as Linux's VMAs: merged neighbours, one shared object") {
+  FakeBackend fake;
+  AddressSpace mm(fake);
+  REQUIRE(mm.map_anonymous(kBase, 2, kRw) == 0);
+  REQUIRE(mm.map_anonymous(kBase + 2 * kPageSize, 1, kRw) == 0);  // merges with the first
+  REQUIRE(mm.map_anonymous(kBase + 3 * kPageSize, 1, kProtRead) == 0);
+  CHECK(mm.mapping_end(kBase) == kBase + 3 * kPageSize);
+  CHECK(mm.mapping_end(kBase + 2 * kPageSize) == kBase + 3 * kPageSize);
+  CHECK(mm.mapping_end(kBase + 3 * kPageSize + 5) == kBase + 4 * kPageSize);
+  CHECK(mm.mapping_end(kBase + 4 * kPageSize) == 0);
+  // MAP_SHARED: two objects never merge; the two parts of one object split by mprotect do.
+  const uint64_t s = kBase + 16 * kPageSize;
+  REQUIRE(mm.map_anonymous(s, 2, kRw, true) == 0);
+  REQUIRE(mm.map_anonymous(s + 2 * kPageSize, 2, kRw, true) == 0);
+  CHECK(mm.mapping_end(s) == s + 2 * kPageSize);
+  REQUIRE(mm.protect(s + kPageSize, 1, kProtRead) == 0);
+  REQUIRE(mm.protect(s + kPageSize, 1, kRw) == 0);
+  CHECK(mm.mapping_end(s) == s + 2 * kPageSize);
+  CHECK(mm.region(mm.region_count() - 3).backing == mm.region(mm.region_count() - 2).backing);
+  fake.process_gone = true;
+}
+
+TEST_CASE("grow adds fresh zeroed pages with the mapping's protection") {
+  FakeBackend fake;
+  AddressSpace mm(fake);
+  REQUIRE(mm.map_anonymous(kBase, 2, kRw) == 0);
+  fill_pages(mm, kBase, 2);
+  REQUIRE(mm.map_anonymous(kBase + 4 * kPageSize, 1, kRw) == 0);
+  CHECK(mm.grow(kBase + 2 * kPageSize, 3) == -kENOMEM);  // runs into the next mapping
+  CHECK(mm.grow(kBase + kPageSize, 1) == -kEFAULT);      // not where a region ends
+  REQUIRE(mm.grow(kBase + 2 * kPageSize, 2) == 0);
+  CHECK(byte_at(mm, kBase + kPageSize) == 2);
+  CHECK(byte_at(mm, kBase + 2 * kPageSize) == 0);
+  CHECK(byte_at(mm, kBase + 4 * kPageSize - 1) == 0);
+  CHECK(mm.mapping_end(kBase) == kBase + 5 * kPageSize);
+  // Executable memory grows with a read-only mirror (W^X).
+  REQUIRE(mm.map_anonymous(kBase + 8 * kPageSize, 1, kProtRead | kProtExec) == 0);
+  REQUIRE(mm.grow(kBase + 9 * kPageSize, 1) == 0);
+  CHECK_FALSE(fake.writable(mm.region(mm.region_count() - 1).backing->memory));
+  CHECK(mm.region(mm.region_count() - 1).prot == (kProtRead | kProtExec));
+  check_consistent(mm, fake);
+  fake.process_gone = true;
+}
+
+TEST_CASE("move maps the same memory at the new place and adds zeroed pages") {
+  FakeBackend fake;
+  AddressSpace mm(fake);
+  const uint64_t to = kBase + 64 * kPageSize;
+  REQUIRE(mm.map_anonymous(kBase, 4, kRw) == 0);
+  fill_pages(mm, kBase, 4);
+  const abi::Handle memory = mm.region(0).backing->memory;
+  const size_t objects = fake.objects();
+  // Pages 1 and 2 of the four, plus two more.
+  REQUIRE(mm.move(kBase + kPageSize, 2, to, 2, AddressSpace::OldRange::kUnmap) == 0);
+  check_consistent(mm, fake);
+  CHECK(fake.objects() == objects + 1);  // only the extra pages are new memory
+  CHECK(fake.mappings.at(to).memory == memory);
+  CHECK(fake.mappings.at(to).first_page == 1);
+  CHECK(byte_at(mm, to) == 2);
+  CHECK(byte_at(mm, to + 2 * kPageSize - 1) == 3);
+  CHECK(byte_at(mm, to + 2 * kPageSize) == 0);
+  CHECK(byte_at(mm, to + 4 * kPageSize - 1) == 0);
+  CHECK_FALSE(mm.contains(kBase + kPageSize));
+  CHECK_FALSE(mm.contains(kBase + 3 * kPageSize - 1));
+  CHECK(byte_at(mm, kBase) == 1);
+  CHECK(byte_at(mm, kBase + 3 * kPageSize) == 4);
+  CHECK(mm.mapping_end(to) == to + 4 * kPageSize);
+  // Two regions of different protection move together, each keeping its own.
+  REQUIRE(mm.protect(to, 1, kProtRead) == 0);
+  const uint64_t back = kBase + 8 * kPageSize;
+  REQUIRE(mm.move(to, 4, back, 0, AddressSpace::OldRange::kUnmap) == 0);
+  REQUIRE(mm.region_count() == 5);  // pages 0 and 3, then read-only, read-write, the extra
+  CHECK(mm.region(2).start == back);
+  CHECK(mm.region(2).prot == kProtRead);
+  CHECK(mm.region(3).prot == kRw);
+  CHECK(byte_at(mm, back) == 2);
+  CHECK(byte_at(mm, back + kPageSize) == 3);
+  CHECK_FALSE(mm.contains(to));
+  check_consistent(mm, fake);
+  fake.process_gone = true;
+}
+
+TEST_CASE("move refuses holes, overlaps, a taken place; a failure changes nothing") {
+  FakeBackend fake;
+  AddressSpace mm(fake);
+  const uint64_t to = kBase + 64 * kPageSize;
+  REQUIRE(mm.map_anonymous(kBase, 2, kRw) == 0);
+  REQUIRE(mm.map_anonymous(kBase + 3 * kPageSize, 1, kRw) == 0);
+  fill_pages(mm, kBase, 2);
+  using Old = AddressSpace::OldRange;
+  CHECK(mm.move(kBase, 4, to, 0, Old::kUnmap) == -kEFAULT);  // a hole at page 2
+  CHECK(mm.move(kBase + 2 * kPageSize, 1, to, 0, Old::kUnmap) == -kEFAULT);
+  CHECK(mm.move(kBase, 2, kBase + kPageSize, 0, Old::kUnmap) == -kEINVAL);      // overlaps
+  CHECK(mm.move(kBase, 2, kBase + 2 * kPageSize, 0, Old::kUnmap) == -kENOMEM);  // taken
+  fake.budget_pages = 3;
+  CHECK(mm.move(kBase + kPageSize, 1, to, 4, Old::kUnmap) == -kENOMEM);  // no memory for 4
+  CHECK(mm.region_count() == 2);
+  CHECK(mm.region(0).pages == 2);
+  CHECK(byte_at(mm, kBase + kPageSize) == 2);
+  CHECK(fake.objects() == 2);
+  // Fresh pages for the first of two kept regions, none for the second: the first given back.
+  REQUIRE(mm.protect(kBase + kPageSize, 1, kProtRead) == 0);
+  fake.budget_pages = 1;
+  CHECK(mm.move(kBase, 2, to, 0, Old::kKeep) == -kENOMEM);
+  CHECK(fake.objects() == 2);
+  CHECK(fake.budget_pages == 1);
+  CHECK(mm.region_count() == 3);
+  check_consistent(mm, fake);
+  fake.process_gone = true;
+}
+
+TEST_CASE("move undoes its mappings when one fails, at the new place or the old") {
+  FakeBackend fake;
+  AddressSpace mm(fake);
+  const uint64_t to = kBase + 64 * kPageSize;
+  using Old = AddressSpace::OldRange;
+  REQUIRE(mm.map_anonymous(kBase, 1, kRw) == 0);
+  REQUIRE(mm.map_anonymous(kBase + kPageSize, 1, kProtRead) == 0);
+  fill_pages(mm, kBase, 1);
+  const auto before = fake.mappings;
+  for (int maps = 0; maps < 4; ++maps) {  // 2 at the new place, then 2 traded at the old
+    fake.maps_before_failure = maps;
+    CHECK(mm.move(kBase, 2, to, 0, Old::kKeep) == -kENOMEM);
+    fake.maps_before_failure = -1;
+    CHECK(mm.region_count() == 2);
+    CHECK(fake.objects() == 2);
+    CHECK(byte_at(mm, kBase) == 1);
+    check_consistent(mm, fake);
+    CHECK(fake.mappings.size() == before.size());
+    for (const auto& [va, m] : before)
+      CHECK(fake.mappings.at(va).memory == m.memory);
+  }
+  fake.maps_before_failure = 2;
+  CHECK(mm.move(kBase, 2, to, 1, Old::kUnmap) == -kENOMEM);  // the extra page's map fails
+  CHECK(fake.objects() == 2);
+  check_consistent(mm, fake);
+  fake.maps_before_failure = 3;
+  CHECK(mm.move(kBase, 2, to, 1, Old::kKeep) == -kENOMEM);  // the first trade fails
+  CHECK(fake.objects() == 2);
+  check_consistent(mm, fake);
+  fake.process_gone = true;
+}
+
+TEST_CASE("move keeping the old range (MREMAP_DONTUNMAP): private memory zeroed, shared kept") {
+  FakeBackend fake;
+  AddressSpace mm(fake);
+  const uint64_t to = kBase + 64 * kPageSize;
+  using Old = AddressSpace::OldRange;
+  REQUIRE(mm.map_anonymous(kBase, 2, kRw) == 0);
+  fill_pages(mm, kBase, 2);
+  REQUIRE(mm.move(kBase, 2, to, 0, Old::kKeep) == 0);
+  check_consistent(mm, fake);
+  CHECK(byte_at(mm, to + kPageSize) == 2);
+  CHECK(byte_at(mm, kBase + kPageSize) == 0);  // still mapped, fresh pages
+  CHECK(mm.region(0).prot == kRw);
+  CHECK(mm.region(0).backing != mm.region(1).backing);
+  // MAP_SHARED: both places are the same memory.
+  const uint64_t s = kBase + 16 * kPageSize;
+  REQUIRE(mm.map_anonymous(s, 1, kRw, true) == 0);
+  REQUIRE(mm.move(s, 1, to + 8 * kPageSize, 0, Old::kKeep) == 0);
+  const uint8_t x = 'x';
+  REQUIRE(mm.copy_out(s + 7, &x, 1));
+  CHECK(byte_at(mm, to + 8 * kPageSize + 7) == 'x');
+  CHECK(fake.mappings.at(s).memory == fake.mappings.at(to + 8 * kPageSize).memory);
+  check_consistent(mm, fake);
+  // Unmapping one place leaves the other.
+  REQUIRE(mm.unmap(s, 1) == 0);
+  CHECK(byte_at(mm, to + 8 * kPageSize + 7) == 'x');
+  fake.process_gone = true;
 }
 
 std::vector<uint8_t> read_file(const char* path) {
@@ -284,17 +497,7 @@ TEST_CASE("the loader refuses what is not a static x86-64 executable") {
 
 // The handlers' services (shim.cc has the real ones); these tests run no handler.
 const ShimServices& shim_services() {
-  static const ShimServices services = {
-      [](uint8_t* buffer, size_t length) { std::memset(buffer, 0x5a, length); },
-      [](Task&, uint64_t, uint64_t) { return Status::kOk; },
-      [](Task&, WaitQueue&) { return -kEINTR; },
-      [](WaitQueue&) {},
-      [](Task&, abi::UserRegisters*) { return Status::kUnsupported; },
-      [](Task&, const abi::UserRegisters&) { return Status::kUnsupported; },
-      []() { return uint64_t{0}; },
-      [](Task&, WaitQueue&, uint64_t) { return -kEINTR; },
-      [](Task&, WaitQueue* const*, uint32_t, uint64_t) { return -kEINTR; },
-      [](int32_t) -> Process* { return nullptr; }};
+  static const ShimServices services = host_test_services();
   return services;
 }
 

@@ -12,8 +12,10 @@
 
 #include "linuxcompat/fs/filesystem.h"
 #include "linuxcompat/fs/operations.h"
+#include "linuxcompat/pipe.h"
 #include "linuxcompat/syscall_table.h"
 #include "linuxcompat/task.h"
+#include "linuxcompat/test_services.h"
 
 namespace hmk::lx {
 namespace {
@@ -563,6 +565,19 @@ TEST_CASE("getdents64: linux_dirent64 records, d_off cookies to seek to, EINVAL 
   CHECK(sys_getdents64(f.task, fd, f.buffer(), 24) == 24);
   CHECK(sys_lseek(f.task, fd, 0, kSeekEnd) == -kEINVAL);
   CHECK(sys_getdents64(f.task, fd, kUnmapped, 4096) == -kEFAULT);
+  // A refused buffer consumes nothing: the listing goes on where it was.
+  CHECK(sys_getdents64(f.task, fd, f.buffer(), 4096) == 24 + 32 + 24);  // "..", subdir, l
+  CHECK(f.get<uint16_t>(f.buffer() + 16) == 24);
+  CHECK(f.bytes(f.buffer() + 19, 3) == std::string("..", 3));
+  // A buffer whose end is not mapped: the records before the fault are returned, and the next
+  // call starts with the first one that did not arrive.
+  CHECK(sys_lseek(f.task, fd, 0, kSeekSet) == 0);
+  const uint64_t last_page = kBase + (kPages - 1) * kPageSize;
+  // Unmapped after the last page: ".", ".." and 8 bytes fit.
+  const uint64_t near_end = last_page + kPageSize - 24 - 24 - 8;
+  CHECK(sys_getdents64(f.task, fd, near_end, 4096) == 48);
+  CHECK(sys_getdents64(f.task, fd, f.buffer(), 4096) == 32 + 24);  // subdir, l
+  CHECK(f.bytes(f.buffer() + 19, 7) == std::string("subdir", 7));
 }
 
 TEST_CASE("a large directory is listed completely across calls and chunks") {
@@ -1038,6 +1053,16 @@ TEST_CASE("/proc: self, exe, cwd, fd, meminfo, mounts") {
   CHECK(f.stat_error("/proc/self/fd/8") == -kENOENT);
   const std::string meminfo = f.read_file("/proc/meminfo");
   CHECK(meminfo.rfind("MemTotal:", 0) == 0);
+  // The same figures as sysinfo's (struct sysinfo: totalram at 32, freeram at 40, mem_unit at
+  // 104).
+  REQUIRE(sys_sysinfo(f.task, f.buffer()) == 0);
+  const uint64_t unit = f.get<uint32_t>(f.buffer() + 104);
+  const uint64_t total_kb = f.get<uint64_t>(f.buffer() + 32) * unit / 1024;
+  const uint64_t free_kb = f.get<uint64_t>(f.buffer() + 40) * unit / 1024;
+  CHECK(meminfo.find("MemTotal:" + std::string(15 - std::to_string(total_kb).size(), ' ') +
+                     std::to_string(total_kb) + " kB\n") == 0);
+  CHECK(meminfo.find("\nMemFree:" + std::string(16 - std::to_string(free_kb).size(), ' ') +
+                     std::to_string(free_kb) + " kB\n") != std::string::npos);
   CHECK(f.read_file("/proc/mounts").find("proc /proc proc") != std::string::npos);
   CHECK(f.open("/proc/meminfo", kOWronly) == -kEACCES);
   CHECK(f.stat("/proc/self/fd").mode == (kSIfdir | 0500));
@@ -1045,6 +1070,201 @@ TEST_CASE("/proc: self, exe, cwd, fd, meminfo, mounts") {
   REQUIRE(sys_chdir(f.task, f.str("/proc/self/fd")) == 0);
   CHECK(sys_getcwd(f.task, f.buffer(), 100) == 11);
   CHECK(f.bytes(f.buffer(), 11) == std::string("/proc/1/fd", 11));
+}
+
+TEST_CASE("a pipe: fstat says FIFO with one inode for both ends; /proc/PID/fd says pipe:[ino]") {
+  Fixture f;
+  File* ends[4] = {};
+  REQUIRE(make_pipe(&ends[0], &ends[1]));
+  REQUIRE(make_pipe(&ends[2], &ends[3]));
+  for (int32_t i = 0; i < 4; ++i)
+    f.process.fds.install(5 + i, ends[i]);
+  Stat st[4];
+  for (int32_t i = 0; i < 4; ++i) {
+    REQUIRE(sys_fstat(f.task, 5 + i, f.buffer()) == 0);
+    st[i] = f.get<Stat>(f.buffer());
+  }
+  CHECK(st[0].mode == (kSIfifo | 0600));
+  CHECK(st[1].mode == (kSIfifo | 0600));
+  CHECK(st[0].nlink == 1);
+  CHECK(st[0].size == 0);
+  CHECK(st[0].blksize == 4096);
+  CHECK(st[0].ino == st[1].ino);
+  CHECK(st[0].dev == st[1].dev);
+  CHECK(st[2].ino == st[3].ino);
+  CHECK(st[2].ino != st[0].ino);
+  // Stable: data in the pipe changes nothing.
+  CHECK(f.write(6, "data") == 4);
+  REQUIRE(sys_fstat(f.task, 5, f.buffer()) == 0);
+  CHECK(f.get<Stat>(f.buffer()).ino == st[0].ino);
+  CHECK(f.readlink("/proc/self/fd/5") == "pipe:[" + std::to_string(st[0].ino) + "]");
+  CHECK(f.readlink("/proc/self/fd/6") == "pipe:[" + std::to_string(st[0].ino) + "]");
+  CHECK(f.readlink("/proc/self/fd/8") == "pipe:[" + std::to_string(st[2].ino) + "]");
+  CHECK(sys_fadvise64(f.task, 5, 0, 0, 0) == -kESPIPE);
+}
+
+// ---- memory: mappings of files, mremap, msync ----
+
+TEST_CASE("mmap of a file: a private copy of its bytes, zeros past its end") {
+  Fixture f;
+  const auto fd = static_cast<int32_t>(f.open("/tmp/m", kOCreat | kORdwr));
+  std::string text(5000, 'a');
+  text.replace(0, 20, "mapped file contents");
+  text.replace(4096, 4, "page");
+  REQUIRE(f.write(fd, text) == 5000);
+  const uint32_t rw = kProtRead | kProtWrite;
+  const int64_t a = sys_mmap(f.task, 0, 3 * kPageSize, rw, kMapPrivate, fd, 0);
+  REQUIRE(a > 0);
+  const auto at = static_cast<uint64_t>(a);
+  CHECK(f.bytes(at, 5000) == text);
+  CHECK(f.bytes(at + 5000, 3 * kPageSize - 5000) == std::string(3 * kPageSize - 5000, '\0'));
+  // Private: writes stay in the copy.
+  REQUIRE(f.process.mm.copy_out(at, "M", 1));
+  CHECK(sys_pread64(f.task, fd, f.buffer(), 1, 0) == 1);
+  CHECK(f.bytes(f.buffer(), 1) == "m");
+  // From an offset; read-only; read and execute; reserved (PROT_NONE).
+  const int64_t b = sys_mmap(f.task, 0, kPageSize, kProtRead, kMapPrivate, fd, kPageSize);
+  REQUIRE(b > 0);
+  CHECK(f.bytes(static_cast<uint64_t>(b), 5) == "pagea");
+  CHECK(f.bytes(static_cast<uint64_t>(b) + 904, 4) == std::string(4, '\0'));
+  CHECK_FALSE(f.process.mm.copy_out(static_cast<uint64_t>(b), "x", 1));
+  const int64_t c = sys_mmap(f.task, 0, kPageSize, kProtRead | kProtExec, kMapPrivate, fd, 0);
+  REQUIRE(c > 0);
+  CHECK(f.bytes(static_cast<uint64_t>(c), 6) == "mapped");
+  const int64_t d = sys_mmap(f.task, 0, kPageSize, kProtNone, kMapPrivate, fd, 0);
+  REQUIRE(d > 0);
+  char none = 0;
+  CHECK_FALSE(f.process.mm.copy_in(&none, static_cast<uint64_t>(d), 1));
+  CHECK(sys_mprotect(f.task, static_cast<uint64_t>(d), kPageSize, kProtRead) == 0);
+  CHECK(f.bytes(static_cast<uint64_t>(d), 6) == "mapped");
+  // A file of the initrd (its bytes still borrowed), through a read-only fd.
+  const auto motd = static_cast<int32_t>(f.open("/etc/motd", kORdonly));
+  const int64_t e = sys_mmap(f.task, 0, kPageSize, rw, kMapPrivate, motd, 0);
+  REQUIRE(e > 0);
+  CHECK(f.bytes(static_cast<uint64_t>(e), 14) == std::string("hello, world\n\0", 14));
+  // /dev/zero: fresh zeroed memory, private or shared.
+  const auto zero = static_cast<int32_t>(f.open("/dev/zero", kORdwr));
+  const int64_t z = sys_mmap(f.task, 0, kPageSize, rw, kMapShared, zero, 0);
+  REQUIRE(z > 0);
+  CHECK(f.bytes(static_cast<uint64_t>(z), 8) == std::string(8, '\0'));
+  CHECK(sys_mmap(f.task, 0, kPageSize, rw, kMapPrivate, zero, 0) > 0);
+}
+
+TEST_CASE("mmap of a file refuses, in Linux's order: EBADF, EACCES, ENODEV, EOVERFLOW, EIO") {
+  Fixture f;
+  const auto rw_fd = static_cast<int32_t>(f.open("/tmp/m", kOCreat | kORdwr));
+  REQUIRE(f.write(rw_fd, "contents") == 8);
+  const auto ro = static_cast<int32_t>(f.open("/tmp/m", kORdonly));
+  const auto wo = static_cast<int32_t>(f.open("/tmp/m", kOWronly));
+  const auto dir = static_cast<int32_t>(f.open("/tmp", kORdonly | kODirectory));
+  const auto null = static_cast<int32_t>(f.open("/dev/null", kORdwr));
+  const auto meminfo = static_cast<int32_t>(f.open("/proc/meminfo", kORdonly));
+  const auto path = static_cast<int32_t>(f.open("/tmp/m", kOPath));
+  const uint32_t rw = kProtRead | kProtWrite;
+  CHECK(sys_mmap(f.task, 0, kPageSize, kProtRead, kMapPrivate, 42, 0) == -kEBADF);
+  CHECK(sys_mmap(f.task, 0, 0, kProtRead, kMapPrivate, 42, 0) == -kEBADF);  // fd first
+  CHECK(sys_mmap(f.task, 0, kPageSize, kProtRead, kMapPrivate, path, 0) == -kEBADF);
+  CHECK(sys_mmap(f.task, 0, 0, kProtRead, kMapPrivate, ro, 0) == -kEINVAL);
+  CHECK(sys_mmap(f.task, 0, kPageSize, kProtRead, kMapPrivate, ro, 1) == -kEINVAL);
+  CHECK(sys_mmap(f.task, 0, kPageSize, rw, kMapShared, ro, 0) == -kEACCES);
+  CHECK(sys_mmap(f.task, 0, kPageSize, kProtRead, kMapPrivate, wo, 0) == -kEACCES);
+  CHECK(sys_mmap(f.task, 0, kPageSize, kProtRead, kMapShared, wo, 0) == -kEACCES);
+  CHECK(sys_mmap(f.task, 0, kPageSize, kProtRead, kMapPrivate, dir, 0) == -kENODEV);
+  CHECK(sys_mmap(f.task, 0, kPageSize, kProtRead, kMapPrivate, null, 0) == -kENODEV);
+  CHECK(sys_mmap(f.task, 0, kPageSize, kProtRead, kMapPrivate, meminfo, 0) == -kEIO);
+  CHECK(sys_mmap(f.task, 0, kPageSize, kProtRead, kMapPrivate, 1, 0) == -kEACCES);  // write-only
+  File* ends[2] = {};
+  REQUIRE(make_pipe(&ends[0], &ends[1]));
+  f.process.fds.install(20, ends[0]);
+  f.process.fds.install(21, ends[1]);
+  CHECK(sys_mmap(f.task, 0, kPageSize, kProtRead, kMapPrivate, 20, 0) == -kENODEV);
+  CHECK(sys_mmap(f.task, 0, kPageSize, kProtRead, kMapPrivate, rw_fd, INT64_MAX & ~4095) ==
+        -kEOVERFLOW);
+  // Not yet: a regular file shared (its pages would have to be the file's own memory).
+  CHECK(sys_mmap(f.task, 0, kPageSize, rw, kMapShared, rw_fd, 0) == -kENODEV);
+  // A refused MAP_FIXED leaves what was there.
+  const uint64_t fixed = f.buffer(kPageSize);
+  REQUIRE(f.process.mm.copy_out(fixed, "kept", 4));
+  CHECK(sys_mmap(f.task, fixed, kPageSize, rw, kMapShared | kMapFixed, ro, 0) == -kEACCES);
+  CHECK(f.bytes(fixed, 4) == "kept");
+  CHECK(sys_mmap(f.task, fixed, kPageSize, kProtRead, kMapPrivate | kMapFixed, rw_fd, 0) ==
+        static_cast<int64_t>(fixed));
+  CHECK(f.bytes(fixed, 8) == "contents");
+}
+
+TEST_CASE("mremap: shrink, grow in place or moved, MREMAP_FIXED, MREMAP_DONTUNMAP, errors") {
+  Fixture f;
+  const uint32_t rw = kProtRead | kProtWrite;
+  const uint64_t anon = kMapPrivate | kMapAnonymous;
+  const auto a = static_cast<uint64_t>(sys_mmap(f.task, 0, 4 * kPageSize, rw, anon, -1, 0));
+  REQUIRE(f.process.mm.copy_out(a, "abc", 3));
+  // Shrinking stays in place; growing back into the freed pages too, with zeros.
+  CHECK(sys_mremap(f.task, a, 4 * kPageSize, kPageSize, 0, 0) == static_cast<int64_t>(a));
+  CHECK_FALSE(f.process.mm.contains(a + kPageSize));
+  CHECK(sys_mremap(f.task, a, kPageSize, 3 * kPageSize, 0, 0) == static_cast<int64_t>(a));
+  CHECK(f.bytes(a, 3) == "abc");
+  CHECK(f.bytes(a + 2 * kPageSize, 4) == std::string(4, '\0'));
+  // Sizes are rounded up to pages; the old range must lie in one mapping.
+  CHECK(sys_mremap(f.task, a, 3 * kPageSize - 100, 3 * kPageSize, 0, 0) == static_cast<int64_t>(a));
+  CHECK(sys_mremap(f.task, a, 4 * kPageSize, 5 * kPageSize, kMremapMaymove, 0) == -kEFAULT);
+  CHECK(sys_mremap(f.task, a + 3 * kPageSize, kPageSize, 2 * kPageSize, 0, 0) == -kEFAULT);
+  CHECK(sys_mremap(f.task, a, 0, kPageSize, kMremapMaymove, 0) == -kEINVAL);
+  // A neighbour in the way: ENOMEM unless it may move; moved, the contents go along.
+  const auto next = a + 3 * kPageSize;
+  REQUIRE(sys_mmap(f.task, next, kPageSize, kProtRead, anon | kMapFixed, -1, 0) ==
+          static_cast<int64_t>(next));
+  CHECK(sys_mremap(f.task, a, 3 * kPageSize, 4 * kPageSize, 0, 0) == -kENOMEM);
+  // Mapped throughout, but two mappings (another protection): EFAULT.
+  CHECK(sys_mremap(f.task, a, 4 * kPageSize, 5 * kPageSize, kMremapMaymove, 0) == -kEFAULT);
+  const int64_t moved = sys_mremap(f.task, a, 3 * kPageSize, 4 * kPageSize, kMremapMaymove, 0);
+  REQUIRE(moved > 0);
+  CHECK(moved != static_cast<int64_t>(a));
+  const auto m = static_cast<uint64_t>(moved);
+  CHECK(f.bytes(m, 3) == "abc");
+  CHECK(f.bytes(m + 3 * kPageSize, 4) == std::string(4, '\0'));
+  CHECK_FALSE(f.process.mm.contains(a));
+  // MREMAP_FIXED: to a given place, replacing what is there.
+  CHECK(sys_mremap(f.task, m, kPageSize, kPageSize, kMremapFixed, next) == -kEINVAL);
+  CHECK(sys_mremap(f.task, m, 2 * kPageSize, kPageSize, kMremapMaymove | kMremapFixed,
+                   m + kPageSize) == -kEINVAL);  // overlapping
+  CHECK(sys_mremap(f.task, m, kPageSize, kPageSize, kMremapMaymove | kMremapFixed, next + 1) ==
+        -kEINVAL);
+  CHECK(sys_mremap(f.task, m, 4 * kPageSize, kPageSize, kMremapMaymove | kMremapFixed, next) ==
+        static_cast<int64_t>(next));
+  CHECK(f.bytes(next, 3) == "abc");
+  REQUIRE(f.process.mm.copy_out(next, "w", 1));  // writable now, like the memory it moved
+  CHECK_FALSE(f.process.mm.contains(m));
+  CHECK_FALSE(f.process.mm.contains(m + 3 * kPageSize));  // the cut tail went too
+  // MREMAP_DONTUNMAP: the same size only; the old range stays, zeroed (private memory).
+  CHECK(sys_mremap(f.task, next, kPageSize, 2 * kPageSize, kMremapMaymove | kMremapDontunmap, 0) ==
+        -kEINVAL);
+  CHECK(sys_mremap(f.task, next, kPageSize, kPageSize, kMremapDontunmap, 0) == -kEINVAL);
+  const int64_t kept =
+      sys_mremap(f.task, next, kPageSize, kPageSize, kMremapMaymove | kMremapDontunmap, 0);
+  REQUIRE(kept > 0);
+  CHECK(f.bytes(static_cast<uint64_t>(kept), 3) == "wbc");
+  CHECK(f.bytes(next, 3) == std::string(3, '\0'));
+  // Linux's order of refusals.
+  CHECK(sys_mremap(f.task, next, kPageSize, kPageSize, 8, 0) == -kEINVAL);
+  CHECK(sys_mremap(f.task, next + 1, kPageSize, kPageSize, 0, 0) == -kEINVAL);
+  CHECK(sys_mremap(f.task, next, kPageSize, 0, 0, 0) == -kEINVAL);
+  CHECK(sys_mremap(f.task, next, kPageSize, UINT64_MAX, 0, 0) == -kEINVAL);  // wraps to 0
+  CHECK(sys_mremap(f.task, kUnmapped, kPageSize, kPageSize, 0, 0) == -kEFAULT);
+}
+
+TEST_CASE("msync: flags, alignment, and ENOMEM where nothing is mapped") {
+  Fixture f;
+  CHECK(sys_msync(f.task, kBase, kPageSize, 4) == 0);  // MS_SYNC
+  CHECK(sys_msync(f.task, kBase, 100, 1 | 2) == 0);    // MS_ASYNC | MS_INVALIDATE
+  CHECK(sys_msync(f.task, kBase, kPageSize, 1 | 4) == -kEINVAL);
+  CHECK(sys_msync(f.task, kBase, kPageSize, 8) == -kEINVAL);
+  CHECK(sys_msync(f.task, kBase + 1, kPageSize, 4) == -kEINVAL);
+  CHECK(sys_msync(f.task, kBase, 0, 4) == 0);
+  CHECK(sys_msync(f.task, kUnmapped, 0, 4) == 0);  // nothing to look at
+  CHECK(sys_msync(f.task, kUnmapped, 1, 4) == -kENOMEM);
+  CHECK(sys_msync(f.task, kBase, (kPages + 1) * kPageSize, 4) == -kENOMEM);  // runs off the end
+  CHECK(sys_msync(f.task, kBase, UINT64_MAX, 4) == 0);  // wraps to 0 pages, as in Linux
+  CHECK(sys_msync(f.task, kBase, UINT64_MAX - 2 * kPageSize, 4) == -kENOMEM);
 }
 
 TEST_CASE("resolve_executable: links followed, EACCES unless an executable regular file") {
@@ -1068,19 +1288,13 @@ TEST_CASE("resolve_executable: links followed, EACCES unless an executable regul
 
 // The handlers' services: pseudo-random bytes, no TLS, the one process for /proc.
 const ShimServices& shim_services() {
-  static const ShimServices services = {
-      [](uint8_t* buffer, size_t length) { std::memset(buffer, 0x5a, length); },
-      [](Task&, uint64_t, uint64_t) { return Status::kOk; },
-      [](Task&, WaitQueue&) { return -kEINTR; },
-      [](WaitQueue&) {},
-      [](Task&, abi::UserRegisters*) { return Status::kUnsupported; },
-      [](Task&, const abi::UserRegisters&) { return Status::kUnsupported; },
-      []() { return uint64_t{0}; },
-      [](Task&, WaitQueue&, uint64_t) { return -kEINTR; },
-      [](Task&, WaitQueue* const*, uint32_t, uint64_t) { return -kEINTR; },
-      [](int32_t pid) -> Process* {
-        return g_process != nullptr && pid <= g_process->pid ? g_process : nullptr;
-      }};
+  static const ShimServices services = [] {
+    ShimServices s = host_test_services();
+    s.process_from = [](int32_t pid) -> Process* {
+      return g_process != nullptr && pid <= g_process->pid ? g_process : nullptr;
+    };
+    return s;
+  }();
   return services;
 }
 

@@ -41,6 +41,7 @@ inline constexpr int64_t kENAMETOOLONG = 36;
 inline constexpr int64_t kENOSYS = 38;
 inline constexpr int64_t kENOTEMPTY = 39;
 inline constexpr int64_t kELOOP = 40;
+inline constexpr int64_t kEOVERFLOW = 75;
 inline constexpr int64_t kEOPNOTSUPP = 95;
 inline constexpr int64_t kETIMEDOUT = 110;
 
@@ -66,6 +67,9 @@ inline constexpr uint64_t kMapNonblock = 0x10000;
 inline constexpr uint64_t kMapStack = 0x20000;
 inline constexpr uint64_t kMapHugetlb = 0x40000;
 inline constexpr uint64_t kMapFixedNoreplace = 0x100000;
+inline constexpr uint64_t kMremapMaymove = 1;
+inline constexpr uint64_t kMremapFixed = 2;
+inline constexpr uint64_t kMremapDontunmap = 4;
 
 // ---- the process's address space ----
 // User addresses end here (x86-64 with 4-level paging: 47 bits, minus the top page).

@@ -1,12 +1,23 @@
 #include "linuxcompat/pipe.h"
 
+#include "core/lib/format.h"
 #include "core/lib/string.h"
 #include "core/lib/util.h"
+#include "linuxcompat/fs/inode.h"
 
 namespace hmk::lx {
 namespace {
 
+// Pipes live on a file system of their own (pipefs), as on Linux; its inode numbers count up
+// from 1, one per pipe, shared by both ends.
+constexpr uint64_t kPipefsDevice = make_device(0, 12);
+uint64_t g_next_pipe_ino = 1;
+
 struct Pipe {
+  uint64_t ino = g_next_pipe_ino++;
+  // Made when the pipe is; current Linux (6.18 seen) leaves an anonymous pipe's times alone
+  // after that, reads and writes included.
+  Timespec made = fs::now();
   uint8_t* buffer = nullptr;
   uint64_t head = 0;  // where the next byte is read
   uint64_t count = 0;
@@ -81,6 +92,21 @@ class PipeEnd final : public File {
     }
     if (p.readers == 0) return kPollErr;
     return kPipeCapacity - p.count >= kPipeBuf ? kPollOut | kPollWrnorm : 0;
+  }
+  // A FIFO owned by root (there are no credentials yet), mode 0600 as Linux makes it; st_size
+  // is 0 whatever the pipe holds.
+  void stat(Stat* out) const override {
+    *out = {};
+    out->dev = kPipefsDevice;
+    out->ino = pipe_->ino;
+    out->nlink = 1;
+    out->mode = kSIfifo | 0600;
+    out->blksize = 4096;
+    out->atime = out->mtime = out->ctime = pipe_->made;
+  }
+  size_t describe(char* out, size_t capacity) const override {
+    const size_t n = snformat(out, capacity, "pipe:[%lu]", pipe_->ino);
+    return min(n, capacity > 0 ? capacity - 1 : 0);
   }
   bool readable() const override { return !write_end_; }
   bool writable() const override { return write_end_; }

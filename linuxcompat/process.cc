@@ -5,6 +5,7 @@
 #include "core/lib/string.h"
 #include "core/lib/util.h"
 #include "linuxcompat/fs/filesystem.h"
+#include "linuxcompat/robust_list.h"
 #include "linuxcompat/shim.h"
 #include "linuxcompat/signals.h"
 #include "svc/lib/print.h"
@@ -17,6 +18,11 @@ namespace {
 // memory is the shim's.
 constexpr uint64_t kProcessQuota = 2ull << 20;
 constexpr int32_t kInitPid = 1;
+
+// A robust lock's word was marked OWNER_DIED: one of its waiters runs and takes it over.
+void wake_one(Task& task, uint64_t address) {
+  (void)futex_wake(task.process, address, 1, 0xffffffff);
+}
 
 int32_t allocate_id() {
   for (int32_t i = 1; i < kMaxIds; ++i) {
@@ -282,6 +288,7 @@ int64_t exec_program(Task& task, const char* path, const char* const* argv, uint
   copy_text(name, sizeof(name),
             same(path, "/proc/self/exe") ? p.exe : path);  // busybox re-runs itself
   // POINT OF NO RETURN: the old program is gone; a failure from here ends the process.
+  release_robust_list(task, &wake_one);  // as Linux does at exec
   p.mm.clear(true);
   if (load_program(p, task.thread, data, size, name, argv, argc, envp, envc) != 0) {
     task.exiting = true;
@@ -306,6 +313,9 @@ int64_t exec_program(Task& task, const char* path, const char* const* argv, uint
 
 void delete_task(Task* task) {
   Process& p = task->process;
+  // Locks it held that other tasks (or processes) may wait for: FUTEX_OWNER_DIED, one waiter
+  // woken, as Linux does at a task's end. Its memory must still be there.
+  if (!p.zombie) release_robust_list(*task, &wake_one);
   g_shim.tasks[task->tid] = nullptr;
   g_shim.badges[task->tid] = 0;
   (void)rt::cap_delete(task->thread);
@@ -339,6 +349,10 @@ void end_thread(Task& task) {
 
 void end_process(Process& p, int32_t wait_status) {
   if (p.zombie) return;
+  for (int32_t tid = 1; tid < kMaxIds; ++tid) {  // robust locks first, while memory is there
+    Task* t = g_shim.tasks[tid];
+    if (t != nullptr && &t->process == &p) release_robust_list(*t, &wake_one);
+  }
   for (int32_t tid = 1; tid < kMaxIds; ++tid) {
     Task* t = g_shim.tasks[tid];
     if (t == nullptr || &t->process != &p) continue;

@@ -48,6 +48,25 @@ int64_t end_task(Task& task, int32_t code, bool thread_only) {
   return 0;
 }
 
+// One user, root, as in a container: the shim has no credentials model yet. Every call of
+// the uid/gid family reads its ids from here, so that they agree with each other.
+struct Credentials {
+  uint32_t uid, euid, suid;  // real, effective, saved
+  uint32_t gid, egid, sgid;
+  uint32_t groups;  // supplementary groups: none
+};
+
+Credentials credentials_of(const Task&) {
+  return {0, 0, 0, 0, 0, 0, 0};
+}
+
+// getresuid and getresgid: each id in turn, stopping at the first that faults, as Linux does.
+int64_t put_ids(Task& task, const uint32_t (&ids)[3], const uint64_t (&where)[3]) {
+  for (int i = 0; i < 3; ++i)
+    if (!task.process.mm.copy_out(where[i], &ids[i], sizeof(ids[i]))) return -kEFAULT;
+  return 0;
+}
+
 }  // namespace
 
 int64_t sys_write(Task& task, int32_t fd, uint64_t buf, uint64_t count) {
@@ -106,33 +125,41 @@ int64_t sys_gettid(Task& task) {
   return task.tid;
 }
 
-// One user, root, as in a container: the shim has no credentials model yet.
-int64_t sys_getuid(Task&) {
-  return 0;
+int64_t sys_getuid(Task& task) {
+  return credentials_of(task).uid;
 }
 
-int64_t sys_geteuid(Task&) {
-  return 0;
+int64_t sys_geteuid(Task& task) {
+  return credentials_of(task).euid;
 }
 
-int64_t sys_getgid(Task&) {
-  return 0;
+int64_t sys_getgid(Task& task) {
+  return credentials_of(task).gid;
 }
 
-int64_t sys_getegid(Task&) {
-  return 0;
+int64_t sys_getegid(Task& task) {
+  return credentials_of(task).egid;
 }
 
 int64_t sys_getresuid(Task& task, uint64_t ruid, uint64_t euid, uint64_t suid) {
-  const uint32_t root = 0;
-  const uint64_t where[] = {ruid, euid, suid};
-  for (uint64_t p : where)
-    if (!task.process.mm.copy_out(p, &root, sizeof(root))) return -kEFAULT;
-  return 0;
+  const Credentials c = credentials_of(task);
+  return put_ids(task, {c.uid, c.euid, c.suid}, {ruid, euid, suid});
 }
 
 int64_t sys_getresgid(Task& task, uint64_t rgid, uint64_t egid, uint64_t sgid) {
-  return sys_getresuid(task, rgid, egid, sgid);
+  const Credentials c = credentials_of(task);
+  return put_ids(task, {c.gid, c.egid, c.sgid}, {rgid, egid, sgid});
+}
+
+int64_t sys_getgroups(Task& task, int32_t size, uint64_t list) {
+  // Linux's order: a negative size is EINVAL; size 0 asks for the count only; a list too
+  // small for the groups is EINVAL; only then are the groups written (EFAULT). There are none
+  // to write, so `list` is never touched and cannot fault.
+  (void)list;
+  if (size < 0) return -kEINVAL;
+  const uint32_t count = credentials_of(task).groups;
+  if (size != 0 && count > static_cast<uint32_t>(size)) return -kEINVAL;
+  return count;
 }
 
 int64_t sys_exit(Task& task, int32_t status) {

@@ -245,16 +245,29 @@ int64_t sys_fstat(Task& task, int32_t fd, uint64_t statbuf) {
 int64_t sys_getdents64(Task& task, int32_t fd, uint64_t dirp, uint32_t count) {
   File* file = io_file(task, fd);
   if (file == nullptr) return -kEBADF;
-  // Records are at most 280 bytes (a 255-byte name): fill chunks while another may fit.
-  constexpr uint64_t kLargestRecord = 280;
   uint8_t chunk[kChunk];
   uint64_t done = 0;
-  while (done == 0 || count - done >= kLargestRecord) {
+  while (done < count) {
+    // Where the listing stands (the cookie of the last record listed): what a fault gives back.
+    const int64_t before = file->seek(0, kSeekCur);
     const int64_t got = file->getdents(chunk, min<uint64_t>(kChunk, count - done));
-    if (got < 0) return done > 0 ? static_cast<int64_t>(done) : got;
+    if (got < 0) return done > 0 ? static_cast<int64_t>(done) : got;  // -EINVAL: none fits
     if (got == 0) break;
-    if (!task.process.mm.copy_out(dirp + done, chunk, static_cast<uint64_t>(got))) return -kEFAULT;
-    done += static_cast<uint64_t>(got);
+    // Record by record, as Linux writes them: at a fault, the records before it are the
+    // result (-EFAULT if there are none) and the listing resumes with the first one that did
+    // not arrive, i.e. after the d_off of the last that did.
+    int64_t resume = before;
+    for (uint64_t at = 0; at < static_cast<uint64_t>(got);) {
+      Dirent64 head;
+      mem_copy(&head, chunk + at, kDirent64NameOffset);
+      if (!task.process.mm.copy_out(dirp + done, chunk + at, head.reclen)) {
+        if (resume >= 0) (void)file->seek(resume, kSeekSet);
+        return done > 0 ? static_cast<int64_t>(done) : -kEFAULT;
+      }
+      resume = head.off;
+      done += head.reclen;
+      at += head.reclen;
+    }
   }
   return static_cast<int64_t>(done);
 }

@@ -1,6 +1,8 @@
-// Memory: brk, anonymous mmap, munmap, mprotect over the process's AddressSpace.
+// Memory: brk, mmap (anonymous memory, /dev/zero, private copies of files), munmap, mprotect,
+// mremap, msync, madvise over the process's AddressSpace.
 #include "core/lib/util.h"
 #include "linuxcompat/exec.h"
+#include "linuxcompat/fs/inode.h"
 #include "linuxcompat/syscall_table.h"
 #include "linuxcompat/task.h"
 
@@ -17,6 +19,65 @@ uint64_t pages_of(uint64_t length) {
 
 bool in_user_range(uint64_t start, uint64_t pages) {
   return start >= kLowestAddress && start <= kTaskSize && pages <= (kTaskSize - start) / kPageSize;
+}
+
+// What an fd's file can be mapped as: the file's bytes (a regular file), fresh zeroed memory
+// (/dev/zero), nothing (ENODEV: directories, pipes, the other devices), or a file of /proc,
+// whose mmap operation exists and fails (EIO, from proc_reg_mmap).
+enum class Source : uint8_t { kAnonymous, kNone, kFile, kZero, kProcFile };
+
+Source source_of(File& file) {
+  fs::Inode* inode = file.inode();
+  if (inode == nullptr) return Source::kNone;
+  if (inode->as_regular() != nullptr) return Source::kFile;
+  if (inode->is_regular()) return Source::kProcFile;  // regular, but not the file systems' own
+  if (inode->type() == kSIfchr && inode->rdev() == make_device(1, 5)) return Source::kZero;
+  return Source::kNone;
+}
+
+// A private mapping of a regular file: fresh memory with a copy of the file's bytes from
+// `offset`, zeros past the end of the file. The pages are filled while they are not yet
+// mapped in the process (as the loader does), then get their protection. 0 or -errno; on
+// failure nothing is mapped.
+int64_t map_file_copy(Task& task, File& file, uint64_t start, uint64_t pages, uint32_t prot,
+                      uint64_t offset) {
+  AddressSpace& mm = task.process.mm;
+  if (int64_t e = mm.map_anonymous(start, pages, kProtNone); e != 0) return e;
+  uint8_t chunk[kPageSize];
+  int64_t error = 0;
+  for (uint64_t done = 0; done < pages * kPageSize;) {
+    const int64_t got = file.pread(chunk, kPageSize, offset + done);
+    if (got <= 0) {
+      error = got;  // 0: the end of the file
+      break;
+    }
+    if (!mm.load(start + done, chunk, static_cast<uint64_t>(got))) error = -kEFAULT;
+    done += static_cast<uint64_t>(got);
+    if (error != 0 || static_cast<uint64_t>(got) < kPageSize) break;
+  }
+  if (error == 0 && prot != kProtNone) error = mm.protect(start, pages, prot);
+  if (error != 0) (void)mm.unmap(start, pages);
+  return error;
+}
+
+// mremap: unmaps [address + new_len, address + old_len) as munmap would (do_munmap's EINVAL
+// outside the user range).
+int64_t unmap_tail(AddressSpace& mm, uint64_t address, uint64_t old_len, uint64_t new_len) {
+  const uint64_t tail = address + new_len;
+  const uint64_t pages = (old_len - new_len) / kPageSize;
+  if (!in_user_range(tail, pages)) return -kEINVAL;
+  return mm.unmap(tail, pages);
+}
+
+// mremap (vma_to_resize): the old range must lie in the one mapping holding its start.
+// old_size 0 asks Linux for a second mapping of shared memory, which is not done (EINVAL, as
+// Linux answers for private memory).
+int64_t check_resizable(const AddressSpace& mm, uint64_t address, uint64_t old_len) {
+  const uint64_t end = mm.mapping_end(address);
+  if (end == 0) return -kEFAULT;
+  if (old_len == 0) return -kEINVAL;
+  if (old_len > end - address) return -kEFAULT;
+  return 0;
 }
 
 }  // namespace
@@ -41,17 +102,23 @@ int64_t sys_mmap(Task& task, uint64_t addr, uint64_t length, uint64_t prot, uint
                  int32_t fd, int64_t offset) {
   AddressSpace& mm = task.process.mm;
   const uint64_t type = flags & kMapType;
+  if ((static_cast<uint64_t>(offset) & (kPageSize - 1)) != 0) return -kEINVAL;
+  // 1. The file, first as in Linux (ksys_mmap_pgoff): an fd that is not open for I/O (O_PATH
+  //    included) is EBADF whatever else is wrong.
+  File* file = nullptr;
+  if ((flags & kMapAnonymous) == 0) {
+    file = task.process.fds.get(fd);
+    if (file == nullptr || (file->status_flags() & kOPath) != 0) return -kEBADF;
+    if ((flags & kMapHugetlb) != 0) return -kEINVAL;
+  }
   if (type != kMapPrivate && type != kMapShared) return -kEINVAL;
   if ((prot & ~uint64_t{kProtAll}) != 0) return -kEINVAL;
   if (length == 0) return -kEINVAL;
-  if ((static_cast<uint64_t>(offset) & (kPageSize - 1)) != 0) return -kEINVAL;
-  if ((flags & kMapAnonymous) == 0) {
-    // Files cannot be mapped yet: a descriptor that is not open is still EBADF.
-    return task.process.fds.get(fd) == nullptr ? -kEBADF : -kENODEV;
-  }
   const uint64_t pages = pages_of(length);
   if (pages == 0) return -kENOMEM;
+  // 2. Where: MAP_FIXED's address, else the hint if it is free, else the highest free range.
   uint64_t start = 0;
+  bool replace = false;  // MAP_FIXED over mappings, which go once everything is checked
   const bool fixed = (flags & (kMapFixed | kMapFixedNoreplace)) != 0;
   if (fixed) {
     if ((addr & (kPageSize - 1)) != 0) return -kEINVAL;
@@ -59,7 +126,7 @@ int64_t sys_mmap(Task& task, uint64_t addr, uint64_t length, uint64_t prot, uint
     start = addr;
     if (!mm.range_free(start, pages)) {
       if ((flags & kMapFixed) == 0) return -kEEXIST;  // MAP_FIXED_NOREPLACE
-      if (int64_t e = mm.unmap(start, pages); e != 0) return e;
+      replace = true;
     }
   } else {
     const uint64_t hint = align_down(addr, kPageSize);
@@ -70,11 +137,138 @@ int64_t sys_mmap(Task& task, uint64_t addr, uint64_t length, uint64_t prot, uint
       if (start == 0) return -kENOMEM;
     }
   }
-  if (int64_t e = mm.map_anonymous(start, pages, static_cast<uint32_t>(prot), type == kMapShared);
+  // 3. What a file allows (do_mmap's checks, in its order).
+  const Source source = file == nullptr ? Source::kAnonymous : source_of(*file);
+  if (file != nullptr) {
+    // The file's offsets must hold the mapping (file_mmap_ok): EOVERFLOW past LLONG_MAX.
+    const auto first_page = static_cast<uint64_t>(offset) / kPageSize;
+    if (first_page > (static_cast<uint64_t>(INT64_MAX) - pages * kPageSize) / kPageSize) {
+      return -kEOVERFLOW;
+    }
+    if (type == kMapShared && (prot & kProtWrite) != 0 && !file->writable()) return -kEACCES;
+    if (!file->readable()) return -kEACCES;
+    if (source == Source::kNone) return -kENODEV;
+    if ((flags & kMapGrowsdown) != 0) return -kEINVAL;
+    // A regular file shared: its pages would have to be the file's own memory, which the
+    // file system does not keep in memory objects yet.
+    if (source == Source::kFile && type == kMapShared) return -kENODEV;
+  }
+  if ((prot & kProtWrite) != 0 && (prot & kProtExec) != 0) return -kEACCES;  // W^X
+  // POINT OF NO RETURN for MAP_FIXED: what was there goes (before the file's own mmap
+  // operation runs, as in Linux's mmap_region).
+  if (replace) {
+    if (int64_t e = mm.unmap(start, pages); e != 0) return e;
+  }
+  if (source == Source::kProcFile) return -kEIO;
+  // /dev/zero maps fresh zeroed memory, private or shared, as anonymous memory does.
+  if (source != Source::kFile) {
+    if (int64_t e = mm.map_anonymous(start, pages, static_cast<uint32_t>(prot), type == kMapShared);
+        e != 0) {
+      return e;
+    }
+    return static_cast<int64_t>(start);
+  }
+  if (int64_t e = map_file_copy(task, *file, start, pages, static_cast<uint32_t>(prot),
+                                static_cast<uint64_t>(offset));
       e != 0) {
     return e;
   }
   return static_cast<int64_t>(start);
+}
+
+int64_t sys_mremap(Task& task, uint64_t old_address, uint64_t old_size, uint64_t new_size,
+                   uint64_t flags, uint64_t new_address) {
+  AddressSpace& mm = task.process.mm;
+  // 1. The arguments, in Linux's order (mm/mremap.c). The sizes are rounded up to pages as
+  //    PAGE_ALIGN does, wrapping: a new size that wraps to 0 is EINVAL.
+  if ((flags & ~(kMremapMaymove | kMremapFixed | kMremapDontunmap)) != 0) return -kEINVAL;
+  if ((flags & kMremapFixed) != 0 && (flags & kMremapMaymove) == 0) return -kEINVAL;
+  if ((flags & kMremapDontunmap) != 0 && ((flags & kMremapMaymove) == 0 || old_size != new_size)) {
+    return -kEINVAL;  // MREMAP_DONTUNMAP moves, without resizing
+  }
+  if ((old_address & (kPageSize - 1)) != 0) return -kEINVAL;
+  uint64_t old_len = align_up(old_size, kPageSize);
+  const uint64_t new_len = align_up(new_size, kPageSize);
+  if (new_len == 0) return -kEINVAL;
+  if (!mm.contains(old_address)) return -kEFAULT;
+
+  if ((flags & (kMremapFixed | kMremapDontunmap)) != 0) {
+    // 2a. To a given place (MREMAP_FIXED: whatever is there goes) or away while the old range
+    //     stays (MREMAP_DONTUNMAP; new_address is then a hint). mremap_to's checks.
+    if ((new_address & (kPageSize - 1)) != 0) return -kEINVAL;
+    if (new_len > kTaskSize || new_address > kTaskSize - new_len) return -kEINVAL;
+    if (old_address + old_len > new_address && new_address + new_len > old_address) {
+      return -kEINVAL;  // overlapping
+    }
+    const bool fixed = (flags & kMremapFixed) != 0;
+    if (fixed) {
+      if (int64_t e = mm.unmap(new_address, new_len / kPageSize); e != 0) return e;
+    }
+    if (old_len > new_len) {
+      if (int64_t e = unmap_tail(mm, old_address, old_len, new_len); e != 0) return e;
+      old_len = new_len;
+    }
+    if (int64_t e = check_resizable(mm, old_address, old_len); e != 0) return e;
+    uint64_t to = new_address;
+    if (fixed && new_address < kLowestAddress) return -kEPERM;  // below vm.mmap_min_addr
+    if (!fixed) {
+      to = in_user_range(new_address, new_len / kPageSize) &&
+                   mm.range_free(new_address, new_len / kPageSize)
+               ? new_address
+               : mm.find_free(new_len / kPageSize, kMmapTop);
+      if (to == 0) return -kENOMEM;
+    }
+    const auto old = (flags & kMremapDontunmap) != 0 ? AddressSpace::OldRange::kKeep
+                                                     : AddressSpace::OldRange::kUnmap;
+    if (int64_t e =
+            mm.move(old_address, old_len / kPageSize, to, (new_len - old_len) / kPageSize, old);
+        e != 0) {
+      return e;
+    }
+    return static_cast<int64_t>(to);
+  }
+  // 2b. Shrinking (or keeping the size) stays in place: the tail goes, whatever is there.
+  if (old_len >= new_len) {
+    if (old_len > new_len) {
+      if (int64_t e = unmap_tail(mm, old_address, old_len, new_len); e != 0) return e;
+    }
+    return static_cast<int64_t>(old_address);
+  }
+  // 2c. Growing: in place if the old range ends where its mapping does and the pages after
+  //     it are free, else moved if allowed (ENOMEM if not).
+  if (int64_t e = check_resizable(mm, old_address, old_len); e != 0) return e;
+  const uint64_t more = (new_len - old_len) / kPageSize;
+  const uint64_t old_end = old_address + old_len;
+  if (mm.mapping_end(old_address) == old_end && in_user_range(old_end, more) &&
+      mm.range_free(old_end, more)) {
+    if (int64_t e = mm.grow(old_end, more); e != 0) return e;
+    return static_cast<int64_t>(old_address);
+  }
+  if ((flags & kMremapMaymove) == 0) return -kENOMEM;
+  const uint64_t to = mm.find_free(new_len / kPageSize, kMmapTop);
+  if (to == 0) return -kENOMEM;
+  if (int64_t e =
+          mm.move(old_address, old_len / kPageSize, to, more, AddressSpace::OldRange::kUnmap);
+      e != 0) {
+    return e;
+  }
+  return static_cast<int64_t>(to);
+}
+
+int64_t sys_msync(Task& task, uint64_t addr, uint64_t length, uint32_t flags) {
+  constexpr uint32_t kMsAsync = 1;
+  constexpr uint32_t kMsInvalidate = 2;
+  constexpr uint32_t kMsSync = 4;
+  if ((flags & ~(kMsAsync | kMsInvalidate | kMsSync)) != 0) return -kEINVAL;
+  if ((addr & (kPageSize - 1)) != 0) return -kEINVAL;
+  if ((flags & kMsAsync) != 0 && (flags & kMsSync) != 0) return -kEINVAL;
+  // Linux rounds the length up to pages, wrapping: a length that wraps to 0 syncs nothing.
+  const uint64_t end = addr + align_up(length, kPageSize);
+  if (end < addr) return -kENOMEM;
+  if (end == addr) return 0;
+  // No mapping is shared with a file (sys_mmap): there is nothing to write back, and the only
+  // answer left is whether every page of the range is mapped.
+  return task.process.mm.covers(addr, end) ? 0 : -kENOMEM;
 }
 
 int64_t sys_munmap(Task& task, uint64_t addr, uint64_t length) {

@@ -3,6 +3,7 @@
 // CLOCK_REALTIME counts from the epoch at boot (docs/linux.md).
 #include "core/lib/string.h"
 #include "core/lib/util.h"
+#include "linuxcompat/memory_figures.h"
 #include "linuxcompat/syscall_table.h"
 #include "linuxcompat/task.h"
 
@@ -135,8 +136,10 @@ int64_t sys_sysinfo(Task& task, uint64_t info) {
   } s = {};
   static_assert(sizeof(s) == 112);
   s.uptime = static_cast<int64_t>(shim_services().now() / kNsPerSec);
-  s.totalram = 256ull << 20;  // the shim's quota (./hmk exec's manifest line)
-  s.freeram = 128ull << 20;
+  // Fixed figures, the same as /proc/meminfo's (memory_figures.h), in bytes.
+  const MemoryFigures m = memory_figures();
+  s.totalram = m.total_bytes;
+  s.freeram = m.free_bytes;
   s.procs = 1;
   s.mem_unit = 1;
   return task.process.mm.copy_out(info, &s, sizeof(s)) ? 0 : -kEFAULT;

@@ -7,6 +7,7 @@
 #include "linuxcompat/fs/filesystem.h"
 #include "linuxcompat/fs/open_file.h"
 #include "linuxcompat/fs/path.h"
+#include "linuxcompat/memory_figures.h"
 
 namespace hmk::lx::fs {
 namespace {
@@ -101,14 +102,18 @@ int64_t give_link(Superblock& sb, StringView text, Inode* jump, uint64_t ino, In
 using Generator = size_t (*)(char* out, size_t capacity);
 
 size_t meminfo_text(char* out, size_t capacity) {
-  // Static figures (the shim does not ask the kernel for its memory yet): those of the 512 MiB
-  // machine ./hmk exec boots, half of it free.
+  // Fixed figures, sysinfo's (memory_figures.h); the lines Linux has, in its layout (the name
+  // padded to 16 columns, the number to 8).
+  const MemoryFigures m = memory_figures();
+  const uint64_t total_kb = m.total_bytes / 1024;
+  const uint64_t free_kb = m.free_bytes / 1024;
   return snformat(out, capacity,
-                  "MemTotal:         524288 kB\nMemFree:          262144 kB\n"
-                  "MemAvailable:     262144 kB\nBuffers:               0 kB\n"
+                  "MemTotal:       %8lu kB\nMemFree:        %8lu kB\n"
+                  "MemAvailable:   %8lu kB\nBuffers:               0 kB\n"
                   "Cached:                 0 kB\nSwapCached:            0 kB\n"
                   "SwapTotal:              0 kB\nSwapFree:               0 kB\n"
-                  "Shmem:                  0 kB\n");
+                  "Shmem:                  0 kB\n",
+                  total_kb, free_kb, free_kb);
 }
 
 size_t mounts_text(char* out, size_t capacity) {

@@ -12,26 +12,33 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const struct {
-  int value;
-  const char* name;
-} kErrors[] = {{0, "ok"},
-               {ENOENT, "ENOENT"},
-               {EEXIST, "EEXIST"},
-               {ENOTDIR, "ENOTDIR"},
-               {EISDIR, "EISDIR"},
-               {ENOTEMPTY, "ENOTEMPTY"},
-               {EINVAL, "EINVAL"},
-               {EBADF, "EBADF"},
-               {ELOOP, "ELOOP"},
-               {EXDEV, "EXDEV"},
-               {ENAMETOOLONG, "ENAMETOOLONG"}};
-
 static const char* name_of(int e) {
-  for (size_t i = 0; i < sizeof(kErrors) / sizeof(kErrors[0]); ++i) {
-    if (kErrors[i].value == e) return kErrors[i].name;
+  switch (e) {
+    case 0:
+      return "ok";
+    case ENOENT:
+      return "ENOENT";
+    case EEXIST:
+      return "EEXIST";
+    case ENOTDIR:
+      return "ENOTDIR";
+    case EISDIR:
+      return "EISDIR";
+    case ENOTEMPTY:
+      return "ENOTEMPTY";
+    case EINVAL:
+      return "EINVAL";
+    case EBADF:
+      return "EBADF";
+    case ELOOP:
+      return "ELOOP";
+    case EXDEV:
+      return "EXDEV";
+    case ENAMETOOLONG:
+      return "ENAMETOOLONG";
+    default:
+      return "other";
   }
-  return "other";
 }
 
 // "ok" or the errno's name of a call that returns -1 on failure.
