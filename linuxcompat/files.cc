@@ -42,6 +42,33 @@ uint32_t File::poll_events() const {
   return (readable() ? kPollIn | kPollRdnorm : 0) | (writable() ? kPollOut | kPollWrnorm : 0);
 }
 
+int64_t vectored_io(Task& task, File& file, uint64_t iov, uint64_t iovcnt, IoDirection direction,
+                    IoChunk chunk) {
+  if (iovcnt > kIovMax) return -kEINVAL;
+  uint64_t total = 0;
+  for (uint64_t i = 0; i < iovcnt; ++i) {
+    Iovec v;
+    if (!task.process.mm.copy_in(&v, iov + i * sizeof(Iovec), sizeof(Iovec))) return -kEFAULT;
+    if (v.len > static_cast<uint64_t>(INT64_MAX) - total) return -kEINVAL;
+    total += v.len;
+  }
+  int64_t done = 0;
+  for (uint64_t i = 0; i < iovcnt; ++i) {
+    Iovec v;
+    if (!task.process.mm.copy_in(&v, iov + i * sizeof(Iovec), sizeof(Iovec))) {
+      return done > 0 ? done : -kEFAULT;
+    }
+    if (v.len == 0) continue;
+    const uint64_t want = min(v.len, kMaxRwCount - static_cast<uint64_t>(done));
+    const int64_t r = chunk(task, file, v.base, want);
+    if (r < 0) return done > 0 ? done : r;
+    done += r;
+    if (static_cast<uint64_t>(r) < v.len || static_cast<uint64_t>(done) >= kMaxRwCount) break;
+    if (direction == IoDirection::kRead && r > 0 && file.inode() == nullptr) break;
+  }
+  return done;
+}
+
 int64_t wait_for_file(Task& task, File& file, bool for_write) {
   WaitQueue* queue = file.wait_queue(for_write);
   if (queue == nullptr) return -kEIO;  // a file that said "wait" must say where

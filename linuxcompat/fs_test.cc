@@ -20,26 +20,6 @@
 namespace hmk::lx {
 namespace {
 
-// Memory objects are host vectors; mappings are not kept (nothing runs in the process).
-class HostBackend final : public MemoryBackend {
- public:
-  Status create(uint64_t pages, abi::Handle* memory, uint8_t** mirror) override {
-    auto bytes = std::make_unique<std::vector<uint8_t>>(pages * kPageSize);
-    *mirror = bytes->data();
-    *memory = next_++;
-    objects_[*memory] = std::move(bytes);
-    return Status::kOk;
-  }
-  void destroy(abi::Handle memory, uint8_t*, uint64_t) override { objects_.erase(memory); }
-  Status set_mirror_writable(abi::Handle, uint8_t*, uint64_t, bool) override { return Status::kOk; }
-  Status map(abi::Handle, uint64_t, uint64_t, uint64_t, uint32_t) override { return Status::kOk; }
-  Status unmap(uint64_t, uint64_t) override { return Status::kOk; }
-
- private:
-  abi::Handle next_ = 100;
-  std::map<abi::Handle, std::unique_ptr<std::vector<uint8_t>>> objects_;
-};
-
 // A cpio newc archive, as tools/bench/newc.py writes one.
 class Newc {
  public:

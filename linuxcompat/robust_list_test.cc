@@ -20,26 +20,6 @@ constexpr int32_t kTid = 7;
 constexpr uint64_t kBase = 0x10'0000;
 constexpr uint64_t kPages = 16;
 
-// Memory objects are host vectors; the process's mappings are not kept (nothing runs in it).
-class FakeBackend final : public MemoryBackend {
- public:
-  Status create(uint64_t pages, abi::Handle* memory, uint8_t** mirror) override {
-    auto bytes = std::make_unique<std::vector<uint8_t>>(pages * kPageSize);
-    *mirror = bytes->data();
-    *memory = next_++;
-    objects_[*memory] = std::move(bytes);
-    return Status::kOk;
-  }
-  void destroy(abi::Handle memory, uint8_t*, uint64_t) override { objects_.erase(memory); }
-  Status set_mirror_writable(abi::Handle, uint8_t*, uint64_t, bool) override { return Status::kOk; }
-  Status map(abi::Handle, uint64_t, uint64_t, uint64_t, uint32_t) override { return Status::kOk; }
-  Status unmap(uint64_t, uint64_t) override { return Status::kOk; }
-
- private:
-  abi::Handle next_ = 100;
-  std::map<abi::Handle, std::unique_ptr<std::vector<uint8_t>>> objects_;
-};
-
 // A lock as pthread keeps a robust mutex: the list link, then (futex_offset on) the word.
 constexpr uint64_t kLockSize = 16;
 constexpr int64_t kWordOffset = 8;
@@ -77,7 +57,7 @@ class Fixture {
     task.robust_list = head();
   }
 
-  FakeBackend backend;
+  HostBackend backend;
   Process process{3, 2, 0, backend};
   Task task{process, kTid, 0};
 };

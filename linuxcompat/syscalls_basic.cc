@@ -79,32 +79,7 @@ int64_t sys_write(Task& task, int32_t fd, uint64_t buf, uint64_t count) {
 int64_t sys_writev(Task& task, int32_t fd, uint64_t iov, uint64_t iovcnt) {
   File* file = task.process.fds.get(fd);
   if (file == nullptr || !file->writable()) return -kEBADF;
-  if (iovcnt > kIovMax) return -kEINVAL;
-  // Every entry's length is checked before any byte is written (Linux: EINVAL if the total
-  // overflows a ssize_t).
-  uint64_t total = 0;
-  for (uint64_t i = 0; i < iovcnt; ++i) {
-    Iovec v;
-    if (!task.process.mm.copy_in(&v, iov + i * sizeof(Iovec), sizeof(Iovec))) return -kEFAULT;
-    if (v.len > static_cast<uint64_t>(INT64_MAX) - total) return -kEINVAL;
-    total += v.len;
-  }
-  int64_t done = 0;
-  for (uint64_t i = 0; i < iovcnt; ++i) {
-    Iovec v;
-    if (!task.process.mm.copy_in(&v, iov + i * sizeof(Iovec), sizeof(Iovec))) {
-      return done > 0 ? done : -kEFAULT;
-    }
-    if (v.len == 0) continue;
-    const uint64_t want = min(v.len, kMaxRwCount - static_cast<uint64_t>(done));
-    const int64_t r = write_from(task, *file, v.base, want);
-    if (r < 0) return done > 0 ? done : r;
-    done += r;
-    if (static_cast<uint64_t>(r) < v.len || static_cast<uint64_t>(done) >= kMaxRwCount) {
-      return done;
-    }
-  }
-  return done;
+  return vectored_io(task, *file, iov, iovcnt, IoDirection::kWrite, &write_from);
 }
 
 int64_t sys_ioctl(Task& task, int32_t fd, uint32_t request, uint64_t arg) {

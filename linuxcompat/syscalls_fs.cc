@@ -179,29 +179,10 @@ int64_t sys_pread64(Task& task, int32_t fd, uint64_t buf, uint64_t count, int64_
 int64_t sys_readv(Task& task, int32_t fd, uint64_t iov, uint64_t iovcnt) {
   File* file = io_file(task, fd);
   if (file == nullptr || !file->readable()) return -kEBADF;
-  if (iovcnt > kIovMax) return -kEINVAL;
-  uint64_t total = 0;
-  for (uint64_t i = 0; i < iovcnt; ++i) {
-    Iovec v;
-    if (!task.process.mm.copy_in(&v, iov + i * sizeof(Iovec), sizeof(Iovec))) return -kEFAULT;
-    if (v.len > static_cast<uint64_t>(INT64_MAX) - total) return -kEINVAL;
-    total += v.len;
-  }
-  int64_t done = 0;
-  for (uint64_t i = 0; i < iovcnt; ++i) {
-    Iovec v;
-    if (!task.process.mm.copy_in(&v, iov + i * sizeof(Iovec), sizeof(Iovec))) {
-      return done > 0 ? done : -kEFAULT;
-    }
-    if (v.len == 0) continue;
-    const uint64_t want = min(v.len, kMaxRwCount - static_cast<uint64_t>(done));
-    const int64_t r = read_into(task, *file, v.base, want, nullptr);
-    if (r < 0) return done > 0 ? done : r;
-    done += r;
-    if (static_cast<uint64_t>(r) < v.len || static_cast<uint64_t>(done) >= kMaxRwCount) break;
-    if (r > 0 && !keeps_reading(*file)) break;  // a stream: what it had, not a second wait
-  }
-  return done;
+  return vectored_io(task, *file, iov, iovcnt, IoDirection::kRead,
+                     [](Task& t, File& f, uint64_t base, uint64_t n) {
+                       return read_into(t, f, base, n, nullptr);
+                     });
 }
 
 int64_t sys_pwrite64(Task& task, int32_t fd, uint64_t buf, uint64_t count, int64_t offset) {

@@ -216,6 +216,15 @@ struct FutexWaiter {
 // MAP_SHARED memory) with a bitset that meets `bitset`; how many.
 int64_t futex_wake(Process& process, uint64_t address, uint32_t count, uint32_t bitset);
 
+// readv and writev: `chunk` (one buffer's transfer) for each of the `iovcnt` iovecs at `iov`
+// in turn. Every length is checked first (EINVAL if the total overflows a ssize_t); a short
+// transfer ends it, and so does any data read from a stream (a file without an inode: what it
+// had, not a second wait); what was done before an error is the result, else the error.
+enum class IoDirection : uint8_t { kRead, kWrite };
+using IoChunk = int64_t (*)(Task& task, File& file, uint64_t buffer, uint64_t length);
+int64_t vectored_io(Task& task, File& file, uint64_t iov, uint64_t iovcnt, IoDirection direction,
+                    IoChunk chunk);
+
 // Waits until `file` (which answered kWouldBlock) may be tried again; 0, or -EINTR when a
 // signal or the process's end interrupted the wait.
 int64_t wait_for_file(Task& task, File& file, bool for_write);

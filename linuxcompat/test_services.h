@@ -1,13 +1,38 @@
-// The shim's services as the host tests give them (no kernel, no threads): fixed random bytes,
-// TLS accepted, waiting interrupted at once, no registers, time standing still, no processes.
-// A test changes the members it needs and returns its copy from shim_services().
+// A memory backend for host tests, and the shim's services as the host tests give them (no kernel,
+// no threads): fixed random bytes, TLS accepted, waiting interrupted at once, no registers, time
+// standing still, no processes. A test changes the members it needs and returns its copy from
+// shim_services().
 #pragma once
 
 #include <cstring>
+#include <map>
+#include <memory>
+#include <vector>
 
+#include "linuxcompat/address_space.h"
 #include "linuxcompat/task.h"
 
 namespace hmk::lx {
+
+// Memory objects as host vectors; the process's mappings are not kept (nothing runs in it).
+class HostBackend final : public MemoryBackend {
+ public:
+  Status create(uint64_t pages, abi::Handle* memory, uint8_t** mirror) override {
+    auto bytes = std::make_unique<std::vector<uint8_t>>(pages * kPageSize);
+    *mirror = bytes->data();
+    *memory = next_++;
+    objects_[*memory] = std::move(bytes);
+    return Status::kOk;
+  }
+  void destroy(abi::Handle memory, uint8_t*, uint64_t) override { objects_.erase(memory); }
+  Status set_mirror_writable(abi::Handle, uint8_t*, uint64_t, bool) override { return Status::kOk; }
+  Status map(abi::Handle, uint64_t, uint64_t, uint64_t, uint32_t) override { return Status::kOk; }
+  Status unmap(uint64_t, uint64_t) override { return Status::kOk; }
+
+ private:
+  abi::Handle next_ = 100;
+  std::map<abi::Handle, std::unique_ptr<std::vector<uint8_t>>> objects_;
+};
 
 inline ShimServices host_test_services() {
   return {
