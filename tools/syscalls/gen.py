@@ -394,17 +394,7 @@ EMITTERS = {
 
 
 def main(argv):
-    if len(argv) != 4 or argv[2] not in EMITTERS:
-        sys.stderr.write(__doc__)
-        return 2
-    try:
-        calls = tbl.load(argv[1])
-    except (tbl.TableError, OSError) as e:
-        sys.stderr.write(f"gen.py: {e}\n")
-        return 1
-    with open(argv[3], "w", encoding="utf-8") as f:
-        f.write(EMITTERS[argv[2]](calls))
-    return 0
+    return tbl.generate(argv, tbl.load, EMITTERS, __doc__, "gen.py")
 
 
 if __name__ == "__main__":

@@ -190,3 +190,20 @@ def load(path, parser=parse):
     """The table in the file at `path`, read by `parser` (parse, or linux_table.parse)."""
     with open(path, encoding="utf-8") as f:
         return parser(f.read(), path)
+
+
+def generate(argv, load, emitters, usage, program):
+    """A generator's command line: TABLE PIECE OUT. Loads TABLE with `load`, writes
+    emitters[PIECE](calls) to OUT; 2 for a bad command line, 1 for a bad table."""
+    import sys
+    if len(argv) != 4 or argv[2] not in emitters:
+        sys.stderr.write(usage)
+        return 2
+    try:
+        calls = load(argv[1])
+    except (TableError, OSError) as e:
+        sys.stderr.write(f"{program}: {e}\n")
+        return 1
+    with open(argv[3], "w", encoding="utf-8") as f:
+        f.write(emitters[argv[2]](calls))
+    return 0
