@@ -76,6 +76,12 @@ inline constexpr uint64_t kMremapDontunmap = 4;
 inline constexpr uint64_t kTaskSize = 0x0000'7fff'ffff'f000;
 inline constexpr uint64_t kLowestAddress = 0x10000;  // vm.mmap_min_addr
 
+// Linux's access_ok: [address, address + length) lies below the end of user space (whether it
+// is mapped is the copy's business). read and write check it first: EFAULT.
+inline bool access_ok(uint64_t address, uint64_t length) {
+  return length <= kTaskSize && address <= kTaskSize - length;
+}
+
 // ---- auxiliary vector (include/uapi/linux/auxvec.h) ----
 inline constexpr uint64_t kAtNull = 0;
 inline constexpr uint64_t kAtPhdr = 3;

@@ -14,6 +14,7 @@
 #include "core/lib/string.h"
 #include "core/lib/util.h"
 #include "linuxcompat/fs/filesystem.h"
+#include "linuxcompat/fs/operations.h"
 #include "svc/lib/alloc.h"
 #include "svc/lib/bootinfo.h"
 #include "svc/lib/clock.h"
@@ -477,7 +478,13 @@ int run() {
 }  // namespace
 
 void give_standard_files(Process& process) {
-  process.fds.install(0, new EmptyInput());
+  // Standard input is /dev/null (a file of the shim's file system, as `< /dev/null` gives).
+  File* input = nullptr;
+  if (fs::root() == nullptr ||
+      fs::open(process, fs::root(), StringView("/dev/null"), 0, 0, &input) != 0) {
+    input = new EmptyInput();
+  }
+  process.fds.install(0, input);
   process.fds.install(1, new SerialFile(g_shim.stdout_ports, kStdoutPort));
   process.fds.install(2, new SerialFile(g_shim.stderr_ports, kStderrPort));
 }

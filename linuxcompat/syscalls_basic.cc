@@ -72,6 +72,7 @@ int64_t put_ids(Task& task, const uint32_t (&ids)[3], const uint64_t (&where)[3]
 int64_t sys_write(Task& task, int32_t fd, uint64_t buf, uint64_t count) {
   File* file = task.process.fds.get(fd);
   if (file == nullptr || !file->writable()) return -kEBADF;
+  if (!access_ok(buf, count)) return -kEFAULT;
   if (count == 0) return 0;
   return write_from(task, *file, buf, min(count, kMaxRwCount));
 }

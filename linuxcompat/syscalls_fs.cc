@@ -163,6 +163,7 @@ int64_t lookup_at(Task& task, int32_t dirfd, uint64_t path, uint32_t flags, fs::
 int64_t sys_read(Task& task, int32_t fd, uint64_t buf, uint64_t count) {
   File* file = io_file(task, fd);
   if (file == nullptr || !file->readable()) return -kEBADF;
+  if (!access_ok(buf, count)) return -kEFAULT;
   return read_into(task, *file, buf, min(count, kMaxRwCount), nullptr);
 }
 
@@ -172,7 +173,9 @@ int64_t sys_pread64(Task& task, int32_t fd, uint64_t buf, uint64_t count, int64_
   if (file == nullptr || !file->readable()) return -kEBADF;
   const auto at = static_cast<uint64_t>(offset);
   uint8_t none = 0;
-  if (count == 0) return file->pread(&none, 0, at);  // -ESPIPE for a stream
+  const int64_t probe = file->pread(&none, 0, at);  // -ESPIPE for a stream, before the buffer
+  if (probe < 0 || count == 0) return probe;
+  if (!access_ok(buf, count)) return -kEFAULT;
   return read_into(task, *file, buf, min(count, kMaxRwCount), &at);
 }
 
@@ -189,10 +192,12 @@ int64_t sys_pwrite64(Task& task, int32_t fd, uint64_t buf, uint64_t count, int64
   if (offset < 0) return -kEINVAL;
   File* file = io_file(task, fd);
   if (file == nullptr || !file->writable()) return -kEBADF;
-  count = min(count, kMaxRwCount);
   uint8_t chunk[kChunk];
   uint64_t done = 0;
-  if (count == 0) return file->pwrite(chunk, 0, static_cast<uint64_t>(offset));
+  const int64_t probe = file->pwrite(chunk, 0, static_cast<uint64_t>(offset));  // -ESPIPE
+  if (probe < 0 || count == 0) return probe;
+  if (!access_ok(buf, count)) return -kEFAULT;
+  count = min(count, kMaxRwCount);
   while (done < count) {
     const uint64_t n = min(kChunk, count - done);
     if (!task.process.mm.copy_in(chunk, buf + done, n)) {
@@ -226,6 +231,7 @@ int64_t sys_fstat(Task& task, int32_t fd, uint64_t statbuf) {
 int64_t sys_getdents64(Task& task, int32_t fd, uint64_t dirp, uint32_t count) {
   File* file = io_file(task, fd);
   if (file == nullptr) return -kEBADF;
+  if (file->inode() == nullptr || !file->inode()->is_directory()) return -kENOTDIR;
   uint8_t chunk[kChunk];
   uint64_t done = 0;
   while (done < count) {
@@ -345,15 +351,15 @@ int64_t sys_fadvise64(Task& task, int32_t fd, int64_t offset, uint64_t len, int3
 }
 
 int64_t sys_sendfile(Task& task, int32_t out_fd, int32_t in_fd, uint64_t offset, uint64_t count) {
+  int64_t pos = -1;  // reading at the file offset
+  if (offset != 0 && !task.process.mm.copy_in(&pos, offset, sizeof(pos))) {
+    return -kEFAULT;  // Linux reads the offset before it looks at the descriptors
+  }
   File* in = io_file(task, in_fd);
   File* out = io_file(task, out_fd);
   if (in == nullptr || !in->readable() || out == nullptr || !out->writable()) return -kEBADF;
   if ((out->status_flags() & kOAppend) != 0) return -kEINVAL;
-  int64_t pos = -1;  // reading at the file offset
-  if (offset != 0) {
-    if (!task.process.mm.copy_in(&pos, offset, sizeof(pos))) return -kEFAULT;
-    if (pos < 0) return -kEINVAL;
-  }
+  if (offset != 0 && pos < 0) return -kEINVAL;
   count = min(count, kMaxRwCount);
   uint8_t chunk[kChunk];
   uint64_t done = 0;

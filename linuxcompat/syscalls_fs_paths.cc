@@ -213,6 +213,8 @@ int64_t sys_unlinkat(Task& task, int32_t dirfd, uint64_t pathname, uint32_t flag
 
 int64_t sys_renameat2(Task& task, int32_t olddirfd, uint64_t oldpath, int32_t newdirfd,
                       uint64_t newpath, uint32_t flags) {
+  // Bad flags before bad names, as Linux's do_renameat2 checks them.
+  if ((flags & ~(kRenameNoreplace | kRenameExchange | kRenameWhiteout)) != 0) return -kEINVAL;
   PathBuffer from;
   PathBuffer to;
   InodeRef from_start;
