@@ -1,12 +1,13 @@
 // The Linux shim as its own process (isolation class IC2): it runs the program named by the
-// initrd's /hmk/exec.argv as pid 1 and serves the system calls of it and of the processes it
+// initrd's /hmk/exec.argv (as pid 2) and serves the system calls of it and of the processes it
 // makes, which the kernel turns into calls on the shim's endpoint (core/abi/syscall.h,
 // "foreign system calls"). Dispatch threads receive the calls; one lock guards the shim's
 // state, dropped while a call waits (a pipe, a child), and a new dispatch thread starts when
-// the last receiving one is about to wait. Standard output and error of pid 1 go to the
+// the last receiving one is about to wait. Standard output and error of the program go to the
 // serial ports the manifest gives the shim (COM2 and COM3 for ./hmk exec); standard input is
-// empty. When pid 1 ends the shim prints "exit-status N" (the exit code, or 128 + the signal)
-// and exits, which ends every process left.
+// /dev/null. The program is pid 2, the child of an init (pid 1) the shim keeps; when it ends
+// the shim prints "exit-status N" (the exit code, or 128 + the signal) and exits, which ends
+// every process left.
 #include "linuxcompat/shim.h"
 
 #include "linuxcompat/signals.h"
@@ -70,7 +71,7 @@ Status ShimBackend::unmap(uint64_t vaddr, uint64_t pages) {
 
 namespace {
 
-// ---- files: the serial ports and an empty standard input ----
+// ---- files: the serial ports, and an empty input if /dev/null cannot be opened ----
 class SerialFile final : public File {
  public:
   SerialFile(abi::Handle ports, uint16_t base) : ports_(ports), base_(base) {}
