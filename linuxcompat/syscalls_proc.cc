@@ -101,6 +101,20 @@ bool matches(const Process& waiter, const Process& child, int32_t pid) {
   return child.pgid == -pid;
 }
 
+// wait4's and waitid's search: whether `waiter` has a child that `pid` (wait4's notation)
+// selects, and in *found one of them that has ended (a zombie), if any.
+bool ended_child(const Process& waiter, int32_t pid, Process** found) {
+  bool any = false;
+  *found = nullptr;
+  for (int32_t id = 1; id < kMaxIds && *found == nullptr; ++id) {
+    Process* child = find_process(id);
+    if (child == nullptr || !matches(waiter, *child, pid)) continue;
+    any = true;
+    if (child->zombie) *found = child;
+  }
+  return any;
+}
+
 // Strings of an argv or envp array, copied into `arena`; their number, or -errno.
 int64_t copy_strings(Task& task, uint64_t array, char* arena, uint64_t arena_size, uint64_t* used,
                      const char** out, uint32_t max) {
@@ -172,15 +186,8 @@ int64_t sys_wait4(Task& task, int32_t pid, uint64_t wstatus, uint32_t options, u
   }
   Process& me = task.process;
   for (;;) {
-    bool any = false;
     Process* found = nullptr;
-    for (int32_t id = 1; id < kMaxIds && found == nullptr; ++id) {
-      Process* child = find_process(id);
-      if (child == nullptr || !matches(me, *child, pid)) continue;
-      any = true;
-      if (child->zombie) found = child;
-    }
-    if (!any) return -kECHILD;
+    if (!ended_child(me, pid, &found)) return -kECHILD;
     if (found != nullptr) {
       const int32_t status = found->wait_status;
       if (wstatus != 0 && !me.mm.copy_out(wstatus, &status, sizeof(status))) return -kEFAULT;
@@ -224,15 +231,9 @@ int64_t sys_waitid(Task& task, int32_t idtype, int32_t id, uint64_t infop, uint3
   // siginfo_t for SIGCHLD: signo, errno, code, then pid, uid, status.
   int32_t info[32] = {};
   for (;;) {
-    bool any = false;
     Process* found = nullptr;
-    for (int32_t n = 1; n < kMaxIds && found == nullptr; ++n) {
-      Process* child = find_process(n);
-      if (child == nullptr || !matches(me, *child, pid)) continue;
-      any = true;
-      if (child->zombie && (options & kWexited) != 0) found = child;
-    }
-    if (!any) return -kECHILD;
+    if (!ended_child(me, pid, &found)) return -kECHILD;
+    if ((options & kWexited) == 0) found = nullptr;
     if (found != nullptr) {
       const int32_t status = found->wait_status;
       const bool killed = (status & 0x7f) != 0;
