@@ -118,8 +118,8 @@ Status sys_thread_set_ipc_buffer(Thread*, const SysThreadSetIpcBuffer& a) {
   return Status::kOk;
 }
 
-// The thread's TLS bases. Any user address will do (the thread's own business what is mapped
-// there); anything else would fault when the port loads it, so it is refused here.
+// A foreign personality (core/foreign.h): the handler capability goes into the thread's own
+// process's table, as cap_copy_to would put it there.
 Status sys_thread_set_syscall_handler(Thread*, const SysThreadSetSyscallHandler& a) {
   auto& t = object_of<Thread>(a.thread);
   if (t.syscall_handler() != 0) return Status::kAlreadyExists;
@@ -159,6 +159,8 @@ Status sys_thread_write_registers(Thread* self, const SysThreadWriteRegisters& a
   return Status::kOk;
 }
 
+// The thread's TLS bases. Any user address will do (the thread's own business what is mapped
+// there); anything else would fault when the port loads it, so it is refused here.
 Status sys_thread_set_tls(Thread*, const SysThreadSetTls& a) {
   if (a.fs_base >= abi::kUserAddressEnd || a.gs_base >= abi::kUserAddressEnd) {
     return Status::kBadAddress;
