@@ -2,6 +2,7 @@
 // process (zombie, reparenting, waking the parent) and default signal actions. Runs with the
 // shim's lock held.
 #include "core/lib/elf.h"
+#include "core/lib/format.h"
 #include "core/lib/string.h"
 #include "core/lib/util.h"
 #include "linuxcompat/fs/filesystem.h"
@@ -39,21 +40,6 @@ void set_default_limits(Process& p) {
     r = {kRlimInfinity, kRlimInfinity};
   p.limits[kRlimitStack] = {kStackPages * kPageSize, kStackPages * kPageSize};
   p.limits[kRlimitNofile] = {FdTable::kMaxFds, FdTable::kMaxFds};
-}
-
-void copy_text(char* dst, size_t capacity, const char* src) {
-  size_t i = 0;
-  for (; src[i] != 0 && i + 1 < capacity; ++i)
-    dst[i] = src[i];
-  dst[i] = 0;
-}
-
-bool same(const char* a, const char* b) {
-  while (*a != 0 && *a == *b) {
-    ++a;
-    ++b;
-  }
-  return *a == *b;
 }
 
 uint64_t cpuid_edx(uint32_t leaf) {
@@ -104,7 +90,7 @@ int64_t load_program(Process& p, abi::Handle thread, const uint8_t* data, size_t
     return -kENOMEM;
   }
   p.brk_base = p.brk = image.brk;
-  copy_text(p.exe, sizeof(p.exe), path);
+  (void)snformat(p.exe, sizeof(p.exe), "%s", path);
   return 0;
 }
 
@@ -285,8 +271,9 @@ int64_t exec_program(Task& task, const char* path, const char* const* argv, uint
   ElfLimits limits = {kLowestAddress, kMmapTop, false, kPageSize};
   if (!parse_elf(data, size, limits, nullptr).ok()) return -kENOEXEC;
   char name[sizeof(p.exe)];
-  copy_text(name, sizeof(name),
-            same(path, "/proc/self/exe") ? p.exe : path);  // busybox re-runs itself
+  (void)snformat(
+      name, sizeof(name), "%s",
+      StringView(path) == StringView("/proc/self/exe") ? p.exe : path);  // busybox re-runs itself
   // POINT OF NO RETURN: the old program is gone; a failure from here ends the process.
   release_robust_list(task, &wake_one);  // as Linux does at exec
   p.mm.clear(true);

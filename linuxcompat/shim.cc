@@ -12,6 +12,7 @@
 
 #include "linuxcompat/signals.h"
 
+#include "core/lib/format.h"
 #include "core/lib/string.h"
 #include "core/lib/util.h"
 #include "linuxcompat/fs/filesystem.h"
@@ -521,10 +522,7 @@ void set_task_name(Task& task) {
   const char* base = task.process.exe;
   for (const char* p = task.process.exe; *p != 0; ++p)
     if (*p == '/') base = p + 1;
-  size_t i = 0;
-  for (; base[i] != 0 && i + 1 < sizeof(task.name); ++i)
-    task.name[i] = base[i];
-  task.name[i] = 0;
+  (void)snformat(task.name, sizeof(task.name), "%s", base);  // truncated to 15, as Linux's comm
 }
 
 // The shim's quota use, once the kernel has torn down what ended (in background steps).

@@ -46,21 +46,17 @@ inline void set_foreign_syscalls(UserContext& ctx, bool on) {
 // The registers the hosted frame keeps (rcx, r11 and rflags read as 0 and are not kept).
 inline void read_user_registers(const UserContext& ctx, const TrapFrame& f,
                                 abi::UserRegisters& out) {
-  out = {f.regs[kRax], f.regs[kRbx], 0,
-         f.regs[kRdx], f.regs[kRsi], f.regs[kRdi],
-         f.regs[kRbp], f.rsp,        f.regs[kR8],
-         f.regs[kR9],  f.regs[kR10], 0,
-         f.regs[kR12], f.regs[kR13], f.regs[kR14],
-         f.regs[kR15], f.rip,        0,
-         ctx.fs_base,  ctx.gs_base};
+  out = {};
+  file_to_user(f.regs, out);
+  out.rsp = f.rsp;
+  out.rip = f.rip;
+  out.fs_base = ctx.fs_base;
+  out.gs_base = ctx.gs_base;
 }
 
 inline bool write_user_registers(TrapFrame& f, const abi::UserRegisters& in) {
   if (in.rip >= abi::kUserAddressEnd || in.rsp >= abi::kUserAddressEnd) return false;
-  const uint64_t values[kRegCount] = {in.rax, in.rdi, in.rsi, in.rdx, in.r10, in.r8, in.r9,
-                                      in.rbx, in.rbp, in.r12, in.r13, in.r14, in.r15};
-  for (uint32_t i = 0; i < kRegCount; ++i)
-    f.regs[i] = values[i];
+  user_to_file(in, f.regs);
   f.rip = in.rip;
   f.rsp = in.rsp;
   return true;

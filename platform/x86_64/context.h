@@ -82,20 +82,21 @@ inline constexpr uint64_t kEntryRegistersWritten = 0x101;
 // The registers of a saved frame (`ctx` gives the TLS bases).
 inline void read_user_registers(const UserContext& ctx, const TrapFrame& f,
                                 abi::UserRegisters& out) {
-  out = {f.regs[kRax], f.regs[kRbx], f.rcx,        f.regs[kRdx], f.regs[kRsi],
-         f.regs[kRdi], f.regs[kRbp], f.rsp,        f.regs[kR8],  f.regs[kR9],
-         f.regs[kR10], f.r11,        f.regs[kR12], f.regs[kR13], f.regs[kR14],
-         f.regs[kR15], f.rip,        f.rflags,     ctx.fs_base,  ctx.gs_base};
+  file_to_user(f.regs, out);
+  out.rcx = f.rcx;
+  out.r11 = f.r11;
+  out.rsp = f.rsp;
+  out.rip = f.rip;
+  out.rflags = f.rflags;
+  out.fs_base = ctx.fs_base;
+  out.gs_base = ctx.gs_base;
 }
 
 // Sets a saved frame's registers (not the TLS bases); false, changing nothing, if rip or rsp
 // is not a user address.
 inline bool write_user_registers(TrapFrame& f, const abi::UserRegisters& in) {
   if (in.rip >= abi::kUserAddressEnd || in.rsp >= abi::kUserAddressEnd) return false;
-  const uint64_t values[kRegCount] = {in.rax, in.rdi, in.rsi, in.rdx, in.r10, in.r8, in.r9,
-                                      in.rbx, in.rbp, in.r12, in.r13, in.r14, in.r15};
-  for (uint32_t i = 0; i < kRegCount; ++i)
-    f.regs[i] = values[i];
+  user_to_file(in, f.regs);
   f.rcx = in.rcx;
   f.r11 = in.r11;
   f.rip = in.rip;
