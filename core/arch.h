@@ -131,6 +131,11 @@ concept PlatformPageTables = requires {
   { &P::page_table_count } -> Fn<size_t(const AddressSpace& space)>;
   // Changes the rights of one mapped user page (no-op if unmapped).
   { &P::protect_page } -> Fn<void(AddressSpace & space, uint64_t virt, uint32_t flags)>;
+  // Points one mapped user page at another frame with `flags` (no-op if unmapped): a
+  // copy-on-write page that got its own copy.
+  {
+    &P::replace_page
+    } -> Fn<void(AddressSpace & space, uint64_t virt, PhysAddr phys, uint32_t flags)>;
   // The physical frame behind a user virtual address if it is mapped user-accessible with at
   // least `flags` rights.
   {
@@ -235,6 +240,7 @@ inline constexpr auto& map_page = Platform::map_page;
 inline constexpr auto& unmap_range = Platform::unmap_range;
 inline constexpr auto& page_table_count = Platform::page_table_count;
 inline constexpr auto& protect_page = Platform::protect_page;
+inline constexpr auto& replace_page = Platform::replace_page;
 inline constexpr auto& translate_user = Platform::translate_user;
 
 inline constexpr auto& init_user_context = Platform::init_user_context;

@@ -48,6 +48,7 @@ struct Platform {
                           FrameAllocator& frames, size_t* tables_freed);
   static size_t page_table_count(const AddressSpace& space);
   static void protect_page(AddressSpace& space, uint64_t virt, uint32_t flags);
+  static void replace_page(AddressSpace& space, uint64_t virt, PhysAddr phys, uint32_t flags);
   static Result<PhysAddr> translate_user(const AddressSpace& space, uint64_t virt, uint32_t flags);
 
   // ---- threads, the context switch, user mode (x86-64: user.cc; hosted: recorded for the harness;

@@ -116,6 +116,12 @@ arch::UserContext* fault_entry(uint64_t vector, uint64_t address) {
   return resume_next();
 }
 
+arch::UserContext* page_fault_entry(uint64_t address, uint32_t access) {
+  Thread* self = scheduler().current();
+  if (self->space().resolve_fault(address, access) != Status::kOk) return nullptr;
+  return resume_next();
+}
+
 bool background_work_pending() {
   return g_background.pending;
 }

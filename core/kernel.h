@@ -36,6 +36,12 @@ namespace hmk {
 arch::UserContext* timer_entry();                                   // timer tick
 arch::UserContext* irq_entry(uint32_t line);                        // device interrupt
 arch::UserContext* fault_entry(uint64_t vector, uint64_t address);  // reported exception
+// A user page fault at `address` (`access`: kPageWrite for a write, kPageExecute for an
+// instruction fetch, 0 for a read), before the port reports anything: kernel paging resolves
+// it from the faulting process's mappings (Space::resolve_fault) and returns the context to
+// resume, which retries the access; nullptr if it is not resolvable, and the port goes on as
+// for any other exception (a report and fault_entry).
+arch::UserContext* page_fault_entry(uint64_t address, uint32_t access);
 arch::UserContext* idle_entry();
 // Whether the kernel has work of its own left (an ended process's teardown) that the next
 // idle_entry() goes on with: the port then lets pending interrupts in and calls it again at

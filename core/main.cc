@@ -124,6 +124,7 @@ Status init_frames(const BootInfo& info) {
     if (res.size != 0) g_frames.reserve_range(res.base, res.size);
   }
   g_frames.reserve_range(bitmap, bitmap_size);
+  TRY(init_frame_holders());
   kprint("frames: %zu free of %zu (bitmap %lu KiB at 0x%lx)\n", g_frames.free_count(),
          g_frames.total_count(), bitmap_size >> 10, bitmap);
   return Status::kOk;

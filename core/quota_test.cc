@@ -134,8 +134,8 @@ TEST_CASE("a child process spends its own budget on its own children") {
   REQUIRE(cq.used() ==
           kPageSize + kPageSize + 100'000 + Quota::bookkeeping_bytes() + grandchild->charged());
   REQUIRE(q.used() == parent_used);
-  REQUIRE(h.syscall(ct, Syscall::kMemoryCreate, {100}) == Status::kQuotaExceeded);
-  REQUIRE(h.syscall(ct, Syscall::kMemoryCreate, {10}) == Status::kOk);
+  REQUIRE(h.syscall(ct, Syscall::kMemoryCreate, {100, 0}) == Status::kQuotaExceeded);
+  REQUIRE(h.syscall(ct, Syscall::kMemoryCreate, {10, 0}) == Status::kOk);
   REQUIRE(h.syscall(ct, Syscall::kQuotaInfo, {grandchild_handle}) == Status::kOk);
   REQUIRE(ct->regs()[kRdi] == 100'000);
   REQUIRE(ct->regs()[kRsi] == kPageSize);
@@ -161,14 +161,14 @@ TEST_CASE("memory_create is charged in full and refused past the quota") {
   Thread* t = p.thread;
   Quota& q = p.space->own_quota();
   const uint64_t before = q.used();
-  REQUIRE(h.syscall(t, Syscall::kMemoryCreate, {10}) == Status::kOk);
+  REQUIRE(h.syscall(t, Syscall::kMemoryCreate, {10, 0}) == Status::kOk);
   auto* m =
       static_cast<MemoryObject*>(h.cap(p.space, static_cast<Handle>(t->regs()[kRdi]))->object);
   REQUIRE(m->charged() > 11 * kPageSize);  // ten frames, an index frame, the object
   REQUIRE(q.used() == before + m->charged());
-  REQUIRE(h.syscall(t, Syscall::kMemoryCreate, {64}) == Status::kQuotaExceeded);
-  REQUIRE(h.syscall(t, Syscall::kMemoryCreate, {0}) == Status::kInvalidArgument);
-  REQUIRE(h.syscall(t, Syscall::kMemoryCreate, {abi::kMaxMemoryPages + 1}) ==
+  REQUIRE(h.syscall(t, Syscall::kMemoryCreate, {64, 0}) == Status::kQuotaExceeded);
+  REQUIRE(h.syscall(t, Syscall::kMemoryCreate, {0, 0}) == Status::kInvalidArgument);
+  REQUIRE(h.syscall(t, Syscall::kMemoryCreate, {abi::kMaxMemoryPages + 1, 0}) ==
           Status::kInvalidArgument);
   h.finish();
 }

@@ -117,6 +117,7 @@ Status Space::map(MemoryObject& memory, uint64_t vaddr, uint64_t first_page, uin
   }
   // POINT OF NO RETURN, except for running out of frames for page tables (rolled back below).
   Mapping* m = *made;
+  m->space = this;
   m->vaddr = vaddr;
   m->pages = 0;
   m->memory = &memory;
@@ -126,13 +127,16 @@ Status Space::map(MemoryObject& memory, uint64_t vaddr, uint64_t first_page, uin
   memory.acquire();
   memory.mapping_added(rights);
   mappings_.push_back(m);
+  memory.mappings().push_back(m);
   own_bytes_ += record;
   size_t tables = 0;
   Status s = Status::kOk;
-  const uint32_t flags = page_flags_for_rights(rights);
   for (uint64_t i = 0; i < pages && s == Status::kOk; ++i) {
-    s = arch::map_page(as_, vaddr + i * kPageSize, memory.frame(first_page + i), flags,
-                       kernel_frames(), &tables);
+    const PhysAddr frame = memory.frame(first_page + i);
+    if (frame != 0) {  // a lazy object's untouched page comes on its first fault
+      s = arch::map_page(as_, vaddr + i * kPageSize, frame, memory.page_flags(*m, first_page + i),
+                         kernel_frames(), &tables);
+    }
     if (s == Status::kOk) m->pages = i + 1;
   }
   own_bytes_ += tables * kPageSize;
@@ -152,6 +156,7 @@ void Space::unmap_mapping(Mapping* m) {
   own_bytes_ -= tables * kPageSize;
   own_quota_->uncharge(tables * kPageSize);
   MappingList::remove(m);
+  MemoryObject::MappingList::remove(m);
   m->memory->mapping_removed(m->rights);
   m->memory->release();
   const uint64_t record = g_mappings.cache().object_size();
@@ -231,16 +236,48 @@ Status Space::protect(uint64_t vaddr, uint64_t pages, uint32_t rights) {
   }
   TRY(check_protect_wx(vaddr, end, rights));
   // POINT OF NO RETURN
-  const uint32_t flags = page_flags_for_rights(rights);
   for (Mapping* m = mappings_.front(); m != nullptr; m = mappings_.next(m)) {
     if (m->vaddr < vaddr || m->vaddr >= end) continue;
     m->memory->mapping_removed(m->rights);
     m->memory->mapping_added(rights);
     m->rights = rights;
-    for (uint64_t i = 0; i < m->pages; ++i)
-      arch::protect_page(as_, m->vaddr + i * kPageSize, flags);
+    for (uint64_t i = 0; i < m->pages; ++i) {  // shared copy-on-write pages stay read-only
+      arch::protect_page(as_, m->vaddr + i * kPageSize,
+                         m->memory->page_flags(*m, m->first_page + i));
+    }
   }
   return Status::kOk;
+}
+
+Status Space::resolve_fault(uint64_t address, uint32_t access) {
+  if (!alive_) return Status::kBadAddress;
+  const uint64_t vaddr = address & ~(kPageSize - 1);
+  Mapping* m = mappings_.front();
+  while (m != nullptr && !(vaddr >= m->vaddr && vaddr - m->vaddr < m->pages * kPageSize))
+    m = mappings_.next(m);
+  if (m == nullptr) return Status::kBadAddress;
+  if ((access & kPageWrite) && !(m->rights & abi::kRightWrite)) return Status::kBadAddress;
+  if ((access & kPageExecute) && !(m->rights & abi::kRightExecute)) return Status::kBadAddress;
+  MemoryObject& memory = *m->memory;
+  const uint64_t index = m->first_page + (vaddr - m->vaddr) / kPageSize;
+  const PhysAddr frame = TRY(memory.touch(index));
+  if (access & kPageWrite) {
+    if (frame_holders(frame) > 1 || arch::translate_user(as_, vaddr, kPageRead).ok()) {
+      // Shared (or mapped read-only while it was): this object's own frame, writable in every
+      // mapping of the page that has it.
+      TRY(memory.make_private(index));
+    }
+  }
+  if (arch::translate_user(as_, vaddr, kPageRead).ok()) return Status::kOk;
+  // Not in the page tables yet: map it, paying for the page tables it needs.
+  constexpr uint64_t kWorstTables = 3;  // a new page table at each level below the root
+  TRY(own_quota_->charge(kWorstTables * kPageSize));
+  size_t tables = 0;
+  const Status s = arch::map_page(as_, vaddr, memory.frame(index), memory.page_flags(*m, index),
+                                  kernel_frames(), &tables);
+  own_bytes_ += tables * kPageSize;
+  own_quota_->uncharge((kWorstTables - tables) * kPageSize);
+  return s;
 }
 
 namespace {
@@ -248,14 +285,19 @@ namespace {
 // Each page of [address, address + length) in `as` with `flags`, as a kernel pointer: fn(kernel
 // pointer, offset into the range, bytes). Nothing is passed on unless every page qualifies.
 template <typename Fn>
-Status for_user_pages(arch::AddressSpace& as, uint64_t address, size_t length, uint32_t flags,
-                      Fn fn) {
+Status for_user_pages(Space& space, uint64_t address, size_t length, uint32_t flags, Fn fn) {
+  arch::AddressSpace& as = space.address_space();
   uint64_t end;
   if (__builtin_add_overflow(address, length, &end) || end > arch::kUserHighest) {
     return Status::kBadAddress;
   }
-  for (size_t done = 0; done < length;) {  // check first, then copy
-    TRY(arch::translate_user(as, address + done, flags));
+  for (size_t done = 0; done < length;) {  // check (and fault in) first, then copy
+    if (!arch::translate_user(as, address + done, flags).ok()) {
+      if (space.resolve_fault(address + done, flags & kPageWrite) != Status::kOk) {
+        return Status::kBadAddress;
+      }
+      TRY(arch::translate_user(as, address + done, flags));
+    }
     done += min<size_t>(length - done, kPageSize - ((address + done) & (kPageSize - 1)));
   }
   for (size_t done = 0; done < length;) {
@@ -271,13 +313,13 @@ Status for_user_pages(arch::AddressSpace& as, uint64_t address, size_t length, u
 
 Status Space::copy_in(uint64_t address, void* buffer, size_t length) {
   auto* out = static_cast<uint8_t*>(buffer);
-  return for_user_pages(as_, address, length, kPageRead,
+  return for_user_pages(*this, address, length, kPageRead,
                         [&](void* page, size_t at, size_t n) { mem_copy(out + at, page, n); });
 }
 
 Status Space::copy_out(uint64_t address, const void* buffer, size_t length) {
   const auto* in = static_cast<const uint8_t*>(buffer);
-  return for_user_pages(as_, address, length, kPageWrite,
+  return for_user_pages(*this, address, length, kPageWrite,
                         [&](void* page, size_t at, size_t n) { mem_copy(page, in + at, n); });
 }
 

@@ -16,17 +16,6 @@ namespace hmk {
 
 class Quota;
 
-// One run of pages of a memory object mapped into a space.
-struct Mapping {
-  ListNode node;  // Space::mappings_
-  uint64_t vaddr;
-  uint64_t pages;
-  MemoryObject* memory;  // holds a reference
-  uint64_t first_page;   // in `memory`
-  uint32_t rights;       // current kRightRead/Write/Execute
-  uint32_t max_rights;   // the memory capability's rights at map time: protect stays within
-};
-
 class Space final : public KernelObject {
  public:
   ListNode child_node;     // parent's children_
@@ -62,16 +51,28 @@ class Space final : public KernelObject {
   // Maps pages [first_page, first_page + pages) of `memory` at `vaddr` with `rights`
   // (kRight{Read,Write,Execute}); `max_rights` bounds later protect calls. W^X holds across
   // mappings: kPermissionDenied if `memory` is mapped executable anywhere and `rights` are
-  // writable, or the other way round (protect likewise).
+  // writable, or the other way round (protect likewise). The pages whose frames are there go
+  // into the page tables now (read-only while shared copy-on-write); a lazy object's untouched
+  // pages come on their first fault (resolve_fault).
   Status map(MemoryObject& memory, uint64_t vaddr, uint64_t first_page, uint64_t pages,
              uint32_t rights, uint32_t max_rights);
   // Removes every mapping inside [vaddr, vaddr + pages pages); see abi kUnmap for errors.
   Status unmap(uint64_t vaddr, uint64_t pages);
   Status protect(uint64_t vaddr, uint64_t pages, uint32_t rights);
 
+  // Kernel paging: a user access to `address` (`access`: kPageWrite for a write, kPageExecute
+  // for an instruction fetch, 0 for a read) found no page, or a read-only one. If a mapping
+  // covers the address with the rights the access needs, the page is put in: a lazy page is
+  // allocated zeroed, a shared copy-on-write page written to is copied (make_private), and a
+  // page whose frame is there is mapped. kOk means the access can be retried; kBadAddress that
+  // no mapping allows it (the fault is the process's: its handler hears of it, or it ends);
+  // kOutOfMemory or kQuotaExceeded that a frame or a page table could not be had.
+  Status resolve_fault(uint64_t address, uint32_t access);
+
   // Copies between this process's memory and the kernel's, page by page through the direct
   // map: kBadAddress (nothing copied out to the kernel's buffer is used) unless every byte is
-  // a user address mapped readable (copy_in) or writable (copy_out).
+  // a user address mapped readable (copy_in) or writable (copy_out). Pages not yet in the page
+  // tables are faulted in first (resolve_fault), as the process's own access would.
   Status copy_in(uint64_t address, void* buffer, size_t length);
   Status copy_out(uint64_t address, const void* buffer, size_t length);
 
@@ -110,7 +111,6 @@ class Space final : public KernelObject {
   template <typename T>
   friend class Slab;
   Space(Quota& creator, uint64_t charged, Quota& own, StringView name);
-  Status map_one(uint64_t vaddr, PhysAddr frame, uint32_t flags);
   Status check_protect_wx(uint64_t vaddr, uint64_t end, uint32_t rights);
   void unmap_mapping(Mapping* m);
   // Ends this one space (not its children; terminate() walks the tree): its threads, its place

@@ -33,7 +33,7 @@ std::string console() {
 // A process with a memory object of `pages` pages (handle `mem`).
 struct WithMemory {
   WithMemory(Harness& h, uint64_t pages) : p(h.spawn("p")) {
-    REQUIRE(h.syscall(p.thread, Syscall::kMemoryCreate, {pages}) == Status::kOk);
+    REQUIRE(h.syscall(p.thread, Syscall::kMemoryCreate, {pages, 0}) == Status::kOk);
     mem = out_handle(p.thread);
   }
   Harness::Process p;
@@ -62,7 +62,7 @@ TEST_CASE("memory objects are zeroed and map where asked, with the rights asked"
   REQUIRE(h.user_memory(s, kBase - kPageSize) == nullptr);
 
   // Code: read and execute, not writable.
-  REQUIRE(h.syscall(t, Syscall::kMemoryCreate, {1}) == Status::kOk);
+  REQUIRE(h.syscall(t, Syscall::kMemoryCreate, {1, 0}) == Status::kOk);
   const Handle code = out_handle(t);
   REQUIRE(h.syscall(t, Syscall::kMap, {abi::kSelfSpace, code, 0x40'0000, 0, 1, kRX}) ==
           Status::kOk);
@@ -81,7 +81,7 @@ TEST_CASE("memory_create zeroes in bounded steps, restarting in between") {
   const uint64_t used_before = p.space->own_quota().used();
   h.set_auto_restart(false);
   constexpr uint64_t kPages = 200;                 // four steps of 64 frames
-  h.syscall(t, Syscall::kMemoryCreate, {kPages});  // restarts: rax keeps the number
+  h.syscall(t, Syscall::kMemoryCreate, {kPages, 0});  // restarts: rax keeps the number
   int steps = 1;
   while (h.restart_pending(t)) {
     // Between steps the whole object is charged, half made, and out of everybody's reach.
@@ -112,7 +112,7 @@ TEST_CASE("a memory_create cut short by the end of its process leaks nothing") {
   Thread* killer = h.add_thread(p.space, abi::kDefaultPriority, true, &killer_handle);
   const size_t frames_before = kernel_frames().free_count();
   h.set_auto_restart(false);
-  h.syscall(p.thread, Syscall::kMemoryCreate, {300});
+  h.syscall(p.thread, Syscall::kMemoryCreate, {300, 0});
   REQUIRE(h.restart_pending(p.thread));
   REQUIRE(kernel_frames().free_count() + 64 <= frames_before);
   h.syscall(killer, Syscall::kProcessExit, {0});
@@ -132,10 +132,10 @@ TEST_CASE("bug: a memory_create failing between its steps kept its half-made obj
   Thread* other = h.add_thread(p.space, abi::kDefaultPriority, true, &other_handle);
   const uint64_t used = p.space->own_quota().used();
   h.set_auto_restart(false);
-  h.syscall(p.thread, Syscall::kMemoryCreate, {300});
+  h.syscall(p.thread, Syscall::kMemoryCreate, {300, 0});
   REQUIRE(h.restart_pending(p.thread));
   // The other thread spends the rest of the quota, so the next step's ensure_free fails.
-  while (h.syscall(other, Syscall::kMemoryCreate, {16}) == Status::kOk) {
+  while (h.syscall(other, Syscall::kMemoryCreate, {16, 0}) == Status::kOk) {
   }
   while (h.syscall(other, Syscall::kNotificationCreate, {}) == Status::kOk) {
   }
@@ -145,10 +145,10 @@ TEST_CASE("bug: a memory_create failing between its steps kept its half-made obj
   REQUIRE(h.continue_restarted(p.thread) == Status::kQuotaExceeded);
   CHECK(p.thread->pending_memory() == nullptr);
   // Its charge came back: there is room for a memory object again.
-  REQUIRE(h.syscall(other, Syscall::kMemoryCreate, {1}) == Status::kOk);
+  REQUIRE(h.syscall(other, Syscall::kMemoryCreate, {1, 0}) == Status::kOk);
   CHECK(p.space->own_quota().used() > used);
   h.set_auto_restart(true);
-  REQUIRE(h.syscall(p.thread, Syscall::kMemoryCreate, {1}) == Status::kOk);
+  REQUIRE(h.syscall(p.thread, Syscall::kMemoryCreate, {1, 0}) == Status::kOk);
   h.finish();
 }
 
@@ -284,7 +284,7 @@ TEST_CASE("an ended process gives its resources back in bounded steps, consisten
   auto p = h.spawn("big");
   Thread* t = p.thread;
   constexpr uint64_t kPages = 1500;
-  REQUIRE(h.syscall(t, Syscall::kMemoryCreate, {kPages}) == Status::kOk);
+  REQUIRE(h.syscall(t, Syscall::kMemoryCreate, {kPages, 0}) == Status::kOk);
   const Handle mem = out_handle(t);
   for (uint64_t i = 0; i < 4; ++i) {  // 6,000 pages mapped: two steps and a half
     REQUIRE(h.syscall(t, Syscall::kMap,
@@ -620,7 +620,7 @@ TEST_CASE("an ended child process: its capability still names it, operations ref
   Thread* t = parent.thread;
   REQUIRE(h.syscall(t, Syscall::kSpaceCreate, {1 << 20}) == Status::kOk);
   const Handle child = out_handle(t);
-  REQUIRE(h.syscall(t, Syscall::kMemoryCreate, {2}) == Status::kOk);
+  REQUIRE(h.syscall(t, Syscall::kMemoryCreate, {2, 0}) == Status::kOk);
   const Handle mem = out_handle(t);
   REQUIRE(h.syscall(t, Syscall::kMap, {child, mem, kBase, 0, 2, kRW}) == Status::kOk);
   REQUIRE(h.syscall(t, Syscall::kThreadCreate, {child, kEntryPoint, kStackTop, 0}) == Status::kOk);
@@ -656,7 +656,7 @@ TEST_CASE("ending a process ends its whole tree and frees everything") {
   REQUIRE(h.syscall(t, Syscall::kThreadStart, {ct_handle}) == Status::kOk);
   REQUIRE(h.syscall(ct, Syscall::kSpaceCreate, {1 << 20}) == Status::kOk);
   const Handle grandchild = out_handle(ct);
-  REQUIRE(h.syscall(ct, Syscall::kMemoryCreate, {8}) == Status::kOk);
+  REQUIRE(h.syscall(ct, Syscall::kMemoryCreate, {8, 0}) == Status::kOk);
   const Handle mem = out_handle(ct);
   REQUIRE(h.syscall(ct, Syscall::kMap, {grandchild, mem, kBase, 0, 8, kRW}) == Status::kOk);
   REQUIRE(h.syscall(ct, Syscall::kEndpointCreate) == Status::kOk);
@@ -769,10 +769,10 @@ TEST_CASE("out of frames: creating system calls fail cleanly") {
   Thread* t = p.thread;
   // Memory bigger than the RAM that is left: the frames taken so far go back.
   const size_t free_before = kernel_frames().free_count();
-  REQUIRE(h.syscall(t, Syscall::kMemoryCreate, {free_before + 10}) == Status::kOutOfMemory);
+  REQUIRE(h.syscall(t, Syscall::kMemoryCreate, {free_before + 10, 0}) == Status::kOutOfMemory);
   REQUIRE(kernel_frames().free_count() == free_before);
   // A mapping whose page tables cannot all be allocated is rolled back.
-  REQUIRE(h.syscall(t, Syscall::kMemoryCreate, {4}) == Status::kOk);
+  REQUIRE(h.syscall(t, Syscall::kMemoryCreate, {4, 0}) == Status::kOk);
   const Handle mem = out_handle(t);
   // The rest of RAM, held by the test.
   std::vector<PhysAddr> held;
@@ -789,7 +789,7 @@ TEST_CASE("out of frames: creating system calls fail cleanly") {
     const Status s = h.syscall(t, call);
     REQUIRE((s == Status::kOutOfMemory || s == Status::kOk));
   }
-  REQUIRE(h.syscall(t, Syscall::kMemoryCreate, {1}) == Status::kOutOfMemory);
+  REQUIRE(h.syscall(t, Syscall::kMemoryCreate, {1, 0}) == Status::kOutOfMemory);
   REQUIRE(h.syscall(t, Syscall::kSpaceCreate, {1 << 20}) == Status::kOutOfMemory);
   // Frames back: the same calls work.
   for (PhysAddr f : held)

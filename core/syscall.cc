@@ -25,6 +25,8 @@ namespace {
 
 // Frames memory_create allocates and zeroes per step (about 1.3 * 10^5 instructions).
 constexpr uint64_t kZeroStepPages = 64;
+// Pages memory_clone shares per step (a few tens of instructions each).
+constexpr uint64_t kCloneStepPages = 1024;
 
 // The object behind a capability the decoder looked up with type T's object type.
 template <typename T>
@@ -210,17 +212,58 @@ Status memory_create_step(Thread* self, uint64_t pages, SysMemoryCreateOut& out)
 
 }  // namespace
 
-Status sys_memory_create(Thread* self, const SysMemoryCreate& a, SysMemoryCreateOut& out) {
-  // A parked object belongs to this very call (nothing but a restart runs the thread's code in
-  // between); one of another size means the thread came back with other registers: start
-  // over.
-  if (self->pending_memory() != nullptr && self->pending_memory()->pages() != a.pages) {
+// A parked object belongs to this very call (nothing but a restart runs the thread's code in
+// between); one made for other arguments means the thread came back with other registers:
+// start over.
+void drop_stale_pending(Thread* self, uint64_t pages, const MemoryObject* clone_source) {
+  MemoryObject* m = self->pending_memory();
+  if (m != nullptr && (m->pages() != pages || m->clone_source() != clone_source)) {
     self->take_pending_memory()->release();
   }
+}
+
+Status sys_memory_create(Thread* self, const SysMemoryCreate& a, SysMemoryCreateOut& out) {
+  if ((a.flags & ~abi::kMemoryFlagsAll) != 0) return Status::kInvalidArgument;
+  if (a.flags & abi::kMemoryLazy) {  // one step: only the index is made now
+    if (a.pages == 0 || a.pages > abi::kMaxMemoryPages) return Status::kInvalidArgument;
+    TRY(caps_of(self).ensure_free(1, quota_of(self)));
+    MemoryObject* m = TRY(MemoryObject::create_lazy(quota_of(self), a.pages));
+    // POINT OF NO RETURN
+    out.memory = caps_of(self).install_new(
+        m, abi::kRightRead | abi::kRightWrite | abi::kRightExecute | abi::kRightManage);
+    return Status::kOk;
+  }
+  drop_stale_pending(self, a.pages, nullptr);
   const Status s = memory_create_step(self, a.pages, out);
   // Whatever ends the call (an error included) ends the half-made object with it.
   if (s != kRestart && self->pending_memory() != nullptr) self->take_pending_memory()->release();
   return s;
+}
+
+Status sys_memory_clone(Thread* self, const SysMemoryClone& a, SysMemoryCloneOut& out) {
+  auto& source = object_of<MemoryObject>(a.source);
+  drop_stale_pending(self, source.pages(), &source);
+  Status s = caps_of(self).ensure_free(1, quota_of(self));
+  MemoryObject* m = self->pending_memory();
+  if (s == Status::kOk && m == nullptr) {
+    Result<MemoryObject*> made = MemoryObject::create_clone(quota_of(self), source);
+    s = made.status();
+    if (made.ok()) {
+      m = *made;
+      self->park_pending_memory(m);
+    }
+  }
+  if (s == Status::kOk) s = m->clone_step(kCloneStepPages);
+  if (s == Status::kOk && !m->filled()) return kRestart;
+  if (s != Status::kOk) {  // whatever ends the call ends the half-made clone with it
+    if (self->pending_memory() != nullptr) self->take_pending_memory()->release();
+    return s;
+  }
+  // POINT OF NO RETURN
+  (void)self->take_pending_memory();
+  out.memory = caps_of(self).install_new(
+      m, abi::kRightRead | abi::kRightWrite | abi::kRightExecute | abi::kRightManage);
+  return Status::kOk;
 }
 
 Status sys_map(Thread*, const SysMap& a) {

@@ -44,6 +44,24 @@ class Fuzzer {
       case 1:
         h_.interrupt(static_cast<uint32_t>(pick(arch::kIrqLines)));
         return;
+      case 2:
+      case 3:
+      case 4:
+      case 5: {  // a page fault: kernel paging, or the process's end
+        std::vector<Thread*> runnable = runnable_threads();
+        Thread* t = runnable[pick(runnable.size())];
+        const uint32_t access = pick(3) == 0 ? 0 : pick(2) ? kPageWrite : kPageExecute;
+        uint64_t address = kWindow + pick(8) * kPageSize + pick(kPageSize);
+        Space::MappingList& maps = t->space().mappings();
+        if (!maps.empty() && pick(4) != 0) {  // mostly in one of its mappings
+          Mapping* m = maps.front();
+          for (size_t n = pick(maps.size()); n > 0; --n)
+            m = maps.next(m);
+          address = m->vaddr + pick(m->pages * kPageSize);
+        }
+        if (h_.page_fault(t, address, access)) ++faults_;
+        return;
+      }
       default:
         break;
     }
@@ -64,6 +82,8 @@ class Fuzzer {
   // blocked for the blocking ones) rather than being refused.
   const size_t* calls() const { return calls_; }
   const size_t* progress() const { return progress_; }
+  // Page faults kernel paging resolved.
+  size_t faults() const { return faults_; }
 
  private:
   size_t pick(size_t n) { return static_cast<size_t>(rng_() % n); }
@@ -183,6 +203,9 @@ class Fuzzer {
         return live_object_count() <= kMaxObjects;  // keeps each check cheap
       case Syscall::kMemoryCreate:
         a[0] = 1 + pick(6);
+        a[1] = pick(8) == 0 ? a[1] : pick(2) ? abi::kMemoryLazy : 0;
+        return live_object_count() <= kMaxObjects;
+      case Syscall::kMemoryClone:
         return live_object_count() <= kMaxObjects;
       case Syscall::kMap:
         a[3] = pick(3);
@@ -249,6 +272,7 @@ class Fuzzer {
   Handle n_;
   size_t calls_[abi::kSyscallCount] = {};
   size_t progress_[abi::kSyscallCount] = {};
+  size_t faults_ = 0;
 };
 
 // HMK_FUZZ_SEEDS=n runs seeds 1..n instead of 1..12 (HMK_FUZZ_FIRST=k starts at k), for
@@ -260,6 +284,7 @@ uint64_t env_or(const char* name, uint64_t fallback) {
 
 TEST_CASE("random system calls keep every invariant and leak nothing") {
   size_t progress[abi::kSyscallCount] = {};
+  size_t faults = 0;
   const uint64_t first = env_or("HMK_FUZZ_FIRST", 1);
   const uint64_t count = env_or("HMK_FUZZ_SEEDS", 12);
   for (uint64_t seed = first; seed < first + count; ++seed) {
@@ -273,7 +298,9 @@ TEST_CASE("random system calls keep every invariant and leak nothing") {
     h.finish();
     for (size_t i = 0; i < abi::kSyscallCount; ++i)
       progress[i] += f.progress()[i];
+    faults += f.faults();
   }
+  CHECK(faults > 0);  // and some page faults were resolved
   // Every kind of system call got somewhere at least once.
   for (size_t i = 0; i < abi::kSyscallCount; ++i) {
     INFO("system call " << i);

@@ -50,6 +50,17 @@ void AddressSpace::clear(bool unmap) {
   }
 }
 
+Backing* AddressSpace::clone_backing(const Backing& source) {
+  Backing* b = new Backing{abi::kNullHandle, nullptr, source.pages, 0, true};
+  if (b == nullptr) return nullptr;
+  if (backend_.clone(source.memory, source.mirror, source.pages, &b->memory, &b->mirror) !=
+      Status::kOk) {
+    delete b;
+    return nullptr;
+  }
+  return b;
+}
+
 Backing* AddressSpace::new_backing(uint64_t pages) {
   Backing* b = new Backing{abi::kNullHandle, nullptr, pages, 0, true};
   if (b == nullptr) return nullptr;
@@ -62,7 +73,7 @@ Backing* AddressSpace::new_backing(uint64_t pages) {
 
 int64_t AddressSpace::copy_from(const AddressSpace& parent) {
   // Each of the parent's memory objects once: shared if no region maps it writable, else
-  // copied whole.
+  // copied whole (copy-on-write).
   struct Pair {
     Backing* from;
     Backing* to;
@@ -83,12 +94,11 @@ int64_t AddressSpace::copy_from(const AddressSpace& parent) {
             parent.regions_[k].backing == r.backing && (parent.regions_[k].prot & kProtWrite) != 0;
       }
       if (writable && !r.map_shared) {
-        to = new_backing(r.backing->pages);
+        to = clone_backing(*r.backing);
         if (to == nullptr) {
           error = -kENOMEM;
           break;
         }
-        mem_copy(to->mirror, r.backing->mirror, r.backing->pages * kPageSize);
       } else {
         to = r.backing;
         if (!r.map_shared) to->shared = true;  // private: copied before it is made writable
@@ -119,9 +129,11 @@ int64_t AddressSpace::share_from(const AddressSpace& parent) {
 
 int64_t AddressSpace::unshare(uint32_t index) {
   Region& r = regions_[index];
-  Backing* copy = new_backing(r.pages);
+  // The whole object copy-on-write when the region is all of it, else the region's pages.
+  const bool whole = r.first_page == 0 && r.pages == r.backing->pages;
+  Backing* copy = whole ? clone_backing(*r.backing) : new_backing(r.pages);
   if (copy == nullptr) return -kENOMEM;
-  mem_copy(copy->mirror, bytes(r, r.start), r.pages * kPageSize);
+  if (!whole) mem_copy(copy->mirror, bytes(r, r.start), r.pages * kPageSize);
   if (r.prot != kProtNone) (void)backend_.unmap(r.start, r.pages);
   Backing* old = r.backing;
   r.backing = copy;

@@ -1,8 +1,9 @@
 // A Linux process's memory as the shim keeps it: regions of pages, each backed by (a part of) a
 // memory object that is mapped into the process with the region's protection and into the shim
 // as a *mirror*, through which the shim reads and writes the process's memory (system call
-// buffers, the initial stack, the loader's copies). Memory is allocated eagerly, zeroed, when a
-// region is made (kernel paging, with regions the kernel resolves faults from, comes later).
+// buffers, the initial stack, the loader's copies). Memory objects are lazy: the kernel gives a
+// page its frame, zeroed, when the process or the mirror first touches it (kernel paging, no
+// IPC), and fork's copies are memory_clone's copy-on-write clones.
 //
 // The system calls it needs go through a MemoryBackend, so the same bookkeeping runs in the
 // shim (rt:: system calls) and in host tests (a fake).
@@ -20,6 +21,11 @@ class MemoryBackend {
  public:
   // A zeroed memory object of `pages` pages, and its mirror in the shim (readable and writable).
   virtual Status create(uint64_t pages, abi::Handle* memory, uint8_t** mirror) = 0;
+  // A new memory object holding a copy of `source`'s `pages` pages (whose mirror is
+  // `source_mirror`), and its mirror (readable and writable). The shim's copies are
+  // copy-on-write (memory_clone): nothing is copied until one side writes a page.
+  virtual Status clone(abi::Handle source, const uint8_t* source_mirror, uint64_t pages,
+                       abi::Handle* memory, uint8_t** mirror) = 0;
   // Unmaps the mirror and deletes the memory object (the process has no mapping of it left).
   virtual void destroy(abi::Handle memory, uint8_t* mirror, uint64_t pages) = 0;
   // The mirror writable or read-only (W^X: a memory object mapped executable in the process
@@ -160,6 +166,8 @@ class AddressSpace {
   // Gives region `index` a private copy of its pages (before it is made writable).
   int64_t unshare(uint32_t index);
   Backing* new_backing(uint64_t pages);
+  // A copy of `source` (clone), or nullptr.
+  Backing* clone_backing(const Backing& source);
   // A new backing whose mirror is read-only if `prot` is executable; nullptr on failure.
   Backing* new_backing_for(uint64_t pages, uint32_t prot);
   // Deletes a backing made for a region that was never recorded.

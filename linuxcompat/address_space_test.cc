@@ -26,15 +26,34 @@ struct Mapping {
   uint32_t rights;
 };
 
+// The memory objects the fakes of several processes share (fork shares memory between them).
+struct MemoryStore {
+  abi::Handle next = 100;
+  std::map<abi::Handle, std::vector<uint8_t>> objects;
+  std::map<abi::Handle, bool> writable;
+};
+
 class FakeBackend final : public MemoryBackend {
  public:
+  FakeBackend() : store_(own_) {}
+  // Another process's backend over the same memory objects (a fork's child).
+  explicit FakeBackend(FakeBackend& other) : store_(other.store_) {}
   Status create(uint64_t pages, abi::Handle* memory, uint8_t** mirror) override {
     if (pages > budget_pages) return Status::kQuotaExceeded;
     budget_pages -= pages;
-    *memory = next_++;
-    auto& bytes = objects_[*memory];
+    *memory = store_.next++;
+    auto& bytes = store_.objects[*memory];
     bytes.assign(pages * kPageSize, 0);
     *mirror = bytes.data();
+    return Status::kOk;
+  }
+  // A copy made now (the kernel's copy-on-write is the same to the shim: neither side sees the
+  // other's later writes).
+  Status clone(abi::Handle, const uint8_t* source_mirror, uint64_t pages, abi::Handle* memory,
+               uint8_t** mirror) override {
+    TRY(create(pages, memory, mirror));
+    std::memcpy(*mirror, source_mirror, pages * kPageSize);
+    ++clones;
     return Status::kOk;
   }
   void destroy(abi::Handle memory, uint8_t*, uint64_t pages) override {
@@ -48,7 +67,7 @@ class FakeBackend final : public MemoryBackend {
       REQUIRE(process_gone);
       it = mappings.erase(it);
     }
-    REQUIRE(objects_.erase(memory) == 1);
+    REQUIRE(store_.objects.erase(memory) == 1);
     budget_pages += pages;
   }
   Status set_mirror_writable(abi::Handle memory, uint8_t*, uint64_t, bool writable) override {
@@ -57,13 +76,13 @@ class FakeBackend final : public MemoryBackend {
         if (m.memory == memory && (m.rights & abi::kRightExecute) != 0)
           return Status::kPermissionDenied;
     }
-    writable_[memory] = writable;
+    store_.writable[memory] = writable;
     return Status::kOk;
   }
   Status map(abi::Handle memory, uint64_t vaddr, uint64_t first_page, uint64_t pages,
              uint32_t rights) override {
-    REQUIRE(objects_.count(memory) == 1);
-    REQUIRE((first_page + pages) * kPageSize <= objects_[memory].size());
+    REQUIRE(store_.objects.count(memory) == 1);
+    REQUIRE((first_page + pages) * kPageSize <= store_.objects[memory].size());
     if (maps_before_failure >= 0 && maps_before_failure-- == 0) return Status::kOutOfMemory;
     // The core's W^X across mappings, and no overlap.
     const bool w = (rights & abi::kRightWrite) != 0, x = (rights & abi::kRightExecute) != 0;
@@ -88,20 +107,20 @@ class FakeBackend final : public MemoryBackend {
     return Status::kOk;
   }
   bool writable(abi::Handle memory) const {
-    auto it = writable_.find(memory);
-    return it == writable_.end() || it->second;
+    auto it = store_.writable.find(memory);
+    return it == store_.writable.end() || it->second;
   }
-  size_t objects() const { return objects_.size(); }
+  size_t objects() const { return store_.objects.size(); }
 
   std::map<uint64_t, Mapping> mappings;
   uint64_t budget_pages = 1 << 20;
   int maps_before_failure = -1;  // >= 0: the map after that many fails once (out of memory)
+  int clones = 0;                // copies made with clone (the kernel's copy-on-write)
   bool process_gone = false;
 
  private:
-  abi::Handle next_ = 100;
-  std::map<abi::Handle, std::vector<uint8_t>> objects_;
-  std::map<abi::Handle, bool> writable_;
+  MemoryStore own_;
+  MemoryStore& store_;
 };
 
 constexpr uint64_t kBase = 0x10'0000;
@@ -167,6 +186,44 @@ TEST_CASE("anonymous memory: map, copy, unmap in the middle, protect") {
     fake.process_gone = true;
   }
   REQUIRE(fake.objects() == 0);  // everything deleted with the address space
+}
+
+TEST_CASE("fork: private writable memory is cloned, the rest shared; a copy once made writable") {
+  FakeBackend fake;
+  {
+    AddressSpace parent(fake);
+    REQUIRE(parent.map_anonymous(kBase, 4, kRw) == 0);                         // private
+    REQUIRE(parent.map_anonymous(kBase + 8 * kPageSize, 2, kProtRead) == 0);   // read-only
+    REQUIRE(parent.map_anonymous(kBase + 16 * kPageSize, 1, kRw, true) == 0);  // MAP_SHARED
+    const char text[] = "before fork";
+    REQUIRE(parent.copy_out(kBase + 100, text, sizeof(text)));
+    FakeBackend child_fake(fake);
+    {
+      AddressSpace child(child_fake);
+      REQUIRE(child.copy_from(parent) == 0);
+      check_consistent(child, child_fake);
+      CHECK(child_fake.clones == 1);  // the private writable object only
+      CHECK(child.region(0).backing != parent.region(0).backing);
+      CHECK(child.region(1).backing == parent.region(1).backing);
+      CHECK(child.region(2).backing == parent.region(2).backing);
+      char back[sizeof(text)] = {};
+      REQUIRE(child.copy_in(back, kBase + 100, sizeof(text)));
+      CHECK(std::string(back) == text);
+      // Writes after the fork stay on their side.
+      REQUIRE(parent.copy_out(kBase + 100, "P", 1));
+      REQUIRE(child.copy_in(back, kBase + 100, 1));
+      CHECK(back[0] == 'b');
+      // The shared read-only object made writable in the child: a clone of the whole object.
+      REQUIRE(child.protect(kBase + 8 * kPageSize, 2, kRw) == 0);
+      CHECK(child_fake.clones == 2);
+      CHECK(child.region(1).backing != parent.region(1).backing);
+      check_consistent(child, child_fake);
+      child_fake.process_gone = true;
+    }
+    check_consistent(parent, fake);
+    fake.process_gone = true;
+  }
+  REQUIRE(fake.objects() == 0);
 }
 
 TEST_CASE("find_free takes the highest gap that fits, below the limit") {

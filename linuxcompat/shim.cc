@@ -29,23 +29,31 @@ namespace hmk::lx {
 Shim g_shim;
 
 // ---- the shim's side of the process's memory ----
-Status ShimBackend::create(uint64_t pages, abi::Handle* memory, uint8_t** mirror) {
+Status ShimBackend::add_mirror(abi::Handle memory, uint64_t pages, uint8_t** mirror) {
   const uint64_t base = rt::reserve_address_space(pages * kPageSize, kPageSize);
-  if (base == 0) return Status::kOutOfMemory;
-  Result<abi::Handle> m = rt::memory_create(pages);
-  if (!m.ok()) {
-    rt::release_address_space(base, pages * kPageSize);
-    return m.status();
-  }
-  if (Status s = rt::map(abi::kSelfSpace, *m, base, 0, pages, abi::kRightRead | abi::kRightWrite);
-      s != Status::kOk) {
-    (void)rt::cap_delete(*m);
-    rt::release_address_space(base, pages * kPageSize);
+  Status s = base == 0 ? Status::kOutOfMemory
+                       : rt::map(abi::kSelfSpace, memory, base, 0, pages,
+                                 abi::kRightRead | abi::kRightWrite);
+  if (s != Status::kOk) {
+    if (base != 0) rt::release_address_space(base, pages * kPageSize);
+    (void)rt::cap_delete(memory);
     return s;
   }
-  *memory = *m;
   *mirror = reinterpret_cast<uint8_t*>(base);
   return Status::kOk;
+}
+
+// Lazy: the kernel gives each page its zeroed frame when the process or the mirror first
+// touches it.
+Status ShimBackend::create(uint64_t pages, abi::Handle* memory, uint8_t** mirror) {
+  *memory = TRY(rt::memory_create(pages, abi::kMemoryLazy));
+  return add_mirror(*memory, pages, mirror);
+}
+
+Status ShimBackend::clone(abi::Handle source, const uint8_t*, uint64_t pages, abi::Handle* memory,
+                          uint8_t** mirror) {
+  *memory = TRY(rt::memory_clone(source));
+  return add_mirror(*memory, pages, mirror);
 }
 
 void ShimBackend::destroy(abi::Handle memory, uint8_t* mirror, uint64_t pages) {

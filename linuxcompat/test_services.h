@@ -24,6 +24,12 @@ class HostBackend final : public MemoryBackend {
     objects_[*memory] = std::move(bytes);
     return Status::kOk;
   }
+  Status clone(abi::Handle, const uint8_t* source_mirror, uint64_t pages, abi::Handle* memory,
+               uint8_t** mirror) override {
+    TRY(create(pages, memory, mirror));
+    std::memcpy(*mirror, source_mirror, pages * kPageSize);
+    return Status::kOk;
+  }
   void destroy(abi::Handle memory, uint8_t*, uint64_t) override { objects_.erase(memory); }
   Status set_mirror_writable(abi::Handle, uint8_t*, uint64_t, bool) override { return Status::kOk; }
   Status map(abi::Handle, uint64_t, uint64_t, uint64_t, uint32_t) override { return Status::kOk; }

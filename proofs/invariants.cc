@@ -12,6 +12,7 @@
 #include "core/endpoint.h"
 #include "core/ioports.h"
 #include "core/irq.h"
+#include "core/kmem.h"
 #include "core/lib/format.h"
 #include "core/memory_object.h"
 #include "core/notification.h"
@@ -225,16 +226,28 @@ const char* check_mappings(Space* s) {
       EXPECT(o->vaddr >= end || m->vaddr >= o->vaddr + o->pages * kPageSize,
              "mappings at 0x%lx and 0x%lx in space '%.*s' overlap", m->vaddr, o->vaddr, len, name);
     }
-    // The page tables say exactly what the mapping says (the execute bit is not observable
-    // through the contract).
+    EXPECT(m->space == s && m->memory->mappings().contains(m),
+           "mapping at 0x%lx in space '%.*s' is not in its memory object's list of mappings, or "
+           "names another space",
+           m->vaddr, len, name);
+    // The page tables say what the mapping says (the execute bit is not observable through
+    // the contract). A page in the tables is its object's frame, writable only if the mapping
+    // is and no other object shares the frame (copy-on-write). An object that never shared a
+    // frame and is not lazy has every page in the tables, writable exactly if the mapping is;
+    // otherwise a page may be missing (kernel paging puts it in on the first fault) or
+    // read-only (a fault makes it writable), but never mapped while its object has no frame.
+    const bool exact = !m->memory->lazy() && !m->memory->ever_shared();
     for (uint64_t i = 0; i < m->pages; ++i) {
       const uint64_t v = m->vaddr + i * kPageSize;
+      const PhysAddr frame = m->memory->frame(m->first_page + i);
       Result<PhysAddr> r = arch::translate_user(s->address_space(), v, kPageRead);
-      EXPECT(r.ok() && *r == m->memory->frame(m->first_page + i),
+      EXPECT(r.ok() ? *r == frame && frame != 0 : !exact,
              "page 0x%lx of space '%.*s' is not mapped to frame %lu of its memory object", v, len,
              name, m->first_page + i);
       const bool writable = arch::translate_user(s->address_space(), v, kPageWrite).ok();
-      EXPECT(writable == ((m->rights & abi::kRightWrite) != 0),
+      const bool may_write = (m->rights & abi::kRightWrite) != 0 &&
+                             (frame == 0 || frame_holders(frame) == 1);
+      EXPECT(exact ? writable == may_write : (!writable || may_write),
              "page 0x%lx of space '%.*s' is %swritable in the page tables, against its mapping", v,
              len, name, writable ? "" : "not ");
     }
@@ -325,6 +338,7 @@ const char* check_spaces() {
 const char* check_memory_object(MemoryObject* mem) {
   uint64_t writable = 0;
   uint64_t executable = 0;
+  size_t mappings = 0;
   for (KernelObject* o = first_object(); o != nullptr; o = next_object(o)) {
     Space* s = as_space(o);
     if (s == nullptr) continue;
@@ -334,8 +348,17 @@ const char* check_memory_object(MemoryObject* mem) {
       if (m->memory != mem) continue;
       if (m->rights & abi::kRightWrite) ++writable;
       if (m->rights & abi::kRightExecute) ++executable;
+      ++mappings;
     }
   }
+  size_t listed = 0;
+  for (Mapping* m = mem->mappings().front(); m != nullptr && listed < kWalkLimit;
+       m = mem->mappings().next(m), ++listed) {
+    EXPECT(m->memory == mem, "memory object %p lists a mapping of another object",
+           static_cast<void*>(mem));
+  }
+  EXPECT(listed == mappings, "memory object %p lists %zu mappings, the spaces have %zu",
+         static_cast<void*>(mem), listed, mappings);
   EXPECT(mem->writable_mappings() == writable && mem->executable_mappings() == executable,
          "memory object %p counts %lu writable and %lu executable mappings, its mappings are "
          "%lu and %lu",
@@ -550,9 +573,13 @@ const char* check_thread_links(Thread* t) {
     EXPECT(thread_started(t) && is_live(t->pending_memory(), ObjectType::kMemory) &&
                !t->pending_memory()->filled() && t->pending_memory()->refs() == 1,
            "%s parks a memory object that is not its own half-made one", describe(t));
-    // Only between the steps of its memory_create, whose number is still in place.
-    EXPECT(t->regs()[arch::kSysNumber] == static_cast<uint64_t>(abi::Syscall::kMemoryCreate),
-           "%s parks a half-made memory object outside a memory_create", describe(t));
+    // Only between the steps of its memory_create or memory_clone, whose number is still in
+    // place.
+    const uint64_t number = t->regs()[arch::kSysNumber];
+    EXPECT(number == static_cast<uint64_t>(abi::Syscall::kMemoryCreate) ||
+               number == static_cast<uint64_t>(abi::Syscall::kMemoryClone),
+           "%s parks a half-made memory object outside a memory_create or memory_clone",
+           describe(t));
   }
   if (t->state() == ThreadState::kRunning) {
     EXPECT(scheduler().current() == t, "%s is not the current thread", describe(t));
@@ -826,6 +853,10 @@ uint32_t accounted_references(const KernelObject& object) {
     case ObjectType::kMemory:
       for (KernelObject* o = first_object(); o != nullptr; o = next_object(o)) {
         if (const Thread* t = as_thread(o); t != nullptr && t->pending_memory() == &object) ++n;
+        if (o->type() == ObjectType::kMemory &&
+            static_cast<const MemoryObject*>(o)->clone_source() == &object) {
+          ++n;  // a clone being made holds its source
+        }
         Space* s = as_space(o);
         if (s == nullptr) continue;
         for (Mapping* m = s->mappings().front(); m != nullptr; m = s->mappings().next(m)) {

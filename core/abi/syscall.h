@@ -168,6 +168,9 @@ inline constexpr uint32_t kIoPortSpace = 0x10000;
 
 // Largest memory object, in pages (64 MiB); memory_create(0) or beyond this is kInvalidArgument.
 inline constexpr uint64_t kMaxMemoryPages = 16384;
+// memory_create flags. kMemoryLazy: the frames come on first touch (kernel paging), zeroed.
+inline constexpr uint64_t kMemoryLazy = 1u << 0;
+inline constexpr uint64_t kMemoryFlagsAll = kMemoryLazy;
 
 // ---- scheduling ----
 

@@ -386,6 +386,18 @@ void Platform::protect_page(AddressSpace& space, uint64_t virt, uint32_t flags) 
   **pte = (**pte & kPteAddressMask) | leaf_bits(flags);
 }
 
+void Platform::replace_page(AddressSpace& space, uint64_t virt, PhysAddr phys, uint32_t flags) {
+  if (!root_is_live(space.root)) {
+    violation("replace_page on a destroyed address space");
+    return;
+  }
+  if ((flags & kPageWrite) && (flags & kPageExecute)) return;  // W^X: refused, as on x86-64
+  if (phys == 0 || phys >= kRamBytes) violation("replace_page with a frame outside the fake RAM");
+  Result<uint64_t*> pte = walk(space.root, virt, nullptr, nullptr);
+  if (!pte.ok() || !(**pte & kPtePresent)) return;
+  **pte = phys | leaf_bits(flags);
+}
+
 Result<PhysAddr> Platform::translate_user(const AddressSpace& space, uint64_t virt,
                                           uint32_t flags) {
   if (!root_is_live(space.root)) {

@@ -97,6 +97,7 @@ class Harness {
     REQUIRE(scheduler().current() == nullptr);
     REQUIRE(scheduler().ready_count() == 0);
     reset_ram(kernel_frames());
+    REQUIRE(init_frame_holders() == Status::kOk);
     frames_free_ = kernel_frames().free_count();
     detail::g_hook_violation.clear();
     set_invariant_check(&detail::recording_check);
@@ -440,6 +441,17 @@ class Harness {
   void fault(Thread* t, uint64_t vector, uint64_t address) {
     make_current(t);
     check_entry(fault_entry(vector, address));
+  }
+  // A page fault as the x86-64 port takes it: kernel paging first, then (if that could not
+  // resolve it) the exception. True if it was resolved.
+  bool page_fault(Thread* t, uint64_t address, uint32_t access) {
+    make_current(t);
+    if (arch::UserContext* next = page_fault_entry(address, access)) {
+      check_entry(next);
+      return true;
+    }
+    check_entry(fault_entry(14, address));
+    return false;
   }
 
  private:

@@ -268,6 +268,13 @@ void Platform::protect_page(AddressSpace& space, uint64_t virt, uint32_t flags) 
   if (read_cr3() == space.root) invlpg(virt);
 }
 
+void Platform::replace_page(AddressSpace& space, uint64_t virt, PhysAddr phys, uint32_t flags) {
+  uint64_t* pte = find_leaf(space.root, virt);
+  if (pte == nullptr || !(*pte & kPtePresent) || check_wx(flags) != Status::kOk) return;
+  *pte = phys | leaf_bits(flags | kPageUser);
+  if (read_cr3() == space.root) invlpg(virt);
+}
+
 Status Platform::map_page(AddressSpace& space, uint64_t virt, PhysAddr phys, uint32_t flags,
                           FrameAllocator& frames, size_t* tables_added) {
   if (!is_aligned(virt, kPageSize) || !is_aligned(phys, kPageSize)) {

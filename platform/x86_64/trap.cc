@@ -48,6 +48,9 @@ const char* const kExceptionNames[32] = {
 };
 
 constexpr uint64_t kVectorPageFault = 14;
+// Page-fault error code bits (Intel SDM vol. 3, 4.7).
+constexpr uint64_t kPageFaultWrite = 1u << 1;
+constexpr uint64_t kPageFaultFetch = 1u << 4;
 
 void print_page_fault_cause(uint64_t error) {
   kprint("  cause: %s %s in %s mode%s%s\n", (error & 1) ? "protection violation on" : "not-present",
@@ -142,6 +145,12 @@ extern "C" hmk::arch::UserContext* x86_64_user_trap(hmk::x86::TrapFrame* frame) 
       lapic_eoi();
     }
     return resume_entry();
+  }
+  if (vector == kVectorPageFault) {  // kernel paging first: most page faults are no error
+    const uint64_t error = frame->error_code;
+    const uint32_t access = ((error & kPageFaultWrite) ? kPageWrite : 0) |
+                            ((error & kPageFaultFetch) ? kPageExecute : 0);
+    if (arch::UserContext* next = page_fault_entry(read_cr2(), access)) return next;
   }
   uint64_t address = report_user_exception(*frame);
   return fault_entry(vector, address);

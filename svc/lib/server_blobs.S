@@ -98,6 +98,7 @@ echo_op_eat:                      // count memory_create(1) successes until the 
 1:
   mov $HMK_SYS_MEMORY_CREATE, %eax
   mov $1, %edi
+  xor %esi, %esi                  // flags: eager
   syscall
   test %rax, %rax
   jnz 2f
