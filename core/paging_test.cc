@@ -129,8 +129,7 @@ TEST_CASE("memory_create refuses unknown flags") {
   Harness h;
   auto p = h.spawn("p");
   CHECK(h.syscall(p.thread, Syscall::kMemoryCreate, {1, 2}) == Status::kInvalidArgument);
-  CHECK(h.syscall(p.thread, Syscall::kMemoryCreate, {1, ~uint64_t{0}}) ==
-        Status::kInvalidArgument);
+  CHECK(h.syscall(p.thread, Syscall::kMemoryCreate, {1, ~uint64_t{0}}) == Status::kInvalidArgument);
   CHECK(h.syscall(p.thread, Syscall::kMemoryCreate, {0, abi::kMemoryLazy}) ==
         Status::kInvalidArgument);
   CHECK(h.syscall(p.thread, Syscall::kMemoryCreate, {abi::kMaxMemoryPages + 1, abi::kMemoryLazy}) ==
@@ -152,8 +151,7 @@ struct Shared {
             Status::kOk);
     for (uint64_t i = 0; i < pages; ++i) {
       REQUIRE(h.page_fault(proc.thread, kBase + i * kPageSize, kPageWrite));
-      h.user_memory(proc.space, kBase + i * kPageSize, kPageWrite)[0] =
-          static_cast<uint8_t>(i + 1);
+      h.user_memory(proc.space, kBase + i * kPageSize, kPageWrite)[0] = static_cast<uint8_t>(i + 1);
       REQUIRE(h.page_fault(shim.thread, kOther + i * kPageSize, 0));
     }
   }
@@ -311,8 +309,7 @@ TEST_CASE("the kernel's own copies fault pages in: a lazy page, a shared one") {
   REQUIRE(h.syscall(p.thread, Syscall::kMap, {abi::kSelfSpace, mem, kBase, 0, 2, kRW}) ==
           Status::kOk);
   // thread_read_registers writes into a page never touched.
-  REQUIRE(h.syscall(p.thread, Syscall::kThreadReadRegisters, {other_handle, kBase}) ==
-          Status::kOk);
+  REQUIRE(h.syscall(p.thread, Syscall::kThreadReadRegisters, {other_handle, kBase}) == Status::kOk);
   CHECK(writable(p.space, kBase));
   // And into a page shared with a clone: the process gets its own copy first.
   REQUIRE(h.syscall(p.thread, Syscall::kMemoryClone, {mem}) == Status::kOk);

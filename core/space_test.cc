@@ -80,7 +80,7 @@ TEST_CASE("memory_create zeroes in bounded steps, restarting in between") {
   Thread* t = p.thread;
   const uint64_t used_before = p.space->own_quota().used();
   h.set_auto_restart(false);
-  constexpr uint64_t kPages = 200;                 // four steps of 64 frames
+  constexpr uint64_t kPages = 200;                    // four steps of 64 frames
   h.syscall(t, Syscall::kMemoryCreate, {kPages, 0});  // restarts: rax keeps the number
   int steps = 1;
   while (h.restart_pending(t)) {

@@ -245,8 +245,8 @@ const char* check_mappings(Space* s) {
              "page 0x%lx of space '%.*s' is not mapped to frame %lu of its memory object", v, len,
              name, m->first_page + i);
       const bool writable = arch::translate_user(s->address_space(), v, kPageWrite).ok();
-      const bool may_write = (m->rights & abi::kRightWrite) != 0 &&
-                             (frame == 0 || frame_holders(frame) == 1);
+      const bool may_write =
+          (m->rights & abi::kRightWrite) != 0 && (frame == 0 || frame_holders(frame) == 1);
       EXPECT(exact ? writable == may_write : (!writable || may_write),
              "page 0x%lx of space '%.*s' is %swritable in the page tables, against its mapping", v,
              len, name, writable ? "" : "not ");
