@@ -104,11 +104,12 @@ arch::UserContext* irq_entry(uint32_t line) {
   return resume_next();
 }
 
-arch::UserContext* fault_entry(uint64_t vector, uint64_t address) {
+arch::UserContext* fault_entry(uint64_t vector, uint64_t address, FaultAccess access) {
   Thread* self = scheduler().current();
   Space& space = self->space();
   // A foreign process's handler decides (a Linux signal, a retried page...).
-  if (self->syscall_handler() != 0 && forward_fault(self, vector, address) == Status::kOk) {
+  if (self->syscall_handler() != 0 &&
+      forward_fault(self, vector, address, access) == Status::kOk) {
     return resume_next();
   }
   space.note_fault(vector, address);
@@ -116,10 +117,19 @@ arch::UserContext* fault_entry(uint64_t vector, uint64_t address) {
   return resume_next();
 }
 
-arch::UserContext* page_fault_entry(uint64_t address, uint32_t access) {
+arch::UserContext* page_fault_entry(uint64_t address, FaultAccess access) {
   Thread* self = scheduler().current();
-  if (self->space().resolve_fault(address, access) != Status::kOk) return nullptr;
+  const uint32_t flags = access == FaultAccess::kWrite     ? kPageWrite
+                         : access == FaultAccess::kExecute ? kPageExecute
+                                                           : kPageRead;
+  if (self->space().user_pager() || self->space().resolve_fault(address, flags) != Status::kOk) {
+    return nullptr;
+  }
   return resume_next();
+}
+
+bool faults_go_to_handler() {
+  return scheduler().current()->syscall_handler() != 0;
 }
 
 bool background_work_pending() {

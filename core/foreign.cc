@@ -44,9 +44,13 @@ Status forward_syscall(Thread* self) {
                  abi::kForeignSyscallWords);
 }
 
-Status forward_fault(Thread* self, uint64_t vector, uint64_t address) {
+Status forward_fault(Thread* self, uint64_t vector, uint64_t address, FaultAccess access) {
+  const uint64_t kind = access == FaultAccess::kRead      ? abi::kRightRead
+                        : access == FaultAccess::kWrite   ? abi::kRightWrite
+                        : access == FaultAccess::kExecute ? abi::kRightExecute
+                                                          : 0;
   const uint64_t words[abi::kForeignFaultWords] = {vector, address, arch::user_pc(self->context()),
-                                                   arch::user_sp(self->context())};
+                                                   arch::user_sp(self->context()), kind};
   return forward(self, ForeignCall::kFault, abi::kForeignFaultLabel, words,
                  abi::kForeignFaultWords);
 }

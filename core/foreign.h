@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "core/kernel.h"
 #include "core/lib/status.h"
 #include "core/thread.h"
 
@@ -16,8 +17,8 @@ namespace hmk {
 // the call is under way (the thread blocked, or a kernel-served handler answered already);
 // anything else means there is no usable handler and the caller should end the process.
 Status forward_syscall(Thread* self);
-// Likewise for a fault (CPU exception `vector`, fault `address` for page faults).
-Status forward_fault(Thread* self, uint64_t vector, uint64_t address);
+// Likewise for a fault (CPU exception `vector`; for page faults the `address` and the `access`).
+Status forward_fault(Thread* self, uint64_t vector, uint64_t address, FaultAccess access);
 
 // A thread about to resume whose foreign call has ended (replied to, or failed): puts its user
 // registers back and applies the reply. Returns false if that ended its process instead (the

@@ -95,15 +95,63 @@ TEST_CASE("a foreign thread's fault reaches the handler; resuming retries it") {
   Personality p(h);
   h.make_current(p.guest.thread);
   set_guest_registers(p.guest.thread);
-  h.check_entry(fault_entry(14, 0xdead000));
+  h.check_entry(fault_entry(14, 0xdead000, FaultAccess::kWrite));
   REQUIRE(p.guest.space->alive());
   REQUIRE(p.guest.thread->foreign_call() == ForeignCall::kFault);
   REQUIRE(MessageInfo{p.shim.thread->regs()[arch::kSysTag]}.label() == abi::kForeignFaultLabel);
-  REQUIRE(h.message(p.shim.thread) == std::vector<uint64_t>{14, 0xdead000, kPc, kSp});
+  REQUIRE(h.message(p.shim.thread) ==
+          std::vector<uint64_t>{14, 0xdead000, kPc, kSp, abi::kRightWrite});
   reply(h, p, abi::kForeignResume, {0});
   REQUIRE(scheduler().current() == p.guest.thread);
   REQUIRE(p.guest.thread->regs()[arch::kRax] == 1);  // a fault's result register is left alone
   REQUIRE(p.guest.thread->context().frame.rip == kPc);
+  // Another exception: no access word.
+  h.check_entry(fault_entry(6, 0, FaultAccess::kNone));
+  REQUIRE(h.message(p.shim.thread) == std::vector<uint64_t>{6, 0, kPc, kSp, 0});
+  h.finish();
+}
+
+TEST_CASE("a user-level pager: the handler resolves the fault with space_resolve_fault") {
+  Harness h;
+  Personality p(h);
+  constexpr uint64_t kPage = 0x40'0000;
+  Thread* pager = h.add_thread(p.shim.space);  // the shim's other thread; the first one receives
+  const Handle guest_space = h.grant(p.guest.space, abi::kSelfSpace, p.shim.space,
+                                     abi::kRightManage);
+  REQUIRE(h.syscall(pager, Syscall::kMemoryCreate, {1, abi::kMemoryLazy}) ==
+          Status::kOk);
+  const auto mem = static_cast<Handle>(pager->regs()[arch::kRdi]);
+  REQUIRE(h.syscall(pager, Syscall::kMap,
+                    {guest_space, mem, kPage, 0, 1, abi::kRightRead | abi::kRightWrite}) ==
+          Status::kOk);
+  CHECK(h.syscall(pager, Syscall::kSpaceSetPager, {guest_space, 2}) ==
+        Status::kInvalidArgument);
+  REQUIRE(h.syscall(pager, Syscall::kSpaceSetPager, {guest_space, abi::kPagerHandler}) ==
+          Status::kOk);
+  // The fault is not resolved in the kernel: the handler hears of it, with the access.
+  set_guest_registers(p.guest.thread);
+  REQUIRE_FALSE(h.page_fault(p.guest.thread, kPage + 8, FaultAccess::kWrite));
+  REQUIRE(p.guest.thread->foreign_call() == ForeignCall::kFault);
+  REQUIRE(h.message(p.shim.thread) ==
+          std::vector<uint64_t>{14, kPage + 8, kPc, kSp, abi::kRightWrite});
+  CHECK_FALSE(arch::translate_user(p.guest.space->address_space(), kPage, kPageRead).ok());
+  // The pager's errors, then the page put in as kernel paging would.
+  CHECK(h.syscall(pager, Syscall::kSpaceResolveFault, {guest_space, kPage, 0}) ==
+        Status::kInvalidArgument);
+  CHECK(h.syscall(pager, Syscall::kSpaceResolveFault,
+                  {guest_space, kPage, abi::kRightExecute}) == Status::kBadAddress);
+  CHECK(h.syscall(pager, Syscall::kSpaceResolveFault,
+                  {guest_space, kPage + kPageSize, abi::kRightRead}) == Status::kBadAddress);
+  REQUIRE(h.syscall(pager, Syscall::kSpaceResolveFault,
+                    {guest_space, kPage + 8, abi::kRightWrite}) == Status::kOk);
+  CHECK(arch::translate_user(p.guest.space->address_space(), kPage, kPageWrite).ok());
+  reply(h, p, abi::kForeignResume, {0});
+  REQUIRE(scheduler().current() == p.guest.thread);
+  REQUIRE(p.guest.thread->context().frame.rip == kPc);  // retries the access
+  // Back to kernel paging: resolved without the handler.
+  REQUIRE(h.syscall(pager, Syscall::kSpaceSetPager, {guest_space, abi::kPagerKernel}) ==
+          Status::kOk);
+  REQUIRE(h.page_fault(p.guest.thread, kPage, FaultAccess::kRead));
   h.finish();
 }
 

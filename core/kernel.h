@@ -35,13 +35,20 @@ extern "C" hmk::arch::UserContext* hmk_fastpath_reply_recv();
 namespace hmk {
 arch::UserContext* timer_entry();                                   // timer tick
 arch::UserContext* irq_entry(uint32_t line);                        // device interrupt
-arch::UserContext* fault_entry(uint64_t vector, uint64_t address);  // reported exception
-// A user page fault at `address` (`access`: kPageWrite for a write, kPageExecute for an
-// instruction fetch, 0 for a read), before the port reports anything: kernel paging resolves
+// What a user page fault tried to do, as the port decodes it; kNone for other exceptions.
+enum class FaultAccess : uint8_t { kNone, kRead, kWrite, kExecute };
+// A user exception (`vector`; for page faults the `address` and the `access`) that kernel
+// paging did not resolve: it goes to the thread's foreign handler, or ends the process.
+arch::UserContext* fault_entry(uint64_t vector, uint64_t address, FaultAccess access);
+// Whether the current thread's exceptions go to a foreign handler (fault_entry): the port then
+// leaves reporting them to the handler instead of printing a register dump.
+bool faults_go_to_handler();
+// A user page fault at `address`, before the port reports anything: kernel paging resolves
 // it from the faulting process's mappings (Space::resolve_fault) and returns the context to
-// resume, which retries the access; nullptr if it is not resolvable, and the port goes on as
-// for any other exception (a report and fault_entry).
-arch::UserContext* page_fault_entry(uint64_t address, uint32_t access);
+// resume, which retries the access; nullptr if it is not resolvable, or the process has a
+// user-level pager (space_set_pager), and the port goes on as for any other exception
+// (fault_entry).
+arch::UserContext* page_fault_entry(uint64_t address, FaultAccess access);
 arch::UserContext* idle_entry();
 // Whether the kernel has work of its own left (an ended process's teardown) that the next
 // idle_entry() goes on with: the port then lets pending interrupts in and calls it again at

@@ -60,7 +60,7 @@ TEST_CASE("a lazy memory object gets its frames on first touch, zeroed") {
   CHECK_FALSE(mapped(s, kBase));  // nothing in the page tables yet
 
   // A read fault: a zeroed frame, mapped writable (nobody shares it).
-  REQUIRE(h.page_fault(t, kBase + 3 * kPageSize + 17, 0));
+  REQUIRE(h.page_fault(t, kBase + 3 * kPageSize + 17, FaultAccess::kRead));
   REQUIRE(m.frame(3) != 0);
   uint8_t* page = h.user_memory(s, kBase + 3 * kPageSize, kPageWrite);
   REQUIRE(page == ram() + m.frame(3));
@@ -71,18 +71,18 @@ TEST_CASE("a lazy memory object gets its frames on first touch, zeroed") {
 
   // A write fault on another page takes one frame (the page tables are there now).
   frames_before = kernel_frames().free_count();
-  REQUIRE(h.page_fault(t, kBase, kPageWrite));
+  REQUIRE(h.page_fault(t, kBase, FaultAccess::kWrite));
   CHECK(writable(s, kBase));
   CHECK(frames_before - kernel_frames().free_count() == 1);
   // Touching a mapped page again changes nothing.
-  REQUIRE(h.page_fault(t, kBase, kPageWrite));
+  REQUIRE(h.page_fault(t, kBase, FaultAccess::kWrite));
   CHECK(frames_before - kernel_frames().free_count() == 1);
 
   // A second mapping of the object sees the same frames; a touched page maps at once.
   REQUIRE(h.syscall(t, Syscall::kMap, {abi::kSelfSpace, mem, kOther, 0, 8, kR}) == Status::kOk);
   CHECK(mapped(s, kOther));
   CHECK_FALSE(mapped(s, kOther + kPageSize));
-  REQUIRE(h.page_fault(t, kOther + kPageSize, 0));
+  REQUIRE(h.page_fault(t, kOther + kPageSize, FaultAccess::kRead));
   CHECK(h.user_memory(s, kOther + kPageSize) == ram() + m.frame(1));
   CHECK_FALSE(mapped(s, kBase + kPageSize));  // each mapping faults in on its own
   h.finish();  // every frame back, the lazily allocated ones included
@@ -93,7 +93,7 @@ TEST_CASE("faults kernel paging does not resolve end the process") {
   SECTION("outside every mapping") {
     auto p = h.spawn("p");
     create(h, p.thread, 1, abi::kMemoryLazy);
-    REQUIRE_FALSE(h.page_fault(p.thread, kBase, 0));
+    REQUIRE_FALSE(h.page_fault(p.thread, kBase, FaultAccess::kRead));
     CHECK_FALSE(p.space->alive());
   }
   SECTION("a write to a read-only mapping") {
@@ -101,8 +101,8 @@ TEST_CASE("faults kernel paging does not resolve end the process") {
     const Handle mem = create(h, p.thread, 1, abi::kMemoryLazy);
     REQUIRE(h.syscall(p.thread, Syscall::kMap, {abi::kSelfSpace, mem, kBase, 0, 1, kR}) ==
             Status::kOk);
-    REQUIRE(h.page_fault(p.thread, kBase, 0));  // reading is fine
-    REQUIRE_FALSE(h.page_fault(p.thread, kBase, kPageWrite));
+    REQUIRE(h.page_fault(p.thread, kBase, FaultAccess::kRead));  // reading is fine
+    REQUIRE_FALSE(h.page_fault(p.thread, kBase, FaultAccess::kWrite));
     CHECK_FALSE(p.space->alive());
   }
   SECTION("an instruction fetch from a mapping without execute") {
@@ -110,7 +110,7 @@ TEST_CASE("faults kernel paging does not resolve end the process") {
     const Handle mem = create(h, p.thread, 1, abi::kMemoryLazy);
     REQUIRE(h.syscall(p.thread, Syscall::kMap, {abi::kSelfSpace, mem, kBase, 0, 1, kRW}) ==
             Status::kOk);
-    REQUIRE_FALSE(h.page_fault(p.thread, kBase, kPageExecute));
+    REQUIRE_FALSE(h.page_fault(p.thread, kBase, FaultAccess::kExecute));
     CHECK_FALSE(p.space->alive());
   }
   SECTION("an instruction fetch from an executable mapping is resolved") {
@@ -118,7 +118,7 @@ TEST_CASE("faults kernel paging does not resolve end the process") {
     const Handle mem = create(h, p.thread, 1, abi::kMemoryLazy);
     REQUIRE(h.syscall(p.thread, Syscall::kMap, {abi::kSelfSpace, mem, kBase, 0, 1, kRX}) ==
             Status::kOk);
-    REQUIRE(h.page_fault(p.thread, kBase, kPageExecute));
+    REQUIRE(h.page_fault(p.thread, kBase, FaultAccess::kExecute));
     CHECK(mapped(p.space, kBase));
     CHECK_FALSE(writable(p.space, kBase));
   }
@@ -150,9 +150,9 @@ struct Shared {
     REQUIRE(h.syscall(shim.thread, Syscall::kMap, {abi::kSelfSpace, mem, kOther, 0, pages, kRW}) ==
             Status::kOk);
     for (uint64_t i = 0; i < pages; ++i) {
-      REQUIRE(h.page_fault(proc.thread, kBase + i * kPageSize, kPageWrite));
+      REQUIRE(h.page_fault(proc.thread, kBase + i * kPageSize, FaultAccess::kWrite));
       h.user_memory(proc.space, kBase + i * kPageSize, kPageWrite)[0] = static_cast<uint8_t>(i + 1);
-      REQUIRE(h.page_fault(shim.thread, kOther + i * kPageSize, 0));
+      REQUIRE(h.page_fault(shim.thread, kOther + i * kPageSize, FaultAccess::kRead));
     }
   }
   Harness::Process proc;
@@ -197,7 +197,7 @@ TEST_CASE("memory_clone shares frames copy-on-write; a write copies, every mappi
   // The process writes page 1: it gets its own copy, and the shim's mirror of the same object
   // follows it; the clone keeps the old frame and bytes.
   const PhysAddr old_frame = source.frame(1);
-  REQUIRE(h.page_fault(w.proc.thread, kBase + kPageSize + 5, kPageWrite));
+  REQUIRE(h.page_fault(w.proc.thread, kBase + kPageSize + 5, FaultAccess::kWrite));
   CHECK(source.frame(1) != old_frame);
   CHECK(clone.frame(1) == old_frame);
   CHECK(frame_holders(old_frame) == 1);
@@ -207,18 +207,18 @@ TEST_CASE("memory_clone shares frames copy-on-write; a write copies, every mappi
   CHECK(first_byte(h, w.shim.space, kOther + kPageSize) == 42);
   CHECK(first_byte(h, w.shim.space, kClone + kPageSize) == 2);
   // Now the clone is the frame's only holder: its write fault takes it without a copy.
-  REQUIRE(h.page_fault(w.shim.thread, kClone + kPageSize, kPageWrite));
+  REQUIRE(h.page_fault(w.shim.thread, kClone + kPageSize, FaultAccess::kWrite));
   CHECK(clone.frame(1) == old_frame);
   CHECK(writable(w.shim.space, kClone + kPageSize));
 
   // The clone writes page 2 first: it copies; the source's pages stay as they were.
-  REQUIRE(h.page_fault(w.shim.thread, kClone + 2 * kPageSize, kPageWrite));
+  REQUIRE(h.page_fault(w.shim.thread, kClone + 2 * kPageSize, FaultAccess::kWrite));
   h.user_memory(w.shim.space, kClone + 2 * kPageSize, kPageWrite)[0] = 99;
   CHECK(first_byte(h, w.proc.space, kBase + 2 * kPageSize) == 3);
   CHECK(first_byte(h, w.shim.space, kOther + 2 * kPageSize) == 3);
   // The source's own write fault on page 2 then finds itself the only holder.
   const PhysAddr source_frame = source.frame(2);
-  REQUIRE(h.page_fault(w.proc.thread, kBase + 2 * kPageSize, kPageWrite));
+  REQUIRE(h.page_fault(w.proc.thread, kBase + 2 * kPageSize, FaultAccess::kWrite));
   CHECK(source.frame(2) == source_frame);
   CHECK(writable(w.proc.space, kBase + 2 * kPageSize));
 
@@ -241,14 +241,14 @@ TEST_CASE("memory_clone of untouched lazy pages leaves them untouched in both") 
   const Handle mem = create(h, p.thread, 3, abi::kMemoryLazy);
   REQUIRE(h.syscall(p.thread, Syscall::kMap, {abi::kSelfSpace, mem, kBase, 0, 3, kRW}) ==
           Status::kOk);
-  REQUIRE(h.page_fault(p.thread, kBase + kPageSize, kPageWrite));
+  REQUIRE(h.page_fault(p.thread, kBase + kPageSize, FaultAccess::kWrite));
   REQUIRE(h.syscall(p.thread, Syscall::kMemoryClone, {mem}) == Status::kOk);
   MemoryObject& clone = memory_of(h, p.space, out_handle(p.thread));
   CHECK(clone.frame(0) == 0);
   CHECK(clone.frame(1) != 0);
   CHECK(clone.frame(2) == 0);
   // The source's untouched page is still zero-filled on demand, writable at once.
-  REQUIRE(h.page_fault(p.thread, kBase, kPageWrite));
+  REQUIRE(h.page_fault(p.thread, kBase, FaultAccess::kWrite));
   CHECK(writable(p.space, kBase));
   CHECK(clone.frame(0) == 0);
   h.finish();
@@ -274,7 +274,7 @@ TEST_CASE("memory_clone shares in bounded steps, restarting in between") {
   const Handle mem = create(h, p.thread, kPages, abi::kMemoryLazy);
   REQUIRE(h.syscall(p.thread, Syscall::kMap, {abi::kSelfSpace, mem, kBase, 0, kPages, kRW}) ==
           Status::kOk);
-  REQUIRE(h.page_fault(p.thread, kBase + 2000 * kPageSize, kPageWrite));
+  REQUIRE(h.page_fault(p.thread, kBase + 2000 * kPageSize, FaultAccess::kWrite));
   h.set_auto_restart(false);
   h.syscall(p.thread, Syscall::kMemoryClone, {mem});
   int steps = 1;

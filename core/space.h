@@ -68,6 +68,10 @@ class Space final : public KernelObject {
   // no mapping allows it (the fault is the process's: its handler hears of it, or it ends);
   // kOutOfMemory or kQuotaExceeded that a frame or a page table could not be had.
   Status resolve_fault(uint64_t address, uint32_t access);
+  // Whether the process's page faults go to its threads' foreign handlers instead
+  // (space_set_pager's kPagerHandler: a user-level pager).
+  bool user_pager() const { return user_pager_; }
+  void set_user_pager(bool on) { user_pager_ = on; }
 
   // Copies between this process's memory and the kernel's, page by page through the direct
   // map: kBadAddress (nothing copied out to the kernel's buffer is used) unless every byte is
@@ -130,6 +134,7 @@ class Space final : public KernelObject {
   uint32_t live_threads_ = 0;
   bool ever_started_ = false;
   bool alive_ = true;
+  bool user_pager_ = false;
   int64_t exit_code_ = 0;
   bool faulted_ = false;
   uint64_t fault_vector_ = 0;

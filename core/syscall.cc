@@ -266,6 +266,20 @@ Status sys_memory_clone(Thread* self, const SysMemoryClone& a, SysMemoryCloneOut
   return Status::kOk;
 }
 
+Status sys_space_set_pager(Thread*, const SysSpaceSetPager& a) {
+  if (a.mode != abi::kPagerKernel && a.mode != abi::kPagerHandler) return Status::kInvalidArgument;
+  object_of<Space>(a.space).set_user_pager(a.mode == abi::kPagerHandler);
+  return Status::kOk;
+}
+
+Status sys_space_resolve_fault(Thread*, const SysSpaceResolveFault& a) {
+  constexpr uint32_t kPageRights = abi::kRightRead | abi::kRightWrite | abi::kRightExecute;
+  if (a.access == 0 || (a.access & ~kPageRights) != 0) return Status::kInvalidArgument;
+  const uint32_t access = ((a.access & abi::kRightWrite) ? kPageWrite : 0) |
+                          ((a.access & abi::kRightExecute) ? kPageExecute : 0);
+  return object_of<Space>(a.space).resolve_fault(a.address, access);
+}
+
 Status sys_map(Thread*, const SysMap& a) {
   if ((a.rights & ~a.memory.rights) != 0) return Status::kPermissionDenied;
   return object_of<Space>(a.space).map(object_of<MemoryObject>(a.memory), a.vaddr, a.first_page,

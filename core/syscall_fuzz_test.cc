@@ -50,7 +50,9 @@ class Fuzzer {
       case 5: {  // a page fault: kernel paging, or the process's end
         std::vector<Thread*> runnable = runnable_threads();
         Thread* t = runnable[pick(runnable.size())];
-        const uint32_t access = pick(3) == 0 ? 0 : pick(2) ? kPageWrite : kPageExecute;
+        const FaultAccess access = pick(3) == 0 ? FaultAccess::kRead
+                                 : pick(2)     ? FaultAccess::kWrite
+                                               : FaultAccess::kExecute;
         uint64_t address = kWindow + pick(8) * kPageSize + pick(kPageSize);
         Space::MappingList& maps = t->space().mappings();
         if (!maps.empty() && pick(4) != 0) {  // mostly in one of its mappings

@@ -52,6 +52,10 @@ uint64_t cpuid_edx(uint32_t leaf) {
 ShimProcess* create_process(int32_t pid, int32_t ppid) {
   Result<abi::Handle> space = rt::space_create(kProcessQuota);
   if (!space.ok()) return nullptr;
+  if (g_shim.user_pager && rt::space_set_pager(*space, abi::kPagerHandler) != Status::kOk) {
+    (void)rt::cap_delete(*space);
+    return nullptr;
+  }
   auto* owner = new ShimProcess(pid, ppid, *space);
   if (owner == nullptr) (void)rt::cap_delete(*space);
   return owner;

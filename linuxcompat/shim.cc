@@ -307,6 +307,16 @@ void handle(abi::IpcRegisters& regs) {
     regs.tag = abi::MessageInfo::make(0, 0);  // a call from a task that has ended
     return;
   }
+  // A user-level pager's fault (pager=user): resolved as kernel paging would, and retried.
+  constexpr uint64_t kPageFaultVector = 14;
+  if (g_shim.user_pager && regs.tag.label() == abi::kForeignFaultLabel &&
+      regs.words[0] == kPageFaultVector &&
+      rt::space_resolve_fault(task->process.space, regs.words[1],
+                              static_cast<uint32_t>(regs.words[4])) == Status::kOk) {
+    regs.tag = abi::MessageInfo::make(abi::kForeignResume, 1);
+    regs.words[0] = 0;
+    return;
+  }
   task->in_call = true;
   int64_t result = 0;
   if (regs.tag.label() == abi::kForeignSyscallLabel) {
@@ -458,8 +468,33 @@ bool set_up() {
   return true;
 }
 
+// /hmk/exec.config (./hmk exec's profile): NAME=VALUE lines. False (after saying why) for
+// anything unknown.
+bool read_config() {
+  Result<CpioEntry> file = g_shim.initrd->find("hmk/exec.config");
+  if (!file.ok()) return true;  // the defaults
+  const auto* text = reinterpret_cast<const char*>(file->data);
+  size_t start = 0;
+  for (size_t i = 0; i <= file->size; ++i) {
+    if (i < file->size && text[i] != '\n') continue;
+    const StringView line(text + start, i - start);
+    start = i + 1;
+    if (line.empty()) continue;
+    if (line == StringView("pager=user")) {
+      g_shim.user_pager = true;
+    } else if (line == StringView("pager=kernel")) {
+      g_shim.user_pager = false;
+    } else {
+      rt::print("/hmk/exec.config: unknown setting '%.*s' (known: pager=kernel, pager=user)\n",
+                static_cast<int>(line.size()), line.data());
+      return false;
+    }
+  }
+  return true;
+}
+
 int run() {
-  if (!set_up()) return 125;
+  if (!set_up() || !read_config()) return 125;
   Result<CpioEntry> argv_file = g_shim.initrd->find("hmk/exec.argv");
   Result<CpioEntry> env_file = g_shim.initrd->find("hmk/exec.env");
   const char* argv[kMaxArgs];

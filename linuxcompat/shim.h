@@ -65,6 +65,9 @@ struct Shim {
   bool reported[kSyscallCount] = {};
   abi::Handle timer_token = abi::kNullHandle;  // the interval-timer thread's notification
   uint64_t quota_at_start = 0;                 // the shim's quota use before the first program
+  // pager=user in /hmk/exec.config: the processes' page faults come to the shim, which
+  // resolves them with space_resolve_fault (a user-level pager), instead of kernel paging.
+  bool user_pager = false;
 };
 extern Shim g_shim;
 

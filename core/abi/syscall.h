@@ -131,6 +131,7 @@ static_assert(sizeof(IpcBuffer) <= 4096);
 //     [0] number  [1..6] arguments 0..5  [7] user pc after the instruction  [8] user sp
 //   label kForeignFaultLabel, kForeignFaultWords words:
 //     [0] vector  [1] fault address (page faults; else 0)  [2] user pc of the fault  [3] user sp
+//     [4] the access that faulted (page faults: kRightRead, kRightWrite or kRightExecute; else 0)
 //
 // The reply decides what happens to the thread:
 //   label kForeignResume: it resumes with the registers it had (changed only by
@@ -156,7 +157,7 @@ inline constexpr uint32_t kForeignResume = 0x7f10;
 inline constexpr uint32_t kForeignExit = 0x7f11;
 inline constexpr uint32_t kForeignThreadExit = 0x7f12;
 inline constexpr uint32_t kForeignSyscallWords = 9;
-inline constexpr uint32_t kForeignFaultWords = 4;
+inline constexpr uint32_t kForeignFaultWords = 5;
 static_assert(kForeignSyscallWords <= kRegisterWords && kForeignFaultWords <= kRegisterWords);
 
 // ---- I/O ports ----
@@ -171,6 +172,9 @@ inline constexpr uint64_t kMaxMemoryPages = 16384;
 // memory_create flags. kMemoryLazy: the frames come on first touch (kernel paging), zeroed.
 inline constexpr uint64_t kMemoryLazy = 1u << 0;
 inline constexpr uint64_t kMemoryFlagsAll = kMemoryLazy;
+// space_set_pager modes: who resolves a process's page faults.
+inline constexpr uint64_t kPagerKernel = 0;   // kernel paging, from the process's mappings
+inline constexpr uint64_t kPagerHandler = 1;  // the faulting thread's foreign handler
 
 // ---- scheduling ----
 

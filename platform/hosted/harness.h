@@ -438,19 +438,20 @@ class Harness {
   void resume() { check_entry(resume_entry()); }
   void timer_tick() { check_entry(timer_entry()); }
   void interrupt(uint32_t line) { check_entry(irq_entry(line)); }
-  void fault(Thread* t, uint64_t vector, uint64_t address) {
+  void fault(Thread* t, uint64_t vector, uint64_t address,
+             FaultAccess access = FaultAccess::kNone) {
     make_current(t);
-    check_entry(fault_entry(vector, address));
+    check_entry(fault_entry(vector, address, access));
   }
   // A page fault as the x86-64 port takes it: kernel paging first, then (if that could not
   // resolve it) the exception. True if it was resolved.
-  bool page_fault(Thread* t, uint64_t address, uint32_t access) {
+  bool page_fault(Thread* t, uint64_t address, FaultAccess access) {
     make_current(t);
     if (arch::UserContext* next = page_fault_entry(address, access)) {
       check_entry(next);
       return true;
     }
-    check_entry(fault_entry(14, address));
+    check_entry(fault_entry(14, address, access));
     return false;
   }
 

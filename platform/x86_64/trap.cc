@@ -146,14 +146,19 @@ extern "C" hmk::arch::UserContext* x86_64_user_trap(hmk::x86::TrapFrame* frame) 
     }
     return resume_entry();
   }
+  FaultAccess access = FaultAccess::kNone;
   if (vector == kVectorPageFault) {  // kernel paging first: most page faults are no error
     const uint64_t error = frame->error_code;
-    const uint32_t access = ((error & kPageFaultWrite) ? kPageWrite : 0) |
-                            ((error & kPageFaultFetch) ? kPageExecute : 0);
+    access = (error & kPageFaultWrite)   ? FaultAccess::kWrite
+             : (error & kPageFaultFetch) ? FaultAccess::kExecute
+                                         : FaultAccess::kRead;
     if (arch::UserContext* next = page_fault_entry(read_cr2(), access)) return next;
   }
-  uint64_t address = report_user_exception(*frame);
-  return fault_entry(vector, address);
+  // A foreign thread's handler hears of it (a Linux signal, a user-level pager) and reports
+  // what it must; anything else is the end of the process, with the registers on the console.
+  const uint64_t address = vector == kVectorPageFault ? read_cr2() : 0;
+  if (!faults_go_to_handler()) (void)report_user_exception(*frame);
+  return fault_entry(vector, address, access);
 }
 
 // From kernel mode: interrupts while the kernel idles; anything else is a kernel bug.

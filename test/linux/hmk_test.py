@@ -8,7 +8,9 @@ every other program must pass, and every listed one must still fail (so that the
 when the shim gets better, rather than hiding programs that pass). A run that boots fewer
 programs than the list has fails.
 
-    hmk_test.py KERNEL SHIM EXEC_DIR KNOWN_FAILURES COUNT PROGRAM...
+    hmk_test.py [--profile=P] KERNEL SHIM EXEC_DIR KNOWN_FAILURES COUNT PROGRAM...
+
+--profile is ./hmk exec's (default: default); BUILD runs the suite under every profile.
 """
 
 import concurrent.futures
@@ -40,12 +42,13 @@ def known_failures(path):
     return known
 
 
-def run(kernel, shim, exec_dir, program):
+def run(kernel, shim, exec_dir, program, profile):
     """(name, passed, why) for one program booted on HMK."""
     name = os.path.basename(program)
     with tempfile.TemporaryDirectory(prefix="hmk-linux-") as scratch:
         log = os.path.join(scratch, "console.log")
-        cmd = [sys.executable, "-c", DRIVER, exec_dir, kernel, shim, "--log", log,
+        cmd = [sys.executable, "-c", DRIVER, exec_dir, kernel, shim, "--profile=" + profile,
+               "--log", log,
                "--timeout", "120", "--env", "TMPDIR=/tmp", "--add",
                "%s:/bin/%s" % (os.path.abspath(program), name), "--", "/bin/" + name]
         proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -62,6 +65,10 @@ def run(kernel, shim, exec_dir, program):
 
 
 def main(argv):
+    profile = "default"
+    if argv and argv[0].startswith("--profile="):
+        profile = argv[0][len("--profile="):]
+        argv = argv[1:]
     kernel, shim, exec_dir = (os.path.abspath(a) for a in argv[:3])
     known_path, count = argv[3:5]
     programs = argv[5:]
@@ -73,7 +80,7 @@ def main(argv):
     if unknown:
         sys.exit("hmk_test: %s lists programs that do not exist: %s" % (known_path, unknown))
     with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
-        results = list(pool.map(lambda p: run(kernel, shim, exec_dir, p), programs))
+        results = list(pool.map(lambda p: run(kernel, shim, exec_dir, p, profile), programs))
     problems = []
     passed = 0
     for name, ok, why in results:
@@ -85,7 +92,8 @@ def main(argv):
         elif not ok:
             first = why.splitlines()[0][:160] if why else ""
             print("known failure %s (%s): %s" % (name, known[name], first))
-    print("%d of %d programs pass on HMK, %d known failures" % (passed, len(results), len(known)))
+    print("%d of %d programs pass on HMK (profile %s), %d known failures"
+          % (passed, len(results), profile, len(known)))
     if len(results) != len(programs):
         problems.append("ran %d of %d programs" % (len(results), len(programs)))
     for p in problems:

@@ -54,11 +54,14 @@ WHAT = {case: what for _, _, cases in PROGRAMS for case, what in cases}
 SAMPLES = {case: n for _, n, cases in PROGRAMS for case, _ in cases}
 
 HEADER = ("Measured in QEMU TCG with `-icount shift=0`: virtual ns count instructions, not cache "
-          "or TLB effects. HMK: each program under the Linux shim (`./hmk exec`, one boot per "
-          "program), the shim in its own process (IC2), memory allocated at map time and "
-          "copied at fork, no kernel paging yet. Linux: Debian's kernel booted on the same "
-          "QEMU machine, the same static musl binaries run from an initramfs's /init "
-          "(/tmp a tmpfs, /dev a devtmpfs).")
+          "or TLB effects. HMK: each program under the Linux shim (`./hmk exec --profile={profile}`, "
+          "one boot per program): {about}; memory is lazy and fork copies it copy-on-write. "
+          "Linux: Debian's kernel booted on the same QEMU machine, the same static musl "
+          "binaries run from an initramfs's /init (/tmp a tmpfs, /dev a devtmpfs).")
+
+
+def header(profile, about):
+    return HEADER.format(profile=profile, about=about)
 TITLE = "Linux programs on HMK and on Linux: median virtual ns (log scale), min..max line"
 # ./hmk exec's machine has 512 MiB (its initrd is in RAM twice); Linux gets the same.
 MEMORY = "512M"
@@ -116,11 +119,12 @@ def parse_program_output(program, stdout, status, expected):
     return cases, info
 
 
-def hmk_half(repo, cache, binaries, timer, timeout):
-    """Runs every program on HMK; returns the side dict (its per-program failures in
-    "errors"). Raises BenchError if the kernel and shim cannot be built."""
+def hmk_half(repo, cache, binaries, timer, timeout, profile_name="default"):
+    """Runs every program on HMK under ./hmk exec's profile `profile_name`; returns the side
+    dict (its per-program failures in "errors"). Raises BenchError if the kernel and shim
+    cannot be built."""
     exec_mod = load_exec(repo)
-    profile = exec_mod.PROFILES["default"]
+    profile = exec_mod.PROFILES[profile_name]
     log("bazel build %s %s" % (profile.kernel_target, profile.shim_target))
     try:
         artifacts = exec_mod.build(profile)
@@ -131,10 +135,11 @@ def hmk_half(repo, cache, binaries, timer, timeout):
     side = {"cases": {}, "info": {}, "errors": {}, "host_seconds": 0.0, "runs": {},
             "qemu_command": qemu_cmd, "memory": profile.memory,
             "kernel": {"name": "HMK", "revision": hmk_image.revision(repo),
-                       "runner": "./hmk exec (tools/exec/exec.py), profile default"}}
+                       "runner": "./hmk exec (tools/exec/exec.py), profile %s" % profile_name}}
     for program, samples, cases in PROGRAMS:
         console_log = os.path.join(cache, "hmk-linux-%s.log" % program)
-        argv = ["--add", "%s:/bin/%s" % (binaries[program], program), "--log", console_log,
+        argv = ["--profile=" + profile_name,
+                "--add", "%s:/bin/%s" % (binaries[program], program), "--log", console_log,
                 "--timeout", str(timeout), "--", "/bin/" + program] + arguments(samples, timer)
         log("HMK: ./hmk exec -- /bin/%s %s" % (program, " ".join(argv[-2:])))
         start = time.monotonic()
@@ -208,7 +213,8 @@ def summarize(result):
 
 
 def report(result):
-    lines = ["## Linux programs on HMK and on Linux, %s" % result["date"], "", HEADER, ""]
+    lines = ["## Linux programs on HMK and on Linux, %s" % result["date"], "", result["header"],
+             ""]
     lines.append("| case | what one sample is | n | HMK median | Linux median | HMK / Linux |")
     lines.append("|---|---|---:|---:|---:|---:|")
     for r in result["rows"]:
@@ -267,12 +273,14 @@ def write_outputs(result, text, json_path):
     return written
 
 
-def new_result():
+def new_result(profile="default", about="the shim in its own process (IC2); page faults "
+                                        "resolved by kernel paging"):
     return {
         "benchmark": "linux",
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "unit": UNIT_NOTE,
-        "header": HEADER,
+        "profile": profile,
+        "header": header(profile, about),
         "host": {"machine": platform.machine(), "python": platform.python_version()},
         "programs": [{"program": p, "samples": n, "cases": [c for c, _ in cases]}
                      for p, n, cases in PROGRAMS],
@@ -284,7 +292,11 @@ def new_result():
 
 def run(args, repo, cache):
     """./hmk bench linux; returns the exit status (1 if anything failed)."""
-    result = new_result()
+    profiles = load_exec(repo).PROFILES
+    if args.profile not in profiles:
+        log("unknown profile %r; known profiles: %s" % (args.profile, ", ".join(sorted(profiles))))
+        return 2
+    result = new_result(args.profile, profiles[args.profile].about)
     try:
         result["host"]["qemu"] = subprocess.run(
             ["qemu-system-x86_64", "--version"], stdout=subprocess.PIPE,
@@ -294,7 +306,8 @@ def run(args, repo, cache):
     if not args.skip_hmk:
         try:
             binaries = linux_baseline.build_programs(repo, cache, [p for p, _, _ in PROGRAMS])
-            result["hmk"] = hmk_half(repo, cache, binaries, args.timer, args.timeout)
+            result["hmk"] = hmk_half(repo, cache, binaries, args.timer, args.timeout,
+                                     args.profile)
             if result["hmk"]["errors"]:
                 result["errors"]["hmk"] = "%d of %d programs failed: %s" % (
                     len(result["hmk"]["errors"]), len(PROGRAMS),
@@ -314,7 +327,8 @@ def run(args, repo, cache):
     text = report(result)
     print(text, end="")
     written = write_outputs(result, text, os.path.abspath(
-        args.json or os.path.join(repo, "bench-results", "linux.json")))
+        args.json or os.path.join(repo, "bench-results", "linux.json" if args.profile == "default"
+                                  else "linux-%s.json" % args.profile)))
     log("wrote %s" % ", ".join(written))
     for side, err in result["errors"].items():
         log("%s side FAILED: %s" % (side, err.splitlines()[0]))

@@ -11,6 +11,9 @@ The image is the profile's kernel and an initrd (cpio newc) holding
   /hmk/exec.env    its environment, each NAME=value NUL-terminated: HOME=/ and
                    PATH=/bin:/sbin:/usr/bin:/usr/sbin, then --env additions (an existing NAME
                    keeps its place and takes the new value)
+  /hmk/exec.config the profile's shim settings, NAME=VALUE lines: pager=kernel (profile
+                   default: kernel paging resolves the program's page faults) or pager=user
+                   (profile userpager: they go to the shim as IPC, a user-level pager)
   /bin/busybox     Debian's busybox-static (no applet links: `/bin/busybox sh`, not `/bin/sh`)
   every --add      a host directory, recursively (files, directories and symlinks, with their
                    modes; symlinks stay symlinks), or a single file, at an absolute guest path.
@@ -64,21 +67,32 @@ class Profile:
     shim_file: str
     manifest: str     # the one line of /manifest
     memory: str       # QEMU -m
+    config: str = ""  # /hmk/exec.config: the shim's settings, NAME=VALUE lines
+    about: str = ""   # one line for --help
 
 
 # QEMU gives the i-th -serial port the i-th ISA COM base: COM1 0x3f8 (the kernel console),
 # COM2 0x2f8 (stdout), COM3 0x3e8 (stderr). The manifest grants the shim the last two.
+_DEFAULT = Profile(
+    kernel_target="//platform/qemu_pc:kernel",
+    kernel_file="bazel-bin/platform/qemu_pc/kernel",
+    shim_target="//linuxcompat:shim",
+    shim_file="bazel-bin/linuxcompat/shim",
+    manifest="run /bin/lxshim initrd=yes ioports=stdout:0x2f8:8 ioports=stderr:0x3e8:8 "
+             "quota=256M",
+    # The initrd is in RAM twice (QEMU's copy, the shim's), next to busybox and the program.
+    memory="512M",
+    config="pager=kernel\n",
+    about="the shim in its own process (IC2); page faults resolved by kernel paging",
+)
 PROFILES = {
-    "default": Profile(
-        kernel_target="//platform/qemu_pc:kernel",
-        kernel_file="bazel-bin/platform/qemu_pc/kernel",
-        shim_target="//linuxcompat:shim",
-        shim_file="bazel-bin/linuxcompat/shim",
-        manifest="run /bin/lxshim initrd=yes ioports=stdout:0x2f8:8 ioports=stderr:0x3e8:8 "
-                 "quota=256M",
-        # The initrd is in RAM twice (QEMU's copy, the shim's), next to busybox and the program.
-        memory="512M",
-    ),
+    "default": _DEFAULT,
+    # The same, but every page fault of a Linux process goes to the shim as IPC, which
+    # resolves it with space_resolve_fault: a user-level pager, to compare with kernel paging.
+    "userpager": dataclasses.replace(
+        _DEFAULT, config="pager=user\n",
+        about="the shim in its own process (IC2); page faults go to the shim (a user-level "
+              "pager)"),
 }
 
 DEFAULT_ENV = [("HOME", "/"), ("PATH", "/bin:/sbin:/usr/bin:/usr/sbin")]
@@ -129,7 +143,8 @@ def _parser():
     p = _Parser(prog="./hmk exec", usage=USAGE, allow_abbrev=False, description=__doc__,
                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--profile", default="default",
-                   help="what to boot: %s (default: default)" % ", ".join(sorted(PROFILES)))
+                   help="what to boot (default: default): %s"
+                        % "; ".join("%s: %s" % (n, PROFILES[n].about) for n in sorted(PROFILES)))
     p.add_argument("--add", action="append", default=[], metavar="HOSTPATH:GUESTPATH",
                    help="put a host directory (recursively) or file into the image at the "
                         "absolute GUESTPATH; repeatable; HOSTPATH may not contain ':'")
@@ -339,6 +354,7 @@ def image_for(options, profile, busybox=BUSYBOX):
               "./hmk exec")
     env = b"".join(os.fsencode("%s=%s" % (n, v)) + b"\0" for n, v in options.env)
     image.add("hmk/exec.env", "file", 0o644, env, "./hmk exec")
+    image.add("hmk/exec.config", "file", 0o644, profile.config.encode(), "./hmk exec")
     image.add("bin/busybox", "file", 0o755, _read(busybox), "./hmk exec (%s)" % busybox)
     for host, guest in options.adds:
         image.add_host_tree(host, guest, "%s:%s" % (host, guest))

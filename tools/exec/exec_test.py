@@ -184,6 +184,7 @@ class ImageTest(unittest.TestCase):
             b"hmk/exec.argv": (f | 0o644, b"/mnt/prog\0a b\0\0x\ny\0"),
             b"hmk/exec.env": (f | 0o644, b"HOME=/root\0PATH=/bin:/sbin:/usr/bin:/usr/sbin\0"
                                          b"FOO=bar\0"),
+            b"hmk/exec.config": (f | 0o644, b"pager=kernel\n"),
             b"etc": (d | 0o755, b""),
             b"etc/single": (f | 0o604, b"one file"),
             b"mnt": (d | 0o751, b""),
@@ -203,9 +204,15 @@ class ImageTest(unittest.TestCase):
     def test_defaults(self):
         entries, _ = read_cpio(self.build(["--", "/bin/busybox", "true"]))
         self.assertEqual(sorted(entries), [b"bin", b"bin/busybox", b"bin/lxshim", b"hmk",
-                                           b"hmk/exec.argv", b"hmk/exec.env", b"manifest"])
+                                           b"hmk/exec.argv", b"hmk/exec.config", b"hmk/exec.env",
+                                           b"manifest"])
         self.assertEqual(entries[b"hmk/exec.env"][1], DEFAULT_ENV)
         self.assertEqual(entries[b"hmk/exec.argv"][1], b"/bin/busybox\0true\0")
+
+    def test_profile_userpager(self):
+        entries, _ = read_cpio(self.build(["--profile=userpager", "--", "/bin/busybox", "true"]))
+        self.assertEqual(entries[b"hmk/exec.config"][1], b"pager=user\n")
+        self.assertEqual(entries[b"manifest"][1], MANIFEST)  # the same kernel and shim
 
     def test_at_the_root_and_merged_directories(self):
         self.make_file("a/usr/bin/x", b"x", 0o755)
