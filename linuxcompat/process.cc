@@ -1,7 +1,6 @@
 // Processes as the shim makes and ends them: the first program, fork, exec, the end of a
 // process (zombie, reparenting, waking the parent) and default signal actions. Runs with the
 // shim's lock held.
-#include "core/lib/elf.h"
 #include "core/lib/format.h"
 #include "core/lib/string.h"
 #include "core/lib/util.h"
@@ -66,10 +65,22 @@ void discard(ShimProcess* owner, abi::Handle thread) {
 }
 
 // The executable at `path`, resolved from `process`'s working directory (the file system's
-// rules: symbolic links, /proc/self/exe...): its bytes, or -errno.
+// rules: symbolic links, /proc/self/exe...) and one the loader can load (check_elf): its bytes,
+// or -errno. A dynamically linked program is -ENOENT, as on Linux when its interpreter is
+// missing; the first one is reported on the console, since nothing else would say why.
 int64_t find_executable(Process& process, const char* path, const uint8_t** data, size_t* size) {
   Task probe(process, 0, abi::kNullHandle);  // resolution only reads the task's process
-  return fs::resolve_executable(probe, StringView(path), data, size);
+  if (int64_t e = fs::resolve_executable(probe, StringView(path), data, size); e != 0) return e;
+  ExecFile file;
+  const int64_t e = check_elf(*data, *size, &file);
+  if (e == -kENOENT && !g_shim.reported_interpreter) {
+    g_shim.reported_interpreter = true;
+    rt::print(
+        "pid %d: %s is dynamically linked (interpreter %s), the shim runs static programs "
+        "only: execve -> ENOENT (reported once)\n",
+        process.pid, path, file.interpreter);
+  }
+  return e;
 }
 
 // Loads the program into the process's (empty) memory and gives `thread` its first registers.
@@ -266,10 +277,8 @@ int64_t exec_program(Task& task, const char* path, const char* const* argv, uint
   Process& p = task.process;
   const uint8_t* data = nullptr;
   size_t size = 0;
+  // Refused before anything changes: missing, or not a static x86-64 executable.
   if (int64_t e = find_executable(p, path, &data, &size); e != 0) return e;
-  // Refused before anything changes: not a static x86-64 executable.
-  ElfLimits limits = {kLowestAddress, kMmapTop, false, kPageSize};
-  if (!parse_elf(data, size, limits, nullptr).ok()) return -kENOEXEC;
   char name[sizeof(p.exe)];
   (void)snformat(
       name, sizeof(name), "%s",

@@ -59,6 +59,7 @@ struct Shim {
   uint32_t dispatch_threads = 0;
   abi::Handle current_token = abi::kNullHandle;  // the lock holder's notification
   bool reported[kSyscallCount] = {};
+  bool reported_interpreter = false;           // a dynamically linked program was refused (once)
   abi::Handle timer_token = abi::kNullHandle;  // the interval-timer thread's notification
   uint64_t quota_at_start = 0;                 // the shim's quota use before the first program
 };
