@@ -134,6 +134,7 @@ PROGRAMS = [
     "35_execve_path",
     "35_execve_self",
     "35_execve_static_pie",
+    "35_execve_threads",
     "36_proc_meminfo",
     "36_proc_self_exe",
     "36_proc_self_fd",
