@@ -27,37 +27,115 @@ uint64_t phdr_address(const ElfImage& image, uint64_t phoff, uint64_t phsize) {
   return 0;
 }
 
-int64_t load_segment(AddressSpace& mm, const uint8_t* file, const ElfSegment& s) {
-  const uint64_t first = align_down(s.vaddr, kPageSize);
-  const uint64_t end = align_up(s.vaddr + s.memsz, kPageSize);
+int64_t load_segment(AddressSpace& mm, const uint8_t* file, const ElfSegment& s, uint64_t bias) {
+  const uint64_t vaddr = s.vaddr + bias;
+  const uint64_t first = align_down(vaddr, kPageSize);
+  const uint64_t end = align_up(vaddr + s.memsz, kPageSize);
   const uint64_t pages = (end - first) / kPageSize;
   // Unmapped in the process while the bytes go in through the mirror, then its protection.
   if (int64_t e = mm.map_anonymous(first, pages, kProtNone); e != 0) return e;
-  if (!mm.load(s.vaddr, file + s.file_offset, s.filesz)) return -kEFAULT;
+  if (!mm.load(vaddr, file + s.file_offset, s.filesz)) return -kEFAULT;
   return mm.protect(first, pages, prot_for(s.flags));
+}
+
+Elf64ProgramHeader program_header(const uint8_t* file, const Elf64Header& header, size_t i) {
+  Elf64ProgramHeader ph;
+  mem_copy(&ph, file + header.phoff + i * sizeof(ph), sizeof(ph));  // parse_elf checked the table
+  return ph;
+}
+
+// A PT_INTERP names a path as Linux requires (fs/binfmt_elf.c): 2 to PATH_MAX bytes inside the
+// file, the last a NUL. -ENOENT (the shim has no interpreter to run) with out->interpreter, or
+// -ENOEXEC.
+int64_t interpreter_of(const uint8_t* file, size_t size, const Elf64ProgramHeader& ph,
+                       ExecFile* out) {
+  constexpr uint64_t kPathMax = 4096;
+  if (ph.filesz < 2 || ph.filesz > kPathMax || ph.offset > size || ph.filesz > size - ph.offset ||
+      file[ph.offset + ph.filesz - 1] != 0) {
+    return -kENOEXEC;
+  }
+  out->interpreter = reinterpret_cast<const char*>(file + ph.offset);
+  return -kENOENT;
+}
+
+// The largest p_align of the PT_LOAD segments that is a power of two, at least a page (Linux's
+// maximum_alignment): a static-PIE's base keeps each segment's offset from such a boundary.
+uint64_t load_alignment(const uint8_t* file, const Elf64Header& header) {
+  uint64_t alignment = kPageSize;
+  for (size_t i = 0; i < header.phnum; ++i) {
+    const Elf64ProgramHeader ph = program_header(file, header, i);
+    if (ph.type == kPtLoad && is_power_of_two(ph.align)) alignment = max(alignment, ph.align);
+  }
+  return alignment;
+}
+
+// check_elf, with the parsed image for load_elf.
+int64_t inspect(const uint8_t* file, size_t size, ExecFile* out, ElfImage* image) {
+  *out = {};
+  Elf64Header header;
+  if (file == nullptr || size < sizeof(header)) return -kENOEXEC;
+  mem_copy(&header, file, sizeof(header));
+  const bool dyn = header.type == kElfTypeDyn;
+  ElfLimits limits;
+  limits.lowest_vaddr = dyn ? 0 : kLowestAddress;  // a static-PIE's addresses are offsets
+  limits.highest_vaddr = kMmapTop;
+  limits.allow_write_exec = false;
+  limits.allow_position_independent = true;
+  ElfError error;
+  Result<ElfImage> parsed = parse_elf(file, size, limits, &error);
+  if (!parsed.ok()) {
+    // parse_elf stops at a PT_INTERP once the file header is good: a dynamically linked program.
+    if (error.phdr_index != kNoProgramHeader &&
+        program_header(file, header, error.phdr_index).type == kPtInterp) {
+      return interpreter_of(file, size, program_header(file, header, error.phdr_index), out);
+    }
+    return -kENOEXEC;
+  }
+  *image = *parsed;
+  if (!dyn) return 0;
+  // Its lowest page goes to kDynBase (lowered to the alignment) and the rest follows, as Linux
+  // computes load_bias; the bias wraps for an image linked above kDynBase (it moves down).
+  uint64_t low = ~uint64_t{0};
+  uint64_t high = 0;
+  for (size_t i = 0; i < image->segment_count; ++i) {
+    const ElfSegment& s = image->segments[i];
+    low = min(low, align_down(s.vaddr, kPageSize));
+    high = max(high, align_up(s.vaddr + s.memsz, kPageSize));  // parse_elf: no overflow
+  }
+  const uint64_t alignment = load_alignment(file, header);
+  const uint64_t base = align_down(kDynBase, alignment);
+  const uint64_t first = align_down(low, alignment);
+  if (base < kLowestAddress || high - first > kMmapTop - base) return -kENOEXEC;
+  out->bias = base - first;
+  return 0;
 }
 
 }  // namespace
 
+int64_t check_elf(const uint8_t* file, size_t size, ExecFile* out) {
+  ElfImage image;
+  return inspect(file, size, out, &image);
+}
+
 int64_t load_elf(AddressSpace& mm, const uint8_t* file, size_t size, ExecImage* out) {
-  ElfLimits limits;
-  limits.lowest_vaddr = kLowestAddress;
-  limits.highest_vaddr = kMmapTop;
-  limits.allow_write_exec = false;
-  ElfError error;
-  Result<ElfImage> parsed = parse_elf(file, size, limits, &error);
-  if (!parsed.ok()) return -kENOEXEC;
-  const ElfImage& image = *parsed;
+  ExecFile checked;
+  ElfImage image;
+  if (int64_t e = inspect(file, size, &checked, &image); e != 0) return e;
   Elf64Header header;
-  mem_copy(&header, file, sizeof(header));  // parse_elf checked the size
+  mem_copy(&header, file, sizeof(header));  // inspect checked the size
+  const uint64_t bias = checked.bias;
   uint64_t brk = 0;
   for (size_t i = 0; i < image.segment_count; ++i) {
-    if (int64_t e = load_segment(mm, file, image.segments[i]); e != 0) return e;
-    brk = max(brk, align_up(image.segments[i].vaddr + image.segments[i].memsz, kPageSize));
+    const ElfSegment& s = image.segments[i];
+    if (int64_t e = load_segment(mm, file, s, bias); e != 0) return e;
+    brk = max(brk, align_up(s.vaddr + bias + s.memsz, kPageSize));
   }
-  out->entry = image.entry;
+  const uint64_t phdr =
+      phdr_address(image, header.phoff, uint64_t{header.phnum} * header.phentsize);
+  out->bias = bias;
+  out->entry = image.entry + bias;
+  out->phdr = phdr != 0 ? phdr + bias : 0;
   out->phnum = header.phnum;
-  out->phdr = phdr_address(image, header.phoff, uint64_t{header.phnum} * header.phentsize);
   out->brk = brk;
   return 0;
 }

@@ -1,11 +1,11 @@
 // Processes as the shim makes and ends them: the first program, fork, exec, the end of a
 // process (zombie, reparenting, waking the parent) and default signal actions. Runs with the
 // shim's lock held.
-#include "core/lib/elf.h"
 #include "core/lib/format.h"
 #include "core/lib/string.h"
 #include "core/lib/util.h"
 #include "linuxcompat/fs/filesystem.h"
+#include "linuxcompat/fs/inode.h"
 #include "linuxcompat/robust_list.h"
 #include "linuxcompat/shim.h"
 #include "linuxcompat/signals.h"
@@ -70,10 +70,26 @@ void discard(ShimProcess* owner, abi::Handle thread) {
 }
 
 // The executable at `path`, resolved from `process`'s working directory (the file system's
-// rules: symbolic links, /proc/self/exe...): its bytes, or -errno.
-int64_t find_executable(Process& process, const char* path, const uint8_t** data, size_t* size) {
+// rules: symbolic links, /proc/self/exe...) and one the loader can load (check_elf): its bytes,
+// or -errno. A dynamically linked program is -ENOENT, as on Linux when its interpreter is
+// missing; the first one is reported on the console, since nothing else would say why.
+// With `file`, also a reference to it (fs::resolve_executable).
+int64_t find_executable(Process& process, const char* path, const uint8_t** data, size_t* size,
+                        fs::InodeRef* file_ref = nullptr) {
   Task probe(process, 0, abi::kNullHandle);  // resolution only reads the task's process
-  return fs::resolve_executable(probe, StringView(path), data, size);
+  if (int64_t e = fs::resolve_executable(probe, StringView(path), data, size, file_ref); e != 0) {
+    return e;
+  }
+  ExecFile file;
+  const int64_t e = check_elf(*data, *size, &file);
+  if (e == -kENOENT && !g_shim.reported_interpreter) {
+    g_shim.reported_interpreter = true;
+    rt::print(
+        "pid %d: %s is dynamically linked (interpreter %s), the shim runs static programs "
+        "only: execve -> ENOENT (reported once)\n",
+        process.pid, path, file.interpreter);
+  }
+  return e;
 }
 
 // Loads the program into the process's (empty) memory and gives `thread` its first registers.
@@ -98,9 +114,82 @@ int64_t load_program(Process& p, abi::Handle thread, const uint8_t* data, size_t
   return 0;
 }
 
-// The task a process-directed signal goes to: its main task while there is one.
+// The task a process-directed signal goes to: its main task while there is one, and never one
+// that another task's execve is ending.
 Task* main_task(const Process& p) {
-  return any_task(p);
+  Task* task = any_task(p);
+  if (task == nullptr || !task->ended_by_exec) return task;
+  for (int32_t tid = 1; tid < kMaxIds; ++tid) {
+    Task* t = g_shim.tasks[tid];
+    if (t != nullptr && &t->process == &p && !t->ended_by_exec) return t;
+  }
+  return nullptr;
+}
+
+// CLONE_CHILD_CLEARTID, set_tid_address: the word pthread_join waits on, cleared and woken as
+// the task ends.
+void clear_child_tid(Task& task) {
+  if (task.clear_child_tid == 0) return;
+  const uint32_t zero = 0;
+  if (task.process.mm.copy_out(task.clear_child_tid, &zero, sizeof(zero))) {
+    (void)futex_wake(task.process, task.clear_child_tid, 1, 0xffffffff);
+  }
+  task.clear_child_tid = 0;
+}
+
+// Whether `task`'s process has another task.
+bool has_other_tasks(const Task& task) {
+  for (int32_t tid = 1; tid < kMaxIds; ++tid) {
+    const Task* t = g_shim.tasks[tid];
+    if (t != nullptr && t != &task && &t->process == &task.process) return true;
+  }
+  return false;
+}
+
+// execve's first step in a process with several tasks, Linux's de_thread: every other task ends.
+// 1. Each ends as a task ends, while the memory is still there: its robust list walked, its
+//    clear_child_tid word cleared and woken (waiters in other processes may see both).
+// 2. It is marked: a call it is in gives up and ends it, and so does the next call it makes
+//    (handle()); it is no longer chosen for process-directed signals.
+// 3. The memory goes (the caller clears it), so that a task running without calls faults at
+//    once, which is a call; the caller then waits until all are gone (wait_for_other_tasks).
+void end_other_tasks(Task& task) {
+  for (int32_t tid = 1; tid < kMaxIds; ++tid) {
+    Task* t = g_shim.tasks[tid];
+    if (t == nullptr || t == &task || &t->process != &task.process) continue;
+    release_robust_list(*t, &wake_one);
+    clear_child_tid(*t);
+    t->ended_by_exec = true;
+    t->killed = true;
+    t->pending = 0;
+    if (t->waiting_on != nullptr) shim_services().wake_all(*t->waiting_on);
+  }
+}
+
+// Waits (the shim's lock released) until `task`'s process has no other task: 0, or -EINTR if the
+// process was killed meanwhile. Only that interrupts it, as Linux's de_thread waits killable:
+// other signals stay pending (all are blocked meanwhile) for the new program.
+int64_t wait_for_other_tasks(Task& task) {
+  const uint64_t mask = task.signal_mask;
+  task.signal_mask = ~uint64_t{0};
+  int64_t e = 0;
+  while (e == 0 && has_other_tasks(task))
+    e = shim_services().block(task, task.process.task_exits);
+  task.signal_mask = mask;
+  return e;
+}
+
+// execve of a task other than the main one: it takes the pid as its tid (the main task has
+// ended), on a new kernel thread, since its thread's handler badge names the old tid.
+bool take_main_tid(Task& task) {
+  Process& p = task.process;
+  Result<abi::Handle> thread = rt::thread_create(p.space, kLowestAddress, 0, 0);
+  if (!thread.ok()) return false;
+  if (!move_task(task, p.pid, *thread)) {
+    (void)rt::cap_delete(*thread);
+    return false;
+  }
+  return true;
 }
 
 // Marks `sig` from `sender` (a pid, 0 for the shim itself) pending for `task` and interrupts a
@@ -270,18 +359,24 @@ int64_t exec_program(Task& task, const char* path, const char* const* argv, uint
   Process& p = task.process;
   const uint8_t* data = nullptr;
   size_t size = 0;
-  if (int64_t e = find_executable(p, path, &data, &size); e != 0) return e;
-  // Refused before anything changes: not a static x86-64 executable.
-  ElfLimits limits = {kLowestAddress, kMmapTop, false, kPageSize};
-  if (!parse_elf(data, size, limits, nullptr).ok()) return -kENOEXEC;
+  fs::InodeRef file;  // keeps the program while the other tasks end (the lock released)
+  // Refused before anything changes: missing, or not a static x86-64 executable.
+  if (int64_t e = find_executable(p, path, &data, &size, &file); e != 0) return e;
   char name[sizeof(p.exe)];
   (void)snformat(
       name, sizeof(name), "%s",
       StringView(path) == StringView("/proc/self/exe") ? p.exe : path);  // busybox re-runs itself
   // POINT OF NO RETURN: the old program is gone; a failure from here ends the process.
+  end_other_tasks(task);
   release_robust_list(task, &wake_one);  // as Linux does at exec
   p.mm.clear(true);
-  if (load_program(p, task.thread, data, size, name, argv, argc, envp, envc) != 0) {
+  if (wait_for_other_tasks(task) != 0) return -kEINTR;  // killed: the process is ending
+  // The file may have been written meanwhile: its bytes as they are now (load_elf checks them
+  // again; a failure ends the process, where Linux would have refused the write, ETXTBSY).
+  data = file->as_regular()->bytes();
+  size = file->size();
+  if ((task.tid != p.pid && !take_main_tid(task)) ||
+      load_program(p, task.thread, data, size, name, argv, argc, envp, envc) != 0) {
     task.exiting = true;
     task.wait_status = kSigsegv;
     return 0;
@@ -329,12 +424,7 @@ Task* any_task(const Process& p) {
 }
 
 void end_thread(Task& task) {
-  if (task.clear_child_tid != 0) {  // CLONE_CHILD_CLEARTID, set_tid_address: pthread_join's word
-    const uint32_t zero = 0;
-    if (task.process.mm.copy_out(task.clear_child_tid, &zero, sizeof(zero))) {
-      (void)futex_wake(task.process, task.clear_child_tid, 1, 0xffffffff);
-    }
-  }
+  clear_child_tid(task);
   delete_task(&task);
 }
 

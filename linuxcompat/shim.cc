@@ -203,11 +203,14 @@ int64_t block_many(Task& task, WaitQueue* const* queues, uint32_t count, uint64_
     queues[i]->first = &waiters[i];
   }
   if (deadline != 0) (void)rt::set_timer(token, deadline);
+  // What a signal or the process's end wakes: any one of the queues reaches this thread.
+  task.waiting_on = queues[0];
   if (g_shim.receiving == 0) start_dispatch_thread();
   g_shim.lock.unlock();
   (void)rt::wait(token);
   g_shim.lock.lock();
   g_shim.current_token = token;
+  task.waiting_on = nullptr;
   if (deadline != 0) (void)rt::set_timer(token, 0);
   for (uint32_t i = 0; i < n; ++i) {
     for (Waiter** w = &queues[i]->first; *w != nullptr; w = &(*w)->next) {
@@ -319,7 +322,10 @@ void handle(abi::IpcRegisters& regs) {
   }
   task->in_call = true;
   int64_t result = 0;
-  if (regs.tag.label() == abi::kForeignSyscallLabel) {
+  if (task->ended_by_exec) {
+    // Another task's execve ends this one: nothing of the call is done (a fault of a thread
+    // that ran on after the memory went is no fault of the program).
+  } else if (regs.tag.label() == abi::kForeignSyscallLabel) {
     result = deliver_pending(*task, dispatch(*task, regs), 0, SignalSource{0, 0, 0}, regs.words[0]);
   } else {
     fault(*task, regs);
@@ -329,6 +335,13 @@ void handle(abi::IpcRegisters& regs) {
   if (process.zombie) {  // its process ended while the call waited: nobody resumes
     delete_task(task);
     regs.tag = abi::MessageInfo::make(abi::kForeignExit, 1);
+    regs.words[0] = 0;
+    return;
+  }
+  if (task->ended_by_exec) {  // gone; the execve waiting for it goes on once all are
+    delete_task(task);
+    wake_all(process.task_exits);
+    regs.tag = abi::MessageInfo::make(abi::kForeignThreadExit, 1);
     regs.words[0] = 0;
     return;
   }
@@ -343,6 +356,13 @@ void handle(abi::IpcRegisters& regs) {
     end_process(process, status);  // the task is gone now
     regs.tag = abi::MessageInfo::make(abi::kForeignExit, 1);
     regs.words[0] = static_cast<uint64_t>(shell_status(status));
+    return;
+  }
+  if (task->thread_replaced) {  // execve moved it to a new kernel thread: that one runs now
+    task->thread_replaced = false;
+    if (rt::thread_start(task->thread) != Status::kOk) end_process(process, kSigkill);
+    regs.tag = abi::MessageInfo::make(abi::kForeignThreadExit, 1);  // the old one ends
+    regs.words[0] = 0;
     return;
   }
   regs.tag = abi::MessageInfo::make(abi::kForeignResume, 1);
@@ -534,19 +554,46 @@ void give_standard_files(Process& process) {
   process.fds.install(2, new SerialFile(g_shim.stderr_ports, kStderrPort));
 }
 
-Task* add_task(Process& process, int32_t tid, abi::Handle thread) {
+namespace {
+
+// Makes the shim `thread`'s syscall handler, with a new badge naming `tid`: the badge, or 0.
+uint64_t set_handler(abi::Handle thread, int32_t tid) {
   const uint64_t badge = (++g_shim.serial << 16) | static_cast<uint64_t>(tid);
   Result<abi::Handle> handler = rt::cap_derive(g_shim.endpoint, abi::kRightSend, badge);
-  if (!handler.ok()) return nullptr;
+  if (!handler.ok()) return 0;
   const Status s = rt::thread_set_syscall_handler(thread, *handler);
   (void)rt::cap_delete(*handler);  // the process's table keeps its copy
-  if (s != Status::kOk) return nullptr;
+  return s == Status::kOk ? badge : 0;
+}
+
+}  // namespace
+
+Task* add_task(Process& process, int32_t tid, abi::Handle thread) {
+  const uint64_t badge = set_handler(thread, tid);
+  if (badge == 0) return nullptr;
   auto* task = new Task(process, tid, thread);
   ++process.task_count;
   set_task_name(*task);
   g_shim.tasks[tid] = task;
   g_shim.badges[tid] = badge;
   return task;
+}
+
+bool move_task(Task& task, int32_t tid, abi::Handle thread) {
+  if (g_shim.tasks[tid] != nullptr) return false;
+  const uint64_t badge = set_handler(thread, tid);
+  if (badge == 0) return false;
+  g_shim.tasks[task.tid] = nullptr;
+  g_shim.badges[task.tid] = 0;
+  // The old thread keeps running until the reply to its call ends it (a started thread holds
+  // a reference on itself), so its capability can go now.
+  (void)rt::cap_delete(task.thread);
+  task.tid = tid;
+  task.thread = thread;
+  task.thread_replaced = true;
+  g_shim.tasks[tid] = &task;
+  g_shim.badges[tid] = badge;
+  return true;
 }
 
 void alarms_changed() {

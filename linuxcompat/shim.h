@@ -63,6 +63,7 @@ struct Shim {
   uint32_t dispatch_threads = 0;
   abi::Handle current_token = abi::kNullHandle;  // the lock holder's notification
   bool reported[kSyscallCount] = {};
+  bool reported_interpreter = false;           // a dynamically linked program was refused (once)
   abi::Handle timer_token = abi::kNullHandle;  // the interval-timer thread's notification
   uint64_t quota_at_start = 0;                 // the shim's quota use before the first program
   // pager=user in /hmk/exec.config: the processes' page faults come to the shim, which
@@ -87,7 +88,9 @@ int64_t fork_process(Task& parent, uint64_t stack, bool set_tls, uint64_t tls, b
 // Returns its tid or -errno.
 int64_t spawn_thread(Task& parent, uint64_t stack, bool set_tls, uint64_t tls);
 // Replaces the task's program (execve); the caller has copied path, argv and envp into the
-// shim. 0, or -errno with the old program intact.
+// shim. The process's other tasks end first (the lock is released while they do), and the task
+// takes the pid as its tid. 0, or -errno with the old program intact; -EINTR if the process was
+// killed while they ended (it is ending: nothing resumes).
 int64_t exec_program(Task& task, const char* path, const char* const* argv, uint32_t argc,
                      const char* const* envp, uint32_t envc);
 // The process has ended with `wait_status`: its tasks, memory, files and kernel objects go,
@@ -112,6 +115,11 @@ int64_t send_signal_to_task(Task& to, int sig, int32_t sender);
 void give_standard_files(Process& process);
 // A new task's handler capability and registration; the task is not started.
 Task* add_task(Process& process, int32_t tid, abi::Handle thread);
+// execve of a task other than the main one: the task takes `tid` (its process's pid, which no
+// task has now) and the kernel thread `thread` (new, not started, in the same space), with a
+// handler of its own; the old thread, which made the call, ends with the reply and the new one
+// starts then (Task::thread_replaced). false (nothing changed) if the handler cannot be set.
+bool move_task(Task& task, int32_t tid, abi::Handle thread);
 // An ITIMER_REAL changed: the timer thread (started on first use) looks at the deadlines again.
 void alarms_changed();
 // prctl's name: the last component of the process's exe.

@@ -3,9 +3,11 @@
 kernel and shim, Debian's busybox-static and small static musl programs. Each case is one
 boot; they run in parallel."""
 
+import atexit
 import concurrent.futures
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -45,6 +47,14 @@ def program(name):
     return "%s:/bin/%s" % (os.path.abspath(os.path.join(TESTDATA, name)), name)
 
 
+# A directory of the user's (./hmk exec --add DIR:/mnt) with hello as a static-PIE and as a
+# dynamically linked program: copies, since a runfiles tree holds symlinks, which --add keeps.
+MNT = tempfile.mkdtemp(prefix="shim-mnt-")
+atexit.register(shutil.rmtree, MNT, True)
+for _name in ("hello_pie", "hello_dynamic"):
+    shutil.copy(os.path.join(TESTDATA, _name), MNT)
+
+
 CASES = {
     "hello": ["--add", program("hello"), "--", "/bin/hello", "one", "two words"],
     "busybox_echo": ["--", "/bin/busybox", "echo", "hi", "there"],
@@ -62,6 +72,9 @@ CASES = {
     "shared_futex": ["--add", program("shared_futex"), "--", "/bin/shared_futex"],
     "segv": ["--add", program("segv"), "--", "/bin/segv"],
     "enosys": ["--add", program("enosys"), "--", "/bin/enosys"],
+    "static_pie": ["--add", MNT + ":/mnt", "--", "/mnt/hello_pie", "one", "two words"],
+    "dynamic": ["--add", MNT + ":/mnt", "--", "/bin/busybox", "sh", "-c",
+                "/mnt/hello_dynamic; /mnt/hello_dynamic a; echo \"st=$?\""],
     "missing": ["--", "/bin/busybox-not-here"],
     "missing_in_guest": ["--", "nothere"],
     # Files: the same program on the host (run_on_host) and here; busybox applets that need no
@@ -107,6 +120,22 @@ class ShimBootTest(unittest.TestCase):
         self.assertEqual(err, b"")
         self.assertEqual(status, 3, console)
         self.assertIn("[lxshim] exit-status 3", console)
+
+    def test_a_static_pie_program_from_a_directory_of_the_users(self):
+        status, out, err, console = self.result("static_pie")
+        self.assertEqual(out, b"hello from /mnt/hello_pie one two words\n")
+        self.assertEqual(err, b"")
+        self.assertEqual(status, 3, console)
+
+    def test_a_dynamically_linked_program_is_enoent_reported_once(self):
+        status, out, err, console = self.result("dynamic")
+        self.assertEqual(out, b"st=127\n")
+        self.assertEqual(err.count(b"/mnt/hello_dynamic: not found\n"), 2, err)
+        self.assertEqual(status, 0, console)
+        self.assertEqual(console.count("is dynamically linked"), 1, console)
+        self.assertRegex(console, r"\[lxshim\] pid \d+: /mnt/hello_dynamic is dynamically linked "
+                                  r"\(interpreter /lib/ld-musl-x86_64.so.1\), the shim runs static "
+                                  r"programs only: execve -> ENOENT \(reported once\)\n")
 
     def test_busybox_echo(self):
         status, out, err, console = self.result("busybox_echo")

@@ -138,6 +138,8 @@ class Process {
   // Parents wait here in wait4 for a child to end; a vfork parent for its child to exec or end.
   WaitQueue child_events;
   bool vfork_pending = false;  // a vfork child that has neither exec'd nor ended
+  // An execve waits here for the process's other tasks to end (each wakes it as it goes).
+  WaitQueue task_exits;
   // Its Task objects (tasks whose call a shim thread still handles outlive the process's end);
   // a reaped process is deleted with its last one.
   uint32_t task_count = 0;
@@ -166,8 +168,11 @@ class Task {
       : process(process), tid(tid), thread(thread) {}
 
   Process& process;
-  const int32_t tid;
-  const abi::Handle thread;  // the shim's capability to the kernel thread
+  // Its thread id and the shim's capability to its kernel thread; both change only when a
+  // task other than the main one execs (it takes the pid as its tid, on a new kernel thread:
+  // move_task).
+  int32_t tid;
+  abi::Handle thread;
   uint64_t fs_base = 0;
   uint64_t gs_base = 0;
   uint64_t clear_child_tid = 0;  // set_tid_address
@@ -180,7 +185,13 @@ class Task {
   // A signal's default action ended the process while this task waited in a call: the call
   // gives up (block() returns -EINTR) and the task is not resumed.
   bool killed = false;
-  bool thread_exit = false;         // exit (not exit_group): only this task ends
+  bool thread_exit = false;  // exit (not exit_group): only this task ends
+  // Another task of its process execs (Linux's de_thread): this one ends at its next call or
+  // when the call it is in returns, doing nothing more (killed is set too, to end a wait).
+  bool ended_by_exec = false;
+  // Its execve moved it to a new kernel thread (move_task): the reply ends the old thread, which
+  // made the call, and the new one starts instead.
+  bool thread_replaced = false;
   bool in_call = false;             // a shim thread is handling a call of this task
   WaitQueue* waiting_on = nullptr;  // where that call waits (ShimServices::block)
   // Signals sent and not yet delivered (bit n-1 for signal n), and what rt_sigsuspend

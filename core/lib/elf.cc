@@ -33,7 +33,7 @@ Status check_limits(const ElfLimits& limits, ElfError* err) {
 }
 
 // Step 1: the identification bytes and the fields that say what kind of file this is.
-Status check_file_header(const Elf64Header& eh, ElfError* err) {
+Status check_file_header(const Elf64Header& eh, const ElfLimits& limits, ElfError* err) {
   if (mem_compare(eh.ident, kElfMagic, sizeof kElfMagic) != 0) {
     return fail(err, Status::kCorrupt, "bad ELF magic");
   }
@@ -46,11 +46,11 @@ Status check_file_header(const Elf64Header& eh, ElfError* err) {
   if (eh.ident[kElfIdentVersion] != kElfVersionCurrent || eh.version != kElfVersionCurrent) {
     return fail(err, Status::kCorrupt, "bad ELF version");
   }
-  if (eh.type == kElfTypeDyn) {
+  if (eh.type == kElfTypeDyn && !limits.allow_position_independent) {
     return fail(err, Status::kUnsupported,
                 "position-independent executables are not supported yet");
   }
-  if (eh.type != kElfTypeExec)
+  if (eh.type != kElfTypeExec && eh.type != kElfTypeDyn)
     return fail(err, Status::kUnsupported, "not an executable (ET_EXEC)");
   if (eh.machine != kElfMachineX86_64) {
     return fail(err, Status::kUnsupported, "not an x86-64 executable (EM_X86_64)");
@@ -63,12 +63,13 @@ Status check_file_header(const Elf64Header& eh, ElfError* err) {
 }
 
 // Steps 1 and 2: the file header, and the program header table inside the file.
-Status read_file_header(const uint8_t* data, size_t size, Elf64Header* eh, ElfError* err) {
+Status read_file_header(const uint8_t* data, size_t size, const ElfLimits& limits, Elf64Header* eh,
+                        ElfError* err) {
   if (size < sizeof(Elf64Header)) {
     return fail(err, Status::kCorrupt, "file is smaller than the ELF header");
   }
   mem_copy(eh, data, sizeof *eh);
-  TRY(check_file_header(*eh, err));
+  TRY(check_file_header(*eh, limits, err));
   // phnum is 16 bits, so the product cannot overflow, but the sum with phoff can.
   const uint64_t table_size = uint64_t{eh->phnum} * sizeof(Elf64ProgramHeader);
   uint64_t table_end;
@@ -166,7 +167,7 @@ Result<ElfImage> parse_elf(const uint8_t* data, size_t size, const ElfLimits& li
   if (data == nullptr) return fail(err, Status::kInvalidArgument, "null image pointer");
   TRY(check_limits(limits, err));
   Elf64Header eh;
-  TRY(read_file_header(data, size, &eh, err));
+  TRY(read_file_header(data, size, limits, &eh, err));
   ElfImage image;
   image.entry = eh.entry;
   image.segment_count = 0;

@@ -122,6 +122,9 @@ struct ElfLimits {
   uint64_t highest_vaddr = 0;  // exclusive
   bool allow_write_exec = false;
   size_t page_size = 4096;  // must be a power of two
+  // ET_DYN is accepted as well as ET_EXEC: a position-independent executable, whose addresses
+  // are offsets from a base the loader picks (the window above then bounds the offsets).
+  bool allow_position_independent = false;
 };
 
 struct ElfSegment {
@@ -146,8 +149,8 @@ struct ElfError {
 // Validates the whole file against `limits` before returning anything. Statuses:
 //   kInvalidArgument  null data or unusable limits;
 //   kCorrupt          malformed or inconsistent file;
-//   kUnsupported      well-formed but not a static x86-64 ET_EXEC (32-bit, big-endian, PIE,
-//                     dynamically linked, other machine);
+//   kUnsupported      well-formed but not a static x86-64 ET_EXEC (32-bit, big-endian, PIE
+//                     unless allow_position_independent, dynamically linked, other machine);
 //   kOutOfRange       a segment lies outside [lowest_vaddr, highest_vaddr);
 //   kPermissionDenied a writable+executable segment while allow_write_exec is false.
 // Every segment's file range lies inside [data, data + size), so the loader may copy it blindly.

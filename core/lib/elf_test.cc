@@ -216,6 +216,23 @@ TEST_CASE("policy knobs and bad arguments") {
   CHECK(std::string(parse_elf(good.data(), good.size(), big, &err).ok() ? "ok" : err.reason) ==
         "segments overlap (at page granularity)");
 
+  // allow_position_independent: ET_DYN parses (its addresses offsets, bounded by the same window);
+  // a dynamically linked one still does not; ET_REL never does.
+  ElfLimits pie = kLimits;
+  pie.allow_position_independent = true;
+  Builder dyn;
+  dyn.eh.type = kElfTypeDyn;
+  Bytes d = dyn.bytes();
+  CHECK(parse_elf(d.data(), d.size(), pie, &err).ok());
+  CHECK(parse_elf(good.data(), good.size(), pie, &err).ok());
+  dyn.ph.push_back({kPtInterp, kPfRead, 0x100, 0, 0, 16, 16, 1});
+  d = dyn.bytes();
+  CHECK(parse_elf(d.data(), d.size(), pie, &err).status() == Status::kUnsupported);
+  Builder rel;
+  rel.eh.type = kElfTypeRelocatable;
+  Bytes r = rel.bytes();
+  CHECK(parse_elf(r.data(), r.size(), pie, &err).status() == Status::kUnsupported);
+
   // A zero-size PT_LOAD maps nothing and is ignored.
   Builder zero;
   zero.ph.push_back({kPtLoad, kPfRead, 0, kBase, 0, 0, 0, 0x1000});

@@ -109,7 +109,8 @@ Directory* root() {
   return g_root;
 }
 
-int64_t resolve_executable(Task& task, StringView path, const uint8_t** data, size_t* size) {
+int64_t resolve_executable(Task& task, StringView path, const uint8_t** data, size_t* size,
+                           InodeRef* file_ref) {
   if (path.empty()) return -kENOENT;
   if (path.size() >= kPathMax) return -kENAMETOOLONG;
   Process& process = task.process;
@@ -121,6 +122,7 @@ int64_t resolve_executable(Task& task, StringView path, const uint8_t** data, si
   file->accessed();
   *data = file->bytes();
   *size = file->size();
+  if (file_ref != nullptr) *file_ref = inode;
   return 0;
 }
 

@@ -29,8 +29,11 @@ Directory* root();
 
 // The program execve runs: `path` resolved from the task's working directory, following
 // symbolic links. 0 with the bytes, contiguous (valid until the next change of the file
-// system), or -errno: -EACCES unless it is a regular file with an execute bit.
-int64_t resolve_executable(Task& task, StringView path, const uint8_t** data, size_t* size);
+// system), or -errno: -EACCES unless it is a regular file with an execute bit. With `file`, also
+// a reference to the file, which keeps it while the shim's lock is released (its bytes may move
+// meanwhile if it is written: RegularInode::bytes() again).
+int64_t resolve_executable(Task& task, StringView path, const uint8_t** data, size_t* size,
+                           InodeRef* file = nullptr);
 
 // The file systems' device numbers (st_dev).
 inline constexpr uint64_t kRootDevice = make_device(0, 20);

@@ -130,8 +130,11 @@ PROGRAMS = [
     "34_pthread_mutex",
     "35_execve_cloexec",
     "35_execve_errors",
+    "35_execve_interp",
     "35_execve_path",
     "35_execve_self",
+    "35_execve_static_pie",
+    "35_execve_threads",
     "36_proc_meminfo",
     "36_proc_self_exe",
     "36_proc_self_fd",
@@ -150,4 +153,10 @@ PROGRAMS = [
     "37_tgkill",
     "38_prctl_name",
     "39_mmap_file",
+]
+
+# The programs of PROGRAMS built as static-PIE executables (ET_DYN without an interpreter,
+# defs.bzl's static_pie) instead of ET_EXEC ones.
+STATIC_PIE = [
+    "35_execve_static_pie",
 ]

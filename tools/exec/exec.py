@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""./hmk exec: run a static Linux x86-64 program on HMK, under the Linux shim, in QEMU.
+"""./hmk exec: run a static Linux x86-64 program (ET_EXEC or static-PIE) on HMK, under the Linux
+shim, in QEMU.
 
     ./hmk exec [--profile=P] [--add HOSTPATH:GUESTPATH]... [--env NAME=VALUE]... [--log FILE]
                [--verbose] [--timeout SECONDS] -- /path/prog args...
@@ -41,6 +42,7 @@ import re
 import select
 import shutil
 import stat
+import struct
 import subprocess
 import sys
 import tempfile
@@ -321,6 +323,12 @@ class Image:
                           EXIT_NOT_FOUND)
         if entry.kind == "dir":
             raise Failure("%s is a directory in the image" % os.fsdecode(path), EXIT_USAGE)
+        interpreter = elf_interpreter(entry.data) if entry.kind == "file" else None
+        if interpreter is not None:
+            raise Failure("%s is dynamically linked (its interpreter is %s): the shim runs "
+                          "static programs only, ET_EXEC or static-PIE (link with -static or "
+                          "-static-pie), and would fail its execve with ENOENT"
+                          % (os.fsdecode(path), os.fsdecode(interpreter)), EXIT_NOT_FOUND)
 
     def write(self, path):
         """A deterministic archive: sorted names (a parent before its children), mtime 0,
@@ -335,6 +343,23 @@ class Image:
             else:
                 archive.symlink(name, os.fsdecode(e.data))
         archive.write(path)
+
+
+def elf_interpreter(data):
+    """The interpreter (PT_INTERP's path) of a dynamically linked x86-64 ELF program, or None:
+    for a static one, and for anything too damaged to say, which the shim judges itself."""
+    if len(data) < 64 or data[:4] != b"\x7fELF" or data[4:6] != b"\x02\x01":  # 64-bit, LE
+        return None
+    phoff, = struct.unpack_from("<Q", data, 32)
+    phentsize, phnum = struct.unpack_from("<HH", data, 54)
+    if phentsize != 56 or phoff + phnum * phentsize > len(data):
+        return None
+    for i in range(phnum):
+        kind, _, offset, _, _, size = struct.unpack_from("<IIQQQQ", data, phoff + i * phentsize)
+        if kind == 3:  # PT_INTERP
+            path = data[offset:offset + size].split(b"\0", 1)[0]
+            return path if offset + size <= len(data) and path else None
+    return None
 
 
 def _read(path):

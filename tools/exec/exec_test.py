@@ -7,6 +7,7 @@ separate, streamed stdout and stderr, and the exit status (N, 125, 124)."""
 import os
 import select
 import stat
+import struct
 import subprocess
 import sys
 import tempfile
@@ -282,6 +283,35 @@ class ImageTest(unittest.TestCase):
         self.build(["--add", "src:/m", "--", "/m/dirlink/deep/file"])
         self.build(["--add", "src:/m", "--", "/m/link"])
         self.build(["--", "busybox"])
+
+    def test_dynamically_linked_programs_are_refused(self):
+        # A static-PIE (ET_DYN, no PT_INTERP) and an ET_EXEC program go in; one with PT_INTERP
+        # is refused with 127 (what the shim's execve would end in: ENOENT) and says why.
+        self.make_file("d/pie", elf_program(3), 0o755)
+        self.make_file("d/exec", elf_program(2), 0o755)
+        self.make_file("d/dynamic", elf_program(3, b"/lib/ld-musl-x86_64.so.1\0"), 0o755)
+        self.make_file("d/cut", elf_program(3, b"/lib/ld.so\0")[:-4], 0o755)
+        self.build(["--add", "d:/mnt", "--", "/mnt/pie"])
+        self.build(["--add", "d:/mnt", "--", "/mnt/exec"])
+        self.assertRefused(["--add", "d:/mnt", "--", "/mnt/dynamic"],
+                           "/mnt/dynamic is dynamically linked (its interpreter is "
+                           "/lib/ld-musl-x86_64.so.1)", code=127)
+        self.build(["--add", "d:/mnt", "--", "/mnt/cut"])  # damaged: the shim's to judge
+        self.assertEqual(hmk_exec.elf_interpreter(elf_program(2, b"/x\0")), b"/x")
+        for data in (b"", b"\x7fELF", elf_program(3)[:100], b"#!/bin/sh\n" + b"x" * 100):
+            self.assertIsNone(hmk_exec.elf_interpreter(data))
+
+
+def elf_program(elf_type, interpreter=None):
+    """An x86-64 ELF file of `elf_type` (2 ET_EXEC, 3 ET_DYN): a PT_LOAD, and a PT_INTERP with
+    `interpreter` at its end if given."""
+    phdrs = [(1, 5, 0, 0x400000, 0x400000, 0x200, 0x200, 0x1000)]
+    if interpreter is not None:
+        phdrs.insert(0, (3, 4, 0x200, 0, 0, len(interpreter), len(interpreter), 1))
+    header = struct.pack("<4sBBBB8xHHIQQQIHHHHHH", b"\x7fELF", 2, 1, 1, 0, elf_type, 62, 1,
+                         0x400000, 64, 0, 0, 64, 56, len(phdrs), 64, 0, 0)
+    body = header + b"".join(struct.pack("<IIQQQQQQ", *p) for p in phdrs)
+    return body.ljust(0x200, b"\0") + (interpreter or b"")
 
 
 class StatusTest(unittest.TestCase):
