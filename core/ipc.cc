@@ -92,7 +92,13 @@ abi::IpcBuffer* ipc_buffer_of(Thread* t) {
   if (t->ipc_buffer() == 0) return nullptr;
   Result<PhysAddr> phys =
       arch::translate_user(t->space().address_space(), t->ipc_buffer(), kPageWrite);
-  if (!phys.ok()) return nullptr;
+  if (!phys.ok()) [[unlikely]] {
+    // Not in the page tables (a lazy page never touched), or read-only while shared
+    // copy-on-write: fault it in as the thread's own write would.
+    if (t->space().resolve_fault(t->ipc_buffer(), kPageWrite) != Status::kOk) return nullptr;
+    phys = arch::translate_user(t->space().address_space(), t->ipc_buffer(), kPageWrite);
+    if (!phys.ok()) return nullptr;
+  }
   return static_cast<abi::IpcBuffer*>(arch::phys_to_virt(*phys));
 }
 

@@ -4,6 +4,7 @@
 // after every step and for leaks (frames, objects) at the end of each test.
 #include <catch2/catch.hpp>
 
+#include "core/ipc.h"
 #include "platform/hosted/harness.h"
 
 namespace hmk::hosted {
@@ -319,6 +320,30 @@ TEST_CASE("the kernel's own copies fault pages in: a lazy page, a shared one") {
           Status::kOk);
   CHECK(memory_of(h, p.space, mem).frame(0) != shared);
   CHECK(clone.frame(0) == shared);
+  h.finish();
+}
+
+TEST_CASE("an IPC buffer in lazy or copy-on-write memory is faulted in when the kernel needs it") {
+  Harness h;
+  auto p = h.spawn("p");
+  const Handle mem = create(h, p.thread, 1, abi::kMemoryLazy);
+  REQUIRE(h.syscall(p.thread, Syscall::kMap, {abi::kSelfSpace, mem, kBase, 0, 1, kRW}) ==
+          Status::kOk);
+  // Setting it faults the page in (it must be writable to be accepted).
+  REQUIRE(h.syscall(p.thread, Syscall::kThreadSetIpcBuffer, {abi::kSelfThread, kBase}) ==
+          Status::kOk);
+  CHECK(writable(p.space, kBase));
+  // Shared with a clone, it is read-only; the kernel's next use makes it the thread's own.
+  REQUIRE(h.syscall(p.thread, Syscall::kMemoryClone, {mem}) == Status::kOk);
+  CHECK_FALSE(writable(p.space, kBase));
+  CHECK(ipc_buffer_of(p.thread) != nullptr);
+  CHECK(writable(p.space, kBase));
+  // Not writable in any mapping: refused.
+  const Handle ro = create(h, p.thread, 1, abi::kMemoryLazy);
+  REQUIRE(h.syscall(p.thread, Syscall::kMap, {abi::kSelfSpace, ro, kOther, 0, 1, kR}) ==
+          Status::kOk);
+  CHECK(h.syscall(p.thread, Syscall::kThreadSetIpcBuffer, {abi::kSelfThread, kOther}) ==
+        Status::kBadAddress);
   h.finish();
 }
 

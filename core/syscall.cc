@@ -114,7 +114,12 @@ Status sys_thread_set_ipc_buffer(Thread*, const SysThreadSetIpcBuffer& a) {
         a.address % kPageSize + sizeof(abi::IpcBuffer) > kPageSize) {
       return Status::kInvalidArgument;
     }
-    TRY(arch::translate_user(t.space().address_space(), a.address, kPageWrite));
+    // Writable in a mapping (a lazy or copy-on-write page is faulted in now).
+    if (!arch::translate_user(t.space().address_space(), a.address, kPageWrite).ok()) {
+      if (t.space().resolve_fault(a.address, kPageWrite) != Status::kOk) {
+        return Status::kBadAddress;
+      }
+    }
   }
   t.set_ipc_buffer(a.address);
   return Status::kOk;
