@@ -3,6 +3,7 @@
 // result for every message that passes the guards; the native test IPC-0020 and the host
 // tests check that register by register. The port calls the two entry points at the end
 // (declared in core/kernel.h) from its system-call stub.
+#include "core/abi/syscall.h"
 #include "core/arch.h"
 #include "core/endpoint.h"
 #include "core/kernel.h"
@@ -14,6 +15,7 @@
 namespace hmk {
 namespace {
 
+using abi::MessageInfo;
 using arch::kSysHandle;
 using arch::kSysNumber;
 using arch::kSysTag;
@@ -64,13 +66,53 @@ arch::UserContext* switch_to(Thread* next) {
   return switch_to(server);
 }
 
+// A foreign thread's system call (core/foreign.h): the call forward_syscall makes, when the
+// handler is a user-level thread waiting for it. The same guards as fastpath_call on the
+// handler endpoint; the message is the registers.
+[[gnu::always_inline]] inline arch::UserContext* fastpath_foreign_call(Thread* self) {
+  Capability* cap = self->space().caps().lookup(self->syscall_handler());
+  if (unlikely(cap == nullptr || cap->type != ObjectType::kEndpoint)) return nullptr;
+  if (unlikely((cap->rights & abi::kRightSend) == 0)) return nullptr;
+  auto* ep = static_cast<Endpoint*>(cap->object);
+  if (unlikely(ep->kind() != Endpoint::QueueKind::kReceivers)) return nullptr;
+  Thread* server = ep->queue().front();
+  if (unlikely(static_cast<int>(server->priority()) < scheduler().highest_ready())) return nullptr;
+
+  // POINT OF NO RETURN: as forward_syscall, then as fastpath_call.
+  const uint64_t tag = MessageInfo::make(abi::kForeignSyscallLabel, abi::kForeignSyscallWords).raw;
+  self->begin_foreign_call(ForeignCall::kSyscall);
+  uint64_t* r = self->regs();
+  uint64_t* to = server->regs();
+  to[kSysNumber] = static_cast<uint64_t>(Status::kOk);
+  to[kSysHandle] = cap->badge;
+  to[kSysTag] = tag;
+  to[kSysWord0] = r[kSysNumber];
+  for (uint32_t i = 0; i < 6; ++i)
+    to[kSysWord0 + 1 + i] = r[arch::kSysArg0 + i];
+  to[kSysWord0 + 7] = arch::user_pc(self->context());
+  to[kSysWord0 + 8] = arch::user_sp(self->context());
+  // The caller's own registers as the slow path leaves them (the call's handle, tag and words).
+  r[kSysHandle] = self->syscall_handler();
+  r[kSysTag] = tag;
+  for (uint32_t i = 0; i < abi::kForeignSyscallWords; ++i)
+    r[kSysWord0 + i] = to[kSysWord0 + i];
+  server->leave_queue(*ep);
+  self->block_on_reply(*server);
+  return switch_to(server);
+}
+
 [[gnu::always_inline]] inline arch::UserContext* fastpath_reply_recv(Thread* self) {
   uint64_t* r = self->regs();
   const uint64_t tag = r[kSysTag];
   Thread* caller = self->caller();
   if (unlikely(caller == nullptr || !register_only(tag))) return nullptr;
-  // A foreign thread resumes through the slow path, which applies the reply (core/foreign.h).
-  if (unlikely(caller->foreign_call() != ForeignCall::kNone)) return nullptr;
+  // A foreign thread resumes with the registers it had: only a kForeignResume with its result
+  // word is applied here (as finish_foreign_call would); any other answer takes the slow path.
+  const ForeignCall foreign = caller->foreign_call();
+  if (unlikely(foreign != ForeignCall::kNone &&
+               (MessageInfo{tag}.label() != abi::kForeignResume || (tag & 0xff) == 0))) {
+    return nullptr;
+  }
   Capability* cap = self->space().caps().lookup(r[kSysHandle]);
   if (unlikely(cap == nullptr || cap->type != ObjectType::kEndpoint)) return nullptr;
   if (unlikely((cap->rights & abi::kRightReceive) == 0)) return nullptr;
@@ -81,7 +123,12 @@ arch::UserContext* switch_to(Thread* next) {
   // POINT OF NO RETURN: the server waits for the next message, the caller runs with the reply.
   self->release_caller();
   self->block_on_receive(*ep);
-  copy_message(r, caller->regs(), tag, /*badge=*/0);
+  if (foreign != ForeignCall::kNone) {
+    (void)caller->end_foreign_call();  // its own registers back
+    if (foreign == ForeignCall::kSyscall) caller->regs()[kSysNumber] = r[kSysWord0];
+  } else {
+    copy_message(r, caller->regs(), tag, /*badge=*/0);
+  }
   return switch_to(caller);
 }
 
@@ -90,6 +137,10 @@ arch::UserContext* switch_to(Thread* next) {
 
 extern "C" hmk::arch::UserContext* hmk_fastpath_call() {
   return hmk::fastpath_call(hmk::scheduler().current());
+}
+
+extern "C" hmk::arch::UserContext* hmk_fastpath_foreign_call() {
+  return hmk::fastpath_foreign_call(hmk::scheduler().current());
 }
 
 extern "C" hmk::arch::UserContext* hmk_fastpath_reply_recv() {

@@ -43,11 +43,12 @@ void set_guest_registers(Thread* t) {
   t->context().frame.rsp = kSp;
 }
 
-// The guest makes a foreign system call through the entry the port uses.
-void guest_syscall(Harness& h, Thread* t) {
+// The guest makes a foreign system call as the port's stub does: the fast path first (kEntry),
+// or the slow entry alone (kSlow).
+void guest_syscall(Harness& h, Thread* t, Path path = Path::kSlow) {
   h.make_current(t);
   set_guest_registers(t);
-  h.check_entry(foreign_syscall_entry());
+  (void)h.enter(t, path);
 }
 
 void reply(Harness& h, Personality& p, uint32_t label, const std::vector<uint64_t>& words,
@@ -63,9 +64,15 @@ TEST_CASE(
     "result") {
   Harness h;
   Personality p(h);
-  guest_syscall(h, p.guest.thread);
+  // Both ways in: the stub's fast path (the handler waits) and the slow entry.
+  const Path in = GENERATE(Path::kEntry, Path::kSlow);
+  guest_syscall(h, p.guest.thread, in);
+  REQUIRE(h.fast_path_taken() == (in == Path::kEntry));
   REQUIRE(p.guest.thread->state() == ThreadState::kBlockedOnReply);
   REQUIRE(p.guest.thread->foreign_call() == ForeignCall::kSyscall);
+  // The guest's registers as it will resume with them, whichever way it came in.
+  REQUIRE(p.guest.thread->user_frame().rip == kPc);
+  REQUIRE(p.guest.thread->user_frame().regs[arch::kRax] == 1);
   Thread* shim = p.shim.thread;
   REQUIRE(shim->regs()[arch::kSysHandle] == kBadge);
   REQUIRE(MessageInfo{shim->regs()[arch::kSysTag]}.label() == abi::kForeignSyscallLabel);
@@ -73,10 +80,10 @@ TEST_CASE(
                                           0x1005, 0x1006, kPc,    kSp};
   REQUIRE(h.message(shim) == expected);
 
-  // Both entries: the fast path declines a foreign caller and the slow path applies the reply.
+  // Both ways out: the fast path applies a kForeignResume itself, the slow path in resume_next.
   const Path path = GENERATE(Path::kEntry, Path::kSlow);
   reply(h, p, abi::kForeignResume, {42}, path);
-  REQUIRE_FALSE(h.fast_path_taken());
+  REQUIRE(h.fast_path_taken() == (path == Path::kEntry));
   REQUIRE(scheduler().current() == p.guest.thread);
   REQUIRE(p.guest.thread->foreign_call() == ForeignCall::kNone);
   const uint64_t* r = p.guest.thread->regs();
@@ -116,16 +123,14 @@ TEST_CASE("a user-level pager: the handler resolves the fault with space_resolve
   Personality p(h);
   constexpr uint64_t kPage = 0x40'0000;
   Thread* pager = h.add_thread(p.shim.space);  // the shim's other thread; the first one receives
-  const Handle guest_space = h.grant(p.guest.space, abi::kSelfSpace, p.shim.space,
-                                     abi::kRightManage);
-  REQUIRE(h.syscall(pager, Syscall::kMemoryCreate, {1, abi::kMemoryLazy}) ==
-          Status::kOk);
+  const Handle guest_space =
+      h.grant(p.guest.space, abi::kSelfSpace, p.shim.space, abi::kRightManage);
+  REQUIRE(h.syscall(pager, Syscall::kMemoryCreate, {1, abi::kMemoryLazy}) == Status::kOk);
   const auto mem = static_cast<Handle>(pager->regs()[arch::kRdi]);
   REQUIRE(h.syscall(pager, Syscall::kMap,
                     {guest_space, mem, kPage, 0, 1, abi::kRightRead | abi::kRightWrite}) ==
           Status::kOk);
-  CHECK(h.syscall(pager, Syscall::kSpaceSetPager, {guest_space, 2}) ==
-        Status::kInvalidArgument);
+  CHECK(h.syscall(pager, Syscall::kSpaceSetPager, {guest_space, 2}) == Status::kInvalidArgument);
   REQUIRE(h.syscall(pager, Syscall::kSpaceSetPager, {guest_space, abi::kPagerHandler}) ==
           Status::kOk);
   // The fault is not resolved in the kernel: the handler hears of it, with the access.
@@ -138,8 +143,8 @@ TEST_CASE("a user-level pager: the handler resolves the fault with space_resolve
   // The pager's errors, then the page put in as kernel paging would.
   CHECK(h.syscall(pager, Syscall::kSpaceResolveFault, {guest_space, kPage, 0}) ==
         Status::kInvalidArgument);
-  CHECK(h.syscall(pager, Syscall::kSpaceResolveFault,
-                  {guest_space, kPage, abi::kRightExecute}) == Status::kBadAddress);
+  CHECK(h.syscall(pager, Syscall::kSpaceResolveFault, {guest_space, kPage, abi::kRightExecute}) ==
+        Status::kBadAddress);
   CHECK(h.syscall(pager, Syscall::kSpaceResolveFault,
                   {guest_space, kPage + kPageSize, abi::kRightRead}) == Status::kBadAddress);
   REQUIRE(h.syscall(pager, Syscall::kSpaceResolveFault,

@@ -31,10 +31,13 @@ arch::UserContext* foreign_syscall_entry();
 // Unmangled so that the port's syscall stub calls them directly.
 extern "C" hmk::arch::UserContext* hmk_fastpath_call();
 extern "C" hmk::arch::UserContext* hmk_fastpath_reply_recv();
+// A foreign thread's system call to a user-level handler waiting for it (core/foreign.h),
+// tried by the stub before foreign_syscall_entry; nullptr sends it there.
+extern "C" hmk::arch::UserContext* hmk_fastpath_foreign_call();
 
 namespace hmk {
-arch::UserContext* timer_entry();                                   // timer tick
-arch::UserContext* irq_entry(uint32_t line);                        // device interrupt
+arch::UserContext* timer_entry();             // timer tick
+arch::UserContext* irq_entry(uint32_t line);  // device interrupt
 // What a user page fault tried to do, as the port decodes it; kNone for other exceptions.
 enum class FaultAccess : uint8_t { kNone, kRead, kWrite, kExecute };
 // A user exception (`vector`; for page faults the `address` and the `access`) that kernel

@@ -393,8 +393,9 @@ class Harness {
                number == static_cast<uint64_t>(Syscall::kReplyRecv)) {
       next = hmk_fastpath_reply_recv();
     }
+    if (foreign && path == Path::kEntry) next = hmk_fastpath_foreign_call();
     fast_path_taken_ = next != nullptr;
-    if (foreign) {
+    if (foreign && next == nullptr) {
       next = foreign_syscall_entry();
     } else if (next == nullptr) {
       next = syscall_entry();

@@ -67,6 +67,9 @@ x86_64_syscall_entry:
   jmp x86_64_restore
 4:
   xor %ebp, %ebp
+  call hmk_fastpath_foreign_call // a handler waiting for it: its context, else 0
+  test %rax, %rax
+  jnz 2b
   call x86_64_foreign_syscall    // the handler takes it (core/foreign.h)
   test %rax, %rax
   jz x86_64_idle_loop
