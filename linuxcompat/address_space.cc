@@ -64,7 +64,7 @@ Backing* AddressSpace::clone_backing(const Backing& source) {
 Backing* AddressSpace::new_backing(uint64_t pages) {
   Backing* b = new Backing{abi::kNullHandle, nullptr, pages, 0, true};
   if (b == nullptr) return nullptr;
-  if (backend_.create(pages, &b->memory, &b->mirror) != Status::kOk) {
+  if (backend_.create(pages, /*populate=*/false, &b->memory, &b->mirror) != Status::kOk) {
     delete b;
     return nullptr;
   }
@@ -191,13 +191,14 @@ void AddressSpace::release(Backing* b) {
   delete b;
 }
 
-int64_t AddressSpace::map_anonymous(uint64_t start, uint64_t pages, uint32_t prot, bool shared) {
+int64_t AddressSpace::map_anonymous(uint64_t start, uint64_t pages, uint32_t prot, bool shared,
+                                    bool populate) {
   if ((prot & kProtWrite) != 0 && (prot & kProtExec) != 0) return -kEACCES;
   if (!range_free(start, pages)) return -kENOMEM;
   if (count_ == kMaxRegions) return -kENOMEM;
   Backing* b = new Backing{abi::kNullHandle, nullptr, pages, 1, true};
   if (b == nullptr) return -kENOMEM;
-  if (Status s = backend_.create(pages, &b->memory, &b->mirror); s != Status::kOk) {
+  if (Status s = backend_.create(pages, populate, &b->memory, &b->mirror); s != Status::kOk) {
     delete b;
     return errno_for(s);
   }

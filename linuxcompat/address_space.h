@@ -20,7 +20,9 @@ namespace hmk::lx {
 class MemoryBackend {
  public:
   // A zeroed memory object of `pages` pages, and its mirror in the shim (readable and writable).
-  virtual Status create(uint64_t pages, abi::Handle* memory, uint8_t** mirror) = 0;
+  // `populate`: every page gets its frame now (the shim is about to write them all, or
+  // MAP_POPULATE asked), else on first touch (kernel paging).
+  virtual Status create(uint64_t pages, bool populate, abi::Handle* memory, uint8_t** mirror) = 0;
   // A new memory object holding a copy of `source`'s `pages` pages (whose mirror is
   // `source_mirror`), and its mirror (readable and writable). The shim's copies are
   // copy-on-write (memory_clone): nothing is copied until one side writes a page.
@@ -79,8 +81,10 @@ class AddressSpace {
 
   // Operations on page ranges (page-aligned start, pages > 0, inside the user range: the
   // callers check). Each returns 0 or -errno.
-  // Fresh zeroed pages with `prot`; the range must be free. `shared`: MAP_SHARED.
-  int64_t map_anonymous(uint64_t start, uint64_t pages, uint32_t prot, bool shared = false);
+  // Fresh zeroed pages with `prot`; the range must be free. `shared`: MAP_SHARED; `populate`:
+  // the frames now rather than on first touch (MemoryBackend::create).
+  int64_t map_anonymous(uint64_t start, uint64_t pages, uint32_t prot, bool shared = false,
+                        bool populate = false);
   // Removes whatever is mapped in the range (nothing there is fine).
   int64_t unmap(uint64_t start, uint64_t pages);
   // Every page of the range must be mapped (else -ENOMEM). Writable and executable at once, or

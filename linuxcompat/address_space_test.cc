@@ -38,7 +38,7 @@ class FakeBackend final : public MemoryBackend {
   FakeBackend() : store_(own_) {}
   // Another process's backend over the same memory objects (a fork's child).
   explicit FakeBackend(FakeBackend& other) : store_(other.store_) {}
-  Status create(uint64_t pages, abi::Handle* memory, uint8_t** mirror) override {
+  Status create(uint64_t pages, bool, abi::Handle* memory, uint8_t** mirror) override {
     if (pages > budget_pages) return Status::kQuotaExceeded;
     budget_pages -= pages;
     *memory = store_.next++;
@@ -51,7 +51,7 @@ class FakeBackend final : public MemoryBackend {
   // other's later writes).
   Status clone(abi::Handle, const uint8_t* source_mirror, uint64_t pages, abi::Handle* memory,
                uint8_t** mirror) override {
-    TRY(create(pages, memory, mirror));
+    TRY(create(pages, false, memory, mirror));
     std::memcpy(*mirror, source_mirror, pages * kPageSize);
     ++clones;
     return Status::kOk;

@@ -33,7 +33,11 @@ int64_t load_segment(AddressSpace& mm, const uint8_t* file, const ElfSegment& s,
   const uint64_t end = align_up(vaddr + s.memsz, kPageSize);
   const uint64_t pages = (end - first) / kPageSize;
   // Unmapped in the process while the bytes go in through the mirror, then its protection.
-  if (int64_t e = mm.map_anonymous(first, pages, kProtNone); e != 0) return e;
+  // Populated: the loader writes most pages now, and the process finds them all mapped.
+  if (int64_t e = mm.map_anonymous(first, pages, kProtNone, /*shared=*/false, /*populate=*/true);
+      e != 0) {
+    return e;
+  }
   if (!mm.load(vaddr, file + s.file_offset, s.filesz)) return -kEFAULT;
   return mm.protect(first, pages, prot_for(s.flags));
 }

@@ -43,10 +43,10 @@ Status ShimBackend::add_mirror(abi::Handle memory, uint64_t pages, uint8_t** mir
   return Status::kOk;
 }
 
-// Lazy: the kernel gives each page its zeroed frame when the process or the mirror first
-// touches it.
-Status ShimBackend::create(uint64_t pages, abi::Handle* memory, uint8_t** mirror) {
-  *memory = TRY(rt::memory_create(pages, abi::kMemoryLazy));
+// Lazy unless populated: the kernel gives each page its zeroed frame when the process or the
+// mirror first touches it.
+Status ShimBackend::create(uint64_t pages, bool populate, abi::Handle* memory, uint8_t** mirror) {
+  *memory = TRY(rt::memory_create(pages, populate ? 0 : abi::kMemoryLazy));
   return add_mirror(*memory, pages, mirror);
 }
 

@@ -23,7 +23,7 @@ inline constexpr uint32_t kMaxDispatchThreads = 64;
 class ShimBackend final : public MemoryBackend {
  public:
   explicit ShimBackend(abi::Handle space) : space_(space) {}
-  Status create(uint64_t pages, abi::Handle* memory, uint8_t** mirror) override;
+  Status create(uint64_t pages, bool populate, abi::Handle* memory, uint8_t** mirror) override;
   Status clone(abi::Handle source, const uint8_t* source_mirror, uint64_t pages,
                abi::Handle* memory, uint8_t** mirror) override;
   void destroy(abi::Handle memory, uint8_t* mirror, uint64_t pages) override;

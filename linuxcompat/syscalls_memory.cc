@@ -42,7 +42,10 @@ Source source_of(File& file) {
 int64_t map_file_copy(Task& task, File& file, uint64_t start, uint64_t pages, uint32_t prot,
                       uint64_t offset) {
   AddressSpace& mm = task.process.mm;
-  if (int64_t e = mm.map_anonymous(start, pages, kProtNone); e != 0) return e;
+  if (int64_t e = mm.map_anonymous(start, pages, kProtNone, /*shared=*/false, /*populate=*/true);
+      e != 0) {
+    return e;
+  }
   uint8_t chunk[kPageSize];
   int64_t error = 0;
   for (uint64_t done = 0; done < pages * kPageSize;) {
@@ -162,7 +165,8 @@ int64_t sys_mmap(Task& task, uint64_t addr, uint64_t length, uint64_t prot, uint
   if (source == Source::kProcFile) return -kEIO;
   // /dev/zero maps fresh zeroed memory, private or shared, as anonymous memory does.
   if (source != Source::kFile) {
-    if (int64_t e = mm.map_anonymous(start, pages, static_cast<uint32_t>(prot), type == kMapShared);
+    if (int64_t e = mm.map_anonymous(start, pages, static_cast<uint32_t>(prot), type == kMapShared,
+                                     (flags & kMapPopulate) != 0);
         e != 0) {
       return e;
     }

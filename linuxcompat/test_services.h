@@ -17,7 +17,7 @@ namespace hmk::lx {
 // Memory objects as host vectors; the process's mappings are not kept (nothing runs in it).
 class HostBackend final : public MemoryBackend {
  public:
-  Status create(uint64_t pages, abi::Handle* memory, uint8_t** mirror) override {
+  Status create(uint64_t pages, bool, abi::Handle* memory, uint8_t** mirror) override {
     auto bytes = std::make_unique<std::vector<uint8_t>>(pages * kPageSize);
     *mirror = bytes->data();
     *memory = next_++;
@@ -26,7 +26,7 @@ class HostBackend final : public MemoryBackend {
   }
   Status clone(abi::Handle, const uint8_t* source_mirror, uint64_t pages, abi::Handle* memory,
                uint8_t** mirror) override {
-    TRY(create(pages, memory, mirror));
+    TRY(create(pages, false, memory, mirror));
     std::memcpy(*mirror, source_mirror, pages * kPageSize);
     return Status::kOk;
   }
