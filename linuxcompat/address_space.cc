@@ -53,8 +53,7 @@ void AddressSpace::clear(bool unmap) {
 Backing* AddressSpace::clone_backing(const Backing& source) {
   Backing* b = new Backing{abi::kNullHandle, nullptr, source.pages, 0, true};
   if (b == nullptr) return nullptr;
-  if (backend_.clone(source.memory, source.mirror, source.pages, &b->memory, &b->mirror) !=
-      Status::kOk) {
+  if (backend_.clone(source.memory, source.pages, &b->memory) != Status::kOk) {
     delete b;
     return nullptr;
   }
@@ -64,11 +63,28 @@ Backing* AddressSpace::clone_backing(const Backing& source) {
 Backing* AddressSpace::new_backing(uint64_t pages) {
   Backing* b = new Backing{abi::kNullHandle, nullptr, pages, 0, true};
   if (b == nullptr) return nullptr;
-  if (backend_.create(pages, /*populate=*/false, &b->memory, &b->mirror) != Status::kOk) {
+  if (backend_.create(pages, /*populate=*/false, &b->memory) != Status::kOk) {
     delete b;
     return nullptr;
   }
   return b;
+}
+
+uint8_t* AddressSpace::mirror_of(Backing* b) const {
+  if (b->mirror == nullptr &&
+      backend_.map_mirror(b->memory, b->pages, b->mirror_writable, &b->mirror) != Status::kOk) {
+    b->mirror = nullptr;
+  }
+  return b->mirror;
+}
+
+bool AddressSpace::set_mirror_writable(Backing* b, bool writable) {
+  if (b->mirror != nullptr &&
+      backend_.set_mirror_writable(b->memory, b->mirror, b->pages, writable) != Status::kOk) {
+    return false;
+  }
+  b->mirror_writable = writable;
+  return true;
 }
 
 int64_t AddressSpace::copy_from(const AddressSpace& parent) {
@@ -133,7 +149,15 @@ int64_t AddressSpace::unshare(uint32_t index) {
   const bool whole = r.first_page == 0 && r.pages == r.backing->pages;
   Backing* copy = whole ? clone_backing(*r.backing) : new_backing(r.pages);
   if (copy == nullptr) return -kENOMEM;
-  if (!whole) mem_copy(copy->mirror, bytes(r, r.start), r.pages * kPageSize);
+  if (!whole) {
+    uint8_t* to = mirror_of(copy);
+    const uint8_t* from = bytes(r, r.start);
+    if (to == nullptr || from == nullptr) {
+      drop(copy);
+      return -kENOMEM;
+    }
+    mem_copy(to, from, r.pages * kPageSize);
+  }
   if (r.prot != kProtNone) (void)backend_.unmap(r.start, r.pages);
   Backing* old = r.backing;
   r.backing = copy;
@@ -198,18 +222,12 @@ int64_t AddressSpace::map_anonymous(uint64_t start, uint64_t pages, uint32_t pro
   if (count_ == kMaxRegions) return -kENOMEM;
   Backing* b = new Backing{abi::kNullHandle, nullptr, pages, 1, true};
   if (b == nullptr) return -kENOMEM;
-  if (Status s = backend_.create(pages, populate, &b->memory, &b->mirror); s != Status::kOk) {
+  if (Status s = backend_.create(pages, populate, &b->memory); s != Status::kOk) {
     delete b;
     return errno_for(s);
   }
   const Region r{start, pages, b, 0, prot, shared};
-  if ((prot & kProtExec) != 0) {
-    b->mirror_writable = false;
-    if (backend_.set_mirror_writable(b->memory, b->mirror, pages, false) != Status::kOk) {
-      release(b);
-      return -kENOMEM;
-    }
-  }
+  if ((prot & kProtExec) != 0) b->mirror_writable = false;  // no mirror yet: made read-only
   if (int64_t e = map_region(r); e != 0) {
     release(b);
     return e;
@@ -289,10 +307,7 @@ int64_t AddressSpace::protect(uint64_t start, uint64_t pages, uint32_t prot) {
           return -kEACCES;
         }
       }
-      if (backend_.set_mirror_writable(b->memory, b->mirror, b->pages, false) != Status::kOk) {
-        return -kENOMEM;
-      }
-      b->mirror_writable = false;
+      if (!set_mirror_writable(b, false)) return -kENOMEM;
     }
     if ((prot & kProtWrite) != 0 && !b->mirror_writable) {
       for (uint32_t j = 0; j < count_; ++j) {
@@ -313,10 +328,7 @@ int64_t AddressSpace::protect(uint64_t start, uint64_t pages, uint32_t prot) {
       bool any_exec = false;
       for (uint32_t j = 0; j < count_; ++j)
         any_exec |= regions_[j].backing == b && (regions_[j].prot & kProtExec) != 0;
-      if (!any_exec &&
-          backend_.set_mirror_writable(b->memory, b->mirror, b->pages, true) == Status::kOk) {
-        b->mirror_writable = true;
-      }
+      if (!any_exec) (void)set_mirror_writable(b, true);
     }
   }
   return 0;
@@ -341,10 +353,6 @@ Backing* AddressSpace::new_backing_for(uint64_t pages, uint32_t prot) {
   Backing* b = new_backing(pages);
   if (b == nullptr || (prot & kProtExec) == 0) return b;
   // Memory that will be executable: its mirror read-only from the start (W^X).
-  if (backend_.set_mirror_writable(b->memory, b->mirror, pages, false) != Status::kOk) {
-    drop(b);
-    return nullptr;
-  }
   b->mirror_writable = false;
   return b;
 }
@@ -502,7 +510,9 @@ int64_t AddressSpace::zero(uint64_t start, uint64_t pages) {
       if (int64_t e = unshare(i); e != 0) return e;
     }
     if (!regions_[i].backing->mirror_writable) continue;  // text: nothing to drop
-    mem_set(bytes(regions_[i], regions_[i].start), 0, regions_[i].pages * kPageSize);
+    uint8_t* page = bytes(regions_[i], regions_[i].start);
+    if (page == nullptr) return -kENOMEM;
+    mem_set(page, 0, regions_[i].pages * kPageSize);
   }
   return 0;
 }
@@ -548,7 +558,8 @@ uint64_t AddressSpace::find_free(uint64_t pages, uint64_t below) const {
 }
 
 uint8_t* AddressSpace::bytes(const Region& r, uint64_t address) const {
-  return r.backing->mirror + r.first_page * kPageSize + (address - r.start);
+  uint8_t* mirror = mirror_of(r.backing);
+  return mirror == nullptr ? nullptr : mirror + r.first_page * kPageSize + (address - r.start);
 }
 
 bool AddressSpace::copy(uint64_t address, uint64_t len, Access access, void* shim_buffer) {
@@ -569,10 +580,12 @@ bool AddressSpace::copy(uint64_t address, uint64_t len, Access access, void* shi
         break;
     }
     const uint64_t n = r->end() - address < len ? r->end() - address : len;
+    uint8_t* at = bytes(*r, address);
+    if (at == nullptr) return false;
     if (access == Access::kRead) {
-      mem_copy(buffer, bytes(*r, address), n);
+      mem_copy(buffer, at, n);
     } else {
-      mem_copy(bytes(*r, address), buffer, n);
+      mem_copy(at, buffer, n);
     }
     buffer += n;
     address += n;
@@ -597,7 +610,9 @@ bool AddressSpace::compare_exchange32(uint64_t address, uint32_t expected, uint3
   if (r == nullptr || (r->prot & kProtWrite) == 0) return false;
   // A writable region's memory is never shared copy-on-write (unshare() ran), so the word is
   // the one every mapping of this memory sees.
-  auto* word = reinterpret_cast<uint32_t*>(bytes(*r, address));
+  uint8_t* at = bytes(*r, address);
+  if (at == nullptr) return false;
+  auto* word = reinterpret_cast<uint32_t*>(at);
   uint32_t seen = expected;
   (void)__atomic_compare_exchange_n(word, &seen, desired, false, __ATOMIC_SEQ_CST,
                                     __ATOMIC_SEQ_CST);
@@ -615,6 +630,7 @@ int64_t AddressSpace::copy_string(char* dst, uint64_t src, uint64_t cap) const {
     const Region* r = find(src + n);
     if (r == nullptr || ((r->prot & (kProtRead | kProtExec)) == 0)) return -kEFAULT;
     const uint8_t* p = bytes(*r, src + n);
+    if (p == nullptr) return -kEFAULT;
     const uint64_t avail = r->end() - (src + n);
     for (uint64_t k = 0; k < avail && n < cap; ++k, ++n) {
       dst[n] = static_cast<char>(p[k]);

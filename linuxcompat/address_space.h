@@ -19,18 +19,22 @@ namespace hmk::lx {
 
 class MemoryBackend {
  public:
-  // A zeroed memory object of `pages` pages, and its mirror in the shim (readable and writable).
-  // `populate`: every page gets its frame now (the shim is about to write them all, or
-  // MAP_POPULATE asked), else on first touch (kernel paging).
-  virtual Status create(uint64_t pages, bool populate, abi::Handle* memory, uint8_t** mirror) = 0;
-  // A new memory object holding a copy of `source`'s `pages` pages (whose mirror is
-  // `source_mirror`), and its mirror (readable and writable). The shim's copies are
+  // A zeroed memory object of `pages` pages. `populate`: every page gets its frame now (the
+  // shim is about to write them all, or MAP_POPULATE asked), else on first touch (kernel
+  // paging).
+  virtual Status create(uint64_t pages, bool populate, abi::Handle* memory) = 0;
+  // A new memory object holding a copy of `source`'s `pages` pages. The shim's copies are
   // copy-on-write (memory_clone): nothing is copied until one side writes a page.
-  virtual Status clone(abi::Handle source, const uint8_t* source_mirror, uint64_t pages,
-                       abi::Handle* memory, uint8_t** mirror) = 0;
-  // Unmaps the mirror and deletes the memory object (the process has no mapping of it left).
+  virtual Status clone(abi::Handle source, uint64_t pages, abi::Handle* memory) = 0;
+  // The object's mirror in the shim, readable and writable or read-only; the address space
+  // makes it when it first reads or writes the object (a fork's child that makes no system
+  // call with a buffer never needs one).
+  virtual Status map_mirror(abi::Handle memory, uint64_t pages, bool writable,
+                            uint8_t** mirror) = 0;
+  // Unmaps the mirror (if `mirror` is not null) and deletes the memory object (the process
+  // has no mapping of it left).
   virtual void destroy(abi::Handle memory, uint8_t* mirror, uint64_t pages) = 0;
-  // The mirror writable or read-only (W^X: a memory object mapped executable in the process
+  // A mirror made writable or read-only (W^X: a memory object mapped executable in the process
   // must not be writable anywhere).
   virtual Status set_mirror_writable(abi::Handle memory, uint8_t* mirror, uint64_t pages,
                                      bool writable) = 0;
@@ -46,10 +50,10 @@ class MemoryBackend {
 // One memory object the shim made for this process.
 struct Backing {
   abi::Handle memory;
-  uint8_t* mirror;
+  uint8_t* mirror;  // nullptr until the shim first reads or writes the object (mirror_of)
   uint64_t pages;
-  uint32_t users;  // regions using it, in every address space
-  bool mirror_writable;
+  uint32_t users;        // regions using it, in every address space
+  bool mirror_writable;  // whether the mirror is (or, made now, would be) writable
   // Shared with another process by fork (no region maps it writable): a region that is made
   // writable gets its own copy first.
   bool shared = false;
@@ -170,6 +174,11 @@ class AddressSpace {
   // Gives region `index` a private copy of its pages (before it is made writable).
   int64_t unshare(uint32_t index);
   Backing* new_backing(uint64_t pages);
+  // The backing's mirror, mapped now if it has none; nullptr if that fails (out of the shim's
+  // address space or quota).
+  uint8_t* mirror_of(Backing* b) const;
+  // The mirror writable or read-only, whether it is mapped yet or not; false on failure.
+  bool set_mirror_writable(Backing* b, bool writable);
   // A copy of `source` (clone), or nullptr.
   Backing* clone_backing(const Backing& source);
   // A new backing whose mirror is read-only if `prot` is executable; nullptr on failure.

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,25 +39,37 @@ class FakeBackend final : public MemoryBackend {
   FakeBackend() : store_(own_) {}
   // Another process's backend over the same memory objects (a fork's child).
   explicit FakeBackend(FakeBackend& other) : store_(other.store_) {}
-  Status create(uint64_t pages, bool, abi::Handle* memory, uint8_t** mirror) override {
+  Status create(uint64_t pages, bool, abi::Handle* memory) override {
     if (pages > budget_pages) return Status::kQuotaExceeded;
     budget_pages -= pages;
     *memory = store_.next++;
-    auto& bytes = store_.objects[*memory];
-    bytes.assign(pages * kPageSize, 0);
-    *mirror = bytes.data();
+    store_.objects[*memory].assign(pages * kPageSize, 0);
+    store_.writable[*memory] = false;  // no mirror: writable nowhere
     return Status::kOk;
   }
   // A copy made now (the kernel's copy-on-write is the same to the shim: neither side sees the
   // other's later writes).
-  Status clone(abi::Handle, const uint8_t* source_mirror, uint64_t pages, abi::Handle* memory,
-               uint8_t** mirror) override {
-    TRY(create(pages, false, memory, mirror));
-    std::memcpy(*mirror, source_mirror, pages * kPageSize);
+  Status clone(abi::Handle source, uint64_t pages, abi::Handle* memory) override {
+    TRY(create(pages, false, memory));
+    std::memcpy(store_.objects[*memory].data(), store_.objects[source].data(), pages * kPageSize);
     ++clones;
     return Status::kOk;
   }
-  void destroy(abi::Handle memory, uint8_t*, uint64_t pages) override {
+  Status map_mirror(abi::Handle memory, uint64_t, bool writable, uint8_t** mirror) override {
+    REQUIRE(store_.objects.count(memory) == 1);
+    if (mirrors_before_failure >= 0 && mirrors_before_failure-- == 0) return Status::kOutOfMemory;
+    REQUIRE(mirrored.insert(memory).second);  // one mirror per object
+    if (writable) {                           // the core's W^X across mappings
+      for (const auto& [vaddr, m] : mappings)
+        if (m.memory == memory && (m.rights & abi::kRightExecute) != 0)
+          return Status::kPermissionDenied;
+    }
+    store_.writable[memory] = writable;
+    *mirror = store_.objects[memory].data();
+    return Status::kOk;
+  }
+  void destroy(abi::Handle memory, uint8_t* mirror, uint64_t pages) override {
+    REQUIRE((mirror != nullptr) == (mirrored.erase(memory) == 1));
     // While the process lives, only memory it no longer maps is deleted; when the address
     // space goes (the process has ended) its mappings go with the process.
     for (auto it = mappings.begin(); it != mappings.end();) {
@@ -114,8 +127,10 @@ class FakeBackend final : public MemoryBackend {
 
   std::map<uint64_t, Mapping> mappings;
   uint64_t budget_pages = 1 << 20;
-  int maps_before_failure = -1;  // >= 0: the map after that many fails once (out of memory)
-  int clones = 0;                // copies made with clone (the kernel's copy-on-write)
+  int maps_before_failure = -1;     // >= 0: the map after that many fails once (out of memory)
+  int clones = 0;                   // copies made with clone (the kernel's copy-on-write)
+  int mirrors_before_failure = -1;  // >= 0: the mirror after that many fails once
+  std::set<abi::Handle> mirrored;   // objects with a mirror
   bool process_gone = false;
 
  private:
@@ -206,9 +221,12 @@ TEST_CASE("fork: private writable memory is cloned, the rest shared; a copy once
       CHECK(child.region(0).backing != parent.region(0).backing);
       CHECK(child.region(1).backing == parent.region(1).backing);
       CHECK(child.region(2).backing == parent.region(2).backing);
+      // The copy has no mirror until the shim reads or writes it.
+      CHECK(child.region(0).backing->mirror == nullptr);
       char back[sizeof(text)] = {};
       REQUIRE(child.copy_in(back, kBase + 100, sizeof(text)));
       CHECK(std::string(back) == text);
+      CHECK(child.region(0).backing->mirror != nullptr);
       // Writes after the fork stay on their side.
       REQUIRE(parent.copy_out(kBase + 100, "P", 1));
       REQUIRE(child.copy_in(back, kBase + 100, 1));
@@ -224,6 +242,40 @@ TEST_CASE("fork: private writable memory is cloned, the rest shared; a copy once
     fake.process_gone = true;
   }
   REQUIRE(fake.objects() == 0);
+}
+
+TEST_CASE("mirrors are made when first needed; one that cannot be made is EFAULT") {
+  FakeBackend fake;
+  {
+    AddressSpace mm(fake);
+    REQUIRE(mm.map_anonymous(kBase, 2, kRw) == 0);
+    CHECK(fake.mirrored.empty());
+    char byte = 'x';
+    fake.mirrors_before_failure = 0;
+    CHECK_FALSE(mm.copy_out(kBase, &byte, 1));
+    fake.mirrors_before_failure = 0;
+    CHECK_FALSE(mm.copy_in(&byte, kBase, 1));
+    char name[8];
+    fake.mirrors_before_failure = 0;
+    CHECK(mm.copy_string(name, kBase, sizeof(name)) == -kEFAULT);
+    uint32_t found = 0;
+    fake.mirrors_before_failure = 0;
+    CHECK_FALSE(mm.compare_exchange32(kBase, 0, 1, &found));
+    fake.mirrors_before_failure = 0;
+    CHECK(mm.zero(kBase, 1) == -kENOMEM);
+    CHECK(fake.mirrored.empty());
+    // The next attempt makes it.
+    REQUIRE(mm.copy_out(kBase, &byte, 1));
+    CHECK(fake.mirrored.size() == 1);
+    CHECK(fake.writable(mm.region(0).backing->memory));
+    // Executable memory's mirror is made read-only.
+    REQUIRE(mm.map_anonymous(kBase + 8 * kPageSize, 1, kProtRead | kProtExec) == 0);
+    REQUIRE(mm.copy_in(&byte, kBase + 8 * kPageSize, 1));
+    CHECK_FALSE(fake.writable(mm.region(mm.region_count() - 1).backing->memory));
+    fake.process_gone = true;
+  }
+  REQUIRE(fake.objects() == 0);
+  CHECK(fake.mirrored.empty());
 }
 
 TEST_CASE("find_free takes the highest gap that fits, below the limit") {

@@ -29,37 +29,37 @@ namespace hmk::lx {
 Shim g_shim;
 
 // ---- the shim's side of the process's memory ----
-Status ShimBackend::add_mirror(abi::Handle memory, uint64_t pages, uint8_t** mirror) {
+// Lazy unless populated: the kernel gives each page its zeroed frame when the process or the
+// mirror first touches it.
+Status ShimBackend::create(uint64_t pages, bool populate, abi::Handle* memory) {
+  *memory = TRY(rt::memory_create(pages, populate ? 0 : abi::kMemoryLazy));
+  return Status::kOk;
+}
+
+Status ShimBackend::clone(abi::Handle source, uint64_t, abi::Handle* memory) {
+  *memory = TRY(rt::memory_clone(source));
+  return Status::kOk;
+}
+
+Status ShimBackend::map_mirror(abi::Handle memory, uint64_t pages, bool writable,
+                               uint8_t** mirror) {
   const uint64_t base = rt::reserve_address_space(pages * kPageSize, kPageSize);
-  Status s = base == 0 ? Status::kOutOfMemory
-                       : rt::map(abi::kSelfSpace, memory, base, 0, pages,
-                                 abi::kRightRead | abi::kRightWrite);
-  if (s != Status::kOk) {
-    if (base != 0) rt::release_address_space(base, pages * kPageSize);
-    (void)rt::cap_delete(memory);
+  if (base == 0) return Status::kOutOfMemory;
+  const uint32_t rights = abi::kRightRead | (writable ? abi::kRightWrite : 0);
+  if (Status s = rt::map(abi::kSelfSpace, memory, base, 0, pages, rights); s != Status::kOk) {
+    rt::release_address_space(base, pages * kPageSize);
     return s;
   }
   *mirror = reinterpret_cast<uint8_t*>(base);
   return Status::kOk;
 }
 
-// Lazy unless populated: the kernel gives each page its zeroed frame when the process or the
-// mirror first touches it.
-Status ShimBackend::create(uint64_t pages, bool populate, abi::Handle* memory, uint8_t** mirror) {
-  *memory = TRY(rt::memory_create(pages, populate ? 0 : abi::kMemoryLazy));
-  return add_mirror(*memory, pages, mirror);
-}
-
-Status ShimBackend::clone(abi::Handle source, const uint8_t*, uint64_t pages, abi::Handle* memory,
-                          uint8_t** mirror) {
-  *memory = TRY(rt::memory_clone(source));
-  return add_mirror(*memory, pages, mirror);
-}
-
 void ShimBackend::destroy(abi::Handle memory, uint8_t* mirror, uint64_t pages) {
-  const auto base = reinterpret_cast<uint64_t>(mirror);
-  (void)rt::unmap(abi::kSelfSpace, base, pages);
-  rt::release_address_space(base, pages * kPageSize);
+  if (mirror != nullptr) {
+    const auto base = reinterpret_cast<uint64_t>(mirror);
+    (void)rt::unmap(abi::kSelfSpace, base, pages);
+    rt::release_address_space(base, pages * kPageSize);
+  }
   (void)rt::cap_delete(memory);
 }
 

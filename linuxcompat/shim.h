@@ -23,9 +23,9 @@ inline constexpr uint32_t kMaxDispatchThreads = 64;
 class ShimBackend final : public MemoryBackend {
  public:
   explicit ShimBackend(abi::Handle space) : space_(space) {}
-  Status create(uint64_t pages, bool populate, abi::Handle* memory, uint8_t** mirror) override;
-  Status clone(abi::Handle source, const uint8_t* source_mirror, uint64_t pages,
-               abi::Handle* memory, uint8_t** mirror) override;
+  Status create(uint64_t pages, bool populate, abi::Handle* memory) override;
+  Status clone(abi::Handle source, uint64_t pages, abi::Handle* memory) override;
+  Status map_mirror(abi::Handle memory, uint64_t pages, bool writable, uint8_t** mirror) override;
   void destroy(abi::Handle memory, uint8_t* mirror, uint64_t pages) override;
   Status set_mirror_writable(abi::Handle memory, uint8_t* mirror, uint64_t pages,
                              bool writable) override;
@@ -34,8 +34,6 @@ class ShimBackend final : public MemoryBackend {
   Status unmap(uint64_t vaddr, uint64_t pages) override;
 
  private:
-  // Maps `memory` (just made) as a mirror; deletes it on failure.
-  Status add_mirror(abi::Handle memory, uint64_t pages, uint8_t** mirror);
   abi::Handle space_;
 };
 

@@ -17,17 +17,18 @@ namespace hmk::lx {
 // Memory objects as host vectors; the process's mappings are not kept (nothing runs in it).
 class HostBackend final : public MemoryBackend {
  public:
-  Status create(uint64_t pages, bool, abi::Handle* memory, uint8_t** mirror) override {
-    auto bytes = std::make_unique<std::vector<uint8_t>>(pages * kPageSize);
-    *mirror = bytes->data();
+  Status create(uint64_t pages, bool, abi::Handle* memory) override {
     *memory = next_++;
-    objects_[*memory] = std::move(bytes);
+    objects_[*memory] = std::make_unique<std::vector<uint8_t>>(pages * kPageSize);
     return Status::kOk;
   }
-  Status clone(abi::Handle, const uint8_t* source_mirror, uint64_t pages, abi::Handle* memory,
-               uint8_t** mirror) override {
-    TRY(create(pages, false, memory, mirror));
-    std::memcpy(*mirror, source_mirror, pages * kPageSize);
+  Status clone(abi::Handle source, uint64_t pages, abi::Handle* memory) override {
+    TRY(create(pages, false, memory));
+    std::memcpy(objects_[*memory]->data(), objects_[source]->data(), pages * kPageSize);
+    return Status::kOk;
+  }
+  Status map_mirror(abi::Handle memory, uint64_t, bool, uint8_t** mirror) override {
+    *mirror = objects_[memory]->data();
     return Status::kOk;
   }
   void destroy(abi::Handle memory, uint8_t*, uint64_t) override { objects_.erase(memory); }
