@@ -70,9 +70,8 @@ Backing* AddressSpace::new_backing(uint64_t pages) {
   return b;
 }
 
-uint8_t* AddressSpace::mirror_of(Backing* b) const {
-  if (b->mirror == nullptr &&
-      backend_.map_mirror(b->memory, b->pages, b->mirror_writable, &b->mirror) != Status::kOk) {
+uint8_t* AddressSpace::map_mirror(Backing* b) const {
+  if (backend_.map_mirror(b->memory, b->pages, b->mirror_writable, &b->mirror) != Status::kOk) {
     b->mirror = nullptr;
   }
   return b->mirror;

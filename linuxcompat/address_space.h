@@ -176,7 +176,8 @@ class AddressSpace {
   Backing* new_backing(uint64_t pages);
   // The backing's mirror, mapped now if it has none; nullptr if that fails (out of the shim's
   // address space or quota).
-  uint8_t* mirror_of(Backing* b) const;
+  uint8_t* mirror_of(Backing* b) const { return b->mirror != nullptr ? b->mirror : map_mirror(b); }
+  uint8_t* map_mirror(Backing* b) const;
   // The mirror writable or read-only, whether it is mapped yet or not; false on failure.
   bool set_mirror_writable(Backing* b, bool writable);
   // A copy of `source` (clone), or nullptr.
