@@ -101,17 +101,38 @@ arch::UserContext* switch_to(Thread* next) {
   return switch_to(server);
 }
 
+// fastpath_reply_recv for a foreign caller: only a kForeignResume with its result word is
+// applied here (as finish_foreign_call would: the saved frame back, word 0 in the result
+// register after a system call); any other answer takes the slow path. Out of line, so that
+// the native path keeps its registers.
+[[gnu::noinline]] arch::UserContext* fastpath_reply_foreign(Thread* self, Thread* caller,
+                                                            uint64_t tag) {
+  uint64_t* r = self->regs();
+  if (unlikely(MessageInfo{tag}.label() != abi::kForeignResume || (tag & 0xff) == 0)) {
+    return nullptr;
+  }
+  Capability* cap = self->space().caps().lookup(r[kSysHandle]);
+  if (unlikely(cap == nullptr || cap->type != ObjectType::kEndpoint)) return nullptr;
+  if (unlikely((cap->rights & abi::kRightReceive) == 0)) return nullptr;
+  auto* ep = static_cast<Endpoint*>(cap->object);
+  if (unlikely(ep->kind() == Endpoint::QueueKind::kSenders)) return nullptr;  // take it slowly
+  if (unlikely(static_cast<int>(caller->priority()) < scheduler().highest_ready())) return nullptr;
+
+  // POINT OF NO RETURN: the server waits for the next message, the caller resumes.
+  self->release_caller();
+  self->block_on_receive(*ep);
+  if (caller->end_foreign_call() == ForeignCall::kSyscall)
+    caller->regs()[kSysNumber] = r[kSysWord0];
+  return switch_to(caller);
+}
+
 [[gnu::always_inline]] inline arch::UserContext* fastpath_reply_recv(Thread* self) {
   uint64_t* r = self->regs();
   const uint64_t tag = r[kSysTag];
   Thread* caller = self->caller();
   if (unlikely(caller == nullptr || !register_only(tag))) return nullptr;
-  // A foreign thread resumes with the registers it had: only a kForeignResume with its result
-  // word is applied here (as finish_foreign_call would); any other answer takes the slow path.
-  const ForeignCall foreign = caller->foreign_call();
-  if (unlikely(foreign != ForeignCall::kNone &&
-               (MessageInfo{tag}.label() != abi::kForeignResume || (tag & 0xff) == 0))) {
-    return nullptr;
+  if (unlikely(caller->foreign_call() != ForeignCall::kNone)) {
+    return fastpath_reply_foreign(self, caller, tag);
   }
   Capability* cap = self->space().caps().lookup(r[kSysHandle]);
   if (unlikely(cap == nullptr || cap->type != ObjectType::kEndpoint)) return nullptr;
@@ -123,12 +144,7 @@ arch::UserContext* switch_to(Thread* next) {
   // POINT OF NO RETURN: the server waits for the next message, the caller runs with the reply.
   self->release_caller();
   self->block_on_receive(*ep);
-  if (foreign != ForeignCall::kNone) {
-    (void)caller->end_foreign_call();  // its own registers back
-    if (foreign == ForeignCall::kSyscall) caller->regs()[kSysNumber] = r[kSysWord0];
-  } else {
-    copy_message(r, caller->regs(), tag, /*badge=*/0);
-  }
+  copy_message(r, caller->regs(), tag, /*badge=*/0);
   return switch_to(caller);
 }
 

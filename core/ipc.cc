@@ -87,17 +87,25 @@ void commit_transfer(Thread* from, Thread* to, uint64_t badge, const Transfer& p
 
 }  // namespace
 
+namespace {
+// ipc_buffer_of's cold half: the buffer's page is not in the page tables (a lazy page never
+// touched), or read-only while shared copy-on-write: fault it in as the thread's own write
+// would.
+[[gnu::noinline]] abi::IpcBuffer* ipc_buffer_faulted_in(Thread* t) {
+  if (t->space().resolve_fault(t->ipc_buffer(), kPageWrite) != Status::kOk) return nullptr;
+  Result<PhysAddr> phys =
+      arch::translate_user(t->space().address_space(), t->ipc_buffer(), kPageWrite);
+  return phys.ok() ? static_cast<abi::IpcBuffer*>(arch::phys_to_virt(*phys)) : nullptr;
+}
+}  // namespace
+
 // thread_set_ipc_buffer guarantees the buffer lies within one page.
 abi::IpcBuffer* ipc_buffer_of(Thread* t) {
   if (t->ipc_buffer() == 0) return nullptr;
   Result<PhysAddr> phys =
       arch::translate_user(t->space().address_space(), t->ipc_buffer(), kPageWrite);
   if (!phys.ok()) [[unlikely]] {
-    // Not in the page tables (a lazy page never touched), or read-only while shared
-    // copy-on-write: fault it in as the thread's own write would.
-    if (t->space().resolve_fault(t->ipc_buffer(), kPageWrite) != Status::kOk) return nullptr;
-    phys = arch::translate_user(t->space().address_space(), t->ipc_buffer(), kPageWrite);
-    if (!phys.ok()) return nullptr;
+    return ipc_buffer_faulted_in(t);
   }
   return static_cast<abi::IpcBuffer*>(arch::phys_to_virt(*phys));
 }
