@@ -156,8 +156,8 @@ struct UserRegisters {
 // which is also the layout of Linux's struct _fpstate. A thread that never used the FPU reads
 // as the reset state: fcw kFpuResetFcw, mxcsr kFpuResetMxcsr, mxcsr_mask the CPU's, the rest 0.
 // thread_write_fpu loads every byte as it is except that it refuses (InvalidArgument) an mxcsr
-// with a bit the CPU does not have (bits 16..31 always; fxrstor would fault on it); mxcsr_mask
-// and the reserved bytes are ignored by the CPU.
+// with a bit outside the CPU's mxcsr_mask (bit 16 and up on most CPUs), on which fxrstor would
+// fault; mxcsr_mask and the reserved bytes are ignored by the CPU.
 struct alignas(16) FpuState {
   uint16_t fcw;  // x87 control word
   uint16_t fsw;  // x87 status word

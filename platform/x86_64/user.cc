@@ -133,14 +133,13 @@ void Platform::set_user_tls(UserContext& ctx, uint64_t fs_base, uint64_t gs_base
 
 void Platform::read_fpu(UserContext& ctx, abi::FpuState& out) {
   if (g_fpu_owner == &ctx) {
-    // The registers hold ctx's state. CR0.TS may be set (ctx is not the thread running now):
-    // clear it for the fxsave and put it back, so that the running thread still traps on its
-    // first FPU instruction. ctx keeps the registers, which now equal its saved image.
-    const bool ts = g_ts_set;
+    // The registers hold ctx's state. CR0.TS is set when ctx is not the thread running now:
+    // clear it for the fxsave (else #NM in the kernel). The way back to user mode goes through
+    // activate, which sets it again for a thread that does not own the registers. ctx keeps
+    // them; they equal its saved image now.
     set_ts(false);
     asm volatile("fxsave64 %0" : "=m"(ctx.fpu));
     ctx.fpu_used = 1;
-    set_ts(ts);
   }
   mem_copy(&out, ctx.fpu_used ? static_cast<const void*>(ctx.fpu) : &g_fpu_reset, sizeof(out));
 }
@@ -149,12 +148,10 @@ bool Platform::write_fpu(UserContext& ctx, const abi::FpuState& in) {
   if ((in.mxcsr & ~g_mxcsr_mask) != 0) return false;  // fxrstor would raise #GP
   mem_copy(ctx.fpu, &in, sizeof(ctx.fpu));
   ctx.fpu_used = 1;
-  if (g_fpu_owner == &ctx) {
-    // The registers hold ctx's old state, now nobody's: the next FPU instruction of any thread
-    // traps (#NM) and loads its own.
-    g_fpu_owner = nullptr;
-    set_ts(true);
-  }
+  // The registers may hold ctx's old state: nobody's now, or the next switch would save them
+  // over what was written. (activate sets CR0.TS for whoever runs next: its first FPU
+  // instruction traps and loads its own state.)
+  if (g_fpu_owner == &ctx) g_fpu_owner = nullptr;
   return true;
 }
 
