@@ -168,6 +168,13 @@ concept PlatformThreads = requires {
   // (the core checks). A new context has 0 and 0. They take effect at the next activate(ctx),
   // also when `ctx` is the context active now.
   { &P::set_user_tls } -> Fn<void(UserContext & ctx, uint64_t fs_base, uint64_t gs_base)>;
+  // A thread's FPU and SSE registers (abi::FpuState: x86-64's fxsave image), for
+  // thread_read_fpu and thread_write_fpu. The CPU's registers may still hold ctx's state (a
+  // lazy switch): read_fpu saves them into ctx first; a context that never used the FPU reads
+  // as the reset state. write_fpu sets what ctx resumes with, or returns false and changes
+  // nothing if loading it would fault (x86-64: MXCSR bits the CPU does not have).
+  { &P::read_fpu } -> Fn<void(UserContext & ctx, abi::FpuState & out)>;
+  { &P::write_fpu } -> Fn<bool(UserContext & ctx, const abi::FpuState& in)>;
   // Leaves the boot stack for good ([[noreturn]]): resumes `first`, or idles until the core
   // has a thread (kernel.h: idle_entry) if it is null.
   { &P::run_threads } -> Fn<void(UserContext * first)>;
@@ -248,6 +255,8 @@ inline constexpr auto& activate = Platform::activate;
 inline constexpr auto& forget_context = Platform::forget_context;
 inline constexpr auto& restart_syscall = Platform::restart_syscall;
 inline constexpr auto& set_user_tls = Platform::set_user_tls;
+inline constexpr auto& read_fpu = Platform::read_fpu;
+inline constexpr auto& write_fpu = Platform::write_fpu;
 
 inline constexpr auto& irq_line_available = Platform::irq_line_available;
 inline constexpr auto& irq_mask = Platform::irq_mask;

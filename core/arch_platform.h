@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "arch/context.h"
+#include "core/abi/syscall.h"
 #include "core/arch_types.h"
 
 namespace hmk::arch {
@@ -58,6 +59,8 @@ struct Platform {
   static void forget_context(UserContext& ctx);
   static void restart_syscall(UserContext& ctx);
   static void set_user_tls(UserContext& ctx, uint64_t fs_base, uint64_t gs_base);
+  static void read_fpu(UserContext& ctx, abi::FpuState& out);
+  static bool write_fpu(UserContext& ctx, const abi::FpuState& in);
   [[noreturn]] static void run_threads(UserContext* first);
 
   // ---- interrupt lines (x86-64: the board's pic.cc; hosted: recorded) ----

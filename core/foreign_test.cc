@@ -320,6 +320,32 @@ TEST_CASE("thread_write_registers: a thread in a foreign call resumes with what 
   h.finish();
 }
 
+TEST_CASE("thread_read_fpu, thread_write_fpu: a thread in a foreign call resumes with them") {
+  Harness h;
+  Personality p(h);
+  h.map_memory(p.shim.space, kBuffer, 1);
+  abi::FpuState live = {};
+  live.fcw = abi::kFpuResetFcw;
+  live.mxcsr = 0x7f80;  // the thread changed the rounding mode before its call
+  live.xmm[0][0] = 0x11;
+  run_fpu(p.guest.thread->context(), live);
+  guest_syscall(h, p.guest.thread);
+  Thread* other = h.add_thread(p.shim.space);
+  auto& buffer = *reinterpret_cast<abi::FpuState*>(shim_buffer(h, p));
+  REQUIRE(h.syscall(other, Syscall::kThreadReadFpu, {p.guest_thread, kBuffer}) == Status::kOk);
+  CHECK(buffer.mxcsr == 0x7f80);
+  CHECK(buffer.xmm[0][0] == 0x11);
+  buffer.xmm[0][0] = 0x22;  // a handler's change, as a signal return makes
+  REQUIRE(h.syscall(other, Syscall::kThreadWriteFpu, {p.guest_thread, kBuffer}) == Status::kOk);
+  reply(h, p, abi::kForeignResume, {0});
+  h.make_current(p.guest.thread);
+  abi::FpuState resumed;
+  arch::read_fpu(p.guest.thread->context(), resumed);
+  CHECK(resumed.xmm[0][0] == 0x22);
+  CHECK(resumed.mxcsr == 0x7f80);
+  h.finish();
+}
+
 TEST_CASE("process_terminate ends a foreign process from its handler") {
   Harness h;
   Personality p(h);

@@ -166,6 +166,25 @@ Status sys_thread_write_registers(Thread* self, const SysThreadWriteRegisters& a
   return Status::kOk;
 }
 
+// The port saves the registers first if they still hold the thread's state (a lazy switch).
+Status sys_thread_read_fpu(Thread* self, const SysThreadReadFpu& a) {
+  abi::FpuState fpu;
+  arch::read_fpu(object_of<Thread>(a.thread).context(), fpu);
+  return self->space().copy_out(a.fpu, &fpu, sizeof(fpu));
+}
+
+Status sys_thread_write_fpu(Thread* self, const SysThreadWriteFpu& a) {
+  auto& t = object_of<Thread>(a.thread);
+  // As thread_write_registers: only a thread whose registers are its own.
+  if (t.state() != ThreadState::kInactive && t.foreign_call() == ForeignCall::kNone) {
+    return Status::kBusy;
+  }
+  abi::FpuState fpu;
+  TRY(self->space().copy_in(a.fpu, &fpu, sizeof(fpu)));
+  // The port checks what would fault when loaded and then sets it, or changes nothing.
+  return arch::write_fpu(t.context(), fpu) ? Status::kOk : Status::kInvalidArgument;
+}
+
 // The thread's TLS bases. Any user address will do (the thread's own business what is mapped
 // there); anything else would fault when the port loads it, so it is refused here.
 Status sys_thread_set_tls(Thread*, const SysThreadSetTls& a) {

@@ -175,6 +175,14 @@ Status write_registers(Task& task, const abi::UserRegisters& in) {
   return rt::thread_write_registers(task.thread, reinterpret_cast<uint64_t>(&in));
 }
 
+Status read_fpu(Task& task, abi::FpuState* out) {
+  return rt::thread_read_fpu(task.thread, reinterpret_cast<uint64_t>(out));
+}
+
+Status write_fpu(Task& task, const abi::FpuState& in) {
+  return rt::thread_write_fpu(task.thread, reinterpret_cast<uint64_t>(&in));
+}
+
 // /proc's view of the process table: the live process with the lowest pid >= `pid`.
 Process* process_from(int32_t pid) {
   for (int32_t p = max(pid, 1); p < kMaxIds; ++p) {
@@ -234,9 +242,9 @@ int64_t block_until(Task& task, WaitQueue& queue, uint64_t deadline) {
   return now() >= deadline ? -kETIMEDOUT : 0;
 }
 
-constexpr ShimServices kServices = {&fill_random,    &set_tls,         &block, &wake_all,
-                                    &read_registers, &write_registers, &now,   &block_until,
-                                    &block_many,     &process_from};
+constexpr ShimServices kServices = {
+    &fill_random, &set_tls,   &block, &wake_all,    &read_registers, &write_registers,
+    &read_fpu,    &write_fpu, &now,   &block_until, &block_many,     &process_from};
 
 // ---- serving ----
 int64_t dispatch(Task& task, const abi::IpcRegisters& regs) {

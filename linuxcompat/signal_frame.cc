@@ -11,7 +11,7 @@ struct Sigcontext {
   uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
   uint16_t cs, gs, fs, ss;
   uint64_t err, trapno, oldmask, cr2;
-  uint64_t fpstate;  // 0: no FPU state saved (see docs/linux.md)
+  uint64_t fpstate;  // the struct _fpstate above the frame; 0 (rt_sigreturn): the reset state
   uint64_t reserved[8];
 };
 static_assert(sizeof(Sigcontext) == 256);
@@ -56,6 +56,13 @@ struct Frame {
 };
 static_assert(sizeof(Frame) == 440);
 
+// Where glibc's ucontext_t has uc_mcontext.fpregs (224), after the return address; the state
+// it points to is struct _fpstate, the fxsave image (without XSAVE).
+static_assert(offsetof(Frame, uc) + offsetof(Ucontext, mcontext) + offsetof(Sigcontext, fpstate) ==
+              8 + 224);
+static_assert(sizeof(abi::FpuState) == 512);
+
+constexpr uint64_t kFpstateAlign = 64;  // Linux aligns it for xsave; the frame keeps that
 constexpr int32_t kSsOnstack = 1;
 constexpr int32_t kSsDisable = 2;
 constexpr uint64_t kRedZone = 128;
@@ -88,13 +95,27 @@ bool on_altstack(const Task& task, uint64_t sp) {
 
 }  // namespace
 
+abi::FpuState fpu_reset_state() {
+  abi::FpuState reset = {};
+  reset.fcw = abi::kFpuResetFcw;
+  reset.mxcsr = abi::kFpuResetMxcsr;
+  return reset;
+}
+
 int64_t push_signal_frame(Task& task, int sig, const KernelSigaction& action,
-                          const SignalSource& source, uint64_t old_mask, abi::UserRegisters& regs) {
+                          const SignalSource& source, uint64_t old_mask, const abi::FpuState& fpu,
+                          abi::UserRegisters& regs) {
   uint64_t sp = regs.rsp - kRedZone;
   const bool use_altstack =
       (action.flags & kSaOnstack) != 0 && task.altstack_size != 0 && !on_altstack(task, regs.rsp);
   if (use_altstack) sp = task.altstack_sp + task.altstack_size;
-  sp = ((sp - sizeof(Frame)) & ~uint64_t{15}) - 8;  // (sp + 8) % 16 == 0, as after a call
+  // The FPU state first, then the frame below it (Linux's get_sigframe).
+  const uint64_t fpstate = (sp - sizeof(abi::FpuState)) & ~(kFpstateAlign - 1);
+  sp = ((fpstate - sizeof(Frame)) & ~uint64_t{15}) - 8;  // (sp + 8) % 16 == 0, as after a call
+  abi::FpuState saved = fpu;
+  // sw_reserved: no xsave magic (nothing but the fxsave image follows), as without XSAVE.
+  mem_set(saved.available, 0, sizeof(saved.available));
+  if (!task.process.mm.copy_out(fpstate, &saved, sizeof(saved))) return -kEFAULT;
   Frame frame = {};
   frame.return_address = action.restorer;
   frame.uc.stack.sp = task.altstack_sp;
@@ -105,6 +126,7 @@ int64_t push_signal_frame(Task& task, int sig, const KernelSigaction& action,
   frame.uc.mcontext = to_sigcontext(regs);
   frame.uc.mcontext.oldmask = old_mask;
   frame.uc.mcontext.cr2 = source.address;
+  frame.uc.mcontext.fpstate = fpstate;
   frame.uc.sigmask = old_mask;
   frame.info.signo = sig;
   frame.info.code = source.code;
@@ -124,9 +146,16 @@ int64_t push_signal_frame(Task& task, int sig, const KernelSigaction& action,
   return 0;
 }
 
-int64_t pop_signal_frame(Task& task, uint64_t sp, abi::UserRegisters& regs, uint64_t* mask) {
+int64_t pop_signal_frame(Task& task, uint64_t sp, abi::UserRegisters& regs, abi::FpuState& fpu,
+                         uint64_t* mask) {
   Ucontext uc;
   if (!task.process.mm.copy_in(&uc, sp - 8 + offsetof(Frame, uc), sizeof(uc))) return -kEFAULT;
+  const uint64_t fpstate = uc.mcontext.fpstate;
+  if (fpstate == 0) {
+    fpu = fpu_reset_state();
+  } else if (fpstate % 16 != 0 || !task.process.mm.copy_in(&fpu, fpstate, sizeof(fpu))) {
+    return -kEFAULT;
+  }
   from_sigcontext(uc.mcontext, regs);
   *mask = uc.sigmask & ~kUnblockable;
   return 0;

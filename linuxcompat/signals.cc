@@ -77,7 +77,9 @@ int64_t deliver_pending(Task& task, int64_t result, int fault, const SignalSourc
     if (action.handler == kSigDfl) return end_with(task, sig, result);
     if ((action.flags & kSaRestorer) == 0) return end_with(task, kSigsegv, result);
     abi::UserRegisters regs;
-    if (shim_services().read_registers(task, &regs) != Status::kOk) {
+    abi::FpuState fpu;
+    if (shim_services().read_registers(task, &regs) != Status::kOk ||
+        shim_services().read_fpu(task, &fpu) != Status::kOk) {
       return end_with(task, kSigsegv, result);
     }
     if (fault == 0) regs.rax = static_cast<uint64_t>(result);
@@ -86,7 +88,8 @@ int64_t deliver_pending(Task& task, int64_t result, int fault, const SignalSourc
       regs.rip -= 2;
     }
     const SignalSource from = sig == fault ? source : SignalSource{0, task.senders[sig - 1], 0};
-    if (push_signal_frame(task, sig, action, from, restore_mask, regs) != 0 ||
+    if (push_signal_frame(task, sig, action, from, restore_mask, fpu, regs) != 0 ||
+        shim_services().write_fpu(task, fpu_reset_state()) != Status::kOk ||
         shim_services().write_registers(task, regs) != Status::kOk) {
       return end_with(task, kSigsegv, result);
     }

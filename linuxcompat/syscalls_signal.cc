@@ -32,11 +32,14 @@ int64_t wait_for_signal(Task& task) {
 
 int64_t sys_rt_sigreturn(Task& task) {
   abi::UserRegisters regs;
+  abi::FpuState fpu;
   uint64_t mask = 0;
+  // The FPU state first: the kernel refuses one the CPU cannot load before anything changed.
   if (shim_services().read_registers(task, &regs) != Status::kOk ||
-      pop_signal_frame(task, regs.rsp, regs, &mask) != 0 ||
+      pop_signal_frame(task, regs.rsp, regs, fpu, &mask) != 0 ||
+      shim_services().write_fpu(task, fpu) != Status::kOk ||
       shim_services().write_registers(task, regs) != Status::kOk) {
-    task.exiting = true;  // Linux: a bad frame is SIGSEGV
+    task.exiting = true;  // Linux: a bad frame (a bad MXCSR too) is SIGSEGV
     task.wait_status = kSigsegv;
     return 0;
   }

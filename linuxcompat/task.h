@@ -254,6 +254,10 @@ struct ShimServices {
   // The task's user registers, and setting them (it resumes with them): signal frames.
   Status (*read_registers)(Task& task, abi::UserRegisters* out);
   Status (*write_registers)(Task& task, const abi::UserRegisters& in);
+  // The task's FPU and SSE registers, and setting them (InvalidArgument for a state the CPU
+  // cannot load): signal frames.
+  Status (*read_fpu)(Task& task, abi::FpuState* out);
+  Status (*write_fpu)(Task& task, const abi::FpuState& in);
   // The monotonic clock, ns since boot.
   uint64_t (*now)();
   // block() that also ends at `deadline` (now()'s ns): 0 when woken, -EINTR, or -ETIMEDOUT.

@@ -1,7 +1,7 @@
 // A memory backend for host tests, and the shim's services as the host tests give them (no kernel,
-// no threads): fixed random bytes, TLS accepted, waiting interrupted at once, no registers, time
-// standing still, no processes. A test changes the members it needs and returns its copy from
-// shim_services().
+// no threads): fixed random bytes, TLS accepted, waiting interrupted at once, no registers and no
+// FPU, time standing still, no processes. A test changes the members it needs and returns its
+// copy from shim_services().
 #pragma once
 
 #include <cstring>
@@ -49,6 +49,8 @@ inline ShimServices host_test_services() {
       [](WaitQueue&) {},
       [](Task&, abi::UserRegisters*) { return Status::kUnsupported; },
       [](Task&, const abi::UserRegisters&) { return Status::kUnsupported; },
+      [](Task&, abi::FpuState*) { return Status::kUnsupported; },
+      [](Task&, const abi::FpuState&) { return Status::kUnsupported; },
       []() { return uint64_t{0}; },
       [](Task&, WaitQueue&, uint64_t) { return -kEINTR; },
       [](Task&, WaitQueue* const*, uint32_t, uint64_t) { return -kEINTR; },

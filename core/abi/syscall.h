@@ -151,6 +151,35 @@ struct UserRegisters {
   uint64_t rip, rflags, fs_base, gs_base;
 };
 
+// A thread's FPU and SSE registers as thread_read_fpu and thread_write_fpu move them: x86-64's
+// 512-byte FXSAVE image in its 64-bit format (what fxsave64 stores; Intel SDM vol. 1, 10.5.1),
+// which is also the layout of Linux's struct _fpstate. A thread that never used the FPU reads
+// as the reset state: fcw kFpuResetFcw, mxcsr kFpuResetMxcsr, mxcsr_mask the CPU's, the rest 0.
+// thread_write_fpu loads every byte as it is except that it refuses (InvalidArgument) an mxcsr
+// with a bit outside the CPU's mxcsr_mask (bit 16 and up on most CPUs), on which fxrstor would
+// fault; mxcsr_mask and the reserved bytes are ignored by the CPU.
+struct alignas(16) FpuState {
+  uint16_t fcw;  // x87 control word
+  uint16_t fsw;  // x87 status word
+  uint8_t ftw;   // abridged tag word: bit i set = st(i) holds a value
+  uint8_t reserved0;
+  uint16_t fop;         // last x87 opcode
+  uint64_t fip;         // last x87 instruction's address
+  uint64_t fdp;         // last x87 operand's address
+  uint32_t mxcsr;       // SSE control and status
+  uint32_t mxcsr_mask;  // the MXCSR bits the CPU supports (written by the CPU, ignored on load)
+  uint8_t st[8][16];    // st(0)..st(7) (mm0..mm7): 10 bytes each, 6 bytes padding
+  uint8_t xmm[16][16];  // xmm0..xmm15
+  uint8_t reserved1[48];
+  uint8_t available[48];  // ignored by the CPU, free for software (Linux: sw_reserved)
+};
+static_assert(sizeof(FpuState) == 512);
+static_assert(__builtin_offsetof(FpuState, mxcsr) == 24 && __builtin_offsetof(FpuState, st) == 32 &&
+              __builtin_offsetof(FpuState, xmm) == 160 &&
+              __builtin_offsetof(FpuState, available) == 464);
+inline constexpr uint16_t kFpuResetFcw = 0x037f;    // all x87 exceptions masked, 64-bit precision
+inline constexpr uint32_t kFpuResetMxcsr = 0x1f80;  // all SSE exceptions masked, round to nearest
+
 inline constexpr uint32_t kForeignSyscallLabel = 0x7f01;
 inline constexpr uint32_t kForeignFaultLabel = 0x7f02;
 inline constexpr uint32_t kForeignResume = 0x7f10;

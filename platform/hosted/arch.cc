@@ -43,6 +43,9 @@ uint64_t g_activations = 0;
 uint64_t g_cpu_fs_base = 0;
 uint64_t g_cpu_gs_base = 0;
 uint64_t g_cycles = 0;
+// The fake FPU registers and the context they belong to (run_fpu).
+arch::UserContext* g_fpu_owner = nullptr;
+abi::FpuState g_fpu_registers;
 
 constexpr size_t kMaxAddressSpaces = 1024;
 PhysAddr g_roots[kMaxAddressSpaces];
@@ -161,6 +164,7 @@ void reset_ram(FrameAllocator& frames) {
   for (const arch::UserContext*& slot : g_restarts)
     slot = nullptr;
   g_active_root = 0;
+  g_fpu_owner = nullptr;
   g_cpu_fs_base = 0;
   g_cpu_gs_base = 0;
   g_root_count = 0;
@@ -216,6 +220,18 @@ uint64_t cpu_fs_base() {
 }
 uint64_t cpu_gs_base() {
   return g_cpu_gs_base;
+}
+
+void run_fpu(arch::UserContext& ctx, const abi::FpuState& state) {
+  if (g_fpu_owner != nullptr && g_fpu_owner != &ctx) {
+    mem_copy(g_fpu_owner->fpu, &g_fpu_registers, sizeof(g_fpu_owner->fpu));
+    g_fpu_owner->fpu_used = 1;
+  }
+  mem_copy(&g_fpu_registers, &state, sizeof(state));
+  g_fpu_owner = &ctx;
+}
+const arch::UserContext* fpu_owner() {
+  return g_fpu_owner;
 }
 
 bool restart_requested(const arch::UserContext& ctx) {
@@ -442,8 +458,33 @@ void Platform::set_user_tls(UserContext& ctx, uint64_t fs_base, uint64_t gs_base
   ctx.gs_base = gs_base;
 }
 
+// As on x86-64 (platform/x86_64/user.cc), with the fake registers.
+void Platform::read_fpu(UserContext& ctx, abi::FpuState& out) {
+  if (g_fpu_owner == &ctx) {
+    mem_copy(ctx.fpu, &g_fpu_registers, sizeof(ctx.fpu));
+    ctx.fpu_used = 1;
+  }
+  if (ctx.fpu_used) {
+    mem_copy(&out, ctx.fpu, sizeof(out));
+    return;
+  }
+  mem_set(&out, 0, sizeof(out));
+  out.fcw = abi::kFpuResetFcw;
+  out.mxcsr = abi::kFpuResetMxcsr;
+  out.mxcsr_mask = kMxcsrMask;
+}
+
+bool Platform::write_fpu(UserContext& ctx, const abi::FpuState& in) {
+  if ((in.mxcsr & ~kMxcsrMask) != 0) return false;
+  mem_copy(ctx.fpu, &in, sizeof(ctx.fpu));
+  ctx.fpu_used = 1;
+  if (g_fpu_owner == &ctx) g_fpu_owner = nullptr;  // the registers' values are stale now
+  return true;
+}
+
 void Platform::forget_context(UserContext& ctx) {
   if (g_active_context == &ctx) g_active_context = nullptr;
+  if (g_fpu_owner == &ctx) g_fpu_owner = nullptr;
   (void)hosted::take_restart(ctx);  // a dying thread's restart will never run
 }
 

@@ -24,6 +24,10 @@ struct UserContext {
   uint64_t fs_base;  // thread-local storage bases (arch::set_user_tls)
   uint64_t gs_base;
   uint64_t foreign_syscalls;  // the hosted harness's foreign_syscall() checks it
+  // The FPU as on x86-64: an fxsave image, valid once fpu_used (arch::read_fpu, write_fpu; the
+  // port's fake FPU registers may hold newer values, hosted::run_fpu).
+  uint64_t fpu_used;
+  alignas(16) uint8_t fpu[512];
 };
 
 inline uint64_t* syscall_registers(UserContext& ctx) {

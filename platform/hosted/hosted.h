@@ -49,6 +49,15 @@ uint64_t activation_count();
 uint64_t cpu_fs_base();
 uint64_t cpu_gs_base();
 
+// The FPU, switched lazily as on x86-64: the fake FPU registers belong to one context at a time,
+// whose saved image (UserContext::fpu) is stale meanwhile. run_fpu(ctx, state) stands for ctx's
+// thread running FPU code that leaves `state` in the registers (the previous owner's state is
+// saved first, as on a switch); fpu_owner() is the context the registers belong to. The CPU's
+// MXCSR mask is kMxcsrMask (a CPU with DAZ).
+inline constexpr uint32_t kMxcsrMask = 0xffff;
+void run_fpu(arch::UserContext& ctx, const abi::FpuState& state);
+const arch::UserContext* fpu_owner();
+
 // Contexts whose system call restart_syscall() asked to run again (the harness re-enters it,
 // as the thread's next instruction would). take_restart clears the request; false if none.
 bool restart_requested(const arch::UserContext& ctx);

@@ -4,6 +4,7 @@
 #include "platform/x86_64/cpu.h"
 #include "platform/x86_64/layout.h"
 #include "platform/x86_64/trap_frame.h"
+#include "platform/x86_64/x86_64.h"
 
 extern "C" char x86_64_vector_stubs[];
 extern "C" void x86_64_syscall_entry();
@@ -128,6 +129,7 @@ void init_fpu() {
   write_cr0(cr0);
   write_cr4(read_cr4() | (1ull << 9) | (1ull << 10));
   asm volatile("fninit");
+  fpu_init();
 }
 
 // SMEP: the kernel faults when it fetches an instruction from a user page; SMAP: when it reads

@@ -24,11 +24,11 @@ constexpr uint64_t kRflagsReserved = 1u << 1;
 UserContext* g_fpu_owner = nullptr;
 bool g_ts_set = false;
 
-// The FPU state a thread starts with: control word 0x37f, MXCSR 0x1f80, everything else 0.
-struct alignas(16) FpuImage {
-  uint8_t bytes[512];
-};
-FpuImage g_fpu_reset;
+// The FPU state a thread starts with (abi::FpuState: control word 0x37f, MXCSR 0x1f80, the
+// CPU's MXCSR mask, everything else 0) and the MXCSR bits the CPU has (fxrstor faults on any
+// other): fpu_init.
+abi::FpuState g_fpu_reset;
+uint32_t g_mxcsr_mask = 0;
 
 // CR0 as init_fpu left it (TS clear); only TS ever changes after boot, so it is not re-read.
 uint64_t g_cr0_base = 0;
@@ -73,16 +73,21 @@ void fpu_switch_to(UserContext* ctx) {
   if (ctx->fpu_used) {
     asm volatile("fxrstor64 %0" : : "m"(ctx->fpu));
   } else {
-    if (g_fpu_reset.bytes[0] == 0) {  // first use: build the reset image
-      mem_set(g_fpu_reset.bytes, 0, sizeof(g_fpu_reset.bytes));
-      g_fpu_reset.bytes[0] = 0x7f;  // FCW = 0x037f
-      g_fpu_reset.bytes[1] = 0x03;
-      g_fpu_reset.bytes[24] = 0x80;  // MXCSR = 0x1f80
-      g_fpu_reset.bytes[25] = 0x1f;
-    }
     asm volatile("fxrstor64 %0" : : "m"(g_fpu_reset));
   }
   g_fpu_owner = ctx;
+}
+
+void fpu_init() {
+  // fxsave stores the MXCSR mask; a CPU that stores 0 has the default mask, without DAZ (Intel
+  // SDM vol. 1, 11.6.6).
+  abi::FpuState probe;
+  asm volatile("fxsave64 %0" : "=m"(probe));
+  g_mxcsr_mask = probe.mxcsr_mask != 0 ? probe.mxcsr_mask : 0xffbf;
+  mem_set(&g_fpu_reset, 0, sizeof(g_fpu_reset));
+  g_fpu_reset.fcw = abi::kFpuResetFcw;
+  g_fpu_reset.mxcsr = abi::kFpuResetMxcsr;
+  g_fpu_reset.mxcsr_mask = g_mxcsr_mask;
 }
 
 }  // namespace hmk::x86
@@ -124,6 +129,30 @@ void Platform::set_user_tls(UserContext& ctx, uint64_t fs_base, uint64_t gs_base
   ctx.tls_id = (fs_base | gs_base) != 0 ? id : 0;
   // The CPU may hold ctx's old values under the same tls_id: make the next activate reload.
   if (g_tls_loaded == id) g_tls_loaded = kTlsUnknown;
+}
+
+void Platform::read_fpu(UserContext& ctx, abi::FpuState& out) {
+  if (g_fpu_owner == &ctx) {
+    // The registers hold ctx's state. CR0.TS is set when ctx is not the thread running now:
+    // clear it for the fxsave (else #NM in the kernel). The way back to user mode goes through
+    // activate, which sets it again for a thread that does not own the registers. ctx keeps
+    // them; they equal its saved image now.
+    set_ts(false);
+    asm volatile("fxsave64 %0" : "=m"(ctx.fpu));
+    ctx.fpu_used = 1;
+  }
+  mem_copy(&out, ctx.fpu_used ? static_cast<const void*>(ctx.fpu) : &g_fpu_reset, sizeof(out));
+}
+
+bool Platform::write_fpu(UserContext& ctx, const abi::FpuState& in) {
+  if ((in.mxcsr & ~g_mxcsr_mask) != 0) return false;  // fxrstor would raise #GP
+  mem_copy(ctx.fpu, &in, sizeof(ctx.fpu));
+  ctx.fpu_used = 1;
+  // The registers may hold ctx's old state: nobody's now, or the next switch would save them
+  // over what was written. (activate sets CR0.TS for whoever runs next: its first FPU
+  // instruction traps and loads its own state.)
+  if (g_fpu_owner == &ctx) g_fpu_owner = nullptr;
+  return true;
 }
 
 void Platform::restart_syscall(UserContext& ctx) {

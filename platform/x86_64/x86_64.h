@@ -19,6 +19,8 @@ void lapic_eoi();
 
 // #NM: give the FPU/SSE registers to `ctx` (saving the previous owner's), clear CR0.TS.
 void fpu_switch_to(arch::UserContext* ctx);
+// The reset FPU state and the CPU's MXCSR mask (user.cc), once SSE is on (init_fpu).
+void fpu_init();
 
 }  // namespace hmk::x86
 

@@ -1,10 +1,13 @@
 // THR: threads: create, start, exit and join; start registers; fixed priorities, round robin
-// with yield, priority limits; a process ends with its last thread.
+// with yield, priority limits; a process ends with its last thread; FS/GS bases; reading and
+// writing the FPU state.
 #include "svc/lib/clock.h"
 #include "test/native/harness.h"
 #include "test/native/util.h"
 
 extern "C" void hmk_test_probe_entry();
+extern "C" void hmk_test_fpu_probe_entry();
+extern "C" void hmk_test_fpu_foreign_entry();
 
 namespace hmk::test {
 namespace {
@@ -378,6 +381,195 @@ HMK_TEST(THR_0012, "FS and GS bases are per thread: each of two reads its own, a
     }
     CHECK_GT(w->checks, kTlsYields + 2);
   }
+}
+
+// ---- the FPU state (thread_read_fpu, thread_write_fpu) ----
+
+constexpr uint32_t kMxcsrTowardZero = 0x7f80;  // round toward zero, all exceptions masked
+constexpr uint32_t kMxcsrDown = 0x3f80;        // round down
+constexpr uint64_t kReadFpu = static_cast<uint64_t>(abi::Syscall::kThreadReadFpu);
+constexpr uint64_t kSignal = static_cast<uint64_t>(abi::Syscall::kSignal);
+constexpr uint64_t kWait = static_cast<uint64_t>(abi::Syscall::kWait);
+
+struct Xmm {
+  uint64_t lo, hi;
+};
+
+bool check_xmm5(const abi::FpuState& s, const Xmm& want, const char* what) {
+  Xmm got;
+  __builtin_memcpy(&got, s.xmm[5], sizeof(got));
+  if (got.lo == want.lo && got.hi == want.hi) return true;
+  note("%s: xmm5 %#lx:%#lx, want %#lx:%#lx", what, got.hi, got.lo, want.hi, want.lo);
+  return CHECK(false);
+}
+
+// A thread that loads xmm5 and MXCSR and signals `ready` without using the FPU in between, so
+// that the registers hold its state when the (higher-priority) main thread reads it; then it
+// records what xmm5 holds when it runs again.
+struct FpuHolder {
+  Xmm value = {};
+  abi::Handle ready = 0;
+  Xmm after = {};
+  void operator()() {
+    uint32_t saved = 0;
+    uint64_t rax = kSignal;
+    uint64_t rdi = ready;
+    asm volatile(
+        "stmxcsr %[saved]\n\t"
+        "movdqu %[value], %%xmm5\n\t"
+        "ldmxcsr %[mxcsr]\n\t"
+        "syscall\n\t"
+        "movdqu %%xmm5, %[after]\n\t"
+        "ldmxcsr %[saved]\n\t"
+        : "+a"(rax), "+D"(rdi), [saved] "+m"(saved), [after] "=m"(after)
+        : [value] "m"(value), [mxcsr] "m"(kMxcsrTowardZero)
+        : "rcx", "rsi", "r11", "xmm5", "memory");
+  }
+};
+
+HMK_TEST(THR_0013, "thread_read_fpu reads the live registers: the caller's own, another's") {
+  // 1. The caller's own: xmm5 and MXCSR set just before the call, so the FPU registers, not a
+  //    saved image, hold them; the kernel saves them first and leaves them as they were.
+  const Xmm mine = {0x0123'4567'89ab'cdef, 0xfedc'ba98'7654'3210};
+  abi::FpuState own = {};
+  Xmm kept = {};
+  uint32_t saved = 0;
+  uint64_t rax = kReadFpu;
+  uint64_t rdi = abi::kSelfThread;
+  uint64_t rsi = reinterpret_cast<uint64_t>(&own);
+  asm volatile(
+      "stmxcsr %[saved]\n\t"
+      "movdqu %[mine], %%xmm5\n\t"
+      "ldmxcsr %[mxcsr]\n\t"
+      "syscall\n\t"
+      "movdqu %%xmm5, %[kept]\n\t"
+      "ldmxcsr %[saved]\n\t"
+      : "+a"(rax), "+D"(rdi), "+S"(rsi), [saved] "+m"(saved), [kept] "=m"(kept)
+      : [mine] "m"(mine), [mxcsr] "m"(kMxcsrTowardZero)
+      : "rcx", "r11", "xmm5", "memory");
+  CHECK_STATUS(static_cast<Status>(static_cast<int32_t>(rax)), Status::kOk);
+  check_xmm5(own, mine, "own state");
+  CHECK_EQ(own.mxcsr, kMxcsrTowardZero);
+  CHECK_EQ(own.fcw, abi::kFpuResetFcw);
+  CHECK(kept.lo == mine.lo && kept.hi == mine.hi);
+
+  // 2. Another thread's, which owns the registers while this one runs (CR0.TS set for it): it
+  //    loads them and signals; this thread wakes at once (higher priority) and reads them with
+  //    no FPU instruction in between, then loads xmm5 itself, which must not reach the holder.
+  FpuHolder holder;
+  holder.value = {0x1111'2222'3333'4444, 0x5555'6666'7777'8888};
+  holder.ready = MUST(rt::notification_create());
+  rt::Thread t = MUST(spawn(holder, kHelperPriority, rt::IpcBufferMode::kNone));
+  abi::FpuState other = {};
+  const Xmm clobber = {~0ull, ~0ull};
+  rax = kWait;
+  rdi = holder.ready;
+  uint64_t handle = t.handle();
+  uint64_t read_status = kReadFpu;
+  rsi = reinterpret_cast<uint64_t>(&other);
+  asm volatile(
+      "syscall\n\t"  // wait for the holder
+      "mov %[read], %%rax\n\t"
+      "mov %[handle], %%rdi\n\t"
+      "syscall\n\t"  // thread_read_fpu(holder, &other)
+      "mov %%rax, %[read]\n\t"
+      "movdqu %[clobber], %%xmm5\n\t"
+      : "+a"(rax), "+D"(rdi), "+S"(rsi), [read] "+r"(read_status), [handle] "+r"(handle)
+      : [clobber] "m"(clobber)
+      : "rcx", "r11", "xmm5", "memory");
+  CHECK_OK(t.join());
+  CHECK_STATUS(static_cast<Status>(static_cast<int32_t>(read_status)), Status::kOk);
+  check_xmm5(other, holder.value, "another thread's state");
+  CHECK_EQ(other.mxcsr, kMxcsrTowardZero);
+  if (!CHECK(holder.after.lo == holder.value.lo && holder.after.hi == holder.value.hi)) {
+    note("the holder resumed with xmm5 %#lx:%#lx", holder.after.hi, holder.after.lo);
+  }
+  CHECK_OK(rt::cap_delete(holder.ready));
+}
+
+HMK_TEST(THR_0014, "thread_write_fpu: a new thread starts with the state written; bad MXCSR") {
+  struct FpuProbe {
+    Xmm xmm5;
+    uint32_t mxcsr;
+    uint32_t done;
+  };
+  volatile FpuProbe probe = {};
+  rt::Thread t = MUST(rt::create_thread_at(reinterpret_cast<uint64_t>(&hmk_test_fpu_probe_entry),
+                                           reinterpret_cast<uint64_t>(&probe), kHelperPriority,
+                                           rt::IpcBufferMode::kNone));
+  abi::FpuState state = {};
+  CHECK_OK(rt::thread_read_fpu(t.handle(), reinterpret_cast<uint64_t>(&state)));
+  CHECK_EQ(state.fcw, abi::kFpuResetFcw);  // never used: the reset state
+  CHECK_EQ(state.mxcsr, abi::kFpuResetMxcsr);
+  const Xmm value = {0xaaaa'bbbb'cccc'dddd, 0x0102'0304'0506'0708};
+  __builtin_memcpy(state.xmm[5], &value, sizeof(value));
+  state.mxcsr = kMxcsrDown | (1u << 16);  // a reserved bit: fxrstor would fault
+  CHECK_STATUS(rt::thread_write_fpu(t.handle(), reinterpret_cast<uint64_t>(&state)),
+               Status::kInvalidArgument);
+  state.mxcsr = kMxcsrDown;
+  CHECK_STATUS(rt::thread_write_fpu(abi::kSelfThread, reinterpret_cast<uint64_t>(&state)),
+               Status::kBusy);
+  CHECK_OK(rt::thread_write_fpu(t.handle(), reinterpret_cast<uint64_t>(&state)));
+  CHECK_OK(t.start());
+  REQUIRE_OK(settle());
+  CHECK_EQ(probe.done, 1u);
+  CHECK_EQ(probe.mxcsr, kMxcsrDown);
+  CHECK(probe.xmm5.lo == value.lo && probe.xmm5.hi == value.hi);
+  CHECK_OK(t.release());
+}
+
+HMK_TEST(THR_0015, "thread_write_fpu over registers a thread in a foreign call still holds") {
+  // The thread loads xmm5 and calls its handler (this thread) with no FPU instruction in
+  // between, and this one receives and writes with none either: the registers still hold the
+  // thread's old xmm5. This thread's own FPU use right after must not save them over what was
+  // written (the kernel drops the thread's hold on them).
+  struct Probe {
+    Xmm value;
+    Xmm after;
+    uint32_t done;
+  };
+  volatile Probe probe = {{0x1234'5678'9abc'def0, 0x0fed'cba9'8765'4321}, {}, 0};
+  const Xmm written_value = {0x5a5a'5a5a'a5a5'a5a5, 0x3c3c'3c3c'c3c3'c3c3};
+  const Xmm clobber = {~0ull, 0};
+  const abi::Handle endpoint = MUST(rt::endpoint_create());
+  rt::Thread t = MUST(rt::create_thread_at(reinterpret_cast<uint64_t>(&hmk_test_fpu_foreign_entry),
+                                           reinterpret_cast<uint64_t>(&probe), kHelperPriority,
+                                           rt::IpcBufferMode::kNone));
+  REQUIRE_OK(rt::thread_set_syscall_handler(t.handle(), endpoint));
+  abi::FpuState written = {};
+  written.fcw = abi::kFpuResetFcw;
+  written.mxcsr = abi::kFpuResetMxcsr;
+  __builtin_memcpy(written.xmm[5], &written_value, sizeof(written_value));
+  abi::IpcRegisters regs = {};
+  regs.handle_or_badge = endpoint;
+  regs.tag = abi::MessageInfo::make(0, 0);
+  CHECK_OK(t.start());  // runs once this thread waits
+  REQUIRE_OK(hmk_ipc(static_cast<uint64_t>(abi::Syscall::kRecv), &regs));
+  uint64_t rax = static_cast<uint64_t>(abi::Syscall::kThreadWriteFpu);
+  uint64_t rdi = t.handle();
+  uint64_t rsi = reinterpret_cast<uint64_t>(&written);
+  asm volatile(
+      "syscall\n\t"
+      "movdqu %[clobber], %%xmm5\n\t"
+      : "+a"(rax), "+D"(rdi), "+S"(rsi)
+      : [clobber] "m"(clobber)
+      : "rcx", "r11", "xmm5", "memory");
+  CHECK_STATUS(static_cast<Status>(static_cast<int32_t>(rax)), Status::kOk);
+  regs = {};
+  regs.handle_or_badge = endpoint;
+  regs.tag = abi::MessageInfo::make(abi::kForeignResume, 1);
+  REQUIRE_OK(hmk_ipc(static_cast<uint64_t>(abi::Syscall::kReplyRecv), &regs));  // its next call
+  regs = {};
+  regs.tag = abi::MessageInfo::make(abi::kForeignThreadExit, 1);
+  CHECK_OK(hmk_ipc(static_cast<uint64_t>(abi::Syscall::kReply), &regs));
+  REQUIRE_OK(settle());
+  CHECK_EQ(probe.done, 1u);
+  if (!CHECK(probe.after.lo == written_value.lo && probe.after.hi == written_value.hi)) {
+    note("the thread resumed with xmm5 %#lx:%#lx", probe.after.hi, probe.after.lo);
+  }
+  CHECK_OK(t.release());
+  CHECK_OK(rt::cap_revoke(endpoint));  // the handler's copy in this process's table too
+  CHECK_OK(rt::cap_delete(endpoint));
 }
 
 }  // namespace
