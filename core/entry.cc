@@ -108,8 +108,7 @@ arch::UserContext* fault_entry(uint64_t vector, uint64_t address, FaultAccess ac
   Thread* self = scheduler().current();
   Space& space = self->space();
   // A foreign process's handler decides (a Linux signal, a retried page...).
-  if (self->syscall_handler() != 0 &&
-      forward_fault(self, vector, address, access) == Status::kOk) {
+  if (self->syscall_handler() != 0 && forward_fault(self, vector, address, access) == Status::kOk) {
     return resume_next();
   }
   space.note_fault(vector, address);

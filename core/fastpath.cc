@@ -72,7 +72,7 @@ arch::UserContext* switch_to(Thread* next) {
 [[gnu::always_inline]] inline arch::UserContext* fastpath_foreign_call(Thread* self) {
   Capability* cap = self->space().caps().lookup(self->syscall_handler());
   if (unlikely(cap == nullptr || cap->type != ObjectType::kEndpoint)) return nullptr;
-  if (unlikely((cap->rights & abi::kRightSend) == 0)) return nullptr;
+  if (unlikely(!(cap->rights & abi::kRightSend))) return nullptr;
   auto* ep = static_cast<Endpoint*>(cap->object);
   if (unlikely(ep->kind() != Endpoint::QueueKind::kReceivers)) return nullptr;
   Thread* server = ep->queue().front();
@@ -113,9 +113,9 @@ arch::UserContext* switch_to(Thread* next) {
   }
   Capability* cap = self->space().caps().lookup(r[kSysHandle]);
   if (unlikely(cap == nullptr || cap->type != ObjectType::kEndpoint)) return nullptr;
-  if (unlikely((cap->rights & abi::kRightReceive) == 0)) return nullptr;
+  if (unlikely(!(cap->rights & abi::kRightReceive))) return nullptr;
   auto* ep = static_cast<Endpoint*>(cap->object);
-  if (unlikely(ep->kind() == Endpoint::QueueKind::kSenders)) return nullptr;  // take it slowly
+  if (unlikely(ep->kind() == Endpoint::QueueKind::kSenders)) return nullptr;  // senders: slowly
   if (unlikely(static_cast<int>(caller->priority()) < scheduler().highest_ready())) return nullptr;
 
   // POINT OF NO RETURN: the server waits for the next message, the caller resumes.

@@ -51,8 +51,8 @@ class Fuzzer {
         std::vector<Thread*> runnable = runnable_threads();
         Thread* t = runnable[pick(runnable.size())];
         const FaultAccess access = pick(3) == 0 ? FaultAccess::kRead
-                                 : pick(2)     ? FaultAccess::kWrite
-                                               : FaultAccess::kExecute;
+                                   : pick(2)    ? FaultAccess::kWrite
+                                                : FaultAccess::kExecute;
         uint64_t address = kWindow + pick(8) * kPageSize + pick(kPageSize);
         Space::MappingList& maps = t->space().mappings();
         if (!maps.empty() && pick(4) != 0) {  // mostly in one of its mappings
