@@ -76,7 +76,9 @@ arch::UserContext* switch_to(Thread* next) {
   auto* ep = static_cast<Endpoint*>(cap->object);
   if (unlikely(ep->kind() != Endpoint::QueueKind::kReceivers)) return nullptr;
   Thread* server = ep->queue().front();
-  if (unlikely(static_cast<int>(server->priority()) < scheduler().highest_ready())) return nullptr;
+  if (unlikely(scheduler().highest_ready() > static_cast<int>(server->priority()))) {
+    return nullptr;  // a ready thread outranks the handler
+  }
 
   // POINT OF NO RETURN: as forward_syscall, then as fastpath_call.
   const uint64_t tag = MessageInfo::make(abi::kForeignSyscallLabel, abi::kForeignSyscallWords).raw;
