@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Model-checks HMK's protocol models with SPIN (proofs/models/, proofs/README.md).
 
-For every [[model]] of models.toml: `spin -a`, the verifier (pan.c) compiled with the C
-compiler, and an exhaustive search
+For every [[model]] of models.toml (a model file in one configuration, its `defines`):
+`spin -a`, the verifier (pan.c) compiled with the C compiler, and an exhaustive search
   - for safety: assertions and invalid end states (deadlocks), with the LTL claims left out
     (-DNOCLAIM);
   - for each LTL claim the model declares (`ltl NAME {...}`, all of which models.toml must list):
@@ -45,7 +45,8 @@ CFLAGS = ["-O0", "-w", "-DNFAIR=3"]
 MEMLIM_MB = 1024  # pan stops at this much memory ("reached -DMEMLIM bound"): a failure
 MAX_DEPTH = 10000  # pan -m; "max search depth too small" is a failure
 
-MODEL_KEYS = {"file", "ltl", "max_states", "hash_bits"}
+MODEL_KEYS = {"name", "file", "defines", "ltl", "max_states", "hash_bits"}
+DEFINE_RE = re.compile(r"^[A-Z][A-Z0-9_]*=[0-9]+$")
 MUTANT_KEYS = {"name", "model", "find", "replace", "reason", "run", "expect"}
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 LTL_RE = re.compile(r"^\s*ltl\s+([A-Za-z_][A-Za-z0-9_]*)\s*\{", re.M)
@@ -53,7 +54,9 @@ LTL_RE = re.compile(r"^\s*ltl\s+([A-Za-z_][A-Za-z0-9_]*)\s*\{", re.M)
 
 @dataclass
 class Model:
+    name: str
     file: str
+    defines: list  # ["NAME=VALUE"]: the configuration, passed to spin as -D
     ltl: list
     max_states: int
     hash_bits: int
@@ -97,19 +100,21 @@ def load_manifest(path):
     base = os.path.dirname(os.path.abspath(path))
     models = {}
     for i, entry in enumerate(data.get("model", []), start=1):
-        where = f"model #{i} ({entry.get('file', '?')})"
+        where = f"model #{i} ({entry.get('name', '?')})"
         if set(entry) != MODEL_KEYS:
             errors.append(f"{where}: keys must be exactly {', '.join(sorted(MODEL_KEYS))}")
             continue
         m = Model(**entry)
-        if m.file in models:
-            errors.append(f"{where}: listed twice")
+        if not NAME_RE.match(m.name) or m.name in models:
+            errors.append(f"{where}: name must be unique lower-case words joined by '-'")
+        if not all(isinstance(d, str) and DEFINE_RE.match(d) for d in m.defines):
+            errors.append(f"{where}: defines must be strings NAME=NUMBER")
         text = read_model(base, m.file, errors, where)
         if text is not None:
             declared = LTL_RE.findall(text)
             if sorted(declared) != sorted(m.ltl):
                 errors.append(f"{where}: ltl {m.ltl} but the model declares {declared}")
-        models[m.file] = m
+        models[m.name] = m
     mutants = []
     names = set()
     for i, entry in enumerate(data.get("mutant", []), start=1):
@@ -129,13 +134,13 @@ def load_manifest(path):
         if "\n" in m.find or "\n" in m.replace or m.find == m.replace or not m.expect:
             errors.append(f"{where}: find and replace must be one line each and differ; "
                           "expect must say what SPIN reports")
-        text = read_model(base, m.model, errors, where)
+        text = read_model(base, models[m.model].file, errors, where)
         if text is not None and text.count(m.find) != 1:
-            errors.append(f"{where}: 'find' occurs {text.count(m.find)} times in {m.model}, "
-                          "not once")
+            errors.append(f"{where}: 'find' occurs {text.count(m.find)} times in "
+                          f"{models[m.model].file}, not once")
         mutants.append(m)
-    for file, m in models.items():
-        if not any(mu.model == file for mu in mutants):
+    for file in sorted({m.file for m in models.values()}):
+        if not any(models[mu.model].file == file for mu in mutants if mu.model in models):
             errors.append(f"model {file}: no mutant (every model needs one SPIN must reject)")
     if errors:
         raise ManifestError("\n".join(errors))
@@ -160,17 +165,19 @@ def number(pattern, text):
     return int(m.group(1)) if m else 0
 
 
-def verify(workdir, model_file, text, mode, hash_bits):
-    """Generates, builds and runs pan for `mode` ('safety' or a claim name) on the model text.
-    Returns (built, pan output, log, seconds)."""
+def verify(workdir, model, text, mode):
+    """Generates, builds and runs pan for `mode` ('safety' or a claim name) on the text of
+    `model`'s file in its configuration. Returns (built, pan output, log, seconds)."""
+    model_file = model.file
     os.makedirs(workdir, exist_ok=True)
     pml = os.path.join(workdir, model_file)
     with open(pml, "w") as f:
         f.write(text)
     start = time.monotonic()
     log = []
-    gen = run([SPIN, f"-P{PREPROCESSOR}", "-a", model_file], workdir)
-    log.append(f"$ spin -a {model_file}\n{gen.stdout}{gen.stderr}")
+    config = [f"-D{d}" for d in model.defines]
+    gen = run([SPIN, f"-P{PREPROCESSOR}", *config, "-a", model_file], workdir)
+    log.append(f"$ spin {' '.join(config)} -a {model_file}\n{gen.stdout}{gen.stderr}")
     if gen.returncode != 0 or not os.path.exists(os.path.join(workdir, "pan.c")):
         return False, "", "".join(log), time.monotonic() - start
     defines = [f"-DMEMLIM={MEMLIM_MB}"] + (["-DNOCLAIM"] if mode == "safety" else [])
@@ -178,7 +185,7 @@ def verify(workdir, model_file, text, mode, hash_bits):
     log.append(f"$ {CC} {' '.join(CFLAGS + defines)} -o pan pan.c\n{build.stdout}{build.stderr}")
     if build.returncode != 0:
         return False, "", "".join(log), time.monotonic() - start
-    args = [f"-m{MAX_DEPTH}", f"-w{hash_bits}"]
+    args = [f"-m{MAX_DEPTH}", f"-w{model.hash_bits}"]
     if mode != "safety":
         args += ["-a", "-f", "-N", mode]
     pan = run(["./pan", *args], workdir)
@@ -218,9 +225,9 @@ def complete_and_clean(out, mode, max_states):
 def check_model(base, scratch, model, mode):
     with open(os.path.join(base, model.file)) as f:
         text = f.read()
-    what = f"{model.file} {'safety' if mode == 'safety' else 'ltl ' + mode}"
-    workdir = os.path.join(scratch, model.file.replace(".pml", ""), mode)
-    built, out, log, seconds = verify(workdir, model.file, text, mode, model.hash_bits)
+    what = f"{model.name} {'safety' if mode == 'safety' else 'ltl ' + mode}"
+    workdir = os.path.join(scratch, model.name, mode)
+    built, out, log, seconds = verify(workdir, model, text, mode)
     if not built:
         return Result(what, False, "BROKEN", seconds=seconds, detail="spin -a or cc failed",
                       log=log)
@@ -238,9 +245,8 @@ def check_mutant(base, scratch, models, mutant):
         text = f.read()
     what = f"mutant {mutant.name}"
     workdir = os.path.join(scratch, "mutants", mutant.name)
-    built, out, log, seconds = verify(workdir, model.file,
-                                      text.replace(mutant.find, mutant.replace, 1), mutant.run,
-                                      model.hash_bits)
+    built, out, log, seconds = verify(workdir, model,
+                                      text.replace(mutant.find, mutant.replace, 1), mutant.run)
     if not built:
         return Result(what, False, "BROKEN", seconds=seconds,
                       detail="the mutant does not build (spin -a or cc failed)", log=log)
@@ -263,7 +269,7 @@ def canary(base, scratch, models):
     smallest = min(models.values(), key=lambda m: m.max_states)
     with open(os.path.join(base, smallest.file)) as f:
         first_line = f.readline().rstrip("\n")
-    fake = Mutant(name="canary-comment-only", model=smallest.file, find=first_line,
+    fake = Mutant(name="canary-comment-only", model=smallest.name, find=first_line,
                   replace=first_line + " (unchanged)", reason="", run="safety",
                   expect="(none)")
     r = check_mutant(base, scratch, models, fake)
@@ -286,7 +292,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--manifest", default=os.path.join(here, "models.toml"))
     parser.add_argument("--only", nargs="+", default=[],
-                        help="only these models (file names) and mutants (names)")
+                        help="only these models and mutants (names)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--keep", help="keep the generated verifiers and logs in this directory")
     args = parser.parse_args()
@@ -307,7 +313,7 @@ def main():
                                             dir=os.environ.get("TEST_TMPDIR"))
     jobs = []
     for m in models.values():
-        if args.only and m.file not in args.only:
+        if args.only and m.name not in args.only:
             continue
         for mode in ["safety"] + m.ltl:
             jobs.append(("model", m, mode))

@@ -30,6 +30,11 @@
  * thread's death while queued (ipc.pml), message kinds (all register-only), notifications
  * (their deletion wakes waiters the same way, Notification::destroy).
  *
+ * Not a property: a receiver blocked in recv whose own capability is deleted while the
+ * endpoint lives on stays queued and takes the next message (cap_delete cancels only sends;
+ * Thread records no capability for a receive). The owner's "delete the server's capability"
+ * step reaches that state; proofs/README.md notes it.
+ *
  * Properties:
  *   - assertions: no message reaches a deleted endpoint, nor a receiver through a capability
  *     deleted before the message was taken (the server never hears a badge whose capability

@@ -20,15 +20,20 @@
  * space_resolve_fault, answers kForeignResume; a system call's answer is its result in word
  * 0). The process pages through H (space_set_pager kPagerHandler) or the kernel (kPagerKernel),
  * chosen at the start. Each foreign thread makes STEPS steps, each an access to one lazy page
- * (which faults until it is mapped) or a system call. The handler may die at any moment (its
- * process ends); its callers' process then ends. Kernel entries are d_steps; any runnable
- * thread may run next. A thread that a fast path switched to runs without resume_next
- * (`direct`).
+ * (which faults until it is mapped) or a system call. H answers each call kForeignResume or
+ * kForeignExit (which ends the foreign process). The shim's process may end at any moment: the
+ * foreign process, its child, ends first (Space::terminate, deepest first), then H. Kernel
+ * entries are d_steps; any runnable thread may run next. A thread that a fast path switched to
+ * runs without resume_next (`direct`).
  *
  * Left out: which page and access (one page, one kind of access), the fault message's words,
- * kForeignExit and kForeignThreadExit answers (they end the process as a failed answer does),
+ * kForeignThreadExit (it ends the thread as kForeignExit ends the process),
  * thread_read/write_registers, the handler's own native calls, other callers of the handler
- * endpoint, unmapping (a resolved page stays), quotas (resolve_fault cannot fail here).
+ * endpoint, unmapping (a resolved page stays), quotas (resolve_fault cannot fail here), a
+ * handler thread that ends while its process lives on, or a handler process that is not the
+ * foreign process's ancestor (a foreign thread still queued on the handler endpoint then waits:
+ * the thread's own process holds a copy of the handler capability, so the endpoint lives, and
+ * the send went through that copy, so no deletion in the shim cancels it).
  *
  * Properties:
  *   - assertions: a foreign thread never runs user code while its foreign call is in progress

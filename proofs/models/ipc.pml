@@ -13,15 +13,18 @@
  *   core/init.cc      retire_domain: when the server's domain ends, init closes the endpoint
  *                     (PeerClosed to its queue) and revokes every capability to it
  *
- * The model: one endpoint; thread 0 is a server (recv, then reply_recv, or reply + recv, or a
- * recv that abandons its caller); threads 1 and 2 are clients, each sending MSGS messages by
- * call or send through its own capability (badge = its number). Each message is register-only
+ * The model: one endpoint; NS server threads (0 .. NS-1), each receiving, then answering with
+ * reply_recv, or reply + recv, or a recv that abandons its caller; two clients (NS, NS + 1),
+ * each sending MSGS messages by call or send through its own capability (badge = its
+ * number). models.toml checks NS = 1, MSGS = 2 (a stale reply to an earlier call would show)
+ * and NS = 2, MSGS = 1 (replies could cross between servers). Each message is register-only
  * (fast-path eligible), long (IPC buffer, slow path only) or one the receiver cannot take
  * (BufferTooSmall). Each call and reply_recv chooses the fast path or the slow one; the fast
  * path is taken only when its guards hold, and the choice stands for the guards the model
  * does not have (the priority check against the run queues, the stub's flag check). A killer
- * ends at most one thread at any moment: the server (then init retires the endpoint) or a
- * client.
+ * causes at most one death, at any moment: the servers' domain ends (all server threads; then
+ * init retires the endpoint), one server thread ends while another serves on (NS > 1), or the
+ * first client's process ends.
  *
  * One kernel entry is one d_step: one CPU, interrupts off in the kernel, so entries do not
  * interleave. The scheduler is abstracted: any runnable thread may make the next system call
@@ -41,14 +44,21 @@
  *     hears each message with the badge of the capability it was sent through; the reply
  *     relation is mutual and queues hold only threads blocked on them, one kind at a time
  *     (proofs/README.md invariants 17 and 19), checked after every kernel entry
- *   - invalid end states (deadlock): every client finishes; only the server may wait for ever
+ *   - invalid end states (deadlock): every client finishes; only servers may wait for ever
  *   - ltl no_lost_wakeup: a caller blocked on reply is eventually woken (with the reply,
  *     BufferTooSmall or PeerClosed) or dies
  */
 
-#define NT 3         /* threads */
-#define SERVER 0
-#define MSGS 2       /* messages per client */
+/* The configuration (check_models.py passes -D): NS server threads receiving on the endpoint
+ * (threads 0 .. NS-1), two clients (NS, NS+1), MSGS messages per client. */
+#ifndef NS
+#define NS 1
+#endif
+#ifndef MSGS
+#define MSGS 2
+#endif
+#define NT (NS + 2)
+#define CLIENT_A NS        /* the client the killer may end */
 #define NONE 255
 
 /* ThreadState (core/thread.h); kReady and kRunning are one state. */
@@ -413,7 +423,7 @@ proctype Client(byte me) {
 #define REPLY_RECV 3
 #define RECV 4
 
-proctype Server() {
+proctype Server(byte SERVER) {
   byte op = RECV;
   do
   :: if
@@ -460,7 +470,7 @@ end_wait:
      :: d_step {
           st[SERVER] == RUNNABLE && status[SERVER] == OK ->
           /* a message through the sender's own capability */
-          assert(badge[SERVER] == w0[SERVER] && badge[SERVER] >= 1 && badge[SERVER] < NT);
+          assert(badge[SERVER] == w0[SERVER] && badge[SERVER] >= NS && badge[SERVER] < NT);
           badge[SERVER] = 0;
           op = 0
         }
@@ -477,23 +487,38 @@ end_wait:
   od
 }
 
-/* At most one thread ends, at any moment: the server (its domain ends; init then retires the
- * endpoint) or client 1 (its process ends). */
+/* Kills all server threads (the domain's process ends), then retires the endpoint as init
+ * does (retire_domain): Endpoint::close wakes the queue with PeerClosed, then the revoke deletes
+ * every capability and the endpoint dies. */
+inline domain_ends() {
+  d_step {
+    k_r = 0;
+    do
+    :: k_r < NS -> kill_thread(k_r); k_r++
+    :: else -> break
+    od;
+    check_invariants()
+  };
+  d_step {
+    do
+    :: qlen > 0 -> k_x = q[0]; wake_with_status(k_x, PEERCLOSED)
+    :: else -> break
+    od;
+    ep_alive = false;
+    check_invariants()
+  }
+}
+
+/* At most one death, at any moment: the servers' domain ends, one server thread ends while
+ * others serve on, or a client's process ends. */
 proctype Killer() {
   if
   :: skip
-  :: d_step { kill_thread(SERVER); check_invariants() };
-     d_step {
-       /* retire_domain: Endpoint::close wakes the queue with PeerClosed, then the revoke
-        * deletes every capability and the endpoint dies. */
-       do
-       :: qlen > 0 -> k_x = q[0]; wake_with_status(k_x, PEERCLOSED)
-       :: else -> break
-       od;
-       ep_alive = false;
-       check_invariants()
-     }
-  :: d_step { kill_thread(1); check_invariants() }
+  :: domain_ends()
+#if NS > 1
+  :: d_step { kill_thread(0); check_invariants() }
+#endif
+  :: d_step { kill_thread(CLIENT_A); check_invariants() }
   fi
 }
 
@@ -511,15 +536,19 @@ init {
     od
   };
   atomic {
-    run Server();
-    run Client(1);
-    run Client(2);
+    k_i = 0;
+    do
+    :: k_i < NS -> run Server(k_i); k_i++
+    :: else -> break
+    od;
+    run Client(NS);
+    run Client(NS + 1);
     run Killer()
   }
 }
 
 #define waits_for_reply(t) (st[t] == BLK_REPLY)
 ltl no_lost_wakeup {
-  [] (waits_for_reply(1) -> <> !waits_for_reply(1)) &&
-  [] (waits_for_reply(2) -> <> !waits_for_reply(2))
+  [] (waits_for_reply(NS) -> <> !waits_for_reply(NS)) &&
+  [] (waits_for_reply(NS + 1) -> <> !waits_for_reply(NS + 1))
 }
