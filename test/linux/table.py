@@ -1,4 +1,4 @@
-#!/ usr / bin / env python3
+#!/usr/bin/env python3
 """The Linux conformance suite's one table: programs.bzl, the sources' header lines, README.md.
 
 Each program's source starts with a comment of two paragraphs, the data of its README row (each
