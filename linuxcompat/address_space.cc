@@ -494,17 +494,23 @@ void AddressSpace::move_commit(MoveState& m) {
   }
 }
 
-int64_t AddressSpace::zero(uint64_t start, uint64_t pages) {
+int64_t AddressSpace::zero(uint64_t start, uint64_t pages, Drop advice) {
+  // As Linux walks the VMAs: every mapped part of the range is done, and a page that is not
+  // mapped makes the answer -ENOMEM at the end.
   const uint64_t end = start + pages * kPageSize;
-  uint64_t at = start;
-  for (uint32_t i = index_at_or_after(start); i < count_ && at < end; ++i) {
-    if (regions_[i].start > at) return -kENOMEM;
-    at = regions_[i].end();
-  }
-  if (at < end) return -kENOMEM;
   if (int64_t e = split_at(start); e != 0) return e;
   if (int64_t e = split_at(end); e != 0) return e;
+  uint64_t at = start;
+  bool hole = false;
   for (uint32_t i = index_at_or_after(start); i < count_ && regions_[i].start < end; ++i) {
+    hole |= regions_[i].start > at;
+    at = regions_[i].end();
+    // MAP_SHARED memory keeps its data (Linux drops only the page table entries, and the pages
+    // come back from the shared object); MADV_FREE is for private memory only.
+    if (regions_[i].map_shared) {
+      if (advice == Drop::kFree) return -kEINVAL;
+      continue;
+    }
     if (regions_[i].backing->shared) {
       if (int64_t e = unshare(i); e != 0) return e;
     }
@@ -513,7 +519,7 @@ int64_t AddressSpace::zero(uint64_t start, uint64_t pages) {
     if (page == nullptr) return -kENOMEM;
     mem_set(page, 0, regions_[i].pages * kPageSize);
   }
-  return 0;
+  return hole || at < end ? -kENOMEM : 0;
 }
 
 bool AddressSpace::futex_key(uint64_t address, const void** object, uint64_t* offset) const {

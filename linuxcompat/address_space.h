@@ -125,9 +125,12 @@ class AddressSpace {
   // failure the process's memory is as it was.
   int64_t move(uint64_t from, uint64_t pages, uint64_t to, uint64_t more, OldRange old);
 
-  // Zeroes every page of the range (madvise's MADV_DONTNEED on private memory); a memory
-  // object shared with another process by fork is copied first. -ENOMEM if a page is not mapped.
-  int64_t zero(uint64_t start, uint64_t pages);
+  // madvise's MADV_DONTNEED and MADV_FREE: zeroes every page of private memory in the range (a
+  // memory object shared with another process by fork is copied first) and leaves MAP_SHARED
+  // memory as it is, where MADV_FREE is -EINVAL (and stops there). -ENOMEM if a page of the
+  // range is not mapped, after the mapped ones were done (as Linux does).
+  enum class Drop : uint8_t { kDontneed, kFree };
+  int64_t zero(uint64_t start, uint64_t pages, Drop advice);
   // What names the word at `address` for futexes: in MAP_SHARED memory the memory object and the
   // offset in it (so processes sharing it meet), else this address space and the address.
   // False if nothing is mapped there.

@@ -25,6 +25,8 @@ PROGRAMS = [
     "04_uname",
     "05_brk",
     "06_madvise",
+    "06_madvise_fork",
+    "06_madvise_hole",
     "06_mmap_anon_zero",
     "06_mmap_einval",
     "06_mmap_fixed",
