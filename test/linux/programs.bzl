@@ -103,6 +103,7 @@ PROGRAMS = [
     "27_pipe_eof",
     "27_pipe_epipe",
     "27_pipe_fork",
+    "27_pipe_read_all",
     "27_pipe_rw",
     "27_pipe_sigpipe",
     "28_ioctl_fionbio",
