@@ -91,8 +91,9 @@ class AddressSpace {
                         bool populate = false);
   // Removes whatever is mapped in the range (nothing there is fine).
   int64_t unmap(uint64_t start, uint64_t pages);
-  // Every page of the range must be mapped (else -ENOMEM). Writable and executable at once, or
-  // executable while another part of the same memory is writable, is -EACCES (W^X).
+  // The pages from `start` up to the first one not mapped change, and that one makes the answer
+  // -ENOMEM (as Linux does). Writable and executable at once, or executable while another part
+  // of the same memory is writable, is -EACCES (W^X).
   int64_t protect(uint64_t start, uint64_t pages, uint32_t prot);
 
   // A fork's child: the same regions as `parent`, sharing the memory no region maps writable

@@ -183,10 +183,15 @@ TEST_CASE("anonymous memory: map, copy, unmap in the middle, protect") {
     REQUIRE(mm.copy_in(back, kBase + kPageSize - 4, sizeof(text)));  // still there
     REQUIRE(std::string(back) == text);
 
-    // protect needs every page mapped.
+    // protect changes the pages up to the first one not mapped, then answers ENOMEM (as Linux
+    // does); nothing if the first one is not mapped.
+    REQUIRE(mm.protect(kBase + 2 * kPageSize, 3, kProtRead) == -kENOMEM);
+    REQUIRE(mm.copy_out(kBase + 4 * kPageSize, text, 1));
     REQUIRE(mm.protect(kBase, 8, kProtRead) == -kENOMEM);
-    REQUIRE(mm.protect(kBase, 1, kProtRead) == 0);
-    REQUIRE_FALSE(mm.copy_out(kBase, text, 1));  // read-only now
+    REQUIRE_FALSE(mm.copy_out(kBase + kPageSize, text, 1));  // read-only now
+    REQUIRE(mm.copy_out(kBase + 4 * kPageSize, text, 1));    // past the hole: as it was
+    REQUIRE(mm.protect(kBase + kPageSize, 1, kRw) == 0);
+    REQUIRE_FALSE(mm.copy_out(kBase, text, 1));
     REQUIRE(mm.copy_out(kBase + kPageSize, text, 1));
     check_consistent(mm, fake);
     // Executable while another part of the same object is writable: W^X.

@@ -32,6 +32,7 @@ PROGRAMS = [
     "06_mmap_fixed",
     "06_mmap_shared_fork",
     "06_mprotect",
+    "06_mprotect_hole",
     "06_mremap",
     "06_munmap_partial",
     "06_munmap_segv",
