@@ -280,15 +280,18 @@ int64_t AddressSpace::unmap(uint64_t start, uint64_t pages) {
 }
 
 int64_t AddressSpace::protect(uint64_t start, uint64_t pages, uint32_t prot) {
-  const uint64_t end = start + pages * kPageSize;
+  uint64_t end = start + pages * kPageSize;
   if ((prot & kProtWrite) != 0 && (prot & kProtExec) != 0) return -kEACCES;
-  // Every page mapped: walk the regions for gaps first, change nothing if there is one.
+  // As Linux: the pages from `start` up to the first one not mapped change, and that one makes
+  // the answer -ENOMEM; nothing changes if `start` itself is not mapped.
   uint64_t at = start;
   for (uint32_t i = index_at_or_after(start); i < count_ && at < end; ++i) {
-    if (regions_[i].start > at) return -kENOMEM;
+    if (regions_[i].start > at) break;
     at = regions_[i].end();
   }
-  if (at < end) return -kENOMEM;
+  if (at == start) return -kENOMEM;
+  const int64_t result = at < end ? -kENOMEM : 0;
+  if (at < end) end = at;
   if (int64_t e = split_at(start); e != 0) return e;
   if (int64_t e = split_at(end); e != 0) return e;
   for (uint32_t i = index_at_or_after(start); i < count_ && regions_[i].start < end; ++i) {
@@ -330,7 +333,7 @@ int64_t AddressSpace::protect(uint64_t start, uint64_t pages, uint32_t prot) {
       if (!any_exec) (void)set_mirror_writable(b, true);
     }
   }
-  return 0;
+  return result;
 }
 
 uint64_t AddressSpace::mapping_end(uint64_t address) const {
@@ -494,17 +497,23 @@ void AddressSpace::move_commit(MoveState& m) {
   }
 }
 
-int64_t AddressSpace::zero(uint64_t start, uint64_t pages) {
+int64_t AddressSpace::zero(uint64_t start, uint64_t pages, Drop advice) {
+  // As Linux walks the VMAs: every mapped part of the range is done, and a page that is not
+  // mapped makes the answer -ENOMEM at the end.
   const uint64_t end = start + pages * kPageSize;
-  uint64_t at = start;
-  for (uint32_t i = index_at_or_after(start); i < count_ && at < end; ++i) {
-    if (regions_[i].start > at) return -kENOMEM;
-    at = regions_[i].end();
-  }
-  if (at < end) return -kENOMEM;
   if (int64_t e = split_at(start); e != 0) return e;
   if (int64_t e = split_at(end); e != 0) return e;
+  uint64_t at = start;
+  bool hole = false;
   for (uint32_t i = index_at_or_after(start); i < count_ && regions_[i].start < end; ++i) {
+    hole |= regions_[i].start > at;
+    at = regions_[i].end();
+    // MAP_SHARED memory keeps its data (Linux drops only the page table entries, and the pages
+    // come back from the shared object); MADV_FREE is for private memory only.
+    if (regions_[i].map_shared) {
+      if (advice == Drop::kFree) return -kEINVAL;
+      continue;
+    }
     if (regions_[i].backing->shared) {
       if (int64_t e = unshare(i); e != 0) return e;
     }
@@ -513,7 +522,7 @@ int64_t AddressSpace::zero(uint64_t start, uint64_t pages) {
     if (page == nullptr) return -kENOMEM;
     mem_set(page, 0, regions_[i].pages * kPageSize);
   }
-  return 0;
+  return hole || at < end ? -kENOMEM : 0;
 }
 
 bool AddressSpace::futex_key(uint64_t address, const void** object, uint64_t* offset) const {

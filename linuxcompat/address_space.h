@@ -91,8 +91,9 @@ class AddressSpace {
                         bool populate = false);
   // Removes whatever is mapped in the range (nothing there is fine).
   int64_t unmap(uint64_t start, uint64_t pages);
-  // Every page of the range must be mapped (else -ENOMEM). Writable and executable at once, or
-  // executable while another part of the same memory is writable, is -EACCES (W^X).
+  // The pages from `start` up to the first one not mapped change, and that one makes the answer
+  // -ENOMEM (as Linux does). Writable and executable at once, or executable while another part
+  // of the same memory is writable, is -EACCES (W^X).
   int64_t protect(uint64_t start, uint64_t pages, uint32_t prot);
 
   // A fork's child: the same regions as `parent`, sharing the memory no region maps writable
@@ -125,9 +126,12 @@ class AddressSpace {
   // failure the process's memory is as it was.
   int64_t move(uint64_t from, uint64_t pages, uint64_t to, uint64_t more, OldRange old);
 
-  // Zeroes every page of the range (madvise's MADV_DONTNEED on private memory); a memory
-  // object shared with another process by fork is copied first. -ENOMEM if a page is not mapped.
-  int64_t zero(uint64_t start, uint64_t pages);
+  // madvise's MADV_DONTNEED and MADV_FREE: zeroes every page of private memory in the range (a
+  // memory object shared with another process by fork is copied first) and leaves MAP_SHARED
+  // memory as it is, where MADV_FREE is -EINVAL (and stops there). -ENOMEM if a page of the
+  // range is not mapped, after the mapped ones were done (as Linux does).
+  enum class Drop : uint8_t { kDontneed, kFree };
+  int64_t zero(uint64_t start, uint64_t pages, Drop advice);
   // What names the word at `address` for futexes: in MAP_SHARED memory the memory object and the
   // offset in it (so processes sharing it meet), else this address space and the address.
   // False if nothing is mapped there.

@@ -183,10 +183,15 @@ TEST_CASE("anonymous memory: map, copy, unmap in the middle, protect") {
     REQUIRE(mm.copy_in(back, kBase + kPageSize - 4, sizeof(text)));  // still there
     REQUIRE(std::string(back) == text);
 
-    // protect needs every page mapped.
+    // protect changes the pages up to the first one not mapped, then answers ENOMEM (as Linux
+    // does); nothing if the first one is not mapped.
+    REQUIRE(mm.protect(kBase + 2 * kPageSize, 3, kProtRead) == -kENOMEM);
+    REQUIRE(mm.copy_out(kBase + 4 * kPageSize, text, 1));
     REQUIRE(mm.protect(kBase, 8, kProtRead) == -kENOMEM);
-    REQUIRE(mm.protect(kBase, 1, kProtRead) == 0);
-    REQUIRE_FALSE(mm.copy_out(kBase, text, 1));  // read-only now
+    REQUIRE_FALSE(mm.copy_out(kBase + kPageSize, text, 1));  // read-only now
+    REQUIRE(mm.copy_out(kBase + 4 * kPageSize, text, 1));    // past the hole: as it was
+    REQUIRE(mm.protect(kBase + kPageSize, 1, kRw) == 0);
+    REQUIRE_FALSE(mm.copy_out(kBase, text, 1));
     REQUIRE(mm.copy_out(kBase + kPageSize, text, 1));
     check_consistent(mm, fake);
     // Executable while another part of the same object is writable: W^X.
@@ -262,7 +267,7 @@ TEST_CASE("mirrors are made when first needed; one that cannot be made is EFAULT
     fake.mirrors_before_failure = 0;
     CHECK_FALSE(mm.compare_exchange32(kBase, 0, 1, &found));
     fake.mirrors_before_failure = 0;
-    CHECK(mm.zero(kBase, 1) == -kENOMEM);
+    CHECK(mm.zero(kBase, 1, AddressSpace::Drop::kDontneed) == -kENOMEM);
     CHECK(fake.mirrored.empty());
     // The next attempt makes it.
     REQUIRE(mm.copy_out(kBase, &byte, 1));
@@ -276,6 +281,49 @@ TEST_CASE("mirrors are made when first needed; one that cannot be made is EFAULT
   }
   REQUIRE(fake.objects() == 0);
   CHECK(fake.mirrored.empty());
+}
+
+TEST_CASE("zero (MADV_DONTNEED, MADV_FREE): private pages only, holes done past, then ENOMEM") {
+  FakeBackend fake;
+  {
+    AddressSpace parent(fake);
+    REQUIRE(parent.map_anonymous(kBase, 4, kRw) == 0);
+    REQUIRE(parent.map_anonymous(kBase + 4 * kPageSize, 1, kRw, true) == 0);  // MAP_SHARED
+    REQUIRE(parent.map_anonymous(kBase + 8 * kPageSize, 1, kProtRead) == 0);  // shared at fork
+    const std::string text(6 * kPageSize, 'x');
+    REQUIRE(parent.load(kBase, text.data(), 5 * kPageSize));
+    REQUIRE(parent.load(kBase + 8 * kPageSize, text.data(), kPageSize));
+    FakeBackend child_fake(fake);
+    AddressSpace child(child_fake);
+    REQUIRE(child.copy_from(parent) == 0);
+    auto byte = [](const AddressSpace& mm, uint64_t at) {
+      char c = '?';
+      REQUIRE(mm.copy_in(&c, at, 1));
+      return c;
+    };
+    // Private and shared together: the private pages read back zeroed, the shared one keeps
+    // its data (for both processes); MADV_FREE stops at the shared one.
+    REQUIRE(child.zero(kBase + 3 * kPageSize, 2, AddressSpace::Drop::kDontneed) == 0);
+    CHECK(byte(child, kBase + 3 * kPageSize) == 0);
+    CHECK(byte(child, kBase + 4 * kPageSize) == 'x');
+    CHECK(byte(parent, kBase + 3 * kPageSize) == 'x');
+    REQUIRE(child.zero(kBase + 2 * kPageSize, 3, AddressSpace::Drop::kFree) == -kEINVAL);
+    CHECK(byte(child, kBase + 2 * kPageSize) == 0);
+    CHECK(byte(child, kBase + 4 * kPageSize) == 'x');
+    // A range with holes: every mapped page in it zeroed, then ENOMEM; the object shared with
+    // the parent since fork is copied first.
+    REQUIRE(child.zero(kBase, 9, AddressSpace::Drop::kDontneed) == -kENOMEM);
+    CHECK(byte(child, kBase) == 0);
+    CHECK(byte(child, kBase + 8 * kPageSize) == 0);
+    CHECK(byte(parent, kBase + 8 * kPageSize) == 'x');
+    CHECK(byte(parent, kBase) == 'x');
+    CHECK(child.zero(kBase + 5 * kPageSize, 1, AddressSpace::Drop::kDontneed) == -kENOMEM);
+    check_consistent(child, child_fake);
+    check_consistent(parent, fake);
+    child_fake.process_gone = true;
+    fake.process_gone = true;
+  }
+  REQUIRE(fake.objects() == 0);
 }
 
 TEST_CASE("find_free takes the highest gap that fits, below the limit") {

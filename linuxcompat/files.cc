@@ -64,7 +64,11 @@ int64_t vectored_io(Task& task, File& file, uint64_t iov, uint64_t iovcnt, IoDir
     if (r < 0) return done > 0 ? done : r;
     done += r;
     if (static_cast<uint64_t>(r) < v.len || static_cast<uint64_t>(done) >= kMaxRwCount) break;
-    if (direction == IoDirection::kRead && r > 0 && file.inode() == nullptr) break;
+    // A stream (a pipe) fills the next buffer only with what it has now: no second wait.
+    if (direction == IoDirection::kRead && file.inode() == nullptr &&
+        (file.poll_events() & kPollIn) == 0) {
+      break;
+    }
   }
   return done;
 }

@@ -764,19 +764,20 @@ TEST_CASE("pread, pwrite, lseek (holes too), truncate, ftruncate, FIONREAD") {
   CHECK(f.read_file("/etc/motd") == "hello");
 }
 
-TEST_CASE("a File without an inode (a stream) is read once per read, readv or sendfile") {
+TEST_CASE("a File without an inode (a stream) is read while it has data; sendfile reads it once") {
   Fixture f;
   auto* stream = new Stream();
   f.process.fds.install(5, stream);
-  CHECK(sys_read(f.task, 5, f.buffer(), 20000) == 4096);  // one chunk of what it had
-  CHECK(stream->reads == 1);
+  // Stream always has more (poll says readable): chunk after chunk up to the count.
+  CHECK(sys_read(f.task, 5, f.buffer(), 20000) == 20000);
+  CHECK(stream->reads == 5);
   const Iovec iov[2] = {{f.buffer(0x2000), 100}, {f.buffer(0x3000), 100}};
   REQUIRE(f.process.mm.copy_out(f.buffer(), iov, sizeof(iov)));
-  CHECK(sys_readv(f.task, 5, f.buffer(), 2) == 100);
-  CHECK(stream->reads == 2);
+  CHECK(sys_readv(f.task, 5, f.buffer(), 2) == 200);
+  CHECK(stream->reads == 7);
   const auto out = static_cast<int32_t>(f.open("/tmp/s", kOCreat | kOWronly));
   CHECK(sys_sendfile(f.task, out, 5, 0, 10000) == 4096);
-  CHECK(stream->reads == 3);
+  CHECK(stream->reads == 8);
   CHECK(sys_pread64(f.task, 5, f.buffer(), 1, 0) == -kESPIPE);
   CHECK(sys_lseek(f.task, 5, 0, kSeekCur) == -kESPIPE);
   REQUIRE(sys_fstat(f.task, 5, f.buffer()) == 0);
@@ -1081,6 +1082,26 @@ TEST_CASE("a pipe: fstat says FIFO with one inode for both ends; /proc/PID/fd sa
   CHECK(f.readlink("/proc/self/fd/6") == "pipe:[" + std::to_string(st[0].ino) + "]");
   CHECK(f.readlink("/proc/self/fd/8") == "pipe:[" + std::to_string(st[2].ino) + "]");
   CHECK(sys_fadvise64(f.task, 5, 0, 0, 0) == -kESPIPE);
+}
+
+TEST_CASE("read and readv of a pipe take all it holds, past a chunk and across buffers") {
+  Fixture f;
+  File* ends[2] = {};
+  REQUIRE(make_pipe(&ends[0], &ends[1]));
+  f.process.fds.install(5, ends[0]);
+  f.process.fds.install(6, ends[1]);
+  REQUIRE(f.write(6, std::string(10000, 'p')) == 10000);
+  CHECK(f.read(5, 20000) == std::string(10000, 'p'));
+  // readv: the second buffer gets what is left; with nothing left it is not waited for.
+  const Iovec iov[2] = {{f.buffer(0x2000), 100}, {f.buffer(0x3000), 100}};
+  REQUIRE(f.process.mm.copy_out(f.buffer(), iov, sizeof(iov)));
+  REQUIRE(f.write(6, std::string(100, 'q') + std::string(50, 'r')) == 150);
+  CHECK(sys_readv(f.task, 5, f.buffer(), 2) == 150);
+  CHECK(f.bytes(f.buffer(0x2000), 100) == std::string(100, 'q'));
+  CHECK(f.bytes(f.buffer(0x3000), 50) == std::string(50, 'r'));
+  REQUIRE(f.write(6, std::string(100, 's')) == 100);
+  CHECK(sys_readv(f.task, 5, f.buffer(), 2) == 100);
+  CHECK(f.bytes(f.buffer(0x2000), 100) == std::string(100, 's'));
 }
 
 // ---- memory: mappings of files, mremap, msync ----

@@ -311,7 +311,12 @@ int64_t fork_process(Task& parent, uint64_t stack, bool set_tls, uint64_t tls, b
   p.fds.copy_from(from.fds);
   task->fs_base = regs.fs_base;
   task->gs_base = regs.gs_base;
+  // The rest of the forking thread's own state, as Linux's copy_process copies it: its signal
+  // mask, its alternate signal stack (a thread's starts without one) and its name (comm).
   task->signal_mask = parent.signal_mask;
+  task->altstack_sp = parent.altstack_sp;
+  task->altstack_size = parent.altstack_size;
+  mem_copy(task->name, parent.name, sizeof(task->name));
   g_shim.processes[pid] = owner;
   if (rt::thread_start(*thread) != Status::kOk) {
     end_process(p, kSigkill);
@@ -386,6 +391,8 @@ int64_t exec_program(Task& task, const char* path, const char* const* argv, uint
   task.gs_base = 0;
   task.clear_child_tid = 0;
   task.robust_list = 0;
+  task.altstack_sp = 0;  // the old program's alternate signal stack is gone with its memory
+  task.altstack_size = 0;
   p.fds.close_marked();
   for (KernelSigaction& a : p.actions) {  // caught signals go back to their default
     if (a.handler != kSigIgn) a = {};

@@ -18,8 +18,8 @@ uint64_t fd_limit(Task& task) {
 }
 
 // A read may go on after a full chunk only where data never waits to arrive: the files of the
-// file system (regular files, the memory devices, /proc's). Any other (a pipe) answers once
-// with what it has, as a Linux read returns what is there.
+// file system (regular files, the memory devices, /proc's). Any other (a pipe) answers with
+// what it has, as a Linux read returns what is there: read_into goes on only while it has more.
 bool keeps_reading(File& file) {
   return file.inode() != nullptr;
 }
@@ -59,7 +59,7 @@ int64_t read_into(Task& task, File& file, uint64_t buffer, uint64_t count, const
       if (at == nullptr) (void)file.seek(-static_cast<int64_t>(n - copied), kSeekCur);
       return done > 0 ? static_cast<int64_t>(done) : -kEFAULT;
     }
-    if (n < want || !keeps_reading(file)) break;
+    if (n < want || (!keeps_reading(file) && (file.poll_events() & kPollIn) == 0)) break;
   }
   return static_cast<int64_t>(done);
 }

@@ -301,7 +301,8 @@ int64_t sys_madvise(Task& task, uint64_t addr, uint64_t length, int32_t advice) 
   const uint64_t pages = pages_of(length);
   if (pages == 0 || !in_user_range(addr, pages)) return -kENOMEM;
   AddressSpace& mm = task.process.mm;
-  if (advice == kDontneed || advice == kFree) return mm.zero(addr, pages);
+  if (advice == kDontneed) return mm.zero(addr, pages, AddressSpace::Drop::kDontneed);
+  if (advice == kFree) return mm.zero(addr, pages, AddressSpace::Drop::kFree);
   // The rest is advice about paging, which does not exist yet: accepted for mapped ranges.
   uint64_t at = addr;
   while (at < addr + pages * kPageSize) {

@@ -229,8 +229,8 @@ int64_t futex_wake(Process& process, uint64_t address, uint32_t count, uint32_t 
 
 // readv and writev: `chunk` (one buffer's transfer) for each of the `iovcnt` iovecs at `iov`
 // in turn. Every length is checked first (EINVAL if the total overflows a ssize_t); a short
-// transfer ends it, and so does any data read from a stream (a file without an inode: what it
-// had, not a second wait); what was done before an error is the result, else the error.
+// transfer ends it, and so does a stream (a file without an inode) with nothing more to read
+// (what it had, not a second wait); what was done before an error is the result, else the error.
 enum class IoDirection : uint8_t { kRead, kWrite };
 using IoChunk = int64_t (*)(Task& task, File& file, uint64_t buffer, uint64_t length);
 int64_t vectored_io(Task& task, File& file, uint64_t iov, uint64_t iovcnt, IoDirection direction,
