@@ -324,6 +324,7 @@ void handle(abi::IpcRegisters& regs) {
       regs.words[0] == kPageFaultVector &&
       rt::space_resolve_fault(task->process.space, regs.words[1],
                               static_cast<uint32_t>(regs.words[4])) == Status::kOk) {
+    ++g_shim.pager_faults;
     regs.tag = abi::MessageInfo::make(abi::kForeignResume, 1);
     regs.words[0] = 0;
     return;
@@ -644,6 +645,7 @@ void finish(int32_t wait_status) {
     rt::print("quota: %lu bytes in use before the program, %lu after\n", g_shim.quota_at_start,
               settled_quota_use(g_shim.quota_at_start));
   }
+  if (g_shim.user_pager) rt::print("user pager: %lu page faults resolved\n", g_shim.pager_faults);
   rt::print("exit-status %d\n", shell_status(wait_status));
   rt::process_exit(0);
 }

@@ -67,6 +67,7 @@ struct Shim {
   // pager=user in /hmk/exec.config: the processes' page faults come to the shim, which
   // resolves them with space_resolve_fault (a user-level pager), instead of kernel paging.
   bool user_pager = false;
+  uint64_t pager_faults = 0;  // page faults it resolved as that pager
 };
 extern Shim g_shim;
 

@@ -69,6 +69,9 @@ CASES = {
                 "sh -c 'kill -TERM $$'; echo \"st=$?\"; (exit 4) & wait $!; echo \"w=$?\""],
     "fork_50": ["--add", program("fork_loop"), "--", "/bin/fork_loop", "50"],
     "fork_1000": ["--add", program("fork_loop"), "--", "/bin/fork_loop", "1000"],
+    # The user-level pager: every page fault of the Linux processes comes to the shim.
+    "userpager_fork_50": ["--profile=userpager", "--add", program("fork_loop"), "--",
+                          "/bin/fork_loop", "50"],
     "shared_futex": ["--add", program("shared_futex"), "--", "/bin/shared_futex"],
     "segv": ["--add", program("segv"), "--", "/bin/segv"],
     "enosys": ["--add", program("enosys"), "--", "/bin/enosys"],
@@ -179,6 +182,16 @@ class ShimBootTest(unittest.TestCase):
             self.assertIsNotNone(m, console)
             after[name] = int(m.group(2))
         self.assertEqual(after["fork_1000"], after["fork_50"])
+
+    def test_the_userpager_profile_resolves_faults_in_the_shim(self):
+        status, out, err, console = self.result("userpager_fork_50")
+        self.assertEqual((status, err), (0, b""))
+        self.assertEqual(out, self.result("fork_50")[1])
+        faults = re.findall(r"user pager: (\d+) page faults resolved", console)
+        self.assertEqual(len(faults), 1, console)
+        self.assertGreater(int(faults[0]), 50, console)  # at least one per child
+        # Under the default profile kernel paging resolves them: the shim hears of none.
+        self.assertNotIn("user pager:", self.result("fork_50")[3])
 
     def test_futexes_in_shared_memory_meet_across_processes(self):
         status, out, err, console = self.result("shared_futex")
