@@ -6,6 +6,7 @@
 #include "core/init.h"
 #include "core/irq.h"
 #include "core/kernel.h"
+#include "core/kernel_service.h"
 #include "core/notification.h"
 #include "core/object.h"
 #include "core/scheduler.h"
@@ -96,6 +97,7 @@ arch::UserContext* foreign_syscall_entry() {
 arch::UserContext* timer_entry() {
   scheduler().tick();
   expire_timers(monotonic_ns());
+  expire_saved_replies(monotonic_ns());
   return resume_next(Background::kAlways);
 }
 
@@ -147,7 +149,7 @@ arch::UserContext* idle_entry() {
   arch::UserContext* next = resume_next(Background::kAlways);
   // A teardown in progress is no deadlock: init hears of the ended process when it is done.
   if (next != nullptr || interrupt_could_wake_someone() || timer_could_wake_someone() ||
-      g_background.pending) {
+      saved_reply_deadline_pending() || g_background.pending) {
     return next;
   }
   init_deadlock();  // ends the current program; init starts the next or powers off
@@ -159,7 +161,9 @@ arch::UserContext* resume_entry() {
 }
 
 void timer_tick_while_idle() {
-  expire_timers(monotonic_ns());  // the idle loop goes on with idle_entry, which does the rest
+  // The idle loop goes on with idle_entry, which does the rest.
+  expire_timers(monotonic_ns());
+  expire_saved_replies(monotonic_ns());
 }
 
 void irq_while_idle(uint32_t line) {

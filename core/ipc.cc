@@ -143,6 +143,9 @@ void Thread::detach() {
       if (replier_ != nullptr) replier_->caller_ = nullptr;
       replier_ = nullptr;
       break;
+    case ThreadState::kBlockedOnKernel:
+      cancel_saved_reply(this);  // the kernel service forgets the call
+      break;
     case ThreadState::kInactive:
     case ThreadState::kDead:
       break;

@@ -30,7 +30,149 @@ Bindings g_bindings;
 // The account of the thread whose call the kernel domain is handling, or null between calls.
 Quota* g_caller_account = nullptr;
 
+// The call the domain is handling (between calls: nullptr), and what became of its reply.
+struct CurrentCall {
+  Thread* caller = nullptr;
+  uint32_t saved_slot = kMaxSavedReplies;  // the slot it was saved in, if it was
+  bool answered = false;                   // saved, then resumed within the call: g_answer
+};
+CurrentCall g_current;
+KernelCall g_answer;  // (one call at a time: not on the small kernel stack)
+
+// The saved replies. A token is (generation << 32) | slot; the generation of a slot grows each
+// time it is taken, so a token names one saved call only (2^32 reuses of one slot apart).
+struct SavedReply {
+  Thread* waiter = nullptr;  // nullptr: the slot is free
+  uint32_t generation = 0;
+  uint64_t deadline = 0;  // monotonic ns, 0: none
+};
+SavedReply g_saved[kMaxSavedReplies];
+uint32_t g_saved_count = 0;
+uint32_t g_deadlines = 0;  // slots in use with a deadline
+
+uint64_t token_of(uint32_t slot) {
+  return (static_cast<uint64_t>(g_saved[slot].generation) << 32) | slot;
+}
+
+// The slot a token names while its call still waits, or kMaxSavedReplies.
+uint32_t slot_of(uint64_t token) {
+  const auto slot = static_cast<uint32_t>(token & 0xffff'ffff);
+  if (slot >= kMaxSavedReplies || g_saved[slot].waiter == nullptr) return kMaxSavedReplies;
+  if (g_saved[slot].generation != static_cast<uint32_t>(token >> 32)) return kMaxSavedReplies;
+  return slot;
+}
+
+void free_slot(uint32_t slot) {
+  if (g_saved[slot].deadline != 0) --g_deadlines;
+  g_saved[slot].waiter = nullptr;
+  g_saved[slot].deadline = 0;
+  --g_saved_count;
+}
+
+// Writes a reply into the caller's registers (and IPC buffer beyond them). `buffer` is the
+// caller's IPC buffer if already looked up. kBufferTooSmall (nothing written) if the reply is
+// longer than the registers and the caller has no IPC buffer mapped.
+Status write_reply(Thread* t, const KernelCall& reply, abi::IpcBuffer* buffer) {
+  const uint32_t words = reply.words <= abi::kMaxMessageWords ? reply.words : 0;
+  if (words > abi::kRegisterWords && buffer == nullptr) buffer = ipc_buffer_of(t);
+  if (words > abi::kRegisterWords && buffer == nullptr) return Status::kBufferTooSmall;
+  uint64_t* r = t->regs();
+  r[arch::kSysHandle] = 0;
+  r[arch::kSysTag] = MessageInfo::make(reply.label, words).raw;
+  for (uint32_t i = 0; i < words && i < abi::kRegisterWords; ++i)
+    r[arch::kSysWord0 + i] = reply.data[i];
+  if (words > abi::kRegisterWords) {
+    mem_copy(&buffer->words[abi::kRegisterWords], &reply.data[abi::kRegisterWords],
+             (words - abi::kRegisterWords) * sizeof(uint64_t));
+  }
+  return Status::kOk;
+}
+
 }  // namespace
+
+Result<uint64_t> kernel_service_save_reply() {
+  if (g_current.caller == nullptr || g_current.saved_slot != kMaxSavedReplies ||
+      g_current.answered) {
+    return Status::kInvalidArgument;
+  }
+  const KernelDomain* domain = kernel_domain();
+  if (domain == nullptr || domain->cancel == nullptr) return Status::kUnsupported;
+  if (g_saved_count == kMaxSavedReplies) return Status::kOutOfMemory;
+  // The lowest free slot (one exists): a freed slot is taken again at once, under a new
+  // generation.
+  uint32_t slot = 0;
+  while (slot < kMaxSavedReplies && g_saved[slot].waiter != nullptr)
+    ++slot;
+  SavedReply& saved = g_saved[slot];
+  saved.waiter = g_current.caller;
+  saved.generation += 1;
+  saved.deadline = 0;
+  ++g_saved_count;
+  g_current.saved_slot = slot;  // the caller blocks when the domain returns
+  return token_of(slot);
+}
+
+Status kernel_service_resume(uint64_t token, const KernelCall& reply) {
+  const uint32_t slot = slot_of(token);
+  if (slot == kMaxSavedReplies) return Status::kNotFound;
+  Thread* t = g_saved[slot].waiter;
+  free_slot(slot);
+  if (slot == g_current.saved_slot) {
+    // Answered within the call that saved it: an immediate answer after all.
+    g_current.saved_slot = kMaxSavedReplies;
+    g_current.answered = true;
+    g_answer = reply;
+    return Status::kOk;
+  }
+  const Status s = write_reply(t, reply, nullptr);
+  t->set_status(s);
+  make_runnable(t);
+  return Status::kOk;
+}
+
+Status kernel_service_set_deadline(uint64_t token, uint64_t deadline) {
+  const uint32_t slot = slot_of(token);
+  if (slot == kMaxSavedReplies) return Status::kNotFound;
+  SavedReply& saved = g_saved[slot];
+  if (saved.deadline != 0) --g_deadlines;
+  saved.deadline = deadline;
+  if (deadline != 0) ++g_deadlines;
+  return Status::kOk;
+}
+
+void expire_saved_replies(uint64_t now) {
+  const KernelDomain* domain = kernel_domain();
+  if (g_deadlines == 0 || domain == nullptr || domain->expire == nullptr) return;
+  // Bounded: each slot is looked at once, whatever the domain's expire resumes or re-arms.
+  for (uint32_t slot = 0; slot < kMaxSavedReplies; ++slot) {
+    SavedReply& saved = g_saved[slot];
+    if (saved.waiter == nullptr || saved.deadline == 0 || saved.deadline > now) continue;
+    saved.deadline = 0;
+    --g_deadlines;
+    domain->expire(token_of(slot));
+  }
+}
+
+bool saved_reply_deadline_pending() {
+  return g_deadlines > 0;
+}
+
+void cancel_saved_reply(Thread* waiter) {
+  const uint32_t slot = waiter->saved_reply_slot();
+  if (slot >= kMaxSavedReplies || g_saved[slot].waiter != waiter) return;
+  const uint64_t token = token_of(slot);
+  free_slot(slot);
+  const KernelDomain* domain = kernel_domain();
+  if (domain != nullptr && domain->cancel != nullptr) domain->cancel(token);
+}
+
+Thread* saved_reply_waiter(uint32_t slot) {
+  return slot < kMaxSavedReplies ? g_saved[slot].waiter : nullptr;
+}
+
+uint32_t saved_reply_count() {
+  return g_saved_count;
+}
 
 Result<Quota*> kernel_service_charge(uint64_t bytes) {
   if (g_caller_account == nullptr) return Status::kQuotaExceeded;
@@ -79,21 +221,25 @@ Status kernel_service_call(Thread* self, uint64_t badge, Reply reply) {
              (call.words - abi::kRegisterWords) * sizeof(uint64_t));
   }
   g_caller_account = &self->space().own_quota();
+  g_current = CurrentCall{self, kMaxSavedReplies, false};
   domain->call(call);
+  const uint32_t saved = g_current.saved_slot;
+  const bool answered = g_current.answered;
+  g_current = CurrentCall{};
   g_caller_account = nullptr;
 
-  const uint32_t words = call.words <= abi::kMaxMessageWords ? call.words : 0;
-  if (words > abi::kRegisterWords && buffer == nullptr) buffer = ipc_buffer_of(self);
-  if (words > abi::kRegisterWords && buffer == nullptr) return Status::kBufferTooSmall;
-  r[arch::kSysHandle] = 0;
-  r[arch::kSysTag] = MessageInfo::make(call.label, words).raw;
-  for (uint32_t i = 0; i < words && i < abi::kRegisterWords; ++i)
-    r[arch::kSysWord0 + i] = call.data[i];
-  if (words > abi::kRegisterWords) {
-    mem_copy(&buffer->words[abi::kRegisterWords], &call.data[abi::kRegisterWords],
-             (words - abi::kRegisterWords) * sizeof(uint64_t));
+  if (saved != kMaxSavedReplies) {
+    if (self->state() == ThreadState::kDead) {
+      // The call ended its own caller (its process): nobody waits for the reply.
+      const uint64_t token = token_of(saved);
+      free_slot(saved);
+      domain->cancel(token);
+      return Status::kOk;
+    }
+    self->block_on_kernel(saved);  // kernel_service_resume answers, or a kill cancels
+    return Status::kOk;
   }
-  return Status::kOk;
+  return write_reply(self, answered ? g_answer : call, buffer);
 }
 
 }  // namespace hmk

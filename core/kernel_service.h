@@ -6,7 +6,10 @@
 // kernel answers itself: a `call` on it runs the service on the caller's thread, in the same
 // kernel entry, and returns the reply in the caller's registers and IPC buffer. No context
 // switch, no address-space switch; the price is that the service runs with the kernel's
-// privileges (IC0) and must not block.
+// privileges (IC0). The kernel has one stack per CPU, so a service never blocks on it: a call
+// it cannot answer yet is *saved* (kernel_service_save_reply) and answered later
+// (kernel_service_resume), from another call, a deadline or the service's own choice; the
+// caller waits meanwhile in kBlockedOnKernel ("Saved replies" below).
 //
 // The core knows no service and no message format beyond words: the domain gets the label, the
 // words and the caller's badge, and fills in the reply the same way.
@@ -38,8 +41,19 @@ struct KernelDomain {
   Status (*start)();
   // The slot of the service called `name`, or -1 if the image has no such service.
   int32_t (*find)(const char* name);
-  // Handles one call; cannot fail (errors are reply labels).
+  // Handles one call; cannot fail (errors are reply labels). It may save the reply instead
+  // (kernel_service_save_reply), and then what it leaves in `call` is ignored.
   void (*call)(KernelCall& call);
+  // A saved reply's caller is gone (its thread killed or its process ended) before the reply:
+  // forget `token`, which is already invalid. It may be called from inside `call` (when that
+  // call ends the process of a waiting thread) and must not resume or save replies; it may
+  // uncharge. nullptr for a domain that never saves replies.
+  void (*cancel)(uint64_t token);
+  // A saved reply's deadline (kernel_service_set_deadline) has come: the domain answers it
+  // (kernel_service_resume) or sets a new deadline; if it does neither, the caller waits on
+  // with no deadline. Runs outside any call (kernel_service_charge fails). nullptr for a domain
+  // that never sets deadlines.
+  void (*expire)(uint64_t token);
 };
 
 // Memory a kernel service takes for a client is charged to that client, as the same service in
@@ -59,6 +73,43 @@ const KernelDomain* kernel_domain();
 // Binds the badge index `index` of a kernel-served endpoint to the domain's `slot` (init, for
 // each name of the kernel line's serves=). Indexes are below abi-wide kMaxServices (32).
 void bind_kernel_service(uint16_t index, uint32_t slot);
+
+// ---- Saved replies: blocking inside IC0 services ----
+//
+// While the domain handles a call it may save the caller's reply instead of answering:
+// kernel_service_save_reply returns a token that names the waiting caller. The caller's thread
+// then waits in ThreadState::kBlockedOnKernel (in no queue; it still runs nothing) until
+//   - kernel_service_resume(token, reply): the reply is written to its registers and IPC
+//     buffer as an immediate answer would be, and it becomes runnable (a foreign thread's call
+//     to its handler ends then, core/foreign.h). The domain may do this while it handles any
+//     later call, from its `expire`, or inside the very call that saved it (then the reply is
+//     an immediate answer after all);
+//   - its thread is killed or its process ends: the domain's `cancel` hears of the token.
+// A token is good for one resume: afterwards, after a cancel, or if it never was one,
+// kernel_service_resume and kernel_service_set_deadline return kNotFound. Tokens are not
+// reused for a long time (a generation count in each of kMaxSavedReplies slots), so a domain
+// that keeps a stale token cannot answer somebody else's call with it.
+inline constexpr uint32_t kMaxSavedReplies = 1024;
+
+// Saves the reply of the call the domain is handling. kInvalidArgument outside a call, or if
+// this call's reply is already saved; kOutOfMemory when kMaxSavedReplies callers already
+// wait; kUnsupported for a domain without `cancel`.
+Result<uint64_t> kernel_service_save_reply();
+// Answers a saved call with `reply`'s label and words (slot, caps and badge ignored). A reply
+// longer than the registers for a caller without a mapped IPC buffer fails its call with
+// kBufferTooSmall instead, as for an immediate answer; the token is used up either way.
+Status kernel_service_resume(uint64_t token, const KernelCall& reply);
+// At monotonic time `deadline` (core/clock.h; 0: none) the domain's `expire` gets the token.
+Status kernel_service_set_deadline(uint64_t token, uint64_t deadline);
+// For the kernel: the timer tick runs the expired deadlines; the idle loop asks whether one is
+// still to come; detaching a kBlockedOnKernel thread (kill, process end) cancels its reply.
+void expire_saved_replies(uint64_t now);
+bool saved_reply_deadline_pending();
+void cancel_saved_reply(Thread* waiter);
+// For the invariant checker: the waiter of slot `slot` (nullptr if free) and the number of
+// slots in use.
+Thread* saved_reply_waiter(uint32_t slot);
+uint32_t saved_reply_count();
 
 // A call or send (sys_call, sys_send) on an endpoint the kernel serves: `self` calls it with
 // the badge `badge`. The reply is in `self`'s registers (and IPC buffer beyond kRegisterWords)

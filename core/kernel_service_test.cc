@@ -4,6 +4,8 @@
 // entry. The reply comes back in the caller's registers and IPC buffer within the same kernel
 // entry (the caller keeps running, nothing else is scheduled); every error leaves the caller
 // running with its status and, except for a reply the caller cannot take, the domain uncalled.
+// Saved replies: a call the domain saves waits (kBlockedOnKernel) until another call, a
+// deadline or the same call answers it, or is cancelled when its thread or process ends.
 #include "core/kernel_service.h"
 
 #include <catch2/catch.hpp>
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "core/bootstrap.h"
+#include "core/clock.h"
 #include "platform/hosted/harness.h"
 
 namespace hmk::hosted {
@@ -27,6 +30,16 @@ constexpr uint32_t kBigSlot = 1;       // replies with kBigWords words of big_wo
 constexpr uint32_t kOverlongSlot = 2;  // replies with more words than a message holds
 constexpr uint32_t kChargeSlot = 3;  // word 0 bytes charged to the caller (kernel_service_charge);
                                      // label 1 keeps the charge, label 2 gives all back
+constexpr uint32_t kSaveSlot = 4;    // saves the reply (label 1: and tries to save it again;
+                                     // label 2: and ends the caller's process, g_end_space)
+constexpr uint32_t kResumeSlot = 5;  // resumes token word 0 with label word 1 and words 2..;
+                                     // replies with kernel_service_resume's status as label
+constexpr uint32_t kSaveResumeSlot = 6;   // saves and resumes within the same call
+constexpr uint32_t kDeadlineSlot = 7;     // saves with the deadline word 0 (expire: label 0xe0)
+constexpr uint32_t kSetDeadlineSlot = 8;  // set_deadline(word 0, word 1); status as label
+constexpr uint32_t kSavedLabel = 0x5a;    // what kSaveSlot replies when saving fails (word 0: why)
+constexpr uint32_t kSelfAnswer = 0x5e1f;  // kSaveResumeSlot's answer
+constexpr uint32_t kExpiredLabel = 0xe0;  // the expired call's answer (word 0: its token)
 constexpr uint32_t kBigWords = 100;
 constexpr uint32_t kBigLabel = 0xb16;
 
@@ -50,6 +63,11 @@ struct Charge {
 std::vector<Charge> g_charges;  // what the charge slot holds
 int g_starts = 0;
 std::vector<Recorded> g_calls;
+std::vector<uint64_t> g_tokens;      // every token the domain saved, in order
+std::vector<uint64_t> g_cancelled;   // every token the kernel cancelled
+std::vector<uint64_t> g_expired;     // every token whose deadline came
+Status g_second_save = Status::kOk;  // kSaveSlot label 1: what saving again returned
+Space* g_end_space = nullptr;        // kSaveSlot label 2 ends this process within the call
 
 Status fake_start() {
   ++g_starts;
@@ -95,12 +113,69 @@ void fake_call(KernelCall& call) {
       }
       call.words = 0;
       break;
+    case kSaveSlot:
+    case kDeadlineSlot: {
+      Result<uint64_t> token = kernel_service_save_reply();
+      if (!token.ok()) {
+        call.label = kSavedLabel;
+        call.words = 1;
+        call.data[0] = static_cast<uint64_t>(token.status());
+        break;
+      }
+      g_tokens.push_back(*token);
+      if (call.slot == kDeadlineSlot)
+        CHECK(kernel_service_set_deadline(*token, call.data[0]) == Status::kOk);
+      if (call.slot == kSaveSlot && call.label == 1)
+        g_second_save = kernel_service_save_reply().status();
+      if (call.slot == kSaveSlot && call.label == 2) g_end_space->terminate(0);
+      call.label = 0xbad;  // ignored: the reply is saved
+      break;
+    }
+    case kResumeSlot: {
+      KernelCall reply{};
+      reply.label = static_cast<uint32_t>(call.data[1]);
+      reply.words = call.words >= 2 ? call.words - 2 : 0;
+      for (uint32_t i = 0; i < reply.words; ++i)
+        reply.data[i] = call.data[2 + i];
+      call.label = static_cast<uint32_t>(kernel_service_resume(call.data[0], reply));
+      call.words = 0;
+      break;
+    }
+    case kSaveResumeSlot: {
+      Result<uint64_t> token = kernel_service_save_reply();
+      REQUIRE(token.ok());
+      KernelCall reply{};
+      reply.label = kSelfAnswer;
+      reply.words = 1;
+      reply.data[0] = call.data[0] + 1;
+      CHECK(kernel_service_resume(*token, reply) == Status::kOk);
+      call.label = 0xbad;  // ignored: the resume's answer counts
+      break;
+    }
+    case kSetDeadlineSlot:
+      call.label = static_cast<uint32_t>(kernel_service_set_deadline(call.data[0], call.data[1]));
+      call.words = 0;
+      break;
     default:
       FAIL_CHECK("the kernel called unknown slot " << call.slot);
   }
 }
 
-constexpr KernelDomain kFakeDomain = {&fake_start, &fake_find, &fake_call};
+void fake_cancel(uint64_t token) {
+  g_cancelled.push_back(token);
+}
+
+void fake_expire(uint64_t token) {
+  g_expired.push_back(token);
+  KernelCall reply{};
+  reply.label = kExpiredLabel;
+  reply.words = 1;
+  reply.data[0] = token;
+  CHECK(kernel_service_resume(token, reply) == Status::kOk);
+}
+
+constexpr KernelDomain kFakeDomain = {&fake_start, &fake_find, &fake_call, &fake_cancel,
+                                      &fake_expire};
 
 }  // namespace
 }  // namespace hmk::hosted
@@ -488,6 +563,331 @@ TEST_CASE("revoking the kernel endpoint's root cuts its clients off") {
   reap_objects();
   h.check();
   CHECK(c->state() == ThreadState::kRunning);
+  h.finish();
+}
+
+// ---- saved replies: a kernel service that cannot answer yet ----
+
+constexpr uint16_t kSaveIndex = 4;
+constexpr uint16_t kResumeIndex = 5;
+constexpr uint16_t kSaveResumeIndex = 6;
+constexpr uint16_t kDeadlineIndex = 7;
+constexpr uint16_t kSetDeadlineIndex = 8;
+
+// The kernel-served endpoint with the saving slots bound, the client (which will wait) and a
+// second process that answers: its calls are answered at once.
+struct Saving : KernelServed {
+  explicit Saving(Harness& h) : KernelServed(h), other(h.spawn("answerer")) {
+    g_tokens.clear();
+    g_cancelled.clear();
+    g_expired.clear();
+    g_second_save = Status::kOk;
+    g_end_space = nullptr;
+    for (uint16_t i = kSaveIndex; i <= kSetDeadlineIndex; ++i)
+      bind_kernel_service(i, i);
+    save = service(h, kSaveIndex);
+    save_resume = service(h, kSaveResumeIndex);
+    deadline = service(h, kDeadlineIndex);
+    resume = h.grant(holder, root, other.space, kServiceRights,
+                     service_badge(kClientNumber + 1, kResumeIndex));
+    set_deadline = h.grant(holder, root, other.space, kServiceRights,
+                           service_badge(kClientNumber + 1, kSetDeadlineIndex));
+    h.give_ipc_buffer(other.thread, kBufferAddress);  // for long answers
+  }
+
+  // The client calls `ep` and waits: its reply is saved.
+  void call_and_wait(Harness& h, Handle ep, MessageInfo t, const std::vector<uint64_t>& words) {
+    h.make_current(client.thread);
+    const size_t tokens = g_tokens.size();
+    (void)h.ipc(client.thread, Syscall::kCall, ep, t, words);
+    REQUIRE(g_tokens.size() == tokens + 1);
+    REQUIRE(client.thread->state() == ThreadState::kBlockedOnKernel);
+    REQUIRE(saved_reply_waiter(client.thread->saved_reply_slot()) == client.thread);
+  }
+
+  // The answerer resumes `token` with `label` and `words`; returns kernel_service_resume's
+  // status (the answerer's reply label).
+  Status answer(Harness& h, uint64_t token, uint32_t label, const std::vector<uint64_t>& words) {
+    h.make_current(other.thread);
+    std::vector<uint64_t> request = {token, label};
+    request.insert(request.end(), words.begin(), words.end());
+    REQUIRE(h.ipc(other.thread, Syscall::kCall, resume,
+                  tag(0, static_cast<uint32_t>(request.size())), request) == Status::kOk);
+    REQUIRE(other.thread->state() == ThreadState::kRunning);
+    h.check();
+    return static_cast<Status>(MessageInfo{other.thread->regs()[kRsi]}.label());
+  }
+
+  Harness::Process other;
+  Handle save = abi::kNullHandle;
+  Handle save_resume = abi::kNullHandle;
+  Handle deadline = abi::kNullHandle;
+  Handle resume = abi::kNullHandle;
+  Handle set_deadline = abi::kNullHandle;
+};
+
+TEST_CASE("a saved reply: the caller waits until another call answers it, once") {
+  Harness h;
+  Saving ks(h);
+  Thread* c = ks.client.thread;
+  scribble(c, nullptr);
+  ks.call_and_wait(h, ks.save, tag(3, 2), {10, 20});
+  CHECK(g_calls.back().words == std::vector<uint64_t>{10, 20});
+  CHECK(saved_reply_count() == 1);
+  CHECK(c->regs()[kRdx] == 10);  // nothing written back yet
+  const uint64_t token = g_tokens[0];
+
+  REQUIRE(ks.answer(h, token, 0x42, {7, 8, 9}) == Status::kOk);
+  CHECK(c->state() == ThreadState::kReady);
+  CHECK(saved_reply_count() == 0);
+  CHECK(status_of(c) == Status::kOk);
+  CHECK(MessageInfo{c->regs()[kRsi]}.raw == tag(0x42, 3).raw);
+  CHECK(c->regs()[kRdi] == 0);
+  CHECK(h.message(c) == std::vector<uint64_t>{7, 8, 9});
+  CHECK(g_cancelled.empty());
+
+  SECTION("the token is used up: a second answer and a deadline find nothing") {
+    CHECK(ks.answer(h, token, 0x43, {}) == Status::kNotFound);
+    h.make_current(ks.other.thread);
+    REQUIRE(h.ipc(ks.other.thread, Syscall::kCall, ks.set_deadline, tag(0, 2), {token, 1}) ==
+            Status::kOk);
+    CHECK(MessageInfo{ks.other.thread->regs()[kRsi]}.label() ==
+          static_cast<uint32_t>(Status::kNotFound));
+    CHECK(h.message(c) == std::vector<uint64_t>{7, 8, 9});
+  }
+  SECTION("the next saved call of the same slot gets another token; the old one stays dead") {
+    h.make_current(c);
+    ks.call_and_wait(h, ks.save, tag(3, 0), {});
+    const uint64_t next = g_tokens[1];
+    CHECK(next != token);
+    CHECK(ks.answer(h, token, 0x43, {}) == Status::kNotFound);
+    CHECK(c->state() == ThreadState::kBlockedOnKernel);
+    CHECK(ks.answer(h, next, 0x44, {}) == Status::kOk);
+    CHECK(MessageInfo{c->regs()[kRsi]}.label() == 0x44);
+  }
+  SECTION("tokens that never were: nothing happens") {
+    CHECK(ks.answer(h, token ^ (uint64_t{1} << 32), 1, {}) == Status::kNotFound);
+    CHECK(ks.answer(h, kMaxSavedReplies, 1, {}) == Status::kNotFound);
+    CHECK(ks.answer(h, ~uint64_t{0}, 1, {}) == Status::kNotFound);
+  }
+  h.finish();
+}
+
+TEST_CASE("a saved reply longer than the registers goes to the caller's IPC buffer") {
+  Harness h;
+  Saving ks(h);
+  Thread* c = ks.client.thread;
+  const std::vector<uint64_t> long_reply = iota(500, 30);
+  SECTION("with a buffer") {
+    abi::IpcBuffer* buffer = h.give_ipc_buffer(c, kBufferAddress);
+    scribble(c, buffer);
+    ks.call_and_wait(h, ks.save, tag(0, 0), {});
+    REQUIRE(ks.answer(h, g_tokens[0], 9, long_reply) == Status::kOk);
+    CHECK(status_of(c) == Status::kOk);
+    CHECK(MessageInfo{c->regs()[kRsi]}.raw == tag(9, 30).raw);
+    CHECK(h.message(c) == long_reply);
+  }
+  SECTION("without one the call fails with kBufferTooSmall and the token is used up") {
+    ks.call_and_wait(h, ks.save, tag(0, 0), {});
+    REQUIRE(ks.answer(h, g_tokens[0], 9, long_reply) == Status::kOk);
+    CHECK(c->state() == ThreadState::kReady);
+    CHECK(status_of(c) == Status::kBufferTooSmall);
+    CHECK(saved_reply_count() == 0);
+  }
+  h.finish();
+}
+
+TEST_CASE("a saved reply answered within the call that saved it is an immediate answer") {
+  Harness h;
+  Saving ks(h);
+  REQUIRE(ks.call(h, ks.save_resume, tag(1, 1), {41}) == Status::kOk);
+  CHECK(MessageInfo{ks.client.thread->regs()[kRsi]}.raw == tag(kSelfAnswer, 1).raw);
+  CHECK(h.message(ks.client.thread) == std::vector<uint64_t>{42});
+  CHECK(saved_reply_count() == 0);
+  h.finish();
+}
+
+TEST_CASE("saving twice in one call, or outside a call, fails") {
+  Harness h;
+  Saving ks(h);
+  CHECK(kernel_service_save_reply().status() == Status::kInvalidArgument);
+  ks.call_and_wait(h, ks.save, tag(1, 0), {});
+  CHECK(g_second_save == Status::kInvalidArgument);
+  CHECK(saved_reply_count() == 1);
+  REQUIRE(ks.answer(h, g_tokens[0], 1, {}) == Status::kOk);
+  h.finish();
+}
+
+TEST_CASE("a waiter killed or whose process ends is cancelled: the domain hears of its token") {
+  Harness h;
+  Saving ks(h);
+  Thread* c = ks.client.thread;
+  SECTION("its process ends while it waits") {
+    ks.call_and_wait(h, ks.save, tag(0, 0), {});
+    ks.client.space->terminate(0);
+    h.check();
+  }
+  SECTION("its thread is killed while it waits") {
+    ks.call_and_wait(h, ks.save, tag(0, 0), {});
+    kill_thread(c);
+    h.check();
+  }
+  SECTION("the very call that saved it ends its process") {
+    g_end_space = ks.client.space;
+    h.make_current(c);
+    (void)h.ipc(c, Syscall::kCall, ks.save, tag(2, 0), {});
+    REQUIRE(g_tokens.size() == 1);
+    CHECK(c->state() == ThreadState::kDead);
+  }
+  REQUIRE(g_cancelled == g_tokens);
+  CHECK(saved_reply_count() == 0);
+  CHECK(ks.answer(h, g_tokens[0], 1, {}) == Status::kNotFound);
+  h.finish();
+}
+
+TEST_CASE("a saved reply's deadline: the domain's expire runs at the first tick at or after it") {
+  Harness h;
+  Saving ks(h);
+  Thread* c = ks.client.thread;
+  const uint64_t deadline = monotonic_ns() + 1'000'000;
+  ks.call_and_wait(h, ks.deadline, tag(0, 1), {deadline});
+  CHECK(saved_reply_deadline_pending());
+  h.make_current(ks.other.thread);
+  h.timer_tick();  // before the deadline: nothing
+  CHECK(g_expired.empty());
+  CHECK(c->state() == ThreadState::kBlockedOnKernel);
+
+  SECTION("it comes") {
+    advance_cycles(1'000'000);
+    h.timer_tick();
+    REQUIRE(g_expired == g_tokens);
+    CHECK(c->state() != ThreadState::kBlockedOnKernel);
+    CHECK(MessageInfo{c->regs()[kRsi]}.raw == tag(kExpiredLabel, 1).raw);
+    CHECK(c->regs()[kRdx] == g_tokens[0]);
+    CHECK_FALSE(saved_reply_deadline_pending());
+  }
+  SECTION("0 disarms it") {
+    h.make_current(ks.other.thread);
+    REQUIRE(h.ipc(ks.other.thread, Syscall::kCall, ks.set_deadline, tag(0, 2), {g_tokens[0], 0}) ==
+            Status::kOk);
+    CHECK_FALSE(saved_reply_deadline_pending());
+    advance_cycles(2'000'000);
+    h.timer_tick();
+    CHECK(g_expired.empty());
+    REQUIRE(ks.answer(h, g_tokens[0], 1, {}) == Status::kOk);
+  }
+  SECTION("answered first: the deadline goes with it") {
+    REQUIRE(ks.answer(h, g_tokens[0], 1, {}) == Status::kOk);
+    CHECK_FALSE(saved_reply_deadline_pending());
+    advance_cycles(2'000'000);
+    h.timer_tick();
+    CHECK(g_expired.empty());
+  }
+  h.finish();
+}
+
+TEST_CASE("when every saved-reply slot is taken, saving fails with kOutOfMemory") {
+  Harness h;
+  Saving ks(h);
+  // kMaxSavedReplies + 1 threads in processes of 128 (a capability table's worth), each with
+  // the service's capability.
+  std::vector<Harness::Process> processes;
+  std::vector<Thread*> waiters;
+  std::vector<Handle> saves;
+  while (waiters.size() < kMaxSavedReplies + 1) {
+    processes.push_back(h.spawn("many"));
+    Space* s = processes.back().space;
+    const Handle save = h.grant(ks.holder, ks.root, s, kServiceRights,
+                                service_badge(kClientNumber + 2, kSaveIndex));
+    waiters.push_back(processes.back().thread);
+    saves.push_back(save);
+    for (uint32_t i = 1; i < 128 && waiters.size() < kMaxSavedReplies + 1; ++i) {
+      Result<Thread*> t = Thread::create(s->own_quota(), *s, 0x1000, 0x2000, 0, 0);
+      REQUIRE(t.ok());
+      h.start(*t);
+      (*t)->release();  // the started thread holds itself
+      waiters.push_back(*t);
+      saves.push_back(save);
+    }
+  }
+  h.check();
+  // The calls go straight to the kernel entry, without the invariant check after each: over
+  // 1,000 threads, 1,024 of them would take minutes. It runs once at the end instead.
+  set_invariant_check(nullptr);
+  for (uint32_t i = 0; i < kMaxSavedReplies; ++i) {
+    Thread* t = waiters[i];
+    REQUIRE(t->state() == ThreadState::kReady);
+    if (Thread* current = scheduler().current(); current != nullptr) {
+      scheduler().make_ready_front(current);
+    }
+    scheduler().run(t);
+    arch::activate(t->space().address_space(), t->context());
+    t->regs()[arch::kRax] = static_cast<uint64_t>(Syscall::kCall);
+    t->regs()[arch::kSysHandle] = saves[i];
+    t->regs()[arch::kSysTag] = tag(0, 0).raw;
+    (void)syscall_entry();
+    REQUIRE(t->state() == ThreadState::kBlockedOnKernel);
+  }
+  set_invariant_check(&detail::recording_check);
+  h.check();
+  CHECK(saved_reply_count() == kMaxSavedReplies);
+  // The last one is answered at once with why it could not be saved.
+  Thread* last = waiters.back();
+  const Handle save = saves.back();
+  h.make_current(last);
+  REQUIRE(h.ipc(last, Syscall::kCall, save, tag(0, 0), {}) == Status::kOk);
+  CHECK(MessageInfo{last->regs()[kRsi]}.label() == kSavedLabel);
+  CHECK(last->regs()[kRdx] == static_cast<uint64_t>(Status::kOutOfMemory));
+  // One answered: its slot is free again, under a new token.
+  const uint64_t first = g_tokens.at(0);
+  REQUIRE(ks.answer(h, first, 1, {}) == Status::kOk);
+  h.make_current(last);
+  (void)h.ipc(last, Syscall::kCall, save, tag(0, 0), {});
+  REQUIRE(last->state() == ThreadState::kBlockedOnKernel);
+  CHECK((g_tokens.back() & 0xffff'ffff) == (first & 0xffff'ffff));
+  CHECK(g_tokens.back() != first);
+  CHECK(ks.answer(h, first, 1, {}) == Status::kNotFound);
+  for (Harness::Process& p : processes)
+    p.space->terminate(0);
+  CHECK(saved_reply_count() == 0);
+  CHECK(g_cancelled.size() == kMaxSavedReplies);
+  h.finish();
+}
+
+TEST_CASE("a foreign system call saved by a kernel-served handler resumes with its answer") {
+  Harness h;
+  Saving ks(h);
+  auto guest = h.spawn("guest");
+  const Handle guest_thread =
+      h.grant(guest.space, abi::kSelfThread, ks.client.space, abi::kRightManage);
+  REQUIRE(h.syscall(ks.client.thread, Syscall::kThreadSetSyscallHandler, {guest_thread, ks.save}) ==
+          Status::kOk);
+  // The client waits on a notification with nothing in it, out of the way.
+  const Handle idle = h.create_notification(ks.client.space);
+  (void)h.syscall(ks.client.thread, Syscall::kWait, {idle});
+  REQUIRE(ks.client.thread->state() == ThreadState::kBlockedOnNotification);
+  h.make_current(guest.thread);
+  uint64_t* r = guest.thread->regs();
+  for (uint32_t i = 0; i < arch::kRegCount; ++i)
+    r[i] = 0x1000 + i;
+  r[arch::kRax] = 39;  // the foreign ABI's number
+  (void)h.enter(guest.thread, Path::kEntry);
+  REQUIRE(guest.thread->state() == ThreadState::kBlockedOnKernel);
+  REQUIRE(guest.thread->foreign_call() == ForeignCall::kSyscall);
+  REQUIRE(g_calls.back().label == abi::kForeignSyscallLabel);
+  REQUIRE(g_calls.back().words.at(0) == 39);
+
+  REQUIRE(ks.answer(h, g_tokens.at(0), abi::kForeignResume, {1234}) == Status::kOk);
+  // The answerer waits on a notification with nothing in it: the guest runs next.
+  const Handle n = h.create_notification(ks.other.space);
+  (void)h.syscall(ks.other.thread, Syscall::kWait, {n});
+  REQUIRE(scheduler().current() == guest.thread);
+  CHECK(guest.thread->foreign_call() == ForeignCall::kNone);
+  CHECK(r[arch::kRax] == 1234);
+  for (uint32_t i = 1; i < arch::kRegCount; ++i) {
+    INFO("register " << i);
+    CHECK(r[i] == 0x1000 + i);
+  }
   h.finish();
 }
 

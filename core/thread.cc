@@ -47,6 +47,8 @@ const char* thread_state_name(ThreadState state) {
       return "blocked-on-receive";
     case ThreadState::kBlockedOnReply:
       return "blocked-on-reply";
+    case ThreadState::kBlockedOnKernel:
+      return "blocked-on-kernel";
     case ThreadState::kBlockedOnNotification:
       return "blocked-on-notification";
     case ThreadState::kDead:

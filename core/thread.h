@@ -23,6 +23,7 @@ enum class ThreadState : uint8_t {
   kBlockedOnSend,          // in an endpoint's queue with a message (send or call)
   kBlockedOnReceive,       // in an endpoint's queue, waiting for a message
   kBlockedOnReply,         // called; waiting for the server that took the call to reply
+  kBlockedOnKernel,        // called a kernel (IC0) service, which saved its reply for later
   kBlockedOnNotification,  // in a notification's waiter queue
   kDead,                   // exited or killed; waits only for its last reference
 };
@@ -68,6 +69,8 @@ class Thread final : public KernelObject {
   uint64_t ipc_buffer() const { return ipc_buffer_; }  // user address, 0 for none
   MemoryObject* pending_memory() const { return pending_memory_; }
   uint32_t slice_left() const { return slice_left_; }  // timer ticks left in its time slice
+  // kBlockedOnKernel: the saved-reply slot it waits in (core/kernel_service.h).
+  uint32_t saved_reply_slot() const { return saved_reply_slot_; }
 
   // ---- transitions: the only writers of the state above; each keeps links and queues right --
   // Waits in `ep`'s queue of senders with a message sent through `cap` (whose deletion
@@ -87,6 +90,12 @@ class Thread final : public KernelObject {
     state_ = ThreadState::kBlockedOnReply;
     replier_ = &server;
     server.caller_ = this;
+  }
+  // Waits for a kernel service to answer from saved-reply slot `slot`; it is running or has
+  // just left a send queue, so it is blocked on nothing already (core/kernel_service.cc).
+  void block_on_kernel(uint32_t slot) {
+    state_ = ThreadState::kBlockedOnKernel;
+    saved_reply_slot_ = slot;
   }
   // Takes the reply relation to its caller apart from the server's side and returns the caller
   // (still kBlockedOnReply, to be woken with the reply).
@@ -169,6 +178,7 @@ class Thread final : public KernelObject {
   Reply send_reply_ = Reply::kNone;
   Grant send_grant_ = Grant::kNo;
   uint64_t ipc_buffer_ = 0;
+  uint32_t saved_reply_slot_ = 0;
   MemoryObject* pending_memory_ = nullptr;
   arch::UserContext context_;
   Space* space_;

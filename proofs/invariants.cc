@@ -12,6 +12,7 @@
 #include "core/endpoint.h"
 #include "core/ioports.h"
 #include "core/irq.h"
+#include "core/kernel_service.h"
 #include "core/kmem.h"
 #include "core/lib/format.h"
 #include "core/memory_object.h"
@@ -524,6 +525,7 @@ const char* check_thread_queue(Thread* t) {
     case ThreadState::kDead:
     case ThreadState::kRunning:
     case ThreadState::kBlockedOnReply:
+    case ThreadState::kBlockedOnKernel:
       EXPECT(!queued, "%s is in a queue", describe(t));
       EXPECT(t->blocked_on() == nullptr, "%s is marked blocked on an object", describe(t));
       break;
@@ -594,6 +596,11 @@ const char* check_thread_links(Thread* t) {
   } else {
     EXPECT(t->replier() == nullptr, "%s still names a replier", describe(t));
   }
+  // A saved reply (core/kernel_service.h): its slot names the thread back.
+  if (t->state() == ThreadState::kBlockedOnKernel) {
+    EXPECT(saved_reply_waiter(t->saved_reply_slot()) == t,
+           "%s waits for a kernel service in a saved-reply slot that is not its own", describe(t));
+  }
   if (t->caller() != nullptr) {
     EXPECT(thread_started(t), "%s still holds a caller", describe(t));
     EXPECT(is_live(t->caller(), ObjectType::kThread) &&
@@ -621,6 +628,7 @@ struct ThreadCounts {
   size_t ready = 0;
   size_t on_endpoints = 0;
   size_t on_notifications = 0;
+  size_t on_kernel = 0;  // kBlockedOnKernel: one saved-reply slot each
 };
 
 // Every queue holds only threads in the matching state, so with the counts equal each such
@@ -727,7 +735,21 @@ const char* check_threads() {
       ++counts.on_endpoints;
     }
     if (t->state() == ThreadState::kBlockedOnNotification) ++counts.on_notifications;
+    if (t->state() == ThreadState::kBlockedOnKernel) ++counts.on_kernel;
   }
+  // Every saved reply's slot holds a live thread waiting in it, and no other slot is in use.
+  uint32_t saved = 0;
+  for (uint32_t slot = 0; slot < kMaxSavedReplies; ++slot) {
+    Thread* w = saved_reply_waiter(slot);
+    if (w == nullptr) continue;
+    ++saved;
+    EXPECT(is_live(w, ObjectType::kThread) && w->state() == ThreadState::kBlockedOnKernel &&
+               w->saved_reply_slot() == slot,
+           "saved-reply slot %u names a thread that does not wait in it", slot);
+  }
+  EXPECT(saved == saved_reply_count() && saved == counts.on_kernel,
+         "%u saved-reply slots are in use, the count says %u, %zu threads wait in one", saved,
+         saved_reply_count(), counts.on_kernel);
   PASS_UP(check_run_queues(counts));
   return check_ipc_queues(counts);
 }

@@ -62,7 +62,8 @@ void call(KernelCall& kc) {
   mem_copy(kc.data, msg.data, msg.size);
 }
 
-constexpr KernelDomain kDomain = {&start_all, &find, &call};
+// Services here never save a reply yet (Event::wait is unsupported): no cancel, no expire.
+constexpr KernelDomain kDomain = {&start_all, &find, &call, nullptr, nullptr};
 
 }  // namespace
 
