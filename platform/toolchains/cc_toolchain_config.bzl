@@ -133,6 +133,15 @@ def _host_features():
             enabled = True,
             flag_sets = [_flags(_ALL_COMPILE + _LINK, _SANITIZE)],
         ),
+        # Clang's source-based coverage, off unless asked for (--features=hmk_coverage):
+        # ./hmk verify --coverage (tools/coverage) builds the hosted tests with it.
+        feature(
+            name = "hmk_coverage",
+            flag_sets = [_flags(
+                _ALL_COMPILE + _LINK,
+                ["-fprofile-instr-generate", "-fcoverage-mapping"],
+            )],
+        ),
         feature(
             name = "dbg",
             flag_sets = [_flags(_ALL_COMPILE, ["-O0"])],
