@@ -39,7 +39,8 @@ def say(msg):
 
 
 def bazel(*args, capture=False):
-    cmd = ["bazel", f"--output_base={OUTPUT_BASE}", *args]
+    # A server of its own, which goes away a minute after the run instead of idling for hours.
+    cmd = ["bazel", f"--output_base={OUTPUT_BASE}", "--max_idle_secs=60", *args]
     if capture:
         return subprocess.run(cmd, cwd=ROOT, check=True, text=True,
                               stdout=subprocess.PIPE).stdout
