@@ -131,6 +131,8 @@ Status kernel_service_resume(uint64_t token, const KernelCall& reply) {
 }
 
 Status kernel_service_set_deadline(uint64_t token, uint64_t deadline) {
+  const KernelDomain* domain = kernel_domain();
+  if (domain == nullptr || domain->expire == nullptr) return Status::kUnsupported;
   const uint32_t slot = slot_of(token);
   if (slot == kMaxSavedReplies) return Status::kNotFound;
   SavedReply& saved = g_saved[slot];

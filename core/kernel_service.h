@@ -100,6 +100,7 @@ Result<uint64_t> kernel_service_save_reply();
 // kBufferTooSmall instead, as for an immediate answer; the token is used up either way.
 Status kernel_service_resume(uint64_t token, const KernelCall& reply);
 // At monotonic time `deadline` (core/clock.h; 0: none) the domain's `expire` gets the token.
+// kUnsupported for a domain without `expire`.
 Status kernel_service_set_deadline(uint64_t token, uint64_t deadline);
 // For the kernel: the timer tick runs the expired deadlines; the idle loop asks whether one is
 // still to come; detaching a kBlockedOnKernel thread (kill, process end) cancels its reply.

@@ -13,7 +13,7 @@ import tomllib
 from dataclasses import dataclass
 
 # Where mutants may live: the code whose tests the check measures.
-MUTABLE_ROOTS = ("core/", "svc/", "proofs/", "platform/x86_64/")
+MUTABLE_ROOTS = ("core/", "svc/", "proofs/", "platform/x86_64/", "platform/fiber/")
 REQUIRED_KEYS = ("name", "file", "find", "replace", "reason", "targets")
 OPTIONAL_KEYS = ("after",)
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
