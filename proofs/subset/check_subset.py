@@ -867,7 +867,8 @@ def main():
                        os.path.join(include_dir, "arch", "context.h"))
         with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
             try:
-                modules = list(pool.map(lambda s: compile_ir(s, include_dir, tmp, args.iquote), units))
+                modules = list(pool.map(
+                    lambda s: compile_ir(s, include_dir, tmp, args.iquote), units))
             except RuntimeError as e:
                 print(f"check_subset: {e}", file=sys.stderr)
                 return 2
