@@ -506,13 +506,19 @@ BITCAST_CALLEE_RE = re.compile(r'\bbitcast \([^@]*?(@(?:"[^"]*"|[\w.$-]+)) to')
 ASM_RE = re.compile(r"\b(?:call|invoke)\b[^(]*?\basm\b")
 FUNC_REF_RE = re.compile(r'@("(?:[^"\\]|\\.)*"|[\w.$-]+)')
 DBG_RE = re.compile(r"!dbg !(\d+)")
-STRING_RE = re.compile(r'c"[^"]*"|"(?:[^"\\]|\\.)*"')
+# String constants and attribute strings, not quoted names (@"...", %"..."), which clang uses for
+# names with `$` in them (lambdas).
+STRING_RE = re.compile(r'c"[^"]*"|(?<![@%\w])"(?:[^"\\]|\\.)*"')
+ALIAS_RE = re.compile(r'^@("(?:[^"\\]|\\.)*"|[\w.$-]+) = .*?\balias\b'
+                      r'[^@]*@("(?:[^"\\]|\\.)*"|[\w.$-]+)')
 DYN_ALLOCA_RE = re.compile(r"=\s*alloca\b[^,]*,\s*i\d+\s+%")
 
 
 class Module:
-    def __init__(self, path, text):
+    def __init__(self, path, text, graph_only=False):
         self.path = path
+        self.graph_only = graph_only  # only for the call graph (platform/), no other rule
+        self.aliases = {}  # name -> aliased name (the C1 constructor for the C2 one, ...)
         self.defined = {}  # name -> define-line !dbg id
         self.calls = []  # (caller, callee or None, dbg id, line text)
         self.refs = collections.defaultdict(set)  # function -> names referenced, not called
@@ -528,6 +534,10 @@ class Module:
                     self.metadata[m.group(1)] = m.group(2)
                 continue
             if raw.startswith(("attributes #", "source_filename", "target ", ";", "declare ")):
+                continue
+            m = ALIAS_RE.match(raw)
+            if m:
+                self.aliases[m.group(1)] = m.group(2)
                 continue
             m = DEFINE_RE.match(raw)
             if m:
@@ -592,7 +602,7 @@ class Module:
         return f"{file_name or self.path}:{line.group(1) if line else '?'}"
 
 
-def compile_ir(source, include_dir, out_dir, iquote):
+def compile_ir(source, include_dir, out_dir, iquote, graph_only=False):
     out = os.path.join(out_dir, source.replace("/", "__") + ".ll")
     quote = [arg for d in ["."] + iquote for arg in ("-iquote", d)]
     cmd = [CLANG] + KERNEL_FLAGS + ["-isystem", resource_include()] + quote + \
@@ -602,7 +612,7 @@ def compile_ir(source, include_dir, out_dir, iquote):
         raise RuntimeError(f"compiling {source} to LLVM IR failed:\n{' '.join(cmd)}\n"
                            f"{proc.stderr}")
     with open(out, encoding="utf-8", errors="replace") as f:
-        return Module(source, f.read())
+        return Module(source, f.read(), graph_only)
 
 
 _RESOURCE = []
@@ -698,9 +708,11 @@ def cycle_in(comp, graph):
 def check_ir(modules, report):
     out = []
     defined = {}
+    aliases = {}
     for mod in modules:
         for name in mod.defined:
             defined.setdefault(name, mod)
+        aliases.update(mod.aliases)
     graph = {name: set() for name in defined}
     indirect = []  # (caller, location)
     external = collections.Counter()
@@ -710,18 +722,26 @@ def check_ir(modules, report):
             if callee is None:
                 indirect.append((caller, mod.location(dbg) or mod.path))
                 continue
+            seen = 0
+            while callee in aliases and seen < 8:  # bound: alias chains are short; 8 at most
+                callee = aliases[callee]
+                seen += 1
             if callee in defined:
                 graph[caller].add(callee)
                 call_site.setdefault((caller, callee), (mod, dbg))
             else:
                 external[callee] += 1
             plain = callee.strip('"')
+            if mod.graph_only:
+                continue
             if plain in ALLOC_FUNCTIONS or (re.match(r"_Z(nw|na|dl|da)", plain) and
                                             plain not in PLACEMENT_OPERATORS):
                 loc = mod.location(dbg) or mod.path
                 file, _, line = loc.rpartition(":")
                 out.append(Violation("allocation", file, int(line) if line.isdigit() else 0,
                                      plain, f"call of the allocator `{plain}`"))
+        if mod.graph_only:
+            continue
         for caller, dbg in mod.dyn_allocas:
             loc = mod.location(dbg) or mod.path
             file, _, line = loc.rpartition(":")
@@ -831,6 +851,9 @@ def main():
     ap.add_argument("--expect", nargs="*", default=None, metavar="RULE=N")
     ap.add_argument("--iquote", action="append", default=[],
                     help="another root for quoted includes (bazel-bin, outside Bazel)")
+    ap.add_argument("--graph", action="extend", nargs="+", default=[], metavar="FILE",
+                    help="files for the call graph only (the ports, platform/); the *.cc are "
+                    "compiled, no other rule applies to them")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--verbose", action="store_true", help="list indirect calls and the rest")
     args = ap.parse_args()
@@ -869,6 +892,10 @@ def main():
             try:
                 modules = list(pool.map(
                     lambda s: compile_ir(s, include_dir, tmp, args.iquote), units))
+                graph_units = sorted(g for g in args.graph
+                                     if g.endswith(".cc") and not g.endswith("_test.cc"))
+                modules += list(pool.map(
+                    lambda s: compile_ir(s, include_dir, tmp, args.iquote, True), graph_units))
             except RuntimeError as e:
                 print(f"check_subset: {e}", file=sys.stderr)
                 return 2
@@ -884,7 +911,8 @@ def main():
             left.append(v)
     stale = [e for k, e in enumerate(exceptions) if used[k] == 0]
 
-    print(f"check_subset: {len(code)} files ({len(units)} compiled to IR), {loops} loop keywords, "
+    print(f"check_subset: {len(code)} files ({len(units)} compiled to IR; {len(graph_units)} more "
+          f"for the call graph), {loops} loop keywords, "
           f"{report['functions']} functions, {report['edges']} direct call edges, "
           f"{len(violations) - len(left)} violation(s) excepted by {len(exceptions)} "
           f"exception(s)")
