@@ -50,7 +50,7 @@ void background_step(size_t budget) {
   Thread* next = scheduler().choose();
   // A foreign thread whose call to its handler ended resumes with its own registers, or its
   // process ends and another thread is chosen.
-  // bound: each round ends t's foreign call or t (or its process): the ready threads
+  // bound: each round ends next's foreign call, or next (or its process): the ready threads
   while (next != nullptr && next->foreign_call() != ForeignCall::kNone)
     [[unlikely]] {
       if (finish_foreign_call(next)) break;
