@@ -23,6 +23,7 @@ Result<Capability*> CapTable::lookup(uint64_t handle, ObjectType type, uint32_t 
 
 Status CapTable::ensure_free(size_t count, Quota& quota) {
   // Bounded by kMaxPages additions.
+  // bound: each round adds one table page or returns; at most kMaxPages
   while (free_slots(count) < count) {
     size_t index = page_count();
     if (index == kMaxPages) return Status::kQuotaExceeded;  // the table is at its largest
@@ -135,6 +136,7 @@ void CapTable::clear(Quota& quota) {
 
 size_t CapTable::page_count() const {
   size_t n = 0;
+  // bound: n < kMaxPages
   while (n < kMaxPages && pages_[n] != nullptr)
     ++n;
   return n;
@@ -157,6 +159,7 @@ size_t cap_move_children_up(Capability* cap, size_t budget) {
   // a root); one step per child.
   Capability* parent = cap->parent;
   size_t moved = 0;
+  // bound: returns at moved == budget; each round takes one child off the list
   for (; cap->first_child != nullptr; ++moved) {
     if (moved == budget) return moved;
     Capability* child = cap->first_child;
@@ -198,6 +201,7 @@ bool cap_revoke(Capability* cap, size_t budget) {
   // it goes. No capability is moved twice (its new parent, `cap`, is never deleted here), so
   // the work is linear in the number of descendants, however deep or wide the tree.
   size_t work = 0;
+  // bound: each round deletes `child`, which leaves cap's child list, or returns
   while (Capability* child = cap->first_child) {
     if (work >= budget) return false;
     work += cap_move_children_up(child, budget - work);
@@ -208,6 +212,7 @@ bool cap_revoke(Capability* cap, size_t budget) {
 }
 
 bool cap_is_ancestor(const Capability* ancestor, const Capability* cap) {
+  // bound: one step per ancestor; a derivation chain has no cycle (invariant 14)
   for (const Capability* p = cap->parent; p != nullptr; p = p->parent) {
     if (p == ancestor) return true;
   }

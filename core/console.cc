@@ -53,6 +53,7 @@ void ConsoleLines::kernel(const char* text, size_t length) {
 void ConsoleLines::user(const void* writer, StringView name, const char* text, size_t length) {
   const StringView base = base_name(name);
   size_t i = 0;
+  // bound: each round consumes a line of text, at least one character
   while (i < length) {
     end_foreign_line(writer, base);
     if (!mid_line_) {
@@ -66,6 +67,7 @@ void ConsoleLines::user(const void* writer, StringView name, const char* text, s
     }
     // The rest of this line: clean runs as they are, each control character as '?'.
     size_t run = i;
+    // bound: i < length, ++i each round
     while (i < length && text[i] != '\n') {
       if (is_control(text[i])) {
         emit(text + run, i - run);

@@ -13,12 +13,14 @@ constinit Slab<Notification> g_notifications("Notification");
 
 // Wakes everybody in `queue` with kPeerClosed; bounded by the queue length.
 void close_queue(ThreadQueue& queue) {
+  // bound: each wake takes t out of the queue: the queue's length
   while (Thread* t = queue.front())
     wake_with_status(t, Status::kPeerClosed);
 }
 }  // namespace
 
 void Endpoint::wake_all(Status status) {
+  // bound: each wake takes t out of the queue: the queue's length
   while (Thread* t = queue_.front())
     wake_with_status(t, status);
 }
@@ -36,6 +38,7 @@ size_t Endpoint::cancel_sends_through(const Capability* cap) {
   if (kind_ != QueueKind::kSenders) return 0;
   size_t looked_at = 0;
   Thread* t = queue_.front();
+  // bound: one step per thread of the queue, each looked at once
   while (t != nullptr) {
     Thread* next = queue_.next(t);  // before t leaves the queue
     if (t->send_cap() == cap) wake_with_status(t, Status::kInvalidCapability);
@@ -67,6 +70,7 @@ void Notification::set_timer(uint64_t deadline, uint64_t bits) {
 
 void expire_timers(uint64_t now) {
   // Bounded by the armed timers: each is looked at once and an expired one leaves the list.
+  // bound: one step per armed timer, each looked at once
   for (Notification* n = g_timers.front(); n != nullptr;) {
     Notification* next = g_timers.next(n);
     if (n->timer_deadline() <= now) {
@@ -79,6 +83,7 @@ void expire_timers(uint64_t now) {
 }
 
 bool timer_could_wake_someone() {
+  // bound: one step per armed timer
   for (Notification* n = g_timers.front(); n != nullptr; n = g_timers.next(n))
     if (!n->waiters().empty()) return true;
   return false;

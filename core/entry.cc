@@ -51,6 +51,7 @@ void background_step(size_t budget) {
   Thread* next = scheduler().choose();
   // A foreign thread whose call to its handler ended resumes with its own registers, or its
   // process ends and another thread is chosen.
+  // bound: each round ends next's foreign call, or next (or its process): the ready threads
   while (next != nullptr && next->foreign_call() != ForeignCall::kNone)
     [[unlikely]] {
       if (finish_foreign_call(next)) break;
@@ -63,6 +64,7 @@ void background_step(size_t budget) {
 // Whether an interrupt could still make some thread runnable: a thread waits on a
 // notification that an interrupt line signals. (There are no timeouts yet.)
 bool interrupt_could_wake_someone() {
+  // bound: one step per live kernel object
   for (KernelObject* o = live_objects().front(); o != nullptr; o = live_objects().next(o)) {
     if (o->type() != ObjectType::kNotification) continue;
     auto* n = static_cast<Notification*>(o);
@@ -139,6 +141,7 @@ bool background_work_pending() {
 
 void finish_background_work() {
   // Bounded: every round finishes work or adds none (what a step releases is destroyed in it).
+  // bound: each round finishes work and adds none (above)
   while (g_background.pending) {
     background_step(~size_t{0});
     reap_objects();

@@ -48,6 +48,7 @@ bool FrameAllocator::is_free(PhysAddr frame) const {
 size_t FrameAllocator::set_range(size_t first, size_t last, Bit value) {
   size_t changed = 0;
   size_t frame = first;
+  // bound: frame grows each round, up to last
   while (frame < last) {
     const size_t word = frame / kBitsPerWord;
     const size_t lo = frame % kBitsPerWord;
@@ -68,6 +69,7 @@ size_t FrameAllocator::set_range(size_t first, size_t last, Bit value) {
 
 size_t FrameAllocator::find_used(size_t first, size_t last) const {
   size_t frame = first;
+  // bound: frame moves to the next bitmap word each round, up to last
   while (frame < last) {
     const size_t word = frame / kBitsPerWord;
     const size_t lo = frame % kBitsPerWord;
@@ -80,6 +82,7 @@ size_t FrameAllocator::find_used(size_t first, size_t last) const {
 
 size_t FrameAllocator::find_free(size_t first, size_t last) const {
   size_t frame = first;
+  // bound: frame moves to the next bitmap word each round, up to last
   while (frame < last) {
     const size_t word = frame / kBitsPerWord;
     const size_t lo = frame % kBitsPerWord;
@@ -137,6 +140,7 @@ Result<PhysAddr> FrameAllocator::allocate_contiguous(size_t count, size_t align_
   size_t start = find_free(0, frame_count_);
   // Each round either returns or moves start past a used frame, so start strictly increases and
   // the loop ends within frame_count_ rounds.
+  // bound: start strictly increases, below frame_count_ (above)
   while (start < frame_count_) {
     size_t aligned;
     if (!checked_align_up(start, align_pages, &aligned)) break;

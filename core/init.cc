@@ -72,9 +72,11 @@ uint64_t cycles_to_us(uint64_t cycles) {
 }
 
 StringView trim(StringView s) {
+  // bound: each round removes one character of s
   while (!s.empty() && (s[0] == ' ' || s[0] == '\t' || s[0] == '\r'))
     s.remove_prefix(1);
   size_t n = s.size();
+  // bound: --n each round, down to 0
   while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
     --n;
   return s.substr(0, n);
@@ -93,6 +95,7 @@ StringView trim(StringView s) {
   if (objects_after != g_init.objects_before) {
     kprint("boot: %zu kernel objects still alive (expected %zu):\n", objects_after,
            g_init.objects_before);
+    // bound: one step per live kernel object
     for (KernelObject* o = live_objects().front(); o != nullptr; o = live_objects().next(o))
       kprint("  %s with %u references\n", object_type_name(o->type()), o->refs());
   }
@@ -158,6 +161,7 @@ void retire_ended_domains() {
 // then the holder, and check for leaks.
 [[noreturn]] void end_manifest() {
   retire_ended_domains();
+  // bound: i < domain_count(), ++i; the directory does not change
   for (uint32_t i = 0; i < g_init.directory.domain_count(); ++i) {
     DomainRecord& d = g_init.domains[i];
     if (d.in_kernel) {
@@ -318,6 +322,7 @@ bool start_line(const ManifestLine& line) {
 
 // Reads manifest lines until a `run` program starts; ends the manifest after the last line.
 void start_next() {
+  // bound: each round takes one line (at least one character) off the manifest
   while (!g_init.rest.empty()) {
     ++g_init.line_number;
     size_t newline = g_init.rest.find('\n');
@@ -410,6 +415,7 @@ void init_run_pending() {
 
 void init_deadlock() {
   kprint("init: nothing can run and no interrupt can change that; blocked threads:\n");
+  // bound: one step per live kernel object
   for (KernelObject* o = live_objects().front(); o != nullptr; o = live_objects().next(o)) {
     if (o->type() != ObjectType::kThread) continue;
     auto* t = static_cast<Thread*>(o);

@@ -234,6 +234,7 @@ Status receive(Thread* self, IpcArgs m) {
 
   // Senders the receiver cannot take a message from fail and leave; the next one is tried.
   // Bounded by the queue length.
+  // bound: each round takes the front sender off the queue: the queue's length
   for (;;) {
     Thread* sender = ep->kind() == Endpoint::QueueKind::kSenders ? ep->queue().front() : nullptr;
     if (sender == nullptr) break;

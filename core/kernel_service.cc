@@ -21,6 +21,7 @@ constexpr uint32_t kUnbound = ~0u;
 struct Bindings {
   uint32_t slot[kMaxBound];
   constexpr Bindings() : slot() {
+    // bound: the kMaxBound slots of the array
     for (uint32_t& s : slot)
       s = kUnbound;
   }

@@ -50,11 +50,13 @@ class List {
   }
   size_t size() const {
     size_t n = 0;
+    // bound: one step per element; the ring ends at head_
     for (const ListNode* p = head_.next; p != &head_; p = p->next)
       ++n;
     return n;
   }
   bool contains(const T* item) const {
+    // bound: one step per element; the ring ends at head_
     for (const ListNode* p = head_.next; p != &head_; p = p->next) {
       if (p == &(item->*Node)) return true;
     }

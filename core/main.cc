@@ -98,6 +98,7 @@ Status init_frames(const BootInfo& info) {
     bool moved = true;
     for (int round = 0; moved && round < 8; ++round) {  // step over reserved ranges
       moved = false;
+      // bound: the fixed reserved[] array
       for (const Reserved& res : reserved) {
         if (res.size != 0 && overlaps(candidate, bitmap_size, res.base, res.size)) {
           candidate = align_up(res.base + res.size, kPageSize);
@@ -120,6 +121,7 @@ Status init_frames(const BootInfo& info) {
       g_frames.add_free_range(info.memory[i].base, info.memory[i].size);
     }
   }
+  // bound: the fixed reserved[] array
   for (const Reserved& res : reserved) {
     if (res.size != 0) g_frames.reserve_range(res.base, res.size);
   }
@@ -133,6 +135,7 @@ Status init_frames(const BootInfo& info) {
 // Value of `key=` on the command line, or an empty view.
 StringView cmdline_value(const char* cmdline, StringView key) {
   StringView rest(cmdline);
+  // bound: each round takes one word (or the rest) off rest
   while (!rest.empty()) {
     size_t space = rest.find(' ');
     StringView word = rest.substr(0, space);

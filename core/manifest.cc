@@ -14,9 +14,11 @@ bool is_blank(char c) {
 }
 
 StringView trim(StringView s) {
+  // bound: each round removes one character of s
   while (!s.empty() && is_blank(s[0]))
     s.remove_prefix(1);
   size_t n = s.size();
+  // bound: --n each round, down to 0
   while (n > 0 && is_blank(s[n - 1]))
     --n;
   return s.substr(0, n);
@@ -26,6 +28,7 @@ StringView trim(StringView s) {
 StringView next_word(StringView* rest) {
   *rest = trim(*rest);
   size_t n = 0;
+  // bound: n < rest->size(), ++n
   while (n < rest->size() && !is_blank((*rest)[n]))
     ++n;
   StringView word = rest->substr(0, n);
@@ -74,6 +77,7 @@ int digit_value(char c, uint64_t base) {
 Status parse_names(StringView value, const char* option, uint32_t limit, StringView* names,
                    uint32_t* count, ManifestError* error) {
   bool more = true;
+  // bound: each round takes one item off value; more is false after the last
   while (more) {
     const StringView name = next_item(&value, ',', &more);
     if (!valid_manifest_name(name)) {
@@ -96,6 +100,7 @@ Status parse_names(StringView value, const char* option, uint32_t limit, StringV
 // "N,M": interrupt line numbers, none twice.
 Status parse_irqs(StringView value, ManifestLine* out, ManifestError* error) {
   bool more = true;
+  // bound: each round takes one item off value; more is false after the last
   while (more) {
     const StringView item = next_item(&value, ',', &more);
     uint64_t line = 0;
@@ -233,6 +238,7 @@ void copy_name(char (&to)[kManifestNameMax + 1], StringView name) {
 
 bool valid_manifest_name(StringView name) {
   if (name.empty() || name.size() > kManifestNameMax) return false;
+  // bound: the characters of name (at most kManifestNameMax)
   for (char c : name) {
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
   }
@@ -247,6 +253,7 @@ bool parse_manifest_number(StringView text, uint64_t max, uint64_t* out) {
   }
   if (text.empty()) return false;
   uint64_t value = 0;
+  // bound: the characters of text
   for (char c : text) {
     const int d = digit_value(c, base);
     // value * base + d <= max, without overflow.
@@ -277,6 +284,7 @@ Status parse_manifest_line(StringView text, ManifestLine* out, ManifestError* er
   } else if (directive == "kernel") {
     out->directive = Directive::kKernel;
     out->name = "kernel";
+    // bound: each round takes one word off rest, up to the empty word
     for (StringView word = next_word(&rest); !word.empty(); word = next_word(&rest))
       TRY(parse_option(word, out, error));
     if (out->serve_count == 0) {
@@ -294,6 +302,7 @@ Status parse_manifest_line(StringView text, ManifestLine* out, ManifestError* er
     return fail(error, Status::kInvalidArgument, "program path '%.*s' does not start with /",
                 VIEW(out->path));
   }
+  // bound: each round takes one word off rest, up to the empty word
   for (StringView word = next_word(&rest); !word.empty(); word = next_word(&rest))
     TRY(parse_option(word, out, error));
   if (out->boot_cap_count() > abi::kBootInfoMaxCaps) {

@@ -76,6 +76,7 @@ Status MemoryObject::clone_step(uint64_t budget) {
     if (frame != 0) {
       TRY(frame_share(frame));
       // Read-only wherever the source maps it writable: its next write makes its own copy.
+      // bound: one step per mapping of the source object
       for (Mapping* m = source.mappings_.front(); m != nullptr; m = source.mappings_.next(m)) {
         uint64_t vaddr;
         if ((m->rights & abi::kRightWrite) && maps_page(*m, index, &vaddr)) {
@@ -116,6 +117,7 @@ Status MemoryObject::make_private(uint64_t index) {
   }
   // Every mapping of the page now gets the frame with its own rights (a mapping without the
   // page mapped yet gets it on its first fault).
+  // bound: one step per mapping of the object
   for (Mapping* m = mappings_.front(); m != nullptr; m = mappings_.next(m)) {
     uint64_t vaddr;
     if (maps_page(*m, index, &vaddr)) {
@@ -149,6 +151,7 @@ void MemoryObject::destroy() {
 }
 
 bool MemoryObject::free_frames(size_t* budget) {
+  // bound: --*budget each round (and --filled_)
   for (; filled_ > 0 && *budget > 0; --*budget) {
     const PhysAddr frame = frames_[--filled_];
     if (frame != 0) frame_release(frame);
@@ -162,6 +165,7 @@ void MemoryObject::destroy_empty() {
 }
 
 bool run_memory_backlog(size_t* budget) {
+  // bound: each round empties a backlog object, which leaves it, or returns
   while (KernelObject* o = g_backlog.front()) {
     auto* m = static_cast<MemoryObject*>(o);
     if (!m->free_frames(budget)) return false;

@@ -45,6 +45,7 @@ void KernelObject::release() {
 void reap_all_objects() {
   // Each destroy() may release more objects onto the queue; every object is destroyed once,
   // so this ends after at most as many rounds as there are live objects.
+  // bound: each object is destroyed once: at most the live objects (above)
   while (KernelObject* object = g_zombies.pop_front()) {
     switch (object->type()) {
       case ObjectType::kSpace:

@@ -62,6 +62,7 @@ Status install_initial_caps(Space& space, Thread& thread) {
       {abi::kSelfSpace, &space},
       {abi::kSelfThread, &thread},
   };
+  // bound: the fixed initial[] array
   for (const Initial& i : initial) {
     // A fresh table hands out 1, 2.
     if (caps.install_root(i.object, abi::kRightsAll) != i.expected) return Status::kCorrupt;

@@ -64,6 +64,7 @@ void Quota::release() {
   if (--refs_ != 0) return;
   // Bounded: each step moves one level up the account tree, which is finite.
   Quota* q = this;
+  // bound: one level up the finite account tree per round (above)
   while (q != nullptr && q->refs_ == 0) {
     Quota* parent = q->parent_;
     QuotaRegistry::remove(q);

@@ -85,6 +85,7 @@ bool Scheduler::in_run_queue(const Thread* t) const {
 
 size_t Scheduler::ready_count() const {
   size_t n = 0;
+  // bound: the fixed queues_ array, one queue per priority
   for (const Queue& q : queues_)
     n += q.size();
   return n;

@@ -101,6 +101,7 @@ Status Space::map(MemoryObject& memory, uint64_t vaddr, uint64_t first_page, uin
     return Status::kOutOfRange;
   }
   if (!alive_) return Status::kPeerClosed;
+  // bound: one step per mapping of the space
   for (Mapping* m = mappings_.front(); m != nullptr; m = mappings_.next(m)) {
     if (vaddr < m->vaddr + m->pages * kPageSize && m->vaddr < end) return Status::kAlreadyExists;
   }
@@ -171,6 +172,7 @@ namespace {
 template <typename List>
 Status covered(List& mappings, uint64_t vaddr, uint64_t end) {
   bool any = false;
+  // bound: one step per mapping of the space
   for (Mapping* m = mappings.front(); m != nullptr; m = mappings.next(m)) {
     uint64_t m_end = m->vaddr + m->pages * kPageSize;
     if (m_end <= vaddr || m->vaddr >= end) continue;
@@ -188,6 +190,7 @@ Status Space::unmap(uint64_t vaddr, uint64_t pages) {
   if (!alive_) return Status::kPeerClosed;
   TRY(covered(mappings_, vaddr, end));
   Mapping* m = mappings_.front();
+  // bound: one step per mapping of the space, each looked at once
   while (m != nullptr) {
     Mapping* next = mappings_.next(m);
     if (m->vaddr >= vaddr && m->vaddr < end) unmap_mapping(m);
@@ -207,12 +210,15 @@ Status Space::check_protect_wx(uint64_t vaddr, uint64_t end, uint32_t rights) {
                                                             : 0;
   if (conflict == 0) return Status::kOk;
   auto in_range = [&](const Mapping* m) { return m->vaddr >= vaddr && m->vaddr < end; };
+  // bound: one step per mapping of the space
   for (Mapping* m = mappings_.front(); m != nullptr; m = mappings_.next(m)) {
     if (in_range(m)) m->memory->protect_tally_ = 0;
   }
+  // bound: one step per mapping of the space
   for (Mapping* m = mappings_.front(); m != nullptr; m = mappings_.next(m)) {
     if (in_range(m) && (m->rights & conflict) != 0) ++m->memory->protect_tally_;
   }
+  // bound: one step per mapping of the space
   for (Mapping* m = mappings_.front(); m != nullptr; m = mappings_.next(m)) {
     if (in_range(m) && m->memory->conflicting_mappings(rights) > m->memory->protect_tally_) {
       return Status::kPermissionDenied;
@@ -229,6 +235,7 @@ Status Space::protect(uint64_t vaddr, uint64_t pages, uint32_t rights) {
   if (!range_ok(vaddr, pages, &end)) return Status::kBadAddress;
   if (!alive_) return Status::kPeerClosed;
   TRY(covered(mappings_, vaddr, end));
+  // bound: one step per mapping of the space
   for (Mapping* m = mappings_.front(); m != nullptr; m = mappings_.next(m)) {
     if (m->vaddr >= vaddr && m->vaddr < end && (rights & ~m->max_rights) != 0) {
       return Status::kPermissionDenied;
@@ -236,6 +243,7 @@ Status Space::protect(uint64_t vaddr, uint64_t pages, uint32_t rights) {
   }
   TRY(check_protect_wx(vaddr, end, rights));
   // POINT OF NO RETURN
+  // bound: one step per mapping of the space
   for (Mapping* m = mappings_.front(); m != nullptr; m = mappings_.next(m)) {
     if (m->vaddr < vaddr || m->vaddr >= end) continue;
     m->memory->mapping_removed(m->rights);
@@ -253,6 +261,7 @@ Status Space::resolve_fault(uint64_t address, uint32_t access) {
   if (!alive_) return Status::kBadAddress;
   const uint64_t vaddr = address & ~(kPageSize - 1);
   Mapping* m = mappings_.front();
+  // bound: one step per mapping of the space
   while (m != nullptr && !(vaddr >= m->vaddr && vaddr - m->vaddr < m->pages * kPageSize))
     m = mappings_.next(m);
   if (m == nullptr) return Status::kBadAddress;
@@ -291,6 +300,7 @@ Status for_user_pages(Space& space, uint64_t address, size_t length, uint32_t fl
   if (__builtin_add_overflow(address, length, &end) || end > arch::kUserHighest) {
     return Status::kBadAddress;
   }
+  // bound: done grows by the rest of a page (at least 1) each round, up to length
   for (size_t done = 0; done < length;) {  // check (and fault in) first, then copy
     if (!arch::translate_user(as, address + done, flags).ok()) {
       if (space.resolve_fault(address + done, flags & kPageWrite) != Status::kOk) {
@@ -300,6 +310,7 @@ Status for_user_pages(Space& space, uint64_t address, size_t length, uint32_t fl
     }
     done += min<size_t>(length - done, kPageSize - ((address + done) & (kPageSize - 1)));
   }
+  // bound: done grows by the rest of a page (at least 1) each round, up to length
   for (size_t done = 0; done < length;) {
     const uint64_t at = address + done;
     const size_t chunk = min<size_t>(length - done, kPageSize - (at & (kPageSize - 1)));
@@ -327,8 +338,10 @@ void Space::terminate(int64_t code) {
   if (!alive_) return;
   // Descendants first, deepest first, without recursion: each round ends one leaf of the
   // subtree, which leaves its parent's child list.
+  // bound: each round ends one leaf, which leaves the tree: the subtree's spaces
   for (;;) {
     Space* leaf = this;
+    // bound: one step per level of the process tree below this space
     while (Space* child = leaf->children_.front())
       leaf = child;
     if (leaf == this) break;
@@ -340,6 +353,7 @@ void Space::terminate(int64_t code) {
 void Space::end_self(int64_t code) {
   alive_ = false;
   exit_code_ = code;
+  // bound: one step per thread of the space
   for (Thread* t = threads_.front(); t != nullptr; t = threads_.next(t))
     kill_thread(t);
   if (parent_ != nullptr) {
@@ -354,6 +368,7 @@ void Space::end_self(int64_t code) {
 bool Space::teardown_step(size_t* budget) {
   // 1. Mappings, a page at a time: a mapping too big for the budget loses its first pages (the
   // rest stays a valid, smaller mapping of the same object).
+  // bound: each round unmaps a mapping, which leaves the list, or returns
   while (Mapping* m = mappings_.front()) {
     if (*budget == 0) return false;
     if (m->pages > *budget) {
@@ -382,6 +397,7 @@ bool Space::teardown_step(size_t* budget) {
 
 bool run_space_teardown(size_t* budget) {
   // Each step either finishes a space (which leaves the queue) or uses up the budget.
+  // bound: each round finishes a space, which leaves the queue, or returns
   while (Space* s = g_teardown.front()) {
     if (!s->teardown_step(budget)) return false;
     TeardownQueue::remove(s);

@@ -135,6 +135,7 @@ void run_test_hook(StringView which) {
       {"exec-data", test_execute_data},       {"panic", test_panic},
       {"user-read", test_read_user_page},     {"user-exec", test_execute_user_page},
   };
+  // bound: the fixed kHooks[] array
   for (const Hook& hook : kHooks) {
     if (which == hook.name) {
       hook.trigger();

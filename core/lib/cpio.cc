@@ -143,6 +143,7 @@ bool parse_entry(const uint8_t* data, size_t size, size_t offset, size_t index, 
 
 StringView cpio_normalize_path(StringView path) {
   // Each round removes at least one character, so the loop is bounded by the path length.
+  // bound: each round removes at least one character of path (above)
   for (;;) {
     if (path.starts_with('/')) {
       path.remove_prefix(1);
@@ -203,6 +204,7 @@ Result<CpioEntry> CpioArchive::find(StringView path) const {
   StringView want = cpio_normalize_path(path);
   bool found = false;
   CpioEntry match;
+  // bound: one step per entry, each a header or more, inside the archive
   for (const CpioEntry& e : *this) {
     if (cpio_normalize_path(e.name) == want) {
       match = e;

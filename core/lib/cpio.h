@@ -71,6 +71,7 @@ class CpioArchive {
 
   template <typename Fn>
   void for_each(Fn&& fn) const {
+    // bound: one step per entry, each a header or more, inside the archive
     for (const CpioEntry& e : *this)
       fn(e);
   }

@@ -30,6 +30,7 @@ void pad(Sink& sink, char c, int count) {
   static constexpr char kZeros[] = "00000000000000000000000000000000";
   const char* run = c == '0' ? kZeros : kSpaces;
   constexpr int kRun = sizeof(kSpaces) - 1;
+  // bound: count -= n, n >= 1, each round
   while (count > 0) {
     int n = count < kRun ? count : kRun;
     sink.write(run, static_cast<size_t>(n));
@@ -61,6 +62,7 @@ void emit_integer(Sink& sink, const Spec& spec, uint64_t magnitude, bool negativ
   int ndigits = 0;
   // Precision 0 with value 0 prints no digits at all (C11 7.21.6.1p8).
   if (!(magnitude == 0 && spec.precision == 0)) {
+    // bound: magnitude /= base (base >= 2): at most 64 rounds
     do {
       digits[sizeof digits - 1 - ndigits] = digit_chars[magnitude % base];
       magnitude /= base;
@@ -157,6 +159,7 @@ uint64_t read_unsigned(va_list& args, Length length) {
 // Parses a decimal field, saturating instead of overflowing on absurd digit strings.
 long long parse_number(const char*& p) {
   long long v = 0;
+  // bound: ++p each round, up to the first non-digit (at the latest the NUL)
   while (*p >= '0' && *p <= '9') {
     if (v <= kMaxFormatWidth) v = v * 10 + (*p - '0');
     ++p;
@@ -189,6 +192,7 @@ class BufferSink final : public Sink {
 // The flag characters after '%', in any order.
 unsigned parse_flags(const char*& p) {
   unsigned flags = 0;
+  // bound: ++p each round, up to the first non-flag character (at the latest the NUL)
   for (;; ++p) {
     switch (*p) {
       case '-':
@@ -302,6 +306,7 @@ void emit_string(Sink& sink, const Spec& spec, va_list& args) {
   // With a precision, the string need not be NUL-terminated: never read past it.
   size_t n = 0;
   size_t limit = spec.precision >= 0 ? static_cast<size_t>(spec.precision) : SIZE_MAX;
+  // bound: n < limit, ++n; or the string's NUL
   while (n < limit && s[n] != '\0')
     ++n;
   emit_text(sink, spec, s, n);
@@ -346,9 +351,11 @@ void vformat(Sink& sink, const char* fmt, va_list ap) {
   va_list args;
   va_copy(args, ap);
   const char* p = fmt;
+  // bound: each round consumes at least one character of fmt, up to its NUL
   while (*p != '\0') {
     // Emit the literal run up to the next '%' with one write.
     const char* run = p;
+    // bound: ++p each round, up to the next '%' or the NUL
     while (*p != '\0' && *p != '%')
       ++p;
     if (p != run) sink.write(run, static_cast<size_t>(p - run));

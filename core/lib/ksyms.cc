@@ -9,6 +9,7 @@ bool symbolize(const SymbolTable& table, uint64_t addr, SymbolInfo* out) {
   // to start at or below addr. The range halves each round, so at most 64 rounds.
   size_t lo = 0;
   size_t hi = table.count;
+  // bound: binary search: hi - lo halves each round
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
     if (table.symbols[mid].address <= addr) {
@@ -34,6 +35,7 @@ bool symbolize(const SymbolTable& table, uint64_t addr, SymbolInfo* out) {
     const char* start = table.names + sym.name_offset;
     size_t max_len = table.names_size - sym.name_offset;
     size_t len = 0;
+    // bound: len < max_len, ++len
     while (len < max_len && start[len] != '\0')
       ++len;
     name = StringView(start, len);

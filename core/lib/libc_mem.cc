@@ -72,6 +72,7 @@ HMK_LIBC_FN int memcmp(const void* a, const void* b, size_t n) {
 
 HMK_LIBC_FN size_t strlen(const char* s) {
   size_t n = 0;
+  // bound: ++n each round, up to the string's terminating NUL
   while (s[n] != '\0')
     ++n;
   return n;
