@@ -102,6 +102,7 @@ Result<uint64_t> kernel_service_save_reply() {
   // The lowest free slot (one exists): a freed slot is taken again at once, under a new
   // generation.
   uint32_t slot = 0;
+  // bound: at most kMaxSavedReplies slots, and one of them is free.
   while (slot < kMaxSavedReplies && g_saved[slot].waiter != nullptr)
     ++slot;
   SavedReply& saved = g_saved[slot];
