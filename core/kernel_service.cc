@@ -5,6 +5,8 @@
 #include "core/lib/string.h"
 #include "core/quota.h"
 #include "core/space.h"
+#include "core/syscall.h"
+#include "core/syscall_table.h"
 #include "core/thread.h"
 
 // Defined by the generated kernel table of a profile with IC0 services (svc/kernel/domain.h).
@@ -194,6 +196,74 @@ const KernelDomain* kernel_domain() {
 
 void bind_kernel_service(uint16_t index, uint32_t slot) {
   if (index < kMaxBound) g_bindings.slot[index] = slot;
+}
+
+namespace {
+
+// The domain's space (init holds it, as it holds its other spaces) and the proxy (its own
+// capability table holds it, so the invariant checker's reference counts stay exact).
+Space* g_domain_space = nullptr;
+Thread* g_proxy = nullptr;
+
+// The calls a thread that never runs cannot make: they wait, or act on the caller itself.
+bool proxy_may_make(uint64_t number) {
+  using abi::Syscall;
+  switch (static_cast<Syscall>(number)) {
+    case Syscall::kCall:
+    case Syscall::kReplyRecv:
+    case Syscall::kSend:
+    case Syscall::kRecv:
+    case Syscall::kReply:
+    case Syscall::kWait:
+    case Syscall::kYield:
+    case Syscall::kThreadExit:
+    case Syscall::kThreadSetIpcBuffer:
+    case Syscall::kProcessExit:
+    case Syscall::kDebugPrint:
+      return false;
+    default:
+      return number < abi::kSyscallCount;
+  }
+}
+
+}  // namespace
+
+Status set_kernel_domain_space(Space& space) {
+  if (g_domain_space != nullptr) return Status::kBusy;
+  TRY(space.caps().ensure_free(1, space.own_quota()));
+  Thread* proxy = TRY(Thread::create(space.own_quota(), space, 0, 0, 0, abi::kDefaultPriority));
+  space.caps().install(space.caps().take_free(), proxy, abi::kRightsAll, 0, nullptr);
+  proxy->release();  // the capability holds it
+  space.set_kernel_addressed();
+  g_domain_space = &space;
+  g_proxy = proxy;
+  return Status::kOk;
+}
+
+Space* kernel_domain_space() {
+  return g_domain_space;
+}
+
+void end_kernel_domain_space() {
+  if (g_domain_space == nullptr) return;
+  g_domain_space->terminate(0);
+  g_proxy = nullptr;
+  g_domain_space = nullptr;
+}
+
+DomainSyscallResult kernel_domain_syscall(uint64_t number, const uint64_t (&args)[6]) {
+  if (g_proxy == nullptr || !g_domain_space->alive() || !proxy_may_make(number)) {
+    return {Status::kUnsupported, 0, 0};
+  }
+  uint64_t* r = g_proxy->regs();
+  for (uint32_t i = 0; i < 6; ++i)
+    r[arch::kSysArg0 + i] = args[i];
+  Status s = Status::kOk;
+  // bound: a long operation's steps each make progress (memory_create, memory_clone, revoke).
+  do {
+    s = kSyscallTable[number](g_proxy);
+  } while (s == kRestart);
+  return {s, r[arch::kSysArg0], r[arch::kSysArg0 + 1]};
 }
 
 Status kernel_service_call(Thread* self, uint64_t badge, Reply reply) {

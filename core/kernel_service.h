@@ -112,6 +112,34 @@ void cancel_saved_reply(Thread* waiter);
 Thread* saved_reply_waiter(uint32_t slot);
 uint32_t saved_reply_count();
 
+// ---- The domain's own capabilities: kernel calls made by the domain ----
+//
+// The domain holds capabilities as a process does, in a space of its own ("kernel") that init
+// makes with the kernel line (what the line grants: ioports=, initrd=yes, quota=; and a Send
+// capability to the kernel-served endpoint), with a thread in it that never runs: the proxy.
+// kernel_domain_syscall makes system call `number` with `args` (rdi, rsi, rdx, r10, r8, r9) as
+// that thread would: the same decoding, capability lookups, rights and quota checks as for a
+// process, and the results a process would find in rax, rdi and rsi. The addresses it passes
+// are the domain's own (kernel) addresses (Space::kernel_addressed). A long operation's
+// restarted steps run to the end before it returns. Refused with kUnsupported: the calls that
+// wait or act on the calling thread itself (call, reply_recv, send, recv, reply, wait, yield,
+// thread_exit, thread_set_ipc_buffer, process_exit, debug_print), numbers past the table, and
+// any call while no domain space is set.
+struct DomainSyscallResult {
+  Status status;
+  uint64_t value0;  // rdi
+  uint64_t value1;  // rsi
+};
+DomainSyscallResult kernel_domain_syscall(uint64_t number, const uint64_t (&args)[6]);
+// Init: makes `space` (which init keeps a reference to, as to its other spaces) the domain's,
+// marked kernel-addressed, and creates the proxy in it with a capability to it in its table,
+// charged to its quota. kBusy if the domain has a space already.
+Status set_kernel_domain_space(Space& space);
+Space* kernel_domain_space();
+// Init, at its end: the domain's space ends (with the proxy and every process the domain
+// made in it); kernel_domain_syscall is kUnsupported from then on.
+void end_kernel_domain_space();
+
 // A call or send (sys_call, sys_send) on an endpoint the kernel serves: `self` calls it with
 // the badge `badge`. The reply is in `self`'s registers (and IPC buffer beyond kRegisterWords)
 // when this returns kOk.

@@ -891,5 +891,112 @@ TEST_CASE("a foreign system call saved by a kernel-served handler resumes with i
   h.finish();
 }
 
+// ---- the domain's own capabilities: kernel calls through the proxy ----
+
+// A domain space as init makes it for the kernel line; ended and released by the destructor.
+struct DomainSpace {
+  explicit DomainSpace(Harness& h, uint64_t quota_bytes = 1 << 20) {
+    Result<Quota*> quota = Quota::create_root(quota_bytes);
+    REQUIRE(quota.ok());
+    Result<Space*> s = Space::create(**quota, **quota, "kernel");
+    (*quota)->release();
+    REQUIRE(s.ok());
+    space = *s;
+    h.hold(space);
+    REQUIRE(set_kernel_domain_space(*space) == Status::kOk);
+    REQUIRE(kernel_domain_space() == space);
+    CHECK(space->kernel_addressed());
+    h.check();
+  }
+  ~DomainSpace() { end_kernel_domain_space(); }
+
+  static DomainSyscallResult call(Syscall number, std::initializer_list<uint64_t> args = {}) {
+    uint64_t a[6] = {};
+    size_t i = 0;
+    for (uint64_t v : args)
+      a[i++] = v;
+    return kernel_domain_syscall(static_cast<uint64_t>(number), a);
+  }
+
+  Space* space = nullptr;
+};
+
+TEST_CASE("the domain makes kernel calls in its own space, checked as a process's are") {
+  Harness h;
+  DomainSpace d(h);
+  auto guest = h.spawn("guest");
+  // What the domain holds: a capability to the guest's space and thread (Manage).
+  const Handle guest_space = h.grant(guest.space, abi::kSelfSpace, d.space, abi::kRightManage);
+  const Handle guest_thread = h.grant(guest.space, abi::kSelfThread, d.space, abi::kRightManage);
+
+  const DomainSyscallResult ep = DomainSpace::call(Syscall::kEndpointCreate);
+  REQUIRE(ep.status == Status::kOk);
+  Capability* cap = h.cap(d.space, ep.value0);
+  REQUIRE(cap != nullptr);
+  CHECK(cap->type == ObjectType::kEndpoint);
+
+  // Memory made by the domain, mapped into the guest at 0x40'0000, written through a kernel
+  // call as the guest would see it.
+  const DomainSyscallResult mem = DomainSpace::call(Syscall::kMemoryCreate, {1, 0});
+  REQUIRE(mem.status == Status::kOk);
+  REQUIRE(DomainSpace::call(Syscall::kMap, {guest_space, mem.value0, 0x40'0000, 0, 1,
+                                            abi::kRightRead | abi::kRightWrite})
+              .status == Status::kOk);
+  h.check();
+  CHECK(h.user_memory(guest.space, 0x40'0000) != nullptr);
+
+  // A call with a buffer: the domain's addresses are kernel addresses.
+  guest.thread->regs()[arch::kRbx] = 0x5151;
+  abi::UserRegisters regs{};
+  REQUIRE(DomainSpace::call(Syscall::kThreadReadRegisters,
+                            {guest_thread, reinterpret_cast<uint64_t>(&regs)})
+              .status == Status::kOk);
+  CHECK(regs.rbx == 0x5151);
+  // (Writing them is for threads stopped in a foreign call: kBusy for a ready one.)
+  CHECK(DomainSpace::call(Syscall::kThreadWriteRegisters,
+                          {guest_thread, reinterpret_cast<uint64_t>(&regs)})
+            .status == Status::kBusy);
+
+  SECTION("the same checks as for a process") {
+    CHECK(DomainSpace::call(Syscall::kMap,
+                            {guest_space + 1000, mem.value0, 0x50'0000, 0, 1, abi::kRightRead})
+              .status == Status::kInvalidCapability);
+    CHECK(DomainSpace::call(Syscall::kMemoryCreate, {0, 0}).status == Status::kInvalidArgument);
+    // More than the domain's quota (1 MiB).
+    CHECK(DomainSpace::call(Syscall::kMemoryCreate, {1024, 0}).status == Status::kQuotaExceeded);
+  }
+  SECTION("a long operation runs all its restarted steps in one call") {
+    DomainSpace::call(Syscall::kCapDelete, {mem.value0});
+    const uint64_t pages = 200;  // memory_create does 64 pages a step for an eager object
+    const DomainSyscallResult big = DomainSpace::call(Syscall::kMemoryCreate, {pages, 0});
+    REQUIRE(big.status == Status::kOk);
+    CHECK(static_cast<MemoryObject*>(h.cap(d.space, big.value0)->object)->pages() == pages);
+  }
+  SECTION("calls that wait or act on the caller itself are refused") {
+    for (Syscall s : {Syscall::kCall, Syscall::kReplyRecv, Syscall::kSend, Syscall::kRecv,
+                      Syscall::kReply, Syscall::kWait, Syscall::kYield, Syscall::kThreadExit,
+                      Syscall::kThreadSetIpcBuffer, Syscall::kProcessExit, Syscall::kDebugPrint}) {
+      INFO("call " << static_cast<int>(s));
+      CHECK(DomainSpace::call(s, {ep.value0}).status == Status::kUnsupported);
+    }
+    uint64_t none[6] = {};
+    CHECK(kernel_domain_syscall(abi::kSyscallCount, none).status == Status::kUnsupported);
+    CHECK(kernel_domain_syscall(~uint64_t{0}, none).status == Status::kUnsupported);
+  }
+  end_kernel_domain_space();
+  CHECK(DomainSpace::call(Syscall::kEndpointCreate).status == Status::kUnsupported);
+  h.finish();
+}
+
+TEST_CASE("a second domain space is refused; without one the domain can make no call") {
+  Harness h;
+  CHECK(DomainSpace::call(Syscall::kEndpointCreate).status == Status::kUnsupported);
+  DomainSpace d(h);
+  auto other = h.spawn("other");
+  CHECK(set_kernel_domain_space(*other.space) == Status::kBusy);
+  CHECK_FALSE(other.space->kernel_addressed());
+  h.finish();
+}
+
 }  // namespace
 }  // namespace hmk::hosted

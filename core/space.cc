@@ -323,12 +323,20 @@ Status for_user_pages(Space& space, uint64_t address, size_t length, uint32_t fl
 }  // namespace
 
 Status Space::copy_in(uint64_t address, void* buffer, size_t length) {
+  if (kernel_addressed_) {
+    mem_copy(buffer, reinterpret_cast<const void*>(address), length);
+    return Status::kOk;
+  }
   auto* out = static_cast<uint8_t*>(buffer);
   return for_user_pages(*this, address, length, kPageRead,
                         [&](void* page, size_t at, size_t n) { mem_copy(out + at, page, n); });
 }
 
 Status Space::copy_out(uint64_t address, const void* buffer, size_t length) {
+  if (kernel_addressed_) {
+    mem_copy(reinterpret_cast<void*>(address), buffer, length);
+    return Status::kOk;
+  }
   const auto* in = static_cast<const uint8_t*>(buffer);
   return for_user_pages(*this, address, length, kPageWrite,
                         [&](void* page, size_t at, size_t n) { mem_copy(page, in + at, n); });

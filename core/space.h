@@ -72,6 +72,11 @@ class Space final : public KernelObject {
   // (space_set_pager's kPagerHandler: a user-level pager).
   bool user_pager() const { return user_pager_; }
   void set_user_pager(bool on) { user_pager_ = on; }
+  // The kernel domain's space (core/kernel_service.h): no thread of it ever runs in user mode,
+  // and the addresses its system calls pass (through the domain's proxy thread) are kernel
+  // addresses, which copy_in and copy_out use as they are.
+  bool kernel_addressed() const { return kernel_addressed_; }
+  void set_kernel_addressed() { kernel_addressed_ = true; }
 
   // Copies between this process's memory and the kernel's, page by page through the direct
   // map: kBadAddress (nothing copied out to the kernel's buffer is used) unless every byte is
@@ -135,6 +140,7 @@ class Space final : public KernelObject {
   bool ever_started_ = false;
   bool alive_ = true;
   bool user_pager_ = false;
+  bool kernel_addressed_ = false;
   int64_t exit_code_ = 0;
   bool faulted_ = false;
   uint64_t fault_vector_ = 0;
