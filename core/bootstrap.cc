@@ -68,6 +68,17 @@ Status grant_endpoint(Space& space, const BootstrapPlan& plan, abi::BootInfo* ta
   return Status::kOk;
 }
 
+// The kernel line: the kernel domain's own capability to the endpoint the kernel serves.
+Status grant_kernel_endpoint(Space& space, const BootstrapPlan& plan, abi::BootInfo* table) {
+  if (plan.kernel_endpoint == nullptr) return Status::kInvalidArgument;
+  TRY(space.caps().ensure_free(1, space.own_quota()));
+  const Handle h = space.caps().install_child(*plan.kernel_endpoint, kServiceRights, 0);
+  add_entry(table, plan.line->name, abi::BootCapKind::kEndpoint, 0, h);
+  for (uint32_t i = 0; i < plan.line->serve_count; ++i)
+    add_entry(table, plan.line->serves[i], abi::BootCapKind::kServes, i, abi::kNullHandle);
+  return Status::kOk;
+}
+
 Status grant_service(Space& space, const BootstrapPlan& plan, abi::BootInfo* table,
                      const ServiceGrant& grant) {
   TRY(space.caps().ensure_free(1, space.own_quota()));
@@ -132,6 +143,12 @@ Status grant_all(Space& space, const BootstrapPlan& plan, abi::BootInfo* table, 
   const ManifestLine& line = *plan.line;
   if (line.directive == Directive::kDomain) {
     if (Status s = grant_endpoint(space, plan, table, root); s != Status::kOk) {
+      report(plan, "its endpoint", s);
+      return s;
+    }
+  }
+  if (line.directive == Directive::kKernel) {
+    if (Status s = grant_kernel_endpoint(space, plan, table); s != Status::kOk) {
       report(plan, "its endpoint", s);
       return s;
     }

@@ -23,11 +23,12 @@ struct ServiceGrant {
 };
 
 struct BootstrapPlan {
-  const ManifestLine* line = nullptr;    // what the process is given
-  uint32_t client_number = 0;            // >= 1: the high bits of the badges of its service caps
-  Space* holder = nullptr;               // domain lines: where the endpoint's root capability goes
-  ServiceGrant uses[kMaxServices] = {};  // the services of line->uses, in that order
-  const CpioArchive* initrd = nullptr;   // what initrd=yes copies
+  const ManifestLine* line = nullptr;     // what the process is given
+  uint32_t client_number = 0;             // >= 1: the high bits of the badges of its service caps
+  Space* holder = nullptr;                // domain lines: where the endpoint's root capability goes
+  ServiceGrant uses[kMaxServices] = {};   // the services of line->uses, in that order
+  const CpioArchive* initrd = nullptr;    // what initrd=yes copies
+  Capability* kernel_endpoint = nullptr;  // the kernel line: the kernel-served endpoint's root
 };
 
 // The rights a domain has on its own endpoint, and a client on a service's.
@@ -46,6 +47,9 @@ constexpr uint64_t service_badge(uint32_t client_number, uint16_t index) {
 //  - the bootstrap table: one page mapped read-only at abi::kBootInfoAddress;
 //  - for a domain line, a new endpoint whose root capability goes into plan.holder's table
 //    (its handle there in *endpoint_root) and a kDomainEndpointRights child into `space`;
+//  - for the kernel line (`space` is the kernel domain's), a kServiceRights child of
+//    plan.kernel_endpoint, unbadged: the domain derives the badged capabilities it gives out
+//    (a foreign thread's handler) from it;
 //  - for each used service, a kServiceRights child of its root, badged
 //    service_badge(client_number, index);
 //  - an IoPorts object (Read|Write) for each ioports= range, an Irq object (Manage) for each

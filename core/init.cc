@@ -60,6 +60,7 @@ struct InitState {
   ServiceDirectory directory;
   DomainRecord domains[kMaxDomains];  // parallel to the directory's domains
   Space* holder = nullptr;
+  Space* kernel_space = nullptr;  // the kernel domain's own space (init holds a reference)
   // The line being handled and its plan: too big for the kernel stack.
   ManifestLine line;
   BootstrapPlan plan;
@@ -174,6 +175,11 @@ void retire_ended_domains() {
     ++g_init.exited_ok;
     retire_domain(i);
   }
+  if (g_init.kernel_space != nullptr) {
+    end_kernel_domain_space();
+    g_init.kernel_space->release();
+    g_init.kernel_space = nullptr;
+  }
   if (g_init.holder != nullptr) {
     g_init.holder->terminate(0);
     g_init.holder->release();
@@ -226,6 +232,30 @@ bool resolve(const ManifestLine& line) {
   return true;
 }
 
+// The kernel domain's own space: the line's grants (core/bootstrap.h), and the proxy its
+// kernel calls run on (core/kernel_service.h).
+Status make_kernel_space(const ManifestLine& line, Handle root) {
+  Quota* quota = TRY(Quota::create_root(line.quota));
+  Result<Space*> space = Space::create(*quota, *quota, "kernel");
+  quota->release();  // the space holds it (or it failed and the account dies)
+  if (!space.ok()) return space.status();
+  g_init.plan = BootstrapPlan{};
+  g_init.plan.line = &line;
+  g_init.plan.holder = g_init.holder;
+  g_init.plan.initrd = g_init.initrd;
+  g_init.plan.kernel_endpoint = g_init.holder->caps().lookup(root);
+  Handle unused = abi::kNullHandle;
+  Status s = install_bootstrap(**space, g_init.plan, &unused);
+  if (s == Status::kOk) s = set_kernel_domain_space(**space);
+  if (s != Status::kOk) {
+    (*space)->terminate(0);
+    (*space)->release();
+    return s;
+  }
+  g_init.kernel_space = *space;
+  return Status::kOk;
+}
+
 Status bootstrap_hook(Space& space, void* context) {
   return install_bootstrap(space, g_init.plan, static_cast<Handle*>(context));
 }
@@ -257,12 +287,20 @@ bool start_kernel_domain(const ManifestLine& line) {
   Handle root = abi::kNullHandle;
   Status s = ensure_holder();
   if (s == Status::kOk) s = create_kernel_endpoint(*g_init.holder, &root);
+  if (s == Status::kOk) s = make_kernel_space(line, root);
   if (s == Status::kOk) s = domain->start();
   if (s != Status::kOk) {
     kprint("manifest:%d: cannot start the kernel's services: %s\n", g_init.line_number,
            status_name(s));
-    if (Capability* cap = g_init.holder != nullptr ? g_init.holder->caps().lookup(root) : nullptr)
+    if (g_init.kernel_space != nullptr) {
+      end_kernel_domain_space();
+      g_init.kernel_space->release();
+      g_init.kernel_space = nullptr;
+    }
+    if (Capability* cap = g_init.holder != nullptr ? g_init.holder->caps().lookup(root) : nullptr) {
+      cap_revoke(cap);
       cap_delete(cap);
+    }
     reap_objects();
     return false;
   }
@@ -270,7 +308,8 @@ bool start_kernel_domain(const ManifestLine& line) {
     bind_kernel_service(static_cast<uint16_t>(i), static_cast<uint32_t>(slots[i]));
   const uint32_t index = g_init.directory.add_domain(line);
   g_init.domains[index] = {nullptr, true, root, false};
-  kprint("init: domain kernel started (%u services in the kernel, IC0)\n", line.serve_count);
+  kprint("init: domain kernel started (%u services in the kernel, IC0; its own space: quota %lu)\n",
+         line.serve_count, line.quota);
   return true;
 }
 

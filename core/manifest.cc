@@ -197,8 +197,12 @@ Status parse_option(StringView word, ManifestLine* out, ManifestError* error) {
     }
     return parse_names(value, "serves=", kMaxServices, out->serves, &out->serve_count, error);
   }
-  if (out->directive == Directive::kKernel) {
-    return fail(error, Status::kInvalidArgument, "the kernel line takes serves= only");
+  // The kernel domain's own space gets ports, the initrd and a quota like a process; it makes
+  // no IPC call and takes no interrupt (core/kernel_service.h).
+  if (out->directive == Directive::kKernel && key != "ioports" && key != "initrd" &&
+      key != "quota") {
+    return fail(error, Status::kInvalidArgument,
+                "the kernel line takes serves=, ioports=, initrd= and quota= only");
   }
   if (key == "uses") {
     if (out->use_count != 0) return fail(error, Status::kInvalidArgument, "uses= is given twice");

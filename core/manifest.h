@@ -4,7 +4,10 @@
 //       [initrd=yes] [quota=BYTES]
 //   domain NAME /bin/path [serves=a,b] [uses=c] [ioports=...]... [irqs=N,M] [irq_control=yes]
 //       [initrd=yes] [quota=BYTES]
-//   kernel serves=a,b          services linked into the kernel image (IC0, core/kernel_service.h)
+//   kernel serves=a,b [ioports=...]... [initrd=yes] [quota=BYTES]
+//                              services linked into the kernel image (IC0,
+//                              core/kernel_service.h); the other options go to the kernel
+//                              domain's own space, as a process's go to it
 //   # a comment; blank lines are ignored
 //
 // parse_manifest_line turns one line into a ManifestLine or a one-line reason, and
@@ -65,9 +68,11 @@ struct ManifestLine {
   bool initrd = false;       // initrd=yes: a read-only memory object holding a copy of the initrd
   uint64_t quota = abi::kDefaultProcessQuota;  // quota=: the process's root quota, in bytes
 
-  // Entries the line's process gets in its bootstrap table (abi::BootInfo::caps).
+  // Entries the line's process (for the kernel line: the kernel domain's space) gets in its
+  // bootstrap table (abi::BootInfo::caps).
   uint32_t boot_cap_count() const {
-    const uint32_t own = directive == Directive::kDomain ? 1 + serve_count : 0;
+    const bool serves = directive == Directive::kDomain || directive == Directive::kKernel;
+    const uint32_t own = serves ? 1 + serve_count : 0;
     return own + use_count + ioport_count + irq_count + (irq_control ? 1 : 0) + (initrd ? 1 : 0);
   }
 };

@@ -104,7 +104,7 @@ TEST_CASE("a domain line: name, path, serves, uses; its endpoint counts in the t
   CHECK(p.line.boot_cap_count() == 1);
 }
 
-TEST_CASE("the kernel line: the IC0 domain, serves= only") {
+TEST_CASE("the kernel line: the IC0 domain, serves= and what its own space gets") {
   Parsed p = parse("kernel serves=vfs,ramfs");
   REQUIRE(p.status == Status::kOk);
   CHECK(p.line.directive == Directive::kKernel);
@@ -114,8 +114,16 @@ TEST_CASE("the kernel line: the IC0 domain, serves= only") {
   CHECK(str(p.line.serves[1]) == "ramfs");
   refused("kernel", Status::kInvalidArgument, "kernel: serves= names no service");
   refused("kernel /bin/k serves=a", Status::kInvalidArgument, "unexpected '/bin/k'");
-  refused("kernel serves=a uses=b", Status::kInvalidArgument, "the kernel line takes serves= only");
-  refused("kernel serves=a irqs=4", Status::kInvalidArgument, "the kernel line takes serves= only");
+  refused("kernel serves=a uses=b", Status::kInvalidArgument,
+          "the kernel line takes serves=, ioports=, initrd= and quota= only");
+  refused("kernel serves=a irqs=4", Status::kInvalidArgument,
+          "the kernel line takes serves=, ioports=, initrd= and quota= only");
+  Parsed g = parse("kernel serves=linux ioports=out:0x2f8:8 initrd=yes quota=8M");
+  REQUIRE(g.status == Status::kOk);
+  CHECK(g.line.initrd);
+  CHECK(g.line.quota == 8 * 1024 * 1024);
+  REQUIRE(g.line.ioport_count == 1);
+  CHECK(g.line.boot_cap_count() == 4);  // its endpoint, what it serves, ports, initrd
   // The directory treats it as the domain "kernel": declared once, its services resolve.
   ServiceDirectory dir;
   ManifestError error{};
@@ -272,7 +280,7 @@ TEST_CASE("irq_control=yes: the one way to interrupt control, and a table entry"
   refused("run /bin/x irq_control=no", Status::kInvalidArgument, "irq_control= takes 'yes'");
   refused("run /bin/x irq_control=", Status::kInvalidArgument, "irq_control= takes 'yes'");
   refused("kernel serves=a irq_control=yes", Status::kInvalidArgument,
-          "the kernel line takes serves= only");
+          "the kernel line takes serves=, ioports=, initrd= and quota= only");
 }
 
 TEST_CASE("initrd=yes: a copy of the initrd, and a table entry") {
@@ -283,8 +291,6 @@ TEST_CASE("initrd=yes: a copy of the initrd, and a table entry") {
   CHECK(p.line.boot_cap_count() == 2);
   CHECK(parse("domain d /bin/x serves=a initrd=yes").line.initrd);
   refused("run /bin/x initrd=no", Status::kInvalidArgument, "initrd= takes 'yes'");
-  refused("kernel serves=a initrd=yes", Status::kInvalidArgument,
-          "the kernel line takes serves= only");
 }
 
 TEST_CASE("quota=: bytes, K or M, within the bounds; the default otherwise") {
