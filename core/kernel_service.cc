@@ -2,7 +2,9 @@
 #include "core/kernel_service.h"
 
 #include "core/ipc.h"
+#include "core/kmem.h"
 #include "core/lib/string.h"
+#include "core/memory_object.h"
 #include "core/quota.h"
 #include "core/space.h"
 #include "core/syscall.h"
@@ -264,6 +266,21 @@ DomainSyscallResult kernel_domain_syscall(uint64_t number, const uint64_t (&args
     s = kSyscallTable[number](g_proxy);
   } while (s == kRestart);
   return {s, r[arch::kSysArg0], r[arch::kSysArg0 + 1]};
+}
+
+Result<uint8_t*> kernel_domain_memory_page(uint64_t memory, uint64_t page, bool write) {
+  if (g_domain_space == nullptr || !g_domain_space->alive()) return Status::kUnsupported;
+  const uint32_t rights = write ? abi::kRightRead | abi::kRightWrite : abi::kRightRead;
+  Capability* cap = TRY(g_domain_space->caps().lookup(memory, ObjectType::kMemory, rights));
+  auto* m = static_cast<MemoryObject*>(cap->object);
+  if (!m->filled()) return Status::kInvalidArgument;
+  if (page >= m->pages()) return Status::kOutOfRange;
+  PhysAddr frame = TRY(m->touch(page));
+  if (write && frame_holders(frame) > 1) {
+    TRY(m->make_private(page));
+    frame = m->frame(page);
+  }
+  return static_cast<uint8_t*>(arch::phys_to_virt(frame));
 }
 
 Status kernel_service_call(Thread* self, uint64_t badge, Reply reply) {

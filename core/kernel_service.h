@@ -131,6 +131,16 @@ struct DomainSyscallResult {
   uint64_t value1;  // rsi
 };
 DomainSyscallResult kernel_domain_syscall(uint64_t number, const uint64_t (&args)[6]);
+// A page of a memory object the domain holds (`memory`: a handle in its space with Read, and
+// Write too for `write`), as a kernel address through the direct map: how a domain reads and
+// writes the memory of the processes it serves, whichever address space is loaded. The page
+// gets its frame now if it had none (a lazy object), and for `write` a frame of the object's
+// own first (a frame shared copy-on-write is copied, as a write fault would copy it, and every
+// mapping follows). The address stays good until the object's frames change: the next
+// copy-on-write break of that page or the object's end. kInvalidCapability, kPermissionDenied
+// for a missing right, kInvalidArgument for an object still being made, kOutOfRange for a page
+// past its end, kOutOfMemory if no frame is free, kUnsupported without a domain space.
+Result<uint8_t*> kernel_domain_memory_page(uint64_t memory, uint64_t page, bool write);
 // Init: makes `space` (which init keeps a reference to, as to its other spaces) the domain's,
 // marked kernel-addressed, and creates the proxy in it with a capability to it in its table,
 // charged to its quota. kBusy if the domain has a space already.

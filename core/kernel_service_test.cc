@@ -998,5 +998,73 @@ TEST_CASE("a second domain space is refused; without one the domain can make no 
   h.finish();
 }
 
+TEST_CASE("the domain reads and writes memory objects' pages through the direct map") {
+  Harness h;
+  DomainSpace d(h);
+  auto guest = h.spawn("guest");
+  const Handle guest_space = h.grant(guest.space, abi::kSelfSpace, d.space, abi::kRightManage);
+  constexpr uint64_t kAt = 0x40'0000;
+  // A lazy object of 4 pages, mapped into the guest: no frames yet.
+  const DomainSyscallResult lazy = DomainSpace::call(Syscall::kMemoryCreate, {4, abi::kMemoryLazy});
+  REQUIRE(lazy.status == Status::kOk);
+  auto* object = static_cast<MemoryObject*>(h.cap(d.space, lazy.value0)->object);
+  REQUIRE(DomainSpace::call(Syscall::kMap, {guest_space, lazy.value0, kAt, 0, 4,
+                                            abi::kRightRead | abi::kRightWrite})
+              .status == Status::kOk);
+  CHECK(object->frame(2) == 0);
+
+  // The domain writes page 2: it gets its frame, and the guest sees the bytes there.
+  Result<uint8_t*> p = kernel_domain_memory_page(lazy.value0, 2, true);
+  REQUIRE(p.ok());
+  CHECK(object->frame(2) != 0);
+  CHECK((*p)[0] == 0);  // zeroed
+  (*p)[7] = 0x5a;
+  h.check();
+  // The guest's first touch maps the same frame (kernel paging).
+  REQUIRE(guest.space->resolve_fault(kAt + 2 * kPageSize, kPageRead) == Status::kOk);
+  const uint8_t* seen = h.user_memory(guest.space, kAt + 2 * kPageSize);
+  REQUIRE(seen != nullptr);
+  CHECK(seen[7] == 0x5a);
+  // Reading the same page again gives the same frame; another page reads as zeroes.
+  CHECK(*kernel_domain_memory_page(lazy.value0, 2, false) == *p);
+  Result<uint8_t*> q = kernel_domain_memory_page(lazy.value0, 3, false);
+  REQUIRE(q.ok());
+  CHECK((*q)[100] == 0);
+
+  SECTION("a clone's shared page: reading shares, writing copies (copy-on-write)") {
+    const DomainSyscallResult clone = DomainSpace::call(Syscall::kMemoryClone, {lazy.value0});
+    REQUIRE(clone.status == Status::kOk);
+    auto* copy = static_cast<MemoryObject*>(h.cap(d.space, clone.value0)->object);
+    Result<uint8_t*> shared = kernel_domain_memory_page(clone.value0, 2, false);
+    REQUIRE(shared.ok());
+    CHECK(*shared == *p);  // the same frame
+    CHECK((*shared)[7] == 0x5a);
+    Result<uint8_t*> own = kernel_domain_memory_page(clone.value0, 2, true);
+    REQUIRE(own.ok());
+    CHECK(*own != *p);
+    CHECK((*own)[7] == 0x5a);
+    (*own)[7] = 0x77;
+    CHECK(seen[7] == 0x5a);  // the source and the guest keep theirs
+    CHECK(copy->frame(2) != object->frame(2));
+    h.check();
+    // The source, no longer shared after the copy: written in place.
+    CHECK(*kernel_domain_memory_page(lazy.value0, 2, true) == *p);
+  }
+  SECTION("the handle's rights and the object's size are checked") {
+    const DomainSyscallResult ro =
+        DomainSpace::call(Syscall::kCapDerive, {lazy.value0, abi::kRightRead, 0});
+    REQUIRE(ro.status == Status::kOk);
+    CHECK(kernel_domain_memory_page(ro.value0, 0, false).ok());
+    CHECK(kernel_domain_memory_page(ro.value0, 0, true).status() == Status::kPermissionDenied);
+    CHECK(kernel_domain_memory_page(lazy.value0, 4, false).status() == Status::kOutOfRange);
+    CHECK(kernel_domain_memory_page(lazy.value0 + 7, 0, false).status() ==
+          Status::kInvalidCapability);
+    CHECK(kernel_domain_memory_page(guest_space, 0, false).status() == Status::kInvalidCapability);
+  }
+  end_kernel_domain_space();
+  CHECK(kernel_domain_memory_page(lazy.value0, 0, false).status() == Status::kUnsupported);
+  h.finish();
+}
+
 }  // namespace
 }  // namespace hmk::hosted
