@@ -176,13 +176,17 @@ void fake_expire(uint64_t token) {
 
 constexpr KernelDomain kFakeDomain = {&fake_start, &fake_find, &fake_call, &fake_cancel,
                                       &fake_expire};
+// The same domain as one that never saves replies or sets deadlines declares itself.
+constexpr KernelDomain kAnsweringDomain = {&fake_start, &fake_find, &fake_call, nullptr, nullptr};
+bool g_answering_only = false;  // hmk_kernel_domain() returns kAnsweringDomain
 
 }  // namespace
 }  // namespace hmk::hosted
 
 // Overrides the weak reference in core/kernel_service.cc, in this test binary only.
 extern "C" const hmk::KernelDomain* hmk_kernel_domain() {
-  return hmk::hosted::g_no_domain ? nullptr : &hmk::hosted::kFakeDomain;
+  if (hmk::hosted::g_no_domain) return nullptr;
+  return hmk::hosted::g_answering_only ? &hmk::hosted::kAnsweringDomain : &hmk::hosted::kFakeDomain;
 }
 
 namespace hmk::hosted {
@@ -704,6 +708,23 @@ TEST_CASE("a saved reply answered within the call that saved it is an immediate 
   CHECK(MessageInfo{ks.client.thread->regs()[kRsi]}.raw == tag(kSelfAnswer, 1).raw);
   CHECK(h.message(ks.client.thread) == std::vector<uint64_t>{42});
   CHECK(saved_reply_count() == 0);
+  h.finish();
+}
+
+TEST_CASE("a domain without cancel cannot save a reply, one without expire sets no deadline") {
+  Harness h;
+  Saving ks(h);
+  g_answering_only = true;
+  REQUIRE(ks.call(h, ks.save, tag(0, 0)) == Status::kOk);  // answered at once, with why
+  CHECK(MessageInfo{ks.client.thread->regs()[kRsi]}.label() == kSavedLabel);
+  CHECK(ks.client.thread->regs()[kRdx] == static_cast<uint64_t>(Status::kUnsupported));
+  g_answering_only = false;
+  ks.call_and_wait(h, ks.save, tag(0, 0), {});
+  g_answering_only = true;
+  CHECK(kernel_service_set_deadline(g_tokens[0], monotonic_ns() + 10) == Status::kUnsupported);
+  CHECK_FALSE(saved_reply_deadline_pending());
+  g_answering_only = false;
+  REQUIRE(ks.answer(h, g_tokens[0], 1, {}) == Status::kOk);
   h.finish();
 }
 
