@@ -40,18 +40,47 @@ Record caps_wf (s : state) : Prop := {
                obj_type s (c_obj c) = Some TNotification
 }.
 
-Record rest_wf (s : state) : Prop := {
-  rw_obj_fresh : forall o ob, s_objs s o = Some ob -> o < s_next s;
-  rw_obj_acct : forall o ob, s_objs s o = Some ob -> acct_live s (o_acct ob);
-  rw_space_acct : forall o a q, s_objs s o = Some (mkObj (KSpace a) q) -> acct_live s a;
-  rw_quota : forall a l u, s_accts s a = Some (l, u) -> u <= l;
-  rw_thread_space : forall t sp q, s_objs s t = Some (mkObj (KThread sp) q) -> is_space s sp;
-  rw_blocked : forall t n, s_tstate s t = BlockedNotif n -> is_notif s n /\ In t (s_waiters s n);
-  rw_waiters : forall n t, In t (s_waiters s n) ->
-                 is_notif s n /\ is_thread s t /\ s_tstate s t = BlockedNotif n;
-  rw_waiters_nodup : forall n, NoDup (s_waiters s n);
-  rw_no_bits : forall n, s_waiters s n <> [] -> s_word s n = 0
+Definition is_endpoint (s : state) (e : nat) : Prop :=
+  exists q, s_objs s e = Some (mkObj KEndpoint q).
+
+(* What a blocked thread waits on exists and has the right type. *)
+Definition waits_ok (objs : nat -> option obj) (st : tstate) : Prop :=
+  match st with
+  | BlockedNotif n => exists q, objs n = Some (mkObj KNotification q)
+  | BlockedSend e _ | BlockedRecv e => exists q, objs e = Some (mkObj KEndpoint q)
+  | _ => True
+  end.
+
+Definition thread_o (objs : nat -> option obj) (t : nat) : Prop :=
+  exists sp q, objs t = Some (mkObj (KThread sp) q).
+
+Record obj_wf (s : state) : Prop := {
+  ow_obj_fresh : forall o ob, s_objs s o = Some ob -> o < s_next s;
+  ow_obj_acct : forall o ob, s_objs s o = Some ob -> acct_live s (o_acct ob);
+  ow_space_acct : forall o a q, s_objs s o = Some (mkObj (KSpace a) q) -> acct_live s a;
+  ow_quota : forall a l u, s_accts s a = Some (l, u) -> u <= l;
+  ow_thread_space : forall t sp q, s_objs s t = Some (mkObj (KThread sp) q) -> is_space s sp
 }.
+
+(* Threads: each blocked thread is in the queue of the live object it waits on, once; a
+   queue holds only threads blocked on it, and only senders or only receivers; the reply
+   relation is mutual; a thread waiting to receive has no caller. *)
+Record threads_wf (objs : nat -> option obj) (ts : nat -> tstate) (wq : nat -> list nat)
+    (cl : nat -> option nat) : Prop := {
+  tw_blocked : forall t o, blocked_on (ts t) = Some o -> waits_ok objs (ts t) /\ In t (wq o);
+  tw_waiters : forall o t, In t (wq o) -> thread_o objs t /\ blocked_on (ts t) = Some o;
+  tw_nodup : forall o, NoDup (wq o);
+  tw_kind : forall o t1 t2, In t1 (wq o) -> In t2 (wq o) -> is_recv (ts t1) = is_recv (ts t2);
+  tw_reply : forall t srv, ts t = BlockedReply srv <-> cl srv = Some t;
+  tw_recv : forall srv e, ts srv = BlockedRecv e -> cl srv = None
+}.
+
+(* A notification with waiters has no pending bits. *)
+Definition bits_wf (s : state) : Prop :=
+  forall n, s_waiters s n <> [] -> is_notif s n -> s_word s n = 0.
+
+Definition rest_wf (s : state) : Prop :=
+  obj_wf s /\ threads_wf (s_objs s) (s_tstate s) (s_waiters s) (s_caller s) /\ bits_wf s.
 
 Definition wf (s : state) : Prop := caps_wf s /\ rest_wf s.
 
@@ -139,12 +168,12 @@ Proof.
   destruct (s_tstate s t); try discriminate. inversion H; subst. eauto.
 Qed.
 
-Lemma live_fresh : forall s o, rest_wf s -> s_objs s o <> None -> o < s_next s.
+
+Lemma live_fresh : forall s o, obj_wf s -> s_objs s o <> None -> o < s_next s.
 Proof.
-  intros s o R H. destruct (s_objs s o) eqn:E; [|congruence]. eapply rw_obj_fresh; eauto.
+  intros s o R H. destruct (s_objs s o) eqn:E; [|congruence]. eapply ow_obj_fresh; eauto.
 Qed.
 
-(* Every ancestor holds at least the capability's rights, on the same object. *)
 Lemma ancestor_rights : forall s, caps_wf s ->
   forall l c, In c (s_caps s) -> c_anc c = l ->
   forall a, In a l -> exists ac, In ac (s_caps s) /\ c_id ac = a /\
@@ -159,13 +188,15 @@ Proof.
     exists ac. intuition. eapply incl_tran; eauto. congruence.
 Qed.
 
+
 (* ---------- Calls that change only the capabilities (and the next id) ---------- *)
 
 Lemma rest_wf_caps : forall s cs n, rest_wf s -> s_next s <= n ->
-  rest_wf (mkState (s_objs s) (s_accts s) cs (s_tstate s) (s_word s) (s_waiters s) n).
+  rest_wf (mkState (s_objs s) (s_accts s) cs (s_tstate s) (s_word s) (s_waiters s)
+                   (s_caller s) n).
 Proof.
-  intros s cs n R Hn. destruct R. constructor; simpl; eauto.
-  intros. specialize (rw_obj_fresh0 _ _ H). lia.
+  intros s cs n [O [T B]] Hn. split; [|split; auto]. destruct O. constructor; simpl; eauto.
+  intros. specialize (ow_obj_fresh0 _ _ H). lia.
 Qed.
 
 Lemma parent_ok_cons : forall cs x c, parent_ok cs c -> parent_ok (x :: cs) c.
@@ -182,7 +213,7 @@ Lemma wf_add_child : forall s src sp r b,
              obj_type s (c_obj src) = Some TNotification) ->
   wf (mkState (s_objs s) (s_accts s)
               (mkCap (s_next s) sp (c_obj src) r b (c_id src :: c_anc src) :: s_caps s)
-              (s_tstate s) (s_word s) (s_waiters s) (S (s_next s))).
+              (s_tstate s) (s_word s) (s_waiters s) (s_caller s) (S (s_next s))).
 Proof.
   intros s src sp r b [C R] Hsrc Hsp Hr Hb1 Hb2. split; [|apply rest_wf_caps; auto].
   destruct C. constructor; simpl.
@@ -284,13 +315,12 @@ Proof.
   - intros c Hc Hb. apply in_revoke_caps in Hc. destruct Hc. apply cw_badge0; auto.
 Qed.
 
+
 Lemma wf_with_caps : forall s cs, rest_wf s -> caps_wf (with_caps s cs) ->
   wf (with_caps s cs).
 Proof.
   intros. split; auto. unfold with_caps. apply rest_wf_caps; auto.
 Qed.
-
-(* ---------- Destroying an object without capabilities ---------- *)
 
 Lemma named_false : forall cs o, named cs o = false -> forall c, In c cs -> c_obj c <> o.
 Proof.
@@ -299,11 +329,269 @@ Proof.
   congruence.
 Qed.
 
+
+(* ---------- Threads and queues: the operations every call is made of ---------- *)
+
+Lemma in_queue : forall objs ts wq cl o x, threads_wf objs ts wq cl -> In x (wq o) ->
+  (ts x = BlockedNotif o /\ exists q, objs o = Some (mkObj KNotification q)) \/
+  (((exists b, ts x = BlockedSend o b) \/ ts x = BlockedRecv o) /\
+   exists q, objs o = Some (mkObj KEndpoint q)).
+Proof.
+  intros objs ts wq cl o x T Hx. destruct (tw_waiters _ _ _ _ T o x Hx) as [_ Hb].
+  destruct (tw_blocked _ _ _ _ T x o Hb) as [Hw _]. revert Hb Hw.
+  destruct (ts x); simpl; intros Hb Hw; try discriminate; inversion Hb; subst.
+  - right. split; auto. left. eexists. reflexivity.
+  - right. split; auto.
+  - left. split; auto.
+Qed.
+
+Lemma not_queued : forall objs ts wq cl x o, threads_wf objs ts wq cl ->
+  blocked_on (ts x) = None -> ~ In x (wq o).
+Proof.
+  intros objs ts wq cl x o T Hn Hin. destruct (tw_waiters _ _ _ _ T o x Hin) as [_ H].
+  congruence.
+Qed.
+
+Lemma tw_objs : forall objs objs' ts wq cl, threads_wf objs ts wq cl ->
+  (forall x ob, objs x = Some ob -> objs' x = Some ob) -> threads_wf objs' ts wq cl.
+Proof.
+  intros objs objs' ts wq cl T Hm. destruct T as [B W N K R RC]. constructor; auto.
+  - intros t o Hb. destruct (B t o Hb) as [Hw Hin]. split; auto. revert Hw.
+    destruct (ts t); simpl; auto; intros [q Hq]; exists q; auto.
+  - intros o t Hin. destruct (W o t Hin) as [[sp [q Hq]] Hb]. split; auto. exists sp, q. auto.
+Qed.
+
+(* The first thread of a queue leaves it and becomes Ready. *)
+Lemma tw_dequeue : forall objs ts wq cl o x rest, threads_wf objs ts wq cl ->
+  wq o = x :: rest -> threads_wf objs (upd ts x Ready) (upd wq o rest) cl.
+Proof.
+  intros objs ts wq cl o x rest T Ew.
+  assert (Hx : In x (wq o)) by (rewrite Ew; left; auto).
+  destruct (tw_waiters _ _ _ _ T o x Hx) as [_ Hbx].
+  assert (Hnd : NoDup (x :: rest)) by (rewrite <- Ew; apply (tw_nodup _ _ _ _ T)).
+  apply NoDup_cons_iff in Hnd. destruct Hnd as [Hxr Hndr].
+  assert (Hxo : forall o', In x (wq o') -> o' = o).
+  { intros o' H'. destruct (tw_waiters _ _ _ _ T o' x H') as [_ H2]. congruence. }
+  destruct T as [B W N K R RC]. constructor.
+  - intros t o'. destruct (Nat.eq_dec t x) as [->|Nt]; [rewrite upd_eq; discriminate|].
+    rewrite upd_neq by auto. intros Hb. destruct (B t o' Hb) as [Hw Hin]. split; auto.
+    destruct (Nat.eq_dec o' o) as [->|No].
+    + rewrite upd_eq. rewrite Ew in Hin. destruct Hin; [congruence|auto].
+    + rewrite upd_neq by auto. auto.
+  - intros o' t. destruct (Nat.eq_dec o' o) as [->|No].
+    + rewrite upd_eq. intros Hin. assert (t <> x) by (intro; subst; contradiction).
+      rewrite upd_neq by auto. apply W. rewrite Ew. right. auto.
+    + rewrite upd_neq by auto. intros Hin.
+      assert (t <> x) by (intro; subst; apply No; auto).
+      rewrite upd_neq by auto. apply W. auto.
+  - intros o'. destruct (Nat.eq_dec o' o) as [->|No];
+      [rewrite upd_eq; auto|rewrite upd_neq by auto; auto].
+  - intros o' t1 t2. destruct (Nat.eq_dec o' o) as [->|No].
+    + rewrite upd_eq. intros H1 H2.
+      assert (t1 <> x) by (intro; subst; contradiction).
+      assert (t2 <> x) by (intro; subst; contradiction).
+      rewrite !upd_neq by auto. apply (K o); rewrite Ew; right; auto.
+    + rewrite upd_neq by auto. intros H1 H2.
+      assert (t1 <> x) by (intro; subst; apply No; auto).
+      assert (t2 <> x) by (intro; subst; apply No; auto).
+      rewrite !upd_neq by auto. eauto.
+  - intros t srv. destruct (Nat.eq_dec t x) as [->|Nt].
+    + rewrite upd_eq. split; [discriminate|]. intros Hc. apply R in Hc.
+      rewrite Hc in Hbx. discriminate.
+    + rewrite upd_neq by auto. apply R.
+  - intros srv e. destruct (Nat.eq_dec srv x) as [->|Ns];
+      [rewrite upd_eq; discriminate|rewrite upd_neq by auto; eauto].
+Qed.
+
+(* A thread that waits nowhere joins the end of a queue. *)
+Lemma tw_enqueue : forall objs ts wq cl o x st, threads_wf objs ts wq cl ->
+  thread_o objs x -> blocked_on (ts x) = None -> (forall srv, ts x <> BlockedReply srv) ->
+  blocked_on st = Some o -> waits_ok objs st ->
+  (forall y, In y (wq o) -> is_recv (ts y) = is_recv st) ->
+  (is_recv st = true -> cl x = None) ->
+  threads_wf objs (upd ts x st) (upd wq o (wq o ++ [x])) cl.
+Proof.
+  intros objs ts wq cl o x st T Hth Hnb Hnr Hst Hw Hk Hrc.
+  assert (Hxq : forall o', ~ In x (wq o')) by (intros o'; eapply not_queued; eauto).
+  assert (Hncl : forall srv, cl srv <> Some x).
+  { intros srv H'. apply (tw_reply _ _ _ _ T) in H'. apply (Hnr srv). auto. }
+  destruct T as [B W N K R RC]. constructor.
+  - intros t o'. destruct (Nat.eq_dec t x) as [->|Nt].
+    + rewrite upd_eq. intros H'. rewrite Hst in H'. inversion H'; subst. split; auto.
+      rewrite upd_eq. apply in_or_app. right. left. auto.
+    + rewrite upd_neq by auto. intros Hb. destruct (B t o' Hb) as [Hw' Hin]. split; auto.
+      destruct (Nat.eq_dec o' o) as [->|No];
+        [rewrite upd_eq; apply in_or_app; left; auto|rewrite upd_neq by auto; auto].
+  - intros o' t. destruct (Nat.eq_dec o' o) as [->|No].
+    + rewrite upd_eq. intros Hin. apply in_app_or in Hin. destruct Hin as [Hin|[<-|[]]].
+      * assert (t <> x) by (intro; subst; apply (Hxq o); auto). rewrite upd_neq by auto.
+        auto.
+      * rewrite upd_eq. auto.
+    + rewrite upd_neq by auto. intros Hin.
+      assert (t <> x) by (intro; subst; apply (Hxq o'); auto).
+      rewrite upd_neq by auto. auto.
+  - intros o'. destruct (Nat.eq_dec o' o) as [->|No].
+    + rewrite upd_eq. apply nodup_snoc; auto.
+    + rewrite upd_neq by auto. auto.
+  - intros o' t1 t2. destruct (Nat.eq_dec o' o) as [->|No].
+    + rewrite upd_eq. intros H1 H2. apply in_app_or in H1. apply in_app_or in H2.
+      destruct H1 as [H1|[<-|[]]]; destruct H2 as [H2|[<-|[]]].
+      * assert (t1 <> x) by (intro; subst; apply (Hxq o); auto).
+        assert (t2 <> x) by (intro; subst; apply (Hxq o); auto).
+        rewrite !upd_neq by auto. eauto.
+      * assert (t1 <> x) by (intro; subst; apply (Hxq o); auto).
+        rewrite upd_neq by auto. rewrite upd_eq. auto.
+      * assert (t2 <> x) by (intro; subst; apply (Hxq o); auto).
+        rewrite upd_eq. rewrite upd_neq by auto. symmetry. auto.
+      * auto.
+    + rewrite upd_neq by auto. intros H1 H2.
+      assert (t1 <> x) by (intro; subst; apply (Hxq o'); auto).
+      assert (t2 <> x) by (intro; subst; apply (Hxq o'); auto).
+      rewrite !upd_neq by auto. eauto.
+  - intros t srv. destruct (Nat.eq_dec t x) as [->|Nt].
+    + rewrite upd_eq. split; [intros E; rewrite E in Hst; discriminate|].
+      intros E. exfalso. apply (Hncl srv). auto.
+    + rewrite upd_neq by auto. auto.
+  - intros srv e. destruct (Nat.eq_dec srv x) as [->|Ns].
+    + rewrite upd_eq. intros E. apply Hrc. rewrite E. reflexivity.
+    + rewrite upd_neq by auto. eauto.
+Qed.
+
+(* A thread that waits nowhere starts waiting for srv's reply. *)
+Lemma tw_link : forall objs ts wq cl x srv, threads_wf objs ts wq cl ->
+  blocked_on (ts x) = None -> (forall srv', ts x <> BlockedReply srv') ->
+  cl srv = None -> (forall e, ts srv <> BlockedRecv e) ->
+  threads_wf objs (upd ts x (BlockedReply srv)) wq (upd cl srv (Some x)).
+Proof.
+  intros objs ts wq cl x srv T Hnb Hnr Hcl Hsr.
+  assert (Hxq : forall o', ~ In x (wq o')) by (intros o'; eapply not_queued; eauto).
+  destruct T as [B W N K R RC]. constructor.
+  - intros t o. destruct (Nat.eq_dec t x) as [->|Nt]; [rewrite upd_eq; discriminate|].
+    rewrite upd_neq by auto. auto.
+  - intros o t Hin. assert (t <> x) by (intro; subst; apply (Hxq o); auto).
+    rewrite upd_neq by auto. auto.
+  - auto.
+  - intros o t1 t2 H1 H2.
+    assert (t1 <> x) by (intro; subst; apply (Hxq o); auto).
+    assert (t2 <> x) by (intro; subst; apply (Hxq o); auto).
+    rewrite !upd_neq by auto. eauto.
+  - intros t srv0. destruct (Nat.eq_dec t x) as [->|Nt].
+    + rewrite upd_eq. destruct (Nat.eq_dec srv0 srv) as [->|Ns].
+      * rewrite upd_eq. split; auto.
+      * rewrite upd_neq by auto. split; [intros E; inversion E; congruence|].
+        intros E. apply R in E. exfalso. apply (Hnr srv0). auto.
+    + rewrite upd_neq by auto. destruct (Nat.eq_dec srv0 srv) as [->|Ns].
+      * rewrite upd_eq. split; [intros E; apply R in E; congruence|intros E; congruence].
+      * rewrite upd_neq by auto. auto.
+  - intros srv0 e. destruct (Nat.eq_dec srv0 x) as [->|Nx]; [rewrite upd_eq; discriminate|].
+    rewrite upd_neq by auto. destruct (Nat.eq_dec srv0 srv) as [->|Ns].
+    + intros E. exfalso. apply (Hsr e). auto.
+    + rewrite upd_neq by auto. eauto.
+Qed.
+
+(* A server lets its caller go (reply, or a caller abandoned): the caller becomes Ready. *)
+Lemma tw_unlink : forall objs ts wq cl srv c, threads_wf objs ts wq cl -> cl srv = Some c ->
+  threads_wf objs (upd ts c Ready) wq (upd cl srv None).
+Proof.
+  intros objs ts wq cl srv c T Hc.
+  assert (Hcs : ts c = BlockedReply srv) by (apply (tw_reply _ _ _ _ T); auto).
+  assert (Hcq : forall o, ~ In c (wq o))
+    by (intros o; eapply not_queued; eauto; rewrite Hcs; reflexivity).
+  destruct T as [B W N K R RC]. constructor.
+  - intros t o. destruct (Nat.eq_dec t c) as [->|Nt]; [rewrite upd_eq; discriminate|].
+    rewrite upd_neq by auto. auto.
+  - intros o t Hin. assert (t <> c) by (intro; subst; apply (Hcq o); auto).
+    rewrite upd_neq by auto. auto.
+  - auto.
+  - intros o t1 t2 H1 H2.
+    assert (t1 <> c) by (intro; subst; apply (Hcq o); auto).
+    assert (t2 <> c) by (intro; subst; apply (Hcq o); auto).
+    rewrite !upd_neq by auto. eauto.
+  - intros t srv0. destruct (Nat.eq_dec t c) as [->|Nt].
+    + rewrite upd_eq. split; [discriminate|].
+      destruct (Nat.eq_dec srv0 srv) as [->|Ns]; [rewrite upd_eq; discriminate|].
+      rewrite upd_neq by auto. intros E. apply R in E. congruence.
+    + rewrite upd_neq by auto. destruct (Nat.eq_dec srv0 srv) as [->|Ns].
+      * rewrite upd_eq. split; [intros E; apply R in E; congruence|discriminate].
+      * rewrite upd_neq by auto. auto.
+  - intros srv0 e. destruct (Nat.eq_dec srv0 c) as [->|Nc]; [rewrite upd_eq; discriminate|].
+    rewrite upd_neq by auto. intros E. destruct (Nat.eq_dec srv0 srv) as [->|Ns];
+      [rewrite upd_eq; auto|rewrite upd_neq by auto; eauto].
+Qed.
+
+(* ---------- Calls that change only threads and queues, or a word ---------- *)
+
+Lemma endpoint_not_notif : forall s e, is_endpoint s e -> ~ is_notif s e.
+Proof. intros s e [q Hq] [q' Hq']. congruence. Qed.
+
+Lemma obj_type_endpoint : forall s o, obj_type s o = Some TEndpoint -> is_endpoint s o.
+Proof.
+  unfold obj_type, is_endpoint. intros s o H.
+  destruct (s_objs s o) as [[k q]|]; [|discriminate]. destruct k; simpl in H; try discriminate.
+  eauto.
+Qed.
+
+Lemma wf_threads : forall s ts wq cl, wf s -> threads_wf (s_objs s) ts wq cl ->
+  (forall n, wq n <> [] -> is_notif s n -> s_word s n = 0) ->
+  wf (with_threads s ts wq cl).
+Proof.
+  intros s ts wq cl [C [O [T Bw]]] T' Hb. unfold with_threads.
+  destruct C, O. split; [constructor; simpl; auto|split; [constructor; simpl; auto|split]].
+  - exact T'.
+  - intros n Hn Hno. apply Hb; auto.
+Qed.
+
+Lemma wf_tw : forall s, wf s -> threads_wf (s_objs s) (s_tstate s) (s_waiters s) (s_caller s).
+Proof. intros s W. apply W. Qed.
+
+Lemma bits_dequeue : forall s o x rest, wf s -> s_waiters s o = x :: rest ->
+  forall n, upd (s_waiters s) o rest n <> [] -> is_notif s n -> s_word s n = 0.
+Proof.
+  intros s o x rest [_ [_ [_ Bw]]] Ew n Hn Hno. apply Bw; auto.
+  destruct (Nat.eq_dec n o) as [->|Nn]; [rewrite Ew; discriminate|].
+  rewrite upd_neq in Hn by auto. auto.
+Qed.
+
+Lemma bits_enqueue_ep : forall s e l, wf s -> is_endpoint s e ->
+  forall n, upd (s_waiters s) e l n <> [] -> is_notif s n -> s_word s n = 0.
+Proof.
+  intros s e l [_ [_ [_ Bw]]] He n Hn Hno.
+  destruct (Nat.eq_dec n e) as [->|Nn]; [exfalso; eapply endpoint_not_notif; eauto|].
+  rewrite upd_neq in Hn by auto. apply Bw; auto.
+Qed.
+
+Lemma tw_enqueue_running : forall objs ts wq cl o t sp q st, threads_wf objs ts wq cl ->
+  ts t = Running -> objs t = Some (mkObj (KThread sp) q) ->
+  blocked_on st = Some o -> waits_ok objs st ->
+  (forall y, In y (wq o) -> is_recv (ts y) = is_recv st) ->
+  (is_recv st = true -> cl t = None) ->
+  threads_wf objs (upd ts t st) (upd wq o (wq o ++ [t])) cl.
+Proof.
+  intros. apply tw_enqueue; auto.
+  - exists sp, q. auto.
+  - rewrite H0. reflexivity.
+  - intros srv. rewrite H0. discriminate.
+Qed.
+
+Lemma wf_set_word : forall s n v, wf s -> (s_waiters s n <> [] -> v = 0) ->
+  wf (mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (upd (s_word s) n v)
+              (s_waiters s) (s_caller s) (s_next s)).
+Proof.
+  intros s n v [C [O [T Bw]]] Hv.
+  destruct C, O. split; [constructor; simpl; auto|split; [constructor; simpl; auto|split]].
+  - exact T.
+  - intros m Hm Hno. simpl in *. destruct (Nat.eq_dec m n) as [->|Nm].
+    + rewrite upd_eq. auto.
+    + rewrite upd_neq by auto. apply Bw; auto.
+Qed.
+
+(* ---------- Destroying an object without capabilities ---------- *)
+
 Lemma wf_destroy : forall s o, wf s -> named (s_caps s) o = false -> wf (destroy s o).
 Proof.
-  intros s o [C R] Hn. pose proof (named_false _ _ Hn) as Hno.
-  unfold destroy. destruct (s_objs s o) as [[k q]|] eqn:Eo; [|split; auto]. simpl.
-  destruct (reapable k) eqn:Er; [|split; auto].
+  intros s o [C [O [T Bw]]] Hn. pose proof (named_false _ _ Hn) as Hno.
+  unfold destroy. destruct (s_objs s o) as [[k q]|] eqn:Eo; [|split; auto; split; auto].
+  simpl. destruct (reapable k) eqn:Er; [|split; auto; split; auto].
   assert (forall x a' q', s_objs s x = Some (mkObj (KSpace a') q') -> x <> o) as Hsp.
   { intros x a' q' Ex ->. rewrite Eo in Ex. inversion Ex; subst. discriminate. }
   assert (forall x sp' q', s_objs s x = Some (mkObj (KThread sp') q') -> x <> o) as Hth.
@@ -313,7 +601,18 @@ Proof.
   { intros a [l [u Ea]]. unfold refund. destruct (Nat.eqb a q) eqn:E.
     - apply Nat.eqb_eq in E. subst. rewrite Ea. eauto.
     - eauto. }
-  destruct C, R. split; constructor; simpl.
+  set (ts' := fun t => match blocked_on (s_tstate s t) with
+                       | Some o' => if Nat.eqb o' o then Ready else s_tstate s t
+                       | None => s_tstate s t
+                       end).
+  assert (Hts : forall t, (blocked_on (s_tstate s t) = Some o /\ ts' t = Ready) \/
+                          (blocked_on (s_tstate s t) <> Some o /\ ts' t = s_tstate s t)).
+  { intros t. unfold ts'. destruct (blocked_on (s_tstate s t)) as [o'|].
+    - destruct (Nat.eqb o' o) eqn:E.
+      + apply Nat.eqb_eq in E. subst. left. auto.
+      + apply Nat.eqb_neq in E. right. split; auto. congruence.
+    - right. split; auto. discriminate. }
+  destruct C, O. split; [|split; [|split]]; [constructor; simpl|constructor; simpl| |].
   - intros c Hc. rewrite upd_neq by (apply Hno; auto). auto.
   - intros c Hc. destruct (cw_space0 c Hc) as [a [q' E]]. exists a, q'. simpl.
     rewrite upd_neq by eauto. auto.
@@ -331,25 +630,36 @@ Proof.
     rewrite upd_neq by auto. intros E. apply Hacc. eauto.
   - intros a l u. unfold refund. destruct (Nat.eqb a q) eqn:E.
     + apply Nat.eqb_eq in E. subst. destruct (s_accts s q) as [[l' u']|] eqn:Eq;
-        [|discriminate]. intros H; inversion H; subst. specialize (rw_quota0 _ _ _ Eq). lia.
+        [|discriminate]. intros H; inversion H; subst. specialize (ow_quota0 _ _ _ Eq). lia.
     + eauto.
   - intros x sp q'. destruct (Nat.eq_dec x o) as [->|Nx]; [rewrite upd_eq; discriminate|].
-    rewrite upd_neq by auto. intros E. destruct (rw_thread_space0 _ _ _ E) as [a [q2 E2]].
-    exists a, q2. simpl; rewrite upd_neq by eauto. auto.
-  - intros t n. destruct (s_tstate s t) eqn:Et; try discriminate.
-    destruct (Nat.eqb n0 o) eqn:En; [discriminate|]. intros H; inversion H; subst.
-    apply Nat.eqb_neq in En. destruct (rw_blocked0 t n Et) as [[q2 E2] Hin].
-    split; [exists q2; simpl; rewrite upd_neq by auto; auto|rewrite upd_neq by auto; auto].
-  - intros n t. destruct (Nat.eq_dec n o) as [->|Nn]; [rewrite upd_eq; intros []|].
-    rewrite upd_neq by auto. intros Hin.
-    destruct (rw_waiters0 n t Hin) as [[q2 E2] [[sp2 [q3 E3]] Et]].
-    split; [exists q2; simpl; rewrite upd_neq by auto; auto|].
-    split; [exists sp2, q3; simpl; rewrite upd_neq by eauto; auto|].
-    rewrite Et. apply Nat.eqb_neq in Nn. rewrite Nn. reflexivity.
-  - intros n. destruct (Nat.eq_dec n o) as [->|Nn]; [rewrite upd_eq; constructor|].
-    rewrite upd_neq by auto. auto.
-  - intros n. destruct (Nat.eq_dec n o) as [->|Nn]; [rewrite !upd_eq; auto|].
-    rewrite !upd_neq by auto. auto.
+    rewrite upd_neq by auto. intros E. destruct (ow_thread_space0 _ _ _ E) as [a [q2 E2]].
+    exists a, q2. simpl. rewrite upd_neq by eauto. auto.
+  - simpl. destruct T as [B W N K R RC]. constructor.
+    + intros t o'. destruct (Hts t) as [[H1 ->]|[H1 ->]]; [discriminate|].
+      intros Hb. destruct (B t o' Hb) as [Hw Hin]. assert (o' <> o) by congruence.
+      split; [|rewrite upd_neq by auto; auto].
+      revert Hb Hw. destruct (s_tstate s t); simpl; try discriminate; intros Hb Hw;
+        inversion Hb; subst; rewrite upd_neq by auto; auto.
+    + intros o' t. destruct (Nat.eq_dec o' o) as [->|No]; [rewrite upd_eq; intros []|].
+      rewrite upd_neq by auto. intros Hin. destruct (W o' t Hin) as [[sp2 [q3 E3]] Hb].
+      split; [exists sp2, q3; rewrite upd_neq by eauto; auto|].
+      destruct (Hts t) as [[H1 _]|[_ ->]]; [congruence|auto].
+    + intros o'. destruct (Nat.eq_dec o' o) as [->|No]; [rewrite upd_eq; constructor|].
+      rewrite upd_neq by auto. auto.
+    + intros o' t1 t2. destruct (Nat.eq_dec o' o) as [->|No]; [rewrite upd_eq; intros []|].
+      rewrite upd_neq by auto. intros H1 H2.
+      destruct (W o' t1 H1) as [_ Hb1]. destruct (W o' t2 H2) as [_ Hb2].
+      destruct (Hts t1) as [[A _]|[_ ->]]; [congruence|].
+      destruct (Hts t2) as [[A _]|[_ ->]]; [congruence|]. eauto.
+    + intros t srv. destruct (Hts t) as [[H1 ->]|[H1 ->]].
+      * split; [discriminate|]. intros E. apply R in E. rewrite E in H1. discriminate.
+      * auto.
+    + intros srv e. destruct (Hts srv) as [[H1 ->]|[H1 ->]]; [discriminate|eauto].
+  - intros n Hwn Hnot. simpl in *. destruct (Nat.eq_dec n o) as [->|Nn].
+    + rewrite upd_eq. auto.
+    + rewrite upd_neq in * by auto. apply Bw; auto. destruct Hnot as [q2 E2]. simpl in E2.
+      exists q2. rewrite upd_neq in E2 by auto. auto.
 Qed.
 
 (* ---------- Creating an object ---------- *)
@@ -357,11 +667,12 @@ Qed.
 Lemma wf_create : forall s sp k rts r s', wf s -> reapable k = true ->
   create s sp k rts = (r, s') -> wf s'.
 Proof.
-  intros s sp k rts r s' [C R] Hk H. unfold create in H.
+  intros s sp k rts r s' [C [O [T Bw]]] Hk H. unfold create in H.
   destruct (s_objs s sp) as [[[a| | | |] q]|] eqn:Esp;
-    try (inversion H; subst; split; auto; fail).
-  destruct (s_accts s a) as [[l u]|] eqn:Ea; [|inversion H; subst; split; auto].
-  destruct (Nat.ltb l (u + obj_size k)) eqn:Elt; [inversion H; subst; split; auto|].
+    try (inversion H; subst; split; auto; split; auto; fail).
+  destruct (s_accts s a) as [[l u]|] eqn:Ea; [|inversion H; subst; split; auto; split; auto].
+  destruct (Nat.ltb l (u + obj_size k)) eqn:Elt;
+    [inversion H; subst; split; auto; split; auto|].
   inversion H; subst; clear H. apply Nat.ltb_ge in Elt.
   set (o := s_next s).
   assert (forall x, s_objs s x <> None -> x <> o) as Hold.
@@ -374,11 +685,12 @@ Proof.
     - rewrite upd_eq. eauto.
     - rewrite upd_neq by auto. eauto. }
   assert (forall x, is_space s x -> is_space
-            (mkState (upd (s_objs s) o (Some (mkObj k a))) (upd (s_accts s) a (Some (l, u + obj_size k)))
+            (mkState (upd (s_objs s) o (Some (mkObj k a)))
+                     (upd (s_accts s) a (Some (l, u + obj_size k)))
                      (mkCap (S o) sp o rts 0 [] :: s_caps s) (s_tstate s) (upd (s_word s) o 0)
-                     (s_waiters s) (S (S o))) x) as Hspace.
+                     (s_waiters s) (s_caller s) (S (S o))) x) as Hspace.
   { intros x [a' [q' E]]. exists a', q'. simpl. rewrite upd_neq by eauto. auto. }
-  destruct C, R. split; constructor; simpl.
+  destruct C, O. split; [|split; [|split]]; [constructor; simpl|constructor; simpl| |].
   - intros c [<-|Hc]; simpl; [rewrite upd_eq; discriminate|].
     rewrite upd_neq by auto. auto.
   - intros c [<-|Hc]; simpl; apply Hspace; [unfold is_space; eauto|auto].
@@ -390,7 +702,7 @@ Proof.
   - intros c [<-|Hc] Hb; simpl in *; [congruence|]. unfold obj_type in *. simpl.
     rewrite upd_neq by auto. auto.
   - intros x ob. destruct (Nat.eq_dec x o) as [->|Nx]; [lia|].
-    rewrite upd_neq by auto. intros E. specialize (rw_obj_fresh0 _ _ E). lia.
+    rewrite upd_neq by auto. intros E. specialize (ow_obj_fresh0 _ _ E). lia.
   - intros x ob. destruct (Nat.eq_dec x o) as [->|Nx].
     + rewrite upd_eq. intros E; inversion E; subst. simpl. apply Hacc. unfold acct_live; eauto.
     + rewrite upd_neq by auto. intros E. apply Hacc. eauto.
@@ -403,102 +715,227 @@ Proof.
   - intros x sp' q'. destruct (Nat.eq_dec x o) as [->|Nx].
     + rewrite upd_eq. intros E; inversion E; subst. discriminate.
     + rewrite upd_neq by auto. intros E. apply Hspace. eauto.
-  - intros t n Et. destruct (rw_blocked0 t n Et) as [[q2 E2] Hin]. split; auto.
-    exists q2. simpl; rewrite upd_neq by eauto. auto.
-  - intros n t Hin. destruct (rw_waiters0 n t Hin) as [[q2 E2] [[sp2 [q3 E3]] Et]].
-    split; [exists q2; simpl; rewrite upd_neq by eauto; auto|].
-    split; [exists sp2, q3; simpl; rewrite upd_neq by eauto; auto|auto].
-  - auto.
-  - intros n Hn. destruct (Nat.eq_dec n o) as [->|Nn]; [rewrite upd_eq; auto|].
-    rewrite upd_neq by auto. auto.
+  - simpl. eapply tw_objs; eauto. intros x ob E. rewrite upd_neq by eauto. auto.
+  - intros n Hwn Hnot. simpl in *. destruct (Nat.eq_dec n o) as [->|Nn].
+    + rewrite upd_eq. auto.
+    + rewrite upd_neq by auto. apply Bw; auto. destruct Hnot as [q2 E2]. simpl in E2.
+      exists q2. rewrite upd_neq in E2 by auto. auto.
 Qed.
 
 (* ---------- Notifications ---------- *)
 
+Ltac fix_q Ew :=
+  match type of Ew with
+  | ?q = [] => match goal with
+               | |- context[upd ?w ?o ?l] =>
+                   match l with
+                   | context[_ :: _] => replace l with (q ++ l) by (rewrite Ew; reflexivity)
+                   end
+               end
+  | ?q = ?v => match goal with
+               | |- context[upd ?w ?o (v ++ ?l)] =>
+                   replace (v ++ l) with (q ++ l) by (rewrite Ew; reflexivity)
+               end
+  end.
+
+Ltac enq := eapply tw_enqueue_running; eauto; try (apply wf_tw; auto); try reflexivity;
+            try (intros Hf; discriminate Hf).
+
 Lemma wf_signal : forall s sp h r s', wf s -> signal s sp h = (r, s') -> wf s'.
 Proof.
-  intros s sp h r s' [C R] H. unfold signal in H.
+  intros s sp h r s' W H. unfold signal in H.
   destruct (lookup_typed s sp h TNotification [RSend]) as [[c|]|e] eqn:E;
-    [|apply lookup_typed_not_none in E; contradiction|inversion H; subst; split; auto].
-  apply lookup_typed_some in E. destruct E as [Hc [_ [_ [Ht _]]]].
+    [|apply lookup_typed_not_none in E; contradiction|inversion H; subst; auto].
   destruct (s_waiters s (c_obj c)) as [|t rest] eqn:Ew; inversion H; subst; clear H.
-  - destruct C, R. split; constructor; simpl; eauto.
-    intros n Hn. destruct (Nat.eq_dec n (c_obj c)) as [->|Nn]; [congruence|].
-    rewrite upd_neq by auto. auto.
-  - assert (NoDup (t :: rest)) as Hnd by (rewrite <- Ew; apply rw_waiters_nodup; auto).
-    inversion Hnd; subst.
-    destruct C, R. split; constructor; simpl; eauto.
-    + intros t' n. destruct (Nat.eq_dec t' t) as [->|Nt]; [rewrite upd_eq; discriminate|].
-      rewrite upd_neq by auto. intros Et. destruct (rw_blocked0 t' n Et) as [Hn Hin].
-      split; auto. destruct (Nat.eq_dec n (c_obj c)) as [->|Nn].
-      * rewrite upd_eq. rewrite Ew in Hin. destruct Hin; [congruence|auto].
-      * rewrite upd_neq by auto. auto.
-    + intros n t'. destruct (Nat.eq_dec n (c_obj c)) as [->|Nn].
-      * rewrite upd_eq. intros Hin. assert (t' <> t) by (intro; subst; contradiction).
-        rewrite upd_neq by auto. apply rw_waiters0. rewrite Ew. right. auto.
-      * rewrite upd_neq by auto. intros Hin. destruct (rw_waiters0 n t' Hin) as [A [B D]].
-        split; auto. split; auto.
-        assert (t' <> t) as Nt.
-        { intros ->. assert (In t (s_waiters s (c_obj c))) as Ht0 by (rewrite Ew; left; auto).
-          destruct (rw_waiters0 _ _ Ht0) as [_ [_ Et0]]. rewrite D in Et0. inversion Et0.
-          auto. }
-        rewrite upd_neq by auto. auto.
-    + intros n. destruct (Nat.eq_dec n (c_obj c)) as [->|Nn]; [rewrite upd_eq; auto|].
-      rewrite upd_neq by auto. auto.
-    + intros n Hn. destruct (Nat.eq_dec n (c_obj c)) as [->|Nn].
-      * apply rw_no_bits0. rewrite Ew. discriminate.
-      * rewrite upd_neq in Hn by auto. auto.
+  - apply wf_set_word; auto. congruence.
+  - apply wf_threads; auto.
+    + apply tw_dequeue; auto. apply wf_tw. auto.
+    + eapply bits_dequeue; eauto.
 Qed.
 
 Lemma wf_wait : forall s t sp h r s', wf s -> s_tstate s t = Running ->
   (exists q, s_objs s t = Some (mkObj (KThread sp) q)) ->
   wait s t sp h = (r, s') -> wf s'.
 Proof.
-  intros s t sp h r s' [C R] Hrun Hth H. unfold wait in H.
+  intros s t sp h r s' W Hrun [q Hth] H. unfold wait in H.
   destruct (lookup_typed s sp h TNotification [RReceive]) as [[c|]|e] eqn:E;
-    [|apply lookup_typed_not_none in E; contradiction|inversion H; subst; split; auto].
+    [|apply lookup_typed_not_none in E; contradiction|inversion H; subst; auto].
   apply lookup_typed_some in E. destruct E as [Hc [_ [_ [Ht _]]]].
   apply obj_type_notif in Ht.
-  (* the running caller waits nowhere *)
-  assert (forall n, ~ In t (s_waiters s n)) as Hnot.
-  { intros n Hin. destruct (rw_waiters _ R n t Hin) as [_ [_ Et]]. congruence. }
   destruct (Nat.eqb (s_word s (c_obj c)) 0) eqn:Ew; inversion H; subst; clear H.
-  - apply Nat.eqb_eq in Ew. destruct C, R. split; constructor; simpl; eauto.
-    + intros t' n. destruct (Nat.eq_dec t' t) as [->|Nt].
-      * rewrite upd_eq. intros Ei; inversion Ei; subst. split; auto.
-        rewrite upd_eq. apply in_or_app. right. left. auto.
-      * rewrite upd_neq by auto. intros Et. destruct (rw_blocked0 t' n Et) as [Hn Hin].
-        split; auto. destruct (Nat.eq_dec n (c_obj c)) as [->|Nn].
-        -- rewrite upd_eq. apply in_or_app. left. auto.
-        -- rewrite upd_neq by auto. auto.
-    + intros n t'. destruct (Nat.eq_dec n (c_obj c)) as [->|Nn].
-      * rewrite upd_eq. intros Hin. apply in_app_or in Hin. destruct Hin as [Hin|[<-|[]]].
-        -- assert (t' <> t) by (intros ->; apply (Hnot _ Hin)).
-           rewrite upd_neq by auto. apply rw_waiters0. auto.
-        -- split; auto. split; [destruct Hth as [q E]; exists sp, q; auto|].
-           rewrite upd_eq. auto.
-      * rewrite upd_neq by auto. intros Hin.
-        assert (t' <> t) by (intros ->; apply (Hnot _ Hin)).
-        rewrite upd_neq by auto. apply rw_waiters0. auto.
-    + intros n. destruct (Nat.eq_dec n (c_obj c)) as [->|Nn].
-      * rewrite upd_eq. apply nodup_snoc; auto.
-      * rewrite upd_neq by auto. auto.
-    + intros n Hn. destruct (Nat.eq_dec n (c_obj c)) as [->|Nn]; [auto|].
-      rewrite upd_neq in Hn by auto. auto.
-  - destruct C, R. split; constructor; simpl; eauto.
-    intros n Hn. destruct (Nat.eq_dec n (c_obj c)) as [->|Nn]; [rewrite upd_eq; auto|].
-    rewrite upd_neq by auto. auto.
+  - apply Nat.eqb_eq in Ew. apply wf_threads; auto.
+    + enq; try exact Ht.
+      intros y Hy. destruct (in_queue _ _ _ _ _ _ (wf_tw s W) Hy) as [[-> _]|[_ [q' Eq']]];
+        [reflexivity|]. exfalso. destruct Ht as [q2 Eq2]. congruence.
+    + intros n Hn Hno. destruct (Nat.eq_dec n (c_obj c)) as [->|Nn]; [auto|].
+      rewrite upd_neq in Hn by auto. apply W; auto.
+  - apply wf_set_word; auto.
 Qed.
 
 Lemma wf_poll : forall s sp h r s', wf s -> poll s sp h = (r, s') -> wf s'.
 Proof.
-  intros s sp h r s' [C R] H. unfold poll in H.
+  intros s sp h r s' W H. unfold poll in H.
   destruct (lookup_typed s sp h TNotification [RReceive]) as [[c|]|e] eqn:E;
-    [|apply lookup_typed_not_none in E; contradiction|inversion H; subst; split; auto].
-  inversion H; subst; clear H.
-  destruct C, R. split; constructor; simpl; eauto.
-  intros n Hn. destruct (Nat.eq_dec n (c_obj c)) as [->|Nn]; [rewrite upd_eq; auto|].
-  rewrite upd_neq by auto. auto.
+    [|apply lookup_typed_not_none in E; contradiction|inversion H; subst; auto].
+  inversion H; subst; clear H. apply wf_set_word; auto.
+Qed.
+
+(* ---------- IPC ---------- *)
+
+Lemma receiver_head_some : forall s e r rest, receiver_head s e = Some (r, rest) ->
+  s_waiters s e = r :: rest /\ is_recv (s_tstate s r) = true.
+Proof.
+  unfold receiver_head. intros s e r rest H.
+  destruct (s_waiters s e) as [|r0 rest0]; [discriminate|].
+  destruct (is_recv (s_tstate s r0)) eqn:E; inversion H; subst; auto.
+Qed.
+
+Lemma receiver_head_none : forall s e, wf s -> receiver_head s e = None ->
+  forall y, In y (s_waiters s e) -> is_recv (s_tstate s y) = false.
+Proof.
+  unfold receiver_head. intros s e W H y Hy.
+  destruct (s_waiters s e) as [|r0 rest0] eqn:Ew; [destruct Hy|].
+  destruct (is_recv (s_tstate s r0)) eqn:E; [discriminate|].
+  rewrite (tw_kind _ _ _ _ (wf_tw s W) e y r0); auto; rewrite Ew; [auto|left; auto].
+Qed.
+
+Lemma sender_head_some : forall s e x b rest, sender_head s e = Some (x, b, rest) ->
+  s_waiters s e = x :: rest.
+Proof.
+  unfold sender_head. intros s e x b rest H.
+  destruct (s_waiters s e) as [|x0 rest0]; [discriminate|].
+  destruct (s_tstate s x0); inversion H; subst; auto.
+Qed.
+
+Lemma sender_head_none : forall s e, wf s -> is_endpoint s e -> sender_head s e = None ->
+  forall y, In y (s_waiters s e) -> is_recv (s_tstate s y) = true.
+Proof.
+  unfold sender_head. intros s e W He H y Hy. pose proof (wf_tw s W) as T.
+  destruct (s_waiters s e) as [|x rest] eqn:Ew; [destruct Hy|].
+  assert (Hx : In x (s_waiters s e)) by (rewrite Ew; left; auto).
+  rewrite (tw_kind _ _ _ _ T e y x); [|rewrite Ew; auto|auto].
+  destruct (in_queue _ _ _ _ _ _ T Hx) as [[Hs [q1 Eq1]]|[[[b' Hs]|Hs] [q1 Eq1]]];
+    rewrite Hs in *; try discriminate; try reflexivity.
+  exfalso. destruct He as [q2 Eq2]. congruence.
+Qed.
+
+Lemma wf_send : forall s t sp h nb r s', wf s -> s_tstate s t = Running ->
+  (exists q, s_objs s t = Some (mkObj (KThread sp) q)) ->
+  send s t sp h nb = (r, s') -> wf s'.
+Proof.
+  intros s t sp h nb r s' W Hrun [q Hth] H. unfold send in H.
+  destruct (lookup_typed s sp h TEndpoint [RSend]) as [[c|]|e] eqn:E;
+    [|apply lookup_typed_not_none in E; contradiction|inversion H; subst; auto].
+  apply lookup_typed_some in E. destruct E as [_ [_ [_ [Ht _]]]].
+  apply obj_type_endpoint in Ht. pose proof (wf_tw s W) as T.
+  destruct (receiver_head s (c_obj c)) as [[r0 rest]|] eqn:Er.
+  - apply receiver_head_some in Er. destruct Er as [Ew _].
+    inversion H; subst. apply wf_threads; auto.
+    + apply tw_dequeue; auto.
+    + eapply bits_dequeue; eauto.
+  - destruct nb; inversion H; subst; auto. apply wf_threads; auto.
+    + enq; try exact Ht. apply receiver_head_none; auto.
+    + apply bits_enqueue_ep; auto.
+Qed.
+
+Lemma wf_ipc_call : forall s t sp h r s', wf s -> s_tstate s t = Running ->
+  (exists q, s_objs s t = Some (mkObj (KThread sp) q)) ->
+  ipc_call s t sp h = (r, s') -> wf s'.
+Proof.
+  intros s t sp h r s' W Hrun [q Hth] H. unfold ipc_call in H.
+  destruct (lookup_typed s sp h TEndpoint [RSend]) as [[c|]|e] eqn:E;
+    [|apply lookup_typed_not_none in E; contradiction|inversion H; subst; auto].
+  apply lookup_typed_some in E. destruct E as [_ [_ [_ [Ht _]]]].
+  apply obj_type_endpoint in Ht. pose proof (wf_tw s W) as T.
+  destruct (receiver_head s (c_obj c)) as [[r0 rest]|] eqn:Erh.
+  - apply receiver_head_some in Erh. destruct Erh as [Ew Er].
+    inversion H; subst. apply wf_threads; auto.
+    + assert (Hr0 : In r0 (s_waiters s (c_obj c))) by (rewrite Ew; left; auto).
+      assert (t <> r0).
+      { intros ->. apply (not_queued _ _ _ _ r0 (c_obj c) T); auto. rewrite Hrun. auto. }
+      apply tw_link.
+      * apply tw_dequeue; auto.
+      * rewrite upd_neq by auto. rewrite Hrun. reflexivity.
+      * intros srv. rewrite upd_neq by auto. rewrite Hrun. discriminate.
+      * destruct (s_tstate s r0) eqn:Es; try discriminate. eapply tw_recv; eauto.
+      * intros e. rewrite upd_eq. discriminate.
+    + eapply bits_dequeue; eauto.
+  - inversion H; subst. apply wf_threads; auto.
+    + enq; try exact Ht. apply receiver_head_none; auto.
+    + apply bits_enqueue_ep; auto.
+Qed.
+
+Lemma wf_drop_caller : forall s t, wf s -> s_tstate s t = Running ->
+  wf (drop_caller s t) /\ s_tstate (drop_caller s t) t = Running /\
+  s_caller (drop_caller s t) t = None /\ s_objs (drop_caller s t) = s_objs s /\
+  s_caps (drop_caller s t) = s_caps s /\ s_next (drop_caller s t) = s_next s.
+Proof.
+  intros s t W Hrun. unfold drop_caller.
+  destruct (s_caller s t) as [c|] eqn:Ec;
+    [|refine (conj _ (conj _ (conj _ (conj _ (conj _ _))))); auto].
+  pose proof (wf_tw s W) as T.
+  assert (Hc : s_tstate s c = BlockedReply t) by (apply (tw_reply _ _ _ _ T); auto).
+  assert (c <> t) by (intros ->; congruence).
+  refine (conj _ (conj _ (conj _ (conj _ (conj _ _))))); simpl; auto.
+  - apply wf_threads; auto.
+    + apply tw_unlink; auto.
+    + intros n Hn Hno. apply W; auto.
+  - rewrite upd_neq by auto. auto.
+  - rewrite upd_eq. auto.
+Qed.
+
+Lemma wf_take_sender : forall s t sp q e nb r s', wf s -> s_tstate s t = Running ->
+  s_caller s t = None -> s_objs s t = Some (mkObj (KThread sp) q) -> is_endpoint s e ->
+  take_sender s t e nb = (r, s') -> wf s'.
+Proof.
+  intros s t sp q e nb r s' W Hrun Hcl Hth He H. unfold take_sender in H.
+  pose proof (wf_tw s W) as T.
+  destruct (sender_head s e) as [[[x b] rest]|] eqn:Esh.
+  - apply sender_head_some in Esh as Ew.
+    assert (Hx : In x (s_waiters s e)) by (rewrite Ew; left; auto).
+    assert (t <> x).
+    { intros ->. apply (not_queued _ _ _ _ x e T); auto. rewrite Hrun. auto. }
+    assert (T1 := tw_dequeue _ _ _ _ _ _ _ T Ew).
+    destruct b; inversion H; subst; clear H; apply wf_threads; auto;
+      try (eapply bits_dequeue; eauto).
+    apply tw_link; auto.
+    + rewrite upd_eq. reflexivity.
+    + intros srv. rewrite upd_eq. discriminate.
+    + intros e0. rewrite upd_neq by auto. rewrite Hrun. discriminate.
+  - destruct nb; inversion H; subst; auto. apply wf_threads; auto.
+    + enq; try exact He. apply sender_head_none; auto.
+    + apply bits_enqueue_ep; auto.
+Qed.
+
+Lemma wf_recv : forall s t sp h nb r s', wf s -> s_tstate s t = Running ->
+  (exists q, s_objs s t = Some (mkObj (KThread sp) q)) ->
+  recv s t sp h nb = (r, s') -> wf s'.
+Proof.
+  intros s t sp h nb r s' W Hrun [q Hth] H. unfold recv in H.
+  destruct (lookup_typed s sp h TEndpoint [RReceive]) as [[c|]|e] eqn:E;
+    [|apply lookup_typed_not_none in E; contradiction|inversion H; subst; auto].
+  apply lookup_typed_some in E. destruct E as [_ [_ [_ [Ht _]]]].
+  apply obj_type_endpoint in Ht.
+  destruct (wf_drop_caller s t W Hrun) as [W1 [R1 [C1 [O1 _]]]].
+  eapply wf_take_sender; eauto.
+  - rewrite O1. eauto.
+  - destruct Ht as [q2 Eq2]. exists q2. rewrite O1. auto.
+Qed.
+
+Lemma wf_reply_call : forall s t r s', wf s -> s_tstate s t = Running ->
+  reply_call s t = (r, s') -> wf s'.
+Proof.
+  intros s t r s' W Hrun H. unfold reply_call in H.
+  destruct (s_caller s t); inversion H; subst; auto. apply wf_drop_caller; auto.
+Qed.
+
+Lemma wf_reply_recv : forall s t sp h nb r s', wf s -> s_tstate s t = Running ->
+  (exists q, s_objs s t = Some (mkObj (KThread sp) q)) ->
+  reply_recv s t sp h nb = (r, s') -> wf s'.
+Proof.
+  intros s t sp h nb r s' W Hrun [q Hth] H. unfold reply_recv in H.
+  destruct (wf_drop_caller s t W Hrun) as [W1 [R1 [C1 [O1 _]]]].
+  eapply wf_recv; eauto. exists q. rewrite O1. auto.
 Qed.
 
 (* ---------- Every call keeps the invariant ---------- *)
@@ -555,17 +992,13 @@ Proof.
   apply wf_with_caps; auto. apply caps_wf_revoke; auto.
 Qed.
 
-Lemma wf_readonly : forall s (f : state -> reply * state) res s',
-  (forall r, f s = (r, s') -> s' = s) -> wf s -> f s = (res, s') -> wf s'.
-Proof. intros s f res s' Hf W H. rewrite (Hf _ H). auto. Qed.
-
 Theorem step_preserves_wf : forall s t k r s', wf s -> step s t k = (r, s') -> wf s'.
 Proof.
   intros s t k r s' W H. unfold step in H.
   destruct (caller_space s t) as [sp|] eqn:Ec; [|inversion H; subst; auto].
   apply caller_space_some in Ec. destruct Ec as [Hrun Hth].
   assert (is_space s sp) as Hsp.
-  { destruct Hth as [q Eq]. eapply rw_thread_space; [apply (proj2 W)|eauto]. }
+  { destruct Hth as [q Eq]. eapply ow_thread_space; [apply (proj2 W)|eauto]. }
   destruct k; simpl in H.
   - eapply wf_cap_derive; eauto.
   - eapply wf_cap_copy_to; eauto.
@@ -584,13 +1017,18 @@ Proof.
       [|inversion H; subst; auto|inversion H; subst; auto].
     destruct (s_objs s (c_obj c)) as [[[]]|]; try (inversion H; subst; auto; fail).
     destruct (s_accts s acct) as [[]|]; inversion H; subst; auto.
+  - eapply wf_ipc_call; eauto.
+  - eapply wf_reply_recv; eauto.
+  - eapply wf_send; eauto.
+  - eapply wf_recv; eauto.
+  - eapply wf_reply_call; eauto.
 Qed.
 
 (* The invariant is not vacuous: the initial state satisfies it. *)
 Theorem init_wf : forall limit, 128 <= limit -> wf (init limit).
 Proof.
   intros limit Hl.
-  split; constructor; simpl.
+  split; [|split; [|split]]; [constructor; simpl|constructor; simpl|constructor; simpl|].
   - intros c [<-|[<-|[]]]; simpl; discriminate.
   - intros c [<-|[<-|[]]]; simpl; exists 1, 1; reflexivity.
   - intros c [<-|[<-|[]]]; simpl; lia.
@@ -607,8 +1045,11 @@ Proof.
     auto.
   - intros t sp q. destruct t as [|[|[|t]]]; simpl; try discriminate. intros E; inversion E.
     exists 1, 1. reflexivity.
-  - intros t n. destruct (Nat.eqb t 2); discriminate.
-  - intros n t [].
-  - intros n. constructor.
-  - intros n Hn. congruence.
+  - intros t o. destruct (Nat.eqb t 2); discriminate.
+  - intros o t [].
+  - intros o. constructor.
+  - intros o t1 t2 [].
+  - intros t srv. destruct (Nat.eqb t 2); split; discriminate.
+  - intros srv e. destruct (Nat.eqb srv 2); discriminate.
+  - intros n Hn. exfalso. apply Hn. reflexivity.
 Qed.

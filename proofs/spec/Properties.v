@@ -14,15 +14,35 @@ Ltac split_matches H :=
          | context[if ?x then _ else _] => destruct x eqn:?
          end.
 
+(* Except recv and reply_recv: recv lets the caller a server has not replied to go (with
+   PeerClosed) before it can fail with WouldBlock, and reply_recv delivers its reply before
+   it looks the endpoint up. *)
 Theorem error_changes_nothing : forall s t k e s',
+  (forall h nb, k <> Recv h nb) -> (forall h nb, k <> ReplyRecv h nb) ->
   step s t k = (RErr e, s') -> s' = s.
 Proof.
-  intros s t k e s' H. unfold step in H.
+  intros s t k e s' Hr Hrr H. unfold step in H.
   destruct (caller_space s t); [|congruence].
   destruct k; simpl in H;
+    try (exfalso; eapply Hr; reflexivity); try (exfalso; eapply Hrr; reflexivity);
     unfold cap_derive, cap_copy_to, cap_delete, cap_revoke, cap_info, endpoint_create,
-      notification_create, memory_create, create, signal, wait, poll, quota_info in H;
+      notification_create, memory_create, create, signal, wait, poll, quota_info,
+      ipc_call, send, reply_call in H;
     split_matches H; inversion H; auto.
+Qed.
+
+(* IPC changes no capability. *)
+Lemma drop_caller_caps : forall s t, s_caps (drop_caller s t) = s_caps s.
+Proof. intros. unfold drop_caller. destruct (s_caller s t); reflexivity. Qed.
+
+Lemma take_sender_caps : forall s t e nb r s', take_sender s t e nb = (r, s') ->
+  s_caps s' = s_caps s.
+Proof. intros. unfold take_sender in H. split_matches H; inversion H; subst; reflexivity. Qed.
+
+Lemma recv_caps : forall s t sp h nb r s', recv s t sp h nb = (r, s') -> s_caps s' = s_caps s.
+Proof.
+  intros. unfold recv in H. split_matches H; try (inversion H; subst; reflexivity).
+  apply take_sender_caps in H. rewrite H. apply drop_caller_caps.
 Qed.
 
 (* ---------- Where every capability after a call comes from ---------- *)
@@ -94,6 +114,13 @@ Proof.
   - unfold wait in H. split_matches H; inversion H; subst; left; auto.
   - unfold poll in H. split_matches H; inversion H; subst; left; auto.
   - unfold quota_info in H. split_matches H; inversion H; subst; left; auto.
+  - unfold ipc_call in H. split_matches H; inversion H; subst; left; auto.
+  - unfold reply_recv in H. apply recv_caps in H. rewrite drop_caller_caps in H.
+    left. apply Old. rewrite <- H. auto.
+  - unfold send in H. split_matches H; inversion H; subst; left; auto.
+  - apply recv_caps in H. left. apply Old. rewrite <- H. auto.
+  - unfold reply_call in H. split_matches H; inversion H; subst; left; auto.
+    apply Old. rewrite drop_caller_caps in Hx. auto.
 Qed.
 
 (* ---------- (b) Derivation never adds rights ---------- *)

@@ -66,7 +66,8 @@ Qed.
 (* ---------- Errors and replies (names as core/lib/status.h and docs/kernel.md) ---------- *)
 
 Inductive error :=
-  | InvalidCapability | PermissionDenied | InvalidArgument | QuotaExceeded | PeerClosed.
+  | InvalidCapability | PermissionDenied | InvalidArgument | QuotaExceeded | PeerClosed
+  | WouldBlock | NotFound.
 
 Inductive otype := TSpace | TThread | TEndpoint | TNotification | TMemory.
 
@@ -130,9 +131,21 @@ Definition reapable (k : kind) : bool :=
 
 Inductive tstate :=
   | Inactive | Running | Ready
-  | BlockedSend (e : nat) | BlockedRecv (e : nat) | BlockedReply (server : nat)
+  | BlockedSend (e : nat) (is_call : bool)   (* queued on endpoint e; a call waits for a reply *)
+  | BlockedRecv (e : nat)
+  | BlockedReply (server : nat)               (* its call was taken by server *)
   | BlockedNotif (n : nat)
   | Dead.
+
+(* The object whose queue a thread is in. *)
+Definition blocked_on (st : tstate) : option nat :=
+  match st with
+  | BlockedSend e _ | BlockedRecv e | BlockedNotif e => Some e
+  | _ => None
+  end.
+
+Definition is_recv (st : tstate) : bool :=
+  match st with BlockedRecv _ => true | _ => false end.
 
 (* ---------- Capabilities ---------- *)
 
@@ -153,7 +166,9 @@ Record state := mkState {
   s_caps : list cap;
   s_tstate : nat -> tstate;
   s_word : nat -> nat;                  (* notification bits *)
-  s_waiters : nat -> list nat;          (* notification waiters, FIFO *)
+  s_waiters : nat -> list nat;          (* the FIFO of threads waiting on a notification,
+                                           or queued on an endpoint (senders or receivers) *)
+  s_caller : nat -> option nat;         (* a server thread's caller, waiting for its reply *)
   s_next : nat                          (* the next fresh id (objects, caps, accounts) *)
 }.
 
@@ -162,7 +177,7 @@ Definition upd {A : Type} (f : nat -> A) (k : nat) (v : A) : nat -> A :=
 Arguments upd : simpl never.
 
 Definition with_caps (s : state) (cs : list cap) : state :=
-  mkState (s_objs s) (s_accts s) cs (s_tstate s) (s_word s) (s_waiters s) (s_next s).
+  mkState (s_objs s) (s_accts s) cs (s_tstate s) (s_word s) (s_waiters s) (s_caller s) (s_next s).
 
 (* ---------- Lookups (the dispatcher's checks) ---------- *)
 
@@ -221,7 +236,7 @@ Definition cap_derive (s : state) (sp h : nat) (r : rights) (badge : nat) : repl
                        (c_id src :: c_anc src) in
         (ROk (VNum n),
          mkState (s_objs s) (s_accts s) (c :: s_caps s) (s_tstate s) (s_word s)
-                 (s_waiters s) (S n))
+                 (s_waiters s) (s_caller s) (S n))
   end.
 
 (* 25 cap_copy_to(space, source, rights): a child of source, rights a subset, with the
@@ -241,7 +256,7 @@ Definition cap_copy_to (s : state) (sp hsp h : nat) (r : rights) : reply * state
                            (c_id src :: c_anc src) in
             (ROk (VNum n),
              mkState (s_objs s) (s_accts s) (c :: s_caps s) (s_tstate s) (s_word s)
-                     (s_waiters s) (S n))
+                     (s_waiters s) (s_caller s) (S n))
       end
   end.
 
@@ -270,12 +285,13 @@ Definition destroy (s : state) (o : nat) : state :=
         mkState (upd (s_objs s) o None)
                 (refund (s_accts s) (o_acct ob) (obj_size (o_kind ob)))
                 (s_caps s)
-                (fun t => match s_tstate s t with
-                          | BlockedNotif n => if Nat.eqb n o then Ready else BlockedNotif n
-                          | st => st
+                (fun t => match blocked_on (s_tstate s t) with
+                          | Some o' => if Nat.eqb o' o then Ready else s_tstate s t
+                          | None => s_tstate s t
                           end)
                 (upd (s_word s) o 0)
                 (upd (s_waiters s) o [])
+                (s_caller s)
                 (s_next s)
       else s
   | None => s
@@ -329,7 +345,7 @@ Definition create (s : state) (sp : nat) (k : kind) (rts : rights) : reply * sta
              mkState (upd (s_objs s) o (Some (mkObj k a)))
                      (upd (s_accts s) a (Some (l, u + obj_size k)))
                      (mkCap h sp o rts 0 [] :: s_caps s)
-                     (s_tstate s) (upd (s_word s) o 0) (s_waiters s) (S h))
+                     (s_tstate s) (upd (s_word s) o 0) (s_waiters s) (s_caller s) (S h))
       | None => (RErr InvalidCapability, s)
       end
   | _ => (RErr InvalidCapability, s)
@@ -365,12 +381,12 @@ Definition signal (s : state) (sp h : nat) : reply * state :=
       | t :: rest =>
           (ROk VNone,
            mkState (s_objs s) (s_accts s) (s_caps s) (upd (s_tstate s) t Ready)
-                   (s_word s) (upd (s_waiters s) n rest) (s_next s))
+                   (s_word s) (upd (s_waiters s) n rest) (s_caller s) (s_next s))
       | [] =>
           (ROk VNone,
            mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s)
                    (upd (s_word s) n (Nat.lor (s_word s n) (sig_bits c)))
-                   (s_waiters s) (s_next s))
+                   (s_waiters s) (s_caller s) (s_next s))
       end
   end.
 
@@ -385,11 +401,12 @@ Definition wait (s : state) (t sp h : nat) : reply * state :=
       if Nat.eqb (s_word s n) 0 then
         (RBlocked,
          mkState (s_objs s) (s_accts s) (s_caps s) (upd (s_tstate s) t (BlockedNotif n))
-                 (s_word s) (upd (s_waiters s) n (s_waiters s n ++ [t])) (s_next s))
+                 (s_word s) (upd (s_waiters s) n (s_waiters s n ++ [t])) (s_caller s)
+                 (s_next s))
       else
         (ROk (VNum (s_word s n)),
          mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (upd (s_word s) n 0)
-                 (s_waiters s) (s_next s))
+                 (s_waiters s) (s_caller s) (s_next s))
   end.
 
 (* 7 poll(notification): return the word (maybe 0) and clear it. *)
@@ -401,7 +418,7 @@ Definition poll (s : state) (sp h : nat) : reply * state :=
       let n := c_obj c in
       (ROk (VNum (s_word s n)),
        mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (upd (s_word s) n 0)
-               (s_waiters s) (s_next s))
+               (s_waiters s) (s_caller s) (s_next s))
   end.
 
 (* 31 quota_info(space): limit and use of the space's account. *)
@@ -420,6 +437,115 @@ Definition quota_info (s : state) (sp h : nat) : reply * state :=
       end
   end.
 
+(* ---------- IPC (message contents abstracted away) ---------- *)
+
+Definition with_threads (s : state) (ts : nat -> tstate) (wq : nat -> list nat)
+    (cl : nat -> option nat) : state :=
+  mkState (s_objs s) (s_accts s) (s_caps s) ts (s_word s) wq cl (s_next s).
+
+(* The first thread queued on e, if it is a receiver. *)
+Definition receiver_head (s : state) (e : nat) : option (nat * list nat) :=
+  match s_waiters s e with
+  | r :: rest => if is_recv (s_tstate s r) then Some (r, rest) else None
+  | [] => None
+  end.
+
+(* The first thread queued on e, if it is a sender, and whether it calls. *)
+Definition sender_head (s : state) (e : nat) : option (nat * bool * list nat) :=
+  match s_waiters s e with
+  | x :: rest => match s_tstate s x with
+                 | BlockedSend _ b => Some (x, b, rest)
+                 | _ => None
+                 end
+  | [] => None
+  end.
+
+(* 2 send(endpoint, message): a waiting receiver takes the message; otherwise the sender
+   waits at the end of the queue (WouldBlock with the non-blocking flag). *)
+Definition send (s : state) (t sp h : nat) (nonblocking : bool) : reply * state :=
+  match lookup_typed s sp h TEndpoint [RSend] with
+  | inr e => (RErr e, s)
+  | inl None => (RErr InvalidCapability, s)
+  | inl (Some c) =>
+      let e := c_obj c in
+      match receiver_head s e with
+      | Some (r, rest) =>
+          (ROk VNone, with_threads s (upd (s_tstate s) r Ready) (upd (s_waiters s) e rest)
+                                   (s_caller s))
+      | None =>
+          if nonblocking then (RErr WouldBlock, s)
+          else (RBlocked, with_threads s (upd (s_tstate s) t (BlockedSend e false))
+                                       (upd (s_waiters s) e (s_waiters s e ++ [t]))
+                                       (s_caller s))
+      end
+  end.
+
+(* 0 call(endpoint, message): as send, and the caller then waits for the reply of the
+   thread that takes the message. *)
+Definition ipc_call (s : state) (t sp h : nat) : reply * state :=
+  match lookup_typed s sp h TEndpoint [RSend] with
+  | inr e => (RErr e, s)
+  | inl None => (RErr InvalidCapability, s)
+  | inl (Some c) =>
+      let e := c_obj c in
+      match receiver_head s e with
+      | Some (r, rest) =>
+          (RBlocked, with_threads s (upd (upd (s_tstate s) r Ready) t (BlockedReply r))
+                                    (upd (s_waiters s) e rest)
+                                    (upd (s_caller s) r (Some t)))
+      | None =>
+          (RBlocked, with_threads s (upd (s_tstate s) t (BlockedSend e true))
+                                    (upd (s_waiters s) e (s_waiters s e ++ [t]))
+                                    (s_caller s))
+      end
+  end.
+
+(* The server t drops its caller, who is woken (reply: with the reply; recv: PeerClosed). *)
+Definition drop_caller (s : state) (t : nat) : state :=
+  match s_caller s t with
+  | Some c => with_threads s (upd (s_tstate s) c Ready) (s_waiters s) (upd (s_caller s) t None)
+  | None => s
+  end.
+
+(* The receiving half of recv: the first queued sender's message is taken (a caller now
+   waits for t's reply), or t waits at the end of the queue (WouldBlock with the
+   non-blocking flag). *)
+Definition take_sender (s : state) (t e : nat) (nonblocking : bool) : reply * state :=
+  match sender_head s e with
+  | Some (x, is_call, rest) =>
+      let ts := upd (s_tstate s) x Ready in
+      let wq := upd (s_waiters s) e rest in
+      (ROk VNone,
+       if is_call then with_threads s (upd ts x (BlockedReply t)) wq (upd (s_caller s) t (Some x))
+       else with_threads s ts wq (s_caller s))
+  | None =>
+      if nonblocking then (RErr WouldBlock, s)
+      else (RBlocked, with_threads s (upd (s_tstate s) t (BlockedRecv e))
+                                   (upd (s_waiters s) e (s_waiters s e ++ [t]))
+                                   (s_caller s))
+  end.
+
+(* 3 recv(endpoint): after the lookup, a caller not yet replied to gets PeerClosed; then
+   take_sender. *)
+Definition recv (s : state) (t sp h : nat) (nonblocking : bool) : reply * state :=
+  match lookup_typed s sp h TEndpoint [RReceive] with
+  | inr e => (RErr e, s)
+  | inl None => (RErr InvalidCapability, s)
+  | inl (Some c) => take_sender (drop_caller s t) t (c_obj c) nonblocking
+  end.
+
+(* 4 reply(message): the caller is woken with the reply; NotFound if there is none. *)
+Definition reply_call (s : state) (t : nat) : reply * state :=
+  match s_caller s t with
+  | Some _ => (ROk VNone, drop_caller s t)
+  | None => (RErr NotFound, s)
+  end.
+
+(* 1 reply_recv(endpoint, message): the reply (if t has a caller) is delivered before the
+   endpoint is looked up, then recv. *)
+Definition reply_recv (s : state) (t sp h : nat) (nonblocking : bool) : reply * state :=
+  recv (drop_caller s t) t sp h nonblocking.
+
 (* ---------- The kernel entry ---------- *)
 
 Inductive call :=
@@ -434,7 +560,12 @@ Inductive call :=
   | Signal (h : nat)
   | Wait (h : nat)
   | Poll (h : nat)
-  | QuotaInfo (space : nat).
+  | QuotaInfo (space : nat)
+  | Call (h : nat)
+  | ReplyRecv (h : nat) (nonblocking : bool)
+  | Send (h : nat) (nonblocking : bool)
+  | Recv (h : nat) (nonblocking : bool)
+  | Reply.
 
 (* The caller's space, if t is a running thread. *)
 Definition caller_space (s : state) (t : nat) : option nat :=
@@ -461,6 +592,11 @@ Definition step (s : state) (t : nat) (k : call) : reply * state :=
       | Wait h => wait s t sp h
       | Poll h => poll s sp h
       | QuotaInfo h => quota_info s sp h
+      | Call h => ipc_call s t sp h
+      | ReplyRecv h nb => reply_recv s t sp h nb
+      | Send h nb => send s t sp h nb
+      | Recv h nb => recv s t sp h nb
+      | Reply => reply_call s t
       end
   end.
 
@@ -482,4 +618,4 @@ Definition init (limit : nat) : state :=
           (fun a => if Nat.eqb a 1 then Some (limit, 128) else None)
           [mkCap 3 0 0 [RManage] 0 []; mkCap 4 0 2 [RManage] 0 []]
           (fun t => if Nat.eqb t 2 then Running else Inactive)
-          (fun _ => 0) (fun _ => []) 5.
+          (fun _ => 0) (fun _ => []) (fun _ => None) 5.
