@@ -17,8 +17,9 @@
      child; cap_delete removes one capability and moves its children up to its parent
      (its id leaves every ancestor list); cap_revoke deletes every capability that has the
      revoked one among its ancestors.
-   - Threads have a scheduler/IPC state; notifications have a word of signal bits and a
-     FIFO of waiting threads.
+   - Threads have a scheduler/IPC state; endpoints and notifications a FIFO of waiting
+     threads (one map from object to queue); notifications a word of signal bits; a server
+     thread its caller (the reply relation).
 
    Simplified or abstracted away (said again in README.md):
    - Calls are atomic: the bounded steps and restarts of cap_delete, cap_revoke and
@@ -29,9 +30,14 @@
      pages are not charged; the table size limit (1023 handles) is not modelled.
    - Signal bits: a badge is ORed into the word (Nat.lor); the value a woken waiter
      receives is not recorded in the state.
+   - IPC: message words, IPC buffers (BufferTooSmall) and capability transfer are not
+     modelled; the status and badge a woken thread receives are not recorded; the fast
+     path has the slow path's effect; kernel-served endpoints and foreign calls are out;
+     sends blocked through a deleted capability are not cancelled (cancel-on-delete).
    - Dying objects: an endpoint, notification or memory object is destroyed when its last
      capability goes (memory mappings are not modelled, so there is no other reference);
-     waiters on a destroyed notification become Ready (docs: they get PeerClosed).
+     threads waiting on a destroyed endpoint or notification become Ready (docs: they get
+     PeerClosed).
      Spaces and threads are never destroyed in this model.
    - The decoder's "rights within all rights" check (InvalidArgument) cannot fail: a
      rights set here is a list of the seven named rights.
