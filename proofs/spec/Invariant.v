@@ -59,6 +59,7 @@ Record obj_wf (s : state) : Prop := {
   ow_obj_acct : forall o ob, s_objs s o = Some ob -> acct_live s (o_acct ob);
   ow_space_acct : forall o a q, s_objs s o = Some (mkObj (KSpace a) q) -> acct_live s a;
   ow_quota : forall a l u, s_accts s a = Some (l, u) -> u <= l;
+  ow_acct_fresh : forall a l u, s_accts s a = Some (l, u) -> a < s_next s;
   ow_thread_space : forall t sp q, s_objs s t = Some (mkObj (KThread sp) q) -> is_space s sp
 }.
 
@@ -196,7 +197,8 @@ Lemma rest_wf_caps : forall s cs n, rest_wf s -> s_next s <= n ->
                    (s_caller s) n).
 Proof.
   intros s cs n [O [T B]] Hn. split; [|split; auto]. destruct O. constructor; simpl; eauto.
-  intros. specialize (ow_obj_fresh0 _ _ H). lia.
+  - intros. specialize (ow_obj_fresh0 _ _ H). lia.
+  - intros. specialize (ow_acct_fresh0 _ _ _ H). lia.
 Qed.
 
 Lemma parent_ok_cons : forall cs x c, parent_ok cs c -> parent_ok (x :: cs) c.
@@ -632,6 +634,10 @@ Proof.
     + apply Nat.eqb_eq in E. subst. destruct (s_accts s q) as [[l' u']|] eqn:Eq;
         [|discriminate]. intros H; inversion H; subst. specialize (ow_quota0 _ _ _ Eq). lia.
     + eauto.
+  - intros a l u. unfold refund. destruct (Nat.eqb a q) eqn:E.
+    + apply Nat.eqb_eq in E. subst. destruct (s_accts s q) as [[l' u']|] eqn:Eq;
+        [|discriminate]. intros _. eauto.
+    + eauto.
   - intros x sp q'. destruct (Nat.eq_dec x o) as [->|Nx]; [rewrite upd_eq; discriminate|].
     rewrite upd_neq by auto. intros E. destruct (ow_thread_space0 _ _ _ E) as [a [q2 E2]].
     exists a, q2. simpl. rewrite upd_neq by eauto. auto.
@@ -712,6 +718,9 @@ Proof.
   - intros b l' u'. destruct (Nat.eq_dec b a) as [->|Nb].
     + rewrite upd_eq. intros E; inversion E; subst. lia.
     + rewrite upd_neq by auto. eauto.
+  - intros b l' u'. destruct (Nat.eq_dec b a) as [->|Nb].
+    + intros _. specialize (ow_acct_fresh0 _ _ _ Ea). unfold o. lia.
+    + rewrite upd_neq by auto. intros E. specialize (ow_acct_fresh0 _ _ _ E). unfold o. lia.
   - intros x sp' q'. destruct (Nat.eq_dec x o) as [->|Nx].
     + rewrite upd_eq. intros E; inversion E; subst. discriminate.
     + rewrite upd_neq by auto. intros E. apply Hspace. eauto.
@@ -938,6 +947,109 @@ Proof.
   eapply wf_recv; eauto. exists q. rewrite O1. auto.
 Qed.
 
+(* ---------- Processes and threads ---------- *)
+
+Lemma wf_space_create : forall s sp bytes r s', wf s ->
+  space_create s sp bytes = (r, s') -> wf s'.
+Proof.
+  intros s sp bytes r s' [C [O [T Bw]]] H. unfold space_create in H.
+  destruct (s_objs s sp) as [[[a| | | |] q]|] eqn:Esp;
+    try (inversion H; subst; split; auto; split; auto; fail).
+  destruct (s_accts s a) as [[l u]|] eqn:Ea; [|inversion H; subst; split; auto; split; auto].
+  set (cost := bytes + obj_size (KSpace 0)) in H.
+  destruct (Nat.ltb l (u + cost)) eqn:Elt; [inversion H; subst; split; auto; split; auto|].
+  inversion H; subst; clear H. apply Nat.ltb_ge in Elt.
+  set (o := s_next s).
+  assert (Hao : a < o) by (eapply ow_acct_fresh; eauto).
+  assert (forall x, s_objs s x <> None -> x <> o) as Hold.
+  { intros x Hx E. subst. apply live_fresh in Hx; auto. unfold o in Hx. lia. }
+  assert (forall x ob, s_objs s x = Some ob -> x <> o) as Hold'.
+  { intros x ob Hx. apply Hold. congruence. }
+  set (accts' := upd (upd (s_accts s) a (Some (l, u + cost))) (S o) (Some (bytes, 0))).
+  assert (forall b, acct_live s b -> exists l' u', accts' b = Some (l', u')) as Hacc.
+  { intros b [l' [u' E]]. unfold accts'. destruct (Nat.eq_dec b (S o)) as [->|Nb].
+    - rewrite upd_eq. eauto.
+    - rewrite upd_neq by auto. destruct (Nat.eq_dec b a) as [->|Nb'].
+      + rewrite upd_eq. eauto.
+      + rewrite upd_neq by auto. eauto. }
+  assert (forall x, is_space s x -> is_space
+            (mkState (upd (s_objs s) o (Some (mkObj (KSpace (S o)) a))) accts'
+                     (mkCap (S (S o)) sp o all_rights 0 [] :: s_caps s) (s_tstate s)
+                     (s_word s) (s_waiters s) (s_caller s) (S (S (S o)))) x) as Hspace.
+  { intros x [a' [q' E]]. exists a', q'. simpl. rewrite upd_neq by eauto. auto. }
+  destruct C, O. split; [|split; [|split]]; [constructor; simpl|constructor; simpl| |].
+  - intros c [<-|Hc]; simpl; [rewrite upd_eq; discriminate|].
+    rewrite upd_neq by auto. auto.
+  - intros c [<-|Hc]; simpl; apply Hspace; [unfold is_space; eauto|auto].
+  - intros c [<-|Hc]; simpl; [lia|]. specialize (cw_fresh0 c Hc). unfold o. lia.
+  - constructor; auto. intro Hin. apply in_map_iff in Hin. destruct Hin as [c [E Hc]].
+    specialize (cw_fresh0 c Hc). unfold o in *. lia.
+  - intros c [<-|Hc]; [unfold parent_ok; simpl; auto|]. apply parent_ok_cons. auto.
+  - intros c x [<-|Hc] Hx; simpl in *; [destruct Hx|]. eauto.
+  - intros c [<-|Hc] Hb; simpl in *; [congruence|]. unfold obj_type in *. simpl.
+    rewrite upd_neq by auto. auto.
+  - intros x ob. destruct (Nat.eq_dec x o) as [->|Nx]; [lia|].
+    rewrite upd_neq by auto. intros E. specialize (ow_obj_fresh0 _ _ E). lia.
+  - intros x ob. destruct (Nat.eq_dec x o) as [->|Nx].
+    + rewrite upd_eq. intros E; inversion E; subst. simpl. apply Hacc. unfold acct_live; eauto.
+    + rewrite upd_neq by auto. intros E. apply Hacc. eauto.
+  - intros x a' q'. destruct (Nat.eq_dec x o) as [->|Nx].
+    + rewrite upd_eq. intros E; inversion E; subst. exists bytes, 0. unfold accts'.
+      apply upd_eq.
+    + rewrite upd_neq by auto. intros E. apply Hacc. eauto.
+  - intros b l' u'. unfold accts'. destruct (Nat.eq_dec b (S o)) as [->|Nb].
+    + rewrite upd_eq. intros E; inversion E; subst. lia.
+    + rewrite upd_neq by auto. destruct (Nat.eq_dec b a) as [->|Nb'].
+      * rewrite upd_eq. intros E; inversion E; subst. lia.
+      * rewrite upd_neq by auto. eauto.
+  - intros b l' u'. unfold accts'. destruct (Nat.eq_dec b (S o)) as [->|Nb]; [lia|].
+    rewrite upd_neq by auto. destruct (Nat.eq_dec b a) as [->|Nb']; [lia|].
+    rewrite upd_neq by auto. intros E. specialize (ow_acct_fresh0 _ _ _ E). unfold o in *.
+    lia.
+  - intros x sp' q'. destruct (Nat.eq_dec x o) as [->|Nx].
+    + rewrite upd_eq. intros E; inversion E.
+    + rewrite upd_neq by auto. intros E. apply Hspace. eauto.
+  - simpl. eapply tw_objs; eauto. intros x ob E. rewrite upd_neq by eauto. auto.
+  - intros n Hwn Hnot. simpl in *. destruct Hnot as [q2 E2]. simpl in E2.
+    destruct (Nat.eq_dec n o) as [->|Nn]; [rewrite upd_eq in E2; discriminate|].
+    rewrite upd_neq in E2 by auto. apply Bw; auto. exists q2. auto.
+Qed.
+
+Lemma tw_wake_free : forall objs ts wq cl x, threads_wf objs ts wq cl ->
+  blocked_on (ts x) = None -> (forall srv, ts x <> BlockedReply srv) ->
+  threads_wf objs (upd ts x Ready) wq cl.
+Proof.
+  intros objs ts wq cl x T Hnb Hnr.
+  assert (Hxq : forall o', ~ In x (wq o')) by (intros o'; eapply not_queued; eauto).
+  destruct T as [B W N K R RC]. constructor.
+  - intros t o. destruct (Nat.eq_dec t x) as [->|Nt]; [rewrite upd_eq; discriminate|].
+    rewrite upd_neq by auto. auto.
+  - intros o t Hin. assert (t <> x) by (intro; subst; apply (Hxq o); auto).
+    rewrite upd_neq by auto. auto.
+  - auto.
+  - intros o t1 t2 H1 H2.
+    assert (t1 <> x) by (intro; subst; apply (Hxq o); auto).
+    assert (t2 <> x) by (intro; subst; apply (Hxq o); auto).
+    rewrite !upd_neq by auto. eauto.
+  - intros t srv. destruct (Nat.eq_dec t x) as [->|Nt].
+    + rewrite upd_eq. split; [discriminate|]. intros E. apply R in E. exfalso.
+      apply (Hnr srv). auto.
+    + rewrite upd_neq by auto. auto.
+  - intros srv e. destruct (Nat.eq_dec srv x) as [->|Nx]; [rewrite upd_eq; discriminate|].
+    rewrite upd_neq by auto. eauto.
+Qed.
+
+Lemma wf_thread_start : forall s sp h r s', wf s -> thread_start s sp h = (r, s') -> wf s'.
+Proof.
+  intros s sp h r s' W H. unfold thread_start in H.
+  destruct (lookup_typed s sp h TThread [RManage]) as [[c|]|e] eqn:E;
+    [|apply lookup_typed_not_none in E; contradiction|inversion H; subst; auto].
+  destruct (s_tstate s (c_obj c)) eqn:Es; inversion H; subst; auto.
+  apply wf_threads; auto.
+  - apply tw_wake_free; [apply wf_tw; auto|rewrite Es; auto|rewrite Es; discriminate].
+  - intros n Hn Hno. apply W; auto.
+Qed.
+
 (* ---------- Every call keeps the invariant ---------- *)
 
 Lemma wf_cap_derive : forall s sp h r b res s', wf s -> is_space s sp ->
@@ -1022,6 +1134,9 @@ Proof.
   - eapply wf_send; eauto.
   - eapply wf_recv; eauto.
   - eapply wf_reply_call; eauto.
+  - eapply wf_space_create; eauto.
+  - eapply wf_thread_start; eauto.
+  - unfold yield in H. inversion H; subst; auto.
 Qed.
 
 (* The invariant is not vacuous: the initial state satisfies it. *)
@@ -1043,6 +1158,8 @@ Proof.
       subst; exists limit, 128; reflexivity.
   - intros a l u. destruct (Nat.eqb a 1); [|discriminate]. intros E; inversion E; subst.
     auto.
+  - intros a l u. destruct (Nat.eqb a 1) eqn:E; [|discriminate]. apply Nat.eqb_eq in E.
+    subst. lia.
   - intros t sp q. destruct t as [|[|[|t]]]; simpl; try discriminate. intros E; inversion E.
     exists 1, 1. reflexivity.
   - intros t o. destruct (Nat.eqb t 2); discriminate.

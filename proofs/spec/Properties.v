@@ -27,7 +27,7 @@ Proof.
     try (exfalso; eapply Hr; reflexivity); try (exfalso; eapply Hrr; reflexivity);
     unfold cap_derive, cap_copy_to, cap_delete, cap_revoke, cap_info, endpoint_create,
       notification_create, memory_create, create, signal, wait, poll, quota_info,
-      ipc_call, send, reply_call in H;
+      ipc_call, send, reply_call, space_create, thread_start, yield in H;
     split_matches H; inversion H; auto.
 Qed.
 
@@ -121,6 +121,10 @@ Proof.
   - apply recv_caps in H. left. apply Old. rewrite <- H. auto.
   - unfold reply_call in H. split_matches H; inversion H; subst; left; auto.
     apply Old. rewrite drop_caller_caps in Hx. auto.
+  - unfold space_create in H. split_matches H; inversion H; subst; try (left; auto; fail).
+    destruct Hx as [<-|Hx]; [right; left; simpl; auto|left; auto].
+  - unfold thread_start in H. split_matches H; inversion H; subst; left; auto.
+  - unfold yield in H. inversion H; subst; left; auto.
 Qed.
 
 (* ---------- (b) Derivation never adds rights ---------- *)
@@ -275,4 +279,42 @@ Corollary own_authority_grows_only_by_creation : forall s t k r s' sp0 o,
   reaches s' sp0 o -> reaches s sp0 o \/ s_next s <= o.
 Proof.
   intros. destruct (authority_confinement s t k r s' sp0 sp0 o H H0 H1) as [A|[A|[_ A]]]; auto.
+Qed.
+
+(* ---------- IPC ---------- *)
+
+(* A reply wakes exactly the thread waiting for this server's reply, cuts the link, and
+   changes no other thread's state. *)
+Theorem reply_wakes_only_its_caller : forall s t v s', wf s ->
+  step s t Reply = (ROk v, s') ->
+  exists c, s_caller s t = Some c /\ s_tstate s c = BlockedReply t /\
+    s_tstate s' c = Ready /\ s_caller s' t = None /\
+    (forall x, x <> c -> s_tstate s' x = s_tstate s x).
+Proof.
+  intros s t v s' W H. unfold step in H.
+  destruct (caller_space s t) eqn:Ec; [|discriminate]. simpl in H.
+  unfold reply_call in H. destruct (s_caller s t) as [c|] eqn:Ecl; [|discriminate].
+  inversion H; subst; clear H. exists c. unfold drop_caller. rewrite Ecl. simpl.
+  split; auto. split; [apply (tw_reply _ _ _ _ (wf_tw s W)); auto|].
+  split; [apply upd_eq|]. split; [apply upd_eq|]. intros x Hx. apply upd_neq; auto.
+Qed.
+
+(* A call never returns at once: the caller ends up waiting for the reply of the receiver
+   that took the message, or queued on the endpoint as a caller. *)
+Theorem call_waits : forall s t h r s', wf s -> step s t (Call h) = (r, s') ->
+  (exists e, r = RErr e /\ s' = s) \/
+  (r = RBlocked /\
+   ((exists srv, s_tstate s' t = BlockedReply srv /\ s_caller s' srv = Some t) \/
+    (exists e, s_tstate s' t = BlockedSend e true /\ In t (s_waiters s' e)))).
+Proof.
+  intros s t h r s' W H. unfold step in H.
+  destruct (caller_space s t) eqn:Ec; [|inversion H; subst; left; eauto]. simpl in H.
+  unfold ipc_call in H.
+  destruct (lookup_typed s n h TEndpoint [RSend]) as [[c|]|e];
+    try (inversion H; subst; left; eauto; fail).
+  destruct (receiver_head s (c_obj c)) as [[r0 rest]|]; inversion H; subst; clear H;
+    right; split; auto.
+  - left. exists r0. simpl. split; apply upd_eq.
+  - right. exists (c_obj c). simpl. split; [apply upd_eq|]. rewrite upd_eq.
+    apply in_or_app. right. left. auto.
 Qed.

@@ -73,7 +73,7 @@ Qed.
 
 Inductive error :=
   | InvalidCapability | PermissionDenied | InvalidArgument | QuotaExceeded | PeerClosed
-  | WouldBlock | NotFound.
+  | WouldBlock | NotFound | Busy.
 
 Inductive otype := TSpace | TThread | TEndpoint | TNotification | TMemory.
 
@@ -552,6 +552,53 @@ Definition reply_call (s : state) (t : nat) : reply * state :=
 Definition reply_recv (s : state) (t sp h : nat) (nonblocking : bool) : reply * state :=
   recv (drop_caller s t) t sp h nonblocking.
 
+(* ---------- Processes and threads ---------- *)
+
+Definition all_rights : rights := [RRead; RWrite; RExecute; RSend; RReceive; RGrant; RManage].
+
+(* 14 space_create(quota_bytes): a new process with its own account of that limit, carved
+   out of the caller's: the caller's account is charged the limit and the Space object
+   (QuotaExceeded changes nothing); the caller gets a capability with all rights. The
+   process tree (a child ends with its parent) is not modelled. *)
+Definition space_create (s : state) (sp bytes : nat) : reply * state :=
+  match s_objs s sp with
+  | Some (mkObj (KSpace a) _) =>
+      match s_accts s a with
+      | Some (l, u) =>
+          let cost := bytes + obj_size (KSpace 0) in
+          if Nat.ltb l (u + cost) then (RErr QuotaExceeded, s)
+          else
+            let o := s_next s in
+            let na := S o in
+            let h := S na in
+            (ROk (VNum h),
+             mkState (upd (s_objs s) o (Some (mkObj (KSpace na) a)))
+                     (upd (upd (s_accts s) a (Some (l, u + cost))) na (Some (bytes, 0)))
+                     (mkCap h sp o all_rights 0 [] :: s_caps s)
+                     (s_tstate s) (s_word s) (s_waiters s) (s_caller s) (S h))
+      | None => (RErr InvalidCapability, s)
+      end
+  | _ => (RErr InvalidCapability, s)
+  end.
+
+(* 10 thread_start(thread): an inactive thread becomes Ready; Busy for any other. *)
+Definition thread_start (s : state) (sp h : nat) : reply * state :=
+  match lookup_typed s sp h TThread [RManage] with
+  | inr e => (RErr e, s)
+  | inl None => (RErr InvalidCapability, s)
+  | inl (Some c) =>
+      match s_tstate s (c_obj c) with
+      | Inactive =>
+          (ROk VNone,
+           with_threads s (upd (s_tstate s) (c_obj c) Ready) (s_waiters s) (s_caller s))
+      | _ => (RErr Busy, s)
+      end
+  end.
+
+(* 8 yield: the caller goes to the end of its priority's run queue; run queues are not
+   modelled, so nothing this state holds changes. *)
+Definition yield (s : state) : reply * state := (ROk VNone, s).
+
 (* ---------- The kernel entry ---------- *)
 
 Inductive call :=
@@ -571,7 +618,10 @@ Inductive call :=
   | ReplyRecv (h : nat) (nonblocking : bool)
   | Send (h : nat) (nonblocking : bool)
   | Recv (h : nat) (nonblocking : bool)
-  | Reply.
+  | Reply
+  | SpaceCreate (quota_bytes : nat)
+  | ThreadStart (h : nat)
+  | Yield.
 
 (* The caller's space, if t is a running thread. *)
 Definition caller_space (s : state) (t : nat) : option nat :=
@@ -603,6 +653,9 @@ Definition step (s : state) (t : nat) (k : call) : reply * state :=
       | Send h nb => send s t sp h nb
       | Recv h nb => recv s t sp h nb
       | Reply => reply_call s t
+      | SpaceCreate b => space_create s sp b
+      | ThreadStart h => thread_start s sp h
+      | Yield => yield s
       end
   end.
 
