@@ -73,7 +73,8 @@ Record threads_wf (objs : nat -> option obj) (ts : nat -> tstate) (wq : nat -> l
   tw_nodup : forall o, NoDup (wq o);
   tw_kind : forall o t1 t2, In t1 (wq o) -> In t2 (wq o) -> is_recv (ts t1) = is_recv (ts t2);
   tw_reply : forall t srv, ts t = BlockedReply srv <-> cl srv = Some t;
-  tw_recv : forall srv e, ts srv = BlockedRecv e -> cl srv = None
+  tw_recv : forall srv e, ts srv = BlockedRecv e -> cl srv = None;
+  tw_caller_thread : forall srv t, cl srv = Some t -> thread_o objs t
 }.
 
 (* A notification with waiters has no pending bits. *)
@@ -357,10 +358,11 @@ Qed.
 Lemma tw_objs : forall objs objs' ts wq cl, threads_wf objs ts wq cl ->
   (forall x ob, objs x = Some ob -> objs' x = Some ob) -> threads_wf objs' ts wq cl.
 Proof.
-  intros objs objs' ts wq cl T Hm. destruct T as [B W N K R RC]. constructor; auto.
+  intros objs objs' ts wq cl T Hm. destruct T as [B W N K R RC CT]. constructor; auto.
   - intros t o Hb. destruct (B t o Hb) as [Hw Hin]. split; auto. revert Hw.
     destruct (ts t); simpl; auto; intros [q Hq]; exists q; auto.
   - intros o t Hin. destruct (W o t Hin) as [[sp [q Hq]] Hb]. split; auto. exists sp, q. auto.
+  - intros srv t Hc. destruct (CT srv t Hc) as [sp [q Hq]]. exists sp, q. auto.
 Qed.
 
 (* The first thread of a queue leaves it and becomes Ready. *)
@@ -374,7 +376,7 @@ Proof.
   apply NoDup_cons_iff in Hnd. destruct Hnd as [Hxr Hndr].
   assert (Hxo : forall o', In x (wq o') -> o' = o).
   { intros o' H'. destruct (tw_waiters _ _ _ _ T o' x H') as [_ H2]. congruence. }
-  destruct T as [B W N K R RC]. constructor.
+  destruct T as [B W N K R RC CT]. constructor.
   - intros t o'. destruct (Nat.eq_dec t x) as [->|Nt]; [rewrite upd_eq; discriminate|].
     rewrite upd_neq by auto. intros Hb. destruct (B t o' Hb) as [Hw Hin]. split; auto.
     destruct (Nat.eq_dec o' o) as [->|No].
@@ -403,6 +405,7 @@ Proof.
     + rewrite upd_neq by auto. apply R.
   - intros srv e. destruct (Nat.eq_dec srv x) as [->|Ns];
       [rewrite upd_eq; discriminate|rewrite upd_neq by auto; eauto].
+  - auto.
 Qed.
 
 (* A thread that waits nowhere joins the end of a queue. *)
@@ -417,7 +420,7 @@ Proof.
   assert (Hxq : forall o', ~ In x (wq o')) by (intros o'; eapply not_queued; eauto).
   assert (Hncl : forall srv, cl srv <> Some x).
   { intros srv H'. apply (tw_reply _ _ _ _ T) in H'. apply (Hnr srv). auto. }
-  destruct T as [B W N K R RC]. constructor.
+  destruct T as [B W N K R RC CT]. constructor.
   - intros t o'. destruct (Nat.eq_dec t x) as [->|Nt].
     + rewrite upd_eq. intros H'. rewrite Hst in H'. inversion H'; subst. split; auto.
       rewrite upd_eq. apply in_or_app. right. left. auto.
@@ -457,17 +460,18 @@ Proof.
   - intros srv e. destruct (Nat.eq_dec srv x) as [->|Ns].
     + rewrite upd_eq. intros E. apply Hrc. rewrite E. reflexivity.
     + rewrite upd_neq by auto. eauto.
+  - auto.
 Qed.
 
 (* A thread that waits nowhere starts waiting for srv's reply. *)
-Lemma tw_link : forall objs ts wq cl x srv, threads_wf objs ts wq cl ->
+Lemma tw_link : forall objs ts wq cl x srv, threads_wf objs ts wq cl -> thread_o objs x ->
   blocked_on (ts x) = None -> (forall srv', ts x <> BlockedReply srv') ->
   cl srv = None -> (forall e, ts srv <> BlockedRecv e) ->
   threads_wf objs (upd ts x (BlockedReply srv)) wq (upd cl srv (Some x)).
 Proof.
-  intros objs ts wq cl x srv T Hnb Hnr Hcl Hsr.
+  intros objs ts wq cl x srv T Htx Hnb Hnr Hcl Hsr.
   assert (Hxq : forall o', ~ In x (wq o')) by (intros o'; eapply not_queued; eauto).
-  destruct T as [B W N K R RC]. constructor.
+  destruct T as [B W N K R RC CT]. constructor.
   - intros t o. destruct (Nat.eq_dec t x) as [->|Nt]; [rewrite upd_eq; discriminate|].
     rewrite upd_neq by auto. auto.
   - intros o t Hin. assert (t <> x) by (intro; subst; apply (Hxq o); auto).
@@ -489,6 +493,9 @@ Proof.
     rewrite upd_neq by auto. destruct (Nat.eq_dec srv0 srv) as [->|Ns].
     + intros E. exfalso. apply (Hsr e). auto.
     + rewrite upd_neq by auto. eauto.
+  - intros srv0 t Hc. destruct (Nat.eq_dec srv0 srv) as [->|Ns].
+    + rewrite upd_eq in Hc. inversion Hc; subst. auto.
+    + rewrite upd_neq in Hc by auto. eauto.
 Qed.
 
 (* A server lets its caller go (reply, or a caller abandoned): the caller becomes Ready. *)
@@ -499,7 +506,7 @@ Proof.
   assert (Hcs : ts c = BlockedReply srv) by (apply (tw_reply _ _ _ _ T); auto).
   assert (Hcq : forall o, ~ In c (wq o))
     by (intros o; eapply not_queued; eauto; rewrite Hcs; reflexivity).
-  destruct T as [B W N K R RC]. constructor.
+  destruct T as [B W N K R RC CT]. constructor.
   - intros t o. destruct (Nat.eq_dec t c) as [->|Nt]; [rewrite upd_eq; discriminate|].
     rewrite upd_neq by auto. auto.
   - intros o t Hin. assert (t <> c) by (intro; subst; apply (Hcq o); auto).
@@ -519,6 +526,9 @@ Proof.
   - intros srv0 e. destruct (Nat.eq_dec srv0 c) as [->|Nc]; [rewrite upd_eq; discriminate|].
     rewrite upd_neq by auto. intros E. destruct (Nat.eq_dec srv0 srv) as [->|Ns];
       [rewrite upd_eq; auto|rewrite upd_neq by auto; eauto].
+  - intros srv0 t Hc0. destruct (Nat.eq_dec srv0 srv) as [->|Ns].
+    + rewrite upd_eq in Hc0. discriminate.
+    + rewrite upd_neq in Hc0 by auto. eauto.
 Qed.
 
 (* ---------- Calls that change only threads and queues, or a word ---------- *)
@@ -641,7 +651,7 @@ Proof.
   - intros x sp q'. destruct (Nat.eq_dec x o) as [->|Nx]; [rewrite upd_eq; discriminate|].
     rewrite upd_neq by auto. intros E. destruct (ow_thread_space0 _ _ _ E) as [a [q2 E2]].
     exists a, q2. simpl. rewrite upd_neq by eauto. auto.
-  - simpl. destruct T as [B W N K R RC]. constructor.
+  - simpl. destruct T as [B W N K R RC CT]. constructor.
     + intros t o'. destruct (Hts t) as [[H1 ->]|[H1 ->]]; [discriminate|].
       intros Hb. destruct (B t o' Hb) as [Hw Hin]. assert (o' <> o) by congruence.
       split; [|rewrite upd_neq by auto; auto].
@@ -662,6 +672,8 @@ Proof.
       * split; [discriminate|]. intros E. apply R in E. rewrite E in H1. discriminate.
       * auto.
     + intros srv e. destruct (Hts srv) as [[H1 ->]|[H1 ->]]; [discriminate|eauto].
+    + intros srv t Hc. destruct (CT srv t Hc) as [sp2 [q3 E3]]. exists sp2, q3.
+      rewrite upd_neq by eauto. auto.
   - intros n Hwn Hnot. simpl in *. destruct (Nat.eq_dec n o) as [->|Nn].
     + rewrite upd_eq. auto.
     + rewrite upd_neq in * by auto. apply Bw; auto. destruct Hnot as [q2 E2]. simpl in E2.
@@ -670,10 +682,36 @@ Qed.
 
 (* ---------- Creating an object ---------- *)
 
-Lemma wf_create : forall s sp k rts r s', wf s -> reapable k = true ->
+Lemma tw_fresh_inactive : forall objs ts wq cl o, threads_wf objs ts wq cl ->
+  objs o = None -> threads_wf objs (upd ts o Inactive) wq cl.
+Proof.
+  intros objs ts wq cl o T Ho.
+  assert (Hnt : ~ thread_o objs o) by (intros [sp [q E]]; congruence).
+  assert (Hoq : forall o', ~ In o (wq o')).
+  { intros o' H'. apply Hnt. apply (tw_waiters _ _ _ _ T o' o H'). }
+  destruct T as [B W N K R RC CT]. constructor.
+  - intros t o'. destruct (Nat.eq_dec t o) as [->|Nt]; [rewrite upd_eq; discriminate|].
+    rewrite upd_neq by auto. auto.
+  - intros o' t Hin. assert (t <> o) by (intro; subst; apply (Hoq o'); auto).
+    rewrite upd_neq by auto. auto.
+  - auto.
+  - intros o' t1 t2 H1 H2.
+    assert (t1 <> o) by (intro; subst; apply (Hoq o'); auto).
+    assert (t2 <> o) by (intro; subst; apply (Hoq o'); auto).
+    rewrite !upd_neq by auto. eauto.
+  - intros t srv. destruct (Nat.eq_dec t o) as [->|Nt].
+    + rewrite upd_eq. split; [discriminate|]. intros E. exfalso. apply Hnt. eauto.
+    + rewrite upd_neq by auto. auto.
+  - intros srv e. destruct (Nat.eq_dec srv o) as [->|Nx]; [rewrite upd_eq; discriminate|].
+    rewrite upd_neq by auto. eauto.
+  - auto.
+Qed.
+
+Lemma wf_create : forall s sp k rts r s', wf s -> (forall a', k <> KSpace a') ->
+  (forall sp', k = KThread sp' -> is_space s sp') ->
   create s sp k rts = (r, s') -> wf s'.
 Proof.
-  intros s sp k rts r s' [C [O [T Bw]]] Hk H. unfold create in H.
+  intros s sp k rts r s' [C [O [T Bw]]] Hk Hks H. unfold create in H.
   destruct (s_objs s sp) as [[[a| | | |] q]|] eqn:Esp;
     try (inversion H; subst; split; auto; split; auto; fail).
   destruct (s_accts s a) as [[l u]|] eqn:Ea; [|inversion H; subst; split; auto; split; auto].
@@ -713,7 +751,7 @@ Proof.
     + rewrite upd_eq. intros E; inversion E; subst. simpl. apply Hacc. unfold acct_live; eauto.
     + rewrite upd_neq by auto. intros E. apply Hacc. eauto.
   - intros x a' q'. destruct (Nat.eq_dec x o) as [->|Nx].
-    + rewrite upd_eq. intros E; inversion E; subst. discriminate.
+    + rewrite upd_eq. intros E; inversion E; subst. exfalso. eapply Hk. reflexivity.
     + rewrite upd_neq by auto. intros E. apply Hacc. eauto.
   - intros b l' u'. destruct (Nat.eq_dec b a) as [->|Nb].
     + rewrite upd_eq. intros E; inversion E; subst. lia.
@@ -722,9 +760,12 @@ Proof.
     + intros _. specialize (ow_acct_fresh0 _ _ _ Ea). unfold o. lia.
     + rewrite upd_neq by auto. intros E. specialize (ow_acct_fresh0 _ _ _ E). unfold o. lia.
   - intros x sp' q'. destruct (Nat.eq_dec x o) as [->|Nx].
-    + rewrite upd_eq. intros E; inversion E; subst. discriminate.
+    + rewrite upd_eq. intros E; inversion E; subst. apply Hspace. apply Hks. reflexivity.
     + rewrite upd_neq by auto. intros E. apply Hspace. eauto.
-  - simpl. eapply tw_objs; eauto. intros x ob E. rewrite upd_neq by eauto. auto.
+  - simpl. eapply tw_objs.
+    + apply tw_fresh_inactive; eauto. destruct (s_objs s o) eqn:E; auto.
+      exfalso. apply (Hold' o o0); auto.
+    + intros x ob E. rewrite upd_neq by eauto. auto.
   - intros n Hwn Hnot. simpl in *. destruct (Nat.eq_dec n o) as [->|Nn].
     + rewrite upd_eq. auto.
     + rewrite upd_neq by auto. apply Bw; auto. destruct Hnot as [q2 E2]. simpl in E2.
@@ -864,6 +905,7 @@ Proof.
       { intros ->. apply (not_queued _ _ _ _ r0 (c_obj c) T); auto. rewrite Hrun. auto. }
       apply tw_link.
       * apply tw_dequeue; auto.
+      * exists sp, q. auto.
       * rewrite upd_neq by auto. rewrite Hrun. reflexivity.
       * intros srv. rewrite upd_neq by auto. rewrite Hrun. discriminate.
       * destruct (s_tstate s r0) eqn:Es; try discriminate. eapply tw_recv; eauto.
@@ -907,7 +949,7 @@ Proof.
     assert (T1 := tw_dequeue _ _ _ _ _ _ _ T Ew).
     destruct b; inversion H; subst; clear H; apply wf_threads; auto;
       try (eapply bits_dequeue; eauto).
-    apply tw_link; auto.
+    apply tw_link; auto; try exact (proj1 (tw_waiters _ _ _ _ T e x Hx)).
     + rewrite upd_eq. reflexivity.
     + intros srv. rewrite upd_eq. discriminate.
     + intros e0. rewrite upd_neq by auto. rewrite Hrun. discriminate.
@@ -1021,7 +1063,7 @@ Lemma tw_wake_free : forall objs ts wq cl x, threads_wf objs ts wq cl ->
 Proof.
   intros objs ts wq cl x T Hnb Hnr.
   assert (Hxq : forall o', ~ In x (wq o')) by (intros o'; eapply not_queued; eauto).
-  destruct T as [B W N K R RC]. constructor.
+  destruct T as [B W N K R RC CT]. constructor.
   - intros t o. destruct (Nat.eq_dec t x) as [->|Nt]; [rewrite upd_eq; discriminate|].
     rewrite upd_neq by auto. auto.
   - intros o t Hin. assert (t <> x) by (intro; subst; apply (Hxq o); auto).
@@ -1037,6 +1079,7 @@ Proof.
     + rewrite upd_neq by auto. auto.
   - intros srv e. destruct (Nat.eq_dec srv x) as [->|Nx]; [rewrite upd_eq; discriminate|].
     rewrite upd_neq by auto. eauto.
+  - auto.
 Qed.
 
 Lemma wf_thread_start : forall s sp h r s', wf s -> thread_start s sp h = (r, s') -> wf s'.
@@ -1118,10 +1161,10 @@ Proof.
   - eapply wf_cap_revoke; eauto.
   - unfold cap_info in H. destruct (lookup s sp h); [|inversion H; subst; auto].
     destruct (obj_type s (c_obj c)); inversion H; subst; auto.
-  - eapply wf_create; eauto; reflexivity.
-  - eapply wf_create; eauto; reflexivity.
+  - eapply wf_create; eauto; intros; discriminate.
+  - eapply wf_create; eauto; intros; discriminate.
   - unfold memory_create in H. destruct (_ || _ || _); [inversion H; subst; auto|].
-    eapply wf_create; eauto; reflexivity.
+    eapply wf_create; eauto; intros; discriminate.
   - eapply wf_signal; eauto.
   - eapply wf_wait; eauto.
   - eapply wf_poll; eauto.
@@ -1135,6 +1178,13 @@ Proof.
   - eapply wf_recv; eauto.
   - eapply wf_reply_call; eauto.
   - eapply wf_space_create; eauto.
+  - unfold thread_create in H.
+    destruct (lookup_typed s sp space TSpace [RManage]) as [[c|]|e] eqn:E;
+      [|apply lookup_typed_not_none in E; contradiction|inversion H; subst; auto].
+    apply lookup_typed_some in E. destruct E as [_ [_ [_ [Ht _]]]].
+    destruct entry_ok; [|inversion H; subst; auto].
+    eapply wf_create; eauto; [intros; discriminate|].
+    intros sp' E'. inversion E'; subst. apply obj_type_space. auto.
   - eapply wf_thread_start; eauto.
   - unfold yield in H. inversion H; subst; auto.
 Qed.
@@ -1168,5 +1218,6 @@ Proof.
   - intros o t1 t2 [].
   - intros t srv. destruct (Nat.eqb t 2); split; discriminate.
   - intros srv e. destruct (Nat.eqb srv 2); discriminate.
+  - intros srv t E. discriminate.
   - intros n Hn. exfalso. apply Hn. reflexivity.
 Qed.

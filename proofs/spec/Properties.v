@@ -27,8 +27,9 @@ Proof.
     try (exfalso; eapply Hr; reflexivity); try (exfalso; eapply Hrr; reflexivity);
     unfold cap_derive, cap_copy_to, cap_delete, cap_revoke, cap_info, endpoint_create,
       notification_create, memory_create, create, signal, wait, poll, quota_info,
-      ipc_call, send, reply_call, space_create, thread_start, yield in H;
-    split_matches H; inversion H; auto.
+      ipc_call, send, reply_call, space_create, thread_create, thread_start, yield in H;
+    split_matches H; try (inversion H; auto; fail);
+    unfold create in H; split_matches H; inversion H; auto.
 Qed.
 
 (* IPC changes no capability. *)
@@ -122,6 +123,9 @@ Proof.
   - unfold reply_call in H. split_matches H; inversion H; subst; left; auto.
     apply Old. rewrite drop_caller_caps in Hx. auto.
   - unfold space_create in H. split_matches H; inversion H; subst; try (left; auto; fail).
+    destruct Hx as [<-|Hx]; [right; left; simpl; auto|left; auto].
+  - unfold thread_create, create in H. split_matches H; inversion H; subst;
+      try (left; auto; fail).
     destruct Hx as [<-|Hx]; [right; left; simpl; auto|left; auto].
   - unfold thread_start in H. split_matches H; inversion H; subst; left; auto.
   - unfold yield in H. inversion H; subst; left; auto.

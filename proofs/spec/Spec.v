@@ -73,7 +73,7 @@ Qed.
 
 Inductive error :=
   | InvalidCapability | PermissionDenied | InvalidArgument | QuotaExceeded | PeerClosed
-  | WouldBlock | NotFound | Busy.
+  | WouldBlock | NotFound | Busy | BadAddress.
 
 Inductive otype := TSpace | TThread | TEndpoint | TNotification | TMemory.
 
@@ -336,8 +336,10 @@ Definition cap_info (s : state) (sp h : nat) : reply * state :=
 
 (* ---------- Creating objects ---------- *)
 
+Definition all_rights : rights := [RRead; RWrite; RExecute; RSend; RReceive; RGrant; RManage].
+
 (* The object and its first capability (no parent) in the caller's table, charged to the
-   caller's own account first. *)
+   caller's own account first. A new thread is Inactive. *)
 Definition create (s : state) (sp : nat) (k : kind) (rts : rights) : reply * state :=
   match s_objs s sp with
   | Some (mkObj (KSpace a) _) =>
@@ -351,7 +353,8 @@ Definition create (s : state) (sp : nat) (k : kind) (rts : rights) : reply * sta
              mkState (upd (s_objs s) o (Some (mkObj k a)))
                      (upd (s_accts s) a (Some (l, u + obj_size k)))
                      (mkCap h sp o rts 0 [] :: s_caps s)
-                     (s_tstate s) (upd (s_word s) o 0) (s_waiters s) (s_caller s) (S h))
+                     (upd (s_tstate s) o Inactive) (upd (s_word s) o 0) (s_waiters s)
+                     (s_caller s) (S h))
       | None => (RErr InvalidCapability, s)
       end
   | _ => (RErr InvalidCapability, s)
@@ -554,7 +557,6 @@ Definition reply_recv (s : state) (t sp h : nat) (nonblocking : bool) : reply * 
 
 (* ---------- Processes and threads ---------- *)
 
-Definition all_rights : rights := [RRead; RWrite; RExecute; RSend; RReceive; RGrant; RManage].
 
 (* 14 space_create(quota_bytes): a new process with its own account of that limit, carved
    out of the caller's: the caller's account is charged the limit and the Space object
@@ -579,6 +581,18 @@ Definition space_create (s : state) (sp bytes : nat) : reply * state :=
       | None => (RErr InvalidCapability, s)
       end
   | _ => (RErr InvalidCapability, s)
+  end.
+
+(* 9 thread_create(space, entry, stack, arg): a new inactive thread of that space (Space
+   with Manage), charged to the caller's account; the caller gets a capability with all
+   rights. entry_ok abstracts the address checks (BadAddress); registers, priority and
+   the ended-space check (PeerClosed) are not modelled. *)
+Definition thread_create (s : state) (sp h : nat) (entry_ok : bool) : reply * state :=
+  match lookup_typed s sp h TSpace [RManage] with
+  | inr e => (RErr e, s)
+  | inl None => (RErr InvalidCapability, s)
+  | inl (Some c) =>
+      if entry_ok then create s sp (KThread (c_obj c)) all_rights else (RErr BadAddress, s)
   end.
 
 (* 10 thread_start(thread): an inactive thread becomes Ready; Busy for any other. *)
@@ -620,6 +634,7 @@ Inductive call :=
   | Recv (h : nat) (nonblocking : bool)
   | Reply
   | SpaceCreate (quota_bytes : nat)
+  | ThreadCreate (space : nat) (entry_ok : bool)
   | ThreadStart (h : nat)
   | Yield.
 
@@ -654,6 +669,7 @@ Definition step (s : state) (t : nat) (k : call) : reply * state :=
       | Recv h nb => recv s t sp h nb
       | Reply => reply_call s t
       | SpaceCreate b => space_create s sp b
+      | ThreadCreate hs ok => thread_create s sp hs ok
       | ThreadStart h => thread_start s sp h
       | Yield => yield s
       end
