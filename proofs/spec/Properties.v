@@ -322,3 +322,81 @@ Proof.
   - right. exists (c_obj c). simpl. split; [apply upd_eq|]. rewrite upd_eq.
     apply in_or_app. right. left. auto.
 Qed.
+
+(* ---------- Threads: each in one place ---------- *)
+
+Theorem thread_in_one_queue : forall s, wf s ->
+  forall t o1 o2, In t (s_waiters s o1) -> In t (s_waiters s o2) -> o1 = o2.
+Proof.
+  intros s W t o1 o2 H1 H2.
+  destruct (tw_waiters _ _ _ _ (wf_tw s W) o1 t H1) as [_ E1].
+  destruct (tw_waiters _ _ _ _ (wf_tw s W) o2 t H2) as [_ E2]. congruence.
+Qed.
+
+Theorem waiting_for_reply_in_no_queue : forall s, wf s ->
+  forall t srv o, s_tstate s t = BlockedReply srv -> ~ In t (s_waiters s o).
+Proof.
+  intros s W t srv o Ht Hin.
+  destruct (tw_waiters _ _ _ _ (wf_tw s W) o t Hin) as [_ E]. rewrite Ht in E. discriminate.
+Qed.
+
+(* ---------- Notifications: no lost bits ---------- *)
+
+(* A signal wakes the first waiter, or its bits (the badge, 1 if none) are in the word. *)
+Theorem signal_not_lost : forall s t h v s',
+  step s t (Signal h) = (ROk v, s') ->
+  exists c, c_id c = h /\
+    ((exists w rest, s_waiters s (c_obj c) = w :: rest /\ s_tstate s' w = Ready /\
+                     s_waiters s' (c_obj c) = rest) \/
+     (s_waiters s (c_obj c) = [] /\
+      s_word s' (c_obj c) = Nat.lor (s_word s (c_obj c)) (sig_bits c))).
+Proof.
+  intros s t h v s' H. unfold step in H.
+  destruct (caller_space s t) as [sp|]; [|discriminate]. simpl in H. unfold signal in H.
+  destruct (lookup_typed s sp h TNotification [RSend]) as [[c|]|e] eqn:E; try discriminate.
+  apply lookup_typed_some in E. destruct E as [_ [Hid _]].
+  exists c. split; auto.
+  destruct (s_waiters s (c_obj c)) as [|w rest] eqn:Ew; inversion H; subst; clear H; simpl.
+  - right. split; auto. apply upd_eq.
+  - left. exists w, rest. split; auto. split; apply upd_eq.
+Qed.
+
+(* wait returns only non-zero bits, and clears the word; or it blocks with the word clear. *)
+Theorem wait_returns_bits : forall s t h r s',
+  step s t (Wait h) = (r, s') ->
+  (exists e, r = RErr e /\ s' = s) \/
+  (exists c bits, c_id c = h /\ r = ROk (VNum bits) /\ bits <> 0 /\
+                  bits = s_word s (c_obj c) /\ s_word s' (c_obj c) = 0) \/
+  (exists c, c_id c = h /\ r = RBlocked /\ s_word s (c_obj c) = 0 /\
+             s_tstate s' t = BlockedNotif (c_obj c) /\ In t (s_waiters s' (c_obj c))).
+Proof.
+  intros s t h r s' H. unfold step in H.
+  destruct (caller_space s t) as [sp|]; [|inversion H; subst; left; eauto]. simpl in H.
+  unfold wait in H.
+  destruct (lookup_typed s sp h TNotification [RReceive]) as [[c|]|e] eqn:E;
+    try (inversion H; subst; left; eauto; fail).
+  apply lookup_typed_some in E. destruct E as [_ [Hid _]].
+  destruct (Nat.eqb (s_word s (c_obj c)) 0) eqn:Ew; inversion H; subst; clear H; simpl.
+  - right; right. exists c. apply Nat.eqb_eq in Ew. repeat split; auto; [apply upd_eq|].
+    rewrite upd_eq. apply in_or_app. right. left. auto.
+  - right; left. exists c, (s_word s (c_obj c)). apply Nat.eqb_neq in Ew.
+    repeat split; auto. apply upd_eq.
+Qed.
+
+(* ---------- Quotas: charge first ---------- *)
+
+(* endpoint_create either fails with QuotaExceeded, changing nothing, exactly when the
+   charge would pass the caller's limit, or charges exactly the object's size. *)
+Theorem endpoint_create_charges : forall s t sp a q l u r s',
+  caller_space s t = Some sp -> s_objs s sp = Some (mkObj (KSpace a) q) ->
+  s_accts s a = Some (l, u) -> step s t EndpointCreate = (r, s') ->
+  (l < u + obj_size KEndpoint /\ r = RErr QuotaExceeded /\ s' = s) \/
+  (u + obj_size KEndpoint <= l /\ s_accts s' a = Some (l, u + obj_size KEndpoint) /\
+   exists h, r = ROk (VNum h)).
+Proof.
+  intros s t sp a q l u r s' Hc Hsp Ha H. unfold step in H. rewrite Hc in H. simpl in H.
+  unfold endpoint_create, create in H. rewrite Hsp, Ha in H.
+  destruct (Nat.ltb l (u + obj_size KEndpoint)) eqn:E; inversion H; subst; clear H.
+  - left. apply Nat.ltb_lt in E. auto.
+  - right. apply Nat.ltb_ge in E. split; auto. split; [apply upd_eq|eauto].
+Qed.
