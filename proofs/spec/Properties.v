@@ -400,3 +400,54 @@ Proof.
   - left. apply Nat.ltb_lt in E. auto.
   - right. apply Nat.ltb_ge in E. split; auto. split; [apply upd_eq|eauto].
 Qed.
+
+(* ---------- The derivation tree by parent links ---------- *)
+
+(* c descends from capability h following parent links (the head of an ancestor list is
+   the parent): h is c's parent, or the ancestor of c's parent. *)
+Inductive desc (cs : list cap) : cap -> nat -> Prop :=
+  | desc_parent : forall c p rest, In c cs -> c_anc c = p :: rest -> desc cs c p
+  | desc_step : forall c p rest pc h, In c cs -> c_anc c = p :: rest ->
+                In pc cs -> c_id pc = p -> desc cs pc h -> desc cs c h.
+
+Lemma nodup_ids_eq : forall cs a b, NoDup (map c_id cs) -> In a cs -> In b cs ->
+  c_id a = c_id b -> a = b.
+Proof.
+  induction cs as [|x cs IH]; simpl; intros a b N Ha Hb E; [destruct Ha|].
+  inversion N as [|? ? Hx Nx]; subst.
+  destruct Ha as [<-|Ha]; destruct Hb as [<-|Hb]; auto.
+  - exfalso. apply Hx. rewrite E. apply in_map. auto.
+  - exfalso. apply Hx. rewrite <- E. apply in_map. auto.
+Qed.
+
+(* In a well-formed state the ancestor lists are exactly the parent-link tree, so revoke
+   (which removes the capabilities with h among their ancestors) removes exactly the
+   subtree below h. *)
+Theorem ancestors_are_the_tree : forall s, wf s -> forall c h, In c (s_caps s) ->
+  (In h (c_anc c) <-> desc (s_caps s) c h).
+Proof.
+  intros s [C _] c h Hc. split.
+  - remember (c_anc c) as l eqn:El. revert c Hc El.
+    induction l as [|p rest IH]; intros c Hc El Hin; [destruct Hin|].
+    pose proof (cw_parent _ C c Hc) as P. unfold parent_ok in P. rewrite <- El in P.
+    destruct P as [pc [Hpc [Hid [Hanc _]]]].
+    destruct Hin as [<-|Hin].
+    + eapply desc_parent; eauto.
+    + eapply desc_step; eauto.
+  - intros D. induction D as [c p rest Hc0 E|c p rest pc h Hc0 E Hpc Hid D IH].
+    + rewrite E. left. auto.
+    + pose proof (cw_parent _ C c Hc0) as P. unfold parent_ok in P. rewrite E in P.
+      destruct P as [pc' [Hpc' [Hid' [Hanc' _]]]].
+      assert (pc = pc') as <- by (apply (nodup_ids_eq (s_caps s)); auto using cw_nodup;
+                                  congruence).
+      rewrite E. right. rewrite <- Hanc'. auto.
+Qed.
+
+Corollary revoke_removes_the_subtree : forall s t h v s', wf s ->
+  step s t (CapRevoke h) = (ROk v, s') ->
+  forall x, In x (s_caps s) -> (In x (s_caps s') <-> ~ desc (s_caps s) x h).
+Proof.
+  intros s t h v s' W H x Hx.
+  destruct (revoke_removes_exactly_descendants s t h v s' W H) as [_ [_ [Hiff _]]].
+  rewrite Hiff. unfold descendant. rewrite (ancestors_are_the_tree s W x h Hx). tauto.
+Qed.
