@@ -1,6 +1,8 @@
 (* Properties of the calls of Spec.v (proofs/spec/README.md): failed calls change nothing,
    derivation never adds rights, revoke removes exactly the subtree, a deleted object is
-   unreachable, and authority confinement. *)
+   unreachable, authority confinement; IPC (a reply wakes only its caller, a call waits),
+   each thread in one queue, no lost signal, charge-first quotas, the ancestor lists are the
+   parent-link tree. *)
 
 From Coq Require Import List Arith Bool Lia.
 Import ListNotations.
