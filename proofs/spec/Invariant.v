@@ -1,0 +1,1223 @@
+(* The well-formedness invariant of Spec.v and its preservation by every call
+   (proofs/spec/README.md). *)
+
+From Coq Require Import List Arith Bool Lia.
+Import ListNotations.
+From HMK Require Import Spec.
+
+(* ---------- The invariant ---------- *)
+
+Definition is_space (s : state) (sp : nat) : Prop :=
+  exists a q, s_objs s sp = Some (mkObj (KSpace a) q).
+Definition is_notif (s : state) (n : nat) : Prop :=
+  exists q, s_objs s n = Some (mkObj KNotification q).
+Definition is_thread (s : state) (t : nat) : Prop :=
+  exists sp q, s_objs s t = Some (mkObj (KThread sp) q).
+Definition acct_live (s : state) (a : nat) : Prop :=
+  exists l u, s_accts s a = Some (l, u).
+
+(* A capability's parent (the head of its ancestor list) is a capability whose own
+   ancestors are the rest of the list, names the same object, holds at least the child's
+   rights and, if badged, gave the child its badge. *)
+Definition parent_ok (cs : list cap) (c : cap) : Prop :=
+  match c_anc c with
+  | [] => True
+  | p :: rest =>
+      exists pc, In pc cs /\ c_id pc = p /\ c_anc pc = rest /\
+                 incl (c_rights c) (c_rights pc) /\ c_obj c = c_obj pc /\
+                 (c_badge pc <> 0 -> c_badge c = c_badge pc)
+  end.
+
+Record caps_wf (s : state) : Prop := {
+  cw_obj : forall c, In c (s_caps s) -> s_objs s (c_obj c) <> None;
+  cw_space : forall c, In c (s_caps s) -> is_space s (c_space c);
+  cw_fresh : forall c, In c (s_caps s) -> c_id c < s_next s;
+  cw_nodup : NoDup (map c_id (s_caps s));
+  cw_parent : forall c, In c (s_caps s) -> parent_ok (s_caps s) c;
+  cw_anc_lt : forall c a, In c (s_caps s) -> In a (c_anc c) -> a < c_id c;
+  cw_badge : forall c, In c (s_caps s) -> c_badge c <> 0 ->
+               obj_type s (c_obj c) = Some TEndpoint \/
+               obj_type s (c_obj c) = Some TNotification
+}.
+
+Definition is_endpoint (s : state) (e : nat) : Prop :=
+  exists q, s_objs s e = Some (mkObj KEndpoint q).
+
+(* What a blocked thread waits on exists and has the right type. *)
+Definition waits_ok (objs : nat -> option obj) (st : tstate) : Prop :=
+  match st with
+  | BlockedNotif n => exists q, objs n = Some (mkObj KNotification q)
+  | BlockedSend e _ | BlockedRecv e => exists q, objs e = Some (mkObj KEndpoint q)
+  | _ => True
+  end.
+
+Definition thread_o (objs : nat -> option obj) (t : nat) : Prop :=
+  exists sp q, objs t = Some (mkObj (KThread sp) q).
+
+Record obj_wf (s : state) : Prop := {
+  ow_obj_fresh : forall o ob, s_objs s o = Some ob -> o < s_next s;
+  ow_obj_acct : forall o ob, s_objs s o = Some ob -> acct_live s (o_acct ob);
+  ow_space_acct : forall o a q, s_objs s o = Some (mkObj (KSpace a) q) -> acct_live s a;
+  ow_quota : forall a l u, s_accts s a = Some (l, u) -> u <= l;
+  ow_acct_fresh : forall a l u, s_accts s a = Some (l, u) -> a < s_next s;
+  ow_thread_space : forall t sp q, s_objs s t = Some (mkObj (KThread sp) q) -> is_space s sp
+}.
+
+(* Threads: each blocked thread is in the queue of the live object it waits on, once; a
+   queue holds only threads blocked on it, and only senders or only receivers; the reply
+   relation is mutual; a thread waiting to receive has no caller. *)
+Record threads_wf (objs : nat -> option obj) (ts : nat -> tstate) (wq : nat -> list nat)
+    (cl : nat -> option nat) : Prop := {
+  tw_blocked : forall t o, blocked_on (ts t) = Some o -> waits_ok objs (ts t) /\ In t (wq o);
+  tw_waiters : forall o t, In t (wq o) -> thread_o objs t /\ blocked_on (ts t) = Some o;
+  tw_nodup : forall o, NoDup (wq o);
+  tw_kind : forall o t1 t2, In t1 (wq o) -> In t2 (wq o) -> is_recv (ts t1) = is_recv (ts t2);
+  tw_reply : forall t srv, ts t = BlockedReply srv <-> cl srv = Some t;
+  tw_recv : forall srv e, ts srv = BlockedRecv e -> cl srv = None;
+  tw_caller_thread : forall srv t, cl srv = Some t -> thread_o objs t
+}.
+
+(* A notification with waiters has no pending bits. *)
+Definition bits_wf (s : state) : Prop :=
+  forall n, s_waiters s n <> [] -> is_notif s n -> s_word s n = 0.
+
+Definition rest_wf (s : state) : Prop :=
+  obj_wf s /\ threads_wf (s_objs s) (s_tstate s) (s_waiters s) (s_caller s) /\ bits_wf s.
+
+Definition wf (s : state) : Prop := caps_wf s /\ rest_wf s.
+
+(* ---------- Small facts ---------- *)
+
+Lemma upd_eq : forall A (f : nat -> A) k v, upd f k v k = v.
+Proof. intros. unfold upd. rewrite Nat.eqb_refl. reflexivity. Qed.
+
+Lemma upd_neq : forall A (f : nat -> A) k v x, x <> k -> upd f k v x = f x.
+Proof. intros. unfold upd. apply Nat.eqb_neq in H. rewrite H. reflexivity. Qed.
+
+Lemma lookup_some : forall s sp h c,
+  lookup s sp h = Some c -> In c (s_caps s) /\ c_id c = h /\ c_space c = sp.
+Proof.
+  unfold lookup, find_cap. intros s sp h c H.
+  destruct (find _ _) eqn:E; [|discriminate].
+  destruct (Nat.eqb (c_space c0) sp) eqn:E2; [|discriminate].
+  inversion H; subst. apply find_some in E. destruct E as [E1 E3].
+  apply Nat.eqb_eq in E3. apply Nat.eqb_eq in E2. auto.
+Qed.
+
+Lemma lookup_typed_some : forall s sp h t need c,
+  lookup_typed s sp h t need = inl (Some c) ->
+  In c (s_caps s) /\ c_id c = h /\ c_space c = sp /\ obj_type s (c_obj c) = Some t /\
+  incl need (c_rights c).
+Proof.
+  unfold lookup_typed. intros s sp h t need c H.
+  destruct (lookup s sp h) eqn:E; [|discriminate].
+  destruct (obj_type s (c_obj c0)) eqn:E2; [|discriminate].
+  destruct (otype_eqb o t) eqn:E3; [|discriminate].
+  destruct (subset_b need (c_rights c0)) eqn:E4; [|discriminate].
+  inversion H; subst. apply lookup_some in E. apply otype_eqb_eq in E3. subst.
+  apply subset_b_incl in E4. intuition.
+Qed.
+
+Lemma lookup_typed_not_none : forall s sp h t need,
+  lookup_typed s sp h t need <> inl None.
+Proof.
+  unfold lookup_typed. intros.
+  destruct (lookup s sp h); [|discriminate].
+  destruct (obj_type s (c_obj c)); [|discriminate].
+  destruct (otype_eqb o t); [|discriminate].
+  destruct (subset_b need (c_rights c)); discriminate.
+Qed.
+
+Lemma obj_type_space : forall s o, obj_type s o = Some TSpace -> is_space s o.
+Proof.
+  unfold obj_type, is_space. intros s o H.
+  destruct (s_objs s o) as [[k q]|]; [|discriminate]. destruct k; simpl in H; try discriminate.
+  eauto.
+Qed.
+
+Lemma obj_type_notif : forall s o, obj_type s o = Some TNotification -> is_notif s o.
+Proof.
+  unfold obj_type, is_notif. intros s o H.
+  destruct (s_objs s o) as [[k q]|]; [|discriminate]. destruct k; simpl in H; try discriminate.
+  eauto.
+Qed.
+
+Lemma nodup_map_filter : forall A B (f : A -> B) p l,
+  NoDup (map f l) -> NoDup (map f (filter p l)).
+Proof.
+  induction l as [|x l IH]; simpl; intros H; [constructor|].
+  inversion H; subst. destruct (p x); simpl; auto.
+  constructor; auto. intro Hin. apply H2.
+  apply in_map_iff in Hin. destruct Hin as [y [E Hy]]. apply filter_In in Hy.
+  apply in_map_iff. exists y. intuition.
+Qed.
+
+Lemma nodup_snoc : forall (l : list nat) x, NoDup l -> ~ In x l -> NoDup (l ++ [x]).
+Proof.
+  induction l as [|y l IH]; simpl; intros x H Hx; [repeat constructor; auto|].
+  inversion H; subst. constructor.
+  - intros Hin. apply in_app_or in Hin. destruct Hin as [Hin|[E|[]]]; [auto|].
+    apply Hx. left. auto.
+  - apply IH; auto.
+Qed.
+
+Lemma caller_space_some : forall s t sp,
+  caller_space s t = Some sp ->
+  s_tstate s t = Running /\ exists q, s_objs s t = Some (mkObj (KThread sp) q).
+Proof.
+  unfold caller_space. intros s t sp H.
+  destruct (s_objs s t) as [[k q]|]; [|discriminate]. destruct k; try discriminate.
+  destruct (s_tstate s t); try discriminate. inversion H; subst. eauto.
+Qed.
+
+
+Lemma live_fresh : forall s o, obj_wf s -> s_objs s o <> None -> o < s_next s.
+Proof.
+  intros s o R H. destruct (s_objs s o) eqn:E; [|congruence]. eapply ow_obj_fresh; eauto.
+Qed.
+
+Lemma ancestor_rights : forall s, caps_wf s ->
+  forall l c, In c (s_caps s) -> c_anc c = l ->
+  forall a, In a l -> exists ac, In ac (s_caps s) /\ c_id ac = a /\
+                         incl (c_rights c) (c_rights ac) /\ c_obj ac = c_obj c.
+Proof.
+  intros s C. induction l as [|p rest IH]; intros c Hc Hl a Ha; [destruct Ha|].
+  pose proof (cw_parent s C c Hc) as P. unfold parent_ok in P. rewrite Hl in P.
+  destruct P as [pc [Hpc [Hid [Hanc [Hr [Ho _]]]]]].
+  destruct Ha as [Ha|Ha].
+  - subst. exists pc. intuition.
+  - destruct (IH pc Hpc Hanc a Ha) as [ac [H1 [H2 [H3 H4]]]].
+    exists ac. intuition. eapply incl_tran; eauto. congruence.
+Qed.
+
+
+(* ---------- Calls that change only the capabilities (and the next id) ---------- *)
+
+Lemma rest_wf_caps : forall s cs n, rest_wf s -> s_next s <= n ->
+  rest_wf (mkState (s_objs s) (s_accts s) cs (s_tstate s) (s_word s) (s_waiters s)
+                   (s_caller s) n).
+Proof.
+  intros s cs n [O [T B]] Hn. split; [|split; auto]. destruct O. constructor; simpl; eauto.
+  - intros. specialize (ow_obj_fresh0 _ _ H). lia.
+  - intros. specialize (ow_acct_fresh0 _ _ _ H). lia.
+Qed.
+
+Lemma parent_ok_cons : forall cs x c, parent_ok cs c -> parent_ok (x :: cs) c.
+Proof.
+  unfold parent_ok. intros cs x c H. destruct (c_anc c); auto.
+  destruct H as [pc H]. exists pc. simpl. intuition.
+Qed.
+
+(* A new child of src (derive, copy_to). *)
+Lemma wf_add_child : forall s src sp r b,
+  wf s -> In src (s_caps s) -> is_space s sp -> incl r (c_rights src) ->
+  (c_badge src <> 0 -> b = c_badge src) ->
+  (b <> 0 -> obj_type s (c_obj src) = Some TEndpoint \/
+             obj_type s (c_obj src) = Some TNotification) ->
+  wf (mkState (s_objs s) (s_accts s)
+              (mkCap (s_next s) sp (c_obj src) r b (c_id src :: c_anc src) :: s_caps s)
+              (s_tstate s) (s_word s) (s_waiters s) (s_caller s) (S (s_next s))).
+Proof.
+  intros s src sp r b [C R] Hsrc Hsp Hr Hb1 Hb2. split; [|apply rest_wf_caps; auto].
+  destruct C. constructor; simpl.
+  - intros c [<-|Hc]; simpl; eauto.
+  - intros c [<-|Hc]; simpl; eauto.
+  - intros c [<-|Hc]; simpl; [lia|]. specialize (cw_fresh0 c Hc). lia.
+  - constructor; auto. intro Hin. apply in_map_iff in Hin. destruct Hin as [c [E Hc]].
+    specialize (cw_fresh0 c Hc). lia.
+  - intros c [<-|Hc].
+    + unfold parent_ok. simpl. exists src. intuition.
+    + apply parent_ok_cons. auto.
+  - intros c a [<-|Hc] Ha; simpl in *.
+    + specialize (cw_fresh0 src Hsrc). destruct Ha as [<-|Ha]; [lia|].
+      specialize (cw_anc_lt0 src a Hsrc Ha). lia.
+    + eauto.
+  - intros c [<-|Hc]; simpl; eauto.
+Qed.
+
+Lemma in_del_caps : forall d cs c',
+  In c' (del_caps d cs) <-> exists c, In c cs /\ c_id c <> d /\ c' = strip d c.
+Proof.
+  unfold del_caps. intros. rewrite in_map_iff. split.
+  - intros [c [E Hc]]. apply filter_In in Hc. destruct Hc as [Hc Hn].
+    exists c. split; auto. split; auto. apply negb_true_iff, Nat.eqb_neq in Hn. auto.
+  - intros [c [Hc [Hn E]]]. exists c. split; auto. apply filter_In. split; auto.
+    apply negb_true_iff, Nat.eqb_neq. auto.
+Qed.
+
+Lemma del_caps_ids : forall d cs, map c_id (del_caps d cs) =
+                                  map c_id (filter (fun c => negb (Nat.eqb (c_id c) d)) cs).
+Proof. intros. unfold del_caps. rewrite map_map. reflexivity. Qed.
+
+Lemma caps_wf_del : forall s d, caps_wf s -> caps_wf (with_caps s (del_caps d (s_caps s))).
+Proof.
+  intros s d C. pose proof C as C'. destruct C. constructor; simpl.
+  - intros c' Hc. apply in_del_caps in Hc. destruct Hc as [c [Hc [_ ->]]]. simpl. eauto.
+  - intros c' Hc. apply in_del_caps in Hc. destruct Hc as [c [Hc [_ ->]]]. simpl.
+    unfold is_space. simpl. apply cw_space0. auto.
+  - intros c' Hc. apply in_del_caps in Hc. destruct Hc as [c [Hc [_ ->]]]. simpl. eauto.
+  - rewrite del_caps_ids. apply nodup_map_filter. auto.
+  - intros c' Hc. apply in_del_caps in Hc. destruct Hc as [c [Hc [Hcd ->]]].
+    pose proof (cw_parent0 c Hc) as P. unfold parent_ok in *. simpl.
+    destruct (c_anc c) as [|p rest] eqn:Ea; [simpl; auto|].
+    destruct P as [pc [Hpc [Hid [Hanc [Hr [Ho Hb]]]]]].
+    destruct (Nat.eq_dec d p) as [Edp|Ndp].
+    + (* the parent is the deleted capability: the grandparent becomes the parent *)
+      rewrite <- Edp in *. clear Edp.
+      assert (remove Nat.eq_dec d (d :: rest) = remove Nat.eq_dec d rest) as ->
+        by (simpl; destruct (Nat.eq_dec d d); congruence).
+      destruct rest as [|q rest']; [simpl; auto|].
+      pose proof (cw_parent0 pc Hpc) as P2. unfold parent_ok in P2. rewrite Hanc in P2.
+      destruct P2 as [qc [Hqc [Hqid [Hqanc [Hqr [Hqo Hqb]]]]]].
+      assert (q < d) as Hq.
+      { rewrite <- Hid. apply cw_anc_lt0; auto. rewrite Hanc. left. reflexivity. }
+      assert (remove Nat.eq_dec d (q :: rest') = q :: remove Nat.eq_dec d rest') as ->
+        by (simpl; destruct (Nat.eq_dec d q); [lia|reflexivity]).
+      exists (strip d qc). simpl. repeat split.
+      * apply in_del_caps. exists qc. split; [auto|split; [rewrite Hqid; lia|reflexivity]].
+      * auto.
+      * rewrite Hqanc. reflexivity.
+      * eapply incl_tran; eauto.
+      * congruence.
+      * intro Hbq. rewrite Hb; [apply Hqb; auto|]. rewrite Hqb; auto.
+    + assert (remove Nat.eq_dec d (p :: rest) = p :: remove Nat.eq_dec d rest) as ->
+        by (simpl; destruct (Nat.eq_dec d p); [contradiction|reflexivity]).
+      exists (strip d pc). simpl. repeat split.
+      * apply in_del_caps. exists pc. split; [auto|split; [rewrite Hid; auto|reflexivity]].
+      * auto.
+      * rewrite Hanc. reflexivity.
+      * auto.
+      * auto.
+      * auto.
+  - intros c' a Hc Ha. apply in_del_caps in Hc. destruct Hc as [c [Hc [_ ->]]].
+    simpl in *. apply in_remove in Ha. destruct Ha. eauto.
+  - intros c' Hc. apply in_del_caps in Hc. destruct Hc as [c [Hc [_ ->]]]. simpl. eauto.
+Qed.
+
+Lemma in_revoke_caps : forall r cs c,
+  In c (revoke_caps r cs) <-> In c cs /\ ~ In r (c_anc c).
+Proof.
+  unfold revoke_caps. intros. rewrite filter_In.
+  destruct (in_dec Nat.eq_dec r (c_anc c)); intuition congruence.
+Qed.
+
+Lemma caps_wf_revoke : forall s r, caps_wf s ->
+  caps_wf (with_caps s (revoke_caps r (s_caps s))).
+Proof.
+  intros s r C. destruct C. constructor; simpl.
+  - intros c Hc. apply in_revoke_caps in Hc. intuition eauto.
+  - intros c Hc. apply in_revoke_caps in Hc. unfold is_space. simpl. apply cw_space0. intuition.
+  - intros c Hc. apply in_revoke_caps in Hc. intuition eauto.
+  - apply nodup_map_filter. auto.
+  - intros c Hc. apply in_revoke_caps in Hc. destruct Hc as [Hc Hn].
+    pose proof (cw_parent0 c Hc) as P. unfold parent_ok in *.
+    destruct (c_anc c) as [|p rest]; auto.
+    destruct P as [pc [Hpc [Hid [Hanc H]]]]. exists pc. repeat split; try tauto.
+    apply in_revoke_caps. split; auto. rewrite Hanc. intro. apply Hn. right. auto.
+  - intros c a Hc Ha. apply in_revoke_caps in Hc. intuition eauto.
+  - intros c Hc Hb. apply in_revoke_caps in Hc. destruct Hc. apply cw_badge0; auto.
+Qed.
+
+
+Lemma wf_with_caps : forall s cs, rest_wf s -> caps_wf (with_caps s cs) ->
+  wf (with_caps s cs).
+Proof.
+  intros. split; auto. unfold with_caps. apply rest_wf_caps; auto.
+Qed.
+
+Lemma named_false : forall cs o, named cs o = false -> forall c, In c cs -> c_obj c <> o.
+Proof.
+  unfold named. intros cs o H c Hc E. assert (existsb (fun c => Nat.eqb (c_obj c) o) cs = true).
+  { apply existsb_exists. exists c. split; auto. apply Nat.eqb_eq. auto. }
+  congruence.
+Qed.
+
+
+(* ---------- Threads and queues: the operations every call is made of ---------- *)
+
+Lemma in_queue : forall objs ts wq cl o x, threads_wf objs ts wq cl -> In x (wq o) ->
+  (ts x = BlockedNotif o /\ exists q, objs o = Some (mkObj KNotification q)) \/
+  (((exists b, ts x = BlockedSend o b) \/ ts x = BlockedRecv o) /\
+   exists q, objs o = Some (mkObj KEndpoint q)).
+Proof.
+  intros objs ts wq cl o x T Hx. destruct (tw_waiters _ _ _ _ T o x Hx) as [_ Hb].
+  destruct (tw_blocked _ _ _ _ T x o Hb) as [Hw _]. revert Hb Hw.
+  destruct (ts x); simpl; intros Hb Hw; try discriminate; inversion Hb; subst.
+  - right. split; auto. left. eexists. reflexivity.
+  - right. split; auto.
+  - left. split; auto.
+Qed.
+
+Lemma not_queued : forall objs ts wq cl x o, threads_wf objs ts wq cl ->
+  blocked_on (ts x) = None -> ~ In x (wq o).
+Proof.
+  intros objs ts wq cl x o T Hn Hin. destruct (tw_waiters _ _ _ _ T o x Hin) as [_ H].
+  congruence.
+Qed.
+
+Lemma tw_objs : forall objs objs' ts wq cl, threads_wf objs ts wq cl ->
+  (forall x ob, objs x = Some ob -> objs' x = Some ob) -> threads_wf objs' ts wq cl.
+Proof.
+  intros objs objs' ts wq cl T Hm. destruct T as [B W N K R RC CT]. constructor; auto.
+  - intros t o Hb. destruct (B t o Hb) as [Hw Hin]. split; auto. revert Hw.
+    destruct (ts t); simpl; auto; intros [q Hq]; exists q; auto.
+  - intros o t Hin. destruct (W o t Hin) as [[sp [q Hq]] Hb]. split; auto. exists sp, q. auto.
+  - intros srv t Hc. destruct (CT srv t Hc) as [sp [q Hq]]. exists sp, q. auto.
+Qed.
+
+(* The first thread of a queue leaves it and becomes Ready. *)
+Lemma tw_dequeue : forall objs ts wq cl o x rest, threads_wf objs ts wq cl ->
+  wq o = x :: rest -> threads_wf objs (upd ts x Ready) (upd wq o rest) cl.
+Proof.
+  intros objs ts wq cl o x rest T Ew.
+  assert (Hx : In x (wq o)) by (rewrite Ew; left; auto).
+  destruct (tw_waiters _ _ _ _ T o x Hx) as [_ Hbx].
+  assert (Hnd : NoDup (x :: rest)) by (rewrite <- Ew; apply (tw_nodup _ _ _ _ T)).
+  apply NoDup_cons_iff in Hnd. destruct Hnd as [Hxr Hndr].
+  assert (Hxo : forall o', In x (wq o') -> o' = o).
+  { intros o' H'. destruct (tw_waiters _ _ _ _ T o' x H') as [_ H2]. congruence. }
+  destruct T as [B W N K R RC CT]. constructor.
+  - intros t o'. destruct (Nat.eq_dec t x) as [->|Nt]; [rewrite upd_eq; discriminate|].
+    rewrite upd_neq by auto. intros Hb. destruct (B t o' Hb) as [Hw Hin]. split; auto.
+    destruct (Nat.eq_dec o' o) as [->|No].
+    + rewrite upd_eq. rewrite Ew in Hin. destruct Hin; [congruence|auto].
+    + rewrite upd_neq by auto. auto.
+  - intros o' t. destruct (Nat.eq_dec o' o) as [->|No].
+    + rewrite upd_eq. intros Hin. assert (t <> x) by (intro; subst; contradiction).
+      rewrite upd_neq by auto. apply W. rewrite Ew. right. auto.
+    + rewrite upd_neq by auto. intros Hin.
+      assert (t <> x) by (intro; subst; apply No; auto).
+      rewrite upd_neq by auto. apply W. auto.
+  - intros o'. destruct (Nat.eq_dec o' o) as [->|No];
+      [rewrite upd_eq; auto|rewrite upd_neq by auto; auto].
+  - intros o' t1 t2. destruct (Nat.eq_dec o' o) as [->|No].
+    + rewrite upd_eq. intros H1 H2.
+      assert (t1 <> x) by (intro; subst; contradiction).
+      assert (t2 <> x) by (intro; subst; contradiction).
+      rewrite !upd_neq by auto. apply (K o); rewrite Ew; right; auto.
+    + rewrite upd_neq by auto. intros H1 H2.
+      assert (t1 <> x) by (intro; subst; apply No; auto).
+      assert (t2 <> x) by (intro; subst; apply No; auto).
+      rewrite !upd_neq by auto. eauto.
+  - intros t srv. destruct (Nat.eq_dec t x) as [->|Nt].
+    + rewrite upd_eq. split; [discriminate|]. intros Hc. apply R in Hc.
+      rewrite Hc in Hbx. discriminate.
+    + rewrite upd_neq by auto. apply R.
+  - intros srv e. destruct (Nat.eq_dec srv x) as [->|Ns];
+      [rewrite upd_eq; discriminate|rewrite upd_neq by auto; eauto].
+  - auto.
+Qed.
+
+(* A thread that waits nowhere joins the end of a queue. *)
+Lemma tw_enqueue : forall objs ts wq cl o x st, threads_wf objs ts wq cl ->
+  thread_o objs x -> blocked_on (ts x) = None -> (forall srv, ts x <> BlockedReply srv) ->
+  blocked_on st = Some o -> waits_ok objs st ->
+  (forall y, In y (wq o) -> is_recv (ts y) = is_recv st) ->
+  (is_recv st = true -> cl x = None) ->
+  threads_wf objs (upd ts x st) (upd wq o (wq o ++ [x])) cl.
+Proof.
+  intros objs ts wq cl o x st T Hth Hnb Hnr Hst Hw Hk Hrc.
+  assert (Hxq : forall o', ~ In x (wq o')) by (intros o'; eapply not_queued; eauto).
+  assert (Hncl : forall srv, cl srv <> Some x).
+  { intros srv H'. apply (tw_reply _ _ _ _ T) in H'. apply (Hnr srv). auto. }
+  destruct T as [B W N K R RC CT]. constructor.
+  - intros t o'. destruct (Nat.eq_dec t x) as [->|Nt].
+    + rewrite upd_eq. intros H'. rewrite Hst in H'. inversion H'; subst. split; auto.
+      rewrite upd_eq. apply in_or_app. right. left. auto.
+    + rewrite upd_neq by auto. intros Hb. destruct (B t o' Hb) as [Hw' Hin]. split; auto.
+      destruct (Nat.eq_dec o' o) as [->|No];
+        [rewrite upd_eq; apply in_or_app; left; auto|rewrite upd_neq by auto; auto].
+  - intros o' t. destruct (Nat.eq_dec o' o) as [->|No].
+    + rewrite upd_eq. intros Hin. apply in_app_or in Hin. destruct Hin as [Hin|[<-|[]]].
+      * assert (t <> x) by (intro; subst; apply (Hxq o); auto). rewrite upd_neq by auto.
+        auto.
+      * rewrite upd_eq. auto.
+    + rewrite upd_neq by auto. intros Hin.
+      assert (t <> x) by (intro; subst; apply (Hxq o'); auto).
+      rewrite upd_neq by auto. auto.
+  - intros o'. destruct (Nat.eq_dec o' o) as [->|No].
+    + rewrite upd_eq. apply nodup_snoc; auto.
+    + rewrite upd_neq by auto. auto.
+  - intros o' t1 t2. destruct (Nat.eq_dec o' o) as [->|No].
+    + rewrite upd_eq. intros H1 H2. apply in_app_or in H1. apply in_app_or in H2.
+      destruct H1 as [H1|[<-|[]]]; destruct H2 as [H2|[<-|[]]].
+      * assert (t1 <> x) by (intro; subst; apply (Hxq o); auto).
+        assert (t2 <> x) by (intro; subst; apply (Hxq o); auto).
+        rewrite !upd_neq by auto. eauto.
+      * assert (t1 <> x) by (intro; subst; apply (Hxq o); auto).
+        rewrite upd_neq by auto. rewrite upd_eq. auto.
+      * assert (t2 <> x) by (intro; subst; apply (Hxq o); auto).
+        rewrite upd_eq. rewrite upd_neq by auto. symmetry. auto.
+      * auto.
+    + rewrite upd_neq by auto. intros H1 H2.
+      assert (t1 <> x) by (intro; subst; apply (Hxq o'); auto).
+      assert (t2 <> x) by (intro; subst; apply (Hxq o'); auto).
+      rewrite !upd_neq by auto. eauto.
+  - intros t srv. destruct (Nat.eq_dec t x) as [->|Nt].
+    + rewrite upd_eq. split; [intros E; rewrite E in Hst; discriminate|].
+      intros E. exfalso. apply (Hncl srv). auto.
+    + rewrite upd_neq by auto. auto.
+  - intros srv e. destruct (Nat.eq_dec srv x) as [->|Ns].
+    + rewrite upd_eq. intros E. apply Hrc. rewrite E. reflexivity.
+    + rewrite upd_neq by auto. eauto.
+  - auto.
+Qed.
+
+(* A thread that waits nowhere starts waiting for srv's reply. *)
+Lemma tw_link : forall objs ts wq cl x srv, threads_wf objs ts wq cl -> thread_o objs x ->
+  blocked_on (ts x) = None -> (forall srv', ts x <> BlockedReply srv') ->
+  cl srv = None -> (forall e, ts srv <> BlockedRecv e) ->
+  threads_wf objs (upd ts x (BlockedReply srv)) wq (upd cl srv (Some x)).
+Proof.
+  intros objs ts wq cl x srv T Htx Hnb Hnr Hcl Hsr.
+  assert (Hxq : forall o', ~ In x (wq o')) by (intros o'; eapply not_queued; eauto).
+  destruct T as [B W N K R RC CT]. constructor.
+  - intros t o. destruct (Nat.eq_dec t x) as [->|Nt]; [rewrite upd_eq; discriminate|].
+    rewrite upd_neq by auto. auto.
+  - intros o t Hin. assert (t <> x) by (intro; subst; apply (Hxq o); auto).
+    rewrite upd_neq by auto. auto.
+  - auto.
+  - intros o t1 t2 H1 H2.
+    assert (t1 <> x) by (intro; subst; apply (Hxq o); auto).
+    assert (t2 <> x) by (intro; subst; apply (Hxq o); auto).
+    rewrite !upd_neq by auto. eauto.
+  - intros t srv0. destruct (Nat.eq_dec t x) as [->|Nt].
+    + rewrite upd_eq. destruct (Nat.eq_dec srv0 srv) as [->|Ns].
+      * rewrite upd_eq. split; auto.
+      * rewrite upd_neq by auto. split; [intros E; inversion E; congruence|].
+        intros E. apply R in E. exfalso. apply (Hnr srv0). auto.
+    + rewrite upd_neq by auto. destruct (Nat.eq_dec srv0 srv) as [->|Ns].
+      * rewrite upd_eq. split; [intros E; apply R in E; congruence|intros E; congruence].
+      * rewrite upd_neq by auto. auto.
+  - intros srv0 e. destruct (Nat.eq_dec srv0 x) as [->|Nx]; [rewrite upd_eq; discriminate|].
+    rewrite upd_neq by auto. destruct (Nat.eq_dec srv0 srv) as [->|Ns].
+    + intros E. exfalso. apply (Hsr e). auto.
+    + rewrite upd_neq by auto. eauto.
+  - intros srv0 t Hc. destruct (Nat.eq_dec srv0 srv) as [->|Ns].
+    + rewrite upd_eq in Hc. inversion Hc; subst. auto.
+    + rewrite upd_neq in Hc by auto. eauto.
+Qed.
+
+(* A server lets its caller go (reply, or a caller abandoned): the caller becomes Ready. *)
+Lemma tw_unlink : forall objs ts wq cl srv c, threads_wf objs ts wq cl -> cl srv = Some c ->
+  threads_wf objs (upd ts c Ready) wq (upd cl srv None).
+Proof.
+  intros objs ts wq cl srv c T Hc.
+  assert (Hcs : ts c = BlockedReply srv) by (apply (tw_reply _ _ _ _ T); auto).
+  assert (Hcq : forall o, ~ In c (wq o))
+    by (intros o; eapply not_queued; eauto; rewrite Hcs; reflexivity).
+  destruct T as [B W N K R RC CT]. constructor.
+  - intros t o. destruct (Nat.eq_dec t c) as [->|Nt]; [rewrite upd_eq; discriminate|].
+    rewrite upd_neq by auto. auto.
+  - intros o t Hin. assert (t <> c) by (intro; subst; apply (Hcq o); auto).
+    rewrite upd_neq by auto. auto.
+  - auto.
+  - intros o t1 t2 H1 H2.
+    assert (t1 <> c) by (intro; subst; apply (Hcq o); auto).
+    assert (t2 <> c) by (intro; subst; apply (Hcq o); auto).
+    rewrite !upd_neq by auto. eauto.
+  - intros t srv0. destruct (Nat.eq_dec t c) as [->|Nt].
+    + rewrite upd_eq. split; [discriminate|].
+      destruct (Nat.eq_dec srv0 srv) as [->|Ns]; [rewrite upd_eq; discriminate|].
+      rewrite upd_neq by auto. intros E. apply R in E. congruence.
+    + rewrite upd_neq by auto. destruct (Nat.eq_dec srv0 srv) as [->|Ns].
+      * rewrite upd_eq. split; [intros E; apply R in E; congruence|discriminate].
+      * rewrite upd_neq by auto. auto.
+  - intros srv0 e. destruct (Nat.eq_dec srv0 c) as [->|Nc]; [rewrite upd_eq; discriminate|].
+    rewrite upd_neq by auto. intros E. destruct (Nat.eq_dec srv0 srv) as [->|Ns];
+      [rewrite upd_eq; auto|rewrite upd_neq by auto; eauto].
+  - intros srv0 t Hc0. destruct (Nat.eq_dec srv0 srv) as [->|Ns].
+    + rewrite upd_eq in Hc0. discriminate.
+    + rewrite upd_neq in Hc0 by auto. eauto.
+Qed.
+
+(* ---------- Calls that change only threads and queues, or a word ---------- *)
+
+Lemma endpoint_not_notif : forall s e, is_endpoint s e -> ~ is_notif s e.
+Proof. intros s e [q Hq] [q' Hq']. congruence. Qed.
+
+Lemma obj_type_endpoint : forall s o, obj_type s o = Some TEndpoint -> is_endpoint s o.
+Proof.
+  unfold obj_type, is_endpoint. intros s o H.
+  destruct (s_objs s o) as [[k q]|]; [|discriminate]. destruct k; simpl in H; try discriminate.
+  eauto.
+Qed.
+
+Lemma wf_threads : forall s ts wq cl, wf s -> threads_wf (s_objs s) ts wq cl ->
+  (forall n, wq n <> [] -> is_notif s n -> s_word s n = 0) ->
+  wf (with_threads s ts wq cl).
+Proof.
+  intros s ts wq cl [C [O [T Bw]]] T' Hb. unfold with_threads.
+  destruct C, O. split; [constructor; simpl; auto|split; [constructor; simpl; auto|split]].
+  - exact T'.
+  - intros n Hn Hno. apply Hb; auto.
+Qed.
+
+Lemma wf_tw : forall s, wf s -> threads_wf (s_objs s) (s_tstate s) (s_waiters s) (s_caller s).
+Proof. intros s W. apply W. Qed.
+
+Lemma bits_dequeue : forall s o x rest, wf s -> s_waiters s o = x :: rest ->
+  forall n, upd (s_waiters s) o rest n <> [] -> is_notif s n -> s_word s n = 0.
+Proof.
+  intros s o x rest [_ [_ [_ Bw]]] Ew n Hn Hno. apply Bw; auto.
+  destruct (Nat.eq_dec n o) as [->|Nn]; [rewrite Ew; discriminate|].
+  rewrite upd_neq in Hn by auto. auto.
+Qed.
+
+Lemma bits_enqueue_ep : forall s e l, wf s -> is_endpoint s e ->
+  forall n, upd (s_waiters s) e l n <> [] -> is_notif s n -> s_word s n = 0.
+Proof.
+  intros s e l [_ [_ [_ Bw]]] He n Hn Hno.
+  destruct (Nat.eq_dec n e) as [->|Nn]; [exfalso; eapply endpoint_not_notif; eauto|].
+  rewrite upd_neq in Hn by auto. apply Bw; auto.
+Qed.
+
+Lemma tw_enqueue_running : forall objs ts wq cl o t sp q st, threads_wf objs ts wq cl ->
+  ts t = Running -> objs t = Some (mkObj (KThread sp) q) ->
+  blocked_on st = Some o -> waits_ok objs st ->
+  (forall y, In y (wq o) -> is_recv (ts y) = is_recv st) ->
+  (is_recv st = true -> cl t = None) ->
+  threads_wf objs (upd ts t st) (upd wq o (wq o ++ [t])) cl.
+Proof.
+  intros. apply tw_enqueue; auto.
+  - exists sp, q. auto.
+  - rewrite H0. reflexivity.
+  - intros srv. rewrite H0. discriminate.
+Qed.
+
+Lemma wf_set_word : forall s n v, wf s -> (s_waiters s n <> [] -> v = 0) ->
+  wf (mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (upd (s_word s) n v)
+              (s_waiters s) (s_caller s) (s_next s)).
+Proof.
+  intros s n v [C [O [T Bw]]] Hv.
+  destruct C, O. split; [constructor; simpl; auto|split; [constructor; simpl; auto|split]].
+  - exact T.
+  - intros m Hm Hno. simpl in *. destruct (Nat.eq_dec m n) as [->|Nm].
+    + rewrite upd_eq. auto.
+    + rewrite upd_neq by auto. apply Bw; auto.
+Qed.
+
+(* ---------- Destroying an object without capabilities ---------- *)
+
+Lemma wf_destroy : forall s o, wf s -> named (s_caps s) o = false -> wf (destroy s o).
+Proof.
+  intros s o [C [O [T Bw]]] Hn. pose proof (named_false _ _ Hn) as Hno.
+  unfold destroy. destruct (s_objs s o) as [[k q]|] eqn:Eo; [|split; auto; split; auto].
+  simpl. destruct (reapable k) eqn:Er; [|split; auto; split; auto].
+  assert (forall x a' q', s_objs s x = Some (mkObj (KSpace a') q') -> x <> o) as Hsp.
+  { intros x a' q' Ex ->. rewrite Eo in Ex. inversion Ex; subst. discriminate. }
+  assert (forall x sp' q', s_objs s x = Some (mkObj (KThread sp') q') -> x <> o) as Hth.
+  { intros x sp' q' Ex ->. rewrite Eo in Ex. inversion Ex; subst. discriminate. }
+  assert (forall a, acct_live s a -> exists l u, refund (s_accts s) q (obj_size k) a = Some (l, u))
+    as Hacc.
+  { intros a [l [u Ea]]. unfold refund. destruct (Nat.eqb a q) eqn:E.
+    - apply Nat.eqb_eq in E. subst. rewrite Ea. eauto.
+    - eauto. }
+  set (ts' := fun t => match blocked_on (s_tstate s t) with
+                       | Some o' => if Nat.eqb o' o then Ready else s_tstate s t
+                       | None => s_tstate s t
+                       end).
+  assert (Hts : forall t, (blocked_on (s_tstate s t) = Some o /\ ts' t = Ready) \/
+                          (blocked_on (s_tstate s t) <> Some o /\ ts' t = s_tstate s t)).
+  { intros t. unfold ts'. destruct (blocked_on (s_tstate s t)) as [o'|].
+    - destruct (Nat.eqb o' o) eqn:E.
+      + apply Nat.eqb_eq in E. subst. left. auto.
+      + apply Nat.eqb_neq in E. right. split; auto. congruence.
+    - right. split; auto. discriminate. }
+  destruct C, O. split; [|split; [|split]]; [constructor; simpl|constructor; simpl| |].
+  - intros c Hc. rewrite upd_neq by (apply Hno; auto). auto.
+  - intros c Hc. destruct (cw_space0 c Hc) as [a [q' E]]. exists a, q'. simpl.
+    rewrite upd_neq by eauto. auto.
+  - auto.
+  - auto.
+  - auto.
+  - auto.
+  - intros c Hc Hb. unfold obj_type. simpl. rewrite upd_neq by (apply Hno; auto).
+    apply cw_badge0; auto.
+  - intros x ob. destruct (Nat.eq_dec x o) as [->|Nx]; [rewrite upd_eq; discriminate|].
+    rewrite upd_neq by auto. eauto.
+  - intros x ob. destruct (Nat.eq_dec x o) as [->|Nx]; [rewrite upd_eq; discriminate|].
+    rewrite upd_neq by auto. intros E. apply Hacc. eauto.
+  - intros x a q'. destruct (Nat.eq_dec x o) as [->|Nx]; [rewrite upd_eq; discriminate|].
+    rewrite upd_neq by auto. intros E. apply Hacc. eauto.
+  - intros a l u. unfold refund. destruct (Nat.eqb a q) eqn:E.
+    + apply Nat.eqb_eq in E. subst. destruct (s_accts s q) as [[l' u']|] eqn:Eq;
+        [|discriminate]. intros H; inversion H; subst. specialize (ow_quota0 _ _ _ Eq). lia.
+    + eauto.
+  - intros a l u. unfold refund. destruct (Nat.eqb a q) eqn:E.
+    + apply Nat.eqb_eq in E. subst. destruct (s_accts s q) as [[l' u']|] eqn:Eq;
+        [|discriminate]. intros _. eauto.
+    + eauto.
+  - intros x sp q'. destruct (Nat.eq_dec x o) as [->|Nx]; [rewrite upd_eq; discriminate|].
+    rewrite upd_neq by auto. intros E. destruct (ow_thread_space0 _ _ _ E) as [a [q2 E2]].
+    exists a, q2. simpl. rewrite upd_neq by eauto. auto.
+  - simpl. destruct T as [B W N K R RC CT]. constructor.
+    + intros t o'. destruct (Hts t) as [[H1 ->]|[H1 ->]]; [discriminate|].
+      intros Hb. destruct (B t o' Hb) as [Hw Hin]. assert (o' <> o) by congruence.
+      split; [|rewrite upd_neq by auto; auto].
+      revert Hb Hw. destruct (s_tstate s t); simpl; try discriminate; intros Hb Hw;
+        inversion Hb; subst; rewrite upd_neq by auto; auto.
+    + intros o' t. destruct (Nat.eq_dec o' o) as [->|No]; [rewrite upd_eq; intros []|].
+      rewrite upd_neq by auto. intros Hin. destruct (W o' t Hin) as [[sp2 [q3 E3]] Hb].
+      split; [exists sp2, q3; rewrite upd_neq by eauto; auto|].
+      destruct (Hts t) as [[H1 _]|[_ ->]]; [congruence|auto].
+    + intros o'. destruct (Nat.eq_dec o' o) as [->|No]; [rewrite upd_eq; constructor|].
+      rewrite upd_neq by auto. auto.
+    + intros o' t1 t2. destruct (Nat.eq_dec o' o) as [->|No]; [rewrite upd_eq; intros []|].
+      rewrite upd_neq by auto. intros H1 H2.
+      destruct (W o' t1 H1) as [_ Hb1]. destruct (W o' t2 H2) as [_ Hb2].
+      destruct (Hts t1) as [[A _]|[_ ->]]; [congruence|].
+      destruct (Hts t2) as [[A _]|[_ ->]]; [congruence|]. eauto.
+    + intros t srv. destruct (Hts t) as [[H1 ->]|[H1 ->]].
+      * split; [discriminate|]. intros E. apply R in E. rewrite E in H1. discriminate.
+      * auto.
+    + intros srv e. destruct (Hts srv) as [[H1 ->]|[H1 ->]]; [discriminate|eauto].
+    + intros srv t Hc. destruct (CT srv t Hc) as [sp2 [q3 E3]]. exists sp2, q3.
+      rewrite upd_neq by eauto. auto.
+  - intros n Hwn Hnot. simpl in *. destruct (Nat.eq_dec n o) as [->|Nn].
+    + rewrite upd_eq. auto.
+    + rewrite upd_neq in * by auto. apply Bw; auto. destruct Hnot as [q2 E2]. simpl in E2.
+      exists q2. rewrite upd_neq in E2 by auto. auto.
+Qed.
+
+(* ---------- Creating an object ---------- *)
+
+Lemma tw_fresh_inactive : forall objs ts wq cl o, threads_wf objs ts wq cl ->
+  objs o = None -> threads_wf objs (upd ts o Inactive) wq cl.
+Proof.
+  intros objs ts wq cl o T Ho.
+  assert (Hnt : ~ thread_o objs o) by (intros [sp [q E]]; congruence).
+  assert (Hoq : forall o', ~ In o (wq o')).
+  { intros o' H'. apply Hnt. apply (tw_waiters _ _ _ _ T o' o H'). }
+  destruct T as [B W N K R RC CT]. constructor.
+  - intros t o'. destruct (Nat.eq_dec t o) as [->|Nt]; [rewrite upd_eq; discriminate|].
+    rewrite upd_neq by auto. auto.
+  - intros o' t Hin. assert (t <> o) by (intro; subst; apply (Hoq o'); auto).
+    rewrite upd_neq by auto. auto.
+  - auto.
+  - intros o' t1 t2 H1 H2.
+    assert (t1 <> o) by (intro; subst; apply (Hoq o'); auto).
+    assert (t2 <> o) by (intro; subst; apply (Hoq o'); auto).
+    rewrite !upd_neq by auto. eauto.
+  - intros t srv. destruct (Nat.eq_dec t o) as [->|Nt].
+    + rewrite upd_eq. split; [discriminate|]. intros E. exfalso. apply Hnt. eauto.
+    + rewrite upd_neq by auto. auto.
+  - intros srv e. destruct (Nat.eq_dec srv o) as [->|Nx]; [rewrite upd_eq; discriminate|].
+    rewrite upd_neq by auto. eauto.
+  - auto.
+Qed.
+
+Lemma wf_create : forall s sp k rts r s', wf s -> (forall a', k <> KSpace a') ->
+  (forall sp', k = KThread sp' -> is_space s sp') ->
+  create s sp k rts = (r, s') -> wf s'.
+Proof.
+  intros s sp k rts r s' [C [O [T Bw]]] Hk Hks H. unfold create in H.
+  destruct (s_objs s sp) as [[[a| | | |] q]|] eqn:Esp;
+    try (inversion H; subst; split; auto; split; auto; fail).
+  destruct (s_accts s a) as [[l u]|] eqn:Ea; [|inversion H; subst; split; auto; split; auto].
+  destruct (Nat.ltb l (u + obj_size k)) eqn:Elt;
+    [inversion H; subst; split; auto; split; auto|].
+  inversion H; subst; clear H. apply Nat.ltb_ge in Elt.
+  set (o := s_next s).
+  assert (forall x, s_objs s x <> None -> x <> o) as Hold.
+  { intros x Hx E. subst. apply live_fresh in Hx; auto. unfold o in Hx. lia. }
+  assert (forall x ob, s_objs s x = Some ob -> x <> o) as Hold'.
+  { intros x ob Hx. apply Hold. congruence. }
+  assert (forall b, acct_live s b -> exists l' u', upd (s_accts s) a (Some (l, u + obj_size k)) b
+                                                 = Some (l', u')) as Hacc.
+  { intros b [l' [u' E]]. destruct (Nat.eq_dec b a) as [->|Nb].
+    - rewrite upd_eq. eauto.
+    - rewrite upd_neq by auto. eauto. }
+  assert (forall x, is_space s x -> is_space
+            (mkState (upd (s_objs s) o (Some (mkObj k a)))
+                     (upd (s_accts s) a (Some (l, u + obj_size k)))
+                     (mkCap (S o) sp o rts 0 [] :: s_caps s) (s_tstate s) (upd (s_word s) o 0)
+                     (s_waiters s) (s_caller s) (S (S o))) x) as Hspace.
+  { intros x [a' [q' E]]. exists a', q'. simpl. rewrite upd_neq by eauto. auto. }
+  destruct C, O. split; [|split; [|split]]; [constructor; simpl|constructor; simpl| |].
+  - intros c [<-|Hc]; simpl; [rewrite upd_eq; discriminate|].
+    rewrite upd_neq by auto. auto.
+  - intros c [<-|Hc]; simpl; apply Hspace; [unfold is_space; eauto|auto].
+  - intros c [<-|Hc]; simpl; [lia|]. specialize (cw_fresh0 c Hc). unfold o. lia.
+  - constructor; auto. intro Hin. apply in_map_iff in Hin. destruct Hin as [c [E Hc]].
+    specialize (cw_fresh0 c Hc). unfold o in *. lia.
+  - intros c [<-|Hc]; [unfold parent_ok; simpl; auto|]. apply parent_ok_cons. auto.
+  - intros c x [<-|Hc] Hx; simpl in *; [destruct Hx|]. eauto.
+  - intros c [<-|Hc] Hb; simpl in *; [congruence|]. unfold obj_type in *. simpl.
+    rewrite upd_neq by auto. auto.
+  - intros x ob. destruct (Nat.eq_dec x o) as [->|Nx]; [lia|].
+    rewrite upd_neq by auto. intros E. specialize (ow_obj_fresh0 _ _ E). lia.
+  - intros x ob. destruct (Nat.eq_dec x o) as [->|Nx].
+    + rewrite upd_eq. intros E; inversion E; subst. simpl. apply Hacc. unfold acct_live; eauto.
+    + rewrite upd_neq by auto. intros E. apply Hacc. eauto.
+  - intros x a' q'. destruct (Nat.eq_dec x o) as [->|Nx].
+    + rewrite upd_eq. intros E; inversion E; subst. exfalso. eapply Hk. reflexivity.
+    + rewrite upd_neq by auto. intros E. apply Hacc. eauto.
+  - intros b l' u'. destruct (Nat.eq_dec b a) as [->|Nb].
+    + rewrite upd_eq. intros E; inversion E; subst. lia.
+    + rewrite upd_neq by auto. eauto.
+  - intros b l' u'. destruct (Nat.eq_dec b a) as [->|Nb].
+    + intros _. specialize (ow_acct_fresh0 _ _ _ Ea). unfold o. lia.
+    + rewrite upd_neq by auto. intros E. specialize (ow_acct_fresh0 _ _ _ E). unfold o. lia.
+  - intros x sp' q'. destruct (Nat.eq_dec x o) as [->|Nx].
+    + rewrite upd_eq. intros E; inversion E; subst. apply Hspace. apply Hks. reflexivity.
+    + rewrite upd_neq by auto. intros E. apply Hspace. eauto.
+  - simpl. eapply tw_objs.
+    + apply tw_fresh_inactive; eauto. destruct (s_objs s o) eqn:E; auto.
+      exfalso. apply (Hold' o o0); auto.
+    + intros x ob E. rewrite upd_neq by eauto. auto.
+  - intros n Hwn Hnot. simpl in *. destruct (Nat.eq_dec n o) as [->|Nn].
+    + rewrite upd_eq. auto.
+    + rewrite upd_neq by auto. apply Bw; auto. destruct Hnot as [q2 E2]. simpl in E2.
+      exists q2. rewrite upd_neq in E2 by auto. auto.
+Qed.
+
+(* ---------- Notifications ---------- *)
+
+Ltac fix_q Ew :=
+  match type of Ew with
+  | ?q = [] => match goal with
+               | |- context[upd ?w ?o ?l] =>
+                   match l with
+                   | context[_ :: _] => replace l with (q ++ l) by (rewrite Ew; reflexivity)
+                   end
+               end
+  | ?q = ?v => match goal with
+               | |- context[upd ?w ?o (v ++ ?l)] =>
+                   replace (v ++ l) with (q ++ l) by (rewrite Ew; reflexivity)
+               end
+  end.
+
+Ltac enq := eapply tw_enqueue_running; eauto; try (apply wf_tw; auto); try reflexivity;
+            try (intros Hf; discriminate Hf).
+
+Lemma wf_signal : forall s sp h r s', wf s -> signal s sp h = (r, s') -> wf s'.
+Proof.
+  intros s sp h r s' W H. unfold signal in H.
+  destruct (lookup_typed s sp h TNotification [RSend]) as [[c|]|e] eqn:E;
+    [|apply lookup_typed_not_none in E; contradiction|inversion H; subst; auto].
+  destruct (s_waiters s (c_obj c)) as [|t rest] eqn:Ew; inversion H; subst; clear H.
+  - apply wf_set_word; auto. congruence.
+  - apply wf_threads; auto.
+    + apply tw_dequeue; auto. apply wf_tw. auto.
+    + eapply bits_dequeue; eauto.
+Qed.
+
+Lemma wf_wait : forall s t sp h r s', wf s -> s_tstate s t = Running ->
+  (exists q, s_objs s t = Some (mkObj (KThread sp) q)) ->
+  wait s t sp h = (r, s') -> wf s'.
+Proof.
+  intros s t sp h r s' W Hrun [q Hth] H. unfold wait in H.
+  destruct (lookup_typed s sp h TNotification [RReceive]) as [[c|]|e] eqn:E;
+    [|apply lookup_typed_not_none in E; contradiction|inversion H; subst; auto].
+  apply lookup_typed_some in E. destruct E as [Hc [_ [_ [Ht _]]]].
+  apply obj_type_notif in Ht.
+  destruct (Nat.eqb (s_word s (c_obj c)) 0) eqn:Ew; inversion H; subst; clear H.
+  - apply Nat.eqb_eq in Ew. apply wf_threads; auto.
+    + enq; try exact Ht.
+      intros y Hy. destruct (in_queue _ _ _ _ _ _ (wf_tw s W) Hy) as [[-> _]|[_ [q' Eq']]];
+        [reflexivity|]. exfalso. destruct Ht as [q2 Eq2]. congruence.
+    + intros n Hn Hno. destruct (Nat.eq_dec n (c_obj c)) as [->|Nn]; [auto|].
+      rewrite upd_neq in Hn by auto. apply W; auto.
+  - apply wf_set_word; auto.
+Qed.
+
+Lemma wf_poll : forall s sp h r s', wf s -> poll s sp h = (r, s') -> wf s'.
+Proof.
+  intros s sp h r s' W H. unfold poll in H.
+  destruct (lookup_typed s sp h TNotification [RReceive]) as [[c|]|e] eqn:E;
+    [|apply lookup_typed_not_none in E; contradiction|inversion H; subst; auto].
+  inversion H; subst; clear H. apply wf_set_word; auto.
+Qed.
+
+(* ---------- IPC ---------- *)
+
+Lemma receiver_head_some : forall s e r rest, receiver_head s e = Some (r, rest) ->
+  s_waiters s e = r :: rest /\ is_recv (s_tstate s r) = true.
+Proof.
+  unfold receiver_head. intros s e r rest H.
+  destruct (s_waiters s e) as [|r0 rest0]; [discriminate|].
+  destruct (is_recv (s_tstate s r0)) eqn:E; inversion H; subst; auto.
+Qed.
+
+Lemma receiver_head_none : forall s e, wf s -> receiver_head s e = None ->
+  forall y, In y (s_waiters s e) -> is_recv (s_tstate s y) = false.
+Proof.
+  unfold receiver_head. intros s e W H y Hy.
+  destruct (s_waiters s e) as [|r0 rest0] eqn:Ew; [destruct Hy|].
+  destruct (is_recv (s_tstate s r0)) eqn:E; [discriminate|].
+  rewrite (tw_kind _ _ _ _ (wf_tw s W) e y r0); auto; rewrite Ew; [auto|left; auto].
+Qed.
+
+Lemma sender_head_some : forall s e x b rest, sender_head s e = Some (x, b, rest) ->
+  s_waiters s e = x :: rest.
+Proof.
+  unfold sender_head. intros s e x b rest H.
+  destruct (s_waiters s e) as [|x0 rest0]; [discriminate|].
+  destruct (s_tstate s x0); inversion H; subst; auto.
+Qed.
+
+Lemma sender_head_none : forall s e, wf s -> is_endpoint s e -> sender_head s e = None ->
+  forall y, In y (s_waiters s e) -> is_recv (s_tstate s y) = true.
+Proof.
+  unfold sender_head. intros s e W He H y Hy. pose proof (wf_tw s W) as T.
+  destruct (s_waiters s e) as [|x rest] eqn:Ew; [destruct Hy|].
+  assert (Hx : In x (s_waiters s e)) by (rewrite Ew; left; auto).
+  rewrite (tw_kind _ _ _ _ T e y x); [|rewrite Ew; auto|auto].
+  destruct (in_queue _ _ _ _ _ _ T Hx) as [[Hs [q1 Eq1]]|[[[b' Hs]|Hs] [q1 Eq1]]];
+    rewrite Hs in *; try discriminate; try reflexivity.
+  exfalso. destruct He as [q2 Eq2]. congruence.
+Qed.
+
+Lemma wf_send : forall s t sp h nb r s', wf s -> s_tstate s t = Running ->
+  (exists q, s_objs s t = Some (mkObj (KThread sp) q)) ->
+  send s t sp h nb = (r, s') -> wf s'.
+Proof.
+  intros s t sp h nb r s' W Hrun [q Hth] H. unfold send in H.
+  destruct (lookup_typed s sp h TEndpoint [RSend]) as [[c|]|e] eqn:E;
+    [|apply lookup_typed_not_none in E; contradiction|inversion H; subst; auto].
+  apply lookup_typed_some in E. destruct E as [_ [_ [_ [Ht _]]]].
+  apply obj_type_endpoint in Ht. pose proof (wf_tw s W) as T.
+  destruct (receiver_head s (c_obj c)) as [[r0 rest]|] eqn:Er.
+  - apply receiver_head_some in Er. destruct Er as [Ew _].
+    inversion H; subst. apply wf_threads; auto.
+    + apply tw_dequeue; auto.
+    + eapply bits_dequeue; eauto.
+  - destruct nb; inversion H; subst; auto. apply wf_threads; auto.
+    + enq; try exact Ht. apply receiver_head_none; auto.
+    + apply bits_enqueue_ep; auto.
+Qed.
+
+Lemma wf_ipc_call : forall s t sp h r s', wf s -> s_tstate s t = Running ->
+  (exists q, s_objs s t = Some (mkObj (KThread sp) q)) ->
+  ipc_call s t sp h = (r, s') -> wf s'.
+Proof.
+  intros s t sp h r s' W Hrun [q Hth] H. unfold ipc_call in H.
+  destruct (lookup_typed s sp h TEndpoint [RSend]) as [[c|]|e] eqn:E;
+    [|apply lookup_typed_not_none in E; contradiction|inversion H; subst; auto].
+  apply lookup_typed_some in E. destruct E as [_ [_ [_ [Ht _]]]].
+  apply obj_type_endpoint in Ht. pose proof (wf_tw s W) as T.
+  destruct (receiver_head s (c_obj c)) as [[r0 rest]|] eqn:Erh.
+  - apply receiver_head_some in Erh. destruct Erh as [Ew Er].
+    inversion H; subst. apply wf_threads; auto.
+    + assert (Hr0 : In r0 (s_waiters s (c_obj c))) by (rewrite Ew; left; auto).
+      assert (t <> r0).
+      { intros ->. apply (not_queued _ _ _ _ r0 (c_obj c) T); auto. rewrite Hrun. auto. }
+      apply tw_link.
+      * apply tw_dequeue; auto.
+      * exists sp, q. auto.
+      * rewrite upd_neq by auto. rewrite Hrun. reflexivity.
+      * intros srv. rewrite upd_neq by auto. rewrite Hrun. discriminate.
+      * destruct (s_tstate s r0) eqn:Es; try discriminate. eapply tw_recv; eauto.
+      * intros e. rewrite upd_eq. discriminate.
+    + eapply bits_dequeue; eauto.
+  - inversion H; subst. apply wf_threads; auto.
+    + enq; try exact Ht. apply receiver_head_none; auto.
+    + apply bits_enqueue_ep; auto.
+Qed.
+
+Lemma wf_drop_caller : forall s t, wf s -> s_tstate s t = Running ->
+  wf (drop_caller s t) /\ s_tstate (drop_caller s t) t = Running /\
+  s_caller (drop_caller s t) t = None /\ s_objs (drop_caller s t) = s_objs s /\
+  s_caps (drop_caller s t) = s_caps s /\ s_next (drop_caller s t) = s_next s.
+Proof.
+  intros s t W Hrun. unfold drop_caller.
+  destruct (s_caller s t) as [c|] eqn:Ec;
+    [|refine (conj _ (conj _ (conj _ (conj _ (conj _ _))))); auto].
+  pose proof (wf_tw s W) as T.
+  assert (Hc : s_tstate s c = BlockedReply t) by (apply (tw_reply _ _ _ _ T); auto).
+  assert (c <> t) by (intros ->; congruence).
+  refine (conj _ (conj _ (conj _ (conj _ (conj _ _))))); simpl; auto.
+  - apply wf_threads; auto.
+    + apply tw_unlink; auto.
+    + intros n Hn Hno. apply W; auto.
+  - rewrite upd_neq by auto. auto.
+  - rewrite upd_eq. auto.
+Qed.
+
+Lemma wf_take_sender : forall s t sp q e nb r s', wf s -> s_tstate s t = Running ->
+  s_caller s t = None -> s_objs s t = Some (mkObj (KThread sp) q) -> is_endpoint s e ->
+  take_sender s t e nb = (r, s') -> wf s'.
+Proof.
+  intros s t sp q e nb r s' W Hrun Hcl Hth He H. unfold take_sender in H.
+  pose proof (wf_tw s W) as T.
+  destruct (sender_head s e) as [[[x b] rest]|] eqn:Esh.
+  - apply sender_head_some in Esh as Ew.
+    assert (Hx : In x (s_waiters s e)) by (rewrite Ew; left; auto).
+    assert (t <> x).
+    { intros ->. apply (not_queued _ _ _ _ x e T); auto. rewrite Hrun. auto. }
+    assert (T1 := tw_dequeue _ _ _ _ _ _ _ T Ew).
+    destruct b; inversion H; subst; clear H; apply wf_threads; auto;
+      try (eapply bits_dequeue; eauto).
+    apply tw_link; auto; try exact (proj1 (tw_waiters _ _ _ _ T e x Hx)).
+    + rewrite upd_eq. reflexivity.
+    + intros srv. rewrite upd_eq. discriminate.
+    + intros e0. rewrite upd_neq by auto. rewrite Hrun. discriminate.
+  - destruct nb; inversion H; subst; auto. apply wf_threads; auto.
+    + enq; try exact He. apply sender_head_none; auto.
+    + apply bits_enqueue_ep; auto.
+Qed.
+
+Lemma wf_recv : forall s t sp h nb r s', wf s -> s_tstate s t = Running ->
+  (exists q, s_objs s t = Some (mkObj (KThread sp) q)) ->
+  recv s t sp h nb = (r, s') -> wf s'.
+Proof.
+  intros s t sp h nb r s' W Hrun [q Hth] H. unfold recv in H.
+  destruct (lookup_typed s sp h TEndpoint [RReceive]) as [[c|]|e] eqn:E;
+    [|apply lookup_typed_not_none in E; contradiction|inversion H; subst; auto].
+  apply lookup_typed_some in E. destruct E as [_ [_ [_ [Ht _]]]].
+  apply obj_type_endpoint in Ht.
+  destruct (wf_drop_caller s t W Hrun) as [W1 [R1 [C1 [O1 _]]]].
+  eapply wf_take_sender; eauto.
+  - rewrite O1. eauto.
+  - destruct Ht as [q2 Eq2]. exists q2. rewrite O1. auto.
+Qed.
+
+Lemma wf_reply_call : forall s t r s', wf s -> s_tstate s t = Running ->
+  reply_call s t = (r, s') -> wf s'.
+Proof.
+  intros s t r s' W Hrun H. unfold reply_call in H.
+  destruct (s_caller s t); inversion H; subst; auto. apply wf_drop_caller; auto.
+Qed.
+
+Lemma wf_reply_recv : forall s t sp h nb r s', wf s -> s_tstate s t = Running ->
+  (exists q, s_objs s t = Some (mkObj (KThread sp) q)) ->
+  reply_recv s t sp h nb = (r, s') -> wf s'.
+Proof.
+  intros s t sp h nb r s' W Hrun [q Hth] H. unfold reply_recv in H.
+  destruct (wf_drop_caller s t W Hrun) as [W1 [R1 [C1 [O1 _]]]].
+  eapply wf_recv; eauto. exists q. rewrite O1. auto.
+Qed.
+
+(* ---------- Processes and threads ---------- *)
+
+Lemma wf_space_create : forall s sp bytes r s', wf s ->
+  space_create s sp bytes = (r, s') -> wf s'.
+Proof.
+  intros s sp bytes r s' [C [O [T Bw]]] H. unfold space_create in H.
+  destruct (s_objs s sp) as [[[a| | | |] q]|] eqn:Esp;
+    try (inversion H; subst; split; auto; split; auto; fail).
+  destruct (s_accts s a) as [[l u]|] eqn:Ea; [|inversion H; subst; split; auto; split; auto].
+  set (cost := bytes + obj_size (KSpace 0)) in H.
+  destruct (Nat.ltb l (u + cost)) eqn:Elt; [inversion H; subst; split; auto; split; auto|].
+  inversion H; subst; clear H. apply Nat.ltb_ge in Elt.
+  set (o := s_next s).
+  assert (Hao : a < o) by (eapply ow_acct_fresh; eauto).
+  assert (forall x, s_objs s x <> None -> x <> o) as Hold.
+  { intros x Hx E. subst. apply live_fresh in Hx; auto. unfold o in Hx. lia. }
+  assert (forall x ob, s_objs s x = Some ob -> x <> o) as Hold'.
+  { intros x ob Hx. apply Hold. congruence. }
+  set (accts' := upd (upd (s_accts s) a (Some (l, u + cost))) (S o) (Some (bytes, 0))).
+  assert (forall b, acct_live s b -> exists l' u', accts' b = Some (l', u')) as Hacc.
+  { intros b [l' [u' E]]. unfold accts'. destruct (Nat.eq_dec b (S o)) as [->|Nb].
+    - rewrite upd_eq. eauto.
+    - rewrite upd_neq by auto. destruct (Nat.eq_dec b a) as [->|Nb'].
+      + rewrite upd_eq. eauto.
+      + rewrite upd_neq by auto. eauto. }
+  assert (forall x, is_space s x -> is_space
+            (mkState (upd (s_objs s) o (Some (mkObj (KSpace (S o)) a))) accts'
+                     (mkCap (S (S o)) sp o all_rights 0 [] :: s_caps s) (s_tstate s)
+                     (s_word s) (s_waiters s) (s_caller s) (S (S (S o)))) x) as Hspace.
+  { intros x [a' [q' E]]. exists a', q'. simpl. rewrite upd_neq by eauto. auto. }
+  destruct C, O. split; [|split; [|split]]; [constructor; simpl|constructor; simpl| |].
+  - intros c [<-|Hc]; simpl; [rewrite upd_eq; discriminate|].
+    rewrite upd_neq by auto. auto.
+  - intros c [<-|Hc]; simpl; apply Hspace; [unfold is_space; eauto|auto].
+  - intros c [<-|Hc]; simpl; [lia|]. specialize (cw_fresh0 c Hc). unfold o. lia.
+  - constructor; auto. intro Hin. apply in_map_iff in Hin. destruct Hin as [c [E Hc]].
+    specialize (cw_fresh0 c Hc). unfold o in *. lia.
+  - intros c [<-|Hc]; [unfold parent_ok; simpl; auto|]. apply parent_ok_cons. auto.
+  - intros c x [<-|Hc] Hx; simpl in *; [destruct Hx|]. eauto.
+  - intros c [<-|Hc] Hb; simpl in *; [congruence|]. unfold obj_type in *. simpl.
+    rewrite upd_neq by auto. auto.
+  - intros x ob. destruct (Nat.eq_dec x o) as [->|Nx]; [lia|].
+    rewrite upd_neq by auto. intros E. specialize (ow_obj_fresh0 _ _ E). lia.
+  - intros x ob. destruct (Nat.eq_dec x o) as [->|Nx].
+    + rewrite upd_eq. intros E; inversion E; subst. simpl. apply Hacc. unfold acct_live; eauto.
+    + rewrite upd_neq by auto. intros E. apply Hacc. eauto.
+  - intros x a' q'. destruct (Nat.eq_dec x o) as [->|Nx].
+    + rewrite upd_eq. intros E; inversion E; subst. exists bytes, 0. unfold accts'.
+      apply upd_eq.
+    + rewrite upd_neq by auto. intros E. apply Hacc. eauto.
+  - intros b l' u'. unfold accts'. destruct (Nat.eq_dec b (S o)) as [->|Nb].
+    + rewrite upd_eq. intros E; inversion E; subst. lia.
+    + rewrite upd_neq by auto. destruct (Nat.eq_dec b a) as [->|Nb'].
+      * rewrite upd_eq. intros E; inversion E; subst. lia.
+      * rewrite upd_neq by auto. eauto.
+  - intros b l' u'. unfold accts'. destruct (Nat.eq_dec b (S o)) as [->|Nb]; [lia|].
+    rewrite upd_neq by auto. destruct (Nat.eq_dec b a) as [->|Nb']; [lia|].
+    rewrite upd_neq by auto. intros E. specialize (ow_acct_fresh0 _ _ _ E). unfold o in *.
+    lia.
+  - intros x sp' q'. destruct (Nat.eq_dec x o) as [->|Nx].
+    + rewrite upd_eq. intros E; inversion E.
+    + rewrite upd_neq by auto. intros E. apply Hspace. eauto.
+  - simpl. eapply tw_objs; eauto. intros x ob E. rewrite upd_neq by eauto. auto.
+  - intros n Hwn Hnot. simpl in *. destruct Hnot as [q2 E2]. simpl in E2.
+    destruct (Nat.eq_dec n o) as [->|Nn]; [rewrite upd_eq in E2; discriminate|].
+    rewrite upd_neq in E2 by auto. apply Bw; auto. exists q2. auto.
+Qed.
+
+Lemma tw_wake_free : forall objs ts wq cl x, threads_wf objs ts wq cl ->
+  blocked_on (ts x) = None -> (forall srv, ts x <> BlockedReply srv) ->
+  threads_wf objs (upd ts x Ready) wq cl.
+Proof.
+  intros objs ts wq cl x T Hnb Hnr.
+  assert (Hxq : forall o', ~ In x (wq o')) by (intros o'; eapply not_queued; eauto).
+  destruct T as [B W N K R RC CT]. constructor.
+  - intros t o. destruct (Nat.eq_dec t x) as [->|Nt]; [rewrite upd_eq; discriminate|].
+    rewrite upd_neq by auto. auto.
+  - intros o t Hin. assert (t <> x) by (intro; subst; apply (Hxq o); auto).
+    rewrite upd_neq by auto. auto.
+  - auto.
+  - intros o t1 t2 H1 H2.
+    assert (t1 <> x) by (intro; subst; apply (Hxq o); auto).
+    assert (t2 <> x) by (intro; subst; apply (Hxq o); auto).
+    rewrite !upd_neq by auto. eauto.
+  - intros t srv. destruct (Nat.eq_dec t x) as [->|Nt].
+    + rewrite upd_eq. split; [discriminate|]. intros E. apply R in E. exfalso.
+      apply (Hnr srv). auto.
+    + rewrite upd_neq by auto. auto.
+  - intros srv e. destruct (Nat.eq_dec srv x) as [->|Nx]; [rewrite upd_eq; discriminate|].
+    rewrite upd_neq by auto. eauto.
+  - auto.
+Qed.
+
+Lemma wf_thread_start : forall s sp h r s', wf s -> thread_start s sp h = (r, s') -> wf s'.
+Proof.
+  intros s sp h r s' W H. unfold thread_start in H.
+  destruct (lookup_typed s sp h TThread [RManage]) as [[c|]|e] eqn:E;
+    [|apply lookup_typed_not_none in E; contradiction|inversion H; subst; auto].
+  destruct (s_tstate s (c_obj c)) eqn:Es; inversion H; subst; auto.
+  apply wf_threads; auto.
+  - apply tw_wake_free; [apply wf_tw; auto|rewrite Es; auto|rewrite Es; discriminate].
+  - intros n Hn Hno. apply W; auto.
+Qed.
+
+(* ---------- Every call keeps the invariant ---------- *)
+
+Lemma wf_cap_derive : forall s sp h r b res s', wf s -> is_space s sp ->
+  cap_derive s sp h r b = (res, s') -> wf s'.
+Proof.
+  intros s sp h r b res s' W Hsp H. unfold cap_derive in H.
+  destruct (lookup s sp h) as [src|] eqn:E; [|inversion H; subst; auto].
+  apply lookup_some in E. destruct E as [Hsrc _].
+  destruct (subset_b r (c_rights src)) eqn:Es; simpl in H; [|inversion H; subst; auto].
+  destruct (negb (Nat.eqb b 0) && _) eqn:Eb; [inversion H; subst; auto|].
+  inversion H; subst; clear H. apply wf_add_child; auto.
+  - apply subset_b_incl. auto.
+  - intros Hb. destruct (Nat.eqb b 0) eqn:E0; auto. simpl in Eb.
+    destruct (Nat.eqb (c_badge src) 0) eqn:E1; [apply Nat.eqb_eq in E1; contradiction|].
+    discriminate.
+  - intros Hb. destruct (Nat.eqb b 0) eqn:E0; [apply (cw_badge _ (proj1 W)); auto|].
+    simpl in Eb. apply orb_false_iff in Eb. destruct Eb as [_ Eb].
+    apply negb_false_iff in Eb.
+    destruct (obj_type s (c_obj src)) as [[]|]; try discriminate; auto.
+Qed.
+
+Lemma wf_cap_copy_to : forall s sp hs h r res s', wf s ->
+  cap_copy_to s sp hs h r = (res, s') -> wf s'.
+Proof.
+  intros s sp hs h r res s' W H. unfold cap_copy_to in H.
+  destruct (lookup_typed s sp hs TSpace [RManage]) as [[tg|]|e] eqn:Et;
+    [|apply lookup_typed_not_none in Et; contradiction|inversion H; subst; auto].
+  apply lookup_typed_some in Et. destruct Et as [_ [_ [_ [Ht _]]]].
+  destruct (lookup s sp h) as [src|] eqn:E; [|inversion H; subst; auto].
+  apply lookup_some in E. destruct E as [Hsrc _].
+  destruct (subset_b r (c_rights src)) eqn:Es; simpl in H; [|inversion H; subst; auto].
+  inversion H; subst; clear H. apply wf_add_child; auto.
+  - apply obj_type_space. auto.
+  - apply subset_b_incl. auto.
+  - intros Hb. apply (cw_badge _ (proj1 W)); auto.
+Qed.
+
+Lemma wf_cap_delete : forall s sp h res s', wf s -> cap_delete s sp h = (res, s') -> wf s'.
+Proof.
+  intros s sp h res s' [C R] H. unfold cap_delete in H.
+  destruct (lookup s sp h) as [c|] eqn:E; [|inversion H; subst; split; auto].
+  inversion H; subst; clear H.
+  assert (wf (with_caps s (del_caps (c_id c) (s_caps s)))) as W1
+    by (apply wf_with_caps; auto; apply caps_wf_del; auto).
+  destruct (named _ _) eqn:En; auto. apply wf_destroy; auto.
+Qed.
+
+Lemma wf_cap_revoke : forall s sp h res s', wf s -> cap_revoke s sp h = (res, s') -> wf s'.
+Proof.
+  intros s sp h res s' [C R] H. unfold cap_revoke in H.
+  destruct (lookup s sp h) as [c|] eqn:E; inversion H; subst; clear H; [|split; auto].
+  apply wf_with_caps; auto. apply caps_wf_revoke; auto.
+Qed.
+
+Theorem step_preserves_wf : forall s t k r s', wf s -> step s t k = (r, s') -> wf s'.
+Proof.
+  intros s t k r s' W H. unfold step in H.
+  destruct (caller_space s t) as [sp|] eqn:Ec; [|inversion H; subst; auto].
+  apply caller_space_some in Ec. destruct Ec as [Hrun Hth].
+  assert (is_space s sp) as Hsp.
+  { destruct Hth as [q Eq]. eapply ow_thread_space; [apply (proj2 W)|eauto]. }
+  destruct k; simpl in H.
+  - eapply wf_cap_derive; eauto.
+  - eapply wf_cap_copy_to; eauto.
+  - eapply wf_cap_delete; eauto.
+  - eapply wf_cap_revoke; eauto.
+  - unfold cap_info in H. destruct (lookup s sp h); [|inversion H; subst; auto].
+    destruct (obj_type s (c_obj c)); inversion H; subst; auto.
+  - eapply wf_create; eauto; intros; discriminate.
+  - eapply wf_create; eauto; intros; discriminate.
+  - unfold memory_create in H. destruct (_ || _ || _); [inversion H; subst; auto|].
+    eapply wf_create; eauto; intros; discriminate.
+  - eapply wf_signal; eauto.
+  - eapply wf_wait; eauto.
+  - eapply wf_poll; eauto.
+  - unfold quota_info in H. destruct (lookup_typed s sp space TSpace []) as [[c|]|e];
+      [|inversion H; subst; auto|inversion H; subst; auto].
+    destruct (s_objs s (c_obj c)) as [[[]]|]; try (inversion H; subst; auto; fail).
+    destruct (s_accts s acct) as [[]|]; inversion H; subst; auto.
+  - eapply wf_ipc_call; eauto.
+  - eapply wf_reply_recv; eauto.
+  - eapply wf_send; eauto.
+  - eapply wf_recv; eauto.
+  - eapply wf_reply_call; eauto.
+  - eapply wf_space_create; eauto.
+  - unfold thread_create in H.
+    destruct (lookup_typed s sp space TSpace [RManage]) as [[c|]|e] eqn:E;
+      [|apply lookup_typed_not_none in E; contradiction|inversion H; subst; auto].
+    apply lookup_typed_some in E. destruct E as [_ [_ [_ [Ht _]]]].
+    destruct entry_ok; [|inversion H; subst; auto].
+    eapply wf_create; eauto; [intros; discriminate|].
+    intros sp' E'. inversion E'; subst. apply obj_type_space. auto.
+  - eapply wf_thread_start; eauto.
+  - unfold yield in H. inversion H; subst; auto.
+Qed.
+
+(* The invariant is not vacuous: the initial state satisfies it. *)
+Theorem init_wf : forall limit, 128 <= limit -> wf (init limit).
+Proof.
+  intros limit Hl.
+  split; [|split; [|split]]; [constructor; simpl|constructor; simpl|constructor; simpl|].
+  - intros c [<-|[<-|[]]]; simpl; discriminate.
+  - intros c [<-|[<-|[]]]; simpl; exists 1, 1; reflexivity.
+  - intros c [<-|[<-|[]]]; simpl; lia.
+  - repeat constructor; simpl; intuition lia.
+  - intros c [<-|[<-|[]]]; unfold parent_ok; simpl; auto.
+  - intros c a [<-|[<-|[]]]; simpl; intros [].
+  - intros c [<-|[<-|[]]]; simpl; congruence.
+  - intros o ob. destruct o as [|[|[|o]]]; simpl; try discriminate; lia.
+  - intros o ob. destruct o as [|[|[|o]]]; simpl; try discriminate; intros E; inversion E;
+      subst; simpl; exists limit, 128; reflexivity.
+  - intros o a q. destruct o as [|[|[|o]]]; simpl; try discriminate; intros E; inversion E;
+      subst; exists limit, 128; reflexivity.
+  - intros a l u. destruct (Nat.eqb a 1); [|discriminate]. intros E; inversion E; subst.
+    auto.
+  - intros a l u. destruct (Nat.eqb a 1) eqn:E; [|discriminate]. apply Nat.eqb_eq in E.
+    subst. lia.
+  - intros t sp q. destruct t as [|[|[|t]]]; simpl; try discriminate. intros E; inversion E.
+    exists 1, 1. reflexivity.
+  - intros t o. destruct (Nat.eqb t 2); discriminate.
+  - intros o t [].
+  - intros o. constructor.
+  - intros o t1 t2 [].
+  - intros t srv. destruct (Nat.eqb t 2); split; discriminate.
+  - intros srv e. destruct (Nat.eqb srv 2); discriminate.
+  - intros srv t E. discriminate.
+  - intros n Hn. exfalso. apply Hn. reflexivity.
+Qed.

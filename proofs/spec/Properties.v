@@ -1,0 +1,455 @@
+(* Properties of the calls of Spec.v (proofs/spec/README.md): failed calls change nothing,
+   derivation never adds rights, revoke removes exactly the subtree, a deleted object is
+   unreachable, authority confinement; IPC (a reply wakes only its caller, a call waits),
+   each thread in one queue, no lost signal, charge-first quotas, the ancestor lists are the
+   parent-link tree. *)
+
+From Coq Require Import List Arith Bool Lia.
+Import ListNotations.
+From HMK Require Import Spec Invariant.
+
+(* ---------- A failed call changes nothing ---------- *)
+
+Ltac split_matches H :=
+  repeat match type of H with
+         | context[match ?x with _ => _ end] => destruct x eqn:?
+         | context[if ?x then _ else _] => destruct x eqn:?
+         end.
+
+(* Except recv and reply_recv: recv lets the caller a server has not replied to go (with
+   PeerClosed) before it can fail with WouldBlock, and reply_recv delivers its reply before
+   it looks the endpoint up. *)
+Theorem error_changes_nothing : forall s t k e s',
+  (forall h nb, k <> Recv h nb) -> (forall h nb, k <> ReplyRecv h nb) ->
+  step s t k = (RErr e, s') -> s' = s.
+Proof.
+  intros s t k e s' Hr Hrr H. unfold step in H.
+  destruct (caller_space s t); [|congruence].
+  destruct k; simpl in H;
+    try (exfalso; eapply Hr; reflexivity); try (exfalso; eapply Hrr; reflexivity);
+    unfold cap_derive, cap_copy_to, cap_delete, cap_revoke, cap_info, endpoint_create,
+      notification_create, memory_create, create, signal, wait, poll, quota_info,
+      ipc_call, send, reply_call, space_create, thread_create, thread_start, yield in H;
+    split_matches H; try (inversion H; auto; fail);
+    unfold create in H; split_matches H; inversion H; auto.
+Qed.
+
+(* IPC changes no capability. *)
+Lemma drop_caller_caps : forall s t, s_caps (drop_caller s t) = s_caps s.
+Proof. intros. unfold drop_caller. destruct (s_caller s t); reflexivity. Qed.
+
+Lemma take_sender_caps : forall s t e nb r s', take_sender s t e nb = (r, s') ->
+  s_caps s' = s_caps s.
+Proof. intros. unfold take_sender in H. split_matches H; inversion H; subst; reflexivity. Qed.
+
+Lemma recv_caps : forall s t sp h nb r s', recv s t sp h nb = (r, s') -> s_caps s' = s_caps s.
+Proof.
+  intros. unfold recv in H. split_matches H; try (inversion H; subst; reflexivity).
+  apply take_sender_caps in H. rewrite H. apply drop_caller_caps.
+Qed.
+
+(* ---------- Where every capability after a call comes from ---------- *)
+
+(* The same capability (its place in the tree aside: cap_delete moves children up). *)
+Definition same_cap (x c : cap) : Prop :=
+  c_id x = c_id c /\ c_space x = c_space c /\ c_obj x = c_obj c /\
+  c_rights x = c_rights c /\ c_badge x = c_badge c.
+
+Lemma destroy_caps : forall s o, s_caps (destroy s o) = s_caps s.
+Proof.
+  intros. unfold destroy. destruct (s_objs s o) as [ob|]; [|reflexivity].
+  destruct (reapable (o_kind ob)); reflexivity.
+Qed.
+
+(* After a call of the thread of space sp, a capability is an old one, or the first
+   capability of an object created by the call (in sp), or a child derived in sp from
+   one of sp's capabilities, or (cap_copy_to only) a child of one of sp's capabilities
+   in another table; a child has a subset of its parent's rights. *)
+Lemma step_caps : forall s t k r s' sp,
+  caller_space s t = Some sp -> step s t k = (r, s') ->
+  forall x, In x (s_caps s') ->
+    (exists c, In c (s_caps s) /\ same_cap x c) \/
+    (s_next s <= c_obj x /\ c_space x = sp) \/
+    (exists src, In src (s_caps s) /\ c_space src = sp /\ c_obj x = c_obj src /\
+                 incl (c_rights x) (c_rights src) /\
+                 ((exists h rr b, k = CapDerive h rr b) /\ c_space x = sp \/
+                  (exists hs h rr, k = CapCopyTo hs h rr))).
+Proof.
+  intros s t k r s' sp Hc H x Hx. unfold step in H. rewrite Hc in H.
+  assert (forall x, In x (s_caps s) -> exists c, In c (s_caps s) /\ same_cap x c) as Old.
+  { intros y Hy. exists y. split; auto. repeat split. }
+  destruct k; simpl in H.
+  - unfold cap_derive in H. destruct (lookup s sp src) as [c|] eqn:E;
+      [|inversion H; subst; left; auto].
+    apply lookup_some in E. destruct E as [Hc1 [_ Hc3]].
+    destruct (subset_b r0 (c_rights c)) eqn:Es; simpl in H; [|inversion H; subst; left; auto].
+    destruct (negb (Nat.eqb badge 0) && _); [inversion H; subst; left; auto|].
+    inversion H; subst. destruct Hx as [<-|Hx]; [|left; auto].
+    right; right. exists c. simpl. repeat split; auto. apply subset_b_incl; auto.
+    left. split; eauto.
+  - unfold cap_copy_to in H.
+    destruct (lookup_typed s sp space TSpace [RManage]) as [[tg|]|e] eqn:Et; simpl in H;
+      try (inversion H; subst; left; auto; fail).
+    destruct (lookup s sp src) as [c|] eqn:E; [|inversion H; subst; left; auto].
+    apply lookup_some in E. destruct E as [Hc1 [_ Hc3]].
+    destruct (subset_b r0 (c_rights c)) eqn:Es; simpl in H; [|inversion H; subst; left; auto].
+    inversion H; subst. destruct Hx as [<-|Hx]; [|left; auto].
+    right; right. exists c. simpl. repeat split; auto. apply subset_b_incl; auto.
+    right. eauto.
+  - unfold cap_delete in H. destruct (lookup s sp h) as [c|]; [|inversion H; subst; left; auto].
+    inversion H; subst. left.
+    assert (In x (del_caps (c_id c) (s_caps s))) as Hx'.
+    { destruct (named _ _); simpl in Hx; [auto|rewrite destroy_caps in Hx; auto]. }
+    apply in_del_caps in Hx'. destruct Hx' as [y [Hy [_ ->]]]. exists y.
+    split; auto. repeat split.
+  - unfold cap_revoke in H. destruct (lookup s sp h) as [c|]; inversion H; subst; left; auto.
+    simpl in Hx. apply in_revoke_caps in Hx. apply Old. tauto.
+  - unfold cap_info in H. split_matches H; inversion H; subst; left; auto.
+  - unfold endpoint_create, create in H. split_matches H; inversion H; subst; try (left; auto; fail).
+    destruct Hx as [<-|Hx]; [right; left; simpl; auto|left; auto].
+  - unfold notification_create, create in H. split_matches H; inversion H; subst;
+      try (left; auto; fail).
+    destruct Hx as [<-|Hx]; [right; left; simpl; auto|left; auto].
+  - unfold memory_create, create in H. split_matches H; inversion H; subst;
+      try (left; auto; fail).
+    destruct Hx as [<-|Hx]; [right; left; simpl; auto|left; auto].
+  - unfold signal in H. split_matches H; inversion H; subst; left; auto.
+  - unfold wait in H. split_matches H; inversion H; subst; left; auto.
+  - unfold poll in H. split_matches H; inversion H; subst; left; auto.
+  - unfold quota_info in H. split_matches H; inversion H; subst; left; auto.
+  - unfold ipc_call in H. split_matches H; inversion H; subst; left; auto.
+  - unfold reply_recv in H. apply recv_caps in H. rewrite drop_caller_caps in H.
+    left. apply Old. rewrite <- H. auto.
+  - unfold send in H. split_matches H; inversion H; subst; left; auto.
+  - apply recv_caps in H. left. apply Old. rewrite <- H. auto.
+  - unfold reply_call in H. split_matches H; inversion H; subst; left; auto.
+    apply Old. rewrite drop_caller_caps in Hx. auto.
+  - unfold space_create in H. split_matches H; inversion H; subst; try (left; auto; fail).
+    destruct Hx as [<-|Hx]; [right; left; simpl; auto|left; auto].
+  - unfold thread_create, create in H. split_matches H; inversion H; subst;
+      try (left; auto; fail).
+    destruct Hx as [<-|Hx]; [right; left; simpl; auto|left; auto].
+  - unfold thread_start in H. split_matches H; inversion H; subst; left; auto.
+  - unfold yield in H. inversion H; subst; left; auto.
+Qed.
+
+(* ---------- (b) Derivation never adds rights ---------- *)
+
+Theorem derive_never_adds_rights : forall s t h r b v s',
+  step s t (CapDerive h r b) = (ROk v, s') ->
+  exists src c, In src (s_caps s) /\ c_id src = h /\ s_caps s' = c :: s_caps s /\
+                v = VNum (c_id c) /\ c_obj c = c_obj src /\
+                incl (c_rights c) (c_rights src) /\ c_anc c = c_id src :: c_anc src.
+Proof.
+  intros s t h r b v s' H. unfold step in H.
+  destruct (caller_space s t) as [sp|]; [|discriminate]. simpl in H.
+  unfold cap_derive in H. destruct (lookup s sp h) as [src|] eqn:E; [|discriminate].
+  apply lookup_some in E. destruct E as [Hs [Hid _]].
+  destruct (subset_b r (c_rights src)) eqn:Es; simpl in H; [|discriminate].
+  destruct (negb (Nat.eqb b 0) && _); [discriminate|].
+  inversion H; subst. eexists _, _. repeat split; eauto. simpl. apply subset_b_incl. auto.
+Qed.
+
+Theorem copy_to_never_adds_rights : forall s t hs h r v s',
+  step s t (CapCopyTo hs h r) = (ROk v, s') ->
+  exists src c, In src (s_caps s) /\ c_id src = h /\ s_caps s' = c :: s_caps s /\
+                v = VNum (c_id c) /\ c_obj c = c_obj src /\ c_badge c = c_badge src /\
+                incl (c_rights c) (c_rights src) /\ c_anc c = c_id src :: c_anc src.
+Proof.
+  intros s t hs h r v s' H. unfold step in H.
+  destruct (caller_space s t) as [sp|]; [|discriminate]. simpl in H.
+  unfold cap_copy_to in H.
+  destruct (lookup_typed s sp hs TSpace [RManage]) as [[tg|]|e]; try discriminate.
+  destruct (lookup s sp h) as [src|] eqn:E; [|discriminate].
+  apply lookup_some in E. destruct E as [Hs [Hid _]].
+  destruct (subset_b r (c_rights src)) eqn:Es; simpl in H; [|discriminate].
+  inversion H; subst. eexists _, _. repeat split; eauto. simpl. apply subset_b_incl. auto.
+Qed.
+
+(* No call gives any capability more rights to an existing object than some capability
+   to it had before. *)
+Theorem no_rights_amplification : forall s t k r s',
+  step s t k = (r, s') ->
+  forall x, In x (s_caps s') ->
+    (exists c, In c (s_caps s) /\ c_obj c = c_obj x /\ incl (c_rights x) (c_rights c)) \/
+    s_next s <= c_obj x.
+Proof.
+  intros s t k r s' H x Hx.
+  destruct (caller_space s t) as [sp|] eqn:Ec;
+    [|unfold step in H; rewrite Ec in H; inversion H; subst; left; exists x;
+      split; auto; split; auto; apply incl_refl].
+  destruct (step_caps s t k r s' sp Ec H x Hx) as [[c [Hc [_ [_ [Ho [Hr _]]]]]]|[[A _]|[src B]]].
+  - left. exists c. rewrite Ho, Hr. split; auto. split; auto. apply incl_refl.
+  - right. auto.
+  - left. exists src. intuition.
+Qed.
+
+(* In a well-formed state every ancestor of a capability holds at least its rights on the
+   same object (Invariant.ancestor_rights), so the rights along any derivation chain only
+   shrink. *)
+Theorem descendants_have_fewer_rights : forall s, wf s ->
+  forall c a, In c (s_caps s) -> In a (c_anc c) ->
+  exists ac, In ac (s_caps s) /\ c_id ac = a /\ incl (c_rights c) (c_rights ac) /\
+             c_obj ac = c_obj c.
+Proof. intros s [C _] c a Hc Ha. eapply ancestor_rights; eauto. Qed.
+
+(* ---------- (c) Revoke ---------- *)
+
+(* The descendants of capability h are the capabilities with h among their ancestors. *)
+Definition descendant (c : cap) (h : nat) : Prop := In h (c_anc c).
+
+Theorem revoke_removes_exactly_descendants : forall s t h v s', wf s ->
+  step s t (CapRevoke h) = (ROk v, s') ->
+  (exists c, In c (s_caps s) /\ c_id c = h /\ In c (s_caps s')) /\
+  (forall x, In x (s_caps s') -> ~ descendant x h) /\
+  (forall x, In x (s_caps s') <-> In x (s_caps s) /\ ~ descendant x h) /\
+  s_objs s' = s_objs s /\ s_accts s' = s_accts s /\ s_tstate s' = s_tstate s /\
+  s_word s' = s_word s /\ s_waiters s' = s_waiters s.
+Proof.
+  intros s t h v s' [C _] H. unfold step in H.
+  destruct (caller_space s t) as [sp|]; [|discriminate]. simpl in H.
+  unfold cap_revoke in H. destruct (lookup s sp h) as [c|] eqn:E; [|discriminate].
+  apply lookup_some in E. destruct E as [Hc [Hid _]]. inversion H; subst; clear H.
+  simpl. unfold descendant. split; [|split; [|split]]; auto.
+  - exists c. split; auto. split; auto. apply in_revoke_caps. split; auto.
+    intros Hin. pose proof (cw_anc_lt _ C c (c_id c) Hc Hin). lia.
+  - intros x Hx. apply in_revoke_caps in Hx. tauto.
+  - intros x. apply in_revoke_caps.
+Qed.
+
+(* ---------- (d) Deletion ---------- *)
+
+Theorem delete_spec : forall s t h v s', wf s ->
+  step s t (CapDelete h) = (ROk v, s') ->
+  exists c, In c (s_caps s) /\ c_id c = h /\
+    (* the capability is gone, nothing else changed but children moving up *)
+    (forall x, In x (s_caps s') -> c_id x <> h) /\
+    (forall x, In x (s_caps s') <->
+               exists y, In y (s_caps s) /\ c_id y <> h /\ x = strip h y) /\
+    (* its last capability gone, an endpoint, notification or memory object dies *)
+    ((forall x, In x (s_caps s') -> c_obj x <> c_obj c) ->
+     forall ob, s_objs s (c_obj c) = Some ob -> reapable (o_kind ob) = true ->
+     s_objs s' (c_obj c) = None).
+Proof.
+  intros s t h v s' W H. unfold step in H.
+  destruct (caller_space s t) as [sp|]; [|discriminate]. simpl in H.
+  unfold cap_delete in H. destruct (lookup s sp h) as [c|] eqn:E; [|discriminate].
+  apply lookup_some in E. destruct E as [Hc [Hid _]]. injection H as Hv Hs. subst h.
+  assert (forall x, In x (s_caps s') <-> In x (del_caps (c_id c) (s_caps s))) as Hs'.
+  { intros x. rewrite <- Hs. destruct (named _ _); simpl; [tauto|rewrite destroy_caps; tauto]. }
+  exists c. split; auto. split; auto. split; [|split].
+  - intros x Hx. apply Hs', in_del_caps in Hx. destruct Hx as [y [_ [Hy ->]]]. auto.
+  - intros x. rewrite Hs'. apply in_del_caps.
+  - intros Hnone ob Eo Er. rewrite <- Hs.
+    destruct (named (s_caps (with_caps s (del_caps (c_id c) (s_caps s)))) (c_obj c)) eqn:En.
+    + exfalso. unfold named in En. apply existsb_exists in En. destruct En as [x [Hx Ex]].
+      apply Nat.eqb_eq in Ex. apply (Hnone x); auto. apply Hs'. auto.
+    + destruct ob as [k q]. simpl in Er, En. rewrite En. unfold destroy. simpl. rewrite Eo.
+      simpl. rewrite Er.
+      exact (upd_eq _ _ _ _).
+Qed.
+
+(* In a well-formed state (which every call keeps: step_preserves_wf) no capability names
+   a dead object. *)
+Theorem dead_objects_unreachable : forall s, wf s ->
+  forall o, s_objs s o = None -> forall c, In c (s_caps s) -> c_obj c <> o.
+Proof. intros s [C _] o Ho c Hc E. apply (cw_obj _ C c Hc). congruence. Qed.
+
+(* ---------- (e) Authority confinement ---------- *)
+
+(* The objects a space reaches: those its table's capabilities name. *)
+Definition reaches (s : state) (sp o : nat) : Prop :=
+  exists c, In c (s_caps s) /\ c_space c = sp /\ c_obj c = o.
+
+(* A call lets a space reach an object it did not reach before only if the object is new
+   (created by this call), or the call is a cap_copy_to by a thread whose own space
+   already reached the object. *)
+Theorem authority_confinement : forall s t k r s' sp0 sp o,
+  caller_space s t = Some sp0 -> step s t k = (r, s') ->
+  reaches s' sp o ->
+  reaches s sp o \/ s_next s <= o \/
+  ((exists hs h rr, k = CapCopyTo hs h rr) /\ reaches s sp0 o).
+Proof.
+  intros s t k r s' sp0 sp o Hc H [x [Hx [Hsp Ho]]]. subst.
+  destruct (step_caps s t k r s' sp0 Hc H x Hx)
+    as [[c [Hc1 [_ [Hs [Hob _]]]]]|[[A _]|[src [Hsrc [Hsp [Hob [_ [[_ Hx0]|Hk]]]]]]]].
+  - left. exists c. rewrite Hs, Hob. auto.
+  - right; left. auto.
+  - left. exists src. rewrite Hx0, Hob. auto.
+  - right; right. split; auto. exists src. auto.
+Qed.
+
+(* A thread's own space reaches nothing new except the objects it creates. *)
+Corollary own_authority_grows_only_by_creation : forall s t k r s' sp0 o,
+  caller_space s t = Some sp0 -> step s t k = (r, s') ->
+  reaches s' sp0 o -> reaches s sp0 o \/ s_next s <= o.
+Proof.
+  intros. destruct (authority_confinement s t k r s' sp0 sp0 o H H0 H1) as [A|[A|[_ A]]]; auto.
+Qed.
+
+(* ---------- IPC ---------- *)
+
+(* A reply wakes exactly the thread waiting for this server's reply, cuts the link, and
+   changes no other thread's state. *)
+Theorem reply_wakes_only_its_caller : forall s t v s', wf s ->
+  step s t Reply = (ROk v, s') ->
+  exists c, s_caller s t = Some c /\ s_tstate s c = BlockedReply t /\
+    s_tstate s' c = Ready /\ s_caller s' t = None /\
+    (forall x, x <> c -> s_tstate s' x = s_tstate s x).
+Proof.
+  intros s t v s' W H. unfold step in H.
+  destruct (caller_space s t) eqn:Ec; [|discriminate]. simpl in H.
+  unfold reply_call in H. destruct (s_caller s t) as [c|] eqn:Ecl; [|discriminate].
+  inversion H; subst; clear H. exists c. unfold drop_caller. rewrite Ecl. simpl.
+  split; auto. split; [apply (tw_reply _ _ _ _ (wf_tw s W)); auto|].
+  split; [apply upd_eq|]. split; [apply upd_eq|]. intros x Hx. apply upd_neq; auto.
+Qed.
+
+(* A call never returns at once: the caller ends up waiting for the reply of the receiver
+   that took the message, or queued on the endpoint as a caller. *)
+Theorem call_waits : forall s t h r s', wf s -> step s t (Call h) = (r, s') ->
+  (exists e, r = RErr e /\ s' = s) \/
+  (r = RBlocked /\
+   ((exists srv, s_tstate s' t = BlockedReply srv /\ s_caller s' srv = Some t) \/
+    (exists e, s_tstate s' t = BlockedSend e true /\ In t (s_waiters s' e)))).
+Proof.
+  intros s t h r s' W H. unfold step in H.
+  destruct (caller_space s t) eqn:Ec; [|inversion H; subst; left; eauto]. simpl in H.
+  unfold ipc_call in H.
+  destruct (lookup_typed s n h TEndpoint [RSend]) as [[c|]|e];
+    try (inversion H; subst; left; eauto; fail).
+  destruct (receiver_head s (c_obj c)) as [[r0 rest]|]; inversion H; subst; clear H;
+    right; split; auto.
+  - left. exists r0. simpl. split; apply upd_eq.
+  - right. exists (c_obj c). simpl. split; [apply upd_eq|]. rewrite upd_eq.
+    apply in_or_app. right. left. auto.
+Qed.
+
+(* ---------- Threads: each in one place ---------- *)
+
+Theorem thread_in_one_queue : forall s, wf s ->
+  forall t o1 o2, In t (s_waiters s o1) -> In t (s_waiters s o2) -> o1 = o2.
+Proof.
+  intros s W t o1 o2 H1 H2.
+  destruct (tw_waiters _ _ _ _ (wf_tw s W) o1 t H1) as [_ E1].
+  destruct (tw_waiters _ _ _ _ (wf_tw s W) o2 t H2) as [_ E2]. congruence.
+Qed.
+
+Theorem waiting_for_reply_in_no_queue : forall s, wf s ->
+  forall t srv o, s_tstate s t = BlockedReply srv -> ~ In t (s_waiters s o).
+Proof.
+  intros s W t srv o Ht Hin.
+  destruct (tw_waiters _ _ _ _ (wf_tw s W) o t Hin) as [_ E]. rewrite Ht in E. discriminate.
+Qed.
+
+(* ---------- Notifications: no lost bits ---------- *)
+
+(* A signal wakes the first waiter, or its bits (the badge, 1 if none) are in the word. *)
+Theorem signal_not_lost : forall s t h v s',
+  step s t (Signal h) = (ROk v, s') ->
+  exists c, c_id c = h /\
+    ((exists w rest, s_waiters s (c_obj c) = w :: rest /\ s_tstate s' w = Ready /\
+                     s_waiters s' (c_obj c) = rest) \/
+     (s_waiters s (c_obj c) = [] /\
+      s_word s' (c_obj c) = Nat.lor (s_word s (c_obj c)) (sig_bits c))).
+Proof.
+  intros s t h v s' H. unfold step in H.
+  destruct (caller_space s t) as [sp|]; [|discriminate]. simpl in H. unfold signal in H.
+  destruct (lookup_typed s sp h TNotification [RSend]) as [[c|]|e] eqn:E; try discriminate.
+  apply lookup_typed_some in E. destruct E as [_ [Hid _]].
+  exists c. split; auto.
+  destruct (s_waiters s (c_obj c)) as [|w rest] eqn:Ew; inversion H; subst; clear H; simpl.
+  - right. split; auto. apply upd_eq.
+  - left. exists w, rest. split; auto. split; apply upd_eq.
+Qed.
+
+(* wait returns only non-zero bits, and clears the word; or it blocks with the word clear. *)
+Theorem wait_returns_bits : forall s t h r s',
+  step s t (Wait h) = (r, s') ->
+  (exists e, r = RErr e /\ s' = s) \/
+  (exists c bits, c_id c = h /\ r = ROk (VNum bits) /\ bits <> 0 /\
+                  bits = s_word s (c_obj c) /\ s_word s' (c_obj c) = 0) \/
+  (exists c, c_id c = h /\ r = RBlocked /\ s_word s (c_obj c) = 0 /\
+             s_tstate s' t = BlockedNotif (c_obj c) /\ In t (s_waiters s' (c_obj c))).
+Proof.
+  intros s t h r s' H. unfold step in H.
+  destruct (caller_space s t) as [sp|]; [|inversion H; subst; left; eauto]. simpl in H.
+  unfold wait in H.
+  destruct (lookup_typed s sp h TNotification [RReceive]) as [[c|]|e] eqn:E;
+    try (inversion H; subst; left; eauto; fail).
+  apply lookup_typed_some in E. destruct E as [_ [Hid _]].
+  destruct (Nat.eqb (s_word s (c_obj c)) 0) eqn:Ew; inversion H; subst; clear H; simpl.
+  - right; right. exists c. apply Nat.eqb_eq in Ew. repeat split; auto; [apply upd_eq|].
+    rewrite upd_eq. apply in_or_app. right. left. auto.
+  - right; left. exists c, (s_word s (c_obj c)). apply Nat.eqb_neq in Ew.
+    repeat split; auto. apply upd_eq.
+Qed.
+
+(* ---------- Quotas: charge first ---------- *)
+
+(* endpoint_create either fails with QuotaExceeded, changing nothing, exactly when the
+   charge would pass the caller's limit, or charges exactly the object's size. *)
+Theorem endpoint_create_charges : forall s t sp a q l u r s',
+  caller_space s t = Some sp -> s_objs s sp = Some (mkObj (KSpace a) q) ->
+  s_accts s a = Some (l, u) -> step s t EndpointCreate = (r, s') ->
+  (l < u + obj_size KEndpoint /\ r = RErr QuotaExceeded /\ s' = s) \/
+  (u + obj_size KEndpoint <= l /\ s_accts s' a = Some (l, u + obj_size KEndpoint) /\
+   exists h, r = ROk (VNum h)).
+Proof.
+  intros s t sp a q l u r s' Hc Hsp Ha H. unfold step in H. rewrite Hc in H. simpl in H.
+  unfold endpoint_create, create in H. rewrite Hsp, Ha in H.
+  destruct (Nat.ltb l (u + obj_size KEndpoint)) eqn:E; inversion H; subst; clear H.
+  - left. apply Nat.ltb_lt in E. auto.
+  - right. apply Nat.ltb_ge in E. split; auto. split; [apply upd_eq|eauto].
+Qed.
+
+(* ---------- The derivation tree by parent links ---------- *)
+
+(* c descends from capability h following parent links (the head of an ancestor list is
+   the parent): h is c's parent, or the ancestor of c's parent. *)
+Inductive desc (cs : list cap) : cap -> nat -> Prop :=
+  | desc_parent : forall c p rest, In c cs -> c_anc c = p :: rest -> desc cs c p
+  | desc_step : forall c p rest pc h, In c cs -> c_anc c = p :: rest ->
+                In pc cs -> c_id pc = p -> desc cs pc h -> desc cs c h.
+
+Lemma nodup_ids_eq : forall cs a b, NoDup (map c_id cs) -> In a cs -> In b cs ->
+  c_id a = c_id b -> a = b.
+Proof.
+  induction cs as [|x cs IH]; simpl; intros a b N Ha Hb E; [destruct Ha|].
+  inversion N as [|? ? Hx Nx]; subst.
+  destruct Ha as [<-|Ha]; destruct Hb as [<-|Hb]; auto.
+  - exfalso. apply Hx. rewrite E. apply in_map. auto.
+  - exfalso. apply Hx. rewrite <- E. apply in_map. auto.
+Qed.
+
+(* In a well-formed state the ancestor lists are exactly the parent-link tree, so revoke
+   (which removes the capabilities with h among their ancestors) removes exactly the
+   subtree below h. *)
+Theorem ancestors_are_the_tree : forall s, wf s -> forall c h, In c (s_caps s) ->
+  (In h (c_anc c) <-> desc (s_caps s) c h).
+Proof.
+  intros s [C _] c h Hc. split.
+  - remember (c_anc c) as l eqn:El. revert c Hc El.
+    induction l as [|p rest IH]; intros c Hc El Hin; [destruct Hin|].
+    pose proof (cw_parent _ C c Hc) as P. unfold parent_ok in P. rewrite <- El in P.
+    destruct P as [pc [Hpc [Hid [Hanc _]]]].
+    destruct Hin as [<-|Hin].
+    + eapply desc_parent; eauto.
+    + eapply desc_step; eauto.
+  - intros D. induction D as [c p rest Hc0 E|c p rest pc h Hc0 E Hpc Hid D IH].
+    + rewrite E. left. auto.
+    + pose proof (cw_parent _ C c Hc0) as P. unfold parent_ok in P. rewrite E in P.
+      destruct P as [pc' [Hpc' [Hid' [Hanc' _]]]].
+      assert (pc = pc') as <- by (apply (nodup_ids_eq (s_caps s)); auto using cw_nodup;
+                                  congruence).
+      rewrite E. right. rewrite <- Hanc'. auto.
+Qed.
+
+Corollary revoke_removes_the_subtree : forall s t h v s', wf s ->
+  step s t (CapRevoke h) = (ROk v, s') ->
+  forall x, In x (s_caps s) -> (In x (s_caps s') <-> ~ desc (s_caps s) x h).
+Proof.
+  intros s t h v s' W H x Hx.
+  destruct (revoke_removes_exactly_descendants s t h v s' W H) as [_ [_ [Hiff _]]].
+  rewrite Hiff. unfold descendant. rewrite (ancestors_are_the_tree s W x h Hx). tauto.
+Qed.

@@ -1,0 +1,696 @@
+(* HMK core kernel: an abstract specification (proofs/spec/README.md).
+
+   What this file models, against docs/kernel.md ("Kernel objects", "Capabilities",
+   "Quotas", the system call table):
+
+   - Kernel objects live in a finite map from object ids to (kind, quota account charged).
+     Kinds: Space (with its own quota account), Thread (of a space), Endpoint,
+     Notification, Memory (a page count).
+   - Quota accounts map an account id to (limit, used). Creating an object charges the
+     creating space's account first; past the limit the call fails with QuotaExceeded and
+     changes nothing. A destroyed object's charge goes back.
+   - Capabilities: one list across all tables. A capability has a unique id (its handle:
+     the generation scheme of docs/kernel.md is abstracted into ids that are never reused,
+     so a stale handle names nothing), the space whose table holds it, the object, a
+     rights set and a badge (0 = none). The derivation tree is kept as the list of
+     ancestor ids, nearest first: the parent is the head. cap_derive / cap_copy_to make a
+     child; cap_delete removes one capability and moves its children up to its parent
+     (its id leaves every ancestor list); cap_revoke deletes every capability that has the
+     revoked one among its ancestors.
+   - Threads have a scheduler/IPC state; endpoints and notifications a FIFO of waiting
+     threads (one map from object to queue); notifications a word of signal bits; a server
+     thread its caller (the reply relation).
+
+   Simplified or abstracted away (said again in README.md):
+   - Calls are atomic: the bounded steps and restarts of cap_delete, cap_revoke and
+     memory_create are not modelled (each call is its whole work).
+   - The running thread is the caller; the scheduler's choice of the next thread, run
+     queues and priorities are not modelled (a woken thread becomes Ready).
+   - Object sizes in bytes are fixed placeholder numbers (obj_size); capability-table
+     pages are not charged; the table size limit (1023 handles) is not modelled.
+   - Signal bits: a badge is ORed into the word (Nat.lor); the value a woken waiter
+     receives is not recorded in the state.
+   - IPC: message words, IPC buffers (BufferTooSmall) and capability transfer are not
+     modelled; the status and badge a woken thread receives are not recorded; the fast
+     path has the slow path's effect; kernel-served endpoints and foreign calls are out;
+     sends blocked through a deleted capability are not cancelled (cancel-on-delete).
+   - Dying objects: an endpoint, notification or memory object is destroyed when its last
+     capability goes (memory mappings are not modelled, so there is no other reference);
+     threads waiting on a destroyed endpoint or notification become Ready (docs: they get
+     PeerClosed).
+     Spaces and threads are never destroyed in this model.
+   - The decoder's "rights within all rights" check (InvalidArgument) cannot fail: a
+     rights set here is a list of the seven named rights.
+   - A call made by anything but a Running thread is refused with InvalidCapability and
+     changes nothing (the kernel only ever runs calls of the running thread).
+*)
+
+From Coq Require Import List Arith Bool Lia.
+Import ListNotations.
+
+(* ---------- Rights ---------- *)
+
+Inductive right := RRead | RWrite | RExecute | RSend | RReceive | RGrant | RManage.
+
+Definition right_eq_dec (a b : right) : {a = b} + {a <> b}.
+Proof. decide equality. Defined.
+
+Definition rights := list right.
+
+Definition has_right (r : right) (rs : rights) : bool :=
+  if in_dec right_eq_dec r rs then true else false.
+
+Definition subset_b (a b : rights) : bool := forallb (fun r => has_right r b) a.
+
+Lemma subset_b_incl : forall a b, subset_b a b = true -> incl a b.
+Proof.
+  unfold subset_b, has_right, incl. intros a b H r Hr.
+  rewrite forallb_forall in H. specialize (H r Hr).
+  destruct (in_dec right_eq_dec r b); [assumption | discriminate].
+Qed.
+
+(* ---------- Errors and replies (names as core/lib/status.h and docs/kernel.md) ---------- *)
+
+Inductive error :=
+  | InvalidCapability | PermissionDenied | InvalidArgument | QuotaExceeded | PeerClosed
+  | WouldBlock | NotFound | Busy | BadAddress.
+
+Inductive otype := TSpace | TThread | TEndpoint | TNotification | TMemory.
+
+Inductive value :=
+  | VNone
+  | VNum (n : nat)                             (* a handle, bits, ... *)
+  | VInfo (t : otype) (r : rights) (badge : nat) (* cap_info *)
+  | VQuota (limit used : nat).                  (* quota_info *)
+
+Inductive reply :=
+  | ROk (v : value)
+  | RErr (e : error)
+  | RBlocked.         (* the caller blocked; its result comes when it is woken *)
+
+(* ---------- Objects ---------- *)
+
+Inductive kind :=
+  | KSpace (acct : nat)    (* the space's own quota account *)
+  | KThread (space : nat)
+  | KEndpoint
+  | KNotification
+  | KMemory (pages : nat).
+
+Record obj := mkObj { o_kind : kind; o_acct : nat (* the account it is charged to *) }.
+
+Definition type_of (k : kind) : otype :=
+  match k with
+  | KSpace _ => TSpace
+  | KThread _ => TThread
+  | KEndpoint => TEndpoint
+  | KNotification => TNotification
+  | KMemory _ => TMemory
+  end.
+
+Definition otype_eqb (a b : otype) : bool :=
+  match a, b with
+  | TSpace, TSpace | TThread, TThread | TEndpoint, TEndpoint
+  | TNotification, TNotification | TMemory, TMemory => true
+  | _, _ => false
+  end.
+
+Lemma otype_eqb_eq : forall a b, otype_eqb a b = true -> a = b.
+Proof. destruct a, b; simpl; congruence. Qed.
+
+(* Placeholder byte counts: the slab block of each object, plus frames for memory. *)
+Definition page_size := 4096.
+Definition obj_size (k : kind) : nat :=
+  match k with
+  | KMemory p => 64 + p * page_size
+  | _ => 64
+  end.
+
+(* Objects whose last capability is their last reference. *)
+Definition reapable (k : kind) : bool :=
+  match k with
+  | KEndpoint | KNotification | KMemory _ => true
+  | _ => false
+  end.
+
+(* ---------- Threads ---------- *)
+
+Inductive tstate :=
+  | Inactive | Running | Ready
+  | BlockedSend (e : nat) (is_call : bool)   (* queued on endpoint e; a call waits for a reply *)
+  | BlockedRecv (e : nat)
+  | BlockedReply (server : nat)               (* its call was taken by server *)
+  | BlockedNotif (n : nat)
+  | Dead.
+
+(* The object whose queue a thread is in. *)
+Definition blocked_on (st : tstate) : option nat :=
+  match st with
+  | BlockedSend e _ | BlockedRecv e | BlockedNotif e => Some e
+  | _ => None
+  end.
+
+Definition is_recv (st : tstate) : bool :=
+  match st with BlockedRecv _ => true | _ => false end.
+
+(* ---------- Capabilities ---------- *)
+
+Record cap := mkCap {
+  c_id : nat;          (* the handle; never reused *)
+  c_space : nat;       (* whose table holds it *)
+  c_obj : nat;
+  c_rights : rights;
+  c_badge : nat;       (* 0: unbadged *)
+  c_anc : list nat     (* ancestor ids, parent first *)
+}.
+
+(* ---------- The state ---------- *)
+
+Record state := mkState {
+  s_objs : nat -> option obj;
+  s_accts : nat -> option (nat * nat);  (* (limit, used) *)
+  s_caps : list cap;
+  s_tstate : nat -> tstate;
+  s_word : nat -> nat;                  (* notification bits *)
+  s_waiters : nat -> list nat;          (* the FIFO of threads waiting on a notification,
+                                           or queued on an endpoint (senders or receivers) *)
+  s_caller : nat -> option nat;         (* a server thread's caller, waiting for its reply *)
+  s_next : nat                          (* the next fresh id (objects, caps, accounts) *)
+}.
+
+Definition upd {A : Type} (f : nat -> A) (k : nat) (v : A) : nat -> A :=
+  fun x => if Nat.eqb x k then v else f x.
+Arguments upd : simpl never.
+
+Definition with_caps (s : state) (cs : list cap) : state :=
+  mkState (s_objs s) (s_accts s) cs (s_tstate s) (s_word s) (s_waiters s) (s_caller s) (s_next s).
+
+(* ---------- Lookups (the dispatcher's checks) ---------- *)
+
+Definition find_cap (cs : list cap) (h : nat) : option cap :=
+  find (fun c => Nat.eqb (c_id c) h) cs.
+
+(* A handle of the caller's own table. *)
+Definition lookup (s : state) (sp h : nat) : option cap :=
+  match find_cap (s_caps s) h with
+  | Some c => if Nat.eqb (c_space c) sp then Some c else None
+  | None => None
+  end.
+
+Definition obj_type (s : state) (o : nat) : option otype :=
+  match s_objs s o with
+  | Some ob => Some (type_of (o_kind ob))
+  | None => None
+  end.
+
+(* A handle naming an object of type t with at least the rights need:
+   InvalidCapability if empty or another type, PermissionDenied if a right is missing. *)
+Definition lookup_typed (s : state) (sp h : nat) (t : otype) (need : rights)
+    : option cap + error :=
+  match lookup s sp h with
+  | None => inr InvalidCapability
+  | Some c =>
+      match obj_type s (c_obj c) with
+      | Some t' =>
+          if otype_eqb t' t then
+            if subset_b need (c_rights c) then inl (Some c) else inr PermissionDenied
+          else inr InvalidCapability
+      | None => inr InvalidCapability
+      end
+  end.
+
+(* ---------- Capability calls ---------- *)
+
+(* 21 cap_derive(source, rights, badge): a child in the caller's table with a subset of
+   the source's rights; a non-zero badge needs an unbadged endpoint or notification
+   capability; badge 0 keeps the source's. *)
+Definition cap_derive (s : state) (sp h : nat) (r : rights) (badge : nat) : reply * state :=
+  match lookup s sp h with
+  | None => (RErr InvalidCapability, s)
+  | Some src =>
+      if negb (subset_b r (c_rights src)) then (RErr PermissionDenied, s)
+      else if negb (Nat.eqb badge 0) &&
+              (negb (Nat.eqb (c_badge src) 0) ||
+               negb (match obj_type s (c_obj src) with
+                     | Some TEndpoint | Some TNotification => true
+                     | _ => false end))
+      then (RErr InvalidArgument, s)
+      else
+        let n := s_next s in
+        let c := mkCap n sp (c_obj src) r
+                       (if Nat.eqb badge 0 then c_badge src else badge)
+                       (c_id src :: c_anc src) in
+        (ROk (VNum n),
+         mkState (s_objs s) (s_accts s) (c :: s_caps s) (s_tstate s) (s_word s)
+                 (s_waiters s) (s_caller s) (S n))
+  end.
+
+(* 25 cap_copy_to(space, source, rights): a child of source, rights a subset, with the
+   source's badge, in the table of the space the first capability names (Manage). *)
+Definition cap_copy_to (s : state) (sp hsp h : nat) (r : rights) : reply * state :=
+  match lookup_typed s sp hsp TSpace [RManage] with
+  | inr e => (RErr e, s)
+  | inl None => (RErr InvalidCapability, s)
+  | inl (Some target) =>
+      match lookup s sp h with
+      | None => (RErr InvalidCapability, s)
+      | Some src =>
+          if negb (subset_b r (c_rights src)) then (RErr PermissionDenied, s)
+          else
+            let n := s_next s in
+            let c := mkCap n (c_obj target) (c_obj src) r (c_badge src)
+                           (c_id src :: c_anc src) in
+            (ROk (VNum n),
+             mkState (s_objs s) (s_accts s) (c :: s_caps s) (s_tstate s) (s_word s)
+                     (s_waiters s) (s_caller s) (S n))
+      end
+  end.
+
+(* Deleting capability d: it goes, its children move up to its parent. *)
+Definition strip (d : nat) (c : cap) : cap :=
+  mkCap (c_id c) (c_space c) (c_obj c) (c_rights c) (c_badge c)
+        (remove Nat.eq_dec d (c_anc c)).
+
+Definition del_caps (d : nat) (cs : list cap) : list cap :=
+  map (strip d) (filter (fun c => negb (Nat.eqb (c_id c) d)) cs).
+
+Definition named (cs : list cap) (o : nat) : bool :=
+  existsb (fun c => Nat.eqb (c_obj c) o) cs.
+
+Definition refund (accts : nat -> option (nat * nat)) (a n : nat) :=
+  fun a' => if Nat.eqb a' a then
+              match accts a with Some (l, u) => Some (l, u - n) | None => None end
+            else accts a'.
+
+(* An object without capabilities dies (if nothing else references it): its charge goes
+   back, and threads waiting on it are woken (docs: with PeerClosed). *)
+Definition destroy (s : state) (o : nat) : state :=
+  match s_objs s o with
+  | Some ob =>
+      if reapable (o_kind ob) then
+        mkState (upd (s_objs s) o None)
+                (refund (s_accts s) (o_acct ob) (obj_size (o_kind ob)))
+                (s_caps s)
+                (fun t => match blocked_on (s_tstate s t) with
+                          | Some o' => if Nat.eqb o' o then Ready else s_tstate s t
+                          | None => s_tstate s t
+                          end)
+                (upd (s_word s) o 0)
+                (upd (s_waiters s) o [])
+                (s_caller s)
+                (s_next s)
+      else s
+  | None => s
+  end.
+
+(* 22 cap_delete(handle). *)
+Definition cap_delete (s : state) (sp h : nat) : reply * state :=
+  match lookup s sp h with
+  | None => (RErr InvalidCapability, s)
+  | Some c =>
+      let s1 := with_caps s (del_caps (c_id c) (s_caps s)) in
+      (ROk VNone, if named (s_caps s1) (c_obj c) then s1 else destroy s1 (c_obj c))
+  end.
+
+Definition revoke_caps (r : nat) (cs : list cap) : list cap :=
+  filter (fun c => if in_dec Nat.eq_dec r (c_anc c) then false else true) cs.
+
+(* 23 cap_revoke(handle): every descendant goes; the capability itself stays, so its
+   object stays alive. *)
+Definition cap_revoke (s : state) (sp h : nat) : reply * state :=
+  match lookup s sp h with
+  | None => (RErr InvalidCapability, s)
+  | Some c => (ROk VNone, with_caps s (revoke_caps (c_id c) (s_caps s)))
+  end.
+
+(* 24 cap_info(handle): type, rights, badge. *)
+Definition cap_info (s : state) (sp h : nat) : reply * state :=
+  match lookup s sp h with
+  | None => (RErr InvalidCapability, s)
+  | Some c =>
+      match obj_type s (c_obj c) with
+      | Some t => (ROk (VInfo t (c_rights c) (c_badge c)), s)
+      | None => (RErr InvalidCapability, s)
+      end
+  end.
+
+(* ---------- Creating objects ---------- *)
+
+Definition all_rights : rights := [RRead; RWrite; RExecute; RSend; RReceive; RGrant; RManage].
+
+(* The object and its first capability (no parent) in the caller's table, charged to the
+   caller's own account first. A new thread is Inactive. *)
+Definition create (s : state) (sp : nat) (k : kind) (rts : rights) : reply * state :=
+  match s_objs s sp with
+  | Some (mkObj (KSpace a) _) =>
+      match s_accts s a with
+      | Some (l, u) =>
+          if Nat.ltb l (u + obj_size k) then (RErr QuotaExceeded, s)
+          else
+            let o := s_next s in
+            let h := S o in
+            (ROk (VNum h),
+             mkState (upd (s_objs s) o (Some (mkObj k a)))
+                     (upd (s_accts s) a (Some (l, u + obj_size k)))
+                     (mkCap h sp o rts 0 [] :: s_caps s)
+                     (upd (s_tstate s) o Inactive) (upd (s_word s) o 0) (s_waiters s)
+                     (s_caller s) (S h))
+      | None => (RErr InvalidCapability, s)
+      end
+  | _ => (RErr InvalidCapability, s)
+  end.
+
+(* 19 endpoint_create: Send, Receive, Grant, Manage. *)
+Definition endpoint_create (s : state) (sp : nat) : reply * state :=
+  create s sp KEndpoint [RSend; RReceive; RGrant; RManage].
+
+(* 20 notification_create: Send, Receive, Manage. *)
+Definition notification_create (s : state) (sp : nat) : reply * state :=
+  create s sp KNotification [RSend; RReceive; RManage].
+
+(* 15 memory_create(pages, flags): 1..16384 pages, charged in full (flags: the lazy flag
+   changes nothing this model sees; other bits are InvalidArgument). *)
+Definition memory_create (s : state) (sp pages : nat) (lazy_flag_ok : bool) : reply * state :=
+  if negb lazy_flag_ok || Nat.eqb pages 0 || Nat.ltb 16384 pages then (RErr InvalidArgument, s)
+  else create s sp (KMemory pages) [RRead; RWrite; RExecute; RManage].
+
+(* ---------- Notifications ---------- *)
+
+Definition sig_bits (c : cap) : nat := if Nat.eqb (c_badge c) 0 then 1 else c_badge c.
+
+(* 5 signal(notification): with waiters, the first one is woken (it gets the bits);
+   otherwise the badge (1 if none) is ORed into the word. *)
+Definition signal (s : state) (sp h : nat) : reply * state :=
+  match lookup_typed s sp h TNotification [RSend] with
+  | inr e => (RErr e, s)
+  | inl None => (RErr InvalidCapability, s)
+  | inl (Some c) =>
+      let n := c_obj c in
+      match s_waiters s n with
+      | t :: rest =>
+          (ROk VNone,
+           mkState (s_objs s) (s_accts s) (s_caps s) (upd (s_tstate s) t Ready)
+                   (s_word s) (upd (s_waiters s) n rest) (s_caller s) (s_next s))
+      | [] =>
+          (ROk VNone,
+           mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s)
+                   (upd (s_word s) n (Nat.lor (s_word s n) (sig_bits c)))
+                   (s_waiters s) (s_caller s) (s_next s))
+      end
+  end.
+
+(* 6 wait(notification): a non-zero word is returned and cleared; otherwise the caller
+   blocks at the end of the waiters. *)
+Definition wait (s : state) (t sp h : nat) : reply * state :=
+  match lookup_typed s sp h TNotification [RReceive] with
+  | inr e => (RErr e, s)
+  | inl None => (RErr InvalidCapability, s)
+  | inl (Some c) =>
+      let n := c_obj c in
+      if Nat.eqb (s_word s n) 0 then
+        (RBlocked,
+         mkState (s_objs s) (s_accts s) (s_caps s) (upd (s_tstate s) t (BlockedNotif n))
+                 (s_word s) (upd (s_waiters s) n (s_waiters s n ++ [t])) (s_caller s)
+                 (s_next s))
+      else
+        (ROk (VNum (s_word s n)),
+         mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (upd (s_word s) n 0)
+                 (s_waiters s) (s_caller s) (s_next s))
+  end.
+
+(* 7 poll(notification): return the word (maybe 0) and clear it. *)
+Definition poll (s : state) (sp h : nat) : reply * state :=
+  match lookup_typed s sp h TNotification [RReceive] with
+  | inr e => (RErr e, s)
+  | inl None => (RErr InvalidCapability, s)
+  | inl (Some c) =>
+      let n := c_obj c in
+      (ROk (VNum (s_word s n)),
+       mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (upd (s_word s) n 0)
+               (s_waiters s) (s_caller s) (s_next s))
+  end.
+
+(* 31 quota_info(space): limit and use of the space's account. *)
+Definition quota_info (s : state) (sp h : nat) : reply * state :=
+  match lookup_typed s sp h TSpace [] with
+  | inr e => (RErr e, s)
+  | inl None => (RErr InvalidCapability, s)
+  | inl (Some c) =>
+      match s_objs s (c_obj c) with
+      | Some (mkObj (KSpace a) _) =>
+          match s_accts s a with
+          | Some (l, u) => (ROk (VQuota l u), s)
+          | None => (RErr InvalidCapability, s)
+          end
+      | _ => (RErr InvalidCapability, s)
+      end
+  end.
+
+(* ---------- IPC (message contents abstracted away) ---------- *)
+
+Definition with_threads (s : state) (ts : nat -> tstate) (wq : nat -> list nat)
+    (cl : nat -> option nat) : state :=
+  mkState (s_objs s) (s_accts s) (s_caps s) ts (s_word s) wq cl (s_next s).
+
+(* The first thread queued on e, if it is a receiver. *)
+Definition receiver_head (s : state) (e : nat) : option (nat * list nat) :=
+  match s_waiters s e with
+  | r :: rest => if is_recv (s_tstate s r) then Some (r, rest) else None
+  | [] => None
+  end.
+
+(* The first thread queued on e, if it is a sender, and whether it calls. *)
+Definition sender_head (s : state) (e : nat) : option (nat * bool * list nat) :=
+  match s_waiters s e with
+  | x :: rest => match s_tstate s x with
+                 | BlockedSend _ b => Some (x, b, rest)
+                 | _ => None
+                 end
+  | [] => None
+  end.
+
+(* 2 send(endpoint, message): a waiting receiver takes the message; otherwise the sender
+   waits at the end of the queue (WouldBlock with the non-blocking flag). *)
+Definition send (s : state) (t sp h : nat) (nonblocking : bool) : reply * state :=
+  match lookup_typed s sp h TEndpoint [RSend] with
+  | inr e => (RErr e, s)
+  | inl None => (RErr InvalidCapability, s)
+  | inl (Some c) =>
+      let e := c_obj c in
+      match receiver_head s e with
+      | Some (r, rest) =>
+          (ROk VNone, with_threads s (upd (s_tstate s) r Ready) (upd (s_waiters s) e rest)
+                                   (s_caller s))
+      | None =>
+          if nonblocking then (RErr WouldBlock, s)
+          else (RBlocked, with_threads s (upd (s_tstate s) t (BlockedSend e false))
+                                       (upd (s_waiters s) e (s_waiters s e ++ [t]))
+                                       (s_caller s))
+      end
+  end.
+
+(* 0 call(endpoint, message): as send, and the caller then waits for the reply of the
+   thread that takes the message. *)
+Definition ipc_call (s : state) (t sp h : nat) : reply * state :=
+  match lookup_typed s sp h TEndpoint [RSend] with
+  | inr e => (RErr e, s)
+  | inl None => (RErr InvalidCapability, s)
+  | inl (Some c) =>
+      let e := c_obj c in
+      match receiver_head s e with
+      | Some (r, rest) =>
+          (RBlocked, with_threads s (upd (upd (s_tstate s) r Ready) t (BlockedReply r))
+                                    (upd (s_waiters s) e rest)
+                                    (upd (s_caller s) r (Some t)))
+      | None =>
+          (RBlocked, with_threads s (upd (s_tstate s) t (BlockedSend e true))
+                                    (upd (s_waiters s) e (s_waiters s e ++ [t]))
+                                    (s_caller s))
+      end
+  end.
+
+(* The server t drops its caller, who is woken (reply: with the reply; recv: PeerClosed). *)
+Definition drop_caller (s : state) (t : nat) : state :=
+  match s_caller s t with
+  | Some c => with_threads s (upd (s_tstate s) c Ready) (s_waiters s) (upd (s_caller s) t None)
+  | None => s
+  end.
+
+(* The receiving half of recv: the first queued sender's message is taken (a caller now
+   waits for t's reply), or t waits at the end of the queue (WouldBlock with the
+   non-blocking flag). *)
+Definition take_sender (s : state) (t e : nat) (nonblocking : bool) : reply * state :=
+  match sender_head s e with
+  | Some (x, is_call, rest) =>
+      let ts := upd (s_tstate s) x Ready in
+      let wq := upd (s_waiters s) e rest in
+      (ROk VNone,
+       if is_call then with_threads s (upd ts x (BlockedReply t)) wq (upd (s_caller s) t (Some x))
+       else with_threads s ts wq (s_caller s))
+  | None =>
+      if nonblocking then (RErr WouldBlock, s)
+      else (RBlocked, with_threads s (upd (s_tstate s) t (BlockedRecv e))
+                                   (upd (s_waiters s) e (s_waiters s e ++ [t]))
+                                   (s_caller s))
+  end.
+
+(* 3 recv(endpoint): after the lookup, a caller not yet replied to gets PeerClosed; then
+   take_sender. *)
+Definition recv (s : state) (t sp h : nat) (nonblocking : bool) : reply * state :=
+  match lookup_typed s sp h TEndpoint [RReceive] with
+  | inr e => (RErr e, s)
+  | inl None => (RErr InvalidCapability, s)
+  | inl (Some c) => take_sender (drop_caller s t) t (c_obj c) nonblocking
+  end.
+
+(* 4 reply(message): the caller is woken with the reply; NotFound if there is none. *)
+Definition reply_call (s : state) (t : nat) : reply * state :=
+  match s_caller s t with
+  | Some _ => (ROk VNone, drop_caller s t)
+  | None => (RErr NotFound, s)
+  end.
+
+(* 1 reply_recv(endpoint, message): the reply (if t has a caller) is delivered before the
+   endpoint is looked up, then recv. *)
+Definition reply_recv (s : state) (t sp h : nat) (nonblocking : bool) : reply * state :=
+  recv (drop_caller s t) t sp h nonblocking.
+
+(* ---------- Processes and threads ---------- *)
+
+
+(* 14 space_create(quota_bytes): a new process with its own account of that limit, carved
+   out of the caller's: the caller's account is charged the limit and the Space object
+   (QuotaExceeded changes nothing); the caller gets a capability with all rights. The
+   process tree (a child ends with its parent) is not modelled. *)
+Definition space_create (s : state) (sp bytes : nat) : reply * state :=
+  match s_objs s sp with
+  | Some (mkObj (KSpace a) _) =>
+      match s_accts s a with
+      | Some (l, u) =>
+          let cost := bytes + obj_size (KSpace 0) in
+          if Nat.ltb l (u + cost) then (RErr QuotaExceeded, s)
+          else
+            let o := s_next s in
+            let na := S o in
+            let h := S na in
+            (ROk (VNum h),
+             mkState (upd (s_objs s) o (Some (mkObj (KSpace na) a)))
+                     (upd (upd (s_accts s) a (Some (l, u + cost))) na (Some (bytes, 0)))
+                     (mkCap h sp o all_rights 0 [] :: s_caps s)
+                     (s_tstate s) (s_word s) (s_waiters s) (s_caller s) (S h))
+      | None => (RErr InvalidCapability, s)
+      end
+  | _ => (RErr InvalidCapability, s)
+  end.
+
+(* 9 thread_create(space, entry, stack, arg): a new inactive thread of that space (Space
+   with Manage), charged to the caller's account; the caller gets a capability with all
+   rights. entry_ok abstracts the address checks (BadAddress); registers, priority and
+   the ended-space check (PeerClosed) are not modelled. *)
+Definition thread_create (s : state) (sp h : nat) (entry_ok : bool) : reply * state :=
+  match lookup_typed s sp h TSpace [RManage] with
+  | inr e => (RErr e, s)
+  | inl None => (RErr InvalidCapability, s)
+  | inl (Some c) =>
+      if entry_ok then create s sp (KThread (c_obj c)) all_rights else (RErr BadAddress, s)
+  end.
+
+(* 10 thread_start(thread): an inactive thread becomes Ready; Busy for any other. *)
+Definition thread_start (s : state) (sp h : nat) : reply * state :=
+  match lookup_typed s sp h TThread [RManage] with
+  | inr e => (RErr e, s)
+  | inl None => (RErr InvalidCapability, s)
+  | inl (Some c) =>
+      match s_tstate s (c_obj c) with
+      | Inactive =>
+          (ROk VNone,
+           with_threads s (upd (s_tstate s) (c_obj c) Ready) (s_waiters s) (s_caller s))
+      | _ => (RErr Busy, s)
+      end
+  end.
+
+(* 8 yield: the caller goes to the end of its priority's run queue; run queues are not
+   modelled, so nothing this state holds changes. *)
+Definition yield (s : state) : reply * state := (ROk VNone, s).
+
+(* ---------- The kernel entry ---------- *)
+
+Inductive call :=
+  | CapDerive (src : nat) (r : rights) (badge : nat)
+  | CapCopyTo (space src : nat) (r : rights)
+  | CapDelete (h : nat)
+  | CapRevoke (h : nat)
+  | CapInfo (h : nat)
+  | EndpointCreate
+  | NotificationCreate
+  | MemoryCreate (pages : nat) (flags_ok : bool)
+  | Signal (h : nat)
+  | Wait (h : nat)
+  | Poll (h : nat)
+  | QuotaInfo (space : nat)
+  | Call (h : nat)
+  | ReplyRecv (h : nat) (nonblocking : bool)
+  | Send (h : nat) (nonblocking : bool)
+  | Recv (h : nat) (nonblocking : bool)
+  | Reply
+  | SpaceCreate (quota_bytes : nat)
+  | ThreadCreate (space : nat) (entry_ok : bool)
+  | ThreadStart (h : nat)
+  | Yield.
+
+(* The caller's space, if t is a running thread. *)
+Definition caller_space (s : state) (t : nat) : option nat :=
+  match s_objs s t with
+  | Some (mkObj (KThread sp) _) =>
+      match s_tstate s t with Running => Some sp | _ => None end
+  | _ => None
+  end.
+
+Definition step (s : state) (t : nat) (k : call) : reply * state :=
+  match caller_space s t with
+  | None => (RErr InvalidCapability, s)
+  | Some sp =>
+      match k with
+      | CapDerive h r b => cap_derive s sp h r b
+      | CapCopyTo hs h r => cap_copy_to s sp hs h r
+      | CapDelete h => cap_delete s sp h
+      | CapRevoke h => cap_revoke s sp h
+      | CapInfo h => cap_info s sp h
+      | EndpointCreate => endpoint_create s sp
+      | NotificationCreate => notification_create s sp
+      | MemoryCreate p f => memory_create s sp p f
+      | Signal h => signal s sp h
+      | Wait h => wait s t sp h
+      | Poll h => poll s sp h
+      | QuotaInfo h => quota_info s sp h
+      | Call h => ipc_call s t sp h
+      | ReplyRecv h nb => reply_recv s t sp h nb
+      | Send h nb => send s t sp h nb
+      | Recv h nb => recv s t sp h nb
+      | Reply => reply_call s t
+      | SpaceCreate b => space_create s sp b
+      | ThreadCreate hs ok => thread_create s sp hs ok
+      | ThreadStart h => thread_start s sp h
+      | Yield => yield s
+      end
+  end.
+
+(* ---------- An initial state: one process with one running thread ---------- *)
+
+(* Space 0 with account 1 (limit: the root quota, 16 MiB by default in docs/kernel.md;
+   a parameter here, at least the 128 bytes the two objects use), thread 2;
+   capabilities 3 (the space, Manage) and 4 (the thread, Manage); space 0 and thread 2
+   are charged to account 1. *)
+Definition init_objs : nat -> option obj :=
+  fun o => match o with
+           | 0 => Some (mkObj (KSpace 1) 1)
+           | 2 => Some (mkObj (KThread 0) 1)
+           | _ => None
+           end.
+
+Definition init (limit : nat) : state :=
+  mkState init_objs
+          (fun a => if Nat.eqb a 1 then Some (limit, 128) else None)
+          [mkCap 3 0 0 [RManage] 0 []; mkCap 4 0 2 [RManage] 0 []]
+          (fun t => if Nat.eqb t 2 then Running else Inactive)
+          (fun _ => 0) (fun _ => []) (fun _ => None) 5.
