@@ -182,10 +182,11 @@ size_t cap_delete(Capability* cap) {
   size_t work = 1 + cap_move_children_up(cap, ~size_t{0});
   // 2. Leave the parent's child list.
   unlink_from_siblings(cap);
-  // Sends blocked on this very capability end with it. If it is the endpoint's last
-  // reference, the endpoint's death wakes every waiter with kPeerClosed instead.
+  // Sends and receives blocked on this very capability end with it (kInvalidCapability). If
+  // it is the endpoint's last reference, the endpoint's death wakes every waiter with
+  // kPeerClosed instead.
   if (cap->type == ObjectType::kEndpoint && cap->object->refs() > 1) {
-    work += static_cast<Endpoint*>(cap->object)->cancel_sends_through(cap);
+    work += static_cast<Endpoint*>(cap->object)->cancel_waits_through(cap);
   }
   // 3. Empty the slot at the next generation, so the handle that named it goes stale, then drop
   // the reference (destruction is deferred; see reap_objects).

@@ -34,14 +34,16 @@ void Endpoint::destroy() {
   g_endpoints.destroy(this);
 }
 
-size_t Endpoint::cancel_sends_through(const Capability* cap) {
-  if (kind_ != QueueKind::kSenders) return 0;
+size_t Endpoint::cancel_waits_through(const Capability* cap) {
+  if (kind_ == QueueKind::kIdle) return 0;
   size_t looked_at = 0;
   Thread* t = queue_.front();
   // bound: one step per thread of the queue, each looked at once
   while (t != nullptr) {
     Thread* next = queue_.next(t);  // before t leaves the queue
-    if (t->send_cap() == cap) wake_with_status(t, Status::kInvalidCapability);
+    if (t->send_cap() == cap || t->recv_cap() == cap) {
+      wake_with_status(t, Status::kInvalidCapability);
+    }
     ++looked_at;
     t = next;
   }

@@ -40,7 +40,7 @@ class Endpoint final : public KernelObject {
   // is gone (a server that revokes a client's badged capability must not hear from that badge
   // again). Returns how many waiting senders it looked at (the queue length, 0 without
   // senders), for callers that work in bounded steps.
-  size_t cancel_sends_through(const Capability* cap);
+  size_t cancel_waits_through(const Capability* cap);
 
   // Whether the kernel itself answers calls (services linked into the kernel, IC0; see
   // core/kernel_service.h). Set once by init, before any capability to it is handed out.
@@ -57,15 +57,17 @@ class Endpoint final : public KernelObject {
   ThreadQueue queue_;
 };
 
-inline void Thread::block_on_receive(Endpoint& ep) {
+inline void Thread::block_on_receive(Endpoint& ep, Capability& cap) {
   state_ = ThreadState::kBlockedOnReceive;
   blocked_on_ = &ep;
+  recv_cap_ = &cap;
   ep.enqueue(this, Endpoint::QueueKind::kReceivers);
 }
 
 inline void Thread::leave_queue(Endpoint& ep) {
   ep.dequeue(this);
   blocked_on_ = nullptr;
+  recv_cap_ = nullptr;
 }
 
 inline void Thread::leave_send_queue(Endpoint& ep) {

@@ -122,7 +122,7 @@ arch::UserContext* switch_to(Thread* next) {
 
   // POINT OF NO RETURN: the server waits for the next message, the caller resumes.
   self->release_caller();
-  self->block_on_receive(*ep);
+  self->block_on_receive(*ep, *cap);
   if (caller->end_foreign_call() == ForeignCall::kSyscall)
     caller->regs()[kSysNumber] = r[kSysWord0];
   return switch_to(caller);
@@ -145,7 +145,7 @@ arch::UserContext* switch_to(Thread* next) {
 
   // POINT OF NO RETURN: the server waits for the next message, the caller runs with the reply.
   self->release_caller();
-  self->block_on_receive(*ep);
+  self->block_on_receive(*ep, *cap);
   copy_message(r, caller->regs(), tag, /*badge=*/0);
   return switch_to(caller);
 }

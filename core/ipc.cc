@@ -257,7 +257,7 @@ Status receive(Thread* self, IpcArgs m) {
     return Status::kOk;
   }
   if (tag.non_blocking()) return Status::kWouldBlock;
-  self->block_on_receive(*ep);
+  self->block_on_receive(*ep, *cap);
   return Status::kOk;
 }
 

@@ -524,6 +524,47 @@ TEST_CASE("deleting or revoking the capability a blocked send used cancels the s
   h.finish();
 }
 
+TEST_CASE("deleting or revoking the capability a waiting receive used cancels the receive") {
+  // A server thread whose Receive capability is taken away must not take another message
+  // through it: its waiting recv dies with the capability (kInvalidCapability), while the
+  // endpoint lives on for the receivers that still hold theirs.
+  Harness h;
+  auto owner = h.spawn("owner");
+  auto server = h.spawn("server");
+  auto client = h.spawn("client");
+  const Handle ep = h.create_endpoint(owner.space);
+  // The owner hands the worker's capability out of one it keeps, so that it can revoke it.
+  const Handle lent = h.grant(owner.space, ep, owner.space, abi::kRightReceive);
+  const Handle worker_cap = h.grant(owner.space, lent, server.space, abi::kRightReceive);
+  Handle unused;
+  Thread* w1 = server.thread;
+  Thread* w2 = h.add_thread(server.space, abi::kDefaultPriority, true, &unused);
+  const Handle other_cap = h.grant(owner.space, ep, server.space, abi::kRightReceive);
+  const Handle send = h.grant(owner.space, ep, client.space, abi::kRightSend);
+  h.ipc(w1, Syscall::kRecv, worker_cap, tag(0, 0));
+  h.ipc(w2, Syscall::kRecv, other_cap, tag(0, 0));
+  REQUIRE(w1->state() == ThreadState::kBlockedOnReceive);
+  REQUIRE(w2->state() == ThreadState::kBlockedOnReceive);
+  CHECK(w1->recv_cap() == h.cap(server.space, worker_cap));
+
+  SECTION("the owner revokes what it lent: only that receive ends") {
+    REQUIRE(h.syscall(owner.thread, Syscall::kCapRevoke, {lent}) == Status::kOk);
+    CHECK(h.cap(server.space, worker_cap) == nullptr);
+  }
+  SECTION("the server's own process deletes it") {
+    Thread* w3 = h.add_thread(server.space, abi::kDefaultPriority, true, &unused);
+    REQUIRE(h.syscall(w3, Syscall::kCapDelete, {worker_cap}) == Status::kOk);
+  }
+  REQUIRE(w1->state() == ThreadState::kReady);
+  CHECK(status_of(w1) == Status::kInvalidCapability);
+  CHECK(w1->recv_cap() == nullptr);
+  REQUIRE(w2->state() == ThreadState::kBlockedOnReceive);
+  REQUIRE(h.ipc(client.thread, Syscall::kSend, send, tag(5, 1), {55}) == Status::kOk);
+  CHECK(w2->state() == ThreadState::kReady);
+  CHECK(h.message(w2) == std::vector<uint64_t>{55});
+  h.finish();
+}
+
 TEST_CASE("notifications: signal ORs badges, poll takes the word, wait blocks") {
   Harness h;
   auto p = h.spawn("waiter", 120);

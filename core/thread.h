@@ -64,6 +64,7 @@ class Thread final : public KernelObject {
   Thread* replier() const { return replier_; }         // kBlockedOnReply: we are its caller
   uint64_t send_badge() const { return send_badge_; }  // kBlockedOnSend: the capability's
   Capability* send_cap() const { return send_cap_; }   // kBlockedOnSend: the one used
+  Capability* recv_cap() const { return recv_cap_; }   // kBlockedOnReceive: the one used
   Reply send_reply() const { return send_reply_; }     // kBlockedOnSend: a call or a send
   Grant send_grant() const { return send_grant_; }     // kBlockedOnSend
   uint64_t ipc_buffer() const { return ipc_buffer_; }  // user address, 0 for none
@@ -74,10 +75,11 @@ class Thread final : public KernelObject {
 
   // ---- transitions: the only writers of the state above; each keeps links and queues right --
   // Waits in `ep`'s queue of senders with a message sent through `cap` (whose deletion
-  // cancels the send: Endpoint::cancel_sends_through).
+  // cancels the send: Endpoint::cancel_waits_through).
   void block_on_send(Endpoint& ep, Capability& cap, Reply reply, Grant grant);
-  // Waits in `ep`'s queue of receivers (core/endpoint.h: the fast path inlines it).
-  void block_on_receive(Endpoint& ep);
+  // Waits in `ep`'s queue of receivers, through `cap` (whose deletion cancels the receive, as
+  // for a send); core/endpoint.h: the fast path inlines it.
+  void block_on_receive(Endpoint& ep, Capability& cap);
   // Waits in `n`'s queue of waiters.
   void block_on_notification(Notification& n);
   // A partner took it off `ep`'s queue of receivers (a message came for it), or of senders
@@ -175,6 +177,7 @@ class Thread final : public KernelObject {
   Thread* replier_ = nullptr;
   uint64_t send_badge_ = 0;
   Capability* send_cap_ = nullptr;
+  Capability* recv_cap_ = nullptr;
   Reply send_reply_ = Reply::kNone;
   Grant send_grant_ = Grant::kNo;
   uint64_t ipc_buffer_ = 0;

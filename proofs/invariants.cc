@@ -549,6 +549,15 @@ const char* check_thread_queue(Thread* t) {
                    t->send_cap()->badge == t->send_badge(),
                "%s waits to send through a capability that is gone or names another endpoint",
                describe(t));
+      } else {
+        // The capability a waiting receive went through: its deletion cancels the receive.
+        Slot slot;
+        EXPECT(t->recv_cap() != nullptr && locate(t->recv_cap(), &slot) &&
+                   !t->recv_cap()->empty() && t->recv_cap()->object == ep &&
+                   (t->recv_cap()->rights & abi::kRightReceive) != 0,
+               "%s waits to receive through a capability that is gone, names another endpoint "
+               "or lacks Receive",
+               describe(t));
       }
       break;
     }
@@ -564,11 +573,16 @@ const char* check_thread_queue(Thread* t) {
   return nullptr;
 }
 
-// What a thread holds besides its queue: a send's capability, a half-made memory object, and
+// What a thread holds besides its queue: a send's or receive's capability, a half-made memory
+// object, and
 // the reply relation (caller and replier name each other, without a cycle).
 const char* check_thread_links(Thread* t) {
   if (t->state() != ThreadState::kBlockedOnSend) {
     EXPECT(t->send_cap() == nullptr, "%s still names the capability of a finished send",
+           describe(t));
+  }
+  if (t->state() != ThreadState::kBlockedOnReceive) {
+    EXPECT(t->recv_cap() == nullptr, "%s still names the capability of a finished receive",
            describe(t));
   }
   if (t->pending_memory() != nullptr) {

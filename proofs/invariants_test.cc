@@ -221,6 +221,23 @@ TEST_CASE("threads in exactly one place") {
     REQUIRE_THAT(violation(), Contains("still names the capability of a finished send"));
     ThreadTestAccess::send_cap(s) = nullptr;
   }
+  SECTION("a waiting receive names a capability that is gone, or none") {
+    Thread* s = w.server.thread;
+    REQUIRE(s->state() == ThreadState::kBlockedOnReceive);
+    Capability* used = s->recv_cap();
+    REQUIRE(used != nullptr);
+    ThreadTestAccess::recv_cap(s) = nullptr;
+    REQUIRE_THAT(violation(), Contains("waits to receive through a capability that is gone"));
+    Capability stale = *used;
+    ThreadTestAccess::recv_cap(s) = &stale;  // not in any table
+    REQUIRE_THAT(violation(), Contains("waits to receive through a capability that is gone"));
+    ThreadTestAccess::recv_cap(s) = used;
+  }
+  SECTION("a thread that is not receiving names a receive capability") {
+    ThreadTestAccess::recv_cap(ready) = h.cap(w.server.space, w.ep);
+    REQUIRE_THAT(violation(), Contains("still names the capability of a finished receive"));
+    ThreadTestAccess::recv_cap(ready) = nullptr;
+  }
   SECTION("two running threads") {
     ThreadTestAccess::state(ready) = ThreadState::kRunning;
     REQUIRE_THAT(violation(), Contains("running thread") && Contains("is in a queue"));

@@ -70,6 +70,7 @@ struct ThreadTestAccess {
   static uint8_t& priority(Thread* t) { return t->priority_; }
   static Thread*& caller(Thread* t) { return t->caller_; }
   static Capability*& send_cap(Thread* t) { return t->send_cap_; }
+  static Capability*& recv_cap(Thread* t) { return t->recv_cap_; }
 };
 }  // namespace hmk
 
