@@ -1,6 +1,7 @@
 #include "linuxcompat/address_space.h"
 
 #include "core/lib/string.h"
+#include "linuxcompat/fs/inode.h"
 #include "linuxcompat/linux.h"
 
 namespace hmk::lx {
@@ -35,10 +36,67 @@ bool continues(const Region& a, const Region& b) {
   return !a.map_shared || (a.backing == b.backing && a.first_page + a.pages == b.first_page);
 }
 
+AddressSpace* g_spaces = nullptr;  // every address space (next_, prev_)
+
 }  // namespace
+
+AddressSpace::AddressSpace(MemoryBackend& backend) : backend_(backend), next_(g_spaces) {
+  if (g_spaces != nullptr) g_spaces->prev_ = this;
+  g_spaces = this;
+}
 
 AddressSpace::~AddressSpace() {
   clear(false);
+  if (prev_ != nullptr) {
+    prev_->next_ = next_;
+  } else {
+    g_spaces = next_;
+  }
+  if (next_ != nullptr) next_->prev_ = prev_;
+}
+
+void AddressSpace::unmap_file(const fs::RegularInode* file) {
+  for (AddressSpace* as = g_spaces; as != nullptr; as = as->next_) {
+    for (uint32_t i = 0; i < as->count_; ++i) {
+      const Region& r = as->regions_[i];
+      if (r.backing->file == file && r.prot != kProtNone) (void)as->backend_.unmap(r.start, r.pages);
+    }
+  }
+}
+
+void AddressSpace::remap_file(const fs::RegularInode* file, abi::Handle memory, uint8_t* mirror,
+                              uint64_t pages) {
+  for (AddressSpace* as = g_spaces; as != nullptr; as = as->next_) {
+    for (uint32_t i = 0; i < as->count_; ++i) {
+      const Region& r = as->regions_[i];
+      if (r.backing->file != file) continue;
+      r.backing->memory = memory;  // a backing shared by several spaces: the same each time
+      r.backing->mirror = mirror;
+      r.backing->pages = pages;
+      (void)as->map_region(r);  // the new object is larger: the region's pages are there
+    }
+  }
+}
+
+int64_t AddressSpace::map_file(uint64_t start, uint64_t pages, uint32_t prot,
+                               fs::RegularInode* file, uint64_t first_page, bool may_write) {
+  if ((prot & kProtExec) != 0) return -kEACCES;
+  if ((prot & kProtWrite) != 0 && !may_write) return -kEACCES;
+  if (first_page + pages > file->memory_pages()) return -kENOMEM;
+  if (!range_free(start, pages)) return -kENOMEM;
+  if (count_ == kMaxRegions) return -kENOMEM;
+  auto* b = new Backing{file->memory(), file->mirror(), file->memory_pages(), 1, true};
+  if (b == nullptr) return -kENOMEM;
+  b->file = file;
+  file->acquire();
+  Region r{start, pages, b, first_page, prot, /*map_shared=*/true};
+  r.may_write = may_write;
+  if (int64_t e = map_region(r); e != 0) {
+    release(b);
+    return e;
+  }
+  (void)insert(r);  // room was checked above
+  return 0;
 }
 
 void AddressSpace::clear(bool unmap) {
@@ -210,7 +268,11 @@ int64_t AddressSpace::map_region(const Region& r) {
 
 void AddressSpace::release(Backing* b) {
   if (--b->users > 0) return;
-  backend_.destroy(b->memory, b->mirror, b->pages);
+  if (b->file != nullptr) {
+    b->file->release();  // the memory is the file's: it goes with the file's last reference
+  } else {
+    backend_.destroy(b->memory, b->mirror, b->pages);
+  }
   delete b;
 }
 
@@ -296,6 +358,10 @@ int64_t AddressSpace::protect(uint64_t start, uint64_t pages, uint32_t prot) {
   if (int64_t e = split_at(end); e != 0) return e;
   for (uint32_t i = index_at_or_after(start); i < count_ && regions_[i].start < end; ++i) {
     if (regions_[i].prot == prot) continue;
+    // A file's memory: never executable (its mirror stays writable for write(2)), writable
+    // only through an fd that allows it (Linux's VM_MAYWRITE).
+    if (regions_[i].backing->file != nullptr && (prot & kProtExec) != 0) return -kEACCES;
+    if ((prot & kProtWrite) != 0 && !regions_[i].may_write) return -kEACCES;
     if ((prot & kProtWrite) != 0 && regions_[i].backing->shared) {
       if (int64_t e = unshare(i); e != 0) return e;
     }
@@ -348,6 +414,14 @@ uint64_t AddressSpace::mapping_end(uint64_t address) const {
 int64_t AddressSpace::grow(uint64_t end, uint64_t pages) {
   const Region* last = end >= kPageSize ? find(end - 1) : nullptr;
   if (last == nullptr || last->end() != end) return -kEFAULT;
+  if (last->backing->file != nullptr) {
+    // A file's mapping grows over the file's next pages.
+    fs::RegularInode* file = last->backing->file;
+    const uint64_t next = last->first_page + last->pages;
+    const Region grown = *last;
+    if (file->share((next + pages) * kPageSize) != 0) return -kENOMEM;
+    return map_file(end, pages, grown.prot, file, next, grown.may_write);
+  }
   return map_anonymous(end, pages, last->prot, last->map_shared);
 }
 
@@ -529,7 +603,8 @@ bool AddressSpace::futex_key(uint64_t address, const void** object, uint64_t* of
   const Region* r = find(address);
   if (r == nullptr) return false;
   if (r->map_shared) {
-    *object = r->backing;
+    // A file's mappings meet at the file (each mmap of it has a backing of its own).
+    *object = r->backing->file != nullptr ? static_cast<const void*>(r->backing->file) : r->backing;
     *offset = r->first_page * kPageSize + (address - r->start);
   } else {
     *object = this;

@@ -1,5 +1,5 @@
-// Memory: brk, mmap (anonymous memory, /dev/zero, private copies of files), munmap, mprotect,
-// mremap, msync, madvise over the process's AddressSpace.
+// Memory: brk, mmap (anonymous memory, /dev/zero, private copies of files, files' own memory
+// shared), munmap, mprotect, mremap, msync, madvise over the process's AddressSpace.
 #include "core/lib/util.h"
 #include "linuxcompat/exec.h"
 #include "linuxcompat/fs/inode.h"
@@ -152,17 +152,32 @@ int64_t sys_mmap(Task& task, uint64_t addr, uint64_t length, uint64_t prot, uint
     if (!file->readable()) return -kEACCES;
     if (source == Source::kNone) return -kENODEV;
     if ((flags & kMapGrowsdown) != 0) return -kEINVAL;
-    // A regular file shared: its pages would have to be the file's own memory, which the
-    // file system does not keep in memory objects yet.
-    if (source == Source::kFile && type == kMapShared) return -kENODEV;
   }
   if ((prot & kProtWrite) != 0 && (prot & kProtExec) != 0) return -kEACCES;  // W^X
+  // A regular file shared: the mapping is the file's own memory object, which holds its bytes
+  // from now on (RegularInode::share). Executable is EACCES: the file's mirror in the shim stays
+  // writable for write(2) (W^X).
+  fs::RegularInode* shared_file = nullptr;
+  if (source == Source::kFile && type == kMapShared) {
+    if ((prot & kProtExec) != 0) return -kEACCES;
+    shared_file = file->inode()->as_regular();
+    const uint64_t end = static_cast<uint64_t>(offset) + pages * kPageSize;
+    if (int64_t e = shared_file->share(end); e != 0) return e == -kENOSPC ? -kENOMEM : e;
+  }
   // POINT OF NO RETURN for MAP_FIXED: what was there goes (before the file's own mmap
   // operation runs, as in Linux's mmap_region).
   if (replace) {
     if (int64_t e = mm.unmap(start, pages); e != 0) return e;
   }
   if (source == Source::kProcFile) return -kEIO;
+  if (shared_file != nullptr) {
+    if (int64_t e = mm.map_file(start, pages, static_cast<uint32_t>(prot), shared_file,
+                                static_cast<uint64_t>(offset) / kPageSize, file->writable());
+        e != 0) {
+      return e;
+    }
+    return static_cast<int64_t>(start);
+  }
   // /dev/zero maps fresh zeroed memory, private or shared, as anonymous memory does.
   if (source != Source::kFile) {
     if (int64_t e = mm.map_anonymous(start, pages, static_cast<uint32_t>(prot), type == kMapShared,
@@ -270,8 +285,9 @@ int64_t sys_msync(Task& task, uint64_t addr, uint64_t length, uint32_t flags) {
   const uint64_t end = addr + align_up(length, kPageSize);
   if (end < addr) return -kENOMEM;
   if (end == addr) return 0;
-  // No mapping is shared with a file (sys_mmap): there is nothing to write back, and the only
-  // answer left is whether every page of the range is mapped.
+  // A MAP_SHARED mapping of a file maps the memory the file's bytes live in (sys_mmap): there
+  // is nothing to write back, and the only answer left is whether every page of the range is
+  // mapped.
   return task.process.mm.covers(addr, end) ? 0 : -kENOMEM;
 }
 
