@@ -30,10 +30,12 @@ int64_t errno_for(Status s) {
 
 // Whether region `b` continues the mapping `a` ends with: Linux would have merged them into one
 // VMA (anonymous memory with the same protection), or they are parts of one MAP_SHARED
-// mapping.
+// mapping (of one memory object, or of one file's pages in order).
 bool continues(const Region& a, const Region& b) {
   if (a.end() != b.start || a.prot != b.prot || a.map_shared != b.map_shared) return false;
-  return !a.map_shared || (a.backing == b.backing && a.first_page + a.pages == b.first_page);
+  const bool same = a.backing == b.backing ||
+                    (a.backing->file != nullptr && a.backing->file == b.backing->file);
+  return !a.map_shared || (same && a.first_page + a.pages == b.first_page);
 }
 
 AddressSpace* g_spaces = nullptr;  // every address space (next_, prev_)
@@ -78,6 +80,14 @@ void AddressSpace::remap_file(const fs::RegularInode* file, abi::Handle memory, 
   }
 }
 
+Backing* AddressSpace::file_backing(fs::RegularInode* file) {
+  auto* b = new Backing{file->memory(), file->mirror(), file->memory_pages(), 0, true};
+  if (b == nullptr) return nullptr;
+  b->file = file;
+  file->acquire();
+  return b;
+}
+
 int64_t AddressSpace::map_file(uint64_t start, uint64_t pages, uint32_t prot,
                                fs::RegularInode* file, uint64_t first_page, bool may_write) {
   if ((prot & kProtExec) != 0) return -kEACCES;
@@ -85,10 +95,9 @@ int64_t AddressSpace::map_file(uint64_t start, uint64_t pages, uint32_t prot,
   if (first_page + pages > file->memory_pages()) return -kENOMEM;
   if (!range_free(start, pages)) return -kENOMEM;
   if (count_ == kMaxRegions) return -kENOMEM;
-  auto* b = new Backing{file->memory(), file->mirror(), file->memory_pages(), 1, true};
+  Backing* b = file_backing(file);
   if (b == nullptr) return -kENOMEM;
-  b->file = file;
-  file->acquire();
+  b->users = 1;
   Region r{start, pages, b, first_page, prot, /*map_shared=*/true};
   r.may_write = may_write;
   if (int64_t e = map_region(r); e != 0) {
@@ -459,8 +468,11 @@ int64_t AddressSpace::move(uint64_t from, uint64_t pages, uint64_t to, uint64_t 
   if (to < m.end && from < to + (pages + more) * kPageSize) return -kEINVAL;
   if (!range_free(to, pages + more)) return -kENOMEM;
   if (count_ + 2 + 2 * m.k + 1 > kMaxRegions) return -kENOMEM;
-  m.last_prot = regions_[m.first + m.k - 1].prot;
-  m.last_shared = regions_[m.first + m.k - 1].map_shared;
+  const Region& last = regions_[m.first + m.k - 1];
+  m.last_prot = last.prot;
+  m.last_shared = last.map_shared;
+  m.last_may_write = last.may_write;
+  m.extra_first_page = last.first_page + (m.end - last.start) / kPageSize;
   m.fresh = new Backing* [m.k + 1] {};
   m.moved = new Region[m.k + 1];
   int64_t error = m.fresh != nullptr && m.moved != nullptr ? 0 : -kENOMEM;
@@ -493,7 +505,16 @@ int64_t AddressSpace::move_allocate(MoveState& m) {
     if (m.fresh[j] == nullptr) return -kENOMEM;
   }
   if (m.more > 0) {
-    m.fresh[m.k] = new_backing_for(m.more, m.last_prot);
+    fs::RegularInode* file = regions_[m.first + m.k - 1].backing->file;
+    if (file != nullptr) {
+      // A file's mapping grows over the file's next pages (the object may move to a bigger
+      // one: every mapping follows, and nothing here has changed yet).
+      if (file->share((m.extra_first_page + m.more) * kPageSize) != 0) return -kENOMEM;
+      m.fresh[m.k] = file_backing(file);
+    } else {
+      m.fresh[m.k] = new_backing_for(m.more, m.last_prot);
+      m.extra_first_page = 0;
+    }
     if (m.fresh[m.k] == nullptr) return -kENOMEM;
   }
   return 0;
@@ -508,8 +529,9 @@ int64_t AddressSpace::move_map(MoveState& m) {
     m.moved[m.mapped] = r;
   }
   if (m.more > 0) {
-    m.moved[m.k] = {
-        m.to + m.pages * kPageSize, m.more, m.fresh[m.k], 0, m.last_prot, m.last_shared};
+    m.moved[m.k] = {m.to + m.pages * kPageSize, m.more,        m.fresh[m.k],
+                    m.extra_first_page,          m.last_prot, m.last_shared};
+    m.moved[m.k].may_write = m.last_may_write;
     if (int64_t e = map_region(m.moved[m.k]); e != 0) return e;
     m.extra_mapped = true;
   }

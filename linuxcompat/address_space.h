@@ -197,6 +197,9 @@ class AddressSpace {
   // Gives region `index` a private copy of its pages (before it is made writable).
   int64_t unshare(uint32_t index);
   Backing* new_backing(uint64_t pages);
+  // A new backing (no user yet) for a mapping of `file`'s memory object, holding a reference
+  // to the file.
+  static Backing* file_backing(fs::RegularInode* file);
   // The backing's mirror, mapped now if it has none; nullptr if that fails (out of the shim's
   // address space or quota).
   uint8_t* mirror_of(Backing* b) const { return b->mirror != nullptr ? b->mirror : map_mirror(b); }
@@ -216,6 +219,8 @@ class AddressSpace {
     uint32_t first = 0, k = 0;  // the regions meeting [from, end): regions_[first, +k)
     uint32_t last_prot = 0;     // the last one's protection and sharing, for the extra
     bool last_shared = false;   // pages
+    bool last_may_write = true;
+    uint64_t extra_first_page = 0;  // the extra pages' first page in their memory (a file's)
     Backing** fresh = nullptr;  // [k + 1]: for each kept private region; [k] the extra
     Region* moved = nullptr;    // [k + 1]: the regions of the new place; [k] the extra
     uint32_t mapped = 0;        // moved[0, mapped) are mapped
