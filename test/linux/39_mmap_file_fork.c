@@ -21,6 +21,8 @@ int main(void) {
   pid_t child = CHECK_OK(fork());
   if (child == 0) {
     char c;
+    close(go[1]);
+    close(done[0]);
     if (map[0] != 'p') _exit(2);
     map[1] = 'c';
     map[4096] = 'C';
@@ -33,6 +35,9 @@ int main(void) {
     own[2] = 'R';
     _exit(0);
   }
+  // Each end only where it is used: a child that fails ends the parent's wait with EOF.
+  CHECK_OK(close(go[0]));
+  CHECK_OK(close(done[1]));
   char c;
   CHECK_EQ(read(done[0], &c, 1), 1);
   CHECK_EQ(map[1], 'c');
@@ -42,6 +47,8 @@ int main(void) {
   CHECK_EQ(write(go[1], "x", 1), 1);
   CHECK_EXITED(wait_child(child), 0);
   CHECK_EQ(map[4098], 'R');
+  CHECK_OK(close(go[1]));
+  CHECK_OK(close(done[0]));
   char buf[3];
   CHECK_EQ(pread(fd, buf, 3, 0), 3);
   CHECK(memcmp(buf, "pcP", 3) == 0);
