@@ -33,8 +33,8 @@ int64_t errno_for(Status s) {
 // mapping (of one memory object, or of one file's pages in order).
 bool continues(const Region& a, const Region& b) {
   if (a.end() != b.start || a.prot != b.prot || a.map_shared != b.map_shared) return false;
-  const bool same = a.backing == b.backing ||
-                    (a.backing->file != nullptr && a.backing->file == b.backing->file);
+  const bool same =
+      a.backing == b.backing || (a.backing->file != nullptr && a.backing->file == b.backing->file);
   return !a.map_shared || (same && a.first_page + a.pages == b.first_page);
 }
 
@@ -61,7 +61,8 @@ void AddressSpace::unmap_file(const fs::RegularInode* file) {
   for (AddressSpace* as = g_spaces; as != nullptr; as = as->next_) {
     for (uint32_t i = 0; i < as->count_; ++i) {
       const Region& r = as->regions_[i];
-      if (r.backing->file == file && r.prot != kProtNone) (void)as->backend_.unmap(r.start, r.pages);
+      if (r.backing->file == file && r.prot != kProtNone)
+        (void)as->backend_.unmap(r.start, r.pages);
     }
   }
 }
@@ -471,7 +472,6 @@ int64_t AddressSpace::move(uint64_t from, uint64_t pages, uint64_t to, uint64_t 
   const Region& last = regions_[m.first + m.k - 1];
   m.last_prot = last.prot;
   m.last_shared = last.map_shared;
-  m.last_may_write = last.may_write;
   m.extra_first_page = last.first_page + (m.end - last.start) / kPageSize;
   m.fresh = new Backing* [m.k + 1] {};
   m.moved = new Region[m.k + 1];
@@ -529,10 +529,13 @@ int64_t AddressSpace::move_map(MoveState& m) {
     m.moved[m.mapped] = r;
   }
   if (m.more > 0) {
-    m.moved[m.k] = {m.to + m.pages * kPageSize, m.more,        m.fresh[m.k],
-                    m.extra_first_page,          m.last_prot, m.last_shared};
-    m.moved[m.k].may_write = m.last_may_write;
-    if (int64_t e = map_region(m.moved[m.k]); e != 0) return e;
+    Region& extra = m.moved[m.k];
+    extra = m.moved[m.k - 1];  // the last region's protection and sharing
+    extra.start = m.to + m.pages * kPageSize;
+    extra.pages = m.more;
+    extra.backing = m.fresh[m.k];
+    extra.first_page = m.extra_first_page;
+    if (int64_t e = map_region(extra); e != 0) return e;
     m.extra_mapped = true;
   }
   // kKeep: each private region's old mapping traded for its fresh pages (MAP_SHARED ones stay:

@@ -215,17 +215,16 @@ class AddressSpace {
   // move()'s steps and the state they share.
   struct MoveState {
     uint64_t from = 0, end = 0, to = 0, pages = 0, more = 0;
-    bool keep = false;          // OldRange::kKeep
-    uint32_t first = 0, k = 0;  // the regions meeting [from, end): regions_[first, +k)
-    uint32_t last_prot = 0;     // the last one's protection and sharing, for the extra
-    bool last_shared = false;   // pages
-    bool last_may_write = true;
+    bool keep = false;              // OldRange::kKeep
+    uint32_t first = 0, k = 0;      // the regions meeting [from, end): regions_[first, +k)
+    uint32_t last_prot = 0;         // the last one's protection and sharing, for the extra
+    bool last_shared = false;       // pages
     uint64_t extra_first_page = 0;  // the extra pages' first page in their memory (a file's)
-    Backing** fresh = nullptr;  // [k + 1]: for each kept private region; [k] the extra
-    Region* moved = nullptr;    // [k + 1]: the regions of the new place; [k] the extra
-    uint32_t mapped = 0;        // moved[0, mapped) are mapped
-    bool extra_mapped = false;  // moved[k] is
-    uint32_t traded = 0;        // old regions [first, first + traded) have fresh pages
+    Backing** fresh = nullptr;      // [k + 1]: for each kept private region; [k] the extra
+    Region* moved = nullptr;        // [k + 1]: the regions of the new place; [k] the extra
+    uint32_t mapped = 0;            // moved[0, mapped) are mapped
+    bool extra_mapped = false;      // moved[k] is
+    uint32_t traded = 0;            // old regions [first, first + traded) have fresh pages
   };
   int64_t move_allocate(MoveState& m);
   int64_t move_map(MoveState& m);

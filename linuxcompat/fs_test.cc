@@ -1188,8 +1188,8 @@ TEST_CASE("mmap of a file refuses, in Linux's order: EBADF, EACCES, ENODEV, EOVE
   // A regular file shared: executable is EACCES (W^X, the file's mirror stays writable), and so
   // is anything past the largest file (a difference: Linux maps it, to fault with SIGBUS).
   CHECK(sys_mmap(f.task, 0, kPageSize, kProtRead | kProtExec, kMapShared, rw_fd, 0) == -kEACCES);
-  CHECK(sys_mmap(f.task, 0, kPageSize, kProtRead, kMapShared, rw_fd,
-                 fs::RegularInode::kMaxSize) == -kENOMEM);
+  CHECK(sys_mmap(f.task, 0, kPageSize, kProtRead, kMapShared, rw_fd, fs::RegularInode::kMaxSize) ==
+        -kENOMEM);
   CHECK(sys_mmap(f.task, 0, kPageSize, rw, kMapShared, rw_fd, 0) > 0);
   // A refused MAP_FIXED leaves what was there.
   const uint64_t fixed = f.buffer(kPageSize);

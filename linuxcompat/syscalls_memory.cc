@@ -63,6 +63,15 @@ int64_t map_file_copy(Task& task, File& file, uint64_t start, uint64_t pages, ui
   return error;
 }
 
+// MAP_SHARED of a regular file: the mapping is the file's own memory object, which holds its
+// bytes from now on (RegularInode::share), made long enough for it. Executable is EACCES: the
+// file's mirror in the shim stays writable for write(2) (W^X). 0 or -errno.
+int64_t share_file(fs::RegularInode& file, uint64_t prot, uint64_t offset, uint64_t pages) {
+  if ((prot & kProtExec) != 0) return -kEACCES;
+  const int64_t e = file.share(offset + pages * kPageSize);
+  return e == -kENOSPC ? -kENOMEM : e;
+}
+
 // mremap: unmaps [address + new_len, address + old_len) as munmap would (do_munmap's EINVAL
 // outside the user range).
 int64_t unmap_tail(AddressSpace& mm, uint64_t address, uint64_t old_len, uint64_t new_len) {
@@ -154,15 +163,12 @@ int64_t sys_mmap(Task& task, uint64_t addr, uint64_t length, uint64_t prot, uint
     if ((flags & kMapGrowsdown) != 0) return -kEINVAL;
   }
   if ((prot & kProtWrite) != 0 && (prot & kProtExec) != 0) return -kEACCES;  // W^X
-  // A regular file shared: the mapping is the file's own memory object, which holds its bytes
-  // from now on (RegularInode::share). Executable is EACCES: the file's mirror in the shim stays
-  // writable for write(2) (W^X).
-  fs::RegularInode* shared_file = nullptr;
-  if (source == Source::kFile && type == kMapShared) {
-    if ((prot & kProtExec) != 0) return -kEACCES;
-    shared_file = file->inode()->as_regular();
-    const uint64_t end = static_cast<uint64_t>(offset) + pages * kPageSize;
-    if (int64_t e = shared_file->share(end); e != 0) return e == -kENOSPC ? -kENOMEM : e;
+  fs::RegularInode* shared_file =
+      source == Source::kFile && type == kMapShared ? file->inode()->as_regular() : nullptr;
+  if (shared_file != nullptr) {
+    if (int64_t e = share_file(*shared_file, prot, static_cast<uint64_t>(offset), pages); e != 0) {
+      return e;
+    }
   }
   // POINT OF NO RETURN for MAP_FIXED: what was there goes (before the file's own mmap
   // operation runs, as in Linux's mmap_region).
@@ -170,29 +176,19 @@ int64_t sys_mmap(Task& task, uint64_t addr, uint64_t length, uint64_t prot, uint
     if (int64_t e = mm.unmap(start, pages); e != 0) return e;
   }
   if (source == Source::kProcFile) return -kEIO;
+  int64_t error = 0;
   if (shared_file != nullptr) {
-    if (int64_t e = mm.map_file(start, pages, static_cast<uint32_t>(prot), shared_file,
-                                static_cast<uint64_t>(offset) / kPageSize, file->writable());
-        e != 0) {
-      return e;
-    }
-    return static_cast<int64_t>(start);
+    error = mm.map_file(start, pages, static_cast<uint32_t>(prot), shared_file,
+                        static_cast<uint64_t>(offset) / kPageSize, file->writable());
+  } else if (source != Source::kFile) {
+    // /dev/zero maps fresh zeroed memory, private or shared, as anonymous memory does.
+    error = mm.map_anonymous(start, pages, static_cast<uint32_t>(prot), type == kMapShared,
+                             (flags & kMapPopulate) != 0);
+  } else {
+    error = map_file_copy(task, *file, start, pages, static_cast<uint32_t>(prot),
+                          static_cast<uint64_t>(offset));
   }
-  // /dev/zero maps fresh zeroed memory, private or shared, as anonymous memory does.
-  if (source != Source::kFile) {
-    if (int64_t e = mm.map_anonymous(start, pages, static_cast<uint32_t>(prot), type == kMapShared,
-                                     (flags & kMapPopulate) != 0);
-        e != 0) {
-      return e;
-    }
-    return static_cast<int64_t>(start);
-  }
-  if (int64_t e = map_file_copy(task, *file, start, pages, static_cast<uint32_t>(prot),
-                                static_cast<uint64_t>(offset));
-      e != 0) {
-    return e;
-  }
-  return static_cast<int64_t>(start);
+  return error != 0 ? error : static_cast<int64_t>(start);
 }
 
 int64_t sys_mremap(Task& task, uint64_t old_address, uint64_t old_size, uint64_t new_size,
