@@ -179,11 +179,11 @@ int64_t RegularInode::move_to_memory(uint64_t capacity) {
   // 2. The file's mappings go first, so that no store lands in the old object after the copy
   //    (a thread touching them meanwhile faults and waits for the shim's lock, and then finds
   //    them mapped again). 3. The bytes move. 4. The mappings come back, over the new object.
-  const bool mapped = memory_ != abi::kNullHandle;
-  if (mapped) AddressSpace::unmap_file(this);
+  const bool from_memory = memory_ != abi::kNullHandle;  // an older object, else the heap
+  if (from_memory) AddressSpace::unmap_file(this);
   if (size_ > 0) mem_copy(mirror, data_, min(size_, capacity));
   const uint64_t old = owned_ != nullptr ? capacity_ : 0;
-  if (mapped) {
+  if (from_memory) {
     g_backend->destroy(memory_, owned_, capacity_ / kBlockSize);
   } else if (owned_ != nullptr) {
     delete[] owned_;
@@ -193,7 +193,7 @@ int64_t RegularInode::move_to_memory(uint64_t capacity) {
   owned_ = mirror;
   data_ = mirror;
   capacity_ = capacity;
-  if (mapped) AddressSpace::remap_file(this, memory, mirror, pages);
+  if (from_memory) AddressSpace::remap_file(this, memory, mirror, pages);
   return 0;
 }
 
