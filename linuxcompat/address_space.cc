@@ -1,6 +1,7 @@
 #include "linuxcompat/address_space.h"
 
 #include "core/lib/string.h"
+#include "linuxcompat/fs/inode.h"
 #include "linuxcompat/linux.h"
 
 namespace hmk::lx {
@@ -29,16 +30,83 @@ int64_t errno_for(Status s) {
 
 // Whether region `b` continues the mapping `a` ends with: Linux would have merged them into one
 // VMA (anonymous memory with the same protection), or they are parts of one MAP_SHARED
-// mapping.
+// mapping (of one memory object, or of one file's pages in order).
 bool continues(const Region& a, const Region& b) {
   if (a.end() != b.start || a.prot != b.prot || a.map_shared != b.map_shared) return false;
-  return !a.map_shared || (a.backing == b.backing && a.first_page + a.pages == b.first_page);
+  const bool same =
+      a.backing == b.backing || (a.backing->file != nullptr && a.backing->file == b.backing->file);
+  return !a.map_shared || (same && a.first_page + a.pages == b.first_page);
 }
+
+AddressSpace* g_spaces = nullptr;  // every address space (next_, prev_)
 
 }  // namespace
 
+AddressSpace::AddressSpace(MemoryBackend& backend) : backend_(backend), next_(g_spaces) {
+  if (g_spaces != nullptr) g_spaces->prev_ = this;
+  g_spaces = this;
+}
+
 AddressSpace::~AddressSpace() {
   clear(false);
+  if (prev_ != nullptr) {
+    prev_->next_ = next_;
+  } else {
+    g_spaces = next_;
+  }
+  if (next_ != nullptr) next_->prev_ = prev_;
+}
+
+void AddressSpace::unmap_file(const fs::RegularInode* file) {
+  for (AddressSpace* as = g_spaces; as != nullptr; as = as->next_) {
+    for (uint32_t i = 0; i < as->count_; ++i) {
+      const Region& r = as->regions_[i];
+      if (r.backing->file == file && r.prot != kProtNone)
+        (void)as->backend_.unmap(r.start, r.pages);
+    }
+  }
+}
+
+void AddressSpace::remap_file(const fs::RegularInode* file, abi::Handle memory, uint8_t* mirror,
+                              uint64_t pages) {
+  for (AddressSpace* as = g_spaces; as != nullptr; as = as->next_) {
+    for (uint32_t i = 0; i < as->count_; ++i) {
+      const Region& r = as->regions_[i];
+      if (r.backing->file != file) continue;
+      r.backing->memory = memory;  // a backing shared by several spaces: the same each time
+      r.backing->mirror = mirror;
+      r.backing->pages = pages;
+      (void)as->map_region(r);  // the new object is larger: the region's pages are there
+    }
+  }
+}
+
+Backing* AddressSpace::file_backing(fs::RegularInode* file) {
+  auto* b = new Backing{file->memory(), file->mirror(), file->memory_pages(), 0, true};
+  if (b == nullptr) return nullptr;
+  b->file = file;
+  file->acquire();
+  return b;
+}
+
+int64_t AddressSpace::map_file(uint64_t start, uint64_t pages, uint32_t prot,
+                               fs::RegularInode* file, uint64_t first_page, bool may_write) {
+  if ((prot & kProtExec) != 0) return -kEACCES;
+  if ((prot & kProtWrite) != 0 && !may_write) return -kEACCES;
+  if (first_page + pages > file->memory_pages()) return -kENOMEM;
+  if (!range_free(start, pages)) return -kENOMEM;
+  if (count_ == kMaxRegions) return -kENOMEM;
+  Backing* b = file_backing(file);
+  if (b == nullptr) return -kENOMEM;
+  b->users = 1;
+  Region r{start, pages, b, first_page, prot, /*map_shared=*/true};
+  r.may_write = may_write;
+  if (int64_t e = map_region(r); e != 0) {
+    release(b);
+    return e;
+  }
+  (void)insert(r);  // room was checked above
+  return 0;
 }
 
 void AddressSpace::clear(bool unmap) {
@@ -210,7 +278,11 @@ int64_t AddressSpace::map_region(const Region& r) {
 
 void AddressSpace::release(Backing* b) {
   if (--b->users > 0) return;
-  backend_.destroy(b->memory, b->mirror, b->pages);
+  if (b->file != nullptr) {
+    b->file->release();  // the memory is the file's: it goes with the file's last reference
+  } else {
+    backend_.destroy(b->memory, b->mirror, b->pages);
+  }
   delete b;
 }
 
@@ -296,6 +368,10 @@ int64_t AddressSpace::protect(uint64_t start, uint64_t pages, uint32_t prot) {
   if (int64_t e = split_at(end); e != 0) return e;
   for (uint32_t i = index_at_or_after(start); i < count_ && regions_[i].start < end; ++i) {
     if (regions_[i].prot == prot) continue;
+    // A file's memory: never executable (its mirror stays writable for write(2)), writable
+    // only through an fd that allows it (Linux's VM_MAYWRITE).
+    if (regions_[i].backing->file != nullptr && (prot & kProtExec) != 0) return -kEACCES;
+    if ((prot & kProtWrite) != 0 && !regions_[i].may_write) return -kEACCES;
     if ((prot & kProtWrite) != 0 && regions_[i].backing->shared) {
       if (int64_t e = unshare(i); e != 0) return e;
     }
@@ -348,6 +424,14 @@ uint64_t AddressSpace::mapping_end(uint64_t address) const {
 int64_t AddressSpace::grow(uint64_t end, uint64_t pages) {
   const Region* last = end >= kPageSize ? find(end - 1) : nullptr;
   if (last == nullptr || last->end() != end) return -kEFAULT;
+  if (last->backing->file != nullptr) {
+    // A file's mapping grows over the file's next pages.
+    fs::RegularInode* file = last->backing->file;
+    const uint64_t next = last->first_page + last->pages;
+    const Region grown = *last;
+    if (file->share((next + pages) * kPageSize) != 0) return -kENOMEM;
+    return map_file(end, pages, grown.prot, file, next, grown.may_write);
+  }
   return map_anonymous(end, pages, last->prot, last->map_shared);
 }
 
@@ -385,8 +469,10 @@ int64_t AddressSpace::move(uint64_t from, uint64_t pages, uint64_t to, uint64_t 
   if (to < m.end && from < to + (pages + more) * kPageSize) return -kEINVAL;
   if (!range_free(to, pages + more)) return -kENOMEM;
   if (count_ + 2 + 2 * m.k + 1 > kMaxRegions) return -kENOMEM;
-  m.last_prot = regions_[m.first + m.k - 1].prot;
-  m.last_shared = regions_[m.first + m.k - 1].map_shared;
+  const Region& last = regions_[m.first + m.k - 1];
+  m.last_prot = last.prot;
+  m.last_shared = last.map_shared;
+  m.extra_first_page = last.first_page + (m.end - last.start) / kPageSize;
   m.fresh = new Backing* [m.k + 1] {};
   m.moved = new Region[m.k + 1];
   int64_t error = m.fresh != nullptr && m.moved != nullptr ? 0 : -kENOMEM;
@@ -419,7 +505,16 @@ int64_t AddressSpace::move_allocate(MoveState& m) {
     if (m.fresh[j] == nullptr) return -kENOMEM;
   }
   if (m.more > 0) {
-    m.fresh[m.k] = new_backing_for(m.more, m.last_prot);
+    fs::RegularInode* file = regions_[m.first + m.k - 1].backing->file;
+    if (file != nullptr) {
+      // A file's mapping grows over the file's next pages (the object may move to a bigger
+      // one: every mapping follows, and nothing here has changed yet).
+      if (file->share((m.extra_first_page + m.more) * kPageSize) != 0) return -kENOMEM;
+      m.fresh[m.k] = file_backing(file);
+    } else {
+      m.fresh[m.k] = new_backing_for(m.more, m.last_prot);
+      m.extra_first_page = 0;
+    }
     if (m.fresh[m.k] == nullptr) return -kENOMEM;
   }
   return 0;
@@ -434,9 +529,13 @@ int64_t AddressSpace::move_map(MoveState& m) {
     m.moved[m.mapped] = r;
   }
   if (m.more > 0) {
-    m.moved[m.k] = {
-        m.to + m.pages * kPageSize, m.more, m.fresh[m.k], 0, m.last_prot, m.last_shared};
-    if (int64_t e = map_region(m.moved[m.k]); e != 0) return e;
+    Region& extra = m.moved[m.k];
+    extra = m.moved[m.k - 1];  // the last region's protection and sharing
+    extra.start = m.to + m.pages * kPageSize;
+    extra.pages = m.more;
+    extra.backing = m.fresh[m.k];
+    extra.first_page = m.extra_first_page;
+    if (int64_t e = map_region(extra); e != 0) return e;
     m.extra_mapped = true;
   }
   // kKeep: each private region's old mapping traded for its fresh pages (MAP_SHARED ones stay:
@@ -529,7 +628,8 @@ bool AddressSpace::futex_key(uint64_t address, const void** object, uint64_t* of
   const Region* r = find(address);
   if (r == nullptr) return false;
   if (r->map_shared) {
-    *object = r->backing;
+    // A file's mappings meet at the file (each mmap of it has a backing of its own).
+    *object = r->backing->file != nullptr ? static_cast<const void*>(r->backing->file) : r->backing;
     *offset = r->first_page * kPageSize + (address - r->start);
   } else {
     *object = this;

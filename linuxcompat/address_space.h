@@ -17,6 +17,10 @@
 
 namespace hmk::lx {
 
+namespace fs {
+class RegularInode;
+}  // namespace fs
+
 class MemoryBackend {
  public:
   // A zeroed memory object of `pages` pages. `populate`: every page gets its frame now (the
@@ -57,6 +61,9 @@ struct Backing {
   // Shared with another process by fork (no region maps it writable): a region that is made
   // writable gets its own copy first.
   bool shared = false;
+  // A MAP_SHARED mapping of a regular file: `memory` and `mirror` are the file's own
+  // (RegularInode::share), which keeps them; the backing holds a reference to the file.
+  fs::RegularInode* file = nullptr;
 };
 
 // Pages [start, start + pages * kPageSize) of the process: pages [first_page, ...) of `backing`,
@@ -68,6 +75,7 @@ struct Region {
   uint64_t first_page;
   uint32_t prot;
   bool map_shared = false;  // MAP_SHARED: a fork's child shares it, writable or not
+  bool may_write = true;    // false for MAP_SHARED of a file opened without write access
 
   uint64_t end() const { return start + pages * 4096; }
 };
@@ -76,7 +84,7 @@ class AddressSpace {
  public:
   static constexpr uint32_t kMaxRegions = 512;
 
-  explicit AddressSpace(MemoryBackend& backend) : backend_(backend) {}
+  explicit AddressSpace(MemoryBackend& backend);
   // Deletes every memory object; the process's mappings are left to its end (its space is gone
   // or going).
   ~AddressSpace();
@@ -89,6 +97,17 @@ class AddressSpace {
   // the frames now rather than on first touch (MemoryBackend::create).
   int64_t map_anonymous(uint64_t start, uint64_t pages, uint32_t prot, bool shared = false,
                         bool populate = false);
+  // MAP_SHARED of a regular file: pages [first_page, first_page + pages) of the file's memory
+  // object (RegularInode::share made it at least that long), so that stores reach the file and
+  // its other mappings. `may_write`: the fd allows PROT_WRITE (else mprotect refuses it,
+  // EACCES). Executable is -EACCES (the file's mirror stays writable for write(2): W^X).
+  int64_t map_file(uint64_t start, uint64_t pages, uint32_t prot, fs::RegularInode* file,
+                   uint64_t first_page, bool may_write);
+  // A file's memory object moves (RegularInode::move_to_memory): first every mapping of it in
+  // every address space goes, then they come back over the new object.
+  static void unmap_file(const fs::RegularInode* file);
+  static void remap_file(const fs::RegularInode* file, abi::Handle memory, uint8_t* mirror,
+                         uint64_t pages);
   // Removes whatever is mapped in the range (nothing there is fine).
   int64_t unmap(uint64_t start, uint64_t pages);
   // The pages from `start` up to the first one not mapped change, and that one makes the answer
@@ -178,6 +197,9 @@ class AddressSpace {
   // Gives region `index` a private copy of its pages (before it is made writable).
   int64_t unshare(uint32_t index);
   Backing* new_backing(uint64_t pages);
+  // A new backing (no user yet) for a mapping of `file`'s memory object, holding a reference
+  // to the file.
+  static Backing* file_backing(fs::RegularInode* file);
   // The backing's mirror, mapped now if it has none; nullptr if that fails (out of the shim's
   // address space or quota).
   uint8_t* mirror_of(Backing* b) const { return b->mirror != nullptr ? b->mirror : map_mirror(b); }
@@ -193,15 +215,16 @@ class AddressSpace {
   // move()'s steps and the state they share.
   struct MoveState {
     uint64_t from = 0, end = 0, to = 0, pages = 0, more = 0;
-    bool keep = false;          // OldRange::kKeep
-    uint32_t first = 0, k = 0;  // the regions meeting [from, end): regions_[first, +k)
-    uint32_t last_prot = 0;     // the last one's protection and sharing, for the extra
-    bool last_shared = false;   // pages
-    Backing** fresh = nullptr;  // [k + 1]: for each kept private region; [k] the extra
-    Region* moved = nullptr;    // [k + 1]: the regions of the new place; [k] the extra
-    uint32_t mapped = 0;        // moved[0, mapped) are mapped
-    bool extra_mapped = false;  // moved[k] is
-    uint32_t traded = 0;        // old regions [first, first + traded) have fresh pages
+    bool keep = false;              // OldRange::kKeep
+    uint32_t first = 0, k = 0;      // the regions meeting [from, end): regions_[first, +k)
+    uint32_t last_prot = 0;         // the last one's protection and sharing, for the extra
+    bool last_shared = false;       // pages
+    uint64_t extra_first_page = 0;  // the extra pages' first page in their memory (a file's)
+    Backing** fresh = nullptr;      // [k + 1]: for each kept private region; [k] the extra
+    Region* moved = nullptr;        // [k + 1]: the regions of the new place; [k] the extra
+    uint32_t mapped = 0;            // moved[0, mapped) are mapped
+    bool extra_mapped = false;      // moved[k] is
+    uint32_t traded = 0;            // old regions [first, first + traded) have fresh pages
   };
   int64_t move_allocate(MoveState& m);
   int64_t move_map(MoveState& m);
@@ -212,6 +235,9 @@ class AddressSpace {
   MemoryBackend& backend_;
   Region regions_[kMaxRegions] = {};  // sorted by start, not overlapping
   uint32_t count_ = 0;
+  // Every address space, for unmap_file and remap_file.
+  AddressSpace* next_ = nullptr;
+  AddressSpace* prev_ = nullptr;
 };
 
 }  // namespace hmk::lx

@@ -87,6 +87,9 @@ class Stream final : public File {
 };
 
 Process* g_process = nullptr;  // the process /proc sees
+// Regular files' memory objects (MAP_SHARED): one backend for every test, never gone (a file
+// can outlive a Fixture's process, whose mappings hold it, by the order members go).
+HostBackend g_file_memory;
 
 // A process (pid 1, /bin/prog) with a page range of memory, on a file system made from the
 // standard archive.
@@ -97,6 +100,7 @@ class Fixture {
     auto cpio = CpioArchive::open(archive_.data(), archive_.size(), nullptr);
     REQUIRE(cpio.ok());
     REQUIRE(fs::init_from_initrd(*cpio) == 0);
+    fs::set_memory_backend(&g_file_memory);
     REQUIRE(process.mm.map_anonymous(kBase, kPages, kProtRead | kProtWrite) == 0);
     process.limits[kRlimitNofile] = {FdTable::kMaxFds, FdTable::kMaxFds};
     std::strcpy(process.exe, "/bin/prog");
@@ -1181,8 +1185,12 @@ TEST_CASE("mmap of a file refuses, in Linux's order: EBADF, EACCES, ENODEV, EOVE
   CHECK(sys_mmap(f.task, 0, kPageSize, kProtRead, kMapPrivate, 20, 0) == -kENODEV);
   CHECK(sys_mmap(f.task, 0, kPageSize, kProtRead, kMapPrivate, rw_fd, INT64_MAX & ~4095) ==
         -kEOVERFLOW);
-  // Not yet: a regular file shared (its pages would have to be the file's own memory).
-  CHECK(sys_mmap(f.task, 0, kPageSize, rw, kMapShared, rw_fd, 0) == -kENODEV);
+  // A regular file shared: executable is EACCES (W^X, the file's mirror stays writable), and so
+  // is anything past the largest file (a difference: Linux maps it, to fault with SIGBUS).
+  CHECK(sys_mmap(f.task, 0, kPageSize, kProtRead | kProtExec, kMapShared, rw_fd, 0) == -kEACCES);
+  CHECK(sys_mmap(f.task, 0, kPageSize, kProtRead, kMapShared, rw_fd, fs::RegularInode::kMaxSize) ==
+        -kENOMEM);
+  CHECK(sys_mmap(f.task, 0, kPageSize, rw, kMapShared, rw_fd, 0) > 0);
   // A refused MAP_FIXED leaves what was there.
   const uint64_t fixed = f.buffer(kPageSize);
   REQUIRE(f.process.mm.copy_out(fixed, "kept", 4));
@@ -1191,6 +1199,97 @@ TEST_CASE("mmap of a file refuses, in Linux's order: EBADF, EACCES, ENODEV, EOVE
   CHECK(sys_mmap(f.task, fixed, kPageSize, kProtRead, kMapPrivate | kMapFixed, rw_fd, 0) ==
         static_cast<int64_t>(fixed));
   CHECK(f.bytes(fixed, 8) == "contents");
+}
+
+TEST_CASE("mmap MAP_SHARED of a file: stores reach read, writes reach every mapping") {
+  Fixture f;
+  const auto fd = static_cast<int32_t>(f.open("/tmp/s", kOCreat | kORdwr));
+  REQUIRE(f.write(fd, "contents") == 8);
+  REQUIRE(sys_ftruncate(f.task, fd, 2 * kPageSize) == 0);
+  const uint32_t rw = kProtRead | kProtWrite;
+  const int64_t a = sys_mmap(f.task, 0, 2 * kPageSize, rw, kMapShared, fd, 0);
+  REQUIRE(a > 0);
+  const auto at = static_cast<uint64_t>(a);
+  CHECK(f.bytes(at, 9) == std::string("contents\0", 9));
+  REQUIRE(f.process.mm.copy_out(at, "C", 1));
+  CHECK(sys_pread64(f.task, fd, f.buffer(), 8, 0) == 8);
+  CHECK(f.bytes(f.buffer(), 8) == "Contents");
+  REQUIRE(f.process.mm.copy_out(f.buffer(), "X", 1));
+  CHECK(sys_pwrite64(f.task, fd, f.buffer(), 1, 1) == 1);
+  CHECK(f.bytes(at, 2) == "CX");
+  // Another mapping of the second page, and the first page's futex words meet across them.
+  int64_t b = sys_mmap(f.task, 0, kPageSize, rw, kMapShared, fd, kPageSize);
+  REQUIRE(b > 0);
+  REQUIRE(f.process.mm.copy_out(static_cast<uint64_t>(b) + 8, "two", 3));
+  CHECK(f.bytes(at + kPageSize + 8, 3) == "two");
+  const void* key_a = nullptr;
+  const void* key_b = nullptr;
+  uint64_t offset_a = 0;
+  uint64_t offset_b = 0;
+  REQUIRE(f.process.mm.futex_key(at + kPageSize + 8, &key_a, &offset_a));
+  REQUIRE(f.process.mm.futex_key(static_cast<uint64_t>(b) + 8, &key_b, &offset_b));
+  CHECK(key_a == key_b);
+  CHECK(offset_a == offset_b);
+  // A fork's child shares the mappings; the file grows far past its memory object, which moves
+  // to a bigger one, and every mapping (the child's too) follows: no byte lost, none stale.
+  Process child{2, 1, 0, f.backend};
+  REQUIRE(child.mm.copy_from(f.process.mm) == 0);
+  REQUIRE(f.process.mm.copy_out(f.buffer(), std::string(4096, 'g').data(), 4096));
+  for (int i = 0; i < 64; ++i)
+    REQUIRE(sys_pwrite64(f.task, fd, f.buffer(), 4096, 8192 + i * 4096) == 4096);
+  CHECK(f.bytes(at, 8) == "CXntents");
+  REQUIRE(child.mm.copy_out(at + 2, "N", 1));
+  CHECK(f.bytes(at, 3) == "CXN");
+  CHECK(sys_pread64(f.task, fd, f.buffer(), 3, 0) == 3);
+  CHECK(f.bytes(f.buffer(), 3) == "CXN");
+  char seen[3] = {};
+  REQUIRE(child.mm.copy_in(seen, static_cast<uint64_t>(b) + 8, 3));
+  CHECK(std::string(seen, 3) == "two");
+  // Shrinking cuts bytes: the mappings read zeros there, also after growing again.
+  CHECK(sys_ftruncate(f.task, fd, 4) == 0);
+  CHECK(f.bytes(at, 8) == std::string("CXNt\0\0\0\0", 8));
+  CHECK(sys_ftruncate(f.task, fd, 100) == 0);
+  CHECK(sys_pread64(f.task, fd, f.buffer(), 8, 0) == 8);
+  CHECK(f.bytes(f.buffer(), 8) == std::string("CXNt\0\0\0\0", 8));
+  // A store past the end of the file does not become file data when the file grows.
+  REQUIRE(f.process.mm.copy_out(at + 200, "z", 1));
+  CHECK(sys_ftruncate(f.task, fd, 300) == 0);
+  CHECK(f.bytes(at + 200, 1) == std::string(1, '\0'));
+  // mremap grows a file mapping over the file's next pages, in place or moved.
+  CHECK(sys_mremap(f.task, static_cast<uint64_t>(b), kPageSize, 2 * kPageSize, 0, 0) == -kENOMEM);
+  b = sys_mremap(f.task, static_cast<uint64_t>(b), kPageSize, 2 * kPageSize, kMremapMaymove, 0);
+  REQUIRE(b > 0);
+  CHECK(f.bytes(static_cast<uint64_t>(b) + 8, 3) == std::string("\0\0\0", 3));  // cut above
+  CHECK(sys_ftruncate(f.task, fd, 16 * kPageSize) == 0);
+  REQUIRE(f.process.mm.copy_out(static_cast<uint64_t>(b) + kPageSize, "3", 1));
+  CHECK(sys_pread64(f.task, fd, f.buffer(), 1, 2 * kPageSize) == 1);
+  CHECK(f.bytes(f.buffer(), 1) == "3");
+  CHECK(sys_mremap(f.task, static_cast<uint64_t>(b), 2 * kPageSize, 3 * kPageSize, 0, 0) == b);
+  REQUIRE(f.process.mm.copy_out(static_cast<uint64_t>(b) + 2 * kPageSize, "4", 1));
+  CHECK(sys_pread64(f.task, fd, f.buffer(), 1, 3 * kPageSize) == 1);
+  CHECK(f.bytes(f.buffer(), 1) == "4");
+  // Never executable; writable only through a writable fd.
+  CHECK(sys_mprotect(f.task, at, kPageSize, kProtRead | kProtExec) == -kEACCES);
+  const auto ro = static_cast<int32_t>(f.open("/tmp/s", kORdonly));
+  const int64_t r = sys_mmap(f.task, 0, kPageSize, kProtRead, kMapShared, ro, 0);
+  REQUIRE(r > 0);
+  CHECK(f.bytes(static_cast<uint64_t>(r), 2) == "CX");
+  CHECK(sys_mprotect(f.task, static_cast<uint64_t>(r), kPageSize, rw) == -kEACCES);
+  CHECK_FALSE(f.process.mm.copy_out(static_cast<uint64_t>(r), "w", 1));
+  CHECK(sys_mprotect(f.task, static_cast<uint64_t>(r), kPageSize, kProtNone) == 0);
+  CHECK(sys_mprotect(f.task, static_cast<uint64_t>(r), kPageSize, kProtRead) == 0);
+  REQUIRE(sys_close(f.task, ro) == 0);
+  // The file goes with its last name, fd and mapping: its memory is given back then.
+  const uint64_t in_use = fs::RegularInode::memory_in_use();
+  REQUIRE(sys_unlink(f.task, f.str("/tmp/s")) == 0);
+  REQUIRE(sys_close(f.task, fd) == 0);
+  CHECK(f.bytes(at, 2) == "CX");
+  child.mm.clear(true);
+  REQUIRE(sys_munmap(f.task, at, 2 * kPageSize) == 0);
+  REQUIRE(sys_munmap(f.task, static_cast<uint64_t>(b), 3 * kPageSize) == 0);
+  CHECK(fs::RegularInode::memory_in_use() == in_use);
+  REQUIRE(sys_munmap(f.task, static_cast<uint64_t>(r), kPageSize) == 0);
+  CHECK(fs::RegularInode::memory_in_use() == 0);
 }
 
 TEST_CASE("mremap: shrink, grow in place or moved, MREMAP_FIXED, MREMAP_DONTUNMAP, errors") {

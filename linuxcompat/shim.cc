@@ -80,6 +80,10 @@ Status ShimBackend::unmap(uint64_t vaddr, uint64_t pages) {
 
 namespace {
 
+// Regular files' memory objects (MAP_SHARED) are the shim's own: made, mirrored and deleted
+// through this backend, never mapped in a process by it.
+ShimBackend g_file_memory(abi::kNullHandle);
+
 // ---- files: the serial ports, and an empty input if /dev/null cannot be opened ----
 class SerialFile final : public File {
  public:
@@ -318,13 +322,14 @@ void handle(abi::IpcRegisters& regs) {
     regs.tag = abi::MessageInfo::make(0, 0);  // a call from a task that has ended
     return;
   }
-  // A user-level pager's fault (pager=user): resolved as kernel paging would, and retried.
+  // A user-level pager's fault (pager=user): resolved as kernel paging would, and retried. So
+  // is, under kernel paging, a fault on a page mapped again while the fault waited for the lock
+  // (a file's memory object moved to a bigger one: RegularInode::move_to_memory).
   constexpr uint64_t kPageFaultVector = 14;
-  if (g_shim.user_pager && regs.tag.label() == abi::kForeignFaultLabel &&
-      regs.words[0] == kPageFaultVector &&
+  if (regs.tag.label() == abi::kForeignFaultLabel && regs.words[0] == kPageFaultVector &&
       rt::space_resolve_fault(task->process.space, regs.words[1],
                               static_cast<uint32_t>(regs.words[4])) == Status::kOk) {
-    ++g_shim.pager_faults;
+    if (g_shim.user_pager) ++g_shim.pager_faults;
     regs.tag = abi::MessageInfo::make(abi::kForeignResume, 1);
     regs.words[0] = 0;
     return;
@@ -488,6 +493,7 @@ bool set_up() {
     return false;
   }
   g_shim.initrd = new CpioArchive(*archive);
+  fs::set_memory_backend(&g_file_memory);
   (void)fs::init_from_initrd(*g_shim.initrd);
   g_shim.endpoint = *endpoint;
   g_shim.stdout_ports = out->handle;

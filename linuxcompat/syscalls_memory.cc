@@ -1,5 +1,5 @@
-// Memory: brk, mmap (anonymous memory, /dev/zero, private copies of files), munmap, mprotect,
-// mremap, msync, madvise over the process's AddressSpace.
+// Memory: brk, mmap (anonymous memory, /dev/zero, private copies of files, files' own memory
+// shared), munmap, mprotect, mremap, msync, madvise over the process's AddressSpace.
 #include "core/lib/util.h"
 #include "linuxcompat/exec.h"
 #include "linuxcompat/fs/inode.h"
@@ -61,6 +61,15 @@ int64_t map_file_copy(Task& task, File& file, uint64_t start, uint64_t pages, ui
   if (error == 0 && prot != kProtNone) error = mm.protect(start, pages, prot);
   if (error != 0) (void)mm.unmap(start, pages);
   return error;
+}
+
+// MAP_SHARED of a regular file: the mapping is the file's own memory object, which holds its
+// bytes from now on (RegularInode::share), made long enough for it. Executable is EACCES: the
+// file's mirror in the shim stays writable for write(2) (W^X). 0 or -errno.
+int64_t share_file(fs::RegularInode& file, uint64_t prot, uint64_t offset, uint64_t pages) {
+  if ((prot & kProtExec) != 0) return -kEACCES;
+  const int64_t e = file.share(offset + pages * kPageSize);
+  return e == -kENOSPC ? -kENOMEM : e;
 }
 
 // mremap: unmaps [address + new_len, address + old_len) as munmap would (do_munmap's EINVAL
@@ -152,32 +161,34 @@ int64_t sys_mmap(Task& task, uint64_t addr, uint64_t length, uint64_t prot, uint
     if (!file->readable()) return -kEACCES;
     if (source == Source::kNone) return -kENODEV;
     if ((flags & kMapGrowsdown) != 0) return -kEINVAL;
-    // A regular file shared: its pages would have to be the file's own memory, which the
-    // file system does not keep in memory objects yet.
-    if (source == Source::kFile && type == kMapShared) return -kENODEV;
   }
   if ((prot & kProtWrite) != 0 && (prot & kProtExec) != 0) return -kEACCES;  // W^X
+  fs::RegularInode* shared_file =
+      source == Source::kFile && type == kMapShared ? file->inode()->as_regular() : nullptr;
+  if (shared_file != nullptr) {
+    if (int64_t e = share_file(*shared_file, prot, static_cast<uint64_t>(offset), pages); e != 0) {
+      return e;
+    }
+  }
   // POINT OF NO RETURN for MAP_FIXED: what was there goes (before the file's own mmap
   // operation runs, as in Linux's mmap_region).
   if (replace) {
     if (int64_t e = mm.unmap(start, pages); e != 0) return e;
   }
   if (source == Source::kProcFile) return -kEIO;
-  // /dev/zero maps fresh zeroed memory, private or shared, as anonymous memory does.
-  if (source != Source::kFile) {
-    if (int64_t e = mm.map_anonymous(start, pages, static_cast<uint32_t>(prot), type == kMapShared,
-                                     (flags & kMapPopulate) != 0);
-        e != 0) {
-      return e;
-    }
-    return static_cast<int64_t>(start);
+  int64_t error = 0;
+  if (shared_file != nullptr) {
+    error = mm.map_file(start, pages, static_cast<uint32_t>(prot), shared_file,
+                        static_cast<uint64_t>(offset) / kPageSize, file->writable());
+  } else if (source != Source::kFile) {
+    // /dev/zero maps fresh zeroed memory, private or shared, as anonymous memory does.
+    error = mm.map_anonymous(start, pages, static_cast<uint32_t>(prot), type == kMapShared,
+                             (flags & kMapPopulate) != 0);
+  } else {
+    error = map_file_copy(task, *file, start, pages, static_cast<uint32_t>(prot),
+                          static_cast<uint64_t>(offset));
   }
-  if (int64_t e = map_file_copy(task, *file, start, pages, static_cast<uint32_t>(prot),
-                                static_cast<uint64_t>(offset));
-      e != 0) {
-    return e;
-  }
-  return static_cast<int64_t>(start);
+  return error != 0 ? error : static_cast<int64_t>(start);
 }
 
 int64_t sys_mremap(Task& task, uint64_t old_address, uint64_t old_size, uint64_t new_size,
@@ -270,8 +281,9 @@ int64_t sys_msync(Task& task, uint64_t addr, uint64_t length, uint32_t flags) {
   const uint64_t end = addr + align_up(length, kPageSize);
   if (end < addr) return -kENOMEM;
   if (end == addr) return 0;
-  // No mapping is shared with a file (sys_mmap): there is nothing to write back, and the only
-  // answer left is whether every page of the range is mapped.
+  // A MAP_SHARED mapping of a file maps the memory the file's bytes live in (sys_mmap): there
+  // is nothing to write back, and the only answer left is whether every page of the range is
+  // mapped.
   return task.process.mm.covers(addr, end) ? 0 : -kENOMEM;
 }
 

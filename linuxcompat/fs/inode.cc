@@ -3,6 +3,7 @@
 #include "linuxcompat/fs/inode.h"
 
 #include "core/lib/util.h"
+#include "linuxcompat/address_space.h"
 
 namespace hmk::lx::fs {
 namespace {
@@ -10,8 +11,13 @@ namespace {
 uint64_t g_clock = 0;        // nanoseconds since the epoch, advanced by every now()
 uint64_t g_data_in_use = 0;  // RegularInode buffers, against RegularInode::kBudget
 constexpr uint64_t kBlockSize = 4096;
+MemoryBackend* g_backend = nullptr;  // regular files' memory objects (share)
 
 }  // namespace
+
+void set_memory_backend(MemoryBackend* backend) {
+  g_backend = backend;
+}
 
 Timespec now() {
   ++g_clock;
@@ -102,8 +108,11 @@ void Inode::fill_stat(Stat* out) const {
 // ---- regular files ----
 
 RegularInode::~RegularInode() {
-  if (owned_ != nullptr) {
-    g_data_in_use -= capacity_;
+  if (owned_ == nullptr) return;
+  g_data_in_use -= capacity_;
+  if (memory_ != abi::kNullHandle) {
+    g_backend->destroy(memory_, owned_, capacity_ / kBlockSize);  // no mapping is left
+  } else {
     delete[] owned_;
   }
 }
@@ -134,6 +143,7 @@ int64_t RegularInode::reserve(uint64_t capacity) {
     want = align_up(capacity, kBlockSize);  // no slack when memory is short
     if (want - old > kBudget - g_data_in_use) return -kENOSPC;
   }
+  if (memory_ != abi::kNullHandle) return move_to_memory(want);
   auto* bytes = new uint8_t[want];
   const uint64_t keep = min(size_, want);  // less only when truncate shrinks a borrowed file
   if (keep > 0) mem_copy(bytes, data_, keep);
@@ -146,12 +156,58 @@ int64_t RegularInode::reserve(uint64_t capacity) {
   return 0;
 }
 
+int64_t RegularInode::share(uint64_t length) {
+  if (g_backend == nullptr) return -kENODEV;
+  if (length > kMaxSize) return -kENOMEM;
+  if (memory_ != abi::kNullHandle) return reserve(length);
+  const uint64_t want = align_up(max(max(length, size_), uint64_t{1}), kBlockSize);
+  const uint64_t old = owned_ != nullptr ? capacity_ : 0;
+  if (want > old && want - old > kBudget - g_data_in_use) return -kENOSPC;
+  return move_to_memory(want);
+}
+
+int64_t RegularInode::move_to_memory(uint64_t capacity) {
+  // 1. The new object and its mirror, before anything changes.
+  const uint64_t pages = capacity / kBlockSize;
+  abi::Handle memory = abi::kNullHandle;
+  uint8_t* mirror = nullptr;
+  if (g_backend->create(pages, /*populate=*/false, &memory) != Status::kOk) return -kENOSPC;
+  if (g_backend->map_mirror(memory, pages, /*writable=*/true, &mirror) != Status::kOk) {
+    g_backend->destroy(memory, nullptr, pages);
+    return -kENOSPC;
+  }
+  // 2. The file's mappings go first, so that no store lands in the old object after the copy
+  //    (a thread touching them meanwhile faults and waits for the shim's lock, and then finds
+  //    them mapped again). 3. The bytes move. 4. The mappings come back, over the new object.
+  const bool from_memory = memory_ != abi::kNullHandle;  // an older object, else the heap
+  if (from_memory) AddressSpace::unmap_file(this);
+  if (size_ > 0) mem_copy(mirror, data_, min(size_, capacity));
+  const uint64_t old = owned_ != nullptr ? capacity_ : 0;
+  if (from_memory) {
+    g_backend->destroy(memory_, owned_, capacity_ / kBlockSize);
+  } else if (owned_ != nullptr) {
+    delete[] owned_;
+  }
+  g_data_in_use = g_data_in_use - old + capacity;
+  memory_ = memory;
+  owned_ = mirror;
+  data_ = mirror;
+  capacity_ = capacity;
+  if (from_memory) AddressSpace::remap_file(this, memory, mirror, pages);
+  return 0;
+}
+
+void RegularInode::zero_past_end(uint64_t end) {
+  if (memory_ != abi::kNullHandle && end > size_) mem_set(owned_ + size_, 0, end - size_);
+}
+
 int64_t RegularInode::write(const uint8_t* data, uint64_t length, uint64_t offset) {
   if (offset >= kMaxSize) return -kEFBIG;
   length = min(length, kMaxSize - offset);
   if (length == 0) return 0;
   const uint64_t end = offset + length;
   if (int64_t e = reserve(max(end, size_)); e != 0) return e;
+  zero_past_end(offset);
   // The bytes between the old end and offset are zero already: a buffer is zeroed past size_.
   mem_copy(owned_ + offset, data, length);
   size_ = max(size_, end);
@@ -164,6 +220,7 @@ int64_t RegularInode::truncate(uint64_t length) {
   if (length > size_ || borrowed()) {
     if (int64_t e = reserve(max(length, uint64_t{1})); e != 0) return e;
   }
+  zero_past_end(length);
   // Shrinking zeroes the cut bytes, so that growing again reads zeros.
   if (length < size_) mem_set(owned_ + length, 0, min(size_, capacity_) - length);
   size_ = length;

@@ -7,12 +7,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/abi/syscall.h"
 #include "core/lib/string.h"
 #include "linuxcompat/fs/ref.h"
 #include "linuxcompat/linux.h"
 
 namespace hmk::lx {
 class File;
+class MemoryBackend;
 class Process;
 }  // namespace hmk::lx
 
@@ -106,8 +108,14 @@ class Inode {
   uint32_t refs_ = 1;
 };
 
+// Where regular files' memory objects come from (RegularInode::share): the shim's backend, set
+// once at start-up; without one, share() is -ENODEV.
+void set_memory_backend(MemoryBackend* backend);
+
 // A regular file's bytes: borrowed from the initrd (read-only) until the first change, then a
-// buffer of the file's own. Every file system shares one budget of memory for file data.
+// buffer of the file's own: in the shim's heap, or, once the file was mapped MAP_SHARED, a
+// memory object (share()) that read and write reach through its mirror and the mappings map, so
+// that all see the same bytes. Every file system shares one budget of memory for file data.
 class RegularInode final : public Inode {
  public:
   static constexpr uint64_t kMaxSize = 32ull << 20;  // EFBIG beyond (one allocation)
@@ -132,6 +140,17 @@ class RegularInode final : public Inode {
   // 0, -EFBIG or -ENOSPC.
   int64_t truncate(uint64_t length);
 
+  // Moves the bytes into a memory object of at least `length` bytes (whole pages; the file's
+  // size does not change), for MAP_SHARED mappings of pages [0, length / kPageSize). 0, -ENOMEM
+  // beyond kMaxSize, -ENOSPC, -ENODEV without a memory backend. When the object must grow (here
+  // or because the file grows past it), the bytes move to a bigger one and every mapping of the
+  // file follows (AddressSpace::unmap_file, remap_file).
+  int64_t share(uint64_t length);
+  // The memory object (kNullHandle before share()), its mirror in the shim and its pages.
+  abi::Handle memory() const { return memory_; }
+  uint8_t* mirror() const { return memory_ != abi::kNullHandle ? owned_ : nullptr; }
+  uint64_t memory_pages() const { return memory_ != abi::kNullHandle ? capacity_ / 4096 : 0; }
+
   // The bytes, contiguous; valid until the next change of the file.
   const uint8_t* bytes() const { return data_; }
   // Still the initrd's bytes (no copy made yet).
@@ -142,11 +161,17 @@ class RegularInode final : public Inode {
  private:
   // Makes the file's own buffer at least `capacity` bytes long (copying the borrowed bytes).
   int64_t reserve(uint64_t capacity);
+  // The bytes to a new memory object of `capacity` bytes (whole pages), mappings following.
+  int64_t move_to_memory(uint64_t capacity);
+  // Zeroes [size_, end) of a memory object: stores through a mapping past the end of the file
+  // must not become file data when the file grows.
+  void zero_past_end(uint64_t end);
 
   const uint8_t* data_ = nullptr;
   uint64_t size_ = 0;
-  uint8_t* owned_ = nullptr;
+  uint8_t* owned_ = nullptr;  // the heap buffer, or the memory object's mirror
   uint64_t capacity_ = 0;
+  abi::Handle memory_ = abi::kNullHandle;
 };
 
 class SymlinkInode : public Inode {

@@ -170,6 +170,13 @@ PROGRAMS = [
     "37_tgkill",
     "38_prctl_name",
     "39_mmap_file",
+    "39_mmap_file_fork",
+    "39_mmap_file_grow",
+    "39_mmap_file_munmap_keeps",
+    "39_mmap_file_rdonly",
+    "39_mmap_file_store_read",
+    "39_mmap_file_two_maps",
+    "39_mmap_file_write_load",
 ]
 
 # The programs of PROGRAMS built as static-PIE executables (ET_DYN without an interpreter,
