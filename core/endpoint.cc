@@ -41,9 +41,8 @@ size_t Endpoint::cancel_waits_through(const Capability* cap) {
   // bound: one step per thread of the queue, each looked at once
   while (t != nullptr) {
     Thread* next = queue_.next(t);  // before t leaves the queue
-    if (t->send_cap() == cap || t->recv_cap() == cap) {
-      wake_with_status(t, Status::kInvalidCapability);
-    }
+    const Capability* used = kind_ == QueueKind::kSenders ? t->send_cap() : t->recv_cap();
+    if (used == cap) wake_with_status(t, Status::kInvalidCapability);
     ++looked_at;
     t = next;
   }

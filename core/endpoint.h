@@ -64,10 +64,11 @@ inline void Thread::block_on_receive(Endpoint& ep, Capability& cap) {
   ep.enqueue(this, Endpoint::QueueKind::kReceivers);
 }
 
+// recv_cap_ is left as it was: it means something only while the thread waits to receive
+// (the fast paths save the store).
 inline void Thread::leave_queue(Endpoint& ep) {
   ep.dequeue(this);
   blocked_on_ = nullptr;
-  recv_cap_ = nullptr;
 }
 
 inline void Thread::leave_send_queue(Endpoint& ep) {

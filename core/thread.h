@@ -64,7 +64,8 @@ class Thread final : public KernelObject {
   Thread* replier() const { return replier_; }         // kBlockedOnReply: we are its caller
   uint64_t send_badge() const { return send_badge_; }  // kBlockedOnSend: the capability's
   Capability* send_cap() const { return send_cap_; }   // kBlockedOnSend: the one used
-  Capability* recv_cap() const { return recv_cap_; }   // kBlockedOnReceive: the one used
+  // kBlockedOnReceive: the one used (left over, and meaningless, in any other state).
+  Capability* recv_cap() const { return recv_cap_; }
   Reply send_reply() const { return send_reply_; }     // kBlockedOnSend: a call or a send
   Grant send_grant() const { return send_grant_; }     // kBlockedOnSend
   uint64_t ipc_buffer() const { return ipc_buffer_; }  // user address, 0 for none

@@ -581,10 +581,6 @@ const char* check_thread_links(Thread* t) {
     EXPECT(t->send_cap() == nullptr, "%s still names the capability of a finished send",
            describe(t));
   }
-  if (t->state() != ThreadState::kBlockedOnReceive) {
-    EXPECT(t->recv_cap() == nullptr, "%s still names the capability of a finished receive",
-           describe(t));
-  }
   if (t->pending_memory() != nullptr) {
     EXPECT(thread_started(t) && is_live(t->pending_memory(), ObjectType::kMemory) &&
                !t->pending_memory()->filled() && t->pending_memory()->refs() == 1,
