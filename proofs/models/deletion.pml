@@ -1,12 +1,15 @@
 /* deletion.pml: capabilities and endpoints deleted while threads are queued on them.
  *
- * Abstracts (HMK at aa12d06):
- *   core/cap.cc       cap_delete (cancel the sends blocked on this very capability unless it is
- *                     the endpoint's last reference, then drop the reference), cap_revoke (one
- *                     child deleted per bounded step; the system call restarts in between, so
- *                     other threads run between the steps)
- *   core/endpoint.cc  Endpoint::cancel_sends_through (InvalidCapability), Endpoint::destroy and
- *                     close / wake_all (PeerClosed to every waiter)
+ * Abstracts (HMK at 10561da):
+ *   core/cap.cc       cap_delete (cancel the sends and receives blocked on this very capability
+ *                     unless it is the endpoint's last reference, then drop the reference),
+ *                     cap_revoke (one child deleted per bounded step; the system call restarts
+ *                     in between, so other threads run between the steps)
+ *   core/endpoint.cc  Endpoint::cancel_waits_through (InvalidCapability to every sender and
+ *                     receiver queued through the capability), Endpoint::destroy and close /
+ *                     wake_all (PeerClosed to every waiter)
+ *   core/endpoint.h   Thread::block_on_receive (records the capability: recv_cap), leave_queue
+ *                     and leave_send_queue (forget it)
  *   core/object.cc    release / reap_objects: the endpoint dies with its last capability, in the
  *                     same kernel entry
  *   core/init.cc      retire_domain: close, revoke, delete the root, in one entry
@@ -20,27 +23,34 @@
  * B's (Send, badge 2), all children of the root (listed B, A, server: the newest child first,
  * the order cap_revoke deletes them in). The server receives and answers with reply_recv;
  * client A calls, client B sends, MSGS times each. The owner does, at any moment: nothing, or
- * deletes A's capability (a server revoking one client), and then nothing, or revokes the root
- * step by step and deletes it (the endpoint dies), or retires it as init retires a domain.
+ * deletes A's capability (a server revoking one client), or deletes the server's capability
+ * (while the root keeps the endpoint alive), or deletes the root (its children live on), and
+ * then nothing (only if the server still has its capability), or revokes the root step by
+ * step and deletes it (the endpoint dies; without the root, the holders delete the others one
+ * at a time in the same order, the last one's deletion killing the endpoint), or retires it
+ * as init retires a domain (only with the root).
  * Kernel entries are d_steps; any runnable thread may run next.
  *
  * Left out: capability tables, handles and generations (a deleted capability is one a lookup
- * does not find), children moving up (every capability here is a root's child), copies of
- * capabilities in messages, the bounded step's work budget (one deletion per step), a
- * thread's death while queued (ipc.pml), message kinds (all register-only), notifications
- * (their deletion wakes waiters the same way, Notification::destroy).
+ * does not find), children moving up (every capability here is a root's child; deleting the
+ * root first leaves them alive, as if they had moved up), copies of capabilities in messages,
+ * the bounded step's work budget (one deletion per step), a thread's death while queued
+ * (ipc.pml), message kinds (all register-only), notifications (their deletion wakes waiters
+ * the same way, Notification::destroy).
  *
- * Not a property: a receiver blocked in recv whose own capability is deleted while the
- * endpoint lives on stays queued and takes the next message (cap_delete cancels only sends;
- * Thread records no capability for a receive). The owner's "delete the server's capability"
- * step reaches that state; proofs/README.md notes it.
+ * The owner's "delete the server's capability" step deletes the capability a waiting receive
+ * went through while the endpoint lives on (the root keeps it): until 10561da the receiver
+ * stayed queued and took the next message through the deleted capability (proofs/README.md,
+ * "What the models showed"); now cap_delete cancels that receive too.
  *
  * Properties:
  *   - assertions: no message reaches a deleted endpoint, nor a receiver through a capability
- *     deleted before the message was taken (the server never hears a badge whose capability
- *     is gone: cancel-on-revoke); a sender fails with InvalidCapability only if its own
- *     capability was deleted, with PeerClosed only if the endpoint died; the reply relation
- *     and the queue as in proofs/README.md invariants 17 and 19
+ *     deleted before the message was taken: neither the sender's (the server never hears a
+ *     badge whose capability is gone: cancel-on-revoke) nor the receiver's own (a receive
+ *     waiting through a deleted capability takes nothing: transfer); a thread fails with
+ *     InvalidCapability only if its own capability was deleted (sender or receiver), with
+ *     PeerClosed only if the endpoint died; the reply relation and the queue as in
+ *     proofs/README.md invariants 17 and 19
  *   - invalid end states: every client finishes
  *   - ltl woken: once the endpoint is deleted, every thread that was queued on it is
  *     eventually woken (nobody stays blocked on a deleted endpoint)
@@ -80,6 +90,7 @@ byte caller[NT];
 byte replier[NT];
 bool send_wait[NT];
 byte send_cap[NT];   /* Thread::send_cap_: the capability a blocked send went through */
+byte recv_cap[NT];   /* Thread::recv_cap_: the capability a waiting receive went through */
 byte q[NT];
 byte qlen;
 byte qkind;
@@ -91,7 +102,7 @@ byte status[NT];
 byte badge[NT];
 byte w0[NT];
 
-hidden byte k_i, k_r, k_c, k_s, k_st, k_x, k_n, k_refs;
+hidden byte k_i, k_r, k_rc, k_c, k_s, k_st, k_x, k_n, k_refs;
 hidden byte k_done;
 
 /* ---- endpoint queue ---- */
@@ -120,10 +131,17 @@ inline ep_dequeue(t) {
   fi
 }
 
+/* Thread::leave_queue: off the queue, the receive's capability forgotten (leave_send_queue
+ * forgets the send's as well) */
+inline leave_queue(t) {
+  ep_dequeue(t);
+  recv_cap[t] = NONE
+}
+
 inline detach(t) {
   if
-  :: st[t] == BLK_SEND -> ep_dequeue(t); send_cap[t] = NONE; send_wait[t] = false
-  :: st[t] == BLK_RECV -> ep_dequeue(t)
+  :: st[t] == BLK_SEND -> leave_queue(t); send_cap[t] = NONE; send_wait[t] = false
+  :: st[t] == BLK_RECV -> leave_queue(t)
   :: st[t] == BLK_REPLY ->
      if
      :: replier[t] != NONE -> caller[replier[t]] = NONE
@@ -140,6 +158,13 @@ inline wake_with_status(t, s) {
   st[t] = RUNNABLE
 }
 
+/* Thread::block_on_receive(ep, cap) */
+inline block_on_receive(t, c) {
+  st[t] = BLK_RECV;
+  recv_cap[t] = c;
+  ep_enqueue(t, RECEIVERS)
+}
+
 inline block_on_reply(t, server) {
   st[t] = BLK_REPLY;
   replier[t] = server;
@@ -147,23 +172,26 @@ inline block_on_reply(t, server) {
 }
 
 /* A message (one word) reaches a receiver with the badge of capability c: never through a
- * deleted endpoint, never through a capability deleted before the receiver took it. */
-inline transfer(from, to, c) {
+ * deleted endpoint, never through a capability deleted before the receiver took it, neither
+ * the sender's (c) nor the one the receiver went through (rc). */
+inline transfer(from, to, c, rc) {
   assert(ep_alive && cap_alive[c]);
+  assert(cap_alive[rc]);  /* the receiver's own capability */
   badge[to] = c - 1;
   w0[to] = w0[from];
   status[to] = OK
 }
 
 /* ---- deletion (core/cap.cc, core/endpoint.cc) ---- */
-inline cancel_sends_through(c) {
+inline cancel_waits_through(c) {
   if
-  :: qkind == SENDERS ->
+  :: qkind != IDLE ->
      k_n = 0;
      do
-     :: k_n < qlen && send_cap[q[k_n]] == c -> k_x = q[k_n]; wake_with_status(k_x, INVALIDCAP)
-     :: k_n < qlen && send_cap[q[k_n]] != c -> k_n++
+     :: k_n < qlen && (send_cap[q[k_n]] == c || recv_cap[q[k_n]] == c) ->
+        k_x = q[k_n]; wake_with_status(k_x, INVALIDCAP)
      :: k_n >= qlen -> break
+     :: else -> k_n++
      od
   :: else
   fi
@@ -191,7 +219,7 @@ inline cap_delete(c) {
   :: else -> break
   od;
   if
-  :: k_refs > 1 -> cancel_sends_through(c)
+  :: k_refs > 1 -> cancel_waits_through(c)
   :: else
   fi;
   cap_alive[c] = false;
@@ -207,8 +235,9 @@ inline send(self, c, wait) {
   :: !cap_alive[c] -> k_st = INVALIDCAP
   :: cap_alive[c] && qkind == RECEIVERS ->
      k_r = q[0];
-     ep_dequeue(k_r);
-     transfer(self, k_r, c);
+     k_rc = recv_cap[k_r];  /* the model's record, for transfer's assertion */
+     leave_queue(k_r);
+     transfer(self, k_r, c, k_rc);
      if
      :: wait -> block_on_reply(self, k_r)
      :: else
@@ -224,9 +253,9 @@ inline send(self, c, wait) {
   fi
 }
 
-inline receive(self) {
+inline receive(self, c) {
   if
-  :: !cap_alive[SERVER_CAP] -> k_st = INVALIDCAP
+  :: !cap_alive[c] -> k_st = INVALIDCAP
   :: else ->
      if
      :: caller[self] != NONE -> k_c = caller[self]; wake_with_status(k_c, PEERCLOSED)
@@ -236,16 +265,14 @@ inline receive(self) {
      :: qkind == SENDERS ->
         k_s = q[0];
         ep_dequeue(k_s);
-        transfer(k_s, self, send_cap[k_s]);
+        transfer(k_s, self, send_cap[k_s], c);
         if
         :: send_wait[k_s] -> block_on_reply(k_s, self)
         :: else -> status[k_s] = OK; st[k_s] = RUNNABLE
         fi;
         send_cap[k_s] = NONE;
         send_wait[k_s] = false
-     :: else ->
-        st[self] = BLK_RECV;
-        ep_enqueue(self, RECEIVERS)
+     :: else -> block_on_receive(self, c)
      fi;
      k_st = OK
   fi
@@ -326,9 +353,10 @@ proctype Client(byte me; byte c; bool wait) {
        if
        :: fast && cap_alive[c] && qkind == RECEIVERS ->  /* fastpath_call */
           k_r = q[0];
-          ep_dequeue(k_r);
+          k_rc = recv_cap[k_r];
+          leave_queue(k_r);
           block_on_reply(me, k_r);
-          transfer(me, k_r, c);
+          transfer(me, k_r, c, k_rc);
           st[k_r] = RUNNABLE;
           k_st = OK
        :: else -> send(me, c, wait)
@@ -357,10 +385,19 @@ proctype Client(byte me; byte c; bool wait) {
 
 proctype Server() {
   bool fast;
-  d_step { receive(SERVER); finish_syscall(SERVER) };
+  d_step { receive(SERVER, SERVER_CAP); finish_syscall(SERVER) };
 end_wait:
   do
-  :: d_step { st[SERVER] == RUNNABLE && status[SERVER] != OK -> kill_server() };  /* thread_exit */
+  :: d_step {
+       st[SERVER] == RUNNABLE && status[SERVER] != OK ->
+       if
+       :: status[SERVER] == INVALIDCAP ->
+          assert(!cap_alive[SERVER_CAP])  /* cancelled only when its own capability went */
+       :: status[SERVER] == PEERCLOSED -> assert(!ep_alive)
+       :: else -> assert(false)
+       fi;
+       kill_server()  /* thread_exit */
+     };
      break
   :: d_step {
        st[SERVER] == RUNNABLE && status[SERVER] == OK ->
@@ -380,8 +417,7 @@ end_wait:
           k_c = caller[SERVER];
           replier[k_c] = NONE;
           caller[SERVER] = NONE;
-          st[SERVER] = BLK_RECV;
-          ep_enqueue(SERVER, RECEIVERS);
+          block_on_receive(SERVER, SERVER_CAP);
           badge[k_c] = 0;
           w0[k_c] = w0[SERVER];
           status[k_c] = OK;
@@ -393,7 +429,7 @@ end_wait:
           :: else
           fi;
           w0[SERVER] = 0;
-          receive(SERVER)
+          receive(SERVER, SERVER_CAP)
        fi;
        finish_syscall(SERVER);
        fast = false
@@ -409,10 +445,16 @@ proctype Owner() {
   :: d_step { cap_delete(A_CAP); check_invariants() }  /* a server revokes one client */
   :: d_step { cap_delete(SERVER_CAP); check_invariants() };  /* the receiver's capability */
      must_retire = true
+  :: d_step { cap_delete(ROOT); check_invariants() }  /* the owner drops its capability */
   fi;
   if
   :: !must_retire
-  :: /* cap_revoke(root) in bounded steps (one deletion each), then cap_delete(root) */
+  :: /* cap_revoke(root) in bounded steps (one deletion each), then cap_delete(root); or, the
+      * root deleted already (its children moved up and live on), the others one at a time,
+      * newest first, as their holders delete them: the last one's deletion kills the endpoint
+      * while a thread may still be queued through it (now that cancel-on-delete wakes the
+      * threads queued through every other capability, the only way the endpoint's death finds
+      * a waiter outside retire_domain) */
      d_step {
        if
        :: cap_alive[B_CAP] -> cap_delete(B_CAP)
@@ -434,9 +476,16 @@ proctype Owner() {
        fi;
        check_invariants()
      };
-     d_step { cap_delete(ROOT); check_invariants() }
+     d_step {
+       if
+       :: cap_alive[ROOT] -> cap_delete(ROOT)
+       :: else
+       fi;
+       check_invariants()
+     }
   :: /* retire_domain: close, revoke, delete the root, in one entry */
      d_step {
+       cap_alive[ROOT] ->  /* init holds the root */
        close_queue();  /* Endpoint::close: callers learn that the service is gone */
        if
        :: cap_alive[B_CAP] -> cap_delete(B_CAP)
@@ -465,6 +514,7 @@ init {
        caller[k_i] = NONE;
        replier[k_i] = NONE;
        send_cap[k_i] = NONE;
+       recv_cap[k_i] = NONE;
        q[k_i] = NONE;
        k_i++
     :: else -> break
