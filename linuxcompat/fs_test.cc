@@ -2,6 +2,7 @@
 // is host memory) and the fs layer: an initrd built here imported with copy on write, path
 // resolution's corner cases, Linux's errors, getdents64 and stat layouts, descriptors, renames,
 // unlinked open files, /dev and /proc.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <map>
@@ -1017,7 +1018,7 @@ TEST_CASE("/dev: null, zero, full, urandom, tty") {
   CHECK(sys_ioctl(f.task, tty, kTcgets, f.buffer()) == -kENOTTY);
 }
 
-TEST_CASE("/proc: self, exe, cwd, fd, meminfo, mounts") {
+TEST_CASE("/proc: self, exe, cwd, fd, meminfo, mounts, stat, status, cmdline, comm") {
   Fixture f;
   CHECK(f.readlink("/proc/self") == "1");
   CHECK(f.readlink("/proc/self/exe") == "/bin/prog");
@@ -1029,7 +1030,26 @@ TEST_CASE("/proc: self, exe, cwd, fd, meminfo, mounts") {
   CHECK(f.stat_error("/proc/2") == -kENOENT);
   CHECK(f.stat_error("/proc/01") == -kENOENT);
   CHECK(f.list("/proc") == std::vector<std::string>{".", "..", "meminfo", "mounts", "self", "1"});
-  CHECK(f.list("/proc/self") == std::vector<std::string>{".", "..", "cwd", "exe", "fd"});
+  CHECK(f.list("/proc/self") == std::vector<std::string>{".", "..", "cwd", "exe", "fd", "stat",
+                                                         "status", "cmdline", "comm"});
+  // The process's own view: running, its ids, one thread, the arguments of its exec.
+  const char args[] = "prog\0-x\0two words";
+  mem_copy(f.process.cmdline, args, sizeof(args));
+  f.process.cmdline_length = sizeof(args);
+  f.process.task_count = 1;
+  const std::string stat = f.read_file("/proc/self/stat");
+  CHECK(stat.rfind("1 (prog) R 0 1 1 0 -1 ", 0) == 0);
+  CHECK(std::count(stat.begin(), stat.end(), ' ') == 51);  // Linux's 52 fields
+  CHECK(stat.back() == '\n');
+  CHECK(f.read_file("/proc/1/cmdline") == std::string(args, sizeof(args)));
+  CHECK(f.read_file("/proc/self/comm") == "prog\n");
+  const std::string status = f.read_file("/proc/self/status");
+  CHECK(status.rfind("Name:\tprog\n", 0) == 0);
+  CHECK(status.find("\nState:\tR (running)\nTgid:\t1\n") != std::string::npos);
+  CHECK(status.find("\nPPid:\t0\n") != std::string::npos);
+  CHECK(status.find("\nThreads:\t1\n") != std::string::npos);
+  CHECK(f.open("/proc/self/stat", kOWronly) == -kEACCES);
+  CHECK(f.stat("/proc/self/stat").mode == (kSIfreg | 0444));
   const auto fd = static_cast<int32_t>(f.open("/etc/motd", kORdonly));
   CHECK(sys_dup2(f.task, fd, 7) == 7);
   CHECK(f.list("/proc/self/fd") == std::vector<std::string>{".", "..", "0", "1", "2", "7"});

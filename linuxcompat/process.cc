@@ -57,7 +57,11 @@ ShimProcess* create_process(int32_t pid, int32_t ppid) {
     return nullptr;
   }
   auto* owner = new ShimProcess(pid, ppid, *space);
-  if (owner == nullptr) (void)rt::cap_delete(*space);
+  if (owner == nullptr) {
+    (void)rt::cap_delete(*space);
+    return nullptr;
+  }
+  owner->process.start_ns = shim_services().now();
   return owner;
 }
 
@@ -111,6 +115,13 @@ int64_t load_program(Process& p, abi::Handle thread, const uint8_t* data, size_t
   }
   p.brk_base = p.brk = image.brk;
   (void)snformat(p.exe, sizeof(p.exe), "%s", path);
+  p.cmdline_length = 0;
+  for (uint32_t i = 0; i < argc && p.cmdline_length < Process::kCmdlineMax; ++i) {
+    const size_t n =
+        min<size_t>(StringView(argv[i]).size() + 1, Process::kCmdlineMax - p.cmdline_length);
+    mem_copy(p.cmdline + p.cmdline_length, argv[i], n);
+    p.cmdline_length += static_cast<uint32_t>(n);
+  }
   return 0;
 }
 
@@ -284,6 +295,8 @@ int64_t fork_process(Task& parent, uint64_t stack, bool set_tls, uint64_t tls, b
   mem_copy(p.actions, from.actions, sizeof(p.actions));
   mem_copy(p.limits, from.limits, sizeof(p.limits));
   mem_copy(p.exe, from.exe, sizeof(p.exe));
+  mem_copy(p.cmdline, from.cmdline, from.cmdline_length);
+  p.cmdline_length = from.cmdline_length;
   p.cwd = from.cwd;
   p.root = from.root;
   int64_t e = share_memory ? p.mm.share_from(from.mm) : p.mm.copy_from(from.mm);

@@ -160,6 +160,12 @@ class Process {
   KernelSigaction actions[kSignalCount] = {};
   Rlimit limits[kRlimitCount] = {};
   char exe[256] = {};
+  // /proc/PID/cmdline: the arguments of its last execve, each NUL-terminated, at most
+  // kCmdlineMax bytes of them (as Linux before 4.2 gave a page); a fork copies them.
+  static constexpr uint32_t kCmdlineMax = 4096;
+  char cmdline[kCmdlineMax] = {};
+  uint32_t cmdline_length = 0;
+  uint64_t start_ns = 0;  // when it was made (monotonic ns): /proc/PID/stat's starttime
 };
 
 class Task {

@@ -1,7 +1,7 @@
-// A minimal /proc: /proc/self (a link to the caller's pid), /proc/PID/{exe,cwd,fd/N},
-// /proc/meminfo and /proc/mounts. Its inodes are made when they are looked up, from the
-// processes the shim has (ShimServices::process_from), and read-only: creating or removing
-// names there is -EACCES or -EPERM, as in Linux.
+// A minimal /proc: /proc/self (a link to the caller's pid), /proc/PID/{exe,cwd,fd/N,stat,
+// status,cmdline,comm}, /proc/meminfo and /proc/mounts. Its inodes are made when they are looked
+// up, from the processes the shim has (ShimServices::process_from), and read-only: creating or
+// removing names there is -EACCES or -EPERM, as in Linux.
 #include "core/lib/format.h"
 #include "core/lib/util.h"
 #include "linuxcompat/fs/filesystem.h"
@@ -15,7 +15,8 @@ namespace {
 // Stable inode numbers for generated inodes: /proc/self, then per process and per fd.
 constexpr uint64_t kSelfIno = 0x100;
 uint64_t pid_ino(int32_t pid, uint32_t what) {
-  return 0x1'0000 + static_cast<uint64_t>(pid) * 16 + what;  // 0 dir, 1 cwd, 2 exe, 3 fd
+  // 0 dir, 1 cwd, 2 exe, 3 fd, 4 stat, 5 status, 6 cmdline, 7 comm
+  return 0x1'0000 + static_cast<uint64_t>(pid) * 16 + what;
 }
 uint64_t fd_ino(int32_t pid, int32_t fd) {
   return 0x1000'0000 + static_cast<uint64_t>(pid) * FdTable::kMaxFds + static_cast<uint64_t>(fd);
@@ -169,6 +170,103 @@ class ProcText final : public Inode {
   Generator generate_;
 };
 
+// ---- /proc/PID/stat, status, cmdline, comm: generated at open from the process ----
+
+// The command name: the last component of the executable's path, at most 15 bytes (what a
+// task starts with; prctl(PR_SET_NAME) renames tasks, which this does not follow).
+size_t comm_of(const Process& p, char* out, size_t capacity) {
+  const char* base = p.exe;
+  for (const char* c = p.exe; *c != 0; ++c)
+    if (*c == '/') base = c + 1;
+  const size_t length = min<size_t>(StringView(base).size(), 15);
+  return snformat(out, capacity, "%.*s", static_cast<int>(length), base);
+}
+
+uint64_t mapped_bytes(const Process& p) {
+  uint64_t pages = 0;
+  for (uint32_t i = 0; i < p.mm.region_count(); ++i)
+    pages += p.mm.region(i).pages;
+  return pages * kPageSize;
+}
+
+// The reader sees itself running; everybody else waits in a call or runs between calls,
+// which /proc shows as sleeping.
+char state_of(const Process& p, const Process& reader) {
+  return &p == &reader ? 'R' : 'S';
+}
+
+// Linux's 52 fields (fs/proc/array.c do_task_stat): what the shim knows, 0 for the rest
+// (fault and time counts, resident pages, code and data bounds, signal sets).
+size_t stat_text(const Process& p, const Process& reader, char* out, size_t capacity) {
+  char comm[16];
+  comm_of(p, comm, sizeof(comm));
+  constexpr uint64_t kNsPerTick = 10'000'000;  // AT_CLKTCK is 100
+  return snformat(out, capacity,
+                  "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 %u 0 %lu %lu 0 "
+                  "18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 %lu 0 0 0 0 "
+                  "0\n",
+                  p.pid, comm, state_of(p, reader), p.ppid, p.pgid, p.sid, p.task_count,
+                  p.start_ns / kNsPerTick, mapped_bytes(p), p.brk_base);
+}
+
+size_t status_text(const Process& p, const Process& reader, char* out, size_t capacity) {
+  char comm[16];
+  comm_of(p, comm, sizeof(comm));
+  const char state = state_of(p, reader);
+  return snformat(out, capacity,
+                  "Name:\t%s\nUmask:\t%04o\nState:\t%c (%s)\nTgid:\t%d\nNgid:\t0\n"
+                  "Pid:\t%d\nPPid:\t%d\nTracerPid:\t0\nUid:\t0\t0\t0\t0\n"
+                  "Gid:\t0\t0\t0\t0\nFDSize:\t%d\nGroups:\t\nVmSize:\t%8lu kB\n"
+                  "Threads:\t%u\n",
+                  comm, p.umask, state, state == 'R' ? "running" : "sleeping", p.pid, p.pid, p.ppid,
+                  FdTable::kMaxFds, mapped_bytes(p) / 1024, p.task_count);
+}
+
+size_t cmdline_text(const Process& p, const Process&, char* out, size_t capacity) {
+  if (out != nullptr) mem_copy(out, p.cmdline, min<size_t>(p.cmdline_length, capacity));
+  return p.cmdline_length;
+}
+
+size_t comm_text(const Process& p, const Process&, char* out, size_t capacity) {
+  char comm[16];
+  comm_of(p, comm, sizeof(comm));
+  return snformat(out, capacity, "%s\n", comm);
+}
+
+using PidGenerator = size_t (*)(const Process& p, const Process& reader, char* out,
+                                size_t capacity);
+
+struct PidFile {
+  const char* name;
+  PidGenerator generate;
+};
+// After cwd, exe and fd (their ino numbers 1..3), in /proc/PID's listing order.
+constexpr PidFile kPidFiles[] = {{"stat", &stat_text},
+                                 {"status", &status_text},
+                                 {"cmdline", &cmdline_text},
+                                 {"comm", &comm_text}};
+
+class ProcPidText final : public Inode {
+ public:
+  ProcPidText(Superblock& sb, int32_t pid, uint32_t index)
+      : Inode(sb, kSIfreg | 0444, 0, pid_ino(pid, 4 + index)), pid_(pid), index_(index) {}
+  int64_t open(Process& reader, uint32_t flags, StringView path, File** out) override {
+    if ((flags & kOAccmode) != kORdonly) return -kEACCES;
+    Process* p = find_process(pid_);
+    if (p == nullptr) return -kESRCH;
+    const PidGenerator generate = kPidFiles[index_].generate;
+    const size_t length = generate(*p, reader, nullptr, 0);
+    auto* text = new char[length + 1];
+    generate(*p, reader, text, length + 1);
+    *out = new ProcTextFile(this, flags, path, text, length);
+    return 0;
+  }
+
+ private:
+  int32_t pid_;
+  uint32_t index_;
+};
+
 // ---- /proc/PID/fd ----
 
 class ProcFdDir final : public Directory {
@@ -234,16 +332,23 @@ class ProcPidDir final : public Directory {
       *out = InodeRef::adopt(new ProcFdDir(superblock(), pid_, this));
       return 0;
     }
+    for (uint32_t i = 0; i < array_size(kPidFiles); ++i) {
+      if (name == kPidFiles[i].name) {
+        *out = InodeRef::adopt(new ProcPidText(superblock(), pid_, i));
+        return 0;
+      }
+    }
     return -kENOENT;
   }
   bool next(uint64_t after, DirEntry* out) override {
     static constexpr const char* kNames[] = {"cwd", "exe", "fd"};
+    constexpr uint64_t kCount = array_size(kNames) + array_size(kPidFiles);
     const uint64_t i = after < kFirstCookie ? 0 : after - kFirstCookie + 1;
-    if (i >= array_size(kNames) || find_process(pid_) == nullptr) return false;
+    if (i >= kCount || find_process(pid_) == nullptr) return false;
     out->cookie = kFirstCookie + i;
     out->ino = pid_ino(pid_, static_cast<uint32_t>(i + 1));
-    out->type = dirent_type(i == 2 ? kSIfdir : kSIflnk);
-    out->name = kNames[i];
+    out->type = dirent_type(i == 2 ? kSIfdir : i < 2 ? kSIflnk : kSIfreg);
+    out->name = i < array_size(kNames) ? kNames[i] : kPidFiles[i - array_size(kNames)].name;
     return true;
   }
 

@@ -151,6 +151,7 @@ PROGRAMS = [
     "35_execve_static_pie",
     "35_execve_threads",
     "36_proc_meminfo",
+    "36_proc_pid_stat",
     "36_proc_self_exe",
     "36_proc_self_fd",
     "37_eintr_read",
