@@ -258,7 +258,8 @@ class ShimBootTest(unittest.TestCase):
     def test_busybox_sh_redirections_cd_and_globs(self):
         status, out, err, console = self.result("busybox_sh_files")
         self.assertEqual(status, 0, console)
-        self.assertEqual(out, b"/tmp\nf\n/proc/self/cwd /proc/self/exe /proc/self/fd\n"
+        self.assertEqual(out, b"/tmp\nf\n/proc/self/cmdline /proc/self/comm /proc/self/cwd "
+                              b"/proc/self/exe /proc/self/fd /proc/self/stat /proc/self/status\n"
                               b"/dev/stderr /dev/stdin /dev/stdout\n")
         self.assertEqual(err, b"to stderr\n")
 
