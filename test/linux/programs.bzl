@@ -164,6 +164,7 @@ PROGRAMS = [
     "37_sigaltstack",
     "37_signal_exec",
     "37_signal_frame_fork",
+    "37_signal_frame_uc_flags",
     "37_sigprocmask_pending",
     "37_sigreturn_registers",
     "37_sigsegv_handler",
