@@ -139,6 +139,7 @@ PROGRAMS = [
     "33_vfork_cow",
     "34_futex_errors",
     "34_futex_fork_cow",
+    "34_futex_shared_readonly",
     "34_futex_wait_wake",
     "34_pthread_cond",
     "34_pthread_join",
