@@ -73,6 +73,16 @@ void discard(ShimProcess* owner, abi::Handle thread) {
   (void)rt::cap_delete(space);
 }
 
+// A new thread's FPU and SSE registers are its creator's, as Linux's fpu_clone copies them for
+// fork and threads alike: MXCSR and the x87 control word (rounding, exception masks) are
+// callee-saved in the SysV ABI, so a fork's child must return with its parent's. `to` has not
+// started; `from` is in its foreign call.
+bool copy_fpu(abi::Handle from, abi::Handle to) {
+  abi::FpuState fpu;
+  return rt::thread_read_fpu(from, reinterpret_cast<uint64_t>(&fpu)) == Status::kOk &&
+         rt::thread_write_fpu(to, reinterpret_cast<uint64_t>(&fpu)) == Status::kOk;
+}
+
 // The executable at `path`, resolved from `process`'s working directory (the file system's
 // rules: symbolic links, /proc/self/exe...) and one the loader can load (check_elf): its bytes,
 // or -errno. A dynamically linked program is -ENOENT, as on Linux when its interpreter is
@@ -110,7 +120,11 @@ int64_t load_program(Process& p, abi::Handle thread, const uint8_t* data, size_t
   regs.rip = image.entry;
   regs.rsp = sp;
   regs.rflags = 0x202;
-  if (rt::thread_write_registers(thread, reinterpret_cast<uint64_t>(&regs)) != Status::kOk) {
+  // The FPU's reset state too (MXCSR 0x1f80, control word 0x37f), as Linux's exec resets it:
+  // the thread that execs keeps the old program's otherwise.
+  const abi::FpuState fpu = fpu_reset_state();
+  if (rt::thread_write_registers(thread, reinterpret_cast<uint64_t>(&regs)) != Status::kOk ||
+      rt::thread_write_fpu(thread, reinterpret_cast<uint64_t>(&fpu)) != Status::kOk) {
     return -kENOMEM;
   }
   p.brk_base = p.brk = image.brk;
@@ -315,6 +329,7 @@ int64_t fork_process(Task& parent, uint64_t stack, bool set_tls, uint64_t tls, b
       rt::thread_write_registers(*thread, reinterpret_cast<uint64_t>(&regs)) != Status::kOk) {
     e = -kEINVAL;  // a stack or TLS address outside user space
   }
+  if (e == 0 && !copy_fpu(parent.thread, *thread)) e = -kENOMEM;
   Task* task = e == 0 ? add_task(p, pid, *thread) : nullptr;
   if (e == 0 && task == nullptr) e = -kENOMEM;
   if (e != 0) {
@@ -356,6 +371,7 @@ int64_t spawn_thread(Task& parent, uint64_t stack, bool set_tls, uint64_t tls) {
       rt::thread_write_registers(*thread, reinterpret_cast<uint64_t>(&regs)) != Status::kOk) {
     e = -kEINVAL;  // a stack or TLS address outside user space
   }
+  if (e == 0 && !copy_fpu(parent.thread, *thread)) e = -kEAGAIN;
   Task* task = e == 0 ? add_task(p, tid, *thread) : nullptr;
   if (task == nullptr) {
     (void)rt::cap_delete(*thread);

@@ -313,14 +313,18 @@ int32_t shell_status(int32_t wait_status) {
   return (wait_status & 0x7f) != 0 ? 128 + (wait_status & 0x7f) : (wait_status >> 8) & 0xff;
 }
 
+// How a dispatch thread answers: reply_recv, whose direct switch resumes the caller before any
+// other ready thread, or a plain reply, which queues it behind them (sched_yield), then recv.
+enum class Answer : uint8_t { kResumeAtOnce, kQueueBehind };
+
 // Handles one call (the lock held) and leaves the reply in `regs`.
-void handle(abi::IpcRegisters& regs) {
+Answer handle(abi::IpcRegisters& regs) {
   const uint64_t badge = regs.handle_or_badge;
   const auto tid = static_cast<int32_t>(badge & 0xffff);
   Task* task = tid > 0 && tid < kMaxIds ? g_shim.tasks[tid] : nullptr;
   if (task == nullptr || g_shim.badges[tid] != badge) {
     regs.tag = abi::MessageInfo::make(0, 0);  // a call from a task that has ended
-    return;
+    return Answer::kResumeAtOnce;
   }
   // A user-level pager's fault (pager=user): resolved as kernel paging would, and retried. So
   // is, under kernel paging, a fault on a page mapped again while the fault waited for the lock
@@ -332,7 +336,7 @@ void handle(abi::IpcRegisters& regs) {
     if (g_shim.user_pager) ++g_shim.pager_faults;
     regs.tag = abi::MessageInfo::make(abi::kForeignResume, 1);
     regs.words[0] = 0;
-    return;
+    return Answer::kResumeAtOnce;
   }
   task->in_call = true;
   int64_t result = 0;
@@ -350,37 +354,40 @@ void handle(abi::IpcRegisters& regs) {
     delete_task(task);
     regs.tag = abi::MessageInfo::make(abi::kForeignExit, 1);
     regs.words[0] = 0;
-    return;
+    return Answer::kResumeAtOnce;
   }
   if (task->ended_by_exec) {  // gone; the execve waiting for it goes on once all are
     delete_task(task);
     wake_all(process.task_exits);
     regs.tag = abi::MessageInfo::make(abi::kForeignThreadExit, 1);
     regs.words[0] = 0;
-    return;
+    return Answer::kResumeAtOnce;
   }
   if (task->exiting && task->thread_exit && !task->killed && process.task_count > 1) {
     end_thread(*task);  // exit of one thread of several
     regs.tag = abi::MessageInfo::make(abi::kForeignThreadExit, 1);
     regs.words[0] = 0;
-    return;
+    return Answer::kResumeAtOnce;
   }
   if (task->killed || task->exiting) {
     const int32_t status = task->wait_status;
     end_process(process, status);  // the task is gone now
     regs.tag = abi::MessageInfo::make(abi::kForeignExit, 1);
     regs.words[0] = static_cast<uint64_t>(shell_status(status));
-    return;
+    return Answer::kResumeAtOnce;
   }
   if (task->thread_replaced) {  // execve moved it to a new kernel thread: that one runs now
     task->thread_replaced = false;
     if (rt::thread_start(task->thread) != Status::kOk) end_process(process, kSigkill);
     regs.tag = abi::MessageInfo::make(abi::kForeignThreadExit, 1);  // the old one ends
     regs.words[0] = 0;
-    return;
+    return Answer::kResumeAtOnce;
   }
   regs.tag = abi::MessageInfo::make(abi::kForeignResume, 1);
   regs.words[0] = static_cast<uint64_t>(result);
+  const bool yielding = task->yielding;
+  task->yielding = false;
+  return yielding ? Answer::kQueueBehind : Answer::kResumeAtOnce;
 }
 
 void dispatch_loop(void*) {
@@ -398,15 +405,21 @@ void dispatch_loop(void*) {
     g_shim.lock.lock();
     --g_shim.receiving;
     g_shim.current_token = *token;
+    Answer answer = Answer::kResumeAtOnce;
     if (s == Status::kOk) {
-      handle(regs);
+      answer = handle(regs);
     } else {
       rt::print("receiving failed: %s\n", status_name(s));
       regs.tag = abi::MessageInfo::make(0, 0);
     }
     ++g_shim.receiving;
     g_shim.lock.unlock();
-    s = rt::reply_recv(g_shim.endpoint, regs);
+    if (answer == Answer::kQueueBehind) {
+      (void)rt::reply(regs);  // a caller gone meanwhile has nobody to resume
+      s = rt::recv(g_shim.endpoint, regs);
+    } else {
+      s = rt::reply_recv(g_shim.endpoint, regs);
+    }
   }
 }
 

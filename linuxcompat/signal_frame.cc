@@ -67,6 +67,11 @@ constexpr int32_t kSsOnstack = 1;
 constexpr int32_t kSsDisable = 2;
 constexpr uint64_t kRedZone = 128;
 constexpr uint64_t kFlagsCleared = 0x400 | 0x100;  // DF and TF, as Linux clears them
+// uc_flags as Linux's frame_uc_flags sets them for a 64-bit task on a CPU without XSAVE:
+// sigcontext's ss is meaningful and rt_sigreturn restores it as it is (UC_SIGCONTEXT_SS,
+// UC_STRICT_RESTORE_SS); no UC_FP_XSTATE (0x1), since fpregs is a plain fxsave image.
+constexpr uint64_t kUcSigcontextSs = 0x2;
+constexpr uint64_t kUcStrictRestoreSs = 0x4;
 
 Sigcontext to_sigcontext(const abi::UserRegisters& r) {
   Sigcontext c = {};
@@ -118,6 +123,7 @@ int64_t push_signal_frame(Task& task, int sig, const KernelSigaction& action,
   if (!task.process.mm.copy_out(fpstate, &saved, sizeof(saved))) return -kEFAULT;
   Frame frame = {};
   frame.return_address = action.restorer;
+  frame.uc.flags = kUcSigcontextSs | kUcStrictRestoreSs;
   frame.uc.stack.sp = task.altstack_sp;
   frame.uc.stack.size = task.altstack_size;
   frame.uc.stack.flags = task.altstack_size == 0       ? kSsDisable

@@ -118,6 +118,8 @@ TEST_CASE("the FPU state lies above the frame, 64-byte aligned, where uc_mcontex
   CHECK(sp + kFrameSize + 16 + 8 > fpregs);  // the frame right below it
   CHECK((sp + 8) % 16 == 0);
   CHECK(regs.rdx == sp + 8);
+  // uc_flags: UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS, and no UC_FP_XSTATE (fxsave only).
+  CHECK(f.get64(sp + 8) == 0x6);
   // The image as read, but sw_reserved (bytes 464..511): no xsave magic, all zero.
   abi::FpuState expected = fpu;
   std::memset(expected.available, 0, sizeof(expected.available));

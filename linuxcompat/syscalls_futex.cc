@@ -1,7 +1,8 @@
 // futex: FUTEX_WAIT, FUTEX_WAKE, FUTEX_REQUEUE, FUTEX_CMP_REQUEUE, FUTEX_WAKE_OP,
 // FUTEX_WAIT_BITSET, FUTEX_WAKE_BITSET. A word is named by its address in the process, or in
 // MAP_SHARED memory by the memory and the offset in it, so processes sharing it meet there
-// (FUTEX_PRIVATE_FLAG changes nothing). Waiters are one list; each waits on its own queue.
+// (FUTEX_PRIVATE_FLAG changes which words are accepted only: shared_word). Waiters are one
+// list; each waits on its own queue.
 #include "core/lib/util.h"
 #include "linuxcompat/syscall_table.h"
 #include "linuxcompat/task.h"
@@ -22,6 +23,21 @@ constexpr uint32_t kBitsetMatchAny = 0xffffffff;
 constexpr uint64_t kNsPerSec = 1'000'000'000;
 
 FutexWaiter* g_waiters = nullptr;  // guarded by the shim's lock, as all its state
+
+// Whether a shared futex (no FUTEX_PRIVATE_FLAG) may name the word at `address`. Linux names it
+// by its page (get_futex_key), which must be mapped and readable, and refuses a read-only page
+// of private anonymous memory, which can never change. The shim's private memory is all
+// anonymous (file bytes are copied in), so a private region without PROT_WRITE is refused,
+// except an executable one: that is a program's text, a file's page on Linux, where it works.
+bool shared_word(const Process& p, uint64_t address) {
+  for (uint32_t i = 0; i < p.mm.region_count(); ++i) {
+    const Region& r = p.mm.region(i);
+    if (address < r.start || address >= r.end()) continue;
+    if ((r.prot & kProtRead) == 0) return false;
+    return r.map_shared || (r.prot & (kProtWrite | kProtExec)) != 0;
+  }
+  return false;
+}
 
 bool read_word(Task& task, uint64_t address, uint32_t* value) {
   return task.process.mm.copy_in(value, address, sizeof(*value));
@@ -165,26 +181,35 @@ int64_t sys_futex(Task& task, uint64_t uaddr, int32_t futex_op, uint32_t val, ui
   if ((uaddr & 3) != 0) return -kEINVAL;
   if ((futex_op & kFutexClockRealtime) != 0 && op != kFutexWaitBitset) return -kENOSYS;
   Process& p = task.process;
+  // A shared futex's words, checked where Linux looks up their keys: after the arguments,
+  // before any compare.
+  const bool shared = (futex_op & kFutexPrivateFlag) == 0;
+  const auto refused = [&](uint64_t address) { return shared && !shared_word(p, address); };
   switch (op) {
     case kFutexWait: {
       uint64_t deadline = 0;
       if (int64_t e = deadline_of(task, timeout, false, &deadline); e != 0) return e;
+      if (refused(uaddr)) return -kEFAULT;
       return wait(task, uaddr, val, deadline, kBitsetMatchAny);
     }
     case kFutexWaitBitset: {
       if (val3 == 0) return -kEINVAL;
       uint64_t deadline = 0;
       if (int64_t e = deadline_of(task, timeout, true, &deadline); e != 0) return e;
+      if (refused(uaddr)) return -kEFAULT;
       return wait(task, uaddr, val, deadline, val3);
     }
     case kFutexWake:
+      if (refused(uaddr)) return -kEFAULT;
       return futex_wake(p, uaddr, val, kBitsetMatchAny);
     case kFutexWakeBitset:
       if (val3 == 0) return -kEINVAL;
+      if (refused(uaddr)) return -kEFAULT;
       return futex_wake(p, uaddr, val, val3);
     case kFutexRequeue:
     case kFutexCmpRequeue: {
       if ((uaddr2 & 3) != 0) return -kEINVAL;
+      if (refused(uaddr) || refused(uaddr2)) return -kEFAULT;
       if (op == kFutexCmpRequeue) {
         uint32_t current = 0;
         if (!read_word(task, uaddr, &current)) return -kEFAULT;
@@ -196,6 +221,7 @@ int64_t sys_futex(Task& task, uint64_t uaddr, int32_t futex_op, uint32_t val, ui
     }
     case kFutexWakeOp: {
       if ((uaddr2 & 3) != 0) return -kEINVAL;
+      if (refused(uaddr) || refused(uaddr2)) return -kEFAULT;
       const int64_t old = wake_op(task, uaddr2, val3);
       if (old < 0) return old;
       int64_t woken = futex_wake(p, uaddr, val, kBitsetMatchAny);

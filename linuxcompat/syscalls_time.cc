@@ -118,8 +118,9 @@ int64_t sys_clock_nanosleep(Task& task, int32_t clockid, uint32_t flags, uint64_
   return sleep_until(task, to_ns(t), &left);  // absolute: nothing is written back
 }
 
-int64_t sys_sched_yield(Task&) {
-  return 0;  // the reply to this call lets others run as any call does
+int64_t sys_sched_yield(Task& task) {
+  task.yielding = true;  // answered so that the other runnable threads run first (shim.cc)
+  return 0;
 }
 
 int64_t sys_sysinfo(Task& task, uint64_t info) {

@@ -198,7 +198,10 @@ class Task {
   // Its execve moved it to a new kernel thread (move_task): the reply ends the old thread, which
   // made the call, and the new one starts instead.
   bool thread_replaced = false;
-  bool in_call = false;             // a shim thread is handling a call of this task
+  bool in_call = false;  // a shim thread is handling a call of this task
+  // sched_yield: the reply puts the task behind the other runnable threads of its priority
+  // (the kernel's plain reply) instead of resuming it at once (reply_recv's direct switch).
+  bool yielding = false;
   WaitQueue* waiting_on = nullptr;  // where that call waits (ShimServices::block)
   // Signals sent and not yet delivered (bit n-1 for signal n), and what rt_sigsuspend
   // replaced: the mask to restore once a signal was delivered.
