@@ -129,9 +129,21 @@ let () =
           print_endline (state_line !s)
       | t :: call ->
           let t = int_of_string t in
-          let r, s' = step (run_thread !s t) t (parse_call call) in
+          let k = parse_call call in
+          let r, s' = step (run_thread !s t) t k in
           s := s';
-          print_endline (reply_line r);
+          (* A new capability: its id and the object it names, for the driver's mapping. *)
+          (match (k, r) with
+          | ( ( CapDerive _ | CapCopyTo _ | EndpointCreate | NotificationCreate | MemoryCreate _
+              | SpaceCreate _ | ThreadCreate _ ),
+              ROk (VNum n) ) ->
+              let o =
+                match List.find_opt (fun c -> c.c_id = n) s'.s_caps with
+                | Some c -> c.c_obj
+                | None -> -1
+              in
+              Printf.printf "ok %d o%d\n" n o
+          | _ -> print_endline (reply_line r));
           print_endline (state_line s'));
       flush stdout
     done
