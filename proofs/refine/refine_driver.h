@@ -686,6 +686,23 @@ class Driver {
         }
         if (chunk == 1) break;
       }
+      // Capabilities are named by creation index, so a call may need the calls that made the
+      // capabilities before the one it names: try naming an earlier one (which may let those
+      // calls go in the next round).
+      for (size_t i = 0; i < ops.size(); ++i) {
+        for (uint32_t Op::*field : {&Op::a, &Op::b, &Op::thread}) {
+          for (uint32_t v = 0; v < ops[i].*field; ++v) {
+            std::vector<Op> candidate = ops;
+            candidate[i].*field = v;
+            if (fails(candidate, &cut)) {
+              ops = cut;
+              progress = true;
+              break;
+            }
+          }
+          if (i >= ops.size()) break;
+        }
+      }
     }
     return ops;
   }

@@ -15,7 +15,7 @@
 namespace hmk::refine {
 namespace {
 
-constexpr const char* kRunner = "proofs/refine/spec_runner";
+constexpr const char* kRunner = "proofs/refine/hmkspec_runner";
 constexpr size_t kRunsPerHarness = 64;  // fresh fake RAM after this many sequences
 
 uint64_t wanted_steps() {
