@@ -134,9 +134,7 @@ struct Step {
   std::string command;   // as the spec got it
   std::string core_reply, spec_reply;
   std::string core_state, spec_state;
-  bool match() const {
-    return skipped || (core_reply == spec_reply && core_state == spec_state);
-  }
+  bool match() const { return skipped || (core_reply == spec_reply && core_state == spec_state); }
 };
 
 inline const char* type_name(abi::ObjectType t) {
@@ -203,11 +201,12 @@ class Run {
     Space* target = sp;
     if (op.kind == Kind::kCopy) {
       Capability* c = sp->caps().lookup(a.core);
-      target = c != nullptr && c->type == ObjectType::kSpace ? static_cast<Space*>(c->object)
-                                                             : nullptr;
+      target =
+          c != nullptr && c->type == ObjectType::kSpace ? static_cast<Space*>(c->object) : nullptr;
     }
     using abi::Syscall;
-    const auto tag = abi::MessageInfo::make(0, 0, 0, op.c != 0 ? abi::MessageInfo::kNonBlocking : 0);
+    const auto tag =
+        abi::MessageInfo::make(0, 0, 0, op.c != 0 ? abi::MessageInfo::kNonBlocking : 0);
     std::string cmd = std::to_string(tid) + " ";
     Status status = Status::kOk;
     switch (op.kind) {
@@ -335,9 +334,9 @@ class Run {
         Capability* c = target->caps().lookup(hd);
         add_cap(id, target, hd);
         if (c != nullptr && obj_.find(c->object) == obj_.end()) obj_[c->object] = o;
-        if (c != nullptr && (op.kind == Kind::kEndpoint || op.kind == Kind::kNotif ||
-                             op.kind == Kind::kMemory || op.kind == Kind::kThread ||
-                             op.kind == Kind::kSpace)) {
+        if (c != nullptr &&
+            (op.kind == Kind::kEndpoint || op.kind == Kind::kNotif || op.kind == Kind::kMemory ||
+             op.kind == Kind::kThread || op.kind == Kind::kSpace)) {
           obj_[c->object] = o;  // a new object (its address may be a dead one's)
           if (op.kind == Kind::kThread) threads_.push_back(static_cast<Thread*>(c->object));
           if (op.kind == Kind::kSpace) spaces_.push_back(static_cast<Space*>(c->object));
@@ -400,8 +399,8 @@ class Run {
           const Capability& c = page[i];
           if (c.empty() || c.type == ObjectType::kIrqControl) continue;
           auto it = cap_spec_.find({s, c.key});
-          cap_id[&c] = it == cap_spec_.end() ? "?" + std::to_string(c.key)
-                                             : std::to_string(it->second);
+          cap_id[&c] =
+              it == cap_spec_.end() ? "?" + std::to_string(c.key) : std::to_string(it->second);
           all.emplace_back(&c, s);
         }
       }
@@ -437,7 +436,8 @@ class Run {
       }
       if (o->type() == ObjectType::kThread) {
         Thread* caller = static_cast<Thread*>(o)->caller();
-        if (caller != nullptr) out += "k" + std::to_string(id) + "=" + std::to_string(id_of(caller)) + " ";
+        if (caller != nullptr)
+          out += "k" + std::to_string(id) + "=" + std::to_string(id_of(caller)) + " ";
       }
     }
     return out;
@@ -537,7 +537,7 @@ class Run {
       case Kind::kSpace:
       case Kind::kThread:
         return sp != nullptr && sp->caps().lookup(r[arch::kRdi]) != nullptr ? "ok handle"
-                                                                             : "ok no-handle";
+                                                                            : "ok no-handle";
       case Kind::kInfo:
         snprintf(buf, sizeof(buf), "ok %s %u %" PRIu64,
                  type_name(static_cast<abi::ObjectType>(r[arch::kRdi] & 0xff)),
@@ -576,12 +576,12 @@ class Run {
 inline Op random_op(std::mt19937_64& rng, size_t caps, size_t threads) {
   auto pick = [&](uint64_t n) { return static_cast<uint32_t>(rng() % n); };
   static constexpr Kind kWeighted[] = {
-      Kind::kDerive, Kind::kDerive,   Kind::kDerive,    Kind::kCopy,   Kind::kDelete,
-      Kind::kDelete, Kind::kRevoke,   Kind::kRevoke,    Kind::kInfo,   Kind::kEndpoint,
-      Kind::kNotif,  Kind::kNotif,    Kind::kMemory,    Kind::kSignal, Kind::kSignal,
-      Kind::kWait,   Kind::kPoll,     Kind::kQuota,     Kind::kCall,   Kind::kReplyRecv,
-      Kind::kSend,   Kind::kRecv,     Kind::kRecv,      Kind::kReply,  Kind::kSpace,
-      Kind::kThread, Kind::kThread,   Kind::kStart,     Kind::kStart,  Kind::kYield,
+      Kind::kDerive,   Kind::kDerive, Kind::kDerive, Kind::kCopy,   Kind::kDelete,
+      Kind::kDelete,   Kind::kRevoke, Kind::kRevoke, Kind::kInfo,   Kind::kEndpoint,
+      Kind::kNotif,    Kind::kNotif,  Kind::kMemory, Kind::kSignal, Kind::kSignal,
+      Kind::kWait,     Kind::kPoll,   Kind::kQuota,  Kind::kCall,   Kind::kReplyRecv,
+      Kind::kSend,     Kind::kRecv,   Kind::kRecv,   Kind::kReply,  Kind::kSpace,
+      Kind::kThread,   Kind::kThread, Kind::kStart,  Kind::kStart,  Kind::kYield,
       Kind::kEndpoint, Kind::kSignal, Kind::kDerive,
   };
   Op op{};
@@ -596,16 +596,16 @@ inline Op random_op(std::mt19937_64& rng, size_t caps, size_t threads) {
   };
   op.a = cap();
   op.b = op.kind == Kind::kCopy ? cap() : pick(128);
-  const uint32_t rights_choices[] = {abi::kRightsAll,
-                                     abi::kRightSend | abi::kRightReceive,
-                                     abi::kRightSend,
-                                     abi::kRightReceive | abi::kRightManage,
-                                     abi::kRightManage,
-                                     pick(128)};
+  const uint32_t rights_choices[] = {abi::kRightsAll,   abi::kRightSend | abi::kRightReceive,
+                                     abi::kRightSend,   abi::kRightReceive | abi::kRightManage,
+                                     abi::kRightManage, pick(128)};
   if (op.kind == Kind::kDerive) op.b = rights_choices[pick(6)];
-  if (op.kind == Kind::kCopy) op.c = rights_choices[pick(6)];
-  else if (op.kind == Kind::kDerive) op.c = pick(3) == 0 ? 1 + pick(6) : 0;  // badge
-  else op.c = pick(4);
+  if (op.kind == Kind::kCopy)
+    op.c = rights_choices[pick(6)];
+  else if (op.kind == Kind::kDerive)
+    op.c = pick(3) == 0 ? 1 + pick(6) : 0;  // badge
+  else
+    op.c = pick(4);
   return op;
 }
 
@@ -625,8 +625,8 @@ class Driver {
     Outcome out;
     Run r(h, spec_);
     if (!r.initial_match()) {
-      FAIL("initial states differ:\n  core: " << r.initial_core() << "\n  spec: "
-                                              << r.initial_spec());
+      FAIL("initial states differ:\n  core: " << r.initial_core()
+                                              << "\n  spec: " << r.initial_spec());
     }
     for (size_t i = 0; i < ops.size(); ++i) {
       out.steps.push_back(r.step(ops[i]));

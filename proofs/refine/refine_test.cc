@@ -35,15 +35,22 @@ void report(Driver& d, hosted::Harness& h, const std::vector<Op>& ops, const cha
 std::vector<Op> alphabet() {
   // Creation order in a run: 0 space (kSelfSpace), 1 thread (kSelfThread), then new ones.
   return {
-      {Kind::kNotif, 0, 0, 0, 0},    {Kind::kEndpoint, 0, 0, 0, 0},
+      {Kind::kNotif, 0, 0, 0, 0},
+      {Kind::kEndpoint, 0, 0, 0, 0},
       {Kind::kDerive, 0, 2, abi::kRightSend | abi::kRightReceive, 3},
       {Kind::kDerive, 0, 3, abi::kRightSend, 0},
-      {Kind::kDelete, 0, 2, 0, 0},   {Kind::kRevoke, 0, 2, 0, 0},
-      {Kind::kSignal, 0, 3, 0, 0},   {Kind::kPoll, 0, 2, 0, 0},
-      {Kind::kWait, 0, 2, 0, 0},     {Kind::kThread, 0, 0, 0, 0},
-      {Kind::kStart, 0, 3, 0, 0},    {Kind::kRecv, 1, 2, 0, 1},
-      {Kind::kCall, 0, 2, 0, 0},     {Kind::kSend, 0, 3, 0, 1},
-      {Kind::kReply, 1, 0, 0, 0},    {Kind::kInfo, 0, 3, 0, 0},
+      {Kind::kDelete, 0, 2, 0, 0},
+      {Kind::kRevoke, 0, 2, 0, 0},
+      {Kind::kSignal, 0, 3, 0, 0},
+      {Kind::kPoll, 0, 2, 0, 0},
+      {Kind::kWait, 0, 2, 0, 0},
+      {Kind::kThread, 0, 0, 0, 0},
+      {Kind::kStart, 0, 3, 0, 0},
+      {Kind::kRecv, 1, 2, 0, 1},
+      {Kind::kCall, 0, 2, 0, 0},
+      {Kind::kSend, 0, 3, 0, 1},
+      {Kind::kReply, 1, 0, 0, 0},
+      {Kind::kInfo, 0, 3, 0, 0},
   };
 }
 
@@ -94,9 +101,10 @@ TEST_CASE("refinement: the hosted core against the executable spec") {
   h->finish();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  printf("refinement: %llu steps (%llu bounded-exhaustive) in %llu sequences, %.1f s, 0 mismatches\n",
-         static_cast<unsigned long long>(executed), static_cast<unsigned long long>(exhaustive),
-         static_cast<unsigned long long>(sequences), seconds);
+  printf(
+      "refinement: %llu steps (%llu bounded-exhaustive) in %llu sequences, %.1f s, 0 mismatches\n",
+      static_cast<unsigned long long>(executed), static_cast<unsigned long long>(exhaustive),
+      static_cast<unsigned long long>(sequences), seconds);
   CHECK(executed >= want);
 }
 
