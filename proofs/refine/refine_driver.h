@@ -185,6 +185,22 @@ class Run {
 
   size_t cap_count() const { return caps_.size(); }
   size_t thread_count() const { return threads_.size(); }
+  // What the generator needs: each capability's object type (by creation index) and the
+  // threads that can make a call now.
+  std::vector<ObjectType> cap_types() const {
+    std::vector<ObjectType> types;
+    for (const CapRef& c : caps_)
+      types.push_back(c.type);
+    return types;
+  }
+  std::vector<uint32_t> runnable() const {
+    std::vector<uint32_t> r;
+    for (uint32_t i = 0; i < threads_.size(); ++i) {
+      const ThreadState st = threads_[i]->state();
+      if (st == ThreadState::kReady || st == ThreadState::kRunning) r.push_back(i);
+    }
+    return r;
+  }
 
   Step step(const Op& op) {
     Step st;
@@ -460,7 +476,8 @@ class Run {
   }
 
   void add_cap(int spec, Space* s, Handle h) {
-    caps_.push_back({spec, s, h});
+    Capability* c = s->caps().lookup(h);
+    caps_.push_back({spec, s, h, c != nullptr ? c->type : ObjectType::kNone});
     cap_spec_[{s, h}] = spec;
   }
 
@@ -557,6 +574,7 @@ class Run {
     int spec;
     Space* space;
     Handle handle;
+    ObjectType type;
   };
 
   hosted::Harness& h_;
@@ -572,8 +590,10 @@ class Run {
 
 // ---- generating, running, shrinking ----
 
-// A random call, weighted towards handles that exist and calls that succeed.
-inline Op random_op(std::mt19937_64& rng, size_t caps, size_t threads) {
+// A random call, weighted towards handles that exist, of the type the call wants, and
+// threads that can run.
+inline Op random_op(std::mt19937_64& rng, const std::vector<ObjectType>& types,
+                    const std::vector<uint32_t>& runnable, size_t threads) {
   auto pick = [&](uint64_t n) { return static_cast<uint32_t>(rng() % n); };
   static constexpr Kind kWeighted[] = {
       Kind::kDerive,   Kind::kDerive, Kind::kDerive, Kind::kCopy,   Kind::kDelete,
@@ -582,30 +602,70 @@ inline Op random_op(std::mt19937_64& rng, size_t caps, size_t threads) {
       Kind::kWait,     Kind::kPoll,   Kind::kQuota,  Kind::kCall,   Kind::kReplyRecv,
       Kind::kSend,     Kind::kRecv,   Kind::kRecv,   Kind::kReply,  Kind::kSpace,
       Kind::kThread,   Kind::kThread, Kind::kStart,  Kind::kStart,  Kind::kYield,
-      Kind::kEndpoint, Kind::kSignal, Kind::kDerive,
+      Kind::kEndpoint, Kind::kSignal, Kind::kDerive, Kind::kCall,   Kind::kReplyRecv,
+      Kind::kSend,     Kind::kRecv,   Kind::kReply,
   };
   Op op{};
   op.kind = kWeighted[pick(sizeof(kWeighted) / sizeof(kWeighted[0]))];
-  op.thread = pick(threads);
-  // Mostly a capability that exists (recent ones more often), sometimes none.
-  auto cap = [&]() -> uint32_t {
-    const uint64_t r = pick(10);
-    if (r == 0) return static_cast<uint32_t>(caps);  // past the last: never existed
-    if (r < 5 && caps > 3) return static_cast<uint32_t>(caps - 1 - pick(3));
+  op.thread = !runnable.empty() && pick(10) != 0 ? runnable[pick(runnable.size())]
+                                                 : pick(static_cast<uint64_t>(threads));
+  const auto caps = static_cast<uint32_t>(types.size());
+  // Mostly a capability of the wanted type (if any), else any, sometimes one that never
+  // existed (index `caps`).
+  auto cap = [&](ObjectType want) -> uint32_t {
+    const uint32_t r = pick(10);
+    if (r == 0) return caps;
+    if (want != ObjectType::kNone && r < 8) {
+      std::vector<uint32_t> of_type;
+      for (uint32_t i = 0; i < caps; ++i) {
+        if (types[i] == want) of_type.push_back(i);
+      }
+      if (!of_type.empty()) return of_type[pick(of_type.size())];
+    }
+    if (r < 5 && caps > 3) return caps - 1 - pick(3);
     return pick(caps);
   };
-  op.a = cap();
-  op.b = op.kind == Kind::kCopy ? cap() : pick(128);
-  const uint32_t rights_choices[] = {abi::kRightsAll,   abi::kRightSend | abi::kRightReceive,
-                                     abi::kRightSend,   abi::kRightReceive | abi::kRightManage,
-                                     abi::kRightManage, pick(128)};
-  if (op.kind == Kind::kDerive) op.b = rights_choices[pick(6)];
-  if (op.kind == Kind::kCopy)
-    op.c = rights_choices[pick(6)];
-  else if (op.kind == Kind::kDerive)
+  ObjectType want = ObjectType::kNone;
+  switch (op.kind) {
+    case Kind::kCopy:
+    case Kind::kQuota:
+    case Kind::kThread:
+      want = ObjectType::kSpace;
+      break;
+    case Kind::kSignal:
+    case Kind::kWait:
+    case Kind::kPoll:
+      want = ObjectType::kNotification;
+      break;
+    case Kind::kCall:
+    case Kind::kReplyRecv:
+    case Kind::kSend:
+    case Kind::kRecv:
+      want = ObjectType::kEndpoint;
+      break;
+    case Kind::kStart:
+      want = ObjectType::kThread;
+      break;
+    default:
+      break;
+  }
+  op.a = cap(want);
+  if (op.kind == Kind::kThread && pick(3) != 0) op.a = 0;  // mostly in the caller's own space
+  op.b = op.kind == Kind::kCopy ? cap(ObjectType::kNone) : pick(128);
+  const uint32_t rights_choices[] = {
+      abi::kRightsAll,    abi::kRightSend | abi::kRightReceive,   abi::kRightSend,
+      abi::kRightReceive, abi::kRightReceive | abi::kRightManage, abi::kRightManage,
+      pick(128)};
+  if (op.kind == Kind::kDerive) op.b = rights_choices[pick(7)];
+  if (op.kind == Kind::kCopy) {
+    op.c = rights_choices[pick(7)];
+  } else if (op.kind == Kind::kDerive) {
     op.c = pick(3) == 0 ? 1 + pick(6) : 0;  // badge
-  else
+  } else if (op.kind == Kind::kSend || op.kind == Kind::kRecv || op.kind == Kind::kReplyRecv) {
+    op.c = pick(3) == 0 ? 1 : 0;  // non-blocking a third of the time: waiting makes IPC happen
+  } else {
     op.c = pick(4);
+  }
   return op;
 }
 
@@ -646,8 +706,20 @@ class Driver {
     Outcome out;
     Run r(h, spec_);
     REQUIRE(r.initial_match());
+    // Half of the sequences start with an endpoint, a notification and two more started
+    // threads of the process, so that IPC between threads happens often.
+    const bool prologue = rng() % 2 == 0;
     for (size_t i = 0; i < length; ++i) {
-      ops.push_back(random_op(rng, r.cap_count(), r.thread_count()));
+      const std::vector<uint32_t> runnable = r.runnable();
+      if (runnable.empty()) break;  // every thread waits: nothing more can happen
+      const auto last = static_cast<uint32_t>(r.cap_count() - 1);
+      if (prologue && i < 6) {
+        static constexpr Kind kPrologue[] = {Kind::kEndpoint, Kind::kNotif,  Kind::kThread,
+                                             Kind::kStart,    Kind::kThread, Kind::kStart};
+        ops.push_back({kPrologue[i], 0, kPrologue[i] == Kind::kStart ? last : 0, 0, 0});
+      } else {
+        ops.push_back(random_op(rng, r.cap_types(), runnable, r.thread_count()));
+      }
       out.steps.push_back(r.step(ops.back()));
       if (!out.steps.back().skipped) ++out.executed;
       if (!out.steps.back().match()) {

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -21,6 +22,23 @@ constexpr size_t kRunsPerHarness = 64;  // fresh fake RAM after this many sequen
 uint64_t wanted_steps() {
   const char* env = std::getenv("HMK_REFINE_STEPS");
   return env != nullptr && *env != '\0' ? std::strtoull(env, nullptr, 10) : 100'000;
+}
+
+// How often each call ran and what it returned (on the core; the spec agreed), printed at
+// the end: which calls and outcomes the run really exercised.
+std::map<std::string, std::map<std::string, uint64_t>> g_outcomes;
+
+void count(const Outcome& o) {
+  for (const Step& s : o.steps) {
+    if (s.skipped) {
+      ++g_outcomes["(skipped)"]["-"];
+      continue;
+    }
+    const size_t from = s.command.find(' ') + 1;
+    const std::string call = s.command.substr(from, s.command.find(' ', from) - from);
+    const std::string reply = s.core_reply.rfind("ok", 0) == 0 ? "ok" : s.core_reply;
+    ++g_outcomes[call][reply];
+  }
 }
 
 void report(Driver& d, hosted::Harness& h, const std::vector<Op>& ops, const char* what) {
@@ -75,6 +93,7 @@ TEST_CASE("refinement: the hosted core against the executable spec") {
         runs = 1;
       }
       Outcome o = d.run(*h, ops);
+      count(o);
       executed += o.executed;
       ++sequences;
       if (o.mismatch >= 0) report(d, *h, ops, "bounded-exhaustive");
@@ -94,6 +113,7 @@ TEST_CASE("refinement: the hosted core against the executable spec") {
       runs = 1;
     }
     auto [ops, o] = d.random_run(*h, rng, 40);
+    count(o);
     executed += o.executed;
     ++sequences;
     if (o.mismatch >= 0) report(d, *h, ops, "random");
@@ -105,6 +125,12 @@ TEST_CASE("refinement: the hosted core against the executable spec") {
       "refinement: %llu steps (%llu bounded-exhaustive) in %llu sequences, %.1f s, 0 mismatches\n",
       static_cast<unsigned long long>(executed), static_cast<unsigned long long>(exhaustive),
       static_cast<unsigned long long>(sequences), seconds);
+  for (auto& [call, replies] : g_outcomes) {
+    printf("  %-12s", call.c_str());
+    for (auto& [reply, n] : replies)
+      printf(" %s: %llu;", reply.c_str(), static_cast<unsigned long long>(n));
+    printf("\n");
+  }
   CHECK(executed >= want);
 }
 
