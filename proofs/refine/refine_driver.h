@@ -517,8 +517,11 @@ class Run {
     if (c == nullptr) return false;
     for (Thread* t : threads_) {
       if (obj_.find(t) == obj_.end() || t->refs() == 0) continue;
-      for (Capability* used : {t->send_cap(), t->recv_cap()}) {
-        if (used == nullptr) continue;
+      // The capability a waiting send or receive went through (meaningful only while it waits).
+      Capability* used = t->state() == ThreadState::kBlockedOnSend      ? t->send_cap()
+                         : t->state() == ThreadState::kBlockedOnReceive ? t->recv_cap()
+                                                                        : nullptr;
+      if (used != nullptr) {
         if (kind == Kind::kDelete && used == c) return true;
         if (kind == Kind::kRevoke && cap_is_ancestor(c, used)) return true;
       }
