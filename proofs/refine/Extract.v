@@ -1,0 +1,36 @@
+(* The executable specification: proofs/spec/Spec.v's kernel entry `step`, extracted to OCaml
+   (proofs/refine/README.md). Nothing here is proved or assumed; it only chooses what to
+   extract and how nat is represented.
+
+   `init_hosted` is the starting state of the refinement driver: Spec.init with the rights the
+   hosted test fixture (platform/hosted/harness.h, spawn) gives a new process's own space and
+   thread capabilities (all seven), and the hosted default quota as the account's limit. *)
+
+From HMK Require Import Spec.
+From Coq Require Import List.
+Import ListNotations.
+Require Extraction.
+Require Import ExtrOcamlBasic ExtrOcamlNatInt.
+
+Definition init_hosted (limit : nat) : state :=
+  let s := init limit in
+  with_caps s [mkCap 3 0 0 all_rights 0 []; mkCap 4 0 2 all_rights 0 []].
+
+(* The scheduler's choice, which the spec does not model (Spec.v: "the running thread is the
+   caller"): thread t runs next, as the hosted fixture's make_current does: a Ready t becomes
+   Running and the thread that ran becomes Ready. Nothing else changes. *)
+Definition run_thread (s : state) (t : nat) : state :=
+  match s_tstate s t with
+  | Ready =>
+      with_threads s
+        (fun x => if Nat.eqb x t then Running
+                  else match s_tstate s x with Running => Ready | st => st end)
+        (s_waiters s) (s_caller s)
+  | _ => s
+  end.
+
+Extraction Language OCaml.
+(* nat is OCaml's int (ExtrOcamlNatInt: the numbers here are small ids, counts and badges);
+   Nat.lor is OCaml's lor on such non-negative ints instead of Peano bit recursion. *)
+Extract Constant Nat.lor => "(lor)".
+Extraction "hmkspec.ml" step init_hosted run_thread all_rights.

@@ -1,0 +1,815 @@
+// Refinement testing (proofs/refine/README.md): the same call sequences run on the hosted core
+// (platform/hosted, through the real kernel entry) and on the executable specification (the
+// Coq spec extracted to OCaml, //proofs/refine:spec_runner, a subprocess), and after every
+// step the replies and the abstract states must be equal. A mismatch is shrunk to a shortest
+// failing sequence (delta debugging) and printed with both sides' states.
+//
+// Header-only so that the refinement test and the seeded-bug test compile it against their
+// own build of the core (BUILD).
+#pragma once
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cinttypes>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "platform/hosted/harness.h"
+
+namespace hmk::refine {
+
+// ---- the executable specification, a subprocess fed one command a line ----
+
+class SpecProcess {
+ public:
+  explicit SpecProcess(const char* path) {
+    int to_child[2];
+    int from_child[2];
+    REQUIRE(pipe(to_child) == 0);
+    REQUIRE(pipe(from_child) == 0);
+    pid_ = fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      dup2(to_child[0], 0);
+      dup2(from_child[1], 1);
+      close(to_child[0]);
+      close(to_child[1]);
+      close(from_child[0]);
+      close(from_child[1]);
+      execl(path, path, static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(to_child[0]);
+    close(from_child[1]);
+    in_ = fdopen(to_child[1], "w");
+    out_ = fdopen(from_child[0], "r");
+    REQUIRE(in_ != nullptr);
+    REQUIRE(out_ != nullptr);
+  }
+  SpecProcess(const SpecProcess&) = delete;
+  SpecProcess& operator=(const SpecProcess&) = delete;
+  ~SpecProcess() {
+    fclose(in_);
+    fclose(out_);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+  }
+
+  // Sends a command, returns the `lines` lines it answers.
+  std::vector<std::string> ask(const std::string& command, int lines) {
+    fputs(command.c_str(), in_);
+    fputc('\n', in_);
+    fflush(in_);
+    std::vector<std::string> answer;
+    for (int i = 0; i < lines; ++i) {
+      std::string line;
+      int c;
+      while ((c = fgetc(out_)) != EOF && c != '\n')
+        line.push_back(static_cast<char>(c));
+      if (c == EOF) FAIL("the executable spec ended (command: " << command << ")");
+      answer.push_back(line);
+    }
+    return answer;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  FILE* in_ = nullptr;
+  FILE* out_ = nullptr;
+};
+
+// ---- call sequences ----
+
+enum class Kind : uint8_t {
+  kDerive,     // a: source, b: rights, c: badge
+  kCopy,       // a: space, b: source, c: rights
+  kDelete,     // a
+  kRevoke,     // a
+  kInfo,       // a
+  kEndpoint,   //
+  kNotif,      //
+  kMemory,     // b: pages, c: 0 flags, 1 lazy, 2 a bad flag
+  kSignal,     // a
+  kWait,       // a
+  kPoll,       // a
+  kQuota,      // a: space
+  kCall,       // a
+  kReplyRecv,  // a, c: non-blocking
+  kSend,       // a, c: non-blocking
+  kRecv,       // a, c: non-blocking
+  kReply,      //
+  kSpace,      // b: quota bytes (0: 1 MiB, else more than the caller has)
+  kThread,     // a: space, c: entry valid
+  kStart,      // a
+  kYield,      //
+  kCount,
+};
+
+// One call. Capabilities and threads are named by their index in the sequence's creation order
+// (taken modulo the number there are; one past the last is a handle that never existed), so
+// every sequence, and every subsequence the shrinker tries, means something.
+struct Op {
+  Kind kind;
+  uint32_t thread;
+  uint32_t a;
+  uint32_t b;
+  uint32_t c;
+};
+
+// What one step did on both sides.
+struct Step {
+  bool skipped = false;  // the caller cannot run, or the call is one the spec abstracts
+  std::string command;   // as the spec got it
+  std::string core_reply, spec_reply;
+  std::string core_state, spec_state;
+  bool match() const { return skipped || (core_reply == spec_reply && core_state == spec_state); }
+};
+
+inline const char* type_name(abi::ObjectType t) {
+  switch (t) {
+    case abi::ObjectType::kSpace:
+      return "Space";
+    case abi::ObjectType::kThread:
+      return "Thread";
+    case abi::ObjectType::kEndpoint:
+      return "Endpoint";
+    case abi::ObjectType::kNotification:
+      return "Notification";
+    case abi::ObjectType::kMemory:
+      return "Memory";
+    default:
+      return "Other";
+  }
+}
+
+// One sequence on a fresh process of the hosted core and a reset spec.
+class Run {
+ public:
+  Run(hosted::Harness& h, SpecProcess& spec) : h_(h), spec_(spec) {
+    hosted::Harness::Process p = h_.spawn("refine");
+    space0_ = p.space;
+    // Spec.init_hosted: space 0 (account 1), thread 2, capabilities 3 and 4.
+    obj_[p.space] = 0;
+    obj_[p.thread] = 2;
+    spaces_.push_back(p.space);
+    threads_.push_back(p.thread);
+    add_cap(3, p.space, abi::kSelfSpace);
+    add_cap(4, p.space, abi::kSelfThread);
+    std::vector<std::string> s = spec_.ask("reset", 1);
+    initial_spec_ = s[0];
+    initial_core_ = core_state();
+  }
+  Run(const Run&) = delete;
+  Run& operator=(const Run&) = delete;
+  ~Run() {
+    // Ends the process (and its children) so that the next run starts alone.
+    space0_->terminate(0);
+    h_.drain_teardown();
+  }
+
+  bool initial_match() const { return initial_spec_ == initial_core_; }
+  const std::string& initial_spec() const { return initial_spec_; }
+  const std::string& initial_core() const { return initial_core_; }
+
+  size_t cap_count() const { return caps_.size(); }
+  size_t thread_count() const { return threads_.size(); }
+  // What the generator needs: each capability's object type (by creation index) and the
+  // threads that can make a call now.
+  std::vector<ObjectType> cap_types() const {
+    std::vector<ObjectType> types;
+    for (const CapRef& c : caps_)
+      types.push_back(c.type);
+    return types;
+  }
+  std::vector<uint32_t> runnable() const {
+    std::vector<uint32_t> r;
+    for (uint32_t i = 0; i < threads_.size(); ++i) {
+      const ThreadState st = threads_[i]->state();
+      if (st == ThreadState::kReady || st == ThreadState::kRunning) r.push_back(i);
+    }
+    return r;
+  }
+
+  Step step(const Op& op) {
+    Step st;
+    Thread* t = threads_[op.thread % threads_.size()];
+    if (t->state() != ThreadState::kReady && t->state() != ThreadState::kRunning) {
+      st.skipped = true;
+      return st;
+    }
+    Space* sp = &t->space();
+    const int tid = obj_[t];
+    Ref a = ref(op.a, sp);
+    Ref b = ref(op.b, sp);
+    // Where a new capability goes: the caller's table, or cap_copy_to's target space's.
+    Space* target = sp;
+    if (op.kind == Kind::kCopy) {
+      Capability* c = sp->caps().lookup(a.core);
+      target =
+          c != nullptr && c->type == ObjectType::kSpace ? static_cast<Space*>(c->object) : nullptr;
+    }
+    using abi::Syscall;
+    const auto tag =
+        abi::MessageInfo::make(0, 0, 0, op.c != 0 ? abi::MessageInfo::kNonBlocking : 0);
+    std::string cmd = std::to_string(tid) + " ";
+    Status status = Status::kOk;
+    switch (op.kind) {
+      case Kind::kDerive: {
+        const uint32_t rights = op.b & abi::kRightsAll;
+        const uint64_t badge = op.c;
+        cmd += "derive " + std::to_string(a.spec) + " " + std::to_string(rights) + " " +
+               std::to_string(badge);
+        status = h_.syscall(t, Syscall::kCapDerive, {a.core, rights, badge});
+        break;
+      }
+      case Kind::kCopy: {
+        const uint32_t rights = op.c & abi::kRightsAll;
+        cmd += "copy " + std::to_string(a.spec) + " " + std::to_string(b.spec) + " " +
+               std::to_string(rights);
+        status = h_.syscall(t, Syscall::kCapCopyTo, {a.core, b.core, rights});
+        break;
+      }
+      case Kind::kDelete:
+      case Kind::kRevoke: {
+        if (abstracted_removal(op.kind, sp, a.core)) {
+          st.skipped = true;
+          return st;
+        }
+        const bool del = op.kind == Kind::kDelete;
+        cmd += (del ? "delete " : "revoke ") + std::to_string(a.spec);
+        status = h_.syscall(t, del ? Syscall::kCapDelete : Syscall::kCapRevoke, {a.core});
+        break;
+      }
+      case Kind::kInfo:
+        cmd += "info " + std::to_string(a.spec);
+        status = h_.syscall(t, Syscall::kCapInfo, {a.core});
+        break;
+      case Kind::kEndpoint:
+        cmd += "ep";
+        status = h_.syscall(t, Syscall::kEndpointCreate);
+        break;
+      case Kind::kNotif:
+        cmd += "ntf";
+        status = h_.syscall(t, Syscall::kNotificationCreate);
+        break;
+      case Kind::kMemory: {
+        // 0 pages and 16385 are InvalidArgument; the others fit any quota this driver uses.
+        static constexpr uint64_t kPages[] = {1, 2, 3, 0, 16385};
+        const uint64_t pages = kPages[op.b % 5];
+        const uint64_t flags = op.c % 3 == 0 ? 0 : op.c % 3 == 1 ? abi::kMemoryLazy : 1u << 7;
+        cmd += "mem " + std::to_string(pages) + (op.c % 3 == 2 ? " 0" : " 1");
+        status = h_.syscall(t, Syscall::kMemoryCreate, {pages, flags});
+        break;
+      }
+      case Kind::kSignal:
+        cmd += "signal " + std::to_string(a.spec);
+        status = h_.syscall(t, Syscall::kSignal, {a.core});
+        break;
+      case Kind::kWait:
+        cmd += "wait " + std::to_string(a.spec);
+        status = h_.syscall(t, Syscall::kWait, {a.core});
+        break;
+      case Kind::kPoll:
+        cmd += "poll " + std::to_string(a.spec);
+        status = h_.syscall(t, Syscall::kPoll, {a.core});
+        break;
+      case Kind::kQuota:
+        cmd += "quota " + std::to_string(a.spec);
+        status = h_.syscall(t, Syscall::kQuotaInfo, {a.core});
+        break;
+      case Kind::kCall:
+        cmd += "call " + std::to_string(a.spec);
+        status = h_.ipc(t, Syscall::kCall, a.core, abi::MessageInfo::make(0, 0));
+        break;
+      case Kind::kReplyRecv:
+        cmd += "rr " + std::to_string(a.spec) + (op.c != 0 ? " 1" : " 0");
+        status = h_.ipc(t, Syscall::kReplyRecv, a.core, tag);
+        break;
+      case Kind::kSend:
+        cmd += "send " + std::to_string(a.spec) + (op.c != 0 ? " 1" : " 0");
+        status = h_.ipc(t, Syscall::kSend, a.core, tag);
+        break;
+      case Kind::kRecv:
+        cmd += "recv " + std::to_string(a.spec) + (op.c != 0 ? " 1" : " 0");
+        status = h_.ipc(t, Syscall::kRecv, a.core, tag);
+        break;
+      case Kind::kReply:
+        cmd += "reply";
+        status = h_.ipc(t, Syscall::kReply, 0, abi::MessageInfo::make(0, 0));
+        break;
+      case Kind::kSpace: {
+        // 1 MiB fits the caller's quota a few times over; 2^40 never does.
+        const uint64_t bytes = op.b % 4 == 3 ? 1ull << 40 : 1ull << 20;
+        cmd += "space " + std::to_string(bytes);
+        status = h_.syscall(t, Syscall::kSpaceCreate, {bytes});
+        break;
+      }
+      case Kind::kThread: {
+        const bool ok = op.c % 4 != 3;
+        cmd += "tcreate " + std::to_string(a.spec) + (ok ? " 1" : " 0");
+        status = h_.syscall(t, Syscall::kThreadCreate,
+                            {a.core, ok ? hosted::kEntryPoint : 0, hosted::kStackTop, 0});
+        break;
+      }
+      case Kind::kStart:
+        cmd += "tstart " + std::to_string(a.spec);
+        status = h_.syscall(t, Syscall::kThreadStart, {a.core});
+        break;
+      case Kind::kYield:
+        cmd += "yield";
+        status = h_.syscall(t, Syscall::kYield);
+        break;
+      case Kind::kCount:
+        break;
+    }
+    h_.drain_teardown();
+    st.command = cmd;
+    std::vector<std::string> answer = spec_.ask(cmd, 2);
+    st.spec_reply = answer[0];
+    st.spec_state = answer[1];
+    st.core_reply = core_reply(op.kind, t, target, status);
+    // A new capability: the spec says "ok ID oOBJ", the core a handle. Both become "ok handle"
+    // and the pair is remembered.
+    if (st.core_reply == "ok handle") {
+      int id = -1;
+      int o = -1;
+      if (sscanf(st.spec_reply.c_str(), "ok %d o%d", &id, &o) == 2) {
+        const Handle hd = t->regs()[arch::kRdi];
+        Capability* c = target->caps().lookup(hd);
+        add_cap(id, target, hd);
+        if (c != nullptr && obj_.find(c->object) == obj_.end()) obj_[c->object] = o;
+        if (c != nullptr &&
+            (op.kind == Kind::kEndpoint || op.kind == Kind::kNotif || op.kind == Kind::kMemory ||
+             op.kind == Kind::kThread || op.kind == Kind::kSpace)) {
+          obj_[c->object] = o;  // a new object (its address may be a dead one's)
+          if (op.kind == Kind::kThread) threads_.push_back(static_cast<Thread*>(c->object));
+          if (op.kind == Kind::kSpace) spaces_.push_back(static_cast<Space*>(c->object));
+        }
+        st.spec_reply = "ok handle";
+      }
+    }
+    st.core_state = core_state();
+    return st;
+  }
+
+  // The core's abstract state, in the spec runner's format (runner.ml, state_line).
+  std::string core_state() {
+    std::map<int, KernelObject*> objs;
+    for (KernelObject* o = live_objects().front(); o != nullptr; o = live_objects().next(o)) {
+      auto it = obj_.find(o);
+      if (it != obj_.end() && o->refs() > 0) objs[it->second] = o;
+    }
+    std::string out;
+    char buf[160];
+    for (auto& [id, o] : objs) {
+      switch (o->type()) {
+        case ObjectType::kSpace:
+          snprintf(buf, sizeof(buf), "o%d:S/%" PRIu64 " ", id,
+                   static_cast<Space*>(o)->own_quota().limit());
+          break;
+        case ObjectType::kThread: {
+          auto* t = static_cast<Thread*>(o);
+          snprintf(buf, sizeof(buf), "o%d:T/%d:%s ", id, id_of(&t->space()),
+                   thread_state(t).c_str());
+          break;
+        }
+        case ObjectType::kEndpoint:
+          snprintf(buf, sizeof(buf), "o%d:E ", id);
+          break;
+        case ObjectType::kNotification:
+          snprintf(buf, sizeof(buf), "o%d:N/%" PRIu64 " ", id,
+                   static_cast<Notification*>(o)->word());
+          break;
+        case ObjectType::kMemory:
+          snprintf(buf, sizeof(buf), "o%d:M/%" PRIu64 " ", id,
+                   static_cast<MemoryObject*>(o)->pages());
+          break;
+        default:
+          buf[0] = '\0';
+          break;
+      }
+      out += buf;
+    }
+    // Capabilities of every live space of this run, by spec id.
+    std::unordered_map<const Capability*, std::string> cap_id;
+    std::vector<std::pair<const Capability*, Space*>> all;
+    for (auto& [id, o] : objs) {
+      if (o->type() != ObjectType::kSpace) continue;
+      auto* s = static_cast<Space*>(o);
+      for (size_t p = 0; p < s->caps().page_count(); ++p) {
+        Capability* page = s->caps().page(p);
+        if (page == nullptr) continue;
+        for (size_t i = 0; i < CapTable::kSlotsPerPage; ++i) {
+          const Capability& c = page[i];
+          if (c.empty() || c.type == ObjectType::kIrqControl) continue;
+          auto it = cap_spec_.find({s, c.key});
+          cap_id[&c] =
+              it == cap_spec_.end() ? "?" + std::to_string(c.key) : std::to_string(it->second);
+          all.emplace_back(&c, s);
+        }
+      }
+    }
+    std::vector<std::pair<int, std::string>> caps;
+    for (auto& [c, s] : all) {
+      const std::string& id = cap_id[c];
+      std::string parent = "-";
+      if (c->parent != nullptr) {
+        auto it = cap_id.find(c->parent);
+        parent = it == cap_id.end() ? "?" : it->second;
+      }
+      snprintf(buf, sizeof(buf), "c%s@%d:o%d:r%u:b%" PRIu64 ":p%s ", id.c_str(), id_of(s),
+               id_of(c->object), c->rights, c->badge, parent.c_str());
+      caps.emplace_back(id[0] == '?' ? -1 : std::stoi(id), buf);
+    }
+    std::sort(caps.begin(), caps.end());
+    for (auto& [id, text] : caps)
+      out += text;
+    // Queues and callers, by object id.
+    for (auto& [id, o] : objs) {
+      ThreadQueue* q = nullptr;
+      if (o->type() == ObjectType::kEndpoint) q = &static_cast<Endpoint*>(o)->queue();
+      if (o->type() == ObjectType::kNotification) q = &static_cast<Notification*>(o)->waiters();
+      if (q != nullptr && !q->empty()) {
+        out += "q" + std::to_string(id) + ":";
+        bool first = true;
+        for (Thread* w = q->front(); w != nullptr; w = q->next(w)) {
+          out += (first ? "" : ",") + std::to_string(id_of(w));
+          first = false;
+        }
+        out += " ";
+      }
+      if (o->type() == ObjectType::kThread) {
+        Thread* caller = static_cast<Thread*>(o)->caller();
+        if (caller != nullptr)
+          out += "k" + std::to_string(id) + "=" + std::to_string(id_of(caller)) + " ";
+      }
+    }
+    return out;
+  }
+
+ private:
+  struct Ref {
+    uint64_t spec;  // the id the spec gets
+    Handle core;    // the handle the core gets
+  };
+
+  // The capability with creation index i for a call from `sp`: its handle if it is in sp's
+  // table; a handle that never existed (0, whose slot is never filled) if it is in another
+  // table (the spec's lookup fails there too: another space's capability) or past the last.
+  Ref ref(uint32_t i, Space* sp) const {
+    const size_t n = i % (caps_.size() + 1);
+    if (n == caps_.size()) return {1'000'000, 0};
+    const CapRef& c = caps_[n];
+    return {static_cast<uint64_t>(c.spec), c.space == sp ? c.handle : 0};
+  }
+
+  void add_cap(int spec, Space* s, Handle h) {
+    Capability* c = s->caps().lookup(h);
+    caps_.push_back({spec, s, h, c != nullptr ? c->type : ObjectType::kNone});
+    cap_spec_[{s, h}] = spec;
+  }
+
+  int id_of(const void* o) const {
+    auto it = obj_.find(static_cast<const KernelObject*>(o));
+    return it == obj_.end() ? -1 : it->second;
+  }
+
+  std::string thread_state(Thread* t) const {
+    switch (t->state()) {
+      case ThreadState::kInactive:
+        return "I";
+      case ThreadState::kReady:
+      case ThreadState::kRunning:
+        return "R";
+      case ThreadState::kBlockedOnSend:
+        return "S" + std::to_string(id_of(t->blocked_on())) +
+               (t->send_reply() == Reply::kWait ? "c" : "s");
+      case ThreadState::kBlockedOnReceive:
+        return "V" + std::to_string(id_of(t->blocked_on()));
+      case ThreadState::kBlockedOnReply:
+        return "P" + std::to_string(id_of(t->replier()));
+      case ThreadState::kBlockedOnNotification:
+        return "W" + std::to_string(id_of(t->blocked_on()));
+      case ThreadState::kDead:
+        return "D";
+      default:
+        return "?";
+    }
+  }
+
+  // What the spec deliberately does not model (its README): deleting the last capability to
+  // a thread or a space (they never die in the spec), and deleting or revoking a capability
+  // a blocked send or receive went through (the kernel cancels it). Such a call is skipped.
+  bool abstracted_removal(Kind kind, Space* sp, Handle h) {
+    Capability* c = sp->caps().lookup(h);
+    if (c == nullptr) return false;
+    for (Thread* t : threads_) {
+      if (obj_.find(t) == obj_.end() || t->refs() == 0) continue;
+      // The capability a waiting send or receive went through (meaningful only while it waits).
+      Capability* used = t->state() == ThreadState::kBlockedOnSend      ? t->send_cap()
+                         : t->state() == ThreadState::kBlockedOnReceive ? t->recv_cap()
+                                                                        : nullptr;
+      if (used != nullptr) {
+        if (kind == Kind::kDelete && used == c) return true;
+        if (kind == Kind::kRevoke && cap_is_ancestor(c, used)) return true;
+      }
+    }
+    if (kind == Kind::kDelete &&
+        (c->type == ObjectType::kThread || c->type == ObjectType::kSpace)) {
+      int named = 0;
+      for (Space* s : spaces_) {
+        if (s->refs() == 0) continue;
+        for (size_t p = 0; p < s->caps().page_count(); ++p) {
+          Capability* page = s->caps().page(p);
+          if (page == nullptr) continue;
+          for (size_t i = 0; i < CapTable::kSlotsPerPage; ++i)
+            named += !page[i].empty() && page[i].object == c->object ? 1 : 0;
+        }
+      }
+      if (named <= 1) return true;
+    }
+    return false;
+  }
+
+  std::string core_reply(Kind kind, Thread* t, Space* sp, Status status) const {
+    if (t->state() != ThreadState::kReady && t->state() != ThreadState::kRunning) return "blocked";
+    if (status != Status::kOk) return std::string("err ") + status_name(status);
+    const uint64_t* r = t->regs();
+    char buf[96];
+    switch (kind) {
+      case Kind::kDerive:
+      case Kind::kCopy:
+      case Kind::kEndpoint:
+      case Kind::kNotif:
+      case Kind::kMemory:
+      case Kind::kSpace:
+      case Kind::kThread:
+        return sp != nullptr && sp->caps().lookup(r[arch::kRdi]) != nullptr ? "ok handle"
+                                                                            : "ok no-handle";
+      case Kind::kInfo:
+        snprintf(buf, sizeof(buf), "ok %s %u %" PRIu64,
+                 type_name(static_cast<abi::ObjectType>(r[arch::kRdi] & 0xff)),
+                 static_cast<uint32_t>(r[arch::kRdi] >> 8) & 0xffffff, r[arch::kRsi]);
+        return buf;
+      case Kind::kWait:
+      case Kind::kPoll:
+        return "ok " + std::to_string(r[arch::kRdi]);
+      case Kind::kQuota:
+        return "ok limit " + std::to_string(r[arch::kRdi]);
+      default:
+        return "ok";
+    }
+  }
+
+  struct CapRef {
+    int spec;
+    Space* space;
+    Handle handle;
+    ObjectType type;
+  };
+
+  hosted::Harness& h_;
+  SpecProcess& spec_;
+  Space* space0_ = nullptr;
+  std::vector<CapRef> caps_;
+  std::map<std::pair<const Space*, uint64_t>, int> cap_spec_;
+  std::unordered_map<const KernelObject*, int> obj_;
+  std::vector<Thread*> threads_;
+  std::vector<Space*> spaces_;
+  std::string initial_spec_, initial_core_;
+};
+
+// ---- generating, running, shrinking ----
+
+// A random call, weighted towards handles that exist, of the type the call wants, and
+// threads that can run.
+inline Op random_op(std::mt19937_64& rng, const std::vector<ObjectType>& types,
+                    const std::vector<uint32_t>& runnable, size_t threads) {
+  auto pick = [&](uint64_t n) { return static_cast<uint32_t>(rng() % n); };
+  static constexpr Kind kWeighted[] = {
+      Kind::kDerive,   Kind::kDerive, Kind::kDerive, Kind::kCopy,   Kind::kDelete,
+      Kind::kDelete,   Kind::kRevoke, Kind::kRevoke, Kind::kInfo,   Kind::kEndpoint,
+      Kind::kNotif,    Kind::kNotif,  Kind::kMemory, Kind::kSignal, Kind::kSignal,
+      Kind::kWait,     Kind::kPoll,   Kind::kQuota,  Kind::kCall,   Kind::kReplyRecv,
+      Kind::kSend,     Kind::kRecv,   Kind::kRecv,   Kind::kReply,  Kind::kSpace,
+      Kind::kThread,   Kind::kThread, Kind::kStart,  Kind::kStart,  Kind::kYield,
+      Kind::kEndpoint, Kind::kSignal, Kind::kDerive, Kind::kCall,   Kind::kReplyRecv,
+      Kind::kSend,     Kind::kRecv,   Kind::kReply,
+  };
+  Op op{};
+  op.kind = kWeighted[pick(sizeof(kWeighted) / sizeof(kWeighted[0]))];
+  op.thread = !runnable.empty() && pick(10) != 0 ? runnable[pick(runnable.size())]
+                                                 : pick(static_cast<uint64_t>(threads));
+  const auto caps = static_cast<uint32_t>(types.size());
+  // Mostly a capability of the wanted type (if any), else any, sometimes one that never
+  // existed (index `caps`).
+  auto cap = [&](ObjectType want) -> uint32_t {
+    const uint32_t r = pick(10);
+    if (r == 0) return caps;
+    if (want != ObjectType::kNone && r < 8) {
+      std::vector<uint32_t> of_type;
+      for (uint32_t i = 0; i < caps; ++i) {
+        if (types[i] == want) of_type.push_back(i);
+      }
+      if (!of_type.empty()) return of_type[pick(of_type.size())];
+    }
+    if (r < 5 && caps > 3) return caps - 1 - pick(3);
+    return pick(caps);
+  };
+  ObjectType want = ObjectType::kNone;
+  switch (op.kind) {
+    case Kind::kCopy:
+    case Kind::kQuota:
+    case Kind::kThread:
+      want = ObjectType::kSpace;
+      break;
+    case Kind::kSignal:
+    case Kind::kWait:
+    case Kind::kPoll:
+      want = ObjectType::kNotification;
+      break;
+    case Kind::kCall:
+    case Kind::kReplyRecv:
+    case Kind::kSend:
+    case Kind::kRecv:
+      want = ObjectType::kEndpoint;
+      break;
+    case Kind::kStart:
+      want = ObjectType::kThread;
+      break;
+    default:
+      break;
+  }
+  op.a = cap(want);
+  if (op.kind == Kind::kThread && pick(3) != 0) op.a = 0;  // mostly in the caller's own space
+  op.b = op.kind == Kind::kCopy ? cap(ObjectType::kNone) : pick(128);
+  const uint32_t rights_choices[] = {
+      abi::kRightsAll,    abi::kRightSend | abi::kRightReceive,   abi::kRightSend,
+      abi::kRightReceive, abi::kRightReceive | abi::kRightManage, abi::kRightManage,
+      pick(128)};
+  if (op.kind == Kind::kDerive) op.b = rights_choices[pick(7)];
+  if (op.kind == Kind::kCopy) {
+    op.c = rights_choices[pick(7)];
+  } else if (op.kind == Kind::kDerive) {
+    op.c = pick(3) == 0 ? 1 + pick(6) : 0;  // badge
+  } else if (op.kind == Kind::kSend || op.kind == Kind::kRecv || op.kind == Kind::kReplyRecv) {
+    op.c = pick(3) == 0 ? 1 : 0;  // non-blocking a third of the time: waiting makes IPC happen
+  } else {
+    op.c = pick(4);
+  }
+  return op;
+}
+
+// The result of running a sequence: the first step that differs, or -1.
+struct Outcome {
+  int mismatch = -1;
+  std::vector<Step> steps;
+  size_t executed = 0;  // steps not skipped
+};
+
+class Driver {
+ public:
+  explicit Driver(const char* runner) : spec_(runner) {}
+
+  // Runs `ops` on a fresh process; stops at the first mismatch.
+  Outcome run(hosted::Harness& h, const std::vector<Op>& ops) {
+    Outcome out;
+    Run r(h, spec_);
+    if (!r.initial_match()) {
+      FAIL("initial states differ:\n  core: " << r.initial_core()
+                                              << "\n  spec: " << r.initial_spec());
+    }
+    for (size_t i = 0; i < ops.size(); ++i) {
+      out.steps.push_back(r.step(ops[i]));
+      if (!out.steps.back().skipped) ++out.executed;
+      if (!out.steps.back().match()) {
+        out.mismatch = static_cast<int>(i);
+        break;
+      }
+    }
+    return out;
+  }
+
+  // A random sequence of `length` calls, generated as it runs (arguments name what exists).
+  std::pair<std::vector<Op>, Outcome> random_run(hosted::Harness& h, std::mt19937_64& rng,
+                                                 size_t length) {
+    std::vector<Op> ops;
+    Outcome out;
+    Run r(h, spec_);
+    REQUIRE(r.initial_match());
+    // Half of the sequences start with an endpoint, a notification and two more started
+    // threads of the process, so that IPC between threads happens often.
+    const bool prologue = rng() % 2 == 0;
+    for (size_t i = 0; i < length; ++i) {
+      const std::vector<uint32_t> runnable = r.runnable();
+      if (runnable.empty()) break;  // every thread waits: nothing more can happen
+      const auto last = static_cast<uint32_t>(r.cap_count() - 1);
+      if (prologue && i < 6) {
+        static constexpr Kind kPrologue[] = {Kind::kEndpoint, Kind::kNotif,  Kind::kThread,
+                                             Kind::kStart,    Kind::kThread, Kind::kStart};
+        ops.push_back({kPrologue[i], 0, kPrologue[i] == Kind::kStart ? last : 0, 0, 0});
+      } else {
+        ops.push_back(random_op(rng, r.cap_types(), runnable, r.thread_count()));
+      }
+      out.steps.push_back(r.step(ops.back()));
+      if (!out.steps.back().skipped) ++out.executed;
+      if (!out.steps.back().match()) {
+        out.mismatch = static_cast<int>(i);
+        break;
+      }
+    }
+    return {ops, out};
+  }
+
+  // Delta debugging: drops chunks of calls, halving the chunk, while the sequence still fails
+  // (at any step), until no single call can go. Returns the shortest failing sequence found.
+  std::vector<Op> shrink(hosted::Harness& h, std::vector<Op> ops) {
+    auto fails = [&](const std::vector<Op>& candidate, std::vector<Op>* cut) {
+      Outcome o = run(h, candidate);
+      if (o.mismatch < 0) return false;
+      cut->assign(candidate.begin(), candidate.begin() + o.mismatch + 1);
+      return true;
+    };
+    std::vector<Op> cut;
+    if (!fails(ops, &cut)) return ops;
+    ops = cut;
+    bool progress = true;
+    while (progress) {
+      progress = false;
+      for (size_t chunk = std::max<size_t>(ops.size() / 2, 1); chunk >= 1; chunk /= 2) {
+        for (size_t i = 0; i + chunk <= ops.size();) {
+          std::vector<Op> candidate(ops.begin(), ops.begin() + i);
+          candidate.insert(candidate.end(), ops.begin() + i + chunk, ops.end());
+          if (!candidate.empty() && fails(candidate, &cut)) {
+            ops = cut;
+            progress = true;
+          } else {
+            i += chunk;
+          }
+        }
+        if (chunk == 1) break;
+      }
+      // Capabilities are named by creation index, so a call may need the calls that made the
+      // capabilities before the one it names: try naming an earlier one (which may let those
+      // calls go in the next round).
+      for (size_t i = 0; i < ops.size(); ++i) {
+        for (uint32_t Op::*field : {&Op::a, &Op::b, &Op::thread}) {
+          for (uint32_t v = 0; v < ops[i].*field; ++v) {
+            std::vector<Op> candidate = ops;
+            candidate[i].*field = v;
+            if (fails(candidate, &cut)) {
+              ops = cut;
+              progress = true;
+              break;
+            }
+          }
+          if (i >= ops.size()) break;
+        }
+      }
+    }
+    return ops;
+  }
+
+  // The sequence's steps up to its mismatch, both sides' replies, and both states there.
+  std::string trace(hosted::Harness& h, const std::vector<Op>& ops) {
+    Outcome o = run(h, ops);
+    std::string text;
+    int n = 0;
+    for (size_t i = 0; i < o.steps.size(); ++i) {
+      const Step& s = o.steps[i];
+      if (s.skipped) {
+        text += "  (skipped)\n";
+        continue;
+      }
+      ++n;
+      text += "  " + std::to_string(n) + ". thread " + s.command + "  -> core: " + s.core_reply +
+              " | spec: " + s.spec_reply + "\n";
+      if (static_cast<int>(i) == o.mismatch) {
+        text += "     core state: " + s.core_state + "\n     spec state: " + s.spec_state + "\n";
+      }
+    }
+    return text;
+  }
+
+ private:
+  SpecProcess spec_;
+};
+
+// The steps a sequence executed (skipped ones left out), for the shrunk trace's length.
+inline size_t executed_steps(Driver& d, hosted::Harness& h, const std::vector<Op>& ops) {
+  return d.run(h, ops).executed;
+}
+
+}  // namespace hmk::refine

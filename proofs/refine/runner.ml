@@ -1,0 +1,150 @@
+(* The executable specification's command loop (proofs/refine/README.md): reads one command a
+   line on stdin, runs it on the extracted Spec.step, and prints one line of reply and one
+   line of canonical abstract state per call, flushing after each, for the refinement driver
+   (refine_driver.cc) to compare with the hosted core.
+
+     reset                 the state becomes init_hosted (one process, one running thread)
+     T CALL ARGS...        thread T makes CALL (T runs first if it is Ready: run_thread)
+
+   CALL: derive H R B | copy HS H R | delete H | revoke H | info H | ep | ntf | mem P OK
+   | signal H | wait H | poll H | quota H | call H | rr H NB | send H NB | recv H NB | reply
+   | space BYTES | tcreate HS OK | tstart H | yield      (R: rights bits, OK/NB: 0 or 1) *)
+
+open Hmkspec
+
+let limit = 16 lsl 20 (* abi::kDefaultProcessQuota *)
+
+let rights_of_bits b =
+  List.filter_map
+    (fun (bit, r) -> if b land bit <> 0 then Some r else None)
+    [ (1, RRead); (2, RWrite); (4, RExecute); (8, RSend); (16, RReceive); (32, RGrant);
+      (64, RManage) ]
+
+let bits_of_rights rs =
+  List.fold_left
+    (fun acc r ->
+      acc
+      lor
+      match r with
+      | RRead -> 1 | RWrite -> 2 | RExecute -> 4 | RSend -> 8 | RReceive -> 16
+      | RGrant -> 32 | RManage -> 64)
+    0 rs
+
+let error_name = function
+  | InvalidCapability -> "InvalidCapability" | PermissionDenied -> "PermissionDenied"
+  | InvalidArgument -> "InvalidArgument" | QuotaExceeded -> "QuotaExceeded"
+  | PeerClosed -> "PeerClosed" | WouldBlock -> "WouldBlock" | NotFound -> "NotFound"
+  | Busy -> "Busy" | BadAddress -> "BadAddress"
+
+let type_name = function
+  | TSpace -> "Space" | TThread -> "Thread" | TEndpoint -> "Endpoint"
+  | TNotification -> "Notification" | TMemory -> "Memory"
+
+(* The reply; quota_info's used bytes are left out (object sizes are placeholders). *)
+let reply_line = function
+  | ROk VNone -> "ok"
+  | ROk (VNum n) -> Printf.sprintf "ok %d" n
+  | ROk (VInfo (t, r, b)) -> Printf.sprintf "ok %s %d %d" (type_name t) (bits_of_rights r) b
+  | ROk (VQuota (l, _)) -> Printf.sprintf "ok limit %d" l
+  | RErr e -> "err " ^ error_name e
+  | RBlocked -> "blocked"
+
+let tstate_name = function
+  | Inactive -> "I"
+  | Running | Ready -> "R" (* which runnable thread runs is the scheduler's choice *)
+  | BlockedSend (e, c) -> Printf.sprintf "S%d%s" e (if c then "c" else "s")
+  | BlockedRecv e -> Printf.sprintf "V%d" e
+  | BlockedReply s -> Printf.sprintf "P%d" s
+  | BlockedNotif n -> Printf.sprintf "W%d" n
+  | Dead -> "D"
+
+(* The canonical abstract state (the driver prints the core's the same way): objects by id,
+   capabilities by id, thread states, queues, notification words, callers. *)
+let state_line s =
+  let b = Buffer.create 256 in
+  let add fmt = Printf.bprintf b fmt in
+  for o = 0 to s.s_next - 1 do
+    match s.s_objs o with
+    | None -> ()
+    | Some ob -> (
+        match ob.o_kind with
+        | KSpace a ->
+            let l = match s.s_accts a with Some (l, _) -> l | None -> -1 in
+            add "o%d:S/%d " o l
+        | KThread sp -> add "o%d:T/%d:%s " o sp (tstate_name (s.s_tstate o))
+        | KEndpoint -> add "o%d:E " o
+        | KNotification -> add "o%d:N/%d " o (s.s_word o)
+        | KMemory p -> add "o%d:M/%d " o p)
+  done;
+  let caps = List.sort (fun x y -> compare x.c_id y.c_id) s.s_caps in
+  List.iter
+    (fun c ->
+      add "c%d@%d:o%d:r%d:b%d:p%s " c.c_id c.c_space c.c_obj (bits_of_rights c.c_rights)
+        c.c_badge
+        (match c.c_anc with p :: _ -> string_of_int p | [] -> "-"))
+    caps;
+  for o = 0 to s.s_next - 1 do
+    (match s.s_waiters o with
+    | [] -> ()
+    | q -> add "q%d:%s " o (String.concat "," (List.map string_of_int q)));
+    match s.s_caller o with Some c -> add "k%d=%d " o c | None -> ()
+  done;
+  Buffer.contents b
+
+let parse_call = function
+  | [ "derive"; h; r; b ] ->
+      CapDerive (int_of_string h, rights_of_bits (int_of_string r), int_of_string b)
+  | [ "copy"; hs; h; r ] ->
+      CapCopyTo (int_of_string hs, int_of_string h, rights_of_bits (int_of_string r))
+  | [ "delete"; h ] -> CapDelete (int_of_string h)
+  | [ "revoke"; h ] -> CapRevoke (int_of_string h)
+  | [ "info"; h ] -> CapInfo (int_of_string h)
+  | [ "ep" ] -> EndpointCreate
+  | [ "ntf" ] -> NotificationCreate
+  | [ "mem"; p; ok ] -> MemoryCreate (int_of_string p, ok = "1")
+  | [ "signal"; h ] -> Signal (int_of_string h)
+  | [ "wait"; h ] -> Wait (int_of_string h)
+  | [ "poll"; h ] -> Poll (int_of_string h)
+  | [ "quota"; h ] -> QuotaInfo (int_of_string h)
+  | [ "call"; h ] -> Call (int_of_string h)
+  | [ "rr"; h; nb ] -> ReplyRecv (int_of_string h, nb = "1")
+  | [ "send"; h; nb ] -> Send (int_of_string h, nb = "1")
+  | [ "recv"; h; nb ] -> Recv (int_of_string h, nb = "1")
+  | [ "reply" ] -> Reply
+  | [ "space"; bytes ] -> SpaceCreate (int_of_string bytes)
+  | [ "tcreate"; hs; ok ] -> ThreadCreate (int_of_string hs, ok = "1")
+  | [ "tstart"; h ] -> ThreadStart (int_of_string h)
+  | [ "yield" ] -> Yield
+  | words -> failwith ("unknown call: " ^ String.concat " " words)
+
+let () =
+  let s = ref (init_hosted limit) in
+  try
+    while true do
+      let line = input_line stdin in
+      (match String.split_on_char ' ' (String.trim line) |> List.filter (( <> ) "") with
+      | [] -> ()
+      | [ "reset" ] ->
+          s := init_hosted limit;
+          print_endline (state_line !s)
+      | t :: call ->
+          let t = int_of_string t in
+          let k = parse_call call in
+          let r, s' = step (run_thread !s t) t k in
+          s := s';
+          (* A new capability: its id and the object it names, for the driver's mapping. *)
+          (match (k, r) with
+          | ( ( CapDerive _ | CapCopyTo _ | EndpointCreate | NotificationCreate | MemoryCreate _
+              | SpaceCreate _ | ThreadCreate _ ),
+              ROk (VNum n) ) ->
+              let o =
+                match List.find_opt (fun c -> c.c_id = n) s'.s_caps with
+                | Some c -> c.c_obj
+                | None -> -1
+              in
+              Printf.printf "ok %d o%d\n" n o
+          | _ -> print_endline (reply_line r));
+          print_endline (state_line s'));
+      flush stdout
+    done
+  with End_of_file -> ()
