@@ -155,8 +155,9 @@ class AddressSpace {
   // offset in it (so processes sharing it meet), else this address space and the address.
   // False if nothing is mapped there.
   bool futex_key(uint64_t address, const void** object, uint64_t* offset) const;
-  // Whether `address` lies in a region (mapped or reserved).
+  // Whether `address` lies in a region (mapped or reserved), and which (nullptr: none).
   bool contains(uint64_t address) const { return find(address) != nullptr; }
+  const Region* region_at(uint64_t address) const { return find(address); }
 
   // Whether every page of [start, end) lies in a region (mapped or reserved).
   bool covers(uint64_t start, uint64_t end) const;

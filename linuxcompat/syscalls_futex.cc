@@ -30,13 +30,9 @@ FutexWaiter* g_waiters = nullptr;  // guarded by the shim's lock, as all its sta
 // anonymous (file bytes are copied in), so a private region without PROT_WRITE is refused,
 // except an executable one: that is a program's text, a file's page on Linux, where it works.
 bool shared_word(const Process& p, uint64_t address) {
-  for (uint32_t i = 0; i < p.mm.region_count(); ++i) {
-    const Region& r = p.mm.region(i);
-    if (address < r.start || address >= r.end()) continue;
-    if ((r.prot & kProtRead) == 0) return false;
-    return r.map_shared || (r.prot & (kProtWrite | kProtExec)) != 0;
-  }
-  return false;
+  const Region* r = p.mm.region_at(address);
+  if (r == nullptr || (r->prot & kProtRead) == 0) return false;
+  return r->map_shared || (r->prot & (kProtWrite | kProtExec)) != 0;
 }
 
 bool read_word(Task& task, uint64_t address, uint32_t* value) {

@@ -162,8 +162,10 @@ class Process {
   char exe[256] = {};
   // /proc/PID/cmdline: the arguments of its last execve, each NUL-terminated, at most
   // kCmdlineMax bytes of them (as Linux before 4.2 gave a page); a fork copies them.
+  // Only the first cmdline_length bytes mean anything (not zeroed: a process is made at every
+  // fork, and 4 KiB of stores would cost it a few hundred ns).
   static constexpr uint32_t kCmdlineMax = 4096;
-  char cmdline[kCmdlineMax] = {};
+  char cmdline[kCmdlineMax];
   uint32_t cmdline_length = 0;
   uint64_t start_ns = 0;  // when it was made (monotonic ns): /proc/PID/stat's starttime
 };
