@@ -77,7 +77,8 @@ void free_slot(uint32_t slot) {
 // Writes a reply into the caller's registers (and IPC buffer beyond them). `buffer` is the
 // caller's IPC buffer if already looked up. kBufferTooSmall (nothing written) if the reply is
 // longer than the registers and the caller has no IPC buffer mapped.
-Status write_reply(Thread* t, const KernelCall& reply, abi::IpcBuffer* buffer) {
+[[gnu::always_inline]] inline Status write_reply(Thread* t, const KernelCall& reply,
+                                                 abi::IpcBuffer* buffer) {
   const uint32_t words = reply.words <= abi::kMaxMessageWords ? reply.words : 0;
   if (words > abi::kRegisterWords && buffer == nullptr) buffer = ipc_buffer_of(t);
   if (words > abi::kRegisterWords && buffer == nullptr) return Status::kBufferTooSmall;
