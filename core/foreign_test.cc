@@ -351,10 +351,19 @@ TEST_CASE("process_terminate ends a foreign process from its handler") {
   Personality p(h);
   Thread* other = h.add_thread(p.shim.space);
   Handle guest_space = h.grant(p.guest.space, abi::kSelfSpace, p.shim.space, abi::kRightManage);
+  // A thread the handler made in the process and has not started yet.
+  REQUIRE(h.syscall(other, Syscall::kThreadCreate, {guest_space, 0x40'1000, 0x7fff'0000, 0}) ==
+          Status::kOk);
+  const auto unstarted = static_cast<Handle>(other->regs()[arch::kRdi]);
   REQUIRE(h.syscall(other, Syscall::kProcessTerminate, {guest_space, 9}) == Status::kOk);
   CHECK_FALSE(p.guest.space->alive());
   CHECK(p.guest.space->exit_code() == 9);
   CHECK(h.syscall(other, Syscall::kProcessTerminate, {guest_space, 9}) == Status::kPeerClosed);
+  // The ended process's threads can be neither started (its end made them dead, not inactive)
+  // nor given a handler.
+  CHECK(h.syscall(other, Syscall::kThreadStart, {unstarted}) == Status::kBusy);
+  CHECK(h.syscall(other, Syscall::kThreadSetSyscallHandler, {unstarted, p.badged}) ==
+        Status::kPeerClosed);
   h.finish();
 }
 
