@@ -1,7 +1,8 @@
 // The bootstrap capabilities and table of manifest processes (core/bootstrap.h) on the hosted
 // port: what a domain, a client and a plain program get, the badges a server sees, the table's
 // contents and mapping, failures that leave nothing behind, and the revocation init does when a
-// domain ends (clients lose the service, callers queued on it get PeerClosed).
+// domain ends (clients lose the service, callers queued on it get PeerClosed); the kernel
+// line's own space and the table its domain reads.
 #include "core/bootstrap.h"
 
 #include <catch2/catch.hpp>
@@ -9,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "core/kernel_service.h"
 #include "platform/hosted/harness.h"
 
 namespace hmk::hosted {
@@ -408,6 +410,56 @@ TEST_CASE("revoking a domain's root: clients lose the service, queued callers ge
         Status::kInvalidCapability);
   for (KernelObject* o = live_objects().front(); o != nullptr; o = live_objects().next(o))
     CHECK(o->type() != ObjectType::kEndpoint);
+  h.finish();
+}
+
+TEST_CASE("the kernel line's own space: its endpoint, what it serves, its ports; readable") {
+  Harness h;
+  Space* holder = make_holder(h);
+  Handle root = abi::kNullHandle;
+  REQUIRE(create_kernel_endpoint(*holder, &root) == Status::kOk);
+  Line l("kernel serves=linux,other ioports=out:0x2f8:8 quota=1M");
+  Result<Quota*> quota = Quota::create_root(l.line.quota);
+  REQUIRE(quota.ok());
+  Result<Space*> space = Space::create(**quota, **quota, "kernel");
+  (*quota)->release();
+  REQUIRE(space.ok());
+  h.hold(*space);
+  BootstrapPlan plan;
+  plan.line = &l.line;
+  plan.holder = holder;
+  plan.kernel_endpoint = holder->caps().lookup(root);
+  Handle unused = abi::kNullHandle;
+  REQUIRE(install_bootstrap(**space, plan, &unused) == Status::kOk);
+  CHECK(unused == abi::kNullHandle);  // no endpoint made: the kernel-served one is given
+  h.check();
+  const abi::BootInfo* table = table_of(h, *space);
+  REQUIRE(table != nullptr);
+  REQUIRE(table->count == l.line.boot_cap_count());
+  REQUIRE(table->count == 4);
+  CHECK(table->caps[0].kind == BootCapKind::kEndpoint);
+  CHECK(name_of(table->caps[0]) == "kernel");
+  Capability* mine = h.cap(*space, table->caps[0].handle);
+  REQUIRE(mine != nullptr);
+  CHECK(mine->object == plan.kernel_endpoint->object);
+  CHECK(static_cast<Endpoint*>(mine->object)->kernel_served());
+  CHECK(mine->rights == kServiceRights);
+  CHECK(mine->badge == 0);
+  CHECK(mine->parent == plan.kernel_endpoint);
+  CHECK(table->caps[1].kind == BootCapKind::kServes);
+  CHECK(name_of(table->caps[2]) == "other");
+  CHECK(table->caps[2].index == 1);
+  CHECK(table->caps[3].kind == BootCapKind::kIoPorts);
+  CHECK(table->caps[3].index == 0x2f8);
+  // The domain reads it once the space is its own.
+  CHECK(kernel_domain_boot_info() == nullptr);
+  REQUIRE(set_kernel_domain_space(**space) == Status::kOk);
+  const abi::BootInfo* seen = kernel_domain_boot_info();
+  REQUIRE(seen != nullptr);
+  CHECK(seen->count == 4);
+  CHECK(seen->caps[3].handle == table->caps[3].handle);
+  end_kernel_domain_space();
+  CHECK(kernel_domain_boot_info() == nullptr);
   h.finish();
 }
 

@@ -247,6 +247,14 @@ Space* kernel_domain_space() {
   return g_domain_space;
 }
 
+const abi::BootInfo* kernel_domain_boot_info() {
+  if (g_domain_space == nullptr || !g_domain_space->alive()) return nullptr;
+  Result<PhysAddr> phys =
+      arch::translate_user(g_domain_space->address_space(), abi::kBootInfoAddress, kPageRead);
+  if (!phys.ok()) return nullptr;
+  return static_cast<const abi::BootInfo*>(arch::phys_to_virt(*phys));
+}
+
 void end_kernel_domain_space() {
   if (g_domain_space == nullptr) return;
   g_domain_space->terminate(0);

@@ -17,6 +17,7 @@
 
 #include <stdint.h>
 
+#include "core/abi/bootinfo.h"
 #include "core/abi/syscall.h"
 #include "core/lib/status.h"
 #include "core/thread.h"
@@ -146,6 +147,10 @@ Result<uint8_t*> kernel_domain_memory_page(uint64_t memory, uint64_t page, bool 
 // charged to its quota. kBusy if the domain has a space already.
 Status set_kernel_domain_space(Space& space);
 Space* kernel_domain_space();
+// The domain's bootstrap table (core/bootstrap.h: what the kernel line gave its space, by name
+// and kind, with the handles), read-only through the direct map; nullptr without a domain
+// space or table.
+const abi::BootInfo* kernel_domain_boot_info();
 // Init, at its end: the domain's space ends (with the proxy and every process the domain
 // made in it); kernel_domain_syscall is kUnsupported from then on.
 void end_kernel_domain_space();
