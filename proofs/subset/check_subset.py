@@ -283,6 +283,7 @@ def statement_end(tokens, i):
 # ---- loops ----------------------------------------------------------------------------------
 
 def split_top(tokens, sep):
+    """The tokens split at `sep` (one punctuation token, e.g. ";" or "&&") outside brackets."""
     parts, depth, cur = [], 0, []
     for t in tokens:
         if t.kind == "punct" and t.text in "([{":
@@ -368,7 +369,7 @@ def counted_for(header, body):
         if not eq or eq[0] == 0 or init[eq[0] - 1].text != var or len(split_top(init, ",")) != 1:
             return False
     bound = None
-    for conj in split_top_seq(cond, "&&"):
+    for conj in split_top(cond, "&&"):
         if len(conj) >= 3 and conj[0].kind == "id" and conj[0].text == var and \
                 conj[1].kind == "punct" and conj[1].text in ops:
             direction = ops[conj[1].text]
@@ -385,23 +386,6 @@ def counted_for(header, body):
                 modified_in(t.text, body):
             return False
     return True
-
-
-def split_top_seq(tokens, sep):
-    """split_top for a multi-character separator token."""
-    parts, depth, cur = [], 0, []
-    for t in tokens:
-        if t.kind == "punct" and t.text in "([{":
-            depth += 1
-        elif t.kind == "punct" and t.text in ")]}":
-            depth -= 1
-        if depth == 0 and t.kind == "punct" and t.text == sep:
-            parts.append(cur)
-            cur = []
-        else:
-            cur.append(t)
-    parts.append(cur)
-    return parts
 
 
 def bound_comment(lexed, line):
