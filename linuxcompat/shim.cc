@@ -1,13 +1,10 @@
-// The Linux shim as its own process (isolation class IC2): it runs the program named by the
-// initrd's /hmk/exec.argv (as pid 2) and serves the system calls of it and of the processes it
-// makes, which the kernel turns into calls on the shim's endpoint (core/abi/syscall.h,
-// "foreign system calls"). Dispatch threads receive the calls; one lock guards the shim's
-// state, dropped while a call waits (a pipe, a child), and a new dispatch thread starts when
-// the last receiving one is about to wait. Standard output and error of the program go to the
-// serial ports the manifest gives the shim (COM2 and COM3 for ./hmk exec); standard input is
-// /dev/null. The program is pid 2, the child of an init (pid 1) the shim keeps; when it ends
-// the shim prints "exit-status N" (the exit code, or 128 + the signal) and exits, which ends
-// every process left.
+// The Linux shim's calls, whichever placement serves them: as its own process (IC2, ic2.cc) or
+// inside the kernel (IC0, ic0.cc). Each placement receives the calls its own way and hands each
+// to handle() here, which runs the system call or the fault and says how to answer. Standard
+// output and error of the program go to the serial ports the manifest gives the shim (COM2 and
+// COM3 for ./hmk exec); standard input is /dev/null. The program is pid 2, the child of an init
+// (pid 1) the shim keeps; when it ends the placement reports "exit-status N" (the exit code, or
+// 128 + the signal) and every process left ends.
 #include "linuxcompat/shim.h"
 
 #include "linuxcompat/signals.h"
@@ -28,61 +25,7 @@ namespace hmk::lx {
 
 Shim g_shim;
 
-// ---- the shim's side of the process's memory ----
-// Lazy unless populated: the kernel gives each page its zeroed frame when the process or the
-// mirror first touches it.
-Status ShimBackend::create(uint64_t pages, bool populate, abi::Handle* memory) {
-  *memory = TRY(rt::memory_create(pages, populate ? 0 : abi::kMemoryLazy));
-  return Status::kOk;
-}
-
-Status ShimBackend::clone(abi::Handle source, uint64_t, abi::Handle* memory) {
-  *memory = TRY(rt::memory_clone(source));
-  return Status::kOk;
-}
-
-Status ShimBackend::map_mirror(abi::Handle memory, uint64_t pages, bool writable,
-                               uint8_t** mirror) {
-  const uint64_t base = rt::reserve_address_space(pages * kPageSize, kPageSize);
-  if (base == 0) return Status::kOutOfMemory;
-  const uint32_t rights = abi::kRightRead | (writable ? abi::kRightWrite : 0);
-  if (Status s = rt::map(abi::kSelfSpace, memory, base, 0, pages, rights); s != Status::kOk) {
-    rt::release_address_space(base, pages * kPageSize);
-    return s;
-  }
-  *mirror = reinterpret_cast<uint8_t*>(base);
-  return Status::kOk;
-}
-
-void ShimBackend::destroy(abi::Handle memory, uint8_t* mirror, uint64_t pages) {
-  if (mirror != nullptr) {
-    const auto base = reinterpret_cast<uint64_t>(mirror);
-    (void)rt::unmap(abi::kSelfSpace, base, pages);
-    rt::release_address_space(base, pages * kPageSize);
-  }
-  (void)rt::cap_delete(memory);
-}
-
-Status ShimBackend::set_mirror_writable(abi::Handle, uint8_t* mirror, uint64_t pages,
-                                        bool writable) {
-  const uint32_t rights = abi::kRightRead | (writable ? abi::kRightWrite : 0);
-  return rt::protect(abi::kSelfSpace, reinterpret_cast<uint64_t>(mirror), pages, rights);
-}
-
-Status ShimBackend::map(abi::Handle memory, uint64_t vaddr, uint64_t first_page, uint64_t pages,
-                        uint32_t rights) {
-  return rt::map(space_, memory, vaddr, first_page, pages, rights);
-}
-
-Status ShimBackend::unmap(uint64_t vaddr, uint64_t pages) {
-  return rt::unmap(space_, vaddr, pages);
-}
-
 namespace {
-
-// Regular files' memory objects (MAP_SHARED) are the shim's own: made, mirrored and deleted
-// through this backend, never mapped in a process by it.
-ShimBackend g_file_memory(abi::kNullHandle);
 
 // ---- files: the serial ports, and an empty input if /dev/null cannot be opened ----
 class SerialFile final : public File {
@@ -124,6 +67,8 @@ void init_uart(abi::Handle ports, uint16_t base) {
     (void)rt::io_port_out(ports, static_cast<uint16_t>(base + reg[0]), 1, reg[1]);
 }
 
+}  // namespace
+
 // ---- shim services for the handlers ----
 uint64_t g_random_state = 0;
 
@@ -140,35 +85,6 @@ void fill_random(uint8_t* buffer, size_t length) {
 
 Status set_tls(Task& task, uint64_t fs_base, uint64_t gs_base) {
   return rt::thread_set_tls(task.thread, fs_base, gs_base);
-}
-
-void start_dispatch_thread();
-
-int64_t block(Task& task, WaitQueue& queue) {
-  if (task.interrupted()) return -kEINTR;
-  const abi::Handle token = g_shim.current_token;
-  Waiter self = {queue.first, token};
-  queue.first = &self;
-  task.waiting_on = &queue;
-  // Somebody must take the calls that will wake us.
-  if (g_shim.receiving == 0) start_dispatch_thread();
-  g_shim.lock.unlock();
-  (void)rt::wait(token);
-  g_shim.lock.lock();
-  g_shim.current_token = token;
-  task.waiting_on = nullptr;
-  for (Waiter** w = &queue.first; *w != nullptr; w = &(*w)->next) {
-    if (*w == &self) {
-      *w = self.next;
-      break;
-    }
-  }
-  return task.interrupted() ? -kEINTR : 0;
-}
-
-void wake_all(WaitQueue& queue) {
-  for (Waiter* w = queue.first; w != nullptr; w = w->next)
-    (void)rt::signal(w->token);
 }
 
 Status read_registers(Task& task, abi::UserRegisters* out) {
@@ -202,55 +118,9 @@ uint64_t now() {
   return ns.ok() ? *ns : 0;
 }
 
-// Waits in every queue of `queues` at once (each gets a waiter with this thread's token).
-int64_t block_many(Task& task, WaitQueue* const* queues, uint32_t count, uint64_t deadline) {
-  if (task.interrupted()) return -kEINTR;
-  const abi::Handle token = g_shim.current_token;
-  constexpr uint32_t kMax = 256;
-  Waiter* waiters = new Waiter[count < kMax ? count : kMax];
-  if (waiters == nullptr) return -kENOMEM;
-  const uint32_t n = count < kMax ? count : kMax;
-  for (uint32_t i = 0; i < n; ++i) {
-    waiters[i] = {queues[i]->first, token};
-    queues[i]->first = &waiters[i];
-  }
-  if (deadline != 0) (void)rt::set_timer(token, deadline);
-  // What a signal or the process's end wakes: any one of the queues reaches this thread.
-  task.waiting_on = queues[0];
-  if (g_shim.receiving == 0) start_dispatch_thread();
-  g_shim.lock.unlock();
-  (void)rt::wait(token);
-  g_shim.lock.lock();
-  g_shim.current_token = token;
-  task.waiting_on = nullptr;
-  if (deadline != 0) (void)rt::set_timer(token, 0);
-  for (uint32_t i = 0; i < n; ++i) {
-    for (Waiter** w = &queues[i]->first; *w != nullptr; w = &(*w)->next) {
-      if (*w == &waiters[i]) {
-        *w = waiters[i].next;
-        break;
-      }
-    }
-  }
-  delete[] waiters;
-  if (task.interrupted()) return -kEINTR;
-  return deadline != 0 && now() >= deadline ? -kETIMEDOUT : 0;
-}
-
-int64_t block_until(Task& task, WaitQueue& queue, uint64_t deadline) {
-  const abi::Handle token = g_shim.current_token;
-  if (rt::set_timer(token, deadline) != Status::kOk) return -kEINTR;
-  const int64_t r = block(task, queue);
-  (void)rt::set_timer(token, 0);
-  if (r != 0) return r;
-  return now() >= deadline ? -kETIMEDOUT : 0;
-}
-
-constexpr ShimServices kServices = {
-    &fill_random, &set_tls,   &block, &wake_all,    &read_registers, &write_registers,
-    &read_fpu,    &write_fpu, &now,   &block_until, &block_many,     &process_from};
-
 // ---- serving ----
+namespace {
+
 int64_t dispatch(Task& task, const abi::IpcRegisters& regs) {
   const uint64_t nr = regs.words[0];
   const SyscallArgs args = {
@@ -308,19 +178,16 @@ void fault(Task& task, const abi::IpcRegisters& regs) {
   task.wait_status = sig;
 }
 
+}  // namespace
+
 // What a shell reports for a wait status: the exit code, or 128 + the signal.
 int32_t shell_status(int32_t wait_status) {
   return (wait_status & 0x7f) != 0 ? 128 + (wait_status & 0x7f) : (wait_status >> 8) & 0xff;
 }
 
-// How a dispatch thread answers: reply_recv, whose direct switch resumes the caller before any
-// other ready thread, or a plain reply, which queues it behind them (sched_yield), then recv.
-enum class Answer : uint8_t { kResumeAtOnce, kQueueBehind };
-
-// Handles one call (the lock held) and leaves the reply in `regs`.
 Answer handle(abi::IpcRegisters& regs) {
   const uint64_t badge = regs.handle_or_badge;
-  const auto tid = static_cast<int32_t>(badge & 0xffff);
+  const auto tid = static_cast<int32_t>((badge >> 16) & 0xffff);
   Task* task = tid > 0 && tid < kMaxIds ? g_shim.tasks[tid] : nullptr;
   if (task == nullptr || g_shim.badges[tid] != badge) {
     regs.tag = abi::MessageInfo::make(0, 0);  // a call from a task that has ended
@@ -358,7 +225,7 @@ Answer handle(abi::IpcRegisters& regs) {
   }
   if (task->ended_by_exec) {  // gone; the execve waiting for it goes on once all are
     delete_task(task);
-    wake_all(process.task_exits);
+    shim_services().wake_all(process.task_exits);
     regs.tag = abi::MessageInfo::make(abi::kForeignThreadExit, 1);
     regs.words[0] = 0;
     return Answer::kResumeAtOnce;
@@ -390,81 +257,7 @@ Answer handle(abi::IpcRegisters& regs) {
   return yielding ? Answer::kQueueBehind : Answer::kResumeAtOnce;
 }
 
-void dispatch_loop(void*) {
-  Result<abi::Handle> token = rt::notification_create();
-  if (!token.ok()) {
-    rt::print("a dispatch thread has no notification: %s\n", status_name(token.status()));
-    return;
-  }
-  abi::IpcRegisters regs = {};
-  g_shim.lock.lock();
-  ++g_shim.receiving;
-  g_shim.lock.unlock();
-  Status s = rt::recv(g_shim.endpoint, regs);
-  for (;;) {
-    g_shim.lock.lock();
-    --g_shim.receiving;
-    g_shim.current_token = *token;
-    Answer answer = Answer::kResumeAtOnce;
-    if (s == Status::kOk) {
-      answer = handle(regs);
-    } else {
-      rt::print("receiving failed: %s\n", status_name(s));
-      regs.tag = abi::MessageInfo::make(0, 0);
-    }
-    ++g_shim.receiving;
-    g_shim.lock.unlock();
-    if (answer == Answer::kQueueBehind) {
-      (void)rt::reply(regs);  // a caller gone meanwhile has nobody to resume
-      s = rt::recv(g_shim.endpoint, regs);
-    } else {
-      s = rt::reply_recv(g_shim.endpoint, regs);
-    }
-  }
-}
-
-void start_dispatch_thread() {
-  if (g_shim.dispatch_threads == kMaxDispatchThreads) {
-    rt::print("all %u dispatch threads wait; calls queue until one is free\n", kMaxDispatchThreads);
-    return;
-  }
-  Result<rt::Thread> t = rt::spawn_thread(&dispatch_loop, nullptr, abi::kDefaultPriority);
-  if (t.ok()) {
-    ++g_shim.dispatch_threads;
-  } else {
-    rt::print("cannot start a dispatch thread: %s\n", status_name(t.status()));
-  }
-}
-
-// The interval-timer thread: sends SIGALRM when a process's ITIMER_REAL is due, then sleeps on
-// a notification timer until the next deadline or a change (alarms_changed).
-void timer_loop(void*) {
-  for (;;) {
-    g_shim.lock.lock();
-    const uint64_t at = now();
-    uint64_t next = 0;
-    for (int32_t pid = 1; pid < kMaxIds; ++pid) {
-      Process* p = find_process(pid);
-      if (p == nullptr || p->zombie || p->alarm_deadline == 0) continue;
-      if (p->alarm_deadline <= at) {
-        if (p->alarm_interval == 0) {
-          p->alarm_deadline = 0;
-        } else {
-          while (p->alarm_deadline <= at)
-            p->alarm_deadline += p->alarm_interval;
-        }
-        (void)send_signal(*p, kSigalrm, 0);  // may end it; its fields stay readable (zombie)
-      }
-      if (p->alarm_deadline != 0 && (next == 0 || p->alarm_deadline < next)) {
-        next = p->alarm_deadline;
-      }
-    }
-    const abi::Handle token = g_shim.timer_token;
-    g_shim.lock.unlock();
-    (void)rt::set_timer(token, next);
-    (void)rt::wait(token);
-  }
-}
+namespace {
 
 // The NUL-separated strings of an initrd file, as pointers into it.
 uint32_t split_strings(const CpioEntry& file, const char** out, uint32_t max) {
@@ -483,41 +276,6 @@ constexpr uint32_t kMaxArgs = 256;
 
 // The initrd, the serial ports and the endpoint; false (after saying why) if something is
 // missing.
-bool set_up() {
-  const abi::BootCap* initrd = rt::find_boot_cap("initrd", abi::BootCapKind::kInitrd);
-  const abi::BootCap* out = rt::find_boot_cap("stdout", abi::BootCapKind::kIoPorts);
-  const abi::BootCap* err = rt::find_boot_cap("stderr", abi::BootCapKind::kIoPorts);
-  if (initrd == nullptr || out == nullptr || err == nullptr) {
-    rt::print("needs initrd=yes, ioports=stdout:... and ioports=stderr:... in its manifest line\n");
-    return false;
-  }
-  const uint64_t pages = align_up<uint64_t>(initrd->index, kPageSize) / kPageSize;
-  const uint64_t base = rt::reserve_address_space(pages * kPageSize, kPageSize);
-  if (base == 0 ||
-      rt::map(abi::kSelfSpace, initrd->handle, base, 0, pages, abi::kRightRead) != Status::kOk) {
-    rt::print("cannot map the initrd\n");
-    return false;
-  }
-  Result<CpioArchive> archive =
-      CpioArchive::open(reinterpret_cast<const uint8_t*>(base), initrd->index, nullptr);
-  Result<abi::Handle> endpoint = rt::endpoint_create();
-  if (!archive.ok() || !endpoint.ok() || g_shim.lock.init() != Status::kOk) {
-    rt::print("bad initrd, or no endpoint or lock\n");
-    return false;
-  }
-  g_shim.initrd = new CpioArchive(*archive);
-  fs::set_memory_backend(&g_file_memory);
-  (void)fs::init_from_initrd(*g_shim.initrd);
-  g_shim.endpoint = *endpoint;
-  g_shim.stdout_ports = out->handle;
-  g_shim.stderr_ports = err->handle;
-  init_uart(out->handle, kStdoutPort);
-  init_uart(err->handle, kStderrPort);
-  return true;
-}
-
-// /hmk/exec.config (./hmk exec's profile): NAME=VALUE lines. False (after saying why) for
-// anything unknown.
 bool read_config() {
   Result<CpioEntry> file = g_shim.initrd->find("hmk/exec.config");
   if (!file.ok()) return true;  // the defaults
@@ -541,8 +299,26 @@ bool read_config() {
   return true;
 }
 
-int run() {
-  if (!set_up() || !read_config()) return 125;
+}  // namespace
+
+bool set_up_shim(const uint8_t* initrd, uint64_t initrd_size, abi::Handle stdout_ports,
+                 abi::Handle stderr_ports) {
+  Result<CpioArchive> archive = CpioArchive::open(initrd, initrd_size, nullptr);
+  if (!archive.ok()) {
+    rt::print("bad initrd: %s\n", status_name(archive.status()));
+    return false;
+  }
+  g_shim.initrd = new CpioArchive(*archive);
+  fs::set_memory_backend(&file_memory());
+  (void)fs::init_from_initrd(*g_shim.initrd);
+  g_shim.stdout_ports = stdout_ports;
+  g_shim.stderr_ports = stderr_ports;
+  init_uart(stdout_ports, kStdoutPort);
+  init_uart(stderr_ports, kStderrPort);
+  return read_config();
+}
+
+int32_t start_program() {
   Result<CpioEntry> argv_file = g_shim.initrd->find("hmk/exec.argv");
   Result<CpioEntry> env_file = g_shim.initrd->find("hmk/exec.env");
   const char* argv[kMaxArgs];
@@ -553,22 +329,11 @@ int run() {
     rt::print("no program: /hmk/exec.argv is missing or empty\n");
     return 125;
   }
-  if (Result<rt::QuotaInfo> q = rt::quota_info(abi::kSelfSpace); q.ok()) {
-    g_shim.quota_at_start = q->used;
-  }
-  g_shim.lock.lock();
   const int64_t e = start_first_program(argv, argc, envp, envc);
-  if (e != 0) {
-    rt::print("exec %s: error %ld\n", argv[0], -e);
-    finish((e == -kENOENT ? 127 : 126) << 8);
-  }
-  g_shim.lock.unlock();
-  ++g_shim.dispatch_threads;
-  dispatch_loop(nullptr);  // this thread serves too; the shim ends in finish()
-  return 125;
+  if (e == 0) return 0;
+  rt::print("exec %s: error %ld\n", argv[0], -e);
+  return e == -kENOENT ? 127 : 126;
 }
-
-}  // namespace
 
 void give_standard_files(Process& process) {
   // Standard input is /dev/null (a file of the shim's file system, as `< /dev/null` gives).
@@ -586,7 +351,8 @@ namespace {
 
 // Makes the shim `thread`'s syscall handler, with a new badge naming `tid`: the badge, or 0.
 uint64_t set_handler(abi::Handle thread, int32_t tid) {
-  const uint64_t badge = (++g_shim.serial << 16) | static_cast<uint64_t>(tid);
+  const uint64_t badge =
+      kTaskBadge | (++g_shim.serial & 0x7fff'ffff) << 32 | static_cast<uint64_t>(tid) << 16;
   Result<abi::Handle> handler = rt::cap_derive(g_shim.endpoint, abi::kRightSend, badge);
   if (!handler.ok()) return 0;
   const Status s = rt::thread_set_syscall_handler(thread, *handler);
@@ -624,18 +390,6 @@ bool move_task(Task& task, int32_t tid, abi::Handle thread) {
   return true;
 }
 
-void alarms_changed() {
-  if (g_shim.timer_token == abi::kNullHandle) {
-    Result<abi::Handle> token = rt::notification_create();
-    if (!token.ok()) return;
-    g_shim.timer_token = *token;
-    if (!rt::spawn_thread(&timer_loop, nullptr, abi::kDefaultPriority).ok()) {
-      rt::print("cannot start the interval-timer thread\n");
-    }
-  }
-  (void)rt::signal(g_shim.timer_token);
-}
-
 void set_task_name(Task& task) {
   const char* base = task.process.exe;
   for (const char* p = task.process.exe; *p != 0; ++p)
@@ -643,38 +397,15 @@ void set_task_name(Task& task) {
   (void)snformat(task.name, sizeof(task.name), "%s", base);  // truncated to 15, as Linux's comm
 }
 
-// The shim's quota use, once the kernel has torn down what ended (in background steps).
-uint64_t settled_quota_use(uint64_t expected) {
-  uint64_t used = 0;
-  for (int i = 0; i < 1000; ++i) {
-    Result<rt::QuotaInfo> q = rt::quota_info(abi::kSelfSpace);
-    used = q.ok() ? q->used : 0;
-    if (used <= expected) break;
-    (void)rt::yield();
-  }
-  return used;
-}
-
-void finish(int32_t wait_status) {
+uint32_t live_programs() {
   uint32_t live = 0;
   for (int32_t pid = 2; pid < kMaxIds; ++pid)
     live += g_shim.processes[pid] != nullptr && !g_shim.processes[pid]->process.zombie;
-  // Everything the program's processes used comes back when they are gone: a leak shows here.
-  if (live == 0) {
-    rt::print("quota: %lu bytes in use before the program, %lu after\n", g_shim.quota_at_start,
-              settled_quota_use(g_shim.quota_at_start));
-  }
-  if (g_shim.user_pager) rt::print("user pager: %lu page faults resolved\n", g_shim.pager_faults);
-  rt::print("exit-status %d\n", shell_status(wait_status));
-  rt::process_exit(0);
+  return live;
 }
 
-const ShimServices& shim_services() {
-  return kServices;
+void finish(int32_t wait_status) {
+  end_placement(shell_status(wait_status));
 }
 
 }  // namespace hmk::lx
-
-int main() {
-  return hmk::lx::run();
-}

@@ -1,7 +1,8 @@
-// The shim process's own state (linuxcompat/shim.cc, process.cc, syscalls_proc.cc): the
-// process and task tables, the endpoint Linux threads call, the dispatch threads. Everything
-// here is guarded by Shim::lock, which a dispatch thread holds while it handles a call (and
-// drops while the call waits: ShimServices::block).
+// The shim's own state (linuxcompat/shim.cc, process.cc, syscalls_proc.cc): the process and
+// task tables, the endpoint Linux threads call. It runs in one of two placements: its own
+// process (IC2, ic2.cc), where one lock guards all of this (a dispatch thread holds it while it
+// handles a call and drops it while the call waits: ShimServices::block), or the kernel (IC0,
+// ic0.cc), where calls run one at a time on the kernel's CPU and need no lock.
 #pragma once
 
 #include <stdint.h>
@@ -11,13 +12,15 @@
 #include "linuxcompat/exec.h"
 #include "linuxcompat/syscall_table.h"
 #include "linuxcompat/task.h"
-#include "svc/lib/mutex.h"
 
 namespace hmk::lx {
 
 // Process and thread ids share one space, 1 .. kMaxIds - 1, handed out in increasing order.
 inline constexpr int32_t kMaxIds = 1024;
-inline constexpr uint32_t kMaxDispatchThreads = 64;
+// A task's handler capability is badged kTaskBadge | serial << 32 | tid << 16: the low 16 bits
+// stay 0 (the index of the shim's service when the kernel serves the endpoint, IC0), and the top
+// bit tells it from a native client's badge (the kernel's are below 2^48).
+inline constexpr uint64_t kTaskBadge = uint64_t{1} << 63;
 
 // The shim's side of a process's memory: memory objects, mirrors, mappings (rt:: calls).
 class ShimBackend final : public MemoryBackend {
@@ -46,7 +49,6 @@ struct ShimProcess {
 };
 
 struct Shim {
-  rt::Mutex lock;
   abi::Handle endpoint = abi::kNullHandle;
   CpioArchive* initrd = nullptr;
   abi::Handle stdout_ports = abi::kNullHandle;
@@ -55,15 +57,11 @@ struct Shim {
   ShimProcess* processes[kMaxIds] = {};  // by pid, zombies included
   uint64_t badges[kMaxIds] = {};         // the badge of each task's handler capability
   int32_t last_id = 0;
-  int32_t main_pid = 0;    // the program ./hmk exec runs: the shim ends with it
-  uint64_t serial = 0;     // makes badges unique over time (a stale call never names a new task)
-  uint32_t receiving = 0;  // dispatch threads waiting in recv
-  uint32_t dispatch_threads = 0;
-  abi::Handle current_token = abi::kNullHandle;  // the lock holder's notification
+  int32_t main_pid = 0;  // the program ./hmk exec runs: the shim ends with it
+  uint64_t serial = 0;   // makes badges unique over time (a stale call never names a new task)
   bool reported[kSyscallCount] = {};
-  bool reported_interpreter = false;           // a dynamically linked program was refused (once)
-  abi::Handle timer_token = abi::kNullHandle;  // the interval-timer thread's notification
-  uint64_t quota_at_start = 0;                 // the shim's quota use before the first program
+  bool reported_interpreter = false;  // a dynamically linked program was refused (once)
+  uint64_t quota_at_start = 0;        // the shim's quota use before the first program
   // pager=user in /hmk/exec.config: the processes' page faults come to the shim, which
   // resolves them with space_resolve_fault (a user-level pager), instead of kernel paging.
   bool user_pager = false;
@@ -109,7 +107,35 @@ int64_t send_signal(Process& target, int sig, int32_t sender);
 // The same for one task (tgkill): a handler runs on it; a default action ends its process.
 int64_t send_signal_to_task(Task& to, int sig, int32_t sender);
 
-// ---- shim.cc ----
+// ---- shim.cc: what both placements share ----
+// Sets the shim up from the initrd's bytes (`initrd`, `initrd_size`: readable as one range) and
+// the two serial ports' capabilities: the file system, the ports, /hmk/exec.config. False
+// (after saying why) for a bad initrd or configuration.
+bool set_up_shim(const uint8_t* initrd, uint64_t initrd_size, abi::Handle stdout_ports,
+                 abi::Handle stderr_ports);
+// Starts /hmk/exec.argv's program with /hmk/exec.env (start_first_program): 0, or (after saying
+// why) the status to report instead: 125 without a program, 127 if it is not found, else 126.
+int32_t start_program();
+// How the placement answers a call: at once (reply_recv's direct switch resumes the caller
+// before any other ready thread), or queueing the caller behind the other ready threads
+// (sched_yield; a plain reply, where the placement can give one).
+enum class Answer : uint8_t { kResumeAtOnce, kQueueBehind };
+// Handles one call of a Linux thread, a system call or a fault, as it came (the badge in
+// regs.handle_or_badge) and leaves the reply in `regs`.
+Answer handle(abi::IpcRegisters& regs);
+// The ShimServices both placements give alike.
+void fill_random(uint8_t* buffer, size_t length);
+Status set_tls(Task& task, uint64_t fs_base, uint64_t gs_base);
+Status read_registers(Task& task, abi::UserRegisters* out);
+Status write_registers(Task& task, const abi::UserRegisters& in);
+Status read_fpu(Task& task, abi::FpuState* out);
+Status write_fpu(Task& task, const abi::FpuState& in);
+Process* process_from(int32_t pid);
+uint64_t now();
+// What a shell reports for a wait status: the exit code, or 128 + the signal.
+int32_t shell_status(int32_t wait_status);
+// The processes of the program still alive (pid 1, init, not counted).
+uint32_t live_programs();
 // The serial-port and empty-input files the first process starts with.
 void give_standard_files(Process& process);
 // A new task's handler capability and registration; the task is not started.
@@ -119,11 +145,19 @@ Task* add_task(Process& process, int32_t tid, abi::Handle thread);
 // handler of its own; the old thread, which made the call, ends with the reply and the new one
 // starts then (Task::thread_replaced). false (nothing changed) if the handler cannot be set.
 bool move_task(Task& task, int32_t tid, abi::Handle thread);
-// An ITIMER_REAL changed: the timer thread (started on first use) looks at the deadlines again.
-void alarms_changed();
 // prctl's name: the last component of the process's exe.
 void set_task_name(Task& task);
-// Ends the shim: prints the exit status line, never returns.
-[[noreturn]] void finish(int32_t wait_status);
+// The program (pid 2) has ended with `wait_status`: the placement reports it and every process
+// left ends (end_placement).
+void finish(int32_t wait_status);
+
+// ---- the placement's part (ic2.cc, ic0.cc) ----
+// An ITIMER_REAL changed: the placement looks at the processes' deadlines again.
+void alarms_changed();
+// Reports "exit-status N" (`shell_status`) and ends every process left: the shim process exits
+// (IC2, never returns), or the kernel domain answers the call waiting for the program (IC0).
+void end_placement(int32_t shell_status);
+// The memory objects of regular files (MAP_SHARED): made and reached through this backend.
+MemoryBackend& file_memory();
 
 }  // namespace hmk::lx
