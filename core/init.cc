@@ -21,6 +21,7 @@
 #include "core/kernel.h"
 #include "core/kernel_service.h"
 #include "core/kmem.h"
+#include "core/lib/format.h"
 #include "core/manifest.h"
 #include "core/object.h"
 #include "core/process.h"
@@ -83,16 +84,28 @@ StringView trim(StringView s) {
   return s.substr(0, n);
 }
 
+// ", N kept by the kernel domain" for the boot line.
+const char* format_kept(uint64_t kept) {
+  static char text[48];
+  (void)snformat(text, sizeof(text), ", %lu kept by the kernel domain", kept);
+  return text;
+}
+
 [[noreturn]] void finish() {
   reap_objects();
   finish_background_work();  // what ended processes and dead objects still hold, all of it
   reap_objects();
   const size_t free_after = kernel_frames().free_count();
   const size_t objects_after = live_object_count();
-  const bool clean = free_after == g_init.free_before && objects_after == g_init.objects_before;
-  kprint("boot: %d programs run, %d exited 0, %d failed; frames free before %zu, after %zu%s\n",
+  // A kernel domain's heap keeps its frames (KernelDomain::frames_kept): said apart, not a leak.
+  const KernelDomain* domain = kernel_domain();
+  const uint64_t kept =
+      domain != nullptr && domain->frames_kept != nullptr ? domain->frames_kept() : 0;
+  const bool clean =
+      free_after + kept == g_init.free_before && objects_after == g_init.objects_before;
+  kprint("boot: %d programs run, %d exited 0, %d failed; frames free before %zu, after %zu%s%s\n",
          g_init.started, g_init.exited_ok, g_init.failed, g_init.free_before, free_after,
-         clean ? "" : " (LEAK)");
+         kept > 0 ? format_kept(kept) : "", clean ? "" : " (LEAK)");
   if (objects_after != g_init.objects_before) {
     kprint("boot: %zu kernel objects still alive (expected %zu):\n", objects_after,
            g_init.objects_before);

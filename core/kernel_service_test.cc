@@ -174,10 +174,11 @@ void fake_expire(uint64_t token) {
   CHECK(kernel_service_resume(token, reply) == Status::kOk);
 }
 
-constexpr KernelDomain kFakeDomain = {&fake_start, &fake_find, &fake_call, &fake_cancel,
-                                      &fake_expire};
+constexpr KernelDomain kFakeDomain = {&fake_start,  &fake_find,   &fake_call,
+                                      &fake_cancel, &fake_expire, nullptr};
 // The same domain as one that never saves replies or sets deadlines declares itself.
-constexpr KernelDomain kAnsweringDomain = {&fake_start, &fake_find, &fake_call, nullptr, nullptr};
+constexpr KernelDomain kAnsweringDomain = {&fake_start, &fake_find, &fake_call,
+                                           nullptr,     nullptr,    nullptr};
 bool g_answering_only = false;  // hmk_kernel_domain() returns kAnsweringDomain
 
 }  // namespace

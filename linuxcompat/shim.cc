@@ -14,12 +14,10 @@
 #include "core/lib/util.h"
 #include "linuxcompat/fs/filesystem.h"
 #include "linuxcompat/fs/operations.h"
-#include "svc/lib/alloc.h"
 #include "svc/lib/bootinfo.h"
 #include "svc/lib/clock.h"
 #include "svc/lib/print.h"
 #include "svc/lib/syscall.h"
-#include "svc/lib/thread.h"
 
 namespace hmk::lx {
 

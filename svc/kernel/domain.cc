@@ -63,7 +63,7 @@ void call(KernelCall& kc) {
 }
 
 // Services here never save a reply yet (Event::wait is unsupported): no cancel, no expire.
-constexpr KernelDomain kDomain = {&start_all, &find, &call, nullptr, nullptr};
+constexpr KernelDomain kDomain = {&start_all, &find, &call, nullptr, nullptr, nullptr};
 
 }  // namespace
 

@@ -12,6 +12,12 @@
 #include "core/abi/syscall.h"
 #include "core/lib/status.h"
 
+// Code linked into the kernel domain (IC0) builds against the same wrappers with
+// HMK_KERNEL_DOMAIN defined (//svc/kernel:rt): its calls go to the kernel's proxy for the
+// domain (core/kernel_service.h, kernel_domain_syscall) instead of through the instruction, with
+// kernel addresses for its buffers, and the calls that would wait (the IPC calls among them)
+// are refused there.
+//
 // The IPC stub (svc/lib/ipc.S): loads `regs` into rdi, rsi and the ten word registers, runs
 // system call `number`, stores all twelve registers back into `regs` (also on failure) and
 // returns rax. Callee-saved registers survive as the C ABI requires.
@@ -34,6 +40,16 @@ struct SyscallResult {
   uint64_t value1;  // rsi
 };
 
+#if defined(HMK_KERNEL_DOMAIN)
+// The kernel domain's calls (svc/kernel/rt.cc): kernel_domain_syscall with `args[0..5]`.
+extern "C" SyscallResult hmk_kernel_domain_syscall(uint64_t number, const uint64_t* args);
+
+inline SyscallResult raw_syscall(uint64_t number, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0,
+                                 uint64_t a3 = 0, uint64_t a4 = 0, uint64_t a5 = 0) {
+  const uint64_t args[6] = {a0, a1, a2, a3, a4, a5};
+  return hmk_kernel_domain_syscall(number, args);
+}
+#else
 // Any system call by number with six arguments; also for numbers the ABI does not define.
 // Every register the ABI says is preserved is still declared as possibly changed, so that a
 // kernel bug there shows up as a wrong result in a test rather than as corrupted compiler state.
@@ -52,6 +68,7 @@ inline SyscallResult raw_syscall(uint64_t number, uint64_t a0 = 0, uint64_t a1 =
                : "rcx", "r11", "memory");
   return {static_cast<Status>(static_cast<int32_t>(rax)), rdi, rsi};
 }
+#endif
 
 inline SyscallResult raw_syscall(abi::Syscall number, uint64_t a0 = 0, uint64_t a1 = 0,
                                  uint64_t a2 = 0, uint64_t a3 = 0, uint64_t a4 = 0,
@@ -59,6 +76,7 @@ inline SyscallResult raw_syscall(abi::Syscall number, uint64_t a0 = 0, uint64_t 
   return raw_syscall(static_cast<uint64_t>(number), a0, a1, a2, a3, a4, a5);
 }
 
+#if !defined(HMK_KERNEL_DOMAIN)
 // Kept for the early test programs: rax as returned, two arguments.
 inline uint64_t raw_syscall2(abi::Syscall number, uint64_t a0, uint64_t a1) {
   uint64_t ret;
@@ -68,6 +86,7 @@ inline uint64_t raw_syscall2(abi::Syscall number, uint64_t a0, uint64_t a1) {
                : "rcx", "r11", "memory");
   return ret;
 }
+#endif
 
 // The typed wrappers, one per system call, generated from core/abi/syscalls.tbl: calls that
 // produce values return Result<T> (a struct named after the call when there are several), the

@@ -6,8 +6,12 @@ shim, in QEMU.
                [--verbose] [--timeout SECONDS] -- /path/prog args...
 
 The image is the profile's kernel and an initrd (cpio newc) holding
-  /manifest        one line: run the shim (/bin/lxshim) with the initrd and COM2/COM3's ports
-  /bin/lxshim      the shim (//linuxcompat:shim), which loads and runs the Linux program
+  /manifest        the profile's lines: run the shim (/bin/lxshim) with the initrd and
+                   COM2/COM3's ports; or (profile ic0, the shim linked into the kernel) a kernel
+                   line granting it those, and `run /bin/lxwait uses=linux`
+  /bin/lxshim      the shim (//linuxcompat:shim), which loads and runs the Linux program; in
+                   profile ic0 /bin/lxwait instead (//linuxcompat:lxwait), which asks the shim in
+                   the kernel (//linuxcompat:kernel_ic0) to start it and waits for it
   /hmk/exec.argv   the program's argv (argv[0] = the path after `--`), each string NUL-terminated
   /hmk/exec.env    its environment, each NAME=value NUL-terminated: HOME=/ and
                    PATH=/bin:/sbin:/usr/bin:/usr/sbin, then --env additions (an existing NAME
@@ -67,10 +71,11 @@ class Profile:
     kernel_file: str  # relative to the repository root
     shim_target: str
     shim_file: str
-    manifest: str     # the one line of /manifest
+    manifest: str     # /manifest's lines
     memory: str       # QEMU -m
     config: str = ""  # /hmk/exec.config: the shim's settings, NAME=VALUE lines
     about: str = ""   # one line for --help
+    shim_path: str = "bin/lxshim"  # where shim_file goes in the initrd
 
 
 # QEMU gives the i-th -serial port the i-th ISA COM base: COM1 0x3f8 (the kernel console),
@@ -95,6 +100,15 @@ PROFILES = {
         _DEFAULT, config="pager=user\n",
         about="the shim in its own process (IC2); page faults go to the shim (a user-level "
               "pager)"),
+    # The shim linked into the kernel (IC0), as HongMeng places it: a Linux system call is a
+    # call the kernel answers on the caller's own entry, with no IPC (linuxcompat/ic0.cc).
+    "ic0": dataclasses.replace(
+        _DEFAULT, kernel_target="//linuxcompat:kernel_ic0",
+        kernel_file="bazel-bin/linuxcompat/kernel_ic0", shim_target="//linuxcompat:lxwait",
+        shim_file="bazel-bin/linuxcompat/lxwait", shim_path="bin/lxwait",
+        manifest="kernel serves=linux initrd=yes ioports=stdout:0x2f8:8 "
+                 "ioports=stderr:0x3e8:8 quota=256M\nrun /bin/lxwait uses=linux",
+        about="the shim in the kernel (IC0); page faults resolved by kernel paging"),
 }
 
 DEFAULT_ENV = [("HOME", "/"), ("PATH", "/bin:/sbin:/usr/bin:/usr/sbin")]
@@ -103,7 +117,7 @@ DEFAULT_LOG = os.path.join(ROOT, ".cache", "exec", "last.log")
 LOG_TAIL_LINES = 40
 
 # Guest paths (archive names: no leading "/") that only this tool writes.
-RESERVED_FILES = ("manifest", "bin/lxshim")
+RESERVED_FILES = ("manifest", "bin/lxshim", "bin/lxwait")
 RESERVED_DIR = "hmk"
 
 USAGE = ("./hmk exec [--profile=P] [--add HOSTPATH:GUESTPATH]... [--env NAME=VALUE]... "
@@ -303,7 +317,7 @@ class Image:
     def _check_not_reserved(name, source):
         if name in RESERVED_FILES or name == RESERVED_DIR or name.startswith(RESERVED_DIR + "/"):
             raise Failure("--add %s: /%s is reserved for ./hmk exec (/manifest, /bin/lxshim, "
-                          "/hmk/)" % (source, name), EXIT_USAGE)
+                          "/bin/lxwait, /hmk/)" % (source, name), EXIT_USAGE)
 
     def check_program(self, path):
         """Refuses an absolute program path that cannot be in the image: no entry of that name
@@ -387,8 +401,8 @@ def image_for(options, profile, busybox=BUSYBOX):
     return image
 
 
-def add_shim(image, shim):
-    image.add("bin/lxshim", "file", 0o755, _read(shim), "./hmk exec (the shim)")
+def add_shim(image, shim, profile=_DEFAULT):
+    image.add(profile.shim_path, "file", 0o755, _read(shim), "./hmk exec (the shim)")
 
 
 # ---- building ----------------------------------------------------------------------------
@@ -591,7 +605,7 @@ def main(argv, artifacts=None, busybox=BUSYBOX):
         for path in (kernel, shim):
             if not os.path.isfile(path):
                 raise Failure("%s was not built" % path)
-        add_shim(image, shim)
+        add_shim(image, shim, profile)
         with tempfile.TemporaryDirectory(prefix="hmk-exec-") as scratch:
             initrd = os.path.join(scratch, "initrd.cpio")
             image.write(initrd)
