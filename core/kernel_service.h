@@ -96,6 +96,12 @@ void bind_kernel_service(uint16_t index, uint32_t slot);
 // that keeps a stale token cannot answer somebody else's call with it.
 inline constexpr uint32_t kMaxSavedReplies = 1024;
 
+// The slot a token names (below kMaxSavedReplies): no two tokens waiting at once share one, so a
+// domain can keep what belongs to each waiting call in an array indexed by it.
+inline uint32_t saved_reply_slot(uint64_t token) {
+  return static_cast<uint32_t>(token & 0xffff'ffff) % kMaxSavedReplies;
+}
+
 // Saves the reply of the call the domain is handling. kInvalidArgument outside a call, or if
 // this call's reply is already saved; kOutOfMemory when kMaxSavedReplies callers already
 // wait; kUnsupported for a domain without `cancel`.

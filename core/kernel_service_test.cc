@@ -10,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstring>
+#include <set>
 #include <vector>
 
 #include "core/bootstrap.h"
@@ -853,6 +854,12 @@ TEST_CASE("when every saved-reply slot is taken, saving fails with kOutOfMemory"
   set_invariant_check(&detail::recording_check);
   h.check();
   CHECK(saved_reply_count() == kMaxSavedReplies);
+  // Every waiting token names a slot of its own (saved_reply_slot), so a domain can index by it.
+  std::set<uint32_t> slots;
+  for (uint64_t token : g_tokens)
+    slots.insert(saved_reply_slot(token));
+  CHECK(slots.size() == kMaxSavedReplies);
+  CHECK(*slots.rbegin() == kMaxSavedReplies - 1);
   // The last one is answered at once with why it could not be saved.
   Thread* last = waiters.back();
   const Handle save = saves.back();

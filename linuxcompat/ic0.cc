@@ -66,9 +66,8 @@ Call* g_running = nullptr;
 Call* g_free = nullptr;
 Call* g_ready_first = nullptr;
 Call* g_ready_last = nullptr;
-// The calls whose reply is saved, so that cancel and expire find them by token.
-constexpr uint32_t kMaxWaiting = kMaxSavedReplies;
-Call* g_waiting[kMaxWaiting] = {};
+// The calls whose reply is saved, by the token's slot: so cancel and expire find them.
+Call* g_waiting[kMaxSavedReplies] = {};
 
 uint64_t g_start_token = 0;  // lxwait's saved call (0: none)
 bool g_started = false;
@@ -113,17 +112,14 @@ Call* new_call(void (*work)(Call&)) {
   return c;
 }
 
-void forget_token(Call& c) {
-  for (Call*& w : g_waiting) {
-    if (w == &c) w = nullptr;
-  }
+void forget_token(const Call& c) {
+  Call*& w = g_waiting[saved_reply_slot(c.token)];
+  if (w == &c) w = nullptr;
 }
 
 Call* find_token(uint64_t token) {
-  for (Call* w : g_waiting) {
-    if (w != nullptr && w->token == token) return w;
-  }
-  return nullptr;
+  Call* w = g_waiting[saved_reply_slot(token)];
+  return w != nullptr && w->token == token ? w : nullptr;
 }
 
 // Switches to `c` until it waits or its work is done.
@@ -190,18 +186,14 @@ void make_ready(Call& c) {
 // Saves the running call's reply, if it is not saved yet: false if it cannot be (out of slots).
 bool save_reply(Call& c) {
   if (c.token != 0) return true;
-  for (Call*& w : g_waiting) {
-    if (w != nullptr) continue;
-    Result<uint64_t> token = kernel_service_save_reply();
-    if (!token.ok()) {
-      rt::print("cannot wait: %s\n", status_name(token.status()));
-      return false;
-    }
-    c.token = *token;
-    w = &c;
-    return true;
+  Result<uint64_t> token = kernel_service_save_reply();
+  if (!token.ok()) {
+    rt::print("cannot wait: %s\n", status_name(token.status()));
+    return false;
   }
-  return false;
+  c.token = *token;
+  g_waiting[saved_reply_slot(c.token)] = &c;
+  return true;
 }
 
 // Leaves the running call's fiber until make_ready runs it again.

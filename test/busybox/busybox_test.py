@@ -110,9 +110,9 @@ sys.exit(hmk_exec.main(sys.argv[4:], artifacts=(sys.argv[2], sys.argv[3])))
 """
 
 
-def run_hmk(kernel, shim, exec_dir, index, line):
+def run_hmk(kernel, shim, exec_dir, index, line, profile):
     with tempfile.TemporaryDirectory(prefix="bb-") as scratch:
-        cmd = [sys.executable, "-c", DRIVER, exec_dir, kernel, shim,
+        cmd = [sys.executable, "-c", DRIVER, exec_dir, kernel, shim, "--profile=" + profile,
                "--log", os.path.join(scratch, "console.log"), "--timeout", "120",
                "--env", "PATH=" + ENV["PATH"], "--", BUSYBOX, "sh", "-c", command(index, line)]
         proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -122,13 +122,14 @@ def run_hmk(kernel, shim, exec_dir, index, line):
 
 class BusyboxTest(unittest.TestCase):
     artifacts = None
+    profile = "default"
     results = {}
 
     @classmethod
     def setUpClass(cls):
         kernel, shim, exec_dir = cls.artifacts
         with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
-            hmk = {i: pool.submit(run_hmk, kernel, shim, exec_dir, i, line)
+            hmk = {i: pool.submit(run_hmk, kernel, shim, exec_dir, i, line, cls.profile)
                    for i, (_, line) in enumerate(LINES)}
             cls.results = {i: (run_host(i, line), hmk[i].result())
                            for i, (_, line) in enumerate(LINES)}
@@ -146,5 +147,9 @@ class BusyboxTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    BusyboxTest.artifacts = tuple(os.path.abspath(a) for a in sys.argv[1:4])
+    args = sys.argv[1:]
+    if args and args[0].startswith("--profile="):  # ./hmk exec's profile (default: default)
+        BusyboxTest.profile = args[0][len("--profile="):]
+        args = args[1:]
+    BusyboxTest.artifacts = tuple(os.path.abspath(a) for a in args[:3])
     unittest.main(argv=sys.argv[:1])
