@@ -19,21 +19,25 @@ namespace hmk::lx {
 inline constexpr int32_t kMaxIds = 1024;
 inline constexpr uint32_t kMaxDispatchThreads = 64;
 
-// The shim's side of a process's memory: memory objects, mirrors, mappings (rt:: calls).
+// The shim's side of a process's memory (rt:: calls): memory objects, the process's mappings,
+// and each object's mirror in the shim, through which the shim reaches the object's pages.
 class ShimBackend final : public MemoryBackend {
  public:
   explicit ShimBackend(abi::Handle space) : space_(space) {}
-  Status create(uint64_t pages, bool populate, abi::Handle* memory) override;
-  Status clone(abi::Handle source, uint64_t pages, abi::Handle* memory) override;
-  Status map_mirror(abi::Handle memory, uint64_t pages, bool writable, uint8_t** mirror) override;
-  void destroy(abi::Handle memory, uint8_t* mirror, uint64_t pages) override;
-  Status set_mirror_writable(abi::Handle memory, uint8_t* mirror, uint64_t pages,
-                             bool writable) override;
+  Status create(uint64_t pages, bool populate, MemoryObject* object) override;
+  Status clone(const MemoryObject& source, MemoryObject* copy) override;
+  uint8_t* page(MemoryObject& object, uint64_t index, PageAccess access) override;
+  Status set_writable(MemoryObject& object, bool writable) override;
+  void destroy(MemoryObject& object) override;
   Status map(abi::Handle memory, uint64_t vaddr, uint64_t first_page, uint64_t pages,
              uint32_t rights) override;
   Status unmap(uint64_t vaddr, uint64_t pages) override;
 
  private:
+  // The object's mirror: all of it mapped into the shim, contiguously, readable, and writable
+  // if the object is (MemoryObject::mirror).
+  static Status map_mirror(MemoryObject& object);
+
   abi::Handle space_;
 };
 
