@@ -52,10 +52,10 @@ class MemoryBackend {
   virtual Status clone(const MemoryObject& source, MemoryObject* copy) = 0;
   // Where the shim reaches page `index` of `object` (its address in the shim; in the kernel, the
   // frame's in the direct map): kPageSize bytes, and only those (the object's next page has an
-  // address of its own). Valid until the object's frames change (the
-  // process writes a copy-on-write page, or the object is cloned or deleted): callers ask again
-  // for every access. nullptr if `index` is past the object, if the page cannot be reached (out
-  // of memory, or of the shim's address space), or for kWrite if the object is not writable.
+  // address of its own). Valid until the object's frames change (the process writes a
+  // copy-on-write page, or the object is cloned or deleted): callers ask again for every
+  // access. nullptr if `index` is past the object, if the page cannot be reached (out of memory,
+  // or of the shim's address space), or for kWrite if the object is not writable.
   virtual uint8_t* page(MemoryObject& object, uint64_t index, PageAccess access) = 0;
   // The backend's side of a change of `object.writable` (the caller records it once this
   // succeeds): ShimBackend protects the mirror, if there is one yet; a backend without mirrors

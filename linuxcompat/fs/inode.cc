@@ -239,10 +239,10 @@ int64_t RegularInode::truncate(uint64_t length) {
   // Shrinking zeroes the cut bytes, so that growing again reads zeros.
   if (length < size_) {
     const uint64_t cut = min(size_, capacity_) - length;
-    if (!shared()) {
+    if (shared()) {
+      if (g_backend->zero_bytes(memory_, length, cut) != cut) return -kENOMEM;
+    } else if (owned_ != nullptr) {  // always, once reserve() ran for a borrowed file
       mem_set(owned_ + length, 0, cut);
-    } else if (g_backend->zero_bytes(memory_, length, cut) != cut) {
-      return -kENOMEM;
     }
   }
   size_ = length;
