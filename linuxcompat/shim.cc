@@ -48,22 +48,22 @@ Status ShimBackend::clone(const MemoryObject& source, MemoryObject* copy) {
 // writable is read-only (W^X), and a write access to it is refused here before it could fault.
 uint8_t* ShimBackend::page(MemoryObject& object, uint64_t index, PageAccess access) {
   if (index >= object.pages || (access == PageAccess::kWrite && !object.writable)) return nullptr;
-  if (object.mirror == nullptr && map_mirror(object) != Status::kOk) return nullptr;
+  if (object.mirror == nullptr) return page_of_new_mirror(object, index);
   return object.mirror + index * kPageSize;
 }
 
-Status ShimBackend::map_mirror(MemoryObject& object) {
+// Kept out of line, so that page()'s usual path (the mirror is there) saves no registers.
+[[gnu::noinline]] uint8_t* ShimBackend::page_of_new_mirror(MemoryObject& object, uint64_t index) {
   const uint64_t size = object.pages * kPageSize;
   const uint64_t base = rt::reserve_address_space(size, kPageSize);
-  if (base == 0) return Status::kOutOfMemory;
+  if (base == 0) return nullptr;
   const uint32_t rights = abi::kRightRead | (object.writable ? abi::kRightWrite : 0);
-  if (Status s = rt::map(abi::kSelfSpace, object.handle, base, 0, object.pages, rights);
-      s != Status::kOk) {
+  if (rt::map(abi::kSelfSpace, object.handle, base, 0, object.pages, rights) != Status::kOk) {
     rt::release_address_space(base, size);
-    return s;
+    return nullptr;
   }
   object.mirror = reinterpret_cast<uint8_t*>(base);
-  return Status::kOk;
+  return object.mirror + index * kPageSize;
 }
 
 Status ShimBackend::set_writable(MemoryObject& object, bool writable) {

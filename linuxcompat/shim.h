@@ -34,9 +34,10 @@ class ShimBackend final : public MemoryBackend {
   Status unmap(uint64_t vaddr, uint64_t pages) override;
 
  private:
-  // The object's mirror: all of it mapped into the shim, contiguously, readable, and writable
-  // if the object is (MemoryObject::mirror).
-  static Status map_mirror(MemoryObject& object);
+  // page() for an object without a mirror yet: makes it (all of the object mapped into the
+  // shim, contiguously, readable, and writable if the object is: MemoryObject::mirror), then
+  // answers as page() does.
+  static uint8_t* page_of_new_mirror(MemoryObject& object, uint64_t index);
 
   abi::Handle space_;
 };
