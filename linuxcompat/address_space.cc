@@ -41,6 +41,26 @@ bool continues(const Region& a, const Region& b) {
 
 AddressSpace* g_spaces = nullptr;  // every address space (next_, prev_)
 
+// Runs step(piece, done, n) on each part of bytes [offset, offset + length) of `object` that
+// one page holds: `piece` is where the backend reaches those n bytes, `done` counts the bytes
+// before them. Stops where a page cannot be reached or `step` says false; the bytes done.
+template <typename Step>
+uint64_t each_piece(MemoryBackend& backend, MemoryObject& object, uint64_t offset, uint64_t length,
+                    PageAccess access, Step step) {
+  uint64_t index = offset / kPageSize;
+  uint64_t in_page = offset % kPageSize;
+  uint64_t done = 0;
+  while (done < length) {
+    uint8_t* page = backend.page(object, index, access);
+    const uint64_t n = min(length - done, kPageSize - in_page);
+    if (page == nullptr || !step(page + in_page, done, n)) break;
+    done += n;
+    ++index;
+    in_page = 0;
+  }
+  return done;
+}
+
 }  // namespace
 
 // ---- the backend's byte copies: a page at a time, each page through page() ----
@@ -48,63 +68,39 @@ AddressSpace* g_spaces = nullptr;  // every address space (next_, prev_)
 uint64_t MemoryBackend::read_bytes(MemoryObject& object, uint64_t offset, void* out,
                                    uint64_t length) {
   auto* to = static_cast<uint8_t*>(out);
-  uint64_t done = 0;
-  while (done < length) {
-    const uint64_t at = offset + done;
-    const uint64_t n = min(length - done, kPageSize - at % kPageSize);
-    const uint8_t* from = page(object, at / kPageSize, PageAccess::kRead);
-    if (from == nullptr) break;
-    mem_copy(to + done, from + at % kPageSize, n);
-    done += n;
-  }
-  return done;
+  return each_piece(*this, object, offset, length, PageAccess::kRead,
+                    [to](const uint8_t* piece, uint64_t done, uint64_t n) {
+                      mem_copy(to + done, piece, n);
+                      return true;
+                    });
 }
 
 uint64_t MemoryBackend::write_bytes(MemoryObject& object, uint64_t offset, const void* in,
                                     uint64_t length) {
   const auto* from = static_cast<const uint8_t*>(in);
-  uint64_t done = 0;
-  while (done < length) {
-    const uint64_t at = offset + done;
-    const uint64_t n = min(length - done, kPageSize - at % kPageSize);
-    uint8_t* to = page(object, at / kPageSize, PageAccess::kWrite);
-    if (to == nullptr) break;
-    mem_copy(to + at % kPageSize, from + done, n);
-    done += n;
-  }
-  return done;
+  return each_piece(*this, object, offset, length, PageAccess::kWrite,
+                    [from](uint8_t* piece, uint64_t done, uint64_t n) {
+                      mem_copy(piece, from + done, n);
+                      return true;
+                    });
 }
 
 uint64_t MemoryBackend::zero_bytes(MemoryObject& object, uint64_t offset, uint64_t length) {
-  uint64_t done = 0;
-  while (done < length) {
-    const uint64_t at = offset + done;
-    const uint64_t n = min(length - done, kPageSize - at % kPageSize);
-    uint8_t* to = page(object, at / kPageSize, PageAccess::kWrite);
-    if (to == nullptr) break;
-    mem_set(to + at % kPageSize, 0, n);
-    done += n;
-  }
-  return done;
+  return each_piece(*this, object, offset, length, PageAccess::kWrite,
+                    [](uint8_t* piece, uint64_t, uint64_t n) {
+                      mem_set(piece, 0, n);
+                      return true;
+                    });
 }
 
 uint64_t MemoryBackend::copy_bytes(MemoryObject& to, uint64_t to_offset, MemoryObject& from,
                                    uint64_t from_offset, uint64_t length) {
-  // Each piece lies in one page of each object. Both pages are taken before the copy: writing
-  // one object leaves the other's frames as they are.
-  uint64_t done = 0;
-  while (done < length) {
-    const uint64_t src = from_offset + done;
-    const uint64_t dst = to_offset + done;
-    const uint64_t n =
-        min(length - done, min(kPageSize - src % kPageSize, kPageSize - dst % kPageSize));
-    const uint8_t* source = page(from, src / kPageSize, PageAccess::kRead);
-    uint8_t* target = source != nullptr ? page(to, dst / kPageSize, PageAccess::kWrite) : nullptr;
-    if (target == nullptr) break;
-    mem_copy(target + dst % kPageSize, source + src % kPageSize, n);
-    done += n;
-  }
-  return done;
+  // Each page of `to` in turn, filled from the one or two pages of `from` that hold its bytes
+  // (taken after it: writing one object leaves the other's frames as they are).
+  return each_piece(*this, to, to_offset, length, PageAccess::kWrite,
+                    [&](uint8_t* piece, uint64_t done, uint64_t n) {
+                      return read_bytes(from, from_offset + done, piece, n) == n;
+                    });
 }
 
 // ---- address spaces ----
