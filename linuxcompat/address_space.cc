@@ -1,6 +1,7 @@
 #include "linuxcompat/address_space.h"
 
 #include "core/lib/string.h"
+#include "core/lib/util.h"
 #include "linuxcompat/fs/inode.h"
 #include "linuxcompat/linux.h"
 
@@ -40,7 +41,69 @@ bool continues(const Region& a, const Region& b) {
 
 AddressSpace* g_spaces = nullptr;  // every address space (next_, prev_)
 
+// Runs step(piece, done, n) on each part of bytes [offset, offset + length) of `object` that
+// one page holds: `piece` is where the backend reaches those n bytes, `done` counts the bytes
+// before them. Stops where a page cannot be reached or `step` says false; the bytes done.
+template <typename Step>
+uint64_t each_piece(MemoryBackend& backend, MemoryObject& object, uint64_t offset, uint64_t length,
+                    PageAccess access, Step step) {
+  uint64_t index = offset / kPageSize;
+  uint64_t in_page = offset % kPageSize;
+  uint64_t done = 0;
+  while (done < length) {
+    uint8_t* page = backend.page(object, index, access);
+    const uint64_t n = min(length - done, kPageSize - in_page);
+    if (page == nullptr || !step(page + in_page, done, n)) break;
+    done += n;
+    ++index;
+    in_page = 0;
+  }
+  return done;
+}
+
 }  // namespace
+
+// ---- the backend's byte copies: a page at a time, each page through page() ----
+
+uint64_t MemoryBackend::read_bytes(MemoryObject& object, uint64_t offset, void* out,
+                                   uint64_t length) {
+  auto* to = static_cast<uint8_t*>(out);
+  return each_piece(*this, object, offset, length, PageAccess::kRead,
+                    [to](const uint8_t* piece, uint64_t done, uint64_t n) {
+                      mem_copy(to + done, piece, n);
+                      return true;
+                    });
+}
+
+uint64_t MemoryBackend::write_bytes(MemoryObject& object, uint64_t offset, const void* in,
+                                    uint64_t length) {
+  const auto* from = static_cast<const uint8_t*>(in);
+  return each_piece(*this, object, offset, length, PageAccess::kWrite,
+                    [from](uint8_t* piece, uint64_t done, uint64_t n) {
+                      mem_copy(piece, from + done, n);
+                      return true;
+                    });
+}
+
+uint64_t MemoryBackend::zero_bytes(MemoryObject& object, uint64_t offset, uint64_t length) {
+  return each_piece(*this, object, offset, length, PageAccess::kWrite,
+                    [](uint8_t* piece, uint64_t, uint64_t n) {
+                      mem_set(piece, 0, n);
+                      return true;
+                    });
+}
+
+uint64_t MemoryBackend::copy_bytes(MemoryObject& to, uint64_t to_offset, MemoryObject& from,
+                                   uint64_t from_offset, uint64_t length) {
+  // Each page of `to` in turn, filled from the one or two pages of `from` that hold its bytes
+  // (taken after it: writing one object leaves the other's frames as they are).
+  return each_piece(*this, to, to_offset, length, PageAccess::kWrite,
+                    [&](uint8_t* piece, uint64_t done, uint64_t n) {
+                      return read_bytes(from, from_offset + done, piece, n) == n;
+                    });
+}
+
+// ---- address spaces ----
 
 AddressSpace::AddressSpace(MemoryBackend& backend) : backend_(backend), next_(g_spaces) {
   if (g_spaces != nullptr) g_spaces->prev_ = this;
@@ -67,23 +130,21 @@ void AddressSpace::unmap_file(const fs::RegularInode* file) {
   }
 }
 
-void AddressSpace::remap_file(const fs::RegularInode* file, abi::Handle memory, uint8_t* mirror,
-                              uint64_t pages) {
+void AddressSpace::remap_file(const fs::RegularInode* file) {
   for (AddressSpace* as = g_spaces; as != nullptr; as = as->next_) {
     for (uint32_t i = 0; i < as->count_; ++i) {
       const Region& r = as->regions_[i];
-      if (r.backing->file != file) continue;
-      r.backing->memory = memory;  // a backing shared by several spaces: the same each time
-      r.backing->mirror = mirror;
-      r.backing->pages = pages;
-      (void)as->map_region(r);  // the new object is larger: the region's pages are there
+      // The backing points to the file's memory(), the new object now, which is larger: the
+      // region's pages are there.
+      if (r.backing->file == file) (void)as->map_region(r);
     }
   }
 }
 
 Backing* AddressSpace::file_backing(fs::RegularInode* file) {
-  auto* b = new Backing{file->memory(), file->mirror(), file->memory_pages(), 0, true};
+  auto* b = new Backing;
   if (b == nullptr) return nullptr;
+  b->object = &file->memory();
   b->file = file;
   file->acquire();
   return b;
@@ -93,7 +154,7 @@ int64_t AddressSpace::map_file(uint64_t start, uint64_t pages, uint32_t prot,
                                fs::RegularInode* file, uint64_t first_page, bool may_write) {
   if ((prot & kProtExec) != 0) return -kEACCES;
   if ((prot & kProtWrite) != 0 && !may_write) return -kEACCES;
-  if (first_page + pages > file->memory_pages()) return -kENOMEM;
+  if (first_page + pages > file->memory().pages) return -kENOMEM;
   if (!range_free(start, pages)) return -kENOMEM;
   if (count_ == kMaxRegions) return -kENOMEM;
   Backing* b = file_backing(file);
@@ -119,9 +180,9 @@ void AddressSpace::clear(bool unmap) {
 }
 
 Backing* AddressSpace::clone_backing(const Backing& source) {
-  Backing* b = new Backing{abi::kNullHandle, nullptr, source.pages, 0, true};
+  auto* b = new Backing;
   if (b == nullptr) return nullptr;
-  if (backend_.clone(source.memory, source.pages, &b->memory) != Status::kOk) {
+  if (backend_.clone(*source.object, &b->own) != Status::kOk) {
     delete b;
     return nullptr;
   }
@@ -129,28 +190,18 @@ Backing* AddressSpace::clone_backing(const Backing& source) {
 }
 
 Backing* AddressSpace::new_backing(uint64_t pages) {
-  Backing* b = new Backing{abi::kNullHandle, nullptr, pages, 0, true};
+  auto* b = new Backing;
   if (b == nullptr) return nullptr;
-  if (backend_.create(pages, /*populate=*/false, &b->memory) != Status::kOk) {
+  if (backend_.create(pages, /*populate=*/false, &b->own) != Status::kOk) {
     delete b;
     return nullptr;
   }
   return b;
 }
 
-uint8_t* AddressSpace::map_mirror(Backing* b) const {
-  if (backend_.map_mirror(b->memory, b->pages, b->mirror_writable, &b->mirror) != Status::kOk) {
-    b->mirror = nullptr;
-  }
-  return b->mirror;
-}
-
-bool AddressSpace::set_mirror_writable(Backing* b, bool writable) {
-  if (b->mirror != nullptr &&
-      backend_.set_mirror_writable(b->memory, b->mirror, b->pages, writable) != Status::kOk) {
-    return false;
-  }
-  b->mirror_writable = writable;
+bool AddressSpace::set_writable(Backing* b, bool writable) {
+  if (backend_.set_writable(*b->object, writable) != Status::kOk) return false;
+  b->object->writable = writable;
   return true;
 }
 
@@ -213,17 +264,14 @@ int64_t AddressSpace::share_from(const AddressSpace& parent) {
 int64_t AddressSpace::unshare(uint32_t index) {
   Region& r = regions_[index];
   // The whole object copy-on-write when the region is all of it, else the region's pages.
-  const bool whole = r.first_page == 0 && r.pages == r.backing->pages;
+  const bool whole = r.first_page == 0 && r.pages == r.backing->object->pages;
   Backing* copy = whole ? clone_backing(*r.backing) : new_backing(r.pages);
   if (copy == nullptr) return -kENOMEM;
-  if (!whole) {
-    uint8_t* to = mirror_of(copy);
-    const uint8_t* from = bytes(r, r.start);
-    if (to == nullptr || from == nullptr) {
-      drop(copy);
-      return -kENOMEM;
-    }
-    mem_copy(to, from, r.pages * kPageSize);
+  const uint64_t length = r.pages * kPageSize;
+  if (!whole && backend_.copy_bytes(copy->own, 0, *r.backing->object, r.first_page * kPageSize,
+                                    length) != length) {
+    drop(copy);
+    return -kENOMEM;
   }
   if (r.prot != kProtNone) (void)backend_.unmap(r.start, r.pages);
   Backing* old = r.backing;
@@ -272,7 +320,7 @@ void AddressSpace::erase(uint32_t index) {
 int64_t AddressSpace::map_region(const Region& r) {
   if (r.prot == kProtNone) return 0;
   const Status s =
-      backend_.map(r.backing->memory, r.start, r.first_page, r.pages, rights_for(r.prot));
+      backend_.map(r.backing->object->handle, r.start, r.first_page, r.pages, rights_for(r.prot));
   return s == Status::kOk ? 0 : errno_for(s);
 }
 
@@ -281,7 +329,7 @@ void AddressSpace::release(Backing* b) {
   if (b->file != nullptr) {
     b->file->release();  // the memory is the file's: it goes with the file's last reference
   } else {
-    backend_.destroy(b->memory, b->mirror, b->pages);
+    backend_.destroy(b->own);
   }
   delete b;
 }
@@ -291,15 +339,18 @@ int64_t AddressSpace::map_anonymous(uint64_t start, uint64_t pages, uint32_t pro
   if ((prot & kProtWrite) != 0 && (prot & kProtExec) != 0) return -kEACCES;
   if (!range_free(start, pages)) return -kENOMEM;
   if (count_ == kMaxRegions) return -kENOMEM;
-  Backing* b = new Backing{abi::kNullHandle, nullptr, pages, 1, true};
+  auto* b = new Backing;
   if (b == nullptr) return -kENOMEM;
-  if (Status s = backend_.create(pages, populate, &b->memory); s != Status::kOk) {
+  b->users = 1;
+  if (Status s = backend_.create(pages, populate, &b->own); s != Status::kOk) {
     delete b;
     return errno_for(s);
   }
   const Region r{start, pages, b, 0, prot, shared};
-  if ((prot & kProtExec) != 0) b->mirror_writable = false;  // no mirror yet: made read-only
-  if (int64_t e = map_region(r); e != 0) {
+  // Executable memory: not writable by the shim (W^X) before it is mapped executable.
+  int64_t e = (prot & kProtExec) != 0 && !set_writable(b, false) ? -kENOMEM : 0;
+  if (e == 0) e = map_region(r);
+  if (e != 0) {
     release(b);
     return e;
   }
@@ -368,8 +419,8 @@ int64_t AddressSpace::protect(uint64_t start, uint64_t pages, uint32_t prot) {
   if (int64_t e = split_at(end); e != 0) return e;
   for (uint32_t i = index_at_or_after(start); i < count_ && regions_[i].start < end; ++i) {
     if (regions_[i].prot == prot) continue;
-    // A file's memory: never executable (its mirror stays writable for write(2)), writable
-    // only through an fd that allows it (Linux's VM_MAYWRITE).
+    // A file's memory: never executable (the shim writes it for write(2)), writable only
+    // through an fd that allows it (Linux's VM_MAYWRITE).
     if (regions_[i].backing->file != nullptr && (prot & kProtExec) != 0) return -kEACCES;
     if ((prot & kProtWrite) != 0 && !regions_[i].may_write) return -kEACCES;
     if ((prot & kProtWrite) != 0 && regions_[i].backing->shared) {
@@ -378,16 +429,16 @@ int64_t AddressSpace::protect(uint64_t start, uint64_t pages, uint32_t prot) {
     Region& r = regions_[i];
     Backing* b = r.backing;
     const bool exec = (prot & kProtExec) != 0;
-    if (exec && b->mirror_writable) {
+    if (exec && b->object->writable) {
       // W^X across the memory object: no other part of it may be writable in the process.
       for (uint32_t j = 0; j < count_; ++j) {
         if (j != i && regions_[j].backing == b && (regions_[j].prot & kProtWrite) != 0) {
           return -kEACCES;
         }
       }
-      if (!set_mirror_writable(b, false)) return -kENOMEM;
+      if (!set_writable(b, false)) return -kENOMEM;
     }
-    if ((prot & kProtWrite) != 0 && !b->mirror_writable) {
+    if ((prot & kProtWrite) != 0 && !b->object->writable) {
       for (uint32_t j = 0; j < count_; ++j) {
         if (j != i && regions_[j].backing == b && (regions_[j].prot & kProtExec) != 0) {
           return -kEACCES;
@@ -402,11 +453,11 @@ int64_t AddressSpace::protect(uint64_t start, uint64_t pages, uint32_t prot) {
       (void)map_region(r);
       return e;
     }
-    if (!b->mirror_writable && !exec) {
+    if (!b->object->writable && !exec) {
       bool any_exec = false;
       for (uint32_t j = 0; j < count_; ++j)
         any_exec |= regions_[j].backing == b && (regions_[j].prot & kProtExec) != 0;
-      if (!any_exec) (void)set_mirror_writable(b, true);
+      if (!any_exec) (void)set_writable(b, true);
     }
   }
   return result;
@@ -438,8 +489,11 @@ int64_t AddressSpace::grow(uint64_t end, uint64_t pages) {
 Backing* AddressSpace::new_backing_for(uint64_t pages, uint32_t prot) {
   Backing* b = new_backing(pages);
   if (b == nullptr || (prot & kProtExec) == 0) return b;
-  // Memory that will be executable: its mirror read-only from the start (W^X).
-  b->mirror_writable = false;
+  // Memory that will be executable: not writable by the shim from the start (W^X).
+  if (!set_writable(b, false)) {
+    drop(b);
+    return nullptr;
+  }
   return b;
 }
 
@@ -616,10 +670,12 @@ int64_t AddressSpace::zero(uint64_t start, uint64_t pages, Drop advice) {
     if (regions_[i].backing->shared) {
       if (int64_t e = unshare(i); e != 0) return e;
     }
-    if (!regions_[i].backing->mirror_writable) continue;  // text: nothing to drop
-    uint8_t* page = bytes(regions_[i], regions_[i].start);
-    if (page == nullptr) return -kENOMEM;
-    mem_set(page, 0, regions_[i].pages * kPageSize);
+    const Region& r = regions_[i];
+    if (!r.backing->object->writable) continue;  // text: nothing to drop
+    const uint64_t length = r.pages * kPageSize;
+    if (backend_.zero_bytes(*r.backing->object, r.first_page * kPageSize, length) != length) {
+      return -kENOMEM;
+    }
   }
   return hole || at < end ? -kENOMEM : 0;
 }
@@ -665,11 +721,6 @@ uint64_t AddressSpace::find_free(uint64_t pages, uint64_t below) const {
   return 0;
 }
 
-uint8_t* AddressSpace::bytes(const Region& r, uint64_t address) const {
-  uint8_t* mirror = mirror_of(r.backing);
-  return mirror == nullptr ? nullptr : mirror + r.first_page * kPageSize + (address - r.start);
-}
-
 bool AddressSpace::copy(uint64_t address, uint64_t len, Access access, void* shim_buffer) {
   if (address + len < address) return false;
   auto* buffer = static_cast<uint8_t*>(shim_buffer);
@@ -684,17 +735,16 @@ bool AddressSpace::copy(uint64_t address, uint64_t len, Access access, void* shi
         if ((r->prot & kProtWrite) == 0) return false;
         break;
       case Access::kLoad:
-        if (!r->backing->mirror_writable) return false;
+        if (!r->backing->object->writable) return false;
         break;
     }
-    const uint64_t n = r->end() - address < len ? r->end() - address : len;
-    uint8_t* at = bytes(*r, address);
-    if (at == nullptr) return false;
-    if (access == Access::kRead) {
-      mem_copy(buffer, at, n);
-    } else {
-      mem_copy(at, buffer, n);
-    }
+    // The region's part of the copy, which the backend splits at page boundaries.
+    const uint64_t n = min(r->end() - address, len);
+    MemoryObject& object = *r->backing->object;
+    const uint64_t offset = offset_in_object(*r, address);
+    const uint64_t done = access == Access::kRead ? backend_.read_bytes(object, offset, buffer, n)
+                                                  : backend_.write_bytes(object, offset, buffer, n);
+    if (done != n) return false;
     buffer += n;
     address += n;
     len -= n;
@@ -717,10 +767,11 @@ bool AddressSpace::compare_exchange32(uint64_t address, uint32_t expected, uint3
   const Region* r = find(address);
   if (r == nullptr || (r->prot & kProtWrite) == 0) return false;
   // A writable region's memory is never shared copy-on-write (unshare() ran), so the word is
-  // the one every mapping of this memory sees.
-  uint8_t* at = bytes(*r, address);
-  if (at == nullptr) return false;
-  auto* word = reinterpret_cast<uint32_t*>(at);
+  // the one every mapping of this memory sees. An aligned word lies in one page.
+  const uint64_t offset = offset_in_object(*r, address);
+  uint8_t* page = backend_.page(*r->backing->object, offset / kPageSize, PageAccess::kWrite);
+  if (page == nullptr) return false;
+  auto* word = reinterpret_cast<uint32_t*>(page + offset % kPageSize);
   uint32_t seen = expected;
   (void)__atomic_compare_exchange_n(word, &seen, desired, false, __ATOMIC_SEQ_CST,
                                     __ATOMIC_SEQ_CST);
@@ -737,9 +788,12 @@ int64_t AddressSpace::copy_string(char* dst, uint64_t src, uint64_t cap) const {
   while (n < cap) {
     const Region* r = find(src + n);
     if (r == nullptr || ((r->prot & (kProtRead | kProtExec)) == 0)) return -kEFAULT;
-    const uint8_t* p = bytes(*r, src + n);
-    if (p == nullptr) return -kEFAULT;
-    const uint64_t avail = r->end() - (src + n);
+    // The rest of this page of the region's memory.
+    const uint64_t offset = offset_in_object(*r, src + n);
+    const uint8_t* page = backend_.page(*r->backing->object, offset / kPageSize, PageAccess::kRead);
+    if (page == nullptr) return -kEFAULT;
+    const uint8_t* p = page + offset % kPageSize;
+    const uint64_t avail = kPageSize - offset % kPageSize;
     for (uint64_t k = 0; k < avail && n < cap; ++k, ++n) {
       dst[n] = static_cast<char>(p[k]);
       if (p[k] == 0) return static_cast<int64_t>(n);

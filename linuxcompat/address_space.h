@@ -1,9 +1,11 @@
 // A Linux process's memory as the shim keeps it: regions of pages, each backed by (a part of) a
-// memory object that is mapped into the process with the region's protection and into the shim
-// as a *mirror*, through which the shim reads and writes the process's memory (system call
-// buffers, the initial stack, the loader's copies). Memory objects are lazy: the kernel gives a
-// page its frame, zeroed, when the process or the mirror first touches it (kernel paging, no
-// IPC), and fork's copies are memory_clone's copy-on-write clones.
+// memory object that is mapped into the process with the region's protection. The shim reads and
+// writes the process's memory (system call buffers, the initial stack, the loader's copies)
+// through its MemoryBackend one page at a time: an object's pages are not contiguous in the shim
+// (the IC2 shim reaches them through a mirror of the object, the kernel (IC0) through the direct
+// map, a page at a time). Memory objects are lazy: the kernel gives a page its frame, zeroed,
+// when the process or the shim first touches it (kernel paging, no IPC), and fork's copies are
+// memory_clone's copy-on-write clones.
 //
 // The system calls it needs go through a MemoryBackend, so the same bookkeeping runs in the
 // shim (rt:: system calls) and in host tests (a fake).
@@ -21,48 +23,81 @@ namespace fs {
 class RegularInode;
 }  // namespace fs
 
+// A memory object the shim made, as its backend reaches it.
+struct MemoryObject {
+  abi::Handle handle = abi::kNullHandle;
+  uint64_t pages = 0;
+  // Whether the shim may write the object's pages: false while part of it is (or is about to
+  // be) mapped executable in a process (W^X). Changed through MemoryBackend::set_writable.
+  bool writable = true;
+  // The backend's own record of how it reaches the pages: ShimBackend's mirror of the whole
+  // object in the shim, made when the shim first reaches one of its pages (a fork's child that
+  // makes no system call with a buffer never needs one). Null until then, and always for a
+  // backend that needs none (the kernel's, IC0). Nothing but the backend reads it.
+  uint8_t* mirror = nullptr;
+};
+
+// How the shim reaches a page: to read it, or to write it (the page becomes the object's own
+// first: a copy-on-write page is copied).
+enum class PageAccess : uint8_t { kRead, kWrite };
+
 class MemoryBackend {
  public:
-  // A zeroed memory object of `pages` pages. `populate`: every page gets its frame now (the
-  // shim is about to write them all, or MAP_POPULATE asked), else on first touch (kernel
-  // paging).
-  virtual Status create(uint64_t pages, bool populate, abi::Handle* memory) = 0;
-  // A new memory object holding a copy of `source`'s `pages` pages. The shim's copies are
-  // copy-on-write (memory_clone): nothing is copied until one side writes a page.
-  virtual Status clone(abi::Handle source, uint64_t pages, abi::Handle* memory) = 0;
-  // The object's mirror in the shim, readable and writable or read-only; the address space
-  // makes it when it first reads or writes the object (a fork's child that makes no system
-  // call with a buffer never needs one).
-  virtual Status map_mirror(abi::Handle memory, uint64_t pages, bool writable,
-                            uint8_t** mirror) = 0;
-  // Unmaps the mirror (if `mirror` is not null) and deletes the memory object (the process
-  // has no mapping of it left).
-  virtual void destroy(abi::Handle memory, uint8_t* mirror, uint64_t pages) = 0;
-  // A mirror made writable or read-only (W^X: a memory object mapped executable in the process
-  // must not be writable anywhere).
-  virtual Status set_mirror_writable(abi::Handle memory, uint8_t* mirror, uint64_t pages,
-                                     bool writable) = 0;
+  // A zeroed memory object of `pages` pages, writable by the shim. `populate`: every page gets
+  // its frame now (the shim is about to write them all, or MAP_POPULATE asked), else on first
+  // touch (kernel paging).
+  virtual Status create(uint64_t pages, bool populate, MemoryObject* object) = 0;
+  // A new memory object holding a copy of `source`'s pages, writable by the shim. The shim's
+  // copies are copy-on-write (memory_clone): nothing is copied until one side writes a page.
+  virtual Status clone(const MemoryObject& source, MemoryObject* copy) = 0;
+  // Where the shim reaches page `index` of `object` (its address in the shim; in the kernel, the
+  // frame's in the direct map): kPageSize bytes, and only those (the object's next page has an
+  // address of its own). Valid until the object's frames change (the process writes a
+  // copy-on-write page, or the object is cloned or deleted): callers ask again for every
+  // access. nullptr if `index` is past the object, if the page cannot be reached (out of memory,
+  // or of the shim's address space), or for kWrite if the object is not writable.
+  virtual uint8_t* page(MemoryObject& object, uint64_t index, PageAccess access) = 0;
+  // The backend's side of a change of `object.writable` (the caller records it once this
+  // succeeds): ShimBackend protects the mirror, if there is one yet; a backend without mirrors
+  // has nothing to do, the shim's own checks refusing writes.
+  virtual Status set_writable(MemoryObject& object, bool writable) = 0;
+  // Deletes the memory object (the process has no mapping of it left), with whatever the
+  // backend made to reach its pages.
+  virtual void destroy(MemoryObject& object) = 0;
   // The process's mappings (core system calls map and unmap, rights abi::kRight*).
   virtual Status map(abi::Handle memory, uint64_t vaddr, uint64_t first_page, uint64_t pages,
                      uint32_t rights) = 0;
   virtual Status unmap(uint64_t vaddr, uint64_t pages) = 0;
 
+  // Copies between the shim's memory and bytes [offset, offset + length) of `object`, or
+  // between two objects, or zeroes bytes of an object, a page at a time (page()). Each returns
+  // the bytes done, fewer than `length` if a page could not be reached.
+  uint64_t read_bytes(MemoryObject& object, uint64_t offset, void* out, uint64_t length);
+  uint64_t write_bytes(MemoryObject& object, uint64_t offset, const void* in, uint64_t length);
+  uint64_t zero_bytes(MemoryObject& object, uint64_t offset, uint64_t length);
+  uint64_t copy_bytes(MemoryObject& to, uint64_t to_offset, MemoryObject& from,
+                      uint64_t from_offset, uint64_t length);
+
  protected:
   ~MemoryBackend() = default;
 };
 
-// One memory object the shim made for this process.
+// One memory object the shim made for this process, or a MAP_SHARED file's.
 struct Backing {
-  abi::Handle memory;
-  uint8_t* mirror;  // nullptr until the shim first reads or writes the object (mirror_of)
-  uint64_t pages;
-  uint32_t users;        // regions using it, in every address space
-  bool mirror_writable;  // whether the mirror is (or, made now, would be) writable
+  Backing() = default;
+  Backing(const Backing&) = delete;
+  Backing& operator=(const Backing&) = delete;
+
+  MemoryObject own;  // the object the address space made (none for a file's mapping)
+  // The memory the regions map: `own`, or a MAP_SHARED file's (RegularInode::memory), which
+  // the file keeps and replaces by a bigger one when it outgrows it (remap_file).
+  MemoryObject* object = &own;
+  uint32_t users = 0;  // regions using it, in every address space
   // Shared with another process by fork (no region maps it writable): a region that is made
   // writable gets its own copy first.
   bool shared = false;
-  // A MAP_SHARED mapping of a regular file: `memory` and `mirror` are the file's own
-  // (RegularInode::share), which keeps them; the backing holds a reference to the file.
+  // A MAP_SHARED mapping of a regular file (RegularInode::share): the backing holds a
+  // reference to the file.
   fs::RegularInode* file = nullptr;
 };
 
@@ -100,14 +135,14 @@ class AddressSpace {
   // MAP_SHARED of a regular file: pages [first_page, first_page + pages) of the file's memory
   // object (RegularInode::share made it at least that long), so that stores reach the file and
   // its other mappings. `may_write`: the fd allows PROT_WRITE (else mprotect refuses it,
-  // EACCES). Executable is -EACCES (the file's mirror stays writable for write(2): W^X).
+  // EACCES). Executable is -EACCES (the shim writes the file's memory for write(2): W^X).
   int64_t map_file(uint64_t start, uint64_t pages, uint32_t prot, fs::RegularInode* file,
                    uint64_t first_page, bool may_write);
   // A file's memory object moves (RegularInode::move_to_memory): first every mapping of it in
-  // every address space goes, then they come back over the new object.
+  // every address space goes, then they come back over the new object (the file's memory(),
+  // which every backing of the file points to).
   static void unmap_file(const fs::RegularInode* file);
-  static void remap_file(const fs::RegularInode* file, abi::Handle memory, uint8_t* mirror,
-                         uint64_t pages);
+  static void remap_file(const fs::RegularInode* file);
   // Removes whatever is mapped in the range (nothing there is fine).
   int64_t unmap(uint64_t start, uint64_t pages);
   // The pages from `start` up to the first one not mapped change, and that one makes the answer
@@ -174,7 +209,8 @@ class AddressSpace {
   // `desired` is stored if that was `expected`. False (EFAULT) if the word is not aligned or
   // not in a writable region.
   bool compare_exchange32(uint64_t address, uint32_t expected, uint32_t desired, uint32_t* found);
-  // The loader's copy: any region whose mirror is writable, whatever its protection.
+  // The loader's copy: any region whose memory the shim may write (not executable anywhere),
+  // whatever its protection.
   bool load(uint64_t dst, const void* src, uint64_t len);
   // A NUL-terminated string of at most cap - 1 bytes into dst: its length, -EFAULT, or
   // -ENAMETOOLONG.
@@ -194,22 +230,22 @@ class AddressSpace {
   void erase(uint32_t index);
   int64_t map_region(const Region& r);
   void release(Backing* b);
-  uint8_t* bytes(const Region& r, uint64_t address) const;
+  // Where `address` (in region `r`) lies in the region's memory object.
+  static uint64_t offset_in_object(const Region& r, uint64_t address) {
+    return r.first_page * 4096 + (address - r.start);
+  }
   // Gives region `index` a private copy of its pages (before it is made writable).
   int64_t unshare(uint32_t index);
   Backing* new_backing(uint64_t pages);
   // A new backing (no user yet) for a mapping of `file`'s memory object, holding a reference
   // to the file.
   static Backing* file_backing(fs::RegularInode* file);
-  // The backing's mirror, mapped now if it has none; nullptr if that fails (out of the shim's
-  // address space or quota).
-  uint8_t* mirror_of(Backing* b) const { return b->mirror != nullptr ? b->mirror : map_mirror(b); }
-  uint8_t* map_mirror(Backing* b) const;
-  // The mirror writable or read-only, whether it is mapped yet or not; false on failure.
-  bool set_mirror_writable(Backing* b, bool writable);
+  // The backing's memory made writable by the shim or not (MemoryObject::writable); false on
+  // failure.
+  bool set_writable(Backing* b, bool writable);
   // A copy of `source` (clone), or nullptr.
   Backing* clone_backing(const Backing& source);
-  // A new backing whose mirror is read-only if `prot` is executable; nullptr on failure.
+  // A new backing the shim may not write if `prot` is executable; nullptr on failure.
   Backing* new_backing_for(uint64_t pages, uint32_t prot);
   // Deletes a backing made for a region that was never recorded.
   void drop(Backing* b);

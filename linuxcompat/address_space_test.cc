@@ -1,12 +1,15 @@
 // The shim's memory bookkeeping on the host, with a fake backend that keeps the process's
-// mappings and the mirrors in host memory: regions split and merge into the right mappings,
-// protections follow W^X across a memory object, copies check permissions, and the ELF
-// loader and initial stack produce what Linux would.
+// mappings and the memory objects in host memory, each page an allocation of its own, and makes
+// mirrors as ShimBackend does: regions split and merge into the right mappings, protections
+// follow W^X across a memory object, copies check permissions and go a page at a time, and the
+// ELF loader and initial stack produce what Linux would.
+#include <array>
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -27,11 +30,14 @@ struct Mapping {
   uint32_t rights;
 };
 
-// The memory objects the fakes of several processes share (fork shares memory between them).
+using Page = std::array<uint8_t, kPageSize>;
+
+// The memory objects the fakes of several processes share (fork shares memory between them):
+// each page a separate allocation, as the kernel's frames are not contiguous.
 struct MemoryStore {
   abi::Handle next = 100;
-  std::map<abi::Handle, std::vector<uint8_t>> objects;
-  std::map<abi::Handle, bool> writable;
+  std::map<abi::Handle, std::vector<std::unique_ptr<Page>>> objects;
+  std::map<abi::Handle, bool> writable;  // whether the object's mirror is writable (none: no)
 };
 
 class FakeBackend final : public MemoryBackend {
@@ -39,37 +45,52 @@ class FakeBackend final : public MemoryBackend {
   FakeBackend() : store_(own_) {}
   // Another process's backend over the same memory objects (a fork's child).
   explicit FakeBackend(FakeBackend& other) : store_(other.store_) {}
-  Status create(uint64_t pages, bool, abi::Handle* memory) override {
+  Status create(uint64_t pages, bool, MemoryObject* object) override {
     if (pages > budget_pages) return Status::kQuotaExceeded;
     budget_pages -= pages;
-    *memory = store_.next++;
-    store_.objects[*memory].assign(pages * kPageSize, 0);
-    store_.writable[*memory] = false;  // no mirror: writable nowhere
+    *object = {store_.next++, pages};
+    auto& frames = store_.objects[object->handle];
+    for (uint64_t i = 0; i < pages; ++i)
+      frames.push_back(std::make_unique<Page>(Page{}));
+    store_.writable[object->handle] = false;  // no mirror: writable nowhere
     return Status::kOk;
   }
   // A copy made now (the kernel's copy-on-write is the same to the shim: neither side sees the
   // other's later writes).
-  Status clone(abi::Handle source, uint64_t pages, abi::Handle* memory) override {
-    TRY(create(pages, false, memory));
-    std::memcpy(store_.objects[*memory].data(), store_.objects[source].data(), pages * kPageSize);
+  Status clone(const MemoryObject& source, MemoryObject* copy) override {
+    TRY(create(source.pages, false, copy));
+    for (uint64_t i = 0; i < source.pages; ++i)
+      *store_.objects[copy->handle][i] = *store_.objects[source.handle][i];
     ++clones;
     return Status::kOk;
   }
-  Status map_mirror(abi::Handle memory, uint64_t, bool writable, uint8_t** mirror) override {
-    REQUIRE(store_.objects.count(memory) == 1);
-    if (mirrors_before_failure >= 0 && mirrors_before_failure-- == 0) return Status::kOutOfMemory;
-    REQUIRE(mirrored.insert(memory).second);  // one mirror per object
-    if (writable) {                           // the core's W^X across mappings
-      for (const auto& [vaddr, m] : mappings)
-        if (m.memory == memory && (m.rights & abi::kRightExecute) != 0)
-          return Status::kPermissionDenied;
+  // As ShimBackend: the first page reached makes the object's mirror (writable if the object
+  // is), which the core refuses writable while the object is mapped executable (W^X). The
+  // page itself is the separate allocation, not a place in the mirror.
+  uint8_t* page(MemoryObject& object, uint64_t index, PageAccess access) override {
+    REQUIRE(store_.objects.count(object.handle) == 1);
+    ++pages_reached;
+    if (index >= object.pages || (access == PageAccess::kWrite && !object.writable)) {
+      return nullptr;
     }
-    store_.writable[memory] = writable;
-    *mirror = store_.objects[memory].data();
+    if (object.mirror == nullptr) {
+      if (mirrors_before_failure >= 0 && mirrors_before_failure-- == 0) return nullptr;
+      if (object.writable && executable(object.handle)) return nullptr;
+      REQUIRE(mirrored.insert(object.handle).second);  // one mirror per object
+      store_.writable[object.handle] = object.writable;
+      object.mirror = store_.objects[object.handle][0]->data();  // a mark: never dereferenced
+    }
+    return store_.objects[object.handle][index]->data();
+  }
+  Status set_writable(MemoryObject& object, bool writable) override {
+    if (object.mirror == nullptr) return Status::kOk;
+    if (writable && executable(object.handle)) return Status::kPermissionDenied;
+    store_.writable[object.handle] = writable;
     return Status::kOk;
   }
-  void destroy(abi::Handle memory, uint8_t* mirror, uint64_t pages) override {
-    REQUIRE((mirror != nullptr) == (mirrored.erase(memory) == 1));
+  void destroy(MemoryObject& object) override {
+    const abi::Handle memory = object.handle;
+    REQUIRE((object.mirror != nullptr) == (mirrored.erase(memory) == 1));
     // While the process lives, only memory it no longer maps is deleted; when the address
     // space goes (the process has ended) its mappings go with the process.
     for (auto it = mappings.begin(); it != mappings.end();) {
@@ -81,21 +102,12 @@ class FakeBackend final : public MemoryBackend {
       it = mappings.erase(it);
     }
     REQUIRE(store_.objects.erase(memory) == 1);
-    budget_pages += pages;
-  }
-  Status set_mirror_writable(abi::Handle memory, uint8_t*, uint64_t, bool writable) override {
-    if (writable) {
-      for (const auto& [vaddr, m] : mappings)
-        if (m.memory == memory && (m.rights & abi::kRightExecute) != 0)
-          return Status::kPermissionDenied;
-    }
-    store_.writable[memory] = writable;
-    return Status::kOk;
+    budget_pages += object.pages;
   }
   Status map(abi::Handle memory, uint64_t vaddr, uint64_t first_page, uint64_t pages,
              uint32_t rights) override {
     REQUIRE(store_.objects.count(memory) == 1);
-    REQUIRE((first_page + pages) * kPageSize <= store_.objects[memory].size());
+    REQUIRE(first_page + pages <= store_.objects[memory].size());
     if (maps_before_failure >= 0 && maps_before_failure-- == 0) return Status::kOutOfMemory;
     // The core's W^X across mappings, and no overlap.
     const bool w = (rights & abi::kRightWrite) != 0, x = (rights & abi::kRightExecute) != 0;
@@ -123,7 +135,17 @@ class FakeBackend final : public MemoryBackend {
     auto it = store_.writable.find(memory);
     return it == store_.writable.end() || it->second;
   }
+  bool executable(abi::Handle memory) const {
+    for (const auto& [vaddr, m] : mappings)
+      if (m.memory == memory && (m.rights & abi::kRightExecute) != 0) return true;
+    return false;
+  }
   size_t objects() const { return store_.objects.size(); }
+  // Page `index` of an object as the fake keeps it (a test's look behind the address space).
+  std::string page_text(abi::Handle memory, uint64_t index) const {
+    const Page& page = *store_.objects.at(memory).at(index);
+    return std::string(page.begin(), page.end());
+  }
 
   std::map<uint64_t, Mapping> mappings;
   uint64_t budget_pages = 1 << 20;
@@ -131,6 +153,7 @@ class FakeBackend final : public MemoryBackend {
   int clones = 0;                   // copies made with clone (the kernel's copy-on-write)
   int mirrors_before_failure = -1;  // >= 0: the mirror after that many fails once
   std::set<abi::Handle> mirrored;   // objects with a mirror
+  uint64_t pages_reached = 0;       // page() calls
   bool process_gone = false;
 
  private:
@@ -153,7 +176,7 @@ void check_consistent(const AddressSpace& mm, const FakeBackend& fake) {
     REQUIRE(it != fake.mappings.end());
     REQUIRE(it->second.pages == r.pages);
     REQUIRE(it->second.first_page == r.first_page);
-    REQUIRE(it->second.memory == r.backing->memory);
+    REQUIRE(it->second.memory == r.backing->object->handle);
   }
   REQUIRE(fake.mappings.size() == mapped);
 }
@@ -200,8 +223,8 @@ TEST_CASE("anonymous memory: map, copy, unmap in the middle, protect") {
     REQUIRE(mm.unmap(kBase + kPageSize, 1) == 0);
     REQUIRE(mm.unmap(kBase + 4 * kPageSize, 4) == 0);
     REQUIRE(mm.protect(kBase, 1, kProtRead | kProtExec) == 0);
-    REQUIRE_FALSE(fake.writable(mm.region(0).backing->memory));
-    REQUIRE_FALSE(mm.load(kBase, text, 1));  // the mirror is read-only now
+    REQUIRE_FALSE(fake.writable(mm.region(0).backing->object->handle));
+    REQUIRE_FALSE(mm.load(kBase, text, 1));  // the shim may not write it now
     check_consistent(mm, fake);
     fake.process_gone = true;
   }
@@ -227,11 +250,11 @@ TEST_CASE("fork: private writable memory is cloned, the rest shared; a copy once
       CHECK(child.region(1).backing == parent.region(1).backing);
       CHECK(child.region(2).backing == parent.region(2).backing);
       // The copy has no mirror until the shim reads or writes it.
-      CHECK(child.region(0).backing->mirror == nullptr);
+      CHECK(child.region(0).backing->object->mirror == nullptr);
       char back[sizeof(text)] = {};
       REQUIRE(child.copy_in(back, kBase + 100, sizeof(text)));
       CHECK(std::string(back) == text);
-      CHECK(child.region(0).backing->mirror != nullptr);
+      CHECK(child.region(0).backing->object->mirror != nullptr);
       // Writes after the fork stay on their side.
       REQUIRE(parent.copy_out(kBase + 100, "P", 1));
       REQUIRE(child.copy_in(back, kBase + 100, 1));
@@ -272,15 +295,98 @@ TEST_CASE("mirrors are made when first needed; one that cannot be made is EFAULT
     // The next attempt makes it.
     REQUIRE(mm.copy_out(kBase, &byte, 1));
     CHECK(fake.mirrored.size() == 1);
-    CHECK(fake.writable(mm.region(0).backing->memory));
+    CHECK(fake.writable(mm.region(0).backing->object->handle));
     // Executable memory's mirror is made read-only.
     REQUIRE(mm.map_anonymous(kBase + 8 * kPageSize, 1, kProtRead | kProtExec) == 0);
     REQUIRE(mm.copy_in(&byte, kBase + 8 * kPageSize, 1));
-    CHECK_FALSE(fake.writable(mm.region(mm.region_count() - 1).backing->memory));
+    CHECK_FALSE(fake.writable(mm.region(mm.region_count() - 1).backing->object->handle));
     fake.process_gone = true;
   }
   REQUIRE(fake.objects() == 0);
   CHECK(fake.mirrored.empty());
+}
+
+TEST_CASE("copies go a page at a time: across page boundaries, at an offset into the object") {
+  FakeBackend fake;
+  {
+    AddressSpace mm(fake);
+    REQUIRE(mm.map_anonymous(kBase, 4, kRw) == 0);
+    REQUIRE(mm.unmap(kBase + kPageSize, 1) == 0);  // the second region: the object's pages 2, 3
+    REQUIRE(mm.region(1).first_page == 2);
+    const abi::Handle memory = mm.region(1).backing->object->handle;
+    const uint64_t edge = kBase + 3 * kPageSize;  // between the object's pages 2 and 3
+    std::string text(100, '\0');
+    for (size_t i = 0; i < text.size(); ++i)
+      text[i] = static_cast<char>('A' + i % 26);
+    // copy_out: the first 50 bytes end page 2, the rest begin page 3 (separate allocations in
+    // the fake: a copy past the end of page 2 would run off it, and page 3 keep its zeros).
+    REQUIRE(mm.copy_out(edge - 50, text.data(), text.size()));
+    CHECK(fake.page_text(memory, 2).substr(kPageSize - 50) == text.substr(0, 50));
+    CHECK(fake.page_text(memory, 3).substr(0, 50) == text.substr(50));
+    std::string back(text.size(), '?');
+    REQUIRE(mm.copy_in(back.data(), edge - 50, back.size()));
+    CHECK(back == text);
+    // A string across the boundary, and one that runs into the page after it.
+    REQUIRE(mm.copy_out(edge - 3, "across", 7));
+    char name[16];
+    CHECK(mm.copy_string(name, edge - 3, sizeof(name)) == 6);
+    CHECK(std::string(name) == "across");
+    CHECK(mm.copy_string(name, edge - 3, 5) == -kENAMETOOLONG);
+    CHECK(std::string(name, 4) == "acro");
+    // The loader's copy, a whole page across the boundary.
+    const std::string page_of_z(kPageSize, 'z');
+    REQUIRE(mm.load(edge - 10, page_of_z.data(), kPageSize));
+    CHECK(fake.page_text(memory, 2).substr(kPageSize - 10) == std::string(10, 'z'));
+    CHECK(fake.page_text(memory, 3).substr(0, kPageSize - 10) == std::string(kPageSize - 10, 'z'));
+    // compare_exchange32 on the first word of page 3 and the last of page 2.
+    const uint32_t seven = 7;
+    REQUIRE(mm.copy_out(edge, &seven, 4));
+    REQUIRE(mm.copy_out(edge - 4, &seven, 4));
+    uint32_t found = 0;
+    REQUIRE(mm.compare_exchange32(edge, 7, 0x61626364, &found));  // "dcba" in memory
+    CHECK(found == 7);
+    CHECK(fake.page_text(memory, 3).substr(0, 4) == "dcba");
+    REQUIRE(mm.compare_exchange32(edge - 4, 7, 0x65666768, &found));
+    CHECK(fake.page_text(memory, 2).substr(kPageSize - 4) == "hgfe");
+    // MADV_DONTNEED zeroes both pages of the region, each where it is.
+    REQUIRE(mm.zero(kBase + 2 * kPageSize, 2, AddressSpace::Drop::kDontneed) == 0);
+    CHECK(fake.page_text(memory, 2) == std::string(kPageSize, '\0'));
+    CHECK(fake.page_text(memory, 3) == std::string(kPageSize, '\0'));
+    fake.process_gone = true;
+  }
+  REQUIRE(fake.objects() == 0);
+}
+
+TEST_CASE("a region made writable gets a copy of its pages, a page at a time") {
+  FakeBackend fake;
+  {
+    AddressSpace parent(fake);
+    REQUIRE(parent.map_anonymous(kBase, 4, kProtRead) == 0);  // shared with the child at fork
+    for (uint64_t i = 0; i < 4; ++i) {
+      const std::string page(kPageSize, static_cast<char>('a' + i));
+      REQUIRE(parent.load(kBase + i * kPageSize, page.data(), kPageSize));
+    }
+    FakeBackend child_fake(fake);
+    {
+      AddressSpace child(child_fake);
+      REQUIRE(child.copy_from(parent) == 0);
+      // Pages 1 and 2 only: not the whole object, so their bytes are copied (copy_bytes).
+      REQUIRE(child.protect(kBase + kPageSize, 2, kRw) == 0);
+      CHECK(child_fake.clones == 0);
+      const Region& copied = child.region(1);
+      REQUIRE(copied.first_page == 0);
+      REQUIRE(copied.backing != parent.region(0).backing);
+      CHECK(child_fake.page_text(copied.backing->object->handle, 0) == std::string(kPageSize, 'b'));
+      CHECK(child_fake.page_text(copied.backing->object->handle, 1) == std::string(kPageSize, 'c'));
+      char edge[2] = {};
+      REQUIRE(child.copy_in(edge, kBase + 2 * kPageSize - 1, 2));
+      CHECK(std::string(edge, 2) == "bc");
+      check_consistent(child, child_fake);
+      child_fake.process_gone = true;
+    }
+    fake.process_gone = true;
+  }
+  REQUIRE(fake.objects() == 0);
 }
 
 TEST_CASE("zero (MADV_DONTNEED, MADV_FREE): private pages only, holes done past, then ENOMEM") {
@@ -425,7 +531,7 @@ TEST_CASE("grow adds fresh zeroed pages with the mapping's protection") {
   // Executable memory grows with a read-only mirror (W^X).
   REQUIRE(mm.map_anonymous(kBase + 8 * kPageSize, 1, kProtRead | kProtExec) == 0);
   REQUIRE(mm.grow(kBase + 9 * kPageSize, 1) == 0);
-  CHECK_FALSE(fake.writable(mm.region(mm.region_count() - 1).backing->memory));
+  CHECK_FALSE(fake.writable(mm.region(mm.region_count() - 1).backing->object->handle));
   CHECK(mm.region(mm.region_count() - 1).prot == (kProtRead | kProtExec));
   check_consistent(mm, fake);
   fake.process_gone = true;
@@ -437,7 +543,7 @@ TEST_CASE("move maps the same memory at the new place and adds zeroed pages") {
   const uint64_t to = kBase + 64 * kPageSize;
   REQUIRE(mm.map_anonymous(kBase, 4, kRw) == 0);
   fill_pages(mm, kBase, 4);
-  const abi::Handle memory = mm.region(0).backing->memory;
+  const abi::Handle memory = mm.region(0).backing->object->handle;
   const size_t objects = fake.objects();
   // Pages 1 and 2 of the four, plus two more.
   REQUIRE(mm.move(kBase + kPageSize, 2, to, 2, AddressSpace::OldRange::kUnmap) == 0);

@@ -32,7 +32,8 @@ int64_t load_segment(AddressSpace& mm, const uint8_t* file, const ElfSegment& s,
   const uint64_t first = align_down(vaddr, kPageSize);
   const uint64_t end = align_up(vaddr + s.memsz, kPageSize);
   const uint64_t pages = (end - first) / kPageSize;
-  // Unmapped in the process while the bytes go in through the mirror, then its protection.
+  // Unmapped in the process while the shim writes the bytes in (AddressSpace::load), then its
+  // protection.
   // Populated: the loader writes most pages now, and the process finds them all mapped.
   if (int64_t e = mm.map_anonymous(first, pages, kProtNone, /*shared=*/false, /*populate=*/true);
       e != 0) {

@@ -1205,7 +1205,7 @@ TEST_CASE("mmap of a file refuses, in Linux's order: EBADF, EACCES, ENODEV, EOVE
   CHECK(sys_mmap(f.task, 0, kPageSize, kProtRead, kMapPrivate, 20, 0) == -kENODEV);
   CHECK(sys_mmap(f.task, 0, kPageSize, kProtRead, kMapPrivate, rw_fd, INT64_MAX & ~4095) ==
         -kEOVERFLOW);
-  // A regular file shared: executable is EACCES (W^X, the file's mirror stays writable), and so
+  // A regular file shared: executable is EACCES (W^X, the shim writes the file's memory), and so
   // is anything past the largest file (a difference: Linux maps it, to fault with SIGBUS).
   CHECK(sys_mmap(f.task, 0, kPageSize, kProtRead | kProtExec, kMapShared, rw_fd, 0) == -kEACCES);
   CHECK(sys_mmap(f.task, 0, kPageSize, kProtRead, kMapShared, rw_fd, fs::RegularInode::kMaxSize) ==
@@ -1312,6 +1312,76 @@ TEST_CASE("mmap MAP_SHARED of a file: stores reach read, writes reach every mapp
   CHECK(fs::RegularInode::memory_in_use() == 0);
 }
 
+TEST_CASE("a shared file is read, written, cut and moved a page at a time, across pages") {
+  Fixture f;
+  const auto fd = static_cast<int32_t>(f.open("/tmp/pages", kOCreat | kORdwr, 0755));
+  REQUIRE(fd >= 0);
+  fs::InodeRef inode;
+  REQUIRE(fs::resolve(f.process, fs::root(), "/tmp/pages", fs::Follow::kYes, &inode) == 0);
+  fs::RegularInode* file = inode->as_regular();
+  REQUIRE(file != nullptr);
+  // Three pages, each full of its own letter, in the heap until share() moves them into a
+  // memory object (its pages separate allocations in the host backend).
+  std::string text;
+  for (char c : {'a', 'b', 'c'})
+    text += std::string(kPageSize, c);
+  const auto* bytes = reinterpret_cast<const uint8_t*>(text.data());
+  REQUIRE(file->write(bytes, text.size(), 0) == static_cast<int64_t>(text.size()));
+  REQUIRE(file->share(3 * kPageSize) == 0);
+  REQUIRE(file->shared());
+  CHECK(file->bytes() == nullptr);  // no contiguous bytes any more
+  CHECK(file->memory().pages == 3);
+  const uint32_t rw = kProtRead | kProtWrite;
+  const int64_t a = sys_mmap(f.task, 0, 3 * kPageSize, rw, kMapShared, fd, 0);
+  REQUIRE(a > 0);
+  const auto at = static_cast<uint64_t>(a);
+  CHECK(f.bytes(at + kPageSize - 2, 4) == "aabb");
+  CHECK(f.bytes(at + 2 * kPageSize - 2, 4) == "bbcc");
+  // A write across the boundary of pages 0 and 1 reaches both, as the mapping sees them.
+  REQUIRE(file->write(reinterpret_cast<const uint8_t*>("0123456789"), 10, kPageSize - 5) == 10);
+  CHECK(f.bytes(at + kPageSize - 6, 12) == "a0123456789b");
+  // A read across it: the end of page 0, all of page 1, the start of page 2.
+  std::string back(kPageSize + 2, '?');
+  REQUIRE(file->read(reinterpret_cast<uint8_t*>(back.data()), back.size(), kPageSize - 1) ==
+          static_cast<int64_t>(back.size()));
+  CHECK(back == "4" + std::string("56789") + std::string(kPageSize - 5, 'b') + "c");
+  // A store through the mapping across pages 1 and 2 is what read(2) gives there.
+  REQUIRE(f.process.mm.copy_out(at + 2 * kPageSize - 3, "XYZW", 4));
+  CHECK(sys_pread64(f.task, fd, f.buffer(), 6, 2 * kPageSize - 4) == 6);
+  CHECK(f.bytes(f.buffer(), 6) == "bXYZWc");
+  // An executable's bytes from a shared file: a contiguous copy of every page.
+  fs::ContiguousBytes program;
+  REQUIRE(program.take(*file) == 0);
+  CHECK(program.copied());
+  REQUIRE(program.size() == 3 * kPageSize);
+  const std::string copy(reinterpret_cast<const char*>(program.data()), program.size());
+  CHECK(copy.substr(kPageSize - 6, 12) == "a0123456789b");
+  CHECK(copy.substr(2 * kPageSize - 4, 6) == "bXYZWc");
+  CHECK(copy.substr(3 * kPageSize - 1) == "c");
+  // Shrinking zeroes the cut bytes of pages 1 and 2; growing again zeroes what was stored past
+  // the end meanwhile (page 2).
+  REQUIRE(file->truncate(kPageSize + 10) == 0);
+  CHECK(f.bytes(at + kPageSize + 8, 4) == std::string("bb\0\0", 4));
+  CHECK(f.bytes(at + 3 * kPageSize - 2, 2) == std::string(2, '\0'));
+  REQUIRE(f.process.mm.copy_out(at + 2 * kPageSize + 5, "s", 1));
+  REQUIRE(file->truncate(3 * kPageSize) == 0);
+  CHECK(f.bytes(at + 2 * kPageSize + 5, 1) == std::string(1, '\0'));
+  // The file grows past its object: the bytes move to a bigger one, page by page, and the
+  // mapping follows.
+  REQUIRE(file->write(reinterpret_cast<const uint8_t*>("end"), 3, 5 * kPageSize - 1) == 3);
+  CHECK(file->memory().pages >= 6);
+  CHECK(f.bytes(at, 2) == "aa");
+  CHECK(f.bytes(at + kPageSize - 6, 12) == "a0123456789b");
+  CHECK(f.bytes(at + kPageSize + 8, 4) == std::string("bb\0\0", 4));
+  std::string moved(6, '?');
+  REQUIRE(file->read(reinterpret_cast<uint8_t*>(moved.data()), 6, kPageSize - 3) == 6);
+  CHECK(moved == "234567");
+  REQUIRE(file->read(reinterpret_cast<uint8_t*>(moved.data()), 3, 5 * kPageSize - 1) == 3);
+  CHECK(moved.substr(0, 3) == "end");
+  REQUIRE(sys_munmap(f.task, at, 3 * kPageSize) == 0);
+  REQUIRE(sys_close(f.task, fd) == 0);
+}
+
 TEST_CASE("mremap: shrink, grow in place or moved, MREMAP_FIXED, MREMAP_DONTUNMAP, errors") {
   Fixture f;
   const uint32_t rw = kProtRead | kProtWrite;
@@ -1389,20 +1459,20 @@ TEST_CASE("msync: flags, alignment, and ENOMEM where nothing is mapped") {
 
 TEST_CASE("resolve_executable: links followed, EACCES unless an executable regular file") {
   Fixture f;
-  const uint8_t* data = nullptr;
-  size_t size = 0;
+  fs::ContiguousBytes bytes;
   REQUIRE(sys_symlink(f.task, f.str("/bin/prog"), f.str("/tmp/p")) == 0);
-  CHECK(fs::resolve_executable(f.task, "/tmp/p", &data, &size) == 0);
-  CHECK(std::string(reinterpret_cast<const char*>(data), size) ==
+  CHECK(fs::resolve_executable(f.task, "/tmp/p", &bytes) == 0);
+  CHECK(std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()) ==
         "\x7f"
         "ELF program bytes");
-  CHECK(fs::resolve_executable(f.task, "bin/prog", &data, &size) == 0);
-  CHECK(fs::resolve_executable(f.task, "/etc/motd", &data, &size) == -kEACCES);
-  CHECK(fs::resolve_executable(f.task, "/bin", &data, &size) == -kEACCES);
-  CHECK(fs::resolve_executable(f.task, "/dev/null", &data, &size) == -kEACCES);
-  CHECK(fs::resolve_executable(f.task, "/nothere", &data, &size) == -kENOENT);
-  CHECK(fs::resolve_executable(f.task, "", &data, &size) == -kENOENT);
-  CHECK(fs::resolve_executable(f.task, "/proc/self/exe", &data, &size) == 0);
+  CHECK_FALSE(bytes.copied());  // the initrd's bytes, in place
+  CHECK(fs::resolve_executable(f.task, "bin/prog", &bytes) == 0);
+  CHECK(fs::resolve_executable(f.task, "/etc/motd", &bytes) == -kEACCES);
+  CHECK(fs::resolve_executable(f.task, "/bin", &bytes) == -kEACCES);
+  CHECK(fs::resolve_executable(f.task, "/dev/null", &bytes) == -kEACCES);
+  CHECK(fs::resolve_executable(f.task, "/nothere", &bytes) == -kENOENT);
+  CHECK(fs::resolve_executable(f.task, "", &bytes) == -kENOENT);
+  CHECK(fs::resolve_executable(f.task, "/proc/self/exe", &bytes) == 0);
 }
 }  // namespace
 

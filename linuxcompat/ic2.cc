@@ -22,43 +22,57 @@ namespace hmk::lx {
 
 // ---- the shim's side of the process's memory ----
 // Lazy unless populated: the kernel gives each page its zeroed frame when the process or the
-// mirror first touches it.
-Status ShimBackend::create(uint64_t pages, bool populate, abi::Handle* memory) {
-  *memory = TRY(rt::memory_create(pages, populate ? 0 : abi::kMemoryLazy));
+// shim (through the mirror) first touches it.
+Status ShimBackend::create(uint64_t pages, bool populate, MemoryObject* object) {
+  const abi::Handle memory = TRY(rt::memory_create(pages, populate ? 0 : abi::kMemoryLazy));
+  *object = {memory, pages};
   return Status::kOk;
 }
 
-Status ShimBackend::clone(abi::Handle source, uint64_t, abi::Handle* memory) {
-  *memory = TRY(rt::memory_clone(source));
+Status ShimBackend::clone(const MemoryObject& source, MemoryObject* copy) {
+  const abi::Handle memory = TRY(rt::memory_clone(source.handle));
+  *copy = {memory, source.pages};
   return Status::kOk;
 }
 
-Status ShimBackend::map_mirror(abi::Handle memory, uint64_t pages, bool writable,
-                               uint8_t** mirror) {
-  const uint64_t base = rt::reserve_address_space(pages * kPageSize, kPageSize);
-  if (base == 0) return Status::kOutOfMemory;
-  const uint32_t rights = abi::kRightRead | (writable ? abi::kRightWrite : 0);
-  if (Status s = rt::map(abi::kSelfSpace, memory, base, 0, pages, rights); s != Status::kOk) {
-    rt::release_address_space(base, pages * kPageSize);
-    return s;
+// A page is its place in the object's mirror, which is made when the shim first reaches one of
+// the object's pages: one map, then no kernel call per page. The mirror of an object that is not
+// writable is read-only (W^X), and a write access to it is refused here before it could fault.
+uint8_t* ShimBackend::page(MemoryObject& object, uint64_t index, PageAccess access) {
+  if (index >= object.pages || (access == PageAccess::kWrite && !object.writable)) return nullptr;
+  if (object.mirror == nullptr) return page_of_new_mirror(object, index);
+  return object.mirror + index * kPageSize;
+}
+
+// Kept out of line, so that page()'s usual path (the mirror is there) saves no registers.
+[[gnu::noinline]] uint8_t* ShimBackend::page_of_new_mirror(MemoryObject& object, uint64_t index) {
+  const uint64_t size = object.pages * kPageSize;
+  const uint64_t base = rt::reserve_address_space(size, kPageSize);
+  if (base == 0) return nullptr;
+  const uint32_t rights = abi::kRightRead | (object.writable ? abi::kRightWrite : 0);
+  if (rt::map(abi::kSelfSpace, object.handle, base, 0, object.pages, rights) != Status::kOk) {
+    rt::release_address_space(base, size);
+    return nullptr;
   }
-  *mirror = reinterpret_cast<uint8_t*>(base);
-  return Status::kOk;
+  object.mirror = reinterpret_cast<uint8_t*>(base);
+  return object.mirror + index * kPageSize;
 }
 
-void ShimBackend::destroy(abi::Handle memory, uint8_t* mirror, uint64_t pages) {
-  if (mirror != nullptr) {
-    const auto base = reinterpret_cast<uint64_t>(mirror);
-    (void)rt::unmap(abi::kSelfSpace, base, pages);
-    rt::release_address_space(base, pages * kPageSize);
-  }
-  (void)rt::cap_delete(memory);
-}
-
-Status ShimBackend::set_mirror_writable(abi::Handle, uint8_t* mirror, uint64_t pages,
-                                        bool writable) {
+Status ShimBackend::set_writable(MemoryObject& object, bool writable) {
+  if (object.mirror == nullptr) return Status::kOk;  // made later, with the rights of then
   const uint32_t rights = abi::kRightRead | (writable ? abi::kRightWrite : 0);
-  return rt::protect(abi::kSelfSpace, reinterpret_cast<uint64_t>(mirror), pages, rights);
+  return rt::protect(abi::kSelfSpace, reinterpret_cast<uint64_t>(object.mirror), object.pages,
+                     rights);
+}
+
+void ShimBackend::destroy(MemoryObject& object) {
+  if (object.mirror != nullptr) {
+    const auto base = reinterpret_cast<uint64_t>(object.mirror);
+    (void)rt::unmap(abi::kSelfSpace, base, object.pages);
+    rt::release_address_space(base, object.pages * kPageSize);
+  }
+  (void)rt::cap_delete(object.handle);
+  object = {};
 }
 
 Status ShimBackend::map(abi::Handle memory, uint64_t vaddr, uint64_t first_page, uint64_t pages,
@@ -72,8 +86,8 @@ Status ShimBackend::unmap(uint64_t vaddr, uint64_t pages) {
 
 namespace {
 
-// Regular files' memory objects (MAP_SHARED) are the shim's own: made, mirrored and deleted
-// through this backend, never mapped in a process by it.
+// Regular files' memory objects (MAP_SHARED) are the shim's own: made, reached (through their
+// mirrors) and deleted through this backend, never mapped in a process by it.
 ShimBackend g_file_memory(abi::kNullHandle);
 
 // One lock guards the shim's state; a dispatch thread holds it while it handles a call and

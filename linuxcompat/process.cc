@@ -88,14 +88,14 @@ bool copy_fpu(abi::Handle from, abi::Handle to) {
 // or -errno. A dynamically linked program is -ENOENT, as on Linux when its interpreter is
 // missing; the first one is reported on the console, since nothing else would say why.
 // With `file`, also a reference to it (fs::resolve_executable).
-int64_t find_executable(Process& process, const char* path, const uint8_t** data, size_t* size,
+int64_t find_executable(Process& process, const char* path, fs::ContiguousBytes* bytes,
                         fs::InodeRef* file_ref = nullptr) {
   Task probe(process, 0, abi::kNullHandle);  // resolution only reads the task's process
-  if (int64_t e = fs::resolve_executable(probe, StringView(path), data, size, file_ref); e != 0) {
+  if (int64_t e = fs::resolve_executable(probe, StringView(path), bytes, file_ref); e != 0) {
     return e;
   }
   ExecFile file;
-  const int64_t e = check_elf(*data, *size, &file);
+  const int64_t e = check_elf(bytes->data(), bytes->size(), &file);
   if (e == -kENOENT && !g_shim.reported_interpreter) {
     g_shim.reported_interpreter = true;
     rt::print(
@@ -273,13 +273,14 @@ int64_t start_first_program(const char* const* argv, uint32_t argc, const char* 
   Process& p = owner->process;
   set_default_limits(p);
   give_standard_files(p);
-  const uint8_t* data = nullptr;
-  size_t size = 0;
-  int64_t e = find_executable(p, argv[0], &data, &size);
+  fs::ContiguousBytes program;
+  int64_t e = find_executable(p, argv[0], &program);
   Result<abi::Handle> thread = e == 0 ? rt::thread_create(p.space, kLowestAddress, 0, 0)
                                       : Result<abi::Handle>(Status::kInvalidArgument);
   if (e == 0 && !thread.ok()) e = -kENOMEM;
-  if (e == 0) e = load_program(p, *thread, data, size, argv[0], argv, argc, envp, envc);
+  if (e == 0) {
+    e = load_program(p, *thread, program.data(), program.size(), argv[0], argv, argc, envp, envc);
+  }
   Task* task = e == 0 ? add_task(p, pid, *thread) : nullptr;
   if (e == 0 && task == nullptr) e = -kENOMEM;
   if (e != 0) {
@@ -391,11 +392,10 @@ int64_t spawn_thread(Task& parent, uint64_t stack, bool set_tls, uint64_t tls) {
 int64_t exec_program(Task& task, const char* path, const char* const* argv, uint32_t argc,
                      const char* const* envp, uint32_t envc) {
   Process& p = task.process;
-  const uint8_t* data = nullptr;
-  size_t size = 0;
+  fs::ContiguousBytes program;
   fs::InodeRef file;  // keeps the program while the other tasks end (the lock released)
   // Refused before anything changes: missing, or not a static x86-64 executable.
-  if (int64_t e = find_executable(p, path, &data, &size, &file); e != 0) return e;
+  if (int64_t e = find_executable(p, path, &program, &file); e != 0) return e;
   char name[sizeof(p.exe)];
   (void)snformat(
       name, sizeof(name), "%s",
@@ -407,10 +407,9 @@ int64_t exec_program(Task& task, const char* path, const char* const* argv, uint
   if (wait_for_other_tasks(task) != 0) return -kEINTR;  // killed: the process is ending
   // The file may have been written meanwhile: its bytes as they are now (load_elf checks them
   // again; a failure ends the process, where Linux would have refused the write, ETXTBSY).
-  data = file->as_regular()->bytes();
-  size = file->size();
-  if ((task.tid != p.pid && !take_main_tid(task)) ||
-      load_program(p, task.thread, data, size, name, argv, argc, envp, envc) != 0) {
+  if ((task.tid != p.pid && !take_main_tid(task)) || program.take(*file->as_regular()) != 0 ||
+      load_program(p, task.thread, program.data(), program.size(), name, argv, argc, envp, envc) !=
+          0) {
     task.exiting = true;
     task.wait_status = kSigsegv;
     return 0;

@@ -22,21 +22,27 @@ inline constexpr int32_t kMaxIds = 1024;
 // bit tells it from a native client's badge (the kernel's are below 2^48).
 inline constexpr uint64_t kTaskBadge = uint64_t{1} << 63;
 
-// The shim's side of a process's memory: memory objects, mirrors, mappings (rt:: calls).
+// The shim's side of a process's memory (rt:: calls): memory objects, the process's mappings,
+// and the way to the objects' pages: in the shim's own process (ic2.cc) each object's mirror in
+// the shim, in the kernel (backend_ic0.cc) the direct map, a page at a time.
 class ShimBackend final : public MemoryBackend {
  public:
   explicit ShimBackend(abi::Handle space) : space_(space) {}
-  Status create(uint64_t pages, bool populate, abi::Handle* memory) override;
-  Status clone(abi::Handle source, uint64_t pages, abi::Handle* memory) override;
-  Status map_mirror(abi::Handle memory, uint64_t pages, bool writable, uint8_t** mirror) override;
-  void destroy(abi::Handle memory, uint8_t* mirror, uint64_t pages) override;
-  Status set_mirror_writable(abi::Handle memory, uint8_t* mirror, uint64_t pages,
-                             bool writable) override;
+  Status create(uint64_t pages, bool populate, MemoryObject* object) override;
+  Status clone(const MemoryObject& source, MemoryObject* copy) override;
+  uint8_t* page(MemoryObject& object, uint64_t index, PageAccess access) override;
+  Status set_writable(MemoryObject& object, bool writable) override;
+  void destroy(MemoryObject& object) override;
   Status map(abi::Handle memory, uint64_t vaddr, uint64_t first_page, uint64_t pages,
              uint32_t rights) override;
   Status unmap(uint64_t vaddr, uint64_t pages) override;
 
  private:
+  // page() for an object without a mirror yet (IC2 only): makes it (all of the object mapped into the
+  // shim, contiguously, readable, and writable if the object is: MemoryObject::mirror), then
+  // answers as page() does.
+  static uint8_t* page_of_new_mirror(MemoryObject& object, uint64_t index);
+
   abi::Handle space_;
 };
 

@@ -65,7 +65,7 @@ int64_t map_file_copy(Task& task, File& file, uint64_t start, uint64_t pages, ui
 
 // MAP_SHARED of a regular file: the mapping is the file's own memory object, which holds its
 // bytes from now on (RegularInode::share), made long enough for it. Executable is EACCES: the
-// file's mirror in the shim stays writable for write(2) (W^X). 0 or -errno.
+// shim writes the file's memory for write(2) (W^X). 0 or -errno.
 int64_t share_file(fs::RegularInode& file, uint64_t prot, uint64_t offset, uint64_t pages) {
   if ((prot & kProtExec) != 0) return -kEACCES;
   const int64_t e = file.share(offset + pages * kPageSize);

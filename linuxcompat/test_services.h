@@ -4,6 +4,7 @@
 // copy from shim_services().
 #pragma once
 
+#include <array>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -14,31 +15,47 @@
 
 namespace hmk::lx {
 
-// Memory objects as host vectors; the process's mappings are not kept (nothing runs in it).
+// Memory objects in host memory, each page an allocation of its own (as the kernel's frames are
+// not contiguous in the direct map), so that code reaching past the end of a page it got from
+// page() instead of asking for the next is caught (ASan, or bytes that go missing). Every
+// HostBackend reaches every object, as every backend of the shim does (a process's backend
+// reaches a shared file's object, which the files' backend made); the process's mappings are
+// not kept (nothing runs in it).
 class HostBackend final : public MemoryBackend {
  public:
-  Status create(uint64_t pages, bool, abi::Handle* memory) override {
-    *memory = next_++;
-    objects_[*memory] = std::make_unique<std::vector<uint8_t>>(pages * kPageSize);
+  using Page = std::array<uint8_t, kPageSize>;
+
+  Status create(uint64_t pages, bool, MemoryObject* object) override {
+    *object = {store().next++, pages};
+    auto& frames = store().objects[object->handle];
+    for (uint64_t i = 0; i < pages; ++i)
+      frames.push_back(std::make_unique<Page>(Page{}));
     return Status::kOk;
   }
-  Status clone(abi::Handle source, uint64_t pages, abi::Handle* memory) override {
-    TRY(create(pages, false, memory));
-    std::memcpy(objects_[*memory]->data(), objects_[source]->data(), pages * kPageSize);
+  Status clone(const MemoryObject& source, MemoryObject* copy) override {
+    TRY(create(source.pages, false, copy));
+    for (uint64_t i = 0; i < source.pages; ++i)
+      *store().objects[copy->handle][i] = *store().objects[source.handle][i];
     return Status::kOk;
   }
-  Status map_mirror(abi::Handle memory, uint64_t, bool, uint8_t** mirror) override {
-    *mirror = objects_[memory]->data();
-    return Status::kOk;
+  uint8_t* page(MemoryObject& object, uint64_t index, PageAccess access) override {
+    if (index >= object.pages || (access == PageAccess::kWrite && !object.writable)) return nullptr;
+    return store().objects.at(object.handle).at(index)->data();
   }
-  void destroy(abi::Handle memory, uint8_t*, uint64_t) override { objects_.erase(memory); }
-  Status set_mirror_writable(abi::Handle, uint8_t*, uint64_t, bool) override { return Status::kOk; }
+  Status set_writable(MemoryObject&, bool) override { return Status::kOk; }
+  void destroy(MemoryObject& object) override { store().objects.erase(object.handle); }
   Status map(abi::Handle, uint64_t, uint64_t, uint64_t, uint32_t) override { return Status::kOk; }
   Status unmap(uint64_t, uint64_t) override { return Status::kOk; }
 
  private:
-  abi::Handle next_ = 100;
-  std::map<abi::Handle, std::unique_ptr<std::vector<uint8_t>>> objects_;
+  struct Store {
+    abi::Handle next = 100;
+    std::map<abi::Handle, std::vector<std::unique_ptr<Page>>> objects;
+  };
+  static Store& store() {
+    static Store the_store;
+    return the_store;
+  }
 };
 
 inline ShimServices host_test_services() {

@@ -109,7 +109,7 @@ Directory* root() {
   return g_root;
 }
 
-int64_t resolve_executable(Task& task, StringView path, const uint8_t** data, size_t* size,
+int64_t resolve_executable(Task& task, StringView path, ContiguousBytes* bytes,
                            InodeRef* file_ref) {
   if (path.empty()) return -kENOENT;
   if (path.size() >= kPathMax) return -kENAMETOOLONG;
@@ -120,8 +120,7 @@ int64_t resolve_executable(Task& task, StringView path, const uint8_t** data, si
   RegularInode* file = inode->as_regular();
   if (file == nullptr || (file->mode() & kExecuteBits) == 0) return -kEACCES;
   file->accessed();
-  *data = file->bytes();
-  *size = file->size();
+  if (int64_t e = bytes->take(*file); e != 0) return e;
   if (file_ref != nullptr) *file_ref = inode;
   return 0;
 }

@@ -28,11 +28,12 @@ void shutdown();
 Directory* root();
 
 // The program execve runs: `path` resolved from the task's working directory, following
-// symbolic links. 0 with the bytes, contiguous (valid until the next change of the file
-// system), or -errno: -EACCES unless it is a regular file with an execute bit. With `file`, also
-// a reference to the file, which keeps it while the shim's lock is released (its bytes may move
-// meanwhile if it is written: RegularInode::bytes() again).
-int64_t resolve_executable(Task& task, StringView path, const uint8_t** data, size_t* size,
+// symbolic links. 0 with the bytes, contiguous (ContiguousBytes: valid until the next change of
+// the file system), or -errno: -EACCES unless it is a regular file with an execute bit, -ENOMEM
+// if a shared file's bytes cannot be copied. With `file`, also a reference to the file, which
+// keeps it while the shim's lock is released (its bytes may move meanwhile if it is written:
+// ContiguousBytes::take again).
+int64_t resolve_executable(Task& task, StringView path, ContiguousBytes* bytes,
                            InodeRef* file = nullptr);
 
 // The file systems' device numbers (st_dev).

@@ -108,42 +108,46 @@ void Inode::fill_stat(Stat* out) const {
 // ---- regular files ----
 
 RegularInode::~RegularInode() {
-  if (owned_ == nullptr) return;
+  if (!owns()) return;
   g_data_in_use -= capacity_;
-  if (memory_ != abi::kNullHandle) {
-    g_backend->destroy(memory_, owned_, capacity_ / kBlockSize);  // no mapping is left
+  if (shared()) {
+    g_backend->destroy(memory_);  // no mapping is left
   } else {
     delete[] owned_;
   }
 }
 
 uint64_t RegularInode::allocated() const {
-  return owned_ != nullptr ? capacity_ : size_;
+  return owns() ? capacity_ : size_;
 }
 
 uint64_t RegularInode::memory_in_use() {
   return g_data_in_use;
 }
 
-uint64_t RegularInode::read(uint8_t* out, uint64_t length, uint64_t offset) const {
+int64_t RegularInode::read(uint8_t* out, uint64_t length, uint64_t offset) const {
   if (offset >= size_) return 0;
   const uint64_t n = min(length, size_ - offset);
-  mem_copy(out, data_ + offset, n);
-  return n;
+  if (!shared()) {
+    mem_copy(out, data_ + offset, n);
+    return static_cast<int64_t>(n);
+  }
+  const uint64_t done = g_backend->read_bytes(memory_, offset, out, n);
+  return done > 0 || n == 0 ? static_cast<int64_t>(done) : -kENOMEM;
 }
 
 int64_t RegularInode::reserve(uint64_t capacity) {
-  if (owned_ != nullptr && capacity <= capacity_) return 0;
+  if (owns() && capacity <= capacity_) return 0;
   // Grow by doubling (from a page), capped at kMaxSize: appends stay linear.
   uint64_t want = max<uint64_t>(capacity, kBlockSize);
-  if (owned_ != nullptr) want = max(want, min(capacity_ * 2, kMaxSize));
+  if (owns()) want = max(want, min(capacity_ * 2, kMaxSize));
   want = align_up(want, kBlockSize);
-  const uint64_t old = owned_ != nullptr ? capacity_ : 0;
+  const uint64_t old = owns() ? capacity_ : 0;
   if (want - old > kBudget - g_data_in_use) {
     want = align_up(capacity, kBlockSize);  // no slack when memory is short
     if (want - old > kBudget - g_data_in_use) return -kENOSPC;
   }
-  if (memory_ != abi::kNullHandle) return move_to_memory(want);
+  if (shared()) return move_to_memory(want);
   auto* bytes = new uint8_t[want];
   const uint64_t keep = min(size_, want);  // less only when truncate shrinks a borrowed file
   if (keep > 0) mem_copy(bytes, data_, keep);
@@ -159,7 +163,7 @@ int64_t RegularInode::reserve(uint64_t capacity) {
 int64_t RegularInode::share(uint64_t length) {
   if (g_backend == nullptr) return -kENODEV;
   if (length > kMaxSize) return -kENOMEM;
-  if (memory_ != abi::kNullHandle) return reserve(length);
+  if (shared()) return reserve(length);
   const uint64_t want = align_up(max(max(length, size_), uint64_t{1}), kBlockSize);
   const uint64_t old = owned_ != nullptr ? capacity_ : 0;
   if (want > old && want - old > kBudget - g_data_in_use) return -kENOSPC;
@@ -167,38 +171,44 @@ int64_t RegularInode::share(uint64_t length) {
 }
 
 int64_t RegularInode::move_to_memory(uint64_t capacity) {
-  // 1. The new object and its mirror, before anything changes.
-  const uint64_t pages = capacity / kBlockSize;
-  abi::Handle memory = abi::kNullHandle;
-  uint8_t* mirror = nullptr;
-  if (g_backend->create(pages, /*populate=*/false, &memory) != Status::kOk) return -kENOSPC;
-  if (g_backend->map_mirror(memory, pages, /*writable=*/true, &mirror) != Status::kOk) {
-    g_backend->destroy(memory, nullptr, pages);
+  // 1. The new object, before anything changes.
+  MemoryObject memory;
+  if (g_backend->create(capacity / kPageSize, /*populate=*/false, &memory) != Status::kOk) {
     return -kENOSPC;
   }
   // 2. The file's mappings go first, so that no store lands in the old object after the copy
   //    (a thread touching them meanwhile faults and waits for the shim's lock, and then finds
-  //    them mapped again). 3. The bytes move. 4. The mappings come back, over the new object.
-  const bool from_memory = memory_ != abi::kNullHandle;  // an older object, else the heap
+  //    them mapped again). 3. The bytes move, a page at a time (from the heap or the initrd, or
+  //    from the old object). 4. The mappings come back, over the new object.
+  const bool from_memory = shared();  // an older object, else the heap or the initrd
   if (from_memory) AddressSpace::unmap_file(this);
-  if (size_ > 0) mem_copy(mirror, data_, min(size_, capacity));
-  const uint64_t old = owned_ != nullptr ? capacity_ : 0;
+  const uint64_t keep = min(size_, capacity);
+  const uint64_t copied = from_memory ? g_backend->copy_bytes(memory, 0, memory_, 0, keep)
+                                      : g_backend->write_bytes(memory, 0, data_, keep);
+  if (copied != keep) {  // a page out of reach: the file stays where it was
+    g_backend->destroy(memory);
+    if (from_memory) AddressSpace::remap_file(this);
+    return -kENOSPC;
+  }
+  // POINT OF NO RETURN: the bytes are in the new object.
+  const uint64_t old = owns() ? capacity_ : 0;
   if (from_memory) {
-    g_backend->destroy(memory_, owned_, capacity_ / kBlockSize);
+    g_backend->destroy(memory_);
   } else if (owned_ != nullptr) {
     delete[] owned_;
   }
   g_data_in_use = g_data_in_use - old + capacity;
-  memory_ = memory;
-  owned_ = mirror;
-  data_ = mirror;
+  memory_ = memory;  // every backing of the file points here: the new object from now on
+  owned_ = nullptr;
+  data_ = nullptr;
   capacity_ = capacity;
-  if (from_memory) AddressSpace::remap_file(this, memory, mirror, pages);
+  if (from_memory) AddressSpace::remap_file(this);
   return 0;
 }
 
-void RegularInode::zero_past_end(uint64_t end) {
-  if (memory_ != abi::kNullHandle && end > size_) mem_set(owned_ + size_, 0, end - size_);
+bool RegularInode::zero_past_end(uint64_t end) {
+  if (!shared() || end <= size_) return true;
+  return g_backend->zero_bytes(memory_, size_, end - size_) == end - size_;
 }
 
 int64_t RegularInode::write(const uint8_t* data, uint64_t length, uint64_t offset) {
@@ -207,10 +217,15 @@ int64_t RegularInode::write(const uint8_t* data, uint64_t length, uint64_t offse
   if (length == 0) return 0;
   const uint64_t end = offset + length;
   if (int64_t e = reserve(max(end, size_)); e != 0) return e;
-  zero_past_end(offset);
+  if (!zero_past_end(offset)) return -kENOMEM;
   // The bytes between the old end and offset are zero already: a buffer is zeroed past size_.
-  mem_copy(owned_ + offset, data, length);
-  size_ = max(size_, end);
+  if (shared()) {
+    length = g_backend->write_bytes(memory_, offset, data, length);
+    if (length == 0) return -kENOMEM;
+  } else {
+    mem_copy(owned_ + offset, data, length);
+  }
+  size_ = max(size_, offset + length);
   contents_changed();
   return static_cast<int64_t>(length);
 }
@@ -220,11 +235,36 @@ int64_t RegularInode::truncate(uint64_t length) {
   if (length > size_ || borrowed()) {
     if (int64_t e = reserve(max(length, uint64_t{1})); e != 0) return e;
   }
-  zero_past_end(length);
+  if (!zero_past_end(length)) return -kENOMEM;
   // Shrinking zeroes the cut bytes, so that growing again reads zeros.
-  if (length < size_) mem_set(owned_ + length, 0, min(size_, capacity_) - length);
+  if (length < size_) {
+    const uint64_t cut = min(size_, capacity_) - length;
+    if (shared()) {
+      if (g_backend->zero_bytes(memory_, length, cut) != cut) return -kENOMEM;
+    } else if (owned_ != nullptr) {  // always, once reserve() ran for a borrowed file
+      mem_set(owned_ + length, 0, cut);
+    }
+  }
   size_ = length;
   contents_changed();
+  return 0;
+}
+
+int64_t ContiguousBytes::take(const RegularInode& file) {
+  delete[] copy_;
+  copy_ = nullptr;
+  data_ = file.bytes();
+  size_ = file.size();
+  if (!file.shared() || size_ == 0) return 0;
+  copy_ = new uint8_t[size_];
+  if (copy_ == nullptr || file.read(copy_, size_, 0) != static_cast<int64_t>(size_)) {
+    delete[] copy_;
+    copy_ = nullptr;
+    data_ = nullptr;
+    size_ = 0;
+    return -kENOMEM;
+  }
+  data_ = copy_;
   return 0;
 }
 

@@ -1,7 +1,7 @@
 // The shim's file system objects: inodes (regular files, symbolic links, character devices;
 // directories in directory.h), each with Linux's attributes, and the file systems they belong
 // to. Memory only, like tmpfs: a regular file's bytes are the initrd's until its first change
-// (copy on write), then a buffer of its own.
+// (copy on write), then a buffer of its own, or a memory object once it is mapped MAP_SHARED.
 #pragma once
 
 #include <stddef.h>
@@ -9,12 +9,12 @@
 
 #include "core/abi/syscall.h"
 #include "core/lib/string.h"
+#include "linuxcompat/address_space.h"
 #include "linuxcompat/fs/ref.h"
 #include "linuxcompat/linux.h"
 
 namespace hmk::lx {
 class File;
-class MemoryBackend;
 class Process;
 }  // namespace hmk::lx
 
@@ -114,8 +114,9 @@ void set_memory_backend(MemoryBackend* backend);
 
 // A regular file's bytes: borrowed from the initrd (read-only) until the first change, then a
 // buffer of the file's own: in the shim's heap, or, once the file was mapped MAP_SHARED, a
-// memory object (share()) that read and write reach through its mirror and the mappings map, so
-// that all see the same bytes. Every file system shares one budget of memory for file data.
+// memory object (share()) that the mappings map and that read, write and truncate reach a page
+// at a time through the memory backend (MemoryBackend::page), so that all see the same bytes.
+// Every file system shares one budget of memory for file data.
 class RegularInode final : public Inode {
  public:
   static constexpr uint64_t kMaxSize = 32ull << 20;  // EFBIG beyond (one allocation)
@@ -132,12 +133,14 @@ class RegularInode final : public Inode {
   int64_t open(Process& process, uint32_t flags, StringView path, File** out) override;
   RegularInode* as_regular() override { return this; }
 
-  // Bytes at `offset`: the count copied (0 at or after the end).
-  uint64_t read(uint8_t* out, uint64_t length, uint64_t offset) const;
-  // The count written (short at kMaxSize), -EFBIG at or past it, -ENOSPC. A gap between the
+  // Bytes at `offset`: the count copied (0 at or after the end), -ENOMEM if a shared file's
+  // first page there cannot be reached (short if a later one cannot).
+  int64_t read(uint8_t* out, uint64_t length, uint64_t offset) const;
+  // The count written (short at kMaxSize, or where a shared file's page cannot be reached),
+  // -EFBIG at or past kMaxSize, -ENOSPC, -ENOMEM if no page could be reached. A gap between the
   // end and `offset` reads as zeros.
   int64_t write(const uint8_t* data, uint64_t length, uint64_t offset);
-  // 0, -EFBIG or -ENOSPC.
+  // 0, -EFBIG, -ENOSPC, or -ENOMEM if a shared file's page cannot be reached.
   int64_t truncate(uint64_t length);
 
   // Moves the bytes into a memory object of at least `length` bytes (whole pages; the file's
@@ -146,12 +149,14 @@ class RegularInode final : public Inode {
   // or because the file grows past it), the bytes move to a bigger one and every mapping of the
   // file follows (AddressSpace::unmap_file, remap_file).
   int64_t share(uint64_t length);
-  // The memory object (kNullHandle before share()), its mirror in the shim and its pages.
-  abi::Handle memory() const { return memory_; }
-  uint8_t* mirror() const { return memory_ != abi::kNullHandle ? owned_ : nullptr; }
-  uint64_t memory_pages() const { return memory_ != abi::kNullHandle ? capacity_ / 4096 : 0; }
+  // The memory object (no handle and no pages before share()). A mapping's backing points to
+  // it, so that it follows when the bytes move to a bigger object (AddressSpace::remap_file).
+  MemoryObject& memory() { return memory_; }
+  bool shared() const { return memory_.handle != abi::kNullHandle; }
 
-  // The bytes, contiguous; valid until the next change of the file.
+  // The bytes, contiguous, while they are the initrd's or in the shim's heap; null once the
+  // file is shared (a memory object's pages are reached one at a time: read(), or
+  // ContiguousBytes). Valid until the next change of the file.
   const uint8_t* bytes() const { return data_; }
   // Still the initrd's bytes (no copy made yet).
   bool borrowed() const { return data_ != nullptr && owned_ == nullptr; }
@@ -164,14 +169,42 @@ class RegularInode final : public Inode {
   // The bytes to a new memory object of `capacity` bytes (whole pages), mappings following.
   int64_t move_to_memory(uint64_t capacity);
   // Zeroes [size_, end) of a memory object: stores through a mapping past the end of the file
-  // must not become file data when the file grows.
-  void zero_past_end(uint64_t end);
+  // must not become file data when the file grows. False if a page could not be reached.
+  bool zero_past_end(uint64_t end);
+  // Whether the file has a buffer of its own (in the heap or a memory object), capacity_ long.
+  bool owns() const { return owned_ != nullptr || shared(); }
 
-  const uint8_t* data_ = nullptr;
+  const uint8_t* data_ = nullptr;  // the initrd's bytes or owned_; null once shared
   uint64_t size_ = 0;
-  uint8_t* owned_ = nullptr;  // the heap buffer, or the memory object's mirror
-  uint64_t capacity_ = 0;
-  abi::Handle memory_ = abi::kNullHandle;
+  uint8_t* owned_ = nullptr;  // the heap buffer (before share())
+  uint64_t capacity_ = 0;     // bytes of the heap buffer or of the memory object
+  // The memory object once shared. Mutable: reaching a page to read it may make what the
+  // backend needs for that (ShimBackend's mirror).
+  mutable MemoryObject memory_;
+};
+
+// A regular file's bytes in one contiguous range, for the ELF loader, which reads a program in
+// place (fs::resolve_executable, execve): the file's own while they are the initrd's or in the
+// shim's heap, else (a shared file, whose memory object is reached a page at a time) a copy of
+// them taken now. Valid until the file next changes, and while this lives.
+class ContiguousBytes {
+ public:
+  ContiguousBytes() = default;
+  ~ContiguousBytes() { delete[] copy_; }
+  ContiguousBytes(const ContiguousBytes&) = delete;
+  ContiguousBytes& operator=(const ContiguousBytes&) = delete;
+
+  // The file's bytes as they are now (a copy taken before goes): 0, or -ENOMEM.
+  int64_t take(const RegularInode& file);
+  const uint8_t* data() const { return data_; }
+  size_t size() const { return size_; }
+  // Whether data() is a copy (the file is shared).
+  bool copied() const { return copy_ != nullptr; }
+
+ private:
+  const uint8_t* data_ = nullptr;
+  size_t size_ = 0;
+  uint8_t* copy_ = nullptr;
 };
 
 class SymlinkInode : public Inode {

@@ -71,10 +71,11 @@ int64_t RegularInode::open(Process&, uint32_t flags, StringView path, File** out
 }
 
 int64_t RegularFile::read(uint8_t* buffer, uint64_t length) {
-  const uint64_t n = file().read(buffer, length, static_cast<uint64_t>(offset_));
-  offset_ += static_cast<int64_t>(n);
+  const int64_t n = file().read(buffer, length, static_cast<uint64_t>(offset_));
+  if (n < 0) return n;
+  offset_ += n;
   file().accessed();
-  return static_cast<int64_t>(n);
+  return n;
 }
 
 int64_t RegularFile::write(const uint8_t* data, uint64_t length) {
@@ -85,9 +86,9 @@ int64_t RegularFile::write(const uint8_t* data, uint64_t length) {
 }
 
 int64_t RegularFile::pread(uint8_t* buffer, uint64_t length, uint64_t offset) {
-  const uint64_t n = file().read(buffer, length, offset);
-  file().accessed();
-  return static_cast<int64_t>(n);
+  const int64_t n = file().read(buffer, length, offset);
+  if (n >= 0) file().accessed();
+  return n;
 }
 
 int64_t RegularFile::pwrite(const uint8_t* data, uint64_t length, uint64_t offset) {
