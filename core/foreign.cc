@@ -26,7 +26,13 @@ Status forward(Thread* self, ForeignCall kind, uint32_t label, const uint64_t* w
   for (uint32_t i = 0; i < count; ++i)
     r[arch::kSysWord0 + i] = words[i];
   Status s = sys_call(self, IpcArgs{handler, tag});
-  if (s != Status::kOk) (void)self->end_foreign_call();
+  if (s != Status::kOk) {
+    (void)self->end_foreign_call();
+  } else if (self->state() == ThreadState::kRunning) {
+    // A kernel-served handler answered on this entry: the reply is in the registers, and the
+    // call's status with it, as a reply that ends a wait sets it (finish_foreign_call reads it).
+    self->set_status(Status::kOk);
+  }
   return s;
 }
 

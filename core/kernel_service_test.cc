@@ -26,7 +26,8 @@ using arch::kRsi;
 
 // ---- the fake kernel domain ----
 
-constexpr uint32_t kEchoSlot = 0;      // replies with the request's words, label + 1
+constexpr uint32_t kEchoSlot = 0;      // replies with the request's words, label + 1 (a foreign
+                                       // system call: kForeignResume, number + 1000)
 constexpr uint32_t kBigSlot = 1;       // replies with kBigWords words of big_word(i)
 constexpr uint32_t kOverlongSlot = 2;  // replies with more words than a message holds
 constexpr uint32_t kChargeSlot = 3;  // word 0 bytes charged to the caller (kernel_service_charge);
@@ -89,6 +90,12 @@ void fake_call(KernelCall& call) {
                      std::vector<uint64_t>(call.data, call.data + call.words)});
   switch (call.slot) {
     case kEchoSlot:
+      if (call.label == abi::kForeignSyscallLabel) {  // a foreign thread's: resume it at once
+        call.label = abi::kForeignResume;
+        call.words = 1;
+        call.data[0] += 1000;
+        break;
+      }
       call.label += 1;
       break;
     case kBigSlot:
@@ -917,6 +924,33 @@ TEST_CASE("a foreign system call saved by a kernel-served handler resumes with i
     INFO("register " << i);
     CHECK(r[i] == 0x1000 + i);
   }
+  h.finish();
+}
+
+TEST_CASE("a foreign system call answered at once by a kernel-served handler resumes with it") {
+  Harness h;
+  KernelServed ks(h);
+  auto guest = h.spawn("guest");
+  const Handle guest_thread =
+      h.grant(guest.space, abi::kSelfThread, ks.client.space, abi::kRightManage);
+  REQUIRE(h.syscall(ks.client.thread, Syscall::kThreadSetSyscallHandler, {guest_thread, ks.echo}) ==
+          Status::kOk);
+  h.make_current(guest.thread);
+  uint64_t* r = guest.thread->regs();
+  for (uint32_t i = 0; i < arch::kRegCount; ++i)
+    r[i] = 0x1000 + i;
+  r[arch::kRax] = 39;  // the foreign ABI's number
+  (void)h.enter(guest.thread, Path::kEntry);
+  // Answered on the guest's own entry: it never waited, and resumes with the answer.
+  REQUIRE(g_calls.back().label == abi::kForeignSyscallLabel);
+  CHECK(scheduler().current() == guest.thread);
+  CHECK(guest.thread->foreign_call() == ForeignCall::kNone);
+  CHECK(r[arch::kRax] == 1039);
+  for (uint32_t i = 1; i < arch::kRegCount; ++i) {
+    INFO("register " << i);
+    CHECK(r[i] == 0x1000 + i);
+  }
+  CHECK(guest.space->alive());
   h.finish();
 }
 

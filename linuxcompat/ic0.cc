@@ -333,10 +333,14 @@ Status start() {
   const abi::BootCap* initrd = rt::find_boot_cap("initrd", abi::BootCapKind::kInitrd);
   const abi::BootCap* out = rt::find_boot_cap("stdout", abi::BootCapKind::kIoPorts);
   const abi::BootCap* err = rt::find_boot_cap("stderr", abi::BootCapKind::kIoPorts);
-  if (initrd == nullptr || out == nullptr || err == nullptr) {
+  // The domain's own capability to the endpoint the kernel serves: the tasks' handler
+  // capabilities are derived from it, badged (add_task).
+  const abi::BootCap* endpoint = rt::find_boot_cap(nullptr, abi::BootCapKind::kEndpoint);
+  if (initrd == nullptr || out == nullptr || err == nullptr || endpoint == nullptr) {
     rt::print("needs initrd=yes, ioports=stdout:... and ioports=stderr:... on the kernel line\n");
     return Status::kInvalidArgument;
   }
+  g_shim.endpoint = endpoint->handle;
   // The initrd's frames are the boot loader's, one physical range: read through the direct
   // map as they lie (checked page by page).
   const uint64_t pages = align_up<uint64_t>(initrd->index, kPageSize) / kPageSize;
