@@ -93,6 +93,15 @@ arch::UserContext* foreign_syscall_entry() {
            status_name(s));
     self->space().terminate(-1);
   }
+  // A kernel-served handler (IC0) answered on this entry and the answer is applied: the thread
+  // goes straight back to user mode, unless the kernel has work between entries or a thread of
+  // higher priority became ready (then resume_next, as for any other outcome).
+  if (self->state() == ThreadState::kRunning && self->foreign_call() == ForeignCall::kNone &&
+      !g_background.pending && g_invariant_check == nullptr && !g_init_pending &&
+      g_zombies.empty() && scheduler().highest_ready() <= static_cast<int>(self->priority()))
+      [[likely]] {
+    return arch::activate(self->space().address_space(), self->context());
+  }
   return resume_next();
 }
 

@@ -4,7 +4,9 @@
 #include "core/foreign.h"
 
 #include "core/console.h"
+#include "core/endpoint.h"
 #include "core/ipc.h"
+#include "core/kernel_service.h"
 #include "core/space.h"
 #include "core/syscall_table.h"
 
@@ -13,11 +15,48 @@ namespace {
 
 using abi::MessageInfo;
 
-// Saves the thread's registers and makes it call the handler with `words`.
+// Applies the handler's answer (`status` of the call, its `label`, `words` and word 0) to `t`,
+// whose own registers are back in place: false if that ended its process or the thread.
+bool apply_answer(Thread* t, ForeignCall kind, Status status, uint32_t label, uint32_t words,
+                  uint64_t word0) {
+  const bool answered = status == Status::kOk && words >= 1;
+  if (answered && label == abi::kForeignResume) {
+    if (kind == ForeignCall::kSyscall) t->regs()[arch::kSysNumber] = word0;
+    return true;
+  }
+  Space& space = t->space();
+  if (answered && label == abi::kForeignExit) {
+    space.terminate(static_cast<int64_t>(word0));
+    return false;
+  }
+  if (answered && label == abi::kForeignThreadExit) {
+    kill_thread(t);  // the process ends with its last thread
+    return false;
+  }
+  // The handler failed the thread (gone, or an answer the protocol does not have).
+  kprint("foreign: %.*s ended: its handler %s (status %s, label 0x%x)\n",
+         static_cast<int>(space.name().size()), space.name().data(),
+         status == Status::kOk ? "answered outside the protocol" : "did not answer",
+         status_name(status), label);
+  space.terminate(-1);
+  return false;
+}
+
+// Makes the thread call its handler with `words`: a kernel-served handler straight from the
+// registers (kernel_service_foreign_call), any other through IPC, its registers saved first.
 Status forward(Thread* self, ForeignCall kind, uint32_t label, const uint64_t* words,
                uint32_t count) {
   const uint64_t handler = self->syscall_handler();
-  TRY(self->space().caps().lookup(handler, ObjectType::kEndpoint, abi::kRightSend));
+  Capability* cap =
+      TRY(self->space().caps().lookup(handler, ObjectType::kEndpoint, abi::kRightSend));
+  if (static_cast<Endpoint*>(cap->object)->kernel_served()) {
+    ForeignAnswer answer;
+    TRY(kernel_service_foreign_call(self, cap->badge, kind, label, words, count, &answer));
+    if (answer.answered) {
+      (void)apply_answer(self, kind, Status::kOk, answer.label, answer.words, answer.word0);
+    }
+    return Status::kOk;
+  }
   self->begin_foreign_call(kind);
   uint64_t* r = self->regs();
   const MessageInfo tag = MessageInfo::make(label, count);
@@ -26,13 +65,7 @@ Status forward(Thread* self, ForeignCall kind, uint32_t label, const uint64_t* w
   for (uint32_t i = 0; i < count; ++i)
     r[arch::kSysWord0 + i] = words[i];
   Status s = sys_call(self, IpcArgs{handler, tag});
-  if (s != Status::kOk) {
-    (void)self->end_foreign_call();
-  } else if (self->state() == ThreadState::kRunning) {
-    // A kernel-served handler answered on this entry: the reply is in the registers, and the
-    // call's status with it, as a reply that ends a wait sets it (finish_foreign_call reads it).
-    self->set_status(Status::kOk);
-  }
+  if (s != Status::kOk) (void)self->end_foreign_call();
   return s;
 }
 
@@ -66,28 +99,8 @@ bool finish_foreign_call(Thread* t) {
   const auto status = static_cast<Status>(static_cast<int64_t>(r[arch::kSysNumber]));
   const MessageInfo tag{r[arch::kSysTag]};
   const uint64_t word0 = r[arch::kSysWord0];
-  const bool answered = status == Status::kOk && tag.words() >= 1;
   const ForeignCall kind = t->end_foreign_call();
-  if (answered && tag.label() == abi::kForeignResume) {
-    if (kind == ForeignCall::kSyscall) t->regs()[arch::kSysNumber] = word0;
-    return true;
-  }
-  Space& space = t->space();
-  if (answered && tag.label() == abi::kForeignExit) {
-    space.terminate(static_cast<int64_t>(word0));
-    return false;
-  }
-  if (answered && tag.label() == abi::kForeignThreadExit) {
-    kill_thread(t);  // the process ends with its last thread
-    return false;
-  }
-  // The handler failed the thread (gone, or an answer the protocol does not have).
-  kprint("foreign: %.*s ended: its handler %s (status %s, label 0x%x)\n",
-         static_cast<int>(space.name().size()), space.name().data(),
-         status == Status::kOk ? "answered outside the protocol" : "did not answer",
-         status_name(status), tag.label());
-  space.terminate(-1);
-  return false;
+  return apply_answer(t, kind, status, tag.label(), tag.words(), word0);
 }
 
 }  // namespace hmk

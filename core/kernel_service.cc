@@ -40,6 +40,9 @@ struct CurrentCall {
   Thread* caller = nullptr;
   uint32_t saved_slot = kMaxSavedReplies;  // the slot it was saved in, if it was
   bool answered = false;                   // saved, then resumed within the call: g_answer
+  // A foreign thread's call made directly (kernel_service_foreign_call): its registers are
+  // still its own, and saving the reply makes it a foreign caller first (begin_foreign_call).
+  ForeignCall foreign = ForeignCall::kNone;
 };
 CurrentCall g_current;
 KernelCall g_answer;  // (one call at a time: not on the small kernel stack)
@@ -104,6 +107,10 @@ Result<uint64_t> kernel_service_save_reply() {
   const KernelDomain* domain = kernel_domain();
   if (domain == nullptr || domain->cancel == nullptr) return Status::kUnsupported;
   if (g_saved_count == kMaxSavedReplies) return Status::kOutOfMemory;
+  if (g_current.foreign != ForeignCall::kNone) {
+    g_current.caller->begin_foreign_call(g_current.foreign);
+    g_current.foreign = ForeignCall::kNone;
+  }
   // The lowest free slot (one exists): a freed slot is taken again at once, under a new
   // generation.
   uint32_t slot = 0;
@@ -340,6 +347,48 @@ Status kernel_service_call(Thread* self, uint64_t badge, Reply reply) {
     return Status::kOk;
   }
   return write_reply(self, answered ? g_answer : call, buffer);
+}
+
+Status kernel_service_foreign_call(Thread* self, uint64_t badge, ForeignCall kind, uint32_t label,
+                                   const uint64_t* words, uint32_t count, ForeignAnswer* answer) {
+  const KernelDomain* domain = kernel_domain();
+  if (domain == nullptr) return Status::kUnsupported;
+  const uint64_t index = badge & 0xffff;
+  if (index >= kMaxBound || g_bindings.slot[index] == kUnbound) return Status::kNotFound;
+  KernelCall call;
+  call.slot = g_bindings.slot[index];
+  call.label = label;
+  call.words = count;
+  call.caps = 0;
+  call.badge = badge;
+  for (uint32_t i = 0; i < count; ++i)
+    call.data[i] = words[i];
+  g_caller_account = &self->space().own_quota();
+  g_current = CurrentCall{self, kMaxSavedReplies, false, kind};
+  domain->call(call);
+  const uint32_t saved = g_current.saved_slot;
+  const bool answered = g_current.answered;
+  g_current = CurrentCall{};
+  g_caller_account = nullptr;
+
+  *answer = ForeignAnswer{};
+  if (saved != kMaxSavedReplies) {
+    if (self->state() == ThreadState::kDead) {
+      const uint64_t token = token_of(saved);
+      free_slot(saved);
+      domain->cancel(token);
+      return Status::kOk;
+    }
+    self->block_on_kernel(saved);  // a foreign caller now (saving began its call)
+    return Status::kOk;
+  }
+  if (self->state() == ThreadState::kDead) return Status::kOk;  // its call ended it
+  const KernelCall& reply = answered ? g_answer : call;
+  answer->answered = true;
+  answer->label = reply.label;
+  answer->words = reply.words;
+  answer->word0 = reply.words >= 1 ? reply.data[0] : 0;
+  return Status::kOk;
 }
 
 }  // namespace hmk

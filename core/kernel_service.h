@@ -177,4 +177,25 @@ void end_kernel_domain_space();
 // without a mapped IPC buffer is kBufferTooSmall: the domain ran, but nothing was written back.
 Status kernel_service_call(Thread* self, uint64_t badge, Reply reply);
 
+// A foreign thread's system call or fault (core/foreign.h) whose handler is a kernel-served
+// endpoint, badged `badge`: the domain gets the call (`label`, `words[0..count)`, count at
+// most abi::kRegisterWords) as kernel_service_call would give it, but straight from the
+// thread's registers, without the thread first becoming a foreign caller and without the
+// message going through its registers. On kOk `answer` says what happened:
+//   - answered: the domain's reply (label, word count, word 0), which the caller applies to the
+//     thread as finish_foreign_call would (its registers were never touched);
+//   - not answered: the domain saved the reply (the thread became a foreign caller then and
+//     waits in kBlockedOnKernel; the resume reaches it as through the IPC path), or the call
+//     ended the thread's own process.
+// kNotFound for an unbound badge index, kUnsupported without a kernel domain; the domain is
+// not called then.
+struct ForeignAnswer {
+  bool answered = false;
+  uint32_t label = 0;
+  uint32_t words = 0;
+  uint64_t word0 = 0;
+};
+Status kernel_service_foreign_call(Thread* self, uint64_t badge, ForeignCall kind, uint32_t label,
+                                   const uint64_t* words, uint32_t count, ForeignAnswer* answer);
+
 }  // namespace hmk

@@ -315,13 +315,18 @@ void timer_call(Call&) {
   alarms_changed();
 }
 
-// Runs `work` on a fiber now; returns the call if it finished (its reply in regs), else
-// nullptr (it waits, or there was no fiber for it: `*no_fiber`).
-Call* run_new(void (*work)(Call&), const abi::IpcRegisters& regs, bool* no_fiber) {
+// Runs `work` on a fiber now with the request `kc` (its first kRegisterWords words); returns
+// the call if it finished (its reply in regs), else nullptr (it waits, or there was no fiber
+// for it: `*no_fiber`).
+Call* run_new(void (*work)(Call&), const KernelCall& kc, bool* no_fiber) {
   Call* c = new_call(work);
   *no_fiber = c == nullptr;
   if (c == nullptr) return nullptr;
-  c->regs = regs;
+  const uint32_t words = min<uint32_t>(kc.words, abi::kRegisterWords);
+  c->regs.handle_or_badge = kc.badge;
+  c->regs.tag = abi::MessageInfo::make(kc.label, words);
+  for (uint32_t i = 0; i < words; ++i)
+    c->regs.words[i] = kc.data[i];
   run(*c);
   return c->done ? c : nullptr;
 }
@@ -364,16 +369,12 @@ int32_t find(const char* name) {
 }
 
 void call(KernelCall& kc) {
-  abi::IpcRegisters regs = {};
-  regs.handle_or_badge = kc.badge;
-  regs.tag = abi::MessageInfo::make(kc.label, min<uint32_t>(kc.words, abi::kRegisterWords));
-  for (uint32_t i = 0; i < kc.words && i < abi::kRegisterWords; ++i)
-    regs.words[i] = kc.data[i];
-  const bool foreign = kc.label == abi::kForeignSyscallLabel || kc.label == abi::kForeignFaultLabel;
   void (*work)(Call&) = nullptr;
-  if ((kc.badge & kTaskBadge) != 0 && foreign) {
-    work = &linux_call;
-  } else if ((kc.badge & kTaskBadge) == 0 && kc.label == kStartLabel && !g_started) {
+  if ((kc.badge & kTaskBadge) != 0) {
+    if (kc.label == abi::kForeignSyscallLabel || kc.label == abi::kForeignFaultLabel) {
+      work = &linux_call;
+    }
+  } else if (kc.label == kStartLabel && !g_started) {
     g_started = true;
     work = &start_call;
   }
@@ -383,7 +384,7 @@ void call(KernelCall& kc) {
     return;
   }
   bool no_fiber = false;
-  Call* c = run_new(work, regs, &no_fiber);
+  Call* c = run_new(work, kc, &no_fiber);
   if (c != nullptr && c->token != 0) {
     retire(*c);  // it saved its reply and then gave up waiting: answered now all the same
   } else if (c != nullptr) {
@@ -396,7 +397,7 @@ void call(KernelCall& kc) {
     kc.words = 1;
     kc.data[0] = 128 + kSigkill;
   }
-  run_ready();
+  if (g_ready_first != nullptr) run_ready();
 }
 
 // The caller of a saved reply is gone (killed, or its process ended): its fiber finishes, when
@@ -412,7 +413,7 @@ void cancel(uint64_t token) {
 void expire(uint64_t token) {
   if (token == g_start_token) {
     bool no_fiber = false;
-    Call* c = run_new(&timer_call, abi::IpcRegisters{}, &no_fiber);
+    Call* c = run_new(&timer_call, KernelCall{}, &no_fiber);
     if (c != nullptr) {
       c->next = g_free;
       g_free = c;
