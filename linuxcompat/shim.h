@@ -38,8 +38,8 @@ class ShimBackend final : public MemoryBackend {
   Status unmap(uint64_t vaddr, uint64_t pages) override;
 
  private:
-  // page() for an object without a mirror yet (IC2 only): makes it (all of the object mapped into the
-  // shim, contiguously, readable, and writable if the object is: MemoryObject::mirror), then
+  // page() for an object without a mirror yet (IC2 only): makes it (all of the object mapped into
+  // the shim, contiguously, readable, and writable if the object is: MemoryObject::mirror), then
   // answers as page() does.
   static uint8_t* page_of_new_mirror(MemoryObject& object, uint64_t index);
 

@@ -62,6 +62,9 @@ class File {
   virtual size_t describe(char* out, size_t capacity) const;
   virtual bool readable() const = 0;
   virtual bool writable() const = 0;
+  // Whether write throws away whatever it is given (/dev/null): then write(2) answers the full
+  // count without reading the buffer, as Linux's write_null does. Default no.
+  virtual bool discards_writes() const { return false; }
   // A file that can make a reader or writer wait (a pipe) returns kWouldBlock from read or
   // write instead, and says here which queue to wait in before trying again.
   virtual WaitQueue* wait_queue(bool for_write);

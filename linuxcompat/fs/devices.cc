@@ -36,6 +36,7 @@ class NullFile final : public DeviceFile {
   using DeviceFile::DeviceFile;
   int64_t read(uint8_t*, uint64_t) override { return 0; }
   int64_t write(const uint8_t*, uint64_t length) override { return static_cast<int64_t>(length); }
+  bool discards_writes() const override { return true; }
 };
 
 // /dev/zero: zeros; takes everything. /dev/full: zeros; no space for anything.

@@ -19,8 +19,9 @@ namespace hmk::rt {
 namespace {
 
 const char* g_print_name = "kernel";
-// Who writes, for the console's line discipline (a program passes its Space).
-const char g_writer = 0;
+// Who writes, for the console's line discipline (a program passes its Space; any address
+// unique to the domain will do).
+char g_writer = 0;
 
 // Whether the NUL-padded `field` holds exactly `name`.
 bool name_is(const char (&field)[abi::kBootNameMax + 1], const char* name) {
