@@ -40,9 +40,6 @@ struct CurrentCall {
   Thread* caller = nullptr;
   uint32_t saved_slot = kMaxSavedReplies;  // the slot it was saved in, if it was
   bool answered = false;                   // saved, then resumed within the call: g_answer
-  // A foreign thread's call made directly (kernel_service_foreign_call): its registers are
-  // still its own, and saving the reply makes it a foreign caller first (begin_foreign_call).
-  ForeignCall foreign = ForeignCall::kNone;
 };
 CurrentCall g_current;
 KernelCall g_answer;  // (one call at a time: not on the small kernel stack)
@@ -107,10 +104,6 @@ Result<uint64_t> kernel_service_save_reply() {
   const KernelDomain* domain = kernel_domain();
   if (domain == nullptr || domain->cancel == nullptr) return Status::kUnsupported;
   if (g_saved_count == kMaxSavedReplies) return Status::kOutOfMemory;
-  if (g_current.foreign != ForeignCall::kNone) {
-    g_current.caller->begin_foreign_call(g_current.foreign);
-    g_current.foreign = ForeignCall::kNone;
-  }
   // The lowest free slot (one exists): a freed slot is taken again at once, under a new
   // generation.
   uint32_t slot = 0;
@@ -363,8 +356,11 @@ Status kernel_service_foreign_call(Thread* self, uint64_t badge, ForeignCall kin
   call.badge = badge;
   for (uint32_t i = 0; i < count; ++i)
     call.data[i] = words[i];
+  // A foreign caller while the domain handles the call: what it reads and writes of the
+  // thread's registers (a signal frame, execve) is the frame it resumes with.
+  self->begin_foreign_call(kind);
   g_caller_account = &self->space().own_quota();
-  g_current = CurrentCall{self, kMaxSavedReplies, false, kind};
+  g_current = CurrentCall{self, kMaxSavedReplies, false};
   domain->call(call);
   const uint32_t saved = g_current.saved_slot;
   const bool answered = g_current.answered;
@@ -379,10 +375,11 @@ Status kernel_service_foreign_call(Thread* self, uint64_t badge, ForeignCall kin
       domain->cancel(token);
       return Status::kOk;
     }
-    self->block_on_kernel(saved);  // a foreign caller now (saving began its call)
+    self->block_on_kernel(saved);  // kernel_service_resume answers, or a kill cancels
     return Status::kOk;
   }
   if (self->state() == ThreadState::kDead) return Status::kOk;  // its call ended it
+  (void)self->end_foreign_call();  // its frame back, as the domain left it
   const KernelCall& reply = answered ? g_answer : call;
   answer->answered = true;
   answer->label = reply.label;

@@ -180,13 +180,14 @@ Status kernel_service_call(Thread* self, uint64_t badge, Reply reply);
 // A foreign thread's system call or fault (core/foreign.h) whose handler is a kernel-served
 // endpoint, badged `badge`: the domain gets the call (`label`, `words[0..count)`, count at
 // most abi::kRegisterWords) as kernel_service_call would give it, but straight from the
-// thread's registers, without the thread first becoming a foreign caller and without the
-// message going through its registers. On kOk `answer` says what happened:
-//   - answered: the domain's reply (label, word count, word 0), which the caller applies to the
-//     thread as finish_foreign_call would (its registers were never touched);
-//   - not answered: the domain saved the reply (the thread became a foreign caller then and
-//     waits in kBlockedOnKernel; the resume reaches it as through the IPC path), or the call
-//     ended the thread's own process.
+// caller's words, without the message going through the thread's registers. The thread is a
+// foreign caller while the domain runs (its frame saved: what the domain reads and writes of
+// its registers is what it resumes with). On kOk `answer` says what happened:
+//   - answered: the thread's frame is back in place, and the domain's reply (label, word
+//     count, word 0) is for the caller to apply as finish_foreign_call would;
+//   - not answered: the domain saved the reply (the thread waits in kBlockedOnKernel as a
+//     foreign caller; the resume reaches it as through the IPC path), or the call ended the
+//     thread's own process.
 // kNotFound for an unbound badge index, kUnsupported without a kernel domain; the domain is
 // not called then.
 struct ForeignAnswer {

@@ -21,6 +21,7 @@ HMK_LIBC_FN void* memcpy(void* __restrict dst, const void* __restrict src, size_
   const auto* s = static_cast<const unsigned char*>(src);
   size_t words = n / kWord;
   asm volatile("rep movsq" : "+D"(d), "+S"(s), "+c"(words) : : "memory");
+  // bound: --n each round, from n % 8 (below 8) down to 0
   for (n %= kWord; n > 0; --n)
     *d++ = *s++;
   return dst;
@@ -48,6 +49,7 @@ HMK_LIBC_FN void* memset(void* dst, int c, size_t n) {
   const uint64_t pattern = byte * 0x0101010101010101ull;
   size_t words = n / kWord;
   asm volatile("rep stosq" : "+D"(d), "+c"(words) : "a"(pattern) : "memory");
+  // bound: --n each round, from n % 8 (below 8) down to 0
   for (n %= kWord; n > 0; --n)
     *d++ = byte;
   return dst;
