@@ -50,6 +50,9 @@ int64_t vectored_io(Task& task, File& file, uint64_t iov, uint64_t iovcnt, IoDir
     Iovec v;
     if (!task.process.mm.copy_in(&v, iov + i * sizeof(Iovec), sizeof(Iovec))) return -kEFAULT;
     if (v.len > static_cast<uint64_t>(INT64_MAX) - total) return -kEINVAL;
+    // Linux's import_iovec: every buffer must lie in the user range (access_ok), even one a
+    // file never reads (/dev/null).
+    if (v.len > 0 && !access_ok(v.base, v.len)) return -kEFAULT;
     total += v.len;
   }
   int64_t done = 0;

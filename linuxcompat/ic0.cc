@@ -43,9 +43,15 @@ constexpr uint32_t kStartLabel = 1;
 constexpr uint32_t kStartedTwice = 2;
 constexpr uint32_t kNotForeign = 3;
 
-// Each call's stack: as large as the IC2 shim's dispatch threads' (svc/lib/layout.h).
+// Each call's stack: as large as the IC2 shim's dispatch threads' (svc/lib/layout.h). Its
+// lowest kGuardZone bytes are a guard zone filled with kCanary, which no call should reach;
+// after every switch back one word in every kGuardStride of it is checked, and a changed one
+// panics (a direct-map stack has no unmapped guard page below it: a frame that steps over
+// the zone without writing those words goes unseen).
 constexpr size_t kFiberStack = 64 * 1024;
-constexpr uint64_t kCanary = 0x6c78'7368'696d'5f30;  // written at the bottom of each stack
+constexpr size_t kGuardZone = 4096;
+constexpr size_t kGuardStride = 256;
+constexpr uint64_t kCanary = 0x6c78'7368'696d'5f30;
 
 // One piece of work on a fiber: a Linux thread's call, lxwait's start, or the interval timers.
 struct Call {
@@ -64,6 +70,10 @@ struct Call {
 fiber::Context g_kernel;  // the kernel stack while a fiber runs
 Call* g_running = nullptr;
 Call* g_free = nullptr;
+// A fiber kept for the one call that must run when no other can be had: ending the process of
+// a task whose call found no memory for a fiber (out_of_memory_call), so that the shim's own
+// tables see the end (its parent's wait, lxwait's answer) as for any other kill.
+Call* g_reserve = nullptr;
 Call* g_ready_first = nullptr;
 Call* g_ready_last = nullptr;
 // The calls whose reply is saved, by the token's slot: so cancel and expire find them.
@@ -102,7 +112,9 @@ Call* new_call(void (*work)(Call&)) {
       delete c;
       return nullptr;
     }
-    *reinterpret_cast<uint64_t*>(c->stack) = kCanary;
+    auto* guard = reinterpret_cast<uint64_t*>(c->stack);
+    for (size_t i = 0; i < kGuardZone / sizeof(uint64_t); ++i)
+      guard[i] = kCanary;
     fiber::init(c->context, c->stack, kFiberStack, &fiber_main, c);
   }
   c->work = work;
@@ -127,8 +139,13 @@ void run(Call& c) {
   g_running = &c;
   fiber::switch_to(g_kernel, c.context);
   g_running = nullptr;
-  if (*reinterpret_cast<const uint64_t*>(c.stack) != kCanary) {
-    panic("lxshim: a call overflowed its %zu-byte fiber stack", kFiberStack);
+  for (size_t off = 0; off < kGuardZone; off += kGuardStride) {
+    if (*reinterpret_cast<const uint64_t*>(c.stack + off) != kCanary) {
+      panic(
+          "lxshim: a call reached the guard zone of its %zu-byte fiber stack (%zu bytes above "
+          "its bottom)",
+          kFiberStack, off);
+    }
   }
 }
 
@@ -257,6 +274,19 @@ constexpr ShimServices kServices = {
 
 // ---- the work on fibers ----
 
+// The task's call could not have a fiber: its process ends (SIGKILL), as the shim ends one.
+void out_of_memory_call(Call& c) {
+  const auto tid = static_cast<int32_t>((c.regs.handle_or_badge >> 16) & 0xffff);
+  Task* task = tid > 0 && tid < kMaxIds ? g_shim.tasks[tid] : nullptr;
+  if (task != nullptr && g_shim.badges[tid] == c.regs.handle_or_badge && !task->in_call) {
+    rt::print("pid %d (%s): no memory for a call's fiber: killed\n", task->process.pid,
+              task->process.exe);
+    end_process(task->process, kSigkill);
+  }
+  c.regs.tag = abi::MessageInfo::make(abi::kForeignExit, 1);
+  c.regs.words[0] = 128 + kSigkill;
+}
+
 void linux_call(Call& c) {
   (void)handle(c.regs);  // sched_yield's kQueueBehind: the kernel answers at once here
 }
@@ -361,6 +391,9 @@ Status start() {
   g_initrd = initrd;
   g_stdout = out;
   g_stderr = err;
+  g_reserve = new_call(&out_of_memory_call);
+  if (g_reserve == nullptr) return Status::kOutOfMemory;
+  g_reserve->done = true;  // idle: free for its one use
   return Status::kOk;
 }
 
@@ -392,10 +425,20 @@ void call(KernelCall& kc) {
     c->next = g_free;
     g_free = c;
   } else if (no_fiber) {
-    rt::print("out of memory for a call's fiber\n");
-    kc.label = abi::kForeignExit;  // the caller's process ends (a native caller gets the label)
+    // The reserve fiber ends the caller's process through the shim (it never waits, so it
+    // is free again when it returns); without one, the kernel ends it behind the shim's back.
+    kc.label = abi::kForeignExit;
     kc.words = 1;
     kc.data[0] = 128 + kSigkill;
+    if (work == &linux_call && g_reserve != nullptr && g_reserve->done) {
+      Call& r = *g_reserve;
+      r.work = &out_of_memory_call;
+      r.done = false;
+      r.regs.handle_or_badge = kc.badge;
+      run(r);
+    } else {
+      rt::print("out of memory for a call's fiber\n");
+    }
   }
   if (g_ready_first != nullptr) run_ready();
 }
@@ -417,6 +460,8 @@ void expire(uint64_t token) {
     if (c != nullptr) {
       c->next = g_free;
       g_free = c;
+    } else if (no_fiber) {  // the timers' turn comes again in 10 ms
+      (void)kernel_service_set_deadline(g_start_token, now() + 10'000'000);
     }
   } else if (Call* c = find_token(token); c != nullptr) {
     c->deadline_passed = true;

@@ -60,8 +60,10 @@ int64_t poll_loop(Task& task, Pollfd* fds, uint32_t n, bool forever, uint64_t de
     const uint32_t ready = scan(task, fds, n);
     if (ready > 0) return ready;
     if (!forever && (deadline == 0 || shim_services().now() >= deadline)) return 0;
+    // -EINTR, or a wait that could not be had (no memory for it): given back, never retried
+    // at once (in the kernel placement a retry would spin with nothing else running).
     const int64_t r = wait_for_any(task, fds, n, forever ? 0 : deadline);
-    if (r == -kEINTR) return r;
+    if (r != 0 && r != -kETIMEDOUT) return r;
   }
 }
 

@@ -30,8 +30,10 @@ int64_t sleep_until(Task& task, uint64_t deadline, uint64_t* left) {
   for (;;) {
     const uint64_t now = shim_services().now();
     if (now >= deadline) return 0;
+    // Interrupted, or a wait that could not be had (no memory for it): the time left is
+    // reported as for a signal, and the program may sleep again (never a spin here).
     const int64_t r = shim_services().block_until(task, task.signal_wait, deadline);
-    if (r == -kEINTR) {
+    if (r != 0 && r != -kETIMEDOUT) {
       const uint64_t after = shim_services().now();
       *left = deadline > after ? deadline - after : 0;
       return -kEINTR;

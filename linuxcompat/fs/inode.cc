@@ -149,6 +149,7 @@ int64_t RegularInode::reserve(uint64_t capacity) {
   }
   if (shared()) return move_to_memory(want);
   auto* bytes = new uint8_t[want];
+  if (bytes == nullptr) return -kENOSPC;   // the heap is out of memory (or contiguous frames)
   const uint64_t keep = min(size_, want);  // less only when truncate shrinks a borrowed file
   if (keep > 0) mem_copy(bytes, data_, keep);
   mem_set(bytes + keep, 0, want - keep);

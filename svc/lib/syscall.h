@@ -15,8 +15,8 @@
 // Code linked into the kernel domain (IC0) builds against the same wrappers with
 // HMK_KERNEL_DOMAIN defined (//svc/kernel:rt): its calls go to the kernel's proxy for the
 // domain (core/kernel_service.h, kernel_domain_syscall) instead of through the instruction, with
-// kernel addresses for its buffers, and the calls that would wait (the IPC calls among them)
-// are refused there.
+// kernel addresses for its buffers; the calls that would wait are refused there (kUnsupported),
+// and the IPC calls, which go through hmk_ipc (ipc.S, not linked into the kernel), do not link.
 //
 // The IPC stub (svc/lib/ipc.S): loads `regs` into rdi, rsi and the ten word registers, runs
 // system call `number`, stores all twelve registers back into `regs` (also on failure) and
