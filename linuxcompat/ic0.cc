@@ -50,7 +50,7 @@ constexpr uint32_t kNotForeign = 3;
 // the zone without writing those words goes unseen).
 constexpr size_t kFiberStack = 64 * 1024;
 constexpr size_t kGuardZone = 4096;
-constexpr size_t kGuardStride = 256;
+constexpr size_t kGuardStride = 512;
 constexpr uint64_t kCanary = 0x6c78'7368'696d'5f30;
 
 // One piece of work on a fiber: a Linux thread's call, lxwait's start, or the interval timers.
