@@ -292,6 +292,33 @@ Result<uint8_t*> kernel_domain_memory_page(uint64_t memory, uint64_t page, bool 
   return static_cast<uint8_t*>(arch::phys_to_virt(frame));
 }
 
+namespace {
+
+// Runs the domain on `self`'s call, which it answers in place: the reply to give it now (the
+// call's own, or a resume's within it), or nullptr when the reply was saved (the caller waits in
+// kBlockedOnKernel, or, if the call ended its own caller, the token is cancelled at once).
+const KernelCall* run_domain(const KernelDomain& domain, Thread* self, KernelCall& call) {
+  g_caller_account = &self->space().own_quota();
+  g_current = CurrentCall{self, kMaxSavedReplies, false};
+  domain.call(call);
+  const uint32_t saved = g_current.saved_slot;
+  const bool answered = g_current.answered;
+  g_current = CurrentCall{};
+  g_caller_account = nullptr;
+  if (saved == kMaxSavedReplies) return answered ? &g_answer : &call;
+  if (self->state() == ThreadState::kDead) {
+    // The call ended its own caller (its process): nobody waits for the reply.
+    const uint64_t token = token_of(saved);
+    free_slot(saved);
+    domain.cancel(token);
+    return nullptr;
+  }
+  self->block_on_kernel(saved);  // kernel_service_resume answers, or a kill cancels
+  return nullptr;
+}
+
+}  // namespace
+
 Status kernel_service_call(Thread* self, uint64_t badge, Reply reply) {
   const KernelDomain* domain = kernel_domain();
   if (domain == nullptr || reply != Reply::kWait) return Status::kUnsupported;
@@ -320,26 +347,8 @@ Status kernel_service_call(Thread* self, uint64_t badge, Reply reply) {
     mem_copy(&call.data[abi::kRegisterWords], &buffer->words[abi::kRegisterWords],
              (call.words - abi::kRegisterWords) * sizeof(uint64_t));
   }
-  g_caller_account = &self->space().own_quota();
-  g_current = CurrentCall{self, kMaxSavedReplies, false};
-  domain->call(call);
-  const uint32_t saved = g_current.saved_slot;
-  const bool answered = g_current.answered;
-  g_current = CurrentCall{};
-  g_caller_account = nullptr;
-
-  if (saved != kMaxSavedReplies) {
-    if (self->state() == ThreadState::kDead) {
-      // The call ended its own caller (its process): nobody waits for the reply.
-      const uint64_t token = token_of(saved);
-      free_slot(saved);
-      domain->cancel(token);
-      return Status::kOk;
-    }
-    self->block_on_kernel(saved);  // kernel_service_resume answers, or a kill cancels
-    return Status::kOk;
-  }
-  return write_reply(self, answered ? g_answer : call, buffer);
+  const KernelCall* answer = run_domain(*domain, self, call);
+  return answer != nullptr ? write_reply(self, *answer, buffer) : Status::kOk;
 }
 
 Status kernel_service_foreign_call(Thread* self, uint64_t badge, ForeignCall kind, uint32_t label,
@@ -359,32 +368,14 @@ Status kernel_service_foreign_call(Thread* self, uint64_t badge, ForeignCall kin
   // A foreign caller while the domain handles the call: what it reads and writes of the
   // thread's registers (a signal frame, execve) is the frame it resumes with.
   self->begin_foreign_call(kind);
-  g_caller_account = &self->space().own_quota();
-  g_current = CurrentCall{self, kMaxSavedReplies, false};
-  domain->call(call);
-  const uint32_t saved = g_current.saved_slot;
-  const bool answered = g_current.answered;
-  g_current = CurrentCall{};
-  g_caller_account = nullptr;
-
+  const KernelCall* reply = run_domain(*domain, self, call);
   *answer = ForeignAnswer{};
-  if (saved != kMaxSavedReplies) {
-    if (self->state() == ThreadState::kDead) {
-      const uint64_t token = token_of(saved);
-      free_slot(saved);
-      domain->cancel(token);
-      return Status::kOk;
-    }
-    self->block_on_kernel(saved);  // kernel_service_resume answers, or a kill cancels
-    return Status::kOk;
-  }
-  if (self->state() == ThreadState::kDead) return Status::kOk;  // its call ended it
+  if (reply == nullptr || self->state() == ThreadState::kDead) return Status::kOk;
   (void)self->end_foreign_call();  // its frame back, as the domain left it
-  const KernelCall& reply = answered ? g_answer : call;
   answer->answered = true;
-  answer->label = reply.label;
-  answer->words = reply.words;
-  answer->word0 = reply.words >= 1 ? reply.data[0] : 0;
+  answer->label = reply->label;
+  answer->words = reply->words;
+  answer->word0 = reply->words >= 1 ? reply->data[0] : 0;
   return Status::kOk;
 }
 

@@ -1,25 +1,11 @@
-// The shim's side of a process's memory inside the kernel (IC0): memory objects and mappings
-// through the domain's proxy (rt:: system calls), and their pages one at a time through the
-// kernel's direct map (kernel_domain_memory_page): no mirrors.
+// The shim's side of a process's memory inside the kernel (IC0): the pages of its memory objects
+// one at a time through the kernel's direct map (kernel_domain_memory_page), no mirrors. (The
+// objects and mappings themselves are made as in IC2, shim.cc, through the domain's proxy.)
 #include "core/kernel_service.h"
 #include "linuxcompat/shim.h"
 #include "svc/lib/syscall.h"
 
 namespace hmk::lx {
-
-// Lazy unless populated: the kernel gives each page its zeroed frame when the process or the
-// shim (kernel_domain_memory_page) first touches it.
-Status ShimBackend::create(uint64_t pages, bool populate, MemoryObject* object) {
-  const abi::Handle memory = TRY(rt::memory_create(pages, populate ? 0 : abi::kMemoryLazy));
-  *object = {memory, pages};
-  return Status::kOk;
-}
-
-Status ShimBackend::clone(const MemoryObject& source, MemoryObject* copy) {
-  const abi::Handle memory = TRY(rt::memory_clone(source.handle));
-  *copy = {memory, source.pages};
-  return Status::kOk;
-}
 
 // The frame of the page as the kernel has it now: touched if it was lazy, and for a write made
 // the object's own first (a copy-on-write frame is copied, every mapping following). A write
@@ -40,15 +26,6 @@ Status ShimBackend::set_writable(MemoryObject&, bool) {
 void ShimBackend::destroy(MemoryObject& object) {
   (void)rt::cap_delete(object.handle);
   object = {};
-}
-
-Status ShimBackend::map(abi::Handle memory, uint64_t vaddr, uint64_t first_page, uint64_t pages,
-                        uint32_t rights) {
-  return rt::map(space_, memory, vaddr, first_page, pages, rights);
-}
-
-Status ShimBackend::unmap(uint64_t vaddr, uint64_t pages) {
-  return rt::unmap(space_, vaddr, pages);
 }
 
 namespace {

@@ -20,21 +20,7 @@
 
 namespace hmk::lx {
 
-// ---- the shim's side of the process's memory ----
-// Lazy unless populated: the kernel gives each page its zeroed frame when the process or the
-// shim (through the mirror) first touches it.
-Status ShimBackend::create(uint64_t pages, bool populate, MemoryObject* object) {
-  const abi::Handle memory = TRY(rt::memory_create(pages, populate ? 0 : abi::kMemoryLazy));
-  *object = {memory, pages};
-  return Status::kOk;
-}
-
-Status ShimBackend::clone(const MemoryObject& source, MemoryObject* copy) {
-  const abi::Handle memory = TRY(rt::memory_clone(source.handle));
-  *copy = {memory, source.pages};
-  return Status::kOk;
-}
-
+// ---- the shim's side of the process's memory: pages through mirrors ----
 // A page is its place in the object's mirror, which is made when the shim first reaches one of
 // the object's pages: one map, then no kernel call per page. The mirror of an object that is not
 // writable is read-only (W^X), and a write access to it is refused here before it could fault.
@@ -73,15 +59,6 @@ void ShimBackend::destroy(MemoryObject& object) {
   }
   (void)rt::cap_delete(object.handle);
   object = {};
-}
-
-Status ShimBackend::map(abi::Handle memory, uint64_t vaddr, uint64_t first_page, uint64_t pages,
-                        uint32_t rights) {
-  return rt::map(space_, memory, vaddr, first_page, pages, rights);
-}
-
-Status ShimBackend::unmap(uint64_t vaddr, uint64_t pages) {
-  return rt::unmap(space_, vaddr, pages);
 }
 
 namespace {

@@ -23,6 +23,30 @@ namespace hmk::lx {
 
 Shim g_shim;
 
+// ---- a process's memory: objects and mappings (the pages: ic2.cc, backend_ic0.cc) ----
+// Lazy unless populated: the kernel gives each page its zeroed frame when the process or the
+// shim first touches it.
+Status ShimBackend::create(uint64_t pages, bool populate, MemoryObject* object) {
+  const abi::Handle memory = TRY(rt::memory_create(pages, populate ? 0 : abi::kMemoryLazy));
+  *object = {memory, pages};
+  return Status::kOk;
+}
+
+Status ShimBackend::clone(const MemoryObject& source, MemoryObject* copy) {
+  const abi::Handle memory = TRY(rt::memory_clone(source.handle));
+  *copy = {memory, source.pages};
+  return Status::kOk;
+}
+
+Status ShimBackend::map(abi::Handle memory, uint64_t vaddr, uint64_t first_page, uint64_t pages,
+                        uint32_t rights) {
+  return rt::map(space_, memory, vaddr, first_page, pages, rights);
+}
+
+Status ShimBackend::unmap(uint64_t vaddr, uint64_t pages) {
+  return rt::unmap(space_, vaddr, pages);
+}
+
 namespace {
 
 // ---- files: the serial ports, and an empty input if /dev/null cannot be opened ----
