@@ -79,7 +79,13 @@ Call* g_ready_last = nullptr;
 // The calls whose reply is saved, by the token's slot: so cancel and expire find them.
 Call* g_waiting[kMaxSavedReplies] = {};
 
-uint64_t g_start_token = 0;  // lxwait's saved call (0: none)
+uint64_t g_fiber_bytes = 0;  // the heap's bytes in the fibers made so far (kept for reuse)
+// The heap's bytes in use just before the program started, and whether the comparison with
+// them after its end was printed (the leak check of the shim's own objects).
+uint64_t g_heap_before = 0;
+bool g_heap_reported = false;
+uint32_t g_waiting_calls = 0;  // calls whose reply is saved (g_waiting's entries)
+uint64_t g_start_token = 0;    // lxwait's saved call (0: none)
 bool g_started = false;
 bool g_finished = false;
 int32_t g_exit_status = 0;
@@ -105,6 +111,7 @@ Call* new_call(void (*work)(Call&)) {
   if (c != nullptr) {
     g_free = c->next;
   } else {
+    const uint64_t before = rt::heap_bytes_in_use();
     c = new Call();
     if (c == nullptr) return nullptr;
     c->stack = new uint8_t[kFiberStack];
@@ -116,6 +123,7 @@ Call* new_call(void (*work)(Call&)) {
     for (size_t i = 0; i < kGuardZone / sizeof(uint64_t); ++i)
       guard[i] = kCanary;
     fiber::init(c->context, c->stack, kFiberStack, &fiber_main, c);
+    g_fiber_bytes += rt::heap_bytes_in_use() - before;
   }
   c->work = work;
   c->token = 0;
@@ -126,7 +134,10 @@ Call* new_call(void (*work)(Call&)) {
 
 void forget_token(const Call& c) {
   Call*& w = g_waiting[saved_reply_slot(c.token)];
-  if (w == &c) w = nullptr;
+  if (w == &c) {
+    w = nullptr;
+    --g_waiting_calls;
+  }
 }
 
 Call* find_token(uint64_t token) {
@@ -210,6 +221,7 @@ bool save_reply(Call& c) {
   }
   c.token = *token;
   g_waiting[saved_reply_slot(c.token)] = &c;
+  ++g_waiting_calls;
   return true;
 }
 
@@ -302,6 +314,8 @@ void start_call(Call& c) {
   if (Result<rt::QuotaInfo> q = rt::quota_info(abi::kSelfSpace); q.ok()) {
     g_shim.quota_at_start = q->used;
   }
+  (void)make_init_process();  // before the count: init stays when the program has ended
+  g_heap_before = rt::heap_bytes_in_use() - g_fiber_bytes;
   const int32_t failed = start_program();
   if (failed != 0) end_placement(failed);
   c.regs.tag = abi::MessageInfo::make(0, 1);
@@ -359,6 +373,16 @@ Call* run_new(void (*work)(Call&), const KernelCall& kc, bool* no_fiber) {
     c->regs.words[i] = kc.data[i];
   run(*c);
   return c->done ? c : nullptr;
+}
+
+// The program has ended and no call waits any more: everything the program's processes took
+// from the heap is back, but for the fibers kept for reuse (a leak shows in the difference).
+void report_heap() {
+  g_heap_reported = true;
+  rt::print(
+      "heap: %lu bytes in use before the program, %lu after, %lu of them fibers kept for "
+      "reuse\n",
+      g_heap_before, rt::heap_bytes_in_use(), g_fiber_bytes);
 }
 
 // ---- the kernel domain ----
@@ -441,6 +465,7 @@ void call(KernelCall& kc) {
     }
   }
   if (g_ready_first != nullptr) run_ready();
+  if (g_finished && !g_heap_reported && g_waiting_calls == 0) report_heap();
 }
 
 // The caller of a saved reply is gone (killed, or its process ended): its fiber finishes, when
@@ -485,7 +510,8 @@ void end_placement(int32_t shell_status) {
   g_exit_status = shell_status;
   if (g_shim.user_pager) rt::print("user pager: %lu page faults resolved\n", g_shim.pager_faults);
   rt::print("exit-status %d\n", shell_status);
-  for (int32_t pid = 1; pid < kMaxIds; ++pid) {
+  // Every process left but init (pid 1, which has nothing to end and reaps the others).
+  for (int32_t pid = 2; pid < kMaxIds; ++pid) {
     Process* p = find_process(pid);
     if (p != nullptr && !p->zombie) end_process(*p, kSigkill);
   }

@@ -259,12 +259,18 @@ Process* find_process(int32_t pid) {
   return p->reaped ? nullptr : p;
 }
 
-int64_t start_first_program(const char* const* argv, uint32_t argc, const char* const* envp,
-                            uint32_t envc) {
+int64_t make_init_process() {
+  if (g_shim.processes[kInitPid] != nullptr) return 0;
   // pid 1: no space and no task, so nothing can signal or trace it; it reaps what it adopts.
   const int32_t init = allocate_id();
   if (init != kInitPid) return -kEAGAIN;
   g_shim.processes[kInitPid] = new ShimProcess(kInitPid, 0, abi::kNullHandle);
+  return g_shim.processes[kInitPid] != nullptr ? 0 : -kENOMEM;
+}
+
+int64_t start_first_program(const char* const* argv, uint32_t argc, const char* const* envp,
+                            uint32_t envc) {
+  if (const int64_t e = make_init_process(); e != 0) return e;
   const int32_t pid = allocate_id();
   if (pid < 0) return pid;
   g_shim.main_pid = pid;

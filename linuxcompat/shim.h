@@ -77,8 +77,11 @@ extern Shim g_shim;
 
 // ---- process.cc ----
 Process* find_process(int32_t pid);  // a live or zombie process, or nullptr
-// Makes pid 1, an init without a program that adopts and reaps orphans, and starts `argv[0]`
-// from the initrd as its child (pid 2). 0 or -errno.
+// Makes pid 1, an init without a program that adopts and reaps orphans, unless it exists: 0 or
+// -errno.
+int64_t make_init_process();
+// Makes pid 1 (make_init_process) and starts `argv[0]` from the initrd as its child (pid 2).
+// 0 or -errno.
 int64_t start_first_program(const char* const* argv, uint32_t argc, const char* const* envp,
                             uint32_t envc);
 // A copy of `parent`'s process (fork): a new process, memory, files and one task whose

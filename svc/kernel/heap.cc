@@ -29,6 +29,7 @@ struct FreeBlock {
 
 FreeBlock* g_free[kClasses] = {};
 uint64_t g_pages = 0;
+uint64_t g_in_use = 0;  // bytes of the blocks handed out and not freed (headers included)
 
 size_t class_size(uint32_t c) {
   return size_t{32} << c;
@@ -54,6 +55,7 @@ void* allocate(size_t size) {
     uint8_t* base = take_frames(pages);
     if (base == nullptr) return nullptr;
     *reinterpret_cast<Header*>(base) = {kMagic | kLarge, pages};
+    g_in_use += pages * kPageSize;
     return base + kHeader;
   }
   if (g_free[c] == nullptr) {
@@ -70,6 +72,7 @@ void* allocate(size_t size) {
   g_free[c] = b->next;
   auto* h = reinterpret_cast<Header*>(b);
   *h = {kMagic | c, 0};
+  g_in_use += class_size(c);
   return reinterpret_cast<uint8_t*>(h) + kHeader;
 }
 
@@ -81,12 +84,16 @@ void release(void* block) {
   if (c == kLarge) {
     const uint64_t pages = h->pages;
     h->tag = 0;
-    (void)kernel_frames().free_contiguous(arch::virt_to_phys_kernel(h), pages);
+    if (kernel_frames().free_contiguous(arch::virt_to_phys_kernel(h), pages) != Status::kOk) {
+      panic("kernel heap: the frames of %p were not the heap's", block);
+    }
     g_pages -= pages;
+    g_in_use -= pages * kPageSize;
     return;
   }
   if (c >= kClasses) panic("kernel heap: free of %p, a corrupt header", block);
   h->tag = 0;  // a second free finds no magic
+  g_in_use -= class_size(static_cast<uint32_t>(c));
   auto* b = reinterpret_cast<FreeBlock*>(h);
   b->next = g_free[c];
   g_free[c] = b;
@@ -96,6 +103,10 @@ void release(void* block) {
 
 uint64_t heap_pages() {
   return g_pages;
+}
+
+uint64_t heap_bytes_in_use() {
+  return g_in_use;
 }
 
 }  // namespace hmk::rt

@@ -19,8 +19,11 @@ namespace hmk::rt {
 // The name rt::print's lines start with ("[NAME] "); `name` must live for good.
 void set_print_name(const char* name);
 
-// The heap: at most this many frames in all (256 MiB), and how many it holds now.
+// The heap: at most this many frames in all (256 MiB), how many it holds now (blocks in use,
+// and frames carved into small blocks, which stay with the heap), and the bytes of the blocks
+// in use (each block's size class, or its whole frames for a large one): what a leak shows in.
 inline constexpr uint64_t kHeapPages = 65536;
 uint64_t heap_pages();
+uint64_t heap_bytes_in_use();
 
 }  // namespace hmk::rt
