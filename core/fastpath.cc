@@ -70,6 +70,8 @@ arch::UserContext* switch_to(Thread* next) {
 // handler is a user-level thread waiting for it. The same guards as fastpath_call on the
 // handler endpoint; the message is the registers.
 [[gnu::always_inline]] inline arch::UserContext* fastpath_foreign_call(Thread* self) {
+  // A kernel-served handler takes the call on the general foreign entry (kernel_service.h).
+  if (self->handler_kernel_served()) return nullptr;
   Capability* cap = self->space().caps().lookup(self->syscall_handler());
   if (unlikely(cap == nullptr || cap->type != ObjectType::kEndpoint)) return nullptr;
   if (unlikely(!(cap->rights & abi::kRightSend))) return nullptr;

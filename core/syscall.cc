@@ -9,6 +9,7 @@
 #include "core/arch.h"
 #include "core/clock.h"
 #include "core/console.h"
+#include "core/endpoint.h"
 #include "core/ioports.h"
 #include "core/ipc.h"
 #include "core/irq.h"
@@ -136,7 +137,7 @@ Status sys_thread_set_syscall_handler(Thread*, const SysThreadSetSyscallHandler&
   TRY(install_child(target.caps(), target.own_quota(), a.handler, abi::kRightSend, a.handler.badge,
                     handle));
   // POINT OF NO RETURN
-  t.set_syscall_handler(handle);
+  t.set_syscall_handler(handle, static_cast<Endpoint*>(a.handler.object)->kernel_served());
   return Status::kOk;
 }
 

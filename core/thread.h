@@ -134,10 +134,14 @@ class Thread final : public KernelObject {
   // The handle, in its space's table, of the endpoint capability its system calls and faults
   // go to (thread_set_syscall_handler); 0 for a native thread.
   uint64_t syscall_handler() const { return syscall_handler_; }
-  void set_syscall_handler(uint64_t handle) {
+  // `kernel_served`: the handler's endpoint is served by the kernel (IC0), which never changes
+  // for an endpoint: the foreign fast path (a user-level handler's) need not look.
+  void set_syscall_handler(uint64_t handle, bool kernel_served) {
     syscall_handler_ = handle;
+    handler_kernel_served_ = kernel_served;
     arch::set_foreign_syscalls(context_, true);
   }
+  bool handler_kernel_served() const { return handler_kernel_served_; }
   arch::TrapFrame& user_frame() {
     return foreign_call_ != ForeignCall::kNone ? foreign_frame_ : context_.frame;
   }
@@ -189,6 +193,7 @@ class Thread final : public KernelObject {
   ForeignCall foreign_call_ = ForeignCall::kNone;
   uint64_t syscall_handler_ = 0;
   arch::TrapFrame foreign_frame_{};
+  bool handler_kernel_served_ = false;
 };
 
 }  // namespace hmk

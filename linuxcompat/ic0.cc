@@ -25,6 +25,7 @@
 // switched to it, so the shim's state needs no lock here.
 #include "core/console.h"
 #include "core/kernel_service.h"
+#include "core/lib/string.h"
 #include "core/lib/util.h"
 #include "linuxcompat/shim.h"
 #include "linuxcompat/signals.h"
@@ -366,11 +367,11 @@ Call* run_new(void (*work)(Call&), const KernelCall& kc, bool* no_fiber) {
   Call* c = new_call(work);
   *no_fiber = c == nullptr;
   if (c == nullptr) return nullptr;
-  const uint32_t words = min<uint32_t>(kc.words, abi::kRegisterWords);
   c->regs.handle_or_badge = kc.badge;
-  c->regs.tag = abi::MessageInfo::make(kc.label, words);
-  for (uint32_t i = 0; i < words; ++i)
-    c->regs.words[i] = kc.data[i];
+  c->regs.tag = abi::MessageInfo::make(kc.label, min<uint32_t>(kc.words, abi::kRegisterWords));
+  // All of the registers' words, whatever the count (what lies past it is not read).
+  static_assert(sizeof(c->regs.words) == abi::kRegisterWords * sizeof(uint64_t));
+  mem_copy(c->regs.words, kc.data, sizeof(c->regs.words));
   run(*c);
   return c->done ? c : nullptr;
 }
