@@ -183,7 +183,10 @@ void retire(Call& c) {
   g_free = &c;
 }
 
-// Runs every fiber woken meanwhile, in the order they were woken, until none is left.
+// Runs every fiber woken meanwhile, in the order they were woken, until none is left. This
+// runs inside another task's call (or a deadline's expire), where the kernel still names that
+// call's caller: a woken fiber must not charge it (kernel_service_charge; the shim never does)
+// or save a reply (a woken fiber always holds its token already: it saved before it waited).
 void run_ready() {
   // bound: each round retires a call or leaves it waiting again; a call is woken only by
   // another's progress
