@@ -234,15 +234,6 @@ void suspend(Call& c) {
   fiber::switch_to(c.context, g_kernel);
 }
 
-void unlink(WaitQueue& queue, Waiter* self) {
-  for (Waiter** w = &queue.first; *w != nullptr; w = &(*w)->next) {
-    if (*w == self) {
-      *w = self->next;
-      return;
-    }
-  }
-}
-
 int64_t block_many(Task& task, WaitQueue* const* queues, uint32_t count, uint64_t deadline) {
   Call* c = g_running;
   if (c == nullptr || task.interrupted()) return -kEINTR;
@@ -263,7 +254,7 @@ int64_t block_many(Task& task, WaitQueue* const* queues, uint32_t count, uint64_
   task.waiting_on = nullptr;
   if (deadline != 0) (void)kernel_service_set_deadline(c->token, 0);
   for (uint32_t i = 0; i < n; ++i)
-    unlink(*queues[i], &waiters[i]);
+    unlink_waiter(*queues[i], &waiters[i]);
   delete[] waiters;
   if (task.interrupted()) return -kEINTR;
   return deadline != 0 && (c->deadline_passed || now() >= deadline) ? -kETIMEDOUT : 0;

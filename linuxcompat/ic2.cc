@@ -91,12 +91,7 @@ int64_t block(Task& task, WaitQueue& queue) {
   g_lock.lock();
   g_current_token = token;
   task.waiting_on = nullptr;
-  for (Waiter** w = &queue.first; *w != nullptr; w = &(*w)->next) {
-    if (*w == &self) {
-      *w = self.next;
-      break;
-    }
-  }
+  unlink_waiter(queue, &self);
   return task.interrupted() ? -kEINTR : 0;
 }
 
@@ -126,14 +121,8 @@ int64_t block_many(Task& task, WaitQueue* const* queues, uint32_t count, uint64_
   g_current_token = token;
   task.waiting_on = nullptr;
   if (deadline != 0) (void)rt::set_timer(token, 0);
-  for (uint32_t i = 0; i < n; ++i) {
-    for (Waiter** w = &queues[i]->first; *w != nullptr; w = &(*w)->next) {
-      if (*w == &waiters[i]) {
-        *w = waiters[i].next;
-        break;
-      }
-    }
-  }
+  for (uint32_t i = 0; i < n; ++i)
+    unlink_waiter(*queues[i], &waiters[i]);
   delete[] waiters;
   if (task.interrupted()) return -kEINTR;
   return deadline != 0 && now() >= deadline ? -kETIMEDOUT : 0;

@@ -25,6 +25,16 @@ struct Waiter {
 struct WaitQueue {
   Waiter* first = nullptr;
 };
+// Takes `self` out of `queue` (after its wait: woken or not).
+inline void unlink_waiter(WaitQueue& queue, const Waiter* self) {
+  // bound: one step per waiter in the queue
+  for (Waiter** w = &queue.first; *w != nullptr; w = &(*w)->next) {
+    if (*w == self) {
+      *w = self->next;
+      return;
+    }
+  }
+}
 
 // An open file description: what an fd refers to. Reference-counted (dup, fork share one).
 // Subclasses: the file system's files (linuxcompat/fs/open_file.h: regular files, directories,
