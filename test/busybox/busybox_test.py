@@ -3,9 +3,9 @@
 `busybox sh -c LINE` under ./hmk exec's runner (tools/exec/exec.py, with the built kernel and
 shim) and on the host, and its stdout, stderr and exit status must be identical, byte for byte.
 
-Lines work in their own directory, /tmp/bb-N, which they create and remove, so that the host's
-/tmp and the image's agree; PATH names no directory, so every command is a busybox applet on
-both sides; dates and owners are kept out of the output (no real-time clock, no users on HMK).
+Lines work in their own directory, /tmp/bb-PROFILE-N, which they create and remove, so that the
+host's /tmp and the image's agree (the profile in the name: two profiles' tests may run at once);
+PATH names no directory, so every command is a busybox applet on both sides; dates and owners are kept out of the output (no real-time clock, no users on HMK).
 
     busybox_test.py KERNEL SHIM EXEC_DIR
 """
@@ -86,7 +86,8 @@ LINES = [
 
 
 def scratch_of(index):
-    return "/tmp/bb-%d" % index
+    # The profile in the name: the tests of two profiles may run at once on the same host.
+    return "/tmp/bb-%s-%d" % (BusyboxTest.profile, index)
 
 
 def command(index, line):
