@@ -65,7 +65,7 @@ struct Call {
   bool ready = false;           // in the ready list
   bool cancelled = false;       // its caller is gone: the reply goes nowhere
   bool deadline_passed = false;
-  Call* next = nullptr;  // the free list, the ready list, or the list of calls in progress
+  Call* next = nullptr;  // in the free list or the ready list
 };
 
 fiber::Context g_kernel;  // the kernel stack while a fiber runs
