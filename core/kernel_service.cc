@@ -357,6 +357,7 @@ Status kernel_service_foreign_call(Thread* self, uint64_t badge, ForeignCall kin
   if (domain == nullptr) return Status::kUnsupported;
   const uint64_t index = badge & 0xffff;
   if (index >= kMaxBound || g_bindings.slot[index] == kUnbound) return Status::kNotFound;
+  if (count > abi::kRegisterWords) return Status::kInvalidArgument;
   KernelCall call;
   call.slot = g_bindings.slot[index];
   call.label = label;

@@ -188,8 +188,8 @@ Status kernel_service_call(Thread* self, uint64_t badge, Reply reply);
 //   - not answered: the domain saved the reply (the thread waits in kBlockedOnKernel as a
 //     foreign caller; the resume reaches it as through the IPC path), or the call ended the
 //     thread's own process.
-// kNotFound for an unbound badge index, kUnsupported without a kernel domain; the domain is
-// not called then.
+// kNotFound for an unbound badge index, kInvalidArgument for more words than the registers,
+// kUnsupported without a kernel domain; the domain is not called then.
 struct ForeignAnswer {
   bool answered = false;
   uint32_t label = 0;

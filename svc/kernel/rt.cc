@@ -23,12 +23,6 @@ const char* g_print_name = "kernel";
 // unique to the domain will do).
 char g_writer = 0;
 
-// Whether the NUL-padded `field` holds exactly `name`.
-bool name_is(const char (&field)[abi::kBootNameMax + 1], const char* name) {
-  const size_t n = str_length(name);
-  return n <= abi::kBootNameMax && mem_compare(field, name, n) == 0 && field[n] == '\0';
-}
-
 class ConsoleSink final : public Sink {
  public:
   void write(const char* s, size_t n) override {
@@ -65,16 +59,6 @@ bool print(const char* fmt, ...) {
 
 const abi::BootInfo* boot_info() {
   return kernel_domain_boot_info();
-}
-
-const abi::BootCap* find_boot_cap(const char* name, abi::BootCapKind kind) {
-  const abi::BootInfo* info = boot_info();
-  if (info == nullptr) return nullptr;
-  for (uint32_t i = 0; i < info->count && i < abi::kBootInfoMaxCaps; ++i) {
-    const abi::BootCap& cap = info->caps[i];
-    if (cap.kind == kind && (name == nullptr || name_is(cap.name, name))) return &cap;
-  }
-  return nullptr;
 }
 
 }  // namespace hmk::rt
