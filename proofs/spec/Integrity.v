@@ -1,0 +1,1037 @@
+(* Integrity (proofs/spec/README.md): a call by a thread of space sp changes only what sp's
+   capabilities allow it to change, in the ways their rights allow (seL4's integrity, over
+   Spec.v's state).
+
+   The state is cut into locations (`loc`): an object's record, a quota account, a space's
+   capability table, a thread (its state and its caller), an endpoint's or notification's
+   queue, a notification's word, and the fresh-id counter. `changed s s' l` says location l
+   differs after the call; `authorised s s' t sp l` says which changes of l a call by
+   thread t of space sp may make, from what sp held BEFORE the call:
+
+   - LObj o: o is new (its id was fresh), charged to sp's own account, and if a thread,
+     of a space sp holds with Manage; or o died: sp held a capability to it (any rights:
+     deleting needs none), it was an endpoint, notification or memory object, and no
+     capability names it afterwards.
+   - LAcct a: sp's own account (charged; its limit kept), or a new account, or the account
+     an object that died was charged to, refunded exactly that object's size. This last
+     one is the exception to "objects it holds a capability to": the account belongs to
+     whoever created the object, which need not be sp (EXCEPTION 1 in README.md).
+   - LTable sp': sp's own table; another space's table only gains a child of one of sp's
+     capabilities (at most its rights, its badge) placed there through a capability to
+     that space with Manage (cap_copy_to), and loses or alters only capabilities that
+     descend from one of sp's own capabilities (cap_revoke removes them; cap_delete takes
+     the deleted id out of their ancestor lists: EXCEPTION 2, the derivation tree).
+   - LThread x: the caller t itself; a new thread; a thread sp holds with Manage, started
+     (Inactive to Ready); a thread queued on an object sp holds with Send or Receive (or
+     on an object that died), which becomes Ready or waits for t's reply, its caller
+     unchanged or t; a thread that waited for t's reply (the reply relation), made Ready.
+   - LQueue o: with Send or Receive on o, the queue loses its head or gains t at its end;
+     an object that died has its queue emptied.
+   - LWord n: with Send on n through capability c, the word gains c's bits (sig_bits c:
+     its badge, 1 if none); with Receive, it is cleared; a new or dead object's word is 0.
+   - LNext: the counter only grows (the allocator).
+
+   `integrity` proves that every call of `step` makes only authorised changes (in a `wf`
+   state: the reply relation and unique capability ids are used). The corollaries say it
+   the other way round: what sp holds no capability to is unchanged. *)
+
+From Coq Require Import List Arith Bool Lia.
+Import ListNotations.
+From HMK Require Import Spec Invariant Properties.
+
+(* ---------- Locations and the diff ---------- *)
+
+Inductive loc :=
+  | LObj (o : nat)       (* s_objs o: the kind and the account charged *)
+  | LAcct (a : nat)      (* s_accts a: limit and used *)
+  | LTable (sp : nat)    (* the capabilities of sp's table *)
+  | LThread (x : nat)    (* s_tstate x and s_caller x *)
+  | LQueue (o : nat)     (* s_waiters o *)
+  | LWord (n : nat)      (* s_word n *)
+  | LNext.               (* s_next *)
+
+Definition table (s : state) (sp : nat) : list cap :=
+  filter (fun c => Nat.eqb (c_space c) sp) (s_caps s).
+
+Definition changed (s s' : state) (l : loc) : Prop :=
+  match l with
+  | LObj o => s_objs s' o <> s_objs s o
+  | LAcct a => s_accts s' a <> s_accts s a
+  | LTable sp => table s' sp <> table s sp
+  | LThread x => s_tstate s' x <> s_tstate s x \/ s_caller s' x <> s_caller s x
+  | LQueue o => s_waiters s' o <> s_waiters s o
+  | LWord n => s_word s' n <> s_word s n
+  | LNext => s_next s' <> s_next s
+  end.
+
+(* ---------- Authority: what sp holds before the call ---------- *)
+
+(* sp's table holds capability c to o, with at least the rights need. *)
+Definition holds_cap (s : state) (sp o : nat) (need : rights) (c : cap) : Prop :=
+  In c (s_caps s) /\ c_space c = sp /\ c_obj c = o /\ incl need (c_rights c).
+
+Definition holds (s : state) (sp o : nat) (need : rights) : Prop :=
+  exists c, holds_cap s sp o need c.
+
+(* d is the id of a capability in sp's table. *)
+Definition owns (s : state) (sp d : nat) : Prop :=
+  exists c, In c (s_caps s) /\ c_space c = sp /\ c_id c = d.
+
+Definition own_acct (s : state) (sp a : nat) : Prop :=
+  exists q, s_objs s sp = Some (mkObj (KSpace a) q).
+
+(* An id the call may allocate. *)
+Definition fresh (s : state) (x : nat) : Prop := s_next s <= x.
+
+(* o died in the call: sp held a capability to it, it was an object that dies with its
+   last capability, and none names it afterwards. *)
+Definition killed (s s' : state) (sp o : nat) : Prop :=
+  holds s sp o [] /\ (exists ob, s_objs s o = Some ob /\ reapable (o_kind ob) = true) /\
+  s_objs s' o = None /\ (forall c, In c (s_caps s') -> c_obj c <> o).
+
+(* x waits in o's queue (by the queue, or by its state). *)
+Definition queued_on (s : state) (x o : nat) : Prop :=
+  In x (s_waiters s o) \/ blocked_on (s_tstate s x) = Some o.
+
+(* How a call by sp may change another space sp''s table. *)
+Definition table_change (s s' : state) (sp sp' : nat) : Prop :=
+  (forall x, In x (table s' sp') ->
+     In x (table s sp') \/
+     (* moved up: an id of sp's table left its ancestor list *)
+     (exists y d, In y (table s sp') /\ owns s sp d /\ x = strip d y) \/
+     (* a new child of one of sp's capabilities, put there with Manage on sp' *)
+     (holds s sp sp' [RManage] /\ fresh s (c_id x) /\
+      exists src, In src (table s sp) /\ c_obj x = c_obj src /\
+                  incl (c_rights x) (c_rights src) /\ c_badge x = c_badge src /\
+                  c_anc x = c_id src :: c_anc src)) /\
+  (* what leaves or changes descends from one of sp's capabilities *)
+  (forall y, In y (table s sp') -> In y (table s' sp') \/ exists d, owns s sp d /\ In d (c_anc y)).
+
+Definition authorised (s s' : state) (t sp : nat) (l : loc) : Prop :=
+  match l with
+  | LObj o =>
+      (* created: charged to sp's own account; a new thread runs in a space sp holds with
+         Manage *)
+      (fresh s o /\ forall ob, s_objs s' o = Some ob ->
+         own_acct s sp (o_acct ob) /\
+         forall sp', o_kind ob = KThread sp' -> holds s sp sp' [RManage]) \/
+      killed s s' sp o
+  | LAcct a =>
+      (own_acct s sp a /\ exists lim u u', s_accts s a = Some (lim, u) /\
+                                           s_accts s' a = Some (lim, u')) \/
+      fresh s a \/
+      (exists o ob, killed s s' sp o /\ s_objs s o = Some ob /\ o_acct ob = a /\
+         s_accts s' a = match s_accts s a with
+                        | Some (lim, u) => Some (lim, u - obj_size (o_kind ob))
+                        | None => None
+                        end)
+  | LTable sp' => sp' = sp \/ table_change s s' sp sp'
+  | LThread x =>
+      x = t \/ fresh s x \/
+      (* thread_start *)
+      (holds s sp x [RManage] /\ s_tstate s x = Inactive /\ s_tstate s' x = Ready /\
+       s_caller s' x = s_caller s x) \/
+      (* taken from the queue of an object sp may send to or receive from, or that died *)
+      (exists o, queued_on s x o /\
+         (holds s sp o [RSend] \/ holds s sp o [RReceive] \/ killed s s' sp o) /\
+         (s_tstate s' x = Ready \/ s_tstate s' x = BlockedReply t) /\
+         (s_caller s' x = s_caller s x \/ s_caller s' x = Some t)) \/
+      (* it waited for t's reply *)
+      (s_tstate s x = BlockedReply t /\ s_tstate s' x = Ready /\ s_caller s' x = s_caller s x)
+  | LQueue o =>
+      ((holds s sp o [RSend] \/ holds s sp o [RReceive]) /\
+       (s_waiters s' o = tl (s_waiters s o) \/ s_waiters s' o = s_waiters s o ++ [t])) \/
+      (killed s s' sp o /\ s_waiters s' o = [])
+  | LWord n =>
+      (exists c, holds_cap s sp n [RSend] c /\
+                 s_word s' n = Nat.lor (s_word s n) (sig_bits c)) \/
+      (holds s sp n [RReceive] /\ s_word s' n = 0) \/
+      ((fresh s n \/ killed s s' sp n) /\ s_word s' n = 0)
+  | LNext => s_next s < s_next s'
+  end.
+
+Definition changed_only_authorised (s s' : state) (t sp : nat) : Prop :=
+  forall l, changed s s' l -> authorised s s' t sp l.
+
+(* ---------- Small facts ---------- *)
+
+Lemma in_table : forall s sp x, In x (table s sp) <-> In x (s_caps s) /\ c_space x = sp.
+Proof.
+  intros. unfold table. rewrite filter_In. rewrite Nat.eqb_eq. tauto.
+Qed.
+
+Lemma holds_lookup_typed : forall s sp h ty need c,
+  lookup_typed s sp h ty need = inl (Some c) -> holds_cap s sp (c_obj c) need c.
+Proof.
+  intros s sp h ty need c E. apply lookup_typed_some in E.
+  destruct E as [H1 [_ [H3 [_ H5]]]]. repeat split; auto.
+Qed.
+
+Lemma holds_lookup : forall s sp h c, lookup s sp h = Some c -> holds_cap s sp (c_obj c) [] c.
+Proof.
+  intros s sp h c E. apply lookup_some in E. destruct E as [H1 [_ H3]].
+  repeat split; auto. intros r [].
+Qed.
+
+Lemma strip_notin : forall d y, ~ In d (c_anc y) -> strip d y = y.
+Proof. intros d [] H. unfold strip. simpl in *. rewrite notin_remove; auto. Qed.
+
+(* Nothing changed: every location is authorised (vacuously). *)
+Lemma coa_refl : forall s t sp, changed_only_authorised s s t sp.
+Proof.
+  intros s t sp l. destruct l; simpl; intros Hch; exfalso; try tauto.
+Qed.
+
+(* A field that is the same before and after. *)
+Ltac unch :=
+  exfalso;
+  match goal with
+  | H : ?a <> ?b \/ ?c <> ?d |- _ => destruct H as [H|H]; apply H; reflexivity
+  | H : _ <> _ |- _ => apply H; reflexivity
+  end.
+
+Ltac upd_rw :=
+  repeat first [ rewrite upd_eq in * | rewrite upd_neq in * by assumption ].
+
+(* Calls that change nothing. *)
+Lemma coa_same : forall s s' t sp, s' = s -> changed_only_authorised s s' t sp.
+Proof. intros s s' t sp ->. apply coa_refl. Qed.
+
+(* ---------- Capability calls ---------- *)
+
+(* Only the caller's own table changes, and the counter grows. *)
+Lemma coa_own_cap : forall s t sp c,
+  c_space c = sp ->
+  changed_only_authorised s
+    (mkState (s_objs s) (s_accts s) (c :: s_caps s) (s_tstate s) (s_word s) (s_waiters s)
+             (s_caller s) (S (s_next s))) t sp.
+Proof.
+  intros s t sp c Hc l. destruct l as [o|a|sp'|x|o|n|]; simpl; intros Hch; try unch.
+  - destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|].
+    exfalso. apply Hch. unfold table. simpl.
+    destruct (Nat.eqb_spec (c_space c) sp'); [congruence|reflexivity].
+  - lia.
+Qed.
+
+Lemma int_cap_derive : forall s t sp h rr b r s',
+  cap_derive s sp h rr b = (r, s') -> changed_only_authorised s s' t sp.
+Proof.
+  intros s t sp h rr b r s' H. unfold cap_derive in H.
+  destruct (lookup s sp h) as [src|] eqn:E; [|inversion H; subst; apply coa_refl].
+  destruct (negb (subset_b rr (c_rights src))); [inversion H; subst; apply coa_refl|].
+  destruct (negb (Nat.eqb b 0) && _); [inversion H; subst; apply coa_refl|].
+  inversion H; subst; clear H. apply coa_own_cap. reflexivity.
+Qed.
+
+Lemma int_cap_copy_to : forall s t sp hs h rr r s',
+  cap_copy_to s sp hs h rr = (r, s') -> changed_only_authorised s s' t sp.
+Proof.
+  intros s t sp hs h rr r s' H. unfold cap_copy_to in H.
+  destruct (lookup_typed s sp hs TSpace [RManage]) as [[tg|]|e] eqn:Et;
+    try (inversion H; subst; apply coa_refl).
+  apply holds_lookup_typed in Et.
+  destruct (lookup s sp h) as [src|] eqn:E; [|inversion H; subst; apply coa_refl].
+  apply holds_lookup in E.
+  destruct (subset_b rr (c_rights src)) eqn:Es; simpl in H;
+    [|inversion H; subst; apply coa_refl].
+  inversion H; subst; clear H.
+  intros l. destruct l as [o|a|sp'|x|o|n|]; simpl; intros Hch; try unch.
+  - destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|right].
+    destruct E as [Es1 [Es2 _]].
+    split.
+    + intros x Hx. apply in_table in Hx. simpl in Hx. destruct Hx as [[<-|Hx] Hxs].
+      * right; right. simpl in Hxs. subst sp'. split; [exists tg; auto|].
+        split; [unfold fresh; simpl; lia|].
+        exists src. simpl. repeat split; auto.
+        -- apply in_table. auto.
+        -- apply subset_b_incl. auto.
+      * left. apply in_table. auto.
+    + intros y Hy. left. apply in_table in Hy. apply in_table. simpl. tauto.
+  - lia.
+Qed.
+
+(* Table changes of cap_delete. *)
+Lemma table_change_del : forall s s' sp c, wf s -> In c (s_caps s) -> c_space c = sp ->
+  s_caps s' = del_caps (c_id c) (s_caps s) ->
+  forall sp', sp' <> sp -> table_change s s' sp sp'.
+Proof.
+  intros s s' sp c W Hc Hsp Hs' sp' N.
+  assert (Own : owns s sp (c_id c)) by (exists c; auto).
+  split.
+  - intros x Hx. apply in_table in Hx. rewrite Hs' in Hx. destruct Hx as [Hx Hxs].
+    apply in_del_caps in Hx. destruct Hx as [y [Hy [_ ->]]].
+    right; left. exists y, (c_id c). split; auto. apply in_table. split; auto.
+  - intros y Hy. apply in_table in Hy. destruct Hy as [Hy Hys].
+    destruct (in_dec Nat.eq_dec (c_id c) (c_anc y)) as [Hin|Hnin]; [right; eauto|left].
+    apply in_table. rewrite Hs'. split; auto. apply in_del_caps. exists y.
+    split; auto. split; [|symmetry; apply strip_notin; auto].
+    intros E. assert (y = c) as ->.
+    { apply (Properties.nodup_ids_eq (s_caps s)); auto. apply (cw_nodup _ (proj1 W)). }
+    congruence.
+Qed.
+
+Lemma int_cap_delete : forall s t sp h r s', wf s ->
+  cap_delete s sp h = (r, s') -> changed_only_authorised s s' t sp.
+Proof.
+  intros s t sp h r s' W H. unfold cap_delete in H.
+  destruct (lookup s sp h) as [c|] eqn:E; [|inversion H; subst; apply coa_refl].
+  pose proof (holds_lookup _ _ _ _ E) as Hh.
+  apply lookup_some in E. destruct E as [Hc [_ Hsp]].
+  injection H as _ Hs'.
+  assert (Caps : s_caps s' = del_caps (c_id c) (s_caps s)).
+  { rewrite <- Hs'. destruct (named _ _); [reflexivity|apply destroy_caps]. }
+  pose proof (table_change_del s s' sp c W Hc Hsp Caps) as Tb.
+  destruct (named (del_caps (c_id c) (s_caps s)) (c_obj c)) eqn:En.
+  { subst s'. intros l. destruct l as [o|a|sp'|x|o|n|]; simpl; intros Hch; try unch.
+    destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|right; auto]. }
+  unfold destroy in Hs'. simpl in Hs'.
+  destruct (s_objs s (c_obj c)) as [ob|] eqn:Eo;
+    [|subst s'; intros l; destruct l as [o|a|sp'|x|o|n|]; simpl; intros Hch; try unch;
+      destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|right; auto]].
+  destruct (reapable (o_kind ob)) eqn:Er;
+    [|subst s'; intros l; destruct l as [o|a|sp'|x|o|n|]; simpl; intros Hch; try unch;
+      destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|right; auto]].
+  assert (K : killed s s' sp (c_obj c)).
+  { split; [exists c; auto|]. split; [exists ob; auto|]. subst s'. simpl.
+    split; [apply upd_eq|]. apply named_false. auto. }
+  subst s'. intros l. destruct l as [o|a|sp'|x|o|n|]; simpl; intros Hch; try unch.
+  - destruct (Nat.eq_dec o (c_obj c)) as [->|N]; [right; auto|].
+    rewrite upd_neq in Hch by auto. unch.
+  - destruct (Nat.eqb_spec a (o_acct ob)) as [Ea|N];
+      [|unfold refund in Hch; rewrite (proj2 (Nat.eqb_neq _ _) N) in Hch; unch].
+    right; right. exists (c_obj c), ob. subst a. split; [exact K|split; [exact Eo|]].
+    split; [reflexivity|]. unfold refund. rewrite Nat.eqb_refl. reflexivity.
+  - destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|right; auto].
+  - destruct Hch as [Hch|Hch]; [|unch].
+    destruct (blocked_on (s_tstate s x)) as [o'|] eqn:Eb; [|unch].
+    destruct (Nat.eqb_spec o' (c_obj c)) as [->|N]; [|unch].
+    right; right; right; left. exists (c_obj c). repeat split; auto.
+    + right. auto.
+  - destruct (Nat.eq_dec o (c_obj c)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
+    right. rewrite upd_eq. auto.
+  - destruct (Nat.eq_dec n (c_obj c)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
+    right; right. rewrite upd_eq. auto.
+Qed.
+
+Lemma int_cap_revoke : forall s t sp h r s',
+  cap_revoke s sp h = (r, s') -> changed_only_authorised s s' t sp.
+Proof.
+  intros s t sp h r s' H. unfold cap_revoke in H.
+  destruct (lookup s sp h) as [c|] eqn:E; [|inversion H; subst; apply coa_refl].
+  apply lookup_some in E. destruct E as [Hc [_ Hsp]].
+  injection H as _ <-.
+  intros l. destruct l as [o|a|sp'|x|o|n|]; simpl; intros Hch; try unch.
+  destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|right]. split.
+  - intros x Hx. left. apply in_table in Hx. simpl in Hx. apply in_table.
+    rewrite in_revoke_caps in Hx. tauto.
+  - intros y Hy. apply in_table in Hy. destruct Hy as [Hy Hys].
+    destruct (in_dec Nat.eq_dec (c_id c) (c_anc y)) as [Hin|Hnin].
+    + right. exists (c_id c). split; auto. exists c. auto.
+    + left. apply in_table. simpl. rewrite in_revoke_caps. auto.
+Qed.
+
+(* ---------- Creating objects ---------- *)
+
+Lemma int_create : forall s t sp k rts r s',
+  (forall sp', k = KThread sp' -> holds s sp sp' [RManage]) ->
+  create s sp k rts = (r, s') -> changed_only_authorised s s' t sp.
+Proof.
+  intros s t sp k rts r s' Hk H. unfold create in H.
+  destruct (s_objs s sp) as [[[a| | | |] q]|] eqn:Esp;
+    try (injection H as _ <-; apply coa_refl).
+  destruct (s_accts s a) as [[lim u]|] eqn:Ea; [|injection H as _ <-; apply coa_refl].
+  destruct (Nat.ltb lim (u + obj_size k)); [injection H as _ <-; apply coa_refl|].
+  injection H as _ <-.
+  intros l. destruct l as [o|a'|sp'|x|o|n|]; simpl; intros Hch.
+  - destruct (Nat.eq_dec o (s_next s)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
+    left. split; [unfold fresh; lia|]. intros ob E. rewrite upd_eq in E.
+    injection E as <-. simpl. split; [exists q; auto|exact Hk].
+  - destruct (Nat.eq_dec a' a) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
+    left. split; [exists q; auto|]. exists lim, u, (u + obj_size k). rewrite upd_eq. auto.
+  - destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|].
+    exfalso. apply Hch. unfold table. simpl.
+    destruct (Nat.eqb_spec sp sp'); [congruence|reflexivity].
+  - destruct Hch as [Hch|Hch]; [|unch].
+    destruct (Nat.eq_dec x (s_next s)) as [->|N]; [right; left; unfold fresh; lia|].
+    rewrite upd_neq in Hch by auto. unch.
+  - unch.
+  - destruct (Nat.eq_dec n (s_next s)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
+    right; right. rewrite upd_eq. split; auto. left. unfold fresh. lia.
+  - lia.
+Qed.
+
+Lemma int_space_create : forall s t sp bytes r s',
+  space_create s sp bytes = (r, s') -> changed_only_authorised s s' t sp.
+Proof.
+  intros s t sp bytes r s' H. unfold space_create in H.
+  destruct (s_objs s sp) as [[[a| | | |] q]|] eqn:Esp;
+    try (injection H as _ <-; apply coa_refl).
+  destruct (s_accts s a) as [[lim u]|] eqn:Ea; [|injection H as _ <-; apply coa_refl].
+  destruct (Nat.ltb lim (u + (bytes + obj_size (KSpace 0))));
+    [injection H as _ <-; apply coa_refl|].
+  injection H as _ <-.
+  intros l. destruct l as [o|a'|sp'|x|o|n|]; simpl; intros Hch.
+  - destruct (Nat.eq_dec o (s_next s)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
+    left. split; [unfold fresh; lia|]. intros ob E. rewrite upd_eq in E.
+    injection E as <-. simpl. split; [exists q; auto|intros sp' E; discriminate E].
+  - destruct (Nat.eq_dec a' (S (s_next s))) as [->|N]; [right; left; unfold fresh; lia|].
+    rewrite upd_neq in Hch by auto.
+    destruct (Nat.eq_dec a' a) as [->|N']; [|rewrite upd_neq in Hch by auto; unch].
+    left. split; [exists q; auto|]. eexists lim, u, _. rewrite upd_neq by auto.
+    rewrite upd_eq. auto.
+  - destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|].
+    exfalso. apply Hch. unfold table. simpl.
+    destruct (Nat.eqb_spec sp sp'); [congruence|reflexivity].
+  - unch.
+  - unch.
+  - unch.
+  - lia.
+Qed.
+
+Lemma int_thread_start : forall s t sp h r s',
+  thread_start s sp h = (r, s') -> changed_only_authorised s s' t sp.
+Proof.
+  intros s t sp h r s' H. unfold thread_start in H.
+  destruct (lookup_typed s sp h TThread [RManage]) as [[c|]|e] eqn:E;
+    try (injection H as _ <-; apply coa_refl).
+  apply holds_lookup_typed in E.
+  destruct (s_tstate s (c_obj c)) eqn:Es; injection H as _ <-; try apply coa_refl.
+  intros l. destruct l as [o|a|sp'|x|o|n|]; simpl; intros Hch.
+  - unch.
+  - unch.
+  - unch.
+  - destruct Hch as [Hch|Hch]; [|unch].
+    destruct (Nat.eq_dec x (c_obj c)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
+    right; right; left. rewrite upd_eq. repeat split; auto. exists c. auto.
+  - unch.
+  - unch.
+  - unch.
+Qed.
+
+(* ---------- Notifications ---------- *)
+
+Lemma int_signal : forall s t sp h r s',
+  signal s sp h = (r, s') -> changed_only_authorised s s' t sp.
+Proof.
+  intros s t sp h r s' H. unfold signal in H.
+  destruct (lookup_typed s sp h TNotification [RSend]) as [[c|]|e] eqn:E;
+    try (injection H as _ <-; apply coa_refl).
+  apply holds_lookup_typed in E.
+  destruct (s_waiters s (c_obj c)) as [|w rest] eqn:Ew; injection H as _ <-;
+    intros l; destruct l as [o|a|sp'|x|o|n|]; simpl; intros Hch.
+  - unch.
+  - unch.
+  - unch.
+  - unch.
+  - unch.
+  - destruct (Nat.eq_dec n (c_obj c)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
+    left. exists c. rewrite upd_eq. auto.
+  - unch.
+  - unch.
+  - unch.
+  - unch.
+  - destruct Hch as [Hch|Hch]; [|unch].
+    destruct (Nat.eq_dec x w) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
+    right; right; right; left. exists (c_obj c). rewrite upd_eq.
+    split; [left; rewrite Ew; left; auto|]. split; [left; exists c; auto|]. auto.
+  - destruct (Nat.eq_dec o (c_obj c)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
+    left. rewrite upd_eq, Ew. split; [left; exists c; auto|left; auto].
+  - unch.
+  - unch.
+Qed.
+
+Lemma int_wait : forall s t sp h r s',
+  wait s t sp h = (r, s') -> changed_only_authorised s s' t sp.
+Proof.
+  intros s t sp h r s' H. unfold wait in H.
+  destruct (lookup_typed s sp h TNotification [RReceive]) as [[c|]|e] eqn:E;
+    try (injection H as _ <-; apply coa_refl).
+  apply holds_lookup_typed in E.
+  destruct (Nat.eqb (s_word s (c_obj c)) 0); injection H as _ <-;
+    intros l; destruct l as [o|a|sp'|x|o|n|]; simpl; intros Hch.
+  - unch.
+  - unch.
+  - unch.
+  - destruct Hch as [Hch|Hch]; [|unch].
+    destruct (Nat.eq_dec x t) as [->|N]; [left; auto|rewrite upd_neq in Hch by auto; unch].
+  - destruct (Nat.eq_dec o (c_obj c)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
+    left. rewrite upd_eq. split; [right; exists c; auto|right; auto].
+  - unch.
+  - unch.
+  - unch.
+  - unch.
+  - unch.
+  - unch.
+  - unch.
+  - destruct (Nat.eq_dec n (c_obj c)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
+    right; left. rewrite upd_eq. split; auto. exists c. auto.
+  - unch.
+Qed.
+
+Lemma int_poll : forall s t sp h r s',
+  poll s sp h = (r, s') -> changed_only_authorised s s' t sp.
+Proof.
+  intros s t sp h r s' H. unfold poll in H.
+  destruct (lookup_typed s sp h TNotification [RReceive]) as [[c|]|e] eqn:E;
+    try (injection H as _ <-; apply coa_refl).
+  apply holds_lookup_typed in E. injection H as _ <-.
+  intros l; destruct l as [o|a|sp'|x|o|n|]; simpl; intros Hch.
+  - unch.
+  - unch.
+  - unch.
+  - unch.
+  - unch.
+  - destruct (Nat.eq_dec n (c_obj c)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
+    right; left. rewrite upd_eq. split; auto. exists c. auto.
+  - unch.
+Qed.
+
+(* ---------- IPC ---------- *)
+
+(* What an IPC call may do: only threads, the queue of e (its head leaves, or t joins its
+   end), with Send or Receive on e; a thread other than t is taken from e's queue, or was
+   waiting for t's reply, or is unchanged. *)
+Lemma coa_threads : forall s s' t sp e,
+  (holds s sp e [RSend] \/ holds s sp e [RReceive]) ->
+  s_objs s' = s_objs s -> s_accts s' = s_accts s -> s_caps s' = s_caps s ->
+  s_word s' = s_word s -> s_next s' = s_next s ->
+  (forall o, o <> e -> s_waiters s' o = s_waiters s o) ->
+  (s_waiters s' e = s_waiters s e \/ s_waiters s' e = tl (s_waiters s e) \/
+   s_waiters s' e = s_waiters s e ++ [t]) ->
+  (forall x, x <> t ->
+     (s_tstate s' x = s_tstate s x /\ s_caller s' x = s_caller s x) \/
+     (queued_on s x e /\ (s_tstate s' x = Ready \/ s_tstate s' x = BlockedReply t) /\
+      (s_caller s' x = s_caller s x \/ s_caller s' x = Some t)) \/
+     (s_tstate s x = BlockedReply t /\ s_tstate s' x = Ready /\
+      s_caller s' x = s_caller s x)) ->
+  changed_only_authorised s s' t sp.
+Proof.
+  intros s s' t sp e Hh Ho Ha Hc Hw Hn Hq He Ht l.
+  destruct l as [o|a|sp'|x|o|n|]; simpl; intros Hch.
+  - exfalso. rewrite Ho in Hch. auto.
+  - exfalso. rewrite Ha in Hch. auto.
+  - exfalso. unfold table in Hch. rewrite Hc in Hch. auto.
+  - destruct (Nat.eq_dec x t) as [->|N]; [left; auto|].
+    destruct (Ht x N) as [[E1 E2]|[[Q [T1 T2]]|[T1 [T2 T3]]]].
+    + exfalso. destruct Hch as [Hch|Hch]; auto.
+    + right; right; right; left. exists e. split; [auto|]. split; [|auto].
+      destruct Hh; auto.
+    + right; right; right; right. auto.
+  - destruct (Nat.eq_dec o e) as [->|N]; [|exfalso; apply Hch; auto].
+    left. split; auto. destruct He as [E|E]; [exfalso; auto|auto].
+  - exfalso. rewrite Hw in Hch. auto.
+  - exfalso. auto.
+Qed.
+
+Lemma int_send : forall s t sp h nb r s',
+  send s t sp h nb = (r, s') -> changed_only_authorised s s' t sp.
+Proof.
+  intros s t sp h nb r s' H. unfold send in H.
+  destruct (lookup_typed s sp h TEndpoint [RSend]) as [[c|]|e] eqn:E;
+    try (injection H as _ <-; apply coa_refl).
+  apply holds_lookup_typed in E.
+  destruct (receiver_head s (c_obj c)) as [[w rest]|] eqn:Er.
+  - apply receiver_head_some in Er. destruct Er as [Ew _].
+    injection H as _ <-. apply (coa_threads _ _ _ _ (c_obj c)); try reflexivity.
+    + left. exists c. auto.
+    + intros o N. simpl. rewrite upd_neq; auto.
+    + right; left. simpl. rewrite upd_eq, Ew. reflexivity.
+    + intros x Nt. simpl. destruct (Nat.eq_dec x w) as [->|N].
+      * right; left. rewrite upd_eq. split; [left; rewrite Ew; left; auto|auto].
+      * left. rewrite upd_neq; auto.
+  - destruct nb; injection H as _ <-; [apply coa_refl|].
+    apply (coa_threads _ _ _ _ (c_obj c)); try reflexivity.
+    + left. exists c. auto.
+    + intros o N. simpl. rewrite upd_neq; auto.
+    + right; right. simpl. rewrite upd_eq. reflexivity.
+    + intros x Nt. simpl. left. rewrite upd_neq; auto.
+Qed.
+
+Lemma int_ipc_call : forall s t sp h r s',
+  ipc_call s t sp h = (r, s') -> changed_only_authorised s s' t sp.
+Proof.
+  intros s t sp h r s' H. unfold ipc_call in H.
+  destruct (lookup_typed s sp h TEndpoint [RSend]) as [[c|]|e] eqn:E;
+    try (injection H as _ <-; apply coa_refl).
+  apply holds_lookup_typed in E.
+  destruct (receiver_head s (c_obj c)) as [[w rest]|] eqn:Er.
+  - apply receiver_head_some in Er. destruct Er as [Ew _].
+    injection H as _ <-. apply (coa_threads _ _ _ _ (c_obj c)); try reflexivity.
+    + left. exists c. auto.
+    + intros o N. simpl. rewrite upd_neq; auto.
+    + right; left. simpl. rewrite upd_eq, Ew. reflexivity.
+    + intros x Nt. simpl. rewrite (upd_neq _ _ t) by auto.
+      destruct (Nat.eq_dec x w) as [->|N].
+      * right; left. rewrite !upd_eq. split; [left; rewrite Ew; left; auto|auto].
+      * left. rewrite !upd_neq; auto.
+  - injection H as _ <-.
+    apply (coa_threads _ _ _ _ (c_obj c)); try reflexivity.
+    + left. exists c. auto.
+    + intros o N. simpl. rewrite upd_neq; auto.
+    + right; right. simpl. rewrite upd_eq. reflexivity.
+    + intros x Nt. simpl. left. rewrite upd_neq; auto.
+Qed.
+
+(* The server t lets its caller go: the caller waited for t's reply. *)
+Lemma drop_caller_facts : forall s t, wf s ->
+  s_objs (drop_caller s t) = s_objs s /\ s_accts (drop_caller s t) = s_accts s /\
+  s_caps (drop_caller s t) = s_caps s /\ s_word (drop_caller s t) = s_word s /\
+  s_next (drop_caller s t) = s_next s /\ s_waiters (drop_caller s t) = s_waiters s /\
+  s_caller (drop_caller s t) t = None /\
+  forall x, x <> t ->
+    (s_tstate (drop_caller s t) x = s_tstate s x /\
+     s_caller (drop_caller s t) x = s_caller s x) \/
+    (s_tstate s x = BlockedReply t /\ s_tstate (drop_caller s t) x = Ready /\
+     s_caller (drop_caller s t) x = s_caller s x).
+Proof.
+  intros s t W. unfold drop_caller.
+  destruct (s_caller s t) as [c|] eqn:Ec; simpl.
+  - repeat split; auto; [apply upd_eq|]. intros x Nt. rewrite (upd_neq _ _ t) by auto.
+    destruct (Nat.eq_dec x c) as [->|N].
+    + right. rewrite upd_eq. split; auto. apply (tw_reply _ _ _ _ (wf_tw s W)). auto.
+    + left. rewrite upd_neq; auto.
+  - repeat split; auto.
+Qed.
+
+Lemma int_drop_caller : forall s t sp, wf s ->
+  changed_only_authorised s (drop_caller s t) t sp.
+Proof.
+  intros s t sp W.
+  destruct (drop_caller_facts s t W) as [Ho [Ha [Hc [Hw [Hn [Hq [_ Ht]]]]]]].
+  intros l. destruct l as [o|a|sp'|x|o|n|]; simpl; intros Hch.
+  - exfalso. rewrite Ho in Hch. auto.
+  - exfalso. rewrite Ha in Hch. auto.
+  - exfalso. unfold table in Hch. rewrite Hc in Hch. auto.
+  - destruct (Nat.eq_dec x t) as [->|N]; [left; auto|].
+    destruct (Ht x N) as [[E1 E2]|[T1 [T2 T3]]].
+    + exfalso. destruct Hch as [Hch|Hch]; auto.
+    + right; right; right; right. auto.
+  - exfalso. rewrite Hq in Hch. auto.
+  - exfalso. rewrite Hw in Hch. auto.
+  - exfalso. auto.
+Qed.
+
+(* The receiving half, after the caller (if any) was let go. *)
+Lemma int_take_sender : forall s t sp e nb r s', wf s -> holds s sp e [RReceive] ->
+  take_sender (drop_caller s t) t e nb = (r, s') -> changed_only_authorised s s' t sp.
+Proof.
+  intros s t sp e nb r s' W Hh H.
+  destruct (drop_caller_facts s t W) as [Ho [Ha [Hc [Hw [Hn [Hq [Hct Ht]]]]]]].
+  unfold take_sender in H. set (s1 := drop_caller s t) in *.
+  destruct (sender_head s1 e) as [[[w b] rest]|] eqn:Esh.
+  - apply sender_head_some in Esh. rewrite Hq in Esh.
+    destruct b; injection H as _ <-;
+      (apply (coa_threads _ _ _ _ e);
+         [right; exact Hh|simpl; auto|simpl; auto|simpl; auto|simpl; auto|simpl; auto| | | ]).
+    (* a caller taken: it now waits for t's reply *)
+    + intros o N. simpl. rewrite upd_neq by auto. rewrite Hq. reflexivity.
+    + right; left. simpl. rewrite upd_eq, Esh. reflexivity.
+    + intros x Nt. simpl. rewrite (upd_neq _ _ t) by auto.
+      destruct (Nat.eq_dec x w) as [->|N].
+      * right; left. split; [left; rewrite Esh; left; auto|]. rewrite !upd_eq.
+        split; [right; auto|]. left.
+        destruct (Ht w Nt) as [[_ E]|[_ [_ E]]]; exact E.
+      * rewrite !upd_neq by auto. destruct (Ht x Nt) as [E|E]; [left|right; right]; exact E.
+    (* a sender taken: it is Ready *)
+    + intros o N. simpl. rewrite upd_neq by auto. rewrite Hq. reflexivity.
+    + right; left. simpl. rewrite upd_eq, Esh. reflexivity.
+    + intros x Nt. simpl. destruct (Nat.eq_dec x w) as [->|N].
+      * right; left. split; [left; rewrite Esh; left; auto|]. rewrite !upd_eq.
+        split; [left; auto|]. left.
+        destruct (Ht w Nt) as [[_ E]|[_ [_ E]]]; exact E.
+      * rewrite !upd_neq by auto. destruct (Ht x Nt) as [E|E]; [left|right; right]; exact E.
+  - destruct nb; injection H as _ <-; [apply int_drop_caller; auto|].
+    apply (coa_threads _ _ _ _ e); simpl; auto.
+    + intros o N. rewrite upd_neq by auto. rewrite Hq. reflexivity.
+    + right; right. rewrite upd_eq, Hq. reflexivity.
+    + intros x Nt. rewrite upd_neq by auto. destruct (Ht x Nt) as [E|E]; [left|right; right];
+        exact E.
+Qed.
+
+Lemma lookup_typed_drop : forall s t sp h ty need,
+  lookup_typed (drop_caller s t) sp h ty need = lookup_typed s sp h ty need.
+Proof. intros. unfold drop_caller. destruct (s_caller s t); reflexivity. Qed.
+
+Lemma drop_caller_twice : forall s t, drop_caller (drop_caller s t) t = drop_caller s t.
+Proof.
+  intros. unfold drop_caller at 1. destruct (s_caller s t) as [c|] eqn:Ec.
+  - unfold drop_caller at 1. rewrite Ec. simpl. rewrite upd_eq.
+    unfold drop_caller. rewrite Ec. reflexivity.
+  - unfold drop_caller at 1. rewrite Ec. unfold drop_caller. rewrite Ec. reflexivity.
+Qed.
+
+Lemma int_recv : forall s t sp h nb r s', wf s ->
+  recv s t sp h nb = (r, s') -> changed_only_authorised s s' t sp.
+Proof.
+  intros s t sp h nb r s' W H. unfold recv in H.
+  destruct (lookup_typed s sp h TEndpoint [RReceive]) as [[c|]|e] eqn:E;
+    try (injection H as _ <-; apply coa_refl).
+  apply holds_lookup_typed in E. eapply int_take_sender; eauto. exists c. auto.
+Qed.
+
+Lemma int_reply_call : forall s t sp r s', wf s ->
+  reply_call s t = (r, s') -> changed_only_authorised s s' t sp.
+Proof.
+  intros s t sp r s' W H. unfold reply_call in H.
+  destruct (s_caller s t); injection H as _ <-; [apply int_drop_caller; auto|apply coa_refl].
+Qed.
+
+Lemma int_reply_recv : forall s t sp h nb r s', wf s ->
+  reply_recv s t sp h nb = (r, s') -> changed_only_authorised s s' t sp.
+Proof.
+  intros s t sp h nb r s' W H. unfold reply_recv, recv in H.
+  rewrite lookup_typed_drop in H.
+  destruct (lookup_typed s sp h TEndpoint [RReceive]) as [[c|]|e] eqn:E;
+    try (injection H as _ <-; apply int_drop_caller; auto).
+  apply holds_lookup_typed in E. rewrite drop_caller_twice in H.
+  eapply int_take_sender; eauto. exists c. auto.
+Qed.
+
+(* ---------- Every call ---------- *)
+
+(* Integrity: every change a call by the running thread t of space sp makes is one that
+   sp's capabilities (before the call) authorise, in the way their rights allow. *)
+Theorem integrity : forall s t k r s' sp, wf s ->
+  caller_space s t = Some sp -> step s t k = (r, s') ->
+  changed_only_authorised s s' t sp.
+Proof.
+  intros s t k r s' sp W Hc H. unfold step in H. rewrite Hc in H.
+  destruct k; simpl in H.
+  - eapply int_cap_derive; eauto.
+  - eapply int_cap_copy_to; eauto.
+  - eapply int_cap_delete; eauto.
+  - eapply int_cap_revoke; eauto.
+  - unfold cap_info in H. split_matches H; injection H as _ <-; apply coa_refl.
+  - revert H. apply int_create. intros sp' E. discriminate E.
+  - revert H. apply int_create. intros sp' E. discriminate E.
+  - unfold memory_create in H. destruct (_ || _ || _);
+      [injection H as _ <-; apply coa_refl|].
+    revert H. apply int_create. intros sp' E. discriminate E.
+  - eapply int_signal; eauto.
+  - eapply int_wait; eauto.
+  - eapply int_poll; eauto.
+  - unfold quota_info in H. split_matches H; injection H as _ <-; apply coa_refl.
+  - eapply int_ipc_call; eauto.
+  - eapply int_reply_recv; eauto.
+  - eapply int_send; eauto.
+  - eapply int_recv; eauto.
+  - eapply int_reply_call; eauto.
+  - eapply int_space_create; eauto.
+  - unfold thread_create in H.
+    destruct (lookup_typed s sp space TSpace [RManage]) as [[c|]|e] eqn:E;
+      try (injection H as _ <-; apply coa_refl).
+    apply holds_lookup_typed in E.
+    destruct entry_ok; [|injection H as _ <-; apply coa_refl].
+    eapply int_create; [|exact H]. intros sp' Ek. injection Ek as <-. exists c. exact E.
+  - eapply int_thread_start; eauto.
+  - unfold yield in H. injection H as _ <-. apply coa_refl.
+Qed.
+
+(* A call by a thread that is not running changes nothing. *)
+Theorem integrity_refused : forall s t k r s',
+  caller_space s t = None -> step s t k = (r, s') -> s' = s.
+Proof. intros s t k r s' Hc H. unfold step in H. rewrite Hc in H. congruence. Qed.
+
+(* ---------- The other way round: what sp cannot reach is unchanged ---------- *)
+
+Definition obj_eq_dec (a b : option obj) : {a = b} + {a <> b}.
+Proof. repeat decide equality. Defined.
+Definition tstate_eq_dec (a b : tstate) : {a = b} + {a <> b}.
+Proof. repeat decide equality. Defined.
+Definition onat_eq_dec (a b : option nat) : {a = b} + {a <> b}.
+Proof. repeat decide equality. Defined.
+Definition acct_eq_dec (a b : option (nat * nat)) : {a = b} + {a <> b}.
+Proof. repeat decide equality. Defined.
+Definition nats_eq_dec (a b : list nat) : {a = b} + {a <> b}.
+Proof. apply list_eq_dec, Nat.eq_dec. Defined.
+Definition cap_eq_dec (a b : cap) : {a = b} + {a <> b}.
+Proof.
+  decide equality; try apply Nat.eq_dec; apply list_eq_dec;
+    first [apply Nat.eq_dec|apply right_eq_dec].
+Defined.
+
+(* The diff sees every field of the state: a pair of states that differ at no location
+   agree on every object, account, table, thread, queue, word and the counter (tables as
+   lists; only the interleaving of different tables in the one list of capabilities is
+   not a location). *)
+Lemma diff_complete : forall s s', (forall l, ~ changed s s' l) ->
+  (forall o, s_objs s' o = s_objs s o) /\ (forall a, s_accts s' a = s_accts s a) /\
+  (forall sp, table s' sp = table s sp) /\
+  (forall x, s_tstate s' x = s_tstate s x /\ s_caller s' x = s_caller s x) /\
+  (forall o, s_waiters s' o = s_waiters s o) /\ (forall n, s_word s' n = s_word s n) /\
+  s_next s' = s_next s.
+Proof.
+  intros s s' H. split; [|split; [|split; [|split; [|split; [|split]]]]].
+  - intros o. destruct (obj_eq_dec (s_objs s' o) (s_objs s o)) as [E|N]; [exact E|].
+    exfalso. exact (H (LObj o) N).
+  - intros a. destruct (acct_eq_dec (s_accts s' a) (s_accts s a)) as [E|N]; [exact E|].
+    exfalso. exact (H (LAcct a) N).
+  - intros sp. destruct (list_eq_dec cap_eq_dec (table s' sp) (table s sp)) as [E|N];
+      [exact E|].
+    exfalso. exact (H (LTable sp) N).
+  - intros x. split.
+    + destruct (tstate_eq_dec (s_tstate s' x) (s_tstate s x)) as [E|N]; [exact E|].
+      exfalso. exact (H (LThread x) (or_introl N)).
+    + destruct (onat_eq_dec (s_caller s' x) (s_caller s x)) as [E|N]; [exact E|].
+      exfalso. exact (H (LThread x) (or_intror N)).
+  - intros o. destruct (nats_eq_dec (s_waiters s' o) (s_waiters s o)) as [E|N]; [exact E|].
+    exfalso. exact (H (LQueue o) N).
+  - intros n. destruct (Nat.eq_dec (s_word s' n) (s_word s n)) as [E|N]; [exact E|].
+    exfalso. exact (H (LWord n) N).
+  - destruct (Nat.eq_dec (s_next s') (s_next s)) as [E|N]; [exact E|].
+    exfalso. exact (H LNext N).
+Qed.
+
+Lemma holds_any : forall s sp o need, holds s sp o need -> holds s sp o [].
+Proof. intros s sp o need [c [H1 [H2 [H3 _]]]]. exists c. repeat split; auto. intros x []. Qed.
+
+Lemma holds_cap_any : forall s sp o need c, holds_cap s sp o need c -> holds s sp o [].
+Proof. intros. apply (holds_any _ _ _ need). exists c. auto. Qed.
+
+Lemma killed_holds : forall s s' sp o, killed s s' sp o -> holds s sp o [].
+Proof. intros s s' sp o [H _]. exact H. Qed.
+
+(* An existing object that sp holds no capability to, that is not the caller, not waiting
+   on (queued on) anything sp holds a capability to, and not waiting for the caller's
+   reply, is unchanged by the call: its record, its state and caller as a thread, its
+   queue and word. *)
+Corollary unreachable_object_unchanged : forall s t k r s' sp o, wf s ->
+  caller_space s t = Some sp -> step s t k = (r, s') ->
+  o < s_next s -> o <> t -> ~ holds s sp o [] ->
+  (forall o', queued_on s o o' -> ~ holds s sp o' []) ->
+  s_tstate s o <> BlockedReply t ->
+  s_objs s' o = s_objs s o /\ s_tstate s' o = s_tstate s o /\
+  s_caller s' o = s_caller s o /\ s_waiters s' o = s_waiters s o /\
+  s_word s' o = s_word s o.
+Proof.
+  intros s t k r s' sp o W Hc H Hlt Ht Hno Hq Hr.
+  pose proof (integrity s t k r s' sp W Hc H) as I.
+  assert (Nf : ~ fresh s o) by (unfold fresh; lia).
+  split; [|split; [|split; [|split]]].
+  - destruct (obj_eq_dec (s_objs s' o) (s_objs s o)) as [E|N]; [exact E|exfalso].
+    destruct (I (LObj o) N) as [[F _]|K];
+      [exact (Nf F)|exact (Hno (killed_holds _ _ _ _ K))].
+  - destruct (tstate_eq_dec (s_tstate s' o) (s_tstate s o)) as [E|N]; [exact E|exfalso].
+    destruct (I (LThread o) (or_introl N))
+      as [E|[F|[[Hm _]|[[o' [Q [R _]]]|[Hb _]]]]].
+    + exact (Ht E).
+    + exact (Nf F).
+    + exact (Hno (holds_any _ _ _ _ Hm)).
+    + apply (Hq o' Q). destruct R as [R|[R|R]];
+        [exact (holds_any _ _ _ _ R)|exact (holds_any _ _ _ _ R)|exact (killed_holds _ _ _ _ R)].
+    + exact (Hr Hb).
+  - destruct (onat_eq_dec (s_caller s' o) (s_caller s o)) as [E|N]; [exact E|exfalso].
+    destruct (I (LThread o) (or_intror N))
+      as [E|[F|[[Hm _]|[[o' [Q [R _]]]|[Hb _]]]]].
+    + exact (Ht E).
+    + exact (Nf F).
+    + exact (Hno (holds_any _ _ _ _ Hm)).
+    + apply (Hq o' Q). destruct R as [R|[R|R]];
+        [exact (holds_any _ _ _ _ R)|exact (holds_any _ _ _ _ R)|exact (killed_holds _ _ _ _ R)].
+    + exact (Hr Hb).
+  - destruct (nats_eq_dec (s_waiters s' o) (s_waiters s o)) as [E|N]; [exact E|exfalso].
+    destruct (I (LQueue o) N) as [[R _]|[K _]].
+    + destruct R as [R|R]; exact (Hno (holds_any _ _ _ _ R)).
+    + exact (Hno (killed_holds _ _ _ _ K)).
+  - destruct (Nat.eq_dec (s_word s' o) (s_word s o)) as [E|N]; [exact E|exfalso].
+    destruct (I (LWord o) N) as [[c [R _]]|[[R _]|[[F|K] _]]].
+    + exact (Hno (holds_cap_any _ _ _ _ _ R)).
+    + exact (Hno (holds_any _ _ _ _ R)).
+    + exact (Nf F).
+    + exact (Hno (killed_holds _ _ _ _ K)).
+Qed.
+
+(* Another space's table, that sp holds no Manage capability to and none of whose
+   capabilities descends from one of sp's, holds the same capabilities after the call. *)
+Corollary unreachable_table_unchanged : forall s t k r s' sp sp', wf s ->
+  caller_space s t = Some sp -> step s t k = (r, s') ->
+  sp' <> sp -> ~ holds s sp sp' [RManage] ->
+  (forall y d, In y (table s sp') -> owns s sp d -> ~ In d (c_anc y)) ->
+  forall x, In x (table s' sp') <-> In x (table s sp').
+Proof.
+  intros s t k r s' sp sp' W Hc H Nsp Hm Hd.
+  pose proof (integrity s t k r s' sp W Hc H) as I.
+  destruct (list_eq_dec cap_eq_dec (table s' sp') (table s sp')) as [E|N];
+    [intros x; rewrite E; tauto|].
+  destruct (I (LTable sp') N) as [E|[Fw Bw]]; [contradiction|].
+  intros x. split.
+  - intros Hx. destruct (Fw x Hx) as [Old|[[y [d [Hy [Ho ->]]]]|[Hm' _]]].
+    + exact Old.
+    + rewrite strip_notin; [exact Hy|]. exact (Hd y d Hy Ho).
+    + contradiction.
+  - intros Hy. destruct (Bw x Hy) as [New|[d [Ho Hin]]]; [exact New|].
+    exfalso. exact (Hd x d Hy Ho Hin).
+Qed.
+
+(* An account that is not sp's own, and that no object sp holds a capability to is charged
+   to, is unchanged. *)
+Corollary unreachable_account_unchanged : forall s t k r s' sp a, wf s ->
+  caller_space s t = Some sp -> step s t k = (r, s') ->
+  a < s_next s -> ~ own_acct s sp a ->
+  (forall o ob, s_objs s o = Some ob -> o_acct ob = a -> ~ holds s sp o []) ->
+  s_accts s' a = s_accts s a.
+Proof.
+  intros s t k r s' sp a W Hc H Hlt Hown Hch.
+  pose proof (integrity s t k r s' sp W Hc H) as I.
+  destruct (acct_eq_dec (s_accts s' a) (s_accts s a)) as [E|N]; [exact E|exfalso].
+  destruct (I (LAcct a) N) as [[Ho _]|[F|[o [ob [K [Eo [Ea _]]]]]]].
+  - exact (Hown Ho).
+  - unfold fresh in F. lia.
+  - exact (Hch o ob Eo Ea (killed_holds _ _ _ _ K)).
+Qed.
+
+(* ---------- Not vacuous ---------- *)
+
+(* A reachable state: from the initial one, thread 2 of space 0 creates a notification
+   (object 5, capability 6), derives capability 7 to it with Receive only, and deletes
+   capability 6. Space 0 can now wait on the notification but not signal it. *)
+Definition ex_state : state :=
+  snd (step (snd (step (snd (step (init 1000) 2 NotificationCreate)) 2
+                       (CapDerive 6 [RReceive] 0))) 2 (CapDelete 6)).
+
+Lemma ex_wf : wf ex_state.
+Proof.
+  unfold ex_state.
+  eapply step_preserves_wf; [|apply surjective_pairing].
+  eapply step_preserves_wf; [|apply surjective_pairing].
+  eapply step_preserves_wf; [|apply surjective_pairing].
+  apply init_wf. lia.
+Qed.
+
+Lemma ex_caps : s_caps ex_state =
+  [mkCap 7 0 5 [RReceive] 0 []; mkCap 3 0 0 [RManage] 0 []; mkCap 4 0 2 [RManage] 0 []].
+Proof. vm_compute. reflexivity. Qed.
+
+Lemma ex_caller : caller_space ex_state 2 = Some 0.
+Proof. vm_compute. reflexivity. Qed.
+
+Lemma ex_no_send : ~ holds ex_state 0 5 [RSend].
+Proof.
+  intros [c [Hin [_ [Ho Hr]]]]. rewrite ex_caps in Hin.
+  destruct Hin as [<-|[<-|[<-|[]]]]; simpl in Ho; try discriminate.
+  destruct (Hr RSend (or_introl eq_refl)) as [E|[]]. discriminate.
+Qed.
+
+(* The theorem speaks of real changes: wait through capability 7 queues thread 2 on the
+   notification (its queue and the thread change), and that is authorised (Receive). *)
+Lemma integrity_not_vacuous : exists r s',
+  step ex_state 2 (Wait 7) = (r, s') /\
+  changed ex_state s' (LQueue 5) /\ changed ex_state s' (LThread 2) /\
+  changed_only_authorised ex_state s' 2 0.
+Proof.
+  exists (fst (step ex_state 2 (Wait 7))), (snd (step ex_state 2 (Wait 7))).
+  split; [apply surjective_pairing|]. split; [|split].
+  - unfold changed. vm_compute. intros E. discriminate E.
+  - unfold changed. left. vm_compute. intros E. discriminate E.
+  - eapply integrity; [exact ex_wf|exact ex_caller|apply surjective_pairing].
+Qed.
+
+(* The predicate is not trivially true: signal without its rights check (the mutation of
+   Spec.v's `signal` that README.md reports the proof failing on) would set the word of
+   a notification space 0 holds only with Receive, and that change is not authorised. The
+   real `signal` refuses it. *)
+Definition signal_unchecked (s : state) (sp h : nat) : reply * state :=
+  match lookup_typed s sp h TNotification [] with
+  | inr e => (RErr e, s)
+  | inl None => (RErr InvalidCapability, s)
+  | inl (Some c) =>
+      let n := c_obj c in
+      match s_waiters s n with
+      | t :: rest =>
+          (ROk VNone,
+           mkState (s_objs s) (s_accts s) (s_caps s) (upd (s_tstate s) t Ready)
+                   (s_word s) (upd (s_waiters s) n rest) (s_caller s) (s_next s))
+      | [] =>
+          (ROk VNone,
+           mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s)
+                   (upd (s_word s) n (Nat.lor (s_word s n) (sig_bits c)))
+                   (s_waiters s) (s_caller s) (s_next s))
+      end
+  end.
+
+Lemma integrity_not_trivial :
+  fst (step ex_state 2 (Signal 7)) = RErr PermissionDenied /\
+  ~ changed_only_authorised ex_state (snd (signal_unchecked ex_state 0 7)) 2 0.
+Proof.
+  split; [vm_compute; reflexivity|].
+  intros I. assert (Ch : changed ex_state (snd (signal_unchecked ex_state 0 7)) (LWord 5)).
+  { unfold changed. vm_compute. intros E. discriminate E. }
+  destruct (I (LWord 5) Ch) as [[c [R _]]|[[_ E]|[[F|[_ [_ [E _]]]] _]]].
+  - apply ex_no_send. exists c. exact R.
+  - revert E. vm_compute. intros E. discriminate E.
+  - revert F. unfold fresh. vm_compute. lia.
+  - revert E. vm_compute. intros E. discriminate E.
+Qed.
+
+(* EXCEPTION 1 is real: in this well-formed state space 0 (thread 2) holds the only
+   capability (9, Send) to endpoint 8, which space 5 made and pays for (account 6);
+   space 0 holds no capability to space 5 and account 6 is not its own. Deleting
+   capability 9 kills the endpoint and refunds account 6. *)
+Definition ex2_objs : nat -> option obj :=
+  fun o => match o with
+           | 0 => Some (mkObj (KSpace 1) 1)
+           | 2 => Some (mkObj (KThread 0) 1)
+           | 5 => Some (mkObj (KSpace 6) 1)
+           | 8 => Some (mkObj KEndpoint 6)
+           | _ => None
+           end.
+
+Definition ex2_state : state :=
+  mkState ex2_objs
+          (fun a => if Nat.eqb a 1 then Some (1000, 400)
+                    else if Nat.eqb a 6 then Some (200, 64) else None)
+          [mkCap 3 0 0 [RManage] 0 []; mkCap 4 0 2 [RManage] 0 []; mkCap 9 0 8 [RSend] 0 []]
+          (fun t => if Nat.eqb t 2 then Running else Inactive)
+          (fun _ => 0) (fun _ => []) (fun _ => None) 10.
+
+Lemma ex2_wf : wf ex2_state.
+Proof.
+  split; [|split; [|split]]; [constructor; simpl|constructor; simpl|constructor; simpl|].
+  - intros c [<-|[<-|[<-|[]]]]; simpl; discriminate.
+  - intros c [<-|[<-|[<-|[]]]]; simpl; exists 1, 1; reflexivity.
+  - intros c [<-|[<-|[<-|[]]]]; simpl; lia.
+  - repeat constructor; simpl; intuition lia.
+  - intros c [<-|[<-|[<-|[]]]]; unfold parent_ok; simpl; auto.
+  - intros c a [<-|[<-|[<-|[]]]]; simpl; intros [].
+  - intros c [<-|[<-|[<-|[]]]]; simpl; congruence.
+  - intros o ob. do 9 (destruct o as [|o]; [simpl; try discriminate; lia|]).
+    simpl. discriminate.
+  - intros o ob. do 9 (destruct o as [|o];
+      [simpl; try discriminate; intros E; inversion E; subst; simpl;
+       unfold acct_live; simpl; eauto|]).
+    simpl. discriminate.
+  - intros o a q. do 9 (destruct o as [|o];
+      [simpl; try discriminate; intros E; inversion E; subst;
+       unfold acct_live; simpl; eauto|]).
+    simpl. discriminate.
+  - intros a l u. destruct (Nat.eqb a 1); [intros E; inversion E; lia|].
+    destruct (Nat.eqb a 6); [intros E; inversion E; lia|discriminate].
+  - intros a l u. destruct (Nat.eqb_spec a 1); [lia|].
+    destruct (Nat.eqb_spec a 6); [lia|discriminate].
+  - intros t sp q. do 9 (destruct t as [|t];
+      [simpl; try discriminate; intros E; inversion E; subst; exists 1, 1; reflexivity|]).
+    simpl. discriminate.
+  - intros t o. destruct (Nat.eqb t 2); discriminate.
+  - intros o t [].
+  - intros o. constructor.
+  - intros o t1 t2 [].
+  - intros t srv. destruct (Nat.eqb t 2); split; discriminate.
+  - intros srv e. destruct (Nat.eqb srv 2); discriminate.
+  - intros srv t E. discriminate.
+  - intros n Hn. exfalso. apply Hn. reflexivity.
+Qed.
+
+Lemma refund_exception_real :
+  wf ex2_state /\ caller_space ex2_state 2 = Some 0 /\
+  ~ own_acct ex2_state 0 6 /\ ~ holds ex2_state 0 5 [] /\ 6 < s_next ex2_state /\
+  s_accts ex2_state 6 = Some (200, 64) /\
+  s_accts (snd (step ex2_state 2 (CapDelete 9))) 6 = Some (200, 0).
+Proof.
+  split; [exact ex2_wf|]. split; [reflexivity|]. split; [|split; [|split; [|split]]].
+  - intros [q E]. simpl in E. discriminate.
+  - intros [c [Hin [_ [Ho _]]]]. simpl in Hin.
+    destruct Hin as [<-|[<-|[<-|[]]]]; simpl in Ho; discriminate.
+  - simpl. lia.
+  - reflexivity.
+  - vm_compute. reflexivity.
+Qed.
