@@ -87,7 +87,10 @@ arch::UserContext* syscall_entry() {
 
 arch::UserContext* foreign_syscall_entry() {
   Thread* self = scheduler().current();
-  if (Status s = forward_syscall(self); s != Status::kOk) {
+  // A kernel-served handler's quick way first (answered: the result is in place); then the
+  // general one, which gives the handler the call as a message.
+  const bool quick = self->handler_kernel_served() && kernel_service_quick_syscall(self);
+  if (Status s = quick ? Status::kOk : forward_syscall(self); s != Status::kOk) {
     kprint("foreign: %.*s ended: no syscall handler to call (%s)\n",
            static_cast<int>(self->space().name().size()), self->space().name().data(),
            status_name(s));

@@ -1,11 +1,13 @@
 // Calls into services linked into the kernel (kernel_service.h).
 #include "core/kernel_service.h"
 
+#include "core/endpoint.h"
 #include "core/ipc.h"
 #include "core/kmem.h"
 #include "core/lib/string.h"
 #include "core/memory_object.h"
 #include "core/quota.h"
+#include "core/scheduler.h"
 #include "core/space.h"
 #include "core/syscall.h"
 #include "core/syscall_table.h"
@@ -40,6 +42,7 @@ struct CurrentCall {
   Thread* caller = nullptr;
   uint32_t saved_slot = kMaxSavedReplies;  // the slot it was saved in, if it was
   bool answered = false;                   // saved, then resumed within the call: g_answer
+  bool yield = false;                      // kernel_service_yield_caller
 };
 CurrentCall g_current;
 KernelCall g_answer;  // (one call at a time: not on the small kernel stack)
@@ -95,6 +98,12 @@ void free_slot(uint32_t slot) {
 }
 
 }  // namespace
+
+Status kernel_service_yield_caller() {
+  if (g_current.caller == nullptr) return Status::kInvalidArgument;
+  g_current.yield = true;
+  return Status::kOk;
+}
 
 Result<uint64_t> kernel_service_save_reply() {
   if (g_current.caller == nullptr || g_current.saved_slot != kMaxSavedReplies ||
@@ -299,13 +308,21 @@ namespace {
 // kBlockedOnKernel, or, if the call ended its own caller, the token is cancelled at once).
 const KernelCall* run_domain(const KernelDomain& domain, Thread* self, KernelCall& call) {
   g_caller_account = &self->space().own_quota();
-  g_current = CurrentCall{self, kMaxSavedReplies, false};
+  g_current = CurrentCall{self, kMaxSavedReplies, false, false};
   domain.call(call);
   const uint32_t saved = g_current.saved_slot;
   const bool answered = g_current.answered;
+  const bool yield = g_current.yield;
   g_current = CurrentCall{};
   g_caller_account = nullptr;
-  if (saved == kMaxSavedReplies) return answered ? &g_answer : &call;
+  if (saved == kMaxSavedReplies) {
+    // Answered now; a yield sends the caller behind the ready threads (its answer is written
+    // all the same: the registers do not care whether it runs next).
+    if (yield && scheduler().current() == self && self->state() == ThreadState::kRunning) {
+      scheduler().yield();
+    }
+    return answered ? &g_answer : &call;
+  }
   if (self->state() == ThreadState::kDead) {
     // The call ended its own caller (its process): nobody waits for the reply.
     const uint64_t token = token_of(saved);
@@ -349,6 +366,30 @@ Status kernel_service_call(Thread* self, uint64_t badge, Reply reply) {
   }
   const KernelCall* answer = run_domain(*domain, self, call);
   return answer != nullptr ? write_reply(self, *answer, buffer) : Status::kOk;
+}
+
+bool kernel_service_quick_syscall(Thread* self) {
+  const KernelDomain* domain = kernel_domain();
+  if (domain == nullptr || domain->quick_syscall == nullptr) return false;
+  uint64_t* r = self->regs();
+  const uint64_t number = r[arch::kSysNumber];
+  if (number >= 64 * kQuickBitmapWords) return false;
+  if ((domain->quick_numbers[number / 64] & (uint64_t{1} << (number % 64))) == 0) return false;
+  Capability* cap = self->space().caps().lookup(self->syscall_handler());
+  if (cap == nullptr || cap->type != ObjectType::kEndpoint) return false;
+  if ((cap->rights & abi::kRightSend) == 0) return false;
+  if (!static_cast<Endpoint*>(cap->object)->kernel_served()) return false;
+  const uint64_t index = cap->badge & 0xffff;
+  if (index >= kMaxBound || g_bindings.slot[index] == kUnbound) return false;
+  // The number and the arguments lie in this order in the register file (the system-call
+  // register file's order, core/abi/syscall.h): the domain reads them in place.
+  static_assert(arch::kSysArg0 == arch::kSysNumber + 1 && kQuickSyscallWords == 7);
+  uint64_t result = 0;
+  if (!domain->quick_syscall(g_bindings.slot[index], cap->badge, &r[arch::kSysNumber], &result)) {
+    return false;
+  }
+  r[arch::kSysNumber] = result;  // as finish_foreign_call applies a kForeignResume
+  return true;
 }
 
 Status kernel_service_foreign_call(Thread* self, uint64_t badge, ForeignCall kind, uint32_t label,

@@ -37,6 +37,11 @@ struct KernelCall {
   uint64_t data[abi::kMaxMessageWords];
 };
 
+// The number and arguments of a system call offered to KernelDomain::quick_syscall.
+inline constexpr uint32_t kQuickSyscallWords = 7;
+// KernelDomain::quick_numbers's size: numbers below 64 * kQuickBitmapWords can be offered.
+inline constexpr uint32_t kQuickBitmapWords = 8;
+
 struct KernelDomain {
   // Starts the services (once, when the manifest's kernel line is read); kOk or why not.
   Status (*start)();
@@ -59,6 +64,24 @@ struct KernelDomain {
   // back), which init's leak check at the end of a boot counts apart instead of as a leak.
   // nullptr: none.
   uint64_t (*frames_kept)();
+  // A foreign thread's system call (core/foreign.h) to a kernel-served handler, offered to the
+  // domain before the general path (kernel_service_foreign_call) is taken: `call` points at
+  // its number and six arguments (abi::kQuickSyscallWords words; not the pc and stack pointer
+  // the general path adds), `badge` and `slot` are the handler capability's. The domain
+  // answers it by returning true with `*result` for the thread's result register (as a
+  // kForeignResume answer with that word 0): only for a call that needs nothing of the general
+  // path, that is one that does not wait (kernel_service_save_reply fails here), does not read
+  // or write the thread's registers and charges nothing (kernel_service_charge fails too). It
+  // may answer saved calls meanwhile (kernel_service_resume), as between any two calls; should
+  // that end the caller's own thread, the kernel goes on as for a call that ended it. false:
+  // the domain changed nothing, and the call goes the general way. The thread's frame is not saved
+  // meanwhile and no message is built: the cheapest way from a foreign thread's system call to a
+  // kernel service and back. nullptr: nothing is offered.
+  bool (*quick_syscall)(uint32_t slot, uint64_t badge, const uint64_t* call, uint64_t* result);
+  // The system call numbers quick_syscall may answer, as a bitmap of kQuickBitmapWords words
+  // (number n: bit n % 64 of word n / 64): only those are offered, so that every other call
+  // pays one bit test for the quick way. Unused while quick_syscall is nullptr.
+  const uint64_t* quick_numbers;
 };
 
 // Memory a kernel service takes for a client is charged to that client, as the same service in
@@ -78,6 +101,11 @@ const KernelDomain* kernel_domain();
 // Binds the badge index `index` of a kernel-served endpoint to the domain's `slot` (init, for
 // each name of the kernel line's serves=). Indexes are below abi-wide kMaxServices (32).
 void bind_kernel_service(uint16_t index, uint32_t slot);
+
+// While the domain handles a call: if the call is answered at once, its caller then goes to
+// the back of its priority's run queue, behind the other ready threads, as `yield` puts a
+// thread (Linux's sched_yield). kInvalidArgument outside a call.
+Status kernel_service_yield_caller();
 
 // ---- Saved replies: blocking inside IC0 services ----
 //
@@ -190,6 +218,13 @@ Status kernel_service_call(Thread* self, uint64_t badge, Reply reply);
 //     thread's own process.
 // kNotFound for an unbound badge index, kInvalidArgument for more words than the registers,
 // kUnsupported without a kernel domain; the domain is not called then.
+// `self`'s system call (a foreign thread whose handler is kernel-served) offered to the
+// domain's quick way (KernelDomain::quick_syscall), straight from its registers: true if the
+// domain answered it (the result is in the thread's result register, nothing else of it
+// changed); false if the domain has no quick way or declined, or the handler capability is not
+// a bound kernel-served endpoint with Send (the general path then finds out why).
+bool kernel_service_quick_syscall(Thread* self);
+
 struct ForeignAnswer {
   bool answered = false;
   uint32_t label = 0;

@@ -39,6 +39,8 @@ constexpr uint32_t kResumeSlot = 5;  // resumes token word 0 with label word 1 a
 constexpr uint32_t kSaveResumeSlot = 6;   // saves and resumes within the same call
 constexpr uint32_t kDeadlineSlot = 7;     // saves with the deadline word 0 (expire: label 0xe0)
 constexpr uint32_t kSetDeadlineSlot = 8;  // set_deadline(word 0, word 1); status as label
+constexpr uint32_t kYieldSlot = 9;        // answers kYieldedLabel, its caller yielding
+constexpr uint32_t kYieldedLabel = 0x91;
 constexpr uint32_t kSavedLabel = 0x5a;    // what kSaveSlot replies when saving fails (word 0: why)
 constexpr uint32_t kSelfAnswer = 0x5e1f;  // kSaveResumeSlot's answer
 constexpr uint32_t kExpiredLabel = 0xe0;  // the expired call's answer (word 0: its token)
@@ -160,6 +162,10 @@ void fake_call(KernelCall& call) {
       call.label = 0xbad;  // ignored: the resume's answer counts
       break;
     }
+    case kYieldSlot:
+      call.label = kernel_service_yield_caller() == Status::kOk ? kYieldedLabel : 0xbad;
+      call.words = 0;
+      break;
     case kSetDeadlineSlot:
       call.label = static_cast<uint32_t>(kernel_service_set_deadline(call.data[0], call.data[1]));
       call.words = 0;
@@ -182,11 +188,32 @@ void fake_expire(uint64_t token) {
   CHECK(kernel_service_resume(token, reply) == Status::kOk);
 }
 
-constexpr KernelDomain kFakeDomain = {&fake_start,  &fake_find,   &fake_call,
-                                      &fake_cancel, &fake_expire, nullptr};
+// The quick way: the echo slot answers system call kQuickNumber with kQuickNumber + 2000 and
+// declines every other; every offer is recorded.
+constexpr uint64_t kQuickNumber = 40;
+struct QuickOffer {
+  uint32_t slot;
+  uint64_t badge;
+  std::vector<uint64_t> words;
+};
+std::vector<QuickOffer> g_quick;
+
+bool fake_quick(uint32_t slot, uint64_t badge, const uint64_t* call, uint64_t* result) {
+  g_quick.push_back({slot, badge, std::vector<uint64_t>(call, call + kQuickSyscallWords)});
+  if (slot != kEchoSlot || call[0] != kQuickNumber) return false;
+  *result = call[0] + 2000;
+  return true;
+}
+
+// Offered: kQuickNumber and 39 (which fake_quick declines); never 41.
+constexpr uint64_t kQuickNumbers[kQuickBitmapWords] = {(uint64_t{1} << kQuickNumber) |
+                                                       (uint64_t{1} << 39)};
+
+constexpr KernelDomain kFakeDomain = {&fake_start,  &fake_find, &fake_call,  &fake_cancel,
+                                      &fake_expire, nullptr,    &fake_quick, kQuickNumbers};
 // The same domain as one that never saves replies or sets deadlines declares itself.
-constexpr KernelDomain kAnsweringDomain = {&fake_start, &fake_find, &fake_call,
-                                           nullptr,     nullptr,    nullptr};
+constexpr KernelDomain kAnsweringDomain = {&fake_start, &fake_find, &fake_call, nullptr,
+                                           nullptr,     nullptr,    nullptr,    nullptr};
 bool g_answering_only = false;  // hmk_kernel_domain() returns kAnsweringDomain
 
 }  // namespace
@@ -239,6 +266,7 @@ struct KernelServed {
   explicit KernelServed(Harness& h) : holder(make_holder(h)), client(h.spawn("client")) {
     g_no_domain = false;
     g_calls.clear();
+    g_quick.clear();
     REQUIRE(create_kernel_endpoint(*holder, &root) == Status::kOk);
     h.check();
     Capability* r = h.cap(holder, root);
@@ -951,6 +979,111 @@ TEST_CASE("a foreign system call answered at once by a kernel-served handler res
     CHECK(r[i] == 0x1000 + i);
   }
   CHECK(guest.space->alive());
+  h.finish();
+}
+
+TEST_CASE("a call answered at once may send its caller behind the ready threads (yield)") {
+  Harness h;
+  KernelServed ks(h);
+  constexpr uint16_t kYieldIndex = 3;
+  bind_kernel_service(kYieldIndex, kYieldSlot);
+  const Handle yield = ks.service(h, kYieldIndex);
+  auto other = h.spawn("other");  // ready, at the client's priority
+  REQUIRE(other.thread->priority() == ks.client.thread->priority());
+  h.make_current(ks.client.thread);
+  REQUIRE(h.ipc(ks.client.thread, Syscall::kCall, yield, tag(7, 0), {}) == Status::kOk);
+  CHECK(MessageInfo{ks.client.thread->regs()[kRsi]}.label() == kYieldedLabel);
+  CHECK(ks.client.thread->state() == ThreadState::kReady);
+  CHECK(scheduler().current() != ks.client.thread);
+  // Behind every thread that was ready: the last of its queue.
+  CHECK(scheduler().queue(ks.client.thread->priority()).back() == ks.client.thread);
+  // Outside a call, nothing to yield.
+  CHECK(kernel_service_yield_caller() == Status::kInvalidArgument);
+  h.finish();
+}
+
+TEST_CASE("a foreign system call the domain answers the quick way resumes with its result") {
+  Harness h;
+  KernelServed ks(h);
+  auto guest = h.spawn("guest");
+  const Handle guest_thread =
+      h.grant(guest.space, abi::kSelfThread, ks.client.space, abi::kRightManage);
+  REQUIRE(h.syscall(ks.client.thread, Syscall::kThreadSetSyscallHandler, {guest_thread, ks.echo}) ==
+          Status::kOk);
+  h.make_current(guest.thread);
+  uint64_t* r = guest.thread->regs();
+  for (uint32_t i = 0; i < arch::kRegCount; ++i)
+    r[i] = 0x1000 + i;
+  const uint64_t pc = arch::user_pc(guest.thread->context());
+  const uint64_t sp = arch::user_sp(guest.thread->context());
+
+  SECTION("answered: the domain's call is never made, only the result register changes") {
+    r[arch::kRax] = kQuickNumber;
+    (void)h.enter(guest.thread, Path::kEntry);
+    REQUIRE(g_quick.size() == 1);
+    CHECK(g_quick[0].slot == kEchoSlot);
+    CHECK(g_quick[0].badge == service_badge(kClientNumber, kEchoIndex));
+    const std::vector<uint64_t> words = {kQuickNumber,  r[arch::kRdi], r[arch::kRsi], r[arch::kRdx],
+                                         r[arch::kR10], r[arch::kR8],  r[arch::kR9]};
+    CHECK(g_quick[0].words == words);
+    CHECK(g_calls.empty());
+    CHECK(r[arch::kRax] == kQuickNumber + 2000);
+  }
+  SECTION("declined: the call goes the general way, to the domain's call") {
+    r[arch::kRax] = 39;
+    (void)h.enter(guest.thread, Path::kEntry);
+    CHECK(g_quick.size() == 1);
+    REQUIRE(g_calls.size() == 1);
+    CHECK(g_calls[0].label == abi::kForeignSyscallLabel);
+    CHECK(r[arch::kRax] == 1039);
+  }
+  SECTION("a number the domain's bitmap leaves out is never offered") {
+    r[arch::kRax] = 41;
+    (void)h.enter(guest.thread, Path::kEntry);
+    CHECK(g_quick.empty());
+    REQUIRE(g_calls.size() == 1);
+    CHECK(r[arch::kRax] == 1041);
+  }
+  SECTION("nor one past the bitmap") {
+    r[arch::kRax] = 64 * kQuickBitmapWords;
+    (void)h.enter(guest.thread, Path::kEntry);
+    CHECK(g_quick.empty());
+    REQUIRE(g_calls.size() == 1);
+    CHECK(r[arch::kRax] == 64 * kQuickBitmapWords + 1000);
+  }
+  CHECK(scheduler().current() == guest.thread);
+  CHECK(guest.thread->state() == ThreadState::kRunning);
+  CHECK(guest.thread->foreign_call() == ForeignCall::kNone);
+  for (uint32_t i = 1; i < arch::kRegCount; ++i) {
+    INFO("register " << i);
+    CHECK(r[i] == 0x1000 + i);
+  }
+  CHECK(arch::user_pc(guest.thread->context()) == pc);
+  CHECK(arch::user_sp(guest.thread->context()) == sp);
+  h.finish();
+}
+
+TEST_CASE("the quick way is not offered through an unbindable index or a handler gone") {
+  Harness h;
+  KernelServed ks(h);
+  auto guest = h.spawn("guest");
+  const Handle guest_thread =
+      h.grant(guest.space, abi::kSelfThread, ks.client.space, abi::kRightManage);
+  SECTION("a badge index past the bindable ones: the general path ends the process") {
+    REQUIRE(h.syscall(ks.client.thread, Syscall::kThreadSetSyscallHandler,
+                      {guest_thread, ks.beyond}) == Status::kOk);
+  }
+  SECTION("the handler capability revoked (the guest's copy derives from the client's)") {
+    REQUIRE(h.syscall(ks.client.thread, Syscall::kThreadSetSyscallHandler,
+                      {guest_thread, ks.echo}) == Status::kOk);
+    REQUIRE(h.syscall(ks.client.thread, Syscall::kCapRevoke, {ks.echo}) == Status::kOk);
+  }
+  h.make_current(guest.thread);
+  guest.thread->regs()[arch::kRax] = kQuickNumber;
+  (void)h.enter(guest.thread, Path::kEntry);
+  CHECK(g_quick.empty());
+  CHECK(g_calls.empty());
+  CHECK_FALSE(guest.space->alive());
   h.finish();
 }
 

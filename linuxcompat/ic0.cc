@@ -8,13 +8,16 @@
 //
 // A Linux thread's system call or fault is a call on the kernel-served endpoint (its handler
 // capability, badged kTaskBadge | serial | tid), which the kernel hands to call() below on the
-// caller's own kernel entry: no IPC, no context switch. The shim's handlers are ordinary
-// blocking code (a read of an empty pipe waits in the middle of the handler), and the kernel has
-// one stack, so each call runs on a fiber (platform/fiber) of its own. A call that must wait
-// saves its reply (core/kernel_service.h) and switches back to the kernel stack; the kernel
-// returns to user mode with the caller blocked. When another call wakes it (wake_all), the fiber
-// is run again after that call, finishes the handler, and its reply goes out with
-// kernel_service_resume. Deadlines (nanosleep, poll's timeout) are the saved reply's.
+// caller's own kernel entry: no IPC, no context switch. A system call that can never wait
+// (getpid, a read of /dev/zero: linuxcompat/quick.h) is offered first to quick_syscall, which runs
+// its handler right there on the kernel's stack, with no fiber and no message: the kernel saves no
+// frame for it either. The shim's handlers are ordinary blocking code (a read of an empty pipe
+// waits in the middle of the handler), and the kernel has one stack, so each call runs on a fiber
+// (platform/fiber) of its own. A call that must wait saves its reply (core/kernel_service.h) and
+// switches back to the kernel stack; the kernel returns to user mode with the caller blocked. When
+// another call wakes it (wake_all), the fiber is run again after that call, finishes the handler,
+// and its reply goes out with kernel_service_resume. Deadlines (nanosleep, poll's timeout) are the
+// saved reply's.
 //
 // /bin/lxwait, a native program, starts the Linux program with a call (kStartLabel) and waits
 // for its exit status: that call's reply is saved until the program ends. Its saved reply also
@@ -27,6 +30,7 @@
 #include "core/kernel_service.h"
 #include "core/lib/string.h"
 #include "core/lib/util.h"
+#include "linuxcompat/quick.h"
 #include "linuxcompat/shim.h"
 #include "linuxcompat/signals.h"
 #include "platform/fiber/fiber.h"
@@ -236,7 +240,13 @@ void suspend(Call& c) {
 
 int64_t block_many(Task& task, WaitQueue* const* queues, uint32_t count, uint64_t deadline) {
   Call* c = g_running;
-  if (c == nullptr || task.interrupted()) return -kEINTR;
+  if (c == nullptr) {
+    // Only the quick way runs outside a fiber, and it takes no call that can wait (quick.h).
+    rt::print("pid %d: a call answered the quick way tried to wait (a shim bug): EINTR\n",
+              task.process.pid);
+    return -kEINTR;
+  }
+  if (task.interrupted()) return -kEINTR;
   if (!save_reply(*c)) return -kENOMEM;
   constexpr uint32_t kMax = 256;
   const uint32_t n = min(count, kMax);
@@ -295,7 +305,8 @@ void out_of_memory_call(Call& c) {
 }
 
 void linux_call(Call& c) {
-  (void)handle(c.regs);  // sched_yield's kQueueBehind: the kernel answers at once here
+  // sched_yield: the caller goes behind the other ready threads once answered.
+  if (handle(c.regs) == Answer::kQueueBehind) (void)kernel_service_yield_caller();
 }
 
 void start_call(Call& c) {
@@ -490,7 +501,19 @@ void expire(uint64_t token) {
   run_ready();
 }
 
-constexpr KernelDomain kDomain = {&start, &find, &call, &cancel, &expire, &rt::heap_pages};
+// The quick way (linuxcompat/quick.h) needs no fiber: it is offered only on a thread's own
+// kernel entry from user mode, never while a fiber runs. What it wakes (a pipe's reader) runs
+// before the caller goes back, as after any call.
+bool quick_syscall(uint32_t, uint64_t badge, const uint64_t* call, uint64_t* result) {
+  if (!quick::handle_quick(badge, call, result)) return false;
+  if (g_ready_first != nullptr) run_ready();
+  return true;
+}
+
+static_assert(sizeof(quick::kQuickNumbers.words) == kQuickBitmapWords * sizeof(uint64_t));
+constexpr KernelDomain kDomain = {
+    &start,  &find,           &call,          &cancel,
+    &expire, &rt::heap_pages, &quick_syscall, quick::kQuickNumbers.words};
 
 }  // namespace
 

@@ -113,6 +113,14 @@ class PipeEnd final : public File {
   WaitQueue* wait_queue(bool for_write) override {
     return for_write ? &pipe_->writable : &pipe_->readable;
   }
+  // A read finds bytes or the end, or does not wait; a write has a reader (no SIGPIPE) and
+  // room for all of it, or does not wait.
+  bool answers_at_once(bool for_write, uint64_t count) const override {
+    const Pipe& p = *pipe_;
+    if (for_write != write_end_) return true;  // -EBADF
+    if (!for_write) return p.count > 0 || p.writers == 0 || nonblocking();
+    return p.readers > 0 && (nonblocking() || count <= kPipeCapacity - p.count);
+  }
 
  private:
   bool nonblocking() const { return (status_flags() & kONonblock) != 0; }

@@ -75,6 +75,14 @@ class File {
   // Whether write throws away whatever it is given (/dev/null): then write(2) answers the full
   // count without reading the buffer, as Linux's write_null does. Default no.
   virtual bool discards_writes() const { return false; }
+  // Whether a read (for_write false) or write of `count` bytes (~0: not known, readv and
+  // writev), in any of the read/write calls' forms, would neither wait nor raise a signal now:
+  // then the shim may answer the call the quick way (shim.h: handle_quick), with no means to
+  // wait. Default no.
+  virtual bool answers_at_once(bool for_write, uint64_t count) const {
+    (void)for_write, (void)count;
+    return false;
+  }
   // A file that can make a reader or writer wait (a pipe) returns kWouldBlock from read or
   // write instead, and says here which queue to wait in before trying again.
   virtual WaitQueue* wait_queue(bool for_write);

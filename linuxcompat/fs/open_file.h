@@ -45,6 +45,8 @@ class RegularFile final : public InodeFile {
   int64_t seek(int64_t offset, uint32_t whence) override;
   int64_t truncate(uint64_t length) override;
   int64_t sync() override { return 0; }
+  // A read never waits; a write may raise SIGXFSZ (RLIMIT_FSIZE).
+  bool answers_at_once(bool for_write, uint64_t) const override { return !for_write; }
   // FIONREAD: the bytes between the offset and the end.
   int64_t ioctl(Task& task, uint64_t request, uint64_t argument) override;
 

@@ -62,8 +62,10 @@ void call(KernelCall& kc) {
   mem_copy(kc.data, msg.data, msg.size);
 }
 
-// Services here never save a reply yet (Event::wait is unsupported): no cancel, no expire.
-constexpr KernelDomain kDomain = {&start_all, &find, &call, nullptr, nullptr, nullptr};
+// Services here never save a reply yet (Event::wait is unsupported): no cancel, no expire;
+// nor do they answer foreign system calls (no quick way).
+constexpr KernelDomain kDomain = {&start_all, &find,   &call,   nullptr,
+                                  nullptr,    nullptr, nullptr, nullptr};
 
 }  // namespace
 

@@ -13,7 +13,8 @@ import tomllib
 from dataclasses import dataclass
 
 # Where mutants may live: the code whose tests the check measures.
-MUTABLE_ROOTS = ("core/", "svc/", "proofs/", "platform/x86_64/", "platform/fiber/")
+MUTABLE_ROOTS = (
+    "core/", "svc/", "proofs/", "platform/x86_64/", "platform/fiber/", "linuxcompat/")
 REQUIRED_KEYS = ("name", "file", "find", "replace", "reason", "targets")
 OPTIONAL_KEYS = ("after",)
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -143,10 +144,14 @@ def stale_reason(root, mutant):
 
 def _build_names(build_text):
     """Target names a BUILD file declares: name = "..." (a "%s" in a list comprehension's
-    name matches any word)."""
+    name matches any word), and the first string of each tuple a list comprehension with
+    `name = name` runs over: ("hmk_ic0_test", "ic0", ...)."""
     names = []
     for n in re.findall(r'\bname\s*=\s*"([^"]+)"', build_text):
         names.append(re.compile("^" + re.escape(n).replace("%s", "[A-Za-z0-9_]+") + "$"))
+    if re.search(r'\bname\s*=\s*name\b', build_text):
+        for n in re.findall(r'^\s*\(\s*"([A-Za-z0-9_]+)"\s*,', build_text, re.MULTILINE):
+            names.append(re.compile("^" + re.escape(n) + "$"))
     return names
 
 
