@@ -123,7 +123,7 @@ def run_hmk(kernel, shim, exec_dir, index, line, profile):
 
 class BusyboxTest(unittest.TestCase):
     artifacts = None
-    profile = "default"
+    profile = "ic0"
     results = {}
 
     @classmethod
@@ -149,7 +149,7 @@ class BusyboxTest(unittest.TestCase):
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    if args and args[0].startswith("--profile="):  # ./hmk exec's profile (default: default)
+    if args and args[0].startswith("--profile="):  # ./hmk exec's profile (default: ic0)
         BusyboxTest.profile = args[0][len("--profile="):]
         args = args[1:]
     BusyboxTest.artifacts = tuple(os.path.abspath(a) for a in args[:3])

@@ -10,7 +10,7 @@ programs than the list has fails.
 
     hmk_test.py [--profile=P] KERNEL SHIM EXEC_DIR KNOWN_FAILURES COUNT PROGRAM...
 
---profile is ./hmk exec's (default: default); BUILD runs the suite under every profile.
+--profile is ./hmk exec's (default: ic0); BUILD runs the suite under every profile.
 """
 
 import concurrent.futures
@@ -65,7 +65,7 @@ def run(kernel, shim, exec_dir, program, profile):
 
 
 def main(argv):
-    profile = "default"
+    profile = "ic0"
     if argv and argv[0].startswith("--profile="):
         profile = argv[0][len("--profile="):]
         argv = argv[1:]

@@ -447,10 +447,11 @@ def main():
     linux = sub.add_parser("linux", help="static Linux programs on HMK (the shim) vs Linux")
     linux.add_argument("--json", help="result file (default bench-results/linux.json; the "
                                       "report .md and the chart .svg are written beside it)")
-    linux.add_argument("--profile", default="default",
-                       help="./hmk exec's profile the HMK half runs under (default: default; "
-                            "userpager: page faults go to the shim); results of another "
-                            "profile go to bench-results/linux-PROFILE.json")
+    linux.add_argument("--profile", default="ic0",
+                       help="./hmk exec's profile the HMK half runs under (default: ic0, the "
+                            "shim in the kernel; ic2: in its own process; userpager: ic2 with "
+                            "page faults going to the shim); results of another profile go to "
+                            "bench-results/linux-PROFILE.json")
     linux.add_argument("--skip-linux", action="store_true")
     linux.add_argument("--skip-hmk", action="store_true")
     linux.add_argument("--timer", choices=["tsc", "mono"], default="tsc",

@@ -330,7 +330,7 @@ class LinuxBenchTest(unittest.TestCase):
         self.assertIn("| linux.fork_exec_wait |", text)
         self.assertRegex(text, r"\| linux\.fork_exec_wait \|[^|]*\| 50 \|")
         self.assertIn("-icount shift=0", text.splitlines()[2])
-        self.assertIn("--profile=default", text.splitlines()[2])
+        self.assertIn("--profile=ic0", text.splitlines()[2])
         self.assertIn("page faults resolved by kernel paging", text.splitlines()[2])
         self.assertNotIn("DIFFERENT QEMU MACHINES", text)
         self.assertNotIn("FAILED", text)

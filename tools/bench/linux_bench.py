@@ -119,7 +119,7 @@ def parse_program_output(program, stdout, status, expected):
     return cases, info
 
 
-def hmk_half(repo, cache, binaries, timer, timeout, profile_name="default"):
+def hmk_half(repo, cache, binaries, timer, timeout, profile_name="ic0"):
     """Runs every program on HMK under ./hmk exec's profile `profile_name`; returns the side
     dict (its per-program failures in "errors"). Raises BenchError if the kernel and shim
     cannot be built."""
@@ -273,8 +273,8 @@ def write_outputs(result, text, json_path):
     return written
 
 
-def new_result(profile="default", about="the shim in its own process (IC2); page faults "
-                                        "resolved by kernel paging"):
+def new_result(profile="ic0", about="the shim in the kernel (IC0); page faults resolved by "
+                                    "kernel paging"):
     return {
         "benchmark": "linux",
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -327,7 +327,7 @@ def run(args, repo, cache):
     text = report(result)
     print(text, end="")
     written = write_outputs(result, text, os.path.abspath(
-        args.json or os.path.join(repo, "bench-results", "linux.json" if args.profile == "default"
+        args.json or os.path.join(repo, "bench-results", "linux.json" if args.profile == "ic0"
                                   else "linux-%s.json" % args.profile)))
     log("wrote %s" % ", ".join(written))
     for side, err in result["errors"].items():

@@ -5,19 +5,22 @@ shim, in QEMU.
     ./hmk exec [--profile=P] [--add HOSTPATH:GUESTPATH]... [--env NAME=VALUE]... [--log FILE]
                [--verbose] [--timeout SECONDS] -- /path/prog args...
 
+Profiles: ic0 (the default, as HongMeng places the shim: linked into the kernel), ic2 (the
+shim in a process of its own) and userpager (ic2 with page faults going to the shim).
 The image is the profile's kernel and an initrd (cpio newc) holding
-  /manifest        the profile's lines: run the shim (/bin/lxshim) with the initrd and
-                   COM2/COM3's ports; or (profile ic0, the shim linked into the kernel) a kernel
-                   line granting it those, and `run /bin/lxwait uses=linux`
-  /bin/lxshim      the shim (//linuxcompat:shim), which loads and runs the Linux program; in
-                   profile ic0 /bin/lxwait instead (//linuxcompat:lxwait), which asks the shim in
-                   the kernel (//linuxcompat:kernel_ic0) to start it and waits for it
+  /manifest        the profile's lines: in ic0 (the shim linked into the kernel,
+                   //linuxcompat:kernel_ic0) a kernel line granting it the initrd and COM2/COM3's
+                   ports, and `run /bin/lxwait uses=linux`; in ic2 and userpager: run the shim
+                   (/bin/lxshim) with those
+  /bin/lxwait      in ic0 (//linuxcompat:lxwait): asks the shim in the kernel to start the
+                   Linux program and waits for it; in ic2 and userpager /bin/lxshim instead,
+                   the shim (//linuxcompat:shim), which loads and runs the Linux program
   /hmk/exec.argv   the program's argv (argv[0] = the path after `--`), each string NUL-terminated
   /hmk/exec.env    its environment, each NAME=value NUL-terminated: HOME=/ and
                    PATH=/bin:/sbin:/usr/bin:/usr/sbin, then --env additions (an existing NAME
                    keeps its place and takes the new value)
-  /hmk/exec.config the profile's shim settings, NAME=VALUE lines: pager=kernel (profile
-                   default: kernel paging resolves the program's page faults) or pager=user
+  /hmk/exec.config the profile's shim settings, NAME=VALUE lines: pager=kernel (profiles ic0
+                   and ic2: kernel paging resolves the program's page faults) or pager=user
                    (profile userpager: they go to the shim as IPC, a user-level pager)
   /bin/busybox     Debian's busybox-static (no applet links: `/bin/busybox sh`, not `/bin/sh`)
   every --add      a host directory, recursively (files, directories and symlinks, with their
@@ -80,7 +83,7 @@ class Profile:
 
 # QEMU gives the i-th -serial port the i-th ISA COM base: COM1 0x3f8 (the kernel console),
 # COM2 0x2f8 (stdout), COM3 0x3e8 (stderr). The manifest grants the shim the last two.
-_DEFAULT = Profile(
+_IC2 = Profile(
     kernel_target="//platform/qemu_pc:kernel",
     kernel_file="bazel-bin/platform/qemu_pc/kernel",
     shim_target="//linuxcompat:shim",
@@ -93,17 +96,18 @@ _DEFAULT = Profile(
     about="the shim in its own process (IC2); page faults resolved by kernel paging",
 )
 PROFILES = {
-    "default": _DEFAULT,
+    "ic2": _IC2,
     # The same, but every page fault of a Linux process goes to the shim as IPC, which
     # resolves it with space_resolve_fault: a user-level pager, to compare with kernel paging.
     "userpager": dataclasses.replace(
-        _DEFAULT, config="pager=user\n",
+        _IC2, config="pager=user\n",
         about="the shim in its own process (IC2); page faults go to the shim (a user-level "
               "pager)"),
-    # The shim linked into the kernel (IC0), as HongMeng places it: a Linux system call is a
-    # call the kernel answers on the caller's own entry, with no IPC (linuxcompat/ic0.cc).
+    # The shim linked into the kernel (IC0), as HongMeng places it, and the default: a Linux
+    # system call is a call the kernel answers on the caller's own entry, with no IPC
+    # (linuxcompat/ic0.cc).
     "ic0": dataclasses.replace(
-        _DEFAULT, kernel_target="//linuxcompat:kernel_ic0",
+        _IC2, kernel_target="//linuxcompat:kernel_ic0",
         kernel_file="bazel-bin/linuxcompat/kernel_ic0", shim_target="//linuxcompat:lxwait",
         shim_file="bazel-bin/linuxcompat/lxwait", shim_path="bin/lxwait",
         manifest="kernel serves=linux initrd=yes ioports=stdout:0x2f8:8 "
@@ -111,6 +115,7 @@ PROFILES = {
         about="the shim in the kernel (IC0); page faults resolved by kernel paging"),
 }
 
+DEFAULT_PROFILE = "ic0"  # the shim in the kernel, as HongMeng places it
 DEFAULT_ENV = [("HOME", "/"), ("PATH", "/bin:/sbin:/usr/bin:/usr/sbin")]
 BUSYBOX = "/bin/busybox"
 DEFAULT_LOG = os.path.join(ROOT, ".cache", "exec", "last.log")
@@ -158,9 +163,10 @@ class _Parser(argparse.ArgumentParser):
 def _parser():
     p = _Parser(prog="./hmk exec", usage=USAGE, allow_abbrev=False, description=__doc__,
                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--profile", default="default",
-                   help="what to boot (default: default): %s"
-                        % "; ".join("%s: %s" % (n, PROFILES[n].about) for n in sorted(PROFILES)))
+    p.add_argument("--profile", default=DEFAULT_PROFILE,
+                   help="what to boot (default: %s): %s"
+                        % (DEFAULT_PROFILE,
+                           "; ".join("%s: %s" % (n, PROFILES[n].about) for n in sorted(PROFILES))))
     p.add_argument("--add", action="append", default=[], metavar="HOSTPATH:GUESTPATH",
                    help="put a host directory (recursively) or file into the image at the "
                         "absolute GUESTPATH; repeatable; HOSTPATH may not contain ':'")
@@ -401,7 +407,7 @@ def image_for(options, profile, busybox=BUSYBOX):
     return image
 
 
-def add_shim(image, shim, profile=_DEFAULT):
+def add_shim(image, shim, profile=_IC2):
     image.add(profile.shim_path, "file", 0o755, _read(shim), "./hmk exec (the shim)")
 
 

@@ -20,6 +20,8 @@ import test_harness  # noqa: E402
 
 MANIFEST = (b"run /bin/lxshim initrd=yes ioports=stdout:0x2f8:8 ioports=stderr:0x3e8:8 "
             b"quota=256M\n")
+MANIFEST_IC0 = (b"kernel serves=linux initrd=yes ioports=stdout:0x2f8:8 ioports=stderr:0x3e8:8 "
+                b"quota=256M\nrun /bin/lxwait uses=linux\n")
 DEFAULT_ENV = b"HOME=/\0PATH=/bin:/sbin:/usr/bin:/usr/sbin\0"
 ALL_BYTES = bytes(range(256))
 
@@ -55,7 +57,7 @@ def read_cpio(path):
 class ArgsTest(unittest.TestCase):
     def test_defaults(self):
         o = parse(["--", "/bin/busybox", "sh", "-c", "echo hi"])
-        self.assertEqual(o.profile, "default")
+        self.assertEqual(o.profile, "ic0")  # the shim in the kernel, as HongMeng places it
         self.assertEqual(o.argv, [b"/bin/busybox", b"sh", b"-c", b"echo hi"])
         self.assertEqual(o.env, [("HOME", "/"), ("PATH", "/bin:/sbin:/usr/bin:/usr/sbin")])
         self.assertEqual(o.adds, [])
@@ -63,7 +65,7 @@ class ArgsTest(unittest.TestCase):
         self.assertEqual((o.verbose, o.timeout), (False, 300.0))
 
     def test_options(self):
-        o = parse(["--profile=default", "--add", "d:/mnt/", "--add=/abs/f:/x//y/../z",
+        o = parse(["--profile=ic2", "--add", "d:/mnt/", "--add=/abs/f:/x//y/../z",
                    "--env", "A=1", "--env=HOME=/root", "--env", "E=", "--env", "B=x=y",
                    "--log", "out.log", "--verbose", "--timeout", "2.5",
                    "--", "/mnt/prog", "--", "--add", ""])
@@ -97,7 +99,7 @@ class ArgsTest(unittest.TestCase):
         self.assertUsageError(["--"], "no program after '--'")
         self.assertUsageError(["--", ""], "no program after '--'")
         self.assertUsageError(["--profile=linux", "--", "/p"],
-                              "unknown profile 'linux'; known profiles: default")
+                              "unknown profile 'linux'; known profiles: ic0, ic2, userpager")
         self.assertUsageError(["--frobnicate", "--", "/p"], "unexpected --frobnicate")
         self.assertUsageError(["--verb", "--", "/p"], "unexpected --verb")  # no abbreviations
         self.assertUsageError(["--add", "dir", "--", "/p"], "--add wants HOSTPATH:GUESTPATH")
@@ -120,7 +122,7 @@ class ArgsTest(unittest.TestCase):
             self.assertEqual((status, out), (2, b""), args)
             self.assertIn(b"hmk exec: error: ", err)
         status, out, err = scratch.run(["--profile=nope", "--", "/p"])
-        self.assertIn(b"known profiles: default", err)
+        self.assertIn(b"known profiles: ic0, ic2, userpager", err)
 
 
 class ImageTest(unittest.TestCase):
@@ -162,8 +164,9 @@ class ImageTest(unittest.TestCase):
 
     def build(self, argv, out="image.cpio"):
         options = parse(argv, base=self.tmp)
-        image = hmk_exec.image_for(options, hmk_exec.PROFILES[options.profile], self.busybox)
-        hmk_exec.add_shim(image, self.shim)
+        profile = hmk_exec.PROFILES[options.profile]
+        image = hmk_exec.image_for(options, profile, self.busybox)
+        hmk_exec.add_shim(image, self.shim, profile)
         path = os.path.join(self.tmp, out)
         image.write(path)
         return path
@@ -171,7 +174,7 @@ class ImageTest(unittest.TestCase):
     def test_contents(self):
         self.make_tree()
         single = self.make_file("single.bin", b"one file", 0o604)
-        path = self.build(["--add", "src:/mnt", "--add", single + ":/etc/single",
+        path = self.build(["--profile=ic2", "--add", "src:/mnt", "--add", single + ":/etc/single",
                            "--env", "FOO=bar", "--env", "HOME=/root",
                            "--", "/mnt/prog", "a b", "", "x\ny"])
         entries, order = read_cpio(path)
@@ -203,10 +206,13 @@ class ImageTest(unittest.TestCase):
         self.assertEqual(order, sorted(order))  # so every directory precedes its contents
 
     def test_defaults(self):
+        # The shim in the kernel: a kernel line for it, and lxwait to start the program.
         entries, _ = read_cpio(self.build(["--", "/bin/busybox", "true"]))
-        self.assertEqual(sorted(entries), [b"bin", b"bin/busybox", b"bin/lxshim", b"hmk",
+        self.assertEqual(sorted(entries), [b"bin", b"bin/busybox", b"bin/lxwait", b"hmk",
                                            b"hmk/exec.argv", b"hmk/exec.config", b"hmk/exec.env",
                                            b"manifest"])
+        self.assertEqual(entries[b"manifest"][1], MANIFEST_IC0)
+        self.assertEqual(entries[b"hmk/exec.config"][1], b"pager=kernel\n")
         self.assertEqual(entries[b"hmk/exec.env"][1], DEFAULT_ENV)
         self.assertEqual(entries[b"hmk/exec.argv"][1], b"/bin/busybox\0true\0")
 

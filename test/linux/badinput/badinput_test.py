@@ -56,7 +56,7 @@ def frames_balance(console):
 
 class BadInputTest(unittest.TestCase):
     args = None
-    profile = "default"
+    profile = "ic0"
 
     def test_the_same_errors_as_the_host(self):
         program, differences, kernel, shim, exec_dir = self.args
@@ -97,7 +97,7 @@ class BadInputTest(unittest.TestCase):
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    if args and args[0].startswith("--profile="):  # ./hmk exec's profile (default: default)
+    if args and args[0].startswith("--profile="):  # ./hmk exec's profile (default: ic0)
         BadInputTest.profile = args[0][len("--profile="):]
         args = args[1:]
     BadInputTest.args = [os.path.abspath(a) for a in args[:5]]
