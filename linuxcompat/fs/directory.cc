@@ -81,19 +81,24 @@ int64_t MemDirectory::adopt(StringView name, Inode* inode) {
 
 int64_t MemDirectory::prepare(StringView name, uint32_t leaving, char** copy) {
   if (count_ - leaving >= kMaxEntries) return -kENOSPC;
+  // The name first: a failure after the array has grown would keep the larger array.
+  char* made = new (kFallible) char[max<size_t>(name.size(), 1)];
+  if (made == nullptr) return -kENOMEM;
   if (count_ - leaving == capacity_) {
     const uint32_t grown = max<uint32_t>(8, capacity_ * 2);
     auto* bigger = new (kFallible) Entry[grown];
-    if (bigger == nullptr) return -kENOMEM;
+    if (bigger == nullptr) {
+      delete[] made;
+      return -kENOMEM;
+    }
     for (uint32_t i = 0; i < count_; ++i)
       bigger[i] = entries_[i];
     delete[] entries_;
     entries_ = bigger;
     capacity_ = grown;
   }
-  *copy = new (kFallible) char[max<size_t>(name.size(), 1)];
-  if (*copy == nullptr) return -kENOMEM;
-  mem_copy(*copy, name.data(), name.size());
+  mem_copy(made, name.data(), name.size());
+  *copy = made;
   return 0;
 }
 
