@@ -283,17 +283,17 @@ TEST_CASE("mmap, mremap and mprotect out of memory: ENOMEM, the mappings as they
               return sys_mmap(f.task, 0, 4 * kPageSize, rw, kMapPrivate | kMapAnonymous, -1, 0);
             },
             unmap(4), same_regions) == 2);
-  CHECK(fail_each_allocation(
-            -kENOMEM,
-            [&] {
-              return sys_mmap(f.task, 0, 4 * kPageSize, rw, kMapShared | kMapAnonymous, -1, 0);
-            },
-            unmap(4), same_regions) == 2);
+  CHECK(
+      fail_each_allocation(
+          -kENOMEM,
+          [&] { return sys_mmap(f.task, 0, 4 * kPageSize, rw, kMapShared | kMapAnonymous, -1, 0); },
+          unmap(4), same_regions) == 2);
   // A second MAP_SHARED mapping of a file already mapped: a backing.
   const int64_t fd = sys_open(f.task, f.str("/tmp/shared"), kOCreat | kORdwr, 0644);
   REQUIRE(fd >= 0);
   REQUIRE(sys_ftruncate(f.task, static_cast<int32_t>(fd), 2 * kPageSize) == 0);
-  const int64_t first = sys_mmap(f.task, 0, 2 * kPageSize, rw, kMapShared, static_cast<int32_t>(fd), 0);
+  const int64_t first =
+      sys_mmap(f.task, 0, 2 * kPageSize, rw, kMapShared, static_cast<int32_t>(fd), 0);
   REQUIRE(first > 0);
   const uint32_t with_file = f.process.mm.region_count();
   CHECK(fail_each_allocation(
@@ -321,8 +321,8 @@ TEST_CASE("mmap, mremap and mprotect out of memory: ENOMEM, the mappings as they
               REQUIRE(f.process.mm.copy_in(text, static_cast<uint64_t>(moved), 5));
               REQUIRE(std::string(text) == "kept");
               // Back where it was, for the operation's second run.
-              REQUIRE(sys_munmap(f.task, static_cast<uint64_t>(moved) + kPageSize,
-                                 2 * kPageSize) == 0);
+              REQUIRE(sys_munmap(f.task, static_cast<uint64_t>(moved) + kPageSize, 2 * kPageSize) ==
+                      0);
               REQUIRE(sys_mremap(f.task, static_cast<uint64_t>(moved), kPageSize, kPageSize,
                                  kMremapMaymove | kMremapFixed, at) == static_cast<int64_t>(at));
             },

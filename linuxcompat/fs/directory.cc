@@ -111,10 +111,6 @@ void MemDirectory::place(char* copy, size_t length, Inode* inode) {
   contents_changed();
 }
 
-void MemDirectory::give_back(char* copy) {
-  delete[] copy;
-}
-
 void MemDirectory::remove(StringView name) {
   const int64_t i = index_of(name);
   if (i < 0) return;

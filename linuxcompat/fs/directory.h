@@ -87,12 +87,11 @@ class MemDirectory final : public Directory {
   int64_t adopt(StringView name, Inode* inode);
   // An entry's memory, taken before anything changes (rename takes it before its point of no
   // return): room in the array for one more entry once `leaving` entries have gone, and a copy
-  // of `name` into *copy. 0, -ENOSPC or -ENOMEM. place() uses it; give_back() frees an unused one.
+  // of `name` into *copy. 0, -ENOSPC or -ENOMEM. place() must use it.
   int64_t prepare(StringView name, uint32_t leaving, char** copy);
   // Adds the entry whose memory prepare() took, for `inode` (taking over the caller's
   // reference); a directory is attached here. Cannot fail.
   void place(char* copy, size_t length, Inode* inode);
-  static void give_back(char* copy);
   // Removes `name` (present), dropping the reference; a directory is detached.
   void remove(StringView name);
   bool empty() const { return count_ == 0; }

@@ -435,9 +435,9 @@ class ProcRoot final : public Directory {
 Directory* make_proc_root(Superblock& sb) {
   auto* meminfo = new (kFallible) ProcText(sb, &meminfo_text);
   auto* mounts = new (kFallible) ProcText(sb, &mounts_text);
-  auto* root = meminfo != nullptr && mounts != nullptr
-                   ? new (kFallible) ProcRoot(sb, meminfo, mounts)
-                   : nullptr;
+  auto* root = meminfo != nullptr && mounts != nullptr ? new (kFallible)
+                                                             ProcRoot(sb, meminfo, mounts)
+                                                       : nullptr;
   if (root == nullptr) {
     if (meminfo != nullptr) meminfo->release();
     if (mounts != nullptr) mounts->release();
