@@ -1,11 +1,12 @@
 // The shim out of memory, on the host: for each operation, every allocation it makes (the
 // shim's `new (kFallible)` and the memory backend's new objects) fails in turn (arm_faults), and
-// each time the operation must answer Linux's error and leave the heap as it found it, with no
-// half-made state (no fd, no name, no region); then it must work again.
-#include <malloc.h>
-
+// each time the operation must answer Linux's error and leave as many blocks allocated as it
+// found (operator new and delete count them here), with no half-made state (no fd, no name, no
+// region); then it must work again.
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -16,44 +17,78 @@
 #include "linuxcompat/task.h"
 #include "linuxcompat/test_services.h"
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#include <sanitizer/allocator_interface.h>
-#define HMK_ASAN 1
-#endif
-#endif
+// Every operator new and delete of this program counts the blocks in use (the shim's, the tests'
+// memory backend's, the test's own), with or without the sanitizers.
+namespace {
+int64_t g_blocks = 0;
+void* counted_new(size_t size) noexcept {
+  void* block = std::malloc(size != 0 ? size : 1);
+  if (block != nullptr) ++g_blocks;
+  return block;
+}
+void* counted_new_or_abort(size_t size) {
+  void* block = counted_new(size);
+  if (block == nullptr) std::abort();
+  return block;
+}
+void counted_delete(void* block) noexcept {
+  if (block == nullptr) return;
+  --g_blocks;
+  std::free(block);
+}
+}  // namespace
+
+void* operator new(size_t size) {
+  return counted_new_or_abort(size);
+}
+void* operator new[](size_t size) {
+  return counted_new_or_abort(size);
+}
+void* operator new(size_t size, const std::nothrow_t&) noexcept {
+  return counted_new(size);
+}
+void* operator new[](size_t size, const std::nothrow_t&) noexcept {
+  return counted_new(size);
+}
+void operator delete(void* block) noexcept {
+  counted_delete(block);
+}
+void operator delete[](void* block) noexcept {
+  counted_delete(block);
+}
+void operator delete(void* block, size_t) noexcept {
+  counted_delete(block);
+}
+void operator delete[](void* block, size_t) noexcept {
+  counted_delete(block);
+}
 
 namespace hmk::lx {
 namespace {
 
-// The bytes the process has allocated and not freed (every allocation of the shim, the tests'
-// memory backend, and the test itself).
-size_t heap_in_use() {
-#ifdef HMK_ASAN
-  return __sanitizer_get_current_allocated_bytes();
-#else
-  return mallinfo2().uordblks;
-#endif
+// The blocks allocated and not freed.
+int64_t heap_in_use() {
+  return g_blocks;
 }
 
 // Runs `op` with the n-th allocation failing, for n = 1, 2, ... until a run makes fewer than n
-// allocations (it then succeeds). Every failing run must answer `error`, leave the heap as it
-// was and pass `check`; the successful one is undone with `undo` (given its result), and the
-// operation and undo once more must then leave the heap as they found it (nothing leaks on
-// success either). Returns how many allocations the operation makes.
+// allocations (it then succeeds). Every failing run must answer `error`, leave as many blocks
+// allocated as there were and pass `check`; the successful one is undone with `undo` (given its
+// result), and the operation and undo once more must then leave the blocks as they found them
+// (nothing leaks on success either). Returns how many allocations the operation makes.
 template <typename Op, typename Undo, typename Check>
 uint64_t fail_each_allocation(int64_t error, Op op, Undo undo, Check check) {
   for (uint64_t n = 1; n <= 1000; ++n) {
-    const size_t before = heap_in_use();
+    const int64_t before = heap_in_use();
     arm_faults(n);
     const int64_t result = op();
     const uint64_t made = faults_counted();
     arm_faults(0);
-    const size_t after = heap_in_use();
+    const int64_t after = heap_in_use();
     if (made < n) {
       REQUIRE(result >= 0);
       undo(result);
-      const size_t again_before = heap_in_use();
+      const int64_t again_before = heap_in_use();
       const int64_t again = op();
       REQUIRE(again >= 0);
       undo(again);
