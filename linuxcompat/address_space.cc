@@ -2,6 +2,7 @@
 
 #include "core/lib/string.h"
 #include "core/lib/util.h"
+#include "linuxcompat/alloc.h"
 #include "linuxcompat/fs/inode.h"
 #include "linuxcompat/linux.h"
 
@@ -142,7 +143,7 @@ void AddressSpace::remap_file(const fs::RegularInode* file) {
 }
 
 Backing* AddressSpace::file_backing(fs::RegularInode* file) {
-  auto* b = new Backing;
+  auto* b = new (kFallible) Backing;
   if (b == nullptr) return nullptr;
   b->object = &file->memory();
   b->file = file;
@@ -180,7 +181,7 @@ void AddressSpace::clear(bool unmap) {
 }
 
 Backing* AddressSpace::clone_backing(const Backing& source) {
-  auto* b = new Backing;
+  auto* b = new (kFallible) Backing;
   if (b == nullptr) return nullptr;
   if (backend_.clone(*source.object, &b->own) != Status::kOk) {
     delete b;
@@ -190,7 +191,7 @@ Backing* AddressSpace::clone_backing(const Backing& source) {
 }
 
 Backing* AddressSpace::new_backing(uint64_t pages) {
-  auto* b = new Backing;
+  auto* b = new (kFallible) Backing;
   if (b == nullptr) return nullptr;
   if (backend_.create(pages, /*populate=*/false, &b->own) != Status::kOk) {
     delete b;
@@ -212,7 +213,7 @@ int64_t AddressSpace::copy_from(const AddressSpace& parent) {
     Backing* from;
     Backing* to;
   };
-  Pair* pairs = new Pair[kMaxRegions];
+  Pair* pairs = new (kFallible) Pair[kMaxRegions];
   if (pairs == nullptr) return -kENOMEM;
   uint32_t paired = 0;
   int64_t error = 0;
@@ -339,7 +340,7 @@ int64_t AddressSpace::map_anonymous(uint64_t start, uint64_t pages, uint32_t pro
   if ((prot & kProtWrite) != 0 && (prot & kProtExec) != 0) return -kEACCES;
   if (!range_free(start, pages)) return -kENOMEM;
   if (count_ == kMaxRegions) return -kENOMEM;
-  auto* b = new Backing;
+  auto* b = new (kFallible) Backing;
   if (b == nullptr) return -kENOMEM;
   b->users = 1;
   if (Status s = backend_.create(pages, populate, &b->own); s != Status::kOk) {
@@ -527,8 +528,8 @@ int64_t AddressSpace::move(uint64_t from, uint64_t pages, uint64_t to, uint64_t 
   m.last_prot = last.prot;
   m.last_shared = last.map_shared;
   m.extra_first_page = last.first_page + (m.end - last.start) / kPageSize;
-  m.fresh = new Backing* [m.k + 1] {};
-  m.moved = new Region[m.k + 1];
+  m.fresh = new (kFallible) Backing* [m.k + 1] {};
+  m.moved = new (kFallible) Region[m.k + 1];
   int64_t error = m.fresh != nullptr && m.moved != nullptr ? 0 : -kENOMEM;
   // 2. The memory it needs, made before anything changes.
   if (error == 0) error = move_allocate(m);

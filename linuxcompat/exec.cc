@@ -3,6 +3,7 @@
 #include "core/lib/elf.h"
 #include "core/lib/string.h"
 #include "core/lib/util.h"
+#include "linuxcompat/alloc.h"
 #include "linuxcompat/linux.h"
 
 namespace hmk::lx {
@@ -180,15 +181,23 @@ constexpr uint32_t kAuxEntries = 17;  // with AT_NULL
 int64_t build_stack(AddressSpace& mm, const char* const* argv, uint32_t argc,
                     const char* const* envp, uint32_t envc, const ExecImage& image,
                     const StackInfo& info, uint64_t* sp) {
+  // Each string's address on the stack, then the table the stack pointer ends at (argc, argv[]
+  // and NULL, envp[] and NULL, the auxiliary vector with AT_EXECFN): one block of the shim's
+  // memory, taken before the stack is mapped, so that running out of it leaves nothing behind.
+  const uint64_t words = 1 + (argc + 1) + (envc + 1) + 2 * (kAuxEntries + 1);
+  uint64_t* strings = new (kFallible) uint64_t[argc + envc + words];
+  if (strings == nullptr) return -kENOMEM;
+  uint64_t* table = strings + argc + envc;
   const uint64_t bottom = kStackTop - kStackPages * kPageSize;
-  if (int64_t e = mm.map_anonymous(bottom, kStackPages, kProtRead | kProtWrite); e != 0) return e;
+  if (int64_t e = mm.map_anonymous(bottom, kStackPages, kProtRead | kProtWrite); e != 0) {
+    delete[] strings;
+    return e;
+  }
   // Arguments and environment may use a quarter of the stack (Linux allows a quarter of
   // RLIMIT_STACK).
   StackWriter w(mm, kStackTop, kStackTop - kStackPages * kPageSize / 4);
   const uint64_t execfn = w.push_string(info.execfn);
   const uint64_t platform = w.push_string("x86_64");
-  uint64_t* strings = new uint64_t[argc + envc + 1];
-  if (strings == nullptr) return -kENOMEM;
   bool fit = execfn != 0 && platform != 0;
   for (uint32_t i = 0; fit && i < argc + envc; ++i) {
     strings[i] = w.push_string(i < argc ? argv[i] : envp[i - argc]);
@@ -216,14 +225,7 @@ int64_t build_stack(AddressSpace& mm, const char* const* argv, uint32_t argc,
       {kAtPlatform, platform},
       {kAtNull, 0},
   };
-  // argc, argv[] and NULL, envp[] and NULL, the auxiliary vector; the stack pointer ends
-  // 16-byte aligned, pointing at argc.
-  const uint64_t words = 1 + (argc + 1) + (envc + 1) + 2 * (kAuxEntries + 1);  // + AT_EXECFN
-  uint64_t* table = new uint64_t[words];
-  if (table == nullptr) {
-    delete[] strings;
-    return -kENOMEM;
-  }
+  // The stack pointer ends 16-byte aligned, pointing at argc.
   uint64_t n = 0;
   table[n++] = argc;
   for (uint32_t i = 0; i < argc; ++i)
@@ -246,7 +248,6 @@ int64_t build_stack(AddressSpace& mm, const char* const* argv, uint32_t argc,
     w.align(16);
     fit = mm.copy_out(w.sp(), table, bytes);
   }
-  delete[] table;
   delete[] strings;
   if (!fit) return -kE2BIG;
   *sp = w.sp();

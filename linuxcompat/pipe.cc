@@ -3,7 +3,9 @@
 #include "core/lib/format.h"
 #include "core/lib/string.h"
 #include "core/lib/util.h"
+#include "linuxcompat/alloc.h"
 #include "linuxcompat/fs/inode.h"
+#include "linuxcompat/syscall_table.h"
 
 namespace hmk::lx {
 namespace {
@@ -147,20 +149,20 @@ int64_t PipeEnd::ioctl(Task& task, uint64_t request, uint64_t argument) {
 }  // namespace
 
 bool make_pipe(File** read_end, File** write_end) {
-  auto* pipe = new Pipe;
+  auto* pipe = new (kFallible) Pipe;
   if (pipe == nullptr) return false;
-  pipe->buffer = new uint8_t[kPipeCapacity];
+  pipe->buffer = new (kFallible) uint8_t[kPipeCapacity];
   if (pipe->buffer == nullptr) {
     delete pipe;
     return false;
   }
-  auto* r = new PipeEnd(pipe, false);
+  auto* r = new (kFallible) PipeEnd(pipe, false);
   if (r == nullptr) {
     delete[] pipe->buffer;
     delete pipe;
     return false;
   }
-  auto* w = new PipeEnd(pipe, true);
+  auto* w = new (kFallible) PipeEnd(pipe, true);
   if (w == nullptr) {
     pipe->writers = 0;
     delete r;  // the last end: frees the pipe
@@ -169,6 +171,39 @@ bool make_pipe(File** read_end, File** write_end) {
   *read_end = r;
   *write_end = w;
   return true;
+}
+
+int64_t sys_pipe2(Task& task, uint64_t pipefd, uint32_t flags) {
+  if ((flags & ~(kOCloexec | kONonblock | kODirect)) != 0) return -kEINVAL;
+  FdTable& fds = task.process.fds;
+  const uint64_t limit = task.process.limits[kRlimitNofile].cur;
+  File* read_end = nullptr;
+  File* write_end = nullptr;
+  if (!make_pipe(&read_end, &write_end)) return -kENOMEM;
+  read_end->set_status_flags(flags & kONonblock);
+  write_end->set_status_flags(flags & kONonblock);
+  const CloseOnExec cloexec = (flags & kOCloexec) != 0 ? CloseOnExec::kYes : CloseOnExec::kNo;
+  const int64_t r = fds.allocate(read_end, 0, limit, cloexec);
+  if (r < 0) {
+    write_end->release();
+    return r;
+  }
+  const int64_t w = fds.allocate(write_end, 0, limit, cloexec);
+  if (w < 0) {
+    (void)fds.close(static_cast<int32_t>(r));
+    return w;
+  }
+  const int32_t pair[2] = {static_cast<int32_t>(r), static_cast<int32_t>(w)};
+  if (!task.process.mm.copy_out(pipefd, pair, sizeof(pair))) {
+    (void)fds.close(pair[0]);
+    (void)fds.close(pair[1]);
+    return -kEFAULT;
+  }
+  return 0;
+}
+
+int64_t sys_pipe(Task& task, uint64_t pipefd) {
+  return sys_pipe2(task, pipefd, 0);
 }
 
 }  // namespace hmk::lx

@@ -4,6 +4,7 @@
 #include "core/lib/format.h"
 #include "core/lib/string.h"
 #include "core/lib/util.h"
+#include "linuxcompat/alloc.h"
 #include "linuxcompat/fs/filesystem.h"
 #include "linuxcompat/fs/inode.h"
 #include "linuxcompat/robust_list.h"
@@ -56,7 +57,7 @@ ShimProcess* create_process(int32_t pid, int32_t ppid) {
     (void)rt::cap_delete(*space);
     return nullptr;
   }
-  auto* owner = new ShimProcess(pid, ppid, *space);
+  auto* owner = new (kFallible) ShimProcess(pid, ppid, *space);
   if (owner == nullptr) {
     (void)rt::cap_delete(*space);
     return nullptr;
@@ -264,8 +265,10 @@ int64_t make_init_process() {
   // pid 1: no space and no task, so nothing can signal or trace it; it reaps what it adopts.
   const int32_t init = allocate_id();
   if (init != kInitPid) return -kEAGAIN;
-  g_shim.processes[kInitPid] = new ShimProcess(kInitPid, 0, abi::kNullHandle);
-  return g_shim.processes[kInitPid] != nullptr ? 0 : -kENOMEM;
+  g_shim.processes[kInitPid] = new (kFallible) ShimProcess(kInitPid, 0, abi::kNullHandle);
+  if (g_shim.processes[kInitPid] != nullptr) return 0;
+  g_shim.last_id = 0;  // its id again next time
+  return -kENOMEM;
 }
 
 int64_t start_first_program(const char* const* argv, uint32_t argc, const char* const* envp,
@@ -278,9 +281,8 @@ int64_t start_first_program(const char* const* argv, uint32_t argc, const char* 
   if (owner == nullptr) return -kENOMEM;
   Process& p = owner->process;
   set_default_limits(p);
-  give_standard_files(p);
   fs::ContiguousBytes program;
-  int64_t e = find_executable(p, argv[0], &program);
+  int64_t e = give_standard_files(p) ? find_executable(p, argv[0], &program) : -kENOMEM;
   Result<abi::Handle> thread = e == 0 ? rt::thread_create(p.space, kLowestAddress, 0, 0)
                                       : Result<abi::Handle>(Status::kInvalidArgument);
   if (e == 0 && !thread.ok()) e = -kENOMEM;

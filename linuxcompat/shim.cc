@@ -12,6 +12,7 @@
 #include "core/lib/format.h"
 #include "core/lib/string.h"
 #include "core/lib/util.h"
+#include "linuxcompat/alloc.h"
 #include "linuxcompat/fs/filesystem.h"
 #include "linuxcompat/fs/operations.h"
 #include "svc/lib/bootinfo.h"
@@ -330,9 +331,12 @@ bool set_up_shim(const uint8_t* initrd, uint64_t initrd_size, abi::Handle stdout
     rt::print("bad initrd: %s\n", status_name(archive.status()));
     return false;
   }
-  g_shim.initrd = new CpioArchive(*archive);
+  g_shim.initrd = new (kFallible) CpioArchive(*archive);
   fs::set_memory_backend(&file_memory());
-  (void)fs::init_from_initrd(*g_shim.initrd);
+  if (g_shim.initrd == nullptr || fs::init_from_initrd(*g_shim.initrd) != 0) {
+    rt::print("no memory for the file system\n");
+    return false;
+  }
   g_shim.stdout_ports = stdout_ports;
   g_shim.stderr_ports = stderr_ports;
   init_uart(stdout_ports, kStdoutPort);
@@ -357,16 +361,25 @@ int32_t start_program() {
   return e == -kENOENT ? 127 : 126;
 }
 
-void give_standard_files(Process& process) {
+bool give_standard_files(Process& process) {
   // Standard input is /dev/null (a file of the shim's file system, as `< /dev/null` gives).
   File* input = nullptr;
   if (fs::root() == nullptr ||
       fs::open(process, fs::root(), StringView("/dev/null"), 0, 0, &input) != 0) {
-    input = new EmptyInput();
+    input = new (kFallible) EmptyInput();
+  }
+  File* output = new (kFallible) SerialFile(g_shim.stdout_ports, kStdoutPort);
+  File* error = new (kFallible) SerialFile(g_shim.stderr_ports, kStderrPort);
+  if (input == nullptr || output == nullptr || error == nullptr) {
+    File* const made[] = {input, output, error};
+    for (File* f : made)
+      if (f != nullptr) f->release();
+    return false;
   }
   process.fds.install(0, input);
-  process.fds.install(1, new SerialFile(g_shim.stdout_ports, kStdoutPort));
-  process.fds.install(2, new SerialFile(g_shim.stderr_ports, kStderrPort));
+  process.fds.install(1, output);
+  process.fds.install(2, error);
+  return true;
 }
 
 namespace {
@@ -385,9 +398,13 @@ uint64_t set_handler(abi::Handle thread, int32_t tid) {
 }  // namespace
 
 Task* add_task(Process& process, int32_t tid, abi::Handle thread) {
+  auto* task = new (kFallible) Task(process, tid, thread);
+  if (task == nullptr) return nullptr;
   const uint64_t badge = set_handler(thread, tid);
-  if (badge == 0) return nullptr;
-  auto* task = new Task(process, tid, thread);
+  if (badge == 0) {
+    delete task;
+    return nullptr;
+  }
   ++process.task_count;
   set_task_name(*task);
   g_shim.tasks[tid] = task;

@@ -145,9 +145,11 @@ uint64_t now();
 int32_t shell_status(int32_t wait_status);
 // The processes of the program still alive (pid 1, init, not counted).
 uint32_t live_programs();
-// The serial-port and empty-input files the first process starts with.
-void give_standard_files(Process& process);
-// A new task's handler capability and registration; the task is not started.
+// The serial-port and empty-input files the first process starts with; false (none given) when
+// out of memory.
+bool give_standard_files(Process& process);
+// A new task's handler capability and registration; the task is not started. nullptr (nothing
+// made) when out of memory or the handler cannot be set.
 Task* add_task(Process& process, int32_t tid, abi::Handle thread);
 // execve of a task other than the main one: the task takes `tid` (its process's pid, which no
 // task has now) and the kernel thread `thread` (new, not started, in the same space), with a

@@ -1,9 +1,9 @@
 // Processes: fork, vfork, clone (processes, not threads yet), execve, wait4, kill and the
-// process-group calls; and pipes. Part of the shim program (they create and end kernel
-// objects through shim.h).
+// process-group calls. Part of the shim program (they create and end kernel objects through
+// shim.h).
 #include "core/lib/string.h"
 #include "core/lib/util.h"
-#include "linuxcompat/pipe.h"
+#include "linuxcompat/alloc.h"
 #include "linuxcompat/shim.h"
 #include "linuxcompat/signals.h"
 #include "svc/lib/print.h"
@@ -154,8 +154,8 @@ int64_t sys_clone(Task& task, uint64_t flags, uint64_t stack, uint64_t parent_ti
 int64_t sys_execve(Task& task, uint64_t pathname, uint64_t argv, uint64_t envp) {
   char path[4096];
   if (int64_t len = task.process.mm.copy_string(path, pathname, sizeof(path)); len < 0) return len;
-  char* arena = new char[kExecArena];
-  const char** args = new const char*[2 * kMaxExecStrings];
+  char* arena = new (kFallible) char[kExecArena];
+  const char** args = new (kFallible) const char*[2 * kMaxExecStrings];
   if (arena == nullptr || args == nullptr) {
     delete[] arena;
     delete[] args;
@@ -327,39 +327,6 @@ int64_t sys_setsid(Task& task) {
   p.sid = p.pid;
   p.pgid = p.pid;
   return p.sid;
-}
-
-int64_t sys_pipe2(Task& task, uint64_t pipefd, uint32_t flags) {
-  if ((flags & ~(kOCloexec | kONonblock | kODirect)) != 0) return -kEINVAL;
-  FdTable& fds = task.process.fds;
-  const uint64_t limit = task.process.limits[kRlimitNofile].cur;
-  File* read_end = nullptr;
-  File* write_end = nullptr;
-  if (!make_pipe(&read_end, &write_end)) return -kENOMEM;
-  read_end->set_status_flags(flags & kONonblock);
-  write_end->set_status_flags(flags & kONonblock);
-  const CloseOnExec cloexec = (flags & kOCloexec) != 0 ? CloseOnExec::kYes : CloseOnExec::kNo;
-  const int64_t r = fds.allocate(read_end, 0, limit, cloexec);
-  if (r < 0) {
-    write_end->release();
-    return r;
-  }
-  const int64_t w = fds.allocate(write_end, 0, limit, cloexec);
-  if (w < 0) {
-    (void)fds.close(static_cast<int32_t>(r));
-    return w;
-  }
-  const int32_t pair[2] = {static_cast<int32_t>(r), static_cast<int32_t>(w)};
-  if (!task.process.mm.copy_out(pipefd, pair, sizeof(pair))) {
-    (void)fds.close(pair[0]);
-    (void)fds.close(pair[1]);
-    return -kEFAULT;
-  }
-  return 0;
-}
-
-int64_t sys_pipe(Task& task, uint64_t pipefd) {
-  return sys_pipe2(task, pipefd, 0);
 }
 
 int64_t sys_sched_getaffinity(Task& task, int32_t pid, uint32_t cpusetsize, uint64_t mask) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "linuxcompat/address_space.h"
+#include "linuxcompat/alloc.h"
 #include "linuxcompat/task.h"
 
 namespace hmk::lx {
@@ -25,7 +26,10 @@ class HostBackend final : public MemoryBackend {
  public:
   using Page = std::array<uint8_t, kPageSize>;
 
+  // A new object counts as an allocation for fault injection (arm_faults): an injected fault
+  // is the kernel out of memory.
   Status create(uint64_t pages, bool, MemoryObject* object) override {
+    if (fault_injected()) return Status::kOutOfMemory;
     *object = {store().next++, pages};
     auto& frames = store().objects[object->handle];
     for (uint64_t i = 0; i < pages; ++i)
@@ -33,7 +37,7 @@ class HostBackend final : public MemoryBackend {
     return Status::kOk;
   }
   Status clone(const MemoryObject& source, MemoryObject* copy) override {
-    TRY(create(source.pages, false, copy));
+    TRY(create(source.pages, false, copy));  // one allocation
     for (uint64_t i = 0; i < source.pages; ++i)
       *store().objects[copy->handle][i] = *store().objects[source.handle][i];
     return Status::kOk;

@@ -88,12 +88,13 @@ class ConsoleFile final : public InodeFile {
   File* output_;
 };
 
-void add_device(MemDirectory* dev, StringView name, uint32_t permissions, uint64_t rdev) {
-  (void)dev->adopt(name, new DeviceInode(dev->superblock(), permissions, rdev));
+// Each 0 or -ENOMEM.
+int64_t add_device(MemDirectory* dev, StringView name, uint32_t permissions, uint64_t rdev) {
+  return dev->adopt(name, new (kFallible) DeviceInode(dev->superblock(), permissions, rdev));
 }
 
-void add_link(MemDirectory* dev, StringView name, StringView target) {
-  (void)dev->adopt(name, SymlinkInode::create(dev->superblock(), target));
+int64_t add_link(MemDirectory* dev, StringView name, StringView target) {
+  return dev->adopt(name, SymlinkInode::create(dev->superblock(), target));
 }
 
 }  // namespace
@@ -101,22 +102,19 @@ void add_link(MemDirectory* dev, StringView name, StringView target) {
 int64_t DeviceInode::open(Process& process, uint32_t flags, StringView path, File** out) {
   switch (rdev()) {
     case kNull:
-      *out = new NullFile(this, flags, path);
-      return 0;
+      return make_open_file<NullFile>(out, this, flags, path);
     case kZero:
     case kFull:
-      *out = new ZeroFile(this, flags, path, rdev() == kFull ? Writes::kNoSpace : Writes::kTaken);
-      return 0;
+      return make_open_file<ZeroFile>(out, this, flags, path,
+                                      rdev() == kFull ? Writes::kNoSpace : Writes::kTaken);
     case kRandom:
     case kUrandom:
-      *out = new RandomFile(this, flags, path);
-      return 0;
+      return make_open_file<RandomFile>(out, this, flags, path);
     case kTty:
     case kConsole: {
       File* output = process.fds.get(1);
       if (output == nullptr) return -kENXIO;  // no terminal to stand for
-      *out = new ConsoleFile(this, flags, path, output);
-      return 0;
+      return make_open_file<ConsoleFile>(out, this, flags, path, output);
     }
     default:
       return -kENXIO;  // no driver for this device number
@@ -124,19 +122,24 @@ int64_t DeviceInode::open(Process& process, uint32_t flags, StringView path, Fil
 }
 
 Directory* make_dev_root(Superblock& sb) {
-  auto* dev = new MemDirectory(sb, 0755);
-  add_device(dev, "null", 0666, kNull);
-  add_device(dev, "zero", 0666, kZero);
-  add_device(dev, "full", 0666, kFull);
-  add_device(dev, "random", 0666, kRandom);
-  add_device(dev, "urandom", 0666, kUrandom);
-  add_device(dev, "tty", 0666, kTty);
-  add_device(dev, "console", 0600, kConsole);
-  add_link(dev, "fd", "/proc/self/fd");
-  add_link(dev, "stdin", "/proc/self/fd/0");
-  add_link(dev, "stdout", "/proc/self/fd/1");
-  add_link(dev, "stderr", "/proc/self/fd/2");
-  (void)dev->adopt("shm", new MemDirectory(sb, kSIsvtx | 0777));
+  auto* dev = new (kFallible) MemDirectory(sb, 0755);
+  if (dev == nullptr) return nullptr;
+  int64_t e = add_device(dev, "null", 0666, kNull);
+  if (e == 0) e = add_device(dev, "zero", 0666, kZero);
+  if (e == 0) e = add_device(dev, "full", 0666, kFull);
+  if (e == 0) e = add_device(dev, "random", 0666, kRandom);
+  if (e == 0) e = add_device(dev, "urandom", 0666, kUrandom);
+  if (e == 0) e = add_device(dev, "tty", 0666, kTty);
+  if (e == 0) e = add_device(dev, "console", 0600, kConsole);
+  if (e == 0) e = add_link(dev, "fd", "/proc/self/fd");
+  if (e == 0) e = add_link(dev, "stdin", "/proc/self/fd/0");
+  if (e == 0) e = add_link(dev, "stdout", "/proc/self/fd/1");
+  if (e == 0) e = add_link(dev, "stderr", "/proc/self/fd/2");
+  if (e == 0) e = dev->adopt("shm", new (kFallible) MemDirectory(sb, kSIsvtx | 0777));
+  if (e != 0) {
+    dev->release();
+    return nullptr;
+  }
   return dev;
 }
 

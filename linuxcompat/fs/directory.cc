@@ -2,24 +2,18 @@
 #include "linuxcompat/fs/directory.h"
 
 #include "core/lib/util.h"
+#include "linuxcompat/alloc.h"
 
 namespace hmk::lx::fs {
 
-Directory::~Directory() {
-  delete[] name_;
-}
-
 void Directory::attach(Directory* parent, StringView name) {
-  char* copy = new char[max<size_t>(name.size(), 1)];
-  mem_copy(copy, name.data(), name.size());
-  delete[] name_;
-  name_ = copy;
-  name_length_ = name.size();
+  name_ = name;
   parent_ = parent;
 }
 
 void Directory::detach() {
   parent_ = nullptr;
+  name_ = StringView();  // the bytes were the entry's, which goes
 }
 
 MemDirectory::~MemDirectory() {
@@ -75,28 +69,46 @@ int64_t MemDirectory::insert(StringView name, Inode* inode) {
 }
 
 int64_t MemDirectory::adopt(StringView name, Inode* inode) {
-  if (count_ == kMaxEntries) {
+  if (inode == nullptr) return -kENOMEM;
+  char* copy = nullptr;
+  if (int64_t e = prepare(name, 0, &copy); e != 0) {
     inode->release();
-    return -kENOSPC;
+    return e;
   }
-  if (count_ == capacity_) {
+  place(copy, name.size(), inode);
+  return 0;
+}
+
+int64_t MemDirectory::prepare(StringView name, uint32_t leaving, char** copy) {
+  if (count_ - leaving >= kMaxEntries) return -kENOSPC;
+  // The name first: a failure after the array has grown would keep the larger array.
+  char* made = new (kFallible) char[max<size_t>(name.size(), 1)];
+  if (made == nullptr) return -kENOMEM;
+  if (count_ - leaving == capacity_) {
     const uint32_t grown = max<uint32_t>(8, capacity_ * 2);
-    auto* bigger = new Entry[grown];
+    auto* bigger = new (kFallible) Entry[grown];
+    if (bigger == nullptr) {
+      delete[] made;
+      return -kENOMEM;
+    }
     for (uint32_t i = 0; i < count_; ++i)
       bigger[i] = entries_[i];
     delete[] entries_;
     entries_ = bigger;
     capacity_ = grown;
   }
-  char* copy = new char[max<size_t>(name.size(), 1)];
-  mem_copy(copy, name.data(), name.size());
-  entries_[count_++] = {copy, name.size(), next_cookie_++, inode};
+  mem_copy(made, name.data(), name.size());
+  *copy = made;
+  return 0;
+}
+
+void MemDirectory::place(char* copy, size_t length, Inode* inode) {
+  entries_[count_++] = {copy, length, next_cookie_++, inode};
   if (Directory* d = as_directory(inode)) {
-    d->attach(this, name);
+    d->attach(this, StringView(copy, length));
     set_nlink(nlink() + 1);  // its ".."
   }
   contents_changed();
-  return 0;
 }
 
 void MemDirectory::remove(StringView name) {

@@ -29,8 +29,6 @@ class Directory : public Inode {
  public:
   static constexpr uint64_t kFirstCookie = 3;
 
-  ~Directory() override;
-
   // The inode named `name` (one component, not "." or ".."): 0 and *out, or -ENOENT (also in a
   // directory that was removed). `process` is the caller (/proc/self).
   virtual int64_t lookup(Process& process, StringView name, InodeRef* out) = 0;
@@ -44,12 +42,14 @@ class Directory : public Inode {
 
   // ".." (nullptr for a file system's root and for a removed directory) and the name there.
   Directory* parent() const { return parent_; }
-  StringView name() const { return StringView(name_, name_length_); }
+  StringView name() const { return name_; }
   // Removed from its parent (rmdir): no lookups, no new entries.
   bool removed() const { return nlink() == 0; }
 
   // Directory is where it is: `parent` (which holds a reference to it through an entry, or
-  // for a mount's root, from the file system table) under `name`.
+  // for a mount's root, from the file system table) under `name`, whose bytes are not copied:
+  // they must stay while it is attached there (the parent's entry's copy, or the directory's
+  // own storage). Nothing is allocated, so nothing can fail.
   void attach(Directory* parent, StringView name);
   void detach();
 
@@ -61,8 +61,7 @@ class Directory : public Inode {
 
  private:
   Directory* parent_ = nullptr;
-  char* name_ = nullptr;
-  size_t name_length_ = 0;
+  StringView name_;
 };
 
 // A directory of tmpfs or devtmpfs: its entries in memory, in the order they were made.
@@ -80,11 +79,19 @@ class MemDirectory final : public Directory {
   // The inode of `name`, without a reference; nullptr if there is none.
   Inode* find(StringView name) const;
   // Adds `name` (free: the caller checked) for `inode`, taking a reference; a directory is
-  // attached here (its ".." and our nlink). 0 or -ENOSPC.
+  // attached here (its ".." and our nlink). 0, -ENOSPC (2^20 names), or -ENOMEM with nothing
+  // changed.
   int64_t insert(StringView name, Inode* inode);
   // The same for a new inode: the entry takes over the caller's reference (dropped if the
-  // name cannot be added).
+  // name cannot be added). A null `inode` (its allocation failed) is -ENOMEM.
   int64_t adopt(StringView name, Inode* inode);
+  // An entry's memory, taken before anything changes (rename takes it before its point of no
+  // return): room in the array for one more entry once `leaving` entries have gone, and a copy
+  // of `name` into *copy. 0, -ENOSPC or -ENOMEM. place() must use it.
+  int64_t prepare(StringView name, uint32_t leaving, char** copy);
+  // Adds the entry whose memory prepare() took, for `inode` (taking over the caller's
+  // reference); a directory is attached here. Cannot fail.
+  void place(char* copy, size_t length, Inode* inode);
   // Removes `name` (present), dropping the reference; a directory is detached.
   void remove(StringView name);
   bool empty() const { return count_ == 0; }

@@ -1,6 +1,7 @@
 // The tree: the initrd imported into a tmpfs root, /tmp, and the mounts of /dev and /proc.
 #include "linuxcompat/fs/filesystem.h"
 
+#include "linuxcompat/alloc.h"
 #include "linuxcompat/fs/path.h"
 #include "linuxcompat/task.h"
 
@@ -12,27 +13,41 @@ Superblock g_devfs = {"devtmpfs", kDevDevice, true};
 Superblock g_procfs = {"proc", kProcDevice, false};
 Directory* g_root = nullptr;  // one reference (a plain pointer: no static destructors here)
 
-// The directory `name` in `dir`, made (0755) if missing; nullptr if something else is there.
+// Set when an entry of the initrd could not be imported for lack of memory.
+bool g_import_failed = false;
+
+// The directory `name` in `dir`, made (0755) if missing; nullptr if something else is there
+// (or out of memory: g_import_failed).
 MemDirectory* subdirectory(MemDirectory* dir, StringView name) {
   Inode* found = dir->find(name);
   if (found == nullptr) {
-    auto* made = new MemDirectory(g_rootfs, 0755);
-    return dir->adopt(name, made) == 0 ? made : nullptr;
+    auto* made = new (kFallible) MemDirectory(g_rootfs, 0755);
+    if (dir->adopt(name, made) == 0) return made;
+    g_import_failed = true;
+    return nullptr;
   }
   Directory* d = as_directory(found);
   return d != nullptr ? d->changeable() : nullptr;
 }
 
-// A new inode for an archive entry, or nullptr for a kind the root does not hold.
+// A new inode for an archive entry, or nullptr for a kind the root does not hold (or out of
+// memory: g_import_failed).
 Inode* inode_for(const CpioEntry& e) {
   const uint32_t permissions = e.mode & kPermissionBits;
-  if (is_directory(e)) return new MemDirectory(g_rootfs, permissions);
-  if (is_regular_file(e)) return new RegularInode(g_rootfs, permissions, e.data, e.size);
-  if (is_symlink(e)) {
-    return SymlinkInode::create(g_rootfs,
-                                StringView(reinterpret_cast<const char*>(e.data), e.size));
+  Inode* made = nullptr;
+  if (is_directory(e)) {
+    made = new (kFallible) MemDirectory(g_rootfs, permissions);
+  } else if (is_regular_file(e)) {
+    made = new (kFallible) RegularInode(g_rootfs, permissions, e.data, e.size);
+  } else if (is_symlink(e)) {
+    const StringView target(reinterpret_cast<const char*>(e.data), e.size);
+    if (target.empty() || target.size() >= kPathMax) return nullptr;
+    made = SymlinkInode::create(g_rootfs, target);
+  } else {
+    return nullptr;  // devices, FIFOs, sockets: devtmpfs provides the devices
   }
-  return nullptr;  // devices, FIFOs, sockets: devtmpfs provides the devices
+  if (made == nullptr) g_import_failed = true;
+  return made;
 }
 
 // The next component of `rest` ("." and empty ones skipped) into *name; false at the end.
@@ -75,26 +90,33 @@ void import(MemDirectory* top, const CpioEntry& e) {
   Inode* made = inode_for(e);
   if (made == nullptr) return;
   if (old != nullptr) dir->remove(name);  // the last entry of a name wins, as in initramfs
-  (void)dir->adopt(name, made);
+  if (dir->adopt(name, made) == -kENOMEM) g_import_failed = true;
 }
 
-// `fs_root` as the root's entry `name`: a mount, hiding what the initrd had there.
-void mount(MemDirectory* top, StringView name, Directory* fs_root) {
+// `fs_root` as the root's entry `name`: a mount, hiding what the initrd had there. 0 or -errno.
+int64_t mount(MemDirectory* top, StringView name, Directory* fs_root) {
   if (top->find(name) != nullptr) top->remove(name);
-  (void)top->adopt(name, fs_root);
+  return top->adopt(name, fs_root);
 }
 
 }  // namespace
 
 int64_t init_from_initrd(const CpioArchive& initrd) {
-  auto* top = new MemDirectory(g_rootfs, 0755);
+  auto* top = new (kFallible) MemDirectory(g_rootfs, 0755);
+  if (top == nullptr) return -kENOMEM;
+  g_import_failed = false;
   for (const CpioEntry& e : initrd)
     import(top, e);
-  if (top->find("tmp") == nullptr) {
-    (void)top->adopt("tmp", new MemDirectory(g_rootfs, kSIsvtx | 0777));
+  int64_t e = g_import_failed ? -kENOMEM : 0;
+  if (e == 0 && top->find("tmp") == nullptr) {
+    e = top->adopt("tmp", new (kFallible) MemDirectory(g_rootfs, kSIsvtx | 0777));
   }
-  mount(top, "dev", make_dev_root(g_devfs));
-  mount(top, "proc", make_proc_root(g_procfs));
+  if (e == 0) e = mount(top, "dev", make_dev_root(g_devfs));
+  if (e == 0) e = mount(top, "proc", make_proc_root(g_procfs));
+  if (e != 0) {
+    top->release();
+    return e;
+  }
   shutdown();
   g_root = top;
   return 0;

@@ -41,7 +41,8 @@ inline constexpr uint64_t kRootDevice = make_device(0, 20);
 inline constexpr uint64_t kDevDevice = make_device(0, 5);
 inline constexpr uint64_t kProcDevice = make_device(0, 21);
 
-// Built by devices.cc and procfs.cc for init_from_initrd: their file systems' roots.
+// Built by devices.cc and procfs.cc for init_from_initrd: their file systems' roots (nullptr
+// when out of memory).
 Directory* make_dev_root(Superblock& sb);
 Directory* make_proc_root(Superblock& sb);
 

@@ -4,6 +4,7 @@
 
 #include "core/lib/util.h"
 #include "linuxcompat/address_space.h"
+#include "linuxcompat/alloc.h"
 
 namespace hmk::lx::fs {
 namespace {
@@ -148,7 +149,7 @@ int64_t RegularInode::reserve(uint64_t capacity) {
     if (want - old > kBudget - g_data_in_use) return -kENOSPC;
   }
   if (shared()) return move_to_memory(want);
-  auto* bytes = new uint8_t[want];
+  auto* bytes = new (kFallible) uint8_t[want];
   if (bytes == nullptr) return -kENOSPC;   // the heap is out of memory (or contiguous frames)
   const uint64_t keep = min(size_, want);  // less only when truncate shrinks a borrowed file
   if (keep > 0) mem_copy(bytes, data_, keep);
@@ -257,7 +258,7 @@ int64_t ContiguousBytes::take(const RegularInode& file) {
   data_ = file.bytes();
   size_ = file.size();
   if (!file.shared() || size_ == 0) return 0;
-  copy_ = new uint8_t[size_];
+  copy_ = new (kFallible) uint8_t[size_];
   if (copy_ == nullptr || file.read(copy_, size_, 0) != static_cast<int64_t>(size_)) {
     delete[] copy_;
     copy_ = nullptr;
@@ -273,9 +274,12 @@ int64_t ContiguousBytes::take(const RegularInode& file) {
 
 SymlinkInode* SymlinkInode::create(Superblock& sb, StringView target) {
   if (target.empty() || target.size() >= kPathMax) return nullptr;
-  auto* text = new char[target.size()];
+  auto* text = new (kFallible) char[target.size()];
+  if (text == nullptr) return nullptr;
   mem_copy(text, target.data(), target.size());
-  return new SymlinkInode(sb, text, target.size());
+  auto* link = new (kFallible) SymlinkInode(sb, text, target.size());
+  if (link == nullptr) delete[] text;
+  return link;
 }
 
 SymlinkInode::~SymlinkInode() {

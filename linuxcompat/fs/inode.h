@@ -209,7 +209,8 @@ class ContiguousBytes {
 
 class SymlinkInode : public Inode {
  public:
-  // nullptr when the target is empty or longer than kPathMax - 1 (callers check first).
+  // nullptr when the target is empty or longer than kPathMax - 1 (callers check first), or when
+  // out of memory.
   static SymlinkInode* create(Superblock& sb, StringView target);
   ~SymlinkInode() override;
 

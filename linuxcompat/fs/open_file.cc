@@ -30,8 +30,8 @@ int64_t moved(int64_t base, int64_t delta) {
 
 InodeFile::InodeFile(Inode* inode, uint32_t flags, StringView path)
     : inode_(inode), access_(flags & kOAccmode) {
-  path_ = new char[path.size() + 1];
-  path_length_ = copy_text(path_, path.size() + 1, path);
+  path_ = new (kFallible) char[path.size() + 1];
+  path_length_ = path_ != nullptr ? copy_text(path_, path.size() + 1, path) : 0;
   // F_GETFL's flags as Linux keeps them: O_LARGEFILE added (x86-64), the creation flags and
   // O_CLOEXEC (the fd's) dropped; an O_PATH file has nothing but O_PATH, O_DIRECTORY and
   // O_NOFOLLOW.
@@ -66,8 +66,7 @@ size_t InodeFile::describe(char* out, size_t capacity) const {
 // ---- regular files ----
 
 int64_t RegularInode::open(Process&, uint32_t flags, StringView path, File** out) {
-  *out = new RegularFile(this, flags, path);
-  return 0;
+  return make_open_file<RegularFile>(out, this, flags, path);
 }
 
 int64_t RegularFile::read(uint8_t* buffer, uint64_t length) {
@@ -139,8 +138,7 @@ int64_t RegularFile::ioctl(Task& task, uint64_t request, uint64_t argument) {
 // ---- directories ----
 
 int64_t Directory::open(Process&, uint32_t flags, StringView path, File** out) {
-  *out = new DirectoryFile(this, flags, path);
-  return 0;
+  return make_open_file<DirectoryFile>(out, this, flags, path);
 }
 
 uint64_t put_dirent64(uint8_t* buffer, uint64_t used, uint64_t length, const DirEntry& entry) {

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "core/lib/string.h"
+#include "linuxcompat/alloc.h"
 #include "linuxcompat/fs/directory.h"
 #include "linuxcompat/task.h"
 
@@ -21,6 +22,8 @@ class InodeFile : public File {
   size_t describe(char* out, size_t capacity) const override;
   bool readable() const override;
   bool writable() const override;
+  // False when its path could not be copied (out of memory): make_open_file gives it up.
+  bool made() const { return path_ != nullptr; }
 
  protected:
   // `flags`: open's (the access mode is kept, creation flags dropped).
@@ -33,6 +36,19 @@ class InodeFile : public File {
   size_t path_length_;
   uint32_t access_;  // O_RDONLY, O_WRONLY, O_RDWR, or 3 (neither: ioctl only, and O_PATH)
 };
+
+// A new open file `T(args...)` (an InodeFile) into *out: 0, or -ENOMEM with nothing made.
+template <typename T, typename... Args>
+int64_t make_open_file(File** out, Args... args) {
+  T* file = new (kFallible) T(args...);
+  if (file == nullptr) return -kENOMEM;
+  if (!file->made()) {
+    file->release();
+    return -kENOMEM;
+  }
+  *out = file;
+  return 0;
+}
 
 class RegularFile final : public InodeFile {
  public:

@@ -59,7 +59,9 @@ int64_t open_create(Process& process, Parent* parent, uint32_t flags, uint32_t m
       MemDirectory* changeable = dir->changeable();
       if (dir->removed()) return -kENOENT;
       if (changeable == nullptr) return -kEACCES;
-      auto* file = new RegularInode(dir->superblock(), mode & kPermissionBits & ~process.umask);
+      auto* file =
+          new (kFallible) RegularInode(dir->superblock(), mode & kPermissionBits & ~process.umask);
+      if (file == nullptr) return -kENOMEM;
       *out = InodeRef(file);
       *created = true;
       return changeable->adopt(parent->last, file);
@@ -107,8 +109,7 @@ int64_t finish_open(Process& process, const Parent& parent, Inode* inode, bool c
   }
   const StringView path = n >= 0 ? StringView(text, static_cast<size_t>(n)) : parent.last;
   if ((flags & kOPath) != 0) {
-    *out = new PathFile(inode, flags, path);
-    return 0;
+    return make_open_file<PathFile>(out, inode, flags, path);
   }
   RegularInode* file = inode->as_regular();
   if ((flags & kOTrunc) != 0 && file != nullptr && !created) {
@@ -176,7 +177,12 @@ int64_t open(Process& process, Inode* start, StringView path, uint32_t flags, ui
     e = lookup_last(process, &parent, follow, &links, &inode);
   }
   if (e != 0) return e;
-  return finish_open(process, parent, inode.get(), created, flags, out);
+  e = finish_open(process, parent, inode.get(), created, flags, out);
+  if (e != 0 && created) {  // out of memory for the File: as in Linux, which makes it first,
+    directory_of(parent)->changeable()->remove(parent.last);  // no file is left behind
+    inode->drop_link();
+  }
+  return e;
 }
 
 int64_t make_directory(Process& process, Inode* start, StringView path, uint32_t mode) {
@@ -186,7 +192,7 @@ int64_t make_directory(Process& process, Inode* start, StringView path, uint32_t
   MemDirectory* dir = directory_of(parent)->changeable();
   if (dir == nullptr) return -kEPERM;
   const uint32_t permissions = mode & (0777 | kSIsvtx) & ~process.umask;
-  return dir->adopt(parent.last, new MemDirectory(dir->superblock(), permissions));
+  return dir->adopt(parent.last, new (kFallible) MemDirectory(dir->superblock(), permissions));
 }
 
 int64_t make_symlink(Process& process, StringView target, Inode* start, StringView path) {
@@ -195,9 +201,8 @@ int64_t make_symlink(Process& process, StringView target, Inode* start, StringVi
   if (int64_t e = prepare_create(process, start, path, Making::kFile, &parent); e != 0) return e;
   MemDirectory* dir = directory_of(parent)->changeable();
   if (dir == nullptr) return -kEPERM;
-  SymlinkInode* link = SymlinkInode::create(dir->superblock(), target);
-  if (link == nullptr) return -kENAMETOOLONG;
-  return dir->adopt(parent.last, link);
+  if (target.size() >= kPathMax) return -kENAMETOOLONG;
+  return dir->adopt(parent.last, SymlinkInode::create(dir->superblock(), target));
 }
 
 int64_t make_link(Process& process, Inode* inode, Inode* start, StringView path) {
@@ -259,9 +264,13 @@ int64_t rename(Process& process, Inode* old_start, StringView old_path, Inode* n
   if (int64_t e = resolve_parent(process, new_start, new_path, &r.to); e != 0) return e;
   if (int64_t e = check_rename(process, r, flags); e != 0) return e;
   if (r.source.get() == r.target.get()) return 0;  // two names of one file: nothing to do
-  // Every check is done: from here the rename happens.
   MemDirectory* from = directory_of(r.from)->changeable();
   MemDirectory* to = directory_of(r.to)->changeable();
+  // The new entry's memory, before anything changes: the entries that go first make room.
+  char* name = nullptr;
+  const uint32_t leaving = (r.target ? 1 : 0) + (from == to ? 1 : 0);
+  if (int64_t e = to->prepare(r.to.last, leaving, &name); e != 0) return e;
+  // POINT OF NO RETURN: every check is done and the memory is there; the rename happens.
   if (r.target) {
     to->remove(r.to.last);
     if (r.target->is_directory()) {
@@ -271,7 +280,8 @@ int64_t rename(Process& process, Inode* old_start, StringView old_path, Inode* n
     }
   }
   from->remove(r.from.last);  // r.source keeps the inode alive in between
-  (void)to->insert(r.to.last, r.source.get());
+  r.source->acquire();
+  to->place(name, r.to.last.size(), r.source.get());
   r.source->attributes_changed();
   return 0;
 }

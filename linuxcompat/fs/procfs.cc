@@ -50,12 +50,15 @@ StringView number_name(int64_t n, DirEntry* e) {
 // and cwd reach the inode itself).
 class ProcLink final : public SymlinkInode {
  public:
-  // nullptr for an empty text.
+  // nullptr for an empty text, or when out of memory.
   static ProcLink* create(Superblock& sb, StringView text, Inode* jump, uint64_t ino) {
     if (text.empty() || text.size() >= kPathMax) return nullptr;
-    auto* copy = new char[text.size()];
+    auto* copy = new (kFallible) char[text.size()];
+    if (copy == nullptr) return nullptr;
     mem_copy(copy, text.data(), text.size());
-    return new ProcLink(sb, copy, text.size(), jump, ino);
+    auto* link = new (kFallible) ProcLink(sb, copy, text.size(), jump, ino);
+    if (link == nullptr) delete[] copy;
+    return link;
   }
   Inode* jump() const override { return jump_.get(); }
 
@@ -92,8 +95,9 @@ class FileInode final : public Inode {
 Superblock g_anon = {"anon_inodefs", make_device(0, 13), false};
 
 int64_t give_link(Superblock& sb, StringView text, Inode* jump, uint64_t ino, InodeRef* out) {
+  if (text.empty() || text.size() >= kPathMax) return -kENOENT;
   ProcLink* link = ProcLink::create(sb, text, jump, ino);
-  if (link == nullptr) return -kENOENT;
+  if (link == nullptr) return -kENOMEM;
   *out = InodeRef::adopt(link);
   return 0;
 }
@@ -154,16 +158,33 @@ class ProcTextFile final : public InodeFile {
   uint64_t offset_ = 0;
 };
 
+// The file of a generated `text` (which it takes over, freeing it if the file cannot be made)
+// into *out: 0 or -ENOMEM.
+int64_t give_text(Inode* inode, uint32_t flags, StringView path, char* text, size_t length,
+                  File** out) {
+  auto* file = new (kFallible) ProcTextFile(inode, flags, path, text, length);
+  if (file == nullptr) {
+    delete[] text;
+    return -kENOMEM;
+  }
+  if (!file->made()) {
+    file->release();  // and the text with it
+    return -kENOMEM;
+  }
+  *out = file;
+  return 0;
+}
+
 class ProcText final : public Inode {
  public:
   ProcText(Superblock& sb, Generator generate) : Inode(sb, kSIfreg | 0444), generate_(generate) {}
   int64_t open(Process&, uint32_t flags, StringView path, File** out) override {
     if ((flags & kOAccmode) != kORdonly) return -kEACCES;
     const size_t length = generate_(nullptr, 0);
-    auto* text = new char[length + 1];
+    auto* text = new (kFallible) char[length + 1];
+    if (text == nullptr) return -kENOMEM;
     generate_(text, length + 1);
-    *out = new ProcTextFile(this, flags, path, text, length);
-    return 0;
+    return give_text(this, flags, path, text, length, out);
   }
 
  private:
@@ -256,10 +277,10 @@ class ProcPidText final : public Inode {
     if (p == nullptr) return -kESRCH;
     const PidGenerator generate = kPidFiles[index_].generate;
     const size_t length = generate(*p, reader, nullptr, 0);
-    auto* text = new char[length + 1];
+    auto* text = new (kFallible) char[length + 1];
+    if (text == nullptr) return -kENOMEM;
     generate(*p, reader, text, length + 1);
-    *out = new ProcTextFile(this, flags, path, text, length);
-    return 0;
+    return give_text(this, flags, path, text, length, out);
   }
 
  private:
@@ -283,7 +304,8 @@ class ProcFdDir final : public Directory {
     char text[kPathMax];
     const size_t length = file->describe(text, sizeof(text));
     InodeRef target(file->inode());
-    if (!target) target = InodeRef::adopt(new FileInode(g_anon, file));
+    if (!target) target = InodeRef::adopt(new (kFallible) FileInode(g_anon, file));
+    if (!target) return -kENOMEM;
     return give_link(superblock(), StringView(text, length), target.get(), fd_ino(pid_, fd), out);
   }
   bool next(uint64_t after, DirEntry* out) override {
@@ -310,9 +332,8 @@ class ProcPidDir final : public Directory {
  public:
   ProcPidDir(Superblock& sb, int32_t pid, Directory* parent)
       : Directory(sb, 0555, pid_ino(pid, 0)), pid_(pid), parent_ref_(parent) {
-    char name[16];
-    const size_t length = snformat(name, sizeof(name), "%d", pid);
-    attach(parent, StringView(name, length));
+    const size_t length = snformat(pid_name_, sizeof(pid_name_), "%d", pid);
+    attach(parent, StringView(pid_name_, length));
   }
   int64_t lookup(Process&, StringView name, InodeRef* out) override {
     Process* p = find_process(pid_);
@@ -329,13 +350,13 @@ class ProcPidDir final : public Directory {
                        pid_ino(pid_, 1), out);
     }
     if (name == "fd") {
-      *out = InodeRef::adopt(new ProcFdDir(superblock(), pid_, this));
-      return 0;
+      *out = InodeRef::adopt(new (kFallible) ProcFdDir(superblock(), pid_, this));
+      return *out ? 0 : -kENOMEM;
     }
     for (uint32_t i = 0; i < array_size(kPidFiles); ++i) {
       if (name == kPidFiles[i].name) {
-        *out = InodeRef::adopt(new ProcPidText(superblock(), pid_, i));
-        return 0;
+        *out = InodeRef::adopt(new (kFallible) ProcPidText(superblock(), pid_, i));
+        return *out ? 0 : -kENOMEM;
       }
     }
     return -kENOENT;
@@ -355,16 +376,16 @@ class ProcPidDir final : public Directory {
  private:
   int32_t pid_;
   InodeRef parent_ref_;
+  char pid_name_[16];  // its name in /proc, which attach() does not copy
 };
 
 // ---- /proc ----
 
 class ProcRoot final : public Directory {
  public:
-  explicit ProcRoot(Superblock& sb)
-      : Directory(sb, 0555),
-        meminfo_(InodeRef::adopt(new ProcText(sb, &meminfo_text))),
-        mounts_(InodeRef::adopt(new ProcText(sb, &mounts_text))) {}
+  // Takes over the references to its two files.
+  ProcRoot(Superblock& sb, Inode* meminfo, Inode* mounts)
+      : Directory(sb, 0555), meminfo_(InodeRef::adopt(meminfo)), mounts_(InodeRef::adopt(mounts)) {}
 
   int64_t lookup(Process& process, StringView name, InodeRef* out) override {
     int32_t pid = 0;
@@ -377,8 +398,8 @@ class ProcRoot final : public Directory {
       return give_link(superblock(), StringView(text, length), nullptr, kSelfIno, out);
     }
     if (!parse_number(name, &pid) || find_process(pid) == nullptr) return -kENOENT;
-    *out = InodeRef::adopt(new ProcPidDir(superblock(), pid, this));
-    return 0;
+    *out = InodeRef::adopt(new (kFallible) ProcPidDir(superblock(), pid, this));
+    return *out ? 0 : -kENOMEM;
   }
 
   // meminfo, mounts, self (cookies 3, 4, 5), then the processes (kPids + pid).
@@ -412,7 +433,16 @@ class ProcRoot final : public Directory {
 }  // namespace
 
 Directory* make_proc_root(Superblock& sb) {
-  return new ProcRoot(sb);
+  auto* meminfo = new (kFallible) ProcText(sb, &meminfo_text);
+  auto* mounts = new (kFallible) ProcText(sb, &mounts_text);
+  auto* root = meminfo != nullptr && mounts != nullptr ? new (kFallible)
+                                                             ProcRoot(sb, meminfo, mounts)
+                                                       : nullptr;
+  if (root == nullptr) {
+    if (meminfo != nullptr) meminfo->release();
+    if (mounts != nullptr) mounts->release();
+  }
+  return root;
 }
 
 }  // namespace hmk::lx::fs

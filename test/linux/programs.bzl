@@ -106,6 +106,7 @@ PROGRAMS = [
     "27_pipe2_flags",
     "27_pipe_eof",
     "27_pipe_epipe",
+    "27_pipe_exhaustion",
     "27_pipe_fork",
     "27_pipe_read_all",
     "27_pipe_rw",
