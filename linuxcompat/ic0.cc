@@ -30,6 +30,7 @@
 #include "core/kernel_service.h"
 #include "core/lib/string.h"
 #include "core/lib/util.h"
+#include "linuxcompat/alloc.h"
 #include "linuxcompat/quick.h"
 #include "linuxcompat/shim.h"
 #include "linuxcompat/signals.h"
@@ -117,9 +118,9 @@ Call* new_call(void (*work)(Call&)) {
     g_free = c->next;
   } else {
     const uint64_t before = rt::heap_bytes_in_use();
-    c = new Call();
+    c = new (kFallible) Call();
     if (c == nullptr) return nullptr;
-    c->stack = new uint8_t[kFiberStack];
+    c->stack = new (kFallible) uint8_t[kFiberStack];
     if (c->stack == nullptr) {
       delete c;
       return nullptr;
@@ -247,11 +248,14 @@ int64_t block_many(Task& task, WaitQueue* const* queues, uint32_t count, uint64_
     return -kEINTR;
   }
   if (task.interrupted()) return -kEINTR;
-  if (!save_reply(*c)) return -kENOMEM;
   constexpr uint32_t kMax = 256;
   const uint32_t n = min(count, kMax);
-  Waiter* waiters = new Waiter[n];
+  Waiter* waiters = new (kFallible) Waiter[n];
   if (waiters == nullptr) return -kENOMEM;
+  if (!save_reply(*c)) {
+    delete[] waiters;
+    return -kENOMEM;
+  }
   for (uint32_t i = 0; i < n; ++i) {
     waiters[i] = {queues[i]->first, reinterpret_cast<uint64_t>(c)};
     queues[i]->first = &waiters[i];

@@ -8,6 +8,7 @@
 // prints "exit-status N" and exits, which ends every process left.
 #include "core/lib/format.h"
 #include "core/lib/util.h"
+#include "linuxcompat/alloc.h"
 #include "linuxcompat/fs/filesystem.h"
 #include "linuxcompat/shim.h"
 #include "linuxcompat/signals.h"
@@ -104,7 +105,7 @@ int64_t block_many(Task& task, WaitQueue* const* queues, uint32_t count, uint64_
   if (task.interrupted()) return -kEINTR;
   const abi::Handle token = g_current_token;
   constexpr uint32_t kMax = 256;
-  Waiter* waiters = new Waiter[count < kMax ? count : kMax];
+  Waiter* waiters = new (kFallible) Waiter[count < kMax ? count : kMax];
   if (waiters == nullptr) return -kENOMEM;
   const uint32_t n = count < kMax ? count : kMax;
   for (uint32_t i = 0; i < n; ++i) {
