@@ -35,7 +35,8 @@ let error_name = function
   | InvalidCapability -> "InvalidCapability" | PermissionDenied -> "PermissionDenied"
   | InvalidArgument -> "InvalidArgument" | QuotaExceeded -> "QuotaExceeded"
   | PeerClosed -> "PeerClosed" | WouldBlock -> "WouldBlock" | NotFound -> "NotFound"
-  | Busy -> "Busy" | BadAddress -> "BadAddress"
+  | Busy -> "Busy" | BadAddress -> "BadAddress" | OutOfRange -> "OutOfRange"
+  | AlreadyExists -> "AlreadyExists"
 
 let type_name = function
   | TSpace -> "Space" | TThread -> "Thread" | TEndpoint -> "Endpoint"

@@ -74,7 +74,8 @@ Qed.
 
 Inductive error :=
   | InvalidCapability | PermissionDenied | InvalidArgument | QuotaExceeded | PeerClosed
-  | WouldBlock | NotFound | Busy | BadAddress.
+  | WouldBlock | NotFound | Busy | BadAddress
+  | OutOfRange | AlreadyExists.  (* only map (Mappings.v) returns these *)
 
 Inductive otype := TSpace | TThread | TEndpoint | TNotification | TMemory.
 
