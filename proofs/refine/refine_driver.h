@@ -114,6 +114,7 @@ enum class Kind : uint8_t {
   kThread,     // a: space, c: entry valid
   kStart,      // a
   kYield,      //
+  kPriority,   // a: thread, b: which priority (kPriorities, or the caller's own, or one below)
   kCount,
 };
 
@@ -331,6 +332,17 @@ class Run {
         cmd += "yield";
         status = h_.syscall(t, Syscall::kYield);
         break;
+      case Kind::kPriority: {
+        // In range and not, at, below and above the caller's own (100 unless lowered).
+        static constexpr uint64_t kPriorities[] = {0, 1, 50, 99, 100, 101, 200, 255, 256, 4096};
+        constexpr uint32_t n = sizeof(kPriorities) / sizeof(kPriorities[0]);
+        const uint32_t i = op.b % (n + 2);
+        const uint64_t own = t->priority();
+        const uint64_t p = i < n ? kPriorities[i] : i == n ? own : (own > 0 ? own - 1 : 0);
+        cmd += "prio " + std::to_string(a.spec) + " " + std::to_string(p);
+        status = h_.syscall(t, Syscall::kThreadSetPriority, {a.core, p});
+        break;
+      }
       case Kind::kCount:
         break;
     }
@@ -381,8 +393,8 @@ class Run {
           break;
         case ObjectType::kThread: {
           auto* t = static_cast<Thread*>(o);
-          snprintf(buf, sizeof(buf), "o%d:T/%d:%s ", id, id_of(&t->space()),
-                   thread_state(t).c_str());
+          snprintf(buf, sizeof(buf), "o%d:T/%d:%s:%u ", id, id_of(&t->space()),
+                   thread_state(t).c_str(), static_cast<unsigned>(t->priority()));
           break;
         }
         case ObjectType::kEndpoint:
@@ -606,7 +618,7 @@ inline Op random_op(std::mt19937_64& rng, const std::vector<ObjectType>& types,
       Kind::kSend,     Kind::kRecv,   Kind::kRecv,   Kind::kReply,  Kind::kSpace,
       Kind::kThread,   Kind::kThread, Kind::kStart,  Kind::kStart,  Kind::kYield,
       Kind::kEndpoint, Kind::kSignal, Kind::kDerive, Kind::kCall,   Kind::kReplyRecv,
-      Kind::kSend,     Kind::kRecv,   Kind::kReply,
+      Kind::kSend,     Kind::kRecv,   Kind::kReply,  Kind::kPriority, Kind::kPriority,
   };
   Op op{};
   op.kind = kWeighted[pick(sizeof(kWeighted) / sizeof(kWeighted[0]))];
@@ -647,6 +659,7 @@ inline Op random_op(std::mt19937_64& rng, const std::vector<ObjectType>& types,
       want = ObjectType::kEndpoint;
       break;
     case Kind::kStart:
+    case Kind::kPriority:
       want = ObjectType::kThread;
       break;
     default:

@@ -69,6 +69,7 @@ std::vector<Op> alphabet() {
       {Kind::kSend, 0, 3, 0, 1},
       {Kind::kReply, 1, 0, 0, 0},
       {Kind::kInfo, 0, 3, 0, 0},
+      {Kind::kPriority, 0, 1, 2, 0},  // the caller's own thread to 50: its new threads get 50
   };
 }
 

@@ -8,7 +8,8 @@
 
    CALL: derive H R B | copy HS H R | delete H | revoke H | info H | ep | ntf | mem P OK
    | signal H | wait H | poll H | quota H | call H | rr H NB | send H NB | recv H NB | reply
-   | space BYTES | tcreate HS OK | tstart H | yield      (R: rights bits, OK/NB: 0 or 1) *)
+   | space BYTES | tcreate HS OK | tstart H | yield | prio H P
+                                                         (R: rights bits, OK/NB: 0 or 1) *)
 
 open Hmkspec
 
@@ -34,7 +35,8 @@ let error_name = function
   | InvalidCapability -> "InvalidCapability" | PermissionDenied -> "PermissionDenied"
   | InvalidArgument -> "InvalidArgument" | QuotaExceeded -> "QuotaExceeded"
   | PeerClosed -> "PeerClosed" | WouldBlock -> "WouldBlock" | NotFound -> "NotFound"
-  | Busy -> "Busy" | BadAddress -> "BadAddress"
+  | Busy -> "Busy" | BadAddress -> "BadAddress" | OutOfRange -> "OutOfRange"
+  | AlreadyExists -> "AlreadyExists"
 
 let type_name = function
   | TSpace -> "Space" | TThread -> "Thread" | TEndpoint -> "Endpoint"
@@ -59,7 +61,7 @@ let tstate_name = function
   | Dead -> "D"
 
 (* The canonical abstract state (the driver prints the core's the same way): objects by id,
-   capabilities by id, thread states, queues, notification words, callers. *)
+   capabilities by id, thread states and priorities, queues, notification words, callers. *)
 let state_line s =
   let b = Buffer.create 256 in
   let add fmt = Printf.bprintf b fmt in
@@ -71,7 +73,8 @@ let state_line s =
         | KSpace a ->
             let l = match s.s_accts a with Some (l, _) -> l | None -> -1 in
             add "o%d:S/%d " o l
-        | KThread sp -> add "o%d:T/%d:%s " o sp (tstate_name (s.s_tstate o))
+        | KThread sp ->
+            add "o%d:T/%d:%s:%d " o sp (tstate_name (s.s_tstate o)) (s.s_prio o)
         | KEndpoint -> add "o%d:E " o
         | KNotification -> add "o%d:N/%d " o (s.s_word o)
         | KMemory p -> add "o%d:M/%d " o p)
@@ -115,6 +118,7 @@ let parse_call = function
   | [ "tcreate"; hs; ok ] -> ThreadCreate (int_of_string hs, ok = "1")
   | [ "tstart"; h ] -> ThreadStart (int_of_string h)
   | [ "yield" ] -> Yield
+  | [ "prio"; h; p ] -> ThreadSetPriority (int_of_string h, int_of_string p)
   | words -> failwith ("unknown call: " ^ String.concat " " words)
 
 let () =

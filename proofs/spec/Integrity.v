@@ -4,7 +4,7 @@
 
    The state is cut into locations (`loc`): an object's record, a quota account, a space's
    capability table, a thread (its state and its caller), an endpoint's or notification's
-   queue, a notification's word, and the fresh-id counter. `changed s s' l` says location l
+   queue, a notification's word, the fresh-id counter, and a thread's priority. `changed s s' l` says location l
    differs after the call; `authorised s s' t sp l` says which changes of l a call by
    thread t of space sp may make, from what sp held BEFORE the call:
 
@@ -30,6 +30,8 @@
    - LWord n: with Send on n through capability c, the word gains c's bits (sig_bits c:
      its badge, 1 if none); with Receive, it is cleared; a new or dead object's word is 0.
    - LNext: the counter only grows (the allocator).
+   - LPrio x: never above the caller t's own priority, and only of a new thread or of one sp
+     holds with Manage (thread_create, thread_set_priority).
 
    `integrity` proves that every call of `step` makes only authorised changes (in a `wf`
    state: the reply relation and unique capability ids are used). The corollaries say it
@@ -48,7 +50,8 @@ Inductive loc :=
   | LThread (x : nat)    (* s_tstate x and s_caller x *)
   | LQueue (o : nat)     (* s_waiters o *)
   | LWord (n : nat)      (* s_word n *)
-  | LNext.               (* s_next *)
+  | LNext                (* s_next *)
+  | LPrio (x : nat).     (* s_prio x: a thread's priority *)
 
 Definition table (s : state) (sp : nat) : list cap :=
   filter (fun c => Nat.eqb (c_space c) sp) (s_caps s).
@@ -62,6 +65,7 @@ Definition changed (s s' : state) (l : loc) : Prop :=
   | LQueue o => s_waiters s' o <> s_waiters s o
   | LWord n => s_word s' n <> s_word s n
   | LNext => s_next s' <> s_next s
+  | LPrio x => s_prio s' x <> s_prio s x
   end.
 
 (* ---------- Authority: what sp holds before the call ---------- *)
@@ -148,6 +152,9 @@ Definition authorised (s s' : state) (t sp : nat) (l : loc) : Prop :=
       (holds s sp n [RReceive] /\ s_word s' n = 0) \/
       ((fresh s n \/ killed s s' sp n) /\ s_word s' n = 0)
   | LNext => s_next s < s_next s'
+  | LPrio x =>
+      (* never above the caller's own; a new thread, or one sp holds with Manage *)
+      s_prio s' x <= s_prio s t /\ (fresh s x \/ holds s sp x [RManage])
   end.
 
 Definition changed_only_authorised (s s' : state) (t sp : nat) : Prop :=
@@ -190,6 +197,18 @@ Ltac unch :=
   | H : _ <> _ |- _ => apply H; reflexivity
   end.
 
+(* A priority that is the same before and after (every call but the creations and
+   thread_set_priority): the LPrio case of a proof by locations is done. *)
+Ltac prio_unch :=
+  lazymatch goal with
+  | |- _ <= _ /\ _ =>
+      exfalso;
+      match goal with
+      | H : s_prio _ _ <> s_prio _ _ |- _ =>
+          apply H; rewrite ?drop_caller_prio, ?destroy_prio; first [reflexivity|congruence]
+      end
+  end.
+
 Ltac upd_rw :=
   repeat first [ rewrite upd_eq in * | rewrite upd_neq in * by assumption ].
 
@@ -204,9 +223,9 @@ Lemma coa_own_cap : forall s t sp c,
   c_space c = sp ->
   changed_only_authorised s
     (mkState (s_objs s) (s_accts s) (c :: s_caps s) (s_tstate s) (s_word s) (s_waiters s)
-             (s_caller s) (S (s_next s))) t sp.
+             (s_caller s) (S (s_next s)) (s_prio s)) t sp.
 Proof.
-  intros s t sp c Hc l. destruct l as [o|a|sp'|x|o|n|]; simpl; intros Hch; try unch.
+  intros s t sp c Hc l. destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch; try unch.
   - destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|].
     exfalso. apply Hch. unfold table. simpl.
     destruct (Nat.eqb_spec (c_space c) sp'); [congruence|reflexivity].
@@ -235,7 +254,7 @@ Proof.
   destruct (subset_b rr (c_rights src)) eqn:Es; simpl in H;
     [|inversion H; subst; apply coa_refl].
   inversion H; subst; clear H.
-  intros l. destruct l as [o|a|sp'|x|o|n|]; simpl; intros Hch; try unch.
+  intros l. destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch; try unch.
   - destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|right].
     destruct E as [Es1 [Es2 _]].
     split.
@@ -282,19 +301,19 @@ Proof.
   { rewrite <- Hs'. destruct (named _ _); [reflexivity|apply destroy_caps]. }
   pose proof (table_change_del s s' sp c W Hc Hsp Caps) as Tb.
   destruct (named (del_caps (c_id c) (s_caps s)) (c_obj c)) eqn:En.
-  { subst s'. intros l. destruct l as [o|a|sp'|x|o|n|]; simpl; intros Hch; try unch.
+  { subst s'. intros l. destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch; try unch.
     destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|right; auto]. }
   unfold destroy in Hs'. simpl in Hs'.
   destruct (s_objs s (c_obj c)) as [ob|] eqn:Eo;
-    [|subst s'; intros l; destruct l as [o|a|sp'|x|o|n|]; simpl; intros Hch; try unch;
+    [|subst s'; intros l; destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch; try unch;
       destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|right; auto]].
   destruct (reapable (o_kind ob)) eqn:Er;
-    [|subst s'; intros l; destruct l as [o|a|sp'|x|o|n|]; simpl; intros Hch; try unch;
+    [|subst s'; intros l; destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch; try unch;
       destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|right; auto]].
   assert (K : killed s s' sp (c_obj c)).
   { split; [exists c; auto|]. split; [exists ob; auto|]. subst s'. simpl.
     split; [apply upd_eq|]. apply named_false. auto. }
-  subst s'. intros l. destruct l as [o|a|sp'|x|o|n|]; simpl; intros Hch; try unch.
+  subst s'. intros l. destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch; try unch.
   - destruct (Nat.eq_dec o (c_obj c)) as [->|N]; [right; auto|].
     rewrite upd_neq in Hch by auto. unch.
   - destruct (Nat.eqb_spec a (o_acct ob)) as [Ea|N];
@@ -320,7 +339,7 @@ Proof.
   destruct (lookup s sp h) as [c|] eqn:E; [|inversion H; subst; apply coa_refl].
   apply lookup_some in E. destruct E as [Hc [_ Hsp]].
   injection H as _ <-.
-  intros l. destruct l as [o|a|sp'|x|o|n|]; simpl; intros Hch; try unch.
+  intros l. destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch; try unch.
   destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|right]. split.
   - intros x Hx. left. apply in_table in Hx. simpl in Hx. apply in_table.
     rewrite in_revoke_caps in Hx. tauto.
@@ -332,17 +351,17 @@ Qed.
 
 (* ---------- Creating objects ---------- *)
 
-Lemma int_create : forall s t sp k rts r s',
-  (forall sp', k = KThread sp' -> holds s sp sp' [RManage]) ->
-  create s sp k rts = (r, s') -> changed_only_authorised s s' t sp.
+Lemma int_create : forall s t sp k rts p r s',
+  (forall sp', k = KThread sp' -> holds s sp sp' [RManage]) -> p <= s_prio s t ->
+  create s sp k rts p = (r, s') -> changed_only_authorised s s' t sp.
 Proof.
-  intros s t sp k rts r s' Hk H. unfold create in H.
+  intros s t sp k rts p r s' Hk Hp H. unfold create in H.
   destruct (s_objs s sp) as [[[a| | | |] q]|] eqn:Esp;
     try (injection H as _ <-; apply coa_refl).
   destruct (s_accts s a) as [[lim u]|] eqn:Ea; [|injection H as _ <-; apply coa_refl].
   destruct (Nat.ltb lim (u + obj_size k)); [injection H as _ <-; apply coa_refl|].
   injection H as _ <-.
-  intros l. destruct l as [o|a'|sp'|x|o|n|]; simpl; intros Hch.
+  intros l. destruct l as [o|a'|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch.
   - destruct (Nat.eq_dec o (s_next s)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
     left. split; [unfold fresh; lia|]. intros ob E. rewrite upd_eq in E.
     injection E as <-. simpl. split; [exists q; auto|exact Hk].
@@ -358,6 +377,8 @@ Proof.
   - destruct (Nat.eq_dec n (s_next s)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
     right; right. rewrite upd_eq. split; auto. left. unfold fresh. lia.
   - lia.
+  - destruct (Nat.eq_dec x (s_next s)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
+    rewrite upd_eq. split; [exact Hp|left; unfold fresh; lia].
 Qed.
 
 Lemma int_space_create : forall s t sp bytes r s',
@@ -370,7 +391,7 @@ Proof.
   destruct (Nat.ltb lim (u + (bytes + obj_size (KSpace 0))));
     [injection H as _ <-; apply coa_refl|].
   injection H as _ <-.
-  intros l. destruct l as [o|a'|sp'|x|o|n|]; simpl; intros Hch.
+  intros l. destruct l as [o|a'|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch.
   - destruct (Nat.eq_dec o (s_next s)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
     left. split; [unfold fresh; lia|]. intros ob E. rewrite upd_eq in E.
     injection E as <-. simpl. split; [exists q; auto|intros sp' E; discriminate E].
@@ -396,7 +417,7 @@ Proof.
     try (injection H as _ <-; apply coa_refl).
   apply holds_lookup_typed in E.
   destruct (s_tstate s (c_obj c)) eqn:Es; injection H as _ <-; try apply coa_refl.
-  intros l. destruct l as [o|a|sp'|x|o|n|]; simpl; intros Hch.
+  intros l. destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch.
   - unch.
   - unch.
   - unch.
@@ -406,6 +427,23 @@ Proof.
   - unch.
   - unch.
   - unch.
+Qed.
+
+(* thread_set_priority: only the priority of a thread sp holds with Manage, and never above
+   the caller's own. *)
+Lemma int_thread_set_priority : forall s t sp h p r s',
+  thread_set_priority s t sp h p = (r, s') -> changed_only_authorised s s' t sp.
+Proof.
+  intros s t sp h p r s' H. unfold thread_set_priority in H.
+  destruct (lookup_typed s sp h TThread [RManage]) as [[c|]|e] eqn:E;
+    try (injection H as _ <-; apply coa_refl).
+  apply holds_lookup_typed in E.
+  destruct (Nat.leb prio_count p); [injection H as _ <-; apply coa_refl|].
+  destruct (Nat.ltb (s_prio s t) p) eqn:Elt; [injection H as _ <-; apply coa_refl|].
+  apply Nat.ltb_ge in Elt. injection H as _ <-.
+  intros l. destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try unch.
+  destruct (Nat.eq_dec x (c_obj c)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
+  rewrite upd_eq. split; [exact Elt|right; exists c; exact E].
 Qed.
 
 (* ---------- Notifications ---------- *)
@@ -418,7 +456,7 @@ Proof.
     try (injection H as _ <-; apply coa_refl).
   apply holds_lookup_typed in E.
   destruct (s_waiters s (c_obj c)) as [|w rest] eqn:Ew; injection H as _ <-;
-    intros l; destruct l as [o|a|sp'|x|o|n|]; simpl; intros Hch.
+    intros l; destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch.
   - unch.
   - unch.
   - unch.
@@ -448,7 +486,7 @@ Proof.
     try (injection H as _ <-; apply coa_refl).
   apply holds_lookup_typed in E.
   destruct (Nat.eqb (s_word s (c_obj c)) 0); injection H as _ <-;
-    intros l; destruct l as [o|a|sp'|x|o|n|]; simpl; intros Hch.
+    intros l; destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch.
   - unch.
   - unch.
   - unch.
@@ -475,7 +513,7 @@ Proof.
   destruct (lookup_typed s sp h TNotification [RReceive]) as [[c|]|e] eqn:E;
     try (injection H as _ <-; apply coa_refl).
   apply holds_lookup_typed in E. injection H as _ <-.
-  intros l; destruct l as [o|a|sp'|x|o|n|]; simpl; intros Hch.
+  intros l; destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch.
   - unch.
   - unch.
   - unch.
@@ -494,7 +532,7 @@ Qed.
 Lemma coa_threads : forall s s' t sp e,
   (holds s sp e [RSend] \/ holds s sp e [RReceive]) ->
   s_objs s' = s_objs s -> s_accts s' = s_accts s -> s_caps s' = s_caps s ->
-  s_word s' = s_word s -> s_next s' = s_next s ->
+  s_word s' = s_word s -> s_next s' = s_next s -> s_prio s' = s_prio s ->
   (forall o, o <> e -> s_waiters s' o = s_waiters s o) ->
   (s_waiters s' e = s_waiters s e \/ s_waiters s' e = tl (s_waiters s e) \/
    s_waiters s' e = s_waiters s e ++ [t]) ->
@@ -506,8 +544,8 @@ Lemma coa_threads : forall s s' t sp e,
       s_caller s' x = s_caller s x)) ->
   changed_only_authorised s s' t sp.
 Proof.
-  intros s s' t sp e Hh Ho Ha Hc Hw Hn Hq He Ht l.
-  destruct l as [o|a|sp'|x|o|n|]; simpl; intros Hch.
+  intros s s' t sp e Hh Ho Ha Hc Hw Hn Hp Hq He Ht l.
+  destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch.
   - exfalso. rewrite Ho in Hch. auto.
   - exfalso. rewrite Ha in Hch. auto.
   - exfalso. unfold table in Hch. rewrite Hc in Hch. auto.
@@ -598,7 +636,7 @@ Lemma int_drop_caller : forall s t sp, wf s ->
 Proof.
   intros s t sp W.
   destruct (drop_caller_facts s t W) as [Ho [Ha [Hc [Hw [Hn [Hq [_ Ht]]]]]]].
-  intros l. destruct l as [o|a|sp'|x|o|n|]; simpl; intros Hch.
+  intros l. destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch.
   - exfalso. rewrite Ho in Hch. auto.
   - exfalso. rewrite Ha in Hch. auto.
   - exfalso. unfold table in Hch. rewrite Hc in Hch. auto.
@@ -622,7 +660,8 @@ Proof.
   - apply sender_head_some in Esh. rewrite Hq in Esh.
     destruct b; injection H as _ <-;
       (apply (coa_threads _ _ _ _ e);
-         [right; exact Hh|simpl; auto|simpl; auto|simpl; auto|simpl; auto|simpl; auto| | | ]).
+         [right; exact Hh|simpl; auto|simpl; auto|simpl; auto|simpl; auto|simpl; auto|
+          simpl; apply drop_caller_prio| | | ]).
     (* a caller taken: it now waits for t's reply *)
     + intros o N. simpl. rewrite upd_neq by auto. rewrite Hq. reflexivity.
     + right; left. simpl. rewrite upd_eq, Esh. reflexivity.
@@ -642,6 +681,7 @@ Proof.
       * rewrite !upd_neq by auto. destruct (Ht x Nt) as [E|E]; [left|right; right]; exact E.
   - destruct nb; injection H as _ <-; [apply int_drop_caller; auto|].
     apply (coa_threads _ _ _ _ e); simpl; auto.
+    + unfold s1. apply drop_caller_prio.
     + intros o N. rewrite upd_neq by auto. rewrite Hq. reflexivity.
     + right; right. rewrite upd_eq, Hq. reflexivity.
     + intros x Nt. rewrite upd_neq by auto. destruct (Ht x Nt) as [E|E]; [left|right; right];
@@ -702,11 +742,11 @@ Proof.
   - eapply int_cap_delete; eauto.
   - eapply int_cap_revoke; eauto.
   - unfold cap_info in H. split_matches H; injection H as _ <-; apply coa_refl.
-  - revert H. apply int_create. intros sp' E. discriminate E.
-  - revert H. apply int_create. intros sp' E. discriminate E.
+  - revert H. apply int_create; [intros sp' E; discriminate E|lia].
+  - revert H. apply int_create; [intros sp' E; discriminate E|lia].
   - unfold memory_create in H. destruct (_ || _ || _);
       [injection H as _ <-; apply coa_refl|].
-    revert H. apply int_create. intros sp' E. discriminate E.
+    revert H. apply int_create; [intros sp' E; discriminate E|lia].
   - eapply int_signal; eauto.
   - eapply int_wait; eauto.
   - eapply int_poll; eauto.
@@ -722,9 +762,11 @@ Proof.
       try (injection H as _ <-; apply coa_refl).
     apply holds_lookup_typed in E.
     destruct entry_ok; [|injection H as _ <-; apply coa_refl].
-    eapply int_create; [|exact H]. intros sp' Ek. injection Ek as <-. exists c. exact E.
+    eapply int_create; [| |exact H]; [|lia]. intros sp' Ek. injection Ek as <-. exists c.
+    exact E.
   - eapply int_thread_start; eauto.
   - unfold yield in H. injection H as _ <-. apply coa_refl.
+  - eapply int_thread_set_priority; eauto.
 Qed.
 
 (* A call by a thread that is not running changes nothing. *)
@@ -759,9 +801,9 @@ Lemma diff_complete : forall s s', (forall l, ~ changed s s' l) ->
   (forall sp, table s' sp = table s sp) /\
   (forall x, s_tstate s' x = s_tstate s x /\ s_caller s' x = s_caller s x) /\
   (forall o, s_waiters s' o = s_waiters s o) /\ (forall n, s_word s' n = s_word s n) /\
-  s_next s' = s_next s.
+  s_next s' = s_next s /\ (forall x, s_prio s' x = s_prio s x).
 Proof.
-  intros s s' H. split; [|split; [|split; [|split; [|split; [|split]]]]].
+  intros s s' H. split; [|split; [|split; [|split; [|split; [|split; [|split]]]]]].
   - intros o. destruct (obj_eq_dec (s_objs s' o) (s_objs s o)) as [E|N]; [exact E|].
     exfalso. exact (H (LObj o) N).
   - intros a. destruct (acct_eq_dec (s_accts s' a) (s_accts s a)) as [E|N]; [exact E|].
@@ -780,6 +822,8 @@ Proof.
     exfalso. exact (H (LWord n) N).
   - destruct (Nat.eq_dec (s_next s') (s_next s)) as [E|N]; [exact E|].
     exfalso. exact (H LNext N).
+  - intros x. destruct (Nat.eq_dec (s_prio s' x) (s_prio s x)) as [E|N]; [exact E|].
+    exfalso. exact (H (LPrio x) N).
 Qed.
 
 Lemma holds_any : forall s sp o need, holds s sp o need -> holds s sp o [].
@@ -793,8 +837,8 @@ Proof. intros s s' sp o [H _]. exact H. Qed.
 
 (* An existing object that sp holds no capability to, that is not the caller, not waiting
    on (queued on) anything sp holds a capability to, and not waiting for the caller's
-   reply, is unchanged by the call: its record, its state and caller as a thread, its
-   queue and word. *)
+   reply, is unchanged by the call: its record, its state, caller and priority as a
+   thread, its queue and word. *)
 Corollary unreachable_object_unchanged : forall s t k r s' sp o, wf s ->
   caller_space s t = Some sp -> step s t k = (r, s') ->
   o < s_next s -> o <> t -> ~ holds s sp o [] ->
@@ -802,12 +846,12 @@ Corollary unreachable_object_unchanged : forall s t k r s' sp o, wf s ->
   s_tstate s o <> BlockedReply t ->
   s_objs s' o = s_objs s o /\ s_tstate s' o = s_tstate s o /\
   s_caller s' o = s_caller s o /\ s_waiters s' o = s_waiters s o /\
-  s_word s' o = s_word s o.
+  s_word s' o = s_word s o /\ s_prio s' o = s_prio s o.
 Proof.
   intros s t k r s' sp o W Hc H Hlt Ht Hno Hq Hr.
   pose proof (integrity s t k r s' sp W Hc H) as I.
   assert (Nf : ~ fresh s o) by (unfold fresh; lia).
-  split; [|split; [|split; [|split]]].
+  split; [|split; [|split; [|split; [|split]]]].
   - destruct (obj_eq_dec (s_objs s' o) (s_objs s o)) as [E|N]; [exact E|exfalso].
     destruct (I (LObj o) N) as [[F _]|K];
       [exact (Nf F)|exact (Hno (killed_holds _ _ _ _ K))].
@@ -839,6 +883,8 @@ Proof.
     + exact (Hno (holds_any _ _ _ _ R)).
     + exact (Nf F).
     + exact (Hno (killed_holds _ _ _ _ K)).
+  - destruct (Nat.eq_dec (s_prio s' o) (s_prio s o)) as [E|N]; [exact E|exfalso].
+    destruct (I (LPrio o) N) as [_ [F|R]]; [exact (Nf F)|exact (Hno (holds_any _ _ _ _ R))].
 Qed.
 
 (* Another space's table, that sp holds no Manage capability to and none of whose
@@ -940,12 +986,12 @@ Definition signal_unchecked (s : state) (sp h : nat) : reply * state :=
       | t :: rest =>
           (ROk VNone,
            mkState (s_objs s) (s_accts s) (s_caps s) (upd (s_tstate s) t Ready)
-                   (s_word s) (upd (s_waiters s) n rest) (s_caller s) (s_next s))
+                   (s_word s) (upd (s_waiters s) n rest) (s_caller s) (s_next s) (s_prio s))
       | [] =>
           (ROk VNone,
            mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s)
                    (upd (s_word s) n (Nat.lor (s_word s n) (sig_bits c)))
-                   (s_waiters s) (s_caller s) (s_next s))
+                   (s_waiters s) (s_caller s) (s_next s) (s_prio s))
       end
   end.
 
@@ -961,6 +1007,30 @@ Proof.
   - revert E. vm_compute. intros E. discriminate E.
   - revert F. unfold fresh. vm_compute. lia.
   - revert E. vm_compute. intros E. discriminate E.
+Qed.
+
+(* The priority rule is needed too: thread 2 (priority 100) holds its own thread with Manage
+   (capability 4). Raising itself to 200 is refused (PermissionDenied: above the caller's
+   own); thread_set_priority without that check would make the change, and it is not
+   authorised. *)
+Definition set_priority_unchecked (s : state) (sp h p : nat) : reply * state :=
+  match lookup_typed s sp h TThread [RManage] with
+  | inl (Some c) =>
+      (ROk VNone,
+       mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (s_word s) (s_waiters s)
+               (s_caller s) (s_next s) (upd (s_prio s) (c_obj c) p))
+  | _ => (RErr InvalidCapability, s)
+  end.
+
+Lemma integrity_prio_not_trivial :
+  fst (step ex_state 2 (ThreadSetPriority 4 200)) = RErr PermissionDenied /\
+  ~ changed_only_authorised ex_state (snd (set_priority_unchecked ex_state 0 4 200)) 2 0.
+Proof.
+  split; [vm_compute; reflexivity|].
+  intros I.
+  assert (Ch : changed ex_state (snd (set_priority_unchecked ex_state 0 4 200)) (LPrio 2)).
+  { unfold changed. vm_compute. intros E. discriminate E. }
+  destruct (I (LPrio 2) Ch) as [Hle _]. revert Hle. vm_compute. lia.
 Qed.
 
 (* EXCEPTION 1 is real: in this well-formed state space 0 (thread 2) holds the only
@@ -982,7 +1052,7 @@ Definition ex2_state : state :=
                     else if Nat.eqb a 6 then Some (200, 64) else None)
           [mkCap 3 0 0 [RManage] 0 []; mkCap 4 0 2 [RManage] 0 []; mkCap 9 0 8 [RSend] 0 []]
           (fun t => if Nat.eqb t 2 then Running else Inactive)
-          (fun _ => 0) (fun _ => []) (fun _ => None) 10.
+          (fun _ => 0) (fun _ => []) (fun _ => None) 10 (fun _ => 100).
 
 Lemma ex2_wf : wf ex2_state.
 Proof.
@@ -1011,6 +1081,7 @@ Proof.
   - intros t sp q. do 9 (destruct t as [|t];
       [simpl; try discriminate; intros E; inversion E; subst; exists 1, 1; reflexivity|]).
     simpl. discriminate.
+  - intros t. simpl. unfold prio_count. lia.
   - intros t o. destruct (Nat.eqb t 2); discriminate.
   - intros o t [].
   - intros o. constructor.

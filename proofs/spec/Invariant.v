@@ -60,7 +60,8 @@ Record obj_wf (s : state) : Prop := {
   ow_space_acct : forall o a q, s_objs s o = Some (mkObj (KSpace a) q) -> acct_live s a;
   ow_quota : forall a l u, s_accts s a = Some (l, u) -> u <= l;
   ow_acct_fresh : forall a l u, s_accts s a = Some (l, u) -> a < s_next s;
-  ow_thread_space : forall t sp q, s_objs s t = Some (mkObj (KThread sp) q) -> is_space s sp
+  ow_thread_space : forall t sp q, s_objs s t = Some (mkObj (KThread sp) q) -> is_space s sp;
+  ow_prio : forall t, s_prio s t < prio_count
 }.
 
 (* Threads: each blocked thread is in the queue of the live object it waits on, once; a
@@ -195,7 +196,7 @@ Qed.
 
 Lemma rest_wf_caps : forall s cs n, rest_wf s -> s_next s <= n ->
   rest_wf (mkState (s_objs s) (s_accts s) cs (s_tstate s) (s_word s) (s_waiters s)
-                   (s_caller s) n).
+                   (s_caller s) n (s_prio s)).
 Proof.
   intros s cs n [O [T B]] Hn. split; [|split; auto]. destruct O. constructor; simpl; eauto.
   - intros. specialize (ow_obj_fresh0 _ _ H). lia.
@@ -216,7 +217,7 @@ Lemma wf_add_child : forall s src sp r b,
              obj_type s (c_obj src) = Some TNotification) ->
   wf (mkState (s_objs s) (s_accts s)
               (mkCap (s_next s) sp (c_obj src) r b (c_id src :: c_anc src) :: s_caps s)
-              (s_tstate s) (s_word s) (s_waiters s) (s_caller s) (S (s_next s))).
+              (s_tstate s) (s_word s) (s_waiters s) (s_caller s) (S (s_next s)) (s_prio s)).
 Proof.
   intros s src sp r b [C R] Hsrc Hsp Hr Hb1 Hb2. split; [|apply rest_wf_caps; auto].
   destruct C. constructor; simpl.
@@ -587,7 +588,7 @@ Qed.
 
 Lemma wf_set_word : forall s n v, wf s -> (s_waiters s n <> [] -> v = 0) ->
   wf (mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (upd (s_word s) n v)
-              (s_waiters s) (s_caller s) (s_next s)).
+              (s_waiters s) (s_caller s) (s_next s) (s_prio s)).
 Proof.
   intros s n v [C [O [T Bw]]] Hv.
   destruct C, O. split; [constructor; simpl; auto|split; [constructor; simpl; auto|split]].
@@ -651,6 +652,7 @@ Proof.
   - intros x sp q'. destruct (Nat.eq_dec x o) as [->|Nx]; [rewrite upd_eq; discriminate|].
     rewrite upd_neq by auto. intros E. destruct (ow_thread_space0 _ _ _ E) as [a [q2 E2]].
     exists a, q2. simpl. rewrite upd_neq by eauto. auto.
+  - auto.
   - simpl. destruct T as [B W N K R RC CT]. constructor.
     + intros t o'. destruct (Hts t) as [[H1 ->]|[H1 ->]]; [discriminate|].
       intros Hb. destruct (B t o' Hb) as [Hw Hin]. assert (o' <> o) by congruence.
@@ -707,11 +709,11 @@ Proof.
   - auto.
 Qed.
 
-Lemma wf_create : forall s sp k rts r s', wf s -> (forall a', k <> KSpace a') ->
-  (forall sp', k = KThread sp' -> is_space s sp') ->
-  create s sp k rts = (r, s') -> wf s'.
+Lemma wf_create : forall s sp k rts p r s', wf s -> (forall a', k <> KSpace a') ->
+  (forall sp', k = KThread sp' -> is_space s sp') -> p < prio_count ->
+  create s sp k rts p = (r, s') -> wf s'.
 Proof.
-  intros s sp k rts r s' [C [O [T Bw]]] Hk Hks H. unfold create in H.
+  intros s sp k rts p r s' [C [O [T Bw]]] Hk Hks Hp H. unfold create in H.
   destruct (s_objs s sp) as [[[a| | | |] q]|] eqn:Esp;
     try (inversion H; subst; split; auto; split; auto; fail).
   destruct (s_accts s a) as [[l u]|] eqn:Ea; [|inversion H; subst; split; auto; split; auto].
@@ -732,7 +734,7 @@ Proof.
             (mkState (upd (s_objs s) o (Some (mkObj k a)))
                      (upd (s_accts s) a (Some (l, u + obj_size k)))
                      (mkCap (S o) sp o rts 0 [] :: s_caps s) (s_tstate s) (upd (s_word s) o 0)
-                     (s_waiters s) (s_caller s) (S (S o))) x) as Hspace.
+                     (s_waiters s) (s_caller s) (S (S o)) (upd (s_prio s) o p)) x) as Hspace.
   { intros x [a' [q' E]]. exists a', q'. simpl. rewrite upd_neq by eauto. auto. }
   destruct C, O. split; [|split; [|split]]; [constructor; simpl|constructor; simpl| |].
   - intros c [<-|Hc]; simpl; [rewrite upd_eq; discriminate|].
@@ -762,6 +764,8 @@ Proof.
   - intros x sp' q'. destruct (Nat.eq_dec x o) as [->|Nx].
     + rewrite upd_eq. intros E; inversion E; subst. apply Hspace. apply Hks. reflexivity.
     + rewrite upd_neq by auto. intros E. apply Hspace. eauto.
+  - intros x. destruct (Nat.eq_dec x o) as [->|Nx]; [rewrite upd_eq; auto|].
+    rewrite upd_neq by auto. auto.
   - simpl. eapply tw_objs.
     + apply tw_fresh_inactive; eauto. destruct (s_objs s o) eqn:E; auto.
       exfalso. apply (Hold' o o0); auto.
@@ -1017,7 +1021,7 @@ Proof.
   assert (forall x, is_space s x -> is_space
             (mkState (upd (s_objs s) o (Some (mkObj (KSpace (S o)) a))) accts'
                      (mkCap (S (S o)) sp o all_rights 0 [] :: s_caps s) (s_tstate s)
-                     (s_word s) (s_waiters s) (s_caller s) (S (S (S o)))) x) as Hspace.
+                     (s_word s) (s_waiters s) (s_caller s) (S (S (S o))) (s_prio s)) x) as Hspace.
   { intros x [a' [q' E]]. exists a', q'. simpl. rewrite upd_neq by eauto. auto. }
   destruct C, O. split; [|split; [|split]]; [constructor; simpl|constructor; simpl| |].
   - intros c [<-|Hc]; simpl; [rewrite upd_eq; discriminate|].
@@ -1051,6 +1055,7 @@ Proof.
   - intros x sp' q'. destruct (Nat.eq_dec x o) as [->|Nx].
     + rewrite upd_eq. intros E; inversion E.
     + rewrite upd_neq by auto. intros E. apply Hspace. eauto.
+  - auto.
   - simpl. eapply tw_objs; eauto. intros x ob E. rewrite upd_neq by eauto. auto.
   - intros n Hwn Hnot. simpl in *. destruct Hnot as [q2 E2]. simpl in E2.
     destruct (Nat.eq_dec n o) as [->|Nn]; [rewrite upd_eq in E2; discriminate|].
@@ -1147,6 +1152,20 @@ Proof.
   apply wf_with_caps; auto. apply caps_wf_revoke; auto.
 Qed.
 
+Lemma wf_thread_set_priority : forall s t sp h p r s', wf s ->
+  thread_set_priority s t sp h p = (r, s') -> wf s'.
+Proof.
+  intros s t sp h p r s' [C [O [T Bw]]] H. unfold thread_set_priority in H.
+  destruct (lookup_typed s sp h TThread [RManage]) as [[c|]|e] eqn:E;
+    try (inversion H; subst; split; auto; split; auto; fail).
+  destruct (Nat.leb prio_count p) eqn:E1; [inversion H; subst; split; auto; split; auto|].
+  destruct (Nat.ltb (s_prio s t) p) eqn:E2; [inversion H; subst; split; auto; split; auto|].
+  inversion H; subst; clear H. apply Nat.leb_gt in E1.
+  destruct C, O. split; [constructor; simpl; auto|split; [constructor; simpl; auto|split; auto]].
+  intros x. destruct (Nat.eq_dec x (c_obj c)) as [->|N]; [rewrite upd_eq; auto|].
+  rewrite upd_neq by auto. auto.
+Qed.
+
 Theorem step_preserves_wf : forall s t k r s', wf s -> step s t k = (r, s') -> wf s'.
 Proof.
   intros s t k r s' W H. unfold step in H.
@@ -1161,10 +1180,10 @@ Proof.
   - eapply wf_cap_revoke; eauto.
   - unfold cap_info in H. destruct (lookup s sp h); [|inversion H; subst; auto].
     destruct (obj_type s (c_obj c)); inversion H; subst; auto.
-  - eapply wf_create; eauto; intros; discriminate.
-  - eapply wf_create; eauto; intros; discriminate.
+  - eapply wf_create; eauto; try (intros; discriminate). unfold prio_count. lia.
+  - eapply wf_create; eauto; try (intros; discriminate). unfold prio_count. lia.
   - unfold memory_create in H. destruct (_ || _ || _); [inversion H; subst; auto|].
-    eapply wf_create; eauto; intros; discriminate.
+    eapply wf_create; eauto; try (intros; discriminate). unfold prio_count. lia.
   - eapply wf_signal; eauto.
   - eapply wf_wait; eauto.
   - eapply wf_poll; eauto.
@@ -1183,10 +1202,11 @@ Proof.
       [|apply lookup_typed_not_none in E; contradiction|inversion H; subst; auto].
     apply lookup_typed_some in E. destruct E as [_ [_ [_ [Ht _]]]].
     destruct entry_ok; [|inversion H; subst; auto].
-    eapply wf_create; eauto; [intros; discriminate|].
+    eapply wf_create; eauto; [intros; discriminate| |apply (ow_prio _ (proj1 (proj2 W)))].
     intros sp' E'. inversion E'; subst. apply obj_type_space. auto.
   - eapply wf_thread_start; eauto.
   - unfold yield in H. inversion H; subst; auto.
+  - eapply wf_thread_set_priority; eauto.
 Qed.
 
 (* The invariant is not vacuous: the initial state satisfies it. *)
@@ -1212,6 +1232,7 @@ Proof.
     subst. lia.
   - intros t sp q. destruct t as [|[|[|t]]]; simpl; try discriminate. intros E; inversion E.
     exists 1, 1. reflexivity.
+  - intros t. unfold prio_count. destruct (Nat.eqb t 2); lia.
   - intros t o. destruct (Nat.eqb t 2); discriminate.
   - intros o t [].
   - intros o. constructor.

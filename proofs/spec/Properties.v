@@ -29,7 +29,8 @@ Proof.
     try (exfalso; eapply Hr; reflexivity); try (exfalso; eapply Hrr; reflexivity);
     unfold cap_derive, cap_copy_to, cap_delete, cap_revoke, cap_info, endpoint_create,
       notification_create, memory_create, create, signal, wait, poll, quota_info,
-      ipc_call, send, reply_call, space_create, thread_create, thread_start, yield in H;
+      ipc_call, send, reply_call, space_create, thread_create, thread_start, yield,
+      thread_set_priority in H;
     split_matches H; try (inversion H; auto; fail);
     unfold create in H; split_matches H; inversion H; auto.
 Qed.
@@ -131,6 +132,7 @@ Proof.
     destruct Hx as [<-|Hx]; [right; left; simpl; auto|left; auto].
   - unfold thread_start in H. split_matches H; inversion H; subst; left; auto.
   - unfold yield in H. inversion H; subst; left; auto.
+  - unfold thread_set_priority in H. split_matches H; inversion H; subst; left; auto.
 Qed.
 
 (* ---------- (b) Derivation never adds rights ---------- *)
@@ -453,3 +455,113 @@ Proof.
   destruct (revoke_removes_exactly_descendants s t h v s' W H) as [_ [_ [Hiff _]]].
   rewrite Hiff. unfold descendant. rewrite (ancestors_are_the_tree s W x h Hx). tauto.
 Qed.
+
+(* ---------- Priorities ---------- *)
+
+Lemma drop_caller_prio : forall s t, s_prio (drop_caller s t) = s_prio s.
+Proof. intros. unfold drop_caller. destruct (s_caller s t); reflexivity. Qed.
+
+Lemma take_sender_prio : forall s t e nb r s', take_sender s t e nb = (r, s') ->
+  s_prio s' = s_prio s.
+Proof. intros. unfold take_sender in H. split_matches H; inversion H; subst; reflexivity. Qed.
+
+Lemma destroy_prio : forall s o, s_prio (destroy s o) = s_prio s.
+Proof.
+  intros. unfold destroy. destruct (s_objs s o) as [ob|]; [|reflexivity].
+  destruct (reapable (o_kind ob)); reflexivity.
+Qed.
+
+Lemma create_prio : forall s sp k rts p r s', create s sp k rts p = (r, s') ->
+  s_prio s' = s_prio s \/ s_prio s' = upd (s_prio s) (s_next s) p.
+Proof. intros. unfold create in H. split_matches H; inversion H; subst; auto. Qed.
+
+Lemma recv_prio : forall s t sp h nb r s', recv s t sp h nb = (r, s') -> s_prio s' = s_prio s.
+Proof.
+  intros. unfold recv in H. split_matches H; try (inversion H; subst; reflexivity).
+  apply take_sender_prio in H. rewrite H. apply drop_caller_prio.
+Qed.
+
+(* How a call changes priorities: not at all, or one id gets a priority at most the
+   caller's (thread_set_priority; thread_create gives the new thread the caller's, the other
+   creations 0 to their new object). *)
+Lemma step_prio : forall s t k r s', step s t k = (r, s') ->
+  s_prio s' = s_prio s \/
+  exists o p, p <= s_prio s t /\ s_prio s' = upd (s_prio s) o p.
+Proof.
+  intros s t k r s' H. unfold step in H.
+  destruct (caller_space s t) as [sp|]; [|inversion H; subst; left; reflexivity].
+  assert (Cr : forall k' rts p r' s'', p <= s_prio s t -> create s sp k' rts p = (r', s'') ->
+     s_prio s'' = s_prio s \/ exists o p, p <= s_prio s t /\ s_prio s'' = upd (s_prio s) o p).
+  { intros k' rts p r' s'' Hp Hc. apply create_prio in Hc. destruct Hc as [E|E]; [left; auto|].
+    right. exists (s_next s), p. auto. }
+  destruct k; simpl in H.
+  - unfold cap_derive in H. split_matches H; inversion H; subst; left; reflexivity.
+  - unfold cap_copy_to in H. split_matches H; inversion H; subst; left; reflexivity.
+  - unfold cap_delete in H. split_matches H; inversion H; subst; left; try reflexivity.
+    rewrite destroy_prio. reflexivity.
+  - unfold cap_revoke in H. split_matches H; inversion H; subst; left; reflexivity.
+  - unfold cap_info in H. split_matches H; inversion H; subst; left; reflexivity.
+  - eapply Cr; [|exact H]. lia.
+  - eapply Cr; [|exact H]. lia.
+  - unfold memory_create in H. destruct (_ || _ || _); [inversion H; subst; left; auto|].
+    eapply Cr; [|exact H]. lia.
+  - unfold signal in H. split_matches H; inversion H; subst; left; reflexivity.
+  - unfold wait in H. split_matches H; inversion H; subst; left; reflexivity.
+  - unfold poll in H. split_matches H; inversion H; subst; left; reflexivity.
+  - unfold quota_info in H. split_matches H; inversion H; subst; left; reflexivity.
+  - unfold ipc_call in H. split_matches H; inversion H; subst; left; reflexivity.
+  - unfold reply_recv in H. apply recv_prio in H. rewrite drop_caller_prio in H. left; auto.
+  - unfold send in H. split_matches H; inversion H; subst; left; reflexivity.
+  - apply recv_prio in H. left; auto.
+  - unfold reply_call in H. split_matches H; inversion H; subst; left; try reflexivity.
+    apply drop_caller_prio.
+  - unfold space_create in H. split_matches H; inversion H; subst; left; reflexivity.
+  - unfold thread_create in H. split_matches H; try (inversion H; subst; left; reflexivity).
+    eapply Cr; [|exact H]. lia.
+  - unfold thread_start in H. split_matches H; inversion H; subst; left; reflexivity.
+  - unfold yield in H. inversion H; subst; left; reflexivity.
+  - unfold thread_set_priority in H. split_matches H; inversion H; subst; try (left; reflexivity).
+    right. exists (c_obj c), p. split; auto. apply Nat.ltb_ge. auto.
+Qed.
+
+(* No call gives any thread (or any id) a priority above the calling thread's own: a priority
+   that changes becomes at most the caller's. *)
+Theorem priority_never_exceeds_caller : forall s t k r s' x, step s t k = (r, s') ->
+  s_prio s' x <> s_prio s x -> s_prio s' x <= s_prio s t.
+Proof.
+  intros s t k r s' x H N. destruct (step_prio s t k r s' H) as [E|[o [p [Hp E]]]].
+  - exfalso. rewrite E in N. auto.
+  - rewrite E in *. destruct (Nat.eq_dec x o) as [->|No].
+    + rewrite upd_eq. auto.
+    + rewrite upd_neq in N by auto. contradiction.
+Qed.
+
+(* thread_set_priority: on success the thread named by a capability with Manage in the
+   caller's table has the priority p, which is below 256 and at most the caller's own; no
+   other priority and nothing else changes. *)
+Theorem set_priority_spec : forall s t h p v s',
+  step s t (ThreadSetPriority h p) = (ROk v, s') ->
+  exists c, In c (s_caps s) /\ c_id c = h /\ obj_type s (c_obj c) = Some TThread /\
+    In RManage (c_rights c) /\ p < prio_count /\ p <= s_prio s t /\
+    s_prio s' (c_obj c) = p /\ (forall x, x <> c_obj c -> s_prio s' x = s_prio s x) /\
+    s' = mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (s_word s) (s_waiters s)
+                 (s_caller s) (s_next s) (s_prio s') /\ v = VNone.
+Proof.
+  intros s t h p v s' H. unfold step in H.
+  destruct (caller_space s t) as [sp|]; [|discriminate]. simpl in H.
+  unfold thread_set_priority in H.
+  destruct (lookup_typed s sp h TThread [RManage]) as [[c|]|e] eqn:E; try discriminate.
+  apply lookup_typed_some in E. destruct E as [Hc [Hid [_ [Ht Hr]]]].
+  destruct (Nat.leb prio_count p) eqn:E1; [discriminate|].
+  destruct (Nat.ltb (s_prio s t) p) eqn:E2; [discriminate|].
+  inversion H; subst; clear H. apply Nat.leb_gt in E1. apply Nat.ltb_ge in E2.
+  exists c. simpl. repeat split; auto.
+  - apply Hr. left. reflexivity.
+  - apply upd_eq.
+  - intros x N. apply upd_neq. auto.
+Qed.
+
+(* In a well-formed state every priority is 0..255 (Invariant.ow_prio, kept by every call:
+   step_preserves_wf). *)
+Theorem priorities_in_range : forall s, wf s -> forall x, s_prio s x < prio_count.
+Proof. intros s W x. apply (ow_prio _ (proj1 (proj2 W))). Qed.

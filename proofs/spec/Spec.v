@@ -24,8 +24,9 @@
    Simplified or abstracted away (said again in README.md):
    - Calls are atomic: the bounded steps and restarts of cap_delete, cap_revoke and
      memory_create are not modelled (each call is its whole work).
-   - The running thread is the caller; the scheduler's choice of the next thread, run
-     queues and priorities are not modelled (a woken thread becomes Ready).
+   - The running thread is the caller; the scheduler's choice of the next thread and the
+     run queues are not modelled (a woken thread becomes Ready). Each thread has a priority
+     (thread_set_priority, thread_create), which nothing here reads.
    - Object sizes in bytes are fixed placeholder numbers (obj_size); capability-table
      pages are not charged; the table size limit (1023 handles) is not modelled.
    - Signal bits: a badge is ORed into the word (Nat.lor); the value a woken waiter
@@ -73,7 +74,8 @@ Qed.
 
 Inductive error :=
   | InvalidCapability | PermissionDenied | InvalidArgument | QuotaExceeded | PeerClosed
-  | WouldBlock | NotFound | Busy | BadAddress.
+  | WouldBlock | NotFound | Busy | BadAddress
+  | OutOfRange | AlreadyExists.  (* only map (Mappings.v) returns these *)
 
 Inductive otype := TSpace | TThread | TEndpoint | TNotification | TMemory.
 
@@ -175,7 +177,8 @@ Record state := mkState {
   s_waiters : nat -> list nat;          (* the FIFO of threads waiting on a notification,
                                            or queued on an endpoint (senders or receivers) *)
   s_caller : nat -> option nat;         (* a server thread's caller, waiting for its reply *)
-  s_next : nat                          (* the next fresh id (objects, caps, accounts) *)
+  s_next : nat;                         (* the next fresh id (objects, caps, accounts) *)
+  s_prio : nat -> nat                   (* a thread's priority, 0..255 *)
 }.
 
 Definition upd {A : Type} (f : nat -> A) (k : nat) (v : A) : nat -> A :=
@@ -183,7 +186,8 @@ Definition upd {A : Type} (f : nat -> A) (k : nat) (v : A) : nat -> A :=
 Arguments upd : simpl never.
 
 Definition with_caps (s : state) (cs : list cap) : state :=
-  mkState (s_objs s) (s_accts s) cs (s_tstate s) (s_word s) (s_waiters s) (s_caller s) (s_next s).
+  mkState (s_objs s) (s_accts s) cs (s_tstate s) (s_word s) (s_waiters s) (s_caller s) (s_next s)
+          (s_prio s).
 
 (* ---------- Lookups (the dispatcher's checks) ---------- *)
 
@@ -242,7 +246,7 @@ Definition cap_derive (s : state) (sp h : nat) (r : rights) (badge : nat) : repl
                        (c_id src :: c_anc src) in
         (ROk (VNum n),
          mkState (s_objs s) (s_accts s) (c :: s_caps s) (s_tstate s) (s_word s)
-                 (s_waiters s) (s_caller s) (S n))
+                 (s_waiters s) (s_caller s) (S n) (s_prio s))
   end.
 
 (* 25 cap_copy_to(space, source, rights): a child of source, rights a subset, with the
@@ -262,7 +266,7 @@ Definition cap_copy_to (s : state) (sp hsp h : nat) (r : rights) : reply * state
                            (c_id src :: c_anc src) in
             (ROk (VNum n),
              mkState (s_objs s) (s_accts s) (c :: s_caps s) (s_tstate s) (s_word s)
-                     (s_waiters s) (s_caller s) (S n))
+                     (s_waiters s) (s_caller s) (S n) (s_prio s))
       end
   end.
 
@@ -299,6 +303,7 @@ Definition destroy (s : state) (o : nat) : state :=
                 (upd (s_waiters s) o [])
                 (s_caller s)
                 (s_next s)
+                (s_prio s)
       else s
   | None => s
   end.
@@ -339,8 +344,10 @@ Definition cap_info (s : state) (sp h : nat) : reply * state :=
 Definition all_rights : rights := [RRead; RWrite; RExecute; RSend; RReceive; RGrant; RManage].
 
 (* The object and its first capability (no parent) in the caller's table, charged to the
-   caller's own account first. A new thread is Inactive. *)
-Definition create (s : state) (sp : nat) (k : kind) (rts : rights) : reply * state :=
+   caller's own account first. A new thread is Inactive, at priority p (thread_create: the
+   caller's; the other calls pass 0, which means nothing for an object that is no thread). *)
+Definition create (s : state) (sp : nat) (k : kind) (rts : rights) (p : nat)
+    : reply * state :=
   match s_objs s sp with
   | Some (mkObj (KSpace a) _) =>
       match s_accts s a with
@@ -354,7 +361,7 @@ Definition create (s : state) (sp : nat) (k : kind) (rts : rights) : reply * sta
                      (upd (s_accts s) a (Some (l, u + obj_size k)))
                      (mkCap h sp o rts 0 [] :: s_caps s)
                      (upd (s_tstate s) o Inactive) (upd (s_word s) o 0) (s_waiters s)
-                     (s_caller s) (S h))
+                     (s_caller s) (S h) (upd (s_prio s) o p))
       | None => (RErr InvalidCapability, s)
       end
   | _ => (RErr InvalidCapability, s)
@@ -362,17 +369,17 @@ Definition create (s : state) (sp : nat) (k : kind) (rts : rights) : reply * sta
 
 (* 19 endpoint_create: Send, Receive, Grant, Manage. *)
 Definition endpoint_create (s : state) (sp : nat) : reply * state :=
-  create s sp KEndpoint [RSend; RReceive; RGrant; RManage].
+  create s sp KEndpoint [RSend; RReceive; RGrant; RManage] 0.
 
 (* 20 notification_create: Send, Receive, Manage. *)
 Definition notification_create (s : state) (sp : nat) : reply * state :=
-  create s sp KNotification [RSend; RReceive; RManage].
+  create s sp KNotification [RSend; RReceive; RManage] 0.
 
 (* 15 memory_create(pages, flags): 1..16384 pages, charged in full (flags: the lazy flag
    changes nothing this model sees; other bits are InvalidArgument). *)
 Definition memory_create (s : state) (sp pages : nat) (lazy_flag_ok : bool) : reply * state :=
   if negb lazy_flag_ok || Nat.eqb pages 0 || Nat.ltb 16384 pages then (RErr InvalidArgument, s)
-  else create s sp (KMemory pages) [RRead; RWrite; RExecute; RManage].
+  else create s sp (KMemory pages) [RRead; RWrite; RExecute; RManage] 0.
 
 (* ---------- Notifications ---------- *)
 
@@ -390,12 +397,12 @@ Definition signal (s : state) (sp h : nat) : reply * state :=
       | t :: rest =>
           (ROk VNone,
            mkState (s_objs s) (s_accts s) (s_caps s) (upd (s_tstate s) t Ready)
-                   (s_word s) (upd (s_waiters s) n rest) (s_caller s) (s_next s))
+                   (s_word s) (upd (s_waiters s) n rest) (s_caller s) (s_next s) (s_prio s))
       | [] =>
           (ROk VNone,
            mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s)
                    (upd (s_word s) n (Nat.lor (s_word s n) (sig_bits c)))
-                   (s_waiters s) (s_caller s) (s_next s))
+                   (s_waiters s) (s_caller s) (s_next s) (s_prio s))
       end
   end.
 
@@ -411,11 +418,11 @@ Definition wait (s : state) (t sp h : nat) : reply * state :=
         (RBlocked,
          mkState (s_objs s) (s_accts s) (s_caps s) (upd (s_tstate s) t (BlockedNotif n))
                  (s_word s) (upd (s_waiters s) n (s_waiters s n ++ [t])) (s_caller s)
-                 (s_next s))
+                 (s_next s) (s_prio s))
       else
         (ROk (VNum (s_word s n)),
          mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (upd (s_word s) n 0)
-                 (s_waiters s) (s_caller s) (s_next s))
+                 (s_waiters s) (s_caller s) (s_next s) (s_prio s))
   end.
 
 (* 7 poll(notification): return the word (maybe 0) and clear it. *)
@@ -427,7 +434,7 @@ Definition poll (s : state) (sp h : nat) : reply * state :=
       let n := c_obj c in
       (ROk (VNum (s_word s n)),
        mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (upd (s_word s) n 0)
-               (s_waiters s) (s_caller s) (s_next s))
+               (s_waiters s) (s_caller s) (s_next s) (s_prio s))
   end.
 
 (* 31 quota_info(space): limit and use of the space's account. *)
@@ -450,7 +457,7 @@ Definition quota_info (s : state) (sp h : nat) : reply * state :=
 
 Definition with_threads (s : state) (ts : nat -> tstate) (wq : nat -> list nat)
     (cl : nat -> option nat) : state :=
-  mkState (s_objs s) (s_accts s) (s_caps s) ts (s_word s) wq cl (s_next s).
+  mkState (s_objs s) (s_accts s) (s_caps s) ts (s_word s) wq cl (s_next s) (s_prio s).
 
 (* The first thread queued on e, if it is a receiver. *)
 Definition receiver_head (s : state) (e : nat) : option (nat * list nat) :=
@@ -577,22 +584,24 @@ Definition space_create (s : state) (sp bytes : nat) : reply * state :=
              mkState (upd (s_objs s) o (Some (mkObj (KSpace na) a)))
                      (upd (upd (s_accts s) a (Some (l, u + cost))) na (Some (bytes, 0)))
                      (mkCap h sp o all_rights 0 [] :: s_caps s)
-                     (s_tstate s) (s_word s) (s_waiters s) (s_caller s) (S h))
+                     (s_tstate s) (s_word s) (s_waiters s) (s_caller s) (S h) (s_prio s))
       | None => (RErr InvalidCapability, s)
       end
   | _ => (RErr InvalidCapability, s)
   end.
 
 (* 9 thread_create(space, entry, stack, arg): a new inactive thread of that space (Space
-   with Manage), charged to the caller's account; the caller gets a capability with all
-   rights. entry_ok abstracts the address checks (BadAddress); registers, priority and
-   the ended-space check (PeerClosed) are not modelled. *)
-Definition thread_create (s : state) (sp h : nat) (entry_ok : bool) : reply * state :=
+   with Manage), at the caller t's priority (core/syscall.cc: self->priority()), charged to
+   the caller's account; the caller gets a capability with all rights. entry_ok abstracts
+   the address checks (BadAddress); registers and the ended-space check (PeerClosed) are not
+   modelled. *)
+Definition thread_create (s : state) (t sp h : nat) (entry_ok : bool) : reply * state :=
   match lookup_typed s sp h TSpace [RManage] with
   | inr e => (RErr e, s)
   | inl None => (RErr InvalidCapability, s)
   | inl (Some c) =>
-      if entry_ok then create s sp (KThread (c_obj c)) all_rights else (RErr BadAddress, s)
+      if entry_ok then create s sp (KThread (c_obj c)) all_rights (s_prio s t)
+      else (RErr BadAddress, s)
   end.
 
 (* 10 thread_start(thread): an inactive thread becomes Ready; Busy for any other. *)
@@ -607,6 +616,26 @@ Definition thread_start (s : state) (sp h : nat) : reply * state :=
            with_threads s (upd (s_tstate s) (c_obj c) Ready) (s_waiters s) (s_caller s))
       | _ => (RErr Busy, s)
       end
+  end.
+
+(* 12 thread_set_priority(thread, priority): Thread with Manage (the decoder's lookup:
+   InvalidCapability, PermissionDenied), then priority 0..255 (InvalidArgument), then at
+   most the caller t's own priority (PermissionDenied): a thread can never be raised above
+   the priority of whoever sets it (core/syscall.cc, sys_thread_set_priority). Any state of
+   the target: the run queues it may move between are not modelled. *)
+Definition prio_count := 256.
+
+Definition thread_set_priority (s : state) (t sp h p : nat) : reply * state :=
+  match lookup_typed s sp h TThread [RManage] with
+  | inr e => (RErr e, s)
+  | inl None => (RErr InvalidCapability, s)
+  | inl (Some c) =>
+      if Nat.leb prio_count p then (RErr InvalidArgument, s)
+      else if Nat.ltb (s_prio s t) p then (RErr PermissionDenied, s)
+      else
+        (ROk VNone,
+         mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (s_word s) (s_waiters s)
+                 (s_caller s) (s_next s) (upd (s_prio s) (c_obj c) p))
   end.
 
 (* 8 yield: the caller goes to the end of its priority's run queue; run queues are not
@@ -636,7 +665,8 @@ Inductive call :=
   | SpaceCreate (quota_bytes : nat)
   | ThreadCreate (space : nat) (entry_ok : bool)
   | ThreadStart (h : nat)
-  | Yield.
+  | Yield
+  | ThreadSetPriority (h p : nat).
 
 (* The caller's space, if t is a running thread. *)
 Definition caller_space (s : state) (t : nat) : option nat :=
@@ -669,9 +699,10 @@ Definition step (s : state) (t : nat) (k : call) : reply * state :=
       | Recv h nb => recv s t sp h nb
       | Reply => reply_call s t
       | SpaceCreate b => space_create s sp b
-      | ThreadCreate hs ok => thread_create s sp hs ok
+      | ThreadCreate hs ok => thread_create s t sp hs ok
       | ThreadStart h => thread_start s sp h
       | Yield => yield s
+      | ThreadSetPriority h p => thread_set_priority s t sp h p
       end
   end.
 
@@ -680,7 +711,8 @@ Definition step (s : state) (t : nat) (k : call) : reply * state :=
 (* Space 0 with account 1 (limit: the root quota, 16 MiB by default in docs/kernel.md;
    a parameter here, at least the 128 bytes the two objects use), thread 2;
    capabilities 3 (the space, Manage) and 4 (the thread, Manage); space 0 and thread 2
-   are charged to account 1. *)
+   are charged to account 1. Thread 2 runs at priority 100 (abi::kDefaultPriority, boot
+   init's in docs/kernel.md). *)
 Definition init_objs : nat -> option obj :=
   fun o => match o with
            | 0 => Some (mkObj (KSpace 1) 1)
@@ -693,4 +725,5 @@ Definition init (limit : nat) : state :=
           (fun a => if Nat.eqb a 1 then Some (limit, 128) else None)
           [mkCap 3 0 0 [RManage] 0 []; mkCap 4 0 2 [RManage] 0 []]
           (fun t => if Nat.eqb t 2 then Running else Inactive)
-          (fun _ => 0) (fun _ => []) (fun _ => None) 5.
+          (fun _ => 0) (fun _ => []) (fun _ => None) 5
+          (fun t => if Nat.eqb t 2 then 100 else 0).
