@@ -370,7 +370,9 @@ Status kernel_service_call(Thread* self, uint64_t badge, Reply reply) {
 
 bool kernel_service_quick_syscall(Thread* self) {
   const KernelDomain* domain = kernel_domain();
-  if (domain == nullptr || domain->quick_syscall == nullptr) return false;
+  if (domain == nullptr || domain->quick_syscall == nullptr || domain->quick_numbers == nullptr) {
+    return false;
+  }
   uint64_t* r = self->regs();
   const uint64_t number = r[arch::kSysNumber];
   if (number >= 64 * kQuickBitmapWords) return false;

@@ -80,7 +80,8 @@ struct KernelDomain {
   bool (*quick_syscall)(uint32_t slot, uint64_t badge, const uint64_t* call, uint64_t* result);
   // The system call numbers quick_syscall may answer, as a bitmap of kQuickBitmapWords words
   // (number n: bit n % 64 of word n / 64): only those are offered, so that every other call
-  // pays one bit test for the quick way. Unused while quick_syscall is nullptr.
+  // pays one bit test for the quick way. nullptr (or quick_syscall nullptr): nothing is
+  // offered.
   const uint64_t* quick_numbers;
 };
 

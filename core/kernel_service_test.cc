@@ -918,22 +918,43 @@ TEST_CASE("when every saved-reply slot is taken, saving fails with kOutOfMemory"
   h.finish();
 }
 
+// A process whose thread's system calls go to `handler`, a kernel-served capability of
+// `client`'s (thread_set_syscall_handler copies it into the guest's table).
+Harness::Process foreign_guest(Harness& h, Harness::Process& client, Handle handler) {
+  auto guest = h.spawn("guest");
+  const Handle guest_thread =
+      h.grant(guest.space, abi::kSelfThread, client.space, abi::kRightManage);
+  REQUIRE(h.syscall(client.thread, Syscall::kThreadSetSyscallHandler, {guest_thread, handler}) ==
+          Status::kOk);
+  return guest;
+}
+
+// Gives every register of `t` a value of its own (0x1000 + its index); its register file.
+uint64_t* mark_registers(Thread* t) {
+  uint64_t* r = t->regs();
+  for (uint32_t i = 0; i < arch::kRegCount; ++i)
+    r[i] = 0x1000 + i;
+  return r;
+}
+
+// Every register but the result (rax) still holds mark_registers' value.
+void check_registers_kept(Thread* t) {
+  for (uint32_t i = 1; i < arch::kRegCount; ++i) {
+    INFO("register " << i);
+    CHECK(t->regs()[i] == 0x1000 + i);
+  }
+}
+
 TEST_CASE("a foreign system call saved by a kernel-served handler resumes with its answer") {
   Harness h;
   Saving ks(h);
-  auto guest = h.spawn("guest");
-  const Handle guest_thread =
-      h.grant(guest.space, abi::kSelfThread, ks.client.space, abi::kRightManage);
-  REQUIRE(h.syscall(ks.client.thread, Syscall::kThreadSetSyscallHandler, {guest_thread, ks.save}) ==
-          Status::kOk);
+  auto guest = foreign_guest(h, ks.client, ks.save);
   // The client waits on a notification with nothing in it, out of the way.
   const Handle idle = h.create_notification(ks.client.space);
   (void)h.syscall(ks.client.thread, Syscall::kWait, {idle});
   REQUIRE(ks.client.thread->state() == ThreadState::kBlockedOnNotification);
   h.make_current(guest.thread);
-  uint64_t* r = guest.thread->regs();
-  for (uint32_t i = 0; i < arch::kRegCount; ++i)
-    r[i] = 0x1000 + i;
+  uint64_t* r = mark_registers(guest.thread);
   r[arch::kRax] = 39;  // the foreign ABI's number
   (void)h.enter(guest.thread, Path::kEntry);
   REQUIRE(guest.thread->state() == ThreadState::kBlockedOnKernel);
@@ -948,25 +969,16 @@ TEST_CASE("a foreign system call saved by a kernel-served handler resumes with i
   REQUIRE(scheduler().current() == guest.thread);
   CHECK(guest.thread->foreign_call() == ForeignCall::kNone);
   CHECK(r[arch::kRax] == 1234);
-  for (uint32_t i = 1; i < arch::kRegCount; ++i) {
-    INFO("register " << i);
-    CHECK(r[i] == 0x1000 + i);
-  }
+  check_registers_kept(guest.thread);
   h.finish();
 }
 
 TEST_CASE("a foreign system call answered at once by a kernel-served handler resumes with it") {
   Harness h;
   KernelServed ks(h);
-  auto guest = h.spawn("guest");
-  const Handle guest_thread =
-      h.grant(guest.space, abi::kSelfThread, ks.client.space, abi::kRightManage);
-  REQUIRE(h.syscall(ks.client.thread, Syscall::kThreadSetSyscallHandler, {guest_thread, ks.echo}) ==
-          Status::kOk);
+  auto guest = foreign_guest(h, ks.client, ks.echo);
   h.make_current(guest.thread);
-  uint64_t* r = guest.thread->regs();
-  for (uint32_t i = 0; i < arch::kRegCount; ++i)
-    r[i] = 0x1000 + i;
+  uint64_t* r = mark_registers(guest.thread);
   r[arch::kRax] = 39;  // the foreign ABI's number
   (void)h.enter(guest.thread, Path::kEntry);
   // Answered on the guest's own entry: it never waited, and resumes with the answer.
@@ -974,10 +986,7 @@ TEST_CASE("a foreign system call answered at once by a kernel-served handler res
   CHECK(scheduler().current() == guest.thread);
   CHECK(guest.thread->foreign_call() == ForeignCall::kNone);
   CHECK(r[arch::kRax] == 1039);
-  for (uint32_t i = 1; i < arch::kRegCount; ++i) {
-    INFO("register " << i);
-    CHECK(r[i] == 0x1000 + i);
-  }
+  check_registers_kept(guest.thread);
   CHECK(guest.space->alive());
   h.finish();
 }
@@ -1005,15 +1014,9 @@ TEST_CASE("a call answered at once may send its caller behind the ready threads 
 TEST_CASE("a foreign system call the domain answers the quick way resumes with its result") {
   Harness h;
   KernelServed ks(h);
-  auto guest = h.spawn("guest");
-  const Handle guest_thread =
-      h.grant(guest.space, abi::kSelfThread, ks.client.space, abi::kRightManage);
-  REQUIRE(h.syscall(ks.client.thread, Syscall::kThreadSetSyscallHandler, {guest_thread, ks.echo}) ==
-          Status::kOk);
+  auto guest = foreign_guest(h, ks.client, ks.echo);
   h.make_current(guest.thread);
-  uint64_t* r = guest.thread->regs();
-  for (uint32_t i = 0; i < arch::kRegCount; ++i)
-    r[i] = 0x1000 + i;
+  uint64_t* r = mark_registers(guest.thread);
   const uint64_t pc = arch::user_pc(guest.thread->context());
   const uint64_t sp = arch::user_sp(guest.thread->context());
 
@@ -1054,10 +1057,7 @@ TEST_CASE("a foreign system call the domain answers the quick way resumes with i
   CHECK(scheduler().current() == guest.thread);
   CHECK(guest.thread->state() == ThreadState::kRunning);
   CHECK(guest.thread->foreign_call() == ForeignCall::kNone);
-  for (uint32_t i = 1; i < arch::kRegCount; ++i) {
-    INFO("register " << i);
-    CHECK(r[i] == 0x1000 + i);
-  }
+  check_registers_kept(guest.thread);
   CHECK(arch::user_pc(guest.thread->context()) == pc);
   CHECK(arch::user_sp(guest.thread->context()) == sp);
   h.finish();
@@ -1066,16 +1066,12 @@ TEST_CASE("a foreign system call the domain answers the quick way resumes with i
 TEST_CASE("the quick way is not offered through an unbindable index or a handler gone") {
   Harness h;
   KernelServed ks(h);
-  auto guest = h.spawn("guest");
-  const Handle guest_thread =
-      h.grant(guest.space, abi::kSelfThread, ks.client.space, abi::kRightManage);
+  Harness::Process guest{};
   SECTION("a badge index past the bindable ones: the general path ends the process") {
-    REQUIRE(h.syscall(ks.client.thread, Syscall::kThreadSetSyscallHandler,
-                      {guest_thread, ks.beyond}) == Status::kOk);
+    guest = foreign_guest(h, ks.client, ks.beyond);
   }
   SECTION("the handler capability revoked (the guest's copy derives from the client's)") {
-    REQUIRE(h.syscall(ks.client.thread, Syscall::kThreadSetSyscallHandler,
-                      {guest_thread, ks.echo}) == Status::kOk);
+    guest = foreign_guest(h, ks.client, ks.echo);
     REQUIRE(h.syscall(ks.client.thread, Syscall::kCapRevoke, {ks.echo}) == Status::kOk);
   }
   h.make_current(guest.thread);
