@@ -611,13 +611,13 @@ inline Op random_op(std::mt19937_64& rng, const std::vector<ObjectType>& types,
                     const std::vector<uint32_t>& runnable, size_t threads) {
   auto pick = [&](uint64_t n) { return static_cast<uint32_t>(rng() % n); };
   static constexpr Kind kWeighted[] = {
-      Kind::kDerive,   Kind::kDerive, Kind::kDerive, Kind::kCopy,   Kind::kDelete,
-      Kind::kDelete,   Kind::kRevoke, Kind::kRevoke, Kind::kInfo,   Kind::kEndpoint,
-      Kind::kNotif,    Kind::kNotif,  Kind::kMemory, Kind::kSignal, Kind::kSignal,
-      Kind::kWait,     Kind::kPoll,   Kind::kQuota,  Kind::kCall,   Kind::kReplyRecv,
-      Kind::kSend,     Kind::kRecv,   Kind::kRecv,   Kind::kReply,  Kind::kSpace,
-      Kind::kThread,   Kind::kThread, Kind::kStart,  Kind::kStart,  Kind::kYield,
-      Kind::kEndpoint, Kind::kSignal, Kind::kDerive, Kind::kCall,   Kind::kReplyRecv,
+      Kind::kDerive,   Kind::kDerive, Kind::kDerive, Kind::kCopy,     Kind::kDelete,
+      Kind::kDelete,   Kind::kRevoke, Kind::kRevoke, Kind::kInfo,     Kind::kEndpoint,
+      Kind::kNotif,    Kind::kNotif,  Kind::kMemory, Kind::kSignal,   Kind::kSignal,
+      Kind::kWait,     Kind::kPoll,   Kind::kQuota,  Kind::kCall,     Kind::kReplyRecv,
+      Kind::kSend,     Kind::kRecv,   Kind::kRecv,   Kind::kReply,    Kind::kSpace,
+      Kind::kThread,   Kind::kThread, Kind::kStart,  Kind::kStart,    Kind::kYield,
+      Kind::kEndpoint, Kind::kSignal, Kind::kDerive, Kind::kCall,     Kind::kReplyRecv,
       Kind::kSend,     Kind::kRecv,   Kind::kReply,  Kind::kPriority, Kind::kPriority,
   };
   Op op{};
