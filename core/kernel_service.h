@@ -66,7 +66,7 @@ struct KernelDomain {
   uint64_t (*frames_kept)();
   // A foreign thread's system call (core/foreign.h) to a kernel-served handler, offered to the
   // domain before the general path (kernel_service_foreign_call) is taken: `call` points at
-  // its number and six arguments (abi::kQuickSyscallWords words; not the pc and stack pointer
+  // its number and six arguments (kQuickSyscallWords words; not the pc and stack pointer
   // the general path adds), `badge` and `slot` are the handler capability's. The domain
   // answers it by returning true with `*result` for the thread's result register (as a
   // kForeignResume answer with that word 0): only for a call that needs nothing of the general
@@ -206,6 +206,13 @@ void end_kernel_domain_space();
 // without a mapped IPC buffer is kBufferTooSmall: the domain ran, but nothing was written back.
 Status kernel_service_call(Thread* self, uint64_t badge, Reply reply);
 
+// `self`'s system call (a foreign thread whose handler is kernel-served) offered to the
+// domain's quick way (KernelDomain::quick_syscall), straight from its registers: true if the
+// domain answered it (the result is in the thread's result register, nothing else of it
+// changed); false if the domain has no quick way or declined, or the handler capability is not
+// a bound kernel-served endpoint with Send (the general path then finds out why).
+bool kernel_service_quick_syscall(Thread* self);
+
 // A foreign thread's system call or fault (core/foreign.h) whose handler is a kernel-served
 // endpoint, badged `badge`: the domain gets the call (`label`, `words[0..count)`, count at
 // most abi::kRegisterWords) as kernel_service_call would give it, but straight from the
@@ -219,13 +226,6 @@ Status kernel_service_call(Thread* self, uint64_t badge, Reply reply);
 //     thread's own process.
 // kNotFound for an unbound badge index, kInvalidArgument for more words than the registers,
 // kUnsupported without a kernel domain; the domain is not called then.
-// `self`'s system call (a foreign thread whose handler is kernel-served) offered to the
-// domain's quick way (KernelDomain::quick_syscall), straight from its registers: true if the
-// domain answered it (the result is in the thread's result register, nothing else of it
-// changed); false if the domain has no quick way or declined, or the handler capability is not
-// a bound kernel-served endpoint with Send (the general path then finds out why).
-bool kernel_service_quick_syscall(Thread* self);
-
 struct ForeignAnswer {
   bool answered = false;
   uint32_t label = 0;
