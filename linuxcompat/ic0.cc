@@ -309,6 +309,8 @@ void out_of_memory_call(Call& c) {
 }
 
 void linux_call(Call& c) {
+  if (g_shim.test_panic_in_call)
+    panic("lxshim: test: a panic on a call's fiber (test=panic-in-call)");
   // sched_yield: the caller goes behind the other ready threads once answered.
   if (handle(c.regs) == Answer::kQueueBehind) (void)kernel_service_yield_caller();
 }

@@ -313,6 +313,8 @@ bool read_config() {
       g_shim.user_pager = true;
     } else if (line == StringView("pager=kernel")) {
       g_shim.user_pager = false;
+    } else if (line == StringView("test=panic-in-call")) {
+      g_shim.test_panic_in_call = true;
     } else {
       rt::print("/hmk/exec.config: unknown setting '%.*s' (known: pager=kernel, pager=user)\n",
                 static_cast<int>(line.size()), line.data());

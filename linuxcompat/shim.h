@@ -71,6 +71,9 @@ struct Shim {
   // pager=user in /hmk/exec.config: the processes' page faults come to the shim, which
   // resolves them with space_resolve_fault (a user-level pager), instead of kernel paging.
   bool user_pager = false;
+  // test=panic-in-call in /hmk/exec.config (shim_boot_test): the shim in the kernel panics in
+  // the first call it runs on a fiber, so that a test sees the backtrace cross into the fiber.
+  bool test_panic_in_call = false;
   uint64_t pager_faults = 0;  // page faults it resolved as that pager
 };
 extern Shim g_shim;

@@ -22,19 +22,27 @@ TESTDATA = "linuxcompat/testdata"
 EXEC_DIR = "tools/exec"
 BUSYBOX = "/bin/busybox"
 
-# exec.py's main() with the given kernel and shim instead of a Bazel build.
+# exec.py's main() with the given kernel and shim instead of a Bazel build, and the shim's
+# test settings from $HMK_TEST_EXEC_CONFIG added to /hmk/exec.config.
 DRIVER = """\
-import sys
+import os, sys
 sys.path.insert(0, sys.argv[1])
 import exec as hmk_exec
-sys.exit(hmk_exec.main(sys.argv[4:], artifacts=(sys.argv[2], sys.argv[3]), busybox="%s"))
+sys.exit(hmk_exec.main(sys.argv[4:], artifacts=(sys.argv[2], sys.argv[3]), busybox="%s",
+                       extra_config=os.environ.get("HMK_TEST_EXEC_CONFIG", "")))
 """ % BUSYBOX
+# A case's first argument may be this, followed by a line for /hmk/exec.config.
+TEST_CONFIG = "--test-config"
 
 
 def run(args):
     """(status, stdout, stderr, console log) of ./hmk exec ARGS: with --profile=ic0 first the
     kernel with the shim inside, and lxwait; with another profile first, or none (then ic2, the
-    shim in its own process: these cases were written for it), the kernel and the shim."""
+    shim in its own process: these cases were written for it), the kernel and the shim.
+    TEST_CONFIG LINE first adds LINE to /hmk/exec.config."""
+    extra_config = ""
+    if args[:1] == [TEST_CONFIG]:
+        extra_config, args = args[1] + "\n", args[2:]
     if not args[:1] or not args[0].startswith("--profile="):
         args = ["--profile=ic2"] + list(args)
     kernel, shim = (KERNEL_IC0, LXWAIT) if args[:1] == ["--profile=ic0"] else (KERNEL, SHIM)
@@ -42,8 +50,9 @@ def run(args):
         log = os.path.join(scratch, "console.log")
         cmd = [sys.executable, "-c", DRIVER, os.path.abspath(EXEC_DIR), os.path.abspath(kernel),
                os.path.abspath(shim), "--log", log, "--timeout", "240"] + list(args)
+        env = dict(os.environ, HMK_TEST_EXEC_CONFIG=extra_config)
         proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, timeout=300, cwd=scratch)
+                              stderr=subprocess.PIPE, timeout=300, cwd=scratch, env=env)
         console = ""
         if os.path.exists(log):  # not when exec.py refused before booting
             with open(log, "rb") as f:
@@ -87,6 +96,9 @@ CASES = {
                       "1000"],
     "ic0_background": ["--profile=ic0", "--", "/bin/busybox", "sh", "-c",
                        "sleep 5 & echo started; exit 0"],
+    # A panic in the shim's code on a call's fiber: the backtrace goes on into the fiber.
+    "ic0_panic_in_call": [TEST_CONFIG, "test=panic-in-call", "--profile=ic0", "--",
+                          "/bin/busybox", "true"],
     "shared_futex": ["--add", program("shared_futex"), "--", "/bin/shared_futex"],
     "segv": ["--add", program("segv"), "--", "/bin/segv"],
     "enosys": ["--add", program("enosys"), "--", "/bin/enosys"],
@@ -216,6 +228,18 @@ class ShimBootTest(unittest.TestCase):
             before, after, fibers = (int(g) for g in m.groups())
             self.assertEqual(after - fibers, before, "%s: %s" % (name, m.group(0)))
         self.assertEqual(self.result("ic0_background")[1], b"started\n")
+
+    def test_a_panic_on_a_fiber_has_a_backtrace_through_the_fiber(self):
+        # (Not self.result(): the boot ends in the panic, before any leak check.)
+        status, out, err, console = self.results["ic0_panic_in_call"]
+        self.assertEqual(status, 125, console)  # no exit status: the kernel panicked
+        self.assertIn("PANIC: lxshim: test: a panic on a call's fiber", console)
+        trace = console[console.index("backtrace:"):]
+        # The frames of the fiber's stack, from the call's work up to the fiber's entry.
+        self.assertRegex(trace, r"  #\d+ +0x[0-9a-f]+ hmk::lx::\(anonymous namespace\)::"
+                                r"linux_call\(")
+        self.assertRegex(trace, r"  #\d+ +0x[0-9a-f]+ hmk::lx::\(anonymous namespace\)::"
+                                r"fiber_main\(")
 
     def test_the_userpager_profile_resolves_faults_in_the_shim(self):
         status, out, err, console = self.result("userpager_fork_50")

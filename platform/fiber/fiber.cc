@@ -21,6 +21,8 @@ extern "C" void __sanitizer_finish_switch_fiber(void* fake_stack_save, const voi
 namespace hmk::fiber {
 namespace {
 
+Context* g_running = nullptr;  // what switch_to last continued (nullptr: the first stack)
+
 #ifdef HMK_FIBER_ASAN
 // The context the last switch saved into: the code that now runs tells AddressSanitizer it
 // arrived, and learns the bounds of the stack it came from, which the stack the code started
@@ -74,6 +76,7 @@ void init(Context& fiber, void* base, size_t size, void (*entry)(void*), void* a
 }
 
 void switch_to(Context& from, Context& to) {
+  g_running = &to;  // whoever switches back to `from` sets it to `from` the same way
 #ifdef HMK_FIBER_ASAN
   void* fake_stack = nullptr;
   __sanitizer_start_switch_fiber(&fake_stack, to.stack_base, to.stack_size);
@@ -84,6 +87,13 @@ void switch_to(Context& from, Context& to) {
 #else
   hmk_fiber_switch(&from.sp, to.sp);
 #endif
+}
+
+bool running_stack(const void** base, size_t* size) {
+  if (g_running == nullptr || g_running->entry == nullptr) return false;  // not init's
+  *base = g_running->stack_base;
+  *size = g_running->stack_size;
+  return true;
 }
 
 }  // namespace hmk::fiber

@@ -45,4 +45,10 @@ void init(Context& fiber, void* base, size_t size, void (*entry)(void*), void* a
 // that switched away earlier). Returns when something switches back to `from`.
 void switch_to(Context& from, Context& to);
 
+// The stack [*base, *base + *size) of the fiber running now, for a backtrace that starts on
+// it (the kernel's walker follows frame pointers only within a known stack): true while code
+// switched to with switch_to runs on a stack init gave it; false on the stack the code started
+// on (the kernel's own, whose bounds the kernel knows).
+bool running_stack(const void** base, size_t* size);
+
 }  // namespace hmk::fiber

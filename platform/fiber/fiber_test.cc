@@ -94,6 +94,38 @@ TEST_CASE("fibers switch to each other, and each resumes where it stopped") {
   CHECK(g_log == std::vector<int>{1, 2, 3, 4});
 }
 
+// What running_stack says on a fiber (each time it runs) and on the test's own stack.
+struct Where {
+  bool known = false;
+  const void* base = nullptr;
+  size_t size = 0;
+};
+
+void report_stack(void* arg) {
+  auto* w = static_cast<Where*>(arg);
+  for (;;) {
+    w->known = running_stack(&w->base, &w->size);
+    switch_to(g_a, g_main);
+  }
+}
+
+TEST_CASE("running_stack names the running fiber's stack, and none on the first stack") {
+  const void* base = nullptr;
+  size_t size = 0;
+  CHECK_FALSE(running_stack(&base, &size));
+  auto stack = std::make_unique<Stack>();
+  Where where;
+  init(g_a, stack->bytes, kStack, &report_stack, &where);
+  for (int round = 0; round < 2; ++round) {  // when it starts, and when it is resumed
+    where = Where{};
+    switch_to(g_main, g_a);
+    CHECK(where.known);
+    CHECK(where.base == stack->bytes);
+    CHECK(where.size == kStack);
+    CHECK_FALSE(running_stack(&base, &size));  // back on the test's stack
+  }
+}
+
 // Deep calls with locals on a fiber's stack, and the first function's alignment.
 int depth_sum(int n) {
   volatile int local[8] = {n, n, n, n, n, n, n, n};

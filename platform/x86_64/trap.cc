@@ -4,6 +4,7 @@
 #include "core/console.h"
 #include "core/kernel.h"
 #include "core/lib/ksyms.h"
+#include "platform/fiber/fiber.h"
 #include "platform/x86_64/cpu.h"
 #include "platform/x86_64/layout.h"
 #include "platform/x86_64/trap_frame.h"
@@ -209,6 +210,18 @@ bool find_stack(uint64_t addr, uint64_t* lo, uint64_t* hi) {
     if (addr >= base && addr < base + s.size) {
       *lo = base;
       *hi = base + s.size;
+      return true;
+    }
+  }
+  // A kernel service's fiber (platform/fiber: the Linux shim in the kernel runs each call on
+  // one), while it runs.
+  const void* fiber_base = nullptr;
+  size_t fiber_size = 0;
+  if (fiber::running_stack(&fiber_base, &fiber_size)) {
+    auto base = reinterpret_cast<uint64_t>(fiber_base);
+    if (addr >= base && addr < base + fiber_size) {
+      *lo = base;
+      *hi = base + fiber_size;
       return true;
     }
   }

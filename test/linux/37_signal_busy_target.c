@@ -1,7 +1,7 @@
 // A signal another process sends to one busy with calls that never wait (getpid, a write to
 // /dev/null, clock_gettime) reaches its handler at one of those calls.
 //
-// Syscalls: rt_sigaction, rt_sigprocmask, open, fork, gettid, getppid, kill, getpid,
+// Syscalls: rt_sigaction, rt_sigprocmask, open, fork, gettid, getppid, kill, getpid?,
 // clock_gettime, wait4, exit_group, rt_sigreturn
 #include "check.h"
 

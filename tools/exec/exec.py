@@ -601,11 +601,14 @@ def conclude(result, options):
     return EXIT_FAILED
 
 
-def main(argv, artifacts=None, busybox=BUSYBOX):
-    """`artifacts`: (kernel, shim) paths to use instead of building them (tests)."""
+def main(argv, artifacts=None, busybox=BUSYBOX, extra_config=""):
+    """`artifacts`: (kernel, shim) paths to use instead of building them (tests);
+    `extra_config`: lines added to /hmk/exec.config (tests: the shim's test settings)."""
     try:
         options = parse_args(argv)
         profile = PROFILES[options.profile]
+        if extra_config:
+            profile = dataclasses.replace(profile, config=profile.config + extra_config)
         image = image_for(options, profile, busybox)
         kernel, shim = artifacts if artifacts is not None else build(profile)
         for path in (kernel, shim):
