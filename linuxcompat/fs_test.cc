@@ -21,37 +21,6 @@
 namespace hmk::lx {
 namespace {
 
-// A cpio newc archive, as tools/bench/newc.py writes one.
-class Newc {
- public:
-  Newc& add(const std::string& name, uint32_t mode, const std::string& data = "") {
-    char header[111];
-    std::snprintf(header, sizeof(header),
-                  "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", ino_++, mode, 0, 0,
-                  1, 0, static_cast<unsigned>(data.size()), 0, 0, 0, 0,
-                  static_cast<unsigned>(name.size() + 1), 0);
-    bytes_.insert(bytes_.end(), header, header + 110);
-    bytes_.insert(bytes_.end(), name.begin(), name.end());
-    bytes_.push_back(0);
-    pad();
-    bytes_.insert(bytes_.end(), data.begin(), data.end());
-    pad();
-    return *this;
-  }
-  std::vector<uint8_t> finish() {
-    add("TRAILER!!!", 0);
-    return bytes_;
-  }
-
- private:
-  void pad() {
-    while (bytes_.size() % 4 != 0)
-      bytes_.push_back(0);
-  }
-  std::vector<uint8_t> bytes_;
-  uint32_t ino_ = 1;
-};
-
 constexpr uint64_t kBase = 0x10'0000;
 constexpr uint64_t kPages = 64;
 constexpr uint64_t kUnmapped = 0x9000'0000;
@@ -87,7 +56,6 @@ class Stream final : public File {
   int reads = 0;
 };
 
-Process* g_process = nullptr;  // the process /proc sees
 // Regular files' memory objects (MAP_SHARED): one backend for every test, never gone (a file
 // can outlive a Fixture's process, whose mappings hold it, by the order members go).
 HostBackend g_file_memory;
@@ -106,10 +74,10 @@ class Fixture {
     process.limits[kRlimitNofile] = {FdTable::kMaxFds, FdTable::kMaxFds};
     std::strcpy(process.exe, "/bin/prog");
     process.fds.install(1, new Capture(&console));
-    g_process = &process;
+    g_test_process = &process;
   }
   ~Fixture() {
-    g_process = nullptr;
+    g_test_process = nullptr;
     fs::shutdown();
   }
 
@@ -1476,15 +1444,9 @@ TEST_CASE("resolve_executable: links followed, EACCES unless an executable regul
 }
 }  // namespace
 
-// The handlers' services: pseudo-random bytes, no TLS, the one process for /proc.
+// The handlers' services: the fixture's process for /proc.
 const ShimServices& shim_services() {
-  static const ShimServices services = [] {
-    ShimServices s = host_test_services();
-    s.process_from = [](int32_t pid) -> Process* {
-      return g_process != nullptr && pid <= g_process->pid ? g_process : nullptr;
-    };
-    return s;
-  }();
+  static const ShimServices services = host_test_services_seeing_test_process();
   return services;
 }
 

@@ -108,31 +108,13 @@ constexpr uint64_t kBase = 0x10'0000;
 constexpr uint64_t kPages = 64;
 
 HostBackend g_file_memory;
-Process* g_process = nullptr;
 
 std::vector<uint8_t> small_initrd() {
-  std::vector<uint8_t> bytes;
-  uint32_t ino = 1;
-  auto add = [&](const std::string& name, uint32_t mode, const std::string& data) {
-    char header[111];
-    std::snprintf(header, sizeof(header),
-                  "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", ino++, mode, 0, 0,
-                  1, 0, static_cast<unsigned>(data.size()), 0, 0, 0, 0,
-                  static_cast<unsigned>(name.size() + 1), 0);
-    bytes.insert(bytes.end(), header, header + 110);
-    bytes.insert(bytes.end(), name.begin(), name.end());
-    bytes.push_back(0);
-    while (bytes.size() % 4 != 0)
-      bytes.push_back(0);
-    bytes.insert(bytes.end(), data.begin(), data.end());
-    while (bytes.size() % 4 != 0)
-      bytes.push_back(0);
-  };
-  add(".", 040755, "");
-  add("etc", 040755, "");
-  add("etc/motd", 0100644, "hello, world\n");
-  add("TRAILER!!!", 0, "");
-  return bytes;
+  return Newc()
+      .add(".", 040755)
+      .add("etc", 040755)
+      .add("etc/motd", 0100644, "hello, world\n")
+      .finish();
 }
 
 // A process with 64 pages of memory at kBase, the file system of small_initrd() and the
@@ -148,10 +130,10 @@ struct Fixture {
     std::strcpy(process.exe, "/bin/prog");
     for (int32_t fd = 0; fd < 3; ++fd)
       REQUIRE(sys_open(task, str("/dev/null"), kORdwr, 0) == fd);
-    g_process = &process;
+    g_test_process = &process;
   }
   ~Fixture() {
-    g_process = nullptr;
+    g_test_process = nullptr;
     process.fds.close_all();
     process.cwd.reset();
     fs::shutdown();
@@ -416,13 +398,7 @@ TEST_CASE("execve's argument copy out of memory: ENOMEM, no stack left") {
 
 // The handlers' services: the fixture's process for /proc.
 const ShimServices& shim_services() {
-  static const ShimServices services = [] {
-    ShimServices s = host_test_services();
-    s.process_from = [](int32_t pid) -> Process* {
-      return g_process != nullptr && pid <= g_process->pid ? g_process : nullptr;
-    };
-    return s;
-  }();
+  static const ShimServices services = host_test_services_seeing_test_process();
   return services;
 }
 

@@ -5,9 +5,11 @@
 #pragma once
 
 #include <array>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "linuxcompat/address_space.h"
@@ -62,6 +64,37 @@ class HostBackend final : public MemoryBackend {
   }
 };
 
+// A cpio newc archive, as tools/bench/newc.py writes one.
+class Newc {
+ public:
+  Newc& add(const std::string& name, uint32_t mode, const std::string& data = "") {
+    char header[111];
+    std::snprintf(header, sizeof(header),
+                  "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", ino_++, mode, 0, 0,
+                  1, 0, static_cast<unsigned>(data.size()), 0, 0, 0, 0,
+                  static_cast<unsigned>(name.size() + 1), 0);
+    bytes_.insert(bytes_.end(), header, header + 110);
+    bytes_.insert(bytes_.end(), name.begin(), name.end());
+    bytes_.push_back(0);
+    pad();
+    bytes_.insert(bytes_.end(), data.begin(), data.end());
+    pad();
+    return *this;
+  }
+  std::vector<uint8_t> finish() {
+    add("TRAILER!!!", 0);
+    return bytes_;
+  }
+
+ private:
+  void pad() {
+    while (bytes_.size() % 4 != 0)
+      bytes_.push_back(0);
+  }
+  std::vector<uint8_t> bytes_;
+  uint32_t ino_ = 1;
+};
+
 inline ShimServices host_test_services() {
   return {
       [](uint8_t* buffer, size_t length) { std::memset(buffer, 0x5a, length); },
@@ -77,6 +110,17 @@ inline ShimServices host_test_services() {
       [](Task&, WaitQueue* const*, uint32_t, uint64_t) { return -kEINTR; },
       [](int32_t) -> Process* { return nullptr; },
   };
+}
+
+// The process a test's /proc sees (a test's fixture sets it while it lives), and
+// host_test_services() with /proc seeing it: for any pid up to its own.
+inline Process* g_test_process = nullptr;
+inline ShimServices host_test_services_seeing_test_process() {
+  ShimServices s = host_test_services();
+  s.process_from = [](int32_t pid) -> Process* {
+    return g_test_process != nullptr && pid <= g_test_process->pid ? g_test_process : nullptr;
+  };
+  return s;
 }
 
 }  // namespace hmk::lx
