@@ -17,6 +17,8 @@
 #include "linuxcompat/syscall_table.h"
 #include "linuxcompat/task.h"
 #include "linuxcompat/test_services.h"
+#include "svc/lib/test_env.h"
+#include "svc/ramfs/ramfs_service.h"
 
 namespace hmk::lx {
 namespace {
@@ -1442,6 +1444,185 @@ TEST_CASE("resolve_executable: links followed, EACCES unless an executable regul
   CHECK(fs::resolve_executable(f.task, "", &bytes) == -kENOENT);
   CHECK(fs::resolve_executable(f.task, "/proc/self/exe", &bytes) == 0);
 }
+
+// ---- a service's file system at /vfs (service_fs.h) ----
+
+using Service = svc::fs::FileSystem;
+
+// ramfs reached through the loopback transport (whole words, as the kernel carries a call), and
+// the fixture with it mounted at /vfs, as the IC2 shim mounts the vfs service.
+struct Served {
+  Served() {
+    svc::test::reset();
+    svc::Env env;
+    REQUIRE(ramfs->start(env) == rpc::Status::kOk);
+    channel = svc::test::loopback(static_cast<Service::Server*>(ramfs.get()),
+                                  &Service::dispatch_erased, Service::kInterfaceId);
+    REQUIRE(fs::mount_service("vfs", channel) == 0);
+  }
+  // What the service itself says of `path`: its size, or -1 if it has no such node.
+  int64_t service_size(const char* path) {
+    Service::OpenRequest req;
+    req.path.set(path);
+    Service::OpenResponse resp;
+    const Service::Client client(channel);
+    return client.open(req, resp) == rpc::Status::kOk ? static_cast<int64_t>(resp.info.size) : -1;
+  }
+
+  std::unique_ptr<svc::ramfs::RamfsService> ramfs = std::make_unique<svc::ramfs::RamfsService>();
+  Fixture f;  // after ramfs: the tree goes first
+  rpc::Channel channel;
+};
+
+TEST_CASE("a service at /vfs: a file's bytes are the service's, written and read in chunks") {
+  Served s;
+  Fixture& f = s.f;
+  CHECK(f.stat("/vfs").mode == (kSIfdir | 0755));
+  CHECK(f.stat("/vfs").dev == fs::kServiceDevice);
+  CHECK(f.read_file("/proc/mounts").find("vfs /vfs hmk.vfs rw 0 0\n") != std::string::npos);
+  const int64_t fd = f.open("/vfs/a", kOCreat | kORdwr, 0666);
+  REQUIRE(fd >= 0);
+  const auto d = static_cast<int32_t>(fd);
+  std::string data(1500, 'x');
+  for (size_t i = 0; i < data.size(); ++i)
+    data[i] = static_cast<char>('a' + i % 26);
+  CHECK(f.write(d, data) == 1500);  // three calls of at most 512 bytes
+  CHECK(s.service_size("/a") == 1500);
+  CHECK(sys_lseek(f.task, d, 0, kSeekSet) == 0);
+  CHECK(f.read(d, 4096) == data);
+  CHECK(sys_pread64(f.task, d, f.buffer(), 1000, 1000) == 500);
+  CHECK(f.bytes(f.buffer(), 500) == data.substr(1000));
+  CHECK(f.stat("/vfs/a").mode == (kSIfreg | 0644));  // 0666 less the umask
+  CHECK(f.stat("/vfs/a").size == 1500);
+  CHECK(sys_ftruncate(f.task, d, 10000) == 0);
+  CHECK(s.service_size("/a") == 10000);
+  CHECK(sys_pread64(f.task, d, f.buffer(), 100, 9950) == 50);
+  CHECK(f.bytes(f.buffer(), 50) == std::string(50, '\0'));
+  CHECK(sys_close(f.task, d) == 0);
+  const int64_t again = f.open("/vfs/a", kOWronly | kOTrunc);
+  REQUIRE(again >= 0);
+  CHECK(s.service_size("/a") == 0);
+  CHECK(f.write(static_cast<int32_t>(again), "tail") == 4);
+  CHECK(sys_close(f.task, static_cast<int32_t>(again)) == 0);
+  CHECK(f.read_file("/vfs/a") == "tail");
+  // Past the service's largest file (ramfs: 1 MiB): EFBIG, as past a file size limit.
+  const int64_t big = f.open("/vfs/a", kOWronly);
+  REQUIRE(big >= 0);
+  CHECK(sys_ftruncate(f.task, static_cast<int32_t>(big), (1 << 20) + 1) == -kEFBIG);
+  CHECK(sys_close(f.task, static_cast<int32_t>(big)) == 0);
+  CHECK(sys_unlink(f.task, f.str("/vfs/a")) == 0);
+  CHECK(svc::test::live_extents() == 0);  // its bytes went with it
+}
+
+TEST_CASE("a service at /vfs: names made, listed, moved and removed through the service") {
+  Served s;
+  Fixture& f = s.f;
+  CHECK(sys_mkdir(f.task, f.str("/vfs/d"), 0750) == 0);
+  CHECK(s.service_size("/d") == 0);
+  CHECK(f.stat("/vfs/d").mode == (kSIfdir | 0750));
+  for (int i = 0; i < 20; ++i) {  // more than one listing call (8 entries each)
+    const int64_t fd = f.open("/vfs/d/f" + std::to_string(i), kOCreat | kOWronly);
+    REQUIRE(fd >= 0);
+    REQUIRE(sys_close(f.task, static_cast<int32_t>(fd)) == 0);
+  }
+  std::vector<std::string> names = f.list("/vfs/d");
+  REQUIRE(names.size() == 22);
+  CHECK(names[0] == ".");
+  CHECK(names[1] == "..");
+  std::set<std::string> unique(names.begin() + 2, names.end());
+  CHECK(unique.size() == 20);
+  CHECK(unique.count("f0") == 1);
+  CHECK(unique.count("f19") == 1);
+  // rename: within a directory, across, replacing a file, a directory over an empty one
+  CHECK(sys_rename(f.task, f.str("/vfs/d/f0"), f.str("/vfs/g")) == 0);
+  CHECK(f.stat_error("/vfs/d/f0") == -kENOENT);
+  CHECK(s.service_size("/g") == 0);
+  CHECK(sys_rename(f.task, f.str("/vfs/d/f1"), f.str("/vfs/g")) == 0);  // replaces
+  CHECK(s.service_size("/d/f1") == -1);
+  CHECK(sys_mkdir(f.task, f.str("/vfs/e"), 0755) == 0);
+  CHECK(sys_rename(f.task, f.str("/vfs/d"), f.str("/vfs/e")) == 0);  // e was empty
+  CHECK(s.service_size("/e/f2") == 0);
+  CHECK(f.stat_error("/vfs/d") == -kENOENT);
+  // Linux's errors, from the shim's checks or the service's answers
+  CHECK(f.open("/vfs/nothere", kORdonly) == -kENOENT);
+  CHECK(f.open("/vfs/g", kOCreat | kOExcl | kOWronly) == -kEEXIST);
+  CHECK(sys_mkdir(f.task, f.str("/vfs/g"), 0755) == -kEEXIST);
+  CHECK(f.open("/vfs/g/x", kORdonly) == -kENOTDIR);
+  CHECK(sys_unlink(f.task, f.str("/vfs/e")) == -kEISDIR);
+  CHECK(sys_rmdir(f.task, f.str("/vfs/g")) == -kENOTDIR);
+  CHECK(sys_rmdir(f.task, f.str("/vfs/e")) == -kENOTEMPTY);
+  CHECK(sys_rmdir(f.task, f.str("/vfs")) == -kEBUSY);
+  CHECK(sys_rename(f.task, f.str("/vfs/g"), f.str("/tmp/g")) == -kEXDEV);
+  CHECK(sys_link(f.task, f.str("/vfs/g"), f.str("/vfs/h")) == -kEPERM);  // no links
+  CHECK(sys_symlink(f.task, f.str("g"), f.str("/vfs/h")) == -kEPERM);
+  CHECK(sys_mkdir(f.task, f.str("/vfs/" + std::string(300, 'n')), 0755) == -kENAMETOOLONG);
+  CHECK(fs::resolve_executable(f.task, "/vfs/g", nullptr) == -kEACCES);  // no program here
+  CHECK(sys_unlink(f.task, f.str("/vfs/g")) == 0);
+  CHECK(s.service_size("/g") == -1);
+  for (int i = 2; i < 20; ++i)
+    REQUIRE(sys_unlink(f.task, f.str("/vfs/e/f" + std::to_string(i))) == 0);
+  CHECK(sys_rmdir(f.task, f.str("/vfs/e")) == 0);
+  CHECK(f.list("/vfs") == std::vector<std::string>{".", ".."});
+}
+
+TEST_CASE("a service at /vfs: the working directory follows a rename; attributes stay") {
+  Served s;
+  Fixture& f = s.f;
+  REQUIRE(sys_mkdir(f.task, f.str("/vfs/a"), 0755) == 0);
+  REQUIRE(sys_mkdir(f.task, f.str("/vfs/a/b"), 0755) == 0);
+  REQUIRE(sys_chdir(f.task, f.str("/vfs/a/b")) == 0);
+  CHECK(sys_getcwd(f.task, f.buffer(), 100) == 9);
+  CHECK(f.bytes(f.buffer(), 9) == std::string("/vfs/a/b\0", 9));
+  REQUIRE(sys_rename(f.task, f.str("/vfs/a"), f.str("/vfs/z")) == 0);
+  CHECK(sys_getcwd(f.task, f.buffer(), 100) == 9);
+  CHECK(f.bytes(f.buffer(), 9) == std::string("/vfs/z/b\0", 9));
+  const int64_t fd = f.open("here", kOCreat | kOWronly);  // relative: made in /z/b
+  REQUIRE(fd >= 0);
+  CHECK(sys_close(f.task, static_cast<int32_t>(fd)) == 0);
+  CHECK(s.service_size("/z/b/here") == 0);
+  CHECK(f.stat("..").ino == f.stat("/vfs/z").ino);
+  CHECK(sys_chmod(f.task, f.str("/vfs/z/b/here"), 0600) == 0);
+  CHECK(f.stat("/vfs/z/b/here").mode == (kSIfreg | 0600));  // the shim's inode keeps it
+  CHECK(f.stat("here").ino == f.stat("/vfs/z/b/here").ino);
+  REQUIRE(sys_chdir(f.task, f.str("/")) == 0);
+}
+
+TEST_CASE("a service at /vfs: private maps copy, shared ones are ENODEV; removed means gone") {
+  Served s;
+  Fixture& f = s.f;
+  const int64_t fd = f.open("/vfs/m", kOCreat | kORdwr);
+  REQUIRE(fd >= 0);
+  const auto d = static_cast<int32_t>(fd);
+  REQUIRE(f.write(d, "mapped bytes") == 12);
+  const int64_t at = sys_mmap(f.task, 0, kPageSize, kProtRead, kMapPrivate, d, 0);
+  REQUIRE(at > 0);
+  CHECK(f.bytes(static_cast<uint64_t>(at), 13) == std::string("mapped bytes\0", 13));
+  CHECK(sys_munmap(f.task, static_cast<uint64_t>(at), kPageSize) == 0);
+  CHECK(sys_mmap(f.task, 0, kPageSize, kProtRead, kMapShared, d, 0) == -kENODEV);
+  // The service frees a node with its name: an open file of it reads ESTALE (as on NFS).
+  CHECK(sys_unlink(f.task, f.str("/vfs/m")) == 0);
+  CHECK(sys_pread64(f.task, d, f.buffer(), 4, 0) == -kESTALE);
+  CHECK(sys_close(f.task, d) == 0);
+}
+
+TEST_CASE("a service at /vfs: full is ENOSPC; a service that does not answer is not mounted") {
+  {
+    Served s;
+    Fixture& f = s.f;
+    int64_t e = 0;
+    for (int i = 0; i < 300 && e >= 0; ++i) {  // ramfs holds 256 nodes, its root one of them
+      e = sys_mkdir(f.task, f.str("/vfs/n" + std::to_string(i)), 0755);
+    }
+    CHECK(e == -kENOSPC);
+    CHECK(f.list("/vfs").size() == 2 + 255);
+  }
+  Fixture f;
+  CHECK(fs::mount_service("vfs", rpc::Channel()) == -kEINVAL);
+  svc::test::reset();
+  CHECK(fs::mount_service("vfs", rpc::Channel::ipc(77, Service::kInterfaceId)) == -kEIO);
+  CHECK(f.stat_error("/vfs") == -kENOENT);
+}
+
 }  // namespace
 
 // The handlers' services: the fixture's process for /proc.

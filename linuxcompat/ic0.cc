@@ -558,3 +558,17 @@ const ShimServices& shim_services() {
 extern "C" const hmk::KernelDomain* hmk_kernel_domain() {
   return &hmk::lx::kDomain;
 }
+
+namespace hmk::rpc {
+
+// The shim in the kernel reaches no service through a channel (set_up_shim is given none, so
+// nothing is mounted at /vfs), but its file system's service client is linked in: a call would
+// find nothing.
+Status Channel::call(Message&) const {
+  return Status::kNoService;
+}
+
+// No capability reaches it through a channel either.
+void drop_cap(uint32_t) {}
+
+}  // namespace hmk::rpc

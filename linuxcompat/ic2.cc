@@ -16,8 +16,10 @@
 #include "svc/lib/bootinfo.h"
 #include "svc/lib/mutex.h"
 #include "svc/lib/print.h"
+#include "svc/lib/rpc_ipc.h"
 #include "svc/lib/syscall.h"
 #include "svc/lib/thread.h"
+#include "svc/ramfs/ramfs.hmk.h"
 
 namespace hmk::lx {
 
@@ -241,8 +243,10 @@ bool set_up() {
     return false;
   }
   g_shim.endpoint = *endpoint;
+  // The vfs service, if the manifest line grants it (uses=vfs): mounted at /vfs.
+  const rpc::Channel vfs = rt::connect("vfs", svc::fs::FileSystem::kInterfaceId);
   return set_up_shim(reinterpret_cast<const uint8_t*>(base), initrd->index, out->handle,
-                     err->handle);
+                     err->handle, vfs);
 }
 
 int run() {

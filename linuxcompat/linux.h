@@ -44,6 +44,7 @@ inline constexpr int64_t kELOOP = 40;
 inline constexpr int64_t kEOVERFLOW = 75;
 inline constexpr int64_t kEOPNOTSUPP = 95;
 inline constexpr int64_t kETIMEDOUT = 110;
+inline constexpr int64_t kESTALE = 116;
 
 // ---- memory (mmap, mprotect) ----
 inline constexpr uint64_t kPageSize = 4096;

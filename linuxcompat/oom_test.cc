@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <string>
 #include <vector>
@@ -16,6 +17,8 @@
 #include "linuxcompat/syscall_table.h"
 #include "linuxcompat/task.h"
 #include "linuxcompat/test_services.h"
+#include "svc/lib/test_env.h"
+#include "svc/ramfs/ramfs_service.h"
 
 // Every operator new and delete of this program counts the blocks in use (the shim's, the tests'
 // memory backend's, the test's own), with or without the sanitizers.
@@ -260,6 +263,54 @@ TEST_CASE("mkdir, symlink, link, rename out of memory: ENOMEM, the names as they
               REQUIRE(f.stat(from) == 0);
               REQUIRE(f.stat(to) == -kENOENT);
             }) == 2);  // the name, and /tmp/dir's first array of entries
+}
+
+TEST_CASE("names at a service's mount out of memory: ENOMEM, the service's nodes as they were") {
+  using Service = svc::fs::FileSystem;
+  svc::test::reset();
+  auto ramfs = std::make_unique<svc::ramfs::RamfsService>();
+  svc::Env env;
+  REQUIRE(ramfs->start(env) == rpc::Status::kOk);
+  const rpc::Channel channel = svc::test::loopback(
+      static_cast<Service::Server*>(ramfs.get()), &Service::dispatch_erased, Service::kInterfaceId);
+  Fixture f;
+  REQUIRE(fs::mount_service("vfs", channel) == 0);
+  auto nodes = [&] {
+    Service::UsageResponse usage;
+    REQUIRE(Service::Client(channel).usage(Service::UsageRequest{}, usage) == rpc::Status::kOk);
+    return usage.usage.nodes;
+  };
+  const uint32_t at_start = nodes();
+  const uint64_t dir = f.str("/vfs/dir");
+  CHECK(fail_each_allocation(
+            -kENOMEM, [&] { return sys_mkdir(f.task, dir, 0755); },
+            [&](int64_t) { REQUIRE(sys_rmdir(f.task, dir) == 0); },
+            [&] {
+              REQUIRE(f.stat(dir) == -kENOENT);
+              REQUIRE(nodes() == at_start);  // the service's node went too
+            }) == 2);                        // the name's copy, the inode
+  const uint64_t file = f.str("/vfs/file");
+  CHECK(fail_each_allocation(
+            -kENOMEM, [&] { return sys_open(f.task, file, kOCreat | kOWronly, 0644); },
+            [&](int64_t fd) {
+              REQUIRE(f.close(fd) == 0);
+              REQUIRE(sys_unlink(f.task, file) == 0);
+            },
+            [&] {
+              REQUIRE(f.stat(file) == -kENOENT);
+              REQUIRE(nodes() == at_start);
+            }) == 3);  // the inode, the open file, its path
+  REQUIRE(sys_mkdir(f.task, dir, 0755) == 0);
+  const uint64_t moved = f.str("/vfs/moved");
+  CHECK(fail_each_allocation(
+            -kENOMEM, [&] { return sys_rename(f.task, dir, moved); },
+            [&](int64_t) { REQUIRE(sys_rename(f.task, moved, dir) == 0); },
+            [&] {
+              REQUIRE(f.stat(dir) == 0);
+              REQUIRE(f.stat(moved) == -kENOENT);
+            }) == 1);  // the directory's new name
+  REQUIRE(sys_rmdir(f.task, dir) == 0);
+  REQUIRE(nodes() == at_start);
 }
 
 TEST_CASE("a write that grows a file out of memory: ENOSPC (tmpfs's answer), the file as it was") {

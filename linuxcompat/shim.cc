@@ -327,7 +327,7 @@ bool read_config() {
 }  // namespace
 
 bool set_up_shim(const uint8_t* initrd, uint64_t initrd_size, abi::Handle stdout_ports,
-                 abi::Handle stderr_ports) {
+                 abi::Handle stderr_ports, const rpc::Channel& vfs) {
   Result<CpioArchive> archive = CpioArchive::open(initrd, initrd_size, nullptr);
   if (!archive.ok()) {
     rt::print("bad initrd: %s\n", status_name(archive.status()));
@@ -338,6 +338,12 @@ bool set_up_shim(const uint8_t* initrd, uint64_t initrd_size, abi::Handle stdout
   if (g_shim.initrd == nullptr || fs::init_from_initrd(*g_shim.initrd) != 0) {
     rt::print("no memory for the file system\n");
     return false;
+  }
+  if (vfs.kind() != rpc::Channel::Kind::kNone) {
+    if (const int64_t e = fs::mount_service("vfs", vfs); e != 0) {
+      rt::print("cannot mount the vfs service at /vfs: error %ld\n", -e);
+      return false;
+    }
   }
   g_shim.stdout_ports = stdout_ports;
   g_shim.stderr_ports = stderr_ports;

@@ -12,6 +12,7 @@
 #include "linuxcompat/exec.h"
 #include "linuxcompat/syscall_table.h"
 #include "linuxcompat/task.h"
+#include "svc/lib/rpc.h"
 
 namespace hmk::lx {
 
@@ -121,10 +122,12 @@ int64_t send_signal_to_task(Task& to, int sig, int32_t sender);
 
 // ---- shim.cc: what both placements share ----
 // Sets the shim up from the initrd's bytes (`initrd`, `initrd_size`: readable as one range) and
-// the two serial ports' capabilities: the file system, the ports, /hmk/exec.config. False
-// (after saying why) for a bad initrd or configuration.
+// the two serial ports' capabilities: the file system, the ports, /hmk/exec.config. With a
+// `vfs` channel (the manifest granted the vfs service), that service's files are mounted at
+// /vfs (fs::mount_service). False (after saying why) for a bad initrd or configuration, or a
+// vfs that cannot be mounted.
 bool set_up_shim(const uint8_t* initrd, uint64_t initrd_size, abi::Handle stdout_ports,
-                 abi::Handle stderr_ports);
+                 abi::Handle stderr_ports, const rpc::Channel& vfs = rpc::Channel());
 // Starts /hmk/exec.argv's program with /hmk/exec.env (start_first_program): 0, or (after saying
 // why) the status to report instead: 125 without a program, 127 if it is not found, else 126.
 int32_t start_program();

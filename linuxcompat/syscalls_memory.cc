@@ -21,15 +21,17 @@ bool in_user_range(uint64_t start, uint64_t pages) {
   return start >= kLowestAddress && start <= kTaskSize && pages <= (kTaskSize - start) / kPageSize;
 }
 
-// What an fd's file can be mapped as: the file's bytes (a regular file), fresh zeroed memory
+// What an fd's file can be mapped as: the file's bytes (a regular file), a copy of them only (a
+// service's file: no memory object to share, so MAP_SHARED is ENODEV), fresh zeroed memory
 // (/dev/zero), nothing (ENODEV: directories, pipes, the other devices), or a file of /proc,
 // whose mmap operation exists and fails (EIO, from proc_reg_mmap).
-enum class Source : uint8_t { kAnonymous, kNone, kFile, kZero, kProcFile };
+enum class Source : uint8_t { kAnonymous, kNone, kFile, kCopiedFile, kZero, kProcFile };
 
 Source source_of(File& file) {
   fs::Inode* inode = file.inode();
   if (inode == nullptr) return Source::kNone;
   if (inode->as_regular() != nullptr) return Source::kFile;
+  if (inode->is_regular() && inode->superblock().served) return Source::kCopiedFile;
   if (inode->is_regular()) return Source::kProcFile;  // regular, but not the file systems' own
   if (inode->type() == kSIfchr && inode->rdev() == make_device(1, 5)) return Source::kZero;
   return Source::kNone;
@@ -159,7 +161,9 @@ int64_t sys_mmap(Task& task, uint64_t addr, uint64_t length, uint64_t prot, uint
     }
     if (type == kMapShared && (prot & kProtWrite) != 0 && !file->writable()) return -kEACCES;
     if (!file->readable()) return -kEACCES;
-    if (source == Source::kNone) return -kENODEV;
+    if (source == Source::kNone || (source == Source::kCopiedFile && type == kMapShared)) {
+      return -kENODEV;
+    }
     if ((flags & kMapGrowsdown) != 0) return -kEINVAL;
   }
   if ((prot & kProtWrite) != 0 && (prot & kProtExec) != 0) return -kEACCES;  // W^X
@@ -180,7 +184,7 @@ int64_t sys_mmap(Task& task, uint64_t addr, uint64_t length, uint64_t prot, uint
   if (shared_file != nullptr) {
     error = mm.map_file(start, pages, static_cast<uint32_t>(prot), shared_file,
                         static_cast<uint64_t>(offset) / kPageSize, file->writable());
-  } else if (source != Source::kFile) {
+  } else if (source != Source::kFile && source != Source::kCopiedFile) {
     // /dev/zero maps fresh zeroed memory, private or shared, as anonymous memory does.
     error = mm.map_anonymous(start, pages, static_cast<uint32_t>(prot), type == kMapShared,
                              (flags & kMapPopulate) != 0);

@@ -3,6 +3,7 @@
 
 #include "linuxcompat/alloc.h"
 #include "linuxcompat/fs/path.h"
+#include "linuxcompat/fs/service_fs.h"
 #include "linuxcompat/task.h"
 
 namespace hmk::lx::fs {
@@ -11,7 +12,8 @@ namespace {
 Superblock g_rootfs = {"tmpfs", kRootDevice, true};
 Superblock g_devfs = {"devtmpfs", kDevDevice, true};
 Superblock g_procfs = {"proc", kProcDevice, false};
-Directory* g_root = nullptr;  // one reference (a plain pointer: no static destructors here)
+Directory* g_root = nullptr;    // one reference (a plain pointer: no static destructors here)
+Directory* g_served = nullptr;  // the service's mount root (g_root's entry holds it), or null
 
 // Set when an entry of the initrd could not be imported for lack of memory.
 bool g_import_failed = false;
@@ -122,7 +124,29 @@ int64_t init_from_initrd(const CpioArchive& initrd) {
   return 0;
 }
 
+int64_t mount_service(StringView name, const rpc::Channel& channel) {
+  MemDirectory* top = g_root != nullptr ? g_root->changeable() : nullptr;
+  if (top == nullptr || g_served != nullptr || channel.kind() == rpc::Channel::Kind::kNone) {
+    return -kEINVAL;
+  }
+  int64_t e = 0;
+  Directory* served = make_service_root(channel, kServiceDevice, &e);
+  if (served == nullptr) return e;
+  if (e = mount(top, name, served); e != 0) {
+    unmount_service(served);
+    return e;
+  }
+  g_served = served;
+  return 0;
+}
+
+StringView service_mount_point() {
+  return g_served != nullptr ? g_served->name() : StringView();
+}
+
 void shutdown() {
+  if (g_served != nullptr) unmount_service(g_served);
+  g_served = nullptr;
   if (g_root != nullptr) g_root->release();
   g_root = nullptr;
 }

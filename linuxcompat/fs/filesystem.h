@@ -9,6 +9,7 @@
 #include "core/lib/cpio.h"
 #include "core/lib/string.h"
 #include "linuxcompat/fs/directory.h"
+#include "svc/lib/rpc.h"
 
 namespace hmk::lx {
 class Task;
@@ -22,6 +23,13 @@ namespace hmk::lx::fs {
 // /tmp (1777) if the initrd has none, and the mounts /dev and /proc (which hide an initrd's
 // /dev and /proc). 0 or -errno.
 int64_t init_from_initrd(const CpioArchive& initrd);
+// Mounts the file system the service behind `channel` serves (a FileSystem: vfs, ramfs) as the
+// root's entry `name` (one component), hiding what the initrd had there (service_fs.h). 0,
+// -EINVAL (no tree yet, a service already mounted, no channel), -EIO (the service does not
+// answer), -ENOMEM.
+int64_t mount_service(StringView name, const rpc::Channel& channel);
+// Where the service is mounted ("vfs": the root's entry), or empty.
+StringView service_mount_point();
 // Drops the tree (host tests); what processes still hold lives on until they let go.
 void shutdown();
 // The root directory (nullptr before init_from_initrd).
@@ -40,6 +48,7 @@ int64_t resolve_executable(Task& task, StringView path, ContiguousBytes* bytes,
 inline constexpr uint64_t kRootDevice = make_device(0, 20);
 inline constexpr uint64_t kDevDevice = make_device(0, 5);
 inline constexpr uint64_t kProcDevice = make_device(0, 21);
+inline constexpr uint64_t kServiceDevice = make_device(0, 22);
 
 // Built by devices.cc and procfs.cc for init_from_initrd: their file systems' roots (nullptr
 // when out of memory).

@@ -43,6 +43,18 @@ int64_t Inode::open(Process&, uint32_t, StringView, File**) {
   return -kELOOP;  // a symbolic link (O_PATH opens are made by the caller)
 }
 
+int64_t Inode::read(uint8_t*, uint64_t, uint64_t) const {
+  return -kEINVAL;
+}
+
+int64_t Inode::write(const uint8_t*, uint64_t, uint64_t) {
+  return -kEINVAL;
+}
+
+int64_t Inode::truncate(uint64_t) {
+  return -kEINVAL;
+}
+
 void Inode::set_permissions(uint32_t permissions) {
   mode_ = (mode_ & kSIfmt) | (permissions & kPermissionBits);
   attributes_changed();

@@ -33,6 +33,9 @@ struct Superblock {
   const char* type;  // "tmpfs", "devtmpfs", "proc" (/proc/mounts)
   uint64_t dev;
   bool changeable;
+  // Served by an HMK service (service_fs.h): its directories are ServiceDirectory, its regular
+  // files' bytes are the service's.
+  bool served = false;
   uint64_t next_ino = 1;
 };
 
@@ -66,6 +69,11 @@ class Inode {
   virtual int64_t open(Process& process, uint32_t flags, StringView path, File** out);
   // The inode as a RegularInode (the file systems' own regular files; not /proc's), or null.
   virtual RegularInode* as_regular() { return nullptr; }
+  // A regular file's bytes, as RegularFile reaches them: the file systems' own (RegularInode)
+  // and a service's (service_fs.cc). Anything else: -EINVAL.
+  virtual int64_t read(uint8_t* out, uint64_t length, uint64_t offset) const;
+  virtual int64_t write(const uint8_t* data, uint64_t length, uint64_t offset);
+  virtual int64_t truncate(uint64_t length);
 
   // ---- changes of attributes (each sets ctime) ----
   void set_permissions(uint32_t permissions);
@@ -135,13 +143,13 @@ class RegularInode final : public Inode {
 
   // Bytes at `offset`: the count copied (0 at or after the end), -ENOMEM if a shared file's
   // first page there cannot be reached (short if a later one cannot).
-  int64_t read(uint8_t* out, uint64_t length, uint64_t offset) const;
+  int64_t read(uint8_t* out, uint64_t length, uint64_t offset) const override;
   // The count written (short at kMaxSize, or where a shared file's page cannot be reached),
   // -EFBIG at or past kMaxSize, -ENOSPC, -ENOMEM if no page could be reached. A gap between the
   // end and `offset` reads as zeros.
-  int64_t write(const uint8_t* data, uint64_t length, uint64_t offset);
+  int64_t write(const uint8_t* data, uint64_t length, uint64_t offset) override;
   // 0, -EFBIG, -ENOSPC, or -ENOMEM if a shared file's page cannot be reached.
-  int64_t truncate(uint64_t length);
+  int64_t truncate(uint64_t length) override;
 
   // Moves the bytes into a memory object of at least `length` bytes (whole pages; the file's
   // size does not change), for MAP_SHARED mappings of pages [0, length / kPageSize). 0, -ENOMEM

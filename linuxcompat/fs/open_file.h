@@ -50,10 +50,11 @@ int64_t make_open_file(File** out, Args... args) {
   return 0;
 }
 
+// A regular file of tmpfs (RegularInode) or of a service (service_fs.cc): its bytes through the
+// inode's read, write and truncate.
 class RegularFile final : public InodeFile {
  public:
-  RegularFile(RegularInode* inode, uint32_t flags, StringView path)
-      : InodeFile(inode, flags, path) {}
+  RegularFile(Inode* inode, uint32_t flags, StringView path) : InodeFile(inode, flags, path) {}
   int64_t read(uint8_t* buffer, uint64_t length) override;
   int64_t write(const uint8_t* data, uint64_t length) override;
   int64_t pread(uint8_t* buffer, uint64_t length, uint64_t offset) override;
@@ -61,13 +62,16 @@ class RegularFile final : public InodeFile {
   int64_t seek(int64_t offset, uint32_t whence) override;
   int64_t truncate(uint64_t length) override;
   int64_t sync() override { return 0; }
-  // A read never waits; a write may raise SIGXFSZ (RLIMIT_FSIZE).
-  bool answers_at_once(bool for_write, uint64_t) const override { return !for_write; }
+  // A read of tmpfs never waits (a service's is a call to it); a write may raise SIGXFSZ
+  // (RLIMIT_FSIZE).
+  bool answers_at_once(bool for_write, uint64_t) const override {
+    return !for_write && !inode_->superblock().served;
+  }
   // FIONREAD: the bytes between the offset and the end.
   int64_t ioctl(Task& task, uint64_t request, uint64_t argument) override;
 
  private:
-  RegularInode& file() const { return *static_cast<RegularInode*>(inode_.get()); }
+  Inode& file() const { return *inode_; }
   int64_t offset_ = 0;
 };
 

@@ -6,6 +6,7 @@
 #include "core/lib/util.h"
 #include "linuxcompat/fs/filesystem.h"
 #include "linuxcompat/fs/open_file.h"
+#include "linuxcompat/fs/service_fs.h"
 #include "linuxcompat/task.h"
 
 namespace hmk::lx::fs {
@@ -18,6 +19,11 @@ Directory* directory_of(const Parent& parent) {
 // A file system's root seen from its mount point: a different file system than its parent's.
 bool is_mount_root(Inode* inode, Directory* parent) {
   return &inode->superblock() != &parent->superblock();
+}
+
+// A regular file whose bytes truncate reaches: tmpfs's and a service's, not /proc's.
+bool holds_bytes(Inode* inode) {
+  return inode->as_regular() != nullptr || (inode->is_regular() && inode->superblock().served);
 }
 
 // `dir` is `ancestor` or lies below it.
@@ -58,6 +64,11 @@ int64_t open_create(Process& process, Parent* parent, uint32_t flags, uint32_t m
     if (e == -kENOENT) {
       MemDirectory* changeable = dir->changeable();
       if (dir->removed()) return -kENOENT;
+      if (ServiceDirectory* served = as_service_directory(dir); served != nullptr) {
+        e = served->create(parent->last, false, mode & kPermissionBits & ~process.umask, out);
+        *created = e == 0;
+        return e;
+      }
       if (changeable == nullptr) return -kEACCES;
       auto* file =
           new (kFallible) RegularInode(dir->superblock(), mode & kPermissionBits & ~process.umask);
@@ -111,9 +122,8 @@ int64_t finish_open(Process& process, const Parent& parent, Inode* inode, bool c
   if ((flags & kOPath) != 0) {
     return make_open_file<PathFile>(out, inode, flags, path);
   }
-  RegularInode* file = inode->as_regular();
-  if ((flags & kOTrunc) != 0 && file != nullptr && !created) {
-    if (int64_t e = file->truncate(0); e != 0) return e;
+  if ((flags & kOTrunc) != 0 && holds_bytes(inode) && !created) {
+    if (int64_t e = inode->truncate(0); e != 0) return e;
   }
   return inode->open(process, flags, path, out);
 }
@@ -148,10 +158,17 @@ int64_t check_rename(Process& process, RenameNames& r, uint32_t flags) {
   if (r.target && !is_dir && r.target->is_directory()) return -kEISDIR;
   if (is_mount_root(r.source.get(), from_dir)) return -kEBUSY;
   if (r.target && is_mount_root(r.target.get(), to_dir)) return -kEBUSY;
-  if (from_dir->changeable() == nullptr || to_dir->changeable() == nullptr) return -kEPERM;
-  if (r.target && r.target->is_directory() &&
-      !static_cast<Directory*>(r.target.get())->changeable()->empty()) {
-    return -kENOTEMPTY;
+  const bool served = as_service_directory(from_dir) != nullptr;  // then to_dir is too
+  if (!served && (from_dir->changeable() == nullptr || to_dir->changeable() == nullptr)) {
+    return -kEPERM;
+  }
+  if (r.target && r.target->is_directory()) {
+    if (ServiceDirectory* t = as_service_directory(r.target.get()); t != nullptr) {
+      const int64_t empty = t->empty();
+      if (empty <= 0) return empty == 0 ? -kENOTEMPTY : empty;
+    } else if (!static_cast<Directory*>(r.target.get())->changeable()->empty()) {
+      return -kENOTEMPTY;
+    }
   }
   if (!r.target && to_dir->removed()) return -kENOENT;
   return 0;
@@ -179,8 +196,12 @@ int64_t open(Process& process, Inode* start, StringView path, uint32_t flags, ui
   if (e != 0) return e;
   e = finish_open(process, parent, inode.get(), created, flags, out);
   if (e != 0 && created) {  // out of memory for the File: as in Linux, which makes it first,
-    directory_of(parent)->changeable()->remove(parent.last);  // no file is left behind
-    inode->drop_link();
+    if (ServiceDirectory* served = as_service_directory(directory_of(parent)); served) {
+      (void)served->remove(parent.last, inode.get());  // no file is left behind
+    } else {
+      directory_of(parent)->changeable()->remove(parent.last);
+      inode->drop_link();
+    }
   }
   return e;
 }
@@ -189,9 +210,13 @@ int64_t make_directory(Process& process, Inode* start, StringView path, uint32_t
   Parent parent;
   if (int64_t e = prepare_create(process, start, path, Making::kDirectory, &parent); e != 0)
     return e;
+  const uint32_t permissions = mode & (0777 | kSIsvtx) & ~process.umask;
+  if (ServiceDirectory* served = as_service_directory(directory_of(parent)); served != nullptr) {
+    InodeRef made;
+    return served->create(parent.last, true, permissions, &made);
+  }
   MemDirectory* dir = directory_of(parent)->changeable();
   if (dir == nullptr) return -kEPERM;
-  const uint32_t permissions = mode & (0777 | kSIsvtx) & ~process.umask;
   return dir->adopt(parent.last, new (kFallible) MemDirectory(dir->superblock(), permissions));
 }
 
@@ -226,6 +251,9 @@ int64_t unlink(Process& process, Inode* start, StringView path) {
   if (int64_t e = dir->lookup(process, parent.last, &child); e != 0) return e;
   if (child->is_directory()) return -kEISDIR;
   if (parent.trailing_slash) return -kENOTDIR;
+  if (ServiceDirectory* served = as_service_directory(dir); served != nullptr) {
+    return served->remove(parent.last, child.get());
+  }
   MemDirectory* changeable = dir->changeable();
   if (changeable == nullptr) return -kEPERM;
   changeable->remove(parent.last);
@@ -245,6 +273,9 @@ int64_t remove_directory(Process& process, Inode* start, StringView path) {
   Directory* victim = as_directory(child.get());
   if (victim == nullptr) return -kENOTDIR;
   if (is_mount_root(victim, dir) || victim == root_of(process).get()) return -kEBUSY;
+  if (ServiceDirectory* served = as_service_directory(dir); served != nullptr) {
+    return served->remove(parent.last, victim);  // the service refuses a non-empty one
+  }
   MemDirectory* changeable = dir->changeable();
   if (changeable == nullptr) return -kEPERM;
   if (!victim->changeable()->empty()) return -kENOTEMPTY;
@@ -264,6 +295,10 @@ int64_t rename(Process& process, Inode* old_start, StringView old_path, Inode* n
   if (int64_t e = resolve_parent(process, new_start, new_path, &r.to); e != 0) return e;
   if (int64_t e = check_rename(process, r, flags); e != 0) return e;
   if (r.source.get() == r.target.get()) return 0;  // two names of one file: nothing to do
+  if (ServiceDirectory* from = as_service_directory(directory_of(r.from)); from != nullptr) {
+    return ServiceDirectory::rename(from, r.from.last, as_service_directory(directory_of(r.to)),
+                                    r.to.last, r.source.get(), r.target.get());
+  }
   MemDirectory* from = directory_of(r.from)->changeable();
   MemDirectory* to = directory_of(r.to)->changeable();
   // The new entry's memory, before anything changes: the entries that go first make room.
@@ -298,9 +333,8 @@ int64_t read_link(Inode* inode, char* out, size_t capacity) {
 int64_t truncate(Inode* inode, int64_t length) {
   if (length < 0) return -kEINVAL;
   if (inode->is_directory()) return -kEISDIR;
-  RegularInode* file = inode->as_regular();
-  if (file == nullptr) return -kEINVAL;
-  return file->truncate(static_cast<uint64_t>(length));
+  if (!holds_bytes(inode)) return -kEINVAL;
+  return inode->truncate(static_cast<uint64_t>(length));
 }
 
 int64_t access(Inode* inode, uint32_t mode) {

@@ -122,8 +122,14 @@ size_t meminfo_text(char* out, size_t capacity) {
 }
 
 size_t mounts_text(char* out, size_t capacity) {
-  return snformat(out, capacity,
-                  "tmpfs / tmpfs rw 0 0\ndevtmpfs /dev devtmpfs rw 0 0\nproc /proc proc rw 0 0\n");
+  const size_t n =
+      snformat(out, capacity,
+               "tmpfs / tmpfs rw 0 0\ndevtmpfs /dev devtmpfs rw 0 0\nproc /proc proc rw 0 0\n");
+  const StringView served = service_mount_point();
+  if (served.empty()) return n;
+  char* rest = out != nullptr && n < capacity ? out + n : nullptr;  // measuring: none
+  return n + snformat(rest, rest != nullptr ? capacity - n : 0, "vfs /%.*s hmk.vfs rw 0 0\n",
+                      static_cast<int>(served.size()), served.data());
 }
 
 class ProcTextFile final : public InodeFile {

@@ -1,0 +1,479 @@
+// A file system served by an HMK service (service_fs.h): its directories and regular files as
+// the shim's inodes, each call on them a FileSystem call.
+#include "linuxcompat/fs/service_fs.h"
+
+#include "core/lib/util.h"
+#include "linuxcompat/alloc.h"
+#include "linuxcompat/fs/open_file.h"
+#include "svc/ramfs/ramfs.hmk.h"
+
+namespace hmk::lx::fs {
+namespace {
+
+using Service = svc::fs::FileSystem;
+using ServicePath = rpc::Text<256>;
+
+constexpr uint32_t kFilePermissions = 0644;       // a node the shim did not make
+constexpr uint32_t kDirectoryPermissions = 0755;  // (the service keeps no permissions)
+constexpr uint64_t kChunk = 512;                  // the most a read or write carries
+
+// A service's answer as Linux's error. `too_long` is kTooLong's: a name past the service's
+// limit (-ENAMETOOLONG), or a file past its size limit (-EFBIG).
+int64_t error_of(rpc::Status s, int64_t too_long = -kENAMETOOLONG) {
+  switch (s) {
+    case rpc::Status::kOk:
+      return 0;
+    case rpc::Status::kInvalidArgument:
+      return -kEINVAL;
+    case rpc::Status::kNotFound:
+      return -kENOENT;
+    case rpc::Status::kExists:
+      return -kEEXIST;
+    case rpc::Status::kNotDirectory:
+      return -kENOTDIR;
+    case rpc::Status::kIsDirectory:
+      return -kEISDIR;
+    case rpc::Status::kNotEmpty:
+      return -kENOTEMPTY;
+    case rpc::Status::kNoSpace:
+      return -kENOSPC;
+    case rpc::Status::kBadHandle:
+      return -kESTALE;  // the node is gone (removed by its last name)
+    case rpc::Status::kTooLong:
+      return too_long;
+    case rpc::Status::kWouldBlock:
+      return -kEAGAIN;
+    case rpc::Status::kUnsupported:
+      return -kEOPNOTSUPP;
+    case rpc::Status::kBadMethod:
+    case rpc::Status::kBadMessage:
+    case rpc::Status::kMissingCapability:
+    case rpc::Status::kNoService:
+    case rpc::Status::kTransport:
+    case rpc::Status::kIo:
+      return -kEIO;  // the service, or the way to it, failed
+  }
+  return -kEIO;
+}
+
+}  // namespace
+
+// What the inodes of one mount share: the superblock, the client, and the inodes the shim has
+// seen, one reference each (so that what the interface does not carry stays). It goes when it
+// is unmounted and its last inode has gone.
+class ServiceMount {
+ public:
+  ServiceMount(const rpc::Channel& channel, uint64_t dev)
+      : sb{"hmk.vfs", dev, true, true}, client(channel) {}
+
+  // The inode of the node `info` describes: the one seen before, else a new one found in
+  // `parent` under `name` (a directory's ".."), with `permissions` (the service keeps none).
+  int64_t inode_for(const svc::fs::NodeInfo& info, ServiceDirectory* parent, StringView name,
+                    uint32_t permissions, InodeRef* out);
+  // A node removed through the shim: its inode is let go (what holds it keeps it).
+  void forget(Inode* inode);
+  void unmount();
+  void inode_made() { ++live_; }
+  void inode_gone() {
+    if (--live_ == 0 && unmounted_) delete this;
+  }
+
+  Superblock sb;
+  const Service::Client client;
+  // Advanced by every change made through the shim: a directory's listing cache is valid for
+  // one value.
+  uint64_t changes = 0;
+
+ private:
+  Inode* find(uint64_t node) const {
+    for (uint32_t i = 0; i < count_; ++i) {
+      if (known_[i]->ino() == node) return known_[i];
+    }
+    return nullptr;
+  }
+  int64_t remember(Inode* inode);
+
+  Inode** known_ = nullptr;
+  uint32_t count_ = 0;
+  uint32_t capacity_ = 0;
+  uint32_t live_ = 0;  // inodes alive, plus one while unmount() lets them go
+  bool unmounted_ = false;
+};
+
+namespace {
+
+// A regular file of the service: its bytes are the service's (RegularFile reaches them here).
+class ServiceFile final : public Inode {
+ public:
+  ServiceFile(ServiceMount& mount, uint64_t node, uint32_t permissions)
+      : Inode(mount.sb, kSIfreg | permissions, 0, node), mount_(mount) {
+    mount_.inode_made();
+  }
+  ~ServiceFile() override { mount_.inode_gone(); }
+
+  uint64_t size() const override {
+    Service::StatRequest req;
+    req.node = ino();
+    Service::StatResponse resp;
+    return mount_.client.stat(req, resp) == rpc::Status::kOk ? resp.info.size : 0;
+  }
+  uint64_t allocated() const override { return align_up<uint64_t>(size(), 4096); }
+
+  int64_t open(Process&, uint32_t flags, StringView path, File** out) override {
+    return make_open_file<RegularFile>(out, this, flags, path);
+  }
+
+  int64_t read(uint8_t* out, uint64_t length, uint64_t offset) const override {
+    uint64_t done = 0;
+    while (done < length) {  // bound: each round reads a chunk or ends
+      Service::ReadRequest req;
+      req.node = ino();
+      req.offset = offset + done;
+      req.length = static_cast<uint32_t>(min(length - done, kChunk));
+      Service::ReadResponse resp;
+      if (const rpc::Status s = mount_.client.read(req, resp); s != rpc::Status::kOk) {
+        return done > 0 ? static_cast<int64_t>(done) : error_of(s);
+      }
+      mem_copy(out + done, resp.data.data, resp.data.size);
+      done += resp.data.size;
+      if (resp.data.size < req.length) break;  // the end of the file
+    }
+    return static_cast<int64_t>(done);
+  }
+
+  int64_t write(const uint8_t* data, uint64_t length, uint64_t offset) override {
+    uint64_t done = 0;
+    while (done < length) {  // bound: each round writes a chunk or ends
+      Service::WriteRequest req;
+      req.node = ino();
+      req.offset = offset + done;
+      req.data.size = static_cast<uint32_t>(min(length - done, kChunk));
+      mem_copy(req.data.data, data + done, req.data.size);
+      Service::WriteResponse resp;
+      if (const rpc::Status s = mount_.client.write(req, resp); s != rpc::Status::kOk) {
+        if (done > 0) break;
+        return error_of(s, -kEFBIG);
+      }
+      done += resp.written;
+      if (resp.written < req.data.size) break;  // the service is full: a short write
+    }
+    if (done > 0) contents_changed();
+    return static_cast<int64_t>(done);
+  }
+
+  int64_t truncate(uint64_t length) override {
+    Service::TruncateRequest req;
+    req.node = ino();
+    req.size = length;
+    Service::TruncateResponse resp;
+    if (const rpc::Status s = mount_.client.truncate(req, resp); s != rpc::Status::kOk) {
+      return error_of(s, -kEFBIG);
+    }
+    contents_changed();
+    return 0;
+  }
+
+ private:
+  ServiceMount& mount_;
+};
+
+// The service path of `last` in `dir` ("/a/b/last"; the directory's own when `last` is empty):
+// 0, or -ENAMETOOLONG past the service's limit.
+int64_t path_of(const ServiceDirectory* dir, StringView last, ServicePath* out) {
+  StringView parts[ServicePath::kMax / 2 + 2];
+  uint32_t count = 0;
+  size_t length = 0;
+  if (!last.empty()) {
+    parts[count++] = last;
+    length += last.size() + 1;
+  }
+  // bound: a service path has at most kMax / 2 components (each at least "/x")
+  for (const Directory* d = dir;
+       d != nullptr && d->parent() != nullptr && &d->parent()->superblock() == &dir->superblock();
+       d = d->parent()) {
+    if (count == sizeof(parts) / sizeof(parts[0])) return -kENAMETOOLONG;
+    parts[count++] = d->name();
+    length += d->name().size() + 1;
+  }
+  if (length > ServicePath::kMax) return -kENAMETOOLONG;
+  if (count == 0) {
+    out->data[0] = '/';
+    out->size = 1;
+    return 0;
+  }
+  out->size = 0;
+  for (uint32_t i = count; i-- > 0;) {
+    out->data[out->size++] = '/';
+    mem_copy(out->data + out->size, parts[i].data(), parts[i].size());
+    out->size += static_cast<uint32_t>(parts[i].size());
+  }
+  return 0;
+}
+
+char* copy_name(StringView name) {
+  char* copy = new (kFallible) char[name.size() + 1];
+  if (copy == nullptr) return nullptr;
+  mem_copy(copy, name.data(), name.size());
+  copy[name.size()] = 0;
+  return copy;
+}
+
+}  // namespace
+
+int64_t ServiceMount::remember(Inode* inode) {
+  if (count_ == capacity_) {
+    const uint32_t capacity = capacity_ == 0 ? 16 : capacity_ * 2;
+    auto** grown = new (kFallible) Inode*[capacity];
+    if (grown == nullptr) return -kENOMEM;
+    for (uint32_t i = 0; i < count_; ++i)
+      grown[i] = known_[i];
+    delete[] known_;
+    known_ = grown;
+    capacity_ = capacity;
+  }
+  inode->acquire();
+  known_[count_++] = inode;
+  return 0;
+}
+
+void ServiceMount::forget(Inode* inode) {
+  for (uint32_t i = 0; i < count_; ++i) {
+    if (known_[i] != inode) continue;
+    known_[i] = known_[--count_];
+    inode->release();
+    return;
+  }
+}
+
+int64_t ServiceMount::inode_for(const svc::fs::NodeInfo& info, ServiceDirectory* parent,
+                                StringView name, uint32_t permissions, InodeRef* out) {
+  if (Inode* seen = find(info.node); seen != nullptr) {
+    out->reset(seen);
+    return 0;
+  }
+  Inode* made = nullptr;
+  if (info.kind == svc::fs::NodeKind::kDirectory) {
+    char* copy = copy_name(name);
+    if (copy == nullptr) return -kENOMEM;
+    made =
+        new (kFallible) ServiceDirectory(*this, info.node, permissions, parent, copy, name.size());
+    if (made == nullptr) delete[] copy;
+  } else {
+    made = new (kFallible) ServiceFile(*this, info.node, permissions);
+  }
+  if (made == nullptr) return -kENOMEM;
+  *out = InodeRef::adopt(made);
+  return remember(made);
+}
+
+void ServiceMount::unmount() {
+  ++live_;  // the mount stays while its inodes go
+  for (uint32_t i = 0; i < count_; ++i)
+    known_[i]->release();
+  delete[] known_;
+  known_ = nullptr;
+  count_ = capacity_ = 0;
+  unmounted_ = true;
+  inode_gone();
+}
+
+// ---- directories ----
+
+ServiceDirectory::ServiceDirectory(ServiceMount& mount, uint64_t node, uint32_t permissions,
+                                   ServiceDirectory* parent, char* name, size_t length)
+    : Directory(mount.sb, permissions, node), mount_(mount), node_(node), up_(parent), name_(name) {
+  mount_.inode_made();
+  if (up_ != nullptr) {
+    up_->acquire();
+    attach(up_, StringView(name_, length));
+  }
+}
+
+ServiceDirectory::~ServiceDirectory() {
+  if (up_ != nullptr) up_->release();
+  delete[] name_;
+  mount_.inode_gone();
+}
+
+ServiceDirectory* as_service_directory(Inode* dir) {
+  return dir != nullptr && dir->is_directory() && dir->superblock().served
+             ? static_cast<ServiceDirectory*>(dir)
+             : nullptr;
+}
+
+int64_t ServiceDirectory::lookup(Process&, StringView name, InodeRef* out) {
+  if (removed()) return -kENOENT;
+  Service::OpenRequest req;
+  if (int64_t e = path_of(this, name, &req.path); e != 0) return e;
+  Service::OpenResponse resp;
+  if (const rpc::Status s = mount_.client.open(req, resp); s != rpc::Status::kOk) {
+    return error_of(s);
+  }
+  const bool dir = resp.info.kind == svc::fs::NodeKind::kDirectory;
+  return mount_.inode_for(resp.info, this, name, dir ? kDirectoryPermissions : kFilePermissions,
+                          out);
+}
+
+bool ServiceDirectory::next(uint64_t after, DirEntry* out) {
+  if (removed()) return false;
+  // Entry k of the service's listing (a position) has the cookie kFirstCookie + k.
+  const uint64_t position = after < kFirstCookie ? 0 : after - kFirstCookie + 1;
+  if (position > UINT32_MAX) return false;
+  const bool cached = listed_changes_ == mount_.changes && position >= listed_from_ &&
+                      position < listed_from_ + listing_.entries.size;
+  if (!cached) {
+    Service::ListRequest req;
+    req.node = node_;
+    req.cookie = static_cast<uint32_t>(position);
+    if (mount_.client.list(req, listing_) != rpc::Status::kOk) {
+      listing_.entries.size = 0;
+      return false;
+    }
+    listed_from_ = position;
+    listed_changes_ = mount_.changes;
+    if (listing_.entries.size == 0) return false;
+  }
+  const svc::fs::DirEntry& e = listing_.entries.items[position - listed_from_];
+  out->cookie = kFirstCookie + position;
+  out->ino = e.node;
+  out->type = dirent_type(e.kind == svc::fs::NodeKind::kDirectory ? kSIfdir : kSIfreg);
+  out->name = StringView(e.name.data, e.name.size);
+  return true;
+}
+
+uint64_t ServiceDirectory::size() const {
+  Service::StatRequest req;
+  req.node = node_;
+  Service::StatResponse resp;
+  return mount_.client.stat(req, resp) == rpc::Status::kOk ? resp.info.size : 0;
+}
+
+int64_t ServiceDirectory::create(StringView name, bool directory, uint32_t permissions,
+                                 InodeRef* out) {
+  Service::CreateRequest req;
+  if (int64_t e = path_of(this, name, &req.path); e != 0) return e;
+  req.kind = directory ? svc::fs::NodeKind::kDirectory : svc::fs::NodeKind::kFile;
+  Service::CreateResponse resp;
+  if (const rpc::Status s = mount_.client.create(req, resp); s != rpc::Status::kOk) {
+    return error_of(s);
+  }
+  ++mount_.changes;
+  contents_changed();
+  svc::fs::NodeInfo info;
+  info.node = resp.node;
+  info.kind = req.kind;
+  if (int64_t e = mount_.inode_for(info, this, name, permissions, out); e != 0) {
+    Service::RemoveRequest undo;  // no inode for it: the node goes too, leaving nothing made
+    undo.path = req.path;
+    Service::RemoveResponse ignored;
+    (void)mount_.client.remove(undo, ignored);
+    if (*out) mount_.forget(out->get());
+    return e;
+  }
+  return 0;
+}
+
+int64_t ServiceDirectory::remove(StringView name, Inode* child) {
+  Service::RemoveRequest req;
+  if (int64_t e = path_of(this, name, &req.path); e != 0) return e;
+  Service::RemoveResponse resp;
+  if (const rpc::Status s = mount_.client.remove(req, resp); s != rpc::Status::kOk) {
+    return error_of(s);
+  }
+  ++mount_.changes;
+  contents_changed();
+  if (child->is_directory()) {
+    child->set_nlink(0);
+  } else {
+    child->drop_link();
+  }
+  mount_.forget(child);
+  return 0;
+}
+
+int64_t ServiceDirectory::empty() {
+  Service::ListRequest req;
+  req.node = node_;
+  Service::ListResponse resp;
+  if (const rpc::Status s = mount_.client.list(req, resp); s != rpc::Status::kOk) {
+    return error_of(s);
+  }
+  return resp.entries.size == 0 ? 1 : 0;
+}
+
+int64_t ServiceDirectory::rename(ServiceDirectory* from, StringView from_name, ServiceDirectory* to,
+                                 StringView to_name, Inode* source, Inode* target) {
+  ServiceMount& mount = from->mount_;
+  Service::RenameRequest req;
+  if (int64_t e = path_of(from, from_name, &req.from); e != 0) return e;
+  if (int64_t e = path_of(to, to_name, &req.to); e != 0) return e;
+  // A directory's new name, taken before anything changes.
+  ServiceDirectory* moved = as_service_directory(source);
+  char* copy = nullptr;
+  if (moved != nullptr && (copy = copy_name(to_name)) == nullptr) return -kENOMEM;
+  // The service replaces a file but not a directory: an empty directory in the way goes first.
+  if (target != nullptr && target->is_directory()) {
+    if (int64_t e = to->remove(to_name, target); e != 0) {
+      delete[] copy;
+      return e;
+    }
+    target = nullptr;
+  }
+  Service::RenameResponse resp;
+  if (const rpc::Status s = mount.client.rename(req, resp); s != rpc::Status::kOk) {
+    delete[] copy;
+    return error_of(s);
+  }
+  ++mount.changes;
+  from->contents_changed();
+  to->contents_changed();
+  source->attributes_changed();
+  if (target != nullptr) {
+    target->drop_link();
+    mount.forget(target);
+  }
+  if (moved != nullptr) {
+    to->acquire();
+    if (moved->up_ != nullptr) moved->up_->release();
+    delete[] moved->name_;
+    moved->up_ = to;
+    moved->name_ = copy;
+    moved->attach(to, StringView(copy, to_name.size()));
+  }
+  return 0;
+}
+
+// ---- the mount ----
+
+Directory* make_service_root(const rpc::Channel& channel, uint64_t dev, int64_t* error) {
+  auto* mount = new (kFallible) ServiceMount(channel, dev);
+  if (mount == nullptr) {
+    *error = -kENOMEM;
+    return nullptr;
+  }
+  Service::OpenRequest req;
+  req.path.set("/");
+  Service::OpenResponse resp;
+  const rpc::Status s = mount->client.open(req, resp);
+  InodeRef root;
+  *error = s != rpc::Status::kOk                             ? -kEIO
+           : resp.info.kind != svc::fs::NodeKind::kDirectory ? -kENOTDIR
+                                                             : 0;
+  if (*error == 0) {
+    *error = mount->inode_for(resp.info, nullptr, StringView(), kDirectoryPermissions, &root);
+  }
+  if (*error != 0) {
+    root.reset();
+    mount->unmount();  // nothing is left of it
+    return nullptr;
+  }
+  Inode* made = root.get();
+  made->acquire();  // the caller's reference (`root`'s goes)
+  return static_cast<Directory*>(made);
+}
+
+void unmount_service(Directory* root) {
+  if (ServiceDirectory* dir = as_service_directory(root); dir != nullptr) dir->mount().unmount();
+}
+
+}  // namespace hmk::lx::fs

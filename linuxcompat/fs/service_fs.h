@@ -1,0 +1,81 @@
+// A file system served by an HMK service, mounted into the shim's tree: the shim reaches it
+// through the FileSystem interface (svc/ramfs/ramfs.capnp; vfs serves it in front of ramfs),
+// over whatever transport the profile placed the service behind (another process, the shim's
+// own, the kernel). This is HongMeng's path for files: the Linux personality translates, file
+// systems are services. docs/linux.md, "Files in a service".
+//
+// The service keeps names, kinds, sizes and bytes; it knows nothing of Linux. The shim keeps the
+// rest: one inode per node it has seen (looked up or made), alive until the node is removed
+// through it, which holds what the interface does not carry: permissions, owner, times, and the
+// directory a directory was found in (for ".." and getcwd). A node changed by another client of
+// the service is not noticed (the shim is its only client in the ./hmk exec profiles).
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/lib/string.h"
+#include "linuxcompat/fs/directory.h"
+#include "svc/lib/rpc.h"
+#include "svc/ramfs/ramfs.hmk.h"
+
+namespace hmk::lx::fs {
+
+class ServiceMount;
+
+// A mount of the service behind `channel` (a FileSystem; its "/" is the mount's root): its root
+// directory, with one reference for the caller, or nullptr with *error set (-EIO if the service
+// does not answer, -ENOMEM).
+Directory* make_service_root(const rpc::Channel& channel, uint64_t dev, int64_t* error);
+// Lets the mount's inodes go (fs::shutdown): each lives on while something else holds it.
+void unmount_service(Directory* root);
+
+// The service's directories. Names are made and removed through the service; the calls on names
+// (operations.cc) come here for a directory of a served superblock (Superblock::served).
+class ServiceDirectory final : public Directory {
+ public:
+  ~ServiceDirectory() override;
+
+  int64_t lookup(Process& process, StringView name, InodeRef* out) override;
+  bool next(uint64_t after, DirEntry* out) override;
+  uint64_t size() const override;
+
+  // A new file or directory `name` (free: the caller checked) with `permissions`; 0 and *out,
+  // or -errno (-ENOSPC when the service is full, -ENAMETOOLONG past its path limit).
+  int64_t create(StringView name, bool directory, uint32_t permissions, InodeRef* out);
+  // Removes `name`, which names `child` (a file, or an empty directory): 0 or -errno. The
+  // child's bytes go with the name (the service frees the node): an open file of it reads
+  // -ESTALE afterwards, as a file removed on another NFS client does.
+  int64_t remove(StringView name, Inode* child);
+  // Whether the directory has no entries: 1, 0, or -errno.
+  int64_t empty();
+  // rename: `source` from `from`/`from_name` to `to`/`to_name`, replacing `target` if not null
+  // (the caller made Linux's checks: same mount, kinds match, an empty directory).
+  static int64_t rename(ServiceDirectory* from, StringView from_name, ServiceDirectory* to,
+                        StringView to_name, Inode* source, Inode* target);
+
+  uint64_t node() const { return node_; }
+  ServiceMount& mount() const { return mount_; }
+
+ private:
+  friend class ServiceMount;
+  // `name` (not copied: name_ holds it) in `parent`, which the directory holds a reference to;
+  // both null for the mount's root.
+  ServiceDirectory(ServiceMount& mount, uint64_t node, uint32_t permissions,
+                   ServiceDirectory* parent, char* name, size_t length);
+
+  ServiceMount& mount_;
+  const uint64_t node_;
+  ServiceDirectory* up_;  // the parent held (null for the root)
+  char* name_;            // the bytes attach() points at (null for the root)
+  // The last piece of the listing the service gave, from position listed_from_, valid while the
+  // mount's change count is listed_changes_ (getdents asks for one entry at a time).
+  svc::fs::FileSystem::ListResponse listing_;
+  uint64_t listed_from_ = 0;
+  uint64_t listed_changes_ = ~0ull;
+};
+
+// The directory `dir` as a ServiceDirectory, or nullptr if it is not a served one.
+ServiceDirectory* as_service_directory(Inode* dir);
+
+}  // namespace hmk::lx::fs
