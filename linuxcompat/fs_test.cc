@@ -1533,6 +1533,18 @@ TEST_CASE("a service at /vfs: names made, listed, moved and removed through the 
   CHECK(unique.size() == 20);
   CHECK(unique.count("f0") == 1);
   CHECK(unique.count("f19") == 1);
+  // A listing after a change is the service's new one, not what an earlier listing kept.
+  REQUIRE(sys_mkdir(f.task, f.str("/vfs/small"), 0755) == 0);
+  for (const char* name : {"/vfs/small/x", "/vfs/small/y"})
+    REQUIRE(sys_close(f.task, static_cast<int32_t>(f.open(name, kOCreat | kOWronly))) == 0);
+  const int64_t partial = f.open("/vfs/small", kORdonly | kODirectory);  // stops part way
+  REQUIRE(partial >= 0);
+  CHECK(sys_getdents64(f.task, static_cast<int32_t>(partial), f.buffer(), 72) == 72);
+  REQUIRE(sys_close(f.task, static_cast<int32_t>(partial)) == 0);
+  REQUIRE(sys_unlink(f.task, f.str("/vfs/small/x")) == 0);
+  CHECK(f.list("/vfs/small") == std::vector<std::string>{".", "..", "y"});
+  REQUIRE(sys_unlink(f.task, f.str("/vfs/small/y")) == 0);
+  REQUIRE(sys_rmdir(f.task, f.str("/vfs/small")) == 0);
   // rename: within a directory, across, replacing a file, a directory over an empty one
   CHECK(sys_rename(f.task, f.str("/vfs/d/f0"), f.str("/vfs/g")) == 0);
   CHECK(f.stat_error("/vfs/d/f0") == -kENOENT);
