@@ -1568,7 +1568,22 @@ TEST_CASE("a service at /vfs: names made, listed, moved and removed through the 
   CHECK(sys_link(f.task, f.str("/vfs/g"), f.str("/vfs/h")) == -kEPERM);  // no links
   CHECK(sys_symlink(f.task, f.str("g"), f.str("/vfs/h")) == -kEPERM);
   CHECK(sys_mkdir(f.task, f.str("/vfs/" + std::string(300, 'n')), 0755) == -kENAMETOOLONG);
-  CHECK(fs::resolve_executable(f.task, "/vfs/g", nullptr) == -kEACCES);  // no program here
+  CHECK(fs::resolve_executable(f.task, "/vfs/g", nullptr) == -kEACCES);  // no execute bit
+  {  // a program there: its bytes copied out of the service for the loader
+    const int64_t fd = f.open("/vfs/prog", kOCreat | kOWronly, 0755);
+    REQUIRE(fd >= 0);
+    const std::string image =
+        "\x7f"
+        "ELF" +
+        std::string(1200, 'p');
+    REQUIRE(f.write(static_cast<int32_t>(fd), image) == static_cast<int64_t>(image.size()));
+    REQUIRE(sys_close(f.task, static_cast<int32_t>(fd)) == 0);
+    fs::ContiguousBytes bytes;
+    REQUIRE(fs::resolve_executable(f.task, "/vfs/prog", &bytes) == 0);
+    CHECK(bytes.copied());
+    CHECK(std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()) == image);
+    REQUIRE(sys_unlink(f.task, f.str("/vfs/prog")) == 0);
+  }
   CHECK(sys_unlink(f.task, f.str("/vfs/g")) == 0);
   CHECK(s.service_size("/g") == -1);
   for (int i = 2; i < 20; ++i)

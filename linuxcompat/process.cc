@@ -415,7 +415,7 @@ int64_t exec_program(Task& task, const char* path, const char* const* argv, uint
   if (wait_for_other_tasks(task) != 0) return -kEINTR;  // killed: the process is ending
   // The file may have been written meanwhile: its bytes as they are now (load_elf checks them
   // again; a failure ends the process, where Linux would have refused the write, ETXTBSY).
-  if ((task.tid != p.pid && !take_main_tid(task)) || program.take(*file->as_regular()) != 0 ||
+  if ((task.tid != p.pid && !take_main_tid(task)) || program.take(*file) != 0 ||
       load_program(p, task.thread, program.data(), program.size(), name, argv, argc, envp, envc) !=
           0) {
     task.exiting = true;

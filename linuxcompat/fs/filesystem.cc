@@ -163,8 +163,11 @@ int64_t resolve_executable(Task& task, StringView path, ContiguousBytes* bytes,
   InodeRef inode;
   const InodeRef cwd = working_directory_of(process);
   if (int64_t e = resolve(process, cwd.get(), path, Follow::kYes, &inode); e != 0) return e;
-  RegularInode* file = inode->as_regular();
-  if (file == nullptr || (file->mode() & kExecuteBits) == 0) return -kEACCES;
+  // The file systems' own regular files, and a service's (service_fs.h): not /proc's.
+  Inode* file = inode.get();
+  const bool has_bytes =
+      file->as_regular() != nullptr || (file->is_regular() && file->superblock().served);
+  if (!has_bytes || (file->mode() & kExecuteBits) == 0) return -kEACCES;
   file->accessed();
   if (int64_t e = bytes->take(*file); e != 0) return e;
   if (file_ref != nullptr) *file_ref = inode;

@@ -264,19 +264,21 @@ int64_t RegularInode::truncate(uint64_t length) {
   return 0;
 }
 
-int64_t ContiguousBytes::take(const RegularInode& file) {
+int64_t ContiguousBytes::take(Inode& file) {
   delete[] copy_;
   copy_ = nullptr;
-  data_ = file.bytes();
+  const RegularInode* own = file.as_regular();
+  data_ = own != nullptr ? own->bytes() : nullptr;
   size_ = file.size();
-  if (!file.shared() || size_ == 0) return 0;
+  if ((own != nullptr && !own->shared()) || size_ == 0) return 0;
   copy_ = new (kFallible) uint8_t[size_];
-  if (copy_ == nullptr || file.read(copy_, size_, 0) != static_cast<int64_t>(size_)) {
+  const int64_t got = copy_ != nullptr ? file.read(copy_, size_, 0) : -kENOMEM;
+  if (got != static_cast<int64_t>(size_)) {
     delete[] copy_;
     copy_ = nullptr;
     data_ = nullptr;
     size_ = 0;
-    return -kENOMEM;
+    return got < 0 ? got : -kEIO;  // short: the file shrank meanwhile (a service's)
   }
   data_ = copy_;
   return 0;

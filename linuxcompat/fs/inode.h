@@ -193,8 +193,9 @@ class RegularInode final : public Inode {
 
 // A regular file's bytes in one contiguous range, for the ELF loader, which reads a program in
 // place (fs::resolve_executable, execve): the file's own while they are the initrd's or in the
-// shim's heap, else (a shared file, whose memory object is reached a page at a time) a copy of
-// them taken now. Valid until the file next changes, and while this lives.
+// shim's heap, else (a shared file, whose memory object is reached a page at a time, or a
+// service's file, service_fs.h) a copy of them taken now. Valid until the file next changes,
+// and while this lives.
 class ContiguousBytes {
  public:
   ContiguousBytes() = default;
@@ -202,11 +203,12 @@ class ContiguousBytes {
   ContiguousBytes(const ContiguousBytes&) = delete;
   ContiguousBytes& operator=(const ContiguousBytes&) = delete;
 
-  // The file's bytes as they are now (a copy taken before goes): 0, or -ENOMEM.
-  int64_t take(const RegularInode& file);
+  // The bytes of `file` (a RegularInode, or a regular file of a service) as they are now (a
+  // copy taken before goes): 0, -ENOMEM, or a service's read error (-EIO, -ESTALE).
+  int64_t take(Inode& file);
   const uint8_t* data() const { return data_; }
   size_t size() const { return size_; }
-  // Whether data() is a copy (the file is shared).
+  // Whether data() is a copy (the file is shared, or a service's).
   bool copied() const { return copy_ != nullptr; }
 
  private:
