@@ -41,6 +41,11 @@
 #include "svc/lib/syscall.h"
 
 namespace hmk::lx {
+
+// ramfs and vfs beside the shim (ic0_services.cc): started, and a local channel to vfs, which
+// set_up_shim mounts at /vfs; a channel of kind kNone if they do not start (said on the console).
+rpc::Channel start_file_services();
+
 namespace {
 
 // lxwait's call: start the program; the reply's word 0 is its shell status (0..255).
@@ -317,7 +322,8 @@ void linux_call(Call& c) {
 
 void start_call(Call& c) {
   Result<uint8_t*> initrd = kernel_domain_memory_page(g_initrd->handle, 0, false);
-  if (!initrd.ok() || !set_up_shim(*initrd, g_initrd->index, g_stdout->handle, g_stderr->handle)) {
+  if (!initrd.ok() || !set_up_shim(*initrd, g_initrd->index, g_stdout->handle, g_stderr->handle,
+                                   start_file_services())) {
     end_placement(125);
     c.regs.tag = abi::MessageInfo::make(0, 1);
     c.regs.words[0] = 125;
@@ -558,17 +564,3 @@ const ShimServices& shim_services() {
 extern "C" const hmk::KernelDomain* hmk_kernel_domain() {
   return &hmk::lx::kDomain;
 }
-
-namespace hmk::rpc {
-
-// The shim in the kernel reaches no service through a channel (set_up_shim is given none, so
-// nothing is mounted at /vfs), but its file system's service client is linked in: a call would
-// find nothing.
-Status Channel::call(Message&) const {
-  return Status::kNoService;
-}
-
-// No capability reaches it through a channel either.
-void drop_cap(uint32_t) {}
-
-}  // namespace hmk::rpc
