@@ -3,7 +3,7 @@
 
   bench.py ipc [--json FILE] [--runs N] [--skip-linux] [--skip-hmk]
   bench.py compose [--json FILE] [--profiles split,coalesced,kernel]
-  bench.py linux [--json FILE] [--timeout S] [--skip-linux] [--skip-hmk]
+  bench.py linux [--json FILE] [--profile P] [--timeout S] [--skip-linux] [--skip-hmk]
 
 Boots the HMK IPC benchmark image and the Linux baseline (Debian's cloud kernel with static
 musl programs) on the same QEMU machine (tools/qemu/run.py's: q35, TCG, -icount shift=0),
@@ -450,8 +450,10 @@ def main():
     linux.add_argument("--profile", default="ic0",
                        help="./hmk exec's profile the HMK half runs under (default: ic0, the "
                             "shim in the kernel; ic2: in its own process; userpager: ic2 with "
-                            "page faults going to the shim); results of another profile go to "
-                            "bench-results/linux-PROFILE.json")
+                            "page faults going to the shim; split, coalesced, kernel: ic2 with "
+                            "the shim granted the vfs service, ramfs and vfs placed as the "
+                            "profile says, and the file cases in TMPDIR=/vfs); results of "
+                            "another profile go to bench-results/linux-PROFILE.json")
     linux.add_argument("--skip-linux", action="store_true")
     linux.add_argument("--skip-hmk", action="store_true")
     linux.add_argument("--timer", choices=["tsc", "mono"], default="tsc",

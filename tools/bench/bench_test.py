@@ -332,6 +332,8 @@ class LinuxBenchTest(unittest.TestCase):
         self.assertIn("-icount shift=0", text.splitlines()[2])
         self.assertIn("--profile=ic0", text.splitlines()[2])
         self.assertIn("page faults resolved by kernel paging", text.splitlines()[2])
+        self.assertIn("The file cases work in $TMPDIR: /tmp on HMK (the shim's own file "
+                      "system), /tmp on Linux.", text.splitlines()[2])
         self.assertNotIn("DIFFERENT QEMU MACHINES", text)
         self.assertNotIn("FAILED", text)
         # A ratio far below 1 (HMK's anonymous "fault" is a plain store) must not read 0.00.
@@ -360,7 +362,7 @@ class LinuxBenchTest(unittest.TestCase):
         result = self.result(None, self.linux_side(medians))
         text = linux_bench.report(result)
         self.assertIn("- HMK: not measured (skipped)", text)
-        self.assertIn("| linux.stat | `stat` of /tmp/FILE | 1000 | n/a | 100 | n/a |", text)
+        self.assertIn("| linux.stat | `stat` of $TMPDIR/FILE | 1000 | n/a | 100 | n/a |", text)
         # One HMK program without its line: its row is n/a, the rest are measured.
         del medians["linux.stat"]
         hmk = self.hmk_side(medians)
@@ -368,10 +370,87 @@ class LinuxBenchTest(unittest.TestCase):
         result = self.result(hmk, None)
         result["errors"]["hmk"] = "1 of 12 programs failed: stat"
         text = linux_bench.report(result)
-        self.assertIn("| linux.stat | `stat` of /tmp/FILE | 1000 | n/a | n/a | n/a |", text)
-        self.assertIn("| linux.open_close | `open` O_RDONLY + `close` of /tmp/FILE | 1000 | 100 "
-                      "| n/a | n/a |", text)
+        self.assertIn("| linux.stat | `stat` of $TMPDIR/FILE | 1000 | n/a | n/a | n/a |", text)
+        self.assertIn("| linux.open_close | `open` O_RDONLY + `close` of $TMPDIR/FILE | 1000 | "
+                      "100 | n/a | n/a |", text)
         self.assertIn("- hmk: stat FAILED: stat on HMK: missing cases: linux.stat", text)
+
+    def test_file_cases_in_vfs_under_the_composition_profiles(self):
+        # The profiles that grant the shim vfs are exactly ./hmk exec's composition profiles;
+        # under them every program gets TMPDIR=/vfs, and the header and JSON say so.
+        exec_mod = linux_bench.load_exec(REPO)
+        self.assertEqual(sorted(linux_bench.TMPDIRS),
+                         sorted(n for n, p in exec_mod.PROFILES.items() if p.image_files))
+        for profile in ("split", "coalesced", "kernel"):
+            argv = linux_bench.hmk_argv(profile, "stat", "/b/stat", "/log", 600, 1000, "tsc")
+            self.assertEqual(argv, ["--profile=" + profile, "--add", "/b/stat:/bin/stat", "--log",
+                                    "/log", "--timeout", "600", "--env", "TMPDIR=/vfs", "--",
+                                    "/bin/stat", "1000", "tsc"])
+            result = linux_bench.new_result(profile, exec_mod.PROFILES[profile].about)
+            self.assertEqual(result["tmpdir"], {"hmk": "/vfs", "linux": "/tmp"})
+            self.assertIn("The file cases work in $TMPDIR: /vfs on HMK (the vfs service), /tmp "
+                          "on Linux.", result["header"])
+            self.assertIn("granted the vfs service", result["header"])
+        for profile in ("ic0", "ic2", "userpager"):
+            argv = linux_bench.hmk_argv(profile, "stat", "/b/stat", "/log", 600, 1000, "tsc")
+            self.assertNotIn("--env", argv)  # their runs stay as they were: /tmp by default
+            self.assertEqual(linux_bench.new_result(profile)["tmpdir"],
+                             {"hmk": "/tmp", "linux": "/tmp"})
+
+    def test_a_failing_program_says_why(self):
+        stderr = (b"[some earlier line]\n/vfs/bench.open_close: No such file or directory\n"
+                  b"\n")
+        with self.assertRaises(benchlines.BenchError) as cm:
+            linux_bench.parse_program_output("open_close", b"BENCH_OVERHEAD 8\n", 1,
+                                             ["linux.open_close"], stderr)
+        self.assertEqual(str(cm.exception).splitlines()[0],
+                         "open_close on HMK: stderr: /vfs/bench.open_close: No such file or "
+                         "directory; ./hmk exec exited with status 1; missing cases: "
+                         "linux.open_close")
+        # A program that exits 0 is judged by its stdout alone.
+        out = b"BENCH_OVERHEAD 8\n" + stats_line("linux.stat", 5000).encode()
+        cases, _ = linux_bench.parse_program_output("stat", out, 0, ["linux.stat"], b"warning\n")
+        self.assertEqual(list(cases), ["linux.stat"])
+
+    def test_hmk_half_goes_on_after_a_failing_program(self):
+        # hmk_half with a stand-in ./hmk exec (tools/exec/exec.py in a scratch tree) that
+        # prints every program's cases, except that the file programs fail as they do without
+        # the directory: each failure is reported with its stderr, the other rows still come.
+        repo = tempfile.mkdtemp(dir=os.environ.get("TEST_TMPDIR"))
+        os.makedirs(os.path.join(repo, "tools", "exec"))
+        with open(os.path.join(repo, "tools", "exec", "exec.py"), "w") as f:
+            f.write(FAKE_EXEC)
+        cache = os.path.join(repo, "cache")
+        os.makedirs(cache)
+        calls = os.path.join(repo, "calls")
+        os.environ["FAKE_EXEC_CALLS"] = calls
+        self.addCleanup(os.environ.pop, "FAKE_EXEC_CALLS")
+        binaries = {p: "/b/" + p for p, _, _ in linux_bench.PROGRAMS}
+        side = linux_bench.hmk_half(repo, cache, binaries, "tsc", 60, "split")
+        failing = ["open_close", "stat", "create_write_unlink"]
+        self.assertEqual(sorted(side["errors"]), sorted(failing))
+        for program in failing:
+            self.assertIn("%s on HMK: stderr: /vfs/bench.%s: No such file or directory; "
+                          "./hmk exec exited with status 1" % (program, program),
+                          side["errors"][program])
+            with open(side["runs"][program]["stderr"], "rb") as f:
+                self.assertIn(b"No such file or directory", f.read())
+        self.assertEqual(side["tmpdir"], "/vfs")
+        self.assertEqual(sorted(side["cases"]), sorted(
+            c for p, _, cases in linux_bench.PROGRAMS if p not in failing for c, _ in cases))
+        with open(calls) as f:
+            argvs = [json.loads(line) for line in f]
+        self.assertEqual(len(argvs), len(linux_bench.PROGRAMS))
+        for argv in argvs:
+            self.assertEqual(argv[argv.index("--env") + 1], "TMPDIR=/vfs")
+        result = self.result(side, None)
+        result["errors"]["hmk"] = "3 of 12 programs failed"
+        text = linux_bench.report(result)
+        self.assertIn("- hmk: stat FAILED: stat on HMK: stderr: /vfs/bench.stat: No such file "
+                      "or directory; ./hmk exec exited with status 1; missing cases: linux.stat",
+                      text)
+        self.assertIn("| linux.stat | `stat` of $TMPDIR/FILE | 1000 | n/a | n/a | n/a |", text)
+        self.assertRegex(text, r"\| linux\.null_syscall \|[^|]*\| 1000 \| 1,000 \|")
 
     def test_programs_print_their_cases(self):
         """The table is the truth for both halves: each program exists and prints its cases
@@ -402,7 +481,57 @@ class LinuxBenchTest(unittest.TestCase):
                       "done\necho BENCH_DONE\n", ipc)
 
 
-EXPECTED_TESTS = 20  # a run that found fewer (or none) must not pass
+# A stand-in for tools/exec/exec.py (./hmk exec) as hmk_half uses it: every program prints its
+# cases (median 1000) on stdout, except those whose file cases have no directory, which fail
+# as bench.h's die() does. Each call's argv is a line of JSON in $FAKE_EXEC_CALLS.
+FAKE_EXEC = """
+import dataclasses
+import json
+import os
+
+import linux_bench
+
+
+class Failure(Exception):
+    pass
+
+
+@dataclasses.dataclass
+class Profile:
+    kernel_target: str = "//k"
+    shim_target: str = "//s"
+    image_files: tuple = ()
+    memory: str = "512M"
+    about: str = "a stand-in"
+
+
+PROFILES = {"split": Profile(), "ic0": Profile()}
+
+
+def build(profile):
+    return ("kernel", "shim")
+
+
+def qemu_command(profile, kernel, initrd, fds):
+    return ["qemu-system-x86_64", "-machine", "q35", "-m", "512M"]
+
+
+def main(argv, artifacts):
+    with open(os.environ["FAKE_EXEC_CALLS"], "a") as f:
+        f.write(json.dumps(argv) + "\\n")
+    program = argv[argv.index("--") + 1].rsplit("/", 1)[1]
+    if program in ("open_close", "stat", "create_write_unlink"):
+        os.write(2, b"/vfs/bench.%s: No such file or directory\\n" % program.encode())
+        return 1
+    for p, n, cases in linux_bench.PROGRAMS:
+        if p == program:
+            for case, _ in cases:
+                os.write(1, b"BENCH %s n=%d min=999 median=1000 mean=1001 max=1002\\n"
+                         % (case.encode(), n))
+    return 0
+"""
+
+EXPECTED_TESTS = 23  # a run that found fewer (or none) must not pass
 
 if __name__ == "__main__":
     outcome = unittest.main(exit=False).result

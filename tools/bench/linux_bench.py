@@ -21,7 +21,7 @@ from benchlines import UNIT_NOTE
 
 # The benchmark, written once for both halves: (program in bench/linux/, samples, the cases it
 # prints with what one sample of each is). Both halves run every program with the same
-# arguments: the samples and the timer ("tsc"); the file cases work in /tmp, their default.
+# arguments: the samples and the timer ("tsc"); the file cases work in $TMPDIR (TMPDIRS).
 PROGRAMS = [
     ("null_syscall", 1000, [
         ("linux.null_syscall", "`syscall(SYS_getppid)` through musl"),
@@ -34,8 +34,8 @@ PROGRAMS = [
                                  "FUTEX_WAKE/FUTEX_WAIT in MAP_SHARED memory")]),
     ("read_zero_4k", 1000, [("linux.read_zero_4k", "`read` of 4 KiB from /dev/zero")]),
     ("write_null_4k", 1000, [("linux.write_null_4k", "`write` of 4 KiB to /dev/null")]),
-    ("open_close", 1000, [("linux.open_close", "`open` O_RDONLY + `close` of /tmp/FILE")]),
-    ("stat", 1000, [("linux.stat", "`stat` of /tmp/FILE")]),
+    ("open_close", 1000, [("linux.open_close", "`open` O_RDONLY + `close` of $TMPDIR/FILE")]),
+    ("stat", 1000, [("linux.stat", "`stat` of $TMPDIR/FILE")]),
     ("fork_exit_wait", 100, [
         ("linux.fork_exit_wait", "`fork`, the child `_exit(0)`s, the parent `waitpid`s")]),
     ("fork_exec_wait", 50, [
@@ -46,22 +46,42 @@ PROGRAMS = [
     ("mmap_munmap_64k", 1000, [
         ("linux.mmap_munmap_64k", "`mmap` 64 KiB anonymous, untouched, then `munmap`")]),
     ("create_write_unlink", 1000, [
-        ("linux.create_write_unlink", "`open` O_CREAT of a new /tmp file, `write` 4 KiB, "
+        ("linux.create_write_unlink", "`open` O_CREAT of a new file in $TMPDIR, `write` 4 KiB, "
                                       "`close`, `unlink`")]),
 ]
 CASES = [case for _, _, cases in PROGRAMS for case, _ in cases]
 WHAT = {case: what for _, _, cases in PROGRAMS for case, what in cases}
 SAMPLES = {case: n for _, n, cases in PROGRAMS for case, _ in cases}
 
+# The file cases' directory ($TMPDIR) on HMK, per ./hmk exec profile: /tmp, the shim's own file
+# system, except under the composition profiles, which grant the shim the vfs service: there
+# /vfs, so that open+close, stat and create+write+unlink go through vfs and ramfs placed as the
+# profile says. Linux: /tmp, a tmpfs. A program whose directory does not exist fails (its rows
+# are n/a); the others still run.
+TMPDIRS = {"split": "/vfs", "coalesced": "/vfs", "kernel": "/vfs"}
+DEFAULT_TMPDIR = "/tmp"
+LINUX_TMPDIR = "/tmp"
+TMPDIR_ABOUT = {"/tmp": "the shim's own file system", "/vfs": "the vfs service"}
+
 HEADER = ("Measured in QEMU TCG with `-icount shift=0`: virtual ns count instructions, not cache "
           "or TLB effects. HMK: each program under the Linux shim (`./hmk exec --profile={profile}`, "
           "one boot per program): {about}; memory is lazy and fork copies it copy-on-write. "
           "Linux: Debian's kernel booted on the same QEMU machine, the same static musl "
-          "binaries run from an initramfs's /init (/tmp a tmpfs, /dev a devtmpfs).")
+          "binaries run from an initramfs's /init (/tmp a tmpfs, /dev a devtmpfs). "
+          "The file cases work in $TMPDIR: {hmk_tmpdir} on HMK ({hmk_tmpdir_about}), "
+          "{linux_tmpdir} on Linux.")
+
+
+def hmk_tmpdir(profile):
+    """The file cases' directory on HMK under ./hmk exec's `profile`."""
+    return TMPDIRS.get(profile, DEFAULT_TMPDIR)
 
 
 def header(profile, about):
-    return HEADER.format(profile=profile, about=about)
+    tmpdir = hmk_tmpdir(profile)
+    return HEADER.format(profile=profile, about=about, hmk_tmpdir=tmpdir,
+                         hmk_tmpdir_about=TMPDIR_ABOUT.get(tmpdir, "given by the profile"),
+                         linux_tmpdir=LINUX_TMPDIR)
 TITLE = "Linux programs on HMK and on Linux: median virtual ns (log scale), min..max line"
 # ./hmk exec's machine has 512 MiB (its initrd is in RAM twice); Linux gets the same.
 MEMORY = "512M"
@@ -88,28 +108,48 @@ def load_exec(repo):
 
 
 @contextlib.contextmanager
-def stdout_to(path):
-    """Points file descriptor 1 at `path` for the block: exec.main() copies the program's
-    stdout (COM2) there, byte for byte."""
+def fd_to(fd, path):
+    """Points file descriptor `fd` (1 or 2) at `path` for the block: exec.main() copies the
+    program's stdout (COM2) to 1 and its stderr (COM3, with ./hmk exec's own messages) to 2,
+    byte for byte."""
     sys.stdout.flush()
-    saved = os.dup(1)
+    sys.stderr.flush()
+    saved = os.dup(fd)
     try:
         with open(path, "wb") as out:
-            os.dup2(out.fileno(), 1)
+            os.dup2(out.fileno(), fd)
             yield
     finally:
-        os.dup2(saved, 1)
+        os.dup2(saved, fd)
         os.close(saved)
 
 
-def parse_program_output(program, stdout, status, expected):
+def stdout_to(path):
+    return fd_to(1, path)
+
+
+def hmk_argv(profile, program, binary, console_log, timeout, samples, timer):
+    """./hmk exec's arguments for one program: the program at /bin/NAME, and under a profile
+    whose file cases work elsewhere than /tmp, TMPDIR."""
+    argv = ["--profile=" + profile, "--add", "%s:/bin/%s" % (binary, program),
+            "--log", console_log, "--timeout", str(timeout)]
+    if hmk_tmpdir(profile) != DEFAULT_TMPDIR:
+        argv += ["--env", "TMPDIR=" + hmk_tmpdir(profile)]
+    return argv + ["--", "/bin/" + program] + arguments(samples, timer)
+
+
+def parse_program_output(program, stdout, status, expected, stderr=b""):
     """The cases of one program run under ./hmk exec, from its stdout (plain BENCH lines, no
-    console prefix) and exit status; raises BenchError with what went wrong."""
+    console prefix), exit status and stderr; raises BenchError with what went wrong, the
+    last line of stderr (a failing program's perror, or ./hmk exec's error) first."""
     text = stdout.decode("utf-8", "replace")
     cases, info, failures = benchlines.parse(text)
     problems = list(failures)
     if status != 0:
         problems.append("./hmk exec exited with status %d" % status)
+        said = [l for l in stderr.decode("utf-8", "replace").splitlines() if l.strip()]
+        if said:
+            problems.insert(0, "stderr: %s" % said[-1].strip()[:200])
     missing = [c for c in expected if c not in cases]
     if missing:
         problems.append("missing cases: %s" % ", ".join(missing))
@@ -125,7 +165,8 @@ def hmk_half(repo, cache, binaries, timer, timeout, profile_name="ic0"):
     cannot be built."""
     exec_mod = load_exec(repo)
     profile = exec_mod.PROFILES[profile_name]
-    log("bazel build %s %s" % (profile.kernel_target, profile.shim_target))
+    log("bazel build %s" % " ".join([profile.kernel_target, profile.shim_target]
+                                     + [t for _, t, _ in profile.image_files]))
     try:
         artifacts = exec_mod.build(profile)
         qemu_cmd = exec_mod.qemu_command(profile, artifacts[0], "initrd.cpio", [3, 4, 5])
@@ -134,27 +175,34 @@ def hmk_half(repo, cache, binaries, timer, timeout, profile_name="ic0"):
                                     "alone)" % e)
     side = {"cases": {}, "info": {}, "errors": {}, "host_seconds": 0.0, "runs": {},
             "qemu_command": qemu_cmd, "memory": profile.memory,
+            "tmpdir": hmk_tmpdir(profile_name),
             "kernel": {"name": "HMK", "revision": hmk_image.revision(repo),
                        "runner": "./hmk exec (tools/exec/exec.py), profile %s" % profile_name}}
     for program, samples, cases in PROGRAMS:
         console_log = os.path.join(cache, "hmk-linux-%s.log" % program)
-        argv = ["--profile=" + profile_name,
-                "--add", "%s:/bin/%s" % (binaries[program], program), "--log", console_log,
-                "--timeout", str(timeout), "--", "/bin/" + program] + arguments(samples, timer)
-        log("HMK: ./hmk exec -- /bin/%s %s" % (program, " ".join(argv[-2:])))
+        argv = hmk_argv(profile_name, program, binaries[program], console_log, timeout, samples,
+                        timer)
+        log("HMK: ./hmk exec %s-- /bin/%s %s" % (
+            "--env TMPDIR=%s " % side["tmpdir"] if "--env" in argv else "", program,
+            " ".join(argv[-2:])))
         start = time.monotonic()
         out = os.path.join(cache, "hmk-linux-%s.stdout" % program)
-        with stdout_to(out):
+        err = os.path.join(cache, "hmk-linux-%s.stderr" % program)
+        with stdout_to(out), fd_to(2, err):
             status = exec_mod.main(argv, artifacts=artifacts)
         with open(out, "rb") as f:
             stdout = f.read()
+        with open(err, "rb") as f:
+            stderr = f.read()
+        sys.stderr.buffer.write(stderr)  # as it would have come, had it not been kept
+        sys.stderr.flush()
         seconds = time.monotonic() - start
         side["host_seconds"] += seconds
         side["runs"][program] = {"status": status, "host_seconds": round(seconds, 1),
-                                 "console_log": console_log, "stdout": out}
+                                 "console_log": console_log, "stdout": out, "stderr": err}
         try:
             cases_found, info = parse_program_output(program, stdout, status,
-                                                     [c for c, _ in cases])
+                                                     [c for c, _ in cases], stderr)
         except benchlines.BenchError as e:
             log("%s (kernel console: %s)" % (e, console_log))
             side["errors"][program] = "%s\nkernel console: %s" % (e, console_log)
@@ -173,6 +221,7 @@ def linux_half(repo, cache, timer, timeout, package=None):
                                    cases=CASES, name="linux-bench", memory=MEMORY)
     side = linux_baseline.boot(setup, timeout)
     side["memory"] = MEMORY
+    side["tmpdir"] = LINUX_TMPDIR  # /init's tmpfs, the programs' default
     return side
 
 
@@ -280,6 +329,7 @@ def new_result(profile="ic0", about="the shim in the kernel (IC0); page faults r
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "unit": UNIT_NOTE,
         "profile": profile,
+        "tmpdir": {"hmk": hmk_tmpdir(profile), "linux": LINUX_TMPDIR},
         "header": header(profile, about),
         "host": {"machine": platform.machine(), "python": platform.python_version()},
         "programs": [{"program": p, "samples": n, "cases": [c for c, _ in cases]}

@@ -6,12 +6,19 @@ shim, in QEMU.
                [--verbose] [--timeout SECONDS] -- /path/prog args...
 
 Profiles: ic0 (the default, as HongMeng places the shim: linked into the kernel), ic2 (the
-shim in a process of its own) and userpager (ic2 with page faults going to the shim).
+shim in a process of its own), userpager (ic2 with page faults going to the shim), and the
+composition profiles split, coalesced and kernel (ic2, the shim granted the vfs service, with
+the file services ramfs and vfs each in a process, both in one, or linked into the kernel: the
+images of tools/exec/images).
 The image is the profile's kernel and an initrd (cpio newc) holding
   /manifest        the profile's lines: in ic0 (the shim linked into the kernel,
                    //linuxcompat:kernel_ic0) a kernel line granting it the initrd and COM2/COM3's
                    ports, and `run /bin/lxwait uses=linux`; in ic2 and userpager: run the shim
-                   (/bin/lxshim) with those
+                   (/bin/lxshim) with those; in split, coalesced and kernel the image's generated
+                   manifest: the services' domain (or kernel) lines, then the shim's ic2 line
+                   with uses=vfs
+  /bin/ramfs, /bin/vfs, /bin/services
+                   in split and coalesced: the image's domain programs (the services)
   /bin/lxwait      in ic0 (//linuxcompat:lxwait): asks the shim in the kernel to start the
                    Linux program and waits for it; in ic2 and userpager /bin/lxshim instead,
                    the shim (//linuxcompat:shim), which loads and runs the Linux program
@@ -54,6 +61,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import typing
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -79,6 +87,10 @@ class Profile:
     config: str = ""  # /hmk/exec.config: the shim's settings, NAME=VALUE lines
     about: str = ""   # one line for --help
     shim_path: str = "bin/lxshim"  # where shim_file goes in the initrd
+    # A composition profile's files from its image (tools/exec/images): ((name in the initrd,
+    # target, file relative to the repository root), ...), the manifest among them (and then
+    # `manifest` is empty).
+    image_files: tuple = ()
 
 
 # QEMU gives the i-th -serial port the i-th ISA COM base: COM1 0x3f8 (the kernel console),
@@ -115,14 +127,42 @@ PROFILES = {
         about="the shim in the kernel (IC0); page faults resolved by kernel paging"),
 }
 
+
+def _composition(name, domains, placement):
+    """The ic2 profile with the image //tools/exec/images:NAME's kernel and manifest (whose
+    shim line adds uses=vfs) and its user domains' programs (hmk_image's NAME_DOMAIN, at
+    /bin/DOMAIN as its manifest names them; tools/compose/defs.bzl). `placement` says where
+    ramfs and vfs run."""
+    target = "//tools/exec/images:" + name
+    out = "bazel-bin/tools/exec/images/" + name
+    files = (("manifest", target + ".manifest", out + ".manifest"),) + tuple(
+        ("bin/" + d, "%s_%s" % (target, d), "%s_%s" % (out, d)) for d in domains)
+    return dataclasses.replace(_IC2, kernel_target=target + ".kernel.elf",
+                               kernel_file=out + ".kernel.elf", manifest="", image_files=files,
+                               about="the shim in its own process (IC2), granted the vfs "
+                                     "service; %s; page faults resolved by kernel paging"
+                                     % placement)
+
+
+# The composition profiles: the file services ramfs and vfs placed as profiles/profiles.bzl's
+# LINUX_* profiles say, the shim (in its own process) granted vfs.
+PROFILES.update({
+    "split": _composition("split", ["ramfs", "vfs"], "ramfs and vfs each in its own process"),
+    "coalesced": _composition("coalesced", ["services"], "ramfs and vfs together in one process"),
+    "kernel": _composition("kernel", [], "ramfs and vfs linked into the kernel (IC0)"),
+})
+
 DEFAULT_PROFILE = "ic0"  # the shim in the kernel, as HongMeng places it
 DEFAULT_ENV = [("HOME", "/"), ("PATH", "/bin:/sbin:/usr/bin:/usr/sbin")]
 BUSYBOX = "/bin/busybox"
 DEFAULT_LOG = os.path.join(ROOT, ".cache", "exec", "last.log")
 LOG_TAIL_LINES = 40
 
-# Guest paths (archive names: no leading "/") that only this tool writes.
-RESERVED_FILES = ("manifest", "bin/lxshim", "bin/lxwait")
+# Guest paths (archive names: no leading "/") that only this tool writes, whatever the profile:
+# the manifest, the shims and the composition profiles' domain programs.
+RESERVED_FILES = tuple(sorted(
+    {"manifest"} | {p.shim_path for p in PROFILES.values()}
+    | {name for p in PROFILES.values() for name, _, _ in p.image_files}))
 RESERVED_DIR = "hmk"
 
 USAGE = ("./hmk exec [--profile=P] [--add HOSTPATH:GUESTPATH]... [--env NAME=VALUE]... "
@@ -322,8 +362,9 @@ class Image:
     @staticmethod
     def _check_not_reserved(name, source):
         if name in RESERVED_FILES or name == RESERVED_DIR or name.startswith(RESERVED_DIR + "/"):
-            raise Failure("--add %s: /%s is reserved for ./hmk exec (/manifest, /bin/lxshim, "
-                          "/bin/lxwait, /hmk/)" % (source, name), EXIT_USAGE)
+            raise Failure("--add %s: /%s is reserved for ./hmk exec (%s, /%s/)"
+                          % (source, name, ", ".join("/" + f for f in RESERVED_FILES),
+                             RESERVED_DIR), EXIT_USAGE)
 
     def check_program(self, path):
         """Refuses an absolute program path that cannot be in the image: no entry of that name
@@ -391,10 +432,12 @@ def _read(path):
 
 
 def image_for(options, profile, busybox=BUSYBOX):
-    """Everything in the image but the shim, which needs a build: the manifest, argv, env,
-    busybox and the --add trees. User errors show here, before anything is built."""
+    """Everything in the image but what needs a build (the shim; for a composition profile the
+    image's manifest and domain programs): the manifest, argv, env, busybox and the --add trees.
+    User errors show here, before anything is built."""
     image = Image()
-    image.add("manifest", "file", 0o644, (profile.manifest + "\n").encode(), "./hmk exec")
+    if profile.manifest:
+        image.add("manifest", "file", 0o644, (profile.manifest + "\n").encode(), "./hmk exec")
     image.add("hmk/exec.argv", "file", 0o644, b"".join(a + b"\0" for a in options.argv),
               "./hmk exec")
     env = b"".join(os.fsencode("%s=%s" % (n, v)) + b"\0" for n, v in options.env)
@@ -411,21 +454,55 @@ def add_shim(image, shim, profile=_IC2):
     image.add(profile.shim_path, "file", 0o755, _read(shim), "./hmk exec (the shim)")
 
 
+def add_built(image, built, profile_name, profile):
+    """What was built (Artifacts) into `image`: the shim and, for a composition profile, the
+    image's manifest and domain programs. Raises Failure if a file is missing, or `built` does
+    not have exactly the files the profile takes from its image."""
+    built.check(profile_name, profile)
+    add_shim(image, built.shim, profile)
+    for name, path in sorted(built.files.items()):
+        mode = 0o644 if name == "manifest" else 0o755
+        image.add(name, "file", mode, _read(path), "./hmk exec (%s)" % path)
+
+
+class Artifacts(typing.NamedTuple):
+    """What the image needs built: the kernel, the shim, and for a composition profile the
+    image's files ({name in the initrd: host path}: the manifest and the domain programs).
+    A plain (kernel, shim) tuple is one with no files."""
+    kernel: str
+    shim: str
+    files: dict = {}
+
+    def check(self, profile_name, profile):
+        """Raises Failure unless these are the files `profile` takes from its image, and every
+        path is a file."""
+        want = sorted(name for name, _, _ in profile.image_files)
+        if sorted(self.files) != want:
+            raise Failure("profile %s takes %s from its image; given %s"
+                          % (profile_name, ", ".join(want) or "nothing",
+                             ", ".join(sorted(self.files)) or "nothing"))
+        for path in [self.kernel, self.shim] + [self.files[n] for n in want]:
+            if not os.path.isfile(path):
+                raise Failure("%s was not built" % path)
+
+
 # ---- building ----------------------------------------------------------------------------
 
 def build(profile):
-    """Builds the kernel and the shim with Bazel (its output on stderr); returns their paths."""
+    """Builds the kernel, the shim and the image's files with Bazel (its output on stderr);
+    returns their paths as Artifacts."""
     package = profile.shim_target[2:].split(":")[0]
     if not any(os.path.exists(os.path.join(ROOT, package, f)) for f in ("BUILD", "BUILD.bazel")):
         raise Failure("the Linux shim %s is not in this tree (no %s/BUILD): ./hmk exec runs "
                       "programs under it and cannot work without it"
                       % (profile.shim_target, package))
-    cmd = ["bazel", "build", "--noshow_progress", "--show_result=0", "--ui_event_filters=-info",
-           profile.kernel_target, profile.shim_target]
-    if subprocess.call(cmd, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=sys.stderr.fileno()) != 0:
-        raise Failure("bazel build %s %s failed (above)"
-                      % (profile.kernel_target, profile.shim_target))
-    return os.path.join(ROOT, profile.kernel_file), os.path.join(ROOT, profile.shim_file)
+    targets = [profile.kernel_target, profile.shim_target] + [t for _, t, _ in profile.image_files]
+    cmd = ["bazel", "build", "--noshow_progress", "--show_result=0", "--ui_event_filters=-info"]
+    if subprocess.call(cmd + targets, cwd=ROOT, stdin=subprocess.DEVNULL,
+                       stdout=sys.stderr.fileno()) != 0:
+        raise Failure("bazel build %s failed (above)" % " ".join(targets))
+    return Artifacts(os.path.join(ROOT, profile.kernel_file), os.path.join(ROOT, profile.shim_file),
+                     {name: os.path.join(ROOT, f) for name, _, f in profile.image_files})
 
 
 # ---- QEMU --------------------------------------------------------------------------------
@@ -602,19 +679,19 @@ def conclude(result, options):
 
 
 def main(argv, artifacts=None, busybox=BUSYBOX, extra_config=""):
-    """`artifacts`: (kernel, shim) paths to use instead of building them (tests);
-    `extra_config`: lines added to /hmk/exec.config (tests: the shim's test settings)."""
+    """`artifacts`: what to use instead of building it (tests): (kernel, shim) paths, or for a
+    composition profile (kernel, shim, {name in the initrd: path}) with the image's manifest and
+    domain programs (Artifacts); `extra_config`: lines added to /hmk/exec.config (tests: the
+    shim's test settings)."""
     try:
         options = parse_args(argv)
         profile = PROFILES[options.profile]
         if extra_config:
             profile = dataclasses.replace(profile, config=profile.config + extra_config)
         image = image_for(options, profile, busybox)
-        kernel, shim = artifacts if artifacts is not None else build(profile)
-        for path in (kernel, shim):
-            if not os.path.isfile(path):
-                raise Failure("%s was not built" % path)
-        add_shim(image, shim, profile)
+        built = Artifacts(*artifacts) if artifacts is not None else build(profile)
+        add_built(image, built, options.profile, profile)
+        kernel = built.kernel
         with tempfile.TemporaryDirectory(prefix="hmk-exec-") as scratch:
             initrd = os.path.join(scratch, "initrd.cpio")
             image.write(initrd)

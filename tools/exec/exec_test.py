@@ -22,8 +22,34 @@ MANIFEST = (b"run /bin/lxshim initrd=yes ioports=stdout:0x2f8:8 ioports=stderr:0
             b"quota=256M\n")
 MANIFEST_IC0 = (b"kernel serves=linux initrd=yes ioports=stdout:0x2f8:8 ioports=stderr:0x3e8:8 "
                 b"quota=256M\nrun /bin/lxwait uses=linux\n")
+# The composition profiles' manifests, as hmk_image generates them (tools/exec/images): the
+# services' lines, then the ic2 line granting the shim vfs.
+SHIM_LINE = (b"run /bin/lxshim uses=vfs initrd=yes ioports=stdout:0x2f8:8 ioports=stderr:0x3e8:8 "
+             b"quota=256M\n")
+MANIFESTS = {
+    "split": (b"domain ramfs /bin/ramfs serves=ramfs\n"
+              b"domain vfs /bin/vfs serves=vfs uses=ramfs\n" + SHIM_LINE),
+    "coalesced": b"domain services /bin/services serves=ramfs,vfs\n" + SHIM_LINE,
+    "kernel": b"kernel serves=ramfs,vfs\n" + SHIM_LINE,
+}
+DOMAIN_PROGRAMS = {"split": [b"bin/ramfs", b"bin/vfs"], "coalesced": [b"bin/services"],
+                   "kernel": []}
 DEFAULT_ENV = b"HOME=/\0PATH=/bin:/sbin:/usr/bin:/usr/sbin\0"
 ALL_BYTES = bytes(range(256))
+
+
+def built_file(path):
+    """A file Bazel builds (`path` as exec.py names it, under bazel-bin/): from the test's
+    runfiles under `bazel test`, else from the workspace's bazel-bin."""
+    rel = path[len("bazel-bin/"):] if path.startswith("bazel-bin/") else path
+    if os.environ.get("TEST_SRCDIR"):
+        return os.path.join(os.environ["TEST_SRCDIR"], "hmk", rel)
+    return os.path.join(hmk_exec.ROOT, "bazel-bin", rel)
+
+
+def generated_manifest(profile):
+    return built_file(dict((n, f) for n, _, f in hmk_exec.PROFILES[profile].image_files)
+                      ["manifest"])
 
 
 def parse(argv, base="/caller"):
@@ -99,7 +125,8 @@ class ArgsTest(unittest.TestCase):
         self.assertUsageError(["--"], "no program after '--'")
         self.assertUsageError(["--", ""], "no program after '--'")
         self.assertUsageError(["--profile=linux", "--", "/p"],
-                              "unknown profile 'linux'; known profiles: ic0, ic2, userpager")
+                              "unknown profile 'linux'; known profiles: coalesced, ic0, ic2, "
+                              "kernel, split, userpager")
         self.assertUsageError(["--frobnicate", "--", "/p"], "unexpected --frobnicate")
         self.assertUsageError(["--verb", "--", "/p"], "unexpected --verb")  # no abbreviations
         self.assertUsageError(["--add", "dir", "--", "/p"], "--add wants HOSTPATH:GUESTPATH")
@@ -122,7 +149,7 @@ class ArgsTest(unittest.TestCase):
             self.assertEqual((status, out), (2, b""), args)
             self.assertIn(b"hmk exec: error: ", err)
         status, out, err = scratch.run(["--profile=nope", "--", "/p"])
-        self.assertIn(b"known profiles: ic0, ic2, userpager", err)
+        self.assertIn(b"known profiles: coalesced, ic0, ic2, kernel, split, userpager", err)
 
 
 class ImageTest(unittest.TestCase):
@@ -132,6 +159,7 @@ class ImageTest(unittest.TestCase):
         self.tmp = self._tmp.name
         self.busybox = self.make_file("busybox", b"BUSYBOX", 0o755)
         self.shim = self.make_file("shim", b"SHIM", 0o755)
+        self.kernel = self.make_file("kernel", b"KERNEL", 0o644)
 
     def make_file(self, rel, data, mode):
         path = os.path.join(self.tmp, rel)
@@ -162,11 +190,25 @@ class ImageTest(unittest.TestCase):
         os.symlink("sub", os.path.join(self.tmp, "src/dirlink"))
         return os.path.join(self.tmp, "src")
 
-    def build(self, argv, out="image.cpio"):
+    def image_files(self, profile):
+        """The files main() takes from a composition profile's image: the manifest Bazel
+        generated, stand-ins for the domain programs."""
+        files = {}
+        for name, _, _ in hmk_exec.PROFILES[profile].image_files:
+            files[name] = (generated_manifest(profile) if name == "manifest" else
+                           self.make_file("built/" + name, b"DOMAIN " + name.encode(), 0o755))
+        return files
+
+    def build(self, argv, out="image.cpio", files=None):
+        """The initrd main() boots for `argv`, with stand-ins for what is built (the kernel,
+        the shim, a composition profile's domain programs; `files` to give others)."""
         options = parse(argv, base=self.tmp)
         profile = hmk_exec.PROFILES[options.profile]
         image = hmk_exec.image_for(options, profile, self.busybox)
-        hmk_exec.add_shim(image, self.shim, profile)
+        if files is None:
+            files = self.image_files(options.profile)
+        hmk_exec.add_built(image, hmk_exec.Artifacts(self.kernel, self.shim, files),
+                           options.profile, profile)
         path = os.path.join(self.tmp, out)
         image.write(path)
         return path
@@ -221,6 +263,65 @@ class ImageTest(unittest.TestCase):
         self.assertEqual(entries[b"hmk/exec.config"][1], b"pager=user\n")
         self.assertEqual(entries[b"manifest"][1], MANIFEST)  # the same kernel and shim
 
+    def test_composition_profiles(self):
+        # The ic2 image, but the manifest and the services' programs come from the profile's
+        # image: the domain (or kernel) lines, then the shim's line with uses=vfs.
+        for name in ("split", "coalesced", "kernel"):
+            entries, _ = read_cpio(self.build(["--profile=" + name, "--", "/bin/busybox", "true"]))
+            self.assertEqual(sorted(entries), sorted(
+                [b"bin", b"bin/busybox", b"bin/lxshim", b"hmk", b"hmk/exec.argv",
+                 b"hmk/exec.config", b"hmk/exec.env", b"manifest"] + DOMAIN_PROGRAMS[name]),
+                name)
+            self.assertEqual(entries[b"manifest"], (
+                stat.S_IFREG | 0o644,
+                b'# Generated by hmk_image for image "%s". Do not edit.\n' % name.encode()
+                + MANIFESTS[name]), name)
+            for program in DOMAIN_PROGRAMS[name]:
+                self.assertEqual(entries[program], (stat.S_IFREG | 0o755, b"DOMAIN " + program))
+            self.assertEqual(entries[b"bin/lxshim"], (stat.S_IFREG | 0o755, b"SHIM"))
+            self.assertEqual(entries[b"hmk/exec.config"][1], b"pager=kernel\n")
+            self.assertEqual(entries[b"hmk/exec.env"][1], DEFAULT_ENV)
+
+    def test_composition_profiles_name_what_bazel_builds(self):
+        # exec.py's table names the image's targets and files; they must be where hmk_image
+        # puts them (BUILD gives this test all of them), and the domain programs must be those
+        # the image's manifest starts.
+        found = 0
+        for name, profile in sorted(hmk_exec.PROFILES.items()):
+            if not profile.image_files:
+                self.assertTrue(profile.manifest, name)
+                continue
+            found += 1
+            self.assertEqual(profile.manifest, "", name)
+            self.assertEqual(profile.kernel_target,
+                             "//tools/exec/images:%s.kernel.elf" % name)
+            self.assertTrue(os.path.isfile(built_file(profile.kernel_file)), name)
+            for file_name, target, path in profile.image_files:
+                package, _, target_name = target.partition(":")
+                self.assertEqual(path, "bazel-bin/%s/%s" % (package[2:], target_name))
+                self.assertTrue(os.path.isfile(built_file(path)), path)
+            with open(generated_manifest(name)) as f:
+                started = [line.split()[2][1:] for line in f if line.startswith("domain ")]
+            self.assertEqual(sorted(started), sorted(
+                n for n, _, _ in profile.image_files if n != "manifest"), name)
+        self.assertEqual(found, 3)
+
+    def test_what_was_built_must_match_the_profile(self):
+        self.assertRefused(["--profile=split", "--", "/bin/busybox"],
+                           "profile split takes bin/ramfs, bin/vfs, manifest from its image; "
+                           "given nothing", code=125, files={})
+        self.assertRefused(["--profile=coalesced", "--", "/bin/busybox"],
+                           "profile coalesced takes bin/services, manifest from its image; "
+                           "given bin/ramfs, bin/vfs, manifest", code=125,
+                           files=self.image_files("split"))
+        self.assertRefused(["--profile=ic2", "--", "/bin/busybox"],
+                           "profile ic2 takes nothing from its image; given manifest", code=125,
+                           files={"manifest": generated_manifest("kernel")})
+        files = self.image_files("split")
+        files["bin/vfs"] = os.path.join(self.tmp, "missing")
+        self.assertRefused(["--profile=split", "--", "/bin/busybox"],
+                           "%s was not built" % files["bin/vfs"], code=125, files=files)
+
     def test_at_the_root_and_merged_directories(self):
         self.make_file("a/usr/bin/x", b"x", 0o755)
         self.make_file("b/usr/bin/y", b"y", 0o700)
@@ -242,9 +343,9 @@ class ImageTest(unittest.TestCase):
         with open(first, "rb") as a, open(second, "rb") as b:
             self.assertEqual(a.read(), b.read())
 
-    def assertRefused(self, argv, message, code=2):
+    def assertRefused(self, argv, message, code=2, files=None):
         with self.assertRaises(hmk_exec.Failure) as cm:
-            self.build(argv)
+            self.build(argv, files=files)
         self.assertEqual(cm.exception.code, code)
         self.assertIn(message, str(cm.exception))
 
@@ -253,11 +354,18 @@ class ImageTest(unittest.TestCase):
         f = self.make_file("f", b"f", 0o644)
         self.make_file("withmanifest/manifest", b"m", 0o644)
         self.make_file("withhmk/hmk/x", b"x", 0o644)
+        self.make_file("withvfs/bin/vfs", b"v", 0o755)
         for argv in (["--add", f + ":/manifest"], ["--add", f + ":/bin/lxshim"],
                      ["--add", f + ":/hmk/exec.env"], ["--add", f + ":/hmk/other"],
                      ["--add", "src:/hmk"], ["--add", "withmanifest:/"],
-                     ["--add", "withhmk:/"]):
-            self.assertRefused(argv + ["--", "/bin/busybox"], "is reserved for ./hmk exec")
+                     ["--add", "withhmk:/"], ["--add", f + ":/bin/lxwait"],
+                     ["--add", f + ":/bin/ramfs"], ["--add", f + ":/bin/vfs"],
+                     ["--add", f + ":/bin/services"], ["--add", "withvfs:/"]):
+            # Whatever the profile: the composition profiles' programs too.
+            for profile in ("ic0", "ic2", "split", "kernel"):
+                self.assertRefused(["--profile=" + profile] + argv + ["--", "/bin/busybox"],
+                                   "is reserved for ./hmk exec (/bin/lxshim, /bin/lxwait, "
+                                   "/bin/ramfs, /bin/services, /bin/vfs, /manifest, /hmk/)")
 
     def test_overlaps(self):
         self.make_tree()
@@ -318,6 +426,59 @@ def elf_program(elf_type, interpreter=None):
                          0x400000, 64, 0, 0, 64, 56, len(phdrs), 64, 0, 0)
     body = header + b"".join(struct.pack("<IIQQQQQQ", *p) for p in phdrs)
     return body.ljust(0x200, b"\0") + (interpreter or b"")
+
+
+class BuildTest(unittest.TestCase):
+    """build(): what it asks Bazel for (a stand-in `bazel` on PATH records it), what it returns."""
+
+    def setUp(self):
+        self._tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self._tmp.cleanup)
+        self.calls = os.path.join(self._tmp.name, "calls")
+        bazel = os.path.join(self._tmp.name, "bazel")
+        with open(bazel, "w") as f:
+            f.write('#!/bin/sh\necho "$@" >> "%s"\n' % self.calls)
+        os.chmod(bazel, 0o755)
+        path = os.environ["PATH"]
+        os.environ["PATH"] = self._tmp.name + os.pathsep + path
+        self.addCleanup(os.environ.__setitem__, "PATH", path)
+        # A tree with the shim's package (build() checks for it), where the files would be.
+        self.root = os.path.join(self._tmp.name, "tree")
+        os.makedirs(os.path.join(self.root, "linuxcompat"))
+        with open(os.path.join(self.root, "linuxcompat", "BUILD"), "w"):
+            pass
+        self.addCleanup(setattr, hmk_exec, "ROOT", hmk_exec.ROOT)
+        hmk_exec.ROOT = self.root
+
+    def targets(self):
+        with open(self.calls) as f:
+            words = f.read().split()
+        return [w for w in words if w.startswith("//")]
+
+    def test_ic2(self):
+        built = hmk_exec.build(hmk_exec.PROFILES["ic2"])
+        self.assertEqual(self.targets(), ["//platform/qemu_pc:kernel", "//linuxcompat:shim"])
+        self.assertEqual(built, (os.path.join(self.root, "bazel-bin/platform/qemu_pc/kernel"),
+                                 os.path.join(self.root, "bazel-bin/linuxcompat/shim"), {}))
+
+    def test_split(self):
+        built = hmk_exec.build(hmk_exec.PROFILES["split"])
+        image = "//tools/exec/images:"
+        self.assertEqual(self.targets(), [
+            image + "split.kernel.elf", "//linuxcompat:shim", image + "split.manifest",
+            image + "split_ramfs", image + "split_vfs"])
+        out = os.path.join(self.root, "bazel-bin/tools/exec/images/")
+        self.assertEqual(built.kernel, out + "split.kernel.elf")
+        self.assertEqual(built.files, {"manifest": out + "split.manifest",
+                                       "bin/ramfs": out + "split_ramfs",
+                                       "bin/vfs": out + "split_vfs"})
+
+    def test_kernel(self):
+        built = hmk_exec.build(hmk_exec.PROFILES["kernel"])
+        self.assertEqual(self.targets(), ["//tools/exec/images:kernel.kernel.elf",
+                                          "//linuxcompat:shim",
+                                          "//tools/exec/images:kernel.manifest"])
+        self.assertEqual(sorted(built.files), ["manifest"])
 
 
 class StatusTest(unittest.TestCase):
@@ -437,6 +598,33 @@ class PlumbingTest(unittest.TestCase):
             "kernel powered off (success)\n"
             "---- last 2 lines of the kernel console (%s) ----\n"
             "[prog] exit-status 0\nboot: 1 programs run\n---- end ----\n" % self.scratch.log))
+
+    def test_a_composition_profile_boots_the_images_files(self):
+        # main() puts the image's files it was given into the initrd it hands QEMU, with the
+        # image's kernel.
+        files = {}
+        for name in ("manifest", "bin/ramfs", "bin/vfs"):
+            files[name] = self.scratch.path(name.replace("/", "_"))
+            with open(files[name], "wb") as f:
+                f.write(b"built " + name.encode())
+        self.scratch.files = files
+        initrd, kernel = self.scratch.path("initrd.copy"), self.scratch.path("kernel.copy")
+        status, stdout, stderr = self.run_exec([
+            ["copy", "-initrd", initrd], ["copy", "-kernel", kernel],
+            ["com", 1, console("[lxshim] exit-status 0")], ["exit", 0x21]], "--profile=split")
+        self.assertEqual((status, stdout, stderr), (0, b"", b""))
+        entries, _ = read_cpio(initrd)
+        for name in files:
+            self.assertEqual(entries[name.encode()][1], b"built " + name.encode())
+        self.assertIn(b"bin/lxshim", entries)
+        with open(kernel, "rb") as f:
+            self.assertEqual(f.read(), b"stand-in kernel")
+        # Without them (the artifacts of ic2), nothing boots.
+        self.scratch.files = {}
+        status, stdout, stderr = self.run_exec([["exit", 0x21]], "--profile=split")
+        self.assertEqual((status, stdout), (125, b""))
+        self.assertEqual(stderr, b"hmk exec: error: profile split takes bin/ramfs, bin/vfs, "
+                                 b"manifest from its image; given nothing\n")
 
     def test_qemu_failing_to_start_is_125(self):
         status, _, stderr = self.run_exec([

@@ -12,12 +12,14 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 FAKE_QEMU = os.path.join(HERE, "testdata", "fake_qemu.py")
 
-# main() with the build replaced by the given kernel and shim files: the only seam.
+# main() with the build replaced by the given kernel, shim and image files (a JSON object,
+# {name in the initrd: path}, for the composition profiles): the only seam.
 DRIVER = """\
-import sys
+import json, sys
 sys.path.insert(0, sys.argv[1])
 import exec as hmk_exec
-sys.exit(hmk_exec.main(sys.argv[5:], artifacts=(sys.argv[2], sys.argv[3]), busybox=sys.argv[4]))
+sys.exit(hmk_exec.main(sys.argv[6:], artifacts=(sys.argv[2], sys.argv[3], json.loads(sys.argv[5])),
+                       busybox=sys.argv[4]))
 """
 
 
@@ -44,6 +46,7 @@ class Scratch:
                 f.write(b"stand-in " + name.encode())
             self.artifacts.append(path)
         self.log = self.path("console.log")
+        self.files = {}  # the image's files given to main() (composition profiles)
 
     def path(self, name):
         return os.path.join(self.dir, name)
@@ -56,7 +59,8 @@ class Scratch:
         self.env["FAKE_QEMU_SCRIPT"] = path
 
     def command(self, args):
-        return [sys.executable, "-c", DRIVER, HERE] + self.artifacts + list(args)
+        return ([sys.executable, "-c", DRIVER, HERE] + self.artifacts
+                + [json.dumps(self.files)] + list(args))
 
     def run(self, args, timeout=60):
         """(exit status, stdout bytes, stderr bytes) of ./hmk exec ARGS."""

@@ -9,6 +9,7 @@ then follows the JSON script named by $FAKE_QEMU_SCRIPT, a list of steps:
   ["qemu_stderr", TEXT]  QEMU's own message on its stderr
   ["wait_for", PATH]     wait until the file PATH exists (the test says "go on")
   ["pid", PATH]          write this process's pid to PATH
+  ["copy", OPTION, PATH] copy the file given after OPTION (-kernel, -initrd) to PATH
   ["hang"]               sleep until killed
   ["exit", STATUS]       exit with STATUS (0x21: the kernel powered off with success)
 
@@ -19,6 +20,7 @@ and -initrd, so that a tiny ROM (exec_qemu_test.py) stands in for the kernel and
 
 import json
 import os
+import shutil
 import sys
 import time
 
@@ -80,6 +82,8 @@ def main():
         elif op == "pid":
             with open(step[1], "w") as f:
                 f.write(str(os.getpid()))
+        elif op == "copy":
+            shutil.copyfile(argv[argv.index(step[1]) + 1], step[2])
         elif op == "hang":
             while True:
                 time.sleep(60)
