@@ -1614,7 +1614,7 @@ TEST_CASE("a service at /vfs: the working directory follows a rename; attributes
   REQUIRE(sys_chdir(f.task, f.str("/")) == 0);
 }
 
-TEST_CASE("a service at /vfs: private maps copy, shared ones are ENODEV; removed means gone") {
+TEST_CASE("a service at /vfs: private maps copy, shared ones are ENODEV") {
   Served s;
   Fixture& f = s.f;
   const int64_t fd = f.open("/vfs/m", kOCreat | kORdwr);
@@ -1626,10 +1626,59 @@ TEST_CASE("a service at /vfs: private maps copy, shared ones are ENODEV; removed
   CHECK(f.bytes(static_cast<uint64_t>(at), 13) == std::string("mapped bytes\0", 13));
   CHECK(sys_munmap(f.task, static_cast<uint64_t>(at), kPageSize) == 0);
   CHECK(sys_mmap(f.task, 0, kPageSize, kProtRead, kMapShared, d, 0) == -kENODEV);
-  // The service frees a node with its name: an open file of it reads ESTALE (as on NFS).
-  CHECK(sys_unlink(f.task, f.str("/vfs/m")) == 0);
-  CHECK(sys_pread64(f.task, d, f.buffer(), 4, 0) == -kESTALE);
   CHECK(sys_close(f.task, d) == 0);
+  CHECK(sys_unlink(f.task, f.str("/vfs/m")) == 0);
+  CHECK(svc::test::live_extents() == 0);
+}
+
+TEST_CASE("a service at /vfs: an open file outlives its name, hidden, as on NFS") {
+  Served s;
+  Fixture& f = s.f;
+  const int64_t fd = f.open("/vfs/u", kOCreat | kORdwr);
+  REQUIRE(fd >= 0);
+  const auto d = static_cast<int32_t>(fd);
+  REQUIRE(f.write(d, "kept bytes") == 10);
+  CHECK(sys_unlink(f.task, f.str("/vfs/u")) == 0);
+  CHECK(f.stat_error("/vfs/u") == -kENOENT);
+  CHECK(sys_pread64(f.task, d, f.buffer(), 10, 0) == 10);  // the bytes stay while it is open
+  CHECK(f.bytes(f.buffer(), 10) == "kept bytes");
+  CHECK(f.write(d, "!") == 1);
+  REQUIRE(sys_fstat(f.task, d, f.buffer()) == 0);
+  CHECK(f.get<Stat>(f.buffer()).nlink == 0);
+  CHECK(f.get<Stat>(f.buffer()).size == 11);
+  CHECK(f.list("/vfs") == std::vector<std::string>{".", ".."});  // its hidden name is not shown
+  Service::UsageResponse usage;
+  REQUIRE(Service::Client(s.channel).usage(Service::UsageRequest{}, usage) == rpc::Status::kOk);
+  CHECK(usage.usage.nodes == 2);  // the root and the hidden file
+  CHECK(sys_close(f.task, d) == 0);  // the last reference: the node goes
+  REQUIRE(Service::Client(s.channel).usage(Service::UsageRequest{}, usage) == rpc::Status::kOk);
+  CHECK(usage.usage.nodes == 1);  // the root alone
+  CHECK(svc::test::live_extents() == 0);
+  // A rename over an open file keeps that file's bytes too.
+  for (const char* name : {"/vfs/old", "/vfs/new"}) {
+    const int64_t w = f.open(name, kOCreat | kOWronly);
+    REQUIRE(w >= 0);
+    REQUIRE(f.write(static_cast<int32_t>(w), name) == static_cast<int64_t>(std::strlen(name)));
+    REQUIRE(sys_close(f.task, static_cast<int32_t>(w)) == 0);
+  }
+  const int64_t held = f.open("/vfs/new", kORdonly);
+  REQUIRE(held >= 0);
+  CHECK(sys_rename(f.task, f.str("/vfs/old"), f.str("/vfs/new")) == 0);
+  CHECK(f.read_file("/vfs/new") == "/vfs/old");
+  CHECK(f.read(static_cast<int32_t>(held)) == "/vfs/new");
+  CHECK(sys_close(f.task, static_cast<int32_t>(held)) == 0);
+  CHECK(sys_unlink(f.task, f.str("/vfs/new")) == 0);
+  REQUIRE(Service::Client(s.channel).usage(Service::UsageRequest{}, usage) == rpc::Status::kOk);
+  CHECK(usage.usage.nodes == 1);
+  // Removed by another client of the service, a node is gone: its open file reads ESTALE.
+  const int64_t g = f.open("/vfs/g", kOCreat | kORdwr);
+  REQUIRE(g >= 0);
+  Service::RemoveRequest remove;
+  remove.path.set("/g");
+  Service::RemoveResponse removed;
+  REQUIRE(Service::Client(s.channel).remove(remove, removed) == rpc::Status::kOk);
+  CHECK(sys_pread64(f.task, static_cast<int32_t>(g), f.buffer(), 4, 0) == -kESTALE);
+  CHECK(sys_close(f.task, static_cast<int32_t>(g)) == 0);
 }
 
 TEST_CASE("a service at /vfs: full is ENOSPC; a service that does not answer is not mounted") {

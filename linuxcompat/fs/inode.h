@@ -93,6 +93,8 @@ class Inode {
   void fill_stat(Stat* out) const;
 
   void acquire() { ++refs_; }
+  // The references held (service_fs.cc asks whether anything but the name holds a file).
+  uint32_t references() const { return refs_; }
   void release() {
     if (--refs_ == 0) delete this;
   }

@@ -2,6 +2,7 @@
 // the shim's inodes, each call on them a FileSystem call.
 #include "linuxcompat/fs/service_fs.h"
 
+#include "core/lib/format.h"
 #include "core/lib/util.h"
 #include "linuxcompat/alloc.h"
 #include "linuxcompat/fs/open_file.h"
@@ -16,6 +17,15 @@ using ServicePath = rpc::Text<256>;
 constexpr uint32_t kFilePermissions = 0644;       // a node the shim did not make
 constexpr uint32_t kDirectoryPermissions = 0755;  // (the service keeps no permissions)
 constexpr uint64_t kChunk = 512;                  // the most a read or write carries
+// Where a file whose last name is removed while it is open lives on (as NFS clients do, with
+// .nfsXXXX): "/.hmk-unlinked-" and its node in hex, in the mount's root, hidden from listings.
+constexpr char kHiddenPrefix[] = ".hmk-unlinked-";
+
+// The service path of a hidden file.
+void hidden_path(uint64_t node, ServicePath* out) {
+  out->size = static_cast<uint32_t>(snformat(out->data, ServicePath::kMax, "/%s%lx", kHiddenPrefix,
+                                             static_cast<unsigned long>(node)));
+}
 
 // A service's answer as Linux's error. `too_long` is kTooLong's: a name past the service's
 // limit (-ENAMETOOLONG), or a file past its size limit (-EFBIG).
@@ -109,7 +119,30 @@ class ServiceFile final : public Inode {
       : Inode(mount.sb, kSIfreg | permissions, 0, node), mount_(mount) {
     mount_.inode_made();
   }
-  ~ServiceFile() override { mount_.inode_gone(); }
+  // A hidden file (hide()) goes from the service with its last reference.
+  ~ServiceFile() override {
+    if (hidden_) {
+      Service::RemoveRequest req;
+      hidden_path(ino(), &req.path);
+      Service::RemoveResponse resp;
+      (void)mount_.client.remove(req, resp);  // nothing to tell anyone if it fails
+    }
+    mount_.inode_gone();
+  }
+
+  // Its last name `path` is going while it is still open: the node moves to its hidden name
+  // instead of going, and the bytes stay until the last reference goes. 0 or -errno.
+  int64_t hide(const ServicePath& path) {
+    Service::RenameRequest req;
+    req.from = path;
+    hidden_path(ino(), &req.to);
+    Service::RenameResponse resp;
+    if (const rpc::Status s = mount_.client.rename(req, resp); s != rpc::Status::kOk) {
+      return error_of(s);
+    }
+    hidden_ = true;
+    return 0;
+  }
 
   uint64_t size() const override {
     Service::StatRequest req;
@@ -161,6 +194,10 @@ class ServiceFile final : public Inode {
     return static_cast<int64_t>(done);
   }
 
+  // Whether something besides its name (the mount's reference) and the caller's reference holds
+  // it: an open file.
+  bool open_elsewhere() const { return references() > 2; }
+
   int64_t truncate(uint64_t length) override {
     Service::TruncateRequest req;
     req.node = ino();
@@ -175,7 +212,15 @@ class ServiceFile final : public Inode {
 
  private:
   ServiceMount& mount_;
+  bool hidden_ = false;
 };
+
+// The regular files of a served superblock are ServiceFiles.
+ServiceFile* as_service_file(Inode* inode) {
+  return inode != nullptr && inode->is_regular() && inode->superblock().served
+             ? static_cast<ServiceFile*>(inode)
+             : nullptr;
+}
 
 // The service path of `last` in `dir` ("/a/b/last"; the directory's own when `last` is empty):
 // 0, or -ENAMETOOLONG past the service's limit.
@@ -317,28 +362,32 @@ int64_t ServiceDirectory::lookup(Process&, StringView name, InodeRef* out) {
 bool ServiceDirectory::next(uint64_t after, DirEntry* out) {
   if (removed()) return false;
   // Entry k of the service's listing (a position) has the cookie kFirstCookie + k.
-  const uint64_t position = after < kFirstCookie ? 0 : after - kFirstCookie + 1;
-  if (position > UINT32_MAX) return false;
-  const bool cached = listed_changes_ == mount_.changes && position >= listed_from_ &&
-                      position < listed_from_ + listing_.entries.size;
-  if (!cached) {
-    Service::ListRequest req;
-    req.node = node_;
-    req.cookie = static_cast<uint32_t>(position);
-    if (mount_.client.list(req, listing_) != rpc::Status::kOk) {
-      listing_.entries.size = 0;
-      return false;
+  // bound: each round takes the next position, to the end of the listing
+  for (uint64_t position = after < kFirstCookie ? 0 : after - kFirstCookie + 1;; ++position) {
+    if (position > UINT32_MAX) return false;
+    const bool cached = listed_changes_ == mount_.changes && position >= listed_from_ &&
+                        position < listed_from_ + listing_.entries.size;
+    if (!cached) {
+      Service::ListRequest req;
+      req.node = node_;
+      req.cookie = static_cast<uint32_t>(position);
+      if (mount_.client.list(req, listing_) != rpc::Status::kOk) {
+        listing_.entries.size = 0;
+        return false;
+      }
+      listed_from_ = position;
+      listed_changes_ = mount_.changes;
+      if (listing_.entries.size == 0) return false;
     }
-    listed_from_ = position;
-    listed_changes_ = mount_.changes;
-    if (listing_.entries.size == 0) return false;
+    const svc::fs::DirEntry& e = listing_.entries.items[position - listed_from_];
+    const StringView name(e.name.data, e.name.size);
+    if (up_ == nullptr && name.starts_with(kHiddenPrefix)) continue;  // an unlinked open file
+    out->cookie = kFirstCookie + position;
+    out->ino = e.node;
+    out->type = dirent_type(e.kind == svc::fs::NodeKind::kDirectory ? kSIfdir : kSIfreg);
+    out->name = name;
+    return true;
   }
-  const svc::fs::DirEntry& e = listing_.entries.items[position - listed_from_];
-  out->cookie = kFirstCookie + position;
-  out->ino = e.node;
-  out->type = dirent_type(e.kind == svc::fs::NodeKind::kDirectory ? kSIfdir : kSIfreg);
-  out->name = StringView(e.name.data, e.name.size);
-  return true;
 }
 
 uint64_t ServiceDirectory::size() const {
@@ -377,7 +426,10 @@ int64_t ServiceDirectory::remove(StringView name, Inode* child) {
   Service::RemoveRequest req;
   if (int64_t e = path_of(this, name, &req.path); e != 0) return e;
   Service::RemoveResponse resp;
-  if (const rpc::Status s = mount_.client.remove(req, resp); s != rpc::Status::kOk) {
+  ServiceFile* file = as_service_file(child);
+  if (file != nullptr && file->open_elsewhere()) {
+    if (int64_t e = file->hide(req.path); e != 0) return e;
+  } else if (const rpc::Status s = mount_.client.remove(req, resp); s != rpc::Status::kOk) {
     return error_of(s);
   }
   ++mount_.changes;
@@ -411,8 +463,10 @@ int64_t ServiceDirectory::rename(ServiceDirectory* from, StringView from_name, S
   ServiceDirectory* moved = as_service_directory(source);
   char* copy = nullptr;
   if (moved != nullptr && (copy = copy_name(to_name)) == nullptr) return -kENOMEM;
-  // The service replaces a file but not a directory: an empty directory in the way goes first.
-  if (target != nullptr && target->is_directory()) {
+  // The service replaces a file but not a directory: an empty directory in the way goes first,
+  // and so does (to its hidden name) an open file, whose bytes must stay.
+  ServiceFile* open_target = as_service_file(target);
+  if (target != nullptr && (target->is_directory() || open_target->open_elsewhere())) {
     if (int64_t e = to->remove(to_name, target); e != 0) {
       delete[] copy;
       return e;
