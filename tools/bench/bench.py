@@ -454,6 +454,11 @@ def main():
                             "the shim granted the vfs service, ramfs and vfs placed as the "
                             "profile says, and the file cases in TMPDIR=/vfs); results of "
                             "another profile go to bench-results/linux-PROFILE.json")
+    linux.add_argument("--tmpdir",
+                       help="the file cases' directory on HMK instead of the profile's (/tmp, "
+                            "or /vfs for split, coalesced, kernel): e.g. --profile=ic0 "
+                            "--tmpdir=/vfs for the services in the kernel beside the shim; "
+                            "results go to bench-results/linux[-PROFILE]-vfs.json")
     linux.add_argument("--skip-linux", action="store_true")
     linux.add_argument("--skip-hmk", action="store_true")
     linux.add_argument("--timer", choices=["tsc", "mono"], default="tsc",

@@ -396,6 +396,25 @@ class LinuxBenchTest(unittest.TestCase):
             self.assertNotIn("--env", argv)  # their runs stay as they were: /tmp by default
             self.assertEqual(linux_bench.new_result(profile)["tmpdir"],
                              {"hmk": "/tmp", "linux": "/tmp"})
+        self.assertEqual(linux_bench.default_json("/r", "ic0"), "/r/bench-results/linux.json")
+        self.assertEqual(linux_bench.default_json("/r", "split"),
+                         "/r/bench-results/linux-split.json")
+
+    def test_tmpdir_chosen_for_a_run(self):
+        # --tmpdir=/vfs under ic0 (the services beside the shim in the kernel): every program
+        # gets it, the result says so, and it goes to a file of its own.
+        linux_bench.choose_tmpdir("/vfs")
+        try:
+            argv = linux_bench.hmk_argv("ic0", "stat", "/b/stat", "/log", 600, 1000, "tsc")
+            self.assertIn("TMPDIR=/vfs", argv)
+            self.assertEqual(linux_bench.new_result("ic0")["tmpdir"],
+                             {"hmk": "/vfs", "linux": "/tmp"})
+            self.assertEqual(linux_bench.default_json("/r", "ic0"),
+                             "/r/bench-results/linux-vfs.json")
+            self.assertEqual(linux_bench.default_json("/r", "split"),
+                             "/r/bench-results/linux-split.json")  # /vfs is split's own
+        finally:
+            linux_bench.choose_tmpdir(None)
 
     def test_a_failing_program_says_why(self):
         stderr = (b"[some earlier line]\n/vfs/bench.open_close: No such file or directory\n"
@@ -531,7 +550,7 @@ def main(argv, artifacts):
     return 0
 """
 
-EXPECTED_TESTS = 23  # a run that found fewer (or none) must not pass
+EXPECTED_TESTS = 24  # a run that found fewer (or none) must not pass
 
 if __name__ == "__main__":
     outcome = unittest.main(exit=False).result

@@ -60,6 +60,9 @@ SAMPLES = {case: n for _, n, cases in PROGRAMS for case, _ in cases}
 # are n/a); the others still run.
 TMPDIRS = {"split": "/vfs", "coalesced": "/vfs", "kernel": "/vfs"}
 DEFAULT_TMPDIR = "/tmp"
+# `./hmk bench linux --tmpdir=DIR`: the directory for this run, whatever the profile's (e.g. /vfs
+# under ic0, where ramfs and vfs are in the kernel beside the shim).
+_chosen_tmpdir = None
 LINUX_TMPDIR = "/tmp"
 TMPDIR_ABOUT = {"/tmp": "the shim's own file system", "/vfs": "the vfs service"}
 
@@ -73,8 +76,22 @@ HEADER = ("Measured in QEMU TCG with `-icount shift=0`: virtual ns count instruc
 
 
 def hmk_tmpdir(profile):
-    """The file cases' directory on HMK under ./hmk exec's `profile`."""
-    return TMPDIRS.get(profile, DEFAULT_TMPDIR)
+    """The file cases' directory on HMK under ./hmk exec's `profile` (or as --tmpdir chose)."""
+    return _chosen_tmpdir or TMPDIRS.get(profile, DEFAULT_TMPDIR)
+
+
+def choose_tmpdir(tmpdir):
+    """--tmpdir: the file cases' directory on HMK for this run (None: the profile's)."""
+    global _chosen_tmpdir
+    _chosen_tmpdir = tmpdir
+
+
+def default_json(repo, profile):
+    """bench-results/linux.json for ic0 in /tmp, else linux-PROFILE[-DIR].json."""
+    name = "linux" if profile == "ic0" else "linux-" + profile
+    if _chosen_tmpdir and _chosen_tmpdir != TMPDIRS.get(profile, DEFAULT_TMPDIR):
+        name += "-" + _chosen_tmpdir.strip("/").replace("/", "-")
+    return os.path.join(repo, "bench-results", name + ".json")
 
 
 def header(profile, about):
@@ -346,6 +363,10 @@ def run(args, repo, cache):
     if args.profile not in profiles:
         log("unknown profile %r; known profiles: %s" % (args.profile, ", ".join(sorted(profiles))))
         return 2
+    if args.tmpdir is not None and not args.tmpdir.startswith("/"):
+        log("--tmpdir %r: an absolute guest path, please (e.g. /vfs)" % args.tmpdir)
+        return 2
+    choose_tmpdir(args.tmpdir)
     result = new_result(args.profile, profiles[args.profile].about)
     try:
         result["host"]["qemu"] = subprocess.run(
@@ -377,8 +398,7 @@ def run(args, repo, cache):
     text = report(result)
     print(text, end="")
     written = write_outputs(result, text, os.path.abspath(
-        args.json or os.path.join(repo, "bench-results", "linux.json" if args.profile == "ic0"
-                                  else "linux-%s.json" % args.profile)))
+        args.json or default_json(repo, args.profile)))
     log("wrote %s" % ", ".join(written))
     for side, err in result["errors"].items():
         log("%s side FAILED: %s" % (side, err.splitlines()[0]))
