@@ -1649,7 +1649,7 @@ TEST_CASE("a service at /vfs: an open file outlives its name, hidden, as on NFS"
   CHECK(f.list("/vfs") == std::vector<std::string>{".", ".."});  // its hidden name is not shown
   Service::UsageResponse usage;
   REQUIRE(Service::Client(s.channel).usage(Service::UsageRequest{}, usage) == rpc::Status::kOk);
-  CHECK(usage.usage.nodes == 2);  // the root and the hidden file
+  CHECK(usage.usage.nodes == 2);     // the root and the hidden file
   CHECK(sys_close(f.task, d) == 0);  // the last reference: the node goes
   REQUIRE(Service::Client(s.channel).usage(Service::UsageRequest{}, usage) == rpc::Status::kOk);
   CHECK(usage.usage.nodes == 1);  // the root alone
