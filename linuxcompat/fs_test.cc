@@ -1565,8 +1565,25 @@ TEST_CASE("a service at /vfs: names made, listed, moved and removed through the 
   CHECK(sys_rmdir(f.task, f.str("/vfs/e")) == -kENOTEMPTY);
   CHECK(sys_rmdir(f.task, f.str("/vfs")) == -kEBUSY);
   CHECK(sys_rename(f.task, f.str("/vfs/g"), f.str("/tmp/g")) == -kEXDEV);
-  CHECK(sys_link(f.task, f.str("/vfs/g"), f.str("/vfs/h")) == -kEPERM);  // no links
-  CHECK(sys_symlink(f.task, f.str("g"), f.str("/vfs/h")) == -kEPERM);
+  CHECK(sys_link(f.task, f.str("/vfs/g"), f.str("/vfs/h")) == -kEPERM);  // no hard links
+  // Symbolic links: the service keeps the target as the node's bytes; the shim follows it.
+  REQUIRE(sys_symlink(f.task, f.str("g"), f.str("/vfs/h")) == 0);
+  CHECK(f.readlink("/vfs/h") == "g");
+  CHECK(f.stat("/vfs/h", false).mode == (kSIflnk | 0777));
+  CHECK(f.stat("/vfs/h").ino == f.stat("/vfs/g").ino);  // followed
+  CHECK(s.service_size("/h") == 1);
+  REQUIRE(sys_symlink(f.task, f.str("/vfs/e/f2"), f.str("/vfs/e/abs")) == 0);
+  CHECK(f.stat("/vfs/e/abs").ino == f.stat("/vfs/e/f2").ino);
+  CHECK(f.open("/vfs/h/x", kORdonly) == -kENOTDIR);
+  CHECK(sys_symlink(f.task, f.str(std::string(4096, 't')), f.str("/vfs/long")) == -kENAMETOOLONG);
+  CHECK(sys_symlink(f.task, f.str("g"), f.str("/vfs/h")) == -kEEXIST);
+  {
+    std::vector<std::string> names = f.list("/vfs");
+    CHECK(std::count(names.begin(), names.end(), "h") == 1);
+  }
+  REQUIRE(sys_unlink(f.task, f.str("/vfs/h")) == 0);
+  REQUIRE(sys_unlink(f.task, f.str("/vfs/e/abs")) == 0);
+  CHECK(f.stat("/vfs/g").size == 0);  // unlinking the link leaves the file
   CHECK(sys_mkdir(f.task, f.str("/vfs/" + std::string(300, 'n')), 0755) == -kENAMETOOLONG);
   CHECK(fs::resolve_executable(f.task, "/vfs/g", nullptr) == -kEACCES);  // no execute bit
   {  // a program there: its bytes copied out of the service for the loader

@@ -300,6 +300,15 @@ TEST_CASE("names at a service's mount out of memory: ENOMEM, the service's nodes
               REQUIRE(f.stat(file) == -kENOENT);
               REQUIRE(nodes() == at_start);
             }) == 3);  // the inode, the open file, its path
+  const uint64_t link = f.str("/vfs/link");
+  const uint64_t target = f.str("file");
+  CHECK(fail_each_allocation(
+            -kENOMEM, [&] { return sys_symlink(f.task, target, link); },
+            [&](int64_t) { REQUIRE(sys_unlink(f.task, link) == 0); },
+            [&] {
+              REQUIRE(sys_lstat(f.task, link, f.buffer()) == -kENOENT);
+              REQUIRE(nodes() == at_start);
+            }) == 2);  // the target's copy, the inode
   REQUIRE(sys_mkdir(f.task, dir, 0755) == 0);
   const uint64_t moved = f.str("/vfs/moved");
   CHECK(fail_each_allocation(

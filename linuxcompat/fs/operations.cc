@@ -224,6 +224,10 @@ int64_t make_symlink(Process& process, StringView target, Inode* start, StringVi
   if (target.empty()) return -kENOENT;
   Parent parent;
   if (int64_t e = prepare_create(process, start, path, Making::kFile, &parent); e != 0) return e;
+  if (ServiceDirectory* served = as_service_directory(directory_of(parent)); served != nullptr) {
+    if (target.size() >= kPathMax) return -kENAMETOOLONG;
+    return served->make_symlink(parent.last, target);
+  }
   MemDirectory* dir = directory_of(parent)->changeable();
   if (dir == nullptr) return -kEPERM;
   if (target.size() >= kPathMax) return -kENAMETOOLONG;

@@ -112,6 +112,27 @@ class ServiceMount {
 
 namespace {
 
+// Up to `length` bytes of `node` at `offset`, a chunk a call: the count (short at the end), or
+// -errno if the first call fails.
+int64_t read_node(const Service::Client& client, uint64_t node, uint8_t* out, uint64_t length,
+                  uint64_t offset) {
+  uint64_t done = 0;
+  while (done < length) {  // bound: each round reads a chunk or ends
+    Service::ReadRequest req;
+    req.node = node;
+    req.offset = offset + done;
+    req.length = static_cast<uint32_t>(min(length - done, kChunk));
+    Service::ReadResponse resp;
+    if (const rpc::Status s = client.read(req, resp); s != rpc::Status::kOk) {
+      return done > 0 ? static_cast<int64_t>(done) : error_of(s);
+    }
+    mem_copy(out + done, resp.data.data, resp.data.size);
+    done += resp.data.size;
+    if (resp.data.size < req.length) break;  // the end of the file
+  }
+  return static_cast<int64_t>(done);
+}
+
 // A regular file of the service: its bytes are the service's (RegularFile reaches them here).
 class ServiceFile final : public Inode {
  public:
@@ -157,21 +178,7 @@ class ServiceFile final : public Inode {
   }
 
   int64_t read(uint8_t* out, uint64_t length, uint64_t offset) const override {
-    uint64_t done = 0;
-    while (done < length) {  // bound: each round reads a chunk or ends
-      Service::ReadRequest req;
-      req.node = ino();
-      req.offset = offset + done;
-      req.length = static_cast<uint32_t>(min(length - done, kChunk));
-      Service::ReadResponse resp;
-      if (const rpc::Status s = mount_.client.read(req, resp); s != rpc::Status::kOk) {
-        return done > 0 ? static_cast<int64_t>(done) : error_of(s);
-      }
-      mem_copy(out + done, resp.data.data, resp.data.size);
-      done += resp.data.size;
-      if (resp.data.size < req.length) break;  // the end of the file
-    }
-    return static_cast<int64_t>(done);
+    return read_node(mount_.client, ino(), out, length, offset);
   }
 
   int64_t write(const uint8_t* data, uint64_t length, uint64_t offset) override {
@@ -213,6 +220,21 @@ class ServiceFile final : public Inode {
  private:
   ServiceMount& mount_;
   bool hidden_ = false;
+};
+
+// A symbolic link of the service: its target, read once when the shim first finds it (only the
+// shim changes the service, and a link's target never changes).
+class ServiceLink final : public SymlinkInode {
+ public:
+  // `target`: new[]'d, `length` bytes, the link's from now on.
+  ServiceLink(ServiceMount& mount, uint64_t node, char* target, size_t length)
+      : SymlinkInode(mount.sb, target, length, node), mount_(mount) {
+    mount_.inode_made();
+  }
+  ~ServiceLink() override { mount_.inode_gone(); }
+
+ private:
+  ServiceMount& mount_;
 };
 
 // The regular files of a served superblock are ServiceFiles.
@@ -297,7 +319,19 @@ int64_t ServiceMount::inode_for(const svc::fs::NodeInfo& info, ServiceDirectory*
     return 0;
   }
   Inode* made = nullptr;
-  if (info.kind == svc::fs::NodeKind::kDirectory) {
+  if (info.kind == svc::fs::NodeKind::kSymlink) {
+    if (info.size == 0 || info.size >= kPathMax) return -kEIO;  // not a link the shim made
+    char* target = new (kFallible) char[info.size];
+    if (target == nullptr) return -kENOMEM;
+    const int64_t got =
+        read_node(client, info.node, reinterpret_cast<uint8_t*>(target), info.size, 0);
+    if (got != static_cast<int64_t>(info.size)) {
+      delete[] target;
+      return got < 0 ? got : -kEIO;
+    }
+    made = new (kFallible) ServiceLink(*this, info.node, target, info.size);
+    if (made == nullptr) delete[] target;
+  } else if (info.kind == svc::fs::NodeKind::kDirectory) {
     char* copy = copy_name(name);
     if (copy == nullptr) return -kENOMEM;
     made =
@@ -384,7 +418,9 @@ bool ServiceDirectory::next(uint64_t after, DirEntry* out) {
     if (up_ == nullptr && name.starts_with(kHiddenPrefix)) continue;  // an unlinked open file
     out->cookie = kFirstCookie + position;
     out->ino = e.node;
-    out->type = dirent_type(e.kind == svc::fs::NodeKind::kDirectory ? kSIfdir : kSIfreg);
+    out->type = dirent_type(e.kind == svc::fs::NodeKind::kDirectory ? kSIfdir
+                            : e.kind == svc::fs::NodeKind::kSymlink ? kSIflnk
+                                                                    : kSIfreg);
     out->name = name;
     return true;
   }
@@ -420,6 +456,47 @@ int64_t ServiceDirectory::create(StringView name, bool directory, uint32_t permi
     return e;
   }
   return 0;
+}
+
+int64_t ServiceDirectory::make_symlink(StringView name, StringView target) {
+  Service::CreateRequest req;
+  if (int64_t e = path_of(this, name, &req.path); e != 0) return e;
+  req.kind = svc::fs::NodeKind::kSymlink;
+  Service::CreateResponse resp;
+  if (const rpc::Status s = mount_.client.create(req, resp); s != rpc::Status::kOk) {
+    return error_of(s);
+  }
+  ++mount_.changes;
+  contents_changed();
+  // The target, a chunk a call; then the link as the shim keeps it (which reads it back).
+  int64_t e = 0;
+  for (uint64_t done = 0; e == 0 && done < target.size();) {  // bound: a chunk a round
+    Service::WriteRequest write;
+    write.node = resp.node;
+    write.offset = done;
+    write.data.size = static_cast<uint32_t>(min<uint64_t>(target.size() - done, kChunk));
+    mem_copy(write.data.data, target.data() + done, write.data.size);
+    Service::WriteResponse wrote;
+    const rpc::Status s = mount_.client.write(write, wrote);
+    e = s != rpc::Status::kOk ? error_of(s) : wrote.written < write.data.size ? -kENOSPC : 0;
+    done += wrote.written;
+  }
+  InodeRef made;
+  if (e == 0) {
+    svc::fs::NodeInfo info;
+    info.node = resp.node;
+    info.kind = req.kind;
+    info.size = target.size();
+    e = mount_.inode_for(info, this, name, 0777, &made);
+  }
+  if (e != 0) {  // nothing is left behind: the node goes
+    Service::RemoveRequest undo;
+    undo.path = req.path;
+    Service::RemoveResponse ignored;
+    (void)mount_.client.remove(undo, ignored);
+    if (made) mount_.forget(made.get());
+  }
+  return e;
 }
 
 int64_t ServiceDirectory::remove(StringView name, Inode* child) {

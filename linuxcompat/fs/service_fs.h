@@ -43,6 +43,9 @@ class ServiceDirectory final : public Directory {
   // A new file or directory `name` (free: the caller checked) with `permissions`; 0 and *out,
   // or -errno (-ENOSPC when the service is full, -ENAMETOOLONG past its path limit).
   int64_t create(StringView name, bool directory, uint32_t permissions, InodeRef* out);
+  // A new symbolic link `name` (free: the caller checked) to `target` (1 to kPathMax - 1
+  // bytes): 0 or -errno, nothing made on failure.
+  int64_t make_symlink(StringView name, StringView target);
   // Removes `name`, which names `child` (a file, or an empty directory): 0 or -errno. The
   // child's bytes go with the name (the service frees the node): an open file of it reads
   // -ESTALE afterwards, as a file removed on another NFS client does.

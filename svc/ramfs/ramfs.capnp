@@ -47,13 +47,16 @@ interface FileSystem {
 enum NodeKind {
   file @0;
   directory @1;
+  symlink @2;
+  # A symbolic link: its bytes (read, write, truncate, as a file's) are the path it names, which
+  # the file system stores and never follows (paths here name nodes, links included).
 }
 
 struct NodeInfo {
   node @0 :UInt64;
   kind @1 :NodeKind;
   size @2 :UInt64;
-  # Bytes in a file; entries in a directory.
+  # Bytes in a file or link; entries in a directory.
 }
 
 struct DirEntry {

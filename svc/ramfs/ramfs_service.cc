@@ -143,7 +143,7 @@ void RamfsService::info(uint32_t index, fs::NodeInfo& out) const {
 // Frees every extent wholly past `size` and zeroes the rest of the one `size` ends in, so that
 // growing the file again reads zeros there.
 void RamfsService::drop_data_from(Node& node, uint64_t size) {
-  if (node.kind != fs::NodeKind::kFile) return;
+  if (node.kind == fs::NodeKind::kDirectory) return;
   for (uint32_t e = 0; e < kExtentsPerFile; ++e) {
     const uint16_t x = node.extents[e];
     if (x == kNoExtent) continue;
@@ -216,7 +216,7 @@ rpc::Status RamfsService::read(const FileSystem::ReadRequest& req, FileSystem::R
   uint32_t index = 0;
   RPC_TRY(node_of(req.node, &index));
   const Node& node = nodes_[index];
-  if (node.kind != fs::NodeKind::kFile) return rpc::Status::kIsDirectory;
+  if (node.kind == fs::NodeKind::kDirectory) return rpc::Status::kIsDirectory;
   uint64_t n = req.length < resp.data.kMax ? req.length : resp.data.kMax;
   if (req.offset >= node.size) n = 0;
   if (n > node.size - req.offset) n = node.size - req.offset;
@@ -242,7 +242,7 @@ rpc::Status RamfsService::write(const FileSystem::WriteRequest& req,
   uint32_t index = 0;
   RPC_TRY(node_of(req.node, &index));
   Node& node = nodes_[index];
-  if (node.kind != fs::NodeKind::kFile) return rpc::Status::kIsDirectory;
+  if (node.kind == fs::NodeKind::kDirectory) return rpc::Status::kIsDirectory;
   const uint64_t limit = kExtentsPerFile * kExtentBytes;
   if (req.offset > limit || req.data.size > limit - req.offset) return rpc::Status::kTooLong;
   // Running out of extents part way is a short write; only a write that stored nothing fails.
@@ -271,7 +271,7 @@ rpc::Status RamfsService::truncate(const FileSystem::TruncateRequest& req,
   uint32_t index = 0;
   RPC_TRY(node_of(req.node, &index));
   Node& node = nodes_[index];
-  if (node.kind != fs::NodeKind::kFile) return rpc::Status::kIsDirectory;
+  if (node.kind == fs::NodeKind::kDirectory) return rpc::Status::kIsDirectory;
   if (req.size > kExtentsPerFile * kExtentBytes) return rpc::Status::kTooLong;
   if (req.size < node.size) drop_data_from(node, req.size);
   node.size = req.size;

@@ -267,6 +267,32 @@ TEST_CASE("create: files, directories and every error", "[ramfs]") {
   fs.finish();
 }
 
+TEST_CASE("symlink nodes: their bytes are the target, never followed, freed with the node",
+          "[ramfs]") {
+  Fs fs(loopback_or_local());
+  fs.dir("/d");
+  uint64_t link = 0;
+  REQUIRE(fs.create("/d/l", NodeKind::kSymlink, &link) == Status::kOk);
+  fs.write_all(link, 0, "../elsewhere/" + std::string(3000, 't'));
+  fs::NodeInfo info;
+  REQUIRE(fs.open("/d/l", &info) == Status::kOk);
+  CHECK(info.kind == NodeKind::kSymlink);
+  CHECK(info.size == 3013);
+  CHECK(fs.read_all(link, 0, 13) == "../elsewhere/");
+  CHECK(fs.usage().data_bytes == kExtent);
+  CHECK(fs.create("/d/l/x", NodeKind::kFile) == Status::kNotDirectory);  // not followed
+  CHECK(fs.open("/d/l/x") == Status::kNotDirectory);
+  FileSystem::ListResponse listed;
+  CHECK(fs.list(link, 0, &listed) == Status::kNotDirectory);
+  fs.dir("/e");
+  CHECK(fs.truncate(link, 2) == Status::kOk);
+  CHECK(fs.read_all(link, 0, 2) == "..");
+  REQUIRE(fs.rename("/d/l", "/e/l") == Status::kOk);  // moved like a file
+  REQUIRE(fs.remove("/e/l") == Status::kOk);
+  CHECK(fs.usage().data_bytes == 0);  // its extent went with it
+  fs.finish();
+}
+
 // The path a node is created under must be one open finds it by: an empty component before
 // the last ("/d//x", "//x") or more than one trailing slash ("/d/x//") was skipped by create
 // (and rename) and refused by open, so create made a node by a name no path could give.
