@@ -136,8 +136,9 @@ int64_t read_node(const Service::Client& client, uint64_t node, uint8_t* out, ui
 // A regular file of the service: its bytes are the service's (RegularFile reaches them here).
 class ServiceFile final : public Inode {
  public:
-  ServiceFile(ServiceMount& mount, uint64_t node, uint32_t permissions)
-      : Inode(mount.sb, kSIfreg | permissions, 0, node), mount_(mount) {
+  // `size`: the service's answer when the shim found it (it then follows its own changes).
+  ServiceFile(ServiceMount& mount, uint64_t node, uint32_t permissions, uint64_t size)
+      : Inode(mount.sb, kSIfreg | permissions, 0, node), mount_(mount), size_(size) {
     mount_.inode_made();
   }
   // A hidden file (hide()) goes from the service with its last reference.
@@ -165,13 +166,11 @@ class ServiceFile final : public Inode {
     return 0;
   }
 
-  uint64_t size() const override {
-    Service::StatRequest req;
-    req.node = ino();
-    Service::StatResponse resp;
-    return mount_.client.stat(req, resp) == rpc::Status::kOk ? resp.info.size : 0;
-  }
-  uint64_t allocated() const override { return align_up<uint64_t>(size(), 4096); }
+  // The size the service has, kept by the shim from the writes and truncates it makes (it is
+  // the service's only client), as an NFS client keeps attributes: no call for stat, fstat,
+  // lseek(SEEK_END) or O_APPEND.
+  uint64_t size() const override { return size_; }
+  uint64_t allocated() const override { return align_up<uint64_t>(size_, 4096); }
 
   int64_t open(Process&, uint32_t flags, StringView path, File** out) override {
     return make_open_file<RegularFile>(out, this, flags, path);
@@ -197,7 +196,10 @@ class ServiceFile final : public Inode {
       done += resp.written;
       if (resp.written < req.data.size) break;  // the service is full: a short write
     }
-    if (done > 0) contents_changed();
+    if (done > 0) {
+      size_ = max(size_, offset + done);
+      contents_changed();
+    }
     return static_cast<int64_t>(done);
   }
 
@@ -213,12 +215,14 @@ class ServiceFile final : public Inode {
     if (const rpc::Status s = mount_.client.truncate(req, resp); s != rpc::Status::kOk) {
       return error_of(s, -kEFBIG);
     }
+    size_ = length;
     contents_changed();
     return 0;
   }
 
  private:
   ServiceMount& mount_;
+  uint64_t size_;
   bool hidden_ = false;
 };
 
@@ -338,7 +342,7 @@ int64_t ServiceMount::inode_for(const svc::fs::NodeInfo& info, ServiceDirectory*
         new (kFallible) ServiceDirectory(*this, info.node, permissions, parent, copy, name.size());
     if (made == nullptr) delete[] copy;
   } else {
-    made = new (kFallible) ServiceFile(*this, info.node, permissions);
+    made = new (kFallible) ServiceFile(*this, info.node, permissions, info.size);
   }
   if (made == nullptr) return -kENOMEM;
   *out = InodeRef::adopt(made);
