@@ -4,6 +4,7 @@
 // unlinked open files, /dev and /proc.
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -1496,12 +1497,14 @@ TEST_CASE("a service at /vfs: a file's bytes are the service's, written and read
   CHECK(f.stat("/vfs/a").size == 1500);
   CHECK(sys_ftruncate(f.task, d, 10000) == 0);
   CHECK(s.service_size("/a") == 10000);
+  CHECK(f.stat("/vfs/a").size == 10000);
   CHECK(sys_pread64(f.task, d, f.buffer(), 100, 9950) == 50);
   CHECK(f.bytes(f.buffer(), 50) == std::string(50, '\0'));
   CHECK(sys_close(f.task, d) == 0);
   const int64_t again = f.open("/vfs/a", kOWronly | kOTrunc);
   REQUIRE(again >= 0);
   CHECK(s.service_size("/a") == 0);
+  CHECK(f.stat("/vfs/a").size == 0);
   CHECK(f.write(static_cast<int32_t>(again), "tail") == 4);
   CHECK(sys_close(f.task, static_cast<int32_t>(again)) == 0);
   CHECK(f.read_file("/vfs/a") == "tail");
@@ -1581,10 +1584,22 @@ TEST_CASE("a service at /vfs: names made, listed, moved and removed through the 
     std::vector<std::string> names = f.list("/vfs");
     CHECK(std::count(names.begin(), names.end(), "h") == 1);
   }
+  // A file renamed over a link replaces the link.
+  REQUIRE(sys_symlink(f.task, f.str("nowhere"), f.str("/vfs/e/l")) == 0);
+  REQUIRE(sys_rename(f.task, f.str("/vfs/e/f3"), f.str("/vfs/e/l")) == 0);
+  CHECK(f.stat("/vfs/e/l", false).mode == (kSIfreg | 0644));
+  REQUIRE(sys_rename(f.task, f.str("/vfs/e/l"), f.str("/vfs/e/f3")) == 0);
   REQUIRE(sys_unlink(f.task, f.str("/vfs/h")) == 0);
   REQUIRE(sys_unlink(f.task, f.str("/vfs/e/abs")) == 0);
   CHECK(f.stat("/vfs/g").size == 0);  // unlinking the link leaves the file
   CHECK(sys_mkdir(f.task, f.str("/vfs/" + std::string(300, 'n')), 0755) == -kENAMETOOLONG);
+  // ramfs's names are at most 63 bytes: a longer one (the shim allows 255) is ENAMETOOLONG
+  // from the service, whatever the call.
+  const std::string name64 = "/vfs/" + std::string(64, 'n');
+  CHECK(sys_mkdir(f.task, f.str(name64), 0755) == -kENAMETOOLONG);
+  CHECK(f.stat_error(name64) == -kENAMETOOLONG);
+  CHECK(f.open(name64, kOCreat | kOWronly) == -kENAMETOOLONG);
+  CHECK(sys_unlink(f.task, f.str(name64)) == -kENAMETOOLONG);
   CHECK(fs::resolve_executable(f.task, "/vfs/g", nullptr) == -kEACCES);  // no execute bit
   {  // a program there: its bytes copied out of the service for the loader
     const int64_t fd = f.open("/vfs/prog", kOCreat | kOWronly, 0755);
@@ -1607,6 +1622,47 @@ TEST_CASE("a service at /vfs: names made, listed, moved and removed through the 
     REQUIRE(sys_unlink(f.task, f.str("/vfs/e/f" + std::to_string(i))) == 0);
   CHECK(sys_rmdir(f.task, f.str("/vfs/e")) == 0);
   CHECK(f.list("/vfs") == std::vector<std::string>{".", ".."});
+}
+
+TEST_CASE("a service at /vfs: removing names while listing them in pieces, as rm -r does") {
+  Served s;
+  Fixture& f = s.f;
+  REQUIRE(sys_mkdir(f.task, f.str("/vfs/d"), 0755) == 0);
+  for (int i = 0; i < 40; ++i) {
+    const int64_t fd = f.open("/vfs/d/file" + std::to_string(i), kOCreat | kOWronly);
+    REQUIRE(fd >= 0);
+    REQUIRE(sys_close(f.task, static_cast<int32_t>(fd)) == 0);
+  }
+  const int64_t dir = f.open("/vfs/d", kORdonly | kODirectory);
+  REQUIRE(dir >= 0);
+  std::set<std::string> removed;
+  for (int calls = 0; calls < 100; ++calls) {  // a small buffer: a few names a call
+    const int64_t n = sys_getdents64(f.task, static_cast<int32_t>(dir), f.buffer(), 200);
+    REQUIRE(n >= 0);
+    if (n == 0) break;
+    const std::string raw = f.bytes(f.buffer(), static_cast<size_t>(n));
+    for (size_t at = 0; at < raw.size();) {
+      uint16_t reclen = 0;
+      std::memcpy(&reclen, raw.data() + at + 16, 2);
+      const std::string name = raw.c_str() + at + 19;
+      at += reclen;
+      if (name == "." || name == "..") continue;
+      CHECK(removed.insert(name).second);  // each name once
+      REQUIRE(sys_unlink(f.task, f.str("/vfs/d/" + name)) == 0);
+    }
+    // A name made meanwhile may be listed or not, but the listing still ends.
+    const int64_t fd = f.open("/vfs/d/new" + std::to_string(calls), kOCreat | kOWronly);
+    REQUIRE(fd >= 0);
+    REQUIRE(sys_close(f.task, static_cast<int32_t>(fd)) == 0);
+  }
+  CHECK(sys_close(f.task, static_cast<int32_t>(dir)) == 0);
+  size_t originals = 0;
+  for (const std::string& name : removed)
+    originals += name.rfind("file", 0) == 0 ? 1 : 0;
+  CHECK(originals == 40);  // every name that was there throughout, none skipped
+  for (const std::string& name : f.list("/vfs/d"))
+    if (name != "." && name != "..") REQUIRE(sys_unlink(f.task, f.str("/vfs/d/" + name)) == 0);
+  CHECK(sys_rmdir(f.task, f.str("/vfs/d")) == 0);
 }
 
 TEST_CASE("a service at /vfs: the working directory follows a rename; attributes stay") {
@@ -1662,8 +1718,18 @@ TEST_CASE("a service at /vfs: an open file outlives its name, hidden, as on NFS"
   CHECK(f.write(d, "!") == 1);
   REQUIRE(sys_fstat(f.task, d, f.buffer()) == 0);
   CHECK(f.get<Stat>(f.buffer()).nlink == 0);
+  const uint64_t ino = f.get<Stat>(f.buffer()).ino;
   CHECK(f.get<Stat>(f.buffer()).size == 11);
   CHECK(f.list("/vfs") == std::vector<std::string>{".", ".."});  // its hidden name is not shown
+  {  // nor can it be reached or made by name
+    char hidden[64];
+    std::snprintf(hidden, sizeof(hidden), "/vfs/.hmk-unlinked-%lx",
+                  static_cast<unsigned long>(ino));
+    CHECK(f.stat_error(hidden) == -kENOENT);
+    CHECK(sys_unlink(f.task, f.str(hidden)) == -kENOENT);
+    CHECK(f.open(hidden, kOCreat | kOWronly) == -kEPERM);
+    CHECK(sys_mkdir(f.task, f.str("/vfs/.hmk-unlinked-x"), 0755) == -kEPERM);
+  }
   Service::UsageResponse usage;
   REQUIRE(Service::Client(s.channel).usage(Service::UsageRequest{}, usage) == rpc::Status::kOk);
   CHECK(usage.usage.nodes == 2);     // the root and the hidden file

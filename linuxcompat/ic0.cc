@@ -43,7 +43,8 @@
 namespace hmk::lx {
 
 // ramfs and vfs beside the shim (ic0_services.cc): started, and a local channel to vfs, which
-// set_up_shim mounts at /vfs; a channel of kind kNone if they do not start (said on the console).
+// set_up_shim mounts at /vfs; a channel of kind kNone if they do not start (said on the console:
+// the shim then does not start either, as the IC2 shim does not when its vfs does not answer).
 rpc::Channel start_file_services();
 
 namespace {
@@ -322,8 +323,9 @@ void linux_call(Call& c) {
 
 void start_call(Call& c) {
   Result<uint8_t*> initrd = kernel_domain_memory_page(g_initrd->handle, 0, false);
-  if (!initrd.ok() || !set_up_shim(*initrd, g_initrd->index, g_stdout->handle, g_stderr->handle,
-                                   start_file_services())) {
+  const rpc::Channel vfs = start_file_services();
+  if (!initrd.ok() || vfs.kind() == rpc::Channel::Kind::kNone ||
+      !set_up_shim(*initrd, g_initrd->index, g_stdout->handle, g_stderr->handle, vfs)) {
     end_placement(125);
     c.regs.tag = abi::MessageInfo::make(0, 1);
     c.regs.words[0] = 125;

@@ -126,9 +126,10 @@ int64_t read_node(const Service::Client& client, uint64_t node, uint8_t* out, ui
     if (const rpc::Status s = client.read(req, resp); s != rpc::Status::kOk) {
       return done > 0 ? static_cast<int64_t>(done) : error_of(s);
     }
-    mem_copy(out + done, resp.data.data, resp.data.size);
-    done += resp.data.size;
-    if (resp.data.size < req.length) break;  // the end of the file
+    const uint32_t got = min(resp.data.size, req.length);  // never more than asked for
+    mem_copy(out + done, resp.data.data, got);
+    done += got;
+    if (got < req.length) break;  // the end of the file
   }
   return static_cast<int64_t>(done);
 }
@@ -193,14 +194,24 @@ class ServiceFile final : public Inode {
         if (done > 0) break;
         return error_of(s, -kEFBIG);
       }
-      done += resp.written;
-      if (resp.written < req.data.size) break;  // the service is full: a short write
+      const uint32_t wrote = min(resp.written, req.data.size);  // never more than it was given
+      done += wrote;
+      if (wrote < req.data.size) break;  // the service is full: a short write
     }
     if (done > 0) {
       size_ = max(size_, offset + done);
       contents_changed();
     }
     return static_cast<int64_t>(done);
+  }
+
+  // hide() undone: the file back at `path` (a rename that failed after hiding it).
+  void unhide(const ServicePath& path) {
+    Service::RenameRequest req;
+    hidden_path(ino(), &req.from);
+    req.to = path;
+    Service::RenameResponse resp;
+    if (mount_.client.rename(req, resp) == rpc::Status::kOk) hidden_ = false;
   }
 
   // Whether something besides its name (the mount's reference) and the caller's reference holds
@@ -346,7 +357,7 @@ int64_t ServiceMount::inode_for(const svc::fs::NodeInfo& info, ServiceDirectory*
   }
   if (made == nullptr) return -kENOMEM;
   *out = InodeRef::adopt(made);
-  return remember(made);
+  return unmounted_ ? 0 : remember(made);  // once unmounted, only its users hold an inode
 }
 
 void ServiceMount::unmount() {
@@ -384,8 +395,12 @@ ServiceDirectory* as_service_directory(Inode* dir) {
              : nullptr;
 }
 
+bool ServiceDirectory::reserved(StringView name) const {
+  return up_ == nullptr && name.starts_with(kHiddenPrefix);
+}
+
 int64_t ServiceDirectory::lookup(Process&, StringView name, InodeRef* out) {
-  if (removed()) return -kENOENT;
+  if (removed() || reserved(name)) return -kENOENT;  // hidden files are nobody's to reach
   Service::OpenRequest req;
   if (int64_t e = path_of(this, name, &req.path); e != 0) return e;
   Service::OpenResponse resp;
@@ -399,32 +414,42 @@ int64_t ServiceDirectory::lookup(Process&, StringView name, InodeRef* out) {
 
 bool ServiceDirectory::next(uint64_t after, DirEntry* out) {
   if (removed()) return false;
-  // Entry k of the service's listing (a position) has the cookie kFirstCookie + k.
-  // bound: each round takes the next position, to the end of the listing
-  for (uint64_t position = after < kFirstCookie ? 0 : after - kFirstCookie + 1;; ++position) {
-    if (position > UINT32_MAX) return false;
-    const bool cached = listed_changes_ == mount_.changes && position >= listed_from_ &&
-                        position < listed_from_ + listing_.entries.size;
-    if (!cached) {
+  // An entry's cookie is kFirstCookie + the service's cookie after it (its `next`), which stays
+  // valid while names come and go.
+  uint64_t cookie = after < kFirstCookie ? 0 : after - kFirstCookie;
+  // bound: each round moves past one entry (a hidden one), to the end of the listing
+  for (;;) {
+    if (cookie > UINT32_MAX) return false;
+    // The kept page lists the entries from its cookie on, in order: the first whose `next` is
+    // past `cookie` comes next, if the page reaches that far.
+    const svc::fs::DirEntry* e = nullptr;
+    if (listed_changes_ == mount_.changes && cookie >= listed_from_) {
+      for (uint32_t i = 0; i < listing_.entries.size && e == nullptr; ++i) {
+        if (listing_.entries.items[i].next > cookie) e = &listing_.entries.items[i];
+      }
+    }
+    if (e == nullptr) {
       Service::ListRequest req;
       req.node = node_;
-      req.cookie = static_cast<uint32_t>(position);
+      req.cookie = static_cast<uint32_t>(cookie);
       if (mount_.client.list(req, listing_) != rpc::Status::kOk) {
         listing_.entries.size = 0;
         return false;
       }
-      listed_from_ = position;
+      listed_from_ = cookie;
       listed_changes_ = mount_.changes;
       if (listing_.entries.size == 0) return false;
+      e = &listing_.entries.items[0];
     }
-    const svc::fs::DirEntry& e = listing_.entries.items[position - listed_from_];
-    const StringView name(e.name.data, e.name.size);
+    if (e->next <= cookie) return false;  // a service whose cookies do not advance
+    const StringView name(e->name.data, e->name.size);
+    cookie = e->next;
     if (up_ == nullptr && name.starts_with(kHiddenPrefix)) continue;  // an unlinked open file
-    out->cookie = kFirstCookie + position;
-    out->ino = e.node;
-    out->type = dirent_type(e.kind == svc::fs::NodeKind::kDirectory ? kSIfdir
-                            : e.kind == svc::fs::NodeKind::kSymlink ? kSIflnk
-                                                                    : kSIfreg);
+    out->cookie = kFirstCookie + cookie;
+    out->ino = e->node;
+    out->type = dirent_type(e->kind == svc::fs::NodeKind::kDirectory ? kSIfdir
+                            : e->kind == svc::fs::NodeKind::kSymlink ? kSIflnk
+                                                                     : kSIfreg);
     out->name = name;
     return true;
   }
@@ -439,6 +464,7 @@ uint64_t ServiceDirectory::size() const {
 
 int64_t ServiceDirectory::create(StringView name, bool directory, uint32_t permissions,
                                  InodeRef* out) {
+  if (reserved(name)) return -kEPERM;
   Service::CreateRequest req;
   if (int64_t e = path_of(this, name, &req.path); e != 0) return e;
   req.kind = directory ? svc::fs::NodeKind::kDirectory : svc::fs::NodeKind::kFile;
@@ -463,6 +489,7 @@ int64_t ServiceDirectory::create(StringView name, bool directory, uint32_t permi
 }
 
 int64_t ServiceDirectory::make_symlink(StringView name, StringView target) {
+  if (reserved(name)) return -kEPERM;
   Service::CreateRequest req;
   if (int64_t e = path_of(this, name, &req.path); e != 0) return e;
   req.kind = svc::fs::NodeKind::kSymlink;
@@ -482,8 +509,9 @@ int64_t ServiceDirectory::make_symlink(StringView name, StringView target) {
     mem_copy(write.data.data, target.data() + done, write.data.size);
     Service::WriteResponse wrote;
     const rpc::Status s = mount_.client.write(write, wrote);
-    e = s != rpc::Status::kOk ? error_of(s) : wrote.written < write.data.size ? -kENOSPC : 0;
-    done += wrote.written;
+    const uint32_t stored = min(wrote.written, write.data.size);  // never more than given
+    e = s != rpc::Status::kOk ? error_of(s) : stored < write.data.size ? -kENOSPC : 0;
+    done += stored;
   }
   InodeRef made;
   if (e == 0) {
@@ -517,6 +545,7 @@ int64_t ServiceDirectory::remove(StringView name, Inode* child) {
   contents_changed();
   if (child->is_directory()) {
     child->set_nlink(0);
+    child->attributes_changed();
   } else {
     child->drop_link();
   }
@@ -537,6 +566,7 @@ int64_t ServiceDirectory::empty() {
 int64_t ServiceDirectory::rename(ServiceDirectory* from, StringView from_name, ServiceDirectory* to,
                                  StringView to_name, Inode* source, Inode* target) {
   ServiceMount& mount = from->mount_;
+  if (to->reserved(to_name)) return -kEPERM;
   Service::RenameRequest req;
   if (int64_t e = path_of(from, from_name, &req.from); e != 0) return e;
   if (int64_t e = path_of(to, to_name, &req.to); e != 0) return e;
@@ -544,20 +574,27 @@ int64_t ServiceDirectory::rename(ServiceDirectory* from, StringView from_name, S
   ServiceDirectory* moved = as_service_directory(source);
   char* copy = nullptr;
   if (moved != nullptr && (copy = copy_name(to_name)) == nullptr) return -kENOMEM;
-  // The service replaces a file but not a directory: an empty directory in the way goes first,
-  // and so does (to its hidden name) an open file, whose bytes must stay.
-  ServiceFile* open_target = as_service_file(target);
-  if (target != nullptr && (target->is_directory() || open_target->open_elsewhere())) {
-    if (int64_t e = to->remove(to_name, target); e != 0) {
-      delete[] copy;
-      return e;
-    }
+  // The service replaces a file but not a directory: an empty directory in the way goes first
+  // (not undone if the rename then fails), and an open file moves to its hidden name first, so
+  // that its bytes stay (moved back if the rename fails).
+  ServiceFile* hidden = as_service_file(target);
+  if (hidden != nullptr && !hidden->open_elsewhere()) hidden = nullptr;
+  int64_t e = 0;
+  if (target != nullptr && target->is_directory()) {
+    e = to->remove(to_name, target);
     target = nullptr;
+  } else if (hidden != nullptr) {
+    e = hidden->hide(req.to);
   }
   Service::RenameResponse resp;
-  if (const rpc::Status s = mount.client.rename(req, resp); s != rpc::Status::kOk) {
+  if (const rpc::Status s = e == 0 ? mount.client.rename(req, resp) : rpc::Status::kOk;
+      e == 0 && s != rpc::Status::kOk) {
+    e = error_of(s);
+    if (hidden != nullptr) hidden->unhide(req.to);
+  }
+  if (e != 0) {
     delete[] copy;
-    return error_of(s);
+    return e;
   }
   ++mount.changes;
   from->contents_changed();

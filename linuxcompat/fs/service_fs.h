@@ -46,9 +46,9 @@ class ServiceDirectory final : public Directory {
   // A new symbolic link `name` (free: the caller checked) to `target` (1 to kPathMax - 1
   // bytes): 0 or -errno, nothing made on failure.
   int64_t make_symlink(StringView name, StringView target);
-  // Removes `name`, which names `child` (a file, or an empty directory): 0 or -errno. The
-  // child's bytes go with the name (the service frees the node): an open file of it reads
-  // -ESTALE afterwards, as a file removed on another NFS client does.
+  // Removes `name`, which names `child` (a file, a link, or an empty directory): 0 or -errno.
+  // A file something still holds open keeps its bytes: it moves to a hidden name in the mount's
+  // root and goes from the service with its last reference (as NFS clients do).
   int64_t remove(StringView name, Inode* child);
   // Whether the directory has no entries: 1, 0, or -errno.
   int64_t empty();
@@ -58,6 +58,9 @@ class ServiceDirectory final : public Directory {
                         StringView to_name, Inode* source, Inode* target);
 
   uint64_t node() const { return node_; }
+  // A name no process may make or reach: in the mount's root, the hidden files' (".hmk-unlinked-"
+  // and a node number): lookups find nothing, making one is -EPERM.
+  bool reserved(StringView name) const;
   ServiceMount& mount() const { return mount_; }
 
  private:
@@ -71,7 +74,7 @@ class ServiceDirectory final : public Directory {
   const uint64_t node_;
   ServiceDirectory* up_;  // the parent held (null for the root)
   char* name_;            // the bytes attach() points at (null for the root)
-  // The last piece of the listing the service gave, from position listed_from_, valid while the
+  // The last page of the listing the service gave, from its cookie listed_from_, valid while the
   // mount's change count is listed_changes_ (getdents asks for one entry at a time).
   svc::fs::FileSystem::ListResponse listing_;
   uint64_t listed_from_ = 0;

@@ -4,7 +4,7 @@
 #
 # Nodes are named by 64-bit ids that stay valid until the node is removed; a stale id gets
 # badHandle. Paths are absolute ("/a/b"), with components of 1 to 63 bytes other than "." and
-# "..".
+# ".."; a longer component is tooLong.
 
 using Hmk = import "/tools/capnpc-hmk/hmk.capnp";
 $Hmk.namespace("hmk::svc::fs");
@@ -31,8 +31,9 @@ interface FileSystem {
   stat @6 (node :UInt64) -> (info :NodeInfo);
 
   list @7 (node :UInt64, cookie :UInt32) -> (entries :List(DirEntry) $Hmk.maxSize(8), next :UInt32, done :Bool);
-  # Lists a directory from position `cookie` (0 for the start); call again with `next` until
-  # `done`.
+  # Lists a directory from `cookie` (0 for the start; an entry's `next` goes on after it); call
+  # again with `next` until `done`. Cookies stay valid while names are added and removed: a
+  # name there for the whole listing is listed exactly once.
 
   remove @8 (path :Text $Hmk.maxSize(256)) -> ();
   # Removes a file or an empty directory.
@@ -63,6 +64,8 @@ struct DirEntry {
   name @0 :Text $Hmk.maxSize(63);
   node @1 :UInt64;
   kind @2 :NodeKind;
+  next @3 :UInt32;
+  # The cookie that goes on after this entry.
 }
 
 struct Usage {

@@ -73,7 +73,8 @@ rpc::Status RamfsService::resolve(const char* path, uint32_t size, uint32_t* ind
       ++end;
     const uint32_t n = end - i;
     if (n == 0 && end == size) break;  // a trailing slash
-    if (n == 0 || n > kNameMax) return rpc::Status::kInvalidArgument;
+    if (n == 0) return rpc::Status::kInvalidArgument;
+    if (n > kNameMax) return rpc::Status::kTooLong;  // no such name can exist
     if ((n == 1 && path[i] == '.') || (n == 2 && path[i] == '.' && path[i + 1] == '.'))
       return rpc::Status::kInvalidArgument;
     if (nodes_[at].kind != fs::NodeKind::kDirectory) return rpc::Status::kNotDirectory;
@@ -291,22 +292,27 @@ rpc::Status RamfsService::list(const FileSystem::ListRequest& req, FileSystem::L
   uint32_t index = 0;
   RPC_TRY(node_of(req.node, &index));
   if (nodes_[index].kind != fs::NodeKind::kDirectory) return rpc::Status::kNotDirectory;
-  // Children are listed in link order (newest first); the cookie is a position in that list.
-  uint32_t c = nodes_[index].first_child;
-  uint32_t position = 0;
-  for (; c != kNone && position < req.cookie; ++position)
-    c = nodes_[c].next_sibling;
+  // Children are listed in the order of their slots in the node table, and the cookie is the
+  // slot to go on from (an entry's `next` is the slot after its own): a listing survives names
+  // being added and removed meanwhile, every name there throughout listed exactly once.
+  auto is_child = [&](uint32_t slot) {
+    return slot != kRoot && nodes_[slot].used && nodes_[slot].parent == index;
+  };
+  uint32_t slot = req.cookie;
   resp.entries.size = 0;
-  for (; c != kNone && resp.entries.size < resp.entries.kMax; c = nodes_[c].next_sibling) {
+  for (; slot < kMaxNodes && resp.entries.size < resp.entries.kMax; ++slot) {
+    if (!is_child(slot)) continue;
     fs::DirEntry& e = resp.entries.items[resp.entries.size++];
-    copy(e.name.data, nodes_[c].name, nodes_[c].name_size);
-    e.name.size = nodes_[c].name_size;
-    e.node = id_of(c);
-    e.kind = nodes_[c].kind;
-    ++position;
+    copy(e.name.data, nodes_[slot].name, nodes_[slot].name_size);
+    e.name.size = nodes_[slot].name_size;
+    e.node = id_of(slot);
+    e.kind = nodes_[slot].kind;
+    e.next = slot + 1;
   }
-  resp.next = position;
-  resp.done = c == kNone;
+  resp.next = slot;
+  while (slot < kMaxNodes && !is_child(slot))
+    ++slot;
+  resp.done = slot >= kMaxNodes;
   return rpc::Status::kOk;
 }
 

@@ -252,8 +252,9 @@ TEST_CASE("create: files, directories and every error", "[ramfs]") {
   REQUIRE(fs.create("/" + name63, NodeKind::kFile) == Status::kOk);
   REQUIRE(fs.open("/" + name63) == Status::kOk);
   REQUIRE(fs.create("/" + name63 + "x", NodeKind::kFile) == Status::kTooLong);
-  // In the middle of a path, an over-long component is a malformed path.
-  REQUIRE(fs.create("/" + name63 + "x/y", NodeKind::kFile) == Status::kInvalidArgument);
+  // In the middle of a path too, an over-long component is tooLong (no such name exists).
+  REQUIRE(fs.create("/" + name63 + "x/y", NodeKind::kFile) == Status::kTooLong);
+  REQUIRE(fs.open("/" + name63 + "x") == Status::kTooLong);
 
   for (const char* bad : {"", "d", "/", "/.", "/..", "/d/.", "/d/..", "/./x", "/../x", "//x/y"})
     CHECK(fs.create(bad, NodeKind::kFile) == Status::kInvalidArgument);
@@ -337,7 +338,7 @@ TEST_CASE("open: every error", "[ramfs]") {
   REQUIRE(fs.open("f") == Status::kInvalidArgument);
   REQUIRE(fs.open("/.") == Status::kInvalidArgument);
   REQUIRE(fs.open("//") == Status::kInvalidArgument);
-  REQUIRE(fs.open("/" + std::string(RamfsService::kNameMax + 1, 'x')) == Status::kInvalidArgument);
+  REQUIRE(fs.open("/" + std::string(RamfsService::kNameMax + 1, 'x')) == Status::kTooLong);
   REQUIRE(fs.open("/g") == Status::kNotFound);
   REQUIRE(fs.open("/f/g") == Status::kNotDirectory);
   fs.finish();
@@ -624,32 +625,76 @@ TEST_CASE("list: pages of 8, cookies, the end", "[ramfs][list]") {
     fs.file("/d/" + made.back());
   }
   const std::vector<std::string> listed = fs.names(d, &calls);
-  REQUIRE(calls == 3);                                                      // 8 + 8 + 4
-  REQUIRE(listed == std::vector<std::string>(made.rbegin(), made.rend()));  // newest first
+  REQUIRE(calls == 3);      // 8 + 8 + 4
+  REQUIRE(listed == made);  // in slot order: here, the order they were made in
 
   FileSystem::ListResponse resp;
   REQUIRE(fs.list(d, 0, &resp) == Status::kOk);
   REQUIRE(resp.entries.size == 8);
-  REQUIRE(resp.next == 8);
   REQUIRE(!resp.done);
   fs::NodeInfo info;
-  REQUIRE(fs.open("/d/e19", &info) == Status::kOk);
+  REQUIRE(fs.open("/d/e0", &info) == Status::kOk);
   REQUIRE(resp.entries.items[0].node == info.node);
   REQUIRE(resp.entries.items[0].kind == NodeKind::kFile);
-  REQUIRE(fs.list(d, 16, &resp) == Status::kOk);
+  for (uint32_t i = 1; i < 8; ++i)  // each entry's cookie goes on right after it
+    REQUIRE(resp.entries.items[i].next > resp.entries.items[i - 1].next);
+  REQUIRE(resp.next == resp.entries.items[7].next);
+  const uint32_t after_e3 = resp.entries.items[3].next;
+  REQUIRE(fs.list(d, after_e3, &resp) == Status::kOk);
+  REQUIRE(std::string(resp.entries.items[0].name.data, resp.entries.items[0].name.size) == "e4");
+  // The last page: four entries, and the end.
+  REQUIRE(fs.list(d, 0, &resp) == Status::kOk);
+  REQUIRE(fs.list(d, resp.next, &resp) == Status::kOk);
+  REQUIRE(fs.list(d, resp.next, &resp) == Status::kOk);
   REQUIRE(resp.entries.size == 4);
-  REQUIRE(resp.next == 20);
   REQUIRE(resp.done);
   // Exactly a page's worth left: one full page that ends the listing.
-  REQUIRE(fs.list(d, 12, &resp) == Status::kOk);
+  REQUIRE(fs.list(d, 0, &resp) == Status::kOk);
+  const uint32_t after_e11 = [&] {
+    FileSystem::ListResponse second;
+    REQUIRE(fs.list(d, resp.next, &second) == Status::kOk);
+    return second.entries.items[3].next;
+  }();
+  REQUIRE(fs.list(d, after_e11, &resp) == Status::kOk);
   REQUIRE(resp.entries.size == 8);
-  REQUIRE(resp.next == 20);
   REQUIRE(resp.done);
-  for (uint32_t cookie : {20u, 21u, 1000u, ~0u}) {
+  for (uint32_t cookie : {resp.next, 1000u, ~0u}) {
     REQUIRE(fs.list(d, cookie, &resp) == Status::kOk);
     REQUIRE(resp.entries.size == 0);
     REQUIRE(resp.done);
   }
+  fs.finish();
+}
+
+TEST_CASE("list: names added and removed while listing; the rest listed exactly once",
+          "[ramfs][list]") {
+  Fs fs(loopback_or_local());
+  const uint64_t d = fs.dir("/d");
+  for (int i = 0; i < 30; ++i)
+    fs.file("/d/f" + std::to_string(i));
+  // Remove each name as it is listed (rm -r's loop), and add one per page: every original
+  // name is seen once, the listing ends, and the directory holds only what was added.
+  std::vector<std::string> seen;
+  uint32_t cookie = 0;
+  int added = 0;
+  for (int calls = 0; calls < 100; ++calls) {
+    FileSystem::ListResponse resp;
+    REQUIRE(fs.list(d, cookie, &resp) == Status::kOk);
+    for (uint32_t i = 0; i < resp.entries.size; ++i) {
+      const std::string name(resp.entries.items[i].name.data, resp.entries.items[i].name.size);
+      seen.push_back(name);
+      REQUIRE(fs.remove("/d/" + name) == Status::kOk);
+    }
+    fs.file("/d/new" + std::to_string(added++));
+    cookie = resp.next;
+    if (resp.done) break;
+  }
+  std::vector<std::string> originals;
+  for (const std::string& name : seen)
+    if (name.rfind("f", 0) == 0) originals.push_back(name);
+  std::sort(originals.begin(), originals.end());
+  REQUIRE(originals.size() == 30);
+  REQUIRE(std::unique(originals.begin(), originals.end()) == originals.end());
   fs.finish();
 }
 
