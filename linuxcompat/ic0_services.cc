@@ -4,8 +4,10 @@
 // reaches them inside one process. The shim mounts vfs at /vfs (set_up_shim).
 //
 // Their service environment (svc/lib/service.h) is the shim's: extents from the shim's heap
-// (//svc/kernel:rt, kernel frames, at most 256 MiB with everything else the shim keeps), the log
-// on the kernel console, and no event waits, devices or threads (nothing blocks in the kernel).
+// (//svc/kernel:rt, kernel frames, at most 256 MiB with everything else the shim keeps) and
+// lookups that find the two of them; the rest is what every placement inside the kernel shares
+// (//svc/kernel:env: no event waits, the log on the kernel console, no IPC channels) and no
+// devices or threads (//svc/lib:env_without_devices).
 #include "core/console.h"
 #include "linuxcompat/alloc.h"
 #include "linuxcompat/shim.h"
@@ -54,21 +56,6 @@ rpc::Channel Env::lookup(const char* service, uint64_t interface_id) const {
   return rpc::Channel();
 }
 
-rpc::Status Event::init() {
-  notification_ = 0;
-  return rpc::Status::kUnsupported;  // nothing to wait on in the kernel
-}
-
-rpc::Status Event::wait() {
-  return rpc::Status::kUnsupported;
-}
-
-void Event::signal() {}
-
-DomainLock::DomainLock() {}  // the kernel runs one entry at a time
-
-DomainLock::~DomainLock() {}
-
 rpc::Status alloc_extent(uint64_t pages, Extent* out) {
   if (pages == 0 || pages > (1u << 16)) return rpc::Status::kNoSpace;
   auto* base = new (lx::kFallible) uint8_t[pages * lx::kPageSize];
@@ -85,24 +72,4 @@ void free_extent(Extent& extent) {
   extent = Extent{};
 }
 
-void log(const char* fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vkprint(fmt, ap);
-  va_end(ap);
-}
-
 }  // namespace hmk::svc
-
-namespace hmk::rpc {
-
-// The shim and its services call one another directly (local channels): no channel here leads
-// through the kernel's IPC.
-Status Channel::call(Message&) const {
-  return Status::kNoService;
-}
-
-// No capability reaches them through a channel either.
-void drop_cap(uint32_t) {}
-
-}  // namespace hmk::rpc

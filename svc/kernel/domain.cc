@@ -1,8 +1,6 @@
 // The service environment inside the kernel (domain.h).
 #include "svc/kernel/domain.h"
 
-#include <stdarg.h>
-
 #include "core/arch.h"
 #include "core/console.h"
 #include "core/kmem.h"
@@ -83,22 +81,6 @@ rpc::Channel Env::lookup(const char* service, uint64_t interface_id) const {
   return rpc::Channel();
 }
 
-rpc::Status Event::init() {
-  notification_ = 0;  // nothing to wait on in the kernel
-  return rpc::Status::kUnsupported;
-}
-
-rpc::Status Event::wait() {
-  return rpc::Status::kUnsupported;  // a kernel service never blocks
-}
-
-void Event::signal() {}
-
-// The kernel takes no interrupt and runs one entry at a time: the domain lock is free.
-DomainLock::DomainLock() {}
-
-DomainLock::~DomainLock() {}
-
 // The pages are charged to the calling client (kernel_service_charge), as a service in a
 // process of its own would charge its own account; the global bound stays as a backstop.
 rpc::Status alloc_extent(uint64_t pages, Extent* out) {
@@ -127,23 +109,4 @@ void free_extent(Extent& extent) {
   extent = Extent{};
 }
 
-void log(const char* fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vkprint(fmt, ap);
-  va_end(ap);
-}
-
 }  // namespace hmk::svc
-
-namespace hmk::rpc {
-
-// Kernel services reach each other by direct calls; there is no IPC from inside the kernel.
-Status Channel::call(Message&) const {
-  return Status::kNoService;
-}
-
-// Capabilities never reach a kernel service (kernel_service_call refuses them).
-void drop_cap(uint32_t) {}
-
-}  // namespace hmk::rpc
