@@ -767,6 +767,14 @@ Proof.
   - eapply int_thread_start; eauto.
   - unfold yield in H. injection H as _ <-. apply coa_refl.
   - eapply int_thread_set_priority; eauto.
+  - injection H as _ <-. apply coa_refl.
+  - injection H as _ <-. apply coa_refl.
+  - injection H as _ <-. apply coa_refl.
+  - injection H as _ <-. apply coa_refl.
+  - injection H as _ <-. apply coa_refl.
+  - injection H as _ <-. apply coa_refl.
+  - injection H as _ <-. apply coa_refl.
+  - injection H as _ <-. apply coa_refl.
 Qed.
 
 (* A call by a thread that is not running changes nothing. *)

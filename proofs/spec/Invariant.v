@@ -1207,6 +1207,14 @@ Proof.
   - eapply wf_thread_start; eauto.
   - unfold yield in H. inversion H; subst; auto.
   - eapply wf_thread_set_priority; eauto.
+  - inversion H; subst; auto.  (* the calls on what the state does not hold *)
+  - inversion H; subst; auto.  (* the calls on what the state does not hold *)
+  - inversion H; subst; auto.  (* the calls on what the state does not hold *)
+  - inversion H; subst; auto.  (* the calls on what the state does not hold *)
+  - inversion H; subst; auto.  (* the calls on what the state does not hold *)
+  - inversion H; subst; auto.  (* the calls on what the state does not hold *)
+  - inversion H; subst; auto.  (* the calls on what the state does not hold *)
+  - inversion H; subst; auto.  (* the calls on what the state does not hold *)
 Qed.
 
 (* The invariant is not vacuous: the initial state satisfies it. *)

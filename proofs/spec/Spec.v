@@ -44,6 +44,10 @@
      rights set here is a list of the seven named rights.
    - A call made by anything but a Running thread is refused with InvalidCapability and
      changes nothing (the kernel only ever runs calls of the running thread).
+   - Registers, FPU state, TLS bases, IPC buffers, user memory, the console and the clock
+     are not in the state: thread_set_tls, thread_set_ipc_buffer, debug_print, clock_read
+     and the register and FPU reads and writes are their checks and reply only, with each
+     address check a flag of the call, and leave the state as it was.
 *)
 
 From Coq Require Import List Arith Bool Lia.
@@ -642,6 +646,107 @@ Definition thread_set_priority (s : state) (t sp h p : nat) : reply * state :=
    modelled, so nothing this state holds changes. *)
 Definition yield (s : state) : reply * state := (ROk VNone, s).
 
+(* ---------- Calls on what this state does not hold ---------- *)
+
+(* These calls change only what the model abstracts away (a thread's registers, FPU and SSE
+   registers, TLS bases and IPC buffer; the caller's memory; the console; the clock) or
+   nothing at all. Each is specified as its checks, in the handler's order, and its reply;
+   `step` pairs the reply with the state as it was. Addresses are abstracted into flags, as
+   thread_create's entry_ok: each says whether the address passes the check it names (the
+   mappings that decide it are not part of this state). *)
+
+(* 35 thread_set_tls(thread, fs_base, gs_base): Thread with Manage (the decoder's lookup),
+   then each base a user address below abi::kUserAddressEnd or 0 (BadAddress: bases_ok is
+   that check); core/syscall.cc, sys_thread_set_tls. The bases are not modelled. *)
+Definition thread_set_tls (s : state) (sp h : nat) (bases_ok : bool) : reply :=
+  match lookup_typed s sp h TThread [RManage] with
+  | inr e => RErr e
+  | inl None => RErr InvalidCapability
+  | inl (Some _) => if bases_ok then ROk VNone else RErr BadAddress
+  end.
+
+(* 13 thread_set_ipc_buffer(thread, address): Thread with Manage; (a thread of an ended
+   process: PeerClosed, which cannot arise here: spaces never end); then an address other
+   than 0 must be 8-aligned with the buffer inside one page (InvalidArgument: placed_ok),
+   then writable in the thread's space (BadAddress: writable; a lazy or copy-on-write page
+   is faulted in, not modelled); core/syscall.cc, sys_thread_set_ipc_buffer. The buffer is
+   not modelled. *)
+Definition thread_set_ipc_buffer (s : state) (sp h : nat) (placed_ok writable : bool)
+    : reply :=
+  match lookup_typed s sp h TThread [RManage] with
+  | inr e => RErr e
+  | inl None => RErr InvalidCapability
+  | inl (Some _) =>
+      if negb placed_ok then RErr InvalidArgument
+      else if negb writable then RErr BadAddress
+      else ROk VNone
+  end.
+
+(* 30 debug_print(text, length): no capability; a length over 4,096 (abi::kDebugPrintMax):
+   InvalidArgument (length_ok); then text past the end of user space or not readable in
+   the caller's memory: BadAddress (text_ok); core/syscall.cc, sys_debug_print. The console
+   is not modelled. *)
+Definition debug_print (length_ok text_ok : bool) : reply :=
+  if negb length_ok then RErr InvalidArgument
+  else if negb text_ok then RErr BadAddress
+  else ROk VNone.
+
+(* 40 clock_read: the monotonic clock. Time is not modelled: the reply carries no value
+   here (the nanoseconds are not compared). *)
+Definition clock_read : reply := ROk VNone.
+
+(* 37 thread_read_registers(thread, registers), 44 thread_read_fpu(thread, fpu): Thread with
+   Manage, then BadAddress if the buffer is not writable in the caller's memory (dest_ok);
+   core/syscall.cc, sys_thread_read_registers, sys_thread_read_fpu. The registers and the
+   caller's memory are not modelled. *)
+Definition thread_read_registers (s : state) (sp h : nat) (dest_ok : bool) : reply :=
+  match lookup_typed s sp h TThread [RManage] with
+  | inr e => RErr e
+  | inl None => RErr InvalidCapability
+  | inl (Some _) => if dest_ok then ROk VNone else RErr BadAddress
+  end.
+
+Definition thread_read_fpu (s : state) (sp h : nat) (dest_ok : bool) : reply :=
+  match lookup_typed s sp h TThread [RManage] with
+  | inr e => RErr e
+  | inl None => RErr InvalidCapability
+  | inl (Some _) => if dest_ok then ROk VNone else RErr BadAddress
+  end.
+
+(* 38 thread_write_registers(thread, registers): Thread with Manage; then Busy unless the
+   thread is Inactive (the kernel also lets a thread in a foreign call be written: foreign
+   calls are not modelled); then BadAddress (regs_ok): the buffer not readable in the
+   caller's memory, or rip, rsp or a TLS base not a user address; core/syscall.cc,
+   sys_thread_write_registers. The registers are not modelled. *)
+Definition thread_write_registers (s : state) (sp h : nat) (regs_ok : bool) : reply :=
+  match lookup_typed s sp h TThread [RManage] with
+  | inr e => RErr e
+  | inl None => RErr InvalidCapability
+  | inl (Some c) =>
+      match s_tstate s (c_obj c) with
+      | Inactive => if regs_ok then ROk VNone else RErr BadAddress
+      | _ => RErr Busy
+      end
+  end.
+
+(* 45 thread_write_fpu(thread, fpu): Thread with Manage; Busy unless Inactive (as
+   thread_write_registers); then BadAddress if the buffer is not readable in the caller's
+   memory (src_ok); then InvalidArgument for an mxcsr with a bit the CPU does not have
+   (mxcsr_ok); core/syscall.cc, sys_thread_write_fpu. The FPU state is not modelled. *)
+Definition thread_write_fpu (s : state) (sp h : nat) (src_ok mxcsr_ok : bool) : reply :=
+  match lookup_typed s sp h TThread [RManage] with
+  | inr e => RErr e
+  | inl None => RErr InvalidCapability
+  | inl (Some c) =>
+      match s_tstate s (c_obj c) with
+      | Inactive =>
+          if negb src_ok then RErr BadAddress
+          else if negb mxcsr_ok then RErr InvalidArgument
+          else ROk VNone
+      | _ => RErr Busy
+      end
+  end.
+
 (* ---------- The kernel entry ---------- *)
 
 Inductive call :=
@@ -666,7 +771,16 @@ Inductive call :=
   | ThreadCreate (space : nat) (entry_ok : bool)
   | ThreadStart (h : nat)
   | Yield
-  | ThreadSetPriority (h p : nat).
+  | ThreadSetPriority (h p : nat)
+  (* calls on what the state does not hold: their checks and reply only *)
+  | ThreadSetTls (h : nat) (bases_ok : bool)
+  | ThreadSetIpcBuffer (h : nat) (placed_ok writable : bool)
+  | DebugPrint (length_ok text_ok : bool)
+  | ClockRead
+  | ThreadReadRegisters (h : nat) (dest_ok : bool)
+  | ThreadWriteRegisters (h : nat) (regs_ok : bool)
+  | ThreadReadFpu (h : nat) (dest_ok : bool)
+  | ThreadWriteFpu (h : nat) (src_ok mxcsr_ok : bool).
 
 (* The caller's space, if t is a running thread. *)
 Definition caller_space (s : state) (t : nat) : option nat :=
@@ -703,6 +817,14 @@ Definition step (s : state) (t : nat) (k : call) : reply * state :=
       | ThreadStart h => thread_start s sp h
       | Yield => yield s
       | ThreadSetPriority h p => thread_set_priority s t sp h p
+      | ThreadSetTls h ok => (thread_set_tls s sp h ok, s)
+      | ThreadSetIpcBuffer h placed w => (thread_set_ipc_buffer s sp h placed w, s)
+      | DebugPrint len_ok text_ok => (debug_print len_ok text_ok, s)
+      | ClockRead => (clock_read, s)
+      | ThreadReadRegisters h ok => (thread_read_registers s sp h ok, s)
+      | ThreadWriteRegisters h ok => (thread_write_registers s sp h ok, s)
+      | ThreadReadFpu h ok => (thread_read_fpu s sp h ok, s)
+      | ThreadWriteFpu h ok mx => (thread_write_fpu s sp h ok mx, s)
       end
   end.
 
