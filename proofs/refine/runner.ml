@@ -9,7 +9,9 @@
    CALL: derive H R B | copy HS H R | delete H | revoke H | info H | ep | ntf | mem P OK
    | signal H | wait H | poll H | quota H | call H | rr H NB | send H NB | recv H NB | reply
    | space BYTES | tcreate HS OK | tstart H | yield | prio H P
-                                                         (R: rights bits, OK/NB: 0 or 1) *)
+   | tls H OK | ipcbuf H PLACED WRITABLE | print LENOK TEXTOK | clock | rregs H OK
+   | wregs H OK | rfpu H OK | wfpu H OK MXCSROK
+                                  (R: rights bits, OK/NB/PLACED/...: 0 or 1, the spec's flags) *)
 
 open Hmkspec
 
@@ -119,6 +121,14 @@ let parse_call = function
   | [ "tstart"; h ] -> ThreadStart (int_of_string h)
   | [ "yield" ] -> Yield
   | [ "prio"; h; p ] -> ThreadSetPriority (int_of_string h, int_of_string p)
+  | [ "tls"; h; ok ] -> ThreadSetTls (int_of_string h, ok = "1")
+  | [ "ipcbuf"; h; placed; w ] -> ThreadSetIpcBuffer (int_of_string h, placed = "1", w = "1")
+  | [ "print"; len_ok; text_ok ] -> DebugPrint (len_ok = "1", text_ok = "1")
+  | [ "clock" ] -> ClockRead
+  | [ "rregs"; h; ok ] -> ThreadReadRegisters (int_of_string h, ok = "1")
+  | [ "wregs"; h; ok ] -> ThreadWriteRegisters (int_of_string h, ok = "1")
+  | [ "rfpu"; h; ok ] -> ThreadReadFpu (int_of_string h, ok = "1")
+  | [ "wfpu"; h; ok; mx ] -> ThreadWriteFpu (int_of_string h, ok = "1", mx = "1")
   | words -> failwith ("unknown call: " ^ String.concat " " words)
 
 let () =
