@@ -125,6 +125,8 @@ enum class Kind : uint8_t {
   kWriteRegs,  // a: thread
   kReadFpu,    // a: thread
   kWriteFpu,   // a: thread
+  kPortIn,     // a: ports, b: port and width
+  kPortOut,    // a: ports, b: port and width, c: value
   kCount,
 };
 
@@ -160,6 +162,8 @@ inline const char* type_name(abi::ObjectType t) {
       return "Notification";
     case abi::ObjectType::kMemory:
       return "Memory";
+    case abi::ObjectType::kIoPorts:
+      return "IoPorts";
     default:
       return "Other";
   }
@@ -181,19 +185,28 @@ inline constexpr char kTextBytes[] = "refine: debug_print\n";
 static_assert(kIpcBufferAt + sizeof(abi::IpcBuffer) <= kReadInto);
 static_assert(kReadInto + sizeof(abi::FpuState) <= kText);
 
+// The I/O ports of each run's first process (Extract.v's init_hosted: 1016, 8).
+inline constexpr uint32_t kPortsBase = 0x3f8;
+inline constexpr uint32_t kPortsCount = 8;
+
 // One sequence on a fresh process of the hosted core and a reset spec.
 class Run {
  public:
   Run(hosted::Harness& h, SpecProcess& spec) : h_(h), spec_(spec) {
     hosted::Harness::Process p = h_.spawn("refine");
     space0_ = p.space;
-    // Spec.init_hosted: space 0 (account 1), thread 2, capabilities 3 and 4.
+    // Extract.v's init_hosted: space 0 (account 1), thread 2, capabilities 3 and 4.
     obj_[p.space] = 0;
     obj_[p.thread] = 2;
     spaces_.push_back(p.space);
     threads_.push_back(p.thread);
     add_cap(3, p.space, abi::kSelfSpace);
     add_cap(4, p.space, abi::kSelfThread);
+    // Extract.v's init_hosted: I/O ports [kPortsBase, kPortsBase + kPortsCount) (object 5),
+    // capability 6 with Read and Write, as the boot manifest's ioports= gives them.
+    const Handle ports = h_.create_ioports(p.space, kPortsBase, kPortsCount);
+    obj_[h_.cap(p.space, ports)->object] = 5;
+    add_cap(6, p.space, ports);
     // kScratch's pages; the memory capability goes (the mapping keeps the object), so the
     // abstract state does not see them.
     const Handle mem = h_.map_memory(p.space, kScratch, 3);
@@ -449,6 +462,28 @@ class Run {
         status = h_.syscall(t, Syscall::kThreadWriteFpu, {a.core, kFrom[op.c % 3]});
         break;
       }
+      case Kind::kPortIn:
+      case Kind::kPortOut: {
+        // Inside, at the last port, past the end, below the start; every width; values that
+        // fit and that do not.
+        static constexpr uint64_t kPorts[] = {kPortsBase,     kPortsBase + 3, kPortsBase + 6,
+                                              kPortsBase + 7, kPortsBase + 8, kPortsBase - 1};
+        static constexpr uint64_t kWidths[] = {1, 2, 4, 3, 0};
+        static constexpr uint64_t kValues[] = {0, 0xff, 0x100, 0xffff'ffff, 0x1'0000'0000};
+        const uint64_t port = kPorts[op.b % 6];
+        const uint64_t width = kWidths[(op.b / 6) % 5];
+        const bool in = op.kind == Kind::kPortIn;
+        cmd += (in ? "pin " : "pout ") + std::to_string(a.spec) + " " + std::to_string(port) + " " +
+               std::to_string(width);
+        if (in) {
+          status = h_.syscall(t, Syscall::kIoPortIn, {a.core, port, width});
+        } else {
+          const uint64_t value = kValues[(op.c + op.b / 30) % 5];
+          cmd += " " + std::to_string(value);
+          status = h_.syscall(t, Syscall::kIoPortOut, {a.core, port, width, value});
+        }
+        break;
+      }
       case Kind::kCount:
         break;
     }
@@ -513,6 +548,10 @@ class Run {
         case ObjectType::kMemory:
           snprintf(buf, sizeof(buf), "o%d:M/%" PRIu64 " ", id,
                    static_cast<MemoryObject*>(o)->pages());
+          break;
+        case ObjectType::kIoPorts:
+          snprintf(buf, sizeof(buf), "o%d:P/%u/%u ", id, static_cast<IoPorts*>(o)->base(),
+                   static_cast<IoPorts*>(o)->count());
           break;
         default:
           buf[0] = '\0';
@@ -726,7 +765,7 @@ inline Op random_op(std::mt19937_64& rng, const std::vector<ObjectType>& types,
       Kind::kEndpoint,  Kind::kSignal,    Kind::kDerive,   Kind::kCall,     Kind::kReplyRecv,
       Kind::kSend,      Kind::kRecv,      Kind::kReply,    Kind::kPriority, Kind::kPriority,
       Kind::kTls,       Kind::kIpcBuffer, Kind::kPrint,    Kind::kClock,    Kind::kReadRegs,
-      Kind::kWriteRegs, Kind::kReadFpu,   Kind::kWriteFpu,
+      Kind::kWriteRegs, Kind::kReadFpu,   Kind::kWriteFpu, Kind::kPortIn,   Kind::kPortOut,
   };
   Op op{};
   op.kind = kWeighted[pick(sizeof(kWeighted) / sizeof(kWeighted[0]))];
@@ -776,19 +815,29 @@ inline Op random_op(std::mt19937_64& rng, const std::vector<ObjectType>& types,
     case Kind::kWriteFpu:
       want = ObjectType::kThread;
       break;
+    case Kind::kPortIn:
+    case Kind::kPortOut:
+      want = ObjectType::kIoPorts;
+      break;
     default:
       break;
   }
   op.a = cap(want);
   if (op.kind == Kind::kThread && pick(3) != 0) op.a = 0;  // mostly in the caller's own space
   op.b = op.kind == Kind::kCopy ? cap(ObjectType::kNone) : pick(128);
-  const uint32_t rights_choices[] = {
-      abi::kRightsAll,    abi::kRightSend | abi::kRightReceive,   abi::kRightSend,
-      abi::kRightReceive, abi::kRightReceive | abi::kRightManage, abi::kRightManage,
-      pick(128)};
-  if (op.kind == Kind::kDerive) op.b = rights_choices[pick(7)];
+  const uint32_t rights_choices[] = {abi::kRightsAll,
+                                     abi::kRightSend | abi::kRightReceive,
+                                     abi::kRightSend,
+                                     abi::kRightReceive,
+                                     abi::kRightReceive | abi::kRightManage,
+                                     abi::kRightManage,
+                                     abi::kRightRead,
+                                     abi::kRightWrite,
+                                     pick(128)};
+  constexpr uint32_t kRightsChoices = sizeof(rights_choices) / sizeof(rights_choices[0]);
+  if (op.kind == Kind::kDerive) op.b = rights_choices[pick(kRightsChoices)];
   if (op.kind == Kind::kCopy) {
-    op.c = rights_choices[pick(7)];
+    op.c = rights_choices[pick(kRightsChoices)];
   } else if (op.kind == Kind::kDerive) {
     op.c = pick(3) == 0 ? 1 + pick(6) : 0;  // badge
   } else if (op.kind == Kind::kSend || op.kind == Kind::kRecv || op.kind == Kind::kReplyRecv) {
@@ -837,7 +886,8 @@ class Driver {
     Run r(h, spec_);
     REQUIRE(r.initial_match());
     // Half of the sequences start with an endpoint, a notification and two more started
-    // threads of the process, so that IPC between threads happens often.
+    // threads of the process, so that IPC between threads happens often, and a Read-only
+    // capability to the I/O ports.
     const bool prologue = rng() % 2 == 0;
     for (size_t i = 0; i < length; ++i) {
       const std::vector<uint32_t> runnable = r.runnable();
@@ -847,6 +897,10 @@ class Driver {
         static constexpr Kind kPrologue[] = {Kind::kEndpoint, Kind::kNotif,  Kind::kThread,
                                              Kind::kStart,    Kind::kThread, Kind::kStart};
         ops.push_back({kPrologue[i], 0, kPrologue[i] == Kind::kStart ? last : 0, 0, 0});
+      } else if (prologue && i == 6) {
+        // A Read-only capability to the I/O ports (creation index 2), so that io_port_out
+        // meets PermissionDenied.
+        ops.push_back({Kind::kDerive, 0, 2, abi::kRightRead, 0});
       } else {
         ops.push_back(random_op(rng, r.cap_types(), runnable, r.thread_count()));
       }

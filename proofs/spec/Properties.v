@@ -141,6 +141,8 @@ Proof.
   - inversion H; subst; left; auto.
   - inversion H; subst; left; auto.
   - inversion H; subst; left; auto.
+  - inversion H; subst; left; auto.
+  - inversion H; subst; left; auto.
 Qed.
 
 (* ---------- (b) Derivation never adds rights ---------- *)
@@ -538,6 +540,8 @@ Proof.
   - inversion H; subst; left; reflexivity.
   - inversion H; subst; left; reflexivity.
   - inversion H; subst; left; reflexivity.
+  - inversion H; subst; left; reflexivity.
+  - inversion H; subst; left; reflexivity.
 Qed.
 
 (* No call gives any thread (or any id) a priority above the calling thread's own: a priority
@@ -585,14 +589,14 @@ Proof. intros s W x. apply (ow_prio _ (proj1 (proj2 W))). Qed.
 (* ---------- The calls on what the state does not hold ---------- *)
 
 (* thread_set_tls, thread_set_ipc_buffer, debug_print, clock_read, thread_read_registers,
-   thread_write_registers, thread_read_fpu, thread_write_fpu change only what this state
-   abstracts away (registers, FPU state, TLS bases, IPC buffer, memory, console, clock):
-   whatever they reply, the state is as it was. *)
+   thread_write_registers, thread_read_fpu, thread_write_fpu, io_port_in, io_port_out change
+   only what this state abstracts away (registers, FPU state, TLS bases, IPC buffer, memory,
+   console, clock, ports): whatever they reply, the state is as it was. *)
 Definition abstracted_call (k : call) : bool :=
   match k with
   | ThreadSetTls _ _ | ThreadSetIpcBuffer _ _ _ | DebugPrint _ _ | ClockRead
   | ThreadReadRegisters _ _ | ThreadWriteRegisters _ _ | ThreadReadFpu _ _
-  | ThreadWriteFpu _ _ _ => true
+  | ThreadWriteFpu _ _ _ | IoPortIn _ _ _ | IoPortOut _ _ _ _ => true
   | _ => false
   end.
 

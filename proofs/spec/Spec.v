@@ -5,7 +5,8 @@
 
    - Kernel objects live in a finite map from object ids to (kind, quota account charged).
      Kinds: Space (with its own quota account), Thread (of a space), Endpoint,
-     Notification, Memory (a page count).
+     Notification, Memory (a page count), IoPorts (a port range; no call makes one, the
+     boot manifest does).
    - Quota accounts map an account id to (limit, used). Creating an object charges the
      creating space's account first; past the limit the call fails with QuotaExceeded and
      changes nothing. A destroyed object's charge goes back.
@@ -35,7 +36,7 @@
      modelled; the status and badge a woken thread receives are not recorded; the fast
      path has the slow path's effect; kernel-served endpoints and foreign calls are out;
      sends blocked through a deleted capability are not cancelled (cancel-on-delete).
-   - Dying objects: an endpoint, notification or memory object is destroyed when its last
+   - Dying objects: an endpoint, notification, memory or IoPorts object is destroyed when its last
      capability goes (memory mappings are not modelled, so there is no other reference);
      threads waiting on a destroyed endpoint or notification become Ready (docs: they get
      PeerClosed).
@@ -45,9 +46,10 @@
    - A call made by anything but a Running thread is refused with InvalidCapability and
      changes nothing (the kernel only ever runs calls of the running thread).
    - Registers, FPU state, TLS bases, IPC buffers, user memory, the console and the clock
-     are not in the state: thread_set_tls, thread_set_ipc_buffer, debug_print, clock_read
-     and the register and FPU reads and writes are their checks and reply only, with each
-     address check a flag of the call, and leave the state as it was.
+     are not in the state, nor the ports' devices: thread_set_tls, thread_set_ipc_buffer,
+     debug_print, clock_read, the register and FPU reads and writes and io_port_in/out are
+     their checks and reply only, with each address check a flag of the call, and leave the
+     state as it was.
 *)
 
 From Coq Require Import List Arith Bool Lia.
@@ -81,7 +83,7 @@ Inductive error :=
   | WouldBlock | NotFound | Busy | BadAddress
   | OutOfRange | AlreadyExists.  (* only map (Mappings.v) returns these *)
 
-Inductive otype := TSpace | TThread | TEndpoint | TNotification | TMemory.
+Inductive otype := TSpace | TThread | TEndpoint | TNotification | TMemory | TIoPorts.
 
 Inductive value :=
   | VNone
@@ -101,7 +103,8 @@ Inductive kind :=
   | KThread (space : nat)
   | KEndpoint
   | KNotification
-  | KMemory (pages : nat).
+  | KMemory (pages : nat)
+  | KIoPorts (base count : nat).  (* ports [base, base + count); only the boot manifest makes one *)
 
 Record obj := mkObj { o_kind : kind; o_acct : nat (* the account it is charged to *) }.
 
@@ -112,12 +115,13 @@ Definition type_of (k : kind) : otype :=
   | KEndpoint => TEndpoint
   | KNotification => TNotification
   | KMemory _ => TMemory
+  | KIoPorts _ _ => TIoPorts
   end.
 
 Definition otype_eqb (a b : otype) : bool :=
   match a, b with
   | TSpace, TSpace | TThread, TThread | TEndpoint, TEndpoint
-  | TNotification, TNotification | TMemory, TMemory => true
+  | TNotification, TNotification | TMemory, TMemory | TIoPorts, TIoPorts => true
   | _, _ => false
   end.
 
@@ -135,7 +139,7 @@ Definition obj_size (k : kind) : nat :=
 (* Objects whose last capability is their last reference. *)
 Definition reapable (k : kind) : bool :=
   match k with
-  | KEndpoint | KNotification | KMemory _ => true
+  | KEndpoint | KNotification | KMemory _ | KIoPorts _ _ => true
   | _ => false
   end.
 
@@ -747,6 +751,38 @@ Definition thread_write_fpu (s : state) (sp h : nat) (src_ok mxcsr_ok : bool) : 
       end
   end.
 
+(* 33 io_port_in(ports, port, width), 34 io_port_out(ports, port, width, value): IoPorts with
+   Read (in) or Write (out); a width other than 1, 2, 4: InvalidArgument; [port, port + width)
+   outside the object's range: OutOfRange; then (out) a value wider than the access:
+   InvalidArgument; core/syscall.cc, check_port_access, sys_io_port_in, sys_io_port_out. The
+   ports and devices are not modelled: the value read is not kept. *)
+Definition port_access (s : state) (sp h port width : nat) (need : rights) : option error :=
+  match lookup_typed s sp h TIoPorts need with
+  | inr e => Some e
+  | inl None => Some InvalidCapability
+  | inl (Some c) =>
+      if negb (Nat.eqb width 1 || Nat.eqb width 2 || Nat.eqb width 4) then Some InvalidArgument
+      else match s_objs s (c_obj c) with
+           | Some (mkObj (KIoPorts base count) _) =>
+               if Nat.leb base port && Nat.ltb (port - base) count &&
+                  Nat.leb width (count - (port - base))
+               then None else Some OutOfRange
+           | _ => Some InvalidCapability
+           end
+  end.
+
+Definition io_port_in (s : state) (sp h port width : nat) : reply :=
+  match port_access s sp h port width [RRead] with
+  | Some e => RErr e
+  | None => ROk VNone
+  end.
+
+Definition io_port_out (s : state) (sp h port width value : nat) : reply :=
+  match port_access s sp h port width [RWrite] with
+  | Some e => RErr e
+  | None => if Nat.eqb (Nat.shiftr value (8 * width)) 0 then ROk VNone else RErr InvalidArgument
+  end.
+
 (* ---------- The kernel entry ---------- *)
 
 Inductive call :=
@@ -780,7 +816,9 @@ Inductive call :=
   | ThreadReadRegisters (h : nat) (dest_ok : bool)
   | ThreadWriteRegisters (h : nat) (regs_ok : bool)
   | ThreadReadFpu (h : nat) (dest_ok : bool)
-  | ThreadWriteFpu (h : nat) (src_ok mxcsr_ok : bool).
+  | ThreadWriteFpu (h : nat) (src_ok mxcsr_ok : bool)
+  | IoPortIn (h port width : nat)
+  | IoPortOut (h port width value : nat).
 
 (* The caller's space, if t is a running thread. *)
 Definition caller_space (s : state) (t : nat) : option nat :=
@@ -825,6 +863,8 @@ Definition step (s : state) (t : nat) (k : call) : reply * state :=
       | ThreadWriteRegisters h ok => (thread_write_registers s sp h ok, s)
       | ThreadReadFpu h ok => (thread_read_fpu s sp h ok, s)
       | ThreadWriteFpu h ok mx => (thread_write_fpu s sp h ok mx, s)
+      | IoPortIn h port width => (io_port_in s sp h port width, s)
+      | IoPortOut h port width v => (io_port_out s sp h port width v, s)
       end
   end.
 
