@@ -115,6 +115,18 @@ enum class Kind : uint8_t {
   kStart,      // a
   kYield,      //
   kPriority,   // a: thread, b: which priority (kPriorities, or the caller's own, or one below)
+  // The calls on what the spec's state does not hold (Spec.v): their checks and reply only.
+  // c chooses the address (kScratch's areas, an unmapped one, or a bad value).
+  kTls,        // a: thread
+  kIpcBuffer,  // a: thread
+  kPrint,      //
+  kClock,      //
+  kReadRegs,   // a: thread
+  kWriteRegs,  // a: thread
+  kReadFpu,    // a: thread
+  kWriteFpu,   // a: thread
+  kPortIn,     // a: ports, b: port and width
+  kPortOut,    // a: ports, b: port and width, c: value
   kCount,
 };
 
@@ -150,10 +162,32 @@ inline const char* type_name(abi::ObjectType t) {
       return "Notification";
     case abi::ObjectType::kMemory:
       return "Memory";
+    case abi::ObjectType::kIoPorts:
+      return "IoPorts";
     default:
       return "Other";
   }
 }
+
+// User memory the register, FPU, IPC-buffer and debug_print calls name: three pages mapped
+// read-write in the run's first process (space 0) only, filled by Run's constructor; no other
+// space of a run has a mapping, so there every address is unmapped.
+inline constexpr uint64_t kScratch = 0x1000'0000;
+inline constexpr uint64_t kGoodRegisters = kScratch;         // abi::UserRegisters that load
+inline constexpr uint64_t kBadRegisters = kScratch + 0x400;  // fs_base not a user address
+inline constexpr uint64_t kGoodFpu = kScratch + 0x1000;      // the FPU's reset state
+inline constexpr uint64_t kBadFpu = kScratch + 0x1400;       // an mxcsr bit no CPU has
+inline constexpr uint64_t kIpcBufferAt = kScratch + 0x2000;  // an IPC buffer
+inline constexpr uint64_t kReadInto = kScratch + 0x2800;     // where the reads copy to
+inline constexpr uint64_t kText = kScratch + 0x2c00;         // debug_print's text
+inline constexpr uint64_t kUnmapped = 0x7000'0000'0000;      // a user address never mapped
+inline constexpr char kTextBytes[] = "refine: debug_print\n";
+static_assert(kIpcBufferAt + sizeof(abi::IpcBuffer) <= kReadInto);
+static_assert(kReadInto + sizeof(abi::FpuState) <= kText);
+
+// The I/O ports of each run's first process (Extract.v's init_hosted: 1016, 8).
+inline constexpr uint32_t kPortsBase = 0x3f8;
+inline constexpr uint32_t kPortsCount = 8;
 
 // One sequence on a fresh process of the hosted core and a reset spec.
 class Run {
@@ -161,13 +195,35 @@ class Run {
   Run(hosted::Harness& h, SpecProcess& spec) : h_(h), spec_(spec) {
     hosted::Harness::Process p = h_.spawn("refine");
     space0_ = p.space;
-    // Spec.init_hosted: space 0 (account 1), thread 2, capabilities 3 and 4.
+    // Extract.v's init_hosted: space 0 (account 1), thread 2, capabilities 3 and 4.
     obj_[p.space] = 0;
     obj_[p.thread] = 2;
     spaces_.push_back(p.space);
     threads_.push_back(p.thread);
     add_cap(3, p.space, abi::kSelfSpace);
     add_cap(4, p.space, abi::kSelfThread);
+    // Extract.v's init_hosted: I/O ports [kPortsBase, kPortsBase + kPortsCount) (object 5),
+    // capability 6 with Read and Write, as the boot manifest's ioports= gives them.
+    const Handle ports = h_.create_ioports(p.space, kPortsBase, kPortsCount);
+    obj_[h_.cap(p.space, ports)->object] = 5;
+    add_cap(6, p.space, ports);
+    // kScratch's pages; the memory capability goes (the mapping keeps the object), so the
+    // abstract state does not see them.
+    const Handle mem = h_.map_memory(p.space, kScratch, 3);
+    abi::UserRegisters regs{};
+    regs.rip = hosted::kEntryPoint;
+    regs.rsp = hosted::kStackTop;
+    REQUIRE(p.space->copy_out(kGoodRegisters, &regs, sizeof(regs)) == Status::kOk);
+    regs.fs_base = abi::kUserAddressEnd;
+    REQUIRE(p.space->copy_out(kBadRegisters, &regs, sizeof(regs)) == Status::kOk);
+    abi::FpuState fpu{};
+    fpu.fcw = abi::kFpuResetFcw;
+    fpu.mxcsr = abi::kFpuResetMxcsr;
+    REQUIRE(p.space->copy_out(kGoodFpu, &fpu, sizeof(fpu)) == Status::kOk);
+    fpu.mxcsr = 0xffff'0000u | abi::kFpuResetMxcsr;
+    REQUIRE(p.space->copy_out(kBadFpu, &fpu, sizeof(fpu)) == Status::kOk);
+    REQUIRE(p.space->copy_out(kText, kTextBytes, sizeof(kTextBytes) - 1) == Status::kOk);
+    REQUIRE(h_.syscall(p.thread, abi::Syscall::kCapDelete, {mem}) == Status::kOk);
     std::vector<std::string> s = spec_.ask("reset", 1);
     initial_spec_ = s[0];
     initial_core_ = core_state();
@@ -343,6 +399,91 @@ class Run {
         status = h_.syscall(t, Syscall::kThreadSetPriority, {a.core, p});
         break;
       }
+      // The address flags the spec gets are what the address is: kScratch's areas are
+      // mapped in space 0 only (the caller's space for the reads and writes, the target
+      // thread's for the IPC buffer).
+      case Kind::kTls: {
+        const uint64_t fs = op.c % 3 == 0 ? 0 : op.c % 3 == 1 ? kScratch : abi::kUserAddressEnd;
+        const uint64_t gs = op.c % 3 == 1 ? kUnmapped : 0;
+        cmd += "tls " + std::to_string(a.spec) + (op.c % 3 != 2 ? " 1" : " 0");
+        status = h_.syscall(t, Syscall::kThreadSetTls, {a.core, fs, gs});
+        break;
+      }
+      case Kind::kIpcBuffer: {
+        static constexpr uint64_t kAddresses[] = {0, kIpcBufferAt, kIpcBufferAt + 4, kUnmapped};
+        const uint64_t address = kAddresses[op.c % 4];
+        Capability* c = sp->caps().lookup(a.core);
+        const bool in_space0 = c != nullptr && c->type == ObjectType::kThread &&
+                               &static_cast<Thread*>(c->object)->space() == space0_;
+        const bool placed = op.c % 4 != 2;
+        const bool writable = address == 0 || (address == kIpcBufferAt && in_space0);
+        cmd +=
+            "ipcbuf " + std::to_string(a.spec) + (placed ? " 1" : " 0") + (writable ? " 1" : " 0");
+        status = h_.syscall(t, Syscall::kThreadSetIpcBuffer, {a.core, address});
+        break;
+      }
+      case Kind::kPrint: {
+        // Mapped text, too long, unmapped.
+        const uint64_t text = op.c % 3 == 2 ? kUnmapped : kText;
+        const uint64_t length = op.c % 3 == 1 ? abi::kDebugPrintMax + 1 : sizeof(kTextBytes) - 1;
+        const bool length_ok = op.c % 3 != 1;
+        const bool text_ok = op.c % 3 == 0 && sp == space0_;
+        cmd += std::string("print") + (length_ok ? " 1" : " 0") + (text_ok ? " 1" : " 0");
+        status = h_.syscall(t, Syscall::kDebugPrint, {text, length});
+        break;
+      }
+      case Kind::kClock:
+        cmd += "clock";
+        status = h_.syscall(t, Syscall::kClockRead);
+        break;
+      case Kind::kReadRegs:
+      case Kind::kReadFpu: {
+        const bool regs = op.kind == Kind::kReadRegs;
+        const uint64_t into = op.c % 2 == 0 ? kReadInto : kUnmapped;
+        const bool ok = op.c % 2 == 0 && sp == space0_;
+        cmd += (regs ? "rregs " : "rfpu ") + std::to_string(a.spec) + (ok ? " 1" : " 0");
+        status = h_.syscall(t, regs ? Syscall::kThreadReadRegisters : Syscall::kThreadReadFpu,
+                            {a.core, into});
+        break;
+      }
+      case Kind::kWriteRegs: {
+        static constexpr uint64_t kFrom[] = {kGoodRegisters, kBadRegisters, kUnmapped};
+        const bool ok = op.c % 3 == 0 && sp == space0_;
+        cmd += "wregs " + std::to_string(a.spec) + (ok ? " 1" : " 0");
+        status = h_.syscall(t, Syscall::kThreadWriteRegisters, {a.core, kFrom[op.c % 3]});
+        break;
+      }
+      case Kind::kWriteFpu: {
+        static constexpr uint64_t kFrom[] = {kGoodFpu, kBadFpu, kUnmapped};
+        const bool readable = op.c % 3 != 2 && sp == space0_;
+        const bool mxcsr_ok = op.c % 3 != 1;
+        cmd +=
+            "wfpu " + std::to_string(a.spec) + (readable ? " 1" : " 0") + (mxcsr_ok ? " 1" : " 0");
+        status = h_.syscall(t, Syscall::kThreadWriteFpu, {a.core, kFrom[op.c % 3]});
+        break;
+      }
+      case Kind::kPortIn:
+      case Kind::kPortOut: {
+        // Inside, at the last port, past the end, below the start; every width; values that
+        // fit and that do not.
+        static constexpr uint64_t kPorts[] = {kPortsBase,     kPortsBase + 3, kPortsBase + 6,
+                                              kPortsBase + 7, kPortsBase + 8, kPortsBase - 1};
+        static constexpr uint64_t kWidths[] = {1, 2, 4, 3, 0};
+        static constexpr uint64_t kValues[] = {0, 0xff, 0x100, 0xffff'ffff, 0x1'0000'0000};
+        const uint64_t port = kPorts[op.b % 6];
+        const uint64_t width = kWidths[(op.b / 6) % 5];
+        const bool in = op.kind == Kind::kPortIn;
+        cmd += (in ? "pin " : "pout ") + std::to_string(a.spec) + " " + std::to_string(port) + " " +
+               std::to_string(width);
+        if (in) {
+          status = h_.syscall(t, Syscall::kIoPortIn, {a.core, port, width});
+        } else {
+          const uint64_t value = kValues[(op.c + op.b / 30) % 5];
+          cmd += " " + std::to_string(value);
+          status = h_.syscall(t, Syscall::kIoPortOut, {a.core, port, width, value});
+        }
+        break;
+      }
       case Kind::kCount:
         break;
     }
@@ -407,6 +548,10 @@ class Run {
         case ObjectType::kMemory:
           snprintf(buf, sizeof(buf), "o%d:M/%" PRIu64 " ", id,
                    static_cast<MemoryObject*>(o)->pages());
+          break;
+        case ObjectType::kIoPorts:
+          snprintf(buf, sizeof(buf), "o%d:P/%u/%u ", id, static_cast<IoPorts*>(o)->base(),
+                   static_cast<IoPorts*>(o)->count());
           break;
         default:
           buf[0] = '\0';
@@ -611,14 +756,16 @@ inline Op random_op(std::mt19937_64& rng, const std::vector<ObjectType>& types,
                     const std::vector<uint32_t>& runnable, size_t threads) {
   auto pick = [&](uint64_t n) { return static_cast<uint32_t>(rng() % n); };
   static constexpr Kind kWeighted[] = {
-      Kind::kDerive,   Kind::kDerive, Kind::kDerive, Kind::kCopy,     Kind::kDelete,
-      Kind::kDelete,   Kind::kRevoke, Kind::kRevoke, Kind::kInfo,     Kind::kEndpoint,
-      Kind::kNotif,    Kind::kNotif,  Kind::kMemory, Kind::kSignal,   Kind::kSignal,
-      Kind::kWait,     Kind::kPoll,   Kind::kQuota,  Kind::kCall,     Kind::kReplyRecv,
-      Kind::kSend,     Kind::kRecv,   Kind::kRecv,   Kind::kReply,    Kind::kSpace,
-      Kind::kThread,   Kind::kThread, Kind::kStart,  Kind::kStart,    Kind::kYield,
-      Kind::kEndpoint, Kind::kSignal, Kind::kDerive, Kind::kCall,     Kind::kReplyRecv,
-      Kind::kSend,     Kind::kRecv,   Kind::kReply,  Kind::kPriority, Kind::kPriority,
+      Kind::kDerive,    Kind::kDerive,    Kind::kDerive,   Kind::kCopy,     Kind::kDelete,
+      Kind::kDelete,    Kind::kRevoke,    Kind::kRevoke,   Kind::kInfo,     Kind::kEndpoint,
+      Kind::kNotif,     Kind::kNotif,     Kind::kMemory,   Kind::kSignal,   Kind::kSignal,
+      Kind::kWait,      Kind::kPoll,      Kind::kQuota,    Kind::kCall,     Kind::kReplyRecv,
+      Kind::kSend,      Kind::kRecv,      Kind::kRecv,     Kind::kReply,    Kind::kSpace,
+      Kind::kThread,    Kind::kThread,    Kind::kStart,    Kind::kStart,    Kind::kYield,
+      Kind::kEndpoint,  Kind::kSignal,    Kind::kDerive,   Kind::kCall,     Kind::kReplyRecv,
+      Kind::kSend,      Kind::kRecv,      Kind::kReply,    Kind::kPriority, Kind::kPriority,
+      Kind::kTls,       Kind::kIpcBuffer, Kind::kPrint,    Kind::kClock,    Kind::kReadRegs,
+      Kind::kWriteRegs, Kind::kReadFpu,   Kind::kWriteFpu, Kind::kPortIn,   Kind::kPortOut,
   };
   Op op{};
   op.kind = kWeighted[pick(sizeof(kWeighted) / sizeof(kWeighted[0]))];
@@ -660,7 +807,17 @@ inline Op random_op(std::mt19937_64& rng, const std::vector<ObjectType>& types,
       break;
     case Kind::kStart:
     case Kind::kPriority:
+    case Kind::kTls:
+    case Kind::kIpcBuffer:
+    case Kind::kReadRegs:
+    case Kind::kWriteRegs:
+    case Kind::kReadFpu:
+    case Kind::kWriteFpu:
       want = ObjectType::kThread;
+      break;
+    case Kind::kPortIn:
+    case Kind::kPortOut:
+      want = ObjectType::kIoPorts;
       break;
     default:
       break;
@@ -668,13 +825,19 @@ inline Op random_op(std::mt19937_64& rng, const std::vector<ObjectType>& types,
   op.a = cap(want);
   if (op.kind == Kind::kThread && pick(3) != 0) op.a = 0;  // mostly in the caller's own space
   op.b = op.kind == Kind::kCopy ? cap(ObjectType::kNone) : pick(128);
-  const uint32_t rights_choices[] = {
-      abi::kRightsAll,    abi::kRightSend | abi::kRightReceive,   abi::kRightSend,
-      abi::kRightReceive, abi::kRightReceive | abi::kRightManage, abi::kRightManage,
-      pick(128)};
-  if (op.kind == Kind::kDerive) op.b = rights_choices[pick(7)];
+  const uint32_t rights_choices[] = {abi::kRightsAll,
+                                     abi::kRightSend | abi::kRightReceive,
+                                     abi::kRightSend,
+                                     abi::kRightReceive,
+                                     abi::kRightReceive | abi::kRightManage,
+                                     abi::kRightManage,
+                                     abi::kRightRead,
+                                     abi::kRightWrite,
+                                     pick(128)};
+  constexpr uint32_t kRightsChoices = sizeof(rights_choices) / sizeof(rights_choices[0]);
+  if (op.kind == Kind::kDerive) op.b = rights_choices[pick(kRightsChoices)];
   if (op.kind == Kind::kCopy) {
-    op.c = rights_choices[pick(7)];
+    op.c = rights_choices[pick(kRightsChoices)];
   } else if (op.kind == Kind::kDerive) {
     op.c = pick(3) == 0 ? 1 + pick(6) : 0;  // badge
   } else if (op.kind == Kind::kSend || op.kind == Kind::kRecv || op.kind == Kind::kReplyRecv) {
@@ -723,7 +886,8 @@ class Driver {
     Run r(h, spec_);
     REQUIRE(r.initial_match());
     // Half of the sequences start with an endpoint, a notification and two more started
-    // threads of the process, so that IPC between threads happens often.
+    // threads of the process, so that IPC between threads happens often, and a Read-only
+    // capability to the I/O ports.
     const bool prologue = rng() % 2 == 0;
     for (size_t i = 0; i < length; ++i) {
       const std::vector<uint32_t> runnable = r.runnable();
@@ -733,6 +897,10 @@ class Driver {
         static constexpr Kind kPrologue[] = {Kind::kEndpoint, Kind::kNotif,  Kind::kThread,
                                              Kind::kStart,    Kind::kThread, Kind::kStart};
         ops.push_back({kPrologue[i], 0, kPrologue[i] == Kind::kStart ? last : 0, 0, 0});
+      } else if (prologue && i == 6) {
+        // A Read-only capability to the I/O ports (creation index 2), so that io_port_out
+        // meets PermissionDenied.
+        ops.push_back({Kind::kDerive, 0, 2, abi::kRightRead, 0});
       } else {
         ops.push_back(random_op(rng, r.cap_types(), runnable, r.thread_count()));
       }

@@ -51,24 +51,25 @@ void report(Driver& d, hosted::Harness& h, const std::vector<Op>& ops, const cha
 // Every sequence of up to kDepth calls from a small alphabet that makes and uses one object of
 // each kind, with the second thread in play.
 std::vector<Op> alphabet() {
-  // Creation order in a run: 0 space (kSelfSpace), 1 thread (kSelfThread), then new ones.
+  // Creation order in a run: 0 space (kSelfSpace), 1 thread (kSelfThread), 2 the I/O ports,
+  // then new ones.
   return {
       {Kind::kNotif, 0, 0, 0, 0},
       {Kind::kEndpoint, 0, 0, 0, 0},
-      {Kind::kDerive, 0, 2, abi::kRightSend | abi::kRightReceive, 3},
-      {Kind::kDerive, 0, 3, abi::kRightSend, 0},
-      {Kind::kDelete, 0, 2, 0, 0},
-      {Kind::kRevoke, 0, 2, 0, 0},
-      {Kind::kSignal, 0, 3, 0, 0},
-      {Kind::kPoll, 0, 2, 0, 0},
-      {Kind::kWait, 0, 2, 0, 0},
+      {Kind::kDerive, 0, 3, abi::kRightSend | abi::kRightReceive, 3},
+      {Kind::kDerive, 0, 4, abi::kRightSend, 0},
+      {Kind::kDelete, 0, 3, 0, 0},
+      {Kind::kRevoke, 0, 3, 0, 0},
+      {Kind::kSignal, 0, 4, 0, 0},
+      {Kind::kPoll, 0, 3, 0, 0},
+      {Kind::kWait, 0, 3, 0, 0},
       {Kind::kThread, 0, 0, 0, 0},
-      {Kind::kStart, 0, 3, 0, 0},
-      {Kind::kRecv, 1, 2, 0, 1},
-      {Kind::kCall, 0, 2, 0, 0},
-      {Kind::kSend, 0, 3, 0, 1},
+      {Kind::kStart, 0, 4, 0, 0},
+      {Kind::kRecv, 1, 3, 0, 1},
+      {Kind::kCall, 0, 3, 0, 0},
+      {Kind::kSend, 0, 4, 0, 1},
       {Kind::kReply, 1, 0, 0, 0},
-      {Kind::kInfo, 0, 3, 0, 0},
+      {Kind::kInfo, 0, 4, 0, 0},
       {Kind::kPriority, 0, 1, 2, 0},  // the caller's own thread to 50: its new threads get 50
   };
 }

@@ -9,7 +9,9 @@
    CALL: derive H R B | copy HS H R | delete H | revoke H | info H | ep | ntf | mem P OK
    | signal H | wait H | poll H | quota H | call H | rr H NB | send H NB | recv H NB | reply
    | space BYTES | tcreate HS OK | tstart H | yield | prio H P
-                                                         (R: rights bits, OK/NB: 0 or 1) *)
+   | tls H OK | ipcbuf H PLACED WRITABLE | print LENOK TEXTOK | clock | rregs H OK
+   | wregs H OK | rfpu H OK | wfpu H OK MXCSROK | pin H PORT WIDTH | pout H PORT WIDTH VALUE
+                                  (R: rights bits, OK/NB/PLACED/...: 0 or 1, the spec's flags) *)
 
 open Hmkspec
 
@@ -40,7 +42,7 @@ let error_name = function
 
 let type_name = function
   | TSpace -> "Space" | TThread -> "Thread" | TEndpoint -> "Endpoint"
-  | TNotification -> "Notification" | TMemory -> "Memory"
+  | TNotification -> "Notification" | TMemory -> "Memory" | TIoPorts -> "IoPorts"
 
 (* The reply; quota_info's used bytes are left out (object sizes are placeholders). *)
 let reply_line = function
@@ -77,7 +79,8 @@ let state_line s =
             add "o%d:T/%d:%s:%d " o sp (tstate_name (s.s_tstate o)) (s.s_prio o)
         | KEndpoint -> add "o%d:E " o
         | KNotification -> add "o%d:N/%d " o (s.s_word o)
-        | KMemory p -> add "o%d:M/%d " o p)
+        | KMemory p -> add "o%d:M/%d " o p
+        | KIoPorts (b, n) -> add "o%d:P/%d/%d " o b n)
   done;
   let caps = List.sort (fun x y -> compare x.c_id y.c_id) s.s_caps in
   List.iter
@@ -119,6 +122,17 @@ let parse_call = function
   | [ "tstart"; h ] -> ThreadStart (int_of_string h)
   | [ "yield" ] -> Yield
   | [ "prio"; h; p ] -> ThreadSetPriority (int_of_string h, int_of_string p)
+  | [ "tls"; h; ok ] -> ThreadSetTls (int_of_string h, ok = "1")
+  | [ "ipcbuf"; h; placed; w ] -> ThreadSetIpcBuffer (int_of_string h, placed = "1", w = "1")
+  | [ "print"; len_ok; text_ok ] -> DebugPrint (len_ok = "1", text_ok = "1")
+  | [ "clock" ] -> ClockRead
+  | [ "rregs"; h; ok ] -> ThreadReadRegisters (int_of_string h, ok = "1")
+  | [ "wregs"; h; ok ] -> ThreadWriteRegisters (int_of_string h, ok = "1")
+  | [ "rfpu"; h; ok ] -> ThreadReadFpu (int_of_string h, ok = "1")
+  | [ "wfpu"; h; ok; mx ] -> ThreadWriteFpu (int_of_string h, ok = "1", mx = "1")
+  | [ "pin"; h; p; w ] -> IoPortIn (int_of_string h, int_of_string p, int_of_string w)
+  | [ "pout"; h; p; w; v ] ->
+      IoPortOut (int_of_string h, int_of_string p, int_of_string w, int_of_string v)
   | words -> failwith ("unknown call: " ^ String.concat " " words)
 
 let () =

@@ -356,7 +356,7 @@ Lemma int_create : forall s t sp k rts p r s',
   create s sp k rts p = (r, s') -> changed_only_authorised s s' t sp.
 Proof.
   intros s t sp k rts p r s' Hk Hp H. unfold create in H.
-  destruct (s_objs s sp) as [[[a| | | |] q]|] eqn:Esp;
+  destruct (s_objs s sp) as [[[a| | | | |] q]|] eqn:Esp;
     try (injection H as _ <-; apply coa_refl).
   destruct (s_accts s a) as [[lim u]|] eqn:Ea; [|injection H as _ <-; apply coa_refl].
   destruct (Nat.ltb lim (u + obj_size k)); [injection H as _ <-; apply coa_refl|].
@@ -385,7 +385,7 @@ Lemma int_space_create : forall s t sp bytes r s',
   space_create s sp bytes = (r, s') -> changed_only_authorised s s' t sp.
 Proof.
   intros s t sp bytes r s' H. unfold space_create in H.
-  destruct (s_objs s sp) as [[[a| | | |] q]|] eqn:Esp;
+  destruct (s_objs s sp) as [[[a| | | | |] q]|] eqn:Esp;
     try (injection H as _ <-; apply coa_refl).
   destruct (s_accts s a) as [[lim u]|] eqn:Ea; [|injection H as _ <-; apply coa_refl].
   destruct (Nat.ltb lim (u + (bytes + obj_size (KSpace 0))));
@@ -767,6 +767,16 @@ Proof.
   - eapply int_thread_start; eauto.
   - unfold yield in H. injection H as _ <-. apply coa_refl.
   - eapply int_thread_set_priority; eauto.
+  - injection H as _ <-. apply coa_refl.
+  - injection H as _ <-. apply coa_refl.
+  - injection H as _ <-. apply coa_refl.
+  - injection H as _ <-. apply coa_refl.
+  - injection H as _ <-. apply coa_refl.
+  - injection H as _ <-. apply coa_refl.
+  - injection H as _ <-. apply coa_refl.
+  - injection H as _ <-. apply coa_refl.
+  - injection H as _ <-. apply coa_refl.
+  - injection H as _ <-. apply coa_refl.
 Qed.
 
 (* A call by a thread that is not running changes nothing. *)

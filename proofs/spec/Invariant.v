@@ -714,7 +714,7 @@ Lemma wf_create : forall s sp k rts p r s', wf s -> (forall a', k <> KSpace a') 
   create s sp k rts p = (r, s') -> wf s'.
 Proof.
   intros s sp k rts p r s' [C [O [T Bw]]] Hk Hks Hp H. unfold create in H.
-  destruct (s_objs s sp) as [[[a| | | |] q]|] eqn:Esp;
+  destruct (s_objs s sp) as [[[a| | | | |] q]|] eqn:Esp;
     try (inversion H; subst; split; auto; split; auto; fail).
   destruct (s_accts s a) as [[l u]|] eqn:Ea; [|inversion H; subst; split; auto; split; auto].
   destruct (Nat.ltb l (u + obj_size k)) eqn:Elt;
@@ -999,7 +999,7 @@ Lemma wf_space_create : forall s sp bytes r s', wf s ->
   space_create s sp bytes = (r, s') -> wf s'.
 Proof.
   intros s sp bytes r s' [C [O [T Bw]]] H. unfold space_create in H.
-  destruct (s_objs s sp) as [[[a| | | |] q]|] eqn:Esp;
+  destruct (s_objs s sp) as [[[a| | | | |] q]|] eqn:Esp;
     try (inversion H; subst; split; auto; split; auto; fail).
   destruct (s_accts s a) as [[l u]|] eqn:Ea; [|inversion H; subst; split; auto; split; auto].
   set (cost := bytes + obj_size (KSpace 0)) in H.
@@ -1207,6 +1207,16 @@ Proof.
   - eapply wf_thread_start; eauto.
   - unfold yield in H. inversion H; subst; auto.
   - eapply wf_thread_set_priority; eauto.
+  - inversion H; subst; auto.  (* the calls on what the state does not hold *)
+  - inversion H; subst; auto.  (* the calls on what the state does not hold *)
+  - inversion H; subst; auto.  (* the calls on what the state does not hold *)
+  - inversion H; subst; auto.  (* the calls on what the state does not hold *)
+  - inversion H; subst; auto.  (* the calls on what the state does not hold *)
+  - inversion H; subst; auto.  (* the calls on what the state does not hold *)
+  - inversion H; subst; auto.  (* the calls on what the state does not hold *)
+  - inversion H; subst; auto.  (* the calls on what the state does not hold *)
+  - inversion H; subst; auto.  (* the calls on what the state does not hold *)
+  - inversion H; subst; auto.  (* the calls on what the state does not hold *)
 Qed.
 
 (* The invariant is not vacuous: the initial state satisfies it. *)

@@ -133,6 +133,16 @@ Proof.
   - unfold thread_start in H. split_matches H; inversion H; subst; left; auto.
   - unfold yield in H. inversion H; subst; left; auto.
   - unfold thread_set_priority in H. split_matches H; inversion H; subst; left; auto.
+  - inversion H; subst; left; auto.
+  - inversion H; subst; left; auto.
+  - inversion H; subst; left; auto.
+  - inversion H; subst; left; auto.
+  - inversion H; subst; left; auto.
+  - inversion H; subst; left; auto.
+  - inversion H; subst; left; auto.
+  - inversion H; subst; left; auto.
+  - inversion H; subst; left; auto.
+  - inversion H; subst; left; auto.
 Qed.
 
 (* ---------- (b) Derivation never adds rights ---------- *)
@@ -522,6 +532,16 @@ Proof.
   - unfold yield in H. inversion H; subst; left; reflexivity.
   - unfold thread_set_priority in H. split_matches H; inversion H; subst; try (left; reflexivity).
     right. exists (c_obj c), p. split; auto. apply Nat.ltb_ge. auto.
+  - inversion H; subst; left; reflexivity.
+  - inversion H; subst; left; reflexivity.
+  - inversion H; subst; left; reflexivity.
+  - inversion H; subst; left; reflexivity.
+  - inversion H; subst; left; reflexivity.
+  - inversion H; subst; left; reflexivity.
+  - inversion H; subst; left; reflexivity.
+  - inversion H; subst; left; reflexivity.
+  - inversion H; subst; left; reflexivity.
+  - inversion H; subst; left; reflexivity.
 Qed.
 
 (* No call gives any thread (or any id) a priority above the calling thread's own: a priority
@@ -565,3 +585,68 @@ Qed.
    step_preserves_wf). *)
 Theorem priorities_in_range : forall s, wf s -> forall x, s_prio s x < prio_count.
 Proof. intros s W x. apply (ow_prio _ (proj1 (proj2 W))). Qed.
+
+(* ---------- The calls on what the state does not hold ---------- *)
+
+(* thread_set_tls, thread_set_ipc_buffer, debug_print, clock_read, thread_read_registers,
+   thread_write_registers, thread_read_fpu, thread_write_fpu, io_port_in, io_port_out change
+   only what this state abstracts away (registers, FPU state, TLS bases, IPC buffer, memory,
+   console, clock, ports): whatever they reply, the state is as it was. *)
+Definition abstracted_call (k : call) : bool :=
+  match k with
+  | ThreadSetTls _ _ | ThreadSetIpcBuffer _ _ _ | DebugPrint _ _ | ClockRead
+  | ThreadReadRegisters _ _ | ThreadWriteRegisters _ _ | ThreadReadFpu _ _
+  | ThreadWriteFpu _ _ _ | IoPortIn _ _ _ | IoPortOut _ _ _ _ => true
+  | _ => false
+  end.
+
+Theorem abstracted_calls_change_nothing : forall s t k r s',
+  abstracted_call k = true -> step s t k = (r, s') -> s' = s.
+Proof.
+  intros s t k r s' Hk H. unfold step in H.
+  destruct (caller_space s t); [|congruence].
+  destruct k; try discriminate Hk; inversion H; auto.
+Qed.
+
+(* The handle such a call names a thread by (debug_print and clock_read name none). *)
+Definition thread_call_handle (k : call) : option nat :=
+  match k with
+  | ThreadSetTls h _ | ThreadSetIpcBuffer h _ _ | ThreadReadRegisters h _
+  | ThreadWriteRegisters h _ | ThreadReadFpu h _ | ThreadWriteFpu h _ _ => Some h
+  | _ => None
+  end.
+
+(* A thread's registers, FPU state, TLS bases and IPC buffer are reached only through a
+   capability to that thread with Manage in the caller's own table: such a call that
+   succeeds names one; and one that writes registers or the FPU state names an Inactive
+   thread. *)
+Theorem thread_calls_need_manage : forall s t k h v s' sp,
+  caller_space s t = Some sp -> thread_call_handle k = Some h -> step s t k = (ROk v, s') ->
+  exists c, lookup s sp h = Some c /\ obj_type s (c_obj c) = Some TThread /\
+    In RManage (c_rights c) /\
+    ((exists ok, k = ThreadWriteRegisters h ok) \/ (exists ok mx, k = ThreadWriteFpu h ok mx) ->
+     s_tstate s (c_obj c) = Inactive).
+Proof.
+  intros s t k h v s' sp Hc Hk H. unfold step in H. rewrite Hc in H.
+  assert (L : forall need c, lookup_typed s sp h TThread need = inl (Some c) ->
+    lookup s sp h = Some c /\ obj_type s (c_obj c) = Some TThread /\ incl need (c_rights c)).
+  { intros need c E. pose proof (lookup_typed_some _ _ _ _ _ _ E) as [A [B [C [D F]]]].
+    split; [|split; [exact D|exact F]].
+    unfold lookup_typed in E. destruct (lookup s sp h) as [c'|]; [|discriminate].
+    destruct (obj_type s (c_obj c')); [|discriminate].
+    destruct (otype_eqb _ _); [|discriminate].
+    destruct (subset_b _ _); [|discriminate]. injection E as <-. reflexivity. }
+  (* The lookup each call makes, whatever rights it asks for: the Manage below comes from
+     those rights, so a call that asked for less fails here. *)
+  destruct k; simpl in Hk; try discriminate Hk; injection Hk as <-; injection H as Hr _;
+    unfold thread_set_tls, thread_set_ipc_buffer, thread_read_registers,
+      thread_write_registers, thread_read_fpu, thread_write_fpu in Hr;
+    match type of Hr with
+    | context[lookup_typed ?s0 ?sp0 ?h1 TThread ?need] =>
+        destruct (lookup_typed s0 sp0 h1 TThread need) as [[c|]|e] eqn:E; try discriminate Hr;
+        destruct (L need c E) as [A [B C]]
+    end;
+    exists c; (split; [exact A|split; [exact B|split; [apply C; left; reflexivity|]]]);
+    intros [[ok Ek]|[ok [mx Ek]]]; try discriminate Ek;
+    destruct (s_tstate s (c_obj c)); try discriminate Hr; reflexivity.
+Qed.

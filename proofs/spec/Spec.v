@@ -5,7 +5,8 @@
 
    - Kernel objects live in a finite map from object ids to (kind, quota account charged).
      Kinds: Space (with its own quota account), Thread (of a space), Endpoint,
-     Notification, Memory (a page count).
+     Notification, Memory (a page count), IoPorts (a port range; no call makes one, the
+     boot manifest does).
    - Quota accounts map an account id to (limit, used). Creating an object charges the
      creating space's account first; past the limit the call fails with QuotaExceeded and
      changes nothing. A destroyed object's charge goes back.
@@ -35,7 +36,7 @@
      modelled; the status and badge a woken thread receives are not recorded; the fast
      path has the slow path's effect; kernel-served endpoints and foreign calls are out;
      sends blocked through a deleted capability are not cancelled (cancel-on-delete).
-   - Dying objects: an endpoint, notification or memory object is destroyed when its last
+   - Dying objects: an endpoint, notification, memory or IoPorts object is destroyed when its last
      capability goes (memory mappings are not modelled, so there is no other reference);
      threads waiting on a destroyed endpoint or notification become Ready (docs: they get
      PeerClosed).
@@ -44,6 +45,11 @@
      rights set here is a list of the seven named rights.
    - A call made by anything but a Running thread is refused with InvalidCapability and
      changes nothing (the kernel only ever runs calls of the running thread).
+   - Registers, FPU state, TLS bases, IPC buffers, user memory, the console and the clock
+     are not in the state, nor the ports' devices: thread_set_tls, thread_set_ipc_buffer,
+     debug_print, clock_read, the register and FPU reads and writes and io_port_in/out are
+     their checks and reply only, with each address check a flag of the call, and leave the
+     state as it was.
 *)
 
 From Coq Require Import List Arith Bool Lia.
@@ -77,7 +83,7 @@ Inductive error :=
   | WouldBlock | NotFound | Busy | BadAddress
   | OutOfRange | AlreadyExists.  (* only map (Mappings.v) returns these *)
 
-Inductive otype := TSpace | TThread | TEndpoint | TNotification | TMemory.
+Inductive otype := TSpace | TThread | TEndpoint | TNotification | TMemory | TIoPorts.
 
 Inductive value :=
   | VNone
@@ -97,7 +103,8 @@ Inductive kind :=
   | KThread (space : nat)
   | KEndpoint
   | KNotification
-  | KMemory (pages : nat).
+  | KMemory (pages : nat)
+  | KIoPorts (base count : nat).  (* ports [base, base + count); only the boot manifest makes one *)
 
 Record obj := mkObj { o_kind : kind; o_acct : nat (* the account it is charged to *) }.
 
@@ -108,12 +115,13 @@ Definition type_of (k : kind) : otype :=
   | KEndpoint => TEndpoint
   | KNotification => TNotification
   | KMemory _ => TMemory
+  | KIoPorts _ _ => TIoPorts
   end.
 
 Definition otype_eqb (a b : otype) : bool :=
   match a, b with
   | TSpace, TSpace | TThread, TThread | TEndpoint, TEndpoint
-  | TNotification, TNotification | TMemory, TMemory => true
+  | TNotification, TNotification | TMemory, TMemory | TIoPorts, TIoPorts => true
   | _, _ => false
   end.
 
@@ -131,7 +139,7 @@ Definition obj_size (k : kind) : nat :=
 (* Objects whose last capability is their last reference. *)
 Definition reapable (k : kind) : bool :=
   match k with
-  | KEndpoint | KNotification | KMemory _ => true
+  | KEndpoint | KNotification | KMemory _ | KIoPorts _ _ => true
   | _ => false
   end.
 
@@ -642,6 +650,139 @@ Definition thread_set_priority (s : state) (t sp h p : nat) : reply * state :=
    modelled, so nothing this state holds changes. *)
 Definition yield (s : state) : reply * state := (ROk VNone, s).
 
+(* ---------- Calls on what this state does not hold ---------- *)
+
+(* These calls change only what the model abstracts away (a thread's registers, FPU and SSE
+   registers, TLS bases and IPC buffer; the caller's memory; the console; the clock) or
+   nothing at all. Each is specified as its checks, in the handler's order, and its reply;
+   `step` pairs the reply with the state as it was. Addresses are abstracted into flags, as
+   thread_create's entry_ok: each says whether the address passes the check it names (the
+   mappings that decide it are not part of this state). *)
+
+(* 35 thread_set_tls(thread, fs_base, gs_base): Thread with Manage (the decoder's lookup),
+   then each base a user address below abi::kUserAddressEnd or 0 (BadAddress: bases_ok is
+   that check); core/syscall.cc, sys_thread_set_tls. The bases are not modelled. *)
+Definition thread_set_tls (s : state) (sp h : nat) (bases_ok : bool) : reply :=
+  match lookup_typed s sp h TThread [RManage] with
+  | inr e => RErr e
+  | inl None => RErr InvalidCapability
+  | inl (Some _) => if bases_ok then ROk VNone else RErr BadAddress
+  end.
+
+(* 13 thread_set_ipc_buffer(thread, address): Thread with Manage; (a thread of an ended
+   process: PeerClosed, which cannot arise here: spaces never end); then an address other
+   than 0 must be 8-aligned with the buffer inside one page (InvalidArgument: placed_ok),
+   then writable in the thread's space (BadAddress: writable; a lazy or copy-on-write page
+   is faulted in, not modelled); core/syscall.cc, sys_thread_set_ipc_buffer. The buffer is
+   not modelled. *)
+Definition thread_set_ipc_buffer (s : state) (sp h : nat) (placed_ok writable : bool)
+    : reply :=
+  match lookup_typed s sp h TThread [RManage] with
+  | inr e => RErr e
+  | inl None => RErr InvalidCapability
+  | inl (Some _) =>
+      if negb placed_ok then RErr InvalidArgument
+      else if negb writable then RErr BadAddress
+      else ROk VNone
+  end.
+
+(* 30 debug_print(text, length): no capability; a length over 4,096 (abi::kDebugPrintMax):
+   InvalidArgument (length_ok); then text past the end of user space or not readable in
+   the caller's memory: BadAddress (text_ok); core/syscall.cc, sys_debug_print. The console
+   is not modelled. *)
+Definition debug_print (length_ok text_ok : bool) : reply :=
+  if negb length_ok then RErr InvalidArgument
+  else if negb text_ok then RErr BadAddress
+  else ROk VNone.
+
+(* 40 clock_read: the monotonic clock. Time is not modelled: the reply carries no value
+   here (the nanoseconds are not compared). *)
+Definition clock_read : reply := ROk VNone.
+
+(* 37 thread_read_registers(thread, registers), 44 thread_read_fpu(thread, fpu): Thread with
+   Manage, then BadAddress if the buffer is not writable in the caller's memory (dest_ok);
+   core/syscall.cc, sys_thread_read_registers, sys_thread_read_fpu. The registers and the
+   caller's memory are not modelled. *)
+Definition thread_read_registers (s : state) (sp h : nat) (dest_ok : bool) : reply :=
+  match lookup_typed s sp h TThread [RManage] with
+  | inr e => RErr e
+  | inl None => RErr InvalidCapability
+  | inl (Some _) => if dest_ok then ROk VNone else RErr BadAddress
+  end.
+
+Definition thread_read_fpu (s : state) (sp h : nat) (dest_ok : bool) : reply :=
+  match lookup_typed s sp h TThread [RManage] with
+  | inr e => RErr e
+  | inl None => RErr InvalidCapability
+  | inl (Some _) => if dest_ok then ROk VNone else RErr BadAddress
+  end.
+
+(* 38 thread_write_registers(thread, registers): Thread with Manage; then Busy unless the
+   thread is Inactive (the kernel also lets a thread in a foreign call be written: foreign
+   calls are not modelled); then BadAddress (regs_ok): the buffer not readable in the
+   caller's memory, or rip, rsp or a TLS base not a user address; core/syscall.cc,
+   sys_thread_write_registers. The registers are not modelled. *)
+Definition thread_write_registers (s : state) (sp h : nat) (regs_ok : bool) : reply :=
+  match lookup_typed s sp h TThread [RManage] with
+  | inr e => RErr e
+  | inl None => RErr InvalidCapability
+  | inl (Some c) =>
+      match s_tstate s (c_obj c) with
+      | Inactive => if regs_ok then ROk VNone else RErr BadAddress
+      | _ => RErr Busy
+      end
+  end.
+
+(* 45 thread_write_fpu(thread, fpu): Thread with Manage; Busy unless Inactive (as
+   thread_write_registers); then BadAddress if the buffer is not readable in the caller's
+   memory (src_ok); then InvalidArgument for an mxcsr with a bit the CPU does not have
+   (mxcsr_ok); core/syscall.cc, sys_thread_write_fpu. The FPU state is not modelled. *)
+Definition thread_write_fpu (s : state) (sp h : nat) (src_ok mxcsr_ok : bool) : reply :=
+  match lookup_typed s sp h TThread [RManage] with
+  | inr e => RErr e
+  | inl None => RErr InvalidCapability
+  | inl (Some c) =>
+      match s_tstate s (c_obj c) with
+      | Inactive =>
+          if negb src_ok then RErr BadAddress
+          else if negb mxcsr_ok then RErr InvalidArgument
+          else ROk VNone
+      | _ => RErr Busy
+      end
+  end.
+
+(* 33 io_port_in(ports, port, width), 34 io_port_out(ports, port, width, value): IoPorts with
+   Read (in) or Write (out); a width other than 1, 2, 4: InvalidArgument; [port, port + width)
+   outside the object's range: OutOfRange; then (out) a value wider than the access:
+   InvalidArgument; core/syscall.cc, check_port_access, sys_io_port_in, sys_io_port_out. The
+   ports and devices are not modelled: the value read is not kept. *)
+Definition port_access (s : state) (sp h port width : nat) (need : rights) : option error :=
+  match lookup_typed s sp h TIoPorts need with
+  | inr e => Some e
+  | inl None => Some InvalidCapability
+  | inl (Some c) =>
+      if negb (Nat.eqb width 1 || Nat.eqb width 2 || Nat.eqb width 4) then Some InvalidArgument
+      else match s_objs s (c_obj c) with
+           | Some (mkObj (KIoPorts base count) _) =>
+               if Nat.leb base port && Nat.ltb (port - base) count &&
+                  Nat.leb width (count - (port - base))
+               then None else Some OutOfRange
+           | _ => Some InvalidCapability
+           end
+  end.
+
+Definition io_port_in (s : state) (sp h port width : nat) : reply :=
+  match port_access s sp h port width [RRead] with
+  | Some e => RErr e
+  | None => ROk VNone
+  end.
+
+Definition io_port_out (s : state) (sp h port width value : nat) : reply :=
+  match port_access s sp h port width [RWrite] with
+  | Some e => RErr e
+  | None => if Nat.eqb (Nat.shiftr value (8 * width)) 0 then ROk VNone else RErr InvalidArgument
+  end.
+
 (* ---------- The kernel entry ---------- *)
 
 Inductive call :=
@@ -666,7 +807,18 @@ Inductive call :=
   | ThreadCreate (space : nat) (entry_ok : bool)
   | ThreadStart (h : nat)
   | Yield
-  | ThreadSetPriority (h p : nat).
+  | ThreadSetPriority (h p : nat)
+  (* calls on what the state does not hold: their checks and reply only *)
+  | ThreadSetTls (h : nat) (bases_ok : bool)
+  | ThreadSetIpcBuffer (h : nat) (placed_ok writable : bool)
+  | DebugPrint (length_ok text_ok : bool)
+  | ClockRead
+  | ThreadReadRegisters (h : nat) (dest_ok : bool)
+  | ThreadWriteRegisters (h : nat) (regs_ok : bool)
+  | ThreadReadFpu (h : nat) (dest_ok : bool)
+  | ThreadWriteFpu (h : nat) (src_ok mxcsr_ok : bool)
+  | IoPortIn (h port width : nat)
+  | IoPortOut (h port width value : nat).
 
 (* The caller's space, if t is a running thread. *)
 Definition caller_space (s : state) (t : nat) : option nat :=
@@ -703,6 +855,16 @@ Definition step (s : state) (t : nat) (k : call) : reply * state :=
       | ThreadStart h => thread_start s sp h
       | Yield => yield s
       | ThreadSetPriority h p => thread_set_priority s t sp h p
+      | ThreadSetTls h ok => (thread_set_tls s sp h ok, s)
+      | ThreadSetIpcBuffer h placed w => (thread_set_ipc_buffer s sp h placed w, s)
+      | DebugPrint len_ok text_ok => (debug_print len_ok text_ok, s)
+      | ClockRead => (clock_read, s)
+      | ThreadReadRegisters h ok => (thread_read_registers s sp h ok, s)
+      | ThreadWriteRegisters h ok => (thread_write_registers s sp h ok, s)
+      | ThreadReadFpu h ok => (thread_read_fpu s sp h ok, s)
+      | ThreadWriteFpu h ok mx => (thread_write_fpu s sp h ok mx, s)
+      | IoPortIn h port width => (io_port_in s sp h port width, s)
+      | IoPortOut h port width v => (io_port_out s sp h port width v, s)
       end
   end.
 
