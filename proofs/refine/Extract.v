@@ -38,6 +38,8 @@ Definition run_thread (s : state) (t : nat) : state :=
 
 Extraction Language OCaml.
 (* nat is OCaml's int (ExtrOcamlNatInt: the numbers here are small ids, counts and badges);
-   Nat.lor is OCaml's lor on such non-negative ints instead of Peano bit recursion. *)
-Extract Constant Nat.lor => "(lor)".
+   Nat.lor is OCaml's lor on such non-negative ints instead of Peano bit recursion. Spec.v's
+   `Nat.lor` is PeanoNat's alias of Init.Nat.lor, which extraction keeps as a constant of its
+   own: the alias is the one to replace (hmkspec.ml then has `let coq_lor = (lor)`). *)
+Extract Constant Coq.Arith.PeanoNat.Nat.lor => "(lor)".
 Extraction "hmkspec.ml" step init_hosted run_thread all_rights.
