@@ -1,7 +1,8 @@
 // ramfs on the host, through the host service environment (svc/lib/test_env.h): every status
 // each method can return, end of file, holes, the 1 MiB file limit at its exact edge, node
-// generations, rename and remove, list paging. Each test runs twice: calling the service through
-// a local channel (a direct call) and through the loopback transport (encoded, as over IPC).
+// generations, rename and remove, list paging (a listing that survives names going and coming),
+// symbolic-link nodes. Each test runs twice: calling the service through a local channel (a
+// direct call) and through the loopback transport (encoded, as over IPC).
 #include "svc/ramfs/ramfs_service.h"
 
 #include <algorithm>
