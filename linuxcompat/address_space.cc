@@ -704,6 +704,18 @@ bool AddressSpace::covers(uint64_t start, uint64_t end) const {
   return at >= end;
 }
 
+int64_t AddressSpace::flush_files(uint64_t start, uint64_t end) const {
+  int64_t error = 0;
+  const fs::RegularInode* last = nullptr;
+  for (uint32_t i = index_at_or_after(start); i < count_ && regions_[i].start < end; ++i) {
+    fs::RegularInode* file = regions_[i].backing->file;
+    if (file == nullptr || file == last) continue;
+    last = file;
+    if (const int64_t e = file->flush(); e != 0 && error == 0) error = e;
+  }
+  return error;
+}
+
 bool AddressSpace::range_free(uint64_t start, uint64_t pages) const {
   const uint32_t i = index_at_or_after(start);
   return i == count_ || regions_[i].start >= start + pages * kPageSize;

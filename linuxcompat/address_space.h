@@ -196,6 +196,9 @@ class AddressSpace {
 
   // Whether every page of [start, end) lies in a region (mapped or reserved).
   bool covers(uint64_t start, uint64_t end) const;
+  // msync(MS_SYNC): flush() for the file of every MAP_SHARED file mapping that meets
+  // [start, end), once per run of regions with the same file. 0, or the first error.
+  int64_t flush_files(uint64_t start, uint64_t end) const;
   bool range_free(uint64_t start, uint64_t pages) const;
   // The highest free range of `pages` pages ending at or below `below`; 0 if there is none.
   uint64_t find_free(uint64_t pages, uint64_t below) const;

@@ -1687,7 +1687,7 @@ TEST_CASE("a service at /vfs: the working directory follows a rename; attributes
   REQUIRE(sys_chdir(f.task, f.str("/")) == 0);
 }
 
-TEST_CASE("a service at /vfs: private maps copy, shared ones are ENODEV") {
+TEST_CASE("a service at /vfs: private maps copy; shared ones map the shim's memory, written back") {
   Served s;
   Fixture& f = s.f;
   const int64_t fd = f.open("/vfs/m", kOCreat | kORdwr);
@@ -1698,10 +1698,57 @@ TEST_CASE("a service at /vfs: private maps copy, shared ones are ENODEV") {
   REQUIRE(at > 0);
   CHECK(f.bytes(static_cast<uint64_t>(at), 13) == std::string("mapped bytes\0", 13));
   CHECK(sys_munmap(f.task, static_cast<uint64_t>(at), kPageSize) == 0);
-  CHECK(sys_mmap(f.task, 0, kPageSize, kProtRead, kMapShared, d, 0) == -kENODEV);
+  const uint32_t rw = kProtRead | kProtWrite;
+  CHECK(sys_mmap(f.task, 0, kPageSize, kProtRead | kProtExec, kMapShared, d, 0) == -kEACCES);
+  const int64_t m = sys_mmap(f.task, 0, 2 * kPageSize, rw, kMapShared, d, 0);
+  REQUIRE(m > 0);
+  const auto map = static_cast<uint64_t>(m);
+  CHECK(f.bytes(map, 13) == std::string("mapped bytes\0", 13));
+  // A store is what read sees at once, and reaches the service with msync(MS_SYNC) only.
+  REQUIRE(f.process.mm.copy_out(map, "M", 1));
+  CHECK(sys_pread64(f.task, d, f.buffer(), 12, 0) == 12);
+  CHECK(f.bytes(f.buffer(), 12) == "Mapped bytes");
+  auto service_bytes = [&](uint64_t offset, uint32_t length) {
+    Service::ReadRequest req;
+    req.node = f.stat("/vfs/m").ino;
+    req.offset = offset;
+    req.length = length;
+    Service::ReadResponse resp;
+    REQUIRE(Service::Client(s.channel).read(req, resp) == rpc::Status::kOk);
+    return std::string(reinterpret_cast<const char*>(resp.data.data), resp.data.size);
+  };
+  CHECK(service_bytes(0, 12) == "mapped bytes");
+  CHECK(sys_msync(f.task, map, kPageSize, 1) == 0);  // MS_ASYNC: nothing yet
+  CHECK(service_bytes(0, 12) == "mapped bytes");
+  CHECK(sys_msync(f.task, map, kPageSize, 4) == 0);  // MS_SYNC
+  CHECK(service_bytes(0, 12) == "Mapped bytes");
+  // write(2) reaches the service and every mapping; growing the file past the mapping's first
+  // page shows in its second.
+  CHECK(sys_pwrite64(f.task, d, f.str("W"), 1, 1) == 1);
+  CHECK(f.bytes(map, 3) == "MWp");
+  CHECK(service_bytes(0, 3) == "MWp");
+  CHECK(sys_pwrite64(f.task, d, f.str("second page"), 11, kPageSize + 5) == 11);
+  CHECK(f.bytes(map + kPageSize + 5, 11) == "second page");
+  CHECK(f.stat("/vfs/m").size == kPageSize + 16);
+  // A second shared mapping, and fsync as the way back for stores.
+  const int64_t m2 = sys_mmap(f.task, 0, kPageSize, kProtRead | kProtWrite, kMapShared, d, 0);
+  REQUIRE(m2 > 0);
+  REQUIRE(f.process.mm.copy_out(static_cast<uint64_t>(m2) + 2, "P", 1));
+  CHECK(f.bytes(map, 3) == "MWP");
+  CHECK(sys_fsync(f.task, d) == 0);
+  CHECK(service_bytes(0, 3) == "MWP");
+  // truncate: the mapping's bytes past the new end read as zeros.
+  CHECK(sys_ftruncate(f.task, d, 2) == 0);
+  CHECK(f.bytes(map, 3) == std::string("MW\0", 3));
+  CHECK(s.service_size("/m") == 2);
+  // The bytes stay with the mappings after close and unlink.
   CHECK(sys_close(f.task, d) == 0);
   CHECK(sys_unlink(f.task, f.str("/vfs/m")) == 0);
   CHECK(svc::test::live_extents() == 0);
+  REQUIRE(f.process.mm.copy_out(map + 1, "z", 1));
+  CHECK(f.bytes(static_cast<uint64_t>(m2), 2) == "Mz");
+  CHECK(sys_munmap(f.task, map, 2 * kPageSize) == 0);
+  CHECK(sys_munmap(f.task, static_cast<uint64_t>(m2), kPageSize) == 0);
 }
 
 TEST_CASE("a service at /vfs: an open file outlives its name, hidden, as on NFS") {

@@ -319,6 +319,26 @@ TEST_CASE("names at a service's mount out of memory: ENOMEM, the service's nodes
               REQUIRE(f.stat(moved) == -kENOENT);
             }) == 1);  // the directory's new name
   REQUIRE(sys_rmdir(f.task, dir) == 0);
+  // The first MAP_SHARED of a file there: its bytes move to memory of the shim's, which goes
+  // again when the mapping fails.
+  const int64_t fd = sys_open(f.task, file, kOCreat | kORdwr, 0644);
+  REQUIRE(fd >= 0);
+  REQUIRE(f.process.mm.copy_out(f.buffer(), "shared", 6));
+  REQUIRE(sys_write(f.task, static_cast<int32_t>(fd), f.buffer(), 6) == 6);
+  const uint32_t regions = f.process.mm.region_count();
+  CHECK(fail_each_allocation(
+            -kENOMEM,
+            [&] {
+              return sys_mmap(f.task, 0, kPageSize, kProtRead | kProtWrite, kMapShared,
+                              static_cast<int32_t>(fd), 0);
+            },
+            [&](int64_t at) {
+              REQUIRE(sys_munmap(f.task, static_cast<uint64_t>(at), kPageSize) == 0);
+            },
+            [&] { REQUIRE(f.process.mm.region_count() == regions); }) ==
+        3);  // inode, object, backing
+  REQUIRE(f.close(fd) == 0);
+  REQUIRE(sys_unlink(f.task, file) == 0);
   REQUIRE(nodes() == at_start);
 }
 

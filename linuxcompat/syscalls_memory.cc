@@ -3,6 +3,7 @@
 #include "core/lib/util.h"
 #include "linuxcompat/exec.h"
 #include "linuxcompat/fs/inode.h"
+#include "linuxcompat/fs/service_fs.h"
 #include "linuxcompat/syscall_table.h"
 #include "linuxcompat/task.h"
 
@@ -21,17 +22,18 @@ bool in_user_range(uint64_t start, uint64_t pages) {
   return start >= kLowestAddress && start <= kTaskSize && pages <= (kTaskSize - start) / kPageSize;
 }
 
-// What an fd's file can be mapped as: the file's bytes (a regular file), a copy of them only (a
-// service's file: no memory object to share, so MAP_SHARED is ENODEV), fresh zeroed memory
-// (/dev/zero), nothing (ENODEV: directories, pipes, the other devices), or a file of /proc,
-// whose mmap operation exists and fails (EIO, from proc_reg_mmap).
-enum class Source : uint8_t { kAnonymous, kNone, kFile, kCopiedFile, kZero, kProcFile };
+// What an fd's file can be mapped as: the file's bytes (a regular file of the shim's own file
+// systems), a service's file (a private mapping copies it, a shared one maps the memory the shim
+// moves its bytes to: fs::share_service_file), fresh zeroed memory (/dev/zero), nothing (ENODEV:
+// directories, pipes, the other devices), or a file of /proc, whose mmap operation exists and
+// fails (EIO, from proc_reg_mmap).
+enum class Source : uint8_t { kAnonymous, kNone, kFile, kServiceFile, kZero, kProcFile };
 
 Source source_of(File& file) {
   fs::Inode* inode = file.inode();
   if (inode == nullptr) return Source::kNone;
   if (inode->as_regular() != nullptr) return Source::kFile;
-  if (inode->is_regular() && inode->superblock().served) return Source::kCopiedFile;
+  if (inode->is_regular() && inode->superblock().served) return Source::kServiceFile;
   if (inode->is_regular()) return Source::kProcFile;  // regular, but not the file systems' own
   if (inode->type() == kSIfchr && inode->rdev() == make_device(1, 5)) return Source::kZero;
   return Source::kNone;
@@ -72,6 +74,49 @@ int64_t share_file(fs::RegularInode& file, uint64_t prot, uint64_t offset, uint6
   if ((prot & kProtExec) != 0) return -kEACCES;
   const int64_t e = file.share(offset + pages * kPageSize);
   return e == -kENOSPC ? -kENOMEM : e;
+}
+
+// Where mmap puts `pages` pages: MAP_FIXED's address (*replace: over mappings, which go once
+// everything is checked), else the hint if it is free, else the highest free range. 0 or -errno.
+int64_t place(const AddressSpace& mm, uint64_t addr, uint64_t pages, uint64_t flags,
+              uint64_t* start, bool* replace) {
+  if ((flags & (kMapFixed | kMapFixedNoreplace)) != 0) {
+    if ((addr & (kPageSize - 1)) != 0) return -kEINVAL;
+    if (!in_user_range(addr, pages)) return -kENOMEM;
+    *start = addr;
+    if (!mm.range_free(addr, pages)) {
+      if ((flags & kMapFixed) == 0) return -kEEXIST;  // MAP_FIXED_NOREPLACE
+      *replace = true;
+    }
+    return 0;
+  }
+  const uint64_t hint = align_down(addr, kPageSize);
+  if (hint != 0 && in_user_range(hint, pages) && mm.range_free(hint, pages)) {
+    *start = hint;
+    return 0;
+  }
+  *start = mm.find_free(pages, kMmapTop);
+  return *start != 0 ? 0 : -kENOMEM;
+}
+
+// MAP_SHARED of a regular file, or of a service's (whose bytes move to memory of the shim's
+// first: fs::share_service_file): the RegularInode whose memory the mapping maps, made long
+// enough for it (share_file). 0 and *out, or -errno with nothing changed.
+int64_t shared_memory(fs::Inode& inode, uint64_t prot, uint64_t offset, uint64_t pages,
+                      fs::RegularInode** out) {
+  fs::RegularInode* file = inode.as_regular();
+  if (file == nullptr) {
+    if ((prot & kProtExec) != 0) return -kEACCES;  // as share_file: before anything is made
+    if (int64_t e = fs::share_service_file(inode, &file); e != 0) {
+      return e == -kENOSPC ? -kENOMEM : e;
+    }
+  }
+  if (int64_t e = share_file(*file, prot, offset, pages); e != 0) {
+    if (file != inode.as_regular()) fs::unshare_service_file(inode);
+    return e;
+  }
+  *out = file;
+  return 0;
 }
 
 // mremap: unmaps [address + new_len, address + old_len) as munmap would (do_munmap's EINVAL
@@ -130,27 +175,10 @@ int64_t sys_mmap(Task& task, uint64_t addr, uint64_t length, uint64_t prot, uint
   if (length == 0) return -kEINVAL;
   const uint64_t pages = pages_of(length);
   if (pages == 0) return -kENOMEM;
-  // 2. Where: MAP_FIXED's address, else the hint if it is free, else the highest free range.
+  // 2. Where.
   uint64_t start = 0;
   bool replace = false;  // MAP_FIXED over mappings, which go once everything is checked
-  const bool fixed = (flags & (kMapFixed | kMapFixedNoreplace)) != 0;
-  if (fixed) {
-    if ((addr & (kPageSize - 1)) != 0) return -kEINVAL;
-    if (!in_user_range(addr, pages)) return -kENOMEM;
-    start = addr;
-    if (!mm.range_free(start, pages)) {
-      if ((flags & kMapFixed) == 0) return -kEEXIST;  // MAP_FIXED_NOREPLACE
-      replace = true;
-    }
-  } else {
-    const uint64_t hint = align_down(addr, kPageSize);
-    if (hint != 0 && in_user_range(hint, pages) && mm.range_free(hint, pages)) {
-      start = hint;
-    } else {
-      start = mm.find_free(pages, kMmapTop);
-      if (start == 0) return -kENOMEM;
-    }
-  }
+  if (int64_t e = place(mm, addr, pages, flags, &start, &replace); e != 0) return e;
   // 3. What a file allows (do_mmap's checks, in its order).
   const Source source = file == nullptr ? Source::kAnonymous : source_of(*file);
   if (file != nullptr) {
@@ -161,30 +189,36 @@ int64_t sys_mmap(Task& task, uint64_t addr, uint64_t length, uint64_t prot, uint
     }
     if (type == kMapShared && (prot & kProtWrite) != 0 && !file->writable()) return -kEACCES;
     if (!file->readable()) return -kEACCES;
-    if (source == Source::kNone || (source == Source::kCopiedFile && type == kMapShared)) {
-      return -kENODEV;
-    }
+    if (source == Source::kNone) return -kENODEV;
     if ((flags & kMapGrowsdown) != 0) return -kEINVAL;
   }
   if ((prot & kProtWrite) != 0 && (prot & kProtExec) != 0) return -kEACCES;  // W^X
-  fs::RegularInode* shared_file =
-      source == Source::kFile && type == kMapShared ? file->inode()->as_regular() : nullptr;
-  if (shared_file != nullptr) {
-    if (int64_t e = share_file(*shared_file, prot, static_cast<uint64_t>(offset), pages); e != 0) {
+  fs::RegularInode* shared_file = nullptr;
+  if (type == kMapShared && (source == Source::kFile || source == Source::kServiceFile)) {
+    if (int64_t e =
+            shared_memory(*file->inode(), prot, static_cast<uint64_t>(offset), pages, &shared_file);
+        e != 0) {
       return e;
     }
   }
+  // A failure from here on: the memory a service's file moved to goes again if nothing maps it.
+  auto failed = [&](int64_t e) {
+    if (source == Source::kServiceFile && type == kMapShared) {
+      fs::unshare_service_file(*file->inode());
+    }
+    return e;
+  };
   // POINT OF NO RETURN for MAP_FIXED: what was there goes (before the file's own mmap
   // operation runs, as in Linux's mmap_region).
   if (replace) {
-    if (int64_t e = mm.unmap(start, pages); e != 0) return e;
+    if (int64_t e = mm.unmap(start, pages); e != 0) return failed(e);
   }
   if (source == Source::kProcFile) return -kEIO;
   int64_t error = 0;
   if (shared_file != nullptr) {
     error = mm.map_file(start, pages, static_cast<uint32_t>(prot), shared_file,
                         static_cast<uint64_t>(offset) / kPageSize, file->writable());
-  } else if (source != Source::kFile && source != Source::kCopiedFile) {
+  } else if (source != Source::kFile && source != Source::kServiceFile) {
     // /dev/zero maps fresh zeroed memory, private or shared, as anonymous memory does.
     error = mm.map_anonymous(start, pages, static_cast<uint32_t>(prot), type == kMapShared,
                              (flags & kMapPopulate) != 0);
@@ -192,7 +226,7 @@ int64_t sys_mmap(Task& task, uint64_t addr, uint64_t length, uint64_t prot, uint
     error = map_file_copy(task, *file, start, pages, static_cast<uint32_t>(prot),
                           static_cast<uint64_t>(offset));
   }
-  return error != 0 ? error : static_cast<int64_t>(start);
+  return error != 0 ? failed(error) : static_cast<int64_t>(start);
 }
 
 int64_t sys_mremap(Task& task, uint64_t old_address, uint64_t old_size, uint64_t new_size,
@@ -285,10 +319,14 @@ int64_t sys_msync(Task& task, uint64_t addr, uint64_t length, uint32_t flags) {
   const uint64_t end = addr + align_up(length, kPageSize);
   if (end < addr) return -kENOMEM;
   if (end == addr) return 0;
-  // A MAP_SHARED mapping of a file maps the memory the file's bytes live in (sys_mmap): there
-  // is nothing to write back, and the only answer left is whether every page of the range is
-  // mapped.
-  return task.process.mm.covers(addr, end) ? 0 : -kENOMEM;
+  // A MAP_SHARED mapping of a file maps the memory the file's bytes live in (sys_mmap): for the
+  // file systems' own files there is nothing to write back; a service's file (whose bytes the
+  // shim holds while it is mapped) writes them back to the service with MS_SYNC (MS_ASYNC does
+  // nothing, as in Linux since 2.6.19). The range must be mapped throughout (ENOMEM), checked
+  // first.
+  AddressSpace& mm = task.process.mm;
+  if (!mm.covers(addr, end)) return -kENOMEM;
+  return (flags & kMsSync) != 0 ? mm.flush_files(addr, end) : 0;
 }
 
 int64_t sys_munmap(Task& task, uint64_t addr, uint64_t length) {

@@ -74,6 +74,10 @@ class Inode {
   virtual int64_t read(uint8_t* out, uint64_t length, uint64_t offset) const;
   virtual int64_t write(const uint8_t* data, uint64_t length, uint64_t offset);
   virtual int64_t truncate(uint64_t length);
+  // Writes back to where the file's bytes are kept what only the shim's memory holds: stores
+  // through MAP_SHARED mappings of a service's file (service_fs.cc), for fsync, fdatasync and
+  // msync(MS_SYNC). 0 or -errno. Default: nothing is held apart.
+  virtual int64_t flush() { return 0; }
 
   // ---- changes of attributes (each sets ctime) ----
   void set_permissions(uint32_t permissions);
@@ -142,6 +146,12 @@ class RegularInode final : public Inode {
   uint64_t allocated() const override;
   int64_t open(Process& process, uint32_t flags, StringView path, File** out) override;
   RegularInode* as_regular() override { return this; }
+  // The file's flush(), or, for the bytes of a service's file while it is mapped MAP_SHARED
+  // (cache_for), that file's.
+  int64_t flush() override { return cache_for_ != nullptr ? cache_for_->flush() : 0; }
+  // This inode holds the bytes of `file` (a service's file, service_fs.cc) for its MAP_SHARED
+  // mappings; null: no longer (the file is gone, the mappings keep the bytes).
+  void set_cache_for(Inode* file) { cache_for_ = file; }
 
   // Bytes at `offset`: the count copied (0 at or after the end), -ENOMEM if a shared file's
   // first page there cannot be reached (short if a later one cannot).
@@ -186,8 +196,9 @@ class RegularInode final : public Inode {
 
   const uint8_t* data_ = nullptr;  // the initrd's bytes or owned_; null once shared
   uint64_t size_ = 0;
-  uint8_t* owned_ = nullptr;  // the heap buffer (before share())
-  uint64_t capacity_ = 0;     // bytes of the heap buffer or of the memory object
+  uint8_t* owned_ = nullptr;    // the heap buffer (before share())
+  uint64_t capacity_ = 0;       // bytes of the heap buffer or of the memory object
+  Inode* cache_for_ = nullptr;  // set_cache_for
   // The memory object once shared. Mutable: reaching a page to read it may make what the
   // backend needs for that (ShimBackend's mirror).
   mutable MemoryObject memory_;

@@ -61,7 +61,7 @@ class RegularFile final : public InodeFile {
   int64_t pwrite(const uint8_t* data, uint64_t length, uint64_t offset) override;
   int64_t seek(int64_t offset, uint32_t whence) override;
   int64_t truncate(uint64_t length) override;
-  int64_t sync() override { return 0; }
+  int64_t sync() override { return file().flush(); }
   // A read of tmpfs never waits (a service's is a call to it); a write may raise SIGXFSZ
   // (RLIMIT_FSIZE).
   bool answers_at_once(bool for_write, uint64_t) const override {

@@ -20,6 +20,9 @@ constexpr uint64_t kChunk = 512;                  // the most a read or write ca
 // Where a file whose last name is removed while it is open lives on (as NFS clients do, with
 // .nfsXXXX): "/.hmk-unlinked-" and its node in hex, in the mount's root, hidden from listings.
 constexpr char kHiddenPrefix[] = ".hmk-unlinked-";
+// The superblock of the memory that shared files' bytes move to (ServiceFile::share): no name
+// reaches its inodes.
+Superblock g_shared_files{"hmk.vfs", 0, false};
 
 // The service path of a hidden file.
 void hidden_path(uint64_t node, ServicePath* out) {
@@ -142,8 +145,13 @@ class ServiceFile final : public Inode {
       : Inode(mount.sb, kSIfreg | permissions, 0, node), mount_(mount), size_(size) {
     mount_.inode_made();
   }
-  // A hidden file (hide()) goes from the service with its last reference.
+  // A hidden file (hide()) goes from the service with its last reference. Mappings keep the
+  // bytes they map (shared_), which no longer belong to a file.
   ~ServiceFile() override {
+    if (shared_ != nullptr) {
+      shared_->set_cache_for(nullptr);
+      shared_->release();
+    }
     if (hidden_) {
       Service::RemoveRequest req;
       hidden_path(ino(), &req.path);
@@ -178,7 +186,68 @@ class ServiceFile final : public Inode {
   }
 
   int64_t read(uint8_t* out, uint64_t length, uint64_t offset) const override {
+    if (shared_ != nullptr) return shared_->read(out, length, offset);
     return read_node(mount_.client, ino(), out, length, offset);
+  }
+
+  // share_service_file: the memory the bytes move to on the first MAP_SHARED mapping (filled
+  // from the service), made at least `length` bytes long. 0 and *out, or -errno (nothing
+  // changed).
+  int64_t share(uint64_t length, RegularInode** out) {
+    if (shared_ == nullptr) {
+      auto* memory = new (kFallible) RegularInode(g_shared_files, kFilePermissions);
+      if (memory == nullptr) return -kENOMEM;
+      // The memory object first (no copy in the heap on the way), then the bytes, a page at a
+      // time.
+      int64_t e = memory->share(max(length, size_));
+      uint8_t page[kPageSize];
+      for (uint64_t at = 0; e == 0 && at < size_; at += kPageSize) {  // bound: size_ / 4 KiB
+        const uint64_t want = min<uint64_t>(kPageSize, size_ - at);
+        const int64_t got = read_node(mount_.client, ino(), page, want, at);
+        e = got < 0 ? got : got != static_cast<int64_t>(want) ? -kEIO : 0;
+        if (e == 0 && memory->write(page, want, at) != static_cast<int64_t>(want)) e = -kENOMEM;
+      }
+      if (e != 0) {
+        memory->release();
+        return e;
+      }
+      memory->set_cache_for(this);
+      shared_ = memory;
+    }
+    if (int64_t e = shared_->share(length); e != 0) return e;
+    *out = shared_;
+    return 0;
+  }
+
+  // unshare_service_file: the memory goes if only the file holds it and its bytes are back in
+  // the service.
+  void unshare() {
+    if (shared_ == nullptr || shared_->references() != 1 || flush() != 0) return;
+    shared_->set_cache_for(nullptr);
+    shared_->release();
+    shared_ = nullptr;
+  }
+
+  // Writes the shared bytes back to the service (Inode::flush).
+  int64_t flush() override {
+    if (shared_ == nullptr) return 0;
+    uint8_t chunk[kChunk];
+    for (uint64_t at = 0; at < size_; at += kChunk) {  // bound: size_ / kChunk rounds
+      Service::WriteRequest req;
+      req.node = ino();
+      req.offset = at;
+      req.data.size = static_cast<uint32_t>(min(kChunk, size_ - at));
+      if (shared_->read(chunk, req.data.size, at) != static_cast<int64_t>(req.data.size)) {
+        return -kENOMEM;  // a page of the memory out of reach
+      }
+      mem_copy(req.data.data, chunk, req.data.size);
+      Service::WriteResponse resp;
+      if (const rpc::Status s = mount_.client.write(req, resp); s != rpc::Status::kOk) {
+        return error_of(s, -kEFBIG);
+      }
+      if (resp.written < req.data.size) return -kENOSPC;
+    }
+    return 0;
   }
 
   int64_t write(const uint8_t* data, uint64_t length, uint64_t offset) override {
@@ -199,6 +268,10 @@ class ServiceFile final : public Inode {
       if (wrote < req.data.size) break;  // the service is full: a short write
     }
     if (done > 0) {
+      // The shared bytes take what the service took (the service decides what fits).
+      if (shared_ != nullptr && shared_->write(data, done, offset) != static_cast<int64_t>(done)) {
+        return -kENOMEM;
+      }
       size_ = max(size_, offset + done);
       contents_changed();
     }
@@ -226,6 +299,7 @@ class ServiceFile final : public Inode {
     if (const rpc::Status s = mount_.client.truncate(req, resp); s != rpc::Status::kOk) {
       return error_of(s, -kEFBIG);
     }
+    if (shared_ != nullptr && shared_->truncate(length) != 0) return -kENOMEM;
     size_ = length;
     contents_changed();
     return 0;
@@ -235,6 +309,7 @@ class ServiceFile final : public Inode {
   ServiceMount& mount_;
   uint64_t size_;
   bool hidden_ = false;
+  RegularInode* shared_ = nullptr;  // share(): the bytes from the first MAP_SHARED mapping on
 };
 
 // A symbolic link of the service: its target, read once when the shim first finds it (only the
@@ -362,13 +437,24 @@ int64_t ServiceMount::inode_for(const svc::fs::NodeInfo& info, ServiceDirectory*
 
 void ServiceMount::unmount() {
   ++live_;  // the mount stays while its inodes go
-  for (uint32_t i = 0; i < count_; ++i)
+  for (uint32_t i = 0; i < count_; ++i) {
+    (void)known_[i]->flush();  // the bytes of shared files back to the service
     known_[i]->release();
+  }
   delete[] known_;
   known_ = nullptr;
   count_ = capacity_ = 0;
   unmounted_ = true;
   inode_gone();
+}
+
+int64_t share_service_file(Inode& file, RegularInode** out) {
+  ServiceFile* served = as_service_file(&file);
+  return served != nullptr ? served->share(0, out) : -kENODEV;
+}
+
+void unshare_service_file(Inode& file) {
+  if (ServiceFile* served = as_service_file(&file); served != nullptr) served->unshare();
 }
 
 // ---- directories ----
