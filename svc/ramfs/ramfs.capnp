@@ -34,7 +34,8 @@ interface FileSystem {
   list @7 (node :UInt64, cookie :UInt32) -> (entries :List(DirEntry) $Hmk.maxSize(8), next :UInt32, done :Bool);
   # Lists a directory from `cookie` (0 for the start; an entry's `next` goes on after it); call
   # again with `next` until `done`. Cookies stay valid while names are added and removed: a
-  # name there for the whole listing is listed exactly once.
+  # name there for the whole listing is listed exactly once. A node with several names in the
+  # directory is listed under each.
 
   remove @8 (path :Text $Hmk.maxSize(256)) -> ();
   # Removes a name: of a file or link (the node, and its bytes, go with its last name), or of an
