@@ -1568,7 +1568,12 @@ TEST_CASE("a service at /vfs: names made, listed, moved and removed through the 
   CHECK(sys_rmdir(f.task, f.str("/vfs/e")) == -kENOTEMPTY);
   CHECK(sys_rmdir(f.task, f.str("/vfs")) == -kEBUSY);
   CHECK(sys_rename(f.task, f.str("/vfs/g"), f.str("/tmp/g")) == -kEXDEV);
-  CHECK(sys_link(f.task, f.str("/vfs/g"), f.str("/vfs/h")) == -kEPERM);  // no hard links
+  CHECK(sys_link(f.task, f.str("/vfs/e"), f.str("/vfs/h")) == -kEPERM);  // a directory
+  CHECK(sys_link(f.task, f.str("/vfs/g"), f.str("/vfs/e")) == -kEEXIST);
+  CHECK(sys_link(f.task, f.str("/vfs/g"), f.str("/tmp/g")) == -kEXDEV);
+  CHECK(sys_link(f.task, f.str("/etc/motd"), f.str("/vfs/motd")) == -kEXDEV);
+  CHECK(sys_link(f.task, f.str("/vfs/g"), f.str("/vfs/nothere/g")) == -kENOENT);
+  CHECK(sys_link(f.task, f.str("/vfs/g"), f.str("/vfs/" + std::string(64, 'l'))) == -kENAMETOOLONG);
   // Symbolic links: the service keeps the target as the node's bytes; the shim follows it.
   REQUIRE(sys_symlink(f.task, f.str("g"), f.str("/vfs/h")) == 0);
   CHECK(f.readlink("/vfs/h") == "g");
@@ -1809,6 +1814,158 @@ TEST_CASE("a service at /vfs: an open file outlives its name, hidden, as on NFS"
   REQUIRE(Service::Client(s.channel).remove(remove, removed) == rpc::Status::kOk);
   CHECK(sys_pread64(f.task, static_cast<int32_t>(g), f.buffer(), 4, 0) == -kESTALE);
   CHECK(sys_close(f.task, static_cast<int32_t>(g)) == 0);
+}
+
+// Hard links at /vfs: the service's names of one node, one inode in the shim for all of them.
+TEST_CASE("a service at /vfs: hard links share the node and its inode; nlink counts them") {
+  Served s;
+  Fixture& f = s.f;
+  const Service::Client client(s.channel);
+  auto service_links = [&](const char* path) {
+    Service::OpenRequest req;
+    req.path.set(path);
+    Service::OpenResponse resp;
+    return client.open(req, resp) == rpc::Status::kOk ? static_cast<int64_t>(resp.info.links) : -1;
+  };
+  auto service_nodes = [&] {
+    Service::UsageResponse usage;
+    REQUIRE(client.usage(Service::UsageRequest{}, usage) == rpc::Status::kOk);
+    return usage.usage.nodes;
+  };
+  REQUIRE(sys_mkdir(f.task, f.str("/vfs/d"), 0755) == 0);
+  const int64_t w = f.open("/vfs/a", kOCreat | kOWronly, 0640);
+  REQUIRE(w >= 0);
+  REQUIRE(f.write(static_cast<int32_t>(w), "one") == 3);
+  REQUIRE(sys_close(f.task, static_cast<int32_t>(w)) == 0);
+  CHECK(f.stat("/vfs/a").nlink == 1);
+  REQUIRE(sys_link(f.task, f.str("/vfs/a"), f.str("/vfs/d/b")) == 0);
+  CHECK(service_links("/a") == 2);
+  CHECK(service_links("/d/b") == 2);
+  const Stat a = f.stat("/vfs/a");
+  const Stat b = f.stat("/vfs/d/b");
+  CHECK(a.ino == b.ino);
+  CHECK(a.nlink == 2);
+  CHECK(b.nlink == 2);
+  CHECK(b.mode == (kSIfreg | 0640));  // one inode: the attributes the shim keeps are shared
+  CHECK(f.list("/vfs/d") == std::vector<std::string>{".", "..", "b"});
+  // Written through one name, read through the other.
+  const int64_t append = f.open("/vfs/d/b", kOWronly | kOAppend);
+  REQUIRE(append >= 0);
+  REQUIRE(f.write(static_cast<int32_t>(append), "+two") == 4);
+  REQUIRE(sys_close(f.task, static_cast<int32_t>(append)) == 0);
+  CHECK(f.read_file("/vfs/a") == "one+two");
+  CHECK(f.stat("/vfs/a").size == 7);
+  // Renaming one name onto the other (two names of one file): nothing happens.
+  CHECK(sys_rename(f.task, f.str("/vfs/a"), f.str("/vfs/d/b")) == 0);
+  CHECK(f.stat("/vfs/a").nlink == 2);
+  CHECK(service_links("/a") == 2);
+  // A name linked again from the new one, and through an fd (linkat with AT_EMPTY_PATH): the
+  // service takes the node by id, so a name the shim never resolved will do.
+  const int64_t held = f.open("/vfs/a", kORdonly);
+  REQUIRE(held >= 0);
+  const auto h = static_cast<int32_t>(held);
+  CHECK(sys_linkat(f.task, h, f.str(""), kAtFdcwd, f.str("/vfs/c"), kAtEmptyPath) == 0);
+  CHECK(f.stat("/vfs/c").nlink == 3);
+  CHECK(sys_unlink(f.task, f.str("/vfs/c")) == 0);
+  CHECK(f.stat("/vfs/a").nlink == 2);
+  CHECK(service_nodes() == 3);  // the root, d and the file
+  // Unlinking one name of an open file: the node stays under its other name, nothing hidden.
+  REQUIRE(sys_unlink(f.task, f.str("/vfs/a")) == 0);
+  CHECK(f.stat_error("/vfs/a") == -kENOENT);
+  CHECK(f.stat("/vfs/d/b").nlink == 1);
+  CHECK(f.stat("/vfs/d/b").ino == a.ino);
+  CHECK(f.stat("/vfs/d/b").mode == (kSIfreg | 0640));  // still the shim's one inode
+  REQUIRE(sys_fstat(f.task, h, f.buffer()) == 0);
+  CHECK(f.get<Stat>(f.buffer()).nlink == 1);
+  CHECK(service_links("/d/b") == 1);
+  CHECK(f.list("/vfs") == std::vector<std::string>{".", "..", "d"});
+  CHECK(service_nodes() == 3);  // no hidden name
+  CHECK(f.read(h) == "one+two");
+  CHECK(f.read_file("/vfs/d/b") == "one+two");
+  // Then the other, the last: now the open file is hidden, and goes with its last reference.
+  REQUIRE(sys_unlink(f.task, f.str("/vfs/d/b")) == 0);
+  REQUIRE(sys_fstat(f.task, h, f.buffer()) == 0);
+  CHECK(f.get<Stat>(f.buffer()).nlink == 0);
+  CHECK(f.list("/vfs/d") == std::vector<std::string>{".", ".."});
+  CHECK(f.list("/vfs") == std::vector<std::string>{".", "..", "d"});
+  CHECK(service_nodes() == 3);  // the hidden file
+  CHECK(sys_pread64(f.task, h, f.buffer(), 7, 0) == 7);
+  CHECK(f.bytes(f.buffer(), 7) == "one+two");
+  // A file with no name left is not linked again (Linux: ENOENT).
+  CHECK(sys_linkat(f.task, h, f.str(""), kAtFdcwd, f.str("/vfs/back"), kAtEmptyPath) == -kENOENT);
+  CHECK(sys_close(f.task, h) == 0);
+  CHECK(service_nodes() == 2);
+  CHECK(svc::test::live_extents() == 0);
+  CHECK(sys_rmdir(f.task, f.str("/vfs/d")) == 0);
+}
+
+TEST_CASE("a service at /vfs: a rename over one of a file's names keeps the file") {
+  Served s;
+  Fixture& f = s.f;
+  const Service::Client client(s.channel);
+  for (const char* name : {"/vfs/p", "/vfs/q"}) {
+    const int64_t w = f.open(name, kOCreat | kOWronly);
+    REQUIRE(w >= 0);
+    REQUIRE(f.write(static_cast<int32_t>(w), name) == static_cast<int64_t>(std::strlen(name)));
+    REQUIRE(sys_close(f.task, static_cast<int32_t>(w)) == 0);
+  }
+  REQUIRE(sys_link(f.task, f.str("/vfs/p"), f.str("/vfs/p2")) == 0);
+  REQUIRE(sys_chmod(f.task, f.str("/vfs/p"), 0600) == 0);
+  const uint64_t p = f.stat("/vfs/p").ino;
+  // Held open too: with another name left, the target is not moved aside.
+  const int64_t held = f.open("/vfs/p", kORdonly);
+  REQUIRE(held >= 0);
+  REQUIRE(sys_rename(f.task, f.str("/vfs/q"), f.str("/vfs/p")) == 0);
+  CHECK(f.read_file("/vfs/p") == "/vfs/q");
+  CHECK(f.read_file("/vfs/p2") == "/vfs/p");
+  CHECK(f.stat("/vfs/p2").ino == p);
+  CHECK(f.stat("/vfs/p2").nlink == 1);
+  CHECK(f.stat("/vfs/p2").mode == (kSIfreg | 0600));  // still the shim's one inode
+  CHECK(f.read(static_cast<int32_t>(held)) == "/vfs/p");
+  CHECK(f.list("/vfs").size() == 4);  // ".", "..", p, p2: nothing hidden
+  Service::UsageResponse usage;
+  REQUIRE(client.usage(Service::UsageRequest{}, usage) == rpc::Status::kOk);
+  CHECK(usage.usage.nodes == 3);
+  CHECK(usage.usage.names == 2);  // p and p2: no hidden name
+  CHECK(sys_close(f.task, static_cast<int32_t>(held)) == 0);
+  CHECK(sys_unlink(f.task, f.str("/vfs/p2")) == 0);
+  CHECK(sys_unlink(f.task, f.str("/vfs/p")) == 0);
+  REQUIRE(client.usage(Service::UsageRequest{}, usage) == rpc::Status::kOk);
+  CHECK(usage.usage.nodes == 1);
+  CHECK(svc::test::live_extents() == 0);
+}
+
+TEST_CASE("a service at /vfs: links of symbolic links, and a node's count found in the service") {
+  Served s;
+  Fixture& f = s.f;
+  const Service::Client client(s.channel);
+  REQUIRE(sys_symlink(f.task, f.str("nowhere"), f.str("/vfs/l")) == 0);
+  REQUIRE(sys_link(f.task, f.str("/vfs/l"), f.str("/vfs/l2")) == 0);  // the link, not followed
+  CHECK(f.stat("/vfs/l2", false).mode == (kSIflnk | 0777));
+  CHECK(f.stat("/vfs/l2", false).nlink == 2);
+  CHECK(f.stat("/vfs/l2", false).ino == f.stat("/vfs/l", false).ino);
+  CHECK(f.readlink("/vfs/l2") == "nowhere");
+  REQUIRE(sys_unlink(f.task, f.str("/vfs/l")) == 0);
+  CHECK(f.stat("/vfs/l2", false).nlink == 1);
+  CHECK(f.readlink("/vfs/l2") == "nowhere");
+  REQUIRE(sys_unlink(f.task, f.str("/vfs/l2")) == 0);
+  // Names the shim did not make: the first lookup takes the service's count.
+  Service::CreateRequest create;
+  create.path.set("/x");
+  create.kind = svc::fs::NodeKind::kFile;
+  Service::CreateResponse created;
+  REQUIRE(client.create(create, created) == rpc::Status::kOk);
+  Service::LinkRequest link;
+  link.node = created.node;
+  link.to.set("/y");
+  Service::LinkResponse linked;
+  REQUIRE(client.link(link, linked) == rpc::Status::kOk);
+  CHECK(f.stat("/vfs/y").nlink == 2);
+  CHECK(f.stat("/vfs/x").ino == f.stat("/vfs/y").ino);
+  REQUIRE(sys_unlink(f.task, f.str("/vfs/x")) == 0);
+  CHECK(f.stat("/vfs/y").nlink == 1);
+  REQUIRE(sys_unlink(f.task, f.str("/vfs/y")) == 0);
+  CHECK(f.list("/vfs") == std::vector<std::string>{".", ".."});
 }
 
 TEST_CASE("a service at /vfs: full is ENOSPC; a service that does not answer is not mounted") {

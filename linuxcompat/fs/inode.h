@@ -91,7 +91,8 @@ class Inode {
   void accessed();            // atime: now, if older than mtime or ctime (relatime)
   void add_link();
   void drop_link();
-  // Directories: the entry count as nlink (2 + subdirectories) is kept by Directory.
+  // Directories: the entry count as nlink (2 + subdirectories) is kept by Directory. A service's
+  // file or link starts with the service's count of its names (service_fs.cc).
   void set_nlink(uint32_t nlink) { nlink_ = nlink; }
 
   void fill_stat(Stat* out) const;

@@ -239,8 +239,10 @@ int64_t make_link(Process& process, Inode* inode, Inode* start, StringView path)
   if (int64_t e = prepare_create(process, start, path, Making::kFile, &parent); e != 0) return e;
   Directory* dir = directory_of(parent);
   if (&dir->superblock() != &inode->superblock()) return -kEXDEV;
-  if (dir->changeable() == nullptr || inode->is_directory()) return -kEPERM;
+  ServiceDirectory* served = as_service_directory(dir);
+  if ((served == nullptr && dir->changeable() == nullptr) || inode->is_directory()) return -kEPERM;
   if (inode->nlink() == 0) return -kENOENT;  // it has no name left to be linked from
+  if (served != nullptr) return served->link(parent.last, inode);
   if (int64_t e = dir->changeable()->insert(parent.last, inode); e != 0) return e;
   inode->add_link();
   return 0;

@@ -79,11 +79,13 @@ class ServiceMount {
   ServiceMount(const rpc::Channel& channel, uint64_t dev)
       : sb{"hmk.vfs", dev, true, true}, client(channel) {}
 
-  // The inode of the node `info` describes: the one seen before, else a new one found in
-  // `parent` under `name` (a directory's ".."), with `permissions` (the service keeps none).
+  // The inode of the node `info` describes: the one seen before (by any of its names), else a
+  // new one found in `parent` under `name` (a directory's ".."), with `permissions` (the service
+  // keeps none) and, for a file or link, the service's count of its names.
   int64_t inode_for(const svc::fs::NodeInfo& info, ServiceDirectory* parent, StringView name,
                     uint32_t permissions, InodeRef* out);
-  // A node removed through the shim: its inode is let go (what holds it keeps it).
+  // A node whose last name was removed through the shim: its inode is let go (what holds it
+  // keeps it).
   void forget(Inode* inode);
   void unmount();
   void inode_made() { ++live_; }
@@ -287,8 +289,8 @@ class ServiceFile final : public Inode {
     if (mount_.client.rename(req, resp) == rpc::Status::kOk) hidden_ = false;
   }
 
-  // Whether something besides its name (the mount's reference) and the caller's reference holds
-  // it: an open file.
+  // Whether something besides its names (the mount's one reference for all of them) and the
+  // caller's reference holds it: an open file.
   bool open_elsewhere() const { return references() > 2; }
 
   int64_t truncate(uint64_t length) override {
@@ -431,6 +433,8 @@ int64_t ServiceMount::inode_for(const svc::fs::NodeInfo& info, ServiceDirectory*
     made = new (kFallible) ServiceFile(*this, info.node, permissions, info.size);
   }
   if (made == nullptr) return -kENOMEM;
+  // From here the shim counts a file's or link's names itself (it is the service's only client).
+  if (!made->is_directory()) made->set_nlink(max<uint32_t>(info.links, 1));
   *out = InodeRef::adopt(made);
   return unmounted_ ? 0 : remember(made);  // once unmounted, only its users hold an inode
 }
@@ -563,6 +567,7 @@ int64_t ServiceDirectory::create(StringView name, bool directory, uint32_t permi
   svc::fs::NodeInfo info;
   info.node = resp.node;
   info.kind = req.kind;
+  info.links = 1;
   if (int64_t e = mount_.inode_for(info, this, name, permissions, out); e != 0) {
     Service::RemoveRequest undo;  // no inode for it: the node goes too, leaving nothing made
     undo.path = req.path;
@@ -605,6 +610,7 @@ int64_t ServiceDirectory::make_symlink(StringView name, StringView target) {
     info.node = resp.node;
     info.kind = req.kind;
     info.size = target.size();
+    info.links = 1;
     e = mount_.inode_for(info, this, name, 0777, &made);
   }
   if (e != 0) {  // nothing is left behind: the node goes
@@ -621,8 +627,11 @@ int64_t ServiceDirectory::remove(StringView name, Inode* child) {
   Service::RemoveRequest req;
   if (int64_t e = path_of(this, name, &req.path); e != 0) return e;
   Service::RemoveResponse resp;
+  // Only the last name of a file takes the node with it: then, if the file is open, it is
+  // hidden instead. Another name keeps the node (and the shim's inode) as it is.
+  const bool last = child->is_directory() || child->nlink() <= 1;
   ServiceFile* file = as_service_file(child);
-  if (file != nullptr && file->open_elsewhere()) {
+  if (last && file != nullptr && file->open_elsewhere()) {
     if (int64_t e = file->hide(req.path); e != 0) return e;
   } else if (const rpc::Status s = mount_.client.remove(req, resp); s != rpc::Status::kOk) {
     return error_of(s);
@@ -635,7 +644,22 @@ int64_t ServiceDirectory::remove(StringView name, Inode* child) {
   } else {
     child->drop_link();
   }
-  mount_.forget(child);
+  if (last) mount_.forget(child);
+  return 0;
+}
+
+int64_t ServiceDirectory::link(StringView name, Inode* inode) {
+  if (reserved(name)) return -kEPERM;
+  Service::LinkRequest req;
+  req.node = inode->ino();  // the service's node id (ServiceFile, ServiceLink)
+  if (int64_t e = path_of(this, name, &req.to); e != 0) return e;
+  Service::LinkResponse resp;
+  if (const rpc::Status s = mount_.client.link(req, resp); s != rpc::Status::kOk) {
+    return error_of(s);
+  }
+  ++mount_.changes;
+  contents_changed();
+  inode->add_link();
   return 0;
 }
 
@@ -661,10 +685,11 @@ int64_t ServiceDirectory::rename(ServiceDirectory* from, StringView from_name, S
   char* copy = nullptr;
   if (moved != nullptr && (copy = copy_name(to_name)) == nullptr) return -kENOMEM;
   // The service replaces a file but not a directory: an empty directory in the way goes first
-  // (not undone if the rename then fails), and an open file moves to its hidden name first, so
-  // that its bytes stay (moved back if the rename fails).
+  // (not undone if the rename then fails), and an open file whose last name is in the way moves
+  // to its hidden name first, so that its bytes stay (moved back if the rename fails). A target
+  // with other names keeps its node: the service only takes that name from it.
   ServiceFile* hidden = as_service_file(target);
-  if (hidden != nullptr && !hidden->open_elsewhere()) hidden = nullptr;
+  if (hidden != nullptr && (!hidden->open_elsewhere() || hidden->nlink() > 1)) hidden = nullptr;
   int64_t e = 0;
   if (target != nullptr && target->is_directory()) {
     e = to->remove(to_name, target);
@@ -688,7 +713,7 @@ int64_t ServiceDirectory::rename(ServiceDirectory* from, StringView from_name, S
   source->attributes_changed();
   if (target != nullptr) {
     target->drop_link();
-    mount.forget(target);
+    if (target->nlink() == 0) mount.forget(target);
   }
   if (moved != nullptr) {
     to->acquire();

@@ -4,10 +4,12 @@
 // own, the kernel). This is HongMeng's path for files: the Linux personality translates, file
 // systems are services. docs/linux.md, "Files in a service".
 //
-// The service keeps names, kinds, sizes and bytes; it knows nothing of Linux. The shim keeps the
-// rest: one inode per node it has seen (looked up or made), alive until the node is removed
-// through it, which holds what the interface does not carry: permissions, owner, times, and the
-// directory a directory was found in (for ".." and getcwd). A node changed by another client of
+// The service keeps names, kinds, sizes, bytes and how many names a node has; it knows nothing of
+// Linux. The shim keeps the rest: one inode per node it has seen (looked up or made), shared by
+// all the node's names and alive until its last name is removed through the shim, which holds
+// what the interface does not carry: permissions, owner, times, and the directory a directory was
+// found in (for ".." and getcwd); its link count is the service's when the shim first finds the
+// node, then follows the shim's own link, unlink and rename. A node changed by another client of
 // the service is not noticed (the shim is its only client in the ./hmk exec profiles).
 #pragma once
 
@@ -47,13 +49,18 @@ class ServiceDirectory final : public Directory {
   // bytes): 0 or -errno, nothing made on failure.
   int64_t make_symlink(StringView name, StringView target);
   // Removes `name`, which names `child` (a file, a link, or an empty directory): 0 or -errno.
-  // A file something still holds open keeps its bytes: it moves to a hidden name in the mount's
-  // root and goes from the service with its last reference (as NFS clients do).
+  // The node lives on while it has other names. A file whose last name this is and that
+  // something still holds open keeps its bytes: it moves to a hidden name in the mount's root and
+  // goes from the service with its last reference (as NFS clients do).
   int64_t remove(StringView name, Inode* child);
+  // A new name `name` (free: the caller checked) for `inode`, a file or symbolic link of this
+  // mount that still has a name: 0 or -errno (-ENOSPC when the service has no name left).
+  int64_t link(StringView name, Inode* inode);
   // Whether the directory has no entries: 1, 0, or -errno.
   int64_t empty();
   // rename: `source` from `from`/`from_name` to `to`/`to_name`, replacing `target` if not null
-  // (the caller made Linux's checks: same mount, kinds match, an empty directory).
+  // (the caller made Linux's checks: same mount, kinds match, an empty directory, and `source`
+  // and `target` are not one inode). A target with other names only loses this one.
   static int64_t rename(ServiceDirectory* from, StringView from_name, ServiceDirectory* to,
                         StringView to_name, Inode* source, Inode* target);
 

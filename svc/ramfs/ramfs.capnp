@@ -2,9 +2,10 @@
 # The file system interface, served by ramfs (files in memory) and by vfs (which forwards each
 # call to the file system mounted at the path).
 #
-# Nodes are named by 64-bit ids that stay valid until the node is removed; a stale id gets
-# badHandle. Paths are absolute ("/a/b"), with components of 1 to 63 bytes other than "." and
-# ".."; a longer component is tooLong.
+# Nodes are named by 64-bit ids that stay valid until the node is removed (its last name goes);
+# a stale id gets badHandle. A file or symbolic link may have several names (link), a directory
+# has exactly one. Paths are absolute ("/a/b"), with components of 1 to 63 bytes other than "."
+# and ".."; a longer component is tooLong.
 
 using Hmk = import "/tools/capnpc-hmk/hmk.capnp";
 $Hmk.namespace("hmk::svc::fs");
@@ -33,16 +34,25 @@ interface FileSystem {
   list @7 (node :UInt64, cookie :UInt32) -> (entries :List(DirEntry) $Hmk.maxSize(8), next :UInt32, done :Bool);
   # Lists a directory from `cookie` (0 for the start; an entry's `next` goes on after it); call
   # again with `next` until `done`. Cookies stay valid while names are added and removed: a
-  # name there for the whole listing is listed exactly once.
+  # name there for the whole listing is listed exactly once. A node with several names in the
+  # directory is listed under each.
 
   remove @8 (path :Text $Hmk.maxSize(256)) -> ();
-  # Removes a file or an empty directory.
+  # Removes a name: of a file or link (the node, and its bytes, go with its last name), or of an
+  # empty directory.
 
   rename @9 (from :Text $Hmk.maxSize(256), to :Text $Hmk.maxSize(256)) -> ();
-  # Moves a node; an existing file at `to` is replaced, an existing directory is not.
+  # Moves a name to `to`; an existing file or link at `to` loses that name (as remove), an
+  # existing directory is not replaced (exists). When both name one node, nothing happens.
 
   usage @10 () -> (usage :Usage);
   # What the file system holds.
+
+  link @11 (node :UInt64, to :Text $Hmk.maxSize(256)) -> ();
+  # Gives the file or symbolic link `node` one more name, `to`: its parent must exist and `to`
+  # must not (exists). A directory keeps its one name (isDirectory). The node is named by its id,
+  # not a path, so that a client holding only an open file (Linux's linkat of a descriptor) can
+  # name it too; on vfs, `to` must lie in the file system the node is in (unsupported).
 }
 
 enum NodeKind {
@@ -58,6 +68,9 @@ struct NodeInfo {
   kind @1 :NodeKind;
   size @2 :UInt64;
   # Bytes in a file or link; entries in a directory.
+  links @3 :UInt32;
+  # How many names the node has: a file's or link's (1 or more: link adds, remove and rename over
+  # it take away); always 1 for a directory, the root included ("." and ".." are not names here).
 }
 
 struct DirEntry {
@@ -73,4 +86,7 @@ struct Usage {
   maxNodes @1 :UInt32;
   dataBytes @2 :UInt64;
   # Bytes of memory objects holding file data.
+  names @3 :UInt32;
+  maxNames @4 :UInt32;
+  # Names in use (every node's but the root's) and the most there can be: each link takes one.
 }

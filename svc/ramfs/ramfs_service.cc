@@ -30,17 +30,19 @@ rpc::Status RamfsService::start(svc::Env&) {
     n.used = false;
     n.generation = 0;
   }
+  for (Name& n : names_)
+    n.dir = kNone;
   Node& root = nodes_[kRoot];
   root.used = true;
   root.kind = fs::NodeKind::kDirectory;
   root.generation = 1;
+  root.links = 1;
   root.parent = kRoot;
-  root.first_child = kNone;
-  root.next_sibling = kNone;
+  root.first = kNone;
   root.children = 0;
-  root.name_size = 0;
   root.size = 0;
   used_nodes_ = 1;
+  used_names_ = 0;
   return rpc::Status::kOk;
 }
 
@@ -57,15 +59,18 @@ rpc::Status RamfsService::node_of(uint64_t id, uint32_t* index) const {
 }
 
 uint32_t RamfsService::child(uint32_t dir, const char* name, uint32_t name_size) const {
-  for (uint32_t c = nodes_[dir].first_child; c != kNone; c = nodes_[c].next_sibling)
-    if (same(nodes_[c].name, nodes_[c].name_size, name, name_size)) return c;
+  // bound: the directory's names, at most kMaxNames
+  for (uint32_t c = nodes_[dir].first; c != kNone; c = names_[c].next)
+    if (same(names_[c].bytes, names_[c].size, name, name_size)) return c;
   return kNone;
 }
 
 // Walks `path` component by component. Every component must name a directory except the last.
-rpc::Status RamfsService::resolve(const char* path, uint32_t size, uint32_t* index) const {
+rpc::Status RamfsService::resolve(const char* path, uint32_t size, uint32_t* index,
+                                  uint32_t* name) const {
   if (size == 0 || path[0] != '/') return rpc::Status::kInvalidArgument;
   uint32_t at = kRoot;
+  uint32_t via = kNone;
   uint32_t i = 1;
   while (i < size) {
     uint32_t end = i;
@@ -78,12 +83,13 @@ rpc::Status RamfsService::resolve(const char* path, uint32_t size, uint32_t* ind
     if ((n == 1 && path[i] == '.') || (n == 2 && path[i] == '.' && path[i + 1] == '.'))
       return rpc::Status::kInvalidArgument;
     if (nodes_[at].kind != fs::NodeKind::kDirectory) return rpc::Status::kNotDirectory;
-    const uint32_t next = child(at, path + i, n);
-    if (next == kNone) return rpc::Status::kNotFound;
-    at = next;
+    via = child(at, path + i, n);
+    if (via == kNone) return rpc::Status::kNotFound;
+    at = names_[via].node;
     i = end + 1;
   }
   *index = at;
+  if (name != nullptr) *name = via;
   return rpc::Status::kOk;
 }
 
@@ -111,20 +117,48 @@ rpc::Status RamfsService::split(const char* path, uint32_t size, Split* out) con
   return rpc::Status::kOk;
 }
 
-void RamfsService::link(uint32_t dir, uint32_t index) {
-  nodes_[index].parent = dir;
-  nodes_[index].next_sibling = nodes_[dir].first_child;
-  nodes_[dir].first_child = index;
-  ++nodes_[dir].children;
+uint32_t RamfsService::free_name() const {
+  uint32_t slot = 0;
+  while (slot < kMaxNames && names_[slot].dir != kNone)  // bound: kMaxNames
+    ++slot;
+  return slot;
 }
 
-void RamfsService::unlink(uint32_t index) {
-  Node& dir = nodes_[nodes_[index].parent];
-  uint32_t* link = &dir.first_child;
-  while (*link != index)
-    link = &nodes_[*link].next_sibling;
-  *link = nodes_[index].next_sibling;
+void RamfsService::add_name(uint32_t slot, const Split& where, uint32_t node) {
+  Name& name = names_[slot];
+  name.dir = where.parent;
+  name.node = node;
+  name.size = where.name_size;
+  copy(name.bytes, where.name, where.name_size);
+  chain(slot);
+  ++nodes_[node].links;
+  ++used_names_;
+}
+
+void RamfsService::chain(uint32_t slot) {
+  Node& dir = nodes_[names_[slot].dir];
+  names_[slot].next = dir.first;
+  dir.first = slot;
+  ++dir.children;
+}
+
+void RamfsService::unchain(uint32_t slot) {
+  Node& dir = nodes_[names_[slot].dir];
+  uint32_t* at = &dir.first;
+  while (*at != slot)  // bound: the directory's names, `slot` among them
+    at = &names_[*at].next;
+  *at = names_[slot].next;
   --dir.children;
+}
+
+void RamfsService::drop_name(uint32_t slot) {
+  const uint32_t index = names_[slot].node;
+  unchain(slot);
+  names_[slot].dir = kNone;
+  --used_names_;
+  // The node, and its bytes, stay while another name (a link) reaches them.
+  if (--nodes_[index].links > 0) return;
+  release(index);
 }
 
 void RamfsService::release(uint32_t index) {
@@ -139,6 +173,7 @@ void RamfsService::info(uint32_t index, fs::NodeInfo& out) const {
   out.node = id_of(index);
   out.kind = node.kind;
   out.size = node.kind == fs::NodeKind::kDirectory ? node.children : node.size;
+  out.links = node.links;
 }
 
 // Frees every extent wholly past `size` and zeroes the rest of the one `size` ends in, so that
@@ -184,21 +219,23 @@ rpc::Status RamfsService::create(const FileSystem::CreateRequest& req,
   RPC_TRY(split(req.path.data, req.path.size, &where));
   if (child(where.parent, where.name, where.name_size) != kNone) return rpc::Status::kExists;
   uint32_t index = 0;
-  while (index < kMaxNodes && nodes_[index].used)
+  while (index < kMaxNodes && nodes_[index].used)  // bound: kMaxNodes
     ++index;
   if (index == kMaxNodes) return rpc::Status::kNoSpace;
+  const uint32_t slot = free_name();
+  if (slot == kMaxNames) return rpc::Status::kNoSpace;  // links took the names
   Node& node = nodes_[index];
   node.used = true;
   node.kind = req.kind;
   ++node.generation;
-  node.first_child = kNone;
+  node.links = 0;
+  node.parent = where.parent;
+  node.first = kNone;
   node.children = 0;
   node.size = 0;
-  node.name_size = where.name_size;
-  copy(node.name, where.name, where.name_size);
   for (uint16_t& e : node.extents)
     e = kNoExtent;
-  link(where.parent, index);
+  add_name(slot, where, index);
   ++used_nodes_;
   resp.node = id_of(index);
   return rpc::Status::kOk;
@@ -292,68 +329,76 @@ rpc::Status RamfsService::list(const FileSystem::ListRequest& req, FileSystem::L
   uint32_t index = 0;
   RPC_TRY(node_of(req.node, &index));
   if (nodes_[index].kind != fs::NodeKind::kDirectory) return rpc::Status::kNotDirectory;
-  // Children are listed in the order of their slots in the node table, and the cookie is the
-  // slot to go on from (an entry's `next` is the slot after its own): a listing survives names
-  // being added and removed meanwhile, every name there throughout listed exactly once.
-  auto is_child = [&](uint32_t slot) {
-    return slot != kRoot && nodes_[slot].used && nodes_[slot].parent == index;
-  };
+  // Names are listed in the order of their slots in the table of names, and the cookie is the
+  // slot to go on from (an entry's `next` is the slot after its own). A name keeps its slot
+  // while it exists (rename moves it in place), so a listing survives names being added and
+  // removed meanwhile, every name there throughout listed exactly once; a node with two names
+  // here is listed under each.
+  auto is_child = [&](uint32_t slot) { return names_[slot].dir == index; };
   uint32_t slot = req.cookie;
   resp.entries.size = 0;
-  for (; slot < kMaxNodes && resp.entries.size < resp.entries.kMax; ++slot) {
+  // bound: kMaxNames
+  for (; slot < kMaxNames && resp.entries.size < resp.entries.kMax; ++slot) {
     if (!is_child(slot)) continue;
+    const Name& name = names_[slot];
     fs::DirEntry& e = resp.entries.items[resp.entries.size++];
-    copy(e.name.data, nodes_[slot].name, nodes_[slot].name_size);
-    e.name.size = nodes_[slot].name_size;
-    e.node = id_of(slot);
-    e.kind = nodes_[slot].kind;
+    copy(e.name.data, name.bytes, name.size);
+    e.name.size = name.size;
+    e.node = id_of(name.node);
+    e.kind = nodes_[name.node].kind;
     e.next = slot + 1;
   }
   resp.next = slot;
-  while (slot < kMaxNodes && !is_child(slot))
+  while (slot < kMaxNames && !is_child(slot))  // bound: kMaxNames
     ++slot;
-  resp.done = slot >= kMaxNodes;
+  resp.done = slot >= kMaxNames;
   return rpc::Status::kOk;
 }
 
 rpc::Status RamfsService::remove(const FileSystem::RemoveRequest& req, FileSystem::RemoveResponse&,
                                  const rpc::CallContext&) {
   uint32_t index = 0;
-  RPC_TRY(resolve(req.path.data, req.path.size, &index));
+  uint32_t name = kNone;
+  RPC_TRY(resolve(req.path.data, req.path.size, &index, &name));
   if (index == kRoot) return rpc::Status::kInvalidArgument;
   if (nodes_[index].kind == fs::NodeKind::kDirectory && nodes_[index].children > 0)
     return rpc::Status::kNotEmpty;
-  unlink(index);
-  release(index);
+  drop_name(name);
   return rpc::Status::kOk;
 }
 
 rpc::Status RamfsService::rename(const FileSystem::RenameRequest& req, FileSystem::RenameResponse&,
                                  const rpc::CallContext&) {
   uint32_t from = 0;
-  RPC_TRY(resolve(req.from.data, req.from.size, &from));
+  uint32_t moving = kNone;
+  RPC_TRY(resolve(req.from.data, req.from.size, &from, &moving));
   if (from == kRoot) return rpc::Status::kInvalidArgument;
   Split to;
   RPC_TRY(split(req.to.data, req.to.size, &to));
   // A directory may not move below itself.
+  // bound: the depth of the tree (each step is a directory's parent, nearer the root)
   for (uint32_t a = to.parent;; a = nodes_[a].parent) {
     if (a == from) return rpc::Status::kInvalidArgument;
     if (a == kRoot) break;
   }
   const uint32_t existing = child(to.parent, to.name, to.name_size);
-  if (existing == from) return rpc::Status::kOk;
   if (existing != kNone) {
-    if (nodes_[existing].kind == fs::NodeKind::kDirectory ||
+    const uint32_t target = names_[existing].node;
+    // The same name, or two names of one node: nothing to do (Linux's rename keeps both).
+    if (target == from) return rpc::Status::kOk;
+    if (nodes_[target].kind == fs::NodeKind::kDirectory ||
         nodes_[from].kind == fs::NodeKind::kDirectory)
       return rpc::Status::kExists;
-    unlink(existing);
-    release(existing);
+    drop_name(existing);  // the target node goes only if that was its last name
   }
-  unlink(from);
-  Node& node = nodes_[from];
-  node.name_size = to.name_size;
-  copy(node.name, to.name, to.name_size);
-  link(to.parent, from);
+  // The name moves in place: its slot, the listing cookie, stays.
+  unchain(moving);
+  Name& name = names_[moving];
+  name.dir = to.parent;
+  name.size = to.name_size;
+  copy(name.bytes, to.name, to.name_size);
+  chain(moving);
+  if (nodes_[from].kind == fs::NodeKind::kDirectory) nodes_[from].parent = to.parent;
   return rpc::Status::kOk;
 }
 
@@ -362,6 +407,24 @@ rpc::Status RamfsService::usage(const FileSystem::UsageRequest&, FileSystem::Usa
   resp.usage.nodes = used_nodes_;
   resp.usage.max_nodes = kMaxNodes;
   resp.usage.data_bytes = used_extents_ * kExtentBytes;
+  resp.usage.names = used_names_;
+  resp.usage.max_names = kMaxNames;
+  return rpc::Status::kOk;
+}
+
+rpc::Status RamfsService::link(const FileSystem::LinkRequest& req, FileSystem::LinkResponse&,
+                               const rpc::CallContext&) {
+  uint32_t index = 0;
+  RPC_TRY(node_of(req.node, &index));
+  Split where;
+  RPC_TRY(split(req.to.data, req.to.size, &where));
+  if (child(where.parent, where.name, where.name_size) != kNone) return rpc::Status::kExists;
+  // A directory has one name: a second would give it two parents, and rename's check that a
+  // directory does not move below itself would no longer keep the tree free of cycles.
+  if (nodes_[index].kind == fs::NodeKind::kDirectory) return rpc::Status::kIsDirectory;
+  const uint32_t slot = free_name();
+  if (slot == kMaxNames) return rpc::Status::kNoSpace;
+  add_name(slot, where, index);
   return rpc::Status::kOk;
 }
 

@@ -1,9 +1,12 @@
 // ramfs: a file system in memory (the FileSystem interface of ramfs.capnp).
 //
 // Nodes live in a fixed table; a node id is its index plus a generation count, so an id of a
-// removed node is refused (badHandle) even after its slot is reused. File data lives in
-// extents of kExtentPages pages, each a memory object mapped into the domain, allocated when
-// first written; a hole reads as zeros.
+// removed node is refused (badHandle) even after its slot is reused. Names live in a table of
+// their own: each {the directory it is in, its bytes, the node it names}, chained in their
+// directory; a file or link may have several (link), a directory has one, the root none. A node
+// counts its names and goes with the last. File data lives in extents of kExtentPages pages,
+// each a memory object mapped into the domain, allocated when first written; a hole reads as
+// zeros.
 #pragma once
 
 #include "svc/lib/service.h"
@@ -16,6 +19,8 @@ using fs::FileSystem;
 class RamfsService final : public svc::Service, public FileSystem::Server {
  public:
   static constexpr uint32_t kMaxNodes = 256;
+  // Every node but the root has a name; the rest are second names (link).
+  static constexpr uint32_t kMaxNames = 2 * kMaxNodes;
   static constexpr uint32_t kNameMax = 63;
   static constexpr uint32_t kExtentPages = 4;
   static constexpr uint64_t kExtentBytes = kExtentPages * 4096;
@@ -46,6 +51,8 @@ class RamfsService final : public svc::Service, public FileSystem::Server {
                      const rpc::CallContext& ctx) override;
   rpc::Status usage(const FileSystem::UsageRequest& req, FileSystem::UsageResponse& resp,
                     const rpc::CallContext& ctx) override;
+  rpc::Status link(const FileSystem::LinkRequest& req, FileSystem::LinkResponse& resp,
+                   const rpc::CallContext& ctx) override;
 
  private:
   static constexpr uint32_t kNone = ~0u;
@@ -55,14 +62,22 @@ class RamfsService final : public svc::Service, public FileSystem::Server {
     bool used;
     fs::NodeKind kind;
     uint32_t generation;
-    uint32_t parent;
-    uint32_t first_child;
-    uint32_t next_sibling;
-    uint32_t children;
-    uint32_t name_size;
-    char name[kNameMax];
+    uint32_t links;     // names naming it (the root counts 1: it is the file system's own)
+    uint32_t parent;    // a directory's: the directory its one name is in (the root: itself)
+    uint32_t first;     // a directory's: its first name (kNone when empty)
+    uint32_t children;  // a directory's: how many names it holds
     uint64_t size;
     uint16_t extents[kExtentsPerFile];
+  };
+
+  // A name: `bytes` in the directory `dir`, for `node`. A free slot has dir == kNone. Its slot
+  // never changes while it exists (rename moves it in place): listing cookies are slots.
+  struct Name {
+    uint32_t dir;
+    uint32_t node;
+    uint32_t next;  // the next name in `dir` (kNone ends)
+    uint32_t size;
+    char bytes[kNameMax];
   };
 
   // A path split at its last component.
@@ -74,11 +89,21 @@ class RamfsService final : public svc::Service, public FileSystem::Server {
 
   uint64_t id_of(uint32_t index) const;
   rpc::Status node_of(uint64_t id, uint32_t* index) const;
-  rpc::Status resolve(const char* path, uint32_t size, uint32_t* index) const;
+  // The node `path` names, and the name it was found by (kNone for the root).
+  rpc::Status resolve(const char* path, uint32_t size, uint32_t* index,
+                      uint32_t* name = nullptr) const;
   rpc::Status split(const char* path, uint32_t size, Split* out) const;
+  // The name `name` in `dir`, or kNone.
   uint32_t child(uint32_t dir, const char* name, uint32_t name_size) const;
-  void link(uint32_t dir, uint32_t index);
-  void unlink(uint32_t index);
+  // The lowest free slot of names_, or kMaxNames when every one is taken.
+  uint32_t free_name() const;
+  // Makes the free slot `slot` the name `where` of `node`, and chains it in its directory.
+  void add_name(uint32_t slot, const Split& where, uint32_t node);
+  // Puts `slot` into, and takes it out of, the chain of its directory (names_[slot].dir).
+  void chain(uint32_t slot);
+  void unchain(uint32_t slot);
+  // Removes the name in `slot`; its node goes with its last name.
+  void drop_name(uint32_t slot);
   void release(uint32_t index);
   void info(uint32_t index, fs::NodeInfo& out) const;
   void drop_data_from(Node& node, uint64_t size);
@@ -88,6 +113,8 @@ class RamfsService final : public svc::Service, public FileSystem::Server {
 
   Node nodes_[kMaxNodes];
   uint32_t used_nodes_ = 0;
+  Name names_[kMaxNames];
+  uint32_t used_names_ = 0;
   svc::Extent extents_[kMaxExtents];
   uint32_t used_extents_ = 0;
 };

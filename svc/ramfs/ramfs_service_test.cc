@@ -1,8 +1,9 @@
 // ramfs on the host, through the host service environment (svc/lib/test_env.h): every status
 // each method can return, end of file, holes, the 1 MiB file limit at its exact edge, node
 // generations, rename and remove, list paging (a listing that survives names going and coming),
-// symbolic-link nodes. Each test runs twice: calling the service through a local channel (a
-// direct call) and through the loopback transport (encoded, as over IPC).
+// symbolic-link nodes, links (a node's several names, its bytes living until the last goes). Each
+// test runs twice: calling the service through a local channel (a direct call) and through the
+// loopback transport (encoded, as over IPC).
 #include "svc/ramfs/ramfs_service.h"
 
 #include <algorithm>
@@ -51,6 +52,7 @@ class Fs {
     test::fail_extents_after(-1);
     clear("/");
     REQUIRE(usage().nodes == 1);
+    REQUIRE(usage().names == 0);
     REQUIRE(usage().data_bytes == 0);
     REQUIRE(test::live_extents() == 0);
     REQUIRE((test::loopback_calls() > 0) == loopback_);  // the transport it was meant to test
@@ -187,6 +189,23 @@ class Fs {
     FileSystem::RenameResponse resp;
     return client_.rename(req, resp);
   }
+  Status link(uint64_t node, const std::string& to) {
+    FileSystem::LinkRequest req;
+    req.node = node;
+    REQUIRE(req.to.set(to.c_str()));
+    FileSystem::LinkResponse resp;
+    return client_.link(req, resp);
+  }
+  uint32_t links_of(uint64_t node) {
+    fs::NodeInfo info;
+    REQUIRE(stat(node, &info) == Status::kOk);
+    return info.links;
+  }
+  // The node `path` names (0 if none).
+  uint64_t node_at(const std::string& path) {
+    fs::NodeInfo info;
+    return open(path, &info) == Status::kOk ? info.node : 0;
+  }
   fs::Usage usage() {
     FileSystem::UsageResponse resp;
     REQUIRE(client_.usage({}, resp) == Status::kOk);
@@ -228,6 +247,8 @@ TEST_CASE("ping and usage of an empty file system", "[ramfs]") {
   REQUIRE(u.nodes == 1);
   REQUIRE(u.max_nodes == RamfsService::kMaxNodes);
   REQUIRE(u.data_bytes == 0);
+  REQUIRE(u.names == 0);
+  REQUIRE(u.max_names == RamfsService::kMaxNames);
   fs::NodeInfo info;
   REQUIRE(fs.open("/", &info) == Status::kOk);
   REQUIRE(info.kind == NodeKind::kDirectory);
@@ -783,6 +804,244 @@ TEST_CASE("rename: moves keep the node; every error", "[ramfs][rename]") {
   REQUIRE(info.node == g);
   REQUIRE(fs.open("/z/b") == Status::kOk);
   REQUIRE(fs.stat(a) == Status::kOk);
+  // Below itself is checked from where a directory is now: "/q" moved into "/z" has "/z" above
+  // it, so "/z" cannot move below "/z/q".
+  fs.dir("/q");
+  REQUIRE(fs.rename("/q", "/z/q") == Status::kOk);
+  REQUIRE(fs.rename("/z", "/z/q/x") == Status::kInvalidArgument);
+  REQUIRE(fs.rename("/z/q", "/q") == Status::kOk);
+  REQUIRE(fs.rename("/z", "/q/z") == Status::kOk);
+  REQUIRE(fs.rename("/q", "/q/z/b/q") == Status::kInvalidArgument);
+  fs.finish();
+}
+
+TEST_CASE("link: a second name for a file, one node, its bytes shared", "[ramfs][link]") {
+  Fs fs(loopback_or_local());
+  fs.dir("/d");
+  const uint64_t f = fs.file("/f");
+  REQUIRE(fs.write(f, 0, "first") == Status::kOk);
+  REQUIRE(fs.links_of(f) == 1);
+  REQUIRE(fs.link(f, "/d/g") == Status::kOk);
+  fs::NodeInfo info;
+  REQUIRE(fs.open("/d/g", &info) == Status::kOk);
+  REQUIRE(info.node == f);  // the same node, not a copy
+  REQUIRE(info.kind == NodeKind::kFile);
+  REQUIRE(info.size == 5);
+  REQUIRE(info.links == 2);
+  REQUIRE(fs.open("/f", &info) == Status::kOk);
+  REQUIRE(info.links == 2);
+  REQUIRE(fs.usage().nodes == 3);
+  REQUIRE(fs.usage().names == 3);
+  REQUIRE(fs.size_of(fs.node_at("/d")) == 1);  // the new name is the directory's entry
+  // Written through the node one name found, read through the node the other finds.
+  REQUIRE(fs.write(fs.node_at("/d/g"), 5, "+second") == Status::kOk);
+  REQUIRE(fs.read_all(fs.node_at("/f"), 0, 12) == "first+second");
+  REQUIRE(fs.truncate(fs.node_at("/f"), 3) == Status::kOk);
+  REQUIRE(fs.size_of(fs.node_at("/d/g")) == 3);
+  REQUIRE(fs.usage().data_bytes == kExtent);  // one copy of the bytes
+  // More names, in the same directory and others; each counts.
+  REQUIRE(fs.link(f, "/f2") == Status::kOk);
+  REQUIRE(fs.link(f, "/d/g2") == Status::kOk);
+  REQUIRE(fs.links_of(f) == 4);
+  REQUIRE(fs.remove("/d/g2") == Status::kOk);
+  REQUIRE(fs.links_of(f) == 3);
+  fs.finish();
+}
+
+TEST_CASE("link: removing one name keeps the node; the last name takes it", "[ramfs][link]") {
+  Fs fs(loopback_or_local());
+  fs.dir("/d");
+  const uint64_t f = fs.file("/d/f");
+  fs.write_all(f, 0, pattern(2 * kExtent, 6));
+  REQUIRE(fs.link(f, "/g") == Status::kOk);
+  REQUIRE(fs.remove("/d/f") == Status::kOk);
+  REQUIRE(fs.open("/d/f") == Status::kNotFound);
+  REQUIRE(fs.stat(f) == Status::kOk);  // the id still works: "/g" names the node
+  REQUIRE(fs.links_of(f) == 1);
+  REQUIRE(fs.node_at("/g") == f);
+  REQUIRE(fs.read_all(f, 0, 2 * kExtent) == pattern(2 * kExtent, 6));
+  REQUIRE(fs.usage().nodes == 3);
+  REQUIRE(fs.usage().names == 2);
+  REQUIRE(fs.usage().data_bytes == 2 * kExtent);
+  REQUIRE(fs.size_of(fs.node_at("/d")) == 0);  // empty: the other name is elsewhere
+  // The last name goes: the node with it, its bytes freed, its id refused.
+  REQUIRE(fs.remove("/g") == Status::kOk);
+  REQUIRE(fs.stat(f) == Status::kBadHandle);
+  REQUIRE(fs.usage().nodes == 2);
+  REQUIRE(fs.usage().names == 1);
+  REQUIRE(fs.usage().data_bytes == 0);
+  REQUIRE(test::live_extents() == 0);
+  // The slot, reused, is a new node: the old id still refused.
+  const uint64_t again = fs.file("/again");
+  REQUIRE((again & 0xffffffff) == (f & 0xffffffff));
+  REQUIRE(fs.stat(f) == Status::kBadHandle);
+  REQUIRE(fs.link(f, "/stale") == Status::kBadHandle);
+  fs.finish();
+}
+
+TEST_CASE("link: symbolic links take names too; directories do not", "[ramfs][link]") {
+  Fs fs(loopback_or_local());
+  const uint64_t d = fs.dir("/d");
+  uint64_t l = 0;
+  REQUIRE(fs.create("/l", NodeKind::kSymlink, &l) == Status::kOk);
+  REQUIRE(fs.write(l, 0, "target") == Status::kOk);
+  REQUIRE(fs.link(l, "/d/l2") == Status::kOk);
+  fs::NodeInfo info;
+  REQUIRE(fs.open("/d/l2", &info) == Status::kOk);
+  REQUIRE(info.node == l);
+  REQUIRE(info.kind == NodeKind::kSymlink);
+  REQUIRE(info.links == 2);
+  // A directory has one name (the root too); asking for a second is isDirectory, changing
+  // nothing.
+  REQUIRE(fs.links_of(d) == 1);
+  REQUIRE(fs.links_of(fs.root()) == 1);
+  REQUIRE(fs.link(d, "/d2") == Status::kIsDirectory);
+  REQUIRE(fs.link(fs.root(), "/r") == Status::kIsDirectory);
+  REQUIRE(fs.open("/d2") == Status::kNotFound);
+  REQUIRE(fs.open("/r") == Status::kNotFound);
+  REQUIRE(fs.links_of(d) == 1);
+  REQUIRE(fs.usage().names == 3);
+  fs.finish();
+}
+
+TEST_CASE("link: every error, nothing changed", "[ramfs][link]") {
+  Fs fs(loopback_or_local());
+  fs.dir("/d");
+  const uint64_t f = fs.file("/f");
+  fs.file("/d/g");
+  // An existing name is never replaced: a file, a directory, the node's own name.
+  REQUIRE(fs.link(f, "/d/g") == Status::kExists);
+  REQUIRE(fs.link(f, "/d") == Status::kExists);
+  REQUIRE(fs.link(f, "/f") == Status::kExists);
+  REQUIRE(fs.link(f, "/d/") == Status::kExists);
+  // The new name's parent: missing, or not a directory.
+  REQUIRE(fs.link(f, "/missing/x") == Status::kNotFound);
+  REQUIRE(fs.link(f, "/f/x") == Status::kNotDirectory);
+  REQUIRE(fs.link(f, "/d/g/x") == Status::kNotDirectory);
+  // Malformed and over-long names.
+  for (const char* bad : {"", "x", "/", "/.", "/..", "/d/..", "//x", "/d//x"}) {
+    INFO(bad);
+    CHECK(fs.link(f, bad) == Status::kInvalidArgument);
+  }
+  const std::string name63(RamfsService::kNameMax, 'n');
+  REQUIRE(fs.link(f, "/" + name63 + "x") == Status::kTooLong);
+  REQUIRE(fs.link(f, "/" + name63) == Status::kOk);  // exactly the longest name
+  REQUIRE(fs.remove("/" + name63) == Status::kOk);
+  // Node ids that name nothing.
+  REQUIRE(fs.link(0xffff, "/x") == Status::kBadHandle);
+  REQUIRE(fs.link(f + (uint64_t{1} << 32), "/x") == Status::kBadHandle);  // a later generation
+  REQUIRE(fs.link(~uint64_t{0}, "/x") == Status::kBadHandle);
+  REQUIRE(fs.links_of(f) == 1);
+  REQUIRE(fs.usage().names == 3);
+  REQUIRE(fs.open("/x") == Status::kNotFound);
+  fs.finish();
+}
+
+TEST_CASE("link: the table of names runs out (kMaxNames)", "[ramfs][link][limit]") {
+  Fs fs(loopback_or_local());
+  const uint64_t f = fs.file("/f");
+  for (uint32_t i = 1; i < RamfsService::kMaxNames; ++i)
+    REQUIRE(fs.link(f, "/l" + std::to_string(i)) == Status::kOk);
+  REQUIRE(fs.usage().names == RamfsService::kMaxNames);
+  REQUIRE(fs.links_of(f) == RamfsService::kMaxNames);
+  REQUIRE(fs.link(f, "/one_more") == Status::kNoSpace);
+  // Nodes are left but no name for one: create fails too, and makes no node.
+  REQUIRE(fs.create("/g", NodeKind::kFile) == Status::kNoSpace);
+  REQUIRE(fs.usage().nodes == 2);
+  REQUIRE(fs.open("/one_more") == Status::kNotFound);
+  REQUIRE(fs.remove("/l1") == Status::kOk);
+  REQUIRE(fs.create("/g", NodeKind::kFile) == Status::kOk);
+  REQUIRE(fs.links_of(f) == RamfsService::kMaxNames - 1);
+  fs.finish();
+}
+
+TEST_CASE("link: rename between two names of one node, and over a name of a linked node",
+          "[ramfs][link][rename]") {
+  Fs fs(loopback_or_local());
+  fs.dir("/d");
+  const uint64_t f = fs.file("/f");
+  REQUIRE(fs.write(f, 0, "f-data") == Status::kOk);
+  REQUIRE(fs.link(f, "/d/f2") == Status::kOk);
+  // Both names name one node: nothing happens, both stay (Linux's rename).
+  REQUIRE(fs.rename("/f", "/d/f2") == Status::kOk);
+  REQUIRE(fs.node_at("/f") == f);
+  REQUIRE(fs.node_at("/d/f2") == f);
+  REQUIRE(fs.links_of(f) == 2);
+  REQUIRE(fs.rename("/d/f2", "/f") == Status::kOk);
+  REQUIRE(fs.node_at("/f") == f);
+  REQUIRE(fs.node_at("/d/f2") == f);
+  // One of the names moves: the other stays, and so does the count.
+  REQUIRE(fs.rename("/d/f2", "/f3") == Status::kOk);
+  REQUIRE(fs.open("/d/f2") == Status::kNotFound);
+  REQUIRE(fs.node_at("/f3") == f);
+  REQUIRE(fs.links_of(f) == 2);
+  REQUIRE(fs.size_of(fs.node_at("/d")) == 0);
+  // Another file over one of the names: that name is the other file's now, the node keeps its
+  // other name and its bytes.
+  const uint64_t g = fs.file("/g");
+  REQUIRE(fs.write(g, 0, "g-data") == Status::kOk);
+  REQUIRE(fs.rename("/g", "/f") == Status::kOk);
+  REQUIRE(fs.node_at("/f") == g);
+  REQUIRE(fs.stat(f) == Status::kOk);
+  REQUIRE(fs.links_of(f) == 1);
+  REQUIRE(fs.node_at("/f3") == f);
+  REQUIRE(fs.read_all(f, 0, 6) == "f-data");
+  REQUIRE(fs.read_all(g, 0, 6) == "g-data");
+  REQUIRE(fs.usage().nodes == 4);
+  REQUIRE(fs.usage().data_bytes == 2 * kExtent);
+  // A name of a linked node over a plain file: that file goes.
+  REQUIRE(fs.link(f, "/f4") == Status::kOk);
+  REQUIRE(fs.rename("/f4", "/f") == Status::kOk);
+  REQUIRE(fs.stat(g) == Status::kBadHandle);
+  REQUIRE(fs.node_at("/f") == f);
+  REQUIRE(fs.links_of(f) == 2);
+  REQUIRE(fs.usage().data_bytes == kExtent);
+  fs.finish();
+}
+
+TEST_CASE("link: a listing shows every name, a node under each of its names",
+          "[ramfs][link][list]") {
+  Fs fs(loopback_or_local());
+  const uint64_t d = fs.dir("/d");
+  const uint64_t f = fs.file("/d/f");
+  REQUIRE(fs.link(f, "/d/g") == Status::kOk);
+  REQUIRE(fs.link(f, "/h") == Status::kOk);
+  FileSystem::ListResponse resp;
+  REQUIRE(fs.list(d, 0, &resp) == Status::kOk);
+  REQUIRE(resp.done);
+  REQUIRE(resp.entries.size == 2);
+  REQUIRE(resp.entries.items[0].name.equals("f"));
+  REQUIRE(resp.entries.items[1].name.equals("g"));
+  for (uint32_t i = 0; i < 2; ++i) {
+    REQUIRE(resp.entries.items[i].node == f);
+    REQUIRE(resp.entries.items[i].kind == NodeKind::kFile);
+  }
+  REQUIRE(fs.names(fs.root()) == std::vector<std::string>{"d", "h"});
+  // Names come and go while a directory is listed (links of the names listed made and removed,
+  // listed names renamed over): every name there throughout is listed exactly once.
+  for (int i = 0; i < 20; ++i)
+    REQUIRE(fs.link(f, "/d/n" + std::to_string(i)) == Status::kOk);
+  std::vector<std::string> seen;
+  uint32_t cookie = 0;
+  int made = 0;
+  for (int calls = 0; calls < 100; ++calls) {
+    REQUIRE(fs.list(d, cookie, &resp) == Status::kOk);
+    for (uint32_t i = 0; i < resp.entries.size; ++i) {
+      const std::string name(resp.entries.items[i].name.data, resp.entries.items[i].name.size);
+      seen.push_back(name);
+      if (name[0] == 'n') REQUIRE(fs.remove("/d/" + name) == Status::kOk);
+    }
+    REQUIRE(fs.link(f, "/d/m" + std::to_string(made++)) == Status::kOk);
+    cookie = resp.next;
+    if (resp.done) break;
+  }
+  std::vector<std::string> originals;
+  for (const std::string& name : seen)
+    if (name[0] == 'n' || name == "f" || name == "g") originals.push_back(name);
+  std::sort(originals.begin(), originals.end());
+  REQUIRE(originals.size() == 22);
+  REQUIRE(std::unique(originals.begin(), originals.end()) == originals.end());
+  REQUIRE(fs.links_of(f) == 3 + static_cast<uint32_t>(made));
   fs.finish();
 }
 

@@ -173,9 +173,22 @@ rpc::Status VfsService::usage(const FileSystem::UsageRequest&, FileSystem::Usage
     total.nodes += one.usage.nodes;
     total.max_nodes += one.usage.max_nodes;
     total.data_bytes += one.usage.data_bytes;
+    total.names += one.usage.names;
+    total.max_names += one.usage.max_names;
   }
   resp.usage = total;
   return rpc::Status::kOk;
+}
+
+rpc::Status VfsService::link(const FileSystem::LinkRequest& req, FileSystem::LinkResponse& resp,
+                             const rpc::CallContext&) {
+  FileSystem::LinkRequest inner;
+  uint32_t from = 0;
+  uint32_t to = 0;
+  RPC_TRY(backend_node(req.node, &from, &inner.node));
+  RPC_TRY(route(req.to, &to, &inner.to));
+  if (from != to) return rpc::Status::kUnsupported;  // no names across file systems, as rename
+  return mounts_[from].backend.link(inner, resp);
 }
 
 }  // namespace hmk::svc::vfs

@@ -42,6 +42,8 @@ class VfsService final : public svc::Service, public FileSystem::Server {
                      const rpc::CallContext& ctx) override;
   rpc::Status usage(const FileSystem::UsageRequest& req, FileSystem::UsageResponse& resp,
                     const rpc::CallContext& ctx) override;
+  rpc::Status link(const FileSystem::LinkRequest& req, FileSystem::LinkResponse& resp,
+                   const rpc::CallContext& ctx) override;
 
  private:
   struct Mount {

@@ -1,6 +1,7 @@
 // vfs on the host, through the host service environment (svc/lib/test_env.h): what it forwards
 // to the file system mounted at "/" (a fake that records each request, reached through a local
-// channel) and what it answers itself; then vfs over a real ramfs through the loopback transport.
+// channel) and what it answers itself; then vfs over a real ramfs through the loopback transport
+// (a link's two names among what it reaches).
 #include "svc/vfs/vfs_service.h"
 
 #include <catch2/catch.hpp>
@@ -47,6 +48,7 @@ class FakeFs final : public FileSystem::Server {
     resp.info.node = 0x0000'0003'0000'0009;
     resp.info.kind = NodeKind::kDirectory;
     resp.info.size = 4;
+    resp.info.links = 1;
     return called("open");
   }
   Status read(const FileSystem::ReadRequest& req, FileSystem::ReadResponse& resp,
@@ -80,6 +82,7 @@ class FakeFs final : public FileSystem::Server {
     resp.info.node = req.node;
     resp.info.kind = NodeKind::kFile;
     resp.info.size = 77;
+    resp.info.links = 3;
     return called("stat");
   }
   Status list(const FileSystem::ListRequest& req, FileSystem::ListResponse& resp,
@@ -112,7 +115,15 @@ class FakeFs final : public FileSystem::Server {
     resp.usage.nodes = 3;
     resp.usage.max_nodes = 10;
     resp.usage.data_bytes = 4096;
+    resp.usage.names = 5;
+    resp.usage.max_names = 20;
     return called("usage");
+  }
+  Status link(const FileSystem::LinkRequest& req, FileSystem::LinkResponse&,
+              const rpc::CallContext&) override {
+    node = req.node;
+    to = text(req.to);
+    return called("link");
   }
 
  private:
@@ -184,6 +195,7 @@ TEST_CASE("vfs: calls by path go to the mount with the path as it is below it", 
     REQUIRE(resp.info.node == (kMount1 | 0x0000'0003'0000'0009));
     REQUIRE(resp.info.kind == NodeKind::kDirectory);
     REQUIRE(resp.info.size == 4);
+    REQUIRE(resp.info.links == 1);
   }
   {
     FileSystem::RemoveRequest req;
@@ -261,6 +273,7 @@ TEST_CASE("vfs: calls by node go to the node's mount with the mount's own id", "
     REQUIRE(v.fake.node == inner);
     REQUIRE(resp.info.node == outer);  // tagged again on the way back
     REQUIRE(resp.info.size == 77);
+    REQUIRE(resp.info.links == 3);
   }
   {
     FileSystem::ListRequest req;
@@ -284,8 +297,21 @@ TEST_CASE("vfs: calls by node go to the node's mount with the mount's own id", "
     REQUIRE(resp.usage.nodes == 3);
     REQUIRE(resp.usage.max_nodes == 10);
     REQUIRE(resp.usage.data_bytes == 4096);
+    REQUIRE(resp.usage.names == 5);
+    REQUIRE(resp.usage.max_names == 20);
   }
-  REQUIRE(v.fake.calls == 6);
+  {
+    // A link names its node by id (the mount's own, as the others) and its new name by path.
+    FileSystem::LinkRequest req;
+    req.node = outer;
+    set(req.to, "/c/d");
+    FileSystem::LinkResponse resp;
+    REQUIRE(v.client.link(req, resp) == Status::kOk);
+    REQUIRE(v.fake.method == "link");
+    REQUIRE(v.fake.node == inner);
+    REQUIRE(v.fake.to == "/c/d");
+  }
+  REQUIRE(v.fake.calls == 7);
 }
 
 TEST_CASE("vfs: the mount's errors come back as they are", "[vfs]") {
@@ -308,6 +334,11 @@ TEST_CASE("vfs: the mount's errors come back as they are", "[vfs]") {
     CHECK(v.client.list(list, entries) == status);
     FileSystem::UsageResponse usage;
     CHECK(v.client.usage({}, usage) == status);
+    FileSystem::LinkRequest link;
+    link.node = kMount1 | 1;
+    set(link.to, "/y");
+    FileSystem::LinkResponse linked;
+    CHECK(v.client.link(link, linked) == status);
   }
 }
 
@@ -335,6 +366,11 @@ TEST_CASE("vfs: its own errors, without a call to the mount", "[vfs]") {
     set(rename.from, "/ok");
     set(rename.to, bad);
     CHECK(v.client.rename(rename, renamed) == Status::kInvalidArgument);
+    FileSystem::LinkRequest link;
+    link.node = kMount1 | 1;
+    set(link.to, bad);
+    FileSystem::LinkResponse linked;
+    CHECK(v.client.link(link, linked) == Status::kInvalidArgument);
   }
   // A node id without a mount's tag, or with the tag of a mount that does not exist.
   for (uint64_t id :
@@ -360,6 +396,11 @@ TEST_CASE("vfs: its own errors, without a call to the mount", "[vfs]") {
     list.node = id;
     FileSystem::ListResponse entries;
     CHECK(v.client.list(list, entries) == Status::kBadHandle);
+    FileSystem::LinkRequest link;
+    link.node = id;
+    set(link.to, "/ok");
+    FileSystem::LinkResponse linked;
+    CHECK(v.client.link(link, linked) == Status::kBadHandle);
   }
   REQUIRE(v.fake.calls == 0);
 }
@@ -398,6 +439,18 @@ TEST_CASE("vfs over ramfs, both reached through the loopback transport", "[vfs][
   REQUIRE(client.read(read, data) == Status::kOk);
   REQUIRE(std::string(reinterpret_cast<const char*>(data.data.data), data.data.size) ==
           std::string("\0hi", 3));
+  // A second name: the node's id as vfs gave it, found again under the new name with two names.
+  FileSystem::LinkRequest link;
+  link.node = created.node;
+  set(link.to, "/g");
+  FileSystem::LinkResponse linked;
+  REQUIRE(client.link(link, linked) == Status::kOk);
+  FileSystem::OpenRequest open;
+  set(open.path, "/g");
+  FileSystem::OpenResponse opened;
+  REQUIRE(client.open(open, opened) == Status::kOk);
+  REQUIRE(opened.info.node == created.node);
+  REQUIRE(opened.info.links == 2);
   FileSystem::RemoveRequest remove;
   set(remove.path, "/f");
   FileSystem::RemoveResponse removed;
@@ -405,8 +458,12 @@ TEST_CASE("vfs over ramfs, both reached through the loopback transport", "[vfs][
   FileSystem::StatRequest stat;
   stat.node = created.node;
   FileSystem::StatResponse info;
+  REQUIRE(client.stat(stat, info) == Status::kOk);  // "/g" still names it
+  REQUIRE(info.info.links == 1);
+  set(remove.path, "/g");
+  REQUIRE(client.remove(remove, removed) == Status::kOk);
   REQUIRE(client.stat(stat, info) == Status::kBadHandle);  // ramfs's answer, through vfs
-  REQUIRE(test::loopback_calls() == 12);                   // 6 to vfs, each forwarded
+  REQUIRE(test::loopback_calls() == 20);                   // 10 to vfs, each forwarded
   REQUIRE(test::live_extents() == 0);
 }
 

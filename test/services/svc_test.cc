@@ -212,7 +212,7 @@ void test_listing(uint64_t dir) {
   }
 }
 
-// SVC-0020 .. SVC-0024: rename, remove, and everything freed afterwards.
+// SVC-0020 .. SVC-0024, SVC-0046: rename, link, remove, and everything freed afterwards.
 void test_rename_remove(uint64_t file) {
   {
     FileSystem::RenameRequest req;
@@ -224,6 +224,23 @@ void test_rename_remove(uint64_t file) {
                     open("/dir/a", &info) == Status::kNotFound &&
                     open("/dir/b", &info) == Status::kOk && info.node == file && info.size == 200;
     check("SVC-0020", "rename keeps the node", ok);
+  }
+  {
+    FileSystem::LinkRequest req;
+    req.node = file;
+    req.to.set("/dir/c");
+    FileSystem::LinkResponse resp;
+    hmk::svc::fs::NodeInfo info;
+    const Status linked = g_fs.link(req, resp);
+    const bool two = open("/dir/c", &info) == Status::kOk && info.node == file && info.links == 2;
+    const Status removed = remove("/dir/c");
+    const bool one = open("/dir/b", &info) == Status::kOk && info.node == file && info.links == 1 &&
+                     info.size == 200;
+    char detail[96];
+    hmk::snformat(detail, sizeof(detail), "(link %s, remove %s)", hmk::rpc::status_name(linked),
+                  hmk::rpc::status_name(removed));
+    check("SVC-0046", "link names the node twice; removing one name keeps it",
+          linked == Status::kOk && two && removed == Status::kOk && one, detail);
   }
   expect_status("SVC-0021", "remove a directory that is not empty", remove("/dir"),
                 Status::kNotEmpty);
