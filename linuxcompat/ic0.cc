@@ -399,6 +399,7 @@ Call* run_new(void (*work)(Call&), const KernelCall& kc, bool* no_fiber) {
 // from the heap is back, but for the fibers kept for reuse (a leak shows in the difference).
 void report_heap() {
   g_heap_reported = true;
+  report_ids();
   rt::print(
       "heap: %lu bytes in use before the program, %lu after, %lu of them fibers kept for "
       "reuse\n",

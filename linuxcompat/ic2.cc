@@ -245,8 +245,10 @@ bool set_up() {
   g_shim.endpoint = *endpoint;
   // The vfs service, if the manifest line grants it (uses=vfs): mounted at /vfs.
   const rpc::Channel vfs = rt::connect("vfs", svc::fs::FileSystem::kInterfaceId);
+  // procmgr, if granted (uses=procmgr); else the shim runs its own beside it.
+  const rpc::Channel procmgr = rt::connect("procmgr", svc::procmgr::ProcessManager::kInterfaceId);
   return set_up_shim(reinterpret_cast<const uint8_t*>(base), initrd->index, out->handle,
-                     err->handle, vfs);
+                     err->handle, vfs, procmgr);
 }
 
 int run() {
@@ -293,6 +295,7 @@ void end_placement(int32_t shell_status) {
   if (live_programs() == 0) {
     rt::print("quota: %lu bytes in use before the program, %lu after\n", g_shim.quota_at_start,
               used);
+    report_ids();
   }
   if (g_shim.user_pager) rt::print("user pager: %lu page faults resolved\n", g_shim.pager_faults);
   rt::print("exit-status %d\n", shell_status);

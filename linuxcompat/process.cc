@@ -26,14 +26,68 @@ void wake_one(Task& task, uint64_t address) {
   (void)futex_wake(task.process, address, 1, 0xffffffff);
 }
 
-int32_t allocate_id() {
-  for (int32_t i = 1; i < kMaxIds; ++i) {
-    const int32_t id = (g_shim.last_id + i) % kMaxIds;
-    if (id == 0 || g_shim.tasks[id] != nullptr || g_shim.processes[id] != nullptr) continue;
-    g_shim.last_id = id;
-    return id;
+using Pm = svc::procmgr::ProcessManager;
+
+// An id procmgr handed out (`what`: "spawn", "addThread") as the shim can take it: inside its
+// tables and naming nothing there, else -EAGAIN (with a line on the console: procmgr is wrong).
+int32_t take_id(rpc::Status s, int32_t id, const char* what) {
+  if (s == rpc::Status::kNoSpace) return static_cast<int32_t>(-kEAGAIN);  // as at pid_max
+  if (s != rpc::Status::kOk) {
+    rt::print("procmgr: %s failed: %s\n", what, rpc::status_name(s));
+    return static_cast<int32_t>(-kEAGAIN);
   }
-  return static_cast<int32_t>(-kEAGAIN);
+  if (id <= 0 || id >= kMaxIds || g_shim.tasks[id] != nullptr || g_shim.processes[id] != nullptr) {
+    rt::print("procmgr: %s gave id %d, which the shim cannot take\n", what, id);
+    return static_cast<int32_t>(-kEAGAIN);
+  }
+  return id;
+}
+
+// A new process's pid from procmgr, a child of `parent` (0: pid 1, the reaper), or -EAGAIN.
+int32_t new_pid(int32_t parent) {
+  Pm::SpawnRequest req;
+  req.parent = parent;
+  Pm::SpawnResponse resp;
+  const rpc::Status s = g_shim.procmgr.spawn(req, resp);
+  return take_id(s, resp.pid, "spawn");
+}
+
+// A new task's tid in the process `pid`, or -EAGAIN.
+int32_t new_tid(int32_t pid) {
+  Pm::AddThreadRequest req;
+  req.pid = pid;
+  Pm::AddThreadResponse resp;
+  const rpc::Status s = g_shim.procmgr.add_thread(req, resp);
+  return take_id(s, resp.tid, "addThread");
+}
+
+// procmgr may hand `id` out again: nothing of the shim's is under it any more.
+void release_id(int32_t id) {
+  Pm::ReleaseRequest req;
+  req.id = id;
+  Pm::ReleaseResponse resp;
+  if (const rpc::Status s = g_shim.procmgr.release(req, resp); s != rpc::Status::kOk) {
+    rt::print("procmgr: release of %d failed: %s\n", id, rpc::status_name(s));
+  }
+}
+
+// Tells procmgr that the process `pid` ended with `wait_status`; `discard`: its parent does not
+// collect it.
+void report_exit(int32_t pid, int32_t wait_status, bool discard) {
+  Pm::ExitRequest req;
+  req.pid = pid;
+  req.status = wait_status;
+  req.discard = discard;
+  Pm::ExitResponse resp;
+  if (const rpc::Status s = g_shim.procmgr.exit(req, resp); s != rpc::Status::kOk) {
+    rt::print("procmgr: exit of pid %d failed: %s\n", pid, rpc::status_name(s));
+  }
+}
+
+// A pid procmgr gave for a process that never ran: gone again.
+void forget_pid(int32_t pid) {
+  report_exit(pid, 0, /*discard=*/true);
+  release_id(pid);
 }
 
 void set_default_limits(Process& p) {
@@ -66,12 +120,14 @@ ShimProcess* create_process(int32_t pid, int32_t ppid) {
   return owner;
 }
 
-// Gives up a process that never ran.
+// Gives up a process that never ran, and its pid.
 void discard(ShimProcess* owner, abi::Handle thread) {
   if (thread != abi::kNullHandle) (void)rt::cap_delete(thread);
   const abi::Handle space = owner->process.space;
+  const int32_t pid = owner->process.pid;
   delete owner;
   (void)rt::cap_delete(space);
+  forget_pid(pid);
 }
 
 // A new thread's FPU and SSE registers are its creator's, as Linux's fpu_clone copies them for
@@ -211,10 +267,12 @@ bool take_main_tid(Task& task) {
   Process& p = task.process;
   Result<abi::Handle> thread = rt::thread_create(p.space, kLowestAddress, 0, 0);
   if (!thread.ok()) return false;
+  const int32_t old_tid = task.tid;
   if (!move_task(task, p.pid, *thread)) {
     (void)rt::cap_delete(*thread);
     return false;
   }
+  release_id(old_tid);
   return true;
 }
 
@@ -234,8 +292,18 @@ void wake_parent(const Process& p) {
   }
 }
 
+// Whether the parent of `child` (which is ending) does not collect it: it ignores SIGCHLD, or
+// asked for SA_NOCLDWAIT (procmgr collects it at once: exit's `discard`; so it does when the
+// parent is init, its reaper).
+bool discarded(const Process& child) {
+  const Process* parent = find_process(child.ppid);
+  if (parent == nullptr || parent->zombie) return false;
+  const KernelSigaction& action = parent->actions[kSigchld - 1];
+  return action.handler == kSigIgn || (action.flags & kSaNocldwait) != 0;
+}
+
 // A child ended: SIGCHLD for its parent, which reaps it at once if it ignores SIGCHLD (init
-// always does).
+// always does); procmgr has collected it then (report_exit).
 void notify_parent(Process& child) {
   Process* parent = find_process(child.ppid);
   if (parent == nullptr || parent->zombie) return;
@@ -262,23 +330,29 @@ Process* find_process(int32_t pid) {
 
 int64_t make_init_process() {
   if (g_shim.processes[kInitPid] != nullptr) return 0;
-  // pid 1: no space and no task, so nothing can signal or trace it; it reaps what it adopts.
-  const int32_t init = allocate_id();
-  if (init != kInitPid) return -kEAGAIN;
-  g_shim.processes[kInitPid] = new (kFallible) ShimProcess(kInitPid, 0, abi::kNullHandle);
-  if (g_shim.processes[kInitPid] != nullptr) return 0;
-  g_shim.last_id = 0;  // its id again next time
-  return -kENOMEM;
+  // pid 1: no space and no task, so nothing can signal or trace it; it reaps what it adopts
+  // (procmgr's reaper). Made before procmgr is asked, which makes the reaper once only.
+  auto* init = new (kFallible) ShimProcess(kInitPid, 0, abi::kNullHandle);
+  if (init == nullptr) return -kENOMEM;
+  if (new_pid(0) != kInitPid) {
+    delete init;
+    return -kEAGAIN;
+  }
+  g_shim.processes[kInitPid] = init;
+  return 0;
 }
 
 int64_t start_first_program(const char* const* argv, uint32_t argc, const char* const* envp,
                             uint32_t envc) {
   if (const int64_t e = make_init_process(); e != 0) return e;
-  const int32_t pid = allocate_id();
+  const int32_t pid = new_pid(kInitPid);
   if (pid < 0) return pid;
   g_shim.main_pid = pid;
   ShimProcess* owner = create_process(pid, kInitPid);
-  if (owner == nullptr) return -kENOMEM;
+  if (owner == nullptr) {
+    forget_pid(pid);
+    return -kENOMEM;
+  }
   Process& p = owner->process;
   set_default_limits(p);
   fs::ContiguousBytes program;
@@ -304,11 +378,14 @@ int64_t start_first_program(const char* const* argv, uint32_t argc, const char* 
 }
 
 int64_t fork_process(Task& parent, uint64_t stack, bool set_tls, uint64_t tls, bool share_memory) {
-  const int32_t pid = allocate_id();
-  if (pid < 0) return pid;
   Process& from = parent.process;
+  const int32_t pid = new_pid(from.pid);
+  if (pid < 0) return pid;
   ShimProcess* owner = create_process(pid, from.pid);
-  if (owner == nullptr) return -kENOMEM;
+  if (owner == nullptr) {
+    forget_pid(pid);
+    return -kENOMEM;
+  }
   Process& p = owner->process;
   p.pgid = from.pgid;
   p.sid = from.sid;
@@ -364,10 +441,13 @@ int64_t fork_process(Task& parent, uint64_t stack, bool set_tls, uint64_t tls, b
 
 int64_t spawn_thread(Task& parent, uint64_t stack, bool set_tls, uint64_t tls) {
   Process& p = parent.process;
-  const int32_t tid = allocate_id();
+  const int32_t tid = new_tid(p.pid);
   if (tid < 0) return tid;
   Result<abi::Handle> thread = rt::thread_create(p.space, kLowestAddress, 0, 0);
-  if (!thread.ok()) return -kEAGAIN;
+  if (!thread.ok()) {
+    release_id(tid);
+    return -kEAGAIN;
+  }
   abi::UserRegisters regs = {};
   int64_t e = 0;
   if (rt::thread_read_registers(parent.thread, reinterpret_cast<uint64_t>(&regs)) != Status::kOk) {
@@ -384,6 +464,7 @@ int64_t spawn_thread(Task& parent, uint64_t stack, bool set_tls, uint64_t tls) {
   Task* task = e == 0 ? add_task(p, tid, *thread) : nullptr;
   if (task == nullptr) {
     (void)rt::cap_delete(*thread);
+    release_id(tid);
     return e != 0 ? e : -kEAGAIN;
   }
   task->fs_base = regs.fs_base;
@@ -430,6 +511,10 @@ int64_t exec_program(Task& task, const char* path, const char* const* argv, uint
   task.altstack_sp = 0;  // the old program's alternate signal stack is gone with its memory
   task.altstack_size = 0;
   p.fds.close_marked();
+  Pm::ExecutedRequest executed;  // its parent may no longer move it to another group
+  executed.pid = p.pid;
+  Pm::ExecutedResponse resp;
+  (void)g_shim.procmgr.executed(executed, resp);
   for (KernelSigaction& a : p.actions) {  // caught signals go back to their default
     if (a.handler != kSigIgn) a = {};
   }
@@ -447,12 +532,15 @@ void delete_task(Task* task) {
   if (!p.zombie) release_robust_list(*task, &wake_one);
   g_shim.tasks[task->tid] = nullptr;
   g_shim.badges[task->tid] = 0;
+  if (task->tid != p.pid) release_id(task->tid);  // a thread's own id (the pid stays the process's)
   (void)rt::cap_delete(task->thread);
   delete task;
   if (--p.task_count == 0 && p.reaped) {  // waited for while a call of its was still handled
-    ShimProcess* owner = g_shim.processes[p.pid];
-    g_shim.processes[p.pid] = nullptr;
+    const int32_t pid = p.pid;
+    ShimProcess* owner = g_shim.processes[pid];
+    g_shim.processes[pid] = nullptr;
     delete owner;
+    release_id(pid);
   }
 }
 
@@ -498,6 +586,7 @@ void end_process(Process& p, int32_t wait_status) {
   }
   p.zombie = true;
   p.wait_status = wait_status;
+  report_exit(p.pid, wait_status, discarded(p));
   if (p.pid == g_shim.main_pid) finish(wait_status);
   if (p.vfork_pending) {
     p.vfork_pending = false;
@@ -517,9 +606,11 @@ void reap(Process& zombie) {
     zombie.reaped = true;
     return;
   }
-  ShimProcess* owner = g_shim.processes[zombie.pid];
-  g_shim.processes[zombie.pid] = nullptr;
+  const int32_t pid = zombie.pid;
+  ShimProcess* owner = g_shim.processes[pid];
+  g_shim.processes[pid] = nullptr;
   delete owner;
+  release_id(pid);
 }
 
 int64_t send_signal(Process& target, int sig, int32_t sender) {

@@ -19,6 +19,7 @@
 #include "svc/lib/clock.h"
 #include "svc/lib/print.h"
 #include "svc/lib/syscall.h"
+#include "svc/procmgr/procmgr_service.h"
 
 namespace hmk::lx {
 
@@ -324,10 +325,37 @@ bool read_config() {
   return true;
 }
 
+// procmgr beside the shim (reached by direct calls, a local channel) where no profile placed
+// it elsewhere: the ic0, ic2 and userpager profiles.
+svc::procmgr::ProcmgrService g_local_procmgr;
+
+// The procmgr client: the granted service, else the one beside the shim. False (after saying
+// why) if it does not answer.
+bool set_up_procmgr(const rpc::Channel& granted) {
+  using Pm = svc::procmgr::ProcessManager;
+  rpc::Channel channel = granted;
+  if (channel.kind() == rpc::Channel::Kind::kNone) {
+    svc::Env env;
+    if (const rpc::Status s = g_local_procmgr.start(env); s != rpc::Status::kOk) {
+      rt::print("procmgr failed to start: %s\n", rpc::status_name(s));
+      return false;
+    }
+    channel = Pm::local_channel(&g_local_procmgr);
+  }
+  g_shim.procmgr = Pm::Client(channel);
+  Pm::PingResponse pong;
+  if (const rpc::Status s = g_shim.procmgr.ping(Pm::PingRequest{}, pong); s != rpc::Status::kOk) {
+    rt::print("the procmgr service does not answer: %s\n", rpc::status_name(s));
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 bool set_up_shim(const uint8_t* initrd, uint64_t initrd_size, abi::Handle stdout_ports,
-                 abi::Handle stderr_ports, const rpc::Channel& vfs) {
+                 abi::Handle stderr_ports, const rpc::Channel& vfs, const rpc::Channel& procmgr) {
+  if (!set_up_procmgr(procmgr)) return false;
   Result<CpioArchive> archive = CpioArchive::open(initrd, initrd_size, nullptr);
   if (!archive.ok()) {
     rt::print("bad initrd: %s\n", status_name(archive.status()));
@@ -442,6 +470,21 @@ void set_task_name(Task& task) {
   for (const char* p = task.process.exe; *p != 0; ++p)
     if (*p == '/') base = p + 1;
   (void)snformat(task.name, sizeof(task.name), "%s", base);  // truncated to 15, as Linux's comm
+}
+
+void report_ids() {
+  using Pm = svc::procmgr::ProcessManager;
+  Pm::UsageResponse usage;
+  if (const rpc::Status s = g_shim.procmgr.usage(Pm::UsageRequest{}, usage);
+      s != rpc::Status::kOk) {
+    rt::print("procmgr: no usage: %s\n", rpc::status_name(s));
+    return;
+  }
+  uint32_t held = 0;
+  for (int32_t id = 1; id < kMaxIds; ++id) {
+    if (g_shim.processes[id] != nullptr || g_shim.tasks[id] != nullptr) ++held;
+  }
+  rt::print("procmgr: %u ids in use, %u held by the shim\n", usage.usage.ids, held);
 }
 
 uint32_t live_programs() {

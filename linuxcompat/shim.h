@@ -13,10 +13,12 @@
 #include "linuxcompat/syscall_table.h"
 #include "linuxcompat/task.h"
 #include "svc/lib/rpc.h"
+#include "svc/procmgr/procmgr.hmk.h"
 
 namespace hmk::lx {
 
-// Process and thread ids share one space, 1 .. kMaxIds - 1, handed out in increasing order.
+// Process and thread ids share one space, 1 .. kMaxIds - 1, handed out by procmgr
+// (svc/procmgr: as many ids as its table has) in increasing order.
 inline constexpr int32_t kMaxIds = 1024;
 // A task's handler capability is badged kTaskBadge | serial << 32 | tid << 16: the low 16 bits
 // stay 0 (the index of the shim's service when the kernel serves the endpoint, IC0), and the top
@@ -63,7 +65,10 @@ struct Shim {
   Task* tasks[kMaxIds] = {};             // by tid
   ShimProcess* processes[kMaxIds] = {};  // by pid, zombies included
   uint64_t badges[kMaxIds] = {};         // the badge of each task's handler capability
-  int32_t last_id = 0;
+  // The process manager (svc/procmgr): ids, the tree of processes, exit statuses and whom
+  // wait collects. The shim mirrors what it decides in each Process (ppid, pgid, sid, zombie)
+  // for its own calls; it is procmgr's only client.
+  svc::procmgr::ProcessManager::Client procmgr;
   int32_t main_pid = 0;  // the program ./hmk exec runs: the shim ends with it
   uint64_t serial = 0;   // makes badges unique over time (a stale call never names a new task)
   bool reported[kSyscallCount] = {};
@@ -124,10 +129,13 @@ int64_t send_signal_to_task(Task& to, int sig, int32_t sender);
 // Sets the shim up from the initrd's bytes (`initrd`, `initrd_size`: readable as one range) and
 // the two serial ports' capabilities: the file system, the ports, /hmk/exec.config. With a
 // `vfs` channel (the manifest granted the vfs service), that service's files are mounted at
-// /vfs (fs::mount_service). False (after saying why) for a bad initrd or configuration, or a
-// vfs that cannot be mounted.
+// /vfs (fs::mount_service). With a `procmgr` channel (the manifest granted procmgr), that
+// service hands out ids and keeps the tree of processes; without one the shim runs its own
+// procmgr beside it (a direct call). False (after saying why) for a bad initrd or
+// configuration, a vfs that cannot be mounted, or a procmgr that does not answer.
 bool set_up_shim(const uint8_t* initrd, uint64_t initrd_size, abi::Handle stdout_ports,
-                 abi::Handle stderr_ports, const rpc::Channel& vfs = rpc::Channel());
+                 abi::Handle stderr_ports, const rpc::Channel& vfs = rpc::Channel(),
+                 const rpc::Channel& procmgr = rpc::Channel());
 // Starts /hmk/exec.argv's program with /hmk/exec.env (start_first_program): 0, or (after saying
 // why) the status to report instead: 125 without a program, 127 if it is not found, else 126.
 int32_t start_program();
@@ -151,6 +159,9 @@ uint64_t now();
 int32_t shell_status(int32_t wait_status);
 // The processes of the program still alive (pid 1, init, not counted).
 uint32_t live_programs();
+// Prints how many ids procmgr has out and how many the shim holds (a process slot or a task's
+// own id): equal unless one of them lost track of an id.
+void report_ids();
 // The serial-port and empty-input files the first process starts with; false (none given) when
 // out of memory.
 bool give_standard_files(Process& process);

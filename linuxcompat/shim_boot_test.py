@@ -201,6 +201,13 @@ class ShimBootTest(unittest.TestCase):
         self.assertEqual(err, b"Terminated\n")
         self.assertEqual(status, 0, console)
 
+    def assertIdsMatch(self, console):
+        # procmgr has out exactly the ids the shim still holds: none lost, none leaked.
+        m = re.search(r"\[lxshim\] procmgr: (\d+) ids in use, (\d+) held by the shim\n", console)
+        self.assertIsNotNone(m, console)
+        self.assertEqual(m.group(1), m.group(2), m.group(0))
+        self.assertGreaterEqual(int(m.group(1)), 1, m.group(0))  # init, at least
+
     def test_a_thousand_forks_leave_nothing_behind(self):
         # The shim's quota use after the program does not grow with the number of processes
         # it made and ended (the heap's pages level off after the first few), and the kernel's
@@ -213,6 +220,7 @@ class ShimBootTest(unittest.TestCase):
                           r"(\d+) after\n", console)
             self.assertIsNotNone(m, console)
             after[name] = int(m.group(2))
+            self.assertIdsMatch(console)
         self.assertEqual(after["fork_1000"], after["fork_50"])
 
     def test_the_shim_in_the_kernel_gives_back_what_a_thousand_forks_took(self):
@@ -227,6 +235,7 @@ class ShimBootTest(unittest.TestCase):
             self.assertIsNotNone(m, console)
             before, after, fibers = (int(g) for g in m.groups())
             self.assertEqual(after - fibers, before, "%s: %s" % (name, m.group(0)))
+            self.assertIdsMatch(console)
         self.assertEqual(self.result("ic0_background")[1], b"started\n")
 
     def test_a_panic_on_a_fiber_has_a_backtrace_through_the_fiber(self):

@@ -93,26 +93,26 @@ int64_t clone_thread(Task& task, uint64_t flags, uint64_t stack, uint64_t parent
   return tid;
 }
 
-bool matches(const Process& waiter, const Process& child, int32_t pid) {
-  if (child.ppid != waiter.pid) return false;
-  if (pid > 0) return child.pid == pid;
-  if (pid == -1) return true;
-  if (pid == 0) return child.pgid == waiter.pgid;
-  return child.pgid == -pid;
-}
+using Pm = svc::procmgr::ProcessManager;
 
-// wait4's and waitid's search: whether `waiter` has a child that `pid` (wait4's notation)
-// selects, and in *found one of them that has ended (a zombie), if any.
-bool ended_child(const Process& waiter, int32_t pid, Process** found) {
-  bool any = false;
-  *found = nullptr;
-  for (int32_t id = 1; id < kMaxIds && *found == nullptr; ++id) {
-    Process* child = find_process(id);
-    if (child == nullptr || !matches(waiter, *child, pid)) continue;
-    any = true;
-    if (child->zombie) *found = child;
+// wait4's and waitid's search, which procmgr makes: -ECHILD if `waiter` has no child that `pid`
+// (wait4's notation) selects, 0 if none of them has ended, else 1 and in *found the one that
+// has (the lowest pid), which procmgr has collected unless `keep` (the caller reaps it).
+int64_t ended_child(const Process& waiter, int32_t pid, bool keep, Process** found) {
+  Pm::WaitRequest req;
+  req.parent = waiter.pid;
+  req.select = pid;
+  req.keep = keep;
+  Pm::WaitResponse resp;
+  const rpc::Status s = g_shim.procmgr.wait(req, resp);
+  if (s == rpc::Status::kWouldBlock) return 0;
+  if (s == rpc::Status::kNotFound) return -kECHILD;
+  *found = s == rpc::Status::kOk ? find_process(resp.pid) : nullptr;
+  if (*found == nullptr || !(*found)->zombie) {
+    rt::print("procmgr: wait by pid %d: %s, pid %d\n", waiter.pid, rpc::status_name(s), resp.pid);
+    return -kECHILD;
   }
-  return any;
+  return 1;
 }
 
 // Strings of an argv or envp array, copied into `arena`; their number, or -errno.
@@ -187,16 +187,17 @@ int64_t sys_wait4(Task& task, int32_t pid, uint64_t wstatus, uint32_t options, u
   Process& me = task.process;
   for (;;) {
     Process* found = nullptr;
-    if (!ended_child(me, pid, &found)) return -kECHILD;
+    if (const int64_t e = ended_child(me, pid, /*keep=*/false, &found); e < 0) return e;
     if (found != nullptr) {
+      // Reaped whether or not the answer can be stored, as Linux's kernel_wait4 does.
       const int32_t status = found->wait_status;
+      const int32_t id = found->pid;
+      reap(*found);
       if (wstatus != 0 && !me.mm.copy_out(wstatus, &status, sizeof(status))) return -kEFAULT;
       if (rusage != 0) {
         const uint8_t zeros[144] = {};  // struct rusage: no accounting yet
         if (!me.mm.copy_out(rusage, zeros, sizeof(zeros))) return -kEFAULT;
       }
-      const int32_t id = found->pid;
-      reap(*found);
       return id;
     }
     if ((options & kWnohang) != 0) return 0;
@@ -232,7 +233,10 @@ int64_t sys_waitid(Task& task, int32_t idtype, int32_t id, uint64_t infop, uint3
   int32_t info[32] = {};
   for (;;) {
     Process* found = nullptr;
-    if (!ended_child(me, pid, &found)) return -kECHILD;
+    // Without WEXITED nothing is collected (no stopped or continued children yet): only whether
+    // there are children to wait for.
+    const bool keep = (options & kWnowait) != 0 || (options & kWexited) == 0;
+    if (const int64_t e = ended_child(me, pid, keep, &found); e < 0) return e;
     if ((options & kWexited) == 0) found = nullptr;
     if (found != nullptr) {
       const int32_t status = found->wait_status;
@@ -241,12 +245,12 @@ int64_t sys_waitid(Task& task, int32_t idtype, int32_t id, uint64_t infop, uint3
       info[2] = killed ? ((status & 0x80) != 0 ? 3 : 2) : 1;  // CLD_DUMPED, _KILLED, _EXITED
       info[4] = found->pid;
       info[6] = killed ? (status & 0x7f) : (status >> 8) & 0xff;
+      if (!keep) reap(*found);  // whether or not the answer can be stored, as in Linux
       if (infop != 0 && !me.mm.copy_out(infop, info, sizeof(info))) return -kEFAULT;
       if (rusage != 0) {
         const uint8_t zeros[144] = {};
         if (!me.mm.copy_out(rusage, zeros, sizeof(zeros))) return -kEFAULT;
       }
-      if ((options & kWnowait) == 0) reap(*found);
       return 0;
     }
     if ((options & kWnohang) != 0) {
@@ -302,14 +306,36 @@ int64_t sys_getpgrp(Task& task) {
   return task.process.pgid;
 }
 
+// procmgr's answer to setGroup or newSession as Linux's errno.
+int64_t group_error(svc::procmgr::GroupResult result) {
+  using R = svc::procmgr::GroupResult;
+  switch (result) {
+    case R::kOk:
+      return 0;
+    case R::kNoProcess:
+      return -kESRCH;
+    case R::kNotPermitted:
+      return -kEPERM;
+    case R::kInvalid:
+      return -kEINVAL;
+    case R::kExecuted:
+      return -kEACCES;
+  }
+  return -kEPERM;
+}
+
+// procmgr decides (the target is the caller or a child of it that has not exec'd, the group is
+// the target's own or one of the caller's session, a session leader stays); the shim mirrors it.
 int64_t sys_setpgid(Task& task, int32_t pid, int32_t pgid) {
-  if (pgid < 0) return -kEINVAL;
+  Pm::SetGroupRequest req;
+  req.caller = task.process.pid;
+  req.pid = pid;
+  req.group = pgid;
+  Pm::SetGroupResponse resp;
+  if (g_shim.procmgr.set_group(req, resp) != rpc::Status::kOk) return -kEPERM;
+  if (const int64_t e = group_error(resp.result); e != 0) return e;
   Process* p = pid == 0 ? &task.process : find_process(pid);
-  if (p == nullptr || p->zombie) return -kESRCH;
-  if (p != &task.process && p->ppid != task.process.pid) return -kESRCH;
-  if (p->sid != task.process.sid) return -kEPERM;
-  if (p->pid == p->sid) return -kEPERM;  // a session leader keeps its group
-  p->pgid = pgid == 0 ? p->pid : pgid;
+  if (p != nullptr) p->pgid = pgid == 0 ? p->pid : pgid;
   return 0;
 }
 
@@ -320,10 +346,11 @@ int64_t sys_getsid(Task& task, int32_t pid) {
 
 int64_t sys_setsid(Task& task) {
   Process& p = task.process;
-  for (int32_t id = 1; id < kMaxIds; ++id) {  // no group may have this id already
-    const Process* q = find_process(id);
-    if (q != nullptr && !q->zombie && q->pgid == p.pid) return -kEPERM;
-  }
+  Pm::NewSessionRequest req;  // refused if a group has this id already (procmgr)
+  req.pid = p.pid;
+  Pm::NewSessionResponse resp;
+  if (g_shim.procmgr.new_session(req, resp) != rpc::Status::kOk) return -kEPERM;
+  if (const int64_t e = group_error(resp.result); e != 0) return e;
   p.sid = p.pid;
   p.pgid = p.pid;
   return p.sid;

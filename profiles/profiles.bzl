@@ -5,8 +5,8 @@
     kernel     the services in the kernel (IC0), called on the caller's thread; the console
                driver stays a user process (IC2), as drivers do in HongMeng
 
-LINUX_SPLIT, LINUX_COALESCED and LINUX_KERNEL place ramfs and vfs the same way without the
-console, for the Linux shim's images (tools/exec/images).
+LINUX_SPLIT, LINUX_COALESCED and LINUX_KERNEL place ramfs, vfs and procmgr (the process
+manager) the same way without the console, for the Linux shim's images (tools/exec/images).
 """
 
 load("//tools/compose:defs.bzl", "hmk_profile")
@@ -33,23 +33,24 @@ KERNEL = hmk_profile(
 )
 
 # The same placements for the Linux shim's images (./hmk exec --profile=split|coalesced|kernel,
-# tools/exec/images): the file services only. No console: the shim, in its own process (IC2),
-# writes a Linux program's stdout and stderr through its own ports.
+# tools/exec/images): the file services and procmgr. No console: the shim, in its own process
+# (IC2), writes a Linux program's stdout and stderr through its own ports.
 
 LINUX_SPLIT = hmk_profile(
     domains = [
         ("ramfs", ["//svc/ramfs"]),
         ("vfs", ["//svc/vfs"]),
+        ("procmgr", ["//svc/procmgr"]),
     ],
 )
 
 LINUX_COALESCED = hmk_profile(
     domains = [
-        ("services", ["//svc/ramfs", "//svc/vfs"]),
+        ("services", ["//svc/ramfs", "//svc/vfs", "//svc/procmgr"]),
     ],
 )
 
 LINUX_KERNEL = hmk_profile(
     domains = [],
-    kernel = ["//svc/ramfs", "//svc/vfs"],
+    kernel = ["//svc/ramfs", "//svc/vfs", "//svc/procmgr"],
 )
