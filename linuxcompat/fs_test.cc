@@ -1508,10 +1508,16 @@ TEST_CASE("a service at /vfs: a file's bytes are the service's, written and read
   CHECK(f.write(static_cast<int32_t>(again), "tail") == 4);
   CHECK(sys_close(f.task, static_cast<int32_t>(again)) == 0);
   CHECK(f.read_file("/vfs/a") == "tail");
-  // Past the service's largest file (ramfs: 1 MiB): EFBIG, as past a file size limit.
+  // Past the service's largest file (ramfs: 4 MiB): EFBIG, as past a file size limit.
   const int64_t big = f.open("/vfs/a", kOWronly);
   REQUIRE(big >= 0);
-  CHECK(sys_ftruncate(f.task, static_cast<int32_t>(big), (1 << 20) + 1) == -kEFBIG);
+  CHECK(sys_ftruncate(f.task, static_cast<int32_t>(big), (4 << 20) + 1) == -kEFBIG);
+  // A write across it stores what fits (Linux writes up to a file size limit), then EFBIG.
+  const std::string chunk(1000, 'q');
+  CHECK(sys_pwrite64(f.task, static_cast<int32_t>(big), f.str(chunk), 1000, (4 << 20) - 100) ==
+        100);
+  CHECK(f.stat("/vfs/a").size == 4 << 20);
+  CHECK(sys_pwrite64(f.task, static_cast<int32_t>(big), f.str(chunk), 1000, 4 << 20) == -kEFBIG);
   CHECK(sys_close(f.task, static_cast<int32_t>(big)) == 0);
   CHECK(sys_unlink(f.task, f.str("/vfs/a")) == 0);
   CHECK(svc::test::live_extents() == 0);  // its bytes went with it

@@ -24,10 +24,12 @@ interface FileSystem {
   # Reads up to `length` (at most 512) bytes at `offset`; fewer at the end of the file.
 
   write @4 (node :UInt64, offset :UInt64, data :Data $Hmk.maxSize(512)) -> (written :UInt32);
-  # Writes at `offset`, growing the file; a gap reads as zeros.
+  # Writes at `offset`, growing the file; a gap reads as zeros. A file holds at most the file
+  # system's limit (ramfs: 4 MiB): a write across it stores what fits (`written` says how much),
+  # one at or past it is tooLong. Running out of memory part way is a short write too.
 
   truncate @5 (node :UInt64, size :UInt64) -> ();
-  # Sets the file's size; bytes past a shrink are gone.
+  # Sets the file's size; bytes past a shrink are gone. Past the size limit: tooLong.
 
   stat @6 (node :UInt64) -> (info :NodeInfo);
 

@@ -281,16 +281,19 @@ rpc::Status RamfsService::write(const FileSystem::WriteRequest& req,
   RPC_TRY(node_of(req.node, &index));
   Node& node = nodes_[index];
   if (node.kind == fs::NodeKind::kDirectory) return rpc::Status::kIsDirectory;
+  // A write across the size limit stores what fits (a short count), as Linux writes up to a
+  // file size limit; one that starts at it or past it stores nothing.
   const uint64_t limit = kExtentsPerFile * kExtentBytes;
-  if (req.offset > limit || req.data.size > limit - req.offset) return rpc::Status::kTooLong;
+  if (req.data.size > 0 && req.offset >= limit) return rpc::Status::kTooLong;
+  const uint64_t size = req.data.size < limit - req.offset ? req.data.size : limit - req.offset;
   // Running out of extents part way is a short write; only a write that stored nothing fails.
   rpc::Status s = rpc::Status::kOk;
   uint64_t done = 0;
-  while (done < req.data.size) {
+  while (done < size) {  // bound: size / kExtentBytes + 2 extents
     const uint64_t at = req.offset + done;
     const uint64_t which = at / kExtentBytes;
     const uint64_t within = at % kExtentBytes;
-    const uint64_t left = req.data.size - done;
+    const uint64_t left = size - done;
     const uint64_t chunk = left < kExtentBytes - within ? left : kExtentBytes - within;
     uint8_t* base = nullptr;
     s = extent_for_write(node, static_cast<uint32_t>(which), &base);
@@ -298,7 +301,7 @@ rpc::Status RamfsService::write(const FileSystem::WriteRequest& req,
     copy(base + within, req.data.data + done, chunk);
     done += chunk;
   }
-  if (done == 0 && req.data.size > 0) return s;
+  if (done == 0 && size > 0) return s;
   if (req.offset + done > node.size) node.size = req.offset + done;
   resp.written = static_cast<uint32_t>(done);
   return rpc::Status::kOk;

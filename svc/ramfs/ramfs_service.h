@@ -24,7 +24,7 @@ class RamfsService final : public svc::Service, public FileSystem::Server {
   static constexpr uint32_t kNameMax = 63;
   static constexpr uint32_t kExtentPages = 4;
   static constexpr uint64_t kExtentBytes = kExtentPages * 4096;
-  static constexpr uint32_t kExtentsPerFile = 64;  // files up to 1 MiB
+  static constexpr uint32_t kExtentsPerFile = 256;  // files up to 4 MiB
   static constexpr uint32_t kMaxExtents = 1024;
 
   rpc::Status start(svc::Env& env) override;
