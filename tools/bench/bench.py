@@ -451,8 +451,9 @@ def main():
                        help="./hmk exec's profile the HMK half runs under (default: ic0, the "
                             "shim in the kernel; ic2: in its own process; userpager: ic2 with "
                             "page faults going to the shim; split, coalesced, kernel: ic2 with "
-                            "the shim granted the vfs service, ramfs and vfs placed as the "
-                            "profile says, and the file cases in TMPDIR=/vfs); results of "
+                            "the shim granted the vfs and procmgr services, ramfs, vfs and "
+                            "procmgr placed as the profile says, and the file cases in "
+                            "TMPDIR=/vfs); results of "
                             "another profile go to bench-results/linux-PROFILE.json")
     linux.add_argument("--tmpdir",
                        help="the file cases' directory on HMK instead of the profile's (/tmp, "
