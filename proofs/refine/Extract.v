@@ -21,7 +21,8 @@ Definition init_hosted (limit : nat) : state :=
           (upd (s_accts s) 1 (Some (limit, 128 + obj_size (KIoPorts 0 0))))
           [mkCap 3 0 0 all_rights 0 []; mkCap 4 0 2 all_rights 0 [];
            mkCap 6 0 5 [RRead; RWrite] 0 []]
-          (s_tstate s) (s_word s) (s_waiters s) (s_caller s) 7 (s_prio s).
+          (s_tstate s) (s_word s) (s_waiters s) (s_caller s) 7 (s_prio s)
+          (s_handler s).
 
 (* The scheduler's choice, which the spec does not model (Spec.v: "the running thread is the
    caller"): thread t runs next, as the hosted fixture's make_current does: a Ready t becomes

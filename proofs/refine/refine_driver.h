@@ -115,6 +115,7 @@ enum class Kind : uint8_t {
   kStart,      // a
   kYield,      //
   kPriority,   // a: thread, b: which priority (kPriorities, or the caller's own, or one below)
+  kHandler,    // a: thread, b: endpoint (thread_set_syscall_handler)
   // The calls on what the spec's state does not hold (Spec.v): their checks and reply only.
   // c chooses the address (kScratch's areas, an unmapped one, or a bad value).
   kTls,        // a: thread
@@ -254,7 +255,10 @@ class Run {
     std::vector<uint32_t> r;
     for (uint32_t i = 0; i < threads_.size(); ++i) {
       const ThreadState st = threads_[i]->state();
-      if (st == ThreadState::kReady || st == ThreadState::kRunning) r.push_back(i);
+      if ((st == ThreadState::kReady || st == ThreadState::kRunning) &&
+          threads_[i]->syscall_handler() == 0) {
+        r.push_back(i);
+      }
     }
     return r;
   }
@@ -262,7 +266,10 @@ class Run {
   Step step(const Op& op) {
     Step st;
     Thread* t = threads_[op.thread % threads_.size()];
-    if (t->state() != ThreadState::kReady && t->state() != ThreadState::kRunning) {
+    // A thread with a syscall handler makes no native calls (its syscalls are foreign calls,
+    // which the spec does not model: its step refuses them).
+    if ((t->state() != ThreadState::kReady && t->state() != ThreadState::kRunning) ||
+        t->syscall_handler() != 0) {
       st.skipped = true;
       return st;
     }
@@ -271,11 +278,19 @@ class Run {
     Ref a = ref(op.a, sp);
     Ref b = ref(op.b, sp);
     // Where a new capability goes: the caller's table, or cap_copy_to's target space's.
+    // thread_set_syscall_handler's goes into the table of the thread's own space.
     Space* target = sp;
+    Thread* handled = nullptr;
     if (op.kind == Kind::kCopy) {
       Capability* c = sp->caps().lookup(a.core);
       target =
           c != nullptr && c->type == ObjectType::kSpace ? static_cast<Space*>(c->object) : nullptr;
+    }
+    if (op.kind == Kind::kHandler) {
+      Capability* c = sp->caps().lookup(a.core);
+      handled = c != nullptr && c->type == ObjectType::kThread ? static_cast<Thread*>(c->object)
+                                                               : nullptr;
+      target = handled != nullptr ? &handled->space() : nullptr;
     }
     using abi::Syscall;
     const auto tag =
@@ -399,6 +414,10 @@ class Run {
         status = h_.syscall(t, Syscall::kThreadSetPriority, {a.core, p});
         break;
       }
+      case Kind::kHandler:
+        cmd += "handler " + std::to_string(a.spec) + " " + std::to_string(b.spec);
+        status = h_.syscall(t, Syscall::kThreadSetSyscallHandler, {a.core, b.core});
+        break;
       // The address flags the spec gets are what the address is: kScratch's areas are
       // mapped in space 0 only (the caller's space for the reads and writes, the target
       // thread's for the IPC buffer).
@@ -493,13 +512,21 @@ class Run {
     st.spec_reply = answer[0];
     st.spec_state = answer[1];
     st.core_reply = core_reply(op.kind, t, target, status);
+    // thread_set_syscall_handler returns no handle: the new capability is the thread's handler.
+    if (op.kind == Kind::kHandler && st.core_reply == "ok") {
+      st.core_reply =
+          handled != nullptr && target->caps().lookup(handled->syscall_handler()) != nullptr
+              ? "ok handle"
+              : "ok no-handle";
+    }
     // A new capability: the spec says "ok ID oOBJ", the core a handle. Both become "ok handle"
     // and the pair is remembered.
     if (st.core_reply == "ok handle") {
       int id = -1;
       int o = -1;
       if (sscanf(st.spec_reply.c_str(), "ok %d o%d", &id, &o) == 2) {
-        const Handle hd = t->regs()[arch::kRdi];
+        const Handle hd =
+            op.kind == Kind::kHandler ? handled->syscall_handler() : t->regs()[arch::kRdi];
         Capability* c = target->caps().lookup(hd);
         add_cap(id, target, hd);
         if (c != nullptr && obj_.find(c->object) == obj_.end()) obj_[c->object] = o;
@@ -608,9 +635,19 @@ class Run {
         out += " ";
       }
       if (o->type() == ObjectType::kThread) {
-        Thread* caller = static_cast<Thread*>(o)->caller();
+        auto* th = static_cast<Thread*>(o);
+        Thread* caller = th->caller();
         if (caller != nullptr)
           out += "k" + std::to_string(id) + "=" + std::to_string(id_of(caller)) + " ";
+        // The syscall handler: a handle of the thread's space's table, by the spec's id (kept
+        // after the capability goes, as the thread keeps the handle).
+        if (th->syscall_handler() != 0) {
+          auto it = cap_spec_.find({&th->space(), th->syscall_handler()});
+          out += "h" + std::to_string(id) + "=" +
+                 (it == cap_spec_.end() ? "?" + std::to_string(th->syscall_handler())
+                                        : std::to_string(it->second)) +
+                 " ";
+        }
       }
     }
     return out;
@@ -766,6 +803,7 @@ inline Op random_op(std::mt19937_64& rng, const std::vector<ObjectType>& types,
       Kind::kSend,      Kind::kRecv,      Kind::kReply,    Kind::kPriority, Kind::kPriority,
       Kind::kTls,       Kind::kIpcBuffer, Kind::kPrint,    Kind::kClock,    Kind::kReadRegs,
       Kind::kWriteRegs, Kind::kReadFpu,   Kind::kWriteFpu, Kind::kPortIn,   Kind::kPortOut,
+      Kind::kHandler,
   };
   Op op{};
   op.kind = kWeighted[pick(sizeof(kWeighted) / sizeof(kWeighted[0]))];
@@ -807,6 +845,7 @@ inline Op random_op(std::mt19937_64& rng, const std::vector<ObjectType>& types,
       break;
     case Kind::kStart:
     case Kind::kPriority:
+    case Kind::kHandler:
     case Kind::kTls:
     case Kind::kIpcBuffer:
     case Kind::kReadRegs:
@@ -824,7 +863,9 @@ inline Op random_op(std::mt19937_64& rng, const std::vector<ObjectType>& types,
   }
   op.a = cap(want);
   if (op.kind == Kind::kThread && pick(3) != 0) op.a = 0;  // mostly in the caller's own space
-  op.b = op.kind == Kind::kCopy ? cap(ObjectType::kNone) : pick(128);
+  op.b = op.kind == Kind::kCopy      ? cap(ObjectType::kNone)
+         : op.kind == Kind::kHandler ? cap(ObjectType::kEndpoint)
+                                     : pick(128);
   const uint32_t rights_choices[] = {abi::kRightsAll,
                                      abi::kRightSend | abi::kRightReceive,
                                      abi::kRightSend,

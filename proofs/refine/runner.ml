@@ -8,7 +8,7 @@
 
    CALL: derive H R B | copy HS H R | delete H | revoke H | info H | ep | ntf | mem P OK
    | signal H | wait H | poll H | quota H | call H | rr H NB | send H NB | recv H NB | reply
-   | space BYTES | tcreate HS OK | tstart H | yield | prio H P
+   | space BYTES | tcreate HS OK | tstart H | yield | prio H P | handler H E
    | tls H OK | ipcbuf H PLACED WRITABLE | print LENOK TEXTOK | clock | rregs H OK
    | wregs H OK | rfpu H OK | wfpu H OK MXCSROK | pin H PORT WIDTH | pout H PORT WIDTH VALUE
                                   (R: rights bits, OK/NB/PLACED/...: 0 or 1, the spec's flags) *)
@@ -93,7 +93,8 @@ let state_line s =
     (match s.s_waiters o with
     | [] -> ()
     | q -> add "q%d:%s " o (String.concat "," (List.map string_of_int q)));
-    match s.s_caller o with Some c -> add "k%d=%d " o c | None -> ()
+    (match s.s_caller o with Some c -> add "k%d=%d " o c | None -> ());
+    match s.s_handler o with Some h -> add "h%d=%d " o h | None -> ()
   done;
   Buffer.contents b
 
@@ -122,6 +123,7 @@ let parse_call = function
   | [ "tstart"; h ] -> ThreadStart (int_of_string h)
   | [ "yield" ] -> Yield
   | [ "prio"; h; p ] -> ThreadSetPriority (int_of_string h, int_of_string p)
+  | [ "handler"; h; e ] -> ThreadSetSyscallHandler (int_of_string h, int_of_string e)
   | [ "tls"; h; ok ] -> ThreadSetTls (int_of_string h, ok = "1")
   | [ "ipcbuf"; h; placed; w ] -> ThreadSetIpcBuffer (int_of_string h, placed = "1", w = "1")
   | [ "print"; len_ok; text_ok ] -> DebugPrint (len_ok = "1", text_ok = "1")
@@ -150,8 +152,22 @@ let () =
           let k = parse_call call in
           let r, s' = step (run_thread !s t) t k in
           s := s';
-          (* A new capability: its id and the object it names, for the driver's mapping. *)
+          (* A new capability: its id and the object it names, for the driver's mapping
+             (thread_set_syscall_handler's is the thread's new handler). *)
           (match (k, r) with
+          | ThreadSetSyscallHandler (h, _), ROk _ ->
+              let thread =
+                match List.find_opt (fun c -> c.c_id = h) s'.s_caps with
+                | Some c -> c.c_obj
+                | None -> -1
+              in
+              let n = match s'.s_handler thread with Some n -> n | None -> -1 in
+              let o =
+                match List.find_opt (fun c -> c.c_id = n) s'.s_caps with
+                | Some c -> c.c_obj
+                | None -> -1
+              in
+              Printf.printf "ok %d o%d\n" n o
           | ( ( CapDerive _ | CapCopyTo _ | EndpointCreate | NotificationCreate | MemoryCreate _
               | SpaceCreate _ | ThreadCreate _ ),
               ROk (VNum n) ) ->

@@ -51,7 +51,8 @@ Inductive loc :=
   | LQueue (o : nat)     (* s_waiters o *)
   | LWord (n : nat)      (* s_word n *)
   | LNext                (* s_next *)
-  | LPrio (x : nat).     (* s_prio x: a thread's priority *)
+  | LPrio (x : nat)      (* s_prio x: a thread's priority *)
+  | LHandler (x : nat).  (* s_handler x: a thread's syscall handler *)
 
 Definition table (s : state) (sp : nat) : list cap :=
   filter (fun c => Nat.eqb (c_space c) sp) (s_caps s).
@@ -66,6 +67,7 @@ Definition changed (s s' : state) (l : loc) : Prop :=
   | LWord n => s_word s' n <> s_word s n
   | LNext => s_next s' <> s_next s
   | LPrio x => s_prio s' x <> s_prio s x
+  | LHandler x => s_handler s' x <> s_handler s x
   end.
 
 (* ---------- Authority: what sp holds before the call ---------- *)
@@ -104,7 +106,10 @@ Definition table_change (s s' : state) (sp sp' : nat) : Prop :=
      (* moved up: an id of sp's table left its ancestor list *)
      (exists y d, In y (table s sp') /\ owns s sp d /\ x = strip d y) \/
      (* a new child of one of sp's capabilities, put there with Manage on sp' *)
-     (holds s sp sp' [RManage] /\ fresh s (c_id x) /\
+     (* ... or, with Manage on a thread of sp', as that thread's syscall handler *)
+     ((holds s sp sp' [RManage] \/
+       exists th q, holds s sp th [RManage] /\ s_objs s th = Some (mkObj (KThread sp') q)) /\
+      fresh s (c_id x) /\
       exists src, In src (table s sp) /\ c_obj x = c_obj src /\
                   incl (c_rights x) (c_rights src) /\ c_badge x = c_badge src /\
                   c_anc x = c_id src :: c_anc src)) /\
@@ -155,6 +160,12 @@ Definition authorised (s s' : state) (t sp : nat) (l : loc) : Prop :=
   | LPrio x =>
       (* never above the caller's own; a new thread, or one sp holds with Manage *)
       s_prio s' x <= s_prio s t /\ (fresh s x \/ holds s sp x [RManage])
+  | LHandler x =>
+      (* a new thread's is none; otherwise set once (from none), to a capability the call
+         made, of a thread sp holds with Manage (thread_set_syscall_handler) *)
+      fresh s x \/
+      (holds s sp x [RManage] /\ s_handler s x = None /\
+       exists n, fresh s n /\ s_handler s' x = Some n)
   end.
 
 Definition changed_only_authorised (s s' : state) (t sp : nat) : Prop :=
@@ -209,8 +220,26 @@ Ltac prio_unch :=
       end
   end.
 
+Lemma drop_caller_handler : forall s t, s_handler (drop_caller s t) = s_handler s.
+Proof. intros. unfold drop_caller. destruct (s_caller s t); reflexivity. Qed.
+
+Lemma destroy_handler : forall s o, s_handler (destroy s o) = s_handler s.
+Proof.
+  intros. unfold destroy. destruct (s_objs s o) as [ob|]; [|reflexivity].
+  destruct (reapable (o_kind ob)); reflexivity.
+Qed.
+
 Ltac upd_rw :=
   repeat first [ rewrite upd_eq in * | rewrite upd_neq in * by assumption ].
+
+(* A syscall handler that is the same before and after (every call but
+   thread_set_syscall_handler and the creations): the LHandler case is done. *)
+Ltac hd_unch :=
+  match goal with
+  | H : s_handler _ _ <> s_handler _ _ |- _ =>
+      exfalso; apply H; rewrite ?drop_caller_handler, ?destroy_handler;
+      first [reflexivity|congruence]
+  end.
 
 (* Calls that change nothing. *)
 Lemma coa_same : forall s s' t sp, s' = s -> changed_only_authorised s s' t sp.
@@ -223,9 +252,9 @@ Lemma coa_own_cap : forall s t sp c,
   c_space c = sp ->
   changed_only_authorised s
     (mkState (s_objs s) (s_accts s) (c :: s_caps s) (s_tstate s) (s_word s) (s_waiters s)
-             (s_caller s) (S (s_next s)) (s_prio s)) t sp.
+             (s_caller s) (S (s_next s)) (s_prio s) (s_handler s)) t sp.
 Proof.
-  intros s t sp c Hc l. destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch; try unch.
+  intros s t sp c Hc l. destruct l as [o|a|sp'|x|o|n| |x|x]; simpl; intros Hch; try hd_unch; try prio_unch; try unch.
   - destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|].
     exfalso. apply Hch. unfold table. simpl.
     destruct (Nat.eqb_spec (c_space c) sp'); [congruence|reflexivity].
@@ -254,12 +283,12 @@ Proof.
   destruct (subset_b rr (c_rights src)) eqn:Es; simpl in H;
     [|inversion H; subst; apply coa_refl].
   inversion H; subst; clear H.
-  intros l. destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch; try unch.
+  intros l. destruct l as [o|a|sp'|x|o|n| |x|x]; simpl; intros Hch; try hd_unch; try prio_unch; try unch.
   - destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|right].
     destruct E as [Es1 [Es2 _]].
     split.
     + intros x Hx. apply in_table in Hx. simpl in Hx. destruct Hx as [[<-|Hx] Hxs].
-      * right; right. simpl in Hxs. subst sp'. split; [exists tg; auto|].
+      * right; right. simpl in Hxs. subst sp'. split; [left; exists tg; auto|].
         split; [unfold fresh; simpl; lia|].
         exists src. simpl. repeat split; auto.
         -- apply in_table. auto.
@@ -301,19 +330,19 @@ Proof.
   { rewrite <- Hs'. destruct (named _ _); [reflexivity|apply destroy_caps]. }
   pose proof (table_change_del s s' sp c W Hc Hsp Caps) as Tb.
   destruct (named (del_caps (c_id c) (s_caps s)) (c_obj c)) eqn:En.
-  { subst s'. intros l. destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch; try unch.
+  { subst s'. intros l. destruct l as [o|a|sp'|x|o|n| |x|x]; simpl; intros Hch; try hd_unch; try prio_unch; try unch.
     destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|right; auto]. }
   unfold destroy in Hs'. simpl in Hs'.
   destruct (s_objs s (c_obj c)) as [ob|] eqn:Eo;
-    [|subst s'; intros l; destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch; try unch;
+    [|subst s'; intros l; destruct l as [o|a|sp'|x|o|n| |x|x]; simpl; intros Hch; try hd_unch; try prio_unch; try unch;
       destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|right; auto]].
   destruct (reapable (o_kind ob)) eqn:Er;
-    [|subst s'; intros l; destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch; try unch;
+    [|subst s'; intros l; destruct l as [o|a|sp'|x|o|n| |x|x]; simpl; intros Hch; try hd_unch; try prio_unch; try unch;
       destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|right; auto]].
   assert (K : killed s s' sp (c_obj c)).
   { split; [exists c; auto|]. split; [exists ob; auto|]. subst s'. simpl.
     split; [apply upd_eq|]. apply named_false. auto. }
-  subst s'. intros l. destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch; try unch.
+  subst s'. intros l. destruct l as [o|a|sp'|x|o|n| |x|x]; simpl; intros Hch; try hd_unch; try prio_unch; try unch.
   - destruct (Nat.eq_dec o (c_obj c)) as [->|N]; [right; auto|].
     rewrite upd_neq in Hch by auto. unch.
   - destruct (Nat.eqb_spec a (o_acct ob)) as [Ea|N];
@@ -339,7 +368,7 @@ Proof.
   destruct (lookup s sp h) as [c|] eqn:E; [|inversion H; subst; apply coa_refl].
   apply lookup_some in E. destruct E as [Hc [_ Hsp]].
   injection H as _ <-.
-  intros l. destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch; try unch.
+  intros l. destruct l as [o|a|sp'|x|o|n| |x|x]; simpl; intros Hch; try hd_unch; try prio_unch; try unch.
   destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|right]. split.
   - intros x Hx. left. apply in_table in Hx. simpl in Hx. apply in_table.
     rewrite in_revoke_caps in Hx. tauto.
@@ -361,7 +390,7 @@ Proof.
   destruct (s_accts s a) as [[lim u]|] eqn:Ea; [|injection H as _ <-; apply coa_refl].
   destruct (Nat.ltb lim (u + obj_size k)); [injection H as _ <-; apply coa_refl|].
   injection H as _ <-.
-  intros l. destruct l as [o|a'|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch.
+  intros l. destruct l as [o|a'|sp'|x|o|n| |x|x]; simpl; intros Hch; try hd_unch; try prio_unch.
   - destruct (Nat.eq_dec o (s_next s)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
     left. split; [unfold fresh; lia|]. intros ob E. rewrite upd_eq in E.
     injection E as <-. simpl. split; [exists q; auto|exact Hk].
@@ -379,6 +408,8 @@ Proof.
   - lia.
   - destruct (Nat.eq_dec x (s_next s)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
     rewrite upd_eq. split; [exact Hp|left; unfold fresh; lia].
+  - destruct (Nat.eq_dec x (s_next s)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
+    left. unfold fresh. lia.
 Qed.
 
 Lemma int_space_create : forall s t sp bytes r s',
@@ -391,7 +422,7 @@ Proof.
   destruct (Nat.ltb lim (u + (bytes + obj_size (KSpace 0))));
     [injection H as _ <-; apply coa_refl|].
   injection H as _ <-.
-  intros l. destruct l as [o|a'|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch.
+  intros l. destruct l as [o|a'|sp'|x|o|n| |x|x]; simpl; intros Hch; try hd_unch; try prio_unch.
   - destruct (Nat.eq_dec o (s_next s)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
     left. split; [unfold fresh; lia|]. intros ob E. rewrite upd_eq in E.
     injection E as <-. simpl. split; [exists q; auto|intros sp' E; discriminate E].
@@ -417,7 +448,7 @@ Proof.
     try (injection H as _ <-; apply coa_refl).
   apply holds_lookup_typed in E.
   destruct (s_tstate s (c_obj c)) eqn:Es; injection H as _ <-; try apply coa_refl.
-  intros l. destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch.
+  intros l. destruct l as [o|a|sp'|x|o|n| |x|x]; simpl; intros Hch; try hd_unch; try prio_unch.
   - unch.
   - unch.
   - unch.
@@ -441,7 +472,7 @@ Proof.
   destruct (Nat.leb prio_count p); [injection H as _ <-; apply coa_refl|].
   destruct (Nat.ltb (s_prio s t) p) eqn:Elt; [injection H as _ <-; apply coa_refl|].
   apply Nat.ltb_ge in Elt. injection H as _ <-.
-  intros l. destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try unch.
+  intros l. destruct l as [o|a|sp'|x|o|n| |x|x]; simpl; intros Hch; try hd_unch; try unch.
   destruct (Nat.eq_dec x (c_obj c)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
   rewrite upd_eq. split; [exact Elt|right; exists c; exact E].
 Qed.
@@ -456,7 +487,7 @@ Proof.
     try (injection H as _ <-; apply coa_refl).
   apply holds_lookup_typed in E.
   destruct (s_waiters s (c_obj c)) as [|w rest] eqn:Ew; injection H as _ <-;
-    intros l; destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch.
+    intros l; destruct l as [o|a|sp'|x|o|n| |x|x]; simpl; intros Hch; try hd_unch; try prio_unch.
   - unch.
   - unch.
   - unch.
@@ -486,7 +517,7 @@ Proof.
     try (injection H as _ <-; apply coa_refl).
   apply holds_lookup_typed in E.
   destruct (Nat.eqb (s_word s (c_obj c)) 0); injection H as _ <-;
-    intros l; destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch.
+    intros l; destruct l as [o|a|sp'|x|o|n| |x|x]; simpl; intros Hch; try hd_unch; try prio_unch.
   - unch.
   - unch.
   - unch.
@@ -513,7 +544,7 @@ Proof.
   destruct (lookup_typed s sp h TNotification [RReceive]) as [[c|]|e] eqn:E;
     try (injection H as _ <-; apply coa_refl).
   apply holds_lookup_typed in E. injection H as _ <-.
-  intros l; destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch.
+  intros l; destruct l as [o|a|sp'|x|o|n| |x|x]; simpl; intros Hch; try hd_unch; try prio_unch.
   - unch.
   - unch.
   - unch.
@@ -533,6 +564,7 @@ Lemma coa_threads : forall s s' t sp e,
   (holds s sp e [RSend] \/ holds s sp e [RReceive]) ->
   s_objs s' = s_objs s -> s_accts s' = s_accts s -> s_caps s' = s_caps s ->
   s_word s' = s_word s -> s_next s' = s_next s -> s_prio s' = s_prio s ->
+  s_handler s' = s_handler s ->
   (forall o, o <> e -> s_waiters s' o = s_waiters s o) ->
   (s_waiters s' e = s_waiters s e \/ s_waiters s' e = tl (s_waiters s e) \/
    s_waiters s' e = s_waiters s e ++ [t]) ->
@@ -544,8 +576,9 @@ Lemma coa_threads : forall s s' t sp e,
       s_caller s' x = s_caller s x)) ->
   changed_only_authorised s s' t sp.
 Proof.
-  intros s s' t sp e Hh Ho Ha Hc Hw Hn Hp Hq He Ht l.
-  destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch.
+  intros s s' t sp e Hh Ho Ha Hc Hw Hn Hp Hhd Hq He Ht l.
+  destruct l as [o|a|sp'|x|o|n| |x|x]; simpl; intros Hch; try prio_unch;
+    try (exfalso; rewrite Hhd in Hch; auto; fail).
   - exfalso. rewrite Ho in Hch. auto.
   - exfalso. rewrite Ha in Hch. auto.
   - exfalso. unfold table in Hch. rewrite Hc in Hch. auto.
@@ -636,7 +669,7 @@ Lemma int_drop_caller : forall s t sp, wf s ->
 Proof.
   intros s t sp W.
   destruct (drop_caller_facts s t W) as [Ho [Ha [Hc [Hw [Hn [Hq [_ Ht]]]]]]].
-  intros l. destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch.
+  intros l. destruct l as [o|a|sp'|x|o|n| |x|x]; simpl; intros Hch; try hd_unch; try prio_unch.
   - exfalso. rewrite Ho in Hch. auto.
   - exfalso. rewrite Ha in Hch. auto.
   - exfalso. unfold table in Hch. rewrite Hc in Hch. auto.
@@ -661,7 +694,7 @@ Proof.
     destruct b; injection H as _ <-;
       (apply (coa_threads _ _ _ _ e);
          [right; exact Hh|simpl; auto|simpl; auto|simpl; auto|simpl; auto|simpl; auto|
-          simpl; apply drop_caller_prio| | | ]).
+          simpl; apply drop_caller_prio|simpl; apply drop_caller_handler| | | ]).
     (* a caller taken: it now waits for t's reply *)
     + intros o N. simpl. rewrite upd_neq by auto. rewrite Hq. reflexivity.
     + right; left. simpl. rewrite upd_eq, Esh. reflexivity.
@@ -682,6 +715,7 @@ Proof.
   - destruct nb; injection H as _ <-; [apply int_drop_caller; auto|].
     apply (coa_threads _ _ _ _ e); simpl; auto.
     + unfold s1. apply drop_caller_prio.
+    + unfold s1. apply drop_caller_handler.
     + intros o N. rewrite upd_neq by auto. rewrite Hq. reflexivity.
     + right; right. rewrite upd_eq, Hq. reflexivity.
     + intros x Nt. rewrite upd_neq by auto. destruct (Ht x Nt) as [E|E]; [left|right; right];
@@ -727,6 +761,40 @@ Proof.
   eapply int_take_sender; eauto. exists c. auto.
 Qed.
 
+(* ---------- Syscall handlers ---------- *)
+
+(* The handler capability goes into the table of the thread's space (which sp need not hold
+   at all: Manage on the thread is the authority), and the thread's handler is set once. *)
+Lemma int_thread_set_syscall_handler : forall s t sp ht he r s',
+  thread_set_syscall_handler s sp ht he = (r, s') -> changed_only_authorised s s' t sp.
+Proof.
+  intros s t sp ht he r s' H. unfold thread_set_syscall_handler in H.
+  destruct (lookup_typed s sp ht TThread [RManage]) as [[ct|]|e] eqn:Et;
+    try (injection H as _ <-; apply coa_refl).
+  destruct (lookup_typed s sp he TEndpoint [RSend]) as [[src|]|e] eqn:Ee;
+    try (injection H as _ <-; apply coa_refl).
+  apply holds_lookup_typed in Et. apply holds_lookup_typed in Ee.
+  destruct (s_handler s (c_obj ct)) eqn:Eh; [injection H as _ <-; apply coa_refl|].
+  destruct (s_objs s (c_obj ct)) as [[[| tsp | | | |] q]|] eqn:Eo;
+    try (injection H as _ <-; apply coa_refl).
+  injection H as _ <-.
+  intros l. destruct l as [o|a|sp'|x|o|n| |x|x]; simpl; intros Hch; try prio_unch; try unch.
+  - destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|right].
+    destruct Ee as [Es1 [Es2 [_ Es4]]].
+    split.
+    + intros x Hx. apply in_table in Hx. simpl in Hx. destruct Hx as [[<-|Hx] Hxs].
+      * right; right. simpl in Hxs. subst sp'.
+        split; [right; exists (c_obj ct), q; split; [exists ct; exact Et|exact Eo]|].
+        split; [unfold fresh; simpl; lia|].
+        exists src. simpl. repeat split; auto. apply in_table. auto.
+      * left. apply in_table. auto.
+    + intros y Hy. left. apply in_table in Hy. apply in_table. simpl. tauto.
+  - lia.
+  - destruct (Nat.eq_dec x (c_obj ct)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
+    right. split; [exists ct; exact Et|]. split; [exact Eh|].
+    exists (s_next s). split; [unfold fresh; lia|apply upd_eq].
+Qed.
+
 (* ---------- Every call ---------- *)
 
 (* Integrity: every change a call by the running thread t of space sp makes is one that
@@ -767,6 +835,7 @@ Proof.
   - eapply int_thread_start; eauto.
   - unfold yield in H. injection H as _ <-. apply coa_refl.
   - eapply int_thread_set_priority; eauto.
+  - eapply int_thread_set_syscall_handler; eauto.
   - injection H as _ <-. apply coa_refl.
   - injection H as _ <-. apply coa_refl.
   - injection H as _ <-. apply coa_refl.
@@ -811,9 +880,10 @@ Lemma diff_complete : forall s s', (forall l, ~ changed s s' l) ->
   (forall sp, table s' sp = table s sp) /\
   (forall x, s_tstate s' x = s_tstate s x /\ s_caller s' x = s_caller s x) /\
   (forall o, s_waiters s' o = s_waiters s o) /\ (forall n, s_word s' n = s_word s n) /\
-  s_next s' = s_next s /\ (forall x, s_prio s' x = s_prio s x).
+  s_next s' = s_next s /\ (forall x, s_prio s' x = s_prio s x) /\
+  (forall x, s_handler s' x = s_handler s x).
 Proof.
-  intros s s' H. split; [|split; [|split; [|split; [|split; [|split; [|split]]]]]].
+  intros s s' H. split; [|split; [|split; [|split; [|split; [|split; [|split; [|split]]]]]]].
   - intros o. destruct (obj_eq_dec (s_objs s' o) (s_objs s o)) as [E|N]; [exact E|].
     exfalso. exact (H (LObj o) N).
   - intros a. destruct (acct_eq_dec (s_accts s' a) (s_accts s a)) as [E|N]; [exact E|].
@@ -834,6 +904,8 @@ Proof.
     exfalso. exact (H LNext N).
   - intros x. destruct (Nat.eq_dec (s_prio s' x) (s_prio s x)) as [E|N]; [exact E|].
     exfalso. exact (H (LPrio x) N).
+  - intros x. destruct (onat_eq_dec (s_handler s' x) (s_handler s x)) as [E|N]; [exact E|].
+    exfalso. exact (H (LHandler x) N).
 Qed.
 
 Lemma holds_any : forall s sp o need, holds s sp o need -> holds s sp o [].
@@ -856,12 +928,12 @@ Corollary unreachable_object_unchanged : forall s t k r s' sp o, wf s ->
   s_tstate s o <> BlockedReply t ->
   s_objs s' o = s_objs s o /\ s_tstate s' o = s_tstate s o /\
   s_caller s' o = s_caller s o /\ s_waiters s' o = s_waiters s o /\
-  s_word s' o = s_word s o /\ s_prio s' o = s_prio s o.
+  s_word s' o = s_word s o /\ s_prio s' o = s_prio s o /\ s_handler s' o = s_handler s o.
 Proof.
   intros s t k r s' sp o W Hc H Hlt Ht Hno Hq Hr.
   pose proof (integrity s t k r s' sp W Hc H) as I.
   assert (Nf : ~ fresh s o) by (unfold fresh; lia).
-  split; [|split; [|split; [|split; [|split]]]].
+  split; [|split; [|split; [|split; [|split; [|split]]]]].
   - destruct (obj_eq_dec (s_objs s' o) (s_objs s o)) as [E|N]; [exact E|exfalso].
     destruct (I (LObj o) N) as [[F _]|K];
       [exact (Nf F)|exact (Hno (killed_holds _ _ _ _ K))].
@@ -895,17 +967,21 @@ Proof.
     + exact (Hno (killed_holds _ _ _ _ K)).
   - destruct (Nat.eq_dec (s_prio s' o) (s_prio s o)) as [E|N]; [exact E|exfalso].
     destruct (I (LPrio o) N) as [_ [F|R]]; [exact (Nf F)|exact (Hno (holds_any _ _ _ _ R))].
+  - destruct (onat_eq_dec (s_handler s' o) (s_handler s o)) as [E|N]; [exact E|exfalso].
+    destruct (I (LHandler o) N) as [F|[R _]]; [exact (Nf F)|exact (Hno (holds_any _ _ _ _ R))].
 Qed.
 
-(* Another space's table, that sp holds no Manage capability to and none of whose
-   capabilities descends from one of sp's, holds the same capabilities after the call. *)
+(* Another space's table, that sp holds no Manage capability to, nor to any of its threads,
+   and none of whose capabilities descends from one of sp's, holds the same capabilities
+   after the call. *)
 Corollary unreachable_table_unchanged : forall s t k r s' sp sp', wf s ->
   caller_space s t = Some sp -> step s t k = (r, s') ->
   sp' <> sp -> ~ holds s sp sp' [RManage] ->
+  (forall th q, s_objs s th = Some (mkObj (KThread sp') q) -> ~ holds s sp th [RManage]) ->
   (forall y d, In y (table s sp') -> owns s sp d -> ~ In d (c_anc y)) ->
   forall x, In x (table s' sp') <-> In x (table s sp').
 Proof.
-  intros s t k r s' sp sp' W Hc H Nsp Hm Hd.
+  intros s t k r s' sp sp' W Hc H Nsp Hm Hth Hd.
   pose proof (integrity s t k r s' sp W Hc H) as I.
   destruct (list_eq_dec cap_eq_dec (table s' sp') (table s sp')) as [E|N];
     [intros x; rewrite E; tauto|].
@@ -914,7 +990,8 @@ Proof.
   - intros Hx. destruct (Fw x Hx) as [Old|[[y [d [Hy [Ho ->]]]]|[Hm' _]]].
     + exact Old.
     + rewrite strip_notin; [exact Hy|]. exact (Hd y d Hy Ho).
-    + contradiction.
+    + destruct Hm' as [Hm'|[th [q [Hm' Eq]]]]; [contradiction|].
+      exact (False_ind _ (Hth th q Eq Hm')).
   - intros Hy. destruct (Bw x Hy) as [New|[d [Ho Hin]]]; [exact New|].
     exfalso. exact (Hd x d Hy Ho Hin).
 Qed.
@@ -996,12 +1073,12 @@ Definition signal_unchecked (s : state) (sp h : nat) : reply * state :=
       | t :: rest =>
           (ROk VNone,
            mkState (s_objs s) (s_accts s) (s_caps s) (upd (s_tstate s) t Ready)
-                   (s_word s) (upd (s_waiters s) n rest) (s_caller s) (s_next s) (s_prio s))
+                   (s_word s) (upd (s_waiters s) n rest) (s_caller s) (s_next s) (s_prio s) (s_handler s))
       | [] =>
           (ROk VNone,
            mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s)
                    (upd (s_word s) n (Nat.lor (s_word s n) (sig_bits c)))
-                   (s_waiters s) (s_caller s) (s_next s) (s_prio s))
+                   (s_waiters s) (s_caller s) (s_next s) (s_prio s) (s_handler s))
       end
   end.
 
@@ -1028,7 +1105,7 @@ Definition set_priority_unchecked (s : state) (sp h p : nat) : reply * state :=
   | inl (Some c) =>
       (ROk VNone,
        mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (s_word s) (s_waiters s)
-               (s_caller s) (s_next s) (upd (s_prio s) (c_obj c) p))
+               (s_caller s) (s_next s) (upd (s_prio s) (c_obj c) p) (s_handler s))
   | _ => (RErr InvalidCapability, s)
   end.
 
@@ -1062,7 +1139,8 @@ Definition ex2_state : state :=
                     else if Nat.eqb a 6 then Some (200, 64) else None)
           [mkCap 3 0 0 [RManage] 0 []; mkCap 4 0 2 [RManage] 0 []; mkCap 9 0 8 [RSend] 0 []]
           (fun t => if Nat.eqb t 2 then Running else Inactive)
-          (fun _ => 0) (fun _ => []) (fun _ => None) 10 (fun _ => 100).
+          (fun _ => 0) (fun _ => []) (fun _ => None) 10 (fun _ => 100)
+          (fun _ => None).
 
 Lemma ex2_wf : wf ex2_state.
 Proof.

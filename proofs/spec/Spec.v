@@ -186,7 +186,10 @@ Record state := mkState {
                                            or queued on an endpoint (senders or receivers) *)
   s_caller : nat -> option nat;         (* a server thread's caller, waiting for its reply *)
   s_next : nat;                         (* the next fresh id (objects, caps, accounts) *)
-  s_prio : nat -> nat                   (* a thread's priority, 0..255 *)
+  s_prio : nat -> nat;                  (* a thread's priority, 0..255 *)
+  s_handler : nat -> option nat         (* a thread's syscall handler: the handle, in its
+                                           space's table, of the Send capability its
+                                           syscalls go to (thread_set_syscall_handler) *)
 }.
 
 Definition upd {A : Type} (f : nat -> A) (k : nat) (v : A) : nat -> A :=
@@ -195,7 +198,7 @@ Arguments upd : simpl never.
 
 Definition with_caps (s : state) (cs : list cap) : state :=
   mkState (s_objs s) (s_accts s) cs (s_tstate s) (s_word s) (s_waiters s) (s_caller s) (s_next s)
-          (s_prio s).
+          (s_prio s) (s_handler s).
 
 (* ---------- Lookups (the dispatcher's checks) ---------- *)
 
@@ -254,7 +257,7 @@ Definition cap_derive (s : state) (sp h : nat) (r : rights) (badge : nat) : repl
                        (c_id src :: c_anc src) in
         (ROk (VNum n),
          mkState (s_objs s) (s_accts s) (c :: s_caps s) (s_tstate s) (s_word s)
-                 (s_waiters s) (s_caller s) (S n) (s_prio s))
+                 (s_waiters s) (s_caller s) (S n) (s_prio s) (s_handler s))
   end.
 
 (* 25 cap_copy_to(space, source, rights): a child of source, rights a subset, with the
@@ -274,7 +277,7 @@ Definition cap_copy_to (s : state) (sp hsp h : nat) (r : rights) : reply * state
                            (c_id src :: c_anc src) in
             (ROk (VNum n),
              mkState (s_objs s) (s_accts s) (c :: s_caps s) (s_tstate s) (s_word s)
-                     (s_waiters s) (s_caller s) (S n) (s_prio s))
+                     (s_waiters s) (s_caller s) (S n) (s_prio s) (s_handler s))
       end
   end.
 
@@ -311,7 +314,7 @@ Definition destroy (s : state) (o : nat) : state :=
                 (upd (s_waiters s) o [])
                 (s_caller s)
                 (s_next s)
-                (s_prio s)
+                (s_prio s) (s_handler s)
       else s
   | None => s
   end.
@@ -369,7 +372,7 @@ Definition create (s : state) (sp : nat) (k : kind) (rts : rights) (p : nat)
                      (upd (s_accts s) a (Some (l, u + obj_size k)))
                      (mkCap h sp o rts 0 [] :: s_caps s)
                      (upd (s_tstate s) o Inactive) (upd (s_word s) o 0) (s_waiters s)
-                     (s_caller s) (S h) (upd (s_prio s) o p))
+                     (s_caller s) (S h) (upd (s_prio s) o p) (upd (s_handler s) o None))
       | None => (RErr InvalidCapability, s)
       end
   | _ => (RErr InvalidCapability, s)
@@ -405,12 +408,13 @@ Definition signal (s : state) (sp h : nat) : reply * state :=
       | t :: rest =>
           (ROk VNone,
            mkState (s_objs s) (s_accts s) (s_caps s) (upd (s_tstate s) t Ready)
-                   (s_word s) (upd (s_waiters s) n rest) (s_caller s) (s_next s) (s_prio s))
+                   (s_word s) (upd (s_waiters s) n rest) (s_caller s) (s_next s) (s_prio s)
+                   (s_handler s))
       | [] =>
           (ROk VNone,
            mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s)
                    (upd (s_word s) n (Nat.lor (s_word s n) (sig_bits c)))
-                   (s_waiters s) (s_caller s) (s_next s) (s_prio s))
+                   (s_waiters s) (s_caller s) (s_next s) (s_prio s) (s_handler s))
       end
   end.
 
@@ -426,11 +430,11 @@ Definition wait (s : state) (t sp h : nat) : reply * state :=
         (RBlocked,
          mkState (s_objs s) (s_accts s) (s_caps s) (upd (s_tstate s) t (BlockedNotif n))
                  (s_word s) (upd (s_waiters s) n (s_waiters s n ++ [t])) (s_caller s)
-                 (s_next s) (s_prio s))
+                 (s_next s) (s_prio s) (s_handler s))
       else
         (ROk (VNum (s_word s n)),
          mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (upd (s_word s) n 0)
-                 (s_waiters s) (s_caller s) (s_next s) (s_prio s))
+                 (s_waiters s) (s_caller s) (s_next s) (s_prio s) (s_handler s))
   end.
 
 (* 7 poll(notification): return the word (maybe 0) and clear it. *)
@@ -442,7 +446,7 @@ Definition poll (s : state) (sp h : nat) : reply * state :=
       let n := c_obj c in
       (ROk (VNum (s_word s n)),
        mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (upd (s_word s) n 0)
-               (s_waiters s) (s_caller s) (s_next s) (s_prio s))
+               (s_waiters s) (s_caller s) (s_next s) (s_prio s) (s_handler s))
   end.
 
 (* 31 quota_info(space): limit and use of the space's account. *)
@@ -465,7 +469,7 @@ Definition quota_info (s : state) (sp h : nat) : reply * state :=
 
 Definition with_threads (s : state) (ts : nat -> tstate) (wq : nat -> list nat)
     (cl : nat -> option nat) : state :=
-  mkState (s_objs s) (s_accts s) (s_caps s) ts (s_word s) wq cl (s_next s) (s_prio s).
+  mkState (s_objs s) (s_accts s) (s_caps s) ts (s_word s) wq cl (s_next s) (s_prio s) (s_handler s).
 
 (* The first thread queued on e, if it is a receiver. *)
 Definition receiver_head (s : state) (e : nat) : option (nat * list nat) :=
@@ -592,7 +596,8 @@ Definition space_create (s : state) (sp bytes : nat) : reply * state :=
              mkState (upd (s_objs s) o (Some (mkObj (KSpace na) a)))
                      (upd (upd (s_accts s) a (Some (l, u + cost))) na (Some (bytes, 0)))
                      (mkCap h sp o all_rights 0 [] :: s_caps s)
-                     (s_tstate s) (s_word s) (s_waiters s) (s_caller s) (S h) (s_prio s))
+                     (s_tstate s) (s_word s) (s_waiters s) (s_caller s) (S h) (s_prio s)
+                     (s_handler s))
       | None => (RErr InvalidCapability, s)
       end
   | _ => (RErr InvalidCapability, s)
@@ -643,7 +648,41 @@ Definition thread_set_priority (s : state) (t sp h p : nat) : reply * state :=
       else
         (ROk VNone,
          mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (s_word s) (s_waiters s)
-                 (s_caller s) (s_next s) (upd (s_prio s) (c_obj c) p))
+                 (s_caller s) (s_next s) (upd (s_prio s) (c_obj c) p) (s_handler s))
+  end.
+
+(* 36 thread_set_syscall_handler(thread, handler): the dispatcher's lookups in argument
+   order (Thread with Manage, then Endpoint with Send: InvalidCapability, PermissionDenied);
+   then AlreadyExists if the thread has a handler (even one whose capability has gone since:
+   the thread keeps the handle); (a thread of an ended process: PeerClosed, which cannot
+   arise here: spaces never end); then a child of the handler capability with Send only and
+   its badge goes into the table of the thread's own space (as cap_copy_to would put it
+   there), and the thread keeps its handle; core/syscall.cc,
+   sys_thread_set_syscall_handler. The reply carries no value (the thread holds the handle).
+   The charge for a new capability-table page (QuotaExceeded) is not modelled, nor whether the
+   endpoint is kernel-served. From then on the thread's syscalls are foreign calls, not
+   native ones: `step` is the native entry and refuses them (caller_space). *)
+Definition thread_set_syscall_handler (s : state) (sp ht he : nat) : reply * state :=
+  match lookup_typed s sp ht TThread [RManage] with
+  | inr e => (RErr e, s)
+  | inl None => (RErr InvalidCapability, s)
+  | inl (Some ct) =>
+      match lookup_typed s sp he TEndpoint [RSend] with
+      | inr e => (RErr e, s)
+      | inl None => (RErr InvalidCapability, s)
+      | inl (Some src) =>
+          match s_handler s (c_obj ct), s_objs s (c_obj ct) with
+          | Some _, _ => (RErr AlreadyExists, s)
+          | None, Some (mkObj (KThread tsp) _) =>
+              let n := s_next s in
+              let c := mkCap n tsp (c_obj src) [RSend] (c_badge src) (c_id src :: c_anc src) in
+              (ROk VNone,
+               mkState (s_objs s) (s_accts s) (c :: s_caps s) (s_tstate s) (s_word s)
+                       (s_waiters s) (s_caller s) (S n) (s_prio s)
+                       (upd (s_handler s) (c_obj ct) (Some n)))
+          | None, _ => (RErr InvalidCapability, s)
+          end
+      end
   end.
 
 (* 8 yield: the caller goes to the end of its priority's run queue; run queues are not
@@ -808,6 +847,7 @@ Inductive call :=
   | ThreadStart (h : nat)
   | Yield
   | ThreadSetPriority (h p : nat)
+  | ThreadSetSyscallHandler (h handler : nat)
   (* calls on what the state does not hold: their checks and reply only *)
   | ThreadSetTls (h : nat) (bases_ok : bool)
   | ThreadSetIpcBuffer (h : nat) (placed_ok writable : bool)
@@ -820,11 +860,14 @@ Inductive call :=
   | IoPortIn (h port width : nat)
   | IoPortOut (h port width value : nat).
 
-(* The caller's space, if t is a running thread. *)
+(* The caller's space, if t is a running thread making a native call: a thread with a
+   syscall handler makes none (its syscall instructions are foreign calls on the handler,
+   core/foreign.h, not modelled), so `step` refuses its calls as it refuses a thread that is
+   not running. *)
 Definition caller_space (s : state) (t : nat) : option nat :=
   match s_objs s t with
   | Some (mkObj (KThread sp) _) =>
-      match s_tstate s t with Running => Some sp | _ => None end
+      match s_tstate s t, s_handler s t with Running, None => Some sp | _, _ => None end
   | _ => None
   end.
 
@@ -855,6 +898,7 @@ Definition step (s : state) (t : nat) (k : call) : reply * state :=
       | ThreadStart h => thread_start s sp h
       | Yield => yield s
       | ThreadSetPriority h p => thread_set_priority s t sp h p
+      | ThreadSetSyscallHandler h e => thread_set_syscall_handler s sp h e
       | ThreadSetTls h ok => (thread_set_tls s sp h ok, s)
       | ThreadSetIpcBuffer h placed w => (thread_set_ipc_buffer s sp h placed w, s)
       | DebugPrint len_ok text_ok => (debug_print len_ok text_ok, s)
@@ -888,4 +932,4 @@ Definition init (limit : nat) : state :=
           [mkCap 3 0 0 [RManage] 0 []; mkCap 4 0 2 [RManage] 0 []]
           (fun t => if Nat.eqb t 2 then Running else Inactive)
           (fun _ => 0) (fun _ => []) (fun _ => None) 5
-          (fun t => if Nat.eqb t 2 then 100 else 0).
+          (fun t => if Nat.eqb t 2 then 100 else 0) (fun _ => None).
