@@ -116,6 +116,7 @@ enum class Kind : uint8_t {
   kYield,      //
   kPriority,   // a: thread, b: which priority (kPriorities, or the caller's own, or one below)
   kHandler,    // a: thread, b: endpoint (thread_set_syscall_handler)
+  kTimer,      // a: notification, c: deadline (0 disarms, or one far in the future)
   // The calls on what the spec's state does not hold (Spec.v): their checks and reply only.
   // c chooses the address (kScratch's areas, an unmapped one, or a bad value).
   kTls,        // a: thread
@@ -418,6 +419,14 @@ class Run {
         cmd += "handler " + std::to_string(a.spec) + " " + std::to_string(b.spec);
         status = h_.syscall(t, Syscall::kThreadSetSyscallHandler, {a.core, b.core});
         break;
+      case Kind::kTimer: {
+        // Disarm, or arm for a deadline no run reaches (about 73 years of the monotonic
+        // clock): the spec does not model time, so no timer may fire during a run.
+        const uint64_t deadline = op.c % 3 == 0 ? 0 : 1ull << 61;
+        cmd += "timer " + std::to_string(a.spec) + " " + std::to_string(deadline);
+        status = h_.syscall(t, Syscall::kSetTimer, {a.core, deadline});
+        break;
+      }
       // The address flags the spec gets are what the address is: kScratch's areas are
       // mapped in space 0 only (the caller's space for the reads and writes, the target
       // thread's for the IPC buffer).
@@ -649,6 +658,11 @@ class Run {
                  " ";
         }
       }
+      // An armed timer (set_timer); its bits are private to the core, so not compared.
+      if (o->type() == ObjectType::kNotification &&
+          static_cast<Notification*>(o)->timer_deadline() != 0) {
+        out += "t" + std::to_string(id) + " ";
+      }
     }
     return out;
   }
@@ -803,7 +817,7 @@ inline Op random_op(std::mt19937_64& rng, const std::vector<ObjectType>& types,
       Kind::kSend,      Kind::kRecv,      Kind::kReply,    Kind::kPriority, Kind::kPriority,
       Kind::kTls,       Kind::kIpcBuffer, Kind::kPrint,    Kind::kClock,    Kind::kReadRegs,
       Kind::kWriteRegs, Kind::kReadFpu,   Kind::kWriteFpu, Kind::kPortIn,   Kind::kPortOut,
-      Kind::kHandler,
+      Kind::kHandler,   Kind::kTimer,
   };
   Op op{};
   op.kind = kWeighted[pick(sizeof(kWeighted) / sizeof(kWeighted[0]))];
@@ -835,6 +849,7 @@ inline Op random_op(std::mt19937_64& rng, const std::vector<ObjectType>& types,
     case Kind::kSignal:
     case Kind::kWait:
     case Kind::kPoll:
+    case Kind::kTimer:
       want = ObjectType::kNotification;
       break;
     case Kind::kCall:

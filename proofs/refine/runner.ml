@@ -8,7 +8,7 @@
 
    CALL: derive H R B | copy HS H R | delete H | revoke H | info H | ep | ntf | mem P OK
    | signal H | wait H | poll H | quota H | call H | rr H NB | send H NB | recv H NB | reply
-   | space BYTES | tcreate HS OK | tstart H | yield | prio H P | handler H E
+   | space BYTES | tcreate HS OK | tstart H | yield | prio H P | handler H E | timer H DEADLINE
    | tls H OK | ipcbuf H PLACED WRITABLE | print LENOK TEXTOK | clock | rregs H OK
    | wregs H OK | rfpu H OK | wfpu H OK MXCSROK | pin H PORT WIDTH | pout H PORT WIDTH VALUE
                                   (R: rights bits, OK/NB/PLACED/...: 0 or 1, the spec's flags) *)
@@ -94,7 +94,9 @@ let state_line s =
     | [] -> ()
     | q -> add "q%d:%s " o (String.concat "," (List.map string_of_int q)));
     (match s.s_caller o with Some c -> add "k%d=%d " o c | None -> ());
-    match s.s_handler o with Some h -> add "h%d=%d " o h | None -> ()
+    (match s.s_handler o with Some h -> add "h%d=%d " o h | None -> ());
+    (* an armed timer (its bits are not compared: the core keeps them private) *)
+    match s.s_timer o with Some _ -> add "t%d " o | None -> ()
   done;
   Buffer.contents b
 
@@ -124,6 +126,7 @@ let parse_call = function
   | [ "yield" ] -> Yield
   | [ "prio"; h; p ] -> ThreadSetPriority (int_of_string h, int_of_string p)
   | [ "handler"; h; e ] -> ThreadSetSyscallHandler (int_of_string h, int_of_string e)
+  | [ "timer"; h; d ] -> SetTimer (int_of_string h, int_of_string d)
   | [ "tls"; h; ok ] -> ThreadSetTls (int_of_string h, ok = "1")
   | [ "ipcbuf"; h; placed; w ] -> ThreadSetIpcBuffer (int_of_string h, placed = "1", w = "1")
   | [ "print"; len_ok; text_ok ] -> DebugPrint (len_ok = "1", text_ok = "1")

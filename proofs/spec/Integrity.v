@@ -52,7 +52,8 @@ Inductive loc :=
   | LWord (n : nat)      (* s_word n *)
   | LNext                (* s_next *)
   | LPrio (x : nat)      (* s_prio x: a thread's priority *)
-  | LHandler (x : nat).  (* s_handler x: a thread's syscall handler *)
+  | LHandler (x : nat)   (* s_handler x: a thread's syscall handler *)
+  | LTimer (n : nat).    (* s_timer n: a notification's timer *)
 
 Definition table (s : state) (sp : nat) : list cap :=
   filter (fun c => Nat.eqb (c_space c) sp) (s_caps s).
@@ -68,6 +69,7 @@ Definition changed (s s' : state) (l : loc) : Prop :=
   | LNext => s_next s' <> s_next s
   | LPrio x => s_prio s' x <> s_prio s x
   | LHandler x => s_handler s' x <> s_handler s x
+  | LTimer n => s_timer s' n <> s_timer s n
   end.
 
 (* ---------- Authority: what sp holds before the call ---------- *)
@@ -166,6 +168,12 @@ Definition authorised (s s' : state) (t sp : nat) (l : loc) : Prop :=
       fresh s x \/
       (holds s sp x [RManage] /\ s_handler s x = None /\
        exists n, fresh s n /\ s_handler s' x = Some n)
+  | LTimer n =>
+      (* with Send on n through capability c: disarmed, or armed with c's bits; a new or
+         dead notification's is disarmed (set_timer, creations, cap_delete) *)
+      (exists c, holds_cap s sp n [RSend] c /\
+                 (s_timer s' n = None \/ s_timer s' n = Some (sig_bits c))) \/
+      ((fresh s n \/ killed s s' sp n) /\ s_timer s' n = None)
   end.
 
 Definition changed_only_authorised (s s' : state) (t sp : nat) : Prop :=
@@ -229,6 +237,9 @@ Proof.
   destruct (reapable (o_kind ob)); reflexivity.
 Qed.
 
+Lemma drop_caller_timer : forall s t, s_timer (drop_caller s t) = s_timer s.
+Proof. intros. unfold drop_caller. destruct (s_caller s t); reflexivity. Qed.
+
 Ltac upd_rw :=
   repeat first [ rewrite upd_eq in * | rewrite upd_neq in * by assumption ].
 
@@ -239,6 +250,13 @@ Ltac hd_unch :=
   | H : s_handler _ _ <> s_handler _ _ |- _ =>
       exfalso; apply H; rewrite ?drop_caller_handler, ?destroy_handler;
       first [reflexivity|congruence]
+  end.
+
+(* A timer that is the same before and after. *)
+Ltac tm_unch :=
+  match goal with
+  | H : s_timer _ _ <> s_timer _ _ |- _ =>
+      exfalso; apply H; rewrite ?drop_caller_timer; first [reflexivity|congruence]
   end.
 
 (* Calls that change nothing. *)
@@ -252,9 +270,9 @@ Lemma coa_own_cap : forall s t sp c,
   c_space c = sp ->
   changed_only_authorised s
     (mkState (s_objs s) (s_accts s) (c :: s_caps s) (s_tstate s) (s_word s) (s_waiters s)
-             (s_caller s) (S (s_next s)) (s_prio s) (s_handler s)) t sp.
+             (s_caller s) (S (s_next s)) (s_prio s) (s_handler s) (s_timer s)) t sp.
 Proof.
-  intros s t sp c Hc l. destruct l as [o|a|sp'|x|o|n| |x|x]; simpl; intros Hch; try hd_unch; try prio_unch; try unch.
+  intros s t sp c Hc l. destruct l as [o|a|sp'|x|o|n| |x|x|n]; simpl; intros Hch; try tm_unch; try hd_unch; try prio_unch; try unch.
   - destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|].
     exfalso. apply Hch. unfold table. simpl.
     destruct (Nat.eqb_spec (c_space c) sp'); [congruence|reflexivity].
@@ -283,7 +301,7 @@ Proof.
   destruct (subset_b rr (c_rights src)) eqn:Es; simpl in H;
     [|inversion H; subst; apply coa_refl].
   inversion H; subst; clear H.
-  intros l. destruct l as [o|a|sp'|x|o|n| |x|x]; simpl; intros Hch; try hd_unch; try prio_unch; try unch.
+  intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n]; simpl; intros Hch; try tm_unch; try hd_unch; try prio_unch; try unch.
   - destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|right].
     destruct E as [Es1 [Es2 _]].
     split.
@@ -330,19 +348,19 @@ Proof.
   { rewrite <- Hs'. destruct (named _ _); [reflexivity|apply destroy_caps]. }
   pose proof (table_change_del s s' sp c W Hc Hsp Caps) as Tb.
   destruct (named (del_caps (c_id c) (s_caps s)) (c_obj c)) eqn:En.
-  { subst s'. intros l. destruct l as [o|a|sp'|x|o|n| |x|x]; simpl; intros Hch; try hd_unch; try prio_unch; try unch.
+  { subst s'. intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n]; simpl; intros Hch; try tm_unch; try hd_unch; try prio_unch; try unch.
     destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|right; auto]. }
   unfold destroy in Hs'. simpl in Hs'.
   destruct (s_objs s (c_obj c)) as [ob|] eqn:Eo;
-    [|subst s'; intros l; destruct l as [o|a|sp'|x|o|n| |x|x]; simpl; intros Hch; try hd_unch; try prio_unch; try unch;
+    [|subst s'; intros l; destruct l as [o|a|sp'|x|o|n| |x|x|n]; simpl; intros Hch; try tm_unch; try hd_unch; try prio_unch; try unch;
       destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|right; auto]].
   destruct (reapable (o_kind ob)) eqn:Er;
-    [|subst s'; intros l; destruct l as [o|a|sp'|x|o|n| |x|x]; simpl; intros Hch; try hd_unch; try prio_unch; try unch;
+    [|subst s'; intros l; destruct l as [o|a|sp'|x|o|n| |x|x|n]; simpl; intros Hch; try tm_unch; try hd_unch; try prio_unch; try unch;
       destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|right; auto]].
   assert (K : killed s s' sp (c_obj c)).
   { split; [exists c; auto|]. split; [exists ob; auto|]. subst s'. simpl.
     split; [apply upd_eq|]. apply named_false. auto. }
-  subst s'. intros l. destruct l as [o|a|sp'|x|o|n| |x|x]; simpl; intros Hch; try hd_unch; try prio_unch; try unch.
+  subst s'. intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n]; simpl; intros Hch; try tm_unch; try hd_unch; try prio_unch; try unch.
   - destruct (Nat.eq_dec o (c_obj c)) as [->|N]; [right; auto|].
     rewrite upd_neq in Hch by auto. unch.
   - destruct (Nat.eqb_spec a (o_acct ob)) as [Ea|N];
@@ -359,6 +377,8 @@ Proof.
     right. rewrite upd_eq. auto.
   - destruct (Nat.eq_dec n (c_obj c)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
     right; right. rewrite upd_eq. auto.
+  - destruct (Nat.eq_dec n (c_obj c)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
+    right. rewrite upd_eq. auto.
 Qed.
 
 Lemma int_cap_revoke : forall s t sp h r s',
@@ -368,7 +388,7 @@ Proof.
   destruct (lookup s sp h) as [c|] eqn:E; [|inversion H; subst; apply coa_refl].
   apply lookup_some in E. destruct E as [Hc [_ Hsp]].
   injection H as _ <-.
-  intros l. destruct l as [o|a|sp'|x|o|n| |x|x]; simpl; intros Hch; try hd_unch; try prio_unch; try unch.
+  intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n]; simpl; intros Hch; try tm_unch; try hd_unch; try prio_unch; try unch.
   destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|right]. split.
   - intros x Hx. left. apply in_table in Hx. simpl in Hx. apply in_table.
     rewrite in_revoke_caps in Hx. tauto.
@@ -390,7 +410,7 @@ Proof.
   destruct (s_accts s a) as [[lim u]|] eqn:Ea; [|injection H as _ <-; apply coa_refl].
   destruct (Nat.ltb lim (u + obj_size k)); [injection H as _ <-; apply coa_refl|].
   injection H as _ <-.
-  intros l. destruct l as [o|a'|sp'|x|o|n| |x|x]; simpl; intros Hch; try hd_unch; try prio_unch.
+  intros l. destruct l as [o|a'|sp'|x|o|n| |x|x|n]; simpl; intros Hch; try tm_unch; try hd_unch; try prio_unch.
   - destruct (Nat.eq_dec o (s_next s)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
     left. split; [unfold fresh; lia|]. intros ob E. rewrite upd_eq in E.
     injection E as <-. simpl. split; [exists q; auto|exact Hk].
@@ -410,6 +430,8 @@ Proof.
     rewrite upd_eq. split; [exact Hp|left; unfold fresh; lia].
   - destruct (Nat.eq_dec x (s_next s)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
     left. unfold fresh. lia.
+  - destruct (Nat.eq_dec n (s_next s)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
+    right. rewrite upd_eq. split; auto. left. unfold fresh. lia.
 Qed.
 
 Lemma int_space_create : forall s t sp bytes r s',
@@ -422,7 +444,7 @@ Proof.
   destruct (Nat.ltb lim (u + (bytes + obj_size (KSpace 0))));
     [injection H as _ <-; apply coa_refl|].
   injection H as _ <-.
-  intros l. destruct l as [o|a'|sp'|x|o|n| |x|x]; simpl; intros Hch; try hd_unch; try prio_unch.
+  intros l. destruct l as [o|a'|sp'|x|o|n| |x|x|n]; simpl; intros Hch; try tm_unch; try hd_unch; try prio_unch.
   - destruct (Nat.eq_dec o (s_next s)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
     left. split; [unfold fresh; lia|]. intros ob E. rewrite upd_eq in E.
     injection E as <-. simpl. split; [exists q; auto|intros sp' E; discriminate E].
@@ -448,7 +470,7 @@ Proof.
     try (injection H as _ <-; apply coa_refl).
   apply holds_lookup_typed in E.
   destruct (s_tstate s (c_obj c)) eqn:Es; injection H as _ <-; try apply coa_refl.
-  intros l. destruct l as [o|a|sp'|x|o|n| |x|x]; simpl; intros Hch; try hd_unch; try prio_unch.
+  intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n]; simpl; intros Hch; try tm_unch; try hd_unch; try prio_unch.
   - unch.
   - unch.
   - unch.
@@ -472,7 +494,7 @@ Proof.
   destruct (Nat.leb prio_count p); [injection H as _ <-; apply coa_refl|].
   destruct (Nat.ltb (s_prio s t) p) eqn:Elt; [injection H as _ <-; apply coa_refl|].
   apply Nat.ltb_ge in Elt. injection H as _ <-.
-  intros l. destruct l as [o|a|sp'|x|o|n| |x|x]; simpl; intros Hch; try hd_unch; try unch.
+  intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n]; simpl; intros Hch; try tm_unch; try hd_unch; try unch.
   destruct (Nat.eq_dec x (c_obj c)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
   rewrite upd_eq. split; [exact Elt|right; exists c; exact E].
 Qed.
@@ -487,7 +509,7 @@ Proof.
     try (injection H as _ <-; apply coa_refl).
   apply holds_lookup_typed in E.
   destruct (s_waiters s (c_obj c)) as [|w rest] eqn:Ew; injection H as _ <-;
-    intros l; destruct l as [o|a|sp'|x|o|n| |x|x]; simpl; intros Hch; try hd_unch; try prio_unch.
+    intros l; destruct l as [o|a|sp'|x|o|n| |x|x|n]; simpl; intros Hch; try tm_unch; try hd_unch; try prio_unch.
   - unch.
   - unch.
   - unch.
@@ -517,7 +539,7 @@ Proof.
     try (injection H as _ <-; apply coa_refl).
   apply holds_lookup_typed in E.
   destruct (Nat.eqb (s_word s (c_obj c)) 0); injection H as _ <-;
-    intros l; destruct l as [o|a|sp'|x|o|n| |x|x]; simpl; intros Hch; try hd_unch; try prio_unch.
+    intros l; destruct l as [o|a|sp'|x|o|n| |x|x|n]; simpl; intros Hch; try tm_unch; try hd_unch; try prio_unch.
   - unch.
   - unch.
   - unch.
@@ -544,7 +566,7 @@ Proof.
   destruct (lookup_typed s sp h TNotification [RReceive]) as [[c|]|e] eqn:E;
     try (injection H as _ <-; apply coa_refl).
   apply holds_lookup_typed in E. injection H as _ <-.
-  intros l; destruct l as [o|a|sp'|x|o|n| |x|x]; simpl; intros Hch; try hd_unch; try prio_unch.
+  intros l; destruct l as [o|a|sp'|x|o|n| |x|x|n]; simpl; intros Hch; try tm_unch; try hd_unch; try prio_unch.
   - unch.
   - unch.
   - unch.
@@ -564,7 +586,7 @@ Lemma coa_threads : forall s s' t sp e,
   (holds s sp e [RSend] \/ holds s sp e [RReceive]) ->
   s_objs s' = s_objs s -> s_accts s' = s_accts s -> s_caps s' = s_caps s ->
   s_word s' = s_word s -> s_next s' = s_next s -> s_prio s' = s_prio s ->
-  s_handler s' = s_handler s ->
+  s_handler s' = s_handler s -> s_timer s' = s_timer s ->
   (forall o, o <> e -> s_waiters s' o = s_waiters s o) ->
   (s_waiters s' e = s_waiters s e \/ s_waiters s' e = tl (s_waiters s e) \/
    s_waiters s' e = s_waiters s e ++ [t]) ->
@@ -576,9 +598,9 @@ Lemma coa_threads : forall s s' t sp e,
       s_caller s' x = s_caller s x)) ->
   changed_only_authorised s s' t sp.
 Proof.
-  intros s s' t sp e Hh Ho Ha Hc Hw Hn Hp Hhd Hq He Ht l.
-  destruct l as [o|a|sp'|x|o|n| |x|x]; simpl; intros Hch; try prio_unch;
-    try (exfalso; rewrite Hhd in Hch; auto; fail).
+  intros s s' t sp e Hh Ho Ha Hc Hw Hn Hp Hhd Htm Hq He Ht l.
+  destruct l as [o|a|sp'|x|o|n| |x|x|n]; simpl; intros Hch; try tm_unch; try prio_unch;
+    try (exfalso; rewrite Hhd in Hch; auto; fail); try (exfalso; rewrite Htm in Hch; auto; fail).
   - exfalso. rewrite Ho in Hch. auto.
   - exfalso. rewrite Ha in Hch. auto.
   - exfalso. unfold table in Hch. rewrite Hc in Hch. auto.
@@ -669,7 +691,7 @@ Lemma int_drop_caller : forall s t sp, wf s ->
 Proof.
   intros s t sp W.
   destruct (drop_caller_facts s t W) as [Ho [Ha [Hc [Hw [Hn [Hq [_ Ht]]]]]]].
-  intros l. destruct l as [o|a|sp'|x|o|n| |x|x]; simpl; intros Hch; try hd_unch; try prio_unch.
+  intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n]; simpl; intros Hch; try tm_unch; try hd_unch; try prio_unch.
   - exfalso. rewrite Ho in Hch. auto.
   - exfalso. rewrite Ha in Hch. auto.
   - exfalso. unfold table in Hch. rewrite Hc in Hch. auto.
@@ -694,7 +716,8 @@ Proof.
     destruct b; injection H as _ <-;
       (apply (coa_threads _ _ _ _ e);
          [right; exact Hh|simpl; auto|simpl; auto|simpl; auto|simpl; auto|simpl; auto|
-          simpl; apply drop_caller_prio|simpl; apply drop_caller_handler| | | ]).
+          simpl; apply drop_caller_prio|simpl; apply drop_caller_handler|
+          simpl; apply drop_caller_timer| | | ]).
     (* a caller taken: it now waits for t's reply *)
     + intros o N. simpl. rewrite upd_neq by auto. rewrite Hq. reflexivity.
     + right; left. simpl. rewrite upd_eq, Esh. reflexivity.
@@ -716,6 +739,7 @@ Proof.
     apply (coa_threads _ _ _ _ e); simpl; auto.
     + unfold s1. apply drop_caller_prio.
     + unfold s1. apply drop_caller_handler.
+    + unfold s1. apply drop_caller_timer.
     + intros o N. rewrite upd_neq by auto. rewrite Hq. reflexivity.
     + right; right. rewrite upd_eq, Hq. reflexivity.
     + intros x Nt. rewrite upd_neq by auto. destruct (Ht x Nt) as [E|E]; [left|right; right];
@@ -778,7 +802,7 @@ Proof.
   destruct (s_objs s (c_obj ct)) as [[[| tsp | | | |] q]|] eqn:Eo;
     try (injection H as _ <-; apply coa_refl).
   injection H as _ <-.
-  intros l. destruct l as [o|a|sp'|x|o|n| |x|x]; simpl; intros Hch; try prio_unch; try unch.
+  intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n]; simpl; intros Hch; try tm_unch; try prio_unch; try unch.
   - destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|right].
     destruct Ee as [Es1 [Es2 [_ Es4]]].
     split.
@@ -793,6 +817,21 @@ Proof.
   - destruct (Nat.eq_dec x (c_obj ct)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
     right. split; [exists ct; exact Et|]. split; [exact Eh|].
     exists (s_next s). split; [unfold fresh; lia|apply upd_eq].
+Qed.
+
+(* ---------- Timers ---------- *)
+
+Lemma int_set_timer : forall s t sp h d r s',
+  set_timer s sp h d = (r, s') -> changed_only_authorised s s' t sp.
+Proof.
+  intros s t sp h d r s' H. unfold set_timer in H.
+  destruct (lookup_typed s sp h TNotification [RSend]) as [[c|]|e] eqn:E;
+    try (injection H as _ <-; apply coa_refl).
+  apply holds_lookup_typed in E. injection H as _ <-.
+  intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n]; simpl; intros Hch;
+    try hd_unch; try prio_unch; try unch.
+  destruct (Nat.eq_dec n (c_obj c)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
+  left. exists c. split; [exact E|]. rewrite upd_eq. destruct (Nat.eqb d 0); auto.
 Qed.
 
 (* ---------- Every call ---------- *)
@@ -836,6 +875,7 @@ Proof.
   - unfold yield in H. injection H as _ <-. apply coa_refl.
   - eapply int_thread_set_priority; eauto.
   - eapply int_thread_set_syscall_handler; eauto.
+  - eapply int_set_timer; eauto.
   - injection H as _ <-. apply coa_refl.
   - injection H as _ <-. apply coa_refl.
   - injection H as _ <-. apply coa_refl.
@@ -881,9 +921,10 @@ Lemma diff_complete : forall s s', (forall l, ~ changed s s' l) ->
   (forall x, s_tstate s' x = s_tstate s x /\ s_caller s' x = s_caller s x) /\
   (forall o, s_waiters s' o = s_waiters s o) /\ (forall n, s_word s' n = s_word s n) /\
   s_next s' = s_next s /\ (forall x, s_prio s' x = s_prio s x) /\
-  (forall x, s_handler s' x = s_handler s x).
+  (forall x, s_handler s' x = s_handler s x) /\ (forall n, s_timer s' n = s_timer s n).
 Proof.
-  intros s s' H. split; [|split; [|split; [|split; [|split; [|split; [|split; [|split]]]]]]].
+  intros s s' H.
+  split; [|split; [|split; [|split; [|split; [|split; [|split; [|split; [|split]]]]]]]].
   - intros o. destruct (obj_eq_dec (s_objs s' o) (s_objs s o)) as [E|N]; [exact E|].
     exfalso. exact (H (LObj o) N).
   - intros a. destruct (acct_eq_dec (s_accts s' a) (s_accts s a)) as [E|N]; [exact E|].
@@ -906,6 +947,8 @@ Proof.
     exfalso. exact (H (LPrio x) N).
   - intros x. destruct (onat_eq_dec (s_handler s' x) (s_handler s x)) as [E|N]; [exact E|].
     exfalso. exact (H (LHandler x) N).
+  - intros n. destruct (onat_eq_dec (s_timer s' n) (s_timer s n)) as [E|N]; [exact E|].
+    exfalso. exact (H (LTimer n) N).
 Qed.
 
 Lemma holds_any : forall s sp o need, holds s sp o need -> holds s sp o [].
@@ -928,12 +971,13 @@ Corollary unreachable_object_unchanged : forall s t k r s' sp o, wf s ->
   s_tstate s o <> BlockedReply t ->
   s_objs s' o = s_objs s o /\ s_tstate s' o = s_tstate s o /\
   s_caller s' o = s_caller s o /\ s_waiters s' o = s_waiters s o /\
-  s_word s' o = s_word s o /\ s_prio s' o = s_prio s o /\ s_handler s' o = s_handler s o.
+  s_word s' o = s_word s o /\ s_prio s' o = s_prio s o /\ s_handler s' o = s_handler s o /\
+  s_timer s' o = s_timer s o.
 Proof.
   intros s t k r s' sp o W Hc H Hlt Ht Hno Hq Hr.
   pose proof (integrity s t k r s' sp W Hc H) as I.
   assert (Nf : ~ fresh s o) by (unfold fresh; lia).
-  split; [|split; [|split; [|split; [|split; [|split]]]]].
+  split; [|split; [|split; [|split; [|split; [|split; [|split]]]]]].
   - destruct (obj_eq_dec (s_objs s' o) (s_objs s o)) as [E|N]; [exact E|exfalso].
     destruct (I (LObj o) N) as [[F _]|K];
       [exact (Nf F)|exact (Hno (killed_holds _ _ _ _ K))].
@@ -969,6 +1013,11 @@ Proof.
     destruct (I (LPrio o) N) as [_ [F|R]]; [exact (Nf F)|exact (Hno (holds_any _ _ _ _ R))].
   - destruct (onat_eq_dec (s_handler s' o) (s_handler s o)) as [E|N]; [exact E|exfalso].
     destruct (I (LHandler o) N) as [F|[R _]]; [exact (Nf F)|exact (Hno (holds_any _ _ _ _ R))].
+  - destruct (onat_eq_dec (s_timer s' o) (s_timer s o)) as [E|N]; [exact E|exfalso].
+    destruct (I (LTimer o) N) as [[c [R _]]|[[F|K] _]].
+    + exact (Hno (holds_cap_any _ _ _ _ _ R)).
+    + exact (Nf F).
+    + exact (Hno (killed_holds _ _ _ _ K)).
 Qed.
 
 (* Another space's table, that sp holds no Manage capability to, nor to any of its threads,
@@ -1073,12 +1122,12 @@ Definition signal_unchecked (s : state) (sp h : nat) : reply * state :=
       | t :: rest =>
           (ROk VNone,
            mkState (s_objs s) (s_accts s) (s_caps s) (upd (s_tstate s) t Ready)
-                   (s_word s) (upd (s_waiters s) n rest) (s_caller s) (s_next s) (s_prio s) (s_handler s))
+                   (s_word s) (upd (s_waiters s) n rest) (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s))
       | [] =>
           (ROk VNone,
            mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s)
                    (upd (s_word s) n (Nat.lor (s_word s n) (sig_bits c)))
-                   (s_waiters s) (s_caller s) (s_next s) (s_prio s) (s_handler s))
+                   (s_waiters s) (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s))
       end
   end.
 
@@ -1105,7 +1154,7 @@ Definition set_priority_unchecked (s : state) (sp h p : nat) : reply * state :=
   | inl (Some c) =>
       (ROk VNone,
        mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (s_word s) (s_waiters s)
-               (s_caller s) (s_next s) (upd (s_prio s) (c_obj c) p) (s_handler s))
+               (s_caller s) (s_next s) (upd (s_prio s) (c_obj c) p) (s_handler s) (s_timer s))
   | _ => (RErr InvalidCapability, s)
   end.
 
@@ -1140,7 +1189,7 @@ Definition ex2_state : state :=
           [mkCap 3 0 0 [RManage] 0 []; mkCap 4 0 2 [RManage] 0 []; mkCap 9 0 8 [RSend] 0 []]
           (fun t => if Nat.eqb t 2 then Running else Inactive)
           (fun _ => 0) (fun _ => []) (fun _ => None) 10 (fun _ => 100)
-          (fun _ => None).
+          (fun _ => None) (fun _ => None).
 
 Lemma ex2_wf : wf ex2_state.
 Proof.

@@ -30,7 +30,7 @@ Proof.
     unfold cap_derive, cap_copy_to, cap_delete, cap_revoke, cap_info, endpoint_create,
       notification_create, memory_create, create, signal, wait, poll, quota_info,
       ipc_call, send, reply_call, space_create, thread_create, thread_start, yield,
-      thread_set_priority, thread_set_syscall_handler in H;
+      thread_set_priority, thread_set_syscall_handler, set_timer in H;
     split_matches H; try (inversion H; auto; fail);
     unfold create in H; split_matches H; inversion H; auto.
 Qed.
@@ -144,6 +144,7 @@ Proof.
     split_matches H; inversion H; subst; try (left; auto; fail).
     destruct Hx as [<-|Hx]; [|left; auto].
     right; right. exists src. simpl. repeat split; auto. right. right. eauto.
+  - unfold set_timer in H. split_matches H; inversion H; subst; left; auto.
   - inversion H; subst; left; auto.
   - inversion H; subst; left; auto.
   - inversion H; subst; left; auto.
@@ -547,6 +548,7 @@ Proof.
     right. exists (c_obj c), p. split; auto. apply Nat.ltb_ge. auto.
   - unfold thread_set_syscall_handler in H. split_matches H; inversion H; subst; left;
       reflexivity.
+  - unfold set_timer in H. split_matches H; inversion H; subst; left; reflexivity.
   - inversion H; subst; left; reflexivity.
   - inversion H; subst; left; reflexivity.
   - inversion H; subst; left; reflexivity.
@@ -580,7 +582,7 @@ Theorem set_priority_spec : forall s t h p v s',
     In RManage (c_rights c) /\ p < prio_count /\ p <= s_prio s t /\
     s_prio s' (c_obj c) = p /\ (forall x, x <> c_obj c -> s_prio s' x = s_prio s x) /\
     s' = mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (s_word s) (s_waiters s)
-                 (s_caller s) (s_next s) (s_prio s') (s_handler s') /\ v = VNone.
+                 (s_caller s) (s_next s) (s_prio s') (s_handler s') (s_timer s') /\ v = VNone.
 Proof.
   intros s t h p v s' H. unfold step in H.
   destruct (caller_space s t) as [sp|]; [|discriminate]. simpl in H.
@@ -712,6 +714,32 @@ Proof.
   repeat split; auto.
   - apply Rt. left. reflexivity.
   - apply Re. left. reflexivity.
+  - apply upd_eq.
+  - intros x Nx. apply upd_neq. exact Nx.
+Qed.
+
+(* ---------- Timers ---------- *)
+
+(* set_timer that succeeds: the caller holds the notification with Send; a deadline of 0
+   disarms its timer, any other arms it with the capability's bits (its badge, 1 if none);
+   no other timer and nothing else changes (the word, the waiters: the timer fires later, at
+   a tick, which is not modelled). *)
+Theorem set_timer_spec : forall s t h d v s' sp,
+  caller_space s t = Some sp -> step s t (SetTimer h d) = (ROk v, s') ->
+  exists c, lookup s sp h = Some c /\ obj_type s (c_obj c) = Some TNotification /\
+    In RSend (c_rights c) /\
+    s_timer s' (c_obj c) = (if Nat.eqb d 0 then None else Some (sig_bits c)) /\
+    (forall x, x <> c_obj c -> s_timer s' x = s_timer s x) /\
+    s_objs s' = s_objs s /\ s_accts s' = s_accts s /\ s_caps s' = s_caps s /\
+    s_tstate s' = s_tstate s /\ s_word s' = s_word s /\ s_waiters s' = s_waiters s /\
+    s_caller s' = s_caller s /\ s_prio s' = s_prio s /\ s_handler s' = s_handler s.
+Proof.
+  intros s t h d v s' sp Hc H. unfold step in H. rewrite Hc in H. simpl in H.
+  unfold set_timer in H.
+  destruct (lookup_typed s sp h TNotification [RSend]) as [[c|]|er] eqn:E; try discriminate H.
+  destruct (lookup_typed_lookup _ _ _ _ _ _ E) as [L [T R]].
+  injection H as _ <-. exists c. simpl. repeat split; auto.
+  - apply R. left. reflexivity.
   - apply upd_eq.
   - intros x Nx. apply upd_neq. exact Nx.
 Qed.

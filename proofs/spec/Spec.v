@@ -187,9 +187,11 @@ Record state := mkState {
   s_caller : nat -> option nat;         (* a server thread's caller, waiting for its reply *)
   s_next : nat;                         (* the next fresh id (objects, caps, accounts) *)
   s_prio : nat -> nat;                  (* a thread's priority, 0..255 *)
-  s_handler : nat -> option nat         (* a thread's syscall handler: the handle, in its
+  s_handler : nat -> option nat;        (* a thread's syscall handler: the handle, in its
                                            space's table, of the Send capability its
                                            syscalls go to (thread_set_syscall_handler) *)
+  s_timer : nat -> option nat           (* a notification's armed timer (set_timer): the
+                                           bits it will signal; the deadline abstracted *)
 }.
 
 Definition upd {A : Type} (f : nat -> A) (k : nat) (v : A) : nat -> A :=
@@ -198,7 +200,7 @@ Arguments upd : simpl never.
 
 Definition with_caps (s : state) (cs : list cap) : state :=
   mkState (s_objs s) (s_accts s) cs (s_tstate s) (s_word s) (s_waiters s) (s_caller s) (s_next s)
-          (s_prio s) (s_handler s).
+          (s_prio s) (s_handler s) (s_timer s).
 
 (* ---------- Lookups (the dispatcher's checks) ---------- *)
 
@@ -257,7 +259,7 @@ Definition cap_derive (s : state) (sp h : nat) (r : rights) (badge : nat) : repl
                        (c_id src :: c_anc src) in
         (ROk (VNum n),
          mkState (s_objs s) (s_accts s) (c :: s_caps s) (s_tstate s) (s_word s)
-                 (s_waiters s) (s_caller s) (S n) (s_prio s) (s_handler s))
+                 (s_waiters s) (s_caller s) (S n) (s_prio s) (s_handler s) (s_timer s))
   end.
 
 (* 25 cap_copy_to(space, source, rights): a child of source, rights a subset, with the
@@ -277,7 +279,7 @@ Definition cap_copy_to (s : state) (sp hsp h : nat) (r : rights) : reply * state
                            (c_id src :: c_anc src) in
             (ROk (VNum n),
              mkState (s_objs s) (s_accts s) (c :: s_caps s) (s_tstate s) (s_word s)
-                     (s_waiters s) (s_caller s) (S n) (s_prio s) (s_handler s))
+                     (s_waiters s) (s_caller s) (S n) (s_prio s) (s_handler s) (s_timer s))
       end
   end.
 
@@ -314,7 +316,7 @@ Definition destroy (s : state) (o : nat) : state :=
                 (upd (s_waiters s) o [])
                 (s_caller s)
                 (s_next s)
-                (s_prio s) (s_handler s)
+                (s_prio s) (s_handler s) (upd (s_timer s) o None)
       else s
   | None => s
   end.
@@ -372,7 +374,8 @@ Definition create (s : state) (sp : nat) (k : kind) (rts : rights) (p : nat)
                      (upd (s_accts s) a (Some (l, u + obj_size k)))
                      (mkCap h sp o rts 0 [] :: s_caps s)
                      (upd (s_tstate s) o Inactive) (upd (s_word s) o 0) (s_waiters s)
-                     (s_caller s) (S h) (upd (s_prio s) o p) (upd (s_handler s) o None))
+                     (s_caller s) (S h) (upd (s_prio s) o p) (upd (s_handler s) o None)
+                     (upd (s_timer s) o None))
       | None => (RErr InvalidCapability, s)
       end
   | _ => (RErr InvalidCapability, s)
@@ -409,12 +412,12 @@ Definition signal (s : state) (sp h : nat) : reply * state :=
           (ROk VNone,
            mkState (s_objs s) (s_accts s) (s_caps s) (upd (s_tstate s) t Ready)
                    (s_word s) (upd (s_waiters s) n rest) (s_caller s) (s_next s) (s_prio s)
-                   (s_handler s))
+                   (s_handler s) (s_timer s))
       | [] =>
           (ROk VNone,
            mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s)
                    (upd (s_word s) n (Nat.lor (s_word s n) (sig_bits c)))
-                   (s_waiters s) (s_caller s) (s_next s) (s_prio s) (s_handler s))
+                   (s_waiters s) (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s))
       end
   end.
 
@@ -430,11 +433,11 @@ Definition wait (s : state) (t sp h : nat) : reply * state :=
         (RBlocked,
          mkState (s_objs s) (s_accts s) (s_caps s) (upd (s_tstate s) t (BlockedNotif n))
                  (s_word s) (upd (s_waiters s) n (s_waiters s n ++ [t])) (s_caller s)
-                 (s_next s) (s_prio s) (s_handler s))
+                 (s_next s) (s_prio s) (s_handler s) (s_timer s))
       else
         (ROk (VNum (s_word s n)),
          mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (upd (s_word s) n 0)
-                 (s_waiters s) (s_caller s) (s_next s) (s_prio s) (s_handler s))
+                 (s_waiters s) (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s))
   end.
 
 (* 7 poll(notification): return the word (maybe 0) and clear it. *)
@@ -446,7 +449,26 @@ Definition poll (s : state) (sp h : nat) : reply * state :=
       let n := c_obj c in
       (ROk (VNum (s_word s n)),
        mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (upd (s_word s) n 0)
-               (s_waiters s) (s_caller s) (s_next s) (s_prio s) (s_handler s))
+               (s_waiters s) (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s))
+  end.
+
+(* 32 set_timer(notification, deadline): Notification with Send (the decoder's lookup); a
+   deadline of 0 disarms the notification's timer, any other arms it (replacing an armed one)
+   to signal the capability's bits (its badge, 1 if none: sig_bits) at the first timer tick
+   at or after the deadline; core/syscall.cc, sys_set_timer, Notification::set_timer. Time
+   is not modelled: the deadline's value, the tick and the signal when it expires
+   (expire_timers) are not; what is kept is whether a timer is armed and the bits it will
+   signal. A destroyed notification's timer is disarmed (destroy). *)
+Definition set_timer (s : state) (sp h deadline : nat) : reply * state :=
+  match lookup_typed s sp h TNotification [RSend] with
+  | inr e => (RErr e, s)
+  | inl None => (RErr InvalidCapability, s)
+  | inl (Some c) =>
+      (ROk VNone,
+       mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (s_word s) (s_waiters s)
+               (s_caller s) (s_next s) (s_prio s) (s_handler s)
+               (upd (s_timer s) (c_obj c)
+                    (if Nat.eqb deadline 0 then None else Some (sig_bits c))))
   end.
 
 (* 31 quota_info(space): limit and use of the space's account. *)
@@ -469,7 +491,8 @@ Definition quota_info (s : state) (sp h : nat) : reply * state :=
 
 Definition with_threads (s : state) (ts : nat -> tstate) (wq : nat -> list nat)
     (cl : nat -> option nat) : state :=
-  mkState (s_objs s) (s_accts s) (s_caps s) ts (s_word s) wq cl (s_next s) (s_prio s) (s_handler s).
+  mkState (s_objs s) (s_accts s) (s_caps s) ts (s_word s) wq cl (s_next s) (s_prio s)
+          (s_handler s) (s_timer s).
 
 (* The first thread queued on e, if it is a receiver. *)
 Definition receiver_head (s : state) (e : nat) : option (nat * list nat) :=
@@ -597,7 +620,7 @@ Definition space_create (s : state) (sp bytes : nat) : reply * state :=
                      (upd (upd (s_accts s) a (Some (l, u + cost))) na (Some (bytes, 0)))
                      (mkCap h sp o all_rights 0 [] :: s_caps s)
                      (s_tstate s) (s_word s) (s_waiters s) (s_caller s) (S h) (s_prio s)
-                     (s_handler s))
+                     (s_handler s) (s_timer s))
       | None => (RErr InvalidCapability, s)
       end
   | _ => (RErr InvalidCapability, s)
@@ -648,7 +671,7 @@ Definition thread_set_priority (s : state) (t sp h p : nat) : reply * state :=
       else
         (ROk VNone,
          mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (s_word s) (s_waiters s)
-                 (s_caller s) (s_next s) (upd (s_prio s) (c_obj c) p) (s_handler s))
+                 (s_caller s) (s_next s) (upd (s_prio s) (c_obj c) p) (s_handler s) (s_timer s))
   end.
 
 (* 36 thread_set_syscall_handler(thread, handler): the dispatcher's lookups in argument
@@ -679,7 +702,7 @@ Definition thread_set_syscall_handler (s : state) (sp ht he : nat) : reply * sta
               (ROk VNone,
                mkState (s_objs s) (s_accts s) (c :: s_caps s) (s_tstate s) (s_word s)
                        (s_waiters s) (s_caller s) (S n) (s_prio s)
-                       (upd (s_handler s) (c_obj ct) (Some n)))
+                       (upd (s_handler s) (c_obj ct) (Some n)) (s_timer s))
           | None, _ => (RErr InvalidCapability, s)
           end
       end
@@ -848,6 +871,7 @@ Inductive call :=
   | Yield
   | ThreadSetPriority (h p : nat)
   | ThreadSetSyscallHandler (h handler : nat)
+  | SetTimer (h deadline : nat)
   (* calls on what the state does not hold: their checks and reply only *)
   | ThreadSetTls (h : nat) (bases_ok : bool)
   | ThreadSetIpcBuffer (h : nat) (placed_ok writable : bool)
@@ -899,6 +923,7 @@ Definition step (s : state) (t : nat) (k : call) : reply * state :=
       | Yield => yield s
       | ThreadSetPriority h p => thread_set_priority s t sp h p
       | ThreadSetSyscallHandler h e => thread_set_syscall_handler s sp h e
+      | SetTimer h d => set_timer s sp h d
       | ThreadSetTls h ok => (thread_set_tls s sp h ok, s)
       | ThreadSetIpcBuffer h placed w => (thread_set_ipc_buffer s sp h placed w, s)
       | DebugPrint len_ok text_ok => (debug_print len_ok text_ok, s)
@@ -932,4 +957,4 @@ Definition init (limit : nat) : state :=
           [mkCap 3 0 0 [RManage] 0 []; mkCap 4 0 2 [RManage] 0 []]
           (fun t => if Nat.eqb t 2 then Running else Inactive)
           (fun _ => 0) (fun _ => []) (fun _ => None) 5
-          (fun t => if Nat.eqb t 2 then 100 else 0) (fun _ => None).
+          (fun t => if Nat.eqb t 2 then 100 else 0) (fun _ => None) (fun _ => None).
