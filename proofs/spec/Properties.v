@@ -30,7 +30,7 @@ Proof.
     unfold cap_derive, cap_copy_to, cap_delete, cap_revoke, cap_info, endpoint_create,
       notification_create, memory_create, create, signal, wait, poll, quota_info,
       ipc_call, send, reply_call, space_create, thread_create, thread_start, yield,
-      thread_set_priority, thread_set_syscall_handler, set_timer in H;
+      thread_set_priority, thread_set_syscall_handler, set_timer, irq_create, irq_bind in H;
     split_matches H; try (inversion H; auto; fail);
     unfold create in H; split_matches H; inversion H; auto.
 Qed.
@@ -61,6 +61,27 @@ Proof.
   intros. unfold destroy. destruct (s_objs s o) as [ob|]; [|reflexivity].
   destruct (reapable (o_kind ob)); reflexivity.
 Qed.
+
+Lemma release_caps : forall s b, s_caps (release s b) = s_caps s.
+Proof.
+  intros s [[n x]|]; unfold release; [|reflexivity].
+  destruct (held s n); [reflexivity|apply destroy_caps].
+Qed.
+
+Lemma destroy_objs_none : forall s o x, s_objs s x = None -> s_objs (destroy s o) x = None.
+Proof.
+  intros s o x H. unfold destroy. destruct (s_objs s o) as [ob|] eqn:E; auto.
+  destruct (reapable (o_kind ob)); auto. simpl. unfold upd. destruct (Nat.eqb x o); auto.
+Qed.
+
+Lemma release_objs_none : forall s b x, s_objs s x = None -> s_objs (release s b) x = None.
+Proof.
+  intros s [[n y]|] x H; unfold release; auto. destruct (held s n); auto.
+  apply destroy_objs_none; auto.
+Qed.
+
+Lemma irq_bound_with_caps : forall s cs o, irq_bound (with_caps s cs) o = irq_bound s o.
+Proof. reflexivity. Qed.
 
 (* After a call of the thread of space sp, a capability is an old one, or the first
    capability of an object created by the call (in sp), or a child derived in sp from
@@ -102,7 +123,7 @@ Proof.
   - unfold cap_delete in H. destruct (lookup s sp h) as [c|]; [|inversion H; subst; left; auto].
     inversion H; subst. left.
     assert (In x (del_caps (c_id c) (s_caps s))) as Hx'.
-    { destruct (named _ _); simpl in Hx; [auto|rewrite destroy_caps in Hx; auto]. }
+    { destruct (held _ _); simpl in Hx; [auto|rewrite release_caps, destroy_caps in Hx; auto]. }
     apply in_del_caps in Hx'. destruct Hx' as [y [Hy [_ ->]]]. exists y.
     split; auto. repeat split.
   - unfold cap_revoke in H. destruct (lookup s sp h) as [c|]; inversion H; subst; left; auto.
@@ -145,6 +166,12 @@ Proof.
     destruct Hx as [<-|Hx]; [|left; auto].
     right; right. exists src. simpl. repeat split; auto. right. right. eauto.
   - unfold set_timer in H. split_matches H; inversion H; subst; left; auto.
+  - unfold irq_create, create in H. split_matches H; inversion H; subst;
+      try (left; auto; fail).
+    destruct Hx as [<-|Hx]; [right; left; simpl; auto|left; auto].
+  - unfold irq_bind in H. split_matches H; inversion H; subst; left; auto.
+    rewrite release_caps in Hx. simpl in Hx. apply Old. exact Hx.
+  - inversion H; subst; left; auto.
   - inversion H; subst; left; auto.
   - inversion H; subst; left; auto.
   - inversion H; subst; left; auto.
@@ -250,8 +277,9 @@ Theorem delete_spec : forall s t h v s', wf s ->
     (forall x, In x (s_caps s') -> c_id x <> h) /\
     (forall x, In x (s_caps s') <->
                exists y, In y (s_caps s) /\ c_id y <> h /\ x = strip h y) /\
-    (* its last capability gone, an endpoint, notification or memory object dies *)
-    ((forall x, In x (s_caps s') -> c_obj x <> c_obj c) ->
+    (* its last capability gone, an endpoint, notification, memory, IoPorts or Irq object
+       dies, unless an Irq is bound to it (a notification: the binding holds it) *)
+    ((forall x, In x (s_caps s') -> c_obj x <> c_obj c) -> irq_bound s (c_obj c) = false ->
      forall ob, s_objs s (c_obj c) = Some ob -> reapable (o_kind ob) = true ->
      s_objs s' (c_obj c) = None).
 Proof.
@@ -260,16 +288,17 @@ Proof.
   unfold cap_delete in H. destruct (lookup s sp h) as [c|] eqn:E; [|discriminate].
   apply lookup_some in E. destruct E as [Hc [Hid _]]. injection H as Hv Hs. subst h.
   assert (forall x, In x (s_caps s') <-> In x (del_caps (c_id c) (s_caps s))) as Hs'.
-  { intros x. rewrite <- Hs. destruct (named _ _); simpl; [tauto|rewrite destroy_caps; tauto]. }
+  { intros x. rewrite <- Hs. destruct (held _ _); simpl;
+      [tauto|rewrite release_caps, destroy_caps; tauto]. }
   exists c. split; auto. split; auto. split; [|split].
   - intros x Hx. apply Hs', in_del_caps in Hx. destruct Hx as [y [_ [Hy ->]]]. auto.
   - intros x. rewrite Hs'. apply in_del_caps.
-  - intros Hnone ob Eo Er. rewrite <- Hs.
+  - intros Hnone Hnb ob Eo Er. rewrite <- Hs.
     destruct (named (s_caps (with_caps s (del_caps (c_id c) (s_caps s)))) (c_obj c)) eqn:En.
     + exfalso. unfold named in En. apply existsb_exists in En. destruct En as [x [Hx Ex]].
       apply Nat.eqb_eq in Ex. apply (Hnone x); auto. apply Hs'. auto.
-    + destruct ob as [k q]. simpl in Er, En. rewrite En. unfold destroy. simpl. rewrite Eo.
-      simpl. rewrite Er.
+    + unfold held. rewrite En, irq_bound_with_caps, Hnb. simpl.
+      apply release_objs_none. unfold destroy. simpl. rewrite Eo. rewrite Er.
       exact (upd_eq _ _ _ _).
 Qed.
 
@@ -495,6 +524,12 @@ Proof.
   destruct (reapable (o_kind ob)); reflexivity.
 Qed.
 
+Lemma release_prio : forall s b, s_prio (release s b) = s_prio s.
+Proof.
+  intros s [[n x]|]; unfold release; [|reflexivity].
+  destruct (held s n); [reflexivity|apply destroy_prio].
+Qed.
+
 Lemma create_prio : forall s sp k rts p r s', create s sp k rts p = (r, s') ->
   s_prio s' = s_prio s \/ s_prio s' = upd (s_prio s) (s_next s) p.
 Proof. intros. unfold create in H. split_matches H; inversion H; subst; auto. Qed.
@@ -522,7 +557,7 @@ Proof.
   - unfold cap_derive in H. split_matches H; inversion H; subst; left; reflexivity.
   - unfold cap_copy_to in H. split_matches H; inversion H; subst; left; reflexivity.
   - unfold cap_delete in H. split_matches H; inversion H; subst; left; try reflexivity.
-    rewrite destroy_prio. reflexivity.
+    rewrite release_prio, destroy_prio. reflexivity.
   - unfold cap_revoke in H. split_matches H; inversion H; subst; left; reflexivity.
   - unfold cap_info in H. split_matches H; inversion H; subst; left; reflexivity.
   - eapply Cr; [|exact H]. lia.
@@ -549,6 +584,11 @@ Proof.
   - unfold thread_set_syscall_handler in H. split_matches H; inversion H; subst; left;
       reflexivity.
   - unfold set_timer in H. split_matches H; inversion H; subst; left; reflexivity.
+  - unfold irq_create in H. split_matches H; try (inversion H; subst; left; reflexivity).
+    eapply Cr; [|exact H]. lia.
+  - unfold irq_bind in H. split_matches H; inversion H; subst; left; try reflexivity.
+    rewrite release_prio. reflexivity.
+  - inversion H; subst; left; reflexivity.
   - inversion H; subst; left; reflexivity.
   - inversion H; subst; left; reflexivity.
   - inversion H; subst; left; reflexivity.
@@ -582,7 +622,7 @@ Theorem set_priority_spec : forall s t h p v s',
     In RManage (c_rights c) /\ p < prio_count /\ p <= s_prio s t /\
     s_prio s' (c_obj c) = p /\ (forall x, x <> c_obj c -> s_prio s' x = s_prio s x) /\
     s' = mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (s_word s) (s_waiters s)
-                 (s_caller s) (s_next s) (s_prio s') (s_handler s') (s_timer s') /\ v = VNone.
+                 (s_caller s) (s_next s) (s_prio s') (s_handler s') (s_timer s') (s_irq s') /\ v = VNone.
 Proof.
   intros s t h p v s' H. unfold step in H.
   destruct (caller_space s t) as [sp|]; [|discriminate]. simpl in H.
@@ -613,7 +653,7 @@ Definition abstracted_call (k : call) : bool :=
   match k with
   | ThreadSetTls _ _ | ThreadSetIpcBuffer _ _ _ | DebugPrint _ _ | ClockRead
   | ThreadReadRegisters _ _ | ThreadWriteRegisters _ _ | ThreadReadFpu _ _
-  | ThreadWriteFpu _ _ _ | IoPortIn _ _ _ | IoPortOut _ _ _ _ => true
+  | ThreadWriteFpu _ _ _ | IoPortIn _ _ _ | IoPortOut _ _ _ _ | IrqAck _ => true
   | _ => false
   end.
 
@@ -709,7 +749,7 @@ Proof.
   destruct (lookup_typed_lookup _ _ _ _ _ _ Et) as [Lt [_ Rt]].
   destruct (lookup_typed_lookup _ _ _ _ _ _ Ee) as [Le [Te Re]].
   destruct (s_handler s (c_obj ct)) eqn:Eh; [discriminate H|].
-  destruct (s_objs s (c_obj ct)) as [[[| tsp | | | |] q]|] eqn:Eo; try discriminate H.
+  destruct (s_objs s (c_obj ct)) as [[[| tsp | | | | | |] q]|] eqn:Eo; try discriminate H.
   injection H as _ <-. exists ct, src, tsp, q. simpl.
   repeat split; auto.
   - apply Rt. left. reflexivity.
