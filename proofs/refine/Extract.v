@@ -7,7 +7,9 @@
    thread capabilities (all seven), and the hosted default quota as the account's limit; and,
    as the driver gives the process with the fixture's create_ioports (the boot manifest's
    `ioports=` in a real boot: no call makes one), I/O ports [0x3f8, 0x400) (object 5) with a
-   Read and Write capability (6), charged to the process. *)
+   Read and Write capability (6), charged to the process; and, as the fixture's spawn gives
+   every test process, the IrqControl object (7, which is charged to no account in the kernel
+   and never dies: its o_acct is never read) with a capability with all rights (8). *)
 
 From HMK Require Import Spec.
 From Coq Require Import List.
@@ -17,11 +19,13 @@ Require Import ExtrOcamlBasic ExtrOcamlNatInt.
 
 Definition init_hosted (limit : nat) : state :=
   let s := init limit in
-  mkState (upd (s_objs s) 5 (Some (mkObj (KIoPorts 1016 8) 1)))
+  mkState (upd (upd (s_objs s) 5 (Some (mkObj (KIoPorts 1016 8) 1))) 7
+               (Some (mkObj KIrqControl 1)))
           (upd (s_accts s) 1 (Some (limit, 128 + obj_size (KIoPorts 0 0))))
           [mkCap 3 0 0 all_rights 0 []; mkCap 4 0 2 all_rights 0 [];
-           mkCap 6 0 5 [RRead; RWrite] 0 []]
-          (s_tstate s) (s_word s) (s_waiters s) (s_caller s) 7 (s_prio s).
+           mkCap 6 0 5 [RRead; RWrite] 0 []; mkCap 8 0 7 all_rights 0 []]
+          (s_tstate s) (s_word s) (s_waiters s) (s_caller s) 9 (s_prio s)
+          (s_handler s) (s_timer s) (s_irq s).
 
 (* The scheduler's choice, which the spec does not model (Spec.v: "the running thread is the
    caller"): thread t runs next, as the hosted fixture's make_current does: a Ready t becomes

@@ -115,6 +115,11 @@ enum class Kind : uint8_t {
   kStart,      // a
   kYield,      //
   kPriority,   // a: thread, b: which priority (kPriorities, or the caller's own, or one below)
+  kHandler,    // a: thread, b: endpoint (thread_set_syscall_handler)
+  kTimer,      // a: notification, c: deadline (0 disarms, or one far in the future)
+  kIrqCreate,  // a: IrqControl, b: which line (kIrqLineChoices)
+  kIrqBind,    // a: Irq, b: notification
+  kIrqAck,     // a: Irq
   // The calls on what the spec's state does not hold (Spec.v): their checks and reply only.
   // c chooses the address (kScratch's areas, an unmapped one, or a bad value).
   kTls,        // a: thread
@@ -164,6 +169,10 @@ inline const char* type_name(abi::ObjectType t) {
       return "Memory";
     case abi::ObjectType::kIoPorts:
       return "IoPorts";
+    case abi::ObjectType::kIrqControl:
+      return "IrqControl";
+    case abi::ObjectType::kIrq:
+      return "Irq";
     default:
       return "Other";
   }
@@ -189,6 +198,15 @@ static_assert(kReadInto + sizeof(abi::FpuState) <= kText);
 inline constexpr uint32_t kPortsBase = 0x3f8;
 inline constexpr uint32_t kPortsCount = 8;
 
+// The interrupt lines irq_create asks for: the hosted port has arch::kIrqLines lines, all
+// available to user space but line 2 (platform/hosted/arch.cc, irq_line_available), which the
+// spec gets as irq_create's `available` flag.
+inline constexpr uint32_t kIrqLineChoices[] = {
+    0, 1, 2, 5, arch::kIrqLines - 1, arch::kIrqLines, arch::kIrqLines + 7};
+inline bool irq_line_available(uint64_t line) {
+  return line < arch::kIrqLines && line != 2;
+}
+
 // One sequence on a fresh process of the hosted core and a reset spec.
 class Run {
  public:
@@ -207,6 +225,9 @@ class Run {
     const Handle ports = h_.create_ioports(p.space, kPortsBase, kPortsCount);
     obj_[h_.cap(p.space, ports)->object] = 5;
     add_cap(6, p.space, ports);
+    // Extract.v's init_hosted: the IrqControl object (7) and the process's capability to it (8).
+    obj_[&irq_control()] = 7;
+    add_cap(8, p.space, hosted::kIrqControlHandle);
     // kScratch's pages; the memory capability goes (the mapping keeps the object), so the
     // abstract state does not see them.
     const Handle mem = h_.map_memory(p.space, kScratch, 3);
@@ -254,7 +275,10 @@ class Run {
     std::vector<uint32_t> r;
     for (uint32_t i = 0; i < threads_.size(); ++i) {
       const ThreadState st = threads_[i]->state();
-      if (st == ThreadState::kReady || st == ThreadState::kRunning) r.push_back(i);
+      if ((st == ThreadState::kReady || st == ThreadState::kRunning) &&
+          threads_[i]->syscall_handler() == 0) {
+        r.push_back(i);
+      }
     }
     return r;
   }
@@ -262,7 +286,10 @@ class Run {
   Step step(const Op& op) {
     Step st;
     Thread* t = threads_[op.thread % threads_.size()];
-    if (t->state() != ThreadState::kReady && t->state() != ThreadState::kRunning) {
+    // A thread with a syscall handler makes no native calls (its syscalls are foreign calls,
+    // which the spec does not model: its step refuses them).
+    if ((t->state() != ThreadState::kReady && t->state() != ThreadState::kRunning) ||
+        t->syscall_handler() != 0) {
       st.skipped = true;
       return st;
     }
@@ -271,11 +298,19 @@ class Run {
     Ref a = ref(op.a, sp);
     Ref b = ref(op.b, sp);
     // Where a new capability goes: the caller's table, or cap_copy_to's target space's.
+    // thread_set_syscall_handler's goes into the table of the thread's own space.
     Space* target = sp;
+    Thread* handled = nullptr;
     if (op.kind == Kind::kCopy) {
       Capability* c = sp->caps().lookup(a.core);
       target =
           c != nullptr && c->type == ObjectType::kSpace ? static_cast<Space*>(c->object) : nullptr;
+    }
+    if (op.kind == Kind::kHandler) {
+      Capability* c = sp->caps().lookup(a.core);
+      handled = c != nullptr && c->type == ObjectType::kThread ? static_cast<Thread*>(c->object)
+                                                               : nullptr;
+      target = handled != nullptr ? &handled->space() : nullptr;
     }
     using abi::Syscall;
     const auto tag =
@@ -399,6 +434,34 @@ class Run {
         status = h_.syscall(t, Syscall::kThreadSetPriority, {a.core, p});
         break;
       }
+      case Kind::kHandler:
+        cmd += "handler " + std::to_string(a.spec) + " " + std::to_string(b.spec);
+        status = h_.syscall(t, Syscall::kThreadSetSyscallHandler, {a.core, b.core});
+        break;
+      case Kind::kIrqCreate: {
+        const uint64_t line =
+            kIrqLineChoices[op.b % (sizeof(kIrqLineChoices) / sizeof(kIrqLineChoices[0]))];
+        cmd += "irqc " + std::to_string(a.spec) + " " + std::to_string(line) +
+               (irq_line_available(line) ? " 1" : " 0");
+        status = h_.syscall(t, Syscall::kIrqCreate, {a.core, line});
+        break;
+      }
+      case Kind::kIrqBind:
+        cmd += "irqb " + std::to_string(a.spec) + " " + std::to_string(b.spec);
+        status = h_.syscall(t, Syscall::kIrqBind, {a.core, b.core});
+        break;
+      case Kind::kIrqAck:
+        cmd += "irqa " + std::to_string(a.spec);
+        status = h_.syscall(t, Syscall::kIrqAck, {a.core});
+        break;
+      case Kind::kTimer: {
+        // Disarm, or arm for a deadline no run reaches (about 73 years of the monotonic
+        // clock): the spec does not model time, so no timer may fire during a run.
+        const uint64_t deadline = op.c % 3 == 0 ? 0 : 1ull << 61;
+        cmd += "timer " + std::to_string(a.spec) + " " + std::to_string(deadline);
+        status = h_.syscall(t, Syscall::kSetTimer, {a.core, deadline});
+        break;
+      }
       // The address flags the spec gets are what the address is: kScratch's areas are
       // mapped in space 0 only (the caller's space for the reads and writes, the target
       // thread's for the IPC buffer).
@@ -493,19 +556,27 @@ class Run {
     st.spec_reply = answer[0];
     st.spec_state = answer[1];
     st.core_reply = core_reply(op.kind, t, target, status);
+    // thread_set_syscall_handler returns no handle: the new capability is the thread's handler.
+    if (op.kind == Kind::kHandler && st.core_reply == "ok") {
+      st.core_reply =
+          handled != nullptr && target->caps().lookup(handled->syscall_handler()) != nullptr
+              ? "ok handle"
+              : "ok no-handle";
+    }
     // A new capability: the spec says "ok ID oOBJ", the core a handle. Both become "ok handle"
     // and the pair is remembered.
     if (st.core_reply == "ok handle") {
       int id = -1;
       int o = -1;
       if (sscanf(st.spec_reply.c_str(), "ok %d o%d", &id, &o) == 2) {
-        const Handle hd = t->regs()[arch::kRdi];
+        const Handle hd =
+            op.kind == Kind::kHandler ? handled->syscall_handler() : t->regs()[arch::kRdi];
         Capability* c = target->caps().lookup(hd);
         add_cap(id, target, hd);
         if (c != nullptr && obj_.find(c->object) == obj_.end()) obj_[c->object] = o;
         if (c != nullptr &&
             (op.kind == Kind::kEndpoint || op.kind == Kind::kNotif || op.kind == Kind::kMemory ||
-             op.kind == Kind::kThread || op.kind == Kind::kSpace)) {
+             op.kind == Kind::kThread || op.kind == Kind::kSpace || op.kind == Kind::kIrqCreate)) {
           obj_[c->object] = o;  // a new object (its address may be a dead one's)
           if (op.kind == Kind::kThread) threads_.push_back(static_cast<Thread*>(c->object));
           if (op.kind == Kind::kSpace) spaces_.push_back(static_cast<Space*>(c->object));
@@ -553,6 +624,12 @@ class Run {
           snprintf(buf, sizeof(buf), "o%d:P/%u/%u ", id, static_cast<IoPorts*>(o)->base(),
                    static_cast<IoPorts*>(o)->count());
           break;
+        case ObjectType::kIrqControl:
+          snprintf(buf, sizeof(buf), "o%d:C ", id);
+          break;
+        case ObjectType::kIrq:
+          snprintf(buf, sizeof(buf), "o%d:Q/%u ", id, static_cast<Irq*>(o)->line());
+          break;
         default:
           buf[0] = '\0';
           break;
@@ -570,7 +647,7 @@ class Run {
         if (page == nullptr) continue;
         for (size_t i = 0; i < CapTable::kSlotsPerPage; ++i) {
           const Capability& c = page[i];
-          if (c.empty() || c.type == ObjectType::kIrqControl) continue;
+          if (c.empty()) continue;
           auto it = cap_spec_.find({s, c.key});
           cap_id[&c] =
               it == cap_spec_.end() ? "?" + std::to_string(c.key) : std::to_string(it->second);
@@ -608,9 +685,29 @@ class Run {
         out += " ";
       }
       if (o->type() == ObjectType::kThread) {
-        Thread* caller = static_cast<Thread*>(o)->caller();
+        auto* th = static_cast<Thread*>(o);
+        Thread* caller = th->caller();
         if (caller != nullptr)
           out += "k" + std::to_string(id) + "=" + std::to_string(id_of(caller)) + " ";
+        // The syscall handler: a handle of the thread's space's table, by the spec's id (kept
+        // after the capability goes, as the thread keeps the handle).
+        if (th->syscall_handler() != 0) {
+          auto it = cap_spec_.find({&th->space(), th->syscall_handler()});
+          out += "h" + std::to_string(id) + "=" +
+                 (it == cap_spec_.end() ? "?" + std::to_string(th->syscall_handler())
+                                        : std::to_string(it->second)) +
+                 " ";
+        }
+      }
+      // An armed timer (set_timer); its bits are private to the core, so not compared.
+      if (o->type() == ObjectType::kNotification &&
+          static_cast<Notification*>(o)->timer_deadline() != 0) {
+        out += "t" + std::to_string(id) + " ";
+      }
+      // An Irq's binding: the notification (the bits it signals are private to core/irq.cc).
+      if (o->type() == ObjectType::kIrq && static_cast<Irq*>(o)->bound() != nullptr) {
+        out += "i" + std::to_string(id) + "=" +
+               std::to_string(id_of(static_cast<Irq*>(o)->bound())) + " ";
       }
     }
     return out;
@@ -713,6 +810,7 @@ class Run {
       case Kind::kMemory:
       case Kind::kSpace:
       case Kind::kThread:
+      case Kind::kIrqCreate:
         return sp != nullptr && sp->caps().lookup(r[arch::kRdi]) != nullptr ? "ok handle"
                                                                             : "ok no-handle";
       case Kind::kInfo:
@@ -756,16 +854,17 @@ inline Op random_op(std::mt19937_64& rng, const std::vector<ObjectType>& types,
                     const std::vector<uint32_t>& runnable, size_t threads) {
   auto pick = [&](uint64_t n) { return static_cast<uint32_t>(rng() % n); };
   static constexpr Kind kWeighted[] = {
-      Kind::kDerive,    Kind::kDerive,    Kind::kDerive,   Kind::kCopy,     Kind::kDelete,
-      Kind::kDelete,    Kind::kRevoke,    Kind::kRevoke,   Kind::kInfo,     Kind::kEndpoint,
-      Kind::kNotif,     Kind::kNotif,     Kind::kMemory,   Kind::kSignal,   Kind::kSignal,
-      Kind::kWait,      Kind::kPoll,      Kind::kQuota,    Kind::kCall,     Kind::kReplyRecv,
-      Kind::kSend,      Kind::kRecv,      Kind::kRecv,     Kind::kReply,    Kind::kSpace,
-      Kind::kThread,    Kind::kThread,    Kind::kStart,    Kind::kStart,    Kind::kYield,
-      Kind::kEndpoint,  Kind::kSignal,    Kind::kDerive,   Kind::kCall,     Kind::kReplyRecv,
-      Kind::kSend,      Kind::kRecv,      Kind::kReply,    Kind::kPriority, Kind::kPriority,
-      Kind::kTls,       Kind::kIpcBuffer, Kind::kPrint,    Kind::kClock,    Kind::kReadRegs,
-      Kind::kWriteRegs, Kind::kReadFpu,   Kind::kWriteFpu, Kind::kPortIn,   Kind::kPortOut,
+      Kind::kDerive,    Kind::kDerive,    Kind::kDerive,    Kind::kCopy,     Kind::kDelete,
+      Kind::kDelete,    Kind::kRevoke,    Kind::kRevoke,    Kind::kInfo,     Kind::kEndpoint,
+      Kind::kNotif,     Kind::kNotif,     Kind::kMemory,    Kind::kSignal,   Kind::kSignal,
+      Kind::kWait,      Kind::kPoll,      Kind::kQuota,     Kind::kCall,     Kind::kReplyRecv,
+      Kind::kSend,      Kind::kRecv,      Kind::kRecv,      Kind::kReply,    Kind::kSpace,
+      Kind::kThread,    Kind::kThread,    Kind::kStart,     Kind::kStart,    Kind::kYield,
+      Kind::kEndpoint,  Kind::kSignal,    Kind::kDerive,    Kind::kCall,     Kind::kReplyRecv,
+      Kind::kSend,      Kind::kRecv,      Kind::kReply,     Kind::kPriority, Kind::kPriority,
+      Kind::kTls,       Kind::kIpcBuffer, Kind::kPrint,     Kind::kClock,    Kind::kReadRegs,
+      Kind::kWriteRegs, Kind::kReadFpu,   Kind::kWriteFpu,  Kind::kPortIn,   Kind::kPortOut,
+      Kind::kHandler,   Kind::kTimer,     Kind::kIrqCreate, Kind::kIrqBind,  Kind::kIrqAck,
   };
   Op op{};
   op.kind = kWeighted[pick(sizeof(kWeighted) / sizeof(kWeighted[0]))];
@@ -797,6 +896,7 @@ inline Op random_op(std::mt19937_64& rng, const std::vector<ObjectType>& types,
     case Kind::kSignal:
     case Kind::kWait:
     case Kind::kPoll:
+    case Kind::kTimer:
       want = ObjectType::kNotification;
       break;
     case Kind::kCall:
@@ -807,6 +907,7 @@ inline Op random_op(std::mt19937_64& rng, const std::vector<ObjectType>& types,
       break;
     case Kind::kStart:
     case Kind::kPriority:
+    case Kind::kHandler:
     case Kind::kTls:
     case Kind::kIpcBuffer:
     case Kind::kReadRegs:
@@ -819,12 +920,22 @@ inline Op random_op(std::mt19937_64& rng, const std::vector<ObjectType>& types,
     case Kind::kPortOut:
       want = ObjectType::kIoPorts;
       break;
+    case Kind::kIrqCreate:
+      want = ObjectType::kIrqControl;
+      break;
+    case Kind::kIrqBind:
+    case Kind::kIrqAck:
+      want = ObjectType::kIrq;
+      break;
     default:
       break;
   }
   op.a = cap(want);
   if (op.kind == Kind::kThread && pick(3) != 0) op.a = 0;  // mostly in the caller's own space
-  op.b = op.kind == Kind::kCopy ? cap(ObjectType::kNone) : pick(128);
+  op.b = op.kind == Kind::kCopy      ? cap(ObjectType::kNone)
+         : op.kind == Kind::kHandler ? cap(ObjectType::kEndpoint)
+         : op.kind == Kind::kIrqBind ? cap(ObjectType::kNotification)
+                                     : pick(128);
   const uint32_t rights_choices[] = {abi::kRightsAll,
                                      abi::kRightSend | abi::kRightReceive,
                                      abi::kRightSend,
@@ -886,8 +997,8 @@ class Driver {
     Run r(h, spec_);
     REQUIRE(r.initial_match());
     // Half of the sequences start with an endpoint, a notification and two more started
-    // threads of the process, so that IPC between threads happens often, and a Read-only
-    // capability to the I/O ports.
+    // threads of the process, so that IPC between threads happens often, a Read-only
+    // capability to the I/O ports and an Irq.
     const bool prologue = rng() % 2 == 0;
     for (size_t i = 0; i < length; ++i) {
       const std::vector<uint32_t> runnable = r.runnable();
@@ -901,6 +1012,10 @@ class Driver {
         // A Read-only capability to the I/O ports (creation index 2), so that io_port_out
         // meets PermissionDenied.
         ops.push_back({Kind::kDerive, 0, 2, abi::kRightRead, 0});
+      } else if (prologue && i == 7) {
+        // An Irq for line 0 (IrqControl is creation index 3), so that irq_bind and irq_ack
+        // meet one often.
+        ops.push_back({Kind::kIrqCreate, 0, 3, 0, 0});
       } else {
         ops.push_back(random_op(rng, r.cap_types(), runnable, r.thread_count()));
       }

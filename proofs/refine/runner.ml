@@ -8,7 +8,8 @@
 
    CALL: derive H R B | copy HS H R | delete H | revoke H | info H | ep | ntf | mem P OK
    | signal H | wait H | poll H | quota H | call H | rr H NB | send H NB | recv H NB | reply
-   | space BYTES | tcreate HS OK | tstart H | yield | prio H P
+   | space BYTES | tcreate HS OK | tstart H | yield | prio H P | handler H E | timer H DEADLINE
+   | irqc H LINE AVAILABLE | irqb H N | irqa H
    | tls H OK | ipcbuf H PLACED WRITABLE | print LENOK TEXTOK | clock | rregs H OK
    | wregs H OK | rfpu H OK | wfpu H OK MXCSROK | pin H PORT WIDTH | pout H PORT WIDTH VALUE
                                   (R: rights bits, OK/NB/PLACED/...: 0 or 1, the spec's flags) *)
@@ -43,6 +44,7 @@ let error_name = function
 let type_name = function
   | TSpace -> "Space" | TThread -> "Thread" | TEndpoint -> "Endpoint"
   | TNotification -> "Notification" | TMemory -> "Memory" | TIoPorts -> "IoPorts"
+  | TIrqControl -> "IrqControl" | TIrq -> "Irq"
 
 (* The reply; quota_info's used bytes are left out (object sizes are placeholders). *)
 let reply_line = function
@@ -80,7 +82,9 @@ let state_line s =
         | KEndpoint -> add "o%d:E " o
         | KNotification -> add "o%d:N/%d " o (s.s_word o)
         | KMemory p -> add "o%d:M/%d " o p
-        | KIoPorts (b, n) -> add "o%d:P/%d/%d " o b n)
+        | KIoPorts (b, n) -> add "o%d:P/%d/%d " o b n
+        | KIrqControl -> add "o%d:C " o
+        | KIrq l -> add "o%d:Q/%d " o l)
   done;
   let caps = List.sort (fun x y -> compare x.c_id y.c_id) s.s_caps in
   List.iter
@@ -93,7 +97,12 @@ let state_line s =
     (match s.s_waiters o with
     | [] -> ()
     | q -> add "q%d:%s " o (String.concat "," (List.map string_of_int q)));
-    match s.s_caller o with Some c -> add "k%d=%d " o c | None -> ()
+    (match s.s_caller o with Some c -> add "k%d=%d " o c | None -> ());
+    (match s.s_handler o with Some h -> add "h%d=%d " o h | None -> ());
+    (* an armed timer (its bits are not compared: the core keeps them private) *)
+    (match s.s_timer o with Some _ -> add "t%d " o | None -> ());
+    (* an Irq's binding: the notification (its bits are private to the core) *)
+    match s.s_irq o with Some (n, _) -> add "i%d=%d " o n | None -> ()
   done;
   Buffer.contents b
 
@@ -122,6 +131,11 @@ let parse_call = function
   | [ "tstart"; h ] -> ThreadStart (int_of_string h)
   | [ "yield" ] -> Yield
   | [ "prio"; h; p ] -> ThreadSetPriority (int_of_string h, int_of_string p)
+  | [ "handler"; h; e ] -> ThreadSetSyscallHandler (int_of_string h, int_of_string e)
+  | [ "timer"; h; d ] -> SetTimer (int_of_string h, int_of_string d)
+  | [ "irqc"; h; l; ok ] -> IrqCreate (int_of_string h, int_of_string l, ok = "1")
+  | [ "irqb"; h; n ] -> IrqBind (int_of_string h, int_of_string n)
+  | [ "irqa"; h ] -> IrqAck (int_of_string h)
   | [ "tls"; h; ok ] -> ThreadSetTls (int_of_string h, ok = "1")
   | [ "ipcbuf"; h; placed; w ] -> ThreadSetIpcBuffer (int_of_string h, placed = "1", w = "1")
   | [ "print"; len_ok; text_ok ] -> DebugPrint (len_ok = "1", text_ok = "1")
@@ -150,10 +164,24 @@ let () =
           let k = parse_call call in
           let r, s' = step (run_thread !s t) t k in
           s := s';
-          (* A new capability: its id and the object it names, for the driver's mapping. *)
+          (* A new capability: its id and the object it names, for the driver's mapping
+             (thread_set_syscall_handler's is the thread's new handler). *)
           (match (k, r) with
+          | ThreadSetSyscallHandler (h, _), ROk _ ->
+              let thread =
+                match List.find_opt (fun c -> c.c_id = h) s'.s_caps with
+                | Some c -> c.c_obj
+                | None -> -1
+              in
+              let n = match s'.s_handler thread with Some n -> n | None -> -1 in
+              let o =
+                match List.find_opt (fun c -> c.c_id = n) s'.s_caps with
+                | Some c -> c.c_obj
+                | None -> -1
+              in
+              Printf.printf "ok %d o%d\n" n o
           | ( ( CapDerive _ | CapCopyTo _ | EndpointCreate | NotificationCreate | MemoryCreate _
-              | SpaceCreate _ | ThreadCreate _ ),
+              | SpaceCreate _ | ThreadCreate _ | IrqCreate _ ),
               ROk (VNum n) ) ->
               let o =
                 match List.find_opt (fun c -> c.c_id = n) s'.s_caps with

@@ -32,6 +32,14 @@
    - LNext: the counter only grows (the allocator).
    - LPrio x: never above the caller t's own priority, and only of a new thread or of one sp
      holds with Manage (thread_create, thread_set_priority).
+   - LHandler x: set once, from none, by a thread sp holds with Manage, to a fresh capability
+     (thread_set_syscall_handler, which puts it in the thread's space's table: EXCEPTION 3).
+   - LTimer n: with Send on n through c, disarmed or armed with c's bits; cleared when n is
+     new or dies.
+   - LIrq i: with Manage on the Irq, bound to a notification sp holds with Send through c, with
+     c's bits; cleared when i is new or dies. A notification an Irq sp holds was bound to may
+     die with that Irq, or when it is bound elsewhere (EXCEPTION 4); an account may then get
+     two refunds, so a refund is stated as "limit kept, used only goes down".
 
    `integrity` proves that every call of `step` makes only authorised changes (in a `wf`
    state: the reply relation and unique capability ids are used). The corollaries say it
@@ -51,7 +59,10 @@ Inductive loc :=
   | LQueue (o : nat)     (* s_waiters o *)
   | LWord (n : nat)      (* s_word n *)
   | LNext                (* s_next *)
-  | LPrio (x : nat).     (* s_prio x: a thread's priority *)
+  | LPrio (x : nat)      (* s_prio x: a thread's priority *)
+  | LHandler (x : nat)   (* s_handler x: a thread's syscall handler *)
+  | LTimer (n : nat)     (* s_timer n: a notification's timer *)
+  | LIrq (i : nat).      (* s_irq i: an Irq's binding *)
 
 Definition table (s : state) (sp : nat) : list cap :=
   filter (fun c => Nat.eqb (c_space c) sp) (s_caps s).
@@ -66,6 +77,9 @@ Definition changed (s s' : state) (l : loc) : Prop :=
   | LWord n => s_word s' n <> s_word s n
   | LNext => s_next s' <> s_next s
   | LPrio x => s_prio s' x <> s_prio s x
+  | LHandler x => s_handler s' x <> s_handler s x
+  | LTimer n => s_timer s' n <> s_timer s n
+  | LIrq i => s_irq s' i <> s_irq s i
   end.
 
 (* ---------- Authority: what sp holds before the call ---------- *)
@@ -87,10 +101,16 @@ Definition own_acct (s : state) (sp a : nat) : Prop :=
 (* An id the call may allocate. *)
 Definition fresh (s : state) (x : nat) : Prop := s_next s <= x.
 
-(* o died in the call: sp held a capability to it, it was an object that dies with its
-   last capability, and none names it afterwards. *)
+(* sp holds an Irq bound to o (a notification the Irq's binding keeps alive). *)
+Definition bound_held (s : state) (sp o : nat) : Prop :=
+  exists i b, holds s sp i [] /\ s_irq s i = Some (o, b).
+
+(* o died in the call: sp held a capability to it (or an Irq bound to it, whose death
+   released it: EXCEPTION 4 in README.md), it was an object that dies with its last
+   capability, and none names it afterwards. *)
 Definition killed (s s' : state) (sp o : nat) : Prop :=
-  holds s sp o [] /\ (exists ob, s_objs s o = Some ob /\ reapable (o_kind ob) = true) /\
+  (holds s sp o [] \/ bound_held s sp o) /\
+  (exists ob, s_objs s o = Some ob /\ reapable (o_kind ob) = true) /\
   s_objs s' o = None /\ (forall c, In c (s_caps s') -> c_obj c <> o).
 
 (* x waits in o's queue (by the queue, or by its state). *)
@@ -104,7 +124,10 @@ Definition table_change (s s' : state) (sp sp' : nat) : Prop :=
      (* moved up: an id of sp's table left its ancestor list *)
      (exists y d, In y (table s sp') /\ owns s sp d /\ x = strip d y) \/
      (* a new child of one of sp's capabilities, put there with Manage on sp' *)
-     (holds s sp sp' [RManage] /\ fresh s (c_id x) /\
+     (* ... or, with Manage on a thread of sp', as that thread's syscall handler *)
+     ((holds s sp sp' [RManage] \/
+       exists th q, holds s sp th [RManage] /\ s_objs s th = Some (mkObj (KThread sp') q)) /\
+      fresh s (c_id x) /\
       exists src, In src (table s sp) /\ c_obj x = c_obj src /\
                   incl (c_rights x) (c_rights src) /\ c_badge x = c_badge src /\
                   c_anc x = c_id src :: c_anc src)) /\
@@ -124,11 +147,10 @@ Definition authorised (s s' : state) (t sp : nat) (l : loc) : Prop :=
       (own_acct s sp a /\ exists lim u u', s_accts s a = Some (lim, u) /\
                                            s_accts s' a = Some (lim, u')) \/
       fresh s a \/
+      (* refunded (a dying Irq may refund its notification too: used only goes down) *)
       (exists o ob, killed s s' sp o /\ s_objs s o = Some ob /\ o_acct ob = a /\
-         s_accts s' a = match s_accts s a with
-                        | Some (lim, u) => Some (lim, u - obj_size (o_kind ob))
-                        | None => None
-                        end)
+         exists lim u u', s_accts s a = Some (lim, u) /\ s_accts s' a = Some (lim, u') /\
+                          u' <= u)
   | LTable sp' => sp' = sp \/ table_change s s' sp sp'
   | LThread x =>
       x = t \/ fresh s x \/
@@ -155,6 +177,24 @@ Definition authorised (s s' : state) (t sp : nat) (l : loc) : Prop :=
   | LPrio x =>
       (* never above the caller's own; a new thread, or one sp holds with Manage *)
       s_prio s' x <= s_prio s t /\ (fresh s x \/ holds s sp x [RManage])
+  | LHandler x =>
+      (* a new thread's is none; otherwise set once (from none), to a capability the call
+         made, of a thread sp holds with Manage (thread_set_syscall_handler) *)
+      fresh s x \/
+      (holds s sp x [RManage] /\ s_handler s x = None /\
+       exists n, fresh s n /\ s_handler s' x = Some n)
+  | LTimer n =>
+      (* with Send on n through capability c: disarmed, or armed with c's bits; a new or
+         dead notification's is disarmed (set_timer, creations, cap_delete) *)
+      (exists c, holds_cap s sp n [RSend] c /\
+                 (s_timer s' n = None \/ s_timer s' n = Some (sig_bits c))) \/
+      ((fresh s n \/ killed s s' sp n) /\ s_timer s' n = None)
+  | LIrq i =>
+      (* with Manage on the Irq, bound to a notification sp holds with Send through c, with
+         c's bits; a new or dead Irq's is none (irq_bind, irq_create, cap_delete) *)
+      (holds s sp i [RManage] /\
+       exists n c, holds_cap s sp n [RSend] c /\ s_irq s' i = Some (n, sig_bits c)) \/
+      ((fresh s i \/ killed s s' sp i) /\ s_irq s' i = None)
   end.
 
 Definition changed_only_authorised (s s' : state) (t sp : nat) : Prop :=
@@ -209,8 +249,46 @@ Ltac prio_unch :=
       end
   end.
 
+Lemma drop_caller_handler : forall s t, s_handler (drop_caller s t) = s_handler s.
+Proof. intros. unfold drop_caller. destruct (s_caller s t); reflexivity. Qed.
+
+Lemma destroy_handler : forall s o, s_handler (destroy s o) = s_handler s.
+Proof.
+  intros. unfold destroy. destruct (s_objs s o) as [ob|]; [|reflexivity].
+  destruct (reapable (o_kind ob)); reflexivity.
+Qed.
+
+Lemma drop_caller_irq : forall s t, s_irq (drop_caller s t) = s_irq s.
+Proof. intros. unfold drop_caller. destruct (s_caller s t); reflexivity. Qed.
+
+Lemma drop_caller_timer : forall s t, s_timer (drop_caller s t) = s_timer s.
+Proof. intros. unfold drop_caller. destruct (s_caller s t); reflexivity. Qed.
+
 Ltac upd_rw :=
   repeat first [ rewrite upd_eq in * | rewrite upd_neq in * by assumption ].
+
+(* A syscall handler that is the same before and after (every call but
+   thread_set_syscall_handler and the creations): the LHandler case is done. *)
+Ltac hd_unch :=
+  match goal with
+  | H : s_handler _ _ <> s_handler _ _ |- _ =>
+      exfalso; apply H; rewrite ?drop_caller_handler, ?destroy_handler;
+      first [reflexivity|congruence]
+  end.
+
+(* A binding that is the same before and after. *)
+Ltac ir_unch :=
+  match goal with
+  | H : s_irq _ _ <> s_irq _ _ |- _ =>
+      exfalso; apply H; rewrite ?drop_caller_irq; first [reflexivity|congruence]
+  end.
+
+(* A timer that is the same before and after. *)
+Ltac tm_unch :=
+  match goal with
+  | H : s_timer _ _ <> s_timer _ _ |- _ =>
+      exfalso; apply H; rewrite ?drop_caller_timer; first [reflexivity|congruence]
+  end.
 
 (* Calls that change nothing. *)
 Lemma coa_same : forall s s' t sp, s' = s -> changed_only_authorised s s' t sp.
@@ -223,9 +301,9 @@ Lemma coa_own_cap : forall s t sp c,
   c_space c = sp ->
   changed_only_authorised s
     (mkState (s_objs s) (s_accts s) (c :: s_caps s) (s_tstate s) (s_word s) (s_waiters s)
-             (s_caller s) (S (s_next s)) (s_prio s)) t sp.
+             (s_caller s) (S (s_next s)) (s_prio s) (s_handler s) (s_timer s) (s_irq s)) t sp.
 Proof.
-  intros s t sp c Hc l. destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch; try unch.
+  intros s t sp c Hc l. destruct l as [o|a|sp'|x|o|n| |x|x|n|i]; simpl; intros Hch; try ir_unch; try tm_unch; try hd_unch; try prio_unch; try unch.
   - destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|].
     exfalso. apply Hch. unfold table. simpl.
     destruct (Nat.eqb_spec (c_space c) sp'); [congruence|reflexivity].
@@ -254,12 +332,12 @@ Proof.
   destruct (subset_b rr (c_rights src)) eqn:Es; simpl in H;
     [|inversion H; subst; apply coa_refl].
   inversion H; subst; clear H.
-  intros l. destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch; try unch.
+  intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n|i]; simpl; intros Hch; try ir_unch; try tm_unch; try hd_unch; try prio_unch; try unch.
   - destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|right].
     destruct E as [Es1 [Es2 _]].
     split.
     + intros x Hx. apply in_table in Hx. simpl in Hx. destruct Hx as [[<-|Hx] Hxs].
-      * right; right. simpl in Hxs. subst sp'. split; [exists tg; auto|].
+      * right; right. simpl in Hxs. subst sp'. split; [left; exists tg; auto|].
         split; [unfold fresh; simpl; lia|].
         exists src. simpl. repeat split; auto.
         -- apply in_table. auto.
@@ -289,6 +367,135 @@ Proof.
     congruence.
 Qed.
 
+Definition obj_eq_dec (a b : option obj) : {a = b} + {a <> b}.
+Proof. repeat decide equality. Defined.
+Definition tstate_eq_dec (a b : tstate) : {a = b} + {a <> b}.
+Proof. repeat decide equality. Defined.
+Definition onat_eq_dec (a b : option nat) : {a = b} + {a <> b}.
+Proof. repeat decide equality. Defined.
+Definition acct_eq_dec (a b : option (nat * nat)) : {a = b} + {a <> b}.
+Proof. repeat decide equality. Defined.
+Definition nats_eq_dec (a b : list nat) : {a = b} + {a <> b}.
+Proof. apply list_eq_dec, Nat.eq_dec. Defined.
+Definition option_eq_dec (a b : option (nat * nat)) : {a = b} + {a <> b}.
+Proof. repeat decide equality. Defined.
+Definition cap_eq_dec (a b : cap) : {a = b} + {a <> b}.
+Proof.
+  decide equality; try apply Nat.eq_dec; apply list_eq_dec;
+    first [apply Nat.eq_dec|apply right_eq_dec].
+Defined.
+
+(* What s0 authorised (relative to s) stays authorised after o dies in s0 (its record, queue,
+   word, timer and binding cleared, its waiters made Ready, its charge refunded): o itself
+   is killed, authorised by a capability to it or an Irq bound to it. *)
+Lemma killed_destroy : forall s s0 sp o o', killed s s0 sp o' -> killed s (destroy s0 o) sp o'.
+Proof.
+  intros s s0 sp o o' [A [B [C D]]]. split; [exact A|]. split; [exact B|]. split.
+  - apply Properties.destroy_objs_none. exact C.
+  - rewrite Properties.destroy_caps. exact D.
+Qed.
+
+Lemma coa_destroy : forall s s0 t sp o,
+  changed_only_authorised s s0 t sp ->
+  (holds s sp o [] \/ bound_held s sp o) ->
+  named (s_caps s0) o = false ->
+  s_objs s0 o = s_objs s o -> s_waiters s0 o = s_waiters s o ->
+  (forall x, blocked_on (s_tstate s0 x) = Some o -> s_tstate s0 x = s_tstate s x) ->
+  (forall x, s_caller s0 x = s_caller s x) ->
+  changed_only_authorised s (destroy s0 o) t sp.
+Proof.
+  intros s s0 t sp o I0 Ho En Eobj Ewq Ets Ecl.
+  assert (KT : forall o', killed s s0 sp o' -> killed s (destroy s0 o) sp o')
+    by (intros; apply killed_destroy; auto).
+  unfold destroy in *. rewrite Eobj in *.
+  destruct (s_objs s o) as [ob|] eqn:Eo; [|exact I0].
+  destruct (reapable (o_kind ob)) eqn:Er; [|exact I0].
+  assert (K : killed s (mkState (upd (s_objs s0) o None)
+                 (refund (s_accts s0) (o_acct ob) (obj_size (o_kind ob))) (s_caps s0)
+                 (fun t0 => match blocked_on (s_tstate s0 t0) with
+                            | Some o' => if Nat.eqb o' o then Ready else s_tstate s0 t0
+                            | None => s_tstate s0 t0
+                            end)
+                 (upd (s_word s0) o 0) (upd (s_waiters s0) o []) (s_caller s0) (s_next s0)
+                 (s_prio s0) (s_handler s0) (upd (s_timer s0) o None) (upd (s_irq s0) o None))
+                sp o).
+  { split; [exact Ho|]. split; [exists ob; auto|]. simpl. split; [apply upd_eq|].
+    apply named_false. exact En. }
+  intros l Hch. destruct l as [x|a|sp'|x|q|n| |x|x|n|i]; simpl in Hch |- *.
+  - destruct (Nat.eq_dec x o) as [->|N]; [right; exact K|].
+    rewrite upd_neq in Hch |- * by exact N.
+    destruct (I0 (LObj x) Hch) as [[F A]|Kx]; [left; split; [exact F|]|right; apply KT; exact Kx].
+    intros ob' E. apply A. exact E.
+  - unfold refund in Hch |- *. destruct (Nat.eqb_spec a (o_acct ob)) as [Ea|N]; [rewrite Ea in *|].
+    + destruct (acct_eq_dec (s_accts s0 (o_acct ob)) (s_accts s (o_acct ob))) as [E0|N0].
+      * rewrite E0 in Hch |- *. destruct (s_accts s (o_acct ob)) as [[lim u]|] eqn:Eac;
+          [|exfalso; apply Hch; reflexivity].
+        right; right. exists o, ob. split; [exact K|]. split; [exact Eo|]. split; [reflexivity|].
+        exists lim, u, (u - obj_size (o_kind ob)). repeat split; auto. lia.
+      * destruct (I0 (LAcct (o_acct ob)) N0) as [[Ow [lim [u [u' [E1 E2]]]]]|[F|[o' [ob' [Ko [Eo' [Ea2 [lim [u [u' [E1 [E2 Le]]]]]]]]]]]].
+        -- left. split; [exact Ow|]. exists lim, u, (u' - obj_size (o_kind ob)).
+           rewrite E2. auto.
+        -- right; left. exact F.
+        -- right; right. exists o', ob'. split; [apply KT; exact Ko|]. split; [exact Eo'|].
+           split; [exact Ea2|]. exists lim, u, (u' - obj_size (o_kind ob)). rewrite E2.
+           repeat split; auto. lia.
+    + destruct (I0 (LAcct a) Hch) as [A|[F|[o' [ob' [Ko R]]]]]; [left; exact A|right; left; exact F|].
+      right; right. exists o', ob'. split; [apply KT; exact Ko|exact R].
+  - exact (I0 (LTable sp') Hch).
+  - destruct (blocked_on (s_tstate s0 x)) as [o'|] eqn:Eb.
+    + destruct (Nat.eqb_spec o' o) as [->|N].
+      * right; right; right; left. exists o. split.
+        { right. rewrite <- (Ets x Eb). exact Eb. }
+        split; [right; right; exact K|]. split; [left; reflexivity|]. left. apply Ecl.
+      * destruct (I0 (LThread x) Hch) as [A|[A|[A|[[o2 [Q [R [S1 S2]]]]|A]]]];
+          [left; exact A|right; left; exact A|right; right; left; exact A| |right; right; right; right; exact A].
+        right; right; right; left. exists o2. split; [exact Q|]. split; [|split; [exact S1|exact S2]].
+        destruct R as [R|[R|R]]; [left; exact R|right; left; exact R|right; right; apply KT; exact R].
+    + destruct (I0 (LThread x) Hch) as [A|[A|[A|[[o2 [Q [R [S1 S2]]]]|A]]]];
+        [left; exact A|right; left; exact A|right; right; left; exact A| |right; right; right; right; exact A].
+      right; right; right; left. exists o2. split; [exact Q|]. split; [|split; [exact S1|exact S2]].
+      destruct R as [R|[R|R]]; [left; exact R|right; left; exact R|right; right; apply KT; exact R].
+  - destruct (Nat.eq_dec q o) as [->|N]; [right; split; [exact K|apply upd_eq]|].
+    rewrite upd_neq in Hch |- * by exact N.
+    destruct (I0 (LQueue q) Hch) as [A|[Kq E]]; [left; exact A|right; split; [apply KT; exact Kq|exact E]].
+  - destruct (Nat.eq_dec n o) as [->|N]; [right; right; split; [right; exact K|apply upd_eq]|].
+    rewrite upd_neq in Hch |- * by exact N.
+    destruct (I0 (LWord n) Hch) as [A|[A|[[F|Kn] E]]]; [left; exact A|right; left; exact A| |].
+    + right; right. split; [left; exact F|exact E].
+    + right; right. split; [right; apply KT; exact Kn|exact E].
+  - exact (I0 LNext Hch).
+  - exact (I0 (LPrio x) Hch).
+  - exact (I0 (LHandler x) Hch).
+  - destruct (Nat.eq_dec n o) as [->|N]; [right; split; [right; exact K|apply upd_eq]|].
+    rewrite upd_neq in Hch |- * by exact N.
+    destruct (I0 (LTimer n) Hch) as [A|[[F|Kn] E]]; [left; exact A| |].
+    + right. split; [left; exact F|exact E].
+    + right. split; [right; apply KT; exact Kn|exact E].
+  - destruct (Nat.eq_dec i o) as [->|N]; [right; split; [right; exact K|apply upd_eq]|].
+    rewrite upd_neq in Hch |- * by exact N.
+    destruct (I0 (LIrq i) Hch) as [A|[[F|Ki] E]]; [left; exact A| |].
+    + right. split; [left; exact F|exact E].
+    + right. split; [right; apply KT; exact Ki|exact E].
+Qed.
+
+Lemma destroy_objs_some : forall s o x ob, s_objs (destroy s o) x = Some ob ->
+  s_objs s x = Some ob /\ s_waiters (destroy s o) x = s_waiters s x.
+Proof.
+  intros s o x ob E. unfold destroy in *. destruct (s_objs s o) as [ob0|] eqn:Eo; auto.
+  destruct (reapable (o_kind ob0)); auto. simpl in *.
+  destruct (Nat.eq_dec x o) as [->|N]; [rewrite upd_eq in E; discriminate|].
+  rewrite upd_neq in * by exact N. auto.
+Qed.
+
+Lemma destroy_blocked : forall s o x n, blocked_on (s_tstate (destroy s o) x) = Some n ->
+  s_tstate (destroy s o) x = s_tstate s x.
+Proof.
+  intros s o x n E. unfold destroy in *. destruct (s_objs s o) as [ob0|] eqn:Eo; auto.
+  destruct (reapable (o_kind ob0)); auto. simpl in *.
+  destruct (blocked_on (s_tstate s x)) as [o'|]; auto.
+  destruct (Nat.eqb o' o); auto. discriminate E.
+Qed.
+
 Lemma int_cap_delete : forall s t sp h r s', wf s ->
   cap_delete s sp h = (r, s') -> changed_only_authorised s s' t sp.
 Proof.
@@ -297,39 +504,31 @@ Proof.
   pose proof (holds_lookup _ _ _ _ E) as Hh.
   apply lookup_some in E. destruct E as [Hc [_ Hsp]].
   injection H as _ Hs'.
-  assert (Caps : s_caps s' = del_caps (c_id c) (s_caps s)).
-  { rewrite <- Hs'. destruct (named _ _); [reflexivity|apply destroy_caps]. }
-  pose proof (table_change_del s s' sp c W Hc Hsp Caps) as Tb.
-  destruct (named (del_caps (c_id c) (s_caps s)) (c_obj c)) eqn:En.
-  { subst s'. intros l. destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch; try unch.
+  set (s1 := with_caps s (del_caps (c_id c) (s_caps s))) in *.
+  assert (I1 : changed_only_authorised s s1 t sp).
+  { pose proof (table_change_del s s1 sp c W Hc Hsp eq_refl) as Tb.
+    intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n|i]; simpl; intros Hch;
+      try ir_unch; try tm_unch; try hd_unch; try prio_unch; try unch.
     destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|right; auto]. }
-  unfold destroy in Hs'. simpl in Hs'.
-  destruct (s_objs s (c_obj c)) as [ob|] eqn:Eo;
-    [|subst s'; intros l; destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch; try unch;
-      destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|right; auto]].
-  destruct (reapable (o_kind ob)) eqn:Er;
-    [|subst s'; intros l; destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch; try unch;
-      destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|right; auto]].
-  assert (K : killed s s' sp (c_obj c)).
-  { split; [exists c; auto|]. split; [exists ob; auto|]. subst s'. simpl.
-    split; [apply upd_eq|]. apply named_false. auto. }
-  subst s'. intros l. destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch; try unch.
-  - destruct (Nat.eq_dec o (c_obj c)) as [->|N]; [right; auto|].
-    rewrite upd_neq in Hch by auto. unch.
-  - destruct (Nat.eqb_spec a (o_acct ob)) as [Ea|N];
-      [|unfold refund in Hch; rewrite (proj2 (Nat.eqb_neq _ _) N) in Hch; unch].
-    right; right. exists (c_obj c), ob. subst a. split; [exact K|split; [exact Eo|]].
-    split; [reflexivity|]. unfold refund. rewrite Nat.eqb_refl. reflexivity.
-  - destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|right; auto].
-  - destruct Hch as [Hch|Hch]; [|unch].
-    destruct (blocked_on (s_tstate s x)) as [o'|] eqn:Eb; [|unch].
-    destruct (Nat.eqb_spec o' (c_obj c)) as [->|N]; [|unch].
-    right; right; right; left. exists (c_obj c). repeat split; auto.
-    + right. auto.
-  - destruct (Nat.eq_dec o (c_obj c)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
-    right. rewrite upd_eq. auto.
-  - destruct (Nat.eq_dec n (c_obj c)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
-    right; right. rewrite upd_eq. auto.
+  destruct (held s1 (c_obj c)) eqn:Eh; [subst s'; exact I1|].
+  unfold held in Eh. apply orb_false_iff in Eh. destruct Eh as [En _].
+  assert (I2 : changed_only_authorised s (destroy s1 (c_obj c)) t sp).
+  { apply coa_destroy; auto. left. exact (ex_intro _ c Hh). }
+  subst s'. unfold release. simpl (s_irq s1 _).
+  destruct (s_irq s (c_obj c)) as [[n b]|] eqn:Eb; [|exact I2].
+  set (s2 := destroy s1 (c_obj c)) in *.
+  destruct (held s2 n) eqn:Eh2; [exact I2|].
+  unfold held in Eh2. apply orb_false_iff in Eh2. destruct Eh2 as [En2 _].
+  destruct (s_objs s2 n) as [ob|] eqn:Eo2.
+  2:{ unfold destroy at 1. rewrite Eo2. exact I2. }
+  destruct (destroy_objs_some _ _ _ _ Eo2) as [Eo1 Ew].
+  apply coa_destroy; [exact I2| |exact En2| | | |].
+  - right. exists (c_obj c), b. split; [exact (ex_intro _ c Hh)|exact Eb].
+  - rewrite Eo2. symmetry. exact Eo1.
+  - exact Ew.
+  - intros x Bx. unfold s2. rewrite (destroy_blocked _ _ _ _ Bx). reflexivity.
+  - intros x. unfold s2, destroy. destruct (s_objs s1 (c_obj c)) as [ob0|]; auto.
+    destruct (reapable (o_kind ob0)); auto.
 Qed.
 
 Lemma int_cap_revoke : forall s t sp h r s',
@@ -339,7 +538,7 @@ Proof.
   destruct (lookup s sp h) as [c|] eqn:E; [|inversion H; subst; apply coa_refl].
   apply lookup_some in E. destruct E as [Hc [_ Hsp]].
   injection H as _ <-.
-  intros l. destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch; try unch.
+  intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n|i]; simpl; intros Hch; try ir_unch; try tm_unch; try hd_unch; try prio_unch; try unch.
   destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|right]. split.
   - intros x Hx. left. apply in_table in Hx. simpl in Hx. apply in_table.
     rewrite in_revoke_caps in Hx. tauto.
@@ -356,12 +555,12 @@ Lemma int_create : forall s t sp k rts p r s',
   create s sp k rts p = (r, s') -> changed_only_authorised s s' t sp.
 Proof.
   intros s t sp k rts p r s' Hk Hp H. unfold create in H.
-  destruct (s_objs s sp) as [[[a| | | | |] q]|] eqn:Esp;
+  destruct (s_objs s sp) as [[[a| | | | | | |] q]|] eqn:Esp;
     try (injection H as _ <-; apply coa_refl).
   destruct (s_accts s a) as [[lim u]|] eqn:Ea; [|injection H as _ <-; apply coa_refl].
   destruct (Nat.ltb lim (u + obj_size k)); [injection H as _ <-; apply coa_refl|].
   injection H as _ <-.
-  intros l. destruct l as [o|a'|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch.
+  intros l. destruct l as [o|a'|sp'|x|o|n| |x|x|n|i]; simpl; intros Hch; try ir_unch; try tm_unch; try hd_unch; try prio_unch.
   - destruct (Nat.eq_dec o (s_next s)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
     left. split; [unfold fresh; lia|]. intros ob E. rewrite upd_eq in E.
     injection E as <-. simpl. split; [exists q; auto|exact Hk].
@@ -379,19 +578,25 @@ Proof.
   - lia.
   - destruct (Nat.eq_dec x (s_next s)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
     rewrite upd_eq. split; [exact Hp|left; unfold fresh; lia].
+  - destruct (Nat.eq_dec x (s_next s)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
+    left. unfold fresh. lia.
+  - destruct (Nat.eq_dec n (s_next s)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
+    right. rewrite upd_eq. split; auto. left. unfold fresh. lia.
+  - destruct (Nat.eq_dec i (s_next s)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
+    right. rewrite upd_eq. split; auto. left. unfold fresh. lia.
 Qed.
 
 Lemma int_space_create : forall s t sp bytes r s',
   space_create s sp bytes = (r, s') -> changed_only_authorised s s' t sp.
 Proof.
   intros s t sp bytes r s' H. unfold space_create in H.
-  destruct (s_objs s sp) as [[[a| | | | |] q]|] eqn:Esp;
+  destruct (s_objs s sp) as [[[a| | | | | | |] q]|] eqn:Esp;
     try (injection H as _ <-; apply coa_refl).
   destruct (s_accts s a) as [[lim u]|] eqn:Ea; [|injection H as _ <-; apply coa_refl].
   destruct (Nat.ltb lim (u + (bytes + obj_size (KSpace 0))));
     [injection H as _ <-; apply coa_refl|].
   injection H as _ <-.
-  intros l. destruct l as [o|a'|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch.
+  intros l. destruct l as [o|a'|sp'|x|o|n| |x|x|n|i]; simpl; intros Hch; try ir_unch; try tm_unch; try hd_unch; try prio_unch.
   - destruct (Nat.eq_dec o (s_next s)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
     left. split; [unfold fresh; lia|]. intros ob E. rewrite upd_eq in E.
     injection E as <-. simpl. split; [exists q; auto|intros sp' E; discriminate E].
@@ -417,7 +622,7 @@ Proof.
     try (injection H as _ <-; apply coa_refl).
   apply holds_lookup_typed in E.
   destruct (s_tstate s (c_obj c)) eqn:Es; injection H as _ <-; try apply coa_refl.
-  intros l. destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch.
+  intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n|i]; simpl; intros Hch; try ir_unch; try tm_unch; try hd_unch; try prio_unch.
   - unch.
   - unch.
   - unch.
@@ -441,7 +646,7 @@ Proof.
   destruct (Nat.leb prio_count p); [injection H as _ <-; apply coa_refl|].
   destruct (Nat.ltb (s_prio s t) p) eqn:Elt; [injection H as _ <-; apply coa_refl|].
   apply Nat.ltb_ge in Elt. injection H as _ <-.
-  intros l. destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try unch.
+  intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n|i]; simpl; intros Hch; try ir_unch; try tm_unch; try hd_unch; try unch.
   destruct (Nat.eq_dec x (c_obj c)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
   rewrite upd_eq. split; [exact Elt|right; exists c; exact E].
 Qed.
@@ -456,7 +661,7 @@ Proof.
     try (injection H as _ <-; apply coa_refl).
   apply holds_lookup_typed in E.
   destruct (s_waiters s (c_obj c)) as [|w rest] eqn:Ew; injection H as _ <-;
-    intros l; destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch.
+    intros l; destruct l as [o|a|sp'|x|o|n| |x|x|n|i]; simpl; intros Hch; try ir_unch; try tm_unch; try hd_unch; try prio_unch.
   - unch.
   - unch.
   - unch.
@@ -486,7 +691,7 @@ Proof.
     try (injection H as _ <-; apply coa_refl).
   apply holds_lookup_typed in E.
   destruct (Nat.eqb (s_word s (c_obj c)) 0); injection H as _ <-;
-    intros l; destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch.
+    intros l; destruct l as [o|a|sp'|x|o|n| |x|x|n|i]; simpl; intros Hch; try ir_unch; try tm_unch; try hd_unch; try prio_unch.
   - unch.
   - unch.
   - unch.
@@ -513,7 +718,7 @@ Proof.
   destruct (lookup_typed s sp h TNotification [RReceive]) as [[c|]|e] eqn:E;
     try (injection H as _ <-; apply coa_refl).
   apply holds_lookup_typed in E. injection H as _ <-.
-  intros l; destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch.
+  intros l; destruct l as [o|a|sp'|x|o|n| |x|x|n|i]; simpl; intros Hch; try ir_unch; try tm_unch; try hd_unch; try prio_unch.
   - unch.
   - unch.
   - unch.
@@ -533,6 +738,7 @@ Lemma coa_threads : forall s s' t sp e,
   (holds s sp e [RSend] \/ holds s sp e [RReceive]) ->
   s_objs s' = s_objs s -> s_accts s' = s_accts s -> s_caps s' = s_caps s ->
   s_word s' = s_word s -> s_next s' = s_next s -> s_prio s' = s_prio s ->
+  s_handler s' = s_handler s -> s_timer s' = s_timer s -> s_irq s' = s_irq s ->
   (forall o, o <> e -> s_waiters s' o = s_waiters s o) ->
   (s_waiters s' e = s_waiters s e \/ s_waiters s' e = tl (s_waiters s e) \/
    s_waiters s' e = s_waiters s e ++ [t]) ->
@@ -544,8 +750,10 @@ Lemma coa_threads : forall s s' t sp e,
       s_caller s' x = s_caller s x)) ->
   changed_only_authorised s s' t sp.
 Proof.
-  intros s s' t sp e Hh Ho Ha Hc Hw Hn Hp Hq He Ht l.
-  destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch.
+  intros s s' t sp e Hh Ho Ha Hc Hw Hn Hp Hhd Htm Hir Hq He Ht l.
+  destruct l as [o|a|sp'|x|o|n| |x|x|n|i]; simpl; intros Hch; try ir_unch; try tm_unch; try prio_unch;
+    try (exfalso; rewrite Hhd in Hch; auto; fail); try (exfalso; rewrite Htm in Hch; auto; fail);
+    try (exfalso; rewrite Hir in Hch; auto; fail).
   - exfalso. rewrite Ho in Hch. auto.
   - exfalso. rewrite Ha in Hch. auto.
   - exfalso. unfold table in Hch. rewrite Hc in Hch. auto.
@@ -636,7 +844,7 @@ Lemma int_drop_caller : forall s t sp, wf s ->
 Proof.
   intros s t sp W.
   destruct (drop_caller_facts s t W) as [Ho [Ha [Hc [Hw [Hn [Hq [_ Ht]]]]]]].
-  intros l. destruct l as [o|a|sp'|x|o|n| |x]; simpl; intros Hch; try prio_unch.
+  intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n|i]; simpl; intros Hch; try ir_unch; try tm_unch; try hd_unch; try prio_unch.
   - exfalso. rewrite Ho in Hch. auto.
   - exfalso. rewrite Ha in Hch. auto.
   - exfalso. unfold table in Hch. rewrite Hc in Hch. auto.
@@ -661,7 +869,8 @@ Proof.
     destruct b; injection H as _ <-;
       (apply (coa_threads _ _ _ _ e);
          [right; exact Hh|simpl; auto|simpl; auto|simpl; auto|simpl; auto|simpl; auto|
-          simpl; apply drop_caller_prio| | | ]).
+          simpl; apply drop_caller_prio|simpl; apply drop_caller_handler|
+          simpl; apply drop_caller_timer|simpl; apply drop_caller_irq| | | ]).
     (* a caller taken: it now waits for t's reply *)
     + intros o N. simpl. rewrite upd_neq by auto. rewrite Hq. reflexivity.
     + right; left. simpl. rewrite upd_eq, Esh. reflexivity.
@@ -682,6 +891,9 @@ Proof.
   - destruct nb; injection H as _ <-; [apply int_drop_caller; auto|].
     apply (coa_threads _ _ _ _ e); simpl; auto.
     + unfold s1. apply drop_caller_prio.
+    + unfold s1. apply drop_caller_handler.
+    + unfold s1. apply drop_caller_timer.
+    + unfold s1. apply drop_caller_irq.
     + intros o N. rewrite upd_neq by auto. rewrite Hq. reflexivity.
     + right; right. rewrite upd_eq, Hq. reflexivity.
     + intros x Nt. rewrite upd_neq by auto. destruct (Ht x Nt) as [E|E]; [left|right; right];
@@ -727,6 +939,84 @@ Proof.
   eapply int_take_sender; eauto. exists c. auto.
 Qed.
 
+(* ---------- Syscall handlers ---------- *)
+
+(* The handler capability goes into the table of the thread's space (which sp need not hold
+   at all: Manage on the thread is the authority), and the thread's handler is set once. *)
+Lemma int_thread_set_syscall_handler : forall s t sp ht he r s',
+  thread_set_syscall_handler s sp ht he = (r, s') -> changed_only_authorised s s' t sp.
+Proof.
+  intros s t sp ht he r s' H. unfold thread_set_syscall_handler in H.
+  destruct (lookup_typed s sp ht TThread [RManage]) as [[ct|]|e] eqn:Et;
+    try (injection H as _ <-; apply coa_refl).
+  destruct (lookup_typed s sp he TEndpoint [RSend]) as [[src|]|e] eqn:Ee;
+    try (injection H as _ <-; apply coa_refl).
+  apply holds_lookup_typed in Et. apply holds_lookup_typed in Ee.
+  destruct (s_handler s (c_obj ct)) eqn:Eh; [injection H as _ <-; apply coa_refl|].
+  destruct (s_objs s (c_obj ct)) as [[[| tsp | | | | | |] q]|] eqn:Eo;
+    try (injection H as _ <-; apply coa_refl).
+  injection H as _ <-.
+  intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n|i]; simpl; intros Hch; try ir_unch; try tm_unch; try prio_unch; try unch.
+  - destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|right].
+    destruct Ee as [Es1 [Es2 [_ Es4]]].
+    split.
+    + intros x Hx. apply in_table in Hx. simpl in Hx. destruct Hx as [[<-|Hx] Hxs].
+      * right; right. simpl in Hxs. subst sp'.
+        split; [right; exists (c_obj ct), q; split; [exists ct; exact Et|exact Eo]|].
+        split; [unfold fresh; simpl; lia|].
+        exists src. simpl. repeat split; auto. apply in_table. auto.
+      * left. apply in_table. auto.
+    + intros y Hy. left. apply in_table in Hy. apply in_table. simpl. tauto.
+  - lia.
+  - destruct (Nat.eq_dec x (c_obj ct)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
+    right. split; [exists ct; exact Et|]. split; [exact Eh|].
+    exists (s_next s). split; [unfold fresh; lia|apply upd_eq].
+Qed.
+
+(* ---------- Timers ---------- *)
+
+Lemma int_set_timer : forall s t sp h d r s',
+  set_timer s sp h d = (r, s') -> changed_only_authorised s s' t sp.
+Proof.
+  intros s t sp h d r s' H. unfold set_timer in H.
+  destruct (lookup_typed s sp h TNotification [RSend]) as [[c|]|e] eqn:E;
+    try (injection H as _ <-; apply coa_refl).
+  apply holds_lookup_typed in E. injection H as _ <-.
+  intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n|i]; simpl; intros Hch; try ir_unch;
+    try hd_unch; try prio_unch; try unch.
+  destruct (Nat.eq_dec n (c_obj c)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
+  left. exists c. split; [exact E|]. rewrite upd_eq. destruct (Nat.eqb d 0); auto.
+Qed.
+
+(* ---------- Interrupts ---------- *)
+
+Lemma int_irq_bind : forall s t sp hi hn r s',
+  irq_bind s sp hi hn = (r, s') -> changed_only_authorised s s' t sp.
+Proof.
+  intros s t sp hi hn r s' H. unfold irq_bind in H.
+  destruct (lookup_typed s sp hi TIrq [RManage]) as [[ci|]|e] eqn:E;
+    try (injection H as _ <-; apply coa_refl).
+  destruct (lookup_typed s sp hn TNotification [RSend]) as [[cn|]|e] eqn:E2;
+    try (injection H as _ <-; apply coa_refl).
+  apply holds_lookup_typed in E. apply holds_lookup_typed in E2. injection H as _ <-.
+  set (s1 := mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (s_word s) (s_waiters s)
+                     (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s)
+                     (upd (s_irq s) (c_obj ci) (Some (c_obj cn, sig_bits cn)))).
+  assert (I1 : changed_only_authorised s s1 t sp).
+  { intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n|i]; simpl; intros Hch;
+      try tm_unch; try hd_unch; try prio_unch; try unch.
+    destruct (Nat.eq_dec i (c_obj ci)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
+    left. split; [exists ci; exact E|]. exists (c_obj cn), cn. split; [exact E2|].
+    apply upd_eq. }
+  (* the notification of the binding replaced dies if nothing holds it any more *)
+  unfold release. destruct (s_irq s (c_obj ci)) as [[n b]|] eqn:Eb; [|exact I1].
+  destruct (held s1 n) eqn:Eh; [exact I1|].
+  unfold held in Eh. apply orb_false_iff in Eh. destruct Eh as [En _].
+  apply coa_destroy; auto.
+  right. exists (c_obj ci), b. split; [exists ci; destruct E as [A [B [C _]]]|exact Eb].
+  repeat split; auto. intros x [].
+Qed.
+
 (* ---------- Every call ---------- *)
 
 (* Integrity: every change a call by the running thread t of space sp makes is one that
@@ -767,6 +1057,16 @@ Proof.
   - eapply int_thread_start; eauto.
   - unfold yield in H. injection H as _ <-. apply coa_refl.
   - eapply int_thread_set_priority; eauto.
+  - eapply int_thread_set_syscall_handler; eauto.
+  - eapply int_set_timer; eauto.
+  - unfold irq_create in H.
+    destruct (lookup_typed s sp h TIrqControl [RManage]) as [[c|]|e];
+      try (injection H as _ <-; apply coa_refl).
+    destruct (negb available); [injection H as _ <-; apply coa_refl|].
+    destruct (line_owned s line); [injection H as _ <-; apply coa_refl|].
+    revert H. apply int_create; [intros sp' E; discriminate E|lia].
+  - eapply int_irq_bind; eauto.
+  - injection H as _ <-. apply coa_refl.
   - injection H as _ <-. apply coa_refl.
   - injection H as _ <-. apply coa_refl.
   - injection H as _ <-. apply coa_refl.
@@ -786,21 +1086,6 @@ Proof. intros s t k r s' Hc H. unfold step in H. rewrite Hc in H. congruence. Qe
 
 (* ---------- The other way round: what sp cannot reach is unchanged ---------- *)
 
-Definition obj_eq_dec (a b : option obj) : {a = b} + {a <> b}.
-Proof. repeat decide equality. Defined.
-Definition tstate_eq_dec (a b : tstate) : {a = b} + {a <> b}.
-Proof. repeat decide equality. Defined.
-Definition onat_eq_dec (a b : option nat) : {a = b} + {a <> b}.
-Proof. repeat decide equality. Defined.
-Definition acct_eq_dec (a b : option (nat * nat)) : {a = b} + {a <> b}.
-Proof. repeat decide equality. Defined.
-Definition nats_eq_dec (a b : list nat) : {a = b} + {a <> b}.
-Proof. apply list_eq_dec, Nat.eq_dec. Defined.
-Definition cap_eq_dec (a b : cap) : {a = b} + {a <> b}.
-Proof.
-  decide equality; try apply Nat.eq_dec; apply list_eq_dec;
-    first [apply Nat.eq_dec|apply right_eq_dec].
-Defined.
 
 (* The diff sees every field of the state: a pair of states that differ at no location
    agree on every object, account, table, thread, queue, word and the counter (tables as
@@ -811,9 +1096,12 @@ Lemma diff_complete : forall s s', (forall l, ~ changed s s' l) ->
   (forall sp, table s' sp = table s sp) /\
   (forall x, s_tstate s' x = s_tstate s x /\ s_caller s' x = s_caller s x) /\
   (forall o, s_waiters s' o = s_waiters s o) /\ (forall n, s_word s' n = s_word s n) /\
-  s_next s' = s_next s /\ (forall x, s_prio s' x = s_prio s x).
+  s_next s' = s_next s /\ (forall x, s_prio s' x = s_prio s x) /\
+  (forall x, s_handler s' x = s_handler s x) /\ (forall n, s_timer s' n = s_timer s n) /\
+  (forall i, s_irq s' i = s_irq s i).
 Proof.
-  intros s s' H. split; [|split; [|split; [|split; [|split; [|split; [|split]]]]]].
+  intros s s' H.
+  split; [|split; [|split; [|split; [|split; [|split; [|split; [|split; [|split; [|split]]]]]]]]].
   - intros o. destruct (obj_eq_dec (s_objs s' o) (s_objs s o)) as [E|N]; [exact E|].
     exfalso. exact (H (LObj o) N).
   - intros a. destruct (acct_eq_dec (s_accts s' a) (s_accts s a)) as [E|N]; [exact E|].
@@ -834,6 +1122,12 @@ Proof.
     exfalso. exact (H LNext N).
   - intros x. destruct (Nat.eq_dec (s_prio s' x) (s_prio s x)) as [E|N]; [exact E|].
     exfalso. exact (H (LPrio x) N).
+  - intros x. destruct (onat_eq_dec (s_handler s' x) (s_handler s x)) as [E|N]; [exact E|].
+    exfalso. exact (H (LHandler x) N).
+  - intros n. destruct (onat_eq_dec (s_timer s' n) (s_timer s n)) as [E|N]; [exact E|].
+    exfalso. exact (H (LTimer n) N).
+  - intros i. destruct (option_eq_dec (s_irq s' i) (s_irq s i)) as [E|N]; [exact E|].
+    exfalso. exact (H (LIrq i) N).
 Qed.
 
 Lemma holds_any : forall s sp o need, holds s sp o need -> holds s sp o [].
@@ -842,37 +1136,39 @@ Proof. intros s sp o need [c [H1 [H2 [H3 _]]]]. exists c. repeat split; auto. in
 Lemma holds_cap_any : forall s sp o need c, holds_cap s sp o need c -> holds s sp o [].
 Proof. intros. apply (holds_any _ _ _ need). exists c. auto. Qed.
 
-Lemma killed_holds : forall s s' sp o, killed s s' sp o -> holds s sp o [].
+Lemma killed_holds : forall s s' sp o, killed s s' sp o -> holds s sp o [] \/ bound_held s sp o.
 Proof. intros s s' sp o [H _]. exact H. Qed.
 
-(* An existing object that sp holds no capability to, that is not the caller, not waiting
-   on (queued on) anything sp holds a capability to, and not waiting for the caller's
-   reply, is unchanged by the call: its record, its state, caller and priority as a
-   thread, its queue and word. *)
+(* An existing object that sp holds no capability to (nor an Irq bound to it), that is not
+   the caller, not waiting on (queued on) anything sp holds a capability to (or an Irq bound
+   to), and not waiting for the caller's reply, is unchanged by the call: its record, its
+   state, caller and priority as a thread, its queue, word and timer. *)
 Corollary unreachable_object_unchanged : forall s t k r s' sp o, wf s ->
   caller_space s t = Some sp -> step s t k = (r, s') ->
-  o < s_next s -> o <> t -> ~ holds s sp o [] ->
-  (forall o', queued_on s o o' -> ~ holds s sp o' []) ->
+  o < s_next s -> o <> t -> ~ holds s sp o [] -> ~ bound_held s sp o ->
+  (forall o', queued_on s o o' -> ~ holds s sp o' [] /\ ~ bound_held s sp o') ->
   s_tstate s o <> BlockedReply t ->
   s_objs s' o = s_objs s o /\ s_tstate s' o = s_tstate s o /\
   s_caller s' o = s_caller s o /\ s_waiters s' o = s_waiters s o /\
-  s_word s' o = s_word s o /\ s_prio s' o = s_prio s o.
+  s_word s' o = s_word s o /\ s_prio s' o = s_prio s o /\ s_handler s' o = s_handler s o /\
+  s_timer s' o = s_timer s o.
 Proof.
-  intros s t k r s' sp o W Hc H Hlt Ht Hno Hq Hr.
+  intros s t k r s' sp o W Hc H Hlt Ht Hno Hnb Hq Hr.
   pose proof (integrity s t k r s' sp W Hc H) as I.
   assert (Nf : ~ fresh s o) by (unfold fresh; lia).
-  split; [|split; [|split; [|split; [|split]]]].
+  split; [|split; [|split; [|split; [|split; [|split; [|split]]]]]].
   - destruct (obj_eq_dec (s_objs s' o) (s_objs s o)) as [E|N]; [exact E|exfalso].
     destruct (I (LObj o) N) as [[F _]|K];
-      [exact (Nf F)|exact (Hno (killed_holds _ _ _ _ K))].
+      [exact (Nf F)|destruct (killed_holds _ _ _ _ K) as [X|X]; [exact (Hno X)|exact (Hnb X)]].
   - destruct (tstate_eq_dec (s_tstate s' o) (s_tstate s o)) as [E|N]; [exact E|exfalso].
     destruct (I (LThread o) (or_introl N))
       as [E|[F|[[Hm _]|[[o' [Q [R _]]]|[Hb _]]]]].
     + exact (Ht E).
     + exact (Nf F).
     + exact (Hno (holds_any _ _ _ _ Hm)).
-    + apply (Hq o' Q). destruct R as [R|[R|R]];
-        [exact (holds_any _ _ _ _ R)|exact (holds_any _ _ _ _ R)|exact (killed_holds _ _ _ _ R)].
+    + destruct (Hq o' Q) as [Hq1 Hq2]. destruct R as [R|[R|R]];
+        [exact (Hq1 (holds_any _ _ _ _ R))|exact (Hq1 (holds_any _ _ _ _ R))|].
+      destruct (killed_holds _ _ _ _ R) as [X|X]; [exact (Hq1 X)|exact (Hq2 X)].
     + exact (Hr Hb).
   - destruct (onat_eq_dec (s_caller s' o) (s_caller s o)) as [E|N]; [exact E|exfalso].
     destruct (I (LThread o) (or_intror N))
@@ -880,32 +1176,42 @@ Proof.
     + exact (Ht E).
     + exact (Nf F).
     + exact (Hno (holds_any _ _ _ _ Hm)).
-    + apply (Hq o' Q). destruct R as [R|[R|R]];
-        [exact (holds_any _ _ _ _ R)|exact (holds_any _ _ _ _ R)|exact (killed_holds _ _ _ _ R)].
+    + destruct (Hq o' Q) as [Hq1 Hq2]. destruct R as [R|[R|R]];
+        [exact (Hq1 (holds_any _ _ _ _ R))|exact (Hq1 (holds_any _ _ _ _ R))|].
+      destruct (killed_holds _ _ _ _ R) as [X|X]; [exact (Hq1 X)|exact (Hq2 X)].
     + exact (Hr Hb).
   - destruct (nats_eq_dec (s_waiters s' o) (s_waiters s o)) as [E|N]; [exact E|exfalso].
     destruct (I (LQueue o) N) as [[R _]|[K _]].
     + destruct R as [R|R]; exact (Hno (holds_any _ _ _ _ R)).
-    + exact (Hno (killed_holds _ _ _ _ K)).
+    + destruct (killed_holds _ _ _ _ K) as [X|X]; [exact (Hno X)|exact (Hnb X)].
   - destruct (Nat.eq_dec (s_word s' o) (s_word s o)) as [E|N]; [exact E|exfalso].
     destruct (I (LWord o) N) as [[c [R _]]|[[R _]|[[F|K] _]]].
     + exact (Hno (holds_cap_any _ _ _ _ _ R)).
     + exact (Hno (holds_any _ _ _ _ R)).
     + exact (Nf F).
-    + exact (Hno (killed_holds _ _ _ _ K)).
+    + destruct (killed_holds _ _ _ _ K) as [X|X]; [exact (Hno X)|exact (Hnb X)].
   - destruct (Nat.eq_dec (s_prio s' o) (s_prio s o)) as [E|N]; [exact E|exfalso].
     destruct (I (LPrio o) N) as [_ [F|R]]; [exact (Nf F)|exact (Hno (holds_any _ _ _ _ R))].
+  - destruct (onat_eq_dec (s_handler s' o) (s_handler s o)) as [E|N]; [exact E|exfalso].
+    destruct (I (LHandler o) N) as [F|[R _]]; [exact (Nf F)|exact (Hno (holds_any _ _ _ _ R))].
+  - destruct (onat_eq_dec (s_timer s' o) (s_timer s o)) as [E|N]; [exact E|exfalso].
+    destruct (I (LTimer o) N) as [[c [R _]]|[[F|K] _]].
+    + exact (Hno (holds_cap_any _ _ _ _ _ R)).
+    + exact (Nf F).
+    + destruct (killed_holds _ _ _ _ K) as [X|X]; [exact (Hno X)|exact (Hnb X)].
 Qed.
 
-(* Another space's table, that sp holds no Manage capability to and none of whose
-   capabilities descends from one of sp's, holds the same capabilities after the call. *)
+(* Another space's table, that sp holds no Manage capability to, nor to any of its threads,
+   and none of whose capabilities descends from one of sp's, holds the same capabilities
+   after the call. *)
 Corollary unreachable_table_unchanged : forall s t k r s' sp sp', wf s ->
   caller_space s t = Some sp -> step s t k = (r, s') ->
   sp' <> sp -> ~ holds s sp sp' [RManage] ->
+  (forall th q, s_objs s th = Some (mkObj (KThread sp') q) -> ~ holds s sp th [RManage]) ->
   (forall y d, In y (table s sp') -> owns s sp d -> ~ In d (c_anc y)) ->
   forall x, In x (table s' sp') <-> In x (table s sp').
 Proof.
-  intros s t k r s' sp sp' W Hc H Nsp Hm Hd.
+  intros s t k r s' sp sp' W Hc H Nsp Hm Hth Hd.
   pose proof (integrity s t k r s' sp W Hc H) as I.
   destruct (list_eq_dec cap_eq_dec (table s' sp') (table s sp')) as [E|N];
     [intros x; rewrite E; tauto|].
@@ -914,7 +1220,8 @@ Proof.
   - intros Hx. destruct (Fw x Hx) as [Old|[[y [d [Hy [Ho ->]]]]|[Hm' _]]].
     + exact Old.
     + rewrite strip_notin; [exact Hy|]. exact (Hd y d Hy Ho).
-    + contradiction.
+    + destruct Hm' as [Hm'|[th [q [Hm' Eq]]]]; [contradiction|].
+      exact (False_ind _ (Hth th q Eq Hm')).
   - intros Hy. destruct (Bw x Hy) as [New|[d [Ho Hin]]]; [exact New|].
     exfalso. exact (Hd x d Hy Ho Hin).
 Qed.
@@ -924,7 +1231,7 @@ Qed.
 Corollary unreachable_account_unchanged : forall s t k r s' sp a, wf s ->
   caller_space s t = Some sp -> step s t k = (r, s') ->
   a < s_next s -> ~ own_acct s sp a ->
-  (forall o ob, s_objs s o = Some ob -> o_acct ob = a -> ~ holds s sp o []) ->
+  (forall o ob, s_objs s o = Some ob -> o_acct ob = a -> ~ holds s sp o [] /\ ~ bound_held s sp o) ->
   s_accts s' a = s_accts s a.
 Proof.
   intros s t k r s' sp a W Hc H Hlt Hown Hch.
@@ -933,7 +1240,8 @@ Proof.
   destruct (I (LAcct a) N) as [[Ho _]|[F|[o [ob [K [Eo [Ea _]]]]]]].
   - exact (Hown Ho).
   - unfold fresh in F. lia.
-  - exact (Hch o ob Eo Ea (killed_holds _ _ _ _ K)).
+  - destruct (Hch o ob Eo Ea) as [H1 H2].
+    destruct (killed_holds _ _ _ _ K) as [X|X]; [exact (H1 X)|exact (H2 X)].
 Qed.
 
 (* ---------- Not vacuous ---------- *)
@@ -996,12 +1304,12 @@ Definition signal_unchecked (s : state) (sp h : nat) : reply * state :=
       | t :: rest =>
           (ROk VNone,
            mkState (s_objs s) (s_accts s) (s_caps s) (upd (s_tstate s) t Ready)
-                   (s_word s) (upd (s_waiters s) n rest) (s_caller s) (s_next s) (s_prio s))
+                   (s_word s) (upd (s_waiters s) n rest) (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s))
       | [] =>
           (ROk VNone,
            mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s)
                    (upd (s_word s) n (Nat.lor (s_word s n) (sig_bits c)))
-                   (s_waiters s) (s_caller s) (s_next s) (s_prio s))
+                   (s_waiters s) (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s))
       end
   end.
 
@@ -1028,7 +1336,7 @@ Definition set_priority_unchecked (s : state) (sp h p : nat) : reply * state :=
   | inl (Some c) =>
       (ROk VNone,
        mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (s_word s) (s_waiters s)
-               (s_caller s) (s_next s) (upd (s_prio s) (c_obj c) p))
+               (s_caller s) (s_next s) (upd (s_prio s) (c_obj c) p) (s_handler s) (s_timer s) (s_irq s))
   | _ => (RErr InvalidCapability, s)
   end.
 
@@ -1062,7 +1370,8 @@ Definition ex2_state : state :=
                     else if Nat.eqb a 6 then Some (200, 64) else None)
           [mkCap 3 0 0 [RManage] 0 []; mkCap 4 0 2 [RManage] 0 []; mkCap 9 0 8 [RSend] 0 []]
           (fun t => if Nat.eqb t 2 then Running else Inactive)
-          (fun _ => 0) (fun _ => []) (fun _ => None) 10 (fun _ => 100).
+          (fun _ => 0) (fun _ => []) (fun _ => None) 10 (fun _ => 100)
+          (fun _ => None) (fun _ => None) (fun _ => None).
 
 Lemma ex2_wf : wf ex2_state.
 Proof.

@@ -168,7 +168,7 @@ Lemma caller_space_some : forall s t sp,
 Proof.
   unfold caller_space. intros s t sp H.
   destruct (s_objs s t) as [[k q]|]; [|discriminate]. destruct k; try discriminate.
-  destruct (s_tstate s t); try discriminate. inversion H; subst. eauto.
+  destruct (s_tstate s t), (s_handler s t); try discriminate. inversion H; subst. eauto.
 Qed.
 
 
@@ -194,11 +194,11 @@ Qed.
 
 (* ---------- Calls that change only the capabilities (and the next id) ---------- *)
 
-Lemma rest_wf_caps : forall s cs n, rest_wf s -> s_next s <= n ->
+Lemma rest_wf_caps : forall s cs n hd tm ir, rest_wf s -> s_next s <= n ->
   rest_wf (mkState (s_objs s) (s_accts s) cs (s_tstate s) (s_word s) (s_waiters s)
-                   (s_caller s) n (s_prio s)).
+                   (s_caller s) n (s_prio s) hd tm ir).
 Proof.
-  intros s cs n [O [T B]] Hn. split; [|split; auto]. destruct O. constructor; simpl; eauto.
+  intros s cs n hd tm ir [O [T B]] Hn. split; [|split; auto]. destruct O. constructor; simpl; eauto.
   - intros. specialize (ow_obj_fresh0 _ _ H). lia.
   - intros. specialize (ow_acct_fresh0 _ _ _ H). lia.
 Qed.
@@ -210,16 +210,16 @@ Proof.
 Qed.
 
 (* A new child of src (derive, copy_to). *)
-Lemma wf_add_child : forall s src sp r b,
+Lemma wf_add_child : forall s src sp r b hd tm ir,
   wf s -> In src (s_caps s) -> is_space s sp -> incl r (c_rights src) ->
   (c_badge src <> 0 -> b = c_badge src) ->
   (b <> 0 -> obj_type s (c_obj src) = Some TEndpoint \/
              obj_type s (c_obj src) = Some TNotification) ->
   wf (mkState (s_objs s) (s_accts s)
               (mkCap (s_next s) sp (c_obj src) r b (c_id src :: c_anc src) :: s_caps s)
-              (s_tstate s) (s_word s) (s_waiters s) (s_caller s) (S (s_next s)) (s_prio s)).
+              (s_tstate s) (s_word s) (s_waiters s) (s_caller s) (S (s_next s)) (s_prio s) hd tm ir).
 Proof.
-  intros s src sp r b [C R] Hsrc Hsp Hr Hb1 Hb2. split; [|apply rest_wf_caps; auto].
+  intros s src sp r b hd tm ir [C R] Hsrc Hsp Hr Hb1 Hb2. split; [|apply rest_wf_caps; auto].
   destruct C. constructor; simpl.
   - intros c [<-|Hc]; simpl; eauto.
   - intros c [<-|Hc]; simpl; eauto.
@@ -588,7 +588,7 @@ Qed.
 
 Lemma wf_set_word : forall s n v, wf s -> (s_waiters s n <> [] -> v = 0) ->
   wf (mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (upd (s_word s) n v)
-              (s_waiters s) (s_caller s) (s_next s) (s_prio s)).
+              (s_waiters s) (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s)).
 Proof.
   intros s n v [C [O [T Bw]]] Hv.
   destruct C, O. split; [constructor; simpl; auto|split; [constructor; simpl; auto|split]].
@@ -714,7 +714,7 @@ Lemma wf_create : forall s sp k rts p r s', wf s -> (forall a', k <> KSpace a') 
   create s sp k rts p = (r, s') -> wf s'.
 Proof.
   intros s sp k rts p r s' [C [O [T Bw]]] Hk Hks Hp H. unfold create in H.
-  destruct (s_objs s sp) as [[[a| | | | |] q]|] eqn:Esp;
+  destruct (s_objs s sp) as [[[a| | | | | | |] q]|] eqn:Esp;
     try (inversion H; subst; split; auto; split; auto; fail).
   destruct (s_accts s a) as [[l u]|] eqn:Ea; [|inversion H; subst; split; auto; split; auto].
   destruct (Nat.ltb l (u + obj_size k)) eqn:Elt;
@@ -734,7 +734,7 @@ Proof.
             (mkState (upd (s_objs s) o (Some (mkObj k a)))
                      (upd (s_accts s) a (Some (l, u + obj_size k)))
                      (mkCap (S o) sp o rts 0 [] :: s_caps s) (s_tstate s) (upd (s_word s) o 0)
-                     (s_waiters s) (s_caller s) (S (S o)) (upd (s_prio s) o p)) x) as Hspace.
+                     (s_waiters s) (s_caller s) (S (S o)) (upd (s_prio s) o p) (s_handler s) (s_timer s) (s_irq s)) x) as Hspace.
   { intros x [a' [q' E]]. exists a', q'. simpl. rewrite upd_neq by eauto. auto. }
   destruct C, O. split; [|split; [|split]]; [constructor; simpl|constructor; simpl| |].
   - intros c [<-|Hc]; simpl; [rewrite upd_eq; discriminate|].
@@ -999,7 +999,7 @@ Lemma wf_space_create : forall s sp bytes r s', wf s ->
   space_create s sp bytes = (r, s') -> wf s'.
 Proof.
   intros s sp bytes r s' [C [O [T Bw]]] H. unfold space_create in H.
-  destruct (s_objs s sp) as [[[a| | | | |] q]|] eqn:Esp;
+  destruct (s_objs s sp) as [[[a| | | | | | |] q]|] eqn:Esp;
     try (inversion H; subst; split; auto; split; auto; fail).
   destruct (s_accts s a) as [[l u]|] eqn:Ea; [|inversion H; subst; split; auto; split; auto].
   set (cost := bytes + obj_size (KSpace 0)) in H.
@@ -1021,7 +1021,7 @@ Proof.
   assert (forall x, is_space s x -> is_space
             (mkState (upd (s_objs s) o (Some (mkObj (KSpace (S o)) a))) accts'
                      (mkCap (S (S o)) sp o all_rights 0 [] :: s_caps s) (s_tstate s)
-                     (s_word s) (s_waiters s) (s_caller s) (S (S (S o))) (s_prio s)) x) as Hspace.
+                     (s_word s) (s_waiters s) (s_caller s) (S (S (S o))) (s_prio s) (s_handler s) (s_timer s) (s_irq s)) x) as Hspace.
   { intros x [a' [q' E]]. exists a', q'. simpl. rewrite upd_neq by eauto. auto. }
   destruct C, O. split; [|split; [|split]]; [constructor; simpl|constructor; simpl| |].
   - intros c [<-|Hc]; simpl; [rewrite upd_eq; discriminate|].
@@ -1135,6 +1135,14 @@ Proof.
   - intros Hb. apply (cw_badge _ (proj1 W)); auto.
 Qed.
 
+(* A dying Irq's notification dies only if nothing holds it. *)
+Lemma wf_release : forall s b, wf s -> wf (release s b).
+Proof.
+  intros s b W. unfold release. destruct b as [[n x]|]; auto.
+  destruct (held s n) eqn:Eh; auto. unfold held in Eh. apply orb_false_iff in Eh.
+  apply wf_destroy; tauto.
+Qed.
+
 Lemma wf_cap_delete : forall s sp h res s', wf s -> cap_delete s sp h = (res, s') -> wf s'.
 Proof.
   intros s sp h res s' [C R] H. unfold cap_delete in H.
@@ -1142,7 +1150,8 @@ Proof.
   inversion H; subst; clear H.
   assert (wf (with_caps s (del_caps (c_id c) (s_caps s)))) as W1
     by (apply wf_with_caps; auto; apply caps_wf_del; auto).
-  destruct (named _ _) eqn:En; auto. apply wf_destroy; auto.
+  destruct (held _ _) eqn:Eh; auto. unfold held in Eh. apply orb_false_iff in Eh.
+  apply wf_release. apply wf_destroy; tauto.
 Qed.
 
 Lemma wf_cap_revoke : forall s sp h res s', wf s -> cap_revoke s sp h = (res, s') -> wf s'.
@@ -1164,6 +1173,58 @@ Proof.
   destruct C, O. split; [constructor; simpl; auto|split; [constructor; simpl; auto|split; auto]].
   intros x. destruct (Nat.eq_dec x (c_obj c)) as [->|N]; [rewrite upd_eq; auto|].
   rewrite upd_neq by auto. auto.
+Qed.
+
+(* A child of the handler capability (Send only, its badge) in the table of the thread's
+   own space, whose handler is set: only the capabilities change among what wf reads. *)
+Lemma wf_thread_set_syscall_handler : forall s sp ht he r s', wf s ->
+  thread_set_syscall_handler s sp ht he = (r, s') -> wf s'.
+Proof.
+  intros s sp ht he r s' W H. unfold thread_set_syscall_handler in H.
+  destruct (lookup_typed s sp ht TThread [RManage]) as [[ct|]|e] eqn:Et;
+    [|apply lookup_typed_not_none in Et; contradiction|inversion H; subst; auto].
+  destruct (lookup_typed s sp he TEndpoint [RSend]) as [[src|]|e] eqn:Ee;
+    [|apply lookup_typed_not_none in Ee; contradiction|inversion H; subst; auto].
+  apply lookup_typed_some in Ee. destruct Ee as [Hsrc [_ [_ [Ety Hr]]]].
+  destruct (s_handler s (c_obj ct)); [inversion H; subst; auto|].
+  destruct (s_objs s (c_obj ct)) as [[[| tsp | | | | | |] q]|] eqn:Eo;
+    try (inversion H; subst; auto; fail).
+  inversion H; subst; clear H.
+  apply wf_add_child; auto; first [eapply ow_thread_space; [apply (proj2 W)|eauto]
+                                  |intros _; left; exact Ety].
+Qed.
+
+(* Only the timer changes, which wf does not read. *)
+Lemma wf_set_timer : forall s sp h d r s', wf s -> set_timer s sp h d = (r, s') -> wf s'.
+Proof.
+  intros s sp h d r s' [C [O [T Bw]]] H. unfold set_timer in H.
+  destruct (lookup_typed s sp h TNotification [RSend]) as [[c|]|e] eqn:E;
+    try (inversion H; subst; split; auto; split; auto; fail).
+  inversion H; subst; clear H.
+  destruct C, O. split; [constructor; simpl; auto|split; [constructor; simpl; auto|split; auto]].
+Qed.
+
+(* Only the binding changes, which wf does not read; then the old notification may die. *)
+Lemma wf_irq_bind : forall s sp hi hn r s', wf s -> irq_bind s sp hi hn = (r, s') -> wf s'.
+Proof.
+  intros s sp hi hn r s' [C [O [T Bw]]] H. unfold irq_bind in H.
+  destruct (lookup_typed s sp hi TIrq [RManage]) as [[ci|]|e] eqn:E;
+    try (inversion H; subst; split; auto; split; auto; fail).
+  destruct (lookup_typed s sp hn TNotification [RSend]) as [[cn|]|e] eqn:E2;
+    try (inversion H; subst; split; auto; split; auto; fail).
+  inversion H; subst; clear H. apply wf_release.
+  destruct C, O. split; [constructor; simpl; auto|split; [constructor; simpl; auto|split; auto]].
+Qed.
+
+Lemma wf_irq_create : forall s sp h line ok r s', wf s -> is_space s sp ->
+  irq_create s sp h line ok = (r, s') -> wf s'.
+Proof.
+  intros s sp h line ok r s' W Hsp H. unfold irq_create in H.
+  destruct (lookup_typed s sp h TIrqControl [RManage]) as [[c|]|e] eqn:E;
+    try (inversion H; subst; auto; fail).
+  destruct (negb ok); [inversion H; subst; auto|].
+  destruct (line_owned s line); [inversion H; subst; auto|].
+  eapply wf_create; eauto; try (intros; discriminate). unfold prio_count. lia.
 Qed.
 
 Theorem step_preserves_wf : forall s t k r s', wf s -> step s t k = (r, s') -> wf s'.
@@ -1207,6 +1268,11 @@ Proof.
   - eapply wf_thread_start; eauto.
   - unfold yield in H. inversion H; subst; auto.
   - eapply wf_thread_set_priority; eauto.
+  - eapply wf_thread_set_syscall_handler; eauto.
+  - eapply wf_set_timer; eauto.
+  - eapply wf_irq_create; eauto.
+  - eapply wf_irq_bind; eauto.
+  - inversion H; subst; auto.  (* irq_ack: the mask is not modelled *)
   - inversion H; subst; auto.  (* the calls on what the state does not hold *)
   - inversion H; subst; auto.  (* the calls on what the state does not hold *)
   - inversion H; subst; auto.  (* the calls on what the state does not hold *)

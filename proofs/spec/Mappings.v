@@ -272,7 +272,7 @@ Proof.
   destruct (range_error vaddr pages) eqn:Erange; [inversion H; subst; auto|].
   destruct (rights_ok r) eqn:Eok; simpl in H; [|inversion H; subst; auto].
   destruct (range_bad vaddr pages); [inversion H; subst; auto|].
-  destruct (s_objs s (c_obj cm)) as [[[| | | |mp|] q]|]; try (inversion H; subst; auto; fail).
+  destruct (s_objs s (c_obj cm)) as [[[| | | |mp| | |] q]|]; try (inversion H; subst; auto; fail).
   destruct (Nat.ltb mp first || Nat.ltb (mp - first) pages); [inversion H; subst; auto|].
   destruct (existsb _ ms) eqn:Eov; [inversion H; subst; auto|].
   destruct (existsb (fun m => Nat.eqb (m_mem m) (c_obj cm) && has_conflict r m) ms) eqn:Ewx;
@@ -457,7 +457,7 @@ Proof.
   destruct (range_error vaddr pages); [discriminate|].
   destruct (rights_ok r) eqn:Eok; simpl in H; [|discriminate].
   destruct (range_bad vaddr pages); [discriminate|].
-  destruct (s_objs s (c_obj cm)) as [[[| | | |mp|] q]|]; try discriminate.
+  destruct (s_objs s (c_obj cm)) as [[[| | | |mp| | |] q]|]; try discriminate.
   destruct (Nat.ltb mp first || Nat.ltb (mp - first) pages); [discriminate|].
   destruct (existsb _ ms) eqn:Eov; [discriminate|].
   destruct (existsb (fun m => Nat.eqb (m_mem m) (c_obj cm) && has_conflict r m) ms) eqn:Ewx;

@@ -30,7 +30,7 @@ Proof.
     unfold cap_derive, cap_copy_to, cap_delete, cap_revoke, cap_info, endpoint_create,
       notification_create, memory_create, create, signal, wait, poll, quota_info,
       ipc_call, send, reply_call, space_create, thread_create, thread_start, yield,
-      thread_set_priority in H;
+      thread_set_priority, thread_set_syscall_handler, set_timer, irq_create, irq_bind in H;
     split_matches H; try (inversion H; auto; fail);
     unfold create in H; split_matches H; inversion H; auto.
 Qed.
@@ -62,10 +62,32 @@ Proof.
   destruct (reapable (o_kind ob)); reflexivity.
 Qed.
 
+Lemma release_caps : forall s b, s_caps (release s b) = s_caps s.
+Proof.
+  intros s [[n x]|]; unfold release; [|reflexivity].
+  destruct (held s n); [reflexivity|apply destroy_caps].
+Qed.
+
+Lemma destroy_objs_none : forall s o x, s_objs s x = None -> s_objs (destroy s o) x = None.
+Proof.
+  intros s o x H. unfold destroy. destruct (s_objs s o) as [ob|] eqn:E; auto.
+  destruct (reapable (o_kind ob)); auto. simpl. unfold upd. destruct (Nat.eqb x o); auto.
+Qed.
+
+Lemma release_objs_none : forall s b x, s_objs s x = None -> s_objs (release s b) x = None.
+Proof.
+  intros s [[n y]|] x H; unfold release; auto. destruct (held s n); auto.
+  apply destroy_objs_none; auto.
+Qed.
+
+Lemma irq_bound_with_caps : forall s cs o, irq_bound (with_caps s cs) o = irq_bound s o.
+Proof. reflexivity. Qed.
+
 (* After a call of the thread of space sp, a capability is an old one, or the first
    capability of an object created by the call (in sp), or a child derived in sp from
-   one of sp's capabilities, or (cap_copy_to only) a child of one of sp's capabilities
-   in another table; a child has a subset of its parent's rights. *)
+   one of sp's capabilities, or (cap_copy_to and thread_set_syscall_handler only) a child
+   of one of sp's capabilities in another table; a child has a subset of its parent's
+   rights. *)
 Lemma step_caps : forall s t k r s' sp,
   caller_space s t = Some sp -> step s t k = (r, s') ->
   forall x, In x (s_caps s') ->
@@ -74,7 +96,8 @@ Lemma step_caps : forall s t k r s' sp,
     (exists src, In src (s_caps s) /\ c_space src = sp /\ c_obj x = c_obj src /\
                  incl (c_rights x) (c_rights src) /\
                  ((exists h rr b, k = CapDerive h rr b) /\ c_space x = sp \/
-                  (exists hs h rr, k = CapCopyTo hs h rr))).
+                  (exists hs h rr, k = CapCopyTo hs h rr) \/
+                  (exists h e, k = ThreadSetSyscallHandler h e))).
 Proof.
   intros s t k r s' sp Hc H x Hx. unfold step in H. rewrite Hc in H.
   assert (forall x, In x (s_caps s) -> exists c, In c (s_caps s) /\ same_cap x c) as Old.
@@ -96,11 +119,11 @@ Proof.
     destruct (subset_b r0 (c_rights c)) eqn:Es; simpl in H; [|inversion H; subst; left; auto].
     inversion H; subst. destruct Hx as [<-|Hx]; [|left; auto].
     right; right. exists c. simpl. repeat split; auto. apply subset_b_incl; auto.
-    right. eauto.
+    right. left. eauto.
   - unfold cap_delete in H. destruct (lookup s sp h) as [c|]; [|inversion H; subst; left; auto].
     inversion H; subst. left.
     assert (In x (del_caps (c_id c) (s_caps s))) as Hx'.
-    { destruct (named _ _); simpl in Hx; [auto|rewrite destroy_caps in Hx; auto]. }
+    { destruct (held _ _); simpl in Hx; [auto|rewrite release_caps, destroy_caps in Hx; auto]. }
     apply in_del_caps in Hx'. destruct Hx' as [y [Hy [_ ->]]]. exists y.
     split; auto. repeat split.
   - unfold cap_revoke in H. destruct (lookup s sp h) as [c|]; inversion H; subst; left; auto.
@@ -133,6 +156,22 @@ Proof.
   - unfold thread_start in H. split_matches H; inversion H; subst; left; auto.
   - unfold yield in H. inversion H; subst; left; auto.
   - unfold thread_set_priority in H. split_matches H; inversion H; subst; left; auto.
+  - unfold thread_set_syscall_handler in H.
+    destruct (lookup_typed s sp h TThread [RManage]) as [[ct|]|e] eqn:Et; simpl in H;
+      try (inversion H; subst; left; auto; fail).
+    destruct (lookup_typed s sp handler TEndpoint [RSend]) as [[src|]|e] eqn:Ee; simpl in H;
+      try (inversion H; subst; left; auto; fail).
+    apply lookup_typed_some in Ee. destruct Ee as [Hs1 [_ [Hs3 [_ Hs5]]]].
+    split_matches H; inversion H; subst; try (left; auto; fail).
+    destruct Hx as [<-|Hx]; [|left; auto].
+    right; right. exists src. simpl. repeat split; auto. right. right. eauto.
+  - unfold set_timer in H. split_matches H; inversion H; subst; left; auto.
+  - unfold irq_create, create in H. split_matches H; inversion H; subst;
+      try (left; auto; fail).
+    destruct Hx as [<-|Hx]; [right; left; simpl; auto|left; auto].
+  - unfold irq_bind in H. split_matches H; inversion H; subst; left; auto.
+    rewrite release_caps in Hx. simpl in Hx. apply Old. exact Hx.
+  - inversion H; subst; left; auto.
   - inversion H; subst; left; auto.
   - inversion H; subst; left; auto.
   - inversion H; subst; left; auto.
@@ -238,8 +277,9 @@ Theorem delete_spec : forall s t h v s', wf s ->
     (forall x, In x (s_caps s') -> c_id x <> h) /\
     (forall x, In x (s_caps s') <->
                exists y, In y (s_caps s) /\ c_id y <> h /\ x = strip h y) /\
-    (* its last capability gone, an endpoint, notification or memory object dies *)
-    ((forall x, In x (s_caps s') -> c_obj x <> c_obj c) ->
+    (* its last capability gone, an endpoint, notification, memory, IoPorts or Irq object
+       dies, unless an Irq is bound to it (a notification: the binding holds it) *)
+    ((forall x, In x (s_caps s') -> c_obj x <> c_obj c) -> irq_bound s (c_obj c) = false ->
      forall ob, s_objs s (c_obj c) = Some ob -> reapable (o_kind ob) = true ->
      s_objs s' (c_obj c) = None).
 Proof.
@@ -248,16 +288,17 @@ Proof.
   unfold cap_delete in H. destruct (lookup s sp h) as [c|] eqn:E; [|discriminate].
   apply lookup_some in E. destruct E as [Hc [Hid _]]. injection H as Hv Hs. subst h.
   assert (forall x, In x (s_caps s') <-> In x (del_caps (c_id c) (s_caps s))) as Hs'.
-  { intros x. rewrite <- Hs. destruct (named _ _); simpl; [tauto|rewrite destroy_caps; tauto]. }
+  { intros x. rewrite <- Hs. destruct (held _ _); simpl;
+      [tauto|rewrite release_caps, destroy_caps; tauto]. }
   exists c. split; auto. split; auto. split; [|split].
   - intros x Hx. apply Hs', in_del_caps in Hx. destruct Hx as [y [_ [Hy ->]]]. auto.
   - intros x. rewrite Hs'. apply in_del_caps.
-  - intros Hnone ob Eo Er. rewrite <- Hs.
+  - intros Hnone Hnb ob Eo Er. rewrite <- Hs.
     destruct (named (s_caps (with_caps s (del_caps (c_id c) (s_caps s)))) (c_obj c)) eqn:En.
     + exfalso. unfold named in En. apply existsb_exists in En. destruct En as [x [Hx Ex]].
       apply Nat.eqb_eq in Ex. apply (Hnone x); auto. apply Hs'. auto.
-    + destruct ob as [k q]. simpl in Er, En. rewrite En. unfold destroy. simpl. rewrite Eo.
-      simpl. rewrite Er.
+    + unfold held. rewrite En, irq_bound_with_caps, Hnb. simpl.
+      apply release_objs_none. unfold destroy. simpl. rewrite Eo. rewrite Er.
       exact (upd_eq _ _ _ _).
 Qed.
 
@@ -274,13 +315,15 @@ Definition reaches (s : state) (sp o : nat) : Prop :=
   exists c, In c (s_caps s) /\ c_space c = sp /\ c_obj c = o.
 
 (* A call lets a space reach an object it did not reach before only if the object is new
-   (created by this call), or the call is a cap_copy_to by a thread whose own space
-   already reached the object. *)
+   (created by this call), or the call is a cap_copy_to, or a thread_set_syscall_handler
+   (the handler capability goes into the thread's own space's table), by a thread whose
+   own space already reached the object. *)
 Theorem authority_confinement : forall s t k r s' sp0 sp o,
   caller_space s t = Some sp0 -> step s t k = (r, s') ->
   reaches s' sp o ->
   reaches s sp o \/ s_next s <= o \/
-  ((exists hs h rr, k = CapCopyTo hs h rr) /\ reaches s sp0 o).
+  (((exists hs h rr, k = CapCopyTo hs h rr) \/ (exists h e, k = ThreadSetSyscallHandler h e)) /\
+   reaches s sp0 o).
 Proof.
   intros s t k r s' sp0 sp o Hc H [x [Hx [Hsp Ho]]]. subst.
   destruct (step_caps s t k r s' sp0 Hc H x Hx)
@@ -481,6 +524,12 @@ Proof.
   destruct (reapable (o_kind ob)); reflexivity.
 Qed.
 
+Lemma release_prio : forall s b, s_prio (release s b) = s_prio s.
+Proof.
+  intros s [[n x]|]; unfold release; [|reflexivity].
+  destruct (held s n); [reflexivity|apply destroy_prio].
+Qed.
+
 Lemma create_prio : forall s sp k rts p r s', create s sp k rts p = (r, s') ->
   s_prio s' = s_prio s \/ s_prio s' = upd (s_prio s) (s_next s) p.
 Proof. intros. unfold create in H. split_matches H; inversion H; subst; auto. Qed.
@@ -508,7 +557,7 @@ Proof.
   - unfold cap_derive in H. split_matches H; inversion H; subst; left; reflexivity.
   - unfold cap_copy_to in H. split_matches H; inversion H; subst; left; reflexivity.
   - unfold cap_delete in H. split_matches H; inversion H; subst; left; try reflexivity.
-    rewrite destroy_prio. reflexivity.
+    rewrite release_prio, destroy_prio. reflexivity.
   - unfold cap_revoke in H. split_matches H; inversion H; subst; left; reflexivity.
   - unfold cap_info in H. split_matches H; inversion H; subst; left; reflexivity.
   - eapply Cr; [|exact H]. lia.
@@ -532,6 +581,14 @@ Proof.
   - unfold yield in H. inversion H; subst; left; reflexivity.
   - unfold thread_set_priority in H. split_matches H; inversion H; subst; try (left; reflexivity).
     right. exists (c_obj c), p. split; auto. apply Nat.ltb_ge. auto.
+  - unfold thread_set_syscall_handler in H. split_matches H; inversion H; subst; left;
+      reflexivity.
+  - unfold set_timer in H. split_matches H; inversion H; subst; left; reflexivity.
+  - unfold irq_create in H. split_matches H; try (inversion H; subst; left; reflexivity).
+    eapply Cr; [|exact H]. lia.
+  - unfold irq_bind in H. split_matches H; inversion H; subst; left; try reflexivity.
+    rewrite release_prio. reflexivity.
+  - inversion H; subst; left; reflexivity.
   - inversion H; subst; left; reflexivity.
   - inversion H; subst; left; reflexivity.
   - inversion H; subst; left; reflexivity.
@@ -565,7 +622,7 @@ Theorem set_priority_spec : forall s t h p v s',
     In RManage (c_rights c) /\ p < prio_count /\ p <= s_prio s t /\
     s_prio s' (c_obj c) = p /\ (forall x, x <> c_obj c -> s_prio s' x = s_prio s x) /\
     s' = mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (s_word s) (s_waiters s)
-                 (s_caller s) (s_next s) (s_prio s') /\ v = VNone.
+                 (s_caller s) (s_next s) (s_prio s') (s_handler s') (s_timer s') (s_irq s') /\ v = VNone.
 Proof.
   intros s t h p v s' H. unfold step in H.
   destruct (caller_space s t) as [sp|]; [|discriminate]. simpl in H.
@@ -596,7 +653,7 @@ Definition abstracted_call (k : call) : bool :=
   match k with
   | ThreadSetTls _ _ | ThreadSetIpcBuffer _ _ _ | DebugPrint _ _ | ClockRead
   | ThreadReadRegisters _ _ | ThreadWriteRegisters _ _ | ThreadReadFpu _ _
-  | ThreadWriteFpu _ _ _ | IoPortIn _ _ _ | IoPortOut _ _ _ _ => true
+  | ThreadWriteFpu _ _ _ | IoPortIn _ _ _ | IoPortOut _ _ _ _ | IrqAck _ => true
   | _ => false
   end.
 
@@ -649,4 +706,80 @@ Proof.
     exists c; (split; [exact A|split; [exact B|split; [apply C; left; reflexivity|]]]);
     intros [[ok Ek]|[ok [mx Ek]]]; try discriminate Ek;
     destruct (s_tstate s (c_obj c)); try discriminate Hr; reflexivity.
+Qed.
+
+(* ---------- Syscall handlers ---------- *)
+
+Lemma lookup_typed_lookup : forall s sp h ty need c,
+  lookup_typed s sp h ty need = inl (Some c) ->
+  lookup s sp h = Some c /\ obj_type s (c_obj c) = Some ty /\ incl need (c_rights c).
+Proof.
+  intros s sp h ty need c E. pose proof (lookup_typed_some _ _ _ _ _ _ E) as [_ [_ [_ [D F]]]].
+  split; [|split; [exact D|exact F]].
+  unfold lookup_typed in E. destruct (lookup s sp h) as [c'|]; [|discriminate].
+  destruct (obj_type s (c_obj c')); [|discriminate].
+  destruct (otype_eqb _ _); [|discriminate].
+  destruct (subset_b _ _); [|discriminate]. injection E as <-. reflexivity.
+Qed.
+
+(* thread_set_syscall_handler that succeeds: the caller holds the thread with Manage and the
+   endpoint with Send; the thread had no handler; exactly one capability is added, a child
+   of the endpoint capability with Send only and its badge, in the table of the thread's own
+   space; the thread's handler is that capability's handle, no other thread's changes; no
+   object, account, thread state or priority changes. *)
+Theorem set_syscall_handler_spec : forall s t h e v s' sp,
+  caller_space s t = Some sp -> step s t (ThreadSetSyscallHandler h e) = (ROk v, s') ->
+  exists ct src tsp q,
+    lookup s sp h = Some ct /\ s_objs s (c_obj ct) = Some (mkObj (KThread tsp) q) /\
+    In RManage (c_rights ct) /\
+    lookup s sp e = Some src /\ obj_type s (c_obj src) = Some TEndpoint /\
+    In RSend (c_rights src) /\
+    s_handler s (c_obj ct) = None /\
+    s_caps s' = mkCap (s_next s) tsp (c_obj src) [RSend] (c_badge src) (c_id src :: c_anc src)
+                :: s_caps s /\
+    s_handler s' (c_obj ct) = Some (s_next s) /\
+    (forall x, x <> c_obj ct -> s_handler s' x = s_handler s x) /\
+    s_objs s' = s_objs s /\ s_accts s' = s_accts s /\ s_tstate s' = s_tstate s /\
+    s_caller s' = s_caller s /\ s_waiters s' = s_waiters s /\ s_prio s' = s_prio s.
+Proof.
+  intros s t h e v s' sp Hc H. unfold step in H. rewrite Hc in H. simpl in H.
+  unfold thread_set_syscall_handler in H.
+  destruct (lookup_typed s sp h TThread [RManage]) as [[ct|]|er] eqn:Et; try discriminate H.
+  destruct (lookup_typed s sp e TEndpoint [RSend]) as [[src|]|er] eqn:Ee; try discriminate H.
+  destruct (lookup_typed_lookup _ _ _ _ _ _ Et) as [Lt [_ Rt]].
+  destruct (lookup_typed_lookup _ _ _ _ _ _ Ee) as [Le [Te Re]].
+  destruct (s_handler s (c_obj ct)) eqn:Eh; [discriminate H|].
+  destruct (s_objs s (c_obj ct)) as [[[| tsp | | | | | |] q]|] eqn:Eo; try discriminate H.
+  injection H as _ <-. exists ct, src, tsp, q. simpl.
+  repeat split; auto.
+  - apply Rt. left. reflexivity.
+  - apply Re. left. reflexivity.
+  - apply upd_eq.
+  - intros x Nx. apply upd_neq. exact Nx.
+Qed.
+
+(* ---------- Timers ---------- *)
+
+(* set_timer that succeeds: the caller holds the notification with Send; a deadline of 0
+   disarms its timer, any other arms it with the capability's bits (its badge, 1 if none);
+   no other timer and nothing else changes (the word, the waiters: the timer fires later, at
+   a tick, which is not modelled). *)
+Theorem set_timer_spec : forall s t h d v s' sp,
+  caller_space s t = Some sp -> step s t (SetTimer h d) = (ROk v, s') ->
+  exists c, lookup s sp h = Some c /\ obj_type s (c_obj c) = Some TNotification /\
+    In RSend (c_rights c) /\
+    s_timer s' (c_obj c) = (if Nat.eqb d 0 then None else Some (sig_bits c)) /\
+    (forall x, x <> c_obj c -> s_timer s' x = s_timer s x) /\
+    s_objs s' = s_objs s /\ s_accts s' = s_accts s /\ s_caps s' = s_caps s /\
+    s_tstate s' = s_tstate s /\ s_word s' = s_word s /\ s_waiters s' = s_waiters s /\
+    s_caller s' = s_caller s /\ s_prio s' = s_prio s /\ s_handler s' = s_handler s.
+Proof.
+  intros s t h d v s' sp Hc H. unfold step in H. rewrite Hc in H. simpl in H.
+  unfold set_timer in H.
+  destruct (lookup_typed s sp h TNotification [RSend]) as [[c|]|er] eqn:E; try discriminate H.
+  destruct (lookup_typed_lookup _ _ _ _ _ _ E) as [L [T R]].
+  injection H as _ <-. exists c. simpl. repeat split; auto.
+  - apply R. left. reflexivity.
+  - apply upd_eq.
+  - intros x Nx. apply upd_neq. exact Nx.
 Qed.

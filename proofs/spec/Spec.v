@@ -6,7 +6,10 @@
    - Kernel objects live in a finite map from object ids to (kind, quota account charged).
      Kinds: Space (with its own quota account), Thread (of a space), Endpoint,
      Notification, Memory (a page count), IoPorts (a port range; no call makes one, the
-     boot manifest does).
+     boot manifest does), IrqControl (no call makes it; it never dies), Irq (a line).
+   - A thread's syscall handler (thread_set_syscall_handler), a notification's timer
+     (set_timer: armed or not, with its bits; time is not modelled), an Irq's binding
+     (irq_bind: the notification and bits; a binding holds its notification alive).
    - Quota accounts map an account id to (limit, used). Creating an object charges the
      creating space's account first; past the limit the call fails with QuotaExceeded and
      changes nothing. A destroyed object's charge goes back.
@@ -36,8 +39,10 @@
      modelled; the status and badge a woken thread receives are not recorded; the fast
      path has the slow path's effect; kernel-served endpoints and foreign calls are out;
      sends blocked through a deleted capability are not cancelled (cancel-on-delete).
-   - Dying objects: an endpoint, notification, memory or IoPorts object is destroyed when its last
-     capability goes (memory mappings are not modelled, so there is no other reference);
+   - Dying objects: an endpoint, notification, memory, IoPorts or Irq object is destroyed when
+     its last capability goes and (a notification) no Irq is bound to it; a dying Irq releases
+     its notification, which dies too if nothing else holds it (memory mappings are not
+     modelled, so there is no other reference);
      threads waiting on a destroyed endpoint or notification become Ready (docs: they get
      PeerClosed).
      Spaces and threads are never destroyed in this model.
@@ -83,7 +88,8 @@ Inductive error :=
   | WouldBlock | NotFound | Busy | BadAddress
   | OutOfRange | AlreadyExists.  (* only map (Mappings.v) returns these *)
 
-Inductive otype := TSpace | TThread | TEndpoint | TNotification | TMemory | TIoPorts.
+Inductive otype :=
+  | TSpace | TThread | TEndpoint | TNotification | TMemory | TIoPorts | TIrqControl | TIrq.
 
 Inductive value :=
   | VNone
@@ -104,7 +110,9 @@ Inductive kind :=
   | KEndpoint
   | KNotification
   | KMemory (pages : nat)
-  | KIoPorts (base count : nat).  (* ports [base, base + count); only the boot manifest makes one *)
+  | KIoPorts (base count : nat)  (* ports [base, base + count); only the boot manifest makes one *)
+  | KIrqControl                  (* the authority to make Irqs; no call makes it, it never dies *)
+  | KIrq (line : nat).           (* an interrupt line (irq_create); its binding is s_irq *)
 
 Record obj := mkObj { o_kind : kind; o_acct : nat (* the account it is charged to *) }.
 
@@ -116,12 +124,15 @@ Definition type_of (k : kind) : otype :=
   | KNotification => TNotification
   | KMemory _ => TMemory
   | KIoPorts _ _ => TIoPorts
+  | KIrqControl => TIrqControl
+  | KIrq _ => TIrq
   end.
 
 Definition otype_eqb (a b : otype) : bool :=
   match a, b with
   | TSpace, TSpace | TThread, TThread | TEndpoint, TEndpoint
-  | TNotification, TNotification | TMemory, TMemory | TIoPorts, TIoPorts => true
+  | TNotification, TNotification | TMemory, TMemory | TIoPorts, TIoPorts
+  | TIrqControl, TIrqControl | TIrq, TIrq => true
   | _, _ => false
   end.
 
@@ -139,7 +150,7 @@ Definition obj_size (k : kind) : nat :=
 (* Objects whose last capability is their last reference. *)
 Definition reapable (k : kind) : bool :=
   match k with
-  | KEndpoint | KNotification | KMemory _ | KIoPorts _ _ => true
+  | KEndpoint | KNotification | KMemory _ | KIoPorts _ _ | KIrq _ => true
   | _ => false
   end.
 
@@ -186,7 +197,14 @@ Record state := mkState {
                                            or queued on an endpoint (senders or receivers) *)
   s_caller : nat -> option nat;         (* a server thread's caller, waiting for its reply *)
   s_next : nat;                         (* the next fresh id (objects, caps, accounts) *)
-  s_prio : nat -> nat                   (* a thread's priority, 0..255 *)
+  s_prio : nat -> nat;                  (* a thread's priority, 0..255 *)
+  s_handler : nat -> option nat;        (* a thread's syscall handler: the handle, in its
+                                           space's table, of the Send capability its
+                                           syscalls go to (thread_set_syscall_handler) *)
+  s_timer : nat -> option nat;          (* a notification's armed timer (set_timer): the
+                                           bits it will signal; the deadline abstracted *)
+  s_irq : nat -> option (nat * nat)     (* an Irq's binding (irq_bind): the notification its
+                                           line signals and the bits *)
 }.
 
 Definition upd {A : Type} (f : nat -> A) (k : nat) (v : A) : nat -> A :=
@@ -195,7 +213,7 @@ Arguments upd : simpl never.
 
 Definition with_caps (s : state) (cs : list cap) : state :=
   mkState (s_objs s) (s_accts s) cs (s_tstate s) (s_word s) (s_waiters s) (s_caller s) (s_next s)
-          (s_prio s).
+          (s_prio s) (s_handler s) (s_timer s) (s_irq s).
 
 (* ---------- Lookups (the dispatcher's checks) ---------- *)
 
@@ -254,7 +272,7 @@ Definition cap_derive (s : state) (sp h : nat) (r : rights) (badge : nat) : repl
                        (c_id src :: c_anc src) in
         (ROk (VNum n),
          mkState (s_objs s) (s_accts s) (c :: s_caps s) (s_tstate s) (s_word s)
-                 (s_waiters s) (s_caller s) (S n) (s_prio s))
+                 (s_waiters s) (s_caller s) (S n) (s_prio s) (s_handler s) (s_timer s) (s_irq s))
   end.
 
 (* 25 cap_copy_to(space, source, rights): a child of source, rights a subset, with the
@@ -274,7 +292,8 @@ Definition cap_copy_to (s : state) (sp hsp h : nat) (r : rights) : reply * state
                            (c_id src :: c_anc src) in
             (ROk (VNum n),
              mkState (s_objs s) (s_accts s) (c :: s_caps s) (s_tstate s) (s_word s)
-                     (s_waiters s) (s_caller s) (S n) (s_prio s))
+                     (s_waiters s) (s_caller s) (S n) (s_prio s)
+                     (s_handler s) (s_timer s) (s_irq s))
       end
   end.
 
@@ -311,8 +330,25 @@ Definition destroy (s : state) (o : nat) : state :=
                 (upd (s_waiters s) o [])
                 (s_caller s)
                 (s_next s)
-                (s_prio s)
+                (s_prio s) (s_handler s) (upd (s_timer s) o None) (upd (s_irq s) o None)
       else s
+  | None => s
+  end.
+
+(* Whether an Irq is bound to n (irq_bind): the binding holds a reference to the
+   notification (core/irq.cc, Irq::bind), so it outlives its last capability. *)
+Definition irq_bound (s : state) (n : nat) : bool :=
+  existsb (fun i => match s_irq s i with Some (n', _) => Nat.eqb n' n | None => false end)
+          (seq 0 (s_next s)).
+
+(* An object with neither a capability nor a binding dies. *)
+Definition held (s : state) (o : nat) : bool := named (s_caps s) o || irq_bound s o.
+
+(* A dying Irq releases the notification it was bound to (Irq::destroy), which dies in turn
+   if nothing else holds it (the reap at the end of the same kernel entry). *)
+Definition release (s : state) (b : option (nat * nat)) : state :=
+  match b with
+  | Some (n, _) => if held s n then s else destroy s n
   | None => s
   end.
 
@@ -322,7 +358,8 @@ Definition cap_delete (s : state) (sp h : nat) : reply * state :=
   | None => (RErr InvalidCapability, s)
   | Some c =>
       let s1 := with_caps s (del_caps (c_id c) (s_caps s)) in
-      (ROk VNone, if named (s_caps s1) (c_obj c) then s1 else destroy s1 (c_obj c))
+      (ROk VNone, if held s1 (c_obj c) then s1
+                  else release (destroy s1 (c_obj c)) (s_irq s1 (c_obj c)))
   end.
 
 Definition revoke_caps (r : nat) (cs : list cap) : list cap :=
@@ -369,7 +406,8 @@ Definition create (s : state) (sp : nat) (k : kind) (rts : rights) (p : nat)
                      (upd (s_accts s) a (Some (l, u + obj_size k)))
                      (mkCap h sp o rts 0 [] :: s_caps s)
                      (upd (s_tstate s) o Inactive) (upd (s_word s) o 0) (s_waiters s)
-                     (s_caller s) (S h) (upd (s_prio s) o p))
+                     (s_caller s) (S h) (upd (s_prio s) o p) (upd (s_handler s) o None)
+                     (upd (s_timer s) o None) (upd (s_irq s) o None))
       | None => (RErr InvalidCapability, s)
       end
   | _ => (RErr InvalidCapability, s)
@@ -405,12 +443,14 @@ Definition signal (s : state) (sp h : nat) : reply * state :=
       | t :: rest =>
           (ROk VNone,
            mkState (s_objs s) (s_accts s) (s_caps s) (upd (s_tstate s) t Ready)
-                   (s_word s) (upd (s_waiters s) n rest) (s_caller s) (s_next s) (s_prio s))
+                   (s_word s) (upd (s_waiters s) n rest) (s_caller s) (s_next s) (s_prio s)
+                   (s_handler s) (s_timer s) (s_irq s))
       | [] =>
           (ROk VNone,
            mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s)
                    (upd (s_word s) n (Nat.lor (s_word s n) (sig_bits c)))
-                   (s_waiters s) (s_caller s) (s_next s) (s_prio s))
+                   (s_waiters s) (s_caller s) (s_next s) (s_prio s)
+                   (s_handler s) (s_timer s) (s_irq s))
       end
   end.
 
@@ -426,11 +466,12 @@ Definition wait (s : state) (t sp h : nat) : reply * state :=
         (RBlocked,
          mkState (s_objs s) (s_accts s) (s_caps s) (upd (s_tstate s) t (BlockedNotif n))
                  (s_word s) (upd (s_waiters s) n (s_waiters s n ++ [t])) (s_caller s)
-                 (s_next s) (s_prio s))
+                 (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s))
       else
         (ROk (VNum (s_word s n)),
          mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (upd (s_word s) n 0)
-                 (s_waiters s) (s_caller s) (s_next s) (s_prio s))
+                 (s_waiters s) (s_caller s) (s_next s) (s_prio s)
+                 (s_handler s) (s_timer s) (s_irq s))
   end.
 
 (* 7 poll(notification): return the word (maybe 0) and clear it. *)
@@ -442,7 +483,85 @@ Definition poll (s : state) (sp h : nat) : reply * state :=
       let n := c_obj c in
       (ROk (VNum (s_word s n)),
        mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (upd (s_word s) n 0)
-               (s_waiters s) (s_caller s) (s_next s) (s_prio s))
+               (s_waiters s) (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s))
+  end.
+
+(* 32 set_timer(notification, deadline): Notification with Send (the decoder's lookup); a
+   deadline of 0 disarms the notification's timer, any other arms it (replacing an armed one)
+   to signal the capability's bits (its badge, 1 if none: sig_bits) at the first timer tick
+   at or after the deadline; core/syscall.cc, sys_set_timer, Notification::set_timer. Time
+   is not modelled: the deadline's value, the tick and the signal when it expires
+   (expire_timers) are not; what is kept is whether a timer is armed and the bits it will
+   signal. A destroyed notification's timer is disarmed (destroy). *)
+Definition set_timer (s : state) (sp h deadline : nat) : reply * state :=
+  match lookup_typed s sp h TNotification [RSend] with
+  | inr e => (RErr e, s)
+  | inl None => (RErr InvalidCapability, s)
+  | inl (Some c) =>
+      (ROk VNone,
+       mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (s_word s) (s_waiters s)
+               (s_caller s) (s_next s) (s_prio s) (s_handler s)
+               (upd (s_timer s) (c_obj c)
+                    (if Nat.eqb deadline 0 then None else Some (sig_bits c))) (s_irq s))
+  end.
+
+(* ---------- Interrupts ---------- *)
+
+(* Whether an Irq owns the line (one Irq per line: core/irq.cc's g_owner). *)
+Definition line_owned (s : state) (line : nat) : bool :=
+  existsb (fun o => match s_objs s o with
+                    | Some (mkObj (KIrq l) _) => Nat.eqb l line
+                    | _ => false
+                    end) (seq 0 (s_next s)).
+
+(* 26 irq_create(irq_control, line): IrqControl with Manage (the decoder's lookup); a line
+   the platform does not have for user space: OutOfRange (available: line < kIrqLines and
+   arch::irq_line_available, a flag of the call as the address checks are: the platform's
+   lines are not in the state); a line an Irq owns: AlreadyExists; then the Irq, charged to
+   the caller's account (QuotaExceeded), unbound, and a capability with Manage only;
+   core/syscall.cc, sys_irq_create, core/irq.cc, Irq::create. *)
+Definition irq_create (s : state) (sp h line : nat) (available : bool) : reply * state :=
+  match lookup_typed s sp h TIrqControl [RManage] with
+  | inr e => (RErr e, s)
+  | inl None => (RErr InvalidCapability, s)
+  | inl (Some _) =>
+      if negb available then (RErr OutOfRange, s)
+      else if line_owned s line then (RErr AlreadyExists, s)
+      else create s sp (KIrq line) [RManage] 0
+  end.
+
+(* 27 irq_bind(irq, notification): Irq with Manage, then Notification with Send; the line
+   now signals the notification with the capability's bits (its badge, 1 if none), replacing
+   an earlier binding; the binding keeps the notification alive (held), and the notification
+   of the binding it replaces is released: it dies if nothing holds it any more (Irq::bind
+   releases its reference; the reap at the end of the entry). The line is unmasked: masking
+   and delivery are not modelled (no interrupt arrives here); core/syscall.cc, sys_irq_bind,
+   Irq::bind. *)
+Definition irq_bind (s : state) (sp hi hn : nat) : reply * state :=
+  match lookup_typed s sp hi TIrq [RManage] with
+  | inr e => (RErr e, s)
+  | inl None => (RErr InvalidCapability, s)
+  | inl (Some ci) =>
+      match lookup_typed s sp hn TNotification [RSend] with
+      | inr e => (RErr e, s)
+      | inl None => (RErr InvalidCapability, s)
+      | inl (Some cn) =>
+          (ROk VNone,
+           release
+             (mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (s_word s) (s_waiters s)
+                      (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s)
+                      (upd (s_irq s) (c_obj ci) (Some (c_obj cn, sig_bits cn))))
+             (s_irq s (c_obj ci)))
+      end
+  end.
+
+(* 28 irq_ack(irq): Irq with Manage; Busy if it is not bound; otherwise the line is
+   unmasked, which is not modelled: the state is unchanged; core/irq.cc, Irq::ack. *)
+Definition irq_ack (s : state) (sp h : nat) : reply :=
+  match lookup_typed s sp h TIrq [RManage] with
+  | inr e => RErr e
+  | inl None => RErr InvalidCapability
+  | inl (Some c) => match s_irq s (c_obj c) with Some _ => ROk VNone | None => RErr Busy end
   end.
 
 (* 31 quota_info(space): limit and use of the space's account. *)
@@ -465,7 +584,8 @@ Definition quota_info (s : state) (sp h : nat) : reply * state :=
 
 Definition with_threads (s : state) (ts : nat -> tstate) (wq : nat -> list nat)
     (cl : nat -> option nat) : state :=
-  mkState (s_objs s) (s_accts s) (s_caps s) ts (s_word s) wq cl (s_next s) (s_prio s).
+  mkState (s_objs s) (s_accts s) (s_caps s) ts (s_word s) wq cl (s_next s) (s_prio s)
+          (s_handler s) (s_timer s) (s_irq s).
 
 (* The first thread queued on e, if it is a receiver. *)
 Definition receiver_head (s : state) (e : nat) : option (nat * list nat) :=
@@ -592,7 +712,8 @@ Definition space_create (s : state) (sp bytes : nat) : reply * state :=
              mkState (upd (s_objs s) o (Some (mkObj (KSpace na) a)))
                      (upd (upd (s_accts s) a (Some (l, u + cost))) na (Some (bytes, 0)))
                      (mkCap h sp o all_rights 0 [] :: s_caps s)
-                     (s_tstate s) (s_word s) (s_waiters s) (s_caller s) (S h) (s_prio s))
+                     (s_tstate s) (s_word s) (s_waiters s) (s_caller s) (S h) (s_prio s)
+                     (s_handler s) (s_timer s) (s_irq s))
       | None => (RErr InvalidCapability, s)
       end
   | _ => (RErr InvalidCapability, s)
@@ -643,7 +764,42 @@ Definition thread_set_priority (s : state) (t sp h p : nat) : reply * state :=
       else
         (ROk VNone,
          mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (s_word s) (s_waiters s)
-                 (s_caller s) (s_next s) (upd (s_prio s) (c_obj c) p))
+                 (s_caller s) (s_next s) (upd (s_prio s) (c_obj c) p)
+                 (s_handler s) (s_timer s) (s_irq s))
+  end.
+
+(* 36 thread_set_syscall_handler(thread, handler): the dispatcher's lookups in argument
+   order (Thread with Manage, then Endpoint with Send: InvalidCapability, PermissionDenied);
+   then AlreadyExists if the thread has a handler (even one whose capability has gone since:
+   the thread keeps the handle); (a thread of an ended process: PeerClosed, which cannot
+   arise here: spaces never end); then a child of the handler capability with Send only and
+   its badge goes into the table of the thread's own space (as cap_copy_to would put it
+   there), and the thread keeps its handle; core/syscall.cc,
+   sys_thread_set_syscall_handler. The reply carries no value (the thread holds the handle).
+   The charge for a new capability-table page (QuotaExceeded) is not modelled, nor whether the
+   endpoint is kernel-served. From then on the thread's syscalls are foreign calls, not
+   native ones: `step` is the native entry and refuses them (caller_space). *)
+Definition thread_set_syscall_handler (s : state) (sp ht he : nat) : reply * state :=
+  match lookup_typed s sp ht TThread [RManage] with
+  | inr e => (RErr e, s)
+  | inl None => (RErr InvalidCapability, s)
+  | inl (Some ct) =>
+      match lookup_typed s sp he TEndpoint [RSend] with
+      | inr e => (RErr e, s)
+      | inl None => (RErr InvalidCapability, s)
+      | inl (Some src) =>
+          match s_handler s (c_obj ct), s_objs s (c_obj ct) with
+          | Some _, _ => (RErr AlreadyExists, s)
+          | None, Some (mkObj (KThread tsp) _) =>
+              let n := s_next s in
+              let c := mkCap n tsp (c_obj src) [RSend] (c_badge src) (c_id src :: c_anc src) in
+              (ROk VNone,
+               mkState (s_objs s) (s_accts s) (c :: s_caps s) (s_tstate s) (s_word s)
+                       (s_waiters s) (s_caller s) (S n) (s_prio s)
+                       (upd (s_handler s) (c_obj ct) (Some n)) (s_timer s) (s_irq s))
+          | None, _ => (RErr InvalidCapability, s)
+          end
+      end
   end.
 
 (* 8 yield: the caller goes to the end of its priority's run queue; run queues are not
@@ -808,6 +964,11 @@ Inductive call :=
   | ThreadStart (h : nat)
   | Yield
   | ThreadSetPriority (h p : nat)
+  | ThreadSetSyscallHandler (h handler : nat)
+  | SetTimer (h deadline : nat)
+  | IrqCreate (h line : nat) (available : bool)
+  | IrqBind (h notification : nat)
+  | IrqAck (h : nat)
   (* calls on what the state does not hold: their checks and reply only *)
   | ThreadSetTls (h : nat) (bases_ok : bool)
   | ThreadSetIpcBuffer (h : nat) (placed_ok writable : bool)
@@ -820,11 +981,14 @@ Inductive call :=
   | IoPortIn (h port width : nat)
   | IoPortOut (h port width value : nat).
 
-(* The caller's space, if t is a running thread. *)
+(* The caller's space, if t is a running thread making a native call: a thread with a
+   syscall handler makes none (its syscall instructions are foreign calls on the handler,
+   core/foreign.h, not modelled), so `step` refuses its calls as it refuses a thread that is
+   not running. *)
 Definition caller_space (s : state) (t : nat) : option nat :=
   match s_objs s t with
   | Some (mkObj (KThread sp) _) =>
-      match s_tstate s t with Running => Some sp | _ => None end
+      match s_tstate s t, s_handler s t with Running, None => Some sp | _, _ => None end
   | _ => None
   end.
 
@@ -855,6 +1019,11 @@ Definition step (s : state) (t : nat) (k : call) : reply * state :=
       | ThreadStart h => thread_start s sp h
       | Yield => yield s
       | ThreadSetPriority h p => thread_set_priority s t sp h p
+      | ThreadSetSyscallHandler h e => thread_set_syscall_handler s sp h e
+      | SetTimer h d => set_timer s sp h d
+      | IrqCreate h line ok => irq_create s sp h line ok
+      | IrqBind h n => irq_bind s sp h n
+      | IrqAck h => (irq_ack s sp h, s)
       | ThreadSetTls h ok => (thread_set_tls s sp h ok, s)
       | ThreadSetIpcBuffer h placed w => (thread_set_ipc_buffer s sp h placed w, s)
       | DebugPrint len_ok text_ok => (debug_print len_ok text_ok, s)
@@ -888,4 +1057,5 @@ Definition init (limit : nat) : state :=
           [mkCap 3 0 0 [RManage] 0 []; mkCap 4 0 2 [RManage] 0 []]
           (fun t => if Nat.eqb t 2 then Running else Inactive)
           (fun _ => 0) (fun _ => []) (fun _ => None) 5
-          (fun t => if Nat.eqb t 2 then 100 else 0).
+          (fun t => if Nat.eqb t 2 then 100 else 0) (fun _ => None) (fun _ => None)
+          (fun _ => None).
