@@ -328,7 +328,7 @@ int64_t AddressSpace::map_region(const Region& r) {
 void AddressSpace::release(Backing* b) {
   if (--b->users > 0) return;
   if (b->file != nullptr) {
-    b->file->release();  // the memory is the file's: it goes with the file's last reference
+    b->file->release_mapping();  // the memory is the file's: it goes with its last reference
   } else {
     backend_.destroy(b->own);
   }

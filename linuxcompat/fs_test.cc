@@ -1762,6 +1762,72 @@ TEST_CASE("a service at /vfs: private maps copy; shared ones map the shim's memo
   CHECK(sys_munmap(f.task, static_cast<uint64_t>(m2), kPageSize) == 0);
 }
 
+TEST_CASE("a service at /vfs: the shared bytes go back with the last mapping, holes stay holes") {
+  Served s;
+  Fixture& f = s.f;
+  const uint64_t in_use = fs::RegularInode::memory_in_use();
+  const auto d = static_cast<int32_t>(f.open("/vfs/m", kOCreat | kORdwr));
+  REQUIRE(f.write(d, "abcdef") == 6);
+  const uint32_t rw = kProtRead | kProtWrite;
+  const int64_t a = sys_mmap(f.task, 0, kPageSize, rw, kMapShared, d, 0);
+  const int64_t b = sys_mmap(f.task, 0, kPageSize, kProtRead, kMapShared, d, 0);
+  REQUIRE(a > 0);
+  REQUIRE(b > 0);
+  CHECK(fs::RegularInode::memory_in_use() > in_use);
+  REQUIRE(f.process.mm.copy_out(static_cast<uint64_t>(a), "X", 1));
+  CHECK(sys_munmap(f.task, static_cast<uint64_t>(a), kPageSize) == 0);
+  CHECK(fs::RegularInode::memory_in_use() > in_use);  // one mapping left
+  CHECK(sys_munmap(f.task, static_cast<uint64_t>(b), kPageSize) == 0);
+  // The last one gone: the store is in the service, the shim's copy is gone.
+  CHECK(fs::RegularInode::memory_in_use() == in_use);
+  CHECK(sys_close(f.task, d) == 0);
+  CHECK(f.read_file("/vfs/m") == "Xbcdef");
+  // A sparse file mapped and synced: nothing was stored, so nothing is written (no extent).
+  const auto h = static_cast<int32_t>(f.open("/vfs/sparse", kOCreat | kORdwr));
+  const uint64_t extents = svc::test::live_extents();
+  REQUIRE(sys_ftruncate(f.task, h, 4 << 20) == 0);
+  const int64_t m = sys_mmap(f.task, 0, kPageSize, kProtRead, kMapShared, h, 0);
+  REQUIRE(m > 0);
+  CHECK(sys_msync(f.task, static_cast<uint64_t>(m), kPageSize, 4) == 0);
+  CHECK(sys_fsync(f.task, h) == 0);
+  CHECK(sys_munmap(f.task, static_cast<uint64_t>(m), kPageSize) == 0);
+  CHECK(svc::test::live_extents() == extents);
+  CHECK(sys_close(f.task, h) == 0);
+  CHECK(sys_unlink(f.task, f.str("/vfs/sparse")) == 0);
+  CHECK(sys_unlink(f.task, f.str("/vfs/m")) == 0);
+}
+
+TEST_CASE("a service at /vfs: a shared file that cannot grow in the shim changes nowhere") {
+  Served s;
+  Fixture& f = s.f;
+  const auto d = static_cast<int32_t>(f.open("/vfs/g", kOCreat | kORdwr));
+  REQUIRE(f.write(d, std::string(100, 'g')) == 100);
+  const int64_t m = sys_mmap(f.task, 0, kPageSize, kProtRead | kProtWrite, kMapShared, d, 0);
+  REQUIRE(m > 0);
+  // The shim's budget for file data, all but spent.
+  const auto t = static_cast<int32_t>(f.open("/tmp/fill", kOCreat | kORdwr));
+  const auto t2 = static_cast<int32_t>(f.open("/tmp/fill2", kOCreat | kORdwr));
+  REQUIRE(sys_ftruncate(f.task, t2, fs::RegularInode::kMaxSize) == 0);
+  const uint64_t rest = fs::RegularInode::kBudget - fs::RegularInode::memory_in_use();
+  REQUIRE(sys_ftruncate(f.task, t, static_cast<int64_t>(rest)) == 0);
+  CHECK(sys_ftruncate(f.task, d, 1 << 20) == -kENOSPC);
+  CHECK(s.service_size("/g") == 100);
+  CHECK(f.stat("/vfs/g").size == 100);
+  CHECK(sys_pwrite64(f.task, d, f.str("late"), 4, 2 << 20) == -kENOSPC);
+  CHECK(s.service_size("/g") == 100);
+  CHECK(f.stat("/vfs/g").size == 100);
+  CHECK(sys_pwrite64(f.task, d, f.str("fits"), 4, 10) == 4);  // within what the copy has
+  CHECK(f.bytes(static_cast<uint64_t>(m) + 10, 4) == "fits");
+  CHECK(sys_munmap(f.task, static_cast<uint64_t>(m), kPageSize) == 0);
+  CHECK(sys_close(f.task, t) == 0);
+  CHECK(sys_close(f.task, t2) == 0);
+  CHECK(sys_unlink(f.task, f.str("/tmp/fill")) == 0);
+  CHECK(sys_unlink(f.task, f.str("/tmp/fill2")) == 0);
+  CHECK(sys_close(f.task, d) == 0);
+  CHECK(f.read_file("/vfs/g").substr(8, 6) == "ggfits");
+  CHECK(sys_unlink(f.task, f.str("/vfs/g")) == 0);
+}
+
 TEST_CASE("a service at /vfs: an open file outlives its name, hidden, as on NFS") {
   Served s;
   Fixture& f = s.f;

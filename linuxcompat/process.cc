@@ -28,8 +28,12 @@ void wake_one(Task& task, uint64_t address) {
 
 using Pm = svc::procmgr::ProcessManager;
 
+void release_id(int32_t id);
+void forget_pid(int32_t pid);
+
 // An id procmgr handed out (`what`: "spawn", "addThread") as the shim can take it: inside its
-// tables and naming nothing there, else -EAGAIN (with a line on the console: procmgr is wrong).
+// tables and naming nothing there, else -EAGAIN (with a line on the console: procmgr is wrong;
+// the id goes back to it).
 int32_t take_id(rpc::Status s, int32_t id, const char* what) {
   if (s == rpc::Status::kNoSpace) return static_cast<int32_t>(-kEAGAIN);  // as at pid_max
   if (s != rpc::Status::kOk) {
@@ -38,6 +42,11 @@ int32_t take_id(rpc::Status s, int32_t id, const char* what) {
   }
   if (id <= 0 || id >= kMaxIds || g_shim.tasks[id] != nullptr || g_shim.processes[id] != nullptr) {
     rt::print("procmgr: %s gave id %d, which the shim cannot take\n", what, id);
+    if (StringView(what) == StringView("spawn")) {
+      forget_pid(id);
+    } else {
+      release_id(id);
+    }
     return static_cast<int32_t>(-kEAGAIN);
   }
   return id;

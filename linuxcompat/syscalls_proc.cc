@@ -110,6 +110,13 @@ int64_t ended_child(const Process& waiter, int32_t pid, bool keep, Process** fou
   *found = s == rpc::Status::kOk ? find_process(resp.pid) : nullptr;
   if (*found == nullptr || !(*found)->zombie) {
     rt::print("procmgr: wait by pid %d: %s, pid %d\n", waiter.pid, rpc::status_name(s), resp.pid);
+    if (s == rpc::Status::kOk && !keep && *found == nullptr) {  // collected: nothing holds it
+      Pm::ReleaseRequest release;
+      release.id = resp.pid;
+      Pm::ReleaseResponse released;
+      (void)g_shim.procmgr.release(release, released);
+    }
+    *found = nullptr;
     return -kECHILD;
   }
   return 1;
@@ -184,6 +191,7 @@ int64_t sys_wait4(Task& task, int32_t pid, uint64_t wstatus, uint32_t options, u
   if ((options & ~(kWnohang | kWuntraced | kWcontinued | kWnothread | kWall | kWclone)) != 0) {
     return -kEINVAL;
   }
+  if (pid == INT32_MIN) return -kESRCH;  // as kernel_wait4: no group -INT32_MIN
   Process& me = task.process;
   for (;;) {
     Process* found = nullptr;

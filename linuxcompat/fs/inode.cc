@@ -220,6 +220,14 @@ int64_t RegularInode::move_to_memory(uint64_t capacity) {
   return 0;
 }
 
+void RegularInode::release_mapping() {
+  Inode* owner = cache_for_;
+  // With an owner, its reference and this mapping's: the last mapping if there are two.
+  const bool last = owner != nullptr && references() == 2;
+  release();  // not touched after this
+  if (last) owner->unmapped();
+}
+
 bool RegularInode::zero_past_end(uint64_t end) {
   if (!shared() || end <= size_) return true;
   return g_backend->zero_bytes(memory_, size_, end - size_) == end - size_;

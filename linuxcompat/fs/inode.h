@@ -78,6 +78,10 @@ class Inode {
   // through MAP_SHARED mappings of a service's file (service_fs.cc), for fsync, fdatasync and
   // msync(MS_SYNC). 0 or -errno. Default: nothing is held apart.
   virtual int64_t flush() { return 0; }
+  // The last MAP_SHARED mapping of the memory that holds the file's bytes went (a service's
+  // file, whose bytes the shim holds only while they are mapped: service_fs.cc). Default:
+  // nothing to do.
+  virtual void unmapped() {}
 
   // ---- changes of attributes (each sets ctime) ----
   void set_permissions(uint32_t permissions);
@@ -153,6 +157,9 @@ class RegularInode final : public Inode {
   // This inode holds the bytes of `file` (a service's file, service_fs.cc) for its MAP_SHARED
   // mappings; null: no longer (the file is gone, the mappings keep the bytes).
   void set_cache_for(Inode* file) { cache_for_ = file; }
+  // A mapping's reference goes (AddressSpace::release); when it was the last mapping of a
+  // service file's bytes, that file hears of it (Inode::unmapped).
+  void release_mapping();
 
   // Bytes at `offset`: the count copied (0 at or after the end), -ENOMEM if a shared file's
   // first page there cannot be reached (short if a later one cannot).

@@ -221,8 +221,9 @@ class ServiceFile final : public Inode {
     return 0;
   }
 
-  // unshare_service_file: the memory goes if only the file holds it and its bytes are back in
-  // the service.
+  // unshare_service_file, and the last mapping gone: the memory goes if only the file holds it
+  // and its bytes are back in the service.
+  void unmapped() override { unshare(); }
   void unshare() {
     if (shared_ == nullptr || shared_->references() != 1 || flush() != 0) return;
     shared_->set_cache_for(nullptr);
@@ -230,19 +231,31 @@ class ServiceFile final : public Inode {
     shared_ = nullptr;
   }
 
-  // Writes the shared bytes back to the service (Inode::flush).
+  // Writes the shared bytes back to the service (Inode::flush): each chunk that differs from
+  // the service's (nothing tracks which pages were stored to), so that an unchanged chunk costs
+  // a read and a hole stays a hole.
   int64_t flush() override {
     if (shared_ == nullptr) return 0;
-    uint8_t chunk[kChunk];
     for (uint64_t at = 0; at < size_; at += kChunk) {  // bound: size_ / kChunk rounds
       Service::WriteRequest req;
       req.node = ino();
       req.offset = at;
       req.data.size = static_cast<uint32_t>(min(kChunk, size_ - at));
-      if (shared_->read(chunk, req.data.size, at) != static_cast<int64_t>(req.data.size)) {
+      if (shared_->read(req.data.data, req.data.size, at) != static_cast<int64_t>(req.data.size)) {
         return -kENOMEM;  // a page of the memory out of reach
       }
-      mem_copy(req.data.data, chunk, req.data.size);
+      Service::ReadRequest theirs;
+      theirs.node = ino();
+      theirs.offset = at;
+      theirs.length = req.data.size;
+      Service::ReadResponse bytes;
+      if (const rpc::Status s = mount_.client.read(theirs, bytes); s != rpc::Status::kOk) {
+        return error_of(s);
+      }
+      if (bytes.data.size == req.data.size &&
+          mem_compare(bytes.data.data, req.data.data, req.data.size) == 0) {
+        continue;
+      }
       Service::WriteResponse resp;
       if (const rpc::Status s = mount_.client.write(req, resp); s != rpc::Status::kOk) {
         return error_of(s, -kEFBIG);
@@ -253,6 +266,16 @@ class ServiceFile final : public Inode {
   }
 
   int64_t write(const uint8_t* data, uint64_t length, uint64_t offset) override {
+    // The shared bytes make room first, so that once the service has taken the bytes they can
+    // only fail to follow when a page is out of reach (-ENOMEM; the service then has bytes the
+    // shim's copy has not).
+    if (shared_ != nullptr && offset < RegularInode::kMaxSize) {
+      if (int64_t e = shared_->share(
+              min(offset + min(length, RegularInode::kMaxSize), RegularInode::kMaxSize));
+          e != 0) {
+        return e;
+      }
+    }
     uint64_t done = 0;
     while (done < length) {  // bound: each round writes a chunk or ends
       Service::WriteRequest req;
@@ -294,6 +317,9 @@ class ServiceFile final : public Inode {
   bool open_elsewhere() const { return references() > 2; }
 
   int64_t truncate(uint64_t length) override {
+    if (shared_ != nullptr && length > size_ && length <= RegularInode::kMaxSize) {
+      if (int64_t e = shared_->share(length); e != 0) return e;  // room first, as in write
+    }
     Service::TruncateRequest req;
     req.node = ino();
     req.size = length;

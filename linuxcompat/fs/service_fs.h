@@ -92,11 +92,12 @@ class ServiceDirectory final : public Directory {
 // every read and write of the file meet, and the service's bytes are out of reach (another
 // address space, behind calls). So on its first shared mapping the file's bytes move into memory
 // of the shim's, a RegularInode made for it (*out: the file keeps the reference; the mappings
-// take their own), which holds them from then on, as long as the file lives: reads come from
-// it, writes and truncates go to the service and then to it, and what stores through the
-// mappings change goes back to the service with fsync, fdatasync, msync(MS_SYNC) and at unmount
-// (Inode::flush: every byte of the file, a chunk a call; there is no dirty tracking). 0, or
-// -ENOMEM, -ENOSPC (the shim's budget for file data), or the service's read error.
+// take their own), which holds them while a mapping lasts: reads come from it, writes and
+// truncates make room in it, go to the service, then to it, and what stores through the
+// mappings change goes back to the service with fsync, fdatasync, msync(MS_SYNC), at unmount
+// and when the last mapping goes, which lets the memory go (Inode::flush: each chunk that
+// differs from the service's; there is no dirty tracking). 0, or -ENOMEM, -ENOSPC (the shim's
+// budget for file data), or the service's read error.
 int64_t share_service_file(Inode& file, RegularInode** out);
 // A MAP_SHARED of `file` that failed: if nothing maps the memory share_service_file moved its
 // bytes to, they are written back and the memory goes (the file is as before its first mapping).

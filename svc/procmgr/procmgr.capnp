@@ -25,6 +25,8 @@ interface ProcessManager {
 
   addThread @2 (pid :Int32) -> (tid :Int32);
   # An id for another thread of the live process `pid` (its first thread's id is the pid).
+  #
+  # No id is handed out while a live or ended process has it as its group or session.
 
   release @3 (id :Int32) -> ();
   # The id may be handed out again: a thread's, or an ended process's once it was collected
@@ -38,14 +40,17 @@ interface ProcessManager {
 
   wait @5 (parent :Int32, select :Int32, keep :Bool) -> (pid :Int32, status :Int32);
   # An ended child of `parent` that `select` chooses: > 0 that pid; -1 any; 0 any in the
-  # parent's group; < -1 any in group -select. It is collected (no longer a child, its id
+  # parent's group; < -1 any in group -select (the most negative Int32 is invalidArgument). It is collected (no longer a child, its id
   # reserved until released) unless `keep`. The one with the lowest pid if several have ended.
   # wouldBlock: children match, none has ended; notFound: no child matches.
 
   setGroup @6 (caller :Int32, pid :Int32, group :Int32) -> (result :GroupResult);
   # Moves `pid` (0: the caller) into process group `group` (0: the group whose id is its pid),
-  # as setpgid: the caller itself or a child of it that has not called executed; the group must
-  # exist in the caller's session or be the pid's own new group; a session leader stays.
+  # as setpgid, checked in its order: a negative group is invalid; `pid` must be the caller or
+  # a child of it (noProcess; a thread's id is invalid); a child must be in the caller's session
+  # (notPermitted) and not have run a new program (executed); a session leader stays
+  # (notPermitted); the group must exist in the caller's session or be the pid's own new group
+  # (notPermitted).
 
   newSession @7 (pid :Int32) -> (result :GroupResult);
   # `pid` becomes leader of a new session and of a new group, both with its id, unless it leads

@@ -8,6 +8,8 @@ using rpc::Status;
 rpc::Status ProcmgrService::start(svc::Env&) {
   for (Entry& e : entries_)
     e = Entry{State::kFree, false, 0, 0, 0, 0};
+  for (uint16_t& n : names_)
+    n = 0;
   last_ = 0;
   return Status::kOk;
 }
@@ -16,11 +18,16 @@ int32_t ProcmgrService::allocate() {
   // Every id once, the last one given included (id 0 is never one).
   for (int32_t i = 1; i <= kMaxIds; ++i) {  // bound: kMaxIds ids
     const int32_t id = (last_ + i) % kMaxIds;
-    if (id == 0 || entries_[id].state != State::kFree) continue;
+    if (id == 0 || entries_[id].state != State::kFree || names_[id] != 0) continue;
     last_ = id;
     return id;
   }
   return 0;
+}
+
+void ProcmgrService::name(const Entry& e, int delta) {
+  names_[e.group] = static_cast<uint16_t>(names_[e.group] + delta);
+  names_[e.session] = static_cast<uint16_t>(names_[e.session] + delta);
 }
 
 bool ProcmgrService::is(int32_t id, State state) const {
@@ -40,6 +47,7 @@ bool ProcmgrService::group_in_session(int32_t group, int32_t session) const {
 }
 
 void ProcmgrService::collect(int32_t pid) {
+  name(entries_[pid], -1);
   entries_[pid].state = State::kCollected;
   entries_[pid].parent = 0;
 }
@@ -68,6 +76,7 @@ rpc::Status ProcmgrService::spawn(const ProcessManager::SpawnRequest& req,
     const Entry& parent = entries_[req.parent];
     e = Entry{State::kLive, false, req.parent, parent.group, parent.session, 0};
   }
+  name(e, +1);
   resp.pid = pid;
   return Status::kOk;
 }
@@ -103,6 +112,7 @@ rpc::Status ProcmgrService::exit(const ProcessManager::ExitRequest& req,
     }
     child.parent = kReaper;
     if (child.state == State::kEnded) {
+      name(child, -1);
       child.state = State::kCollected;
       child.parent = 0;
     }
@@ -116,6 +126,7 @@ rpc::Status ProcmgrService::exit(const ProcessManager::ExitRequest& req,
 
 rpc::Status ProcmgrService::wait(const ProcessManager::WaitRequest& req,
                                  ProcessManager::WaitResponse& resp, const rpc::CallContext&) {
+  if (req.select == INT32_MIN) return Status::kInvalidArgument;  // (Linux: ESRCH) no -select
   if (!is(req.parent, State::kLive)) return Status::kNotFound;
   const int32_t own_group = entries_[req.parent].group;
   bool any = false;
@@ -153,16 +164,22 @@ rpc::Status ProcmgrService::set_group(const ProcessManager::SetGroupRequest& req
   const int32_t pid = req.pid == 0 ? req.caller : req.pid;
   const int32_t group = req.group == 0 ? pid : req.group;
   const Entry& caller = entries_[req.caller];
-  if (!is(pid, State::kLive) || (pid != req.caller && entries_[pid].parent != req.caller)) {
+  // In setpgid's order: a thread's id; not the caller nor its child; a child in another session
+  // (before: one that ran a new program); a session leader; no such group in the session.
+  if (is(pid, State::kThread)) {
+    resp.result = R::kInvalid;
+  } else if (!is(pid, State::kLive) || (pid != req.caller && entries_[pid].parent != req.caller)) {
     resp.result = R::kNoProcess;
-  } else if (pid != req.caller && entries_[pid].executed) {
+  } else if (pid != req.caller && entries_[pid].executed &&
+             entries_[pid].session == caller.session) {
     resp.result = R::kExecuted;
   } else if (entries_[pid].session != caller.session || entries_[pid].session == pid ||
              (group != pid && !group_in_session(group, caller.session))) {
-    // Another session's child, a session leader, or no such group in the session.
     resp.result = R::kNotPermitted;
   } else {
+    name(entries_[pid], -1);
     entries_[pid].group = group;
+    name(entries_[pid], +1);
   }
   return Status::kOk;
 }
@@ -181,8 +198,10 @@ rpc::Status ProcmgrService::new_session(const ProcessManager::NewSessionRequest&
       return Status::kOk;
     }
   }
+  name(entries_[req.pid], -1);
   entries_[req.pid].group = req.pid;
   entries_[req.pid].session = req.pid;
+  name(entries_[req.pid], +1);
   resp.result = GroupResult::kOk;
   return Status::kOk;
 }

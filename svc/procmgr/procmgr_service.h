@@ -57,13 +57,19 @@ class ProcmgrService final : public svc::Service, public ProcessManager::Server 
     int32_t status;  // once ended
   };
 
-  // The next free id after the last one given (as Linux hands out pids), or 0 if none is free.
+  // The next free id after the last one given (as Linux hands out pids) that no group or
+  // session is named after (Linux keeps such a pid while the group or session lasts), or 0.
   int32_t allocate();
+  // A live or ended process joins or leaves the group and session it names (names_).
+  void name(const Entry& e, int delta);
   bool is(int32_t id, State state) const;
   bool group_in_session(int32_t group, int32_t session) const;
   void collect(int32_t pid);
 
   Entry entries_[kMaxIds];
+  // For each id, how many live or ended processes have it as their group and as their session
+  // (each counted apart): the id is not handed out while that is above 0.
+  uint16_t names_[kMaxIds];
   int32_t last_ = 0;
 };
 

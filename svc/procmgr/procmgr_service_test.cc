@@ -292,6 +292,55 @@ TEST_CASE("setGroup and newSession: setpgid's and setsid's rules") {
   CHECK(pm.set_group(shell, late, job2) == R::kOk);
 }
 
+TEST_CASE("an id still naming a group or session is not handed out again") {
+  const bool loopback = GENERATE(false, true);
+  Started st(loopback);
+  Pm& pm = st.pm;
+  const int32_t shell = pm.spawn(1);
+  const int32_t leader = pm.spawn(shell);
+  REQUIRE(pm.new_session(leader) == R::kOk);
+  const int32_t member = pm.spawn(leader);
+  REQUIRE(pm.exit(leader, 0) == Status::kOk);
+  int32_t pid = 0;
+  REQUIRE(pm.wait(shell, leader, false, &pid) == Status::kOk);
+  REQUIRE(pm.release(leader) == Status::kOk);
+  REQUIRE(pm.info(member).group == leader);
+  REQUIRE(pm.info(member).session == leader);
+  // Every other id comes round (twice over), the leader's never while the member lives.
+  for (int i = 0; i < 2 * ProcmgrService::kMaxIds; ++i) {
+    const int32_t t = pm.add_thread(shell);
+    REQUIRE(t != kNoPid);
+    REQUIRE(t != leader);
+    REQUIRE(pm.release(t) == Status::kOk);
+  }
+  // Once the member is collected the id is free again.
+  REQUIRE(pm.exit(member, 0) == Status::kOk);  // its parent ended: the reaper collects it
+  REQUIRE(pm.release(member) == Status::kOk);
+  bool reused = false;
+  for (int i = 0; i < ProcmgrService::kMaxIds && !reused; ++i) {
+    const int32_t t = pm.add_thread(shell);
+    REQUIRE(t != kNoPid);
+    reused = t == leader;
+    REQUIRE(pm.release(t) == Status::kOk);
+  }
+  CHECK(reused);
+}
+
+TEST_CASE("setGroup checks in setpgid's order; wait refuses the most negative select") {
+  const bool loopback = GENERATE(false, true);
+  Started st(loopback);
+  Pm& pm = st.pm;
+  const int32_t p = pm.spawn(1);
+  const int32_t c = pm.spawn(p);
+  REQUIRE(pm.new_session(c) == R::kOk);
+  REQUIRE(pm.executed(c) == Status::kOk);
+  CHECK(pm.set_group(p, c, c) == R::kNotPermitted);  // another session, before exec'd
+  const int32_t t = pm.add_thread(p);
+  CHECK(pm.set_group(p, t, 0) == R::kInvalid);  // a thread's id (Linux: EINVAL)
+  CHECK(pm.wait(p, INT32_MIN) == Status::kInvalidArgument);
+  CHECK(pm.wait(p, -1) == Status::kWouldBlock);
+}
+
 TEST_CASE("threads: ids from the same space, released by the client") {
   const bool loopback = GENERATE(false, true);
   Started st(loopback);

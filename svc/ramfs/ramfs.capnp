@@ -26,7 +26,8 @@ interface FileSystem {
   write @4 (node :UInt64, offset :UInt64, data :Data $Hmk.maxSize(512)) -> (written :UInt32);
   # Writes at `offset`, growing the file; a gap reads as zeros. A file holds at most the file
   # system's limit (ramfs: 4 MiB): a write across it stores what fits (`written` says how much),
-  # one at or past it is tooLong. Running out of memory part way is a short write too.
+  # one at or past it is tooLong. Running out of memory part way is a short write too. A write
+  # of no bytes changes nothing, wherever it points.
 
   truncate @5 (node :UInt64, size :UInt64) -> ();
   # Sets the file's size; bytes past a shrink are gone. Past the size limit: tooLong.

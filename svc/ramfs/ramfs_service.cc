@@ -281,10 +281,15 @@ rpc::Status RamfsService::write(const FileSystem::WriteRequest& req,
   RPC_TRY(node_of(req.node, &index));
   Node& node = nodes_[index];
   if (node.kind == fs::NodeKind::kDirectory) return rpc::Status::kIsDirectory;
+  // Nothing to write changes nothing, wherever it points (Linux: a write of 0 bytes is 0).
+  if (req.data.size == 0) {
+    resp.written = 0;
+    return rpc::Status::kOk;
+  }
   // A write across the size limit stores what fits (a short count), as Linux writes up to a
   // file size limit; one that starts at it or past it stores nothing.
   const uint64_t limit = kExtentsPerFile * kExtentBytes;
-  if (req.data.size > 0 && req.offset >= limit) return rpc::Status::kTooLong;
+  if (req.offset >= limit) return rpc::Status::kTooLong;
   const uint64_t size = req.data.size < limit - req.offset ? req.data.size : limit - req.offset;
   // Running out of extents part way is a short write; only a write that stored nothing fails.
   rpc::Status s = rpc::Status::kOk;
@@ -301,7 +306,7 @@ rpc::Status RamfsService::write(const FileSystem::WriteRequest& req,
     copy(base + within, req.data.data + done, chunk);
     done += chunk;
   }
-  if (done == 0 && size > 0) return s;
+  if (done == 0) return s;
   if (req.offset + done > node.size) node.size = req.offset + done;
   resp.written = static_cast<uint32_t>(done);
   return rpc::Status::kOk;

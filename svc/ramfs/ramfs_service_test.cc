@@ -531,6 +531,19 @@ TEST_CASE("write: the 4 MiB limit, exactly: across it a short write", "[ramfs][l
   fs.finish();
 }
 
+TEST_CASE("write: nothing to write changes nothing, wherever it points", "[ramfs][limit]") {
+  Fs fs(loopback_or_local());
+  const uint64_t f = fs.file("/f");
+  REQUIRE(fs.write(f, 0, "abc") == Status::kOk);
+  for (const uint64_t offset : {uint64_t{100}, kLimit, uint64_t{1} << 40, ~uint64_t{0}}) {
+    uint32_t written = 7;
+    REQUIRE(fs.write(f, offset, "", &written) == Status::kOk);
+    REQUIRE(written == 0);
+    REQUIRE(fs.size_of(f) == 3);  // (the size once followed the offset, up to 2^40 and beyond)
+  }
+  fs.finish();
+}
+
 TEST_CASE("write: no memory for an extent", "[ramfs]") {
   Fs fs(loopback_or_local());
   const uint64_t f = fs.file("/f");
