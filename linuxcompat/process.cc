@@ -31,25 +31,21 @@ using Pm = svc::procmgr::ProcessManager;
 void release_id(int32_t id);
 void forget_pid(int32_t pid);
 
-// An id procmgr handed out (`what`: "spawn", "addThread") as the shim can take it: inside its
-// tables and naming nothing there, else -EAGAIN (with a line on the console: procmgr is wrong;
-// the id goes back to it).
-int32_t take_id(rpc::Status s, int32_t id, const char* what) {
-  if (s == rpc::Status::kNoSpace) return static_cast<int32_t>(-kEAGAIN);  // as at pid_max
-  if (s != rpc::Status::kOk) {
-    rt::print("procmgr: %s failed: %s\n", what, rpc::status_name(s));
-    return static_cast<int32_t>(-kEAGAIN);
+// Whether procmgr's answer `s` to `what` ("spawn", "addThread") gave an id the shim can take:
+// inside its tables and naming nothing there. If not, the failure is said on the console
+// (procmgr is wrong; running out of ids, noSpace, is not) and the caller answers -EAGAIN, as
+// Linux's fork does at pid_max.
+bool usable_id(rpc::Status s, int32_t id, const char* what) {
+  if (s == rpc::Status::kOk && id > 0 && id < kMaxIds && g_shim.tasks[id] == nullptr &&
+      g_shim.processes[id] == nullptr) {
+    return true;
   }
-  if (id <= 0 || id >= kMaxIds || g_shim.tasks[id] != nullptr || g_shim.processes[id] != nullptr) {
+  if (s == rpc::Status::kOk) {
     rt::print("procmgr: %s gave id %d, which the shim cannot take\n", what, id);
-    if (StringView(what) == StringView("spawn")) {
-      forget_pid(id);
-    } else {
-      release_id(id);
-    }
-    return static_cast<int32_t>(-kEAGAIN);
+  } else if (s != rpc::Status::kNoSpace) {
+    rt::print("procmgr: %s failed: %s\n", what, rpc::status_name(s));
   }
-  return id;
+  return false;
 }
 
 // A new process's pid from procmgr, a child of `parent` (0: pid 1, the reaper), or -EAGAIN.
@@ -58,7 +54,9 @@ int32_t new_pid(int32_t parent) {
   req.parent = parent;
   Pm::SpawnResponse resp;
   const rpc::Status s = g_shim.procmgr.spawn(req, resp);
-  return take_id(s, resp.pid, "spawn");
+  if (usable_id(s, resp.pid, "spawn")) return resp.pid;
+  if (s == rpc::Status::kOk) forget_pid(resp.pid);  // back to procmgr, which made it
+  return static_cast<int32_t>(-kEAGAIN);
 }
 
 // A new task's tid in the process `pid`, or -EAGAIN.
@@ -67,7 +65,9 @@ int32_t new_tid(int32_t pid) {
   req.pid = pid;
   Pm::AddThreadResponse resp;
   const rpc::Status s = g_shim.procmgr.add_thread(req, resp);
-  return take_id(s, resp.tid, "addThread");
+  if (usable_id(s, resp.tid, "addThread")) return resp.tid;
+  if (s == rpc::Status::kOk) release_id(resp.tid);
+  return static_cast<int32_t>(-kEAGAIN);
 }
 
 // procmgr may hand `id` out again: nothing of the shim's is under it any more.

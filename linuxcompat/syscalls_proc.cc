@@ -110,7 +110,9 @@ int64_t ended_child(const Process& waiter, int32_t pid, bool keep, Process** fou
   *found = s == rpc::Status::kOk ? find_process(resp.pid) : nullptr;
   if (*found == nullptr || !(*found)->zombie) {
     rt::print("procmgr: wait by pid %d: %s, pid %d\n", waiter.pid, rpc::status_name(s), resp.pid);
-    if (s == rpc::Status::kOk && !keep && *found == nullptr) {  // collected: nothing holds it
+    // Collected by procmgr and nothing of the shim's under the id: it goes back.
+    if (s == rpc::Status::kOk && !keep && resp.pid > 0 && resp.pid < kMaxIds &&
+        g_shim.processes[resp.pid] == nullptr && g_shim.tasks[resp.pid] == nullptr) {
       Pm::ReleaseRequest release;
       release.id = resp.pid;
       Pm::ReleaseResponse released;
