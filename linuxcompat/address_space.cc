@@ -42,6 +42,13 @@ bool continues(const Region& a, const Region& b) {
 
 AddressSpace* g_spaces = nullptr;  // every address space (next_, prev_)
 
+using Mm = svc::memmgr::MemoryManager;
+
+// memmgr's refusals (over the budget, no room for the record, a range it does not hold as this
+// address space does) and a memmgr that does not answer are all ENOMEM: Linux's answer when
+// RLIMIT_AS or its map count is reached.
+int64_t memmgr_errno(rpc::Status s) { return s == rpc::Status::kOk ? 0 : -kENOMEM; }
+
 // Runs step(piece, done, n) on each part of bytes [offset, offset + length) of `object` that
 // one page holds: `piece` is where the backend reaches those n bytes, `done` counts the bytes
 // before them. Stops where a page cannot be reached or `step` says false; the bytes done.
@@ -113,12 +120,111 @@ AddressSpace::AddressSpace(MemoryBackend& backend) : backend_(backend), next_(g_
 
 AddressSpace::~AddressSpace() {
   clear(false);
+  close();
   if (prev_ != nullptr) {
     prev_->next_ = next_;
   } else {
     g_spaces = next_;
   }
   if (next_ != nullptr) next_->prev_ = prev_;
+}
+
+uint8_t AddressSpace::memory_rights(uint32_t prot) {
+  if (prot == kProtNone) return 0;
+  return static_cast<uint8_t>(1 | ((prot & kProtWrite) != 0 ? 2 : 0) |
+                              ((prot & kProtExec) != 0 ? 4 : 0));
+}
+
+int64_t AddressSpace::open(Memmgr* memmgr, uint64_t budget_pages) {
+  Mm::OpenRequest req;
+  req.budget = budget_pages;
+  Mm::OpenResponse resp;
+  if (const rpc::Status s = memmgr->open(req, resp); s != rpc::Status::kOk) return memmgr_errno(s);
+  memmgr_ = memmgr;
+  space_ = resp.space;
+  return 0;
+}
+
+void AddressSpace::close() {
+  if (space_ == 0) return;
+  Mm::CloseRequest req;
+  req.space = space_;
+  Mm::CloseResponse resp;
+  (void)memmgr_->close(req, resp);  // an unknown space: nothing to close
+  space_ = 0;
+}
+
+int64_t AddressSpace::set_budget(uint64_t budget_pages) {
+  if (space_ == 0) return 0;
+  Mm::SetBudgetRequest req;
+  req.space = space_;
+  req.budget = budget_pages;
+  Mm::SetBudgetResponse resp;
+  return memmgr_errno(memmgr_->set_budget(req, resp));
+}
+
+int64_t AddressSpace::memmgr_map(uint64_t start, uint64_t pages, uint32_t prot, bool shared,
+                                 bool file) {
+  if (space_ == 0) return 0;
+  Mm::MapRequest req;
+  req.space = space_;
+  req.start = start;
+  req.pages = pages;
+  req.rights = memory_rights(prot);
+  req.backing = file     ? svc::memmgr::Backing::kFile
+                : shared ? svc::memmgr::Backing::kShared
+                         : svc::memmgr::Backing::kPrivate;
+  Mm::MapResponse resp;
+  return memmgr_errno(memmgr_->map(req, resp));
+}
+
+int64_t AddressSpace::memmgr_unmap(uint64_t start, uint64_t pages) {
+  if (space_ == 0) return 0;
+  Mm::UnmapRequest req;
+  req.space = space_;
+  req.start = start;
+  req.pages = pages;
+  Mm::UnmapResponse resp;
+  return memmgr_errno(memmgr_->unmap(req, resp));
+}
+
+int64_t AddressSpace::memmgr_protect(uint64_t start, uint64_t pages, uint32_t prot) {
+  if (space_ == 0) return 0;
+  Mm::ProtectRequest req;
+  req.space = space_;
+  req.start = start;
+  req.pages = pages;
+  req.rights = memory_rights(prot);
+  Mm::ProtectResponse resp;
+  return memmgr_errno(memmgr_->protect(req, resp));
+}
+
+int64_t AddressSpace::memmgr_move(uint64_t from, uint64_t pages, uint64_t to, uint64_t more,
+                                  bool keep) {
+  if (space_ == 0) return 0;
+  Mm::MoveRequest req;
+  req.space = space_;
+  req.from = from;
+  req.pages = pages;
+  req.to = to;
+  req.more = more;
+  req.keep = keep;
+  Mm::MoveResponse resp;
+  return memmgr_errno(memmgr_->move(req, resp));
+}
+
+int64_t AddressSpace::memmgr_copy(const AddressSpace& parent) {
+  if (parent.space_ == 0) return 0;
+  Mm::CopyRequest req;
+  req.space = parent.space_;
+  Mm::CopyResponse resp;
+  if (const rpc::Status s = parent.memmgr_->copy(req, resp); s != rpc::Status::kOk) {
+    return memmgr_errno(s);
+  }
+  close();
+  memmgr_ = parent.memmgr_;
+  space_ = resp.copy;
+  return 0;
 }
 
 void AddressSpace::unmap_file(const fs::RegularInode* file) {
@@ -158,13 +264,18 @@ int64_t AddressSpace::map_file(uint64_t start, uint64_t pages, uint32_t prot,
   if (first_page + pages > file->memory().pages) return -kENOMEM;
   if (!range_free(start, pages)) return -kENOMEM;
   if (count_ == kMaxRegions) return -kENOMEM;
+  if (int64_t e = memmgr_map(start, pages, prot, /*shared=*/true, /*file=*/true); e != 0) return e;
   Backing* b = file_backing(file);
-  if (b == nullptr) return -kENOMEM;
+  if (b == nullptr) {
+    (void)memmgr_unmap(start, pages);
+    return -kENOMEM;
+  }
   b->users = 1;
   Region r{start, pages, b, first_page, prot, /*map_shared=*/true};
   r.may_write = may_write;
   if (int64_t e = map_region(r); e != 0) {
     release(b);
+    (void)memmgr_unmap(start, pages);
     return e;
   }
   (void)insert(r);  // room was checked above
@@ -172,6 +283,12 @@ int64_t AddressSpace::map_file(uint64_t start, uint64_t pages, uint32_t prot,
 }
 
 void AddressSpace::clear(bool unmap) {
+  if (space_ != 0 && count_ > 0) {
+    Mm::ClearRequest req;
+    req.space = space_;
+    Mm::ClearResponse resp;
+    (void)memmgr_->clear(req, resp);  // only an unknown space fails: nothing recorded
+  }
   while (count_ > 0) {
     const Region& r = regions_[count_ - 1];
     if (unmap && r.prot != kProtNone) (void)backend_.unmap(r.start, r.pages);
@@ -215,6 +332,10 @@ int64_t AddressSpace::copy_from(const AddressSpace& parent) {
   };
   Pair* pairs = new (kFallible) Pair[kMaxRegions];
   if (pairs == nullptr) return -kENOMEM;
+  if (int64_t e = memmgr_copy(parent); e != 0) {
+    delete[] pairs;
+    return e;
+  }
   uint32_t paired = 0;
   int64_t error = 0;
   for (uint32_t i = 0; i < parent.count_ && error == 0; ++i) {
@@ -251,7 +372,7 @@ int64_t AddressSpace::copy_from(const AddressSpace& parent) {
 }
 
 int64_t AddressSpace::share_from(const AddressSpace& parent) {
-  int64_t error = 0;
+  int64_t error = memmgr_copy(parent);
   for (uint32_t i = 0; i < parent.count_ && error == 0; ++i) {
     const Region& r = parent.regions_[i];
     ++r.backing->users;
@@ -340,11 +461,16 @@ int64_t AddressSpace::map_anonymous(uint64_t start, uint64_t pages, uint32_t pro
   if ((prot & kProtWrite) != 0 && (prot & kProtExec) != 0) return -kEACCES;
   if (!range_free(start, pages)) return -kENOMEM;
   if (count_ == kMaxRegions) return -kENOMEM;
+  if (int64_t e = memmgr_map(start, pages, prot, shared, /*file=*/false); e != 0) return e;
   auto* b = new (kFallible) Backing;
-  if (b == nullptr) return -kENOMEM;
+  if (b == nullptr) {
+    (void)memmgr_unmap(start, pages);
+    return -kENOMEM;
+  }
   b->users = 1;
   if (Status s = backend_.create(pages, populate, &b->own); s != Status::kOk) {
     delete b;
+    (void)memmgr_unmap(start, pages);
     return errno_for(s);
   }
   const Region r{start, pages, b, 0, prot, shared};
@@ -353,6 +479,7 @@ int64_t AddressSpace::map_anonymous(uint64_t start, uint64_t pages, uint32_t pro
   if (e == 0) e = map_region(r);
   if (e != 0) {
     release(b);
+    (void)memmgr_unmap(start, pages);
     return e;
   }
   (void)insert(r);  // room was checked above
@@ -393,6 +520,8 @@ int64_t AddressSpace::unmap(uint64_t start, uint64_t pages) {
   const uint64_t end = start + pages * kPageSize;
   if (int64_t e = split_at(start); e != 0) return e;
   if (int64_t e = split_at(end); e != 0) return e;
+  // memmgr first: it may refuse (no room to cut a region in two), and then nothing goes.
+  if (int64_t e = memmgr_unmap(start, pages); e != 0) return e;
   uint32_t i = index_at_or_after(start);
   while (i < count_ && regions_[i].start < end) {
     const Region r = regions_[i];
@@ -418,50 +547,64 @@ int64_t AddressSpace::protect(uint64_t start, uint64_t pages, uint32_t prot) {
   if (at < end) end = at;
   if (int64_t e = split_at(start); e != 0) return e;
   if (int64_t e = split_at(end); e != 0) return e;
+  // memmgr first (it may refuse: no room to cut a region); where a region then cannot change,
+  // memmgr is told the protections the rest of the range kept.
+  if (int64_t e = memmgr_protect(start, (end - start) / kPageSize, prot); e != 0) return e;
   for (uint32_t i = index_at_or_after(start); i < count_ && regions_[i].start < end; ++i) {
     if (regions_[i].prot == prot) continue;
-    // A file's memory: never executable (the shim writes it for write(2)), writable only
-    // through an fd that allows it (Linux's VM_MAYWRITE).
-    if (regions_[i].backing->file != nullptr && (prot & kProtExec) != 0) return -kEACCES;
-    if ((prot & kProtWrite) != 0 && !regions_[i].may_write) return -kEACCES;
-    if ((prot & kProtWrite) != 0 && regions_[i].backing->shared) {
-      if (int64_t e = unshare(i); e != 0) return e;
-    }
-    Region& r = regions_[i];
-    Backing* b = r.backing;
-    const bool exec = (prot & kProtExec) != 0;
-    if (exec && b->object->writable) {
-      // W^X across the memory object: no other part of it may be writable in the process.
-      for (uint32_t j = 0; j < count_; ++j) {
-        if (j != i && regions_[j].backing == b && (regions_[j].prot & kProtWrite) != 0) {
-          return -kEACCES;
-        }
+    if (int64_t e = protect_region(i, prot); e != 0) {
+      for (; i < count_ && regions_[i].start < end; ++i) {
+        const Region& kept = regions_[i];
+        if (kept.prot != prot) (void)memmgr_protect(kept.start, kept.pages, kept.prot);
       }
-      if (!set_writable(b, false)) return -kENOMEM;
-    }
-    if ((prot & kProtWrite) != 0 && !b->object->writable) {
-      for (uint32_t j = 0; j < count_; ++j) {
-        if (j != i && regions_[j].backing == b && (regions_[j].prot & kProtExec) != 0) {
-          return -kEACCES;
-        }
-      }
-    }
-    if (r.prot != kProtNone) (void)backend_.unmap(r.start, r.pages);
-    const uint32_t old = r.prot;
-    r.prot = prot;
-    if (int64_t e = map_region(r); e != 0) {
-      r.prot = old;
-      (void)map_region(r);
       return e;
-    }
-    if (!b->object->writable && !exec) {
-      bool any_exec = false;
-      for (uint32_t j = 0; j < count_; ++j)
-        any_exec |= regions_[j].backing == b && (regions_[j].prot & kProtExec) != 0;
-      if (!any_exec) (void)set_writable(b, true);
     }
   }
   return result;
+}
+
+int64_t AddressSpace::protect_region(uint32_t index, uint32_t prot) {
+  // A file's memory: never executable (the shim writes it for write(2)), writable only
+  // through an fd that allows it (Linux's VM_MAYWRITE).
+  if (regions_[index].backing->file != nullptr && (prot & kProtExec) != 0) return -kEACCES;
+  if ((prot & kProtWrite) != 0 && !regions_[index].may_write) return -kEACCES;
+  if ((prot & kProtWrite) != 0 && regions_[index].backing->shared) {
+    if (int64_t e = unshare(index); e != 0) return e;
+  }
+  Region& r = regions_[index];
+  Backing* b = r.backing;
+  const bool exec = (prot & kProtExec) != 0;
+  if (exec && b->object->writable) {
+    // W^X across the memory object: no other part of it may be writable in the process.
+    for (uint32_t j = 0; j < count_; ++j) {
+      if (j != index && regions_[j].backing == b && (regions_[j].prot & kProtWrite) != 0) {
+        return -kEACCES;
+      }
+    }
+    if (!set_writable(b, false)) return -kENOMEM;
+  }
+  if ((prot & kProtWrite) != 0 && !b->object->writable) {
+    for (uint32_t j = 0; j < count_; ++j) {
+      if (j != index && regions_[j].backing == b && (regions_[j].prot & kProtExec) != 0) {
+        return -kEACCES;
+      }
+    }
+  }
+  if (r.prot != kProtNone) (void)backend_.unmap(r.start, r.pages);
+  const uint32_t old = r.prot;
+  r.prot = prot;
+  if (int64_t e = map_region(r); e != 0) {
+    r.prot = old;
+    (void)map_region(r);
+    return e;
+  }
+  if (!b->object->writable && !exec) {
+    bool any_exec = false;
+    for (uint32_t j = 0; j < count_; ++j)
+      any_exec |= regions_[j].backing == b && (regions_[j].prot & kProtExec) != 0;
+    if (!any_exec) (void)set_writable(b, true);
+  }
+  return 0;
 }
 
 uint64_t AddressSpace::mapping_end(uint64_t address) const {
@@ -528,6 +671,8 @@ int64_t AddressSpace::move(uint64_t from, uint64_t pages, uint64_t to, uint64_t 
   m.last_prot = last.prot;
   m.last_shared = last.map_shared;
   m.extra_first_page = last.first_page + (m.end - last.start) / kPageSize;
+  // memmgr first: the growth must fit the budget.
+  if (int64_t e = memmgr_move(from, pages, to, more, m.keep); e != 0) return e;
   m.fresh = new (kFallible) Backing* [m.k + 1] {};
   m.moved = new (kFallible) Region[m.k + 1];
   int64_t error = m.fresh != nullptr && m.moved != nullptr ? 0 : -kENOMEM;
@@ -541,6 +686,10 @@ int64_t AddressSpace::move(uint64_t from, uint64_t pages, uint64_t to, uint64_t 
   if (error == 0) error = move_map(m);
   if (error != 0) {
     move_undo(m);
+    // memmgr's move undone: back to the old range (no growth), the extra pages dropped.
+    if (!m.keep) (void)memmgr_move(to, pages, from, 0, /*keep=*/false);
+    const uint64_t added = m.keep ? pages + more : more;
+    if (added > 0) (void)memmgr_unmap(to + (pages + more - added) * kPageSize, added);
   } else {
     move_commit(m);
   }
@@ -722,6 +871,15 @@ bool AddressSpace::range_free(uint64_t start, uint64_t pages) const {
 }
 
 uint64_t AddressSpace::find_free(uint64_t pages, uint64_t below) const {
+  if (space_ != 0) {
+    Mm::PlaceRequest req;
+    req.space = space_;
+    req.pages = pages;
+    req.lowest = kLowestAddress;
+    req.below = below;
+    Mm::PlaceResponse resp;
+    return memmgr_->place(req, resp) == rpc::Status::kOk ? resp.start : 0;
+  }
   const uint64_t size = pages * kPageSize;
   uint64_t top = below;
   for (uint32_t i = count_; i > 0; --i) {

@@ -16,6 +16,7 @@
 
 #include "core/abi/syscall.h"
 #include "core/lib/status.h"
+#include "svc/memmgr/memmgr.hmk.h"
 
 namespace hmk::lx {
 
@@ -118,13 +119,37 @@ struct Region {
 class AddressSpace {
  public:
   static constexpr uint32_t kMaxRegions = 512;
+  using Memmgr = svc::memmgr::MemoryManager::Client;
 
   explicit AddressSpace(MemoryBackend& backend);
-  // Deletes every memory object; the process's mappings are left to its end (its space is gone
-  // or going).
+  // Deletes every memory object and closes memmgr's record; the process's mappings are left to
+  // its end (its space is gone or going).
   ~AddressSpace();
   AddressSpace(const AddressSpace&) = delete;
   AddressSpace& operator=(const AddressSpace&) = delete;
+
+  // ---- memmgr (svc/memmgr), whose policy this address space follows ----
+  // memmgr keeps the map of the process's regions (range, rights, backing) and its page budget,
+  // and decides: a region is added only if memmgr admits it (its range free, the budget not
+  // exceeded: else -ENOMEM, as Linux's RLIMIT_AS), and a mapping without a fixed address goes
+  // where memmgr places it (find_free). Every operation below asks memmgr before it makes
+  // memory or mappings and tells it what changed, so that memmgr's map is this address space's
+  // regions (merged where neighbours have the same rights and backing; memory_rights gives the
+  // rights). Without memmgr (host tests of the bookkeeping alone) nothing is asked.
+  //
+  // A record of its own in memmgr, with a budget of `budget_pages` (RLIMIT_AS in pages): for a
+  // process's first program; a fork's child gets a copy of its parent's from copy_from or
+  // share_from. The address space must have no record yet. 0 or -ENOMEM.
+  int64_t open(Memmgr* memmgr, uint64_t budget_pages);
+  // The record goes (the process has ended; the destructor does it too).
+  void close();
+  // A new budget (setrlimit(RLIMIT_AS)): growth beyond it is refused, what is there stays.
+  int64_t set_budget(uint64_t budget_pages);
+  // The address space's record in memmgr (0: none).
+  uint32_t memmgr_space() const { return space_; }
+  // The rights memmgr records for a protection: the mapping's (anything mapped is readable, as
+  // on x86); kProtNone is 0.
+  static uint8_t memory_rights(uint32_t prot);
 
   // Operations on page ranges (page-aligned start, pages > 0, inside the user range: the
   // callers check). Each returns 0 or -errno.
@@ -200,7 +225,8 @@ class AddressSpace {
   // [start, end), once per run of regions with the same file. 0, or the first error.
   int64_t flush_files(uint64_t start, uint64_t end) const;
   bool range_free(uint64_t start, uint64_t pages) const;
-  // The highest free range of `pages` pages ending at or below `below`; 0 if there is none.
+  // The highest free range of `pages` pages ending at or below `below` (and starting at or above
+  // kLowestAddress); 0 if there is none. With memmgr, memmgr chooses (place).
   uint64_t find_free(uint64_t pages, uint64_t below) const;
 
   // Copies between the process's memory and the shim's; false (EFAULT) unless every byte lies
@@ -272,7 +298,20 @@ class AddressSpace {
   void move_commit(MoveState& m);
   bool copy(uint64_t address, uint64_t len, Access access, void* shim_buffer);
 
+  // memmgr's side of a change (each does nothing without memmgr): 0 or -ENOMEM (memmgr refused,
+  // or did not answer).
+  int64_t memmgr_map(uint64_t start, uint64_t pages, uint32_t prot, bool shared, bool file);
+  int64_t memmgr_unmap(uint64_t start, uint64_t pages);
+  int64_t memmgr_protect(uint64_t start, uint64_t pages, uint32_t prot);
+  int64_t memmgr_move(uint64_t from, uint64_t pages, uint64_t to, uint64_t more, bool keep);
+  // A child's record: a copy of `parent`'s, taken for this one (copy_from, share_from).
+  int64_t memmgr_copy(const AddressSpace& parent);
+  // protect()'s change of regions_[index]'s protection; 0 or -errno, the region unchanged then.
+  int64_t protect_region(uint32_t index, uint32_t prot);
+
   MemoryBackend& backend_;
+  Memmgr* memmgr_ = nullptr;
+  uint32_t space_ = 0;  // its record in memmgr
   Region regions_[kMaxRegions] = {};  // sorted by start, not overlapping
   uint32_t count_ = 0;
   // Every address space, for unmap_file and remap_file.

@@ -19,6 +19,7 @@
 #include "linuxcompat/linux.h"
 #include "linuxcompat/task.h"
 #include "linuxcompat/test_services.h"
+#include "svc/memmgr/memmgr_service.h"
 
 namespace hmk::lx {
 namespace {
@@ -754,6 +755,209 @@ TEST_CASE("the loader refuses what is not a static x86-64 executable") {
   ExecImage image;
   REQUIRE(load_elf(mm, junk.data(), junk.size(), &image) == -kENOEXEC);
   REQUIRE(mm.region_count() == 0);
+}
+
+// ---- memmgr: the policy the address space follows ----
+
+using Mm = svc::memmgr::MemoryManager;
+
+// A memmgr on the host, reached by direct calls (the shim's placement in ic0 and ic2).
+struct Memmgr {
+  Memmgr() {
+    svc::Env env;
+    REQUIRE(service.start(env) == rpc::Status::kOk);
+    client = Mm::Client(Mm::local_channel(&service));
+  }
+  svc::memmgr::Usage usage() const {
+    Mm::UsageResponse resp;
+    REQUIRE(client.usage(Mm::UsageRequest{}, resp) == rpc::Status::kOk);
+    return resp.usage;
+  }
+  svc::memmgr::MemmgrService service;
+  Mm::Client client;
+};
+
+struct Span {
+  uint64_t start, pages;
+  uint8_t rights;
+  svc::memmgr::Backing backing;
+  bool operator==(const Span& o) const {
+    return start == o.start && pages == o.pages && rights == o.rights && backing == o.backing;
+  }
+};
+
+// memmgr's map of the address space, region by region (find).
+std::vector<Span> memmgr_map(const Memmgr& m, const AddressSpace& mm) {
+  std::vector<Span> out;
+  uint64_t at = 0;
+  for (;;) {
+    Mm::FindRequest req;
+    req.space = mm.memmgr_space();
+    req.address = at;
+    Mm::FindResponse resp;
+    const rpc::Status s = m.client.find(req, resp);
+    if (s == rpc::Status::kNotFound) break;
+    REQUIRE(s == rpc::Status::kOk);
+    out.push_back({resp.region.start, resp.region.pages, resp.region.rights, resp.region.backing});
+    at = resp.region.start + resp.region.pages * kPageSize;
+  }
+  return out;
+}
+
+// The address space's regions as memmgr should hold them: neighbours with the same rights and
+// backing merged.
+std::vector<Span> expected_map(const AddressSpace& mm) {
+  std::vector<Span> out;
+  for (uint32_t i = 0; i < mm.region_count(); ++i) {
+    const Region& r = mm.region(i);
+    const auto backing = r.backing->file != nullptr ? svc::memmgr::Backing::kFile
+                         : r.map_shared             ? svc::memmgr::Backing::kShared
+                                                    : svc::memmgr::Backing::kPrivate;
+    const Span span{r.start, r.pages, AddressSpace::memory_rights(r.prot), backing};
+    if (!out.empty() && out.back().start + out.back().pages * kPageSize == span.start &&
+        out.back().rights == span.rights && out.back().backing == span.backing) {
+      out.back().pages += span.pages;
+    } else {
+      out.push_back(span);
+    }
+  }
+  return out;
+}
+
+void check_memmgr(const Memmgr& m, const AddressSpace& mm) {
+  REQUIRE(memmgr_map(m, mm) == expected_map(mm));
+}
+
+TEST_CASE("memmgr holds the address space's regions through every change, a fork's its own") {
+  FakeBackend fake;
+  Memmgr m;
+  {
+    AddressSpace mm(fake);
+    REQUIRE(mm.open(&m.client, ~uint64_t{0} / kPageSize) == 0);
+    REQUIRE(mm.memmgr_space() != 0);
+    REQUIRE(mm.map_anonymous(kBase, 8, kRw) == 0);
+    REQUIRE(mm.map_anonymous(kBase + 8 * kPageSize, 2, kRw, /*shared=*/true) == 0);
+    REQUIRE(mm.map_anonymous(kBase + 16 * kPageSize, 4, kProtNone) == 0);
+    check_memmgr(m, mm);
+    REQUIRE(memmgr_map(m, mm).size() == 3);
+    REQUIRE(mm.protect(kBase + 2 * kPageSize, 2, kProtRead) == 0);
+    REQUIRE(mm.unmap(kBase + 5 * kPageSize, 1) == 0);
+    check_memmgr(m, mm);
+    REQUIRE(mm.protect(kBase + 2 * kPageSize, 2, kRw) == 0);  // merged again in memmgr
+    check_memmgr(m, mm);
+    // A refused protect (W^X across the object) leaves memmgr as the regions are.
+    REQUIRE(mm.protect(kBase, 1, kProtRead | kProtExec) == -kEACCES);
+    check_memmgr(m, mm);
+    REQUIRE(mm.move(kBase + 8 * kPageSize, 2, kBase + 64 * kPageSize, 3,
+                    AddressSpace::OldRange::kUnmap) == 0);
+    REQUIRE(mm.grow(kBase + 5 * kPageSize, 1) == -kEFAULT);  // not where a mapping ends
+    REQUIRE(mm.grow(kBase + 8 * kPageSize, 2) == 0);
+    check_memmgr(m, mm);
+    // mmap's placement is memmgr's: the highest free range below the limit.
+    // Regions now: [0, 5) and [6, 10) private, [16, 20) reserved, [64, 69) shared (in pages
+    // from kBase).
+    CHECK(mm.find_free(4, kBase + 70 * kPageSize) == kBase + 60 * kPageSize);
+    CHECK(mm.find_free(64, kBase + 70 * kPageSize) == kBase - 64 * kPageSize);
+    const auto before = m.usage();
+    FakeBackend child_fake(fake);
+    {
+      AddressSpace child(child_fake);
+      REQUIRE(child.copy_from(mm) == 0);
+      REQUIRE(child.memmgr_space() != mm.memmgr_space());
+      check_memmgr(m, child);
+      REQUIRE(child.unmap(kBase, 4) == 0);
+      check_memmgr(m, child);
+      check_memmgr(m, mm);  // the parent's map did not change
+      child.clear(true);
+      REQUIRE(memmgr_map(m, child).empty());
+      child_fake.process_gone = true;
+    }
+    CHECK(m.usage().spaces == before.spaces);  // the child's record went with it
+    check_memmgr(m, mm);
+    fake.process_gone = true;
+  }
+  CHECK(m.usage().spaces == 0);
+  CHECK(m.usage().regions == 0);
+}
+
+TEST_CASE("memmgr's budget (RLIMIT_AS): growth beyond it is ENOMEM and nothing is made") {
+  FakeBackend fake;
+  Memmgr m;
+  AddressSpace mm(fake);
+  REQUIRE(mm.open(&m.client, 16) == 0);
+  REQUIRE(mm.map_anonymous(kBase, 10, kRw) == 0);
+  const size_t objects = fake.objects();
+  REQUIRE(mm.map_anonymous(kBase + 32 * kPageSize, 7, kRw) == -kENOMEM);
+  REQUIRE(mm.map_anonymous(kBase + 32 * kPageSize, 7, kProtNone) == -kENOMEM);  // counted too
+  CHECK(fake.objects() == objects);
+  REQUIRE(mm.map_anonymous(kBase + 32 * kPageSize, 6, kRw) == 0);
+  REQUIRE(mm.grow(kBase + 10 * kPageSize, 1) == -kENOMEM);
+  REQUIRE(mm.move(kBase, 2, kBase + 64 * kPageSize, 1, AddressSpace::OldRange::kUnmap) ==
+          -kENOMEM);
+  REQUIRE(mm.move(kBase, 2, kBase + 64 * kPageSize, 0, AddressSpace::OldRange::kKeep) ==
+          -kENOMEM);  // a kept range counts twice
+  check_memmgr(m, mm);
+  REQUIRE(mm.move(kBase, 2, kBase + 64 * kPageSize, 0, AddressSpace::OldRange::kUnmap) == 0);
+  // A lower budget refuses growth only; unmapping makes room.
+  REQUIRE(mm.set_budget(4) == 0);
+  REQUIRE(mm.map_anonymous(kBase + 96 * kPageSize, 1, kRw) == -kENOMEM);
+  REQUIRE(mm.unmap(kBase, 16) == 0);
+  REQUIRE(mm.unmap(kBase + 32 * kPageSize, 6) == 0);
+  REQUIRE(mm.map_anonymous(kBase + 96 * kPageSize, 2, kRw) == 0);
+  check_memmgr(m, mm);
+  // A fork's child has the same budget.
+  FakeBackend child_fake(fake);
+  {
+    AddressSpace child(child_fake);
+    REQUIRE(child.copy_from(mm) == 0);
+    REQUIRE(child.map_anonymous(kBase, 2, kRw) == 0);
+    REQUIRE(child.map_anonymous(kBase + 8 * kPageSize, 1, kRw) == -kENOMEM);
+    child_fake.process_gone = true;
+  }
+  fake.process_gone = true;
+}
+
+TEST_CASE("memmgr follows random changes: the two maps agree after each") {
+  FakeBackend fake;
+  Memmgr m;
+  AddressSpace mm(fake);
+  REQUIRE(mm.open(&m.client, 48) == 0);
+  uint32_t seed = 12345;
+  auto next = [&seed](uint32_t n) {
+    seed = seed * 1103515245 + 12345;
+    return (seed >> 16) % n;
+  };
+  constexpr uint32_t kProts[] = {kProtNone, kProtRead, kRw, kProtRead | kProtExec};
+  int changed = 0;
+  for (int step = 0; step < 3000; ++step) {
+    const uint64_t start = kBase + next(64) * kPageSize;
+    const uint64_t pages = 1 + next(8);
+    int64_t e = 0;
+    switch (next(6)) {
+      case 0:
+      case 1:
+        e = mm.map_anonymous(start, pages, kProts[next(4)], next(3) == 0);
+        break;
+      case 2:
+        e = mm.unmap(start, pages);
+        break;
+      case 3:
+        e = mm.protect(start, pages, kProts[next(4)]);
+        break;
+      case 4:
+        e = mm.move(start, pages, kBase + next(64) * kPageSize, next(3),
+                    next(2) == 0 ? AddressSpace::OldRange::kUnmap : AddressSpace::OldRange::kKeep);
+        break;
+      default:
+        e = mm.grow(start, pages);
+        break;
+    }
+    changed += e == 0;
+    INFO("step " << step);
+    check_memmgr(m, mm);
+  }
+  CHECK(changed > 1000);  // the sequence did change the map, not only fail
+  fake.process_gone = true;
 }
 
 }  // namespace

@@ -247,8 +247,10 @@ bool set_up() {
   const rpc::Channel vfs = rt::connect("vfs", svc::fs::FileSystem::kInterfaceId);
   // procmgr, if granted (uses=procmgr); else the shim runs its own beside it.
   const rpc::Channel procmgr = rt::connect("procmgr", svc::procmgr::ProcessManager::kInterfaceId);
+  // memmgr, the same way (uses=memmgr).
+  const rpc::Channel memmgr = rt::connect("memmgr", svc::memmgr::MemoryManager::kInterfaceId);
   return set_up_shim(reinterpret_cast<const uint8_t*>(base), initrd->index, out->handle,
-                     err->handle, vfs, procmgr);
+                     err->handle, vfs, procmgr, memmgr);
 }
 
 int run() {

@@ -118,6 +118,7 @@ inline constexpr uint64_t kFionread = 0x541b;
 // ---- rlimits ----
 inline constexpr uint32_t kRlimitStack = 3;
 inline constexpr uint32_t kRlimitNofile = 7;
+inline constexpr uint32_t kRlimitAs = 9;  // the address space's size: memmgr's budget
 inline constexpr uint32_t kRlimitCount = 16;
 inline constexpr uint64_t kRlimInfinity = ~uint64_t{0};
 struct Rlimit {

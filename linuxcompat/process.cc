@@ -365,7 +365,9 @@ int64_t start_first_program(const char* const* argv, uint32_t argc, const char* 
   Process& p = owner->process;
   set_default_limits(p);
   fs::ContiguousBytes program;
-  int64_t e = give_standard_files(p) ? find_executable(p, argv[0], &program) : -kENOMEM;
+  // Its record in memmgr, with RLIMIT_AS as its budget (a fork's child copies its parent's).
+  int64_t e = p.mm.open(&g_shim.memmgr, p.limits[kRlimitAs].cur / kPageSize);
+  if (e == 0) e = give_standard_files(p) ? find_executable(p, argv[0], &program) : -kENOMEM;
   Result<abi::Handle> thread = e == 0 ? rt::thread_create(p.space, kLowestAddress, 0, 0)
                                       : Result<abi::Handle>(Status::kInvalidArgument);
   if (e == 0 && !thread.ok()) e = -kENOMEM;
@@ -588,6 +590,7 @@ void end_process(Process& p, int32_t wait_status) {
   }
   p.fds.close_all();
   p.mm.clear(false);
+  p.mm.close();
   if (p.space != abi::kNullHandle) {
     (void)rt::process_terminate(p.space, wait_status);  // PeerClosed if it ended already
     (void)rt::cap_delete(p.space);

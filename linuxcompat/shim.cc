@@ -19,6 +19,7 @@
 #include "svc/lib/clock.h"
 #include "svc/lib/print.h"
 #include "svc/lib/syscall.h"
+#include "svc/memmgr/memmgr_service.h"
 #include "svc/procmgr/procmgr_service.h"
 
 namespace hmk::lx {
@@ -204,6 +205,27 @@ void fault(Task& task, const abi::IpcRegisters& regs) {
 
 }  // namespace
 
+namespace {
+
+// Whether a page fault that reached the shim may be resolved: under kernel paging always (a
+// fault retried after a file's memory object moved); under the user-level pager, if memmgr says
+// the access is one its region allows (the fault's question goes to memmgr).
+bool pager_allows(const Task& task, const abi::IpcRegisters& regs) {
+  if (!g_shim.user_pager) return true;
+  using Mm = svc::memmgr::MemoryManager;
+  Mm::FaultRequest req;
+  req.space = task.process.mm.memmgr_space();
+  req.address = regs.words[1];
+  req.access = regs.words[4] == abi::kRightWrite     ? svc::memmgr::Access::kWrite
+               : regs.words[4] == abi::kRightExecute ? svc::memmgr::Access::kExecute
+                                                     : svc::memmgr::Access::kRead;
+  Mm::FaultResponse resp;
+  return g_shim.memmgr.fault(req, resp) == rpc::Status::kOk &&
+         resp.result == svc::memmgr::FaultResult::kResolve;
+}
+
+}  // namespace
+
 // What a shell reports for a wait status: the exit code, or 128 + the signal.
 int32_t shell_status(int32_t wait_status) {
   return (wait_status & 0x7f) != 0 ? 128 + (wait_status & 0x7f) : (wait_status >> 8) & 0xff;
@@ -217,11 +239,13 @@ Answer handle(abi::IpcRegisters& regs) {
     regs.tag = abi::MessageInfo::make(0, 0);  // a call from a task that has ended
     return Answer::kResumeAtOnce;
   }
-  // A user-level pager's fault (pager=user): resolved as kernel paging would, and retried. So
+  // A user-level pager's fault (pager=user): memmgr decides, resolved as kernel paging would,
+  // and retried. So
   // is, under kernel paging, a fault on a page mapped again while the fault waited for the lock
   // (a file's memory object moved to a bigger one: RegularInode::move_to_memory).
   constexpr uint64_t kPageFaultVector = 14;
   if (regs.tag.label() == abi::kForeignFaultLabel && regs.words[0] == kPageFaultVector &&
+      pager_allows(*task, regs) &&
       rt::space_resolve_fault(task->process.space, regs.words[1],
                               static_cast<uint32_t>(regs.words[4])) == Status::kOk) {
     if (g_shim.user_pager) ++g_shim.pager_faults;
@@ -325,27 +349,30 @@ bool read_config() {
   return true;
 }
 
-// procmgr beside the shim (reached by direct calls, a local channel) where no profile placed
-// it elsewhere: the ic0, ic2 and userpager profiles.
+// procmgr and memmgr beside the shim (reached by direct calls, a local channel) where no
+// profile placed them elsewhere: the ic0, ic2 and userpager profiles.
 svc::procmgr::ProcmgrService g_local_procmgr;
+svc::memmgr::MemmgrService g_local_memmgr;
 
-// The procmgr client: the granted service, else the one beside the shim. False (after saying
+// A service's client: the granted service, else the one beside the shim. False (after saying
 // why) if it does not answer.
-bool set_up_procmgr(const rpc::Channel& granted) {
-  using Pm = svc::procmgr::ProcessManager;
+template <typename Interface>
+bool set_up_service(const char* name, const rpc::Channel& granted, svc::Service& local,
+                    typename Interface::Server& local_server, typename Interface::Client* client) {
   rpc::Channel channel = granted;
   if (channel.kind() == rpc::Channel::Kind::kNone) {
     svc::Env env;
-    if (const rpc::Status s = g_local_procmgr.start(env); s != rpc::Status::kOk) {
-      rt::print("procmgr failed to start: %s\n", rpc::status_name(s));
+    if (const rpc::Status s = local.start(env); s != rpc::Status::kOk) {
+      rt::print("%s failed to start: %s\n", name, rpc::status_name(s));
       return false;
     }
-    channel = Pm::local_channel(&g_local_procmgr);
+    channel = Interface::local_channel(&local_server);
   }
-  g_shim.procmgr = Pm::Client(channel);
-  Pm::PingResponse pong;
-  if (const rpc::Status s = g_shim.procmgr.ping(Pm::PingRequest{}, pong); s != rpc::Status::kOk) {
-    rt::print("the procmgr service does not answer: %s\n", rpc::status_name(s));
+  *client = typename Interface::Client(channel);
+  typename Interface::PingResponse pong;
+  if (const rpc::Status s = client->ping(typename Interface::PingRequest{}, pong);
+      s != rpc::Status::kOk) {
+    rt::print("the %s service does not answer: %s\n", name, rpc::status_name(s));
     return false;
   }
   return true;
@@ -354,8 +381,14 @@ bool set_up_procmgr(const rpc::Channel& granted) {
 }  // namespace
 
 bool set_up_shim(const uint8_t* initrd, uint64_t initrd_size, abi::Handle stdout_ports,
-                 abi::Handle stderr_ports, const rpc::Channel& vfs, const rpc::Channel& procmgr) {
-  if (!set_up_procmgr(procmgr)) return false;
+                 abi::Handle stderr_ports, const rpc::Channel& vfs, const rpc::Channel& procmgr,
+                 const rpc::Channel& memmgr) {
+  if (!set_up_service<svc::procmgr::ProcessManager>("procmgr", procmgr, g_local_procmgr,
+                                                    g_local_procmgr, &g_shim.procmgr) ||
+      !set_up_service<svc::memmgr::MemoryManager>("memmgr", memmgr, g_local_memmgr,
+                                                  g_local_memmgr, &g_shim.memmgr)) {
+    return false;
+  }
   Result<CpioArchive> archive = CpioArchive::open(initrd, initrd_size, nullptr);
   if (!archive.ok()) {
     rt::print("bad initrd: %s\n", status_name(archive.status()));
@@ -485,6 +518,20 @@ void report_ids() {
     if (g_shim.processes[id] != nullptr || g_shim.tasks[id] != nullptr) ++held;
   }
   rt::print("procmgr: %u ids in use, %u held by the shim\n", usage.usage.ids, held);
+  using Mm = svc::memmgr::MemoryManager;
+  Mm::UsageResponse spaces;
+  if (const rpc::Status s = g_shim.memmgr.usage(Mm::UsageRequest{}, spaces);
+      s != rpc::Status::kOk) {
+    rt::print("memmgr: no usage: %s\n", rpc::status_name(s));
+    return;
+  }
+  uint32_t records = 0;
+  for (int32_t pid = 1; pid < kMaxIds; ++pid) {
+    records += g_shim.processes[pid] != nullptr &&
+               g_shim.processes[pid]->process.mm.memmgr_space() != 0;
+  }
+  rt::print("memmgr: %u address spaces open, %u held by the shim (%lu pages in %u regions)\n",
+            spaces.usage.spaces, records, spaces.usage.pages, spaces.usage.regions);
 }
 
 uint32_t live_programs() {

@@ -13,6 +13,7 @@
 #include "linuxcompat/syscall_table.h"
 #include "linuxcompat/task.h"
 #include "svc/lib/rpc.h"
+#include "svc/memmgr/memmgr.hmk.h"
 #include "svc/procmgr/procmgr.hmk.h"
 
 namespace hmk::lx {
@@ -69,6 +70,10 @@ struct Shim {
   // wait collects. The shim mirrors what it decides in each Process (ppid, pgid, sid, zombie)
   // for its own calls; it is procmgr's only client.
   svc::procmgr::ProcessManager::Client procmgr;
+  // The memory manager (svc/memmgr): each process's regions and page budget, where mmap puts
+  // a mapping, what a user-level pager's fault may resolve. Each AddressSpace asks it and tells
+  // it every change; the shim is its only client.
+  svc::memmgr::MemoryManager::Client memmgr;
   int32_t main_pid = 0;  // the program ./hmk exec runs: the shim ends with it
   uint64_t serial = 0;   // makes badges unique over time (a stale call never names a new task)
   bool reported[kSyscallCount] = {};
@@ -130,12 +135,14 @@ int64_t send_signal_to_task(Task& to, int sig, int32_t sender);
 // the two serial ports' capabilities: the file system, the ports, /hmk/exec.config. With a
 // `vfs` channel (the manifest granted the vfs service), that service's files are mounted at
 // /vfs (fs::mount_service). With a `procmgr` channel (the manifest granted procmgr), that
-// service hands out ids and keeps the tree of processes; without one the shim runs its own
-// procmgr beside it (a direct call). False (after saying why) for a bad initrd or
-// configuration, a vfs that cannot be mounted, or a procmgr that does not answer.
+// service hands out ids and keeps the tree of processes; with a `memmgr` channel, that service
+// keeps the processes' regions and budgets. Without one, the shim runs its own procmgr or
+// memmgr beside it (a direct call). False (after saying why) for a bad initrd or
+// configuration, a vfs that cannot be mounted, or a procmgr or memmgr that does not answer.
 bool set_up_shim(const uint8_t* initrd, uint64_t initrd_size, abi::Handle stdout_ports,
                  abi::Handle stderr_ports, const rpc::Channel& vfs = rpc::Channel(),
-                 const rpc::Channel& procmgr = rpc::Channel());
+                 const rpc::Channel& procmgr = rpc::Channel(),
+                 const rpc::Channel& memmgr = rpc::Channel());
 // Starts /hmk/exec.argv's program with /hmk/exec.env (start_first_program): 0, or (after saying
 // why) the status to report instead: 125 without a program, 127 if it is not found, else 126.
 int32_t start_program();
@@ -160,7 +167,8 @@ int32_t shell_status(int32_t wait_status);
 // The processes of the program still alive (pid 1, init, not counted).
 uint32_t live_programs();
 // Prints how many ids procmgr has out and how many the shim holds (a process slot or a task's
-// own id): equal unless one of them lost track of an id.
+// own id), and how many address spaces memmgr has open and how many the shim's processes hold:
+// each pair equal unless one side lost track of something.
 void report_ids();
 // The serial-port and empty-input files the first process starts with; false (none given) when
 // out of memory.

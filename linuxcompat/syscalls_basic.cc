@@ -221,7 +221,12 @@ int64_t sys_prlimit64(Task& task, int32_t pid, uint32_t resource, uint64_t new_l
   if (old_limit != 0 && !task.process.mm.copy_out(old_limit, &limit, sizeof(limit))) {
     return -kEFAULT;
   }
-  if (new_limit != 0) limit = wanted;
+  if (new_limit == 0) return 0;
+  // RLIMIT_AS is memmgr's page budget for the process (Linux counts whole pages too).
+  if (resource == kRlimitAs) {
+    if (int64_t e = task.process.mm.set_budget(wanted.cur / kPageSize); e != 0) return e;
+  }
+  limit = wanted;
   return 0;
 }
 

@@ -5,8 +5,8 @@
     kernel     the services in the kernel (IC0), called on the caller's thread; the console
                driver stays a user process (IC2), as drivers do in HongMeng
 
-LINUX_SPLIT, LINUX_COALESCED and LINUX_KERNEL place ramfs, vfs and procmgr (the process
-manager) the same way without the console, for the Linux shim's images (tools/exec/images).
+LINUX_SPLIT, LINUX_COALESCED and LINUX_KERNEL place ramfs, vfs, procmgr (the process
+manager) and memmgr (the memory manager) the same way without the console, for the Linux shim's images (tools/exec/images).
 """
 
 load("//tools/compose:defs.bzl", "hmk_profile")
@@ -33,7 +33,7 @@ KERNEL = hmk_profile(
 )
 
 # The same placements for the Linux shim's images (./hmk exec --profile=split|coalesced|kernel,
-# tools/exec/images): the file services and procmgr. No console: the shim, in its own process
+# tools/exec/images): the file services, procmgr and memmgr. No console: the shim, in its own process
 # (IC2), writes a Linux program's stdout and stderr through its own ports.
 
 LINUX_SPLIT = hmk_profile(
@@ -41,16 +41,17 @@ LINUX_SPLIT = hmk_profile(
         ("ramfs", ["//svc/ramfs"]),
         ("vfs", ["//svc/vfs"]),
         ("procmgr", ["//svc/procmgr"]),
+        ("memmgr", ["//svc/memmgr"]),
     ],
 )
 
 LINUX_COALESCED = hmk_profile(
     domains = [
-        ("services", ["//svc/ramfs", "//svc/vfs", "//svc/procmgr"]),
+        ("services", ["//svc/ramfs", "//svc/vfs", "//svc/procmgr", "//svc/memmgr"]),
     ],
 )
 
 LINUX_KERNEL = hmk_profile(
     domains = [],
-    kernel = ["//svc/ramfs", "//svc/vfs", "//svc/procmgr"],
+    kernel = ["//svc/ramfs", "//svc/vfs", "//svc/procmgr", "//svc/memmgr"],
 )

@@ -7,17 +7,17 @@ shim, in QEMU.
 
 Profiles: ic0 (the default, as HongMeng places the shim: linked into the kernel), ic2 (the
 shim in a process of its own), userpager (ic2 with page faults going to the shim), and the
-composition profiles split, coalesced and kernel (ic2, the shim granted the vfs and procmgr
-services, with the services ramfs, vfs and procmgr each in a process, all in one, or linked
-into the kernel: the images of tools/exec/images).
+composition profiles split, coalesced and kernel (ic2, the shim granted the vfs, procmgr and
+memmgr services, with the services ramfs, vfs, procmgr and memmgr each in a process, all in
+one, or linked into the kernel: the images of tools/exec/images).
 The image is the profile's kernel and an initrd (cpio newc) holding
   /manifest        the profile's lines: in ic0 (the shim linked into the kernel,
                    //linuxcompat:kernel_ic0) a kernel line granting it the initrd and COM2/COM3's
                    ports, and `run /bin/lxwait uses=linux`; in ic2 and userpager: run the shim
                    (/bin/lxshim) with those; in split, coalesced and kernel the image's generated
                    manifest: the services' domain (or kernel) lines, then the shim's ic2 line
-                   with uses=vfs,procmgr
-  /bin/ramfs, /bin/vfs, /bin/procmgr, /bin/services
+                   with uses=vfs,procmgr,memmgr
+  /bin/ramfs, /bin/vfs, /bin/procmgr, /bin/memmgr, /bin/services
                    in split and coalesced: the image's domain programs (the services)
   /bin/lxwait      in ic0 (//linuxcompat:lxwait): asks the shim in the kernel to start the
                    Linux program and waits for it; in ic2 and userpager /bin/lxshim instead,
@@ -130,29 +130,32 @@ PROFILES = {
 
 def _composition(name, domains, placement):
     """The ic2 profile with the image //tools/exec/images:NAME's kernel and manifest (whose
-    shim line adds uses=vfs,procmgr) and its user domains' programs (hmk_image's NAME_DOMAIN,
+    shim line adds uses=vfs,procmgr,memmgr) and its user domains' programs (hmk_image's NAME_DOMAIN,
     at /bin/DOMAIN as its manifest names them; tools/compose/defs.bzl). `placement` says where
-    ramfs, vfs and procmgr run."""
+    ramfs, vfs, procmgr and memmgr run."""
     target = "//tools/exec/images:" + name
     out = "bazel-bin/tools/exec/images/" + name
     files = (("manifest", target + ".manifest", out + ".manifest"),) + tuple(
         ("bin/" + d, "%s_%s" % (target, d), "%s_%s" % (out, d)) for d in domains)
     return dataclasses.replace(_IC2, kernel_target=target + ".kernel.elf",
                                kernel_file=out + ".kernel.elf", manifest="", image_files=files,
-                               about="the shim in its own process (IC2), granted the vfs "
-                                     "and procmgr services; %s; page faults resolved by "
+                               about="the shim in its own process (IC2), granted the vfs, "
+                                     "procmgr and memmgr services; %s; page faults resolved "
+                                     "by "
                                      "kernel paging"
                                      % placement)
 
 
-# The composition profiles: the services ramfs, vfs and procmgr placed as profiles/profiles.bzl's
-# LINUX_* profiles say, the shim (in its own process) granted vfs and procmgr.
+# The composition profiles: the services ramfs, vfs, procmgr and memmgr placed as
+# profiles/profiles.bzl's LINUX_* profiles say, the shim (in its own process) granted vfs,
+# procmgr and memmgr.
 PROFILES.update({
-    "split": _composition("split", ["ramfs", "vfs", "procmgr"],
-                          "ramfs, vfs and procmgr each in its own process"),
+    "split": _composition("split", ["ramfs", "vfs", "procmgr", "memmgr"],
+                          "ramfs, vfs, procmgr and memmgr each in its own process"),
     "coalesced": _composition("coalesced", ["services"],
-                              "ramfs, vfs and procmgr together in one process"),
-    "kernel": _composition("kernel", [], "ramfs, vfs and procmgr linked into the kernel (IC0)"),
+                              "ramfs, vfs, procmgr and memmgr together in one process"),
+    "kernel": _composition("kernel", [],
+                           "ramfs, vfs, procmgr and memmgr linked into the kernel (IC0)"),
 })
 
 DEFAULT_PROFILE = "ic0"  # the shim in the kernel, as HongMeng places it

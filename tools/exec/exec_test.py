@@ -23,17 +23,18 @@ MANIFEST = (b"run /bin/lxshim initrd=yes ioports=stdout:0x2f8:8 ioports=stderr:0
 MANIFEST_IC0 = (b"kernel serves=linux initrd=yes ioports=stdout:0x2f8:8 ioports=stderr:0x3e8:8 "
                 b"quota=256M\nrun /bin/lxwait uses=linux\n")
 # The composition profiles' manifests, as hmk_image generates them (tools/exec/images): the
-# services' lines, then the ic2 line granting the shim vfs and procmgr.
-SHIM_LINE = (b"run /bin/lxshim uses=vfs,procmgr initrd=yes ioports=stdout:0x2f8:8 ioports=stderr:0x3e8:8 "
+# services' lines, then the ic2 line granting the shim vfs, procmgr and memmgr.
+SHIM_LINE = (b"run /bin/lxshim uses=vfs,procmgr,memmgr initrd=yes ioports=stdout:0x2f8:8 ioports=stderr:0x3e8:8 "
              b"quota=256M\n")
 MANIFESTS = {
     "split": (b"domain ramfs /bin/ramfs serves=ramfs\n"
               b"domain vfs /bin/vfs serves=vfs uses=ramfs\n"
-              b"domain procmgr /bin/procmgr serves=procmgr\n" + SHIM_LINE),
-    "coalesced": b"domain services /bin/services serves=ramfs,vfs,procmgr\n" + SHIM_LINE,
-    "kernel": b"kernel serves=ramfs,vfs,procmgr\n" + SHIM_LINE,
+              b"domain procmgr /bin/procmgr serves=procmgr\n"
+              b"domain memmgr /bin/memmgr serves=memmgr\n" + SHIM_LINE),
+    "coalesced": b"domain services /bin/services serves=ramfs,vfs,procmgr,memmgr\n" + SHIM_LINE,
+    "kernel": b"kernel serves=ramfs,vfs,procmgr,memmgr\n" + SHIM_LINE,
 }
-DOMAIN_PROGRAMS = {"split": [b"bin/ramfs", b"bin/vfs", b"bin/procmgr"],
+DOMAIN_PROGRAMS = {"split": [b"bin/ramfs", b"bin/vfs", b"bin/procmgr", b"bin/memmgr"],
                    "coalesced": [b"bin/services"],
                    "kernel": []}
 DEFAULT_ENV = b"HOME=/\0PATH=/bin:/sbin:/usr/bin:/usr/sbin\0"
@@ -310,11 +311,12 @@ class ImageTest(unittest.TestCase):
 
     def test_what_was_built_must_match_the_profile(self):
         self.assertRefused(["--profile=split", "--", "/bin/busybox"],
-                           "profile split takes bin/procmgr, bin/ramfs, bin/vfs, manifest from "
-                           "its image; given nothing", code=125, files={})
+                           "profile split takes bin/memmgr, bin/procmgr, bin/ramfs, bin/vfs, "
+                           "manifest from its image; given nothing", code=125, files={})
         self.assertRefused(["--profile=coalesced", "--", "/bin/busybox"],
                            "profile coalesced takes bin/services, manifest from its image; "
-                           "given bin/procmgr, bin/ramfs, bin/vfs, manifest", code=125,
+                           "given bin/memmgr, bin/procmgr, bin/ramfs, bin/vfs, manifest",
+                           code=125,
                            files=self.image_files("split"))
         self.assertRefused(["--profile=ic2", "--", "/bin/busybox"],
                            "profile ic2 takes nothing from its image; given manifest", code=125,
@@ -363,12 +365,14 @@ class ImageTest(unittest.TestCase):
                      ["--add", "withhmk:/"], ["--add", f + ":/bin/lxwait"],
                      ["--add", f + ":/bin/ramfs"], ["--add", f + ":/bin/vfs"],
                      ["--add", f + ":/bin/services"], ["--add", f + ":/bin/procmgr"],
+                     ["--add", f + ":/bin/memmgr"],
                      ["--add", "withvfs:/"]):
             # Whatever the profile: the composition profiles' programs too.
             for profile in ("ic0", "ic2", "split", "kernel"):
                 self.assertRefused(["--profile=" + profile] + argv + ["--", "/bin/busybox"],
                                    "is reserved for ./hmk exec (/bin/lxshim, /bin/lxwait, "
-                                   "/bin/procmgr, /bin/ramfs, /bin/services, /bin/vfs, "
+                                   "/bin/memmgr, /bin/procmgr, /bin/ramfs, /bin/services, "
+                                   "/bin/vfs, "
                                    "/manifest, /hmk/)")
 
     def test_overlaps(self):
@@ -470,13 +474,15 @@ class BuildTest(unittest.TestCase):
         image = "//tools/exec/images:"
         self.assertEqual(self.targets(), [
             image + "split.kernel.elf", "//linuxcompat:shim", image + "split.manifest",
-            image + "split_ramfs", image + "split_vfs", image + "split_procmgr"])
+            image + "split_ramfs", image + "split_vfs", image + "split_procmgr",
+            image + "split_memmgr"])
         out = os.path.join(self.root, "bazel-bin/tools/exec/images/")
         self.assertEqual(built.kernel, out + "split.kernel.elf")
         self.assertEqual(built.files, {"manifest": out + "split.manifest",
                                        "bin/ramfs": out + "split_ramfs",
                                        "bin/vfs": out + "split_vfs",
-                                       "bin/procmgr": out + "split_procmgr"})
+                                       "bin/procmgr": out + "split_procmgr",
+                                       "bin/memmgr": out + "split_memmgr"})
 
     def test_kernel(self):
         built = hmk_exec.build(hmk_exec.PROFILES["kernel"])
@@ -608,7 +614,7 @@ class PlumbingTest(unittest.TestCase):
         # main() puts the image's files it was given into the initrd it hands QEMU, with the
         # image's kernel.
         files = {}
-        for name in ("manifest", "bin/ramfs", "bin/vfs", "bin/procmgr"):
+        for name in ("manifest", "bin/ramfs", "bin/vfs", "bin/procmgr", "bin/memmgr"):
             files[name] = self.scratch.path(name.replace("/", "_"))
             with open(files[name], "wb") as f:
                 f.write(b"built " + name.encode())
@@ -628,8 +634,8 @@ class PlumbingTest(unittest.TestCase):
         self.scratch.files = {}
         status, stdout, stderr = self.run_exec([["exit", 0x21]], "--profile=split")
         self.assertEqual((status, stdout), (125, b""))
-        self.assertEqual(stderr, b"hmk exec: error: profile split takes bin/procmgr, bin/ramfs, "
-                                 b"bin/vfs, manifest from its image; given nothing\n")
+        self.assertEqual(stderr, b"hmk exec: error: profile split takes bin/memmgr, bin/procmgr, "
+                                 b"bin/ramfs, bin/vfs, manifest from its image; given nothing\n")
 
     def test_qemu_failing_to_start_is_125(self):
         status, _, stderr = self.run_exec([
