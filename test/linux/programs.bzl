@@ -50,6 +50,7 @@ PROGRAMS = [
     "09_nanosleep",
     "10_getrandom",
     "11_getrlimit",
+    "11_rlimit_as",
     "11_rlimit_nofile",
     "12_sched_getaffinity",
     "12_sched_yield",
