@@ -47,7 +47,9 @@ using Mm = svc::memmgr::MemoryManager;
 // memmgr's refusals (over the budget, no room for the record, a range it does not hold as this
 // address space does) and a memmgr that does not answer are all ENOMEM: Linux's answer when
 // RLIMIT_AS or its map count is reached.
-int64_t memmgr_errno(rpc::Status s) { return s == rpc::Status::kOk ? 0 : -kENOMEM; }
+int64_t memmgr_errno(rpc::Status s) {
+  return s == rpc::Status::kOk ? 0 : -kENOMEM;
+}
 
 // Runs step(piece, done, n) on each part of bytes [offset, offset + length) of `object` that
 // one page holds: `piece` is where the backend reaches those n bytes, `done` counts the bytes
@@ -161,6 +163,16 @@ int64_t AddressSpace::set_budget(uint64_t budget_pages) {
   req.budget = budget_pages;
   Mm::SetBudgetResponse resp;
   return memmgr_errno(memmgr_->set_budget(req, resp));
+}
+
+int64_t AddressSpace::admit(uint64_t start, uint64_t pages) const {
+  if (space_ == 0) return 0;
+  Mm::AdmitRequest req;
+  req.space = space_;
+  req.start = start;
+  req.pages = pages;
+  Mm::AdmitResponse resp;
+  return memmgr_errno(memmgr_->admit(req, resp));
 }
 
 int64_t AddressSpace::memmgr_map(uint64_t start, uint64_t pages, uint32_t prot, bool shared,

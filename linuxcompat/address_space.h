@@ -145,6 +145,9 @@ class AddressSpace {
   void close();
   // A new budget (setrlimit(RLIMIT_AS)): growth beyond it is refused, what is there stays.
   int64_t set_budget(uint64_t budget_pages);
+  // Whether a mapping of [start, +pages) that replaces what is there (MAP_FIXED) fits the
+  // budget, counting only its growth, as Linux checks before it unmaps anything: 0 or -ENOMEM.
+  int64_t admit(uint64_t start, uint64_t pages) const;
   // The address space's record in memmgr (0: none).
   uint32_t memmgr_space() const { return space_; }
   // The rights memmgr records for a protection: the mapping's (anything mapped is readable, as
@@ -311,7 +314,7 @@ class AddressSpace {
 
   MemoryBackend& backend_;
   Memmgr* memmgr_ = nullptr;
-  uint32_t space_ = 0;  // its record in memmgr
+  uint32_t space_ = 0;                // its record in memmgr
   Region regions_[kMaxRegions] = {};  // sorted by start, not overlapping
   uint32_t count_ = 0;
   // Every address space, for unmap_file and remap_file.

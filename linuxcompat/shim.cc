@@ -385,8 +385,8 @@ bool set_up_shim(const uint8_t* initrd, uint64_t initrd_size, abi::Handle stdout
                  const rpc::Channel& memmgr) {
   if (!set_up_service<svc::procmgr::ProcessManager>("procmgr", procmgr, g_local_procmgr,
                                                     g_local_procmgr, &g_shim.procmgr) ||
-      !set_up_service<svc::memmgr::MemoryManager>("memmgr", memmgr, g_local_memmgr,
-                                                  g_local_memmgr, &g_shim.memmgr)) {
+      !set_up_service<svc::memmgr::MemoryManager>("memmgr", memmgr, g_local_memmgr, g_local_memmgr,
+                                                  &g_shim.memmgr)) {
     return false;
   }
   Result<CpioArchive> archive = CpioArchive::open(initrd, initrd_size, nullptr);
@@ -527,8 +527,8 @@ void report_ids() {
   }
   uint32_t records = 0;
   for (int32_t pid = 1; pid < kMaxIds; ++pid) {
-    records += g_shim.processes[pid] != nullptr &&
-               g_shim.processes[pid]->process.mm.memmgr_space() != 0;
+    records +=
+        g_shim.processes[pid] != nullptr && g_shim.processes[pid]->process.mm.memmgr_space() != 0;
   }
   rt::print("memmgr: %u address spaces open, %u held by the shim (%lu pages in %u regions)\n",
             spaces.usage.spaces, records, spaces.usage.pages, spaces.usage.regions);

@@ -207,6 +207,13 @@ class ShimBootTest(unittest.TestCase):
         self.assertIsNotNone(m, console)
         self.assertEqual(m.group(1), m.group(2), m.group(0))
         self.assertGreaterEqual(int(m.group(1)), 1, m.group(0))  # init, at least
+        # memmgr has open exactly the address spaces of the shim's processes (none at the end:
+        # every process has ended), and no region is left recorded.
+        m = re.search(r"\[lxshim\] memmgr: (\d+) address spaces open, (\d+) held by the shim "
+                      r"\((\d+) pages in (\d+) regions\)\n", console)
+        self.assertIsNotNone(m, console)
+        self.assertEqual(m.group(1), m.group(2), m.group(0))
+        self.assertEqual((m.group(3), m.group(4)), ("0", "0"), m.group(0))
 
     def test_a_thousand_forks_leave_nothing_behind(self):
         # The shim's quota use after the program does not grow with the number of processes

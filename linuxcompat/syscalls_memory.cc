@@ -193,6 +193,11 @@ int64_t sys_mmap(Task& task, uint64_t addr, uint64_t length, uint64_t prot, uint
     if ((flags & kMapGrowsdown) != 0) return -kEINVAL;
   }
   if ((prot & kProtWrite) != 0 && (prot & kProtExec) != 0) return -kEACCES;  // W^X
+  // Over mappings: RLIMIT_AS (memmgr's budget) counts only the growth, checked before anything
+  // goes (mmap_region's may_expand_vm).
+  if (replace) {
+    if (int64_t e = mm.admit(start, pages); e != 0) return e;
+  }
   fs::RegularInode* shared_file = nullptr;
   if (type == kMapShared && (source == Source::kFile || source == Source::kServiceFile)) {
     if (int64_t e =

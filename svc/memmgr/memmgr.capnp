@@ -70,6 +70,11 @@ interface MemoryManager {
   info @13 (space :UInt32) -> (info :SpaceInfo);
 
   usage @14 () -> (usage :Usage);
+
+  admit @15 (space :UInt32, start :UInt64, pages :UInt64) -> ();
+  # Whether a region over [start, start + pages * 4096) that replaces what lies there (the
+  # client unmaps it, then maps) keeps the space within its budget, counting only its growth:
+  # noSpace if not (a space already over its budget admits nothing). Changes nothing.
 }
 
 enum Backing {

@@ -175,6 +175,18 @@ uint32_t MemmgrService::regions_in(const Space& s, uint64_t start, uint64_t end)
   return n;
 }
 
+uint64_t MemmgrService::pages_in(const Space& s, uint64_t start, uint64_t end) const {
+  uint64_t pages = 0;
+  // bound: the space's regions
+  for (uint32_t r = region_after(s, start); r != kNone && records_[r].start < end;
+       r = records_[r].next) {
+    const uint64_t lo = records_[r].start > start ? records_[r].start : start;
+    const uint64_t hi = end_of(r) < end ? end_of(r) : end;
+    pages += (hi - lo) / kPageSize;
+  }
+  return pages;
+}
+
 // The regions touching [start, end] (their pages in it, or ending or starting at its ends) are
 // all protect can change, merges included: a region before them ends below `start`, so it is
 // not adjacent to one of them, or adjacent to the part of the first below `start`, which keeps
@@ -508,6 +520,18 @@ rpc::Status MemmgrService::find(const MemoryManager::FindRequest& req,
   const Record& rec = records_[r];
   resp.region = Region{rec.start, rec.pages, rec.rights, rec.backing};
   return Status::kOk;
+}
+
+rpc::Status MemmgrService::admit(const MemoryManager::AdmitRequest& req,
+                                 MemoryManager::AdmitResponse&, const rpc::CallContext&) {
+  const Space* s = space_of(req.space);
+  if (s == nullptr) return Status::kNotFound;
+  uint64_t end = 0;
+  if (!range_end(req.start, req.pages, &end)) return Status::kInvalidArgument;
+  // As Linux's may_expand_vm: the use less what the region replaces, plus the region, within
+  // the budget (so a space over its budget admits nothing, even no growth).
+  const uint64_t after = s->pages - pages_in(*s, req.start, end);
+  return req.pages > s->budget || after > s->budget - req.pages ? Status::kNoSpace : Status::kOk;
 }
 
 rpc::Status MemmgrService::info(const MemoryManager::InfoRequest& req,

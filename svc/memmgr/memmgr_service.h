@@ -63,6 +63,8 @@ class MemmgrService final : public svc::Service, public MemoryManager::Server {
                    const rpc::CallContext& ctx) override;
   rpc::Status usage(const MemoryManager::UsageRequest& req, MemoryManager::UsageResponse& resp,
                     const rpc::CallContext& ctx) override;
+  rpc::Status admit(const MemoryManager::AdmitRequest& req, MemoryManager::AdmitResponse& resp,
+                    const rpc::CallContext& ctx) override;
 
  private:
   static constexpr uint32_t kNone = ~0u;
@@ -119,6 +121,8 @@ class MemmgrService final : public svc::Service, public MemoryManager::Server {
   bool spans(const Space& s, uint64_t address) const;
   // The regions with a page in [start, end).
   uint32_t regions_in(const Space& s, uint64_t start, uint64_t end) const;
+  // The pages of [start, end) that lie in regions.
+  uint64_t pages_in(const Space& s, uint64_t start, uint64_t end) const;
   // The regions protect(start, end, rights) adds to `s` (below 0: the merges it makes).
   int64_t protect_delta(const Space& s, uint64_t start, uint64_t end, uint8_t rights) const;
 

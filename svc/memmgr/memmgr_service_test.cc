@@ -115,6 +115,14 @@ class Mm {
     MemoryManager::MoveResponse resp;
     return client_.move(req, resp);
   }
+  Status admit(uint32_t space, uint64_t start, uint64_t pages) {
+    MemoryManager::AdmitRequest req;
+    req.space = space;
+    req.start = start;
+    req.pages = pages;
+    MemoryManager::AdmitResponse resp;
+    return client_.admit(req, resp);
+  }
   Status clear(uint32_t space) {
     MemoryManager::ClearRequest req;
     req.space = space;
@@ -361,6 +369,28 @@ TEST_CASE("budgets: growth past the budget is refused, a budget below the pages 
   REQUIRE(mm.set_budget(big, 0) == Status::kOk);
   CHECK(mm.unmap(big, at(1), 1) == Status::kOk);
   CHECK(mm.map(big, at(1), 1, kR) == Status::kNoSpace);
+}
+
+TEST_CASE("admit: a replacing region counts only its growth; over the budget nothing fits") {
+  const bool loopback = GENERATE(false, true);
+  Mm mm(loopback);
+  const uint32_t s = mm.open(10);
+  REQUIRE(mm.map(s, at(0), 6, kR) == Status::kOk);
+  REQUIRE(mm.map(s, at(8), 2, kRW) == Status::kOk);  // 8 of 10
+  CHECK(mm.admit(s, at(0), 6) == Status::kOk);       // replaces 6: no growth
+  CHECK(mm.admit(s, at(4), 4) == Status::kOk);       // replaces [4, 6): 2 more, 10
+  CHECK(mm.admit(s, at(6), 4) == Status::kOk);       // replaces [8, 10): 2 more, 10
+  CHECK(mm.admit(s, at(6), 5) == Status::kNoSpace);  // replaces [8, 10): 3 more, 11
+  CHECK(mm.admit(s, at(20), 2) == Status::kOk);
+  CHECK(mm.admit(s, at(20), 3) == Status::kNoSpace);
+  CHECK(mm.info(s).pages == 8);  // nothing changed
+  CHECK(mm.admit(s, at(1), 0) == Status::kInvalidArgument);
+  CHECK(mm.admit(s + 1, at(0), 1) == Status::kNotFound);
+  // Over the budget (lowered below the use), even a replacement of the same size is refused.
+  REQUIRE(mm.set_budget(s, 7) == Status::kOk);
+  CHECK(mm.admit(s, at(0), 6) == Status::kNoSpace);
+  REQUIRE(mm.set_budget(s, 8) == Status::kOk);
+  CHECK(mm.admit(s, at(0), 6) == Status::kOk);
 }
 
 TEST_CASE("move: regions keep rights, backing and layout; more follows the last page") {
