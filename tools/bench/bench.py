@@ -451,8 +451,8 @@ def main():
                        help="./hmk exec's profile the HMK half runs under (default: ic0, the "
                             "shim in the kernel; ic2: in its own process; userpager: ic2 with "
                             "page faults going to the shim; split, coalesced, kernel: ic2 with "
-                            "the shim granted the vfs and procmgr services, ramfs, vfs and "
-                            "procmgr placed as the profile says, and the file cases in "
+                            "the shim granted the vfs, procmgr and memmgr services, ramfs, vfs, "
+                            "procmgr and memmgr placed as the profile says, and the file cases in "
                             "TMPDIR=/vfs); results of "
                             "another profile go to bench-results/linux-PROFILE.json")
     linux.add_argument("--tmpdir",

@@ -390,7 +390,7 @@ class LinuxBenchTest(unittest.TestCase):
             self.assertEqual(result["tmpdir"], {"hmk": "/vfs", "linux": "/tmp"})
             self.assertIn("The file cases work in $TMPDIR: /vfs on HMK (the vfs service), /tmp "
                           "on Linux.", result["header"])
-            self.assertIn("granted the vfs and procmgr services", result["header"])
+            self.assertIn("granted the vfs, procmgr and memmgr services", result["header"])
         for profile in ("ic0", "ic2", "userpager"):
             argv = linux_bench.hmk_argv(profile, "stat", "/b/stat", "/log", 600, 1000, "tsc")
             self.assertNotIn("--env", argv)  # their runs stay as they were: /tmp by default
