@@ -295,7 +295,9 @@ int64_t AddressSpace::map_file(uint64_t start, uint64_t pages, uint32_t prot,
 }
 
 void AddressSpace::clear(bool unmap) {
-  if (space_ != 0 && count_ > 0) {
+  // memmgr's record is emptied for a new program (execve); at the process's end close() drops
+  // it, regions and all, with no call here.
+  if (unmap && space_ != 0 && count_ > 0) {
     Mm::ClearRequest req;
     req.space = space_;
     Mm::ClearResponse resp;

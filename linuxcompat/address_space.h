@@ -185,7 +185,8 @@ class AddressSpace {
   // sees). This space must be empty; on failure it is left empty. 0 or -errno.
   int64_t share_from(const AddressSpace& parent);
   // Unmaps everything from the process and deletes the memory (execve; a process's end with
-  // `unmap` false, when its space is gone anyway).
+  // `unmap` false, when its space is gone anyway and close() follows: memmgr's record is
+  // emptied only with `unmap`).
   void clear(bool unmap);
 
   // ---- mremap's pieces ----
