@@ -474,17 +474,29 @@ int64_t AddressSpace::map_anonymous(uint64_t start, uint64_t pages, uint32_t pro
                                     bool populate) {
   if ((prot & kProtWrite) != 0 && (prot & kProtExec) != 0) return -kEACCES;
   if (!range_free(start, pages)) return -kENOMEM;
-  if (count_ == kMaxRegions) return -kENOMEM;
+  // A memory object holds at most abi::kMaxMemoryPages: a larger mapping is several regions,
+  // each over an object of its own (mapping_end still counts private ones as one mapping).
+  const uint64_t pieces = (pages + abi::kMaxMemoryPages - 1) / abi::kMaxMemoryPages;
+  if (pieces > kMaxRegions - count_) return -kENOMEM;
   if (int64_t e = memmgr_map(start, pages, prot, shared, /*file=*/false); e != 0) return e;
-  auto* b = new (kFallible) Backing;
-  if (b == nullptr) {
-    (void)memmgr_unmap(start, pages);
-    return -kENOMEM;
+  for (uint64_t done = 0; done < pages; done += abi::kMaxMemoryPages) {
+    const uint64_t n = min(pages - done, abi::kMaxMemoryPages);
+    if (int64_t e = map_object(start + done * kPageSize, n, prot, shared, populate); e != 0) {
+      drop_regions(start, start + done * kPageSize);  // the pieces made before
+      (void)memmgr_unmap(start, pages);
+      return e;
+    }
   }
+  return 0;
+}
+
+int64_t AddressSpace::map_object(uint64_t start, uint64_t pages, uint32_t prot, bool shared,
+                                 bool populate) {
+  auto* b = new (kFallible) Backing;
+  if (b == nullptr) return -kENOMEM;
   b->users = 1;
   if (Status s = backend_.create(pages, populate, &b->own); s != Status::kOk) {
     delete b;
-    (void)memmgr_unmap(start, pages);
     return errno_for(s);
   }
   const Region r{start, pages, b, 0, prot, shared};
@@ -493,11 +505,20 @@ int64_t AddressSpace::map_anonymous(uint64_t start, uint64_t pages, uint32_t pro
   if (e == 0) e = map_region(r);
   if (e != 0) {
     release(b);
-    (void)memmgr_unmap(start, pages);
     return e;
   }
-  (void)insert(r);  // room was checked above
+  (void)insert(r);  // room was checked by the caller
   return 0;
+}
+
+void AddressSpace::drop_regions(uint64_t start, uint64_t end) {
+  uint32_t i = index_at_or_after(start);
+  while (i < count_ && regions_[i].start < end) {
+    const Region r = regions_[i];
+    if (r.prot != kProtNone) (void)backend_.unmap(r.start, r.pages);
+    erase(i);
+    release(r.backing);
+  }
 }
 
 int64_t AddressSpace::split_at(uint64_t address) {
@@ -536,13 +557,7 @@ int64_t AddressSpace::unmap(uint64_t start, uint64_t pages) {
   if (int64_t e = split_at(end); e != 0) return e;
   // memmgr first: it may refuse (no room to cut a region in two), and then nothing goes.
   if (int64_t e = memmgr_unmap(start, pages); e != 0) return e;
-  uint32_t i = index_at_or_after(start);
-  while (i < count_ && regions_[i].start < end) {
-    const Region r = regions_[i];
-    if (r.prot != kProtNone) (void)backend_.unmap(r.start, r.pages);
-    erase(i);
-    release(r.backing);
-  }
+  drop_regions(start, end);
   return 0;
 }
 

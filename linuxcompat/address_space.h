@@ -157,7 +157,8 @@ class AddressSpace {
   // Operations on page ranges (page-aligned start, pages > 0, inside the user range: the
   // callers check). Each returns 0 or -errno.
   // Fresh zeroed pages with `prot`; the range must be free. `shared`: MAP_SHARED; `populate`:
-  // the frames now rather than on first touch (MemoryBackend::create).
+  // the frames now rather than on first touch (MemoryBackend::create). More pages than one
+  // memory object holds (abi::kMaxMemoryPages) are several regions, an object each.
   int64_t map_anonymous(uint64_t start, uint64_t pages, uint32_t prot, bool shared = false,
                         bool populate = false);
   // MAP_SHARED of a regular file: pages [first_page, first_page + pages) of the file's memory
@@ -261,6 +262,12 @@ class AddressSpace {
   int64_t split_at(uint64_t address);
   int64_t insert(const Region& r);
   void erase(uint32_t index);
+  // map_anonymous's piece: one memory object mapped as one region (the caller checked room and
+  // asked memmgr). 0 or -errno, nothing made then.
+  int64_t map_object(uint64_t start, uint64_t pages, uint32_t prot, bool shared, bool populate);
+  // Unmaps and forgets the regions in [start, end), which begins and ends at region boundaries
+  // (memmgr is told by the caller).
+  void drop_regions(uint64_t start, uint64_t end);
   int64_t map_region(const Region& r);
   void release(Backing* b);
   // Where `address` (in region `r`) lies in the region's memory object.

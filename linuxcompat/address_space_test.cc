@@ -47,6 +47,7 @@ class FakeBackend final : public MemoryBackend {
   // Another process's backend over the same memory objects (a fork's child).
   explicit FakeBackend(FakeBackend& other) : store_(other.store_) {}
   Status create(uint64_t pages, bool, MemoryObject* object) override {
+    if (pages == 0 || pages > abi::kMaxMemoryPages) return Status::kInvalidArgument;  // the core's
     if (pages > budget_pages) return Status::kQuotaExceeded;
     budget_pages -= pages;
     *object = {store_.next++, pages};
@@ -914,6 +915,42 @@ TEST_CASE("memmgr's budget (RLIMIT_AS): growth beyond it is ENOMEM and nothing i
     child_fake.process_gone = true;
   }
   fake.process_gone = true;
+}
+
+TEST_CASE("a mapping larger than a memory object is several regions, one mapping to mremap") {
+  FakeBackend fake;
+  Memmgr m;
+  {
+    AddressSpace mm(fake);
+    REQUIRE(mm.open(&m.client, ~uint64_t{0} / kPageSize) == 0);
+    const uint64_t pages = 2 * abi::kMaxMemoryPages + 1;
+    REQUIRE(mm.map_anonymous(kBase, pages, kRw) == 0);
+    CHECK(mm.region_count() == 3);
+    CHECK(fake.objects() == 3);
+    check_consistent(mm, fake);
+    check_memmgr(m, mm);
+    REQUIRE(memmgr_map(m, mm).size() == 1);  // one region to memmgr
+    CHECK(mm.mapping_end(kBase) == kBase + pages * kPageSize);
+    // A copy across the objects' boundary.
+    const uint64_t boundary = kBase + abi::kMaxMemoryPages * kPageSize;
+    REQUIRE(mm.copy_out(boundary - 3, "across", 7));
+    char back[7] = {};
+    REQUIRE(mm.copy_in(back, boundary - 3, 7));
+    CHECK(std::string(back) == "across");
+    REQUIRE(mm.protect(boundary - kPageSize, 2, kProtRead) == 0);
+    check_memmgr(m, mm);
+    // Out of room for the pieces: nothing made, memmgr told nothing.
+    fake.budget_pages = abi::kMaxMemoryPages + 1;
+    const size_t objects = fake.objects();
+    REQUIRE(mm.map_anonymous(kBase + 4 * abi::kMaxMemoryPages * kPageSize, pages, kRw) == -kENOMEM);
+    CHECK(fake.objects() == objects);
+    check_consistent(mm, fake);
+    check_memmgr(m, mm);
+    REQUIRE(mm.unmap(kBase, pages) == 0);
+    CHECK(mm.region_count() == 0);
+    CHECK(fake.objects() == 0);
+    fake.process_gone = true;
+  }
 }
 
 TEST_CASE("memmgr follows random changes: the two maps agree after each") {

@@ -30,6 +30,7 @@ PROGRAMS = [
     "06_mmap_anon_zero",
     "06_mmap_einval",
     "06_mmap_fixed",
+    "06_mmap_large",
     "06_mmap_shared_fork",
     "06_mmap_shared_fork_both_ways",
     "06_mprotect",
