@@ -297,7 +297,7 @@ int64_t AddressSpace::map_file(uint64_t start, uint64_t pages, uint32_t prot,
 void AddressSpace::clear(bool unmap) {
   // memmgr's record is emptied for a new program (execve); at the process's end close() drops
   // it, regions and all, with no call here.
-  if (unmap && space_ != 0 && count_ > 0) {
+  if (unmap && space_ != 0) {
     Mm::ClearRequest req;
     req.space = space_;
     Mm::ClearResponse resp;
@@ -537,9 +537,11 @@ int64_t AddressSpace::split_at(uint64_t address) {
   if (whole.prot != kProtNone) {
     if (backend_.unmap(whole.start, whole.pages) != Status::kOk) return -kENOMEM;
     int64_t e = map_region(low);
-    if (e == 0) e = map_region(high);
+    if (e == 0) {
+      e = map_region(high);
+      if (e != 0) (void)backend_.unmap(low.start, low.pages);  // only what was mapped
+    }
     if (e != 0) {
-      (void)backend_.unmap(whole.start, whole.pages);
       (void)map_region(whole);  // what it was, with the frames it had
       return e;
     }
@@ -576,20 +578,31 @@ int64_t AddressSpace::protect(uint64_t start, uint64_t pages, uint32_t prot) {
   if (at < end) end = at;
   if (int64_t e = split_at(start); e != 0) return e;
   if (int64_t e = split_at(end); e != 0) return e;
-  // memmgr first (it may refuse: no room to cut a region); where a region then cannot change,
-  // memmgr is told the protections the rest of the range kept.
-  if (int64_t e = memmgr_protect(start, (end - start) / kPageSize, prot); e != 0) return e;
-  for (uint32_t i = index_at_or_after(start); i < count_ && regions_[i].start < end; ++i) {
+  // The regions first, up to one that refuses (W^X, a file's rights, out of memory); then
+  // memmgr is told the part that changed. If it cannot record it (no room to cut a region),
+  // that part goes back to what it was, in reverse order (the W^X checks pass again).
+  const uint32_t first = index_at_or_after(start);
+  uint8_t old[kMaxRegions];
+  int64_t error = 0;
+  uint32_t i = first;
+  for (; i < count_ && regions_[i].start < end; ++i) {
+    old[i - first] = static_cast<uint8_t>(regions_[i].prot);
     if (regions_[i].prot == prot) continue;
-    if (int64_t e = protect_region(i, prot); e != 0) {
-      for (; i < count_ && regions_[i].start < end; ++i) {
-        const Region& kept = regions_[i];
-        if (kept.prot != prot) (void)memmgr_protect(kept.start, kept.pages, kept.prot);
+    error = protect_region(i, prot);
+    if (error != 0) break;
+  }
+  const uint64_t done_end = i < count_ && regions_[i].start < end ? regions_[i].start : end;
+  if (done_end > start) {
+    if (int64_t e = memmgr_protect(start, (done_end - start) / kPageSize, prot); e != 0) {
+      for (uint32_t j = i; j > first; --j) {
+        if (regions_[j - 1].prot != old[j - 1 - first]) {
+          (void)protect_region(j - 1, old[j - 1 - first]);
+        }
       }
       return e;
     }
   }
-  return result;
+  return error != 0 ? error : result;
 }
 
 int64_t AddressSpace::protect_region(uint32_t index, uint32_t prot) {
@@ -653,6 +666,7 @@ int64_t AddressSpace::grow(uint64_t end, uint64_t pages) {
     fs::RegularInode* file = last->backing->file;
     const uint64_t next = last->first_page + last->pages;
     const Region grown = *last;
+    if (int64_t e = admit(end, pages); e != 0) return e;  // before the file's memory grows
     if (file->share((next + pages) * kPageSize) != 0) return -kENOMEM;
     return map_file(end, pages, grown.prot, file, next, grown.may_write);
   }
@@ -700,8 +714,6 @@ int64_t AddressSpace::move(uint64_t from, uint64_t pages, uint64_t to, uint64_t 
   m.last_prot = last.prot;
   m.last_shared = last.map_shared;
   m.extra_first_page = last.first_page + (m.end - last.start) / kPageSize;
-  // memmgr first: the growth must fit the budget.
-  if (int64_t e = memmgr_move(from, pages, to, more, m.keep); e != 0) return e;
   m.fresh = new (kFallible) Backing* [m.k + 1] {};
   m.moved = new (kFallible) Region[m.k + 1];
   int64_t error = m.fresh != nullptr && m.moved != nullptr ? 0 : -kENOMEM;
@@ -713,12 +725,11 @@ int64_t AddressSpace::move(uint64_t from, uint64_t pages, uint64_t to, uint64_t 
   m.first = index_at_or_after(from);
   // 4. The mappings; a failure undoes them, else the bookkeeping follows.
   if (error == 0) error = move_map(m);
+  // 5. memmgr last, just before the commit, which cannot fail: its refusal (over the budget, no
+  //    room) is undone as a failed mapping is, all of it the shim's own.
+  if (error == 0) error = memmgr_move(from, pages, to, more, m.keep);
   if (error != 0) {
     move_undo(m);
-    // memmgr's move undone: back to the old range (no growth), the extra pages dropped.
-    if (!m.keep) (void)memmgr_move(to, pages, from, 0, /*keep=*/false);
-    const uint64_t added = m.keep ? pages + more : more;
-    if (added > 0) (void)memmgr_unmap(to + (pages + more - added) * kPageSize, added);
   } else {
     move_commit(m);
   }

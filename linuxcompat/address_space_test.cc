@@ -10,6 +10,7 @@
 #include <iterator>
 #include <map>
 #include <memory>
+#include <ostream>
 #include <set>
 #include <string>
 #include <vector>
@@ -787,6 +788,11 @@ struct Span {
   }
 };
 
+std::ostream& operator<<(std::ostream& out, const Span& s) {
+  return out << "[page " << (s.start - kBase) / kPageSize << " +" << s.pages << " rights "
+             << int{s.rights} << " backing " << static_cast<int>(s.backing) << "]";
+}
+
 // memmgr's map of the address space, region by region (find).
 std::vector<Span> memmgr_map(const Memmgr& m, const AddressSpace& mm) {
   std::vector<Span> out;
@@ -993,6 +999,81 @@ TEST_CASE("memmgr follows random changes: the two maps agree after each") {
     check_memmgr(m, mm);
   }
   CHECK(changed > 500);  // the sequence did change the map, not only fail (893 of 3000)
+  fake.process_gone = true;
+}
+
+TEST_CASE("memmgr and the regions agree through failures: mappings failing, memmgr's pool full") {
+  // One failure at a time: the kernel failing a mapping now and then, or memmgr out of room.
+  // (Both at once can leave memmgr's record wider than the mappings: a protect that memmgr
+  // cannot record is undone, and that undo's mapping failing too leaves the region as it was
+  // made; linux.md says so.)
+  const bool full_pool = GENERATE(false, true);
+  FakeBackend fake;
+  Memmgr m;
+  // Other address spaces take all but a few of memmgr's region records (one-page regions of
+  // alternating rights, which do not merge), so that memmgr's refusals for want of room come up.
+  constexpr uint32_t kLeft = 3;
+  using svc::memmgr::MemmgrService;
+  uint32_t other = 0;
+  uint64_t page = 0;
+  while (full_pool && m.usage().regions < MemmgrService::kMaxRegions - kLeft) {
+    if (page % MemmgrService::kMaxRegionsPerSpace == 0) {
+      Mm::OpenRequest open;
+      open.budget = ~uint64_t{0} / kPageSize;
+      Mm::OpenResponse opened;
+      REQUIRE(m.client.open(open, opened) == rpc::Status::kOk);
+      other = opened.space;
+    }
+    Mm::MapRequest req;
+    req.space = other;
+    req.start = kBase + (page % MemmgrService::kMaxRegionsPerSpace) * kPageSize;
+    req.pages = 1;
+    req.rights = page % 2 == 0 ? 1 : 3;
+    Mm::MapResponse resp;
+    REQUIRE(m.client.map(req, resp) == rpc::Status::kOk);
+    ++page;
+  }
+  AddressSpace mm(fake);
+  REQUIRE(mm.open(&m.client, 48) == 0);
+  uint32_t seed = 777;
+  auto next = [&seed](uint32_t n) {
+    seed = seed * 1103515245 + 12345;
+    return (seed >> 16) % n;
+  };
+  constexpr uint32_t kProts[] = {kProtNone, kProtRead, kRw, kProtRead | kProtExec};
+  int failed = 0;
+  for (int step = 0; step < 3000; ++step) {
+    // Now and then one of the next mappings fails (out of memory in the kernel).
+    fake.maps_before_failure = !full_pool && next(8) == 0 ? static_cast<int>(next(3)) : -1;
+    const uint64_t start = kBase + next(48) * kPageSize;
+    const uint64_t pages = 1 + next(6);
+    const uint32_t op = next(5);
+    INFO("step " << step << " op " << op << " at page " << (start - kBase) / kPageSize << " +"
+                 << pages << ", a map failing after " << fake.maps_before_failure);
+    int64_t e = 0;
+    switch (op) {
+      case 0:
+        e = mm.map_anonymous(start, pages, kProts[next(4)], next(3) == 0);
+        break;
+      case 1:
+        e = mm.unmap(start, pages);
+        break;
+      case 2:
+        e = mm.protect(start, pages, kProts[next(4)]);
+        break;
+      case 3:
+        e = mm.move(start, pages, kBase + next(48) * kPageSize, next(3),
+                    next(2) == 0 ? AddressSpace::OldRange::kUnmap : AddressSpace::OldRange::kKeep);
+        break;
+      default:
+        e = mm.grow(start, pages);
+        break;
+    }
+    failed += e == -kENOMEM;
+    check_consistent(mm, fake);
+    check_memmgr(m, mm);
+  }
+  CHECK(failed > 300);  // refusals or failures did come up
   fake.process_gone = true;
 }
 

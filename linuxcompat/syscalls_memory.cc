@@ -151,7 +151,9 @@ int64_t sys_brk(Task& task, uint64_t brk) {
       return static_cast<int64_t>(p.brk);  // Linux: the old break means failure
     }
   } else if (new_end < old_end) {
-    (void)p.mm.unmap(new_end, (old_end - new_end) / kPageSize);
+    if (p.mm.unmap(new_end, (old_end - new_end) / kPageSize) != 0) {
+      return static_cast<int64_t>(p.brk);  // nothing unmapped: the old break
+    }
   }
   p.brk = brk;
   return static_cast<int64_t>(p.brk);
@@ -193,9 +195,10 @@ int64_t sys_mmap(Task& task, uint64_t addr, uint64_t length, uint64_t prot, uint
     if ((flags & kMapGrowsdown) != 0) return -kEINVAL;
   }
   if ((prot & kProtWrite) != 0 && (prot & kProtExec) != 0) return -kEACCES;  // W^X
-  // Over mappings: RLIMIT_AS (memmgr's budget) counts only the growth, checked before anything
-  // goes (mmap_region's may_expand_vm).
-  if (replace) {
+  // RLIMIT_AS (memmgr's budget), before a file's mmap work and before what a MAP_FIXED replaces
+  // goes; over mappings only the growth counts (mmap_region's may_expand_vm). Fresh anonymous
+  // memory needs no separate question: map_anonymous asks memmgr before it makes anything.
+  if (replace || file != nullptr) {
     if (int64_t e = mm.admit(start, pages); e != 0) return e;
   }
   fs::RegularInode* shared_file = nullptr;

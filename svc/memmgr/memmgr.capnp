@@ -73,8 +73,9 @@ interface MemoryManager {
 
   admit @15 (space :UInt32, start :UInt64, pages :UInt64) -> ();
   # Whether a region over [start, start + pages * 4096) that replaces what lies there (the
-  # client unmaps it, then maps) keeps the space within its budget, counting only its growth:
-  # noSpace if not (a space already over its budget admits nothing). Changes nothing.
+  # client unmaps it, then maps) leaves the space within its budget: the pages after it (those
+  # now, less the ones it replaces, plus its own) at most the budget, else noSpace. So a space
+  # over its budget is refused even a replacement of the same size. Changes nothing.
 }
 
 enum Backing {

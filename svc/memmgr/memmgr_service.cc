@@ -529,7 +529,7 @@ rpc::Status MemmgrService::admit(const MemoryManager::AdmitRequest& req,
   uint64_t end = 0;
   if (!range_end(req.start, req.pages, &end)) return Status::kInvalidArgument;
   // As Linux's may_expand_vm: the use less what the region replaces, plus the region, within
-  // the budget (so a space over its budget admits nothing, even no growth).
+  // the budget (so a space over its budget is refused even a same-size replacement).
   const uint64_t after = s->pages - pages_in(*s, req.start, end);
   return req.pages > s->budget || after > s->budget - req.pages ? Status::kNoSpace : Status::kOk;
 }
