@@ -120,6 +120,7 @@ enum class Kind : uint8_t {
   kIrqCreate,  // a: IrqControl, b: which line (kIrqLineChoices)
   kIrqBind,    // a: Irq, b: notification
   kIrqAck,     // a: Irq
+  kPager,      // a: space, b: which mode (kPagerModes: both modes and invalid ones)
   // The calls on what the spec's state does not hold (Spec.v): their checks and reply only.
   // c chooses the address (kScratch's areas, an unmapped one, or a bad value).
   kTls,        // a: thread
@@ -454,6 +455,17 @@ class Run {
         cmd += "irqa " + std::to_string(a.spec);
         status = h_.syscall(t, Syscall::kIrqAck, {a.core});
         break;
+      case Kind::kPager: {
+        // kPagerKernel (0) and kPagerHandler (1), twice each, and modes that are neither
+        // (InvalidArgument); all below 2^62, which the spec's OCaml int holds.
+        static_assert(abi::kPagerKernel == 0 && abi::kPagerHandler == 1);
+        static constexpr uint64_t kPagerModes[] = {
+            0, 1, 0, 1, 2, 3, 255, 1ull << 32, (1ull << 40) + 1};
+        const uint64_t mode = kPagerModes[op.b % (sizeof(kPagerModes) / sizeof(kPagerModes[0]))];
+        cmd += "pager " + std::to_string(a.spec) + " " + std::to_string(mode);
+        status = h_.syscall(t, Syscall::kSpaceSetPager, {a.core, mode});
+        break;
+      }
       case Kind::kTimer: {
         // Disarm, or arm for a deadline no run reaches (about 73 years of the monotonic
         // clock): the spec does not model time, so no timer may fire during a run.
@@ -704,6 +716,10 @@ class Run {
           static_cast<Notification*>(o)->timer_deadline() != 0) {
         out += "t" + std::to_string(id) + " ";
       }
+      // A space's pager mode (space_set_pager), when it is not the kernel's (the default).
+      if (o->type() == ObjectType::kSpace && static_cast<Space*>(o)->user_pager()) {
+        out += "g" + std::to_string(id) + "=" + std::to_string(abi::kPagerHandler) + " ";
+      }
       // An Irq's binding: the notification (the bits it signals are private to core/irq.cc).
       if (o->type() == ObjectType::kIrq && static_cast<Irq*>(o)->bound() != nullptr) {
         out += "i" + std::to_string(id) + "=" +
@@ -865,6 +881,7 @@ inline Op random_op(std::mt19937_64& rng, const std::vector<ObjectType>& types,
       Kind::kTls,       Kind::kIpcBuffer, Kind::kPrint,     Kind::kClock,    Kind::kReadRegs,
       Kind::kWriteRegs, Kind::kReadFpu,   Kind::kWriteFpu,  Kind::kPortIn,   Kind::kPortOut,
       Kind::kHandler,   Kind::kTimer,     Kind::kIrqCreate, Kind::kIrqBind,  Kind::kIrqAck,
+      Kind::kPager,
   };
   Op op{};
   op.kind = kWeighted[pick(sizeof(kWeighted) / sizeof(kWeighted[0]))];
@@ -891,6 +908,7 @@ inline Op random_op(std::mt19937_64& rng, const std::vector<ObjectType>& types,
     case Kind::kCopy:
     case Kind::kQuota:
     case Kind::kThread:
+    case Kind::kPager:
       want = ObjectType::kSpace;
       break;
     case Kind::kSignal:

@@ -9,7 +9,7 @@
    CALL: derive H R B | copy HS H R | delete H | revoke H | info H | ep | ntf | mem P OK
    | signal H | wait H | poll H | quota H | call H | rr H NB | send H NB | recv H NB | reply
    | space BYTES | tcreate HS OK | tstart H | yield | prio H P | handler H E | timer H DEADLINE
-   | irqc H LINE AVAILABLE | irqb H N | irqa H
+   | irqc H LINE AVAILABLE | irqb H N | irqa H | pager H MODE
    | tls H OK | ipcbuf H PLACED WRITABLE | print LENOK TEXTOK | clock | rregs H OK
    | wregs H OK | rfpu H OK | wfpu H OK MXCSROK | pin H PORT WIDTH | pout H PORT WIDTH VALUE
                                   (R: rights bits, OK/NB/PLACED/...: 0 or 1, the spec's flags) *)
@@ -102,7 +102,9 @@ let state_line s =
     (* an armed timer (its bits are not compared: the core keeps them private) *)
     (match s.s_timer o with Some _ -> add "t%d " o | None -> ());
     (* an Irq's binding: the notification (its bits are private to the core) *)
-    match s.s_irq o with Some (n, _) -> add "i%d=%d " o n | None -> ()
+    (match s.s_irq o with Some (n, _) -> add "i%d=%d " o n | None -> ());
+    (* a space's pager mode, when it is not the kernel's (the default) *)
+    if s.s_pager o <> 0 then add "g%d=%d " o (s.s_pager o)
   done;
   Buffer.contents b
 
@@ -136,6 +138,7 @@ let parse_call = function
   | [ "irqc"; h; l; ok ] -> IrqCreate (int_of_string h, int_of_string l, ok = "1")
   | [ "irqb"; h; n ] -> IrqBind (int_of_string h, int_of_string n)
   | [ "irqa"; h ] -> IrqAck (int_of_string h)
+  | [ "pager"; h; m ] -> SpaceSetPager (int_of_string h, int_of_string m)
   | [ "tls"; h; ok ] -> ThreadSetTls (int_of_string h, ok = "1")
   | [ "ipcbuf"; h; placed; w ] -> ThreadSetIpcBuffer (int_of_string h, placed = "1", w = "1")
   | [ "print"; len_ok; text_ok ] -> DebugPrint (len_ok = "1", text_ok = "1")

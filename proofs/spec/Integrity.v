@@ -62,7 +62,8 @@ Inductive loc :=
   | LPrio (x : nat)      (* s_prio x: a thread's priority *)
   | LHandler (x : nat)   (* s_handler x: a thread's syscall handler *)
   | LTimer (n : nat)     (* s_timer n: a notification's timer *)
-  | LIrq (i : nat).      (* s_irq i: an Irq's binding *)
+  | LIrq (i : nat)       (* s_irq i: an Irq's binding *)
+  | LPager (x : nat).    (* s_pager x: a space's pager mode *)
 
 Definition table (s : state) (sp : nat) : list cap :=
   filter (fun c => Nat.eqb (c_space c) sp) (s_caps s).
@@ -80,6 +81,7 @@ Definition changed (s s' : state) (l : loc) : Prop :=
   | LHandler x => s_handler s' x <> s_handler s x
   | LTimer n => s_timer s' n <> s_timer s n
   | LIrq i => s_irq s' i <> s_irq s i
+  | LPager x => s_pager s' x <> s_pager s x
   end.
 
 (* ---------- Authority: what sp holds before the call ---------- *)
@@ -195,6 +197,12 @@ Definition authorised (s s' : state) (t sp : nat) (l : loc) : Prop :=
       (holds s sp i [RManage] /\
        exists n c, holds_cap s sp n [RSend] c /\ s_irq s' i = Some (n, sig_bits c)) \/
       ((fresh s i \/ killed s s' sp i) /\ s_irq s' i = None)
+  | LPager x =>
+      (* with Manage on the space: one of the two modes (space_set_pager); a new space's is
+         the kernel's (space_create) *)
+      (holds s sp x [RManage] /\
+       (s_pager s' x = pager_kernel \/ s_pager s' x = pager_handler)) \/
+      (fresh s x /\ s_pager s' x = pager_kernel)
   end.
 
 Definition changed_only_authorised (s s' : state) (t sp : nat) : Prop :=
@@ -283,6 +291,30 @@ Ltac ir_unch :=
       exfalso; apply H; rewrite ?drop_caller_irq; first [reflexivity|congruence]
   end.
 
+Lemma drop_caller_pager : forall s t, s_pager (drop_caller s t) = s_pager s.
+Proof. intros. unfold drop_caller. destruct (s_caller s t); reflexivity. Qed.
+
+Lemma destroy_pager : forall s o, s_pager (destroy s o) = s_pager s.
+Proof.
+  intros. unfold destroy. destruct (s_objs s o) as [ob|]; [|reflexivity].
+  destruct (reapable (o_kind ob)); reflexivity.
+Qed.
+
+Lemma release_pager : forall s b, s_pager (release s b) = s_pager s.
+Proof.
+  intros s [[n x]|]; unfold release; [|reflexivity].
+  destruct (held s n); [reflexivity|apply destroy_pager].
+Qed.
+
+(* A pager mode that is the same before and after (every call but space_set_pager and
+   space_create). *)
+Ltac pg_unch :=
+  match goal with
+  | H : s_pager _ _ <> s_pager _ _ |- _ =>
+      exfalso; apply H; rewrite ?drop_caller_pager, ?destroy_pager, ?release_pager;
+      first [reflexivity|congruence]
+  end.
+
 (* A timer that is the same before and after. *)
 Ltac tm_unch :=
   match goal with
@@ -301,9 +333,9 @@ Lemma coa_own_cap : forall s t sp c,
   c_space c = sp ->
   changed_only_authorised s
     (mkState (s_objs s) (s_accts s) (c :: s_caps s) (s_tstate s) (s_word s) (s_waiters s)
-             (s_caller s) (S (s_next s)) (s_prio s) (s_handler s) (s_timer s) (s_irq s)) t sp.
+             (s_caller s) (S (s_next s)) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s)) t sp.
 Proof.
-  intros s t sp c Hc l. destruct l as [o|a|sp'|x|o|n| |x|x|n|i]; simpl; intros Hch; try ir_unch; try tm_unch; try hd_unch; try prio_unch; try unch.
+  intros s t sp c Hc l. destruct l as [o|a|sp'|x|o|n| |x|x|n|i|x]; simpl; intros Hch; try pg_unch; try ir_unch; try tm_unch; try hd_unch; try prio_unch; try unch.
   - destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|].
     exfalso. apply Hch. unfold table. simpl.
     destruct (Nat.eqb_spec (c_space c) sp'); [congruence|reflexivity].
@@ -332,7 +364,7 @@ Proof.
   destruct (subset_b rr (c_rights src)) eqn:Es; simpl in H;
     [|inversion H; subst; apply coa_refl].
   inversion H; subst; clear H.
-  intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n|i]; simpl; intros Hch; try ir_unch; try tm_unch; try hd_unch; try prio_unch; try unch.
+  intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n|i|x]; simpl; intros Hch; try pg_unch; try ir_unch; try tm_unch; try hd_unch; try prio_unch; try unch.
   - destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|right].
     destruct E as [Es1 [Es2 _]].
     split.
@@ -417,11 +449,11 @@ Proof.
                             | None => s_tstate s0 t0
                             end)
                  (upd (s_word s0) o 0) (upd (s_waiters s0) o []) (s_caller s0) (s_next s0)
-                 (s_prio s0) (s_handler s0) (upd (s_timer s0) o None) (upd (s_irq s0) o None))
+                 (s_prio s0) (s_handler s0) (upd (s_timer s0) o None) (upd (s_irq s0) o None) (s_pager s0))
                 sp o).
   { split; [exact Ho|]. split; [exists ob; auto|]. simpl. split; [apply upd_eq|].
     apply named_false. exact En. }
-  intros l Hch. destruct l as [x|a|sp'|x|q|n| |x|x|n|i]; simpl in Hch |- *.
+  intros l Hch. destruct l as [x|a|sp'|x|q|n| |x|x|n|i|x]; simpl in Hch |- *.
   - destruct (Nat.eq_dec x o) as [->|N]; [right; exact K|].
     rewrite upd_neq in Hch |- * by exact N.
     destruct (I0 (LObj x) Hch) as [[F A]|Kx]; [left; split; [exact F|]|right; apply KT; exact Kx].
@@ -476,6 +508,7 @@ Proof.
     destruct (I0 (LIrq i) Hch) as [A|[[F|Ki] E]]; [left; exact A| |].
     + right. split; [left; exact F|exact E].
     + right. split; [right; apply KT; exact Ki|exact E].
+  - exact (I0 (LPager x) Hch).
 Qed.
 
 Lemma destroy_objs_some : forall s o x ob, s_objs (destroy s o) x = Some ob ->
@@ -507,8 +540,8 @@ Proof.
   set (s1 := with_caps s (del_caps (c_id c) (s_caps s))) in *.
   assert (I1 : changed_only_authorised s s1 t sp).
   { pose proof (table_change_del s s1 sp c W Hc Hsp eq_refl) as Tb.
-    intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n|i]; simpl; intros Hch;
-      try ir_unch; try tm_unch; try hd_unch; try prio_unch; try unch.
+    intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n|i|x]; simpl; intros Hch;
+      try pg_unch; try ir_unch; try tm_unch; try hd_unch; try prio_unch; try unch.
     destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|right; auto]. }
   destruct (held s1 (c_obj c)) eqn:Eh; [subst s'; exact I1|].
   unfold held in Eh. apply orb_false_iff in Eh. destruct Eh as [En _].
@@ -538,7 +571,7 @@ Proof.
   destruct (lookup s sp h) as [c|] eqn:E; [|inversion H; subst; apply coa_refl].
   apply lookup_some in E. destruct E as [Hc [_ Hsp]].
   injection H as _ <-.
-  intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n|i]; simpl; intros Hch; try ir_unch; try tm_unch; try hd_unch; try prio_unch; try unch.
+  intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n|i|x]; simpl; intros Hch; try pg_unch; try ir_unch; try tm_unch; try hd_unch; try prio_unch; try unch.
   destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|right]. split.
   - intros x Hx. left. apply in_table in Hx. simpl in Hx. apply in_table.
     rewrite in_revoke_caps in Hx. tauto.
@@ -560,7 +593,7 @@ Proof.
   destruct (s_accts s a) as [[lim u]|] eqn:Ea; [|injection H as _ <-; apply coa_refl].
   destruct (Nat.ltb lim (u + obj_size k)); [injection H as _ <-; apply coa_refl|].
   injection H as _ <-.
-  intros l. destruct l as [o|a'|sp'|x|o|n| |x|x|n|i]; simpl; intros Hch; try ir_unch; try tm_unch; try hd_unch; try prio_unch.
+  intros l. destruct l as [o|a'|sp'|x|o|n| |x|x|n|i|x]; simpl; intros Hch; try pg_unch; try ir_unch; try tm_unch; try hd_unch; try prio_unch.
   - destruct (Nat.eq_dec o (s_next s)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
     left. split; [unfold fresh; lia|]. intros ob E. rewrite upd_eq in E.
     injection E as <-. simpl. split; [exists q; auto|exact Hk].
@@ -596,7 +629,7 @@ Proof.
   destruct (Nat.ltb lim (u + (bytes + obj_size (KSpace 0))));
     [injection H as _ <-; apply coa_refl|].
   injection H as _ <-.
-  intros l. destruct l as [o|a'|sp'|x|o|n| |x|x|n|i]; simpl; intros Hch; try ir_unch; try tm_unch; try hd_unch; try prio_unch.
+  intros l. destruct l as [o|a'|sp'|x|o|n| |x|x|n|i|x]; simpl; intros Hch; try pg_unch; try ir_unch; try tm_unch; try hd_unch; try prio_unch.
   - destruct (Nat.eq_dec o (s_next s)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
     left. split; [unfold fresh; lia|]. intros ob E. rewrite upd_eq in E.
     injection E as <-. simpl. split; [exists q; auto|intros sp' E; discriminate E].
@@ -612,6 +645,8 @@ Proof.
   - unch.
   - unch.
   - lia.
+  - destruct (Nat.eq_dec x (s_next s)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
+    right. rewrite upd_eq. split; [unfold fresh; lia|reflexivity].
 Qed.
 
 Lemma int_thread_start : forall s t sp h r s',
@@ -622,7 +657,7 @@ Proof.
     try (injection H as _ <-; apply coa_refl).
   apply holds_lookup_typed in E.
   destruct (s_tstate s (c_obj c)) eqn:Es; injection H as _ <-; try apply coa_refl.
-  intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n|i]; simpl; intros Hch; try ir_unch; try tm_unch; try hd_unch; try prio_unch.
+  intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n|i|x]; simpl; intros Hch; try pg_unch; try ir_unch; try tm_unch; try hd_unch; try prio_unch.
   - unch.
   - unch.
   - unch.
@@ -646,7 +681,7 @@ Proof.
   destruct (Nat.leb prio_count p); [injection H as _ <-; apply coa_refl|].
   destruct (Nat.ltb (s_prio s t) p) eqn:Elt; [injection H as _ <-; apply coa_refl|].
   apply Nat.ltb_ge in Elt. injection H as _ <-.
-  intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n|i]; simpl; intros Hch; try ir_unch; try tm_unch; try hd_unch; try unch.
+  intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n|i|x]; simpl; intros Hch; try pg_unch; try ir_unch; try tm_unch; try hd_unch; try unch.
   destruct (Nat.eq_dec x (c_obj c)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
   rewrite upd_eq. split; [exact Elt|right; exists c; exact E].
 Qed.
@@ -661,7 +696,7 @@ Proof.
     try (injection H as _ <-; apply coa_refl).
   apply holds_lookup_typed in E.
   destruct (s_waiters s (c_obj c)) as [|w rest] eqn:Ew; injection H as _ <-;
-    intros l; destruct l as [o|a|sp'|x|o|n| |x|x|n|i]; simpl; intros Hch; try ir_unch; try tm_unch; try hd_unch; try prio_unch.
+    intros l; destruct l as [o|a|sp'|x|o|n| |x|x|n|i|x]; simpl; intros Hch; try pg_unch; try ir_unch; try tm_unch; try hd_unch; try prio_unch.
   - unch.
   - unch.
   - unch.
@@ -691,7 +726,7 @@ Proof.
     try (injection H as _ <-; apply coa_refl).
   apply holds_lookup_typed in E.
   destruct (Nat.eqb (s_word s (c_obj c)) 0); injection H as _ <-;
-    intros l; destruct l as [o|a|sp'|x|o|n| |x|x|n|i]; simpl; intros Hch; try ir_unch; try tm_unch; try hd_unch; try prio_unch.
+    intros l; destruct l as [o|a|sp'|x|o|n| |x|x|n|i|x]; simpl; intros Hch; try pg_unch; try ir_unch; try tm_unch; try hd_unch; try prio_unch.
   - unch.
   - unch.
   - unch.
@@ -718,7 +753,7 @@ Proof.
   destruct (lookup_typed s sp h TNotification [RReceive]) as [[c|]|e] eqn:E;
     try (injection H as _ <-; apply coa_refl).
   apply holds_lookup_typed in E. injection H as _ <-.
-  intros l; destruct l as [o|a|sp'|x|o|n| |x|x|n|i]; simpl; intros Hch; try ir_unch; try tm_unch; try hd_unch; try prio_unch.
+  intros l; destruct l as [o|a|sp'|x|o|n| |x|x|n|i|x]; simpl; intros Hch; try pg_unch; try ir_unch; try tm_unch; try hd_unch; try prio_unch.
   - unch.
   - unch.
   - unch.
@@ -739,6 +774,7 @@ Lemma coa_threads : forall s s' t sp e,
   s_objs s' = s_objs s -> s_accts s' = s_accts s -> s_caps s' = s_caps s ->
   s_word s' = s_word s -> s_next s' = s_next s -> s_prio s' = s_prio s ->
   s_handler s' = s_handler s -> s_timer s' = s_timer s -> s_irq s' = s_irq s ->
+  s_pager s' = s_pager s ->
   (forall o, o <> e -> s_waiters s' o = s_waiters s o) ->
   (s_waiters s' e = s_waiters s e \/ s_waiters s' e = tl (s_waiters s e) \/
    s_waiters s' e = s_waiters s e ++ [t]) ->
@@ -750,10 +786,10 @@ Lemma coa_threads : forall s s' t sp e,
       s_caller s' x = s_caller s x)) ->
   changed_only_authorised s s' t sp.
 Proof.
-  intros s s' t sp e Hh Ho Ha Hc Hw Hn Hp Hhd Htm Hir Hq He Ht l.
-  destruct l as [o|a|sp'|x|o|n| |x|x|n|i]; simpl; intros Hch; try ir_unch; try tm_unch; try prio_unch;
+  intros s s' t sp e Hh Ho Ha Hc Hw Hn Hp Hhd Htm Hir Hpg Hq He Ht l.
+  destruct l as [o|a|sp'|x|o|n| |x|x|n|i|x]; simpl; intros Hch; try pg_unch; try ir_unch; try tm_unch; try prio_unch;
     try (exfalso; rewrite Hhd in Hch; auto; fail); try (exfalso; rewrite Htm in Hch; auto; fail);
-    try (exfalso; rewrite Hir in Hch; auto; fail).
+    try (exfalso; rewrite Hir in Hch; auto; fail); try (exfalso; rewrite Hpg in Hch; auto; fail).
   - exfalso. rewrite Ho in Hch. auto.
   - exfalso. rewrite Ha in Hch. auto.
   - exfalso. unfold table in Hch. rewrite Hc in Hch. auto.
@@ -844,7 +880,7 @@ Lemma int_drop_caller : forall s t sp, wf s ->
 Proof.
   intros s t sp W.
   destruct (drop_caller_facts s t W) as [Ho [Ha [Hc [Hw [Hn [Hq [_ Ht]]]]]]].
-  intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n|i]; simpl; intros Hch; try ir_unch; try tm_unch; try hd_unch; try prio_unch.
+  intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n|i|x]; simpl; intros Hch; try pg_unch; try ir_unch; try tm_unch; try hd_unch; try prio_unch.
   - exfalso. rewrite Ho in Hch. auto.
   - exfalso. rewrite Ha in Hch. auto.
   - exfalso. unfold table in Hch. rewrite Hc in Hch. auto.
@@ -870,7 +906,8 @@ Proof.
       (apply (coa_threads _ _ _ _ e);
          [right; exact Hh|simpl; auto|simpl; auto|simpl; auto|simpl; auto|simpl; auto|
           simpl; apply drop_caller_prio|simpl; apply drop_caller_handler|
-          simpl; apply drop_caller_timer|simpl; apply drop_caller_irq| | | ]).
+          simpl; apply drop_caller_timer|simpl; apply drop_caller_irq|
+          simpl; apply drop_caller_pager| | | ]).
     (* a caller taken: it now waits for t's reply *)
     + intros o N. simpl. rewrite upd_neq by auto. rewrite Hq. reflexivity.
     + right; left. simpl. rewrite upd_eq, Esh. reflexivity.
@@ -894,6 +931,7 @@ Proof.
     + unfold s1. apply drop_caller_handler.
     + unfold s1. apply drop_caller_timer.
     + unfold s1. apply drop_caller_irq.
+    + unfold s1. apply drop_caller_pager.
     + intros o N. rewrite upd_neq by auto. rewrite Hq. reflexivity.
     + right; right. rewrite upd_eq, Hq. reflexivity.
     + intros x Nt. rewrite upd_neq by auto. destruct (Ht x Nt) as [E|E]; [left|right; right];
@@ -956,7 +994,7 @@ Proof.
   destruct (s_objs s (c_obj ct)) as [[[| tsp | | | | | |] q]|] eqn:Eo;
     try (injection H as _ <-; apply coa_refl).
   injection H as _ <-.
-  intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n|i]; simpl; intros Hch; try ir_unch; try tm_unch; try prio_unch; try unch.
+  intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n|i|x]; simpl; intros Hch; try pg_unch; try ir_unch; try tm_unch; try prio_unch; try unch.
   - destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|right].
     destruct Ee as [Es1 [Es2 [_ Es4]]].
     split.
@@ -982,7 +1020,7 @@ Proof.
   destruct (lookup_typed s sp h TNotification [RSend]) as [[c|]|e] eqn:E;
     try (injection H as _ <-; apply coa_refl).
   apply holds_lookup_typed in E. injection H as _ <-.
-  intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n|i]; simpl; intros Hch; try ir_unch;
+  intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n|i|x]; simpl; intros Hch; try pg_unch; try ir_unch;
     try hd_unch; try prio_unch; try unch.
   destruct (Nat.eq_dec n (c_obj c)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
   left. exists c. split; [exact E|]. rewrite upd_eq. destruct (Nat.eqb d 0); auto.
@@ -1001,9 +1039,9 @@ Proof.
   apply holds_lookup_typed in E. apply holds_lookup_typed in E2. injection H as _ <-.
   set (s1 := mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (s_word s) (s_waiters s)
                      (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s)
-                     (upd (s_irq s) (c_obj ci) (Some (c_obj cn, sig_bits cn)))).
+                     (upd (s_irq s) (c_obj ci) (Some (c_obj cn, sig_bits cn))) (s_pager s)).
   assert (I1 : changed_only_authorised s s1 t sp).
-  { intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n|i]; simpl; intros Hch;
+  { intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n|i|x]; simpl; intros Hch;
       try tm_unch; try hd_unch; try prio_unch; try unch.
     destruct (Nat.eq_dec i (c_obj ci)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
     left. split; [exists ci; exact E|]. exists (c_obj cn), cn. split; [exact E2|].
@@ -1015,6 +1053,25 @@ Proof.
   apply coa_destroy; auto.
   right. exists (c_obj ci), b. split; [exists ci; destruct E as [A [B [C _]]]|exact Eb].
   repeat split; auto. intros x [].
+Qed.
+
+(* ---------- Paging ---------- *)
+
+Lemma int_space_set_pager : forall s t sp h m r s',
+  space_set_pager s sp h m = (r, s') -> changed_only_authorised s s' t sp.
+Proof.
+  intros s t sp h m r s' H. unfold space_set_pager in H.
+  destruct (lookup_typed s sp h TSpace [RManage]) as [[c|]|e] eqn:E;
+    try (injection H as _ <-; apply coa_refl).
+  apply holds_lookup_typed in E.
+  destruct (Nat.eqb m pager_kernel || Nat.eqb m pager_handler) eqn:Em;
+    [|injection H as _ <-; apply coa_refl].
+  injection H as _ <-.
+  intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n|i|x]; simpl; intros Hch; try ir_unch;
+    try tm_unch; try hd_unch; try prio_unch; try unch.
+  destruct (Nat.eq_dec x (c_obj c)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
+  left. split; [exists c; exact E|]. rewrite upd_eq.
+  apply orb_true_iff in Em. destruct Em as [Em|Em]; apply Nat.eqb_eq in Em; auto.
 Qed.
 
 (* ---------- Every call ---------- *)
@@ -1067,6 +1124,7 @@ Proof.
     revert H. apply int_create; [intros sp' E; discriminate E|lia].
   - eapply int_irq_bind; eauto.
   - injection H as _ <-. apply coa_refl.
+  - eapply int_space_set_pager; eauto.
   - injection H as _ <-. apply coa_refl.
   - injection H as _ <-. apply coa_refl.
   - injection H as _ <-. apply coa_refl.
@@ -1098,10 +1156,10 @@ Lemma diff_complete : forall s s', (forall l, ~ changed s s' l) ->
   (forall o, s_waiters s' o = s_waiters s o) /\ (forall n, s_word s' n = s_word s n) /\
   s_next s' = s_next s /\ (forall x, s_prio s' x = s_prio s x) /\
   (forall x, s_handler s' x = s_handler s x) /\ (forall n, s_timer s' n = s_timer s n) /\
-  (forall i, s_irq s' i = s_irq s i).
+  (forall i, s_irq s' i = s_irq s i) /\ (forall x, s_pager s' x = s_pager s x).
 Proof.
   intros s s' H.
-  split; [|split; [|split; [|split; [|split; [|split; [|split; [|split; [|split; [|split]]]]]]]]].
+  split; [|split; [|split; [|split; [|split; [|split; [|split; [|split; [|split; [|split; [|split]]]]]]]]]].
   - intros o. destruct (obj_eq_dec (s_objs s' o) (s_objs s o)) as [E|N]; [exact E|].
     exfalso. exact (H (LObj o) N).
   - intros a. destruct (acct_eq_dec (s_accts s' a) (s_accts s a)) as [E|N]; [exact E|].
@@ -1128,6 +1186,8 @@ Proof.
     exfalso. exact (H (LTimer n) N).
   - intros i. destruct (option_eq_dec (s_irq s' i) (s_irq s i)) as [E|N]; [exact E|].
     exfalso. exact (H (LIrq i) N).
+  - intros x. destruct (Nat.eq_dec (s_pager s' x) (s_pager s x)) as [E|N]; [exact E|].
+    exfalso. exact (H (LPager x) N).
 Qed.
 
 Lemma holds_any : forall s sp o need, holds s sp o need -> holds s sp o [].
@@ -1142,7 +1202,8 @@ Proof. intros s s' sp o [H _]. exact H. Qed.
 (* An existing object that sp holds no capability to (nor an Irq bound to it), that is not
    the caller, not waiting on (queued on) anything sp holds a capability to (or an Irq bound
    to), and not waiting for the caller's reply, is unchanged by the call: its record, its
-   state, caller and priority as a thread, its queue, word and timer. *)
+   state, caller and priority as a thread, its queue, word and timer, its pager mode as a
+   space. *)
 Corollary unreachable_object_unchanged : forall s t k r s' sp o, wf s ->
   caller_space s t = Some sp -> step s t k = (r, s') ->
   o < s_next s -> o <> t -> ~ holds s sp o [] -> ~ bound_held s sp o ->
@@ -1151,12 +1212,12 @@ Corollary unreachable_object_unchanged : forall s t k r s' sp o, wf s ->
   s_objs s' o = s_objs s o /\ s_tstate s' o = s_tstate s o /\
   s_caller s' o = s_caller s o /\ s_waiters s' o = s_waiters s o /\
   s_word s' o = s_word s o /\ s_prio s' o = s_prio s o /\ s_handler s' o = s_handler s o /\
-  s_timer s' o = s_timer s o.
+  s_timer s' o = s_timer s o /\ s_pager s' o = s_pager s o.
 Proof.
   intros s t k r s' sp o W Hc H Hlt Ht Hno Hnb Hq Hr.
   pose proof (integrity s t k r s' sp W Hc H) as I.
   assert (Nf : ~ fresh s o) by (unfold fresh; lia).
-  split; [|split; [|split; [|split; [|split; [|split; [|split]]]]]].
+  split; [|split; [|split; [|split; [|split; [|split; [|split; [|split]]]]]]].
   - destruct (obj_eq_dec (s_objs s' o) (s_objs s o)) as [E|N]; [exact E|exfalso].
     destruct (I (LObj o) N) as [[F _]|K];
       [exact (Nf F)|destruct (killed_holds _ _ _ _ K) as [X|X]; [exact (Hno X)|exact (Hnb X)]].
@@ -1199,6 +1260,9 @@ Proof.
     + exact (Hno (holds_cap_any _ _ _ _ _ R)).
     + exact (Nf F).
     + destruct (killed_holds _ _ _ _ K) as [X|X]; [exact (Hno X)|exact (Hnb X)].
+  - destruct (Nat.eq_dec (s_pager s' o) (s_pager s o)) as [E|N]; [exact E|exfalso].
+    destruct (I (LPager o) N) as [[R _]|[F _]];
+      [exact (Hno (holds_any _ _ _ _ R))|exact (Nf F)].
 Qed.
 
 (* Another space's table, that sp holds no Manage capability to, nor to any of its threads,
@@ -1304,12 +1368,12 @@ Definition signal_unchecked (s : state) (sp h : nat) : reply * state :=
       | t :: rest =>
           (ROk VNone,
            mkState (s_objs s) (s_accts s) (s_caps s) (upd (s_tstate s) t Ready)
-                   (s_word s) (upd (s_waiters s) n rest) (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s))
+                   (s_word s) (upd (s_waiters s) n rest) (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s))
       | [] =>
           (ROk VNone,
            mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s)
                    (upd (s_word s) n (Nat.lor (s_word s n) (sig_bits c)))
-                   (s_waiters s) (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s))
+                   (s_waiters s) (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s))
       end
   end.
 
@@ -1336,7 +1400,7 @@ Definition set_priority_unchecked (s : state) (sp h p : nat) : reply * state :=
   | inl (Some c) =>
       (ROk VNone,
        mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (s_word s) (s_waiters s)
-               (s_caller s) (s_next s) (upd (s_prio s) (c_obj c) p) (s_handler s) (s_timer s) (s_irq s))
+               (s_caller s) (s_next s) (upd (s_prio s) (c_obj c) p) (s_handler s) (s_timer s) (s_irq s) (s_pager s))
   | _ => (RErr InvalidCapability, s)
   end.
 
@@ -1371,7 +1435,7 @@ Definition ex2_state : state :=
           [mkCap 3 0 0 [RManage] 0 []; mkCap 4 0 2 [RManage] 0 []; mkCap 9 0 8 [RSend] 0 []]
           (fun t => if Nat.eqb t 2 then Running else Inactive)
           (fun _ => 0) (fun _ => []) (fun _ => None) 10 (fun _ => 100)
-          (fun _ => None) (fun _ => None) (fun _ => None).
+          (fun _ => None) (fun _ => None) (fun _ => None) (fun _ => 0).
 
 Lemma ex2_wf : wf ex2_state.
 Proof.

@@ -194,11 +194,11 @@ Qed.
 
 (* ---------- Calls that change only the capabilities (and the next id) ---------- *)
 
-Lemma rest_wf_caps : forall s cs n hd tm ir, rest_wf s -> s_next s <= n ->
+Lemma rest_wf_caps : forall s cs n hd tm ir pg, rest_wf s -> s_next s <= n ->
   rest_wf (mkState (s_objs s) (s_accts s) cs (s_tstate s) (s_word s) (s_waiters s)
-                   (s_caller s) n (s_prio s) hd tm ir).
+                   (s_caller s) n (s_prio s) hd tm ir pg).
 Proof.
-  intros s cs n hd tm ir [O [T B]] Hn. split; [|split; auto]. destruct O. constructor; simpl; eauto.
+  intros s cs n hd tm ir pg [O [T B]] Hn. split; [|split; auto]. destruct O. constructor; simpl; eauto.
   - intros. specialize (ow_obj_fresh0 _ _ H). lia.
   - intros. specialize (ow_acct_fresh0 _ _ _ H). lia.
 Qed.
@@ -210,16 +210,16 @@ Proof.
 Qed.
 
 (* A new child of src (derive, copy_to). *)
-Lemma wf_add_child : forall s src sp r b hd tm ir,
+Lemma wf_add_child : forall s src sp r b hd tm ir pg,
   wf s -> In src (s_caps s) -> is_space s sp -> incl r (c_rights src) ->
   (c_badge src <> 0 -> b = c_badge src) ->
   (b <> 0 -> obj_type s (c_obj src) = Some TEndpoint \/
              obj_type s (c_obj src) = Some TNotification) ->
   wf (mkState (s_objs s) (s_accts s)
               (mkCap (s_next s) sp (c_obj src) r b (c_id src :: c_anc src) :: s_caps s)
-              (s_tstate s) (s_word s) (s_waiters s) (s_caller s) (S (s_next s)) (s_prio s) hd tm ir).
+              (s_tstate s) (s_word s) (s_waiters s) (s_caller s) (S (s_next s)) (s_prio s) hd tm ir pg).
 Proof.
-  intros s src sp r b hd tm ir [C R] Hsrc Hsp Hr Hb1 Hb2. split; [|apply rest_wf_caps; auto].
+  intros s src sp r b hd tm ir pg [C R] Hsrc Hsp Hr Hb1 Hb2. split; [|apply rest_wf_caps; auto].
   destruct C. constructor; simpl.
   - intros c [<-|Hc]; simpl; eauto.
   - intros c [<-|Hc]; simpl; eauto.
@@ -588,7 +588,7 @@ Qed.
 
 Lemma wf_set_word : forall s n v, wf s -> (s_waiters s n <> [] -> v = 0) ->
   wf (mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (upd (s_word s) n v)
-              (s_waiters s) (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s)).
+              (s_waiters s) (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s)).
 Proof.
   intros s n v [C [O [T Bw]]] Hv.
   destruct C, O. split; [constructor; simpl; auto|split; [constructor; simpl; auto|split]].
@@ -734,7 +734,7 @@ Proof.
             (mkState (upd (s_objs s) o (Some (mkObj k a)))
                      (upd (s_accts s) a (Some (l, u + obj_size k)))
                      (mkCap (S o) sp o rts 0 [] :: s_caps s) (s_tstate s) (upd (s_word s) o 0)
-                     (s_waiters s) (s_caller s) (S (S o)) (upd (s_prio s) o p) (s_handler s) (s_timer s) (s_irq s)) x) as Hspace.
+                     (s_waiters s) (s_caller s) (S (S o)) (upd (s_prio s) o p) (s_handler s) (s_timer s) (s_irq s) (s_pager s)) x) as Hspace.
   { intros x [a' [q' E]]. exists a', q'. simpl. rewrite upd_neq by eauto. auto. }
   destruct C, O. split; [|split; [|split]]; [constructor; simpl|constructor; simpl| |].
   - intros c [<-|Hc]; simpl; [rewrite upd_eq; discriminate|].
@@ -1021,7 +1021,7 @@ Proof.
   assert (forall x, is_space s x -> is_space
             (mkState (upd (s_objs s) o (Some (mkObj (KSpace (S o)) a))) accts'
                      (mkCap (S (S o)) sp o all_rights 0 [] :: s_caps s) (s_tstate s)
-                     (s_word s) (s_waiters s) (s_caller s) (S (S (S o))) (s_prio s) (s_handler s) (s_timer s) (s_irq s)) x) as Hspace.
+                     (s_word s) (s_waiters s) (s_caller s) (S (S (S o))) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s)) x) as Hspace.
   { intros x [a' [q' E]]. exists a', q'. simpl. rewrite upd_neq by eauto. auto. }
   destruct C, O. split; [|split; [|split]]; [constructor; simpl|constructor; simpl| |].
   - intros c [<-|Hc]; simpl; [rewrite upd_eq; discriminate|].
@@ -1227,6 +1227,18 @@ Proof.
   eapply wf_create; eauto; try (intros; discriminate). unfold prio_count. lia.
 Qed.
 
+(* Only the pager mode changes, which wf does not read. *)
+Lemma wf_space_set_pager : forall s sp h m r s', wf s -> space_set_pager s sp h m = (r, s') ->
+  wf s'.
+Proof.
+  intros s sp h m r s' [C [O [T Bw]]] H. unfold space_set_pager in H.
+  destruct (lookup_typed s sp h TSpace [RManage]) as [[c|]|e] eqn:E;
+    try (inversion H; subst; split; auto; split; auto; fail).
+  destruct (_ || _); [|inversion H; subst; split; auto; split; auto; fail].
+  inversion H; subst; clear H.
+  destruct C, O. split; [constructor; simpl; auto|split; [constructor; simpl; auto|split; auto]].
+Qed.
+
 Theorem step_preserves_wf : forall s t k r s', wf s -> step s t k = (r, s') -> wf s'.
 Proof.
   intros s t k r s' W H. unfold step in H.
@@ -1273,6 +1285,7 @@ Proof.
   - eapply wf_irq_create; eauto.
   - eapply wf_irq_bind; eauto.
   - inversion H; subst; auto.  (* irq_ack: the mask is not modelled *)
+  - eapply wf_space_set_pager; eauto.
   - inversion H; subst; auto.  (* the calls on what the state does not hold *)
   - inversion H; subst; auto.  (* the calls on what the state does not hold *)
   - inversion H; subst; auto.  (* the calls on what the state does not hold *)

@@ -30,7 +30,8 @@ Proof.
     unfold cap_derive, cap_copy_to, cap_delete, cap_revoke, cap_info, endpoint_create,
       notification_create, memory_create, create, signal, wait, poll, quota_info,
       ipc_call, send, reply_call, space_create, thread_create, thread_start, yield,
-      thread_set_priority, thread_set_syscall_handler, set_timer, irq_create, irq_bind in H;
+      thread_set_priority, thread_set_syscall_handler, set_timer, irq_create, irq_bind,
+      space_set_pager in H;
     split_matches H; try (inversion H; auto; fail);
     unfold create in H; split_matches H; inversion H; auto.
 Qed.
@@ -172,6 +173,7 @@ Proof.
   - unfold irq_bind in H. split_matches H; inversion H; subst; left; auto.
     rewrite release_caps in Hx. simpl in Hx. apply Old. exact Hx.
   - inversion H; subst; left; auto.
+  - unfold space_set_pager in H. split_matches H; inversion H; subst; left; auto.
   - inversion H; subst; left; auto.
   - inversion H; subst; left; auto.
   - inversion H; subst; left; auto.
@@ -589,6 +591,7 @@ Proof.
   - unfold irq_bind in H. split_matches H; inversion H; subst; left; try reflexivity.
     rewrite release_prio. reflexivity.
   - inversion H; subst; left; reflexivity.
+  - unfold space_set_pager in H. split_matches H; inversion H; subst; left; reflexivity.
   - inversion H; subst; left; reflexivity.
   - inversion H; subst; left; reflexivity.
   - inversion H; subst; left; reflexivity.
@@ -622,7 +625,7 @@ Theorem set_priority_spec : forall s t h p v s',
     In RManage (c_rights c) /\ p < prio_count /\ p <= s_prio s t /\
     s_prio s' (c_obj c) = p /\ (forall x, x <> c_obj c -> s_prio s' x = s_prio s x) /\
     s' = mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (s_word s) (s_waiters s)
-                 (s_caller s) (s_next s) (s_prio s') (s_handler s') (s_timer s') (s_irq s') /\ v = VNone.
+                 (s_caller s) (s_next s) (s_prio s') (s_handler s') (s_timer s') (s_irq s') (s_pager s') /\ v = VNone.
 Proof.
   intros s t h p v s' H. unfold step in H.
   destruct (caller_space s t) as [sp|]; [|discriminate]. simpl in H.
@@ -782,4 +785,45 @@ Proof.
   - apply R. left. reflexivity.
   - apply upd_eq.
   - intros x Nx. apply upd_neq. exact Nx.
+Qed.
+
+(* ---------- Pager modes ---------- *)
+
+(* space_set_pager that succeeds: the caller holds the space with Manage and the mode is one
+   of the two; the space's pager mode becomes it, no other space's and nothing else changes
+   (what the mode decides, who resolves a page fault, is not modelled). *)
+Theorem set_pager_spec : forall s t h m v s' sp,
+  caller_space s t = Some sp -> step s t (SpaceSetPager h m) = (ROk v, s') ->
+  exists c, lookup s sp h = Some c /\ obj_type s (c_obj c) = Some TSpace /\
+    In RManage (c_rights c) /\ (m = pager_kernel \/ m = pager_handler) /\
+    s_pager s' (c_obj c) = m /\ (forall x, x <> c_obj c -> s_pager s' x = s_pager s x) /\
+    s_objs s' = s_objs s /\ s_accts s' = s_accts s /\ s_caps s' = s_caps s /\
+    s_tstate s' = s_tstate s /\ s_word s' = s_word s /\ s_waiters s' = s_waiters s /\
+    s_caller s' = s_caller s /\ s_next s' = s_next s /\ s_prio s' = s_prio s /\
+    s_handler s' = s_handler s /\ s_timer s' = s_timer s /\ s_irq s' = s_irq s /\
+    v = VNone.
+Proof.
+  intros s t h m v s' sp Hc H. unfold step in H. rewrite Hc in H. simpl in H.
+  unfold space_set_pager in H.
+  destruct (lookup_typed s sp h TSpace [RManage]) as [[c|]|er] eqn:E; try discriminate H.
+  destruct (Nat.eqb m pager_kernel || Nat.eqb m pager_handler) eqn:Em; [|discriminate H].
+  destruct (lookup_typed_lookup _ _ _ _ _ _ E) as [L [T R]].
+  injection H as <- <-. exists c. simpl. repeat split; auto.
+  - apply R. left. reflexivity.
+  - apply orb_true_iff in Em. destruct Em as [Em|Em]; apply Nat.eqb_eq in Em; auto.
+  - apply upd_eq.
+  - intros x Nx. apply upd_neq. exact Nx.
+Qed.
+
+(* The mode is checked after the capability (the core's order): with a space capability
+   with Manage, a mode other than kPagerKernel and kPagerHandler is InvalidArgument and
+   changes nothing. *)
+Theorem set_pager_invalid_mode : forall s t h m sp c,
+  caller_space s t = Some sp -> lookup_typed s sp h TSpace [RManage] = inl (Some c) ->
+  m <> pager_kernel -> m <> pager_handler ->
+  step s t (SpaceSetPager h m) = (RErr InvalidArgument, s).
+Proof.
+  intros s t h m sp c Hc E N1 N2. unfold step. rewrite Hc. simpl.
+  unfold space_set_pager. rewrite E.
+  apply Nat.eqb_neq in N1. apply Nat.eqb_neq in N2. rewrite N1, N2. reflexivity.
 Qed.

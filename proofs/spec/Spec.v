@@ -9,7 +9,9 @@
      boot manifest does), IrqControl (no call makes it; it never dies), Irq (a line).
    - A thread's syscall handler (thread_set_syscall_handler), a notification's timer
      (set_timer: armed or not, with its bits; time is not modelled), an Irq's binding
-     (irq_bind: the notification and bits; a binding holds its notification alive).
+     (irq_bind: the notification and bits; a binding holds its notification alive), a
+     space's pager mode (space_set_pager: kernel, the default, or a user-level handler;
+     what the mode decides, who resolves a page fault, is not modelled).
    - Quota accounts map an account id to (limit, used). Creating an object charges the
      creating space's account first; past the limit the call fails with QuotaExceeded and
      changes nothing. A destroyed object's charge goes back.
@@ -203,8 +205,10 @@ Record state := mkState {
                                            syscalls go to (thread_set_syscall_handler) *)
   s_timer : nat -> option nat;          (* a notification's armed timer (set_timer): the
                                            bits it will signal; the deadline abstracted *)
-  s_irq : nat -> option (nat * nat)     (* an Irq's binding (irq_bind): the notification its
+  s_irq : nat -> option (nat * nat);   (* an Irq's binding (irq_bind): the notification its
                                            line signals and the bits *)
+  s_pager : nat -> nat                  (* a space's pager mode (space_set_pager):
+                                           pager_kernel (0, a new space's) or pager_handler (1) *)
 }.
 
 Definition upd {A : Type} (f : nat -> A) (k : nat) (v : A) : nat -> A :=
@@ -213,7 +217,7 @@ Arguments upd : simpl never.
 
 Definition with_caps (s : state) (cs : list cap) : state :=
   mkState (s_objs s) (s_accts s) cs (s_tstate s) (s_word s) (s_waiters s) (s_caller s) (s_next s)
-          (s_prio s) (s_handler s) (s_timer s) (s_irq s).
+          (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s).
 
 (* ---------- Lookups (the dispatcher's checks) ---------- *)
 
@@ -272,7 +276,7 @@ Definition cap_derive (s : state) (sp h : nat) (r : rights) (badge : nat) : repl
                        (c_id src :: c_anc src) in
         (ROk (VNum n),
          mkState (s_objs s) (s_accts s) (c :: s_caps s) (s_tstate s) (s_word s)
-                 (s_waiters s) (s_caller s) (S n) (s_prio s) (s_handler s) (s_timer s) (s_irq s))
+                 (s_waiters s) (s_caller s) (S n) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s))
   end.
 
 (* 25 cap_copy_to(space, source, rights): a child of source, rights a subset, with the
@@ -293,7 +297,7 @@ Definition cap_copy_to (s : state) (sp hsp h : nat) (r : rights) : reply * state
             (ROk (VNum n),
              mkState (s_objs s) (s_accts s) (c :: s_caps s) (s_tstate s) (s_word s)
                      (s_waiters s) (s_caller s) (S n) (s_prio s)
-                     (s_handler s) (s_timer s) (s_irq s))
+                     (s_handler s) (s_timer s) (s_irq s) (s_pager s))
       end
   end.
 
@@ -331,6 +335,7 @@ Definition destroy (s : state) (o : nat) : state :=
                 (s_caller s)
                 (s_next s)
                 (s_prio s) (s_handler s) (upd (s_timer s) o None) (upd (s_irq s) o None)
+                (s_pager s)
       else s
   | None => s
   end.
@@ -407,7 +412,8 @@ Definition create (s : state) (sp : nat) (k : kind) (rts : rights) (p : nat)
                      (mkCap h sp o rts 0 [] :: s_caps s)
                      (upd (s_tstate s) o Inactive) (upd (s_word s) o 0) (s_waiters s)
                      (s_caller s) (S h) (upd (s_prio s) o p) (upd (s_handler s) o None)
-                     (upd (s_timer s) o None) (upd (s_irq s) o None))
+                     (upd (s_timer s) o None) (upd (s_irq s) o None)
+                (s_pager s))
       | None => (RErr InvalidCapability, s)
       end
   | _ => (RErr InvalidCapability, s)
@@ -444,13 +450,13 @@ Definition signal (s : state) (sp h : nat) : reply * state :=
           (ROk VNone,
            mkState (s_objs s) (s_accts s) (s_caps s) (upd (s_tstate s) t Ready)
                    (s_word s) (upd (s_waiters s) n rest) (s_caller s) (s_next s) (s_prio s)
-                   (s_handler s) (s_timer s) (s_irq s))
+                   (s_handler s) (s_timer s) (s_irq s) (s_pager s))
       | [] =>
           (ROk VNone,
            mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s)
                    (upd (s_word s) n (Nat.lor (s_word s n) (sig_bits c)))
                    (s_waiters s) (s_caller s) (s_next s) (s_prio s)
-                   (s_handler s) (s_timer s) (s_irq s))
+                   (s_handler s) (s_timer s) (s_irq s) (s_pager s))
       end
   end.
 
@@ -466,12 +472,12 @@ Definition wait (s : state) (t sp h : nat) : reply * state :=
         (RBlocked,
          mkState (s_objs s) (s_accts s) (s_caps s) (upd (s_tstate s) t (BlockedNotif n))
                  (s_word s) (upd (s_waiters s) n (s_waiters s n ++ [t])) (s_caller s)
-                 (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s))
+                 (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s))
       else
         (ROk (VNum (s_word s n)),
          mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (upd (s_word s) n 0)
                  (s_waiters s) (s_caller s) (s_next s) (s_prio s)
-                 (s_handler s) (s_timer s) (s_irq s))
+                 (s_handler s) (s_timer s) (s_irq s) (s_pager s))
   end.
 
 (* 7 poll(notification): return the word (maybe 0) and clear it. *)
@@ -483,7 +489,7 @@ Definition poll (s : state) (sp h : nat) : reply * state :=
       let n := c_obj c in
       (ROk (VNum (s_word s n)),
        mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (upd (s_word s) n 0)
-               (s_waiters s) (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s))
+               (s_waiters s) (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s))
   end.
 
 (* 32 set_timer(notification, deadline): Notification with Send (the decoder's lookup); a
@@ -502,7 +508,8 @@ Definition set_timer (s : state) (sp h deadline : nat) : reply * state :=
        mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (s_word s) (s_waiters s)
                (s_caller s) (s_next s) (s_prio s) (s_handler s)
                (upd (s_timer s) (c_obj c)
-                    (if Nat.eqb deadline 0 then None else Some (sig_bits c))) (s_irq s))
+                    (if Nat.eqb deadline 0 then None else Some (sig_bits c))) (s_irq s)
+               (s_pager s))
   end.
 
 (* ---------- Interrupts ---------- *)
@@ -550,7 +557,7 @@ Definition irq_bind (s : state) (sp hi hn : nat) : reply * state :=
            release
              (mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (s_word s) (s_waiters s)
                       (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s)
-                      (upd (s_irq s) (c_obj ci) (Some (c_obj cn, sig_bits cn))))
+                      (upd (s_irq s) (c_obj ci) (Some (c_obj cn, sig_bits cn))) (s_pager s))
              (s_irq s (c_obj ci)))
       end
   end.
@@ -562,6 +569,28 @@ Definition irq_ack (s : state) (sp h : nat) : reply :=
   | inr e => RErr e
   | inl None => RErr InvalidCapability
   | inl (Some c) => match s_irq s (c_obj c) with Some _ => ROk VNone | None => RErr Busy end
+  end.
+
+(* space_set_pager's modes (core/abi/syscall.h): who resolves a space's page faults. *)
+Definition pager_kernel : nat := 0.   (* kPagerKernel: the kernel, from its mappings *)
+Definition pager_handler : nat := 1.  (* kPagerHandler: the faulting thread's foreign handler *)
+
+(* 42 space_set_pager(space, mode): Space with Manage (the decoder's lookup), then the mode:
+   pager_kernel or pager_handler, any other InvalidArgument; the space's pager mode becomes
+   mode. core/syscall.cc, sys_space_set_pager, Space::set_user_pager. What the mode decides
+   (who resolves a page fault: core/entry.cc) is not modelled: faults, mappings and foreign
+   calls are not in step; the mode is kept. *)
+Definition space_set_pager (s : state) (sp h mode : nat) : reply * state :=
+  match lookup_typed s sp h TSpace [RManage] with
+  | inr e => (RErr e, s)
+  | inl None => (RErr InvalidCapability, s)
+  | inl (Some c) =>
+      if Nat.eqb mode pager_kernel || Nat.eqb mode pager_handler then
+        (ROk VNone,
+         mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (s_word s) (s_waiters s)
+                 (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s)
+                 (upd (s_pager s) (c_obj c) mode))
+      else (RErr InvalidArgument, s)
   end.
 
 (* 31 quota_info(space): limit and use of the space's account. *)
@@ -585,7 +614,7 @@ Definition quota_info (s : state) (sp h : nat) : reply * state :=
 Definition with_threads (s : state) (ts : nat -> tstate) (wq : nat -> list nat)
     (cl : nat -> option nat) : state :=
   mkState (s_objs s) (s_accts s) (s_caps s) ts (s_word s) wq cl (s_next s) (s_prio s)
-          (s_handler s) (s_timer s) (s_irq s).
+          (s_handler s) (s_timer s) (s_irq s) (s_pager s).
 
 (* The first thread queued on e, if it is a receiver. *)
 Definition receiver_head (s : state) (e : nat) : option (nat * list nat) :=
@@ -713,7 +742,7 @@ Definition space_create (s : state) (sp bytes : nat) : reply * state :=
                      (upd (upd (s_accts s) a (Some (l, u + cost))) na (Some (bytes, 0)))
                      (mkCap h sp o all_rights 0 [] :: s_caps s)
                      (s_tstate s) (s_word s) (s_waiters s) (s_caller s) (S h) (s_prio s)
-                     (s_handler s) (s_timer s) (s_irq s))
+                     (s_handler s) (s_timer s) (s_irq s) (upd (s_pager s) o pager_kernel))
       | None => (RErr InvalidCapability, s)
       end
   | _ => (RErr InvalidCapability, s)
@@ -765,7 +794,7 @@ Definition thread_set_priority (s : state) (t sp h p : nat) : reply * state :=
         (ROk VNone,
          mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (s_word s) (s_waiters s)
                  (s_caller s) (s_next s) (upd (s_prio s) (c_obj c) p)
-                 (s_handler s) (s_timer s) (s_irq s))
+                 (s_handler s) (s_timer s) (s_irq s) (s_pager s))
   end.
 
 (* 36 thread_set_syscall_handler(thread, handler): the dispatcher's lookups in argument
@@ -796,7 +825,7 @@ Definition thread_set_syscall_handler (s : state) (sp ht he : nat) : reply * sta
               (ROk VNone,
                mkState (s_objs s) (s_accts s) (c :: s_caps s) (s_tstate s) (s_word s)
                        (s_waiters s) (s_caller s) (S n) (s_prio s)
-                       (upd (s_handler s) (c_obj ct) (Some n)) (s_timer s) (s_irq s))
+                       (upd (s_handler s) (c_obj ct) (Some n)) (s_timer s) (s_irq s) (s_pager s))
           | None, _ => (RErr InvalidCapability, s)
           end
       end
@@ -969,6 +998,7 @@ Inductive call :=
   | IrqCreate (h line : nat) (available : bool)
   | IrqBind (h notification : nat)
   | IrqAck (h : nat)
+  | SpaceSetPager (h mode : nat)
   (* calls on what the state does not hold: their checks and reply only *)
   | ThreadSetTls (h : nat) (bases_ok : bool)
   | ThreadSetIpcBuffer (h : nat) (placed_ok writable : bool)
@@ -1024,6 +1054,7 @@ Definition step (s : state) (t : nat) (k : call) : reply * state :=
       | IrqCreate h line ok => irq_create s sp h line ok
       | IrqBind h n => irq_bind s sp h n
       | IrqAck h => (irq_ack s sp h, s)
+      | SpaceSetPager h m => space_set_pager s sp h m
       | ThreadSetTls h ok => (thread_set_tls s sp h ok, s)
       | ThreadSetIpcBuffer h placed w => (thread_set_ipc_buffer s sp h placed w, s)
       | DebugPrint len_ok text_ok => (debug_print len_ok text_ok, s)
@@ -1058,4 +1089,4 @@ Definition init (limit : nat) : state :=
           (fun t => if Nat.eqb t 2 then Running else Inactive)
           (fun _ => 0) (fun _ => []) (fun _ => None) 5
           (fun t => if Nat.eqb t 2 then 100 else 0) (fun _ => None) (fun _ => None)
-          (fun _ => None).
+          (fun _ => None) (fun _ => 0).
