@@ -121,6 +121,7 @@ enum class Kind : uint8_t {
   kIrqBind,    // a: Irq, b: notification
   kIrqAck,     // a: Irq
   kPager,      // a: space, b: which mode (kPagerModes: both modes and invalid ones)
+  kResolve,    // a: space, b: which access (kAccesses), c: which address (kFaultAt)
   // The calls on what the spec's state does not hold (Spec.v): their checks and reply only.
   // c chooses the address (kScratch's areas, an unmapped one, or a bad value).
   kTls,        // a: thread
@@ -464,6 +465,33 @@ class Run {
         const uint64_t mode = kPagerModes[op.b % (sizeof(kPagerModes) / sizeof(kPagerModes[0]))];
         cmd += "pager " + std::to_string(a.spec) + " " + std::to_string(mode);
         status = h_.syscall(t, Syscall::kSpaceSetPager, {a.core, mode});
+        break;
+      }
+      case Kind::kResolve: {
+        // Accesses Read, Write and Execute alone and together, none and ones with other rights
+        // (InvalidArgument); addresses in kScratch's pages (mapped Read and Write in space 0
+        // only), past them and never mapped. Whether a mapping allows the access is the
+        // spec's flag, as the address checks are.
+        static constexpr uint32_t kAccesses[] = {abi::kRightRead,
+                                                 abi::kRightWrite,
+                                                 abi::kRightRead | abi::kRightWrite,
+                                                 abi::kRightExecute,
+                                                 abi::kRightRead | abi::kRightExecute,
+                                                 0,
+                                                 abi::kRightSend,
+                                                 abi::kRightRead | abi::kRightManage};
+        static constexpr uint64_t kFaultAt[] = {kScratch, kScratch + 0x2c08, kScratch + 0x3000,
+                                                kUnmapped};
+        const uint32_t access = kAccesses[op.b % (sizeof(kAccesses) / sizeof(kAccesses[0]))];
+        const uint64_t address = kFaultAt[op.c % 4];
+        Capability* c = sp->caps().lookup(a.core);
+        const bool in_space0 =
+            c != nullptr && c->type == ObjectType::kSpace && c->object == space0_;
+        const bool resolvable =
+            in_space0 && address < kScratch + 0x3000 && (access & abi::kRightExecute) == 0;
+        cmd += "resolve " + std::to_string(a.spec) + " " + std::to_string(access) +
+               (resolvable ? " 1" : " 0");
+        status = h_.syscall(t, Syscall::kSpaceResolveFault, {a.core, address, access});
         break;
       }
       case Kind::kTimer: {
@@ -881,7 +909,7 @@ inline Op random_op(std::mt19937_64& rng, const std::vector<ObjectType>& types,
       Kind::kTls,       Kind::kIpcBuffer, Kind::kPrint,     Kind::kClock,    Kind::kReadRegs,
       Kind::kWriteRegs, Kind::kReadFpu,   Kind::kWriteFpu,  Kind::kPortIn,   Kind::kPortOut,
       Kind::kHandler,   Kind::kTimer,     Kind::kIrqCreate, Kind::kIrqBind,  Kind::kIrqAck,
-      Kind::kPager,
+      Kind::kPager,     Kind::kResolve,
   };
   Op op{};
   op.kind = kWeighted[pick(sizeof(kWeighted) / sizeof(kWeighted[0]))];
@@ -909,6 +937,7 @@ inline Op random_op(std::mt19937_64& rng, const std::vector<ObjectType>& types,
     case Kind::kQuota:
     case Kind::kThread:
     case Kind::kPager:
+    case Kind::kResolve:
       want = ObjectType::kSpace;
       break;
     case Kind::kSignal:

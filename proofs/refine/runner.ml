@@ -9,7 +9,7 @@
    CALL: derive H R B | copy HS H R | delete H | revoke H | info H | ep | ntf | mem P OK
    | signal H | wait H | poll H | quota H | call H | rr H NB | send H NB | recv H NB | reply
    | space BYTES | tcreate HS OK | tstart H | yield | prio H P | handler H E | timer H DEADLINE
-   | irqc H LINE AVAILABLE | irqb H N | irqa H | pager H MODE
+   | irqc H LINE AVAILABLE | irqb H N | irqa H | pager H MODE | resolve H ACCESS RESOLVABLE
    | tls H OK | ipcbuf H PLACED WRITABLE | print LENOK TEXTOK | clock | rregs H OK
    | wregs H OK | rfpu H OK | wfpu H OK MXCSROK | pin H PORT WIDTH | pout H PORT WIDTH VALUE
                                   (R: rights bits, OK/NB/PLACED/...: 0 or 1, the spec's flags) *)
@@ -139,6 +139,8 @@ let parse_call = function
   | [ "irqb"; h; n ] -> IrqBind (int_of_string h, int_of_string n)
   | [ "irqa"; h ] -> IrqAck (int_of_string h)
   | [ "pager"; h; m ] -> SpaceSetPager (int_of_string h, int_of_string m)
+  | [ "resolve"; h; a; ok ] ->
+      SpaceResolveFault (int_of_string h, rights_of_bits (int_of_string a), ok = "1")
   | [ "tls"; h; ok ] -> ThreadSetTls (int_of_string h, ok = "1")
   | [ "ipcbuf"; h; placed; w ] -> ThreadSetIpcBuffer (int_of_string h, placed = "1", w = "1")
   | [ "print"; len_ok; text_ok ] -> DebugPrint (len_ok = "1", text_ok = "1")

@@ -1135,6 +1135,7 @@ Proof.
   - injection H as _ <-. apply coa_refl.
   - injection H as _ <-. apply coa_refl.
   - injection H as _ <-. apply coa_refl.
+  - injection H as _ <-. apply coa_refl.
 Qed.
 
 (* A call by a thread that is not running changes nothing. *)

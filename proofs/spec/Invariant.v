@@ -1286,6 +1286,7 @@ Proof.
   - eapply wf_irq_bind; eauto.
   - inversion H; subst; auto.  (* irq_ack: the mask is not modelled *)
   - eapply wf_space_set_pager; eauto.
+  - inversion H; subst; auto.  (* space_resolve_fault: pages and page tables not modelled *)
   - inversion H; subst; auto.  (* the calls on what the state does not hold *)
   - inversion H; subst; auto.  (* the calls on what the state does not hold *)
   - inversion H; subst; auto.  (* the calls on what the state does not hold *)

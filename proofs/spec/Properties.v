@@ -184,6 +184,7 @@ Proof.
   - inversion H; subst; left; auto.
   - inversion H; subst; left; auto.
   - inversion H; subst; left; auto.
+  - inversion H; subst; left; auto.
 Qed.
 
 (* ---------- (b) Derivation never adds rights ---------- *)
@@ -602,6 +603,7 @@ Proof.
   - inversion H; subst; left; reflexivity.
   - inversion H; subst; left; reflexivity.
   - inversion H; subst; left; reflexivity.
+  - inversion H; subst; left; reflexivity.
 Qed.
 
 (* No call gives any thread (or any id) a priority above the calling thread's own: a priority
@@ -656,7 +658,8 @@ Definition abstracted_call (k : call) : bool :=
   match k with
   | ThreadSetTls _ _ | ThreadSetIpcBuffer _ _ _ | DebugPrint _ _ | ClockRead
   | ThreadReadRegisters _ _ | ThreadWriteRegisters _ _ | ThreadReadFpu _ _
-  | ThreadWriteFpu _ _ _ | IoPortIn _ _ _ | IoPortOut _ _ _ _ | IrqAck _ => true
+  | ThreadWriteFpu _ _ _ | IoPortIn _ _ _ | IoPortOut _ _ _ _ | IrqAck _
+  | SpaceResolveFault _ _ _ => true
   | _ => false
   end.
 
@@ -826,4 +829,25 @@ Proof.
   intros s t h m sp c Hc E N1 N2. unfold step. rewrite Hc. simpl.
   unfold space_set_pager. rewrite E.
   apply Nat.eqb_neq in N1. apply Nat.eqb_neq in N2. rewrite N1, N2. reflexivity.
+Qed.
+
+(* space_resolve_fault that succeeds: the caller holds the space with Manage, the access is
+   Read, Write and Execute only (not none), and a mapping allows it (the flag); whatever it
+   replies, nothing the state holds changes (the page and the page tables it puts in place
+   are not in the state: abstracted_calls_change_nothing). *)
+Theorem resolve_fault_spec : forall s t h a ok v s' sp,
+  caller_space s t = Some sp -> step s t (SpaceResolveFault h a ok) = (ROk v, s') ->
+  s' = s /\ v = VNone /\ ok = true /\ a <> [] /\ forallb page_right a = true /\
+  exists c, lookup s sp h = Some c /\ obj_type s (c_obj c) = Some TSpace /\
+    In RManage (c_rights c).
+Proof.
+  intros s t h a ok v s' sp Hc H. unfold step in H. rewrite Hc in H. simpl in H.
+  unfold space_resolve_fault in H.
+  destruct (lookup_typed s sp h TSpace [RManage]) as [[c|]|er] eqn:E; try discriminate H.
+  destruct (lookup_typed_lookup _ _ _ _ _ _ E) as [L [T R]].
+  destruct a as [|r0 rest]; [discriminate H|].
+  destruct (forallb page_right (r0 :: rest)) eqn:Ef; [|discriminate H].
+  destruct ok; [|discriminate H].
+  injection H as <- <-. repeat split; auto; [discriminate|].
+  exists c. repeat split; auto. apply R. left. reflexivity.
 Qed.

@@ -956,6 +956,33 @@ Definition port_access (s : state) (sp h port width : nat) (need : rights) : opt
            end
   end.
 
+(* 43 space_resolve_fault(space, address, access): Space with Manage (the decoder's lookup);
+   an access that is empty or holds a right other than Read, Write and Execute:
+   InvalidArgument; then the fault is resolved as kernel paging would: ok if a mapping of the
+   space allows the access (the page is put in place), BadAddress if none does (`resolvable`,
+   a flag of the call as the address checks are: the mappings are not in this state).
+   core/syscall.cc, sys_space_resolve_fault, Space::resolve_fault. What it changes (the page
+   put in place, a private copy of a shared one for a write, page tables and their charge to
+   the space's account) is what the state abstracts: frames, page tables and quota use in
+   bytes; OutOfMemory and QuotaExceeded (no frame or page table could be had) are not
+   modelled. Whatever it replies, the state is unchanged (step). *)
+Definition page_right (r : right) : bool :=
+  match r with RRead | RWrite | RExecute => true | _ => false end.
+
+Definition space_resolve_fault (s : state) (sp h : nat) (access : rights) (resolvable : bool)
+    : reply :=
+  match lookup_typed s sp h TSpace [RManage] with
+  | inr e => RErr e
+  | inl None => RErr InvalidCapability
+  | inl (Some c) =>
+      match access with
+      | [] => RErr InvalidArgument
+      | _ => if forallb page_right access then
+               (if resolvable then ROk VNone else RErr BadAddress)
+             else RErr InvalidArgument
+      end
+  end.
+
 Definition io_port_in (s : state) (sp h port width : nat) : reply :=
   match port_access s sp h port width [RRead] with
   | Some e => RErr e
@@ -999,6 +1026,7 @@ Inductive call :=
   | IrqBind (h notification : nat)
   | IrqAck (h : nat)
   | SpaceSetPager (h mode : nat)
+  | SpaceResolveFault (h : nat) (access : rights) (resolvable : bool)
   (* calls on what the state does not hold: their checks and reply only *)
   | ThreadSetTls (h : nat) (bases_ok : bool)
   | ThreadSetIpcBuffer (h : nat) (placed_ok writable : bool)
@@ -1055,6 +1083,7 @@ Definition step (s : state) (t : nat) (k : call) : reply * state :=
       | IrqBind h n => irq_bind s sp h n
       | IrqAck h => (irq_ack s sp h, s)
       | SpaceSetPager h m => space_set_pager s sp h m
+      | SpaceResolveFault h a ok => (space_resolve_fault s sp h a ok, s)
       | ThreadSetTls h ok => (thread_set_tls s sp h ok, s)
       | ThreadSetIpcBuffer h placed w => (thread_set_ipc_buffer s sp h placed w, s)
       | DebugPrint len_ok text_ok => (debug_print len_ok text_ok, s)
