@@ -1888,6 +1888,100 @@ TEST_CASE("a service at /vfs: an open file outlives its name, hidden, as on NFS"
   CHECK(sys_close(f.task, static_cast<int32_t>(g)) == 0);
 }
 
+// A node's attributes as the service has them ("mode uid gid atime mtime ctime", times in ns),
+// or "none".
+std::string service_attributes(const rpc::Channel& channel, const char* path) {
+  Service::OpenRequest req;
+  req.path.set(path);
+  Service::OpenResponse resp;
+  if (Service::Client(channel).open(req, resp) != rpc::Status::kOk) return "none";
+  const svc::fs::NodeInfo& i = resp.info;
+  return std::to_string(i.mode) + " " + std::to_string(i.uid) + " " + std::to_string(i.gid) + " " +
+         std::to_string(i.atime) + " " + std::to_string(i.mtime) + " " + std::to_string(i.ctime);
+}
+
+// The same as the shim reports them (lstat).
+std::string shim_attributes(Fixture& f, const std::string& path) {
+  const Stat st = f.stat(path, false);
+  auto ns = [](Timespec t) { return std::to_string(t.sec * 1'000'000'000 + t.nsec); };
+  return std::to_string(st.mode & kPermissionBits) + " " + std::to_string(st.uid) + " " +
+         std::to_string(st.gid) + " " + ns(st.atime) + " " + ns(st.mtime) + " " + ns(st.ctime);
+}
+
+TEST_CASE("a service at /vfs: modes, owners and times are the service's") {
+  Served s;
+  Fixture& f = s.f;
+  const Service::Client client(s.channel);
+  // Made by another client: the shim shows what the service has.
+  Service::CreateRequest create;
+  create.path.set("/d");
+  create.kind = svc::fs::NodeKind::kDirectory;
+  create.mode = 0700;
+  create.uid = 7;
+  create.gid = 8;
+  create.time = 3'000'000'005;
+  Service::CreateResponse made;
+  REQUIRE(client.create(create, made) == rpc::Status::kOk);
+  CHECK(f.stat("/vfs/d").mode == (kSIfdir | 0700));
+  CHECK(f.stat("/vfs/d").uid == 7);
+  CHECK(f.stat("/vfs/d").gid == 8);
+  CHECK(f.stat("/vfs/d").mtime.sec == 3);
+  CHECK(f.stat("/vfs/d").mtime.nsec == 5);
+  CHECK(shim_attributes(f, "/vfs/d") == "448 7 8 3000000005 3000000005 3000000005");
+  // Made and changed through the shim: the service has what the shim reports, at each step.
+  const int64_t fd = f.open("/vfs/d/n", kOCreat | kORdwr, 0666);
+  REQUIRE(fd >= 0);
+  CHECK(service_attributes(s.channel, "/d/n") == shim_attributes(f, "/vfs/d/n"));
+  CHECK(service_attributes(s.channel, "/d/n").starts_with("420 0 0 "));  // 0666 less the umask
+  CHECK(service_attributes(s.channel, "/d") == shim_attributes(f, "/vfs/d"));
+  const std::string made_at = shim_attributes(f, "/vfs/d/n");
+  CHECK(f.write(static_cast<int32_t>(fd), "abc") == 3);
+  CHECK(service_attributes(s.channel, "/d/n") == shim_attributes(f, "/vfs/d/n"));
+  CHECK(shim_attributes(f, "/vfs/d/n") != made_at);  // mtime and ctime moved
+  CHECK(sys_ftruncate(f.task, static_cast<int32_t>(fd), 1) == 0);
+  CHECK(service_attributes(s.channel, "/d/n") == shim_attributes(f, "/vfs/d/n"));
+  CHECK(sys_chmod(f.task, f.str("/vfs/d/n"), 04751) == 0);
+  CHECK(service_attributes(s.channel, "/d/n").starts_with("2537 0 0 "));
+  CHECK(sys_chown(f.task, f.str("/vfs/d/n"), 1000, 0xffffffff) == 0);  // set-user-ID goes
+  CHECK(service_attributes(s.channel, "/d/n").starts_with("489 1000 0 "));
+  CHECK(service_attributes(s.channel, "/d/n") == shim_attributes(f, "/vfs/d/n"));
+  const Timespec times[2] = {{100, 5}, {200, 6}};
+  REQUIRE(f.process.mm.copy_out(f.buffer(1024), times, sizeof(times)));
+  CHECK(sys_utimensat(f.task, static_cast<int32_t>(fd), 0, f.buffer(1024), 0) == 0);
+  CHECK(service_attributes(s.channel, "/d/n").starts_with("489 1000 0 100000000005 200000000006 "));
+  CHECK(service_attributes(s.channel, "/d/n") == shim_attributes(f, "/vfs/d/n"));
+  REQUIRE(sys_symlink(f.task, f.str("n"), f.str("/vfs/d/l")) == 0);
+  CHECK(sys_lchown(f.task, f.str("/vfs/d/l"), 5, 6) == 0);
+  CHECK(service_attributes(s.channel, "/d/l").starts_with("511 5 6 "));
+  CHECK(service_attributes(s.channel, "/d/l") == shim_attributes(f, "/vfs/d/l"));
+  CHECK(sys_link(f.task, f.str("/vfs/d/n"), f.str("/vfs/m")) == 0);
+  CHECK(service_attributes(s.channel, "/m") == shim_attributes(f, "/vfs/m"));
+  CHECK(service_attributes(s.channel, "/") == shim_attributes(f, "/vfs"));
+  CHECK(sys_rename(f.task, f.str("/vfs/m"), f.str("/vfs/d/m")) == 0);
+  CHECK(service_attributes(s.channel, "/") == shim_attributes(f, "/vfs"));
+  CHECK(service_attributes(s.channel, "/d") == shim_attributes(f, "/vfs/d"));
+  CHECK(service_attributes(s.channel, "/d/n") == shim_attributes(f, "/vfs/d/n"));
+  CHECK(sys_unlink(f.task, f.str("/vfs/d/m")) == 0);
+  CHECK(service_attributes(s.channel, "/d") == shim_attributes(f, "/vfs/d"));
+  CHECK(service_attributes(s.channel, "/d/n") == shim_attributes(f, "/vfs/d/n"));
+  // A change the service refuses (the node is gone behind the shim) changes nothing.
+  const std::string before = shim_attributes(f, "/vfs/d/n");
+  Service::RemoveRequest remove;
+  remove.path.set("/d/n");
+  Service::RemoveResponse removed;
+  REQUIRE(client.remove(remove, removed) == rpc::Status::kOk);
+  CHECK(sys_fchmod(f.task, static_cast<int32_t>(fd), 0600) == -kESTALE);
+  CHECK(sys_fchown(f.task, static_cast<int32_t>(fd), 1, 1) == -kESTALE);
+  CHECK(sys_utimensat(f.task, static_cast<int32_t>(fd), 0, 0, 0) == -kESTALE);
+  REQUIRE(sys_fstat(f.task, static_cast<int32_t>(fd), f.buffer()) == 0);
+  const Stat st = f.get<Stat>(f.buffer());
+  CHECK(st.mode == (kSIfreg | 0751));
+  CHECK(st.uid == 1000);
+  CHECK(sys_close(f.task, static_cast<int32_t>(fd)) == 0);
+  CHECK(sys_unlink(f.task, f.str("/vfs/d/l")) == 0);
+  CHECK(sys_rmdir(f.task, f.str("/vfs/d")) == 0);
+}
+
 // Hard links at /vfs: the service's names of one node, one inode in the shim for all of them.
 TEST_CASE("a service at /vfs: hard links share the node and its inode; nlink counts them") {
   Served s;

@@ -71,15 +71,13 @@ int64_t owner_at(Task& task, int32_t dirfd, uint64_t path, uint32_t owner, uint3
   if ((flags & ~(kAtSymlinkNofollow | kAtEmptyPath)) != 0) return -kEINVAL;
   Target t;
   if (int64_t e = lookup_at(task, dirfd, path, flags, follow, &t); e != 0) return e;
-  if (t.inode) t.inode->set_owner(owner, group);  // every process is root: any owner goes
-  return 0;
+  return t.inode ? t.inode->set_owner(owner, group) : 0;  // every process is root: any owner goes
 }
 
 int64_t mode_at(Task& task, int32_t dirfd, uint64_t path, uint32_t mode) {
   Target t;
   if (int64_t e = lookup_at(task, dirfd, path, 0, Follow::kYes, &t); e != 0) return e;
-  t.inode->set_permissions(mode & kPermissionBits);
-  return 0;
+  return t.inode->set_permissions(mode & kPermissionBits);
 }
 
 enum class Removing : uint8_t { kName, kDirectory };
@@ -319,8 +317,7 @@ int64_t sys_utimensat(Task& task, int32_t dirfd, uint64_t pathname, uint64_t tim
   auto pick = [&now](const Timespec& want) {
     return want.nsec == kUtimeOmit ? nullptr : want.nsec == kUtimeNow ? &now : &want;
   };
-  target.inode->set_times(pick(t[0]), pick(t[1]));
-  return 0;
+  return target.inode->set_times(pick(t[0]), pick(t[1]));
 }
 
 int64_t sys_chmod(Task& task, uint64_t pathname, uint32_t mode) {
@@ -334,8 +331,7 @@ int64_t sys_fchmodat(Task& task, int32_t dirfd, uint64_t pathname, uint32_t mode
 int64_t sys_fchmod(Task& task, int32_t fd, uint32_t mode) {
   File* file = io_file(task, fd);
   if (file == nullptr) return -kEBADF;
-  if (file->inode() != nullptr) file->inode()->set_permissions(mode & kPermissionBits);
-  return 0;
+  return file->inode() != nullptr ? file->inode()->set_permissions(mode & kPermissionBits) : 0;
 }
 
 int64_t sys_chown(Task& task, uint64_t pathname, uint32_t owner, uint32_t group) {
@@ -354,8 +350,7 @@ int64_t sys_fchownat(Task& task, int32_t dirfd, uint64_t pathname, uint32_t owne
 int64_t sys_fchown(Task& task, int32_t fd, uint32_t owner, uint32_t group) {
   File* file = io_file(task, fd);
   if (file == nullptr) return -kEBADF;
-  if (file->inode() != nullptr) file->inode()->set_owner(owner, group);
-  return 0;
+  return file->inode() != nullptr ? file->inode()->set_owner(owner, group) : 0;
 }
 
 }  // namespace hmk::lx

@@ -72,7 +72,7 @@ void import(MemDirectory* top, const CpioEntry& e) {
   StringView rest = cpio_normalize_path(e.name);
   StringView name;
   if (!next_component(&rest, &name)) {  // the root itself
-    if (is_directory(e)) top->set_permissions(e.mode);
+    if (is_directory(e)) (void)top->set_permissions(e.mode);
     return;
   }
   MemDirectory* dir = top;
@@ -86,7 +86,7 @@ void import(MemDirectory* top, const CpioEntry& e) {
   }
   Inode* old = dir->find(name);
   if (old != nullptr && old->is_directory() && is_directory(e)) {
-    old->set_permissions(e.mode);  // directories merge
+    (void)old->set_permissions(e.mode);  // directories merge
     return;
   }
   Inode* made = inode_for(e);

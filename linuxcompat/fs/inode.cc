@@ -55,33 +55,54 @@ int64_t Inode::truncate(uint64_t) {
   return -kEINVAL;
 }
 
-void Inode::set_permissions(uint32_t permissions) {
-  mode_ = (mode_ & kSIfmt) | (permissions & kPermissionBits);
-  attributes_changed();
+int64_t Inode::set_permissions(uint32_t permissions) {
+  Attributes to = attributes();
+  to.permissions = permissions & kPermissionBits;
+  return change(to);
 }
 
-void Inode::set_owner(uint32_t uid, uint32_t gid) {
-  if (uid != 0xffff'ffff) uid_ = uid;
-  if (gid != 0xffff'ffff) gid_ = gid;
+int64_t Inode::set_owner(uint32_t uid, uint32_t gid) {
+  Attributes to = attributes();
+  if (uid != 0xffff'ffff) to.uid = uid;
+  if (gid != 0xffff'ffff) to.gid = gid;
   if (is_regular()) {
-    mode_ &= ~kSIsuid;
-    if ((mode_ & 010) != 0) mode_ &= ~kSIsgid;  // set-group-ID with group execute
+    to.permissions &= ~kSIsuid;
+    if ((to.permissions & 010) != 0) to.permissions &= ~kSIsgid;  // with group execute
   }
-  attributes_changed();
+  return change(to);
 }
 
-void Inode::set_times(const Timespec* atime, const Timespec* mtime) {
-  if (atime != nullptr) atime_ = *atime;
-  if (mtime != nullptr) mtime_ = *mtime;
-  attributes_changed();
+int64_t Inode::set_times(const Timespec* atime, const Timespec* mtime) {
+  Attributes to = attributes();
+  if (atime != nullptr) to.atime = *atime;
+  if (mtime != nullptr) to.mtime = *mtime;
+  return change(to);
 }
 
-void Inode::contents_changed() {
-  mtime_ = ctime_ = now();
+int64_t Inode::change(Attributes to) {
+  to.ctime = now();
+  if (sb_.attributes != nullptr) {
+    if (int64_t e = sb_.attributes->store(*this, to); e != 0) return e;
+  }
+  load_attributes(to);
+  return 0;
 }
 
-void Inode::attributes_changed() {
-  ctime_ = now();
+void Inode::load_attributes(const Attributes& a) {
+  mode_ = (mode_ & kSIfmt) | (a.permissions & kPermissionBits);
+  uid_ = a.uid;
+  gid_ = a.gid;
+  atime_ = a.atime;
+  mtime_ = a.mtime;
+  ctime_ = a.ctime;
+}
+
+void Inode::contents_changed(Timespec at) {
+  mtime_ = ctime_ = at;
+}
+
+void Inode::attributes_changed(Timespec at) {
+  ctime_ = at;
 }
 
 void Inode::accessed() {
@@ -91,14 +112,14 @@ void Inode::accessed() {
   if (before(atime_, mtime_) || before(atime_, ctime_)) atime_ = now();
 }
 
-void Inode::add_link() {
+void Inode::add_link(Timespec at) {
   ++nlink_;
-  attributes_changed();
+  attributes_changed(at);
 }
 
-void Inode::drop_link() {
+void Inode::drop_link(Timespec at) {
   if (nlink_ > 0) --nlink_;
-  attributes_changed();
+  attributes_changed(at);
 }
 
 void Inode::fill_stat(Stat* out) const {

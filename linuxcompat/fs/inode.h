@@ -29,6 +29,28 @@ Timespec now();
 
 // A file system instance: its device number (st_dev), inode numbers, and whether names can be
 // added and removed (tmpfs, devtmpfs) or not (proc).
+class Inode;
+
+// What chmod, chown and utimensat change, and the times.
+struct Attributes {
+  uint32_t permissions;  // kPermissionBits
+  uint32_t uid;
+  uint32_t gid;
+  Timespec atime;
+  Timespec mtime;
+  Timespec ctime;
+};
+
+// A file system that keeps its nodes' attributes itself (a service's: service_fs.cc).
+class AttributeStore {
+ public:
+  // Stores `to` as `inode`'s attributes: 0, or -errno with nothing changed.
+  virtual int64_t store(Inode& inode, const Attributes& to) = 0;
+
+ protected:
+  ~AttributeStore() = default;
+};
+
 struct Superblock {
   const char* type;  // "tmpfs", "devtmpfs", "proc" (/proc/mounts)
   uint64_t dev;
@@ -37,6 +59,8 @@ struct Superblock {
   // files' bytes are the service's.
   bool served = false;
   uint64_t next_ino = 1;
+  // Where attributes are kept besides the inodes, or null (Inode::set_permissions).
+  AttributeStore* attributes = nullptr;
 };
 
 class Inode {
@@ -84,17 +108,26 @@ class Inode {
   virtual void unmapped() {}
 
   // ---- changes of attributes (each sets ctime) ----
-  void set_permissions(uint32_t permissions);
+  // chmod, chown and utimensat. A file system that keeps attributes itself (a service's:
+  // Superblock::attributes) has the change stored there first. 0, or -errno with nothing
+  // changed.
+  int64_t set_permissions(uint32_t permissions);
   // A uid or gid of 0xffffffff is left alone. Set-user-ID and executable set-group-ID bits
   // of a regular file are cleared, as Linux does on chown.
-  void set_owner(uint32_t uid, uint32_t gid);
+  int64_t set_owner(uint32_t uid, uint32_t gid);
   // Null leaves a time alone.
-  void set_times(const Timespec* atime, const Timespec* mtime);
-  void contents_changed();    // mtime and ctime: now
-  void attributes_changed();  // ctime: now
-  void accessed();            // atime: now, if older than mtime or ctime (relatime)
-  void add_link();
-  void drop_link();
+  int64_t set_times(const Timespec* atime, const Timespec* mtime);
+  Attributes attributes() const {
+    return {mode_ & kPermissionBits, uid_, gid_, atime_, mtime_, ctime_};
+  }
+  // The attributes as they are (a file system that keeps them said so), nothing stored.
+  void load_attributes(const Attributes& a);
+  // Changes at `at` (now unless a file system that keeps times was told another).
+  void contents_changed(Timespec at = now());    // mtime and ctime
+  void attributes_changed(Timespec at = now());  // ctime
+  void accessed();  // atime: now, if older than mtime or ctime (relatime)
+  void add_link(Timespec at = now());
+  void drop_link(Timespec at = now());
   // Directories: the entry count as nlink (2 + subdirectories) is kept by Directory. A service's
   // file or link starts with the service's count of its names (service_fs.cc).
   void set_nlink(uint32_t nlink) { nlink_ = nlink; }
@@ -114,6 +147,10 @@ class Inode {
   Inode(Superblock& sb, uint32_t mode, uint64_t rdev = 0, uint64_t ino = 0);
 
  private:
+  // set_permissions, set_owner, set_times: `to` (ctime: now) stored where the file system keeps
+  // attributes, then taken.
+  int64_t change(Attributes to);
+
   Superblock& sb_;
   const uint64_t ino_;
   uint32_t mode_;

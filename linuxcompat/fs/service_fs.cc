@@ -14,9 +14,8 @@ namespace {
 using Service = svc::fs::FileSystem;
 using ServicePath = rpc::Text<256>;
 
-constexpr uint32_t kFilePermissions = 0644;       // a node the shim did not make
-constexpr uint32_t kDirectoryPermissions = 0755;  // (the service keeps no permissions)
-constexpr uint64_t kChunk = 512;                  // the most a read or write carries
+constexpr uint32_t kFilePermissions = 0644;  // the memory of a shared file (no name reaches it)
+constexpr uint64_t kChunk = 512;             // the most a read or write carries
 // Where a file whose last name is removed while it is open lives on (as NFS clients do, with
 // .nfsXXXX): "/.hmk-unlinked-" and its node in hex, in the mount's root, hidden from listings.
 constexpr char kHiddenPrefix[] = ".hmk-unlinked-";
@@ -69,21 +68,43 @@ int64_t error_of(rpc::Status s, int64_t too_long = -kENAMETOOLONG) {
   return -kEIO;
 }
 
+// A time as the service keeps it (nanoseconds since the epoch), and back.
+int64_t ns_of(Timespec t) {
+  return t.sec * 1'000'000'000 + t.nsec;
+}
+
+Timespec time_of(int64_t ns) {
+  const int64_t sec = ns >= 0 ? ns / 1'000'000'000 : -((-ns + 999'999'999) / 1'000'000'000);
+  return {sec, ns - sec * 1'000'000'000};
+}
+
+// The attributes the service keeps, as the shim's inodes have them.
+Attributes attributes_of(const svc::fs::NodeInfo& info) {
+  return {info.mode & kPermissionBits, info.uid,           info.gid, time_of(info.atime),
+          time_of(info.mtime),         time_of(info.ctime)};
+}
+
 }  // namespace
 
-// What the inodes of one mount share: the superblock, the client, and the inodes the shim has
-// seen, one reference each (so that what the interface does not carry stays). It goes when it
-// is unmounted and its last inode has gone.
-class ServiceMount {
+// What the inodes of one mount share: the superblock (whose attributes go to the service: the
+// mount is its AttributeStore), the client, and the inodes the shim has seen, one reference each
+// (so that a directory's place in the tree and a file's open state stay). It goes when it is
+// unmounted and its last inode has gone.
+class ServiceMount final : public AttributeStore {
  public:
   ServiceMount(const rpc::Channel& channel, uint64_t dev)
-      : sb{"hmk.vfs", dev, true, true}, client(channel) {}
+      : sb{"hmk.vfs", dev, true, true}, client(channel) {
+    sb.attributes = this;
+  }
 
   // The inode of the node `info` describes: the one seen before (by any of its names), else a
-  // new one found in `parent` under `name` (a directory's ".."), with `permissions` (the service
-  // keeps none) and, for a file or link, the service's count of its names.
+  // new one found in `parent` under `name` (a directory's ".."), with the attributes `info`
+  // has and, for a file or link, the service's count of its names.
   int64_t inode_for(const svc::fs::NodeInfo& info, ServiceDirectory* parent, StringView name,
-                    uint32_t permissions, InodeRef* out);
+                    InodeRef* out);
+  // chmod, chown, utimensat of `inode`, one of the mount's (Inode::set_permissions): every
+  // attribute stored in the service (setattr).
+  int64_t store(Inode& inode, const Attributes& to) override;
   // A node whose last name was removed through the shim: its inode is let go (what holds it
   // keeps it).
   void forget(Inode* inode);
@@ -157,6 +178,7 @@ class ServiceFile final : public Inode {
     if (hidden_) {
       Service::RemoveRequest req;
       hidden_path(ino(), &req.path);
+      req.time = ns_of(now());
       Service::RemoveResponse resp;
       (void)mount_.client.remove(req, resp);  // nothing to tell anyone if it fails
     }
@@ -165,10 +187,11 @@ class ServiceFile final : public Inode {
 
   // Its last name `path` is going while it is still open: the node moves to its hidden name
   // instead of going, and the bytes stay until the last reference goes. 0 or -errno.
-  int64_t hide(const ServicePath& path) {
+  int64_t hide(const ServicePath& path, Timespec at) {
     Service::RenameRequest req;
     req.from = path;
     hidden_path(ino(), &req.to);
+    req.time = ns_of(at);
     Service::RenameResponse resp;
     if (const rpc::Status s = mount_.client.rename(req, resp); s != rpc::Status::kOk) {
       return error_of(s);
@@ -240,6 +263,7 @@ class ServiceFile final : public Inode {
       Service::WriteRequest req;
       req.node = ino();
       req.offset = at;
+      req.time = ns_of(mtime());  // the service's times stay the shim's
       req.data.size = static_cast<uint32_t>(min(kChunk, size_ - at));
       if (shared_->read(req.data.data, req.data.size, at) != static_cast<int64_t>(req.data.size)) {
         return -kENOMEM;  // a page of the memory out of reach
@@ -276,11 +300,13 @@ class ServiceFile final : public Inode {
         return e;
       }
     }
+    const Timespec at = now();
     uint64_t done = 0;
     while (done < length) {  // bound: each round writes a chunk or ends
       Service::WriteRequest req;
       req.node = ino();
       req.offset = offset + done;
+      req.time = ns_of(at);
       req.data.size = static_cast<uint32_t>(min(length - done, kChunk));
       mem_copy(req.data.data, data + done, req.data.size);
       Service::WriteResponse resp;
@@ -298,7 +324,7 @@ class ServiceFile final : public Inode {
         return -kENOMEM;
       }
       size_ = max(size_, offset + done);
-      contents_changed();
+      contents_changed(at);
     }
     return static_cast<int64_t>(done);
   }
@@ -308,6 +334,7 @@ class ServiceFile final : public Inode {
     Service::RenameRequest req;
     hidden_path(ino(), &req.from);
     req.to = path;
+    req.time = ns_of(ctime());
     Service::RenameResponse resp;
     if (mount_.client.rename(req, resp) == rpc::Status::kOk) hidden_ = false;
   }
@@ -320,16 +347,18 @@ class ServiceFile final : public Inode {
     if (shared_ != nullptr && length > size_ && length <= RegularInode::kMaxSize) {
       if (int64_t e = shared_->share(length); e != 0) return e;  // room first, as in write
     }
+    const Timespec at = now();
     Service::TruncateRequest req;
     req.node = ino();
     req.size = length;
+    req.time = ns_of(at);
     Service::TruncateResponse resp;
     if (const rpc::Status s = mount_.client.truncate(req, resp); s != rpc::Status::kOk) {
       return error_of(s, -kEFBIG);
     }
     if (shared_ != nullptr && shared_->truncate(length) != 0) return -kENOMEM;
     size_ = length;
-    contents_changed();
+    contents_changed(at);
     return 0;
   }
 
@@ -395,6 +424,32 @@ int64_t path_of(const ServiceDirectory* dir, StringView last, ServicePath* out) 
   return 0;
 }
 
+// `req` with the attributes of a node the shim makes: `permissions`, owned by root (every
+// process is), made `at`.
+const Service::CreateRequest& with_attributes(Service::CreateRequest* req, uint32_t permissions,
+                                              Timespec at) {
+  req->mode = static_cast<uint16_t>(permissions & kPermissionBits);
+  req->uid = 0;
+  req->gid = 0;
+  req->time = ns_of(at);
+  return *req;
+}
+
+// The node `req` made, as the service would describe it: `size` bytes, one name.
+svc::fs::NodeInfo made_info(const Service::CreateRequest& req, const Service::CreateResponse& resp,
+                            uint64_t size) {
+  svc::fs::NodeInfo info;
+  info.node = resp.node;
+  info.kind = req.kind;
+  info.size = size;
+  info.links = 1;
+  info.mode = req.mode;
+  info.uid = req.uid;
+  info.gid = req.gid;
+  info.atime = info.mtime = info.ctime = req.time;
+  return info;
+}
+
 char* copy_name(StringView name) {
   char* copy = new (kFallible) char[name.size() + 1];
   if (copy == nullptr) return nullptr;
@@ -430,8 +485,23 @@ void ServiceMount::forget(Inode* inode) {
   }
 }
 
+int64_t ServiceMount::store(Inode& inode, const Attributes& to) {
+  Service::SetattrRequest req;
+  req.node = inode.ino();  // the service's node id (ServiceFile, ServiceDirectory, ServiceLink)
+  svc::fs::Attributes& change = req.change;
+  change.set_mode = change.set_uid = change.set_gid = change.set_atime = change.set_mtime = true;
+  change.mode = static_cast<uint16_t>(to.permissions);
+  change.uid = to.uid;
+  change.gid = to.gid;
+  change.atime = ns_of(to.atime);
+  change.mtime = ns_of(to.mtime);
+  change.ctime = ns_of(to.ctime);
+  Service::SetattrResponse resp;
+  return error_of(client.setattr(req, resp));
+}
+
 int64_t ServiceMount::inode_for(const svc::fs::NodeInfo& info, ServiceDirectory* parent,
-                                StringView name, uint32_t permissions, InodeRef* out) {
+                                StringView name, InodeRef* out) {
   if (Inode* seen = find(info.node); seen != nullptr) {
     out->reset(seen);
     return 0;
@@ -452,13 +522,13 @@ int64_t ServiceMount::inode_for(const svc::fs::NodeInfo& info, ServiceDirectory*
   } else if (info.kind == svc::fs::NodeKind::kDirectory) {
     char* copy = copy_name(name);
     if (copy == nullptr) return -kENOMEM;
-    made =
-        new (kFallible) ServiceDirectory(*this, info.node, permissions, parent, copy, name.size());
+    made = new (kFallible) ServiceDirectory(*this, info.node, info.mode, parent, copy, name.size());
     if (made == nullptr) delete[] copy;
   } else {
-    made = new (kFallible) ServiceFile(*this, info.node, permissions, info.size);
+    made = new (kFallible) ServiceFile(*this, info.node, info.mode, info.size);
   }
   if (made == nullptr) return -kENOMEM;
+  made->load_attributes(attributes_of(info));
   // From here the shim counts a file's or link's names itself (it is the service's only client).
   if (!made->is_directory()) made->set_nlink(max<uint32_t>(info.links, 1));
   *out = InodeRef::adopt(made);
@@ -523,9 +593,7 @@ int64_t ServiceDirectory::lookup(Process&, StringView name, InodeRef* out) {
   if (const rpc::Status s = mount_.client.open(req, resp); s != rpc::Status::kOk) {
     return error_of(s);
   }
-  const bool dir = resp.info.kind == svc::fs::NodeKind::kDirectory;
-  return mount_.inode_for(resp.info, this, name, dir ? kDirectoryPermissions : kFilePermissions,
-                          out);
+  return mount_.inode_for(resp.info, this, name, out);
 }
 
 bool ServiceDirectory::next(uint64_t after, DirEntry* out) {
@@ -584,19 +652,18 @@ int64_t ServiceDirectory::create(StringView name, bool directory, uint32_t permi
   Service::CreateRequest req;
   if (int64_t e = path_of(this, name, &req.path); e != 0) return e;
   req.kind = directory ? svc::fs::NodeKind::kDirectory : svc::fs::NodeKind::kFile;
+  const Timespec at = now();
   Service::CreateResponse resp;
-  if (const rpc::Status s = mount_.client.create(req, resp); s != rpc::Status::kOk) {
+  if (const rpc::Status s = mount_.client.create(with_attributes(&req, permissions, at), resp);
+      s != rpc::Status::kOk) {
     return error_of(s);
   }
   ++mount_.changes;
-  contents_changed();
-  svc::fs::NodeInfo info;
-  info.node = resp.node;
-  info.kind = req.kind;
-  info.links = 1;
-  if (int64_t e = mount_.inode_for(info, this, name, permissions, out); e != 0) {
+  contents_changed(at);
+  if (int64_t e = mount_.inode_for(made_info(req, resp, 0), this, name, out); e != 0) {
     Service::RemoveRequest undo;  // no inode for it: the node goes too, leaving nothing made
     undo.path = req.path;
+    undo.time = req.time;
     Service::RemoveResponse ignored;
     (void)mount_.client.remove(undo, ignored);
     if (*out) mount_.forget(out->get());
@@ -610,18 +677,21 @@ int64_t ServiceDirectory::make_symlink(StringView name, StringView target) {
   Service::CreateRequest req;
   if (int64_t e = path_of(this, name, &req.path); e != 0) return e;
   req.kind = svc::fs::NodeKind::kSymlink;
+  const Timespec at = now();
   Service::CreateResponse resp;
-  if (const rpc::Status s = mount_.client.create(req, resp); s != rpc::Status::kOk) {
+  if (const rpc::Status s = mount_.client.create(with_attributes(&req, 0777, at), resp);
+      s != rpc::Status::kOk) {
     return error_of(s);
   }
   ++mount_.changes;
-  contents_changed();
+  contents_changed(at);
   // The target, a chunk a call; then the link as the shim keeps it (which reads it back).
   int64_t e = 0;
   for (uint64_t done = 0; e == 0 && done < target.size();) {  // bound: a chunk a round
     Service::WriteRequest write;
     write.node = resp.node;
     write.offset = done;
+    write.time = req.time;
     write.data.size = static_cast<uint32_t>(min<uint64_t>(target.size() - done, kChunk));
     mem_copy(write.data.data, target.data() + done, write.data.size);
     Service::WriteResponse wrote;
@@ -631,17 +701,11 @@ int64_t ServiceDirectory::make_symlink(StringView name, StringView target) {
     done += stored;
   }
   InodeRef made;
-  if (e == 0) {
-    svc::fs::NodeInfo info;
-    info.node = resp.node;
-    info.kind = req.kind;
-    info.size = target.size();
-    info.links = 1;
-    e = mount_.inode_for(info, this, name, 0777, &made);
-  }
+  if (e == 0) e = mount_.inode_for(made_info(req, resp, target.size()), this, name, &made);
   if (e != 0) {  // nothing is left behind: the node goes
     Service::RemoveRequest undo;
     undo.path = req.path;
+    undo.time = req.time;
     Service::RemoveResponse ignored;
     (void)mount_.client.remove(undo, ignored);
     if (made) mount_.forget(made.get());
@@ -652,23 +716,25 @@ int64_t ServiceDirectory::make_symlink(StringView name, StringView target) {
 int64_t ServiceDirectory::remove(StringView name, Inode* child) {
   Service::RemoveRequest req;
   if (int64_t e = path_of(this, name, &req.path); e != 0) return e;
+  const Timespec at = now();
+  req.time = ns_of(at);
   Service::RemoveResponse resp;
   // Only the last name of a file takes the node with it: then, if the file is open, it is
   // hidden instead. Another name keeps the node (and the shim's inode) as it is.
   const bool last = child->is_directory() || child->nlink() <= 1;
   ServiceFile* file = as_service_file(child);
   if (last && file != nullptr && file->open_elsewhere()) {
-    if (int64_t e = file->hide(req.path); e != 0) return e;
+    if (int64_t e = file->hide(req.path, at); e != 0) return e;
   } else if (const rpc::Status s = mount_.client.remove(req, resp); s != rpc::Status::kOk) {
     return error_of(s);
   }
   ++mount_.changes;
-  contents_changed();
+  contents_changed(at);
   if (child->is_directory()) {
     child->set_nlink(0);
-    child->attributes_changed();
+    child->attributes_changed(at);
   } else {
-    child->drop_link();
+    child->drop_link(at);
   }
   if (last) mount_.forget(child);
   return 0;
@@ -679,13 +745,15 @@ int64_t ServiceDirectory::link(StringView name, Inode* inode) {
   Service::LinkRequest req;
   req.node = inode->ino();  // the service's node id (ServiceFile, ServiceLink)
   if (int64_t e = path_of(this, name, &req.to); e != 0) return e;
+  const Timespec at = now();
+  req.time = ns_of(at);
   Service::LinkResponse resp;
   if (const rpc::Status s = mount_.client.link(req, resp); s != rpc::Status::kOk) {
     return error_of(s);
   }
   ++mount_.changes;
-  contents_changed();
-  inode->add_link();
+  contents_changed(at);
+  inode->add_link(at);
   return 0;
 }
 
@@ -706,6 +774,8 @@ int64_t ServiceDirectory::rename(ServiceDirectory* from, StringView from_name, S
   Service::RenameRequest req;
   if (int64_t e = path_of(from, from_name, &req.from); e != 0) return e;
   if (int64_t e = path_of(to, to_name, &req.to); e != 0) return e;
+  const Timespec at = now();
+  req.time = ns_of(at);
   // A directory's new name, taken before anything changes.
   ServiceDirectory* moved = as_service_directory(source);
   char* copy = nullptr;
@@ -721,7 +791,7 @@ int64_t ServiceDirectory::rename(ServiceDirectory* from, StringView from_name, S
     e = to->remove(to_name, target);
     target = nullptr;
   } else if (hidden != nullptr) {
-    e = hidden->hide(req.to);
+    e = hidden->hide(req.to, at);
   }
   Service::RenameResponse resp;
   if (const rpc::Status s = e == 0 ? mount.client.rename(req, resp) : rpc::Status::kOk;
@@ -734,11 +804,11 @@ int64_t ServiceDirectory::rename(ServiceDirectory* from, StringView from_name, S
     return e;
   }
   ++mount.changes;
-  from->contents_changed();
-  to->contents_changed();
-  source->attributes_changed();
+  from->contents_changed(at);
+  to->contents_changed(at);
+  source->attributes_changed(at);
   if (target != nullptr) {
-    target->drop_link();
+    target->drop_link(at);
     if (target->nlink() == 0) mount.forget(target);
   }
   if (moved != nullptr) {
@@ -769,7 +839,7 @@ Directory* make_service_root(const rpc::Channel& channel, uint64_t dev, int64_t*
            : resp.info.kind != svc::fs::NodeKind::kDirectory ? -kENOTDIR
                                                              : 0;
   if (*error == 0) {
-    *error = mount->inode_for(resp.info, nullptr, StringView(), kDirectoryPermissions, &root);
+    *error = mount->inode_for(resp.info, nullptr, StringView(), &root);
   }
   if (*error != 0) {
     root.reset();

@@ -4,13 +4,15 @@
 // own, the kernel). This is HongMeng's path for files: the Linux personality translates, file
 // systems are services. docs/linux.md, "Files in a service".
 //
-// The service keeps names, kinds, sizes, bytes and how many names a node has; it knows nothing of
-// Linux. The shim keeps the rest: one inode per node it has seen (looked up or made), shared by
-// all the node's names and alive until its last name is removed through the shim, which holds
-// what the interface does not carry: permissions, owner, times, and the directory a directory was
-// found in (for ".." and getcwd); its link count is the service's when the shim first finds the
-// node, then follows the shim's own link, unlink and rename. A node changed by another client of
-// the service is not noticed (the shim is its only client in the ./hmk exec profiles).
+// The service keeps names, kinds, sizes, bytes, how many names a node has, and its attributes
+// (permission bits, owner, group, times: each change says its time, the shim's fs::now(), and
+// chmod, chown and utimensat are its setattr, stored before the inode changes); it knows
+// nothing of Linux. The shim keeps one inode per node it has seen (looked up or made), shared by
+// all the node's names and alive until its last name is removed through the shim, with the
+// attributes the service answered and the shim's changes since, and the directory a directory
+// was found in (for ".." and getcwd); its link count is the service's when the shim first finds
+// the node, then follows the shim's own link, unlink and rename. A node changed by another
+// client of the service is not noticed (the shim is its only client in the ./hmk exec profiles).
 #pragma once
 
 #include <stddef.h>

@@ -41,6 +41,9 @@ rpc::Status RamfsService::start(svc::Env&) {
   root.first = kNone;
   root.children = 0;
   root.size = 0;
+  root.mode = 0755;
+  root.uid = root.gid = 0;
+  root.atime = root.mtime = root.ctime = 0;
   used_nodes_ = 1;
   used_names_ = 0;
   return rpc::Status::kOk;
@@ -174,6 +177,16 @@ void RamfsService::info(uint32_t index, fs::NodeInfo& out) const {
   out.kind = node.kind;
   out.size = node.kind == fs::NodeKind::kDirectory ? node.children : node.size;
   out.links = node.links;
+  out.mode = node.mode;
+  out.uid = node.uid;
+  out.gid = node.gid;
+  out.atime = node.atime;
+  out.mtime = node.mtime;
+  out.ctime = node.ctime;
+}
+
+void RamfsService::names_changed(uint32_t dir, int64_t time) {
+  nodes_[dir].mtime = nodes_[dir].ctime = time;
 }
 
 // Frees every extent wholly past `size` and zeroes the rest of the one `size` ends in, so that
@@ -218,6 +231,7 @@ rpc::Status RamfsService::create(const FileSystem::CreateRequest& req,
   Split where;
   RPC_TRY(split(req.path.data, req.path.size, &where));
   if (child(where.parent, where.name, where.name_size) != kNone) return rpc::Status::kExists;
+  if (req.mode > kModeBits) return rpc::Status::kInvalidArgument;
   uint32_t index = 0;
   while (index < kMaxNodes && nodes_[index].used)  // bound: kMaxNodes
     ++index;
@@ -233,9 +247,14 @@ rpc::Status RamfsService::create(const FileSystem::CreateRequest& req,
   node.first = kNone;
   node.children = 0;
   node.size = 0;
+  node.mode = req.mode;
+  node.uid = req.uid;
+  node.gid = req.gid;
+  node.atime = node.mtime = node.ctime = req.time;
   for (uint16_t& e : node.extents)
     e = kNoExtent;
   add_name(slot, where, index);
+  names_changed(where.parent, req.time);
   ++used_nodes_;
   resp.node = id_of(index);
   return rpc::Status::kOk;
@@ -308,6 +327,7 @@ rpc::Status RamfsService::write(const FileSystem::WriteRequest& req,
   }
   if (done == 0) return s;
   if (req.offset + done > node.size) node.size = req.offset + done;
+  node.mtime = node.ctime = req.time;
   resp.written = static_cast<uint32_t>(done);
   return rpc::Status::kOk;
 }
@@ -321,6 +341,7 @@ rpc::Status RamfsService::truncate(const FileSystem::TruncateRequest& req,
   if (req.size > kExtentsPerFile * kExtentBytes) return rpc::Status::kTooLong;
   if (req.size < node.size) drop_data_from(node, req.size);
   node.size = req.size;
+  node.mtime = node.ctime = req.time;
   return rpc::Status::kOk;
 }
 
@@ -371,6 +392,8 @@ rpc::Status RamfsService::remove(const FileSystem::RemoveRequest& req, FileSyste
   if (index == kRoot) return rpc::Status::kInvalidArgument;
   if (nodes_[index].kind == fs::NodeKind::kDirectory && nodes_[index].children > 0)
     return rpc::Status::kNotEmpty;
+  names_changed(names_[name].dir, req.time);
+  nodes_[index].ctime = req.time;  // seen through its other names, if it has any
   drop_name(name);
   return rpc::Status::kOk;
 }
@@ -397,8 +420,12 @@ rpc::Status RamfsService::rename(const FileSystem::RenameRequest& req, FileSyste
     if (nodes_[target].kind == fs::NodeKind::kDirectory ||
         nodes_[from].kind == fs::NodeKind::kDirectory)
       return rpc::Status::kExists;
+    nodes_[target].ctime = req.time;
     drop_name(existing);  // the target node goes only if that was its last name
   }
+  names_changed(names_[moving].dir, req.time);
+  names_changed(to.parent, req.time);
+  nodes_[from].ctime = req.time;
   // The name moves in place: its slot, the listing cookie, stays.
   unchain(moving);
   Name& name = names_[moving];
@@ -433,6 +460,25 @@ rpc::Status RamfsService::link(const FileSystem::LinkRequest& req, FileSystem::L
   const uint32_t slot = free_name();
   if (slot == kMaxNames) return rpc::Status::kNoSpace;
   add_name(slot, where, index);
+  names_changed(where.parent, req.time);
+  nodes_[index].ctime = req.time;
+  return rpc::Status::kOk;
+}
+
+rpc::Status RamfsService::setattr(const FileSystem::SetattrRequest& req,
+                                  FileSystem::SetattrResponse& resp, const rpc::CallContext&) {
+  uint32_t index = 0;
+  RPC_TRY(node_of(req.node, &index));
+  const fs::Attributes& change = req.change;
+  if (change.set_mode && change.mode > kModeBits) return rpc::Status::kInvalidArgument;
+  Node& node = nodes_[index];
+  if (change.set_mode) node.mode = change.mode;
+  if (change.set_uid) node.uid = change.uid;
+  if (change.set_gid) node.gid = change.gid;
+  if (change.set_atime) node.atime = change.atime;
+  if (change.set_mtime) node.mtime = change.mtime;
+  node.ctime = change.ctime;
+  info(index, resp.info);
   return rpc::Status::kOk;
 }
 

@@ -6,7 +6,8 @@
 // directory; a file or link may have several (link), a directory has one, the root none. A node
 // counts its names and goes with the last. File data lives in extents of kExtentPages pages,
 // each a memory object mapped into the domain, allocated when first written; a hole reads as
-// zeros.
+// zeros. Each node keeps its attributes (permission bits, owner, group, times) as the calls
+// that made and changed it said; ramfs checks none of them.
 #pragma once
 
 #include "svc/lib/service.h"
@@ -22,6 +23,7 @@ class RamfsService final : public svc::Service, public FileSystem::Server {
   // Every node but the root has a name; the rest are second names (link).
   static constexpr uint32_t kMaxNames = 2 * kMaxNodes;
   static constexpr uint32_t kNameMax = 63;
+  static constexpr uint16_t kModeBits = 07777;  // the permission bits a node keeps
   static constexpr uint32_t kExtentPages = 4;
   static constexpr uint64_t kExtentBytes = kExtentPages * 4096;
   static constexpr uint32_t kExtentsPerFile = 256;  // files up to 4 MiB
@@ -53,6 +55,8 @@ class RamfsService final : public svc::Service, public FileSystem::Server {
                     const rpc::CallContext& ctx) override;
   rpc::Status link(const FileSystem::LinkRequest& req, FileSystem::LinkResponse& resp,
                    const rpc::CallContext& ctx) override;
+  rpc::Status setattr(const FileSystem::SetattrRequest& req, FileSystem::SetattrResponse& resp,
+                      const rpc::CallContext& ctx) override;
 
  private:
   static constexpr uint32_t kNone = ~0u;
@@ -67,6 +71,12 @@ class RamfsService final : public svc::Service, public FileSystem::Server {
     uint32_t first;     // a directory's: its first name (kNone when empty)
     uint32_t children;  // a directory's: how many names it holds
     uint64_t size;
+    uint16_t mode;  // the permission bits
+    uint32_t uid;
+    uint32_t gid;
+    int64_t atime;
+    int64_t mtime;
+    int64_t ctime;
     uint16_t extents[kExtentsPerFile];
   };
 
@@ -106,6 +116,8 @@ class RamfsService final : public svc::Service, public FileSystem::Server {
   void drop_name(uint32_t slot);
   void release(uint32_t index);
   void info(uint32_t index, fs::NodeInfo& out) const;
+  // A change of the names in `dir` at `time`: its mtime and ctime.
+  void names_changed(uint32_t dir, int64_t time);
   void drop_data_from(Node& node, uint64_t size);
   // The extent of `node` that holds its bytes [which * kExtentBytes, ...), allocated if it has
   // none yet.

@@ -1,7 +1,8 @@
 // ramfs on the host, through the host service environment (svc/lib/test_env.h): every status
 // each method can return, end of file, holes, the 4 MiB file limit at its exact edge, node
 // generations, rename and remove, list paging (a listing that survives names going and coming),
-// symbolic-link nodes, links (a node's several names, its bytes living until the last goes). Each
+// symbolic-link nodes, links (a node's several names, its bytes living until the last goes),
+// attributes (kept as given, each change's time where POSIX puts it). Each
 // test runs twice: calling the service through a local channel (a direct call) and through the
 // loopback transport (encoded, as over IPC).
 #include "svc/ramfs/ramfs_service.h"
@@ -1059,6 +1060,139 @@ TEST_CASE("link: a listing shows every name, a node under each of its names",
   REQUIRE(originals.size() == 22);
   REQUIRE(std::unique(originals.begin(), originals.end()) == originals.end());
   REQUIRE(fs.links_of(f) == 3 + static_cast<uint32_t>(made));
+  fs.finish();
+}
+
+// ---- attributes ----
+
+// A node's attributes as the file system has them, in one line for comparisons.
+std::string attributes(Fs& fs, uint64_t node) {
+  fs::NodeInfo i;
+  REQUIRE(fs.stat(node, &i) == Status::kOk);
+  return "mode " + std::to_string(i.mode) + " uid " + std::to_string(i.uid) + " gid " +
+         std::to_string(i.gid) + " atime " + std::to_string(i.atime) + " mtime " +
+         std::to_string(i.mtime) + " ctime " + std::to_string(i.ctime);
+}
+
+// The times of a node, "atime mtime ctime".
+std::string times(Fs& fs, uint64_t node) {
+  fs::NodeInfo i;
+  REQUIRE(fs.stat(node, &i) == Status::kOk);
+  return std::to_string(i.atime) + " " + std::to_string(i.mtime) + " " + std::to_string(i.ctime);
+}
+
+TEST_CASE("attributes: kept as created; each change's time where POSIX puts it", "[ramfs][attr]") {
+  Fs fs(loopback_or_local());
+  const FileSystem::Client& c = fs.client();
+  REQUIRE(attributes(fs, 0x1'0000'0000) == "mode 493 uid 0 gid 0 atime 0 mtime 0 ctime 0");
+  FileSystem::CreateRequest create;
+  create.path.set("/d");
+  create.kind = NodeKind::kDirectory;
+  create.mode = 01777;
+  create.uid = 1000;
+  create.gid = 100;
+  create.time = 5;
+  FileSystem::CreateResponse made;
+  REQUIRE(c.create(create, made) == Status::kOk);
+  const uint64_t d = made.node;
+  REQUIRE(attributes(fs, d) == "mode 1023 uid 1000 gid 100 atime 5 mtime 5 ctime 5");
+  REQUIRE(times(fs, 0x1'0000'0000) == "0 5 5");  // the root's names changed
+  create.path.set("/d/f");
+  create.kind = NodeKind::kFile;
+  create.mode = 04755;
+  create.time = 6;
+  REQUIRE(c.create(create, made) == Status::kOk);
+  const uint64_t f = made.node;
+  REQUIRE(attributes(fs, f) == "mode 2541 uid 1000 gid 100 atime 6 mtime 6 ctime 6");
+  REQUIRE(times(fs, d) == "5 6 6");
+  FileSystem::WriteRequest write;
+  write.node = f;
+  write.data.size = 3;
+  write.time = 7;
+  FileSystem::WriteResponse wrote;
+  REQUIRE(c.write(write, wrote) == Status::kOk);
+  REQUIRE(times(fs, f) == "6 7 7");
+  std::string bytes;
+  REQUIRE(fs.read(f, 0, 3, &bytes) == Status::kOk);  // a read changes no time
+  REQUIRE(times(fs, f) == "6 7 7");
+  FileSystem::TruncateRequest truncate;
+  truncate.node = f;
+  truncate.size = 1;
+  truncate.time = 8;
+  FileSystem::TruncateResponse truncated;
+  REQUIRE(c.truncate(truncate, truncated) == Status::kOk);
+  REQUIRE(times(fs, f) == "6 8 8");
+  REQUIRE(times(fs, d) == "5 6 6");  // the directory's names did not change
+  FileSystem::LinkRequest link;
+  link.node = f;
+  link.to.set("/g");
+  link.time = 9;
+  FileSystem::LinkResponse linked;
+  REQUIRE(c.link(link, linked) == Status::kOk);
+  REQUIRE(times(fs, f) == "6 8 9");
+  REQUIRE(times(fs, 0x1'0000'0000) == "0 9 9");
+  FileSystem::RenameRequest rename;
+  rename.from.set("/d/f");
+  rename.to.set("/f");
+  rename.time = 10;
+  FileSystem::RenameResponse renamed;
+  REQUIRE(c.rename(rename, renamed) == Status::kOk);
+  REQUIRE(times(fs, f) == "6 8 10");
+  REQUIRE(times(fs, d) == "5 10 10");
+  REQUIRE(times(fs, 0x1'0000'0000) == "0 10 10");
+  FileSystem::RemoveRequest remove;
+  remove.path.set("/g");  // one of its two names: the node stays
+  remove.time = 11;
+  FileSystem::RemoveResponse removed;
+  REQUIRE(c.remove(remove, removed) == Status::kOk);
+  REQUIRE(times(fs, f) == "6 8 11");
+  REQUIRE(times(fs, 0x1'0000'0000) == "0 11 11");
+  REQUIRE(attributes(fs, f) == "mode 2541 uid 1000 gid 100 atime 6 mtime 8 ctime 11");
+  fs.finish();
+}
+
+TEST_CASE("attributes: setattr takes what it names, the ctime always; every error",
+          "[ramfs][attr]") {
+  Fs fs(loopback_or_local());
+  const FileSystem::Client& c = fs.client();
+  const uint64_t f = fs.file("/f");
+  FileSystem::SetattrRequest req;
+  req.node = f;
+  req.change.set_mode = true;
+  req.change.mode = 0640;
+  req.change.uid = 5;  // not named: not taken
+  req.change.atime = 6;
+  req.change.ctime = 20;
+  FileSystem::SetattrResponse resp;
+  REQUIRE(c.setattr(req, resp) == Status::kOk);
+  REQUIRE(resp.info.node == f);
+  REQUIRE(resp.info.mode == 0640);
+  REQUIRE(attributes(fs, f) == "mode 416 uid 0 gid 0 atime 0 mtime 0 ctime 20");
+  req.change = {};
+  req.change.set_uid = req.change.set_gid = req.change.set_atime = req.change.set_mtime = true;
+  req.change.uid = 1;
+  req.change.gid = 2;
+  req.change.atime = -3;  // before the epoch
+  req.change.mtime = 4;
+  req.change.ctime = 21;
+  REQUIRE(c.setattr(req, resp) == Status::kOk);
+  REQUIRE(attributes(fs, f) == "mode 416 uid 1 gid 2 atime -3 mtime 4 ctime 21");
+  // Errors change nothing: a mode past the permission bits, a node that is gone.
+  req.change = {};
+  req.change.set_mode = true;
+  req.change.mode = 010000;
+  req.change.ctime = 22;
+  REQUIRE(c.setattr(req, resp) == Status::kInvalidArgument);
+  FileSystem::CreateRequest create;
+  create.path.set("/g");
+  create.mode = 010000;
+  FileSystem::CreateResponse made;
+  REQUIRE(c.create(create, made) == Status::kInvalidArgument);
+  REQUIRE(fs.open("/g") == Status::kNotFound);
+  REQUIRE(attributes(fs, f) == "mode 416 uid 1 gid 2 atime -3 mtime 4 ctime 21");
+  REQUIRE(fs.remove("/f") == Status::kOk);
+  req.change.mode = 0;
+  REQUIRE(c.setattr(req, resp) == Status::kBadHandle);
   fs.finish();
 }
 

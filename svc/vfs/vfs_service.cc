@@ -85,6 +85,10 @@ rpc::Status VfsService::create(const FileSystem::CreateRequest& req,
   uint32_t which = 0;
   RPC_TRY(route(req.path, &which, &inner.path));
   inner.kind = req.kind;
+  inner.mode = req.mode;
+  inner.uid = req.uid;
+  inner.gid = req.gid;
+  inner.time = req.time;
   RPC_TRY(mounts_[which].backend.create(inner, resp));
   resp.node = outer_node(which, resp.node);
   return rpc::Status::kOk;
@@ -150,6 +154,7 @@ rpc::Status VfsService::remove(const FileSystem::RemoveRequest& req,
   FileSystem::RemoveRequest inner;
   uint32_t which = 0;
   RPC_TRY(route(req.path, &which, &inner.path));
+  inner.time = req.time;
   return mounts_[which].backend.remove(inner, resp);
 }
 
@@ -161,6 +166,7 @@ rpc::Status VfsService::rename(const FileSystem::RenameRequest& req,
   RPC_TRY(route(req.from, &from, &inner.from));
   RPC_TRY(route(req.to, &to, &inner.to));
   if (from != to) return rpc::Status::kUnsupported;  // no moves between file systems
+  inner.time = req.time;
   return mounts_[from].backend.rename(inner, resp);
 }
 
@@ -188,7 +194,18 @@ rpc::Status VfsService::link(const FileSystem::LinkRequest& req, FileSystem::Lin
   RPC_TRY(backend_node(req.node, &from, &inner.node));
   RPC_TRY(route(req.to, &to, &inner.to));
   if (from != to) return rpc::Status::kUnsupported;  // no names across file systems, as rename
+  inner.time = req.time;
   return mounts_[from].backend.link(inner, resp);
+}
+
+rpc::Status VfsService::setattr(const FileSystem::SetattrRequest& req,
+                                FileSystem::SetattrResponse& resp, const rpc::CallContext&) {
+  FileSystem::SetattrRequest inner = req;
+  uint32_t which = 0;
+  RPC_TRY(backend_node(req.node, &which, &inner.node));
+  RPC_TRY(mounts_[which].backend.setattr(inner, resp));
+  resp.info.node = outer_node(which, resp.info.node);
+  return rpc::Status::kOk;
 }
 
 }  // namespace hmk::svc::vfs

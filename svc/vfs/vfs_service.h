@@ -44,6 +44,8 @@ class VfsService final : public svc::Service, public FileSystem::Server {
                     const rpc::CallContext& ctx) override;
   rpc::Status link(const FileSystem::LinkRequest& req, FileSystem::LinkResponse& resp,
                    const rpc::CallContext& ctx) override;
+  rpc::Status setattr(const FileSystem::SetattrRequest& req, FileSystem::SetattrResponse& resp,
+                      const rpc::CallContext& ctx) override;
 
  private:
   struct Mount {

@@ -30,6 +30,10 @@ class FakeFs final : public FileSystem::Server {
   uint32_t length = 0, cookie = 0;
   NodeKind kind = NodeKind::kFile;
   std::string data;
+  int64_t time = 0;   // the `time` of the last call that changes something
+  uint16_t mode = 0;  // create's
+  uint32_t uid = 0, gid = 0;
+  fs::Attributes change;  // setattr's
 
   Status ping(const FileSystem::PingRequest&, FileSystem::PingResponse&,
               const rpc::CallContext&) override {
@@ -39,6 +43,10 @@ class FakeFs final : public FileSystem::Server {
                 const rpc::CallContext&) override {
     path = text(req.path);
     kind = req.kind;
+    mode = req.mode;
+    uid = req.uid;
+    gid = req.gid;
+    time = req.time;
     resp.node = 0x0000'0007'0000'0005;
     return called("create");
   }
@@ -67,6 +75,7 @@ class FakeFs final : public FileSystem::Server {
     node = req.node;
     offset = req.offset;
     data.assign(reinterpret_cast<const char*>(req.data.data), req.data.size);
+    time = req.time;
     resp.written = req.data.size - 1;
     return called("write");
   }
@@ -74,6 +83,7 @@ class FakeFs final : public FileSystem::Server {
                   const rpc::CallContext&) override {
     node = req.node;
     size = req.size;
+    time = req.time;
     return called("truncate");
   }
   Status stat(const FileSystem::StatRequest& req, FileSystem::StatResponse& resp,
@@ -102,12 +112,14 @@ class FakeFs final : public FileSystem::Server {
   Status remove(const FileSystem::RemoveRequest& req, FileSystem::RemoveResponse&,
                 const rpc::CallContext&) override {
     path = text(req.path);
+    time = req.time;
     return called("remove");
   }
   Status rename(const FileSystem::RenameRequest& req, FileSystem::RenameResponse&,
                 const rpc::CallContext&) override {
     path = text(req.from);
     to = text(req.to);
+    time = req.time;
     return called("rename");
   }
   Status usage(const FileSystem::UsageRequest&, FileSystem::UsageResponse& resp,
@@ -123,7 +135,17 @@ class FakeFs final : public FileSystem::Server {
               const rpc::CallContext&) override {
     node = req.node;
     to = text(req.to);
+    time = req.time;
     return called("link");
+  }
+  Status setattr(const FileSystem::SetattrRequest& req, FileSystem::SetattrResponse& resp,
+                 const rpc::CallContext&) override {
+    node = req.node;
+    change = req.change;
+    resp.info.node = req.node;
+    resp.info.mode = 0640;
+    resp.info.ctime = 99;
+    return called("setattr");
   }
 
  private:
@@ -179,11 +201,19 @@ TEST_CASE("vfs: calls by path go to the mount with the path as it is below it", 
     FileSystem::CreateRequest req;
     set(req.path, "/a/b");
     req.kind = NodeKind::kDirectory;
+    req.mode = 01750;
+    req.uid = 1000;
+    req.gid = 100;
+    req.time = 11;
     FileSystem::CreateResponse resp;
     REQUIRE(v.client.create(req, resp) == Status::kOk);
     REQUIRE(v.fake.method == "create");
     REQUIRE(v.fake.path == "/a/b");
     REQUIRE(v.fake.kind == NodeKind::kDirectory);
+    REQUIRE(v.fake.mode == 01750);
+    REQUIRE(v.fake.uid == 1000);
+    REQUIRE(v.fake.gid == 100);
+    REQUIRE(v.fake.time == 11);
     REQUIRE(resp.node == (kMount1 | 0x0000'0007'0000'0005));
   }
   {
@@ -200,20 +230,24 @@ TEST_CASE("vfs: calls by path go to the mount with the path as it is below it", 
   {
     FileSystem::RemoveRequest req;
     set(req.path, "/a/b");
+    req.time = 12;
     FileSystem::RemoveResponse resp;
     REQUIRE(v.client.remove(req, resp) == Status::kOk);
     REQUIRE(v.fake.method == "remove");
     REQUIRE(v.fake.path == "/a/b");
+    REQUIRE(v.fake.time == 12);
   }
   {
     FileSystem::RenameRequest req;
     set(req.from, "/a");
     set(req.to, "/c/d");
+    req.time = 13;
     FileSystem::RenameResponse resp;
     REQUIRE(v.client.rename(req, resp) == Status::kOk);
     REQUIRE(v.fake.method == "rename");
     REQUIRE(v.fake.path == "/a");
     REQUIRE(v.fake.to == "/c/d");
+    REQUIRE(v.fake.time == 13);
   }
   {
     const std::string longest = "/" + std::string(VfsService::kPathMax - 1, 'p');
@@ -249,10 +283,12 @@ TEST_CASE("vfs: calls by node go to the node's mount with the mount's own id", "
     req.offset = 7;
     req.data.size = 4;
     std::copy_n("wxyz", 4, req.data.data);
+    req.time = 14;
     FileSystem::WriteResponse resp;
     REQUIRE(v.client.write(req, resp) == Status::kOk);
     REQUIRE(v.fake.node == inner);
     REQUIRE(v.fake.offset == 7);
+    REQUIRE(v.fake.time == 14);
     REQUIRE(v.fake.data == "wxyz");
     REQUIRE(resp.written == 3);
   }
@@ -260,10 +296,12 @@ TEST_CASE("vfs: calls by node go to the node's mount with the mount's own id", "
     FileSystem::TruncateRequest req;
     req.node = outer;
     req.size = 123456;
+    req.time = 15;
     FileSystem::TruncateResponse resp;
     REQUIRE(v.client.truncate(req, resp) == Status::kOk);
     REQUIRE(v.fake.node == inner);
     REQUIRE(v.fake.size == 123456);
+    REQUIRE(v.fake.time == 15);
   }
   {
     FileSystem::StatRequest req;
@@ -305,13 +343,36 @@ TEST_CASE("vfs: calls by node go to the node's mount with the mount's own id", "
     FileSystem::LinkRequest req;
     req.node = outer;
     set(req.to, "/c/d");
+    req.time = 16;
     FileSystem::LinkResponse resp;
     REQUIRE(v.client.link(req, resp) == Status::kOk);
     REQUIRE(v.fake.method == "link");
     REQUIRE(v.fake.node == inner);
     REQUIRE(v.fake.to == "/c/d");
+    REQUIRE(v.fake.time == 16);
   }
-  REQUIRE(v.fake.calls == 7);
+  {
+    FileSystem::SetattrRequest req;
+    req.node = outer;
+    req.change.set_mode = true;
+    req.change.mode = 0640;
+    req.change.set_mtime = true;
+    req.change.mtime = 17;
+    req.change.ctime = 18;
+    FileSystem::SetattrResponse resp;
+    REQUIRE(v.client.setattr(req, resp) == Status::kOk);
+    REQUIRE(v.fake.method == "setattr");
+    REQUIRE(v.fake.node == inner);
+    REQUIRE(v.fake.change.set_mode);
+    REQUIRE(!v.fake.change.set_uid);
+    REQUIRE(v.fake.change.mode == 0640);
+    REQUIRE(v.fake.change.mtime == 17);
+    REQUIRE(v.fake.change.ctime == 18);
+    REQUIRE(resp.info.node == outer);  // tagged again on the way back
+    REQUIRE(resp.info.mode == 0640);
+    REQUIRE(resp.info.ctime == 99);
+  }
+  REQUIRE(v.fake.calls == 8);
 }
 
 TEST_CASE("vfs: the mount's errors come back as they are", "[vfs]") {
