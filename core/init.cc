@@ -92,6 +92,9 @@ const char* format_kept(uint64_t kept) {
 }
 
 [[noreturn]] void finish() {
+  // The kernel domain's services give back what they hold for ended clients (their files).
+  const KernelDomain* services = kernel_domain();
+  if (services != nullptr && services->stop != nullptr) services->stop();
   reap_objects();
   finish_background_work();  // what ended processes and dead objects still hold, all of it
   reap_objects();

@@ -83,6 +83,10 @@ struct KernelDomain {
   // pays one bit test for the quick way. nullptr (or quick_syscall nullptr): nothing is
   // offered.
   const uint64_t* quick_numbers;
+  // The boot is ending (init's last step, before its leak check): the services give back what
+  // they hold for clients that have ended (a file system in the kernel, the files it keeps
+  // for them), so that what is still held after it is a leak. nullptr: nothing to give back.
+  void (*stop)();
 };
 
 // Memory a kernel service takes for a client is charged to that client, as the same service in

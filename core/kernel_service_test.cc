@@ -209,10 +209,11 @@ bool fake_quick(uint32_t slot, uint64_t badge, const uint64_t* call, uint64_t* r
 constexpr uint64_t kQuickNumbers[kQuickBitmapWords] = {(uint64_t{1} << kQuickNumber) |
                                                        (uint64_t{1} << 39)};
 
-constexpr KernelDomain kFakeDomain = {&fake_start,  &fake_find, &fake_call,  &fake_cancel,
-                                      &fake_expire, nullptr,    &fake_quick, kQuickNumbers};
+constexpr KernelDomain kFakeDomain = {&fake_start,  &fake_find,    &fake_call,
+                                      &fake_cancel, &fake_expire,  nullptr,
+                                      &fake_quick,  kQuickNumbers, nullptr};
 // The same domain as one that never saves replies or sets deadlines declares itself.
-constexpr KernelDomain kAnsweringDomain = {&fake_start, &fake_find, &fake_call, nullptr,
+constexpr KernelDomain kAnsweringDomain = {&fake_start, &fake_find, &fake_call, nullptr, nullptr,
                                            nullptr,     nullptr,    nullptr,    nullptr};
 bool g_answering_only = false;  // hmk_kernel_domain() returns kAnsweringDomain
 

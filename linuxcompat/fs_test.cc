@@ -63,15 +63,28 @@ class Stream final : public File {
 // can outlive a Fixture's process, whose mappings hold it, by the order members go).
 HostBackend g_file_memory;
 
+// The entries init_on_service left out, as "name: -errno".
+std::vector<std::string> g_skipped;
+void record_skipped(StringView name, int64_t error) {
+  g_skipped.push_back(std::string(name.data(), name.size()) + ": " + std::to_string(error));
+}
+
 // A process (pid 1, /bin/prog) with a page range of memory, on a file system made from the
-// standard archive.
+// standard archive: a tmpfs root, or, with `root_service`, the root that service serves
+// (fs::init_on_service).
 class Fixture {
  public:
-  explicit Fixture(std::vector<uint8_t> archive = standard_archive())
+  explicit Fixture(std::vector<uint8_t> archive = standard_archive(),
+                   const rpc::Channel* root_service = nullptr)
       : archive_(std::move(archive)) {
     auto cpio = CpioArchive::open(archive_.data(), archive_.size(), nullptr);
     REQUIRE(cpio.ok());
-    REQUIRE(fs::init_from_initrd(*cpio) == 0);
+    g_skipped.clear();
+    if (root_service != nullptr) {
+      REQUIRE(fs::init_on_service(*cpio, *root_service, record_skipped) == 0);
+    } else {
+      REQUIRE(fs::init_from_initrd(*cpio) == 0);
+    }
     fs::set_memory_backend(&g_file_memory);
     REQUIRE(process.mm.map_anonymous(kBase, kPages, kProtRead | kProtWrite) == 0);
     process.limits[kRlimitNofile] = {FdTable::kMaxFds, FdTable::kMaxFds};
@@ -1980,6 +1993,157 @@ TEST_CASE("a service at /vfs: modes, owners and times are the service's") {
   CHECK(sys_close(f.task, static_cast<int32_t>(fd)) == 0);
   CHECK(sys_unlink(f.task, f.str("/vfs/d/l")) == 0);
   CHECK(sys_rmdir(f.task, f.str("/vfs/d")) == 0);
+}
+
+// ---- a root served by vfs (fs::init_on_service) ----
+
+// ramfs through the loopback transport, and the fixture with its root on it.
+struct ServedRoot {
+  explicit ServedRoot(std::vector<uint8_t> archive = Fixture::standard_archive())
+      : channel(start(ramfs.get())),
+        fixture(std::make_unique<Fixture>(std::move(archive), &channel)),
+        f(*fixture) {}
+  // The tree first, then the files left in the service (the initrd's).
+  ~ServedRoot() {
+    fixture.reset();
+    ramfs->stop();
+  }
+  static rpc::Channel start(svc::ramfs::RamfsService* ramfs) {
+    svc::test::reset();
+    svc::Env env;
+    REQUIRE(ramfs->start(env) == rpc::Status::kOk);
+    return svc::test::loopback(static_cast<Service::Server*>(ramfs), &Service::dispatch_erased,
+                               Service::kInterfaceId);
+  }
+  // What the service itself says of `path`: its size, or -1 if it has no such node.
+  int64_t service_size(const char* path) {
+    Service::OpenRequest req;
+    req.path.set(path);
+    Service::OpenResponse resp;
+    return Service::Client(channel).open(req, resp) == rpc::Status::kOk
+               ? static_cast<int64_t>(resp.info.size)
+               : -1;
+  }
+
+  std::unique_ptr<svc::ramfs::RamfsService> ramfs = std::make_unique<svc::ramfs::RamfsService>();
+  rpc::Channel channel;
+  std::unique_ptr<Fixture> fixture;
+  Fixture& f;
+};
+
+TEST_CASE("a root on vfs: the initrd's files in the service, /dev and /proc over it") {
+  ServedRoot s;
+  Fixture& f = s.f;
+  CHECK(fs::root_served());
+  CHECK(g_skipped.empty());
+  CHECK(f.read_file("/proc/mounts").starts_with("vfs / hmk.vfs rw 0 0\ndevtmpfs /dev "));
+  CHECK(f.stat("/").dev == fs::kServiceDevice);
+  CHECK(f.read_file("/etc/motd") == "hello, world\n");
+  CHECK(f.readlink("/etc/link") == "motd");
+  CHECK(f.read_file("/etc/link") == "hello, world\n");
+  CHECK(f.read_file("/deep/er/file") == "implied parents");
+  // The bytes and attributes are the service's.
+  CHECK(service_attributes(s.channel, "/etc/hostname").starts_with("384 0 0 "));  // 0600
+  CHECK(service_attributes(s.channel, "/bin/prog").starts_with("493 0 0 "));      // 0755
+  CHECK(service_attributes(s.channel, "/deep/er").starts_with("493 0 0 "));       // made: 0755
+  CHECK(service_attributes(s.channel, "/tmp").starts_with("1023 0 0 "));          // 1777
+  CHECK(s.service_size("/etc/motd") == 13);
+  // /dev and /proc are the shim's, over directories of the service's.
+  CHECK(service_attributes(s.channel, "/dev").starts_with("493 "));
+  CHECK(service_attributes(s.channel, "/proc").starts_with("493 "));
+  CHECK(f.stat("/dev").dev == fs::kDevDevice);
+  CHECK(f.stat("/proc").dev == fs::kProcDevice);
+  CHECK((f.stat("/dev/null").mode & kSIfmt) == kSIfchr);
+  CHECK(f.readlink("/proc/self/exe") == "/bin/prog");
+  std::vector<std::string> names = f.list("/");
+  std::sort(names.begin(), names.end());
+  CHECK(names == std::vector<std::string>{".", "..", "bin", "deep", "dev", "etc", "proc", "tmp"});
+  REQUIRE(sys_chdir(f.task, f.str("/dev/..")) == 0);
+  CHECK(sys_getcwd(f.task, f.buffer(), 100) == 2);
+  CHECK(f.bytes(f.buffer(), 2) == std::string("/\0", 2));
+  REQUIRE(sys_chdir(f.task, f.str("/proc")) == 0);
+  CHECK(sys_getcwd(f.task, f.buffer(), 100) == 6);
+  CHECK(sys_rmdir(f.task, f.str("/dev")) == -kEBUSY);
+  CHECK(sys_rename(f.task, f.str("/proc"), f.str("/x")) == -kEBUSY);
+  CHECK(sys_rename(f.task, f.str("/etc"), f.str("/dev")) == -kEBUSY);
+  CHECK(sys_mkdir(f.task, f.str("/dev"), 0755) == -kEEXIST);
+  CHECK(sys_unlink(f.task, f.str("/proc")) == -kEISDIR);
+  // Made through the shim, in the service.
+  REQUIRE(sys_mkdir(f.task, f.str("/tmp/d"), 0700) == 0);
+  const int64_t fd = f.open("/tmp/d/x", kOCreat | kOWronly);
+  REQUIRE(fd >= 0);
+  CHECK(f.write(static_cast<int32_t>(fd), "data") == 4);
+  CHECK(sys_close(f.task, static_cast<int32_t>(fd)) == 0);
+  CHECK(s.service_size("/tmp/d/x") == 4);
+  CHECK(sys_unlink(f.task, f.str("/tmp/d/x")) == 0);
+  CHECK(sys_rmdir(f.task, f.str("/tmp/d")) == 0);
+}
+
+TEST_CASE("a root on vfs: a program is read from the service once, again after a change") {
+  ServedRoot s;
+  Fixture& f = s.f;
+  fs::ContiguousBytes bytes;
+  REQUIRE(fs::resolve_executable(f.task, "/bin/prog", &bytes) == 0);
+  CHECK(std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()) ==
+        "\x7f"
+        "ELF program bytes");
+  CHECK(bytes.copied());
+  // Finding the file is a call per component (no name cache); its bytes, no more calls.
+  const uint64_t calls = svc::test::loopback_calls();
+  (void)f.stat("/bin/prog");
+  const uint64_t lookup = svc::test::loopback_calls() - calls;
+  fs::ContiguousBytes again;
+  REQUIRE(fs::resolve_executable(f.task, "/bin/prog", &again) == 0);
+  CHECK(svc::test::loopback_calls() == calls + 2 * lookup);  // the copy the file keeps
+  CHECK(again.data() == bytes.data());
+  const int64_t fd = f.open("/bin/prog", kOWronly);
+  REQUIRE(fd >= 0);
+  CHECK(f.write(static_cast<int32_t>(fd),
+                "\x7f"
+                "ELF") == 4);
+  CHECK(sys_close(f.task, static_cast<int32_t>(fd)) == 0);
+  // The runner's copy stays as it was; the next run reads the bytes as they are now.
+  CHECK(std::string(reinterpret_cast<const char*>(bytes.data()), 5) ==
+        "\x7f"
+        "ELF ");
+  const uint64_t before = svc::test::loopback_calls();
+  REQUIRE(fs::resolve_executable(f.task, "/bin/prog", &again) == 0);
+  CHECK(svc::test::loopback_calls() > before + lookup);
+  CHECK(again.size() == bytes.size());
+  REQUIRE(sys_ftruncate(f.task, static_cast<int32_t>(f.open("/bin/prog", kOWronly)), 3) == 0);
+  REQUIRE(fs::resolve_executable(f.task, "/bin/prog", &again) == 0);
+  CHECK(again.size() == 3);
+}
+
+TEST_CASE("a root on vfs: what the service cannot hold is left out and said; the rest is there") {
+  const std::string long_name(70, 'n');  // past ramfs's 63 bytes
+  ServedRoot s(Newc()
+                   .add("bin/" + long_name, 0100644, "x")
+                   .add("bin/ok", 0100755, "ok")
+                   .add("dev", 0100644, "a file where /dev goes")
+                   .add("proc/stale", 0100644, "hidden by the mount")
+                   .add("tmp", 040700)
+                   .add("empty", 0100644, "")
+                   .add("etc/to-nothing", 0120777, "")
+                   .finish());
+  Fixture& f = s.f;
+  CHECK(g_skipped == std::vector<std::string>{"bin/" + long_name + ": -36", "etc/to-nothing: -22"});
+  CHECK(f.read_file("/bin/ok") == "ok");
+  CHECK(f.read_file("/empty").empty());
+  CHECK(f.stat("/dev").dev == fs::kDevDevice);     // the file went; devtmpfs is there
+  CHECK(f.stat("/tmp").mode == (kSIfdir | 0700));  // the initrd's /tmp stays as it was
+  CHECK(f.stat_error("/proc/stale") == -kENOENT);
+}
+
+TEST_CASE("a root on vfs: a service that does not answer leaves no tree") {
+  fs::shutdown();
+  const std::vector<uint8_t> archive = Fixture::standard_archive();
+  auto cpio = CpioArchive::open(archive.data(), archive.size(), nullptr);
+  REQUIRE(cpio.ok());
+  CHECK(fs::init_on_service(*cpio, rpc::Channel(), record_skipped) == -kEINVAL);
+  CHECK(fs::init_on_service(*cpio, rpc::Channel::ipc(77, Service::kInterfaceId), record_skipped) ==
+        -kEIO);
+  CHECK(fs::root() == nullptr);
 }
 
 // Hard links at /vfs: the service's names of one node, one inode in the shim for all of them.

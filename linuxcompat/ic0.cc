@@ -528,7 +528,8 @@ bool quick_syscall(uint32_t, uint64_t badge, const uint64_t* call, uint64_t* res
 static_assert(sizeof(quick::kQuickNumbers.words) == kQuickBitmapWords * sizeof(uint64_t));
 constexpr KernelDomain kDomain = {
     &start,  &find,           &call,          &cancel,
-    &expire, &rt::heap_pages, &quick_syscall, quick::kQuickNumbers.words};
+    &expire, &rt::heap_pages, &quick_syscall, quick::kQuickNumbers.words,
+    nullptr};
 
 }  // namespace
 

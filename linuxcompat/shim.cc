@@ -378,6 +378,13 @@ bool set_up_service(const char* name, const rpc::Channel& granted, svc::Service&
   return true;
 }
 
+// An initrd entry the vfs service could not take (init_on_service): said on the console, so a
+// file missing from the root is not a mystery.
+void report_skipped(StringView name, int64_t error) {
+  rt::print("[lxshim] initrd: /%.*s left out of the root: error %ld\n",
+            static_cast<int>(name.size()), name.data(), -error);
+}
+
 }  // namespace
 
 bool set_up_shim(const uint8_t* initrd, uint64_t initrd_size, abi::Handle stdout_ports,
@@ -396,15 +403,19 @@ bool set_up_shim(const uint8_t* initrd, uint64_t initrd_size, abi::Handle stdout
   }
   g_shim.initrd = new (kFallible) CpioArchive(*archive);
   fs::set_memory_backend(&file_memory());
-  if (g_shim.initrd == nullptr || fs::init_from_initrd(*g_shim.initrd) != 0) {
+  if (g_shim.initrd == nullptr) {
     rt::print("no memory for the file system\n");
     return false;
   }
+  // The root is the vfs service's where the profile gives the shim one, else the shim's own.
   if (vfs.kind() != rpc::Channel::Kind::kNone) {
-    if (const int64_t e = fs::mount_service("vfs", vfs); e != 0) {
-      rt::print("cannot mount the vfs service at /vfs: error %ld\n", -e);
+    if (const int64_t e = fs::init_on_service(*g_shim.initrd, vfs, report_skipped); e != 0) {
+      rt::print("cannot make the root on the vfs service: error %ld\n", -e);
       return false;
     }
+  } else if (fs::init_from_initrd(*g_shim.initrd) != 0) {
+    rt::print("no memory for the file system\n");
+    return false;
   }
   g_shim.stdout_ports = stdout_ports;
   g_shim.stderr_ports = stderr_ports;

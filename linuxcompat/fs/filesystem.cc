@@ -1,4 +1,5 @@
-// The tree: the initrd imported into a tmpfs root, /tmp, and the mounts of /dev and /proc.
+// The tree: the initrd imported into a root, tmpfs or a service's (vfs), /tmp, and the mounts of
+// /dev and /proc.
 #include "linuxcompat/fs/filesystem.h"
 
 #include "linuxcompat/alloc.h"
@@ -101,7 +102,121 @@ int64_t mount(MemDirectory* top, StringView name, Directory* fs_root) {
   return top->adopt(name, fs_root);
 }
 
+// ---- a root served by vfs ----
+
+// The directory `name` in `dir`, made (with `permissions`) if missing; a non-directory there is
+// -ENOTDIR. 0 and *out, or -errno.
+int64_t served_subdirectory(ServiceDirectory* dir, StringView name, uint32_t permissions,
+                            InodeRef* out) {
+  if (int64_t e = dir->find(name, out); e != -kENOENT) {
+    return e != 0 ? e : (*out)->is_directory() ? 0 : -kENOTDIR;
+  }
+  return dir->create(name, true, permissions, out);
+}
+
+// A regular file or symbolic link for `e` as `name` in `dir` (free): 0 or -errno.
+int64_t served_node(ServiceDirectory* dir, StringView name, const CpioEntry& e) {
+  if (is_symlink(e)) {
+    const StringView target(reinterpret_cast<const char*>(e.data), e.size);
+    if (target.empty() || target.size() >= kPathMax) return -kEINVAL;
+    return dir->make_symlink(name, target);
+  }
+  InodeRef file;
+  if (int64_t e2 = dir->create(name, false, e.mode & kPermissionBits, &file); e2 != 0) return e2;
+  const int64_t wrote = e.size > 0 ? file->write(e.data, e.size, 0) : 0;
+  if (wrote == static_cast<int64_t>(e.size)) return 0;
+  (void)dir->remove(name, file.get());  // nothing half made stays
+  return wrote < 0 ? wrote : -kENOSPC;
+}
+
+// One archive entry into the served tree, as import() puts one into tmpfs: 0, or -errno for an
+// entry that could not be placed (reported by the caller). Devices, FIFOs and sockets are
+// skipped (devtmpfs provides the devices).
+int64_t import_served(ServiceDirectory* top, const CpioEntry& e) {
+  if (!is_directory(e) && !is_regular_file(e) && !is_symlink(e)) return 0;
+  StringView rest = cpio_normalize_path(e.name);
+  StringView name;
+  if (!next_component(&rest, &name)) {  // the root itself
+    return is_directory(e) ? top->set_permissions(e.mode) : 0;
+  }
+  InodeRef dir(top);
+  for (;;) {
+    if (name == ".." || name.size() > kNameMax) return -kENAMETOOLONG;
+    StringView following;
+    if (!next_component(&rest, &following)) break;
+    InodeRef next;
+    if (int64_t err = served_subdirectory(as_service_directory(dir.get()), name, 0755, &next);
+        err != 0) {
+      return err;
+    }
+    dir = move(next);
+    name = following;
+  }
+  ServiceDirectory* parent = as_service_directory(dir.get());
+  if (parent == nullptr) return -kEINVAL;  // a cover (dev, proc) on the way
+  InodeRef old;
+  if (int64_t err = parent->find(name, &old); err != 0 && err != -kENOENT) return err;
+  if (old && old->is_directory() && is_directory(e)) return old->set_permissions(e.mode);
+  if (old) {  // the last entry of a name wins, as in initramfs
+    if (int64_t err = parent->remove(name, old.get()); err != 0) return err;
+  }
+  if (is_directory(e)) {
+    InodeRef made;
+    return parent->create(name, true, e.mode & kPermissionBits, &made);
+  }
+  return served_node(parent, name, e);
+}
+
+// `fs_root` over the served root's directory `name` (a literal), made if missing and put in
+// place of anything else there: a mount, hiding what the initrd had there, as mount() does in
+// tmpfs. 0 or -errno.
+int64_t mount_over(ServiceDirectory* top, StringView name, Directory* fs_root) {
+  if (fs_root == nullptr) return -kENOMEM;
+  InodeRef old;
+  int64_t e = top->find(name, &old);
+  if (e == 0 && !old->is_directory()) {
+    e = top->remove(name, old.get());
+    if (e == 0) e = -kENOENT;
+  }
+  if (e == -kENOENT) e = top->create(name, true, 0755, &old);
+  if (e != 0) {
+    fs_root->release();
+    return e;
+  }
+  return top->cover(name, fs_root);
+}
+
 }  // namespace
+
+int64_t init_on_service(const CpioArchive& initrd, const rpc::Channel& channel,
+                        void (*skipped)(StringView name, int64_t error)) {
+  if (channel.kind() == rpc::Channel::Kind::kNone) return -kEINVAL;
+  int64_t e = 0;
+  Directory* served = make_service_root(channel, kServiceDevice, &e);
+  if (served == nullptr) return e;
+  auto* top = as_service_directory(served);
+  for (const CpioEntry& entry : initrd) {
+    if (const int64_t err = import_served(top, entry); err != 0) {
+      if (err == -kENOMEM || err == -kEIO) e = err;  // the service or the shim gave out
+      if (e != 0) break;
+      skipped(cpio_normalize_path(entry.name), err);
+    }
+  }
+  InodeRef dir;
+  if (e == 0 && top->find("tmp", &dir) == -kENOENT)
+    e = top->create("tmp", true, kSIsvtx | 0777, &dir);
+  if (e == 0) e = mount_over(top, "dev", make_dev_root(g_devfs));
+  if (e == 0) e = mount_over(top, "proc", make_proc_root(g_procfs));
+  if (e != 0) {
+    unmount_service(served);
+    served->release();
+    return e;
+  }
+  shutdown();
+  g_root = served;
+  g_served = served;
+  return 0;
+}
 
 int64_t init_from_initrd(const CpioArchive& initrd) {
   auto* top = new (kFallible) MemDirectory(g_rootfs, 0755);
@@ -142,6 +257,10 @@ int64_t mount_service(StringView name, const rpc::Channel& channel) {
 
 StringView service_mount_point() {
   return g_served != nullptr ? g_served->name() : StringView();
+}
+
+bool root_served() {
+  return g_root != nullptr && g_root == g_served;
 }
 
 void shutdown() {

@@ -1,6 +1,8 @@
-// The file system tree the shim serves to its Linux processes (in the shim, as gVisor's sentry
-// keeps its own, not yet behind HMK's vfs service): a tmpfs root filled from the initrd, with
-// /tmp, devtmpfs at /dev and proc at /proc. docs/linux.md, "Files".
+// The file system tree the shim serves to its Linux processes: a root filled from the initrd,
+// with /tmp, devtmpfs at /dev and proc at /proc. The root is HMK's vfs service where the profile
+// has one for the shim (init_on_service: HongMeng's split, the file system a service, the shim
+// translating), else a tmpfs of the shim's own (init_from_initrd, as gVisor's sentry keeps its
+// own). docs/linux.md, "Files".
 #pragma once
 
 #include <stddef.h>
@@ -23,13 +25,25 @@ namespace hmk::lx::fs {
 // /tmp (1777) if the initrd has none, and the mounts /dev and /proc (which hide an initrd's
 // /dev and /proc). 0 or -errno.
 int64_t init_from_initrd(const CpioArchive& initrd);
+// Builds the tree, replacing any built before, on the file system the service behind `channel`
+// serves (a FileSystem: vfs): its "/" is the tree's root (service_fs.h), filled from `initrd` as
+// init_from_initrd fills tmpfs, the bytes copied into the service; /tmp (1777) made if missing;
+// devtmpfs and proc mounted over its /dev and /proc (made if missing, hiding what was there).
+// An entry the service cannot hold (a name or path past its limits, no space, a link target out
+// of range) is left out and passed to `skipped` with its -errno. 0, or -errno: -EINVAL (no
+// channel), -EIO (the service does not answer or fails part way), -ENOMEM.
+int64_t init_on_service(const CpioArchive& initrd, const rpc::Channel& channel,
+                        void (*skipped)(StringView name, int64_t error));
 // Mounts the file system the service behind `channel` serves (a FileSystem: vfs, ramfs) as the
 // root's entry `name` (one component), hiding what the initrd had there (service_fs.h). 0,
 // -EINVAL (no tree yet, a service already mounted, no channel), -EIO (the service does not
 // answer), -ENOMEM.
 int64_t mount_service(StringView name, const rpc::Channel& channel);
-// Where the service is mounted ("vfs": the root's entry), or empty.
+// Where the service is mounted ("vfs": the root's entry), or empty (none, or it is the root:
+// root_served).
 StringView service_mount_point();
+// Whether the root is a service's (init_on_service).
+bool root_served();
 // Drops the tree (host tests); what processes still hold lives on until they let go.
 void shutdown();
 // The root directory (nullptr before init_from_initrd).

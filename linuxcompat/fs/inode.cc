@@ -293,23 +293,47 @@ int64_t RegularInode::truncate(uint64_t length) {
   return 0;
 }
 
-int64_t ContiguousBytes::take(Inode& file) {
-  delete[] copy_;
+ProgramImage* ProgramImage::make(uint64_t size) {
+  auto* bytes = new (kFallible) uint8_t[size > 0 ? size : 1];
+  if (bytes == nullptr) return nullptr;
+  auto* image = new (kFallible) ProgramImage(bytes, size);
+  if (image == nullptr) delete[] bytes;
+  return image;
+}
+
+void ProgramImage::release() {
+  if (--refs_ == 0) delete this;
+}
+
+void ContiguousBytes::drop() {
+  if (copy_ != nullptr) copy_->release();
   copy_ = nullptr;
+  data_ = nullptr;
+  size_ = 0;
+}
+
+int64_t ContiguousBytes::take(Inode& file) {
+  drop();
   const RegularInode* own = file.as_regular();
   data_ = own != nullptr ? own->bytes() : nullptr;
   size_ = file.size();
   if ((own != nullptr && !own->shared()) || size_ == 0) return 0;
-  copy_ = new (kFallible) uint8_t[size_];
-  const int64_t got = copy_ != nullptr ? file.read(copy_, size_, 0) : -kENOMEM;
-  if (got != static_cast<int64_t>(size_)) {
-    delete[] copy_;
-    copy_ = nullptr;
-    data_ = nullptr;
-    size_ = 0;
-    return got < 0 ? got : -kEIO;  // short: the file shrank meanwhile (a service's)
+  if (int64_t e = file.program_image(&copy_); e != 0 || copy_ != nullptr) {
+    if (e != 0) {
+      drop();
+      return e;
+    }
+    data_ = copy_->bytes();
+    size_ = copy_->size();
+    return 0;
   }
-  data_ = copy_;
+  copy_ = ProgramImage::make(size_);
+  const int64_t got = copy_ != nullptr ? file.read(copy_->bytes(), size_, 0) : -kENOMEM;
+  if (got != static_cast<int64_t>(size_)) {
+    drop();
+    return got < 0 ? got : -kEIO;  // short: the file shrank meanwhile
+  }
+  data_ = copy_->bytes();
   return 0;
 }
 

@@ -20,6 +20,7 @@ class Process;
 
 namespace hmk::lx::fs {
 
+class ProgramImage;
 class RegularInode;
 
 // There is no clock yet: times come from a counter that every change advances by a
@@ -106,6 +107,14 @@ class Inode {
   // file, whose bytes the shim holds only while they are mapped: service_fs.cc). Default:
   // nothing to do.
   virtual void unmapped() {}
+  // The file's bytes as a copy the file keeps until it changes, with a reference for the caller
+  // (*out), for a file whose bytes are expensive to reach (a service's: execve runs a program
+  // from there without reading it again); *out null where the file keeps none (the default).
+  // 0 or -errno.
+  virtual int64_t program_image(ProgramImage** out) {
+    *out = nullptr;
+    return 0;
+  }
 
   // ---- changes of attributes (each sets ctime) ----
   // chmod, chown and utimensat. A file system that keeps attributes itself (a service's:
@@ -249,15 +258,41 @@ class RegularInode final : public Inode {
   mutable MemoryObject memory_;
 };
 
+// A copy of a file's bytes in one block, counted: held by the ContiguousBytes that use it and,
+// for a service's file, by the file until it changes (Inode::program_image).
+class ProgramImage {
+ public:
+  // `size` bytes, uninitialized, with one reference; nullptr when out of memory.
+  static ProgramImage* make(uint64_t size);
+  ProgramImage(const ProgramImage&) = delete;
+  ProgramImage& operator=(const ProgramImage&) = delete;
+
+  uint8_t* bytes() const { return bytes_; }
+  uint64_t size() const { return size_; }
+  void acquire() { ++refs_; }
+  void release();
+
+ private:
+  ProgramImage(uint8_t* bytes, uint64_t size) : bytes_(bytes), size_(size) {}
+  ~ProgramImage() { delete[] bytes_; }
+
+  uint8_t* bytes_;
+  uint64_t size_;
+  uint32_t refs_ = 1;
+};
+
 // A regular file's bytes in one contiguous range, for the ELF loader, which reads a program in
 // place (fs::resolve_executable, execve): the file's own while they are the initrd's or in the
-// shim's heap, else (a shared file, whose memory object is reached a page at a time, or a
-// service's file, service_fs.h) a copy of them taken now. Valid until the file next changes,
-// and while this lives.
+// shim's heap, the copy a service's file keeps (Inode::program_image: read from the service on
+// the first run, kept until the file changes), else (a shared file, whose memory object is
+// reached a page at a time) a copy of them taken now. Valid until the file next changes, and
+// while this lives.
 class ContiguousBytes {
  public:
   ContiguousBytes() = default;
-  ~ContiguousBytes() { delete[] copy_; }
+  ~ContiguousBytes() {
+    if (copy_ != nullptr) copy_->release();
+  }
   ContiguousBytes(const ContiguousBytes&) = delete;
   ContiguousBytes& operator=(const ContiguousBytes&) = delete;
 
@@ -270,9 +305,11 @@ class ContiguousBytes {
   bool copied() const { return copy_ != nullptr; }
 
  private:
+  void drop();
+
   const uint8_t* data_ = nullptr;
   size_t size_ = 0;
-  uint8_t* copy_ = nullptr;
+  ProgramImage* copy_ = nullptr;  // one reference
 };
 
 class SymlinkInode : public Inode {

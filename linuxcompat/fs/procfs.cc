@@ -122,9 +122,9 @@ size_t meminfo_text(char* out, size_t capacity) {
 }
 
 size_t mounts_text(char* out, size_t capacity) {
-  const size_t n =
-      snformat(out, capacity,
-               "tmpfs / tmpfs rw 0 0\ndevtmpfs /dev devtmpfs rw 0 0\nproc /proc proc rw 0 0\n");
+  const size_t n = snformat(
+      out, capacity, "%s / %s rw 0 0\ndevtmpfs /dev devtmpfs rw 0 0\nproc /proc proc rw 0 0\n",
+      root_served() ? "vfs" : "tmpfs", root_served() ? "hmk.vfs" : "tmpfs");
   const StringView served = service_mount_point();
   if (served.empty()) return n;
   char* rest = out != nullptr && n < capacity ? out + n : nullptr;  // measuring: none

@@ -16,6 +16,10 @@ using ServicePath = rpc::Text<256>;
 
 constexpr uint32_t kFilePermissions = 0644;  // the memory of a shared file (no name reaches it)
 constexpr uint64_t kChunk = 512;             // the most a read or write carries
+// The most bytes the service's files keep as program images (ServiceFile::program_image) in all;
+// past it a program's copy is its runner's alone.
+constexpr uint64_t kImagesKept = 32ull << 20;
+uint64_t g_images_kept = 0;
 // Where a file whose last name is removed while it is open lives on (as NFS clients do, with
 // .nfsXXXX): "/.hmk-unlinked-" and its node in hex, in the mount's root, hidden from listings.
 constexpr char kHiddenPrefix[] = ".hmk-unlinked-";
@@ -171,6 +175,7 @@ class ServiceFile final : public Inode {
   // A hidden file (hide()) goes from the service with its last reference. Mappings keep the
   // bytes they map (shared_), which no longer belong to a file.
   ~ServiceFile() override {
+    forget_image();
     if (shared_ != nullptr) {
       shared_->set_cache_for(nullptr);
       shared_->release();
@@ -215,10 +220,36 @@ class ServiceFile final : public Inode {
     return read_node(mount_.client, ino(), out, length, offset);
   }
 
+  // The bytes read once from the service and kept until the file changes (kImagesKept in all):
+  // execve of a program from a service reads it once, not at each run.
+  int64_t program_image(ProgramImage** out) override {
+    *out = nullptr;
+    if (shared_ != nullptr) return 0;  // stores through mappings change it unseen: a copy a run
+    if (image_ == nullptr) {
+      ProgramImage* image = ProgramImage::make(size_);
+      if (image == nullptr) return -kENOMEM;
+      const int64_t got = read_node(mount_.client, ino(), image->bytes(), size_, 0);
+      if (got != static_cast<int64_t>(size_)) {
+        image->release();
+        return got < 0 ? got : -kEIO;
+      }
+      if (g_images_kept + size_ > kImagesKept) {
+        *out = image;  // not kept: the caller's alone
+        return 0;
+      }
+      image_ = image;
+      g_images_kept += size_;
+    }
+    image_->acquire();
+    *out = image_;
+    return 0;
+  }
+
   // share_service_file: the memory the bytes move to on the first MAP_SHARED mapping (filled
   // from the service), made at least `length` bytes long. 0 and *out, or -errno (nothing
   // changed).
   int64_t share(uint64_t length, RegularInode** out) {
+    forget_image();
     if (shared_ == nullptr) {
       auto* memory = new (kFallible) RegularInode(g_shared_files, kFilePermissions);
       if (memory == nullptr) return -kENOMEM;
@@ -290,6 +321,7 @@ class ServiceFile final : public Inode {
   }
 
   int64_t write(const uint8_t* data, uint64_t length, uint64_t offset) override {
+    forget_image();
     // The shared bytes make room first, so that once the service has taken the bytes they can
     // only fail to follow when a page is out of reach (-ENOMEM; the service then has bytes the
     // shim's copy has not).
@@ -344,6 +376,7 @@ class ServiceFile final : public Inode {
   bool open_elsewhere() const { return references() > 2; }
 
   int64_t truncate(uint64_t length) override {
+    forget_image();
     if (shared_ != nullptr && length > size_ && length <= RegularInode::kMaxSize) {
       if (int64_t e = shared_->share(length); e != 0) return e;  // room first, as in write
     }
@@ -363,8 +396,16 @@ class ServiceFile final : public Inode {
   }
 
  private:
+  void forget_image() {
+    if (image_ == nullptr) return;
+    g_images_kept -= image_->size();
+    image_->release();  // runners of it keep theirs
+    image_ = nullptr;
+  }
+
   ServiceMount& mount_;
   uint64_t size_;
+  ProgramImage* image_ = nullptr;  // program_image's copy, one reference
   bool hidden_ = false;
   RegularInode* shared_ = nullptr;  // share(): the bytes from the first MAP_SHARED mapping on
 };
@@ -570,6 +611,10 @@ ServiceDirectory::ServiceDirectory(ServiceMount& mount, uint64_t node, uint32_t 
 }
 
 ServiceDirectory::~ServiceDirectory() {
+  for (uint32_t i = 0; i < cover_count_; ++i) {
+    covers_[i].root->detach();
+    covers_[i].root->release();
+  }
   if (up_ != nullptr) up_->release();
   delete[] name_;
   mount_.inode_gone();
@@ -585,8 +630,28 @@ bool ServiceDirectory::reserved(StringView name) const {
   return up_ == nullptr && name.starts_with(kHiddenPrefix);
 }
 
+int64_t ServiceDirectory::cover(StringView name, Directory* fs_root) {
+  if (up_ != nullptr || cover_count_ == kMaxCovers) {
+    fs_root->release();
+    return -kEINVAL;
+  }
+  covers_[cover_count_++] = {name, fs_root};
+  fs_root->attach(this, name);
+  return 0;
+}
+
 int64_t ServiceDirectory::lookup(Process&, StringView name, InodeRef* out) {
+  return find(name, out);
+}
+
+int64_t ServiceDirectory::find(StringView name, InodeRef* out) {
   if (removed() || reserved(name)) return -kENOENT;  // hidden files are nobody's to reach
+  for (uint32_t i = 0; i < cover_count_; ++i) {
+    if (covers_[i].name == name) {
+      out->reset(covers_[i].root);
+      return 0;
+    }
+  }
   Service::OpenRequest req;
   if (int64_t e = path_of(this, name, &req.path); e != 0) return e;
   Service::OpenResponse resp;

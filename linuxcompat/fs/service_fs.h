@@ -41,6 +41,8 @@ class ServiceDirectory final : public Directory {
   ~ServiceDirectory() override;
 
   int64_t lookup(Process& process, StringView name, InodeRef* out) override;
+  // lookup without a caller (the service's lookups need none).
+  int64_t find(StringView name, InodeRef* out);
   bool next(uint64_t after, DirEntry* out) override;
   uint64_t size() const override;
 
@@ -66,6 +68,13 @@ class ServiceDirectory final : public Directory {
   static int64_t rename(ServiceDirectory* from, StringView from_name, ServiceDirectory* to,
                         StringView to_name, Inode* source, Inode* target);
 
+  // Mounts `fs_root`, another file system's root, over the entry `name` (a directory of the
+  // service) of the mount's root, taking the caller's reference: lookups of `name` find it, as
+  // /dev and /proc cover their directories in a root served by vfs (filesystem.cc). `name`'s
+  // bytes must outlive the directory (a literal). 0, or -EINVAL (not the mount's root, or no
+  // room: kMaxCovers) with the reference dropped.
+  int64_t cover(StringView name, Directory* fs_root);
+
   uint64_t node() const { return node_; }
   // A name no process may make or reach: in the mount's root, the hidden files' (".hmk-unlinked-"
   // and a node number): lookups find nothing, making one is -EPERM.
@@ -79,8 +88,16 @@ class ServiceDirectory final : public Directory {
   ServiceDirectory(ServiceMount& mount, uint64_t node, uint32_t permissions,
                    ServiceDirectory* parent, char* name, size_t length);
 
+  static constexpr uint32_t kMaxCovers = 2;
+  struct Cover {
+    StringView name;
+    Directory* root;  // one reference
+  };
+
   ServiceMount& mount_;
   const uint64_t node_;
+  Cover covers_[kMaxCovers] = {};
+  uint32_t cover_count_ = 0;
   ServiceDirectory* up_;  // the parent held (null for the root)
   char* name_;            // the bytes attach() points at (null for the root)
   // The last page of the listing the service gave, from its cookie listed_from_, valid while the

@@ -34,6 +34,11 @@ Status start_all() {
   return Status::kOk;
 }
 
+void stop_all() {
+  for (uint32_t i = 0; i < g_count; ++i)
+    g_slots[i].service->stop();
+}
+
 int32_t find(const char* name) {
   for (uint32_t i = 0; i < g_count; ++i)
     if (same_name(g_slots[i].name, name)) return static_cast<int32_t>(i);
@@ -62,8 +67,8 @@ void call(KernelCall& kc) {
 
 // Services here never save a reply yet (Event::wait is unsupported): no cancel, no expire;
 // nor do they answer foreign system calls (no quick way).
-constexpr KernelDomain kDomain = {&start_all, &find,   &call,   nullptr,
-                                  nullptr,    nullptr, nullptr, nullptr};
+constexpr KernelDomain kDomain = {&start_all, &find,   &call,   nullptr,  nullptr,
+                                  nullptr,    nullptr, nullptr, &stop_all};
 
 }  // namespace
 

@@ -82,6 +82,10 @@ class Service {
   // Called once, in manifest order, before the domain takes calls: look up other services,
   // claim devices, start workers. A failure ends the domain.
   virtual rpc::Status start(Env& env) = 0;
+  // Called once when the domain ends with the system (the kernel domain at the end of a boot,
+  // core/kernel_service.h's stop): give back the memory held for clients (a file system's
+  // files), so that what stays held is a leak. Default: nothing held.
+  virtual void stop() {}
 
  protected:
   ~Service() = default;

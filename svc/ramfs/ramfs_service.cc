@@ -49,6 +49,12 @@ rpc::Status RamfsService::start(svc::Env&) {
   return rpc::Status::kOk;
 }
 
+void RamfsService::stop() {
+  for (Node& node : nodes_) {
+    if (node.used) drop_data_from(node, 0);
+  }
+}
+
 uint64_t RamfsService::id_of(uint32_t index) const {
   return static_cast<uint64_t>(nodes_[index].generation) << 32 | index;
 }

@@ -30,6 +30,9 @@ class RamfsService final : public svc::Service, public FileSystem::Server {
   static constexpr uint32_t kMaxExtents = 1024;
 
   rpc::Status start(svc::Env& env) override;
+  // Every file's bytes go back (the system is ending; in the kernel, they are charged to the
+  // clients that wrote them). No call may follow.
+  void stop() override;
 
   rpc::Status ping(const FileSystem::PingRequest& req, FileSystem::PingResponse& resp,
                    const rpc::CallContext& ctx) override;

@@ -1196,5 +1196,15 @@ TEST_CASE("attributes: setattr takes what it names, the ctime always; every erro
   fs.finish();
 }
 
+TEST_CASE("stop: every file's bytes go back, whatever is left", "[ramfs]") {
+  Fs fs(loopback_or_local());
+  fs.dir("/d");
+  fs.write_all(fs.file("/d/a"), 0, pattern(3 * kExtent + 5, 1));
+  fs.write_all(fs.file("/b"), 5 * kExtent, "x");  // a hole, then an extent
+  REQUIRE(test::live_extents() == 5);
+  fs.service().stop();
+  REQUIRE(test::live_extents() == 0);
+}
+
 }  // namespace
 }  // namespace hmk::svc::ramfs

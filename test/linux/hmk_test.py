@@ -14,8 +14,8 @@ programs than the list has fails.
 --profile is ./hmk exec's (default: ic0); BUILD runs the suite under every profile.
 --image-file: for a composition profile (split, coalesced, kernel), each file ./hmk exec takes
 from the profile's image (its manifest, its domain programs) by its name in the initrd.
---tmpdir: the programs' TMPDIR, where they make their scratch directories (default: /tmp, the
-shim's own file system; /vfs for the vfs service where a profile grants it).
+--tmpdir: the programs' TMPDIR, where they make their scratch directories (default: /tmp, which
+is the vfs service's where the root is, the shim's own tmpfs under ic2 and userpager).
 --known-failures: another list like KNOWN_FAILURES (e.g. the programs that fail only with
 another --tmpdir), added to it; a program may be in one list only.
 """

@@ -452,14 +452,13 @@ def main():
                             "shim in the kernel; ic2: in its own process; userpager: ic2 with "
                             "page faults going to the shim; split, coalesced, kernel: ic2 with "
                             "the shim granted the vfs, procmgr and memmgr services, ramfs, vfs, "
-                            "procmgr and memmgr placed as the profile says, and the file cases in "
-                            "TMPDIR=/vfs); results of "
+                            "procmgr and memmgr placed as the profile says; the root, /tmp included, "
+                            "is the vfs service's except under ic2 and userpager); results of "
                             "another profile go to bench-results/linux-PROFILE.json")
     linux.add_argument("--tmpdir",
-                       help="the file cases' directory on HMK instead of the profile's (/tmp, "
-                            "or /vfs for split, coalesced, kernel): e.g. --profile=ic0 "
-                            "--tmpdir=/vfs for the services in the kernel beside the shim; "
-                            "results go to bench-results/linux[-PROFILE]-vfs.json")
+                       help="the file cases' directory on HMK instead of /tmp: e.g. "
+                            "--tmpdir=/dev/shm for the shim's own devtmpfs, without the vfs "
+                            "service; results go to bench-results/linux[-PROFILE]-dev-shm.json")
     linux.add_argument("--skip-linux", action="store_true")
     linux.add_argument("--skip-hmk", action="store_true")
     linux.add_argument("--timer", choices=["tsc", "mono"], default="tsc",

@@ -332,8 +332,8 @@ class LinuxBenchTest(unittest.TestCase):
         self.assertIn("-icount shift=0", text.splitlines()[2])
         self.assertIn("--profile=ic0", text.splitlines()[2])
         self.assertIn("page faults resolved by kernel paging", text.splitlines()[2])
-        self.assertIn("The file cases work in $TMPDIR: /tmp on HMK (the shim's own file "
-                      "system), /tmp on Linux.", text.splitlines()[2])
+        self.assertIn("The file cases work in $TMPDIR: /tmp on HMK (the vfs service), /tmp on "
+                      "Linux.", text.splitlines()[2])
         self.assertNotIn("DIFFERENT QEMU MACHINES", text)
         self.assertNotIn("FAILED", text)
         # A ratio far below 1 (HMK's anonymous "fault" is a plain store) must not read 0.00.
@@ -375,44 +375,44 @@ class LinuxBenchTest(unittest.TestCase):
                       "100 | n/a | n/a |", text)
         self.assertIn("- hmk: stat FAILED: stat on HMK: missing cases: linux.stat", text)
 
-    def test_file_cases_in_vfs_under_the_composition_profiles(self):
-        # The profiles that grant the shim vfs are exactly ./hmk exec's composition profiles;
-        # under them every program gets TMPDIR=/vfs, and the header and JSON say so.
+    def test_file_cases_in_tmp_wherever_the_root_is(self):
+        # Every profile runs the file cases in /tmp (no --env); the header says what holds it:
+        # the vfs service where the shim has one (ic0 and the composition profiles), the shim's
+        # own file system under ic2 and userpager.
         exec_mod = linux_bench.load_exec(REPO)
-        self.assertEqual(sorted(linux_bench.TMPDIRS),
-                         sorted(n for n, p in exec_mod.PROFILES.items() if p.image_files))
-        for profile in ("split", "coalesced", "kernel"):
+        self.assertTrue(set(n for n, p in exec_mod.PROFILES.items() if p.image_files)
+                        < set(linux_bench.ROOT_ON_VFS))
+        for profile in ("ic0", "split", "coalesced", "kernel", "ic2", "userpager"):
             argv = linux_bench.hmk_argv(profile, "stat", "/b/stat", "/log", 600, 1000, "tsc")
             self.assertEqual(argv, ["--profile=" + profile, "--add", "/b/stat:/bin/stat", "--log",
-                                    "/log", "--timeout", "600", "--env", "TMPDIR=/vfs", "--",
+                                    "/log", "--timeout", "600", "--",
                                     "/bin/stat", "1000", "tsc"])
             result = linux_bench.new_result(profile, exec_mod.PROFILES[profile].about)
-            self.assertEqual(result["tmpdir"], {"hmk": "/vfs", "linux": "/tmp"})
-            self.assertIn("The file cases work in $TMPDIR: /vfs on HMK (the vfs service), /tmp "
-                          "on Linux.", result["header"])
-            self.assertIn("granted the vfs, procmgr and memmgr services", result["header"])
-        for profile in ("ic0", "ic2", "userpager"):
-            argv = linux_bench.hmk_argv(profile, "stat", "/b/stat", "/log", 600, 1000, "tsc")
-            self.assertNotIn("--env", argv)  # their runs stay as they were: /tmp by default
-            self.assertEqual(linux_bench.new_result(profile)["tmpdir"],
-                             {"hmk": "/tmp", "linux": "/tmp"})
+            self.assertEqual(result["tmpdir"], {"hmk": "/tmp", "linux": "/tmp"})
+            holder = ("the shim's own file system" if profile in ("ic2", "userpager")
+                      else "the vfs service")
+            self.assertIn("The file cases work in $TMPDIR: /tmp on HMK (%s), /tmp on Linux."
+                          % holder, result["header"])
+        self.assertIn("granted the vfs, procmgr and memmgr services",
+                      linux_bench.new_result("split", exec_mod.PROFILES["split"].about)["header"])
         self.assertEqual(linux_bench.default_json("/r", "ic0"), "/r/bench-results/linux.json")
         self.assertEqual(linux_bench.default_json("/r", "split"),
                          "/r/bench-results/linux-split.json")
 
     def test_tmpdir_chosen_for_a_run(self):
-        # --tmpdir=/vfs under ic0 (the services beside the shim in the kernel): every program
+        # --tmpdir=/dev/shm under ic0 (the shim's devtmpfs, not the vfs service): every program
         # gets it, the result says so, and it goes to a file of its own.
-        linux_bench.choose_tmpdir("/vfs")
+        linux_bench.choose_tmpdir("/dev/shm")
         try:
-            argv = linux_bench.hmk_argv("ic0", "stat", "/b/stat", "/log", 600, 1000, "tsc")
-            self.assertIn("TMPDIR=/vfs", argv)
-            self.assertEqual(linux_bench.new_result("ic0")["tmpdir"],
-                             {"hmk": "/vfs", "linux": "/tmp"})
-            self.assertEqual(linux_bench.default_json("/r", "ic0"),
-                             "/r/bench-results/linux-vfs.json")
-            self.assertEqual(linux_bench.default_json("/r", "split"),
-                             "/r/bench-results/linux-split.json")  # /vfs is split's own
+            for profile, json_name in (("ic0", "linux-dev-shm.json"),
+                                       ("split", "linux-split-dev-shm.json")):
+                argv = linux_bench.hmk_argv(profile, "stat", "/b/stat", "/log", 600, 1000, "tsc")
+                self.assertIn("TMPDIR=/dev/shm", argv)
+                result = linux_bench.new_result(profile)
+                self.assertEqual(result["tmpdir"], {"hmk": "/dev/shm", "linux": "/tmp"})
+                self.assertIn("/dev/shm on HMK (the shim's own devtmpfs)", result["header"])
+                self.assertEqual(linux_bench.default_json("/r", profile),
+                                 "/r/bench-results/" + json_name)
         finally:
             linux_bench.choose_tmpdir(None)
 
@@ -445,6 +445,8 @@ class LinuxBenchTest(unittest.TestCase):
         os.environ["FAKE_EXEC_CALLS"] = calls
         self.addCleanup(os.environ.pop, "FAKE_EXEC_CALLS")
         binaries = {p: "/b/" + p for p, _, _ in linux_bench.PROGRAMS}
+        linux_bench.choose_tmpdir("/vfs")  # a directory the guest does not have
+        self.addCleanup(linux_bench.choose_tmpdir, None)
         side = linux_bench.hmk_half(repo, cache, binaries, "tsc", 60, "split")
         failing = ["open_close", "stat", "create_write_unlink"]
         self.assertEqual(sorted(side["errors"]), sorted(failing))

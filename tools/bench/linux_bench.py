@@ -21,7 +21,7 @@ from benchlines import UNIT_NOTE
 
 # The benchmark, written once for both halves: (program in bench/linux/, samples, the cases it
 # prints with what one sample of each is). Both halves run every program with the same
-# arguments: the samples and the timer ("tsc"); the file cases work in $TMPDIR (TMPDIRS).
+# arguments: the samples and the timer ("tsc"); the file cases work in $TMPDIR (hmk_tmpdir).
 PROGRAMS = [
     ("null_syscall", 1000, [
         ("linux.null_syscall", "`syscall(SYS_getppid)` through musl"),
@@ -53,18 +53,18 @@ CASES = [case for _, _, cases in PROGRAMS for case, _ in cases]
 WHAT = {case: what for _, _, cases in PROGRAMS for case, what in cases}
 SAMPLES = {case: n for _, n, cases in PROGRAMS for case, _ in cases}
 
-# The file cases' directory ($TMPDIR) on HMK, per ./hmk exec profile: /tmp, the shim's own file
-# system, except under the composition profiles, which grant the shim the vfs service: there
-# /vfs, so that open+close, stat and create+write+unlink go through vfs and ramfs placed as the
-# profile says. Linux: /tmp, a tmpfs. A program whose directory does not exist fails (its rows
-# are n/a); the others still run.
-TMPDIRS = {"split": "/vfs", "coalesced": "/vfs", "kernel": "/vfs"}
+# The file cases' directory ($TMPDIR) on HMK: /tmp under every profile. Where it lives is the
+# profile's choice: the root is HMK's vfs service (with ramfs behind it) under the profiles that
+# give the shim one (ROOT_ON_VFS: ic0 beside the shim in the kernel, split, coalesced and kernel
+# placed as the profile says), so that open+close, stat and create+write+unlink go through them;
+# under ic2 and userpager it is the shim's own tmpfs. Linux: /tmp, a tmpfs. A program whose
+# directory does not exist fails (its rows are n/a); the others still run.
+ROOT_ON_VFS = ("ic0", "split", "coalesced", "kernel")
 DEFAULT_TMPDIR = "/tmp"
-# `./hmk bench linux --tmpdir=DIR`: the directory for this run, whatever the profile's (e.g. /vfs
-# under ic0, where ramfs and vfs are in the kernel beside the shim).
+# `./hmk bench linux --tmpdir=DIR`: the directory for this run instead (e.g. /dev/shm, the
+# shim's own devtmpfs, to measure the file cases without the services under ic0).
 _chosen_tmpdir = None
 LINUX_TMPDIR = "/tmp"
-TMPDIR_ABOUT = {"/tmp": "the shim's own file system", "/vfs": "the vfs service"}
 
 HEADER = ("Measured in QEMU TCG with `-icount shift=0`: virtual ns count instructions, not cache "
           "or TLB effects. HMK: each program under the Linux shim (`./hmk exec --profile={profile}`, "
@@ -77,7 +77,16 @@ HEADER = ("Measured in QEMU TCG with `-icount shift=0`: virtual ns count instruc
 
 def hmk_tmpdir(profile):
     """The file cases' directory on HMK under ./hmk exec's `profile` (or as --tmpdir chose)."""
-    return _chosen_tmpdir or TMPDIRS.get(profile, DEFAULT_TMPDIR)
+    return _chosen_tmpdir or DEFAULT_TMPDIR
+
+
+def tmpdir_about(profile, tmpdir):
+    """What holds `tmpdir` on HMK under `profile`, for the header."""
+    if tmpdir.startswith("/dev/"):
+        return "the shim's own devtmpfs"
+    if profile in ROOT_ON_VFS:
+        return "the vfs service"
+    return "the shim's own file system"
 
 
 def choose_tmpdir(tmpdir):
@@ -89,7 +98,7 @@ def choose_tmpdir(tmpdir):
 def default_json(repo, profile):
     """bench-results/linux.json for ic0 in /tmp, else linux-PROFILE[-DIR].json."""
     name = "linux" if profile == "ic0" else "linux-" + profile
-    if _chosen_tmpdir and _chosen_tmpdir != TMPDIRS.get(profile, DEFAULT_TMPDIR):
+    if _chosen_tmpdir and _chosen_tmpdir != DEFAULT_TMPDIR:
         name += "-" + _chosen_tmpdir.strip("/").replace("/", "-")
     return os.path.join(repo, "bench-results", name + ".json")
 
@@ -97,7 +106,7 @@ def default_json(repo, profile):
 def header(profile, about):
     tmpdir = hmk_tmpdir(profile)
     return HEADER.format(profile=profile, about=about, hmk_tmpdir=tmpdir,
-                         hmk_tmpdir_about=TMPDIR_ABOUT.get(tmpdir, "given by the profile"),
+                         hmk_tmpdir_about=tmpdir_about(profile, tmpdir),
                          linux_tmpdir=LINUX_TMPDIR)
 TITLE = "Linux programs on HMK and on Linux: median virtual ns (log scale), min..max line"
 # ./hmk exec's machine has 512 MiB (its initrd is in RAM twice); Linux gets the same.
@@ -339,8 +348,8 @@ def write_outputs(result, text, json_path):
     return written
 
 
-def new_result(profile="ic0", about="the shim in the kernel (IC0); page faults resolved by "
-                                    "kernel paging"):
+def new_result(profile="ic0", about="the shim in the kernel (IC0), ramfs, vfs, procmgr and "
+                                    "memmgr beside it; page faults resolved by kernel paging"):
     return {
         "benchmark": "linux",
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -364,7 +373,7 @@ def run(args, repo, cache):
         log("unknown profile %r; known profiles: %s" % (args.profile, ", ".join(sorted(profiles))))
         return 2
     if args.tmpdir is not None and not args.tmpdir.startswith("/"):
-        log("--tmpdir %r: an absolute guest path, please (e.g. /vfs)" % args.tmpdir)
+        log("--tmpdir %r: an absolute guest path, please (e.g. /dev/shm)" % args.tmpdir)
         return 2
     choose_tmpdir(args.tmpdir)
     result = new_result(args.profile, profiles[args.profile].about)

@@ -124,7 +124,8 @@ PROFILES = {
         shim_file="bazel-bin/linuxcompat/lxwait", shim_path="bin/lxwait",
         manifest="kernel serves=linux initrd=yes ioports=stdout:0x2f8:8 "
                  "ioports=stderr:0x3e8:8 quota=256M\nrun /bin/lxwait uses=linux",
-        about="the shim in the kernel (IC0); page faults resolved by kernel paging"),
+        about="the shim in the kernel (IC0), ramfs, vfs, procmgr and memmgr beside it; page "
+              "faults resolved by kernel paging"),
 }
 
 
