@@ -15,7 +15,9 @@ using Service = svc::fs::FileSystem;
 using ServicePath = rpc::Text<256>;
 
 constexpr uint32_t kFilePermissions = 0644;  // the memory of a shared file (no name reaches it)
-constexpr uint64_t kChunk = 512;             // the most a read or write carries
+// The most a read or write carries (the interface's largest Data, what fits in a message).
+constexpr uint64_t kChunk = decltype(Service::WriteRequest::data)::kMax;
+static_assert(kChunk == decltype(Service::ReadResponse::data)::kMax);
 // The most bytes the service's files keep as program images (ServiceFile::program_image) in all;
 // past it a program's copy is its runner's alone.
 constexpr uint64_t kImagesKept = 32ull << 20;

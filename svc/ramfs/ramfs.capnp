@@ -29,10 +29,11 @@ interface FileSystem {
   open @2 (path :Text $Hmk.maxSize(256)) -> (info :NodeInfo);
   # Looks a path up.
 
-  read @3 (node :UInt64, offset :UInt64, length :UInt32) -> (data :Data $Hmk.maxSize(512));
-  # Reads up to `length` (at most 512) bytes at `offset`; fewer at the end of the file.
+  read @3 (node :UInt64, offset :UInt64, length :UInt32) -> (data :Data $Hmk.maxSize(992));
+  # Reads up to `length` (at most 992, the most a message carries) bytes at `offset`; fewer at
+  # the end of the file.
 
-  write @4 (node :UInt64, offset :UInt64, data :Data $Hmk.maxSize(512), time :Int64) -> (written :UInt32);
+  write @4 (node :UInt64, offset :UInt64, data :Data $Hmk.maxSize(992), time :Int64) -> (written :UInt32);
   # Writes at `offset`, growing the file; a gap reads as zeros. A file holds at most the file
   # system's limit (ramfs: 4 MiB): a write across it stores what fits (`written` says how much),
   # one at or past it is tooLong. Running out of memory part way is a short write too. A write

@@ -68,7 +68,7 @@ uint8_t pattern(uint64_t i) {
   return static_cast<uint8_t>(i * 7 + (i >> 8) + 1);
 }
 
-// Writes `size` bytes of pattern() at `offset`, 512 bytes a call.
+// Writes `size` bytes of pattern() at `offset`, as much as a message carries a call.
 bool write_pattern(uint64_t node, uint64_t offset, uint64_t size) {
   for (uint64_t done = 0; done < size;) {
     FileSystem::WriteRequest req;
@@ -127,7 +127,7 @@ void test_create(uint64_t* dir, uint64_t* file) {
 
 // SVC-0010 .. SVC-0017: writing, reading, holes and truncation of `file`.
 void test_read_write(uint64_t file) {
-  check("SVC-0010", "write 4 KiB in 512-byte calls", write_pattern(file, 0, 4096));
+  check("SVC-0010", "write 4 KiB, a message's worth a call", write_pattern(file, 0, 4096));
   check("SVC-0011", "stat: the size is 4096", size_of(file) == 4096);
   check("SVC-0012", "read the 4 KiB back", read_matches(file, 0, 4096));
   {
