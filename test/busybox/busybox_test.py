@@ -11,6 +11,7 @@ PATH names no directory, so every command is a busybox applet on both sides; dat
 """
 
 import concurrent.futures
+import json
 import os
 import shutil
 import subprocess
@@ -104,16 +105,18 @@ def run_host(index, line):
 
 
 DRIVER = """\
-import sys
+import json, sys
 sys.path.insert(0, sys.argv[1])
 import exec as hmk_exec
-sys.exit(hmk_exec.main(sys.argv[4:], artifacts=(sys.argv[2], sys.argv[3])))
+sys.exit(hmk_exec.main(sys.argv[5:],
+                       artifacts=(sys.argv[2], sys.argv[3], json.loads(sys.argv[4]))))
 """
 
 
-def run_hmk(kernel, shim, exec_dir, index, line, profile):
+def run_hmk(kernel, shim, exec_dir, index, line, profile, image_files):
     with tempfile.TemporaryDirectory(prefix="bb-") as scratch:
-        cmd = [sys.executable, "-c", DRIVER, exec_dir, kernel, shim, "--profile=" + profile,
+        cmd = [sys.executable, "-c", DRIVER, exec_dir, kernel, shim, json.dumps(image_files),
+               "--profile=" + profile,
                "--log", os.path.join(scratch, "console.log"), "--timeout", "120",
                "--env", "PATH=" + ENV["PATH"], "--", BUSYBOX, "sh", "-c", command(index, line)]
         proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -124,13 +127,15 @@ def run_hmk(kernel, shim, exec_dir, index, line, profile):
 class BusyboxTest(unittest.TestCase):
     artifacts = None
     profile = "ic0"
+    image_files = {}  # the composition profiles' manifest and domain programs, by initrd name
     results = {}
 
     @classmethod
     def setUpClass(cls):
         kernel, shim, exec_dir = cls.artifacts
         with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
-            hmk = {i: pool.submit(run_hmk, kernel, shim, exec_dir, i, line, cls.profile)
+            hmk = {i: pool.submit(run_hmk, kernel, shim, exec_dir, i, line, cls.profile,
+                                  cls.image_files)
                    for i, (_, line) in enumerate(LINES)}
             cls.results = {i: (run_host(i, line), hmk[i].result())
                            for i, (_, line) in enumerate(LINES)}
@@ -151,6 +156,10 @@ if __name__ == "__main__":
     args = sys.argv[1:]
     if args and args[0].startswith("--profile="):  # ./hmk exec's profile (default: ic0)
         BusyboxTest.profile = args[0][len("--profile="):]
+        args = args[1:]
+    while args and args[0].startswith("--image-file="):  # NAME=PATH: an image's file
+        name, _, path = args[0][len("--image-file="):].partition("=")
+        BusyboxTest.image_files[name] = os.path.abspath(path)
         args = args[1:]
     BusyboxTest.artifacts = tuple(os.path.abspath(a) for a in args[:3])
     unittest.main(argv=sys.argv[:1])
