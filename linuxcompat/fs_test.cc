@@ -14,6 +14,7 @@
 
 #include "linuxcompat/fs/filesystem.h"
 #include "linuxcompat/fs/operations.h"
+#include "linuxcompat/fs/service_fs.h"
 #include "linuxcompat/pipe.h"
 #include "linuxcompat/syscall_table.h"
 #include "linuxcompat/task.h"
@@ -2096,6 +2097,15 @@ TEST_CASE("a root on vfs: a program is read from the service once, again after a
   REQUIRE(fs::resolve_executable(f.task, "/bin/prog", &again) == 0);
   CHECK(svc::test::loopback_calls() == calls + 2 * lookup);  // the copy the file keeps
   CHECK(again.data() == bytes.data());
+  fs::drop_program_images();  // the program ended: the file keeps no copy, the runner its own
+  fs::ContiguousBytes third;
+  const uint64_t dropped = svc::test::loopback_calls();
+  REQUIRE(fs::resolve_executable(f.task, "/bin/prog", &third) == 0);
+  CHECK(svc::test::loopback_calls() > dropped + lookup);
+  CHECK(third.data() != bytes.data());
+  CHECK(std::string(reinterpret_cast<const char*>(bytes.data()), 5) ==
+        "\x7f"
+        "ELF ");
   const int64_t fd = f.open("/bin/prog", kOWronly);
   REQUIRE(fd >= 0);
   CHECK(f.write(static_cast<int32_t>(fd),

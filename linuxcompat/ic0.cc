@@ -31,6 +31,7 @@
 #include "core/lib/string.h"
 #include "core/lib/util.h"
 #include "linuxcompat/alloc.h"
+#include "linuxcompat/fs/service_fs.h"
 #include "linuxcompat/quick.h"
 #include "linuxcompat/shim.h"
 #include "linuxcompat/signals.h"
@@ -397,8 +398,10 @@ Call* run_new(void (*work)(Call&), const KernelCall& kc, bool* no_fiber) {
 
 // The program has ended and no call waits any more: everything the program's processes took
 // from the heap is back, but for the fibers kept for reuse (a leak shows in the difference).
+// The copies of programs the root's files keep for execve go first: the program is done.
 void report_heap() {
   g_heap_reported = true;
+  fs::drop_program_images();
   report_ids();
   rt::print(
       "heap: %lu bytes in use before the program, %lu after, %lu of them fibers kept for "

@@ -22,6 +22,8 @@ static_assert(kChunk == decltype(Service::ReadResponse::data)::kMax);
 // past it a program's copy is its runner's alone.
 constexpr uint64_t kImagesKept = 32ull << 20;
 uint64_t g_images_kept = 0;
+class ServiceFile;
+ServiceFile* g_image_files = nullptr;  // the files that keep one, through ServiceFile::next_image_
 // Where a file whose last name is removed while it is open lives on (as NFS clients do, with
 // .nfsXXXX): "/.hmk-unlinked-" and its node in hex, in the mount's root, hidden from listings.
 constexpr char kHiddenPrefix[] = ".hmk-unlinked-";
@@ -241,6 +243,8 @@ class ServiceFile final : public Inode {
       }
       image_ = image;
       g_images_kept += size_;
+      next_image_ = g_image_files;
+      g_image_files = this;
     }
     image_->acquire();
     *out = image_;
@@ -397,17 +401,24 @@ class ServiceFile final : public Inode {
     return 0;
   }
 
- private:
+ public:
   void forget_image() {
     if (image_ == nullptr) return;
     g_images_kept -= image_->size();
     image_->release();  // runners of it keep theirs
     image_ = nullptr;
+    ServiceFile** at = &g_image_files;
+    while (*at != this)  // bound: the files that keep an image (kImagesKept bounds their bytes)
+      at = &(*at)->next_image_;
+    *at = next_image_;
   }
+  ServiceFile* next_image() const { return next_image_; }
 
+ private:
   ServiceMount& mount_;
   uint64_t size_;
-  ProgramImage* image_ = nullptr;  // program_image's copy, one reference
+  ProgramImage* image_ = nullptr;      // program_image's copy, one reference
+  ServiceFile* next_image_ = nullptr;  // in g_image_files while image_ is set
   bool hidden_ = false;
   RegularInode* shared_ = nullptr;  // share(): the bytes from the first MAP_SHARED mapping on
 };
@@ -594,6 +605,11 @@ void ServiceMount::unmount() {
 int64_t share_service_file(Inode& file, RegularInode** out) {
   ServiceFile* served = as_service_file(&file);
   return served != nullptr ? served->share(0, out) : -kENODEV;
+}
+
+void drop_program_images() {
+  while (g_image_files != nullptr)  // bound: each round takes one file off the list
+    g_image_files->forget_image();
 }
 
 void unshare_service_file(Inode& file) {

@@ -122,6 +122,10 @@ int64_t share_service_file(Inode& file, RegularInode** out);
 // bytes to, they are written back and the memory goes (the file is as before its first mapping).
 void unshare_service_file(Inode& file);
 
+// Lets go of the copies of programs the service's files keep for execve (ProgramImage): the
+// program has ended (ic0's heap report counts what is still held after it).
+void drop_program_images();
+
 // The directory `dir` as a ServiceDirectory, or nullptr if it is not a served one.
 ServiceDirectory* as_service_directory(Inode* dir);
 
