@@ -44,7 +44,7 @@
 namespace hmk::lx {
 
 // ramfs and vfs beside the shim (ic0_services.cc): started, and a local channel to vfs, which
-// set_up_shim mounts at /vfs; a channel of kind kNone if they do not start (said on the console:
+// set_up_shim makes the root on; a channel of kind kNone if they do not start (said on the console:
 // the shim then does not start either, as the IC2 shim does not when its vfs does not answer).
 rpc::Channel start_file_services();
 

@@ -1,7 +1,7 @@
 // The file services beside the shim in the kernel (IC0): ramfs and vfs (svc/ramfs, svc/vfs), the
 // same classes the composition profiles place in processes or in the kernel domain, linked into
 // the shim's kernel image and reached by direct calls (local channels), as the coalesced profile
-// reaches them inside one process. The shim mounts vfs at /vfs (set_up_shim).
+// reaches them inside one process. The root is vfs's (set_up_shim).
 //
 // Their service environment (svc/lib/service.h) is the shim's: extents from the shim's heap
 // (//svc/kernel:rt, kernel frames, at most 256 MiB with everything else the shim keeps) and

@@ -243,7 +243,7 @@ bool set_up() {
     return false;
   }
   g_shim.endpoint = *endpoint;
-  // The vfs service, if the manifest line grants it (uses=vfs): mounted at /vfs.
+  // The vfs service, if the manifest line grants it (uses=vfs): the root is its.
   const rpc::Channel vfs = rt::connect("vfs", svc::fs::FileSystem::kInterfaceId);
   // procmgr, if granted (uses=procmgr); else the shim runs its own beside it.
   const rpc::Channel procmgr = rt::connect("procmgr", svc::procmgr::ProcessManager::kInterfaceId);

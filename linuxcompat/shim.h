@@ -133,8 +133,9 @@ int64_t send_signal_to_task(Task& to, int sig, int32_t sender);
 // ---- shim.cc: what both placements share ----
 // Sets the shim up from the initrd's bytes (`initrd`, `initrd_size`: readable as one range) and
 // the two serial ports' capabilities: the file system, the ports, /hmk/exec.config. With a
-// `vfs` channel (the manifest granted the vfs service), that service's files are mounted at
-// /vfs (fs::mount_service). With a `procmgr` channel (the manifest granted procmgr), that
+// `vfs` channel (the manifest granted the vfs service, or ic0's beside the shim), the root is
+// that service's, filled from the initrd (fs::init_on_service); without, the shim's own tmpfs.
+// With a `procmgr` channel (the manifest granted procmgr), that
 // service hands out ids and keeps the tree of processes; with a `memmgr` channel, that service
 // keeps the processes' regions and budgets. Without one, the shim runs its own procmgr or
 // memmgr beside it (a direct call). False (after saying why) for a bad initrd or

@@ -141,7 +141,8 @@ int64_t import_served(ServiceDirectory* top, const CpioEntry& e) {
   }
   InodeRef dir(top);
   for (;;) {
-    if (name == ".." || name.size() > kNameMax) return -kENAMETOOLONG;
+    if (name == "..") return -kEINVAL;
+    if (name.size() > kNameMax) return -kENAMETOOLONG;
     StringView following;
     if (!next_component(&rest, &following)) break;
     InodeRef next;

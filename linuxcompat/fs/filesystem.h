@@ -46,7 +46,7 @@ StringView service_mount_point();
 bool root_served();
 // Drops the tree (host tests); what processes still hold lives on until they let go.
 void shutdown();
-// The root directory (nullptr before init_from_initrd).
+// The root directory (nullptr before init_from_initrd or init_on_service).
 Directory* root();
 
 // The program execve runs: `path` resolved from the task's working directory, following

@@ -401,7 +401,6 @@ class ServiceFile final : public Inode {
     return 0;
   }
 
- public:
   void forget_image() {
     if (image_ == nullptr) return;
     g_images_kept -= image_->size();
