@@ -1522,16 +1522,17 @@ TEST_CASE("a service at /vfs: a file's bytes are the service's, written and read
   CHECK(f.write(static_cast<int32_t>(again), "tail") == 4);
   CHECK(sys_close(f.task, static_cast<int32_t>(again)) == 0);
   CHECK(f.read_file("/vfs/a") == "tail");
-  // Past the service's largest file (ramfs: 4 MiB): EFBIG, as past a file size limit.
+  // Past the service's largest file (ramfs: 32 MiB): EFBIG, as past a file size limit.
+  constexpr int64_t kLimit = svc::ramfs::RamfsService::kMaxFileBytes;
+  static_assert(kLimit == 32 << 20);
   const int64_t big = f.open("/vfs/a", kOWronly);
   REQUIRE(big >= 0);
-  CHECK(sys_ftruncate(f.task, static_cast<int32_t>(big), (4 << 20) + 1) == -kEFBIG);
+  CHECK(sys_ftruncate(f.task, static_cast<int32_t>(big), kLimit + 1) == -kEFBIG);
   // A write across it stores what fits (Linux writes up to a file size limit), then EFBIG.
   const std::string chunk(1000, 'q');
-  CHECK(sys_pwrite64(f.task, static_cast<int32_t>(big), f.str(chunk), 1000, (4 << 20) - 100) ==
-        100);
-  CHECK(f.stat("/vfs/a").size == 4 << 20);
-  CHECK(sys_pwrite64(f.task, static_cast<int32_t>(big), f.str(chunk), 1000, 4 << 20) == -kEFBIG);
+  CHECK(sys_pwrite64(f.task, static_cast<int32_t>(big), f.str(chunk), 1000, kLimit - 100) == 100);
+  CHECK(f.stat("/vfs/a").size == kLimit);
+  CHECK(sys_pwrite64(f.task, static_cast<int32_t>(big), f.str(chunk), 1000, kLimit) == -kEFBIG);
   CHECK(sys_close(f.task, static_cast<int32_t>(big)) == 0);
   CHECK(sys_unlink(f.task, f.str("/vfs/a")) == 0);
   CHECK(svc::test::live_extents() == 0);  // its bytes went with it
@@ -2313,11 +2314,12 @@ TEST_CASE("a service at /vfs: full is ENOSPC; a service that does not answer is 
     Served s;
     Fixture& f = s.f;
     int64_t e = 0;
-    for (int i = 0; i < 300 && e >= 0; ++i) {  // ramfs holds 256 nodes, its root one of them
+    constexpr uint32_t kNodes = svc::ramfs::RamfsService::kMaxNodes;  // the root one of them
+    for (uint32_t i = 0; i < kNodes + 10 && e >= 0; ++i) {
       e = sys_mkdir(f.task, f.str("/vfs/n" + std::to_string(i)), 0755);
     }
     CHECK(e == -kENOSPC);
-    CHECK(f.list("/vfs").size() == 2 + 255);
+    CHECK(f.list("/vfs").size() == 2 + kNodes - 1);
   }
   Fixture f;
   CHECK(fs::mount_service("vfs", rpc::Channel()) == -kEINVAL);

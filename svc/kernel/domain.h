@@ -20,8 +20,9 @@ namespace hmk::svc {
 
 const KernelDomain* kernel_domain_of(const ServiceSlot* slots, uint32_t count);
 
-// Pages the kernel's services may hold at once for their data (16 MiB), like a user
-// domain's default quota.
-inline constexpr uint64_t kKernelServicePages = 4096;
+// Pages the kernel's services may hold at once for their data (80 MiB): ramfs's whole table of
+// extents (64 MiB, svc/ramfs) and room for others. Each page is charged to a client's quota
+// first; this is only the backstop for the kernel's frames.
+inline constexpr uint64_t kKernelServicePages = 20480;
 
 }  // namespace hmk::svc

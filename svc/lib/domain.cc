@@ -12,6 +12,7 @@
 #include "core/lib/util.h"
 #include "svc/lib/alloc.h"
 #include "svc/lib/bootinfo.h"
+#include "svc/lib/layout.h"
 #include "svc/lib/mutex.h"
 #include "svc/lib/print.h"
 #include "svc/lib/rpc_ipc.h"
@@ -204,18 +205,26 @@ DomainLock::~DomainLock() {
   g_domain.lock.unlock();
 }
 
+// An extent keeps no capability: its mapping holds the memory object, and unmapping it frees
+// the object. A domain's table has room for 1024 capabilities, fewer than the extents a
+// service may hold (ramfs: 4096).
 rpc::Status alloc_extent(uint64_t pages, Extent* out) {
   Result<rt::Pages> p = rt::alloc_pages(pages);
   if (!p.ok()) return rpc::from_kernel(p.status());
+  (void)rt::cap_delete(p->memory);
   out->base = static_cast<uint8_t*>(p->base);
   out->pages = p->count;
-  out->memory = p->memory;
+  out->memory = 0;
   return rpc::Status::kOk;
 }
 
 void free_extent(Extent& extent) {
   if (extent.base == nullptr) return;
-  (void)rt::free_pages(rt::Pages{extent.base, extent.pages, extent.memory});
+  const auto base = reinterpret_cast<uint64_t>(extent.base);
+  // Only addresses that really are unmapped again may be handed out again.
+  if (rt::unmap(abi::kSelfSpace, base, extent.pages) == Status::kOk) {
+    rt::release_address_space(base, extent.pages * rt::kPageSize);
+  }
   extent = Extent{};
 }
 

@@ -67,7 +67,7 @@ class DomainLock {
 struct Extent {
   uint8_t* base = nullptr;
   uint64_t pages = 0;
-  uint32_t memory = 0;    // the memory object (for sharing); 0 where the domain has none
+  uint32_t memory = 0;    // a handle of its memory object, for sharing; 0: none (domain.cc)
   uintptr_t account = 0;  // the kernel domain: whom the pages are charged to (opaque)
 };
 rpc::Status alloc_extent(uint64_t pages, Extent* out);

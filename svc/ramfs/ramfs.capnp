@@ -35,9 +35,10 @@ interface FileSystem {
 
   write @4 (node :UInt64, offset :UInt64, data :Data $Hmk.maxSize(992), time :Int64) -> (written :UInt32);
   # Writes at `offset`, growing the file; a gap reads as zeros. A file holds at most the file
-  # system's limit (ramfs: 4 MiB): a write across it stores what fits (`written` says how much),
-  # one at or past it is tooLong. Running out of memory part way is a short write too. A write
-  # of no bytes changes nothing, wherever it points.
+  # system's limit (ramfs: 32 MiB): a write across it stores what fits (`written` says how much),
+  # one at or past it is tooLong. Running out of memory part way is a short write too; a write
+  # that stores nothing for want of memory is noSpace. A write of no bytes changes nothing,
+  # wherever it points.
 
   truncate @5 (node :UInt64, size :UInt64, time :Int64) -> ();
   # Sets the file's size; bytes past a shrink are gone. Past the size limit: tooLong.
@@ -128,7 +129,8 @@ struct Usage {
   nodes @0 :UInt32;
   maxNodes @1 :UInt32;
   dataBytes @2 :UInt64;
-  # Bytes of memory objects holding file data.
+  # Bytes of memory held for file data. ramfs counts every extent it holds (16 KiB each, 64 MiB
+  # at most): a file's blocks and, for a file past 192 KiB, its index extent.
   names @3 :UInt32;
   maxNames @4 :UInt32;
   # Names in use (every node's but the root's) and the most there can be: each link takes one.

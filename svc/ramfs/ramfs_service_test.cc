@@ -1,10 +1,11 @@
 // ramfs on the host, through the host service environment (svc/lib/test_env.h): every status
-// each method can return, end of file, holes, the 4 MiB file limit at its exact edge, node
-// generations, rename and remove, list paging (a listing that survives names going and coming),
-// symbolic-link nodes, links (a node's several names, its bytes living until the last goes),
-// attributes (kept as given, each change's time where POSIX puts it). Each
-// test runs twice: calling the service through a local channel (a direct call) and through the
-// loopback transport (encoded, as over IPC).
+// each method can return, end of file, holes, files growing past their direct extents into the
+// index extent and shrinking back, the 32 MiB file limit at its exact edge, the tables of nodes,
+// names and extents running out, node generations, rename and remove, list paging (a listing that
+// survives names going and coming), symbolic-link nodes, links (a node's several names, its bytes
+// living until the last goes), attributes (kept as given, each change's time where POSIX puts
+// it), stop. Each test runs twice: calling the service through a local channel (a direct call)
+// and through the loopback transport (encoded, as over IPC).
 #include "svc/ramfs/ramfs_service.h"
 
 #include <algorithm>
@@ -21,9 +22,12 @@ namespace {
 using fs::NodeKind;
 using rpc::Status;
 
-constexpr uint64_t kLimit = RamfsService::kExtentsPerFile * RamfsService::kExtentBytes;
+constexpr uint64_t kLimit = RamfsService::kMaxFileBytes;
 constexpr uint64_t kExtent = RamfsService::kExtentBytes;
-static_assert(kLimit == 4 << 20);
+// The first byte an index extent's block holds.
+constexpr uint64_t kIndirect = RamfsService::kDirectExtents * kExtent;
+static_assert(kLimit == 32 << 20);
+static_assert(RamfsService::kExtentsPerFile * kExtent == kLimit);
 
 std::string pattern(size_t n, uint64_t seed) {
   std::string s(n, '\0');
@@ -163,14 +167,16 @@ class Fs {
   std::vector<std::string> names(uint64_t node, int* calls = nullptr) {
     std::vector<std::string> out;
     uint32_t cookie = 0;
-    for (int call = 1; call < 100; ++call) {
+    // A full table of names in one directory takes kMaxNames / 8 pages, and a last call.
+    constexpr uint32_t kMostCalls = RamfsService::kMaxNames / 8 + 1;
+    for (uint32_t call = 1; call <= kMostCalls; ++call) {
       FileSystem::ListResponse resp;
       REQUIRE(list(node, cookie, &resp) == Status::kOk);
       for (uint32_t i = 0; i < resp.entries.size; ++i)
         out.emplace_back(resp.entries.items[i].name.data, resp.entries.items[i].name.size);
       cookie = resp.next;
       if (resp.done) {
-        if (calls != nullptr) *calls = call;
+        if (calls != nullptr) *calls = static_cast<int>(call);
         return out;
       }
     }
@@ -342,15 +348,29 @@ TEST_CASE("bug: create accepts a path with an empty component that open refuses"
   fs.finish();
 }
 
-TEST_CASE("create: exactly kMaxNodes nodes, then kNoSpace", "[ramfs]") {
+// Spread over directories, so that no directory's chain of names is the whole table.
+constexpr uint32_t kSpread = 32;
+
+TEST_CASE("create: exactly kMaxNodes nodes, then kNoSpace", "[ramfs][limit]") {
   Fs fs(loopback_or_local());
-  for (uint32_t i = 1; i < RamfsService::kMaxNodes; ++i)
-    REQUIRE(fs.create("/n" + std::to_string(i), NodeKind::kFile) == Status::kOk);
+  for (uint32_t d = 0; d < kSpread; ++d)
+    fs.dir("/d" + std::to_string(d));
+  uint64_t middle = 0;
+  for (uint32_t i = 1 + kSpread; i < RamfsService::kMaxNodes; ++i) {
+    const std::string path = "/d" + std::to_string(i % kSpread) + "/n" + std::to_string(i);
+    REQUIRE(fs.create(path, NodeKind::kFile, i == 1000 ? &middle : nullptr) == Status::kOk);
+  }
   REQUIRE(fs.usage().nodes == RamfsService::kMaxNodes);
   REQUIRE(fs.create("/one_more", NodeKind::kFile) == Status::kNoSpace);
+  REQUIRE(fs.create("/d0/one_more", NodeKind::kDirectory) == Status::kNoSpace);
   REQUIRE(fs.open("/one_more") == Status::kNotFound);
-  REQUIRE(fs.remove("/n1") == Status::kOk);
-  REQUIRE(fs.create("/one_more", NodeKind::kFile) == Status::kOk);
+  REQUIRE(fs.usage().names == RamfsService::kMaxNodes - 1);
+  // A node removed from the middle of the table: the next one takes its slot.
+  REQUIRE(fs.remove("/d8/n1000") == Status::kOk);
+  uint64_t again = 0;
+  REQUIRE(fs.create("/one_more", NodeKind::kFile, &again) == Status::kOk);
+  REQUIRE((again & 0xffffffff) == (middle & 0xffffffff));
+  REQUIRE(fs.create("/two_more", NodeKind::kFile) == Status::kNoSpace);
   fs.finish();
 }
 
@@ -401,7 +421,7 @@ TEST_CASE("read: end of file, past it, straddling it", "[ramfs][eof]") {
   fs.finish();
 }
 
-TEST_CASE("read: at and past the end of a file of exactly 4 MiB", "[ramfs][eof][limit]") {
+TEST_CASE("read: at and past the end of a file of exactly 32 MiB", "[ramfs][eof][limit]") {
   Fs fs(loopback_or_local());
   const uint64_t f = fs.file("/f");
   REQUIRE(fs.write(f, kLimit - 10, pattern(10, 3)) == Status::kOk);
@@ -507,7 +527,7 @@ TEST_CASE("write: a write across an extent boundary", "[ramfs]") {
   fs.finish();
 }
 
-TEST_CASE("write: the 4 MiB limit, exactly: across it a short write", "[ramfs][limit]") {
+TEST_CASE("write: the 32 MiB limit, exactly: across it a short write", "[ramfs][limit]") {
   Fs fs(loopback_or_local());
   const uint64_t f = fs.file("/f");
   // Ending exactly at the limit is fine; across it, what fits is stored (a short count, as Linux
@@ -527,7 +547,7 @@ TEST_CASE("write: the 4 MiB limit, exactly: across it a short write", "[ramfs][l
   REQUIRE(fs.write(f, ~uint64_t{0}, "z") == Status::kTooLong);
   REQUIRE(fs.write(f, ~uint64_t{0} - 511, pattern(512, 5)) == Status::kTooLong);
   REQUIRE(fs.size_of(f) == kLimit);
-  REQUIRE(fs.usage().data_bytes == kExtent);  // only the last extent was ever written
+  REQUIRE(fs.usage().data_bytes == 2 * kExtent);  // only the last extent was written, and the index
   std::string out;
   REQUIRE(fs.read(f, kLimit - 2, 512, &out) == Status::kOk);
   REQUIRE(out == pattern(512, 6).substr(509, 1) + "z");
@@ -568,22 +588,147 @@ TEST_CASE("write: no memory for an extent", "[ramfs]") {
   fs.finish();
 }
 
-TEST_CASE("write: the table of extents runs out (kMaxExtents)", "[ramfs][limit]") {
+// One byte at the start of each of blocks [0, blocks) of `node`: an extent each, and the index
+// extent once past the direct ones.
+void fill_blocks(Fs& fs, uint64_t node, uint64_t blocks) {
+  for (uint64_t b = 0; b < blocks; ++b)
+    REQUIRE(fs.write(node, b * kExtent, "x") == Status::kOk);
+}
+
+TEST_CASE("write: the table of extents runs out (kMaxExtents), part way through a write",
+          "[ramfs][limit]") {
   Fs fs(loopback_or_local());
-  constexpr uint32_t kFiles = RamfsService::kMaxExtents / RamfsService::kExtentsPerFile;
-  static_assert(kFiles * RamfsService::kExtentsPerFile == RamfsService::kMaxExtents);
-  for (uint32_t i = 0; i < kFiles; ++i) {
-    const uint64_t f = fs.file("/f" + std::to_string(i));
-    for (uint64_t e = 0; e < RamfsService::kExtentsPerFile; ++e)
-      REQUIRE(fs.write(f, e * kExtent, "x") == Status::kOk);
-  }
+  constexpr uint64_t kBlocks = RamfsService::kExtentsPerFile;
+  static_assert(2 * (kBlocks + 1) == RamfsService::kMaxExtents + 2);
+  // A file with every block (and its index extent), and one with two blocks fewer: the table.
+  const uint64_t a = fs.file("/a");
+  fill_blocks(fs, a, kBlocks);
+  const uint64_t b = fs.file("/b");
+  fill_blocks(fs, b, kBlocks - 2);
   REQUIRE(fs.usage().data_bytes == uint64_t{RamfsService::kMaxExtents} * kExtent);
   REQUIRE(test::live_extents() == RamfsService::kMaxExtents);
-  const uint64_t last = fs.file("/last");
-  REQUIRE(fs.write(last, 0, "x") == Status::kNoSpace);
-  REQUIRE(fs.size_of(last) == 0);
-  REQUIRE(fs.remove("/f0") == Status::kOk);
-  REQUIRE(fs.write(last, 0, "x") == Status::kOk);
+  const uint64_t c = fs.file("/c");
+  REQUIRE(fs.write(c, 0, "x") == Status::kNoSpace);
+  REQUIRE(fs.write(b, (kBlocks - 2) * kExtent, "x") == Status::kNoSpace);
+  REQUIRE(fs.size_of(c) == 0);
+  REQUIRE(fs.size_of(b) == (kBlocks - 3) * kExtent + 1);
+  // One extent free: a write across two new blocks stores what fits in the first (short).
+  REQUIRE(fs.truncate(b, (kBlocks - 3) * kExtent) == Status::kOk);
+  REQUIRE(fs.usage().data_bytes == uint64_t{RamfsService::kMaxExtents - 1} * kExtent);
+  uint32_t written = 0;
+  REQUIRE(fs.write(b, (kBlocks - 2) * kExtent - 100, pattern(512, 8), &written) == Status::kOk);
+  REQUIRE(written == 100);
+  REQUIRE(fs.size_of(b) == (kBlocks - 2) * kExtent);
+  REQUIRE(fs.read_all(b, (kBlocks - 2) * kExtent - 100, 100) == pattern(512, 8).substr(0, 100));
+  // One extent free, a block past the direct ones of a file with no index: the index takes the
+  // extent, the block finds none, and the index goes again.
+  REQUIRE(fs.truncate(b, (kBlocks - 3) * kExtent) == Status::kOk);
+  REQUIRE(fs.write(c, kIndirect, "x") == Status::kNoSpace);
+  REQUIRE(fs.size_of(c) == 0);
+  REQUIRE(fs.usage().data_bytes == uint64_t{RamfsService::kMaxExtents - 1} * kExtent);
+  REQUIRE(fs.write(c, kIndirect - 1, "x") == Status::kOk);  // a direct block takes it
+  REQUIRE(fs.usage().data_bytes == uint64_t{RamfsService::kMaxExtents} * kExtent);
+  // Removing a file frees its blocks and its index.
+  REQUIRE(fs.remove("/a") == Status::kOk);
+  REQUIRE(fs.usage().data_bytes == uint64_t{RamfsService::kMaxExtents - kBlocks - 1} * kExtent);
+  REQUIRE(fs.write(c, kIndirect, "x") == Status::kOk);
+  fs.finish();
+}
+
+TEST_CASE("write: past the direct extents into the index extent; holes there read as zeros",
+          "[ramfs][indirect]") {
+  Fs fs(loopback_or_local());
+  const uint64_t f = fs.file("/f");
+  // Across the boundary: the last direct block, the index extent and the first block it names.
+  const std::string data = pattern(1000, 11);
+  fs.write_all(f, kIndirect - 300, data);
+  REQUIRE(fs.size_of(f) == kIndirect + 700);
+  REQUIRE(fs.usage().data_bytes == 3 * kExtent);
+  REQUIRE(fs.read_all(f, kIndirect - 300, 1000) == data);
+  std::string out;
+  REQUIRE(fs.read(f, kIndirect - 10, 20, &out) == Status::kOk);
+  REQUIRE(out == data.substr(290, 20));
+  // Far into the indirect blocks: those between are holes, no extent of theirs allocated.
+  const uint64_t far = kIndirect + 20 * kExtent + 5;
+  REQUIRE(fs.write(f, far, "far") == Status::kOk);
+  REQUIRE(fs.usage().data_bytes == 4 * kExtent);
+  REQUIRE(fs.read_all(f, kIndirect + 700, far - kIndirect - 700) ==
+          std::string(far - kIndirect - 700, '\0'));
+  REQUIRE(fs.read(f, far - 2, 512, &out) == Status::kOk);
+  REQUIRE(out == std::string(2, '\0') + "far");
+  // A hole across the boundary reads as zeros too: only the far blocks were written.
+  const uint64_t g = fs.file("/g");
+  REQUIRE(fs.write(g, kIndirect + 3 * kExtent, "g") == Status::kOk);
+  REQUIRE(fs.usage().data_bytes == 6 * kExtent);  // its block and its index
+  REQUIRE(fs.read(g, kIndirect - 256, 512, &out) == Status::kOk);
+  REQUIRE(out == std::string(512, '\0'));
+  // Every block of a 32 MiB file, each with bytes of its own, read back.
+  const uint64_t h = fs.file("/h");
+  for (uint64_t b = 0; b < RamfsService::kExtentsPerFile; ++b)
+    REQUIRE(fs.write(h, b * kExtent + b % 512, pattern(32, b)) == Status::kOk);
+  REQUIRE(fs.usage().data_bytes == (6 + RamfsService::kExtentsPerFile + 1) * kExtent);
+  for (uint64_t b = 0; b < RamfsService::kExtentsPerFile; ++b) {
+    REQUIRE(fs.read(h, b * kExtent + b % 512, 32, &out) == Status::kOk);
+    REQUIRE(out == pattern(32, b));
+  }
+  REQUIRE(fs.remove("/h") == Status::kOk);
+  REQUIRE(fs.usage().data_bytes == 6 * kExtent);
+  fs.finish();
+}
+
+TEST_CASE("write: no memory for the index extent, or for the block after it", "[ramfs][indirect]") {
+  Fs fs(loopback_or_local());
+  const uint64_t f = fs.file("/f");
+  test::fail_extents_after(0);
+  REQUIRE(fs.write(f, kIndirect, "x") == Status::kNoSpace);
+  // The index is made, its block is not: the index goes again, nothing changed.
+  test::fail_extents_after(1);
+  REQUIRE(fs.write(f, kIndirect, "x") == Status::kNoSpace);
+  REQUIRE(fs.size_of(f) == 0);
+  REQUIRE(fs.usage().data_bytes == 0);
+  REQUIRE(test::live_extents() == 0);
+  // Across the boundary: the last direct block fits, the index with it, not the block after.
+  test::fail_extents_after(2);
+  uint32_t written = 0;
+  REQUIRE(fs.write(f, kIndirect - 100, pattern(512, 3), &written) == Status::kOk);
+  REQUIRE(written == 100);
+  REQUIRE(fs.size_of(f) == kIndirect);
+  REQUIRE(fs.usage().data_bytes == kExtent);
+  REQUIRE(test::live_extents() == 1);
+  fs.finish();
+}
+
+TEST_CASE("truncate: back below the direct extents frees the index extent", "[ramfs][indirect]") {
+  Fs fs(loopback_or_local());
+  const uint64_t f = fs.file("/f");
+  const std::string data = pattern(3 * kExtent, 12);
+  fs.write_all(f, kIndirect - kExtent, data);  // the last direct block, then two indirect ones
+  REQUIRE(fs.usage().data_bytes == 4 * kExtent);
+  // Into the first indirect block: the second goes, the index stays (it names the first).
+  REQUIRE(fs.truncate(f, kIndirect + 10) == Status::kOk);
+  REQUIRE(fs.usage().data_bytes == 3 * kExtent);
+  // To the boundary exactly: no block past the direct ones is left, and the index goes.
+  REQUIRE(fs.truncate(f, kIndirect) == Status::kOk);
+  REQUIRE(fs.usage().data_bytes == kExtent);
+  REQUIRE(test::live_extents() == 1);
+  // Growing again: zeros past the cut, the direct block's bytes kept.
+  REQUIRE(fs.truncate(f, kIndirect + 2 * kExtent) == Status::kOk);
+  REQUIRE(fs.read_all(f, kIndirect - kExtent, kExtent) == data.substr(0, kExtent));
+  REQUIRE(fs.read_all(f, kIndirect, 2 * kExtent) == std::string(2 * kExtent, '\0'));
+  REQUIRE(fs.usage().data_bytes == kExtent);
+  // A cut that leaves only holes past the direct blocks frees the index too, though the file
+  // still reaches past them.
+  REQUIRE(fs.write(f, kIndirect + 30 * kExtent, "far") == Status::kOk);
+  REQUIRE(fs.usage().data_bytes == 3 * kExtent);
+  REQUIRE(fs.truncate(f, kIndirect + 20 * kExtent + 1) == Status::kOk);
+  REQUIRE(fs.usage().data_bytes == kExtent);
+  REQUIRE(fs.read_all(f, kIndirect, 20 * kExtent + 1) == std::string(20 * kExtent + 1, '\0'));
+  // Written there again, the file gets a fresh index whose other entries are holes.
+  REQUIRE(fs.write(f, kIndirect + 5 * kExtent, "again") == Status::kOk);
+  REQUIRE(fs.usage().data_bytes == 3 * kExtent);
+  REQUIRE(fs.read_all(f, kIndirect, 5 * kExtent + 5) == std::string(5 * kExtent, '\0') + "again");
+  REQUIRE(fs.truncate(f, 0) == Status::kOk);
+  REQUIRE(fs.usage().data_bytes == 0);
   fs.finish();
 }
 
@@ -619,7 +764,7 @@ TEST_CASE("truncate: shrinking frees, growing reads zeros", "[ramfs][hole]") {
   fs.finish();
 }
 
-TEST_CASE("truncate: the 4 MiB limit, exactly", "[ramfs][limit]") {
+TEST_CASE("truncate: the 32 MiB limit, exactly", "[ramfs][limit]") {
   Fs fs(loopback_or_local());
   const uint64_t f = fs.file("/f");
   REQUIRE(fs.truncate(f, kLimit) == Status::kOk);
@@ -959,19 +1104,23 @@ TEST_CASE("link: every error, nothing changed", "[ramfs][link]") {
 
 TEST_CASE("link: the table of names runs out (kMaxNames)", "[ramfs][link][limit]") {
   Fs fs(loopback_or_local());
+  for (uint32_t d = 0; d < kSpread; ++d)
+    fs.dir("/d" + std::to_string(d));
   const uint64_t f = fs.file("/f");
-  for (uint32_t i = 1; i < RamfsService::kMaxNames; ++i)
-    REQUIRE(fs.link(f, "/l" + std::to_string(i)) == Status::kOk);
+  for (uint32_t i = 1 + kSpread; i < RamfsService::kMaxNames; ++i)
+    REQUIRE(fs.link(f, "/d" + std::to_string(i % kSpread) + "/l" + std::to_string(i)) ==
+            Status::kOk);
   REQUIRE(fs.usage().names == RamfsService::kMaxNames);
-  REQUIRE(fs.links_of(f) == RamfsService::kMaxNames);
+  REQUIRE(fs.links_of(f) == RamfsService::kMaxNames - kSpread);
   REQUIRE(fs.link(f, "/one_more") == Status::kNoSpace);
   // Nodes are left but no name for one: create fails too, and makes no node.
   REQUIRE(fs.create("/g", NodeKind::kFile) == Status::kNoSpace);
-  REQUIRE(fs.usage().nodes == 2);
+  REQUIRE(fs.usage().nodes == 2 + kSpread);
   REQUIRE(fs.open("/one_more") == Status::kNotFound);
-  REQUIRE(fs.remove("/l1") == Status::kOk);
+  REQUIRE(fs.remove("/d1/l33") == Status::kOk);
   REQUIRE(fs.create("/g", NodeKind::kFile) == Status::kOk);
-  REQUIRE(fs.links_of(f) == RamfsService::kMaxNames - 1);
+  REQUIRE(fs.links_of(f) == RamfsService::kMaxNames - kSpread - 1);
+  REQUIRE(fs.link(f, "/one_more") == Status::kNoSpace);
   fs.finish();
 }
 

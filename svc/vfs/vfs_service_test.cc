@@ -485,7 +485,7 @@ TEST_CASE("vfs over ramfs, both reached through the loopback transport", "[vfs][
   REQUIRE(created.node >> 56 == 1);
   FileSystem::WriteRequest write;
   write.node = created.node;
-  write.offset = (4 << 20) - 2;  // ending exactly at ramfs's limit
+  write.offset = ramfs::RamfsService::kMaxFileBytes - 2;  // ending exactly at ramfs's limit
   write.data.size = 2;
   std::copy_n("hi", 2, write.data.data);
   FileSystem::WriteResponse written;
@@ -494,7 +494,7 @@ TEST_CASE("vfs over ramfs, both reached through the loopback transport", "[vfs][
   REQUIRE(client.write(write, written) == Status::kTooLong);
   FileSystem::ReadRequest read;
   read.node = created.node;
-  read.offset = (4 << 20) - 3;
+  read.offset = ramfs::RamfsService::kMaxFileBytes - 3;
   read.length = 512;
   FileSystem::ReadResponse data;
   REQUIRE(client.read(read, data) == Status::kOk);

@@ -157,13 +157,12 @@ void test_stale_handle() {
   // In the coalesced profile console and ramfs share one capability table. The console keeps
   // the handle of a notifier a client sent it:
   //  1. the client revokes its notification, which deletes the console's copy (slot X);
-  //  2. ramfs's next memory object (a file's extent) lands in X, the lowest free slot;
-  //  3. the console replaces its notifier and deletes its old handle: before handles carried
-  //     generations that deleted ramfs's memory capability, emptying X again;
-  //  4. it replaces it once more, and the new copy lands in X: the console's notifier and
-  //     ramfs's extent now share a handle;
-  //  5. removing the file makes ramfs delete "its" handle: the console's notifier, so input no
-  //     longer signals the client.
+  //  2. ramfs's next extent (a file's) passes through X: the domain makes its memory object
+  //     there and deletes the handle once the memory is mapped (svc/lib/domain.cc);
+  //  3. the console is sent a new notifier, whose copy lands in X, the lowest free slot, and
+  //     deletes its old handle: before handles carried generations that deleted the new copy;
+  //  4. it is sent another, whose copy lands in X again, and deletes the handle it kept in
+  //     step 3: that new copy too, so input no longer signals the client.
   // With generations the handle of step 3 is stale (an error), and nothing else is touched.
   const abi::Handle first = rt::notification_create().value_or(0);
   const abi::Handle second = rt::notification_create().value_or(0);
@@ -180,7 +179,7 @@ void test_stale_handle() {
   Status replaced = g_console.notify_on_input(req, resp);
   req.notifier.handle = third;
   if (replaced == Status::kOk) replaced = g_console.notify_on_input(req, resp);
-  const Status removed = remove("/hrd_alias");  // ramfs frees the extent, deleting its handle
+  const Status removed = remove("/hrd_alias");  // ramfs frees the extent (an unmapping)
   (void)rt::poll(third);
   say("hardening test: type a line (the test expects: alias)\n");
   Console::ReadLineResponse line;

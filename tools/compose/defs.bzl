@@ -18,10 +18,18 @@ into a bootable image:
 
 Services of one domain reach each other by direct calls (local channels); everything else
 goes through kernel IPC. Nothing in a service changes between profiles.
+
+A domain's quota is the default a process gets (16 MiB: its program, stacks, tables) plus the
+`quota_mib` of each of its services (the memory its data may take at most), written as the
+domain line's `quota=` when that adds anything. Services in the kernel charge their data to
+their clients instead (svc/kernel/domain.cc), so the kernel line has none.
 """
 
 load("//platform:defs.bzl", "hmk_kernel_library", "hmk_library", "hmk_user_program")
 load("//platform/qemu_pc:defs.bzl", "qemu_pc_kernel")
+
+# A process's quota when its manifest line gives none (abi::kDefaultProcessQuota).
+DEFAULT_QUOTA_MIB = 16
 
 HmkServiceInfo = provider(
     doc = "What the composition needs to know about a service.",
@@ -35,6 +43,7 @@ HmkServiceInfo = provider(
         "irqs": "interrupt lines (ints)",
         "blocking": "whether calls may block (Event::wait): the domain gets a thread more",
         "user_only": "whether it can only run in a user domain (e.g. a driver using port I/O)",
+        "quota_mib": "MiB its data may take at most in a user domain, added to the domain's quota",
     },
 )
 
@@ -49,6 +58,7 @@ def _hmk_service_info_impl(ctx):
         irqs = ctx.attr.irqs,
         blocking = ctx.attr.blocking,
         user_only = ctx.attr.user_only,
+        quota_mib = ctx.attr.quota_mib,
     )]
 
 _hmk_service_info = rule(
@@ -63,6 +73,7 @@ _hmk_service_info = rule(
         "irqs": attr.int_list(),
         "blocking": attr.bool(),
         "user_only": attr.bool(),
+        "quota_mib": attr.int(),
     },
 )
 
@@ -78,6 +89,7 @@ def hmk_service(
         irqs = [],
         blocking = False,
         user_only = False,
+        quota_mib = 0,
         deps = [],
         visibility = None):
     """A service: its server library plus what a profile needs to place it.
@@ -95,6 +107,8 @@ def hmk_service(
       irqs: interrupt lines it needs.
       blocking: its calls may block (svc::Event): its domain gets another dispatch thread.
       user_only: it cannot run in the kernel (e.g. it uses the user runtime directly).
+      quota_mib: MiB of memory its data may take at most (extents, heap) when it runs in a user
+        domain: the domain's quota grows by that much over the default.
       deps: further libraries.
     """
     hmk_library(
@@ -115,6 +129,7 @@ def hmk_service(
         irqs = irqs,
         blocking = blocking,
         user_only = user_only,
+        quota_mib = quota_mib,
         visibility = visibility,
     )
 
@@ -240,7 +255,9 @@ def _manifest_impl(ctx):
         uses = []
         ioports = []
         irqs = []
+        quota_mib = DEFAULT_QUOTA_MIB
         for info in infos:
+            quota_mib += info.quota_mib
             for u in info.uses:
                 if u not in where:
                     fail("image %s: service %s uses %s, which the profile does not place" % (
@@ -258,6 +275,8 @@ def _manifest_impl(ctx):
         words += ["ioports=" + p for p in ioports]
         if irqs:
             words.append("irqs=" + ",".join(irqs))
+        if quota_mib != DEFAULT_QUOTA_MIB:
+            words.append("quota=%dM" % quota_mib)
         lines.append(" ".join(words))
     for line in ctx.attr.run:
         lines.append("run " + line)

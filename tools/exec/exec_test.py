@@ -27,11 +27,12 @@ MANIFEST_IC0 = (b"kernel serves=linux initrd=yes ioports=stdout:0x2f8:8 ioports=
 SHIM_LINE = (b"run /bin/lxshim uses=vfs,procmgr,memmgr initrd=yes ioports=stdout:0x2f8:8 ioports=stderr:0x3e8:8 "
              b"quota=256M\n")
 MANIFESTS = {
-    "split": (b"domain ramfs /bin/ramfs serves=ramfs\n"
+    "split": (b"domain ramfs /bin/ramfs serves=ramfs quota=98M\n"
               b"domain vfs /bin/vfs serves=vfs uses=ramfs\n"
               b"domain procmgr /bin/procmgr serves=procmgr\n"
               b"domain memmgr /bin/memmgr serves=memmgr\n" + SHIM_LINE),
-    "coalesced": b"domain services /bin/services serves=ramfs,vfs,procmgr,memmgr\n" + SHIM_LINE,
+    "coalesced": (b"domain services /bin/services serves=ramfs,vfs,procmgr,memmgr quota=98M\n" +
+                  SHIM_LINE),
     "kernel": b"kernel serves=ramfs,vfs,procmgr,memmgr\n" + SHIM_LINE,
 }
 DOMAIN_PROGRAMS = {"split": [b"bin/ramfs", b"bin/vfs", b"bin/procmgr", b"bin/memmgr"],
