@@ -2081,6 +2081,57 @@ TEST_CASE("a root on vfs: the initrd's files in the service, /dev and /proc over
   CHECK(sys_rmdir(f.task, f.str("/tmp/d")) == 0);
 }
 
+TEST_CASE("a root on vfs: names found before cost no call; removed and moved names go first") {
+  ServedRoot s;
+  Fixture& f = s.f;
+  const int64_t fd = f.open("/tmp/a", kOCreat | kOWronly);
+  REQUIRE(fd >= 0);
+  REQUIRE(sys_close(f.task, static_cast<int32_t>(fd)) == 0);
+  const uint64_t ino = f.stat("/tmp/a").ino;
+  uint64_t calls = svc::test::loopback_calls();
+  CHECK(f.stat("/tmp/a").ino == ino);
+  CHECK(f.stat("/etc/motd").size == 13);  // made by the import: in the cache too
+  CHECK(svc::test::loopback_calls() == calls);
+  // Removed, made again: the new node, not the old one.
+  REQUIRE(sys_unlink(f.task, f.str("/tmp/a")) == 0);
+  CHECK(f.stat_error("/tmp/a") == -kENOENT);
+  REQUIRE(sys_mkdir(f.task, f.str("/tmp/a"), 0700) == 0);
+  CHECK(f.stat("/tmp/a").mode == (kSIfdir | 0700));
+  CHECK(f.stat("/tmp/a").ino != ino);
+  // Moved: the old name is gone, the new one the node; over another name, that one's node goes.
+  REQUIRE(sys_rename(f.task, f.str("/tmp/a"), f.str("/tmp/b")) == 0);
+  CHECK(f.stat_error("/tmp/a") == -kENOENT);
+  CHECK(f.stat("/tmp/b").mode == (kSIfdir | 0700));
+  REQUIRE(sys_rmdir(f.task, f.str("/tmp/b")) == 0);
+  CHECK(f.stat_error("/tmp/b") == -kENOENT);
+  // More names than the cache holds: each still the right node.
+  std::vector<uint64_t> inos;
+  for (int i = 0; i < 20; ++i) {
+    const std::string name = "/tmp/f" + std::to_string(i);
+    const int64_t made = f.open(name, kOCreat | kOWronly);
+    REQUIRE(made >= 0);
+    REQUIRE(f.write(static_cast<int32_t>(made), std::string(i, 'x')) == i);
+    REQUIRE(sys_close(f.task, static_cast<int32_t>(made)) == 0);
+    inos.push_back(f.stat(name).ino);
+  }
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < 20; ++i) {
+      const Stat st = f.stat("/tmp/f" + std::to_string(i));
+      CHECK(st.ino == inos[i]);
+      CHECK(st.size == static_cast<uint64_t>(i));
+    }
+  }
+  REQUIRE(sys_link(f.task, f.str("/tmp/f3"), f.str("/tmp/g")) == 0);
+  calls = svc::test::loopback_calls();
+  CHECK(f.stat("/tmp/g").ino == inos[3]);  // a link made through the shim: cached too
+  CHECK(svc::test::loopback_calls() == calls);
+  for (int i = 0; i < 20; ++i)
+    REQUIRE(sys_unlink(f.task, f.str("/tmp/f" + std::to_string(i))) == 0);
+  CHECK(f.stat("/tmp/g").nlink == 1);
+  REQUIRE(sys_unlink(f.task, f.str("/tmp/g")) == 0);
+  CHECK(f.list("/tmp") == std::vector<std::string>{".", ".."});
+}
+
 TEST_CASE("a root on vfs: a program is read from the service once, again after a change") {
   ServedRoot s;
   Fixture& f = s.f;
@@ -2090,7 +2141,8 @@ TEST_CASE("a root on vfs: a program is read from the service once, again after a
         "\x7f"
         "ELF program bytes");
   CHECK(bytes.copied());
-  // Finding the file is a call per component (no name cache); its bytes, no more calls.
+  // Finding the file costs what a stat costs (nothing once its names are cached); its bytes, no
+  // more calls.
   const uint64_t calls = svc::test::loopback_calls();
   (void)f.stat("/bin/prog");
   const uint64_t lookup = svc::test::loopback_calls() - calls;

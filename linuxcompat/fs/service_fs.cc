@@ -117,6 +117,8 @@ class ServiceMount final : public AttributeStore {
   // keeps it).
   void forget(Inode* inode);
   void unmount();
+  // Whether the mount still holds the inodes it made (unmount lets them go).
+  bool mounted() const { return !unmounted_; }
   void inode_made() { ++live_; }
   void inode_gone() {
     if (--live_ == 0 && unmounted_) delete this;
@@ -591,6 +593,9 @@ int64_t ServiceMount::inode_for(const svc::fs::NodeInfo& info, ServiceDirectory*
 void ServiceMount::unmount() {
   ++live_;  // the mount stays while its inodes go
   for (uint32_t i = 0; i < count_; ++i) {
+    if (ServiceDirectory* dir = as_service_directory(known_[i]); dir != nullptr) dir->clear_cache();
+  }
+  for (uint32_t i = 0; i < count_; ++i) {
     (void)known_[i]->flush();  // the bytes of shared files back to the service
     known_[i]->release();
   }
@@ -625,6 +630,36 @@ ServiceDirectory::ServiceDirectory(ServiceMount& mount, uint64_t node, uint32_t 
     up_->acquire();
     attach(up_, StringView(name_, length));
   }
+}
+
+Inode* ServiceDirectory::cached(StringView name) const {
+  for (uint32_t i = 0; i < kCacheSlots; ++i) {
+    const Cached& c = cache_[i];
+    if (c.inode != nullptr && StringView(c.name, c.length) == name) return c.inode;
+  }
+  return nullptr;
+}
+
+void ServiceDirectory::remember(StringView name, Inode* inode) {
+  if (name.size() > kCachedNameMax) return;
+  forget_name(name);
+  Cached& c = cache_[cache_next_];
+  cache_next_ = (cache_next_ + 1) % kCacheSlots;
+  c.inode = inode;
+  c.length = static_cast<uint8_t>(name.size());
+  mem_copy(c.name, name.data(), name.size());
+}
+
+void ServiceDirectory::forget_name(StringView name) {
+  for (uint32_t i = 0; i < kCacheSlots; ++i) {
+    Cached& c = cache_[i];
+    if (c.inode != nullptr && StringView(c.name, c.length) == name) c.inode = nullptr;
+  }
+}
+
+void ServiceDirectory::clear_cache() {
+  for (Cached& c : cache_)
+    c.inode = nullptr;
 }
 
 ServiceDirectory::~ServiceDirectory() {
@@ -669,13 +704,19 @@ int64_t ServiceDirectory::find(StringView name, InodeRef* out) {
       return 0;
     }
   }
+  if (Inode* inode = cached(name); inode != nullptr) {
+    out->reset(inode);
+    return 0;
+  }
   Service::OpenRequest req;
   if (int64_t e = path_of(this, name, &req.path); e != 0) return e;
   Service::OpenResponse resp;
   if (const rpc::Status s = mount_.client.open(req, resp); s != rpc::Status::kOk) {
     return error_of(s);
   }
-  return mount_.inode_for(resp.info, this, name, out);
+  const int64_t e = mount_.inode_for(resp.info, this, name, out);
+  if (e == 0 && mount_.mounted()) remember(name, out->get());
+  return e;
 }
 
 bool ServiceDirectory::next(uint64_t after, DirEntry* out) {
@@ -751,6 +792,7 @@ int64_t ServiceDirectory::create(StringView name, bool directory, uint32_t permi
     if (*out) mount_.forget(out->get());
     return e;
   }
+  if (mount_.mounted()) remember(name, out->get());
   return 0;
 }
 
@@ -791,11 +833,14 @@ int64_t ServiceDirectory::make_symlink(StringView name, StringView target) {
     Service::RemoveResponse ignored;
     (void)mount_.client.remove(undo, ignored);
     if (made) mount_.forget(made.get());
+  } else if (mount_.mounted()) {
+    remember(name, made.get());
   }
   return e;
 }
 
 int64_t ServiceDirectory::remove(StringView name, Inode* child) {
+  forget_name(name);  // first, whatever follows
   Service::RemoveRequest req;
   if (int64_t e = path_of(this, name, &req.path); e != 0) return e;
   const Timespec at = now();
@@ -836,6 +881,7 @@ int64_t ServiceDirectory::link(StringView name, Inode* inode) {
   ++mount_.changes;
   contents_changed(at);
   inode->add_link(at);
+  if (mount_.mounted()) remember(name, inode);
   return 0;
 }
 
@@ -853,6 +899,8 @@ int64_t ServiceDirectory::rename(ServiceDirectory* from, StringView from_name, S
                                  StringView to_name, Inode* source, Inode* target) {
   ServiceMount& mount = from->mount_;
   if (to->reserved(to_name)) return -kEPERM;
+  from->forget_name(from_name);  // first, whatever follows
+  to->forget_name(to_name);
   Service::RenameRequest req;
   if (int64_t e = path_of(from, from_name, &req.from); e != 0) return e;
   if (int64_t e = path_of(to, to_name, &req.to); e != 0) return e;

@@ -75,6 +75,13 @@ class ServiceDirectory final : public Directory {
   // room: kMaxCovers) with the reference dropped.
   int64_t cover(StringView name, Directory* fs_root);
 
+  // The names this directory has looked up or made lately (kCacheSlots of them), so that a path the
+  // shim resolved before costs no call: the shim is the service's only client, and every name
+  // it removes or moves leaves the cache first. The inodes are not counted references: the
+  // mount holds one for each while it has a name (ServiceMount), and unmount clears the caches.
+  void forget_name(StringView name);
+  void clear_cache();
+
   uint64_t node() const { return node_; }
   // A name no process may make or reach: in the mount's root, the hidden files' (".hmk-unlinked-"
   // and a node number): lookups find nothing, making one is -EPERM.
@@ -93,13 +100,26 @@ class ServiceDirectory final : public Directory {
     StringView name;
     Directory* root;  // one reference
   };
+  static constexpr uint32_t kCacheSlots = 8;
+  static constexpr size_t kCachedNameMax = 63;  // longer names are looked up every time
+  struct Cached {
+    Inode* inode;  // null: a free slot
+    uint8_t length;
+    char name[kCachedNameMax];
+  };
+
+  // The cached inode of `name`, or null; remember() adds one (replacing the oldest entry).
+  Inode* cached(StringView name) const;
+  void remember(StringView name, Inode* inode);
 
   ServiceMount& mount_;
   const uint64_t node_;
   Cover covers_[kMaxCovers] = {};
   uint32_t cover_count_ = 0;
-  ServiceDirectory* up_;  // the parent held (null for the root)
-  char* name_;            // the bytes attach() points at (null for the root)
+  Cached cache_[kCacheSlots] = {};  // in the directory: remembering a name cannot fail
+  uint32_t cache_next_ = 0;         // the slot remember() fills next
+  ServiceDirectory* up_;            // the parent held (null for the root)
+  char* name_;                      // the bytes attach() points at (null for the root)
   // The last page of the listing the service gave, from its cookie listed_from_, valid while the
   // mount's change count is listed_changes_ (getdents asks for one entry at a time).
   svc::fs::FileSystem::ListResponse listing_;
