@@ -2380,6 +2380,162 @@ TEST_CASE("a service at /vfs: full is ENOSPC; a service that does not answer is 
   CHECK(f.stat_error("/vfs") == -kENOENT);
 }
 
+// ---- the root on vfs: random names, times kept equal, removed directories, far times ----
+
+// A path in the process's memory at a fixed slot (no bump allocation: for long random runs).
+uint64_t put(Fixture& f, const std::string& path, int slot) {
+  const uint64_t at = f.buffer(16384 + 1024 * slot);
+  REQUIRE(f.process.mm.copy_out(at, path.c_str(), path.size() + 1));
+  return at;
+}
+
+// The node id the service has at `path`, or 0.
+uint64_t service_node(const rpc::Channel& channel, const std::string& path) {
+  Service::OpenRequest req;
+  req.path.set(path.c_str());
+  Service::OpenResponse resp;
+  return Service::Client(channel).open(req, resp) == rpc::Status::kOk ? resp.info.node : 0;
+}
+
+TEST_CASE("a root on vfs: random names, links, renames, unlinks of open files: the cache agrees") {
+  ServedRoot s;
+  Fixture& f = s.f;
+  REQUIRE(sys_mkdir(f.task, f.str("/tmp/a"), 0755) == 0);
+  REQUIRE(sys_mkdir(f.task, f.str("/tmp/b"), 0755) == 0);
+  std::vector<std::string> dirs = {"/tmp/a", "/tmp/b", "/tmp"};
+  for (const std::string top : {"/tmp/a", "/tmp/b", "/tmp"}) {
+    dirs.push_back(top + "/d0");
+    dirs.push_back(top + "/d1");
+  }
+  const std::vector<std::string> names = {"n0", "n1", "n2", "n3", "d0", "d1"};
+  std::vector<int32_t> open_fds;
+  uint64_t seed = 777;
+  auto rnd = [&]() {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    return seed >> 33;
+  };
+  auto any_path = [&]() { return dirs[rnd() % dirs.size()] + "/" + names[rnd() % names.size()]; };
+  for (int round = 0; round < 1500; ++round) {
+    if (round % 500 == 0) (void)sys_chdir(f.task, put(f, any_path(), 3));
+    const std::string p = any_path();
+    const std::string q = any_path();
+    switch (rnd() % 9) {
+      case 0: {
+        const int64_t fd = sys_open(f.task, put(f, p, 0), kOCreat | kORdwr, 0644);
+        if (fd >= 0) {
+          if (open_fds.size() < 20 && rnd() % 2 == 0)
+            open_fds.push_back(static_cast<int32_t>(fd));
+          else
+            (void)sys_close(f.task, static_cast<int32_t>(fd));
+        }
+        break;
+      }
+      case 1:
+        (void)sys_link(f.task, put(f, p, 0), put(f, q, 1));
+        break;
+      case 2:
+        (void)sys_unlink(f.task, put(f, p, 0));
+        break;
+      case 3:
+        (void)sys_rename(f.task, put(f, p, 0), put(f, q, 1));
+        break;
+      case 4:
+        (void)sys_mkdir(f.task, put(f, p, 0), 0755);
+        break;
+      case 5:
+        (void)sys_rmdir(f.task, put(f, p, 0));
+        break;
+      case 6:
+        if (!open_fds.empty()) {
+          const size_t i = rnd() % open_fds.size();
+          (void)sys_close(f.task, open_fds[i]);
+          open_fds.erase(open_fds.begin() + static_cast<long>(i));
+        }
+        break;
+      case 7:
+        (void)sys_symlink(f.task, put(f, "target", 0), put(f, p, 1));
+        break;
+      default:
+        (void)sys_rename(f.task, put(f, p + "/" + names[rnd() % names.size()], 0), put(f, q, 1));
+        break;
+    }
+    // Every name as the shim finds it is the service's node there.
+    for (const std::string& d : dirs) {
+      for (const std::string& n : names) {
+        const std::string path = d + "/" + n;
+        const int64_t e = sys_lstat(f.task, put(f, path, 2), f.buffer());
+        const uint64_t node = service_node(s.channel, path);
+        INFO("round " << round << " " << path);
+        if (e != 0) {
+          REQUIRE(node == 0);
+        } else {
+          REQUIRE(f.get<Stat>(f.buffer()).ino == node);
+        }
+      }
+    }
+  }
+  for (int32_t fd : open_fds)
+    (void)sys_close(f.task, fd);
+}
+
+TEST_CASE(
+    "a root on vfs: unlinking an open file in /tmp leaves the root's times alone, both sides") {
+  ServedRoot s;
+  Fixture& f = s.f;
+  const int64_t fd = f.open("/tmp/x", kOCreat | kORdwr, 0644);
+  REQUIRE(fd >= 0);
+  CHECK(service_attributes(s.channel, "/") == shim_attributes(f, "/"));
+  REQUIRE(sys_unlink(f.task, f.str("/tmp/x")) == 0);
+  CHECK(service_attributes(s.channel, "/tmp") == shim_attributes(f, "/tmp"));
+  CHECK(service_attributes(s.channel, "/") == shim_attributes(f, "/"));  // hide touched "/"
+  REQUIRE(sys_close(f.task, static_cast<int32_t>(fd)) == 0);
+  CHECK(service_attributes(s.channel, "/") == shim_attributes(f, "/"));
+}
+
+TEST_CASE("a service at /vfs: a mapped file's write-back leaves the service's times the shim's") {
+  Served s;
+  Fixture& f = s.f;
+  const int64_t fd = f.open("/vfs/m", kOCreat | kORdwr);
+  REQUIRE(fd >= 0);
+  const auto d = static_cast<int32_t>(fd);
+  REQUIRE(f.write(d, "mapped bytes") == 12);
+  const int64_t m = sys_mmap(f.task, 0, kPageSize, kProtRead | kProtWrite, kMapShared, d, 0);
+  REQUIRE(m > 0);
+  REQUIRE(sys_fchmod(f.task, d, 0600) == 0);  // ctime moves past mtime
+  CHECK(service_attributes(s.channel, "/m") == shim_attributes(f, "/vfs/m"));
+  REQUIRE(f.process.mm.copy_out(static_cast<uint64_t>(m), "M", 1));
+  REQUIRE(sys_msync(f.task, static_cast<uint64_t>(m), kPageSize, 4) == 0);
+  CHECK(service_attributes(s.channel, "/m") == shim_attributes(f, "/vfs/m"));
+  CHECK(sys_munmap(f.task, static_cast<uint64_t>(m), kPageSize) == 0);
+  CHECK(sys_close(f.task, d) == 0);
+  CHECK(sys_unlink(f.task, f.str("/vfs/m")) == 0);
+}
+
+TEST_CASE(
+    "a service at /vfs: fchmod and futimens of a directory removed while open work, as on Linux") {
+  Served s;
+  Fixture& f = s.f;
+  REQUIRE(sys_mkdir(f.task, f.str("/vfs/d"), 0755) == 0);
+  const int64_t fd = f.open("/vfs/d", kODirectory | kORdonly);
+  REQUIRE(fd >= 0);
+  REQUIRE(sys_rmdir(f.task, f.str("/vfs/d")) == 0);
+  CHECK(sys_fchmod(f.task, static_cast<int32_t>(fd), 0700) == 0);        // Linux: 0
+  CHECK(sys_utimensat(f.task, static_cast<int32_t>(fd), 0, 0, 0) == 0);  // Linux: 0
+  CHECK(sys_close(f.task, static_cast<int32_t>(fd)) == 0);
+}
+
+TEST_CASE("a service at /vfs: utimensat past 2262 is clamped, the same on both sides") {
+  Served s;
+  Fixture& f = s.f;
+  const int64_t fd = f.open("/vfs/t", kOCreat | kORdwr);
+  REQUIRE(fd >= 0);
+  const Timespec times[2] = {{10'000'000'000, 0}, {10'000'000'000, 0}};  // year 2286
+  REQUIRE(f.process.mm.copy_out(f.buffer(1024), times, sizeof(times)));
+  CHECK(sys_utimensat(f.task, static_cast<int32_t>(fd), 0, f.buffer(1024), 0) == 0);
+  CHECK(service_attributes(s.channel, "/t") == shim_attributes(f, "/vfs/t"));
+  CHECK(sys_close(f.task, static_cast<int32_t>(fd)) == 0);
+}
+
 }  // namespace
 
 // The handlers' services: the fixture's process for /proc.

@@ -474,6 +474,51 @@ TEST_CASE("execve's argument copy out of memory: ENOMEM, no stack left") {
             [&](int64_t) { mm.clear(true); }, [&] { REQUIRE(mm.region_count() == 0); }) == 3);
 }
 
+void skipped_nothing(StringView, int64_t) {}
+
+TEST_CASE("the root made on a service out of memory: ENOMEM, nothing leaked") {
+  using Service = svc::fs::FileSystem;
+  const std::vector<uint8_t> archive = Newc()
+                                           .add(".", 040755)
+                                           .add("bin/prog", 0100755,
+                                                "\x7f"
+                                                "ELF")
+                                           .add("etc/motd", 0100644, "hello, world\n")
+                                           .add("etc/link", 0120777, "motd")
+                                           .add("tmp", 041777)
+                                           .add("dev/pts", 040755)
+                                           .finish();
+  auto cpio = CpioArchive::open(archive.data(), archive.size(), nullptr);
+  REQUIRE(cpio.ok());
+  fs::shutdown();
+  for (uint64_t n = 1; n <= 1000; ++n) {
+    svc::test::reset();
+    auto ramfs = std::make_unique<svc::ramfs::RamfsService>();
+    svc::Env env;
+    REQUIRE(ramfs->start(env) == rpc::Status::kOk);
+    const rpc::Channel channel =
+        svc::test::loopback(static_cast<Service::Server*>(ramfs.get()), &Service::dispatch_erased,
+                            Service::kInterfaceId);
+    const int64_t before = heap_in_use();
+    arm_faults(n);
+    const int64_t e = fs::init_on_service(*cpio, channel, skipped_nothing);
+    const uint64_t made = faults_counted();
+    arm_faults(0);
+    const int64_t after = heap_in_use();
+    INFO("allocation " << n << " failed: " << e);
+    if (made < n) {
+      REQUIRE(e == 0);
+      fs::shutdown();
+      ramfs->stop();
+      break;
+    }
+    REQUIRE(e == -kENOMEM);
+    REQUIRE(after == before);
+    REQUIRE(fs::root() == nullptr);
+    ramfs->stop();
+  }
+}
+
 }  // namespace
 
 // The handlers' services: the fixture's process for /proc.

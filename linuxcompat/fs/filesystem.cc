@@ -204,8 +204,10 @@ int64_t init_on_service(const CpioArchive& initrd, const rpc::Channel& channel,
     }
   }
   InodeRef dir;
-  if (e == 0 && top->find("tmp", &dir) == -kENOENT)
-    e = top->create("tmp", true, kSIsvtx | 0777, &dir);
+  if (e == 0) {
+    e = top->find("tmp", &dir);
+    if (e == -kENOENT) e = top->create("tmp", true, kSIsvtx | 0777, &dir);
+  }
   if (e == 0) e = mount_over(top, "dev", make_dev_root(g_devfs));
   if (e == 0) e = mount_over(top, "proc", make_proc_root(g_procfs));
   if (e != 0) {

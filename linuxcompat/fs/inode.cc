@@ -82,7 +82,7 @@ int64_t Inode::set_times(const Timespec* atime, const Timespec* mtime) {
 int64_t Inode::change(Attributes to) {
   to.ctime = now();
   if (sb_.attributes != nullptr) {
-    if (int64_t e = sb_.attributes->store(*this, to); e != 0) return e;
+    if (int64_t e = sb_.attributes->store(*this, &to); e != 0) return e;
   }
   load_attributes(to);
   return 0;

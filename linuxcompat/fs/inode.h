@@ -45,8 +45,10 @@ struct Attributes {
 // A file system that keeps its nodes' attributes itself (a service's: service_fs.cc).
 class AttributeStore {
  public:
-  // Stores `to` as `inode`'s attributes: 0, or -errno with nothing changed.
-  virtual int64_t store(Inode& inode, const Attributes& to) = 0;
+  // Stores *to as `inode`'s attributes, changing *to into what the file system keeps (times
+  // clamped to the range it holds, as Linux clamps to a file system's): 0, or -errno with
+  // nothing changed.
+  virtual int64_t store(Inode& inode, Attributes* to) = 0;
 
  protected:
   ~AttributeStore() = default;

@@ -77,13 +77,23 @@ int64_t error_of(rpc::Status s, int64_t too_long = -kENAMETOOLONG) {
 }
 
 // A time as the service keeps it (nanoseconds since the epoch), and back.
+// Clamped to what 64 bits of nanoseconds hold (years 1677 to 2262), as Linux clamps a time to
+// its file system's range.
 int64_t ns_of(Timespec t) {
-  return t.sec * 1'000'000'000 + t.nsec;
+  constexpr int64_t kNs = 1'000'000'000;
+  if (t.sec >= INT64_MAX / kNs) return INT64_MAX;
+  if (t.sec <= INT64_MIN / kNs) return INT64_MIN;
+  return t.sec * kNs + t.nsec;
 }
 
 Timespec time_of(int64_t ns) {
-  const int64_t sec = ns >= 0 ? ns / 1'000'000'000 : -((-ns + 999'999'999) / 1'000'000'000);
-  return {sec, ns - sec * 1'000'000'000};
+  int64_t sec = ns / 1'000'000'000;
+  int64_t nsec = ns % 1'000'000'000;
+  if (nsec < 0) {  // before the epoch: the second below, nanoseconds up from it
+    sec -= 1;
+    nsec += 1'000'000'000;
+  }
+  return {sec, nsec};
 }
 
 // The attributes the service keeps, as the shim's inodes have them.
@@ -112,7 +122,16 @@ class ServiceMount final : public AttributeStore {
                     InodeRef* out);
   // chmod, chown, utimensat of `inode`, one of the mount's (Inode::set_permissions): every
   // attribute stored in the service (setattr).
-  int64_t store(Inode& inode, const Attributes& to) override;
+  int64_t store(Inode& inode, Attributes* to) override;
+  // The service's attributes of `inode` set back to the shim's (a change the service stamped
+  // that the shim's inode did not take: a hidden file's name in the root, a write-back's
+  // ctime). Nothing to tell anyone if it fails.
+  void restore(Inode& inode) {
+    Attributes same = inode.attributes();
+    (void)store(inode, &same);
+  }
+  // The mount's root directory (make_service_root), which hidden files' names change.
+  Inode* root = nullptr;
   // A node whose last name was removed through the shim: its inode is let go (what holds it
   // keeps it).
   void forget(Inode* inode);
@@ -192,6 +211,8 @@ class ServiceFile final : public Inode {
       req.time = ns_of(now());
       Service::RemoveResponse resp;
       (void)mount_.client.remove(req, resp);  // nothing to tell anyone if it fails
+      // The hidden name was the shim's, not a change of the root the processes made.
+      if (mount_.root != nullptr) mount_.restore(*mount_.root);
     }
     mount_.inode_gone();
   }
@@ -298,6 +319,7 @@ class ServiceFile final : public Inode {
   // a read and a hole stays a hole.
   int64_t flush() override {
     if (shared_ == nullptr) return 0;
+    bool wrote = false;
     for (uint64_t at = 0; at < size_; at += kChunk) {  // bound: size_ / kChunk rounds
       Service::WriteRequest req;
       req.node = ino();
@@ -324,7 +346,11 @@ class ServiceFile final : public Inode {
         return error_of(s, -kEFBIG);
       }
       if (resp.written < req.data.size) return -kENOSPC;
+      wrote = true;
     }
+    // A write sets the service's ctime to its time, the mtime here: the ctime goes back to
+    // the shim's (a store through a mapping changes no ctime until it is written back).
+    if (wrote) mount_.restore(*this);
     return 0;
   }
 
@@ -540,17 +566,23 @@ void ServiceMount::forget(Inode* inode) {
   }
 }
 
-int64_t ServiceMount::store(Inode& inode, const Attributes& to) {
+int64_t ServiceMount::store(Inode& inode, Attributes* to) {
+  to->atime = time_of(ns_of(to->atime));  // clamped, as the service keeps them
+  to->mtime = time_of(ns_of(to->mtime));
+  to->ctime = time_of(ns_of(to->ctime));
+  // A directory removed through the shim has no node left: as Linux changes an unlinked
+  // inode, only the shim's changes (an open fd of it, a working directory).
+  if (inode.is_directory() && inode.nlink() == 0) return 0;
   Service::SetattrRequest req;
   req.node = inode.ino();  // the service's node id (ServiceFile, ServiceDirectory, ServiceLink)
   svc::fs::Attributes& change = req.change;
   change.set_mode = change.set_uid = change.set_gid = change.set_atime = change.set_mtime = true;
-  change.mode = static_cast<uint16_t>(to.permissions);
-  change.uid = to.uid;
-  change.gid = to.gid;
-  change.atime = ns_of(to.atime);
-  change.mtime = ns_of(to.mtime);
-  change.ctime = ns_of(to.ctime);
+  change.mode = static_cast<uint16_t>(to->permissions);
+  change.uid = to->uid;
+  change.gid = to->gid;
+  change.atime = ns_of(to->atime);
+  change.mtime = ns_of(to->mtime);
+  change.ctime = ns_of(to->ctime);
   Service::SetattrResponse resp;
   return error_of(client.setattr(req, resp));
 }
@@ -591,7 +623,8 @@ int64_t ServiceMount::inode_for(const svc::fs::NodeInfo& info, ServiceDirectory*
 }
 
 void ServiceMount::unmount() {
-  ++live_;  // the mount stays while its inodes go
+  ++live_;         // the mount stays while its inodes go
+  root = nullptr;  // it goes with the others
   for (uint32_t i = 0; i < count_; ++i) {
     if (ServiceDirectory* dir = as_service_directory(known_[i]); dir != nullptr) dir->clear_cache();
   }
@@ -850,7 +883,8 @@ int64_t ServiceDirectory::remove(StringView name, Inode* child) {
   // hidden instead. Another name keeps the node (and the shim's inode) as it is.
   const bool last = child->is_directory() || child->nlink() <= 1;
   ServiceFile* file = as_service_file(child);
-  if (last && file != nullptr && file->open_elsewhere()) {
+  const bool hidden = last && file != nullptr && file->open_elsewhere();
+  if (hidden) {
     if (int64_t e = file->hide(req.path, at); e != 0) return e;
   } else if (const rpc::Status s = mount_.client.remove(req, resp); s != rpc::Status::kOk) {
     return error_of(s);
@@ -864,6 +898,9 @@ int64_t ServiceDirectory::remove(StringView name, Inode* child) {
     child->drop_link(at);
   }
   if (last) mount_.forget(child);
+  // The hidden name changed the root's times in the service; the processes changed only this
+  // directory's.
+  if (hidden && this != mount_.root) mount_.restore(*mount_.root);
   return 0;
 }
 
@@ -927,7 +964,13 @@ int64_t ServiceDirectory::rename(ServiceDirectory* from, StringView from_name, S
   if (const rpc::Status s = e == 0 ? mount.client.rename(req, resp) : rpc::Status::kOk;
       e == 0 && s != rpc::Status::kOk) {
     e = error_of(s);
-    if (hidden != nullptr) hidden->unhide(req.to);
+    if (hidden != nullptr) {
+      hidden->unhide(req.to);
+      // Hidden and back: the service stamped the file, `to` and the root; nothing changed.
+      mount.restore(*hidden);
+      mount.restore(*to);
+      if (to != mount.root) mount.restore(*mount.root);
+    }
   }
   if (e != 0) {
     delete[] copy;
@@ -949,6 +992,8 @@ int64_t ServiceDirectory::rename(ServiceDirectory* from, StringView from_name, S
     moved->name_ = copy;
     moved->attach(to, StringView(copy, to_name.size()));
   }
+  // A target hidden on the way changed the root's times in the service.
+  if (hidden != nullptr && from != mount.root && to != mount.root) mount.restore(*mount.root);
   return 0;
 }
 
@@ -978,6 +1023,7 @@ Directory* make_service_root(const rpc::Channel& channel, uint64_t dev, int64_t*
   }
   Inode* made = root.get();
   made->acquire();  // the caller's reference (`root`'s goes)
+  mount->root = made;
   return static_cast<Directory*>(made);
 }
 

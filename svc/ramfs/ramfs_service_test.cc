@@ -1359,3 +1359,104 @@ TEST_CASE("stop: every file's bytes go back, whatever is left", "[ramfs]") {
 
 }  // namespace
 }  // namespace hmk::svc::ramfs
+
+// A randomized model check of the direct + index extent scheme: bytes, size and the extents
+// held, with allocations failing now and then.
+namespace hmk::svc::ramfs {
+namespace {
+TEST_CASE("random writes and truncates against a model", "[ramfs][model]") {
+  Fs fs(false);
+  const uint64_t f = fs.file("/f");
+  std::string model;
+  std::vector<bool> allocated(RamfsService::kExtentsPerFile, false);
+  uint64_t seed = 12345;
+  auto rnd = [&]() {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    return seed >> 33;
+  };
+  const uint64_t span = kIndirect + 40 * kExtent;
+  for (int round = 0; round < 4000; ++round) {
+    const uint64_t op = rnd() % 10;
+    if (op < 7) {
+      const uint64_t off = rnd() % span;
+      const uint64_t len = 1 + rnd() % 992;
+      const std::string data = pattern(len, rnd());
+      int64_t allowance = (rnd() % 8 == 0) ? static_cast<int64_t>(rnd() % 2) : -1;
+      test::fail_extents_after(allowance);
+      uint32_t written = 0;
+      const Status s = fs.write(f, off, data, &written);
+      // model
+      uint64_t done = 0;
+      int64_t left = allowance;
+      bool index = false;
+      for (uint32_t b = RamfsService::kDirectExtents; b < allocated.size(); ++b)
+        index |= allocated[b];
+      while (done < len) {
+        const uint64_t at = off + done;
+        const uint32_t b = static_cast<uint32_t>(at / kExtent);
+        const uint64_t chunk = std::min<uint64_t>(len - done, kExtent - at % kExtent);
+        bool ok = true;
+        if (!allocated[b]) {
+          bool new_index = false;
+          if (b >= RamfsService::kDirectExtents && !index) {
+            if (left == 0)
+              ok = false;
+            else {
+              if (left > 0) --left;
+              index = true;
+              new_index = true;
+            }
+          }
+          if (ok) {
+            if (left == 0) {
+              ok = false;
+              if (new_index) index = false;
+            } else {
+              if (left > 0) --left;
+              allocated[b] = true;
+            }
+          }
+        }
+        if (!ok) break;
+        done += chunk;
+      }
+      test::fail_extents_after(-1);
+      if (done == 0) {
+        REQUIRE(s == Status::kNoSpace);
+      } else {
+        REQUIRE(s == Status::kOk);
+        REQUIRE(written == done);
+        if (model.size() < off + done) model.resize(off + done, '\0');
+        model.replace(off, done, data.substr(0, done));
+      }
+    } else if (op < 9) {
+      const uint64_t size = rnd() % span;
+      REQUIRE(fs.truncate(f, size) == Status::kOk);
+      if (size < model.size()) {
+        for (uint64_t b = (size + kExtent - 1) / kExtent; b < allocated.size(); ++b)
+          allocated[b] = false;
+      }
+      model.resize(size, '\0');
+    } else {
+      const uint64_t off = model.empty() ? 0 : rnd() % model.size();
+      const uint64_t len = std::min<uint64_t>(992, model.size() - off);
+      std::string out;
+      REQUIRE(fs.read(f, off, static_cast<uint32_t>(len), &out) == Status::kOk);
+      REQUIRE(out == model.substr(off, len));
+    }
+    REQUIRE(fs.size_of(f) == model.size());
+    uint64_t expect = 0;
+    bool any_indirect = false;
+    for (uint32_t b = 0; b < allocated.size(); ++b) {
+      if (allocated[b]) ++expect;
+      if (allocated[b] && b >= RamfsService::kDirectExtents) any_indirect = true;
+    }
+    if (any_indirect) ++expect;
+    INFO("round " << round);
+    REQUIRE(fs.usage().data_bytes == expect * kExtent);
+  }
+  REQUIRE(fs.read_all(f, 0, model.size()) == model);
+  fs.finish();
+}
+}  // namespace
+}  // namespace hmk::svc::ramfs
