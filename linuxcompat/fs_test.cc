@@ -2198,6 +2198,35 @@ TEST_CASE("a root on vfs: what the service cannot hold is left out and said; the
   CHECK(f.stat_error("/proc/stale") == -kENOENT);
 }
 
+// An initrd as ./hmk exec writes it: hmk/exec.boot names the boot's own files.
+std::vector<uint8_t> archive_with_boot_files() {
+  return Newc()
+      .add("bin/busybox", 0100755, "busybox")
+      .add("bin/lxshim", 0100755, "the shim")
+      .add("bin/ramfs", 0100755, "a service")
+      .add("manifest", 0100644, "run /bin/lxshim")
+      .add("hmk/exec.argv", 0100644, std::string("/bin/busybox\0", 13))
+      .add("hmk/exec.boot", 0100644, "bin/lxshim\nbin/ramfs\nmanifest\n")
+      .finish();
+}
+
+TEST_CASE("the boot's own files are left out of the root, tmpfs or vfs") {
+  {
+    Fixture f(archive_with_boot_files());
+    CHECK(f.list("/bin") == std::vector<std::string>{".", "..", "busybox"});
+    CHECK(f.stat_error("/manifest") == -kENOENT);
+    CHECK(f.read_file("/hmk/exec.boot") == "bin/lxshim\nbin/ramfs\nmanifest\n");
+  }
+  ServedRoot s(archive_with_boot_files());
+  Fixture& f = s.f;
+  CHECK(g_skipped.empty());  // left out on purpose, not for want of room
+  CHECK(f.list("/bin") == std::vector<std::string>{".", "..", "busybox"});
+  CHECK(f.stat_error("/manifest") == -kENOENT);
+  CHECK(s.service_size("/bin/lxshim") == -1);
+  CHECK(s.service_size("/bin/busybox") == 7);
+  CHECK(f.read_file("/hmk/exec.argv") == std::string("/bin/busybox\0", 13));
+}
+
 TEST_CASE("a root on vfs: a service that does not answer leaves no tree") {
   fs::shutdown();
   const std::vector<uint8_t> archive = Fixture::standard_archive();

@@ -102,6 +102,26 @@ int64_t mount(MemDirectory* top, StringView name, Directory* fs_root) {
   return top->adopt(name, fs_root);
 }
 
+// The initrd's list of the boot's own files (hmk/exec.boot: the manifest, the shim, the
+// services' programs, one name a line, as ./hmk exec writes it), or empty.
+StringView boot_files(const CpioArchive& initrd) {
+  Result<CpioEntry> list = initrd.find("hmk/exec.boot");
+  return list.ok() ? StringView(reinterpret_cast<const char*>(list->data), list->size)
+                   : StringView();
+}
+
+// Whether `e` is one of the boot's own files, which the Linux programs' tree leaves out.
+bool boot_file(StringView list, const CpioEntry& e) {
+  const StringView name = cpio_normalize_path(e.name);
+  while (!list.empty()) {  // bound: each round takes a line off the list
+    size_t end = list.find('\n');
+    if (end == StringView::kNpos) end = list.size();
+    if (list.substr(0, end) == name) return true;
+    list.remove_prefix(end < list.size() ? end + 1 : end);
+  }
+  return false;
+}
+
 // ---- a root served by vfs ----
 
 // The directory `name` in `dir`, made (with `permissions`) if missing; a non-directory there is
@@ -196,7 +216,9 @@ int64_t init_on_service(const CpioArchive& initrd, const rpc::Channel& channel,
   Directory* served = make_service_root(channel, kServiceDevice, &e);
   if (served == nullptr) return e;
   auto* top = as_service_directory(served);
+  const StringView boot = boot_files(initrd);
   for (const CpioEntry& entry : initrd) {
+    if (boot_file(boot, entry)) continue;
     if (const int64_t err = import_served(top, entry); err != 0) {
       if (err == -kENOMEM || err == -kEIO) e = err;  // the service or the shim gave out
       if (e != 0) break;
@@ -225,8 +247,10 @@ int64_t init_from_initrd(const CpioArchive& initrd) {
   auto* top = new (kFallible) MemDirectory(g_rootfs, 0755);
   if (top == nullptr) return -kENOMEM;
   g_import_failed = false;
-  for (const CpioEntry& e : initrd)
-    import(top, e);
+  const StringView boot = boot_files(initrd);
+  for (const CpioEntry& e : initrd) {
+    if (!boot_file(boot, e)) import(top, e);
+  }
   int64_t e = g_import_failed ? -kENOMEM : 0;
   if (e == 0 && top->find("tmp") == nullptr) {
     e = top->adopt("tmp", new (kFallible) MemDirectory(g_rootfs, kSIsvtx | 0777));

@@ -23,7 +23,9 @@ namespace hmk::lx::fs {
 // files and symbolic links, with their permissions; a regular file's bytes stay the initrd's,
 // which must outlive the tree, until it is first changed), missing parent directories (0755),
 // /tmp (1777) if the initrd has none, and the mounts /dev and /proc (which hide an initrd's
-// /dev and /proc). 0 or -errno.
+// /dev and /proc). The boot's own files, those the initrd's hmk/exec.boot names a line each
+// (./hmk exec: the manifest, the shim, the services' programs), are left out, here and in
+// init_on_service. 0 or -errno.
 int64_t init_from_initrd(const CpioArchive& initrd);
 // Builds the tree, replacing any built before, on the file system the service behind `channel`
 // serves (a FileSystem: vfs): its "/" is the tree's root (service_fs.h), filled from `initrd` as

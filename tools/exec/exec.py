@@ -303,6 +303,9 @@ class Image:
 
     def __init__(self):
         self.entries = {}
+        # What the boot needs and the Linux programs do not (the manifest, the shim, the
+        # services' programs): listed in hmk/exec.boot, which the shim leaves out of the root.
+        self.boot = set()
 
     def _parents(self, name, source):
         parts = name.split("/")[:-1]
@@ -402,8 +405,12 @@ class Image:
         """A deterministic archive: sorted names (a parent before its children), mtime 0,
         uid/gid 0, fixed inode numbers."""
         archive = newc.Archive()
-        for name in sorted(self.entries, key=os.fsencode):
-            e = self.entries[name]
+        entries = dict(self.entries)
+        if self.boot:
+            entries["hmk/exec.boot"] = Entry("file", 0o644, "".join(
+                n + "\n" for n in sorted(self.boot)).encode(), "./hmk exec")
+        for name in sorted(entries, key=os.fsencode):
+            e = entries[name]
             if e.kind == "dir":
                 archive.directory(name, e.mode)
             elif e.kind == "file":
@@ -445,6 +452,7 @@ def image_for(options, profile, busybox=BUSYBOX):
     image = Image()
     if profile.manifest:
         image.add("manifest", "file", 0o644, (profile.manifest + "\n").encode(), "./hmk exec")
+        image.boot.add("manifest")
     image.add("hmk/exec.argv", "file", 0o644, b"".join(a + b"\0" for a in options.argv),
               "./hmk exec")
     env = b"".join(os.fsencode("%s=%s" % (n, v)) + b"\0" for n, v in options.env)
@@ -459,6 +467,7 @@ def image_for(options, profile, busybox=BUSYBOX):
 
 def add_shim(image, shim, profile=_IC2):
     image.add(profile.shim_path, "file", 0o755, _read(shim), "./hmk exec (the shim)")
+    image.boot.add(profile.shim_path)
 
 
 def add_built(image, built, profile_name, profile):
@@ -470,6 +479,7 @@ def add_built(image, built, profile_name, profile):
     for name, path in sorted(built.files.items()):
         mode = 0o644 if name == "manifest" else 0o755
         image.add(name, "file", mode, _read(path), "./hmk exec (%s)" % path)
+        image.boot.add(name)
 
 
 class Artifacts(typing.NamedTuple):
