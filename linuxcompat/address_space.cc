@@ -144,6 +144,10 @@ int64_t AddressSpace::open(Memmgr* memmgr, uint64_t budget_pages) {
   if (const rpc::Status s = memmgr->open(req, resp); s != rpc::Status::kOk) return memmgr_errno(s);
   memmgr_ = memmgr;
   space_ = resp.space;
+  if (const int64_t e = attach(); e != 0) {
+    close();
+    return e;
+  }
   return 0;
 }
 
@@ -154,6 +158,65 @@ void AddressSpace::close() {
   Mm::CloseResponse resp;
   (void)memmgr_->close(req, resp);  // an unknown space: nothing to close
   space_ = 0;
+  attached_ = false;
+}
+
+abi::Handle AddressSpace::hand_over(abi::Handle cap, uint32_t rights) {
+  if (memmgr_->channel().kind() != rpc::Channel::Kind::kLocal) return cap;
+  return backend_.lend(cap, rights);
+}
+
+void AddressSpace::take_back(abi::Handle handed, rpc::Status s) {
+  if (s != rpc::Status::kOk && memmgr_->channel().kind() == rpc::Channel::Kind::kLocal) {
+    backend_.unlend(handed);
+  }
+}
+
+int64_t AddressSpace::attach() {
+  const abi::Handle space = backend_.space();
+  if (space == abi::kNullHandle) return 0;  // the backend maps (host tests)
+  Mm::AttachRequest req;
+  req.space = space_;
+  req.target.handle = hand_over(space, abi::kRightManage);
+  if (req.target.handle == abi::kNullHandle) return -kENOMEM;
+  Mm::AttachResponse resp;
+  const rpc::Status s = memmgr_->attach(req, resp);
+  take_back(req.target.handle, s);
+  if (s != rpc::Status::kOk) return memmgr_errno(s);
+  attached_ = true;
+  return 0;
+}
+
+Status AddressSpace::kernel_map(abi::Handle memory, uint64_t vaddr, uint64_t first_page,
+                                uint64_t pages, uint32_t rights) {
+  if (!attached_) return backend_.map(memory, vaddr, first_page, pages, rights);
+  Mm::InstallRequest req;
+  req.space = space_;
+  req.start = vaddr;
+  req.pages = pages;
+  req.rights = static_cast<uint8_t>(rights);
+  req.first_page = first_page;
+  req.memory.handle = hand_over(memory, rights);
+  if (req.memory.handle == abi::kNullHandle) return Status::kOutOfMemory;
+  Mm::InstallResponse resp;
+  const rpc::Status s = memmgr_->install(req, resp);
+  take_back(req.memory.handle, s);
+  // A refusal means memmgr's regions do not allow what the shim's do: the shim's mistake, which
+  // the process sees as a mapping it may not have.
+  if (s == rpc::Status::kInvalidArgument) return Status::kPermissionDenied;
+  if (s != rpc::Status::kOk) return Status::kOutOfMemory;
+  return static_cast<Status>(resp.kernel);
+}
+
+Status AddressSpace::kernel_unmap(uint64_t vaddr, uint64_t pages) {
+  if (!attached_) return backend_.unmap(vaddr, pages);
+  Mm::WithdrawRequest req;
+  req.space = space_;
+  req.start = vaddr;
+  req.pages = pages;
+  Mm::WithdrawResponse resp;
+  if (memmgr_->withdraw(req, resp) != rpc::Status::kOk) return Status::kOutOfMemory;
+  return static_cast<Status>(resp.kernel);
 }
 
 int64_t AddressSpace::set_budget(uint64_t budget_pages) {
@@ -236,6 +299,10 @@ int64_t AddressSpace::memmgr_copy(const AddressSpace& parent) {
   close();
   memmgr_ = parent.memmgr_;
   space_ = resp.copy;
+  if (const int64_t e = attach(); e != 0) {
+    close();
+    return e;
+  }
   return 0;
 }
 
@@ -244,7 +311,7 @@ void AddressSpace::unmap_file(const fs::RegularInode* file) {
     for (uint32_t i = 0; i < as->count_; ++i) {
       const Region& r = as->regions_[i];
       if (r.backing->file == file && r.prot != kProtNone)
-        (void)as->backend_.unmap(r.start, r.pages);
+        (void)as->kernel_unmap(r.start, r.pages);
     }
   }
 }
@@ -303,9 +370,16 @@ void AddressSpace::clear(bool unmap) {
     Mm::ClearResponse resp;
     (void)memmgr_->clear(req, resp);  // only an unknown space fails: nothing recorded
   }
+  // Where memmgr makes the mappings, one call takes them all (the core removes every mapping
+  // inside the range).
+  const bool at_once = unmap && attached_ && count_ > 0;
+  if (at_once) {
+    const uint64_t start = regions_[0].start;
+    (void)kernel_unmap(start, (regions_[count_ - 1].end() - start) / kPageSize);
+  }
   while (count_ > 0) {
     const Region& r = regions_[count_ - 1];
-    if (unmap && r.prot != kProtNone) (void)backend_.unmap(r.start, r.pages);
+    if (unmap && !at_once && r.prot != kProtNone) (void)kernel_unmap(r.start, r.pages);
     release(r.backing);
     --count_;
   }
@@ -397,7 +471,7 @@ int64_t AddressSpace::share_from(const AddressSpace& parent) {
   return error;
 }
 
-int64_t AddressSpace::unshare(uint32_t index) {
+int64_t AddressSpace::unshare(uint32_t index, bool remap) {
   Region& r = regions_[index];
   // The whole object copy-on-write when the region is all of it, else the region's pages.
   const bool whole = r.first_page == 0 && r.pages == r.backing->object->pages;
@@ -409,13 +483,13 @@ int64_t AddressSpace::unshare(uint32_t index) {
     drop(copy);
     return -kENOMEM;
   }
-  if (r.prot != kProtNone) (void)backend_.unmap(r.start, r.pages);
+  if (r.prot != kProtNone) (void)kernel_unmap(r.start, r.pages);
   Backing* old = r.backing;
   r.backing = copy;
   r.first_page = 0;
   copy->users = 1;
   release(old);
-  return map_region(r);
+  return remap ? map_region(r) : 0;
 }
 
 const Region* AddressSpace::find(uint64_t address) const {
@@ -456,7 +530,7 @@ void AddressSpace::erase(uint32_t index) {
 int64_t AddressSpace::map_region(const Region& r) {
   if (r.prot == kProtNone) return 0;
   const Status s =
-      backend_.map(r.backing->object->handle, r.start, r.first_page, r.pages, rights_for(r.prot));
+      kernel_map(r.backing->object->handle, r.start, r.first_page, r.pages, rights_for(r.prot));
   return s == Status::kOk ? 0 : errno_for(s);
 }
 
@@ -515,7 +589,7 @@ void AddressSpace::drop_regions(uint64_t start, uint64_t end) {
   uint32_t i = index_at_or_after(start);
   while (i < count_ && regions_[i].start < end) {
     const Region r = regions_[i];
-    if (r.prot != kProtNone) (void)backend_.unmap(r.start, r.pages);
+    if (r.prot != kProtNone) (void)kernel_unmap(r.start, r.pages);
     erase(i);
     release(r.backing);
   }
@@ -535,11 +609,11 @@ int64_t AddressSpace::split_at(uint64_t address) {
   high.first_page = whole.first_page + low_pages;
   // One mapping per region: the old one goes, two take its place.
   if (whole.prot != kProtNone) {
-    if (backend_.unmap(whole.start, whole.pages) != Status::kOk) return -kENOMEM;
+    if (kernel_unmap(whole.start, whole.pages) != Status::kOk) return -kENOMEM;
     int64_t e = map_region(low);
     if (e == 0) {
       e = map_region(high);
-      if (e != 0) (void)backend_.unmap(low.start, low.pages);  // only what was mapped
+      if (e != 0) (void)kernel_unmap(low.start, low.pages);  // only what was mapped
     }
     if (e != 0) {
       (void)map_region(whole);  // what it was, with the frames it had
@@ -578,28 +652,22 @@ int64_t AddressSpace::protect(uint64_t start, uint64_t pages, uint32_t prot) {
   if (at < end) end = at;
   if (int64_t e = split_at(start); e != 0) return e;
   if (int64_t e = split_at(end); e != 0) return e;
-  // The regions first, up to one that refuses (W^X, a file's rights, out of memory); then
-  // memmgr is told the part that changed. If it cannot record it (no room to cut a region),
-  // that part goes back to what it was, in reverse order (the W^X checks pass again).
-  const uint32_t first = index_at_or_after(start);
-  uint8_t old[kMaxRegions];
+  // Region by region, up to one that refuses: memmgr records the new rights first (so that it
+  // installs the mapping they allow), then the region changes. If memmgr cannot record them (no
+  // room to cut a region) that region and the rest stay as they are; if the region refuses (W^X,
+  // a file's rights, out of memory) memmgr gets its old rights back, which needs no room (the
+  // records its change took or freed are still there: nothing else happened in between).
   int64_t error = 0;
-  uint32_t i = first;
-  for (; i < count_ && regions_[i].start < end; ++i) {
-    old[i - first] = static_cast<uint8_t>(regions_[i].prot);
-    if (regions_[i].prot == prot) continue;
-    error = protect_region(i, prot);
+  for (uint32_t i = index_at_or_after(start); i < count_ && regions_[i].start < end; ++i) {
+    const Region& r = regions_[i];
+    const uint32_t old = r.prot;
+    if (old == prot) continue;
+    error = memmgr_protect(r.start, r.pages, prot);
     if (error != 0) break;
-  }
-  const uint64_t done_end = i < count_ && regions_[i].start < end ? regions_[i].start : end;
-  if (done_end > start) {
-    if (int64_t e = memmgr_protect(start, (done_end - start) / kPageSize, prot); e != 0) {
-      for (uint32_t j = i; j > first; --j) {
-        if (regions_[j - 1].prot != old[j - 1 - first]) {
-          (void)protect_region(j - 1, old[j - 1 - first]);
-        }
-      }
-      return e;
+    error = protect_region(i, prot);
+    if (error != 0) {
+      (void)memmgr_protect(regions_[i].start, regions_[i].pages, old);
+      break;
     }
   }
   return error != 0 ? error : result;
@@ -610,8 +678,12 @@ int64_t AddressSpace::protect_region(uint32_t index, uint32_t prot) {
   // through an fd that allows it (Linux's VM_MAYWRITE).
   if (regions_[index].backing->file != nullptr && (prot & kProtExec) != 0) return -kEACCES;
   if ((prot & kProtWrite) != 0 && !regions_[index].may_write) return -kEACCES;
+  bool mapped = regions_[index].prot != kProtNone;
   if ((prot & kProtWrite) != 0 && regions_[index].backing->shared) {
-    if (int64_t e = unshare(index); e != 0) return e;
+    // Unmapped, and mapped below with the new protection (memmgr has it already; the old one may
+    // not fit it). The checks below pass for the region's own fresh copy.
+    if (int64_t e = unshare(index, /*remap=*/false); e != 0) return e;
+    mapped = false;
   }
   Region& r = regions_[index];
   Backing* b = r.backing;
@@ -632,11 +704,12 @@ int64_t AddressSpace::protect_region(uint32_t index, uint32_t prot) {
       }
     }
   }
-  if (r.prot != kProtNone) (void)backend_.unmap(r.start, r.pages);
+  if (mapped) (void)kernel_unmap(r.start, r.pages);
   const uint32_t old = r.prot;
   r.prot = prot;
   if (int64_t e = map_region(r); e != 0) {
     r.prot = old;
+    (void)memmgr_protect(r.start, r.pages, old);  // first: memmgr installs what it allows
     (void)map_region(r);
     return e;
   }
@@ -723,13 +796,13 @@ int64_t AddressSpace::move(uint64_t from, uint64_t pages, uint64_t to, uint64_t 
   if (error == 0) error = split_at(from);
   if (error == 0) error = split_at(m.end);
   m.first = index_at_or_after(from);
-  // 4. The mappings; a failure undoes them, else the bookkeeping follows.
+  // 4. memmgr, before the mappings it is to install: it may refuse (over the budget, no room).
+  const bool recorded = error == 0 && (error = memmgr_move(from, pages, to, more, m.keep)) == 0;
+  // 5. The mappings; a failure undoes them and memmgr's move, else the bookkeeping follows.
   if (error == 0) error = move_map(m);
-  // 5. memmgr last, just before the commit, which cannot fail: its refusal (over the budget, no
-  //    room) is undone as a failed mapping is, all of it the shim's own.
-  if (error == 0) error = memmgr_move(from, pages, to, more, m.keep);
   if (error != 0) {
     move_undo(m);
+    if (recorded) memmgr_unmove(m);
   } else {
     move_commit(m);
   }
@@ -790,7 +863,7 @@ int64_t AddressSpace::move_map(MoveState& m) {
     Region replaced = r;
     replaced.backing = m.fresh[m.traded];
     replaced.first_page = 0;
-    (void)backend_.unmap(r.start, r.pages);
+    (void)kernel_unmap(r.start, r.pages);
     if (int64_t e = map_region(replaced); e != 0) {
       (void)map_region(r);  // what it was
       return e;
@@ -803,14 +876,26 @@ void AddressSpace::move_undo(MoveState& m) {
   for (uint32_t j = 0; j < m.traded; ++j) {
     const Region& r = regions_[m.first + j];
     if (m.fresh[j] == nullptr || r.prot == kProtNone) continue;
-    (void)backend_.unmap(r.start, r.pages);
+    (void)kernel_unmap(r.start, r.pages);
     (void)map_region(r);
   }
-  if (m.extra_mapped && m.last_prot != kProtNone) (void)backend_.unmap(m.moved[m.k].start, m.more);
+  if (m.extra_mapped && m.last_prot != kProtNone) (void)kernel_unmap(m.moved[m.k].start, m.more);
   for (uint32_t j = 0; j < m.mapped; ++j)
-    if (m.moved[j].prot != kProtNone) (void)backend_.unmap(m.moved[j].start, m.moved[j].pages);
+    if (m.moved[j].prot != kProtNone) (void)kernel_unmap(m.moved[j].start, m.moved[j].pages);
   for (uint32_t j = 0; m.fresh != nullptr && j <= m.k; ++j)
     if (m.fresh[j] != nullptr) drop(m.fresh[j]);
+}
+
+void AddressSpace::memmgr_unmove(const MoveState& m) {
+  // Back as it was: nothing else changed memmgr's map in between, so the records this takes are
+  // the ones the move freed, and the budget is not exceeded (the space shrinks back).
+  const uint64_t moved = m.pages + m.more;
+  if (m.keep) {
+    (void)memmgr_unmap(m.to, moved);
+    return;
+  }
+  if (m.more > 0) (void)memmgr_unmap(m.to + m.pages * kPageSize, m.more);
+  (void)memmgr_move(m.to, m.pages, m.from, 0, false);
 }
 
 void AddressSpace::move_commit(MoveState& m) {
@@ -819,7 +904,7 @@ void AddressSpace::move_commit(MoveState& m) {
   for (uint32_t j = 0; j < m.k; ++j) {
     Region& r = regions_[m.first + j];
     if (!m.keep) {
-      if (r.prot != kProtNone) (void)backend_.unmap(r.start, r.pages);
+      if (r.prot != kProtNone) (void)kernel_unmap(r.start, r.pages);
     } else if (m.fresh[j] == nullptr) {
       ++r.backing->users;  // MAP_SHARED: mapped at both places
     } else {

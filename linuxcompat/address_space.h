@@ -69,6 +69,16 @@ class MemoryBackend {
   virtual Status map(abi::Handle memory, uint64_t vaddr, uint64_t first_page, uint64_t pages,
                      uint32_t rights) = 0;
   virtual Status unmap(uint64_t vaddr, uint64_t pages) = 0;
+  // The process's address space capability, which memmgr is given (AddressSpace::open) so that
+  // memmgr makes the process's mappings (install, withdraw) instead of map and unmap above;
+  // kNullHandle (host tests of the bookkeeping): map and unmap make them.
+  virtual abi::Handle space() const { return abi::kNullHandle; }
+  // A copy of capability `cap` with `rights` (a subset of its own) for a service in the shim's
+  // own domain, which keeps or gives back what it is handed as one in another domain would
+  // (memmgr beside the shim); kNullHandle if none could be made. unlend gives back a copy the
+  // service refused (a refused direct call leaves it with the caller, svc/lib/rpc.h).
+  virtual abi::Handle lend(abi::Handle, uint32_t) { return abi::kNullHandle; }
+  virtual void unlend(abi::Handle) {}
 
   // Copies between the shim's memory and bytes [offset, offset + length) of `object`, or
   // between two objects, or zeroes bytes of an object, a page at a time (page()). Each returns
@@ -274,8 +284,9 @@ class AddressSpace {
   static uint64_t offset_in_object(const Region& r, uint64_t address) {
     return r.first_page * 4096 + (address - r.start);
   }
-  // Gives region `index` a private copy of its pages (before it is made writable).
-  int64_t unshare(uint32_t index);
+  // Gives region `index` a private copy of its pages (before it is made writable), mapped in
+  // place of the old ones unless `remap` is false (the caller maps it).
+  int64_t unshare(uint32_t index, bool remap = true);
   Backing* new_backing(uint64_t pages);
   // A new backing (no user yet) for a mapping of `file`'s memory object, holding a reference
   // to the file.
@@ -306,8 +317,24 @@ class AddressSpace {
   int64_t move_allocate(MoveState& m);
   int64_t move_map(MoveState& m);
   void move_undo(MoveState& m);
+  // memmgr's move taken back (a mapping failed after memmgr recorded it).
+  void memmgr_unmove(const MoveState& m);
   void move_commit(MoveState& m);
   bool copy(uint64_t address, uint64_t len, Access access, void* shim_buffer);
+
+  // The process's mappings: made by memmgr in the process's address space (install, withdraw)
+  // once it has one attached, else by the backend (map, unmap). A capability handed to memmgr
+  // is the shim's own over IPC (the transfer gives memmgr a copy) and lent (a copy) to a memmgr
+  // beside the shim. The core's Status.
+  Status kernel_map(abi::Handle memory, uint64_t vaddr, uint64_t first_page, uint64_t pages,
+                    uint32_t rights);
+  Status kernel_unmap(uint64_t vaddr, uint64_t pages);
+  // Gives memmgr the process's address space (after open or memmgr_copy), if the backend has
+  // one: 0 or -ENOMEM.
+  int64_t attach();
+  // The capability to hand memmgr for `cap` (see kernel_map), or kNullHandle.
+  abi::Handle hand_over(abi::Handle cap, uint32_t rights);
+  void take_back(abi::Handle handed, rpc::Status s);
 
   // memmgr's side of a change (each does nothing without memmgr): 0 or -ENOMEM (memmgr refused,
   // or did not answer).
@@ -323,6 +350,7 @@ class AddressSpace {
   MemoryBackend& backend_;
   Memmgr* memmgr_ = nullptr;
   uint32_t space_ = 0;                // its record in memmgr
+  bool attached_ = false;             // memmgr has the process's address space (attach)
   Region regions_[kMaxRegions] = {};  // sorted by start, not overlapping
   uint32_t count_ = 0;
   // Every address space, for unmap_file and remap_file.

@@ -20,10 +20,47 @@
 #include "linuxcompat/linux.h"
 #include "linuxcompat/task.h"
 #include "linuxcompat/test_services.h"
+#include "svc/lib/test_env.h"
 #include "svc/memmgr/memmgr_service.h"
 
 namespace hmk::lx {
 namespace {
+
+class FakeBackend;
+
+// The core as memmgr reaches it (svc/lib/test_env.h) when memmgr makes the mappings: each call
+// goes to the FakeBackend of the address space named, and every capability memmgr holds is a
+// copy lent to it, named apart (lend), so that a copy memmgr does not give back is left over.
+class FakeCore final : public svc::test::FakeKernel {
+ public:
+  FakeCore() { svc::test::use_kernel(this); }
+  ~FakeCore() { svc::test::use_kernel(nullptr); }
+  FakeCore(const FakeCore&) = delete;
+  FakeCore& operator=(const FakeCore&) = delete;
+
+  abi::Handle add(FakeBackend* backend) {
+    spaces_[next_] = backend;
+    return next_++;
+  }
+  abi::Handle lend(abi::Handle cap) {
+    lent_[next_] = cap;
+    return next_++;
+  }
+  Status map(uint32_t space, uint32_t memory, uint64_t vaddr, uint64_t first_page, uint64_t pages,
+             uint32_t rights) override;
+  Status unmap(uint32_t space, uint64_t vaddr, uint64_t pages) override;
+  Status resolve_fault(uint32_t, uint64_t, uint32_t) override { return Status::kOk; }
+  void drop(uint32_t handle) override { REQUIRE(lent_.erase(handle) == 1); }
+  size_t lent() const { return lent_.size(); }
+  uint64_t calls = 0;  // map and unmap calls memmgr made
+
+ private:
+  FakeBackend& backend_of(uint32_t space) { return *spaces_.at(lent_.at(space)); }
+
+  std::map<abi::Handle, FakeBackend*> spaces_;
+  std::map<abi::Handle, abi::Handle> lent_;  // a copy memmgr holds -> the shim's own
+  abi::Handle next_ = 1'000'000;
+};
 
 struct Mapping {
   abi::Handle memory;
@@ -45,8 +82,22 @@ struct MemoryStore {
 class FakeBackend final : public MemoryBackend {
  public:
   FakeBackend() : store_(own_) {}
-  // Another process's backend over the same memory objects (a fork's child).
-  explicit FakeBackend(FakeBackend& other) : store_(other.store_) {}
+  // Another process's backend over the same memory objects (a fork's child), its mappings
+  // made by memmgr if the other's are.
+  explicit FakeBackend(FakeBackend& other) : store_(other.store_) {
+    if (other.core_ != nullptr) use(other.core_);
+  }
+  // memmgr makes this process's mappings from now on (through `core`).
+  void use(FakeCore* core) {
+    core_ = core;
+    space_ = core->add(this);
+  }
+  abi::Handle space() const override { return space_; }
+  abi::Handle lend(abi::Handle cap, uint32_t) override {
+    REQUIRE(core_ != nullptr);
+    return core_->lend(cap);
+  }
+  void unlend(abi::Handle copy) override { core_->drop(copy); }
   Status create(uint64_t pages, bool, MemoryObject* object) override {
     if (pages == 0 || pages > abi::kMaxMemoryPages) return Status::kInvalidArgument;  // the core's
     if (pages > budget_pages) return Status::kQuotaExceeded;
@@ -162,7 +213,26 @@ class FakeBackend final : public MemoryBackend {
  private:
   MemoryStore own_;
   MemoryStore& store_;
+  FakeCore* core_ = nullptr;
+  abi::Handle space_ = abi::kNullHandle;
 };
+
+Status FakeCore::map(uint32_t space, uint32_t memory, uint64_t vaddr, uint64_t first_page,
+                     uint64_t pages, uint32_t rights) {
+  ++calls;
+  return backend_of(space).map(lent_.at(memory), vaddr, first_page, pages, rights);
+}
+
+Status FakeCore::unmap(uint32_t space, uint64_t vaddr, uint64_t pages) {
+  ++calls;
+  FakeBackend& backend = backend_of(space);
+  // The core removes every whole mapping inside the range (one call may take several).
+  for (auto it = backend.mappings.lower_bound(vaddr); it != backend.mappings.end();) {
+    if (it->first + it->second.pages * kPageSize > vaddr + pages * kPageSize) break;
+    it = backend.mappings.erase(it);
+  }
+  return Status::kOk;
+}
 
 constexpr uint64_t kBase = 0x10'0000;
 constexpr uint32_t kRw = kProtRead | kProtWrite;
@@ -836,7 +906,11 @@ void check_memmgr(const Memmgr& m, const AddressSpace& mm) {
 }
 
 TEST_CASE("memmgr holds the address space's regions through every change, a fork's its own") {
+  // The mappings made by the backend, or by memmgr (install, withdraw) as in the images.
+  const bool memmgr_maps = GENERATE(false, true);
+  FakeCore core;
   FakeBackend fake;
+  if (memmgr_maps) fake.use(&core);
   Memmgr m;
   {
     AddressSpace mm(fake);
@@ -880,14 +954,21 @@ TEST_CASE("memmgr holds the address space's regions through every change, a fork
     }
     CHECK(m.usage().spaces == before.spaces);  // the child's record went with it
     check_memmgr(m, mm);
+    check_consistent(mm, fake);
     fake.process_gone = true;
   }
   CHECK(m.usage().spaces == 0);
   CHECK(m.usage().regions == 0);
+  CHECK(core.lent() == 0);  // memmgr gave back every capability it was lent
+  CHECK((core.calls > 0) == memmgr_maps);
 }
 
 TEST_CASE("memmgr's budget (RLIMIT_AS): growth beyond it is ENOMEM and nothing is made") {
+  // The mappings made by the backend, or by memmgr (install, withdraw) as in the images.
+  const bool memmgr_maps = GENERATE(false, true);
+  FakeCore core;
   FakeBackend fake;
+  if (memmgr_maps) fake.use(&core);
   Memmgr m;
   AddressSpace mm(fake);
   REQUIRE(mm.open(&m.client, 16) == 0);
@@ -924,7 +1005,11 @@ TEST_CASE("memmgr's budget (RLIMIT_AS): growth beyond it is ENOMEM and nothing i
 }
 
 TEST_CASE("a mapping larger than a memory object is several regions, one mapping to mremap") {
+  // The mappings made by the backend, or by memmgr (install, withdraw) as in the images.
+  const bool memmgr_maps = GENERATE(false, true);
+  FakeCore core;
   FakeBackend fake;
+  if (memmgr_maps) fake.use(&core);
   Memmgr m;
   {
     AddressSpace mm(fake);
@@ -960,7 +1045,11 @@ TEST_CASE("a mapping larger than a memory object is several regions, one mapping
 }
 
 TEST_CASE("memmgr follows random changes: the two maps agree after each") {
+  // The mappings made by the backend, or by memmgr (install, withdraw) as in the images.
+  const bool memmgr_maps = GENERATE(false, true);
+  FakeCore core;
   FakeBackend fake;
+  if (memmgr_maps) fake.use(&core);
   Memmgr m;
   AddressSpace mm(fake);
   REQUIRE(mm.open(&m.client, 48) == 0);
@@ -997,8 +1086,11 @@ TEST_CASE("memmgr follows random changes: the two maps agree after each") {
     changed += e == 0;
     INFO("step " << step);
     check_memmgr(m, mm);
+    check_consistent(mm, fake);
   }
   CHECK(changed > 500);  // the sequence did change the map, not only fail (893 of 3000)
+  CHECK((core.calls > 0) == memmgr_maps);
+  CHECK(core.lent() == (memmgr_maps ? 1 : 0));  // the address space's, until close
   fake.process_gone = true;
 }
 
@@ -1008,7 +1100,11 @@ TEST_CASE("memmgr and the regions agree through failures: mappings failing, memm
   // cannot record is undone, and that undo's mapping failing too leaves the region as it was
   // made; linux.md says so.)
   const bool full_pool = GENERATE(false, true);
+  // The mappings made by the backend, or by memmgr (install, withdraw) as in the images.
+  const bool memmgr_maps = GENERATE(false, true);
+  FakeCore core;
   FakeBackend fake;
+  if (memmgr_maps) fake.use(&core);
   Memmgr m;
   // Other address spaces take all but a few of memmgr's region records (one-page regions of
   // alternating rights, which do not merge), so that memmgr's refusals for want of room come up.

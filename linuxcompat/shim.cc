@@ -50,6 +50,15 @@ Status ShimBackend::unmap(uint64_t vaddr, uint64_t pages) {
   return rt::unmap(space_, vaddr, pages);
 }
 
+abi::Handle ShimBackend::lend(abi::Handle cap, uint32_t rights) {
+  Result<abi::Handle> copy = rt::cap_derive(cap, rights);
+  return copy.ok() ? *copy : abi::kNullHandle;
+}
+
+void ShimBackend::unlend(abi::Handle copy) {
+  (void)rt::cap_delete(copy);
+}
+
 namespace {
 
 // ---- files: the serial ports, and an empty input if /dev/null cannot be opened ----
@@ -207,21 +216,25 @@ void fault(Task& task, const abi::IpcRegisters& regs) {
 
 namespace {
 
-// Whether a page fault that reached the shim may be resolved: under kernel paging always (a
-// fault retried after a file's memory object moved); under the user-level pager, if memmgr says
-// the access is one its region allows (the fault's question goes to memmgr).
-bool pager_allows(const Task& task, const abi::IpcRegisters& regs) {
-  if (!g_shim.user_pager) return true;
+// Whether a page fault that reached the shim is resolved now. Under the user-level pager the
+// fault goes to memmgr (pageIn), which resolves it in the process's address space if its region
+// allows the access. Under kernel paging the shim resolves it itself, as the kernel would have:
+// a fault retried after a file's memory object moved.
+bool page_in(const Task& task, const abi::IpcRegisters& regs) {
+  if (!g_shim.user_pager) {
+    return rt::space_resolve_fault(task.process.space, regs.words[1],
+                                   static_cast<uint32_t>(regs.words[4])) == Status::kOk;
+  }
   using Mm = svc::memmgr::MemoryManager;
-  Mm::FaultRequest req;
+  Mm::PageInRequest req;
   req.space = task.process.mm.memmgr_space();
   req.address = regs.words[1];
   req.access = regs.words[4] == abi::kRightWrite     ? svc::memmgr::Access::kWrite
                : regs.words[4] == abi::kRightExecute ? svc::memmgr::Access::kExecute
                                                      : svc::memmgr::Access::kRead;
-  Mm::FaultResponse resp;
-  return g_shim.memmgr.fault(req, resp) == rpc::Status::kOk &&
-         resp.result == svc::memmgr::FaultResult::kResolve;
+  Mm::PageInResponse resp;
+  return g_shim.memmgr.page_in(req, resp) == rpc::Status::kOk &&
+         resp.result == svc::memmgr::FaultResult::kResolve && resp.kernel == 0;
 }
 
 }  // namespace
@@ -239,15 +252,13 @@ Answer handle(abi::IpcRegisters& regs) {
     regs.tag = abi::MessageInfo::make(0, 0);  // a call from a task that has ended
     return Answer::kResumeAtOnce;
   }
-  // A user-level pager's fault (pager=user): memmgr decides, resolved as kernel paging would,
-  // and retried. So
-  // is, under kernel paging, a fault on a page mapped again while the fault waited for the lock
-  // (a file's memory object moved to a bigger one: RegularInode::move_to_memory).
+  // A user-level pager's fault (pager=user): memmgr decides and resolves it, and the thread
+  // retries. So is, under kernel paging, a fault on a page mapped again while the fault waited
+  // for the lock (a file's memory object moved to a bigger one: RegularInode::move_to_memory),
+  // which the shim resolves.
   constexpr uint64_t kPageFaultVector = 14;
   if (regs.tag.label() == abi::kForeignFaultLabel && regs.words[0] == kPageFaultVector &&
-      pager_allows(*task, regs) &&
-      rt::space_resolve_fault(task->process.space, regs.words[1],
-                              static_cast<uint32_t>(regs.words[4])) == Status::kOk) {
+      page_in(*task, regs)) {
     if (g_shim.user_pager) ++g_shim.pager_faults;
     regs.tag = abi::MessageInfo::make(abi::kForeignResume, 1);
     regs.words[0] = 0;

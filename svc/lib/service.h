@@ -16,6 +16,7 @@
 
 #include <stdint.h>
 
+#include "core/lib/status.h"
 #include "svc/lib/rpc.h"
 
 namespace hmk::svc {
@@ -75,6 +76,18 @@ void free_extent(Extent& extent);
 
 // Diagnostics, on the console the kernel also writes to.
 void log(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+
+// The core's calls on another process's address space, for a service that manages address
+// spaces (memmgr) through capabilities it was given: `space` a Space capability with Manage,
+// `memory` a memory object's, both handles in the service's own table (what a call carried to
+// it, rpc.h). Each answers the core's Status as the core gave it (core/abi/syscalls.tbl: map,
+// unmap, space_resolve_fault). A user domain makes them as system calls (svc/lib/space_calls.cc),
+// the kernel's through its domain space (svc/kernel/env.cc); host tests record them
+// (test_env.h).
+Status space_map(uint32_t space, uint32_t memory, uint64_t vaddr, uint64_t first_page,
+                 uint64_t pages, uint32_t rights);
+Status space_unmap(uint32_t space, uint64_t vaddr, uint64_t pages);
+Status space_resolve_fault(uint32_t space, uint64_t address, uint32_t access);
 
 // The base every service implements besides its interface's Server.
 class Service {

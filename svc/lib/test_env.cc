@@ -25,6 +25,7 @@ struct State {
   std::map<std::string, rpc::Channel> services;
   std::vector<Loopback> loopbacks;
   uint64_t loopback_calls = 0;
+  test::FakeKernel* kernel = nullptr;
 };
 
 State& state() {
@@ -132,8 +133,34 @@ hmk::rpc::Status hmk::rpc::Channel::call(Message& msg) const {
   return Status::kOk;
 }
 
-// No capability ever travels here (loopback messages carry handles unchanged, and the services
-// under test take none): a drop is a test bug, reported through the log.
+// Loopback messages carry handles unchanged: a service that gives one back hands it to the
+// test's fake kernel; without one, no service under test should take any, and a drop is a test
+// bug, reported through the log.
 void hmk::rpc::drop_cap(uint32_t handle) {
+  if (hmk::svc::state().kernel != nullptr) {
+    hmk::svc::state().kernel->drop(handle);
+    return;
+  }
   hmk::svc::log("test_env: capability %u dropped\n", handle);
+}
+
+hmk::Status hmk::svc::space_map(uint32_t space, uint32_t memory, uint64_t vaddr,
+                                uint64_t first_page, uint64_t pages, uint32_t rights) {
+  test::FakeKernel* kernel = state().kernel;
+  return kernel != nullptr ? kernel->map(space, memory, vaddr, first_page, pages, rights)
+                           : Status::kUnsupported;
+}
+
+hmk::Status hmk::svc::space_unmap(uint32_t space, uint64_t vaddr, uint64_t pages) {
+  test::FakeKernel* kernel = state().kernel;
+  return kernel != nullptr ? kernel->unmap(space, vaddr, pages) : Status::kUnsupported;
+}
+
+hmk::Status hmk::svc::space_resolve_fault(uint32_t space, uint64_t address, uint32_t access) {
+  test::FakeKernel* kernel = state().kernel;
+  return kernel != nullptr ? kernel->resolve_fault(space, address, access) : Status::kUnsupported;
+}
+
+void hmk::svc::test::use_kernel(FakeKernel* kernel) {
+  state().kernel = kernel;
 }

@@ -36,4 +36,21 @@ rpc::Channel loopback(void* server, rpc::DispatchFn dispatch, uint64_t interface
 // Calls made through loopback channels since reset().
 uint64_t loopback_calls();
 
+// The core as a test plays it for a service's calls on address spaces (service.h: space_map,
+// space_unmap, space_resolve_fault) and for the capabilities a service gives back
+// (rpc::drop_cap). Without one (use_kernel(nullptr), and after reset()) those calls answer
+// kUnsupported and a drop is logged as a test bug.
+class FakeKernel {
+ public:
+  virtual Status map(uint32_t space, uint32_t memory, uint64_t vaddr, uint64_t first_page,
+                     uint64_t pages, uint32_t rights) = 0;
+  virtual Status unmap(uint32_t space, uint64_t vaddr, uint64_t pages) = 0;
+  virtual Status resolve_fault(uint32_t space, uint64_t address, uint32_t access) = 0;
+  virtual void drop(uint32_t handle) = 0;
+
+ protected:
+  ~FakeKernel() = default;
+};
+void use_kernel(FakeKernel* kernel);
+
 }  // namespace hmk::svc::test

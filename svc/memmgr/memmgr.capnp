@@ -3,9 +3,15 @@
 # it keeps the map of its regions (range, rights, backing) and a page budget, and it decides:
 # whether a region may be added (its range free, the budget not exceeded), where a region
 # without a fixed address goes (place), and whether a page fault is an access its region allows
-# (fault: a user-level pager's question). It holds no memory and makes no mapping: the client
-# makes the memory objects and the mappings its answers describe, and the kernel resolves
-# ordinary faults from those mappings itself, with no call to anyone (kernel paging).
+# (fault: a user-level pager's question).
+#
+# It registers the regions with the kernel itself: a client attaches an address space's
+# capability (attach), and memmgr makes the kernel mappings (install, withdraw) over the memory
+# objects the client makes and lends it, only where its own regions allow them. The kernel then
+# resolves ordinary faults from those mappings with no call to anyone (kernel paging); under a
+# user-level pager the fault comes to memmgr (pageIn), which resolves it if its region allows
+# the access. It keeps no memory object: each one lent to install is given back once mapped (the
+# mapping holds the object).
 #
 # It knows nothing of Linux. Addresses are bytes, page aligned (4096); sizes and budgets are
 # pages. Rights are bits: 1 read, 2 write, 4 execute (0: reserved, no access).
@@ -76,7 +82,37 @@ interface MemoryManager {
   # client unmaps it, then maps) leaves the space within its budget: the pages after it (those
   # now, less the ones it replaces, plus its own) at most the budget, else noSpace. So a space
   # over its budget is refused even a replacement of the same size. Changes nothing.
+
+  attach @16 (space :UInt32, target :AddressSpace) -> ();
+  # The kernel address space `space` stands for (a capability with Manage): memmgr keeps it
+  # until close, and install, withdraw and pageIn act on it. exists if one is attached already.
+
+  install @17 (space :UInt32, start :UInt64, pages :UInt64, rights :UInt8, memory :Memory,
+               firstPage :UInt64) -> (kernel :UInt32);
+  # Maps pages [firstPage, firstPage + pages) of `memory` at `start` in the attached address
+  # space with `rights`, if every page of the range lies in a region whose rights include them;
+  # else invalidArgument, as for a range not aligned, empty or wrapping, or rights other than
+  # the three bits (nothing is mapped then). badHandle: no address space attached. `kernel` is
+  # the kernel's answer to the mapping (a core Status: 0 is Ok), as it gave it. memmgr gives
+  # `memory` back either way: the mapping holds the object.
+
+  withdraw @18 (space :UInt32, start :UInt64, pages :UInt64) -> (kernel :UInt32);
+  # Removes the attached address space's mappings inside the range (the core's unmap), wherever
+  # memmgr's regions are: taking a mapping away never gives a process more. `kernel`, the
+  # errors and badHandle as for install.
+
+  pageIn @19 (space :UInt32, address :UInt64, access :Access) -> (result :FaultResult,
+                                                                   kernel :UInt32);
+  # A user-level pager's fault: what fault answers, and for resolve the fault resolved in the
+  # attached address space as kernel paging would (the core's space_resolve_fault, whose answer
+  # is `kernel`).
 }
+
+interface AddressSpace {}
+# A kernel address space capability (the core's Space), carried to attach.
+
+interface Memory {}
+# A kernel memory object capability (the core's MemoryObject), lent to install.
 
 enum Backing {
   private @0;

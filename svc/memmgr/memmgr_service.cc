@@ -76,7 +76,7 @@ rpc::Status MemmgrService::start(svc::Env&) {
   free_ = 0;
   free_count_ = kPoolSize;
   for (Space& s : spaces_)  // bound: kMaxSpaces spaces
-    s = Space{false, kNone, 0, 0, 0};
+    s = Space{false, kNone, 0, 0, 0, 0};
   last_ = 0;
   return Status::kOk;
 }
@@ -158,6 +158,23 @@ bool MemmgrService::covered(const Space& s, uint64_t start, uint64_t end) const 
     at = end_of(r);
   }
   return at >= end;
+}
+
+bool MemmgrService::allows(const Space& s, uint64_t start, uint64_t end, uint8_t rights) const {
+  uint64_t at = start;
+  // bound: the space's regions
+  for (uint32_t r = region_after(s, start); r != kNone && at < end; r = records_[r].next) {
+    if (records_[r].start > at || (records_[r].rights & rights) != rights) return false;
+    at = end_of(r);
+  }
+  return at >= end;
+}
+
+void MemmgrService::end(Space& s) {
+  drop_regions(s);
+  if (s.target != 0) rpc::drop_cap(s.target);
+  s.target = 0;
+  s.open = false;
 }
 
 bool MemmgrService::spans(const Space& s, uint64_t address) const {
@@ -305,7 +322,7 @@ rpc::Status MemmgrService::open(const MemoryManager::OpenRequest& req,
                                 MemoryManager::OpenResponse& resp, const rpc::CallContext&) {
   const uint32_t id = allocate();
   if (id == 0) return Status::kNoSpace;
-  spaces_[id] = Space{true, kNone, 0, 0, req.budget};
+  spaces_[id] = Space{true, kNone, 0, 0, req.budget, 0};
   resp.space = id;
   return Status::kOk;
 }
@@ -318,7 +335,7 @@ rpc::Status MemmgrService::copy(const MemoryManager::CopyRequest& req,
   const uint32_t id = allocate();
   if (id == 0) return Status::kNoSpace;
   Space& to = spaces_[id];
-  to = Space{true, kNone, 0, 0, from->budget};
+  to = Space{true, kNone, 0, 0, from->budget, 0};
   uint32_t tail = kNone;
   for (uint32_t r = from->first; r != kNone; r = records_[r].next) {  // bound: its regions
     const uint32_t n = take();
@@ -336,8 +353,7 @@ rpc::Status MemmgrService::close(const MemoryManager::CloseRequest& req,
                                  MemoryManager::CloseResponse&, const rpc::CallContext&) {
   Space* s = space_of(req.space);
   if (s == nullptr) return Status::kNotFound;
-  drop_regions(*s);
-  s->open = false;
+  end(*s);
   return Status::kOk;
 }
 
@@ -509,6 +525,71 @@ rpc::Status MemmgrService::fault(const MemoryManager::FaultRequest& req,
     resp.result = (records_[r].rights & right) != 0 ? FaultResult::kResolve : FaultResult::kDenied;
   }
   return Status::kOk;
+}
+
+rpc::Status MemmgrService::attach(const MemoryManager::AttachRequest& req,
+                                  MemoryManager::AttachResponse&, const rpc::CallContext&) {
+  Space* s = space_of(req.space);
+  if (s == nullptr) return Status::kNotFound;
+  if (s->target != 0) return Status::kExists;
+  if (req.target.handle == 0) return Status::kBadHandle;
+  s->target = req.target.handle;  // kept until close (the call layer's rule: it is ours now)
+  return Status::kOk;
+}
+
+rpc::Status MemmgrService::install(const MemoryManager::InstallRequest& req,
+                                   MemoryManager::InstallResponse& resp, const rpc::CallContext&) {
+  const Space* s = space_of(req.space);
+  if (s == nullptr) return Status::kNotFound;
+  if (s->target == 0) return Status::kBadHandle;
+  uint64_t end = 0;
+  if (!range_end(req.start, req.pages, &end) || req.rights == 0 ||
+      (req.rights & ~kAllRights) != 0 || !allows(*s, req.start, end, req.rights)) {
+    return Status::kInvalidArgument;  // the call layer gives `memory` back
+  }
+  resp.kernel = static_cast<uint32_t>(
+      space_map(s->target, req.memory.handle, req.start, req.first_page, req.pages, req.rights));
+  rpc::drop_cap(req.memory.handle);  // the mapping holds the object
+  return Status::kOk;
+}
+
+rpc::Status MemmgrService::withdraw(const MemoryManager::WithdrawRequest& req,
+                                    MemoryManager::WithdrawResponse& resp,
+                                    const rpc::CallContext&) {
+  const Space* s = space_of(req.space);
+  if (s == nullptr) return Status::kNotFound;
+  if (s->target == 0) return Status::kBadHandle;
+  uint64_t end = 0;
+  if (!range_end(req.start, req.pages, &end)) return Status::kInvalidArgument;
+  resp.kernel = static_cast<uint32_t>(space_unmap(s->target, req.start, req.pages));
+  return Status::kOk;
+}
+
+rpc::Status MemmgrService::page_in(const MemoryManager::PageInRequest& req,
+                                   MemoryManager::PageInResponse& resp,
+                                   const rpc::CallContext& ctx) {
+  const Space* s = space_of(req.space);
+  if (s == nullptr) return Status::kNotFound;
+  if (s->target == 0) return Status::kBadHandle;
+  MemoryManager::FaultRequest question;
+  question.space = req.space;
+  question.address = req.address;
+  question.access = req.access;
+  MemoryManager::FaultResponse answer;
+  if (const Status st = fault(question, answer, ctx); st != Status::kOk) return st;
+  resp.result = answer.result;
+  resp.kernel = 0;
+  if (answer.result == FaultResult::kResolve) {
+    resp.kernel = static_cast<uint32_t>(
+        space_resolve_fault(s->target, req.address, right_for(req.access)));
+  }
+  return Status::kOk;
+}
+
+void MemmgrService::stop() {
+  for (Space& s : spaces_) {  // bound: kMaxSpaces spaces
+    if (s.open) end(s);
+  }
 }
 
 rpc::Status MemmgrService::find(const MemoryManager::FindRequest& req,

@@ -13,6 +13,11 @@
 // records more than that before settle merges them away, so the pool holds kSpare records over
 // kMaxRegions that are never in use between calls. Every walk is bounded by a space's regions
 // (kMaxRegionsPerSpace, kSpare more during a call) or by a fixed table.
+//
+// The kernel mappings: a space may have a kernel address space attached (a capability memmgr
+// keeps until close). install maps a lent memory object there only where the space's regions
+// allow it (range and rights), withdraw unmaps, page_in resolves a user-level pager's fault; the
+// calls themselves are the domain's (service.h: space_map, space_unmap, space_resolve_fault).
 #pragma once
 
 #include "svc/lib/service.h"
@@ -65,6 +70,17 @@ class MemmgrService final : public svc::Service, public MemoryManager::Server {
                     const rpc::CallContext& ctx) override;
   rpc::Status admit(const MemoryManager::AdmitRequest& req, MemoryManager::AdmitResponse& resp,
                     const rpc::CallContext& ctx) override;
+  rpc::Status attach(const MemoryManager::AttachRequest& req, MemoryManager::AttachResponse& resp,
+                     const rpc::CallContext& ctx) override;
+  rpc::Status install(const MemoryManager::InstallRequest& req,
+                      MemoryManager::InstallResponse& resp, const rpc::CallContext& ctx) override;
+  rpc::Status withdraw(const MemoryManager::WithdrawRequest& req,
+                       MemoryManager::WithdrawResponse& resp, const rpc::CallContext& ctx) override;
+  rpc::Status page_in(const MemoryManager::PageInRequest& req, MemoryManager::PageInResponse& resp,
+                      const rpc::CallContext& ctx) override;
+
+  // The address spaces still attached give their capabilities back (the system is ending).
+  void stop() override;
 
  private:
   static constexpr uint32_t kNone = ~0u;
@@ -87,6 +103,7 @@ class MemmgrService final : public svc::Service, public MemoryManager::Server {
     uint32_t regions;  // how many; `pages`, the pages they span (both as of the last settle)
     uint64_t pages;
     uint64_t budget;
+    uint32_t target;  // the kernel address space attached (a handle memmgr holds; 0: none)
   };
 
   // Regions [first .. last], linked in order, out of any space's list (move's).
@@ -117,6 +134,10 @@ class MemmgrService final : public svc::Service, public MemoryManager::Server {
   bool is_free(const Space& s, uint64_t start, uint64_t end) const;
   // Whether [start, end) lies in regions throughout.
   bool covered(const Space& s, uint64_t start, uint64_t end) const;
+  // Whether [start, end) lies in regions throughout whose rights include `rights`.
+  bool allows(const Space& s, uint64_t start, uint64_t end, uint8_t rights) const;
+  // Closes `s`: its regions go, its attached address space is given back.
+  void end(Space& s);
   // Whether one region holds pages on both sides of `address` (a cut there takes a record).
   bool spans(const Space& s, uint64_t address) const;
   // The regions with a page in [start, end).

@@ -200,6 +200,48 @@ class Mm {
     MemoryManager::InfoResponse resp;
     return client_.info(req, resp);
   }
+  Status attach(uint32_t space, uint32_t target) {
+    MemoryManager::AttachRequest req;
+    req.space = space;
+    req.target.handle = target;
+    MemoryManager::AttachResponse resp;
+    return client_.attach(req, resp);
+  }
+  // install's status; *kernel from its answer.
+  Status install(uint32_t space, uint64_t start, uint64_t pages, uint8_t rights, uint32_t memory,
+                 uint64_t first_page = 0, uint32_t* kernel = nullptr) {
+    MemoryManager::InstallRequest req;
+    req.space = space;
+    req.start = start;
+    req.pages = pages;
+    req.rights = rights;
+    req.memory.handle = memory;
+    req.first_page = first_page;
+    MemoryManager::InstallResponse resp;
+    const Status s = client_.install(req, resp);
+    if (kernel != nullptr) *kernel = resp.kernel;
+    return s;
+  }
+  Status withdraw(uint32_t space, uint64_t start, uint64_t pages, uint32_t* kernel = nullptr) {
+    MemoryManager::WithdrawRequest req;
+    req.space = space;
+    req.start = start;
+    req.pages = pages;
+    MemoryManager::WithdrawResponse resp;
+    const Status s = client_.withdraw(req, resp);
+    if (kernel != nullptr) *kernel = resp.kernel;
+    return s;
+  }
+  // page_in's status; *answer from its answer.
+  Status page_in(uint32_t space, uint64_t address, Access access,
+                 MemoryManager::PageInResponse* answer) {
+    MemoryManager::PageInRequest req;
+    req.space = space;
+    req.address = address;
+    req.access = access;
+    return client_.page_in(req, *answer);
+  }
+  void stop() { service_->stop(); }
   Usage usage() {
     MemoryManager::UsageResponse resp;
     REQUIRE(client_.usage(MemoryManager::UsageRequest{}, resp) == Status::kOk);
@@ -589,6 +631,144 @@ TEST_CASE("fault: resolve, unmapped or denied, per access and rights") {
   REQUIRE(mm.protect(s, at(0), 16, kRW) == Status::kOk);
   CHECK(mm.fault(s, at(0), Access::kWrite) == FaultResult::kResolve);
   CHECK(mm.fault(s, at(8), Access::kExecute) == FaultResult::kDenied);
+}
+
+// The core as memmgr's kernel calls reach it (test_env.h): every call recorded, answered
+// `answer`, and every capability given back.
+struct Kernel final : test::FakeKernel {
+  struct Call {
+    char what;  // 'm'ap, 'u'nmap, 'r'esolve
+    uint32_t space;
+    uint32_t memory;
+    uint64_t address;
+    uint64_t first_page;
+    uint64_t pages;
+    uint32_t rights;
+    bool operator==(const Call& o) const {
+      return what == o.what && space == o.space && memory == o.memory && address == o.address &&
+             first_page == o.first_page && pages == o.pages && rights == o.rights;
+    }
+  };
+  hmk::Status map(uint32_t space, uint32_t memory, uint64_t vaddr, uint64_t first_page,
+                  uint64_t pages, uint32_t rights) override {
+    calls.push_back({'m', space, memory, vaddr, first_page, pages, rights});
+    return answer;
+  }
+  hmk::Status unmap(uint32_t space, uint64_t vaddr, uint64_t pages) override {
+    calls.push_back({'u', space, 0, vaddr, 0, pages, 0});
+    return answer;
+  }
+  hmk::Status resolve_fault(uint32_t space, uint64_t address, uint32_t access) override {
+    calls.push_back({'r', space, 0, address, 0, 0, access});
+    return answer;
+  }
+  void drop(uint32_t handle) override { dropped.push_back(handle); }
+
+  std::vector<Call> calls;
+  std::vector<uint32_t> dropped;
+  hmk::Status answer = hmk::Status::kOk;
+};
+
+TEST_CASE("kernel mappings: attach, install only where the regions allow, withdraw, pageIn") {
+  const bool loopback = GENERATE(false, true);
+  Mm mm(loopback);
+  Kernel kernel;
+  test::use_kernel(&kernel);
+  using Calls = std::vector<Kernel::Call>;
+  using Handles = std::vector<uint32_t>;
+  // A refused call's capability is given back by the call layer over IPC; a direct call leaves
+  // it with the caller (rpc.h).
+  const Handles refused = loopback ? Handles{70} : Handles{};
+  const uint32_t s = mm.open();
+  REQUIRE(mm.map(s, at(0), 4, kRW) == Status::kOk);
+
+  // Nothing attached yet.
+  CHECK(mm.install(s, at(0), 1, kR, 70) == Status::kBadHandle);
+  CHECK(mm.withdraw(s, at(0), 1) == Status::kBadHandle);
+  MemoryManager::PageInResponse paged;
+  CHECK(mm.page_in(s, at(0), Access::kRead, &paged) == Status::kBadHandle);
+  CHECK(kernel.calls.empty());
+  CHECK(kernel.dropped == refused);
+  kernel.dropped.clear();
+
+  CHECK(mm.attach(99, 70) == Status::kNotFound);
+  REQUIRE(mm.attach(s, 50) == Status::kOk);
+  CHECK(mm.attach(s, 70) == Status::kExists);  // the first one stays
+  CHECK(kernel.dropped.size() == refused.size() * 2);
+  kernel.dropped.clear();
+
+  // Where the regions allow it: mapped in the attached space, the memory given back.
+  uint32_t answer = 1;
+  REQUIRE(mm.install(s, at(1), 3, kRW, 60, 5, &answer) == Status::kOk);
+  CHECK(answer == 0);
+  CHECK(kernel.calls == Calls{{'m', 50, 60, at(1), 5, 3, kRW}});
+  CHECK(kernel.dropped == Handles{60});
+
+  // Not where they do not: past the regions, over a hole, more rights than the region's, bad
+  // arguments. Nothing reaches the kernel.
+  REQUIRE(mm.map(s, at(5), 1, kR) == Status::kOk);
+  REQUIRE(mm.protect(s, at(2), 1, kR) == Status::kOk);
+  kernel.calls.clear();
+  kernel.dropped.clear();
+  CHECK(mm.install(s, at(3), 2, kR, 70) == Status::kInvalidArgument);  // page 4: no region
+  CHECK(mm.install(s, at(0), 6, kR, 70) == Status::kInvalidArgument);  // the hole at page 4
+  CHECK(mm.install(s, at(1), 2, kRW, 70) == Status::kInvalidArgument);  // page 2 is read-only
+  CHECK(mm.install(s, at(0), 1, kR | kX, 70) == Status::kInvalidArgument);
+  CHECK(mm.install(s, at(0), 1, 0, 70) == Status::kInvalidArgument);
+  CHECK(mm.install(s, at(0), 1, 8 | kR, 70) == Status::kInvalidArgument);
+  CHECK(mm.install(s, at(0) + 1, 1, kR, 70) == Status::kInvalidArgument);
+  CHECK(mm.install(s, at(0), 0, kR, 70) == Status::kInvalidArgument);
+  CHECK(kernel.calls.empty());
+  CHECK(kernel.dropped.size() == refused.size() * 8);
+  kernel.dropped.clear();
+  REQUIRE(mm.install(s, at(0), 3, kR, 61) == Status::kOk);  // read-only over both
+  REQUIRE(mm.install(s, at(5), 1, kR, 62, 0) == Status::kOk);
+  CHECK(kernel.calls == Calls{{'m', 50, 61, at(0), 0, 3, kR}, {'m', 50, 62, at(5), 0, 1, kR}});
+  CHECK(kernel.dropped == Handles{61, 62});
+
+  // The kernel's refusal is passed on as it is; the memory is given back all the same.
+  kernel.calls.clear();
+  kernel.dropped.clear();
+  kernel.answer = hmk::Status::kPermissionDenied;
+  REQUIRE(mm.install(s, at(0), 1, kR, 63, 0, &answer) == Status::kOk);
+  CHECK(answer == static_cast<uint32_t>(hmk::Status::kPermissionDenied));
+  CHECK(kernel.dropped == Handles{63});
+
+  // withdraw: anywhere (taking a mapping away gives nothing), the kernel's answer passed on.
+  kernel.calls.clear();
+  kernel.answer = hmk::Status::kOk;
+  REQUIRE(mm.withdraw(s, at(1), 3, &answer) == Status::kOk);
+  REQUIRE(mm.withdraw(s, at(100), 2, &answer) == Status::kOk);
+  CHECK(mm.withdraw(s, at(0) + 5, 1) == Status::kInvalidArgument);
+  CHECK(kernel.calls == Calls{{'u', 50, 0, at(1), 0, 3, 0}, {'u', 50, 0, at(100), 0, 2, 0}});
+
+  // pageIn: resolved in the kernel only when the region allows the access.
+  kernel.calls.clear();
+  REQUIRE(mm.page_in(s, at(1) + 8, Access::kWrite, &paged) == Status::kOk);
+  CHECK(paged.result == FaultResult::kResolve);
+  REQUIRE(mm.page_in(s, at(2), Access::kWrite, &paged) == Status::kOk);
+  CHECK(paged.result == FaultResult::kDenied);
+  REQUIRE(mm.page_in(s, at(4), Access::kRead, &paged) == Status::kOk);
+  CHECK(paged.result == FaultResult::kUnmapped);
+  kernel.answer = hmk::Status::kOutOfMemory;
+  REQUIRE(mm.page_in(s, at(5), Access::kRead, &paged) == Status::kOk);
+  CHECK(paged.result == FaultResult::kResolve);
+  CHECK(paged.kernel == static_cast<uint32_t>(hmk::Status::kOutOfMemory));
+  CHECK(kernel.calls == Calls{{'r', 50, 0, at(1) + 8, 0, 0, kW}, {'r', 50, 0, at(5), 0, 0, kR}});
+
+  // A copy has no address space attached; close and stop give the attached ones back.
+  const uint32_t c = mm.copy(s);
+  CHECK(mm.install(c, at(0), 1, kR, 70) == Status::kBadHandle);
+  REQUIRE(mm.attach(c, 51) == Status::kOk);
+  const uint32_t t = mm.open();
+  REQUIRE(mm.attach(t, 52) == Status::kOk);
+  kernel.dropped.clear();
+  REQUIRE(mm.close(s) == Status::kOk);
+  CHECK(kernel.dropped == Handles{50});
+  mm.stop();
+  CHECK(kernel.dropped == Handles{50, 51, 52});
+  CHECK(mm.usage().spaces == 0);
+  test::use_kernel(nullptr);
 }
 
 TEST_CASE("find: the first region ending after the address") {
