@@ -341,23 +341,47 @@ Status kernel_service_call(Thread* self, uint64_t badge, Reply reply) {
   if (domain == nullptr || reply != Reply::kWait) return Status::kUnsupported;
   uint64_t* r = self->regs();
   const MessageInfo tag{r[arch::kSysTag]};
-  if (tag.words() > abi::kMaxMessageWords) return Status::kInvalidArgument;
-  if (tag.caps() > 0) return Status::kUnsupported;
+  // (send's check_tag refused these already, and capabilities without Grant.)
+  if (tag.words() > abi::kMaxMessageWords || tag.caps() > abi::kMaxMessageCaps) {
+    return Status::kInvalidArgument;
+  }
   const uint64_t index = badge & 0xffff;
   if (index >= kMaxBound || g_bindings.slot[index] == kUnbound) return Status::kNotFound;
-  // The IPC buffer only when words go beyond the registers: a page-table walk otherwise saved.
+  // The IPC buffer only when words go beyond the registers or capabilities travel: a page-table
+  // walk otherwise saved.
+  const uint32_t caps = tag.caps();
   abi::IpcBuffer* buffer = nullptr;
-  if (tag.words() > abi::kRegisterWords) {
+  if (tag.words() > abi::kRegisterWords || caps > 0) {
     buffer = ipc_buffer_of(self);
     if (buffer == nullptr) return Status::kBadAddress;
   }
+  // The capabilities, decoded as plan_transfer (core/ipc.cc) does for an IPC receiver: every
+  // handle names a capability of the caller, and the domain's table has room for them all.
+  Capability* sent[abi::kMaxMessageCaps] = {};
+  Space* domain_space = nullptr;
+  if (caps > 0) {
+    for (uint32_t i = 0; i < caps; ++i) {
+      sent[i] = self->space().caps().lookup(buffer->send_caps[i]);
+      if (sent[i] == nullptr) return Status::kInvalidCapability;
+    }
+    domain_space = g_domain_space;
+    if (domain_space == nullptr || !domain_space->alive()) return Status::kUnsupported;
+    if (domain_space->caps().ensure_free(caps, domain_space->own_quota()) != Status::kOk) {
+      return Status::kBufferTooSmall;  // as an IPC receiver without room answers
+    }
+  }
 
+  // POINT OF NO RETURN
   KernelCall call;
   call.slot = g_bindings.slot[index];
   call.label = tag.label();
   call.words = tag.words();
-  call.caps = 0;
+  call.caps = caps;
   call.badge = badge;
+  for (uint32_t i = 0; i < caps; ++i) {
+    Capability& cap = *sent[i];  // a child as commit_transfer makes it: same rights and badge
+    call.cap_handles[i] = domain_space->caps().install_child(cap, cap.rights, cap.badge);
+  }
   for (uint32_t i = 0; i < call.words && i < abi::kRegisterWords; ++i)
     call.data[i] = r[arch::kSysWord0 + i];
   if (call.words > abi::kRegisterWords) {

@@ -12,7 +12,8 @@
 // caller waits meanwhile in kBlockedOnKernel ("Saved replies" below).
 //
 // The core knows no service and no message format beyond words: the domain gets the label, the
-// words and the caller's badge, and fills in the reply the same way.
+// words, the caller's badge and the capabilities the caller sent (as children installed in the
+// domain's own space's table, below), and fills in the reply's label and words.
 #pragma once
 
 #include <stdint.h>
@@ -32,8 +33,15 @@ struct KernelCall {
   uint32_t slot;   // in: which service of the domain (see KernelDomain::find)
   uint32_t label;  // in: the request's label; out: the reply's
   uint32_t words;  // in: request words; out: reply words (at most abi::kMaxMessageWords)
-  uint32_t caps;   // in: always 0 (capabilities do not travel to IC0 services yet)
+  uint32_t caps;   // in: the capabilities received, in cap_handles; out: ignored (see below)
   uint64_t badge;  // in: the badge of the caller's capability
+  // in: the received capabilities' handles in the domain space's table (kernel_domain_space()),
+  // in the order of the caller's send_caps: children of the caller's, with their rights and
+  // badge, as an IPC receiver gets them. From then on they are the domain's: it keeps or
+  // deletes them (kernel_domain_syscall, cap_delete). A reply carries no capabilities: the
+  // kernel ignores `caps` and `cap_handles` there, and what the domain names in them stays in
+  // its table.
+  uint64_t cap_handles[abi::kMaxMessageCaps];
   uint64_t data[abi::kMaxMessageWords];
 };
 
@@ -199,15 +207,24 @@ const abi::BootInfo* kernel_domain_boot_info();
 void end_kernel_domain_space();
 
 // A call or send (sys_call, sys_send) on an endpoint the kernel serves: `self` calls it with
-// the badge `badge`. The reply is in `self`'s registers (and IPC buffer beyond kRegisterWords)
-// when this returns kOk.
-// Errors, after the checks every send makes (tag, handle, rights: e.g. more words
-// than the registers, or any capability, with no IPC buffer set is kInvalidArgument, and
-// capabilities without the Grant right kPermissionDenied): an image without a kernel domain, a
-// plain send (not call) or a message with capabilities is kUnsupported; an unbound badge index
-// is kNotFound; a message longer than the registers whose IPC buffer is set but not mapped
-// writable is kBadAddress. None of these calls the domain. A reply longer than the registers
-// without a mapped IPC buffer is kBufferTooSmall: the domain ran, but nothing was written back.
+// the badge `badge`. The capabilities the caller names in its IPC buffer's send_caps go to the
+// domain as children in the domain space's table (KernelCall::cap_handles), as commit_transfer
+// (core/ipc.cc) installs them for an IPC receiver: same rights, same badge, charged to the
+// domain space's quota; the caller's own stay as they were. The reply is in `self`'s registers
+// (and IPC buffer beyond kRegisterWords) when this returns kOk; it carries no capabilities.
+// Errors, after the checks every send makes (tag, handle, rights: e.g. more words than the
+// registers, or any capability, with no IPC buffer set is kInvalidArgument, and capabilities
+// without the Grant right kPermissionDenied), in this order: an image without a kernel domain
+// or a plain send (not call) is kUnsupported; an unbound badge index is kNotFound; a message
+// longer than the registers or with capabilities whose IPC buffer is set but not mapped
+// writable is kBadAddress; a send_caps handle that names no capability of the caller is
+// kInvalidCapability; capabilities while there is no domain space (before init read the kernel
+// line, or after its end) are kUnsupported; no room for them in the domain space's table (its
+// quota, or the table at its largest) is kBufferTooSmall, as an IPC receiver without room
+// answers. None of these calls the domain or installs anything: every check comes before the
+// first capability is installed. A reply longer than the registers without a mapped IPC buffer
+// is kBufferTooSmall too (possible only for a call without capabilities): the domain ran, but
+// nothing was written back.
 Status kernel_service_call(Thread* self, uint64_t badge, Reply reply);
 
 // `self`'s system call (a foreign thread whose handler is kernel-served) offered to the

@@ -57,6 +57,7 @@ struct Recorded {
   uint32_t caps;
   uint64_t badge;
   std::vector<uint64_t> words;
+  std::vector<uint64_t> cap_handles;  // the received capabilities' handles in the domain space
 };
 
 bool g_no_domain = false;  // hmk_kernel_domain() returns nullptr: an image without IC0 services
@@ -88,8 +89,10 @@ int32_t fake_find(const char* name) {
 // Called inside a kernel entry: records failures without throwing through the kernel.
 void fake_call(KernelCall& call) {
   CHECK(call.words <= abi::kMaxMessageWords);
+  CHECK(call.caps <= abi::kMaxMessageCaps);
   g_calls.push_back({call.slot, call.label, call.caps, call.badge,
-                     std::vector<uint64_t>(call.data, call.data + call.words)});
+                     std::vector<uint64_t>(call.data, call.data + call.words),
+                     std::vector<uint64_t>(call.cap_handles, call.cap_handles + call.caps)});
   switch (call.slot) {
     case kEchoSlot:
       if (call.label == abi::kForeignSyscallLabel) {  // a foreign thread's: resume it at once
@@ -478,19 +481,27 @@ TEST_CASE("kernel service errors leave the caller running with the status, the d
     CHECK(ks.call(h, ks.echo, tag(5, 3), {1, 2, 3}) == Status::kUnsupported);
     CHECK(c->regs()[kRsi] == request_tag);
   }
-  SECTION("capabilities in the message") {
+  SECTION("capabilities in the message, while there is no domain space") {
     // The checks every send makes come first: capabilities need an IPC buffer...
     CHECK(ks.call(h, ks.echo, tag(5, 0, 1)) == Status::kInvalidArgument);
     h.give_ipc_buffer(c, kBufferAddress);
     // ... and the Grant right...
     const Handle send_only = ks.service(h, kEchoIndex, abi::kRightSend);
     CHECK(ks.call(h, send_only, tag(5, 0, 1)) == Status::kPermissionDenied);
-    // ... and then the kernel's services take none.
+    // ... and handles that name capabilities; then, with nowhere to put them, kUnsupported.
+    h.ipc_buffer(c)->send_caps[0] = 999;
+    CHECK(ks.call(h, ks.echo, tag(5, 0, 1)) == Status::kInvalidCapability);
+    REQUIRE(kernel_domain_space() == nullptr);
     h.ipc_buffer(c)->send_caps[0] = abi::kSelfThread;
     CHECK(ks.call(h, ks.echo, tag(5, 0, 1)) == Status::kUnsupported);
+    for (uint32_t i = 0; i < abi::kMaxMessageCaps; ++i)
+      h.ipc_buffer(c)->send_caps[i] = abi::kSelfThread;
     CHECK(ks.call(h, ks.echo, tag(5, 2, abi::kMaxMessageCaps), {1, 2}) == Status::kUnsupported);
+    // More than a message carries: kInvalidArgument, as for any send.
+    CHECK(ks.call(h, ks.echo, tag(5, 0, abi::kMaxMessageCaps + 1)) == Status::kInvalidArgument);
     // The capability was not transferred anywhere.
     CHECK(h.cap(ks.client.space, abi::kSelfThread)->object == c);
+    CHECK(h.cap(ks.client.space, abi::kSelfThread)->first_child == nullptr);
   }
   SECTION("more words than registers") {
     const std::vector<uint64_t> words = iota(1, 11);
@@ -1256,6 +1267,240 @@ TEST_CASE("the domain reads and writes memory objects' pages through the direct 
   }
   end_kernel_domain_space();
   CHECK(kernel_domain_memory_page(lazy.value0, 0, false).status() == Status::kUnsupported);
+  h.finish();
+}
+
+// ---- capabilities a call carries: children in the domain space ----
+
+// The full slots of `s`'s capability table.
+size_t full_slots(Space* s) {
+  size_t n = 0;
+  for (size_t p = 0; p < s->caps().page_count(); ++p) {
+    for (size_t i = 0; i < CapTable::kSlotsPerPage; ++i)
+      n += s->caps().page(p)[i].empty() ? 0 : 1;
+  }
+  return n;
+}
+
+// Checks that the domain's capability `got` is a child of the client's `sent`: the same object,
+// rights and badge, one level below it in the derivation tree.
+void check_child(Capability* got, Capability* sent) {
+  REQUIRE(got != nullptr);
+  REQUIRE(sent != nullptr);
+  CHECK(got != sent);
+  CHECK(got->object == sent->object);
+  CHECK(got->type == sent->type);
+  CHECK(got->rights == sent->rights);
+  CHECK(got->badge == sent->badge);
+  CHECK(got->parent == sent);
+}
+
+// The client of a kernel-served endpoint with an IPC buffer, a domain space, and what the client
+// sends: a badged Send-only notification capability, a Read-only memory capability, an endpoint
+// (all its rights) and its own thread.
+struct Sending : KernelServed {
+  explicit Sending(Harness& h) : KernelServed(h), domain(h) {
+    buffer = h.give_ipc_buffer(client.thread, kBufferAddress);
+    const Handle note = h.create_notification(client.space);
+    badged = h.grant(client.space, note, client.space, abi::kRightSend, 0x77);
+    const Handle mem = h.create_memory(client.space, 1);
+    read_only = h.grant(client.space, mem, client.space, abi::kRightRead);
+    endpoint = h.create_endpoint(client.space);
+    for (Handle& r : buffer->received_caps)
+      r = 0xdead;
+  }
+  ~Sending() { end_kernel_domain_space(); }
+
+  // The client's capability `h`, which the call must leave as it was.
+  Capability* own(Harness& h, Handle handle) { return h.cap(client.space, handle); }
+
+  DomainSpace domain;
+  abi::IpcBuffer* buffer = nullptr;
+  Handle badged = abi::kNullHandle;
+  Handle read_only = abi::kNullHandle;
+  Handle endpoint = abi::kNullHandle;
+};
+
+TEST_CASE("capabilities a call carries arrive in the domain space as children, rights and badge") {
+  Harness h;
+  Sending k(h);
+  Space* domain = k.domain.space;
+  const size_t domain_caps = full_slots(domain);
+  const size_t client_caps = full_slots(k.client.space);
+  const uint64_t client_used = k.client.space->own_quota().used();
+
+  SECTION("one capability") {
+    k.buffer->send_caps[0] = k.badged;
+    REQUIRE(k.call(h, k.echo, tag(5, 1, 1), {42}) == Status::kOk);
+    REQUIRE(g_calls.size() == 1);
+    CHECK(g_calls[0].caps == 1);
+    REQUIRE(g_calls[0].cap_handles.size() == 1);
+    const uint64_t handle = g_calls[0].cap_handles[0];
+    Capability* got = h.cap(domain, handle);
+    check_child(got, k.own(h, k.badged));
+    CHECK(got->rights == abi::kRightSend);
+    CHECK(got->badge == 0x77);
+    CHECK(full_slots(domain) == domain_caps + 1);
+    // The words went as ever; the reply carries no capability, whatever the domain left in its
+    // KernelCall (the echo slot leaves the received ones), and the caller's buffer is untouched.
+    CHECK(g_calls[0].words == std::vector<uint64_t>{42});
+    CHECK(MessageInfo{k.client.thread->regs()[kRsi]}.raw == tag(6, 1).raw);
+    CHECK(h.message(k.client.thread) == std::vector<uint64_t>{42});
+    CHECK(k.buffer->received_caps[0] == 0xdead);
+    // The caller's own capability: where it was, as it was, with the domain's as its child.
+    Capability* own = k.own(h, k.badged);
+    CHECK(own->rights == abi::kRightSend);
+    CHECK(own->badge == 0x77);
+    CHECK(own->first_child == got);
+    CHECK(full_slots(k.client.space) == client_caps);
+    CHECK(k.client.space->own_quota().used() == client_used);
+
+    SECTION("the domain deletes it in its space; the caller's stays") {
+      REQUIRE(DomainSpace::call(Syscall::kCapDelete, {handle}).status == Status::kOk);
+      h.check();
+      CHECK(h.cap(domain, handle) == nullptr);
+      CHECK(full_slots(domain) == domain_caps);
+      CHECK(k.own(h, k.badged)->first_child == nullptr);
+    }
+    SECTION("revoking the caller's capability reaches the domain's child") {
+      cap_revoke(k.own(h, k.badged));
+      h.check();
+      CHECK(h.cap(domain, handle) == nullptr);
+      CHECK(k.own(h, k.badged) != nullptr);
+    }
+    SECTION("the same capability again: another child") {
+      REQUIRE(k.call(h, k.echo, tag(5, 0, 1)) == Status::kOk);
+      REQUIRE(g_calls.size() == 2);
+      REQUIRE(g_calls[1].cap_handles.size() == 1);
+      CHECK(g_calls[1].cap_handles[0] != handle);
+      check_child(h.cap(domain, g_calls[1].cap_handles[0]), k.own(h, k.badged));
+    }
+  }
+  SECTION("the most a message carries, in the order of send_caps, beside the largest message") {
+    const Handle sent[abi::kMaxMessageCaps] = {k.endpoint, k.badged, abi::kSelfThread, k.read_only};
+    for (uint32_t i = 0; i < abi::kMaxMessageCaps; ++i)
+      k.buffer->send_caps[i] = sent[i];
+    const std::vector<uint64_t> request = iota(500, abi::kMaxMessageWords);
+    REQUIRE(k.call(h, k.echo, tag(9, abi::kMaxMessageWords, abi::kMaxMessageCaps), request) ==
+            Status::kOk);
+    REQUIRE(g_calls.size() == 1);
+    CHECK(g_calls[0].caps == abi::kMaxMessageCaps);
+    CHECK(g_calls[0].words == request);
+    REQUIRE(g_calls[0].cap_handles.size() == abi::kMaxMessageCaps);
+    std::set<uint64_t> distinct;
+    for (uint32_t i = 0; i < abi::kMaxMessageCaps; ++i) {
+      INFO("capability " << i);
+      check_child(h.cap(domain, g_calls[0].cap_handles[i]), k.own(h, sent[i]));
+      distinct.insert(g_calls[0].cap_handles[i]);
+    }
+    CHECK(distinct.size() == abi::kMaxMessageCaps);
+    CHECK(h.cap(domain, g_calls[0].cap_handles[2])->object == k.client.thread);
+    CHECK(h.cap(domain, g_calls[0].cap_handles[2])->rights == abi::kRightsAll);
+    CHECK(h.cap(domain, g_calls[0].cap_handles[3])->rights == abi::kRightRead);
+    CHECK(full_slots(domain) == domain_caps + abi::kMaxMessageCaps);
+    CHECK(full_slots(k.client.space) == client_caps);
+    CHECK(MessageInfo{k.client.thread->regs()[kRsi]}.raw == tag(10, abi::kMaxMessageWords).raw);
+    CHECK(h.message(k.client.thread) == request);
+    for (Handle r : k.buffer->received_caps)
+      CHECK(r == 0xdead);
+  }
+  // The domain space ends with what it still holds: the leak check balances.
+  end_kernel_domain_space();
+  h.finish();
+}
+
+TEST_CASE("a call whose capabilities cannot go installs none, and the domain is not called") {
+  Harness h;
+  Sending k(h);
+  Space* domain = k.domain.space;
+  const size_t domain_caps = full_slots(domain);
+  k.buffer->send_caps[0] = k.badged;
+  k.buffer->send_caps[1] = k.read_only;
+
+  SECTION("a handle that names nothing, after good ones: kInvalidCapability") {
+    k.buffer->send_caps[2] = 999;
+    CHECK(k.call(h, k.echo, tag(5, 0, 3)) == Status::kInvalidCapability);
+    // A stale one: the handle of a deleted capability.
+    const Handle gone = h.grant(k.client.space, k.endpoint, k.client.space, abi::kRightSend);
+    cap_delete(h.cap(k.client.space, gone));
+    reap_objects();
+    h.check();
+    k.buffer->send_caps[2] = gone;
+    CHECK(k.call(h, k.echo, tag(5, 0, 3)) == Status::kInvalidCapability);
+    CHECK(full_slots(domain) == domain_caps);
+  }
+  SECTION("an endpoint capability without Grant: kPermissionDenied") {
+    const Handle send_only = k.service(h, kEchoIndex, abi::kRightSend);
+    CHECK(k.call(h, send_only, tag(5, 0, 2)) == Status::kPermissionDenied);
+    CHECK(full_slots(domain) == domain_caps);
+  }
+  SECTION("an IPC buffer set but not mapped: kBadAddress") {
+    k.client.thread->set_ipc_buffer(kBufferAddress + kPageSize);
+    CHECK(k.call(h, k.echo, tag(5, 0, 2)) == Status::kBadAddress);
+    CHECK(full_slots(domain) == domain_caps);
+  }
+  SECTION("no room in the domain's table and no quota for another page: kBufferTooSmall") {
+    Quota& quota = domain->own_quota();
+    // bound: the free slots of the table's pages (at most 1023)
+    while (domain->caps().free_slots(1) > 0)
+      h.grant(k.client.space, k.endpoint, domain, abi::kRightSend);
+    const size_t full = full_slots(domain);
+    const size_t pages = domain->caps().page_count();
+    const uint64_t own_use = quota.used();
+    uint64_t charged = quota.available();
+    REQUIRE(quota.charge_external(charged) == Status::kOk);  // the domain's quota all used
+    const uint64_t used = quota.used();
+    CHECK(k.call(h, k.echo, tag(5, 0, 1)) == Status::kBufferTooSmall);
+    CHECK(full_slots(domain) == full);
+    CHECK(domain->caps().page_count() == pages);
+    CHECK(quota.used() == used);
+
+    SECTION("one free slot for two capabilities: neither goes, and one alone does") {
+      const Handle last = static_cast<Handle>(domain->caps().page(pages - 1)[1].key);
+      REQUIRE(h.cap(domain, last) != nullptr);
+      cap_delete(h.cap(domain, last));
+      h.check();
+      REQUIRE(domain->caps().free_slots(2) == 1);
+      CHECK(k.call(h, k.echo, tag(5, 0, 2)) == Status::kBufferTooSmall);
+      CHECK(domain->caps().free_slots(2) == 1);
+      CHECK(full_slots(domain) == full - 1);
+      CHECK(g_calls.empty());
+      REQUIRE(k.call(h, k.echo, tag(5, 0, 1)) == Status::kOk);
+      CHECK(domain->caps().free_slots(1) == 0);
+      REQUIRE(g_calls.size() == 1);
+      REQUIRE(g_calls[0].cap_handles.size() == 1);
+      Capability* got = h.cap(domain, g_calls[0].cap_handles[0]);
+      check_child(got, k.own(h, k.badged));
+      cap_delete(got);  // (so that the checks below see the caller's as it began)
+      h.check();
+      g_calls.clear();
+    }
+    SECTION("with quota back, a table page charged to the domain, not to the caller") {
+      quota.uncharge_external(charged);
+      charged = 0;
+      const uint64_t client_used = k.client.space->own_quota().used();
+      REQUIRE(k.call(h, k.echo, tag(5, 0, 2)) == Status::kOk);
+      CHECK(domain->caps().page_count() == pages + 1);
+      CHECK(quota.used() == own_use + kPageSize);
+      CHECK(k.client.space->own_quota().used() == client_used);
+      CHECK(full_slots(domain) == full + 2);
+      REQUIRE(g_calls.size() == 1);
+      for (uint64_t handle : g_calls[0].cap_handles)
+        cap_delete(h.cap(domain, handle));
+      h.check();
+      g_calls.clear();
+    }
+    if (charged != 0) quota.uncharge_external(charged);
+  }
+  SECTION("no domain space: kUnsupported") {
+    end_kernel_domain_space();
+    CHECK(k.call(h, k.echo, tag(5, 0, 2)) == Status::kUnsupported);
+  }
+  CHECK(g_calls.empty());
+  CHECK(k.own(h, k.badged)->first_child == nullptr);
+  CHECK(k.own(h, k.read_only)->first_child == nullptr);
+  CHECK(k.client.thread->state() == ThreadState::kRunning);
+  end_kernel_domain_space();
   h.finish();
 }
 

@@ -450,6 +450,10 @@ int32_t find(const char* name) {
 }
 
 void call(KernelCall& kc) {
+  // The shim takes no capabilities: any a call brings (children in the domain's space,
+  // core/kernel_service.h) are deleted at once, so none piles up there.
+  for (uint32_t i = 0; i < kc.caps && i < abi::kMaxMessageCaps; ++i)
+    (void)rt::cap_delete(kc.cap_handles[i]);
   void (*work)(Call&) = nullptr;
   if ((kc.badge & kTaskBadge) != 0) {
     if (kc.label == abi::kForeignSyscallLabel || kc.label == abi::kForeignFaultLabel) {

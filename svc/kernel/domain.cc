@@ -45,19 +45,32 @@ int32_t find(const char* name) {
   return -1;
 }
 
+// The capabilities a call brings (KernelCall::cap_handles) are children in the domain's own
+// space's table, as a user domain receives them: the generated dispatch code owns them from here
+// on (svc/lib/rpc.h, Cap: the ones the request does not name dropped at once, all of them on an
+// error), and rpc::drop_cap (env.cc) deletes them there. A reply carries none (the kernel has no
+// way to hand a capability back): a response that names any is answered kUnsupported instead,
+// and the handles stay the service's, as after a reply over IPC, which copies them.
 void call(KernelCall& kc) {
   rpc::Message& msg = g_message;
   const ServiceSlot* slot = kc.slot < g_count ? &g_slots[kc.slot] : nullptr;
   msg.label = kc.label;
   msg.size = kc.words * 8;
-  msg.cap_count = 0;
+  msg.cap_count = kc.caps <= rpc::kMaxCaps ? kc.caps : 0;
+  for (uint32_t i = 0; i < msg.cap_count; ++i)
+    msg.caps[i] = static_cast<uint32_t>(kc.cap_handles[i]);
   msg.badge = kc.badge;
   mem_copy(msg.data, kc.data, msg.size);
   rpc::Status s = rpc::Status::kNoService;
-  if (slot != nullptr) s = slot->dispatch(slot->server, msg, rpc::CallContext{kc.badge});
-  if (slot == nullptr) {
-    msg.label = static_cast<uint32_t>(s);
+  if (slot != nullptr) {
+    s = slot->dispatch(slot->server, msg, rpc::CallContext{kc.badge});
+  } else {
+    rpc::drop_caps(msg, rpc::kAllCaps);  // addressed to no service of this domain
+  }
+  if (slot == nullptr || msg.cap_count > 0) {
+    msg.label = static_cast<uint32_t>(slot == nullptr ? s : rpc::Status::kUnsupported);
     msg.size = 0;
+    msg.cap_count = 0;
   }
   kc.label = msg.label;
   kc.words = (msg.size + 7) / 8;

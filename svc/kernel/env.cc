@@ -3,12 +3,14 @@
 // kernel (linuxcompat/ic0_services.cc). Nothing may block in the kernel, so there is no event to
 // wait on; the kernel runs one entry at a time and takes no interrupt there, so the domain lock
 // is free; the log is the kernel console; and services inside the kernel reach each other by
-// direct calls (local channels), never through a channel's IPC, nor receive capabilities. Each
-// placement adds its own Env::lookup and extents.
+// direct calls (local channels), never through a channel's IPC. The capabilities a call to the
+// kernel domain brings are handles in the domain's own space (core/kernel_service.h), which
+// drop_cap deletes there. Each placement adds its own Env::lookup and extents.
 #include <stdarg.h>
 
 #include "core/console.h"
 #include "svc/lib/service.h"
+#include "svc/lib/syscall.h"
 
 namespace hmk::svc {
 
@@ -42,6 +44,10 @@ Status Channel::call(Message&) const {
   return Status::kNoService;
 }
 
-void drop_cap(uint32_t) {}
+// A capability the domain received and gives up: deleted in the domain's space through its
+// proxy (//svc/kernel:rt). Nothing to report: a handle already gone is gone.
+void drop_cap(uint32_t handle) {
+  (void)rt::cap_delete(handle);
+}
 
 }  // namespace hmk::rpc

@@ -163,8 +163,9 @@ struct Message {
 // A set of a message's capabilities, by index: bit i stands for Message::caps[i].
 inline constexpr uint32_t kAllCaps = (1u << kMaxCaps) - 1;
 
-// Gives up a received capability (the transport's cap_delete; a no-op where capabilities never
-// arrive, as in the kernel). Defined by the transport the program links, like Channel::call.
+// Gives up a received capability (the transport's cap_delete; in the kernel domain a cap_delete
+// in the domain's own space, svc/kernel/env.cc). Defined by the transport the program links,
+// like Channel::call.
 void drop_cap(uint32_t handle);
 
 // Drops the capabilities of `msg` whose bits are set in `which`. Out of line and cold: most
