@@ -310,8 +310,7 @@ void AddressSpace::unmap_file(const fs::RegularInode* file) {
   for (AddressSpace* as = g_spaces; as != nullptr; as = as->next_) {
     for (uint32_t i = 0; i < as->count_; ++i) {
       const Region& r = as->regions_[i];
-      if (r.backing->file == file && r.prot != kProtNone)
-        (void)as->kernel_unmap(r.start, r.pages);
+      if (r.backing->file == file && r.prot != kProtNone) (void)as->kernel_unmap(r.start, r.pages);
     }
   }
 }

@@ -580,8 +580,8 @@ rpc::Status MemmgrService::page_in(const MemoryManager::PageInRequest& req,
   resp.result = answer.result;
   resp.kernel = 0;
   if (answer.result == FaultResult::kResolve) {
-    resp.kernel = static_cast<uint32_t>(
-        space_resolve_fault(s->target, req.address, right_for(req.access)));
+    resp.kernel =
+        static_cast<uint32_t>(space_resolve_fault(s->target, req.address, right_for(req.access)));
   }
   return Status::kOk;
 }

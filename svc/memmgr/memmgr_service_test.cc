@@ -710,8 +710,8 @@ TEST_CASE("kernel mappings: attach, install only where the regions allow, withdr
   REQUIRE(mm.protect(s, at(2), 1, kR) == Status::kOk);
   kernel.calls.clear();
   kernel.dropped.clear();
-  CHECK(mm.install(s, at(3), 2, kR, 70) == Status::kInvalidArgument);  // page 4: no region
-  CHECK(mm.install(s, at(0), 6, kR, 70) == Status::kInvalidArgument);  // the hole at page 4
+  CHECK(mm.install(s, at(3), 2, kR, 70) == Status::kInvalidArgument);   // page 4: no region
+  CHECK(mm.install(s, at(0), 6, kR, 70) == Status::kInvalidArgument);   // the hole at page 4
   CHECK(mm.install(s, at(1), 2, kRW, 70) == Status::kInvalidArgument);  // page 2 is read-only
   CHECK(mm.install(s, at(0), 1, kR | kX, 70) == Status::kInvalidArgument);
   CHECK(mm.install(s, at(0), 1, 0, 70) == Status::kInvalidArgument);
