@@ -161,28 +161,18 @@ void AddressSpace::close() {
   attached_ = false;
 }
 
-abi::Handle AddressSpace::hand_over(abi::Handle cap, uint32_t rights) {
-  if (memmgr_->channel().kind() != rpc::Channel::Kind::kLocal) return cap;
-  return backend_.lend(cap, rights);
-}
-
-void AddressSpace::take_back(abi::Handle handed, rpc::Status s) {
-  if (s != rpc::Status::kOk && memmgr_->channel().kind() == rpc::Channel::Kind::kLocal) {
-    backend_.unlend(handed);
-  }
-}
-
 int64_t AddressSpace::attach() {
   const abi::Handle space = backend_.space();
   if (space == abi::kNullHandle) return 0;  // the backend maps (host tests)
+  // The shim's own capability: over IPC the transfer gives memmgr a copy; a memmgr beside the
+  // shim borrows it (svc/lib/rpc.h), and the process keeps it until after close.
   Mm::AttachRequest req;
   req.space = space_;
-  req.target.handle = hand_over(space, abi::kRightManage);
-  if (req.target.handle == abi::kNullHandle) return -kENOMEM;
+  req.target.handle = space;
   Mm::AttachResponse resp;
-  const rpc::Status s = memmgr_->attach(req, resp);
-  take_back(req.target.handle, s);
-  if (s != rpc::Status::kOk) return memmgr_errno(s);
+  if (const rpc::Status s = memmgr_->attach(req, resp); s != rpc::Status::kOk) {
+    return memmgr_errno(s);
+  }
   attached_ = true;
   return 0;
 }
@@ -196,11 +186,9 @@ Status AddressSpace::kernel_map(abi::Handle memory, uint64_t vaddr, uint64_t fir
   req.pages = pages;
   req.rights = static_cast<uint8_t>(rights);
   req.first_page = first_page;
-  req.memory.handle = hand_over(memory, rights);
-  if (req.memory.handle == abi::kNullHandle) return Status::kOutOfMemory;
+  req.memory.handle = memory;  // copied to memmgr over IPC, lent to one beside the shim
   Mm::InstallResponse resp;
   const rpc::Status s = memmgr_->install(req, resp);
-  take_back(req.memory.handle, s);
   // A refusal means memmgr's regions do not allow what the shim's do: the shim's mistake, which
   // the process sees as a mapping it may not have.
   if (s == rpc::Status::kInvalidArgument) return Status::kPermissionDenied;
@@ -665,6 +653,7 @@ int64_t AddressSpace::protect(uint64_t start, uint64_t pages, uint32_t prot) {
     if (error != 0) break;
     error = protect_region(i, prot);
     if (error != 0) {
+      // (Again, if protect_region's own putting back did it: the same rights, no change.)
       (void)memmgr_protect(regions_[i].start, regions_[i].pages, old);
       break;
     }

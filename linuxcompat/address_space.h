@@ -73,12 +73,6 @@ class MemoryBackend {
   // memmgr makes the process's mappings (install, withdraw) instead of map and unmap above;
   // kNullHandle (host tests of the bookkeeping): map and unmap make them.
   virtual abi::Handle space() const { return abi::kNullHandle; }
-  // A copy of capability `cap` with `rights` (a subset of its own) for a service in the shim's
-  // own domain, which keeps or gives back what it is handed as one in another domain would
-  // (memmgr beside the shim); kNullHandle if none could be made. unlend gives back a copy the
-  // service refused (a refused direct call leaves it with the caller, svc/lib/rpc.h).
-  virtual abi::Handle lend(abi::Handle, uint32_t) { return abi::kNullHandle; }
-  virtual void unlend(abi::Handle) {}
 
   // Copies between the shim's memory and bytes [offset, offset + length) of `object`, or
   // between two objects, or zeroes bytes of an object, a page at a time (page()). Each returns
@@ -323,18 +317,15 @@ class AddressSpace {
   bool copy(uint64_t address, uint64_t len, Access access, void* shim_buffer);
 
   // The process's mappings: made by memmgr in the process's address space (install, withdraw)
-  // once it has one attached, else by the backend (map, unmap). A capability handed to memmgr
-  // is the shim's own over IPC (the transfer gives memmgr a copy) and lent (a copy) to a memmgr
-  // beside the shim. The core's Status.
+  // once it has one attached, else by the backend (map, unmap). The capabilities handed to
+  // memmgr are the shim's own: the IPC transfer gives memmgr a copy, and a memmgr beside the
+  // shim borrows them for the call (svc/lib/rpc.h). The core's Status.
   Status kernel_map(abi::Handle memory, uint64_t vaddr, uint64_t first_page, uint64_t pages,
                     uint32_t rights);
   Status kernel_unmap(uint64_t vaddr, uint64_t pages);
   // Gives memmgr the process's address space (after open or memmgr_copy), if the backend has
   // one: 0 or -ENOMEM.
   int64_t attach();
-  // The capability to hand memmgr for `cap` (see kernel_map), or kNullHandle.
-  abi::Handle hand_over(abi::Handle cap, uint32_t rights);
-  void take_back(abi::Handle handed, rpc::Status s);
 
   // memmgr's side of a change (each does nothing without memmgr): 0 or -ENOMEM (memmgr refused,
   // or did not answer).

@@ -50,15 +50,6 @@ Status ShimBackend::unmap(uint64_t vaddr, uint64_t pages) {
   return rt::unmap(space_, vaddr, pages);
 }
 
-abi::Handle ShimBackend::lend(abi::Handle cap, uint32_t rights) {
-  Result<abi::Handle> copy = rt::cap_derive(cap, rights);
-  return copy.ok() ? *copy : abi::kNullHandle;
-}
-
-void ShimBackend::unlend(abi::Handle copy) {
-  (void)rt::cap_delete(copy);
-}
-
 namespace {
 
 // ---- files: the serial ports, and an empty input if /dev/null cannot be opened ----

@@ -41,8 +41,6 @@ class ShimBackend final : public MemoryBackend {
              uint32_t rights) override;
   Status unmap(uint64_t vaddr, uint64_t pages) override;
   abi::Handle space() const override { return space_; }
-  abi::Handle lend(abi::Handle cap, uint32_t rights) override;
-  void unlend(abi::Handle copy) override;
 
  private:
   // page() for an object without a mirror yet (IC2 only): makes it (all of the object mapped into

@@ -135,7 +135,7 @@ struct List {
 };
 
 // A capability in a request or response: a handle in the sender's table on the way out, in the
-// receiver's table on the way in. In a local call it is the same handle.
+// receiver's table on the way in.
 //
 // Who owns a received capability (the generated code keeps to this, so that no message can
 // leave capabilities behind in a server's table):
@@ -144,6 +144,10 @@ struct List {
 //    it keeps or deletes it;
 //  - if the call fails (an error status, a malformed message), every received capability is
 //    dropped; a handler that returns an error must therefore not delete them itself.
+// A direct call (a local channel, CallContext::direct) carries no copy: the handler gets the
+// caller's own handle, lent for the call. It neither deletes it nor keeps it after the call,
+// unless its interface says the caller keeps it alive for longer (memmgr's attach: until
+// close); the caller still owns it whatever the call answers.
 struct Cap {
   uint32_t handle = 0;
 };
@@ -186,10 +190,14 @@ void drop_cap(uint32_t handle);
 }
 
 // Who is calling, as the server sees it. `badge` distinguishes clients (see core/abi/bootinfo.h
-// for what the boot manifest puts in it); 0 for a local call.
+// for what the boot manifest puts in it); 0 for a local call. `direct`: a call through a local
+// channel, whose capabilities are the caller's, lent (see Cap above).
 struct CallContext {
   uint64_t badge = 0;
+  bool direct = false;
 };
+// What the generated client passes to a server it calls directly.
+inline constexpr CallContext kDirectCall{0, true};
 
 // Appends fields to a message. The first failure sticks: later calls do nothing and ok() is
 // false, so generated encoders check once at the end.

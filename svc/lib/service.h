@@ -82,7 +82,7 @@ void log(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 // `memory` a memory object's, both handles in the service's own table (what a call carried to
 // it, rpc.h). Each answers the core's Status as the core gave it (core/abi/syscalls.tbl: map,
 // unmap, space_resolve_fault). A user domain makes them as system calls (svc/lib/space_calls.cc),
-// the kernel's through its domain space (svc/kernel/env.cc); host tests record them
+// the kernel's through its domain space (svc/kernel/space_calls.cc); host tests record them
 // (test_env.h).
 Status space_map(uint32_t space, uint32_t memory, uint64_t vaddr, uint64_t first_page,
                  uint64_t pages, uint32_t rights);

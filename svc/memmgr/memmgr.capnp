@@ -86,6 +86,8 @@ interface MemoryManager {
   attach @16 (space :UInt32, target :AddressSpace) -> ();
   # The kernel address space `space` stands for (a capability with Manage): memmgr keeps it
   # until close, and install, withdraw and pageIn act on it. exists if one is attached already.
+  # A direct caller (memmgr in its own domain) lends its own handle and keeps it alive until
+  # close; memmgr never deletes it.
 
   install @17 (space :UInt32, start :UInt64, pages :UInt64, rights :UInt8, memory :Memory,
                firstPage :UInt64) -> (kernel :UInt32);
@@ -94,7 +96,7 @@ interface MemoryManager {
   # else invalidArgument, as for a range not aligned, empty or wrapping, or rights other than
   # the three bits (nothing is mapped then). badHandle: no address space attached. `kernel` is
   # the kernel's answer to the mapping (a core Status: 0 is Ok), as it gave it. memmgr gives
-  # `memory` back either way: the mapping holds the object.
+  # `memory` back either way (the mapping holds the object); a direct caller's stays its own.
 
   withdraw @18 (space :UInt32, start :UInt64, pages :UInt64) -> (kernel :UInt32);
   # Removes the attached address space's mappings inside the range (the core's unmap), wherever

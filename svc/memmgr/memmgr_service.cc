@@ -76,7 +76,7 @@ rpc::Status MemmgrService::start(svc::Env&) {
   free_ = 0;
   free_count_ = kPoolSize;
   for (Space& s : spaces_)  // bound: kMaxSpaces spaces
-    s = Space{false, kNone, 0, 0, 0, 0};
+    s = Space{false, kNone, 0, 0, 0, 0, false};
   last_ = 0;
   return Status::kOk;
 }
@@ -172,7 +172,7 @@ bool MemmgrService::allows(const Space& s, uint64_t start, uint64_t end, uint8_t
 
 void MemmgrService::end(Space& s) {
   drop_regions(s);
-  if (s.target != 0) rpc::drop_cap(s.target);
+  if (s.target != 0 && !s.borrowed) rpc::drop_cap(s.target);
   s.target = 0;
   s.open = false;
 }
@@ -322,7 +322,7 @@ rpc::Status MemmgrService::open(const MemoryManager::OpenRequest& req,
                                 MemoryManager::OpenResponse& resp, const rpc::CallContext&) {
   const uint32_t id = allocate();
   if (id == 0) return Status::kNoSpace;
-  spaces_[id] = Space{true, kNone, 0, 0, req.budget, 0};
+  spaces_[id] = Space{true, kNone, 0, 0, req.budget, 0, false};
   resp.space = id;
   return Status::kOk;
 }
@@ -335,7 +335,7 @@ rpc::Status MemmgrService::copy(const MemoryManager::CopyRequest& req,
   const uint32_t id = allocate();
   if (id == 0) return Status::kNoSpace;
   Space& to = spaces_[id];
-  to = Space{true, kNone, 0, 0, from->budget, 0};
+  to = Space{true, kNone, 0, 0, from->budget, 0, false};
   uint32_t tail = kNone;
   for (uint32_t r = from->first; r != kNone; r = records_[r].next) {  // bound: its regions
     const uint32_t n = take();
@@ -528,17 +528,21 @@ rpc::Status MemmgrService::fault(const MemoryManager::FaultRequest& req,
 }
 
 rpc::Status MemmgrService::attach(const MemoryManager::AttachRequest& req,
-                                  MemoryManager::AttachResponse&, const rpc::CallContext&) {
+                                  MemoryManager::AttachResponse&, const rpc::CallContext& ctx) {
   Space* s = space_of(req.space);
   if (s == nullptr) return Status::kNotFound;
   if (s->target != 0) return Status::kExists;
   if (req.target.handle == 0) return Status::kBadHandle;
-  s->target = req.target.handle;  // kept until close (the call layer's rule: it is ours now)
+  // Kept until close: ours over IPC (the call layer's rule); a direct caller's own handle, which
+  // it keeps alive until then (the interface says so), otherwise.
+  s->target = req.target.handle;
+  s->borrowed = ctx.direct;
   return Status::kOk;
 }
 
 rpc::Status MemmgrService::install(const MemoryManager::InstallRequest& req,
-                                   MemoryManager::InstallResponse& resp, const rpc::CallContext&) {
+                                   MemoryManager::InstallResponse& resp,
+                                   const rpc::CallContext& ctx) {
   const Space* s = space_of(req.space);
   if (s == nullptr) return Status::kNotFound;
   if (s->target == 0) return Status::kBadHandle;
@@ -549,7 +553,7 @@ rpc::Status MemmgrService::install(const MemoryManager::InstallRequest& req,
   }
   resp.kernel = static_cast<uint32_t>(
       space_map(s->target, req.memory.handle, req.start, req.first_page, req.pages, req.rights));
-  rpc::drop_cap(req.memory.handle);  // the mapping holds the object
+  if (!ctx.direct) rpc::drop_cap(req.memory.handle);  // the mapping holds the object
   return Status::kOk;
 }
 

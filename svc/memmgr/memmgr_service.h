@@ -104,6 +104,7 @@ class MemmgrService final : public svc::Service, public MemoryManager::Server {
     uint64_t pages;
     uint64_t budget;
     uint32_t target;  // the kernel address space attached (a handle memmgr holds; 0: none)
+    bool borrowed;    // `target` is a direct caller's own handle (rpc.h): not memmgr's to delete
   };
 
   // Regions [first .. last], linked in order, out of any space's list (move's).

@@ -7,7 +7,7 @@ namespace {
 void emit_local_call(Out& out, const Method& m) {
   out.line(2, "if (void* local = channel_.local_server(kInterfaceId)) {");
   out.line(4, "Server* server = static_cast<Server*>(local);");
-  out.call(4, "const rpc::Status status = server->" + m.name, {"req", "resp", "rpc::CallContext{}"},
+  out.call(4, "const rpc::Status status = server->" + m.name, {"req", "resp", "rpc::kDirectCall"},
            ";");
   out.line(4,
            "if (status == rpc::Status::kOk && !detail::check(resp)) "

@@ -78,6 +78,7 @@ class TestServer final : public Example::Server {
   Status next_status = Status::kOk;  // what the next call returns
   bool bad_response = false;         // answer with an enum out of range
   uint64_t last_badge = 0;
+  bool last_direct = false;  // the call came through a local channel (CallContext::direct)
   const void* last_request = nullptr;
   Example::GatherRequest last_gather;
   Example::ShareRequest last_share;
@@ -137,6 +138,7 @@ class TestServer final : public Example::Server {
     ++calls;
     last_request = req;
     last_badge = ctx.badge;
+    last_direct = ctx.direct;
     const Status s = next_status;
     next_status = Status::kOk;
     return s;
@@ -299,6 +301,7 @@ TEST_CASE("local channel: calls go straight to the server", "[stubgen]") {
     REQUIRE(server.calls == 1);
     REQUIRE(server.last_request == &req);
     REQUIRE(server.last_badge == 0);
+    REQUIRE(server.last_direct);  // the capabilities it names are the caller's, lent
     REQUIRE(same(resp.scalars, req.scalars));
     REQUIRE(transport_calls == 0);
   }
@@ -378,6 +381,7 @@ TEST_CASE("loopback transport: every type survives the round trip", "[stubgen]")
     REQUIRE(client.ping(req, resp) == Status::kOk);
     REQUIRE(server.calls == 1);
     REQUIRE(server.last_badge == 77);
+    REQUIRE(!server.last_direct);
     REQUIRE(transport_calls == 1);
   }
   SECTION("every scalar width, bool and enum") {
