@@ -100,7 +100,8 @@ enum class Kind : uint8_t {
   kInfo,       // a
   kEndpoint,   //
   kNotif,      //
-  kMemory,     // b: pages, c: 0 flags, 1 lazy, 2 a bad flag
+  kMemory,     // b: pages (kBigMemory: 512), c: 0 flags, 1 lazy, 2 a bad flag
+  kClone,      // a: source (memory_clone)
   kSignal,     // a
   kWait,       // a
   kPoll,       // a
@@ -195,6 +196,11 @@ inline constexpr uint64_t kUnmapped = 0x7000'0000'0000;      // a user address n
 inline constexpr char kTextBytes[] = "refine: debug_print\n";
 static_assert(kIpcBufferAt + sizeof(abi::IpcBuffer) <= kReadInto);
 static_assert(kReadInto + sizeof(abi::FpuState) <= kText);
+
+// memory_create's pages (Op::b) for an object of 512 pages (2 MiB): more than a child
+// process's 1 MiB quota, so a clone of it there is QuotaExceeded whatever the exact sizes.
+// Random calls never ask for it (their b is below 128); named sequences do.
+inline constexpr uint32_t kBigMemory = 128;
 
 // The I/O ports of each run's first process (Extract.v's init_hosted: 1016, 8).
 inline constexpr uint32_t kPortsBase = 0x3f8;
@@ -359,14 +365,19 @@ class Run {
         status = h_.syscall(t, Syscall::kNotificationCreate);
         break;
       case Kind::kMemory: {
-        // 0 pages and 16385 are InvalidArgument; the others fit any quota this driver uses.
+        // 0 pages and 16385 are InvalidArgument; the others fit any quota this driver uses
+        // (the random calls'). kBigMemory, only in named sequences, does not fit a child's.
         static constexpr uint64_t kPages[] = {1, 2, 3, 0, 16385};
-        const uint64_t pages = kPages[op.b % 5];
+        const uint64_t pages = op.b == kBigMemory ? 512 : kPages[op.b % 5];
         const uint64_t flags = op.c % 3 == 0 ? 0 : op.c % 3 == 1 ? abi::kMemoryLazy : 1u << 7;
         cmd += "mem " + std::to_string(pages) + (op.c % 3 == 2 ? " 0" : " 1");
         status = h_.syscall(t, Syscall::kMemoryCreate, {pages, flags});
         break;
       }
+      case Kind::kClone:
+        cmd += "clone " + std::to_string(a.spec);
+        status = h_.syscall(t, Syscall::kMemoryClone, {a.core});
+        break;
       case Kind::kSignal:
         cmd += "signal " + std::to_string(a.spec);
         status = h_.syscall(t, Syscall::kSignal, {a.core});
@@ -616,7 +627,8 @@ class Run {
         if (c != nullptr && obj_.find(c->object) == obj_.end()) obj_[c->object] = o;
         if (c != nullptr &&
             (op.kind == Kind::kEndpoint || op.kind == Kind::kNotif || op.kind == Kind::kMemory ||
-             op.kind == Kind::kThread || op.kind == Kind::kSpace || op.kind == Kind::kIrqCreate)) {
+             op.kind == Kind::kClone || op.kind == Kind::kThread || op.kind == Kind::kSpace ||
+             op.kind == Kind::kIrqCreate)) {
           obj_[c->object] = o;  // a new object (its address may be a dead one's)
           if (op.kind == Kind::kThread) threads_.push_back(static_cast<Thread*>(c->object));
           if (op.kind == Kind::kSpace) spaces_.push_back(static_cast<Space*>(c->object));
@@ -852,6 +864,7 @@ class Run {
       case Kind::kEndpoint:
       case Kind::kNotif:
       case Kind::kMemory:
+      case Kind::kClone:
       case Kind::kSpace:
       case Kind::kThread:
       case Kind::kIrqCreate:
@@ -909,7 +922,7 @@ inline Op random_op(std::mt19937_64& rng, const std::vector<ObjectType>& types,
       Kind::kTls,       Kind::kIpcBuffer, Kind::kPrint,     Kind::kClock,    Kind::kReadRegs,
       Kind::kWriteRegs, Kind::kReadFpu,   Kind::kWriteFpu,  Kind::kPortIn,   Kind::kPortOut,
       Kind::kHandler,   Kind::kTimer,     Kind::kIrqCreate, Kind::kIrqBind,  Kind::kIrqAck,
-      Kind::kPager,     Kind::kResolve,
+      Kind::kPager,     Kind::kResolve,   Kind::kClone,     Kind::kClone,
   };
   Op op{};
   op.kind = kWeighted[pick(sizeof(kWeighted) / sizeof(kWeighted[0]))];
@@ -973,6 +986,9 @@ inline Op random_op(std::mt19937_64& rng, const std::vector<ObjectType>& types,
     case Kind::kIrqBind:
     case Kind::kIrqAck:
       want = ObjectType::kIrq;
+      break;
+    case Kind::kClone:
+      want = ObjectType::kMemory;
       break;
     default:
       break;
@@ -1045,7 +1061,7 @@ class Driver {
     REQUIRE(r.initial_match());
     // Half of the sequences start with an endpoint, a notification and two more started
     // threads of the process, so that IPC between threads happens often, a Read-only
-    // capability to the I/O ports and an Irq.
+    // capability to the I/O ports, an Irq, and a memory object with a Read-only capability.
     const bool prologue = rng() % 2 == 0;
     for (size_t i = 0; i < length; ++i) {
       const std::vector<uint32_t> runnable = r.runnable();
@@ -1063,6 +1079,14 @@ class Driver {
         // An Irq for line 0 (IrqControl is creation index 3), so that irq_bind and irq_ack
         // meet one often.
         ops.push_back({Kind::kIrqCreate, 0, 3, 0, 0});
+      } else if (prologue && i == 8) {
+        // A memory object of one page (its frame allocated now), so that memory_clone finds a
+        // source often,
+        ops.push_back({Kind::kMemory, 0, 0, 0, 0});
+      } else if (prologue && i == 9) {
+        // and a Read-only capability to it (creation index 10), whose clone still gets
+        // memory_create's rights.
+        ops.push_back({Kind::kDerive, 0, 10, abi::kRightRead, 0});
       } else {
         ops.push_back(random_op(rng, r.cap_types(), runnable, r.thread_count()));
       }

@@ -7,7 +7,8 @@
      T CALL ARGS...        thread T makes CALL (T runs first if it is Ready: run_thread)
 
    CALL: derive H R B | copy HS H R | delete H | revoke H | info H | ep | ntf | mem P OK
-   | signal H | wait H | poll H | quota H | call H | rr H NB | send H NB | recv H NB | reply
+   | clone H | signal H | wait H | poll H | quota H | call H | rr H NB | send H NB | recv H NB
+   | reply
    | space BYTES | tcreate HS OK | tstart H | yield | prio H P | handler H E | timer H DEADLINE
    | irqc H LINE AVAILABLE | irqb H N | irqa H | pager H MODE | resolve H ACCESS RESOLVABLE
    | tls H OK | ipcbuf H PLACED WRITABLE | print LENOK TEXTOK | clock | rregs H OK
@@ -119,6 +120,7 @@ let parse_call = function
   | [ "ep" ] -> EndpointCreate
   | [ "ntf" ] -> NotificationCreate
   | [ "mem"; p; ok ] -> MemoryCreate (int_of_string p, ok = "1")
+  | [ "clone"; h ] -> MemoryClone (int_of_string h)
   | [ "signal"; h ] -> Signal (int_of_string h)
   | [ "wait"; h ] -> Wait (int_of_string h)
   | [ "poll"; h ] -> Poll (int_of_string h)
@@ -186,7 +188,7 @@ let () =
               in
               Printf.printf "ok %d o%d\n" n o
           | ( ( CapDerive _ | CapCopyTo _ | EndpointCreate | NotificationCreate | MemoryCreate _
-              | SpaceCreate _ | ThreadCreate _ | IrqCreate _ ),
+              | MemoryClone _ | SpaceCreate _ | ThreadCreate _ | IrqCreate _ ),
               ROk (VNum n) ) ->
               let o =
                 match List.find_opt (fun c -> c.c_id = n) s'.s_caps with

@@ -1094,6 +1094,12 @@ Proof.
   - unfold memory_create in H. destruct (_ || _ || _);
       [injection H as _ <-; apply coa_refl|].
     revert H. apply int_create; [intros sp' E; discriminate E|lia].
+  - unfold memory_clone in H.
+    destruct (lookup_typed s sp source TMemory [RRead]) as [[c|]|e];
+      try (injection H as _ <-; apply coa_refl).
+    destruct (s_objs s (c_obj c)) as [[[| | | |pages| | |] q]|];
+      try (injection H as _ <-; apply coa_refl).
+    revert H. apply int_create; [intros sp' E; discriminate E|lia].
   - eapply int_signal; eauto.
   - eapply int_wait; eauto.
   - eapply int_poll; eauto.

@@ -1257,6 +1257,12 @@ Proof.
   - eapply wf_create; eauto; try (intros; discriminate). unfold prio_count. lia.
   - unfold memory_create in H. destruct (_ || _ || _); [inversion H; subst; auto|].
     eapply wf_create; eauto; try (intros; discriminate). unfold prio_count. lia.
+  - unfold memory_clone in H.
+    destruct (lookup_typed s sp source TMemory [RRead]) as [[c|]|e];
+      try (inversion H; subst; auto; fail).
+    destruct (s_objs s (c_obj c)) as [[[| | | |pages| | |] q]|];
+      try (inversion H; subst; auto; fail).
+    eapply wf_create; eauto; try (intros; discriminate). unfold prio_count. lia.
   - eapply wf_signal; eauto.
   - eapply wf_wait; eauto.
   - eapply wf_poll; eauto.

@@ -28,7 +28,7 @@ Proof.
   destruct k; simpl in H;
     try (exfalso; eapply Hr; reflexivity); try (exfalso; eapply Hrr; reflexivity);
     unfold cap_derive, cap_copy_to, cap_delete, cap_revoke, cap_info, endpoint_create,
-      notification_create, memory_create, create, signal, wait, poll, quota_info,
+      notification_create, memory_create, memory_clone, create, signal, wait, poll, quota_info,
       ipc_call, send, reply_call, space_create, thread_create, thread_start, yield,
       thread_set_priority, thread_set_syscall_handler, set_timer, irq_create, irq_bind,
       space_set_pager in H;
@@ -136,6 +136,9 @@ Proof.
       try (left; auto; fail).
     destruct Hx as [<-|Hx]; [right; left; simpl; auto|left; auto].
   - unfold memory_create, create in H. split_matches H; inversion H; subst;
+      try (left; auto; fail).
+    destruct Hx as [<-|Hx]; [right; left; simpl; auto|left; auto].
+  - unfold memory_clone, create in H. split_matches H; inversion H; subst;
       try (left; auto; fail).
     destruct Hx as [<-|Hx]; [right; left; simpl; auto|left; auto].
   - unfold signal in H. split_matches H; inversion H; subst; left; auto.
@@ -567,6 +570,8 @@ Proof.
   - eapply Cr; [|exact H]. lia.
   - unfold memory_create in H. destruct (_ || _ || _); [inversion H; subst; left; auto|].
     eapply Cr; [|exact H]. lia.
+  - unfold memory_clone in H. split_matches H; try (inversion H; subst; left; reflexivity).
+    eapply Cr; [|exact H]. lia.
   - unfold signal in H. split_matches H; inversion H; subst; left; reflexivity.
   - unfold wait in H. split_matches H; inversion H; subst; left; reflexivity.
   - unfold poll in H. split_matches H; inversion H; subst; left; reflexivity.
@@ -850,4 +855,70 @@ Proof.
   destruct ok; [|discriminate H].
   injection H as <- <-. repeat split; auto; [discriminate|].
   exists c. repeat split; auto. apply R. left. reflexivity.
+Qed.
+
+(* ---------- Memory clones ---------- *)
+
+(* memory_clone that succeeds: the caller holds a memory object of p pages with Read; the
+   clone is a new object (the counter's id) of the same p pages, charged in full to the
+   caller's own account, which had room for it; the caller gets its first capability, with
+   memory_create's rights and no parent or badge; no other object, account or capability
+   changes: in a wf state the source is unchanged (its pages, shared copy-on-write in the
+   core, are not in the state). *)
+Theorem memory_clone_spec : forall s t h v s' sp,
+  caller_space s t = Some sp -> step s t (MemoryClone h) = (ROk v, s') ->
+  exists c p q a q' l u,
+    lookup s sp h = Some c /\ In RRead (c_rights c) /\
+    s_objs s (c_obj c) = Some (mkObj (KMemory p) q) /\
+    s_objs s sp = Some (mkObj (KSpace a) q') /\ s_accts s a = Some (l, u) /\
+    u + obj_size (KMemory p) <= l /\
+    v = VNum (S (s_next s)) /\
+    s_objs s' (s_next s) = Some (mkObj (KMemory p) a) /\
+    (forall o, o <> s_next s -> s_objs s' o = s_objs s o) /\
+    s_accts s' a = Some (l, u + obj_size (KMemory p)) /\
+    (forall a', a' <> a -> s_accts s' a' = s_accts s a') /\
+    s_caps s' = mkCap (S (s_next s)) sp (s_next s) [RRead; RWrite; RExecute; RManage] 0 []
+                :: s_caps s /\
+    (wf s -> s_objs s' (c_obj c) = s_objs s (c_obj c)).
+Proof.
+  intros s t h v s' sp Hc H. unfold step in H. rewrite Hc in H. simpl in H.
+  unfold memory_clone in H.
+  destruct (lookup_typed s sp h TMemory [RRead]) as [[c|]|er] eqn:E; try discriminate H.
+  destruct (lookup_typed_lookup _ _ _ _ _ _ E) as [L [_ R]].
+  destruct (s_objs s (c_obj c)) as [[[| | | |p| | |] q]|] eqn:Eo; try discriminate H.
+  unfold create in H.
+  destruct (s_objs s sp) as [[[a| | | | | | |] q']|] eqn:Esp; try discriminate H.
+  destruct (s_accts s a) as [[l u]|] eqn:Ea; [|discriminate H].
+  destruct (Nat.ltb l (u + obj_size (KMemory p))) eqn:Elt; [discriminate H|].
+  injection H as <- <-. apply Nat.ltb_ge in Elt.
+  exists c, p, q, a, q', l, u. simpl.
+  assert (Nx : forall o, o <> s_next s -> upd (s_objs s) (s_next s)
+                                            (Some (mkObj (KMemory p) a)) o = s_objs s o).
+  { intros o N. apply upd_neq. exact N. }
+  repeat split; auto.
+  - apply R. left. reflexivity.
+  - apply upd_eq.
+  - apply upd_eq.
+  - intros a' N. apply upd_neq. exact N.
+  - intros W. apply Nx. intros Ee.
+    apply (ow_obj_fresh _ (proj1 (proj2 W))) in Eo. lia.
+Qed.
+
+(* memory_clone charges first: with a capability with Read to a memory object of p pages,
+   it fails with QuotaExceeded and no change exactly when the clone's full size would pass
+   the caller's limit; otherwise the caller's account is charged exactly that size. *)
+Theorem memory_clone_charges : forall s t sp a q l u h c p q' r s',
+  caller_space s t = Some sp -> s_objs s sp = Some (mkObj (KSpace a) q) ->
+  s_accts s a = Some (l, u) -> lookup_typed s sp h TMemory [RRead] = inl (Some c) ->
+  s_objs s (c_obj c) = Some (mkObj (KMemory p) q') -> step s t (MemoryClone h) = (r, s') ->
+  (l < u + obj_size (KMemory p) /\ r = RErr QuotaExceeded /\ s' = s) \/
+  (u + obj_size (KMemory p) <= l /\ s_accts s' a = Some (l, u + obj_size (KMemory p)) /\
+   exists n, r = ROk (VNum n)).
+Proof.
+  intros s t sp a q l u h c p q' r s' Hc Hsp Ha E Eo H. unfold step in H. rewrite Hc in H.
+  simpl in H. unfold memory_clone in H. rewrite E, Eo in H.
+  unfold create in H. rewrite Hsp, Ha in H.
+  destruct (Nat.ltb l (u + obj_size (KMemory p))) eqn:Elt; inversion H; subst; clear H.
+  - left. apply Nat.ltb_lt in Elt. auto.
+  - right. apply Nat.ltb_ge in Elt. split; auto. split; [apply upd_eq|eauto].
 Qed.

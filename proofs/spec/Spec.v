@@ -28,11 +28,13 @@
      thread its caller (the reply relation).
 
    Simplified or abstracted away (said again in README.md):
-   - Calls are atomic: the bounded steps and restarts of cap_delete, cap_revoke and
-     memory_create are not modelled (each call is its whole work).
+   - Calls are atomic: the bounded steps and restarts of cap_delete, cap_revoke,
+     memory_create and memory_clone are not modelled (each call is its whole work).
    - The running thread is the caller; the scheduler's choice of the next thread and the
      run queues are not modelled (a woken thread becomes Ready). Each thread has a priority
      (thread_set_priority, thread_create), which nothing here reads.
+   - A memory object is its page count: its frames and what they hold (and so the frames
+     memory_clone shares copy-on-write) are not in the state.
    - Object sizes in bytes are fixed placeholder numbers (obj_size); capability-table
      pages are not charged; the table size limit (1023 handles) is not modelled.
    - Signal bits: a badge is ORed into the word (Nat.lor); the value a woken waiter
@@ -432,6 +434,31 @@ Definition notification_create (s : state) (sp : nat) : reply * state :=
 Definition memory_create (s : state) (sp pages : nat) (lazy_flag_ok : bool) : reply * state :=
   if negb lazy_flag_ok || Nat.eqb pages 0 || Nat.ltb 16384 pages then (RErr InvalidArgument, s)
   else create s sp (KMemory pages) [RRead; RWrite; RExecute; RManage] 0.
+
+(* 41 memory_clone(source): Memory with Read (the decoder's lookup: InvalidCapability,
+   PermissionDenied); then a new memory object with the source's page count, charged in full
+   to the caller's account first (QuotaExceeded changes nothing), and a capability with Read,
+   Write, Execute and Manage (memory_create's rights); core/syscall.cc, sys_memory_clone,
+   core/memory_object.cc, MemoryObject::create_clone and clone_step. The model keeps a memory
+   object as its page count, not its pages: the frames the clone shares copy-on-write with
+   the source (each page the source's as the call reached it) are abstracted as every
+   object's contents are, so the source is unchanged and the clone is KMemory of the same
+   count. Not modelled: the steps of 1024 pages and the restarts between them (one call here,
+   as memory_create is); the table room the core checks first (the 1023-handle limit and a
+   new table page's charge, as for every creation); a half-made source (InvalidArgument in
+   the core: no capability names one, only the thread making it holds it); no frame for the
+   index (OutOfMemory) or a frame's holder count full (OutOfRange). *)
+Definition memory_clone (s : state) (sp h : nat) : reply * state :=
+  match lookup_typed s sp h TMemory [RRead] with
+  | inr e => (RErr e, s)
+  | inl None => (RErr InvalidCapability, s)
+  | inl (Some c) =>
+      match s_objs s (c_obj c) with
+      | Some (mkObj (KMemory pages) _) =>
+          create s sp (KMemory pages) [RRead; RWrite; RExecute; RManage] 0
+      | _ => (RErr InvalidCapability, s)
+      end
+  end.
 
 (* ---------- Notifications ---------- *)
 
@@ -1006,6 +1033,7 @@ Inductive call :=
   | EndpointCreate
   | NotificationCreate
   | MemoryCreate (pages : nat) (flags_ok : bool)
+  | MemoryClone (source : nat)
   | Signal (h : nat)
   | Wait (h : nat)
   | Poll (h : nat)
@@ -1063,6 +1091,7 @@ Definition step (s : state) (t : nat) (k : call) : reply * state :=
       | EndpointCreate => endpoint_create s sp
       | NotificationCreate => notification_create s sp
       | MemoryCreate p f => memory_create s sp p f
+      | MemoryClone h => memory_clone s sp h
       | Signal h => signal s sp h
       | Wait h => wait s t sp h
       | Poll h => poll s sp h
