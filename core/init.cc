@@ -22,6 +22,7 @@
 #include "core/kernel_service.h"
 #include "core/kmem.h"
 #include "core/lib/format.h"
+#include "core/lib/placement_new.h"
 #include "core/manifest.h"
 #include "core/object.h"
 #include "core/process.h"
@@ -431,6 +432,10 @@ bool init_start(const CpioArchive& initrd) {
     kprint("initrd: no manifest; nothing to run\n");
     return false;
   }
+  // A fresh state, built in place (too big for the kernel stack): a kernel boots once, but a
+  // host test (core/init_test.cc) boots again in the same process.
+  new (&g_init) InitState();
+  g_init_pending = false;
   g_init.initrd = &initrd;
   g_init.rest = StringView(reinterpret_cast<const char*>(manifest->data), manifest->size);
   irq_control();  // the one object that lives forever; created before the count

@@ -1,7 +1,8 @@
 // The arch contract (core/arch.h) on the build machine, for host unit tests: fake physical
 // memory in one buffer, user page tables with the x86-64 layout built from its frames, a
 // captured console, recorded interrupt-line state. Entering user mode, idling and powering
-// off abort: a test that gets there has lost control of the kernel.
+// off abort: a test that gets there has lost control of the kernel (but for a boot test that
+// set a power-off handler: set_power_off_handler).
 //
 // No C or C++ library headers here (`./hmk lint` checks this file with the kernel's flags);
 // the two libc functions the port needs are declared below.
@@ -43,6 +44,8 @@ uint64_t g_activations = 0;
 uint64_t g_cpu_fs_base = 0;
 uint64_t g_cpu_gs_base = 0;
 uint64_t g_cycles = 0;
+uint64_t g_ticks = 0;  // timer ticks: only wait_for_interrupt with a power-off handler adds some
+PowerOffHandler g_power_off_handler = nullptr;
 // The fake FPU registers and the context they belong to (run_fpu).
 arch::UserContext* g_fpu_owner = nullptr;
 abi::FpuState g_fpu_registers;
@@ -146,6 +149,10 @@ size_t free_tree(PhysAddr table, int level, FrameAllocator& frames) {
 
 void advance_cycles(uint64_t cycles) {
   g_cycles += cycles;
+}
+
+void set_power_off_handler(PowerOffHandler handler) {
+  g_power_off_handler = handler;
 }
 
 void reset_ram(FrameAllocator& frames) {
@@ -293,10 +300,12 @@ void Platform::disable_interrupts() {
   g_interrupts_enabled = false;
 }
 void Platform::wait_for_interrupt() {
-  die("wait_for_interrupt: the hosted port cannot idle");
+  // A boot test's init waits for two ticks before powering off: one passes per wait.
+  if (g_power_off_handler == nullptr) die("wait_for_interrupt: the hosted port cannot idle");
+  ++g_ticks;
 }
 uint64_t Platform::timer_ticks() {
-  return 0;
+  return g_ticks;
 }
 uint64_t Platform::timer_ticks_in_user_mode() {
   return 0;
@@ -561,6 +570,10 @@ void Platform::console_write(const char* text, size_t len) {
 }
 
 void Platform::power_off(PowerOffReason reason) {
+  if (g_power_off_handler != nullptr) {
+    g_power_off_handler(reason);
+    die("power_off: the handler returned");
+  }
   say("hosted port: power_off; the console said:\n");
   (void)write(2, g_console, g_console_length);
   die(reason == PowerOffReason::kPanic ? "power_off(kPanic)" : "power_off");

@@ -63,6 +63,13 @@ const arch::UserContext* fpu_owner();
 bool restart_requested(const arch::UserContext& ctx);
 bool take_restart(const arch::UserContext& ctx);
 
+// Boot tests (core/init_test.cc) run init to its end. With a handler set, power_off calls it
+// instead of aborting, and it must not return (the test longjmps back to itself); and
+// wait_for_interrupt, which init's last step calls until two timer ticks have passed, lets one
+// tick pass instead of aborting. nullptr (the default) restores both.
+using PowerOffHandler = void (*)(arch::PowerOffReason);
+void set_power_off_handler(PowerOffHandler handler);
+
 // Address spaces created and not yet destroyed.
 size_t live_address_spaces();
 
