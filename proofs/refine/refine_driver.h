@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -135,6 +136,10 @@ enum class Kind : uint8_t {
   kWriteFpu,   // a: thread
   kPortIn,     // a: ports, b: port and width
   kPortOut,    // a: ports, b: port and width, c: value
+  // Ending threads and processes.
+  kThreadExit,   //
+  kProcessExit,  //
+  kTerminate,    // a: space (process_terminate)
   kCount,
 };
 
@@ -201,6 +206,9 @@ static_assert(kReadInto + sizeof(abi::FpuState) <= kText);
 // process's 1 MiB quota, so a clone of it there is QuotaExceeded whatever the exact sizes.
 // Random calls never ask for it (their b is below 128); named sequences do.
 inline constexpr uint32_t kBigMemory = 128;
+// space_create's quota (Op::b) for a process of 256 KiB, which fits a child's 1 MiB: named
+// sequences make grandchildren with it (random calls' b is below 128).
+inline constexpr uint32_t kSmallSpace = 129;
 
 // The I/O ports of each run's first process (Extract.v's init_hosted: 1016, 8).
 inline constexpr uint32_t kPortsBase = 0x3f8;
@@ -282,6 +290,7 @@ class Run {
   std::vector<uint32_t> runnable() const {
     std::vector<uint32_t> r;
     for (uint32_t i = 0; i < threads_.size(); ++i) {
+      if (!live(threads_[i])) continue;  // reaped: dead, and no capability named it
       const ThreadState st = threads_[i]->state();
       if ((st == ThreadState::kReady || st == ThreadState::kRunning) &&
           threads_[i]->syscall_handler() == 0) {
@@ -296,7 +305,7 @@ class Run {
     Thread* t = threads_[op.thread % threads_.size()];
     // A thread with a syscall handler makes no native calls (its syscalls are foreign calls,
     // which the spec does not model: its step refuses them).
-    if ((t->state() != ThreadState::kReady && t->state() != ThreadState::kRunning) ||
+    if (!live(t) || (t->state() != ThreadState::kReady && t->state() != ThreadState::kRunning) ||
         t->syscall_handler() != 0) {
       st.skipped = true;
       return st;
@@ -415,8 +424,11 @@ class Run {
         status = h_.ipc(t, Syscall::kReply, 0, abi::MessageInfo::make(0, 0));
         break;
       case Kind::kSpace: {
-        // 1 MiB fits the caller's quota a few times over; 2^40 never does.
-        const uint64_t bytes = op.b % 4 == 3 ? 1ull << 40 : 1ull << 20;
+        // 1 MiB fits the caller's quota a few times over; 2^40 never does; kSmallSpace (named
+        // sequences only) 256 KiB, which fits a child's 1 MiB (a grandchild).
+        const uint64_t bytes = op.b == kSmallSpace ? 256ull << 10
+                               : op.b % 4 == 3     ? 1ull << 40
+                                                   : 1ull << 20;
         cmd += "space " + std::to_string(bytes);
         status = h_.syscall(t, Syscall::kSpaceCreate, {bytes});
         break;
@@ -598,6 +610,36 @@ class Run {
         }
         break;
       }
+      // Ending: not made when the teardown would delete the last capability to a thread never
+      // started or to a live space outside the ending subtree (teardown_abstracted).
+      case Kind::kThreadExit:
+        if (t->space().live_threads() <= 1 && teardown_abstracted(subtree(&t->space()))) {
+          st.skipped = true;
+          return st;
+        }
+        cmd += "texit";
+        status = h_.syscall(t, Syscall::kThreadExit);
+        break;
+      case Kind::kProcessExit:
+        if (teardown_abstracted(subtree(&t->space()))) {
+          st.skipped = true;
+          return st;
+        }
+        cmd += "pexit";
+        status = h_.syscall(t, Syscall::kProcessExit, {0});
+        break;
+      case Kind::kTerminate: {
+        Capability* c = sp->caps().lookup(a.core);
+        if (c != nullptr && c->type == ObjectType::kSpace && (c->rights & abi::kRightManage) &&
+            static_cast<Space*>(c->object)->alive() &&
+            teardown_abstracted(subtree(static_cast<Space*>(c->object)))) {
+          st.skipped = true;
+          return st;
+        }
+        cmd += "term " + std::to_string(a.spec);
+        status = h_.syscall(t, Syscall::kProcessTerminate, {a.core, 7});
+        break;
+      }
       case Kind::kCount:
         break;
     }
@@ -647,13 +689,36 @@ class Run {
       auto it = obj_.find(o);
       if (it != obj_.end() && o->refs() > 0) objs[it->second] = o;
     }
+    // A Dead thread or an ended space is compared while a capability names it (runner.ml,
+    // visible): the core reaps one no capability (and no thread) holds, the spec keeps it.
+    std::set<const KernelObject*> named;
+    for (auto& [id, o] : objs) {
+      if (o->type() != ObjectType::kSpace) continue;
+      auto* s = static_cast<Space*>(o);
+      for (size_t p = 0; p < s->caps().page_count(); ++p) {
+        Capability* page = s->caps().page(p);
+        if (page == nullptr) continue;
+        for (size_t i = 0; i < CapTable::kSlotsPerPage; ++i) {
+          if (!page[i].empty()) named.insert(page[i].object);
+        }
+      }
+    }
+    for (auto it = objs.begin(); it != objs.end();) {
+      KernelObject* o = it->second;
+      const bool ended =
+          (o->type() == ObjectType::kThread &&
+           static_cast<Thread*>(o)->state() == ThreadState::kDead) ||
+          (o->type() == ObjectType::kSpace && !static_cast<Space*>(o)->alive());
+      it = ended && named.count(o) == 0 ? objs.erase(it) : std::next(it);
+    }
     std::string out;
     char buf[160];
     for (auto& [id, o] : objs) {
       switch (o->type()) {
         case ObjectType::kSpace:
-          snprintf(buf, sizeof(buf), "o%d:S/%" PRIu64 " ", id,
-                   static_cast<Space*>(o)->own_quota().limit());
+          snprintf(buf, sizeof(buf), "o%d:S/%" PRIu64 "%s ", id,
+                   static_cast<Space*>(o)->own_quota().limit(),
+                   static_cast<Space*>(o)->alive() ? "" : ":x");
           break;
         case ObjectType::kThread: {
           auto* t = static_cast<Thread*>(o);
@@ -826,7 +891,7 @@ class Run {
     Capability* c = sp->caps().lookup(h);
     if (c == nullptr) return false;
     for (Thread* t : threads_) {
-      if (obj_.find(t) == obj_.end() || t->refs() == 0) continue;
+      if (obj_.find(t) == obj_.end() || !live(t)) continue;
       // The capability a waiting send or receive went through (meaningful only while it waits).
       Capability* used = t->state() == ThreadState::kBlockedOnSend      ? t->send_cap()
                          : t->state() == ThreadState::kBlockedOnReceive ? t->recv_cap()
@@ -839,8 +904,9 @@ class Run {
     if (kind == Kind::kDelete &&
         (c->type == ObjectType::kThread || c->type == ObjectType::kSpace)) {
       int named = 0;
+      std::set<const Space*> seen;
       for (Space* s : spaces_) {
-        if (s->refs() == 0) continue;
+        if (!live(s) || !seen.insert(s).second) continue;
         for (size_t p = 0; p < s->caps().page_count(); ++p) {
           Capability* page = s->caps().page(p);
           if (page == nullptr) continue;
@@ -853,7 +919,67 @@ class Run {
     return false;
   }
 
+  // Whether o is a live kernel object (not reaped; an object's memory may be reused).
+  static bool live(const KernelObject* o) {
+    for (KernelObject* x = live_objects().front(); x != nullptr; x = live_objects().next(x)) {
+      if (x == o) return x->refs() > 0;
+    }
+    return false;
+  }
+
+  // The spaces Space::terminate(root) ends: root and its live descendants.
+  std::vector<Space*> subtree(Space* root) const {
+    std::vector<Space*> out;
+    for (Space* s : spaces_) {
+      if (!live(s) || !s->alive() || std::find(out.begin(), out.end(), s) != out.end()) continue;
+      for (Space* p = s; p != nullptr; p = p->parent()) {
+        if (p == root) {
+          out.push_back(s);
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  // What the spec does not model of a teardown (Spec.terminate): the last capability to a
+  // thread never started, or to a live space outside the ending spaces, deleted with their
+  // tables (the core then destroys that thread, or ends that space: Space::destroy).
+  bool teardown_abstracted(const std::vector<Space*>& ending) const {
+    auto ends = [&](const Space* s) {
+      return std::find(ending.begin(), ending.end(), s) != ending.end();
+    };
+    std::map<const KernelObject*, std::pair<int, int>> caps;  // (in ending tables, others)
+    std::set<const Space*> seen;
+    for (Space* s : spaces_) {
+      if (!live(s) || !seen.insert(s).second) continue;
+      for (size_t p = 0; p < s->caps().page_count(); ++p) {
+        Capability* page = s->caps().page(p);
+        if (page == nullptr) continue;
+        for (size_t i = 0; i < CapTable::kSlotsPerPage; ++i) {
+          if (page[i].empty()) continue;
+          auto& n = caps[page[i].object];
+          (ends(s) ? n.first : n.second) += 1;
+        }
+      }
+    }
+    for (auto& [o, n] : caps) {
+      if (n.first == 0 || n.second != 0) continue;
+      if (o->type() == ObjectType::kThread) {
+        auto* th = static_cast<const Thread*>(o);
+        if (th->state() == ThreadState::kInactive && !ends(&const_cast<Thread*>(th)->space()))
+          return true;
+      }
+      if (o->type() == ObjectType::kSpace) {
+        auto* sp = static_cast<const Space*>(o);
+        if (sp->alive() && !ends(sp)) return true;
+      }
+    }
+    return false;
+  }
+
   std::string core_reply(Kind kind, Thread* t, Space* sp, Status status) const {
+    if (!live(t)) return "blocked";  // it ended, and nothing named it any more
     if (t->state() != ThreadState::kReady && t->state() != ThreadState::kRunning) return "blocked";
     if (status != Status::kOk) return std::string("err ") + status_name(status);
     const uint64_t* r = t->regs();
@@ -922,7 +1048,8 @@ inline Op random_op(std::mt19937_64& rng, const std::vector<ObjectType>& types,
       Kind::kTls,       Kind::kIpcBuffer, Kind::kPrint,     Kind::kClock,    Kind::kReadRegs,
       Kind::kWriteRegs, Kind::kReadFpu,   Kind::kWriteFpu,  Kind::kPortIn,   Kind::kPortOut,
       Kind::kHandler,   Kind::kTimer,     Kind::kIrqCreate, Kind::kIrqBind,  Kind::kIrqAck,
-      Kind::kPager,     Kind::kResolve,   Kind::kClone,     Kind::kClone,
+      Kind::kPager,     Kind::kResolve,   Kind::kClone,     Kind::kClone,    Kind::kThreadExit,
+      Kind::kProcessExit, Kind::kTerminate, Kind::kTerminate,
   };
   Op op{};
   op.kind = kWeighted[pick(sizeof(kWeighted) / sizeof(kWeighted[0]))];
@@ -951,6 +1078,7 @@ inline Op random_op(std::mt19937_64& rng, const std::vector<ObjectType>& types,
     case Kind::kThread:
     case Kind::kPager:
     case Kind::kResolve:
+    case Kind::kTerminate:
       want = ObjectType::kSpace;
       break;
     case Kind::kSignal:

@@ -156,6 +156,59 @@ TEST_CASE("refinement: memory_clone past a child's quota, of a clone, after its 
   h.finish();
 }
 
+// Ending processes where random sequences seldom go: a child process with a grandchild, a
+// thread of each, a server thread of the child that took a call from the parent's second
+// thread; process_terminate ends the child and the grandchild (their threads Dead, their
+// tables emptied, the caller woken), then the calls on an ended process are PeerClosed; the
+// parent's threads end with thread_exit, the last one ending the parent.
+TEST_CASE("refinement: process_terminate of a child with a grandchild, then thread_exit") {
+  Driver d(kRunner);
+  hosted::Harness h;
+  // Creation indices: 0 space, 1 thread, 2 ports, 3 IrqControl, then 4 the child C (1 MiB),
+  // 5 its thread T1 (thread 1), 6 C's own space capability in C's table, 7 the grandchild G
+  // (in C's table), 8 G's thread (thread 2, in C's table), 9 an endpoint, 10 its copy in C's
+  // table, 11 a second thread of the parent (thread 3).
+  struct Expected {
+    Op op;
+    const char* reply;  // the core's (the spec must agree)
+  };
+  constexpr uint32_t kEndpointRights =
+      abi::kRightSend | abi::kRightReceive | abi::kRightGrant | abi::kRightManage;
+  const Expected steps[] = {
+      {{Kind::kSpace, 0, 0, 0, 0}, "ok handle"},
+      {{Kind::kThread, 0, 4, 0, 0}, "ok handle"},
+      {{Kind::kStart, 0, 5, 0, 0}, "ok"},
+      {{Kind::kCopy, 0, 4, 4, abi::kRightsAll}, "ok handle"},
+      {{Kind::kSpace, 1, 0, kSmallSpace, 0}, "ok handle"},  // by T1: the grandchild
+      {{Kind::kThread, 1, 7, 0, 0}, "ok handle"},
+      {{Kind::kStart, 1, 8, 0, 0}, "ok"},
+      {{Kind::kEndpoint, 0, 0, 0, 0}, "ok handle"},
+      {{Kind::kCopy, 0, 4, 9, kEndpointRights}, "ok handle"},
+      {{Kind::kThread, 0, 0, 0, 0}, "ok handle"},
+      {{Kind::kStart, 0, 11, 0, 0}, "ok"},
+      {{Kind::kRecv, 1, 10, 0, 0}, "blocked"},  // T1 waits to receive
+      {{Kind::kCall, 3, 9, 0, 0}, "blocked"},   // T1 takes the call: T2 waits for its reply
+      {{Kind::kTerminate, 0, 4, 0, 0}, "ok"},   // C and G end; T2 woken (PeerClosed)
+      {{Kind::kTerminate, 0, 4, 0, 0}, "err PeerClosed"},
+      {{Kind::kThread, 0, 4, 0, 0}, "err PeerClosed"},
+      {{Kind::kCopy, 0, 4, 9, kEndpointRights}, "err PeerClosed"},
+      {{Kind::kIpcBuffer, 0, 5, 0, 0}, "err PeerClosed"},  // T1's space has ended
+      {{Kind::kWriteRegs, 0, 5, 0, 0}, "err Busy"},        // T1 is Dead
+      {{Kind::kThreadExit, 3, 0, 0, 0}, "blocked"},        // T2 ends; the parent lives on
+      {{Kind::kQuota, 0, 4, 0, 0}, "ok limit 1048576"},  // an ended process's account
+      {{Kind::kThreadExit, 0, 0, 0, 0}, "blocked"},  // the last thread: the parent ends
+  };
+  std::vector<Op> ops;
+  for (const Expected& e : steps)
+    ops.push_back(e.op);
+  Outcome o = d.run(h, ops);
+  if (o.mismatch >= 0) FAIL("ending processes: the core and the spec differ:\n" << d.trace(h, ops));
+  REQUIRE(o.executed == ops.size());
+  for (size_t i = 0; i < ops.size(); ++i)
+    CHECK(o.steps[i].core_reply == steps[i].reply);
+  h.finish();
+}
+
 // An Irq's binding keeps its notification alive after the notification's last capability
 // goes; binding the Irq elsewhere, or the Irq's death, then takes the notification with it
 // (Spec.v, held and release). Random sequences reach this rarely, so it runs once by name.

@@ -13,6 +13,7 @@
    | irqc H LINE AVAILABLE | irqb H N | irqa H | pager H MODE | resolve H ACCESS RESOLVABLE
    | tls H OK | ipcbuf H PLACED WRITABLE | print LENOK TEXTOK | clock | rregs H OK
    | wregs H OK | rfpu H OK | wfpu H OK MXCSROK | pin H PORT WIDTH | pout H PORT WIDTH VALUE
+   | texit | pexit | term HS      (thread_exit, process_exit, process_terminate)
                                   (R: rights bits, OK/NB/PLACED/...: 0 or 1, the spec's flags) *)
 
 open Hmkspec
@@ -65,19 +66,35 @@ let tstate_name = function
   | BlockedNotif n -> Printf.sprintf "W%d" n
   | Dead -> "D"
 
+(* Whether a capability names o. *)
+let named s o = List.exists (fun c -> c.c_obj = o) s.s_caps
+
+(* A Dead thread or an ended space is compared while a capability names it: the core reaps
+   one that none names (and no thread holds), the spec keeps it (Spec.terminate), never to run
+   or change again. The driver applies the same rule to the core's state. *)
+let visible s o =
+  match s.s_objs o with
+  | None -> false
+  | Some ob -> (
+      match (ob.o_kind, s.s_tstate o) with
+      | (KSpace _ | KThread _), Dead -> named s o
+      | _ -> true)
+
 (* The canonical abstract state (the driver prints the core's the same way): objects by id,
-   capabilities by id, thread states and priorities, queues, notification words, callers. *)
+   capabilities by id, thread states and priorities, queues, notification words, callers;
+   an ended space is marked ":x". *)
 let state_line s =
   let b = Buffer.create 256 in
   let add fmt = Printf.bprintf b fmt in
   for o = 0 to s.s_next - 1 do
     match s.s_objs o with
     | None -> ()
+    | Some _ when not (visible s o) -> ()
     | Some ob -> (
         match ob.o_kind with
         | KSpace a ->
             let l = match s.s_accts a with Some (l, _) -> l | None -> -1 in
-            add "o%d:S/%d " o l
+            add "o%d:S/%d%s " o l (if s.s_tstate o = Dead then ":x" else "")
         | KThread sp ->
             add "o%d:T/%d:%s:%d " o sp (tstate_name (s.s_tstate o)) (s.s_prio o)
         | KEndpoint -> add "o%d:E " o
@@ -95,6 +112,7 @@ let state_line s =
         (match c.c_anc with p :: _ -> string_of_int p | [] -> "-"))
     caps;
   for o = 0 to s.s_next - 1 do
+    if s.s_objs o = None || visible s o then begin
     (match s.s_waiters o with
     | [] -> ()
     | q -> add "q%d:%s " o (String.concat "," (List.map string_of_int q)));
@@ -106,6 +124,7 @@ let state_line s =
     (match s.s_irq o with Some (n, _) -> add "i%d=%d " o n | None -> ());
     (* a space's pager mode, when it is not the kernel's (the default) *)
     if s.s_pager o <> 0 then add "g%d=%d " o (s.s_pager o)
+    end
   done;
   Buffer.contents b
 
@@ -154,6 +173,9 @@ let parse_call = function
   | [ "pin"; h; p; w ] -> IoPortIn (int_of_string h, int_of_string p, int_of_string w)
   | [ "pout"; h; p; w; v ] ->
       IoPortOut (int_of_string h, int_of_string p, int_of_string w, int_of_string v)
+  | [ "texit" ] -> ThreadExit
+  | [ "pexit" ] -> ProcessExit
+  | [ "term"; h ] -> ProcessTerminate (int_of_string h)
   | words -> failwith ("unknown call: " ^ String.concat " " words)
 
 let () =

@@ -1020,8 +1020,8 @@ Proof.
       + rewrite upd_neq by auto. eauto. }
   assert (forall x, is_space s x -> is_space
             (mkState (upd (s_objs s) o (Some (mkObj (KSpace (S o)) a))) accts'
-                     (mkCap (S (S o)) sp o all_rights 0 [] :: s_caps s) (s_tstate s)
-                     (s_word s) (s_waiters s) (s_caller s) (S (S (S o))) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s)) x) as Hspace.
+                     (mkCap (S (S o)) sp o all_rights 0 [] :: s_caps s)
+                     (upd (s_tstate s) o Inactive) (s_word s) (s_waiters s) (s_caller s) (S (S (S o))) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s)) x) as Hspace.
   { intros x [a' [q' E]]. exists a', q'. simpl. rewrite upd_neq by eauto. auto. }
   destruct C, O. split; [|split; [|split]]; [constructor; simpl|constructor; simpl| |].
   - intros c [<-|Hc]; simpl; [rewrite upd_eq; discriminate|].
@@ -1056,7 +1056,10 @@ Proof.
     + rewrite upd_eq. intros E; inversion E.
     + rewrite upd_neq by auto. intros E. apply Hspace. eauto.
   - auto.
-  - simpl. eapply tw_objs; eauto. intros x ob E. rewrite upd_neq by eauto. auto.
+  - simpl. eapply tw_objs.
+    + apply tw_fresh_inactive; [exact T|].
+      destruct (s_objs s o) eqn:Eo; auto. exfalso. apply (Hold o); [congruence|auto].
+    + intros x ob E. rewrite upd_neq by eauto. auto.
   - intros n Hwn Hnot. simpl in *. destruct Hnot as [q2 E2]. simpl in E2.
     destruct (Nat.eq_dec n o) as [->|Nn]; [rewrite upd_eq in E2; discriminate|].
     rewrite upd_neq in E2 by auto. apply Bw; auto. exists q2. auto.
@@ -1129,6 +1132,7 @@ Proof.
   destruct (lookup s sp h) as [src|] eqn:E; [|inversion H; subst; auto].
   apply lookup_some in E. destruct E as [Hsrc _].
   destruct (subset_b r (c_rights src)) eqn:Es; simpl in H; [|inversion H; subst; auto].
+  destruct (space_ended s (c_obj tg)); [inversion H; subst; auto|].
   inversion H; subst; clear H. apply wf_add_child; auto.
   - apply obj_type_space. auto.
   - apply subset_b_incl. auto.
@@ -1189,6 +1193,7 @@ Proof.
   destruct (s_handler s (c_obj ct)); [inversion H; subst; auto|].
   destruct (s_objs s (c_obj ct)) as [[[| tsp | | | | | |] q]|] eqn:Eo;
     try (inversion H; subst; auto; fail).
+  destruct (space_ended s tsp); [inversion H; subst; auto|].
   inversion H; subst; clear H.
   apply wf_add_child; auto; first [eapply ow_thread_space; [apply (proj2 W)|eauto]
                                   |intros _; left; exact Ety].
@@ -1239,6 +1244,108 @@ Proof.
   destruct C, O. split; [constructor; simpl; auto|split; [constructor; simpl; auto|split; auto]].
 Qed.
 
+(* ---------- Ending threads and processes ---------- *)
+
+(* kill_threads keeps every thread in one place: the dying leave their queues and reply
+   links, a thread waiting for a dying server's reply is Ready. *)
+Lemma tw_kill : forall objs ts wq cl (dies : nat -> bool), threads_wf objs ts wq cl ->
+  threads_wf objs
+    (fun x => if dies x then Dead
+              else match ts x with
+                   | BlockedReply srv => if dies srv then Ready else BlockedReply srv
+                   | st => st
+                   end)
+    (fun o => filter (fun x => negb (dies x)) (wq o))
+    (fun srv => if dies srv then None
+                else match cl srv with
+                     | Some c => if dies c then None else Some c
+                     | None => None
+                     end).
+Proof.
+  intros objs ts wq cl dies T. destruct T as [B W N K R RC CT]. constructor.
+  - intros t o. destruct (dies t) eqn:Dt; [simpl; discriminate|].
+    destruct (ts t) as [| | |e b|e|srv|n|] eqn:Et; simpl; try discriminate;
+      try (destruct (dies srv); simpl; discriminate);
+      intros Hb; inversion Hb; subst;
+      (destruct (B t o) as [Hw Hin]; [rewrite Et; reflexivity|]);
+      rewrite Et in Hw; (split; [exact Hw|]); apply filter_In; rewrite Dt; auto.
+  - intros o t Hin. apply filter_In in Hin. destruct Hin as [Hin Dt].
+    apply negb_true_iff in Dt. destruct (W o t Hin) as [Ht Hb]. split; auto. rewrite Dt.
+    destruct (ts t); simpl in *; try discriminate; auto.
+  - intros o. apply NoDup_filter. auto.
+  - intros o t1 t2 H1 H2. apply filter_In in H1. apply filter_In in H2.
+    destruct H1 as [H1 D1]. destruct H2 as [H2 D2].
+    apply negb_true_iff in D1. apply negb_true_iff in D2. rewrite D1, D2.
+    destruct (W o t1 H1) as [_ B1]. destruct (W o t2 H2) as [_ B2].
+    specialize (K o t1 t2 H1 H2).
+    destruct (ts t1), (ts t2); simpl in *; try discriminate; auto.
+  - intros t srv. split.
+    + destruct (dies t) eqn:Dt; [discriminate|].
+      destruct (ts t) as [| | |e b|e|srv'|n|] eqn:Et; intros E; try discriminate E.
+      destruct (dies srv') eqn:Ds; [discriminate E|]. inversion E; subst.
+      apply R in Et. rewrite Ds, Et, Dt. reflexivity.
+    + intros E. destruct (dies srv) eqn:Ds; [discriminate|].
+      destruct (cl srv) as [c|] eqn:Ec; [|discriminate].
+      destruct (dies c) eqn:Dc; [discriminate|]. inversion E; subst.
+      rewrite Dc. apply R in Ec. rewrite Ec. rewrite Ds. reflexivity.
+  - intros srv e. destruct (dies srv) eqn:Ds; [discriminate|].
+    destruct (ts srv) as [| | |e' b|e'|srv'|n|] eqn:Et; intros E; try discriminate E.
+    + inversion E; subst. rewrite (RC srv e Et). reflexivity.
+    + destruct (dies srv'); discriminate E.
+  - intros srv t E. destruct (dies srv); [discriminate|].
+    destruct (cl srv) as [c|] eqn:Ec; [|discriminate].
+    destruct (dies c); [discriminate|]. inversion E; subst. eauto.
+Qed.
+
+Lemma wf_kill_threads : forall s dies, wf s -> wf (kill_threads s dies).
+Proof.
+  intros s dies W. unfold kill_threads. apply wf_threads; auto.
+  - apply tw_kill. apply W.
+  - intros n Hn Hno. apply (proj2 (proj2 (proj2 W))); auto.
+    intros E. apply Hn. rewrite E. reflexivity.
+Qed.
+
+Lemma wf_del_all : forall ids s, wf s -> wf (with_caps s (del_all ids (s_caps s))).
+Proof.
+  induction ids as [|d ids IH]; intros s W.
+  - simpl. destruct s; exact W.
+  - simpl. assert (W1 : wf (with_caps s (del_caps d (s_caps s)))).
+    { apply wf_with_caps; [apply W|apply caps_wf_del; apply W]. }
+    specialize (IH _ W1). exact IH.
+Qed.
+
+Lemma wf_reap_fold : forall l s, wf s ->
+  wf (fold_left (fun s o => if held s o then s else destroy s o) l s).
+Proof.
+  induction l as [|o l IH]; intros s W; simpl; auto.
+  apply IH. destruct (held s o) eqn:Eh; auto. unfold held in Eh.
+  apply orb_false_iff in Eh. apply wf_destroy; tauto.
+Qed.
+
+Lemma wf_reap_pass : forall s, wf s -> wf (reap_pass s).
+Proof. intros s W. unfold reap_pass. apply wf_reap_fold. auto. Qed.
+
+Lemma wf_terminate : forall s root, wf s -> wf (terminate s root).
+Proof.
+  intros s root W. unfold terminate. apply wf_reap_pass, wf_reap_pass, wf_del_all.
+  apply wf_kill_threads. auto.
+Qed.
+
+Lemma wf_thread_exit : forall s t sp r s', wf s -> thread_exit s t sp = (r, s') -> wf s'.
+Proof.
+  intros s t sp r s' W H. unfold thread_exit in H. inversion H; subst; clear H.
+  assert (W1 := wf_kill_threads s (Nat.eqb t) W).
+  destruct (_ || _); auto. apply wf_terminate. auto.
+Qed.
+
+Lemma wf_process_terminate : forall s t sp h r s', wf s ->
+  process_terminate s t sp h = (r, s') -> wf s'.
+Proof.
+  intros s t sp h r s' W H. unfold process_terminate in H.
+  destruct (lookup_typed s sp h TSpace [RManage]) as [[c|]|e]; try (inversion H; subst; auto; fail).
+  destruct (space_ended s (c_obj c)); inversion H; subst; auto. apply wf_terminate. auto.
+Qed.
+
 Theorem step_preserves_wf : forall s t k r s', wf s -> step s t k = (r, s') -> wf s'.
 Proof.
   intros s t k r s' W H. unfold step in H.
@@ -1280,6 +1387,7 @@ Proof.
     destruct (lookup_typed s sp space TSpace [RManage]) as [[c|]|e] eqn:E;
       [|apply lookup_typed_not_none in E; contradiction|inversion H; subst; auto].
     apply lookup_typed_some in E. destruct E as [_ [_ [_ [Ht _]]]].
+    destruct (space_ended s (c_obj c)); [inversion H; subst; auto|].
     destruct entry_ok; [|inversion H; subst; auto].
     eapply wf_create; eauto; [intros; discriminate| |apply (ow_prio _ (proj1 (proj2 W)))].
     intros sp' E'. inversion E'; subst. apply obj_type_space. auto.
@@ -1303,6 +1411,9 @@ Proof.
   - inversion H; subst; auto.  (* the calls on what the state does not hold *)
   - inversion H; subst; auto.  (* the calls on what the state does not hold *)
   - inversion H; subst; auto.  (* the calls on what the state does not hold *)
+  - eapply wf_thread_exit; eauto.
+  - unfold process_exit in H. inversion H; subst. apply wf_terminate. auto.
+  - eapply wf_process_terminate; eauto.
 Qed.
 
 (* The invariant is not vacuous: the initial state satisfies it. *)

@@ -31,7 +31,7 @@ Proof.
       notification_create, memory_create, memory_clone, create, signal, wait, poll, quota_info,
       ipc_call, send, reply_call, space_create, thread_create, thread_start, yield,
       thread_set_priority, thread_set_syscall_handler, set_timer, irq_create, irq_bind,
-      space_set_pager in H;
+      space_set_pager, thread_exit, process_exit, process_terminate in H;
     split_matches H; try (inversion H; auto; fail);
     unfold create in H; split_matches H; inversion H; auto.
 Qed.
@@ -84,6 +84,48 @@ Qed.
 Lemma irq_bound_with_caps : forall s cs o, irq_bound (with_caps s cs) o = irq_bound s o.
 Proof. reflexivity. Qed.
 
+(* Ending processes: the capabilities left are old ones, minus the deleted ids in their
+   ancestor lists. *)
+Lemma del_all_in : forall ids cs x, In x (del_all ids cs) ->
+  exists c, In c cs /\ same_cap x c /\ ~ In (c_id c) ids.
+Proof.
+  induction ids as [|d ids IH]; intros cs x Hx; simpl in Hx.
+  - exists x. repeat split; auto.
+  - destruct (IH _ _ Hx) as [y [Hy [Sy Ny]]]. apply in_del_caps in Hy.
+    destruct Hy as [c [Hc [Nd ->]]]. exists c. split; auto.
+    destruct Sy as [S1 [S2 [S3 [S4 S5]]]]. simpl in *.
+    unfold strip in *; simpl in *.
+    split; [repeat split; auto|]. intros [E|E]; [congruence|]. exact (Ny E).
+Qed.
+
+Lemma reap_fold_caps : forall l s,
+  s_caps (fold_left (fun s o => if held s o then s else destroy s o) l s) = s_caps s.
+Proof.
+  induction l as [|o l IH]; intros s; simpl; auto. rewrite IH.
+  destruct (held s o); auto. apply destroy_caps.
+Qed.
+
+Lemma reap_pass_caps : forall s, s_caps (reap_pass s) = s_caps s.
+Proof. intros. apply reap_fold_caps. Qed.
+
+Lemma terminate_caps : forall s root x, In x (s_caps (terminate s root)) ->
+  exists c, In c (s_caps s) /\ same_cap x c /\ doomed s root (c_space c) = false.
+Proof.
+  intros s root x Hx. unfold terminate in Hx. rewrite !reap_pass_caps in Hx. simpl in Hx.
+  apply del_all_in in Hx. destruct Hx as [c [Hc [Sc Nc]]]. exists c. split; auto.
+  split; auto. destruct (doomed s root (c_space c)) eqn:E; auto. exfalso. apply Nc.
+  apply in_map. apply filter_In. auto.
+Qed.
+
+Lemma thread_exit_caps : forall s t sp r s' x, thread_exit s t sp = (r, s') ->
+  In x (s_caps s') -> exists c, In c (s_caps s) /\ same_cap x c.
+Proof.
+  intros s t sp r s' x H Hx. unfold thread_exit in H. inversion H; subst; clear H.
+  destruct (_ || _).
+  - exists x. split; auto. repeat split.
+  - apply terminate_caps in Hx. destruct Hx as [c [Hc [Sc _]]]. exists c. auto.
+Qed.
+
 (* After a call of the thread of space sp, a capability is an old one, or the first
    capability of an object created by the call (in sp), or a child derived in sp from
    one of sp's capabilities, or (cap_copy_to and thread_set_syscall_handler only) a child
@@ -118,6 +160,7 @@ Proof.
     destruct (lookup s sp src) as [c|] eqn:E; [|inversion H; subst; left; auto].
     apply lookup_some in E. destruct E as [Hc1 [_ Hc3]].
     destruct (subset_b r0 (c_rights c)) eqn:Es; simpl in H; [|inversion H; subst; left; auto].
+    destruct (space_ended s (c_obj tg)); [inversion H; subst; left; auto|].
     inversion H; subst. destruct Hx as [<-|Hx]; [|left; auto].
     right; right. exists c. simpl. repeat split; auto. apply subset_b_incl; auto.
     right. left. eauto.
@@ -188,6 +231,11 @@ Proof.
   - inversion H; subst; left; auto.
   - inversion H; subst; left; auto.
   - inversion H; subst; left; auto.
+  - left. eapply thread_exit_caps; eauto.
+  - unfold process_exit in H. inversion H; subst. left. apply terminate_caps in Hx.
+    destruct Hx as [c [Hc1 [Sc _]]]. eauto.
+  - unfold process_terminate in H. split_matches H; inversion H; subst; left; auto;
+      apply terminate_caps in Hx; destruct Hx as [c' [Hc' [Sc _]]]; eauto.
 Qed.
 
 (* ---------- (b) Derivation never adds rights ---------- *)
@@ -220,6 +268,7 @@ Proof.
   destruct (lookup s sp h) as [src|] eqn:E; [|discriminate].
   apply lookup_some in E. destruct E as [Hs [Hid _]].
   destruct (subset_b r (c_rights src)) eqn:Es; simpl in H; [|discriminate].
+  destruct (space_ended s (c_obj tg)); [discriminate|].
   inversion H; subst. eexists _, _. repeat split; eauto. simpl. apply subset_b_incl. auto.
 Qed.
 
@@ -546,6 +595,16 @@ Proof.
   apply take_sender_prio in H. rewrite H. apply drop_caller_prio.
 Qed.
 
+Lemma reap_fold_prio : forall l s,
+  s_prio (fold_left (fun s o => if held s o then s else destroy s o) l s) = s_prio s.
+Proof.
+  induction l as [|o l IH]; intros s; simpl; auto. rewrite IH.
+  destruct (held s o); auto. apply destroy_prio.
+Qed.
+
+Lemma terminate_prio : forall s root, s_prio (terminate s root) = s_prio s.
+Proof. intros. unfold terminate, reap_pass. rewrite !reap_fold_prio. reflexivity. Qed.
+
 (* How a call changes priorities: not at all, or one id gets a priority at most the
    caller's (thread_set_priority; thread_create gives the new thread the caller's, the other
    creations 0 to their new object). *)
@@ -609,6 +668,11 @@ Proof.
   - inversion H; subst; left; reflexivity.
   - inversion H; subst; left; reflexivity.
   - inversion H; subst; left; reflexivity.
+  - unfold thread_exit in H. inversion H; subst; left.
+    destruct (_ || _); [reflexivity|]. rewrite terminate_prio. reflexivity.
+  - unfold process_exit in H. inversion H; subst; left. apply terminate_prio.
+  - unfold process_terminate in H. split_matches H; inversion H; subst; left; try reflexivity;
+      apply terminate_prio.
 Qed.
 
 (* No call gives any thread (or any id) a priority above the calling thread's own: a priority
@@ -761,6 +825,7 @@ Proof.
   destruct (lookup_typed_lookup _ _ _ _ _ _ Ee) as [Le [Te Re]].
   destruct (s_handler s (c_obj ct)) eqn:Eh; [discriminate H|].
   destruct (s_objs s (c_obj ct)) as [[[| tsp | | | | | |] q]|] eqn:Eo; try discriminate H.
+  destruct (space_ended s tsp); [discriminate H|].
   injection H as _ <-. exists ct, src, tsp, q. simpl.
   repeat split; auto.
   - apply Rt. left. reflexivity.
@@ -921,4 +986,125 @@ Proof.
   destruct (Nat.ltb l (u + obj_size (KMemory p))) eqn:Elt; inversion H; subst; clear H.
   - left. apply Nat.ltb_lt in Elt. auto.
   - right. apply Nat.ltb_ge in Elt. split; auto. split; [apply upd_eq|eauto].
+Qed.
+
+(* ---------- Ending threads and processes ---------- *)
+
+Lemma destroy_tstate_free : forall s o x, blocked_on (s_tstate s x) = None ->
+  s_tstate (destroy s o) x = s_tstate s x.
+Proof.
+  intros s o x Hb. unfold destroy. destruct (s_objs s o) as [ob|]; [|reflexivity].
+  destruct (reapable (o_kind ob)); [|reflexivity]. simpl. rewrite Hb. reflexivity.
+Qed.
+
+Lemma destroy_caller : forall s o, s_caller (destroy s o) = s_caller s.
+Proof.
+  intros. unfold destroy. destruct (s_objs s o) as [ob|]; [|reflexivity].
+  destruct (reapable (o_kind ob)); reflexivity.
+Qed.
+
+Lemma reap_fold_free : forall l s x, blocked_on (s_tstate s x) = None ->
+  s_tstate (fold_left (fun s o => if held s o then s else destroy s o) l s) x = s_tstate s x.
+Proof.
+  induction l as [|o l IH]; intros s x Hb; simpl; auto.
+  destruct (held s o); [apply IH; auto|].
+  rewrite IH; [apply destroy_tstate_free; auto|]. rewrite destroy_tstate_free; auto.
+Qed.
+
+Lemma reap_fold_caller : forall l s,
+  s_caller (fold_left (fun s o => if held s o then s else destroy s o) l s) = s_caller s.
+Proof.
+  induction l as [|o l IH]; intros s; simpl; auto. rewrite IH.
+  destruct (held s o); auto. apply destroy_caller.
+Qed.
+
+(* What terminate leaves of a thread's state: kill_threads', unless the thread was then
+   woken from the queue of an object that died (the reap). *)
+Lemma terminate_tstate_free : forall s root x,
+  blocked_on (s_tstate (kill_threads s (dies_with s root)) x) = None ->
+  s_tstate (terminate s root) x = s_tstate (kill_threads s (dies_with s root)) x.
+Proof.
+  intros s root x Hb. unfold terminate, reap_pass.
+  rewrite reap_fold_free; [rewrite reap_fold_free; auto|].
+  rewrite reap_fold_free; auto.
+Qed.
+
+Lemma terminate_caller : forall s root,
+  s_caller (terminate s root) = s_caller (kill_threads s (dies_with s root)).
+Proof. intros. unfold terminate, reap_pass. rewrite !reap_fold_caller. reflexivity. Qed.
+
+Lemma terminate_dies : forall s root x, dies_with s root x = true ->
+  s_tstate (terminate s root) x = Dead.
+Proof.
+  intros s root x D. rewrite terminate_tstate_free; simpl; rewrite D; reflexivity.
+Qed.
+
+(* A Ready or Dead thread stays Ready or Dead through terminate. *)
+Lemma terminate_ready_dead : forall s root x,
+  s_tstate s x = Ready \/ s_tstate s x = Dead ->
+  s_tstate (terminate s root) x = Ready \/ s_tstate (terminate s root) x = Dead.
+Proof.
+  intros s root x H. destruct (dies_with s root x) eqn:D; [right; apply terminate_dies; auto|].
+  rewrite terminate_tstate_free; simpl; rewrite D; destruct H as [-> | ->]; auto.
+Qed.
+
+(* process_exit: the caller does not return; every space it ends (the caller's own, if
+   alive, and every live descendant: doomed) is ended, its table is empty, and every
+   thread of it is Dead. *)
+Theorem process_exit_spec : forall s t sp r s', wf s -> caller_space s t = Some sp ->
+  step s t ProcessExit = (r, s') ->
+  r = RBlocked /\
+  (space_ended s sp = false -> doomed s sp sp = true) /\
+  forall o, doomed s sp o = true ->
+    space_ended s' o = true /\ (forall c, In c (s_caps s') -> c_space c <> o) /\
+    (forall x q, s_objs s x = Some (mkObj (KThread o) q) -> s_tstate s' x = Dead).
+Proof.
+  intros s t sp r s' W Hc H. unfold step in H. rewrite Hc in H. simpl in H.
+  unfold process_exit in H. injection H as <- <-. split; [reflexivity|]. split.
+  - intros Ne. apply caller_space_some in Hc. destruct Hc as [_ [q Eq]].
+    destruct (ow_thread_space _ (proj1 (proj2 W)) _ _ _ Eq) as [a [q' Es]].
+    unfold doomed. rewrite Es, Ne. simpl. destruct (s_next s); simpl; rewrite Nat.eqb_refl;
+      reflexivity.
+  - intros o D. split; [|split].
+    + unfold space_ended. rewrite terminate_dies; [reflexivity|]. unfold dies_with.
+      rewrite D. reflexivity.
+    + intros c Hin E. apply terminate_caps in Hin. destruct Hin as [c' [_ [[_ [S2 _]] Nd]]].
+      rewrite <- S2, E, D in Nd. discriminate.
+    + intros x q Ex. apply terminate_dies. unfold dies_with. rewrite Ex, D.
+      apply orb_true_r.
+Qed.
+
+(* thread_exit: the caller does not return, is Dead, and has no caller any more; the thread
+   that waited for its reply is Ready (woken, PeerClosed in the kernel), or Dead if the
+   process ended and took it along. If another live thread of its space remains, no other
+   thread's state changes. *)
+Theorem thread_exit_spec : forall s t sp r s', caller_space s t = Some sp ->
+  step s t ThreadExit = (r, s') ->
+  r = RBlocked /\ s_tstate s' t = Dead /\ s_caller s' t = None /\
+  (forall x, s_tstate s x = BlockedReply t -> s_tstate s' x = Ready \/ s_tstate s' x = Dead) /\
+  (existsb (live_thread (kill_threads s (Nat.eqb t)) sp)
+           (seq 0 (s_next s)) = true ->
+   forall x, x <> t -> s_tstate s x <> BlockedReply t -> s_tstate s' x = s_tstate s x).
+Proof.
+  intros s t sp r s' Hc H. unfold step in H. rewrite Hc in H. simpl in H.
+  unfold thread_exit in H. injection H as <- <-.
+  set (s1 := kill_threads s (Nat.eqb t)).
+  assert (T1 : s_tstate s1 t = Dead) by (simpl; rewrite Nat.eqb_refl; reflexivity).
+  assert (C1 : s_caller s1 t = None) by (simpl; rewrite Nat.eqb_refl; reflexivity).
+  assert (R1 : forall x, s_tstate s x = BlockedReply t -> s_tstate s1 x = Ready).
+  { intros x E. simpl. destruct (Nat.eqb_spec t x) as [->|N].
+    - apply caller_space_some in Hc. destruct Hc as [Hr _]. congruence.
+    - rewrite E, Nat.eqb_refl. reflexivity. }
+  split; [reflexivity|].
+  destruct (existsb (live_thread s1 sp) (seq 0 (s_next s)) || space_ended s1 sp) eqn:E.
+  - split; [auto|]. split; [auto|]. split; [intros x Ex; left; auto|].
+    intros _ x Nx Nr. simpl. destruct (Nat.eqb_spec t x) as [->|_]; [congruence|].
+    destruct (s_tstate s x); auto. destruct (Nat.eqb_spec t server) as [->|_]; congruence.
+  - split; [|split; [|split]].
+    + rewrite terminate_tstate_free; unfold kill_threads, with_threads; cbn [s_tstate];
+        destruct (dies_with s1 sp t); try reflexivity; rewrite T1; reflexivity.
+    + rewrite terminate_caller. unfold kill_threads at 1, with_threads at 1. cbn [s_caller].
+      destruct (dies_with s1 sp t); [reflexivity|]. rewrite C1. reflexivity.
+    + intros x Ex. apply terminate_ready_dead. left. auto.
+    + intros Hl. exfalso. fold s1 in Hl. rewrite Hl in E. discriminate.
 Qed.

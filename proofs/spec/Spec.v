@@ -49,7 +49,13 @@
      modelled, so there is no other reference);
      threads waiting on a destroyed endpoint or notification become Ready (docs: they get
      PeerClosed).
-     Spaces and threads are never destroyed in this model.
+   - Ending: thread_exit, process_exit and process_terminate kill threads (Dead) and end
+     spaces (their s_tstate entry Dead: space_ended) with their descendants (the process
+     tree is read from the accounts: parent_of), and the teardown (every capability of the
+     ended tables deleted, what nothing holds reaped) is part of the same step. A Dead thread
+     or ended space stays in the state (the kernel reaps it once nothing names it); the last
+     capability to a live thread or space going (Space::destroy ends a never-started space,
+     an unstarted thread dies) is not modelled.
    - The decoder's "rights within all rights" check (InvalidArgument) cannot fail: a
      rights set here is a list of the seven named rights.
    - A call made by anything but a Running thread is refused with InvalidCapability and
@@ -281,8 +287,16 @@ Definition cap_derive (s : state) (sp h : nat) (r : rights) (badge : nat) : repl
                  (s_waiters s) (s_caller s) (S n) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s))
   end.
 
+(* Whether space sp has ended (Space::alive() false: process_exit, process_terminate, the
+   last thread's thread_exit). A space's entry of the per-object state map s_tstate is
+   otherwise unused (only threads run, block and die); an ended space's is Dead (terminate
+   below), a new space's Inactive (space_create). *)
+Definition space_ended (s : state) (sp : nat) : bool :=
+  match s_tstate s sp with Dead => true | _ => false end.
+
 (* 25 cap_copy_to(space, source, rights): a child of source, rights a subset, with the
-   source's badge, in the table of the space the first capability names (Manage). *)
+   source's badge, in the table of the space the first capability names (Manage); an ended
+   space: PeerClosed (core/syscall.cc, sys_cap_copy_to, after the rights check). *)
 Definition cap_copy_to (s : state) (sp hsp h : nat) (r : rights) : reply * state :=
   match lookup_typed s sp hsp TSpace [RManage] with
   | inr e => (RErr e, s)
@@ -292,6 +306,7 @@ Definition cap_copy_to (s : state) (sp hsp h : nat) (r : rights) : reply * state
       | None => (RErr InvalidCapability, s)
       | Some src =>
           if negb (subset_b r (c_rights src)) then (RErr PermissionDenied, s)
+          else if space_ended s (c_obj target) then (RErr PeerClosed, s)
           else
             let n := s_next s in
             let c := mkCap n (c_obj target) (c_obj src) r (c_badge src)
@@ -751,8 +766,10 @@ Definition reply_recv (s : state) (t sp h : nat) (nonblocking : bool) : reply * 
 
 (* 14 space_create(quota_bytes): a new process with its own account of that limit, carved
    out of the caller's: the caller's account is charged the limit and the Space object
-   (QuotaExceeded changes nothing); the caller gets a capability with all rights. The
-   process tree (a child ends with its parent) is not modelled. *)
+   (QuotaExceeded changes nothing); the caller gets a capability with all rights. The new
+   space is alive (its s_tstate entry Inactive: space_ended false). The process tree is
+   not kept apart: the creator's account pays for the Space object, so a space's parent is
+   the space whose own account it is charged to (parent_of, below). *)
 Definition space_create (s : state) (sp bytes : nat) : reply * state :=
   match s_objs s sp with
   | Some (mkObj (KSpace a) _) =>
@@ -768,8 +785,8 @@ Definition space_create (s : state) (sp bytes : nat) : reply * state :=
              mkState (upd (s_objs s) o (Some (mkObj (KSpace na) a)))
                      (upd (upd (s_accts s) a (Some (l, u + cost))) na (Some (bytes, 0)))
                      (mkCap h sp o all_rights 0 [] :: s_caps s)
-                     (s_tstate s) (s_word s) (s_waiters s) (s_caller s) (S h) (s_prio s)
-                     (s_handler s) (s_timer s) (s_irq s) (upd (s_pager s) o pager_kernel))
+                     (upd (s_tstate s) o Inactive) (s_word s) (s_waiters s) (s_caller s) (S h)
+                     (s_prio s) (s_handler s) (s_timer s) (s_irq s) (upd (s_pager s) o pager_kernel))
       | None => (RErr InvalidCapability, s)
       end
   | _ => (RErr InvalidCapability, s)
@@ -778,14 +795,15 @@ Definition space_create (s : state) (sp bytes : nat) : reply * state :=
 (* 9 thread_create(space, entry, stack, arg): a new inactive thread of that space (Space
    with Manage), at the caller t's priority (core/syscall.cc: self->priority()), charged to
    the caller's account; the caller gets a capability with all rights. entry_ok abstracts
-   the address checks (BadAddress); registers and the ended-space check (PeerClosed) are not
-   modelled. *)
+   the address checks (BadAddress), after the ended-space check (PeerClosed); registers are
+   not modelled. *)
 Definition thread_create (s : state) (t sp h : nat) (entry_ok : bool) : reply * state :=
   match lookup_typed s sp h TSpace [RManage] with
   | inr e => (RErr e, s)
   | inl None => (RErr InvalidCapability, s)
   | inl (Some c) =>
-      if entry_ok then create s sp (KThread (c_obj c)) all_rights (s_prio s t)
+      if space_ended s (c_obj c) then (RErr PeerClosed, s)
+      else if entry_ok then create s sp (KThread (c_obj c)) all_rights (s_prio s t)
       else (RErr BadAddress, s)
   end.
 
@@ -827,10 +845,10 @@ Definition thread_set_priority (s : state) (t sp h p : nat) : reply * state :=
 (* 36 thread_set_syscall_handler(thread, handler): the dispatcher's lookups in argument
    order (Thread with Manage, then Endpoint with Send: InvalidCapability, PermissionDenied);
    then AlreadyExists if the thread has a handler (even one whose capability has gone since:
-   the thread keeps the handle); (a thread of an ended process: PeerClosed, which cannot
-   arise here: spaces never end); then a child of the handler capability with Send only and
-   its badge goes into the table of the thread's own space (as cap_copy_to would put it
-   there), and the thread keeps its handle; core/syscall.cc,
+   the thread keeps the handle); then a thread of an ended process: PeerClosed; then a
+   child of the handler capability with Send only and its badge goes into the table of the
+   thread's own space (as cap_copy_to would put it there), and the thread keeps its handle;
+   core/syscall.cc,
    sys_thread_set_syscall_handler. The reply carries no value (the thread holds the handle).
    The charge for a new capability-table page (QuotaExceeded) is not modelled, nor whether the
    endpoint is kernel-served. From then on the thread's syscalls are foreign calls, not
@@ -847,6 +865,7 @@ Definition thread_set_syscall_handler (s : state) (sp ht he : nat) : reply * sta
           match s_handler s (c_obj ct), s_objs s (c_obj ct) with
           | Some _, _ => (RErr AlreadyExists, s)
           | None, Some (mkObj (KThread tsp) _) =>
+              if space_ended s tsp then (RErr PeerClosed, s) else
               let n := s_next s in
               let c := mkCap n tsp (c_obj src) [RSend] (c_badge src) (c_id src :: c_anc src) in
               (ROk VNone,
@@ -861,6 +880,132 @@ Definition thread_set_syscall_handler (s : state) (sp ht he : nat) : reply * sta
 (* 8 yield: the caller goes to the end of its priority's run queue; run queues are not
    modelled, so nothing this state holds changes. *)
 Definition yield (s : state) : reply * state := (ROk VNone, s).
+
+(* ---------- Ending threads and processes ---------- *)
+
+(* kill_thread (core/ipc.cc) of every thread x with dies x, at once: x leaves the queue it is
+   in (Thread::detach), a thread waiting for x's reply is woken (with PeerClosed: the status is
+   not kept) and the link is cut, the server x waited for (BlockedReply) loses its caller, and
+   x is Dead; a Dead thread never runs again (caller_space). A half-made memory_create is not
+   modelled (memory_create is one step). terminate also passes the ended spaces, whose entry
+   becomes Dead (space_ended); a space is in no queue and no reply link. *)
+Definition kill_threads (s : state) (dies : nat -> bool) : state :=
+  with_threads s
+    (fun x => if dies x then Dead
+              else match s_tstate s x with
+                   | BlockedReply srv => if dies srv then Ready else BlockedReply srv
+                   | st => st
+                   end)
+    (fun o => filter (fun x => negb (dies x)) (s_waiters s o))
+    (fun srv => if dies srv then None
+                else match s_caller s srv with
+                     | Some c => if dies c then None else Some c
+                     | None => None
+                     end).
+
+(* A space's own account. *)
+Definition space_acct (s : state) (sp : nat) : option nat :=
+  match s_objs s sp with Some (mkObj (KSpace a) _) => Some a | _ => None end.
+
+(* The parent of space o in the process tree (Space::parent, set by space_create's adopt):
+   the other space whose own account o is charged to (space_create charges the new Space
+   object to the creator's own account, and every space has an account of its own). The
+   first process (init, or a host test's) is charged to its own account: no parent. *)
+Definition parent_of (s : state) (o : nat) : option nat :=
+  match s_objs s o with
+  | Some (mkObj (KSpace _) q) =>
+      find (fun p => negb (Nat.eqb p o) &&
+                     match space_acct s p with Some a => Nat.eqb a q | None => false end)
+           (seq 0 (s_next s))
+  | _ => None
+  end.
+
+(* o is root or below it in the process tree (fuel: the tree's depth is below s_next). *)
+Fixpoint below (s : state) (fuel root o : nat) : bool :=
+  Nat.eqb o root ||
+  match fuel with
+  | 0 => false
+  | S f => match parent_of s o with Some p => below s f root p | None => false end
+  end.
+
+(* The spaces Space::terminate(root) ends: root and its descendants that are alive (an ended
+   space has left the tree, and so have its descendants, which ended with it). *)
+Definition doomed (s : state) (root o : nat) : bool :=
+  match s_objs s o with
+  | Some (mkObj (KSpace _) _) => negb (space_ended s o) && below s (s_next s) root o
+  | _ => false
+  end.
+
+(* What terminate kills: the doomed spaces and their threads. *)
+Definition dies_with (s : state) (root x : nat) : bool :=
+  doomed s root x ||
+  match s_objs s x with Some (mkObj (KThread sp) _) => doomed s root sp | _ => false end.
+
+(* Deleting capabilities one after another (the teardown's clear_step deletes its table's
+   capabilities as cap_delete does: each goes, its children move up). *)
+Definition del_all (ids : list nat) (cs : list cap) : list cap :=
+  fold_left (fun cs d => del_caps d cs) ids cs.
+
+(* The reap at the end of the entry: every object nothing holds any more dies (destroy:
+   endpoints, notifications, memory, I/O ports and Irqs; waiters woken, the charge back, an
+   Irq's binding gone). Run twice by terminate: a notification an Irq bound is held until that
+   Irq dies (release). *)
+Definition reap_pass (s : state) : state :=
+  fold_left (fun s o => if held s o then s else destroy s o) (seq 0 (s_next s)) s.
+
+(* Space::terminate(root) and the teardown of the spaces it ends (core/space.cc: terminate,
+   end_self, teardown_step, run_space_teardown), as one step: root and every live descendant
+   end (deepest first in the core; the result is the same) with all their threads killed
+   (kill_threads); then every capability of their tables is deleted (del_all: children move
+   up, in other tables too) and what nothing holds any more dies (reap_pass). The ended spaces
+   and their Dead threads stay in the state while capabilities name them (the core reaps a
+   Dead thread or an ended space no capability and no thread holds; the spec keeps them: they
+   never run or change again, and quota use is not compared). Not modelled: mappings (not in
+   step), the exit code and init hearing of the end (init_space_ended: init's part), the
+   teardown's bounded steps (the driver drains them after every call, README.md), the last
+   capability to a live thread or space that a teardown deletes (Space::destroy ends a
+   never-started space, an unstarted thread dies: not modelled, the driver does not make such
+   a call). *)
+Definition terminate (s : state) (root : nat) : state :=
+  let s1 := kill_threads s (dies_with s root) in
+  let gone := map c_id (filter (fun c => doomed s root (c_space c)) (s_caps s1)) in
+  reap_pass (reap_pass (with_caps s1 (del_all gone (s_caps s1)))).
+
+(* A thread of sp that was started and has not died (Space::live_threads). *)
+Definition live_thread (s : state) (sp x : nat) : bool :=
+  match s_objs s x with
+  | Some (mkObj (KThread sp') _) =>
+      Nat.eqb sp' sp && match s_tstate s x with Inactive | Dead => false | _ => true end
+  | _ => false
+  end.
+
+(* 11 thread_exit: kill_thread(self) (core/syscall.cc, sys_thread_exit; core/ipc.cc): the
+   caller is Dead, its caller (if any) woken; if it was the last live thread of its live
+   space, the space terminates (with code 0). The caller never returns: RBlocked. *)
+Definition thread_exit (s : state) (t sp : nat) : reply * state :=
+  let s1 := kill_threads s (Nat.eqb t) in
+  (RBlocked,
+   if existsb (live_thread s1 sp) (seq 0 (s_next s1)) || space_ended s1 sp then s1
+   else terminate s1 sp).
+
+(* 29 process_exit(code): the caller's space terminates (core/syscall.cc, sys_process_exit);
+   the caller, one of its threads, does not return. The code is init's business. *)
+Definition process_exit (s : state) (sp : nat) : reply * state := (RBlocked, terminate s sp).
+
+(* 39 process_terminate(space, code): Space with Manage (the decoder's lookup:
+   InvalidCapability, PermissionDenied); an ended space: PeerClosed; otherwise it terminates
+   (core/syscall.cc, sys_process_terminate). The reply is ok, unless the caller ended with it
+   (its own space or an ancestor's): then it does not return (RBlocked). *)
+Definition process_terminate (s : state) (t sp h : nat) : reply * state :=
+  match lookup_typed s sp h TSpace [RManage] with
+  | inr e => (RErr e, s)
+  | inl None => (RErr InvalidCapability, s)
+  | inl (Some c) =>
+      if space_ended s (c_obj c) then (RErr PeerClosed, s)
+      else
+        let s' := terminate s (c_obj c) in
+        (match s_tstate s' t with Dead => RBlocked | _ => ROk VNone end, s')
+  end.
 
 (* ---------- Calls on what this state does not hold ---------- *)
 
@@ -881,8 +1026,11 @@ Definition thread_set_tls (s : state) (sp h : nat) (bases_ok : bool) : reply :=
   | inl (Some _) => if bases_ok then ROk VNone else RErr BadAddress
   end.
 
-(* 13 thread_set_ipc_buffer(thread, address): Thread with Manage; (a thread of an ended
-   process: PeerClosed, which cannot arise here: spaces never end); then an address other
+Definition thread_space_ended (s : state) (x : nat) : bool :=
+  match s_objs s x with Some (mkObj (KThread sp) _) => space_ended s sp | _ => false end.
+
+(* 13 thread_set_ipc_buffer(thread, address): Thread with Manage; a thread of an ended
+   process: PeerClosed (thread_space_ended); then an address other
    than 0 must be 8-aligned with the buffer inside one page (InvalidArgument: placed_ok),
    then writable in the thread's space (BadAddress: writable; a lazy or copy-on-write page
    is faulted in, not modelled); core/syscall.cc, sys_thread_set_ipc_buffer. The buffer is
@@ -892,8 +1040,9 @@ Definition thread_set_ipc_buffer (s : state) (sp h : nat) (placed_ok writable : 
   match lookup_typed s sp h TThread [RManage] with
   | inr e => RErr e
   | inl None => RErr InvalidCapability
-  | inl (Some _) =>
-      if negb placed_ok then RErr InvalidArgument
+  | inl (Some c) =>
+      if thread_space_ended s (c_obj c) then RErr PeerClosed
+      else if negb placed_ok then RErr InvalidArgument
       else if negb writable then RErr BadAddress
       else ROk VNone
   end.
@@ -1065,7 +1214,11 @@ Inductive call :=
   | ThreadReadFpu (h : nat) (dest_ok : bool)
   | ThreadWriteFpu (h : nat) (src_ok mxcsr_ok : bool)
   | IoPortIn (h port width : nat)
-  | IoPortOut (h port width value : nat).
+  | IoPortOut (h port width value : nat)
+  (* ending threads and processes (exit codes are not modelled: init's business) *)
+  | ThreadExit
+  | ProcessExit
+  | ProcessTerminate (space : nat).
 
 (* The caller's space, if t is a running thread making a native call: a thread with a
    syscall handler makes none (its syscall instructions are foreign calls on the handler,
@@ -1123,6 +1276,9 @@ Definition step (s : state) (t : nat) (k : call) : reply * state :=
       | ThreadWriteFpu h ok mx => (thread_write_fpu s sp h ok mx, s)
       | IoPortIn h port width => (io_port_in s sp h port width, s)
       | IoPortOut h port width v => (io_port_out s sp h port width v, s)
+      | ThreadExit => thread_exit s t sp
+      | ProcessExit => process_exit s sp
+      | ProcessTerminate h => process_terminate s t sp h
       end
   end.
 
