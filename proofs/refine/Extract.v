@@ -1,4 +1,5 @@
-(* The executable specification: proofs/spec/Spec.v's kernel entry `step`, extracted to OCaml
+(* The executable specification: proofs/spec/Spec.v's kernel entry `step` and
+   proofs/spec/MappingCalls.v's map, unmap and protect, extracted to OCaml
    (proofs/refine/README.md). Nothing here is proved or assumed; it only chooses what to
    extract and how nat is represented.
 
@@ -11,7 +12,7 @@
    every test process, the IrqControl object (7, which is charged to no account in the kernel
    and never dies: its o_acct is never read) with a capability with all rights (8). *)
 
-From HMK Require Import Spec.
+From HMK Require Import Spec MappingCalls.
 From Coq Require Import List.
 Import ListNotations.
 Require Extraction.
@@ -46,4 +47,10 @@ Extraction Language OCaml.
    `Nat.lor` is PeanoNat's alias of Init.Nat.lor, which extraction keeps as a constant of its
    own: the alias is the one to replace (hmkspec.ml then has `let coq_lor = (lor)`). *)
 Extract Constant Coq.Arith.PeanoNat.Nat.lor => "(lor)".
-Extraction "hmkspec.ml" step init_hosted run_thread all_rights.
+(* Likewise Nat.modulo (MappingCalls.v's alignment check), which is Peano division otherwise: a
+   user address would take the runner minutes. Coq's n mod 0 is n. *)
+Extract Constant Coq.Arith.PeanoNat.Nat.modulo => "(fun n m -> if m = 0 then n else n mod m)".
+(* MappingCalls.v's map, unmap and protect are not calls of `step` (../spec/Mappings.v): the
+   runner keeps their list of mappings beside the state (runner.ml). *)
+Extraction "hmkspec.ml" step init_hosted run_thread all_rights caller_space space_ended
+  map_call unmap_call protect_call.

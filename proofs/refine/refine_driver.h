@@ -140,6 +140,10 @@ enum class Kind : uint8_t {
   kThreadExit,   //
   kProcessExit,  //
   kTerminate,    // a: space (process_terminate)
+  // Mappings (MappingCalls.v, beside `step`): c chooses the range and rights (map_choice).
+  kMap,      // a: space, b: memory
+  kUnmap,    // a: space
+  kProtect,  // a: space
   kCount,
 };
 
@@ -221,6 +225,50 @@ inline constexpr uint32_t kIrqLineChoices[] = {
     0, 1, 2, 5, arch::kIrqLines - 1, arch::kIrqLines, arch::kIrqLines + 7};
 inline bool irq_line_available(uint64_t line) {
   return line < arch::kIrqLines && line != 2;
+}
+
+// What map, unmap and protect name, chosen by Op::c: an address, a page count, a first page
+// (map) and page rights. The addresses are pages of kMapArea (which no other call names: not
+// kScratch's, nor kUnmapped), an unaligned one, 0 and the kernel half (BadAddress), and the
+// last user page (BadAddress from two pages on); the counts include 0 and one whose range
+// passes the top of user space; the rights include none, Write alone, Write with Execute and a
+// non-page right (InvalidArgument).
+inline constexpr uint64_t kMapArea = 0x2000'0000;
+inline constexpr uint64_t kMapAt[] = {kMapArea,          kMapArea + 0x1000, kMapArea + 0x2000,
+                                      kMapArea + 0x4000, kMapArea + 0x800,  0,
+                                      0x7fff'ffff'e000,  0x8000'0000'0000};
+inline constexpr uint64_t kMapPages[] = {1, 2, 3, 0, 1ull << 36};
+inline constexpr uint64_t kMapFirst[] = {0, 1, 2, 5};
+inline constexpr uint32_t kMapRights[] = {abi::kRightRead,
+                                          abi::kRightRead | abi::kRightWrite,
+                                          abi::kRightRead | abi::kRightExecute,
+                                          abi::kRightRead,
+                                          abi::kRightRead | abi::kRightWrite,
+                                          abi::kRightRead | abi::kRightWrite | abi::kRightExecute,
+                                          abi::kRightWrite,
+                                          abi::kRightRead | abi::kRightSend,
+                                          0};
+inline constexpr uint32_t kMapAts = sizeof(kMapAt) / sizeof(kMapAt[0]);
+inline constexpr uint32_t kMapCounts = sizeof(kMapPages) / sizeof(kMapPages[0]);
+inline constexpr uint32_t kMapFirsts = sizeof(kMapFirst) / sizeof(kMapFirst[0]);
+inline constexpr uint32_t kMapRightsChoices = sizeof(kMapRights) / sizeof(kMapRights[0]);
+inline constexpr uint32_t kMapChoices = kMapAts * kMapCounts * kMapFirsts * kMapRightsChoices;
+static_assert(kMapArea + 0x10'0000 < kScratch || kMapArea >= kScratch + 0x3000);
+
+struct MapChoice {
+  uint64_t vaddr;
+  uint64_t pages;
+  uint64_t first;
+  uint32_t rights;
+};
+inline MapChoice map_choice(uint32_t c) {
+  return {kMapAt[c % kMapAts], kMapPages[(c / kMapAts) % kMapCounts],
+          kMapFirst[(c / (kMapAts * kMapCounts)) % kMapFirsts],
+          kMapRights[(c / (kMapAts * kMapCounts * kMapFirsts)) % kMapRightsChoices]};
+}
+// The choice c for an address, a count, a first page and rights, by their indices.
+constexpr uint32_t map_c(uint32_t at, uint32_t count, uint32_t first, uint32_t rights) {
+  return at + kMapAts * (count + kMapCounts * (first + kMapFirsts * rights));
 }
 
 // One sequence on a fresh process of the hosted core and a reset spec.
@@ -640,6 +688,29 @@ class Run {
         status = h_.syscall(t, Syscall::kProcessTerminate, {a.core, 7});
         break;
       }
+      case Kind::kMap: {
+        const MapChoice m = map_choice(op.c);
+        cmd += "map " + std::to_string(a.spec) + " " + std::to_string(b.spec) + " " +
+               std::to_string(m.vaddr) + " " + std::to_string(m.first) + " " +
+               std::to_string(m.pages) + " " + std::to_string(m.rights);
+        status =
+            h_.syscall(t, Syscall::kMap, {a.core, b.core, m.vaddr, m.first, m.pages, m.rights});
+        break;
+      }
+      case Kind::kUnmap:
+      case Kind::kProtect: {
+        const MapChoice m = map_choice(op.c);
+        const bool unmap = op.kind == Kind::kUnmap;
+        cmd += (unmap ? "unmap " : "protect ") + std::to_string(a.spec) + " " +
+               std::to_string(m.vaddr) + " " + std::to_string(m.pages);
+        if (unmap) {
+          status = h_.syscall(t, Syscall::kUnmap, {a.core, m.vaddr, m.pages});
+        } else {
+          cmd += " " + std::to_string(m.rights);
+          status = h_.syscall(t, Syscall::kProtect, {a.core, m.vaddr, m.pages, m.rights});
+        }
+        break;
+      }
       case Kind::kCount:
         break;
     }
@@ -705,10 +776,9 @@ class Run {
     }
     for (auto it = objs.begin(); it != objs.end();) {
       KernelObject* o = it->second;
-      const bool ended =
-          (o->type() == ObjectType::kThread &&
-           static_cast<Thread*>(o)->state() == ThreadState::kDead) ||
-          (o->type() == ObjectType::kSpace && !static_cast<Space*>(o)->alive());
+      const bool ended = (o->type() == ObjectType::kThread &&
+                          static_cast<Thread*>(o)->state() == ThreadState::kDead) ||
+                         (o->type() == ObjectType::kSpace && !static_cast<Space*>(o)->alive());
       it = ended && named.count(o) == 0 ? objs.erase(it) : std::next(it);
     }
     std::string out;
@@ -831,6 +901,23 @@ class Run {
                std::to_string(id_of(static_cast<Irq*>(o)->bound())) + " ";
       }
     }
+    // The mappings, by space and address (runner.ml, maps_line), but kScratch's: its memory
+    // object has no capability and no spec id (Run's constructor).
+    for (auto& [id, o] : objs) {
+      if (o->type() != ObjectType::kSpace) continue;
+      std::vector<const Mapping*> ms;
+      Space::MappingList& list = static_cast<Space*>(o)->mappings();
+      for (const Mapping* m = list.front(); m != nullptr; m = list.next(m)) {
+        if (obj_.find(m->memory) != obj_.end()) ms.push_back(m);
+      }
+      std::sort(ms.begin(), ms.end(),
+                [](const Mapping* x, const Mapping* y) { return x->vaddr < y->vaddr; });
+      for (const Mapping* m : ms) {
+        snprintf(buf, sizeof(buf), "m%d:%" PRIu64 "+%" PRIu64 ":o%d@%" PRIu64 ":r%u/%u ", id,
+                 m->vaddr, m->pages, id_of(m->memory), m->first_page, m->rights, m->max_rights);
+        out += buf;
+      }
+    }
     return out;
   }
 
@@ -885,8 +972,10 @@ class Run {
   }
 
   // What the spec deliberately does not model (its README): deleting the last capability to
-  // a thread or a space (they never die in the spec), and deleting or revoking a capability
-  // a blocked send or receive went through (the kernel cancels it). Such a call is skipped.
+  // a thread or a space (they never die in the spec), deleting the last capability to a mapped
+  // memory object (its mappings hold it in the kernel; MappingCalls.v's mappings are beside
+  // `step`, whose cap_delete does not see them), and deleting or revoking a capability a
+  // blocked send or receive went through (the kernel cancels it). Such a call is skipped.
   bool abstracted_removal(Kind kind, Space* sp, Handle h) {
     Capability* c = sp->caps().lookup(h);
     if (c == nullptr) return false;
@@ -901,8 +990,10 @@ class Run {
         if (kind == Kind::kRevoke && cap_is_ancestor(c, used)) return true;
       }
     }
+    const bool mapped = c->type == ObjectType::kMemory &&
+                        !static_cast<MemoryObject*>(c->object)->mappings().empty();
     if (kind == Kind::kDelete &&
-        (c->type == ObjectType::kThread || c->type == ObjectType::kSpace)) {
+        (c->type == ObjectType::kThread || c->type == ObjectType::kSpace || mapped)) {
       int named = 0;
       std::set<const Space*> seen;
       for (Space* s : spaces_) {
@@ -974,6 +1065,14 @@ class Run {
         auto* sp = static_cast<const Space*>(o);
         if (sp->alive() && !ends(sp)) return true;
       }
+      // A memory object mapped in a space that stays: in the core its mappings keep it alive,
+      // in the spec it dies with its last capability (the mappings are beside `step`).
+      if (o->type() == ObjectType::kMemory) {
+        auto& ms = const_cast<MemoryObject*>(static_cast<const MemoryObject*>(o))->mappings();
+        for (const Mapping* m = ms.front(); m != nullptr; m = ms.next(m)) {
+          if (!ends(m->space)) return true;
+        }
+      }
     }
     return false;
   }
@@ -1037,19 +1136,20 @@ inline Op random_op(std::mt19937_64& rng, const std::vector<ObjectType>& types,
                     const std::vector<uint32_t>& runnable, size_t threads) {
   auto pick = [&](uint64_t n) { return static_cast<uint32_t>(rng() % n); };
   static constexpr Kind kWeighted[] = {
-      Kind::kDerive,    Kind::kDerive,    Kind::kDerive,    Kind::kCopy,     Kind::kDelete,
-      Kind::kDelete,    Kind::kRevoke,    Kind::kRevoke,    Kind::kInfo,     Kind::kEndpoint,
-      Kind::kNotif,     Kind::kNotif,     Kind::kMemory,    Kind::kSignal,   Kind::kSignal,
-      Kind::kWait,      Kind::kPoll,      Kind::kQuota,     Kind::kCall,     Kind::kReplyRecv,
-      Kind::kSend,      Kind::kRecv,      Kind::kRecv,      Kind::kReply,    Kind::kSpace,
-      Kind::kThread,    Kind::kThread,    Kind::kStart,     Kind::kStart,    Kind::kYield,
-      Kind::kEndpoint,  Kind::kSignal,    Kind::kDerive,    Kind::kCall,     Kind::kReplyRecv,
-      Kind::kSend,      Kind::kRecv,      Kind::kReply,     Kind::kPriority, Kind::kPriority,
-      Kind::kTls,       Kind::kIpcBuffer, Kind::kPrint,     Kind::kClock,    Kind::kReadRegs,
-      Kind::kWriteRegs, Kind::kReadFpu,   Kind::kWriteFpu,  Kind::kPortIn,   Kind::kPortOut,
-      Kind::kHandler,   Kind::kTimer,     Kind::kIrqCreate, Kind::kIrqBind,  Kind::kIrqAck,
-      Kind::kPager,     Kind::kResolve,   Kind::kClone,     Kind::kClone,    Kind::kThreadExit,
-      Kind::kProcessExit, Kind::kTerminate, Kind::kTerminate,
+      Kind::kDerive,      Kind::kDerive,    Kind::kDerive,    Kind::kCopy,     Kind::kDelete,
+      Kind::kDelete,      Kind::kRevoke,    Kind::kRevoke,    Kind::kInfo,     Kind::kEndpoint,
+      Kind::kNotif,       Kind::kNotif,     Kind::kMemory,    Kind::kSignal,   Kind::kSignal,
+      Kind::kWait,        Kind::kPoll,      Kind::kQuota,     Kind::kCall,     Kind::kReplyRecv,
+      Kind::kSend,        Kind::kRecv,      Kind::kRecv,      Kind::kReply,    Kind::kSpace,
+      Kind::kThread,      Kind::kThread,    Kind::kStart,     Kind::kStart,    Kind::kYield,
+      Kind::kEndpoint,    Kind::kSignal,    Kind::kDerive,    Kind::kCall,     Kind::kReplyRecv,
+      Kind::kSend,        Kind::kRecv,      Kind::kReply,     Kind::kPriority, Kind::kPriority,
+      Kind::kTls,         Kind::kIpcBuffer, Kind::kPrint,     Kind::kClock,    Kind::kReadRegs,
+      Kind::kWriteRegs,   Kind::kReadFpu,   Kind::kWriteFpu,  Kind::kPortIn,   Kind::kPortOut,
+      Kind::kHandler,     Kind::kTimer,     Kind::kIrqCreate, Kind::kIrqBind,  Kind::kIrqAck,
+      Kind::kPager,       Kind::kResolve,   Kind::kClone,     Kind::kClone,    Kind::kThreadExit,
+      Kind::kProcessExit, Kind::kTerminate, Kind::kTerminate, Kind::kMap,      Kind::kMap,
+      Kind::kMap,         Kind::kUnmap,     Kind::kUnmap,     Kind::kProtect,  Kind::kProtect,
   };
   Op op{};
   op.kind = kWeighted[pick(sizeof(kWeighted) / sizeof(kWeighted[0]))];
@@ -1079,6 +1179,9 @@ inline Op random_op(std::mt19937_64& rng, const std::vector<ObjectType>& types,
     case Kind::kPager:
     case Kind::kResolve:
     case Kind::kTerminate:
+    case Kind::kMap:
+    case Kind::kUnmap:
+    case Kind::kProtect:
       want = ObjectType::kSpace;
       break;
     case Kind::kSignal:
@@ -1126,6 +1229,7 @@ inline Op random_op(std::mt19937_64& rng, const std::vector<ObjectType>& types,
   op.b = op.kind == Kind::kCopy      ? cap(ObjectType::kNone)
          : op.kind == Kind::kHandler ? cap(ObjectType::kEndpoint)
          : op.kind == Kind::kIrqBind ? cap(ObjectType::kNotification)
+         : op.kind == Kind::kMap     ? cap(ObjectType::kMemory)
                                      : pick(128);
   const uint32_t rights_choices[] = {abi::kRightsAll,
                                      abi::kRightSend | abi::kRightReceive,
@@ -1142,6 +1246,16 @@ inline Op random_op(std::mt19937_64& rng, const std::vector<ObjectType>& types,
     op.c = rights_choices[pick(kRightsChoices)];
   } else if (op.kind == Kind::kDerive) {
     op.c = pick(3) == 0 ? 1 + pick(6) : 0;  // badge
+  } else if (op.kind == Kind::kMap || op.kind == Kind::kUnmap || op.kind == Kind::kProtect) {
+    // Mostly in the run's first space (creation index 0), at kMapArea's first pages (unmap
+    // and protect at the first two, where map puts most), one or two pages, from the object's
+    // first page, with Read, Read-Write or Read-Execute; any space capability and the rest of
+    // the choices a quarter of the time each.
+    if (pick(4) != 0) op.a = 0;
+    const uint32_t at = pick(op.kind == Kind::kMap ? 4 : 2);
+    op.c = map_c(pick(4) == 0 ? pick(kMapAts) : at, pick(4) == 0 ? pick(kMapCounts) : pick(2),
+                 pick(4) == 0 ? pick(kMapFirsts) : 0,
+                 pick(4) == 0 ? pick(kMapRightsChoices) : pick(3));
   } else if (op.kind == Kind::kSend || op.kind == Kind::kRecv || op.kind == Kind::kReplyRecv) {
     op.c = pick(3) == 0 ? 1 : 0;  // non-blocking a third of the time: waiting makes IPC happen
   } else {
@@ -1189,7 +1303,8 @@ class Driver {
     REQUIRE(r.initial_match());
     // Half of the sequences start with an endpoint, a notification and two more started
     // threads of the process, so that IPC between threads happens often, a Read-only
-    // capability to the I/O ports, an Irq, and a memory object with a Read-only capability.
+    // capability to the I/O ports, an Irq, and a memory object with a Read-only capability,
+    // mapped.
     const bool prologue = rng() % 2 == 0;
     for (size_t i = 0; i < length; ++i) {
       const std::vector<uint32_t> runnable = r.runnable();
@@ -1215,6 +1330,9 @@ class Driver {
         // and a Read-only capability to it (creation index 10), whose clone still gets
         // memory_create's rights.
         ops.push_back({Kind::kDerive, 0, 10, abi::kRightRead, 0});
+      } else if (prologue && i == 10) {
+        // It mapped Read-Write at kMapArea, so that unmap and protect find a mapping often.
+        ops.push_back({Kind::kMap, 0, 0, 10, map_c(0, 0, 0, 1)});
       } else {
         ops.push_back(random_op(rng, r.cap_types(), runnable, r.thread_count()));
       }

@@ -89,6 +89,25 @@ std::vector<Op> memory_alphabet() {
   };
 }
 
+// A third alphabet for map, unmap and protect (MappingCalls.v, beside `step`): memory
+// objects of one and two pages (creation indices 4 and 5), mappings of them at kMapArea's
+// first two pages with Write or Execute (W^X across the two), the rights changed, a mapping
+// taken away, and the last capability of a memory object deleted (skipped while it is mapped:
+// README.md).
+std::vector<Op> mapping_alphabet() {
+  return {
+      {Kind::kMemory, 0, 0, 0, 1},                   // 1 page, lazy
+      {Kind::kMemory, 0, 0, 1, 0},                   // 2 pages, allocated now
+      {Kind::kMap, 0, 0, 4, map_c(0, 0, 0, 1)},      // kMapArea, 1 page, Read-Write
+      {Kind::kMap, 0, 0, 4, map_c(1, 0, 0, 2)},      // the next page, Read-Execute
+      {Kind::kMap, 0, 0, 5, map_c(0, 1, 0, 0)},      // kMapArea, 2 pages, Read
+      {Kind::kProtect, 0, 0, 0, map_c(0, 0, 0, 2)},  // kMapArea's page to Read-Execute
+      {Kind::kProtect, 0, 0, 0, map_c(0, 1, 0, 1)},  // its two pages to Read-Write
+      {Kind::kUnmap, 0, 0, 0, map_c(0, 0, 0, 0)},    // kMapArea's page
+      {Kind::kDelete, 0, 4, 0, 0},
+  };
+}
+
 // Every sequence of 3 calls over `abc`; returns the steps executed.
 uint64_t run_exhaustive(Driver& d, const std::vector<Op>& abc, uint64_t* sequences) {
   const size_t n = abc.size();
@@ -195,8 +214,8 @@ TEST_CASE("refinement: process_terminate of a child with a grandchild, then thre
       {{Kind::kIpcBuffer, 0, 5, 0, 0}, "err PeerClosed"},  // T1's space has ended
       {{Kind::kWriteRegs, 0, 5, 0, 0}, "err Busy"},        // T1 is Dead
       {{Kind::kThreadExit, 3, 0, 0, 0}, "blocked"},        // T2 ends; the parent lives on
-      {{Kind::kQuota, 0, 4, 0, 0}, "ok limit 1048576"},  // an ended process's account
-      {{Kind::kThreadExit, 0, 0, 0, 0}, "blocked"},  // the last thread: the parent ends
+      {{Kind::kQuota, 0, 4, 0, 0}, "ok limit 1048576"},    // an ended process's account
+      {{Kind::kThreadExit, 0, 0, 0, 0}, "blocked"},        // the last thread: the parent ends
   };
   std::vector<Op> ops;
   for (const Expected& e : steps)
@@ -230,6 +249,68 @@ TEST_CASE("refinement: an Irq binding holds its notification") {
   h.finish();
 }
 
+// map, unmap and protect through every check, in a named sequence: each error of map in the
+// kernel's order, W^X across mappings and across spaces, protect within the memory
+// capability's rights, and mappings in a child process made by its parent.
+TEST_CASE("refinement: map, unmap and protect") {
+  Driver d(kRunner);
+  hosted::Harness h;
+  // Creation indices: 0 space, 1 thread, 2 ports, 3 IrqControl, then 4 a memory object of 3
+  // pages, 5 a Read-only capability to it, 6 a memory object of 1 page, 7 a child process,
+  // 8 a Read-only capability to the run's space.
+  // map_c(address, count, first page, rights) indices: addresses kMapArea + 0, 1, 2, 4 pages,
+  // unaligned, 0, the last user page, the kernel half; counts 1, 2, 3, 0, 2^36; first pages
+  // 0, 1, 2, 5; rights R, RW, RX, R, RW, RWX, W, R+Send, none.
+  struct Expected {
+    Op op;
+    const char* reply;  // the core's (the spec must agree)
+  };
+  const Expected steps[] = {
+      {{Kind::kMemory, 0, 0, 2, 0}, "ok handle"},
+      {{Kind::kDerive, 0, 4, abi::kRightRead, 0}, "ok handle"},
+      {{Kind::kMemory, 0, 0, 0, 1}, "ok handle"},
+      {{Kind::kSpace, 0, 0, 0, 0}, "ok handle"},
+      {{Kind::kMap, 0, 0, 4, map_c(0, 1, 0, 1)}, "ok"},
+      {{Kind::kMap, 0, 0, 5, map_c(3, 0, 0, 1)}, "err PermissionDenied"},  // more than Read
+      {{Kind::kMap, 0, 0, 4, map_c(4, 0, 0, 0)}, "err InvalidArgument"},   // unaligned
+      {{Kind::kMap, 0, 0, 4, map_c(3, 3, 0, 0)}, "err InvalidArgument"},   // no pages
+      {{Kind::kMap, 0, 0, 4, map_c(3, 0, 0, 5)}, "err InvalidArgument"},   // Write and Execute
+      {{Kind::kMap, 0, 0, 4, map_c(3, 0, 0, 6)}, "err InvalidArgument"},   // no Read
+      {{Kind::kMap, 0, 0, 4, map_c(5, 0, 0, 0)}, "err BadAddress"},        // page 0
+      {{Kind::kMap, 0, 0, 4, map_c(7, 0, 0, 0)}, "err BadAddress"},        // the kernel half
+      {{Kind::kMap, 0, 0, 4, map_c(6, 1, 0, 0)}, "err BadAddress"},        // past the top
+      {{Kind::kMap, 0, 0, 4, map_c(6, 0, 0, 0)}, "ok"},                    // the last page
+      {{Kind::kMap, 0, 0, 4, map_c(3, 0, 3, 0)}, "err OutOfRange"},        // from page 5 of 3
+      {{Kind::kMap, 0, 0, 4, map_c(3, 2, 1, 0)}, "err OutOfRange"},        // pages 1..3 of 3
+      {{Kind::kMap, 0, 0, 4, map_c(1, 0, 0, 0)}, "err AlreadyExists"},
+      {{Kind::kMap, 0, 0, 4, map_c(3, 0, 2, 2)}, "err PermissionDenied"},  // W^X: mapped RW
+      {{Kind::kMap, 0, 0, 6, map_c(3, 0, 0, 2)}, "ok"},
+      {{Kind::kProtect, 0, 0, 0, map_c(3, 0, 0, 1)}, "ok"},                   // RX to RW
+      {{Kind::kProtect, 0, 0, 0, map_c(0, 0, 0, 0)}, "err InvalidArgument"},  // half a mapping
+      {{Kind::kUnmap, 0, 0, 0, map_c(2, 0, 0, 0)}, "err NotFound"},
+      {{Kind::kProtect, 0, 0, 0, map_c(0, 1, 0, 2)}, "ok"},  // RW to RX: W^X within the range
+      {{Kind::kMap, 0, 7, 5, map_c(0, 0, 0, 0)}, "ok"},      // in the child, Read only
+      {{Kind::kMap, 0, 7, 4, map_c(1, 0, 0, 1)}, "err PermissionDenied"},  // W^X across spaces
+      {{Kind::kDerive, 0, 0, abi::kRightRead, 0}, "ok handle"},
+      {{Kind::kMap, 0, 8, 4, map_c(3, 0, 0, 0)}, "err PermissionDenied"},   // no Manage
+      {{Kind::kMap, 0, 4, 4, map_c(3, 0, 0, 0)}, "err InvalidCapability"},  // not a space
+      {{Kind::kMap, 0, 0, 0, map_c(3, 0, 0, 0)}, "err InvalidCapability"},  // not memory
+      {{Kind::kUnmap, 0, 0, 0, map_c(0, 1, 0, 0)}, "ok"},
+      {{Kind::kProtect, 0, 7, 0, map_c(0, 0, 0, 1)}, "err PermissionDenied"},  // past Read
+      {{Kind::kMap, 0, 7, 4, map_c(1, 0, 0, 1)}, "ok"},  // no executable mapping left
+      {{Kind::kUnmap, 0, 0, 0, map_c(3, 0, 0, 0)}, "ok"},
+  };
+  std::vector<Op> ops;
+  for (const Expected& e : steps)
+    ops.push_back(e.op);
+  Outcome o = d.run(h, ops);
+  if (o.mismatch >= 0) FAIL("mappings: the core and the spec differ:\n" << d.trace(h, ops));
+  REQUIRE(o.executed == ops.size());
+  for (size_t i = 0; i < ops.size(); ++i)
+    CHECK(o.steps[i].core_reply == steps[i].reply);
+  h.finish();
+}
+
 TEST_CASE("refinement: the hosted core against the executable spec") {
   const uint64_t want = wanted_steps();
   Driver d(kRunner);
@@ -240,6 +321,7 @@ TEST_CASE("refinement: the hosted core against the executable spec") {
   // Bounded-exhaustive: every sequence of 3 calls over each alphabet.
   executed += run_exhaustive(d, alphabet(), &sequences);
   executed += run_exhaustive(d, memory_alphabet(), &sequences);
+  executed += run_exhaustive(d, mapping_alphabet(), &sequences);
   const uint64_t exhaustive = executed;
 
   // Random: seeded sequences of 40 calls until the steps are done.

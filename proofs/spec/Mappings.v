@@ -1,182 +1,21 @@
 (* Memory mappings: map, unmap, protect and W^X (proofs/spec/README.md, "Mappings").
 
-   A separate part, NOT yet in Spec.step: the three calls are functions of Spec.v's state
-   (for the capability lookups, the objects and the memory objects' page counts) and of a
-   list of mappings, and they change only that list. What this part does not model, and
-   what joining it to `step` needs (README.md says it again):
+   The calls are in MappingCalls.v (definitions only). A separate part, NOT yet in Spec.step:
+   the three calls are functions of Spec.v's state (for the capability lookups, the objects
+   and the memory objects' page counts) and of a list of mappings, and they change only that
+   list. What this part does not model, and what joining it to `step` needs (README.md says
+   it again):
    - a mapping holds a reference to its memory object (the object outlives its last
      capability while mapped; unmapping the last mapping of an object without capabilities
      destroys it and refunds its charge): cap_delete and unmap here do not see each other;
    - the charge for the mapping record and page tables (QuotaExceeded) and running out of
      frames for page tables; the page tables themselves, lazy and copy-on-write pages;
-   - an ended space (PeerClosed): spaces never end in this model;
-   - integrity (Integrity.v) and refinement testing (../refine) do not cover these calls.
-
-   Rules, from core/syscall.cc (sys_map, sys_unmap, sys_protect), core/space.cc (Space::map,
-   Space::unmap, Space::protect, covered, check_protect_wx) and docs/kernel.md's table, in
-   the kernel's order. The decoder first looks up the space (Space with Manage) and, for map,
-   the memory object (Memory, any rights); its "rights within all rights" check cannot fail
-   here (a rights set is a list of the seven rights). Addresses are byte addresses. *)
+   - integrity (Integrity.v) does not cover these calls. Refinement testing (../refine) runs
+     them beside `step`, with the list of mappings kept by the runner (../refine/README.md). *)
 
 From Coq Require Import List Arith Bool Lia.
 Import ListNotations.
-From HMK Require Import Spec Invariant Properties Integrity.
-
-Record mapping := mkMapping {
-  m_space : nat;      (* the space whose address space it is in *)
-  m_vaddr : nat;      (* its first byte, page-aligned *)
-  m_pages : nat;
-  m_mem : nat;        (* the memory object *)
-  m_first : nat;      (* its first page in the memory object *)
-  m_rights : rights;  (* a subset of Read, Write, Execute, with Read, never Write and Execute *)
-  m_max : rights      (* the memory capability's page rights at map time: protect's limit *)
-}.
-
-(* core/arch_types.h: kUserLowest = 0x1000, kUserHighest = 0x7fff'ffff'f000. *)
-Definition user_lowest := page_size.
-Definition user_highest := 34359738367 * page_size.
-
-Definition page_rights : rights := [RRead; RWrite; RExecute].
-
-Definition m_end (m : mapping) : nat := m_vaddr m + m_pages m * page_size.
-
-(* The page-rights argument checks of map and protect (InvalidArgument): only page rights,
-   with Read, not Write with Execute. *)
-Definition rights_ok (r : rights) : bool :=
-  subset_b r page_rights && has_right RRead r &&
-  negb (has_right RWrite r && has_right RExecute r).
-
-(* The range checks: InvalidArgument for no pages or an unaligned address, BadAddress
-   outside user space (the kernel's u64 overflow of pages * page size is also outside). *)
-Definition range_error (vaddr pages : nat) : option error :=
-  if Nat.eqb pages 0 || negb (Nat.eqb (vaddr mod page_size) 0) then Some InvalidArgument
-  else None.
-
-Definition range_bad (vaddr pages : nat) : bool :=
-  Nat.ltb vaddr user_lowest || Nat.ltb user_highest (vaddr + pages * page_size).
-
-(* m lies across [vaddr, e) at all; inside it entirely. *)
-Definition overlaps_b (m : mapping) (vaddr e : nat) : bool :=
-  Nat.ltb vaddr (m_end m) && Nat.ltb (m_vaddr m) e.
-Definition inside_b (m : mapping) (vaddr e : nat) : bool :=
-  Nat.leb vaddr (m_vaddr m) && Nat.leb (m_end m) e.
-(* The kernel's "m->vaddr >= vaddr && m->vaddr < end": the mappings unmap and protect change
-   (after `covered`, exactly those overlapping the range). *)
-Definition starts_in (sp vaddr e : nat) (m : mapping) : bool :=
-  Nat.eqb (m_space m) sp && Nat.leb vaddr (m_vaddr m) && Nat.ltb (m_vaddr m) e.
-
-(* Space::covered: InvalidArgument if a mapping of the space is only partly inside the
-   range, NotFound if none is inside it. *)
-Definition covered (ms : list mapping) (sp vaddr e : nat) : option error :=
-  if existsb (fun m => Nat.eqb (m_space m) sp && overlaps_b m vaddr e &&
-                       negb (inside_b m vaddr e)) ms
-  then Some InvalidArgument
-  else if existsb (fun m => Nat.eqb (m_space m) sp && overlaps_b m vaddr e) ms then None
-  else Some NotFound.
-
-(* The right a mapping with rights r may not meet in another mapping of its object (W^X
-   across mappings: MemoryObject::conflicting_mappings). *)
-Definition conflict (r : rights) : option right :=
-  if has_right RWrite r then Some RExecute
-  else if has_right RExecute r then Some RWrite
-  else None.
-
-Definition has_conflict (r : rights) (m : mapping) : bool :=
-  match conflict r with Some c => has_right c (m_rights m) | None => false end.
-
-Definition inter (a b : rights) : rights := filter (fun x => has_right x b) a.
-
-(* 16 map(space, memory, vaddr, first_page, pages, rights). *)
-Definition map_call (s : state) (ms : list mapping) (sp hs hm vaddr first pages : nat)
-    (r : rights) : reply * list mapping :=
-  match lookup_typed s sp hs TSpace [RManage] with
-  | inr e => (RErr e, ms)
-  | inl None => (RErr InvalidCapability, ms)
-  | inl (Some cs) =>
-      match lookup_typed s sp hm TMemory [] with
-      | inr e => (RErr e, ms)
-      | inl None => (RErr InvalidCapability, ms)
-      | inl (Some cm) =>
-          let target := c_obj cs in
-          let mem := c_obj cm in
-          let e := vaddr + pages * page_size in
-          if negb (subset_b r (c_rights cm)) then (RErr PermissionDenied, ms)
-          else match range_error vaddr pages with
-          | Some er => (RErr er, ms)
-          | None =>
-          if negb (rights_ok r) then (RErr InvalidArgument, ms)
-          else if range_bad vaddr pages then (RErr BadAddress, ms)
-          else match s_objs s mem with
-          | Some (mkObj (KMemory mp) _) =>
-              if Nat.ltb mp first || Nat.ltb (mp - first) pages then (RErr OutOfRange, ms)
-              else if existsb (fun m => Nat.eqb (m_space m) target && overlaps_b m vaddr e) ms
-              then (RErr AlreadyExists, ms)
-              else if existsb (fun m => Nat.eqb (m_mem m) mem && has_conflict r m) ms
-              then (RErr PermissionDenied, ms)
-              else (ROk VNone,
-                    mkMapping target vaddr pages mem first r
-                              (inter page_rights (c_rights cm)) :: ms)
-          | _ => (RErr InvalidCapability, ms)
-          end
-          end
-      end
-  end.
-
-(* 17 unmap(space, vaddr, pages): the whole mappings inside the range go. *)
-Definition unmap_call (s : state) (ms : list mapping) (sp hs vaddr pages : nat)
-    : reply * list mapping :=
-  match lookup_typed s sp hs TSpace [RManage] with
-  | inr e => (RErr e, ms)
-  | inl None => (RErr InvalidCapability, ms)
-  | inl (Some cs) =>
-      let target := c_obj cs in
-      let e := vaddr + pages * page_size in
-      match range_error vaddr pages with
-      | Some er => (RErr er, ms)
-      | None =>
-      if range_bad vaddr pages then (RErr BadAddress, ms)
-      else match covered ms target vaddr e with
-      | Some er => (RErr er, ms)
-      | None => (ROk VNone, filter (fun m => negb (starts_in target vaddr e m)) ms)
-      end
-      end
-  end.
-
-Definition set_rights (r : rights) (m : mapping) : mapping :=
-  mkMapping (m_space m) (m_vaddr m) (m_pages m) (m_mem m) (m_first m) r (m_max m).
-
-(* 18 protect(space, vaddr, pages, rights): every whole mapping inside the range gets the
-   rights, each within its own limit (PermissionDenied); W^X as for map, except against the
-   mappings this call changes: check_protect_wx's count of an object's conflicting mappings
-   against those in the range is the same as "no conflicting mapping of that object outside
-   the range". *)
-Definition protect_call (s : state) (ms : list mapping) (sp hs vaddr pages : nat) (r : rights)
-    : reply * list mapping :=
-  match lookup_typed s sp hs TSpace [RManage] with
-  | inr e => (RErr e, ms)
-  | inl None => (RErr InvalidCapability, ms)
-  | inl (Some cs) =>
-      let target := c_obj cs in
-      let e := vaddr + pages * page_size in
-      let inr_ := starts_in target vaddr e in
-      match range_error vaddr pages with
-      | Some er => (RErr er, ms)
-      | None =>
-      if negb (rights_ok r) then (RErr InvalidArgument, ms)
-      else if range_bad vaddr pages then (RErr BadAddress, ms)
-      else match covered ms target vaddr e with
-      | Some er => (RErr er, ms)
-      | None =>
-          if existsb (fun m => inr_ m && negb (subset_b r (m_max m))) ms
-          then (RErr PermissionDenied, ms)
-          else if existsb (fun m => inr_ m &&
-                      existsb (fun m' => Nat.eqb (m_mem m') (m_mem m) && negb (inr_ m') &&
-                                         has_conflict r m') ms) ms
-          then (RErr PermissionDenied, ms)
-          else (ROk VNone, map (fun m => if inr_ m then set_rights r m else m) ms)
-      end
-      end
-  end.
+From HMK Require Import Spec MappingCalls Invariant Properties Integrity.
 
 (* ---------- The invariant of the mappings ---------- *)
 
@@ -274,6 +113,7 @@ Proof.
   destruct (range_bad vaddr pages); [inversion H; subst; auto|].
   destruct (s_objs s (c_obj cm)) as [[[| | | |mp| | |] q]|]; try (inversion H; subst; auto; fail).
   destruct (Nat.ltb mp first || Nat.ltb (mp - first) pages); [inversion H; subst; auto|].
+  destruct (space_ended s (c_obj cs)); [inversion H; subst; auto|].
   destruct (existsb _ ms) eqn:Eov; [inversion H; subst; auto|].
   destruct (existsb (fun m => Nat.eqb (m_mem m) (c_obj cm) && has_conflict r m) ms) eqn:Ewx;
     [inversion H; subst; auto|].
@@ -319,6 +159,7 @@ Proof.
     try (inversion H; subst; auto; fail).
   destruct (range_error vaddr pages); [inversion H; subst; auto|].
   destruct (range_bad vaddr pages); [inversion H; subst; auto|].
+  destruct (space_ended s (c_obj cs)); [inversion H; subst; auto|].
   destruct (covered ms (c_obj cs) vaddr (vaddr + pages * page_size));
     inversion H; subst; clear H; auto.
   destruct W. constructor.
@@ -361,6 +202,7 @@ Proof.
   destruct (range_error vaddr pages); [inversion H; subst; auto|].
   destruct (rights_ok r) eqn:Eok; simpl in H; [|inversion H; subst; auto].
   destruct (range_bad vaddr pages); [inversion H; subst; auto|].
+  destruct (space_ended s (c_obj cs)); [inversion H; subst; auto|].
   destruct (covered _ _ _ _); [inversion H; subst; auto|].
   destruct (existsb (fun m => inr_ m && negb (subset_b r (m_max m))) ms) eqn:Emax;
     [inversion H; subst; auto|].
@@ -459,6 +301,7 @@ Proof.
   destruct (range_bad vaddr pages); [discriminate|].
   destruct (s_objs s (c_obj cm)) as [[[| | | |mp| | |] q]|]; try discriminate.
   destruct (Nat.ltb mp first || Nat.ltb (mp - first) pages); [discriminate|].
+  destruct (space_ended s (c_obj cs)); [discriminate|].
   destruct (existsb _ ms) eqn:Eov; [discriminate|].
   destruct (existsb (fun m => Nat.eqb (m_mem m) (c_obj cm) && has_conflict r m) ms) eqn:Ewx;
     [discriminate|].
@@ -495,6 +338,7 @@ Proof.
   destruct (range_error vaddr pages); [inversion H; subst; auto|].
   destruct (rights_ok r) eqn:Eok; simpl in H; [|inversion H; subst; auto].
   destruct (range_bad vaddr pages); [inversion H; subst; auto|].
+  destruct (space_ended s (c_obj cs)); [inversion H; subst; auto|].
   destruct (covered _ _ _ _); [inversion H; subst; auto|].
   destruct (existsb (fun m => inr_ m && negb (subset_b r (m_max m))) ms) eqn:Emax;
     [inversion H; subst; auto|].
@@ -549,6 +393,7 @@ Proof.
     apply holds_lookup_typed in Es.
     destruct (range_error vaddr pages); [inversion H; subst; exact Refl|].
     destruct (range_bad vaddr pages); [inversion H; subst; exact Refl|].
+    destruct (space_ended s (c_obj cs)); [inversion H; subst; exact Refl|].
     destruct (covered _ _ _ _); inversion H; subst; clear H; [exact Refl|].
     split.
     + intros m Hin Hn. apply filter_In in Hin. tauto.
@@ -568,6 +413,7 @@ Proof.
     destruct (range_error vaddr pages); [inversion H; subst; exact Refl|].
     destruct (rights_ok r) eqn:Eok; simpl in H; [|inversion H; subst; exact Refl].
     destruct (range_bad vaddr pages); [inversion H; subst; exact Refl|].
+    destruct (space_ended s (c_obj cs)); [inversion H; subst; exact Refl|].
     destruct (covered _ _ _ _); [inversion H; subst; exact Refl|].
     destruct (existsb (fun m => inr_ m && negb (subset_b r (m_max m))) ms) eqn:Emax;
       [inversion H; subst; exact Refl|].
