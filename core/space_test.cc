@@ -5,7 +5,9 @@
 // for leaks at the end of each test.
 #include <catch2/catch.hpp>
 #include <cstring>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/lib/elf.h"
@@ -894,7 +896,114 @@ TEST_CASE("load_process refuses a broken ELF without leaking") {
   image = tiny_elf(0x80, "x");
   REQUIRE(load_process("/bin/poor", image.data(), image.size(), 8 * kPageSize).status() ==
           Status::kQuotaExceeded);
+  // A segment (its zeroed tail) bigger than a memory object can be.
+  Elf64ProgramHeader ph;
+  std::memcpy(&ph, image.data() + sizeof(Elf64Header), sizeof ph);
+  ph.memsz = (abi::kMaxMemoryPages + 1) * kPageSize;
+  std::memcpy(image.data() + sizeof(Elf64Header), &ph, sizeof ph);
+  clear_console();
+  REQUIRE(load_process("/bin/huge", image.data(), image.size(), 1 << 20).status() ==
+          Status::kInvalidArgument);
+  REQUIRE(console().find("exec /bin/huge: cannot map segment 0: InvalidArgument") !=
+          std::string::npos);
   reap_objects();
+  h.finish();
+}
+
+// What load_process said when it failed: the index of the first of `reasons` on the console, -1
+// if none.
+int reason_given(const std::vector<std::string>& reasons) {
+  for (size_t i = 0; i < reasons.size(); ++i) {
+    if (console().find(reasons[i]) != std::string::npos) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+// load_process of `image` with a root account of `quota` bytes and `frames` free frames left in
+// the machine: the status and the reason it gave (-1 on success, or none). A failure must leave
+// nothing once the objects it dropped are reaped; a success is ended again at once.
+std::pair<Status, int> load_within(Harness& h, const std::vector<uint8_t>& image, uint64_t quota,
+                                   size_t frames, const std::vector<std::string>& reasons) {
+  std::vector<PhysAddr> held;  // the rest of RAM, held by the test
+  // bound: the free frames of the fake RAM
+  while (kernel_frames().free_count() > frames)
+    held.push_back(*kernel_frames().allocate());
+  clear_console();
+  Result<Space*> loaded = load_process("/bin/tiny", image.data(), image.size(), quota);
+  for (PhysAddr f : held)
+    REQUIRE(kernel_frames().free(f) == Status::kOk);
+  if (loaded.ok()) {
+    (*loaded)->terminate(0);
+    (*loaded)->release();
+  }
+  h.drain_teardown();
+  h.check();
+  REQUIRE(live_object_count() == 1);  // IrqControl: nothing of the process is left
+  REQUIRE(live_quotas().empty());
+  REQUIRE(live_address_spaces() == 0);
+  return {loaded.status(), loaded.ok() ? -1 : reason_given(reasons)};
+}
+
+TEST_CASE("load_process out of quota or frames at any step says why and leaves nothing") {
+  Harness h;
+  const std::vector<uint8_t> image = tiny_elf(0x80, "x");
+  enum Reason { kSpace, kSegment, kStack, kThread, kHandles };
+  const std::vector<std::string> reasons = {
+      "exec /bin/tiny: no memory for an address space: ",
+      "exec /bin/tiny: cannot map segment 0: ",
+      "exec /bin/tiny: cannot map the stack: ",
+      "exec /bin/tiny: cannot make its first thread: ",
+      "exec /bin/tiny: cannot give it its handles: ",
+  };
+  // Ever more of one resource until the process is made: every failure gives its reason, at
+  // a step no earlier than the last one's. Coarse steps, and fine ones across a coarse step
+  // where the reason changed (the steps come in order, each taking some of the resource for
+  // good, so no other step can fail between two attempts that failed at the same one).
+  auto sweep = [&](Status expected, uint64_t coarse, uint64_t fine, auto limits) {
+    std::set<int> failed;
+    int last = -1;
+    auto attempt = [&](uint64_t amount) {
+      INFO("amount " << amount);
+      const auto [status, reason] =
+          load_within(h, image, limits(amount).first, limits(amount).second, reasons);
+      if (status != Status::kOk) {
+        CHECK(status == expected);
+        CHECK(reason != -1);
+        CHECK(reason >= last);
+        last = reason;
+        failed.insert(reason);
+      }
+      return std::pair<Status, int>(status, reason);
+    };
+    uint64_t low = 0;
+    auto at_low = attempt(low);
+    // bound: the resource a process needs, in coarse steps
+    while (at_low.first != Status::kOk) {
+      REQUIRE(low < (1 << 22));
+      const auto at_high = attempt(low + coarse);
+      if (at_high != at_low) {
+        last = at_low.second;
+        // bound: coarse / fine steps
+        for (uint64_t amount = low + fine; amount < low + coarse; amount += fine) {
+          if (attempt(amount).first == Status::kOk) return failed;
+        }
+      }
+      low += coarse;
+      at_low = at_high;
+    }
+    return failed;
+  };
+  // Out of quota (every charge is a multiple of 8 bytes): the space, the segment, the stack.
+  // The thread and its handles fit in what the stack's worst case of page tables gave back.
+  const std::set<int> by_quota = sweep(Status::kQuotaExceeded, 1024, 8, [](uint64_t bytes) {
+    return std::pair<uint64_t, size_t>(bytes, SIZE_MAX);
+  });
+  CHECK(by_quota == std::set<int>{kSpace, kSegment, kStack});
+  // Out of frames: each step that takes one.
+  const std::set<int> by_frames = sweep(Status::kOutOfMemory, 1, 1, [](uint64_t frames) {
+    return std::pair<uint64_t, size_t>(abi::kDefaultProcessQuota, frames);
+  });
+  CHECK(by_frames == std::set<int>{kSpace, kSegment, kStack, kThread, kHandles});
   h.finish();
 }
 
