@@ -10,6 +10,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/kernel_service.h"
@@ -719,6 +720,92 @@ TEST_CASE("the kernel line's bootstrap out of quota fails at each grant, named '
   const Attempt a = bootstrap_once(h, plan, stages, {0, 1 << 20, frames});
   CHECK(a.status == Status::kOk);
   CHECK(a.entries == 3);
+  h.finish();
+}
+
+// A holder (a space without threads, as init's) whose account has `left` bytes available and
+// whose table has no page yet.
+Space* holder_with_left(Harness& h, uint64_t left) {
+  Space* probe = space_with_room(1 << 20, 0);
+  const uint64_t used = probe->own_quota().used();
+  end_space(h, probe);
+  Space* holder = space_with_room(used + left, 0);
+  g_attempt_space = nullptr;
+  h.hold(holder);
+  return holder;
+}
+
+TEST_CASE("a holder without room for the endpoint's root: the domain or kernel line fails") {
+  Harness h;
+  count_attempt_space(h);
+  // No quota for the holder's first table page.
+  Space* poor = holder_with_left(h, 0);
+  Line l("domain d /bin/d serves=s");
+  BootstrapPlan plan;
+  plan.line = &l.line;
+  plan.client_number = 1;
+  plan.holder = poor;
+  const std::vector<std::string> stages = {"exec /bin/d: cannot give it its endpoint: "};
+  const Attempt a = bootstrap_once(h, plan, stages, {});
+  CHECK(a.status == Status::kQuotaExceeded);
+  CHECK(a.stage == 0);
+  Handle root = 5;
+  CHECK(create_kernel_endpoint(*poor, &root) == Status::kQuotaExceeded);
+  CHECK(poor->caps().page_count() == 0);
+  // A table page's worth: the page, but not the kernel endpoint itself.
+  Space* page_only = holder_with_left(h, kPageSize);
+  CHECK(create_kernel_endpoint(*page_only, &root) == Status::kQuotaExceeded);
+  CHECK(page_only->caps().page_count() == 1);
+  CHECK(page_only->caps().free_slots(CapTable::kMaxSlots) == CapTable::kSlotsPerPage - 1);
+  h.check();
+  h.finish();
+}
+
+TEST_CASE("what a line asks for and the plan lacks, or an initrd too big to copy, fails") {
+  Harness h;
+  count_attempt_space(h);
+  Space* holder = make_holder(h);
+  BootstrapPlan plan;
+  plan.client_number = 1;
+  plan.holder = holder;
+  // A kernel line without the kernel-served endpoint to give it.
+  Line kernel("kernel serves=linux quota=1M");
+  plan.line = &kernel.line;
+  Attempt a =
+      bootstrap_once(h, plan, {"exec kernel: cannot give it its endpoint: InvalidArgument"}, {});
+  CHECK(a.status == Status::kInvalidArgument);
+  CHECK(a.stage == 0);
+  // initrd=yes without an initrd.
+  Line wants("run /bin/shim initrd=yes");
+  plan.line = &wants.line;
+  a = bootstrap_once(h, plan, {"exec /bin/shim: cannot give it the initrd: NotFound"}, {});
+  CHECK(a.status == Status::kNotFound);
+  CHECK(a.stage == 0);
+  // An initrd bigger than a memory object can be (64 MiB): refused before anything is taken.
+  std::string big;
+  const std::string data(abi::kMaxMemoryPages * kPageSize, 'x');
+  for (const auto& [name, bytes, mode] :
+       {std::tuple<std::string, const std::string*, uint32_t>{"bin/big", &data, 0100644},
+        {"TRAILER!!!", nullptr, 0}}) {
+    const size_t size = bytes != nullptr ? bytes->size() : 0;
+    char header[111];
+    std::snprintf(header, sizeof(header),
+                  "070701%08x%08x%08x%08x%08x%08x%08zx%08x%08x%08x%08x%08zx%08x", 1, mode, 0, 0, 1,
+                  0, size, 0, 0, 0, 0, name.size() + 1, 0);
+    big += header + name + std::string(1, '\0');
+    big.resize((big.size() + 3) & ~size_t{3}, '\0');
+    if (bytes != nullptr) big += *bytes;
+    big.resize((big.size() + 3) & ~size_t{3}, '\0');
+  }
+  Result<CpioArchive> initrd =
+      CpioArchive::open(reinterpret_cast<const uint8_t*>(big.data()), big.size(), nullptr);
+  REQUIRE(initrd.ok());
+  plan.initrd = &*initrd;
+  const size_t frames = kernel_frames().free_count();
+  a = bootstrap_once(h, plan, {"exec /bin/shim: cannot give it the initrd: OutOfRange"}, {});
+  CHECK(a.status == Status::kOutOfRange);
+  CHECK(a.stage == 0);
+  CHECK(kernel_frames().free_count() == frames);
   h.finish();
 }
 

@@ -157,6 +157,13 @@ TEST_CASE("a user-level pager: the handler resolves the fault with space_resolve
   REQUIRE(h.syscall(pager, Syscall::kSpaceSetPager, {guest_space, abi::kPagerKernel}) ==
           Status::kOk);
   REQUIRE(h.page_fault(p.guest.thread, kPage, FaultAccess::kRead));
+  // Once the guest's process has ended, its mappings are gone: nothing to resolve.
+  REQUIRE(h.syscall(pager, Syscall::kProcessTerminate, {guest_space, 1}) == Status::kOk);
+  CHECK(h.syscall(pager, Syscall::kSpaceResolveFault, {guest_space, kPage, abi::kRightRead}) ==
+        Status::kBadAddress);
+  h.drain_teardown();
+  CHECK(h.syscall(pager, Syscall::kSpaceResolveFault, {guest_space, kPage, abi::kRightRead}) ==
+        Status::kBadAddress);
   h.finish();
 }
 

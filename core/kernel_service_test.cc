@@ -1221,6 +1221,40 @@ TEST_CASE("a second domain space is refused; without one the domain can make no 
   h.finish();
 }
 
+TEST_CASE("a domain space that cannot pay for its table page or its proxy is refused") {
+  Harness h;
+  // What a space takes before it is given to the domain, measured on one made the same way.
+  uint64_t before = 0;
+  {
+    Result<Quota*> quota = Quota::create_root(1 << 20);
+    REQUIRE(quota.ok());
+    Result<Space*> s = Space::create(**quota, **quota, "kernel");
+    (*quota)->release();
+    REQUIRE(s.ok());
+    before = (*s)->own_quota().used();
+    (*s)->terminate(0);
+    (*s)->release();
+    h.drain_teardown();
+  }
+  // Nothing left: no table page; a page's worth: the table, but no proxy thread.
+  for (const uint64_t left : {uint64_t{0}, kPageSize}) {
+    INFO("left " << left);
+    Result<Quota*> quota = Quota::create_root(before + left);
+    REQUIRE(quota.ok());
+    Result<Space*> s = Space::create(**quota, **quota, "kernel");
+    (*quota)->release();
+    REQUIRE(s.ok());
+    h.hold(*s);
+    CHECK(set_kernel_domain_space(**s) == Status::kQuotaExceeded);
+    CHECK(kernel_domain_space() == nullptr);
+    CHECK_FALSE((*s)->kernel_addressed());
+    // Nothing more charged than the table page it could pay for.
+    CHECK((*s)->own_quota().used() == before + left);
+    h.check();
+  }
+  h.finish();
+}
+
 TEST_CASE("the domain reads and writes memory objects' pages through the direct map") {
   Harness h;
   DomainSpace d(h);

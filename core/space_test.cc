@@ -362,6 +362,9 @@ TEST_CASE("protect changes rights within the mapping's limit") {
   REQUIRE(h.syscall(t, Syscall::kProtect, {self, kBase, 1, kRW}) == Status::kInvalidArgument);
   REQUIRE(h.syscall(t, Syscall::kProtect, {self, kBase + 8 * kPageSize, 1, kRW}) ==
           Status::kNotFound);
+  // A range that runs past the top of user space.
+  REQUIRE(h.syscall(t, Syscall::kProtect, {self, arch::kUserHighest - kPageSize, 2, kRW}) ==
+          Status::kBadAddress);
   REQUIRE(h.syscall(t, Syscall::kProtect, {self, kBase, 2, kRW}) == Status::kOk);
   REQUIRE(h.user_memory(s, kBase, kPageWrite) != nullptr);
   // A mapping made through a read-only capability cannot be made writable.
@@ -1004,6 +1007,117 @@ TEST_CASE("load_process out of quota or frames at any step says why and leaves n
     return std::pair<uint64_t, size_t>(abi::kDefaultProcessQuota, frames);
   });
   CHECK(by_frames == std::set<int>{kSpace, kSegment, kStack, kThread, kHandles});
+  h.finish();
+}
+
+// ---- a process out of quota or frames: system calls and page faults ----
+
+// A process whose account has exactly `left` bytes available once spawned (its space, first
+// thread and table page charged).
+Harness::Process spawn_with_left(Harness& h, const char* name, uint64_t left) {
+  // What spawn charges, measured on a process spawned the same way and ended at once.
+  auto probe = h.spawn("probe", abi::kDefaultPriority, 1 << 20);
+  const uint64_t used = probe.space->own_quota().used();
+  h.syscall(probe.thread, Syscall::kProcessExit, {0});
+  h.drain_teardown();
+  auto p = h.spawn(name, abi::kDefaultPriority, used + left);
+  REQUIRE(p.space->own_quota().available() == left);
+  return p;
+}
+
+TEST_CASE("out of quota: each creating call, a syscall handler and the table's growth fail") {
+  Harness h;
+  auto server = h.spawn("server");
+  const Handle ep = h.create_endpoint(server.space);
+  auto p = spawn_with_left(h, "p", 0);
+  Thread* t = p.thread;
+  const Handle handler = h.grant(server.space, ep, p.space, abi::kRightSend);
+  // The table has room: the object's own charge fails.
+  CHECK(h.syscall(t, Syscall::kThreadCreate, {abi::kSelfSpace, kEntryPoint, kStackTop, 0}) ==
+        Status::kQuotaExceeded);
+  CHECK(h.syscall(t, Syscall::kMemoryCreate, {1, abi::kMemoryLazy}) == Status::kQuotaExceeded);
+  CHECK(h.syscall(t, Syscall::kEndpointCreate) == Status::kQuotaExceeded);
+  // Fill the table's page (kernel side: the slots cost no quota).
+  // bound: the free slots of the table's one page
+  while (p.space->caps().free_slots(CapTable::kMaxSlots) > 0)
+    p.space->caps().install_root(&irq_control(), abi::kRightManage);
+  CHECK(p.space->caps().page_count() == 1);
+  // Now every call that installs a handle needs a table page it cannot pay for.
+  CHECK(h.syscall(t, Syscall::kSpaceCreate, {1 << 14}) == Status::kQuotaExceeded);
+  CHECK(h.syscall(t, Syscall::kMemoryCreate, {1, abi::kMemoryLazy}) == Status::kQuotaExceeded);
+  CHECK(h.syscall(t, Syscall::kThreadSetSyscallHandler, {abi::kSelfThread, handler}) ==
+        Status::kQuotaExceeded);
+  CHECK(t->syscall_handler() == 0);
+  CHECK(p.space->caps().page_count() == 1);
+  CHECK(p.space->own_quota().available() == 0);
+  CHECK(t->state() == ThreadState::kRunning);
+  h.finish();
+}
+
+TEST_CASE("a page fault that needs a frame or page tables it cannot have is not resolved") {
+  Harness h;
+  auto p = h.spawn("p", abi::kDefaultPriority, 1 << 20);
+  Thread* t = p.thread;
+  std::vector<PhysAddr> held;  // the rest of RAM, when held by the test
+  auto hold_all = [&] {
+    for (Result<PhysAddr> f = kernel_frames().allocate(); f.ok(); f = kernel_frames().allocate())
+      held.push_back(*f);
+  };
+  auto give_back = [&] {
+    for (PhysAddr f : held)
+      REQUIRE(kernel_frames().free(f) == Status::kOk);
+    held.clear();
+  };
+
+  SECTION("a lazy page's first touch, out of frames") {
+    REQUIRE(h.syscall(t, Syscall::kMemoryCreate, {2, abi::kMemoryLazy}) == Status::kOk);
+    const Handle mem = out_handle(t);
+    REQUIRE(h.syscall(t, Syscall::kMap, {abi::kSelfSpace, mem, kBase, 0, 2, kRW}) == Status::kOk);
+    hold_all();
+    CHECK_FALSE(h.page_fault(t, kBase, FaultAccess::kWrite));
+    give_back();
+  }
+  SECTION("a shared page's own copy on a write, out of frames") {
+    REQUIRE(h.syscall(t, Syscall::kMemoryCreate, {1, 0}) == Status::kOk);
+    const Handle mem = out_handle(t);
+    REQUIRE(h.syscall(t, Syscall::kMap, {abi::kSelfSpace, mem, kBase, 0, 1, kRW}) == Status::kOk);
+    REQUIRE(h.syscall(t, Syscall::kMemoryClone, {mem}) == Status::kOk);
+    REQUIRE(frame_holders(static_cast<MemoryObject*>(h.cap(p.space, mem)->object)->frame(0)) == 2);
+    hold_all();
+    CHECK_FALSE(h.page_fault(t, kBase, FaultAccess::kWrite));
+    give_back();
+  }
+  SECTION("a lazy page whose page tables the account cannot pay for") {
+    REQUIRE(h.syscall(t, Syscall::kMemoryCreate, {2, abi::kMemoryLazy}) == Status::kOk);
+    const Handle mem = out_handle(t);
+    REQUIRE(h.syscall(t, Syscall::kMap, {abi::kSelfSpace, mem, kBase, 0, 2, kRW}) == Status::kOk);
+    // Use the rest of the account on lazy memory (charged in full), to less than a page left.
+    // bound: the account's pages, fewer each round
+    for (uint64_t pages = p.space->own_quota().available() / kPageSize; pages > 0; --pages) {
+      if (h.syscall(t, Syscall::kMemoryCreate, {pages, abi::kMemoryLazy}) == Status::kOk) break;
+    }
+    REQUIRE(p.space->own_quota().available() < kPageSize);
+    CHECK_FALSE(h.page_fault(t, kBase, FaultAccess::kRead));
+  }
+  // The faulting thread's process ended (no pager); nothing leaked.
+  CHECK_FALSE(p.space->alive());
+  h.finish();
+}
+
+TEST_CASE("the frame-holder table is not made without the frames for it, nothing changed") {
+  Harness h;
+  std::vector<PhysAddr> held;  // the rest of RAM, held by the test
+  for (Result<PhysAddr> f = kernel_frames().allocate(); f.ok(); f = kernel_frames().allocate())
+    held.push_back(*f);
+  CHECK(init_frame_holders() == Status::kOutOfMemory);
+  for (PhysAddr f : held)
+    REQUIRE(kernel_frames().free(f) == Status::kOk);
+  // The table made when the harness started is still the one in use.
+  auto p = h.spawn("p");
+  REQUIRE(h.syscall(p.thread, Syscall::kMemoryCreate, {1, 0}) == Status::kOk);
+  const Handle mem = out_handle(p.thread);
+  REQUIRE(h.syscall(p.thread, Syscall::kMemoryClone, {mem}) == Status::kOk);
+  CHECK(frame_holders(static_cast<MemoryObject*>(h.cap(p.space, mem)->object)->frame(0)) == 2);
   h.finish();
 }
 
