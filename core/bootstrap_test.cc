@@ -690,6 +690,39 @@ TEST_CASE("a bootstrap that fails at any grant reports it and leaves nothing beh
     CHECK(failed.count(stage) == 1);
     CHECK(bootstrap_once(h, plan, stages, {room, 1 << 20, frames}).entries == 7);
   }
+
+  // Out of frames when the endpoints' slab has no free block left: the endpoint itself, which
+  // the quota cannot make fail (the table's worst case of page tables comes back first).
+  auto filler = h.spawn("filler");
+  REQUIRE(filler.space->caps().ensure_free(4 * CapTable::kSlotsPerPage,
+                                           filler.space->own_quota()) == Status::kOk);
+  std::vector<PhysAddr> held;  // the rest of RAM, held by the test
+  for (Result<PhysAddr> f = kernel_frames().allocate(); f.ok(); f = kernel_frames().allocate())
+    held.push_back(*f);
+  // bound: the blocks left in the slab's pages (fewer than the table room above)
+  for (;;) {
+    Result<Endpoint*> ep = Endpoint::create(filler.space->own_quota());
+    if (!ep.ok()) {
+      REQUIRE(ep.status() == Status::kOutOfMemory);
+      break;
+    }
+    h.give(filler.space, *ep, abi::kRightSend);
+    (*ep)->release();
+  }
+  for (PhysAddr f : held)
+    REQUIRE(kernel_frames().free(f) == Status::kOk);
+  h.check();
+  failed.clear();
+  const size_t frames = sweep(
+      h, plan, stages,
+      [](Limits& limits, uint64_t n) {
+        limits.room = 8;
+        limits.frames = n;
+      },
+      Status::kOutOfMemory, 1, 1, &failed);
+  CHECK(failed.count(kTable) == 1);
+  CHECK(failed.count(kEndpoint) == 1);
+  CHECK(bootstrap_once(h, plan, stages, {8, 1 << 20, frames}).entries == 7);
   h.finish();
 }
 
