@@ -79,7 +79,10 @@ def main():
         sys.exit("coverage: no tests found by " + QUERY)
     say(f"building and running {len(targets)} hosted tests with coverage "
         f"(output base {os.path.relpath(OUTPUT_BASE, ROOT)})")
-    bazel("test", *FEATURES, "--nocache_test_results", f"--sandbox_writable_path={profraw}",
+    # No convenience symlinks: bazel-<workspace> would point into this output base, and the
+    # ordinary server would then read its external repositories as packages of //... .
+    bazel("test", *FEATURES, "--experimental_convenience_symlinks=ignore",
+          "--nocache_test_results", f"--sandbox_writable_path={profraw}",
           f"--test_env=LLVM_PROFILE_FILE={profraw}/%p-%m.profraw", *targets)
     raws = glob.glob(os.path.join(profraw, "*.profraw"))
     if not raws:
