@@ -48,8 +48,13 @@ void add_entry(abi::BootInfo* table, StringView name, abi::BootCapKind kind, uin
   entry.reserved = 0;
 }
 
+// Who the line is for in reports: its program, or "kernel" for the kernel line (no program).
+StringView who(const BootstrapPlan& plan) {
+  return plan.line->path.empty() ? plan.line->name : plan.line->path;
+}
+
 void report(const BootstrapPlan& plan, const char* what, Status s) {
-  kprint("exec %.*s: cannot give it %s: %s\n", VIEW(plan.line->path), what, status_name(s));
+  kprint("exec %.*s: cannot give it %s: %s\n", VIEW(who(plan)), what, status_name(s));
 }
 
 // A domain's endpoint: the root capability in the holder's table, a child in the domain's.
@@ -97,11 +102,14 @@ Status grant_ioports(Space& space, abi::BootInfo* table, const IoPortRange& rang
 }
 
 Status grant_irq(Space& space, const BootstrapPlan& plan, abi::BootInfo* table, uint32_t line) {
-  TRY(space.caps().ensure_free(1, space.own_quota()));
+  if (Status s = space.caps().ensure_free(1, space.own_quota()); s != Status::kOk) {
+    report(plan, "its interrupt line", s);
+    return s;
+  }
   Result<Irq*> irq = Irq::create(space.own_quota(), line);
   if (!irq.ok()) {
     // The usual mistakes: a line the board keeps for itself, or one already given away.
-    kprint("exec %.*s: interrupt line %u is not available: %s\n", VIEW(plan.line->path), line,
+    kprint("exec %.*s: interrupt line %u is not available: %s\n", VIEW(who(plan)), line,
            status_name(irq.status()));
     return irq.status();
   }

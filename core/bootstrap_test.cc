@@ -8,7 +8,10 @@
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <memory>
+#include <set>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include "core/kernel_service.h"
 #include "platform/hosted/harness.h"
@@ -460,6 +463,382 @@ TEST_CASE("the kernel line's own space: its endpoint, what it serves, its ports;
   CHECK(seen->caps[3].handle == table->caps[3].handle);
   end_kernel_domain_space();
   CHECK(kernel_domain_boot_info() == nullptr);
+  h.finish();
+}
+
+// ---- failing part-way: every grant, out of quota or out of table room ----
+
+// A newc archive of one 4,000-byte file and the trailer, for initrd=yes.
+std::string small_archive() {
+  std::string archive;
+  auto entry = [&](const std::string& name, const std::string& data, uint32_t mode) {
+    char header[111];
+    std::snprintf(header, sizeof(header),
+                  "070701%08x%08x%08x%08x%08x%08x%08zx%08x%08x%08x%08x%08zx%08x", 1, mode, 0, 0, 1,
+                  0, data.size(), 0, 0, 0, 0, name.size() + 1, 0);
+    archive += header + name + std::string(1, '\0');
+    archive.resize((archive.size() + 3) & ~size_t{3}, '\0');
+    archive += data;
+    archive.resize((archive.size() + 3) & ~size_t{3}, '\0');
+  };
+  entry("bin/prog", std::string(4000, 'x'), 0100755);
+  entry("TRAILER!!!", "", 0);
+  return archive;
+}
+
+// What a failed bootstrap reported, as the stage that failed: the index in `stages` of the
+// first one the console names, -1 if it names none.
+int stage_reported(const std::vector<std::string>& stages) {
+  for (size_t i = 0; i < stages.size(); ++i) {
+    if (console().find(stages[i]) != std::string::npos) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+// The space of the attempt under way, which the test holds a reference to (the harness counts
+// it: count_attempt_space).
+Space* g_attempt_space = nullptr;
+
+void count_attempt_space(Harness& h) {
+  h.set_outside_holds([](const Space* s) -> uint32_t { return s == g_attempt_space ? 1 : 0; });
+}
+
+// A space as load_process makes it (no thread: the bootstrap runs before the first one
+// starts), with an account of `limit` bytes, whose table has `room` free slots (0: no table
+// page yet).
+Space* space_with_room(uint64_t limit, size_t room) {
+  Result<Quota*> quota = Quota::create_root(limit);
+  REQUIRE(quota.ok());
+  Result<Space*> made = Space::create(**quota, **quota, "/bin/d");
+  (*quota)->release();
+  REQUIRE(made.ok());
+  Space* s = *made;
+  g_attempt_space = s;
+  if (room != 0) {
+    REQUIRE(s->caps().ensure_free(1, s->own_quota()) == Status::kOk);
+    // bound: a table page's slots
+    while (s->caps().free_slots(CapTable::kMaxSlots) > room)
+      s->caps().install_root(&irq_control(), abi::kRightManage);
+  }
+  return s;
+}
+
+void end_space(Harness& h, Space* s) {
+  s->terminate(-1);
+  s->release();
+  g_attempt_space = nullptr;
+  h.drain_teardown();
+  h.check();
+}
+
+// What one bootstrap may use: free slots in the table's last page (0: no page yet), bytes left
+// in the account and free frames left in the machine when it starts.
+struct Limits {
+  size_t room = 0;
+  uint64_t quota = 1 << 20;
+  size_t frames = SIZE_MAX;
+};
+
+struct Attempt {
+  Status status;
+  int stage;  // what the console named (stage_reported), -1 on success
+  uint32_t entries;
+};
+
+// One bootstrap of `plan` for a fresh space within `limits`. A failure must leave the holder as
+// it was, and nothing behind once the space is ended (as load_process ends it): the harness
+// checks the invariants after each step and finish() that nothing leaked.
+Attempt bootstrap_once(Harness& h, const BootstrapPlan& plan,
+                       const std::vector<std::string>& stages, const Limits& limits) {
+  // What the space and its table take before the bootstrap, measured on one made the same way.
+  Space* probe = space_with_room(1 << 20, limits.room);
+  const uint64_t before = probe->own_quota().used();
+  end_space(h, probe);
+  Space* s = space_with_room(before + limits.quota, limits.room);
+  REQUIRE(s->own_quota().available() == limits.quota);
+  std::vector<PhysAddr> held;  // the rest of RAM, held by the test
+  // bound: the free frames of the fake RAM
+  while (kernel_frames().free_count() > limits.frames)
+    held.push_back(*kernel_frames().allocate());
+  const size_t holder_free = plan.holder->caps().free_slots(CapTable::kMaxSlots);
+  const uint64_t holder_used = plan.holder->own_quota().used();
+  clear_console();
+  Handle root = 77;
+  Attempt a{install_bootstrap(*s, plan, &root), -1, 0};
+  h.check();
+  for (PhysAddr f : held)
+    REQUIRE(kernel_frames().free(f) == Status::kOk);
+  if (a.status == Status::kOk) {
+    const abi::BootInfo* t = table_of(h, s);
+    REQUIRE(t != nullptr);
+    a.entries = t->count;
+  } else {
+    a.stage = stage_reported(stages);
+    CHECK(root == abi::kNullHandle);
+    CHECK(plan.holder->caps().free_slots(CapTable::kMaxSlots) == holder_free);
+    CHECK(plan.holder->own_quota().used() == holder_used);
+  }
+  end_space(h, s);
+  return a;
+}
+
+// Bootstraps with ever more of one resource (`vary` sets it in the limits) from nothing up,
+// until one is enough; returns that amount. Every failure is `expected`, reported, at a grant
+// no earlier than the last one's, and its stage goes into `failed`. Steps of `coarse`, and of
+// `fine` across a coarse step where the failing stage changed: between two attempts that
+// failed at the same grant no other can fail, as the grants come in order and each takes
+// some of the resource for good (the worst case of page tables a mapping charges comes back
+// at once, which is why later grants cannot run out of quota before the initrd's).
+template <typename Vary>
+uint64_t sweep(Harness& h, const BootstrapPlan& plan, const std::vector<std::string>& stages,
+               Vary vary, Status expected, uint64_t coarse, uint64_t fine, std::set<int>* failed) {
+  int last = -1;
+  auto attempt = [&](uint64_t amount) {
+    INFO("amount " << amount);
+    Limits limits;
+    vary(limits, amount);
+    const Attempt a = bootstrap_once(h, plan, stages, limits);
+    if (a.status != Status::kOk) {
+      CHECK(a.status == expected);
+      CHECK(a.stage != -1);
+      CHECK(a.stage >= last);
+      last = a.stage;
+      failed->insert(a.stage);
+    }
+    return a;
+  };
+  uint64_t low = 0;
+  Attempt at_low = attempt(low);
+  // bound: the resource the whole bootstrap needs, in coarse steps
+  while (at_low.status != Status::kOk) {
+    REQUIRE(low < (1 << 20));
+    const uint64_t high = low + coarse;
+    const Attempt at_high = attempt(high);
+    if (at_high.status == Status::kOk || at_high.stage != at_low.stage) {
+      last = at_low.stage;
+      // bound: coarse / fine steps
+      for (uint64_t amount = low + fine; amount < high; amount += fine) {
+        if (attempt(amount).status == Status::kOk) return amount;
+      }
+      if (at_high.status == Status::kOk) return high;
+    }
+    low = high;
+    at_low = at_high;
+  }
+  return low;
+}
+
+void vary_quota(Limits& limits, uint64_t bytes) {
+  limits.quota = bytes;
+}
+
+TEST_CASE("a bootstrap that fails at any grant reports it and leaves nothing behind") {
+  Harness h;
+  count_attempt_space(h);
+  Space* holder = make_holder(h);
+  Domain echo = start_domain(h, holder, "domain echo_d /bin/server serves=echo");
+  const std::string bytes = small_archive();
+  Result<CpioArchive> initrd =
+      CpioArchive::open(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), nullptr);
+  REQUIRE(initrd.ok());
+  // Every kind of grant, one each, in the table's order.
+  Line l(
+      "domain d /bin/d serves=s uses=echo ioports=com1:0x3f8:8 irqs=4 irq_control=yes "
+      "initrd=yes");
+  BootstrapPlan plan;
+  plan.line = &l.line;
+  plan.client_number = 2;
+  plan.holder = holder;
+  plan.initrd = &*initrd;
+  plan.uses[0] = {"echo", h.cap(holder, echo.root), 0};
+  enum Stage { kTable, kEndpoint, kService, kPorts, kLineSlot, kLine, kControl, kInitrd };
+  const std::vector<std::string> stages = {
+      "exec /bin/d: cannot give it its bootstrap table: ",
+      "exec /bin/d: cannot give it its endpoint: ",
+      "exec /bin/d: cannot give it a service capability: ",
+      "exec /bin/d: cannot give it its I/O ports: ",
+      "exec /bin/d: cannot give it its interrupt line: ",
+      "exec /bin/d: interrupt line 4 is not available: ",
+      "exec /bin/d: cannot give it interrupt control: ",
+      "exec /bin/d: cannot give it the initrd: ",
+  };
+
+  // Out of quota (in steps of 8 bytes: every charge is a multiple of 8): the table, then the
+  // initrd.
+  std::set<int> failed;
+  const uint64_t enough =
+      sweep(h, plan, stages, vary_quota, Status::kQuotaExceeded, 512, 8, &failed);
+  CHECK(failed == std::set<int>{kTable, kInitrd});
+  CHECK(bootstrap_once(h, plan, stages, {0, enough}).entries == 7);
+  CHECK(bootstrap_once(h, plan, stages, {0, enough - 8}).status == Status::kQuotaExceeded);
+
+  // Out of frames, with `room` free slots in the table's page: the grant that needs a new table
+  // page (slot room + 1) fails, after the table.
+  const std::pair<size_t, Stage> by_room[] = {{0, kEndpoint}, {1, kService}, {2, kPorts},
+                                              {3, kLineSlot}, {4, kControl}, {5, kInitrd}};
+  for (const auto& [room, stage] : by_room) {
+    INFO("room " << room);
+    failed.clear();
+    const size_t frames = sweep(
+        h, plan, stages,
+        [room = room](Limits& limits, uint64_t n) {
+          limits.room = room;
+          limits.frames = n;
+        },
+        Status::kOutOfMemory, 1, 1, &failed);
+    CHECK(failed.count(kTable) == 1);
+    CHECK(failed.count(stage) == 1);
+    CHECK(bootstrap_once(h, plan, stages, {room, 1 << 20, frames}).entries == 7);
+  }
+
+  // Out of frames when the endpoints' slab has no free block left: the endpoint itself, which
+  // the quota cannot make fail (the table's worst case of page tables comes back first).
+  auto filler = h.spawn("filler");
+  REQUIRE(filler.space->caps().ensure_free(4 * CapTable::kSlotsPerPage,
+                                           filler.space->own_quota()) == Status::kOk);
+  std::vector<PhysAddr> held;  // the rest of RAM, held by the test
+  for (Result<PhysAddr> f = kernel_frames().allocate(); f.ok(); f = kernel_frames().allocate())
+    held.push_back(*f);
+  // bound: the blocks left in the slab's pages (fewer than the table room above)
+  for (;;) {
+    Result<Endpoint*> ep = Endpoint::create(filler.space->own_quota());
+    if (!ep.ok()) {
+      REQUIRE(ep.status() == Status::kOutOfMemory);
+      break;
+    }
+    h.give(filler.space, *ep, abi::kRightSend);
+    (*ep)->release();
+  }
+  for (PhysAddr f : held)
+    REQUIRE(kernel_frames().free(f) == Status::kOk);
+  h.check();
+  failed.clear();
+  const size_t frames = sweep(
+      h, plan, stages,
+      [](Limits& limits, uint64_t n) {
+        limits.room = 8;
+        limits.frames = n;
+      },
+      Status::kOutOfMemory, 1, 1, &failed);
+  CHECK(failed.count(kTable) == 1);
+  CHECK(failed.count(kEndpoint) == 1);
+  CHECK(bootstrap_once(h, plan, stages, {8, 1 << 20, frames}).entries == 7);
+  h.finish();
+}
+
+TEST_CASE("the kernel line's bootstrap out of quota fails at each grant, named 'kernel'") {
+  Harness h;
+  count_attempt_space(h);
+  Space* holder = make_holder(h);
+  Handle root = abi::kNullHandle;
+  REQUIRE(create_kernel_endpoint(*holder, &root) == Status::kOk);
+  Line l("kernel serves=linux ioports=out:0x2f8:8 quota=1M");
+  BootstrapPlan plan;
+  plan.line = &l.line;
+  plan.holder = holder;
+  plan.kernel_endpoint = holder->caps().lookup(root);
+  const std::vector<std::string> stages = {
+      "exec kernel: cannot give it its bootstrap table: ",
+      "exec kernel: cannot give it its endpoint: ",
+      "exec kernel: cannot give it its I/O ports: ",
+  };
+  std::set<int> failed;
+  const uint64_t frames = sweep(
+      h, plan, stages, [](Limits& limits, uint64_t n) { limits.frames = n; }, Status::kOutOfMemory,
+      1, 1, &failed);
+  // The table, then the endpoint's table page; the port range too if its slab needs a page.
+  CHECK(failed.count(0) == 1);
+  CHECK(failed.count(1) == 1);
+  CHECK(failed.count(-1) == 0);
+  const Attempt a = bootstrap_once(h, plan, stages, {0, 1 << 20, frames});
+  CHECK(a.status == Status::kOk);
+  CHECK(a.entries == 3);
+  h.finish();
+}
+
+// A holder (a space without threads, as init's) whose account has `left` bytes available and
+// whose table has no page yet.
+Space* holder_with_left(Harness& h, uint64_t left) {
+  Space* probe = space_with_room(1 << 20, 0);
+  const uint64_t used = probe->own_quota().used();
+  end_space(h, probe);
+  Space* holder = space_with_room(used + left, 0);
+  g_attempt_space = nullptr;
+  h.hold(holder);
+  return holder;
+}
+
+TEST_CASE("a holder without room for the endpoint's root: the domain or kernel line fails") {
+  Harness h;
+  count_attempt_space(h);
+  // No quota for the holder's first table page.
+  Space* poor = holder_with_left(h, 0);
+  Line l("domain d /bin/d serves=s");
+  BootstrapPlan plan;
+  plan.line = &l.line;
+  plan.client_number = 1;
+  plan.holder = poor;
+  const std::vector<std::string> stages = {"exec /bin/d: cannot give it its endpoint: "};
+  const Attempt a = bootstrap_once(h, plan, stages, {});
+  CHECK(a.status == Status::kQuotaExceeded);
+  CHECK(a.stage == 0);
+  Handle root = 5;
+  CHECK(create_kernel_endpoint(*poor, &root) == Status::kQuotaExceeded);
+  CHECK(poor->caps().page_count() == 0);
+  // A table page's worth: the page, but not the kernel endpoint itself.
+  Space* page_only = holder_with_left(h, kPageSize);
+  CHECK(create_kernel_endpoint(*page_only, &root) == Status::kQuotaExceeded);
+  CHECK(page_only->caps().page_count() == 1);
+  CHECK(page_only->caps().free_slots(CapTable::kMaxSlots) == CapTable::kSlotsPerPage - 1);
+  h.check();
+  h.finish();
+}
+
+TEST_CASE("what a line asks for and the plan lacks, or an initrd too big to copy, fails") {
+  Harness h;
+  count_attempt_space(h);
+  Space* holder = make_holder(h);
+  BootstrapPlan plan;
+  plan.client_number = 1;
+  plan.holder = holder;
+  // A kernel line without the kernel-served endpoint to give it.
+  Line kernel("kernel serves=linux quota=1M");
+  plan.line = &kernel.line;
+  Attempt a =
+      bootstrap_once(h, plan, {"exec kernel: cannot give it its endpoint: InvalidArgument"}, {});
+  CHECK(a.status == Status::kInvalidArgument);
+  CHECK(a.stage == 0);
+  // initrd=yes without an initrd.
+  Line wants("run /bin/shim initrd=yes");
+  plan.line = &wants.line;
+  a = bootstrap_once(h, plan, {"exec /bin/shim: cannot give it the initrd: NotFound"}, {});
+  CHECK(a.status == Status::kNotFound);
+  CHECK(a.stage == 0);
+  // An initrd bigger than a memory object can be (64 MiB): refused before anything is taken.
+  std::string big;
+  const std::string data(abi::kMaxMemoryPages * kPageSize, 'x');
+  for (const auto& [name, bytes, mode] :
+       {std::tuple<std::string, const std::string*, uint32_t>{"bin/big", &data, 0100644},
+        {"TRAILER!!!", nullptr, 0}}) {
+    const size_t size = bytes != nullptr ? bytes->size() : 0;
+    char header[111];
+    std::snprintf(header, sizeof(header),
+                  "070701%08x%08x%08x%08x%08x%08x%08zx%08x%08x%08x%08x%08zx%08x", 1, mode, 0, 0, 1,
+                  0, size, 0, 0, 0, 0, name.size() + 1, 0);
+    big += header + name + std::string(1, '\0');
+    big.resize((big.size() + 3) & ~size_t{3}, '\0');
+    if (bytes != nullptr) big += *bytes;
+    big.resize((big.size() + 3) & ~size_t{3}, '\0');
+  }
+  Result<CpioArchive> initrd =
+      CpioArchive::open(reinterpret_cast<const uint8_t*>(big.data()), big.size(), nullptr);
+  REQUIRE(initrd.ok());
+  plan.initrd = &*initrd;
+  const size_t frames = kernel_frames().free_count();
+  a = bootstrap_once(h, plan, {"exec /bin/shim: cannot give it the initrd: OutOfRange"}, {});
+  CHECK(a.status == Status::kOutOfRange);
+  CHECK(a.stage == 0);
+  CHECK(kernel_frames().free_count() == frames);
   h.finish();
 }
 

@@ -157,6 +157,24 @@ TEST_CASE("a user-level pager: the handler resolves the fault with space_resolve
   REQUIRE(h.syscall(pager, Syscall::kSpaceSetPager, {guest_space, abi::kPagerKernel}) ==
           Status::kOk);
   REQUIRE(h.page_fault(p.guest.thread, kPage, FaultAccess::kRead));
+  // Once the guest's process has ended nothing is resolved, even in a mapping its teardown
+  // (a bounded step per kernel entry) has not reached yet: behind five mappings of 1,024 pages.
+  REQUIRE(h.syscall(pager, Syscall::kMemoryCreate, {1024, abi::kMemoryLazy}) == Status::kOk);
+  const auto big = static_cast<Handle>(pager->regs()[arch::kRdi]);
+  constexpr uint64_t kFar = 0x1000'0000;
+  for (uint64_t i = 0; i < 6; ++i) {
+    REQUIRE(h.syscall(pager, Syscall::kMap,
+                      {guest_space, big, kFar + i * 1024 * kPageSize, 0, 1024, abi::kRightRead}) ==
+            Status::kOk);
+  }
+  const uint64_t last = kFar + 6 * 1024 * kPageSize - kPageSize;
+  REQUIRE(h.syscall(pager, Syscall::kProcessTerminate, {guest_space, 1}) == Status::kOk);
+  REQUIRE(p.guest.space->tearing_down());
+  CHECK(h.syscall(pager, Syscall::kSpaceResolveFault, {guest_space, last, abi::kRightRead}) ==
+        Status::kBadAddress);
+  h.drain_teardown();
+  CHECK(h.syscall(pager, Syscall::kSpaceResolveFault, {guest_space, kPage, abi::kRightRead}) ==
+        Status::kBadAddress);
   h.finish();
 }
 

@@ -131,6 +131,11 @@ TEST_CASE("contiguous allocation honours alignment and first fit") {
   size_t before = f.fa.free_count();
   CHECK(f.fa.free_contiguous(*aligned - 2 * kPage, 4) == Status::kInvalidArgument);
   CHECK(f.fa.free_count() == before);
+  // A misaligned base or no frames at all: refused, nothing freed.
+  CHECK(f.fa.free_contiguous(*big + 1, 1) == Status::kInvalidArgument);
+  CHECK(f.fa.free_contiguous(*big, 0) == Status::kInvalidArgument);
+  CHECK_FALSE(f.fa.is_free(*big));
+  CHECK(f.fa.free_count() == before);
 }
 
 TEST_CASE("randomized operations match a shadow model") {

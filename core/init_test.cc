@@ -465,6 +465,28 @@ TEST_CASE("kernel lines the kernel cannot serve are refused and leave nothing be
   b.h.finish();
 }
 
+TEST_CASE("a kernel line whose own space cannot take its grants is refused, nothing left") {
+  g_starts = 0;
+  // An initrd bigger than the kernel line's quota (comment lines make the manifest long): its
+  // copy cannot be charged to the domain's space.
+  std::string manifest =
+      "kernel serves=echo quota=64K initrd=yes\n"
+      "run /bin/a uses=echo\n";
+  for (int i = 0; i < 1200; ++i)
+    manifest += "# " + std::string(70, '-') + "\n";
+  Boot b(manifest);
+  clear_console();
+  const size_t frames = kernel_frames().free_count();
+  REQUIRE(b.start());
+  CHECK(said("exec kernel: cannot give it the initrd: QuotaExceeded"));
+  CHECK(said("manifest:1: cannot start the kernel's services: QuotaExceeded"));
+  CHECK(g_starts == 0);
+  CHECK(kernel_domain_space() == nullptr);
+  CHECK(console().find("manifest:2: ") != std::string::npos);  // echo is nobody's
+  CHECK(said(summary(0, 0, 0, frames, frames)));
+  b.h.finish();
+}
+
 TEST_CASE("a second kernel line is refused like a second domain of the same name") {
   Boot b(
       "kernel serves=echo\n"

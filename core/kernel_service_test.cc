@@ -1095,6 +1095,25 @@ TEST_CASE("the quick way is not offered through an unbindable index or a handler
   h.finish();
 }
 
+TEST_CASE("a foreign system call to a kernel-served handler in an image without a domain") {
+  Harness h;
+  KernelServed ks(h);
+  auto guest = foreign_guest(h, ks.client, ks.echo);
+  g_no_domain = true;
+  clear_console();
+  h.make_current(guest.thread);
+  guest.thread->regs()[arch::kRax] = 39;  // the foreign ABI's number
+  (void)h.enter(guest.thread, Path::kEntry);
+  // Nobody can answer: the guest's process ends, saying why.
+  CHECK(g_calls.empty());
+  CHECK(g_quick.empty());
+  CHECK_FALSE(guest.space->alive());
+  CHECK(std::string(console_text(), console_length())
+            .find("foreign: guest ended: no syscall handler to call (Unsupported)") !=
+        std::string::npos);
+  h.finish();
+}
+
 // ---- the domain's own capabilities: kernel calls through the proxy ----
 
 // A domain space as init makes it for the kernel line; ended and released by the destructor.
@@ -1202,6 +1221,40 @@ TEST_CASE("a second domain space is refused; without one the domain can make no 
   h.finish();
 }
 
+TEST_CASE("a domain space that cannot pay for its table page or its proxy is refused") {
+  Harness h;
+  // What a space takes before it is given to the domain, measured on one made the same way.
+  uint64_t before = 0;
+  {
+    Result<Quota*> quota = Quota::create_root(1 << 20);
+    REQUIRE(quota.ok());
+    Result<Space*> s = Space::create(**quota, **quota, "kernel");
+    (*quota)->release();
+    REQUIRE(s.ok());
+    before = (*s)->own_quota().used();
+    (*s)->terminate(0);
+    (*s)->release();
+    h.drain_teardown();
+  }
+  // Nothing left: no table page; a page's worth: the table, but no proxy thread.
+  for (const uint64_t left : {uint64_t{0}, kPageSize}) {
+    INFO("left " << left);
+    Result<Quota*> quota = Quota::create_root(before + left);
+    REQUIRE(quota.ok());
+    Result<Space*> s = Space::create(**quota, **quota, "kernel");
+    (*quota)->release();
+    REQUIRE(s.ok());
+    h.hold(*s);
+    CHECK(set_kernel_domain_space(**s) == Status::kQuotaExceeded);
+    CHECK(kernel_domain_space() == nullptr);
+    CHECK_FALSE((*s)->kernel_addressed());
+    // Nothing more charged than the table page it could pay for.
+    CHECK((*s)->own_quota().used() == before + left);
+    h.check();
+  }
+  h.finish();
+}
+
 TEST_CASE("the domain reads and writes memory objects' pages through the direct map") {
   Harness h;
   DomainSpace d(h);
@@ -1264,6 +1317,25 @@ TEST_CASE("the domain reads and writes memory objects' pages through the direct 
     CHECK(kernel_domain_memory_page(lazy.value0 + 7, 0, false).status() ==
           Status::kInvalidCapability);
     CHECK(kernel_domain_memory_page(guest_space, 0, false).status() == Status::kInvalidCapability);
+  }
+  SECTION("out of frames: an untouched page, or a shared page's own copy, cannot be made") {
+    const DomainSyscallResult clone = DomainSpace::call(Syscall::kMemoryClone, {lazy.value0});
+    REQUIRE(clone.status == Status::kOk);
+    auto* copy = static_cast<MemoryObject*>(h.cap(d.space, clone.value0)->object);
+    std::vector<PhysAddr> held;  // the rest of RAM, held by the test
+    for (Result<PhysAddr> f = kernel_frames().allocate(); f.ok(); f = kernel_frames().allocate())
+      held.push_back(*f);
+    CHECK(kernel_domain_memory_page(lazy.value0, 1, false).status() == Status::kOutOfMemory);
+    CHECK(object->frame(1) == 0);
+    CHECK(kernel_domain_memory_page(clone.value0, 2, true).status() == Status::kOutOfMemory);
+    CHECK(copy->frame(2) == object->frame(2));  // still shared
+    h.check();
+    for (PhysAddr f : held)
+      REQUIRE(kernel_frames().free(f) == Status::kOk);
+    CHECK(kernel_domain_memory_page(lazy.value0, 1, false).ok());
+    CHECK(object->frame(1) != 0);
+    CHECK(kernel_domain_memory_page(clone.value0, 2, true).ok());
+    CHECK(copy->frame(2) != object->frame(2));
   }
   end_kernel_domain_space();
   CHECK(kernel_domain_memory_page(lazy.value0, 0, false).status() == Status::kUnsupported);

@@ -268,6 +268,26 @@ TEST_CASE("memory_clone checks its capability") {
   h.finish();
 }
 
+TEST_CASE("memory_clone out of quota fails at once and leaves nothing") {
+  Harness h;
+  auto p = h.spawn("p", abi::kDefaultPriority, 1 << 20);
+  // 160 lazy pages are charged in full (640 KiB): a clone of them cannot be.
+  const Handle mem = create(h, p.thread, 160, abi::kMemoryLazy);
+  REQUIRE(h.syscall(p.thread, Syscall::kMap, {abi::kSelfSpace, mem, kBase, 0, 160, kRW}) ==
+          Status::kOk);
+  REQUIRE(h.page_fault(p.thread, kBase, FaultAccess::kWrite));
+  const uint64_t used = p.space->own_quota().used();
+  h.set_auto_restart(false);
+  CHECK(h.syscall(p.thread, Syscall::kMemoryClone, {mem}) == Status::kQuotaExceeded);
+  CHECK_FALSE(h.restart_pending(p.thread));
+  CHECK(p.thread->pending_memory() == nullptr);
+  CHECK(p.space->own_quota().used() == used);
+  // The source is not shared with anything: still writable in place.
+  CHECK(writable(p.space, kBase));
+  CHECK(frame_holders(memory_of(h, p.space, mem).frame(0)) == 1);
+  h.finish();
+}
+
 TEST_CASE("memory_clone shares in bounded steps, restarting in between") {
   Harness h;
   auto p = h.spawn("p", abi::kDefaultPriority, 64 << 20);

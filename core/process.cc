@@ -84,9 +84,19 @@ Status populate(Space& space, StringView name, const uint8_t* image, const ElfIm
            status_name(s));
     return s;
   }
-  Thread* thread = TRY(Thread::create(space.own_quota(), space, elf.entry, kUserStackTop,
-                                      setup.first_argument, abi::kDefaultPriority));
+  Result<Thread*> made = Thread::create(space.own_quota(), space, elf.entry, kUserStackTop,
+                                        setup.first_argument, abi::kDefaultPriority);
+  if (!made.ok()) {
+    kprint("exec %.*s: cannot make its first thread: %s\n", static_cast<int>(name.size()),
+           name.data(), status_name(made.status()));
+    return made.status();
+  }
+  Thread* thread = *made;
   Status s = install_initial_caps(space, *thread);
+  if (s != Status::kOk) {
+    kprint("exec %.*s: cannot give it its handles: %s\n", static_cast<int>(name.size()),
+           name.data(), status_name(s));
+  }
   if (s == Status::kOk && setup.hook != nullptr) s = setup.hook(space, setup.context);
   if (s == Status::kOk) {
     space.thread_started();
@@ -116,9 +126,10 @@ Result<Space*> load_process(StringView name, const uint8_t* image, size_t size,
     kprint("\n");
     return elf.status();
   }
-  Quota* quota = TRY(Quota::create_root(setup.quota_bytes));
-  Result<Space*> space = Space::create(*quota, *quota, name);
-  quota->release();  // the space holds it (or it failed and the account dies)
+  Result<Quota*> quota = Quota::create_root(setup.quota_bytes);
+  Result<Space*> space =
+      quota.ok() ? Space::create(**quota, **quota, name) : Result<Space*>(quota.status());
+  if (quota.ok()) (*quota)->release();  // the space holds it (or it failed and the account dies)
   if (!space.ok()) {
     kprint("exec %.*s: no memory for an address space: %s\n", static_cast<int>(name.size()),
            name.data(), status_name(space.status()));

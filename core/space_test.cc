@@ -5,7 +5,9 @@
 // for leaks at the end of each test.
 #include <catch2/catch.hpp>
 #include <cstring>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/lib/elf.h"
@@ -360,6 +362,9 @@ TEST_CASE("protect changes rights within the mapping's limit") {
   REQUIRE(h.syscall(t, Syscall::kProtect, {self, kBase, 1, kRW}) == Status::kInvalidArgument);
   REQUIRE(h.syscall(t, Syscall::kProtect, {self, kBase + 8 * kPageSize, 1, kRW}) ==
           Status::kNotFound);
+  // A range that runs past the top of user space.
+  REQUIRE(h.syscall(t, Syscall::kProtect, {self, arch::kUserHighest - kPageSize, 2, kRW}) ==
+          Status::kBadAddress);
   REQUIRE(h.syscall(t, Syscall::kProtect, {self, kBase, 2, kRW}) == Status::kOk);
   REQUIRE(h.user_memory(s, kBase, kPageWrite) != nullptr);
   // A mapping made through a read-only capability cannot be made writable.
@@ -894,7 +899,225 @@ TEST_CASE("load_process refuses a broken ELF without leaking") {
   image = tiny_elf(0x80, "x");
   REQUIRE(load_process("/bin/poor", image.data(), image.size(), 8 * kPageSize).status() ==
           Status::kQuotaExceeded);
+  // A segment (its zeroed tail) bigger than a memory object can be.
+  Elf64ProgramHeader ph;
+  std::memcpy(&ph, image.data() + sizeof(Elf64Header), sizeof ph);
+  ph.memsz = (abi::kMaxMemoryPages + 1) * kPageSize;
+  std::memcpy(image.data() + sizeof(Elf64Header), &ph, sizeof ph);
+  clear_console();
+  REQUIRE(load_process("/bin/huge", image.data(), image.size(), 1 << 20).status() ==
+          Status::kInvalidArgument);
+  REQUIRE(console().find("exec /bin/huge: cannot map segment 0: InvalidArgument") !=
+          std::string::npos);
   reap_objects();
+  h.finish();
+}
+
+// What load_process said when it failed: the index of the first of `reasons` on the console, -1
+// if none.
+int reason_given(const std::vector<std::string>& reasons) {
+  for (size_t i = 0; i < reasons.size(); ++i) {
+    if (console().find(reasons[i]) != std::string::npos) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+// load_process of `image` with a root account of `quota` bytes and `frames` free frames left in
+// the machine: the status and the reason it gave (-1 on success, or none). A failure must leave
+// nothing once the objects it dropped are reaped; a success is ended again at once.
+std::pair<Status, int> load_within(Harness& h, const std::vector<uint8_t>& image, uint64_t quota,
+                                   size_t frames, const std::vector<std::string>& reasons) {
+  std::vector<PhysAddr> held;  // the rest of RAM, held by the test
+  // bound: the free frames of the fake RAM
+  while (kernel_frames().free_count() > frames)
+    held.push_back(*kernel_frames().allocate());
+  clear_console();
+  Result<Space*> loaded = load_process("/bin/tiny", image.data(), image.size(), quota);
+  for (PhysAddr f : held)
+    REQUIRE(kernel_frames().free(f) == Status::kOk);
+  if (loaded.ok()) {
+    (*loaded)->terminate(0);
+    (*loaded)->release();
+  }
+  h.drain_teardown();
+  h.check();
+  REQUIRE(live_object_count() == 1);  // IrqControl: nothing of the process is left
+  REQUIRE(live_quotas().empty());
+  REQUIRE(live_address_spaces() == 0);
+  return {loaded.status(), loaded.ok() ? -1 : reason_given(reasons)};
+}
+
+TEST_CASE("load_process out of quota or frames at any step says why and leaves nothing") {
+  Harness h;
+  const std::vector<uint8_t> image = tiny_elf(0x80, "x");
+  enum Reason { kSpace, kSegment, kStack, kThread, kHandles };
+  const std::vector<std::string> reasons = {
+      "exec /bin/tiny: no memory for an address space: ",
+      "exec /bin/tiny: cannot map segment 0: ",
+      "exec /bin/tiny: cannot map the stack: ",
+      "exec /bin/tiny: cannot make its first thread: ",
+      "exec /bin/tiny: cannot give it its handles: ",
+  };
+  // Ever more of one resource until the process is made: every failure gives its reason, at
+  // a step no earlier than the last one's. Coarse steps, and fine ones across a coarse step
+  // where the reason changed (the steps come in order, each taking some of the resource for
+  // good, so no other step can fail between two attempts that failed at the same one).
+  auto sweep = [&](Status expected, uint64_t coarse, uint64_t fine, auto limits) {
+    std::set<int> failed;
+    int last = -1;
+    auto attempt = [&](uint64_t amount) {
+      INFO("amount " << amount);
+      const auto [status, reason] =
+          load_within(h, image, limits(amount).first, limits(amount).second, reasons);
+      if (status != Status::kOk) {
+        CHECK(status == expected);
+        CHECK(reason != -1);
+        CHECK(reason >= last);
+        last = reason;
+        failed.insert(reason);
+      }
+      return std::pair<Status, int>(status, reason);
+    };
+    uint64_t low = 0;
+    auto at_low = attempt(low);
+    // bound: the resource a process needs, in coarse steps
+    while (at_low.first != Status::kOk) {
+      REQUIRE(low < (1 << 22));
+      const auto at_high = attempt(low + coarse);
+      if (at_high != at_low) {
+        last = at_low.second;
+        // bound: coarse / fine steps
+        for (uint64_t amount = low + fine; amount < low + coarse; amount += fine) {
+          if (attempt(amount).first == Status::kOk) return failed;
+        }
+      }
+      low += coarse;
+      at_low = at_high;
+    }
+    return failed;
+  };
+  // Out of quota (every charge is a multiple of 8 bytes): the space, the segment, the stack.
+  // The thread and its handles fit in what the stack's worst case of page tables gave back.
+  const std::set<int> by_quota = sweep(Status::kQuotaExceeded, 1024, 8, [](uint64_t bytes) {
+    return std::pair<uint64_t, size_t>(bytes, SIZE_MAX);
+  });
+  CHECK(by_quota == std::set<int>{kSpace, kSegment, kStack});
+  // Out of frames: each step that takes one.
+  const std::set<int> by_frames = sweep(Status::kOutOfMemory, 1, 1, [](uint64_t frames) {
+    return std::pair<uint64_t, size_t>(abi::kDefaultProcessQuota, frames);
+  });
+  CHECK(by_frames == std::set<int>{kSpace, kSegment, kStack, kThread, kHandles});
+  h.finish();
+}
+
+// ---- a process out of quota or frames: system calls and page faults ----
+
+// A process whose account has exactly `left` bytes available once spawned (its space, first
+// thread and table page charged).
+Harness::Process spawn_with_left(Harness& h, const char* name, uint64_t left) {
+  // What spawn charges, measured on a process spawned the same way and ended at once.
+  auto probe = h.spawn("probe", abi::kDefaultPriority, 1 << 20);
+  const uint64_t used = probe.space->own_quota().used();
+  h.syscall(probe.thread, Syscall::kProcessExit, {0});
+  h.drain_teardown();
+  auto p = h.spawn(name, abi::kDefaultPriority, used + left);
+  REQUIRE(p.space->own_quota().available() == left);
+  return p;
+}
+
+TEST_CASE("out of quota: each creating call, a syscall handler and the table's growth fail") {
+  Harness h;
+  auto server = h.spawn("server");
+  const Handle ep = h.create_endpoint(server.space);
+  auto p = spawn_with_left(h, "p", 0);
+  Thread* t = p.thread;
+  const Handle handler = h.grant(server.space, ep, p.space, abi::kRightSend);
+  // The table has room: the object's own charge fails.
+  CHECK(h.syscall(t, Syscall::kThreadCreate, {abi::kSelfSpace, kEntryPoint, kStackTop, 0}) ==
+        Status::kQuotaExceeded);
+  CHECK(h.syscall(t, Syscall::kMemoryCreate, {1, abi::kMemoryLazy}) == Status::kQuotaExceeded);
+  CHECK(h.syscall(t, Syscall::kEndpointCreate) == Status::kQuotaExceeded);
+  // Fill the table's page (kernel side: the slots cost no quota).
+  // bound: the free slots of the table's one page
+  while (p.space->caps().free_slots(CapTable::kMaxSlots) > 0)
+    p.space->caps().install_root(&irq_control(), abi::kRightManage);
+  CHECK(p.space->caps().page_count() == 1);
+  // Now every call that installs a handle needs a table page it cannot pay for.
+  CHECK(h.syscall(t, Syscall::kSpaceCreate, {1 << 14}) == Status::kQuotaExceeded);
+  CHECK(h.syscall(t, Syscall::kMemoryCreate, {1, abi::kMemoryLazy}) == Status::kQuotaExceeded);
+  CHECK(h.syscall(t, Syscall::kThreadSetSyscallHandler, {abi::kSelfThread, handler}) ==
+        Status::kQuotaExceeded);
+  CHECK(t->syscall_handler() == 0);
+  CHECK(p.space->caps().page_count() == 1);
+  CHECK(p.space->own_quota().available() == 0);
+  CHECK(t->state() == ThreadState::kRunning);
+  h.finish();
+}
+
+TEST_CASE("a page fault that needs a frame or page tables it cannot have is not resolved") {
+  Harness h;
+  auto p = h.spawn("p", abi::kDefaultPriority, 1 << 20);
+  Thread* t = p.thread;
+  std::vector<PhysAddr> held;  // the rest of RAM, when held by the test
+  auto hold_all = [&] {
+    for (Result<PhysAddr> f = kernel_frames().allocate(); f.ok(); f = kernel_frames().allocate())
+      held.push_back(*f);
+  };
+  auto give_back = [&] {
+    for (PhysAddr f : held)
+      REQUIRE(kernel_frames().free(f) == Status::kOk);
+    held.clear();
+  };
+
+  SECTION("a lazy page's first touch, out of frames") {
+    REQUIRE(h.syscall(t, Syscall::kMemoryCreate, {2, abi::kMemoryLazy}) == Status::kOk);
+    const Handle mem = out_handle(t);
+    REQUIRE(h.syscall(t, Syscall::kMap, {abi::kSelfSpace, mem, kBase, 0, 2, kRW}) == Status::kOk);
+    hold_all();
+    CHECK_FALSE(h.page_fault(t, kBase, FaultAccess::kWrite));
+    give_back();
+  }
+  SECTION("a shared page's own copy on a write, out of frames") {
+    REQUIRE(h.syscall(t, Syscall::kMemoryCreate, {1, 0}) == Status::kOk);
+    const Handle mem = out_handle(t);
+    REQUIRE(h.syscall(t, Syscall::kMap, {abi::kSelfSpace, mem, kBase, 0, 1, kRW}) == Status::kOk);
+    REQUIRE(h.syscall(t, Syscall::kMemoryClone, {mem}) == Status::kOk);
+    REQUIRE(frame_holders(static_cast<MemoryObject*>(h.cap(p.space, mem)->object)->frame(0)) == 2);
+    hold_all();
+    CHECK_FALSE(h.page_fault(t, kBase, FaultAccess::kWrite));
+    give_back();
+  }
+  SECTION("a lazy page whose page tables the account cannot pay for") {
+    REQUIRE(h.syscall(t, Syscall::kMemoryCreate, {2, abi::kMemoryLazy}) == Status::kOk);
+    const Handle mem = out_handle(t);
+    REQUIRE(h.syscall(t, Syscall::kMap, {abi::kSelfSpace, mem, kBase, 0, 2, kRW}) == Status::kOk);
+    // Use the rest of the account on lazy memory (charged in full), to less than a page left.
+    // bound: the account's pages, fewer each round
+    for (uint64_t pages = p.space->own_quota().available() / kPageSize; pages > 0; --pages) {
+      if (h.syscall(t, Syscall::kMemoryCreate, {pages, abi::kMemoryLazy}) == Status::kOk) break;
+    }
+    REQUIRE(p.space->own_quota().available() < kPageSize);
+    CHECK_FALSE(h.page_fault(t, kBase, FaultAccess::kRead));
+  }
+  // The faulting thread's process ended (no pager); nothing leaked.
+  CHECK_FALSE(p.space->alive());
+  h.finish();
+}
+
+TEST_CASE("the frame-holder table is not made without the frames for it, nothing changed") {
+  Harness h;
+  std::vector<PhysAddr> held;  // the rest of RAM, held by the test
+  for (Result<PhysAddr> f = kernel_frames().allocate(); f.ok(); f = kernel_frames().allocate())
+    held.push_back(*f);
+  CHECK(init_frame_holders() == Status::kOutOfMemory);
+  for (PhysAddr f : held)
+    REQUIRE(kernel_frames().free(f) == Status::kOk);
+  // The table made when the harness started is still the one in use.
+  auto p = h.spawn("p");
+  REQUIRE(h.syscall(p.thread, Syscall::kMemoryCreate, {1, 0}) == Status::kOk);
+  const Handle mem = out_handle(p.thread);
+  REQUIRE(h.syscall(p.thread, Syscall::kMemoryClone, {mem}) == Status::kOk);
+  CHECK(frame_holders(static_cast<MemoryObject*>(h.cap(p.space, mem)->object)->frame(0)) == 2);
   h.finish();
 }
 
