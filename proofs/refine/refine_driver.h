@@ -705,10 +705,9 @@ class Run {
     }
     for (auto it = objs.begin(); it != objs.end();) {
       KernelObject* o = it->second;
-      const bool ended =
-          (o->type() == ObjectType::kThread &&
-           static_cast<Thread*>(o)->state() == ThreadState::kDead) ||
-          (o->type() == ObjectType::kSpace && !static_cast<Space*>(o)->alive());
+      const bool ended = (o->type() == ObjectType::kThread &&
+                          static_cast<Thread*>(o)->state() == ThreadState::kDead) ||
+                         (o->type() == ObjectType::kSpace && !static_cast<Space*>(o)->alive());
       it = ended && named.count(o) == 0 ? objs.erase(it) : std::next(it);
     }
     std::string out;
@@ -1037,18 +1036,18 @@ inline Op random_op(std::mt19937_64& rng, const std::vector<ObjectType>& types,
                     const std::vector<uint32_t>& runnable, size_t threads) {
   auto pick = [&](uint64_t n) { return static_cast<uint32_t>(rng() % n); };
   static constexpr Kind kWeighted[] = {
-      Kind::kDerive,    Kind::kDerive,    Kind::kDerive,    Kind::kCopy,     Kind::kDelete,
-      Kind::kDelete,    Kind::kRevoke,    Kind::kRevoke,    Kind::kInfo,     Kind::kEndpoint,
-      Kind::kNotif,     Kind::kNotif,     Kind::kMemory,    Kind::kSignal,   Kind::kSignal,
-      Kind::kWait,      Kind::kPoll,      Kind::kQuota,     Kind::kCall,     Kind::kReplyRecv,
-      Kind::kSend,      Kind::kRecv,      Kind::kRecv,      Kind::kReply,    Kind::kSpace,
-      Kind::kThread,    Kind::kThread,    Kind::kStart,     Kind::kStart,    Kind::kYield,
-      Kind::kEndpoint,  Kind::kSignal,    Kind::kDerive,    Kind::kCall,     Kind::kReplyRecv,
-      Kind::kSend,      Kind::kRecv,      Kind::kReply,     Kind::kPriority, Kind::kPriority,
-      Kind::kTls,       Kind::kIpcBuffer, Kind::kPrint,     Kind::kClock,    Kind::kReadRegs,
-      Kind::kWriteRegs, Kind::kReadFpu,   Kind::kWriteFpu,  Kind::kPortIn,   Kind::kPortOut,
-      Kind::kHandler,   Kind::kTimer,     Kind::kIrqCreate, Kind::kIrqBind,  Kind::kIrqAck,
-      Kind::kPager,     Kind::kResolve,   Kind::kClone,     Kind::kClone,    Kind::kThreadExit,
+      Kind::kDerive,      Kind::kDerive,    Kind::kDerive,    Kind::kCopy,     Kind::kDelete,
+      Kind::kDelete,      Kind::kRevoke,    Kind::kRevoke,    Kind::kInfo,     Kind::kEndpoint,
+      Kind::kNotif,       Kind::kNotif,     Kind::kMemory,    Kind::kSignal,   Kind::kSignal,
+      Kind::kWait,        Kind::kPoll,      Kind::kQuota,     Kind::kCall,     Kind::kReplyRecv,
+      Kind::kSend,        Kind::kRecv,      Kind::kRecv,      Kind::kReply,    Kind::kSpace,
+      Kind::kThread,      Kind::kThread,    Kind::kStart,     Kind::kStart,    Kind::kYield,
+      Kind::kEndpoint,    Kind::kSignal,    Kind::kDerive,    Kind::kCall,     Kind::kReplyRecv,
+      Kind::kSend,        Kind::kRecv,      Kind::kReply,     Kind::kPriority, Kind::kPriority,
+      Kind::kTls,         Kind::kIpcBuffer, Kind::kPrint,     Kind::kClock,    Kind::kReadRegs,
+      Kind::kWriteRegs,   Kind::kReadFpu,   Kind::kWriteFpu,  Kind::kPortIn,   Kind::kPortOut,
+      Kind::kHandler,     Kind::kTimer,     Kind::kIrqCreate, Kind::kIrqBind,  Kind::kIrqAck,
+      Kind::kPager,       Kind::kResolve,   Kind::kClone,     Kind::kClone,    Kind::kThreadExit,
       Kind::kProcessExit, Kind::kTerminate, Kind::kTerminate,
   };
   Op op{};

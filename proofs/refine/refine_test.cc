@@ -70,7 +70,8 @@ std::vector<Op> alphabet() {
       {Kind::kSend, 0, 5, 0, 1},
       {Kind::kReply, 1, 0, 0, 0},
       {Kind::kInfo, 0, 5, 0, 0},
-      {Kind::kPriority, 0, 1, 2, 0},  // the caller's own thread to 50: its new threads get 50
+      {Kind::kPriority, 0, 1, 2, 0},    // the caller's own thread to 50: its new threads get 50
+      {Kind::kThreadExit, 1, 0, 0, 0},  // the second thread ends (its caller woken)
   };
 }
 
@@ -195,8 +196,8 @@ TEST_CASE("refinement: process_terminate of a child with a grandchild, then thre
       {{Kind::kIpcBuffer, 0, 5, 0, 0}, "err PeerClosed"},  // T1's space has ended
       {{Kind::kWriteRegs, 0, 5, 0, 0}, "err Busy"},        // T1 is Dead
       {{Kind::kThreadExit, 3, 0, 0, 0}, "blocked"},        // T2 ends; the parent lives on
-      {{Kind::kQuota, 0, 4, 0, 0}, "ok limit 1048576"},  // an ended process's account
-      {{Kind::kThreadExit, 0, 0, 0, 0}, "blocked"},  // the last thread: the parent ends
+      {{Kind::kQuota, 0, 4, 0, 0}, "ok limit 1048576"},    // an ended process's account
+      {{Kind::kThreadExit, 0, 0, 0, 0}, "blocked"},        // the last thread: the parent ends
   };
   std::vector<Op> ops;
   for (const Expected& e : steps)
