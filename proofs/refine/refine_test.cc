@@ -70,7 +70,8 @@ std::vector<Op> alphabet() {
       {Kind::kSend, 0, 5, 0, 1},
       {Kind::kReply, 1, 0, 0, 0},
       {Kind::kInfo, 0, 5, 0, 0},
-      {Kind::kPriority, 0, 1, 2, 0},  // the caller's own thread to 50: its new threads get 50
+      {Kind::kPriority, 0, 1, 2, 0},    // the caller's own thread to 50: its new threads get 50
+      {Kind::kThreadExit, 1, 0, 0, 0},  // the second thread ends (its caller woken)
   };
 }
 

@@ -1108,3 +1108,27 @@ Proof.
     + intros x Ex. apply terminate_ready_dead. left. auto.
     + intros Hl. exfalso. fold s1 in Hl. rewrite Hl in E. discriminate.
 Qed.
+
+(* process_terminate: a call that does not fail names, in the caller's own table, a space
+   through a capability with Manage; that space had not ended, and the state after is
+   terminate of it (process_exit_spec's conclusions hold of it, with that space as root). *)
+Theorem process_terminate_spec : forall s t h r s' sp,
+  caller_space s t = Some sp -> step s t (ProcessTerminate h) = (r, s') ->
+  (forall e, r <> RErr e) ->
+  exists c, lookup s sp h = Some c /\ obj_type s (c_obj c) = Some TSpace /\
+    In RManage (c_rights c) /\ space_ended s (c_obj c) = false /\ s' = terminate s (c_obj c).
+Proof.
+  intros s t h r s' sp Hc H Hr. unfold step in H. rewrite Hc in H. simpl in H.
+  unfold process_terminate in H.
+  destruct (lookup_typed s sp h TSpace [RManage]) as [[c|]|e] eqn:E;
+    try (injection H as <- _; exfalso; eapply Hr; reflexivity).
+  destruct (space_ended s (c_obj c)) eqn:En;
+    [injection H as <- _; exfalso; eapply Hr; reflexivity|].
+  injection H as _ <-. exists c.
+  pose proof (lookup_typed_some _ _ _ _ _ _ E) as [_ [_ [_ [D F]]]].
+  split; [|split; [exact D|split; [apply F; left; reflexivity|split; [exact En|reflexivity]]]].
+  unfold lookup_typed in E. destruct (lookup s sp h) as [c'|]; [|discriminate].
+  destruct (obj_type s (c_obj c')); [|discriminate].
+  destruct (otype_eqb _ _); [|discriminate].
+  destruct (subset_b _ _); [|discriminate]. injection E as <-. reflexivity.
+Qed.
