@@ -117,8 +117,8 @@ class Thread final : public KernelObject {
     pending_memory_ = nullptr;
     return pending;
   }
-  // A memory_create between its restarted steps parks its half-made object here (holding the
-  // only reference); take_pending_memory hands it back.
+  // A memory_create or memory_clone between its restarted steps parks its half-made object here
+  // (holding the only reference); take_pending_memory hands it back.
   void park_pending_memory(MemoryObject* m) { pending_memory_ = m; }
   MemoryObject* take_pending_memory() {
     MemoryObject* m = pending_memory_;
