@@ -240,10 +240,8 @@ TEST_CASE("irq_control=yes gives interrupt control (Manage only), named in the t
   h.finish();
 }
 
-TEST_CASE("initrd=yes gives a read-only copy of the initrd, named in the table with its size") {
-  Harness h;
-  Line l("run /bin/shim initrd=yes");
-  // A small valid archive: one file, then the trailer (newc), 4,200 bytes in all with padding.
+// A newc archive of one file, bin/prog holding `data`, and the trailer, for initrd=yes.
+std::string one_file_archive(const std::string& data) {
   std::string archive;
   auto entry = [&](const std::string& name, const std::string& data, uint32_t mode) {
     char header[111];
@@ -255,8 +253,16 @@ TEST_CASE("initrd=yes gives a read-only copy of the initrd, named in the table w
     archive += data;
     archive.resize((archive.size() + 3) & ~size_t{3}, '\0');
   };
-  entry("bin/prog", std::string(4000, 'x') + "END", 0100755);
+  entry("bin/prog", data, 0100755);
   entry("TRAILER!!!", "", 0);
+  return archive;
+}
+
+TEST_CASE("initrd=yes gives a read-only copy of the initrd, named in the table with its size") {
+  Harness h;
+  Line l("run /bin/shim initrd=yes");
+  // A small valid archive: one file, then the trailer, 4,200 bytes in all with padding.
+  const std::string archive = one_file_archive(std::string(4000, 'x') + "END");
   Result<CpioArchive> cpio =
       CpioArchive::open(reinterpret_cast<const uint8_t*>(archive.data()), archive.size(), nullptr);
   REQUIRE(cpio.ok());
@@ -470,20 +476,7 @@ TEST_CASE("the kernel line's own space: its endpoint, what it serves, its ports;
 
 // A newc archive of one 4,000-byte file and the trailer, for initrd=yes.
 std::string small_archive() {
-  std::string archive;
-  auto entry = [&](const std::string& name, const std::string& data, uint32_t mode) {
-    char header[111];
-    std::snprintf(header, sizeof(header),
-                  "070701%08x%08x%08x%08x%08x%08x%08zx%08x%08x%08x%08x%08zx%08x", 1, mode, 0, 0, 1,
-                  0, data.size(), 0, 0, 0, 0, name.size() + 1, 0);
-    archive += header + name + std::string(1, '\0');
-    archive.resize((archive.size() + 3) & ~size_t{3}, '\0');
-    archive += data;
-    archive.resize((archive.size() + 3) & ~size_t{3}, '\0');
-  };
-  entry("bin/prog", std::string(4000, 'x'), 0100755);
-  entry("TRAILER!!!", "", 0);
-  return archive;
+  return one_file_archive(std::string(4000, 'x'));
 }
 
 // What a failed bootstrap reported, as the stage that failed: the index in `stages` of the

@@ -766,13 +766,7 @@ class Run {
     for (auto& [id, o] : objs) {
       if (o->type() != ObjectType::kSpace) continue;
       auto* s = static_cast<Space*>(o);
-      for (size_t p = 0; p < s->caps().page_count(); ++p) {
-        Capability* page = s->caps().page(p);
-        if (page == nullptr) continue;
-        for (size_t i = 0; i < CapTable::kSlotsPerPage; ++i) {
-          if (!page[i].empty()) named.insert(page[i].object);
-        }
-      }
+      each_cap(s, [&](Capability& c) { named.insert(c.object); });
     }
     for (auto it = objs.begin(); it != objs.end();) {
       KernelObject* o = it->second;
@@ -829,18 +823,12 @@ class Run {
     for (auto& [id, o] : objs) {
       if (o->type() != ObjectType::kSpace) continue;
       auto* s = static_cast<Space*>(o);
-      for (size_t p = 0; p < s->caps().page_count(); ++p) {
-        Capability* page = s->caps().page(p);
-        if (page == nullptr) continue;
-        for (size_t i = 0; i < CapTable::kSlotsPerPage; ++i) {
-          const Capability& c = page[i];
-          if (c.empty()) continue;
-          auto it = cap_spec_.find({s, c.key});
-          cap_id[&c] =
-              it == cap_spec_.end() ? "?" + std::to_string(c.key) : std::to_string(it->second);
-          all.emplace_back(&c, s);
-        }
-      }
+      each_cap(s, [&](const Capability& c) {
+        auto it = cap_spec_.find({s, c.key});
+        cap_id[&c] =
+            it == cap_spec_.end() ? "?" + std::to_string(c.key) : std::to_string(it->second);
+        all.emplace_back(&c, s);
+      });
     }
     std::vector<std::pair<int, std::string>> caps;
     for (auto& [c, s] : all) {
@@ -927,6 +915,18 @@ class Run {
     Handle core;    // the handle the core gets
   };
 
+  // Calls f on every full capability slot of s's table.
+  template <typename F>
+  static void each_cap(Space* s, F f) {
+    for (size_t p = 0; p < s->caps().page_count(); ++p) {
+      Capability* page = s->caps().page(p);
+      if (page == nullptr) continue;
+      for (size_t i = 0; i < CapTable::kSlotsPerPage; ++i) {
+        if (!page[i].empty()) f(page[i]);
+      }
+    }
+  }
+
   // The capability with creation index i for a call from `sp`: its handle if it is in sp's
   // table; a handle that never existed (0, whose slot is never filled) if it is in another
   // table (the spec's lookup fails there too: another space's capability) or past the last.
@@ -998,12 +998,7 @@ class Run {
       std::set<const Space*> seen;
       for (Space* s : spaces_) {
         if (!live(s) || !seen.insert(s).second) continue;
-        for (size_t p = 0; p < s->caps().page_count(); ++p) {
-          Capability* page = s->caps().page(p);
-          if (page == nullptr) continue;
-          for (size_t i = 0; i < CapTable::kSlotsPerPage; ++i)
-            named += !page[i].empty() && page[i].object == c->object ? 1 : 0;
-        }
+        each_cap(s, [&](Capability& other) { named += other.object == c->object ? 1 : 0; });
       }
       if (named <= 1) return true;
     }
@@ -1044,15 +1039,10 @@ class Run {
     std::set<const Space*> seen;
     for (Space* s : spaces_) {
       if (!live(s) || !seen.insert(s).second) continue;
-      for (size_t p = 0; p < s->caps().page_count(); ++p) {
-        Capability* page = s->caps().page(p);
-        if (page == nullptr) continue;
-        for (size_t i = 0; i < CapTable::kSlotsPerPage; ++i) {
-          if (page[i].empty()) continue;
-          auto& n = caps[page[i].object];
-          (ends(s) ? n.first : n.second) += 1;
-        }
-      }
+      each_cap(s, [&](Capability& c) {
+        auto& n = caps[c.object];
+        (ends(s) ? n.first : n.second) += 1;
+      });
     }
     for (auto& [o, n] : caps) {
       if (n.first == 0 || n.second != 0) continue;

@@ -132,21 +132,38 @@ uint64_t run_exhaustive(Driver& d, const std::vector<Op>& abc, uint64_t* sequenc
   return executed;
 }
 
+// One step of a named sequence and the reply the core must give (the spec must agree).
+struct Expected {
+  Op op;
+  const char* reply;
+};
+
+// Runs a named sequence on a fresh harness: the core and the spec must agree at every step
+// (the sequence is printed, not shrunk: it is short, and the shrinker would try every smaller
+// argument), every call must run, and each reply must be the expected one.
+void run_named(const char* what, const std::vector<Expected>& steps) {
+  Driver d(kRunner);
+  hosted::Harness h;
+  std::vector<Op> ops;
+  for (const Expected& e : steps)
+    ops.push_back(e.op);
+  Outcome o = d.run(h, ops);
+  if (o.mismatch >= 0) FAIL(what << ": the core and the spec differ:\n" << d.trace(h, ops));
+  REQUIRE(o.executed == ops.size());
+  for (size_t i = 0; i < ops.size(); ++i)
+    CHECK(o.steps[i].core_reply == steps[i].reply);
+  h.finish();
+}
+
 // memory_clone where random sequences do not go: in a child process whose 1 MiB quota a
 // 512-page clone does not fit (QuotaExceeded on both sides, whatever the exact sizes), a
 // clone of a clone, and clones outliving their source.
 TEST_CASE("refinement: memory_clone past a child's quota, of a clone, after its source") {
-  Driver d(kRunner);
-  hosted::Harness h;
   // Creation indices: 0 space, 1 thread, 2 ports, 3 IrqControl, then 4 a child process
   // (1 MiB), 5 its thread (thread 1), 6 a 512-page lazy memory object, 7 its Read-only copy
   // in the child, 8 a clone of 6, 9 a Write-only child of 8, 10 a clone of 8, 11 a page, 12
   // a clone of it.
-  struct Expected {
-    Op op;
-    const char* reply;  // the core's (the spec must agree)
-  };
-  const Expected steps[] = {
+  const std::vector<Expected> steps = {
       {{Kind::kSpace, 0, 0, 0, 0}, "ok handle"},
       {{Kind::kThread, 0, 4, 0, 0}, "ok handle"},
       {{Kind::kStart, 0, 5, 0, 0}, "ok"},
@@ -164,16 +181,7 @@ TEST_CASE("refinement: memory_clone past a child's quota, of a clone, after its 
       {{Kind::kDelete, 0, 11, 0, 0}, "ok"},
       {{Kind::kClone, 0, 4, 0, 0}, "err InvalidCapability"},  // a space
   };
-  std::vector<Op> ops;
-  for (const Expected& e : steps)
-    ops.push_back(e.op);
-  Outcome o = d.run(h, ops);
-  // Not shrunk: the sequence is short, and the shrinker would try every smaller page count.
-  if (o.mismatch >= 0) FAIL("memory_clone: the core and the spec differ:\n" << d.trace(h, ops));
-  REQUIRE(o.executed == ops.size());
-  for (size_t i = 0; i < ops.size(); ++i)
-    CHECK(o.steps[i].core_reply == steps[i].reply);
-  h.finish();
+  run_named("memory_clone", steps);
 }
 
 // Ending processes where random sequences seldom go: a child process with a grandchild, a
@@ -182,19 +190,13 @@ TEST_CASE("refinement: memory_clone past a child's quota, of a clone, after its 
 // tables emptied, the caller woken), then the calls on an ended process are PeerClosed; the
 // parent's threads end with thread_exit, the last one ending the parent.
 TEST_CASE("refinement: process_terminate of a child with a grandchild, then thread_exit") {
-  Driver d(kRunner);
-  hosted::Harness h;
   // Creation indices: 0 space, 1 thread, 2 ports, 3 IrqControl, then 4 the child C (1 MiB),
   // 5 its thread T1 (thread 1), 6 C's own space capability in C's table, 7 the grandchild G
   // (in C's table), 8 G's thread (thread 2, in C's table), 9 an endpoint, 10 its copy in C's
   // table, 11 a second thread of the parent (thread 3).
-  struct Expected {
-    Op op;
-    const char* reply;  // the core's (the spec must agree)
-  };
   constexpr uint32_t kEndpointRights =
       abi::kRightSend | abi::kRightReceive | abi::kRightGrant | abi::kRightManage;
-  const Expected steps[] = {
+  const std::vector<Expected> steps = {
       {{Kind::kSpace, 0, 0, 0, 0}, "ok handle"},
       {{Kind::kThread, 0, 4, 0, 0}, "ok handle"},
       {{Kind::kStart, 0, 5, 0, 0}, "ok"},
@@ -218,15 +220,7 @@ TEST_CASE("refinement: process_terminate of a child with a grandchild, then thre
       {{Kind::kQuota, 0, 4, 0, 0}, "ok limit 1048576"},    // an ended process's account
       {{Kind::kThreadExit, 0, 0, 0, 0}, "blocked"},        // the last thread: the parent ends
   };
-  std::vector<Op> ops;
-  for (const Expected& e : steps)
-    ops.push_back(e.op);
-  Outcome o = d.run(h, ops);
-  if (o.mismatch >= 0) FAIL("ending processes: the core and the spec differ:\n" << d.trace(h, ops));
-  REQUIRE(o.executed == ops.size());
-  for (size_t i = 0; i < ops.size(); ++i)
-    CHECK(o.steps[i].core_reply == steps[i].reply);
-  h.finish();
+  run_named("ending processes", steps);
 }
 
 // An Irq's binding keeps its notification alive after the notification's last capability
@@ -254,19 +248,13 @@ TEST_CASE("refinement: an Irq binding holds its notification") {
 // kernel's order, W^X across mappings and across spaces, protect within the memory
 // capability's rights, and mappings in a child process made by its parent.
 TEST_CASE("refinement: map, unmap and protect") {
-  Driver d(kRunner);
-  hosted::Harness h;
   // Creation indices: 0 space, 1 thread, 2 ports, 3 IrqControl, then 4 a memory object of 3
   // pages, 5 a Read-only capability to it, 6 a memory object of 1 page, 7 a child process,
   // 8 a Read-only capability to the run's space.
   // map_c(address, count, first page, rights) indices: addresses kMapArea + 0, 1, 2, 4 pages,
   // unaligned, 0, the last user page, the kernel half; counts 1, 2, 3, 0, 2^36; first pages
   // 0, 1, 2, 5; rights R, RW, RX, R, RW, RWX, W, R+Send, none.
-  struct Expected {
-    Op op;
-    const char* reply;  // the core's (the spec must agree)
-  };
-  const Expected steps[] = {
+  const std::vector<Expected> steps = {
       {{Kind::kMemory, 0, 0, 2, 0}, "ok handle"},
       {{Kind::kDerive, 0, 4, abi::kRightRead, 0}, "ok handle"},
       {{Kind::kMemory, 0, 0, 0, 1}, "ok handle"},
@@ -301,15 +289,7 @@ TEST_CASE("refinement: map, unmap and protect") {
       {{Kind::kMap, 0, 7, 4, map_c(1, 0, 0, 1)}, "ok"},  // no executable mapping left
       {{Kind::kUnmap, 0, 0, 0, map_c(3, 0, 0, 0)}, "ok"},
   };
-  std::vector<Op> ops;
-  for (const Expected& e : steps)
-    ops.push_back(e.op);
-  Outcome o = d.run(h, ops);
-  if (o.mismatch >= 0) FAIL("mappings: the core and the spec differ:\n" << d.trace(h, ops));
-  REQUIRE(o.executed == ops.size());
-  for (size_t i = 0; i < ops.size(); ++i)
-    CHECK(o.steps[i].core_reply == steps[i].reply);
-  h.finish();
+  run_named("mappings", steps);
 }
 
 TEST_CASE("refinement: the hosted core against the executable spec") {
