@@ -6,15 +6,14 @@
 #include "core/bootstrap.h"
 
 #include <catch2/catch.hpp>
-#include <cstdio>
 #include <memory>
 #include <set>
 #include <string>
-#include <tuple>
 #include <vector>
 
 #include "core/kernel_service.h"
 #include "platform/hosted/harness.h"
+#include "platform/hosted/test_images.h"
 
 namespace hmk::hosted {
 namespace {
@@ -243,18 +242,8 @@ TEST_CASE("irq_control=yes gives interrupt control (Manage only), named in the t
 // A newc archive of one file, bin/prog holding `data`, and the trailer, for initrd=yes.
 std::string one_file_archive(const std::string& data) {
   std::string archive;
-  auto entry = [&](const std::string& name, const std::string& data, uint32_t mode) {
-    char header[111];
-    std::snprintf(header, sizeof(header),
-                  "070701%08x%08x%08x%08x%08x%08x%08zx%08x%08x%08x%08x%08zx%08x", 1, mode, 0, 0, 1,
-                  0, data.size(), 0, 0, 0, 0, name.size() + 1, 0);
-    archive += header + name + std::string(1, '\0');
-    archive.resize((archive.size() + 3) & ~size_t{3}, '\0');
-    archive += data;
-    archive.resize((archive.size() + 3) & ~size_t{3}, '\0');
-  };
-  entry("bin/prog", data, 0100755);
-  entry("TRAILER!!!", "", 0);
+  append_newc(archive, "bin/prog", kCpioExecutable, data);
+  append_newc(archive, "TRAILER!!!", 0, "");
   return archive;
 }
 
@@ -809,20 +798,8 @@ TEST_CASE("what a line asks for and the plan lacks, or an initrd too big to copy
   CHECK(a.stage == 0);
   // An initrd bigger than a memory object can be (64 MiB): refused before anything is taken.
   std::string big;
-  const std::string data(abi::kMaxMemoryPages * kPageSize, 'x');
-  for (const auto& [name, bytes, mode] :
-       {std::tuple<std::string, const std::string*, uint32_t>{"bin/big", &data, 0100644},
-        {"TRAILER!!!", nullptr, 0}}) {
-    const size_t size = bytes != nullptr ? bytes->size() : 0;
-    char header[111];
-    std::snprintf(header, sizeof(header),
-                  "070701%08x%08x%08x%08x%08x%08x%08zx%08x%08x%08x%08x%08zx%08x", 1, mode, 0, 0, 1,
-                  0, size, 0, 0, 0, 0, name.size() + 1, 0);
-    big += header + name + std::string(1, '\0');
-    big.resize((big.size() + 3) & ~size_t{3}, '\0');
-    if (bytes != nullptr) big += *bytes;
-    big.resize((big.size() + 3) & ~size_t{3}, '\0');
-  }
+  append_newc(big, "bin/big", kCpioRegular, std::string(abi::kMaxMemoryPages * kPageSize, 'x'));
+  append_newc(big, "TRAILER!!!", 0, "");
   Result<CpioArchive> initrd =
       CpioArchive::open(reinterpret_cast<const uint8_t*>(big.data()), big.size(), nullptr);
   REQUIRE(initrd.ok());

@@ -8,7 +8,6 @@
 
 #include <catch2/catch.hpp>
 #include <csetjmp>
-#include <cstdio>
 #include <cstring>
 #include <functional>
 #include <optional>
@@ -21,6 +20,7 @@
 #include "core/lib/cpio.h"
 #include "core/lib/elf.h"
 #include "platform/hosted/harness.h"
+#include "platform/hosted/test_images.h"
 
 // ---- a fake kernel domain (the weak symbol core/kernel_service.cc refers to) ----
 
@@ -77,63 +77,17 @@ namespace {
 
 // ---- the initrd ----
 
-constexpr uint32_t kRegular = 0100644;
-constexpr uint32_t kDirectory = 0040755;
+constexpr uint32_t kRegular = kCpioRegular;
+constexpr uint32_t kDirectory = kCpioDirectory;
 
 void append_entry(std::string& out, const std::string& name, uint32_t mode,
                   const std::string& data) {
-  const uint32_t fields[13] = {1,
-                               mode,
-                               0,
-                               0,
-                               1,
-                               0,
-                               static_cast<uint32_t>(data.size()),
-                               0,
-                               0,
-                               0,
-                               0,
-                               static_cast<uint32_t>(name.size() + 1),
-                               0};
-  out += "070701";
-  for (uint32_t f : fields) {
-    char hex[9];
-    std::snprintf(hex, sizeof hex, "%08X", f);
-    out += hex;
-  }
-  out += name;
-  out += '\0';
-  out.resize((out.size() + 3) & ~size_t{3}, '\0');
-  out += data;
-  out.resize((out.size() + 3) & ~size_t{3}, '\0');
+  append_newc(out, name, mode, data);
 }
 
 // A static ELF of one read+execute segment; nothing runs it (the test makes its system calls).
 std::string tiny_elf() {
-  std::string image(sizeof(Elf64Header) + sizeof(Elf64ProgramHeader) + 16, '\0');
-  Elf64Header eh{};
-  std::memcpy(eh.ident, kElfMagic, 4);
-  eh.ident[kElfIdentClass] = kElfClass64;
-  eh.ident[kElfIdentData] = kElfDataLittleEndian;
-  eh.ident[kElfIdentVersion] = kElfVersionCurrent;
-  eh.type = kElfTypeExec;
-  eh.machine = kElfMachineX86_64;
-  eh.version = kElfVersionCurrent;
-  eh.entry = 0x40'0000 + sizeof(Elf64Header) + sizeof(Elf64ProgramHeader);
-  eh.phoff = sizeof(Elf64Header);
-  eh.ehsize = sizeof(Elf64Header);
-  eh.phentsize = sizeof(Elf64ProgramHeader);
-  eh.phnum = 1;
-  Elf64ProgramHeader ph{};
-  ph.type = kPtLoad;
-  ph.flags = kPfRead | kPfExec;
-  ph.vaddr = 0x40'0000;
-  ph.filesz = image.size();
-  ph.memsz = image.size();
-  ph.align = kPageSize;
-  std::memcpy(image.data(), &eh, sizeof eh);
-  std::memcpy(image.data() + sizeof eh, &ph, sizeof ph);
-  return image;
+  return hosted::tiny_elf(sizeof(Elf64Header) + sizeof(Elf64ProgramHeader), std::string(16, '\0'));
 }
 
 // An initrd with `manifest` and the programs every test may name: /bin/a, /bin/b, /bin/c,

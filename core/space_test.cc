@@ -13,6 +13,7 @@
 #include "core/lib/elf.h"
 #include "core/process.h"
 #include "platform/hosted/harness.h"
+#include "platform/hosted/test_images.h"
 
 namespace hmk::hosted {
 namespace {
@@ -806,33 +807,10 @@ TEST_CASE("out of frames: creating system calls fail cleanly") {
 
 // ---- load_process with a hand-built static ELF ----
 
+// An image with a zeroed tail beyond the file (3 pages in memory).
 std::vector<uint8_t> tiny_elf(uint64_t entry_offset, const std::string& text) {
-  std::vector<uint8_t> image(sizeof(Elf64Header) + sizeof(Elf64ProgramHeader) + text.size());
-  Elf64Header eh{};
-  std::memcpy(eh.ident, kElfMagic, 4);
-  eh.ident[kElfIdentClass] = kElfClass64;
-  eh.ident[kElfIdentData] = kElfDataLittleEndian;
-  eh.ident[kElfIdentVersion] = kElfVersionCurrent;
-  eh.type = kElfTypeExec;
-  eh.machine = kElfMachineX86_64;
-  eh.version = kElfVersionCurrent;
-  eh.entry = 0x40'0000 + entry_offset;
-  eh.phoff = sizeof(Elf64Header);
-  eh.ehsize = sizeof(Elf64Header);
-  eh.phentsize = sizeof(Elf64ProgramHeader);
-  eh.phnum = 1;
-  Elf64ProgramHeader ph{};
-  ph.type = kPtLoad;
-  ph.flags = kPfRead | kPfExec;
-  ph.offset = 0;
-  ph.vaddr = 0x40'0000;
-  ph.filesz = image.size();
-  ph.memsz = 3 * kPageSize;  // a zeroed tail beyond the file
-  ph.align = kPageSize;
-  std::memcpy(image.data(), &eh, sizeof eh);
-  std::memcpy(image.data() + sizeof eh, &ph, sizeof ph);
-  std::memcpy(image.data() + sizeof eh + sizeof ph, text.data(), text.size());
-  return image;
+  const std::string image = hosted::tiny_elf(entry_offset, text, 3 * kPageSize);
+  return {image.begin(), image.end()};
 }
 
 // Charge first, then take frames: a caller whose quota cannot pay for the new space's block
