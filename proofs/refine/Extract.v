@@ -1,6 +1,5 @@
-(* The executable specification: proofs/spec/Spec.v's kernel entry `step` and
-   proofs/spec/MappingCalls.v's map, unmap and protect, extracted to OCaml
-   (proofs/refine/README.md). Nothing here is proved or assumed; it only chooses what to
+(* The executable specification: proofs/spec/Spec.v's kernel entry `step` (map, unmap and
+   protect included), extracted to OCaml (proofs/refine/README.md). Nothing here is proved or assumed; it only chooses what to
    extract and how nat is represented.
 
    `init_hosted` is the starting state of the refinement driver: Spec.init with the rights the
@@ -12,7 +11,7 @@
    every test process, the IrqControl object (7, which is charged to no account in the kernel
    and never dies: its o_acct is never read) with a capability with all rights (8). *)
 
-From HMK Require Import Spec MappingCalls.
+From HMK Require Import Spec.
 From Coq Require Import List.
 Import ListNotations.
 Require Extraction.
@@ -26,7 +25,7 @@ Definition init_hosted (limit : nat) : state :=
           [mkCap 3 0 0 all_rights 0 []; mkCap 4 0 2 all_rights 0 [];
            mkCap 6 0 5 [RRead; RWrite] 0 []; mkCap 8 0 7 all_rights 0 []]
           (s_tstate s) (s_word s) (s_waiters s) (s_caller s) 9 (s_prio s)
-          (s_handler s) (s_timer s) (s_irq s) (s_pager s).
+          (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s).
 
 (* The scheduler's choice, which the spec does not model (Spec.v: "the running thread is the
    caller"): thread t runs next, as the hosted fixture's make_current does: a Ready t becomes
@@ -47,10 +46,7 @@ Extraction Language OCaml.
    `Nat.lor` is PeanoNat's alias of Init.Nat.lor, which extraction keeps as a constant of its
    own: the alias is the one to replace (hmkspec.ml then has `let coq_lor = (lor)`). *)
 Extract Constant Coq.Arith.PeanoNat.Nat.lor => "(lor)".
-(* Likewise Nat.modulo (MappingCalls.v's alignment check), which is Peano division otherwise: a
+(* Likewise Nat.modulo (Spec.v's alignment check of map, unmap and protect), which is Peano division otherwise: a
    user address would take the runner minutes. Coq's n mod 0 is n. *)
 Extract Constant Coq.Arith.PeanoNat.Nat.modulo => "(fun n m -> if m = 0 then n else n mod m)".
-(* MappingCalls.v's map, unmap and protect are not calls of `step` (../spec/Mappings.v): the
-   runner keeps their list of mappings beside the state (runner.ml). *)
-Extraction "hmkspec.ml" step init_hosted run_thread all_rights caller_space space_ended
-  map_call unmap_call protect_call.
+Extraction "hmkspec.ml" step init_hosted run_thread all_rights.

@@ -140,7 +140,7 @@ enum class Kind : uint8_t {
   kThreadExit,   //
   kProcessExit,  //
   kTerminate,    // a: space (process_terminate)
-  // Mappings (MappingCalls.v, beside `step`): c chooses the range and rights (map_choice).
+  // Mappings (Spec.v's map, unmap, protect): c chooses the range and rights (map_choice).
   kMap,      // a: space, b: memory
   kUnmap,    // a: space
   kProtect,  // a: space
@@ -972,10 +972,10 @@ class Run {
   }
 
   // What the spec deliberately does not model (its README): deleting the last capability to
-  // a thread or a space (they never die in the spec), deleting the last capability to a mapped
-  // memory object (its mappings hold it in the kernel; MappingCalls.v's mappings are beside
-  // `step`, whose cap_delete does not see them), and deleting or revoking a capability a
+  // a thread or a space (they never die in the spec), and deleting or revoking a capability a
   // blocked send or receive went through (the kernel cancels it). Such a call is skipped.
+  // (Deleting the last capability to a mapped memory object is modelled: its mappings hold
+  // it, Spec.held.)
   bool abstracted_removal(Kind kind, Space* sp, Handle h) {
     Capability* c = sp->caps().lookup(h);
     if (c == nullptr) return false;
@@ -990,10 +990,7 @@ class Run {
         if (kind == Kind::kRevoke && cap_is_ancestor(c, used)) return true;
       }
     }
-    const bool mapped = c->type == ObjectType::kMemory &&
-                        !static_cast<MemoryObject*>(c->object)->mappings().empty();
-    if (kind == Kind::kDelete &&
-        (c->type == ObjectType::kThread || c->type == ObjectType::kSpace || mapped)) {
+    if (kind == Kind::kDelete && (c->type == ObjectType::kThread || c->type == ObjectType::kSpace)) {
       int named = 0;
       std::set<const Space*> seen;
       for (Space* s : spaces_) {
@@ -1054,14 +1051,6 @@ class Run {
       if (o->type() == ObjectType::kSpace) {
         auto* sp = static_cast<const Space*>(o);
         if (sp->alive() && !ends(sp)) return true;
-      }
-      // A memory object mapped in a space that stays: in the core its mappings keep it alive,
-      // in the spec it dies with its last capability (the mappings are beside `step`).
-      if (o->type() == ObjectType::kMemory) {
-        auto& ms = const_cast<MemoryObject*>(static_cast<const MemoryObject*>(o))->mappings();
-        for (const Mapping* m = ms.front(); m != nullptr; m = ms.next(m)) {
-          if (!ends(m->space)) return true;
-        }
       }
     }
     return false;

@@ -5,8 +5,6 @@
 
      reset                 the state becomes init_hosted (one process, one running thread)
      T CALL ARGS...        thread T makes CALL (T runs first if it is Ready: run_thread)
-     T MAPCALL ARGS...     thread T maps, unmaps or protects (MappingCalls.v: not calls of
-                           `step`; the runner keeps their list of mappings beside the state)
 
    CALL: derive H R B | copy HS H R | delete H | revoke H | info H | ep | ntf | mem P OK
    | clone H | signal H | wait H | poll H | quota H | call H | rr H NB | send H NB | recv H NB
@@ -16,8 +14,10 @@
    | tls H OK | ipcbuf H PLACED WRITABLE | print LENOK TEXTOK | clock | rregs H OK
    | wregs H OK | rfpu H OK | wfpu H OK MXCSROK | pin H PORT WIDTH | pout H PORT WIDTH VALUE
    | texit | pexit | term HS      (thread_exit, process_exit, process_terminate)
-   MAPCALL: map HS HM VADDR FIRST PAGES R | unmap HS VADDR PAGES | protect HS VADDR PAGES R
-                                  (R: rights bits, OK/NB/PLACED/...: 0 or 1, the spec's flags) *)
+   | map HS HM VADDR FIRST PAGES R | unmap HS VADDR PAGES | protect HS VADDR PAGES R
+                                  (R: rights bits, OK/NB/PLACED/...: 0 or 1, the spec's flags)
+
+   After each state line come the state's mappings (s_maps), in the same line. *)
 
 open Hmkspec
 
@@ -131,8 +131,8 @@ let state_line s =
   done;
   Buffer.contents b
 
-(* The mappings, after the state line: by space, then address (the driver prints the core's
-   the same way). *)
+(* The mappings (s_maps), after the state line: by space, then address (the driver prints
+   the core's the same way). *)
 let maps_line ms =
   let key m = (m.m_space, m.m_vaddr) in
   let ms = List.sort (fun x y -> compare (key x) (key y)) ms in
@@ -142,22 +142,6 @@ let maps_line ms =
          Printf.sprintf "m%d:%d+%d:o%d@%d:r%d/%d " m.m_space m.m_vaddr m.m_pages m.m_mem m.m_first
            (bits_of_rights m.m_rights) (bits_of_rights m.m_max))
        ms)
-
-(* map, unmap and protect by thread t (after run_thread): MappingCalls.v's functions, on the
-   state and the runner's list of mappings. A thread that cannot make a native call is refused
-   as `step` refuses it (caller_space). *)
-let mapping_call s ms t words =
-  match caller_space s t with
-  | None -> (RErr InvalidCapability, ms)
-  | Some sp -> (
-      let i = int_of_string in
-      match words with
-      | [ "map"; hs; hm; va; first; pages; r ] ->
-          map_call s ms sp (i hs) (i hm) (i va) (i first) (i pages) (rights_of_bits (i r))
-      | [ "unmap"; hs; va; pages ] -> unmap_call s ms sp (i hs) (i va) (i pages)
-      | [ "protect"; hs; va; pages; r ] ->
-          protect_call s ms sp (i hs) (i va) (i pages) (rights_of_bits (i r))
-      | words -> failwith ("unknown call: " ^ String.concat " " words))
 
 let parse_call = function
   | [ "derive"; h; r; b ] ->
@@ -207,11 +191,18 @@ let parse_call = function
   | [ "texit" ] -> ThreadExit
   | [ "pexit" ] -> ProcessExit
   | [ "term"; h ] -> ProcessTerminate (int_of_string h)
+  | [ "map"; hs; hm; va; first; pages; r ] ->
+      Map
+        ( int_of_string hs, int_of_string hm, int_of_string va, int_of_string first,
+          int_of_string pages, rights_of_bits (int_of_string r) )
+  | [ "unmap"; hs; va; pages ] -> Unmap (int_of_string hs, int_of_string va, int_of_string pages)
+  | [ "protect"; hs; va; pages; r ] ->
+      Protect
+        (int_of_string hs, int_of_string va, int_of_string pages, rights_of_bits (int_of_string r))
   | words -> failwith ("unknown call: " ^ String.concat " " words)
 
 let () =
   let s = ref (init_hosted limit) in
-  let maps = ref [] in
   try
     while true do
       let line = input_line stdin in
@@ -219,16 +210,7 @@ let () =
       | [] -> ()
       | [ "reset" ] ->
           s := init_hosted limit;
-          maps := [];
-          print_endline (state_line !s ^ maps_line !maps)
-      | t :: (("map" | "unmap" | "protect") :: _ as call) ->
-          let t = int_of_string t in
-          let s1 = run_thread !s t in
-          let r, ms = mapping_call s1 !maps t call in
-          s := s1;
-          maps := ms;
-          print_endline (reply_line r);
-          print_endline (state_line !s ^ maps_line !maps)
+          print_endline (state_line !s ^ maps_line !s.s_maps)
       | t :: call ->
           let t = int_of_string t in
           let k = parse_call call in
@@ -260,9 +242,7 @@ let () =
               in
               Printf.printf "ok %d o%d\n" n o
           | _ -> print_endline (reply_line r));
-          (* An ended space's mappings went with its teardown, in the same step. *)
-          maps := List.filter (fun m -> not (space_ended s' m.m_space)) !maps;
-          print_endline (state_line s' ^ maps_line !maps));
+          print_endline (state_line s' ^ maps_line s'.s_maps));
       flush stdout
     done
   with End_of_file -> ()

@@ -89,6 +89,14 @@ Definition wf (s : state) : Prop := caps_wf s /\ rest_wf s.
 
 (* ---------- Small facts ---------- *)
 
+(* Case analysis on every match and if in H (a call's definition unfolded). *)
+Ltac split_matches H :=
+  repeat match type of H with
+         | context[match ?x with _ => _ end] => destruct x eqn:?
+         | context[if ?x then _ else _] => destruct x eqn:?
+         end.
+
+
 Lemma upd_eq : forall A (f : nat -> A) k v, upd f k v k = v.
 Proof. intros. unfold upd. rewrite Nat.eqb_refl. reflexivity. Qed.
 
@@ -196,7 +204,7 @@ Qed.
 
 Lemma rest_wf_caps : forall s cs n hd tm ir pg, rest_wf s -> s_next s <= n ->
   rest_wf (mkState (s_objs s) (s_accts s) cs (s_tstate s) (s_word s) (s_waiters s)
-                   (s_caller s) n (s_prio s) hd tm ir pg).
+                   (s_caller s) n (s_prio s) hd tm ir pg (s_maps s)).
 Proof.
   intros s cs n hd tm ir pg [O [T B]] Hn. split; [|split; auto]. destruct O. constructor; simpl; eauto.
   - intros. specialize (ow_obj_fresh0 _ _ H). lia.
@@ -217,7 +225,7 @@ Lemma wf_add_child : forall s src sp r b hd tm ir pg,
              obj_type s (c_obj src) = Some TNotification) ->
   wf (mkState (s_objs s) (s_accts s)
               (mkCap (s_next s) sp (c_obj src) r b (c_id src :: c_anc src) :: s_caps s)
-              (s_tstate s) (s_word s) (s_waiters s) (s_caller s) (S (s_next s)) (s_prio s) hd tm ir pg).
+              (s_tstate s) (s_word s) (s_waiters s) (s_caller s) (S (s_next s)) (s_prio s) hd tm ir pg (s_maps s)).
 Proof.
   intros s src sp r b hd tm ir pg [C R] Hsrc Hsp Hr Hb1 Hb2. split; [|apply rest_wf_caps; auto].
   destruct C. constructor; simpl.
@@ -588,7 +596,7 @@ Qed.
 
 Lemma wf_set_word : forall s n v, wf s -> (s_waiters s n <> [] -> v = 0) ->
   wf (mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (upd (s_word s) n v)
-              (s_waiters s) (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s)).
+              (s_waiters s) (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s)).
 Proof.
   intros s n v [C [O [T Bw]]] Hv.
   destruct C, O. split; [constructor; simpl; auto|split; [constructor; simpl; auto|split]].
@@ -734,7 +742,7 @@ Proof.
             (mkState (upd (s_objs s) o (Some (mkObj k a)))
                      (upd (s_accts s) a (Some (l, u + obj_size k)))
                      (mkCap (S o) sp o rts 0 [] :: s_caps s) (s_tstate s) (upd (s_word s) o 0)
-                     (s_waiters s) (s_caller s) (S (S o)) (upd (s_prio s) o p) (s_handler s) (s_timer s) (s_irq s) (s_pager s)) x) as Hspace.
+                     (s_waiters s) (s_caller s) (S (S o)) (upd (s_prio s) o p) (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s)) x) as Hspace.
   { intros x [a' [q' E]]. exists a', q'. simpl. rewrite upd_neq by eauto. auto. }
   destruct C, O. split; [|split; [|split]]; [constructor; simpl|constructor; simpl| |].
   - intros c [<-|Hc]; simpl; [rewrite upd_eq; discriminate|].
@@ -1021,7 +1029,7 @@ Proof.
   assert (forall x, is_space s x -> is_space
             (mkState (upd (s_objs s) o (Some (mkObj (KSpace (S o)) a))) accts'
                      (mkCap (S (S o)) sp o all_rights 0 [] :: s_caps s)
-                     (upd (s_tstate s) o Inactive) (s_word s) (s_waiters s) (s_caller s) (S (S (S o))) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s)) x) as Hspace.
+                     (upd (s_tstate s) o Inactive) (s_word s) (s_waiters s) (s_caller s) (S (S (S o))) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s)) x) as Hspace.
   { intros x [a' [q' E]]. exists a', q'. simpl. rewrite upd_neq by eauto. auto. }
   destruct C, O. split; [|split; [|split]]; [constructor; simpl|constructor; simpl| |].
   - intros c [<-|Hc]; simpl; [rewrite upd_eq; discriminate|].
@@ -1139,12 +1147,17 @@ Proof.
   - intros Hb. apply (cw_badge _ (proj1 W)); auto.
 Qed.
 
+Lemma held_false_named : forall s o, held s o = false -> named (s_caps s) o = false.
+Proof.
+  unfold held. intros s o H. apply orb_false_iff in H. destruct H as [H _].
+  apply orb_false_iff in H. tauto.
+Qed.
+
 (* A dying Irq's notification dies only if nothing holds it. *)
 Lemma wf_release : forall s b, wf s -> wf (release s b).
 Proof.
   intros s b W. unfold release. destruct b as [[n x]|]; auto.
-  destruct (held s n) eqn:Eh; auto. unfold held in Eh. apply orb_false_iff in Eh.
-  apply wf_destroy; tauto.
+  destruct (held s n) eqn:Eh; auto. apply wf_destroy; auto. apply held_false_named. auto.
 Qed.
 
 Lemma wf_cap_delete : forall s sp h res s', wf s -> cap_delete s sp h = (res, s') -> wf s'.
@@ -1154,8 +1167,8 @@ Proof.
   inversion H; subst; clear H.
   assert (wf (with_caps s (del_caps (c_id c) (s_caps s)))) as W1
     by (apply wf_with_caps; auto; apply caps_wf_del; auto).
-  destruct (held _ _) eqn:Eh; auto. unfold held in Eh. apply orb_false_iff in Eh.
-  apply wf_release. apply wf_destroy; tauto.
+  destruct (held _ _) eqn:Eh; auto.
+  apply wf_release. apply wf_destroy; auto. apply held_false_named. auto.
 Qed.
 
 Lemma wf_cap_revoke : forall s sp h res s', wf s -> cap_revoke s sp h = (res, s') -> wf s'.
@@ -1318,17 +1331,35 @@ Lemma wf_reap_fold : forall l s, wf s ->
   wf (fold_left (fun s o => if held s o then s else destroy s o) l s).
 Proof.
   induction l as [|o l IH]; intros s W; simpl; auto.
-  apply IH. destruct (held s o) eqn:Eh; auto. unfold held in Eh.
-  apply orb_false_iff in Eh. apply wf_destroy; tauto.
+  apply IH. destruct (held s o) eqn:Eh; auto. apply wf_destroy; auto.
+  apply held_false_named. auto.
 Qed.
 
 Lemma wf_reap_pass : forall s, wf s -> wf (reap_pass s).
 Proof. intros s W. unfold reap_pass. apply wf_reap_fold. auto. Qed.
 
+Lemma destroy_maps : forall s o, s_maps (destroy s o) = s_maps s.
+Proof.
+  intros. unfold destroy. destruct (s_objs s o) as [ob|]; [|reflexivity].
+  destruct (reapable (o_kind ob)); reflexivity.
+Qed.
+
+Lemma reap_maps : forall l s, s_maps (reap l s) = s_maps s.
+Proof.
+  unfold reap. induction l as [|o l IH]; intros s; simpl; auto. rewrite IH.
+  destruct (held s o); auto. apply destroy_maps.
+Qed.
+
+Lemma wf_with_maps : forall s ms, wf s -> wf (with_maps s ms).
+Proof.
+  intros s ms [C [O [T B]]]. destruct C, O.
+  split; [constructor|split; [constructor|split]]; simpl; auto.
+Qed.
+
 Lemma wf_terminate : forall s root, wf s -> wf (terminate s root).
 Proof.
   intros s root W. unfold terminate. apply wf_reap_pass, wf_reap_pass, wf_del_all.
-  apply wf_kill_threads. auto.
+  apply wf_with_maps. apply wf_kill_threads. auto.
 Qed.
 
 Lemma wf_thread_exit : forall s t sp r s', wf s -> thread_exit s t sp = (r, s') -> wf s'.
@@ -1401,6 +1432,10 @@ Proof.
   - inversion H; subst; auto.  (* irq_ack: the mask is not modelled *)
   - eapply wf_space_set_pager; eauto.
   - inversion H; subst; auto.  (* space_resolve_fault: pages and page tables not modelled *)
+  - unfold map_call in H. split_matches H; inversion H; subst; auto; apply wf_with_maps; auto.
+  - unfold unmap_call in H. split_matches H; inversion H; subst; auto.
+    apply wf_reap_fold, wf_with_maps. auto.
+  - unfold protect_call in H. split_matches H; inversion H; subst; auto; apply wf_with_maps; auto.
   - inversion H; subst; auto.  (* the calls on what the state does not hold *)
   - inversion H; subst; auto.  (* the calls on what the state does not hold *)
   - inversion H; subst; auto.  (* the calls on what the state does not hold *)

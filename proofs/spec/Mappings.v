@@ -1,21 +1,18 @@
 (* Memory mappings: map, unmap, protect and W^X (proofs/spec/README.md, "Mappings").
 
-   The calls are in MappingCalls.v (definitions only). A separate part, NOT yet in Spec.step:
-   the three calls are functions of Spec.v's state (for the capability lookups, the objects
-   and the memory objects' page counts) and of a list of mappings, and they change only that
-   list. What this part does not model, and what joining it to `step` needs (README.md says
-   it again):
-   - a mapping holds a reference to its memory object (the object outlives its last
-     capability while mapped; unmapping the last mapping of an object without capabilities
-     destroys it and refunds its charge): cap_delete and unmap here do not see each other;
-   - the charge for the mapping record and page tables (QuotaExceeded) and running out of
-     frames for page tables; the page tables themselves, lazy and copy-on-write pages;
-   - integrity (Integrity.v) does not cover these calls. Refinement testing (../refine) runs
-     them beside `step`, with the list of mappings kept by the runner (../refine/README.md). *)
+   The calls are Spec.v's map_call, unmap_call and protect_call, calls of `step` (Map, Unmap,
+   Protect) on the state's mappings (s_maps). A mapping holds its memory object (Spec.held):
+   the object outlives its last capability while mapped, and unmap (or a process's teardown)
+   of its last mapping destroys it if no capability names it. The theorems here are stated
+   over `step`. Not modelled (README.md says it again): the charge for the mapping record
+   and page tables (QuotaExceeded) and running out of frames for page tables; the page
+   tables themselves, lazy and copy-on-write pages. Integrity.v's `integrity` excludes the
+   three calls (maps_call): mapping_integrity below is what is proved of who may change
+   mappings. *)
 
 From Coq Require Import List Arith Bool Lia.
 Import ListNotations.
-From HMK Require Import Spec MappingCalls Invariant Properties Integrity.
+From HMK Require Import Spec Invariant Properties Integrity.
 
 (* ---------- The invariant of the mappings ---------- *)
 
@@ -99,10 +96,11 @@ Qed.
 (* map_respects_wx: map adds a mapping only if it leaves every object writable nowhere or
    executable nowhere (and the mapping itself readable, not both, within the memory
    capability's rights, not overlapping the space's others). *)
-Theorem map_respects_wx : forall s ms sp hs hm vaddr first pages r res ms', maps_wf ms ->
-  map_call s ms sp hs hm vaddr first pages r = (res, ms') -> maps_wf ms'.
+Lemma map_call_wf : forall s sp hs hm vaddr first pages r res s', maps_wf (s_maps s) ->
+  map_call s sp hs hm vaddr first pages r = (res, s') -> maps_wf (s_maps s').
 Proof.
-  intros s ms sp hs hm vaddr first pages r res ms' W H. unfold map_call in H.
+  intros s sp hs hm vaddr first pages r res s' W H. unfold map_call in H. cbv zeta in H.
+  set (ms := s_maps s) in *.
   destruct (lookup_typed s sp hs TSpace [RManage]) as [[cs|]|er];
     try (inversion H; subst; auto; fail).
   destruct (lookup_typed s sp hm TMemory []) as [[cm|]|er];
@@ -151,10 +149,11 @@ Proof.
     + apply mw_wx0; auto.
 Qed.
 
-Lemma unmap_keeps_wf : forall s ms sp hs vaddr pages res ms', maps_wf ms ->
-  unmap_call s ms sp hs vaddr pages = (res, ms') -> maps_wf ms'.
+Lemma unmap_call_wf : forall s sp hs vaddr pages res s', maps_wf (s_maps s) ->
+  unmap_call s sp hs vaddr pages = (res, s') -> maps_wf (s_maps s').
 Proof.
-  intros s ms sp hs vaddr pages res ms' W H. unfold unmap_call in H.
+  intros s sp hs vaddr pages res s' W H. unfold unmap_call in H. cbv zeta in H.
+  set (ms := s_maps s) in *.
   destruct (lookup_typed s sp hs TSpace [RManage]) as [[cs|]|er];
     try (inversion H; subst; auto; fail).
   destruct (range_error vaddr pages); [inversion H; subst; auto|].
@@ -162,6 +161,7 @@ Proof.
   destruct (space_ended s (c_obj cs)); [inversion H; subst; auto|].
   destruct (covered ms (c_obj cs) vaddr (vaddr + pages * page_size));
     inversion H; subst; clear H; auto.
+  rewrite reap_maps. simpl.
   destruct W. constructor.
   - intros m Hm. apply filter_In in Hm. apply mw_pages0. tauto.
   - intros m Hm. apply filter_In in Hm. apply mw_read0. tauto.
@@ -192,10 +192,11 @@ Defined.
 
 (* protect keeps W^X: a mapping it changes meets no conflicting mapping of its object
    outside the range, and those inside the range get the same rights, never both W and X. *)
-Lemma protect_keeps_wf : forall s ms sp hs vaddr pages r res ms', maps_wf ms ->
-  protect_call s ms sp hs vaddr pages r = (res, ms') -> maps_wf ms'.
+Lemma protect_call_wf : forall s sp hs vaddr pages r res s', maps_wf (s_maps s) ->
+  protect_call s sp hs vaddr pages r = (res, s') -> maps_wf (s_maps s').
 Proof.
-  intros s ms sp hs vaddr pages r res ms' W H. unfold protect_call in H.
+  intros s sp hs vaddr pages r res s' W H. unfold protect_call in H. cbv zeta in H.
+  set (ms := s_maps s) in *.
   destruct (lookup_typed s sp hs TSpace [RManage]) as [[cs|]|er];
     try (inversion H; subst; auto; fail).
   set (inr_ := starts_in (c_obj cs) vaddr (vaddr + pages * page_size)) in *.
@@ -265,26 +266,47 @@ Proof.
     + intros Hw Hx. apply Hnwx. auto.
 Qed.
 
+(* The three calls of `step` keep the invariant of the mappings. *)
+Theorem map_respects_wx : forall s t hs hm vaddr first pages r res s', maps_wf (s_maps s) ->
+  step s t (Map hs hm vaddr first pages r) = (res, s') -> maps_wf (s_maps s').
+Proof.
+  intros s t hs hm vaddr first pages r res s' W H. unfold step in H.
+  destruct (caller_space s t); [|inversion H; subst; auto]. eapply map_call_wf; eauto.
+Qed.
+
+Theorem unmap_keeps_wf : forall s t hs vaddr pages res s', maps_wf (s_maps s) ->
+  step s t (Unmap hs vaddr pages) = (res, s') -> maps_wf (s_maps s').
+Proof.
+  intros s t hs vaddr pages res s' W H. unfold step in H.
+  destruct (caller_space s t); [|inversion H; subst; auto]. eapply unmap_call_wf; eauto.
+Qed.
+
+Theorem protect_keeps_wf : forall s t hs vaddr pages r res s', maps_wf (s_maps s) ->
+  step s t (Protect hs vaddr pages r) = (res, s') -> maps_wf (s_maps s').
+Proof.
+  intros s t hs vaddr pages r res s' W H. unfold step in H.
+  destruct (caller_space s t); [|inversion H; subst; auto]. eapply protect_call_wf; eauto.
+Qed.
+
 (* ---------- What the calls do, and who may do it ---------- *)
 
 (* A failed call leaves the mappings as they were. *)
-Theorem mapping_error_changes_nothing : forall s ms sp,
-  (forall hs hm vaddr first pages r e ms',
-     map_call s ms sp hs hm vaddr first pages r = (RErr e, ms') -> ms' = ms) /\
-  (forall hs vaddr pages e ms', unmap_call s ms sp hs vaddr pages = (RErr e, ms') -> ms' = ms) /\
-  (forall hs vaddr pages r e ms',
-     protect_call s ms sp hs vaddr pages r = (RErr e, ms') -> ms' = ms).
+Theorem mapping_error_changes_nothing : forall s t,
+  (forall hs hm vaddr first pages r e s',
+     step s t (Map hs hm vaddr first pages r) = (RErr e, s') -> s' = s) /\
+  (forall hs vaddr pages e s', step s t (Unmap hs vaddr pages) = (RErr e, s') -> s' = s) /\
+  (forall hs vaddr pages r e s', step s t (Protect hs vaddr pages r) = (RErr e, s') -> s' = s).
 Proof.
-  intros s ms sp. split; [|split]; intros;
-    unfold map_call, unmap_call, protect_call in H; split_matches H; inversion H; auto.
+  intros s t. split; [|split]; intros; eapply error_changes_nothing; eauto; discriminate.
 Qed.
 
 (* map: the one new mapping is in a space the caller holds with Manage, of a memory object
    it holds with at least the mapping's rights, whose limit is that capability's page rights;
    it overlaps none of the space's mappings and no mapping of the object conflicts with it. *)
-Theorem map_spec : forall s ms sp hs hm vaddr first pages r v ms',
-  map_call s ms sp hs hm vaddr first pages r = (ROk v, ms') ->
-  exists cs cm nm, ms' = nm :: ms /\
+Theorem map_spec : forall s t sp hs hm vaddr first pages r v s',
+  caller_space s t = Some sp -> step s t (Map hs hm vaddr first pages r) = (ROk v, s') ->
+  let ms := s_maps s in
+  exists cs cm nm, s' = with_maps s (nm :: ms) /\
     holds_cap s sp (m_space nm) [RManage] cs /\ c_id cs = hs /\
     holds_cap s sp (m_mem nm) (m_rights nm) cm /\ c_id cm = hm /\
     m_max nm = inter page_rights (c_rights cm) /\ m_rights nm = r /\
@@ -292,7 +314,8 @@ Theorem map_spec : forall s ms sp hs hm vaddr first pages r v ms',
     (forall m, In m ms -> m_space m = m_space nm -> overlaps_b m vaddr (m_end nm) = false) /\
     (forall m, In m ms -> m_mem m = m_mem nm -> has_conflict r m = false).
 Proof.
-  intros s ms sp hs hm vaddr first pages r v ms' H. unfold map_call in H.
+  intros s t sp hs hm vaddr first pages r v s' Hc H ms. unfold step in H. rewrite Hc in H.
+  cbv beta iota in H. unfold map_call in H. cbv zeta in H. fold ms in H.
   destruct (lookup_typed s sp hs TSpace [RManage]) as [[cs|]|er] eqn:Es; try discriminate.
   destruct (lookup_typed s sp hm TMemory []) as [[cm|]|er] eqn:Em; try discriminate.
   destruct (negb (subset_b r (c_rights cm))) eqn:Esub; [discriminate|].
@@ -322,16 +345,19 @@ Qed.
 
 (* protect never adds rights beyond a mapping's limit (the memory capability's page rights
    when it was mapped), and changes nothing else of any mapping. *)
-Theorem protect_never_adds_rights : forall s ms sp hs vaddr pages r res ms',
-  protect_call s ms sp hs vaddr pages r = (res, ms') ->
-  forall m', In m' ms' -> exists m, In m ms /\ m' = set_rights (m_rights m') m /\
+Theorem protect_never_adds_rights : forall s t hs vaddr pages r res s',
+  step s t (Protect hs vaddr pages r) = (res, s') ->
+  forall m', In m' (s_maps s') -> exists m, In m (s_maps s) /\ m' = set_rights (m_rights m') m /\
     (m_rights m' = m_rights m \/ incl (m_rights m') (m_max m)).
 Proof.
-  intros s ms sp hs vaddr pages r res ms' H m' Hm'.
+  intros s t hs vaddr pages r res s' H m' Hm'. unfold step in H.
+  destruct (caller_space s t) as [sp|];
+    [|inversion H; subst; exists m'; split; auto; split; [destruct m'; reflexivity|auto]].
+  cbv beta iota in H. unfold protect_call in H. cbv zeta in H.
+  set (ms := s_maps s) in *.
   assert (Same : In m' ms -> exists m, In m ms /\ m' = set_rights (m_rights m') m /\
                    (m_rights m' = m_rights m \/ incl (m_rights m') (m_max m))).
   { intros Hin. exists m'. split; auto. split; auto. destruct m'; reflexivity. }
-  unfold protect_call in H.
   destruct (lookup_typed s sp hs TSpace [RManage]) as [[cs|]|er];
     try (inversion H; subst; auto; fail).
   set (inr_ := starts_in (c_obj cs) vaddr (vaddr + pages * page_size)) in *.
@@ -366,28 +392,32 @@ Definition maps_changed_only_authorised (s : state) (sp : nat) (ms ms' : list ma
       exists m0, In m0 ms /\ m = set_rights (m_rights m) m0 /\ incl (m_rights m) (m_max m0))) /\
   (forall m, In m ms -> ~ In m ms' -> holds s sp (m_space m) [RManage]).
 
-Theorem mapping_integrity : forall s ms sp,
-  (forall hs hm vaddr first pages r res ms',
-     map_call s ms sp hs hm vaddr first pages r = (res, ms') ->
-     maps_changed_only_authorised s sp ms ms') /\
-  (forall hs vaddr pages res ms', unmap_call s ms sp hs vaddr pages = (res, ms') ->
-     maps_changed_only_authorised s sp ms ms') /\
-  (forall hs vaddr pages r res ms', protect_call s ms sp hs vaddr pages r = (res, ms') ->
-     maps_changed_only_authorised s sp ms ms').
+Theorem mapping_integrity : forall s t sp, caller_space s t = Some sp ->
+  let ms := s_maps s in
+  (forall hs hm vaddr first pages r res s',
+     step s t (Map hs hm vaddr first pages r) = (res, s') ->
+     maps_changed_only_authorised s sp ms (s_maps s')) /\
+  (forall hs vaddr pages res s', step s t (Unmap hs vaddr pages) = (res, s') ->
+     maps_changed_only_authorised s sp ms (s_maps s')) /\
+  (forall hs vaddr pages r res s', step s t (Protect hs vaddr pages r) = (res, s') ->
+     maps_changed_only_authorised s sp ms (s_maps s')).
 Proof.
-  intros s ms sp.
+  intros s t sp Hc ms.
   assert (Refl : maps_changed_only_authorised s sp ms ms)
     by (split; intros m H1 H2; contradiction).
   split; [|split].
-  - intros hs hm vaddr first pages r res ms' H.
-    destruct res as [v|e|]; [| |unfold map_call in H; split_matches H; discriminate].
-    + destruct (map_spec _ _ _ _ _ _ _ _ _ _ _ H)
+  - intros hs hm vaddr first pages r res s' H.
+    destruct res as [v|e|];
+      [| |unfold step in H; rewrite Hc in H; cbv beta iota in H; unfold map_call in H;
+          split_matches H; discriminate].
+    + destruct (map_spec _ _ _ _ _ _ _ _ _ _ _ Hc H)
         as [cs [cm [nm [-> [Hs [_ [Hm _]]]]]]].
       split.
       * intros m [<-|Hin] Hn; [|contradiction]. left. split; [exists cs|exists cm]; auto.
       * intros m Hin Hn. exfalso. apply Hn. right. auto.
-    + apply (proj1 (mapping_error_changes_nothing s ms sp)) in H. subst. exact Refl.
-  - intros hs vaddr pages res ms' H. unfold unmap_call in H.
+    + apply (proj1 (mapping_error_changes_nothing s t)) in H. subst. exact Refl.
+  - intros hs vaddr pages res s' H. unfold step in H. rewrite Hc in H. cbv beta iota in H.
+    unfold unmap_call in H. cbv zeta in H. fold ms in H.
     destruct (lookup_typed s sp hs TSpace [RManage]) as [[cs|]|er] eqn:Es;
       try (inversion H; subst; exact Refl).
     apply holds_lookup_typed in Es.
@@ -395,6 +425,7 @@ Proof.
     destruct (range_bad vaddr pages); [inversion H; subst; exact Refl|].
     destruct (space_ended s (c_obj cs)); [inversion H; subst; exact Refl|].
     destruct (covered _ _ _ _); inversion H; subst; clear H; [exact Refl|].
+    rewrite reap_maps. simpl.
     split.
     + intros m Hin Hn. apply filter_In in Hin. tauto.
     + intros m Hin Hn. destruct (starts_in (c_obj cs) vaddr (vaddr + pages * page_size) m)
@@ -403,9 +434,9 @@ Proof.
         apply andb_true_iff in E. destruct E as [E _]. apply Nat.eqb_eq in E.
         rewrite E. exists cs. exact Es.
       * exfalso. apply Hn. apply filter_In. rewrite E. auto.
-  - intros hs vaddr pages r res ms' H.
-    pose proof (protect_never_adds_rights _ _ _ _ _ _ _ _ _ H) as Pn.
-    unfold protect_call in H.
+  - intros hs vaddr pages r res s' H.
+    unfold step in H. rewrite Hc in H. cbv beta iota in H.
+    unfold protect_call in H. cbv zeta in H. fold ms in H.
     destruct (lookup_typed s sp hs TSpace [RManage]) as [[cs|]|er] eqn:Es;
       try (inversion H; subst; exact Refl).
     apply holds_lookup_typed in Es.
@@ -421,7 +452,7 @@ Proof.
                 existsb (fun m' => Nat.eqb (m_mem m') (m_mem m) && negb (inr_ m') &&
                                    has_conflict r m') ms) ms) eqn:Ewx;
       [inversion H; subst; exact Refl|].
-    inversion H; subst; clear H.
+    inversion H; subst; clear H. simpl.
     assert (Sp : forall m, inr_ m = true -> m_space m = c_obj cs).
     { intros m E. unfold inr_, starts_in in E. apply andb_true_iff in E. destruct E as [E _].
       apply andb_true_iff in E. destruct E as [E _]. apply Nat.eqb_eq in E. exact E. }

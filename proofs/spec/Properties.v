@@ -10,12 +10,6 @@ From HMK Require Import Spec Invariant.
 
 (* ---------- A failed call changes nothing ---------- *)
 
-Ltac split_matches H :=
-  repeat match type of H with
-         | context[match ?x with _ => _ end] => destruct x eqn:?
-         | context[if ?x then _ else _] => destruct x eqn:?
-         end.
-
 (* Except recv and reply_recv: recv lets the caller a server has not replied to go (with
    PeerClosed) before it can fail with WouldBlock, and reply_recv delivers its reply before
    it looks the endpoint up. *)
@@ -31,7 +25,8 @@ Proof.
       notification_create, memory_create, memory_clone, create, signal, wait, poll, quota_info,
       ipc_call, send, reply_call, space_create, thread_create, thread_start, yield,
       thread_set_priority, thread_set_syscall_handler, set_timer, irq_create, irq_bind,
-      space_set_pager, thread_exit, process_exit, process_terminate in H;
+      space_set_pager, map_call, unmap_call, protect_call, thread_exit, process_exit,
+      process_terminate in H;
     split_matches H; try (inversion H; auto; fail);
     unfold create in H; split_matches H; inversion H; auto.
 Qed.
@@ -221,6 +216,10 @@ Proof.
   - inversion H; subst; left; auto.
   - unfold space_set_pager in H. split_matches H; inversion H; subst; left; auto.
   - inversion H; subst; left; auto.
+  - unfold map_call in H. split_matches H; inversion H; subst; left; auto.
+  - unfold unmap_call in H. split_matches H; inversion H; subst; left; auto.
+    unfold reap in Hx. rewrite reap_fold_caps in Hx. apply Old. exact Hx.
+  - unfold protect_call in H. split_matches H; inversion H; subst; left; auto.
   - inversion H; subst; left; auto.
   - inversion H; subst; left; auto.
   - inversion H; subst; left; auto.
@@ -333,8 +332,10 @@ Theorem delete_spec : forall s t h v s', wf s ->
     (forall x, In x (s_caps s') <->
                exists y, In y (s_caps s) /\ c_id y <> h /\ x = strip h y) /\
     (* its last capability gone, an endpoint, notification, memory, IoPorts or Irq object
-       dies, unless an Irq is bound to it (a notification: the binding holds it) *)
+       dies, unless an Irq is bound to it (a notification: the binding holds it) or it is
+       mapped (a memory object: the mapping holds it) *)
     ((forall x, In x (s_caps s') -> c_obj x <> c_obj c) -> irq_bound s (c_obj c) = false ->
+     mapped s (c_obj c) = false ->
      forall ob, s_objs s (c_obj c) = Some ob -> reapable (o_kind ob) = true ->
      s_objs s' (c_obj c) = None).
 Proof.
@@ -348,11 +349,13 @@ Proof.
   exists c. split; auto. split; auto. split; [|split].
   - intros x Hx. apply Hs', in_del_caps in Hx. destruct Hx as [y [_ [Hy ->]]]. auto.
   - intros x. rewrite Hs'. apply in_del_caps.
-  - intros Hnone Hnb ob Eo Er. rewrite <- Hs.
+  - intros Hnone Hnb Hnm ob Eo Er. rewrite <- Hs.
     destruct (named (s_caps (with_caps s (del_caps (c_id c) (s_caps s)))) (c_obj c)) eqn:En.
     + exfalso. unfold named in En. apply existsb_exists in En. destruct En as [x [Hx Ex]].
       apply Nat.eqb_eq in Ex. apply (Hnone x); auto. apply Hs'. auto.
     + unfold held. rewrite En, irq_bound_with_caps, Hnb. simpl.
+      replace (mapped (with_caps s (del_caps (c_id c) (s_caps s))) (c_obj c)) with false
+        by (symmetry; exact Hnm).
       apply release_objs_none. unfold destroy. simpl. rewrite Eo. rewrite Er.
       exact (upd_eq _ _ _ _).
 Qed.
@@ -658,6 +661,10 @@ Proof.
   - inversion H; subst; left; reflexivity.
   - unfold space_set_pager in H. split_matches H; inversion H; subst; left; reflexivity.
   - inversion H; subst; left; reflexivity.
+  - unfold map_call in H. split_matches H; inversion H; subst; left; reflexivity.
+  - unfold unmap_call in H. split_matches H; inversion H; subst; left; try reflexivity.
+    unfold reap. rewrite reap_fold_prio. reflexivity.
+  - unfold protect_call in H. split_matches H; inversion H; subst; left; reflexivity.
   - inversion H; subst; left; reflexivity.
   - inversion H; subst; left; reflexivity.
   - inversion H; subst; left; reflexivity.
@@ -696,7 +703,7 @@ Theorem set_priority_spec : forall s t h p v s',
     In RManage (c_rights c) /\ p < prio_count /\ p <= s_prio s t /\
     s_prio s' (c_obj c) = p /\ (forall x, x <> c_obj c -> s_prio s' x = s_prio s x) /\
     s' = mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (s_word s) (s_waiters s)
-                 (s_caller s) (s_next s) (s_prio s') (s_handler s') (s_timer s') (s_irq s') (s_pager s') /\ v = VNone.
+                 (s_caller s) (s_next s) (s_prio s') (s_handler s') (s_timer s') (s_irq s') (s_pager s') (s_maps s') /\ v = VNone.
 Proof.
   intros s t h p v s' H. unfold step in H.
   destruct (caller_space s t) as [sp|]; [|discriminate]. simpl in H.

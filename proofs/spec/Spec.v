@@ -45,8 +45,9 @@
      sends blocked through a deleted capability are not cancelled (cancel-on-delete).
    - Dying objects: an endpoint, notification, memory, IoPorts or Irq object is destroyed when
      its last capability goes and (a notification) no Irq is bound to it; a dying Irq releases
-     its notification, which dies too if nothing else holds it (memory mappings are not
-     modelled, so there is no other reference);
+     its notification, which dies too if nothing else holds it; a mapping holds its memory
+     object (`held`), which dies when its last mapping goes (unmap, a process's teardown)
+     if no capability names it;
      threads waiting on a destroyed endpoint or notification become Ready (docs: they get
      PeerClosed).
    - Ending: thread_exit, process_exit and process_terminate kill threads (Dead) and end
@@ -96,7 +97,7 @@ Qed.
 Inductive error :=
   | InvalidCapability | PermissionDenied | InvalidArgument | QuotaExceeded | PeerClosed
   | WouldBlock | NotFound | Busy | BadAddress
-  | OutOfRange | AlreadyExists.  (* only map (Mappings.v) returns these *)
+  | OutOfRange | AlreadyExists.  (* map and irq_create return these *)
 
 Inductive otype :=
   | TSpace | TThread | TEndpoint | TNotification | TMemory | TIoPorts | TIrqControl | TIrq.
@@ -195,6 +196,22 @@ Record cap := mkCap {
   c_anc : list nat     (* ancestor ids, parent first *)
 }.
 
+(* ---------- Memory mappings ---------- *)
+
+(* A mapping of pages of a memory object into a space (core/space.h, Mapping; README.md,
+   "Mappings"): what map, unmap and protect (below) add, remove and change. It holds a
+   reference to its memory object (Space::map's memory.acquire(), released by unmap_mapping),
+   so a mapped object is `held` and outlives its last capability. *)
+Record mapping := mkMapping {
+  m_space : nat;      (* the space whose address space it is in *)
+  m_vaddr : nat;      (* its first byte, page-aligned *)
+  m_pages : nat;
+  m_mem : nat;        (* the memory object *)
+  m_first : nat;      (* its first page in the memory object *)
+  m_rights : rights;  (* a subset of Read, Write, Execute, with Read, never Write and Execute *)
+  m_max : rights      (* the memory capability's page rights at map time: protect's limit *)
+}.
+
 (* ---------- The state ---------- *)
 
 Record state := mkState {
@@ -215,8 +232,9 @@ Record state := mkState {
                                            bits it will signal; the deadline abstracted *)
   s_irq : nat -> option (nat * nat);   (* an Irq's binding (irq_bind): the notification its
                                            line signals and the bits *)
-  s_pager : nat -> nat                  (* a space's pager mode (space_set_pager):
+  s_pager : nat -> nat;                 (* a space's pager mode (space_set_pager):
                                            pager_kernel (0, a new space's) or pager_handler (1) *)
+  s_maps : list mapping                 (* every space's mappings (map, unmap, protect) *)
 }.
 
 Definition upd {A : Type} (f : nat -> A) (k : nat) (v : A) : nat -> A :=
@@ -225,7 +243,11 @@ Arguments upd : simpl never.
 
 Definition with_caps (s : state) (cs : list cap) : state :=
   mkState (s_objs s) (s_accts s) cs (s_tstate s) (s_word s) (s_waiters s) (s_caller s) (s_next s)
-          (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s).
+          (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s).
+
+Definition with_maps (s : state) (ms : list mapping) : state :=
+  mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (s_word s) (s_waiters s) (s_caller s)
+          (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s) ms.
 
 (* ---------- Lookups (the dispatcher's checks) ---------- *)
 
@@ -284,7 +306,7 @@ Definition cap_derive (s : state) (sp h : nat) (r : rights) (badge : nat) : repl
                        (c_id src :: c_anc src) in
         (ROk (VNum n),
          mkState (s_objs s) (s_accts s) (c :: s_caps s) (s_tstate s) (s_word s)
-                 (s_waiters s) (s_caller s) (S n) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s))
+                 (s_waiters s) (s_caller s) (S n) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s))
   end.
 
 (* Whether space sp has ended (Space::alive() false: process_exit, process_terminate, the
@@ -314,7 +336,7 @@ Definition cap_copy_to (s : state) (sp hsp h : nat) (r : rights) : reply * state
             (ROk (VNum n),
              mkState (s_objs s) (s_accts s) (c :: s_caps s) (s_tstate s) (s_word s)
                      (s_waiters s) (s_caller s) (S n) (s_prio s)
-                     (s_handler s) (s_timer s) (s_irq s) (s_pager s))
+                     (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s))
       end
   end.
 
@@ -352,7 +374,7 @@ Definition destroy (s : state) (o : nat) : state :=
                 (s_caller s)
                 (s_next s)
                 (s_prio s) (s_handler s) (upd (s_timer s) o None) (upd (s_irq s) o None)
-                (s_pager s)
+                (s_pager s) (s_maps s)
       else s
   | None => s
   end.
@@ -363,8 +385,15 @@ Definition irq_bound (s : state) (n : nat) : bool :=
   existsb (fun i => match s_irq s i with Some (n', _) => Nat.eqb n' n | None => false end)
           (seq 0 (s_next s)).
 
-(* An object with neither a capability nor a binding dies. *)
-Definition held (s : state) (o : nat) : bool := named (s_caps s) o || irq_bound s o.
+(* Whether a mapping of o exists: each holds a reference to its memory object (Space::map,
+   memory.acquire(); unmap_mapping releases it), so a mapped object outlives its last
+   capability. *)
+Definition mapped (s : state) (o : nat) : bool :=
+  existsb (fun m => Nat.eqb (m_mem m) o) (s_maps s).
+
+(* An object with neither a capability nor a binding nor a mapping dies. *)
+Definition held (s : state) (o : nat) : bool :=
+  named (s_caps s) o || irq_bound s o || mapped s o.
 
 (* A dying Irq releases the notification it was bound to (Irq::destroy), which dies in turn
    if nothing else holds it (the reap at the end of the same kernel entry). *)
@@ -430,7 +459,7 @@ Definition create (s : state) (sp : nat) (k : kind) (rts : rights) (p : nat)
                      (upd (s_tstate s) o Inactive) (upd (s_word s) o 0) (s_waiters s)
                      (s_caller s) (S h) (upd (s_prio s) o p) (upd (s_handler s) o None)
                      (upd (s_timer s) o None) (upd (s_irq s) o None)
-                (s_pager s))
+                (s_pager s) (s_maps s))
       | None => (RErr InvalidCapability, s)
       end
   | _ => (RErr InvalidCapability, s)
@@ -492,13 +521,13 @@ Definition signal (s : state) (sp h : nat) : reply * state :=
           (ROk VNone,
            mkState (s_objs s) (s_accts s) (s_caps s) (upd (s_tstate s) t Ready)
                    (s_word s) (upd (s_waiters s) n rest) (s_caller s) (s_next s) (s_prio s)
-                   (s_handler s) (s_timer s) (s_irq s) (s_pager s))
+                   (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s))
       | [] =>
           (ROk VNone,
            mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s)
                    (upd (s_word s) n (Nat.lor (s_word s n) (sig_bits c)))
                    (s_waiters s) (s_caller s) (s_next s) (s_prio s)
-                   (s_handler s) (s_timer s) (s_irq s) (s_pager s))
+                   (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s))
       end
   end.
 
@@ -514,12 +543,12 @@ Definition wait (s : state) (t sp h : nat) : reply * state :=
         (RBlocked,
          mkState (s_objs s) (s_accts s) (s_caps s) (upd (s_tstate s) t (BlockedNotif n))
                  (s_word s) (upd (s_waiters s) n (s_waiters s n ++ [t])) (s_caller s)
-                 (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s))
+                 (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s))
       else
         (ROk (VNum (s_word s n)),
          mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (upd (s_word s) n 0)
                  (s_waiters s) (s_caller s) (s_next s) (s_prio s)
-                 (s_handler s) (s_timer s) (s_irq s) (s_pager s))
+                 (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s))
   end.
 
 (* 7 poll(notification): return the word (maybe 0) and clear it. *)
@@ -531,7 +560,7 @@ Definition poll (s : state) (sp h : nat) : reply * state :=
       let n := c_obj c in
       (ROk (VNum (s_word s n)),
        mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (upd (s_word s) n 0)
-               (s_waiters s) (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s))
+               (s_waiters s) (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s))
   end.
 
 (* 32 set_timer(notification, deadline): Notification with Send (the decoder's lookup); a
@@ -551,7 +580,7 @@ Definition set_timer (s : state) (sp h deadline : nat) : reply * state :=
                (s_caller s) (s_next s) (s_prio s) (s_handler s)
                (upd (s_timer s) (c_obj c)
                     (if Nat.eqb deadline 0 then None else Some (sig_bits c))) (s_irq s)
-               (s_pager s))
+               (s_pager s) (s_maps s))
   end.
 
 (* ---------- Interrupts ---------- *)
@@ -599,7 +628,7 @@ Definition irq_bind (s : state) (sp hi hn : nat) : reply * state :=
            release
              (mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (s_word s) (s_waiters s)
                       (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s)
-                      (upd (s_irq s) (c_obj ci) (Some (c_obj cn, sig_bits cn))) (s_pager s))
+                      (upd (s_irq s) (c_obj ci) (Some (c_obj cn, sig_bits cn))) (s_pager s) (s_maps s))
              (s_irq s (c_obj ci)))
       end
   end.
@@ -620,8 +649,8 @@ Definition pager_handler : nat := 1.  (* kPagerHandler: the faulting thread's fo
 (* 42 space_set_pager(space, mode): Space with Manage (the decoder's lookup), then the mode:
    pager_kernel or pager_handler, any other InvalidArgument; the space's pager mode becomes
    mode. core/syscall.cc, sys_space_set_pager, Space::set_user_pager. What the mode decides
-   (who resolves a page fault: core/entry.cc) is not modelled: faults, mappings and foreign
-   calls are not in step; the mode is kept. *)
+   (who resolves a page fault: core/entry.cc) is not modelled: faults and foreign calls are
+   not in step; the mode is kept. *)
 Definition space_set_pager (s : state) (sp h mode : nat) : reply * state :=
   match lookup_typed s sp h TSpace [RManage] with
   | inr e => (RErr e, s)
@@ -631,8 +660,188 @@ Definition space_set_pager (s : state) (sp h mode : nat) : reply * state :=
         (ROk VNone,
          mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (s_word s) (s_waiters s)
                  (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s)
-                 (upd (s_pager s) (c_obj c) mode))
+                 (upd (s_pager s) (c_obj c) mode) (s_maps s))
       else (RErr InvalidArgument, s)
+  end.
+
+(* ---------- Memory mappings: map, unmap, protect ---------- *)
+
+(* Rules, from core/syscall.cc (sys_map, sys_unmap, sys_protect), core/space.cc (Space::map,
+   Space::unmap, unmap_mapping, Space::protect, covered, check_protect_wx) and docs/kernel.md's
+   table, in the kernel's order. The decoder first looks up the space (Space with Manage)
+   and, for map, the memory object (Memory, any rights); its "rights within all rights" check
+   cannot fail here (a rights set is a list of the seven rights). Addresses are byte
+   addresses. A space that has ended (space_ended) is PeerClosed where the kernel checks it
+   (Space::map, unmap, protect: after the range checks); its mappings went with its teardown
+   (terminate). Not modelled (README.md, "Mappings"): the charge for the mapping record and
+   page tables (QuotaExceeded) and running out of frames for page tables; the page tables
+   themselves, lazy and copy-on-write pages. *)
+
+(* core/arch_types.h: kUserLowest = 0x1000, kUserHighest = 0x7fff'ffff'f000. *)
+Definition user_lowest := page_size.
+(* 2^35 - 1 pages, written as a product of small numerals: the extracted OCaml then computes it
+   with int multiplications (a numeral this large becomes a digit-by-digit Peano conversion,
+   and Nat.pow Peano additions, either of which the runner would evaluate at start-up for
+   minutes or overflow its stack). A notation, not a constant: Coq's vm_compute evaluates a
+   constant that is no function when it links the code that names it (here: `step`), in
+   unary, which would exhaust memory (Integrity.v's examples compute `step`). *)
+Notation user_highest := ((32 * 1024 * 1024 * 1024 - 1) * page_size) (only parsing).
+
+Definition page_rights : rights := [RRead; RWrite; RExecute].
+
+Definition m_end (m : mapping) : nat := m_vaddr m + m_pages m * page_size.
+
+(* The page-rights argument checks of map and protect (InvalidArgument): only page rights,
+   with Read, not Write with Execute. *)
+Definition rights_ok (r : rights) : bool :=
+  subset_b r page_rights && has_right RRead r &&
+  negb (has_right RWrite r && has_right RExecute r).
+
+(* The range checks: InvalidArgument for no pages or an unaligned address, BadAddress
+   outside user space (the kernel's u64 overflow of pages * page size is also outside). *)
+Definition range_error (vaddr pages : nat) : option error :=
+  if Nat.eqb pages 0 || negb (Nat.eqb (vaddr mod page_size) 0) then Some InvalidArgument
+  else None.
+
+Definition range_bad (vaddr pages : nat) : bool :=
+  Nat.ltb vaddr user_lowest || Nat.ltb user_highest (vaddr + pages * page_size).
+
+(* m lies across [vaddr, e) at all; inside it entirely. *)
+Definition overlaps_b (m : mapping) (vaddr e : nat) : bool :=
+  Nat.ltb vaddr (m_end m) && Nat.ltb (m_vaddr m) e.
+Definition inside_b (m : mapping) (vaddr e : nat) : bool :=
+  Nat.leb vaddr (m_vaddr m) && Nat.leb (m_end m) e.
+(* The kernel's "m->vaddr >= vaddr && m->vaddr < end": the mappings unmap and protect change
+   (after `covered`, exactly those overlapping the range). *)
+Definition starts_in (sp vaddr e : nat) (m : mapping) : bool :=
+  Nat.eqb (m_space m) sp && Nat.leb vaddr (m_vaddr m) && Nat.ltb (m_vaddr m) e.
+
+(* Space::covered: InvalidArgument if a mapping of the space is only partly inside the
+   range, NotFound if none is inside it. *)
+Definition covered (ms : list mapping) (sp vaddr e : nat) : option error :=
+  if existsb (fun m => Nat.eqb (m_space m) sp && overlaps_b m vaddr e &&
+                       negb (inside_b m vaddr e)) ms
+  then Some InvalidArgument
+  else if existsb (fun m => Nat.eqb (m_space m) sp && overlaps_b m vaddr e) ms then None
+  else Some NotFound.
+
+(* The right a mapping with rights r may not meet in another mapping of its object (W^X
+   across mappings: MemoryObject::conflicting_mappings). *)
+Definition conflict (r : rights) : option right :=
+  if has_right RWrite r then Some RExecute
+  else if has_right RExecute r then Some RWrite
+  else None.
+
+Definition has_conflict (r : rights) (m : mapping) : bool :=
+  match conflict r with Some c => has_right c (m_rights m) | None => false end.
+
+Definition inter (a b : rights) : rights := filter (fun x => has_right x b) a.
+
+(* 16 map(space, memory, vaddr, first_page, pages, rights): the new mapping, with the memory
+   capability's page rights as its limit, holds the object (Space::map: memory.acquire()). *)
+Definition map_call (s : state) (sp hs hm vaddr first pages : nat) (r : rights)
+    : reply * state :=
+  match lookup_typed s sp hs TSpace [RManage] with
+  | inr e => (RErr e, s)
+  | inl None => (RErr InvalidCapability, s)
+  | inl (Some cs) =>
+      match lookup_typed s sp hm TMemory [] with
+      | inr e => (RErr e, s)
+      | inl None => (RErr InvalidCapability, s)
+      | inl (Some cm) =>
+          let ms := s_maps s in
+          let target := c_obj cs in
+          let mem := c_obj cm in
+          let e := vaddr + pages * page_size in
+          if negb (subset_b r (c_rights cm)) then (RErr PermissionDenied, s)
+          else match range_error vaddr pages with
+          | Some er => (RErr er, s)
+          | None =>
+          if negb (rights_ok r) then (RErr InvalidArgument, s)
+          else if range_bad vaddr pages then (RErr BadAddress, s)
+          else match s_objs s mem with
+          | Some (mkObj (KMemory mp) _) =>
+              if Nat.ltb mp first || Nat.ltb (mp - first) pages then (RErr OutOfRange, s)
+              else if space_ended s target then (RErr PeerClosed, s)
+              else if existsb (fun m => Nat.eqb (m_space m) target && overlaps_b m vaddr e) ms
+              then (RErr AlreadyExists, s)
+              else if existsb (fun m => Nat.eqb (m_mem m) mem && has_conflict r m) ms
+              then (RErr PermissionDenied, s)
+              else (ROk VNone,
+                    with_maps s (mkMapping target vaddr pages mem first r
+                                           (inter page_rights (c_rights cm)) :: ms))
+          | _ => (RErr InvalidCapability, s)
+          end
+          end
+      end
+  end.
+
+(* The objects os, in order, each dying if nothing holds it any more (the reap at the end of
+   the entry). *)
+Definition reap (os : list nat) (s : state) : state :=
+  fold_left (fun s o => if held s o then s else destroy s o) os s.
+
+(* 17 unmap(space, vaddr, pages): the whole mappings inside the range go; each releases its
+   memory object (unmap_mapping: m->memory->release()), which dies, its charge going back,
+   if that was its last reference: no capability, no other mapping (reap). *)
+Definition unmap_call (s : state) (sp hs vaddr pages : nat) : reply * state :=
+  match lookup_typed s sp hs TSpace [RManage] with
+  | inr e => (RErr e, s)
+  | inl None => (RErr InvalidCapability, s)
+  | inl (Some cs) =>
+      let ms := s_maps s in
+      let target := c_obj cs in
+      let e := vaddr + pages * page_size in
+      match range_error vaddr pages with
+      | Some er => (RErr er, s)
+      | None =>
+      if range_bad vaddr pages then (RErr BadAddress, s)
+      else if space_ended s target then (RErr PeerClosed, s)
+      else match covered ms target vaddr e with
+      | Some er => (RErr er, s)
+      | None =>
+          (ROk VNone,
+           reap (map m_mem (filter (starts_in target vaddr e) ms))
+                (with_maps s (filter (fun m => negb (starts_in target vaddr e m)) ms)))
+      end
+      end
+  end.
+
+Definition set_rights (r : rights) (m : mapping) : mapping :=
+  mkMapping (m_space m) (m_vaddr m) (m_pages m) (m_mem m) (m_first m) r (m_max m).
+
+(* 18 protect(space, vaddr, pages, rights): every whole mapping inside the range gets the
+   rights, each within its own limit (PermissionDenied); W^X as for map, except against the
+   mappings this call changes: check_protect_wx's count of an object's conflicting mappings
+   against those in the range is the same as "no conflicting mapping of that object outside
+   the range". *)
+Definition protect_call (s : state) (sp hs vaddr pages : nat) (r : rights) : reply * state :=
+  match lookup_typed s sp hs TSpace [RManage] with
+  | inr e => (RErr e, s)
+  | inl None => (RErr InvalidCapability, s)
+  | inl (Some cs) =>
+      let ms := s_maps s in
+      let target := c_obj cs in
+      let e := vaddr + pages * page_size in
+      let inr_ := starts_in target vaddr e in
+      match range_error vaddr pages with
+      | Some er => (RErr er, s)
+      | None =>
+      if negb (rights_ok r) then (RErr InvalidArgument, s)
+      else if range_bad vaddr pages then (RErr BadAddress, s)
+      else if space_ended s target then (RErr PeerClosed, s)
+      else match covered ms target vaddr e with
+      | Some er => (RErr er, s)
+      | None =>
+          if existsb (fun m => inr_ m && negb (subset_b r (m_max m))) ms
+          then (RErr PermissionDenied, s)
+          else if existsb (fun m => inr_ m &&
+                      existsb (fun m' => Nat.eqb (m_mem m') (m_mem m) && negb (inr_ m') &&
+                                         has_conflict r m') ms) ms
+          then (RErr PermissionDenied, s)
+          else (ROk VNone, with_maps s (map (fun m => if inr_ m then set_rights r m else m) ms))
+      end
+      end
   end.
 
 (* 31 quota_info(space): limit and use of the space's account. *)
@@ -656,7 +865,7 @@ Definition quota_info (s : state) (sp h : nat) : reply * state :=
 Definition with_threads (s : state) (ts : nat -> tstate) (wq : nat -> list nat)
     (cl : nat -> option nat) : state :=
   mkState (s_objs s) (s_accts s) (s_caps s) ts (s_word s) wq cl (s_next s) (s_prio s)
-          (s_handler s) (s_timer s) (s_irq s) (s_pager s).
+          (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s).
 
 (* The first thread queued on e, if it is a receiver. *)
 Definition receiver_head (s : state) (e : nat) : option (nat * list nat) :=
@@ -786,7 +995,7 @@ Definition space_create (s : state) (sp bytes : nat) : reply * state :=
                      (upd (upd (s_accts s) a (Some (l, u + cost))) na (Some (bytes, 0)))
                      (mkCap h sp o all_rights 0 [] :: s_caps s)
                      (upd (s_tstate s) o Inactive) (s_word s) (s_waiters s) (s_caller s) (S h)
-                     (s_prio s) (s_handler s) (s_timer s) (s_irq s) (upd (s_pager s) o pager_kernel))
+                     (s_prio s) (s_handler s) (s_timer s) (s_irq s) (upd (s_pager s) o pager_kernel) (s_maps s))
       | None => (RErr InvalidCapability, s)
       end
   | _ => (RErr InvalidCapability, s)
@@ -839,7 +1048,7 @@ Definition thread_set_priority (s : state) (t sp h p : nat) : reply * state :=
         (ROk VNone,
          mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (s_word s) (s_waiters s)
                  (s_caller s) (s_next s) (upd (s_prio s) (c_obj c) p)
-                 (s_handler s) (s_timer s) (s_irq s) (s_pager s))
+                 (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s))
   end.
 
 (* 36 thread_set_syscall_handler(thread, handler): the dispatcher's lookups in argument
@@ -871,7 +1080,7 @@ Definition thread_set_syscall_handler (s : state) (sp ht he : nat) : reply * sta
               (ROk VNone,
                mkState (s_objs s) (s_accts s) (c :: s_caps s) (s_tstate s) (s_word s)
                        (s_waiters s) (s_caller s) (S n) (s_prio s)
-                       (upd (s_handler s) (c_obj ct) (Some n)) (s_timer s) (s_irq s) (s_pager s))
+                       (upd (s_handler s) (c_obj ct) (Some n)) (s_timer s) (s_irq s) (s_pager s) (s_maps s))
           | None, _ => (RErr InvalidCapability, s)
           end
       end
@@ -956,20 +1165,23 @@ Definition reap_pass (s : state) : state :=
 (* Space::terminate(root) and the teardown of the spaces it ends (core/space.cc: terminate,
    end_self, teardown_step, run_space_teardown), as one step: root and every live descendant
    end (deepest first in the core; the result is the same) with all their threads killed
-   (kill_threads); then every capability of their tables is deleted (del_all: children move
-   up, in other tables too) and what nothing holds any more dies (reap_pass). The ended spaces
+   (kill_threads); then their mappings go (teardown_step unmaps everything of an ended
+   space: Space::unmap_mapping releases each memory object), every capability of their
+   tables is deleted (del_all: children move up, in other tables too) and what nothing holds
+   any more dies (reap_pass: a memory object mapped only there and named by no capability
+   that stays; one mapped in a space that stays lives on). The ended spaces
    and their Dead threads stay in the state while capabilities name them (the core reaps a
    Dead thread or an ended space no capability and no thread holds; the spec keeps them: they
-   never run or change again, and quota use is not compared). Not modelled: mappings (not in
-   step), the exit code and init hearing of the end (init_space_ended: init's part), the
+   never run or change again, and quota use is not compared). Not modelled: the exit code and init hearing of the end (init_space_ended: init's part), the
    teardown's bounded steps (the driver drains them after every call, README.md), the last
    capability to a live thread or space that a teardown deletes (Space::destroy ends a
    never-started space, an unstarted thread dies: not modelled, the driver does not make such
    a call). *)
 Definition terminate (s : state) (root : nat) : state :=
   let s1 := kill_threads s (dies_with s root) in
-  let gone := map c_id (filter (fun c => doomed s root (c_space c)) (s_caps s1)) in
-  reap_pass (reap_pass (with_caps s1 (del_all gone (s_caps s1)))).
+  let s2 := with_maps s1 (filter (fun m => negb (doomed s root (m_space m))) (s_maps s1)) in
+  let gone := map c_id (filter (fun c => doomed s root (c_space c)) (s_caps s2)) in
+  reap_pass (reap_pass (with_caps s2 (del_all gone (s_caps s2)))).
 
 (* A thread of sp that was started and has not died (Space::live_threads). *)
 Definition live_thread (s : state) (sp x : nat) : bool :=
@@ -1013,8 +1225,8 @@ Definition process_terminate (s : state) (t sp h : nat) : reply * state :=
    registers, TLS bases and IPC buffer; the caller's memory; the console; the clock) or
    nothing at all. Each is specified as its checks, in the handler's order, and its reply;
    `step` pairs the reply with the state as it was. Addresses are abstracted into flags, as
-   thread_create's entry_ok: each says whether the address passes the check it names (the
-   mappings that decide it are not part of this state). *)
+   thread_create's entry_ok: each says whether the address passes the check it names (what
+   decides it, the mappings and the pages behind them, is abstracted into the flag). *)
 
 (* 35 thread_set_tls(thread, fs_base, gs_base): Thread with Manage (the decoder's lookup),
    then each base a user address below abi::kUserAddressEnd or 0 (BadAddress: bases_ok is
@@ -1136,7 +1348,8 @@ Definition port_access (s : state) (sp h port width : nat) (need : rights) : opt
    an access that is empty or holds a right other than Read, Write and Execute:
    InvalidArgument; then the fault is resolved as kernel paging would: ok if a mapping of the
    space allows the access (the page is put in place), BadAddress if none does (`resolvable`,
-   a flag of the call as the address checks are: the mappings are not in this state).
+   a flag of the call as the address checks are: the page tables, lazy and copy-on-write
+   pages that decide it with the mappings are not in this state).
    core/syscall.cc, sys_space_resolve_fault, Space::resolve_fault. What it changes (the page
    put in place, a private copy of a shared one for a write, page tables and their charge to
    the space's account) is what the state abstracts: frames, page tables and quota use in
@@ -1204,6 +1417,9 @@ Inductive call :=
   | IrqAck (h : nat)
   | SpaceSetPager (h mode : nat)
   | SpaceResolveFault (h : nat) (access : rights) (resolvable : bool)
+  | Map (space memory vaddr first pages : nat) (r : rights)
+  | Unmap (space vaddr pages : nat)
+  | Protect (space vaddr pages : nat) (r : rights)
   (* calls on what the state does not hold: their checks and reply only *)
   | ThreadSetTls (h : nat) (bases_ok : bool)
   | ThreadSetIpcBuffer (h : nat) (placed_ok writable : bool)
@@ -1266,6 +1482,9 @@ Definition step (s : state) (t : nat) (k : call) : reply * state :=
       | IrqAck h => (irq_ack s sp h, s)
       | SpaceSetPager h m => space_set_pager s sp h m
       | SpaceResolveFault h a ok => (space_resolve_fault s sp h a ok, s)
+      | Map hs hm va first pages r => map_call s sp hs hm va first pages r
+      | Unmap hs va pages => unmap_call s sp hs va pages
+      | Protect hs va pages r => protect_call s sp hs va pages r
       | ThreadSetTls h ok => (thread_set_tls s sp h ok, s)
       | ThreadSetIpcBuffer h placed w => (thread_set_ipc_buffer s sp h placed w, s)
       | DebugPrint len_ok text_ok => (debug_print len_ok text_ok, s)
@@ -1303,4 +1522,4 @@ Definition init (limit : nat) : state :=
           (fun t => if Nat.eqb t 2 then Running else Inactive)
           (fun _ => 0) (fun _ => []) (fun _ => None) 5
           (fun t => if Nat.eqb t 2 then 100 else 0) (fun _ => None) (fun _ => None)
-          (fun _ => None) (fun _ => 0).
+          (fun _ => None) (fun _ => 0) [].
