@@ -1560,6 +1560,7 @@ Proof.
       [simpl; try discriminate; intros E; inversion E; subst; exists 1, 1; reflexivity|]).
     simpl. discriminate.
   - intros t. simpl. unfold prio_count. lia.
+  - apply maps_ok_nil.
   - intros t o. destruct (Nat.eqb t 2); discriminate.
   - intros o t [].
   - intros o. constructor.

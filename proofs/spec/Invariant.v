@@ -54,6 +54,36 @@ Definition waits_ok (objs : nat -> option obj) (st : tstate) : Prop :=
 Definition thread_o (objs : nat -> option obj) (t : nat) : Prop :=
   exists sp q, objs t = Some (mkObj (KThread sp) q).
 
+(* The mappings (README.md, "Mappings"). *)
+
+Definition disjoint (m1 m2 : mapping) : Prop := m_end m1 <= m_vaddr m2 \/ m_end m2 <= m_vaddr m1.
+
+(* Every mapping is readable, within its limit, which is within Read, Write, Execute; one
+   space's mappings do not overlap; W^X across mappings: no mapping of an object is writable
+   while one of the same object (itself included) is executable; no mapping is empty.
+   (Invariant 10 of
+   ../README.md, the part this model has.) *)
+Record maps_wf (ms : list mapping) : Prop := {
+  mw_pages : forall m, In m ms -> 0 < m_pages m;
+  mw_read : forall m, In m ms -> In RRead (m_rights m);
+  mw_max : forall m, In m ms -> incl (m_rights m) (m_max m);
+  mw_page : forall m, In m ms -> incl (m_max m) page_rights;
+  mw_nodup : NoDup ms;
+  mw_disjoint : forall m1 m2, In m1 ms -> In m2 ms -> m1 <> m2 -> m_space m1 = m_space m2 ->
+                  disjoint m1 m2;
+  mw_wx : forall m1 m2, In m1 ms -> In m2 ms -> m_mem m1 = m_mem m2 ->
+            In RWrite (m_rights m1) -> ~ In RExecute (m_rights m2)
+}.
+
+(* Every mapping is of a live memory object whose pages cover it, in a space (a mapping holds
+   its memory object: Spec.held). *)
+Record maps_ok (objs : nat -> option obj) (ms : list mapping) : Prop := {
+  mo_wf : maps_wf ms;
+  mo_mem : forall m, In m ms -> exists p q, objs (m_mem m) = Some (mkObj (KMemory p) q) /\
+                                            m_first m + m_pages m <= p;
+  mo_space : forall m, In m ms -> exists a q, objs (m_space m) = Some (mkObj (KSpace a) q)
+}.
+
 Record obj_wf (s : state) : Prop := {
   ow_obj_fresh : forall o ob, s_objs s o = Some ob -> o < s_next s;
   ow_obj_acct : forall o ob, s_objs s o = Some ob -> acct_live s (o_acct ob);
@@ -61,7 +91,8 @@ Record obj_wf (s : state) : Prop := {
   ow_quota : forall a l u, s_accts s a = Some (l, u) -> u <= l;
   ow_acct_fresh : forall a l u, s_accts s a = Some (l, u) -> a < s_next s;
   ow_thread_space : forall t sp q, s_objs s t = Some (mkObj (KThread sp) q) -> is_space s sp;
-  ow_prio : forall t, s_prio s t < prio_count
+  ow_prio : forall t, s_prio s t < prio_count;
+  ow_maps : maps_ok (s_objs s) (s_maps s)
 }.
 
 (* Threads: each blocked thread is in the queue of the live object it waits on, once; a
@@ -606,11 +637,52 @@ Proof.
     + rewrite upd_neq by auto. apply Bw; auto.
 Qed.
 
+(* ---------- The mappings' objects ---------- *)
+
+Lemma mapped_false : forall s o, mapped s o = false -> forall m, In m (s_maps s) -> m_mem m <> o.
+Proof.
+  unfold mapped. intros s o H m Hm E.
+  assert (existsb (fun m => Nat.eqb (m_mem m) o) (s_maps s) = true).
+  { apply existsb_exists. exists m. split; auto. apply Nat.eqb_eq. auto. }
+  congruence.
+Qed.
+
+Lemma held_false_mapped : forall s o, held s o = false -> mapped s o = false.
+Proof. unfold held. intros s o H. apply orb_false_iff in H. tauto. Qed.
+
+Lemma maps_ok_nil : forall objs, maps_ok objs [].
+Proof.
+  intros objs. constructor; [constructor| |]; simpl; try contradiction; constructor.
+Qed.
+
+(* An object no mapping holds, not a space, dies: the mappings are still fine. *)
+Lemma maps_ok_upd_none : forall objs ms o, maps_ok objs ms ->
+  (forall m, In m ms -> m_mem m <> o) -> (forall a q, objs o <> Some (mkObj (KSpace a) q)) ->
+  maps_ok (upd objs o None) ms.
+Proof.
+  intros objs ms o [W Mm Ms] Hm Hs. constructor; auto.
+  - intros m H. rewrite upd_neq by auto. auto.
+  - intros m H. destruct (Ms m H) as [a [q E]]. exists a, q.
+    rewrite upd_neq; auto. intros E'. rewrite <- E' in Hs. exact (Hs a q E).
+Qed.
+
+(* A new object (at an id nothing had): the mappings are still fine. *)
+Lemma maps_ok_upd_fresh : forall objs ms o v, maps_ok objs ms -> objs o = None ->
+  maps_ok (upd objs o v) ms.
+Proof.
+  intros objs ms o v [W Mm Ms] Ho. constructor; auto.
+  - intros m H. destruct (Mm m H) as [p [q [E L]]]. exists p, q.
+    rewrite upd_neq; auto. intros Eo. rewrite Eo in E. congruence.
+  - intros m H. destruct (Ms m H) as [a [q E]]. exists a, q.
+    rewrite upd_neq; auto. intros Eo. rewrite Eo in E. congruence.
+Qed.
+
 (* ---------- Destroying an object without capabilities ---------- *)
 
-Lemma wf_destroy : forall s o, wf s -> named (s_caps s) o = false -> wf (destroy s o).
+Lemma wf_destroy : forall s o, wf s -> named (s_caps s) o = false -> mapped s o = false ->
+  wf (destroy s o).
 Proof.
-  intros s o [C [O [T Bw]]] Hn. pose proof (named_false _ _ Hn) as Hno.
+  intros s o [C [O [T Bw]]] Hn Hmp. pose proof (named_false _ _ Hn) as Hno.
   unfold destroy. destruct (s_objs s o) as [[k q]|] eqn:Eo; [|split; auto; split; auto].
   simpl. destruct (reapable k) eqn:Er; [|split; auto; split; auto].
   assert (forall x a' q', s_objs s x = Some (mkObj (KSpace a') q') -> x <> o) as Hsp.
@@ -661,6 +733,9 @@ Proof.
     rewrite upd_neq by auto. intros E. destruct (ow_thread_space0 _ _ _ E) as [a [q2 E2]].
     exists a, q2. simpl. rewrite upd_neq by eauto. auto.
   - auto.
+  - apply maps_ok_upd_none; auto.
+    + apply mapped_false. auto.
+    + intros a q' E. rewrite Eo in E. inversion E; subst. discriminate.
   - simpl. destruct T as [B W N K R RC CT]. constructor.
     + intros t o'. destruct (Hts t) as [[H1 ->]|[H1 ->]]; [discriminate|].
       intros Hb. destruct (B t o' Hb) as [Hw Hin]. assert (o' <> o) by congruence.
@@ -774,6 +849,8 @@ Proof.
     + rewrite upd_neq by auto. intros E. apply Hspace. eauto.
   - intros x. destruct (Nat.eq_dec x o) as [->|Nx]; [rewrite upd_eq; auto|].
     rewrite upd_neq by auto. auto.
+  - apply maps_ok_upd_fresh; auto. destruct (s_objs s o) eqn:E; auto.
+    exfalso. apply (Hold' o o0); auto.
   - simpl. eapply tw_objs.
     + apply tw_fresh_inactive; eauto. destruct (s_objs s o) eqn:E; auto.
       exfalso. apply (Hold' o o0); auto.
@@ -1064,6 +1141,8 @@ Proof.
     + rewrite upd_eq. intros E; inversion E.
     + rewrite upd_neq by auto. intros E. apply Hspace. eauto.
   - auto.
+  - apply maps_ok_upd_fresh; auto.
+    destruct (s_objs s o) eqn:Eo; auto. exfalso. apply (Hold o); [congruence|auto].
   - simpl. eapply tw_objs.
     + apply tw_fresh_inactive; [exact T|].
       destruct (s_objs s o) eqn:Eo; auto. exfalso. apply (Hold o); [congruence|auto].
@@ -1157,7 +1236,8 @@ Qed.
 Lemma wf_release : forall s b, wf s -> wf (release s b).
 Proof.
   intros s b W. unfold release. destruct b as [[n x]|]; auto.
-  destruct (held s n) eqn:Eh; auto. apply wf_destroy; auto. apply held_false_named. auto.
+  destruct (held s n) eqn:Eh; auto. apply wf_destroy;
+    [auto|apply held_false_named; auto|apply held_false_mapped; auto].
 Qed.
 
 Lemma wf_cap_delete : forall s sp h res s', wf s -> cap_delete s sp h = (res, s') -> wf s'.
@@ -1168,7 +1248,8 @@ Proof.
   assert (wf (with_caps s (del_caps (c_id c) (s_caps s)))) as W1
     by (apply wf_with_caps; auto; apply caps_wf_del; auto).
   destruct (held _ _) eqn:Eh; auto.
-  apply wf_release. apply wf_destroy; auto. apply held_false_named. auto.
+  apply wf_release. apply wf_destroy;
+    [auto|apply held_false_named; auto|apply held_false_mapped; auto].
 Qed.
 
 Lemma wf_cap_revoke : forall s sp h res s', wf s -> cap_revoke s sp h = (res, s') -> wf s'.
@@ -1331,8 +1412,8 @@ Lemma wf_reap_fold : forall l s, wf s ->
   wf (fold_left (fun s o => if held s o then s else destroy s o) l s).
 Proof.
   induction l as [|o l IH]; intros s W; simpl; auto.
-  apply IH. destruct (held s o) eqn:Eh; auto. apply wf_destroy; auto.
-  apply held_false_named. auto.
+  apply IH. destruct (held s o) eqn:Eh; auto. apply wf_destroy;
+    [auto|apply held_false_named; auto|apply held_false_mapped; auto].
 Qed.
 
 Lemma wf_reap_pass : forall s, wf s -> wf (reap_pass s).
@@ -1350,16 +1431,330 @@ Proof.
   destruct (held s o); auto. apply destroy_maps.
 Qed.
 
-Lemma wf_with_maps : forall s ms, wf s -> wf (with_maps s ms).
+(* ---------- Mappings: small facts, and map, unmap, protect keep maps_wf ---------- *)
+
+Lemma has_right_true : forall r rs, has_right r rs = true <-> In r rs.
 Proof.
-  intros s ms [C [O [T B]]]. destruct C, O.
+  intros. unfold has_right. destruct (in_dec right_eq_dec r rs); split; auto; congruence.
+Qed.
+
+Lemma has_right_false : forall r rs, has_right r rs = false <-> ~ In r rs.
+Proof.
+  intros. unfold has_right. destruct (in_dec right_eq_dec r rs); split; intros H; auto;
+    try discriminate; exfalso; auto.
+Qed.
+
+Lemma rights_ok_spec : forall r, rights_ok r = true ->
+  incl r page_rights /\ In RRead r /\ ~ (In RWrite r /\ In RExecute r).
+Proof.
+  unfold rights_ok. intros r H. apply andb_true_iff in H. destruct H as [H H3].
+  apply andb_true_iff in H. destruct H as [H1 H2]. apply negb_true_iff in H3.
+  split; [apply subset_b_incl; auto|]. split; [apply has_right_true; auto|].
+  intros [W X]. apply has_right_true in W. apply has_right_true in X. rewrite W, X in H3.
+  discriminate.
+Qed.
+
+Lemma inter_incl : forall a b, incl (inter a b) a /\ incl (inter a b) b.
+Proof.
+  unfold inter, incl. intros. split; intros x Hx; apply filter_In in Hx; destruct Hx as [H1 H2];
+    auto. apply has_right_true. auto.
+Qed.
+
+Lemma incl_inter : forall r a b, incl r a -> incl r b -> incl r (inter a b).
+Proof.
+  unfold inter, incl. intros r a b Ha Hb x Hx. apply filter_In. split; auto.
+  apply has_right_true. auto.
+Qed.
+
+(* No conflict with m: m has no right that r's Write or Execute excludes. *)
+Lemma no_conflict : forall r m, rights_ok r = true -> has_conflict r m = false ->
+  (In RWrite r -> ~ In RExecute (m_rights m)) /\ (In RExecute r -> ~ In RWrite (m_rights m)).
+Proof.
+  intros r m Hok H. apply rights_ok_spec in Hok. destruct Hok as [_ [_ Nwx]].
+  unfold has_conflict, conflict in H.
+  destruct (has_right RWrite r) eqn:Ew.
+  - apply has_right_true in Ew. apply has_right_false in H. split; [auto|].
+    intros X. exfalso. auto.
+  - apply has_right_false in Ew. destruct (has_right RExecute r) eqn:Ex.
+    + apply has_right_false in H. split; [intros W; contradiction|auto].
+    + apply has_right_false in Ex. split; intros; contradiction.
+Qed.
+
+Lemma existsb_false : forall A (f : A -> bool) l, existsb f l = false ->
+  forall x, In x l -> f x = false.
+Proof.
+  intros A f l H x Hx. destruct (f x) eqn:E; auto. exfalso.
+  assert (existsb f l = true) by (apply existsb_exists; eauto). congruence.
+Qed.
+
+
+(* map_respects_wx: map adds a mapping only if it leaves every object writable nowhere or
+   executable nowhere (and the mapping itself readable, not both, within the memory
+   capability's rights, not overlapping the space's others). *)
+Lemma map_call_wf : forall s sp hs hm vaddr first pages r res s', maps_wf (s_maps s) ->
+  map_call s sp hs hm vaddr first pages r = (res, s') -> maps_wf (s_maps s').
+Proof.
+  intros s sp hs hm vaddr first pages r res s' W H. unfold map_call in H. cbv zeta in H.
+  set (ms := s_maps s) in *.
+  destruct (lookup_typed s sp hs TSpace [RManage]) as [[cs|]|er];
+    try (inversion H; subst; auto; fail).
+  destruct (lookup_typed s sp hm TMemory []) as [[cm|]|er];
+    try (inversion H; subst; auto; fail).
+  destruct (negb (subset_b r (c_rights cm))) eqn:Esub; [inversion H; subst; auto|].
+  destruct (range_error vaddr pages) eqn:Erange; [inversion H; subst; auto|].
+  destruct (rights_ok r) eqn:Eok; simpl in H; [|inversion H; subst; auto].
+  destruct (range_bad vaddr pages); [inversion H; subst; auto|].
+  destruct (s_objs s (c_obj cm)) as [[[| | | |mp| | |] q]|]; try (inversion H; subst; auto; fail).
+  destruct (Nat.ltb mp first || Nat.ltb (mp - first) pages); [inversion H; subst; auto|].
+  destruct (space_ended s (c_obj cs)); [inversion H; subst; auto|].
+  destruct (existsb _ ms) eqn:Eov; [inversion H; subst; auto|].
+  destruct (existsb (fun m => Nat.eqb (m_mem m) (c_obj cm) && has_conflict r m) ms) eqn:Ewx;
+    [inversion H; subst; auto|].
+  inversion H; subst; clear H.
+  apply negb_false_iff in Esub. apply subset_b_incl in Esub.
+  pose proof (rights_ok_spec r Eok) as [Hpage [Hread Hnwx]].
+  set (nm := mkMapping (c_obj cs) vaddr pages (c_obj cm) first r
+                       (inter page_rights (c_rights cm))).
+  assert (Hnew : forall m, In m ms -> m_mem m = c_obj cm -> has_conflict r m = false).
+  { intros m Hm E. pose proof (existsb_false _ _ _ Ewx m Hm) as F. simpl in F.
+    rewrite E, Nat.eqb_refl in F. exact F. }
+  assert (Hdis : forall m, In m ms -> m_space m = c_obj cs -> disjoint nm m).
+  { intros m Hm E. pose proof (existsb_false _ _ _ Eov m Hm) as F. simpl in F.
+    rewrite E, Nat.eqb_refl in F. simpl in F. unfold overlaps_b, m_end in F.
+    unfold disjoint, m_end, nm. simpl.
+    apply andb_false_iff in F. destruct F as [F|F]; apply Nat.ltb_ge in F; lia. }
+  assert (Hp : 0 < pages).
+  { destruct pages; [|lia]. unfold range_error in Erange. simpl in Erange. discriminate. }
+  assert (Hnin : ~ In nm ms).
+  { intros Hin. destruct (Hdis nm Hin eq_refl) as [D|D]; unfold m_end, nm in D; simpl in D;
+      unfold page_size in D; lia. }
+  destruct W. constructor.
+  - intros m [<-|Hm]; simpl; auto.
+  - intros m [<-|Hm]; simpl; auto.
+  - intros m [<-|Hm]; [|auto]. exact (incl_inter r page_rights (c_rights cm) Hpage Esub).
+  - intros m [<-|Hm]; [|auto]. exact (proj1 (inter_incl page_rights (c_rights cm))).
+  - constructor; auto.
+  - intros m1 m2 [<-|H1] [<-|H2] N Es; [contradiction| | |auto].
+    + apply Hdis; auto.
+    + unfold disjoint. destruct (Hdis m1 H1 Es); auto.
+  - intros m1 m2 [<-|H1] [<-|H2] Em; simpl in *.
+    + intros Hw Hx. apply Hnwx. auto.
+    + intros Hw. apply (proj1 (no_conflict r m2 Eok (Hnew m2 H2 (eq_sym Em)))). auto.
+    + intros Hw Hx. apply (proj2 (no_conflict r m1 Eok (Hnew m1 H1 Em))); auto.
+    + apply mw_wx0; auto.
+Qed.
+
+Lemma unmap_call_wf : forall s sp hs vaddr pages res s', maps_wf (s_maps s) ->
+  unmap_call s sp hs vaddr pages = (res, s') -> maps_wf (s_maps s').
+Proof.
+  intros s sp hs vaddr pages res s' W H. unfold unmap_call in H. cbv zeta in H.
+  set (ms := s_maps s) in *.
+  destruct (lookup_typed s sp hs TSpace [RManage]) as [[cs|]|er];
+    try (inversion H; subst; auto; fail).
+  destruct (range_error vaddr pages); [inversion H; subst; auto|].
+  destruct (range_bad vaddr pages); [inversion H; subst; auto|].
+  destruct (space_ended s (c_obj cs)); [inversion H; subst; auto|].
+  destruct (covered ms (c_obj cs) vaddr (vaddr + pages * page_size));
+    inversion H; subst; clear H; auto.
+  rewrite reap_maps. simpl.
+  destruct W. constructor.
+  - intros m Hm. apply filter_In in Hm. apply mw_pages0. tauto.
+  - intros m Hm. apply filter_In in Hm. apply mw_read0. tauto.
+  - intros m Hm. apply filter_In in Hm. apply mw_max0. tauto.
+  - intros m Hm. apply filter_In in Hm. apply mw_page0. tauto.
+  - apply NoDup_filter. auto.
+  - intros m1 m2 H1 H2. apply filter_In in H1. apply filter_In in H2. apply mw_disjoint0; tauto.
+  - intros m1 m2 H1 H2. apply filter_In in H1. apply filter_In in H2. apply mw_wx0; tauto.
+Qed.
+
+Lemma in_map_protect : forall (f : mapping -> mapping) ms m', In m' (map f ms) ->
+  exists m, In m ms /\ m' = f m.
+Proof. intros f ms m' H. apply in_map_iff in H. destruct H as [m [E Hm]]. eauto. Qed.
+
+Lemma nodup_map_inj : forall A B (f : A -> B) l, NoDup l ->
+  (forall x y, In x l -> In y l -> f x = f y -> x = y) -> NoDup (map f l).
+Proof.
+  induction l as [|a l IH]; simpl; intros N Hi; constructor.
+  - intros Hin. apply in_map_iff in Hin. destruct Hin as [b [E Hb]].
+    inversion N; subst. assert (b = a) as -> by (apply Hi; auto). contradiction.
+  - inversion N; subst. apply IH; auto.
+Qed.
+
+Definition mapping_eq_dec (a b : mapping) : {a = b} + {a <> b}.
+Proof.
+  decide equality; try apply Nat.eq_dec; apply list_eq_dec, right_eq_dec.
+Defined.
+
+(* protect keeps W^X: a mapping it changes meets no conflicting mapping of its object
+   outside the range, and those inside the range get the same rights, never both W and X. *)
+Lemma protect_call_wf : forall s sp hs vaddr pages r res s', maps_wf (s_maps s) ->
+  protect_call s sp hs vaddr pages r = (res, s') -> maps_wf (s_maps s').
+Proof.
+  intros s sp hs vaddr pages r res s' W H. unfold protect_call in H. cbv zeta in H.
+  set (ms := s_maps s) in *.
+  destruct (lookup_typed s sp hs TSpace [RManage]) as [[cs|]|er];
+    try (inversion H; subst; auto; fail).
+  set (inr_ := starts_in (c_obj cs) vaddr (vaddr + pages * page_size)) in *.
+  destruct (range_error vaddr pages); [inversion H; subst; auto|].
+  destruct (rights_ok r) eqn:Eok; simpl in H; [|inversion H; subst; auto].
+  destruct (range_bad vaddr pages); [inversion H; subst; auto|].
+  destruct (space_ended s (c_obj cs)); [inversion H; subst; auto|].
+  destruct (covered _ _ _ _); [inversion H; subst; auto|].
+  destruct (existsb (fun m => inr_ m && negb (subset_b r (m_max m))) ms) eqn:Emax;
+    [inversion H; subst; auto|].
+  destruct (existsb (fun m => inr_ m &&
+              existsb (fun m' => Nat.eqb (m_mem m') (m_mem m) && negb (inr_ m') &&
+                                 has_conflict r m') ms) ms) eqn:Ewx;
+    [inversion H; subst; auto|].
+  inversion H; subst; clear H.
+  pose proof (rights_ok_spec r Eok) as [Hpage [Hread Hnwx]].
+  assert (Hmax : forall m, In m ms -> inr_ m = true -> incl r (m_max m)).
+  { intros m Hm E. pose proof (existsb_false _ _ _ Emax m Hm) as F. simpl in F.
+    rewrite E in F. simpl in F. apply negb_false_iff in F. apply subset_b_incl. auto. }
+  assert (Hout : forall m m', In m ms -> In m' ms -> inr_ m = true -> inr_ m' = false ->
+                   m_mem m' = m_mem m -> has_conflict r m' = false).
+  { intros m m' Hm Hm' E E' Em. pose proof (existsb_false _ _ _ Ewx m Hm) as F. simpl in F.
+    rewrite E in F. simpl in F.
+    pose proof (existsb_false _ _ _ F m' Hm') as F2. simpl in F2.
+    rewrite Em, Nat.eqb_refl, E' in F2. exact F2. }
+  set (f := fun m => if inr_ m then set_rights r m else m).
+  assert (Hf : forall m, (inr_ m = false /\ f m = m) \/ (inr_ m = true /\ f m = set_rights r m)).
+  { intros m. unfold f. destruct (inr_ m); auto. }
+  assert (Hplace : forall m, m_space (f m) = m_space m /\ m_vaddr (f m) = m_vaddr m /\
+                             m_pages (f m) = m_pages m /\ m_mem (f m) = m_mem m /\
+                             m_max (f m) = m_max m).
+  { intros m. destruct (Hf m) as [[_ ->]|[_ ->]]; simpl; auto. }
+  destruct W. constructor.
+  - intros m' Hm'. apply in_map_protect in Hm'. destruct Hm' as [m [Hm ->]].
+    rewrite (proj1 (proj2 (proj2 (Hplace m)))). auto.
+  - intros m' Hm'. apply in_map_protect in Hm'. destruct Hm' as [m [Hm ->]].
+    destruct (Hf m) as [[_ ->]|[_ ->]]; simpl; auto.
+  - intros m' Hm'. apply in_map_protect in Hm'. destruct Hm' as [m [Hm ->]].
+    destruct (Hf m) as [[_ ->]|[E ->]]; simpl; auto.
+  - intros m' Hm'. apply in_map_protect in Hm'. destruct Hm' as [m [Hm ->]].
+    destruct (Hf m) as [[_ ->]|[_ ->]]; simpl; auto.
+  - (* f keeps the place, and two mappings of a space at one place are one *)
+    apply nodup_map_inj; auto. intros m1 m2 H1 H2 E.
+    destruct (mapping_eq_dec m1 m2) as [|N]; [auto|exfalso].
+    destruct (Hplace m1) as [S1 [V1 [P1 _]]]. destruct (Hplace m2) as [S2 [V2 [P2 _]]].
+    rewrite E in S1, V1, P1.
+    assert (Es : m_space m1 = m_space m2) by congruence.
+    destruct (mw_disjoint0 m1 m2 H1 H2 N Es) as [D|D]; unfold m_end in D;
+      pose proof (mw_pages0 m1 H1); pose proof (mw_pages0 m2 H2); unfold page_size in D;
+      nia.
+  - intros m1' m2' H1 H2 N Es. apply in_map_protect in H1. apply in_map_protect in H2.
+    destruct H1 as [m1 [H1 ->]]. destruct H2 as [m2 [H2 ->]].
+    assert (m1 <> m2) by (intros ->; contradiction).
+    destruct (Hplace m1) as [S1 [V1 [P1 _]]]. destruct (Hplace m2) as [S2 [V2 [P2 _]]].
+    unfold disjoint, m_end. rewrite V1, V2, P1, P2.
+    apply mw_disjoint0; auto. congruence.
+  - intros m1' m2' H1 H2. apply in_map_protect in H1. apply in_map_protect in H2.
+    destruct H1 as [m1 [H1 ->]]. destruct H2 as [m2 [H2 ->]].
+    destruct (Hf m1) as [[I1 E1]|[I1 E1]]; destruct (Hf m2) as [[I2 E2]|[I2 E2]];
+      rewrite E1, E2; simpl; intros Em.
+    + apply mw_wx0; auto.
+    + (* m1 outside, m2 changed *)
+      intros Hw Hx.
+      exact (proj2 (no_conflict r m1 Eok (Hout m2 m1 H2 H1 I2 I1 Em)) Hx Hw).
+    + (* m1 changed, m2 outside *)
+      intros Hw. exact (proj1 (no_conflict r m2 Eok (Hout m1 m2 H1 H2 I1 I2 (eq_sym Em))) Hw).
+    + intros Hw Hx. apply Hnwx. auto.
+Qed.
+
+
+Lemma wf_with_maps : forall s ms, wf s -> maps_ok (s_objs s) ms -> wf (with_maps s ms).
+Proof.
+  intros s ms [C [O [T B]]] M. destruct C, O.
   split; [constructor|split; [constructor|split]]; simpl; auto.
+Qed.
+
+Lemma maps_wf_filter : forall p ms, maps_wf ms -> maps_wf (filter p ms).
+Proof.
+  intros p ms W. destruct W. constructor.
+  - intros m Hm. apply filter_In in Hm. apply mw_pages0. tauto.
+  - intros m Hm. apply filter_In in Hm. apply mw_read0. tauto.
+  - intros m Hm. apply filter_In in Hm. apply mw_max0. tauto.
+  - intros m Hm. apply filter_In in Hm. apply mw_page0. tauto.
+  - apply NoDup_filter. auto.
+  - intros m1 m2 H1 H2. apply filter_In in H1. apply filter_In in H2. apply mw_disjoint0; tauto.
+  - intros m1 m2 H1 H2. apply filter_In in H1. apply filter_In in H2. apply mw_wx0; tauto.
+Qed.
+
+Lemma maps_ok_filter : forall objs p ms, maps_ok objs ms -> maps_ok objs (filter p ms).
+Proof.
+  intros objs p ms [W Mm Ms]. constructor.
+  - apply maps_wf_filter. auto.
+  - intros m Hm. apply filter_In in Hm. apply Mm. tauto.
+  - intros m Hm. apply filter_In in Hm. apply Ms. tauto.
+Qed.
+
+Lemma wf_maps_ok : forall s, wf s -> maps_ok (s_objs s) (s_maps s).
+Proof. intros s [_ [O _]]. apply (ow_maps _ O). Qed.
+
+(* map adds a mapping of a live memory object whose pages cover it, in a space. *)
+Lemma wf_map_call : forall s sp hs hm vaddr first pages r res s', wf s ->
+  map_call s sp hs hm vaddr first pages r = (res, s') -> wf s'.
+Proof.
+  intros s sp hs hm vaddr first pages r res s' W H.
+  pose proof (wf_maps_ok s W) as [MW Mm Ms].
+  pose proof (map_call_wf _ _ _ _ _ _ _ _ _ _ MW H) as MW'.
+  unfold map_call in H. cbv zeta in H.
+  destruct (lookup_typed s sp hs TSpace [RManage]) as [[cs|]|er] eqn:Es;
+    try (inversion H; subst; auto; fail).
+  destruct (lookup_typed s sp hm TMemory []) as [[cm|]|er];
+    try (inversion H; subst; auto; fail).
+  destruct (negb (subset_b r (c_rights cm))); [inversion H; subst; auto|].
+  destruct (range_error vaddr pages); [inversion H; subst; auto|].
+  destruct (negb (rights_ok r)); [inversion H; subst; auto|].
+  destruct (range_bad vaddr pages); [inversion H; subst; auto|].
+  destruct (s_objs s (c_obj cm)) as [[[| | | |mp| | |] q]|] eqn:Eo;
+    try (inversion H; subst; auto; fail).
+  destruct (Nat.ltb mp first || Nat.ltb (mp - first) pages) eqn:Er;
+    [inversion H; subst; auto|].
+  destruct (space_ended s (c_obj cs)); [inversion H; subst; auto|].
+  destruct (existsb _ (s_maps s)); [inversion H; subst; auto|].
+  destruct (existsb _ (s_maps s)); [inversion H; subst; auto|].
+  inversion H; subst; clear H. apply wf_with_maps; auto. constructor; [exact MW'| |].
+  - intros m [<-|Hm]; [|auto]. simpl. exists mp, q. split; auto.
+    apply orb_false_iff in Er. destruct Er as [E1 E2].
+    apply Nat.ltb_ge in E1. apply Nat.ltb_ge in E2. lia.
+  - intros m [<-|Hm]; [|auto]. simpl. apply lookup_typed_some in Es.
+    destruct Es as [_ [_ [_ [Et _]]]]. apply obj_type_space in Et. exact Et.
+Qed.
+
+Lemma wf_unmap_call : forall s sp hs vaddr pages res s', wf s ->
+  unmap_call s sp hs vaddr pages = (res, s') -> wf s'.
+Proof.
+  intros s sp hs vaddr pages res s' W H. unfold unmap_call in H. cbv zeta in H.
+  destruct (lookup_typed s sp hs TSpace [RManage]) as [[cs|]|er];
+    try (inversion H; subst; auto; fail).
+  destruct (range_error vaddr pages); [inversion H; subst; auto|].
+  destruct (range_bad vaddr pages); [inversion H; subst; auto|].
+  destruct (space_ended s (c_obj cs)); [inversion H; subst; auto|].
+  destruct (covered _ _ _ _); inversion H; subst; clear H; auto.
+  apply wf_reap_fold, wf_with_maps; auto. apply maps_ok_filter. apply wf_maps_ok. auto.
+Qed.
+
+Lemma wf_protect_call : forall s sp hs vaddr pages r res s', wf s ->
+  protect_call s sp hs vaddr pages r = (res, s') -> wf s'.
+Proof.
+  intros s sp hs vaddr pages r res s' W H.
+  pose proof (wf_maps_ok s W) as [MW Mm Ms].
+  pose proof (protect_call_wf _ _ _ _ _ _ _ _ MW H) as MW'.
+  unfold protect_call in H. cbv zeta in H.
+  split_matches H; inversion H; subst; clear H; auto.
+  apply wf_with_maps; auto. constructor; [exact MW'| |].
+  - intros m' Hm'. apply in_map_protect in Hm'. destruct Hm' as [m [Hm ->]].
+    destruct (starts_in _ _ _ m); simpl; auto.
+  - intros m' Hm'. apply in_map_protect in Hm'. destruct Hm' as [m [Hm ->]].
+    destruct (starts_in _ _ _ m); simpl; auto.
 Qed.
 
 Lemma wf_terminate : forall s root, wf s -> wf (terminate s root).
 Proof.
   intros s root W. unfold terminate. apply wf_reap_pass, wf_reap_pass, wf_del_all.
-  apply wf_with_maps. apply wf_kill_threads. auto.
+  apply wf_with_maps; [apply wf_kill_threads; auto|].
+  apply maps_ok_filter. apply wf_maps_ok. apply wf_kill_threads. auto.
 Qed.
 
 Lemma wf_thread_exit : forall s t sp r s', wf s -> thread_exit s t sp = (r, s') -> wf s'.
@@ -1432,10 +1827,9 @@ Proof.
   - inversion H; subst; auto.  (* irq_ack: the mask is not modelled *)
   - eapply wf_space_set_pager; eauto.
   - inversion H; subst; auto.  (* space_resolve_fault: pages and page tables not modelled *)
-  - unfold map_call in H. split_matches H; inversion H; subst; auto; apply wf_with_maps; auto.
-  - unfold unmap_call in H. split_matches H; inversion H; subst; auto.
-    apply wf_reap_fold, wf_with_maps. auto.
-  - unfold protect_call in H. split_matches H; inversion H; subst; auto; apply wf_with_maps; auto.
+  - eapply wf_map_call; eauto.
+  - eapply wf_unmap_call; eauto.
+  - eapply wf_protect_call; eauto.
   - inversion H; subst; auto.  (* the calls on what the state does not hold *)
   - inversion H; subst; auto.  (* the calls on what the state does not hold *)
   - inversion H; subst; auto.  (* the calls on what the state does not hold *)
@@ -1475,6 +1869,7 @@ Proof.
   - intros t sp q. destruct t as [|[|[|t]]]; simpl; try discriminate. intros E; inversion E.
     exists 1, 1. reflexivity.
   - intros t. unfold prio_count. destruct (Nat.eqb t 2); lia.
+  - apply maps_ok_nil.
   - intros t o. destruct (Nat.eqb t 2); discriminate.
   - intros o t [].
   - intros o. constructor.
