@@ -4,14 +4,18 @@
 
    The state is cut into locations (`loc`): an object's record, a quota account, a space's
    capability table, a thread (its state and its caller), an endpoint's or notification's
-   queue, a notification's word, the fresh-id counter, and a thread's priority. `changed s s' l` says location l
+   queue, a notification's word, the fresh-id counter, a thread's priority, its syscall
+   handler, a notification's timer, an Irq's binding, and a space's pager mode with its
+   mappings. `changed s s' l` says location l
    differs after the call; `authorised s s' t sp l` says which changes of l a call by
    thread t of space sp may make, from what sp held BEFORE the call:
 
    - LObj o: o is new (its id was fresh), charged to sp's own account, and if a thread,
      of a space sp holds with Manage; or o died: sp held a capability to it (any rights:
      deleting needs none), it was an endpoint, notification or memory object, and no
-     capability names it afterwards.
+     capability names it afterwards; or, instead of a capability, sp held an Irq bound to it
+     (EXCEPTION 4, below) or a Manage capability to a space it was mapped in, and unmap
+     released it (EXCEPTION 5 in README.md: bound_held).
    - LAcct a: sp's own account (charged; its limit kept), or a new account, or the account
      an object that died was charged to, refunded exactly that object's size. This last
      one is the exception to "objects it holds a capability to": the account belongs to
@@ -40,6 +44,9 @@
      c's bits; cleared when i is new or dies. A notification an Irq sp holds was bound to may
      die with that Irq, or when it is bound elsewhere (EXCEPTION 4); an account may then get
      two refunds, so a refund is stated as "limit kept, used only goes down".
+   - LPager x: with Manage on the space, its pager mode becomes one of the two modes
+     (space_set_pager), or its mappings change with the mode kept (map, unmap, protect); a new
+     space's mode is the kernel's and it has no mappings (space_create).
 
    `integrity` proves that every call of `step` makes only authorised changes (in a `wf`
    state: the reply relation and unique capability ids are used), except a call that ends a
@@ -66,10 +73,14 @@ Inductive loc :=
   | LHandler (x : nat)   (* s_handler x: a thread's syscall handler *)
   | LTimer (n : nat)     (* s_timer n: a notification's timer *)
   | LIrq (i : nat)       (* s_irq i: an Irq's binding *)
-  | LPager (x : nat).    (* s_pager x: a space's pager mode *)
+  | LPager (x : nat).    (* s_pager x and maps_of x: a space's pager mode and mappings *)
 
 Definition table (s : state) (sp : nat) : list cap :=
   filter (fun c => Nat.eqb (c_space c) sp) (s_caps s).
+
+(* The mappings of space x (map, unmap, protect; a teardown). *)
+Definition in_space (x : nat) (m : mapping) : bool := Nat.eqb (m_space m) x.
+Definition maps_of (s : state) (x : nat) : list mapping := filter (in_space x) (s_maps s).
 
 Definition changed (s s' : state) (l : loc) : Prop :=
   match l with
@@ -84,7 +95,7 @@ Definition changed (s s' : state) (l : loc) : Prop :=
   | LHandler x => s_handler s' x <> s_handler s x
   | LTimer n => s_timer s' n <> s_timer s n
   | LIrq i => s_irq s' i <> s_irq s i
-  | LPager x => s_pager s' x <> s_pager s x
+  | LPager x => s_pager s' x <> s_pager s x \/ maps_of s' x <> maps_of s x
   end.
 
 (* ---------- Authority: what sp holds before the call ---------- *)
@@ -106,13 +117,17 @@ Definition own_acct (s : state) (sp a : nat) : Prop :=
 (* An id the call may allocate. *)
 Definition fresh (s : state) (x : nat) : Prop := s_next s <= x.
 
-(* sp holds an Irq bound to o (a notification the Irq's binding keeps alive). *)
+(* sp holds an Irq bound to o (a notification the Irq's binding keeps alive), or o is mapped
+   in a space sp holds with Manage (a memory object its mapping keeps alive, which unmap
+   may release). *)
 Definition bound_held (s : state) (sp o : nat) : Prop :=
-  exists i b, holds s sp i [] /\ s_irq s i = Some (o, b).
+  (exists i b, holds s sp i [] /\ s_irq s i = Some (o, b)) \/
+  (exists m, In m (s_maps s) /\ m_mem m = o /\ holds s sp (m_space m) [RManage]).
 
 (* o died in the call: sp held a capability to it (or an Irq bound to it, whose death
-   released it: EXCEPTION 4 in README.md), it was an object that dies with its last
-   capability, and none names it afterwards. *)
+   released it: EXCEPTION 4 in README.md; or o was mapped in a space sp holds with Manage,
+   and unmapped: EXCEPTION 5), it was an object that dies with its last capability, and none
+   names it afterwards. *)
 Definition killed (s s' : state) (sp o : nat) : Prop :=
   (holds s sp o [] \/ bound_held s sp o) /\
   (exists ob, s_objs s o = Some ob /\ reapable (o_kind ob) = true) /\
@@ -202,10 +217,12 @@ Definition authorised (s s' : state) (t sp : nat) (l : loc) : Prop :=
       ((fresh s i \/ killed s s' sp i) /\ s_irq s' i = None)
   | LPager x =>
       (* with Manage on the space: one of the two modes (space_set_pager); a new space's is
-         the kernel's (space_create) *)
+         the kernel's, with no mappings (space_create); with Manage on the space, its mappings
+         change, its mode kept (map, unmap, protect) *)
       (holds s sp x [RManage] /\
        (s_pager s' x = pager_kernel \/ s_pager s' x = pager_handler)) \/
-      (fresh s x /\ s_pager s' x = pager_kernel)
+      (fresh s x /\ s_pager s' x = pager_kernel /\ maps_of s' x = maps_of s x) \/
+      (holds s sp x [RManage] /\ s_pager s' x = s_pager s x)
   end.
 
 Definition changed_only_authorised (s s' : state) (t sp : nat) : Prop :=
@@ -309,12 +326,29 @@ Proof.
   destruct (held s n); [reflexivity|apply destroy_pager].
 Qed.
 
-(* A pager mode that is the same before and after (every call but space_set_pager and
-   space_create). *)
+Lemma destroy_maps_of : forall s o x, maps_of (destroy s o) x = maps_of s x.
+Proof. intros. unfold maps_of. rewrite destroy_maps. reflexivity. Qed.
+
+Lemma release_maps_of : forall s b x, maps_of (release s b) x = maps_of s x.
+Proof.
+  intros s [[n y]|] x; unfold release; [|reflexivity].
+  destruct (held s n); [reflexivity|apply destroy_maps_of].
+Qed.
+
+Lemma drop_caller_maps : forall s t, s_maps (drop_caller s t) = s_maps s.
+Proof. intros. unfold drop_caller. destruct (s_caller s t); reflexivity. Qed.
+
+Lemma drop_caller_maps_of : forall s t x, maps_of (drop_caller s t) x = maps_of s x.
+Proof. intros. unfold drop_caller. destruct (s_caller s t); reflexivity. Qed.
+
+(* A pager mode and mappings that are the same before and after (every call but
+   space_set_pager, space_create, map, unmap and protect). *)
 Ltac pg_unch :=
   match goal with
-  | H : s_pager _ _ <> s_pager _ _ |- _ =>
-      exfalso; apply H; rewrite ?drop_caller_pager, ?destroy_pager, ?release_pager;
+  | H : s_pager _ _ <> s_pager _ _ \/ maps_of _ _ <> maps_of _ _ |- _ =>
+      exfalso; destruct H as [H|H]; apply H;
+      rewrite ?drop_caller_pager, ?destroy_pager, ?release_pager, ?drop_caller_maps_of,
+        ?destroy_maps_of, ?release_maps_of;
       first [reflexivity|congruence]
   end.
 
@@ -560,7 +594,7 @@ Proof.
   2:{ unfold destroy at 1. rewrite Eo2. exact I2. }
   destruct (destroy_objs_some _ _ _ _ Eo2) as [Eo1 Ew].
   apply coa_destroy; [exact I2| |exact En2| | | |].
-  - right. exists (c_obj c), b. split; [exact (ex_intro _ c Hh)|exact Eb].
+  - right. left. exists (c_obj c), b. split; [exact (ex_intro _ c Hh)|exact Eb].
   - rewrite Eo2. symmetry. exact Eo1.
   - exact Ew.
   - intros x Bx. unfold s2. rewrite (destroy_blocked _ _ _ _ Bx). reflexivity.
@@ -651,7 +685,7 @@ Proof.
   - unch.
   - lia.
   - destruct (Nat.eq_dec x (s_next s)) as [->|N]; [|rewrite upd_neq in Hch by auto; unch].
-    right. rewrite upd_eq. split; [unfold fresh; lia|reflexivity].
+    right; left. rewrite upd_eq. split; [unfold fresh; lia|split; reflexivity].
 Qed.
 
 Lemma int_thread_start : forall s t sp h r s',
@@ -779,7 +813,7 @@ Lemma coa_threads : forall s s' t sp e,
   s_objs s' = s_objs s -> s_accts s' = s_accts s -> s_caps s' = s_caps s ->
   s_word s' = s_word s -> s_next s' = s_next s -> s_prio s' = s_prio s ->
   s_handler s' = s_handler s -> s_timer s' = s_timer s -> s_irq s' = s_irq s ->
-  s_pager s' = s_pager s ->
+  s_pager s' = s_pager s -> s_maps s' = s_maps s ->
   (forall o, o <> e -> s_waiters s' o = s_waiters s o) ->
   (s_waiters s' e = s_waiters s e \/ s_waiters s' e = tl (s_waiters s e) \/
    s_waiters s' e = s_waiters s e ++ [t]) ->
@@ -791,10 +825,11 @@ Lemma coa_threads : forall s s' t sp e,
       s_caller s' x = s_caller s x)) ->
   changed_only_authorised s s' t sp.
 Proof.
-  intros s s' t sp e Hh Ho Ha Hc Hw Hn Hp Hhd Htm Hir Hpg Hq He Ht l.
+  intros s s' t sp e Hh Ho Ha Hc Hw Hn Hp Hhd Htm Hir Hpg Hmp Hq He Ht l.
   destruct l as [o|a|sp'|x|o|n| |x|x|n|i|x]; simpl; intros Hch; try pg_unch; try ir_unch; try tm_unch; try prio_unch;
     try (exfalso; rewrite Hhd in Hch; auto; fail); try (exfalso; rewrite Htm in Hch; auto; fail);
-    try (exfalso; rewrite Hir in Hch; auto; fail); try (exfalso; rewrite Hpg in Hch; auto; fail).
+    try (exfalso; rewrite Hir in Hch; auto; fail);
+    try (exfalso; unfold maps_of in Hch; rewrite Hpg, Hmp in Hch; tauto).
   - exfalso. rewrite Ho in Hch. auto.
   - exfalso. rewrite Ha in Hch. auto.
   - exfalso. unfold table in Hch. rewrite Hc in Hch. auto.
@@ -912,7 +947,7 @@ Proof.
          [right; exact Hh|simpl; auto|simpl; auto|simpl; auto|simpl; auto|simpl; auto|
           simpl; apply drop_caller_prio|simpl; apply drop_caller_handler|
           simpl; apply drop_caller_timer|simpl; apply drop_caller_irq|
-          simpl; apply drop_caller_pager| | | ]).
+          simpl; apply drop_caller_pager|simpl; apply drop_caller_maps| | | ]).
     (* a caller taken: it now waits for t's reply *)
     + intros o N. simpl. rewrite upd_neq by auto. rewrite Hq. reflexivity.
     + right; left. simpl. rewrite upd_eq, Esh. reflexivity.
@@ -937,6 +972,7 @@ Proof.
     + unfold s1. apply drop_caller_timer.
     + unfold s1. apply drop_caller_irq.
     + unfold s1. apply drop_caller_pager.
+    + unfold s1. apply drop_caller_maps.
     + intros o N. rewrite upd_neq by auto. rewrite Hq. reflexivity.
     + right; right. rewrite upd_eq, Hq. reflexivity.
     + intros x Nt. rewrite upd_neq by auto. destruct (Ht x Nt) as [E|E]; [left|right; right];
@@ -1057,7 +1093,7 @@ Proof.
   destruct (held s1 n) eqn:Eh; [exact I1|].
   pose proof (held_false_named _ _ Eh) as En.
   apply coa_destroy; auto.
-  right. exists (c_obj ci), b. split; [exists ci; destruct E as [A [B [C _]]]|exact Eb].
+  right. left. exists (c_obj ci), b. split; [exists ci; destruct E as [A [B [C _]]]|exact Eb].
   repeat split; auto. intros x [].
 Qed.
 
@@ -1080,6 +1116,132 @@ Proof.
   apply orb_true_iff in Em. destruct Em as [Em|Em]; apply Nat.eqb_eq in Em; auto.
 Qed.
 
+(* ---------- Mappings ---------- *)
+
+Lemma destroy_caller : forall s o x, s_caller (destroy s o) x = s_caller s x.
+Proof.
+  intros. unfold destroy. destruct (s_objs s o) as [ob|]; [|reflexivity].
+  destruct (reapable (o_kind ob)); reflexivity.
+Qed.
+
+(* The reap after an unmap (Spec.reap): each object of l that nothing holds any more dies;
+   each is one sp may see die (a capability to it, or a mapping of it in a space sp holds with
+   Manage: bound_held). The states in between differ from s only by objects that died. *)
+Lemma coa_reap : forall l s s0 t sp,
+  changed_only_authorised s s0 t sp ->
+  (forall o, In o l -> holds s sp o [] \/ bound_held s sp o) ->
+  (forall x, s_caller s0 x = s_caller s x) ->
+  (forall x ob, s_objs s0 x = Some ob -> s_objs s x = Some ob /\ s_waiters s0 x = s_waiters s x) ->
+  (forall x n, blocked_on (s_tstate s0 x) = Some n -> s_tstate s0 x = s_tstate s x) ->
+  changed_only_authorised s (reap l s0) t sp.
+Proof.
+  unfold reap. induction l as [|o l IH]; intros s s0 t sp I0 Hl Hc Ho Hb; simpl; auto.
+  destruct (held s0 o) eqn:Eh; [apply IH; auto; intros; apply Hl; right; auto|].
+  destruct (s_objs s0 o) as [ob|] eqn:Eo.
+  2:{ assert (destroy s0 o = s0) as -> by (unfold destroy; rewrite Eo; reflexivity).
+      apply IH; auto. intros; apply Hl; right; auto. }
+  destruct (Ho o ob Eo) as [Eo' Ew].
+  apply IH.
+  - apply coa_destroy; auto.
+    + apply Hl. left. auto.
+    + apply held_false_named. auto.
+    + congruence.
+    + intros x Bx. exact (Hb x o Bx).
+  - intros; apply Hl; right; auto.
+  - intros x. rewrite destroy_caller. auto.
+  - intros x ob' E. destruct (destroy_objs_some _ _ _ _ E) as [E1 E2].
+    destruct (Ho x ob' E1) as [E3 E4]. split; auto. congruence.
+  - intros x n Bx. rewrite (destroy_blocked _ _ _ _ Bx).
+    apply (Hb x n). rewrite <- (destroy_blocked _ _ _ _ Bx). exact Bx.
+Qed.
+
+Lemma filter_map_keep : forall (f : mapping -> mapping) y ms,
+  (forall m, in_space y (f m) = in_space y m) -> (forall m, in_space y m = true -> f m = m) ->
+  filter (in_space y) (map f ms) = filter (in_space y) ms.
+Proof.
+  intros f y ms H1 H2. induction ms as [|m ms IH]; simpl; auto. rewrite H1.
+  destruct (in_space y m) eqn:E; [rewrite (H2 m E); f_equal|]; auto.
+Qed.
+
+Lemma filter_filter_keep : forall p y ms, (forall m, in_space y m = true -> p m = true) ->
+  filter (in_space y) (filter p ms) = filter (in_space y) ms.
+Proof.
+  intros p y ms H. induction ms as [|m ms IH]; simpl; auto.
+  destruct (p m) eqn:Ep; simpl; destruct (in_space y m) eqn:E; auto.
+  - f_equal. auto.
+  - rewrite (H m E) in Ep. discriminate.
+Qed.
+
+(* Only space x's mappings changed, through a Manage capability to x; the pager modes are
+   kept. *)
+Lemma coa_with_maps : forall s t sp x ms, holds s sp x [RManage] ->
+  (forall y, y <> x -> filter (in_space y) ms = maps_of s y) ->
+  changed_only_authorised s (with_maps s ms) t sp.
+Proof.
+  intros s t sp x ms Hx Ho l.
+  destruct l as [o|a|sp'|y|o|n| |y|y|n|i|y]; simpl; intros Hch; try unch.
+  destruct (Nat.eq_dec y x) as [->|N].
+  - right; right. split; auto.
+  - exfalso. destruct Hch as [Hch|Hch]; apply Hch; [reflexivity|]. apply (Ho y N).
+Qed.
+
+Lemma in_space_starts_in : forall x y vaddr e m, y <> x ->
+  in_space y m = true -> starts_in x vaddr e m = false.
+Proof.
+  unfold in_space, starts_in. intros x y vaddr e m N E. apply Nat.eqb_eq in E.
+  rewrite E. apply Nat.eqb_neq in N. rewrite N. reflexivity.
+Qed.
+
+Lemma int_map_call : forall s t sp hs hm vaddr first pages r res s',
+  map_call s sp hs hm vaddr first pages r = (res, s') -> changed_only_authorised s s' t sp.
+Proof.
+  intros s t sp hs hm vaddr first pages r res s' H. unfold map_call in H. cbv zeta in H.
+  destruct (lookup_typed s sp hs TSpace [RManage]) as [[cs|]|e] eqn:E;
+    try (injection H as _ <-; apply coa_refl).
+  apply holds_lookup_typed in E.
+  split_matches H; injection H as _ <-; try apply coa_refl.
+  apply (coa_with_maps _ _ _ (c_obj cs)); [exists cs; exact E|].
+  intros y N. cbn [filter]. unfold in_space at 1. cbn [m_space].
+  apply Nat.eqb_neq in N. rewrite Nat.eqb_sym, N. reflexivity.
+Qed.
+
+Lemma int_protect_call : forall s t sp hs vaddr pages r res s',
+  protect_call s sp hs vaddr pages r = (res, s') -> changed_only_authorised s s' t sp.
+Proof.
+  intros s t sp hs vaddr pages r res s' H. unfold protect_call in H. cbv zeta in H.
+  destruct (lookup_typed s sp hs TSpace [RManage]) as [[cs|]|e] eqn:E;
+    try (injection H as _ <-; apply coa_refl).
+  apply holds_lookup_typed in E.
+  split_matches H; injection H as _ <-; try apply coa_refl.
+  apply (coa_with_maps _ _ _ (c_obj cs)); [exists cs; exact E|].
+  intros y N. unfold maps_of. apply filter_map_keep.
+  - intros m. destruct (starts_in _ _ _ m); reflexivity.
+  - intros m Ei. rewrite (in_space_starts_in _ _ _ _ _ N Ei). reflexivity.
+Qed.
+
+Lemma int_unmap_call : forall s t sp hs vaddr pages res s',
+  unmap_call s sp hs vaddr pages = (res, s') -> changed_only_authorised s s' t sp.
+Proof.
+  intros s t sp hs vaddr pages res s' H. unfold unmap_call in H. cbv zeta in H.
+  destruct (lookup_typed s sp hs TSpace [RManage]) as [[cs|]|e] eqn:E;
+    try (injection H as _ <-; apply coa_refl).
+  apply holds_lookup_typed in E.
+  destruct (range_error vaddr pages); [injection H as _ <-; apply coa_refl|].
+  destruct (range_bad vaddr pages); [injection H as _ <-; apply coa_refl|].
+  destruct (space_ended s (c_obj cs)); [injection H as _ <-; apply coa_refl|].
+  destruct (covered _ _ _ _); injection H as _ <-; [apply coa_refl|].
+  set (inr_ := starts_in (c_obj cs) vaddr (vaddr + pages * page_size)) in *.
+  apply coa_reap; simpl; auto.
+  - apply (coa_with_maps _ _ _ (c_obj cs)); [exists cs; exact E|].
+    intros y N. unfold maps_of. apply filter_filter_keep.
+    intros m Ei. unfold inr_. rewrite (in_space_starts_in _ _ _ _ _ N Ei). reflexivity.
+  - intros o Ho. right. right. apply in_map_iff in Ho. destruct Ho as [m [Em Hm]].
+    apply filter_In in Hm. destruct Hm as [Hm Es]. exists m. split; [exact Hm|].
+    split; [exact Em|]. unfold inr_, starts_in in Es.
+    apply andb_true_iff in Es. destruct Es as [Es _]. apply andb_true_iff in Es.
+    destruct Es as [Es _]. apply Nat.eqb_eq in Es. rewrite Es. exists cs. exact E.
+Qed.
+
 (* ---------- Every call ---------- *)
 
 (* ---------- Ending threads and processes ---------- *)
@@ -1094,15 +1256,6 @@ Definition ends_process (s : state) (t sp : nat) (k : call) : Prop :=
   | ThreadExit =>
       let s1 := kill_threads s (Nat.eqb t) in
       (existsb (live_thread s1 sp) (seq 0 (s_next s1)) || space_ended s1 sp) = false
-  | _ => False
-  end.
-
-(* The mapping calls (map, unmap, protect). Integrity is not proved for them yet
-   (README.md): the mappings are no location of the diff, and an object unmap destroys need
-   not be one the caller holds a capability to (it mapped it, then deleted its capability). *)
-Definition maps_call (k : call) : Prop :=
-  match k with
-  | Map _ _ _ _ _ _ | Unmap _ _ _ | Protect _ _ _ _ => True
   | _ => False
   end.
 
@@ -1155,10 +1308,10 @@ Qed.
 (* Integrity: every change a call by the running thread t of space sp makes is one that
    sp's capabilities (before the call) authorise, in the way their rights allow. *)
 Theorem integrity : forall s t k r s' sp, wf s ->
-  caller_space s t = Some sp -> ~ ends_process s t sp k -> ~ maps_call k ->
-  step s t k = (r, s') -> changed_only_authorised s s' t sp.
+  caller_space s t = Some sp -> ~ ends_process s t sp k -> step s t k = (r, s') ->
+  changed_only_authorised s s' t sp.
 Proof.
-  intros s t k r s' sp W Hc Hn Hm H. unfold step in H. rewrite Hc in H.
+  intros s t k r s' sp W Hc Hn H. unfold step in H. rewrite Hc in H.
   destruct k; simpl in H.
   - eapply int_cap_derive; eauto.
   - eapply int_cap_copy_to; eauto.
@@ -1209,9 +1362,9 @@ Proof.
   - injection H as _ <-. apply coa_refl.
   - eapply int_space_set_pager; eauto.
   - injection H as _ <-. apply coa_refl.
-  - exfalso. apply Hm. exact I.
-  - exfalso. apply Hm. exact I.
-  - exfalso. apply Hm. exact I.
+  - eapply int_map_call; eauto.
+  - eapply int_unmap_call; eauto.
+  - eapply int_protect_call; eauto.
   - injection H as _ <-. apply coa_refl.
   - injection H as _ <-. apply coa_refl.
   - injection H as _ <-. apply coa_refl.
@@ -1246,10 +1399,11 @@ Lemma diff_complete : forall s s', (forall l, ~ changed s s' l) ->
   (forall o, s_waiters s' o = s_waiters s o) /\ (forall n, s_word s' n = s_word s n) /\
   s_next s' = s_next s /\ (forall x, s_prio s' x = s_prio s x) /\
   (forall x, s_handler s' x = s_handler s x) /\ (forall n, s_timer s' n = s_timer s n) /\
-  (forall i, s_irq s' i = s_irq s i) /\ (forall x, s_pager s' x = s_pager s x).
+  (forall i, s_irq s' i = s_irq s i) /\ (forall x, s_pager s' x = s_pager s x) /\
+  (forall x, maps_of s' x = maps_of s x).
 Proof.
   intros s s' H.
-  split; [|split; [|split; [|split; [|split; [|split; [|split; [|split; [|split; [|split; [|split]]]]]]]]]].
+  split; [|split; [|split; [|split; [|split; [|split; [|split; [|split; [|split; [|split; [|split; [|split]]]]]]]]]]].
   - intros o. destruct (obj_eq_dec (s_objs s' o) (s_objs s o)) as [E|N]; [exact E|].
     exfalso. exact (H (LObj o) N).
   - intros a. destruct (acct_eq_dec (s_accts s' a) (s_accts s a)) as [E|N]; [exact E|].
@@ -1277,7 +1431,10 @@ Proof.
   - intros i. destruct (option_eq_dec (s_irq s' i) (s_irq s i)) as [E|N]; [exact E|].
     exfalso. exact (H (LIrq i) N).
   - intros x. destruct (Nat.eq_dec (s_pager s' x) (s_pager s x)) as [E|N]; [exact E|].
-    exfalso. exact (H (LPager x) N).
+    exfalso. exact (H (LPager x) (or_introl N)).
+  - intros x. destruct (list_eq_dec mapping_eq_dec (maps_of s' x) (maps_of s x)) as [E|N];
+      [exact E|].
+    exfalso. exact (H (LPager x) (or_intror N)).
 Qed.
 
 Lemma holds_any : forall s sp o need, holds s sp o need -> holds s sp o [].
@@ -1295,8 +1452,7 @@ Proof. intros s s' sp o [H _]. exact H. Qed.
    state, caller and priority as a thread, its queue, word and timer, its pager mode as a
    space. *)
 Corollary unreachable_object_unchanged : forall s t k r s' sp o, wf s ->
-  caller_space s t = Some sp -> ~ ends_process s t sp k -> ~ maps_call k ->
-  step s t k = (r, s') ->
+  caller_space s t = Some sp -> ~ ends_process s t sp k -> step s t k = (r, s') ->
   o < s_next s -> o <> t -> ~ holds s sp o [] -> ~ bound_held s sp o ->
   (forall o', queued_on s o o' -> ~ holds s sp o' [] /\ ~ bound_held s sp o') ->
   s_tstate s o <> BlockedReply t ->
@@ -1305,8 +1461,8 @@ Corollary unreachable_object_unchanged : forall s t k r s' sp o, wf s ->
   s_word s' o = s_word s o /\ s_prio s' o = s_prio s o /\ s_handler s' o = s_handler s o /\
   s_timer s' o = s_timer s o /\ s_pager s' o = s_pager s o.
 Proof.
-  intros s t k r s' sp o W Hc Hend Hmc H Hlt Ht Hno Hnb Hq Hr.
-  pose proof (integrity s t k r s' sp W Hc Hend Hmc H) as I.
+  intros s t k r s' sp o W Hc Hend H Hlt Ht Hno Hnb Hq Hr.
+  pose proof (integrity s t k r s' sp W Hc Hend H) as I.
   assert (Nf : ~ fresh s o) by (unfold fresh; lia).
   split; [|split; [|split; [|split; [|split; [|split; [|split; [|split]]]]]]].
   - destruct (obj_eq_dec (s_objs s' o) (s_objs s o)) as [E|N]; [exact E|exfalso].
@@ -1352,23 +1508,22 @@ Proof.
     + exact (Nf F).
     + destruct (killed_holds _ _ _ _ K) as [X|X]; [exact (Hno X)|exact (Hnb X)].
   - destruct (Nat.eq_dec (s_pager s' o) (s_pager s o)) as [E|N]; [exact E|exfalso].
-    destruct (I (LPager o) N) as [[R _]|[F _]];
-      [exact (Hno (holds_any _ _ _ _ R))|exact (Nf F)].
+    destruct (I (LPager o) (or_introl N)) as [[R _]|[[F _]|[R _]]];
+      [exact (Hno (holds_any _ _ _ _ R))|exact (Nf F)|exact (Hno (holds_any _ _ _ _ R))].
 Qed.
 
 (* Another space's table, that sp holds no Manage capability to, nor to any of its threads,
    and none of whose capabilities descends from one of sp's, holds the same capabilities
    after the call. *)
 Corollary unreachable_table_unchanged : forall s t k r s' sp sp', wf s ->
-  caller_space s t = Some sp -> ~ ends_process s t sp k -> ~ maps_call k ->
-  step s t k = (r, s') ->
+  caller_space s t = Some sp -> ~ ends_process s t sp k -> step s t k = (r, s') ->
   sp' <> sp -> ~ holds s sp sp' [RManage] ->
   (forall th q, s_objs s th = Some (mkObj (KThread sp') q) -> ~ holds s sp th [RManage]) ->
   (forall y d, In y (table s sp') -> owns s sp d -> ~ In d (c_anc y)) ->
   forall x, In x (table s' sp') <-> In x (table s sp').
 Proof.
-  intros s t k r s' sp sp' W Hc Hend Hmc H Nsp Hm Hth Hd.
-  pose proof (integrity s t k r s' sp W Hc Hend Hmc H) as I.
+  intros s t k r s' sp sp' W Hc Hend H Nsp Hm Hth Hd.
+  pose proof (integrity s t k r s' sp W Hc Hend H) as I.
   destruct (list_eq_dec cap_eq_dec (table s' sp') (table s sp')) as [E|N];
     [intros x; rewrite E; tauto|].
   destruct (I (LTable sp') N) as [E|[Fw Bw]]; [contradiction|].
@@ -1385,14 +1540,13 @@ Qed.
 (* An account that is not sp's own, and that no object sp holds a capability to is charged
    to, is unchanged. *)
 Corollary unreachable_account_unchanged : forall s t k r s' sp a, wf s ->
-  caller_space s t = Some sp -> ~ ends_process s t sp k -> ~ maps_call k ->
-  step s t k = (r, s') ->
+  caller_space s t = Some sp -> ~ ends_process s t sp k -> step s t k = (r, s') ->
   a < s_next s -> ~ own_acct s sp a ->
   (forall o ob, s_objs s o = Some ob -> o_acct ob = a -> ~ holds s sp o [] /\ ~ bound_held s sp o) ->
   s_accts s' a = s_accts s a.
 Proof.
-  intros s t k r s' sp a W Hc Hend Hmc H Hlt Hown Hch.
-  pose proof (integrity s t k r s' sp W Hc Hend Hmc H) as I.
+  intros s t k r s' sp a W Hc Hend H Hlt Hown Hch.
+  pose proof (integrity s t k r s' sp W Hc Hend H) as I.
   destruct (acct_eq_dec (s_accts s' a) (s_accts s a)) as [E|N]; [exact E|exfalso].
   destruct (I (LAcct a) N) as [[Ho _]|[F|[o [ob [K [Eo [Ea _]]]]]]].
   - exact (Hown Ho).
@@ -1445,8 +1599,7 @@ Proof.
   - unfold changed. vm_compute. intros E. discriminate E.
   - unfold changed. left. vm_compute. intros E. discriminate E.
   - eapply integrity with (k := Wait 7);
-      [exact ex_wf|exact ex_caller|intros X; exact X|intros X; exact X|
-       apply surjective_pairing].
+      [exact ex_wf|exact ex_caller|intros X; exact X|apply surjective_pairing].
 Qed.
 
 (* The predicate is not trivially true: signal without its rights check (the mutation of

@@ -6,9 +6,11 @@
    of its last mapping destroys it if no capability names it. The theorems here are stated
    over `step`. Not modelled (README.md says it again): the charge for the mapping record
    and page tables (QuotaExceeded) and running out of frames for page tables; the page
-   tables themselves, lazy and copy-on-write pages. Integrity.v's `integrity` excludes the
-   three calls (maps_call): mapping_integrity below is what is proved of who may change
-   mappings. *)
+   tables themselves, lazy and copy-on-write pages. Integrity.v's `integrity` covers the three
+   calls (a space's mappings are part of its LPager location, changed only with Manage on
+   it; an object unmap destroys was mapped in such a space); mapping_integrity below says
+   more of each mapping: what map adds is within the caller's rights to the memory, what
+   protect changes within the mapping's limit. *)
 
 From Coq Require Import List Arith Bool Lia.
 Import ListNotations.
