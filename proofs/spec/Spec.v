@@ -23,6 +23,10 @@
      child; cap_delete removes one capability and moves its children up to its parent
      (its id leaves every ancestor list); cap_revoke deletes every capability that has the
      revoked one among its ancestors.
+   - Memory mappings (s_maps): ranges of pages of memory objects mapped into spaces (map,
+     unmap, protect; core/space.cc). A mapping holds its memory object (held), which
+     outlives its last capability while mapped; the charge for mapping records and page
+     tables, the page tables themselves, lazy and copy-on-write pages are not modelled.
    - Threads have a scheduler/IPC state; endpoints and notifications a FIFO of waiting
      threads (one map from object to queue); notifications a word of signal bits; a server
      thread its caller (the reply relation).
