@@ -108,6 +108,80 @@ Proof.
     rewrite E, Nat.eqb_refl in F. exact F.
 Qed.
 
+(* ---------- unmap releases the memory objects it unmapped ---------- *)
+
+Lemma reap_none : forall l s o, s_objs s o = None -> s_objs (reap l s) o = None.
+Proof.
+  unfold reap. induction l as [|x l IH]; intros s o H; simpl; auto. apply IH.
+  destruct (held s x); auto. apply destroy_objs_none. auto.
+Qed.
+
+Lemma irq_bound_destroy : forall s x o, irq_bound s o = false -> irq_bound (destroy s x) o = false.
+Proof.
+  intros s x o H. unfold destroy. destruct (s_objs s x) as [ob|]; auto.
+  destruct (reapable (o_kind ob)); auto. unfold irq_bound in *. simpl.
+  apply not_true_iff_false. intros E.
+  apply existsb_exists in E. destruct E as [i [Hi Ei]].
+  destruct (Nat.eq_dec i x) as [->|N]; [rewrite upd_eq in Ei; discriminate|].
+  rewrite upd_neq in Ei by auto.
+  assert (existsb (fun i => match s_irq s i with Some (n', _) => Nat.eqb n' o | None => false end)
+            (seq 0 (s_next s)) = true) by (apply existsb_exists; eauto).
+  congruence.
+Qed.
+
+(* An object of l that nothing holds, and that nothing comes to hold while the others die,
+   dies in the reap. *)
+Lemma reap_kills : forall l s o ob, In o l -> s_objs s o = Some ob -> reapable (o_kind ob) = true ->
+  named (s_caps s) o = false -> mapped s o = false -> irq_bound s o = false ->
+  s_objs (reap l s) o = None.
+Proof.
+  unfold reap. induction l as [|x l IH]; intros s o ob Hin Eo Er Hn Hm Hb; [destruct Hin|].
+  simpl. assert (Hh : held s o = false) by (unfold held; rewrite Hn, Hb, Hm; reflexivity).
+  destruct Hin as [->|Hin].
+  - rewrite Hh. apply reap_none. unfold destroy. rewrite Eo, Er. simpl. apply upd_eq.
+  - set (s1 := if held s x then s else destroy s x).
+    assert (Hs1 : s1 = s \/ s1 = destroy s x) by (unfold s1; destruct (held s x); auto).
+    destruct (s_objs s1 o) as [ob'|] eqn:E1; [|apply reap_none; auto].
+    assert (E1' : s_objs s o = Some ob').
+    { destruct Hs1 as [R|R]; rewrite R in E1; [exact E1|].
+      exact (proj1 (Integrity.destroy_objs_some _ _ _ _ E1)). }
+    rewrite Eo in E1'. inversion E1'; subst ob'.
+    apply (IH s1 o ob); auto; destruct Hs1 as [R|R]; rewrite R; auto.
+    + rewrite destroy_caps. auto.
+    + unfold mapped. rewrite destroy_maps. auto.
+    + apply irq_bound_destroy. auto.
+Qed.
+
+(* unmap's last mapping of a memory object that no capability names (and no Irq is bound to)
+   destroys it: a mapping removed by a successful unmap whose object no mapping left holds,
+   that object is gone (its charge refunded: Spec.destroy). *)
+Theorem unmap_releases_memory : forall s t sp hs vaddr pages v s' m, wf s ->
+  caller_space s t = Some sp -> step s t (Unmap hs vaddr pages) = (ROk v, s') ->
+  In m (s_maps s) -> ~ In m (s_maps s') ->
+  named (s_caps s) (m_mem m) = false -> irq_bound s (m_mem m) = false ->
+  (forall m', In m' (s_maps s') -> m_mem m' <> m_mem m) ->
+  s_objs s' (m_mem m) = None.
+Proof.
+  intros s t sp hs vaddr pages v s' m W Hc H Hm Hm' Hn Hb Hrest.
+  destruct (mappings_hold_memory s W m Hm) as [_ [[p [q [Eo _]]] _]].
+  unfold step in H. rewrite Hc in H. cbv beta iota in H. unfold unmap_call in H.
+  cbv zeta in H.
+  destruct (lookup_typed s sp hs TSpace [RManage]) as [[cs|]|er]; try discriminate.
+  destruct (range_error vaddr pages); [discriminate|].
+  destruct (range_bad vaddr pages); [discriminate|].
+  destruct (space_ended s (c_obj cs)); [discriminate|].
+  destruct (covered _ _ _ _); [discriminate|].
+  inversion H; subst v s'; clear H.
+  rewrite reap_maps in Hm', Hrest. simpl in Hm', Hrest.
+  apply (reap_kills _ _ _ (mkObj (KMemory p) q)); simpl; auto.
+  - apply in_map. apply filter_In. split; auto.
+    destruct (starts_in _ _ _ m) eqn:E; auto. exfalso. apply Hm'. apply filter_In.
+    rewrite E. auto.
+  - unfold mapped. simpl. destruct (existsb _ _) eqn:E; auto. exfalso.
+    apply existsb_exists in E. destruct E as [m' [H1 H2]]. apply Nat.eqb_eq in H2.
+    exact (Hrest m' H1 H2).
+Qed.
+
 (* protect never adds rights beyond a mapping's limit (the memory capability's page rights
    when it was mapped), and changes nothing else of any mapping. *)
 Theorem protect_never_adds_rights : forall s t hs vaddr pages r res s',
