@@ -42,11 +42,41 @@
      two refunds, so a refund is stated as "limit kept, used only goes down".
 
    `integrity` proves that every call of `step` makes only authorised changes (in a `wf`
-   state: the reply relation and unique capability ids are used), except a call that ends a
-   process (`ends_process`: process_exit, process_terminate, the last live thread's
-   thread_exit), for which it is not proved yet; a thread_exit that leaves its process alive
-   is covered (the caller is Dead, the thread waiting for its reply Ready). The corollaries say it
-   the other way round: what sp holds no capability to is unchanged. *)
+   state: the reply relation and unique capability ids are used), or, for a call that ends a
+   process, only the changes that the authority of the subtree it ends allows. The calls
+   that may end one (`ending_call`) are thread_exit, process_exit and process_terminate; a
+   thread_exit ends its process only when the caller was the last live thread of its space
+   (one that leaves it alive is covered by `authorised`: the caller Dead, the thread waiting
+   for its reply Ready), and a refused process_terminate changes nothing. An ending call ends
+   a root r that sp may end
+   (`ends`: r = sp for process_exit and thread_exit; a space sp holds with Manage for
+   process_terminate). Ending r acts with the authority of every doomed space (r and its
+   live descendants: Spec.doomed): as if each deleted all its capabilities and each of their
+   threads exited. `authorised_end s s' r l`, again judged from the state before the call:
+
+   - LObj o: o died (`ended_obj`): it was an endpoint, notification, memory, IoPorts or Irq
+     object, every capability that named it was a doomed space's, every Irq bound to it lost
+     its binding, and no capability names it afterwards. (An object nothing held at all
+     would die in the same reap: `wf` does not exclude one, so "a doomed space held it" is
+     not what is proved; "nothing outside the subtree held it" is. EXCEPTION 5 in README.md.)
+   - LAcct a: the account an object that died was charged to: limit kept, used only goes
+     down (the refunds).
+   - LTable x: a doomed space's table is emptied; any other table keeps its capabilities,
+     in order, except that ids of doomed spaces' capabilities leave their ancestor lists
+     (`map (strip_all ids)`, every id in ids a doomed space's capability's: cap_delete's
+     effect on the derivation tree, EXCEPTION 2).
+   - LThread x: its state is kept, or Dead if x dies with r (`dies_with`: a doomed space's
+     entry, or a thread of a doomed space), or Ready if it waited for a dying thread's reply
+     or was queued on an object that died; its caller is kept, or none if x or its caller
+     dies.
+   - LQueue o: loses only dying threads (the rest in order); a queue of an object that died
+     is emptied.
+   - LWord n, LTimer n, LIrq i: cleared (0, none) when the object died.
+   - LNext, LPrio, LHandler, LPager: unchanged.
+
+   The corollaries say it the other way round: what sp holds no capability to is unchanged,
+   and after a call that ends a process, also what the end of every subtree sp may end
+   spares (`spared`, `held_outside`: an object a space outside the subtree holds). *)
 
 From Coq Require Import List Arith Bool Lia.
 Import ListNotations.
@@ -1122,17 +1152,25 @@ Qed.
 
 (* ---------- Ending a process: the doomed subtree's authority ---------- *)
 
+(* c with each of ids taken out of its ancestor list (deleting those capabilities: their
+   children move up). *)
 Definition strip_all (ids : list nat) (c : cap) : cap := fold_left (fun c d => strip d c) ids c.
 
+(* d is the id of a capability of a space that ending root ends. *)
 Definition doomed_id (s : state) (root d : nat) : Prop :=
   exists y, In y (s_caps s) /\ doomed s root (c_space y) = true /\ c_id y = d.
 
+(* o died when root's subtree ended: an object that dies with its last capability, every
+   capability that named it was a doomed space's, every Irq bound to it lost its binding, and
+   none names it afterwards (EXCEPTION 5 in README.md: nothing says a doomed space held it; an
+   object nothing held would die in the same reap). *)
 Definition ended_obj (s s' : state) (root o : nat) : Prop :=
   (exists ob, s_objs s o = Some ob /\ reapable (o_kind ob) = true) /\
   s_objs s' o = None /\ (forall c, In c (s_caps s') -> c_obj c <> o) /\
   (forall c, In c (s_caps s) -> c_obj c = o -> doomed s root (c_space c) = true) /\
   (forall i b, i < s_next s -> s_irq s i = Some (o, b) -> s_irq s' i = None).
 
+(* The changes that ending root's subtree may make (the header). *)
 Definition authorised_end (s s' : state) (root : nat) (l : loc) : Prop :=
   match l with
   | LObj o => ended_obj s s' root o
@@ -2045,6 +2083,28 @@ Proof.
   - unfold changed. left. vm_compute. intros E. discriminate E.
   - destruct (integrity ex_state 2 (Wait 7) _ _ 0 ex_wf ex_caller (surjective_pairing _))
       as [I|[Ek _]]; [exact I|discriminate Ek].
+Qed.
+
+(* The rules for ending are not vacuous either: process_exit by thread 2 of ex_state ends
+   space 0 (its entry becomes Dead), empties its table, kills its notification 5 (held only
+   by space 0) and refunds account 1; every change is one the ending of space 0's subtree
+   allows. *)
+Lemma integrity_end_not_vacuous : exists r s',
+  step ex_state 2 ProcessExit = (r, s') /\
+  changed ex_state s' (LObj 5) /\ changed ex_state s' (LTable 0) /\
+  changed ex_state s' (LThread 0) /\ changed ex_state s' (LThread 2) /\
+  changed ex_state s' (LAcct 1) /\ changed_only_ended ex_state s' 0.
+Proof.
+  exists (fst (step ex_state 2 ProcessExit)), (snd (step ex_state 2 ProcessExit)).
+  split; [apply surjective_pairing|].
+  split; [unfold changed; vm_compute; intros E; discriminate E|].
+  split; [unfold changed; vm_compute; intros E; discriminate E|].
+  split; [unfold changed; left; vm_compute; intros E; discriminate E|].
+  split; [unfold changed; left; vm_compute; intros E; discriminate E|].
+  split; [unfold changed; vm_compute; intros E; discriminate E|].
+  assert (E : step ex_state 2 ProcessExit = process_exit ex_state 0)
+    by (unfold step; rewrite ex_caller; reflexivity).
+  rewrite E. apply (int_process_exit ex_state 0 RBlocked); [exact ex_wf|reflexivity].
 Qed.
 
 (* The predicate is not trivially true: signal without its rights check (the mutation of
