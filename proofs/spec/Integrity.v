@@ -42,7 +42,8 @@
      two refunds, so a refund is stated as "limit kept, used only goes down".
 
    `integrity` proves that every call of `step` makes only authorised changes (in a `wf`
-   state: the reply relation and unique capability ids are used), or, for a call that ends a
+   state: the reply relation and unique capability ids are used; with `no_garbage`, which
+   Garbage.v proves of every state reached from `init`, for the reap), or, for a call that ends a
    process, only the changes that the authority of the subtree it ends allows. The calls
    that may end one (`ending_call`) are thread_exit, process_exit and process_terminate; a
    thread_exit ends its process only when the caller was the last live thread of its space
@@ -56,9 +57,11 @@
 
    - LObj o: o died (`ended_obj`): it was an endpoint, notification, memory, IoPorts or Irq
      object, every capability that named it was a doomed space's, every Irq bound to it lost
-     its binding, and no capability names it afterwards. (An object nothing held at all
-     would die in the same reap: `wf` does not exclude one, so "a doomed space held it" is
-     not what is proved; "nothing outside the subtree held it" is. EXCEPTION 5 in README.md.)
+     its binding, no capability names it afterwards, and a doomed space held it before the
+     call: a capability to it, or an Irq bound to it (`doomed_held`, what `killed` asks of
+     sp). The reap destroys every live object nothing holds; that this is only what the
+     doomed spaces held rests on `no_garbage` (Garbage.v: no live object that can die is
+     unheld), which `integrity` assumes beside `wf` (item 5 of README.md's exceptions).
    - LAcct a: the account an object that died was charged to: limit kept, used only goes
      down (the refunds).
    - LTable x: a doomed space's table is emptied; any other table keeps its capabilities,
@@ -80,7 +83,7 @@
 
 From Coq Require Import List Arith Bool Lia.
 Import ListNotations.
-From HMK Require Import Spec Invariant Properties.
+From HMK Require Import Spec Invariant Properties Garbage.
 
 (* ---------- Locations and the diff ---------- *)
 
@@ -1156,19 +1159,26 @@ Qed.
    children move up). *)
 Definition strip_all (ids : list nat) (c : cap) : cap := fold_left (fun c d => strip d c) ids c.
 
+(* A doomed space held o before the call: a capability to it, or an Irq bound to it (as
+   `killed` asks of sp). *)
+Definition doomed_held (s : state) (root o : nat) : Prop :=
+  exists sp, doomed s root sp = true /\ (holds s sp o [] \/ bound_held s sp o).
+
 (* d is the id of a capability of a space that ending root ends. *)
 Definition doomed_id (s : state) (root d : nat) : Prop :=
   exists y, In y (s_caps s) /\ doomed s root (c_space y) = true /\ c_id y = d.
 
 (* o died when root's subtree ended: an object that dies with its last capability, every
-   capability that named it was a doomed space's, every Irq bound to it lost its binding, and
-   none names it afterwards (EXCEPTION 5 in README.md: nothing says a doomed space held it; an
-   object nothing held would die in the same reap). *)
+   capability that named it was a doomed space's, every Irq bound to it lost its binding,
+   none names it afterwards, and a doomed space held it (coe_reap_fold proves this last part
+   from no_garbage: the reap destroys what nothing holds, and before the call everything that
+   can die was held). *)
 Definition ended_obj (s s' : state) (root o : nat) : Prop :=
   (exists ob, s_objs s o = Some ob /\ reapable (o_kind ob) = true) /\
   s_objs s' o = None /\ (forall c, In c (s_caps s') -> c_obj c <> o) /\
   (forall c, In c (s_caps s) -> c_obj c = o -> doomed s root (c_space c) = true) /\
-  (forall i b, i < s_next s -> s_irq s i = Some (o, b) -> s_irq s' i = None).
+  (forall i b, i < s_next s -> s_irq s i = Some (o, b) -> s_irq s' i = None) /\
+  doomed_held s root o.
 
 (* The changes that ending root's subtree may make (the header). *)
 Definition authorised_end (s s' : state) (root : nat) (l : loc) : Prop :=
@@ -1277,8 +1287,8 @@ Lemma ended_mono : forall s s0 s1 r o, ended_obj s s0 r o ->
   (forall c, In c (s_caps s1) -> exists c0, In c0 (s_caps s0) /\ c_obj c0 = c_obj c) ->
   (forall i, s_irq s0 i = None -> s_irq s1 i = None) -> ended_obj s s1 r o.
 Proof.
-  intros s s0 s1 r o [A [B [C [D E]]]] Ho Hc Hi. split; [exact A|]. split; [auto|].
-  split; [|split; [exact D|]].
+  intros s s0 s1 r o [A [B [C [D [E G]]]]] Ho Hc Hi. split; [exact A|]. split; [auto|].
+  split; [|split; [exact D|split; [|exact G]]].
   - intros c Hc1 Eo. destruct (Hc c Hc1) as [c0 [Hc0 Ec0]]. apply (C c0 Hc0). congruence.
   - intros i b Hi1 Eb. apply Hi. apply (E i b Hi1 Eb).
 Qed.
@@ -1422,9 +1432,10 @@ Lemma coe_destroy : forall s s0 r o, changed_only_ended s s0 r ->
   (forall c, In c (s_caps s) -> c_obj c = o -> doomed s r (c_space c) = true) ->
   (forall i b, i < s_next s -> s_irq s i = Some (o, b) -> s_irq s0 i = None) ->
   named (s_caps s0) o = false ->
+  (forall ob, s_objs s0 o = Some ob -> reapable (o_kind ob) = true -> doomed_held s r o) ->
   changed_only_ended s (destroy s0 o) r.
 Proof.
-  intros s s0 r o I0 Hd Hi En.
+  intros s s0 r o I0 Hd Hi En Hdh.
   assert (KT : forall o', ended_obj s s0 r o' -> ended_obj s (destroy s0 o) r o').
   { intros o' K. apply (ended_mono _ _ _ _ _ K).
     - apply Properties.destroy_objs_none.
@@ -1443,6 +1454,7 @@ Proof.
   assert (K : ended_obj s (destroy s0 o) r o).
   { split; [exists ob; auto|]. unfold destroy. rewrite Eo0, Er. simpl.
     split; [apply upd_eq|]. split; [apply named_false; exact En|]. split; [exact Hd|].
+    split; [|exact (Hdh ob eq_refl Er)].
     intros i b Hlt Eb. unfold upd. destruct (Nat.eqb i o); [reflexivity|]. apply (Hi i b Hlt Eb). }
   revert K KT. unfold destroy. rewrite Eo0, Er. intros K KT.
   intros l Hch. destruct l as [x|a|x|x|q|n| |x|x|n|i|x]; simpl in Hch |- *.
@@ -1499,30 +1511,49 @@ Proof.
   congruence.
 Qed.
 
-Lemma coe_reap_fold : forall s r C,
+Lemma coe_reap_fold : forall s r C, no_garbage s ->
   (forall o, named C o = false -> forall c, In c (s_caps s) -> c_obj c = o ->
      doomed s r (c_space c) = true) ->
   forall l s0, changed_only_ended s s0 r -> s_caps s0 = C ->
   changed_only_ended s (fold_left (fun s o => if held s o then s else destroy s o) l s0) r /\
   s_caps (fold_left (fun s o => if held s o then s else destroy s o) l s0) = C.
 Proof.
-  intros s r C HC l. induction l as [|o l IH]; intros s0 I0 Ec; simpl; [auto|].
+  intros s r C G HC l. induction l as [|o l IH]; intros s0 I0 Ec; simpl; [auto|].
   destruct (held s0 o) eqn:Eh; [apply IH; auto|].
   unfold held in Eh. apply orb_false_iff in Eh. destruct Eh as [En Eb].
   apply IH; [|rewrite Properties.destroy_caps; exact Ec].
-  apply coe_destroy; [exact I0| | |exact En].
+  apply coe_destroy; [exact I0| | |exact En|].
   - apply HC. rewrite <- Ec. exact En.
   - intros i b Hlt E. destruct (coe_irq s s0 r i I0) as [E0|E0]; [|exact E0].
     exfalso. apply (irq_bound_false s0 o i b Eb); [rewrite (coe_next s s0 r I0); exact Hlt|congruence].
+  - (* no garbage: o was held, by a capability (a doomed space's: HC) or by an Irq's binding,
+       which went, so the Irq died, and a doomed space held that Irq *)
+    intros ob Eo0 R.
+    assert (Eo : s_objs s o = Some ob) by (destruct (coe_objs s s0 r o I0) as [E|E]; congruence).
+    destruct G as [Ig Ag].
+    destruct (proj1 (held_iff s o) (Ag o ob Eo R)) as [[c [Hc Hco]]|[i [b [Hlt Hi]]]].
+    + exists (c_space c). split; [apply (HC o); [rewrite <- Ec; exact En|exact Hc|exact Hco]|].
+      left. exists c. split; [exact Hc|split; [reflexivity|split; [exact Hco|intros x []]]].
+    + destruct (coe_irq s s0 r i I0) as [E0|E0].
+      * exfalso. apply (irq_bound_false s0 o i b Eb);
+          [rewrite (coe_next s s0 r I0); exact Hlt|congruence].
+      * assert (Ch : changed s s0 (LIrq i)) by (simpl; rewrite E0, Hi; discriminate).
+        destruct (I0 (LIrq i) Ch) as [[_ [_ [_ [Di _]]]] _].
+        destruct (Ig i o b Hi) as [_ [_ [[l0 [q Eli]] _]]].
+        destruct (proj1 (held_iff s i) (Ag i _ Eli eq_refl)) as [[c [Hc Hci]]|[j [b' [_ Hj]]]].
+        -- exists (c_space c). split; [exact (Di c Hc Hci)|]. right. exists i, b.
+           split; [|exact Hi].
+           exists c. split; [exact Hc|split; [reflexivity|split; [exact Hci|intros x []]]].
+        -- exfalso. destruct (Ig j i b' Hj) as [_ [_ [_ [q' Eq']]]]. congruence.
 Qed.
 
-Lemma coe_terminate : forall s s0 r, wf s -> changed_only_ended s s0 r ->
+Lemma coe_terminate : forall s s0 r, wf s -> no_garbage s -> changed_only_ended s s0 r ->
   s_caps s0 = s_caps s ->
   (forall x, doomed s0 r x = doomed s r x) ->
   (forall x, dies_with s0 r x = true -> dies_with s r x = true) ->
   changed_only_ended s (terminate s0 r) r.
 Proof.
-  intros s s0 r W I0 Ec Ed Edw. unfold terminate.
+  intros s s0 r W G I0 Ec Ed Edw. unfold terminate.
   set (s1 := kill_threads s0 (dies_with s0 r)).
   assert (I1 : changed_only_ended s s1 r) by (apply coe_kill; auto).
   set (gone := map c_id (filter (fun c => doomed s0 r (c_space c)) (s_caps s1))).
@@ -1544,9 +1575,9 @@ Proof.
     apply filter_In in Hy. rewrite Ec1, Ed in Hy.
     rewrite (doomed_id_cap s r c W Hc (ex_intro _ y (conj (proj1 Hy) (conj (proj2 Hy) Ey)))) in Dc.
     discriminate Dc. }
-  destruct (coe_reap_fold s r C HC (seq 0 (s_next (with_caps s1 C))) _ I2 eq_refl) as [I3 E3].
+  destruct (coe_reap_fold s r C G HC (seq 0 (s_next (with_caps s1 C))) _ I2 eq_refl) as [I3 E3].
   unfold reap_pass. fold C.
-  exact (proj1 (coe_reap_fold s r C HC _ _ I3 E3)).
+  exact (proj1 (coe_reap_fold s r C G HC _ _ I3 E3)).
 Qed.
 
 Lemma below_objs : forall s s', s_objs s' = s_objs s -> s_next s' = s_next s ->
@@ -1595,17 +1626,17 @@ Qed.
    with Manage (process_terminate). *)
 Definition ends (s : state) (sp root : nat) : Prop := root = sp \/ holds s sp root [RManage].
 
-Lemma int_process_exit : forall s sp r s', wf s -> process_exit s sp = (r, s') ->
+Lemma int_process_exit : forall s sp r s', wf s -> no_garbage s -> process_exit s sp = (r, s') ->
   changed_only_ended s s' sp.
 Proof.
-  intros s sp r s' W H. injection H as _ <-.
+  intros s sp r s' W G H. injection H as _ <-.
   apply coe_terminate; auto using coe_refl.
 Qed.
 
-Lemma int_process_terminate : forall s t sp h r s', wf s -> process_terminate s t sp h = (r, s') ->
+Lemma int_process_terminate : forall s t sp h r s', wf s -> no_garbage s -> process_terminate s t sp h = (r, s') ->
   changed_only_authorised s s' t sp \/ exists root, ends s sp root /\ changed_only_ended s s' root.
 Proof.
-  intros s t sp h r s' W H. unfold process_terminate in H.
+  intros s t sp h r s' W G H. unfold process_terminate in H.
   destruct (lookup_typed s sp h TSpace [RManage]) as [[c|]|e] eqn:E;
     try (injection H as _ <-; left; apply coa_refl).
   apply holds_lookup_typed in E.
@@ -1614,11 +1645,11 @@ Proof.
   apply coe_terminate; auto using coe_refl.
 Qed.
 
-Lemma int_thread_exit_all : forall s t sp r s', wf s -> caller_space s t = Some sp ->
+Lemma int_thread_exit_all : forall s t sp r s', wf s -> no_garbage s -> caller_space s t = Some sp ->
   thread_exit s t sp = (r, s') ->
   changed_only_authorised s s' t sp \/ changed_only_ended s s' sp.
 Proof.
-  intros s t sp r s' W Hc H. unfold thread_exit in H. injection H as _ <-.
+  intros s t sp r s' W G Hc H. unfold thread_exit in H. injection H as _ <-.
   apply caller_space_some in Hc. destruct Hc as [Hr [q Et]].
   destruct (_ || _) eqn:E; [left; apply int_kill_self; auto|right].
   apply orb_false_iff in E. destruct E as [_ Ee].
@@ -1641,13 +1672,15 @@ Definition ending_call (k : call) : bool :=
 (* Integrity: every change a call by the running thread t of space sp makes is one that
    sp's capabilities (before the call) authorise, in the way their rights allow; or the call
    ends a process sp may end (its own, or one it holds with Manage: `ends`), and every change
-   is one that the doomed subtree's authority allows (`authorised_end`). *)
-Theorem integrity : forall s t k r s' sp, wf s ->
+   is one that the doomed subtree's authority allows (`authorised_end`). In a state that is
+   wf and has no garbage (Invariant.init_wf, step_preserves_wf, Garbage.init_no_garbage,
+   step_preserves_no_garbage: every state reached from init). *)
+Theorem integrity : forall s t k r s' sp, wf s -> no_garbage s ->
   caller_space s t = Some sp -> step s t k = (r, s') ->
   changed_only_authorised s s' t sp \/
   (ending_call k = true /\ exists root, ends s sp root /\ changed_only_ended s s' root).
 Proof.
-  intros s t k r s' sp W Hc H. unfold step in H. rewrite Hc in H.
+  intros s t k r s' sp W G Hc H. unfold step in H. rewrite Hc in H.
   destruct k; simpl in H; [left .. | idtac | idtac | idtac].
   - eapply int_cap_derive; eauto.
   - eapply int_cap_copy_to; eauto.
@@ -1708,11 +1741,11 @@ Proof.
   - injection H as _ <-. apply coa_refl.
   - injection H as _ <-. apply coa_refl.
   - injection H as _ <-. apply coa_refl.
-  - destruct (int_thread_exit_all s t sp r s' W Hc H) as [I|I]; [left; exact I|right].
+  - destruct (int_thread_exit_all s t sp r s' W G Hc H) as [I|I]; [left; exact I|right].
     split; [reflexivity|]. exists sp. split; [left; reflexivity|exact I].
   - right. split; [reflexivity|]. exists sp. split; [left; reflexivity|].
     eapply int_process_exit; eauto.
-  - destruct (int_process_terminate s t sp space r s' W H) as [I|I]; [left; exact I|right].
+  - destruct (int_process_terminate s t sp space r s' W G H) as [I|I]; [left; exact I|right].
     split; [reflexivity|exact I].
 Qed.
 
@@ -1975,13 +2008,23 @@ Proof.
   rewrite Eo in Eo'. injection Eo' as <-. exact (Hh o ob Eo Ea R).
 Qed.
 
+(* What the end of root's subtree destroys, a doomed space held before the call: a capability
+   to it, or an Irq bound to it (the last part of ended_obj, which no_garbage makes provable:
+   the reap destroys only what nothing holds, and nothing else dies). *)
+Lemma coe_destroyed_doomed_held : forall s s' root o, changed_only_ended s s' root ->
+  s_objs s o <> None -> s_objs s' o = None -> doomed_held s root o.
+Proof.
+  intros s s' root o I Hs Hs'. assert (Ch : changed s s' (LObj o)) by (simpl; congruence).
+  exact (proj2 (proj2 (proj2 (proj2 (proj2 (I (LObj o) Ch)))))).
+Qed.
+
 (* An existing object that sp holds no capability to (nor an Irq bound to it), that is not
    the caller, not waiting on (queued on) anything sp holds a capability to (or an Irq bound
    to), and not waiting for the caller's reply, is unchanged by the call: its record, its
    state, caller and priority as a thread, its queue, word and timer, its pager mode as a
    space; for a call that ends a process, it must also be spared by the end of every
    process sp may end. *)
-Corollary unreachable_object_unchanged : forall s t k r s' sp o, wf s ->
+Corollary unreachable_object_unchanged : forall s t k r s' sp o, wf s -> no_garbage s ->
   caller_space s t = Some sp -> step s t k = (r, s') ->
   o < s_next s -> o <> t -> ~ holds s sp o [] -> ~ bound_held s sp o ->
   (forall o', queued_on s o o' -> ~ holds s sp o' [] /\ ~ bound_held s sp o') ->
@@ -1992,8 +2035,8 @@ Corollary unreachable_object_unchanged : forall s t k r s' sp o, wf s ->
   s_word s' o = s_word s o /\ s_prio s' o = s_prio s o /\ s_handler s' o = s_handler s o /\
   s_timer s' o = s_timer s o /\ s_pager s' o = s_pager s o.
 Proof.
-  intros s t k r s' sp o W Hc H Hlt Ht Hno Hnb Hq Hr Hsp.
-  destruct (integrity s t k r s' sp W Hc H) as [I|[Ek [root [Er I]]]].
+  intros s t k r s' sp o W G Hc H Hlt Ht Hno Hnb Hq Hr Hsp.
+  destruct (integrity s t k r s' sp W G Hc H) as [I|[Ek [root [Er I]]]].
   - exact (coa_object_unchanged s s' t sp o I Hlt Ht Hno Hnb Hq Hr).
   - exact (coe_object_unchanged s s' root o I (Hsp Ek root Er)).
 Qed.
@@ -2003,7 +2046,7 @@ Qed.
    after the call; after a call that ends a process, if the space is outside the subtree of
    every process sp may end and none of its capabilities descends from one of that
    subtree's. *)
-Corollary unreachable_table_unchanged : forall s t k r s' sp sp', wf s ->
+Corollary unreachable_table_unchanged : forall s t k r s' sp sp', wf s -> no_garbage s ->
   caller_space s t = Some sp -> step s t k = (r, s') ->
   sp' <> sp -> ~ holds s sp sp' [RManage] ->
   (forall th q, s_objs s th = Some (mkObj (KThread sp') q) -> ~ holds s sp th [RManage]) ->
@@ -2013,8 +2056,8 @@ Corollary unreachable_table_unchanged : forall s t k r s' sp sp', wf s ->
      forall y d, In y (table s sp') -> In d (c_anc y) -> ~ doomed_id s root d) ->
   forall x, In x (table s' sp') <-> In x (table s sp').
 Proof.
-  intros s t k r s' sp sp' W Hc H Nsp Hm Hth Hd Hsp.
-  destruct (integrity s t k r s' sp W Hc H) as [I|[Ek [root [Er I]]]].
+  intros s t k r s' sp sp' W G Hc H Nsp Hm Hth Hd Hsp.
+  destruct (integrity s t k r s' sp W G Hc H) as [I|[Ek [root [Er I]]]].
   - exact (coa_table_unchanged s s' t sp sp' I Nsp Hm Hth Hd).
   - destruct (Hsp Ek root Er) as [Dn Hn]. rewrite (coe_table_unchanged s s' root sp' I Dn Hn).
     tauto.
@@ -2023,7 +2066,7 @@ Qed.
 (* An account that is not sp's own, and that no object sp holds a capability to is charged
    to, is unchanged; after a call that ends a process, if every object charged to it that
    could die is held by a space outside the subtree of every process sp may end. *)
-Corollary unreachable_account_unchanged : forall s t k r s' sp a, wf s ->
+Corollary unreachable_account_unchanged : forall s t k r s' sp a, wf s -> no_garbage s ->
   caller_space s t = Some sp -> step s t k = (r, s') ->
   a < s_next s -> ~ own_acct s sp a ->
   (forall o ob, s_objs s o = Some ob -> o_acct ob = a -> ~ holds s sp o [] /\ ~ bound_held s sp o) ->
@@ -2032,8 +2075,8 @@ Corollary unreachable_account_unchanged : forall s t k r s' sp a, wf s ->
        held_outside s root o) ->
   s_accts s' a = s_accts s a.
 Proof.
-  intros s t k r s' sp a W Hc H Hlt Hown Hch Hsp.
-  destruct (integrity s t k r s' sp W Hc H) as [I|[Ek [root [Er I]]]].
+  intros s t k r s' sp a W G Hc H Hlt Hown Hch Hsp.
+  destruct (integrity s t k r s' sp W G Hc H) as [I|[Ek [root [Er I]]]].
   - exact (coa_account_unchanged s s' t sp a I Hlt Hown Hch).
   - exact (coe_account_unchanged s s' root a I (Hsp Ek root Er)).
 Qed.
@@ -2054,6 +2097,18 @@ Proof.
   eapply step_preserves_wf; [|apply surjective_pairing].
   eapply step_preserves_wf; [|apply surjective_pairing].
   apply init_wf. lia.
+Qed.
+
+Lemma ex_ng : no_garbage ex_state.
+Proof.
+  assert (W1 : wf (snd (step (init 1000) 2 NotificationCreate)))
+    by (eapply step_preserves_wf; [|apply surjective_pairing]; apply init_wf; lia).
+  assert (G1 : no_garbage (snd (step (init 1000) 2 NotificationCreate))).
+  { eapply step_preserves_no_garbage; [| |apply surjective_pairing];
+      [apply init_wf; lia|apply init_no_garbage]. }
+  unfold ex_state. eapply step_preserves_no_garbage; [| |apply surjective_pairing].
+  - eapply step_preserves_wf; [|apply surjective_pairing]. exact W1.
+  - eapply step_preserves_no_garbage; [| |apply surjective_pairing]; [exact W1|exact G1].
 Qed.
 
 Lemma ex_caps : s_caps ex_state =
@@ -2081,7 +2136,7 @@ Proof.
   split; [apply surjective_pairing|]. split; [|split].
   - unfold changed. vm_compute. intros E. discriminate E.
   - unfold changed. left. vm_compute. intros E. discriminate E.
-  - destruct (integrity ex_state 2 (Wait 7) _ _ 0 ex_wf ex_caller (surjective_pairing _))
+  - destruct (integrity ex_state 2 (Wait 7) _ _ 0 ex_wf ex_ng ex_caller (surjective_pairing _))
       as [I|[Ek _]]; [exact I|discriminate Ek].
 Qed.
 
@@ -2104,7 +2159,7 @@ Proof.
   split; [unfold changed; vm_compute; intros E; discriminate E|].
   assert (E : step ex_state 2 ProcessExit = process_exit ex_state 0)
     by (unfold step; rewrite ex_caller; reflexivity).
-  rewrite E. apply (int_process_exit ex_state 0 RBlocked); [exact ex_wf|reflexivity].
+  rewrite E. apply (int_process_exit ex_state 0 RBlocked); [exact ex_wf|exact ex_ng|reflexivity].
 Qed.
 
 (* The predicate is not trivially true: signal without its rights check (the mutation of
@@ -2241,4 +2296,73 @@ Proof.
   - simpl. lia.
   - reflexivity.
   - vm_compute. reflexivity.
+Qed.
+
+(* no_garbage is needed for the last part of ended_obj: in a wf state with a notification (5)
+   that nothing holds, process_exit by thread 2 of space 0 destroys it in the reap, though
+   space 0 (the only doomed space) held neither a capability to it nor an Irq bound to it. *)
+Definition ex3_objs : nat -> option obj :=
+  fun o => match o with
+           | 0 => Some (mkObj (KSpace 1) 1)
+           | 2 => Some (mkObj (KThread 0) 1)
+           | 5 => Some (mkObj KNotification 1)
+           | _ => None
+           end.
+
+Definition ex3_state : state :=
+  mkState ex3_objs
+          (fun a => if Nat.eqb a 1 then Some (1000, 192) else None)
+          [mkCap 3 0 0 [RManage] 0 []; mkCap 4 0 2 [RManage] 0 []]
+          (fun t => if Nat.eqb t 2 then Running else Inactive)
+          (fun _ => 0) (fun _ => []) (fun _ => None) 6 (fun _ => 100)
+          (fun _ => None) (fun _ => None) (fun _ => None) (fun _ => 0).
+
+Lemma ex3_wf : wf ex3_state.
+Proof.
+  split; [|split; [|split]]; [constructor; simpl|constructor; simpl|constructor; simpl|].
+  - intros c [<-|[<-|[]]]; simpl; discriminate.
+  - intros c [<-|[<-|[]]]; simpl; exists 1, 1; reflexivity.
+  - intros c [<-|[<-|[]]]; simpl; lia.
+  - repeat constructor; simpl; intuition lia.
+  - intros c [<-|[<-|[]]]; unfold parent_ok; simpl; auto.
+  - intros c a [<-|[<-|[]]]; simpl; intros [].
+  - intros c [<-|[<-|[]]]; simpl; congruence.
+  - intros o ob. do 6 (destruct o as [|o]; [simpl; try discriminate; lia|]).
+    simpl. discriminate.
+  - intros o ob. do 6 (destruct o as [|o];
+      [simpl; try discriminate; intros E; inversion E; subst; simpl;
+       unfold acct_live; simpl; eauto|]).
+    simpl. discriminate.
+  - intros o a q. do 6 (destruct o as [|o];
+      [simpl; try discriminate; intros E; inversion E; subst;
+       unfold acct_live; simpl; eauto|]).
+    simpl. discriminate.
+  - intros a l u. destruct (Nat.eqb a 1); [intros E; inversion E; lia|discriminate].
+  - intros a l u. destruct (Nat.eqb_spec a 1); [lia|discriminate].
+  - intros t sp q. do 6 (destruct t as [|t];
+      [simpl; try discriminate; intros E; inversion E; subst; exists 1, 1; reflexivity|]).
+    simpl. discriminate.
+  - intros t. simpl. unfold prio_count. lia.
+  - intros t o. destruct (Nat.eqb t 2); discriminate.
+  - intros o t [].
+  - intros o. constructor.
+  - intros o t1 t2 [].
+  - intros t srv. destruct (Nat.eqb t 2); split; discriminate.
+  - intros srv e. destruct (Nat.eqb srv 2); discriminate.
+  - intros srv t E. discriminate.
+  - intros n Hn. exfalso. apply Hn. reflexivity.
+Qed.
+
+Lemma garbage_exception_real :
+  wf ex3_state /\ ~ no_garbage ex3_state /\ caller_space ex3_state 2 = Some 0 /\
+  s_objs ex3_state 5 <> None /\ s_objs (snd (step ex3_state 2 ProcessExit)) 5 = None /\
+  ~ doomed_held ex3_state 0 5.
+Proof.
+  split; [exact ex3_wf|]. split; [|split; [reflexivity|split; [discriminate|split]]].
+  - intros [_ A]. specialize (A 5 (mkObj KNotification 1) eq_refl eq_refl).
+    vm_compute in A. discriminate A.
+  - vm_compute. reflexivity.
+  - intros [sp [_ [[c [Hin [_ [Ho _]]]]|[i [b [_ E]]]]]].
+    + simpl in Hin. destruct Hin as [<-|[<-|[]]]; simpl in Ho; discriminate.
+    + discriminate E.
 Qed.
