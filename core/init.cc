@@ -252,10 +252,19 @@ bool resolve(const ManifestLine& line) {
 // The kernel domain's own space: the line's grants (core/bootstrap.h), and the proxy its
 // kernel calls run on (core/kernel_service.h).
 Status make_kernel_space(const ManifestLine& line, Handle root) {
-  Quota* quota = TRY(Quota::create_root(line.quota));
-  Result<Space*> space = Space::create(*quota, *quota, "kernel");
-  quota->release();  // the space holds it (or it failed and the account dies)
-  if (!space.ok()) return space.status();
+  Result<Quota*> quota = Quota::create_root(line.quota);
+  if (!quota.ok()) {
+    const Status s = quota.status();
+    kprint("exec kernel: no memory for its account: %s\n", status_name(s));
+    return s;
+  }
+  Result<Space*> space = Space::create(**quota, **quota, "kernel");
+  (*quota)->release();  // the space holds it (or it failed and the account dies)
+  if (!space.ok()) {
+    const Status s = space.status();
+    kprint("exec kernel: no memory for an address space: %s\n", status_name(s));
+    return s;
+  }
   g_init.plan = BootstrapPlan{};
   g_init.plan.line = &line;
   g_init.plan.holder = g_init.holder;

@@ -19,6 +19,8 @@
 #include "core/kernel_service.h"
 #include "core/lib/cpio.h"
 #include "core/lib/elf.h"
+#include "core/quota.h"
+#include "core/slab.h"
 #include "platform/hosted/harness.h"
 #include "platform/hosted/test_images.h"
 
@@ -439,6 +441,80 @@ TEST_CASE("a kernel line whose own space cannot take its grants is refused, noth
   CHECK(console().find("manifest:2: ") != std::string::npos);  // echo is nobody's
   CHECK(said(summary(0, 0, 0, frames, frames)));
   b.h.finish();
+}
+
+// Boots "kernel serves=echo" with `budget` frames free (and, if `fill`, the Quota slab's page
+// filled so that init's own account takes its last block): true if init said `what`. Every
+// boot, whatever it said, must end clean: nothing leaked, the invariants held.
+bool kernel_line_says(size_t budget, bool fill, const std::string& what) {
+  Boot b("kernel serves=echo\n");
+  // Accounts held the ordinary way, each by a space the test holds (the invariant checker
+  // accounts for every reference), until one more account would need a fresh slab frame.
+  std::vector<Space*> fillers;
+  if (fill) {
+    const SlabCache probe("probe", Quota::bookkeeping_bytes(), alignof(Quota));
+    auto live = [] {
+      size_t n = 0;
+      for (Quota* q = live_quotas().front(); q != nullptr; q = live_quotas().next(q))
+        ++n;
+      return n;
+    };
+    // init's holder takes the page's last block; the kernel line's account is the next one.
+    while ((live() + 1) % probe.blocks_per_page() != 0) {
+      Result<Quota*> quota = Quota::create_root(1 << 16);
+      REQUIRE(quota.ok());
+      Result<Space*> space = Space::create(**quota, **quota, "filler");
+      (*quota)->release();
+      REQUIRE(space.ok());
+      b.also_held(*space);
+      fillers.push_back(*space);
+    }
+  }
+  std::vector<PhysAddr> held;
+  for (Result<PhysAddr> f = kernel_frames().allocate(); f.ok(); f = kernel_frames().allocate())
+    held.push_back(*f);
+  for (size_t i = 0; i < budget && !held.empty(); ++i) {
+    REQUIRE(kernel_frames().free(held.back()) == Status::kOk);
+    held.pop_back();
+  }
+  clear_console();
+  REQUIRE(b.start());
+  const bool found = said(what);
+  if (found) {
+    CHECK(said("manifest:1: cannot start the kernel's services: OutOfMemory"));
+    CHECK(kernel_domain_space() == nullptr);
+  }
+  for (PhysAddr f : held)
+    REQUIRE(kernel_frames().free(f) == Status::kOk);
+  for (Space* s : fillers) {
+    s->terminate(0);
+    b.h.drain_teardown();
+    s->release();
+    b.h.drain_teardown();
+  }
+  if (g_kept_frame != 0) {
+    REQUIRE(kernel_frames().free(g_kept_frame) == Status::kOk);
+    g_kept_frame = 0;
+  }
+  b.h.finish();
+  return found;
+}
+
+TEST_CASE("a kernel line init cannot make an account or a space for is refused, nothing left") {
+  g_starts = 0;
+  // With more and more frames free, the first allocation to fail moves through the line's
+  // steps (init's holder, the kernel endpoint, the line's account, its space, its grants) until
+  // the line starts. Its account fails only when it needs a new slab frame: hence the fill.
+  bool account = false;
+  for (size_t budget = 0; budget < 64 && !account; ++budget)
+    account = kernel_line_says(budget, true, "exec kernel: no memory for its account: OutOfMemory");
+  CHECK(account);
+  bool space = false;
+  for (size_t budget = 0; budget < 64 && !space; ++budget)
+    space =
+        kernel_line_says(budget, false, "exec kernel: no memory for an address space: OutOfMemory");
+  CHECK(space);
+  CHECK(g_starts == 0);
 }
 
 TEST_CASE("a second kernel line is refused like a second domain of the same name") {

@@ -49,15 +49,52 @@
      space's mode is the kernel's and it has no mappings (space_create).
 
    `integrity` proves that every call of `step` makes only authorised changes (in a `wf`
-   state: the reply relation and unique capability ids are used), except a call that ends a
-   process (`ends_process`: process_exit, process_terminate, the last live thread's
-   thread_exit), for which it is not proved yet; a thread_exit that leaves its process alive
-   is covered (the caller is Dead, the thread waiting for its reply Ready). The corollaries say it
-   the other way round: what sp holds no capability to is unchanged. *)
+   state: the reply relation and unique capability ids are used; with `no_garbage`, which
+   Garbage.v proves of every state reached from `init`, for the reap), or, for a call that ends a
+   process, only the changes that the authority of the subtree it ends allows. The calls
+   that may end one (`ending_call`) are thread_exit, process_exit and process_terminate; a
+   thread_exit ends its process only when the caller was the last live thread of its space
+   (one that leaves it alive is covered by `authorised`: the caller Dead, the thread waiting
+   for its reply Ready), and a refused process_terminate changes nothing. An ending call ends
+   a root r that sp may end
+   (`ends`: r = sp for process_exit and thread_exit; a space sp holds with Manage for
+   process_terminate). Ending r acts with the authority of every doomed space (r and its
+   live descendants: Spec.doomed): as if each unmapped all its mappings, deleted all its
+   capabilities and each of their threads exited. `authorised_end s s' r l`, again judged from the state before the call:
+
+   - LObj o: o died (`ended_obj`): it was an endpoint, notification, memory, IoPorts or Irq
+     object, every capability that named it was a doomed space's, every mapping of it was in
+     a doomed space, every Irq bound to it lost its binding, no capability names it
+     afterwards, and a doomed space held it before the call: a capability to it, an Irq
+     bound to it or a space it is mapped in with Manage (`bound_held`, what `killed` asks of
+     sp), or a mapping of it in its own address space (`doomed_held`). The reap destroys
+     every live object nothing holds; that this is only what the doomed spaces held rests on
+     `no_garbage` (Garbage.v: no live object that can die is unheld), which `integrity`
+     assumes beside `wf` (item 6 of README.md's exceptions).
+   - LAcct a: the account an object that died was charged to: limit kept, used only goes
+     down (the refunds).
+   - LTable x: a doomed space's table is emptied; any other table keeps its capabilities,
+     in order, except that ids of doomed spaces' capabilities leave their ancestor lists
+     (`map (strip_all ids)`, every id in ids a doomed space's capability's: cap_delete's
+     effect on the derivation tree, EXCEPTION 2).
+   - LThread x: its state is kept, or Dead if x dies with r (`dies_with`: a doomed space's
+     entry, or a thread of a doomed space), or Ready if it waited for a dying thread's reply
+     or was queued on an object that died; its caller is kept, or none if x or its caller
+     dies.
+   - LQueue o: loses only dying threads (the rest in order); a queue of an object that died
+     is emptied.
+   - LWord n, LTimer n, LIrq i: cleared (0, none) when the object died.
+   - LPager x: a doomed space's mappings are emptied (the teardown unmaps everything of an
+     ended space), its pager mode kept; any other space's mode and mappings are unchanged.
+   - LNext, LPrio, LHandler: unchanged.
+
+   The corollaries say it the other way round: what sp holds no capability to is unchanged,
+   and after a call that ends a process, also what the end of every subtree sp may end
+   spares (`spared`, `held_outside`: an object a space outside the subtree holds or maps). *)
 
 From Coq Require Import List Arith Bool Lia.
 Import ListNotations.
-From HMK Require Import Spec Invariant Properties.
+From HMK Require Import Spec Invariant Properties Garbage.
 
 (* ---------- Locations and the diff ---------- *)
 
@@ -1246,19 +1283,6 @@ Qed.
 
 (* ---------- Ending threads and processes ---------- *)
 
-(* The calls that end a process: process_exit, process_terminate, and a thread_exit by the
-   last live thread of its space (Spec.terminate). Integrity is not proved for them yet
-   (README.md): ending a process changes the threads, tables, queues and objects of its
-   whole subtree, which needs location rules of its own. *)
-Definition ends_process (s : state) (t sp : nat) (k : call) : Prop :=
-  match k with
-  | ProcessExit | ProcessTerminate _ => True
-  | ThreadExit =>
-      let s1 := kill_threads s (Nat.eqb t) in
-      (existsb (live_thread s1 sp) (seq 0 (s_next s1)) || space_ended s1 sp) = false
-  | _ => False
-  end.
-
 Lemma filter_notin : forall t l, ~ In t l -> filter (fun x => negb (Nat.eqb t x)) l = l.
 Proof.
   intros t l. induction l as [|y l IH]; intros N; simpl; auto.
@@ -1295,24 +1319,591 @@ Proof.
     apply Nat.eqb_eq in Esrv. subst srv. right; right; right; right. auto.
 Qed.
 
-Lemma int_thread_exit : forall s t sp r s', wf s -> caller_space s t = Some sp ->
-  ~ ends_process s t sp ThreadExit -> thread_exit s t sp = (r, s') ->
-  changed_only_authorised s s' t sp.
+(* ---------- Ending a process: the doomed subtree's authority ---------- *)
+
+(* c with each of ids taken out of its ancestor list (deleting those capabilities: their
+   children move up). *)
+Definition strip_all (ids : list nat) (c : cap) : cap := fold_left (fun c d => strip d c) ids c.
+
+(* A doomed space held o before the call: a capability to it, or an Irq bound to it, or a
+   mapping of it in a space it holds with Manage (bound_held: as `killed` asks of sp), or a
+   mapping of it in its own address space. *)
+Definition doomed_held (s : state) (root o : nat) : Prop :=
+  exists sp, doomed s root sp = true /\
+    (holds s sp o [] \/ bound_held s sp o \/
+     exists m, In m (s_maps s) /\ m_space m = sp /\ m_mem m = o).
+
+(* d is the id of a capability of a space that ending root ends. *)
+Definition doomed_id (s : state) (root d : nat) : Prop :=
+  exists y, In y (s_caps s) /\ doomed s root (c_space y) = true /\ c_id y = d.
+
+(* o died when root's subtree ended: an object that dies with its last capability, every
+   capability that named it was a doomed space's, every mapping of it was in a doomed space,
+   every Irq bound to it lost its binding, none names it afterwards, and a doomed space held
+   it (coe_reap_fold proves this last part from no_garbage: the reap destroys what nothing
+   holds, and before the call everything that can die was held). *)
+Definition ended_obj (s s' : state) (root o : nat) : Prop :=
+  (exists ob, s_objs s o = Some ob /\ reapable (o_kind ob) = true) /\
+  s_objs s' o = None /\ (forall c, In c (s_caps s') -> c_obj c <> o) /\
+  (forall c, In c (s_caps s) -> c_obj c = o -> doomed s root (c_space c) = true) /\
+  (forall m, In m (s_maps s) -> m_mem m = o -> doomed s root (m_space m) = true) /\
+  (forall i b, i < s_next s -> s_irq s i = Some (o, b) -> s_irq s' i = None) /\
+  doomed_held s root o.
+
+(* The changes that ending root's subtree may make (the header). *)
+Definition authorised_end (s s' : state) (root : nat) (l : loc) : Prop :=
+  match l with
+  | LObj o => ended_obj s s' root o
+  | LAcct a =>
+      exists o ob, ended_obj s s' root o /\ s_objs s o = Some ob /\ o_acct ob = a /\
+        exists lim u u', s_accts s a = Some (lim, u) /\ s_accts s' a = Some (lim, u') /\ u' <= u
+  | LTable x =>
+      (doomed s root x = true /\ table s' x = []) \/
+      (exists ids, (forall d, In d ids -> doomed_id s root d) /\
+                   table s' x = map (strip_all ids) (table s x))
+  | LThread x =>
+      (s_tstate s' x = s_tstate s x \/
+       (dies_with s root x = true /\ s_tstate s' x = Dead) \/
+       (s_tstate s' x = Ready /\
+        ((exists y, s_tstate s x = BlockedReply y /\ dies_with s root y = true) \/
+         (exists o, queued_on s x o /\ ended_obj s s' root o)))) /\
+      (s_caller s' x = s_caller s x \/
+       (s_caller s' x = None /\
+        (dies_with s root x = true \/ exists c, s_caller s x = Some c /\ dies_with s root c = true)))
+  | LQueue o =>
+      (exists keep, (forall x, In x (s_waiters s o) -> keep x = false -> dies_with s root x = true) /\
+                    s_waiters s' o = filter keep (s_waiters s o)) \/
+      (ended_obj s s' root o /\ s_waiters s' o = [])
+  | LWord n => ended_obj s s' root n /\ s_word s' n = 0
+  | LTimer n => ended_obj s s' root n /\ s_timer s' n = None
+  | LIrq i => ended_obj s s' root i /\ s_irq s' i = None
+  | LPager x =>
+      (* a doomed space's mappings go (the teardown unmaps them), its pager mode kept *)
+      doomed s root x = true /\ s_pager s' x = s_pager s x /\ maps_of s' x = []
+  | LNext | LPrio _ | LHandler _ => False
+  end.
+
+Definition changed_only_ended (s s' : state) (root : nat) : Prop :=
+  forall l, changed s s' l -> authorised_end s s' root l.
+
+(* ---------- list facts ---------- *)
+
+Lemma filter_filter' : forall A (f g : A -> bool) l,
+  filter g (filter f l) = filter (fun x => f x && g x) l.
 Proof.
-  intros s t sp r s' W Hc Hn H. unfold thread_exit in H. injection H as _ <-.
-  unfold ends_process in Hn.
-  destruct (_ || _) eqn:E; [|exfalso; apply Hn; reflexivity].
-  apply int_kill_self; auto. apply caller_space_some in Hc. tauto.
+  intros A f g l. induction l as [|a l IH]; simpl; auto.
+  destruct (f a); simpl; auto. destruct (g a); simpl; rewrite IH; auto.
 Qed.
 
-(* Integrity: every change a call by the running thread t of space sp makes is one that
-   sp's capabilities (before the call) authorise, in the way their rights allow. *)
-Theorem integrity : forall s t k r s' sp, wf s ->
-  caller_space s t = Some sp -> ~ ends_process s t sp k -> step s t k = (r, s') ->
-  changed_only_authorised s s' t sp.
+Lemma filter_true' : forall A (l : list A), filter (fun _ => true) l = l.
+Proof. intros A l. induction l; simpl; congruence. Qed.
+
+Lemma filter_all_true : forall A (f : A -> bool) l, (forall x, In x l -> f x = true) -> filter f l = l.
 Proof.
-  intros s t k r s' sp W Hc Hn H. unfold step in H. rewrite Hc in H.
-  destruct k; simpl in H.
+  intros A f l. induction l as [|a l IH]; intros H; simpl; auto.
+  rewrite (H a (or_introl eq_refl)). rewrite IH; auto. intros x Hx. apply H. right; auto.
+Qed.
+
+Lemma filter_all_false : forall A (f : A -> bool) l, (forall x, In x l -> f x = false) -> filter f l = [].
+Proof.
+  intros A f l. induction l as [|a l IH]; intros H; simpl; auto.
+  rewrite (H a (or_introl eq_refl)). apply IH. intros x Hx. apply H. right; auto.
+Qed.
+
+Lemma strip_all_fields : forall ids c,
+  c_id (strip_all ids c) = c_id c /\ c_space (strip_all ids c) = c_space c /\
+  c_obj (strip_all ids c) = c_obj c.
+Proof.
+  induction ids as [|d ids IH]; intros c; simpl; auto.
+  destruct (IH (strip d c)) as [A [B C]]. unfold strip_all in *. rewrite A, B, C. simpl. auto.
+Qed.
+
+Lemma map_strip_nil : forall l, map (strip_all []) l = l.
+Proof. induction l; simpl; congruence. Qed.
+
+Definition not_in_ids (ids : list nat) (c : cap) : bool := negb (existsb (Nat.eqb (c_id c)) ids).
+
+Lemma del_all_eq : forall ids cs,
+  del_all ids cs = map (strip_all ids) (filter (not_in_ids ids) cs).
+Proof.
+  induction ids as [|d ids IH]; intros cs.
+  - unfold del_all, not_in_ids. simpl. rewrite filter_true', map_strip_nil. reflexivity.
+  - unfold del_all. simpl. fold (del_all ids (del_caps d cs)). rewrite IH.
+    unfold del_caps. clear IH. induction cs as [|c cs IH]; simpl; auto.
+    unfold not_in_ids at 2. simpl. destruct (Nat.eqb (c_id c) d) eqn:E; simpl; auto.
+    unfold not_in_ids at 1. simpl. destruct (existsb (Nat.eqb (c_id c)) ids); simpl; auto.
+    rewrite IH. reflexivity.
+Qed.
+
+Lemma table_map_strip : forall ids x cs,
+  filter (fun c => Nat.eqb (c_space c) x) (map (strip_all ids) (filter (not_in_ids ids) cs)) =
+  map (strip_all ids) (filter (not_in_ids ids) (filter (fun c => Nat.eqb (c_space c) x) cs)).
+Proof.
+  intros ids x cs. induction cs as [|c cs IH]; simpl; auto.
+  destruct (strip_all_fields ids c) as [_ [Hs _]].
+  destruct (not_in_ids ids c) eqn:E1; destruct (Nat.eqb (c_space c) x) eqn:E2; simpl;
+    rewrite ?Hs, ?E1, ?E2; simpl; rewrite ?IH; auto.
+Qed.
+
+Lemma doomed_id_cap : forall s root c, wf s -> In c (s_caps s) -> doomed_id s root (c_id c) ->
+  doomed s root (c_space c) = true.
+Proof.
+  intros s root c W Hc [y [Hy [Hd Ei]]].
+  assert (y = c) as -> by (apply (Properties.nodup_ids_eq (s_caps s)); auto; apply (cw_nodup _ (proj1 W))).
+  exact Hd.
+Qed.
+
+(* ---------- monotone facts ---------- *)
+
+Lemma ended_mono : forall s s0 s1 r o, ended_obj s s0 r o ->
+  (s_objs s0 o = None -> s_objs s1 o = None) ->
+  (forall c, In c (s_caps s1) -> exists c0, In c0 (s_caps s0) /\ c_obj c0 = c_obj c) ->
+  (forall i, s_irq s0 i = None -> s_irq s1 i = None) -> ended_obj s s1 r o.
+Proof.
+  intros s s0 s1 r o [A [B [C [D [M [E G]]]]]] Ho Hc Hi. split; [exact A|]. split; [auto|].
+  split; [|split; [exact D|split; [exact M|split; [|exact G]]]].
+  - intros c Hc1 Eo. destruct (Hc c Hc1) as [c0 [Hc0 Ec0]]. apply (C c0 Hc0). congruence.
+  - intros i b Hi1 Eb. apply Hi. apply (E i b Hi1 Eb).
+Qed.
+
+Lemma coe_refl : forall s r, changed_only_ended s s r.
+Proof. intros s r l. destruct l; simpl; intros Hch; exfalso; try tauto. Qed.
+
+(* Total forms: a thread's and a queue's rule holds whether or not it changed. *)
+Lemma coe_thread : forall s s0 r x, changed_only_ended s s0 r -> authorised_end s s0 r (LThread x).
+Proof.
+  intros s s0 r x I0.
+  destruct (tstate_eq_dec (s_tstate s0 x) (s_tstate s x)) as [E1|N1];
+    [destruct (onat_eq_dec (s_caller s0 x) (s_caller s x)) as [E2|N2]|].
+  - split; left; auto.
+  - apply I0. simpl. auto.
+  - apply I0. simpl. auto.
+Qed.
+
+Lemma coe_queue : forall s s0 r o, changed_only_ended s s0 r -> authorised_end s s0 r (LQueue o).
+Proof.
+  intros s s0 r o I0.
+  destruct (nats_eq_dec (s_waiters s0 o) (s_waiters s o)) as [E|N]; [|apply I0; exact N].
+  left. exists (fun _ => true). split; [intros x _ F; discriminate F|]. rewrite filter_true'. exact E.
+Qed.
+
+Lemma coe_blocked : forall s s0 r x o, changed_only_ended s s0 r ->
+  blocked_on (s_tstate s0 x) = Some o -> s_tstate s0 x = s_tstate s x.
+Proof.
+  intros s s0 r x o I0 B. destruct (coe_thread s s0 r x I0) as [T _].
+  destruct T as [E|[[_ E]|[E _]]]; auto; rewrite E in B; discriminate B.
+Qed.
+
+Lemma coe_next : forall s s0 r, changed_only_ended s s0 r -> s_next s0 = s_next s.
+Proof.
+  intros s s0 r I0. destruct (Nat.eq_dec (s_next s0) (s_next s)) as [E|N]; auto.
+  destruct (I0 LNext N).
+Qed.
+
+Lemma coe_irq : forall s s0 r i, changed_only_ended s s0 r ->
+  s_irq s0 i = s_irq s i \/ s_irq s0 i = None.
+Proof.
+  intros s s0 r i I0. destruct (option_eq_dec (s_irq s0 i) (s_irq s i)) as [E|N]; auto.
+  right. exact (proj2 (I0 (LIrq i) N)).
+Qed.
+
+Lemma coe_objs : forall s s0 r o, changed_only_ended s s0 r ->
+  s_objs s0 o = s_objs s o \/ s_objs s0 o = None.
+Proof.
+  intros s s0 r o I0. destruct (obj_eq_dec (s_objs s0 o) (s_objs s o)) as [E|N]; auto.
+  right. exact (proj1 (proj2 (I0 (LObj o) N))).
+Qed.
+
+Lemma coe_kill : forall s s0 r f, changed_only_ended s s0 r ->
+  (forall x, f x = true -> dies_with s r x = true) ->
+  changed_only_ended s (kill_threads s0 f) r.
+Proof.
+  intros s s0 r f I0 Hf l.
+  assert (KT : forall o, ended_obj s s0 r o -> ended_obj s (kill_threads s0 f) r o).
+  { intros o K. apply (ended_mono _ _ _ _ _ K); simpl; auto. intros c Hc. exists c. auto. }
+  destruct l as [o|a|x|x|o|n| |x|x|n|i|x]; intros Hch.
+  - apply KT. exact (I0 (LObj o) Hch).
+  - destruct (I0 (LAcct a) Hch) as [o [ob [K R]]]. exists o, ob. split; [apply KT; exact K|exact R].
+  - destruct (I0 (LTable x) Hch) as [A|B]; [left; exact A|right; exact B].
+  - destruct (coe_thread s s0 r x I0) as [T0 C0]. unfold kill_threads, with_threads. simpl. split.
+    + destruct (f x) eqn:Fx; [right; left; split; auto|].
+      remember (s_tstate s0 x) as st0 eqn:E0. symmetry in E0.
+      destruct st0 as [| | |e b|e|srv|n|];
+        try (destruct T0 as [T0|[T0|[T0 [T1|[o [Q K]]]]]];
+             [left; exact T0|right; left; exact T0|right; right; split; [exact T0|left; exact T1]
+             |right; right; split; [exact T0|right; exists o; split; [exact Q|apply KT; exact K]]]).
+      destruct (f srv) eqn:Fs.
+      * right; right. split; [reflexivity|]. left. exists srv. split; [|apply Hf; exact Fs].
+        destruct T0 as [T0|[[_ T0]|[T0 _]]]; [congruence|discriminate|discriminate].
+      * destruct T0 as [T0|[T0|[T0 [T1|[o [Q K]]]]]];
+          [left; exact T0|right; left; exact T0|right; right; split; [exact T0|left; exact T1]
+          |right; right; split; [exact T0|right; exists o; split; [exact Q|apply KT; exact K]]].
+    + destruct (f x) eqn:Fx; [right; split; [reflexivity|left; apply Hf; exact Fx]|].
+      destruct (s_caller s0 x) as [c|] eqn:E0.
+      * destruct (f c) eqn:Fc; [|exact C0].
+        right. split; [reflexivity|]. right. exists c. split; [|apply Hf; exact Fc].
+        destruct C0 as [C0|[C0 _]]; congruence.
+      * exact C0.
+  - destruct (coe_queue s s0 r o I0) as [[keep [Hk E]]|[K E]]; simpl.
+    + left. exists (fun x => keep x && negb (f x)). split.
+      * intros x Hx F. apply andb_false_iff in F. destruct F as [F|F]; [apply Hk; auto|].
+        apply Hf. destruct (f x); [reflexivity|discriminate F].
+      * rewrite E. apply filter_filter'.
+    + right. split; [apply KT; exact K|]. rewrite E. reflexivity.
+  - destruct (I0 (LWord n) Hch) as [K E]. split; [apply KT; exact K|exact E].
+  - exact (I0 LNext Hch).
+  - exact (I0 (LPrio x) Hch).
+  - exact (I0 (LHandler x) Hch).
+  - destruct (I0 (LTimer n) Hch) as [K E]. split; [apply KT; exact K|exact E].
+  - destruct (I0 (LIrq i) Hch) as [K E]. split; [apply KT; exact K|exact E].
+  - exact (I0 (LPager x) Hch).
+Qed.
+
+Lemma coe_del_all : forall s s0 r ids, wf s -> changed_only_ended s s0 r ->
+  s_caps s0 = s_caps s ->
+  (forall d, In d ids -> doomed_id s r d) ->
+  (forall c, In c (s_caps s) -> doomed s r (c_space c) = true -> In (c_id c) ids) ->
+  changed_only_ended s (with_caps s0 (del_all ids (s_caps s0))) r.
+Proof.
+  intros s s0 r ids W I0 Ec Hids Hin l.
+  assert (KT : forall o, ended_obj s s0 r o -> ended_obj s (with_caps s0 (del_all ids (s_caps s0))) r o).
+  { intros o K. apply (ended_mono _ _ _ _ _ K); simpl; auto. intros c Hc.
+    rewrite del_all_eq in Hc. apply in_map_iff in Hc. destruct Hc as [c0 [<- Hc0]].
+    apply filter_In in Hc0. exists c0. split; [tauto|]. symmetry. apply strip_all_fields. }
+  destruct l as [o|a|x|x|o|n| |x|x|n|i|x]; intros Hch.
+  - apply KT. exact (I0 (LObj o) Hch).
+  - destruct (I0 (LAcct a) Hch) as [o [ob [K R]]]. exists o, ob. split; [apply KT; exact K|exact R].
+  - assert (Et : table (with_caps s0 (del_all ids (s_caps s0))) x =
+                 map (strip_all ids) (filter (not_in_ids ids) (table s x))).
+    { unfold table at 1. simpl. rewrite del_all_eq, table_map_strip, Ec. reflexivity. }
+    simpl. rewrite Et.
+    destruct (doomed s r x) eqn:Dx.
+    + left. split; [reflexivity|]. rewrite filter_all_false; [reflexivity|].
+      intros c Hc. apply in_table in Hc. destruct Hc as [Hc Hs]. unfold not_in_ids.
+      apply negb_false_iff. apply existsb_exists. exists (c_id c). split; [|apply Nat.eqb_refl].
+      apply Hin; auto. subst x; auto.
+    + right. exists ids. split; [exact Hids|]. rewrite filter_all_true; [reflexivity|].
+      intros c Hc. apply in_table in Hc. destruct Hc as [Hc Hs]. unfold not_in_ids.
+      apply negb_true_iff. destruct (existsb _ ids) eqn:Ex; [|reflexivity].
+      apply existsb_exists in Ex. destruct Ex as [d [Hd Ed]]. apply Nat.eqb_eq in Ed. subst d.
+      pose proof (doomed_id_cap s r c W Hc (Hids _ Hd)). congruence.
+  - destruct (coe_thread s s0 r x I0) as [T0 C0]. split; [|exact C0].
+    destruct T0 as [T0|[T0|[T0 [T1|[o [Q K]]]]]];
+      [left; exact T0|right; left; exact T0|right; right; split; [exact T0|left; exact T1]
+      |right; right; split; [exact T0|right; exists o; split; [exact Q|apply KT; exact K]]].
+  - destruct (coe_queue s s0 r o I0) as [A|[K E]]; [left; exact A|right; split; [apply KT; exact K|exact E]].
+  - destruct (I0 (LWord n) Hch) as [K E]. split; [apply KT; exact K|exact E].
+  - exact (I0 LNext Hch).
+  - exact (I0 (LPrio x) Hch).
+  - exact (I0 (LHandler x) Hch).
+  - destruct (I0 (LTimer n) Hch) as [K E]. split; [apply KT; exact K|exact E].
+  - destruct (I0 (LIrq i) Hch) as [K E]. split; [apply KT; exact K|exact E].
+  - exact (I0 (LPager x) Hch).
+Qed.
+
+Lemma coe_destroy : forall s s0 r o, changed_only_ended s s0 r ->
+  (forall c, In c (s_caps s) -> c_obj c = o -> doomed s r (c_space c) = true) ->
+  (forall m, In m (s_maps s) -> m_mem m = o -> doomed s r (m_space m) = true) ->
+  (forall i b, i < s_next s -> s_irq s i = Some (o, b) -> s_irq s0 i = None) ->
+  named (s_caps s0) o = false ->
+  (forall ob, s_objs s0 o = Some ob -> reapable (o_kind ob) = true -> doomed_held s r o) ->
+  changed_only_ended s (destroy s0 o) r.
+Proof.
+  intros s s0 r o I0 Hd Hm Hi En Hdh.
+  assert (KT : forall o', ended_obj s s0 r o' -> ended_obj s (destroy s0 o) r o').
+  { intros o' K. apply (ended_mono _ _ _ _ _ K).
+    - apply Properties.destroy_objs_none.
+    - intros c Hc. rewrite Properties.destroy_caps in Hc. exists c. auto.
+    - intros i E. unfold destroy. destruct (s_objs s0 o) as [ob|]; [|exact E].
+      destruct (reapable (o_kind ob)); [|exact E]. simpl. unfold upd.
+      destruct (Nat.eqb i o); auto. }
+  assert (Bl : forall x o', blocked_on (s_tstate s0 x) = Some o' -> s_tstate s0 x = s_tstate s x)
+    by (intros; eapply coe_blocked; eauto).
+  destruct (s_objs s0 o) as [ob|] eqn:Eo0.
+  2:{ unfold destroy. rewrite Eo0. exact I0. }
+  assert (Eo : s_objs s o = Some ob).
+  { destruct (coe_objs s s0 r o I0) as [E|E]; congruence. }
+  destruct (reapable (o_kind ob)) eqn:Er.
+  2:{ unfold destroy. rewrite Eo0, Er. exact I0. }
+  assert (K : ended_obj s (destroy s0 o) r o).
+  { split; [exists ob; auto|]. unfold destroy. rewrite Eo0, Er. simpl.
+    split; [apply upd_eq|]. split; [apply named_false; exact En|]. split; [exact Hd|].
+    split; [exact Hm|]. split; [|exact (Hdh ob eq_refl Er)].
+    intros i b Hlt Eb. unfold upd. destruct (Nat.eqb i o); [reflexivity|]. apply (Hi i b Hlt Eb). }
+  revert K KT. unfold destroy. rewrite Eo0, Er. intros K KT.
+  intros l Hch. destruct l as [x|a|x|x|q|n| |x|x|n|i|x]; simpl in Hch |- *.
+  - destruct (Nat.eq_dec x o) as [->|N]; [exact K|].
+    rewrite upd_neq in Hch by exact N. apply KT. exact (I0 (LObj x) Hch).
+  - unfold refund in Hch |- *. destruct (Nat.eqb_spec a (o_acct ob)) as [Ea|N]; [rewrite Ea in *|].
+    + destruct (acct_eq_dec (s_accts s0 (o_acct ob)) (s_accts s (o_acct ob))) as [E0|N0].
+      * rewrite E0 in Hch |- *. destruct (s_accts s (o_acct ob)) as [[lim u]|] eqn:Eac;
+          [|exfalso; apply Hch; reflexivity].
+        exists o, ob. split; [exact K|]. split; [exact Eo|]. split; [reflexivity|].
+        exists lim, u, (u - obj_size (o_kind ob)). repeat split; auto. lia.
+      * destruct (I0 (LAcct (o_acct ob)) N0) as [o' [ob' [Ko [Eo' [Ea2 [lim [u [u' [E1 [E2 Le]]]]]]]]]].
+        exists o', ob'. split; [apply KT; exact Ko|]. split; [exact Eo'|].
+        split; [exact Ea2|]. exists lim, u, (u' - obj_size (o_kind ob)). rewrite E2.
+        repeat split; auto. lia.
+    + destruct (I0 (LAcct a) Hch) as [o' [ob' [Ko R]]]. exists o', ob'. split; [apply KT; exact Ko|exact R].
+  - destruct (I0 (LTable x) Hch) as [A|B]; [left; exact A|right; exact B].
+  - destruct (coe_thread s s0 r x I0) as [T0 C0]. split; [|exact C0].
+    destruct (blocked_on (s_tstate s0 x)) as [o'|] eqn:Eb.
+    + destruct (Nat.eqb_spec o' o) as [->|N].
+      * right; right. split; [reflexivity|]. right. exists o. split; [|exact K].
+        right. rewrite <- (Bl x o Eb). exact Eb.
+      * destruct T0 as [T0|[T0|[T0 [T1|[o2 [Q K2]]]]]];
+          [left; exact T0|right; left; exact T0|right; right; split; [exact T0|left; exact T1]
+          |right; right; split; [exact T0|right; exists o2; split; [exact Q|apply KT; exact K2]]].
+    + destruct T0 as [T0|[T0|[T0 [T1|[o2 [Q K2]]]]]];
+        [left; exact T0|right; left; exact T0|right; right; split; [exact T0|left; exact T1]
+        |right; right; split; [exact T0|right; exists o2; split; [exact Q|apply KT; exact K2]]].
+  - destruct (Nat.eq_dec q o) as [->|N]; [right; split; [exact K|apply upd_eq]|].
+    rewrite upd_neq by exact N.
+    destruct (coe_queue s s0 r q I0) as [A|[Kq E]]; [left; exact A|right; split; [apply KT; exact Kq|exact E]].
+  - destruct (Nat.eq_dec n o) as [->|N]; [split; [exact K|apply upd_eq]|].
+    rewrite upd_neq in Hch |- * by exact N.
+    destruct (I0 (LWord n) Hch) as [Kn E]. split; [apply KT; exact Kn|exact E].
+  - exact (I0 LNext Hch).
+  - exact (I0 (LPrio x) Hch).
+  - exact (I0 (LHandler x) Hch).
+  - destruct (Nat.eq_dec n o) as [->|N]; [split; [exact K|apply upd_eq]|].
+    rewrite upd_neq in Hch |- * by exact N.
+    destruct (I0 (LTimer n) Hch) as [Kn E]. split; [apply KT; exact Kn|exact E].
+  - destruct (Nat.eq_dec i o) as [->|N]; [split; [exact K|apply upd_eq]|].
+    rewrite upd_neq in Hch |- * by exact N.
+    destruct (I0 (LIrq i) Hch) as [Kn E]. split; [apply KT; exact Kn|exact E].
+  - exact (I0 (LPager x) Hch).
+Qed.
+
+Lemma irq_bound_false : forall s n i b, irq_bound s n = false -> i < s_next s ->
+  s_irq s i = Some (n, b) -> False.
+Proof.
+  intros s n i b H Hlt E. unfold irq_bound in H.
+  assert (existsb (fun i => match s_irq s i with Some (n', _) => Nat.eqb n' n | None => false end)
+                  (seq 0 (s_next s)) = true).
+  { apply existsb_exists. exists i. split; [apply in_seq; lia|]. rewrite E. apply Nat.eqb_refl. }
+  congruence.
+Qed.
+
+Lemma coe_reap_fold : forall s r C M, wf s -> no_garbage s ->
+  (forall o, named C o = false -> forall c, In c (s_caps s) -> c_obj c = o ->
+     doomed s r (c_space c) = true) ->
+  (forall m, In m (s_maps s) -> doomed s r (m_space m) = false -> In m M) ->
+  forall l s0, changed_only_ended s s0 r -> s_caps s0 = C -> s_maps s0 = M ->
+  changed_only_ended s (fold_left (fun s o => if held s o then s else destroy s o) l s0) r /\
+  s_caps (fold_left (fun s o => if held s o then s else destroy s o) l s0) = C /\
+  s_maps (fold_left (fun s o => if held s o then s else destroy s o) l s0) = M.
+Proof.
+  intros s r C M W G HC HM l. induction l as [|o l IH]; intros s0 I0 Ec Em; simpl; [auto|].
+  destruct (held s0 o) eqn:Eh; [apply IH; auto|].
+  unfold held in Eh. apply orb_false_iff in Eh. destruct Eh as [Enb Ema].
+  apply orb_false_iff in Enb. destruct Enb as [En Eb].
+  assert (HMo : forall m, In m (s_maps s) -> m_mem m = o -> doomed s r (m_space m) = true).
+  { intros m Hm Emo. destruct (doomed s r (m_space m)) eqn:D; [reflexivity|exfalso].
+    pose proof (HM m Hm D) as HmM. rewrite <- Em in HmM. unfold mapped in Ema.
+    assert (X : existsb (fun m => Nat.eqb (m_mem m) o) (s_maps s0) = true).
+    { apply existsb_exists. exists m. split; [exact HmM|apply Nat.eqb_eq; exact Emo]. }
+    congruence. }
+  apply IH; [|rewrite Properties.destroy_caps; exact Ec|rewrite Garbage.destroy_maps; exact Em].
+  apply coe_destroy; [exact I0| |exact HMo| |exact En|].
+  - apply HC. rewrite <- Ec. exact En.
+  - intros i b Hlt E. destruct (coe_irq s s0 r i I0) as [E0|E0]; [|exact E0].
+    exfalso. apply (irq_bound_false s0 o i b Eb); [rewrite (coe_next s s0 r I0); exact Hlt|congruence].
+  - (* no garbage: o was held, by a capability (a doomed space's: HC), by an Irq's binding,
+       which went, so the Irq died, and a doomed space held that Irq, or by a mapping, which
+       went, so it was a doomed space's (HM) *)
+    intros ob Eo0 R.
+    assert (Eo : s_objs s o = Some ob) by (destruct (coe_objs s s0 r o I0) as [E|E]; congruence).
+    destruct G as [Ig Ag].
+    destruct (proj1 (held_iff s o) (Ag o ob Eo R)) as [[c [Hc Hco]]|[[i [b [Hlt Hi]]]|[m [Hm Hmo]]]].
+    + exists (c_space c). split; [apply (HC o); [rewrite <- Ec; exact En|exact Hc|exact Hco]|].
+      left. exists c. split; [exact Hc|split; [reflexivity|split; [exact Hco|intros x []]]].
+    + destruct (coe_irq s s0 r i I0) as [E0|E0].
+      * exfalso. apply (irq_bound_false s0 o i b Eb);
+          [rewrite (coe_next s s0 r I0); exact Hlt|congruence].
+      * assert (Ch : changed s s0 (LIrq i)) by (simpl; rewrite E0, Hi; discriminate).
+        destruct (I0 (LIrq i) Ch) as [[_ [_ [_ [Di _]]]] _].
+        destruct (Ig i o b Hi) as [_ [_ [[l0 [q Eli]] _]]].
+        destruct (proj1 (held_iff s i) (Ag i _ Eli eq_refl))
+          as [[c [Hc Hci]]|[[j [b' [_ Hj]]]|[m [Hm Hmi]]]].
+        -- exists (c_space c). split; [exact (Di c Hc Hci)|]. right; left; left. exists i, b.
+           split; [|exact Hi].
+           exists c. split; [exact Hc|split; [reflexivity|split; [exact Hci|intros x []]]].
+        -- exfalso. destruct (Ig j i b' Hj) as [_ [_ [_ [q' Eq']]]]. congruence.
+        -- exfalso. pose proof (mapped_unbound s m W Ig Hm) as U. rewrite Hmi in U. congruence.
+    + exists (m_space m). split; [exact (HMo m Hm Hmo)|]. right; right. exists m. auto.
+Qed.
+
+(* The teardown's unmapping: the doomed spaces' mappings go. *)
+Lemma coe_drop_maps : forall s s0 r f, changed_only_ended s s0 r -> s_maps s0 = s_maps s ->
+  (forall m, f m = negb (doomed s r (m_space m))) ->
+  changed_only_ended s (with_maps s0 (filter f (s_maps s0))) r.
+Proof.
+  intros s s0 r f I0 Em Hf l Hch.
+  destruct l as [o|a|x|x|o|n| |x|x|n|i|x];
+    [exact (I0 (LObj o) Hch)|exact (I0 (LAcct a) Hch)|exact (I0 (LTable x) Hch)
+    |exact (I0 (LThread x) Hch)|exact (I0 (LQueue o) Hch)|exact (I0 (LWord n) Hch)
+    |exact (I0 LNext Hch)|exact (I0 (LPrio x) Hch)|exact (I0 (LHandler x) Hch)
+    |exact (I0 (LTimer n) Hch)|exact (I0 (LIrq i) Hch)|].
+  assert (P0 : s_pager s0 x = s_pager s x).
+  { destruct (Nat.eq_dec (s_pager s0 x) (s_pager s x)) as [E|N]; [exact E|].
+    exact (proj1 (proj2 (I0 (LPager x) (or_introl N)))). }
+  simpl in Hch |- *. unfold maps_of in *. simpl in *. rewrite Em in *.
+  rewrite filter_filter' in *.
+  assert (Ef : forall m, f m && in_space x m = if doomed s r x then false else in_space x m).
+  { intros m. rewrite Hf. unfold in_space. destruct (Nat.eqb_spec (m_space m) x) as [<-|];
+      [destruct (doomed s r (m_space m)); reflexivity|].
+    rewrite andb_false_r. destruct (doomed s r x); reflexivity. }
+  destruct (doomed s r x) eqn:Dx.
+  - split; [reflexivity|]. split; [exact P0|]. apply filter_all_false. intros m _. apply Ef.
+  - exfalso. rewrite P0 in Hch. destruct Hch as [Hch|Hch]; [apply Hch; reflexivity|].
+    apply Hch. apply filter_ext. exact Ef.
+Qed.
+
+Lemma coe_terminate : forall s s0 r, wf s -> no_garbage s -> changed_only_ended s s0 r ->
+  s_caps s0 = s_caps s -> s_maps s0 = s_maps s ->
+  (forall x, doomed s0 r x = doomed s r x) ->
+  (forall x, dies_with s0 r x = true -> dies_with s r x = true) ->
+  changed_only_ended s (terminate s0 r) r.
+Proof.
+  intros s s0 r W G I0 Ec Em Ed Edw. unfold terminate.
+  set (s1 := kill_threads s0 (dies_with s0 r)).
+  assert (I1 : changed_only_ended s s1 r) by (apply coe_kill; auto).
+  set (s2 := with_maps s1 (filter (fun m => negb (doomed s0 r (m_space m))) (s_maps s1))).
+  assert (I1' : changed_only_ended s s2 r).
+  { apply coe_drop_maps; [exact I1|exact Em|]. intros m. rewrite Ed. reflexivity. }
+  set (gone := map c_id (filter (fun c => doomed s0 r (c_space c)) (s_caps s2))).
+  assert (Ec1 : s_caps s2 = s_caps s) by exact Ec.
+  assert (I2 : changed_only_ended s (with_caps s2 (del_all gone (s_caps s2))) r).
+  { apply coe_del_all; auto.
+    - intros d Hd. unfold gone in Hd. apply in_map_iff in Hd. destruct Hd as [y [<- Hy]].
+      apply filter_In in Hy. rewrite Ec1 in Hy. exists y. rewrite <- Ed. tauto.
+    - intros c Hc Hdc. unfold gone. apply in_map. apply filter_In. rewrite Ec1, Ed. auto. }
+  set (C := del_all gone (s_caps s2)).
+  assert (HC : forall o, named C o = false -> forall c, In c (s_caps s) -> c_obj c = o ->
+                 doomed s r (c_space c) = true).
+  { intros o En c Hc Eo. destruct (doomed s r (c_space c)) eqn:Dc; [reflexivity|exfalso].
+    apply (named_false _ _ En (strip_all gone c)); [|rewrite (proj2 (proj2 (strip_all_fields gone c))); exact Eo].
+    unfold C. rewrite del_all_eq. apply in_map. apply filter_In. rewrite Ec1. split; [exact Hc|].
+    unfold not_in_ids. apply negb_true_iff. destruct (existsb _ gone) eqn:Ex; [|reflexivity].
+    apply existsb_exists in Ex. destruct Ex as [d [Hd E]]. apply Nat.eqb_eq in E. subst d.
+    unfold gone in Hd. apply in_map_iff in Hd. destruct Hd as [y [Ey Hy]].
+    apply filter_In in Hy. rewrite Ec1, Ed in Hy.
+    rewrite (doomed_id_cap s r c W Hc (ex_intro _ y (conj (proj1 Hy) (conj (proj2 Hy) Ey)))) in Dc.
+    discriminate Dc. }
+  set (M := s_maps s2).
+  assert (HM : forall m, In m (s_maps s) -> doomed s r (m_space m) = false -> In m M).
+  { intros m Hm Dm. unfold M, s2. simpl. apply filter_In. split.
+    - unfold s1. simpl. rewrite Em. exact Hm.
+    - rewrite Ed, Dm. reflexivity. }
+  destruct (coe_reap_fold s r C M W G HC HM (seq 0 (s_next (with_caps s2 C))) _ I2 eq_refl eq_refl)
+    as [I3 [E3 M3]].
+  unfold reap_pass. fold C.
+  exact (proj1 (coe_reap_fold s r C M W G HC HM _ _ I3 E3 M3)).
+Qed.
+
+Lemma below_objs : forall s s', s_objs s' = s_objs s -> s_next s' = s_next s ->
+  forall fuel r o, below s' fuel r o = below s fuel r o.
+Proof.
+  intros s s' Eo En.
+  assert (Hp : forall o, parent_of s' o = parent_of s o).
+  { intros o. unfold parent_of, space_acct. rewrite Eo, En. reflexivity. }
+  induction fuel as [|f IH]; intros r o; simpl; auto. rewrite Hp.
+  destruct (parent_of s o); auto. rewrite IH. reflexivity.
+Qed.
+
+(* The caller's own death (thread_exit's first half) leaves every space's entry as it was:
+   t is a thread, not a space. *)
+Lemma space_ended_kill_self : forall s t x sp q a q',
+  s_objs s t = Some (mkObj (KThread sp) q) -> s_objs s x = Some (mkObj (KSpace a) q') ->
+  space_ended (kill_threads s (Nat.eqb t)) x = space_ended s x.
+Proof.
+  intros s t x sp q a q' Et Ex. unfold space_ended, kill_threads, with_threads. simpl.
+  destruct (Nat.eqb_spec t x) as [->|N]; [congruence|].
+  destruct (s_tstate s x); auto. destruct (Nat.eqb t server); auto.
+Qed.
+
+Lemma doomed_kill_self : forall s t sp q r x,
+  s_objs s t = Some (mkObj (KThread sp) q) ->
+  doomed (kill_threads s (Nat.eqb t)) r x = doomed s r x.
+Proof.
+  intros s t sp q r x Et. unfold doomed.
+  change (s_objs (kill_threads s (Nat.eqb t))) with (s_objs s).
+  destruct (s_objs s x) as [[k q']|] eqn:Ex; auto. destruct k; auto.
+  rewrite (space_ended_kill_self s t x sp q acct q' Et Ex).
+  rewrite (below_objs s (kill_threads s (Nat.eqb t)) eq_refl eq_refl). reflexivity.
+Qed.
+
+Lemma dies_with_kill_self : forall s t sp q r x,
+  s_objs s t = Some (mkObj (KThread sp) q) ->
+  dies_with (kill_threads s (Nat.eqb t)) r x = dies_with s r x.
+Proof.
+  intros s t sp q r x Et. unfold dies_with. rewrite (doomed_kill_self s t sp q r x Et).
+  change (s_objs (kill_threads s (Nat.eqb t))) with (s_objs s).
+  destruct (s_objs s x) as [[k q']|]; auto. destruct k; auto.
+  rewrite (doomed_kill_self s t sp q r space Et). reflexivity.
+Qed.
+
+(* Who may end which process: its own (process_exit, the last thread_exit), or one it holds
+   with Manage (process_terminate). *)
+Definition ends (s : state) (sp root : nat) : Prop := root = sp \/ holds s sp root [RManage].
+
+Lemma int_process_exit : forall s sp r s', wf s -> no_garbage s -> process_exit s sp = (r, s') ->
+  changed_only_ended s s' sp.
+Proof.
+  intros s sp r s' W G H. injection H as _ <-.
+  apply coe_terminate; auto using coe_refl.
+Qed.
+
+Lemma int_process_terminate : forall s t sp h r s', wf s -> no_garbage s -> process_terminate s t sp h = (r, s') ->
+  changed_only_authorised s s' t sp \/ exists root, ends s sp root /\ changed_only_ended s s' root.
+Proof.
+  intros s t sp h r s' W G H. unfold process_terminate in H.
+  destruct (lookup_typed s sp h TSpace [RManage]) as [[c|]|e] eqn:E;
+    try (injection H as _ <-; left; apply coa_refl).
+  apply holds_lookup_typed in E.
+  destruct (space_ended s (c_obj c)); [injection H as _ <-; left; apply coa_refl|].
+  injection H as _ <-. right. exists (c_obj c). split; [right; exists c; exact E|].
+  apply coe_terminate; auto using coe_refl.
+Qed.
+
+Lemma int_thread_exit_all : forall s t sp r s', wf s -> no_garbage s -> caller_space s t = Some sp ->
+  thread_exit s t sp = (r, s') ->
+  changed_only_authorised s s' t sp \/ changed_only_ended s s' sp.
+Proof.
+  intros s t sp r s' W G Hc H. unfold thread_exit in H. injection H as _ <-.
+  apply caller_space_some in Hc. destruct Hc as [Hr [q Et]].
+  destruct (_ || _) eqn:E; [left; apply int_kill_self; auto|right].
+  apply orb_false_iff in E. destruct E as [_ Ee].
+  destruct (ow_thread_space _ (proj1 (proj2 W)) t sp q Et) as [a [q' Es]].
+  rewrite (space_ended_kill_self s t sp sp q a q' Et Es) in Ee.
+  apply coe_terminate; auto.
+  - apply coe_kill; [apply coe_refl|]. intros x Hx. apply Nat.eqb_eq in Hx. subst x.
+    unfold dies_with. rewrite Et. apply orb_true_iff. right.
+    unfold doomed. rewrite Es, Ee. simpl.
+    destruct (s_next s); simpl; rewrite Nat.eqb_refl; reflexivity.
+  - intros x. apply (doomed_kill_self s t sp q). exact Et.
+  - intros x. rewrite (dies_with_kill_self s t sp q sp x Et). auto.
+Qed.
+
+(* The calls that may end a process: thread_exit (by the last live thread of its space),
+   process_exit, process_terminate. *)
+Definition ending_call (k : call) : bool :=
+  match k with ThreadExit | ProcessExit | ProcessTerminate _ => true | _ => false end.
+
+(* Integrity: every change a call by the running thread t of space sp makes is one that
+   sp's capabilities (before the call) authorise, in the way their rights allow; or the call
+   ends a process sp may end (its own, or one it holds with Manage: `ends`), and every change
+   is one that the doomed subtree's authority allows (`authorised_end`). In a state that is
+   wf and has no garbage (Invariant.init_wf, step_preserves_wf, Garbage.init_no_garbage,
+   step_preserves_no_garbage: every state reached from init). *)
+Theorem integrity : forall s t k r s' sp, wf s -> no_garbage s ->
+  caller_space s t = Some sp -> step s t k = (r, s') ->
+  changed_only_authorised s s' t sp \/
+  (ending_call k = true /\ exists root, ends s sp root /\ changed_only_ended s s' root).
+Proof.
+  intros s t k r s' sp W G Hc H. unfold step in H. rewrite Hc in H.
+  destruct k; simpl in H; [left .. | idtac | idtac | idtac].
   - eapply int_cap_derive; eauto.
   - eapply int_cap_copy_to; eauto.
   - eapply int_cap_delete; eauto.
@@ -1375,9 +1966,12 @@ Proof.
   - injection H as _ <-. apply coa_refl.
   - injection H as _ <-. apply coa_refl.
   - injection H as _ <-. apply coa_refl.
-  - eapply int_thread_exit; eauto.
-  - exfalso. apply Hn. exact I.
-  - exfalso. apply Hn. exact I.
+  - destruct (int_thread_exit_all s t sp r s' W G Hc H) as [I|I]; [left; exact I|right].
+    split; [reflexivity|]. exists sp. split; [left; reflexivity|exact I].
+  - right. split; [reflexivity|]. exists sp. split; [left; reflexivity|].
+    eapply int_process_exit; eauto.
+  - destruct (int_process_terminate s t sp space r s' W G H) as [I|I]; [left; exact I|right].
+    split; [reflexivity|exact I].
 Qed.
 
 (* A call by a thread that is not running changes nothing. *)
@@ -1451,8 +2045,7 @@ Proof. intros s s' sp o [H _]. exact H. Qed.
    to), and not waiting for the caller's reply, is unchanged by the call: its record, its
    state, caller and priority as a thread, its queue, word and timer, its pager mode as a
    space. *)
-Corollary unreachable_object_unchanged : forall s t k r s' sp o, wf s ->
-  caller_space s t = Some sp -> ~ ends_process s t sp k -> step s t k = (r, s') ->
+Lemma coa_object_unchanged : forall s s' t sp o, changed_only_authorised s s' t sp ->
   o < s_next s -> o <> t -> ~ holds s sp o [] -> ~ bound_held s sp o ->
   (forall o', queued_on s o o' -> ~ holds s sp o' [] /\ ~ bound_held s sp o') ->
   s_tstate s o <> BlockedReply t ->
@@ -1461,8 +2054,7 @@ Corollary unreachable_object_unchanged : forall s t k r s' sp o, wf s ->
   s_word s' o = s_word s o /\ s_prio s' o = s_prio s o /\ s_handler s' o = s_handler s o /\
   s_timer s' o = s_timer s o /\ s_pager s' o = s_pager s o.
 Proof.
-  intros s t k r s' sp o W Hc Hend H Hlt Ht Hno Hnb Hq Hr.
-  pose proof (integrity s t k r s' sp W Hc Hend H) as I.
+  intros s s' t sp o I Hlt Ht Hno Hnb Hq Hr.
   assert (Nf : ~ fresh s o) by (unfold fresh; lia).
   split; [|split; [|split; [|split; [|split; [|split; [|split; [|split]]]]]]].
   - destruct (obj_eq_dec (s_objs s' o) (s_objs s o)) as [E|N]; [exact E|exfalso].
@@ -1515,15 +2107,13 @@ Qed.
 (* Another space's table, that sp holds no Manage capability to, nor to any of its threads,
    and none of whose capabilities descends from one of sp's, holds the same capabilities
    after the call. *)
-Corollary unreachable_table_unchanged : forall s t k r s' sp sp', wf s ->
-  caller_space s t = Some sp -> ~ ends_process s t sp k -> step s t k = (r, s') ->
+Lemma coa_table_unchanged : forall s s' t sp sp', changed_only_authorised s s' t sp ->
   sp' <> sp -> ~ holds s sp sp' [RManage] ->
   (forall th q, s_objs s th = Some (mkObj (KThread sp') q) -> ~ holds s sp th [RManage]) ->
   (forall y d, In y (table s sp') -> owns s sp d -> ~ In d (c_anc y)) ->
   forall x, In x (table s' sp') <-> In x (table s sp').
 Proof.
-  intros s t k r s' sp sp' W Hc Hend H Nsp Hm Hth Hd.
-  pose proof (integrity s t k r s' sp W Hc Hend H) as I.
+  intros s s' t sp sp' I Nsp Hm Hth Hd.
   destruct (list_eq_dec cap_eq_dec (table s' sp') (table s sp')) as [E|N];
     [intros x; rewrite E; tauto|].
   destruct (I (LTable sp') N) as [E|[Fw Bw]]; [contradiction|].
@@ -1539,20 +2129,187 @@ Qed.
 
 (* An account that is not sp's own, and that no object sp holds a capability to is charged
    to, is unchanged. *)
-Corollary unreachable_account_unchanged : forall s t k r s' sp a, wf s ->
-  caller_space s t = Some sp -> ~ ends_process s t sp k -> step s t k = (r, s') ->
+Lemma coa_account_unchanged : forall s s' t sp a, changed_only_authorised s s' t sp ->
   a < s_next s -> ~ own_acct s sp a ->
   (forall o ob, s_objs s o = Some ob -> o_acct ob = a -> ~ holds s sp o [] /\ ~ bound_held s sp o) ->
   s_accts s' a = s_accts s a.
 Proof.
-  intros s t k r s' sp a W Hc Hend H Hlt Hown Hch.
-  pose proof (integrity s t k r s' sp W Hc Hend H) as I.
+  intros s s' t sp a I Hlt Hown Hch.
   destruct (acct_eq_dec (s_accts s' a) (s_accts s a)) as [E|N]; [exact E|exfalso].
   destruct (I (LAcct a) N) as [[Ho _]|[F|[o [ob [K [Eo [Ea _]]]]]]].
   - exact (Hown Ho).
   - unfold fresh in F. lia.
   - destruct (Hch o ob Eo Ea) as [H1 H2].
     destruct (killed_holds _ _ _ _ K) as [X|X]; [exact (H1 X)|exact (H2 X)].
+Qed.
+
+(* What ending root's subtree cannot touch: an object a space outside the subtree holds a
+   capability to, or that is mapped in a space outside the subtree. *)
+Definition held_outside (s : state) (root o : nat) : Prop :=
+  (exists c, In c (s_caps s) /\ c_obj c = o /\ doomed s root (c_space c) = false) \/
+  (exists m, In m (s_maps s) /\ m_mem m = o /\ doomed s root (m_space m) = false).
+
+Lemma ended_not_outside : forall s s' root o,
+  ended_obj s s' root o -> held_outside s root o -> False.
+Proof.
+  intros s s' root o [_ [_ [_ [D [M _]]]]] [[c [Hc [Eo Dc]]]|[m [Hm [Eo Dm]]]].
+  - rewrite (D c Hc Eo) in Dc. discriminate Dc.
+  - rewrite (M m Hm Eo) in Dm. discriminate Dm.
+Qed.
+
+(* o is spared by the end of root's subtree: it does not die with it (as a space or a
+   thread), waits for no dying thread's reply and in no queue of an object only the subtree
+   holds, has no dying caller and no dying thread in its queue, and if it is an object that
+   dies with its last capability, a space outside the subtree holds one or maps it. *)
+Definition spared (s : state) (root o : nat) : Prop :=
+  dies_with s root o = false /\
+  (forall y, s_tstate s o = BlockedReply y -> dies_with s root y = false) /\
+  (forall c, s_caller s o = Some c -> dies_with s root c = false) /\
+  (forall x, In x (s_waiters s o) -> dies_with s root x = false) /\
+  (forall o', queued_on s o o' -> held_outside s root o') /\
+  (forall ob, s_objs s o = Some ob -> reapable (o_kind ob) = true -> held_outside s root o).
+
+Lemma coe_object_unchanged : forall s s' root o, changed_only_ended s s' root -> spared s root o ->
+  s_objs s' o = s_objs s o /\ s_tstate s' o = s_tstate s o /\
+  s_caller s' o = s_caller s o /\ s_waiters s' o = s_waiters s o /\
+  s_word s' o = s_word s o /\ s_prio s' o = s_prio s o /\ s_handler s' o = s_handler s o /\
+  s_timer s' o = s_timer s o /\ s_pager s' o = s_pager s o.
+Proof.
+  intros s s' root o I [D1 [D2 [D3 [D4 [D5 D6]]]]].
+  assert (NK : ~ ended_obj s s' root o).
+  { intros K. apply (ended_not_outside _ _ _ _ K). destruct K as [[ob [Eo R]] _].
+    exact (D6 ob Eo R). }
+  destruct (coe_thread s s' root o I) as [T C].
+  split; [|split; [|split; [|split; [|split; [|split; [|split; [|split]]]]]]].
+  - destruct (obj_eq_dec (s_objs s' o) (s_objs s o)) as [E|N]; [exact E|].
+    exfalso. exact (NK (I (LObj o) N)).
+  - destruct T as [T|[[Dx _]|[_ [[y [By Dy]]|[o' [Q K]]]]]]; [exact T|congruence| |].
+    + rewrite (D2 y By) in Dy. discriminate Dy.
+    + exfalso. exact (ended_not_outside _ _ _ _ K (D5 o' Q)).
+  - destruct C as [C|[_ [Dx|[c [Ec Dc]]]]]; [exact C|congruence|].
+    rewrite (D3 c Ec) in Dc. discriminate Dc.
+  - destruct (coe_queue s s' root o I) as [[keep [Hk E]]|[K _]]; [|exfalso; exact (NK K)].
+    rewrite E. apply filter_all_true. intros x Hx. destruct (keep x) eqn:Kx; [reflexivity|].
+    pose proof (Hk x Hx Kx) as Dx. rewrite (D4 x Hx) in Dx. discriminate Dx.
+  - destruct (Nat.eq_dec (s_word s' o) (s_word s o)) as [E|N]; [exact E|].
+    exfalso. exact (NK (proj1 (I (LWord o) N))).
+  - destruct (Nat.eq_dec (s_prio s' o) (s_prio s o)) as [E|N]; [exact E|].
+    exfalso. exact (I (LPrio o) N).
+  - destruct (onat_eq_dec (s_handler s' o) (s_handler s o)) as [E|N]; [exact E|].
+    exfalso. exact (I (LHandler o) N).
+  - destruct (onat_eq_dec (s_timer s' o) (s_timer s o)) as [E|N]; [exact E|].
+    exfalso. exact (NK (proj1 (I (LTimer o) N))).
+  - destruct (Nat.eq_dec (s_pager s' o) (s_pager s o)) as [E|N]; [exact E|].
+    exact (proj1 (proj2 (I (LPager o) (or_introl N)))).
+Qed.
+
+Lemma strip_all_notin : forall ids c, (forall d, In d ids -> ~ In d (c_anc c)) ->
+  strip_all ids c = c.
+Proof.
+  induction ids as [|d ids IH]; intros c H; [reflexivity|].
+  unfold strip_all. simpl. rewrite strip_notin by (apply H; left; reflexivity).
+  apply IH. intros d' Hd'. apply H. right. exact Hd'.
+Qed.
+
+Lemma coe_table_unchanged : forall s s' root sp', changed_only_ended s s' root ->
+  doomed s root sp' = false ->
+  (forall y d, In y (table s sp') -> In d (c_anc y) -> ~ doomed_id s root d) ->
+  table s' sp' = table s sp'.
+Proof.
+  intros s s' root sp' I Dn Hd.
+  destruct (list_eq_dec cap_eq_dec (table s' sp') (table s sp')) as [E|N]; [exact E|].
+  destruct (I (LTable sp') N) as [[Dx _]|[ids [Hids E]]]; [congruence|].
+  rewrite E.
+  assert (G : forall l, (forall y, In y l -> In y (table s sp')) -> map (strip_all ids) l = l).
+  { induction l as [|y l IH]; intros Hl; simpl; [reflexivity|].
+    rewrite IH by (intros; apply Hl; right; auto). rewrite strip_all_notin; [reflexivity|].
+    intros d Hd1 Ha. exact (Hd y d (Hl y (or_introl eq_refl)) Ha (Hids d Hd1)). }
+  apply G. auto.
+Qed.
+
+Lemma coe_account_unchanged : forall s s' root a, changed_only_ended s s' root ->
+  (forall o ob, s_objs s o = Some ob -> o_acct ob = a -> reapable (o_kind ob) = true ->
+     held_outside s root o) ->
+  s_accts s' a = s_accts s a.
+Proof.
+  intros s s' root a I Hh.
+  destruct (acct_eq_dec (s_accts s' a) (s_accts s a)) as [E|N]; [exact E|exfalso].
+  destruct (I (LAcct a) N) as [o [ob [K [Eo [Ea _]]]]].
+  apply (ended_not_outside _ _ _ _ K). destruct K as [[ob' [Eo' R]] _].
+  rewrite Eo in Eo'. injection Eo' as <-. exact (Hh o ob Eo Ea R).
+Qed.
+
+(* What the end of root's subtree destroys, a doomed space held before the call: a capability
+   to it, an Irq bound to it, or a mapping of it (the last part of ended_obj, which no_garbage makes provable:
+   the reap destroys only what nothing holds, and nothing else dies). *)
+Lemma coe_destroyed_doomed_held : forall s s' root o, changed_only_ended s s' root ->
+  s_objs s o <> None -> s_objs s' o = None -> doomed_held s root o.
+Proof.
+  intros s s' root o I Hs Hs'. assert (Ch : changed s s' (LObj o)) by (simpl; congruence).
+  exact (proj2 (proj2 (proj2 (proj2 (proj2 (proj2 (I (LObj o) Ch))))))).
+Qed.
+
+(* An existing object that sp holds no capability to (nor an Irq bound to it), that is not
+   the caller, not waiting on (queued on) anything sp holds a capability to (or an Irq bound
+   to), and not waiting for the caller's reply, is unchanged by the call: its record, its
+   state, caller and priority as a thread, its queue, word and timer, its pager mode as a
+   space; for a call that ends a process, it must also be spared by the end of every
+   process sp may end. *)
+Corollary unreachable_object_unchanged : forall s t k r s' sp o, wf s -> no_garbage s ->
+  caller_space s t = Some sp -> step s t k = (r, s') ->
+  o < s_next s -> o <> t -> ~ holds s sp o [] -> ~ bound_held s sp o ->
+  (forall o', queued_on s o o' -> ~ holds s sp o' [] /\ ~ bound_held s sp o') ->
+  s_tstate s o <> BlockedReply t ->
+  (ending_call k = true -> forall root, ends s sp root -> spared s root o) ->
+  s_objs s' o = s_objs s o /\ s_tstate s' o = s_tstate s o /\
+  s_caller s' o = s_caller s o /\ s_waiters s' o = s_waiters s o /\
+  s_word s' o = s_word s o /\ s_prio s' o = s_prio s o /\ s_handler s' o = s_handler s o /\
+  s_timer s' o = s_timer s o /\ s_pager s' o = s_pager s o.
+Proof.
+  intros s t k r s' sp o W G Hc H Hlt Ht Hno Hnb Hq Hr Hsp.
+  destruct (integrity s t k r s' sp W G Hc H) as [I|[Ek [root [Er I]]]].
+  - exact (coa_object_unchanged s s' t sp o I Hlt Ht Hno Hnb Hq Hr).
+  - exact (coe_object_unchanged s s' root o I (Hsp Ek root Er)).
+Qed.
+
+(* Another space's table, that sp holds no Manage capability to, nor to any of its threads,
+   and none of whose capabilities descends from one of sp's, holds the same capabilities
+   after the call; after a call that ends a process, if the space is outside the subtree of
+   every process sp may end and none of its capabilities descends from one of that
+   subtree's. *)
+Corollary unreachable_table_unchanged : forall s t k r s' sp sp', wf s -> no_garbage s ->
+  caller_space s t = Some sp -> step s t k = (r, s') ->
+  sp' <> sp -> ~ holds s sp sp' [RManage] ->
+  (forall th q, s_objs s th = Some (mkObj (KThread sp') q) -> ~ holds s sp th [RManage]) ->
+  (forall y d, In y (table s sp') -> owns s sp d -> ~ In d (c_anc y)) ->
+  (ending_call k = true -> forall root, ends s sp root ->
+     doomed s root sp' = false /\
+     forall y d, In y (table s sp') -> In d (c_anc y) -> ~ doomed_id s root d) ->
+  forall x, In x (table s' sp') <-> In x (table s sp').
+Proof.
+  intros s t k r s' sp sp' W G Hc H Nsp Hm Hth Hd Hsp.
+  destruct (integrity s t k r s' sp W G Hc H) as [I|[Ek [root [Er I]]]].
+  - exact (coa_table_unchanged s s' t sp sp' I Nsp Hm Hth Hd).
+  - destruct (Hsp Ek root Er) as [Dn Hn]. rewrite (coe_table_unchanged s s' root sp' I Dn Hn).
+    tauto.
+Qed.
+
+(* An account that is not sp's own, and that no object sp holds a capability to is charged
+   to, is unchanged; after a call that ends a process, if every object charged to it that
+   could die is held by a space outside the subtree of every process sp may end. *)
+Corollary unreachable_account_unchanged : forall s t k r s' sp a, wf s -> no_garbage s ->
+  caller_space s t = Some sp -> step s t k = (r, s') ->
+  a < s_next s -> ~ own_acct s sp a ->
+  (forall o ob, s_objs s o = Some ob -> o_acct ob = a -> ~ holds s sp o [] /\ ~ bound_held s sp o) ->
+  (ending_call k = true -> forall root, ends s sp root ->
+     forall o ob, s_objs s o = Some ob -> o_acct ob = a -> reapable (o_kind ob) = true ->
+       held_outside s root o) ->
+  s_accts s' a = s_accts s a.
+Proof.
+  intros s t k r s' sp a W G Hc H Hlt Hown Hch Hsp.
+  destruct (integrity s t k r s' sp W G Hc H) as [I|[Ek [root [Er I]]]].
+  - exact (coa_account_unchanged s s' t sp a I Hlt Hown Hch).
+  - exact (coe_account_unchanged s s' root a I (Hsp Ek root Er)).
 Qed.
 
 (* ---------- Not vacuous ---------- *)
@@ -1571,6 +2328,18 @@ Proof.
   eapply step_preserves_wf; [|apply surjective_pairing].
   eapply step_preserves_wf; [|apply surjective_pairing].
   apply init_wf. lia.
+Qed.
+
+Lemma ex_ng : no_garbage ex_state.
+Proof.
+  assert (W1 : wf (snd (step (init 1000) 2 NotificationCreate)))
+    by (eapply step_preserves_wf; [|apply surjective_pairing]; apply init_wf; lia).
+  assert (G1 : no_garbage (snd (step (init 1000) 2 NotificationCreate))).
+  { eapply step_preserves_no_garbage; [| |apply surjective_pairing];
+      [apply init_wf; lia|apply init_no_garbage]. }
+  unfold ex_state. eapply step_preserves_no_garbage; [| |apply surjective_pairing].
+  - eapply step_preserves_wf; [|apply surjective_pairing]. exact W1.
+  - eapply step_preserves_no_garbage; [| |apply surjective_pairing]; [exact W1|exact G1].
 Qed.
 
 Lemma ex_caps : s_caps ex_state =
@@ -1598,8 +2367,30 @@ Proof.
   split; [apply surjective_pairing|]. split; [|split].
   - unfold changed. vm_compute. intros E. discriminate E.
   - unfold changed. left. vm_compute. intros E. discriminate E.
-  - eapply integrity with (k := Wait 7);
-      [exact ex_wf|exact ex_caller|intros X; exact X|apply surjective_pairing].
+  - destruct (integrity ex_state 2 (Wait 7) _ _ 0 ex_wf ex_ng ex_caller (surjective_pairing _))
+      as [I|[Ek _]]; [exact I|discriminate Ek].
+Qed.
+
+(* The rules for ending are not vacuous either: process_exit by thread 2 of ex_state ends
+   space 0 (its entry becomes Dead), empties its table, kills its notification 5 (held only
+   by space 0) and refunds account 1; every change is one the ending of space 0's subtree
+   allows. *)
+Lemma integrity_end_not_vacuous : exists r s',
+  step ex_state 2 ProcessExit = (r, s') /\
+  changed ex_state s' (LObj 5) /\ changed ex_state s' (LTable 0) /\
+  changed ex_state s' (LThread 0) /\ changed ex_state s' (LThread 2) /\
+  changed ex_state s' (LAcct 1) /\ changed_only_ended ex_state s' 0.
+Proof.
+  exists (fst (step ex_state 2 ProcessExit)), (snd (step ex_state 2 ProcessExit)).
+  split; [apply surjective_pairing|].
+  split; [unfold changed; vm_compute; intros E; discriminate E|].
+  split; [unfold changed; vm_compute; intros E; discriminate E|].
+  split; [unfold changed; left; vm_compute; intros E; discriminate E|].
+  split; [unfold changed; left; vm_compute; intros E; discriminate E|].
+  split; [unfold changed; vm_compute; intros E; discriminate E|].
+  assert (E : step ex_state 2 ProcessExit = process_exit ex_state 0)
+    by (unfold step; rewrite ex_caller; reflexivity).
+  rewrite E. apply (int_process_exit ex_state 0 RBlocked); [exact ex_wf|exact ex_ng|reflexivity].
 Qed.
 
 (* The predicate is not trivially true: signal without its rights check (the mutation of
@@ -1737,4 +2528,76 @@ Proof.
   - simpl. lia.
   - reflexivity.
   - vm_compute. reflexivity.
+Qed.
+
+(* no_garbage is needed for the last part of ended_obj: in a wf state with a notification (5)
+   that nothing holds, process_exit by thread 2 of space 0 destroys it in the reap, though
+   space 0 (the only doomed space) held neither a capability to it nor an Irq bound to it. *)
+Definition ex3_objs : nat -> option obj :=
+  fun o => match o with
+           | 0 => Some (mkObj (KSpace 1) 1)
+           | 2 => Some (mkObj (KThread 0) 1)
+           | 5 => Some (mkObj KNotification 1)
+           | _ => None
+           end.
+
+Definition ex3_state : state :=
+  mkState ex3_objs
+          (fun a => if Nat.eqb a 1 then Some (1000, 192) else None)
+          [mkCap 3 0 0 [RManage] 0 []; mkCap 4 0 2 [RManage] 0 []]
+          (fun t => if Nat.eqb t 2 then Running else Inactive)
+          (fun _ => 0) (fun _ => []) (fun _ => None) 6 (fun _ => 100)
+          (fun _ => None) (fun _ => None) (fun _ => None) (fun _ => 0) [].
+
+Lemma ex3_wf : wf ex3_state.
+Proof.
+  split; [|split; [|split]]; [constructor; simpl|constructor; simpl|constructor; simpl|].
+  - intros c [<-|[<-|[]]]; simpl; discriminate.
+  - intros c [<-|[<-|[]]]; simpl; exists 1, 1; reflexivity.
+  - intros c [<-|[<-|[]]]; simpl; lia.
+  - repeat constructor; simpl; intuition lia.
+  - intros c [<-|[<-|[]]]; unfold parent_ok; simpl; auto.
+  - intros c a [<-|[<-|[]]]; simpl; intros [].
+  - intros c [<-|[<-|[]]]; simpl; congruence.
+  - intros o ob. do 6 (destruct o as [|o]; [simpl; try discriminate; lia|]).
+    simpl. discriminate.
+  - intros o ob. do 6 (destruct o as [|o];
+      [simpl; try discriminate; intros E; inversion E; subst; simpl;
+       unfold acct_live; simpl; eauto|]).
+    simpl. discriminate.
+  - intros o a q. do 6 (destruct o as [|o];
+      [simpl; try discriminate; intros E; inversion E; subst;
+       unfold acct_live; simpl; eauto|]).
+    simpl. discriminate.
+  - intros a l u. destruct (Nat.eqb a 1); [intros E; inversion E; lia|discriminate].
+  - intros a l u. destruct (Nat.eqb_spec a 1); [lia|discriminate].
+  - intros t sp q. do 6 (destruct t as [|t];
+      [simpl; try discriminate; intros E; inversion E; subst; exists 1, 1; reflexivity|]).
+    simpl. discriminate.
+  - intros t. simpl. unfold prio_count. lia.
+  - apply maps_ok_nil.
+  - intros t o. destruct (Nat.eqb t 2); discriminate.
+  - intros o t [].
+  - intros o. constructor.
+  - intros o t1 t2 [].
+  - intros t srv. destruct (Nat.eqb t 2); split; discriminate.
+  - intros srv e. destruct (Nat.eqb srv 2); discriminate.
+  - intros srv t E. discriminate.
+  - intros n Hn. exfalso. apply Hn. reflexivity.
+Qed.
+
+Lemma garbage_exception_real :
+  wf ex3_state /\ ~ no_garbage ex3_state /\ caller_space ex3_state 2 = Some 0 /\
+  s_objs ex3_state 5 <> None /\ s_objs (snd (step ex3_state 2 ProcessExit)) 5 = None /\
+  ~ doomed_held ex3_state 0 5.
+Proof.
+  split; [exact ex3_wf|]. split; [|split; [reflexivity|split; [discriminate|split]]].
+  - intros [_ A]. specialize (A 5 (mkObj KNotification 1) eq_refl eq_refl).
+    vm_compute in A. discriminate A.
+  - vm_compute. reflexivity.
+  - intros [sp [_ [[c [Hin [_ [Ho _]]]]|[[[i [b [_ E]]]|[m [Hm _]]]|[m [Hm _]]]]]].
+    + simpl in Hin. destruct Hin as [<-|[<-|[]]]; simpl in Ho; discriminate.
+    + discriminate E.
+    + destruct Hm.
+    + destruct Hm.
 Qed.
