@@ -990,7 +990,8 @@ class Run {
         if (kind == Kind::kRevoke && cap_is_ancestor(c, used)) return true;
       }
     }
-    if (kind == Kind::kDelete && (c->type == ObjectType::kThread || c->type == ObjectType::kSpace)) {
+    if (kind == Kind::kDelete &&
+        (c->type == ObjectType::kThread || c->type == ObjectType::kSpace)) {
       int named = 0;
       std::set<const Space*> seen;
       for (Space* s : spaces_) {

@@ -253,8 +253,8 @@ TEST_CASE("refinement: a mapping holds its memory object") {
   // page, 5 a second one, 6 a child process.
   const std::vector<Op> ops = {
       {Kind::kMemory, 0, 0, 0, 1},
-      {Kind::kMap, 0, 0, 4, map_c(0, 0, 0, 0)},  // kMapArea, Read
-      {Kind::kDelete, 0, 4, 0, 0},               // 4's object lives on, mapped
+      {Kind::kMap, 0, 0, 4, map_c(0, 0, 0, 0)},    // kMapArea, Read
+      {Kind::kDelete, 0, 4, 0, 0},                 // 4's object lives on, mapped
       {Kind::kUnmap, 0, 0, 0, map_c(0, 0, 0, 0)},  // and now dies
       {Kind::kMemory, 0, 0, 0, 1},
       {Kind::kSpace, 0, 0, 0, 0},
