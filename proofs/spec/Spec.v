@@ -58,9 +58,14 @@
      spaces (their s_tstate entry Dead: space_ended) with their descendants (the process
      tree is read from the accounts: parent_of), and the teardown (every capability of the
      ended tables deleted, what nothing holds reaped) is part of the same step. A Dead thread
-     or ended space stays in the state (the kernel reaps it once nothing names it); the last
-     capability to a live thread or space going (Space::destroy ends a never-started space,
-     an unstarted thread dies) is not modelled.
+     or ended space stays in the state (the kernel reaps it once nothing names it).
+   - The last reference to a thread or a space (drop_ref): cap_delete of the last capability
+     to an unstarted thread kills it (Dead; the kernel destroys it), which releases its
+     space; a live space no capability and no living thread object holds any more ends as
+     terminate ends it (Space::destroy: terminate(0)), its live descendants with it. A started
+     thread holds itself. cap_revoke never deletes the last capability to an object (the
+     revoked one stays). Not followed: the last reference to another thread or space that the
+     teardown of a space ending this way (or of an ending call) deletes.
    - The decoder's "rights within all rights" check (InvalidArgument) cannot fail: a
      rights set here is a list of the seven named rights.
    - A call made by anything but a Running thread is refused with InvalidCapability and
@@ -1169,8 +1174,8 @@ Definition reap_pass (s : state) : state :=
    never run or change again, and quota use is not compared). Not modelled: the exit code and init hearing of the end (init_space_ended: init's part), the
    teardown's bounded steps (the driver drains them after every call, README.md), the last
    capability to a live thread or space that a teardown deletes (Space::destroy ends a
-   never-started space, an unstarted thread dies: not modelled, the driver does not make such
-   a call). *)
+   never-started space, an unstarted thread dies: not followed here, the driver does not make
+   such a call; cap_delete's own last capability is modelled: drop_ref, below). *)
 Definition terminate (s : state) (root : nat) : state :=
   let s1 := kill_threads s (dies_with s root) in
   let s2 := with_maps s1 (filter (fun m => negb (doomed s root (m_space m))) (s_maps s1)) in
