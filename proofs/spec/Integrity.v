@@ -28,7 +28,9 @@
    - LThread x: the caller t itself; a new thread; a thread sp holds with Manage, started
      (Inactive to Ready); a thread queued on an object sp holds with Send or Receive (or
      on an object that died), which becomes Ready or waits for t's reply, its caller
-     unchanged or t; a thread that waited for t's reply (the reply relation), made Ready.
+     unchanged or t; a thread that waited for t's reply (the reply relation), made Ready; an
+     unstarted thread sp held a capability to (any rights) and that no capability names
+     afterwards, made Dead (cap_delete of its last capability: Spec.drop_ref).
    - LQueue o: with Send or Receive on o, the queue loses its head or gains t at its end;
      an object that died has its queue emptied.
    - LWord n: with Send on n through capability c, the word gains c's bits (sig_bits c:
@@ -88,9 +90,16 @@
      ended space), its pager mode kept; any other space's mode and mappings are unchanged.
    - LNext, LPrio, LHandler: unchanged.
 
+   A third case (`dropped_last`): cap_delete of sp's capability c after which a live space r
+   is held by nothing (c was its last capability, or the last one to the last unstarted
+   thread holding it: Spec.drop_ref, Space::destroy's terminate(0)). The deletion itself is
+   authorised (the state after it, `after_delete s c`), and the rest is r's end, judged by
+   `authorised_end` from that state: deleting the last reference is the authority to end it.
+
    The corollaries say it the other way round: what sp holds no capability to is unchanged,
    and after a call that ends a process, also what the end of every subtree sp may end
-   spares (`spared`, `held_outside`: an object a space outside the subtree holds or maps). *)
+   spares (`spared`, `held_outside`: an object a space outside the subtree holds or maps);
+   after a dropped_last deletion, what r's end spares in the state after the deletion. *)
 
 From Coq Require Import List Arith Bool Lia.
 Import ListNotations.
