@@ -971,11 +971,13 @@ class Run {
     }
   }
 
-  // What the spec deliberately does not model (its README): deleting the last capability to
-  // a thread or a space (they never die in the spec), and deleting or revoking a capability a
-  // blocked send or receive went through (the kernel cancels it). Such a call is skipped.
-  // (Deleting the last capability to a mapped memory object is modelled: its mappings hold
-  // it, Spec.held.)
+  // What the spec deliberately does not model (its README): deleting or revoking a capability
+  // a blocked send or receive went through (the kernel cancels it), and deleting the last
+  // capability to an unstarted thread or a live space when the space that then ends would, in
+  // its teardown, delete the last capability to another unstarted thread or live space outside
+  // the ending subtree (teardown_abstracted). Such a call is skipped. (Deleting the last
+  // capability to a mapped memory object is modelled: its mappings hold it, Spec.held; so is
+  // deleting the last capability to a thread or a space otherwise: Spec.drop_ref.)
   bool abstracted_removal(Kind kind, Space* sp, Handle h) {
     Capability* c = sp->caps().lookup(h);
     if (c == nullptr) return false;
@@ -998,7 +1000,23 @@ class Run {
         if (!live(s) || !seen.insert(s).second) continue;
         each_cap(s, [&](Capability& other) { named += other.object == c->object ? 1 : 0; });
       }
-      if (named <= 1) return true;
+      if (named <= 1) {
+        // The last capability: modelled (Spec.drop_ref: an unstarted thread dies, a live space
+        // nothing else holds ends), unless the space that ends would, in its teardown, delete
+        // the last capability to another unstarted thread or live space: that the spec does
+        // not follow (as for the ending calls, teardown_abstracted).
+        Space* ending = nullptr;
+        if (c->type == ObjectType::kThread) {
+          auto* th = static_cast<Thread*>(c->object);
+          Space& ts = th->space();
+          // Its space's only reference is this thread's (Thread::create's space.acquire()).
+          if (th->state() == ThreadState::kInactive && ts.alive() && ts.refs() == 1) ending = &ts;
+        } else {
+          auto* s = static_cast<Space*>(c->object);
+          if (s->alive() && s->refs() == 1) ending = s;  // only this capability holds it
+        }
+        if (ending != nullptr && teardown_abstracted(subtree(ending))) return true;
+      }
     }
     return false;
   }

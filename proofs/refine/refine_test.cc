@@ -222,6 +222,58 @@ TEST_CASE("refinement: process_terminate of a child with a grandchild, then thre
   run_named("ending processes", steps);
 }
 
+// The last capability to an unstarted thread (Spec.drop_ref): the thread dies (its handle
+// then names nothing); when it held its space's last reference, the space ends too
+// (Space::destroy: terminate(0)). Random sequences seldom go there.
+TEST_CASE("refinement: the last capability to an unstarted thread") {
+  // Creation indices: 0 space, 1 thread, 2 ports, 3 IrqControl, then 4 a child C, 5 a thread T
+  // of C, 6 a thread U of the caller's own space; neither thread started.
+  const std::vector<Expected> steps = {
+      {{Kind::kSpace, 0, 0, 0, 0}, "ok handle"},
+      {{Kind::kThread, 0, 4, 0, 0}, "ok handle"},
+      {{Kind::kThread, 0, 0, 0, 0}, "ok handle"},
+      {{Kind::kDelete, 0, 6, 0, 0}, "ok"},  // U dies; its space lives on (the caller holds it)
+      {{Kind::kStart, 0, 6, 0, 0}, "err InvalidCapability"},
+      {{Kind::kDelete, 0, 4, 0, 0}, "ok"},  // C's last capability: T still holds C
+      {{Kind::kStart, 0, 5, 0, 0}, "ok"},   // T can still be started ...
+      {{Kind::kThread, 0, 0, 0, 0}, "ok handle"},  // 7: another unstarted thread of space 0
+      {{Kind::kDelete, 0, 7, 0, 0}, "ok"},
+  };
+  run_named("the last capability to an unstarted thread", steps);
+  // ... or deleted unstarted: then it held C's last reference, and C ends.
+  const std::vector<Expected> steps2 = {
+      {{Kind::kSpace, 0, 0, 0, 0}, "ok handle"},
+      {{Kind::kThread, 0, 4, 0, 0}, "ok handle"},
+      {{Kind::kDelete, 0, 4, 0, 0}, "ok"},  // T holds C
+      {{Kind::kDelete, 0, 5, 0, 0}, "ok"},  // T dies, and with it C's last reference: C ends
+      {{Kind::kQuota, 0, 0, 0, 0}, "ok limit 16777216"},
+  };
+  run_named("the last capability to an unstarted thread holding its space", steps2);
+}
+
+// The last capability to a never-started space (Spec.drop_ref): it ends (Space::destroy:
+// terminate(0)), its teardown deletes its table, and an endpoint whose last capability was
+// there dies with it. Its unstarted thread had died before (its own last capability went), so
+// nothing but the capability held the space. (A never-started space has no child: space_create
+// makes a child of the caller's space, whose running thread holds it.)
+TEST_CASE("refinement: the last capability to a never-started space") {
+  // Creation indices: 0 space, 1 thread, 2 ports, 3 IrqControl, then 4 a child C, 5 an
+  // endpoint E, 6 E's copy in C's table, 7 a thread T of C (never started).
+  constexpr uint32_t kEndpointRights =
+      abi::kRightSend | abi::kRightReceive | abi::kRightGrant | abi::kRightManage;
+  const std::vector<Expected> steps = {
+      {{Kind::kSpace, 0, 0, 0, 0}, "ok handle"},
+      {{Kind::kEndpoint, 0, 0, 0, 0}, "ok handle"},
+      {{Kind::kCopy, 0, 4, 5, kEndpointRights}, "ok handle"},
+      {{Kind::kDelete, 0, 5, 0, 0}, "ok"},  // E's last capability is C's now
+      {{Kind::kThread, 0, 4, 0, 0}, "ok handle"},
+      {{Kind::kDelete, 0, 7, 0, 0}, "ok"},  // T dies; the capability still holds C
+      {{Kind::kDelete, 0, 4, 0, 0}, "ok"},  // C ends: its table goes, and E dies
+      {{Kind::kQuota, 0, 0, 0, 0}, "ok limit 16777216"},
+  };
+  run_named("the last capability to a never-started space", steps);
+}
+
 // An Irq's binding keeps its notification alive after the notification's last capability
 // goes; binding the Irq elsewhere, or the Irq's death, then takes the notification with it
 // (Spec.v, held and release). Random sequences reach this rarely, so it runs once by name.

@@ -437,12 +437,22 @@ Proof.
   destruct (held s1 (c_obj c)) eqn:Ho.
   - split; [exact I1|]. intros y ob E R. destruct (H1 y ob E R) as [X|X]; [exact X|].
     subst y. exact Ho.
-  - apply release_ng.
-    + apply irq_ok_destroy; auto.
-    + intros y ob E R. destruct (destroy_held_but s1 (c_obj c) _ H1 y ob E R) as [X|[X|X]];
-        [left; exact X| |right; exact X].
-      subst y. rewrite (destroy_self s1 (c_obj c) ob E) in R. discriminate.
-    + intros n b E. exact (destroy_target_unbound s1 (c_obj c) (c_obj c) n b I1 E).
+  - destruct (drop_ref_cases s1 (c_obj c)) as [E0|[[ob0 [Eo Nr]] Cs]].
+    + rewrite E0. apply release_ng.
+      * apply irq_ok_destroy; auto.
+      * intros y ob E R. destruct (destroy_held_but s1 (c_obj c) _ H1 y ob E R) as [X|[X|X]];
+          [left; exact X| |right; exact X].
+        subst y. rewrite (destroy_self s1 (c_obj c) ob E) in R. discriminate.
+      * intros n b E. exact (destroy_target_unbound s1 (c_obj c) (c_obj c) n b I1 E).
+    + (* a thread or a space: not reapable, so s1 has no garbage *)
+      assert (G1 : no_garbage s1).
+      { split; [exact I1|]. intros y ob' E' R. destruct (H1 y ob' E' R) as [X|X]; [exact X|].
+        subst y. rewrite Eo in E'. injection E' as <-. rewrite Nr in R. discriminate. }
+      destruct Cs as [E|[[tsp [q [_ [_ E]]]]|[root [_ [_ E]]]]]; rewrite E.
+      * exact G1.
+      * unfold set_dead. apply ng_threads. exact G1.
+      * apply terminate_ng; [|exact G1].
+        apply wf_with_caps; [exact (proj2 W)|apply caps_wf_del; exact (proj1 W)].
 Qed.
 
 Lemma ng_cap_revoke : forall s sp h r s', wf s -> no_garbage s -> cap_revoke s sp h = (r, s') ->

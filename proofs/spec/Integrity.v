@@ -28,7 +28,9 @@
    - LThread x: the caller t itself; a new thread; a thread sp holds with Manage, started
      (Inactive to Ready); a thread queued on an object sp holds with Send or Receive (or
      on an object that died), which becomes Ready or waits for t's reply, its caller
-     unchanged or t; a thread that waited for t's reply (the reply relation), made Ready.
+     unchanged or t; a thread that waited for t's reply (the reply relation), made Ready; an
+     unstarted thread sp held a capability to (any rights) and that no capability names
+     afterwards, made Dead (cap_delete of its last capability: Spec.drop_ref).
    - LQueue o: with Send or Receive on o, the queue loses its head or gains t at its end;
      an object that died has its queue emptied.
    - LWord n: with Send on n through capability c, the word gains c's bits (sig_bits c:
@@ -88,9 +90,16 @@
      ended space), its pager mode kept; any other space's mode and mappings are unchanged.
    - LNext, LPrio, LHandler: unchanged.
 
+   A third case (`dropped_last`): cap_delete of sp's capability c after which a live space r
+   is held by nothing (c was its last capability, or the last one to the last unstarted
+   thread holding it: Spec.drop_ref, Space::destroy's terminate(0)). The deletion itself is
+   authorised (the state after it, `after_delete s c`), and the rest is r's end, judged by
+   `authorised_end` from that state: deleting the last reference is the authority to end it.
+
    The corollaries say it the other way round: what sp holds no capability to is unchanged,
    and after a call that ends a process, also what the end of every subtree sp may end
-   spares (`spared`, `held_outside`: an object a space outside the subtree holds or maps). *)
+   spares (`spared`, `held_outside`: an object a space outside the subtree holds or maps);
+   after a dropped_last deletion, what r's end spares in the state after the deletion. *)
 
 From Coq Require Import List Arith Bool Lia.
 Import ListNotations.
@@ -220,7 +229,11 @@ Definition authorised (s s' : state) (t sp : nat) (l : loc) : Prop :=
          (s_tstate s' x = Ready \/ s_tstate s' x = BlockedReply t) /\
          (s_caller s' x = s_caller s x \/ s_caller s' x = Some t)) \/
       (* it waited for t's reply *)
-      (s_tstate s x = BlockedReply t /\ s_tstate s' x = Ready /\ s_caller s' x = s_caller s x)
+      (s_tstate s x = BlockedReply t /\ s_tstate s' x = Ready /\ s_caller s' x = s_caller s x) \/
+      (* an unstarted thread whose last capability sp deleted: destroyed, Dead in the spec
+         (cap_delete, Spec.drop_ref) *)
+      (holds s sp x [] /\ s_tstate s x = Inactive /\ s_tstate s' x = Dead /\
+       s_caller s' x = s_caller s x /\ (forall c, In c (s_caps s') -> c_obj c <> x))
   | LQueue o =>
       ((holds s sp o [RSend] \/ holds s sp o [RReceive]) /\
        (s_waiters s' o = tl (s_waiters s o) \/ s_waiters s' o = s_waiters s o ++ [t])) \/
@@ -604,12 +617,22 @@ Proof.
   destruct (Nat.eqb o' o); auto. discriminate E.
 Qed.
 
-Lemma int_cap_delete : forall s t sp h r s', wf s ->
-  cap_delete s sp h = (r, s') -> changed_only_authorised s s' t sp.
+(* cap_delete: every change is sp's to make (the capability, its object's death, an
+   unstarted thread's), or the last reference to a live space went (the space, or the last
+   unstarted thread holding it: Spec.drop_ref) and the space ends: then the state after the
+   deletion has no garbage and the rest is terminate's (int_cap_delete_all, below). *)
+Lemma int_cap_delete : forall s t sp h r s', wf s -> no_garbage s ->
+  cap_delete s sp h = (r, s') -> changed_only_authorised s s' t sp \/
+  exists c root, lookup s sp h = Some c /\
+    changed_only_authorised s (with_caps s (del_caps (c_id c) (s_caps s))) t sp /\
+    no_garbage (with_caps s (del_caps (c_id c) (s_caps s))) /\
+    space_ended (with_caps s (del_caps (c_id c) (s_caps s))) root = false /\
+    space_held (with_caps s (del_caps (c_id c) (s_caps s))) root = false /\
+    s' = terminate (with_caps s (del_caps (c_id c) (s_caps s))) root.
 Proof.
-  intros s t sp h r s' W H. unfold cap_delete in H.
-  destruct (lookup s sp h) as [c|] eqn:E; [|inversion H; subst; apply coa_refl].
-  pose proof (holds_lookup _ _ _ _ E) as Hh.
+  intros s t sp h r s' W [IG AG] H. unfold cap_delete in H.
+  destruct (lookup s sp h) as [c|] eqn:E; [|inversion H; subst; left; apply coa_refl].
+  pose proof (holds_lookup _ _ _ _ E) as Hh. pose proof E as El.
   apply lookup_some in E. destruct E as [Hc [_ Hsp]].
   injection H as _ Hs'.
   set (s1 := with_caps s (del_caps (c_id c) (s_caps s))) in *.
@@ -618,8 +641,35 @@ Proof.
     intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n|i|x]; simpl; intros Hch;
       try pg_unch; try ir_unch; try tm_unch; try hd_unch; try prio_unch; try unch.
     destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|right; auto]. }
-  destruct (held s1 (c_obj c)) eqn:Eh; [subst s'; exact I1|].
+  destruct (held s1 (c_obj c)) eqn:Eh; [left; subst s'; exact I1|].
   pose proof (held_false_named _ _ Eh) as En.
+  destruct (drop_ref_cases s1 (c_obj c)) as [E0|[[ob0 [Eo0 Nr]] Cs]].
+  2:{ destruct Cs as [E1|[[tsp [q [Eo [Ei E1]]]]|[root [Ee [Eh' E1]]]]]; rewrite E1 in Hs'.
+      - left. subst s'. exact I1.
+      - left. subst s'. intros l Hch.
+        destruct l as [o|a|sp'|x|o|n| |x|x|n|i|x];
+          try (match goal with |- authorised _ _ _ _ ?l => exact (I1 l Hch) end).
+        destruct (Nat.eq_dec x (c_obj c)) as [->|N].
+        + simpl. right; right; right; right; right. split; [exists c; exact Hh|].
+          split; [exact Ei|]. split; [apply upd_eq|]. split; [reflexivity|].
+          exact (named_false _ _ En).
+        + exfalso. simpl in Hch. rewrite upd_neq in Hch by exact N.
+          destruct Hch as [Hch|Hch]; apply Hch; reflexivity.
+      - right. exists c, root. split; [reflexivity|]. split; [exact I1|].
+        split; [|split; [exact Ee|split; [exact Eh'|symmetry; exact Hs']]].
+        split; [apply (irq_ok_ext s); auto|].
+        intros y ob E R. simpl in E.
+        destruct (proj1 (held_iff s y) (AG y ob E R))
+          as [[c' [Hc' Ec']]|[[i [b [Hlt Ei]]]|[m [Hm Em]]]].
+        + destruct (Nat.eq_dec (c_id c') (c_id c)) as [Eid|Nid].
+          * rewrite (Properties.nodup_ids_eq _ _ _ (cw_nodup _ (proj1 W)) Hc' Hc Eid) in Ec'.
+            subst y. change (s_objs s1) with (s_objs s) in Eo0. rewrite Eo0 in E.
+            injection E as <-. rewrite Nr in R. discriminate R.
+          * apply held_iff. left. exists (strip (c_id c) c'). split; [|exact Ec'].
+            simpl. apply in_del_caps. exists c'. auto.
+        + apply held_iff. right; left. exists i, b. auto.
+        + apply held_iff. right; right. exists m. auto. }
+  left. rewrite E0 in Hs'.
   assert (I2 : changed_only_authorised s (destroy s1 (c_obj c)) t sp).
   { apply coa_destroy; auto. left. exact (ex_intro _ c Hh). }
   subst s'. unfold release. simpl (s_irq s1 _).
@@ -875,7 +925,7 @@ Proof.
     + exfalso. destruct Hch as [Hch|Hch]; auto.
     + right; right; right; left. exists e. split; [auto|]. split; [|auto].
       destruct Hh; auto.
-    + right; right; right; right. auto.
+    + right; right; right; right; left. auto.
   - destruct (Nat.eq_dec o e) as [->|N]; [|exfalso; apply Hch; auto].
     left. split; auto. destruct He as [E|E]; [exfalso; auto|auto].
   - exfalso. rewrite Hw in Hch. auto.
@@ -964,7 +1014,7 @@ Proof.
   - destruct (Nat.eq_dec x t) as [->|N]; [left; auto|].
     destruct (Ht x N) as [[E1 E2]|[T1 [T2 T3]]].
     + exfalso. destruct Hch as [Hch|Hch]; auto.
-    + right; right; right; right. auto.
+    + right; right; right; right; left. auto.
   - exfalso. rewrite Hq in Hch. auto.
   - exfalso. rewrite Hw in Hch. auto.
   - exfalso. auto.
@@ -1316,7 +1366,7 @@ Proof.
     rewrite Hcl in *.
     destruct (s_tstate s x) as [| | |e b|e|srv|n|] eqn:Es; try unch.
     destruct (Nat.eqb t srv) eqn:Esrv; [|unch].
-    apply Nat.eqb_eq in Esrv. subst srv. right; right; right; right. auto.
+    apply Nat.eqb_eq in Esrv. subst srv. right; right; right; right; left. auto.
 Qed.
 
 (* ---------- Ending a process: the doomed subtree's authority ---------- *)
@@ -1844,6 +1894,26 @@ Proof.
   rewrite (doomed_kill_self s t sp q r space Et). reflexivity.
 Qed.
 
+(* cap_delete of the last reference to a live space (its last capability, or the last
+   capability to the last unstarted thread holding it): the deletion is sp's to make, and the
+   space ends from the state after it (Spec.drop_ref: Space::destroy's terminate(0)), every
+   further change one the ending of that subtree allows. *)
+Lemma int_cap_delete_all : forall s t sp h r s', wf s -> no_garbage s ->
+  cap_delete s sp h = (r, s') -> changed_only_authorised s s' t sp \/
+  exists c, lookup s sp h = Some c /\
+    changed_only_authorised s (with_caps s (del_caps (c_id c) (s_caps s))) t sp /\
+    exists root, space_ended (with_caps s (del_caps (c_id c) (s_caps s))) root = false /\
+      space_held (with_caps s (del_caps (c_id c) (s_caps s))) root = false /\
+      changed_only_ended (with_caps s (del_caps (c_id c) (s_caps s))) s' root.
+Proof.
+  intros s t sp h r s' W G H.
+  destruct (int_cap_delete s t sp h r s' W G H) as [I|[c [root [El [I1 [G1 [Ee [Eh ->]]]]]]]];
+    [left; exact I|right].
+  exists c. split; [exact El|]. split; [exact I1|]. exists root. split; [exact Ee|].
+  split; [exact Eh|]. apply coe_terminate; auto using coe_refl.
+  apply wf_with_caps; [exact (proj2 W)|apply caps_wf_del; exact (proj1 W)].
+Qed.
+
 (* Who may end which process: its own (process_exit, the last thread_exit), or one it holds
    with Manage (process_terminate). *)
 Definition ends (s : state) (sp root : nat) : Prop := root = sp \/ holds s sp root [RManage].
@@ -1891,6 +1961,21 @@ Qed.
 Definition ending_call (k : call) : bool :=
   match k with ThreadExit | ProcessExit | ProcessTerminate _ => true | _ => false end.
 
+(* cap_delete of the last reference to a live space (dropped_last): sp deleted its capability
+   c (every change up to there is sp's to make) and the space root, alive, is then held by
+   nothing (no capability names it, no started or named thread of it is left: Spec.space_held),
+   so it ends (Space::destroy) and every further change is one the ending of root's subtree
+   allows, from the state after the deletion (`s1`). *)
+Definition after_delete (s : state) (c : cap) : state :=
+  with_caps s (del_caps (c_id c) (s_caps s)).
+
+Definition dropped_last (s s' : state) (t sp : nat) (k : call) : Prop :=
+  exists h c, k = CapDelete h /\ lookup s sp h = Some c /\
+    changed_only_authorised s (after_delete s c) t sp /\
+    exists root, space_ended (after_delete s c) root = false /\
+      space_held (after_delete s c) root = false /\
+      changed_only_ended (after_delete s c) s' root.
+
 (* Integrity: every change a call by the running thread t of space sp makes is one that
    sp's capabilities (before the call) authorise, in the way their rights allow; or the call
    ends a process sp may end (its own, or one it holds with Manage: `ends`), and every change
@@ -1900,13 +1985,15 @@ Definition ending_call (k : call) : bool :=
 Theorem integrity : forall s t k r s' sp, wf s -> no_garbage s ->
   caller_space s t = Some sp -> step s t k = (r, s') ->
   changed_only_authorised s s' t sp \/
-  (ending_call k = true /\ exists root, ends s sp root /\ changed_only_ended s s' root).
+  (ending_call k = true /\ exists root, ends s sp root /\ changed_only_ended s s' root) \/
+  dropped_last s s' t sp k.
 Proof.
   intros s t k r s' sp W G Hc H. unfold step in H. rewrite Hc in H.
-  destruct k; simpl in H; [left .. | idtac | idtac | idtac].
+  destruct k; simpl in H; [left|left|idtac|left .. | idtac | idtac | idtac].
   - eapply int_cap_derive; eauto.
   - eapply int_cap_copy_to; eauto.
-  - eapply int_cap_delete; eauto.
+  - destruct (int_cap_delete_all s t sp h r s' W G H) as [I|[c X]]; [left; exact I|].
+    right; right. exists h, c. split; [reflexivity|exact X].
   - eapply int_cap_revoke; eauto.
   - unfold cap_info in H. split_matches H; injection H as _ <-; apply coa_refl.
   - revert H. apply int_create; [intros sp' E; discriminate E|lia].
@@ -1966,11 +2053,11 @@ Proof.
   - injection H as _ <-. apply coa_refl.
   - injection H as _ <-. apply coa_refl.
   - injection H as _ <-. apply coa_refl.
-  - destruct (int_thread_exit_all s t sp r s' W G Hc H) as [I|I]; [left; exact I|right].
+  - destruct (int_thread_exit_all s t sp r s' W G Hc H) as [I|I]; [left; exact I|right; left].
     split; [reflexivity|]. exists sp. split; [left; reflexivity|exact I].
-  - right. split; [reflexivity|]. exists sp. split; [left; reflexivity|].
+  - right; left. split; [reflexivity|]. exists sp. split; [left; reflexivity|].
     eapply int_process_exit; eauto.
-  - destruct (int_process_terminate s t sp space r s' W G H) as [I|I]; [left; exact I|right].
+  - destruct (int_process_terminate s t sp space r s' W G H) as [I|I]; [left; exact I|right; left].
     split; [reflexivity|exact I].
 Qed.
 
@@ -2062,7 +2149,7 @@ Proof.
       [exact (Nf F)|destruct (killed_holds _ _ _ _ K) as [X|X]; [exact (Hno X)|exact (Hnb X)]].
   - destruct (tstate_eq_dec (s_tstate s' o) (s_tstate s o)) as [E|N]; [exact E|exfalso].
     destruct (I (LThread o) (or_introl N))
-      as [E|[F|[[Hm _]|[[o' [Q [R _]]]|[Hb _]]]]].
+      as [E|[F|[[Hm _]|[[o' [Q [R _]]]|[[Hb _]|[Hd _]]]]]].
     + exact (Ht E).
     + exact (Nf F).
     + exact (Hno (holds_any _ _ _ _ Hm)).
@@ -2070,9 +2157,10 @@ Proof.
         [exact (Hq1 (holds_any _ _ _ _ R))|exact (Hq1 (holds_any _ _ _ _ R))|].
       destruct (killed_holds _ _ _ _ R) as [X|X]; [exact (Hq1 X)|exact (Hq2 X)].
     + exact (Hr Hb).
+    + exact (Hno (holds_any _ _ _ _ Hd)).
   - destruct (onat_eq_dec (s_caller s' o) (s_caller s o)) as [E|N]; [exact E|exfalso].
     destruct (I (LThread o) (or_intror N))
-      as [E|[F|[[Hm _]|[[o' [Q [R _]]]|[Hb _]]]]].
+      as [E|[F|[[Hm _]|[[o' [Q [R _]]]|[[Hb _]|[Hd _]]]]]].
     + exact (Ht E).
     + exact (Nf F).
     + exact (Hno (holds_any _ _ _ _ Hm)).
@@ -2080,6 +2168,7 @@ Proof.
         [exact (Hq1 (holds_any _ _ _ _ R))|exact (Hq1 (holds_any _ _ _ _ R))|].
       destruct (killed_holds _ _ _ _ R) as [X|X]; [exact (Hq1 X)|exact (Hq2 X)].
     + exact (Hr Hb).
+    + exact (Hno (holds_any _ _ _ _ Hd)).
   - destruct (nats_eq_dec (s_waiters s' o) (s_waiters s o)) as [E|N]; [exact E|exfalso].
     destruct (I (LQueue o) N) as [[R _]|[K _]].
     + destruct R as [R|R]; exact (Hno (holds_any _ _ _ _ R)).
@@ -2261,15 +2350,23 @@ Corollary unreachable_object_unchanged : forall s t k r s' sp o, wf s -> no_garb
   (forall o', queued_on s o o' -> ~ holds s sp o' [] /\ ~ bound_held s sp o') ->
   s_tstate s o <> BlockedReply t ->
   (ending_call k = true -> forall root, ends s sp root -> spared s root o) ->
+  (forall h c root, k = CapDelete h -> lookup s sp h = Some c ->
+     space_held (after_delete s c) root = false -> spared (after_delete s c) root o) ->
   s_objs s' o = s_objs s o /\ s_tstate s' o = s_tstate s o /\
   s_caller s' o = s_caller s o /\ s_waiters s' o = s_waiters s o /\
   s_word s' o = s_word s o /\ s_prio s' o = s_prio s o /\ s_handler s' o = s_handler s o /\
   s_timer s' o = s_timer s o /\ s_pager s' o = s_pager s o.
 Proof.
-  intros s t k r s' sp o W G Hc H Hlt Ht Hno Hnb Hq Hr Hsp.
-  destruct (integrity s t k r s' sp W G Hc H) as [I|[Ek [root [Er I]]]].
+  intros s t k r s' sp o W G Hc H Hlt Ht Hno Hnb Hq Hr Hsp Hdl.
+  destruct (integrity s t k r s' sp W G Hc H)
+    as [I|[[Ek [root [Er I]]]|[h [c [Ek [El [I1 [root [Ee [Eh I2]]]]]]]]]].
   - exact (coa_object_unchanged s s' t sp o I Hlt Ht Hno Hnb Hq Hr).
   - exact (coe_object_unchanged s s' root o I (Hsp Ek root Er)).
+  - destruct (coa_object_unchanged s _ t sp o I1 Hlt Ht Hno Hnb Hq Hr)
+      as (A1 & A2 & A3 & A4 & A5 & A6 & A7 & A8 & A9).
+    destruct (coe_object_unchanged _ s' root o I2 (Hdl h c root Ek El Eh))
+      as (B1 & B2 & B3 & B4 & B5 & B6 & B7 & B8 & B9).
+    repeat split; congruence.
 Qed.
 
 (* Another space's table, that sp holds no Manage capability to, nor to any of its threads,
@@ -2285,13 +2382,22 @@ Corollary unreachable_table_unchanged : forall s t k r s' sp sp', wf s -> no_gar
   (ending_call k = true -> forall root, ends s sp root ->
      doomed s root sp' = false /\
      forall y d, In y (table s sp') -> In d (c_anc y) -> ~ doomed_id s root d) ->
+  (forall h c root, k = CapDelete h -> lookup s sp h = Some c ->
+     space_held (after_delete s c) root = false ->
+     doomed (after_delete s c) root sp' = false /\
+     forall y d, In y (table (after_delete s c) sp') -> In d (c_anc y) ->
+       ~ doomed_id (after_delete s c) root d) ->
   forall x, In x (table s' sp') <-> In x (table s sp').
 Proof.
-  intros s t k r s' sp sp' W G Hc H Nsp Hm Hth Hd Hsp.
-  destruct (integrity s t k r s' sp W G Hc H) as [I|[Ek [root [Er I]]]].
+  intros s t k r s' sp sp' W G Hc H Nsp Hm Hth Hd Hsp Hdl.
+  destruct (integrity s t k r s' sp W G Hc H)
+    as [I|[[Ek [root [Er I]]]|[h [c [Ek [El [I1 [root [Ee [Eh I2]]]]]]]]]].
   - exact (coa_table_unchanged s s' t sp sp' I Nsp Hm Hth Hd).
   - destruct (Hsp Ek root Er) as [Dn Hn]. rewrite (coe_table_unchanged s s' root sp' I Dn Hn).
     tauto.
+  - destruct (Hdl h c root Ek El Eh) as [Dn Hn].
+    rewrite (coe_table_unchanged _ s' root sp' I2 Dn Hn).
+    exact (coa_table_unchanged s _ t sp sp' I1 Nsp Hm Hth Hd).
 Qed.
 
 (* An account that is not sp's own, and that no object sp holds a capability to is charged
@@ -2304,12 +2410,19 @@ Corollary unreachable_account_unchanged : forall s t k r s' sp a, wf s -> no_gar
   (ending_call k = true -> forall root, ends s sp root ->
      forall o ob, s_objs s o = Some ob -> o_acct ob = a -> reapable (o_kind ob) = true ->
        held_outside s root o) ->
+  (forall h c root, k = CapDelete h -> lookup s sp h = Some c ->
+     space_held (after_delete s c) root = false ->
+     forall o ob, s_objs s o = Some ob -> o_acct ob = a -> reapable (o_kind ob) = true ->
+       held_outside (after_delete s c) root o) ->
   s_accts s' a = s_accts s a.
 Proof.
-  intros s t k r s' sp a W G Hc H Hlt Hown Hch Hsp.
-  destruct (integrity s t k r s' sp W G Hc H) as [I|[Ek [root [Er I]]]].
+  intros s t k r s' sp a W G Hc H Hlt Hown Hch Hsp Hdl.
+  destruct (integrity s t k r s' sp W G Hc H)
+    as [I|[[Ek [root [Er I]]]|[h [c [Ek [El [I1 [root [Ee [Eh I2]]]]]]]]]].
   - exact (coa_account_unchanged s s' t sp a I Hlt Hown Hch).
   - exact (coe_account_unchanged s s' root a I (Hsp Ek root Er)).
+  - rewrite (coe_account_unchanged _ s' root a I2 (Hdl h c root Ek El Eh)).
+    exact (coa_account_unchanged s _ t sp a I1 Hlt Hown Hch).
 Qed.
 
 (* ---------- Not vacuous ---------- *)
@@ -2368,7 +2481,7 @@ Proof.
   - unfold changed. vm_compute. intros E. discriminate E.
   - unfold changed. left. vm_compute. intros E. discriminate E.
   - destruct (integrity ex_state 2 (Wait 7) _ _ 0 ex_wf ex_ng ex_caller (surjective_pairing _))
-      as [I|[Ek _]]; [exact I|discriminate Ek].
+      as [I|[[Ek _]|[h [c [Ek _]]]]]; [exact I|discriminate Ek|discriminate Ek].
 Qed.
 
 (* The rules for ending are not vacuous either: process_exit by thread 2 of ex_state ends

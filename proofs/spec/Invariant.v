@@ -1240,18 +1240,6 @@ Proof.
     [auto|apply held_false_named; auto|apply held_false_mapped; auto].
 Qed.
 
-Lemma wf_cap_delete : forall s sp h res s', wf s -> cap_delete s sp h = (res, s') -> wf s'.
-Proof.
-  intros s sp h res s' [C R] H. unfold cap_delete in H.
-  destruct (lookup s sp h) as [c|] eqn:E; [|inversion H; subst; split; auto].
-  inversion H; subst; clear H.
-  assert (wf (with_caps s (del_caps (c_id c) (s_caps s)))) as W1
-    by (apply wf_with_caps; auto; apply caps_wf_del; auto).
-  destruct (held _ _) eqn:Eh; auto.
-  apply wf_release. apply wf_destroy;
-    [auto|apply held_false_named; auto|apply held_false_mapped; auto].
-Qed.
-
 Lemma wf_cap_revoke : forall s sp h res s', wf s -> cap_revoke s sp h = (res, s') -> wf s'.
 Proof.
   intros s sp h res s' [C R] H. unfold cap_revoke in H.
@@ -1755,6 +1743,63 @@ Proof.
   intros s root W. unfold terminate. apply wf_reap_pass, wf_reap_pass, wf_del_all.
   apply wf_with_maps; [apply wf_kill_threads; auto|].
   apply maps_ok_filter. apply wf_maps_ok. apply wf_kill_threads. auto.
+Qed.
+
+(* An unstarted thread destroyed (set_dead) keeps wf: it is in no queue and waits for no
+   reply. *)
+Lemma wf_set_dead : forall s x, wf s -> s_tstate s x = Inactive -> wf (set_dead s x).
+Proof.
+  intros s x W Ex. unfold set_dead. apply wf_threads; auto.
+  - destruct (proj1 (proj2 (proj2 W))) as [B Wq N K R RC CT]. constructor; auto.
+    + intros t o. unfold upd. destruct (Nat.eqb t x) eqn:E; [simpl; discriminate|]. apply B.
+    + intros o t Hin. destruct (Wq o t Hin) as [Ht Hb]. split; auto. unfold upd.
+      destruct (Nat.eqb_spec t x) as [->|N']; [rewrite Ex in Hb; discriminate|exact Hb].
+    + intros o t1 t2 H1 H2. destruct (Wq o t1 H1) as [_ B1]. destruct (Wq o t2 H2) as [_ B2].
+      unfold upd. destruct (Nat.eqb_spec t1 x) as [->|N1]; [rewrite Ex in B1; discriminate|].
+      destruct (Nat.eqb_spec t2 x) as [->|N2]; [rewrite Ex in B2; discriminate|]. exact (K o t1 t2 H1 H2).
+    + intros t srv. unfold upd. destruct (Nat.eqb_spec t x) as [->|N'].
+      * split; [discriminate|intros E; apply R in E; rewrite Ex in E; discriminate].
+      * apply R.
+    + intros srv e. unfold upd. destruct (Nat.eqb_spec srv x) as [->|N']; [discriminate|apply RC].
+  - intros n Hn Hno. apply (proj2 (proj2 (proj2 W))); auto.
+Qed.
+
+(* What drop_ref does: a dying object's destroy and release, or (a thread or a space, which
+   is not reapable) nothing, an unstarted thread Dead, or a live space nothing holds ended. *)
+Lemma drop_ref_cases : forall s o,
+  drop_ref s o = release (destroy s o) (s_irq s o) \/
+  ((exists ob, s_objs s o = Some ob /\ reapable (o_kind ob) = false) /\
+   (drop_ref s o = s \/
+    (exists tsp q, s_objs s o = Some (mkObj (KThread tsp) q) /\ s_tstate s o = Inactive /\
+                   drop_ref s o = set_dead s o) \/
+    (exists root, space_ended s root = false /\ space_held s root = false /\
+                  drop_ref s o = terminate s root))).
+Proof.
+  intros s o. unfold drop_ref.
+  destruct (s_objs s o) as [[k q]|] eqn:Eo; [|left; reflexivity].
+  destruct k; try (left; reflexivity); right; (split; [eexists; split; [reflexivity|reflexivity]|]).
+  - destruct (space_ended s o) eqn:E1; [left; reflexivity|].
+    destruct (space_held s o) eqn:E2; [left; reflexivity|]. right; right. exists o. auto.
+  - destruct (s_tstate s o) eqn:Et; try (left; reflexivity).
+    destruct (space_ended s space) eqn:E1; simpl; [right; left; eauto|].
+    destruct (space_held s space) eqn:E2; [right; left; eauto|]. right; right; exists space; auto.
+Qed.
+
+Lemma wf_cap_delete : forall s sp h res s', wf s -> cap_delete s sp h = (res, s') -> wf s'.
+Proof.
+  intros s sp h res s' [C R] H. unfold cap_delete in H.
+  destruct (lookup s sp h) as [c|] eqn:E; [|inversion H; subst; split; auto].
+  inversion H; subst; clear H.
+  assert (wf (with_caps s (del_caps (c_id c) (s_caps s)))) as W1
+    by (apply wf_with_caps; auto; apply caps_wf_del; auto).
+  destruct (held _ _) eqn:Eh; auto.
+  destruct (drop_ref_cases (with_caps s (del_caps (c_id c) (s_caps s))) (c_obj c))
+    as [E'|[_ [E'|[[tsp [q [Eo [Ei E']]]]|[root [_ [_ E']]]]]]]; rewrite E'.
+  - apply wf_release. apply wf_destroy;
+      [auto|apply held_false_named; auto|apply held_false_mapped; auto].
+  - exact W1.
+  - apply wf_set_dead; auto.
+  - apply wf_terminate; auto.
 Qed.
 
 Lemma wf_thread_exit : forall s t sp r s', wf s -> thread_exit s t sp = (r, s') -> wf s'.

@@ -112,6 +112,18 @@ Proof.
   apply in_map. apply filter_In. auto.
 Qed.
 
+Lemma drop_ref_caps : forall s o x, In x (s_caps (drop_ref s o)) ->
+  exists c, In c (s_caps s) /\ same_cap x c.
+Proof.
+  intros s o x Hx.
+  destruct (drop_ref_cases s o) as [E|[_ [E|[[tsp [q [_ [_ E]]]]|[root [_ [_ E]]]]]]];
+    rewrite E in Hx.
+  - rewrite release_caps, destroy_caps in Hx. exists x. split; [exact Hx|repeat split].
+  - exists x. split; [exact Hx|repeat split].
+  - exists x. split; [exact Hx|repeat split].
+  - apply terminate_caps in Hx. destruct Hx as [c [Hc [Sc _]]]. exists c. auto.
+Qed.
+
 Lemma thread_exit_caps : forall s t sp r s' x, thread_exit s t sp = (r, s') ->
   In x (s_caps s') -> exists c, In c (s_caps s) /\ same_cap x c.
 Proof.
@@ -161,10 +173,11 @@ Proof.
     right. left. eauto.
   - unfold cap_delete in H. destruct (lookup s sp h) as [c|]; [|inversion H; subst; left; auto].
     inversion H; subst. left.
-    assert (In x (del_caps (c_id c) (s_caps s))) as Hx'.
-    { destruct (held _ _); simpl in Hx; [auto|rewrite release_caps, destroy_caps in Hx; auto]. }
+    assert (exists y, In y (del_caps (c_id c) (s_caps s)) /\ same_cap x y) as [y0 [Hx' S0]].
+    { destruct (held _ _); simpl in Hx;
+        [exists x; split; [exact Hx|repeat split]|apply drop_ref_caps in Hx; exact Hx]. }
     apply in_del_caps in Hx'. destruct Hx' as [y [Hy [_ ->]]]. exists y.
-    split; auto. repeat split.
+    split; auto.
   - unfold cap_revoke in H. destruct (lookup s sp h) as [c|]; inversion H; subst; left; auto.
     simpl in Hx. apply in_revoke_caps in Hx. apply Old. tauto.
   - unfold cap_info in H. split_matches H; inversion H; subst; left; auto.
@@ -327,9 +340,14 @@ Qed.
 Theorem delete_spec : forall s t h v s', wf s ->
   step s t (CapDelete h) = (ROk v, s') ->
   exists c, In c (s_caps s) /\ c_id c = h /\
-    (* the capability is gone, nothing else changed but children moving up *)
+    (* the capability is gone; every capability left is an old one *)
     (forall x, In x (s_caps s') -> c_id x <> h) /\
-    (forall x, In x (s_caps s') <->
+    (forall x, In x (s_caps s') -> exists y, In y (s_caps s) /\ c_id y <> h /\ same_cap x y) /\
+    (* nothing else changed but children moving up, unless it named a thread or a space (whose
+       last reference may end a process: drop_ref, whose teardown deletes capabilities) *)
+    ((forall tsp q, s_objs s (c_obj c) <> Some (mkObj (KThread tsp) q)) ->
+     (forall a q, s_objs s (c_obj c) <> Some (mkObj (KSpace a) q)) ->
+     forall x, In x (s_caps s') <->
                exists y, In y (s_caps s) /\ c_id y <> h /\ x = strip h y) /\
     (* its last capability gone, an endpoint, notification, memory, IoPorts or Irq object
        dies, unless an Irq is bound to it (a notification: the binding holds it) or it is
@@ -343,19 +361,40 @@ Proof.
   destruct (caller_space s t) as [sp|]; [|discriminate]. simpl in H.
   unfold cap_delete in H. destruct (lookup s sp h) as [c|] eqn:E; [|discriminate].
   apply lookup_some in E. destruct E as [Hc [Hid _]]. injection H as Hv Hs. subst h.
-  assert (forall x, In x (s_caps s') <-> In x (del_caps (c_id c) (s_caps s))) as Hs'.
-  { intros x. rewrite <- Hs. destruct (held _ _); simpl;
-      [tauto|rewrite release_caps, destroy_caps; tauto]. }
-  exists c. split; auto. split; auto. split; [|split].
-  - intros x Hx. apply Hs', in_del_caps in Hx. destruct Hx as [y [_ [Hy ->]]]. auto.
-  - intros x. rewrite Hs'. apply in_del_caps.
+  set (s1 := with_caps s (del_caps (c_id c) (s_caps s))) in *.
+  assert (Hold : forall x, In x (s_caps s') -> exists y, In y (del_caps (c_id c) (s_caps s)) /\
+                   same_cap x y).
+  { intros x Hx. rewrite <- Hs in Hx. destruct (held _ _); simpl in Hx;
+      [exists x; split; [exact Hx|repeat split]|apply drop_ref_caps in Hx; exact Hx]. }
+  assert (Hdr : (forall tsp q, s_objs s (c_obj c) <> Some (mkObj (KThread tsp) q)) ->
+                (forall a q, s_objs s (c_obj c) <> Some (mkObj (KSpace a) q)) ->
+                drop_ref s1 (c_obj c) = release (destroy s1 (c_obj c)) (s_irq s1 (c_obj c))).
+  { intros Nt Ns. unfold drop_ref. change (s_objs s1) with (s_objs s).
+    destruct (s_objs s (c_obj c)) as [[k q]|] eqn:Eo; [|reflexivity].
+    destruct k; try reflexivity; exfalso; [eapply Ns|eapply Nt]; reflexivity. }
+  exists c. split; auto. split; auto. split; [|split; [|split]].
+  - intros x Hx. destruct (Hold x Hx) as [y [Hy Sy]]. apply in_del_caps in Hy.
+    destruct Hy as [z [_ [Hz ->]]]. destruct Sy as [Ei _]. rewrite Ei. exact Hz.
+  - intros x Hx. destruct (Hold x Hx) as [y [Hy Sy]]. apply in_del_caps in Hy.
+    destruct Hy as [z [Hz [Nz ->]]]. exists z. auto.
+  - intros Nt Ns x.
+    assert (Hs' : forall x, In x (s_caps s') <-> In x (del_caps (c_id c) (s_caps s))).
+    { intros y. rewrite <- Hs. destruct (held _ _); simpl;
+        [tauto|rewrite (Hdr Nt Ns), release_caps, destroy_caps; tauto]. }
+    rewrite Hs'. apply in_del_caps.
   - intros Hnone Hnb Hnm ob Eo Er. rewrite <- Hs.
-    destruct (named (s_caps (with_caps s (del_caps (c_id c) (s_caps s)))) (c_obj c)) eqn:En.
-    + exfalso. unfold named in En. apply existsb_exists in En. destruct En as [x [Hx Ex]].
-      apply Nat.eqb_eq in Ex. apply (Hnone x); auto. apply Hs'. auto.
-    + unfold held. rewrite En, irq_bound_with_caps, Hnb. simpl.
-      replace (mapped (with_caps s (del_caps (c_id c) (s_caps s))) (c_obj c)) with false
-        by (symmetry; exact Hnm).
+    destruct (named (s_caps s1) (c_obj c)) eqn:En.
+    + exfalso. pose proof En as En'. unfold named in En. apply existsb_exists in En.
+      destruct En as [x [Hx Ex]].
+      apply Nat.eqb_eq in Ex. apply (Hnone x); [|exact Ex].
+      rewrite <- Hs. unfold held. rewrite En'. simpl. exact Hx.
+    + unfold held. rewrite En. change (irq_bound s1 (c_obj c)) with (irq_bound s (c_obj c)).
+      rewrite Hnb. simpl.
+      replace (mapped s1 (c_obj c)) with false by (symmetry; exact Hnm).
+      assert (Hk : (forall tsp q, s_objs s (c_obj c) <> Some (mkObj (KThread tsp) q)) /\
+                   (forall a q, s_objs s (c_obj c) <> Some (mkObj (KSpace a) q))).
+      { split; intros ? ? E'; rewrite E' in Eo; injection Eo as <-; discriminate Er. }
+      rewrite (Hdr (proj1 Hk) (proj2 Hk)).
       apply release_objs_none. unfold destroy. simpl. rewrite Eo. rewrite Er.
       exact (upd_eq _ _ _ _).
 Qed.
@@ -608,6 +647,14 @@ Qed.
 Lemma terminate_prio : forall s root, s_prio (terminate s root) = s_prio s.
 Proof. intros. unfold terminate, reap_pass. rewrite !reap_fold_prio. reflexivity. Qed.
 
+Lemma drop_ref_prio : forall s o, s_prio (drop_ref s o) = s_prio s.
+Proof.
+  intros s o. destruct (drop_ref_cases s o) as [E|[_ [E|[[tsp [q [_ [_ E]]]]|[root [_ [_ E]]]]]]];
+    rewrite E; try reflexivity.
+  - rewrite release_prio, destroy_prio. reflexivity.
+  - apply terminate_prio.
+Qed.
+
 (* How a call changes priorities: not at all, or one id gets a priority at most the
    caller's (thread_set_priority; thread_create gives the new thread the caller's, the other
    creations 0 to their new object). *)
@@ -625,7 +672,7 @@ Proof.
   - unfold cap_derive in H. split_matches H; inversion H; subst; left; reflexivity.
   - unfold cap_copy_to in H. split_matches H; inversion H; subst; left; reflexivity.
   - unfold cap_delete in H. split_matches H; inversion H; subst; left; try reflexivity.
-    rewrite release_prio, destroy_prio. reflexivity.
+    rewrite drop_ref_prio. reflexivity.
   - unfold cap_revoke in H. split_matches H; inversion H; subst; left; reflexivity.
   - unfold cap_info in H. split_matches H; inversion H; subst; left; reflexivity.
   - eapply Cr; [|exact H]. lia.

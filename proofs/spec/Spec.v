@@ -58,9 +58,14 @@
      spaces (their s_tstate entry Dead: space_ended) with their descendants (the process
      tree is read from the accounts: parent_of), and the teardown (every capability of the
      ended tables deleted, what nothing holds reaped) is part of the same step. A Dead thread
-     or ended space stays in the state (the kernel reaps it once nothing names it); the last
-     capability to a live thread or space going (Space::destroy ends a never-started space,
-     an unstarted thread dies) is not modelled.
+     or ended space stays in the state (the kernel reaps it once nothing names it).
+   - The last reference to a thread or a space (drop_ref): cap_delete of the last capability
+     to an unstarted thread kills it (Dead; the kernel destroys it), which releases its
+     space; a live space no capability and no living thread object holds any more ends as
+     terminate ends it (Space::destroy: terminate(0)), its live descendants with it. A started
+     thread holds itself. cap_revoke never deletes the last capability to an object (the
+     revoked one stays). Not followed: the last reference to another thread or space that the
+     teardown of a space ending this way (or of an ending call) deletes.
    - The decoder's "rights within all rights" check (InvalidArgument) cannot fail: a
      rights set here is a list of the seven named rights.
    - A call made by anything but a Running thread is refused with InvalidCapability and
@@ -405,16 +410,6 @@ Definition release (s : state) (b : option (nat * nat)) : state :=
   match b with
   | Some (n, _) => if held s n then s else destroy s n
   | None => s
-  end.
-
-(* 22 cap_delete(handle). *)
-Definition cap_delete (s : state) (sp h : nat) : reply * state :=
-  match lookup s sp h with
-  | None => (RErr InvalidCapability, s)
-  | Some c =>
-      let s1 := with_caps s (del_caps (c_id c) (s_caps s)) in
-      (ROk VNone, if held s1 (c_obj c) then s1
-                  else release (destroy s1 (c_obj c)) (s_irq s1 (c_obj c)))
   end.
 
 Definition revoke_caps (r : nat) (cs : list cap) : list cap :=
@@ -1179,13 +1174,74 @@ Definition reap_pass (s : state) : state :=
    never run or change again, and quota use is not compared). Not modelled: the exit code and init hearing of the end (init_space_ended: init's part), the
    teardown's bounded steps (the driver drains them after every call, README.md), the last
    capability to a live thread or space that a teardown deletes (Space::destroy ends a
-   never-started space, an unstarted thread dies: not modelled, the driver does not make such
-   a call). *)
+   never-started space, an unstarted thread dies: not followed here, the driver does not make
+   such a call; cap_delete's own last capability is modelled: drop_ref, below). *)
 Definition terminate (s : state) (root : nat) : state :=
   let s1 := kill_threads s (dies_with s root) in
   let s2 := with_maps s1 (filter (fun m => negb (doomed s root (m_space m))) (s_maps s1)) in
   let gone := map c_id (filter (fun c => doomed s root (c_space c)) (s_caps s2)) in
   reap_pass (reap_pass (with_caps s2 (del_all gone (s_caps s2)))).
+
+(* ---------- The last reference to a thread or a space ---------- *)
+
+(* Whether thread x's object lives on without capabilities: a started thread holds a reference
+   to itself until it dies (core/syscall.cc, sys_thread_start: t.acquire(); core/ipc.cc,
+   kill_thread: t->release()). An unstarted (Inactive) or Dead thread lives only while a
+   capability names it (the spec keeps a Dead thread in the state, but it holds nothing). *)
+Definition thread_held (s : state) (x : nat) : bool :=
+  named (s_caps s) x || match s_tstate s x with Inactive | Dead => false | _ => true end.
+
+(* Whether space sp is referenced: by a capability, or by a thread object of it that lives
+   (Thread::create: space.acquire(); Thread::destroy: space->release()). The teardown queue's
+   reference (end_self) is only ever an ended space's. *)
+Definition space_held (s : state) (sp : nat) : bool :=
+  named (s_caps s) sp ||
+  existsb (fun x => match s_objs s x with
+                    | Some (mkObj (KThread sp') _) => Nat.eqb sp' sp && thread_held s x
+                    | _ => false
+                    end) (seq 0 (s_next s)).
+
+(* An unstarted thread destroyed (Thread::destroy: "it is in no queue and no IPC relation"):
+   in the spec it is Dead, as a killed thread is, and stays in the state. *)
+Definition set_dead (s : state) (x : nat) : state :=
+  with_threads s (upd (s_tstate s) x Dead) (s_waiters s) (s_caller s).
+
+(* The last capability to o went (cap_delete), and nothing else holds it (held false):
+   - an endpoint, notification, memory, IoPorts or Irq object dies (destroy), and a dying Irq
+     releases its notification (release);
+   - an unstarted thread is destroyed (its last reference: core/object.cc, reap_all_objects,
+     Thread::destroy), which releases its space: if that was the space's last reference and
+     the space is alive, the space ends (Space::destroy: "Never started, and its last
+     capability went away: end it first", terminate(0)), which kills the thread with the rest
+     of it; otherwise the thread alone is Dead (set_dead). A started thread holds itself: no
+     change;
+   - a live space no thread holds ends (Space::destroy, terminate(0): its live descendants
+     with it, and its teardown); an ended space, or one a thread holds: no change.
+   The teardown of a space that ends this way deletes capabilities in turn (del_all); the last
+   reference to another thread or space that this deletes is not followed further here (the
+   driver skips such a call: README.md). *)
+Definition drop_ref (s : state) (o : nat) : state :=
+  match s_objs s o with
+  | Some (mkObj (KThread tsp) _) =>
+      match s_tstate s o with
+      | Inactive => if space_ended s tsp || space_held s tsp then set_dead s o
+                    else terminate s tsp
+      | _ => s
+      end
+  | Some (mkObj (KSpace _) _) => if space_ended s o || space_held s o then s else terminate s o
+  | _ => release (destroy s o) (s_irq s o)
+  end.
+
+(* 22 cap_delete(handle): the capability goes (del_caps: its children move up); if nothing
+   holds its object any more, drop_ref (core/syscall.cc, sys_cap_delete; CapTable::remove
+   releases the object; the reap at the end of the entry). *)
+Definition cap_delete (s : state) (sp h : nat) : reply * state :=
+  match lookup s sp h with
+  | None => (RErr InvalidCapability, s)
+  | Some c =>
+      let s1 := with_caps s (del_caps (c_id c) (s_caps s)) in
+      (ROk VNone, if held s1 (c_obj c) then s1 else drop_ref s1 (c_obj c))
+  end.
 
 (* A thread of sp that was started and has not died (Space::live_threads). *)
 Definition live_thread (s : state) (sp x : nat) : bool :=
