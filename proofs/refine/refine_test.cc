@@ -234,8 +234,8 @@ TEST_CASE("refinement: the last capability to an unstarted thread") {
       {{Kind::kThread, 0, 0, 0, 0}, "ok handle"},
       {{Kind::kDelete, 0, 6, 0, 0}, "ok"},  // U dies; its space lives on (the caller holds it)
       {{Kind::kStart, 0, 6, 0, 0}, "err InvalidCapability"},
-      {{Kind::kDelete, 0, 4, 0, 0}, "ok"},  // C's last capability: T still holds C
-      {{Kind::kStart, 0, 5, 0, 0}, "ok"},   // T can still be started ...
+      {{Kind::kDelete, 0, 4, 0, 0}, "ok"},         // C's last capability: T still holds C
+      {{Kind::kStart, 0, 5, 0, 0}, "ok"},          // T can still be started ...
       {{Kind::kThread, 0, 0, 0, 0}, "ok handle"},  // 7: another unstarted thread of space 0
       {{Kind::kDelete, 0, 7, 0, 0}, "ok"},
   };
