@@ -25,7 +25,7 @@ Definition init_hosted (limit : nat) : state :=
           [mkCap 3 0 0 all_rights 0 []; mkCap 4 0 2 all_rights 0 [];
            mkCap 6 0 5 [RRead; RWrite] 0 []; mkCap 8 0 7 all_rights 0 []]
           (s_tstate s) (s_word s) (s_waiters s) (s_caller s) 9 (s_prio s)
-          (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s).
+          (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s) (s_via s).
 
 (* The scheduler's choice, which the spec does not model (Spec.v: "the running thread is the
    caller"): thread t runs next, as the hosted fixture's make_current does: a Ready t becomes

@@ -356,10 +356,10 @@ Proof.
   intros s t G. unfold drop_caller. destruct (s_caller s t); [apply ng_threads|]; auto.
 Qed.
 
-Lemma ng_take_sender : forall s t e nb r s', no_garbage s -> take_sender s t e nb = (r, s') ->
+Lemma ng_take_sender : forall s t e v nb r s', no_garbage s -> take_sender s t e v nb = (r, s') ->
   no_garbage s'.
 Proof.
-  intros s t e nb r s' G H. unfold take_sender in H.
+  intros s t e v nb r s' G H. unfold take_sender in H.
   destruct (sender_head s e) as [[[x b] rest]|].
   - injection H as _ <-. destruct b; apply ng_threads; auto.
   - destruct nb; injection H as _ <-; [exact G|apply ng_threads; auto].
@@ -499,7 +499,7 @@ Proof.
   pose proof (ow_obj_fresh _ (proj1 (proj2 W)) _ _ Eln) as Ltn.
   set (s0 := mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (s_word s) (s_waiters s)
                      (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s)
-                     (upd (s_irq s) i0 (Some (n0, sig_bits cn))) (s_pager s) (s_maps s)).
+                     (upd (s_irq s) i0 (Some (n0, sig_bits cn))) (s_pager s) (s_maps s) (s_via s)).
   assert (I0 : irq_ok s0).
   { intros i n b E. simpl in E |- *. destruct (Nat.eq_dec i i0) as [->|Ni].
     - rewrite upd_eq in E. injection E as <- _. split; [exact Lti|]. split; [exact Ltn|].

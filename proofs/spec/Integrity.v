@@ -420,7 +420,7 @@ Lemma coa_own_cap : forall s t sp c,
   c_space c = sp ->
   changed_only_authorised s
     (mkState (s_objs s) (s_accts s) (c :: s_caps s) (s_tstate s) (s_word s) (s_waiters s)
-             (s_caller s) (S (s_next s)) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s)) t sp.
+             (s_caller s) (S (s_next s)) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s) (s_via s)) t sp.
 Proof.
   intros s t sp c Hc l. destruct l as [o|a|sp'|x|o|n| |x|x|n|i|x]; simpl; intros Hch; try pg_unch; try ir_unch; try tm_unch; try hd_unch; try prio_unch; try unch.
   - destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|].
@@ -537,7 +537,7 @@ Proof.
                             | None => s_tstate s0 t0
                             end)
                  (upd (s_word s0) o 0) (upd (s_waiters s0) o []) (s_caller s0) (s_next s0)
-                 (s_prio s0) (s_handler s0) (upd (s_timer s0) o None) (upd (s_irq s0) o None) (s_pager s0) (s_maps s0))
+                 (s_prio s0) (s_handler s0) (upd (s_timer s0) o None) (upd (s_irq s0) o None) (s_pager s0) (s_maps s0) (s_via s0))
                 sp o).
   { split; [exact Ho|]. split; [exists ob; auto|]. simpl. split; [apply upd_eq|].
     apply named_false. exact En. }
@@ -1021,10 +1021,10 @@ Proof.
 Qed.
 
 (* The receiving half, after the caller (if any) was let go. *)
-Lemma int_take_sender : forall s t sp e nb r s', wf s -> holds s sp e [RReceive] ->
-  take_sender (drop_caller s t) t e nb = (r, s') -> changed_only_authorised s s' t sp.
+Lemma int_take_sender : forall s t sp e v nb r s', wf s -> holds s sp e [RReceive] ->
+  take_sender (drop_caller s t) t e v nb = (r, s') -> changed_only_authorised s s' t sp.
 Proof.
-  intros s t sp e nb r s' W Hh H.
+  intros s t sp e v nb r s' W Hh H.
   destruct (drop_caller_facts s t W) as [Ho [Ha [Hc [Hw [Hn [Hq [Hct Ht]]]]]]].
   unfold take_sender in H. set (s1 := drop_caller s t) in *.
   destruct (sender_head s1 e) as [[[w b] rest]|] eqn:Esh.
@@ -1168,7 +1168,7 @@ Proof.
   apply holds_lookup_typed in E. apply holds_lookup_typed in E2. injection H as _ <-.
   set (s1 := mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (s_word s) (s_waiters s)
                      (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s)
-                     (upd (s_irq s) (c_obj ci) (Some (c_obj cn, sig_bits cn))) (s_pager s) (s_maps s)).
+                     (upd (s_irq s) (c_obj ci) (Some (c_obj cn, sig_bits cn))) (s_pager s) (s_maps s) (s_via s)).
   assert (I1 : changed_only_authorised s s1 t sp).
   { intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n|i|x]; simpl; intros Hch;
       try tm_unch; try hd_unch; try prio_unch; try unch.
@@ -2520,12 +2520,12 @@ Definition signal_unchecked (s : state) (sp h : nat) : reply * state :=
       | t :: rest =>
           (ROk VNone,
            mkState (s_objs s) (s_accts s) (s_caps s) (upd (s_tstate s) t Ready)
-                   (s_word s) (upd (s_waiters s) n rest) (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s))
+                   (s_word s) (upd (s_waiters s) n rest) (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s) (s_via s))
       | [] =>
           (ROk VNone,
            mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s)
                    (upd (s_word s) n (Nat.lor (s_word s n) (sig_bits c)))
-                   (s_waiters s) (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s))
+                   (s_waiters s) (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s) (s_via s))
       end
   end.
 
@@ -2552,7 +2552,7 @@ Definition set_priority_unchecked (s : state) (sp h p : nat) : reply * state :=
   | inl (Some c) =>
       (ROk VNone,
        mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (s_word s) (s_waiters s)
-               (s_caller s) (s_next s) (upd (s_prio s) (c_obj c) p) (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s))
+               (s_caller s) (s_next s) (upd (s_prio s) (c_obj c) p) (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s) (s_via s))
   | _ => (RErr InvalidCapability, s)
   end.
 
@@ -2587,7 +2587,7 @@ Definition ex2_state : state :=
           [mkCap 3 0 0 [RManage] 0 []; mkCap 4 0 2 [RManage] 0 []; mkCap 9 0 8 [RSend] 0 []]
           (fun t => if Nat.eqb t 2 then Running else Inactive)
           (fun _ => 0) (fun _ => []) (fun _ => None) 10 (fun _ => 100)
-          (fun _ => None) (fun _ => None) (fun _ => None) (fun _ => 0) [].
+          (fun _ => None) (fun _ => None) (fun _ => None) (fun _ => 0) [] (fun _ => None).
 
 Lemma ex2_wf : wf ex2_state.
 Proof.
@@ -2660,7 +2660,7 @@ Definition ex3_state : state :=
           [mkCap 3 0 0 [RManage] 0 []; mkCap 4 0 2 [RManage] 0 []]
           (fun t => if Nat.eqb t 2 then Running else Inactive)
           (fun _ => 0) (fun _ => []) (fun _ => None) 6 (fun _ => 100)
-          (fun _ => None) (fun _ => None) (fun _ => None) (fun _ => 0) [].
+          (fun _ => None) (fun _ => None) (fun _ => None) (fun _ => 0) [] (fun _ => None).
 
 Lemma ex3_wf : wf ex3_state.
 Proof.

@@ -235,7 +235,7 @@ Qed.
 
 Lemma rest_wf_caps : forall s cs n hd tm ir pg, rest_wf s -> s_next s <= n ->
   rest_wf (mkState (s_objs s) (s_accts s) cs (s_tstate s) (s_word s) (s_waiters s)
-                   (s_caller s) n (s_prio s) hd tm ir pg (s_maps s)).
+                   (s_caller s) n (s_prio s) hd tm ir pg (s_maps s) (s_via s)).
 Proof.
   intros s cs n hd tm ir pg [O [T B]] Hn. split; [|split; auto]. destruct O. constructor; simpl; eauto.
   - intros. specialize (ow_obj_fresh0 _ _ H). lia.
@@ -256,7 +256,7 @@ Lemma wf_add_child : forall s src sp r b hd tm ir pg,
              obj_type s (c_obj src) = Some TNotification) ->
   wf (mkState (s_objs s) (s_accts s)
               (mkCap (s_next s) sp (c_obj src) r b (c_id src :: c_anc src) :: s_caps s)
-              (s_tstate s) (s_word s) (s_waiters s) (s_caller s) (S (s_next s)) (s_prio s) hd tm ir pg (s_maps s)).
+              (s_tstate s) (s_word s) (s_waiters s) (s_caller s) (S (s_next s)) (s_prio s) hd tm ir pg (s_maps s) (s_via s)).
 Proof.
   intros s src sp r b hd tm ir pg [C R] Hsrc Hsp Hr Hb1 Hb2. split; [|apply rest_wf_caps; auto].
   destruct C. constructor; simpl.
@@ -593,6 +593,16 @@ Proof.
   - intros n Hn Hno. apply Hb; auto.
 Qed.
 
+Lemma wf_threads_via : forall s t v ts wq cl, wf s -> threads_wf (s_objs s) ts wq cl ->
+  (forall n, wq n <> [] -> is_notif s n -> s_word s n = 0) ->
+  wf (with_threads (set_via s t v) ts wq cl).
+Proof.
+  intros s t v ts wq cl [C [O [T Bw]]] T' Hb. unfold with_threads, set_via.
+  destruct C, O. split; [constructor; simpl; auto|split; [constructor; simpl; auto|split]].
+  - exact T'.
+  - intros n Hn Hno. apply Hb; auto.
+Qed.
+
 Lemma wf_tw : forall s, wf s -> threads_wf (s_objs s) (s_tstate s) (s_waiters s) (s_caller s).
 Proof. intros s W. apply W. Qed.
 
@@ -627,7 +637,7 @@ Qed.
 
 Lemma wf_set_word : forall s n v, wf s -> (s_waiters s n <> [] -> v = 0) ->
   wf (mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (upd (s_word s) n v)
-              (s_waiters s) (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s)).
+              (s_waiters s) (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s) (s_via s)).
 Proof.
   intros s n v [C [O [T Bw]]] Hv.
   destruct C, O. split; [constructor; simpl; auto|split; [constructor; simpl; auto|split]].
@@ -817,7 +827,7 @@ Proof.
             (mkState (upd (s_objs s) o (Some (mkObj k a)))
                      (upd (s_accts s) a (Some (l, u + obj_size k)))
                      (mkCap (S o) sp o rts 0 [] :: s_caps s) (s_tstate s) (upd (s_word s) o 0)
-                     (s_waiters s) (s_caller s) (S (S o)) (upd (s_prio s) o p) (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s)) x) as Hspace.
+                     (s_waiters s) (s_caller s) (S (S o)) (upd (s_prio s) o p) (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s) (s_via s)) x) as Hspace.
   { intros x [a' [q' E]]. exists a', q'. simpl. rewrite upd_neq by eauto. auto. }
   destruct C, O. split; [|split; [|split]]; [constructor; simpl|constructor; simpl| |].
   - intros c [<-|Hc]; simpl; [rewrite upd_eq; discriminate|].
@@ -972,7 +982,7 @@ Proof.
     inversion H; subst. apply wf_threads; auto.
     + apply tw_dequeue; auto.
     + eapply bits_dequeue; eauto.
-  - destruct nb; inversion H; subst; auto. apply wf_threads; auto.
+  - destruct nb; inversion H; subst; auto. apply wf_threads_via; auto.
     + enq; try exact Ht. apply receiver_head_none; auto.
     + apply bits_enqueue_ep; auto.
 Qed.
@@ -1000,7 +1010,7 @@ Proof.
       * destruct (s_tstate s r0) eqn:Es; try discriminate. eapply tw_recv; eauto.
       * intros e. rewrite upd_eq. discriminate.
     + eapply bits_dequeue; eauto.
-  - inversion H; subst. apply wf_threads; auto.
+  - inversion H; subst. apply wf_threads_via; auto.
     + enq; try exact Ht. apply receiver_head_none; auto.
     + apply bits_enqueue_ep; auto.
 Qed.
@@ -1024,11 +1034,11 @@ Proof.
   - rewrite upd_eq. auto.
 Qed.
 
-Lemma wf_take_sender : forall s t sp q e nb r s', wf s -> s_tstate s t = Running ->
+Lemma wf_take_sender : forall s t sp q e v nb r s', wf s -> s_tstate s t = Running ->
   s_caller s t = None -> s_objs s t = Some (mkObj (KThread sp) q) -> is_endpoint s e ->
-  take_sender s t e nb = (r, s') -> wf s'.
+  take_sender s t e v nb = (r, s') -> wf s'.
 Proof.
-  intros s t sp q e nb r s' W Hrun Hcl Hth He H. unfold take_sender in H.
+  intros s t sp q e v nb r s' W Hrun Hcl Hth He H. unfold take_sender in H.
   pose proof (wf_tw s W) as T.
   destruct (sender_head s e) as [[[x b] rest]|] eqn:Esh.
   - apply sender_head_some in Esh as Ew.
@@ -1042,7 +1052,7 @@ Proof.
     + rewrite upd_eq. reflexivity.
     + intros srv. rewrite upd_eq. discriminate.
     + intros e0. rewrite upd_neq by auto. rewrite Hrun. discriminate.
-  - destruct nb; inversion H; subst; auto. apply wf_threads; auto.
+  - destruct nb; inversion H; subst; auto. apply wf_threads_via; auto.
     + enq; try exact He. apply sender_head_none; auto.
     + apply bits_enqueue_ep; auto.
 Qed.
@@ -1106,7 +1116,7 @@ Proof.
   assert (forall x, is_space s x -> is_space
             (mkState (upd (s_objs s) o (Some (mkObj (KSpace (S o)) a))) accts'
                      (mkCap (S (S o)) sp o all_rights 0 [] :: s_caps s)
-                     (upd (s_tstate s) o Inactive) (s_word s) (s_waiters s) (s_caller s) (S (S (S o))) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s)) x) as Hspace.
+                     (upd (s_tstate s) o Inactive) (s_word s) (s_waiters s) (s_caller s) (S (S (S o))) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s) (s_via s)) x) as Hspace.
   { intros x [a' [q' E]]. exists a', q'. simpl. rewrite upd_neq by eauto. auto. }
   destruct C, O. split; [|split; [|split]]; [constructor; simpl|constructor; simpl| |].
   - intros c [<-|Hc]; simpl; [rewrite upd_eq; discriminate|].

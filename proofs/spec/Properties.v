@@ -35,7 +35,7 @@ Qed.
 Lemma drop_caller_caps : forall s t, s_caps (drop_caller s t) = s_caps s.
 Proof. intros. unfold drop_caller. destruct (s_caller s t); reflexivity. Qed.
 
-Lemma take_sender_caps : forall s t e nb r s', take_sender s t e nb = (r, s') ->
+Lemma take_sender_caps : forall s t e v nb r s', take_sender s t e v nb = (r, s') ->
   s_caps s' = s_caps s.
 Proof. intros. unfold take_sender in H. split_matches H; inversion H; subst; reflexivity. Qed.
 
@@ -611,7 +611,7 @@ Qed.
 Lemma drop_caller_prio : forall s t, s_prio (drop_caller s t) = s_prio s.
 Proof. intros. unfold drop_caller. destruct (s_caller s t); reflexivity. Qed.
 
-Lemma take_sender_prio : forall s t e nb r s', take_sender s t e nb = (r, s') ->
+Lemma take_sender_prio : forall s t e v nb r s', take_sender s t e v nb = (r, s') ->
   s_prio s' = s_prio s.
 Proof. intros. unfold take_sender in H. split_matches H; inversion H; subst; reflexivity. Qed.
 
@@ -750,7 +750,7 @@ Theorem set_priority_spec : forall s t h p v s',
     In RManage (c_rights c) /\ p < prio_count /\ p <= s_prio s t /\
     s_prio s' (c_obj c) = p /\ (forall x, x <> c_obj c -> s_prio s' x = s_prio s x) /\
     s' = mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (s_word s) (s_waiters s)
-                 (s_caller s) (s_next s) (s_prio s') (s_handler s') (s_timer s') (s_irq s') (s_pager s') (s_maps s') /\ v = VNone.
+                 (s_caller s) (s_next s) (s_prio s') (s_handler s') (s_timer s') (s_irq s') (s_pager s') (s_maps s') (s_via s') /\ v = VNone.
 Proof.
   intros s t h p v s' H. unfold step in H.
   destruct (caller_space s t) as [sp|]; [|discriminate]. simpl in H.

@@ -243,7 +243,9 @@ Record state := mkState {
                                            line signals and the bits *)
   s_pager : nat -> nat;                 (* a space's pager mode (space_set_pager):
                                            pager_kernel (0, a new space's) or pager_handler (1) *)
-  s_maps : list mapping                 (* every space's mappings (map, unmap, protect) *)
+  s_maps : list mapping;                (* every space's mappings (map, unmap, protect) *)
+  s_via : nat -> option nat             (* a thread blocked on send or receive: the id of
+                                           the capability it went through *)
 }.
 
 Definition upd {A : Type} (f : nat -> A) (k : nat) (v : A) : nat -> A :=
@@ -252,11 +254,11 @@ Arguments upd : simpl never.
 
 Definition with_caps (s : state) (cs : list cap) : state :=
   mkState (s_objs s) (s_accts s) cs (s_tstate s) (s_word s) (s_waiters s) (s_caller s) (s_next s)
-          (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s).
+          (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s) (s_via s).
 
 Definition with_maps (s : state) (ms : list mapping) : state :=
   mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (s_word s) (s_waiters s) (s_caller s)
-          (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s) ms.
+          (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s) ms (s_via s).
 
 (* ---------- Lookups (the dispatcher's checks) ---------- *)
 
@@ -315,7 +317,7 @@ Definition cap_derive (s : state) (sp h : nat) (r : rights) (badge : nat) : repl
                        (c_id src :: c_anc src) in
         (ROk (VNum n),
          mkState (s_objs s) (s_accts s) (c :: s_caps s) (s_tstate s) (s_word s)
-                 (s_waiters s) (s_caller s) (S n) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s))
+                 (s_waiters s) (s_caller s) (S n) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s) (s_via s))
   end.
 
 (* Whether space sp has ended (Space::alive() false: process_exit, process_terminate, the
@@ -345,7 +347,7 @@ Definition cap_copy_to (s : state) (sp hsp h : nat) (r : rights) : reply * state
             (ROk (VNum n),
              mkState (s_objs s) (s_accts s) (c :: s_caps s) (s_tstate s) (s_word s)
                      (s_waiters s) (s_caller s) (S n) (s_prio s)
-                     (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s))
+                     (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s) (s_via s))
       end
   end.
 
@@ -383,7 +385,7 @@ Definition destroy (s : state) (o : nat) : state :=
                 (s_caller s)
                 (s_next s)
                 (s_prio s) (s_handler s) (upd (s_timer s) o None) (upd (s_irq s) o None)
-                (s_pager s) (s_maps s)
+                (s_pager s) (s_maps s) (s_via s)
       else s
   | None => s
   end.
@@ -458,7 +460,7 @@ Definition create (s : state) (sp : nat) (k : kind) (rts : rights) (p : nat)
                      (upd (s_tstate s) o Inactive) (upd (s_word s) o 0) (s_waiters s)
                      (s_caller s) (S h) (upd (s_prio s) o p) (upd (s_handler s) o None)
                      (upd (s_timer s) o None) (upd (s_irq s) o None)
-                (s_pager s) (s_maps s))
+                (s_pager s) (s_maps s) (s_via s))
       | None => (RErr InvalidCapability, s)
       end
   | _ => (RErr InvalidCapability, s)
@@ -520,13 +522,13 @@ Definition signal (s : state) (sp h : nat) : reply * state :=
           (ROk VNone,
            mkState (s_objs s) (s_accts s) (s_caps s) (upd (s_tstate s) t Ready)
                    (s_word s) (upd (s_waiters s) n rest) (s_caller s) (s_next s) (s_prio s)
-                   (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s))
+                   (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s) (s_via s))
       | [] =>
           (ROk VNone,
            mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s)
                    (upd (s_word s) n (Nat.lor (s_word s n) (sig_bits c)))
                    (s_waiters s) (s_caller s) (s_next s) (s_prio s)
-                   (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s))
+                   (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s) (s_via s))
       end
   end.
 
@@ -542,12 +544,12 @@ Definition wait (s : state) (t sp h : nat) : reply * state :=
         (RBlocked,
          mkState (s_objs s) (s_accts s) (s_caps s) (upd (s_tstate s) t (BlockedNotif n))
                  (s_word s) (upd (s_waiters s) n (s_waiters s n ++ [t])) (s_caller s)
-                 (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s))
+                 (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s) (s_via s))
       else
         (ROk (VNum (s_word s n)),
          mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (upd (s_word s) n 0)
                  (s_waiters s) (s_caller s) (s_next s) (s_prio s)
-                 (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s))
+                 (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s) (s_via s))
   end.
 
 (* 7 poll(notification): return the word (maybe 0) and clear it. *)
@@ -559,7 +561,7 @@ Definition poll (s : state) (sp h : nat) : reply * state :=
       let n := c_obj c in
       (ROk (VNum (s_word s n)),
        mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (upd (s_word s) n 0)
-               (s_waiters s) (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s))
+               (s_waiters s) (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s) (s_via s))
   end.
 
 (* 32 set_timer(notification, deadline): Notification with Send (the decoder's lookup); a
@@ -579,7 +581,7 @@ Definition set_timer (s : state) (sp h deadline : nat) : reply * state :=
                (s_caller s) (s_next s) (s_prio s) (s_handler s)
                (upd (s_timer s) (c_obj c)
                     (if Nat.eqb deadline 0 then None else Some (sig_bits c))) (s_irq s)
-               (s_pager s) (s_maps s))
+               (s_pager s) (s_maps s) (s_via s))
   end.
 
 (* ---------- Interrupts ---------- *)
@@ -627,7 +629,7 @@ Definition irq_bind (s : state) (sp hi hn : nat) : reply * state :=
            release
              (mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (s_word s) (s_waiters s)
                       (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s)
-                      (upd (s_irq s) (c_obj ci) (Some (c_obj cn, sig_bits cn))) (s_pager s) (s_maps s))
+                      (upd (s_irq s) (c_obj ci) (Some (c_obj cn, sig_bits cn))) (s_pager s) (s_maps s) (s_via s))
              (s_irq s (c_obj ci)))
       end
   end.
@@ -659,7 +661,7 @@ Definition space_set_pager (s : state) (sp h mode : nat) : reply * state :=
         (ROk VNone,
          mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (s_word s) (s_waiters s)
                  (s_caller s) (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s)
-                 (upd (s_pager s) (c_obj c) mode) (s_maps s))
+                 (upd (s_pager s) (c_obj c) mode) (s_maps s) (s_via s))
       else (RErr InvalidArgument, s)
   end.
 
@@ -864,7 +866,15 @@ Definition quota_info (s : state) (sp h : nat) : reply * state :=
 Definition with_threads (s : state) (ts : nat -> tstate) (wq : nat -> list nat)
     (cl : nat -> option nat) : state :=
   mkState (s_objs s) (s_accts s) (s_caps s) ts (s_word s) wq cl (s_next s) (s_prio s)
-          (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s).
+          (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s) (s_via s).
+
+(* A thread blocking on send or receive remembers the capability it went through (its id:
+   Thread::send_cap, Thread::recv_cap, set by block_on_send and the receive's blocking). The
+   entry means something only while the thread is BlockedSend or BlockedRecv. *)
+Definition set_via (s : state) (t v : nat) : state :=
+  mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (s_word s) (s_waiters s) (s_caller s)
+          (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s)
+          (upd (s_via s) t (Some v)).
 
 (* The first thread queued on e, if it is a receiver. *)
 Definition receiver_head (s : state) (e : nat) : option (nat * list nat) :=
@@ -897,7 +907,7 @@ Definition send (s : state) (t sp h : nat) (nonblocking : bool) : reply * state 
                                    (s_caller s))
       | None =>
           if nonblocking then (RErr WouldBlock, s)
-          else (RBlocked, with_threads s (upd (s_tstate s) t (BlockedSend e false))
+          else (RBlocked, with_threads (set_via s t (c_id c)) (upd (s_tstate s) t (BlockedSend e false))
                                        (upd (s_waiters s) e (s_waiters s e ++ [t]))
                                        (s_caller s))
       end
@@ -917,7 +927,7 @@ Definition ipc_call (s : state) (t sp h : nat) : reply * state :=
                                     (upd (s_waiters s) e rest)
                                     (upd (s_caller s) r (Some t)))
       | None =>
-          (RBlocked, with_threads s (upd (s_tstate s) t (BlockedSend e true))
+          (RBlocked, with_threads (set_via s t (c_id c)) (upd (s_tstate s) t (BlockedSend e true))
                                     (upd (s_waiters s) e (s_waiters s e ++ [t]))
                                     (s_caller s))
       end
@@ -933,7 +943,7 @@ Definition drop_caller (s : state) (t : nat) : state :=
 (* The receiving half of recv: the first queued sender's message is taken (a caller now
    waits for t's reply), or t waits at the end of the queue (WouldBlock with the
    non-blocking flag). *)
-Definition take_sender (s : state) (t e : nat) (nonblocking : bool) : reply * state :=
+Definition take_sender (s : state) (t e v : nat) (nonblocking : bool) : reply * state :=
   match sender_head s e with
   | Some (x, is_call, rest) =>
       let ts := upd (s_tstate s) x Ready in
@@ -943,7 +953,7 @@ Definition take_sender (s : state) (t e : nat) (nonblocking : bool) : reply * st
        else with_threads s ts wq (s_caller s))
   | None =>
       if nonblocking then (RErr WouldBlock, s)
-      else (RBlocked, with_threads s (upd (s_tstate s) t (BlockedRecv e))
+      else (RBlocked, with_threads (set_via s t v) (upd (s_tstate s) t (BlockedRecv e))
                                    (upd (s_waiters s) e (s_waiters s e ++ [t]))
                                    (s_caller s))
   end.
@@ -954,7 +964,7 @@ Definition recv (s : state) (t sp h : nat) (nonblocking : bool) : reply * state 
   match lookup_typed s sp h TEndpoint [RReceive] with
   | inr e => (RErr e, s)
   | inl None => (RErr InvalidCapability, s)
-  | inl (Some c) => take_sender (drop_caller s t) t (c_obj c) nonblocking
+  | inl (Some c) => take_sender (drop_caller s t) t (c_obj c) (c_id c) nonblocking
   end.
 
 (* 4 reply(message): the caller is woken with the reply; NotFound if there is none. *)
@@ -994,7 +1004,7 @@ Definition space_create (s : state) (sp bytes : nat) : reply * state :=
                      (upd (upd (s_accts s) a (Some (l, u + cost))) na (Some (bytes, 0)))
                      (mkCap h sp o all_rights 0 [] :: s_caps s)
                      (upd (s_tstate s) o Inactive) (s_word s) (s_waiters s) (s_caller s) (S h)
-                     (s_prio s) (s_handler s) (s_timer s) (s_irq s) (upd (s_pager s) o pager_kernel) (s_maps s))
+                     (s_prio s) (s_handler s) (s_timer s) (s_irq s) (upd (s_pager s) o pager_kernel) (s_maps s) (s_via s))
       | None => (RErr InvalidCapability, s)
       end
   | _ => (RErr InvalidCapability, s)
@@ -1047,7 +1057,7 @@ Definition thread_set_priority (s : state) (t sp h p : nat) : reply * state :=
         (ROk VNone,
          mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (s_word s) (s_waiters s)
                  (s_caller s) (s_next s) (upd (s_prio s) (c_obj c) p)
-                 (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s))
+                 (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s) (s_via s))
   end.
 
 (* 36 thread_set_syscall_handler(thread, handler): the dispatcher's lookups in argument
@@ -1079,7 +1089,7 @@ Definition thread_set_syscall_handler (s : state) (sp ht he : nat) : reply * sta
               (ROk VNone,
                mkState (s_objs s) (s_accts s) (c :: s_caps s) (s_tstate s) (s_word s)
                        (s_waiters s) (s_caller s) (S n) (s_prio s)
-                       (upd (s_handler s) (c_obj ct) (Some n)) (s_timer s) (s_irq s) (s_pager s) (s_maps s))
+                       (upd (s_handler s) (c_obj ct) (Some n)) (s_timer s) (s_irq s) (s_pager s) (s_maps s) (s_via s))
           | None, _ => (RErr InvalidCapability, s)
           end
       end
@@ -1582,4 +1592,4 @@ Definition init (limit : nat) : state :=
           (fun t => if Nat.eqb t 2 then Running else Inactive)
           (fun _ => 0) (fun _ => []) (fun _ => None) 5
           (fun t => if Nat.eqb t 2 then 100 else 0) (fun _ => None) (fun _ => None)
-          (fun _ => None) (fun _ => 0) [].
+          (fun _ => None) (fun _ => 0) [] (fun _ => None).
