@@ -981,17 +981,6 @@ class Run {
   bool abstracted_removal(Kind kind, Space* sp, Handle h) {
     Capability* c = sp->caps().lookup(h);
     if (c == nullptr) return false;
-    for (Thread* t : threads_) {
-      if (obj_.find(t) == obj_.end() || !live(t)) continue;
-      // The capability a waiting send or receive went through (meaningful only while it waits).
-      Capability* used = t->state() == ThreadState::kBlockedOnSend      ? t->send_cap()
-                         : t->state() == ThreadState::kBlockedOnReceive ? t->recv_cap()
-                                                                        : nullptr;
-      if (used != nullptr) {
-        if (kind == Kind::kDelete && used == c) return true;
-        if (kind == Kind::kRevoke && cap_is_ancestor(c, used)) return true;
-      }
-    }
     if (kind == Kind::kDelete &&
         (c->type == ObjectType::kThread || c->type == ObjectType::kSpace)) {
       int named = 0;

@@ -222,6 +222,40 @@ TEST_CASE("refinement: process_terminate of a child with a grandchild, then thre
   run_named("ending processes", steps);
 }
 
+// Deleting or revoking the capability a blocked send or receive went through cancels it
+// (Endpoint::cancel_waits_through; Spec.cancel_through): the thread leaves the endpoint's
+// queue and is Ready again, while the endpoint lives on (another capability names it).
+TEST_CASE("refinement: deleting the capability a blocked receive or send went through") {
+  constexpr uint32_t kEndpointRights =
+      abi::kRightSend | abi::kRightReceive | abi::kRightGrant | abi::kRightManage;
+  // Creation indices: 0 space, 1 thread, 2 ports, 3 IrqControl, then 4 an endpoint, 5 a
+  // thread U (thread 1) of the caller's space, 6 a child of 4 that U receives through.
+  const std::vector<Expected> steps = {
+      {{Kind::kEndpoint, 0, 0, 0, 0}, "ok handle"},
+      {{Kind::kThread, 0, 0, 0, 0}, "ok handle"},
+      {{Kind::kStart, 0, 5, 0, 0}, "ok"},
+      {{Kind::kDerive, 0, 4, kEndpointRights, 0}, "ok handle"},
+      {{Kind::kRecv, 1, 6, 0, 0}, "blocked"},  // U waits to receive through 6
+      {{Kind::kDelete, 0, 6, 0, 0}, "ok"},     // U's receive is cancelled: Ready, out of the queue
+      {{Kind::kSend, 0, 4, 0, 1}, "err WouldBlock"},  // no receiver waits any more
+  };
+  run_named("deleting the capability a blocked receive went through", steps);
+  // Revoking an ancestor of the capability a blocked send went through: 4 an endpoint, 5 its
+  // child, 6 a child of 5, 7 a thread U (thread 1) that sends through 6; revoking 4 removes
+  // 5 and 6 and cancels U's send.
+  const std::vector<Expected> steps2 = {
+      {{Kind::kEndpoint, 0, 0, 0, 0}, "ok handle"},
+      {{Kind::kDerive, 0, 4, kEndpointRights, 0}, "ok handle"},
+      {{Kind::kDerive, 0, 5, abi::kRightSend, 0}, "ok handle"},
+      {{Kind::kThread, 0, 0, 0, 0}, "ok handle"},
+      {{Kind::kStart, 0, 7, 0, 0}, "ok"},
+      {{Kind::kSend, 1, 6, 0, 0}, "blocked"},         // U waits to send through 6
+      {{Kind::kRevoke, 0, 4, 0, 0}, "ok"},            // 5 and 6 go: U's send is cancelled
+      {{Kind::kRecv, 0, 4, 0, 1}, "err WouldBlock"},  // no sender waits any more
+  };
+  run_named("revoking an ancestor of the capability a blocked send went through", steps2);
+}
+
 // The last capability to an unstarted thread (Spec.drop_ref): the thread dies (its handle
 // then names nothing); when it held its space's last reference, the space ends too
 // (Space::destroy: terminate(0)). Random sequences seldom go there.

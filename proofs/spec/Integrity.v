@@ -200,6 +200,13 @@ Definition table_change (s s' : state) (sp sp' : nat) : Prop :=
   (* what leaves or changes descends from one of sp's capabilities *)
   (forall y, In y (table s sp') -> In y (table s' sp') \/ exists d, owns s sp d /\ In d (c_anc y)).
 
+(* x waited, blocked on send or receive, through capability c (its id s_via x), which sp
+   deleted (c in sp's table) or revoked (c a descendant of one of sp's capabilities). *)
+Definition via_dropped (s : state) (sp x : nat) : Prop :=
+  exists c, s_via s x = Some (c_id c) /\ In c (s_caps s) /\
+    blocked_on (s_tstate s x) = Some (c_obj c) /\
+    holds s sp (c_obj c) [] /\ (c_space c = sp \/ exists d, owns s sp d /\ In d (c_anc c)).
+
 Definition authorised (s s' : state) (t sp : nat) (l : loc) : Prop :=
   match l with
   | LObj o =>
@@ -233,11 +240,17 @@ Definition authorised (s s' : state) (t sp : nat) (l : loc) : Prop :=
       (* an unstarted thread whose last capability sp deleted: destroyed, Dead in the spec
          (cap_delete, Spec.drop_ref) *)
       (holds s sp x [] /\ s_tstate s x = Inactive /\ s_tstate s' x = Dead /\
-       s_caller s' x = s_caller s x /\ (forall c, In c (s_caps s') -> c_obj c <> x))
+       s_caller s' x = s_caller s x /\ (forall c, In c (s_caps s') -> c_obj c <> x)) \/
+      (* its send or receive was cancelled: sp deleted or revoked the capability it went
+         through (Endpoint::cancel_waits_through) *)
+      (via_dropped s sp x /\ s_tstate s' x = Ready /\ s_caller s' x = s_caller s x)
   | LQueue o =>
       ((holds s sp o [RSend] \/ holds s sp o [RReceive]) /\
        (s_waiters s' o = tl (s_waiters s o) \/ s_waiters s' o = s_waiters s o ++ [t])) \/
-      (killed s s' sp o /\ s_waiters s' o = [])
+      (killed s s' sp o /\ s_waiters s' o = []) \/
+      (* loses the threads whose send or receive sp cancelled, the rest in order *)
+      (holds s sp o [] /\ exists keep, s_waiters s' o = filter keep (s_waiters s o) /\
+         forall x, In x (s_waiters s o) -> keep x = false -> via_dropped s sp x)
   | LWord n =>
       (exists c, holds_cap s sp n [RSend] c /\
                  s_word s' n = Nat.lor (s_word s n) (sig_bits c)) \/
@@ -575,9 +588,10 @@ Proof.
         [left; exact A|right; left; exact A|right; right; left; exact A| |right; right; right; right; exact A].
       right; right; right; left. exists o2. split; [exact Q|]. split; [|split; [exact S1|exact S2]].
       destruct R as [R|[R|R]]; [left; exact R|right; left; exact R|right; right; apply KT; exact R].
-  - destruct (Nat.eq_dec q o) as [->|N]; [right; split; [exact K|apply upd_eq]|].
+  - destruct (Nat.eq_dec q o) as [->|N]; [right; left; split; [exact K|apply upd_eq]|].
     rewrite upd_neq in Hch |- * by exact N.
-    destruct (I0 (LQueue q) Hch) as [A|[Kq E]]; [left; exact A|right; split; [apply KT; exact Kq|exact E]].
+    destruct (I0 (LQueue q) Hch) as [A|[[Kq E]|A]];
+      [left; exact A|right; left; split; [apply KT; exact Kq|exact E]|right; right; exact A].
   - destruct (Nat.eq_dec n o) as [->|N]; [right; right; split; [right; exact K|apply upd_eq]|].
     rewrite upd_neq in Hch |- * by exact N.
     destruct (I0 (LWord n) Hch) as [A|[A|[[F|Kn] E]]]; [left; exact A|right; left; exact A| |].
@@ -617,6 +631,36 @@ Proof.
   destruct (Nat.eqb o' o); auto. discriminate E.
 Qed.
 
+(* Cancelling the sends and receives blocked through capabilities gone after a change of
+   the capabilities alone: each cancelled thread's capability was sp's or descended from one
+   of sp's. *)
+Lemma coa_cancel : forall s cs t sp g, wf s ->
+  changed_only_authorised s (with_caps s cs) t sp ->
+  (forall x, cancelled s g x = true -> via_dropped s sp x) ->
+  changed_only_authorised s (cancel_through (with_caps s cs) g) t sp.
+Proof.
+  intros s cs t sp g W I1 Hv l Hch.
+  destruct l as [o|a|sp'|x|o|n| |x|x|n|i|x].
+  1-3,6-12: match goal with |- authorised _ _ _ _ ?l => exact (I1 l Hch) end.
+  - change (cancelled (with_caps s cs) g) with (cancelled s g) in *.
+    simpl in Hch |- *. change (cancelled (with_caps s cs) g) with (cancelled s g) in *.
+    destruct (cancelled s g x) eqn:Ec.
+    + right; right; right; right; right; right. split; [apply Hv; exact Ec|split; reflexivity].
+    + exfalso. destruct Hch as [Hch|Hch]; apply Hch; reflexivity.
+  - simpl in Hch |- *. change (cancelled (with_caps s cs) g) with (cancelled s g) in *.
+    right; right. split.
+    + destruct (existsb (cancelled s g) (s_waiters s o)) eqn:Ex.
+      * apply existsb_exists in Ex. destruct Ex as [x [Hin Hx]].
+        destruct (Hv x Hx) as [c [_ [Hc [Hb [Hh _]]]]].
+        destruct (tw_waiters _ _ _ _ (wf_tw s W) o x Hin) as [_ Hb'].
+        rewrite Hb in Hb'. injection Hb' as <-. exact Hh.
+      * exfalso. apply Hch. clear Hch. induction (s_waiters s o) as [|y l IH]; [reflexivity|].
+        simpl in Ex |- *. apply orb_false_iff in Ex. destruct Ex as [Ey El].
+        rewrite Ey. simpl. rewrite IH; auto.
+    + exists (fun x => negb (cancelled s g x)). split; [reflexivity|].
+      intros x _ Hk. apply Hv. apply negb_false_iff in Hk. exact Hk.
+Qed.
+
 (* cap_delete: every change is sp's to make (the capability, its object's death, an
    unstarted thread's), or the last reference to a live space went (the space, or the last
    unstarted thread holding it: Spec.drop_ref) and the space ends: then the state after the
@@ -641,7 +685,16 @@ Proof.
     intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n|i|x]; simpl; intros Hch;
       try pg_unch; try ir_unch; try tm_unch; try hd_unch; try prio_unch; try unch.
     destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|right; auto]. }
-  destruct (held s1 (c_obj c)) eqn:Eh; [left; subst s'; exact I1|].
+  destruct (held s1 (c_obj c)) eqn:Eh.
+  { left. subst s'. unfold s1. apply coa_cancel; [exact W|exact I1|].
+    intros x Hx. unfold cancelled in Hx.
+    destruct (s_tstate s x) eqn:Et; try discriminate;
+      (destruct (s_via s x) as [v|] eqn:Ev; [|discriminate]);
+      apply andb_true_iff in Hx; destruct Hx as [E1 E2]; apply Nat.eqb_eq in E1;
+      apply Nat.eqb_eq in E2; subst;
+      exists c; (split; [exact Ev|]); (split; [exact Hc|]);
+      (split; [rewrite Et; reflexivity|]);
+      (split; [exists c; exact Hh|left; auto]). }
   pose proof (held_false_named _ _ Eh) as En.
   destruct (drop_ref_cases s1 (c_obj c)) as [E0|[[ob0 [Eo0 Nr]] Cs]].
   2:{ destruct Cs as [E1|[[tsp [q [Eo [Ei E1]]]]|[root [Ee [Eh' E1]]]]]; rewrite E1 in Hs'.
@@ -650,7 +703,7 @@ Proof.
         destruct l as [o|a|sp'|x|o|n| |x|x|n|i|x];
           try (match goal with |- authorised _ _ _ _ ?l => exact (I1 l Hch) end).
         destruct (Nat.eq_dec x (c_obj c)) as [->|N].
-        + simpl. right; right; right; right; right. split; [exists c; exact Hh|].
+        + simpl. right; right; right; right; right; left. split; [exists c; exact Hh|].
           split; [exact Ei|]. split; [apply upd_eq|]. split; [reflexivity|].
           exact (named_false _ _ En).
         + exfalso. simpl in Hch. rewrite upd_neq in Hch by exact N.
@@ -689,13 +742,30 @@ Proof.
     destruct (reapable (o_kind ob0)); auto.
 Qed.
 
-Lemma int_cap_revoke : forall s t sp h r s',
+Lemma int_cap_revoke : forall s t sp h r s', wf s ->
   cap_revoke s sp h = (r, s') -> changed_only_authorised s s' t sp.
 Proof.
-  intros s t sp h r s' H. unfold cap_revoke in H.
+  intros s t sp h r s' W H. unfold cap_revoke in H.
   destruct (lookup s sp h) as [c|] eqn:E; [|inversion H; subst; apply coa_refl].
   apply lookup_some in E. destruct E as [Hc [_ Hsp]].
-  injection H as _ <-.
+  injection H as _ <-. rewrite cancel_with_caps. apply coa_cancel; [exact W| |].
+  2:{ assert (Hg : forall v e, revoked (c_id c) (c_obj c) (s_caps s) v e = true ->
+                 exists d, In d (s_caps s) /\ c_id d = v /\ c_obj d = e /\ e = c_obj c /\
+                           In (c_id c) (c_anc d)).
+      { intros v e Hr. unfold revoked in Hr. apply andb_true_iff in Hr. destruct Hr as [Eo Hr].
+        apply Nat.eqb_eq in Eo. apply existsb_exists in Hr. destruct Hr as [d [Hd Ed]].
+        apply andb_true_iff in Ed. destruct Ed as [Ed Ea]. apply andb_true_iff in Ed.
+        destruct Ed as [Ei Eo']. apply Nat.eqb_eq in Ei. apply Nat.eqb_eq in Eo'.
+        destruct (in_dec Nat.eq_dec (c_id c) (c_anc d)) as [Ha|]; [|discriminate Ea].
+        exists d. auto. }
+      intros x Hx. unfold cancelled in Hx.
+      destruct (s_via s x) as [v|] eqn:Ev; [|destruct (s_tstate s x); discriminate].
+      destruct (s_tstate s x) as [| | |e b|e|srv|n|] eqn:Et; try discriminate Hx.
+      all: destruct (Hg v e Hx) as [d [Hd [Ei [Eo' [Ee Ha]]]]].
+      all: subst v; exists d; split; [exact Ev|]; split; [exact Hd|].
+      all: split; [rewrite Et; simpl; congruence|].
+      all: split; [exists c; split; [exact Hc|split; [auto|split; [congruence|intros ? []]]]|].
+      all: right; exists (c_id c); split; [exists c; auto|exact Ha]. }
   intros l. destruct l as [o|a|sp'|x|o|n| |x|x|n|i|x]; simpl; intros Hch; try pg_unch; try ir_unch; try tm_unch; try hd_unch; try prio_unch; try unch.
   destruct (Nat.eq_dec sp' sp) as [->|N]; [left; auto|right]. split.
   - intros x Hx. left. apply in_table in Hx. simpl in Hx. apply in_table.
@@ -2149,7 +2219,7 @@ Proof.
       [exact (Nf F)|destruct (killed_holds _ _ _ _ K) as [X|X]; [exact (Hno X)|exact (Hnb X)]].
   - destruct (tstate_eq_dec (s_tstate s' o) (s_tstate s o)) as [E|N]; [exact E|exfalso].
     destruct (I (LThread o) (or_introl N))
-      as [E|[F|[[Hm _]|[[o' [Q [R _]]]|[[Hb _]|[Hd _]]]]]].
+      as [E|[F|[[Hm _]|[[o' [Q [R _]]]|[[Hb _]|[[Hd _]|[[c [_ [_ [Hbv [Hh _]]]]] _]]]]]]].
     + exact (Ht E).
     + exact (Nf F).
     + exact (Hno (holds_any _ _ _ _ Hm)).
@@ -2158,9 +2228,10 @@ Proof.
       destruct (killed_holds _ _ _ _ R) as [X|X]; [exact (Hq1 X)|exact (Hq2 X)].
     + exact (Hr Hb).
     + exact (Hno (holds_any _ _ _ _ Hd)).
+    + exact (proj1 (Hq (c_obj c) (or_intror Hbv)) Hh).
   - destruct (onat_eq_dec (s_caller s' o) (s_caller s o)) as [E|N]; [exact E|exfalso].
     destruct (I (LThread o) (or_intror N))
-      as [E|[F|[[Hm _]|[[o' [Q [R _]]]|[[Hb _]|[Hd _]]]]]].
+      as [E|[F|[[Hm _]|[[o' [Q [R _]]]|[[Hb _]|[[Hd _]|[[c [_ [_ [Hbv [Hh _]]]]] _]]]]]]].
     + exact (Ht E).
     + exact (Nf F).
     + exact (Hno (holds_any _ _ _ _ Hm)).
@@ -2169,10 +2240,12 @@ Proof.
       destruct (killed_holds _ _ _ _ R) as [X|X]; [exact (Hq1 X)|exact (Hq2 X)].
     + exact (Hr Hb).
     + exact (Hno (holds_any _ _ _ _ Hd)).
+    + exact (proj1 (Hq (c_obj c) (or_intror Hbv)) Hh).
   - destruct (nats_eq_dec (s_waiters s' o) (s_waiters s o)) as [E|N]; [exact E|exfalso].
-    destruct (I (LQueue o) N) as [[R _]|[K _]].
+    destruct (I (LQueue o) N) as [[R _]|[[K _]|[Hh _]]].
     + destruct R as [R|R]; exact (Hno (holds_any _ _ _ _ R)).
     + destruct (killed_holds _ _ _ _ K) as [X|X]; [exact (Hno X)|exact (Hnb X)].
+    + exact (Hno Hh).
   - destruct (Nat.eq_dec (s_word s' o) (s_word s o)) as [E|N]; [exact E|exfalso].
     destruct (I (LWord o) N) as [[c [R _]]|[[R _]|[[F|K] _]]].
     + exact (Hno (holds_cap_any _ _ _ _ _ R)).

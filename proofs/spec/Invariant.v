@@ -1250,10 +1250,50 @@ Proof.
     [auto|apply held_false_named; auto|apply held_false_mapped; auto].
 Qed.
 
+Lemma tw_cancel : forall objs ts wq cl (cn : nat -> bool), threads_wf objs ts wq cl ->
+  (forall x, cn x = true -> exists o, blocked_on (ts x) = Some o /\
+                                      (forall srv, ts x <> BlockedReply srv)) ->
+  threads_wf objs (fun x => if cn x then Ready else ts x)
+    (fun o => filter (fun x => negb (cn x)) (wq o)) cl.
+Proof.
+  intros objs ts wq cl cn T Hcn. destruct T as [B W N K R RC CT]. constructor.
+  - intros t o. destruct (cn t) eqn:Dt; [simpl; discriminate|].
+    intros Hb. destruct (B t o Hb) as [Hw Hin]. split; [exact Hw|].
+    apply filter_In. rewrite Dt. auto.
+  - intros o t Hin. apply filter_In in Hin. destruct Hin as [Hin Dt].
+    apply negb_true_iff in Dt. rewrite Dt. apply W. auto.
+  - intros o. apply NoDup_filter. auto.
+  - intros o t1 t2 H1 H2. apply filter_In in H1. apply filter_In in H2.
+    destruct H1 as [H1 D1]. destruct H2 as [H2 D2].
+    apply negb_true_iff in D1. apply negb_true_iff in D2. rewrite D1, D2. eauto.
+  - intros t srv. destruct (cn t) eqn:Dt.
+    + destruct (Hcn t Dt) as [o [_ NR]]. split; [discriminate|].
+      intros E. apply R in E. exfalso. exact (NR srv E).
+    + apply R.
+  - intros srv e. destruct (cn srv); [discriminate|]. apply RC.
+  - exact CT.
+Qed.
+
+Lemma wf_cancel : forall s g, wf s -> wf (cancel_through s g).
+Proof.
+  intros s g W. unfold cancel_through. apply wf_threads; auto.
+  - apply tw_cancel. apply W.
+    intros x Hx. unfold cancelled in Hx.
+    destruct (s_tstate s x) as [| | |e b|e|srv|n|] eqn:Et; try discriminate;
+      exists e; simpl; split; auto; intros srv D; discriminate.
+  - intros n Hn Hno. apply (proj2 (proj2 (proj2 W))); auto.
+    intros E. apply Hn. rewrite E. reflexivity.
+Qed.
+
+Lemma cancel_with_caps : forall s g cs,
+  with_caps (cancel_through s g) cs = cancel_through (with_caps s cs) g.
+Proof. reflexivity. Qed.
+
 Lemma wf_cap_revoke : forall s sp h res s', wf s -> cap_revoke s sp h = (res, s') -> wf s'.
 Proof.
   intros s sp h res s' [C R] H. unfold cap_revoke in H.
   destruct (lookup s sp h) as [c|] eqn:E; inversion H; subst; clear H; [|split; auto].
+  rewrite cancel_with_caps. apply wf_cancel.
   apply wf_with_caps; auto. apply caps_wf_revoke; auto.
 Qed.
 
@@ -1802,7 +1842,7 @@ Proof.
   inversion H; subst; clear H.
   assert (wf (with_caps s (del_caps (c_id c) (s_caps s)))) as W1
     by (apply wf_with_caps; auto; apply caps_wf_del; auto).
-  destruct (held _ _) eqn:Eh; auto.
+  destruct (held _ _) eqn:Eh; [apply wf_cancel; exact W1|].
   destruct (drop_ref_cases (with_caps s (del_caps (c_id c) (s_caps s))) (c_obj c))
     as [E'|[_ [E'|[[tsp [q [Eo [Ei E']]]]|[root [_ [_ E']]]]]]]; rewrite E'.
   - apply wf_release. apply wf_destroy;

@@ -321,8 +321,7 @@ Theorem revoke_removes_exactly_descendants : forall s t h v s', wf s ->
   (exists c, In c (s_caps s) /\ c_id c = h /\ In c (s_caps s')) /\
   (forall x, In x (s_caps s') -> ~ descendant x h) /\
   (forall x, In x (s_caps s') <-> In x (s_caps s) /\ ~ descendant x h) /\
-  s_objs s' = s_objs s /\ s_accts s' = s_accts s /\ s_tstate s' = s_tstate s /\
-  s_word s' = s_word s /\ s_waiters s' = s_waiters s.
+  s_objs s' = s_objs s /\ s_accts s' = s_accts s /\ s_word s' = s_word s.
 Proof.
   intros s t h v s' [C _] H. unfold step in H.
   destruct (caller_space s t) as [sp|]; [|discriminate]. simpl in H.

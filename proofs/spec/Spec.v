@@ -260,6 +260,11 @@ Definition with_maps (s : state) (ms : list mapping) : state :=
   mkState (s_objs s) (s_accts s) (s_caps s) (s_tstate s) (s_word s) (s_waiters s) (s_caller s)
           (s_next s) (s_prio s) (s_handler s) (s_timer s) (s_irq s) (s_pager s) ms (s_via s).
 
+Definition with_threads (s : state) (ts : nat -> tstate) (wq : nat -> list nat)
+    (cl : nat -> option nat) : state :=
+  mkState (s_objs s) (s_accts s) (s_caps s) ts (s_word s) wq cl (s_next s) (s_prio s)
+          (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s) (s_via s).
+
 (* ---------- Lookups (the dispatcher's checks) ---------- *)
 
 Definition find_cap (cs : list cap) (h : nat) : option cap :=
@@ -414,6 +419,30 @@ Definition release (s : state) (b : option (nat * nat)) : state :=
   | None => s
   end.
 
+(* Whether thread x waits, blocked on send or receive on e, through a capability v with
+   gone v e. *)
+Definition cancelled (s : state) (gone : nat -> nat -> bool) (x : nat) : bool :=
+  match s_tstate s x with
+  | BlockedSend e _ | BlockedRecv e =>
+      match s_via s x with Some v => gone v e | None => false end
+  | _ => false
+  end.
+
+(* Deleting a capability cancels every send or receive blocked through it
+   (Endpoint::cancel_waits_through, from core/cap.cc's cap_delete): the thread leaves the
+   endpoint's queue and is woken (with InvalidCapability, not kept, as for the other wakes). *)
+Definition cancel_through (s : state) (gone : nat -> nat -> bool) : state :=
+  with_threads s (fun x => if cancelled s gone x then Ready else s_tstate s x)
+               (fun o => filter (fun x => negb (cancelled s gone x)) (s_waiters s o))
+               (s_caller s).
+
+(* Whether v is the id of a capability to e that revoke_caps r removes (a descendant of r,
+   which names r's object o). *)
+Definition revoked (r o : nat) (cs : list cap) (v e : nat) : bool :=
+  Nat.eqb e o &&
+  existsb (fun d => Nat.eqb (c_id d) v && Nat.eqb (c_obj d) e &&
+                    (if in_dec Nat.eq_dec r (c_anc d) then true else false)) cs.
+
 Definition revoke_caps (r : nat) (cs : list cap) : list cap :=
   filter (fun c => if in_dec Nat.eq_dec r (c_anc c) then false else true) cs.
 
@@ -422,7 +451,9 @@ Definition revoke_caps (r : nat) (cs : list cap) : list cap :=
 Definition cap_revoke (s : state) (sp h : nat) : reply * state :=
   match lookup s sp h with
   | None => (RErr InvalidCapability, s)
-  | Some c => (ROk VNone, with_caps s (revoke_caps (c_id c) (s_caps s)))
+  | Some c => (ROk VNone,
+               with_caps (cancel_through s (revoked (c_id c) (c_obj c) (s_caps s)))
+                         (revoke_caps (c_id c) (s_caps s)))
   end.
 
 (* 24 cap_info(handle): type, rights, badge. *)
@@ -863,11 +894,6 @@ Definition quota_info (s : state) (sp h : nat) : reply * state :=
 
 (* ---------- IPC (message contents abstracted away) ---------- *)
 
-Definition with_threads (s : state) (ts : nat -> tstate) (wq : nat -> list nat)
-    (cl : nat -> option nat) : state :=
-  mkState (s_objs s) (s_accts s) (s_caps s) ts (s_word s) wq cl (s_next s) (s_prio s)
-          (s_handler s) (s_timer s) (s_irq s) (s_pager s) (s_maps s) (s_via s).
-
 (* A thread blocking on send or receive remembers the capability it went through (its id:
    Thread::send_cap, Thread::recv_cap, set by block_on_send and the receive's blocking). The
    entry means something only while the thread is BlockedSend or BlockedRecv. *)
@@ -1242,15 +1268,18 @@ Definition drop_ref (s : state) (o : nat) : state :=
   | _ => release (destroy s o) (s_irq s o)
   end.
 
-(* 22 cap_delete(handle): the capability goes (del_caps: its children move up); if nothing
-   holds its object any more, drop_ref (core/syscall.cc, sys_cap_delete; CapTable::remove
+(* 22 cap_delete(handle): the capability goes (del_caps: its children move up); sends and
+   receives blocked through it are cancelled if its object lives on (cancel_through; core/cap.cc,
+   cap_delete: if it was the endpoint's last reference, the endpoint's death wakes them all
+   instead); if nothing holds its object any more, drop_ref (core/syscall.cc, sys_cap_delete; CapTable::remove
    releases the object; the reap at the end of the entry). *)
 Definition cap_delete (s : state) (sp h : nat) : reply * state :=
   match lookup s sp h with
   | None => (RErr InvalidCapability, s)
   | Some c =>
       let s1 := with_caps s (del_caps (c_id c) (s_caps s)) in
-      (ROk VNone, if held s1 (c_obj c) then s1 else drop_ref s1 (c_obj c))
+      (ROk VNone, if held s1 (c_obj c) then cancel_through s1 (fun v e => Nat.eqb v (c_id c) && Nat.eqb e (c_obj c))
+                  else drop_ref s1 (c_obj c))
   end.
 
 (* A thread of sp that was started and has not died (Space::live_threads). *)
