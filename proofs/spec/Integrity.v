@@ -1918,7 +1918,7 @@ Proof.
     - rewrite Ed, Dm. reflexivity. }
   destruct (coe_reap_fold s r C M W G HC HM (seq 0 (s_next (with_caps s2 C))) _ I2 eq_refl eq_refl)
     as [I3 [E3 M3]].
-  unfold reap_pass. fold C.
+  unfold reap_pass, reap. fold C.
   exact (proj1 (coe_reap_fold s r C M W G HC HM _ _ I3 E3 M3)).
 Qed.
 

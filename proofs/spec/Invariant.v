@@ -1455,7 +1455,7 @@ Proof.
 Qed.
 
 Lemma wf_reap_pass : forall s, wf s -> wf (reap_pass s).
-Proof. intros s W. unfold reap_pass. apply wf_reap_fold. auto. Qed.
+Proof. intros s W. unfold reap_pass, reap. apply wf_reap_fold. auto. Qed.
 
 Lemma destroy_maps : forall s o, s_maps (destroy s o) = s_maps s.
 Proof.

@@ -1193,9 +1193,8 @@ Definition del_all (ids : list nat) (cs : list cap) : list cap :=
 (* The reap at the end of the entry: every object nothing holds any more dies (destroy:
    endpoints, notifications, memory, I/O ports and Irqs; waiters woken, the charge back, an
    Irq's binding gone). Run twice by terminate: a notification an Irq bound is held until that
-   Irq dies (release). *)
-Definition reap_pass (s : state) : state :=
-  fold_left (fun s o => if held s o then s else destroy s o) (seq 0 (s_next s)) s.
+   Irq dies (release). `reap` over every id below the counter. *)
+Definition reap_pass (s : state) : state := reap (seq 0 (s_next s)) s.
 
 (* Space::terminate(root) and the teardown of the spaces it ends (core/space.cc: terminate,
    end_self, teardown_step, run_space_teardown), as one step: root and every live descendant
